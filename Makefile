@@ -1,0 +1,91 @@
+# odra: one non-recursive Makefile. Objects go to build/, headers are tracked with -MMD -MP.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+# Debian packages the build, the tests and `make run` need. `make deps` installs what is missing.
+DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \
+	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
+	libzip-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
+	python3 python3-owslib curl zip unzip fonts-dejavu-core
+
+LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
+LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/demo/*)) odra.ini
+GEN_C     := $(BUILD)/gen/embed_data.c
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
+TEST_SRCS := $(sort $(wildcard tests/*/*.c))
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test asan lint bench clean demo
+all: $(BUILD)/odra $(TEST_BINS)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+$(GEN_C): tools/embed.awk $(EMBED_IN)
+	@mkdir -p $(@D)
+	awk -f tools/embed.awk $(EMBED_IN) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/embed_data.o: $(GEN_C)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/libodra.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/odra: $(BUILD)/obj/services/main.o $(BUILD)/libodra.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libodra.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@[ -f var/slubice.sqlite ] || $(BUILD)/odra demo --data var
+	exec $(BUILD)/odra serve --config odra.ini --data var
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run $(BUILD)
+
+# The whole suite under AddressSanitizer and UBSan, in its own build dir.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run build-asan
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	  --suppress=missingIncludeSystem -I. util gis tiles services
+	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(wildcard */*.h)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run $(BUILD)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

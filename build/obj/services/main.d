@@ -1,0 +1,1 @@
+build/obj/services/main.o: services/main.c

@@ -1,0 +1,241 @@
+/* SpatiaLite store: connection setup, pragmas and versioned migrations from data/migrations. */
+#include "gis/store.h"
+
+#include <pthread.h>
+#include <spatialite.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/embed.h"
+
+struct gis_store {
+    sqlite3 *db;
+    void *splite; /* SpatiaLite per-connection cache */
+    bool writable;
+    char path[1024];
+};
+
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void store_global_init(void)
+{
+    spatialite_initialize();
+}
+
+/* Migrations are the embedded files data/migrations/NNN_*.sql, applied in NNN order. */
+static int migration_number(const char *name)
+{
+    const char *prefix = "data/migrations/";
+    size_t pl = strlen(prefix);
+    if (strncmp(name, prefix, pl) != 0)
+        return -1;
+    int n = 0, digits = 0;
+    for (const char *p = name + pl; *p >= '0' && *p <= '9'; p++, digits++)
+        n = n * 10 + (*p - '0');
+    return digits == 3 ? n : -1;
+}
+
+int gis_store_latest_version(void)
+{
+    int latest = 0;
+    for (const struct embed_file *f = embed_files; f->name; f++) {
+        int n = migration_number(f->name);
+        if (n > latest)
+            latest = n;
+    }
+    return latest;
+}
+
+static enum err_code store_sqlite_err(struct gis_store *s, struct err *e, const char *what)
+{
+    return err_set(e, ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+enum err_code gis_store_exec(struct gis_store *s, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, ERR_IO, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return ERR_IO;
+    }
+    return ERR_OK;
+}
+
+enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_stmt **st, struct err *e)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+        return store_sqlite_err(s, e, "prepare");
+    return ERR_OK;
+}
+
+int gis_store_version(struct gis_store *s)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+static enum err_code store_migrate(struct gis_store *s, struct err *e)
+{
+    int have = gis_store_version(s), latest = gis_store_latest_version();
+    if (have < 0)
+        return store_sqlite_err(s, e, "read user_version");
+    if (have > latest)
+        return err_set(e, ERR_INVALID, "%s: schema version %d is newer than this odra (%d)", s->path, have, latest);
+    for (int v = have + 1; v <= latest; v++) {
+        const struct embed_file *mig = NULL;
+        for (const struct embed_file *f = embed_files; f->name; f++)
+            if (migration_number(f->name) == v)
+                mig = f;
+        if (!mig)
+            return err_set(e, ERR_INTERNAL, "migration %03d missing", v);
+        if (gis_store_begin(s, e))
+            return e->code;
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
+        if (gis_store_exec(s, mig->data, e) || gis_store_exec(s, pragma, e) || gis_store_commit(s, e)) {
+            gis_store_rollback(s);
+            return err_set(e, ERR_IO, "%s: migration %s failed", s->path, mig->name);
+        }
+    }
+    return ERR_OK;
+}
+
+enum err_code gis_store_open(const char *path, enum gis_store_mode mode, struct gis_store **out, struct err *e)
+{
+    pthread_once(&store_once, store_global_init);
+    *out = NULL;
+    struct stat sb;
+    if (mode != GIS_STORE_CREATE && stat(path, &sb) != 0)
+        return err_set(e, ERR_NOT_FOUND, "%s: store does not exist (run `odra demo` or `odra import`)", path);
+    struct gis_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    snprintf(s->path, sizeof s->path, "%s", path);
+    s->writable = mode != GIS_STORE_READ;
+    int flags = s->writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+    if (mode == GIS_STORE_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    flags |= SQLITE_OPEN_NOMUTEX; /* a connection is used by one thread at a time */
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        err_set(e, ERR_IO, "%s: cannot open: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        gis_store_close(s);
+        return ERR_IO;
+    }
+    s->splite = spatialite_alloc_connection();
+    spatialite_init_ex(s->db, s->splite, 0);
+    sqlite3_busy_timeout(s->db, 10000);
+    const char *pragmas = s->writable ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                                        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+                                      : "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;";
+    if (gis_store_exec(s, pragmas, e) || (s->writable && store_migrate(s, e))) {
+        gis_store_close(s);
+        return e->code;
+    }
+    if (!s->writable && gis_store_version(s) != gis_store_latest_version()) {
+        err_set(e, ERR_INVALID, "%s: schema version %d, expected %d (open it once as writer to migrate)", path,
+                gis_store_version(s), gis_store_latest_version());
+        gis_store_close(s);
+        return ERR_INVALID;
+    }
+    *out = s;
+    return ERR_OK;
+}
+
+void gis_store_close(struct gis_store *s)
+{
+    if (!s)
+        return;
+    if (s->db)
+        sqlite3_close_v2(s->db);
+    if (s->splite)
+        spatialite_cleanup_ex(s->splite);
+    free(s);
+}
+
+sqlite3 *gis_store_db(struct gis_store *s)
+{
+    return s->db;
+}
+
+const char *gis_store_path(const struct gis_store *s)
+{
+    return s->path;
+}
+
+bool gis_store_writable(const struct gis_store *s)
+{
+    return s->writable;
+}
+
+enum err_code gis_store_begin(struct gis_store *s, struct err *e)
+{
+    return gis_store_exec(s, "BEGIN IMMEDIATE", e);
+}
+
+enum err_code gis_store_commit(struct gis_store *s, struct err *e)
+{
+    return gis_store_exec(s, "COMMIT", e);
+}
+
+void gis_store_rollback(struct gis_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "INSERT INTO meta (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", &st, e))
+        return e->code;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ERR_OK : store_sqlite_err(s, e, "meta");
+}
+
+char *gis_store_meta_get(struct gis_store *s, const char *key)
+{
+    sqlite3_stmt *st;
+    char *v = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return v;
+}
+
+long gis_store_count(struct gis_store *s, const char *table)
+{
+    static const char *const tables[] = {"obreby",   "parcels",  "localities", "streets",    "addresses", "buildings",
+                                         "plans",    "plan_zones", "pog_zones", "overlays",  "provisions", "landcover",
+                                         "imports",  NULL};
+    int ok = 0;
+    for (int i = 0; tables[i]; i++)
+        ok |= !strcmp(tables[i], table);
+    if (!ok)
+        return -1;
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *st;
+    long n = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n;
+}

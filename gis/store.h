@@ -1,0 +1,56 @@
+/* The per-gmina SpatiaLite store: open, migrate, and the rules for who writes.
+ * One writer connection per store (it alone writes and checkpoints, see CONVENTIONS.md on the
+ * WAL-reset bug); any number of read-only connections. A connection belongs to one thread at a time. */
+#ifndef GIS_STORE_H
+#define GIS_STORE_H
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "util/err.h"
+
+struct gis_store;
+
+enum gis_store_mode {
+    GIS_STORE_READ,   /* read-only; the store must exist and be fully migrated */
+    GIS_STORE_WRITE,  /* the writer; migrates an existing store to the latest version */
+    GIS_STORE_CREATE, /* the writer; creates the file if missing, then migrates */
+};
+
+/* The schema version this binary migrates to (the highest data/migrations/NNN_*.sql). */
+int gis_store_latest_version(void);
+
+/* Opens path. The writer runs in WAL mode with synchronous=FULL, so a committed submission survives
+ * power loss. On success *out is owned by the caller and freed with gis_store_close. */
+enum err_code gis_store_open(const char *path, enum gis_store_mode mode, struct gis_store **out, struct err *e);
+
+/* Closes the connection and frees the store. NULL is a no-op. */
+void gis_store_close(struct gis_store *s);
+
+/* The SQLite handle, with SpatiaLite loaded, for gis/ and module code. Owned by the store. */
+sqlite3 *gis_store_db(struct gis_store *s);
+
+const char *gis_store_path(const struct gis_store *s);
+bool gis_store_writable(const struct gis_store *s);
+
+/* Current PRAGMA user_version. */
+int gis_store_version(struct gis_store *s);
+
+/* Runs SQL with no result rows; on failure records the SQLite message. */
+enum err_code gis_store_exec(struct gis_store *s, const char *sql, struct err *e);
+
+/* Transactions on the writer. rollback never fails and is safe without an open transaction. */
+enum err_code gis_store_begin(struct gis_store *s, struct err *e);
+enum err_code gis_store_commit(struct gis_store *s, struct err *e);
+void gis_store_rollback(struct gis_store *s);
+
+/* Prepares sql; records the SQLite message on failure. Finalize with sqlite3_finalize. */
+enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_stmt **st, struct err *e);
+
+/* meta table access. gis_store_meta_get returns a malloc'd string or NULL. */
+enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e);
+char *gis_store_meta_get(struct gis_store *s, const char *key);
+
+/* Row count of a table from the fixed list of store tables; -1 for an unknown table. */
+long gis_store_count(struct gis_store *s, const char *table);
+
+#endif

@@ -1,0 +1,245 @@
+/* INI configuration with strict validation: unknown keys and bad values are errors, never ignored. */
+#include "util/config.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/embed.h"
+#include "util/text.h"
+
+struct config_state {
+    struct config *c;
+    struct err *e;
+    int lineno; /* set when the first error is recorded; filled in by config_load */
+    char key[160];
+};
+
+static int config_fail(struct config_state *st, const char *section, const char *key, const char *fmt, const char *val)
+{
+    if (st->e->code == ERR_OK) {
+        snprintf(st->key, sizeof st->key, "%s%s%s", section, *section ? "." : "", key);
+        char msg[400];
+        snprintf(msg, sizeof msg, fmt, val);
+        err_set(st->e, ERR_INVALID, "%s", msg);
+    }
+    return 0;
+}
+
+static int copy_str(struct config_state *st, const char *sec, const char *key, const char *val, char *dst, size_t cap)
+{
+    if (strlen(val) >= cap)
+        return config_fail(st, sec, key, "value too long: %s", val);
+    if (!text_utf8_valid(val, strlen(val)))
+        return config_fail(st, sec, key, "not valid UTF-8%s", "");
+    memcpy(dst, val, strlen(val) + 1);
+    return 1;
+}
+
+static int parse_int(struct config_state *st, const char *sec, const char *key, const char *val, long min, long max, long *out)
+{
+    if (!text_parse_long(val, min, max, out)) {
+        char fmt[96];
+        snprintf(fmt, sizeof fmt, "must be an integer from %ld to %ld, got '%%s'", min, max);
+        return config_fail(st, sec, key, fmt, val);
+    }
+    return 1;
+}
+
+static bool slug_valid(const char *s)
+{
+    if (!*s || strlen(s) >= 32)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return false;
+    return true;
+}
+
+static int server_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config *c = st->c;
+    long v;
+    if (!strcmp(key, "listen")) {
+        struct err e2 = {0};
+        if (config_parse_listen(val, c->listen_host, sizeof c->listen_host, &c->port, &e2))
+            return config_fail(st, "server", key, "%s", e2.msg);
+        return 1;
+    }
+    if (!strcmp(key, "data"))
+        return copy_str(st, "server", key, val, c->data_dir, sizeof c->data_dir);
+    if (!strcmp(key, "threads"))
+        return parse_int(st, "server", key, val, 1, 256, &v) ? (c->threads = (int)v, 1) : 0;
+    if (!strcmp(key, "max_connections"))
+        return parse_int(st, "server", key, val, 1, 100000, &v) ? (c->max_connections = (int)v, 1) : 0;
+    if (!strcmp(key, "max_connections_per_ip"))
+        return parse_int(st, "server", key, val, 1, 100000, &v) ? (c->max_connections_per_ip = (int)v, 1) : 0;
+    if (!strcmp(key, "timeout"))
+        return parse_int(st, "server", key, val, 1, 3600, &v) ? (c->timeout_s = (int)v, 1) : 0;
+    if (!strcmp(key, "max_body"))
+        return parse_int(st, "server", key, val, 1024, 1L << 30, &v) ? (c->max_body_bytes = (size_t)v, 1) : 0;
+    if (!strcmp(key, "connection_memory"))
+        return parse_int(st, "server", key, val, 8192, 1L << 26, &v) ? (c->connection_memory = (size_t)v, 1) : 0;
+    return config_fail(st, "server", key, "unknown key%s", "");
+}
+
+static int tenant_key(struct config_state *st, const char *section, struct config_tenant *t, const char *key, const char *val)
+{
+    if (!strcmp(key, "name"))
+        return copy_str(st, section, key, val, t->name, sizeof t->name);
+    if (!strcmp(key, "teryt")) {
+        if (strlen(val) != 7 || strspn(val, "0123456789") != 7)
+            return config_fail(st, section, key, "must be a 7-digit TERYT gmina code, got '%s'", val);
+        return copy_str(st, section, key, val, t->teryt, sizeof t->teryt);
+    }
+    if (!strcmp(key, "organ"))
+        return copy_str(st, section, key, val, t->organ, sizeof t->organ);
+    if (!strcmp(key, "place"))
+        return copy_str(st, section, key, val, t->place, sizeof t->place);
+    if (!strcmp(key, "council"))
+        return copy_str(st, section, key, val, t->council, sizeof t->council);
+    if (!strcmp(key, "legal_basis"))
+        return copy_str(st, section, key, val, t->legal_basis, sizeof t->legal_basis);
+    if (!strcmp(key, "case_format")) {
+        if (!strstr(val, "{seq}"))
+            return config_fail(st, section, key, "must contain {seq}, got '%s'", val);
+        return copy_str(st, section, key, val, t->case_format, sizeof t->case_format);
+    }
+    if (!strcmp(key, "signatory"))
+        return copy_str(st, section, key, val, t->signatory, sizeof t->signatory);
+    if (!strcmp(key, "signatory_role"))
+        return copy_str(st, section, key, val, t->signatory_role, sizeof t->signatory_role);
+    if (!strcmp(key, "modules")) {
+        t->n_modules = 0;
+        char buf[1024];
+        if (strlen(val) >= sizeof buf)
+            return config_fail(st, section, key, "value too long%s", "");
+        strcpy(buf, val);
+        for (char *save = NULL, *tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+            if (t->n_modules == CONFIG_MAX_MODULES)
+                return config_fail(st, section, key, "too many modules%s", "");
+            if (!slug_valid(tok))
+                return config_fail(st, section, key, "bad module name '%s'", tok);
+            strcpy(t->modules[t->n_modules++], tok);
+        }
+        return 1;
+    }
+    return config_fail(st, section, key, "unknown key%s", "");
+}
+
+static int config_handler(void *user, const char *section, const char *key, const char *val)
+{
+    struct config_state *st = user;
+    if (st->e->code != ERR_OK)
+        return 1; /* keep only the first error */
+    if (!strcmp(section, "server"))
+        return server_key(st, key, val);
+    if (!strncmp(section, "tenant ", 7)) {
+        const char *slug = section + 7;
+        if (!slug_valid(slug))
+            return config_fail(st, section, key, "bad tenant slug '%s' (use a-z, 0-9 and -)", slug);
+        struct config *c = st->c;
+        struct config_tenant *t = NULL;
+        for (int i = 0; i < c->n_tenants; i++)
+            if (!strcmp(c->tenants[i].slug, slug))
+                t = &c->tenants[i];
+        if (!t) {
+            if (c->n_tenants == CONFIG_MAX_TENANTS)
+                return config_fail(st, section, key, "too many tenants (max 16)%s", "");
+            t = &c->tenants[c->n_tenants++];
+            memset(t, 0, sizeof *t);
+            strcpy(t->slug, slug);
+            strcpy(t->case_format, "GP.6727.{seq}.{year}");
+        }
+        return tenant_key(st, section, t, key, val);
+    }
+    return config_fail(st, section, key, "unknown section [%s]", section);
+}
+
+static void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->listen_host, "127.0.0.1");
+    c->port = 8080;
+    strcpy(c->data_dir, "./var");
+    c->threads = 4;
+    c->max_connections = 512;
+    c->max_connections_per_ip = 64;
+    c->timeout_s = 30;
+    c->max_body_bytes = 1 << 20;
+    c->connection_memory = 128 * 1024;
+}
+
+enum err_code config_load(struct config *c, const char *path, struct err *e)
+{
+    config_defaults(c);
+    struct config_state st = {.c = c, .e = e};
+    int rc;
+    if (path) {
+        snprintf(c->source, sizeof c->source, "%s", path);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return err_set(e, ERR_INVALID, "config %s: cannot open", path);
+        rc = ini_parse_file(f, config_handler, &st);
+        fclose(f);
+    } else {
+        strcpy(c->source, "(built-in odra.ini)");
+        const char *text = embed_find("odra.ini", NULL);
+        if (!text)
+            return err_set(e, ERR_INTERNAL, "built-in config missing");
+        rc = ini_parse_string(text, config_handler, &st);
+    }
+    if (e->code != ERR_OK) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "config %s:%d: %s: %s", c->source, rc > 0 ? rc : 0, st.key, e->msg);
+        snprintf(e->msg, sizeof e->msg, "%s", msg);
+        return e->code;
+    }
+    if (rc > 0)
+        return err_set(e, ERR_INVALID, "config %s:%d: syntax error", c->source, rc);
+    if (rc < 0)
+        return err_set(e, ERR_INVALID, "config %s: cannot read", c->source);
+    if (c->n_tenants == 0)
+        return err_set(e, ERR_INVALID, "config %s: tenant: no [tenant SLUG] section", c->source);
+    for (int i = 0; i < c->n_tenants; i++) {
+        struct config_tenant *t = &c->tenants[i];
+        if (!t->name[0])
+            return err_set(e, ERR_INVALID, "config %s: tenant %s.name: missing", c->source, t->slug);
+        if (!t->teryt[0])
+            return err_set(e, ERR_INVALID, "config %s: tenant %s.teryt: missing", c->source, t->slug);
+        if (!t->organ[0])
+            return err_set(e, ERR_INVALID, "config %s: tenant %s.organ: missing", c->source, t->slug);
+        if (!t->place[0])
+            strcpy(t->place, t->name);
+    }
+    return ERR_OK;
+}
+
+enum err_code config_parse_listen(const char *s, char *host, size_t host_cap, int *port, struct err *e)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return err_set(e, ERR_INVALID, "listen address must be HOST:PORT, got '%s'", s);
+    size_t hl = (size_t)(colon - s);
+    const char *h = s;
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+        h++, hl -= 2;
+    if (hl == 0 || hl >= host_cap)
+        return err_set(e, ERR_INVALID, "listen address has a bad host: '%s'", s);
+    long p;
+    if (!text_parse_long(colon + 1, 0, 65535, &p))
+        return err_set(e, ERR_INVALID, "listen port must be 0-65535, got '%s'", colon + 1);
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    *port = (int)p;
+    return ERR_OK;
+}
+
+const struct config_tenant *config_tenant_find(const struct config *c, const char *slug)
+{
+    for (int i = 0; i < c->n_tenants; i++)
+        if (!strcmp(c->tenants[i].slug, slug))
+            return &c->tenants[i];
+    return NULL;
+}

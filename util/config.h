@@ -1,0 +1,52 @@
+/* The configuration: server settings, limits and the tenants (gminas), read from an INI file.
+ * Without a file, the embedded copy of odra.ini (the demo defaults) is used. */
+#ifndef UTIL_CONFIG_H
+#define UTIL_CONFIG_H
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define CONFIG_MAX_TENANTS 16
+#define CONFIG_MAX_MODULES 16
+
+struct config_tenant {
+    char slug[32];          /* URL key: lower-case ASCII letters, digits and '-' */
+    char name[64];          /* "Słubice" */
+    char teryt[8];          /* 7-digit TERYT gmina code, "0805053" */
+    char organ[128];        /* "Burmistrz Słubic" */
+    char place[64];         /* place name printed on documents */
+    char council[128];      /* "Rada Miejska w Słubicach" */
+    char legal_basis[1024]; /* legal basis cited on plan extracts */
+    char case_format[64];   /* case-number pattern: {seq} and {year}, e.g. "GP.6727.{seq}.{year}" */
+    char signatory[128];    /* name printed in the signature block */
+    char signatory_role[128];
+    char modules[CONFIG_MAX_MODULES][32];
+    int n_modules;
+};
+
+struct config {
+    char source[512]; /* the file it came from, or "(built-in)" */
+    char listen_host[64];
+    int port;
+    char data_dir[512];
+    int threads;
+    int max_connections;
+    int max_connections_per_ip;
+    int timeout_s;
+    size_t max_body_bytes;
+    size_t connection_memory;
+    struct config_tenant tenants[CONFIG_MAX_TENANTS];
+    int n_tenants;
+};
+
+/* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line
+ * that names the file, line, key and problem. */
+enum err_code config_load(struct config *c, const char *path, struct err *e);
+
+/* Parses "HOST:PORT" ("[::1]:8080" for IPv6). Returns ERR_INVALID naming the problem. */
+enum err_code config_parse_listen(const char *s, char *host, size_t host_cap, int *port, struct err *e);
+
+/* The tenant with this slug, or NULL. */
+const struct config_tenant *config_tenant_find(const struct config *c, const char *slug);
+
+#endif
