@@ -38,26 +38,29 @@ deps:
 
 $(GEN_C): tools/embed.awk $(EMBED_IN)
 	@mkdir -p $(@D)
-	awk -f tools/embed.awk $(EMBED_IN) > $@.tmp && mv $@.tmp $@
+	@awk -f tools/embed.awk $(EMBED_IN) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/embed_data.o: $(GEN_C)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/libodra.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(BUILD)/odra: $(BUILD)/obj/services/main.o $(BUILD)/libodra.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libodra.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -1,0 +1,73 @@
+/* Core handlers: /health, the entry page and the per-gmina summary. */
+#include <stdio.h>
+#include <string.h>
+
+#include "services/module.h"
+#include "services/routes.h"
+#include "services/server.h"
+#include "util/text.h"
+
+static json_t *tenant_json(const struct svc_tenant *t)
+{
+    json_t *mods = json_array();
+    for (int k = 0; k < t->cfg->n_modules; k++)
+        json_array_append_new(mods, json_string(t->cfg->modules[k]));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o}", "slug", t->cfg->slug, "name", t->cfg->name, "teryt", t->cfg->teryt,
+                     "organ", t->cfg->organ, "modules", mods);
+}
+
+enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    json_t *tenants = json_array();
+    for (int i = 0; i < svc_server_tenant_count(req->server); i++)
+        json_array_append_new(tenants, tenant_json(svc_server_tenant(req->server, i)));
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200,
+                          json_pack("{s:s, s:s, s:o}", "status", "ok", "version", ODRA_VERSION, "tenants", tenants), e);
+}
+
+enum err_code svc_tenant_info(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r)
+        return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "store unavailable");
+    json_t *j = tenant_json(req->tenant);
+    json_t *counts = json_object();
+    static const char *const tables[] = {"obreby",    "parcels",   "localities", "streets",  "addresses",
+                                         "buildings", "plans",     "plan_zones", "pog_zones", "overlays", NULL};
+    for (int i = 0; tables[i]; i++)
+        json_object_set_new(counts, tables[i], json_integer(gis_store_count(r, tables[i])));
+    json_object_set_new(j, "council", json_string(req->tenant->cfg->council));
+    json_object_set_new(j, "counts", counts);
+    json_object_set_new(j, "schema_version", json_integer(gis_store_version(r)));
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+enum err_code svc_index(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)e;
+    struct arena *a = req->arena;
+    char *items = arena_strdup(a, "");
+    for (int i = 0; i < svc_server_tenant_count(req->server); i++) {
+        const struct config_tenant *t = svc_server_tenant(req->server, i)->cfg;
+        char name[256], organ[512];
+        text_xml_escape(t->name, name, sizeof name);
+        text_xml_escape(t->organ, organ, sizeof organ);
+        items = arena_printf(a, "%s<li><a href=\"/%s\">Gmina %s</a> <small>(%s, TERYT %s)</small></li>\n", items,
+                             t->slug, name, organ, t->teryt);
+    }
+    const char *page = arena_printf(
+        a,
+        "<!doctype html>\n<html lang=\"pl\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>odra — informacja planistyczna powiatu słubickiego</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "h1{font-size:1.6rem}li{margin:.4rem 0}small{color:#666}</style></head><body>\n"
+        "<h1>Informacja planistyczna i o nieruchomościach</h1>\n"
+        "<p>Powiat słubicki: wybierz gminę, aby sprawdzić działkę lub adres.</p>\n<ul>\n%s</ul>\n"
+        "<p><small>Interfejs programistyczny: <a href=\"/api\">/api</a> (OpenAPI 3.0), stan serwera: "
+        "<a href=\"/health\">/health</a>.</small></p>\n</body></html>\n",
+        items);
+    http_resp_body(resp, 200, "text/html; charset=utf-8", page, strlen(page));
+    return ERR_OK;
+}

@@ -1,0 +1,85 @@
+/* The HTTP contract inside odra: a request, a response a handler fills, and the route table entry.
+ * Everything a handler allocates comes from req->arena and lives until the response is sent. */
+#ifndef SERVICES_HTTP_H
+#define SERVICES_HTTP_H
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/arena.h"
+#include "util/err.h"
+
+struct MHD_Connection;
+struct svc_tenant;
+struct svc_server;
+
+#define HTTP_MAX_CAPTURES 6
+#define HTTP_MAX_HEADERS 12
+
+struct http_req {
+    struct arena *arena;
+    const char *method;        /* "GET", "POST", ...; HEAD is routed as GET */
+    const char *path;          /* the decoded path, without the query */
+    struct MHD_Connection *conn;
+    struct svc_server *server;
+    struct svc_tenant *tenant; /* set when the route has {t} */
+    const char *cap_name[HTTP_MAX_CAPTURES];
+    const char *cap_value[HTTP_MAX_CAPTURES];
+    int ncap;
+    const char *body; /* NUL-terminated request body, or NULL */
+    size_t body_len;
+};
+
+struct http_resp {
+    int status;               /* 200 unless the handler sets another */
+    const char *content_type; /* default "application/json" */
+    const char *body;         /* arena-owned or static */
+    size_t len;
+    const char *hname[HTTP_MAX_HEADERS];
+    const char *hvalue[HTTP_MAX_HEADERS];
+    int nheaders;
+};
+
+/* A handler fills resp and returns ERR_OK, or returns an error code with e set; the server then
+ * answers with the JSON error and the one status mapping in util/err. */
+typedef enum err_code (*http_handler_fn)(struct http_req *req, struct http_resp *resp, struct err *e);
+
+/* One documented parameter of a route, for the OpenAPI document. */
+struct http_param_doc {
+    const char *name;
+    const char *in;   /* "query", "path" or "header" */
+    const char *type; /* "string", "integer", "number" */
+    int required;
+    const char *description;
+};
+
+/* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc
+ * fields feed /api. Tables end with an entry whose pattern is NULL. */
+struct http_route {
+    const char *method;
+    const char *pattern;
+    http_handler_fn handler;
+    const char *tag;
+    const char *summary;
+    const char *produces; /* response media type, default application/json */
+    const struct http_param_doc *params; /* ended by a NULL name; may be NULL */
+};
+
+/* The value of query parameter name, or NULL. */
+const char *http_query(struct http_req *req, const char *name);
+
+/* The value of request header name, or NULL. */
+const char *http_header(struct http_req *req, const char *name);
+
+/* The value of path capture {name}, or NULL. */
+const char *http_capture(struct http_req *req, const char *name);
+
+/* Sets a JSON body from j (the reference is stolen) with the given status. */
+enum err_code http_resp_json(struct http_req *req, struct http_resp *resp, int status, json_t *j, struct err *e);
+
+/* Sets a body that outlives the request (static) or lives in req->arena. */
+void http_resp_body(struct http_resp *resp, int status, const char *content_type, const char *body, size_t len);
+
+/* Adds a response header; name and value must live as long as the request. Extra headers are dropped. */
+void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+
+#endif

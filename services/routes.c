@@ -1,0 +1,18 @@
+/* The core route table: every path the server answers outside the e-service modules. */
+#include "services/routes.h"
+
+#include <stddef.h>
+
+static const struct http_param_doc tenant_param[] = {
+    {"t", "path", "string", 1, "gmina slug: slubice, cybinka, gorzyca, osno-lubuskie, rzepin"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+const struct http_route svc_core_routes[] = {
+    {"GET", "/", svc_index, "meta", "Web entry page", "text/html", NULL},
+    {"GET", "/health", svc_health, "meta", "Server status, version and the tenants with their modules", NULL, NULL},
+    {"GET", "/api", svc_openapi, "meta", "This OpenAPI 3.0 document", "application/vnd.oai.openapi+json;version=3.0",
+     NULL},
+    {"GET", "/{t}", svc_tenant_info, "meta", "One gmina: configuration and store contents", NULL, tenant_param},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,51 @@
+/* The HTTP server: tenants with their stores, the route table and the libmicrohttpd daemon. */
+#ifndef SERVICES_SERVER_H
+#define SERVICES_SERVER_H
+#include <pthread.h>
+
+#include "gis/store.h"
+#include "services/http.h"
+#include "util/config.h"
+#include "util/err.h"
+
+#define ODRA_VERSION "0.1.0"
+
+/* A gmina being served: its configuration and its store. The writer is the only connection that
+ * writes; take write_lock around its use. Readers are per worker thread (svc_tenant_reader). */
+struct svc_tenant {
+    const struct config_tenant *cfg;
+    int index;
+    char store_path[1024];
+    struct gis_store *writer;
+    pthread_mutex_t write_lock;
+};
+
+struct svc_server;
+
+/* Opens every tenant's store (the writer migrates it) and binds the listen socket. The server keeps
+ * a pointer to cfg, which must outlive it. */
+enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, struct err *e);
+
+/* Starts serving on the worker thread pool. */
+enum err_code svc_server_start(struct svc_server *s, struct err *e);
+
+/* The port actually bound (useful with port 0). */
+int svc_server_port(const struct svc_server *s);
+
+/* Stops the daemon (finishing requests in flight), closes stores and frees the server. NULL is a no-op. */
+void svc_server_free(struct svc_server *s);
+
+const struct config *svc_server_config(const struct svc_server *s);
+int svc_server_tenant_count(const struct svc_server *s);
+struct svc_tenant *svc_server_tenant(struct svc_server *s, int i);
+struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug);
+
+/* The calling thread's read-only connection to t's store, opened on first use and closed when the
+ * thread exits. Owned by the thread; callers must not close it. */
+struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e);
+
+/* Every route the server answers, for the OpenAPI document: core routes, then modules'. Calls fn
+ * for each. */
+void svc_server_each_route(void (*fn)(const struct http_route *r, void *user), void *user);
+
+#endif

@@ -1,0 +1,140 @@
+"""Shared helpers for integration tests: start the real server on a free port, talk HTTP, and print
+PASS/FAIL lines that tests/run counts."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+ROOT = os.environ.get("ODRA_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BIN = os.environ.get("ODRA_BIN", os.path.join(ROOT, "build", "odra"))
+SHARED = os.environ.get("ODRA_SHARED", os.path.join(ROOT, "..", "shared"))
+TEST_DATA = os.environ.get("ODRA_TEST_DATA")  # demo stores made once by tests/run
+
+_passed = 0
+_failed = 0
+
+
+def test(fn):
+    """Runs fn now and prints PASS or FAIL with the reason."""
+    global _passed, _failed
+    try:
+        fn()
+        _passed += 1
+        print(f"PASS {fn.__name__}", flush=True)
+    except Exception:  # noqa: BLE001 - a test failure of any kind
+        _failed += 1
+        for line in traceback.format_exc().rstrip().splitlines():
+            print(f"  {line}")
+        print(f"FAIL {fn.__name__}", flush=True)
+    return fn
+
+
+def done():
+    print(f"{_passed} passed, {_failed} failed")
+    sys.exit(1 if _failed else 0)
+
+
+def demo_data(copy=False):
+    """A directory with the five demo stores. With copy=True a private copy the test may change."""
+    src = TEST_DATA
+    if not src or not os.path.exists(os.path.join(src, "slubice.sqlite")):
+        src = tempfile.mkdtemp(prefix="odra-demo-")
+        subprocess.run([BIN, "demo", "--data", src], check=True, capture_output=True)
+    if not copy:
+        return src
+    dst = tempfile.mkdtemp(prefix="odra-data-")
+    for name in os.listdir(src):
+        if name.endswith(".sqlite"):
+            shutil.copy(os.path.join(src, name), dst)
+    return dst
+
+
+class Server:
+    """The real odra server on a free port, stopped with SIGTERM."""
+
+    def __init__(self, data, config=None, extra_ini=None):
+        self.tmp = tempfile.mkdtemp(prefix="odra-srv-")
+        cfg = config
+        if extra_ini is not None:
+            with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
+                text = f.read()
+            for key, value in extra_ini.items():
+                import re
+                text = re.sub(rf"^{key}\s*=.*$", f"{key} = {value}", text, count=1, flags=re.M)
+            cfg = os.path.join(self.tmp, "odra.ini")
+            with open(cfg, "w", encoding="utf-8") as f:
+                f.write(text)
+        self.port = free_port()
+        args = [BIN, "serve", "--data", data, "--listen", f"127.0.0.1:{self.port}"]
+        if cfg:
+            args += ["--config", cfg]
+        self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.read_log())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def read_log(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def get_json(self, path, expect=200):
+        status, headers, data = self.get(path)
+        assert status == expect, f"{path}: status {status}, body {data[:300]!r}"
+        return json.loads(data)
+
+    def alive(self):
+        return self.proc.poll() is None and self.get("/health")[0] == 200
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def assert_json_error(status, headers, data, expect_status, code=None):
+    assert status == expect_status, f"status {status} != {expect_status}: {data[:300]!r}"
+    assert headers.get("content-type", "").startswith("application/json"), headers
+    j = json.loads(data)
+    assert isinstance(j.get("code"), str) and isinstance(j.get("description"), str), j
+    if code:
+        assert j["code"] == code, j
+    return j
