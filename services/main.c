@@ -150,6 +150,16 @@ static int cmd_demo(const struct common_opts *co, int scale, unsigned long long 
 
 /* ---- import ---- */
 
+static void remove_store(const char *path)
+{
+    char p[1200];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
 static int cmd_import(const struct common_opts *co, const char *tenant, const struct gis_import_opts *io,
                       char *const *files, int nfiles)
 {
@@ -171,15 +181,27 @@ static int cmd_import(const struct common_opts *co, const char *tenant, const st
             return fail(&e);
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, tenant);
+    /* A tenant without a store gets an empty one; if the import then fails, it is removed again. */
+    int existed = access(path, F_OK) == 0;
+    if (!existed && mkdir(cfg.data_dir, 0755) != 0 && access(cfg.data_dir, W_OK) != 0) {
+        fprintf(stderr, "odra: data directory %s: cannot create or write\n", cfg.data_dir);
+        return EXIT_FAILURE;
+    }
     struct gis_store *w;
-    if (gis_store_open(path, GIS_STORE_WRITE, &w, &e) != ERR_OK)
+    if (gis_store_open(path, GIS_STORE_CREATE, &w, &e) != ERR_OK) {
+        if (!existed)
+            remove_store(path);
         return fail(&e);
+    }
     struct gis_import_stats st = {0};
     double t0 = log_now_ms();
     enum err_code rc = gis_import_run(w, (const char *const *)files, nfiles, io, &st, stderr, &e);
     gis_store_close(w);
-    if (rc != ERR_OK)
+    if (rc != ERR_OK) {
+        if (!existed)
+            remove_store(path);
         return fail(&e);
+    }
     fprintf(stderr, "import: %ld read, %ld imported, %ld repaired, %ld rejected, %ld overlaps in %.1fs\n", st.read,
             st.imported, st.repaired, st.rejected, st.overlaps, (log_now_ms() - t0) / 1000);
     return EXIT_SUCCESS;
