@@ -195,8 +195,10 @@ void gis_store_rollback(struct gis_store *s)
 enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, "INSERT INTO meta (key, value) VALUES (?, ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", &st, e))
+    if (gis_store_prepare(s,
+                          "INSERT INTO meta (key, value) VALUES (?, ?) "
+                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          &st, e))
         return e->code;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
@@ -220,9 +222,9 @@ char *gis_store_meta_get(struct gis_store *s, const char *key)
 
 long gis_store_count(struct gis_store *s, const char *table)
 {
-    static const char *const tables[] = {"obreby",   "parcels",  "localities", "streets",    "addresses", "buildings",
-                                         "plans",    "plan_zones", "pog_zones", "overlays",  "provisions", "landcover",
-                                         "imports",  NULL};
+    static const char *const tables[] = {"obreby",     "parcels",   "localities", "streets",   "addresses",
+                                         "buildings",  "plans",     "plan_zones", "pog_zones", "overlays",
+                                         "provisions", "landcover", "imports",    NULL};
     int ok = 0;
     for (int i = 0; tables[i]; i++)
         ok |= !strcmp(tables[i], table);

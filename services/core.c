@@ -33,8 +33,8 @@ enum err_code svc_tenant_info(struct http_req *req, struct http_resp *resp, stru
         return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "store unavailable");
     json_t *j = tenant_json(req->tenant);
     json_t *counts = json_object();
-    static const char *const tables[] = {"obreby",    "parcels",   "localities", "streets",  "addresses",
-                                         "buildings", "plans",     "plan_zones", "pog_zones", "overlays", NULL};
+    static const char *const tables[] = {"obreby", "parcels",    "localities", "streets",  "addresses", "buildings",
+                                         "plans",  "plan_zones", "pog_zones",  "overlays", NULL};
     for (int i = 0; tables[i]; i++)
         json_object_set_new(counts, tables[i], json_integer(gis_store_count(r, tables[i])));
     json_object_set_new(j, "council", json_string(req->tenant->cfg->council));

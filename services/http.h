@@ -13,12 +13,12 @@ struct svc_tenant;
 struct svc_server;
 
 #define HTTP_MAX_CAPTURES 6
-#define HTTP_MAX_HEADERS 12
+#define HTTP_MAX_HEADERS  12
 
 struct http_req {
     struct arena *arena;
-    const char *method;        /* "GET", "POST", ...; HEAD is routed as GET */
-    const char *path;          /* the decoded path, without the query */
+    const char *method; /* "GET", "POST", ...; HEAD is routed as GET */
+    const char *path;   /* the decoded path, without the query */
     struct MHD_Connection *conn;
     struct svc_server *server;
     struct svc_tenant *tenant; /* set when the route has {t} */
@@ -60,7 +60,7 @@ struct http_route {
     http_handler_fn handler;
     const char *tag;
     const char *summary;
-    const char *produces; /* response media type, default application/json */
+    const char *produces;                /* response media type, default application/json */
     const struct http_param_doc *params; /* ended by a NULL name; may be NULL */
 };
 

@@ -221,16 +221,32 @@ int main(int argc, char **argv)
         return EXIT_SUCCESS;
     }
     enum {
-        OPT_CONFIG = 1000, OPT_DATA, OPT_LISTEN, OPT_SCALE, OPT_SEED, OPT_FORCE, OPT_TENANT, OPT_AS, OPT_PRESET,
-        OPT_MAP, OPT_SSRS, OPT_HELP
+        OPT_CONFIG = 1000,
+        OPT_DATA,
+        OPT_LISTEN,
+        OPT_SCALE,
+        OPT_SEED,
+        OPT_FORCE,
+        OPT_TENANT,
+        OPT_AS,
+        OPT_PRESET,
+        OPT_MAP,
+        OPT_SSRS,
+        OPT_HELP
     };
     static const struct option opts[] = {
-        {"config", required_argument, NULL, OPT_CONFIG}, {"data", required_argument, NULL, OPT_DATA},
-        {"listen", required_argument, NULL, OPT_LISTEN}, {"scale", required_argument, NULL, OPT_SCALE},
-        {"seed", required_argument, NULL, OPT_SEED},     {"force", no_argument, NULL, OPT_FORCE},
-        {"tenant", required_argument, NULL, OPT_TENANT}, {"as", required_argument, NULL, OPT_AS},
-        {"preset", required_argument, NULL, OPT_PRESET}, {"map", required_argument, NULL, OPT_MAP},
-        {"s-srs", required_argument, NULL, OPT_SSRS},    {"help", no_argument, NULL, OPT_HELP},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"data", required_argument, NULL, OPT_DATA},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"tenant", required_argument, NULL, OPT_TENANT},
+        {"as", required_argument, NULL, OPT_AS},
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"map", required_argument, NULL, OPT_MAP},
+        {"s-srs", required_argument, NULL, OPT_SSRS},
+        {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     struct common_opts co = {0};

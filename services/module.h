@@ -8,9 +8,9 @@
 #include "util/err.h"
 
 struct svc_module {
-    const char *name;                  /* slug used in config `modules =` and in URLs: /{t}/{name}/... */
-    const char *title;                 /* Polish name shown to residents */
-    const struct http_route *routes;   /* ended by a NULL pattern; may be NULL */
+    const char *name;                /* slug used in config `modules =` and in URLs: /{t}/{name}/... */
+    const char *title;               /* Polish name shown to residents */
+    const struct http_route *routes; /* ended by a NULL pattern; may be NULL */
     /* Creates or migrates the module's tables in a tenant store (writer, inside a transaction). */
     enum err_code (*migrate)(struct gis_store *w, struct err *e);
     /* Adds demo data for tenant t to a freshly created demo store. May be NULL. */

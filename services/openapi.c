@@ -32,8 +32,8 @@ static void add_route(const struct http_route *r, void *user)
         json_t *schema = json_pack("{s:s}", "type", "string");
         if (!strcmp(name, "t"))
             json_object_set(schema, "enum", b->slugs);
-        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name", name, "in", "path", "required", 1,
-                                                "schema", schema));
+        json_array_append_new(
+            params, json_pack("{s:s, s:s, s:b, s:o}", "name", name, "in", "path", "required", 1, "schema", schema));
     }
     for (const struct http_param_doc *d = r->params; d && d->name; d++) {
         if (!strcmp(d->in, "path")) {
@@ -46,15 +46,15 @@ static void add_route(const struct http_route *r, void *user)
             }
             continue;
         }
-        json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:s, s:{s:s}}", "name", d->name, "in", d->in,
-                                                "required", d->required, "description", d->description, "schema",
-                                                "type", d->type));
+        json_array_append_new(params,
+                              json_pack("{s:s, s:s, s:b, s:s, s:{s:s}}", "name", d->name, "in", d->in, "required",
+                                        d->required, "description", d->description, "schema", "type", d->type));
     }
     const char *media = r->produces ? r->produces : "application/json";
     json_t *op = json_pack("{s:[s], s:s, s:o, s:{s:{s:s, s:{s:{s:{}}}}, s:{s:s, s:{s:{s:{s:s}}}}}}", "tags", r->tag,
                            "summary", r->summary, "parameters", params, "responses", "200", "description", "OK",
-                           "content", media, "schema", "default", "description", "Error", "content",
-                           "application/json", "schema", "$ref", "#/components/schemas/Error");
+                           "content", media, "schema", "default", "description", "Error", "content", "application/json",
+                           "schema", "$ref", "#/components/schemas/Error");
     char opid[256];
     size_t o = 0;
     for (const char *m = r->method; *m && o < 16; m++)
@@ -78,13 +78,13 @@ enum err_code svc_openapi(struct http_req *req, struct http_resp *resp, struct e
         json_array_append_new(b.slugs, json_string(svc_server_tenant(req->server, i)->cfg->slug));
     svc_server_each_route(add_route, &b);
     json_decref(b.slugs);
-    json_t *doc = json_pack(
-        "{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:{s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}}}}}}",
-        "openapi", "3.0.3", "info", "title", "odra", "version", ODRA_VERSION, "description",
-        "Planning and property information for the gminas of powiat słubicki: places, plans, extracts, maps "
-        "and e-services. Errors are JSON objects {code, description}.",
-        "servers", "url", "/", "paths", b.paths, "components", "schemas", "Error", "type", "object", "required",
-        "code", "description", "properties", "code", "type", "string", "description", "type", "string", "parameter",
-        "type", "string");
+    json_t *doc =
+        json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:{s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}}}}}}",
+                  "openapi", "3.0.3", "info", "title", "odra", "version", ODRA_VERSION, "description",
+                  "Planning and property information for the gminas of powiat słubicki: places, plans, extracts, maps "
+                  "and e-services. Errors are JSON objects {code, description}.",
+                  "servers", "url", "/", "paths", b.paths, "components", "schemas", "Error", "type", "object",
+                  "required", "code", "description", "properties", "code", "type", "string", "description", "type",
+                  "string", "parameter", "type", "string");
     return http_resp_json(req, resp, 200, doc, e);
 }

@@ -7,36 +7,36 @@
 
 static int test_passed, test_failed, test_cur_failed;
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            printf("  check failed: %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
-            test_cur_failed = 1;                                                     \
-        }                                                                            \
+#define CHECK(cond)                                                                                                    \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            printf("  check failed: %s:%d: %s\n", __FILE__, __LINE__, #cond);                                          \
+            test_cur_failed = 1;                                                                                       \
+        }                                                                                                              \
     } while (0)
 static inline int test_streq(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
 }
-#define CHECK_STR(a, b)                                                              \
-    do {                                                                             \
-        const char *a_ = (a), *b_ = (b);                                             \
-        if (!test_streq(a_, b_)) {                                                   \
-            printf("  check failed: %s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, \
-                   a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
-            test_cur_failed = 1;                                                     \
-        }                                                                            \
+#define CHECK_STR(a, b)                                                                                                \
+    do {                                                                                                               \
+        const char *a_ = (a), *b_ = (b);                                                                               \
+        if (!test_streq(a_, b_)) {                                                                                     \
+            printf("  check failed: %s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, a_ ? a_ : "(null)",                \
+                   b_ ? b_ : "(null)");                                                                                \
+            test_cur_failed = 1;                                                                                       \
+        }                                                                                                              \
     } while (0)
 
-#define RUN(fn)                                                                      \
-    do {                                                                             \
-        test_cur_failed = 0;                                                         \
-        fn();                                                                        \
-        if (test_cur_failed)                                                         \
-            test_failed++, printf("FAIL %s\n", #fn);                                 \
-        else                                                                         \
-            test_passed++, printf("PASS %s\n", #fn);                                 \
-        fflush(stdout);                                                              \
+#define RUN(fn)                                                                                                        \
+    do {                                                                                                               \
+        test_cur_failed = 0;                                                                                           \
+        fn();                                                                                                          \
+        if (test_cur_failed)                                                                                           \
+            test_failed++, printf("FAIL %s\n", #fn);                                                                   \
+        else                                                                                                           \
+            test_passed++, printf("PASS %s\n", #fn);                                                                   \
+        fflush(stdout);                                                                                                \
     } while (0)
 
 static inline int test_done(void)

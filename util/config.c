@@ -37,7 +37,8 @@ static int copy_str(struct config_state *st, const char *sec, const char *key, c
     return 1;
 }
 
-static int parse_int(struct config_state *st, const char *sec, const char *key, const char *val, long min, long max, long *out)
+static int parse_int(struct config_state *st, const char *sec, const char *key, const char *val, long min, long max,
+                     long *out)
 {
     if (!text_parse_long(val, min, max, out)) {
         char fmt[96];
@@ -84,7 +85,8 @@ static int server_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "server", key, "unknown key%s", "");
 }
 
-static int tenant_key(struct config_state *st, const char *section, struct config_tenant *t, const char *key, const char *val)
+static int tenant_key(struct config_state *st, const char *section, struct config_tenant *t, const char *key,
+                      const char *val)
 {
     if (!strcmp(key, "name"))
         return copy_str(st, section, key, val, t->name, sizeof t->name);

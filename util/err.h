@@ -4,20 +4,20 @@
 
 enum err_code {
     ERR_OK = 0,
-    ERR_INVALID,          /* bad parameter or input; 400 */
-    ERR_UNAUTHORIZED,     /* 401 */
-    ERR_FORBIDDEN,        /* 403 */
-    ERR_NOT_FOUND,        /* 404 */
-    ERR_METHOD,           /* 405 */
-    ERR_NOT_ACCEPTABLE,   /* 406 */
-    ERR_CONFLICT,         /* 409 */
-    ERR_TOO_LARGE,        /* 413 */
-    ERR_MEDIA_TYPE,       /* 415 */
-    ERR_UNPROCESSABLE,    /* well-formed but invalid content; 422 */
-    ERR_TOO_MANY,         /* 429 */
-    ERR_IO,               /* file or database failure; 500 */
-    ERR_INTERNAL,         /* bug or library failure; 500 */
-    ERR_UNAVAILABLE,      /* 503 */
+    ERR_INVALID,        /* bad parameter or input; 400 */
+    ERR_UNAUTHORIZED,   /* 401 */
+    ERR_FORBIDDEN,      /* 403 */
+    ERR_NOT_FOUND,      /* 404 */
+    ERR_METHOD,         /* 405 */
+    ERR_NOT_ACCEPTABLE, /* 406 */
+    ERR_CONFLICT,       /* 409 */
+    ERR_TOO_LARGE,      /* 413 */
+    ERR_MEDIA_TYPE,     /* 415 */
+    ERR_UNPROCESSABLE,  /* well-formed but invalid content; 422 */
+    ERR_TOO_MANY,       /* 429 */
+    ERR_IO,             /* file or database failure; 500 */
+    ERR_INTERNAL,       /* bug or library failure; 500 */
+    ERR_UNAVAILABLE,    /* 503 */
 };
 
 /* An error: the code and message of the first failure, and optionally the parameter it concerns. */
@@ -29,12 +29,10 @@ struct err {
 
 /* Records an error unless one is already recorded; returns code so callers can `return err_set(...)`.
  * e may be NULL. Set a breakpoint here to stop at the first failure. */
-enum err_code err_set(struct err *e, enum err_code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+enum err_code err_set(struct err *e, enum err_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* As err_set, naming the request parameter that caused it. */
-enum err_code err_param(struct err *e, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+enum err_code err_param(struct err *e, const char *param, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Clears e to ERR_OK. */
 void err_clear(struct err *e);

@@ -34,8 +34,10 @@ static void utf8_validation(void)
     CHECK(!text_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
     CHECK(!text_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     CHECK(!text_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
-    CHECK(!text_utf8_valid("a\x01" "b", 3));        /* control byte */
-    CHECK(!text_utf8_valid("\xc5", 1));             /* truncated */
+    CHECK(!text_utf8_valid("a\x01"
+                           "b",
+                           3));         /* control byte */
+    CHECK(!text_utf8_valid("\xc5", 1)); /* truncated */
     CHECK(text_utf8_valid("line\nnext\t", 10));
 }
 
