@@ -25,6 +25,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 TEST_SRCS := $(sort $(wildcard tests/*/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
+.SECONDARY:
 .PHONY: all deps run test asan lint bench clean demo
 all: $(BUILD)/odra $(TEST_BINS)
 

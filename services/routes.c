@@ -16,3 +16,10 @@ const struct http_route svc_core_routes[] = {
     {"GET", "/{t}", svc_tenant_info, "meta", "One gmina: configuration and store contents", NULL, tenant_param},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
+
+const struct http_route *const svc_route_tables[] = {
+    svc_core_routes,
+    svc_ogc_routes,
+    svc_places_routes,
+    NULL,
+};

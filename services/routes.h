@@ -3,8 +3,12 @@
 #define SERVICES_ROUTES_H
 #include "services/http.h"
 
-/* Core routes (not modules'), ended by a NULL pattern. */
+/* Route tables, each ended by a NULL pattern: core (routes.c), OGC API Features (ogc.c), places
+ * (places.c). svc_route_tables lists them, ended by NULL; modules' routes come after them. */
 extern const struct http_route svc_core_routes[];
+extern const struct http_route svc_ogc_routes[];
+extern const struct http_route svc_places_routes[];
+extern const struct http_route *const svc_route_tables[];
 
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_openapi(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -134,8 +134,9 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
 
 void svc_server_each_route(void (*fn)(const struct http_route *r, void *user), void *user)
 {
-    for (const struct http_route *r = svc_core_routes; r->pattern; r++)
-        fn(r, user);
+    for (const struct http_route *const *t = svc_route_tables; *t; t++)
+        for (const struct http_route *r = *t; r->pattern; r++)
+            fn(r, user);
     for (const struct svc_module *const *m = svc_modules; *m; m++)
         for (const struct http_route *r = (*m)->routes; r && r->pattern; r++)
             fn(r, user);
