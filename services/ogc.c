@@ -1,8 +1,492 @@
-/* OGC API - Features (Part 1 Core, Part 2 CRS) over the store's collections. */
-#include "services/routes.h"
+/* OGC API - Features Part 1 (Core, GeoJSON, OAS 3.0) and Part 2 (CRS by reference) at /{t}/ogc. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-#include <stddef.h>
+#include <microhttpd.h>
+
+#include "gis/crs.h"
+#include "gis/features.h"
+#include "services/routes.h"
+#include "services/server.h"
+#include "util/buf.h"
+#include "util/text.h"
+
+#define OGC_LIMIT_DEFAULT 10
+#define OGC_LIMIT_MAX 10000
+
+static const enum gis_crs ogc_crs_list[] = {GIS_CRS_CRS84, GIS_CRS_4326, GIS_CRS_2180, GIS_CRS_2176, GIS_CRS_3857};
+#define OGC_NCRS (sizeof ogc_crs_list / sizeof ogc_crs_list[0])
+
+static const char *const conformance[] = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    NULL,
+};
+
+/* The absolute base URL of this server as the client reached it ("http://host:port"). */
+static const char *base_url(struct http_req *req)
+{
+    const char *host = http_header(req, "X-Forwarded-Host");
+    if (!host)
+        host = http_header(req, "Host");
+    const char *proto = http_header(req, "X-Forwarded-Proto");
+    if (!proto || (strcmp(proto, "https") && strcmp(proto, "http")))
+        proto = "http";
+    /* Only host-name characters: anything else would be echoed into every link. */
+    if (!host || !*host || strlen(host) > 255 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+        host = "localhost";
+    return arena_printf(req->arena, "%s://%s", proto, host);
+}
+
+static const char *ogc_base(struct http_req *req)
+{
+    return arena_printf(req->arena, "%s/%s/ogc", base_url(req), req->tenant->cfg->slug);
+}
+
+static json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title)
+{
+    json_t *l = json_pack("{s:s, s:s}", "href", href, "rel", rel);
+    if (type)
+        json_object_set_new(l, "type", json_string(type));
+    if (title)
+        json_object_set_new(l, "title", json_string(title));
+    return l;
+}
+
+/* f=json is the only encoding; anything else is a 400 naming f. */
+static enum err_code check_f(struct http_req *req, struct err *e)
+{
+    const char *f = http_query(req, "f");
+    if (f && strcmp(f, "json") && strcmp(f, "geojson") && strcmp(f, "application/json") &&
+        strcmp(f, "application/geo+json"))
+        return err_param(e, "f", "unsupported format '%s'; only json is offered", f);
+    return ERR_OK;
+}
+
+/* Rejects query parameters this endpoint does not define, as Features Part 1 asks. */
+struct param_check {
+    const char *const *known;
+    const struct gis_collection *c;
+    struct err *e;
+};
+
+static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct param_check *pc = cls;
+    for (const char *const *k = pc->known; *k; k++)
+        if (!strcmp(*k, key))
+            return MHD_YES;
+    if (pc->c) {
+        const struct gis_prop *p = gis_collection_prop(pc->c, key);
+        if (p && p->queryable)
+            return MHD_YES;
+    }
+    err_param(pc->e, key, "unknown query parameter '%s'", key);
+    return MHD_NO;
+}
+
+static enum err_code check_params(struct http_req *req, const char *const *known, const struct gis_collection *c,
+                                  struct err *e)
+{
+    struct param_check pc = {known, c, e};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
+    return e->code ? e->code : check_f(req, e);
+}
+
+static const char *const simple_params[] = {"f", NULL};
+
+static enum err_code ogc_landing(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (check_params(req, simple_params, NULL, e))
+        return e->code;
+    const char *b = ogc_base(req);
+    struct arena *a = req->arena;
+    json_t *links = json_array();
+    json_array_append_new(links, ogc_link(b, "self", "application/json", "this document"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/api", b), "service-desc",
+                                      "application/vnd.oai.openapi+json;version=3.0", "the API definition"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/conformance", b),
+                                      "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json",
+                                      "conformance classes implemented"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/conformance", b), "conformance", "application/json",
+                                      "conformance classes implemented"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/collections", b), "data", "application/json",
+                                      "feature collections"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/collections", b),
+                                      "http://www.opengis.net/def/rel/ogc/1.0/data", "application/json",
+                                      "feature collections"));
+    const char *title = arena_printf(a, "Gmina %s — dane przestrzenne", req->tenant->cfg->name);
+    const char *desc = arena_printf(a,
+                                    "Cadastral parcels, addresses, buildings and planning acts of gmina %s "
+                                    "(TERYT %s) as OGC API Features.",
+                                    req->tenant->cfg->name, req->tenant->cfg->teryt);
+    return http_resp_json(req, resp, 200, json_pack("{s:s, s:s, s:o}", "title", title, "description", desc, "links", links),
+                          e);
+}
+
+static enum err_code ogc_conformance(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (check_params(req, simple_params, NULL, e))
+        return e->code;
+    json_t *list = json_array();
+    for (int i = 0; conformance[i]; i++)
+        json_array_append_new(list, json_string(conformance[i]));
+    return http_resp_json(req, resp, 200, json_pack("{s:o}", "conformsTo", list), e);
+}
+
+static json_t *crs_array(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < OGC_NCRS; i++)
+        json_array_append_new(a, json_string(gis_crs_uri(ogc_crs_list[i])));
+    return a;
+}
+
+static json_t *collection_json(struct http_req *req, struct gis_store *r, const struct gis_collection *c)
+{
+    struct arena *a = req->arena;
+    const char *b = arena_printf(a, "%s/collections/%s", ogc_base(req), c->id);
+    json_t *links = json_array();
+    json_array_append_new(links, ogc_link(b, "self", "application/json", c->title));
+    json_array_append_new(links,
+                          ogc_link(arena_printf(a, "%s/items", b), "items", "application/geo+json", "the features"));
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", c->id, "title", c->title, "description",
+                          c->description, "itemType", "feature", "crs", crs_array(), "storageCrs",
+                          gis_crs_uri(GIS_CRS_2180), "links", links);
+    double ext[4];
+    if (gis_collection_extent(r, c, ext))
+        json_object_set_new(j, "extent",
+                            json_pack("{s:{s:[[f,f,f,f]], s:s}}", "spatial", "bbox", ext[0], ext[1], ext[2], ext[3],
+                                      "crs", gis_crs_uri(GIS_CRS_CRS84)));
+    return j;
+}
+
+static enum err_code ogc_collections(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (check_params(req, simple_params, NULL, e))
+        return e->code;
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r)
+        return e->code;
+    json_t *list = json_array();
+    for (const struct gis_collection *c = gis_collections; c->id; c++)
+        json_array_append_new(list, collection_json(req, r, c));
+    json_t *links = json_array();
+    json_array_append_new(links,
+                          ogc_link(arena_printf(req->arena, "%s/collections", ogc_base(req)), "self", "application/json",
+                               "feature collections"));
+    return http_resp_json(req, resp, 200, json_pack("{s:o, s:o, s:o}", "links", links, "collections", list, "crs",
+                                                    crs_array()),
+                          e);
+}
+
+static const struct gis_collection *find_collection(struct http_req *req, struct err *e)
+{
+    const char *cid = http_capture(req, "cid");
+    const struct gis_collection *c = cid ? gis_collection_find(cid) : NULL;
+    if (!c)
+        err_set(e, ERR_NOT_FOUND, "no collection '%s'", cid ? cid : "");
+    return c;
+}
+
+static enum err_code ogc_collection(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct gis_collection *c = find_collection(req, e);
+    if (!c || check_params(req, simple_params, NULL, e))
+        return e->code;
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r)
+        return e->code;
+    return http_resp_json(req, resp, 200, collection_json(req, r, c), e);
+}
+
+static enum err_code parse_crs_param(struct http_req *req, const char *name, enum gis_crs *out, struct err *e)
+{
+    const char *v = http_query(req, name);
+    if (!v) {
+        *out = GIS_CRS_CRS84;
+        return ERR_OK;
+    }
+    *out = gis_crs_parse(v);
+    for (size_t i = 0; i < OGC_NCRS; i++)
+        if (ogc_crs_list[i] == *out)
+            return ERR_OK;
+    return err_param(e, name, "unsupported %s '%s'; use one of CRS84, EPSG:4326, 2180, 2176, 3857 (as URIs)", name,
+                     v);
+}
+
+/* bbox: 4 (or 6, with heights ignored) numbers in bbox-crs axis order. */
+static enum err_code parse_bbox(struct http_req *req, struct gis_feature_query *q, struct err *e)
+{
+    const char *v = http_query(req, "bbox");
+    if (!v)
+        return ERR_OK;
+    double n[6];
+    int count = 0;
+    char *copy = arena_strdup(req->arena, v);
+    for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (count == 6 || !text_parse_double(tok, &n[count]))
+            return err_param(e, "bbox", "bbox must be 4 or 6 comma-separated numbers");
+        count++;
+    }
+    if (count != 4 && count != 6)
+        return err_param(e, "bbox", "bbox must be 4 or 6 comma-separated numbers");
+    double b[4] = {n[0], n[1], n[count / 2], n[count / 2 + 1]};
+    if (parse_crs_param(req, "bbox-crs", &q->bbox_crs, e))
+        return e->code;
+    if (gis_crs_north_first(q->bbox_crs)) {
+        double t = b[0];
+        b[0] = b[1], b[1] = t;
+        t = b[2];
+        b[2] = b[3], b[3] = t;
+    }
+    if (b[0] > b[2] || b[1] > b[3])
+        return err_param(e, "bbox", "bbox lower corner must not be above or right of the upper corner");
+    if (q->bbox_crs == GIS_CRS_CRS84 || q->bbox_crs == GIS_CRS_4326) {
+        if (b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90)
+            return err_param(e, "bbox", "bbox is outside -180..180, -90..90");
+        /* Clamp to the area where the Polish CRSs are defined well enough for a filter. */
+        b[0] = fmax(b[0], 10.0), b[2] = fmin(b[2], 28.0), b[1] = fmax(b[1], 46.0), b[3] = fmin(b[3], 58.0);
+        if (b[0] > b[2] || b[1] > b[3]) {
+            b[0] = b[2] = 10.0; /* empty result: a degenerate box far from any gmina */
+            b[1] = b[3] = 46.0;
+        }
+    }
+    memcpy(q->bbox, b, sizeof b);
+    q->has_bbox = true;
+    return ERR_OK;
+}
+
+static const char *const item_params[] = {"f", "bbox", "bbox-crs", "limit", "offset", "crs", NULL};
+
+static void set_content_crs(struct http_req *req, struct http_resp *resp, enum gis_crs crs)
+{
+    http_resp_header(resp, "Content-Crs", arena_printf(req->arena, "<%s>", gis_crs_uri(crs)));
+}
+
+/* The items URL with every parameter of the request but a new offset, for self/next/prev links. */
+struct page_link {
+    struct arena *a;
+    char *url;
+};
+
+static enum MHD_Result add_page_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct page_link *pl = cls;
+    if (!strcmp(key, "offset") || !value)
+        return MHD_YES;
+    char *enc = arena_alloc(pl->a, strlen(value) * 3 + 1);
+    if (!enc)
+        return MHD_NO;
+    char *o = enc;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-_.~,:", *p))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    *o = 0;
+    pl->url = arena_printf(pl->a, "%s&%s=%s", pl->url, key, enc);
+    return MHD_YES;
+}
+
+static const char *page_url(struct http_req *req, const char *items_url, long offset)
+{
+    struct page_link pl = {req->arena, arena_printf(req->arena, "%s?offset=%ld", items_url, offset)};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_page_param, &pl);
+    return pl.url;
+}
+
+static enum err_code ogc_items(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct gis_collection *c = find_collection(req, e);
+    if (!c || check_params(req, item_params, c, e))
+        return e->code;
+    struct gis_feature_query q = {.c = c, .limit = OGC_LIMIT_DEFAULT};
+    const char *v;
+    if ((v = http_query(req, "limit"))) {
+        if (!text_parse_long(v, 1, 1L << 40, &q.limit))
+            return err_param(e, "limit", "limit must be a positive integer");
+        if (q.limit > OGC_LIMIT_MAX)
+            q.limit = OGC_LIMIT_MAX; /* Part 1: a larger limit is not an error */
+    }
+    if ((v = http_query(req, "offset")) && !text_parse_long(v, 0, 1L << 40, &q.offset))
+        return err_param(e, "offset", "offset must be a non-negative integer");
+    if (parse_crs_param(req, "crs", &q.out_crs, e) || parse_bbox(req, &q, e))
+        return e->code;
+    /* Equality filters: every other parameter was checked to be a queryable property. */
+    for (const struct gis_prop *p = c->props; p->name; p++) {
+        if (p->queryable && (v = http_query(req, p->name))) {
+            if (q.nfilter == GIS_MAX_FILTERS)
+                return err_param(e, p->name, "too many property filters");
+            q.filter_name[q.nfilter] = p->name;
+            q.filter_value[q.nfilter++] = v;
+        }
+    }
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r)
+        return e->code;
+    struct buf out = {0};
+    long matched = 0, returned = 0;
+    buf_puts(&out, "{\"type\":\"FeatureCollection\",\"features\":");
+    if (gis_features_query(r, &q, &out, &matched, &returned, e)) {
+        buf_free(&out);
+        return e->code;
+    }
+    struct arena *a = req->arena;
+    const char *items_url = arena_printf(a, "%s/collections/%s/items", ogc_base(req), c->id);
+    json_t *links = json_array();
+    json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset), "self", "application/geo+json", "this page"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/collections/%s", ogc_base(req), c->id), "collection",
+                                      "application/json", c->title));
+    if (q.offset + returned < matched)
+        json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset + returned), "next", "application/geo+json",
+                                          "next page"));
+    if (q.offset > 0)
+        json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset > q.limit ? q.offset - q.limit : 0),
+                                          "prev", "application/geo+json", "previous page"));
+    char *links_text = json_dumps(links, JSON_COMPACT);
+    json_decref(links);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    buf_printf(&out, ",\"numberMatched\":%ld,\"numberReturned\":%ld,\"timeStamp\":\"%s\",\"links\":%s}", matched,
+               returned, stamp, links_text ? links_text : "[]");
+    free(links_text);
+    if (out.failed) {
+        buf_free(&out);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    arena_defer(a, free, out.data);
+    http_resp_body(resp, 200, "application/geo+json", out.data, out.len);
+    set_content_crs(req, resp, q.out_crs);
+    return ERR_OK;
+}
+
+static enum err_code ogc_item(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    static const char *const params[] = {"f", "crs", NULL};
+    const struct gis_collection *c = find_collection(req, e);
+    if (!c || check_params(req, params, NULL, e))
+        return e->code;
+    struct gis_feature_query q = {.c = c, .limit = 1};
+    const char *fid = http_capture(req, "fid");
+    if (!text_parse_long(fid, 1, 1L << 53, &q.fid))
+        return err_set(e, ERR_NOT_FOUND, "no feature '%s' in %s", fid, c->id);
+    if (parse_crs_param(req, "crs", &q.out_crs, e))
+        return e->code;
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r)
+        return e->code;
+    struct buf out = {0};
+    long returned = 0;
+    if (gis_features_query(r, &q, &out, NULL, &returned, e)) {
+        buf_free(&out);
+        return e->code;
+    }
+    if (returned == 0) {
+        buf_free(&out);
+        return err_set(e, ERR_NOT_FOUND, "no feature '%s' in %s", fid, c->id);
+    }
+    /* The query wrote "[{...}]": answer the feature itself, with links added. */
+    struct arena *a = req->arena;
+    const char *self = arena_printf(a, "%s/collections/%s/items/%ld", ogc_base(req), c->id, q.fid);
+    char *body = arena_printf(a,
+                              "%.*s,\"links\":[{\"href\":\"%s\",\"rel\":\"self\",\"type\":\"application/geo+json\"},"
+                              "{\"href\":\"%s/collections/%s\",\"rel\":\"collection\",\"type\":\"application/json\"}]}",
+                              (int)(out.len - 3), out.data + 1, self, ogc_base(req), c->id);
+    buf_free(&out);
+    http_resp_body(resp, 200, "application/geo+json", body, strlen(body));
+    set_content_crs(req, resp, q.out_crs);
+    return ERR_OK;
+}
+
+/* The API definition of this Features endpoint (OpenAPI 3.0), as clients such as GDAL read it. */
+static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (check_params(req, simple_params, NULL, e))
+        return e->code;
+    json_t *ids = json_array();
+    for (const struct gis_collection *c = gis_collections; c->id; c++)
+        json_array_append_new(ids, json_string(c->id));
+    json_t *crs_enum = crs_array();
+    json_t *ok_json = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", "200", "description", "OK", "content",
+                                "application/json", "schema", "type", "object");
+    json_t *ok_geojson = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}, s:{s:s}, s:{s:s}}", "200", "description", "OK",
+                                   "content", "application/geo+json", "schema", "type", "object", "400",
+                                   "description", "bad parameter", "404", "description", "not found");
+    json_t *cid = json_pack("{s:s, s:s, s:b, s:{s:s, s:O}}", "name", "collectionId", "in", "path", "required", 1,
+                            "schema", "type", "string", "enum", ids);
+    json_t *items_params = json_pack(
+        "[O, {s:s, s:s, s:b, s:s, s:{s:s, s:{s:s}, s:i, s:i}, s:s, s:b}, {s:s, s:s, s:b, s:{s:s, s:O}},"
+        " {s:s, s:s, s:b, s:{s:s, s:i, s:i, s:i}}, {s:s, s:s, s:b, s:{s:s, s:i}}, {s:s, s:s, s:b, s:{s:s, s:O}}]",
+        cid, "name", "bbox", "in", "query", "required", 0, "description", "minx,miny,maxx,maxy in bbox-crs",
+        "schema", "type", "array", "items", "type", "number", "minItems", 4, "maxItems", 6, "style", "form",
+        "explode", 0, "name", "bbox-crs", "in", "query", "required", 0, "schema", "type", "string", "enum", crs_enum,
+        "name", "limit", "in", "query", "required", 0, "schema", "type", "integer", "minimum", 1, "maximum",
+        OGC_LIMIT_MAX, "default", OGC_LIMIT_DEFAULT, "name", "offset", "in", "query", "required", 0, "schema", "type",
+        "integer", "minimum", 0, "name", "crs", "in", "query", "required", 0, "schema", "type", "string", "enum",
+        crs_enum);
+    json_t *item_params = json_pack("[O, {s:s, s:s, s:b, s:{s:s}}, {s:s, s:s, s:b, s:{s:s, s:O}}]", cid, "name",
+                                    "featureId", "in", "path", "required", 1, "schema", "type", "string", "name",
+                                    "crs", "in", "query", "required", 0, "schema", "type", "string", "enum", crs_enum);
+    json_t *paths = json_pack(
+        "{s:{s:{s:s, s:s, s:O}}, s:{s:{s:s, s:s, s:O}}, s:{s:{s:s, s:s, s:O}}, s:{s:{s:s, s:s, s:O}},"
+        " s:{s:{s:s, s:s, s:[O], s:O}}, s:{s:{s:s, s:s, s:o, s:O}}, s:{s:{s:s, s:s, s:o, s:O}}}",
+        "/", "summary", "Landing page", "operationId", "getLandingPage", "responses", ok_json, "/conformance",
+        "summary", "Conformance classes", "operationId", "getConformance", "responses", ok_json, "/api", "summary",
+        "This API definition", "operationId", "getApi", "responses", ok_json, "/collections", "summary",
+        "Feature collections", "operationId", "getCollections", "responses", ok_json, "/collections/{collectionId}",
+        "summary", "One collection", "operationId", "describeCollection", "parameters", cid, "responses", ok_json,
+        "/collections/{collectionId}/items", "summary", "Features of a collection", "operationId", "getFeatures",
+        "parameters", items_params, "responses", ok_geojson, "/collections/{collectionId}/items/{featureId}",
+        "summary", "One feature", "operationId", "getFeature", "parameters", item_params, "responses", ok_geojson);
+    json_decref(ids);
+    json_decref(crs_enum);
+    json_decref(ok_json);
+    json_decref(ok_geojson);
+    json_decref(cid);
+    json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o}", "openapi", "3.0.3", "info", "title",
+                            arena_printf(req->arena, "odra OGC API Features: gmina %s", req->tenant->cfg->name),
+                            "version", ODRA_VERSION, "description",
+                            "OGC API - Features Part 1 Core and Part 2 CRS by reference.", "servers", "url",
+                            ogc_base(req), "paths", paths);
+    if (!doc)
+        return err_set(e, ERR_INTERNAL, "cannot build the API definition");
+    enum err_code rc = http_resp_json(req, resp, 200, doc, e);
+    resp->content_type = "application/vnd.oai.openapi+json;version=3.0";
+    return rc;
+}
+
+static const struct http_param_doc items_doc[] = {
+    {"bbox", "query", "string", 0, "minx,miny,maxx,maxy in bbox-crs axis order (CRS84: lon,lat)"},
+    {"bbox-crs", "query", "string", 0, "CRS of bbox, an OGC CRS URI; default CRS84"},
+    {"limit", "query", "integer", 0, "page size, default 10, at most 10000"},
+    {"offset", "query", "integer", 0, "features to skip"},
+    {"crs", "query", "string", 0, "output CRS URI: CRS84, EPSG 4326, 2180, 2176 or 3857"},
+    {NULL, NULL, NULL, 0, NULL},
+};
 
 const struct http_route svc_ogc_routes[] = {
+    {"GET", "/{t}/ogc", ogc_landing, "ogc-features", "OGC API Features landing page", NULL, NULL},
+    {"GET", "/{t}/ogc/conformance", ogc_conformance, "ogc-features", "Conformance classes", NULL, NULL},
+    {"GET", "/{t}/ogc/api", ogc_api, "ogc-features", "OpenAPI definition of the Features API",
+     "application/vnd.oai.openapi+json;version=3.0", NULL},
+    {"GET", "/{t}/ogc/collections", ogc_collections, "ogc-features", "Feature collections", NULL, NULL},
+    {"GET", "/{t}/ogc/collections/{cid}", ogc_collection, "ogc-features", "One feature collection", NULL, NULL},
+    {"GET", "/{t}/ogc/collections/{cid}/items", ogc_items, "ogc-features",
+     "Features of a collection; queryable properties are equality filters", "application/geo+json", items_doc},
+    {"GET", "/{t}/ogc/collections/{cid}/items/{fid}", ogc_item, "ogc-features", "One feature by id",
+     "application/geo+json", NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -1,0 +1,349 @@
+/* Feature queries for OGC API Features: SQL assembled only from the fixed collection table, with every
+ * user value bound as a parameter. */
+#include "gis/features.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/text.h"
+
+static const struct gis_prop parcel_props[] = {
+    {"parcel_id", "t.parcel_id", GIS_PROP_TEXT, true, "EGiB parcel identifier, e.g. 080505_4.0001.123/4"},
+    {"number", "t.number", GIS_PROP_TEXT, true, "parcel number within the obręb"},
+    {"obreb_number", "o.number", GIS_PROP_TEXT, true, "4-digit obręb number"},
+    {"obreb_name", "o.name", GIS_PROP_TEXT, true, "obręb name"},
+    {"unit", "o.unit", GIS_PROP_TEXT, true, "jednostka ewidencyjna, e.g. 080505_4"},
+    {"area_m2", "t.area_m2", GIS_PROP_REAL, false, "area in square metres"},
+    {"land_use", "t.land_use", GIS_PROP_TEXT, true, "EGiB land-use class"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop address_props[] = {
+    {"locality", "l.name", GIS_PROP_TEXT, true, "locality (miejscowość)"},
+    {"simc", "l.simc", GIS_PROP_TEXT, true, "TERYT SIMC of the locality"},
+    {"street", "s.name", GIS_PROP_TEXT, true, "street name without its prefix; null in villages without streets"},
+    {"street_prefix", "s.prefix", GIS_PROP_TEXT, false, "ul., al., pl. or os."},
+    {"ulic", "s.ulic", GIS_PROP_TEXT, true, "TERYT ULIC of the street"},
+    {"number", "t.number", GIS_PROP_TEXT, true, "house number, may carry a letter"},
+    {"postal_code", "t.postal_code", GIS_PROP_TEXT, true, "postal code, e.g. 69-100"},
+    {"parcel_id", "t.parcel_id", GIS_PROP_TEXT, true, "EGiB id of the parcel under the point"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop building_props[] = {
+    {"building_id", "t.building_id", GIS_PROP_TEXT, true, "building identifier"},
+    {"function", "t.function", GIS_PROP_TEXT, true, "main function"},
+    {"storeys", "t.storeys", GIS_PROP_INT, true, "above-ground storeys"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop plan_props[] = {
+    {"kind", "t.kind", GIS_PROP_TEXT, true, "mpzp or pog"},
+    {"iip", "t.iip", GIS_PROP_TEXT, true, "APP idIIP"},
+    {"title", "t.title", GIS_PROP_TEXT, false, "title of the plan"},
+    {"resolution", "t.resolution", GIS_PROP_TEXT, false, "adopting resolution"},
+    {"resolution_date", "t.resolution_date", GIS_PROP_TEXT, false, "date of the resolution"},
+    {"publication", "t.publication", GIS_PROP_TEXT, false, "publication in the voivodeship official journal"},
+    {"scale", "t.scale", GIS_PROP_INT, true, "scale denominator of the drawing"},
+    {"status", "t.status", GIS_PROP_TEXT, true, "legal status"},
+    {"valid_from", "t.valid_from", GIS_PROP_TEXT, false, "in force from"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop zone_props[] = {
+    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the plan (plans collection)"},
+    {"plan_title", "p.title", GIS_PROP_TEXT, false, "title of the plan"},
+    {"label", "t.label", GIS_PROP_TEXT, true, "zone label, e.g. 1MN"},
+    {"symbol", "t.symbol", GIS_PROP_TEXT, true, "intended-use symbol, e.g. MN"},
+    {"name", "t.name", GIS_PROP_TEXT, false, "intended use in words"},
+    {"max_height_m", "t.max_height_m", GIS_PROP_REAL, false, "maximum building height, m"},
+    {"max_storeys", "t.max_storeys", GIS_PROP_INT, false, "maximum above-ground storeys"},
+    {"min_intensity", "t.min_intensity", GIS_PROP_REAL, false, "minimum building intensity"},
+    {"max_intensity", "t.max_intensity", GIS_PROP_REAL, false, "maximum building intensity"},
+    {"max_coverage_pct", "t.max_coverage_pct", GIS_PROP_REAL, false, "maximum built-up share, %"},
+    {"min_bio_pct", "t.min_bio_pct", GIS_PROP_REAL, false, "minimum biologically active share, %"},
+    {"min_parcel_area_m2", "t.min_parcel_area_m2", GIS_PROP_REAL, false, "minimum area of a new parcel, m²"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop pog_zone_props[] = {
+    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the general plan (plans collection)"},
+    {"label", "t.label", GIS_PROP_TEXT, true, "zone label (oznaczenie), e.g. 1SJ"},
+    {"symbol", "t.symbol", GIS_PROP_TEXT, true, "planning zone symbol, e.g. SJ"},
+    {"name", "t.name", GIS_PROP_TEXT, false, "planning zone kind in words"},
+    {"max_intensity", "t.max_intensity", GIS_PROP_REAL, false, "maximum above-ground building intensity"},
+    {"max_coverage_pct", "t.max_coverage_pct", GIS_PROP_REAL, false, "maximum built-up share, %"},
+    {"max_height_m", "t.max_height_m", GIS_PROP_REAL, false, "maximum building height, m"},
+    {"min_bio_pct", "t.min_bio_pct", GIS_PROP_REAL, false, "minimum biologically active share, %"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop overlay_props[] = {
+    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the plan"},
+    {"kind", "t.kind", GIS_PROP_TEXT, true, "kind of overlay"},
+    {"label", "t.label", GIS_PROP_TEXT, true, "label"},
+    {"name", "t.name", GIS_PROP_TEXT, false, "name"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_prop obreb_props[] = {
+    {"unit", "t.unit", GIS_PROP_TEXT, true, "jednostka ewidencyjna"},
+    {"number", "t.number", GIS_PROP_TEXT, true, "4-digit obręb number"},
+    {"name", "t.name", GIS_PROP_TEXT, true, "obręb name"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+const struct gis_collection gis_collections[] = {
+    {"parcels", "Działki ewidencyjne", "Cadastral parcels (EGiB) with their obręb", "parcels",
+     "parcels t JOIN obreby o ON o.id = t.obreb_id", "MultiPolygon", parcel_props},
+    {"addresses", "Punkty adresowe", "Address points (PRG/EMUiA)", "addresses",
+     "addresses t JOIN localities l ON l.id = t.locality_id LEFT JOIN streets s ON s.id = t.street_id", "Point",
+     address_props},
+    {"buildings", "Budynki", "Building footprints", "buildings", "buildings t", "MultiPolygon", building_props},
+    {"plans", "Akty planowania przestrzennego", "Planning acts: local plans (MPZP) and the general plan (POG)",
+     "plans", "plans t", "MultiPolygon", plan_props},
+    {"plan-zones", "Tereny MPZP", "Zones (tereny) of the local plans with their parameters", "plan_zones",
+     "plan_zones t JOIN plans p ON p.id = t.plan_id", "MultiPolygon", zone_props},
+    {"pog-zones", "Strefy planistyczne POG", "Planning zones (strefy planistyczne) of the general plan",
+     "pog_zones", "pog_zones t", "MultiPolygon", pog_zone_props},
+    {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...", "overlays",
+     "overlays t", "MultiPolygon", overlay_props},
+    {"obreby", "Obręby ewidencyjne", "Cadastral districts", "obreby", "obreby t", "MultiPolygon", obreb_props},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct gis_collection *gis_collection_find(const char *id)
+{
+    for (const struct gis_collection *c = gis_collections; c->id; c++)
+        if (!strcmp(c->id, id))
+            return c;
+    return NULL;
+}
+
+const struct gis_prop *gis_collection_prop(const struct gis_collection *c, const char *name)
+{
+    for (const struct gis_prop *p = c->props; p->name; p++)
+        if (!strcmp(p->name, name))
+            return p;
+    return NULL;
+}
+
+/* The GeoJSON geometry expression for an output CRS; north-first CRSs get their axes swapped. */
+static const char *geom_expr(enum gis_crs crs)
+{
+    switch (crs) {
+    case GIS_CRS_4326: return "AsGeoJSON(SwapCoordinates(ST_Transform(t.geom, 4326)), 7)";
+    case GIS_CRS_2180: return "AsGeoJSON(SwapCoordinates(t.geom), 2)";
+    case GIS_CRS_2176: return "AsGeoJSON(SwapCoordinates(ST_Transform(t.geom, 2176)), 2)";
+    case GIS_CRS_3857: return "AsGeoJSON(ST_Transform(t.geom, 3857), 2)";
+    default: return "AsGeoJSON(ST_Transform(t.geom, 4326), 7)";
+    }
+}
+
+/* The bbox as a densified polygon in EPSG:2180 (WKT) and its MBR, for an exact intersects test. */
+static enum err_code bbox_to_store(const struct gis_feature_query *q, struct buf *wkt, double mbr[4],
+                                   struct err *e)
+{
+    enum { STEPS = 16 };
+    double pts[(4 * STEPS + 1) * 2];
+    const double *b = q->bbox;
+    size_t n = 0;
+    for (int side = 0; side < 4; side++)
+        for (int i = 0; i < STEPS; i++) {
+            double f = (double)i / STEPS, x, y;
+            switch (side) {
+            case 0: x = b[0] + (b[2] - b[0]) * f, y = b[1]; break;
+            case 1: x = b[2], y = b[1] + (b[3] - b[1]) * f; break;
+            case 2: x = b[2] - (b[2] - b[0]) * f, y = b[3]; break;
+            default: x = b[0], y = b[3] - (b[3] - b[1]) * f; break;
+            }
+            pts[2 * n] = x, pts[2 * n + 1] = y, n++;
+        }
+    pts[2 * n] = pts[0], pts[2 * n + 1] = pts[1], n++;
+    if (gis_crs_transform(q->bbox_crs, GIS_CRS_2180, pts, n, e))
+        return err_param(e, "bbox", "bbox cannot be transformed to the storage CRS");
+    mbr[0] = mbr[2] = pts[0];
+    mbr[1] = mbr[3] = pts[1];
+    buf_puts(wkt, "POLYGON((");
+    for (size_t i = 0; i < n; i++) {
+        mbr[0] = fmin(mbr[0], pts[2 * i]), mbr[2] = fmax(mbr[2], pts[2 * i]);
+        mbr[1] = fmin(mbr[1], pts[2 * i + 1]), mbr[3] = fmax(mbr[3], pts[2 * i + 1]);
+        buf_printf(wkt, "%s%.3f %.3f", i ? "," : "", pts[2 * i], pts[2 * i + 1]);
+    }
+    buf_puts(wkt, "))");
+    return ERR_OK;
+}
+
+/* WHERE clause and its bindings, shared by the count and the page query. */
+struct where {
+    struct buf sql;
+    struct buf bbox_wkt;
+    double mbr[4];
+};
+
+static enum err_code where_build(const struct gis_feature_query *q, struct where *w, struct err *e)
+{
+    buf_puts(&w->sql, " WHERE 1");
+    if (q->fid > 0)
+        buf_puts(&w->sql, " AND t.id = :fid");
+    if (q->has_bbox) {
+        if (bbox_to_store(q, &w->bbox_wkt, w->mbr, e))
+            return e->code;
+        buf_printf(&w->sql,
+                   " AND t.id IN (SELECT pkid FROM idx_%s_geom WHERE xmin <= :maxx AND xmax >= :minx"
+                   " AND ymin <= :maxy AND ymax >= :miny)"
+                   " AND ST_Intersects(t.geom, ST_GeomFromText(:bbox, 2180))",
+                   q->c->table);
+    }
+    for (int i = 0; i < q->nfilter; i++) {
+        const struct gis_prop *p = gis_collection_prop(q->c, q->filter_name[i]);
+        if (!p || !p->queryable)
+            return err_param(e, q->filter_name[i], "'%s' is not a queryable property of %s", q->filter_name[i],
+                             q->c->id);
+        buf_printf(&w->sql, " AND %s = :f%d", p->sql, i);
+    }
+    return w->sql.failed || w->bbox_wkt.failed ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
+}
+
+static enum err_code where_bind(const struct gis_feature_query *q, const struct where *w, sqlite3_stmt *st,
+                                struct err *e)
+{
+    int idx;
+    if ((idx = sqlite3_bind_parameter_index(st, ":fid")))
+        sqlite3_bind_int64(st, idx, q->fid);
+    if (q->has_bbox) {
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":minx"), w->mbr[0]);
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":miny"), w->mbr[1]);
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":maxx"), w->mbr[2]);
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":maxy"), w->mbr[3]);
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":bbox"), w->bbox_wkt.data, -1, SQLITE_STATIC);
+    }
+    for (int i = 0; i < q->nfilter; i++) {
+        char name[16];
+        snprintf(name, sizeof name, ":f%d", i);
+        idx = sqlite3_bind_parameter_index(st, name);
+        const struct gis_prop *p = gis_collection_prop(q->c, q->filter_name[i]);
+        const char *v = q->filter_value[i];
+        long lv;
+        double dv;
+        if (p->type == GIS_PROP_INT) {
+            if (!text_parse_long(v, -(1L << 53), 1L << 53, &lv))
+                return err_param(e, q->filter_name[i], "'%s' must be an integer", q->filter_name[i]);
+            sqlite3_bind_int64(st, idx, lv);
+        } else if (p->type == GIS_PROP_REAL) {
+            if (!text_parse_double(v, &dv))
+                return err_param(e, q->filter_name[i], "'%s' must be a number", q->filter_name[i]);
+            sqlite3_bind_double(st, idx, dv);
+        } else {
+            sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
+        }
+    }
+    return ERR_OK;
+}
+
+static void write_feature(struct buf *out, const struct gis_collection *c, sqlite3_stmt *st)
+{
+    buf_printf(out, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":", (long long)sqlite3_column_int64(st, 0));
+    const char *geom = (const char *)sqlite3_column_text(st, 1);
+    buf_puts(out, geom ? geom : "null");
+    buf_puts(out, ",\"properties\":{");
+    int col = 2;
+    for (const struct gis_prop *p = c->props; p->name; p++, col++) {
+        buf_printf(out, "%s\"%s\":", col > 2 ? "," : "", p->name);
+        switch (sqlite3_column_type(st, col)) {
+        case SQLITE_NULL: buf_puts(out, "null"); break;
+        case SQLITE_INTEGER: buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, col)); break;
+        case SQLITE_FLOAT: {
+            double v = sqlite3_column_double(st, col);
+            if (isfinite(v)) {
+                /* Always a decimal point, so clients infer a real type even for whole values. */
+                char num[40];
+                snprintf(num, sizeof num, "%.15g", v);
+                buf_puts(out, num);
+                if (!strpbrk(num, ".en"))
+                    buf_puts(out, ".0");
+            } else
+                buf_puts(out, "null");
+            break;
+        }
+        default: buf_json_string(out, (const char *)sqlite3_column_text(st, col)); break;
+        }
+    }
+    buf_puts(out, "}}");
+}
+
+enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_query *q, struct buf *out,
+                                 long *matched, long *returned, struct err *e)
+{
+    struct where w = {0};
+    struct buf sql = {0};
+    sqlite3_stmt *st = NULL;
+    enum err_code rc = where_build(q, &w, e);
+    if (rc)
+        goto done;
+    *returned = 0;
+    if (matched) {
+        buf_printf(&sql, "SELECT count(*) FROM %s%s", q->c->from, w.sql.data);
+        if ((rc = gis_store_prepare(s, sql.data, &st, e)) || (rc = where_bind(q, &w, st, e)))
+            goto done;
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            rc = err_set(e, ERR_IO, "count query failed: %s", sqlite3_errmsg(gis_store_db(s)));
+            goto done;
+        }
+        *matched = (long)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        st = NULL;
+        buf_free(&sql);
+    }
+    buf_printf(&sql, "SELECT t.id, %s", geom_expr(q->out_crs));
+    for (const struct gis_prop *p = q->c->props; p->name; p++)
+        buf_printf(&sql, ", %s", p->sql);
+    buf_printf(&sql, " FROM %s%s ORDER BY t.id LIMIT :limit OFFSET :offset", q->c->from, w.sql.data);
+    if (sql.failed) {
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+        goto done;
+    }
+    if ((rc = gis_store_prepare(s, sql.data, &st, e)) || (rc = where_bind(q, &w, st, e)))
+        goto done;
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), q->limit);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":offset"), q->offset);
+    buf_puts(out, "[");
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*returned)
+            buf_puts(out, ",");
+        write_feature(out, q->c, st);
+        (*returned)++;
+    }
+    buf_puts(out, "]");
+    if (step != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "feature query failed: %s", sqlite3_errmsg(gis_store_db(s)));
+    else if (out->failed)
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+done:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    buf_free(&w.sql);
+    buf_free(&w.bbox_wkt);
+    return rc;
+}
+
+bool gis_collection_extent(struct gis_store *s, const struct gis_collection *c, double out[4])
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_%s_geom", c->table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(gis_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        return false;
+    bool ok = false;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        double b[4];
+        for (int i = 0; i < 4; i++)
+            b[i] = sqlite3_column_double(st, i);
+        struct err e = {0};
+        ok = gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_CRS84, b, out, &e) == ERR_OK;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}

@@ -1,0 +1,62 @@
+/* Feature collections of a store as OGC API Features sees them: which tables, which properties,
+ * and a query with bbox, equality filters, paging and output CRS that writes GeoJSON. */
+#ifndef GIS_FEATURES_H
+#define GIS_FEATURES_H
+#include <stdbool.h>
+
+#include "gis/crs.h"
+#include "gis/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+enum gis_prop_type { GIS_PROP_TEXT, GIS_PROP_INT, GIS_PROP_REAL };
+
+struct gis_prop {
+    const char *name; /* property name in GeoJSON and in filters */
+    const char *sql;  /* SQL expression over the collection's FROM clause (fixed text, never user input) */
+    enum gis_prop_type type;
+    bool queryable;   /* usable as an equality filter ?name=value */
+    const char *description;
+};
+
+struct gis_collection {
+    const char *id;          /* "parcels", "plan-zones", ... */
+    const char *title;       /* Polish title shown to users */
+    const char *description; /* English description for the API */
+    const char *table;       /* the table holding geom; its spatial index is idx_<table>_geom */
+    const char *from;        /* FROM clause; the table is aliased t */
+    const char *geometry_type;
+    const struct gis_prop *props; /* ended by a NULL name */
+};
+
+/* The core collections, ended by an entry whose id is NULL. */
+extern const struct gis_collection gis_collections[];
+
+const struct gis_collection *gis_collection_find(const char *id);
+const struct gis_prop *gis_collection_prop(const struct gis_collection *c, const char *name);
+
+#define GIS_MAX_FILTERS 8
+
+struct gis_feature_query {
+    const struct gis_collection *c;
+    bool has_bbox;
+    enum gis_crs bbox_crs;
+    double bbox[4]; /* minx, miny, maxx, maxy in traditional (east, north) order of bbox_crs */
+    enum gis_crs out_crs;
+    long limit, offset;
+    long fid; /* > 0: only this feature */
+    const char *filter_name[GIS_MAX_FILTERS];
+    const char *filter_value[GIS_MAX_FILTERS];
+    int nfilter;
+};
+
+/* Runs q and appends to out a JSON array of GeoJSON features (coordinates in out_crs, in its authority
+ * axis order except CRS84, which is lon, lat). Sets *matched (all features matching, ignoring paging)
+ * unless matched is NULL, and *returned. A filter value of the wrong type is ERR_INVALID naming it. */
+enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_query *q, struct buf *out,
+                                 long *matched, long *returned, struct err *e);
+
+/* The extent of the collection in CRS84 (lon/lat); false when the collection is empty. */
+bool gis_collection_extent(struct gis_store *s, const struct gis_collection *c, double out[4]);
+
+#endif
