@@ -51,7 +51,7 @@ void arena_free(struct arena *a)
 
 void *arena_alloc(struct arena *a, size_t size)
 {
-    const size_t align = sizeof(max_align_t);
+    const size_t align = _Alignof(max_align_t);
     size_t need = (size + align - 1) / align * align;
     if (need < size)
         return NULL;
