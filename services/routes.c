@@ -21,5 +21,6 @@ const struct http_route *const svc_route_tables[] = {
     svc_core_routes,
     svc_ogc_routes,
     svc_places_routes,
+    svc_wms_routes,
     NULL,
 };

@@ -4,10 +4,11 @@
 #include "services/http.h"
 
 /* Route tables, each ended by a NULL pattern: core (routes.c), OGC API Features (ogc.c), places
- * (places.c). svc_route_tables lists them, ended by NULL; modules' routes come after them. */
+ * (places.c), WMS (wms.c). svc_route_tables lists them, ended by NULL; modules' routes come after them. */
 extern const struct http_route svc_core_routes[];
 extern const struct http_route svc_ogc_routes[];
 extern const struct http_route svc_places_routes[];
+extern const struct http_route svc_wms_routes[];
 extern const struct http_route *const svc_route_tables[];
 
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e);
