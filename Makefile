@@ -19,7 +19,7 @@ DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libsp
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
-EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/demo/*)) odra.ini
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/demo/* styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 TEST_SRCS := $(sort $(wildcard tests/*/*.c))
