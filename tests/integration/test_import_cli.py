@@ -1,0 +1,129 @@
+"""`odra import` as a user runs it: real APP samples, and hostile files that must fail with one clear
+line and leave the store byte-identical."""
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import zipfile
+
+from odra_test import BIN, SHARED, demo_data, done, test
+
+APP = os.path.join(SHARED, "data", "app")
+DATA = demo_data(copy=True)
+STORE = os.path.join(DATA, "slubice.sqlite")
+TMP = tempfile.mkdtemp(prefix="odra-imp-")
+
+
+def odra(*args):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=300)
+
+
+def digest():
+    h = hashlib.sha256()
+    for suffix in ("", "-wal"):
+        p = STORE + suffix
+        if os.path.exists(p):
+            with open(p, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
+def write(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+def refused(path, collection="parcels", expect=None):
+    before = digest()
+    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", collection, path)
+    assert r.returncode == 1, (path, r.returncode, r.stderr)
+    lines = [l for l in r.stderr.strip().splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("odra: "), r.stderr
+    if expect:
+        assert expect.lower() in lines[0].lower(), lines[0]
+    assert digest() == before, f"store changed by a failed import of {path}"
+    return lines[0]
+
+
+@test
+def corrupt_files_fail_cleanly():
+    refused(write("garbage.geojson", os.urandom(4096)))
+    refused(write("truncated.geojson", '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+                                       '{"type":"Polygon","coordinates":[[[14.5,52.3],[14.6'))
+    refused(write("empty.gpkg", b""))
+    refused(os.path.join(TMP, "does-not-exist.geojson"))
+
+
+@test
+def doctype_entity_bomb_is_refused():
+    bomb = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+            ' <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n'
+            ' <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">\n]>\n'
+            '<wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0"><a>&lol3;</a>'
+            '</wfs:FeatureCollection>\n')
+    refused(write("bomb.gml", bomb), "pog-zones", expect="DOCTYPE")
+
+
+@test
+def zip_with_unsafe_paths_is_refused():
+    good = json.dumps({"type": "FeatureCollection", "features": []})
+    for name, entry in (("dotdot.zip", "../evil.geojson"), ("abs.zip", "/etc/evil.geojson"),
+                        ("deep.zip", "a/../../evil.geojson")):
+        path = os.path.join(TMP, name)
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("ok.geojson", good)
+            z.writestr(entry, good)
+        refused(path)
+
+
+@test
+def app_zones_import_reports_overlaps_and_repairs_by_name():
+    ok = os.path.join(APP, "2_strefy_StrefaPlanistyczna_OK.gml")
+    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "pog-zones", "--preset", "app-strefy", ok)
+    assert r.returncode == 0, r.stderr
+    assert "imported" in r.stderr.splitlines()[-1], r.stderr
+    over = os.path.join(APP, "2_strefy_StrefaPlanistyczna_NAKLADANIE.gml")
+    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "pog-zones", "--preset", "app-strefy", over)
+    assert r.returncode == 0, r.stderr
+    assert "overlap" in r.stderr.lower() and "1POG-" in r.stderr, r.stderr
+    bad = os.path.join(APP, "2_strefy_StrefaPlanistyczna_SAMOPRZECIECIE-PIERSCIENIA.gml")
+    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "pog-zones", "--preset", "app-strefy", bad)
+    assert r.returncode == 0, r.stderr
+    low = r.stderr.lower()
+    assert ("repaired" in low or "rejected" in low) and "self-intersection" in low, r.stderr
+
+
+@test
+def app_act_imports_as_plan():
+    akt = os.path.join(APP, "2_pog_AktPlanowaniaPrzestrzennego.gml")
+    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "plans", "--preset", "app-akt", akt)
+    assert r.returncode == 0, r.stderr
+
+
+@test
+def import_into_a_tenant_without_store_creates_it_and_failure_removes_it():
+    d = tempfile.mkdtemp(prefix="odra-new-")
+    src = write("one.geojson", json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"parcel_id": "080504_4.0001.1", "number": "1", "obreb": "0001"},
+        "geometry": {"type": "Polygon", "coordinates": [[[14.83, 52.35], [14.831, 52.35], [14.831, 52.351],
+                                                         [14.83, 52.351], [14.83, 52.35]]]}}]}))
+    r = odra("import", "--data", d, "--tenant", "rzepin", "--as", "parcels", src)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(d, "rzepin.sqlite"))
+    r = odra("import", "--data", d, "--tenant", "cybinka", "--as", "parcels", write("bad.geojson", b"{nope"))
+    assert r.returncode == 1 and not os.path.exists(os.path.join(d, "cybinka.sqlite")), r.stderr
+
+
+@test
+def usage_errors():
+    r = odra("import", "--data", DATA, "--tenant", "nowhere", "--as", "parcels", "x.geojson")
+    assert r.returncode == 2, r.stderr
+    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "unicorns",
+             os.path.join(APP, "2_strefy_StrefaPlanistyczna_OK.gml"))
+    assert r.returncode in (1, 2) and "unicorns" in r.stderr, r.stderr
+
+
+done()
