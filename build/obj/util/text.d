@@ -1,2 +1,0 @@
-build/obj/util/text.o: util/text.c util/text.h
-util/text.h:
