@@ -6,10 +6,10 @@ BUILD   ?= build
 PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
+override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS  += $(PKG_LIBS) -lm -lpthread
+override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 
 # Debian packages the build, the tests and `make run` need. `make deps` installs what is missing.
 DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \

@@ -412,6 +412,26 @@ static enum err_code ogc_item(struct http_req *req, struct http_resp *resp, stru
 }
 
 /* The API definition of this Features endpoint (OpenAPI 3.0), as clients such as GDAL read it. */
+static json_t *api_param(const char *name, const char *in, int required, json_t *schema, const char *desc)
+{
+    json_t *p = json_pack("{s:s, s:s, s:b, s:o}", "name", name, "in", in, "required", required, "schema", schema);
+    if (desc)
+        json_object_set_new(p, "description", json_string(desc));
+    return p;
+}
+
+static json_t *api_op(const char *summary, const char *opid, json_t *params, const char *media)
+{
+    json_t *op = json_pack("{s:s, s:s}", "summary", summary, "operationId", opid);
+    if (params)
+        json_object_set_new(op, "parameters", params);
+    json_t *ok = json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "OK", "content", media, "schema", "type", "object");
+    json_t *err = json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "Error", "content", "application/json", "schema",
+                            "$ref", "#/components/schemas/Error");
+    json_object_set_new(op, "responses", json_pack("{s:o, s:o}", "200", ok, "default", err));
+    return json_pack("{s:o}", "get", op);
+}
+
 static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (check_params(req, simple_params, NULL, e))
@@ -419,43 +439,50 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
     json_t *ids = json_array();
     for (const struct gis_collection *c = gis_collections; c->id; c++)
         json_array_append_new(ids, json_string(c->id));
-    json_t *crs_enum = crs_array();
-    json_t *ok_json = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", "200", "description", "OK", "content",
-                                "application/json", "schema", "type", "object");
-    json_t *ok_geojson = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}, s:{s:s}, s:{s:s}}", "200", "description", "OK",
-                                   "content", "application/geo+json", "schema", "type", "object", "400",
-                                   "description", "bad parameter", "404", "description", "not found");
-    json_t *cid = json_pack("{s:s, s:s, s:b, s:{s:s, s:O}}", "name", "collectionId", "in", "path", "required", 1,
-                            "schema", "type", "string", "enum", ids);
-    json_t *items_params = json_pack(
-        "[O, {s:s, s:s, s:b, s:s, s:{s:s, s:{s:s}, s:i, s:i}, s:s, s:b}, {s:s, s:s, s:b, s:{s:s, s:O}},"
-        " {s:s, s:s, s:b, s:{s:s, s:i, s:i, s:i}}, {s:s, s:s, s:b, s:{s:s, s:i}}, {s:s, s:s, s:b, s:{s:s, s:O}}]",
-        cid, "name", "bbox", "in", "query", "required", 0, "description", "minx,miny,maxx,maxy in bbox-crs",
-        "schema", "type", "array", "items", "type", "number", "minItems", 4, "maxItems", 6, "style", "form",
-        "explode", 0, "name", "bbox-crs", "in", "query", "required", 0, "schema", "type", "string", "enum", crs_enum,
-        "name", "limit", "in", "query", "required", 0, "schema", "type", "integer", "minimum", 1, "maximum",
-        OGC_LIMIT_MAX, "default", OGC_LIMIT_DEFAULT, "name", "offset", "in", "query", "required", 0, "schema", "type",
-        "integer", "minimum", 0, "name", "crs", "in", "query", "required", 0, "schema", "type", "string", "enum",
-        crs_enum);
-    json_t *item_params = json_pack("[O, {s:s, s:s, s:b, s:{s:s}}, {s:s, s:s, s:b, s:{s:s, s:O}}]", cid, "name",
-                                    "featureId", "in", "path", "required", 1, "schema", "type", "string", "name",
-                                    "crs", "in", "query", "required", 0, "schema", "type", "string", "enum", crs_enum);
-    json_t *paths = json_pack(
-        "{s:{s:{s:s, s:s, s:O}}, s:{s:{s:s, s:s, s:O}}, s:{s:{s:s, s:s, s:O}}, s:{s:{s:s, s:s, s:O}},"
-        " s:{s:{s:s, s:s, s:[O], s:O}}, s:{s:{s:s, s:s, s:o, s:O}}, s:{s:{s:s, s:s, s:o, s:O}}}",
-        "/", "summary", "Landing page", "operationId", "getLandingPage", "responses", ok_json, "/conformance",
-        "summary", "Conformance classes", "operationId", "getConformance", "responses", ok_json, "/api", "summary",
-        "This API definition", "operationId", "getApi", "responses", ok_json, "/collections", "summary",
-        "Feature collections", "operationId", "getCollections", "responses", ok_json, "/collections/{collectionId}",
-        "summary", "One collection", "operationId", "describeCollection", "parameters", cid, "responses", ok_json,
-        "/collections/{collectionId}/items", "summary", "Features of a collection", "operationId", "getFeatures",
-        "parameters", items_params, "responses", ok_geojson, "/collections/{collectionId}/items/{featureId}",
-        "summary", "One feature", "operationId", "getFeature", "parameters", item_params, "responses", ok_geojson);
-    json_decref(ids);
-    json_decref(crs_enum);
-    json_decref(ok_json);
-    json_decref(ok_geojson);
-    json_decref(cid);
+    json_t *cid_schema = json_pack("{s:s, s:o}", "type", "string", "enum", ids);
+    json_t *crs_schema = json_pack("{s:s, s:o}", "type", "string", "enum", crs_array());
+
+    json_t *items = json_array();
+    json_array_append_new(items, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+    json_t *bbox = api_param("bbox", "query", 0,
+                             json_pack("{s:s, s:{s:s}, s:i, s:i}", "type", "array", "items", "type", "number",
+                                       "minItems", 4, "maxItems", 6),
+                             "minx,miny,maxx,maxy in bbox-crs axis order");
+    json_object_set_new(bbox, "style", json_string("form"));
+    json_object_set_new(bbox, "explode", json_false());
+    json_array_append_new(items, bbox);
+    json_array_append_new(items, api_param("bbox-crs", "query", 0, json_deep_copy(crs_schema), NULL));
+    json_array_append_new(items, api_param("limit", "query", 0,
+                                           json_pack("{s:s, s:i, s:i, s:i}", "type", "integer", "minimum", 1,
+                                                     "maximum", OGC_LIMIT_MAX, "default", OGC_LIMIT_DEFAULT),
+                                           "page size"));
+    json_array_append_new(items, api_param("offset", "query", 0, json_pack("{s:s, s:i}", "type", "integer",
+                                                                           "minimum", 0), "features to skip"));
+    json_array_append_new(items, api_param("crs", "query", 0, json_deep_copy(crs_schema), "output CRS"));
+
+    json_t *item = json_array();
+    json_array_append_new(item, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+    json_array_append_new(item, api_param("featureId", "path", 1, json_pack("{s:s}", "type", "string"), NULL));
+    json_array_append_new(item, api_param("crs", "query", 0, json_deep_copy(crs_schema), "output CRS"));
+
+    json_t *paths = json_object();
+    json_object_set_new(paths, "/", api_op("Landing page", "getLandingPage", NULL, "application/json"));
+    json_object_set_new(paths, "/conformance",
+                        api_op("Conformance classes", "getConformance", NULL, "application/json"));
+    json_object_set_new(paths, "/api", api_op("This API definition", "getApi", NULL, "application/json"));
+    json_object_set_new(paths, "/collections",
+                        api_op("Feature collections", "getCollections", NULL, "application/json"));
+    json_t *one = json_array();
+    json_array_append_new(one, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+    json_object_set_new(paths, "/collections/{collectionId}",
+                        api_op("One collection", "describeCollection", one, "application/json"));
+    json_object_set_new(paths, "/collections/{collectionId}/items",
+                        api_op("Features of a collection", "getFeatures", items, "application/geo+json"));
+    json_object_set_new(paths, "/collections/{collectionId}/items/{featureId}",
+                        api_op("One feature", "getFeature", item, "application/geo+json"));
+    json_decref(cid_schema);
+    json_decref(crs_schema);
+
     json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o}", "openapi", "3.0.3", "info", "title",
                             arena_printf(req->arena, "odra OGC API Features: gmina %s", req->tenant->cfg->name),
                             "version", ODRA_VERSION, "description",
@@ -463,6 +490,10 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
                             ogc_base(req), "paths", paths);
     if (!doc)
         return err_set(e, ERR_INTERNAL, "cannot build the API definition");
+    json_object_set_new(doc, "components",
+                        json_pack("{s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}}}}}", "schemas", "Error", "type",
+                                  "object", "required", "code", "description", "properties", "code", "type", "string",
+                                  "description", "type", "string"));
     enum err_code rc = http_resp_json(req, resp, 200, doc, e);
     resp->content_type = "application/vnd.oai.openapi+json;version=3.0";
     return rc;

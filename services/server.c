@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "gis/geocode.h"
 #include "services/module.h"
 #include "services/routes.h"
 #include "util/log.h"
@@ -552,6 +553,7 @@ void svc_server_free(struct svc_server *s)
     for (int i = 0; i < s->n_tenants; i++) {
         gis_store_close(s->tenants[i].writer);
         pthread_mutex_destroy(&s->tenants[i].write_lock);
+        gis_geocoder_free(s->tenants[i].geocoder);
     }
     /* The main thread may hold readers too (tests, CLI); release them with the server. */
     pthread_once(&reader_once, reader_key_init);

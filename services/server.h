@@ -18,6 +18,9 @@ struct svc_tenant {
     char store_path[1024];
     struct gis_store *writer;
     pthread_mutex_t write_lock;
+    /* The address index for /geocode and /locate, built on first use by services/places.c (which reads
+     * and publishes it atomically) and freed by svc_server_free. */
+    struct gis_geocoder *geocoder;
 };
 
 struct svc_server;
