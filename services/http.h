@@ -70,6 +70,11 @@ const char *http_query(struct http_req *req, const char *name);
 /* The value of request header name, or NULL. */
 const char *http_header(struct http_req *req, const char *name);
 
+/* The absolute base URL of this server as the client reached it, e.g. "http://127.0.0.1:8080", from
+ * X-Forwarded-Proto/-Host or Host. A host with characters outside host-name syntax is replaced by
+ * "localhost", since the result is echoed into links and XML. Lives in req->arena. */
+const char *http_base_url(struct http_req *req);
+
 /* The value of path capture {name}, or NULL. */
 const char *http_capture(struct http_req *req, const char *name);
 

@@ -28,25 +28,9 @@ static const char *const conformance[] = {
     NULL,
 };
 
-/* The absolute base URL of this server as the client reached it ("http://host:port"). */
-static const char *base_url(struct http_req *req)
-{
-    const char *host = http_header(req, "X-Forwarded-Host");
-    if (!host)
-        host = http_header(req, "Host");
-    const char *proto = http_header(req, "X-Forwarded-Proto");
-    if (!proto || (strcmp(proto, "https") && strcmp(proto, "http")))
-        proto = "http";
-    /* Only host-name characters: anything else would be echoed into every link. */
-    if (!host || !*host || strlen(host) > 255 ||
-        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
-        host = "localhost";
-    return arena_printf(req->arena, "%s://%s", proto, host);
-}
-
 static const char *ogc_base(struct http_req *req)
 {
-    return arena_printf(req->arena, "%s/%s/ogc", base_url(req), req->tenant->cfg->slug);
+    return arena_printf(req->arena, "%s/%s/ogc", http_base_url(req), req->tenant->cfg->slug);
 }
 
 static json_t *ogc_link(const char *href, const char *rel, const char *type, const char *title)

@@ -89,6 +89,20 @@ const char *http_header(struct http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_base_url(struct http_req *req)
+{
+    const char *host = http_header(req, "X-Forwarded-Host");
+    if (!host)
+        host = http_header(req, "Host");
+    const char *proto = http_header(req, "X-Forwarded-Proto");
+    if (!proto || (strcmp(proto, "https") && strcmp(proto, "http")))
+        proto = "http";
+    if (!host || !*host || strlen(host) > 255 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+        host = "localhost";
+    return arena_printf(req->arena, "%s://%s", proto, host);
+}
+
 const char *http_capture(struct http_req *req, const char *name)
 {
     for (int i = 0; i < req->ncap; i++)
