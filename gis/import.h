@@ -8,6 +8,13 @@
 #include "gis/store.h"
 #include "util/err.h"
 
+/* Limits applied to untrusted sources (see CONVENTIONS.md, "Untrusted input"). */
+#define GIS_IMPORT_MAX_VERTICES    1000000L    /* per feature */
+#define GIS_IMPORT_ZIP_MAX_ENTRIES 10000L      /* entries in one archive */
+#define GIS_IMPORT_ZIP_MAX_BYTES   (2LL << 30) /* total uncompressed size of one archive */
+#define GIS_IMPORT_ZIP_MAX_RATIO   100         /* uncompressed:compressed, for entries above 1 MiB */
+#define GIS_IMPORT_OVERLAP_MIN_M2  0.01        /* zone overlaps below this area are ignored */
+
 struct gis_import_opts {
     const char *collection; /* target: "parcels", "addresses", "buildings", "plans", "plan-zones", "pog-zones" */
     const char *preset;     /* field mapping preset name, e.g. "app-strefy", "app-akt"; NULL for none */
@@ -18,17 +25,63 @@ struct gis_import_opts {
 
 struct gis_import_stats {
     long read, imported, repaired, rejected, overlaps;
+    long updated; /* of imported: rows that replaced an existing row with the same key */
 };
 
 /* Imports files (n of them) into the store w (the writer) as one transaction: if anything fails,
  * nothing is changed. Writes one line per repaired, rejected or overlapping feature to report (may be
- * NULL), naming the feature and the reason. Hostile input (DOCTYPE in XML, unsafe zip entries, bombs)
- * is refused before the store is touched. */
+ * NULL), naming the feature and the reason; notes (assumed CRS, swapped axes, placeholder plan) are
+ * lines starting with "note:". Hostile input (DOCTYPE in XML, unsafe zip entries, bombs) is refused
+ * before the store is touched: every file passes gis_import_check_file and every source is opened and
+ * its field mapping resolved before the first write. GDAL never touches the network.
+ *
+ * Sources: any file GDAL reads as GeoJSON, GeoJSONSeq, GeoPackage, Shapefile, GML (APP 1.0/2.0), KML,
+ * FlatGeobuf or CSV (geometry from a WKT/geom/geometry column or x/y, lon/lat columns), and zip archives
+ * of those. Every layer with geometry of the collection's kind is read; a preset reads only its layer.
+ *
+ * Mapping: a target column takes the source field named like it, unless the preset or map says
+ * otherwise. In map, "dst=src" names a field, "dst=a/b" joins fields a and b with '/', "dst='text'" is
+ * a constant, "dst=" maps nothing. An unknown target or a missing source field is an error. Targets:
+ *   parcels    parcel_id (required), number, obreb (name or number; the unit comes from parcel_id),
+ *              land_use, area_m2 (default: the area of the geometry)
+ *   addresses  locality (required), street, number (required), postal_code, simc, ulic, parcel_id
+ *   buildings  building_id, function, storeys
+ *   plans      kind (required; 'pog'/'mpzp' or an APP typPlanu), title (required), iip, resolution,
+ *              resolution_date, publication, scale, status, valid_from, valid_to
+ *   plan-zones plan, label (required), symbol, name, max_height_m, max_storeys, min_intensity,
+ *              max_intensity, max_coverage_pct, min_bio_pct, min_parcel_area_m2, roof
+ *   pog-zones  plan, label (required), symbol, name, max_intensity, max_coverage_pct, max_height_m,
+ *              min_bio_pct
+ * Rows with the key of an existing row (parcel_id, building_id, plan iip, zone plan+label, address
+ * locality+street+number) replace it (stats->updated); a key repeated within one import is rejected.
+ * A zone's plan is the plan of the zone's kind whose iip or title equals the mapped plan value (no match:
+ * the zone is rejected); without a value, the act named by an APP zone's idIIP; otherwise the only plan of
+ * the zone's kind in the store. When the act named by the idIIP is missing, or the store has no POG plan
+ * at all, POG zones get a placeholder POG plan row (iip set, status 'nieustalony', reported as a note);
+ * importing the act later with --preset app-akt fills in that same row, keeping the zones linked.
+ *
+ * Presets: "app-strefy" (APP 2.0 StrefaPlanistyczna -> pog-zones; the plan is the act identified by the
+ * zone's idIIP: przestrzenNazw + "/" + the part of lokalnyId before '-'), "app-akt" (APP 1.0/2.0
+ * AktPlanowaniaPrzestrzennego -> plans, with resolution and scale from a DokumentFormalny and a
+ * RysunekAktuPlanowaniaPrzestrzennego in the same file when present).
+ *
+ * Geometry: coordinates must be finite, at most GIS_IMPORT_MAX_VERTICES per feature; curves are
+ * linearised, Z/M dropped, unclosed rings closed, invalid geometries made valid (GEOS, structure method,
+ * polygonal parts kept) and reported with GEOS's reason; what cannot be repaired is rejected. The source
+ * CRS (or s_srs) is transformed to EPSG:2180 in traditional axis order; a source without a CRS is taken
+ * as EPSG:2180 when its coordinates fit, else the import fails asking for s_srs; coordinates that fall
+ * outside the CRS's area only when read easting-first are read northing-first (reported as a note).
+ * Zones of one plan that overlap by more than GIS_IMPORT_OVERLAP_MIN_M2 are reported (stats->overlaps).
+ *
+ * An import in which no feature survives (all rejected, or none read) fails. One row is added to the
+ * imports table per successful run. stats is filled as far as the run got; it may be NULL. */
 enum err_code gis_import_run(struct gis_store *w, const char *const *files, int n, const struct gis_import_opts *o,
                              struct gis_import_stats *stats, FILE *report, struct err *e);
 
-/* Checks a source file without touching any store: DOCTYPE/ENTITY in XML, zip entry names, counts and
- * sizes. Returns ERR_OK or ERR_INVALID/ERR_UNPROCESSABLE with one line naming the problem. */
+/* Checks a source file without touching any store or GDAL: DOCTYPE/ENTITY declarations in XML (any file
+ * whose content starts with '<', whatever its name, and XML inside zips), zip entry names (absolute, "..",
+ * backslashes), entry count, total size and compression ratio. Returns ERR_OK, or ERR_NOT_FOUND,
+ * ERR_INVALID, ERR_TOO_LARGE, ERR_UNPROCESSABLE or ERR_IO with one line naming the file and the problem. */
 enum err_code gis_import_check_file(const char *path, struct err *e);
 
 #endif

@@ -202,8 +202,10 @@ static int cmd_import(const struct common_opts *co, const char *tenant, const st
             remove_store(path);
         return fail(&e);
     }
-    fprintf(stderr, "import: %ld read, %ld imported, %ld repaired, %ld rejected, %ld overlaps in %.1fs\n", st.read,
-            st.imported, st.repaired, st.rejected, st.overlaps, (log_now_ms() - t0) / 1000);
+    fprintf(stderr,
+            "import: %ld read, %ld imported (%ld replaced existing rows), %ld repaired, %ld rejected, %ld overlaps in "
+            "%.1fs\n",
+            st.read, st.imported, st.updated, st.repaired, st.rejected, st.overlaps, (log_now_ms() - t0) / 1000);
     return EXIT_SUCCESS;
 }
 
