@@ -299,7 +299,7 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
         err_set(qc->e, ERR_INVALID, "a query parameter name is not valid UTF-8 or is too long");
         return MHD_NO;
     }
-    if (value && (!text_utf8_valid(value, strlen(value)) || strlen(value) > 8192)) {
+    if (value && (!text_utf8_valid(value, strlen(value)) || strlen(value) > 65536)) {
         err_param(qc->e, key, "parameter '%s' is not valid UTF-8 text or is too long", key);
         return MHD_NO;
     }
