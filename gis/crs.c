@@ -67,9 +67,12 @@ enum gis_crs gis_crs_parse(const char *s)
         !strcasecmp(s, "urn:ogc:def:crs:OGC::CRS84"))
         return GIS_CRS_CRS84;
     const char *code = NULL;
-    static const char *const prefixes[] = {"EPSG:", "http://www.opengis.net/def/crs/EPSG/0/",
-                                           "https://www.opengis.net/def/crs/EPSG/0/", "urn:ogc:def:crs:EPSG::",
-                                           "urn:ogc:def:crs:EPSG:6.18:3:", NULL};
+    static const char *const prefixes[] = {"EPSG:",
+                                           "http://www.opengis.net/def/crs/EPSG/0/",
+                                           "https://www.opengis.net/def/crs/EPSG/0/",
+                                           "urn:ogc:def:crs:EPSG::",
+                                           "urn:ogc:def:crs:EPSG:6.18:3:",
+                                           NULL};
     for (int i = 0; prefixes[i] && !code; i++)
         if (!strncasecmp(s, prefixes[i], strlen(prefixes[i])))
             code = s + strlen(prefixes[i]);

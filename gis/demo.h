@@ -5,8 +5,7 @@
 #include "util/err.h"
 
 struct gis_demo_stats {
-    long obreby, parcels, localities, streets, addresses, buildings, plans, plan_zones, pog_zones, overlays,
-        provisions;
+    long obreby, parcels, localities, streets, addresses, buildings, plans, plan_zones, pog_zones, overlays, provisions;
 };
 
 /* Progress callback: done in [0, 1]. May be NULL. */

@@ -101,12 +101,12 @@ const struct gis_collection gis_collections[] = {
      "addresses t JOIN localities l ON l.id = t.locality_id LEFT JOIN streets s ON s.id = t.street_id", "Point",
      address_props},
     {"buildings", "Budynki", "Building footprints", "buildings", "buildings t", "MultiPolygon", building_props},
-    {"plans", "Akty planowania przestrzennego", "Planning acts: local plans (MPZP) and the general plan (POG)",
-     "plans", "plans t", "MultiPolygon", plan_props},
+    {"plans", "Akty planowania przestrzennego", "Planning acts: local plans (MPZP) and the general plan (POG)", "plans",
+     "plans t", "MultiPolygon", plan_props},
     {"plan-zones", "Tereny MPZP", "Zones (tereny) of the local plans with their parameters", "plan_zones",
      "plan_zones t JOIN plans p ON p.id = t.plan_id", "MultiPolygon", zone_props},
-    {"pog-zones", "Strefy planistyczne POG", "Planning zones (strefy planistyczne) of the general plan",
-     "pog_zones", "pog_zones t", "MultiPolygon", pog_zone_props},
+    {"pog-zones", "Strefy planistyczne POG", "Planning zones (strefy planistyczne) of the general plan", "pog_zones",
+     "pog_zones t", "MultiPolygon", pog_zone_props},
     {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...", "overlays",
      "overlays t", "MultiPolygon", overlay_props},
     {"obreby", "Obręby ewidencyjne", "Cadastral districts", "obreby", "obreby t", "MultiPolygon", obreb_props},
@@ -142,8 +142,7 @@ static const char *geom_expr(enum gis_crs crs)
 }
 
 /* The bbox as a densified polygon in EPSG:2180 (WKT) and its MBR, for an exact intersects test. */
-static enum err_code bbox_to_store(const struct gis_feature_query *q, struct buf *wkt, double mbr[4],
-                                   struct err *e)
+static enum err_code bbox_to_store(const struct gis_feature_query *q, struct buf *wkt, double mbr[4], struct err *e)
 {
     enum { STEPS = 16 };
     double pts[(4 * STEPS + 1) * 2];
@@ -273,8 +272,8 @@ static void write_feature(struct buf *out, const struct gis_collection *c, sqlit
     buf_puts(out, "}}");
 }
 
-enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_query *q, struct buf *out,
-                                 long *matched, long *returned, struct err *e)
+enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_query *q, struct buf *out, long *matched,
+                                 long *returned, struct err *e)
 {
     struct where w = {0};
     struct buf sql = {0};

@@ -15,7 +15,7 @@ struct gis_prop {
     const char *name; /* property name in GeoJSON and in filters */
     const char *sql;  /* SQL expression over the collection's FROM clause (fixed text, never user input) */
     enum gis_prop_type type;
-    bool queryable;   /* usable as an equality filter ?name=value */
+    bool queryable; /* usable as an equality filter ?name=value */
     const char *description;
 };
 
@@ -53,8 +53,8 @@ struct gis_feature_query {
 /* Runs q and appends to out a JSON array of GeoJSON features (coordinates in out_crs, in its authority
  * axis order except CRS84, which is lon, lat). Sets *matched (all features matching, ignoring paging)
  * unless matched is NULL, and *returned. A filter value of the wrong type is ERR_INVALID naming it. */
-enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_query *q, struct buf *out,
-                                 long *matched, long *returned, struct err *e);
+enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_query *q, struct buf *out, long *matched,
+                                 long *returned, struct err *e);
 
 /* The extent of the collection in CRS84 (lon/lat); false when the collection is empty. */
 bool gis_collection_extent(struct gis_store *s, const struct gis_collection *c, double out[4]);

@@ -15,7 +15,7 @@
 #include "util/text.h"
 
 #define OGC_LIMIT_DEFAULT 10
-#define OGC_LIMIT_MAX 10000
+#define OGC_LIMIT_MAX     10000
 
 static const enum gis_crs ogc_crs_list[] = {GIS_CRS_CRS84, GIS_CRS_4326, GIS_CRS_2180, GIS_CRS_2176, GIS_CRS_3857};
 #define OGC_NCRS (sizeof ogc_crs_list / sizeof ogc_crs_list[0])
@@ -96,24 +96,24 @@ static enum err_code ogc_landing(struct http_req *req, struct http_resp *resp, s
     json_t *links = json_array();
     json_array_append_new(links, ogc_link(b, "self", "application/json", "this document"));
     json_array_append_new(links, ogc_link(arena_printf(a, "%s/api", b), "service-desc",
-                                      "application/vnd.oai.openapi+json;version=3.0", "the API definition"));
+                                          "application/vnd.oai.openapi+json;version=3.0", "the API definition"));
     json_array_append_new(links, ogc_link(arena_printf(a, "%s/conformance", b),
-                                      "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json",
-                                      "conformance classes implemented"));
+                                          "http://www.opengis.net/def/rel/ogc/1.0/conformance", "application/json",
+                                          "conformance classes implemented"));
     json_array_append_new(links, ogc_link(arena_printf(a, "%s/conformance", b), "conformance", "application/json",
-                                      "conformance classes implemented"));
-    json_array_append_new(links, ogc_link(arena_printf(a, "%s/collections", b), "data", "application/json",
-                                      "feature collections"));
-    json_array_append_new(links, ogc_link(arena_printf(a, "%s/collections", b),
-                                      "http://www.opengis.net/def/rel/ogc/1.0/data", "application/json",
-                                      "feature collections"));
+                                          "conformance classes implemented"));
+    json_array_append_new(
+        links, ogc_link(arena_printf(a, "%s/collections", b), "data", "application/json", "feature collections"));
+    json_array_append_new(links,
+                          ogc_link(arena_printf(a, "%s/collections", b), "http://www.opengis.net/def/rel/ogc/1.0/data",
+                                   "application/json", "feature collections"));
     const char *title = arena_printf(a, "Gmina %s — dane przestrzenne", req->tenant->cfg->name);
     const char *desc = arena_printf(a,
                                     "Cadastral parcels, addresses, buildings and planning acts of gmina %s "
                                     "(TERYT %s) as OGC API Features.",
                                     req->tenant->cfg->name, req->tenant->cfg->teryt);
-    return http_resp_json(req, resp, 200, json_pack("{s:s, s:s, s:o}", "title", title, "description", desc, "links", links),
-                          e);
+    return http_resp_json(req, resp, 200,
+                          json_pack("{s:s, s:s, s:o}", "title", title, "description", desc, "links", links), e);
 }
 
 static enum err_code ogc_conformance(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -142,9 +142,9 @@ static json_t *collection_json(struct http_req *req, struct gis_store *r, const 
     json_array_append_new(links, ogc_link(b, "self", "application/json", c->title));
     json_array_append_new(links,
                           ogc_link(arena_printf(a, "%s/items", b), "items", "application/geo+json", "the features"));
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", c->id, "title", c->title, "description",
-                          c->description, "itemType", "feature", "crs", crs_array(), "storageCrs",
-                          gis_crs_uri(GIS_CRS_2180), "links", links);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", c->id, "title", c->title, "description", c->description,
+                  "itemType", "feature", "crs", crs_array(), "storageCrs", gis_crs_uri(GIS_CRS_2180), "links", links);
     double ext[4];
     if (gis_collection_extent(r, c, ext))
         json_object_set_new(j, "extent",
@@ -164,12 +164,10 @@ static enum err_code ogc_collections(struct http_req *req, struct http_resp *res
     for (const struct gis_collection *c = gis_collections; c->id; c++)
         json_array_append_new(list, collection_json(req, r, c));
     json_t *links = json_array();
-    json_array_append_new(links,
-                          ogc_link(arena_printf(req->arena, "%s/collections", ogc_base(req)), "self", "application/json",
-                               "feature collections"));
-    return http_resp_json(req, resp, 200, json_pack("{s:o, s:o, s:o}", "links", links, "collections", list, "crs",
-                                                    crs_array()),
-                          e);
+    json_array_append_new(links, ogc_link(arena_printf(req->arena, "%s/collections", ogc_base(req)), "self",
+                                          "application/json", "feature collections"));
+    return http_resp_json(req, resp, 200,
+                          json_pack("{s:o, s:o, s:o}", "links", links, "collections", list, "crs", crs_array()), e);
 }
 
 static const struct gis_collection *find_collection(struct http_req *req, struct err *e)
@@ -203,8 +201,7 @@ static enum err_code parse_crs_param(struct http_req *req, const char *name, enu
     for (size_t i = 0; i < OGC_NCRS; i++)
         if (ogc_crs_list[i] == *out)
             return ERR_OK;
-    return err_param(e, name, "unsupported %s '%s'; use one of CRS84, EPSG:4326, 2180, 2176, 3857 (as URIs)", name,
-                     v);
+    return err_param(e, name, "unsupported %s '%s'; use one of CRS84, EPSG:4326, 2180, 2176, 3857 (as URIs)", name, v);
 }
 
 /* bbox: 4 (or 6, with heights ignored) numbers in bbox-crs axis order. */
@@ -329,15 +326,16 @@ static enum err_code ogc_items(struct http_req *req, struct http_resp *resp, str
     struct arena *a = req->arena;
     const char *items_url = arena_printf(a, "%s/collections/%s/items", ogc_base(req), c->id);
     json_t *links = json_array();
-    json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset), "self", "application/geo+json", "this page"));
+    json_array_append_new(links,
+                          ogc_link(page_url(req, items_url, q.offset), "self", "application/geo+json", "this page"));
     json_array_append_new(links, ogc_link(arena_printf(a, "%s/collections/%s", ogc_base(req), c->id), "collection",
-                                      "application/json", c->title));
+                                          "application/json", c->title));
     if (q.offset + returned < matched)
-        json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset + returned), "next", "application/geo+json",
-                                          "next page"));
+        json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset + returned), "next",
+                                              "application/geo+json", "next page"));
     if (q.offset > 0)
         json_array_append_new(links, ogc_link(page_url(req, items_url, q.offset > q.limit ? q.offset - q.limit : 0),
-                                          "prev", "application/geo+json", "previous page"));
+                                              "prev", "application/geo+json", "previous page"));
     char *links_text = json_dumps(links, JSON_COMPACT);
     json_decref(links);
     char stamp[32];
@@ -428,20 +426,21 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
 
     json_t *items = json_array();
     json_array_append_new(items, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
-    json_t *bbox = api_param("bbox", "query", 0,
-                             json_pack("{s:s, s:{s:s}, s:i, s:i}", "type", "array", "items", "type", "number",
-                                       "minItems", 4, "maxItems", 6),
-                             "minx,miny,maxx,maxy in bbox-crs axis order");
+    json_t *bbox = api_param(
+        "bbox", "query", 0,
+        json_pack("{s:s, s:{s:s}, s:i, s:i}", "type", "array", "items", "type", "number", "minItems", 4, "maxItems", 6),
+        "minx,miny,maxx,maxy in bbox-crs axis order");
     json_object_set_new(bbox, "style", json_string("form"));
     json_object_set_new(bbox, "explode", json_false());
     json_array_append_new(items, bbox);
     json_array_append_new(items, api_param("bbox-crs", "query", 0, json_deep_copy(crs_schema), NULL));
     json_array_append_new(items, api_param("limit", "query", 0,
-                                           json_pack("{s:s, s:i, s:i, s:i}", "type", "integer", "minimum", 1,
-                                                     "maximum", OGC_LIMIT_MAX, "default", OGC_LIMIT_DEFAULT),
+                                           json_pack("{s:s, s:i, s:i, s:i}", "type", "integer", "minimum", 1, "maximum",
+                                                     OGC_LIMIT_MAX, "default", OGC_LIMIT_DEFAULT),
                                            "page size"));
-    json_array_append_new(items, api_param("offset", "query", 0, json_pack("{s:s, s:i}", "type", "integer",
-                                                                           "minimum", 0), "features to skip"));
+    json_array_append_new(
+        items,
+        api_param("offset", "query", 0, json_pack("{s:s, s:i}", "type", "integer", "minimum", 0), "features to skip"));
     json_array_append_new(items, api_param("crs", "query", 0, json_deep_copy(crs_schema), "output CRS"));
 
     json_t *item = json_array();
@@ -467,16 +466,16 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
     json_decref(cid_schema);
     json_decref(crs_schema);
 
-    json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o}", "openapi", "3.0.3", "info", "title",
-                            arena_printf(req->arena, "odra OGC API Features: gmina %s", req->tenant->cfg->name),
-                            "version", ODRA_VERSION, "description",
-                            "OGC API - Features Part 1 Core and Part 2 CRS by reference.", "servers", "url",
-                            ogc_base(req), "paths", paths);
+    json_t *doc =
+        json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o}", "openapi", "3.0.3", "info", "title",
+                  arena_printf(req->arena, "odra OGC API Features: gmina %s", req->tenant->cfg->name), "version",
+                  ODRA_VERSION, "description", "OGC API - Features Part 1 Core and Part 2 CRS by reference.", "servers",
+                  "url", ogc_base(req), "paths", paths);
     if (!doc)
         return err_set(e, ERR_INTERNAL, "cannot build the API definition");
     json_object_set_new(doc, "components",
-                        json_pack("{s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}}}}}", "schemas", "Error", "type",
-                                  "object", "required", "code", "description", "properties", "code", "type", "string",
+                        json_pack("{s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}}}}}", "schemas", "Error", "type", "object",
+                                  "required", "code", "description", "properties", "code", "type", "string",
                                   "description", "type", "string"));
     enum err_code rc = http_resp_json(req, resp, 200, doc, e);
     resp->content_type = "application/vnd.oai.openapi+json;version=3.0";

@@ -22,7 +22,7 @@ static inline int test_streq(const char *a, const char *b)
     do {                                                                                                               \
         const char *a_ = (a), *b_ = (b);                                                                               \
         if (!test_streq(a_, b_) && test_cur_failed++ < 10)                                                             \
-            printf("  check failed: %s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, a_ ? a_ : "(null)",              \
+            printf("  check failed: %s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, a_ ? a_ : "(null)",                \
                    b_ ? b_ : "(null)");                                                                                \
     } while (0)
 

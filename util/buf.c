@@ -83,9 +83,7 @@ void buf_json_string(struct buf *b, const char *s)
         case '\n': buf_append(b, "\\n", 2); break;
         case '\r': buf_append(b, "\\r", 2); break;
         case '\t': buf_append(b, "\\t", 2); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-            buf_append(b, esc, 6);
+        default: snprintf(esc, sizeof esc, "\\u%04x", c); buf_append(b, esc, 6);
         }
         run = s + 1;
     }
