@@ -36,6 +36,11 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+	@# Node.js for the web tooling; Debian's npm only when no npm is there (a NodeSource node bundles it).
+	@command -v npm >/dev/null || { echo "make deps: installing nodejs npm"; SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@[ node_modules/.package-lock.json -nt package-lock.json ] || { echo "make deps: npm ci"; \
+	  npm ci --no-audit --no-fund --loglevel=error >/dev/null; }
 
 $(GEN_C): tools/embed.awk $(EMBED_IN)
 	@mkdir -p $(@D)

@@ -1,0 +1,84 @@
+/* The one map renderer: Cairo for geometry, Pango for text, driven by a MapLibre style (gis/style.h).
+ * It draws WMS images, raster tiles and the wyrys into any cairo_t the caller owns.
+ *
+ * Ownership: the caller owns the cairo_t, the store connection and the style; everything the renderer
+ * allocates lives in a private arena freed before each call returns, except surfaces it returns, which
+ * the caller destroys. Functions use the calling thread's PROJ context, so threads may render at once,
+ * each with its own store connection and cairo_t.
+ *
+ * Zoom: styles are written for MapLibre GL, whose zoom assumes 512-px tiles, so the zoom of a map is
+ * log2(78271.51696 * cos(lat) / m) where m is the ground size in metres of one style pixel (a device
+ * pixel times scale) at the map centre. A 256-px raster tile at XYZ level z therefore renders at zoom
+ * z - 1 with scale 1, and so does its 512-px @2x version with scale 2 (same zoom, finer pixels). */
+#ifndef GIS_RENDER_H
+#define GIS_RENDER_H
+#include <cairo.h>
+#include <stdbool.h>
+
+#include "gis/crs.h"
+#include "gis/store.h"
+#include "gis/style.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* Features fetched per source layer and request, at most; more are left out and stats->truncated set. */
+#define GIS_RENDER_MAX_FEATURES 30000
+/* Labels placed per request, at most. */
+#define GIS_RENDER_MAX_LABELS 4000
+
+struct gis_render_opts {
+    enum gis_crs crs;
+    double bbox[4];            /* minx, miny, maxx, maxy in crs, traditional (east, north) order */
+    int width, height;         /* device pixels of the target */
+    double scale;              /* device pixels per style pixel: 1 for screens, 300/96 for a 300-dpi print */
+    const char *const *groups; /* draw only style layers whose odra:group is listed; NULL draws all */
+    int ngroups;
+    bool transparent; /* leave the background clear */
+    bool has_bgcolor; /* paint bgcolor instead of the style's background */
+    struct gis_style_color bgcolor;
+    long max_features;  /* per source layer; 0 means GIS_RENDER_MAX_FEATURES */
+    bool labels_inside; /* keep every label fully inside the image (true for single images) */
+};
+
+struct gis_render_stats {
+    double zoom;
+    long features;       /* drawn, all layers */
+    long labels;         /* placed */
+    long labels_dropped; /* did not fit or collided */
+    bool truncated;      /* some source layer hit max_features */
+    double ms;
+};
+
+/* The MapLibre zoom (512-px convention, see the top of this file) of a map of bbox in crs at width
+ * device pixels and scale. Returns NAN when the bbox cannot be transformed. */
+double gis_render_zoom(enum gis_crs crs, const double bbox[4], int width, double scale);
+
+/* Draws the map into cr, whose user space must be the target's device pixels (0,0 top left). The
+ * cairo_t's status is checked once at the end; a store or PROJ failure is an error, an empty map is not.
+ * stats may be NULL. */
+enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_style *st,
+                             const struct gis_render_opts *o, struct gis_render_stats *stats, struct err *e);
+
+enum gis_render_format { GIS_RENDER_PNG, GIS_RENDER_JPEG };
+
+/* Encodes an image surface (ARGB32 or RGB24) and appends it to out: PNG (RGB for RGB24, RGBA for ARGB32,
+ * zlib level `quality` 1..9, 0 for the default) or JPEG (quality 1..100, 0 for 88; alpha is dropped).
+ * PNG goes through a small encoder of our own because cairo's fixed zlib settings cost more than the
+ * rendering; deflate and JPEG come from GDAL (libdeflate, libjpeg-turbo). */
+enum err_code gis_render_encode(cairo_surface_t *s, enum gis_render_format fmt, int quality, struct buf *out,
+                                struct err *e);
+
+/* Checks that every source-layer the style names is one the renderer can read; ERR_INVALID naming the
+ * layer otherwise. */
+enum err_code gis_render_check_style(const struct gis_style *st, struct err *e);
+
+/* The extent of the store's map data in EPSG:2180 (minx, miny, maxx, maxy); false when it is empty. */
+bool gis_render_extent(struct gis_store *s, double out[4]);
+
+/* A legend image for the style layers in groups (NULL: all): one row per symbol found in the store
+ * (zone symbols with their Polish names) or per layer with an odra:legend title. On success *out is a
+ * new ARGB32 image surface the caller destroys. */
+enum err_code gis_render_legend(struct gis_store *s, const struct gis_style *st, const char *const *groups, int ngroups,
+                                double scale, cairo_surface_t **out, struct err *e);
+
+#endif
