@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# WMS GetMap throughput of odra side by side with MapServer 8 (Debian mapserver-bin / cgi-mapserver), on the
+# same SpatiaLite store, in the same run (issue 4). Called by bench/run; can be run alone:
+#   bench/mapserver_vs_odra.sh [BUILD] [DATA_DIR] [SECONDS_PER_RUN]
+# DATA_DIR holds the demo stores (slubice.sqlite, ...); without it a fresh demo is made. The peer is installed
+# here from Debian packages if missing (`make test` never needs it). MapServer runs as FastCGI: mapserv
+# processes spawned by spawn-fcgi (as many as odra has HTTP threads, BENCH_MAPSERV_PROCS to change it),
+# behind nginx-light with fastcgi_pass; the mapfile is generated from styles/plan.json by
+# bench/mapserver/make_mapfile.py. Everything listens on 127.0.0.1 only and is stopped on exit.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-build}
+DATA=${2:-}
+SECS=${3:-${BENCH_WMS_SECONDS:-4}}
+ODRA="$ROOT/$BUILD/odra"
+PROCS=${BENCH_MAPSERV_PROCS:-4}
+WORK=$(mktemp -d /tmp/odra-msbench-XXXXXX)
+started=()
+cleanup() {
+    local p
+    for p in "${started[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    # spawn-fcgi's children: its pid file (last line without a newline). An idle FastCGI mapserv waits in
+    # accept() through SIGTERM, so whatever is left after a grace period gets SIGKILL.
+    local ms=()
+    if [ -s "$WORK/mapserv.pids" ]; then
+        while read -r p || [ -n "$p" ]; do [ -n "$p" ] && ms+=("$p"); done <"$WORK/mapserv.pids"
+    fi
+    if [ ${#ms[@]} -gt 0 ]; then
+        kill -TERM "${ms[@]}" 2>/dev/null || true
+        for _ in $(seq 20); do
+            for p in "${ms[@]}"; do kill -0 "$p" 2>/dev/null && break; p=""; done
+            [ -z "$p" ] && break
+            sleep 0.1
+        done
+        for p in "${ms[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    fi
+    for p in "${started[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { # URL: up to 10 s
+    local i
+    for i in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
+    echo "not answering: $1" >&2
+    return 1
+}
+
+# -- the peer, from Debian packages
+missing=""
+for p in mapserver-bin cgi-mapserver spawn-fcgi nginx-light; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "installing the reference peer:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >"$WORK/apt.log" ||
+        { tail -20 "$WORK/apt.log"; exit 1; }
+fi
+MAPSERV=/usr/lib/cgi-bin/mapserv
+"$MAPSERV" -v | grep -q 'SUPPORTS=FASTCGI' || { echo "mapserv is built without FastCGI" >&2; exit 1; }
+echo "peer: $("$MAPSERV" -v | grep -o 'MapServer version [0-9.]*'), $(nginx -v 2>&1 | sed 's/.*: //'), spawn-fcgi," \
+    "$PROCS FastCGI processes; odra: $("$ODRA" --version 2>/dev/null || echo odra)"
+
+# -- the data: both servers read the same files
+if [ -z "$DATA" ]; then
+    DATA="$WORK/demo"
+    "$ODRA" demo --data "$DATA" 2>"$WORK/demo.log"
+fi
+STORE="$(cd "$DATA" && pwd)/slubice.sqlite"
+[ -f "$STORE" ] || { echo "no $STORE" >&2; exit 1; }
+
+# -- MapServer: mapfile, config, FastCGI processes, nginx in front
+/usr/bin/python3 "$ROOT/bench/mapserver/make_mapfile.py" "$ROOT/styles/plan.json" "$STORE" "$WORK/ms"
+cat >"$WORK/ms/mapserver.conf" <<EOF
+CONFIG
+  ENV
+    MS_MAPFILE "$WORK/ms/odra.map"
+  END
+END
+EOF
+fport=$(free_port)
+MAPSERVER_CONFIG_FILE="$WORK/ms/mapserver.conf" spawn-fcgi -a 127.0.0.1 -p "$fport" -F "$PROCS" \
+    -P "$WORK/mapserv.pids" -- "$MAPSERV" >"$WORK/spawn.log" 2>&1 || { cat "$WORK/spawn.log"; exit 1; }
+mkdir -p "$WORK/nginx"
+nport=$(free_port)
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/body;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    proxy_temp_path $WORK/nginx/proxy;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    keepalive_requests 100000;
+    server {
+        listen 127.0.0.1:$nport;
+        location = /mapserv {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_pass 127.0.0.1:$fport;
+            fastcgi_buffers 64 16k;
+            fastcgi_read_timeout 60s;
+        }
+    }
+}
+EOF
+nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" 2>>"$WORK/nginx/error.log" &
+started+=($!)
+wait_http "http://127.0.0.1:$nport/mapserv?SERVICE=WMS&REQUEST=GetCapabilities" ||
+    { cat "$WORK/nginx/error.log"; exit 1; }
+
+# -- odra on the same stores (a copy would not be "the same data"; both only read)
+oport=$(free_port)
+"$ODRA" serve --data "$DATA" --listen "127.0.0.1:$oport" 2>"$WORK/odra.log" &
+opid=$!
+started+=($opid)
+wait_http "http://127.0.0.1:$oport/health" || { tail -5 "$WORK/odra.log"; exit 1; }
+
+/usr/bin/python3 "$ROOT/bench/wms_compare.py" "$oport" "http://127.0.0.1:$nport/mapserv" "$SECS" \
+    --odra-pid "$opid" --peer-pids "$WORK/mapserv.pids" ${BENCH_WMS_SAMPLES:+--samples "$BENCH_WMS_SAMPLES"}
