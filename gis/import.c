@@ -2581,6 +2581,55 @@ static enum err_code import_record(struct import_run *r, const char *const *file
     return rc == SQLITE_DONE ? ERR_OK : import_sqlite_err(r, "imports");
 }
 
+/* ---- change record for the tile caches (migration 002) ---- */
+
+/* Temporary triggers gather the bbox of every geometry the import inserts, replaces (old and new) or
+ * deletes in the collection's table; import_changes_record turns it into one row of `changes` inside the
+ * import's transaction. Temporary objects vanish with a rollback, and are dropped before a commit. */
+static enum err_code import_changes_begin(struct import_run *r)
+{
+    char sql[1800];
+    const char *t = r->c->table;
+    const char *acc = "UPDATE odra_import_bbox SET minx = min(minx, coalesce(MbrMinX(%1$s.geom), 1e300)), "
+                      "miny = min(miny, coalesce(MbrMinY(%1$s.geom), 1e300)), "
+                      "maxx = max(maxx, coalesce(MbrMaxX(%1$s.geom), -1e300)), "
+                      "maxy = max(maxy, coalesce(MbrMaxY(%1$s.geom), -1e300));";
+    char up_new[400], up_old[400];
+    snprintf(up_new, sizeof up_new, acc, "new");
+    snprintf(up_old, sizeof up_old, acc, "old");
+    snprintf(sql, sizeof sql,
+             "CREATE TEMP TABLE IF NOT EXISTS odra_import_bbox (minx REAL, miny REAL, maxx REAL, maxy REAL);"
+             "DELETE FROM temp.odra_import_bbox;"
+             "INSERT INTO temp.odra_import_bbox VALUES (1e300, 1e300, -1e300, -1e300);"
+             "CREATE TEMP TRIGGER odra_import_chg_i AFTER INSERT ON \"%s\" BEGIN %s END;"
+             "CREATE TEMP TRIGGER odra_import_chg_u AFTER UPDATE OF geom ON \"%s\" BEGIN %s %s END;"
+             "CREATE TEMP TRIGGER odra_import_chg_d AFTER DELETE ON \"%s\" BEGIN %s END;",
+             t, up_new, t, up_old, up_new, t, up_old);
+    return gis_store_exec(r->w, sql, r->e);
+}
+
+static enum err_code import_changes_record(struct import_run *r, const char *started)
+{
+    if (gis_store_exec(r->w,
+                       "DROP TRIGGER temp.odra_import_chg_i; DROP TRIGGER temp.odra_import_chg_u;"
+                       "DROP TRIGGER temp.odra_import_chg_d;",
+                       r->e))
+        return r->e->code;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(r->w,
+                          "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT ?1, minx, miny, maxx, maxy, ?2 "
+                          "FROM temp.odra_import_bbox WHERE minx <= maxx AND miny <= maxy",
+                          &st, r->e))
+        return r->e->code;
+    sqlite3_bind_text(st, 1, r->c->table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, started, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return import_sqlite_err(r, "changes");
+    return gis_store_exec(r->w, "DROP TABLE temp.odra_import_bbox", r->e);
+}
+
 static void import_cleanup(struct import_run *r)
 {
     sqlite3_stmt *sts[] = {r->ins,        r->obreb_get,  r->obreb_add, r->obreb_name, r->loc_get, r->loc_add,
@@ -2763,6 +2812,8 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         rc = import_prepare_statements(r);
     if (!rc)
         rc = import_index_suspend(r);
+    if (!rc)
+        rc = import_changes_begin(r);
     for (int i = 0; !rc && i < r->nsrc; i++)
         for (int k = 0; !rc && k < r->src[i].nlayers; k++)
             rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
@@ -2779,6 +2830,8 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         rc = import_index_resume(r);
     if (!rc)
         rc = import_record(r, files, n, started);
+    if (!rc)
+        rc = import_changes_record(r, started);
     if (!rc)
         rc = gis_store_commit(w, e);
     if (rc && began)

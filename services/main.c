@@ -10,6 +10,8 @@
 #include "gis/demo.h"
 #include "gis/import.h"
 #include "gis/store.h"
+#include "services/cli_extract.h"
+#include "services/cli_seed.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/config.h"
@@ -27,6 +29,10 @@ static const char usage_text[] =
     "                                                              create the demo stores\n"
     "  import  --tenant T --as COLLECTION [--preset NAME] [--map dst=src,...] [--s-srs EPSG:n] FILE...\n"
     "                                                              import vector data (GDAL/OGR)\n"
+    "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf]\n"
+    "                                                              issue a wypis i wyrys as PDF\n"
+    "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
+    "                                                              pre-render tiles into the cache\n"
     "  version                                                     print the version\n"
     "\n"
     "Every command takes --config FILE (default: the built-in odra.ini) and --data DIR.\n";
@@ -135,6 +141,15 @@ static int cmd_demo(const struct common_opts *co, int scale, unsigned long long 
                 fputc('\n', stderr);
             return fail(&e);
         }
+        if (t->n_modules) {
+            struct gis_store *w = NULL;
+            enum err_code rc = gis_store_open(path, GIS_STORE_WRITE, &w, &e);
+            if (!rc)
+                rc = svc_modules_demo(t, w, &e);
+            gis_store_close(w);
+            if (rc)
+                return fail(&e);
+        }
         if (isatty(STDERR_FILENO))
             fputc('\r', stderr);
         fprintf(stderr, "  %-14s %7ld parcels %6ld addresses %6ld buildings %2ld plans %4ld zones  %.1fs\n", t->slug,
@@ -222,6 +237,11 @@ int main(int argc, char **argv)
         printf("odra %s\n", ODRA_VERSION);
         return EXIT_SUCCESS;
     }
+    /* Subcommands that parse their own options. */
+    if (!strcmp(cmd, "extract"))
+        return cli_extract(argc - 1, argv + 1);
+    if (!strcmp(cmd, "seed"))
+        return cli_seed(argc, argv);
     enum {
         OPT_CONFIG = 1000,
         OPT_DATA,

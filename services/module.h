@@ -1,19 +1,45 @@
 /* E-service modules: each is one static struct in the table svc_modules, ended by NULL.
- * Adding an e-service means adding one file and one line in services/modules.c. */
+ * Adding an e-service means adding one file and one line in services/modules.c (see docs/modules.md).
+ *
+ * Ownership: module structs and everything they point to are static. A locate hook fills the JSON object
+ * it is given (the caller owns it); everything else it allocates comes from its own arena or is freed. */
 #ifndef SERVICES_MODULE_H
 #define SERVICES_MODULE_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "gis/features.h"
 #include "gis/store.h"
 #include "services/http.h"
+#include "util/arena.h"
 #include "util/config.h"
 #include "util/err.h"
 
+/* A place as /locate and module lookups resolve it. Every string lives in the arena of the request. */
+struct svc_place {
+    const char *parcel_id;     /* EGiB identifier of the parcel, or NULL when no parcel is known */
+    long address_id;           /* row id in addresses, or 0 */
+    const char *address_label; /* "ul. Jedności Robotniczej 12a, 69-100 Słubice", or NULL */
+    double x, y;               /* EPSG:2180 easting, northing: the address point, else a point inside the
+                                * parcel, else the query point */
+};
+
+/* What a module says about a place: it adds members to out (a JSON object owned by the caller). An error
+ * is shown as this module's error in the card and never breaks the rest of it. r is the calling
+ * thread's read-only connection. */
+typedef enum err_code (*svc_locate_fn)(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p,
+                                       json_t *out, struct err *e);
+
 struct svc_module {
-    const char *name;                /* slug used in config `modules =` and in URLs: /{t}/{name}/... */
-    const char *title;               /* Polish name shown to residents */
-    const struct http_route *routes; /* ended by a NULL pattern; may be NULL */
-    /* Creates or migrates the module's tables in a tenant store (writer, inside a transaction). */
-    enum err_code (*migrate)(struct gis_store *w, struct err *e);
-    /* Adds demo data for tenant t to a freshly created demo store. May be NULL. */
+    const char *name;  /* slug used in config `modules =` and in URLs: /{t}/{name}/... */
+    const char *title; /* Polish name shown to residents */
+    /* Embedded migrations: the files <migrations>/NNN_*.sql (e.g. "data/modules/waste"), applied in NNN
+     * order on the tenant's writer and recorded in module_versions(module, version). NULL: none. */
+    const char *migrations;
+    const struct http_route *routes;          /* ended by a NULL pattern; may be NULL. 404 where disabled */
+    const struct gis_collection *collections; /* OGC API collections, ended by a NULL id; may be NULL */
+    svc_locate_fn locate;                     /* may be NULL */
+    /* Adds demo data for tenant t to a freshly created, migrated demo store (the writer). May be NULL. */
     enum err_code (*demo)(struct gis_store *w, const struct config_tenant *t, struct err *e);
     enum err_code (*init)(struct err *e); /* once at server start; may be NULL */
     void (*fini)(void);                   /* once at shutdown; may be NULL */
@@ -27,5 +53,50 @@ const struct svc_module *svc_module_find(const char *name);
 
 /* Checks that every module named in the config exists; ERR_INVALID naming the tenant and module. */
 enum err_code svc_modules_check_config(const struct config *c, struct err *e);
+
+/* Whether tenant t enables module m in its config. */
+bool svc_module_enabled(const struct config_tenant *t, const struct svc_module *m);
+
+/* The module whose route table holds r, or NULL for a core route. */
+const struct svc_module *svc_module_of_route(const struct http_route *r);
+
+/* The highest migration number embedded for m (0 when it has none). */
+int svc_module_latest_version(const struct svc_module *m);
+
+/* The version of m recorded in store s (0 when never migrated or when module_versions is missing). */
+int svc_module_version(struct gis_store *s, const struct svc_module *m);
+
+/* Applies m's pending migrations on the writer w, each in its own transaction together with its
+ * module_versions row. A store newer than this binary is ERR_INVALID. */
+enum err_code svc_module_migrate(const struct svc_module *m, struct gis_store *w, struct err *e);
+
+/* Migrates every module tenant t enables (server start, `odra demo`). */
+enum err_code svc_modules_migrate(const struct config_tenant *t, struct gis_store *w, struct err *e);
+
+/* Runs the demo hook of every module t enables, each in one transaction on w (after migrating). */
+enum err_code svc_modules_demo(const struct config_tenant *t, struct gis_store *w, struct err *e);
+
+/* The collection with this id among the core ones and those of the modules t enables, or NULL. */
+const struct gis_collection *svc_collection_find(const struct config_tenant *t, const char *id);
+
+/* Calls fn for every collection tenant t serves: the core ones, then its modules'. */
+void svc_collections_each(const struct config_tenant *t, void (*fn)(const struct gis_collection *c, void *user),
+                          void *user);
+
+/* Staff authentication, until the identity issue: "Authorization: Bearer <token>", compared in constant
+ * time with the tenant's `staff_tokens` and the environment variable ODRA_STAFF_TOKEN. No header (or
+ * another scheme) is ERR_UNAUTHORIZED; a token that matches none is ERR_FORBIDDEN. */
+enum err_code svc_require_staff(struct http_req *req, struct err *e);
+
+/* Resolves a parcel identifier, an address text, or (both NULL) the lon & lat (or x, y, crs) query
+ * parameters of req into a place in req->tenant; exactly one of the three must be given (ERR_INVALID
+ * naming the parameter). An unknown parcel, an address that no address of the gmina matches completely,
+ * or a point outside the gmina is ERR_NOT_FOUND. Implemented next to /locate in services/places.c. */
+enum err_code svc_place_resolve(struct http_req *req, struct gis_store *r, const char *parcel, const char *address,
+                                struct svc_place *out, struct err *e);
+
+/* Every enabled module's answer about p, as a JSON object keyed by module name; a module that fails
+ * gets {"error": {"code", "description"}} instead. The caller owns the result. */
+json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p);
 
 #endif

@@ -1,9 +1,19 @@
-/* The static module table. */
+/* The static module table, and what the server does with modules: per-tenant enablement, per-module
+ * migrations, demo hooks, collections and the staff token check. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "services/module.h"
+#include "services/server.h"
+#include "util/embed.h"
 
+extern const struct svc_module svc_waste_module;
+
+/* One line per e-service. */
 const struct svc_module *const svc_modules[] = {
+    &svc_waste_module,
     NULL,
 };
 
@@ -22,5 +32,207 @@ enum err_code svc_modules_check_config(const struct config *c, struct err *e)
             if (!svc_module_find(c->tenants[i].modules[k]))
                 return err_set(e, ERR_INVALID, "config %s: tenant %s.modules: unknown module '%s'", c->source,
                                c->tenants[i].slug, c->tenants[i].modules[k]);
+    return ERR_OK;
+}
+
+bool svc_module_enabled(const struct config_tenant *t, const struct svc_module *m)
+{
+    for (int k = 0; t && k < t->n_modules; k++)
+        if (!strcmp(t->modules[k], m->name))
+            return true;
+    return false;
+}
+
+const struct svc_module *svc_module_of_route(const struct http_route *r)
+{
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        for (const struct http_route *x = (*m)->routes; x && x->pattern; x++)
+            if (x == r)
+                return *m;
+    return NULL;
+}
+
+/* ---- migrations ---- */
+
+/* NNN of "<dir>/NNN_name.sql", or -1 when the file is not one of m's migrations. */
+static int module_migration_number(const struct svc_module *m, const char *name)
+{
+    size_t pl = strlen(m->migrations);
+    if (strncmp(name, m->migrations, pl) != 0 || name[pl] != '/')
+        return -1;
+    const char *p = name + pl + 1;
+    int n = 0, digits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++)
+        n = n * 10 + (*p - '0');
+    size_t len = strlen(name);
+    return digits == 3 && *p == '_' && len > 4 && !strcmp(name + len - 4, ".sql") ? n : -1;
+}
+
+int svc_module_latest_version(const struct svc_module *m)
+{
+    int latest = 0;
+    for (const struct embed_file *f = embed_files; m->migrations && f->name; f++) {
+        int n = module_migration_number(m, f->name);
+        if (n > latest)
+            latest = n;
+    }
+    return latest;
+}
+
+int svc_module_version(struct gis_store *s, const struct svc_module *m)
+{
+    sqlite3_stmt *st;
+    int v = 0;
+    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT version FROM module_versions WHERE module = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+enum err_code svc_module_migrate(const struct svc_module *m, struct gis_store *w, struct err *e)
+{
+    if (!m->migrations)
+        return ERR_OK;
+    if (gis_store_exec(
+            w, "CREATE TABLE IF NOT EXISTS module_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)", e))
+        return e->code;
+    int have = svc_module_version(w, m), latest = svc_module_latest_version(m);
+    if (have > latest)
+        return err_set(e, ERR_INVALID, "%s: module %s is at version %d, newer than this odra (%d)", gis_store_path(w),
+                       m->name, have, latest);
+    for (int v = have + 1; v <= latest; v++) {
+        const struct embed_file *mig = NULL;
+        for (const struct embed_file *f = embed_files; f->name; f++)
+            if (module_migration_number(m, f->name) == v)
+                mig = f;
+        if (!mig)
+            return err_set(e, ERR_INTERNAL, "module %s: migration %03d missing", m->name, v);
+        if (gis_store_begin(w, e))
+            return e->code;
+        sqlite3_stmt *st = NULL;
+        enum err_code rc = gis_store_exec(w, mig->data, e);
+        if (!rc)
+            rc = gis_store_prepare(w,
+                                   "INSERT INTO module_versions (module, version) VALUES (?, ?) "
+                                   "ON CONFLICT (module) DO UPDATE SET version = excluded.version",
+                                   &st, e);
+        if (!rc) {
+            sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 2, v);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = err_set(e, ERR_IO, "module_versions: %s", sqlite3_errmsg(gis_store_db(w)));
+        }
+        sqlite3_finalize(st);
+        if (rc || gis_store_commit(w, e)) {
+            gis_store_rollback(w);
+            return err_set(e, ERR_IO, "%s: module migration %s failed", gis_store_path(w), mig->name);
+        }
+    }
+    return ERR_OK;
+}
+
+enum err_code svc_modules_migrate(const struct config_tenant *t, struct gis_store *w, struct err *e)
+{
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        if (svc_module_enabled(t, *m) && svc_module_migrate(*m, w, e))
+            return e->code;
+    return ERR_OK;
+}
+
+enum err_code svc_modules_demo(const struct config_tenant *t, struct gis_store *w, struct err *e)
+{
+    if (svc_modules_migrate(t, w, e))
+        return e->code;
+    for (const struct svc_module *const *m = svc_modules; *m; m++) {
+        if (!svc_module_enabled(t, *m) || !(*m)->demo)
+            continue;
+        if (gis_store_begin(w, e))
+            return e->code;
+        if ((*m)->demo(w, t, e) || gis_store_commit(w, e)) {
+            gis_store_rollback(w);
+            return e->code ? e->code : err_set(e, ERR_INTERNAL, "module %s: demo data failed", (*m)->name);
+        }
+    }
+    return ERR_OK;
+}
+
+/* ---- collections ---- */
+
+const struct gis_collection *svc_collection_find(const struct config_tenant *t, const char *id)
+{
+    const struct gis_collection *c = gis_collection_find(id);
+    if (c)
+        return c;
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        if (svc_module_enabled(t, *m))
+            for (c = (*m)->collections; c && c->id; c++)
+                if (!strcmp(c->id, id))
+                    return c;
+    return NULL;
+}
+
+void svc_collections_each(const struct config_tenant *t, void (*fn)(const struct gis_collection *c, void *user),
+                          void *user)
+{
+    for (const struct gis_collection *c = gis_collections; c->id; c++)
+        fn(c, user);
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        if (svc_module_enabled(t, *m))
+            for (const struct gis_collection *c = (*m)->collections; c && c->id; c++)
+                fn(c, user);
+}
+
+/* ---- locate ---- */
+
+json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p)
+{
+    json_t *services = json_object();
+    for (const struct svc_module *const *m = svc_modules; *m; m++) {
+        if (!(*m)->locate || !svc_module_enabled(t->cfg, *m))
+            continue;
+        json_t *o = json_object();
+        struct err me = {0};
+        if ((*m)->locate(t, r, p, o, &me) != ERR_OK) {
+            json_decref(o);
+            json_t *d = json_string(me.msg[0] ? me.msg : err_name(me.code));
+            o = json_pack("{s:s, s:{s:s, s:o}}", "title", (*m)->title, "error", "code",
+                          err_name(me.code ? me.code : ERR_INTERNAL), "description", d ? d : json_string("error"));
+        }
+        json_object_set_new(services, (*m)->name, o);
+    }
+    return services;
+}
+
+/* ---- staff tokens ---- */
+
+/* Compares in time that depends only on the length of the presented token. */
+static bool token_equal(const char *given, const char *want)
+{
+    size_t lg = strlen(given), lw = strlen(want);
+    volatile unsigned char diff = (unsigned char)(lg != lw);
+    for (size_t i = 0; i < lg; i++)
+        diff |= (unsigned char)given[i] ^ (unsigned char)(i < lw ? want[i] : 0);
+    return diff == 0 && lw > 0;
+}
+
+enum err_code svc_require_staff(struct http_req *req, struct err *e)
+{
+    const char *h = http_header(req, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7])
+        return err_set(e, ERR_UNAUTHORIZED, "staff endpoint: send 'Authorization: Bearer <staff token>'");
+    const char *tok = h + 7;
+    bool ok = false;
+    const struct config_tenant *t = req->tenant ? req->tenant->cfg : NULL;
+    for (int i = 0; t && i < t->n_staff_tokens; i++)
+        ok |= token_equal(tok, t->staff_tokens[i]);
+    const char *env = getenv("ODRA_STAFF_TOKEN");
+    if (env && strlen(env) >= 16)
+        ok |= token_equal(tok, env);
+    if (!ok)
+        return err_set(e, ERR_FORBIDDEN, "the staff token is not valid for gmina %s", t ? t->name : "?");
     return ERR_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "gis/crs.h"
 #include "gis/features.h"
+#include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "util/buf.h"
@@ -25,6 +26,11 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
     NULL,
 };
 
@@ -153,6 +159,18 @@ static json_t *collection_json(struct http_req *req, struct gis_store *r, const 
     return j;
 }
 
+struct collection_list {
+    struct http_req *req;
+    struct gis_store *r;
+    json_t *list;
+};
+
+static void collection_add(const struct gis_collection *c, void *user)
+{
+    struct collection_list *cl = user;
+    json_array_append_new(cl->list, cl->r ? collection_json(cl->req, cl->r, c) : json_string(c->id));
+}
+
 static enum err_code ogc_collections(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (check_params(req, simple_params, NULL, e))
@@ -161,8 +179,8 @@ static enum err_code ogc_collections(struct http_req *req, struct http_resp *res
     if (!r)
         return e->code;
     json_t *list = json_array();
-    for (const struct gis_collection *c = gis_collections; c->id; c++)
-        json_array_append_new(list, collection_json(req, r, c));
+    struct collection_list cl = {req, r, list};
+    svc_collections_each(req->tenant->cfg, collection_add, &cl);
     json_t *links = json_array();
     json_array_append_new(links, ogc_link(arena_printf(req->arena, "%s/collections", ogc_base(req)), "self",
                                           "application/json", "feature collections"));
@@ -173,7 +191,7 @@ static enum err_code ogc_collections(struct http_req *req, struct http_resp *res
 static const struct gis_collection *find_collection(struct http_req *req, struct err *e)
 {
     const char *cid = http_capture(req, "cid");
-    const struct gis_collection *c = cid ? gis_collection_find(cid) : NULL;
+    const struct gis_collection *c = cid ? svc_collection_find(req->tenant->cfg, cid) : NULL;
     if (!c)
         err_set(e, ERR_NOT_FOUND, "no collection '%s'", cid ? cid : "");
     return c;
@@ -419,8 +437,8 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
     if (check_params(req, simple_params, NULL, e))
         return e->code;
     json_t *ids = json_array();
-    for (const struct gis_collection *c = gis_collections; c->id; c++)
-        json_array_append_new(ids, json_string(c->id));
+    struct collection_list ids_list = {req, NULL, ids};
+    svc_collections_each(req->tenant->cfg, collection_add, &ids_list);
     json_t *cid_schema = json_pack("{s:s, s:o}", "type", "string", "enum", ids);
     json_t *crs_schema = json_pack("{s:s, s:o}", "type", "string", "enum", crs_array());
 

@@ -9,6 +9,7 @@
 #include "gis/crs.h"
 #include "gis/geocode.h"
 #include "gis/places.h"
+#include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "util/log.h"
@@ -805,7 +806,8 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
         return e->code;
     struct gis_parcel *p = NULL;
     struct address_view av = {0};
-    bool have_address = false;
+    bool have_address = false, have_xy = false;
+    struct svc_place place = {0};
     json_t *query;
     if (parcel_q) {
         if (param_parcel_id("parcel", parcel_q, e))
@@ -822,8 +824,11 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
         }
         query = json_pack("{s:s}", "parcel", parcel_q);
     } else if (address_q) {
-        if (param_query_text(req, "address", &address_q, e))
-            return e->code;
+        char folded[2 * GIS_GEOCODE_MAX_QUERY + 1];
+        if (strlen(address_q) > GIS_GEOCODE_MAX_QUERY)
+            return err_param(e, "address", "address is longer than %d bytes", GIS_GEOCODE_MAX_QUERY);
+        if (!text_fold(address_q, folded, sizeof folded))
+            return err_param(e, "address", "address has no letters or digits");
         const struct gis_geocoder *g = tenant_geocoder(req->tenant, e);
         if (!g)
             return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "address index unavailable");
@@ -847,6 +852,10 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
         }
         av = view_of_hit(&hit);
         have_address = true;
+        place.address_id = hit.addr->id;
+        place.x = hit.addr->x;
+        place.y = hit.addr->y;
+        have_xy = true;
         if (!hit.addr->parcel_id || gis_place_parcel_by_id(s, req->arena, hit.addr->parcel_id, &p, e)) {
             if (e->code && e->code != ERR_NOT_FOUND)
                 return e->code;
@@ -871,6 +880,9 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
                 return point_404(req, resp, &pq, "locate", e);
             return err_set(e, ERR_NOT_FOUND, "no parcel at this point in gmina %s", req->tenant->cfg->name);
         }
+        place.x = pq.x;
+        place.y = pq.y;
+        have_xy = true;
         query = json_pack("{s:f, s:f}", "lon", round_to(pq.lon, 1e-8), "lat", round_to(pq.lat, 1e-8));
     }
     /* The address of a parcel: one standing on it, else (for a point) none. */
@@ -884,8 +896,23 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
         if (n) {
             av = view_of_place(&list[0], false);
             have_address = true;
+            place.address_id = list[0].id;
+            if (!have_xy) {
+                place.x = list[0].x;
+                place.y = list[0].y;
+                have_xy = true;
+            }
         }
     }
+    if (p) {
+        place.parcel_id = p->parcel_id;
+        if (!have_xy) {
+            place.x = p->inside[0];
+            place.y = p->inside[1];
+        }
+    }
+    if (have_address)
+        place.address_label = av.label;
     struct gis_parcel_zones pz = {0};
     if (p && gis_place_zones(s, req->arena, p, &pz, e)) {
         json_decref(query);
@@ -896,11 +923,99 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
         json_decref(query);
         return e->code;
     }
-    json_t *card = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{}}", "tenant", req->tenant->cfg->slug, "gmina",
+    json_t *card = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "gmina",
                              req->tenant->cfg->name, "query", query, "parcel", pf, "address",
                              have_address ? address_feature(&av) : json_null(), "plans", plans_json(&pz), "zones",
-                             zones_json(&pz), "services");
+                             zones_json(&pz), "services", svc_modules_locate(req->tenant, s, &place));
     return resp_json(req, resp, 200, card, e);
+}
+
+/* ---- places for e-service modules ---- */
+
+enum err_code svc_place_resolve(struct http_req *req, struct gis_store *s, const char *parcel_q, const char *address_q,
+                                struct svc_place *out, struct err *e)
+{
+    *out = (struct svc_place){0};
+    int modes = (parcel_q != NULL) + (address_q != NULL) + (!parcel_q && !address_q && has_point(req));
+    if (modes != 1)
+        return err_param(e, parcel_q ? "parcel" : "address",
+                         "give exactly one of parcel, address, or lon and lat (or x and y)");
+    struct gis_parcel *p = NULL;
+    bool have_xy = false;
+    if (parcel_q) {
+        if (param_parcel_id("parcel", parcel_q, e) || gis_place_parcel_by_id(s, req->arena, parcel_q, &p, e))
+            return e->code;
+    } else if (address_q) {
+        char folded[2 * GIS_GEOCODE_MAX_QUERY + 1];
+        if (strlen(address_q) > GIS_GEOCODE_MAX_QUERY)
+            return err_param(e, "address", "address is longer than %d bytes", GIS_GEOCODE_MAX_QUERY);
+        if (!text_fold(address_q, folded, sizeof folded))
+            return err_param(e, "address", "address has no letters or digits");
+        const struct gis_geocoder *g = tenant_geocoder(req->tenant, e);
+        if (!g)
+            return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "address index unavailable");
+        struct gis_geocode_hit hit;
+        int n = 0;
+        if (gis_geocode_search(g, address_q, &hit, 1, &n, e)) {
+            if (e->code == ERR_INVALID)
+                snprintf(e->param, sizeof e->param, "address");
+            return e->code;
+        }
+        if (n == 0 || !hit.complete) {
+            err_set(e, ERR_NOT_FOUND, "no address in gmina %s matches '%.100s'", req->tenant->cfg->name, address_q);
+            snprintf(e->param, sizeof e->param, "address");
+            return e->code;
+        }
+        out->address_id = hit.addr->id;
+        out->address_label = arena_strdup(req->arena, hit.addr->label);
+        out->x = hit.addr->x;
+        out->y = hit.addr->y;
+        have_xy = true;
+        if (hit.addr->parcel_id)
+            out->parcel_id = arena_strdup(req->arena, hit.addr->parcel_id);
+        else if (gis_place_parcel_at(s, req->arena, out->x, out->y, &p, e) && e->code != ERR_NOT_FOUND)
+            return e->code;
+        err_clear(e);
+    } else {
+        struct point_query pq;
+        if (param_point(req, &pq, e))
+            return e->code;
+        out->x = pq.x;
+        out->y = pq.y;
+        have_xy = true;
+        if (gis_place_parcel_at(s, req->arena, pq.x, pq.y, &p, e)) {
+            if (e->code != ERR_NOT_FOUND)
+                return e->code;
+            err_clear(e);
+            bool inside = false;
+            if (gis_place_in_gmina(s, pq.x, pq.y, &inside, e))
+                return e->code;
+            if (!inside)
+                return err_set(e, ERR_NOT_FOUND, "the point lies outside gmina %s", req->tenant->cfg->name);
+        }
+    }
+    if (p) {
+        out->parcel_id = p->parcel_id;
+        if (!have_xy) {
+            out->x = p->inside[0];
+            out->y = p->inside[1];
+        }
+        if (!out->address_id) {
+            struct gis_place_address *list;
+            int n = 0;
+            if (gis_place_parcel_addresses(s, req->arena, p, 1, &list, &n, e))
+                return e->code;
+            if (n) {
+                out->address_id = list[0].id;
+                out->address_label = list[0].label;
+                if (parcel_q) {
+                    out->x = list[0].x;
+                    out->y = list[0].y;
+                }
+            }
+        }
+    }
+    return ERR_OK;
 }
 
 /* ---- the route table ---- */

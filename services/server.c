@@ -337,6 +337,10 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
         if (!req->tenant)
             return err_set(e, ERR_NOT_FOUND, "unknown gmina '%s'", slug);
     }
+    const struct svc_module *mod = svc_module_of_route(m.route);
+    if (mod && (!req->tenant || !svc_module_enabled(req->tenant->cfg, mod)))
+        return err_set(e, ERR_NOT_FOUND, "the e-service '%s' is not enabled in gmina %s", mod->name,
+                       req->tenant ? req->tenant->cfg->name : "?");
     resp->status = 200;
     return m.route->handler(req, resp, e);
 }
@@ -515,7 +519,8 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         snprintf(t->store_path, sizeof t->store_path, "%s/%s.sqlite", cfg->data_dir, t->cfg->slug);
         pthread_mutex_init(&t->write_lock, NULL);
         s->n_tenants++;
-        if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, e) != ERR_OK) {
+        if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, e) != ERR_OK ||
+            svc_modules_migrate(t->cfg, t->writer, e) != ERR_OK) {
             svc_server_free(s);
             return e->code;
         }

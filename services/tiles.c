@@ -1,8 +1,660 @@
-/* Placeholder route table; filled by the tiles work. */
-#include "services/routes.h"
+/* Map tiles over HTTP: XYZ raster and vector tiles with the MBTiles cache, ETag/304, TileJSON 3.0.0, the
+ * tileset list, WMTS 1.0.0 RESTful capabilities, OGC API - Tiles for the collections, and the planner's
+ * map page with MapLibre GL JS served from node_modules. */
+#include <math.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
-#include <stddef.h>
+#include "gis/crs.h"
+#include "gis/features.h"
+#include "gis/render.h"
+#include "services/routes.h"
+#include "services/server.h"
+#include "tiles/cache.h"
+#include "tiles/matrix.h"
+#include "tiles/mvt.h"
+#include "tiles/tileset.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/text.h"
+
+#define NSETS 2 /* entries of tile_sets */
+
+/* ---- the caches: opened on first use, one per tenant, tileset and format, kept until exit ---- */
+
+static struct tile_cache *caches[CONFIG_MAX_TENANTS][NSETS][TILE_NFORMATS];
+static bool cache_failed[CONFIG_MAX_TENANTS][NSETS][TILE_NFORMATS];
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void caches_close(void)
+{
+    for (int i = 0; i < CONFIG_MAX_TENANTS; i++)
+        for (int k = 0; k < NSETS; k++)
+            for (int f = 0; f < TILE_NFORMATS; f++)
+                tile_cache_close(caches[i][k][f]), caches[i][k][f] = NULL;
+}
+
+/* The cache, or NULL when it cannot be opened (tiles are then served uncached, and the failure logged once). */
+static struct tile_cache *cache_get(struct http_req *req, const struct tile_set *ts, enum tile_format f, long long gen)
+{
+    int t = req->tenant->index, k = (int)(ts - tile_sets);
+    if (t < 0 || t >= CONFIG_MAX_TENANTS || k < 0 || k >= NSETS)
+        return NULL;
+    struct tile_cache *c = __atomic_load_n(&caches[t][k][f], __ATOMIC_ACQUIRE);
+    if (c || cache_failed[t][k][f])
+        return c;
+    pthread_mutex_lock(&caches_lock);
+    static bool registered;
+    if (!registered)
+        registered = atexit(caches_close) == 0;
+    c = caches[t][k][f];
+    if (!c && !cache_failed[t][k][f]) {
+        struct err e = {0};
+        if (tile_set_cache_open(svc_server_config(req->server)->data_dir, req->tenant->cfg->slug, ts, f, gen, &c, &e) !=
+            ERR_OK) {
+            log_error("tiles: %s", e.msg);
+            cache_failed[t][k][f] = true;
+        } else {
+            __atomic_store_n(&caches[t][k][f], c, __ATOMIC_RELEASE);
+        }
+    }
+    pthread_mutex_unlock(&caches_lock);
+    return c;
+}
+
+static void free_data(void *p)
+{
+    free(p);
+}
+
+static bool accepts_gzip(struct http_req *req)
+{
+    const char *ae = http_header(req, "Accept-Encoding");
+    if (!ae)
+        return false;
+    const char *g = strcasestr(ae, "gzip");
+    if (!g)
+        return false;
+    const char *q = g + 4;
+    while (*q == ' ')
+        q++;
+    if (*q == ';') {
+        const char *qv = strstr(q, "q=");
+        if (qv && atof(qv + 2) <= 0)
+            return false;
+    }
+    return true;
+}
+
+/* If-None-Match against etag: a list of tags or "*". */
+static bool etag_matches(struct http_req *req, const char *etag)
+{
+    const char *inm = http_header(req, "If-None-Match");
+    if (!inm)
+        return false;
+    if (!strcmp(inm, "*"))
+        return true;
+    size_t n = strlen(etag);
+    for (const char *p = inm; (p = strstr(p, etag)); p += n)
+        return true;
+    return false;
+}
+
+/* Hands buffer b to the arena and makes it the body. */
+static enum err_code resp_buf(struct http_req *req, struct http_resp *resp, int status, const char *type, struct buf *b,
+                              struct err *e)
+{
+    if (b->failed || (b->data && arena_defer(req->arena, free_data, b->data) != 0)) {
+        buf_free(b);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    http_resp_body(resp, status, type, b->data ? b->data : "", b->len);
+    return ERR_OK;
+}
+
+/* Serves tile z/x/y of ts in format f: cache (after applying the store's changes), else render and store.
+ * MVT bytes are kept gzipped, as MBTiles wants, and unzipped for clients that do not take gzip. */
+static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, const struct tile_set *ts,
+                                enum tile_format f, int z, long x, long y, bool use_cache, struct err *e)
+{
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r)
+        return e->code;
+    long long gen = tile_store_generation(r);
+    struct tile_cache *c = use_cache ? cache_get(req, ts, f, gen) : NULL;
+    struct buf b = {0};
+    bool found = false;
+    struct err ce = {0};
+    if (c && (tile_cache_sync(c, r, gen, &ce) || tile_cache_get(c, z, x, y, &b, &found, &ce))) {
+        log_error("tiles: cache: %s", ce.msg);
+        found = false;
+        b.len = 0;
+    }
+    const char *state = "HIT";
+    if (!found) {
+        state = "MISS";
+        struct buf raw = {0};
+        if (tile_render(r, ts, f, z, x, y, &raw, e) != ERR_OK) {
+            buf_free(&raw);
+            buf_free(&b);
+            return e->code;
+        }
+        if (f == TILE_MVT) {
+            enum err_code rc = tile_gzip(raw.data ? raw.data : "", raw.len, &b, e);
+            buf_free(&raw);
+            if (rc) {
+                buf_free(&b);
+                return rc;
+            }
+        } else {
+            buf_free(&b);
+            b = raw;
+        }
+        if (c && tile_cache_put(c, z, x, y, b.data ? b.data : "", b.len, gen, &ce) != ERR_OK)
+            log_error("tiles: cache: %s", ce.msg);
+    }
+    char tag[32];
+    tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
+    bool gz = f == TILE_MVT && accepts_gzip(req);
+    const char *etag = gz || f != TILE_MVT
+                           ? arena_strdup(req->arena, tag)
+                           : arena_printf(req->arena, "\"%.*s-identity\"", (int)strlen(tag) - 2, tag + 1);
+    http_resp_header(resp, "ETag", etag);
+    http_resp_header(resp, "Cache-Control", "public, max-age=60, stale-while-revalidate=30");
+    http_resp_header(resp, "X-Tile-Cache", state);
+    if (f == TILE_MVT)
+        http_resp_header(resp, "Vary", "Accept-Encoding");
+    if (etag_matches(req, etag)) {
+        buf_free(&b);
+        http_resp_body(resp, 304, tile_format_mime(f), "", 0);
+        return ERR_OK;
+    }
+    if (f == TILE_MVT && !gz) {
+        struct buf plain = {0};
+        enum err_code rc = tile_gunzip(b.data, b.len, &plain, e);
+        buf_free(&b);
+        if (rc) {
+            buf_free(&plain);
+            return rc;
+        }
+        b = plain;
+    } else if (gz) {
+        http_resp_header(resp, "Content-Encoding", "gzip");
+    }
+    return resp_buf(req, resp, 200, tile_format_mime(f), &b, e);
+}
+
+/* Parses the last path segment "Y.png", "Y@2x.png", "Y.mvt" (or ".pbf"). */
+static bool parse_yfile(const char *s, long max, long *y, enum tile_format *f)
+{
+    static const struct {
+        const char *suffix;
+        enum tile_format f;
+    } sfx[] = {{"@2x.png", TILE_PNG2X}, {".png", TILE_PNG}, {".mvt", TILE_MVT}, {".pbf", TILE_MVT}};
+    size_t n = strlen(s);
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        size_t k = strlen(sfx[i].suffix);
+        if (n > k && n - k <= 9 && !strcmp(s + n - k, sfx[i].suffix)) {
+            char num[16];
+            memcpy(num, s, n - k);
+            num[n - k] = 0;
+            if (!tile_parse_index(num, max, y))
+                return false;
+            *f = sfx[i].f;
+            return true;
+        }
+    }
+    return false;
+}
+
+static enum err_code xyz_tile(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct tile_set *ts = tile_set_find(http_capture(req, "tileset"));
+    if (!ts)
+        return err_set(e, ERR_NOT_FOUND, "no such tileset; see /%s/tiles", req->tenant->cfg->slug);
+    long z, x, y;
+    enum tile_format f;
+    if (!tile_parse_index(http_capture(req, "z"), TILE_MAX_ZOOM, &z))
+        return err_param(e, "z", "z must be an integer from 0 to %d", TILE_MAX_ZOOM);
+    long max = (1L << z) - 1;
+    if (!tile_parse_index(http_capture(req, "x"), max, &x))
+        return err_param(e, "x", "x must be an integer from 0 to %ld at zoom %ld", max, z);
+    if (!parse_yfile(http_capture(req, "y"), max, &y, &f))
+        return err_param(e, "y", "the last part must be Y.png, Y@2x.png or Y.mvt with Y from 0 to %ld at zoom %ld", max,
+                         z);
+    return serve_tile(req, resp, ts, f, (int)z, x, y, true, e);
+}
+
+/* Paths under /{t}/tiles/ that are not tiles (traversal attempts, wrong depth): a 400, never a file. */
+static enum err_code bad_tile_path(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)req, (void)resp;
+    return err_param(e, "path", "tile paths are /{t}/tiles/{tileset}/{z}/{x}/{y}.png|@2x.png|.mvt");
+}
+
+/* ---- metadata ---- */
+
+static void tenant_bounds(struct http_req *req, double ll[4])
+{
+    double ext[4] = {200000, 470000, 260000, 520000};
+    struct err e = {0};
+    struct gis_store *r = svc_tenant_reader(req->tenant, &e);
+    if (r)
+        gis_render_extent(r, ext);
+    if (gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_CRS84, ext, ll, &e) != ERR_OK)
+        ll[0] = 14.4, ll[1] = 52.1, ll[2] = 15.1, ll[3] = 52.6;
+}
+
+static json_t *vector_layers(const struct tile_set *ts)
+{
+    json_t *a = json_array();
+    for (int i = 0; tile_mvt_layer_names[i]; i++) {
+        const char *name = tile_mvt_layer_names[i];
+        bool in = !ts->layers;
+        for (int k = 0; ts->layers && ts->layers[k]; k++)
+            in |= !strcmp(ts->layers[k], name);
+        if (!in)
+            continue;
+        json_t *fields = json_object();
+        const char *const *keys = tile_mvt_layer_keys(name);
+        for (int k = 0; keys[k]; k++)
+            json_object_set_new(fields, keys[k], json_string("String or Number"));
+        json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:i}", "id", name, "fields", fields, "minzoom",
+                                           tile_mvt_layer_minzoom(name), "maxzoom", TILE_MAX_ZOOM));
+    }
+    return a;
+}
+
+static enum err_code tilejson(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *file = http_capture(req, "tileset");
+    size_t n = strlen(file);
+    char name[64];
+    if (n < 6 || n > 60 || strcmp(file + n - 5, ".json"))
+        return err_set(e, ERR_NOT_FOUND, "no such path; tilesets are listed at /%s/tiles", req->tenant->cfg->slug);
+    memcpy(name, file, n - 5);
+    name[n - 5] = 0;
+    const struct tile_set *ts = tile_set_find(name);
+    if (!ts)
+        return err_set(e, ERR_NOT_FOUND, "no tileset '%s'", name);
+    const char *fmt = http_query(req, "format");
+    const char *ext = "mvt";
+    if (fmt && !strcmp(fmt, "png"))
+        ext = "png";
+    else if (fmt && !strcmp(fmt, "png@2x"))
+        ext = "png@2x";
+    else if (fmt && strcmp(fmt, "mvt"))
+        return err_param(e, "format", "format must be mvt, png or png@2x");
+    double ll[4];
+    tenant_bounds(req, ll);
+    const char *url = arena_printf(req->arena, "%s/%s/tiles/%s/{z}/{x}/{y}.%s", http_base_url(req),
+                                   req->tenant->cfg->slug, ts->name, !strcmp(ext, "png@2x") ? "@2x.png" + 0 : ext);
+    if (!strcmp(ext, "png@2x"))
+        url = arena_printf(req->arena, "%s/%s/tiles/%s/{z}/{x}/{y}@2x.png", http_base_url(req), req->tenant->cfg->slug,
+                           ts->name);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:[s], s:i, s:i, s:[f,f,f,f], s:[f,f,i], s:o, s:s}", "tilejson",
+                          "3.0.0", "name", arena_printf(req->arena, "%s — %s", req->tenant->cfg->name, ts->title),
+                          "description", ts->description, "version", "1.0.0", "scheme", "xyz", "tiles", url, "minzoom",
+                          0, "maxzoom", TILE_MAX_ZOOM, "bounds", ll[0], ll[1], ll[2], ll[3], "center",
+                          (ll[0] + ll[2]) / 2, (ll[1] + ll[3]) / 2, 13, "vector_layers", vector_layers(ts),
+                          "attribution", arena_printf(req->arena, "Gmina %s", req->tenant->cfg->name));
+    http_resp_header(resp, "Cache-Control", "public, max-age=300");
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+static enum err_code tiles_list(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *base = arena_printf(req->arena, "%s/%s/tiles", http_base_url(req), req->tenant->cfg->slug);
+    json_t *sets = json_array();
+    for (int i = 0; tile_sets[i].name; i++) {
+        const struct tile_set *ts = &tile_sets[i];
+        json_t *links = json_array();
+        json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "rel", "self", "type", "application/json", "href",
+                                               arena_printf(req->arena, "%s/%s.json", base, ts->name)));
+        json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:b}", "rel", "item", "type",
+                                               "application/vnd.mapbox-vector-tile", "href",
+                                               arena_printf(req->arena, "%s/%s/{z}/{x}/{y}.mvt", base, ts->name),
+                                               "templated", 1));
+        json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:b}", "rel", "item", "type", "image/png", "href",
+                                               arena_printf(req->arena, "%s/%s/{z}/{x}/{y}.png", base, ts->name),
+                                               "templated", 1));
+        json_array_append_new(sets, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o}", "id", ts->name, "title",
+                                              ts->title, "description", ts->description, "dataType", "vector", "crs",
+                                              "http://www.opengis.net/def/crs/EPSG/0/3857", "tileMatrixSetURI",
+                                              "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+                                              "minzoom", 0, "maxzoom", TILE_MAX_ZOOM, "links", links));
+    }
+    return http_resp_json(req, resp, 200, json_pack("{s:o}", "tilesets", sets), e);
+}
+
+/* ---- WMTS 1.0.0 RESTful ---- */
+
+static enum err_code wmts_capabilities(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    double ll[4];
+    tenant_bounds(req, ll);
+    const char *base = arena_printf(req->arena, "%s/%s", http_base_url(req), req->tenant->cfg->slug);
+    struct buf b = {0};
+    buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                 "<Capabilities xmlns=\"http://www.opengis.net/wmts/1.0\" xmlns:ows=\"http://www.opengis.net/ows/1.1\" "
+                 "xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                 "xmlns:gml=\"http://www.opengis.net/gml\" "
+                 "xsi:schemaLocation=\"http://www.opengis.net/wmts/1.0 "
+                 "http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd\" version=\"1.0.0\">\n"
+                 "  <ows:ServiceIdentification>\n    <ows:Title>");
+    char esc[512];
+    text_xml_escape(arena_printf(req->arena, "Gmina %s — kafle mapy planistycznej", req->tenant->cfg->name), esc,
+                    sizeof esc);
+    buf_puts(&b, esc);
+    buf_puts(&b, "</ows:Title>\n    <ows:ServiceType>OGC WMTS</ows:ServiceType>\n"
+                 "    <ows:ServiceTypeVersion>1.0.0</ows:ServiceTypeVersion>\n  </ows:ServiceIdentification>\n"
+                 "  <Contents>\n");
+    for (int i = 0; tile_sets[i].name; i++) {
+        const struct tile_set *ts = &tile_sets[i];
+        text_xml_escape(ts->title, esc, sizeof esc);
+        buf_printf(&b,
+                   "    <Layer>\n      <ows:Title>%s</ows:Title>\n"
+                   "      <ows:WGS84BoundingBox>\n        <ows:LowerCorner>%.6f %.6f</ows:LowerCorner>\n"
+                   "        <ows:UpperCorner>%.6f %.6f</ows:UpperCorner>\n      </ows:WGS84BoundingBox>\n"
+                   "      <ows:Identifier>%s</ows:Identifier>\n"
+                   "      <Style isDefault=\"true\"><ows:Identifier>default</ows:Identifier></Style>\n"
+                   "      <Format>image/png</Format>\n"
+                   "      <TileMatrixSetLink><TileMatrixSet>WebMercatorQuad</TileMatrixSet></TileMatrixSetLink>\n"
+                   "      <ResourceURL format=\"image/png\" resourceType=\"tile\" "
+                   "template=\"%s/tiles/%s/{TileMatrix}/{TileCol}/{TileRow}.png\"/>\n    </Layer>\n",
+                   esc, ll[0], ll[1], ll[2], ll[3], ts->name, base, ts->name);
+    }
+    buf_puts(&b, "    <TileMatrixSet>\n      <ows:Identifier>WebMercatorQuad</ows:Identifier>\n"
+                 "      <ows:SupportedCRS>urn:ogc:def:crs:EPSG::3857</ows:SupportedCRS>\n"
+                 "      <WellKnownScaleSet>urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible</WellKnownScaleSet>\n");
+    for (int z = 0; z <= TILE_MAX_ZOOM; z++) {
+        long n = 1L << z;
+        buf_printf(&b,
+                   "      <TileMatrix>\n        <ows:Identifier>%d</ows:Identifier>\n"
+                   "        <ScaleDenominator>%.10f</ScaleDenominator>\n"
+                   "        <TopLeftCorner>-20037508.3427892 20037508.3427892</TopLeftCorner>\n"
+                   "        <TileWidth>256</TileWidth>\n        <TileHeight>256</TileHeight>\n"
+                   "        <MatrixWidth>%ld</MatrixWidth>\n        <MatrixHeight>%ld</MatrixHeight>\n"
+                   "      </TileMatrix>\n",
+                   z, 559082264.0287178 / (double)n, n, n);
+    }
+    buf_puts(&b, "    </TileMatrixSet>\n  </Contents>\n");
+    buf_printf(&b, "  <ServiceMetadataURL xlink:href=\"%s/wmts/1.0.0/WMTSCapabilities.xml\"/>\n</Capabilities>\n",
+               base);
+    http_resp_header(resp, "Cache-Control", "public, max-age=300");
+    return resp_buf(req, resp, 200, "application/xml; charset=UTF-8", &b, e);
+}
+
+/* ---- OGC API - Tiles over the feature collections ---- */
+
+static const char *ogc_tiles_base(struct http_req *req, const char *cid)
+{
+    return arena_printf(req->arena, "%s/%s/ogc/collections/%s/tiles", http_base_url(req), req->tenant->cfg->slug, cid);
+}
+
+/* The MVT layer of an OGC API collection id (they share names), or NULL. */
+static const char *collection_layer(struct http_req *req, struct err *e)
+{
+    const char *cid = http_capture(req, "cid");
+    if (!cid || tile_mvt_layer_minzoom(cid) < 0) {
+        err_set(e, ERR_NOT_FOUND,
+                "collection has no tiles; tiled collections: plan-zones, pog-zones, overlays, plans, "
+                "parcels, buildings, addresses");
+        return NULL;
+    }
+    return cid;
+}
+
+static json_t *ogc_tileset_json(struct http_req *req, const char *cid)
+{
+    const char *base = ogc_tiles_base(req, cid);
+    json_t *links = json_array();
+    json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "rel", "self", "type", "application/json", "href",
+                                           arena_printf(req->arena, "%s/WebMercatorQuad", base)));
+    json_array_append_new(links,
+                          json_pack("{s:s, s:s, s:s}", "rel", "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                                    "type", "application/json", "href",
+                                    arena_printf(req->arena, "%s/%s/ogc/tileMatrixSets/WebMercatorQuad",
+                                                 http_base_url(req), req->tenant->cfg->slug)));
+    json_array_append_new(
+        links, json_pack("{s:s, s:s, s:s, s:b}", "rel", "item", "type", "application/vnd.mapbox-vector-tile", "href",
+                         arena_printf(req->arena, "%s/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", base),
+                         "templated", 1));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:[{s:s, s:s}]}", "title", cid, "dataType", "vector", "crs",
+                     "http://www.opengis.net/def/crs/EPSG/0/3857", "tileMatrixSetURI",
+                     "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad", "links", links, "layers", "id",
+                     cid, "dataType", "vector");
+}
+
+static enum err_code ogc_tilesets(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *cid = collection_layer(req, e);
+    if (!cid)
+        return e->code;
+    return http_resp_json(req, resp, 200, json_pack("{s:[o]}", "tilesets", ogc_tileset_json(req, cid)), e);
+}
+
+static enum err_code ogc_tileset(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *cid = collection_layer(req, e);
+    if (!cid)
+        return e->code;
+    if (strcmp(http_capture(req, "tms"), "WebMercatorQuad"))
+        return err_set(e, ERR_NOT_FOUND, "the only tile matrix set is WebMercatorQuad");
+    return http_resp_json(req, resp, 200, ogc_tileset_json(req, cid), e);
+}
+
+static enum err_code ogc_tile(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *cid = collection_layer(req, e);
+    if (!cid)
+        return e->code;
+    if (strcmp(http_capture(req, "tms"), "WebMercatorQuad"))
+        return err_set(e, ERR_NOT_FOUND, "the only tile matrix set is WebMercatorQuad");
+    long z, row, col;
+    if (!tile_parse_index(http_capture(req, "tileMatrix"), TILE_MAX_ZOOM, &z))
+        return err_param(e, "tileMatrix", "tileMatrix must be an integer from 0 to %d", TILE_MAX_ZOOM);
+    long max = (1L << z) - 1;
+    if (!tile_parse_index(http_capture(req, "tileRow"), max, &row))
+        return err_param(e, "tileRow", "tileRow must be an integer from 0 to %ld", max);
+    if (!tile_parse_index(http_capture(req, "tileCol"), max, &col))
+        return err_param(e, "tileCol", "tileCol must be an integer from 0 to %ld", max);
+    /* one layer: a tileset of its own, uncached (the plan tileset's cache serves the map) */
+    const char *layers[2] = {cid, NULL};
+    struct tile_set ts = {cid, cid, cid, NULL, layers, true};
+    return serve_tile(req, resp, &ts, TILE_MVT, (int)z, col, row, false, e);
+}
+
+static enum err_code ogc_tms(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *id = http_capture(req, "tms");
+    if (id && strcmp(id, "WebMercatorQuad"))
+        return err_set(e, ERR_NOT_FOUND, "the only tile matrix set is WebMercatorQuad");
+    if (!id) {
+        const char *href = arena_printf(req->arena, "%s/%s/ogc/tileMatrixSets/WebMercatorQuad", http_base_url(req),
+                                        req->tenant->cfg->slug);
+        return http_resp_json(req, resp, 200,
+                              json_pack("{s:[{s:s, s:s, s:[{s:s, s:s}]}]}", "tileMatrixSets", "id", "WebMercatorQuad",
+                                        "uri", "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+                                        "links", "rel", "self", "href", href),
+                              e);
+    }
+    json_t *tm = json_array();
+    for (int z = 0; z <= TILE_MAX_ZOOM; z++) {
+        long n = 1L << z;
+        json_array_append_new(tm, json_pack("{s:s, s:f, s:f, s:[f,f], s:i, s:i, s:I, s:I}", "id",
+                                            arena_printf(req->arena, "%d", z), "scaleDenominator",
+                                            559082264.0287178 / (double)n, "cellSize", tile_size(z) / 256,
+                                            "pointOfOrigin", -TILE_ORIGIN, TILE_ORIGIN, "tileWidth", 256, "tileHeight",
+                                            256, "matrixWidth", (json_int_t)n, "matrixHeight", (json_int_t)n));
+    }
+    return http_resp_json(req, resp, 200,
+                          json_pack("{s:s, s:s, s:s, s:s, s:[s,s], s:o}", "id", "WebMercatorQuad", "title",
+                                    "Google Maps Compatible for the World", "uri",
+                                    "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad", "crs",
+                                    "http://www.opengis.net/def/crs/EPSG/0/3857", "orderedAxes", "X", "Y",
+                                    "tileMatrices", tm),
+                          e);
+}
+
+/* ---- routes ---- */
+
+static const struct http_param_doc tile_doc[] = {
+    {"t", "path", "string", 1, "gmina slug"},
+    {"tileset", "path", "string", 1, "plan or parcels"},
+    {"z", "path", "integer", 1, "zoom 0..22"},
+    {"x", "path", "integer", 1, "column 0..2^z-1"},
+    {"y", "path", "string", 1, "row 0..2^z-1 with the format: Y.png (256 px), Y@2x.png (512 px) or Y.mvt"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct http_param_doc t_doc[] = {
+    {"t", "path", "string", 1, "gmina slug"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct http_param_doc tilejson_doc[] = {
+    {"t", "path", "string", 1, "gmina slug"},
+    {"tileset", "path", "string", 1, "NAME.json, e.g. plan.json"},
+    {"format", "query", "string", 0, "mvt (default), png or png@2x: which tiles the document points to"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+static const struct http_param_doc ogc_tile_doc[] = {
+    {"t", "path", "string", 1, "gmina slug"},
+    {"cid", "path", "string", 1, "collection id"},
+    {"tms", "path", "string", 1, "WebMercatorQuad"},
+    {"tileMatrix", "path", "integer", 1, "zoom 0..22"},
+    {"tileRow", "path", "integer", 1, "row"},
+    {"tileCol", "path", "integer", 1, "column"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
+enum err_code svc_map_page(struct http_req *req, struct http_resp *resp, struct err *e);
+enum err_code svc_map_asset(struct http_req *req, struct http_resp *resp, struct err *e);
 
 const struct http_route svc_tiles_routes[] = {
+    {"GET", "/{t}/tiles", tiles_list, "maps", "The tilesets (OGC API - Tiles style)", NULL, t_doc},
+    {"GET", "/{t}/tiles/{tileset}", tilejson, "maps", "TileJSON 3.0.0 of a tileset: /{t}/tiles/plan.json", NULL,
+     tilejson_doc},
+    {"GET", "/{t}/tiles/{tileset}/{z}/{x}/{y}", xyz_tile, "maps",
+     "A tile: PNG 256 px, @2x PNG 512 px, or Mapbox Vector Tile 2.1 (gzip when accepted)",
+     "application/vnd.mapbox-vector-tile", tile_doc},
+    {"GET", "/{t}/tiles/{a}/{b}", bad_tile_path, "maps", "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}", bad_tile_path, "maps", "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}", bad_tile_path, "maps", "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}", bad_tile_path, "maps", "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}", bad_tile_path, "maps", "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", bad_tile_path, "maps", "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", bad_tile_path, "maps", "Not a tile path (400)", NULL,
+     NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}", bad_tile_path, "maps", "Not a tile path (400)", NULL,
+     NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}", bad_tile_path, "maps", "Not a tile path (400)",
+     NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}", bad_tile_path, "maps",
+     "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}", bad_tile_path, "maps",
+     "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/tiles/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}/{j}/{k}/{l}/{m}/{n}", bad_tile_path, "maps",
+     "Not a tile path (400)", NULL, NULL},
+    {"GET", "/{t}/wmts/1.0.0/WMTSCapabilities.xml", wmts_capabilities, "maps",
+     "WMTS 1.0.0 RESTful capabilities (WebMercatorQuad)", "application/xml", t_doc},
+    {"GET", "/{t}/ogc/tileMatrixSets", ogc_tms, "ogc", "OGC API - Tiles: tile matrix sets", NULL, t_doc},
+    {"GET", "/{t}/ogc/tileMatrixSets/{tms}", ogc_tms, "ogc", "OGC API - Tiles: the WebMercatorQuad definition", NULL,
+     NULL},
+    {"GET", "/{t}/ogc/collections/{cid}/tiles", ogc_tilesets, "ogc", "OGC API - Tiles: the collection's tilesets", NULL,
+     NULL},
+    {"GET", "/{t}/ogc/collections/{cid}/tiles/{tms}", ogc_tileset, "ogc", "OGC API - Tiles: tileset metadata", NULL,
+     NULL},
+    {"GET", "/{t}/ogc/collections/{cid}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", ogc_tile, "ogc",
+     "OGC API - Tiles: a vector tile of one collection", "application/vnd.mapbox-vector-tile", ogc_tile_doc},
+    {"GET", "/{t}/map", svc_map_page, "maps", "The planner's map page (MapLibre GL JS)", "text/html", t_doc},
+    {"GET", "/assets/{file}", svc_map_asset, "maps", "Static files of the map page (MapLibre GL JS, map.js, map.css)",
+     NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
+
+/* ---- the planner's map page ---- */
+
+/* Static files: web/ and MapLibre's dist/ under node_modules, found relative to the working directory or
+ * to ODRA_WEB_ROOT (the repository root). Only names from this fixed list are ever opened. */
+static const struct {
+    const char *name, *path, *type;
+} assets[] = {
+    {"maplibre-gl.js", "node_modules/maplibre-gl/dist/maplibre-gl.js", "text/javascript"},
+    {"maplibre-gl.css", "node_modules/maplibre-gl/dist/maplibre-gl.css", "text/css"},
+    {"map.js", "web/map.js", "text/javascript"},
+    {"map.css", "web/map.css", "text/css"},
+};
+
+static char *read_root_file(const char *rel, size_t *len)
+{
+    const char *root = getenv("ODRA_WEB_ROOT");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", root && *root ? root : ".", rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    if (b.failed) {
+        buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.data ? b.data : calloc(1, 1);
+}
+
+enum err_code svc_map_asset(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *file = http_capture(req, "file");
+    for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++) {
+        if (strcmp(file, assets[i].name))
+            continue;
+        size_t len;
+        char *data = read_root_file(assets[i].path, &len);
+        if (!data)
+            return err_set(e, ERR_NOT_FOUND, "%s is not installed (run `make deps` in the repository)", assets[i].name);
+        if (arena_defer(req->arena, free_data, data) != 0)
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        http_resp_body(resp, 200, assets[i].type, data, len);
+        http_resp_header(resp, "Cache-Control", "public, max-age=3600");
+        return ERR_OK;
+    }
+    return err_set(e, ERR_NOT_FOUND, "no asset '%s'", strlen(file) < 64 ? file : "(long name)");
+}
+
+enum err_code svc_map_page(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    size_t len;
+    char *tpl = read_root_file("web/map.html", &len);
+    if (!tpl)
+        return err_set(e, ERR_NOT_FOUND, "web/map.html is not installed");
+    struct buf b = {0};
+    char esc[256];
+    for (const char *p = tpl; *p;) {
+        if (!strncmp(p, "{{slug}}", 8)) {
+            buf_puts(&b, req->tenant->cfg->slug);
+            p += 8;
+        } else if (!strncmp(p, "{{name}}", 8)) {
+            text_xml_escape(req->tenant->cfg->name, esc, sizeof esc);
+            buf_puts(&b, esc);
+            p += 8;
+        } else {
+            buf_append(&b, p, 1);
+            p++;
+        }
+    }
+    free(tpl);
+    return resp_buf(req, resp, 200, "text/html; charset=UTF-8", &b, e);
+}

@@ -127,6 +127,23 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         }
         return 1;
     }
+    if (!strcmp(key, "staff_tokens")) {
+        t->n_staff_tokens = 0;
+        char buf[1024];
+        if (strlen(val) >= sizeof buf)
+            return config_fail(st, section, key, "value too long%s", "");
+        strcpy(buf, val);
+        for (char *save = NULL, *tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+            size_t n = strlen(tok);
+            if (t->n_staff_tokens == CONFIG_MAX_TOKENS)
+                return config_fail(st, section, key, "too many tokens (max 8)%s", "");
+            if (n < 16 || n >= sizeof t->staff_tokens[0] ||
+                strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/-") != n)
+                return config_fail(st, section, key, "each token needs 16 to 127 of A-Z a-z 0-9 . _ ~ + / -%s", "");
+            strcpy(t->staff_tokens[t->n_staff_tokens++], tok);
+        }
+        return 1;
+    }
     return config_fail(st, section, key, "unknown key%s", "");
 }
 

@@ -8,6 +8,7 @@
 
 #define CONFIG_MAX_TENANTS 16
 #define CONFIG_MAX_MODULES 16
+#define CONFIG_MAX_TOKENS  8
 
 struct config_tenant {
     char slug[32];          /* URL key: lower-case ASCII letters, digits and '-' */
@@ -22,6 +23,9 @@ struct config_tenant {
     char signatory_role[128];
     char modules[CONFIG_MAX_MODULES][32];
     int n_modules;
+    /* Bearer tokens for staff endpoints (`staff_tokens = a, b`): 16 to 127 characters of A-Z a-z 0-9 . _ ~ + / - */
+    char staff_tokens[CONFIG_MAX_TOKENS][128];
+    int n_staff_tokens;
 };
 
 struct config {

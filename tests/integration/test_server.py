@@ -2,6 +2,7 @@
 CORS, the request log, graceful shutdown, and config/CLI errors."""
 import json
 import os
+import re
 import socket
 import subprocess
 import tempfile
@@ -220,7 +221,7 @@ def bad_config_fails_with_one_line_naming_the_key():
         err = r.stderr.strip().splitlines()
         assert len(err) == 1 and key in err[0], (line, r.stderr)
     with open(os.path.join(tmp, "bad.ini"), "w", encoding="utf-8") as f:
-        f.write(base.replace("modules =\n", "modules = teleport\n", 1))
+        f.write(re.sub(r"^modules =.*$", "modules = teleport", base, count=1, flags=re.M))
     r = run_odra("serve", "--config", os.path.join(tmp, "bad.ini"), "--data", DATA)
     assert r.returncode == 1 and "modules" in r.stderr and "teleport" in r.stderr, r.stderr
     with open(os.path.join(tmp, "bad.ini"), "w", encoding="utf-8") as f:

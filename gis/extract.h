@@ -1,0 +1,187 @@
+/* Plan extracts (wypis i wyrys, art. 30 u.p.z.p.): the document model for a list of parcels, the fees,
+ * the PDF (wypis pages in A4 portrait, then wyrys sheets at the plan's own scale), the wyrys as PNG, and
+ * issuing: case number, verification code and the stored copy, in one transaction.
+ *
+ * Ownership: everything a gis_extract_* function returns lives in the arena passed in; buffers are the
+ * caller's (buf_free). Rendering uses the calling thread's Pango font map, so threads may render at once,
+ * each with its own store connection. Nothing here locks: the caller serialises use of the writer. */
+#ifndef GIS_EXTRACT_H
+#define GIS_EXTRACT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gis/places.h"
+#include "gis/store.h"
+#include "gis/style.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* Most parcels in one request. */
+#define GIS_EXTRACT_MAX_PARCELS 100
+/* Applicant name, address and purpose are cut to this many characters (code points). */
+#define GIS_EXTRACT_MAX_TEXT 200
+/* Length of a verification code: 24 base32 characters, 120 random bits. */
+#define GIS_EXTRACT_CODE_LEN 24
+
+/* Fee rates (opłata skarbowa) in złoty. gis_extract_fee_defaults holds the rates of DOMAIN.md; they are
+ * the one table to change (a gmina does not set them, the statute does; they are data, not logic). */
+struct gis_extract_rates {
+    int wypis_pln;         /* wypis up to wypis_pages_limit pages */
+    int wypis_pages_limit; /* 5 */
+    int wypis_long_pln;    /* wypis above wypis_pages_limit pages */
+    int wyrys_sheet_pln;   /* per started A4-sized part of the wyrys */
+    int wyrys_cap_pln;     /* the wyrys fee never exceeds this */
+};
+extern const struct gis_extract_rates gis_extract_fee_defaults;
+
+struct gis_extract_fee {
+    int wypis_pages, wyrys_sheets; /* the quantities the fee is computed from */
+    int wypis_pln, wyrys_pln, total_pln;
+};
+
+/* The fee for a wypis of wypis_pages pages (0: no wypis) and a wyrys of wyrys_sheets A4 sheets (0: none).
+ * rates NULL means gis_extract_fee_defaults. */
+struct gis_extract_fee gis_extract_fees(const struct gis_extract_rates *rates, int wypis_pages, int wyrys_sheets);
+
+/* What a parcel gets. */
+enum gis_extract_status {
+    GIS_EXTRACT_MPZP, /* at least partly inside an MPZP: its MPZP zones */
+    GIS_EXTRACT_POG,  /* outside every MPZP: the POG zones and their parameters */
+    GIS_EXTRACT_NONE, /* outside every plan: a statement saying so */
+};
+
+/* A zone row as printed: rounded area (whole m², largest-remainder so the rows of a parcel sum to its
+ * rounded area) and share (0.01 %). */
+struct gis_extract_row {
+    const struct gis_zone_hit *hit; /* NULL for the "outside the plan" remainder row */
+    long area_m2;
+    double share_pct;
+};
+
+/* One parcel within one plan. */
+struct gis_extract_parcel_plan {
+    int parcel;                   /* index into doc->parcels */
+    struct gis_extract_row *rows; /* zones of this plan (MPZP or POG zones), then overlays */
+    int nrows;
+    long outside_m2; /* part of the parcel outside this plan, rounded (0 when none) */
+};
+
+struct gis_extract_provision {
+    const char *scope; /* "general", "zone", "overlay" */
+    const char *owner; /* zone or overlay label ("1MN"), NULL for general provisions */
+    const char *owner_name;
+    const char *heading; /* may be NULL */
+    const char *body;
+};
+
+/* A plan that applies to some requested parcel, with the provisions the wypis quotes. */
+struct gis_extract_plan {
+    struct gis_plan_ref ref; /* area_m2/share_pct are those of the first parcel; ignore them */
+    struct gis_extract_parcel_plan *parcels;
+    int nparcels;
+    struct gis_extract_provision *provisions; /* general, then touched zones, then touched overlays */
+    int nprovisions;
+};
+
+struct gis_extract_parcel {
+    struct gis_parcel *p;
+    struct gis_parcel_zones z;
+    enum gis_extract_status status;
+    long area_rounded_m2; /* round(geom_area_m2): the total the rows sum to */
+};
+
+struct gis_extract_doc {
+    struct gis_extract_parcel *parcels;
+    int nparcels;
+    struct gis_extract_plan *plans; /* MPZP plans in order of first use, then the POG if used */
+    int nplans;
+};
+
+/* Builds the document for n parcel identifiers (duplicates are dropped). An unknown or malformed
+ * identifier is ERR_UNPROCESSABLE naming it (param "parcels"); more than GIS_EXTRACT_MAX_PARCELS, or none,
+ * is ERR_UNPROCESSABLE stating the limit. */
+enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char *const *ids, int n,
+                                struct gis_extract_doc **out, struct err *e);
+
+/* Everything printed on the document besides the plan data. Strings may be NULL where noted. */
+struct gis_extract_meta {
+    const char *organ, *place, *council, *legal_basis, *signatory, *signatory_role;
+    const char *gmina; /* "Słubice" */
+    const char *case_number;
+    const char *date;                                         /* YYYY-MM-DD, printed in Polish ("14 maja 2026 r.") */
+    const char *applicant_name, *applicant_address, *purpose; /* already cleaned (gis_extract_clean) */
+    const char *verification_code;                            /* NULL: no verification block */
+    const char *verify_url;                                   /* printed and put in the QR code; may be NULL */
+    bool wypis, wyrys;
+    const struct gis_style *style;         /* the plan style for the wyrys */
+    const struct gis_extract_rates *rates; /* NULL: defaults */
+};
+
+struct gis_extract_result {
+    int pages;        /* all pages */
+    int wypis_pages;  /* 0 without a wypis */
+    int wyrys_sheets; /* A4 sheets; 0 without a wyrys */
+    struct gis_extract_fee fee;
+};
+
+/* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. */
+enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *m,
+                              struct buf *out, struct gis_extract_result *res, struct err *e);
+
+/* The number of wyrys sheets the document needs. */
+int gis_extract_sheet_count(const struct gis_extract_doc *doc);
+
+/* Renders wyrys sheet `sheet` (0-based) as a PNG at dpi (36..600) into out. ERR_NOT_FOUND when the
+ * document has no such sheet. */
+enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extract_doc *doc,
+                                    const struct gis_extract_meta *m, int sheet, double dpi, struct buf *out,
+                                    struct err *e);
+
+/* Untrusted text made safe to print: invalid UTF-8 dropped, control and bidirectional-override
+ * characters (U+202A..U+202E, U+2066..U+2069, U+200E/F, U+061C) dropped, whitespace runs collapsed to
+ * one space, trimmed, and cut to max code points (an ellipsis marks a cut). Never NULL. */
+char *gis_extract_clean(struct arena *a, const char *s, int max);
+
+/* The case number from a pattern with {seq} and {year} ("GP.6727.{seq}.{year}"). */
+char *gis_extract_case_number(struct arena *a, const char *format, long seq, int year);
+
+/* Fills out with n random bytes from the kernel (getrandom). */
+enum err_code gis_extract_random(unsigned char *out, size_t n, struct err *e);
+
+/* A new verification code: GIS_EXTRACT_CODE_LEN base32 characters (A-Z, 2-7) and a NUL. */
+enum err_code gis_extract_new_code(char out[GIS_EXTRACT_CODE_LEN + 1], struct err *e);
+
+/* SHA-256 of data as 64 lower-case hex characters and a NUL. */
+void gis_extract_sha256(const void *data, size_t len, char out[65]);
+
+/* The plan style (styles/plan.json, embedded), loaded once per process; NULL with a logged error when it
+ * does not load. Shared read-only. */
+const struct gis_style *gis_extract_style(void);
+
+/* An issue request: the cleaned inputs and the tenant's texts. */
+struct gis_extract_issue {
+    const char *const *parcels;
+    int nparcels;
+    const char *applicant_name, *applicant_address, *purpose; /* raw; cleaned here */
+    bool wypis, wyrys;
+    const char *case_format;
+    const char *verify_base;      /* e.g. "http://host/verify/"; the code is appended */
+    struct gis_extract_meta tmpl; /* organ, place, ..., style; the rest is filled in here */
+};
+
+/* The record of an issued extract. */
+struct gis_extract_record {
+    const char *id, *case_number, *date, *created_at, *verification_code, *sha256;
+    struct gis_extract_result res;
+    const unsigned char *pdf;
+    size_t pdf_len;
+};
+
+/* Issues an extract: builds the document from reader, takes the next case number of the year, renders
+ * and stores the PDF on writer, all in one transaction that commits before this returns ERR_OK; on any
+ * failure nothing is stored. The caller holds the writer's lock. */
+enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
+                                const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e);
+
+#endif

@@ -1,0 +1,1322 @@
+/* e-Odpady below HTTP: calendar, holidays, collection rules, fees, NRB and the waste tables. */
+#include "gis/waste.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- calendar ---- */
+
+/* Days from civil (H. Hinnant's algorithm), valid for the proleptic Gregorian calendar. */
+int gis_waste_day(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void gis_waste_ymd(int day, int *y, int *m, int *d)
+{
+    day += 719468;
+    int era = (day >= 0 ? day : day - 146096) / 146097;
+    int doe = day - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int gis_waste_weekday(int day)
+{
+    /* 1970-01-01 was a Thursday (4). */
+    int w = (day % 7 + 7 + 3) % 7;
+    return w + 1;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+static bool parse_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool gis_waste_parse_date(const char *s, int *day)
+{
+    int y, m, d;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !parse_digits(s, 4, &y) || !parse_digits(s + 5, 2, &m) ||
+        !parse_digits(s + 8, 2, &d))
+        return false;
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return false;
+    *day = gis_waste_day(y, m, d);
+    return true;
+}
+
+bool gis_waste_parse_month(const char *s, int *month)
+{
+    int y, m;
+    if (!s || strlen(s) != 7 || s[4] != '-' || !parse_digits(s, 4, &y) || !parse_digits(s + 5, 2, &m))
+        return false;
+    if (y < 1900 || y > 2999 || m < 1 || m > 12)
+        return false;
+    *month = y * 12 + m - 1;
+    return true;
+}
+
+void gis_waste_format_date(int day, char out[11])
+{
+    int y, m, d;
+    gis_waste_ymd(day, &y, &m, &d);
+    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
+}
+
+void gis_waste_format_month(int month, char out[8])
+{
+    snprintf(out, 8, "%04d-%02d", (month / 12) % 10000, month % 12 + 1);
+}
+
+int gis_waste_easter(int year)
+{
+    int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
+    int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+    int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+    int m = (a + 11 * h + 22 * l) / 451;
+    int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+    return gis_waste_day(year, month, day);
+}
+
+const char *gis_waste_holiday(int day)
+{
+    int y, m, d;
+    gis_waste_ymd(day, &y, &m, &d);
+    static const struct {
+        int m, d;
+        const char *name;
+    } fixed[] = {
+        {1, 1, "Nowy Rok"},
+        {1, 6, "Święto Trzech Króli"},
+        {5, 1, "Święto Pracy"},
+        {5, 3, "Święto Konstytucji 3 Maja"},
+        {8, 15, "Wniebowzięcie Najświętszej Maryi Panny"},
+        {11, 1, "Wszystkich Świętych"},
+        {11, 11, "Narodowe Święto Niepodległości"},
+        {12, 25, "Boże Narodzenie (pierwszy dzień)"},
+        {12, 26, "Boże Narodzenie (drugi dzień)"},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (fixed[i].m == m && fixed[i].d == d)
+            return fixed[i].name;
+    if (m == 12 && d == 24 && y >= 2025)
+        return "Wigilia Bożego Narodzenia";
+    int off = day - gis_waste_easter(y);
+    switch (off) {
+    case 0: return "Wielkanoc";
+    case 1: return "Poniedziałek Wielkanocny";
+    case 49: return "Zesłanie Ducha Świętego (Zielone Świątki)";
+    case 60: return "Boże Ciało";
+    default: return NULL;
+    }
+}
+
+static const char *const shift_names[] = {"none", "next_day", "next_working_day", "previous_working_day", "skip"};
+
+int gis_waste_shift_parse(const char *s)
+{
+    for (int i = 0; s && i < 5; i++)
+        if (!strcmp(s, shift_names[i]))
+            return i;
+    return -1;
+}
+
+const char *gis_waste_shift_name(enum gis_waste_shift s)
+{
+    return (unsigned)s < 5 ? shift_names[s] : "?";
+}
+
+static bool day_off(int day)
+{
+    return gis_waste_weekday(day) == 7 || gis_waste_holiday(day);
+}
+
+static bool working_day(int day)
+{
+    return gis_waste_weekday(day) <= 5 && !gis_waste_holiday(day);
+}
+
+/* The day a collection planned on day actually happens, or -1 when it is dropped. */
+static int shift_day(int day, enum gis_waste_shift shift)
+{
+    if (shift == GIS_WASTE_SHIFT_NONE || !day_off(day))
+        return day;
+    switch (shift) {
+    case GIS_WASTE_SHIFT_NEXT_DAY:
+        while (day_off(day))
+            day++;
+        return day;
+    case GIS_WASTE_SHIFT_NEXT_WORKING:
+        while (!working_day(day))
+            day++;
+        return day;
+    case GIS_WASTE_SHIFT_PREV_WORKING:
+        while (!working_day(day))
+            day--;
+        return day;
+    default: return -1;
+    }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The nth (or last, nth = -1) weekday w of month m of year y. */
+static int nth_weekday(int y, int m, int w, int nth)
+{
+    if (nth > 0) {
+        int first = gis_waste_day(y, m, 1);
+        return first + (w - gis_waste_weekday(first) + 7) % 7 + 7 * (nth - 1);
+    }
+    int last = gis_waste_day(y, m, days_in_month(y, m));
+    return last - (gis_waste_weekday(last) - w + 7) % 7;
+}
+
+int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum gis_waste_shift shift, int *out,
+                         int cap)
+{
+    if (r->weekday < 1 || r->weekday > 7 || from > to || cap <= 0)
+        return 0;
+    /* A shift moves a day by at most a few days; look a little beyond both ends. */
+    int lo = from - 10, hi = to + 10, n = 0;
+    int y, m, d;
+    if (r->kind == GIS_WASTE_MONTHLY) {
+        if (r->nth != -1 && (r->nth < 1 || r->nth > 4))
+            return 0;
+        gis_waste_ymd(lo, &y, &m, &d);
+        for (int mi = y * 12 + m - 1;; mi++) {
+            int day = nth_weekday(mi / 12, mi % 12 + 1, r->weekday, r->nth);
+            if (day > hi)
+                break;
+            if (day < lo || !(r->months & (1 << (mi % 12))))
+                continue;
+            int s = shift_day(day, shift);
+            if (s >= from && s <= to && n < cap)
+                out[n++] = s;
+        }
+    } else {
+        int step = 7 * (r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->interval : 1);
+        if (step < 7 || step > 7 * 52)
+            return 0;
+        int anchor = r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->anchor : lo;
+        anchor += (r->weekday - gis_waste_weekday(anchor) + 7) % 7; /* onto the rule's weekday */
+        long k = ((long)lo - anchor) / step;
+        int day = anchor + (int)(k * step);
+        while (day < lo)
+            day += step;
+        for (; day <= hi; day += step) {
+            gis_waste_ymd(day, &y, &m, &d);
+            if (!(r->months & (1 << (m - 1))))
+                continue;
+            int s = shift_day(day, shift);
+            if (s >= from && s <= to && n < cap)
+                out[n++] = s;
+        }
+    }
+    qsort(out, (size_t)n, sizeof *out, cmp_int);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || out[u - 1] != out[i])
+            out[u++] = out[i];
+    return u;
+}
+
+/* ---- fees ---- */
+
+static const char *const method_names[] = {"household", "resident", "water_m3", "container"};
+
+int gis_waste_method_parse(const char *s)
+{
+    for (int i = 0; s && i < 4; i++)
+        if (!strcmp(s, method_names[i]))
+            return i;
+    return -1;
+}
+
+const char *gis_waste_method_name(enum gis_waste_method m)
+{
+    return (unsigned)m < 4 ? method_names[m] : "?";
+}
+
+enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_waste_household *h, long *fee_gr,
+                            struct err *e)
+{
+    *fee_gr = 0;
+    if (h->residents < 0 || h->residents > GIS_WASTE_MAX_RESIDENTS)
+        return err_param(e, "residents", "residents must be from 0 to %d", GIS_WASTE_MAX_RESIDENTS);
+    double base = 0;
+    switch (r->method) {
+    case GIS_WASTE_HOUSEHOLD: {
+        if (h->residents < 1)
+            return err_param(e, "residents", "a household declaration needs at least one resident");
+        int best = -1;
+        for (int i = 0; i < r->nitems; i++)
+            if (r->items[i].key <= h->residents && (best < 0 || r->items[i].key > r->items[best].key))
+                best = i;
+        if (best < 0)
+            return err_set(e, ERR_UNPROCESSABLE, "the rate table has no amount for a household of %d", h->residents);
+        base = (double)r->items[best].amount_gr;
+        break;
+    }
+    case GIS_WASTE_RESIDENT:
+    case GIS_WASTE_WATER: {
+        int idx = -1;
+        for (int i = 0; i < r->nitems; i++)
+            if (r->items[i].key == 0)
+                idx = i;
+        if (idx < 0)
+            return err_set(e, ERR_UNPROCESSABLE, "the rate table for %s has no amount",
+                           gis_waste_method_name(r->method));
+        if (r->method == GIS_WASTE_RESIDENT) {
+            if (h->residents < 1)
+                return err_param(e, "residents", "a per-resident declaration needs at least one resident");
+            base = (double)r->items[idx].amount_gr * h->residents;
+        } else {
+            if (!(h->water_m3 >= 0 && h->water_m3 <= 10000))
+                return err_param(e, "water_m3", "water_m3 must be from 0 to 10000");
+            base = round((double)r->items[idx].amount_gr * h->water_m3);
+        }
+        break;
+    }
+    case GIS_WASTE_CONTAINER:
+        if (h->ncontainers < 1 || h->ncontainers > GIS_WASTE_MAX_CONTAINERS)
+            return err_param(e, "containers", "give 1 to %d containers", GIS_WASTE_MAX_CONTAINERS);
+        for (int c = 0; c < h->ncontainers; c++) {
+            int idx = -1;
+            for (int i = 0; i < r->nitems; i++)
+                if (r->items[i].key == h->containers[c].litres)
+                    idx = i;
+            if (idx < 0)
+                return err_param(e, "containers", "no rate for a %d L container", h->containers[c].litres);
+            if (h->containers[c].per_month < 1 || h->containers[c].per_month > 31)
+                return err_param(e, "containers", "emptyings a month must be from 1 to 31");
+            base += (double)r->items[idx].amount_gr * h->containers[c].per_month;
+        }
+        break;
+    default: return err_set(e, ERR_INTERNAL, "unknown fee method");
+    }
+    if (!h->sorting)
+        base = round(base * r->nonsort_multiplier);
+    if (h->composting)
+        base -= (double)r->compost_discount_gr * (r->compost_per_resident ? h->residents : 1);
+    *fee_gr = base > 0 ? (long)base : 0;
+    return ERR_OK;
+}
+
+/* ---- NRB ---- */
+
+int gis_waste_nrb_check(const char *bban24)
+{
+    if (!bban24 || strlen(bban24) != 24 || strspn(bban24, "0123456789") != 24)
+        return -1;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%s252100", bban24); /* P = 25, L = 21, then "00" */
+    int mod = 0;
+    for (const char *p = buf; *p; p++)
+        mod = (mod * 10 + (*p - '0')) % 97;
+    return 98 - mod;
+}
+
+bool gis_waste_nrb_valid(const char *s)
+{
+    char d[27];
+    int n = 0;
+    for (; s && *s; s++) {
+        if (*s == ' ')
+            continue;
+        if (*s < '0' || *s > '9' || n == 26)
+            return false;
+        d[n++] = *s;
+    }
+    if (n != 26)
+        return false;
+    d[26] = 0;
+    return gis_waste_nrb_check(d + 2) == (d[0] - '0') * 10 + (d[1] - '0');
+}
+
+enum err_code gis_waste_nrb_make(const char *sort8, const char *teryt7, long payer_id, char out[27], struct err *e)
+{
+    if (!sort8 || strlen(sort8) != 8 || strspn(sort8, "0123456789") != 8)
+        return err_set(e, ERR_INVALID, "waste setting bank_sort_code must be 8 digits");
+    if (!teryt7 || strlen(teryt7) != 7 || strspn(teryt7, "0123456789") != 7)
+        return err_set(e, ERR_INVALID, "TERYT must be 7 digits");
+    if (payer_id < 1 || payer_id > 99999999)
+        return err_set(e, ERR_INVALID, "payer id out of range for an account number");
+    char bban[25];
+    snprintf(bban, sizeof bban, "%s%s0%08ld", sort8, teryt7, payer_id);
+    snprintf(out, 27, "%02d%s", gis_waste_nrb_check(bban), bban);
+    return ERR_OK;
+}
+
+/* ---- store helpers ---- */
+
+static enum err_code db_err(struct gis_store *s, struct err *e, const char *what)
+{
+    return err_set(e, ERR_IO, "%s: %s", what, sqlite3_errmsg(gis_store_db(s)));
+}
+
+static const char *col_text(struct arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? arena_strdup(a, (const char *)t) : NULL;
+}
+
+const char *gis_waste_setting(struct gis_store *s, struct arena *a, const char *key, const char *def)
+{
+    sqlite3_stmt *st;
+    const char *v = def;
+    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT value FROM waste_settings WHERE key = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return def;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = col_text(a, st, 0);
+    sqlite3_finalize(st);
+    return v ? v : def;
+}
+
+enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_waste_zone *out,
+                                struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT id, code, name FROM waste_zones WHERE id IN (SELECT pkid FROM idx_waste_zones_geom "
+                          "WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2) "
+                          "AND ST_Intersects(geom, MakePoint(?1, ?2, 2180)) ORDER BY id LIMIT 1",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_double(st, 1, x);
+    sqlite3_bind_double(st, 2, y);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->code = col_text(a, st, 1);
+        out->name = col_text(a, st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return ERR_OK;
+    if (rc != SQLITE_DONE)
+        return db_err(s, e, "waste zone");
+    return err_set(e, ERR_NOT_FOUND, "no waste-collection zone covers this place");
+}
+
+static const char *const weekday_pl[] = {"",         "poniedziałek", "wtorek", "środa",
+                                         "czwartek", "piątek",       "sobota", "niedziela"};
+
+static const char *rule_words(struct arena *a, const struct gis_waste_rule *r)
+{
+    const char *w = weekday_pl[r->weekday];
+    const char *season = r->months == 0xFFF ? "" : " (sezonowo)";
+    if (r->kind == GIS_WASTE_WEEKLY)
+        return arena_printf(a, "co tydzień: %s%s", w, season);
+    if (r->kind == GIS_WASTE_EVERY_N_WEEKS)
+        return arena_printf(a, "co %d tygodnie: %s%s", r->interval, w, season);
+    if (r->nth == -1)
+        return arena_printf(a, "raz w miesiącu: ostatni dzień tygodnia %s%s", w, season);
+    return arena_printf(a, "raz w miesiącu: %d. %s miesiąca%s", r->nth, w, season);
+}
+
+enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to,
+                                 struct gis_waste_fraction_dates **out, int *n, struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    int shift = gis_waste_shift_parse(gis_waste_setting(s, a, "holiday_shift", "next_working_day"));
+    if (shift < 0)
+        return err_set(e, ERR_INTERNAL, "waste setting holiday_shift has an unknown value");
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT code, name FROM waste_fractions ORDER BY ord, code", &st, e))
+        return e->code;
+    int cap = 16;
+    struct gis_waste_fraction_dates *f = arena_alloc(a, sizeof *f * (size_t)cap);
+    if (!f) {
+        sqlite3_finalize(st);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    while (sqlite3_step(st) == SQLITE_ROW && *n < cap) {
+        f[*n].code = col_text(a, st, 0);
+        f[*n].name = col_text(a, st, 1);
+        f[*n].rules = "";
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    *out = f;
+    if (gis_store_prepare(s,
+                          "SELECT fraction, kind, weekday, interval_weeks, anchor, nth, months FROM waste_rules "
+                          "WHERE zone_id = ? ORDER BY fraction, id",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, zone_id);
+    int span = to - from + 1;
+    int *tmp = arena_alloc(a, sizeof(int) * (size_t)(span + 1));
+    if (!tmp) {
+        sqlite3_finalize(st);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *frac = (const char *)sqlite3_column_text(st, 0);
+        const char *kind = (const char *)sqlite3_column_text(st, 1);
+        struct gis_waste_fraction_dates *fd = NULL;
+        for (int i = 0; i < *n; i++)
+            if (frac && !strcmp(f[i].code, frac))
+                fd = &f[i];
+        if (!fd || !kind)
+            continue;
+        struct gis_waste_rule r = {
+            .fraction = fd->code,
+            .kind = !strcmp(kind, "monthly")         ? GIS_WASTE_MONTHLY
+                    : !strcmp(kind, "every_n_weeks") ? GIS_WASTE_EVERY_N_WEEKS
+                                                     : GIS_WASTE_WEEKLY,
+            .weekday = sqlite3_column_int(st, 2),
+            .interval = sqlite3_column_int(st, 3),
+            .nth = sqlite3_column_int(st, 5),
+            .months = sqlite3_column_int(st, 6),
+        };
+        if (r.kind == GIS_WASTE_EVERY_N_WEEKS &&
+            !gis_waste_parse_date((const char *)sqlite3_column_text(st, 4), &r.anchor))
+            r.anchor = gis_waste_day(2024, 1, 1);
+        int k = gis_waste_rule_dates(&r, from, to, (enum gis_waste_shift)shift, tmp, span);
+        int *merged = arena_alloc(a, sizeof(int) * (size_t)(fd->n + k + 1));
+        if (!merged) {
+            sqlite3_finalize(st);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+        if (fd->n)
+            memcpy(merged, fd->dates, sizeof(int) * (size_t)fd->n);
+        memcpy(merged + fd->n, tmp, sizeof(int) * (size_t)k);
+        int total = fd->n + k;
+        qsort(merged, (size_t)total, sizeof *merged, cmp_int);
+        int u = 0;
+        for (int i = 0; i < total; i++)
+            if (u == 0 || merged[u - 1] != merged[i])
+                merged[u++] = merged[i];
+        fd->dates = merged;
+        fd->n = u;
+        const char *words = rule_words(a, &r);
+        fd->rules = *fd->rules ? arena_printf(a, "%s; %s", fd->rules, words) : words;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, e, "waste rules");
+    return ERR_OK;
+}
+
+/* ---- rates ---- */
+
+#define MAX_RATES 64
+
+/* Every rate table of the store, ordered by method and valid_from. */
+static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *out, int *n, struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT id, method, valid_from, nonsort_multiplier, compost_discount_gr, "
+                          "compost_per_resident FROM waste_rates ORDER BY method, valid_from LIMIT 64",
+                          &st, e))
+        return e->code;
+    long ids[MAX_RATES];
+    while (sqlite3_step(st) == SQLITE_ROW && *n < MAX_RATES) {
+        struct gis_waste_rate *r = &out[*n];
+        memset(r, 0, sizeof *r);
+        int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 1));
+        if (m < 0 || !gis_waste_parse_month((const char *)sqlite3_column_text(st, 2), &r->valid_from))
+            continue;
+        r->method = (enum gis_waste_method)m;
+        r->nonsort_multiplier = sqlite3_column_double(st, 3);
+        r->compost_discount_gr = sqlite3_column_int64(st, 4);
+        r->compost_per_resident = sqlite3_column_int(st, 5) != 0;
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (gis_store_prepare(s, "SELECT key, amount_gr FROM waste_rate_items WHERE rate_id = ? ORDER BY key", &st, e))
+        return e->code;
+    for (int i = 0; i < *n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        while (sqlite3_step(st) == SQLITE_ROW && out[i].nitems < GIS_WASTE_MAX_ITEMS) {
+            out[i].items[out[i].nitems].key = sqlite3_column_int(st, 0);
+            out[i].items[out[i].nitems].amount_gr = sqlite3_column_int64(st, 1);
+            out[i].nitems++;
+        }
+    }
+    sqlite3_finalize(st);
+    return ERR_OK;
+}
+
+static const struct gis_waste_rate *rate_pick(const struct gis_waste_rate *rates, int n, enum gis_waste_method m,
+                                              int month)
+{
+    const struct gis_waste_rate *best = NULL;
+    for (int i = 0; i < n; i++)
+        if (rates[i].method == m && rates[i].valid_from <= month && (!best || rates[i].valid_from > best->valid_from))
+            best = &rates[i];
+    return best;
+}
+
+enum err_code gis_waste_rate_load(struct gis_store *s, enum gis_waste_method method, int month,
+                                  struct gis_waste_rate *out, struct err *e)
+{
+    struct gis_waste_rate *all = malloc(sizeof *all * MAX_RATES);
+    if (!all)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    int n;
+    enum err_code rc = rates_load_all(s, all, &n, e);
+    const struct gis_waste_rate *r = rc ? NULL : rate_pick(all, n, method, month);
+    if (r)
+        *out = *r;
+    else if (!rc) {
+        char mb[8];
+        gis_waste_format_month(month, mb);
+        rc = err_set(e, ERR_UNAVAILABLE, "the gmina has no %s rate table in force in %s", gis_waste_method_name(method),
+                     mb);
+    }
+    free(all);
+    return rc;
+}
+
+/* ---- declarations ---- */
+
+static char *containers_text(struct arena *a, const struct gis_waste_household *h)
+{
+    char buf[256] = "";
+    size_t o = 0;
+    for (int i = 0; i < h->ncontainers && o < sizeof buf - 24; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%dx%d", i ? "," : "", h->containers[i].litres,
+                              h->containers[i].per_month);
+    return arena_strdup(a, buf);
+}
+
+static void containers_parse(const char *s, struct gis_waste_household *h)
+{
+    h->ncontainers = 0;
+    while (s && *s && h->ncontainers < GIS_WASTE_MAX_CONTAINERS) {
+        int l, p, used = 0;
+        if (sscanf(s, "%dx%d%n", &l, &p, &used) != 2)
+            break;
+        h->containers[h->ncontainers].litres = l;
+        h->containers[h->ncontainers].per_month = p;
+        h->ncontainers++;
+        s += used;
+        if (*s == ',')
+            s++;
+    }
+}
+
+static long payer_exists(struct gis_store *s, long id)
+{
+    sqlite3_stmt *st;
+    long found = 0;
+    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT id FROM waste_payers WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        found = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return found;
+}
+
+enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
+                                struct gis_waste_declaration *d, struct err *e)
+{
+    if (d->h.residents < 0 || d->h.residents > GIS_WASTE_MAX_RESIDENTS)
+        return err_param(e, "residents", "residents must be from 0 to %d", GIS_WASTE_MAX_RESIDENTS);
+    if (d->change_day < today - 731)
+        return err_param(e, "change_date",
+                         "change_date is more than two years back; correct older periods in the office");
+    int ty, tm, td;
+    gis_waste_ymd(today, &ty, &tm, &td);
+    int this_month = ty * 12 + tm - 1;
+    int cy, cm, cd;
+    gis_waste_ymd(d->change_day, &cy, &cm, &cd);
+    int change_month = cy * 12 + cm - 1;
+    if (change_month > this_month + 1)
+        return err_param(e, "change_date", "change_date may be at most in the next month");
+    const char *eff = gis_waste_setting(w, a, "change_effective", "same_month");
+    d->valid_from = change_month + (strcmp(eff, "next_month") == 0);
+    const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
+    int m = gis_waste_method_parse(gis_waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
+    if (m < 0)
+        return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
+    d->method = (enum gis_waste_method)m;
+    struct gis_waste_rate rate;
+    if (gis_waste_rate_load(w, d->method, d->valid_from, &rate, e) || gis_waste_fee(&rate, &d->h, &d->fee_gr, e))
+        return e->code;
+    sqlite3_stmt *st;
+    if (d->payer_id == 0) {
+        if (!d->payer_name || !*d->payer_name)
+            return err_param(e, "name", "name of the payer is required for a first declaration");
+        if (gis_store_prepare(w, "INSERT INTO waste_payers (name, created_at) VALUES (?, datetime('now'))", &st, e))
+            return e->code;
+        sqlite3_bind_text(st, 1, d->payer_name, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return db_err(w, e, "payer");
+        d->payer_id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+        char nrb[27];
+        if (gis_waste_nrb_make(gis_waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e))
+            return e->code;
+        if (gis_store_prepare(w, "UPDATE waste_payers SET account = ? WHERE id = ?", &st, e))
+            return e->code;
+        sqlite3_bind_text(st, 1, nrb, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, d->payer_id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return db_err(w, e, "payer account");
+        d->account = arena_strdup(a, nrb);
+    } else if (!payer_exists(w, d->payer_id)) {
+        return err_param(e, "payer_id", "no payer %ld", d->payer_id);
+    }
+    if (gis_store_prepare(
+            w,
+            "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
+            "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
+            "valid_from, filed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+            &st, e))
+        return e->code;
+    char cdate[11], vmonth[8];
+    gis_waste_format_date(d->change_day, cdate);
+    gis_waste_format_month(d->valid_from, vmonth);
+    sqlite3_bind_int64(st, 1, d->payer_id);
+    sqlite3_bind_text(st, 2, d->nonresidential ? "nonresidential" : "residential", -1, SQLITE_STATIC);
+    if (d->address_id)
+        sqlite3_bind_int64(st, 3, d->address_id);
+    sqlite3_bind_text(st, 4, d->address_label, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, d->parcel_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, d->h.residents);
+    sqlite3_bind_int(st, 7, d->h.composting);
+    sqlite3_bind_int(st, 8, d->h.sorting);
+    if (d->method == GIS_WASTE_WATER)
+        sqlite3_bind_double(st, 9, d->h.water_m3);
+    sqlite3_bind_text(st, 10, d->h.ncontainers ? containers_text(a, &d->h) : NULL, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, gis_waste_method_name(d->method), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, d->fee_gr);
+    sqlite3_bind_text(st, 13, cdate, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 14, vmonth, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(w, e, "declaration");
+    d->id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+    if (!d->account) {
+        if (gis_store_prepare(w, "SELECT account FROM waste_payers WHERE id = ?", &st, e))
+            return e->code;
+        sqlite3_bind_int64(st, 1, d->payer_id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            d->account = col_text(a, st, 0);
+        sqlite3_finalize(st);
+    }
+    return ERR_OK;
+}
+
+#define DECL_COLS                                                                                                      \
+    "d.id, d.payer_id, p.name, p.account, d.kind, d.address_id, d.address_label, d.parcel_id, d.residents, "           \
+    "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at"
+
+static void decl_row(struct arena *a, sqlite3_stmt *st, struct gis_waste_declaration *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = sqlite3_column_int64(st, 0);
+    d->payer_id = sqlite3_column_int64(st, 1);
+    d->payer_name = col_text(a, st, 2);
+    d->account = col_text(a, st, 3);
+    const char *kind = (const char *)sqlite3_column_text(st, 4);
+    d->nonresidential = kind && !strcmp(kind, "nonresidential");
+    d->address_id = sqlite3_column_int64(st, 5);
+    d->address_label = col_text(a, st, 6);
+    d->parcel_id = col_text(a, st, 7);
+    d->h.residents = sqlite3_column_int(st, 8);
+    d->h.composting = sqlite3_column_int(st, 9) != 0;
+    d->h.sorting = sqlite3_column_int(st, 10) != 0;
+    d->h.water_m3 = sqlite3_column_double(st, 11);
+    containers_parse((const char *)sqlite3_column_text(st, 12), &d->h);
+    int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 13));
+    d->method = m < 0 ? GIS_WASTE_HOUSEHOLD : (enum gis_waste_method)m;
+    d->fee_gr = sqlite3_column_int64(st, 14);
+    if (!gis_waste_parse_date((const char *)sqlite3_column_text(st, 15), &d->change_day))
+        d->change_day = 0;
+    if (!gis_waste_parse_month((const char *)sqlite3_column_text(st, 16), &d->valid_from))
+        d->valid_from = 0;
+    d->filed_at = col_text(a, st, 17);
+}
+
+enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long payer_id,
+                                     struct gis_waste_declaration **out, int *n, struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (!payer_exists(s, payer_id))
+        return err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id);
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT " DECL_COLS " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id "
+                          "WHERE d.payer_id = ? ORDER BY d.id DESC LIMIT 500",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    struct gis_waste_declaration *list = arena_alloc(a, sizeof *list * 500);
+    while (list && sqlite3_step(st) == SQLITE_ROW)
+        decl_row(a, st, &list[(*n)++]);
+    sqlite3_finalize(st);
+    if (!list)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    *out = list;
+    return ERR_OK;
+}
+
+/* ---- charges ---- */
+
+enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e)
+{
+    *changed = 0;
+    struct arena *a = arena_new(1 << 16);
+    struct gis_waste_rate *rates = malloc(sizeof *rates * MAX_RATES);
+    sqlite3_stmt *sel = NULL, *up = NULL;
+    enum err_code rc = ERR_OK;
+    int nrates = 0;
+    if (!a || !rates) {
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+        goto done;
+    }
+    int due_day = atoi(gis_waste_setting(w, a, "due_day", "15"));
+    if (due_day < 1 || due_day > 28)
+        due_day = 15;
+    if (rates_load_all(w, rates, &nrates, e) ||
+        gis_store_prepare(w,
+                          "SELECT " DECL_COLS " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id "
+                          "ORDER BY d.payer_id, d.valid_from, d.id",
+                          &sel, e) ||
+        gis_store_prepare(w,
+                          "INSERT INTO waste_charges (payer_id, month, amount_gr, declaration_id, due_date) "
+                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (payer_id, month) DO UPDATE SET "
+                          "amount_gr = excluded.amount_gr, declaration_id = excluded.declaration_id, "
+                          "due_date = excluded.due_date WHERE amount_gr != excluded.amount_gr "
+                          "OR declaration_id != excluded.declaration_id OR due_date != excluded.due_date",
+                          &up, e)) {
+        rc = e->code;
+        goto done;
+    }
+    /* Declarations of one payer come in valid_from, id order: each one rules from its month until the
+     * next one's month (a later filing for the same month replaces an earlier one). */
+    struct gis_waste_declaration cur, next;
+    bool have_cur = false, have_next = false, eof = false;
+    for (;;) {
+        if (!have_next && !eof) {
+            int step = sqlite3_step(sel);
+            if (step == SQLITE_ROW) {
+                decl_row(a, sel, &next);
+                have_next = true;
+            } else if (step == SQLITE_DONE) {
+                eof = true;
+            } else {
+                rc = db_err(w, e, "declarations");
+                goto done;
+            }
+        }
+        if (!have_cur) {
+            if (!have_next)
+                break;
+            cur = next;
+            have_cur = true;
+            have_next = false;
+            continue;
+        }
+        int end = through;
+        if (have_next && next.payer_id == cur.payer_id)
+            end = next.valid_from - 1 < through ? next.valid_from - 1 : through;
+        for (int m = cur.valid_from; m <= end; m++) {
+            const struct gis_waste_rate *r = rate_pick(rates, nrates, cur.method, m);
+            long fee = cur.fee_gr;
+            struct err fe = {0};
+            if (r && gis_waste_fee(r, &cur.h, &fee, &fe))
+                fee = cur.fee_gr;
+            char mb[8], due[11];
+            gis_waste_format_month(m, mb);
+            gis_waste_format_date(gis_waste_day(m / 12, m % 12 + 1, due_day), due);
+            sqlite3_reset(up);
+            sqlite3_bind_int64(up, 1, cur.payer_id);
+            sqlite3_bind_text(up, 2, mb, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(up, 3, fee);
+            sqlite3_bind_int64(up, 4, cur.id);
+            sqlite3_bind_text(up, 5, due, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(up) != SQLITE_DONE) {
+                rc = db_err(w, e, "charges");
+                goto done;
+            }
+            *changed += sqlite3_changes(gis_store_db(w));
+        }
+        have_cur = false;
+        if (have_next) {
+            cur = next;
+            have_cur = true;
+            have_next = false;
+        }
+    }
+done:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(up);
+    free(rates);
+    arena_free(a);
+    return rc;
+}
+
+/* ---- payments ---- */
+
+static long payer_by_account(struct gis_store *s, const char *account)
+{
+    sqlite3_stmt *st;
+    long id = 0;
+    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT id FROM waste_payers WHERE account = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return id;
+}
+
+static enum err_code payment_insert(struct gis_store *w, long payer_id, long amount_gr, int paid_on, const char *source,
+                                    const char *key, const char *title, long statement_id, long *id, bool *duplicate,
+                                    struct err *e)
+{
+    sqlite3_stmt *st;
+    *duplicate = false;
+    if (key) {
+        if (gis_store_prepare(w, "SELECT id FROM waste_payments WHERE source_key = ?", &st, e))
+            return e->code;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *duplicate = true;
+            if (id)
+                *id = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        if (*duplicate)
+            return ERR_OK;
+    }
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_payments (payer_id, amount_gr, paid_on, source, source_key, statement_id, "
+                          "title, recorded_at) VALUES (?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                          &st, e))
+        return e->code;
+    char d[11];
+    gis_waste_format_date(paid_on, d);
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int64(st, 2, amount_gr);
+    sqlite3_bind_text(st, 3, d, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
+    if (statement_id)
+        sqlite3_bind_int64(st, 6, statement_id);
+    sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(w, e, "payment");
+    if (id)
+        *id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+    return ERR_OK;
+}
+
+enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
+                                    int paid_on, const char *source, const char *key, const char *title, long *id,
+                                    bool *duplicate, struct err *e)
+{
+    if (amount_gr <= 0 || amount_gr > 100000000)
+        return err_param(e, "amount", "amount must be more than 0 and at most 1000000.00 zł");
+    long pid = payer_id > 0 ? payer_exists(w, payer_id) : account ? payer_by_account(w, account) : 0;
+    if (!pid)
+        return err_set(e, ERR_UNPROCESSABLE, "no payer %s%.40s", payer_id > 0 ? "with id " : "with account ",
+                       payer_id > 0 ? ""
+                       : account    ? account
+                                    : "");
+    return payment_insert(w, pid, amount_gr, paid_on, source, key, title, 0, id, duplicate, e);
+}
+
+/* ---- bank statements ---- */
+
+#define STMT_MAX_LINES  100000
+#define STMT_MAX_FIELDS 32
+
+/* Splits one CSV line (already without its newline) into fields, in place; handles "quoted" fields with
+ * "" escapes. Returns the field count, or -1 for a broken quote. */
+static int csv_split(char *line, char sep, char **fields, int cap)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == cap)
+            return -1;
+        while (*p == ' ')
+            p++;
+        if (*p == '"') {
+            char *o = ++p;
+            fields[n++] = o;
+            for (;;) {
+                if (!*p)
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *o++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *o++ = *p++;
+                }
+            }
+            *o = 0;
+            while (*p == ' ')
+                p++;
+            if (!*p)
+                return n;
+            if (*p != sep)
+                return -1;
+            p++;
+        } else {
+            fields[n++] = p;
+            while (*p && *p != sep)
+                p++;
+            bool last = !*p;
+            char *end = p;
+            while (end > fields[n - 1] && end[-1] == ' ')
+                end--;
+            *end = 0;
+            if (last)
+                return n;
+            p++;
+        }
+    }
+}
+
+/* Parses "123", "123.45", "123,4" (zł) into grosze; false otherwise. */
+static bool parse_amount(const char *s, long *gr)
+{
+    long zl = 0, frac = 0;
+    int digits = 0, fd = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        zl = zl * 10 + (*p - '0');
+        if (digits > 9)
+            return false;
+    }
+    if (!digits)
+        return false;
+    if (*p == '.' || *p == ',') {
+        p++;
+        for (; *p >= '0' && *p <= '9'; p++, fd++) {
+            if (fd == 2)
+                return false;
+            frac = frac * 10 + (*p - '0');
+        }
+        if (fd == 0)
+            return false;
+        if (fd == 1)
+            frac *= 10;
+    }
+    if (*p)
+        return false;
+    *gr = zl * 100 + frac;
+    return true;
+}
+
+/* The account number with spaces and a leading "PL" removed, into out (27 bytes); false when it is not
+ * 26 digits with valid check digits. */
+static bool normalise_account(const char *s, char out[27])
+{
+    int n = 0;
+    if (!strncasecmp(s, "PL", 2))
+        s += 2;
+    for (; *s; s++) {
+        if (*s == ' ')
+            continue;
+        if (*s < '0' || *s > '9' || n == 26)
+            return false;
+        out[n++] = *s;
+    }
+    out[n] = 0;
+    return n == 26 && gis_waste_nrb_valid(out);
+}
+
+struct stmt_line {
+    int lineno;
+    long payer_id;
+    long amount_gr;
+    int day;
+    const char *key, *title;
+};
+
+static unsigned long long fnv1a(const char *s, unsigned long long h)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+enum err_code gis_waste_statement_import(struct gis_store *w, const char *csv, size_t len, struct gis_waste_import *out,
+                                         struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!csv || len == 0)
+        return err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
+    if (memchr(csv, 0, len))
+        return err_set(e, ERR_UNPROCESSABLE, "the statement is not text (it contains NUL bytes)");
+    struct arena *a = arena_new(1 << 16);
+    if (!a)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    enum err_code rc = ERR_OK;
+    char *text = arena_strndup(a, csv, len);
+    struct stmt_line *lines = arena_alloc(a, sizeof *lines * 1024);
+    int nlines = 0, caplines = 1024;
+    int col_id = -1, col_date = -1, col_amount = -1, col_account = -1, col_title = -1, ncols = 0;
+    char sep = ',';
+    int lineno = 0;
+    bool header = false;
+    if (!text || !lines) {
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+        goto done;
+    }
+    if (!strncmp(text, "\xEF\xBB\xBF", 3)) /* a BOM */
+        text += 3;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        size_t l = strlen(line);
+        if (l && line[l - 1] == '\r')
+            line[--l] = 0;
+        if (l == 0)
+            continue;
+        char *f[STMT_MAX_FIELDS];
+        if (!header) {
+            sep = strchr(line, ';') ? ';' : ',';
+            ncols = csv_split(line, sep, f, STMT_MAX_FIELDS);
+            for (int i = 0; i < ncols; i++) {
+                if (!strcasecmp(f[i], "id"))
+                    col_id = i;
+                else if (!strcasecmp(f[i], "date"))
+                    col_date = i;
+                else if (!strcasecmp(f[i], "amount"))
+                    col_amount = i;
+                else if (!strcasecmp(f[i], "account"))
+                    col_account = i;
+                else if (!strcasecmp(f[i], "title"))
+                    col_title = i;
+            }
+            if (ncols < 0 || col_date < 0 || col_amount < 0 || col_account < 0) {
+                rc = err_set(e, ERR_UNPROCESSABLE,
+                             "line %d: the header must name the columns date, amount and account (and id, title)",
+                             lineno);
+                goto done;
+            }
+            header = true;
+            continue;
+        }
+        if (nlines == STMT_MAX_LINES) {
+            rc = err_set(e, ERR_UNPROCESSABLE, "the statement has more than %d lines", STMT_MAX_LINES);
+            goto done;
+        }
+        char *raw = arena_strdup(a, line);
+        int nf = csv_split(line, sep, f, STMT_MAX_FIELDS);
+        if (nf != ncols) {
+            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: %d fields, the header has %d%s", lineno, nf < 0 ? 0 : nf,
+                         ncols, nf < 0 ? " (broken quotes)" : "");
+            goto done;
+        }
+        struct stmt_line sl = {.lineno = lineno};
+        if (!gis_waste_parse_date(f[col_date], &sl.day)) {
+            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: date '%.20s' is not YYYY-MM-DD", lineno, f[col_date]);
+            goto done;
+        }
+        if (!parse_amount(f[col_amount], &sl.amount_gr) || sl.amount_gr <= 0 || sl.amount_gr > 100000000) {
+            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: amount '%.20s' is not a positive amount in zł like 59.00",
+                         lineno, f[col_amount]);
+            goto done;
+        }
+        char acc[27];
+        if (!normalise_account(f[col_account], acc)) {
+            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: account '%.40s' is not a valid NRB (26 digits, mod 97)",
+                         lineno, f[col_account]);
+            goto done;
+        }
+        if (!(sl.payer_id = payer_by_account(w, acc))) {
+            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: account %s belongs to no payer of this gmina", lineno, acc);
+            goto done;
+        }
+        sl.title = col_title >= 0 ? arena_strdup(a, f[col_title]) : NULL;
+        if (col_id >= 0 && *f[col_id]) {
+            if (strlen(f[col_id]) > 100) {
+                rc = err_set(e, ERR_UNPROCESSABLE, "line %d: id longer than 100 characters", lineno);
+                goto done;
+            }
+            sl.key = arena_printf(a, "stmt:%s", f[col_id]);
+        } else {
+            /* Without a bank id, the line itself is the key; a repeat of the same line in this file is
+             * a second payment, so the occurrence number is part of it. */
+            unsigned long long h = fnv1a(raw ? raw : "", 1469598103934665603ULL);
+            int occ = 0;
+            for (int i = 0; i < nlines; i++)
+                if (lines[i].key && !strncmp(lines[i].key, "stmt#", 5) &&
+                    !strncmp(lines[i].key + 5, arena_printf(a, "%016llx", h), 16))
+                    occ++;
+            sl.key = arena_printf(a, "stmt#%016llx#%d", h, occ);
+        }
+        if (!sl.key) {
+            rc = err_set(e, ERR_INTERNAL, "out of memory");
+            goto done;
+        }
+        if (nlines == caplines) {
+            struct stmt_line *nl = arena_alloc(a, sizeof *nl * (size_t)caplines * 2);
+            if (!nl) {
+                rc = err_set(e, ERR_INTERNAL, "out of memory");
+                goto done;
+            }
+            memcpy(nl, lines, sizeof *nl * (size_t)nlines);
+            lines = nl;
+            caplines *= 2;
+        }
+        lines[nlines++] = sl;
+    }
+    if (!header) {
+        rc = err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
+        goto done;
+    }
+    if (nlines == 0) {
+        rc = err_set(e, ERR_UNPROCESSABLE, "the statement has a header but no payment lines");
+        goto done;
+    }
+    sqlite3_stmt *st;
+    if ((rc = gis_store_prepare(w,
+                                "INSERT INTO waste_statements (imported_at, lines, booked, duplicates) "
+                                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?, 0, 0)",
+                                &st, e)))
+        goto done;
+    sqlite3_bind_int(st, 1, nlines);
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE) {
+        rc = db_err(w, e, "statement");
+        goto done;
+    }
+    long sid = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+    out->lines = nlines;
+    for (int i = 0; i < nlines; i++) {
+        bool dup;
+        if ((rc = payment_insert(w, lines[i].payer_id, lines[i].amount_gr, lines[i].day, "statement", lines[i].key,
+                                 lines[i].title, sid, NULL, &dup, e)))
+            goto done;
+        if (dup) {
+            out->duplicates++;
+        } else {
+            out->booked++;
+            out->booked_gr += lines[i].amount_gr;
+        }
+    }
+    if ((rc = gis_store_prepare(w, "UPDATE waste_statements SET booked = ?, duplicates = ? WHERE id = ?", &st, e)))
+        goto done;
+    sqlite3_bind_int(st, 1, out->booked);
+    sqlite3_bind_int(st, 2, out->duplicates);
+    sqlite3_bind_int64(st, 3, sid);
+    s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        rc = db_err(w, e, "statement");
+done:
+    arena_free(a);
+    return rc;
+}
+
+/* ---- balance ---- */
+
+static long sum_query(struct gis_store *s, const char *sql, long payer_id, const char *date, bool *ok)
+{
+    sqlite3_stmt *st;
+    long v = 0;
+    if (sqlite3_prepare_v2(gis_store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+        *ok = false;
+        return 0;
+    }
+    sqlite3_bind_int64(st, 1, payer_id);
+    if (date)
+        sqlite3_bind_text(st, 2, date, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else
+        *ok = false;
+    sqlite3_finalize(st);
+    return v;
+}
+
+enum err_code gis_waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
+                                    struct gis_waste_balance *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT id, name, account FROM waste_payers WHERE id = ?", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->payer_id = sqlite3_column_int64(st, 0);
+        out->name = col_text(a, st, 1);
+        out->account = col_text(a, st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id) : db_err(s, e, "payer");
+    char d[11], mb[8];
+    gis_waste_format_date(today, d);
+    int y, m, dd;
+    gis_waste_ymd(today, &y, &m, &dd);
+    gis_waste_format_month(y * 12 + m - 1, mb);
+    bool ok = true;
+    out->charged_gr =
+        sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_charges WHERE payer_id = ?", payer_id, NULL, &ok);
+    out->due_gr =
+        sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_charges WHERE payer_id = ? AND due_date <= ?",
+                  payer_id, d, &ok);
+    out->paid_gr =
+        sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_payments WHERE payer_id = ?", payer_id, NULL, &ok);
+    out->monthly_fee_gr = sum_query(s,
+                                    "SELECT coalesce((SELECT fee_gr FROM waste_declarations WHERE payer_id = ? AND "
+                                    "valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1), 0)",
+                                    payer_id, mb, &ok);
+    if (!ok)
+        return db_err(s, e, "balance");
+    out->arrears_gr = out->due_gr > out->paid_gr ? out->due_gr - out->paid_gr : 0;
+    out->balance_gr = out->paid_gr - out->charged_gr;
+    return ERR_OK;
+}

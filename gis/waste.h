@@ -1,0 +1,222 @@
+/* e-Odpady below HTTP: the calendar (Polish public holidays, collection rules, the holiday shift), fee
+ * computation from rate tables, NRB account numbers, and the waste tables of a tenant store (zones,
+ * schedules, declarations, charges, payments, bank statements). All SQL of the waste module lives here.
+ *
+ * Ownership: everything returned through an arena lives as long as that arena; nothing else is
+ * allocated for the caller. Dates are day numbers (days since 1970-01-01, proleptic Gregorian); months
+ * are month numbers (year * 12 + month - 1); money is in grosze (1/100 zł). Functions taking a writer
+ * store expect the caller to hold the tenant's write lock and an open transaction. */
+#ifndef GIS_WASTE_H
+#define GIS_WASTE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gis/store.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+/* ---- calendar ---- */
+
+int gis_waste_day(int y, int m, int d);
+void gis_waste_ymd(int day, int *y, int *m, int *d);
+/* 1 = Monday ... 7 = Sunday. */
+int gis_waste_weekday(int day);
+/* Parses "YYYY-MM-DD" (a real date, years 1900..2999); false on anything else. */
+bool gis_waste_parse_date(const char *s, int *day);
+/* Parses "YYYY-MM"; false on anything else. */
+bool gis_waste_parse_month(const char *s, int *month);
+/* Writes "YYYY-MM-DD" into out (11 bytes) / "YYYY-MM" (8 bytes). */
+void gis_waste_format_date(int day, char out[11]);
+void gis_waste_format_month(int month, char out[8]);
+
+/* Easter Sunday of year (anonymous Gregorian algorithm). */
+int gis_waste_easter(int year);
+
+/* The statutory public holidays in Poland (ustawa o dniach wolnych od pracy), with Easter Sunday,
+ * Easter Monday, Pentecost Sunday, Corpus Christi, and 24 December from 2025. The name is static Polish text,
+ * or NULL for a day that is not a holiday. */
+const char *gis_waste_holiday(int day);
+
+/* What happens to a collection that falls on a holiday (or a Sunday), set by each gmina as data. */
+enum gis_waste_shift {
+    GIS_WASTE_SHIFT_NONE,         /* collected anyway */
+    GIS_WASTE_SHIFT_NEXT_DAY,     /* the next day that is neither a holiday nor a Sunday (may be a Saturday) */
+    GIS_WASTE_SHIFT_NEXT_WORKING, /* the next Monday-Friday that is not a holiday */
+    GIS_WASTE_SHIFT_PREV_WORKING, /* the previous Monday-Friday that is not a holiday */
+    GIS_WASTE_SHIFT_SKIP,         /* dropped */
+};
+/* "none", "next_day", "next_working_day", "previous_working_day", "skip"; -1 for anything else. */
+int gis_waste_shift_parse(const char *s);
+const char *gis_waste_shift_name(enum gis_waste_shift s);
+
+enum gis_waste_rule_kind { GIS_WASTE_WEEKLY, GIS_WASTE_EVERY_N_WEEKS, GIS_WASTE_MONTHLY };
+
+/* A collection rule: "weekly on Monday", "every 2nd Tuesday from 2026-01-06", "monthly, first Friday". */
+struct gis_waste_rule {
+    const char *fraction;
+    enum gis_waste_rule_kind kind;
+    int weekday;  /* 1 = Monday ... 7 = Sunday */
+    int interval; /* EVERY_N_WEEKS: 1..52 */
+    int anchor;   /* EVERY_N_WEEKS: one day of the series (on weekday) */
+    int nth;      /* MONTHLY: 1..4, or -1 for the last such weekday of the month */
+    int months;   /* bit (m - 1) set: the rule applies in month m; 0xFFF is all year */
+};
+
+/* Writes the collection days of r in [from, to], after the holiday shift, ascending and without repeats,
+ * into out (capacity cap). Returns how many (at most cap). */
+int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum gis_waste_shift shift, int *out,
+                         int cap);
+
+/* ---- fees ---- */
+
+enum gis_waste_method { GIS_WASTE_HOUSEHOLD, GIS_WASTE_RESIDENT, GIS_WASTE_WATER, GIS_WASTE_CONTAINER };
+/* "household", "resident", "water_m3", "container"; -1 for anything else. */
+int gis_waste_method_parse(const char *s);
+const char *gis_waste_method_name(enum gis_waste_method m);
+
+#define GIS_WASTE_MAX_ITEMS      16
+#define GIS_WASTE_MAX_CONTAINERS 8
+#define GIS_WASTE_MAX_RESIDENTS  200
+
+/* A rate table for one method. Item keys: HOUSEHOLD the smallest household size the amount applies
+ * to (1, 2, 3 = "3 and more"); RESIDENT and WATER key 0 (per resident, per m³); CONTAINER litres. */
+struct gis_waste_rate {
+    enum gis_waste_method method;
+    int valid_from;            /* month */
+    double nonsort_multiplier; /* applied when the household does not sort (2..4 by law) */
+    long compost_discount_gr;  /* taken off when composting; per resident when compost_per_resident */
+    bool compost_per_resident;
+    int nitems;
+    struct {
+        int key;
+        long amount_gr;
+    } items[GIS_WASTE_MAX_ITEMS];
+};
+
+/* What a declaration says that the fee depends on. */
+struct gis_waste_household {
+    int residents; /* 0..GIS_WASTE_MAX_RESIDENTS; at least 1 for HOUSEHOLD and RESIDENT */
+    bool composting, sorting;
+    double water_m3; /* average monthly water use, WATER only */
+    int ncontainers; /* CONTAINER only */
+    struct {
+        int litres;
+        int per_month; /* emptyings a month, 1..31 */
+    } containers[GIS_WASTE_MAX_CONTAINERS];
+};
+
+/* The monthly fee: the base amount of the method, times the multiplier when not sorting, less the
+ * composting discount (never below 0), rounded to the grosz. ERR_UNPROCESSABLE naming what does not
+ * fit the table (no rate for this container size, no residents for a household, ...). */
+enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_waste_household *h, long *fee_gr,
+                            struct err *e);
+
+/* ---- bank accounts ---- */
+
+/* NRB check digits (00..98, mod 97, ISO 13616 with "PL") for the 24 digits after them; -1 when bban is not
+ * 24 digits. */
+int gis_waste_nrb_check(const char *bban24);
+/* True when s is 26 digits (spaces allowed) with valid check digits. */
+bool gis_waste_nrb_valid(const char *s);
+/* The payer's individual account: check digits, sort code (8 digits), TERYT gmina (7), '0', payer id (8). */
+enum err_code gis_waste_nrb_make(const char *sort8, const char *teryt7, long payer_id, char out[27], struct err *e);
+
+/* ---- the store ---- */
+
+/* A setting from waste_settings, copied into the arena, or def. */
+const char *gis_waste_setting(struct gis_store *s, struct arena *a, const char *key, const char *def);
+
+struct gis_waste_zone {
+    long id;
+    const char *code, *name;
+};
+
+/* The zone containing (x, y) (EPSG:2180). ERR_NOT_FOUND when none does. */
+enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_waste_zone *out,
+                                struct err *e);
+
+struct gis_waste_fraction_dates {
+    const char *code, *name;
+    const char *rules; /* the rules in words, "co 2 tygodnie, wtorek; ..." */
+    int *dates;
+    int n;
+};
+
+/* The collection days of zone_id in [from, to] per fraction (every fraction, in their order, even those
+ * without dates), after the gmina's holiday shift. */
+enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to,
+                                 struct gis_waste_fraction_dates **out, int *n, struct err *e);
+
+/* The rate table of method in force in month. ERR_UNAVAILABLE when the store has none. */
+enum err_code gis_waste_rate_load(struct gis_store *s, enum gis_waste_method method, int month,
+                                  struct gis_waste_rate *out, struct err *e);
+
+/* A declaration (deklaracja o wysokości opłaty). */
+struct gis_waste_declaration {
+    long id, payer_id;
+    const char *payer_name;
+    const char *account; /* the payer's NRB */
+    bool nonresidential;
+    long address_id;
+    const char *address_label, *parcel_id;
+    struct gis_waste_household h;
+    enum gis_waste_method method;
+    long fee_gr;
+    int change_day; /* the day the declared data changed (or first applied) */
+    int valid_from; /* month the fee applies from */
+    const char *filed_at;
+};
+
+/* Files d on the writer: a payer_id of 0 creates the payer (its NRB from the bank_sort_code setting and
+ * teryt). Computes the method (the gmina's residential or non-residential one), the fee from the rate
+ * table and valid_from from change_day by the change_effective setting, and fills them and the ids into d.
+ * today bounds change_day: at most two years back and not after the end of the next month. */
+enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
+                                struct gis_waste_declaration *d, struct err *e);
+
+/* The declarations of payer_id, newest first (history). ERR_NOT_FOUND for an unknown payer. */
+enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long payer_id,
+                                     struct gis_waste_declaration **out, int *n, struct err *e);
+
+/* Charges every payer for every month from their first declaration through `through`, with the amount of
+ * the declaration in force in that month (the latest valid_from <= month; the later filing wins).
+ * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
+enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
+
+/* Books a payment. payer is found by payer_id (> 0) or by account. key, when not NULL, makes it
+ * idempotent: a second payment with the same key books nothing and sets *duplicate. ERR_UNPROCESSABLE
+ * for an unknown payer or a non-positive amount. */
+enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
+                                    int paid_on, const char *source, const char *key, const char *title, long *id,
+                                    bool *duplicate, struct err *e);
+
+struct gis_waste_import {
+    int lines;      /* payment lines in the file */
+    int booked;     /* newly booked */
+    int duplicates; /* already booked earlier (same line id or line hash) */
+    long booked_gr;
+};
+
+/* Imports a bank statement CSV (see docs/api.md: a header naming at least id, date, amount and account;
+ * ',' or ';' separated; decimal point or comma). Every line is checked before anything is booked: a
+ * malformed line or an account that is no payer's is ERR_UNPROCESSABLE naming the line, and nothing is
+ * booked. Lines booked before (by id, else by a hash of the line) are counted as duplicates. */
+enum err_code gis_waste_statement_import(struct gis_store *w, const char *csv, size_t len, struct gis_waste_import *out,
+                                         struct err *e);
+
+struct gis_waste_balance {
+    long payer_id;
+    const char *name, *account;
+    long charged_gr; /* all charges generated so far */
+    long due_gr;     /* charges whose due date has come (<= today) */
+    long paid_gr;
+    long arrears_gr;     /* max(0, due - paid) */
+    long balance_gr;     /* paid - charged: > 0 is an overpayment */
+    long monthly_fee_gr; /* of the declaration in force this month, 0 when none */
+};
+
+/* The payer's account as of today. ERR_NOT_FOUND for an unknown payer. */
+enum err_code gis_waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
+                                    struct gis_waste_balance *out, struct err *e);
+
+#endif

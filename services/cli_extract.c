@@ -1,0 +1,142 @@
+/* `odra extract`: issue a wypis i wyrys from the command line, exactly as POST /{t}/extracts does. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services/cli_extract.h"
+
+#include "gis/extract.h"
+#include "gis/store.h"
+#include "util/arena.h"
+#include "util/config.h"
+
+static int usage(const char *msg)
+{
+    fprintf(stderr,
+            "odra: %s\nusage: odra extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--applicant NAME]\n"
+            "                    [--address TEXT] [--purpose TEXT] [--wypis-only | --wyrys-only]\n"
+            "                    [--config FILE] [--data DIR]\n",
+            msg);
+    return 2;
+}
+
+/* argv[0] is "extract". Opens the tenant's store as its writer (like import: do not run it against a
+ * store a running server writes), issues the extract and writes the PDF to -o (default CASE.pdf). */
+int cli_extract(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"tenant", required_argument, NULL, 't'},  {"parcel", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},  {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},    {"applicant", required_argument, NULL, 'a'},
+        {"address", required_argument, NULL, 'A'}, {"purpose", required_argument, NULL, 'P'},
+        {"wypis-only", no_argument, NULL, 'W'},    {"wyrys-only", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    const char *tenant = NULL, *output = NULL, *config = NULL, *data = NULL;
+    const char *applicant = "Wnioskodawca (wydruk z wiersza poleceń)", *address = NULL, *purpose = NULL;
+    const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
+    int nparcels = 0;
+    bool wypis = true, wyrys = true;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': tenant = optarg; break;
+        case 'p':
+            if (nparcels > GIS_EXTRACT_MAX_PARCELS)
+                return usage("too many --parcel options (at most 100)");
+            parcels[nparcels++] = optarg;
+            break;
+        case 'o': output = optarg; break;
+        case 'c': config = optarg; break;
+        case 'd': data = optarg; break;
+        case 'a': applicant = optarg; break;
+        case 'A': address = optarg; break;
+        case 'P': purpose = optarg; break;
+        case 'W': wyrys = false; break;
+        case 'R': wypis = false; break;
+        case 'h': usage("extract: issue a plan extract"); return 0;
+        default: return usage("bad option");
+        }
+    }
+    if (optind < argc)
+        return usage("unexpected argument");
+    if (!tenant)
+        return usage("extract needs --tenant");
+    if (!nparcels)
+        return usage("extract needs at least one --parcel");
+    if (!wypis && !wyrys)
+        return usage("--wypis-only and --wyrys-only exclude each other");
+
+    static struct config cfg;
+    struct err e = {0};
+    if (config_load(&cfg, config ? config : getenv("ODRA_CONFIG"), &e)) {
+        fprintf(stderr, "odra: %s\n", e.msg);
+        return 1;
+    }
+    if (data)
+        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
+    const struct config_tenant *t = config_tenant_find(&cfg, tenant);
+    if (!t) {
+        fprintf(stderr, "odra: unknown tenant '%s'\n", tenant);
+        return 2;
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
+    struct gis_store *writer = NULL, *reader = NULL;
+    struct arena *a = arena_new(1 << 16);
+    int rc = 1;
+    if (!a || gis_store_open(path, GIS_STORE_WRITE, &writer, &e) || gis_store_open(path, GIS_STORE_READ, &reader, &e))
+        goto out;
+    struct gis_extract_issue is = {
+        .parcels = parcels,
+        .nparcels = nparcels,
+        .applicant_name = applicant,
+        .applicant_address = address,
+        .purpose = purpose,
+        .wypis = wypis,
+        .wyrys = wyrys,
+        .case_format = t->case_format,
+        .verify_base = "/verify/",
+        .tmpl = {.organ = t->organ,
+                 .place = t->place,
+                 .council = t->council,
+                 .legal_basis = t->legal_basis,
+                 .signatory = t->signatory,
+                 .signatory_role = t->signatory_role,
+                 .gmina = t->name},
+    };
+    struct gis_extract_record rec;
+    if (gis_extract_issue(writer, reader, a, &is, &rec, &e))
+        goto out;
+    char def[256];
+    if (!output) {
+        size_t o = 0;
+        for (const char *p = rec.case_number; *p && o + 5 < sizeof def; p++)
+            def[o++] = (*p == '/' || *p == '\\') ? '_' : *p;
+        memcpy(def + o, ".pdf", 5);
+        output = def;
+    }
+    FILE *f = fopen(output, "wb");
+    bool written = f && fwrite(rec.pdf, 1, rec.pdf_len, f) == rec.pdf_len;
+    if (f && fclose(f) != 0)
+        written = false;
+    if (!written) {
+        err_set(&e, ERR_IO, "%s: cannot write (the extract %s is issued and stored in the store)", output,
+                rec.case_number);
+        goto out;
+    }
+    printf("%s %s %d pages, fee %d zł, verification code %s, sha256 %s -> %s\n", rec.case_number, rec.id, rec.res.pages,
+           rec.res.fee.total_pln, rec.verification_code, rec.sha256, output);
+    rc = 0;
+out:
+    if (rc)
+        fprintf(stderr, "odra: %s\n", e.msg[0] ? e.msg : err_name(e.code));
+    gis_store_close(reader);
+    gis_store_close(writer);
+    gis_place_thread_cleanup();
+    arena_free(a);
+    return rc;
+}

@@ -1,0 +1,966 @@
+/* e-Odpady (module "waste"): collection zones and schedules (JSON and iCalendar), declarations, fees,
+ * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in gis/waste.c. */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gis/places.h"
+#include "gis/waste.h"
+#include "services/module.h"
+#include "services/server.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/text.h"
+
+#define WASTE_TITLE "Odpady komunalne"
+
+/* ---- helpers ---- */
+
+/* Today in the gminas' time zone (the server's local time). ODRA_TODAY=YYYY-MM-DD overrides it, for tests. */
+static int waste_today(void)
+{
+    int d;
+    const char *env = getenv("ODRA_TODAY");
+    if (env && gis_waste_parse_date(env, &d))
+        return d;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return gis_waste_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static json_t *jdate(int day)
+{
+    char b[11];
+    gis_waste_format_date(day, b);
+    return json_string(b);
+}
+
+static json_t *jmonth(int month)
+{
+    char b[8];
+    gis_waste_format_month(month, b);
+    return json_string(b);
+}
+
+static json_t *jstr(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+/* "59.00" for 5900 grosze. */
+static json_t *jpln(long gr)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%s%ld.%02ld", gr < 0 ? "-" : "", labs(gr) / 100, labs(gr) % 100);
+    return json_string(b);
+}
+
+static struct gis_store *reader(struct http_req *req, struct err *e)
+{
+    struct gis_store *r = svc_tenant_reader(req->tenant, e);
+    if (!r && !e->code)
+        err_set(e, ERR_UNAVAILABLE, "store of gmina %s unavailable", req->tenant->cfg->name);
+    return r;
+}
+
+/* Runs fn on the tenant's writer in one transaction under the write lock; commits before returning, so
+ * a success answer is sent only for committed data. */
+static enum err_code with_writer(struct svc_tenant *t,
+                                 enum err_code (*fn)(struct gis_store *w, void *user, struct err *e), void *user,
+                                 struct err *e)
+{
+    pthread_mutex_lock(&t->write_lock);
+    enum err_code rc = gis_store_begin(t->writer, e);
+    if (!rc)
+        rc = fn(t->writer, user, e);
+    if (!rc)
+        rc = gis_store_commit(t->writer, e);
+    if (rc)
+        gis_store_rollback(t->writer);
+    pthread_mutex_unlock(&t->write_lock);
+    return rc;
+}
+
+static json_t *parse_body(struct http_req *req, struct err *e)
+{
+    if (!req->body || !req->body_len) {
+        err_set(e, ERR_INVALID, "a JSON body is required");
+        return NULL;
+    }
+    const char *ct = http_header(req, "Content-Type");
+    if (ct && strncmp(ct, "application/json", 16) != 0) {
+        err_set(e, ERR_MEDIA_TYPE, "send the body as application/json");
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        err_set(e, ERR_INVALID, "the body is not a JSON object: %s", j ? "not an object" : je.text);
+        return NULL;
+    }
+    return j;
+}
+
+/* An integer member within [lo, hi]; absent gives def (or an error when required). */
+static bool body_int(json_t *j, const char *name, long lo, long hi, bool required, long def, long *out, struct err *e)
+{
+    json_t *v = json_object_get(j, name);
+    *out = def;
+    if (!v || json_is_null(v)) {
+        if (required)
+            err_param(e, name, "%s is required", name);
+        return !required;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        err_set(e, ERR_UNPROCESSABLE, "%s must be an integer from %ld to %ld", name, lo, hi);
+        snprintf(e->param, sizeof e->param, "%s", name);
+        return false;
+    }
+    *out = (long)json_integer_value(v);
+    return true;
+}
+
+static bool body_bool(json_t *j, const char *name, bool def, bool *out, struct err *e)
+{
+    json_t *v = json_object_get(j, name);
+    *out = def;
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_boolean(v)) {
+        err_set(e, ERR_UNPROCESSABLE, "%s must be true or false", name);
+        snprintf(e->param, sizeof e->param, "%s", name);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+static bool body_str(json_t *j, const char *name, size_t max, const char **out, struct err *e)
+{
+    json_t *v = json_object_get(j, name);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        err_set(e, ERR_UNPROCESSABLE, "%s must be a non-empty text of at most %zu bytes", name, max);
+        snprintf(e->param, sizeof e->param, "%s", name);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+/* Money given as "59.00"/"59,5" text, a number of zł, or amount_gr as integer grosze. */
+static bool body_amount(json_t *j, long *gr, struct err *e)
+{
+    json_t *g = json_object_get(j, "amount_gr"), *v = json_object_get(j, "amount");
+    if (g && json_is_integer(g)) {
+        *gr = (long)json_integer_value(g);
+    } else if (v && json_is_string(v)) {
+        const char *s = json_string_value(v);
+        long zl = 0, frac = 0;
+        int digits = 0, fd = 0;
+        for (; *s >= '0' && *s <= '9' && digits < 9; s++, digits++)
+            zl = zl * 10 + (*s - '0');
+        if (*s == '.' || *s == ',')
+            for (s++; *s >= '0' && *s <= '9' && fd < 2; s++, fd++)
+                frac = frac * 10 + (*s - '0');
+        if (!digits || *s) {
+            err_set(e, ERR_UNPROCESSABLE, "amount must look like 59.00");
+            snprintf(e->param, sizeof e->param, "amount");
+            return false;
+        }
+        *gr = zl * 100 + (fd == 1 ? frac * 10 : frac);
+    } else if (v && json_is_number(v)) {
+        double d = json_number_value(v);
+        if (!(d > 0 && d < 1e7)) {
+            err_set(e, ERR_UNPROCESSABLE, "amount out of range");
+            return false;
+        }
+        *gr = (long)(d * 100 + 0.5);
+    } else {
+        err_param(e, "amount", "amount is required (\"59.00\", or amount_gr in grosze)");
+        return false;
+    }
+    if (*gr <= 0 || *gr > 100000000) {
+        err_set(e, ERR_UNPROCESSABLE, "amount must be more than 0 and at most 1000000.00 zł");
+        snprintf(e->param, sizeof e->param, "amount");
+        return false;
+    }
+    return true;
+}
+
+/* ---- GET /{t}/waste/schedule ---- */
+
+struct schedule {
+    struct svc_place place;
+    struct gis_waste_zone zone;
+    struct gis_waste_fraction_dates *f;
+    int nf;
+    int from, to;
+};
+
+static enum err_code schedule_get(struct http_req *req, struct gis_store *r, struct schedule *sc, struct err *e)
+{
+    if (svc_place_resolve(req, r, http_query(req, "parcel"), http_query(req, "address"), &sc->place, e))
+        return e->code;
+    if (gis_waste_zone_at(r, req->arena, sc->place.x, sc->place.y, &sc->zone, e))
+        return e->code;
+    sc->from = waste_today();
+    const char *from = http_query(req, "from");
+    if (from && !gis_waste_parse_date(from, &sc->from))
+        return err_param(e, "from", "from must be a date YYYY-MM-DD");
+    int y, m, d;
+    gis_waste_ymd(sc->from, &y, &m, &d);
+    sc->to = gis_waste_day(y + 1, 12, 31); /* the schedule covers this year and the next */
+    return gis_waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, &sc->f, &sc->nf, e);
+}
+
+/* Appends one content line, escaped text already, folded at 75 octets without splitting a UTF-8
+ * sequence (RFC 5545 3.1), ended by CRLF. */
+static void ics_line(struct buf *b, const char *line)
+{
+    size_t len = strlen(line), col = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = 1;
+        unsigned char c = (unsigned char)line[i];
+        if (c >= 0xF0)
+            n = 4;
+        else if (c >= 0xE0)
+            n = 3;
+        else if (c >= 0xC0)
+            n = 2;
+        if (col + n > 75) {
+            buf_append(b, "\r\n ", 3);
+            col = 1;
+        }
+        buf_append(b, line + i, n);
+        col += n;
+        i += n;
+    }
+    buf_append(b, "\r\n", 2);
+}
+
+/* TEXT value escaping (RFC 5545 3.3.11). */
+static char *ics_text(struct arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    char *o = arena_alloc(a, 2 * n + 1), *p = o;
+    if (!o)
+        return NULL;
+    for (; *s; s++) {
+        if (*s == '\\' || *s == ';' || *s == ',') {
+            *p++ = '\\';
+            *p++ = *s;
+        } else if (*s == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+        } else if (*s != '\r') {
+            *p++ = *s;
+        }
+    }
+    *p = 0;
+    return o;
+}
+
+static void free_ptr(void *p)
+{
+    free(p);
+}
+
+static enum err_code schedule_ics(struct http_req *req, struct http_resp *resp, const struct schedule *sc,
+                                  struct err *e)
+{
+    struct arena *a = req->arena;
+    struct buf b = {0};
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    char zone_uid[64];
+    size_t k = 0;
+    for (const char *c = sc->zone.code; c && *c && k < sizeof zone_uid - 1; c++)
+        zone_uid[k++] = ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')) ? *c : '-';
+    zone_uid[k] = 0;
+    const char *gmina = req->tenant->cfg->name;
+    ics_line(&b, "BEGIN:VCALENDAR");
+    ics_line(&b, "VERSION:2.0");
+    ics_line(&b, "PRODID:-//odra//e-Odpady//PL");
+    ics_line(&b, "CALSCALE:GREGORIAN");
+    ics_line(&b, "METHOD:PUBLISH");
+    ics_line(&b,
+             arena_printf(a, "X-WR-CALNAME:%s", ics_text(a, arena_printf(a, "Odpady – %s, %s", gmina, sc->zone.name))));
+    for (int i = 0; i < sc->nf; i++) {
+        const struct gis_waste_fraction_dates *f = &sc->f[i];
+        const char *summary = ics_text(a, arena_printf(a, "Odbiór odpadów: %s", f->name));
+        const char *desc =
+            ics_text(a, arena_printf(a, "%s. Rejon %s (%s). Harmonogram: %s. Wystaw pojemnik do 6:00.", f->name,
+                                     sc->zone.code, sc->zone.name, *f->rules ? f->rules : "brak"));
+        for (int j = 0; j < f->n; j++) {
+            int y, m, d, y2, m2, d2;
+            gis_waste_ymd(f->dates[j], &y, &m, &d);
+            gis_waste_ymd(f->dates[j] + 1, &y2, &m2, &d2);
+            ics_line(&b, "BEGIN:VEVENT");
+            ics_line(&b, arena_printf(a, "UID:%04d%02d%02d-%s-%s-%s@odra", y, m, d, f->code, zone_uid,
+                                      req->tenant->cfg->slug));
+            ics_line(&b, arena_printf(a, "DTSTAMP:%s", stamp));
+            ics_line(&b, arena_printf(a, "DTSTART;VALUE=DATE:%04d%02d%02d", y, m, d));
+            ics_line(&b, arena_printf(a, "DTEND;VALUE=DATE:%04d%02d%02d", y2, m2, d2));
+            ics_line(&b, arena_printf(a, "SUMMARY:%s", summary));
+            ics_line(&b, arena_printf(a, "DESCRIPTION:%s", desc));
+            ics_line(&b, arena_printf(a, "CATEGORIES:%s", f->code));
+            ics_line(&b, "TRANSP:TRANSPARENT");
+            ics_line(&b, "END:VEVENT");
+        }
+    }
+    ics_line(&b, "END:VCALENDAR");
+    if (b.failed || !b.data || arena_defer(a, free_ptr, b.data) != 0) {
+        if (b.failed)
+            buf_free(&b);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    http_resp_body(resp, 200, "text/calendar; charset=utf-8", b.data, b.len);
+    http_resp_header(resp, "Content-Disposition",
+                     arena_printf(a, "attachment; filename=\"odpady-%s-%s.ics\"", req->tenant->cfg->slug, zone_uid));
+    return ERR_OK;
+}
+
+static json_t *zone_json(const struct gis_waste_zone *z)
+{
+    return json_pack("{s:I, s:o, s:o}", "id", (json_int_t)z->id, "code", jstr(z->code), "name", jstr(z->name));
+}
+
+static enum err_code waste_schedule(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *format = http_query(req, "format");
+    bool ics = false;
+    if (format) {
+        if (!strcmp(format, "ics"))
+            ics = true;
+        else if (strcmp(format, "json"))
+            return err_param(e, "format", "format must be json or ics");
+    } else {
+        const char *accept = http_header(req, "Accept");
+        ics = accept && strstr(accept, "text/calendar") && !strstr(accept, "application/json");
+    }
+    long limit = 0;
+    const char *lv = http_query(req, "limit");
+    if (lv && !text_parse_long(lv, 1, 1000, &limit))
+        return err_param(e, "limit", "limit must be an integer from 1 to 1000");
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    struct schedule sc = {0};
+    if (schedule_get(req, r, &sc, e))
+        return e->code;
+    if (limit)
+        for (int i = 0; i < sc.nf; i++)
+            if (sc.f[i].n > limit)
+                sc.f[i].n = (int)limit;
+    if (ics)
+        return schedule_ics(req, resp, &sc, e);
+    json_t *fr = json_array();
+    for (int i = 0; i < sc.nf; i++) {
+        json_t *dates = json_array();
+        for (int j = 0; j < sc.f[i].n; j++)
+            json_array_append_new(dates, jdate(sc.f[i].dates[j]));
+        json_array_append_new(fr, json_pack("{s:s, s:s, s:s, s:o, s:o}", "code", sc.f[i].code, "name", sc.f[i].name,
+                                            "rules", sc.f[i].rules, "next",
+                                            sc.f[i].n ? jdate(sc.f[i].dates[0]) : json_null(), "dates", dates));
+    }
+    json_t *j = json_pack("{s:s, s:s, s:o, s:{s:o, s:o, s:I}, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug,
+                          "gmina", req->tenant->cfg->name, "zone", zone_json(&sc.zone), "place", "parcel_id",
+                          jstr(sc.place.parcel_id), "address", jstr(sc.place.address_label), "address_id",
+                          (json_int_t)sc.place.address_id, "from", jdate(sc.from), "to", jdate(sc.to), "holiday_shift",
+                          jstr(gis_waste_setting(r, req->arena, "holiday_shift", "next_working_day")), "fractions", fr);
+    http_resp_header(resp, "Cache-Control", "public, max-age=3600");
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+/* ---- /locate ---- */
+
+static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p, json_t *out,
+                                  struct err *e)
+{
+    struct arena *a = arena_new(8192);
+    if (!a)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    struct gis_waste_zone z;
+    enum err_code rc = gis_waste_zone_at(r, a, p->x, p->y, &z, e);
+    if (rc == ERR_NOT_FOUND) {
+        json_object_set_new(out, "title", json_string(WASTE_TITLE));
+        json_object_set_new(out, "zone", json_null());
+        json_object_set_new(out, "message", json_string("żaden rejon odbioru odpadów nie obejmuje tego miejsca"));
+        arena_free(a);
+        err_clear(e);
+        return ERR_OK;
+    }
+    int today = waste_today();
+    struct gis_waste_fraction_dates *f = NULL;
+    int nf = 0;
+    if (!rc)
+        rc = gis_waste_schedule(r, a, z.id, today, today + 400, &f, &nf, e);
+    if (!rc) {
+        json_t *next = json_array();
+        for (int i = 0; i < nf; i++)
+            json_array_append_new(next, json_pack("{s:s, s:s, s:o}", "fraction", f[i].code, "name", f[i].name, "date",
+                                                  f[i].n ? jdate(f[i].dates[0]) : json_null()));
+        json_object_set_new(out, "title", json_string(WASTE_TITLE));
+        json_object_set_new(out, "zone", zone_json(&z));
+        json_object_set_new(out, "next", next);
+        const char *q = p->parcel_id ? arena_printf(a, "parcel=%s", p->parcel_id)
+                                     : arena_printf(a, "x=%.2f&y=%.2f&crs=EPSG:2180", p->x, p->y);
+        json_object_set_new(out, "links",
+                            json_pack("{s:s, s:s}", "schedule",
+                                      arena_printf(a, "/%s/waste/schedule?%s", t->cfg->slug, q), "ics",
+                                      arena_printf(a, "/%s/waste/schedule?%s&format=ics", t->cfg->slug, q)));
+    }
+    arena_free(a);
+    return rc;
+}
+
+/* ---- GET /{t}/waste/rates ---- */
+
+static enum err_code waste_rates(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    int today = waste_today(), y, m, d;
+    gis_waste_ymd(today, &y, &m, &d);
+    json_t *list = json_array();
+    for (int k = 0; k < 4; k++) {
+        struct gis_waste_rate rate;
+        struct err le = {0};
+        if (gis_waste_rate_load(r, (enum gis_waste_method)k, y * 12 + m - 1, &rate, &le))
+            continue;
+        json_t *items = json_array();
+        for (int i = 0; i < rate.nitems; i++)
+            json_array_append_new(items, json_pack("{s:i, s:o, s:I}", "key", rate.items[i].key, "amount",
+                                                   jpln(rate.items[i].amount_gr), "amount_gr",
+                                                   (json_int_t)rate.items[i].amount_gr));
+        json_array_append_new(list,
+                              json_pack("{s:s, s:o, s:f, s:o, s:b, s:o}", "method", gis_waste_method_name(rate.method),
+                                        "valid_from", jmonth(rate.valid_from), "nonsort_multiplier",
+                                        rate.nonsort_multiplier, "compost_discount", jpln(rate.compost_discount_gr),
+                                        "compost_per_resident", rate.compost_per_resident, "items", items));
+    }
+    json_t *j =
+        json_pack("{s:s, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "residential_method",
+                  jstr(gis_waste_setting(r, req->arena, "residential_method", "household")), "nonresidential_method",
+                  jstr(gis_waste_setting(r, req->arena, "nonresidential_method", "container")), "change_effective",
+                  jstr(gis_waste_setting(r, req->arena, "change_effective", "same_month")), "rates", list);
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+/* ---- POST /{t}/waste/declarations (staff) ---- */
+
+struct declare_job {
+    const char *teryt;
+    int today;
+    struct arena *arena;
+    struct gis_waste_declaration d;
+};
+
+static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct declare_job *j = user;
+    return gis_waste_declare(w, j->arena, j->teryt, j->today, &j->d, e);
+}
+
+static json_t *household_json(const struct gis_waste_declaration *d)
+{
+    json_t *c = json_array();
+    for (int i = 0; i < d->h.ncontainers; i++)
+        json_array_append_new(
+            c, json_pack("{s:i, s:i}", "litres", d->h.containers[i].litres, "per_month", d->h.containers[i].per_month));
+    json_t *j = json_pack(
+        "{s:I, s:I, s:s, s:o, s:o, s:I, s:i, s:b, s:b, s:o, s:s, s:o, s:I, s:o, s:o, s:o}", "id", (json_int_t)d->id,
+        "payer_id", (json_int_t)d->payer_id, "kind", d->nonresidential ? "nonresidential" : "residential", "address",
+        jstr(d->address_label), "parcel_id", jstr(d->parcel_id), "address_id", (json_int_t)d->address_id, "residents",
+        d->h.residents, "composting", d->h.composting, "sorting", d->h.sorting, "containers", c, "method",
+        gis_waste_method_name(d->method), "monthly_fee", jpln(d->fee_gr), "monthly_fee_gr", (json_int_t)d->fee_gr,
+        "change_date", jdate(d->change_day), "valid_from", jmonth(d->valid_from), "filed_at", jstr(d->filed_at));
+    if (d->method == GIS_WASTE_WATER)
+        json_object_set_new(j, "water_m3", json_real(d->h.water_m3));
+    return j;
+}
+
+static enum err_code waste_declare(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    json_t *b = parse_body(req, e);
+    if (!b)
+        return e->code;
+    struct declare_job job = {.teryt = req->tenant->cfg->teryt, .today = waste_today(), .arena = req->arena};
+    struct gis_waste_declaration *d = &job.d;
+    long payer_id = 0, residents = 0, address_id = 0;
+    const char *kind = NULL, *name = NULL, *address = NULL, *parcel = NULL, *change = NULL;
+    bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &payer_id, e) &&
+              body_int(b, "residents", 0, GIS_WASTE_MAX_RESIDENTS, true, 0, &residents, e) &&
+              body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) && body_str(b, "kind", 32, &kind, e) &&
+              body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, &address, e) &&
+              body_str(b, "parcel", GIS_PARCEL_ID_MAX, &parcel, e) && body_str(b, "change_date", 10, &change, e) &&
+              body_bool(b, "composting", false, &d->h.composting, e) && body_bool(b, "sorting", true, &d->h.sorting, e);
+    if (ok && kind && strcmp(kind, "residential") && strcmp(kind, "nonresidential"))
+        ok = !err_set(e, ERR_UNPROCESSABLE, "kind must be residential or nonresidential");
+    d->nonresidential = kind && !strcmp(kind, "nonresidential");
+    d->h.residents = (int)residents;
+    d->payer_id = payer_id;
+    d->payer_name = name ? arena_strdup(req->arena, name) : NULL;
+    d->change_day = job.today;
+    if (ok && change && !gis_waste_parse_date(change, &d->change_day))
+        ok = !err_param(e, "change_date", "change_date must be a date YYYY-MM-DD");
+    json_t *wm = json_object_get(b, "water_m3");
+    if (ok && wm) {
+        if (!json_is_number(wm) || json_number_value(wm) < 0 || json_number_value(wm) > 10000)
+            ok = !err_set(e, ERR_UNPROCESSABLE, "water_m3 must be a number from 0 to 10000");
+        else
+            d->h.water_m3 = json_number_value(wm);
+    }
+    json_t *cs = json_object_get(b, "containers");
+    if (ok && cs) {
+        if (!json_is_array(cs) || json_array_size(cs) > GIS_WASTE_MAX_CONTAINERS)
+            ok = !err_set(e, ERR_UNPROCESSABLE, "containers must be a list of at most %d {litres, per_month}",
+                          GIS_WASTE_MAX_CONTAINERS);
+        for (size_t i = 0; ok && i < json_array_size(cs); i++) {
+            long l = 0, pm = 0;
+            json_t *c = json_array_get(cs, i);
+            ok = json_is_object(c) && body_int(c, "litres", 1, 100000, true, 0, &l, e) &&
+                 body_int(c, "per_month", 1, 31, true, 0, &pm, e);
+            if (!ok && !e->code)
+                err_set(e, ERR_UNPROCESSABLE, "containers[%zu] must be {\"litres\": n, \"per_month\": n}", i);
+            d->h.containers[i].litres = (int)l;
+            d->h.containers[i].per_month = (int)pm;
+            d->h.ncontainers = (int)i + 1;
+        }
+    }
+    if (ok && !payer_id && !name)
+        ok = !err_param(e, "name", "name is required for a new payer (or give payer_id)");
+    /* The strings belong to b: keep copies in the request arena. */
+    address = address ? arena_strdup(req->arena, address) : NULL;
+    parcel = parcel ? arena_strdup(req->arena, parcel) : NULL;
+    json_decref(b);
+    if (!ok)
+        return e->code;
+    /* The place must be an address (or parcel) of this gmina. */
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    struct svc_place place;
+    if (!address && !parcel)
+        return err_param(e, "address", "address (or parcel) of the property is required");
+    if (address && parcel)
+        return err_param(e, "address", "give address or parcel, not both");
+    if (svc_place_resolve(req, r, parcel, address, &place, e)) {
+        if (e->code == ERR_NOT_FOUND) {
+            e->code = ERR_UNPROCESSABLE;
+            snprintf(e->param, sizeof e->param, "%s", address ? "address" : "parcel");
+        }
+        return e->code;
+    }
+    d->address_id = place.address_id;
+    d->address_label = place.address_label;
+    d->parcel_id = place.parcel_id;
+    if (with_writer(req->tenant, declare_run, &job, e)) {
+        if (e->code == ERR_INVALID)
+            e->code = ERR_UNPROCESSABLE;
+        return e->code;
+    }
+    json_t *j = household_json(d);
+    json_object_set_new(j, "account", jstr(d->account));
+    http_resp_header(resp, "Location",
+                     arena_printf(req->arena, "/%s/waste/payers/%ld", req->tenant->cfg->slug, d->payer_id));
+    return http_resp_json(req, resp, 201, j, e);
+}
+
+/* ---- POST /{t}/waste/charges?through=YYYY-MM (staff) ---- */
+
+struct charges_job {
+    int through;
+    long changed;
+};
+
+static enum err_code charges_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct charges_job *j = user;
+    return gis_waste_charges_generate(w, j->through, &j->changed, e);
+}
+
+static enum err_code waste_charges(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    int today = waste_today(), y, m, d;
+    gis_waste_ymd(today, &y, &m, &d);
+    struct charges_job job = {.through = y * 12 + m - 1};
+    const char *th = http_query(req, "through");
+    if (th && !gis_waste_parse_month(th, &job.through))
+        return err_param(e, "through", "through must be a month YYYY-MM");
+    if (job.through > y * 12 + m - 1 + 12)
+        return err_param(e, "through", "through may be at most 12 months ahead");
+    if (with_writer(req->tenant, charges_run, &job, e))
+        return e->code;
+    return http_resp_json(
+        req, resp, 200, json_pack("{s:o, s:I}", "through", jmonth(job.through), "changed", (json_int_t)job.changed), e);
+}
+
+/* ---- POST /{t}/waste/payments (staff) ---- */
+
+struct payment_job {
+    long payer_id;
+    const char *account, *key, *title;
+    long amount_gr;
+    int paid_on;
+    long id;
+    bool duplicate;
+};
+
+static enum err_code payment_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct payment_job *j = user;
+    return gis_waste_payment_add(w, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key, j->title,
+                                 &j->id, &j->duplicate, e);
+}
+
+static enum err_code waste_payment(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    json_t *b = parse_body(req, e);
+    if (!b)
+        return e->code;
+    struct payment_job job = {.paid_on = waste_today()};
+    const char *ref = NULL, *date = NULL, *account = NULL, *title = NULL;
+    bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &job.payer_id, e) &&
+              body_str(b, "account", 40, &account, e) && body_str(b, "reference", 100, &ref, e) &&
+              body_str(b, "paid_on", 10, &date, e) && body_str(b, "title", 200, &title, e) &&
+              body_amount(b, &job.amount_gr, e);
+    if (ok && !job.payer_id && !account)
+        ok = !err_param(e, "payer_id", "payer_id or account is required");
+    if (ok && date && !gis_waste_parse_date(date, &job.paid_on))
+        ok = !err_param(e, "paid_on", "paid_on must be a date YYYY-MM-DD");
+    char acc[32] = "";
+    if (ok && account) {
+        size_t n = 0;
+        for (const char *c = account; *c && n < sizeof acc - 1; c++)
+            if (*c != ' ')
+                acc[n++] = *c;
+        acc[n] = 0;
+        if (!gis_waste_nrb_valid(acc))
+            ok = !err_set(e, ERR_UNPROCESSABLE, "account '%.40s' is not a valid NRB (26 digits, mod 97)", account);
+        job.account = acc;
+    }
+    if (ok) {
+        job.key = ref ? arena_printf(req->arena, "clerk:%s", ref) : NULL;
+        job.title = title ? arena_strdup(req->arena, title) : NULL;
+    }
+    json_decref(b);
+    if (!ok || with_writer(req->tenant, payment_run, &job, e))
+        return e->code;
+    return http_resp_json(req, resp, job.duplicate ? 200 : 201,
+                          json_pack("{s:I, s:o, s:o, s:b}", "id", (json_int_t)job.id, "amount", jpln(job.amount_gr),
+                                    "paid_on", jdate(job.paid_on), "duplicate", job.duplicate),
+                          e);
+}
+
+/* ---- POST /{t}/waste/statements (staff), a CSV bank statement ---- */
+
+struct statement_job {
+    const char *csv;
+    size_t len;
+    struct gis_waste_import res;
+};
+
+static enum err_code statement_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct statement_job *j = user;
+    return gis_waste_statement_import(w, j->csv, j->len, &j->res, e);
+}
+
+static enum err_code waste_statement(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    const char *ct = http_header(req, "Content-Type");
+    if (ct && strncmp(ct, "text/csv", 8) && strncmp(ct, "text/plain", 10))
+        return err_set(e, ERR_MEDIA_TYPE, "send the statement as text/csv");
+    if (!req->body || !req->body_len)
+        return err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
+    if (!text_utf8_valid(req->body, req->body_len))
+        return err_set(e, ERR_UNPROCESSABLE, "the statement is not UTF-8 text");
+    struct statement_job job = {.csv = req->body, .len = req->body_len};
+    if (with_writer(req->tenant, statement_run, &job, e))
+        return e->code;
+    return http_resp_json(req, resp, 200,
+                          json_pack("{s:i, s:i, s:i, s:o}", "lines", job.res.lines, "booked", job.res.booked,
+                                    "duplicates", job.res.duplicates, "booked_amount", jpln(job.res.booked_gr)),
+                          e);
+}
+
+/* ---- GET /{t}/waste/payers/{id} (staff) ---- */
+
+static enum err_code waste_payer(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    long id;
+    if (!text_parse_long(http_capture(req, "id"), 1, 99999999, &id))
+        return err_set(e, ERR_NOT_FOUND, "no payer '%.20s'", http_capture(req, "id"));
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    struct gis_waste_balance bal;
+    struct gis_waste_declaration *ds;
+    int n;
+    if (gis_waste_balance_get(r, req->arena, id, waste_today(), &bal, e) ||
+        gis_waste_declarations(r, req->arena, id, &ds, &n, e))
+        return e->code;
+    json_t *hist = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(hist, household_json(&ds[i]));
+    json_t *j = json_pack("{s:I, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}, s:o}", "id",
+                          (json_int_t)bal.payer_id, "name", jstr(bal.name), "account", jstr(bal.account), "balance",
+                          "monthly_fee", jpln(bal.monthly_fee_gr), "charged", jpln(bal.charged_gr), "due",
+                          jpln(bal.due_gr), "paid", jpln(bal.paid_gr), "arrears", jpln(bal.arrears_gr), "balance",
+                          jpln(bal.balance_gr), "charged_gr", (json_int_t)bal.charged_gr, "paid_gr",
+                          (json_int_t)bal.paid_gr, "arrears_gr", (json_int_t)bal.arrears_gr, "declarations", hist);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+/* ---- demo data ---- */
+
+/* Demo zones: the obręby of the gmina dealt round-robin into 2 to 4 zones (1 when there is one obręb), so
+ * the zones cover the gmina; rules that differ by zone; and a few declarations, charges and payments. */
+static enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, struct err *e)
+{
+    long nobreb = gis_store_count(w, "obreby");
+    int nz = nobreb <= 1 ? 1 : nobreb < 4 ? 2 : nobreb < 9 ? 3 : 4;
+    sqlite3_stmt *st = NULL;
+    enum err_code rc = ERR_OK;
+    struct arena *a = arena_new(1 << 14);
+    if (!a)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if ((rc = gis_store_prepare(
+             w,
+             "INSERT INTO waste_zones (code, name, description, geom) "
+             "SELECT ?1, ?2 || group_concat(name, ', '), 'obręby: ' || group_concat(number, ', '), "
+             "CastToMultiPolygon(ST_Union(geom)) FROM (SELECT name, number, geom, row_number() OVER (ORDER BY id) - 1 "
+             "AS rn FROM obreby) WHERE rn % ?3 = ?4",
+             &st, e)))
+        goto done;
+    for (int k = 0; k < nz; k++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, arena_printf(a, "R%d", k + 1), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, arena_printf(a, "Rejon %d: ", k + 1), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 3, nz);
+        sqlite3_bind_int(st, 4, k);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = err_set(e, ERR_IO, "demo waste zones: %s", sqlite3_errmsg(gis_store_db(w)));
+            goto done;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* Rules: kind, weekday, interval, anchor, nth, months; weekday offsets by zone. */
+    if ((rc = gis_store_prepare(
+             w,
+             "INSERT INTO waste_rules (zone_id, fraction, kind, weekday, interval_weeks, anchor, nth, "
+             "months) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM waste_zones WHERE code = ?8",
+             &st, e)))
+        goto done;
+    for (int k = 0; k < nz; k++) {
+        int wd = k % 5 + 1; /* zone 1 Monday, zone 2 Tuesday, ... */
+        struct {
+            const char *fraction, *kind;
+            int weekday, interval;
+            const char *anchor;
+            int nth, months;
+        } rules[] = {
+            {"zmieszane", "every_n_weeks", wd, 2, "2025-01-06", 1, 0xFFF},
+            {"metale", "every_n_weeks", wd, 2, "2025-01-13", 1, 0xFFF},
+            {"bio", "weekly", (wd + 1) % 5 + 1, 1, NULL, 1, 0x3F8},                /* April to October weekly */
+            {"bio", "every_n_weeks", (wd + 1) % 5 + 1, 2, "2025-01-06", 1, 0xC07}, /* the rest fortnightly */
+            {"papier", "monthly", (wd + 2) % 5 + 1, 1, NULL, 1, 0xFFF},            /* e.g. first Wednesday */
+            {"szklo", "monthly", (wd + 3) % 5 + 1, 1, NULL, 3, 0xFFF},             /* third Thursday */
+            {"gabaryty", "monthly", 5, 1, NULL, -1, 0x208},                        /* last Friday of April, October */
+        };
+        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+            sqlite3_reset(st);
+            sqlite3_bind_text(st, 1, rules[i].fraction, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, rules[i].kind, -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 3, rules[i].weekday);
+            sqlite3_bind_int(st, 4, rules[i].interval);
+            if (rules[i].anchor)
+                sqlite3_bind_text(st, 5, rules[i].anchor, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(st, 5);
+            sqlite3_bind_int(st, 6, rules[i].nth);
+            sqlite3_bind_int(st, 7, rules[i].months);
+            sqlite3_bind_text(st, 8, arena_printf(a, "R%d", k + 1), -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(st) != SQLITE_DONE) {
+                rc = err_set(e, ERR_IO, "demo waste rules: %s", sqlite3_errmsg(gis_store_db(w)));
+                goto done;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* Declarations for every 97th address, charges through this month and payments for most of them. */
+    if ((rc = gis_store_prepare(w,
+                                "SELECT a.id, s.prefix, s.name, a.number, coalesce(a.postal_code, l.postal_code), "
+                                "l.name, a.parcel_id FROM addresses a JOIN localities l ON l.id = a.locality_id "
+                                "LEFT JOIN streets s ON s.id = a.street_id ORDER BY a.id",
+                                &st, e)))
+        goto done;
+    int today = waste_today(), i = 0, ty, tm, td;
+    gis_waste_ymd(today, &ty, &tm, &td);
+    struct text_rng rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)};
+    int ndecl = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && ndecl < 40) {
+        if (i++ % 97 != 5)
+            continue;
+        struct gis_waste_declaration d = {0};
+        d.address_id = sqlite3_column_int64(st, 0);
+        d.address_label =
+            gis_place_address_label(a, (const char *)sqlite3_column_text(st, 1),
+                                    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+                                    (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5));
+        d.parcel_id = sqlite3_column_text(st, 6) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 6)) : NULL;
+        d.payer_name = arena_printf(a, "Gospodarstwo domowe nr %d", ndecl + 1);
+        d.h.residents = 1 + (int)text_rng_below(&rng, 5);
+        d.h.sorting = text_rng_below(&rng, 10) != 0;
+        d.h.composting = text_rng_below(&rng, 3) == 0;
+        d.change_day = gis_waste_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
+        if ((rc = gis_waste_declare(w, a, t->teryt, today, &d, e)))
+            goto done;
+        ndecl++;
+        if (ndecl % 4 == 0) { /* a change: one more resident, from a later month */
+            d.id = 0;
+            d.h.residents++;
+            d.change_day += 120;
+            if ((rc = gis_waste_declare(w, a, t->teryt, today, &d, e)))
+                goto done;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    long changed;
+    if ((rc = gis_waste_charges_generate(w, ty * 12 + tm - 1, &changed, e)))
+        goto done;
+    /* Payments: most payers paid every due charge, some half of it, some nothing. */
+    if ((rc = gis_store_prepare(w,
+                                "SELECT payer_id, month, amount_gr FROM waste_charges WHERE due_date <= ? "
+                                "ORDER BY payer_id, month",
+                                &st, e)))
+        goto done;
+    char tb[11];
+    gis_waste_format_date(today, tb);
+    sqlite3_bind_text(st, 1, tb, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        long payer = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 2);
+        const char *month = (const char *)sqlite3_column_text(st, 1);
+        int kind = (int)(payer % 5); /* 0: pays nothing, 1: pays half, else in full */
+        if (kind == 0 || amount <= 0)
+            continue;
+        int mon;
+        gis_waste_parse_month(month, &mon);
+        bool dup;
+        if ((rc = gis_waste_payment_add(
+                 w, payer, NULL, kind == 1 ? amount / 2 : amount, gis_waste_day(mon / 12, mon % 12 + 1, 10), "clerk",
+                 arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
+            goto done;
+    }
+done:
+    sqlite3_finalize(st);
+    arena_free(a);
+    return rc;
+}
+
+/* ---- the module ---- */
+
+static const struct gis_prop zone_props[] = {
+    {"code", "t.code", GIS_PROP_TEXT, true, "zone code, e.g. R1"},
+    {"name", "t.name", GIS_PROP_TEXT, false, "zone name"},
+    {"description", "t.description", GIS_PROP_TEXT, false, "what the zone covers"},
+    {NULL, NULL, 0, false, NULL},
+};
+
+static const struct gis_collection waste_collections[] = {
+    {"waste-zones", "Rejony odbioru odpadów", "Waste-collection zones; each has a schedule per fraction", "waste_zones",
+     "waste_zones t", "MultiPolygon", zone_props},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+#define TENANT_DOC                                                                                                     \
+    {                                                                                                                  \
+        "t", "path", "string", 1, "gmina slug"                                                                         \
+    }
+#define AUTH_DOC                                                                                                       \
+    {                                                                                                                  \
+        "Authorization", "header", "string", 1, "Bearer <staff token>"                                                 \
+    }
+#define END_DOC                                                                                                        \
+    {                                                                                                                  \
+        NULL, NULL, NULL, 0, NULL                                                                                      \
+    }
+
+static const struct http_param_doc schedule_doc[] = {
+    TENANT_DOC,
+    {"address", "query", "string", 0, "address text (or parcel, or lon and lat)"},
+    {"parcel", "query", "string", 0, "EGiB parcel identifier"},
+    {"lon", "query", "number", 0, "longitude (CRS84), with lat"},
+    {"lat", "query", "number", 0, "latitude (CRS84), with lon"},
+    {"format", "query", "string", 0, "json (default) or ics; Accept: text/calendar also gives ics"},
+    {"from", "query", "string", 0, "first day, YYYY-MM-DD (default today); the schedule runs to the end of next year"},
+    {"limit", "query", "integer", 0, "most dates per fraction"},
+    END_DOC,
+};
+
+static const struct http_param_doc staff_doc[] = {TENANT_DOC, AUTH_DOC, END_DOC};
+static const struct http_param_doc charges_doc[] = {
+    TENANT_DOC,
+    AUTH_DOC,
+    {"through", "query", "string", 0, "last month to charge, YYYY-MM (default this month)"},
+    END_DOC};
+static const struct http_param_doc payer_doc[] = {
+    TENANT_DOC, AUTH_DOC, {"id", "path", "integer", 1, "payer id"}, END_DOC};
+static const struct http_param_doc rates_doc[] = {TENANT_DOC, END_DOC};
+
+static const struct http_route waste_routes[] = {
+    {"GET", "/{t}/waste/schedule", waste_schedule, "waste",
+     "Collection zone and upcoming dates per fraction for an address, parcel or point (JSON or iCalendar)", NULL,
+     schedule_doc},
+    {"GET", "/{t}/waste/rates", waste_rates, "waste", "The fee rate tables in force", NULL, rates_doc},
+    {"POST", "/{t}/waste/declarations", waste_declare, "waste",
+     "File a declaration (staff): address, residents, composting, sorting; answers the monthly fee and account", NULL,
+     staff_doc},
+    {"POST", "/{t}/waste/charges", waste_charges, "waste", "Generate monthly charges through a month (staff)", NULL,
+     charges_doc},
+    {"POST", "/{t}/waste/payments", waste_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc},
+    {"POST", "/{t}/waste/statements", waste_statement, "waste",
+     "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc},
+    {"GET", "/{t}/waste/payers/{id}", waste_payer, "waste", "A payer's balance and declaration history (staff)", NULL,
+     payer_doc},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct svc_module svc_waste_module = {
+    .name = "waste",
+    .title = WASTE_TITLE,
+    .migrations = "data/modules/waste",
+    .routes = waste_routes,
+    .collections = waste_collections,
+    .locate = waste_locate,
+    .demo = waste_demo,
+};

@@ -1,0 +1,319 @@
+/* Unit tests for gis/waste: calendar, Polish holidays 2025-2030, collection rules and the holiday shift,
+ * fees for every rate method, NRB check digits, and the store functions on a scratch store. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gis/waste.h"
+#include "services/module.h"
+#include "tests/test.h"
+
+static int D(const char *s)
+{
+    int d = -1;
+    gis_waste_parse_date(s, &d);
+    return d;
+}
+
+static const char *S(int day)
+{
+    static char b[4][11];
+    static int i;
+    i = (i + 1) % 4;
+    gis_waste_format_date(day, b[i]);
+    return b[i];
+}
+
+static void calendar_roundtrip(void)
+{
+    CHECK(gis_waste_day(1970, 1, 1) == 0);
+    CHECK(gis_waste_weekday(D("2026-11-27")) == 5); /* a Friday */
+    CHECK(gis_waste_weekday(D("2024-02-29")) == 4);
+    for (int d = D("1999-12-01"); d < D("2031-01-31"); d++)
+        CHECK(D(S(d)) == d);
+    int x;
+    CHECK(!gis_waste_parse_date("2025-02-29", &x));
+    CHECK(!gis_waste_parse_date("2025-13-01", &x));
+    CHECK(!gis_waste_parse_date("2025-1-01", &x));
+    CHECK(!gis_waste_parse_date("2025-01-01x", &x));
+    CHECK(gis_waste_parse_month("2026-03", &x) && x == 2026 * 12 + 2);
+    CHECK(!gis_waste_parse_month("2026-00", &x));
+}
+
+static void easter_2025_2030(void)
+{
+    const char *known[] = {"2025-04-20", "2026-04-05", "2027-03-28", "2028-04-16", "2029-04-01", "2030-04-21"};
+    for (int y = 2025; y <= 2030; y++)
+        CHECK_STR(S(gis_waste_easter(y)), known[y - 2025]);
+    CHECK_STR(S(gis_waste_easter(2024)), "2024-03-31");
+    CHECK_STR(S(gis_waste_easter(2000)), "2000-04-23");
+}
+
+static void holidays_2025_2030(void)
+{
+    /* Movable feasts computed by hand from the Easter dates above. */
+    const char *movable[] = {
+        "2025-04-21", "2025-06-08", "2025-06-19", "2026-04-06", "2026-05-24", "2026-06-04",
+        "2027-03-29", "2027-05-16", "2027-05-27", "2028-04-17", "2028-06-04", "2028-06-15",
+        "2029-04-02", "2029-05-20", "2029-05-31", "2030-04-22", "2030-06-09", "2030-06-20",
+    };
+    for (size_t i = 0; i < sizeof movable / sizeof movable[0]; i++)
+        CHECK(gis_waste_holiday(D(movable[i])) != NULL);
+    CHECK_STR(gis_waste_holiday(D("2026-06-04")), "Boże Ciało");
+    CHECK_STR(gis_waste_holiday(D("2026-04-06")), "Poniedziałek Wielkanocny");
+    for (int y = 2025; y <= 2030; y++) {
+        const char *fixed[] = {"01-01", "01-06", "05-01", "05-03", "08-15",
+                               "11-01", "11-11", "12-24", "12-25", "12-26"};
+        for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+            char b[16];
+            snprintf(b, sizeof b, "%d-%s", y, fixed[i]);
+            CHECK(gis_waste_holiday(D(b)) != NULL);
+        }
+        /* 14 holidays a year from 2025: 10 fixed (with 24 December) + 4 movable (both Sundays counted). */
+        int n = 0;
+        for (int d = gis_waste_day(y, 1, 1); d < gis_waste_day(y + 1, 1, 1); d++)
+            n += gis_waste_holiday(d) != NULL;
+        CHECK(n == 14);
+    }
+    CHECK(gis_waste_holiday(D("2024-12-24")) == NULL); /* a holiday only from 2025 */
+    CHECK(gis_waste_holiday(D("2026-04-07")) == NULL);
+    CHECK(gis_waste_holiday(D("2026-11-27")) == NULL);
+}
+
+static void rules_and_shift(void)
+{
+    int out[200];
+    /* Every 2nd Tuesday from 2026-01-06. */
+    struct gis_waste_rule r = {
+        .kind = GIS_WASTE_EVERY_N_WEEKS, .weekday = 2, .interval = 2, .anchor = D("2026-01-06"), .months = 0xFFF};
+    int n = gis_waste_rule_dates(&r, D("2026-01-01"), D("2026-02-28"), GIS_WASTE_SHIFT_NONE, out, 200);
+    CHECK(n == 4);
+    CHECK_STR(S(out[0]), "2026-01-06");
+    CHECK_STR(S(out[1]), "2026-01-20");
+    CHECK_STR(S(out[3]), "2026-02-17");
+    /* Monthly, first Friday. */
+    struct gis_waste_rule m = {.kind = GIS_WASTE_MONTHLY, .weekday = 5, .nth = 1, .months = 0xFFF};
+    n = gis_waste_rule_dates(&m, D("2026-01-01"), D("2026-12-31"), GIS_WASTE_SHIFT_NONE, out, 200);
+    CHECK(n == 12);
+    CHECK_STR(S(out[0]), "2026-01-02");
+    CHECK_STR(S(out[4]), "2026-05-01"); /* Święto Pracy */
+    /* Shifted: 1 May 2026 (Friday) goes to Monday 4 May on next_working_day, Saturday 2 May on next_day. */
+    n = gis_waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), GIS_WASTE_SHIFT_NEXT_WORKING, out, 200);
+    CHECK(n == 1 && out[0] == D("2026-05-04"));
+    n = gis_waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), GIS_WASTE_SHIFT_NEXT_DAY, out, 200);
+    CHECK(n == 1 && out[0] == D("2026-05-02"));
+    n = gis_waste_rule_dates(&m, D("2026-04-15"), D("2026-05-31"), GIS_WASTE_SHIFT_PREV_WORKING, out, 200);
+    CHECK(n == 1 && out[0] == D("2026-04-30"));
+    n = gis_waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), GIS_WASTE_SHIFT_SKIP, out, 200);
+    CHECK(n == 0);
+    /* Weekly on Monday over Easter Monday 2027 (29 March) -> Tuesday 30 March. */
+    struct gis_waste_rule w = {.kind = GIS_WASTE_WEEKLY, .weekday = 1, .months = 0xFFF};
+    n = gis_waste_rule_dates(&w, D("2027-03-22"), D("2027-04-05"), GIS_WASTE_SHIFT_NEXT_WORKING, out, 200);
+    CHECK(n == 3 && out[1] == D("2027-03-30"));
+    /* Seasonal: weekly in April-October only. */
+    struct gis_waste_rule sz = {.kind = GIS_WASTE_WEEKLY, .weekday = 3, .months = 0x3F8};
+    n = gis_waste_rule_dates(&sz, D("2026-01-01"), D("2026-12-31"), GIS_WASTE_SHIFT_NONE, out, 200);
+    CHECK(n == 30 || n == 31);
+    for (int i = 0; i < n; i++) {
+        int y, mo, d;
+        gis_waste_ymd(out[i], &y, &mo, &d);
+        CHECK(mo >= 4 && mo <= 10);
+    }
+    /* Last Friday of the month, and 24 December 2025 (Wednesday) moves to 29 December (next working day). */
+    struct gis_waste_rule last = {.kind = GIS_WASTE_MONTHLY, .weekday = 5, .nth = -1, .months = 0xFFF};
+    n = gis_waste_rule_dates(&last, D("2026-10-01"), D("2026-10-31"), GIS_WASTE_SHIFT_NONE, out, 200);
+    CHECK(n == 1 && out[0] == D("2026-10-30"));
+    struct gis_waste_rule xmas = {.kind = GIS_WASTE_WEEKLY, .weekday = 3, .months = 0xFFF};
+    n = gis_waste_rule_dates(&xmas, D("2025-12-22"), D("2025-12-31"), GIS_WASTE_SHIFT_NEXT_WORKING, out, 200);
+    CHECK(n == 2 && out[0] == D("2025-12-29") && out[1] == D("2025-12-31"));
+    /* Bad rules give nothing rather than looping. */
+    struct gis_waste_rule bad = {.kind = GIS_WASTE_EVERY_N_WEEKS, .weekday = 9, .interval = 0};
+    CHECK(gis_waste_rule_dates(&bad, 0, 100, GIS_WASTE_SHIFT_NONE, out, 200) == 0);
+}
+
+static struct gis_waste_rate rate(enum gis_waste_method m, double mult, long disc, bool per_res)
+{
+    struct gis_waste_rate r = {
+        .method = m, .nonsort_multiplier = mult, .compost_discount_gr = disc, .compost_per_resident = per_res};
+    return r;
+}
+
+static void fees_every_method(void)
+{
+    struct err e = {0};
+    long fee;
+    /* Słubice 2022-23: per household 28/59/105 zł, x2 not sorting, 5 zł off composting. */
+    struct gis_waste_rate h = rate(GIS_WASTE_HOUSEHOLD, 2, 500, false);
+    h.nitems = 3;
+    h.items[0].key = 1, h.items[0].amount_gr = 2800;
+    h.items[1].key = 2, h.items[1].amount_gr = 5900;
+    h.items[2].key = 3, h.items[2].amount_gr = 10500;
+    struct gis_waste_household hh = {.residents = 1, .sorting = true};
+    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 2800);
+    hh.residents = 2;
+    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 5900);
+    hh.residents = 7;
+    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 10500);
+    hh.sorting = false;
+    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 21000);
+    hh.sorting = true, hh.composting = true, hh.residents = 1;
+    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 2300);
+    hh.residents = 0;
+    CHECK(gis_waste_fee(&h, &hh, &fee, &e) == ERR_INVALID);
+    err_clear(&e);
+    hh.residents = -3;
+    CHECK(gis_waste_fee(&h, &hh, &fee, &e) != ERR_OK);
+    err_clear(&e);
+    hh.residents = 100000;
+    CHECK(gis_waste_fee(&h, &hh, &fee, &e) != ERR_OK);
+    err_clear(&e);
+    /* Per resident: 31.50 zł each, x3 not sorting, 2 zł per composting resident. */
+    struct gis_waste_rate r = rate(GIS_WASTE_RESIDENT, 3, 200, true);
+    r.nitems = 1;
+    r.items[0].key = 0, r.items[0].amount_gr = 3150;
+    struct gis_waste_household p = {.residents = 4, .sorting = true};
+    CHECK(!gis_waste_fee(&r, &p, &fee, &e) && fee == 12600);
+    p.composting = true;
+    CHECK(!gis_waste_fee(&r, &p, &fee, &e) && fee == 11800);
+    p.composting = false, p.sorting = false;
+    CHECK(!gis_waste_fee(&r, &p, &fee, &e) && fee == 37800);
+    /* Per m3 of water: 12.35 zł/m3, 7.4 m3 -> 91.39 zł; x2 -> 182.78; composting -> 177.78. */
+    struct gis_waste_rate wv = rate(GIS_WASTE_WATER, 2, 500, false);
+    wv.nitems = 1;
+    wv.items[0].key = 0, wv.items[0].amount_gr = 1235;
+    struct gis_waste_household wh = {.residents = 3, .sorting = true, .water_m3 = 7.4};
+    CHECK(!gis_waste_fee(&wv, &wh, &fee, &e) && fee == 9139);
+    wh.sorting = false;
+    CHECK(!gis_waste_fee(&wv, &wh, &fee, &e) && fee == 18278);
+    wh.composting = true;
+    CHECK(!gis_waste_fee(&wv, &wh, &fee, &e) && fee == 17778);
+    /* Per container emptying: 60 L 11, 120 L 21, 240 L 39, 1100 L 112 zł. */
+    struct gis_waste_rate c = rate(GIS_WASTE_CONTAINER, 2, 0, false);
+    int L[] = {60, 120, 240, 1100};
+    long A[] = {1100, 2100, 3900, 11200};
+    c.nitems = 4;
+    for (int i = 0; i < 4; i++)
+        c.items[i].key = L[i], c.items[i].amount_gr = A[i];
+    struct gis_waste_household ch = {.sorting = true, .ncontainers = 2};
+    ch.containers[0].litres = 120, ch.containers[0].per_month = 2;
+    ch.containers[1].litres = 1100, ch.containers[1].per_month = 4;
+    CHECK(!gis_waste_fee(&c, &ch, &fee, &e) && fee == 2 * 2100 + 4 * 11200);
+    ch.sorting = false;
+    CHECK(!gis_waste_fee(&c, &ch, &fee, &e) && fee == 2 * (2 * 2100 + 4 * 11200));
+    ch.containers[0].litres = 80;
+    CHECK(gis_waste_fee(&c, &ch, &fee, &e) == ERR_INVALID);
+    err_clear(&e);
+    /* The discount never makes a fee negative. */
+    struct gis_waste_rate tiny = rate(GIS_WASTE_HOUSEHOLD, 2, 5000, false);
+    tiny.nitems = 1, tiny.items[0].key = 1, tiny.items[0].amount_gr = 1000;
+    struct gis_waste_household t1 = {.residents = 1, .sorting = true, .composting = true};
+    CHECK(!gis_waste_fee(&tiny, &t1, &fee, &e) && fee == 0);
+}
+
+static void nrb_check_digits(void)
+{
+    CHECK(gis_waste_nrb_valid("61109010140000071219812874"));
+    CHECK(gis_waste_nrb_valid("61 1090 1014 0000 0712 1981 2874"));
+    CHECK(!gis_waste_nrb_valid("62109010140000071219812874"));
+    CHECK(!gis_waste_nrb_valid("6110901014000007121981287"));
+    CHECK(!gis_waste_nrb_valid("6110901014000007121981287x"));
+    CHECK(gis_waste_nrb_check("109010140000071219812874") == 61);
+    char out[27];
+    struct err e = {0};
+    for (long id = 1; id < 3000; id += 7) {
+        CHECK(!gis_waste_nrb_make("10201026", "0805053", id, out, &e));
+        CHECK(strlen(out) == 26 && gis_waste_nrb_valid(out));
+        /* Any single changed digit breaks the check. */
+        out[10 + id % 16] = out[10 + id % 16] == '9' ? '0' : out[10 + id % 16] + 1;
+        CHECK(!gis_waste_nrb_valid(out));
+    }
+    CHECK(gis_waste_nrb_make("1020102", "0805053", 1, out, &e) == ERR_INVALID);
+}
+
+static void store_flow(void)
+{
+    char path[] = "/tmp/odra-test-waste-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    unlink(path);
+    struct err e = {0};
+    struct gis_store *w = NULL;
+    CHECK(!gis_store_open(path, GIS_STORE_CREATE, &w, &e));
+    const struct svc_module *m = svc_module_find("waste");
+    CHECK(m && svc_module_latest_version(m) >= 1);
+    CHECK(!svc_module_migrate(m, w, &e));
+    CHECK(svc_module_version(w, m) == svc_module_latest_version(m));
+    CHECK(!svc_module_migrate(m, w, &e)); /* idempotent */
+    struct arena *a = arena_new(4096);
+    int today = D("2026-11-27");
+    CHECK(!gis_store_begin(w, &e));
+    struct gis_waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
+    d.h.residents = 2, d.h.sorting = true;
+    CHECK(!gis_waste_declare(w, a, "0805053", today, &d, &e));
+    CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_waste_nrb_valid(d.account));
+    CHECK(d.valid_from == 2026 * 12 + 2); /* March: the month of the change */
+    struct gis_waste_declaration d2 = {.payer_id = d.payer_id, .change_day = D("2026-07-02")};
+    d2.h.residents = 3, d2.h.sorting = true, d2.h.composting = true;
+    CHECK(!gis_waste_declare(w, a, "0805053", today, &d2, &e));
+    CHECK(d2.fee_gr == 10000);
+    struct gis_waste_declaration bad = {.payer_name = "X", .change_day = D("2020-01-01")};
+    bad.h.residents = 1;
+    CHECK(gis_waste_declare(w, a, "0805053", today, &bad, &e) != ERR_OK);
+    err_clear(&e);
+    long changed;
+    CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
+    CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
+    long id;
+    bool dup;
+    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &id, &dup, &e));
+    CHECK(!dup);
+    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &id, &dup, &e));
+    CHECK(dup);
+    char csv[512];
+    snprintf(csv, sizeof csv, "id;date;amount;account;title\nT1;2026-04-10;59,00;%s;odpady\nT2;2026-05-10;59.00;%s;x\n",
+             d.account, d.account);
+    struct gis_waste_import im;
+    CHECK(!gis_waste_statement_import(w, csv, strlen(csv), &im, &e));
+    CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0);
+    CHECK(!gis_waste_statement_import(w, csv, strlen(csv), &im, &e));
+    CHECK(im.booked == 0 && im.duplicates == 2);
+    const char *broken = "id,date,amount,account\nT9,2026-13-01,1.00,61109010140000071219812874\n";
+    CHECK(gis_waste_statement_import(w, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
+    CHECK(strstr(e.msg, "line 2") != NULL);
+    err_clear(&e);
+    const char *unknown = "id,date,amount,account\nT9,2026-10-01,1.00,61109010140000071219812874\n";
+    CHECK(gis_waste_statement_import(w, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
+    err_clear(&e);
+    CHECK(!gis_store_commit(w, &e));
+    struct gis_waste_balance b;
+    CHECK(!gis_waste_balance_get(w, a, d.payer_id, today, &b, &e));
+    /* Mar-Jun 4 x 59 zł, Jul-Nov 5 x 100 zł. */
+    CHECK(b.charged_gr == 4 * 5900 + 5 * 10000);
+    CHECK(b.paid_gr == 3 * 5900);
+    CHECK(b.arrears_gr == b.due_gr - b.paid_gr);
+    CHECK(b.monthly_fee_gr == 10000);
+    struct gis_waste_declaration *hist;
+    int n;
+    CHECK(!gis_waste_declarations(w, a, d.payer_id, &hist, &n, &e) && n == 2 && hist[0].id == d2.id);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+    char p2[64];
+    snprintf(p2, sizeof p2, "%s-wal", path);
+    unlink(p2);
+    snprintf(p2, sizeof p2, "%s-shm", path);
+    unlink(p2);
+}
+
+int main(void)
+{
+    RUN(calendar_roundtrip);
+    RUN(easter_2025_2030);
+    RUN(holidays_2025_2030);
+    RUN(rules_and_shift);
+    RUN(fees_every_method);
+    RUN(nrb_check_digits);
+    RUN(store_flow);
+    return test_done();
+}

@@ -1,0 +1,43 @@
+// The planner's map page in a real browser: Debian's headless Chromium driven by playwright-core loads
+// /{t}/map from the server given in ODRA_URL, waits for the vector tiles, checks that the console has no
+// errors, takes a screenshot and counts the zone colours in it. Prints one JSON line for test_map_page.py.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.ODRA_URL;
+const shot = process.env.ODRA_SHOT;
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'odra-chromium-'));
+// a fresh profile directory (playwright passes it to Chromium as --user-data-dir)
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1000, height: 700 },
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const out = { errors: [], tiles: 0, tileFailures: 0 };
+try {
+  const page = await browser.newPage();
+  page.on('console', m => { if (m.type() === 'error') out.errors.push(m.text()); });
+  page.on('pageerror', e => out.errors.push(String(e)));
+  page.on('response', r => {
+    if (r.url().includes('.mvt')) { out.tiles++; if (r.status() !== 200) out.tileFailures++; }
+    if (r.status() >= 400) out.errors.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  await page.goto(url + '#15/52.35/14.561', { waitUntil: 'load' });
+  await page.waitForFunction(() => window.odraMap && window.odraMap.getStyle().layers.length > 5 && window.odraMap.loaded() &&
+    window.odraMap.areTilesLoaded(),
+    null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  out.title = await page.title();
+  out.layers = await page.evaluate(() => window.odraMap.getStyle().layers.length);
+  await page.locator('#map').screenshot({ path: shot });
+} catch (e) {
+  out.errors.push('test: ' + e);
+} finally {
+  await browser.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log(JSON.stringify(out));

@@ -1,0 +1,370 @@
+"""e-Odpady against the real server on the demo data: the module mechanism (health, 404 when disabled,
+OGC collection, /locate), schedules as JSON and as iCalendar read back with python3-icalendar, holidays,
+declarations and fees, charges, payments, bank statements and the staff token, with hostile input.
+Independent oracles: icalendar, a hard-coded Easter table, and the store read with sqlite3."""
+import datetime
+import json
+import os
+import random
+import sqlite3
+import struct
+import subprocess
+import tempfile
+import urllib.parse
+
+import icalendar
+
+from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test
+
+TOKEN = "test-staff-token-0123456789"
+os.environ["ODRA_STAFF_TOKEN"] = TOKEN
+os.environ["ODRA_TODAY"] = "2026-11-27"  # fixes "today" for the fee and charge examples
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SLUGS = ["slubice", "cybinka", "gorzyca", "osno-lubuskie", "rzepin"]
+DATA = demo_data(copy=True)
+srv = Server(DATA)
+rng = random.Random(7)
+
+EASTER = {2024: (3, 31), 2025: (4, 20), 2026: (4, 5), 2027: (3, 28), 2028: (4, 16), 2029: (4, 1), 2030: (4, 21),
+          2031: (4, 13)}
+
+
+def holidays(year):
+    e = datetime.date(year, *EASTER[year])
+    days = {datetime.date(year, m, d) for m, d in [(1, 1), (1, 6), (5, 1), (5, 3), (8, 15), (11, 1), (11, 11),
+                                                   (12, 25), (12, 26)]}
+    days |= {e, e + datetime.timedelta(1), e + datetime.timedelta(49), e + datetime.timedelta(60)}
+    if year >= 2025:
+        days.add(datetime.date(year, 12, 24))
+    return days
+
+
+def db(slug):
+    return sqlite3.connect(os.path.join(DATA, slug + ".sqlite"))
+
+
+def blob_point(b):
+    return struct.unpack("<dd", b[6:22])
+
+
+def address_points(slug, n):
+    with db(slug) as c:
+        rows = c.execute("SELECT id, geom FROM addresses WHERE geom IS NOT NULL ORDER BY id").fetchall()
+    rows = rng.sample(rows, min(n, len(rows)))
+    return [(r[0], *blob_point(r[1])) for r in rows]
+
+
+def q(s):
+    return urllib.parse.quote(s, safe="")
+
+
+def post(path, body, headers=None, ctype="application/json"):
+    h = {"Content-Type": ctype}
+    h.update(AUTH if headers is None else headers)
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return srv.request("POST", path, body=data, headers=h)
+
+
+def count(slug, table):
+    with db(slug) as c:
+        return c.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@test
+def health_lists_the_module():
+    h = srv.get_json("/health")
+    for t in h["tenants"]:
+        assert "waste" in t["modules"], t
+
+
+@test
+def every_sampled_address_has_a_zone_and_dates_in_locate():
+    for slug in SLUGS:
+        for aid, x, y in address_points(slug, 60):
+            j = srv.get_json(f"/{slug}/locate?x={x}&y={y}&crs=EPSG:2180")
+            w = j["services"]["waste"]
+            assert w.get("zone") and w["zone"]["code"].startswith("R"), (slug, aid, w)
+            nxt = {n["fraction"]: n["date"] for n in w["next"]}
+            assert nxt["zmieszane"] and nxt["papier"] and nxt["szklo"], (slug, aid, nxt)
+
+
+@test
+def locate_by_address_text_shows_waste():
+    with db("slubice") as c:
+        row = c.execute("SELECT s.name, a.number, l.name FROM addresses a JOIN localities l ON l.id = a.locality_id "
+                        "JOIN streets s ON s.id = a.street_id ORDER BY a.id LIMIT 1 OFFSET 40").fetchone()
+    j = srv.get_json(f"/slubice/locate?address={q(f'{row[0]} {row[1]}, {row[2]}')}")
+    assert j["services"]["waste"]["zone"]["name"], j["services"]
+
+
+def schedule_json(slug, query):
+    return srv.get_json(f"/{slug}/waste/schedule?{query}")
+
+
+def ics_dates(body):
+    cal = icalendar.Calendar.from_ical(body)
+    got, uids = {}, set()
+    for ev in cal.walk("VEVENT"):
+        start = ev.decoded("DTSTART")
+        assert isinstance(start, datetime.date) and not isinstance(start, datetime.datetime), start
+        assert ev.decoded("DTEND") == start + datetime.timedelta(1)
+        assert ev.get("DTSTAMP") is not None
+        uid = str(ev["UID"])
+        assert uid not in uids, uid
+        uids.add(uid)
+        got.setdefault(str(ev["CATEGORIES"].cats[0]) if hasattr(ev["CATEGORIES"], "cats") else str(ev["CATEGORIES"]),
+                       []).append(start.isoformat())
+    return got
+
+
+@test
+def ics_parses_into_the_same_dates_as_json():
+    for slug in SLUGS:
+        aid, x, y = address_points(slug, 1)[0]
+        qs = f"x={x}&y={y}&crs=EPSG:2180"
+        j = schedule_json(slug, qs)
+        status, headers, body = srv.get(f"/{slug}/waste/schedule?{qs}&format=ics")
+        assert status == 200 and headers["content-type"].startswith("text/calendar"), (status, headers)
+        lines = body.split(b"\r\n")
+        assert body.endswith(b"END:VCALENDAR\r\n") and all(len(ln) <= 75 for ln in lines), "folding/CRLF"
+        assert b"\n" not in body.replace(b"\r\n", b""), "bare LF"
+        got = ics_dates(body)
+        want = {f["code"]: f["dates"] for f in j["fractions"] if f["dates"]}
+        assert {k: sorted(v) for k, v in got.items()} == want, (slug, set(got), set(want))
+        # the same through Accept
+        status, headers, body2 = srv.get(f"/{slug}/waste/schedule?{qs}", headers={"Accept": "text/calendar"})
+        assert status == 200 and headers["content-type"].startswith("text/calendar")
+        assert ics_dates(body2) == got
+
+
+@test
+def no_collection_on_a_holiday_or_sunday():
+    hol = set()
+    for y in range(2025, 2029):
+        hol |= holidays(y)
+    for slug in SLUGS:
+        aid, x, y = address_points(slug, 1)[0]
+        j = schedule_json(slug, f"x={x}&y={y}&crs=EPSG:2180&from=2026-01-01")
+        assert j["to"] == "2027-12-31" and j["holiday_shift"] == "next_working_day"
+        n = 0
+        for f in j["fractions"]:
+            for d in f["dates"]:
+                day = datetime.date.fromisoformat(d)
+                assert day not in hol and day.weekday() != 6, (slug, f["code"], d)
+                n += 1
+        assert n > 150, n
+        # Easter Monday 2027 is a Monday; zone R1's fortnightly Monday collection around it moved to Tuesday.
+        if j["zone"]["code"] == "R1":
+            mixed = j["fractions"][0]["dates"]
+            assert "2027-03-29" not in mixed
+
+
+@test
+def locate_next_dates_match_the_schedule():
+    aid, x, y = address_points("rzepin", 1)[0]
+    loc = srv.get_json(f"/rzepin/locate?x={x}&y={y}&crs=EPSG:2180")["services"]["waste"]
+    sch = srv.get_json(loc["links"]["schedule"])
+    assert {f["code"]: f["next"] for f in sch["fractions"]} == {n["fraction"]: n["date"] for n in loc["next"]}
+    assert srv.get(loc["links"]["ics"])[0] == 200
+
+
+@test
+def schedule_bad_input():
+    assert_json_error(*srv.get("/slubice/waste/schedule"), 400)
+    assert_json_error(*srv.get("/slubice/waste/schedule?parcel=x&address=y"), 400)
+    assert_json_error(*srv.get("/slubice/waste/schedule?parcel=080505_4.0001.99999"), 404)
+    assert_json_error(*srv.get("/slubice/waste/schedule?address=Nieistniej%C4%85ca%20999"), 404)
+    assert_json_error(*srv.get("/slubice/waste/schedule?lon=20&lat=50"), 404)
+    assert_json_error(*srv.get("/slubice/waste/schedule?lon=nan&lat=50"), 400)
+    aid, x, y = address_points("slubice", 1)[0]
+    assert_json_error(*srv.get(f"/slubice/waste/schedule?x={x}&y={y}&format=pdf"), 400)
+    assert_json_error(*srv.get(f"/slubice/waste/schedule?x={x}&y={y}&from=2026-02-30"), 400)
+    assert_json_error(*srv.get("/nowhere/waste/schedule?lon=14.5&lat=52.3"), 404)
+
+
+@test
+def ogc_collection_waste_zones():
+    cols = srv.get_json("/gorzyca/ogc/collections")
+    assert "waste-zones" in [c["id"] for c in cols["collections"]]
+    items = srv.get_json("/gorzyca/ogc/collections/waste-zones/items?limit=100")
+    assert items["numberMatched"] >= 2 and items["features"][0]["properties"]["code"].startswith("R")
+
+
+@test
+def staff_token_is_required():
+    body = {"name": "X", "address": "x", "residents": 1}
+    assert_json_error(*post("/slubice/waste/declarations", body, headers={}), 401)
+    assert_json_error(*post("/slubice/waste/declarations", body, headers={"Authorization": "Basic abc"}), 401)
+    assert_json_error(*post("/slubice/waste/declarations", body,
+                            headers={"Authorization": "Bearer wrong-token-0123456789"}), 403)
+    assert_json_error(*srv.get("/slubice/waste/payers/1"), 401)
+    assert_json_error(*srv.get("/slubice/waste/payers/1", headers={"Authorization": "Bearer nope"}), 403)
+    assert_json_error(*post("/slubice/waste/statements", "id,date,amount,account\n", headers={},
+                            ctype="text/csv"), 401)
+
+
+def an_address(slug):
+    with db(slug) as c:
+        row = c.execute("SELECT s.name, a.number, l.name FROM addresses a JOIN localities l ON l.id = a.locality_id "
+                        "JOIN streets s ON s.id = a.street_id ORDER BY a.id LIMIT 1 OFFSET 77").fetchone()
+    return f"{row[0]} {row[1]}, {row[2]}"
+
+
+@test
+def declaration_fee_and_change_history():
+    addr = an_address("slubice")
+    s, h, b = post("/slubice/waste/declarations", {"name": "Anna Testowa", "address": addr, "residents": 2,
+                                                   "sorting": True, "composting": False,
+                                                   "change_date": "2026-02-10"})
+    assert s == 201, b
+    d = json.loads(b)
+    assert d["monthly_fee"] == "59.00" and d["valid_from"] == "2026-02" and len(d["account"]) == 26, d
+    acc = d["account"]
+    assert int((acc[2:] + "2521" + acc[:2])) % 97 == 1  # ISO 13616 check
+    pid = d["payer_id"]
+    s, h, b = post("/slubice/waste/declarations", {"payer_id": pid, "address": addr, "residents": 4,
+                                                   "composting": True, "change_date": "2026-06-20"})
+    assert s == 201 and json.loads(b)["monthly_fee"] == "100.00", b
+    s, h, b = post("/slubice/waste/declarations", {"payer_id": pid, "address": addr, "residents": 4,
+                                                   "sorting": False, "change_date": "2026-09-01"})
+    assert s == 201 and json.loads(b)["monthly_fee"] == "210.00", b
+    s, h, b = post("/slubice/waste/charges?through=2026-11", {}, ctype="application/json")
+    assert s == 200, b
+    s2, _, b2 = post("/slubice/waste/charges?through=2026-11", {})
+    assert s2 == 200 and json.loads(b2)["changed"] == 0, b2
+    p = json.loads(srv.get(f"/slubice/waste/payers/{pid}", headers=AUTH)[2])
+    # Feb-May 59, Jun-Aug 100, Sep-Nov 210
+    assert p["balance"]["charged_gr"] == 4 * 5900 + 3 * 10000 + 3 * 21000, p["balance"]
+    assert [x["valid_from"] for x in p["declarations"]] == ["2026-09", "2026-06", "2026-02"]
+    globals()["PAYER"] = (pid, acc)
+
+
+@test
+def hostile_declarations_book_nothing():
+    addr = an_address("slubice")
+    before = (count("slubice", "waste_declarations"), count("slubice", "waste_payers"))
+    for bad in [-1, 100000, "3", 2.5, None]:
+        body = {"name": "Zły", "address": addr, "residents": bad}
+        s, h, b = post("/slubice/waste/declarations", body)
+        assert s in (400, 422), (bad, s, b)
+        assert_json_error(s, h, b, s)
+    # an address of another gmina
+    s, h, b = post("/slubice/waste/declarations", {"name": "Obcy", "address": an_address("cybinka"), "residents": 2})
+    j = assert_json_error(s, h, b, 422)
+    assert j.get("parameter") == "address", j
+    for body in ["{", "[]", json.dumps({"name": "x", "address": addr, "residents": 1, "change_date": "1999-01-01"}),
+                 json.dumps({"name": "x", "address": addr, "residents": 1, "kind": "alien"}),
+                 json.dumps({"name": "x", "address": addr, "residents": 1, "containers": "many"})]:
+        s, h, b = post("/slubice/waste/declarations", body)
+        assert s in (400, 422), (body, s, b)
+    assert (count("slubice", "waste_declarations"), count("slubice", "waste_payers")) == before
+    assert srv.alive()
+
+
+@test
+def payments_and_statements():
+    pid, acc = PAYER
+    pay = {"payer_id": pid, "amount": "59.00", "paid_on": "2026-02-15", "reference": "KP/1/2026"}
+    s, h, b = post("/slubice/waste/payments", pay)
+    assert s == 201, b
+    s, h, b = post("/slubice/waste/payments", pay)
+    assert s == 200 and json.loads(b)["duplicate"] is True, b
+    for bad in [{"payer_id": pid, "amount": "-5"}, {"payer_id": pid, "amount": "0"}, {"payer_id": 999999, "amount": "1"},
+                {"account": "12345", "amount": "1.00"}]:
+        s, h, b = post("/slubice/waste/payments", bad)
+        assert s in (400, 422), (bad, s, b)
+    spaced = " ".join([acc[:2]] + [acc[i:i + 4] for i in range(2, 26, 4)])
+    csv = ("id;date;amount;account;title\n"
+           f"B-1;2026-03-10;59,00;{spaced};opłata za odpady 03\n"
+           f"B-2;2026-04-10;59.00;PL{acc};\"opłata; kwiecień\"\n")
+    paid0 = count("slubice", "waste_payments")
+    s, h, b = post("/slubice/waste/statements", csv, ctype="text/csv")
+    assert s == 200 and json.loads(b)["booked"] == 2, b
+    s, h, b = post("/slubice/waste/statements", csv, ctype="text/csv")
+    assert s == 200 and json.loads(b)["booked"] == 0 and json.loads(b)["duplicates"] == 2, b
+    assert count("slubice", "waste_payments") == paid0 + 2
+    bad_files = [
+        "",  # empty
+        "date,amount\n2026-01-01,1.00\n",  # no account column
+        f"id,date,amount,account\nX1,2026-01-01,abc,{acc}\n",
+        f"id,date,amount,account\nX1,2026-02-31,1.00,{acc}\n",
+        f"id,date,amount,account\nX1,2026-01-01,1.00,{acc},extra\n",
+        f"id,date,amount,account\nX1,2026-01-01,\"1.00,{acc}\n",
+        "id,date,amount,account\nX1,2026-01-01,1.00,61109010140000071219812874\n",  # valid NRB, no payer
+        f"id,date,amount,account\nX1,2026-01-01,1.00,{acc[:-1]}0\n" if acc[-1] != "0" else
+        f"id,date,amount,account\nX1,2026-01-01,1.00,{acc[:-1]}1\n",  # broken check digits
+        f"id,date,amount,account\nOK1,2026-01-01,1.00,{acc}\nX2,2026-01-01,-1.00,{acc}\n",  # good line then bad
+    ]
+    for f in bad_files:
+        s, h, b = post("/slubice/waste/statements", f, ctype="text/csv")
+        assert_json_error(s, h, b, 422)
+    s, h, b = post("/slubice/waste/statements", b"\xff\xfe\x00bin", ctype="text/csv")
+    assert s in (400, 422), s
+    assert count("slubice", "waste_payments") == paid0 + 2, "a bad statement booked something"
+    p = json.loads(srv.get(f"/slubice/waste/payers/{pid}", headers=AUTH)[2])
+    assert p["balance"]["paid_gr"] == 3 * 5900, p["balance"]
+    assert p["balance"]["arrears"] == "%.2f" % ((p["balance"]["arrears_gr"]) / 100)
+
+
+@test
+def disabled_module_is_404_and_absent():
+    other = Server(DATA, extra_ini={"modules": ""})  # the first tenant (slubice) without modules
+    try:
+        h = other.get_json("/health")
+        mods = {t["slug"]: t["modules"] for t in h["tenants"]}
+        assert mods["slubice"] == [] and mods["cybinka"] == ["waste"], mods
+        aid, x, y = address_points("slubice", 1)[0]
+        assert_json_error(*other.get(f"/slubice/waste/schedule?x={x}&y={y}&crs=EPSG:2180"), 404)
+        assert_json_error(*other.get("/slubice/waste/rates"), 404)
+        assert other.get_json(f"/slubice/locate?x={x}&y={y}&crs=EPSG:2180")["services"] == {}
+        cols = [c["id"] for c in other.get_json("/slubice/ogc/collections")["collections"]]
+        assert "waste-zones" not in cols
+        assert_json_error(*other.get("/slubice/ogc/collections/waste-zones/items"), 404)
+        assert other.get("/cybinka/waste/rates")[0] == 200
+    finally:
+        other.stop()
+
+
+@test
+def rates_are_public():
+    r = srv.get_json("/osno-lubuskie/waste/rates")
+    hh = [x for x in r["rates"] if x["method"] == "household"][0]
+    assert [i["amount"] for i in hh["items"]] == ["28.00", "59.00", "105.00"]
+    assert hh["compost_discount"] == "5.00" and hh["nonsort_multiplier"] == 2
+
+
+@test
+def config_staff_tokens_per_gmina():
+    tok = "cybinka-desk-token-0001"
+    saved = os.environ.pop("ODRA_STAFF_TOKEN")
+    try:
+        with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
+            text = f.read()
+        text = text.replace("[tenant cybinka]\n", f"[tenant cybinka]\nstaff_tokens = short, {tok}\n", 1)
+        tmp = tempfile.mkdtemp(prefix="odra-waste-cfg-")
+        bad = os.path.join(tmp, "bad.ini")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write(text)
+        r = subprocess.run([BIN, "serve", "--config", bad, "--data", DATA, "--listen", "127.0.0.1:0"],
+                           capture_output=True, text=True, timeout=20)
+        assert r.returncode == 1 and "staff_tokens" in r.stderr, r.stderr
+        good = os.path.join(tmp, "good.ini")
+        with open(good, "w", encoding="utf-8") as f:
+            f.write(text.replace("short, ", ""))
+        other = Server(DATA, config=good)
+        try:
+            auth = {"Authorization": f"Bearer {tok}"}
+            assert other.get("/cybinka/waste/payers/1", headers=auth)[0] == 200
+            assert_json_error(*other.get("/slubice/waste/payers/1", headers=auth), 403)
+            assert_json_error(*other.get("/cybinka/waste/payers/1", headers=AUTH), 403)  # env token not set here
+        finally:
+            other.stop()
+    finally:
+        os.environ["ODRA_STAFF_TOKEN"] = saved
+
+
+assert srv.alive()
+srv.stop()
+done()

@@ -1,0 +1,126 @@
+/* Unit tests for tiles/matrix (strict z/x/y parsing, extents, ranges) and the MVT encoder on a small store. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gdal.h>
+
+#include "tests/test.h"
+#include "tiles/cache.h"
+#include "tiles/matrix.h"
+#include "tiles/mvt.h"
+
+static void parse_is_strict(void)
+{
+    long v;
+    CHECK(tile_parse_index("0", 0, &v) && v == 0);
+    CHECK(tile_parse_index("4095", 4095, &v) && v == 4095);
+    CHECK(!tile_parse_index("4096", 4095, &v));
+    const char *bad[] = {"", "-1", "+1", " 1", "1 ", "1.0", "0x1", "..", "%2e", "1e3", "9999999999", "a", NULL};
+    for (int i = 0; bad[i]; i++)
+        CHECK(!tile_parse_index(bad[i], 1L << 30, &v));
+    CHECK(!tile_parse_index(NULL, 10, &v));
+}
+
+static void check_ranges(void)
+{
+    struct err e = {0};
+    CHECK(tile_check(0, 0, 0, &e) == ERR_OK);
+    CHECK(tile_check(TILE_MAX_ZOOM, (1L << TILE_MAX_ZOOM) - 1, 0, &e) == ERR_OK);
+    err_clear(&e);
+    CHECK(tile_check(TILE_MAX_ZOOM + 1, 0, 0, &e) == ERR_INVALID);
+    CHECK_STR(e.param, "z");
+    err_clear(&e);
+    CHECK(tile_check(3, 8, 0, &e) == ERR_INVALID);
+    CHECK_STR(e.param, "x");
+}
+
+static void bounds_and_range(void)
+{
+    double b[4];
+    tile_bounds(0, 0, 0, b);
+    CHECK(fabs(b[0] + TILE_ORIGIN) < 1e-6 && fabs(b[3] - TILE_ORIGIN) < 1e-6);
+    tile_bounds(1, 1, 0, b);
+    CHECK(fabs(b[0]) < 1e-6 && fabs(b[1]) < 1e-6);
+    long r[4];
+    /* a box strictly inside tile 12/2213/1346 meets only it without buffer */
+    tile_bounds(12, 2213, 1346, b);
+    double in[4] = {b[0] + 10, b[1] + 10, b[2] - 10, b[3] - 10};
+    CHECK(tile_range(12, in, 0, r) && r[0] == 2213 && r[2] == 2213 && r[1] == 1346 && r[3] == 1346);
+    /* with a quarter-tile buffer the neighbours are reached */
+    CHECK(tile_range(12, in, tile_size(12) / 4, r) && r[0] == 2212 && r[2] == 2214 && r[1] == 1345 && r[3] == 1347);
+    /* a box touching an edge only does not reach over it */
+    double edge[4] = {b[0], b[1] + 10, b[0] + 5, b[1] + 20};
+    CHECK(tile_range(12, edge, 0, r) && r[0] == 2213 && r[2] == 2213);
+}
+
+static void gzip_round_trip(void)
+{
+    struct err e = {0};
+    struct buf in = {0}, gz = {0}, out = {0};
+    for (int i = 0; i < 5000; i++)
+        buf_printf(&in, "%d,", i * 7);
+    CHECK(tile_gzip(in.data, in.len, &gz, &e) == ERR_OK);
+    CHECK(gz.len > 18 && (unsigned char)gz.data[0] == 0x1f && (unsigned char)gz.data[1] == 0x8b);
+    CHECK(tile_gunzip(gz.data, gz.len, &out, &e) == ERR_OK);
+    CHECK(out.len == in.len && !memcmp(out.data, in.data, in.len));
+    CHECK(tile_gunzip("not gzip at all, not at all", 27, &out, &e) == ERR_INVALID);
+    buf_free(&in);
+    buf_free(&gz);
+    buf_free(&out);
+}
+
+static void etag_is_stable(void)
+{
+    char a[32], b[32], c[32];
+    tile_etag("abc", 3, a, sizeof a);
+    tile_etag("abc", 3, b, sizeof b);
+    tile_etag("abd", 3, c, sizeof c);
+    CHECK_STR(a, b);
+    CHECK(strcmp(a, c) != 0 && a[0] == '"' && strlen(a) == 18);
+}
+
+static void cache_put_get_and_stale_drop(void)
+{
+    char dir[] = "/tmp/odra-tile-cache-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/t.mbtiles", dir);
+    struct tile_cache *c = NULL;
+    struct err e = {0};
+    CHECK(tile_cache_open(path, "t", "png", NULL, 0.25, 5, &c, &e) == ERR_OK);
+    if (!c)
+        return;
+    CHECK(tile_cache_applied(c) == 5);
+    CHECK(tile_cache_put(c, 3, 1, 2, "xyz", 3, 5, &e) == ERR_OK);
+    CHECK(tile_cache_put(c, 3, 1, 3, "old", 3, 4, &e) == ERR_OK); /* rendered before change 5: dropped */
+    struct buf b = {0};
+    bool found = false;
+    CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, &e) == ERR_OK && found && b.len == 3 && !memcmp(b.data, "xyz", 3));
+    CHECK(!tile_cache_has(c, 3, 1, 3) && tile_cache_has(c, 3, 1, 2));
+    CHECK(tile_cache_count(c) == 1);
+    tile_cache_close(c);
+    /* reopened: same tiles, same applied change */
+    CHECK(tile_cache_open(path, "t", "png", NULL, 0.25, 99, &c, &e) == ERR_OK);
+    if (c) {
+        CHECK(tile_cache_applied(c) == 5 && tile_cache_has(c, 3, 1, 2));
+        tile_cache_close(c);
+    }
+    buf_free(&b);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+    GDALAllRegister();
+    RUN(parse_is_strict);
+    RUN(check_ranges);
+    RUN(bounds_and_range);
+    RUN(gzip_round_trip);
+    RUN(etag_is_stable);
+    RUN(cache_put_get_and_stale_drop);
+    return test_done();
+}

@@ -1,0 +1,59 @@
+/* The persistent tile cache: one MBTiles 1.3 file per tenant, tileset and format, and its exact
+ * invalidation from the store's `changes` table (migration 002, one row per import with the bbox of what
+ * it changed).
+ *
+ * Concurrency: a cache owns one SQLite connection (WAL), used under the cache's mutex, so any number of
+ * threads may share one struct tile_cache. Only one process should write a cache file at a time
+ * (`odra seed` while the server runs works through SQLite's locking, but see docs/api.md).
+ *
+ * Freshness: every tile is stored with the store generation (the highest change id) read before it
+ * was rendered. tile_cache_sync applies every newer change: it deletes, at every zoom, the tiles whose
+ * extent grown by the render buffer intersects the change's bbox, and no others. A tile rendered from an
+ * older generation than the cache has applied is not stored, so a render racing an import never leaves a
+ * stale tile behind. */
+#ifndef TILES_CACHE_H
+#define TILES_CACHE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gis/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct tile_cache;
+
+/* Opens (creating when missing) the MBTiles file at path. format is the MBTiles format ("png" or
+ * "pbf"); buffer is the fraction of a tile's side a change can reach beyond the tile (the render
+ * buffer); name and json are metadata written when the file is created (json may be NULL). A new file
+ * starts at store generation gen. *out is owned by the caller and freed with tile_cache_close. */
+enum err_code tile_cache_open(const char *path, const char *name, const char *format, const char *json, double buffer,
+                              long long gen, struct tile_cache **out, struct err *e);
+
+/* Closes the connection and frees the cache. NULL is a no-op. */
+void tile_cache_close(struct tile_cache *c);
+
+/* The store generation: the highest id in the store's changes table (0 when it has none). */
+long long tile_store_generation(struct gis_store *s);
+
+/* Applies the store's changes newer than the last one applied (gen is the store generation the caller
+ * just read). Cheap when there is nothing new. */
+enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long long gen, struct err *e);
+
+/* Looks up z/x/y (XYZ numbering): on a hit appends the stored bytes to out and sets *found. */
+enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found, struct err *e);
+
+/* True when z/x/y is cached. */
+bool tile_cache_has(struct tile_cache *c, int z, long x, long y);
+
+/* Stores a tile rendered at store generation gen (see the header comment); a stale one is dropped. */
+enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const void *data, size_t len, long long gen,
+                             struct err *e);
+
+/* Tiles stored, and the last change id applied (for tests and the seeder). */
+long tile_cache_count(struct tile_cache *c);
+long long tile_cache_applied(struct tile_cache *c);
+
+/* A strong ETag for bytes: a quoted 64-bit FNV-1a hash in hex, written into out (at least 24 bytes). */
+void tile_etag(const void *data, size_t len, char *out, size_t cap);
+
+#endif

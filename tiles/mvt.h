@@ -1,0 +1,43 @@
+/* Mapbox Vector Tile 2.1 encoding straight from a store: one layer per source layer of the plan style
+ * (plan-zones, pog-zones, overlays, parcels, buildings, addresses, streets, landcover, plans), with the
+ * attributes the style reads, clipped by GEOS to the tile plus a buffer, snapped to the 4096 grid,
+ * simplified per zoom without collapsing small polygons, and with the winding order the spec asks for.
+ *
+ * Ownership: the caller owns the store connection and the output buffer; nothing else outlives a call.
+ * Uses the calling thread's PROJ context and a GEOS context of its own, so threads may encode at once,
+ * each with its own store connection. */
+#ifndef TILES_MVT_H
+#define TILES_MVT_H
+#include <stdbool.h>
+
+#include "gis/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define TILE_MVT_EXTENT 4096
+/* Tile units of buffer around the tile kept after clipping. */
+#define TILE_MVT_BUFFER 64
+/* Features per layer and tile, at most. */
+#define TILE_MVT_MAX_FEATURES 50000
+
+/* The layer names tile_mvt_encode knows, in drawing order, ended by NULL. */
+extern const char *const tile_mvt_layer_names[];
+
+/* The attribute names of layer name, ended by NULL, or NULL for an unknown layer. */
+const char *const *tile_mvt_layer_keys(const char *name);
+
+/* The lowest zoom at which layer name is put into tiles (-1 for an unknown layer). */
+int tile_mvt_layer_minzoom(const char *name);
+
+/* Encodes tile z/x/y with the listed layers (NULL: all) and appends the protobuf to out. Empty layers
+ * are left out, so a tile without data is a valid, zero-length MVT. Sets *features (may be NULL) to the
+ * number of features written. */
+enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, struct buf *out,
+                              long *features, struct err *e);
+
+/* Gzips data into out (RFC 1952). */
+enum err_code tile_gzip(const void *data, size_t len, struct buf *out, struct err *e);
+/* Gunzips data into out; ERR_INVALID when it is not a gzip stream. */
+enum err_code tile_gunzip(const void *data, size_t len, struct buf *out, struct err *e);
+
+#endif
