@@ -795,6 +795,27 @@ static enum err_code svc_reverse(struct http_req *req, struct http_resp *resp, s
 
 /* ---- GET /{t}/locate ---- */
 
+/* The best geocoder hit for an address= parameter (n is 0 or 1); bad input is a 400 naming "address". */
+static enum err_code address_best_hit(struct http_req *req, const char *address_q, struct gis_geocode_hit *hit, int *n,
+                                      struct err *e)
+{
+    char folded[2 * GIS_GEOCODE_MAX_QUERY + 1];
+    if (strlen(address_q) > GIS_GEOCODE_MAX_QUERY)
+        return err_param(e, "address", "address is longer than %d bytes", GIS_GEOCODE_MAX_QUERY);
+    if (!text_fold(address_q, folded, sizeof folded))
+        return err_param(e, "address", "address has no letters or digits");
+    const struct gis_geocoder *g = tenant_geocoder(req->tenant, e);
+    if (!g)
+        return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "address index unavailable");
+    *n = 0;
+    if (gis_geocode_search(g, address_q, hit, 1, n, e)) {
+        if (e->code == ERR_INVALID)
+            snprintf(e->param, sizeof e->param, "address");
+        return e->code;
+    }
+    return ERR_OK;
+}
+
 static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *parcel_q = http_query(req, "parcel"), *address_q = http_query(req, "address");
@@ -824,21 +845,10 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
         }
         query = json_pack("{s:s}", "parcel", parcel_q);
     } else if (address_q) {
-        char folded[2 * GIS_GEOCODE_MAX_QUERY + 1];
-        if (strlen(address_q) > GIS_GEOCODE_MAX_QUERY)
-            return err_param(e, "address", "address is longer than %d bytes", GIS_GEOCODE_MAX_QUERY);
-        if (!text_fold(address_q, folded, sizeof folded))
-            return err_param(e, "address", "address has no letters or digits");
-        const struct gis_geocoder *g = tenant_geocoder(req->tenant, e);
-        if (!g)
-            return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "address index unavailable");
         struct gis_geocode_hit hit;
         int n = 0;
-        if (gis_geocode_search(g, address_q, &hit, 1, &n, e)) {
-            if (e->code == ERR_INVALID)
-                snprintf(e->param, sizeof e->param, "address");
+        if (address_best_hit(req, address_q, &hit, &n, e))
             return e->code;
-        }
         if (n == 0 || !hit.complete) {
             struct svc_tenant *other = tenant_with_address(req, address_q);
             const char *q = arena_printf(req->arena, "address=%s", url_encode(req->arena, address_q));
@@ -946,21 +956,10 @@ enum err_code svc_place_resolve(struct http_req *req, struct gis_store *s, const
         if (param_parcel_id("parcel", parcel_q, e) || gis_place_parcel_by_id(s, req->arena, parcel_q, &p, e))
             return e->code;
     } else if (address_q) {
-        char folded[2 * GIS_GEOCODE_MAX_QUERY + 1];
-        if (strlen(address_q) > GIS_GEOCODE_MAX_QUERY)
-            return err_param(e, "address", "address is longer than %d bytes", GIS_GEOCODE_MAX_QUERY);
-        if (!text_fold(address_q, folded, sizeof folded))
-            return err_param(e, "address", "address has no letters or digits");
-        const struct gis_geocoder *g = tenant_geocoder(req->tenant, e);
-        if (!g)
-            return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "address index unavailable");
         struct gis_geocode_hit hit;
         int n = 0;
-        if (gis_geocode_search(g, address_q, &hit, 1, &n, e)) {
-            if (e->code == ERR_INVALID)
-                snprintf(e->param, sizeof e->param, "address");
+        if (address_best_hit(req, address_q, &hit, &n, e))
             return e->code;
-        }
         if (n == 0 || !hit.complete) {
             err_set(e, ERR_NOT_FOUND, "no address in gmina %s matches '%.100s'", req->tenant->cfg->name, address_q);
             snprintf(e->param, sizeof e->param, "address");
