@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gis/drawing.h"
+#include "gis/extract.h"
 #include "gis/store.h"
 #include "util/embed.h"
 #include "util/text.h"
@@ -3216,6 +3218,38 @@ static bool meta_make(struct demo *d)
     return true;
 }
 
+/* The raster drawing of one MPZP per gmina (the smallest at 1:1000): the gminas hold their plan drawings as
+ * scans, so the demo has one too, to exercise the wyrys on a raster. It is the plan rendered in PL-2000
+ * zone 5 (EPSG:2176, so the wyrys reprojects it) at 0.3 m per pixel on paper tone, with a frame and a
+ * title block, as a DEFLATE GeoTIFF. */
+static bool drawings_make(struct demo *d)
+{
+    const struct gis_style *st = gis_extract_style();
+    if (!st)
+        return fail(d, ERR_INTERNAL, "the plan style does not load");
+    sqlite3_stmt *q;
+    if (gis_store_prepare(d->st,
+                          "SELECT id FROM plans WHERE kind = 'mpzp' AND coalesce(scale, 1000) = 1000 "
+                          "ORDER BY ST_Area(geom), id LIMIT 1",
+                          &q, d->e))
+        return fail(d, ERR_IO, "drawings");
+    long plan = sqlite3_step(q) == SQLITE_ROW ? (long)sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    if (!plan)
+        return true;
+    struct buf tif = {0};
+    long scale = 1000;
+    bool ok = gis_drawing_scan(d->st, st, plan, GIS_CRS_2176, 0.3, &tif, &scale, d->e) == ERR_OK &&
+              gis_drawing_add(d->st, plan, "rysunek-planu.tif", tif.data, tif.len, scale, 2176, NULL, d->e) == ERR_OK;
+    buf_free(&tif);
+    progress(d, "drawings", 1);
+    if (ok)
+        return true;
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s", d->e ? d->e->msg : "");
+    return fail(d, d->e && d->e->code ? d->e->code : ERR_INTERNAL, "plan drawing: %s", msg);
+}
+
 static bool fill(struct demo *d)
 {
     if (gis_store_prepare(d->st,
@@ -3238,7 +3272,7 @@ static bool fill(struct demo *d)
     progress(d, "land", 0);
     return world_setup(d) && settlements_place(d) && land_use(d) && obreby_make(d) && localities_make(d) &&
            parcels_make(d) && streets_make(d) && addresses_make(d) && landcover_make(d) && pog_make(d) &&
-           mpzp_make(d) && meta_make(d);
+           mpzp_make(d) && drawings_make(d) && meta_make(d);
 }
 
 static void demo_free(struct demo *d)

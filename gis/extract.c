@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
+#include "gis/drawing.h"
 #include "gis/render.h"
 #include "util/embed.h"
 #include "util/log.h"
@@ -1141,7 +1143,9 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
         table_row(t, c, false);
     }
     if (m->wyrys && fee->wyrys_sheets > 0) {
-        const char *c[] = {mk(t, "Wyrys (%d ark. A4)", fee->wyrys_sheets),
+        const char *c[] = {m->sheet == GIS_EXTRACT_A4
+                               ? mk(t, "Wyrys (%d ark. A4)", fee->wyrys_sheets)
+                               : mk(t, "Wyrys (%d ark. A3 = %d części A4)", fee->wyrys_sheets / 2, fee->wyrys_sheets),
                            mk(t, "%d zł za każdą rozpoczętą część odpowiadającą formatowi A4, nie więcej niż %d zł",
                               rt->wyrys_sheet_pln, rt->wyrys_cap_pln),
                            mk(t, "%s", fmt_dec(a, fee->wyrys_pln, 2))};
@@ -1152,8 +1156,10 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
     table_end(t, 6);
     if (m->wyrys && fee->wyrys_sheets > 0)
         para(t,
-             mk(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s A4).", fee->wyrys_sheets,
-                fee->wyrys_sheets == 1 ? "arkusz" : "arkusze/arkuszy"),
+             mk(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",
+                fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet),
+                fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet) == 1 ? "arkusz" : "arkusze/arkuszy",
+                m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
              F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
 
     /* signature block */
@@ -1210,13 +1216,56 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
 
 /* ---- wyrys sheets ---- */
 
-/* The map frame on an A4 portrait sheet, in points. Widths are whole points so the renderer's pixel grid
- * and the terrain agree exactly: 1 m at 1:S is 1000/S mm = 72000 / (25.4 S) pt. */
-#define MAP_X      42.0
-#define MAP_Y      124.0
-#define MAP_W      511
-#define MAP_H      500
+/* The page and the map frame of each sheet format, in points. Frame sizes are whole points so the
+ * renderer's pixel grid and the terrain agree exactly: 1 m at 1:S is 1000/S mm = 72000 / (25.4 S) pt.
+ * Below the frame: the legend (9 rows), the scale bar and the footer. */
+struct layout {
+    double pw, ph; /* page */
+    double mx, my; /* frame origin */
+    int mw, mh;    /* frame size */
+};
+static const struct layout layouts[] = {
+    [GIS_EXTRACT_A4] = {595.276, 841.890, 42, 124, 511, 500},
+    [GIS_EXTRACT_A3_LANDSCAPE] = {1190.551, 841.890, 42, 124, 1106, 520},
+    [GIS_EXTRACT_A3_PORTRAIT] = {841.890, 1190.551, 42, 124, 757, 850},
+};
+#define NLAYOUTS ((int)(sizeof layouts / sizeof layouts[0]))
+static const struct layout *layout_of(enum gis_extract_sheet f)
+{
+    return &layouts[(int)f >= 0 && (int)f < NLAYOUTS ? (int)f : 0];
+}
+#define MAP_X      (L->mx)
+#define MAP_Y      (L->my)
+#define MAP_W      (L->mw)
+#define MAP_H      (L->mh)
 #define MAX_SHEETS 256
+/* Resolution a raster drawing is warped to for the PDF (dots per inch of the printed sheet). */
+#define RASTER_DPI 200.0
+
+bool gis_extract_sheet_parse(const char *s, enum gis_extract_sheet *out)
+{
+    if (!s)
+        return false;
+    if (!strcasecmp(s, "A4"))
+        *out = GIS_EXTRACT_A4;
+    else if (!strcasecmp(s, "A3") || !strcasecmp(s, "A3-landscape"))
+        *out = GIS_EXTRACT_A3_LANDSCAPE;
+    else if (!strcasecmp(s, "A3-portrait"))
+        *out = GIS_EXTRACT_A3_PORTRAIT;
+    else
+        return false;
+    return true;
+}
+
+const char *gis_extract_sheet_name(enum gis_extract_sheet f)
+{
+    return f == GIS_EXTRACT_A3_LANDSCAPE ? "A3-landscape" : f == GIS_EXTRACT_A3_PORTRAIT ? "A3-portrait" : "A4";
+}
+
+int gis_extract_sheet_parts(enum gis_extract_sheet f)
+{
+    return f == GIS_EXTRACT_A4 ? 1 : 2;
+}
 #define OUTLINE_PT (0.6 * MM) /* requested parcels: 0.6 mm, red */
 
 struct sheet {
@@ -1234,20 +1283,21 @@ static int parcel_plan(const struct gis_extract_doc *d, int pi)
     return -1;
 }
 
-static double sheet_w_m(long scale)
+static double sheet_w_m(const struct layout *L, long scale)
 {
     return MAP_W / MM / 1000.0 * (double)scale;
 }
 
-static double sheet_h_m(long scale)
+static double sheet_h_m(const struct layout *L, long scale)
 {
     return MAP_H / MM / 1000.0 * (double)scale;
 }
 
 /* Groups parcels onto sheets: a parcel joins a sheet of the same plan if their common extent, with a
  * margin, still fits the map frame at the plan's scale; a parcel larger than a frame gets a grid. */
-static int sheets_make(const struct gis_extract_doc *d, struct sheet *out, int max)
+static int sheets_make(const struct gis_extract_doc *d, enum gis_extract_sheet f, struct sheet *out, int max)
 {
+    const struct layout *L = layout_of(f);
     struct cluster {
         double bb[4];
         long scale;
@@ -1259,7 +1309,7 @@ static int sheets_make(const struct gis_extract_doc *d, struct sheet *out, int m
         if (pl < 0)
             continue;
         long scale = d->plans[pl].ref.scale > 0 ? d->plans[pl].ref.scale : 1000;
-        double w = sheet_w_m(scale), h = sheet_h_m(scale), margin = 0.08 * fmin(w, h);
+        double w = sheet_w_m(L, scale), h = sheet_h_m(L, scale), margin = 0.08 * fmin(w, h);
         const double *bb = d->parcels[i].p->bbox;
         double bw = bb[2] - bb[0], bh = bb[3] - bb[1];
         if (bw + 2 * margin > w || bh + 2 * margin > h) {
@@ -1298,7 +1348,13 @@ static int sheets_make(const struct gis_extract_doc *d, struct sheet *out, int m
 int gis_extract_sheet_count(const struct gis_extract_doc *doc)
 {
     static __thread struct sheet sh[MAX_SHEETS];
-    return sheets_make(doc, sh, MAX_SHEETS);
+    return sheets_make(doc, GIS_EXTRACT_A4, sh, MAX_SHEETS);
+}
+
+int gis_extract_sheet_count_fmt(const struct gis_extract_doc *doc, enum gis_extract_sheet f)
+{
+    static __thread struct sheet sh[MAX_SHEETS];
+    return sheets_make(doc, f, sh, MAX_SHEETS);
 }
 
 /* Adds the rings of an ISO WKB (multi)polygon to the path, mapping EPSG:2180 to the frame. */
@@ -1444,15 +1500,17 @@ static void north_arrow(cairo_t *cr, double x, double y)
     cairo_restore(cr);
 }
 
-/* Draws wyrys sheet k of n into cr, whose user space is PDF points of an A4 portrait page. */
+/* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
+ * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
 static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct gis_extract_doc *d,
-                                const struct sheet *sh, int k, int n, struct err *e)
+                                const struct sheet *sh, int k, int n, bool *raster, struct err *e)
 {
     cairo_t *cr = t->cr;
     const struct gis_extract_meta *m = t->m;
     const struct gis_extract_plan *pl = &d->plans[sh->plan];
+    const struct layout *L = layout_of(m->sheet);
     bool pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog");
-    double wm = sheet_w_m(sh->scale), hm = sheet_h_m(sh->scale);
+    double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
     double bbox[4] = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2};
     double sx = MAP_W / wm, sy = MAP_H / hm;
 
@@ -1499,11 +1557,53 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
                                 .ngroups = pog ? 6 : 8,
                                 .labels_inside = true};
     struct gis_render_stats stats = {0};
+    /* A plan with a raster drawing: the drawing warped to the frame is the base, with the parcels (lines
+     * and numbers) drawn over it; zone labels and symbols are those of the drawing itself. */
+    cairo_surface_t *base = NULL;
+    if (!pog) {
+        struct gis_drawing dr;
+        struct err de = {0};
+        if (gis_drawing_get(s, pl->ref.id, &dr, &de) == ERR_OK) {
+            int rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
+            if (gis_drawing_warp(&dr, bbox, rw, rh, &base, &de) == ERR_OK) {
+                /* the PDF embeds it as JPEG: a scan compresses far better so than with Flate */
+                struct buf jpg = {0};
+                if (cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_PDF &&
+                    gis_render_encode(base, GIS_RENDER_JPEG, 85, &jpg, &de) == ERR_OK && !jpg.failed) {
+                    if (cairo_surface_set_mime_data(base, CAIRO_MIME_TYPE_JPEG, (unsigned char *)jpg.data, jpg.len,
+                                                    free, jpg.data) == CAIRO_STATUS_SUCCESS)
+                        jpg.data = NULL;
+                }
+                buf_free(&jpg);
+            } else
+                log_warn("plan %ld: raster drawing %ld not used: %s", pl->ref.id, dr.id, de.msg);
+            gis_drawing_free(&dr);
+        }
+    }
+    static const char *const g_over[] = {"parcels"};
+    bool on_raster = base != NULL;
+    if (base) {
+        o.groups = g_over;
+        o.ngroups = 1;
+        o.transparent = true;
+        if (raster)
+            *raster = true;
+    }
     tag_begin(t, "Figure");
     cairo_save(cr);
     cairo_translate(cr, MAP_X, MAP_Y);
     cairo_rectangle(cr, 0, 0, MAP_W, MAP_H);
     cairo_clip(cr);
+    if (base) {
+        cairo_save(cr);
+        cairo_scale(cr, MAP_W / (double)cairo_image_surface_get_width(base),
+                    MAP_H / (double)cairo_image_surface_get_height(base));
+        cairo_set_source_surface(cr, base, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        cairo_surface_destroy(base);
+    }
     enum err_code rc = m->style ? gis_render_map(cr, s, m->style, &o, &stats, e) : ERR_OK;
     if (!rc) {
         cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
@@ -1562,7 +1662,11 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
                           "overlay-", true, items, ni, 36);
     }
     double ly = MAP_Y + MAP_H + 8;
-    l = mklayout(t, "<b>Legenda</b> (elementy widoczne na arkuszu)", "DejaVu Sans 7.5", MAP_W, PANGO_ALIGN_LEFT, false);
+    l = mklayout(t,
+                 on_raster
+                     ? "<b>Legenda</b> (elementy widoczne na arkuszu; podkład: rysunek planu, raster georeferencyjny)"
+                     : "<b>Legenda</b> (elementy widoczne na arkuszu)",
+                 "DejaVu Sans 7.5", MAP_W, PANGO_ALIGN_LEFT, false);
     tag_begin(t, "H2");
     show_at(t, l, MAP_X, ly);
     tag_end(t);
@@ -1648,15 +1752,15 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
     cairo_save(cr);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     cairo_set_line_width(cr, 0.4);
-    cairo_move_to(cr, MAP_X, PAGE_H - 32);
-    cairo_line_to(cr, MAP_X + MAP_W, PAGE_H - 32);
+    cairo_move_to(cr, MAP_X, L->ph - 32);
+    cairo_line_to(cr, MAP_X + MAP_W, L->ph - 32);
     cairo_stroke(cr);
     l = mklayout(t, mk(t, "Wyrys stanowi załącznik do wypisu, znak sprawy %s", m->case_number), "DejaVu Sans 7", MAP_W,
                  PANGO_ALIGN_LEFT, false);
-    show_at(t, l, MAP_X, PAGE_H - 28);
+    show_at(t, l, MAP_X, L->ph - 28);
     g_object_unref(l);
     l = mklayout(t, mk(t, "Arkusz %d z %d", k + 1, n), "DejaVu Sans 7", MAP_W, PANGO_ALIGN_RIGHT, false);
-    show_at(t, l, MAP_X, PAGE_H - 28);
+    show_at(t, l, MAP_X, L->ph - 28);
     g_object_unref(l);
     cairo_restore(cr);
     tag_end(t);
@@ -1777,7 +1881,9 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         arena_free(a);
         return err_set(e, ERR_INTERNAL, "out of memory");
     }
-    int nsheets = m->wyrys ? sheets_make(doc, sheets, MAX_SHEETS) : 0;
+    int nsheets = m->wyrys ? sheets_make(doc, m->sheet, sheets, MAX_SHEETS) : 0;
+    int parts = nsheets * gis_extract_sheet_parts(m->sheet); /* A4-sized parts, for the fee */
+    const struct layout *L = layout_of(m->sheet);
     if (!m->wypis && nsheets == 0) {
         arena_free(a);
         return unproc(e, "documents", "no plan applies to these parcels, so there is no drawing to extract");
@@ -1787,11 +1893,12 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     struct tw t = {.pc = pc, .a = a, .m = m};
     int wypis_pages = 0;
     if (!rc && m->wypis) {
-        struct gis_extract_fee dummy = gis_extract_fees(m->rates, 1, nsheets);
+        struct gis_extract_fee dummy = gis_extract_fees(m->rates, 1, parts);
         wypis(&t, doc, &dummy);
         wypis_pages = t.page;
     }
-    struct gis_extract_fee fee = gis_extract_fees(m->rates, wypis_pages, nsheets);
+    struct gis_extract_fee fee = gis_extract_fees(m->rates, wypis_pages, parts);
+    int nraster = 0;
     size_t start = out->len;
     cairo_surface_t *surf = NULL;
     if (!rc) {
@@ -1818,7 +1925,10 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         }
         for (int k = 0; k < nsheets && !rc; k++) {
             t.ntags = 0;
-            rc = draw_sheet(&t, s, doc, &sheets[k], k, nsheets, e);
+            bool raster = false;
+            cairo_pdf_surface_set_size(surf, L->pw, L->ph);
+            rc = draw_sheet(&t, s, doc, &sheets[k], k, nsheets, &raster, e);
+            nraster += raster;
             cairo_show_page(cr);
         }
         if (!rc && cairo_status(cr))
@@ -1838,6 +1948,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     pdf_add_lang(out, start, "pl-PL");
     res->wypis_pages = wypis_pages;
     res->wyrys_sheets = nsheets;
+    res->wyrys_raster = nraster;
     res->pages = wypis_pages + nsheets;
     res->fee = fee;
     return ERR_OK;
@@ -1855,12 +1966,13 @@ enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extrac
         arena_free(a);
         return err_set(e, ERR_INTERNAL, "out of memory");
     }
-    int n = sheets_make(doc, sheets, MAX_SHEETS);
+    int n = sheets_make(doc, m->sheet, sheets, MAX_SHEETS);
+    const struct layout *L = layout_of(m->sheet);
     if (sheet < 0 || sheet >= n) {
         arena_free(a);
         return err_param(e, "sheet", "the wyrys has %d sheet(s); sheet %d does not exist", n, sheet + 1);
     }
-    int w = (int)ceil(PAGE_W * dpi / 72), h = (int)ceil(PAGE_H * dpi / 72);
+    int w = (int)ceil(L->pw * dpi / 72), h = (int)ceil(L->ph * dpi / 72);
     cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
     cairo_t *cr = cairo_create(img);
     cairo_set_source_rgb(cr, 1, 1, 1);
@@ -1870,7 +1982,7 @@ enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extrac
     struct tw t = {.pc = pc, .a = a, .m = m, .cr = cr};
     enum err_code rc = check_fonts(pc, e);
     if (!rc)
-        rc = draw_sheet(&t, s, doc, &sheets[sheet], sheet, n, e);
+        rc = draw_sheet(&t, s, doc, &sheets[sheet], sheet, n, NULL, e);
     cairo_destroy(cr);
     cairo_surface_flush(img);
     if (!rc)
@@ -1927,6 +2039,7 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     m.purpose = gis_extract_clean(a, req->purpose, GIS_EXTRACT_MAX_TEXT);
     m.wypis = req->wypis;
     m.wyrys = req->wyrys;
+    m.sheet = req->sheet;
     if (!m.style)
         m.style = gis_extract_style();
     if (!m.applicant_name || !*m.applicant_name)
@@ -1994,8 +2107,8 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
         rc = gis_store_prepare(writer,
                                "INSERT INTO extracts (id, case_number, seq, year, created_at, issue_date, parcels, "
                                "documents, applicant_name, applicant_address, purpose, fee_total, fee_items, pages, "
-                               "wypis_pages, wyrys_sheets, verification_code, sha256, pdf) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               "wypis_pages, wyrys_sheets, verification_code, sha256, pdf, sheet) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                &st, e);
     if (!rc) {
         const char *docs = m.wypis && m.wyrys ? "[\"wypis\",\"wyrys\"]" : m.wypis ? "[\"wypis\"]" : "[\"wyrys\"]";
@@ -2018,6 +2131,7 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
         sqlite3_bind_text(st, 17, code, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 18, sha, -1, SQLITE_STATIC);
         sqlite3_bind_blob64(st, 19, pdf.data, pdf.len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 20, gis_extract_sheet_name(m.sheet), -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = err_set(e, ERR_IO, "storing the extract: %s", sqlite3_errmsg(gis_store_db(writer)));
         sqlite3_finalize(st);

@@ -36,11 +36,11 @@ struct gis_extract_rates {
 extern const struct gis_extract_rates gis_extract_fee_defaults;
 
 struct gis_extract_fee {
-    int wypis_pages, wyrys_sheets; /* the quantities the fee is computed from */
+    int wypis_pages, wyrys_sheets; /* the quantities the fee is computed from (wyrys: A4-sized parts) */
     int wypis_pln, wyrys_pln, total_pln;
 };
 
-/* The fee for a wypis of wypis_pages pages (0: no wypis) and a wyrys of wyrys_sheets A4 sheets (0: none).
+/* The fee for a wypis of wypis_pages pages (0: no wypis) and a wyrys of wyrys_sheets A4-sized parts (0: none).
  * rates NULL means gis_extract_fee_defaults. */
 struct gis_extract_fee gis_extract_fees(const struct gis_extract_rates *rates, int wypis_pages, int wyrys_sheets);
 
@@ -104,6 +104,17 @@ struct gis_extract_doc {
 enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char *const *ids, int n,
                                 struct gis_extract_doc **out, struct err *e);
 
+/* The wyrys sheet format. A3 is allowed where the office's configuration says so (wyrys_allow_a3); the
+ * fee counts an A3 sheet as two A4-sized parts. */
+enum gis_extract_sheet { GIS_EXTRACT_A4 = 0, GIS_EXTRACT_A3_LANDSCAPE, GIS_EXTRACT_A3_PORTRAIT };
+
+/* Parses "A4", "A3" (landscape), "A3-landscape", "A3-portrait" (any case); false for anything else. */
+bool gis_extract_sheet_parse(const char *s, enum gis_extract_sheet *out);
+/* "A4", "A3-landscape" or "A3-portrait". */
+const char *gis_extract_sheet_name(enum gis_extract_sheet f);
+/* A4-sized parts of one sheet: 1 for A4, 2 for A3. */
+int gis_extract_sheet_parts(enum gis_extract_sheet f);
+
 /* Everything printed on the document besides the plan data. Strings may be NULL where noted. */
 struct gis_extract_meta {
     const char *organ, *place, *council, *legal_basis, *signatory, *signatory_role;
@@ -116,12 +127,14 @@ struct gis_extract_meta {
     bool wypis, wyrys;
     const struct gis_style *style;         /* the plan style for the wyrys */
     const struct gis_extract_rates *rates; /* NULL: defaults */
+    enum gis_extract_sheet sheet;          /* wyrys sheet format (A4 by default) */
 };
 
 struct gis_extract_result {
     int pages;        /* all pages */
     int wypis_pages;  /* 0 without a wypis */
-    int wyrys_sheets; /* A4 sheets; 0 without a wyrys */
+    int wyrys_sheets; /* sheets (pages) of the wyrys; 0 without a wyrys */
+    int wyrys_raster; /* of them, sheets drawn on the plan's raster drawing */
     struct gis_extract_fee fee;
 };
 
@@ -129,8 +142,10 @@ struct gis_extract_result {
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *m,
                               struct buf *out, struct gis_extract_result *res, struct err *e);
 
-/* The number of wyrys sheets the document needs. */
+/* The number of wyrys sheets the document needs (A4). */
 int gis_extract_sheet_count(const struct gis_extract_doc *doc);
+/* The same in format f. */
+int gis_extract_sheet_count_fmt(const struct gis_extract_doc *doc, enum gis_extract_sheet f);
 
 /* Renders wyrys sheet `sheet` (0-based) as a PNG at dpi (36..600) into out. ERR_NOT_FOUND when the
  * document has no such sheet. */
@@ -165,6 +180,7 @@ struct gis_extract_issue {
     int nparcels;
     const char *applicant_name, *applicant_address, *purpose; /* raw; cleaned here */
     bool wypis, wyrys;
+    enum gis_extract_sheet sheet; /* checked against the tenant's configuration by the caller */
     const char *case_format;
     const char *verify_base;      /* e.g. "http://host/verify/"; the code is appended */
     struct gis_extract_meta tmpl; /* organ, place, ..., style; the rest is filled in here */

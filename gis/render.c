@@ -17,17 +17,13 @@
 
 /* ---- source layers: the tables behind the style's source-layer names ---- */
 
-struct src_layer {
-    const char *name;  /* source-layer id in styles and MVT tiles */
-    const char *table; /* its spatial index is idx_<table>_geom */
-    const char *from;  /* FROM clause; the table is aliased t */
-    const char *const *keys;
-    const char *const *cols;
-};
+#define src_layer gis_render_source
+/* Room for the built-in source layers and those added by gis_render_add_source; unused entries have no name. */
+#define NSRC 26
 
 #define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static const struct src_layer src_layers[] = {
+static struct src_layer src_layers[NSRC] = {
     {"landcover", "landcover", "landcover t", LIST("kind", "name"), LIST("t.kind", "t.name")},
     {"pog-zones", "pog_zones", "pog_zones t", LIST("label", "symbol", "name", "plan_id"),
      LIST("t.label", "t.symbol", "t.name", "t.plan_id")},
@@ -46,14 +42,28 @@ static const struct src_layer src_layers[] = {
      LIST("t.kind", "t.title", "t.scale", "t.status")},
     {"obreby", "obreby", "obreby t", LIST("number", "name", "unit"), LIST("t.number", "t.name", "t.unit")},
 };
-#define NSRC ((int)(sizeof src_layers / sizeof src_layers[0]))
 
 static int src_find(const char *name)
 {
-    for (int i = 0; name && i < NSRC; i++)
+    for (int i = 0; name && i < NSRC && src_layers[i].name; i++)
         if (!strcmp(src_layers[i].name, name))
             return i;
     return -1;
+}
+
+enum err_code gis_render_add_source(const struct gis_render_source *src, struct err *e)
+{
+    int i = src_find(src->name);
+    if (i >= 0)
+        return src_layers[i].table == src->table && src_layers[i].from == src->from
+                   ? ERR_OK
+                   : err_set(e, ERR_INVALID, "source layer '%s' is defined twice", src->name);
+    for (i = 0; i < NSRC && src_layers[i].name; i++)
+        ;
+    if (i == NSRC)
+        return err_set(e, ERR_INVALID, "source layer '%s': too many source layers", src->name);
+    src_layers[i] = *src;
+    return ERR_OK;
 }
 
 enum err_code gis_render_check_style(const struct gis_style *st, struct err *e)
@@ -152,6 +162,26 @@ struct obox {
     double bb[4];
 };
 
+/* What a PangoLayout of a label is made from, so that a recorded label can be laid out again. */
+struct label_layout {
+    const char *text, *font;
+    double size, spacing_em;
+    int width; /* Pango units, -1 for no wrapping */
+};
+
+struct label_rec {
+    struct label_layout lay; /* strings owned by the record */
+    double cx, cy, angle, bb[4];
+    double w, h, lx, ly, halo_w, opacity;
+    struct gis_style_color color, halo;
+};
+
+struct gis_render_labels {
+    struct label_rec *v;
+    int n, cap;
+    int refs;
+};
+
 struct rctx {
     struct arena *a;
     cairo_t *cr;
@@ -171,6 +201,10 @@ struct rctx {
     struct gis_render_stats *st;
     struct err *e;
     bool no_filter; /* legend swatches of titled layers draw whatever their filter says */
+    bool has_clip;
+    double clip[4];                /* user-space extents of the clip: labels outside it are placed but not drawn */
+    struct gis_render_labels *rec; /* o->labels_out: placed labels are recorded here, not drawn */
+    struct label_layout cur;       /* how the layout of the label being placed was set up */
 };
 
 static bool sc_reserve(struct scratch *sc, int npts, int nparts)
@@ -1083,6 +1117,73 @@ static void label_draw(struct rctx *rc, const struct label *lb, double cx, doubl
     cairo_restore(cr);
 }
 
+static PangoFontDescription *font_for(const char *name, double px);
+
+/* The Pango context labels are laid out with: no hinting, so a layout measures the same anywhere. */
+static PangoContext *label_context(void)
+{
+    PangoContext *pc = pango_font_map_create_context(pango_cairo_font_map_get_default());
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    pango_cairo_context_set_font_options(pc, fo);
+    cairo_font_options_destroy(fo);
+    return pc;
+}
+
+static void layout_setup(PangoLayout *layout, const struct label_layout *ll)
+{
+    PangoFontDescription *fd = font_for(ll->font, ll->size);
+    pango_layout_set_font_description(layout, fd);
+    pango_font_description_free(fd);
+    PangoAttrList *attrs = NULL;
+    if (ll->spacing_em != 0) {
+        attrs = pango_attr_list_new();
+        pango_attr_list_insert(attrs, pango_attr_letter_spacing_new((int)(ll->spacing_em * ll->size * PANGO_SCALE)));
+    }
+    pango_layout_set_attributes(layout, attrs);
+    if (attrs)
+        pango_attr_list_unref(attrs);
+    pango_layout_set_width(layout, ll->width);
+    pango_layout_set_wrap(layout, PANGO_WRAP_WORD);
+    pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER);
+    pango_layout_set_text(layout, ll->text, -1);
+}
+
+static void label_record(struct gis_render_labels *L, const struct rctx *rc, const struct label *lb, double cx,
+                         double cy, double angle, const struct obox *b)
+{
+    if (L->n == L->cap) {
+        int cap = L->cap ? L->cap * 2 : 64;
+        struct label_rec *v = realloc(L->v, sizeof *v * (size_t)cap);
+        if (!v)
+            return;
+        L->v = v, L->cap = cap;
+    }
+    char *text = strdup(rc->cur.text), *font = strdup(rc->cur.font ? rc->cur.font : "DejaVu Sans");
+    if (!text || !font) {
+        free(text);
+        free(font);
+        return;
+    }
+    struct label_rec *r = &L->v[L->n++];
+    *r = (struct label_rec){.lay = rc->cur,
+                            .cx = cx,
+                            .cy = cy,
+                            .angle = angle,
+                            .w = lb->w,
+                            .h = lb->h,
+                            .lx = lb->lx,
+                            .ly = lb->ly,
+                            .halo_w = lb->halo_w,
+                            .opacity = lb->opacity,
+                            .color = lb->color,
+                            .halo = lb->halo};
+    r->lay.text = text, r->lay.font = font;
+    memcpy(r->bb, b->bb, sizeof r->bb);
+}
+
 /* Places the label's box at (cx, cy, angle) if it fits (inside fit when given) and collides with nothing;
  * draws it and records the box. */
 static bool try_place(struct rctx *rc, const struct label *lb, double cx, double cy, double angle,
@@ -1097,7 +1198,13 @@ static bool try_place(struct rctx *rc, const struct label *lb, double cx, double
     obox_make(&b, cx, cy, lb->w, lb->h, angle, lb->pad);
     if (!lb->allow_overlap && collides(rc, &b))
         return false;
-    label_draw(rc, lb, cx, cy, angle);
+    /* labels wholly outside the clip (the part of a metatile that is not the tile) are placed, not drawn */
+    double m = lb->halo_w + 2;
+    if (rc->rec)
+        label_record(rc->rec, rc, lb, cx, cy, angle, &b);
+    else if (!rc->has_clip || (b.bb[2] + m >= rc->clip[0] && b.bb[0] - m <= rc->clip[2] && b.bb[3] + m >= rc->clip[1] &&
+                               b.bb[1] - m <= rc->clip[3]))
+        label_draw(rc, lb, cx, cy, angle);
     if (!lb->ignore_placement)
         box_insert(rc, &b);
     rc->st->labels++;
@@ -1348,21 +1455,9 @@ static void draw_symbol(struct rctx *rc, const struct gis_style_layer *l, int si
         /* a label that does not fit its polygon is tried once more at 80 % size */
         for (int attempt = 0; attempt < 2 && !placed; attempt++) {
             double sz = attempt ? size * 0.8 : size;
-            PangoFontDescription *fd = font_for(fname, sz);
-            pango_layout_set_font_description(rc->layout, fd);
-            pango_font_description_free(fd);
-            PangoAttrList *attrs = NULL;
-            if (spacing_em != 0) {
-                attrs = pango_attr_list_new();
-                pango_attr_list_insert(attrs, pango_attr_letter_spacing_new((int)(spacing_em * sz * PANGO_SCALE)));
-            }
-            pango_layout_set_attributes(rc->layout, attrs);
-            if (attrs)
-                pango_attr_list_unref(attrs);
-            pango_layout_set_width(rc->layout, on_line || max_w <= 0 ? -1 : (int)(max_w * sz * PANGO_SCALE));
-            pango_layout_set_wrap(rc->layout, PANGO_WRAP_WORD);
-            pango_layout_set_alignment(rc->layout, PANGO_ALIGN_CENTER);
-            pango_layout_set_text(rc->layout, text, -1);
+            rc->cur = (struct label_layout){text, fname, sz, spacing_em,
+                                            on_line || max_w <= 0 ? -1 : (int)(max_w * sz * PANGO_SCALE)};
+            layout_setup(rc->layout, &rc->cur);
             PangoRectangle ink, logical;
             pango_layout_get_pixel_extents(rc->layout, &ink, &logical);
             lb.w = logical.width, lb.h = logical.height, lb.lx = logical.x, lb.ly = logical.y;
@@ -1465,7 +1560,7 @@ enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_
 
     cairo_save(cr);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_GOOD);
-    if (!o->transparent) {
+    if (!o->transparent && o->label_mode != GIS_RENDER_LABELS_ONLY) {
         struct gis_style_color bg = {1, 1, 1, 1};
         if (o->has_bgcolor)
             bg = o->bgcolor;
@@ -1478,14 +1573,18 @@ enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_
     }
     cairo_rectangle(cr, 0, 0, o->width, o->height);
     cairo_clip(cr);
+    cairo_clip_extents(cr, &rc.clip[0], &rc.clip[1], &rc.clip[2], &rc.clip[3]);
+    rc.has_clip = true;
+    if (o->labels_out && o->label_mode == GIS_RENDER_LABELS_ONLY) {
+        if (!(rc.rec = calloc(1, sizeof *rc.rec))) {
+            cairo_restore(cr);
+            arena_free(rc.a);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+        rc.rec->refs = 1;
+    }
 
-    rc.pango = pango_font_map_create_context(pango_cairo_font_map_get_default());
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
-    pango_cairo_context_set_font_options(rc.pango, fo);
-    cairo_font_options_destroy(fo);
+    rc.pango = label_context();
     rc.layout = pango_layout_new(rc.pango);
 
     enum err_code rcode = ERR_OK;
@@ -1493,6 +1592,9 @@ enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_
         const struct gis_style_layer *l = gis_style_layer_at(st, i);
         enum gis_style_layer_type t = gis_style_layer_type(l);
         if (t == GIS_STYLE_BACKGROUND || !gis_style_layer_active(l, rc.zoom) || !group_enabled(o, l))
+            continue;
+        if ((t == GIS_STYLE_SYMBOL) != (o->label_mode == GIS_RENDER_LABELS_ONLY) &&
+            o->label_mode != GIS_RENDER_LABELS_ALL)
             continue;
         int si = src_find(gis_style_layer_source_layer(l));
         if (si < 0)
@@ -1517,7 +1619,68 @@ enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_
     stats->ms = log_now_ms() - t0;
     if (!rcode && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
         rcode = err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(cr)));
+    if (rc.rec) {
+        if (rcode)
+            gis_render_labels_unref(rc.rec);
+        else
+            *o->labels_out = rc.rec;
+    }
     return rcode;
+}
+
+void gis_render_labels_draw(cairo_t *cr, const struct gis_render_labels *L)
+{
+    if (!L || !L->n)
+        return;
+    double clip[4];
+    cairo_clip_extents(cr, &clip[0], &clip[1], &clip[2], &clip[3]);
+    struct rctx rc = {.cr = cr, .pango = label_context()};
+    rc.layout = pango_layout_new(rc.pango);
+    cairo_save(cr);
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_GOOD);
+    for (int i = 0; i < L->n; i++) {
+        const struct label_rec *r = &L->v[i];
+        double m = r->halo_w + 2;
+        if (r->bb[2] + m < clip[0] || r->bb[0] - m > clip[2] || r->bb[3] + m < clip[1] || r->bb[1] - m > clip[3])
+            continue;
+        layout_setup(rc.layout, &r->lay);
+        struct label lb = {.text = r->lay.text,
+                           .w = r->w,
+                           .h = r->h,
+                           .lx = r->lx,
+                           .ly = r->ly,
+                           .color = r->color,
+                           .halo = r->halo,
+                           .halo_w = r->halo_w,
+                           .opacity = r->opacity};
+        label_draw(&rc, &lb, r->cx, r->cy, r->angle);
+    }
+    cairo_restore(cr);
+    g_object_unref(rc.layout);
+    g_object_unref(rc.pango);
+}
+
+void gis_render_labels_ref(struct gis_render_labels *L)
+{
+    if (L)
+        __atomic_add_fetch(&L->refs, 1, __ATOMIC_RELAXED);
+}
+
+void gis_render_labels_unref(struct gis_render_labels *L)
+{
+    if (!L || __atomic_sub_fetch(&L->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    for (int i = 0; i < L->n; i++) {
+        free((char *)L->v[i].lay.text);
+        free((char *)L->v[i].lay.font);
+    }
+    free(L->v);
+    free(L);
+}
+
+long gis_render_labels_count(const struct gis_render_labels *L)
+{
+    return L ? L->n : 0;
 }
 
 /* ---- legend ---- */

@@ -38,7 +38,18 @@ struct gis_render_opts {
     struct gis_style_color bgcolor;
     long max_features;  /* per source layer; 0 means GIS_RENDER_MAX_FEATURES */
     bool labels_inside; /* keep every label fully inside the image (true for single images) */
+    /* GIS_RENDER_LABELS_ALL draws everything; _NONE leaves out the symbol (label) layers; _ONLY draws just
+     * them, without background, so a caller can place the labels of a larger area (a raster metatile)
+     * over a map drawn without labels. */
+    enum { GIS_RENDER_LABELS_ALL, GIS_RENDER_LABELS_NONE, GIS_RENDER_LABELS_ONLY } label_mode;
+    /* With GIS_RENDER_LABELS_ONLY: when set, the labels are placed but not drawn, and on success
+     * *labels_out receives them (gis_render_labels_draw draws them, as often as wanted). */
+    struct gis_render_labels **labels_out;
 };
+
+/* Labels placed by one render, with everything needed to draw them again: reference counted and
+ * read-only once made, so threads may share one. */
+struct gis_render_labels;
 
 struct gis_render_stats {
     double zoom;
@@ -59,6 +70,14 @@ double gis_render_zoom(enum gis_crs crs, const double bbox[4], int width, double
 enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_style *st,
                              const struct gis_render_opts *o, struct gis_render_stats *stats, struct err *e);
 
+/* Draws recorded labels into cr, whose user space must be the device pixels of the render that placed
+ * them; labels wholly outside cr's clip are skipped. The pixels are those gis_render_map draws. */
+void gis_render_labels_draw(cairo_t *cr, const struct gis_render_labels *L);
+void gis_render_labels_ref(struct gis_render_labels *L);
+/* Drops a reference; the last one frees. NULL is a no-op. */
+void gis_render_labels_unref(struct gis_render_labels *L);
+long gis_render_labels_count(const struct gis_render_labels *L);
+
 enum gis_render_format { GIS_RENDER_PNG, GIS_RENDER_JPEG };
 
 /* Encodes an image surface (ARGB32 or RGB24) and appends it to out: PNG (RGB for RGB24, RGBA for ARGB32,
@@ -67,6 +86,21 @@ enum gis_render_format { GIS_RENDER_PNG, GIS_RENDER_JPEG };
  * rendering; deflate and JPEG come from GDAL (libdeflate, libjpeg-turbo). */
 enum err_code gis_render_encode(cairo_surface_t *s, enum gis_render_format fmt, int quality, struct buf *out,
                                 struct err *e);
+
+/* A source layer besides the built-in ones (the tables of the plan style): a store table with a geometry
+ * column geom, its spatial index idx_<table>_geom, and the attributes styles read. */
+struct gis_render_source {
+    const char *name;        /* source-layer id in styles and MVT tiles: "waste-zones" */
+    const char *table;       /* "waste_zones" */
+    const char *from;        /* FROM clause; the table is aliased t */
+    const char *const *keys; /* attribute names, ended by NULL */
+    const char *const *cols; /* their SQL expressions (fixed text), in the same order */
+};
+
+/* Makes src readable by styles (src is copied; its strings must be static). Call at startup, before any
+ * thread renders. Adding the same table again under the same name is ERR_OK; another one is ERR_INVALID.
+ * A style only reads a source layer when it draws it, so a table need not exist in every store. */
+enum err_code gis_render_add_source(const struct gis_render_source *src, struct err *e);
 
 /* Checks that every source-layer the style names is one the renderer can read; ERR_INVALID naming the
  * layer otherwise. */

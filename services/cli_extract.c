@@ -17,6 +17,7 @@ static int usage(const char *msg)
     fprintf(stderr,
             "odra: %s\nusage: odra extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--applicant NAME]\n"
             "                    [--address TEXT] [--purpose TEXT] [--wypis-only | --wyrys-only]\n"
+            "                    [--sheet A4|A3|A3-portrait]\n"
             "                    [--config FILE] [--data DIR]\n",
             msg);
     return 2;
@@ -27,18 +28,26 @@ static int usage(const char *msg)
 int cli_extract(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 't'},  {"parcel", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},  {"config", required_argument, NULL, 'c'},
-        {"data", required_argument, NULL, 'd'},    {"applicant", required_argument, NULL, 'a'},
-        {"address", required_argument, NULL, 'A'}, {"purpose", required_argument, NULL, 'P'},
-        {"wypis-only", no_argument, NULL, 'W'},    {"wyrys-only", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"tenant", required_argument, NULL, 't'},
+        {"parcel", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},
+        {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"applicant", required_argument, NULL, 'a'},
+        {"address", required_argument, NULL, 'A'},
+        {"purpose", required_argument, NULL, 'P'},
+        {"wypis-only", no_argument, NULL, 'W'},
+        {"wyrys-only", no_argument, NULL, 'R'},
+        {"sheet", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *tenant = NULL, *output = NULL, *config = NULL, *data = NULL;
     const char *applicant = "Wnioskodawca (wydruk z wiersza poleceń)", *address = NULL, *purpose = NULL;
     const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
     int nparcels = 0;
     bool wypis = true, wyrys = true;
+    enum gis_extract_sheet sheet = GIS_EXTRACT_A4;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -57,6 +66,10 @@ int cli_extract(int argc, char **argv)
         case 'P': purpose = optarg; break;
         case 'W': wyrys = false; break;
         case 'R': wypis = false; break;
+        case 'S':
+            if (!gis_extract_sheet_parse(optarg, &sheet))
+                return usage("--sheet must be A4, A3 (landscape), A3-landscape or A3-portrait");
+            break;
         case 'h': usage("extract: issue a plan extract"); return 0;
         default: return usage("bad option");
         }
@@ -83,6 +96,11 @@ int cli_extract(int argc, char **argv)
         fprintf(stderr, "odra: unknown tenant '%s'\n", tenant);
         return 2;
     }
+    if (sheet != GIS_EXTRACT_A4 && !t->wyrys_allow_a3) {
+        fprintf(stderr, "odra: gmina %s issues the wyrys on A4 sheets only (wyrys_allow_a3 in its configuration)\n",
+                t->name);
+        return 2;
+    }
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
     struct gis_store *writer = NULL, *reader = NULL;
@@ -98,6 +116,7 @@ int cli_extract(int argc, char **argv)
         .purpose = purpose,
         .wypis = wypis,
         .wyrys = wyrys,
+        .sheet = sheet,
         .case_format = t->case_format,
         .verify_base = "/verify/",
         .tmpl = {.organ = t->organ,

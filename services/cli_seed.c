@@ -17,6 +17,7 @@
 #include "gis/crs.h"
 #include "gis/render.h"
 #include "gis/store.h"
+#include "services/module.h"
 #include "tiles/cache.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
@@ -211,9 +212,13 @@ int cli_seed(int argc, char **argv)
     if (!t)
         return seed_usage("unknown tenant '%s'", tenant);
     static struct seed_job j;
-    j.ts = tile_set_find(tileset);
+    if (svc_modules_register_tilesets(&e) != ERR_OK) {
+        fprintf(stderr, "odra: %s\n", e.msg);
+        return 1;
+    }
+    j.ts = svc_tileset_find(t, tileset);
     if (!j.ts)
-        return seed_usage("unknown tileset '%s' (plan, parcels)", tileset);
+        return seed_usage("unknown tileset '%s' (plan, parcels, or one of an enabled module)", tileset);
     long za, zb;
     char zs[32];
     snprintf(zs, sizeof zs, "%s", zoom);

@@ -77,7 +77,7 @@ static json_t *record_json(struct http_req *req, struct gis_store *s, const char
     if (gis_store_prepare(s,
                           "SELECT case_number, created_at, issue_date, parcels, documents, applicant_name, "
                           "applicant_address, purpose, fee_total, fee_items, pages, wypis_pages, wyrys_sheets, "
-                          "verification_code, sha256, length(pdf) FROM extracts WHERE id = ?",
+                          "verification_code, sha256, length(pdf), sheet FROM extracts WHERE id = ?",
                           &st, e))
         return NULL;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -112,6 +112,8 @@ static json_t *record_json(struct http_req *req, struct gis_store *s, const char
             "fee", fee, "pages", sqlite3_column_int(st, 10), "wypis_pages", sqlite3_column_int(st, 11), "wyrys_sheets",
             sheets, "sha256", (const char *)sqlite3_column_text(st, 14), "media_type", "application/pdf", "bytes",
             (json_int_t)sqlite3_column_int64(st, 15), "links", links);
+        if (j && sheets > 0)
+            json_object_set_new(j, "sheet", jstr((const char *)sqlite3_column_text(st, 16)));
         if (!j)
             err_set(e, ERR_INTERNAL, "out of memory building JSON");
     } else {
@@ -185,6 +187,14 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     }
     struct svc_tenant *t = req->tenant;
     const struct config_tenant *c = t->cfg;
+    enum gis_extract_sheet sheet = GIS_EXTRACT_A4;
+    json_t *js = json_object_get(body, "sheet");
+    if (js && !json_is_null(js)) {
+        if (!gis_extract_sheet_parse(json_string_value(js), &sheet))
+            return unproc(e, "sheet", "sheet must be \"A4\", \"A3\" (landscape), \"A3-landscape\" or \"A3-portrait\"");
+        if (sheet != GIS_EXTRACT_A4 && !c->wyrys_allow_a3)
+            return unproc(e, "sheet", "gmina %s issues the wyrys on A4 sheets only", c->name);
+    }
     struct gis_store *rd = reader(t, e);
     if (!rd)
         return e->code;
@@ -198,6 +208,7 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
         .purpose = json_string_value(jp),
         .wypis = wypis,
         .wyrys = wyrys,
+        .sheet = sheet,
         .case_format = c->case_format,
         .verify_base = arena_printf(req->arena, "%s/verify/", http_base_url(req)),
         .tmpl = {.organ = c->organ,
@@ -298,8 +309,8 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     if (!s)
         return e->code;
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, "SELECT parcels, case_number, issue_date, wyrys_sheets FROM extracts WHERE id = ?", &st,
-                          e))
+    if (gis_store_prepare(s, "SELECT parcels, case_number, issue_date, wyrys_sheets, sheet FROM extracts WHERE id = ?",
+                          &st, e))
         return e->code;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
@@ -310,6 +321,8 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     const char *case_number = arena_strdup(req->arena, (const char *)sqlite3_column_text(st, 1));
     const char *date = arena_strdup(req->arena, (const char *)sqlite3_column_text(st, 2));
     int sheets = sqlite3_column_int(st, 3);
+    enum gis_extract_sheet fmt = GIS_EXTRACT_A4;
+    gis_extract_sheet_parse((const char *)sqlite3_column_text(st, 4), &fmt);
     sqlite3_finalize(st);
     if (!pj)
         return err_set(e, ERR_INTERNAL, "stored parcel list is unreadable");
@@ -334,6 +347,7 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
                                  .case_number = case_number,
                                  .date = date,
                                  .wyrys = true,
+                                 .sheet = fmt,
                                  .style = gis_extract_style()};
     struct buf out = {0};
     enum err_code rc = gis_extract_wyrys_png(s, doc, &m, (int)sheet - 1, (double)dpi, &out, e);
@@ -426,7 +440,8 @@ static const struct http_param_doc p_code[] = {
 
 const struct http_route svc_extracts_routes[] = {
     {"POST", "/{t}/extracts", extract_post, "extracts",
-     "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address}, purpose, documents}", NULL, p_tenant},
+     "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address}, purpose, documents, sheet}", NULL,
+     p_tenant},
     {"GET", "/{t}/extracts/{id}", extract_get, "extracts", "An issued extract's record, or with .pdf its document",
      NULL, p_id},
     {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png},

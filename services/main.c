@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "gis/demo.h"
+#include "gis/drawing.h"
 #include "gis/import.h"
 #include "gis/store.h"
 #include "services/cli_extract.h"
@@ -29,6 +30,8 @@ static const char usage_text[] =
     "                                                              create the demo stores\n"
     "  import  --tenant T --as COLLECTION [--preset NAME] [--map dst=src,...] [--s-srs EPSG:n] FILE...\n"
     "                                                              import vector data (GDAL/OGR)\n"
+    "  import  --tenant T --as plan-drawing --plan IIP|ID [--s-srs EPSG:n] FILE.tif\n"
+    "                                                              register a plan's georeferenced raster drawing\n"
     "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf]\n"
     "                                                              issue a wypis i wyrys as PDF\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
@@ -175,8 +178,63 @@ static void remove_store(const char *path)
     unlink(p);
 }
 
+/* `import --as plan-drawing`: stores a GeoTIFF as the raster drawing of an existing plan (by APP idIIP or
+ * row id). The wyrys of that plan then draws the parcels over it. */
+static int cmd_import_drawing(const char *path, const char *plan, const char *s_srs, const char *file)
+{
+    struct err e = {0};
+    if (!plan)
+        return usage_error("--as plan-drawing needs --plan IIP|ID%s", "");
+    int srid = 0;
+    if (s_srs && sscanf(s_srs, "EPSG:%d", &srid) != 1)
+        return usage_error("--s-srs must be EPSG:n, got '%s'", s_srs);
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        fprintf(stderr, "odra: %s: cannot open\n", file);
+        return EXIT_FAILURE;
+    }
+    struct buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (200u << 20))
+        buf_append(&b, chunk, n);
+    bool toobig = !feof(f);
+    fclose(f);
+    if (toobig || b.failed) {
+        buf_free(&b);
+        fprintf(stderr, "odra: %s: larger than 200 MB or unreadable\n", file);
+        return EXIT_FAILURE;
+    }
+    struct gis_store *w = NULL;
+    sqlite3_stmt *st = NULL;
+    long id = 0, scale = 0, did = 0;
+    enum err_code rc = access(path, F_OK) == 0
+                           ? gis_store_open(path, GIS_STORE_WRITE, &w, &e)
+                           : err_set(&e, ERR_NOT_FOUND, "%s: no store (import the plans first)", path);
+    if (!rc)
+        rc = gis_store_prepare(w, "SELECT id, coalesce(scale, 0) FROM plans WHERE iip = ?1 OR CAST(id AS TEXT) = ?1",
+                               &st, &e);
+    if (!rc) {
+        sqlite3_bind_text(st, 1, plan, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            id = (long)sqlite3_column_int64(st, 0), scale = (long)sqlite3_column_int64(st, 1);
+        else
+            rc = err_set(&e, ERR_NOT_FOUND, "no plan with idIIP or id '%s'", plan);
+        sqlite3_finalize(st);
+    }
+    const char *base = strrchr(file, '/');
+    if (!rc)
+        rc = gis_drawing_add(w, id, base ? base + 1 : file, b.data, b.len, scale, srid, &did, &e);
+    gis_store_close(w);
+    buf_free(&b);
+    if (rc)
+        return fail(&e);
+    fprintf(stderr, "import: %s registered as drawing %ld of plan %ld\n", file, did, id);
+    return EXIT_SUCCESS;
+}
+
 static int cmd_import(const struct common_opts *co, const char *tenant, const struct gis_import_opts *io,
-                      char *const *files, int nfiles)
+                      const char *plan, char *const *files, int nfiles)
 {
     static struct config cfg;
     struct err e = {0};
@@ -190,6 +248,13 @@ static int cmd_import(const struct common_opts *co, const char *tenant, const st
         return usage_error("import needs at least one FILE%s", "");
     if (!config_tenant_find(&cfg, tenant))
         return usage_error("unknown tenant '%s'", tenant);
+    if (!strcmp(io->collection, "plan-drawing")) {
+        if (nfiles != 1)
+            return usage_error("--as plan-drawing takes one FILE%s", "");
+        char dpath[1100];
+        snprintf(dpath, sizeof dpath, "%s/%s.sqlite", cfg.data_dir, tenant);
+        return cmd_import_drawing(dpath, plan, io->s_srs, files[0]);
+    }
     /* Refuse hostile files before the store is even opened, so it stays byte-identical. */
     for (int i = 0; i < nfiles; i++)
         if (gis_import_check_file(files[i], &e) != ERR_OK)
@@ -254,26 +319,21 @@ int main(int argc, char **argv)
         OPT_PRESET,
         OPT_MAP,
         OPT_SSRS,
+        OPT_PLAN,
         OPT_HELP
     };
     static const struct option opts[] = {
-        {"config", required_argument, NULL, OPT_CONFIG},
-        {"data", required_argument, NULL, OPT_DATA},
-        {"listen", required_argument, NULL, OPT_LISTEN},
-        {"scale", required_argument, NULL, OPT_SCALE},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"tenant", required_argument, NULL, OPT_TENANT},
-        {"as", required_argument, NULL, OPT_AS},
-        {"preset", required_argument, NULL, OPT_PRESET},
-        {"map", required_argument, NULL, OPT_MAP},
-        {"s-srs", required_argument, NULL, OPT_SSRS},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, OPT_CONFIG}, {"data", required_argument, NULL, OPT_DATA},
+        {"listen", required_argument, NULL, OPT_LISTEN}, {"scale", required_argument, NULL, OPT_SCALE},
+        {"seed", required_argument, NULL, OPT_SEED},     {"force", no_argument, NULL, OPT_FORCE},
+        {"tenant", required_argument, NULL, OPT_TENANT}, {"as", required_argument, NULL, OPT_AS},
+        {"preset", required_argument, NULL, OPT_PRESET}, {"map", required_argument, NULL, OPT_MAP},
+        {"s-srs", required_argument, NULL, OPT_SSRS},    {"plan", required_argument, NULL, OPT_PLAN},
+        {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
     };
     struct common_opts co = {0};
     struct gis_import_opts io = {.progress = true};
-    const char *tenant = NULL;
+    const char *tenant = NULL, *plan = NULL;
     long scale = 1, seed = 2026;
     int force = 0;
     const char *valid = NULL; /* options this command takes, as a list of names */
@@ -282,7 +342,7 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "demo"))
         valid = " config data scale seed tenant force help ";
     else if (!strcmp(cmd, "import"))
-        valid = " config data tenant as preset map s-srs help ";
+        valid = " config data tenant as preset map s-srs plan help ";
     else
         return usage_error("unknown command '%s'", cmd);
     optind = 1;
@@ -313,13 +373,14 @@ int main(int argc, char **argv)
         case OPT_PRESET: io.preset = optarg; break;
         case OPT_MAP: io.map = optarg; break;
         case OPT_SSRS: io.s_srs = optarg; break;
+        case OPT_PLAN: plan = optarg; break;
         case OPT_HELP: fputs(usage_text, stdout); return EXIT_SUCCESS;
         default: return usage_error("bad option%s", "");
         }
     }
     int rest = optind + 1; /* getopt ran on argv + 1 */
     if (!strcmp(cmd, "import"))
-        return cmd_import(&co, tenant, &io, argv + rest, argc - rest);
+        return cmd_import(&co, tenant, &io, plan, argv + rest, argc - rest);
     if (rest < argc)
         return usage_error("unexpected argument '%s'", argv[rest]);
     if (!strcmp(cmd, "serve"))

@@ -11,6 +11,7 @@
 #include "gis/features.h"
 #include "gis/store.h"
 #include "services/http.h"
+#include "tiles/tileset.h"
 #include "util/arena.h"
 #include "util/config.h"
 #include "util/err.h"
@@ -38,7 +39,11 @@ struct svc_module {
     const char *migrations;
     const struct http_route *routes;          /* ended by a NULL pattern; may be NULL. 404 where disabled */
     const struct gis_collection *collections; /* OGC API collections, ended by a NULL id; may be NULL */
-    svc_locate_fn locate;                     /* may be NULL */
+    /* Map tilesets of a module with geometry, ended by a NULL name; may be NULL. Their source layers are
+     * the module's tables (usually its collections'), their rasters drawn with their own style. Registered
+     * with the tiles layer at start (svc_modules_register_tilesets); 404 where the module is disabled. */
+    const struct tile_set *tilesets;
+    svc_locate_fn locate; /* may be NULL */
     /* Adds demo data for tenant t to a freshly created, migrated demo store (the writer). May be NULL. */
     enum err_code (*demo)(struct gis_store *w, const struct config_tenant *t, struct err *e);
     enum err_code (*init)(struct err *e); /* once at server start; may be NULL */
@@ -82,6 +87,21 @@ const struct gis_collection *svc_collection_find(const struct config_tenant *t, 
 /* Calls fn for every collection tenant t serves: the core ones, then its modules'. */
 void svc_collections_each(const struct config_tenant *t, void (*fn)(const struct gis_collection *c, void *user),
                           void *user);
+
+/* Registers every module's tilesets with the tiles layer (server start, `odra seed`); idempotent. */
+enum err_code svc_modules_register_tilesets(struct err *e);
+
+/* The module that declares tileset ts, or NULL for a core one. */
+const struct svc_module *svc_module_of_tileset(const struct tile_set *ts);
+
+/* Whether tenant t serves ts: a core tileset, or one of a module t enables. */
+bool svc_tileset_enabled(const struct config_tenant *t, const struct tile_set *ts);
+
+/* The tileset called name that tenant t serves, or NULL. */
+const struct tile_set *svc_tileset_find(const struct config_tenant *t, const char *name);
+
+/* Whether tenant t serves the MVT layer name: false for a source layer of a module t does not enable. */
+bool svc_tile_layer_enabled(const struct config_tenant *t, const char *name);
 
 /* Staff authentication, until the identity issue: "Authorization: Bearer <token>", compared in constant
  * time with the tenant's `staff_tokens` and the environment variable ODRA_STAFF_TOKEN. No header (or

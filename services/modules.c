@@ -186,6 +186,47 @@ void svc_collections_each(const struct config_tenant *t, void (*fn)(const struct
                 fn(c, user);
 }
 
+/* ---- tilesets ---- */
+
+enum err_code svc_modules_register_tilesets(struct err *e)
+{
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        if ((*m)->tilesets && tile_sets_register((*m)->tilesets, e))
+            return err_set(e, e->code, "module %s: %s", (*m)->name, e->msg);
+    return ERR_OK;
+}
+
+const struct svc_module *svc_module_of_tileset(const struct tile_set *ts)
+{
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        for (const struct tile_set *x = (*m)->tilesets; x && x->name; x++)
+            if (x == ts)
+                return *m;
+    return NULL;
+}
+
+bool svc_tileset_enabled(const struct config_tenant *t, const struct tile_set *ts)
+{
+    const struct svc_module *m = svc_module_of_tileset(ts);
+    return !m || svc_module_enabled(t, m);
+}
+
+const struct tile_set *svc_tileset_find(const struct config_tenant *t, const char *name)
+{
+    const struct tile_set *ts = tile_set_find(name);
+    return ts && svc_tileset_enabled(t, ts) ? ts : NULL;
+}
+
+bool svc_tile_layer_enabled(const struct config_tenant *t, const char *name)
+{
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        for (const struct tile_set *x = (*m)->tilesets; x && x->name; x++)
+            for (const struct tile_mvt_layer *L = x->sources; L && L->name; L++)
+                if (!strcmp(L->name, name) && !svc_module_enabled(t, *m))
+                    return false;
+    return true;
+}
+
 /* ---- locate ---- */
 
 json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p)

@@ -525,6 +525,10 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
             return e->code;
         }
     }
+    if (svc_modules_register_tilesets(e) != ERR_OK) {
+        svc_server_free(s);
+        return e->code;
+    }
     for (const struct svc_module *const *m = svc_modules; *m; m++)
         if ((*m)->init && (*m)->init(e) != ERR_OK) {
             svc_server_free(s);

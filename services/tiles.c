@@ -13,9 +13,11 @@
 #include "gis/crs.h"
 #include "gis/features.h"
 #include "gis/render.h"
+#include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "tiles/cache.h"
+#include "tiles/glyphs.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
 #include "tiles/tileset.h"
@@ -23,7 +25,7 @@
 #include "util/log.h"
 #include "util/text.h"
 
-#define NSETS 2 /* entries of tile_sets */
+#define NSETS TILE_MAX_SETS /* built-in and registered tilesets (tile_set_index) */
 
 /* ---- the caches: opened on first use, one per tenant, tileset and format, kept until exit ---- */
 
@@ -42,7 +44,7 @@ static void caches_close(void)
 /* The cache, or NULL when it cannot be opened (tiles are then served uncached, and the failure logged once). */
 static struct tile_cache *cache_get(struct http_req *req, const struct tile_set *ts, enum tile_format f, long long gen)
 {
-    int t = req->tenant->index, k = (int)(ts - tile_sets);
+    int t = req->tenant->index, k = tile_set_index(ts);
     if (t < 0 || t >= CONFIG_MAX_TENANTS || k < 0 || k >= NSETS)
         return NULL;
     struct tile_cache *c = __atomic_load_n(&caches[t][k][f], __ATOMIC_ACQUIRE);
@@ -214,7 +216,7 @@ static bool parse_yfile(const char *s, long max, long *y, enum tile_format *f)
 
 static enum err_code xyz_tile(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const struct tile_set *ts = tile_set_find(http_capture(req, "tileset"));
+    const struct tile_set *ts = svc_tileset_find(req->tenant->cfg, http_capture(req, "tileset"));
     if (!ts)
         return err_set(e, ERR_NOT_FOUND, "no such tileset; see /%s/tiles", req->tenant->cfg->slug);
     long z, x, y;
@@ -253,12 +255,10 @@ static void tenant_bounds(struct http_req *req, double ll[4])
 static json_t *vector_layers(const struct tile_set *ts)
 {
     json_t *a = json_array();
-    for (int i = 0; tile_mvt_layer_names[i]; i++) {
-        const char *name = tile_mvt_layer_names[i];
-        bool in = !ts->layers;
-        for (int k = 0; ts->layers && ts->layers[k]; k++)
-            in |= !strcmp(ts->layers[k], name);
-        if (!in)
+    const char *const *names = ts->layers ? ts->layers : tile_mvt_layer_names;
+    for (int i = 0; names[i]; i++) {
+        const char *name = names[i];
+        if (!tile_mvt_layer_keys(name))
             continue;
         json_t *fields = json_object();
         const char *const *keys = tile_mvt_layer_keys(name);
@@ -279,7 +279,7 @@ static enum err_code tilejson(struct http_req *req, struct http_resp *resp, stru
         return err_set(e, ERR_NOT_FOUND, "no such path; tilesets are listed at /%s/tiles", req->tenant->cfg->slug);
     memcpy(name, file, n - 5);
     name[n - 5] = 0;
-    const struct tile_set *ts = tile_set_find(name);
+    const struct tile_set *ts = svc_tileset_find(req->tenant->cfg, name);
     if (!ts)
         return err_set(e, ERR_NOT_FOUND, "no tileset '%s'", name);
     const char *fmt = http_query(req, "format");
@@ -311,8 +311,10 @@ static enum err_code tiles_list(struct http_req *req, struct http_resp *resp, st
 {
     const char *base = arena_printf(req->arena, "%s/%s/tiles", http_base_url(req), req->tenant->cfg->slug);
     json_t *sets = json_array();
-    for (int i = 0; tile_sets[i].name; i++) {
-        const struct tile_set *ts = &tile_sets[i];
+    const struct tile_set *ts;
+    for (int i = 0; (ts = tile_set_at(i)); i++) {
+        if (!svc_tileset_enabled(req->tenant->cfg, ts))
+            continue;
         json_t *links = json_array();
         json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "rel", "self", "type", "application/json", "href",
                                                arena_printf(req->arena, "%s/%s.json", base, ts->name)));
@@ -354,8 +356,10 @@ static enum err_code wmts_capabilities(struct http_req *req, struct http_resp *r
     buf_puts(&b, "</ows:Title>\n    <ows:ServiceType>OGC WMTS</ows:ServiceType>\n"
                  "    <ows:ServiceTypeVersion>1.0.0</ows:ServiceTypeVersion>\n  </ows:ServiceIdentification>\n"
                  "  <Contents>\n");
-    for (int i = 0; tile_sets[i].name; i++) {
-        const struct tile_set *ts = &tile_sets[i];
+    const struct tile_set *ts;
+    for (int i = 0; (ts = tile_set_at(i)); i++) {
+        if (!svc_tileset_enabled(req->tenant->cfg, ts))
+            continue;
         text_xml_escape(ts->title, esc, sizeof esc);
         buf_printf(&b,
                    "    <Layer>\n      <ows:Title>%s</ows:Title>\n"
@@ -401,7 +405,7 @@ static const char *ogc_tiles_base(struct http_req *req, const char *cid)
 static const char *collection_layer(struct http_req *req, struct err *e)
 {
     const char *cid = http_capture(req, "cid");
-    if (!cid || tile_mvt_layer_minzoom(cid) < 0) {
+    if (!cid || tile_mvt_layer_minzoom(cid) < 0 || !svc_tile_layer_enabled(req->tenant->cfg, cid)) {
         err_set(e, ERR_NOT_FOUND,
                 "collection has no tiles; tiled collections: plan-zones, pog-zones, overlays, plans, "
                 "parcels, buildings, addresses");
@@ -466,7 +470,7 @@ static enum err_code ogc_tile(struct http_req *req, struct http_resp *resp, stru
         return err_param(e, "tileCol", "tileCol must be an integer from 0 to %ld", max);
     /* one layer: a tileset of its own, uncached (the plan tileset's cache serves the map) */
     const char *layers[2] = {cid, NULL};
-    struct tile_set ts = {cid, cid, cid, NULL, layers, true};
+    struct tile_set ts = {.name = cid, .title = cid, .description = cid, .layers = layers, .transparent = true};
     return serve_tile(req, resp, &ts, TILE_MVT, (int)z, col, row, false, e);
 }
 
@@ -538,6 +542,51 @@ static const struct http_param_doc ogc_tile_doc[] = {
 enum err_code svc_map_page(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_map_asset(struct http_req *req, struct http_resp *resp, struct err *e);
 
+/* ---- glyphs for the MapLibre style's text layers ---- */
+
+/* GET /fonts/{fontstack}/{range}.pbf: SDF glyphs of code points range for the comma-separated font stack.
+ * The fonts are the DejaVu files of ODRA_FONT_DIR (default TILE_GLYPHS_DIR); ranges are cached in memory. */
+static enum err_code font_glyphs(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *stack = http_capture(req, "fontstack"), *file = http_capture(req, "range");
+    size_t n = file ? strlen(file) : 0;
+    int start;
+    char range[16];
+    if (n < 5 || n - 4 >= sizeof range || strcmp(file + n - 4, ".pbf"))
+        return err_param(e, "range", "the glyph range must look like 0-255.pbf");
+    memcpy(range, file, n - 4);
+    range[n - 4] = '\0';
+    if (!tile_glyphs_parse_range(range, &start))
+        return err_param(e, "range", "bad glyph range '%s': want S-(S+255) with S a multiple of 256, at most 65535",
+                         range);
+    const char *dir = getenv("ODRA_FONT_DIR");
+    struct buf b = {0};
+    bool cached = false;
+    if (tile_glyphs_range(dir && *dir ? dir : TILE_GLYPHS_DIR, stack, start, &b, &cached, e) != ERR_OK) {
+        buf_free(&b);
+        return e->code;
+    }
+    char tag[32];
+    tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
+    http_resp_header(resp, "ETag", arena_strdup(req->arena, tag));
+    http_resp_header(resp, "Cache-Control", "public, max-age=86400");
+    http_resp_header(resp, "X-Glyph-Cache", cached ? "HIT" : "MISS");
+    http_resp_header(resp, "Access-Control-Allow-Origin", "*");
+    if (etag_matches(req, tag)) {
+        buf_free(&b);
+        http_resp_body(resp, 304, "application/x-protobuf", "", 0);
+        return ERR_OK;
+    }
+    return resp_buf(req, resp, 200, "application/x-protobuf", &b, e);
+}
+
+static const struct http_param_doc glyphs_doc[] = {
+    {"fontstack", "path", "string", 1,
+     "comma-separated font names, URL-encoded: DejaVu Sans, DejaVu Sans Bold, DejaVu Sans Oblique, ..."},
+    {"range", "path", "string", 1, "code points and suffix: 0-255.pbf, 256-511.pbf, ... 65280-65535.pbf"},
+    {NULL, NULL, NULL, 0, NULL},
+};
+
 const struct http_route svc_tiles_routes[] = {
     {"GET", "/{t}/tiles", tiles_list, "maps", "The tilesets (OGC API - Tiles style)", NULL, t_doc},
     {"GET", "/{t}/tiles/{tileset}", tilejson, "maps", "TileJSON 3.0.0 of a tileset: /{t}/tiles/plan.json", NULL,
@@ -575,6 +624,8 @@ const struct http_route svc_tiles_routes[] = {
     {"GET", "/{t}/ogc/collections/{cid}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", ogc_tile, "ogc",
      "OGC API - Tiles: a vector tile of one collection", "application/vnd.mapbox-vector-tile", ogc_tile_doc},
     {"GET", "/{t}/map", svc_map_page, "maps", "The planner's map page (MapLibre GL JS)", "text/html", t_doc},
+    {"GET", "/fonts/{fontstack}/{range}", font_glyphs, "maps",
+     "SDF glyphs for MapLibre text (glyphs protocol buffer, 24 px, buffer 3)", "application/x-protobuf", glyphs_doc},
     {"GET", "/assets/{file}", svc_map_asset, "maps", "Static files of the map page (MapLibre GL JS, map.js, map.css)",
      NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},

@@ -751,25 +751,8 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
     struct arena *a = arena_new(1 << 14);
     if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    if ((rc = gis_store_prepare(
-             w,
-             "INSERT INTO waste_zones (code, name, description, geom) "
-             "SELECT ?1, ?2 || group_concat(name, ', '), 'obręby: ' || group_concat(number, ', '), "
-             "CastToMultiPolygon(ST_Union(geom)) FROM (SELECT name, number, geom, row_number() OVER (ORDER BY id) - 1 "
-             "AS rn FROM obreby) WHERE rn % ?3 = ?4",
-             &st, e)))
+    if ((rc = gis_waste_zones_from_obreby(w, nz, e)))
         goto done;
-    for (int k = 0; k < nz; k++) {
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, arena_printf(a, "R%d", k + 1), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, arena_printf(a, "Rejon %d: ", k + 1), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(st, 3, nz);
-        sqlite3_bind_int(st, 4, k);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = err_set(e, ERR_IO, "demo waste zones: %s", sqlite3_errmsg(gis_store_db(w)));
-            goto done;
-        }
-    }
     sqlite3_finalize(st);
     st = NULL;
     /* Rules: kind, weekday, interval, anchor, nth, months; weekday offsets by zone. */
@@ -902,6 +885,24 @@ static const struct gis_collection waste_collections[] = {
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
+/* The map of the zones: MVT layer waste-zones (what styles/waste.json reads), rasters drawn with that style. */
+#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static const struct tile_mvt_layer waste_tile_layers[] = {
+    {"waste-zones", "waste_zones", "waste_zones t", LIST("zone_id", "code", "name", "label", "shade"),
+     LIST("t.id", "t.code", "t.name",
+          "CASE WHEN instr(t.name, ':') > 1 THEN substr(t.name, 1, instr(t.name, ':') - 1) ELSE t.name END",
+          "(t.id - 1) % 6"),
+     0},
+    {NULL, NULL, NULL, NULL, NULL, 0},
+};
+
+static const struct tile_set waste_tilesets[] = {
+    {"waste-zones", "Rejony odbioru odpadów", "Waste-collection zones coloured by zone, with their names", NULL,
+     LIST("waste-zones"), true, "styles/waste.json", waste_tile_layers},
+    {NULL, NULL, NULL, NULL, NULL, false, NULL, NULL},
+};
+
 #define TENANT_DOC                                                                                                     \
     {                                                                                                                  \
         "t", "path", "string", 1, "gmina slug"                                                                         \
@@ -961,6 +962,7 @@ const struct svc_module svc_waste_module = {
     .migrations = "data/modules/waste",
     .routes = waste_routes,
     .collections = waste_collections,
+    .tilesets = waste_tilesets,
     .locate = waste_locate,
     .demo = waste_demo,
 };

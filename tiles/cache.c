@@ -16,6 +16,7 @@ struct tile_cache {
     pthread_mutex_t lock;
     sqlite3_stmt *get, *put, *has;
     double buffer;
+    int meta;          /* invalidation covers whole blocks of meta x meta tiles (raster label metatiles) */
     long long applied; /* read without the lock through __atomic */
 };
 
@@ -58,6 +59,20 @@ static int meta_set(struct tile_cache *c, const char *name, const char *value)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+void tile_cache_set_meta(struct tile_cache *c, int meta)
+{
+    c->meta = meta > 1 ? meta : 1;
+    /* tiles drawn with another label metatile (or before there was one) would not match new neighbours */
+    pthread_mutex_lock(&c->lock);
+    if (meta_ll(c, "odra:label_meta", 1) != c->meta) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", c->meta);
+        if (sqlite3_exec(c->db, "DELETE FROM tiles", NULL, NULL, NULL) == SQLITE_OK)
+            meta_set(c, "odra:label_meta", v);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
 enum err_code tile_cache_open(const char *path, const char *name, const char *format, const char *json, double buffer,
                               long long gen, struct tile_cache **out, struct err *e)
 {
@@ -67,6 +82,7 @@ enum err_code tile_cache_open(const char *path, const char *name, const char *fo
         return err_set(e, ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&c->lock, NULL);
     c->buffer = buffer;
+    c->meta = 1;
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         enum err_code rc = err_set(e, ERR_IO, "tile cache %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
@@ -168,6 +184,11 @@ static enum err_code invalidate(struct tile_cache *c, const double b2180[4], str
         if (!tile_range(z, b, tile_size(z) * c->buffer, r))
             continue;
         long n = 1L << z;
+        if (c->meta > 1) {
+            long m = c->meta < n ? c->meta : n;
+            r[0] = r[0] / m * m, r[1] = r[1] / m * m;
+            r[2] = r[2] / m * m + m - 1, r[3] = r[3] / m * m + m - 1;
+        }
         sqlite3_bind_int(st, 1, z);
         sqlite3_bind_int64(st, 2, r[0]);
         sqlite3_bind_int64(st, 3, r[2]);

@@ -29,6 +29,13 @@ struct tile_cache;
 enum err_code tile_cache_open(const char *path, const char *name, const char *format, const char *json, double buffer,
                               long long gen, struct tile_cache **out, struct err *e);
 
+/* Makes invalidation cover whole aligned blocks of meta x meta tiles (fewer at zooms with fewer tiles)
+ * around what the buffer reaches: raster tiles place labels per metatile (tiles/tileset.h), so a change
+ * can move labels anywhere in the metatiles it reaches. A file whose tiles were stored with another meta
+ * (metadata odra:label_meta, absent = 1) is emptied, since its tiles would not match new neighbours.
+ * Call it right after tile_cache_open, before the cache is shared. */
+void tile_cache_set_meta(struct tile_cache *c, int meta);
+
 /* Closes the connection and frees the cache. NULL is a no-op. */
 void tile_cache_close(struct tile_cache *c);
 

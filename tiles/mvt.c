@@ -16,11 +16,7 @@
 
 /* ---- the layers: the source layers of styles/plan.json and the attributes the style reads ---- */
 
-struct mvt_layer {
-    const char *name, *table, *from;
-    const char *const *keys, *const *cols;
-    int minzoom;
-};
+#define mvt_layer tile_mvt_layer
 
 #define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -48,20 +44,52 @@ static const struct mvt_layer mvt_layers[] = {
 const char *const tile_mvt_layer_names[] = {"landcover", "pog-zones", "plan-zones", "overlays",  "plans",
                                             "buildings", "parcels",   "streets",    "addresses", NULL};
 
+/* Layers added by tile_mvt_add_layer (module tables), after the built-in ones. */
+static const struct mvt_layer *extra_layers[TILE_MVT_MAX_EXTRA];
+static int nextra;
+
+/* Layer i of the built-in ones followed by the added ones, or NULL past the end. */
+static const struct mvt_layer *layer_at(int i)
+{
+    return i < NLAYERS ? &mvt_layers[i] : i < NLAYERS + nextra ? extra_layers[i - NLAYERS] : NULL;
+}
+
+static const struct mvt_layer *layer_find(const char *name)
+{
+    const struct mvt_layer *L;
+    for (int i = 0; name && (L = layer_at(i)); i++)
+        if (!strcmp(L->name, name))
+            return L;
+    return NULL;
+}
+
+enum err_code tile_mvt_add_layer(const struct tile_mvt_layer *L, struct err *e)
+{
+    const struct mvt_layer *have = layer_find(L->name);
+    if (have)
+        return have == L ? ERR_OK : err_set(e, ERR_INVALID, "MVT layer '%s' is defined twice", L->name);
+    int nk = 0;
+    while (L->keys[nk])
+        nk++;
+    if (nk > 16)
+        return err_set(e, ERR_INVALID, "MVT layer '%s': more than 16 attributes", L->name);
+    if (nextra == TILE_MVT_MAX_EXTRA)
+        return err_set(e, ERR_INVALID, "MVT layer '%s': more than %d added layers", L->name, TILE_MVT_MAX_EXTRA);
+    extra_layers[nextra] = L;
+    nextra++;
+    return ERR_OK;
+}
+
 const char *const *tile_mvt_layer_keys(const char *name)
 {
-    for (int i = 0; name && i < NLAYERS; i++)
-        if (!strcmp(mvt_layers[i].name, name))
-            return mvt_layers[i].keys;
-    return NULL;
+    const struct mvt_layer *L = layer_find(name);
+    return L ? L->keys : NULL;
 }
 
 int tile_mvt_layer_minzoom(const char *name)
 {
-    for (int i = 0; name && i < NLAYERS; i++)
-        if (!strcmp(mvt_layers[i].name, name))
-            return mvt_layers[i].minzoom;
-    return -1;
+    const struct mvt_layer *L = layer_find(name);
+    return L ? L->minzoom : -1;
 }
 
 /* ---- protobuf ---- */
@@ -759,9 +787,10 @@ enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, in
         return err_set(e, ERR_INTERNAL, "GEOS: cannot create a context");
     long nf = 0;
     enum err_code rc = ERR_OK;
-    for (int i = 0; i < NLAYERS && !rc; i++)
-        if (z >= mvt_layers[i].minzoom && listed(layers, mvt_layers[i].name))
-            rc = encode_layer(&en, s, &mvt_layers[i], q, out, &nf, e);
+    const struct mvt_layer *L;
+    for (int i = 0; (L = layer_at(i)) && !rc; i++)
+        if (z >= L->minzoom && (layers ? listed(layers, L->name) : i < NLAYERS))
+            rc = encode_layer(&en, s, L, q, out, &nf, e);
     if (!rc && out->failed)
         rc = err_set(e, ERR_INTERNAL, "out of memory");
     free(en.raw.xy);

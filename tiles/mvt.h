@@ -20,8 +20,27 @@
 /* Features per layer and tile, at most. */
 #define TILE_MVT_MAX_FEATURES 50000
 
-/* The layer names tile_mvt_encode knows, in drawing order, ended by NULL. */
+/* A source layer: a store table with a geometry column geom (spatial index idx_<table>_geom) and the
+ * attributes put into tiles. The built-in layers are the plan style's; tile_mvt_add_layer adds more. */
+struct tile_mvt_layer {
+    const char *name;        /* layer name in tiles and styles: "waste-zones" */
+    const char *table;       /* "waste_zones" */
+    const char *from;        /* FROM clause; the table is aliased t */
+    const char *const *keys; /* attribute names, ended by NULL (at most 16) */
+    const char *const *cols; /* their SQL expressions (fixed text), in the same order */
+    int minzoom;             /* lowest zoom at which the layer is put into tiles */
+};
+
+/* The most layers tile_mvt_add_layer can add. */
+#define TILE_MVT_MAX_EXTRA 16
+
+/* The built-in layer names, in drawing order, ended by NULL: what a tile of "all layers" holds. */
 extern const char *const tile_mvt_layer_names[];
+
+/* Adds a layer (L and what it points to must be static), encoded only when asked for by name. Call at
+ * startup, before any thread encodes; a layer whose name is already known is ERR_OK when it is the same
+ * struct, else ERR_INVALID. */
+enum err_code tile_mvt_add_layer(const struct tile_mvt_layer *L, struct err *e);
 
 /* The attribute names of layer name, ended by NULL, or NULL for an unknown layer. */
 const char *const *tile_mvt_layer_keys(const char *name);
@@ -29,7 +48,7 @@ const char *const *tile_mvt_layer_keys(const char *name);
 /* The lowest zoom at which layer name is put into tiles (-1 for an unknown layer). */
 int tile_mvt_layer_minzoom(const char *name);
 
-/* Encodes tile z/x/y with the listed layers (NULL: all) and appends the protobuf to out. Empty layers
+/* Encodes tile z/x/y with the listed layers (NULL: all built-in ones) and appends the protobuf to out. Empty layers
  * are left out, so a tile without data is a valid, zero-length MVT. Sets *features (may be NULL) to the
  * number of features written. */
 enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, struct buf *out,

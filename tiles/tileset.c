@@ -5,6 +5,7 @@
 #include <gdal.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -20,18 +21,98 @@
 
 const struct tile_set tile_sets[] = {
     {"plan", "Mapa planistyczna", "MPZP zones, POG zones, overlays, parcels, buildings, addresses, streets and labels",
-     NULL, NULL, false},
+     NULL, NULL, false, NULL, NULL},
     {"parcels", "Działki ewidencyjne", "Cadastral parcels with their numbers (a transparent overlay)", LIST("parcels"),
-     LIST("parcels"), true},
-    {NULL, NULL, NULL, NULL, NULL, false},
+     LIST("parcels"), true, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, false, NULL, NULL},
 };
+#define NBUILTIN ((int)(sizeof tile_sets / sizeof tile_sets[0]) - 1)
+
+/* Registered tilesets (tile_sets_register), after the built-in ones; written only at startup. */
+static const struct tile_set *extra_sets[TILE_MAX_SETS - NBUILTIN];
+static int nextra;
+
+const struct tile_set *tile_set_at(int i)
+{
+    return i < 0 ? NULL : i < NBUILTIN ? &tile_sets[i] : i < NBUILTIN + nextra ? extra_sets[i - NBUILTIN] : NULL;
+}
+
+int tile_set_index(const struct tile_set *ts)
+{
+    const struct tile_set *t;
+    for (int i = 0; ts && (t = tile_set_at(i)); i++)
+        if (t == ts)
+            return i;
+    return -1;
+}
 
 const struct tile_set *tile_set_find(const char *name)
 {
-    for (int i = 0; name && tile_sets[i].name; i++)
-        if (!strcmp(tile_sets[i].name, name))
-            return &tile_sets[i];
+    const struct tile_set *t;
+    for (int i = 0; name && (t = tile_set_at(i)); i++)
+        if (!strcmp(t->name, name))
+            return t;
     return NULL;
+}
+
+/* ---- styles: plan.json, loaded once, and the registered tilesets' own, loaded at registration ---- */
+
+static struct {
+    const char *path;
+    struct gis_style *style;
+} extra_styles[TILE_MAX_SETS];
+static int nstyles;
+
+static enum err_code style_register(const char *path, struct err *e)
+{
+    for (int i = 0; i < nstyles; i++)
+        if (!strcmp(extra_styles[i].path, path))
+            return ERR_OK;
+    size_t len;
+    const char *text = embed_find(path, &len);
+    if (!text)
+        return err_set(e, ERR_INTERNAL, "tiles: style %s is not embedded", path);
+    struct gis_style *st = NULL;
+    if (gis_style_load(text, len, &st, e) != ERR_OK || gis_render_check_style(st, e) != ERR_OK) {
+        gis_style_free(st);
+        return err_set(e, e->code, "tiles: %s: %s", path, e->msg);
+    }
+    extra_styles[nstyles].path = path;
+    extra_styles[nstyles++].style = st;
+    return ERR_OK;
+}
+
+static void styles_free(void)
+{
+    for (int i = 0; i < nstyles; i++)
+        gis_style_free(extra_styles[i].style);
+    nstyles = 0;
+}
+
+enum err_code tile_sets_register(const struct tile_set *sets, struct err *e)
+{
+    for (const struct tile_set *ts = sets; ts && ts->name; ts++) {
+        const struct tile_set *have = tile_set_find(ts->name);
+        if (have && have != ts)
+            return err_set(e, ERR_INVALID, "tileset '%s' is defined twice", ts->name);
+        for (const struct tile_mvt_layer *L = ts->sources; L && L->name; L++) {
+            struct gis_render_source src = {L->name, L->table, L->from, L->keys, L->cols};
+            if (tile_mvt_add_layer(L, e) || gis_render_add_source(&src, e))
+                return e->code;
+        }
+        if (ts->style) {
+            if (nstyles == 0 && atexit(styles_free) != 0)
+                return err_set(e, ERR_INTERNAL, "atexit failed");
+            if (style_register(ts->style, e))
+                return e->code;
+        }
+        if (have)
+            continue;
+        if (nextra == TILE_MAX_SETS - NBUILTIN)
+            return err_set(e, ERR_INVALID, "tileset '%s': more than %d tilesets", ts->name, TILE_MAX_SETS);
+        extra_sets[nextra++] = ts;
+    }
+    return ERR_OK;
 }
 
 const char *tile_format_name(enum tile_format f)
@@ -52,6 +133,8 @@ double tile_format_buffer(enum tile_format f)
 static struct gis_style *style;
 static pthread_once_t style_once = PTHREAD_ONCE_INIT;
 
+static void memo_free(void);
+
 static void style_load(void)
 {
     size_t len;
@@ -60,12 +143,99 @@ static void style_load(void)
     if (!text || gis_style_load(text, len, &style, &e) != ERR_OK)
         log_error("tiles: styles/plan.json: %s", text ? e.msg : "not embedded");
     GDALAllRegister();
+    atexit(memo_free);
+}
+
+/* The style of ts's rasters: its own (registered with it), else the plan style; NULL when it failed to load. */
+static const struct gis_style *ts_style(const struct tile_set *ts)
+{
+    for (int i = 0; ts->style && i < nstyles; i++)
+        if (!strcmp(extra_styles[i].path, ts->style))
+            return extra_styles[i].style;
+    return ts->style ? NULL : style;
+}
+
+int tile_label_meta(enum tile_format f, int z)
+{
+    if (f == TILE_MVT)
+        return 1;
+    return z >= 2 ? TILE_LABEL_META : 1 << z;
+}
+
+/* The labels of recently rendered metatiles, so that the other tiles of a metatile only draw them. An
+ * entry is for one store file (path and inode) at one generation (tile_store_generation, read before the
+ * labels are placed, so an entry never holds data older than its generation), tileset, scale, zoom and
+ * metatile. */
+#define LABEL_MEMO 64
+
+static struct label_memo {
+    char path[512];
+    ino_t ino;
+    long long gen;
+    const struct tile_set *ts;
+    int scale, z;
+    long mx, my;
+    unsigned long long used;
+    struct gis_render_labels *labels;
+} memo[LABEL_MEMO];
+static unsigned long long memo_clock;
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool memo_match(const struct label_memo *m, const struct label_memo *k)
+{
+    return m->labels && m->ino == k->ino && m->gen == k->gen && m->ts == k->ts && m->scale == k->scale &&
+           m->z == k->z && m->mx == k->mx && m->my == k->my && !strcmp(m->path, k->path);
+}
+
+/* A new reference to the memoized labels of key, or NULL. */
+static struct gis_render_labels *memo_get(struct label_memo *key)
+{
+    struct gis_render_labels *L = NULL;
+    pthread_mutex_lock(&memo_lock);
+    for (int i = 0; i < LABEL_MEMO && !L; i++)
+        if (memo_match(&memo[i], key)) {
+            memo[i].used = ++memo_clock;
+            L = memo[i].labels;
+            gis_render_labels_ref(L);
+        }
+    pthread_mutex_unlock(&memo_lock);
+    return L;
+}
+
+static void memo_put(const struct label_memo *key, struct gis_render_labels *L)
+{
+    pthread_mutex_lock(&memo_lock);
+    int v = 0;
+    for (int i = 0; i < LABEL_MEMO; i++) {
+        if (memo_match(&memo[i], key)) {
+            v = -1;
+            break;
+        }
+        if (memo[i].used < memo[v].used)
+            v = i;
+    }
+    if (v >= 0) {
+        struct gis_render_labels *old = memo[v].labels;
+        memo[v] = *key;
+        memo[v].used = ++memo_clock;
+        memo[v].labels = L;
+        gis_render_labels_ref(L);
+        gis_render_labels_unref(old);
+    }
+    pthread_mutex_unlock(&memo_lock);
+}
+
+static void memo_free(void)
+{
+    for (int i = 0; i < LABEL_MEMO; i++)
+        gis_render_labels_unref(memo[i].labels), memo[i].labels = NULL;
 }
 
 static enum err_code render_raster(struct gis_store *s, const struct tile_set *ts, int scale, int z, long x, long y,
                                    struct buf *out, struct err *e)
 {
     pthread_once(&style_once, style_load);
+    const struct gis_style *style = ts_style(ts);
     if (!style)
         return err_set(e, ERR_INTERNAL, "the map style failed to load");
     int size = 256 * scale, pad = TILE_RASTER_BUFFER * scale;
@@ -83,13 +253,50 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
                                 .groups = ts->groups,
                                 .ngroups = ng,
                                 .transparent = ts->transparent,
-                                .labels_inside = false};
+                                .labels_inside = false,
+                                .label_mode = GIS_RENDER_LABELS_NONE};
     cairo_surface_t *surf =
         cairo_image_surface_create(ts->transparent ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24, size, size);
     cairo_t *cr = cairo_create(surf);
-    /* the buffered map is drawn shifted, so only its middle lands on the tile */
+    /* the map without labels: the buffered map is drawn shifted, so only its middle lands on the tile */
+    cairo_save(cr);
     cairo_translate(cr, -pad, -pad);
     enum err_code rc = gis_render_map(cr, s, style, &o, NULL, e);
+    cairo_restore(cr);
+    if (!rc) {
+        /* the labels of the whole metatile (placed once and memoized), drawn shifted so that this tile's
+         * part lands on the surface */
+        int m = tile_label_meta(TILE_PNG, z);
+        struct label_memo key = {.ts = ts, .scale = scale, .z = z, .mx = x / m * m, .my = y / m * m};
+        const char *path = gis_store_path(s);
+        struct stat sb;
+        bool memo_ok = path && strlen(path) < sizeof key.path && stat(path, &sb) == 0;
+        if (memo_ok) {
+            strcpy(key.path, path);
+            key.ino = sb.st_ino;
+            key.gen = tile_store_generation(s);
+        }
+        struct gis_render_labels *L = memo_ok ? memo_get(&key) : NULL;
+        cairo_rectangle(cr, 0, 0, size, size);
+        cairo_clip(cr);
+        cairo_translate(cr, -(double)(x - key.mx) * size, -(double)(y - key.my) * size);
+        if (!L) {
+            double b0[4], b1[4];
+            tile_bounds(z, key.mx, key.my, b0);
+            tile_bounds(z, key.mx + m - 1, key.my + m - 1, b1);
+            o.bbox[0] = b0[0], o.bbox[1] = b1[1], o.bbox[2] = b1[2], o.bbox[3] = b0[3];
+            o.width = o.height = m * size;
+            o.labels_inside = true;
+            o.label_mode = GIS_RENDER_LABELS_ONLY;
+            o.labels_out = &L;
+            rc = gis_render_map(cr, s, style, &o, NULL, e);
+            if (!rc && memo_ok)
+                memo_put(&key, L);
+        }
+        if (!rc)
+            gis_render_labels_draw(cr, L);
+        gis_render_labels_unref(L);
+    }
     cairo_destroy(cr);
     if (!rc)
         rc = gis_render_encode(surf, GIS_RENDER_PNG, 6, out, e);
@@ -120,12 +327,11 @@ enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const 
     if (f == TILE_MVT) {
         buf_puts(&json, "{\"vector_layers\":[");
         int n = 0;
-        for (int i = 0; tile_mvt_layer_names[i]; i++) {
-            const char *name = tile_mvt_layer_names[i];
-            bool in = !ts->layers;
-            for (int k = 0; ts->layers && ts->layers[k]; k++)
-                in |= !strcmp(ts->layers[k], name);
-            if (!in)
+        /* the listed layers, else all built-in ones */
+        const char *const *names = ts->layers ? ts->layers : tile_mvt_layer_names;
+        for (int i = 0; names[i]; i++) {
+            const char *name = names[i];
+            if (!tile_mvt_layer_keys(name))
                 continue;
             buf_printf(&json, "%s{\"id\":\"%s\",\"minzoom\":%d,\"maxzoom\":%d,\"fields\":{", n++ ? "," : "", name,
                        tile_mvt_layer_minzoom(name), TILE_MAX_ZOOM);
@@ -141,6 +347,8 @@ enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const 
     enum err_code rc = json.failed ? err_set(e, ERR_INTERNAL, "out of memory")
                                    : tile_cache_open(path, name, f == TILE_MVT ? "pbf" : "png", json.data,
                                                      tile_format_buffer(f), gen, out, e);
+    if (!rc && f != TILE_MVT)
+        tile_cache_set_meta(*out, TILE_LABEL_META);
     buf_free(&json);
     return rc;
 }

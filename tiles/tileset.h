@@ -1,5 +1,6 @@
 /* Tilesets: what each named tileset draws, and the one function that renders a tile of it as a raster
- * PNG (through gis/render with the plan style, with a buffer so labels are not cut at tile edges) or as
+ * PNG (through gis/render with the plan style: the map with a buffer, the labels per metatile so they
+ * are not cut at tile edges, see TILE_LABEL_META) or as
  * an MVT (tiles/mvt). The plan style is loaded from the embedded styles/plan.json on first use and
  * shared read-only by all threads. */
 #ifndef TILES_TILESET_H
@@ -7,6 +8,7 @@
 #include <stdbool.h>
 
 #include "gis/store.h"
+#include "tiles/mvt.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -17,22 +19,55 @@ enum tile_format {
 };
 #define TILE_NFORMATS 3
 
-/* Pixels of buffer rendered around a 256-px raster tile (scaled for @2x), so labels and symbols that
- * cross the edge are drawn in both tiles. */
+/* Pixels of buffer rendered around a 256-px raster tile (scaled for @2x), so wide lines and symbols
+ * that cross the edge are drawn in both tiles (labels: TILE_LABEL_META). */
 #define TILE_RASTER_BUFFER 64
+
+/* Labels of raster tiles are placed per metatile: a fixed block of TILE_LABEL_META x TILE_LABEL_META
+ * tiles at the tile's zoom (the whole world below that). Every tile of a metatile places the labels of
+ * the whole metatile the same way (polygon anchors from the zones clipped to the metatile, collisions in
+ * one fixed order) and draws those that reach into it; a label must lie wholly inside its metatile. So
+ * neighbouring tiles always agree, and no label is cut at a tile edge. The placed labels of recent
+ * metatiles are memoized per store file and generation, so the other tiles of a metatile only draw them
+ * (the pixels are the same either way). A change anywhere in a metatile (grown by the render buffer) can
+ * move labels in all of its tiles: cache invalidation covers whole metatiles of raster tiles
+ * (tile_cache_set_meta). */
+#define TILE_LABEL_META 4
+
+/* The metatile side in tiles at zoom z for format f: TILE_LABEL_META, less at low zooms, 1 for MVT. */
+int tile_label_meta(enum tile_format f, int z);
 
 struct tile_set {
     const char *name;          /* URL name: "plan", "parcels" */
     const char *title;         /* Polish title */
     const char *description;   /* English description */
     const char *const *groups; /* style layer groups drawn in rasters (NULL: all) */
-    const char *const *layers; /* MVT layers (NULL: all) */
+    const char *const *layers; /* MVT layers (NULL: all built-in ones) */
     bool transparent;          /* rasters without background */
+    const char *style;         /* embedded MapLibre style of the rasters, e.g. "styles/waste.json"; NULL: plan */
+    /* Source layers of its own (tables outside the plan style, e.g. a module's), ended by a NULL name;
+     * tile_sets_register makes the MVT encoder and the renderer know them. NULL: none. */
+    const struct tile_mvt_layer *sources;
 };
 
-/* The tilesets, ended by an entry whose name is NULL. */
+/* The built-in tilesets, ended by an entry whose name is NULL. */
 extern const struct tile_set tile_sets[];
 
+/* The most tilesets: built-in and registered. */
+#define TILE_MAX_SETS 16
+
+/* Registers the tilesets sets (ended by a NULL name; static, as everything they point to) after the
+ * built-in ones, with their source layers and styles (which must be embedded and use only known source
+ * layers). Call at startup, before any thread renders; registering the same sets again is a no-op. The
+ * tiles layer serves whatever is registered: which tenant may see which set is the caller's business. */
+enum err_code tile_sets_register(const struct tile_set *sets, struct err *e);
+
+/* Tileset i (0 .. ) of the built-in then registered ones, or NULL past the end; tile_set_index is the
+ * inverse (-1 for a tileset that is neither, such as an ad-hoc one-layer set). */
+const struct tile_set *tile_set_at(int i);
+int tile_set_index(const struct tile_set *ts);
+
+/* The built-in or registered tileset called name, or NULL. */
 const struct tile_set *tile_set_find(const char *name);
 
 /* "png", "png@2x", "mvt": the cache file suffix. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/embed.h"
 #include "util/text.h"
@@ -112,6 +113,15 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         return copy_str(st, section, key, val, t->signatory, sizeof t->signatory);
     if (!strcmp(key, "signatory_role"))
         return copy_str(st, section, key, val, t->signatory_role, sizeof t->signatory_role);
+    if (!strcmp(key, "wyrys_allow_a3")) {
+        if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1"))
+            t->wyrys_allow_a3 = true;
+        else if (!strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0"))
+            t->wyrys_allow_a3 = false;
+        else
+            return config_fail(st, section, key, "must be yes or no, got '%s'", val);
+        return 1;
+    }
     if (!strcmp(key, "modules")) {
         t->n_modules = 0;
         char buf[1024];

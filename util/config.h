@@ -2,6 +2,7 @@
  * Without a file, the embedded copy of odra.ini (the demo defaults) is used. */
 #ifndef UTIL_CONFIG_H
 #define UTIL_CONFIG_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -21,6 +22,7 @@ struct config_tenant {
     char case_format[64];   /* case-number pattern: {seq} and {year}, e.g. "GP.6727.{seq}.{year}" */
     char signatory[128];    /* name printed in the signature block */
     char signatory_role[128];
+    bool wyrys_allow_a3; /* the office issues wyrys sheets in A3 on request (`wyrys_allow_a3 = yes`) */
     char modules[CONFIG_MAX_MODULES][32];
     int n_modules;
     /* Bearer tokens for staff endpoints (`staff_tokens = a, b`): 16 to 127 characters of A-Z a-z 0-9 . _ ~ + / - */

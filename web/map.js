@@ -3,21 +3,14 @@
 (function () {
   'use strict';
   const tenant = document.body.dataset.tenant;
-  // The server has no glyph endpoint (/fonts/…pbf) yet, so text layers are left out in the browser; the
-  // raster tiles and WMS carry the labels. Everything else is styles/plan.json as it is.
+  // styles/plan.json as it is: its glyphs URL (/fonts/{fontstack}/{range}.pbf) is served by odra with
+  // SDF glyphs of the DejaVu fonts, so the symbol layers (zone symbols, street names, parcel numbers) stay.
   const map = new maplibregl.Map({
     container: 'map',
-    style: { version: 8, sources: {}, layers: [] },
+    style: '/styles/plan.json?tenant=' + encodeURIComponent(tenant),
     center: [14.561, 52.35],
     zoom: 13,
     hash: true,
-  });
-  map.setStyle('/styles/plan.json?tenant=' + encodeURIComponent(tenant), {
-    transformStyle: (prev, next) => {
-      delete next.glyphs;
-      next.layers = next.layers.filter(l => !(l.layout && l.layout['text-field']));
-      return next;
-    },
   });
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }));

@@ -1,8 +1,12 @@
 /* Tests for gis/extract on a small hand-made store: fees on worked examples, text cleaning, case numbers
  * and codes, the document model (a parcel across three zones, one outside every MPZP, one outside every
- * plan), the limits, and the PDF (valid structure, language, pages, issuing in one transaction).
+ * plan), the limits, the PDF (valid structure, language, pages, issuing in one transaction), and the wyrys
+ * on a hand-made raster drawing (GeoTIFF in EPSG:2180 and 2176) and on A3 sheets.
  * ODRA_EXTRACT_OUT=FILE.pdf keeps the rendered document for a look. */
 #include "gis/extract.h"
+
+#include <cairo.h>
+#include <gdal.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -10,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gis/drawing.h"
 #include "tests/test.h"
 
 static char dir[] = "/tmp/odra-test-extract-XXXXXX";
@@ -291,8 +296,149 @@ static void issue_pdf(void)
     arena_free(a);
 }
 
+/* A two-colour drawing of the MPZP (0..200 x 0..200 m): blue west of x = 100, green east of it, written
+ * as a GeoTIFF in crs covering the plan's bbox transformed to crs. */
+static bool make_drawing(enum gis_crs crs, struct buf *out)
+{
+    double bb[4] = {X0, Y0, X0 + 200, Y0 + 200}, cb[4];
+    struct err e = {0};
+    if (gis_crs_transform_bbox(GIS_CRS_2180, crs, bb, cb, &e))
+        return false;
+    int w = 200, h = 200;
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(img);
+    /* in crs the plan is a slightly rotated square; split the image at the transformed x = 100 line */
+    double mid[4] = {X0 + 100, Y0, X0 + 100, Y0 + 200};
+    gis_crs_transform(GIS_CRS_2180, crs, mid, 2, &e);
+    double sx = w / (cb[2] - cb[0]), sy = h / (cb[3] - cb[1]);
+    cairo_set_source_rgb(cr, 0, 1, 0);
+    cairo_paint(cr);
+    cairo_move_to(cr, 0, 0);
+    cairo_line_to(cr, (mid[2] - cb[0]) * sx, (cb[3] - mid[3]) * sy);
+    cairo_line_to(cr, (mid[0] - cb[0]) * sx, (cb[3] - mid[1]) * sy);
+    cairo_line_to(cr, 0, h);
+    cairo_close_path(cr);
+    cairo_set_source_rgb(cr, 0, 0, 1);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    bool ok = gis_drawing_geotiff(img, crs, cb, out, &e) == ERR_OK;
+    if (!ok)
+        printf("  %s\n", e.msg);
+    cairo_surface_destroy(img);
+    return ok;
+}
+
+static uint32_t px_at(cairo_surface_t *s, int x, int y)
+{
+    cairo_surface_flush(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    return ((const uint32_t *)(d + (size_t)y * (size_t)cairo_image_surface_get_stride(s)))[x] & 0xffffff;
+}
+
+static bool pdf_has(const unsigned char *pdf, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!memcmp(pdf + i, needle, k))
+            return true;
+    return false;
+}
+
+static void raster_drawing(void)
+{
+    struct arena *a = arena_new(1 << 16);
+    struct err e = {0};
+    enum gis_crs crss[] = {GIS_CRS_2180, GIS_CRS_2176};
+    for (int k = 0; k < 2; k++) {
+        struct buf tif = {0};
+        CHECK(make_drawing(crss[k], &tif));
+        CHECK(tif.len > 100 && !memcmp(tif.data, "II*", 3));
+        long id = 0;
+        CHECK(gis_drawing_add(store, 2, "test.tif", tif.data, tif.len, 1000, 0, &id, &e) == ERR_OK);
+        if (e.code)
+            printf("  %s\n", e.msg);
+        buf_free(&tif);
+        struct gis_drawing d;
+        CHECK(gis_drawing_get(store, 2, &d, &e) == ERR_OK);
+        CHECK(d.id == id && d.srid == gis_crs_epsg(crss[k]) && d.scale == 1000);
+        /* the extent in EPSG:2180 covers the plan (a rotated 2176 rectangle a little more) */
+        CHECK(d.bbox[0] <= X0 + 0.01 && d.bbox[0] > X0 - 20 && d.bbox[3] >= Y0 + 199.99 && d.bbox[3] < Y0 + 220);
+        CHECK(d.bbox[2] >= X0 + 199.99 && d.bbox[2] < X0 + 220 && d.bbox[1] <= Y0 + 0.01 && d.bbox[1] > Y0 - 20);
+        /* warped to a frame of 300 x 300 m at 1 m/px: west half blue, east half green, outside white */
+        cairo_surface_t *img = NULL;
+        double frame[4] = {X0 - 50, Y0 - 50, X0 + 250, Y0 + 250};
+        CHECK(gis_drawing_warp(&d, frame, 300, 300, &img, &e) == ERR_OK);
+        if (img) {
+            CHECK(px_at(img, 50 + 40, 150) == 0x0000ff);
+            CHECK(px_at(img, 50 + 160, 150) == 0x00ff00);
+            CHECK(px_at(img, 20, 20) == 0xffffff);
+            CHECK(px_at(img, 280, 150) == 0xffffff);
+            cairo_surface_destroy(img);
+        }
+        gis_drawing_free(&d);
+    }
+    /* a file GDAL cannot read, and one without georeferencing, are refused */
+    CHECK(gis_drawing_add(store, 2, "bad.tif", "not a tiff", 10, 1000, 0, NULL, &e) == ERR_INVALID);
+    CHECK(gis_drawing_exists(store, 2) && !gis_drawing_exists(store, 1));
+    err_clear(&e);
+
+    /* the wyrys of the MPZP parcel is drawn on the drawing (the newest: EPSG:2176), as an embedded JPEG */
+    const char *ids[] = {"080505_4.0001.1/1"};
+    struct gis_extract_doc *doc = NULL;
+    CHECK(gis_extract_build(store, a, ids, 1, &doc, &e) == ERR_OK);
+    struct gis_extract_meta m = {.organ = "Burmistrz Słubic",
+                                 .gmina = "Słubice",
+                                 .case_number = "GP.6727.9.2026",
+                                 .date = "2026-05-14",
+                                 .wypis = false,
+                                 .wyrys = true,
+                                 .style = gis_extract_style()};
+    struct buf pdf = {0};
+    struct gis_extract_result res;
+    CHECK(doc && gis_extract_pdf(store, doc, &m, &pdf, &res, &e) == ERR_OK);
+    if (e.code)
+        printf("  %s\n", e.msg);
+    CHECK(res.wyrys_sheets == 1 && res.wyrys_raster == 1 && res.fee.wyrys_pln == 20);
+    CHECK(pdf_has((unsigned char *)pdf.data, pdf.len, "/DCTDecode"));
+    CHECK(pdf_has((unsigned char *)pdf.data, pdf.len, "/MediaBox [ 0 0 595.27"));
+    const char *keep = getenv("ODRA_EXTRACT_RASTER_OUT");
+    if (keep) {
+        FILE *f = fopen(keep, "wb");
+        if (f) {
+            fwrite(pdf.data, 1, pdf.len, f);
+            fclose(f);
+        }
+    }
+    buf_free(&pdf);
+    /* A3 landscape and portrait: page sizes, and the fee counts two A4-sized parts per sheet */
+    m.sheet = GIS_EXTRACT_A3_LANDSCAPE;
+    CHECK(doc && gis_extract_pdf(store, doc, &m, &pdf, &res, &e) == ERR_OK);
+    CHECK(res.wyrys_sheets == 1 && res.fee.wyrys_sheets == 2 && res.fee.wyrys_pln == 40);
+    CHECK(pdf_has((unsigned char *)pdf.data, pdf.len, "/MediaBox [ 0 0 1190.55"));
+    buf_free(&pdf);
+    m.sheet = GIS_EXTRACT_A3_PORTRAIT;
+    CHECK(doc && gis_extract_pdf(store, doc, &m, &pdf, &res, &e) == ERR_OK);
+    CHECK(pdf_has((unsigned char *)pdf.data, pdf.len, "/MediaBox [ 0 0 841.89 1190.55"));
+    buf_free(&pdf);
+    struct buf png = {0};
+    CHECK(doc && gis_extract_wyrys_png(store, doc, &m, 0, 36, &png, &e) == ERR_OK && png.len > 100);
+    buf_free(&png);
+    enum gis_extract_sheet f;
+    CHECK(gis_extract_sheet_parse("a3", &f) && f == GIS_EXTRACT_A3_LANDSCAPE);
+    CHECK(gis_extract_sheet_parse("A3-portrait", &f) && f == GIS_EXTRACT_A3_PORTRAIT);
+    CHECK(!gis_extract_sheet_parse("A2", &f) && !gis_extract_sheet_parse(NULL, &f));
+    /* no drawing: the vector path */
+    gis_store_exec(store, "DELETE FROM plan_drawings", &e);
+    m.sheet = GIS_EXTRACT_A4;
+    CHECK(doc && gis_extract_pdf(store, doc, &m, &pdf, &res, &e) == ERR_OK);
+    CHECK(res.wyrys_raster == 0 && !pdf_has((unsigned char *)pdf.data, pdf.len, "/DCTDecode"));
+    buf_free(&pdf);
+    arena_free(a);
+}
+
 int main(void)
 {
+    GDALAllRegister();
     build_store();
     RUN(fees);
     RUN(clean_text);
@@ -300,6 +446,7 @@ int main(void)
     RUN(document_model);
     RUN(limits);
     RUN(issue_pdf);
+    RUN(raster_drawing);
     gis_store_close(store);
     gis_place_thread_cleanup();
     unlink(path);

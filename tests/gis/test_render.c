@@ -171,6 +171,57 @@ static void labels_are_drawn_inside_zones(void)
     img_free(&im);
 }
 
+/* The map without labels plus recorded labels drawn afterwards (the way raster tiles draw the labels of
+ * their metatile) has the pixels of one ordinary render, also when drawn in parts through a clip. */
+static void recorded_labels_draw_like_a_render(void)
+{
+    struct img whole;
+    CHECK(render(&whole, GIS_CRS_2180, area2180, 500, 280, NULL, 0, false) == ERR_OK);
+    struct err e = {0};
+    struct gis_render_opts o = {.crs = GIS_CRS_2180, .width = 500, .height = 280, .scale = 1, .labels_inside = true};
+    memcpy(o.bbox, area2180, sizeof o.bbox);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 500, 280);
+    cairo_t *cr = cairo_create(s);
+    o.label_mode = GIS_RENDER_LABELS_NONE;
+    CHECK(gis_render_map(cr, store, style, &o, NULL, &e) == ERR_OK);
+    cairo_surface_flush(s);
+    struct img nolabels = {
+        .s = s, .px = cairo_image_surface_get_data(s), .stride = cairo_image_surface_get_stride(s), .w = 500, .h = 280};
+    long differ = 0;
+    for (int y = 0; y < 280; y++)
+        differ += memcmp(nolabels.px + y * nolabels.stride, whole.px + y * whole.stride, 500 * 4) != 0;
+    CHECK(differ > 0); /* the labels were left out */
+    struct gis_render_labels *L = NULL;
+    o.label_mode = GIS_RENDER_LABELS_ONLY;
+    o.labels_out = &L;
+    CHECK(gis_render_map(cr, store, style, &o, NULL, &e) == ERR_OK);
+    CHECK(L && gis_render_labels_count(L) > 0);
+    /* drawn in two halves, as two tiles would */
+    for (int half = 0; half < 2; half++) {
+        cairo_save(cr);
+        cairo_rectangle(cr, half * 250, 0, 250, 280);
+        cairo_clip(cr);
+        gis_render_labels_draw(cr, L);
+        cairo_restore(cr);
+    }
+    cairo_surface_flush(s);
+    differ = 0;
+    for (int y = 0; y < 280; y++)
+        for (int x = 0; x < 500; x++) {
+            int a[4], b[4];
+            pixel(&whole, x, y, a);
+            pixel(&nolabels, x, y, b);
+            differ += abs(a[0] - b[0]) > 8 || abs(a[1] - b[1]) > 8 || abs(a[2] - b[2]) > 8;
+        }
+    if (differ)
+        printf("  %ld pixels differ\n", differ);
+    CHECK(differ == 0);
+    gis_render_labels_unref(L);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    img_free(&whole);
+}
+
 static void hatched_overlay(void)
 {
     struct img im;
@@ -336,6 +387,7 @@ int main(void)
         return test_done();
     RUN(zone_colours_in_epsg2180);
     RUN(labels_are_drawn_inside_zones);
+    RUN(recorded_labels_draw_like_a_render);
     RUN(hatched_overlay);
     RUN(same_content_across_crs);
     RUN(transparent_and_empty);

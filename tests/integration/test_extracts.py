@@ -1,8 +1,9 @@
 """Extracts (wypis i wyrys) against the real server on the demo data. Independent oracles: qpdf --check,
-pdfinfo (A4 sizes), pdffonts (embedded), pdftotext (Polish text), pdftoppm (the exact scale measured on
+pdfinfo (A4 and A3 sizes), pdfimages (the raster drawing), pdffonts (embedded), pdftotext (Polish text), pdftoppm (the exact scale measured on
 the rendered wyrys page), ULDK (the parcel geometry the scale is measured against)."""
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -23,7 +24,8 @@ PLAN_B = ["080505_5.0004.199", "080505_5.0004.200", "080505_5.0004.201/3", "0805
 NO_MPZP = "080505_5.0006.43"
 JSON = {"Content-Type": "application/json"}
 
-srv = Server(demo_data())
+DATA = demo_data()
+srv = Server(DATA)
 TMP = tempfile.mkdtemp(prefix="odra-extracts-")
 
 
@@ -152,20 +154,36 @@ def uldk_bbox(pid):
     return min(xs), min(ys), max(xs), max(ys)
 
 
-@test
-def exact_scale_on_the_rendered_wyrys():
+def drawing_plan_ids():
+    """Plan ids of the demo store that have a raster drawing (plan_drawings, migration 004)."""
+    r = subprocess.run(["sqlite3", os.path.join(DATA, f"{T}.sqlite"), "SELECT plan_id FROM plan_drawings"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {int(x) for x in r.stdout.split()}
+
+
+def images_on(path, page):
+    out = subprocess.run(["pdfimages", "-f", str(page), "-l", str(page), "-list", path], capture_output=True,
+                         text=True, check=True).stdout.splitlines()[2:]
+    return [line.split() for line in out if line.strip()]
+
+
+def measure_scale(pid, sheet=None, frame=(124, 624)):
     """The requested parcel's red outline on the rendered page spans its terrain width at the plan's scale:
-    100 m = 100 mm ± 0.5 mm at 1:1000."""
-    rec, pdf, path = issue([THREE_ZONES])
+    100 m = 100 mm ± 0.5 mm at 1:1000. Returns the record, the PDF path and the wyrys page."""
+    extra = {"sheet": sheet} if sheet else {}
+    rec, pdf, path = issue([pid], **extra)
     page = rec["wypis_pages"] + 1
     scale = int(re.search(r"Skala 1:(\d+)", text(path, page)).group(1))
     dpi = 254  # 10 pixels per millimetre
     out = os.path.join(TMP, "scale")
+    for old in [p for p in os.listdir(TMP) if p.startswith("scale")]:
+        os.remove(os.path.join(TMP, old))
     subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), path, out], check=True)
     ppm = [p for p in os.listdir(TMP) if p.startswith("scale")][0]
     w, h, px = read_ppm(os.path.join(TMP, ppm))
-    # the map frame is at y 124..624 pt; only look there (the legend has a red swatch too)
-    y0, y1 = int(124 / 72 * dpi) + 3, int(624 / 72 * dpi) - 3
+    # only look inside the map frame (the legend has a red swatch too)
+    y0, y1 = int(frame[0] / 72 * dpi) + 3, int(frame[1] / 72 * dpi) - 3
     xs, ys = [], []
     for y in range(y0, y1):
         row = px[y * w * 3:(y + 1) * w * 3]
@@ -178,7 +196,7 @@ def exact_scale_on_the_rendered_wyrys():
     line_mm = 0.6
     width_mm = (max(xs) - min(xs) + 1) / 10 - line_mm
     height_mm = (max(ys) - min(ys) + 1) / 10 - line_mm
-    minx, miny, maxx, maxy = uldk_bbox(THREE_ZONES)
+    minx, miny, maxx, maxy = uldk_bbox(pid)
     expect_w = (maxx - minx) * 1000 / scale
     expect_h = (maxy - miny) * 1000 / scale
     assert abs(width_mm - expect_w) <= 0.5, (width_mm, expect_w)
@@ -187,6 +205,53 @@ def exact_scale_on_the_rendered_wyrys():
     t = flat(text(path, page))
     m = re.search(r"\((\d+) m w terenie = (\d+) mm", t)
     assert m and int(m.group(1)) * 1000 / scale == int(m.group(2)), t[-300:]
+    return rec, path, page
+
+
+@test
+def exact_scale_on_the_rendered_wyrys():
+    """Both wyrys paths: THREE_ZONES lies in the demo MPZP that has a raster drawing (the wyrys is the
+    warped GeoTIFF with the parcels drawn over it), PLAN_B in one without (vector zones in the plan style)."""
+    assert drawing_plan_ids(), "the demo store has no plan drawing"
+    rec, path, page = measure_scale(THREE_ZONES)
+    imgs = images_on(path, page)
+    assert imgs and imgs[0][2] == "image" and imgs[0][8] == "jpeg", imgs
+    assert int(imgs[0][12]) >= 100, imgs  # x-ppi: the drawing at 1.5x its own resolution (0.3 m/px)
+    t = flat(text(path, page))
+    assert "raster georeferencyjny" in t and rec["case_number"] in t and "Skala 1:" in t, t[:500]
+    assert THREE_ZONES.rsplit(".", 1)[1] in t  # parcel numbers drawn over the raster
+    rec, path, page = measure_scale(PLAN_B[1])
+    assert images_on(path, page) == [], "the vector wyrys has no raster"
+    assert "raster georeferencyjny" not in flat(text(path, page))
+
+
+@test
+def a3_sheets_where_allowed():
+    for sheet, size in (("A3", (1190.55, 841.89)), ("A3-portrait", (841.89, 1190.55))):
+        rec, pdf, path = issue([THREE_ZONES], sheet=sheet)
+        assert rec["sheet"] == ("A3-landscape" if sheet == "A3" else sheet), rec
+        assert subprocess.run(["qpdf", "--check", path], capture_output=True).returncode == 0
+        info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", path], capture_output=True, text=True).stdout
+        sizes = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
+        assert len(sizes) == rec["pages"]
+        for k, (w, h) in enumerate(sizes):
+            want = (595.276, 841.89) if k < rec["wypis_pages"] else size
+            assert abs(w - want[0]) < 0.01 and abs(h - want[1]) < 0.01, (k, w, h, want)
+        # an A3 sheet is two A4-sized parts in the fee
+        wy = [i for i in rec["fee"]["items"] if i["name"] == "wyrys"][0]
+        assert wy["quantity"] == 2 * rec["wyrys_sheets"] and wy["amount_pln"] == min(200, 40 * rec["wyrys_sheets"])
+        assert "ark. A3" in flat(text(path, 1, rec["wypis_pages"]))
+        st, h, png = srv.get(urllib.parse.urlparse(rec["links"]["wyrys_png"]).path + "?dpi=72", timeout=60)
+        w, hh = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert st == 200 and (w, hh) == (math.ceil(size[0]), math.ceil(size[1])), (w, hh)
+    # exact scale on an A3 landscape sheet (map frame 124..644 pt)
+    measure_scale(THREE_ZONES, sheet="A3", frame=(124, 644))
+    # not allowed in Cybinka (no wyrys_allow_a3), and not a format
+    st, h, body = post(["080501_4.0001.1"], tenant="cybinka", sheet="A3")
+    j = assert_json_error(st, h, body, 422)
+    assert "A4" in j["description"], j
+    assert_json_error(*post([THREE_ZONES], sheet="A2"), 422)
+    assert_json_error(*post([THREE_ZONES], sheet=3), 422)
 
 
 @test
@@ -307,6 +372,44 @@ def cli_extract_when_dispatched():
     assert r.returncode == 0, r.stderr
     assert subprocess.run(["qpdf", "--check", out], capture_output=True).returncode == 0
     assert THREE_ZONES in text(out)
+
+
+@test
+def cli_import_plan_drawing():
+    """`odra import --as plan-drawing` registers a GeoTIFF for a plan; that plan's wyrys then uses it."""
+    bin_ = os.environ.get("ODRA_BIN")
+    data = demo_data(copy=True)
+    try:
+        store = os.path.join(data, f"{T}.sqlite")
+        tif = os.path.join(TMP, "drawing.tif")
+        r = subprocess.run(["sqlite3", store, f"SELECT writefile('{tif}', tif) FROM plan_drawings LIMIT 1"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and os.path.getsize(tif) > 1000, r.stderr
+        info = subprocess.run(["gdalinfo", tif], capture_output=True, text=True).stdout
+        assert "GTiff" in info and "DEFLATE" in info and 'ID["EPSG",2176]' in info, info[:800]
+        def iip_of(pid):
+            sql = (".load mod_spatialite\nSELECT pl.iip FROM plans pl, parcels p WHERE p.parcel_id = '%s' AND "
+                   "pl.kind = 'mpzp' AND ST_Intersects(pl.geom, p.geom);\n" % pid)
+            return subprocess.run(["sqlite3", store], input=sql, capture_output=True, text=True).stdout.split()[-1]
+
+        def register(plan):
+            return subprocess.run([bin_, "import", "--data", data, "--tenant", T, "--as", "plan-drawing", "--plan",
+                                   plan, tif], capture_output=True, text=True)
+
+        assert subprocess.run(["sqlite3", store, "DELETE FROM plan_drawings"]).returncode == 0
+        r = register(iip_of(THREE_ZONES))
+        assert r.returncode == 0, r.stderr
+        r = register(iip_of(PLAN_B[1]))  # a drawing of another place
+        assert r.returncode != 0 and "does not overlap" in r.stderr, r.stderr
+        r = register("nope")
+        assert r.returncode != 0 and "nope" in r.stderr, r.stderr
+        out = os.path.join(TMP, "cli-drawing.pdf")
+        r = subprocess.run([bin_, "extract", "--data", data, "--tenant", T, "--parcel", THREE_ZONES, "--wyrys-only",
+                            "-o", out], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert images_on(out, 1), "the registered drawing is used"
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 srv.stop()

@@ -1,6 +1,9 @@
 // The planner's map page in a real browser: Debian's headless Chromium driven by playwright-core loads
 // /{t}/map from the server given in ODRA_URL, waits for the vector tiles, checks that the console has no
-// errors, takes a screenshot and counts the zone colours in it. Prints one JSON line for test_map_page.py.
+// errors, takes a screenshot and counts the zone colours in it. The text layers use odra's glyphs
+// (/fonts/{fontstack}/{range}.pbf): the glyph requests must succeed, the symbol layers must have rendered
+// features, and a second screenshot with the symbol layers hidden (ODRA_SHOT_NOLABELS) lets the Python side
+// compare the dark (text) pixels. Prints one JSON line for test_map_page.py.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,13 +20,18 @@ const browser = await chromium.launchPersistentContext(profile, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const out = { errors: [], tiles: 0, tileFailures: 0 };
+const out = { errors: [], tiles: 0, tileFailures: 0, fonts: [], fontFailures: 0 };
+const shotNoLabels = process.env.ODRA_SHOT_NOLABELS;
 try {
   const page = await browser.newPage();
   page.on('console', m => { if (m.type() === 'error') out.errors.push(m.text()); });
   page.on('pageerror', e => out.errors.push(String(e)));
   page.on('response', r => {
     if (r.url().includes('.mvt')) { out.tiles++; if (r.status() !== 200) out.tileFailures++; }
+    if (r.url().includes('/fonts/')) {
+      out.fonts.push(decodeURIComponent(new URL(r.url()).pathname) + ' ' + r.status());
+      if (r.status() !== 200 && r.status() !== 304) out.fontFailures++;
+    }
     if (r.status() >= 400) out.errors.push(`HTTP ${r.status()} ${r.url()}`);
   });
   await page.goto(url + '#15/52.35/14.561', { waitUntil: 'load' });
@@ -33,7 +41,23 @@ try {
   await page.waitForTimeout(500);
   out.title = await page.title();
   out.layers = await page.evaluate(() => window.odraMap.getStyle().layers.length);
+  out.symbolLayers = await page.evaluate(() => window.odraMap.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id));
+  out.labels = await page.evaluate(() => {
+    const m = window.odraMap;
+    const ids = m.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id);
+    return m.queryRenderedFeatures({ layers: ids }).map(f => String(f.properties.label || f.properties.name || f.properties.number || ''));
+  });
   await page.locator('#map').screenshot({ path: shot });
+  if (shotNoLabels) {
+    await page.evaluate(() => {
+      const m = window.odraMap;
+      // removed rather than hidden: the page's layer switches re-show their groups on every styledata
+      m.getStyle().layers.filter(l => l.type === 'symbol').forEach(l => m.removeLayer(l.id));
+    });
+    await page.waitForFunction(() => window.odraMap.loaded() && window.odraMap.areTilesLoaded(), null, { timeout: 30000 });
+    await page.waitForTimeout(500);
+    await page.locator('#map').screenshot({ path: shotNoLabels });
+  }
 } catch (e) {
   out.errors.push('test: ' + e);
 } finally {

@@ -4,6 +4,7 @@ declarations and fees, charges, payments, bank statements and the staff token, w
 Independent oracles: icalendar, a hard-coded Easter table, and the store read with sqlite3."""
 import datetime
 import json
+import math
 import os
 import random
 import sqlite3
@@ -15,6 +16,7 @@ import urllib.parse
 import icalendar
 
 from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test
+from tiles_png import png_decode
 
 TOKEN = "test-staff-token-0123456789"
 os.environ["ODRA_STAFF_TOKEN"] = TOKEN
@@ -192,6 +194,107 @@ def ogc_collection_waste_zones():
     assert items["numberMatched"] >= 2 and items["features"][0]["properties"]["code"].startswith("R")
 
 
+# ---- the waste-zones tileset ----
+
+TMP = tempfile.mkdtemp(prefix="odra-waste-tiles-")
+
+
+def zone_tile(slug, z):
+    """The XYZ tile at zoom z over a sampled address of slug (every address lies in a demo zone)."""
+    aid, x, y = address_points(slug, 1)[0]
+    out = subprocess.run(["gdaltransform", "-s_srs", "EPSG:2180", "-t_srs", "EPSG:4326", "-output_xy"],
+                         input=f"{x} {y}\n", capture_output=True, text=True, check=True).stdout.split()
+    lon, lat = float(out[0]), float(out[1])
+    n = 2 ** z
+    tx = int((lon + 180) / 360 * n)
+    ty = int((1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * n)
+    return tx, ty
+
+
+def ogr_layers(data, z, x, y):
+    """Layer name -> (feature count, ogrinfo text) of an MVT tile, read by GDAL's MVT driver."""
+    path = os.path.join(TMP, f"{z}-{x}-{y}.mvt")
+    with open(path, "wb") as f:
+        f.write(data)
+    out = subprocess.run(["ogrinfo", "-ro", "-al", "-oo", f"Z={z}", "-oo", f"X={x}", "-oo", f"Y={y}", path],
+                         capture_output=True, text=True, check=True).stdout
+    layers, name = {}, None
+    for line in out.splitlines():
+        if line.startswith("Layer name:"):
+            name = line.split(":", 1)[1].strip()
+            layers[name] = [0, ""]
+        elif line.startswith("Feature Count:") and name:
+            layers[name][0] = int(line.split(":", 1)[1])
+        if name:
+            layers[name][1] += line + "\n"
+    return layers
+
+
+@test
+def waste_zones_tileset_is_listed_everywhere():
+    sets = {s["id"]: s for s in srv.get_json("/gorzyca/tiles")["tilesets"]}
+    assert {"plan", "parcels", "waste-zones"} <= set(sets), list(sets)
+    assert any(l["href"].endswith("/gorzyca/tiles/waste-zones/{z}/{x}/{y}.mvt") for l in sets["waste-zones"]["links"])
+    j = srv.get_json("/gorzyca/tiles/waste-zones.json")
+    assert j["tilejson"] == "3.0.0" and j["tiles"][0].endswith("/gorzyca/tiles/waste-zones/{z}/{x}/{y}.mvt"), j
+    assert [l["id"] for l in j["vector_layers"]] == ["waste-zones"], j["vector_layers"]
+    assert {"zone_id", "code", "name", "label"} <= set(j["vector_layers"][0]["fields"]), j["vector_layers"]
+    assert srv.get_json("/gorzyca/tiles/waste-zones.json?format=png")["tiles"][0].endswith(".png")
+    status, h, caps = srv.get("/gorzyca/wmts/1.0.0/WMTSCapabilities.xml")
+    assert status == 200 and b"<ows:Identifier>waste-zones</ows:Identifier>" in caps
+    assert b"/gorzyca/tiles/waste-zones/{TileMatrix}/{TileCol}/{TileRow}.png" in caps
+    j = srv.get_json("/gorzyca/ogc/collections/waste-zones/tiles")
+    assert j["tilesets"][0]["layers"][0]["id"] == "waste-zones", j
+    assert srv.get_json("/gorzyca/ogc/collections/waste-zones/tiles/WebMercatorQuad")["links"]
+    # the plan tileset does not grow a module layer
+    assert "waste-zones" not in [l["id"] for l in srv.get_json("/gorzyca/tiles/plan.json")["vector_layers"]]
+
+
+@test
+def waste_zones_mvt_decodes_with_gdal():
+    for slug in ("slubice", "gorzyca"):
+        z = 13
+        x, y = zone_tile(slug, z)
+        status, h, data = srv.get(f"/{slug}/tiles/waste-zones/{z}/{x}/{y}.mvt")
+        assert status == 200 and h["content-type"] == "application/vnd.mapbox-vector-tile", (status, h)
+        layers = ogr_layers(data, z, x, y)
+        assert list(layers) == ["waste-zones"], list(layers)
+        n, text = layers["waste-zones"]
+        assert n > 0, text[:2000]
+        assert "label (String) = Rejon " in text and "code (String) = R" in text, text[:2000]
+        assert "zone_id (Integer" in text and "name (String) = Rejon " in text, text[:2000]
+        # OGC API Tiles of the collection: the same layer
+        status, h, data = srv.get(f"/{slug}/ogc/collections/waste-zones/tiles/WebMercatorQuad/{z}/{y}/{x}")
+        assert status == 200, data[:300]
+        assert ogr_layers(data, z, x, y)["waste-zones"][0] == n
+        # the plan tileset's tile holds no waste layer
+        assert "waste-zones" not in ogr_layers(srv.get(f"/{slug}/tiles/plan/{z}/{x}/{y}.mvt")[2], z, x, y)
+
+
+@test
+def waste_zones_png_is_drawn():
+    z = 13
+    x, y = zone_tile("osno-lubuskie", z)
+    for suffix, size in ((".png", 256), ("@2x.png", 512)):
+        status, h, data = srv.get(f"/osno-lubuskie/tiles/waste-zones/{z}/{x}/{y}{suffix}")
+        assert status == 200 and h["content-type"] == "image/png", (status, data[:200])
+        w, hh, rows = png_decode(data)
+        assert (w, hh) == (size, size)
+        opaque = [px for row in rows[::4] for px in row[::4] if px[3] > 0]
+        assert len(opaque) > len(rows[::4]) * len(rows[0][::4]) // 4, "the zones are not drawn"
+        assert len({px[:3] for px in opaque}) > 2
+
+
+@test
+def zone_writes_record_changes_for_the_tile_caches():
+    for slug in SLUGS:
+        with db(slug) as c:
+            rows = c.execute("SELECT minx, miny, maxx, maxy FROM changes WHERE tbl = 'waste_zones'").fetchall()
+            ext = c.execute("SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_waste_zones_geom").fetchone()
+        assert len(rows) == 1, (slug, rows)
+        assert all(abs(a - b) < 1 for a, b in zip(rows[0], ext)), (slug, rows, ext)  # the R*Tree rounds to float
+
+
 @test
 def staff_token_is_required():
     body = {"name": "X", "address": "x", "residents": 1}
@@ -322,6 +425,18 @@ def disabled_module_is_404_and_absent():
         cols = [c["id"] for c in other.get_json("/slubice/ogc/collections")["collections"]]
         assert "waste-zones" not in cols
         assert_json_error(*other.get("/slubice/ogc/collections/waste-zones/items"), 404)
+        assert "waste-zones" not in [t["id"] for t in other.get_json("/slubice/tiles")["tilesets"]]
+        assert "waste-zones" in [t["id"] for t in other.get_json("/cybinka/tiles")["tilesets"]]
+        x, y = zone_tile("slubice", 13)
+        for path in ("/slubice/tiles/waste-zones.json", f"/slubice/tiles/waste-zones/13/{x}/{y}.mvt",
+                     f"/slubice/tiles/waste-zones/13/{x}/{y}.png", f"/slubice/tiles/waste-zones/13/{x}/{y}@2x.png",
+                     "/slubice/ogc/collections/waste-zones/tiles",
+                     f"/slubice/ogc/collections/waste-zones/tiles/WebMercatorQuad/13/{y}/{x}"):
+            assert_json_error(*other.get(path), 404)
+        caps = other.get("/slubice/wmts/1.0.0/WMTSCapabilities.xml")[2]
+        assert b"waste-zones" not in caps and b"<ows:Identifier>plan</ows:Identifier>" in caps
+        assert other.get(f"/slubice/tiles/plan/13/{x}/{y}.png")[0] == 200
+        assert other.get("/cybinka/tiles/waste-zones.json")[0] == 200
         assert other.get("/cybinka/waste/rates")[0] == 200
     finally:
         other.stop()

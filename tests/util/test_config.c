@@ -29,6 +29,9 @@ static void builtin_defaults_serve_the_demo(void)
     CHECK(t && !strcmp(t->name, "Ośno Lubuskie") && !strcmp(t->teryt, "0805033"));
     CHECK(t && strstr(t->legal_basis, "art. 30") != NULL);
     CHECK(config_tenant_find(&c, "warszawa") == NULL);
+    /* A3 wyrys sheets: Słubice allows them, the other demo gminas do not */
+    CHECK(config_tenant_find(&c, "slubice") && config_tenant_find(&c, "slubice")->wyrys_allow_a3);
+    CHECK(config_tenant_find(&c, "cybinka") && !config_tenant_find(&c, "cybinka")->wyrys_allow_a3);
 }
 
 static void errors_name_the_key_and_line(void)
@@ -53,6 +56,10 @@ static void errors_name_the_key_and_line(void)
     CHECK(load_text("[tenant a]\nname = \xc5\n", &c, &e) == ERR_INVALID);
     CHECK(load_text("[tenant a]\ncase_format = no-sequence\n", &c, &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "{seq}") != NULL);
+    CHECK(load_text("[tenant a]\nwyrys_allow_a3 = maybe\n", &c, &e) == ERR_INVALID);
+    CHECK(strstr(e.msg, "a.wyrys_allow_a3: must be yes or no") != NULL);
+    CHECK(load_text("[tenant a]\nname = A\nteryt = 0805053\norgan = X\nwyrys_allow_a3 = Yes\n", &c, &e) == ERR_OK);
+    CHECK(c.tenants[0].wyrys_allow_a3);
     err_clear(&e);
     CHECK(config_load(&c, "/nonexistent/odra.ini", &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "cannot open") != NULL);
