@@ -24,7 +24,7 @@
   // Layer switches: every style layer whose metadata odra:group is listed on the checkbox.
   function applySwitches() {
     const style = map.getStyle();
-    if (!style) return;
+    if (!style || !style.layers) return;
     document.querySelectorAll('#layers input').forEach(cb => {
       const groups = cb.dataset.groups.split(',');
       style.layers.forEach(l => {

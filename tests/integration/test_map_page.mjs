@@ -35,8 +35,12 @@ try {
     if (r.status() >= 400) out.errors.push(`HTTP ${r.status()} ${r.url()}`);
   });
   await page.goto(url + '#15/52.35/14.561', { waitUntil: 'load' });
-  await page.waitForFunction(() => window.odraMap && window.odraMap.getStyle().layers.length > 5 && window.odraMap.loaded() &&
-    window.odraMap.areTilesLoaded(),
+  // getStyle() is undefined until the style document has arrived (slow under ASan): guard every step.
+  await page.waitForFunction(() => {
+    const m = window.odraMap;
+    const st = m && m.isStyleLoaded() && m.getStyle();
+    return !!(st && st.layers && st.layers.length > 5 && m.loaded() && m.areTilesLoaded());
+  },
     null, { timeout: 60000 });
   await page.waitForTimeout(500);
   out.title = await page.title();
