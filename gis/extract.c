@@ -939,6 +939,14 @@ static void draw_qr(struct tw *t, const char *text, double x, double y, double s
     QRcode_free(q);
 }
 
+/* Polish plural of a counted noun: 1 strona, 2-4 strony (but 12-14 stron), 5 stron. */
+static const char *pl_plural(int n, const char *one, const char *few, const char *many)
+{
+    if (n == 1)
+        return one;
+    return n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? few : many;
+}
+
 /* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
 static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
@@ -974,7 +982,9 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
                        : any_mpzp ? "z miejscowego planu zagospodarowania przestrzennego"
                        : any_pog  ? "z planu ogólnego gminy"
                                   : "z planów zagospodarowania przestrzennego";
-    para(t, mk(t, "%s", m->wyrys ? "WYPIS I WYRYS" : "WYPIS"), F_TITLE, PANGO_ALIGN_CENTER, false, 0, "H1", 2);
+    /* no wyrys when no plan applies to any of the parcels (no sheet to draw) */
+    bool with_wyrys = m->wyrys && fee->wyrys_sheets > 0;
+    para(t, mk(t, "%s", with_wyrys ? "WYPIS I WYRYS" : "WYPIS"), F_TITLE, PANGO_ALIGN_CENTER, false, 0, "H1", 2);
     para(t, mk(t, "%s", kind), "DejaVu Sans 10.5", PANGO_ALIGN_CENTER, false, 0, "P", 16);
 
     struct buf b = {0};
@@ -985,7 +995,7 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
     if (m->purpose && *m->purpose)
         buf_printf(&b, ", złożony w celu: %s,", mk(t, "%s", m->purpose));
     buf_printf(&b, " wydaje się %s dla działek ewidencyjnych położonych w gminie %s, wymienionych poniżej.",
-               m->wyrys ? "wypis i wyrys" : "wypis", mk(t, "%s", m->gmina ? m->gmina : ""));
+               with_wyrys ? "wypis i wyrys" : "wypis", mk(t, "%s", m->gmina ? m->gmina : ""));
     para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
     buf_free(&b);
 
@@ -1072,7 +1082,8 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
                 const struct gis_extract_row *row = &pp->rows[j];
                 if (row->hit->kind == GIS_ZONE_OVERLAY)
                     para(t,
-                         mk(t, "Działka leży częściowo w obszarze %s — %s (%s m², %s %%).", row->hit->label,
+                         mk(t, "Działka leży %s w obszarze %s — %s (%s m², %s %%).",
+                            row->area_m2 >= xp->area_rounded_m2 ? "w całości" : "częściowo", row->hit->label,
                             row->hit->name ? row->hit->name : "", fmt_int(a, row->area_m2),
                             fmt_dec(a, row->share_pct, 2)),
                          F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
@@ -1136,10 +1147,11 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
     table_begin(t, 3, w3, a3, h3);
     table_row_impl(t, h3, true, false);
     if (m->wypis) {
-        const char *c[] = {mk(t, "Wypis (%d %s)", fee->wypis_pages, fee->wypis_pages == 1 ? "strona" : "stron(y)"),
-                           mk(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln, rt->wypis_pages_limit,
-                              rt->wypis_long_pln, rt->wypis_pages_limit),
-                           mk(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
+        const char *c[] = {
+            mk(t, "Wypis (%d %s)", fee->wypis_pages, pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
+            mk(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln, rt->wypis_pages_limit, rt->wypis_long_pln,
+               rt->wypis_pages_limit),
+            mk(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
         table_row(t, c, false);
     }
     if (m->wyrys && fee->wyrys_sheets > 0) {
@@ -1158,7 +1170,7 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
         para(t,
              mk(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",
                 fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet),
-                fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet) == 1 ? "arkusz" : "arkusze/arkuszy",
+                pl_plural(fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet), "arkusz", "arkusze", "arkuszy"),
                 m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
              F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
 
@@ -1904,9 +1916,9 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     if (!rc) {
         surf = cairo_pdf_surface_create_for_stream(pdf_write, out, PAGE_W, PAGE_H);
         const char *title = arena_printf(a, "%s z planu zagospodarowania przestrzennego — %s",
-                                         m->wypis && m->wyrys ? "Wypis i wyrys"
-                                         : m->wypis           ? "Wypis"
-                                                              : "Wyrys",
+                                         m->wypis && nsheets ? "Wypis i wyrys"
+                                         : m->wypis          ? "Wypis"
+                                                             : "Wyrys",
                                          m->case_number);
         cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title);
         cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_AUTHOR, m->organ ? m->organ : "");

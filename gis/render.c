@@ -1091,7 +1091,21 @@ static void label_draw(struct rctx *rc, const struct label *lb, double cx, doubl
         cairo_rotate(cr, angle);
     double ox = -lb->w / 2 - lb->lx, oy = -lb->h / 2 - lb->ly;
     pango_cairo_update_layout(cr, rc->layout);
-    if (lb->halo_w > 0 && lb->halo.a > 0) {
+    cairo_surface_type_t target = cairo_surface_get_type(cairo_get_group_target(cr));
+    bool vector = target == CAIRO_SURFACE_TYPE_PDF || target == CAIRO_SURFACE_TYPE_PS ||
+                  target == CAIRO_SURFACE_TYPE_SVG || target == CAIRO_SURFACE_TYPE_RECORDING;
+    if (vector && lb->halo_w > 0 && lb->halo.a > 0) {
+        /* On a document the halo is a stroked outline, not text, so the label is text exactly once and a
+         * screen reader or pdftotext reads it once. */
+        cairo_save(cr);
+        set_color(cr, lb->halo, lb->opacity);
+        cairo_move_to(cr, ox, oy);
+        pango_cairo_layout_path(cr, rc->layout);
+        cairo_set_line_width(cr, 2 * lb->halo_w);
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_stroke(cr);
+        cairo_restore(cr);
+    } else if (lb->halo_w > 0 && lb->halo.a > 0) {
         /* The halo is the text drawn around a circle of the halo's radius: cached glyph masks blit much
          * faster than stroking glyph outlines, and at map label sizes the two look the same. */
         cairo_set_source_rgb(cr, lb->halo.r, lb->halo.g, lb->halo.b);
