@@ -1,13 +1,16 @@
 """Writes the MapServer 8 mapfile that renders odra's "plan" WMS layer from the same SpatiaLite store, for the
 side-by-side GetMap benchmark (bench/mapserver_vs_odra.sh).
-Usage: make_mapfile.py STYLE_JSON STORE_SQLITE OUT_DIR
+Usage: make_mapfile.py STYLE_JSON STORE_SQLITE OUT_DIR [--web-mercator]
 Writes OUT_DIR/odra.map and OUT_DIR/fonts.txt (DejaVu, as odra uses).
 
 The colours, widths, opacities, dash arrays, hatches, label fonts, sizes and halos are read from the MapLibre
 style (styles/plan.json), so the two renderers draw the same map. MapLibre's zoom-dependent values
 (`interpolate` on zoom) become STYLE/LABEL blocks per half-zoom band, and `minzoom` becomes MAXSCALEDENOM:
 odra's zoom is the MapLibre zoom (512-px convention) at the map centre, MapServer's scale is
-metres-per-pixel × 72 dpi / 0.0254 m. Only the style groups of odra's "plan" WMS layer are drawn (no POG
+metres-per-pixel × 72 dpi / 0.0254 m. With --web-mercator the map is meant to be drawn in EPSG:3857 (the tile
+benchmark, bench/tiles_vs_peers.sh): MapServer's scale is then in Mercator metres, so the zoom-to-scale
+conversion drops the cos(latitude) ground factor and a 256-px tile at level z gets the style of zoom z − 1,
+as odra's tiles do. Only the style groups of odra's "plan" WMS layer are drawn (no POG
 labels: they belong to the separate "pog" layer). Each table is read once per request; fill, outline and
 labels of a table share one LAYER, the usual way to write a mapfile and the cheaper one for MapServer."""
 import json
@@ -17,6 +20,7 @@ import sqlite3
 import sys
 
 STYLE, STORE, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
+MERCATOR = "--web-mercator" in sys.argv[4:]
 LAT = 52.35  # the demo gminas' latitude: where zoom and scale are converted
 FONTS = {"DejaVu Sans": "dejavu", "DejaVu Sans Bold": "dejavu-bold", "DejaVu Sans Oblique": "dejavu-oblique"}
 FONTDIR = "/usr/share/fonts/truetype/dejavu"
@@ -29,7 +33,7 @@ L = {l["id"]: l for l in style["layers"]}
 
 def sd(z):
     """MapServer scale denominator of MapLibre zoom z (512-px convention) at LAT."""
-    mpp = 78271.51696402048 * math.cos(math.radians(LAT)) / 2 ** z
+    mpp = 78271.51696402048 * (1.0 if MERCATOR else math.cos(math.radians(LAT))) / 2 ** z
     return mpp * 72 / 0.0254
 
 

@@ -1,0 +1,92 @@
+"""Times QGIS Server GetPrint against odra's one-parcel extract (bench/qgis_vs_odra.sh starts both).
+Usage: qgis_compare.py ODRA_PORT QGIS_URL LAYOUT EXTENT PARCEL RUNS [--samples DIR]
+Sequential requests, one client, after one warm-up request each; only complete answers count (a PDF from QGIS,
+201 with an issued record from odra). Prints p50/p99 of QGIS, odra's full extract (wypis + wyrys) and odra's wyrys alone (documents=["wyrys"], the
+same one A4 page as the QGIS layout), and the ratios of the medians (target >= 10)."""
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.parse
+
+oport, qurl, layout, extent, parcel, runs = sys.argv[1:7]
+runs = int(runs)
+samples = sys.argv[sys.argv.index("--samples") + 1] if "--samples" in sys.argv else None
+q = urllib.parse.urlparse(qurl)
+# WMS 1.3.0 takes EPSG:2180 coordinates in the CRS's axis order: northing first
+x0, y0, x1, y1 = extent.split(",")
+extent13 = ",".join((y0, x0, y1, x1))
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def qgis_once(conn):
+    params = urllib.parse.urlencode({"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetPrint", "FORMAT": "pdf",
+                                     "TEMPLATE": layout, "CRS": "EPSG:2180", "map0:EXTENT": extent13,
+                                     "map0:SCALE": "1000"}, safe=",:")
+    conn.request("GET", f"{q.path}?{params}")
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200 or not body.startswith(b"%PDF"):
+        raise SystemExit(f"QGIS GetPrint failed: {r.status} {body[:300]!r}")
+    return body
+
+
+def odra_once(conn, documents=None):
+    req = {"parcels": [parcel], "applicant": {"name": "Jan Kowalski", "address": "Słubice"}, "purpose": "benchmark"}
+    if documents:
+        req["documents"] = documents
+    body = json.dumps(req).encode()
+    conn.request("POST", "/slubice/extracts", body=body, headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    if r.status != 201:
+        raise SystemExit(f"odra extract failed: {r.status} {data[:300]!r}")
+    return json.loads(data)
+
+
+def odra_wyrys_once(conn):
+    return odra_once(conn, ["wyrys"])
+
+
+def timed(fn, conn, n):
+    fn(conn)  # warm-up: project load, fonts, caches
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn(conn)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+qc = http.client.HTTPConnection(q.hostname, q.port, timeout=120)
+oc = http.client.HTTPConnection("127.0.0.1", int(oport), timeout=120)
+if samples:
+    os.makedirs(samples, exist_ok=True)
+    with open(os.path.join(samples, "qgis-getprint.pdf"), "wb") as f:
+        f.write(qgis_once(qc))
+# interleave the two servers in blocks so background noise hits both alike
+qt, ot, wt = [], [], []
+block = max(1, runs // 5)
+done = 0
+while done < runs:
+    n = min(block, runs - done)
+    qt += timed(qgis_once, qc, n)
+    ot += timed(odra_once, oc, n)
+    wt += timed(odra_wyrys_once, oc, n)
+    done += n
+qp50, qp99, op50, op99 = pct(qt, 50), pct(qt, 99), pct(ot, 50), pct(ot, 99)
+wp50, wp99 = pct(wt, 50), pct(wt, 99)
+print(f"qgis_getprint_pdf   n={len(qt)}  p50 {qp50:8.1f} ms  p99 {qp99:8.1f} ms  (one A4 page: map 1:1000, "
+      f"title, scale bar, legend)")
+print(f"odra_extract_1      n={len(ot)}  p50 {op50:8.1f} ms  p99 {op99:8.1f} ms  (wypis + wyrys, stored and "
+      f"committed)")
+print(f"odra_extract_1_wyrys n={len(wt)}  p50 {wp50:8.1f} ms  p99 {wp99:8.1f} ms  (wyrys only: the same one A4 "
+      f"page, stored and committed)")
+for name, p50 in (("wyrys_only", wp50), ("wypis_and_wyrys", op50)):
+    r = qp50 / p50
+    print(f"extract_ratio_qgis_to_odra_{name}_p50 {r:.1f} (target >= 10: {'ok' if r >= 10 else 'MISSED'})")
