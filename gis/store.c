@@ -15,6 +15,10 @@ struct gis_store {
     void *splite; /* SpatiaLite per-connection cache */
     bool writable;
     char path[1024];
+    struct {
+        const char *sql; /* the caller's static string, compared by address */
+        sqlite3_stmt *st;
+    } cached[8];
 };
 
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
@@ -73,6 +77,24 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
         return store_sqlite_err(s, e, "prepare");
     return ERR_OK;
+}
+
+sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e)
+{
+    size_t n = sizeof s->cached / sizeof s->cached[0], i;
+    for (i = 0; i < n && s->cached[i].sql; i++)
+        if (s->cached[i].sql == sql)
+            return s->cached[i].st;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        store_sqlite_err(s, e, "prepare");
+        return NULL;
+    }
+    if (i < n)
+        s->cached[i].sql = sql, s->cached[i].st = st;
+    else
+        sqlite3_finalize(s->cached[n - 1].st), s->cached[n - 1].sql = sql, s->cached[n - 1].st = st;
+    return st;
 }
 
 int gis_store_version(struct gis_store *s)
@@ -158,6 +180,8 @@ void gis_store_close(struct gis_store *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < sizeof s->cached / sizeof s->cached[0]; i++)
+        sqlite3_finalize(s->cached[i].st);
     if (s->db)
         sqlite3_close_v2(s->db);
     if (s->splite)

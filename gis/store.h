@@ -46,6 +46,11 @@ void gis_store_rollback(struct gis_store *s);
 /* Prepares sql; records the SQLite message on failure. Finalize with sqlite3_finalize. */
 enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_stmt **st, struct err *e);
 
+/* A statement prepared once per connection and kept until gis_store_close, for hot paths. sql must be a
+ * string with static storage: it is looked up by address. The caller resets it after use (sqlite3_reset)
+ * and never finalizes it. NULL (with e set) when it does not prepare. */
+sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e);
+
 /* meta table access. gis_store_meta_get returns a malloc'd string or NULL. */
 enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e);
 char *gis_store_meta_get(struct gis_store *s, const char *key);

@@ -132,7 +132,8 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
     struct buf b = {0};
     bool found = false;
     struct err ce = {0};
-    if (c && (tile_cache_sync(c, r, gen, &ce) || tile_cache_get(c, z, x, y, &b, &found, &ce))) {
+    char tag[24] = "";
+    if (c && (tile_cache_sync(c, r, gen, &ce) || tile_cache_get(c, z, x, y, &b, &found, tag, &ce))) {
         log_error("tiles: cache: %s", ce.msg);
         found = false;
         b.len = 0;
@@ -160,8 +161,8 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
         if (c && tile_cache_put(c, z, x, y, b.data ? b.data : "", b.len, gen, &ce) != ERR_OK)
             log_error("tiles: cache: %s", ce.msg);
     }
-    char tag[32];
-    tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
+    if (!found)
+        tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
     bool gz = f == TILE_MVT && accepts_gzip(req);
     const char *etag = gz || f != TILE_MVT
                            ? arena_strdup(req->arena, tag)

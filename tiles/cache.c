@@ -11,14 +11,155 @@
 #include "gis/crs.h"
 #include "tiles/matrix.h"
 
-struct tile_cache {
-    sqlite3 *db;
+/* Read connections for lookups, so hits on different threads do not queue behind one mutex (WAL lets
+ * them read while the writer connection stores or invalidates). A thread always uses the same slot. */
+#define CACHE_READERS 16
+
+struct cache_reader {
     pthread_mutex_t lock;
+    sqlite3 *db; /* opened on first use */
+    sqlite3_stmt *get;
+    bool failed;
+};
+
+struct tile_cache {
+    sqlite3 *db; /* the writer connection, under lock */
+    pthread_mutex_t lock;
+    char path[1024];
+    struct cache_reader rd[CACHE_READERS];
     sqlite3_stmt *get, *put, *has;
     double buffer;
     int meta;          /* invalidation covers whole blocks of meta x meta tiles (raster label metatiles) */
     long long applied; /* read without the lock through __atomic */
+    unsigned long id;  /* names this cache in the hot cache (never reused, unlike the pointer) */
+    unsigned long epoch; /* bumped after each applied change: hot entries of older epochs are stale */
 };
+
+/* ---- the hot cache: recently served tiles of every cache in memory, with their ETags ----
+ * A hit then costs no SQLite transaction and no hashing. Entries are keyed by (cache id, z, x, y) and
+ * carry the cache's epoch when they were read or stored; applying a change bumps the epoch, so every
+ * older entry of that cache is stale at once (and reloaded from the MBTiles file, which is exact). */
+#define HOT_SHARDS  16
+#define HOT_BUCKETS 512
+#define HOT_BYTES   (64u << 20) /* in all, split evenly over the shards */
+
+struct hot_entry {
+    struct hot_entry *chain;      /* bucket */
+    struct hot_entry *newer, *older; /* LRU */
+    unsigned long cache, epoch;
+    int z;
+    long x, y;
+    size_t len;
+    char etag[24];
+    char data[];
+};
+
+struct hot_shard {
+    pthread_mutex_t lock;
+    struct hot_entry *bucket[HOT_BUCKETS];
+    struct hot_entry lru; /* sentinel: lru.older is the newest entry, lru.newer the oldest */
+    size_t bytes;
+};
+
+static struct hot_shard hot[HOT_SHARDS];
+static pthread_once_t hot_once = PTHREAD_ONCE_INIT;
+static unsigned long next_cache_id;
+
+static void hot_init(void)
+{
+    for (int i = 0; i < HOT_SHARDS; i++) {
+        pthread_mutex_init(&hot[i].lock, NULL);
+        hot[i].lru.newer = hot[i].lru.older = &hot[i].lru;
+    }
+}
+
+static uint64_t hot_hash(unsigned long cache, int z, long x, long y)
+{
+    uint64_t h = ((uint64_t)cache * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)z << 58) ^ ((uint64_t)x << 29) ^ (uint64_t)y;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 29);
+}
+
+static void hot_unlink(struct hot_shard *sh, struct hot_entry **link)
+{
+    struct hot_entry *he = *link;
+    *link = he->chain;
+    he->newer->older = he->older;
+    he->older->newer = he->newer;
+    sh->bytes -= sizeof *he + he->len;
+    free(he);
+}
+
+/* Finds the link to the entry for the key in its bucket (or the bucket's end). */
+static struct hot_entry **hot_find(struct hot_shard *sh, uint64_t h, unsigned long cache, int z, long x, long y)
+{
+    struct hot_entry **link = &sh->bucket[(h >> 4) % HOT_BUCKETS];
+    while (*link && !((*link)->cache == cache && (*link)->z == z && (*link)->x == x && (*link)->y == y))
+        link = &(*link)->chain;
+    return link;
+}
+
+/* Copies a fresh entry's bytes to out and its tag to etag; false when absent or stale. */
+static bool hot_get(const struct tile_cache *c, unsigned long epoch, int z, long x, long y, struct buf *out,
+                    char etag[24])
+{
+    pthread_once(&hot_once, hot_init);
+    uint64_t h = hot_hash(c->id, z, x, y);
+    struct hot_shard *sh = &hot[h % HOT_SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    struct hot_entry **link = hot_find(sh, h, c->id, z, x, y), *he = *link;
+    bool hit = false;
+    if (he && he->epoch != epoch) {
+        hot_unlink(sh, link);
+    } else if (he) {
+        he->newer->older = he->older; /* to the newest end */
+        he->older->newer = he->newer;
+        he->older = sh->lru.older;
+        he->newer = &sh->lru;
+        sh->lru.older->newer = he;
+        sh->lru.older = he;
+        buf_append(out, he->data, he->len);
+        memcpy(etag, he->etag, sizeof he->etag);
+        hit = !out->failed;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return hit;
+}
+
+static void hot_put(const struct tile_cache *c, unsigned long epoch, int z, long x, long y, const void *data,
+                    size_t len, const char *etag)
+{
+    pthread_once(&hot_once, hot_init);
+    const size_t cap = HOT_BYTES / HOT_SHARDS;
+    if (sizeof(struct hot_entry) + len > cap / 8)
+        return; /* a huge tile would push out many small ones */
+    struct hot_entry *he = malloc(sizeof *he + len);
+    if (!he)
+        return;
+    he->cache = c->id, he->epoch = epoch, he->z = z, he->x = x, he->y = y, he->len = len;
+    snprintf(he->etag, sizeof he->etag, "%s", etag);
+    memcpy(he->data, data, len);
+    uint64_t h = hot_hash(c->id, z, x, y);
+    struct hot_shard *sh = &hot[h % HOT_SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    struct hot_entry **link = hot_find(sh, h, c->id, z, x, y);
+    if (*link)
+        hot_unlink(sh, link);
+    he->chain = *link;
+    *link = he;
+    he->older = sh->lru.older;
+    he->newer = &sh->lru;
+    sh->lru.older->newer = he;
+    sh->lru.older = he;
+    sh->bytes += sizeof *he + len;
+    while (sh->bytes > cap && sh->lru.newer != he) { /* evict from the oldest end */
+        struct hot_entry *old = sh->lru.newer;
+        uint64_t oh = hot_hash(old->cache, old->z, old->x, old->y);
+        hot_unlink(sh, hot_find(sh, oh, old->cache, old->z, old->x, old->y));
+    }
+    pthread_mutex_unlock(&sh->lock);
+}
 
 static enum err_code db_err(struct tile_cache *c, const char *what, struct err *e)
 {
@@ -69,6 +210,7 @@ void tile_cache_set_meta(struct tile_cache *c, int meta)
         snprintf(v, sizeof v, "%d", c->meta);
         if (sqlite3_exec(c->db, "DELETE FROM tiles", NULL, NULL, NULL) == SQLITE_OK)
             meta_set(c, "odra:label_meta", v);
+        __atomic_add_fetch(&c->epoch, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -81,6 +223,10 @@ enum err_code tile_cache_open(const char *path, const char *name, const char *fo
     if (!c)
         return err_set(e, ERR_INTERNAL, "out of memory");
     pthread_mutex_init(&c->lock, NULL);
+    for (int i = 0; i < CACHE_READERS; i++)
+        pthread_mutex_init(&c->rd[i].lock, NULL);
+    snprintf(c->path, sizeof c->path, "%s", path);
+    c->id = __atomic_add_fetch(&next_cache_id, 1, __ATOMIC_RELAXED);
     c->buffer = buffer;
     c->meta = 1;
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -146,19 +292,27 @@ void tile_cache_close(struct tile_cache *c)
     sqlite3_finalize(c->put);
     sqlite3_finalize(c->has);
     sqlite3_close(c->db);
+    for (int i = 0; i < CACHE_READERS; i++) {
+        sqlite3_finalize(c->rd[i].get);
+        sqlite3_close(c->rd[i].db);
+        pthread_mutex_destroy(&c->rd[i].lock);
+    }
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
+static const char generation_sql[] = "SELECT max(id) FROM changes";
+
 long long tile_store_generation(struct gis_store *s)
 {
-    sqlite3_stmt *st;
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, generation_sql, &e);
     long long g = 0;
-    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT max(id) FROM changes", -1, &st, NULL) != SQLITE_OK)
+    if (!st)
         return 0;
     if (sqlite3_step(st) == SQLITE_ROW)
         g = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return g;
 }
 
@@ -239,8 +393,10 @@ enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long lo
             if (meta_set(c, "odra:change_id", v) != SQLITE_OK ||
                 sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 rc = db_err(c, "commit", e);
-            else
+            else {
+                __atomic_add_fetch(&c->epoch, 1, __ATOMIC_RELEASE); /* after the commit: see hot_get */
                 __atomic_store_n(&c->applied, gen > last ? gen : last, __ATOMIC_RELEASE);
+            }
         }
         if (rc)
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -249,24 +405,70 @@ enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long lo
     return rc;
 }
 
-enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found, struct err *e)
+/* This thread's reader of c, locked and open; NULL when it cannot be opened (use the writer then). */
+static struct cache_reader *reader_lock(struct tile_cache *c)
+{
+    static unsigned next;
+    static __thread unsigned slot_plus1;
+    if (!slot_plus1)
+        slot_plus1 = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % CACHE_READERS + 1;
+    struct cache_reader *r = &c->rd[slot_plus1 - 1];
+    pthread_mutex_lock(&r->lock);
+    if (!r->db && !r->failed) {
+        if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v3(r->db,
+                               "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                               -1, SQLITE_PREPARE_PERSISTENT, &r->get, NULL) != SQLITE_OK) {
+            sqlite3_close(r->db);
+            r->db = NULL;
+            r->failed = true;
+        } else {
+            sqlite3_busy_timeout(r->db, 10000);
+        }
+    }
+    if (r->failed) {
+        pthread_mutex_unlock(&r->lock);
+        return NULL;
+    }
+    return r;
+}
+
+enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found,
+                             char etag[24], struct err *e)
 {
     *found = false;
-    pthread_mutex_lock(&c->lock);
-    sqlite3_bind_int(c->get, 1, z);
-    sqlite3_bind_int64(c->get, 2, x);
-    sqlite3_bind_int64(c->get, 3, (1L << z) - 1 - y);
-    int rc = sqlite3_step(c->get);
+    /* the epoch before the read: if a change is applied meanwhile, what this read finds is stored as stale */
+    unsigned long epoch = __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE);
+    if (hot_get(c, epoch, z, x, y, out, etag)) {
+        *found = true;
+        return ERR_OK;
+    }
+    size_t from = out->len;
+    struct cache_reader *r = reader_lock(c);
+    pthread_mutex_t *lock = r ? &r->lock : &c->lock;
+    sqlite3_stmt *get = r ? r->get : c->get;
+    if (!r)
+        pthread_mutex_lock(lock);
+    sqlite3_bind_int(get, 1, z);
+    sqlite3_bind_int64(get, 2, x);
+    sqlite3_bind_int64(get, 3, (1L << z) - 1 - y);
+    int rc = sqlite3_step(get);
     if (rc == SQLITE_ROW) {
-        const void *p = sqlite3_column_blob(c->get, 0);
-        buf_append(out, p ? p : "", (size_t)sqlite3_column_bytes(c->get, 0));
+        const void *p = sqlite3_column_blob(get, 0);
+        buf_append(out, p ? p : "", (size_t)sqlite3_column_bytes(get, 0));
         *found = true;
     }
-    sqlite3_reset(c->get);
-    pthread_mutex_unlock(&c->lock);
+    sqlite3_reset(get);
+    pthread_mutex_unlock(lock);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return err_set(e, ERR_IO, "tile cache: lookup failed");
-    return out->failed ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
+    if (out->failed)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (*found) {
+        tile_etag(out->data + from, out->len - from, etag, 24);
+        hot_put(c, epoch, z, x, y, out->data + from, out->len - from, etag);
+    }
+    return ERR_OK;
 }
 
 bool tile_cache_has(struct tile_cache *c, int z, long x, long y)
@@ -297,6 +499,11 @@ enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const 
     int rc = sqlite3_step(c->put);
     sqlite3_reset(c->put);
     sqlite3_clear_bindings(c->put);
+    if (rc == SQLITE_DONE) { /* under the lock, so no change is applied between the store and this */
+        char etag[24];
+        tile_etag(len ? data : "", len, etag, sizeof etag);
+        hot_put(c, __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE), z, x, y, len ? data : "", len, etag);
+    }
     pthread_mutex_unlock(&c->lock);
     return rc == SQLITE_DONE ? ERR_OK : db_err(c, "store", e);
 }
@@ -322,9 +529,30 @@ long long tile_cache_applied(struct tile_cache *c)
 
 void tile_etag(const void *data, size_t len, char *out, size_t cap)
 {
+    /* a hit hashes the whole tile, so this is on the hot path: four independent lanes of eight bytes a
+     * step, folded and finished as in splitmix64; the length goes in too, so trailing zeros count */
     const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    snprintf(out, cap, "\"%016llx\"", (unsigned long long)h);
+    uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, (uint64_t)len};
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+        for (int k = 0; k < 4; k++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * k, 8);
+            h[k] = (h[k] ^ w) * 0x9e3779b97f4a7c15ull;
+            h[k] ^= h[k] >> 29;
+        }
+    }
+    uint64_t x = h[0] ^ (h[1] * 0xbf58476d1ce4e5b9ull) ^ (h[2] * 0x94d049bb133111ebull) ^ (h[3] * 0xff51afd7ed558ccdull);
+    for (; i < len; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, len - i < 8 ? len - i : 8);
+        x = (x ^ w) * 0x9e3779b97f4a7c15ull;
+        x ^= x >> 29;
+    }
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    snprintf(out, cap, "\"%016llx\"", (unsigned long long)x);
 }

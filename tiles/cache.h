@@ -2,8 +2,9 @@
  * invalidation from the store's `changes` table (migration 002, one row per import with the bbox of what
  * it changed).
  *
- * Concurrency: a cache owns one SQLite connection (WAL), used under the cache's mutex, so any number of
- * threads may share one struct tile_cache. Only one process should write a cache file at a time
+ * Concurrency: a cache owns one writer SQLite connection (WAL), used under the cache's mutex, and up to 16
+ * read-only connections for lookups, one per thread slot, so any number of threads may share one struct
+ * tile_cache and hits on different threads do not wait for each other. Only one process should write a cache file at a time
  * (`odra seed` while the server runs works through SQLite's locking, but see docs/api.md).
  *
  * Freshness: every tile is stored with the store generation (the highest change id) read before it
@@ -46,8 +47,12 @@ long long tile_store_generation(struct gis_store *s);
  * just read). Cheap when there is nothing new. */
 enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long long gen, struct err *e);
 
-/* Looks up z/x/y (XYZ numbering): on a hit appends the stored bytes to out and sets *found. */
-enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found, struct err *e);
+/* Looks up z/x/y (XYZ numbering): on a hit appends the stored bytes to out, writes their ETag
+ * (tile_etag) to etag and sets *found. Recently served tiles of every cache are also kept in memory (64 MB
+ * in all, least recently used out first), so a hot tile costs neither a SQLite read nor hashing; applying a
+ * change makes every in-memory tile of that cache stale at once. */
+enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found,
+                             char etag[24], struct err *e);
 
 /* True when z/x/y is cached. */
 bool tile_cache_has(struct tile_cache *c, int z, long x, long y);
@@ -60,7 +65,8 @@ enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const 
 long tile_cache_count(struct tile_cache *c);
 long long tile_cache_applied(struct tile_cache *c);
 
-/* A strong ETag for bytes: a quoted 64-bit FNV-1a hash in hex, written into out (at least 24 bytes). */
+/* A strong ETag for bytes: a quoted 64-bit hash of them in hex (four lanes, splitmix64 mixing),
+ * written into out (at least 24 bytes). */
 void tile_etag(const void *data, size_t len, char *out, size_t cap);
 
 #endif

@@ -197,7 +197,7 @@ static void config_defaults(struct config *c)
     c->max_connections_per_ip = 64;
     c->timeout_s = 30;
     c->max_body_bytes = 1 << 20;
-    c->connection_memory = 128 * 1024;
+    c->connection_memory = 64 * 1024; /* libmicrohttpd zeroes it between requests: keep it small */
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)

@@ -97,7 +97,14 @@ static void cache_put_get_and_stale_drop(void)
     CHECK(tile_cache_put(c, 3, 1, 3, "old", 3, 4, &e) == ERR_OK); /* rendered before change 5: dropped */
     struct buf b = {0};
     bool found = false;
-    CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, &e) == ERR_OK && found && b.len == 3 && !memcmp(b.data, "xyz", 3));
+    char tag[24] = "", want[24], tag2[24] = "";
+    tile_etag("xyz", 3, want, sizeof want);
+    CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, tag, &e) == ERR_OK && found && b.len == 3 && !memcmp(b.data, "xyz", 3));
+    CHECK(!strcmp(tag, want));
+    b.len = 0; /* again: now from memory, same bytes and tag */
+    CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, tag2, &e) == ERR_OK && found && b.len == 3 && !strcmp(tag2, want));
+    b.len = 0;
+    CHECK(tile_cache_get(c, 3, 1, 3, &b, &found, tag2, &e) == ERR_OK && !found && b.len == 0);
     CHECK(!tile_cache_has(c, 3, 1, 3) && tile_cache_has(c, 3, 1, 2));
     CHECK(tile_cache_count(c) == 1);
     tile_cache_close(c);
@@ -105,6 +112,8 @@ static void cache_put_get_and_stale_drop(void)
     CHECK(tile_cache_open(path, "t", "png", NULL, 0.25, 99, &c, &e) == ERR_OK);
     if (c) {
         CHECK(tile_cache_applied(c) == 5 && tile_cache_has(c, 3, 1, 2));
+        b.len = 0;
+        CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, tag, &e) == ERR_OK && found && b.len == 3 && !strcmp(tag, want));
         tile_cache_close(c);
     }
     buf_free(&b);
