@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 
 BUILD   ?= build
-PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2
+PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2 libdeflate
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
@@ -14,7 +14,7 @@ override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 # Debian packages the build, the tests and `make run` need. `make deps` installs what is missing.
 DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
-	libzip-dev libqrencode-dev libfreetype-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
+	libzip-dev libqrencode-dev libfreetype-dev libdeflate-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
 	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))

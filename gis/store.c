@@ -19,6 +19,11 @@ struct gis_store {
         const char *sql; /* the caller's static string, compared by address */
         sqlite3_stmt *st;
     } cached[8];
+    struct {
+        bool valid;
+        long long data_version, total_changes; /* the database as it was when v was computed */
+        double v[4];
+    } memo;
 };
 
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
@@ -95,6 +100,38 @@ sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err 
     else
         sqlite3_finalize(s->cached[n - 1].st), s->cached[n - 1].sql = sql, s->cached[n - 1].st = st;
     return st;
+}
+
+static const char data_version_sql[] = "PRAGMA data_version";
+
+/* What identifies the database's state for this connection: other connections' commits change
+ * data_version, this connection's own change total_changes. */
+static bool store_state(struct gis_store *s, long long *dv, long long *tc)
+{
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, data_version_sql, &e);
+    if (!st)
+        return false;
+    bool ok = sqlite3_step(st) == SQLITE_ROW;
+    *dv = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    *tc = sqlite3_total_changes64(s->db);
+    return ok;
+}
+
+bool gis_store_memo_get(struct gis_store *s, double v[4])
+{
+    long long dv, tc;
+    if (!s->memo.valid || !store_state(s, &dv, &tc) || dv != s->memo.data_version || tc != s->memo.total_changes)
+        return false;
+    memcpy(v, s->memo.v, sizeof s->memo.v);
+    return true;
+}
+
+void gis_store_memo_put(struct gis_store *s, const double v[4])
+{
+    s->memo.valid = store_state(s, &s->memo.data_version, &s->memo.total_changes);
+    memcpy(s->memo.v, v, sizeof s->memo.v);
 }
 
 int gis_store_version(struct gis_store *s)

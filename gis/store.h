@@ -51,6 +51,12 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
  * and never finalizes it. NULL (with e set) when it does not prepare. */
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e);
 
+/* One memo of four numbers per connection (the data extent, which takes a scan of every spatial index):
+ * gis_store_memo_get gives what was put while the database is as it was then, i.e. no connection has
+ * committed anything since; false otherwise. */
+bool gis_store_memo_get(struct gis_store *s, double v[4]);
+void gis_store_memo_put(struct gis_store *s, const double v[4]);
+
 /* meta table access. gis_store_meta_get returns a malloc'd string or NULL. */
 enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e);
 char *gis_store_meta_get(struct gis_store *s, const char *key);

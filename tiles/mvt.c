@@ -2,8 +2,6 @@
  * simplification -> protobuf, with per-layer key and value dictionaries. */
 #include "tiles/mvt.h"
 
-#include <cpl_conv.h>
-#include <cpl_vsi.h>
 #include <geos_c.h>
 #include <math.h>
 #include <stdint.h>
@@ -13,6 +11,7 @@
 
 #include "gis/crs.h"
 #include "tiles/matrix.h"
+#include "util/zbuf.h"
 
 /* ---- the layers: the source layers of styles/plan.json and the attributes the style reads ---- */
 
@@ -806,71 +805,12 @@ enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, in
 
 /* ---- gzip ---- */
 
-static uint32_t crc32_of(const unsigned char *p, size_t n)
-{
-    static uint32_t table[256];
-    static int ready;
-    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-    }
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++)
-        c = table[(c ^ p[i]) & 255] ^ (c >> 8);
-    return c ^ 0xffffffffu;
-}
-
 enum err_code tile_gzip(const void *data, size_t len, struct buf *out, struct err *e)
 {
-    /* GDAL's deflate writes a zlib stream: 2 header bytes, raw deflate, 4 Adler-32 bytes. gzip wants the
-     * same deflate data between its own header and a CRC-32 + size trailer. */
-    size_t zlen = 0;
-    void *z = CPLZLibDeflate(data, len, 6, NULL, 0, &zlen);
-    if (!z || zlen < 6) {
-        CPLFree(z);
-        return err_set(e, ERR_INTERNAL, "gzip: deflate failed");
-    }
-    static const unsigned char hdr[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
-    buf_append(out, (const char *)hdr, 10);
-    buf_append(out, (const char *)z + 2, zlen - 6);
-    uint32_t c = crc32_of(data, len), sz = (uint32_t)len;
-    unsigned char tail[8] = {(unsigned char)c,          (unsigned char)(c >> 8),  (unsigned char)(c >> 16),
-                             (unsigned char)(c >> 24),  (unsigned char)sz,        (unsigned char)(sz >> 8),
-                             (unsigned char)(sz >> 16), (unsigned char)(sz >> 24)};
-    buf_append(out, (const char *)tail, 8);
-    CPLFree(z);
-    return out->failed ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
+    return zbuf_compress(ZBUF_GZIP, 6, data, len, out, e);
 }
 
 enum err_code tile_gunzip(const void *data, size_t len, struct buf *out, struct err *e)
 {
-    if (len < 18 || ((const unsigned char *)data)[0] != 0x1f || ((const unsigned char *)data)[1] != 0x8b)
-        return err_set(e, ERR_INVALID, "not a gzip stream");
-    char name[96];
-    snprintf(name, sizeof name, "/vsimem/odra-gunzip-%p-%p.gz", data, (void *)out);
-    VSILFILE *mf = VSIFileFromMemBuffer(name, (GByte *)data, (vsi_l_offset)len, FALSE);
-    if (!mf)
-        return err_set(e, ERR_INTERNAL, "gunzip: cannot map the buffer");
-    VSIFCloseL(mf);
-    char gz[128];
-    snprintf(gz, sizeof gz, "/vsigzip/%s", name);
-    VSILFILE *f = VSIFOpenL(gz, "rb");
-    enum err_code rc = ERR_OK;
-    if (!f)
-        rc = err_set(e, ERR_INVALID, "gunzip: not a gzip stream");
-    char chunk[16384];
-    size_t n;
-    while (f && (n = VSIFReadL(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(out, chunk, n);
-    if (f)
-        VSIFCloseL(f);
-    VSIUnlink(name);
-    if (!rc && out->failed)
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
-    return rc;
+    return zbuf_gunzip(data, len, (size_t)1 << 28, out, e);
 }

@@ -30,6 +30,19 @@ static bool buf_reserve(struct buf *b, size_t extra)
     return true;
 }
 
+char *buf_space(struct buf *b, size_t n)
+{
+    return buf_reserve(b, n) ? b->data + b->len : NULL;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+    if (b->failed)
+        return;
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
 void buf_append(struct buf *b, const char *s, size_t n)
 {
     if (!buf_reserve(b, n))

@@ -18,5 +18,10 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 /* Appends s as a JSON string literal, quotes included. */
 void buf_json_string(struct buf *b, const char *s);
 void buf_free(struct buf *b);
+/* Room for n more bytes at the end, to be written by the caller and then counted with buf_commit; NULL
+ * (and failed set) when it cannot grow. */
+char *buf_space(struct buf *b, size_t n);
+/* Counts n bytes written into the room buf_space gave (n no more than asked). */
+void buf_commit(struct buf *b, size_t n);
 
 #endif
