@@ -3,6 +3,7 @@
 #include "gis/extract.h"
 
 #include <cairo-pdf.h>
+#include <dlfcn.h>
 #include <glib.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -16,11 +17,35 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "gis/drawing.h"
 #include "gis/render.h"
 #include "util/embed.h"
 #include "util/log.h"
+
+/* cairo deflates every PDF stream (page content, font subsets) at zlib's default level 6, with no way to
+ * ask for another, and on a one-page wyrys that is a fifth of the issue time. This definition takes
+ * cairo's calls (the executable's symbols come first for the shared libraries it links) and asks zlib
+ * for level 1 instead whenever the caller asked for the default: about 2 ms less per page for PDFs
+ * about 8% larger (measured on the demo wyrys: 56 -> 61 kB). Callers asking for a level get it; the
+ * other zlib users in odra (GDAL, libzip, our own PNG and gzip through libdeflate) name a level or use
+ * deflateInit2_. */
+typedef int (*deflate_init_fn)(z_streamp, int, const char *, int);
+
+int deflateInit_(z_streamp strm, int level, const char *version, int stream_size)
+{
+    static deflate_init_fn real;
+    deflate_init_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+    if (!f) {
+        void *sym = dlsym(RTLD_NEXT, "deflateInit_");
+        if (!sym)
+            return Z_STREAM_ERROR;
+        memcpy(&f, &sym, sizeof f);
+        __atomic_store_n(&real, f, __ATOMIC_RELEASE);
+    }
+    return f(strm, level == Z_DEFAULT_COMPRESSION ? 1 : level, version, stream_size);
+}
 
 /* The fee rates of DOMAIN.md (opłata skarbowa). They are set by statute, not by the gmina, so they live
  * in this one table rather than in odra.ini; change them here when the statute changes. */

@@ -406,6 +406,35 @@ static bool feat_build(struct rctx *rc, struct feat *f)
     return np > 0;
 }
 
+/* The query of source layer si, built once and kept for the process: the store keeps it prepared per
+ * connection (gis_store_cached looks it up by address). NULL when out of memory. */
+static const char *layer_sql(int si)
+{
+    static char *sql[NSRC];
+    char *q = __atomic_load_n(&sql[si], __ATOMIC_ACQUIRE);
+    if (q)
+        return q;
+    const struct src_layer *sl = &src_layers[si];
+    struct buf b = {0};
+    buf_puts(&b, "SELECT t.id, AsBinary(t.geom)");
+    for (const char *const *c = sl->cols; *c; c++)
+        buf_printf(&b, ", %s", *c);
+    buf_printf(&b,
+               " FROM %s WHERE t.id IN (SELECT pkid FROM idx_%s_geom WHERE xmin <= ?1 AND xmax >= ?2 AND ymin <= ?3"
+               " AND ymax >= ?4 AND (xmax - xmin >= ?5 OR ymax - ymin >= ?5)) LIMIT ?6",
+               sl->from, sl->table);
+    if (b.failed) {
+        buf_free(&b);
+        return NULL;
+    }
+    char *expected = NULL;
+    if (!__atomic_compare_exchange_n(&sql[si], &expected, b.data, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        buf_free(&b); /* another thread built it first */
+        return expected;
+    }
+    return b.data;
+}
+
 static enum err_code layer_load(struct rctx *rc, int si)
 {
     struct layer_data *ld = &rc->ld[si];
@@ -415,18 +444,13 @@ static enum err_code layer_load(struct rctx *rc, int si)
     if (rc->nodata)
         return ERR_OK;
     const struct src_layer *sl = &src_layers[si];
-    char sql[1024];
-    int len = snprintf(sql, sizeof sql, "SELECT t.id, AsBinary(t.geom)");
     int nkeys = 0;
-    for (const char *const *c = sl->cols; *c; c++, nkeys++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", %s", *c);
-    snprintf(sql + len, sizeof sql - (size_t)len,
-             " FROM %s WHERE t.id IN (SELECT pkid FROM idx_%s_geom WHERE xmin <= ?1 AND xmax >= ?2 AND ymin <= ?3"
-             " AND ymax >= ?4 AND (xmax - xmin >= ?5 OR ymax - ymin >= ?5)) LIMIT ?6",
-             sl->from, sl->table);
-    sqlite3_stmt *st;
-    if (gis_store_prepare(rc->store, sql, &st, rc->e) != ERR_OK)
-        return rc->e->code;
+    while (sl->cols[nkeys])
+        nkeys++;
+    const char *sql = layer_sql(si);
+    sqlite3_stmt *st = sql ? gis_store_cached(rc->store, sql, rc->e) : NULL;
+    if (!st)
+        return sql ? rc->e->code : err_set(rc->e, ERR_INTERNAL, "out of memory");
     long cap = rc->o->max_features > 0 ? rc->o->max_features : GIS_RENDER_MAX_FEATURES;
     sqlite3_bind_double(st, 1, rc->q[2]);
     sqlite3_bind_double(st, 2, rc->q[0]);
@@ -487,7 +511,7 @@ static enum err_code layer_load(struct rctx *rc, int si)
     enum err_code rc_ = ERR_OK;
     if (!ld->f)
         rc_ = err_set(rc->e, ERR_INTERNAL, "out of memory");
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc_;
 }
 

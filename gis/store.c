@@ -18,7 +18,7 @@ struct gis_store {
     struct {
         const char *sql; /* the caller's static string, compared by address */
         sqlite3_stmt *st;
-    } cached[8];
+    } cached[32];
     struct {
         bool valid;
         long long data_version, total_changes; /* the database as it was when v was computed */
