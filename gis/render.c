@@ -1008,8 +1008,10 @@ static struct cell cell_make(const struct rings *r, double x, double y, double h
 }
 
 /* Pole of inaccessibility (the polylabel algorithm): the inside point farthest from the outline, found
- * to within precision px with a bounded number of cells. Returns its distance, or -1. */
-static double polylabel(const struct rings *r, double precision, double *ox, double *oy)
+ * to within precision px with a bounded number of cells, or the first point found (the area centroid
+ * first) at least `enough` px from the outline: a label that fits there with room to spare need not go to
+ * the exact pole. Returns its distance, or -1. */
+static double polylabel(const struct rings *r, double precision, double enough, double *ox, double *oy)
 {
     double bb[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     for (int i = 0; i < r->npts; i++) {
@@ -1041,7 +1043,7 @@ static double polylabel(const struct rings *r, double precision, double *ox, dou
         if (cc.d > best.d)
             best = cc;
     }
-    while (n > 0 && visited < MAX_CELLS) {
+    while (n > 0 && visited < MAX_CELLS && best.d < enough) {
         struct cell c = heap_pop(hp, &n);
         visited++;
         if (c.d > best.d)
@@ -1333,7 +1335,7 @@ static bool place_polygon(struct rctx *rc, const struct label *lb, const struct 
         if (r->n == 0)
             continue;
         double px = 0, py = 0;
-        double d = polylabel(r, 1.0, &px, &py);
+        double d = polylabel(r, 1.0, hypot(lb->w, lb->h) / 2 + lb->halo_w + 4, &px, &py);
         if (d < fmin(lb->fit_h, lb->w) / 2 - 0.5)
             continue; /* not even the short side fits */
         if (try_place(rc, lb, px, py, 0, r))
