@@ -81,8 +81,8 @@ while done < runs:
     done += n
 qp50, qp99, op50, op99 = pct(qt, 50), pct(qt, 99), pct(ot, 50), pct(ot, 99)
 wp50, wp99 = pct(wt, 50), pct(wt, 99)
-print(f"qgis_getprint_pdf   n={len(qt)}  p50 {qp50:8.1f} ms  p99 {qp99:8.1f} ms  (one A4 page: map 1:1000, "
-      f"title, scale bar, legend)")
+print(f"qgis_getprint_pdf   n={len(qt)}  p50 {qp50:8.1f} ms  p99 {qp99:8.1f} ms  (one A4 page with the content of "
+      f"odra's wyrys: map 1:1000 with labels, title block, north arrow, legend, scale bar, footer)")
 print(f"odra_extract_1      n={len(ot)}  p50 {op50:8.1f} ms  p99 {op99:8.1f} ms  (wypis + wyrys, stored and "
       f"committed)")
 print(f"odra_extract_1_wyrys n={len(wt)}  p50 {wp50:8.1f} ms  p99 {wp99:8.1f} ms  (wyrys only: the same one A4 "
