@@ -21,7 +21,7 @@ struct gis_store {
     } cached[32];
     struct {
         bool valid;
-        long long data_version, total_changes; /* the database as it was when v was computed */
+        long long generation, total_changes; /* the data as it was when v was computed */
         double v[4];
     } memo;
 };
@@ -102,27 +102,34 @@ sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err 
     return st;
 }
 
-static const char data_version_sql[] = "PRAGMA data_version";
+static const char generation_sql[] = "SELECT max(id) FROM changes";
 
-/* What identifies the database's state for this connection: other connections' commits change
- * data_version, this connection's own change total_changes. */
-static bool store_state(struct gis_store *s, long long *dv, long long *tc)
+long long gis_store_generation(struct gis_store *s)
 {
     struct err e = {0};
-    sqlite3_stmt *st = gis_store_cached(s, data_version_sql, &e);
+    sqlite3_stmt *st = gis_store_cached(s, generation_sql, &e);
+    long long g = 0;
     if (!st)
-        return false;
-    bool ok = sqlite3_step(st) == SQLITE_ROW;
-    *dv = sqlite3_column_int64(st, 0);
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        g = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
+    return g;
+}
+
+/* What identifies the spatial data's state for this connection: every spatial change adds a row to
+ * `changes` (imports, module edits), and this connection's own writes change total_changes. */
+static bool store_state(struct gis_store *s, long long *gen, long long *tc)
+{
+    *gen = gis_store_generation(s);
     *tc = sqlite3_total_changes64(s->db);
-    return ok;
+    return *gen >= 0;
 }
 
 bool gis_store_memo_get(struct gis_store *s, double v[4])
 {
-    long long dv, tc;
-    if (!s->memo.valid || !store_state(s, &dv, &tc) || dv != s->memo.data_version || tc != s->memo.total_changes)
+    long long gen, tc;
+    if (!s->memo.valid || !store_state(s, &gen, &tc) || gen != s->memo.generation || tc != s->memo.total_changes)
         return false;
     memcpy(v, s->memo.v, sizeof s->memo.v);
     return true;
@@ -130,7 +137,7 @@ bool gis_store_memo_get(struct gis_store *s, double v[4])
 
 void gis_store_memo_put(struct gis_store *s, const double v[4])
 {
-    s->memo.valid = store_state(s, &s->memo.data_version, &s->memo.total_changes);
+    s->memo.valid = store_state(s, &s->memo.generation, &s->memo.total_changes);
     memcpy(s->memo.v, v, sizeof s->memo.v);
 }
 

@@ -51,9 +51,13 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
  * and never finalizes it. NULL (with e set) when it does not prepare. */
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e);
 
+/* The store generation: the highest id in the `changes` table (migration 002), which every spatial change
+ * (an import, a module's edit) adds a row to; 0 when it has none, -1 when it cannot be read. */
+long long gis_store_generation(struct gis_store *s);
+
 /* One memo of four numbers per connection (the data extent, which takes a scan of every spatial index):
- * gis_store_memo_get gives what was put while the database is as it was then, i.e. no connection has
- * committed anything since; false otherwise. */
+ * gis_store_memo_get gives what was put while the spatial data is as it was then (same generation, and
+ * no write on this connection since); false otherwise. */
 bool gis_store_memo_get(struct gis_store *s, double v[4]);
 void gis_store_memo_put(struct gis_store *s, const double v[4]);
 

@@ -301,19 +301,10 @@ void tile_cache_close(struct tile_cache *c)
     free(c);
 }
 
-static const char generation_sql[] = "SELECT max(id) FROM changes";
-
 long long tile_store_generation(struct gis_store *s)
 {
-    struct err e = {0};
-    sqlite3_stmt *st = gis_store_cached(s, generation_sql, &e);
-    long long g = 0;
-    if (!st)
-        return 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        g = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return g;
+    long long g = gis_store_generation(s);
+    return g > 0 ? g : 0;
 }
 
 /* Deletes the tiles that one change (bbox in EPSG:2180) can reach, at every zoom. */

@@ -60,6 +60,43 @@ static void reader_cannot_write(void)
     gis_store_close(r);
 }
 
+/* The memo (the data extent) holds until a spatial change is recorded elsewhere or this connection
+ * writes; unrelated commits by other connections (an issued extract) keep it. Cached statements are
+ * prepared once and survive reuse. */
+static void memo_follows_changes_not_other_commits(void)
+{
+    struct err e = {0};
+    struct gis_store *w = NULL, *r = NULL;
+    CHECK(gis_store_open(path, GIS_STORE_WRITE, &w, &e) == ERR_OK);
+    CHECK(gis_store_open(path, GIS_STORE_READ, &r, &e) == ERR_OK);
+    if (!w || !r) {
+        gis_store_close(w);
+        gis_store_close(r);
+        return;
+    }
+    static const char q[] = "SELECT count(*) FROM meta";
+    sqlite3_stmt *a = gis_store_cached(r, q, &e), *b = gis_store_cached(r, q, &e);
+    CHECK(a && a == b);
+    double v[4] = {1, 2, 3, 4}, got[4] = {0};
+    long long g0 = gis_store_generation(r);
+    CHECK(g0 >= 0);
+    CHECK(!gis_store_memo_get(r, got));
+    gis_store_memo_put(r, v);
+    CHECK(gis_store_memo_get(r, got) && got[0] == 1 && got[3] == 4);
+    CHECK(gis_store_meta_set(w, "unrelated", "commit", &e) == ERR_OK);
+    CHECK(gis_store_memo_get(r, got)); /* not a spatial change */
+    CHECK(gis_store_exec(w, "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) VALUES ('parcels', 0, 0, 1, 1, 'now')",
+                         &e) == ERR_OK);
+    CHECK(gis_store_generation(r) == g0 + 1);
+    CHECK(!gis_store_memo_get(r, got));
+    gis_store_memo_put(w, v);
+    CHECK(gis_store_memo_get(w, got));
+    CHECK(gis_store_meta_set(w, "own", "write", &e) == ERR_OK);
+    CHECK(!gis_store_memo_get(w, got)); /* this connection wrote */
+    gis_store_close(r);
+    gis_store_close(w);
+}
+
 static void missing_store_is_not_found(void)
 {
     struct err e = {0};
@@ -93,6 +130,7 @@ int main(void)
     RUN(create_and_migrate);
     RUN(reopen_is_idempotent);
     RUN(reader_cannot_write);
+    RUN(memo_follows_changes_not_other_commits);
     RUN(missing_store_is_not_found);
     RUN(not_a_database);
     char cmd[300];
