@@ -29,9 +29,9 @@ struct tile_cache {
     struct cache_reader rd[CACHE_READERS];
     sqlite3_stmt *get, *put, *has;
     double buffer;
-    int meta;          /* invalidation covers whole blocks of meta x meta tiles (raster label metatiles) */
-    long long applied; /* read without the lock through __atomic */
-    unsigned long id;  /* names this cache in the hot cache (never reused, unlike the pointer) */
+    int meta;            /* invalidation covers whole blocks of meta x meta tiles (raster label metatiles) */
+    long long applied;   /* read without the lock through __atomic */
+    unsigned long id;    /* names this cache in the hot cache (never reused, unlike the pointer) */
     unsigned long epoch; /* bumped after each applied change: hot entries of older epochs are stale */
 };
 
@@ -44,7 +44,7 @@ struct tile_cache {
 #define HOT_BYTES   (64u << 20) /* in all, split evenly over the shards */
 
 struct hot_entry {
-    struct hot_entry *chain;      /* bucket */
+    struct hot_entry *chain;         /* bucket */
     struct hot_entry *newer, *older; /* LRU */
     unsigned long cache, epoch;
     int z;
@@ -424,8 +424,8 @@ static struct cache_reader *reader_lock(struct tile_cache *c)
     return r;
 }
 
-enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found,
-                             char etag[24], struct err *e)
+enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found, char etag[24],
+                             struct err *e)
 {
     *found = false;
     /* the epoch before the read: if a change is applied meanwhile, what this read finds is stored as stale */
@@ -533,7 +533,8 @@ void tile_etag(const void *data, size_t len, char *out, size_t cap)
             h[k] ^= h[k] >> 29;
         }
     }
-    uint64_t x = h[0] ^ (h[1] * 0xbf58476d1ce4e5b9ull) ^ (h[2] * 0x94d049bb133111ebull) ^ (h[3] * 0xff51afd7ed558ccdull);
+    uint64_t x =
+        h[0] ^ (h[1] * 0xbf58476d1ce4e5b9ull) ^ (h[2] * 0x94d049bb133111ebull) ^ (h[3] * 0xff51afd7ed558ccdull);
     for (; i < len; i += 8) {
         uint64_t w = 0;
         memcpy(&w, p + i, len - i < 8 ? len - i : 8);

@@ -4,7 +4,8 @@
  *
  * Concurrency: a cache owns one writer SQLite connection (WAL), used under the cache's mutex, and up to 16
  * read-only connections for lookups, one per thread slot, so any number of threads may share one struct
- * tile_cache and hits on different threads do not wait for each other. Only one process should write a cache file at a time
+ * tile_cache and hits on different threads do not wait for each other. Only one process should write a cache file at a
+ * time
  * (`odra seed` while the server runs works through SQLite's locking, but see docs/api.md).
  *
  * Freshness: every tile is stored with the store generation (the highest change id) read before it
@@ -51,8 +52,8 @@ enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long lo
  * (tile_etag) to etag and sets *found. Recently served tiles of every cache are also kept in memory (64 MB
  * in all, least recently used out first), so a hot tile costs neither a SQLite read nor hashing; applying a
  * change makes every in-memory tile of that cache stale at once. */
-enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found,
-                             char etag[24], struct err *e);
+enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct buf *out, bool *found, char etag[24],
+                             struct err *e);
 
 /* True when z/x/y is cached. */
 bool tile_cache_has(struct tile_cache *c, int z, long x, long y);
