@@ -87,6 +87,8 @@ print(f"odra_extract_1      n={len(ot)}  p50 {op50:8.1f} ms  p99 {op99:8.1f} ms 
       f"committed)")
 print(f"odra_extract_1_wyrys n={len(wt)}  p50 {wp50:8.1f} ms  p99 {wp99:8.1f} ms  (wyrys only: the same one A4 "
       f"page, stored and committed)")
-for name, p50 in (("wyrys_only", wp50), ("wypis_and_wyrys", op50)):
-    r = qp50 / p50
-    print(f"extract_ratio_qgis_to_odra_{name}_p50 {r:.1f} (target >= 10: {'ok' if r >= 10 else 'MISSED'})")
+# the target compares equivalent pages: QGIS's one A4 page against odra's one-page wyrys
+r = qp50 / wp50
+print(f"extract_ratio_qgis_to_odra_wyrys_only_p50 {r:.1f} (target >= 10: {'ok' if r >= 10 else 'MISSED'})")
+print(f"extract_ratio_qgis_to_odra_wypis_and_wyrys_p50 {qp50 / op50:.1f} (no target: odra's whole document, the "
+      f"typeset wypis pages and the wyrys, against QGIS's one page)")
