@@ -1,8 +1,9 @@
 """Times QGIS Server GetPrint against odra's one-parcel extract (bench/qgis_vs_odra.sh starts both).
 Usage: qgis_compare.py ODRA_PORT QGIS_URL LAYOUT EXTENT PARCEL RUNS [--samples DIR]
 Sequential requests, one client, after one warm-up request each; only complete answers count (a PDF from QGIS,
-201 with an issued record from odra). Prints p50/p99 of QGIS, odra's full extract (wypis + wyrys) and odra's wyrys alone (documents=["wyrys"], the
-same one A4 page as the QGIS layout), and the ratios of the medians (target >= 10)."""
+201 with an issued record from odra). Prints p50/p99 of QGIS, odra's full extract (wypis + wyrys) and odra's
+wyrys alone (documents=["wyrys"], the same one A4 page as the QGIS layout), and the ratios of the medians; the
+target (>= 10) is for the equivalent page, the wyrys alone."""
 import http.client
 import json
 import os
