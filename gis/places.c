@@ -4,6 +4,7 @@
 
 #include <geos_c.h>
 #include <math.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,7 +213,7 @@ enum err_code gis_place_parcel_by_id(struct gis_store *s, struct arena *a, const
 {
     *out = NULL;
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, PARCEL_SELECT "WHERE p.parcel_id = ?", &st, e))
+    if (!(st = gis_store_cached(s, PARCEL_SELECT "WHERE p.parcel_id = ?", e)))
         return e->code;
     sqlite3_bind_text(st, 1, parcel_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
@@ -223,7 +224,7 @@ enum err_code gis_place_parcel_by_id(struct gis_store *s, struct arena *a, const
         ec = err_set(e, ERR_NOT_FOUND, "no parcel %s in this gmina", parcel_id);
     else
         ec = step_err(s, e);
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ec;
 }
 
@@ -255,7 +256,7 @@ enum err_code gis_place_parcel_by_obreb(struct gis_store *s, struct arena *a, co
     char want_fold[256];
     text_fold(obreb, want_fold, sizeof want_fold);
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, "SELECT id, unit, number, name FROM obreby ORDER BY unit, number", &st, e))
+    if (!(st = gis_store_cached(s, "SELECT id, unit, number, name FROM obreby ORDER BY unit, number", e)))
         return e->code;
     enum { MAX_OBREBY = 32 };
     long ids[MAX_OBREBY];
@@ -267,12 +268,12 @@ enum err_code gis_place_parcel_by_obreb(struct gis_store *s, struct arena *a, co
         if (unit && num && name && obreb_matches(obreb, want_fold, unit, num, name))
             ids[nids++] = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return step_err(s, e);
     if (nids == 0)
         return err_set(e, ERR_NOT_FOUND, "no obręb '%s' in this gmina", obreb);
-    if (gis_store_prepare(s, PARCEL_SELECT "WHERE p.obreb_id = ? AND p.number = ?", &st, e))
+    if (!(st = gis_store_cached(s, PARCEL_SELECT "WHERE p.obreb_id = ? AND p.number = ?", e)))
         return e->code;
     struct gis_parcel *found[4];
     int nfound = 0;
@@ -287,7 +288,7 @@ enum err_code gis_place_parcel_by_obreb(struct gis_store *s, struct arena *a, co
         else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             ec = step_err(s, e);
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     if (ec)
         return ec;
     if (nfound == 0)
@@ -309,10 +310,10 @@ enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x
     if (!t)
         return e->code;
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          PARCEL_SELECT "WHERE p.id IN (SELECT pkid FROM idx_parcels_geom WHERE xmin <= ?1 AND "
-                                        "xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2) ORDER BY p.id",
-                          &st, e))
+    if (!(st = gis_store_cached(s,
+                                PARCEL_SELECT "WHERE p.id IN (SELECT pkid FROM idx_parcels_geom WHERE xmin <= ?1 AND "
+                                              "xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2) ORDER BY p.id",
+                                e)))
         return e->code;
     sqlite3_bind_double(st, 1, x);
     sqlite3_bind_double(st, 2, y);
@@ -342,15 +343,15 @@ enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x
         GEOSGeom_destroy_r(t->ctx, pt);
     else
         ec = err_set(e, ERR_INTERNAL, "GEOS: cannot create a point");
-    sqlite3_finalize(st);
+    gis_store_release(st);
     if (ec || *out)
         return ec;
     if (boundary_id) {
-        if (gis_store_prepare(s, PARCEL_SELECT "WHERE p.id = ?", &st, e))
+        if (!(st = gis_store_cached(s, PARCEL_SELECT "WHERE p.id = ?", e)))
             return e->code;
         sqlite3_bind_int64(st, 1, boundary_id);
         ec = sqlite3_step(st) == SQLITE_ROW ? parcel_from_row(a, st, out, e) : step_err(s, e);
-        sqlite3_finalize(st);
+        gis_store_release(st);
         return ec;
     }
     return err_set(e, ERR_NOT_FOUND, "no parcel at this point");
@@ -532,7 +533,7 @@ static int plan_index(struct zones_build *b, long id, struct err *e)
         if (b->out->plans[i].id == id)
             return i;
     sqlite3_stmt *st;
-    if (gis_store_prepare(b->s, PLAN_SELECT "WHERE id = ?", &st, e))
+    if (!(st = gis_store_cached(b->s, PLAN_SELECT "WHERE id = ?", e)))
         return -1;
     sqlite3_bind_int64(st, 1, id);
     int idx = -1;
@@ -540,7 +541,7 @@ static int plan_index(struct zones_build *b, long id, struct err *e)
         idx = b->out->nplans - 1;
     else
         err_set(e, ERR_IO, "zone refers to missing plan %ld", id);
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return idx;
 }
 
@@ -548,7 +549,7 @@ static enum err_code zones_from_table(struct zones_build *b, const struct zone_t
                                       struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(b->s, zt->sql, &st, e))
+    if (!(st = gis_store_cached(b->s, zt->sql, e)))
         return e->code;
     bind_bbox(st, bbox);
     struct geos_thread *t = b->pg->t;
@@ -609,7 +610,7 @@ static enum err_code zones_from_table(struct zones_build *b, const struct zone_t
     }
     if (!ec && rc != SQLITE_DONE)
         ec = step_err(b->s, e);
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ec;
 }
 
@@ -644,17 +645,17 @@ enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct
         ec = err_set(e, ERR_INTERNAL, "GEOS cannot prepare the parcel: %s", t->msg);
     /* Plans first, for their coverage; zones may add plans the bbox search did not return. */
     sqlite3_stmt *st = NULL;
-    if (!ec && !gis_store_prepare(s,
-                                  PLAN_SELECT "WHERE id IN (SELECT pkid FROM idx_plans_geom WHERE xmin <= ?3 AND "
-                                              "xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) ORDER BY id",
-                                  &st, e)) {
+    if (!ec && (st = gis_store_cached(s,
+                                      PLAN_SELECT "WHERE id IN (SELECT pkid FROM idx_plans_geom WHERE xmin <= ?3 AND "
+                                                  "xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) ORDER BY id",
+                                      e))) {
         bind_bbox(st, p->bbox);
         int rc;
         while (!ec && (rc = sqlite3_step(st)) == SQLITE_ROW)
             ec = plan_add_row(&b, st, e);
         if (!ec && rc != SQLITE_DONE)
             ec = step_err(s, e);
-        sqlite3_finalize(st);
+        gis_store_release(st);
     } else if (!ec) {
         ec = e->code;
     }
@@ -737,7 +738,7 @@ enum err_code gis_place_nearest_address(struct gis_store *s, struct arena *a, do
     if (!isfinite(x) || !isfinite(y))
         return err_set(e, ERR_INVALID, "coordinates are not finite");
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, ADDRESS_SELECT, &st, e))
+    if (!(st = gis_store_cached(s, ADDRESS_SELECT, e)))
         return e->code;
     /* The R*Tree has no nearest-neighbour search: widen a window until it holds a point within its
      * half-width (anything outside the window is farther than that). */
@@ -780,7 +781,7 @@ enum err_code gis_place_nearest_address(struct gis_store *s, struct arena *a, do
         if (r >= max_m)
             break;
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     if (!ec && !*out)
         ec = err_set(e, ERR_NOT_FOUND, "no address within %.0f m", max_m);
     return ec;
@@ -821,7 +822,7 @@ enum err_code gis_place_parcel_addresses(struct gis_store *s, struct arena *a, c
     const GEOSPreparedGeometry *prep = GEOSPrepare_r(t->ctx, g);
     sqlite3_stmt *st;
     enum err_code ec = prep ? ERR_OK : err_set(e, ERR_INTERNAL, "GEOS cannot prepare the parcel");
-    if (!ec && gis_store_prepare(s, ADDRESS_SELECT, &st, e) == ERR_OK) {
+    if (!ec && (st = gis_store_cached(s, ADDRESS_SELECT, e))) {
         bind_bbox(st, p->bbox);
         int cap = 0, rc;
         while (!ec && *n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -848,7 +849,7 @@ enum err_code gis_place_parcel_addresses(struct gis_store *s, struct arena *a, c
         }
         if (!ec && rc != SQLITE_DONE && rc != SQLITE_ROW)
             ec = step_err(s, e);
-        sqlite3_finalize(st);
+        gis_store_release(st);
     } else if (!ec) {
         ec = e->code;
     }
@@ -866,7 +867,7 @@ static enum err_code point_in_table(struct gis_store *s, struct geos_thread *t, 
                                     bool *inside, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, sql, &st, e))
+    if (!(st = gis_store_cached(s, sql, e)))
         return e->code;
     sqlite3_bind_double(st, 1, x);
     sqlite3_bind_double(st, 2, y);
@@ -883,7 +884,7 @@ static enum err_code point_in_table(struct gis_store *s, struct geos_thread *t, 
     }
     if (pt)
         GEOSGeom_destroy_r(t->ctx, pt);
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ERR_OK;
 }
 
@@ -1032,6 +1033,234 @@ static json_t *geometry_json(GEOSContextHandle_t ctx, const GEOSGeometry *g, dou
         return json_pack("{s:s, s:o}", "type", "GeometryCollection", "geometries", geoms);
     }
     }
+}
+
+/* ---- point in polygon on WKB ---- */
+
+struct wkb_cursor {
+    const unsigned char *p, *end;
+};
+
+static bool cur_u32(struct wkb_cursor *c, bool le, uint32_t *v)
+{
+    if (c->end - c->p < 4)
+        return false;
+    const unsigned char *b = c->p;
+    *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
+            : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
+    c->p += 4;
+    return true;
+}
+
+static double cur_f64(const unsigned char *b, bool le)
+{
+    unsigned char t[8];
+    for (int i = 0; i < 8; i++)
+        t[i] = le ? b[i] : b[7 - i];
+    double d;
+    memcpy(&d, t, 8);
+    return d;
+}
+
+/* Calls fn for every edge of every ring of a Polygon or MultiPolygon (2D, or ISO Z/M/ZM, either byte
+ * order). False when the bytes are not such a geometry or end early, or when fn asks to stop. */
+typedef bool (*edge_fn)(void *ctx, double ax, double ay, double bx, double by);
+
+static bool polygon_edges(struct wkb_cursor *c, bool le, size_t stride, edge_fn fn, void *ctx)
+{
+    uint32_t nrings;
+    if (!cur_u32(c, le, &nrings))
+        return false;
+    for (uint32_t r = 0; r < nrings; r++) {
+        uint32_t n;
+        if (!cur_u32(c, le, &n) || (size_t)(c->end - c->p) / stride < n)
+            return false;
+        const unsigned char *pt = c->p;
+        c->p += (size_t)n * stride;
+        for (uint32_t i = 1; i < n; i++) {
+            const unsigned char *a = pt + (size_t)(i - 1) * stride, *b = a + stride;
+            if (!fn(ctx, cur_f64(a, le), cur_f64(a + 8, le), cur_f64(b, le), cur_f64(b + 8, le)))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool wkb_edges(const unsigned char *wkb, size_t len, edge_fn fn, void *ctx)
+{
+    struct wkb_cursor c = {wkb, wkb + len};
+    uint32_t type, nparts = 1;
+    if (len < 5 || wkb[0] > 1)
+        return false;
+    bool le = wkb[0] == 1;
+    c.p++;
+    if (!cur_u32(&c, le, &type))
+        return false;
+    bool multi = type % 1000 == 6;
+    if (multi ? !cur_u32(&c, le, &nparts) : type % 1000 != 3)
+        return false;
+    for (uint32_t k = 0; k < nparts; k++) {
+        if (multi) {
+            if (c.end - c.p < 5 || c.p[0] > 1)
+                return false;
+            le = c.p[0] == 1;
+            c.p++;
+            if (!cur_u32(&c, le, &type) || type % 1000 != 3)
+                return false;
+        }
+        size_t stride = 8 * (size_t)(type >= 3000 ? 4 : type >= 1000 ? 3 : 2);
+        if (!polygon_edges(&c, le, stride, fn, ctx))
+            return false;
+    }
+    return true;
+}
+
+/* One edge against the point: 2 when the point is on it (within 1 mm), else flips the even-odd count when
+ * a ray from the point towards +x crosses it. */
+static int edge_locate(double x, double y, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+    double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double ex = ax + t * dx - x, ey = ay + t * dy - y;
+    if (ex * ex + ey * ey < 1e-6)
+        return 2;
+    return (ay > y) != (by > y) && x < ax + (y - ay) * dx / dy;
+}
+
+struct locate_ctx {
+    double x, y;
+    int inside;
+};
+
+static bool locate_edge(void *ctx, double ax, double ay, double bx, double by)
+{
+    struct locate_ctx *l = ctx;
+    int r = edge_locate(l->x, l->y, ax, ay, bx, by);
+    if (r == 2) {
+        l->inside = 2;
+        return false;
+    }
+    l->inside ^= r;
+    return true;
+}
+
+int gis_place_wkb_locate_point(const unsigned char *wkb, size_t len, double x, double y)
+{
+    struct locate_ctx l = {x, y, 0};
+    bool whole = wkb_edges(wkb, len, locate_edge, &l);
+    return l.inside == 2 ? 2 : whole ? l.inside : 0;
+}
+
+/* The polygon's edges bucketed into horizontal bands, so a point is tested against the few edges of its
+ * band instead of all of them. */
+struct gis_pip {
+    double bb[4];
+    long n, cap;
+    double *xy; /* x0 y0 x1 y1 per edge */
+    long nbands;
+    double y0, bh;
+    long *off, *idx; /* the edges of band b: idx[off[b] .. off[b + 1]) */
+};
+
+static bool pip_add(void *ctx, double ax, double ay, double bx, double by)
+{
+    struct gis_pip *p = ctx;
+    if (p->n == p->cap) {
+        long cap = p->cap ? 2 * p->cap : 256;
+        double *xy = realloc(p->xy, sizeof *xy * 4 * (size_t)cap);
+        if (!xy)
+            return false;
+        p->xy = xy, p->cap = cap;
+    }
+    double *e = p->xy + 4 * p->n++;
+    e[0] = ax, e[1] = ay, e[2] = bx, e[3] = by;
+    p->bb[0] = fmin(p->bb[0], fmin(ax, bx)), p->bb[1] = fmin(p->bb[1], fmin(ay, by));
+    p->bb[2] = fmax(p->bb[2], fmax(ax, bx)), p->bb[3] = fmax(p->bb[3], fmax(ay, by));
+    return true;
+}
+
+/* Bands an edge reaches, with the 1 mm of the boundary test. */
+static void pip_span(const struct gis_pip *p, const double *e, long *b0, long *b1)
+{
+    double lo = fmin(e[1], e[3]) - 1e-3, hi = fmax(e[1], e[3]) + 1e-3;
+    *b0 = (long)floor((lo - p->y0) / p->bh), *b1 = (long)floor((hi - p->y0) / p->bh);
+    *b0 = *b0 < 0 ? 0 : *b0 >= p->nbands ? p->nbands - 1 : *b0;
+    *b1 = *b1 < 0 ? 0 : *b1 >= p->nbands ? p->nbands - 1 : *b1;
+}
+
+struct gis_pip *gis_pip_build(const unsigned char *wkb, size_t len)
+{
+    struct gis_pip *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->bb[0] = p->bb[1] = INFINITY, p->bb[2] = p->bb[3] = -INFINITY;
+    if (!wkb_edges(wkb, len, pip_add, p) || p->n == 0) {
+        gis_pip_free(p);
+        return NULL;
+    }
+    p->nbands = p->n / 4 < 1 ? 1 : p->n / 4 > 4096 ? 4096 : p->n / 4;
+    p->y0 = p->bb[1];
+    p->bh = (p->bb[3] - p->bb[1]) / (double)p->nbands;
+    if (!(p->bh > 0))
+        p->bh = 1, p->nbands = 1;
+    p->off = calloc((size_t)p->nbands + 1, sizeof *p->off);
+    long total = 0;
+    for (long i = 0; p->off && i < p->n; i++) {
+        long b0, b1;
+        pip_span(p, p->xy + 4 * i, &b0, &b1);
+        for (long b = b0; b <= b1; b++)
+            p->off[b + 1]++;
+        total += b1 - b0 + 1;
+    }
+    p->idx = p->off ? malloc(sizeof *p->idx * (size_t)(total ? total : 1)) : NULL;
+    long *fill = p->idx ? calloc((size_t)p->nbands, sizeof *fill) : NULL;
+    if (!fill) {
+        gis_pip_free(p);
+        return NULL;
+    }
+    for (long b = 0; b < p->nbands; b++)
+        p->off[b + 1] += p->off[b];
+    for (long i = 0; i < p->n; i++) {
+        long b0, b1;
+        pip_span(p, p->xy + 4 * i, &b0, &b1);
+        for (long b = b0; b <= b1; b++)
+            p->idx[p->off[b] + fill[b]++] = i;
+    }
+    free(fill);
+    return p;
+}
+
+int gis_pip_locate(const struct gis_pip *p, double x, double y)
+{
+    if (!p || x < p->bb[0] - 1e-3 || x > p->bb[2] + 1e-3 || y < p->bb[1] - 1e-3 || y > p->bb[3] + 1e-3)
+        return 0;
+    long b = (long)floor((y - p->y0) / p->bh);
+    b = b < 0 ? 0 : b >= p->nbands ? p->nbands - 1 : b;
+    int inside = 0;
+    for (long k = p->off[b]; k < p->off[b + 1]; k++) {
+        const double *e = p->xy + 4 * p->idx[k];
+        int r = edge_locate(x, y, e[0], e[1], e[2], e[3]);
+        if (r == 2)
+            return 2;
+        inside ^= r;
+    }
+    return inside;
+}
+
+void gis_pip_bbox(const struct gis_pip *p, double bb[4])
+{
+    memcpy(bb, p->bb, sizeof p->bb);
+}
+
+void gis_pip_free(struct gis_pip *p)
+{
+    if (!p)
+        return;
+    free(p->xy);
+    free(p->off);
+    free(p->idx);
+    free(p);
 }
 
 json_t *gis_place_geojson(const unsigned char *wkb, size_t len, enum gis_crs crs, struct err *e)

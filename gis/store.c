@@ -15,15 +15,21 @@ struct gis_store {
     void *splite; /* SpatiaLite per-connection cache */
     bool writable;
     char path[1024];
-    struct {
+    struct cached_stmt {
         const char *sql; /* the caller's static string, compared by address */
         sqlite3_stmt *st;
-    } cached[32];
+    } * cached;
+    size_t ncached, capcached;
     struct {
         bool valid;
         long long generation, total_changes; /* the data as it was when v was computed */
         double v[4];
     } memo;
+    struct {
+        const void *key;
+        void *data;
+        void (*free_fn)(void *);
+    } attached[8];
 };
 
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
@@ -86,20 +92,37 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
 
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e)
 {
-    size_t n = sizeof s->cached / sizeof s->cached[0], i;
-    for (i = 0; i < n && s->cached[i].sql; i++)
-        if (s->cached[i].sql == sql)
+    /* a statement another caller is still stepping through (a nested use of the same query) is left
+     * alone and a second copy prepared; the program has a bounded set of such queries, so this only grows
+     * to that set */
+    for (size_t i = 0; i < s->ncached; i++)
+        if (s->cached[i].sql == sql && !sqlite3_stmt_busy(s->cached[i].st)) {
+            sqlite3_reset(s->cached[i].st);
+            sqlite3_clear_bindings(s->cached[i].st);
             return s->cached[i].st;
+        }
+    if (s->ncached == s->capcached) {
+        size_t cap = s->capcached ? 2 * s->capcached : 16;
+        struct cached_stmt *c = realloc(s->cached, sizeof *c * cap);
+        if (!c) {
+            err_set(e, ERR_INTERNAL, "out of memory");
+            return NULL;
+        }
+        s->cached = c, s->capcached = cap;
+    }
     sqlite3_stmt *st;
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         store_sqlite_err(s, e, "prepare");
         return NULL;
     }
-    if (i < n)
-        s->cached[i].sql = sql, s->cached[i].st = st;
-    else
-        sqlite3_finalize(s->cached[n - 1].st), s->cached[n - 1].sql = sql, s->cached[n - 1].st = st;
+    s->cached[s->ncached++] = (struct cached_stmt){sql, st};
     return st;
+}
+
+void gis_store_release(sqlite3_stmt *st)
+{
+    if (st)
+        sqlite3_reset(st);
 }
 
 static const char generation_sql[] = "SELECT max(id) FROM changes";
@@ -124,6 +147,52 @@ static bool store_state(struct gis_store *s, long long *gen, long long *tc)
     *gen = gis_store_generation(s);
     *tc = sqlite3_total_changes64(s->db);
     return *gen >= 0;
+}
+
+void *gis_store_attached(struct gis_store *s, const void *key)
+{
+    for (size_t i = 0; i < sizeof s->attached / sizeof s->attached[0]; i++)
+        if (s->attached[i].key == key)
+            return s->attached[i].data;
+    return NULL;
+}
+
+bool gis_store_attach(struct gis_store *s, const void *key, void *data, void (*free_fn)(void *))
+{
+    size_t n = sizeof s->attached / sizeof s->attached[0], free_slot = n;
+    for (size_t i = 0; i < n; i++) {
+        if (s->attached[i].key == key) {
+            if (s->attached[i].free_fn && s->attached[i].data != data)
+                s->attached[i].free_fn(s->attached[i].data);
+            s->attached[i].data = data, s->attached[i].free_fn = free_fn;
+            return true;
+        }
+        if (!s->attached[i].key && free_slot == n)
+            free_slot = i;
+    }
+    if (free_slot == n)
+        return false;
+    s->attached[free_slot].key = key, s->attached[free_slot].data = data, s->attached[free_slot].free_fn = free_fn;
+    return true;
+}
+
+static const char data_version_sql[] = "PRAGMA data_version";
+
+long long gis_store_data_state(struct gis_store *s)
+{
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, data_version_sql, &e);
+    long long dv = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        dv = sqlite3_column_int64(st, 0);
+    gis_store_release(st);
+    return dv < 0 ? -1 : dv * 1000003LL + sqlite3_total_changes64(s->db);
+}
+
+long long gis_store_state(struct gis_store *s)
+{
+    long long gen = gis_store_generation(s);
+    return gen < 0 ? -1 : gen * 1000003LL + sqlite3_total_changes64(s->db);
 }
 
 bool gis_store_memo_get(struct gis_store *s, double v[4])
@@ -224,8 +293,12 @@ void gis_store_close(struct gis_store *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < sizeof s->cached / sizeof s->cached[0]; i++)
+    for (size_t i = 0; i < s->ncached; i++)
         sqlite3_finalize(s->cached[i].st);
+    free(s->cached);
+    for (size_t i = 0; i < sizeof s->attached / sizeof s->attached[0]; i++)
+        if (s->attached[i].key && s->attached[i].free_fn)
+            s->attached[i].free_fn(s->attached[i].data);
     if (s->db)
         sqlite3_close_v2(s->db);
     if (s->splite)
@@ -256,6 +329,28 @@ enum err_code gis_store_begin(struct gis_store *s, struct err *e)
 enum err_code gis_store_commit(struct gis_store *s, struct err *e)
 {
     return gis_store_exec(s, "COMMIT", e);
+}
+
+static const char read_begin_sql[] = "BEGIN", read_end_sql[] = "COMMIT";
+
+static bool run_cached(struct gis_store *s, const char *sql)
+{
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, sql, &e);
+    bool ok = st && sqlite3_step(st) == SQLITE_DONE;
+    gis_store_release(st);
+    return ok;
+}
+
+bool gis_store_read_begin(struct gis_store *s)
+{
+    return sqlite3_get_autocommit(s->db) && run_cached(s, read_begin_sql);
+}
+
+void gis_store_read_end(struct gis_store *s, bool begun)
+{
+    if (begun && !sqlite3_get_autocommit(s->db) && !run_cached(s, read_end_sql))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 void gis_store_rollback(struct gis_store *s)

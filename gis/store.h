@@ -43,13 +43,22 @@ enum err_code gis_store_begin(struct gis_store *s, struct err *e);
 enum err_code gis_store_commit(struct gis_store *s, struct err *e);
 void gis_store_rollback(struct gis_store *s);
 
+/* One read transaction around several queries: one snapshot, and the file locks taken once instead of
+ * per statement. read_begin returns whether it began one (not when one is already open);
+ * pass that to read_end. */
+bool gis_store_read_begin(struct gis_store *s);
+void gis_store_read_end(struct gis_store *s, bool begun);
+
 /* Prepares sql; records the SQLite message on failure. Finalize with sqlite3_finalize. */
 enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_stmt **st, struct err *e);
 
 /* A statement prepared once per connection and kept until gis_store_close, for hot paths. sql must be a
- * string with static storage: it is looked up by address. The caller resets it after use (sqlite3_reset)
- * and never finalizes it. NULL (with e set) when it does not prepare. */
+ * string with static storage (a literal, or a table's): it is looked up by address. The statement comes
+ * reset with no bindings; the caller gives it back with gis_store_release (never sqlite3_finalize), which
+ * also ends its read transaction. A query used again while an earlier use is still stepping gets a second
+ * statement. NULL (with e set) when it does not prepare. */
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e);
+void gis_store_release(sqlite3_stmt *st);
 
 /* The store generation: the highest id in the `changes` table (migration 002), which every spatial change
  * (an import, a module's edit) adds a row to; 0 when it has none, -1 when it cannot be read. */
@@ -59,6 +68,18 @@ long long gis_store_generation(struct gis_store *s);
  * gis_store_memo_get gives what was put while the spatial data is as it was then (same generation, and
  * no write on this connection since); false otherwise. */
 bool gis_store_memo_get(struct gis_store *s, double v[4]);
+
+/* Data a module derives from the store and keeps with the connection (an index of its polygons, say),
+ * found by key (the address of a static object) and freed with free_fn when replaced or when the
+ * connection closes. attach fails only when all 8 places are taken. gis_store_state identifies the
+ * spatial data as this connection sees it (the generation and its own writes): keep it with the data and
+ * rebuild when it differs; -1 when it cannot be read. */
+void *gis_store_attached(struct gis_store *s, const void *key);
+bool gis_store_attach(struct gis_store *s, const void *key, void *data, void (*free_fn)(void *));
+long long gis_store_state(struct gis_store *s);
+/* Like gis_store_state for data that is not spatial (no `changes` row records its edits): differs after
+ * any commit by any connection. */
+long long gis_store_data_state(struct gis_store *s);
 void gis_store_memo_put(struct gis_store *s, const double v[4]);
 
 /* meta table access. gis_store_meta_get returns a malloc'd string or NULL. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/places.h"
+
 /* ---- calendar ---- */
 
 /* Days from civil (H. Hinnant's algorithm), valid for the proleptic Gregorian calendar. */
@@ -223,6 +225,8 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
             int s = shift_day(day, shift);
             if (s >= from && s <= to && n < cap)
                 out[n++] = s;
+            if (n == cap)
+                break;
         }
     } else {
         int step = 7 * (r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->interval : 1);
@@ -241,6 +245,8 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
             int s = shift_day(day, shift);
             if (s >= from && s <= to && n < cap)
                 out[n++] = s;
+            if (n == cap)
+                break;
         }
     }
     qsort(out, (size_t)n, sizeof *out, cmp_int);
@@ -391,43 +397,141 @@ static const char *col_text(struct arena *a, sqlite3_stmt *st, int i)
     return t ? arena_strdup(a, (const char *)t) : NULL;
 }
 
+/* The setting's value as a malloc'd string, or NULL when unset. */
+static const char *gis_waste_setting_raw(struct gis_store *s, const char *key)
+{
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, "SELECT value FROM waste_settings WHERE key = ?", &e);
+    char *v = NULL;
+    if (!st)
+        return NULL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        v = strdup((const char *)sqlite3_column_text(st, 0));
+    gis_store_release(st);
+    return v;
+}
+
 const char *gis_waste_setting(struct gis_store *s, struct arena *a, const char *key, const char *def)
 {
-    sqlite3_stmt *st;
+    struct err e = {0};
     const char *v = def;
-    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT value FROM waste_settings WHERE key = ?", -1, &st, NULL) !=
-        SQLITE_OK)
+    sqlite3_stmt *st = gis_store_cached(s, "SELECT value FROM waste_settings WHERE key = ?", &e);
+    if (!st)
         return def;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         v = col_text(a, st, 0);
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return v ? v : def;
+}
+
+/* The connection's zones in memory, each with its banded point-in-polygon index: a point lookup (every
+ * /locate) then costs no query and no geometry decoding. Rebuilt when the store's state changes (every
+ * change to waste_zones adds a `changes` row). */
+struct zone_index {
+    long long state;
+    int n;
+    struct zone_entry {
+        long id;
+        char *code, *name;
+        double bb[4];
+        struct gis_pip *pip;
+    } * z;
+};
+
+static const char zone_index_key = 0;
+
+static void zone_index_free(void *p)
+{
+    struct zone_index *zi = p;
+    for (int i = 0; zi && i < zi->n; i++) {
+        free(zi->z[i].code);
+        free(zi->z[i].name);
+        gis_pip_free(zi->z[i].pip);
+    }
+    if (zi)
+        free(zi->z);
+    free(zi);
+}
+
+static char *dup_text(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return strdup(t ? t : "");
+}
+
+static struct zone_index *zone_index_get(struct gis_store *s, struct err *e)
+{
+    long long state = gis_store_state(s);
+    struct zone_index *zi = gis_store_attached(s, &zone_index_key);
+    if (zi && zi->state == state && state >= 0)
+        return zi;
+    sqlite3_stmt *st = gis_store_cached(s, "SELECT id, code, name, AsBinary(geom) FROM waste_zones ORDER BY id", e);
+    if (!st)
+        return NULL;
+    zi = calloc(1, sizeof *zi);
+    int cap = 0, rc = SQLITE_NOMEM;
+    while (zi && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *wkb = sqlite3_column_blob(st, 3);
+        int len = sqlite3_column_bytes(st, 3);
+        struct gis_pip *pip = wkb && len > 0 ? gis_pip_build(wkb, (size_t)len) : NULL;
+        if (!pip)
+            continue; /* an empty or broken geometry holds no point */
+        if (zi->n == cap) {
+            cap = cap ? 2 * cap : 32;
+            struct zone_entry *z = realloc(zi->z, sizeof *z * (size_t)cap);
+            if (!z) {
+                gis_pip_free(pip);
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            zi->z = z;
+        }
+        struct zone_entry *z = &zi->z[zi->n++];
+        *z = (struct zone_entry){
+            .id = sqlite3_column_int64(st, 0), .code = dup_text(st, 1), .name = dup_text(st, 2), .pip = pip};
+        gis_pip_bbox(pip, z->bb);
+        if (!z->code || !z->name)
+            rc = SQLITE_NOMEM;
+    }
+    gis_store_release(st);
+    if (rc != SQLITE_DONE) {
+        zone_index_free(zi);
+        if (rc == SQLITE_NOMEM)
+            err_set(e, ERR_INTERNAL, "out of memory");
+        else
+            db_err(s, e, "waste zones");
+        return NULL;
+    }
+    zi->state = state;
+    if (!gis_store_attach(s, &zone_index_key, zi, zone_index_free)) {
+        zone_index_free(zi);
+        err_set(e, ERR_INTERNAL, "no room to keep the waste-zone index");
+        return NULL;
+    }
+    return zi;
 }
 
 enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_waste_zone *out,
                                 struct err *e)
 {
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT id, code, name FROM waste_zones WHERE id IN (SELECT pkid FROM idx_waste_zones_geom "
-                          "WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2) "
-                          "AND ST_Intersects(geom, MakePoint(?1, ?2, 2180)) ORDER BY id LIMIT 1",
-                          &st, e))
+    /* the first zone (by id) whose polygon holds the point or has it on its boundary */
+    struct zone_index *zi = zone_index_get(s, e);
+    if (!zi)
         return e->code;
-    sqlite3_bind_double(st, 1, x);
-    sqlite3_bind_double(st, 2, y);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(st, 0);
-        out->code = col_text(a, st, 1);
-        out->name = col_text(a, st, 2);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
+    for (int i = 0; i < zi->n; i++) {
+        const struct zone_entry *z = &zi->z[i];
+        if (x < z->bb[0] - 1e-3 || x > z->bb[2] + 1e-3 || y < z->bb[1] - 1e-3 || y > z->bb[3] + 1e-3 ||
+            !gis_pip_locate(z->pip, x, y))
+            continue;
+        out->id = z->id;
+        out->code = arena_strdup(a, z->code);
+        out->name = arena_strdup(a, z->name);
+        if (!out->code || !out->name)
+            return err_set(e, ERR_INTERNAL, "out of memory");
         return ERR_OK;
-    if (rc != SQLITE_DONE)
-        return db_err(s, e, "waste zone");
+    }
     return err_set(e, ERR_NOT_FOUND, "no waste-collection zone covers this place");
 }
 
@@ -516,76 +620,153 @@ enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct er
     return rc ? rc : rc2;
 }
 
-enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to,
+/* The gmina's fractions, rules and holiday shift, read once per connection and kept until anything is
+ * committed (rules are not spatial, so any commit counts): a schedule then costs no query. */
+#define BOOK_FRACTIONS 16
+
+struct rule_book {
+    long long state;
+    int shift; /* -1: the setting has an unknown value */
+    int nf, nr;
+    struct {
+        char *code, *name;
+    } f[BOOK_FRACTIONS];
+    struct book_rule {
+        long zone;
+        int fraction; /* index into f */
+        struct gis_waste_rule r;
+    } * rules; /* ordered by zone, fraction, id */
+};
+
+static const char rule_book_key = 0;
+
+static void rule_book_free(void *p)
+{
+    struct rule_book *b = p;
+    for (int i = 0; b && i < b->nf; i++) {
+        free(b->f[i].code);
+        free(b->f[i].name);
+    }
+    if (b)
+        free(b->rules);
+    free(b);
+}
+
+static struct rule_book *rule_book_get(struct gis_store *s, struct err *e)
+{
+    long long state = gis_store_data_state(s);
+    struct rule_book *b = gis_store_attached(s, &rule_book_key);
+    if (b && b->state == state && state >= 0)
+        return b;
+    b = calloc(1, sizeof *b);
+    if (!b) {
+        err_set(e, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    b->state = state;
+    const char *sh = gis_waste_setting_raw(s, "holiday_shift");
+    b->shift = gis_waste_shift_parse(sh ? sh : "next_working_day");
+    free((char *)sh);
+    sqlite3_stmt *st = gis_store_cached(s, "SELECT code, name FROM waste_fractions ORDER BY ord, code", e);
+    int rc = st ? SQLITE_DONE : SQLITE_ERROR;
+    while (st && b->nf < BOOK_FRACTIONS && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        b->f[b->nf].code = dup_text(st, 0);
+        b->f[b->nf].name = dup_text(st, 1);
+        if (!b->f[b->nf++].code || !b->f[b->nf - 1].name)
+            rc = SQLITE_NOMEM;
+    }
+    gis_store_release(st);
+    if (rc == SQLITE_ROW)
+        rc = SQLITE_DONE; /* more fractions than a schedule shows */
+    st = rc == SQLITE_DONE ? gis_store_cached(s,
+                                              "SELECT zone_id, fraction, kind, weekday, interval_weeks, anchor, nth, "
+                                              "months FROM waste_rules ORDER BY zone_id, fraction, id",
+                                              e)
+                           : NULL;
+    if (rc == SQLITE_DONE && !st)
+        rc = SQLITE_ERROR;
+    int cap = 0;
+    while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *frac = (const char *)sqlite3_column_text(st, 1);
+        const char *kind = (const char *)sqlite3_column_text(st, 2);
+        int fi = -1;
+        for (int i = 0; i < b->nf && frac; i++)
+            if (!strcmp(b->f[i].code, frac))
+                fi = i;
+        if (fi < 0 || !kind)
+            continue;
+        if (b->nr == cap) {
+            cap = cap ? 2 * cap : 64;
+            struct book_rule *r = realloc(b->rules, sizeof *r * (size_t)cap);
+            if (!r) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            b->rules = r;
+        }
+        struct gis_waste_rule r = {
+            .kind = !strcmp(kind, "monthly")         ? GIS_WASTE_MONTHLY
+                    : !strcmp(kind, "every_n_weeks") ? GIS_WASTE_EVERY_N_WEEKS
+                                                     : GIS_WASTE_WEEKLY,
+            .weekday = sqlite3_column_int(st, 3),
+            .interval = sqlite3_column_int(st, 4),
+            .nth = sqlite3_column_int(st, 6),
+            .months = sqlite3_column_int(st, 7),
+        };
+        if (r.kind == GIS_WASTE_EVERY_N_WEEKS &&
+            !gis_waste_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
+            r.anchor = gis_waste_day(2024, 1, 1);
+        b->rules[b->nr++] = (struct book_rule){.zone = sqlite3_column_int64(st, 0), .fraction = fi, .r = r};
+    }
+    gis_store_release(st);
+    if (rc != SQLITE_DONE || !gis_store_attach(s, &rule_book_key, b, rule_book_free)) {
+        rule_book_free(b);
+        if (rc == SQLITE_NOMEM || rc == SQLITE_DONE)
+            err_set(e, ERR_INTERNAL, "out of memory");
+        else if (!e->code)
+            db_err(s, e, "waste rules");
+        return NULL;
+    }
+    return b;
+}
+
+enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
                                  struct gis_waste_fraction_dates **out, int *n, struct err *e)
 {
     *out = NULL;
     *n = 0;
-    int shift = gis_waste_shift_parse(gis_waste_setting(s, a, "holiday_shift", "next_working_day"));
-    if (shift < 0)
+    struct rule_book *b = rule_book_get(s, e);
+    if (!b)
+        return e->code;
+    if (b->shift < 0)
         return err_set(e, ERR_INTERNAL, "waste setting holiday_shift has an unknown value");
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s, "SELECT code, name FROM waste_fractions ORDER BY ord, code", &st, e))
-        return e->code;
-    int cap = 16;
-    struct gis_waste_fraction_dates *f = arena_alloc(a, sizeof *f * (size_t)cap);
-    if (!f) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    }
-    while (sqlite3_step(st) == SQLITE_ROW && *n < cap) {
-        f[*n].code = col_text(a, st, 0);
-        f[*n].name = col_text(a, st, 1);
-        f[*n].rules = "";
-        (*n)++;
-    }
-    sqlite3_finalize(st);
-    *out = f;
-    if (gis_store_prepare(s,
-                          "SELECT fraction, kind, weekday, interval_weeks, anchor, nth, months FROM waste_rules "
-                          "WHERE zone_id = ? ORDER BY fraction, id",
-                          &st, e))
-        return e->code;
-    sqlite3_bind_int64(st, 1, zone_id);
     int span = to - from + 1;
+    struct gis_waste_fraction_dates *f = arena_alloc(a, sizeof *f * (size_t)(b->nf ? b->nf : 1));
     int *tmp = arena_alloc(a, sizeof(int) * (size_t)(span + 1));
-    if (!tmp) {
-        sqlite3_finalize(st);
+    if (!f || !tmp)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *frac = (const char *)sqlite3_column_text(st, 0);
-        const char *kind = (const char *)sqlite3_column_text(st, 1);
-        struct gis_waste_fraction_dates *fd = NULL;
-        for (int i = 0; i < *n; i++)
-            if (frac && !strcmp(f[i].code, frac))
-                fd = &f[i];
-        if (!fd || !kind)
-            continue;
-        struct gis_waste_rule r = {
-            .fraction = fd->code,
-            .kind = !strcmp(kind, "monthly")         ? GIS_WASTE_MONTHLY
-                    : !strcmp(kind, "every_n_weeks") ? GIS_WASTE_EVERY_N_WEEKS
-                                                     : GIS_WASTE_WEEKLY,
-            .weekday = sqlite3_column_int(st, 2),
-            .interval = sqlite3_column_int(st, 3),
-            .nth = sqlite3_column_int(st, 5),
-            .months = sqlite3_column_int(st, 6),
-        };
-        if (r.kind == GIS_WASTE_EVERY_N_WEEKS &&
-            !gis_waste_parse_date((const char *)sqlite3_column_text(st, 4), &r.anchor))
-            r.anchor = gis_waste_day(2024, 1, 1);
-        int k = gis_waste_rule_dates(&r, from, to, (enum gis_waste_shift)shift, tmp, span);
-        int *merged = arena_alloc(a, sizeof(int) * (size_t)(fd->n + k + 1));
-        if (!merged) {
-            sqlite3_finalize(st);
+    for (int i = 0; i < b->nf; i++) {
+        f[i] = (struct gis_waste_fraction_dates){
+            .code = arena_strdup(a, b->f[i].code), .name = arena_strdup(a, b->f[i].name), .rules = ""};
+        if (!f[i].code || !f[i].name)
             return err_set(e, ERR_INTERNAL, "out of memory");
-        }
+    }
+    *out = f;
+    *n = b->nf;
+    for (int k = 0; k < b->nr; k++) {
+        if (b->rules[k].zone != zone_id)
+            continue;
+        struct gis_waste_fraction_dates *fd = &f[b->rules[k].fraction];
+        struct gis_waste_rule r = b->rules[k].r;
+        r.fraction = fd->code;
+        int got = gis_waste_rule_dates(&r, from, to, (enum gis_waste_shift)b->shift, tmp, first > 0 ? first : span);
+        int *merged = arena_alloc(a, sizeof(int) * (size_t)(fd->n + got + 1));
+        if (!merged)
+            return err_set(e, ERR_INTERNAL, "out of memory");
         if (fd->n)
             memcpy(merged, fd->dates, sizeof(int) * (size_t)fd->n);
-        memcpy(merged + fd->n, tmp, sizeof(int) * (size_t)k);
-        int total = fd->n + k;
+        memcpy(merged + fd->n, tmp, sizeof(int) * (size_t)got);
+        int total = fd->n + got;
         qsort(merged, (size_t)total, sizeof *merged, cmp_int);
         int u = 0;
         for (int i = 0; i < total; i++)
@@ -593,12 +774,15 @@ enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone
                 merged[u++] = merged[i];
         fd->dates = merged;
         fd->n = u;
+        if (first > 0) {
+            fd->rules = "+"; /* has a rule; the words are left out */
+            continue;
+        }
         const char *words = rule_words(a, &r);
         fd->rules = *fd->rules ? arena_printf(a, "%s; %s", fd->rules, words) : words;
+        if (!fd->rules)
+            return err_set(e, ERR_INTERNAL, "out of memory");
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_err(s, e, "waste rules");
     return ERR_OK;
 }
 

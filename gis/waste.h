@@ -63,7 +63,7 @@ struct gis_waste_rule {
 };
 
 /* Writes the collection days of r in [from, to], after the holiday shift, ascending and without repeats,
- * into out (capacity cap). Returns how many (at most cap). */
+ * into out: the first cap of them (the search stops there). Returns how many. */
 int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum gis_waste_shift shift, int *out,
                          int cap);
 
@@ -149,8 +149,10 @@ struct gis_waste_fraction_dates {
 };
 
 /* The collection days of zone_id in [from, to] per fraction (every fraction, in their order, even those
- * without dates), after the gmina's holiday shift. */
-enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to,
+ * without dates), after the gmina's holiday shift, with each fraction's rules in Polish words. first > 0
+ * asks only for the earliest `first` days of each rule (the next collections) and leaves the words out
+ * (rules is then "+" for a fraction with rules). */
+enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
                                  struct gis_waste_fraction_dates **out, int *n, struct err *e);
 
 /* The rate table of method in force in month. ERR_UNAVAILABLE when the store has none. */

@@ -816,15 +816,26 @@ static enum err_code address_best_hit(struct http_req *req, const char *address_
     return ERR_OK;
 }
 
+static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, struct err *e);
+
+/* /locate runs a dozen queries (and the modules' own): one read transaction holds them together. */
 static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *s = reader(req->tenant, e);
+    if (!s)
+        return e->code;
+    bool begun = gis_store_read_begin(s);
+    enum err_code rc = locate(req, resp, s, e);
+    gis_store_read_end(s, begun);
+    return rc;
+}
+
+static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, struct err *e)
 {
     const char *parcel_q = http_query(req, "parcel"), *address_q = http_query(req, "address");
     int modes = (parcel_q != NULL) + (address_q != NULL) + has_point(req);
     if (modes != 1)
         return err_param(e, "parcel", "give exactly one of parcel, address, or lon and lat (or x and y)");
-    struct gis_store *s = reader(req->tenant, e);
-    if (!s)
-        return e->code;
     struct gis_parcel *p = NULL;
     struct address_view av = {0};
     bool have_address = false, have_xy = false;

@@ -220,7 +220,7 @@ static enum err_code schedule_get(struct http_req *req, struct gis_store *r, str
     int y, m, d;
     gis_waste_ymd(sc->from, &y, &m, &d);
     sc->to = gis_waste_day(y + 1, 12, 31); /* the schedule covers this year and the next */
-    return gis_waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, &sc->f, &sc->nf, e);
+    return gis_waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, &sc->f, &sc->nf, e);
 }
 
 /* Appends one content line, escaped text already, folded at 75 octets without splitting a UTF-8
@@ -406,8 +406,9 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
     int today = waste_today();
     struct gis_waste_fraction_dates *f = NULL;
     int nf = 0;
+    /* the next date of each fraction: the first day of each rule within a year (seasonal ones included) */
     if (!rc)
-        rc = gis_waste_schedule(r, a, z.id, today, today + 400, &f, &nf, e);
+        rc = gis_waste_schedule(r, a, z.id, today, today + 400, 1, &f, &nf, e);
     if (!rc) {
         json_t *next = json_array();
         for (int i = 0; i < nf; i++)

@@ -77,6 +77,12 @@ static void memo_follows_changes_not_other_commits(void)
     static const char q[] = "SELECT count(*) FROM meta";
     sqlite3_stmt *a = gis_store_cached(r, q, &e), *b = gis_store_cached(r, q, &e);
     CHECK(a && a == b);
+    CHECK(a && sqlite3_step(a) == SQLITE_ROW); /* a is mid-way: a nested use gets its own statement */
+    sqlite3_stmt *c = gis_store_cached(r, q, &e);
+    CHECK(c && c != a && sqlite3_step(c) == SQLITE_ROW);
+    gis_store_release(c);
+    gis_store_release(a);
+    CHECK(gis_store_cached(r, q, &e) == a);
     double v[4] = {1, 2, 3, 4}, got[4] = {0};
     long long g0 = gis_store_generation(r);
     CHECK(g0 >= 0);
