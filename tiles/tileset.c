@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "gis/render.h"
@@ -180,31 +181,81 @@ static struct label_memo {
 } memo[LABEL_MEMO];
 static unsigned long long memo_clock;
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t memo_done = PTHREAD_COND_INITIALIZER;
+
+/* Metatiles whose labels a thread is placing right now: a map view asks for all the tiles of a metatile
+ * at once, and without this every worker would place the same labels side by side. */
+#define LABEL_PENDING 16
+static struct label_memo pending[LABEL_PENDING];
+static bool pending_on[LABEL_PENDING];
+
+static bool key_match(const struct label_memo *m, const struct label_memo *k)
+{
+    return m->ino == k->ino && m->gen == k->gen && m->ts == k->ts && m->scale == k->scale && m->z == k->z &&
+           m->mx == k->mx && m->my == k->my && !strcmp(m->path, k->path);
+}
 
 static bool memo_match(const struct label_memo *m, const struct label_memo *k)
 {
-    return m->labels && m->ino == k->ino && m->gen == k->gen && m->ts == k->ts && m->scale == k->scale &&
-           m->z == k->z && m->mx == k->mx && m->my == k->my && !strcmp(m->path, k->path);
+    return m->labels && key_match(m, k);
 }
 
-/* A new reference to the memoized labels of key, or NULL. */
-static struct gis_render_labels *memo_get(struct label_memo *key)
+/* A new reference to the memoized labels of key; or NULL, and then *claim is the caller's claim on placing
+ * them (-1 when there was no room to claim; give it back with memo_put or memo_unclaim). While another
+ * thread holds the claim this waits for it (at most a few seconds, then places them itself). */
+static struct gis_render_labels *memo_get(struct label_memo *key, int *claim)
 {
     struct gis_render_labels *L = NULL;
+    *claim = -1;
     pthread_mutex_lock(&memo_lock);
-    for (int i = 0; i < LABEL_MEMO && !L; i++)
-        if (memo_match(&memo[i], key)) {
-            memo[i].used = ++memo_clock;
-            L = memo[i].labels;
-            gis_render_labels_ref(L);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    for (;;) {
+        for (int i = 0; i < LABEL_MEMO && !L; i++)
+            if (memo_match(&memo[i], key)) {
+                memo[i].used = ++memo_clock;
+                L = memo[i].labels;
+                gis_render_labels_ref(L);
+            }
+        if (L)
+            break;
+        int busy = -1, empty = -1;
+        for (int i = 0; i < LABEL_PENDING; i++) {
+            if (pending_on[i] && key_match(&pending[i], key))
+                busy = i;
+            if (!pending_on[i] && empty < 0)
+                empty = i;
         }
+        if (busy < 0 || pthread_cond_timedwait(&memo_done, &memo_lock, &until) != 0) {
+            if (busy < 0 && empty >= 0) {
+                pending[empty] = *key;
+                pending_on[empty] = true;
+                *claim = empty;
+            }
+            break;
+        }
+    }
     pthread_mutex_unlock(&memo_lock);
     return L;
 }
 
-static void memo_put(const struct label_memo *key, struct gis_render_labels *L)
+static void memo_unclaim(int claim)
+{
+    if (claim < 0)
+        return;
+    pthread_mutex_lock(&memo_lock);
+    pending_on[claim] = false;
+    pthread_cond_broadcast(&memo_done);
+    pthread_mutex_unlock(&memo_lock);
+}
+
+static void memo_put(const struct label_memo *key, struct gis_render_labels *L, int claim)
 {
     pthread_mutex_lock(&memo_lock);
+    if (claim >= 0)
+        pending_on[claim] = false;
+    pthread_cond_broadcast(&memo_done);
     int v = 0;
     for (int i = 0; i < LABEL_MEMO; i++) {
         if (memo_match(&memo[i], key)) {
@@ -276,7 +327,8 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
             key.ino = sb.st_ino;
             key.gen = tile_store_generation(s);
         }
-        struct gis_render_labels *L = memo_ok ? memo_get(&key) : NULL;
+        int claim = -1;
+        struct gis_render_labels *L = memo_ok ? memo_get(&key, &claim) : NULL;
         cairo_rectangle(cr, 0, 0, size, size);
         cairo_clip(cr);
         cairo_translate(cr, -(double)(x - key.mx) * size, -(double)(y - key.my) * size);
@@ -291,7 +343,9 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
             o.labels_out = &L;
             rc = gis_render_map(cr, s, style, &o, NULL, e);
             if (!rc && memo_ok)
-                memo_put(&key, L);
+                memo_put(&key, L, claim);
+            else
+                memo_unclaim(claim);
         }
         if (!rc)
             gis_render_labels_draw(cr, L);
