@@ -121,6 +121,92 @@ static GDALDatasetH open_mem(const void *tif, size_t len, char *name, size_t cap
     return GDALOpenEx(name, GDAL_OF_RASTER | GDAL_OF_READONLY, drivers, NULL, NULL);
 }
 
+enum err_code gis_drawing_window(const struct gis_drawing *d, const double bbox[4], int w, int h, cairo_surface_t **out,
+                                 cairo_matrix_t *m, struct err *e)
+{
+    *out = NULL;
+    if (w < 1 || h < 1 || w > 20000 || h > 20000 || !(bbox[2] > bbox[0]) || !(bbox[3] > bbox[1]))
+        return err_set(e, ERR_INVALID, "drawing: bad frame %dx%d", w, h);
+    char name[96];
+    GDALDatasetH src = open_mem(d->tif, d->len, name, sizeof name);
+    if (!src) {
+        VSIUnlink(name);
+        return err_set(e, ERR_INVALID, "plan drawing %ld: GDAL cannot read it as a GeoTIFF", d->id);
+    }
+    enum err_code rc = ERR_OK;
+    OGRSpatialReferenceH from = OSRNewSpatialReference(NULL), to = OSRNewSpatialReference(NULL);
+    OGRCoordinateTransformationH ct = NULL;
+    double gt[6];
+    int sw = GDALGetRasterXSize(src), sh = GDALGetRasterYSize(src), nb = GDALGetRasterCount(src);
+    const char *wkt = GDALGetProjectionRef(src);
+    bool plain =
+        nb >= 3 && GDALGetGeoTransform(src, gt) == CE_None && gt[1] != 0 && gt[5] != 0 && gt[2] == 0 && gt[4] == 0;
+    for (int b = 1; plain && b <= 3; b++)
+        plain = GDALGetRasterDataType(GDALGetRasterBand(src, b)) == GDT_Byte &&
+                !GDALGetRasterColorTable(GDALGetRasterBand(src, b));
+    if (plain && from && to && OSRImportFromEPSG(from, 2180) == OGRERR_NONE &&
+        (wkt && *wkt ? OSRImportFromWkt(to, (char **)&wkt) : OSRImportFromEPSG(to, d->srid > 0 ? d->srid : 2180)) ==
+            OGRERR_NONE) {
+        OSRSetAxisMappingStrategy(from, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(to, OAMS_TRADITIONAL_GIS_ORDER);
+        ct = OCTNewCoordinateTransformation(from, to);
+    }
+    /* frame pixel (i, j) -> EPSG:2180 -> the drawing's CRS -> its pixel; an affine fit on three corners,
+     * checked on a 3 x 3 grid */
+    double fi[9], fj[9], px[9], py[9];
+    bool ok = ct != NULL;
+    for (int k = 0; k < 9; k++) {
+        fi[k] = w * (k % 3) / 2.0, fj[k] = h * (k / 3) / 2.0;
+        px[k] = bbox[0] + fi[k] * (bbox[2] - bbox[0]) / w;
+        py[k] = bbox[3] - fj[k] * (bbox[3] - bbox[1]) / h;
+    }
+    ok = ok && OCTTransform(ct, 9, px, py, NULL);
+    for (int k = 0; ok && k < 9; k++)
+        px[k] = (px[k] - gt[0]) / gt[1], py[k] = (py[k] - gt[3]) / gt[5];
+    /* corners 0 (0, 0), 2 (w, 0), 6 (0, h) */
+    double a = ok ? (px[2] - px[0]) / w : 0, b = ok ? (px[6] - px[0]) / h : 0, c = ok ? px[0] : 0;
+    double dd = ok ? (py[2] - py[0]) / w : 0, ee = ok ? (py[6] - py[0]) / h : 0, f = ok ? py[0] : 0;
+    for (int k = 0; ok && k < 9; k++)
+        ok = fabs(a * fi[k] + b * fj[k] + c - px[k]) < 0.25 && fabs(dd * fi[k] + ee * fj[k] + f - py[k]) < 0.25;
+    if (!ok) {
+        rc = err_set(e, ERR_UNPROCESSABLE, "plan drawing %ld: not an affine window of the frame", d->id);
+        goto done;
+    }
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < 9; k++)
+        x0 = fmin(x0, px[k]), y0 = fmin(y0, py[k]), x1 = fmax(x1, px[k]), y1 = fmax(y1, py[k]);
+    int xo = (int)fmax(0, floor(x0) - 2), yo = (int)fmax(0, floor(y0) - 2);
+    int xe = (int)fmin(sw, ceil(x1) + 2), ye = (int)fmin(sh, ceil(y1) + 2);
+    if (xe <= xo || ye <= yo) {
+        rc = err_set(e, ERR_NOT_FOUND, "plan drawing %ld does not reach this frame", d->id);
+        goto done;
+    }
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, xe - xo, ye - yo);
+    if (cairo_surface_status(img)) {
+        cairo_surface_destroy(img);
+        rc = err_set(e, ERR_INTERNAL, "drawing: cannot create a %dx%d image", xe - xo, ye - yo);
+        goto done;
+    }
+    cairo_surface_flush(img);
+    if (GDALDatasetRasterIO(src, GF_Read, xo, yo, xe - xo, ye - yo, cairo_image_surface_get_data(img), xe - xo, ye - yo,
+                            GDT_Byte, 3, bgr_map, 4, cairo_image_surface_get_stride(img), 1) != CE_None) {
+        cairo_surface_destroy(img);
+        rc = err_set(e, ERR_INVALID, "plan drawing %ld: reading failed: %s", d->id, CPLGetLastErrorMsg());
+        goto done;
+    }
+    cairo_surface_mark_dirty(img);
+    cairo_matrix_init(m, a, dd, b, ee, c - xo, f - yo);
+    *out = img;
+done:
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(from);
+    OSRDestroySpatialReference(to);
+    GDALClose(src);
+    VSIUnlink(name);
+    return rc;
+}
+
 enum err_code gis_drawing_warp(const struct gis_drawing *d, const double bbox[4], int w, int h, cairo_surface_t **out,
                                struct err *e)
 {

@@ -34,6 +34,16 @@ void gis_drawing_free(struct gis_drawing *d);
 /* Whether plan_id has a drawing (false on any error). */
 bool gis_drawing_exists(struct gis_store *s, long plan_id);
 
+/* The drawing under the frame bbox (EPSG:2180) as it is, not resampled: a window of its own pixels
+ * (*out, a new RGB24 image surface) and the matrix from the pixels of a w x h raster over the frame (y
+ * down) to the window's pixels, for cairo to draw it with; a document then holds the scan's own pixels
+ * and the viewer or printer resamples them once. Works for a north-up RGB drawing whose CRS maps to
+ * EPSG:2180 affinely within a quarter pixel over the frame (any Polish CRS at sheet sizes); otherwise
+ * ERR_UNPROCESSABLE (use gis_drawing_warp). ERR_NOT_FOUND when the drawing does not reach the frame.
+ * Where the frame goes beyond the drawing nothing is drawn. */
+enum err_code gis_drawing_window(const struct gis_drawing *d, const double bbox[4], int w, int h, cairo_surface_t **out,
+                                 cairo_matrix_t *m, struct err *e);
+
 /* Warps the drawing to the frame bbox (EPSG:2180, minx, miny, maxx, maxy) at w x h pixels, bilinear,
  * white where the drawing has no data. When that is finer than 1.5 times the drawing's own resolution the
  * image is made smaller in proportion (the caller scales it by its actual size). *out is a new RGB24

@@ -1594,15 +1594,26 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
                                 .ngroups = pog ? 6 : 8,
                                 .labels_inside = true};
     struct gis_render_stats stats = {0};
-    /* A plan with a raster drawing: the drawing warped to the frame is the base, with the parcels (lines
-     * and numbers) drawn over it; zone labels and symbols are those of the drawing itself. */
+    /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
+     * over it; zone labels and symbols are those of the drawing itself. The base is the scan's own pixels
+     * under the frame, placed by a matrix (warped only where that cannot be done): rw x rh is the frame's
+     * raster at RASTER_DPI, and base_m maps it to the base's pixels. */
     cairo_surface_t *base = NULL;
+    cairo_matrix_t base_m;
+    int rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
     if (!pog) {
         struct gis_drawing dr;
         struct err de = {0};
         if (gis_drawing_get(s, pl->ref.id, &dr, &de) == ERR_OK) {
-            int rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
-            if (gis_drawing_warp(&dr, bbox, rw, rh, &base, &de) == ERR_OK) {
+            enum err_code wr = gis_drawing_window(&dr, bbox, rw, rh, &base, &base_m, &de);
+            if (wr == ERR_UNPROCESSABLE) {
+                err_clear(&de);
+                wr = gis_drawing_warp(&dr, bbox, rw, rh, &base, &de);
+                if (!wr)
+                    cairo_matrix_init_scale(&base_m, cairo_image_surface_get_width(base) / (double)rw,
+                                            cairo_image_surface_get_height(base) / (double)rh);
+            }
+            if (!wr) {
                 /* the PDF embeds it as JPEG: a scan compresses far better so than with Flate */
                 struct buf jpg = {0};
                 if (cairo_surface_get_type(cairo_get_target(cr)) == CAIRO_SURFACE_TYPE_PDF &&
@@ -1612,7 +1623,7 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
                         jpg.data = NULL;
                 }
                 buf_free(&jpg);
-            } else
+            } else if (wr != ERR_NOT_FOUND)
                 log_warn("plan %ld: raster drawing %ld not used: %s", pl->ref.id, dr.id, de.msg);
             gis_drawing_free(&dr);
         }
@@ -1633,9 +1644,11 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
     cairo_clip(cr);
     if (base) {
         cairo_save(cr);
-        cairo_scale(cr, MAP_W / (double)cairo_image_surface_get_width(base),
-                    MAP_H / (double)cairo_image_surface_get_height(base));
+        cairo_set_source_rgb(cr, 1, 1, 1); /* paper where the drawing does not reach */
+        cairo_paint(cr);
+        cairo_scale(cr, MAP_W / (double)rw, MAP_H / (double)rh);
         cairo_set_source_surface(cr, base, 0, 0);
+        cairo_pattern_set_matrix(cairo_get_source(cr), &base_m);
         cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
         cairo_paint(cr);
         cairo_restore(cr);

@@ -375,6 +375,32 @@ static void raster_drawing(void)
             CHECK(px_at(img, 280, 150) == 0xffffff);
             cairo_surface_destroy(img);
         }
+        /* the same frame as the drawing's own pixels and a matrix: drawn with it, the same picture */
+        cairo_matrix_t mat;
+        img = NULL;
+        CHECK(gis_drawing_window(&d, frame, 300, 300, &img, &mat, &e) == ERR_OK);
+        if (img) {
+            CHECK(cairo_image_surface_get_width(img) < 300); /* a window, not the frame */
+            cairo_surface_t *out = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 300, 300);
+            cairo_t *cr = cairo_create(out);
+            cairo_set_source_rgb(cr, 1, 1, 1);
+            cairo_paint(cr);
+            cairo_set_source_surface(cr, img, 0, 0);
+            cairo_pattern_set_matrix(cairo_get_source(cr), &mat);
+            cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+            cairo_paint(cr);
+            cairo_destroy(cr);
+            cairo_surface_flush(out);
+            CHECK(px_at(out, 50 + 40, 150) == 0x0000ff);
+            CHECK(px_at(out, 50 + 160, 150) == 0x00ff00);
+            CHECK(px_at(out, 20, 20) == 0xffffff);
+            CHECK(px_at(out, 280, 150) == 0xffffff);
+            cairo_surface_destroy(out);
+            cairo_surface_destroy(img);
+        }
+        double away[4] = {X0 + 5000, Y0 + 5000, X0 + 5300, Y0 + 5300};
+        CHECK(gis_drawing_window(&d, away, 300, 300, &img, &mat, &e) == ERR_NOT_FOUND);
+        err_clear(&e);
         gis_drawing_free(&d);
     }
     /* a file GDAL cannot read, and one without georeferencing, are refused */

@@ -162,6 +162,19 @@ def drawing_plan_ids():
     return {int(x) for x in r.stdout.split()}
 
 
+def drawing_pixel_m():
+    """The ground size of one pixel of the demo drawings (metres), read from the GeoTIFF by gdalinfo."""
+    with tempfile.TemporaryDirectory() as d:
+        tif = os.path.join(d, "drawing.tif")
+        r = subprocess.run(["sqlite3", os.path.join(DATA, f"{T}.sqlite"),
+                            f"SELECT writefile('{tif}', tif) FROM plan_drawings ORDER BY id LIMIT 1"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and os.path.exists(tif), r.stderr
+        info = json.loads(subprocess.run(["gdalinfo", "-json", tif], capture_output=True, text=True,
+                                         check=True).stdout)
+    return abs(info["geoTransform"][1])
+
+
 def images_on(path, page):
     out = subprocess.run(["pdfimages", "-f", str(page), "-l", str(page), "-list", path], capture_output=True,
                          text=True, check=True).stdout.splitlines()[2:]
@@ -211,12 +224,17 @@ def measure_scale(pid, sheet=None, frame=(124, 624)):
 @test
 def exact_scale_on_the_rendered_wyrys():
     """Both wyrys paths: THREE_ZONES lies in the demo MPZP that has a raster drawing (the wyrys is the
-    warped GeoTIFF with the parcels drawn over it), PLAN_B in one without (vector zones in the plan style)."""
+    GeoTIFF's own pixels placed by a matrix, with the parcels drawn over it), PLAN_B in one without (vector
+    zones in the plan style)."""
     assert drawing_plan_ids(), "the demo store has no plan drawing"
     rec, path, page = measure_scale(THREE_ZONES)
     imgs = images_on(path, page)
     assert imgs and imgs[0][2] == "image" and imgs[0][8] == "jpeg", imgs
-    assert int(imgs[0][12]) >= 100, imgs  # x-ppi: the drawing at 1.5x its own resolution (0.3 m/px)
+    # the scan's own pixels, not resampled: at 1:1000 one pixel of p metres is p mm on paper, so about
+    # 25.4 / p ppi (a little more, as the drawing's CRS is turned against the sheet's)
+    scale = int(re.search(r"Skala 1:(\d+)", flat(text(path, page))).group(1))
+    own_ppi = 25.4 / (drawing_pixel_m() * 1000 / scale)
+    assert own_ppi * 0.97 <= int(imgs[0][12]) <= own_ppi * 1.15, (imgs, own_ppi)
     t = flat(text(path, page))
     assert "raster georeferencyjny" in t and rec["case_number"] in t and "Skala 1:" in t, t[:500]
     assert THREE_ZONES.rsplit(".", 1)[1] in t  # parcel numbers drawn over the raster
