@@ -121,6 +121,18 @@ static GDALDatasetH open_mem(const void *tif, size_t len, char *name, size_t cap
     return GDALOpenEx(name, GDAL_OF_RASTER | GDAL_OF_READONLY, drivers, NULL, NULL);
 }
 
+/* The drawing's GeoTIFF as a dataset on a /vsimem/ name (unlink it when done); NULL with e set when GDAL
+ * cannot read it. */
+static GDALDatasetH open_drawing(const struct gis_drawing *d, char *name, size_t cap, struct err *e)
+{
+    GDALDatasetH src = open_mem(d->tif, d->len, name, cap);
+    if (!src) {
+        VSIUnlink(name);
+        err_set(e, ERR_INVALID, "plan drawing %ld: GDAL cannot read it as a GeoTIFF", d->id);
+    }
+    return src;
+}
+
 enum err_code gis_drawing_window(const struct gis_drawing *d, const double bbox[4], int w, int h, cairo_surface_t **out,
                                  cairo_matrix_t *m, struct err *e)
 {
@@ -128,11 +140,9 @@ enum err_code gis_drawing_window(const struct gis_drawing *d, const double bbox[
     if (w < 1 || h < 1 || w > 20000 || h > 20000 || !(bbox[2] > bbox[0]) || !(bbox[3] > bbox[1]))
         return err_set(e, ERR_INVALID, "drawing: bad frame %dx%d", w, h);
     char name[96];
-    GDALDatasetH src = open_mem(d->tif, d->len, name, sizeof name);
-    if (!src) {
-        VSIUnlink(name);
-        return err_set(e, ERR_INVALID, "plan drawing %ld: GDAL cannot read it as a GeoTIFF", d->id);
-    }
+    GDALDatasetH src = open_drawing(d, name, sizeof name, e);
+    if (!src)
+        return e->code;
     enum err_code rc = ERR_OK;
     OGRSpatialReferenceH from = OSRNewSpatialReference(NULL), to = OSRNewSpatialReference(NULL);
     OGRCoordinateTransformationH ct = NULL;
@@ -214,11 +224,9 @@ enum err_code gis_drawing_warp(const struct gis_drawing *d, const double bbox[4]
     if (w < 1 || h < 1 || w > 20000 || h > 20000)
         return err_set(e, ERR_INVALID, "drawing: bad target size %dx%d", w, h);
     char name[96];
-    GDALDatasetH src = open_mem(d->tif, d->len, name, sizeof name);
-    if (!src) {
-        VSIUnlink(name);
-        return err_set(e, ERR_INVALID, "plan drawing %ld: GDAL cannot read it as a GeoTIFF", d->id);
-    }
+    GDALDatasetH src = open_drawing(d, name, sizeof name, e);
+    if (!src)
+        return e->code;
     enum err_code rc = ERR_OK;
     /* finer than 1.5 times the drawing's own pixels adds nothing but time: cap the target there */
     int sw = GDALGetRasterXSize(src);

@@ -21,6 +21,7 @@
 
 #include "gis/drawing.h"
 #include "gis/render.h"
+#include "gis/wkb.h"
 #include "util/embed.h"
 #include "util/log.h"
 
@@ -1395,40 +1396,13 @@ int gis_extract_sheet_count_fmt(const struct gis_extract_doc *doc, enum gis_extr
 }
 
 /* Adds the rings of an ISO WKB (multi)polygon to the path, mapping EPSG:2180 to the frame. */
-struct wkbr {
-    const unsigned char *p, *end;
-};
-
-static bool wkb_u32(struct wkbr *r, bool le, uint32_t *v)
-{
-    if (r->end - r->p < 4)
-        return false;
-    const unsigned char *b = r->p;
-    *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
-            : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
-    r->p += 4;
-    return true;
-}
-
-static bool wkb_f64(struct wkbr *r, bool le, double *v)
-{
-    if (r->end - r->p < 8)
-        return false;
-    unsigned char b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = le ? r->p[i] : r->p[7 - i];
-    memcpy(v, b, 8);
-    r->p += 8;
-    return true;
-}
-
-static bool wkb_path(cairo_t *cr, struct wkbr *r, const double bbox[4], double sx, double sy, int depth)
+static bool wkb_path(cairo_t *cr, struct gis_wkb *r, const double bbox[4], double sx, double sy, int depth)
 {
     if (depth > 2 || r->p >= r->end)
         return false;
     bool le = *r->p++ == 1;
     uint32_t type, n;
-    if (!wkb_u32(r, le, &type) || !wkb_u32(r, le, &n))
+    if (!gis_wkb_u32(r, le, &type) || !gis_wkb_u32(r, le, &n))
         return false;
     if (type == 6) {
         for (uint32_t i = 0; i < n; i++)
@@ -1440,12 +1414,11 @@ static bool wkb_path(cairo_t *cr, struct wkbr *r, const double bbox[4], double s
         return false;
     for (uint32_t ring = 0; ring < n; ring++) {
         uint32_t np;
-        if (!wkb_u32(r, le, &np) || (size_t)(r->end - r->p) < (size_t)np * 16)
+        if (!gis_wkb_u32(r, le, &np) || (size_t)(r->end - r->p) < (size_t)np * 16)
             return false;
         for (uint32_t i = 0; i < np; i++) {
-            double x, y;
-            wkb_f64(r, le, &x);
-            wkb_f64(r, le, &y);
+            double x = gis_wkb_f64_at(r->p, le), y = gis_wkb_f64_at(r->p + 8, le); /* length checked above */
+            r->p += 16;
             double px = (x - bbox[0]) * sx, py = (bbox[3] - y) * sy;
             if (i == 0)
                 cairo_move_to(cr, px, py);
@@ -1661,7 +1634,7 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
             const struct gis_parcel *p = d->parcels[i].p;
             if (p->bbox[2] < bbox[0] || p->bbox[0] > bbox[2] || p->bbox[3] < bbox[1] || p->bbox[1] > bbox[3])
                 continue;
-            struct wkbr r = {p->wkb, p->wkb + p->wkb_len};
+            struct gis_wkb r = {p->wkb, p->wkb + p->wkb_len};
             cairo_new_path(cr);
             if (!wkb_path(cr, &r, bbox, sx, sy, 0))
                 continue;

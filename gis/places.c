@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/wkb.h"
 #include "util/text.h"
 
 /* ---- the calling thread's GEOS context ---- */
@@ -1037,49 +1038,25 @@ static json_t *geometry_json(GEOSContextHandle_t ctx, const GEOSGeometry *g, dou
 
 /* ---- point in polygon on WKB ---- */
 
-struct wkb_cursor {
-    const unsigned char *p, *end;
-};
-
-static bool cur_u32(struct wkb_cursor *c, bool le, uint32_t *v)
-{
-    if (c->end - c->p < 4)
-        return false;
-    const unsigned char *b = c->p;
-    *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
-            : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
-    c->p += 4;
-    return true;
-}
-
-static double cur_f64(const unsigned char *b, bool le)
-{
-    unsigned char t[8];
-    for (int i = 0; i < 8; i++)
-        t[i] = le ? b[i] : b[7 - i];
-    double d;
-    memcpy(&d, t, 8);
-    return d;
-}
-
 /* Calls fn for every edge of every ring of a Polygon or MultiPolygon (2D, or ISO Z/M/ZM, either byte
  * order). False when the bytes are not such a geometry or end early, or when fn asks to stop. */
 typedef bool (*edge_fn)(void *ctx, double ax, double ay, double bx, double by);
 
-static bool polygon_edges(struct wkb_cursor *c, bool le, size_t stride, edge_fn fn, void *ctx)
+static bool polygon_edges(struct gis_wkb *c, bool le, size_t stride, edge_fn fn, void *ctx)
 {
     uint32_t nrings;
-    if (!cur_u32(c, le, &nrings))
+    if (!gis_wkb_u32(c, le, &nrings))
         return false;
     for (uint32_t r = 0; r < nrings; r++) {
         uint32_t n;
-        if (!cur_u32(c, le, &n) || (size_t)(c->end - c->p) / stride < n)
+        if (!gis_wkb_u32(c, le, &n) || (size_t)(c->end - c->p) / stride < n)
             return false;
         const unsigned char *pt = c->p;
         c->p += (size_t)n * stride;
         for (uint32_t i = 1; i < n; i++) {
             const unsigned char *a = pt + (size_t)(i - 1) * stride, *b = a + stride;
-            if (!fn(ctx, cur_f64(a, le), cur_f64(a + 8, le), cur_f64(b, le), cur_f64(b + 8, le)))
+            if (!fn(ctx, gis_wkb_f64_at(a, le), gis_wkb_f64_at(a + 8, le), gis_wkb_f64_at(b, le),
+                    gis_wkb_f64_at(b + 8, le)))
                 return false;
         }
     }
@@ -1088,16 +1065,16 @@ static bool polygon_edges(struct wkb_cursor *c, bool le, size_t stride, edge_fn 
 
 static bool wkb_edges(const unsigned char *wkb, size_t len, edge_fn fn, void *ctx)
 {
-    struct wkb_cursor c = {wkb, wkb + len};
+    struct gis_wkb c = {wkb, wkb + len};
     uint32_t type, nparts = 1;
     if (len < 5 || wkb[0] > 1)
         return false;
     bool le = wkb[0] == 1;
     c.p++;
-    if (!cur_u32(&c, le, &type))
+    if (!gis_wkb_u32(&c, le, &type))
         return false;
     bool multi = type % 1000 == 6;
-    if (multi ? !cur_u32(&c, le, &nparts) : type % 1000 != 3)
+    if (multi ? !gis_wkb_u32(&c, le, &nparts) : type % 1000 != 3)
         return false;
     for (uint32_t k = 0; k < nparts; k++) {
         if (multi) {
@@ -1105,7 +1082,7 @@ static bool wkb_edges(const unsigned char *wkb, size_t len, edge_fn fn, void *ct
                 return false;
             le = c.p[0] == 1;
             c.p++;
-            if (!cur_u32(&c, le, &type) || type % 1000 != 3)
+            if (!gis_wkb_u32(&c, le, &type) || type % 1000 != 3)
                 return false;
         }
         size_t stride = 8 * (size_t)(type >= 3000 ? 4 : type >= 1000 ? 3 : 2);

@@ -15,6 +15,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "gis/wkb.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/zbuf.h"
@@ -243,23 +244,8 @@ static bool sc_reserve(struct scratch *sc, int npts, int nparts)
     return true;
 }
 
-struct wkb {
-    const unsigned char *p, *end;
-};
-
-static bool wkb_u32(struct wkb *w, bool le, uint32_t *v)
-{
-    if (w->end - w->p < 4)
-        return false;
-    const unsigned char *b = w->p;
-    *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
-            : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
-    w->p += 4;
-    return true;
-}
-
 /* Reads one x, y pair; the caller checked that 16 bytes remain. */
-static void wkb_xy(struct wkb *w, bool le, double *out)
+static void wkb_xy(struct gis_wkb *w, bool le, double *out)
 {
     unsigned char b[16];
     if (le)
@@ -271,10 +257,10 @@ static void wkb_xy(struct wkb *w, bool le, double *out)
     w->p += 16;
 }
 
-static bool wkb_points(struct wkb *w, bool le, struct scratch *sc, bool shell)
+static bool wkb_points(struct gis_wkb *w, bool le, struct scratch *sc, bool shell)
 {
     uint32_t n;
-    if (!wkb_u32(w, le, &n) || n > (uint32_t)((w->end - w->p) / 16) || n > 1000000)
+    if (!gis_wkb_u32(w, le, &n) || n > (uint32_t)((w->end - w->p) / 16) || n > 1000000)
         return false;
     if (!sc_reserve(sc, (int)n, 1))
         return false;
@@ -289,13 +275,13 @@ static bool wkb_points(struct wkb *w, bool le, struct scratch *sc, bool shell)
     return true;
 }
 
-static bool wkb_geom(struct wkb *w, struct scratch *sc, int depth)
+static bool wkb_geom(struct gis_wkb *w, struct scratch *sc, int depth)
 {
     if (w->p >= w->end || depth > 1)
         return false;
     bool le = *w->p++ == 1;
     uint32_t type, n;
-    if (!wkb_u32(w, le, &type))
+    if (!gis_wkb_u32(w, le, &type))
         return false;
     switch (type) {
     case 1:
@@ -312,7 +298,7 @@ static bool wkb_geom(struct wkb *w, struct scratch *sc, int depth)
     case 2: sc->gtype = 2; return wkb_points(w, le, sc, false);
     case 3:
         sc->gtype = 3;
-        if (!wkb_u32(w, le, &n) || n > 100000)
+        if (!gis_wkb_u32(w, le, &n) || n > 100000)
             return false;
         for (uint32_t i = 0; i < n; i++)
             if (!wkb_points(w, le, sc, i == 0))
@@ -321,7 +307,7 @@ static bool wkb_geom(struct wkb *w, struct scratch *sc, int depth)
     case 4:
     case 5:
     case 6:
-        if (!wkb_u32(w, le, &n) || n > 1000000)
+        if (!gis_wkb_u32(w, le, &n) || n > 1000000)
             return false;
         for (uint32_t i = 0; i < n; i++)
             if (!wkb_geom(w, sc, depth + 1))
@@ -470,7 +456,7 @@ static enum err_code layer_load(struct rctx *rc, int si)
         int blen = sqlite3_column_bytes(st, 1);
         if (!blob)
             continue;
-        struct wkb w = {blob, blob + blen};
+        struct gis_wkb w = {blob, blob + blen};
         rc->sc.npts = rc->sc.nparts = 0;
         rc->sc.gtype = 0;
         if (!wkb_geom(&w, &rc->sc, 0))

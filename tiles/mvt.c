@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gis/crs.h"
+#include "gis/wkb.h"
 #include "tiles/matrix.h"
 #include "util/zbuf.h"
 
@@ -259,22 +260,7 @@ static bool ring_push(struct enc *en, bool shell)
     return true;
 }
 
-struct wkb {
-    const unsigned char *p, *end;
-};
-
-static bool wkb_u32(struct wkb *w, bool le, uint32_t *v)
-{
-    if (w->end - w->p < 4)
-        return false;
-    const unsigned char *b = w->p;
-    *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
-            : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
-    w->p += 4;
-    return true;
-}
-
-static bool wkb_point(struct wkb *w, bool le, struct enc *en)
+static bool wkb_point(struct gis_wkb *w, bool le, struct enc *en)
 {
     if (w->end - w->p < 16)
         return false;
@@ -290,10 +276,10 @@ static bool wkb_point(struct wkb *w, bool le, struct enc *en)
     return pts_push(&en->raw, xy[0], xy[1]);
 }
 
-static bool wkb_seq(struct wkb *w, bool le, struct enc *en, bool shell)
+static bool wkb_seq(struct gis_wkb *w, bool le, struct enc *en, bool shell)
 {
     uint32_t n;
-    if (!wkb_u32(w, le, &n) || n > (uint32_t)((w->end - w->p) / 16) || !ring_push(en, shell))
+    if (!gis_wkb_u32(w, le, &n) || n > (uint32_t)((w->end - w->p) / 16) || !ring_push(en, shell))
         return false;
     for (uint32_t i = 0; i < n; i++)
         if (!wkb_point(w, le, en))
@@ -301,20 +287,20 @@ static bool wkb_seq(struct wkb *w, bool le, struct enc *en, bool shell)
     return true;
 }
 
-static bool wkb_geom(struct wkb *w, struct enc *en, int depth)
+static bool wkb_geom(struct gis_wkb *w, struct enc *en, int depth)
 {
     if (w->p >= w->end || depth > 1)
         return false;
     bool le = *w->p++ == 1;
     uint32_t type, n;
-    if (!wkb_u32(w, le, &type))
+    if (!gis_wkb_u32(w, le, &type))
         return false;
     switch (type) {
     case 1: en->gtype = 1; return ring_push(en, false) && wkb_point(w, le, en);
     case 2: en->gtype = 2; return wkb_seq(w, le, en, false);
     case 3:
         en->gtype = 3;
-        if (!wkb_u32(w, le, &n) || n > 100000)
+        if (!gis_wkb_u32(w, le, &n) || n > 100000)
             return false;
         for (uint32_t i = 0; i < n; i++)
             if (!wkb_seq(w, le, en, i == 0))
@@ -323,7 +309,7 @@ static bool wkb_geom(struct wkb *w, struct enc *en, int depth)
     case 4:
     case 5:
     case 6:
-        if (!wkb_u32(w, le, &n) || n > 1000000)
+        if (!gis_wkb_u32(w, le, &n) || n > 1000000)
             return false;
         for (uint32_t i = 0; i < n; i++)
             if (!wkb_geom(w, en, depth + 1))
@@ -678,7 +664,7 @@ static enum err_code encode_layer(struct enc *en, struct gis_store *s, const str
         const unsigned char *blob = sqlite3_column_blob(st, 1);
         if (!blob)
             continue;
-        struct wkb w = {blob, blob + sqlite3_column_bytes(st, 1)};
+        struct gis_wkb w = {blob, blob + sqlite3_column_bytes(st, 1)};
         en->raw.n = en->nrings = 0;
         en->gtype = 0;
         if (!wkb_geom(&w, en, 0) || !en->raw.n)
