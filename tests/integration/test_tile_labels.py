@@ -123,5 +123,40 @@ def tiles_match_a_single_render_of_their_metatile_at_the_seams():
     assert seam_dark > 200, f"too few label pixels on the seams to prove anything ({seam_dark})"
 
 
+@test
+def concurrent_requests_for_one_metatile_get_the_same_tiles():
+    """A map view asks for all the tiles of a metatile at once: one worker places its labels while the
+    others wait for them. Sixteen parallel first requests to a fresh server (its own copy of the stores, no
+    tile cache, no labels placed yet) must all answer, within the timeout, the same images as one request
+    after another on the first server."""
+    import threading
+    z = 15
+    x, y = tile_of(14.5605, 52.3495, z)
+    mx, my = x // META * META, y // META * META
+    block = [(mx + i, my + j) for j in range(META) for i in range(META)]
+    want = {xy: tile(z, *xy) for xy in block}
+    fresh = Server(demo_data(copy=True))
+    got, errors = {}, []
+
+    def fetch(xy):
+        try:
+            status, _, data = fresh.get(f"{T}/plan/{z}/{xy[0]}/{xy[1]}.png", timeout=30)
+            assert status == 200, (xy, status)
+            got[xy] = png_decode(data)[2]
+        except Exception as ex:  # noqa: BLE001 (reported below)
+            errors.append(f"{xy}: {ex}")
+    try:
+        threads = [threading.Thread(target=fetch, args=(xy,)) for xy in block]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors and len(got) == len(block), errors
+        same = [xy for xy in block if got[xy] == want[xy]]
+        assert len(same) == len(block), f"tiles that differ: {sorted(set(block) - set(same))}"
+    finally:
+        fresh.stop()
+
+
 srv.stop()
 done()
