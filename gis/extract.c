@@ -1395,39 +1395,41 @@ int gis_extract_sheet_count_fmt(const struct gis_extract_doc *doc, enum gis_extr
     return sheets_make(doc, f, sh, MAX_SHEETS);
 }
 
-/* Adds the rings of an ISO WKB (multi)polygon to the path, mapping EPSG:2180 to the frame. */
-static bool wkb_path(cairo_t *cr, struct gis_wkb *r, const double bbox[4], double sx, double sy, int depth)
+/* Adds the rings of an ISO WKB (multi)polygon to the path, mapping EPSG:2180 to the frame: a walk over
+ * the WKB (gis_wkb_walk) that moves to each ring's first point and closes it after its last. */
+struct path_ctx {
+    cairo_t *cr;
+    const double *bbox;
+    double sx, sy;
+    uint32_t n, i; /* points of the current ring, and how many are drawn */
+};
+
+static bool path_part(void *ctx, int kind, uint32_t n, bool shell)
 {
-    if (depth > 2 || r->p >= r->end)
-        return false;
-    bool le = *r->p++ == 1;
-    uint32_t type, n;
-    if (!gis_wkb_u32(r, le, &type) || !gis_wkb_u32(r, le, &n))
-        return false;
-    if (type == 6) {
-        for (uint32_t i = 0; i < n; i++)
-            if (!wkb_path(cr, r, bbox, sx, sy, depth + 1))
-                return false;
-        return true;
-    }
-    if (type != 3)
-        return false;
-    for (uint32_t ring = 0; ring < n; ring++) {
-        uint32_t np;
-        if (!gis_wkb_u32(r, le, &np) || (size_t)(r->end - r->p) < (size_t)np * 16)
-            return false;
-        for (uint32_t i = 0; i < np; i++) {
-            double x = gis_wkb_f64_at(r->p, le), y = gis_wkb_f64_at(r->p + 8, le); /* length checked above */
-            r->p += 16;
-            double px = (x - bbox[0]) * sx, py = (bbox[3] - y) * sy;
-            if (i == 0)
-                cairo_move_to(cr, px, py);
-            else
-                cairo_line_to(cr, px, py);
-        }
-        cairo_close_path(cr);
-    }
+    struct path_ctx *pc = ctx;
+    (void)shell;
+    pc->n = n, pc->i = 0;
+    return kind == 3; /* polygons only */
+}
+
+static bool path_point(void *ctx, double x, double y)
+{
+    struct path_ctx *pc = ctx;
+    double px = (x - pc->bbox[0]) * pc->sx, py = (pc->bbox[3] - y) * pc->sy;
+    if (pc->i++ == 0)
+        cairo_move_to(pc->cr, px, py);
+    else
+        cairo_line_to(pc->cr, px, py);
+    if (pc->i == pc->n)
+        cairo_close_path(pc->cr);
     return true;
+}
+
+static bool wkb_path(cairo_t *cr, const unsigned char *wkb, size_t len, const double bbox[4], double sx, double sy)
+{
+    static const struct gis_wkb_visitor v = {path_part, path_point};
+    struct path_ctx pc = {.cr = cr, .bbox = bbox, .sx = sx, .sy = sy};
+    return gis_wkb_walk(wkb, len, &v, &pc);
 }
 
 static const struct gis_style_layer *style_layer(const struct gis_style *st, const char *id)
@@ -1634,9 +1636,8 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
             const struct gis_parcel *p = d->parcels[i].p;
             if (p->bbox[2] < bbox[0] || p->bbox[0] > bbox[2] || p->bbox[3] < bbox[1] || p->bbox[1] > bbox[3])
                 continue;
-            struct gis_wkb r = {p->wkb, p->wkb + p->wkb_len};
             cairo_new_path(cr);
-            if (!wkb_path(cr, &r, bbox, sx, sy, 0))
+            if (!wkb_path(cr, p->wkb, p->wkb_len, bbox, sx, sy))
                 continue;
             cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
             cairo_set_line_width(cr, OUTLINE_PT + 1.6);

@@ -1038,58 +1038,37 @@ static json_t *geometry_json(GEOSContextHandle_t ctx, const GEOSGeometry *g, dou
 
 /* ---- point in polygon on WKB ---- */
 
-/* Calls fn for every edge of every ring of a Polygon or MultiPolygon (2D, or ISO Z/M/ZM, either byte
- * order). False when the bytes are not such a geometry or end early, or when fn asks to stop. */
+/* Calls fn for every edge of every ring of a Polygon or MultiPolygon (through gis_wkb_walk). False when
+ * the bytes are not such a geometry or end early, or when fn asks to stop. */
 typedef bool (*edge_fn)(void *ctx, double ax, double ay, double bx, double by);
 
-static bool polygon_edges(struct gis_wkb *c, bool le, size_t stride, edge_fn fn, void *ctx)
+struct edge_walk {
+    edge_fn fn;
+    void *ctx;
+    bool started; /* the ring has a previous point */
+    double px, py;
+};
+
+static bool edge_part(void *ctx, int kind, uint32_t n, bool shell)
 {
-    uint32_t nrings;
-    if (!gis_wkb_u32(c, le, &nrings))
-        return false;
-    for (uint32_t r = 0; r < nrings; r++) {
-        uint32_t n;
-        if (!gis_wkb_u32(c, le, &n) || (size_t)(c->end - c->p) / stride < n)
-            return false;
-        const unsigned char *pt = c->p;
-        c->p += (size_t)n * stride;
-        for (uint32_t i = 1; i < n; i++) {
-            const unsigned char *a = pt + (size_t)(i - 1) * stride, *b = a + stride;
-            if (!fn(ctx, gis_wkb_f64_at(a, le), gis_wkb_f64_at(a + 8, le), gis_wkb_f64_at(b, le),
-                    gis_wkb_f64_at(b + 8, le)))
-                return false;
-        }
-    }
-    return true;
+    (void)n, (void)shell;
+    ((struct edge_walk *)ctx)->started = false;
+    return kind == 3;
+}
+
+static bool edge_point(void *ctx, double x, double y)
+{
+    struct edge_walk *ew = ctx;
+    bool go = !ew->started || ew->fn(ew->ctx, ew->px, ew->py, x, y);
+    ew->started = true, ew->px = x, ew->py = y;
+    return go;
 }
 
 static bool wkb_edges(const unsigned char *wkb, size_t len, edge_fn fn, void *ctx)
 {
-    struct gis_wkb c = {wkb, wkb + len};
-    uint32_t type, nparts = 1;
-    if (len < 5 || wkb[0] > 1)
-        return false;
-    bool le = wkb[0] == 1;
-    c.p++;
-    if (!gis_wkb_u32(&c, le, &type))
-        return false;
-    bool multi = type % 1000 == 6;
-    if (multi ? !gis_wkb_u32(&c, le, &nparts) : type % 1000 != 3)
-        return false;
-    for (uint32_t k = 0; k < nparts; k++) {
-        if (multi) {
-            if (c.end - c.p < 5 || c.p[0] > 1)
-                return false;
-            le = c.p[0] == 1;
-            c.p++;
-            if (!gis_wkb_u32(&c, le, &type) || type % 1000 != 3)
-                return false;
-        }
-        size_t stride = 8 * (size_t)(type >= 3000 ? 4 : type >= 1000 ? 3 : 2);
-        if (!polygon_edges(&c, le, stride, fn, ctx))
-            return false;
-    }
-    return true;
+    static const struct gis_wkb_visitor v = {edge_part, edge_point};
+    struct edge_walk ew = {.fn = fn, .ctx = ctx};
+    return gis_wkb_walk(wkb, len, &v, &ew);
 }
 
 /* One edge against the point: 2 when the point is on it (within 1 mm), else flips the even-odd count when

@@ -244,78 +244,29 @@ static bool sc_reserve(struct scratch *sc, int npts, int nparts)
     return true;
 }
 
-/* Reads one x, y pair; the caller checked that 16 bytes remain. */
-static void wkb_xy(struct gis_wkb *w, bool le, double *out)
+/* The WKB walk into the scratch geometry: one part per point sequence, off[nparts] always its end. */
+static bool sc_part(void *ctx, int kind, uint32_t n, bool shell)
 {
-    unsigned char b[16];
-    if (le)
-        memcpy(b, w->p, 16);
-    else
-        for (int k = 0; k < 8; k++)
-            b[k] = w->p[7 - k], b[8 + k] = w->p[15 - k];
-    memcpy(out, b, 16);
-    w->p += 16;
-}
-
-static bool wkb_points(struct gis_wkb *w, bool le, struct scratch *sc, bool shell)
-{
-    uint32_t n;
-    if (!gis_wkb_u32(w, le, &n) || n > (uint32_t)((w->end - w->p) / 16) || n > 1000000)
+    struct scratch *sc = ctx;
+    if (n > 1000000 || !sc_reserve(sc, (int)n, 1))
         return false;
-    if (!sc_reserve(sc, (int)n, 1))
-        return false;
+    sc->gtype = kind;
     sc->off[sc->nparts] = sc->npts;
     sc->shell[sc->nparts] = shell;
-    for (uint32_t i = 0; i < n; i++) {
-        wkb_xy(w, le, &sc->pts[2 * sc->npts]);
-        sc->npts++;
-    }
     sc->nparts++;
     sc->off[sc->nparts] = sc->npts;
     return true;
 }
 
-static bool wkb_geom(struct gis_wkb *w, struct scratch *sc, int depth)
+static bool sc_point(void *ctx, double x, double y)
 {
-    if (w->p >= w->end || depth > 1)
-        return false;
-    bool le = *w->p++ == 1;
-    uint32_t type, n;
-    if (!gis_wkb_u32(w, le, &type))
-        return false;
-    switch (type) {
-    case 1:
-        sc->gtype = 1;
-        if (!sc_reserve(sc, 1, 1) || w->end - w->p < 16)
-            return false;
-        sc->off[sc->nparts] = sc->npts;
-        sc->shell[sc->nparts] = 0;
-        wkb_xy(w, le, &sc->pts[2 * sc->npts]);
-        sc->npts++;
-        sc->nparts++;
-        sc->off[sc->nparts] = sc->npts;
-        return true;
-    case 2: sc->gtype = 2; return wkb_points(w, le, sc, false);
-    case 3:
-        sc->gtype = 3;
-        if (!gis_wkb_u32(w, le, &n) || n > 100000)
-            return false;
-        for (uint32_t i = 0; i < n; i++)
-            if (!wkb_points(w, le, sc, i == 0))
-                return false;
-        return true;
-    case 4:
-    case 5:
-    case 6:
-        if (!gis_wkb_u32(w, le, &n) || n > 1000000)
-            return false;
-        for (uint32_t i = 0; i < n; i++)
-            if (!wkb_geom(w, sc, depth + 1))
-                return false;
-        return true;
-    default: return false;
-    }
+    struct scratch *sc = ctx;
+    sc->pts[2 * sc->npts] = x, sc->pts[2 * sc->npts + 1] = y;
+    sc->off[sc->nparts] = ++sc->npts;
+    return true;
 }
+
+static const struct gis_wkb_visitor sc_visitor = {sc_part, sc_point};
 
 /* Projects the scratch geometry to pixels, drops vertices closer than tol px and stores it in f. */
 static bool feat_build(struct rctx *rc, struct feat *f)
@@ -456,10 +407,9 @@ static enum err_code layer_load(struct rctx *rc, int si)
         int blen = sqlite3_column_bytes(st, 1);
         if (!blob)
             continue;
-        struct gis_wkb w = {blob, blob + blen};
         rc->sc.npts = rc->sc.nparts = 0;
         rc->sc.gtype = 0;
-        if (!wkb_geom(&w, &rc->sc, 0))
+        if (!gis_wkb_walk(blob, (size_t)blen, &sc_visitor, &rc->sc))
             continue;
         if (ld->n == fcap) {
             struct feat *nf = arena_alloc(rc->a, sizeof *nf * (size_t)fcap * 2);

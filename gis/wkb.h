@@ -1,37 +1,23 @@
-/* Reading WKB in place: a cursor over the bytes, and its numbers in either byte order. Shared by the
- * renderer, the MVT encoder, the wyrys and point-in-polygon lookups, which all walk geometries straight
- * from SpatiaLite's AsBinary() without building GEOS objects. */
+/* Reading WKB in place: a walk over a geometry's point sequences. Shared by the renderer, the MVT encoder, the wyrys
+ * and point-in-polygon lookups, which all read geometries straight from SpatiaLite's AsBinary() without building GEOS
+ * objects. */
 #ifndef GIS_WKB_H
 #define GIS_WKB_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
-struct gis_wkb {
-    const unsigned char *p, *end;
+/* What gis_wkb_walk calls: part() before each point sequence, with its kind (1 a point, 2 a line string,
+ * 3 a polygon ring), its number of points n and whether it is a polygon's exterior ring; then point() n
+ * times. Either may return false to stop the walk. */
+struct gis_wkb_visitor {
+    bool (*part)(void *ctx, int kind, uint32_t n, bool shell);
+    bool (*point)(void *ctx, double x, double y);
 };
 
-/* A uint32 in the given byte order; false, with nothing read, when fewer than 4 bytes remain. */
-static inline bool gis_wkb_u32(struct gis_wkb *w, bool le, uint32_t *v)
-{
-    if (w->end - w->p < 4)
-        return false;
-    const unsigned char *b = w->p;
-    *v = le ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
-            : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
-    w->p += 4;
-    return true;
-}
-
-/* The double at b in the given byte order; the caller checked that 8 bytes are there. */
-static inline double gis_wkb_f64_at(const unsigned char *b, bool le)
-{
-    unsigned char t[8];
-    for (int i = 0; i < 8; i++)
-        t[i] = le ? b[i] : b[7 - i];
-    double d;
-    memcpy(&d, t, 8);
-    return d;
-}
+/* Walks a Point, LineString, Polygon or one of their Multi forms (2D, or ISO Z/M/ZM, whose extra
+ * ordinates are skipped; either byte order). False when the bytes are truncated or not such a geometry
+ * (at most 100,000 rings a polygon and 1,000,000 parts a multi), or when the visitor stops it. */
+bool gis_wkb_walk(const unsigned char *wkb, size_t len, const struct gis_wkb_visitor *v, void *ctx);
 
 #endif

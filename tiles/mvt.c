@@ -260,64 +260,21 @@ static bool ring_push(struct enc *en, bool shell)
     return true;
 }
 
-static bool wkb_point(struct gis_wkb *w, bool le, struct enc *en)
+/* The WKB walk into the encoder's rings. */
+static bool enc_part(void *ctx, int kind, uint32_t n, bool shell)
 {
-    if (w->end - w->p < 16)
-        return false;
-    unsigned char b[16];
-    if (le)
-        memcpy(b, w->p, 16);
-    else
-        for (int k = 0; k < 8; k++)
-            b[k] = w->p[7 - k], b[8 + k] = w->p[15 - k];
-    double xy[2];
-    memcpy(xy, b, 16);
-    w->p += 16;
-    return pts_push(&en->raw, xy[0], xy[1]);
+    struct enc *en = ctx;
+    (void)n;
+    en->gtype = kind;
+    return ring_push(en, shell);
 }
 
-static bool wkb_seq(struct gis_wkb *w, bool le, struct enc *en, bool shell)
+static bool enc_point(void *ctx, double x, double y)
 {
-    uint32_t n;
-    if (!gis_wkb_u32(w, le, &n) || n > (uint32_t)((w->end - w->p) / 16) || !ring_push(en, shell))
-        return false;
-    for (uint32_t i = 0; i < n; i++)
-        if (!wkb_point(w, le, en))
-            return false;
-    return true;
+    return pts_push(&((struct enc *)ctx)->raw, x, y);
 }
 
-static bool wkb_geom(struct gis_wkb *w, struct enc *en, int depth)
-{
-    if (w->p >= w->end || depth > 1)
-        return false;
-    bool le = *w->p++ == 1;
-    uint32_t type, n;
-    if (!gis_wkb_u32(w, le, &type))
-        return false;
-    switch (type) {
-    case 1: en->gtype = 1; return ring_push(en, false) && wkb_point(w, le, en);
-    case 2: en->gtype = 2; return wkb_seq(w, le, en, false);
-    case 3:
-        en->gtype = 3;
-        if (!gis_wkb_u32(w, le, &n) || n > 100000)
-            return false;
-        for (uint32_t i = 0; i < n; i++)
-            if (!wkb_seq(w, le, en, i == 0))
-                return false;
-        return true;
-    case 4:
-    case 5:
-    case 6:
-        if (!gis_wkb_u32(w, le, &n) || n > 1000000)
-            return false;
-        for (uint32_t i = 0; i < n; i++)
-            if (!wkb_geom(w, en, depth + 1))
-                return false;
-        return true;
-    default: return false;
-    }
-}
+static const struct gis_wkb_visitor enc_visitor = {enc_part, enc_point};
 
 static void cmd(struct enc *en, int id, int count)
 {
@@ -664,10 +621,9 @@ static enum err_code encode_layer(struct enc *en, struct gis_store *s, const str
         const unsigned char *blob = sqlite3_column_blob(st, 1);
         if (!blob)
             continue;
-        struct gis_wkb w = {blob, blob + sqlite3_column_bytes(st, 1)};
         en->raw.n = en->nrings = 0;
         en->gtype = 0;
-        if (!wkb_geom(&w, en, 0) || !en->raw.n)
+        if (!gis_wkb_walk(blob, (size_t)sqlite3_column_bytes(st, 1), &enc_visitor, en) || !en->raw.n)
             continue;
         en->ring_off[en->nrings] = en->raw.n;
         if (gis_crs_transform(GIS_CRS_2180, GIS_CRS_3857, en->raw.xy, (size_t)en->raw.n, e) != ERR_OK) {
