@@ -39,15 +39,15 @@ def tiles_around(z, n):
 
 def fetch_all(port, paths, nthreads=2):
     lock = threading.Lock()
-    todo = list(paths)
+    queue = list(paths)
 
     def work():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
-                if not todo:
+                if not queue:
                     break
-                p = todo.pop()
+                p = queue.pop()
             conn.request("GET", p, headers={"Accept-Encoding": "gzip"})
             r = conn.getresponse()
             r.read()

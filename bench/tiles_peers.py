@@ -69,7 +69,7 @@ def odra_bounds(port):
 def drive(tiles, secs, conns, make_worker):
     """Runs conns workers over the tiles (each asked once) for at most secs; returns (done, errors, seconds, misses)."""
     lock = threading.Lock()
-    todo = list(reversed(tiles))
+    queue = list(reversed(tiles))
     stats = {"done": 0, "err": 0, "miss": 0, "firsterr": None}
     stop = time.time() + secs
 
@@ -78,9 +78,9 @@ def drive(tiles, secs, conns, make_worker):
         try:
             while time.time() < stop:
                 with lock:
-                    if not todo:
+                    if not queue:
                         break
-                    t = todo.pop()
+                    t = queue.pop()
                 try:
                     ok, miss = fetch(t)
                 except Exception as ex:  # noqa: BLE001 - a failed request is counted, not fatal

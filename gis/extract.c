@@ -1917,8 +1917,10 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     struct tw t = {.pc = pc, .a = a, .m = m};
     int wypis_pages = 0;
     if (!rc && m->wypis) {
-        struct gis_extract_fee dummy = gis_extract_fees(m->rates, 1, parts);
-        wypis(&t, doc, &dummy);
+        /* the fee depends on the page count, so a first layout with the one-page fee counts the pages;
+         * the second pass fails if the page count then differs */
+        struct gis_extract_fee provisional = gis_extract_fees(m->rates, 1, parts);
+        wypis(&t, doc, &provisional);
         wypis_pages = t.page;
     }
     struct gis_extract_fee fee = gis_extract_fees(m->rates, wypis_pages, parts);

@@ -1704,8 +1704,8 @@ static enum err_code import_obreb(struct import_run *r, const char *parcel_id, c
         /* The row was made from a number alone; now the obręb's name is known. */
         sqlite3_bind_text(r->obreb_name, 1, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(r->obreb_name, 2, *id);
-        long long dummy;
-        if (import_step_id(r, r->obreb_name, &dummy, "obreby"))
+        long long same_id; /* the UPDATE names the row by *id; the step's id is not needed */
+        if (import_step_id(r, r->obreb_name, &same_id, "obreby"))
             return r->e->code;
     }
     import_cache_put(r, CACHE_OBREB, key, *id);
