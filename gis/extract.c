@@ -74,21 +74,6 @@ struct gis_extract_fee gis_extract_fees(const struct gis_extract_rates *r, int w
     return f;
 }
 
-/* A 422 naming the parameter. */
-static enum err_code unproc(struct err *e, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum err_code unproc(struct err *e, const char *param, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (e && !e->code)
-        snprintf(e->param, sizeof e->param, "%s", param);
-    return err_set(e, ERR_UNPROCESSABLE, "%s", msg);
-}
-
 /* ---- small text helpers ---- */
 
 /* Decodes one UTF-8 code point at s (len bytes left); returns its length, 0 when invalid. */
@@ -471,9 +456,10 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
 {
     *out = NULL;
     if (n <= 0)
-        return unproc(e, "parcels", "give at least one parcel identifier (at most %d)", GIS_EXTRACT_MAX_PARCELS);
+        return err_at(e, ERR_UNPROCESSABLE, "parcels", "give at least one parcel identifier (at most %d)",
+                      GIS_EXTRACT_MAX_PARCELS);
     if (n > GIS_EXTRACT_MAX_PARCELS)
-        return unproc(e, "parcels", "%d parcels requested; one extract covers at most %d parcels", n,
+        return err_at(e, ERR_UNPROCESSABLE, "parcels", "%d parcels requested; one extract covers at most %d parcels", n,
                       GIS_EXTRACT_MAX_PARCELS);
     struct gis_extract_doc *d = arena_alloc(a, sizeof *d);
     if (!d || !(d->parcels = arena_alloc(a, sizeof *d->parcels * (size_t)n)) ||
@@ -482,8 +468,8 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
     for (int i = 0; i < n; i++) {
         const char *id = ids[i];
         if (!id || !gis_place_parcel_id_valid(id))
-            return unproc(e, "parcels", "parcels[%d] '%.64s' is not a parcel identifier like 080505_4.0001.123/4", i,
-                          id ? id : "");
+            return err_at(e, ERR_UNPROCESSABLE, "parcels",
+                          "parcels[%d] '%.64s' is not a parcel identifier like 080505_4.0001.123/4", i, id ? id : "");
         bool dup = false;
         for (int k = 0; k < d->nparcels && !dup; k++)
             dup = !strcmp(d->parcels[k].p->parcel_id, id);
@@ -493,7 +479,7 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
         struct err le = {0};
         enum err_code c = gis_place_parcel_by_id(s, a, id, &xp->p, &le);
         if (c == ERR_NOT_FOUND)
-            return unproc(e, "parcels", "parcel %.64s does not exist in this gmina", id);
+            return err_at(e, ERR_UNPROCESSABLE, "parcels", "parcel %.64s does not exist in this gmina", id);
         if (c) {
             *e = le;
             return c;
@@ -1910,7 +1896,8 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     const struct layout *L = layout_of(m->sheet);
     if (!m->wypis && nsheets == 0) {
         arena_free(a);
-        return unproc(e, "documents", "no plan applies to these parcels, so there is no drawing to extract");
+        return err_at(e, ERR_UNPROCESSABLE, "documents",
+                      "no plan applies to these parcels, so there is no drawing to extract");
     }
     PangoContext *pc = text_context();
     enum err_code rc = check_fonts(pc, e);
@@ -2069,7 +2056,7 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     if (!m.style)
         m.style = gis_extract_style();
     if (!m.applicant_name || !*m.applicant_name)
-        return unproc(e, "applicant.name", "applicant.name is required");
+        return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
     struct gis_extract_doc *doc;
     if (gis_extract_build(reader, a, req->parcels, req->nparcels, &doc, e))
         return e->code;

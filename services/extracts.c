@@ -13,38 +13,6 @@
 #include "services/server.h"
 #include "util/text.h"
 
-static void free_dump(void *p)
-{
-    free(p);
-}
-
-static enum err_code resp_json(struct http_req *req, struct http_resp *resp, int status, json_t *j, struct err *e)
-{
-    if (!j)
-        return err_set(e, ERR_INTERNAL, "out of memory building JSON");
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!s || arena_defer(req->arena, free_dump, s) != 0)
-        return err_set(e, ERR_INTERNAL, "out of memory serialising JSON");
-    http_resp_body(resp, status, "application/json", s, strlen(s));
-    return ERR_OK;
-}
-
-/* A 422 naming the parameter. */
-static enum err_code unproc(struct err *e, const char *param, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum err_code unproc(struct err *e, const char *param, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (e && !e->code)
-        snprintf(e->param, sizeof e->param, "%s", param);
-    return err_set(e, ERR_UNPROCESSABLE, "%s", msg);
-}
-
 static struct gis_store *reader(struct svc_tenant *t, struct err *e)
 {
     struct gis_store *s = svc_tenant_reader(t, e);
@@ -147,30 +115,32 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
         return err_set(e, ERR_UNPROCESSABLE, "parcels is empty; give 1 to %d parcel identifiers",
                        GIS_EXTRACT_MAX_PARCELS);
     if (n > GIS_EXTRACT_MAX_PARCELS)
-        return unproc(e, "parcels", "%zu parcels requested; one extract covers at most %d parcels", n,
-                      GIS_EXTRACT_MAX_PARCELS);
+        return err_at(e, ERR_UNPROCESSABLE, "parcels", "%zu parcels requested; one extract covers at most %d parcels",
+                      n, GIS_EXTRACT_MAX_PARCELS);
     const char **ids = arena_alloc(req->arena, sizeof *ids * n);
     if (!ids)
         return err_set(e, ERR_INTERNAL, "out of memory");
     for (size_t i = 0; i < n; i++) {
         ids[i] = json_string_value(json_array_get(parcels, i));
         if (!ids[i]) {
-            return unproc(e, "parcels", "parcels[%zu] is not a string", i);
+            return err_at(e, ERR_UNPROCESSABLE, "parcels", "parcels[%zu] is not a string", i);
         }
     }
     json_t *app = json_object_get(body, "applicant");
     if (app && !json_is_object(app))
-        return unproc(e, "applicant", "applicant must be an object with name and address");
+        return err_at(e, ERR_UNPROCESSABLE, "applicant", "applicant must be an object with name and address");
     json_t *jn = json_object_get(app, "name"), *ja = json_object_get(app, "address"),
            *jp = json_object_get(body, "purpose");
     if ((jn && !json_is_string(jn)) || (ja && !json_is_string(ja) && !json_is_null(ja)) ||
         (jp && !json_is_string(jp) && !json_is_null(jp)))
-        return unproc(e, "applicant", "applicant.name, applicant.address and purpose must be strings");
+        return err_at(e, ERR_UNPROCESSABLE, "applicant",
+                      "applicant.name, applicant.address and purpose must be strings");
     bool wypis = true, wyrys = true;
     json_t *docs = json_object_get(body, "documents");
     if (docs) {
         if (!json_is_array(docs) || json_array_size(docs) == 0)
-            return unproc(e, "documents", "documents must be a non-empty array of \"wypis\" and \"wyrys\"");
+            return err_at(e, ERR_UNPROCESSABLE, "documents",
+                          "documents must be a non-empty array of \"wypis\" and \"wyrys\"");
         wypis = wyrys = false;
         size_t i;
         json_t *v;
@@ -182,7 +152,7 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
             else if (s && !strcmp(s, "wyrys"))
                 wyrys = true;
             else
-                return unproc(e, "documents", "documents[%zu] must be \"wypis\" or \"wyrys\"", i);
+                return err_at(e, ERR_UNPROCESSABLE, "documents", "documents[%zu] must be \"wypis\" or \"wyrys\"", i);
         }
     }
     struct svc_tenant *t = req->tenant;
@@ -191,9 +161,10 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     json_t *js = json_object_get(body, "sheet");
     if (js && !json_is_null(js)) {
         if (!gis_extract_sheet_parse(json_string_value(js), &sheet))
-            return unproc(e, "sheet", "sheet must be \"A4\", \"A3\" (landscape), \"A3-landscape\" or \"A3-portrait\"");
+            return err_at(e, ERR_UNPROCESSABLE, "sheet",
+                          "sheet must be \"A4\", \"A3\" (landscape), \"A3-landscape\" or \"A3-portrait\"");
         if (sheet != GIS_EXTRACT_A4 && !c->wyrys_allow_a3)
-            return unproc(e, "sheet", "gmina %s issues the wyrys on A4 sheets only", c->name);
+            return err_at(e, ERR_UNPROCESSABLE, "sheet", "gmina %s issues the wyrys on A4 sheets only", c->name);
     }
     struct gis_store *rd = reader(t, e);
     if (!rd)
@@ -231,7 +202,7 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     /* The header must outlive j, which the response serialiser frees. */
     const char *self = json_string_value(json_object_get(json_object_get(j, "links"), "self"));
     http_resp_header(resp, "Location", arena_strdup(req->arena, self ? self : ""));
-    return resp_json(req, resp, 201, j, e);
+    return http_resp_json(req, resp, 201, j, e);
 }
 
 /* ---- GET /{t}/extracts/{id} and {id}.pdf ---- */
@@ -252,7 +223,7 @@ static enum err_code extract_get(struct http_req *req, struct http_resp *resp, s
         if (!j)
             return e->code;
         http_resp_header(resp, "Cache-Control", "private, no-store");
-        return resp_json(req, resp, 200, j, e);
+        return http_resp_json(req, resp, 200, j, e);
     }
     sqlite3_stmt *st;
     if (gis_store_prepare(s, "SELECT pdf, sha256, case_number FROM extracts WHERE id = ?", &st, e))
@@ -412,7 +383,7 @@ static enum err_code extract_verify(struct http_req *req, struct http_resp *resp
         }
         sqlite3_finalize(st);
         if (j)
-            return resp_json(req, resp, 200, j, e);
+            return http_resp_json(req, resp, 200, j, e);
     }
     return err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", code);
 }

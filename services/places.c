@@ -972,9 +972,8 @@ enum err_code svc_place_resolve(struct http_req *req, struct gis_store *s, const
         if (address_best_hit(req, address_q, &hit, &n, e))
             return e->code;
         if (n == 0 || !hit.complete) {
-            err_set(e, ERR_NOT_FOUND, "no address in gmina %s matches '%.100s'", req->tenant->cfg->name, address_q);
-            snprintf(e->param, sizeof e->param, "address");
-            return e->code;
+            return err_at(e, ERR_NOT_FOUND, "address", "no address in gmina %s matches '%.100s'",
+                          req->tenant->cfg->name, address_q);
         }
         out->address_id = hit.addr->id;
         out->address_label = arena_strdup(req->arena, hit.addr->label);

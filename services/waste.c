@@ -118,8 +118,7 @@ static bool body_int(json_t *j, const char *name, long lo, long hi, bool require
         return !required;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        err_set(e, ERR_UNPROCESSABLE, "%s must be an integer from %ld to %ld", name, lo, hi);
-        snprintf(e->param, sizeof e->param, "%s", name);
+        err_at(e, ERR_UNPROCESSABLE, name, "%s must be an integer from %ld to %ld", name, lo, hi);
         return false;
     }
     *out = (long)json_integer_value(v);
@@ -133,8 +132,7 @@ static bool body_bool(json_t *j, const char *name, bool def, bool *out, struct e
     if (!v || json_is_null(v))
         return true;
     if (!json_is_boolean(v)) {
-        err_set(e, ERR_UNPROCESSABLE, "%s must be true or false", name);
-        snprintf(e->param, sizeof e->param, "%s", name);
+        err_at(e, ERR_UNPROCESSABLE, name, "%s must be true or false", name);
         return false;
     }
     *out = json_is_true(v);
@@ -149,8 +147,7 @@ static bool body_str(json_t *j, const char *name, size_t max, const char **out, 
         return true;
     if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max ||
         strlen(json_string_value(v)) != json_string_length(v)) {
-        err_set(e, ERR_UNPROCESSABLE, "%s must be a non-empty text of at most %zu bytes", name, max);
-        snprintf(e->param, sizeof e->param, "%s", name);
+        err_at(e, ERR_UNPROCESSABLE, name, "%s must be a non-empty text of at most %zu bytes", name, max);
         return false;
     }
     *out = json_string_value(v);
@@ -173,15 +170,14 @@ static bool body_amount(json_t *j, long *gr, struct err *e)
             for (s++; *s >= '0' && *s <= '9' && fd < 2; s++, fd++)
                 frac = frac * 10 + (*s - '0');
         if (!digits || *s) {
-            err_set(e, ERR_UNPROCESSABLE, "amount must look like 59.00");
-            snprintf(e->param, sizeof e->param, "amount");
+            err_at(e, ERR_UNPROCESSABLE, "amount", "amount must look like 59.00");
             return false;
         }
         *gr = zl * 100 + (fd == 1 ? frac * 10 : frac);
     } else if (v && json_is_number(v)) {
         double d = json_number_value(v);
         if (!(d > 0 && d < 1e7)) {
-            err_set(e, ERR_UNPROCESSABLE, "amount out of range");
+            err_at(e, ERR_UNPROCESSABLE, "amount", "amount out of range");
             return false;
         }
         *gr = (long)(d * 100 + 0.5);
@@ -190,8 +186,7 @@ static bool body_amount(json_t *j, long *gr, struct err *e)
         return false;
     }
     if (*gr <= 0 || *gr > 100000000) {
-        err_set(e, ERR_UNPROCESSABLE, "amount must be more than 0 and at most 1000000.00 zł");
-        snprintf(e->param, sizeof e->param, "amount");
+        err_at(e, ERR_UNPROCESSABLE, "amount", "amount must be more than 0 and at most 1000000.00 zł");
         return false;
     }
     return true;

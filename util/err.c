@@ -32,6 +32,15 @@ enum err_code err_param(struct err *e, const char *param, const char *fmt, ...)
     return ERR_INVALID;
 }
 
+enum err_code err_at(struct err *e, enum err_code code, const char *param, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(e, code, param, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 void err_clear(struct err *e)
 {
     if (e)

@@ -34,6 +34,11 @@ enum err_code err_set(struct err *e, enum err_code code, const char *fmt, ...) _
 /* As err_set, naming the request parameter that caused it. */
 enum err_code err_param(struct err *e, const char *param, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* As err_param with another code than ERR_INVALID: a 422 for a well-formed but unacceptable value, a 404
+ * for a named thing that is not there. */
+enum err_code err_at(struct err *e, enum err_code code, const char *param, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Clears e to ERR_OK. */
 void err_clear(struct err *e);
 
