@@ -389,24 +389,24 @@ static enum err_code extract_verify(struct http_req *req, struct http_resp *resp
 }
 
 static const struct http_param_doc p_tenant[] = {
-    {"t", "path", "string", 1, "gmina slug"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_TENANT,
+    HTTP_DOC_END,
 };
 static const struct http_param_doc p_id[] = {
-    {"t", "path", "string", 1, "gmina slug"},
+    HTTP_DOC_TENANT,
     {"id", "path", "string", 1, "extract id (32 hex characters); append .pdf for the document"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 static const struct http_param_doc p_png[] = {
-    {"t", "path", "string", 1, "gmina slug"},
+    HTTP_DOC_TENANT,
     {"id", "path", "string", 1, "extract id"},
     {"dpi", "query", "integer", 0, "resolution, 36 to 600 (default 150)"},
     {"sheet", "query", "integer", 0, "wyrys sheet, from 1 (default 1)"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 static const struct http_param_doc p_code[] = {
     {"code", "path", "string", 1, "verification code printed on the document (24 characters, dashes ignored)"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 const struct http_route svc_extracts_routes[] = {

@@ -52,6 +52,16 @@ struct http_param_doc {
     const char *description;
 };
 
+/* The {t} path parameter every tenant route has, and the entry that ends a list. */
+#define HTTP_DOC_TENANT                                                                                                \
+    {                                                                                                                  \
+        "t", "path", "string", 1, "gmina slug"                                                                         \
+    }
+#define HTTP_DOC_END                                                                                                   \
+    {                                                                                                                  \
+        NULL, NULL, NULL, 0, NULL                                                                                      \
+    }
+
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc
  * fields feed /api. Tables end with an entry whose pattern is NULL. */
 struct http_route {

@@ -506,7 +506,7 @@ static const struct http_param_doc items_doc[] = {
     {"limit", "query", "integer", 0, "page size, default 10, at most 10000"},
     {"offset", "query", "integer", 0, "features to skip"},
     {"crs", "query", "string", 0, "output CRS URI: CRS84, EPSG 4326, 2180, 2176 or 3857"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 const struct http_route svc_ogc_routes[] = {

@@ -1029,27 +1029,18 @@ enum err_code svc_place_resolve(struct http_req *req, struct gis_store *s, const
 
 /* ---- the route table ---- */
 
-#define TENANT_DOC                                                                                                     \
-    {                                                                                                                  \
-        "t", "path", "string", 1, "gmina slug"                                                                         \
-    }
-#define END_DOC                                                                                                        \
-    {                                                                                                                  \
-        NULL, NULL, NULL, 0, NULL                                                                                      \
-    }
-
 static const struct http_param_doc parcels_doc[] = {
-    TENANT_DOC,
+    HTTP_DOC_TENANT,
     {"id", "query", "string", 0, "EGiB parcel identifier, e.g. 080505_4.0001.123/4 (or give obreb and number)"},
     {"obreb", "query", "string", 0, "obręb: its name (diacritics optional), its number (1 or 0001), or unit.number"},
     {"number", "query", "string", 0, "parcel number within the obręb, e.g. 123/4"},
     {"crs", "query", "string", 0,
      "output CRS: CRS84 (default, lon/lat), EPSG:4326, EPSG:2180, EPSG:2176, EPSG:3857; authority axis order"},
-    END_DOC,
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc uldk_doc[] = {
-    TENANT_DOC,
+    HTTP_DOC_TENANT,
     {"request", "query", "string", 1, "GetParcelById, GetParcelByIdOrNr or GetParcelByXY"},
     {"id", "query", "string", 0, "parcel identifier (GetParcelById); or 'obręb number' (GetParcelByIdOrNr)"},
     {"xy", "query", "string", 0,
@@ -1058,38 +1049,40 @@ static const struct http_param_doc uldk_doc[] = {
      "comma-separated fields: id, teryt, voivodeship, county, commune, region, parcel, geom_wkt, geom_wkb, "
      "geom_extent, datasource (default geom_wkb)"},
     {"srid", "query", "integer", 0, "output geometry EPSG code: 2180 (default), 2176, 4326, 3857"},
-    END_DOC,
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc geocode_doc[] = {
-    TENANT_DOC,
+    HTTP_DOC_TENANT,
     {"q", "query", "string", 1,
      "address text, e.g. 'Jedności Robotniczej 12a, Słubice'; diacritics, case, ul./al./pl./os., word order and one "
      "typo per word do not matter; at most 200 bytes"},
     {"limit", "query", "integer", 0, "most results, 1 to 100 (default 10)"},
-    END_DOC,
+    HTTP_DOC_END,
 };
 
+/* A point given as lon and lat, or as x and y in crs (has_point, point_of). */
+#define POINT_DOC                                                                                                      \
+    {"lon", "query", "number", 0, "longitude (CRS84), with lat"},                                                      \
+        {"lat", "query", "number", 0, "latitude (CRS84), with lon"},                                                   \
+        {"x", "query", "number", 0, "easting (or longitude) in crs, with y; instead of lon/lat"},                      \
+        {"y", "query", "number", 0, "northing (or latitude) in crs, with x"},                                          \
+    {                                                                                                                  \
+        "crs", "query", "string", 0, "CRS of x and y: EPSG:2180 (default), EPSG:2176, EPSG:3857, EPSG:4326, CRS84"     \
+    }
+
 static const struct http_param_doc point_doc[] = {
-    TENANT_DOC,
-    {"lon", "query", "number", 0, "longitude (CRS84), with lat"},
-    {"lat", "query", "number", 0, "latitude (CRS84), with lon"},
-    {"x", "query", "number", 0, "easting (or longitude) in crs, with y; instead of lon/lat"},
-    {"y", "query", "number", 0, "northing (or latitude) in crs, with x"},
-    {"crs", "query", "string", 0, "CRS of x and y: EPSG:2180 (default), EPSG:2176, EPSG:3857, EPSG:4326, CRS84"},
-    END_DOC,
+    HTTP_DOC_TENANT,
+    POINT_DOC,
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc locate_doc[] = {
-    TENANT_DOC,
+    HTTP_DOC_TENANT,
     {"parcel", "query", "string", 0, "EGiB parcel identifier"},
     {"address", "query", "string", 0, "address text; the best geocoder hit must match every word"},
-    {"lon", "query", "number", 0, "longitude (CRS84), with lat"},
-    {"lat", "query", "number", 0, "latitude (CRS84), with lon"},
-    {"x", "query", "number", 0, "easting in crs, with y"},
-    {"y", "query", "number", 0, "northing in crs, with x"},
-    {"crs", "query", "string", 0, "CRS of x and y (default EPSG:2180)"},
-    END_DOC,
+    POINT_DOC,
+    HTTP_DOC_END,
 };
 
 const struct http_route svc_places_routes[] = {

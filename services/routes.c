@@ -5,7 +5,7 @@
 
 static const struct http_param_doc tenant_param[] = {
     {"t", "path", "string", 1, "gmina slug: slubice, cybinka, gorzyca, osno-lubuskie, rzepin"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 const struct http_route svc_core_routes[] = {

@@ -510,34 +510,34 @@ static enum err_code ogc_tms(struct http_req *req, struct http_resp *resp, struc
 /* ---- routes ---- */
 
 static const struct http_param_doc tile_doc[] = {
-    {"t", "path", "string", 1, "gmina slug"},
+    HTTP_DOC_TENANT,
     {"tileset", "path", "string", 1, "plan or parcels"},
     {"z", "path", "integer", 1, "zoom 0..22"},
     {"x", "path", "integer", 1, "column 0..2^z-1"},
     {"y", "path", "string", 1, "row 0..2^z-1 with the format: Y.png (256 px), Y@2x.png (512 px) or Y.mvt"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc t_doc[] = {
-    {"t", "path", "string", 1, "gmina slug"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_TENANT,
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc tilejson_doc[] = {
-    {"t", "path", "string", 1, "gmina slug"},
+    HTTP_DOC_TENANT,
     {"tileset", "path", "string", 1, "NAME.json, e.g. plan.json"},
     {"format", "query", "string", 0, "mvt (default), png or png@2x: which tiles the document points to"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc ogc_tile_doc[] = {
-    {"t", "path", "string", 1, "gmina slug"},
+    HTTP_DOC_TENANT,
     {"cid", "path", "string", 1, "collection id"},
     {"tms", "path", "string", 1, "WebMercatorQuad"},
     {"tileMatrix", "path", "integer", 1, "zoom 0..22"},
     {"tileRow", "path", "integer", 1, "row"},
     {"tileCol", "path", "integer", 1, "column"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 enum err_code svc_map_page(struct http_req *req, struct http_resp *resp, struct err *e);
@@ -585,7 +585,7 @@ static const struct http_param_doc glyphs_doc[] = {
     {"fontstack", "path", "string", 1,
      "comma-separated font names, URL-encoded: DejaVu Sans, DejaVu Sans Bold, DejaVu Sans Oblique, ..."},
     {"range", "path", "string", 1, "code points and suffix: 0-255.pbf, 256-511.pbf, ... 65280-65535.pbf"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 const struct http_route svc_tiles_routes[] = {

@@ -899,21 +899,13 @@ static const struct tile_set waste_tilesets[] = {
     {NULL, NULL, NULL, NULL, NULL, false, NULL, NULL},
 };
 
-#define TENANT_DOC                                                                                                     \
-    {                                                                                                                  \
-        "t", "path", "string", 1, "gmina slug"                                                                         \
-    }
 #define AUTH_DOC                                                                                                       \
     {                                                                                                                  \
         "Authorization", "header", "string", 1, "Bearer <staff token>"                                                 \
     }
-#define END_DOC                                                                                                        \
-    {                                                                                                                  \
-        NULL, NULL, NULL, 0, NULL                                                                                      \
-    }
 
 static const struct http_param_doc schedule_doc[] = {
-    TENANT_DOC,
+    HTTP_DOC_TENANT,
     {"address", "query", "string", 0, "address text (or parcel, or lon and lat)"},
     {"parcel", "query", "string", 0, "EGiB parcel identifier"},
     {"lon", "query", "number", 0, "longitude (CRS84), with lat"},
@@ -921,18 +913,18 @@ static const struct http_param_doc schedule_doc[] = {
     {"format", "query", "string", 0, "json (default) or ics; Accept: text/calendar also gives ics"},
     {"from", "query", "string", 0, "first day, YYYY-MM-DD (default today); the schedule runs to the end of next year"},
     {"limit", "query", "integer", 0, "most dates per fraction"},
-    END_DOC,
+    HTTP_DOC_END,
 };
 
-static const struct http_param_doc staff_doc[] = {TENANT_DOC, AUTH_DOC, END_DOC};
+static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, AUTH_DOC, HTTP_DOC_END};
 static const struct http_param_doc charges_doc[] = {
-    TENANT_DOC,
+    HTTP_DOC_TENANT,
     AUTH_DOC,
     {"through", "query", "string", 0, "last month to charge, YYYY-MM (default this month)"},
-    END_DOC};
+    HTTP_DOC_END};
 static const struct http_param_doc payer_doc[] = {
-    TENANT_DOC, AUTH_DOC, {"id", "path", "integer", 1, "payer id"}, END_DOC};
-static const struct http_param_doc rates_doc[] = {TENANT_DOC, END_DOC};
+    HTTP_DOC_TENANT, AUTH_DOC, {"id", "path", "integer", 1, "payer id"}, HTTP_DOC_END};
+static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {
     {"GET", "/{t}/waste/schedule", waste_schedule, "waste",

@@ -999,7 +999,7 @@ static enum err_code style_document(struct http_req *req, struct http_resp *resp
 }
 
 static const struct http_param_doc wms_doc[] = {
-    {"t", "path", "string", 1, "gmina slug"},
+    HTTP_DOC_TENANT,
     {"SERVICE", "query", "string", 0, "WMS"},
     {"REQUEST", "query", "string", 1, "GetCapabilities, GetMap, GetFeatureInfo or GetLegendGraphic"},
     {"VERSION", "query", "string", 0, "1.3.0 (1.1.1 is tolerated for GetMap and GetFeatureInfo)"},
@@ -1016,13 +1016,13 @@ static const struct http_param_doc wms_doc[] = {
     {"FORMAT", "query", "string", 0, "image/png or image/jpeg"},
     {"TRANSPARENT", "query", "string", 0, "TRUE or FALSE"},
     {"INFO_FORMAT", "query", "string", 0, "application/json, text/html or text/plain"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 static const struct http_param_doc style_doc[] = {
     {"file", "path", "string", 1, "style file, e.g. plan.json"},
     {"tenant", "query", "string", 0, "gmina slug: make the tile URLs absolute for that gmina"},
-    {NULL, NULL, NULL, 0, NULL},
+    HTTP_DOC_END,
 };
 
 const struct http_route svc_wms_routes[] = {
