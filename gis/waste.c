@@ -140,19 +140,27 @@ const char *gis_waste_holiday(int day)
     }
 }
 
-static const char *const shift_names[] = {"none", "next_day", "next_working_day", "previous_working_day", "skip"};
-
-int gis_waste_shift_parse(const char *s)
+/* The index of s in names (n of them), or -1: the enum values of the setting and method names. */
+static int name_index(const char *const *names, int n, const char *s)
 {
-    for (int i = 0; s && i < 5; i++)
-        if (!strcmp(s, shift_names[i]))
+    for (int i = 0; s && i < n; i++)
+        if (!strcmp(s, names[i]))
             return i;
     return -1;
 }
 
+#define NAMES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const char *const shift_names[] = {"none", "next_day", "next_working_day", "previous_working_day", "skip"};
+
+int gis_waste_shift_parse(const char *s)
+{
+    return name_index(shift_names, NAMES(shift_names), s);
+}
+
 const char *gis_waste_shift_name(enum gis_waste_shift s)
 {
-    return (unsigned)s < 5 ? shift_names[s] : "?";
+    return (unsigned)s < (unsigned)NAMES(shift_names) ? shift_names[s] : "?";
 }
 
 static bool day_off(int day)
@@ -263,15 +271,12 @@ static const char *const method_names[] = {"household", "resident", "water_m3", 
 
 int gis_waste_method_parse(const char *s)
 {
-    for (int i = 0; s && i < 4; i++)
-        if (!strcmp(s, method_names[i]))
-            return i;
-    return -1;
+    return name_index(method_names, NAMES(method_names), s);
 }
 
 const char *gis_waste_method_name(enum gis_waste_method m)
 {
-    return (unsigned)m < 4 ? method_names[m] : "?";
+    return (unsigned)m < (unsigned)NAMES(method_names) ? method_names[m] : "?";
 }
 
 enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_waste_household *h, long *fee_gr,
