@@ -38,25 +38,10 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { # URL: up to 10 s
-    local i
-    for i in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-    echo "not answering: $1" >&2
-    return 1
-}
+. "$ROOT/bench/lib.sh"
 
 # -- the peer, from Debian packages
-missing=""
-for p in mapserver-bin cgi-mapserver spawn-fcgi nginx-light; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "installing the reference peer:$missing"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >"$WORK/apt.log" ||
-        { tail -20 "$WORK/apt.log"; exit 1; }
-fi
+install_missing "the reference peer" mapserver-bin cgi-mapserver spawn-fcgi nginx-light || exit 1
 MAPSERV=/usr/lib/cgi-bin/mapserv
 "$MAPSERV" -v | grep -q 'SUPPORTS=FASTCGI' || { echo "mapserv is built without FastCGI" >&2; exit 1; }
 echo "peer: $("$MAPSERV" -v | grep -o 'MapServer version [0-9.]*'), $(nginx -v 2>&1 | sed 's/.*: //'), spawn-fcgi," \
@@ -84,19 +69,7 @@ MAPSERVER_CONFIG_FILE="$WORK/ms/mapserver.conf" spawn-fcgi -a 127.0.0.1 -p "$fpo
     -P "$WORK/mapserv.pids" -- "$MAPSERV" >"$WORK/spawn.log" 2>&1 || { cat "$WORK/spawn.log"; exit 1; }
 mkdir -p "$WORK/nginx"
 nport=$(free_port)
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    proxy_temp_path $WORK/nginx/proxy;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
+{ nginx_conf_head 1 256; cat <<EOF
     keepalive_requests 100000;
     server {
         listen 127.0.0.1:$nport;
@@ -109,6 +82,7 @@ http {
     }
 }
 EOF
+} >"$WORK/nginx/nginx.conf"
 nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" 2>>"$WORK/nginx/error.log" &
 started+=($!)
 wait_http "http://127.0.0.1:$nport/mapserv?SERVICE=WMS&REQUEST=GetCapabilities" ||

@@ -41,25 +41,11 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { # URL: up to 30 s (QGIS Server loads the project on the first request)
-    local i
-    for i in $(seq 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-    echo "not answering: $1" >&2
-    return 1
-}
+. "$ROOT/bench/lib.sh"
 
 # -- the peer, from Debian packages
-missing=""
-for p in qgis-server spawn-fcgi nginx-light; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "installing the reference peer:$missing"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >"$WORK/apt.log" ||
-        { tail -20 "$WORK/apt.log"; echo "QGIS Server comparison skipped: the peer could not be installed"; exit 0; }
-fi
+install_missing "the reference peer" qgis-server spawn-fcgi nginx-light ||
+    { echo "QGIS Server comparison skipped: the peer could not be installed"; exit 0; }
 QGIS=/usr/lib/cgi-bin/qgis_mapserv.fcgi
 [ -x "$QGIS" ] || { echo "no $QGIS; QGIS Server comparison skipped"; exit 0; }
 echo "peer: QGIS Server $(dpkg-query -W -f='${Version}' qgis-server), $(nginx -v 2>&1 | sed 's/.*: //'), spawn-fcgi," \
@@ -85,19 +71,7 @@ QGIS_PROJECT_FILE="$WORK/wyrys.qgs" QGIS_SERVER_LOG_LEVEL=2 QGIS_SERVER_LOG_STDE
     >"$WORK/spawn.log" 2>&1 || { cat "$WORK/spawn.log"; exit 1; }
 mkdir -p "$WORK/nginx"
 nport=$(free_port)
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    proxy_temp_path $WORK/nginx/proxy;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
+{ nginx_conf_head 1 256; cat <<EOF
     keepalive_requests 100000;
     server {
         listen 127.0.0.1:$nport;
@@ -110,9 +84,10 @@ http {
     }
 }
 EOF
+} >"$WORK/nginx/nginx.conf"
 nginx -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" 2>>"$WORK/nginx/error.log" &
 started+=($!)
-wait_http "http://127.0.0.1:$nport/qgis?SERVICE=WMS&REQUEST=GetCapabilities" ||
+wait_http "http://127.0.0.1:$nport/qgis?SERVICE=WMS&REQUEST=GetCapabilities" 30 ||
     { cat "$WORK/nginx/error.log"; exit 1; }
 
 # -- odra on a copy of the stores (an extract writes the issued case into the store)

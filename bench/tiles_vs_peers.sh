@@ -59,12 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { # URL: up to 10 s
-    for _ in $(seq 100); do curl -fs -o /dev/null "$1" && return 0; sleep 0.1; done
-    echo "not answering: $1" >&2
-    return 1
-}
+. "$ROOT/bench/lib.sh"
 copy_data() { # fresh copy of the stores, no tile caches: DIR
     mkdir -p "$1"
     cp "$DATA"/*.sqlite "$1"/
@@ -85,16 +80,7 @@ mb() { du -sb "$@" | awk '{ s += $1 } END { printf "%.1f MB", s / 1e6 }'; }
 # -- the peers, from Debian packages
 pkgs="wrk nginx-light mapserver-bin cgi-mapserver spawn-fcgi"
 [ "${BENCH_TILES_SKIP_PG:-0}" = 1 ] || pkgs="$pkgs postgresql-15-postgis-3 python3-psycopg2 gdal-bin"
-missing=""
-for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "installing the reference peers:$missing"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >"$WORK/apt.log" ||
-        { tail -20 "$WORK/apt.log"; exit 1; }
-fi
+install_missing "the reference peers" $pkgs || exit 1
 MAPSERV=/usr/lib/cgi-bin/mapserv
 cp "$ODRA" "$WORK/odra-bin" # one binary for the whole run, even if the build directory is rebuilt meanwhile
 ODRA="$WORK/odra-bin"
@@ -111,24 +97,12 @@ echo "peers: $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{
 # -- nginx: static tiles (part 1) and FastCGI MapServer (part 2) in one instance, worker per core
 mkdir -p "$WORK/nginx" "$WORK/static" "$WORK/ms"
 sport=$(free_port); nport=$(free_port); fport=$(free_port)
-cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
+{ nginx_conf_head auto 1024; cat <<EOF
     include /etc/nginx/mime.types;
     sendfile on;
     tcp_nopush on;
     open_file_cache max=10000 inactive=60s;
     keepalive_requests 1000000;
-    client_body_temp_path $WORK/nginx/body;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    proxy_temp_path $WORK/nginx/proxy;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
     server {
         listen 127.0.0.1:$sport;
         root $WORK/static;
@@ -144,6 +118,7 @@ http {
     }
 }
 EOF
+} >"$WORK/nginx/nginx.conf"
 
 # == 1. cached hits: odra against nginx serving the same bytes
 echo "-- cached hits: 64 connections (wrk, 2 threads), ${SECS}s each, PNG tiles seeded z14-16 around the town centre"
