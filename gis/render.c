@@ -83,13 +83,23 @@ enum err_code gis_render_check_style(const struct gis_style *st, struct err *e)
     return ERR_OK;
 }
 
+/* The extent kept with the connection (gis_store_attach) while the spatial data stays as it was. */
+struct extent_memo {
+    long long state;
+    bool any;
+    double b[4];
+};
+
+static const char extent_key = 0;
+
 bool gis_render_extent(struct gis_store *s, double out[4])
 {
     static const char *const tables[] = {"plans", "pog_zones", "obreby", "parcels", "landcover", NULL};
-    double memo[4];
-    if (gis_store_memo_get(s, memo)) { /* NaN: no data */
-        memcpy(out, memo, sizeof memo);
-        return !isnan(memo[0]);
+    long long state = gis_store_state(s);
+    struct extent_memo *m = gis_store_attached(s, &extent_key);
+    if (m && m->state == state && state >= 0) {
+        memcpy(out, m->b, sizeof m->b);
+        return m->any;
     }
     bool any = false;
     for (int i = 0; tables[i]; i++) {
@@ -111,10 +121,14 @@ bool gis_render_extent(struct gis_store *s, double out[4])
         }
         sqlite3_finalize(st);
     }
-    if (any)
-        gis_store_memo_put(s, out);
-    else
-        gis_store_memo_put(s, (double[4]){NAN, NAN, NAN, NAN});
+    m = malloc(sizeof *m);
+    if (m) {
+        *m = (struct extent_memo){.state = state, .any = any};
+        if (any)
+            memcpy(m->b, out, sizeof m->b);
+        if (!gis_store_attach(s, &extent_key, m, free))
+            free(m);
+    }
     return any;
 }
 

@@ -21,11 +21,6 @@ struct gis_store {
     } * cached;
     size_t ncached, capcached;
     struct {
-        bool valid;
-        long long generation, total_changes; /* the data as it was when v was computed */
-        double v[4];
-    } memo;
-    struct {
         const void *key;
         void *data;
         void (*free_fn)(void *);
@@ -140,15 +135,6 @@ long long gis_store_generation(struct gis_store *s)
     return g;
 }
 
-/* What identifies the spatial data's state for this connection: every spatial change adds a row to
- * `changes` (imports, module edits), and this connection's own writes change total_changes. */
-static bool store_state(struct gis_store *s, long long *gen, long long *tc)
-{
-    *gen = gis_store_generation(s);
-    *tc = sqlite3_total_changes64(s->db);
-    return *gen >= 0;
-}
-
 void *gis_store_attached(struct gis_store *s, const void *key)
 {
     for (size_t i = 0; i < sizeof s->attached / sizeof s->attached[0]; i++)
@@ -193,21 +179,6 @@ long long gis_store_state(struct gis_store *s)
 {
     long long gen = gis_store_generation(s);
     return gen < 0 ? -1 : gen * 1000003LL + sqlite3_total_changes64(s->db);
-}
-
-bool gis_store_memo_get(struct gis_store *s, double v[4])
-{
-    long long gen, tc;
-    if (!s->memo.valid || !store_state(s, &gen, &tc) || gen != s->memo.generation || tc != s->memo.total_changes)
-        return false;
-    memcpy(v, s->memo.v, sizeof s->memo.v);
-    return true;
-}
-
-void gis_store_memo_put(struct gis_store *s, const double v[4])
-{
-    s->memo.valid = store_state(s, &s->memo.generation, &s->memo.total_changes);
-    memcpy(s->memo.v, v, sizeof s->memo.v);
 }
 
 int gis_store_version(struct gis_store *s)

@@ -64,12 +64,8 @@ void gis_store_release(sqlite3_stmt *st);
  * (an import, a module's edit) adds a row to; 0 when it has none, -1 when it cannot be read. */
 long long gis_store_generation(struct gis_store *s);
 
-/* One memo of four numbers per connection (the data extent, which takes a scan of every spatial index):
- * gis_store_memo_get gives what was put while the spatial data is as it was then (same generation, and
- * no write on this connection since); false otherwise. */
-bool gis_store_memo_get(struct gis_store *s, double v[4]);
-
-/* Data a module derives from the store and keeps with the connection (an index of its polygons, say),
+/* Data derived from the store and kept with the connection (the data extent, a module's index of its
+ * polygons),
  * found by key (the address of a static object) and freed with free_fn when replaced or when the
  * connection closes. attach fails only when all 8 places are taken. gis_store_state identifies the
  * spatial data as this connection sees it (the generation and its own writes): keep it with the data and
@@ -80,7 +76,6 @@ long long gis_store_state(struct gis_store *s);
 /* Like gis_store_state for data that is not spatial (no `changes` row records its edits): differs after
  * any commit by any connection. */
 long long gis_store_data_state(struct gis_store *s);
-void gis_store_memo_put(struct gis_store *s, const double v[4]);
 
 /* meta table access. gis_store_meta_get returns a malloc'd string or NULL. */
 enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e);

@@ -60,10 +60,19 @@ static void reader_cannot_write(void)
     gis_store_close(r);
 }
 
-/* The memo (the data extent) holds until a spatial change is recorded elsewhere or this connection
- * writes; unrelated commits by other connections (an issued extract) keep it. Cached statements are
+static int freed;
+
+static void count_free(void *p)
+{
+    freed++;
+    free(p);
+}
+
+/* Derived data kept with a connection: gis_store_state holds while no spatial change is recorded elsewhere
+ * and the connection does not write (an unrelated commit, such as an issued extract, keeps it);
+ * gis_store_data_state moves with any commit. Attachments are replaced and freed. Cached statements are
  * prepared once and survive reuse. */
-static void memo_follows_changes_not_other_commits(void)
+static void derived_state_follows_changes_not_other_commits(void)
 {
     struct err e = {0};
     struct gis_store *w = NULL, *r = NULL;
@@ -83,23 +92,27 @@ static void memo_follows_changes_not_other_commits(void)
     gis_store_release(c);
     gis_store_release(a);
     CHECK(gis_store_cached(r, q, &e) == a);
-    double v[4] = {1, 2, 3, 4}, got[4] = {0};
-    long long g0 = gis_store_generation(r);
-    CHECK(g0 >= 0);
-    CHECK(!gis_store_memo_get(r, got));
-    gis_store_memo_put(r, v);
-    CHECK(gis_store_memo_get(r, got) && got[0] == 1 && got[3] == 4);
+
+    long long g0 = gis_store_generation(r), s0 = gis_store_state(r), d0 = gis_store_data_state(r);
+    CHECK(g0 >= 0 && s0 >= 0 && d0 >= 0);
     CHECK(gis_store_meta_set(w, "unrelated", "commit", &e) == ERR_OK);
-    CHECK(gis_store_memo_get(r, got)); /* not a spatial change */
+    CHECK(gis_store_state(r) == s0);      /* not a spatial change */
+    CHECK(gis_store_data_state(r) != d0); /* but a commit */
     CHECK(gis_store_exec(w, "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) VALUES ('parcels', 0, 0, 1, 1, 'now')",
                          &e) == ERR_OK);
     CHECK(gis_store_generation(r) == g0 + 1);
-    CHECK(!gis_store_memo_get(r, got));
-    gis_store_memo_put(w, v);
-    CHECK(gis_store_memo_get(w, got));
+    CHECK(gis_store_state(r) != s0);
+    long long ws = gis_store_state(w);
     CHECK(gis_store_meta_set(w, "own", "write", &e) == ERR_OK);
-    CHECK(!gis_store_memo_get(w, got)); /* this connection wrote */
-    gis_store_close(r);
+    CHECK(gis_store_state(w) != ws); /* this connection wrote */
+
+    static const char key = 0;
+    int *x = malloc(sizeof *x), *y = malloc(sizeof *y);
+    CHECK(gis_store_attached(r, &key) == NULL);
+    CHECK(gis_store_attach(r, &key, x, count_free) && gis_store_attached(r, &key) == x);
+    CHECK(gis_store_attach(r, &key, y, count_free) && gis_store_attached(r, &key) == y && freed == 1);
+    gis_store_close(r); /* frees y */
+    CHECK(freed == 2);
     gis_store_close(w);
 }
 
@@ -136,7 +149,7 @@ int main(void)
     RUN(create_and_migrate);
     RUN(reopen_is_idempotent);
     RUN(reader_cannot_write);
-    RUN(memo_follows_changes_not_other_commits);
+    RUN(derived_state_follows_changes_not_other_commits);
     RUN(missing_store_is_not_found);
     RUN(not_a_database);
     char cmd[300];
