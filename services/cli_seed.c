@@ -119,7 +119,7 @@ static void *seed_worker(void *arg)
                     }
                     out = &gz;
                 }
-                if (tile_cache_put(c, R->z, x, y, out->data ? out->data : "", out->len, gen, &e) != ERR_OK) {
+                if (tile_cache_put(c, R->z, x, y, out->data ? out->data : "", out->len, gen, NULL, &e) != ERR_OK) {
                     seed_fail(j, e.msg);
                     break;
                 }

@@ -158,11 +158,10 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
             buf_free(&b);
             b = raw;
         }
-        if (c && tile_cache_put(c, z, x, y, b.data ? b.data : "", b.len, gen, &ce) != ERR_OK)
+        tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
+        if (c && tile_cache_put(c, z, x, y, b.data ? b.data : "", b.len, gen, tag, &ce) != ERR_OK)
             log_error("tiles: cache: %s", ce.msg);
     }
-    if (!found)
-        tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
     bool gz = f == TILE_MVT && accepts_gzip(req);
     const char *etag = gz || f != TILE_MVT
                            ? arena_strdup(req->arena, tag)

@@ -475,7 +475,7 @@ bool tile_cache_has(struct tile_cache *c, int z, long x, long y)
 }
 
 enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const void *data, size_t len, long long gen,
-                             struct err *e)
+                             const char *etag, struct err *e)
 {
     pthread_mutex_lock(&c->lock);
     if (gen < c->applied) {
@@ -490,11 +490,8 @@ enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const 
     int rc = sqlite3_step(c->put);
     sqlite3_reset(c->put);
     sqlite3_clear_bindings(c->put);
-    if (rc == SQLITE_DONE) { /* under the lock, so no change is applied between the store and this */
-        char etag[24];
-        tile_etag(len ? data : "", len, etag, sizeof etag);
+    if (rc == SQLITE_DONE && etag) /* under the lock, so no change is applied between the store and this */
         hot_put(c, __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE), z, x, y, len ? data : "", len, etag);
-    }
     pthread_mutex_unlock(&c->lock);
     return rc == SQLITE_DONE ? ERR_OK : db_err(c, "store", e);
 }

@@ -58,9 +58,11 @@ enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct
 /* True when z/x/y is cached. */
 bool tile_cache_has(struct tile_cache *c, int z, long x, long y);
 
-/* Stores a tile rendered at store generation gen (see the header comment); a stale one is dropped. */
+/* Stores a tile rendered at store generation gen (see the header comment); a stale one is dropped. etag
+ * is the tile's tile_etag, to keep it in memory too for the next request; NULL stores it in the file only
+ * (seeding, where nothing asks for it soon). */
 enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const void *data, size_t len, long long gen,
-                             struct err *e);
+                             const char *etag, struct err *e);
 
 /* Tiles stored, and the last change id applied (for tests and the seeder). */
 long tile_cache_count(struct tile_cache *c);
