@@ -90,5 +90,9 @@ enum err_code zbuf_gunzip(const void *in, size_t n, size_t max, struct buf *out,
 
 uint32_t zbuf_crc32(uint32_t crc, const void *p, size_t n)
 {
+    /* libdeflate_crc32(crc, NULL, 0) answers the initial value 0, not crc: an empty chunk such as
+     * PNG's IEND would get a zero CRC */
+    if (n == 0)
+        return crc;
     return libdeflate_crc32(crc, p, n);
 }
