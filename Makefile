@@ -10,11 +10,14 @@ override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-tru
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDLIBS  += $(PKG_LIBS) -lm -lpthread
+# Only the unit tests link these: libpng decodes every PNG the server writes, as Qt does.
+TEST_PKGS  := libpng
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 # Debian packages the build, the tests and `make run` need. `make deps` installs what is missing.
 DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
-	libzip-dev libqrencode-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
+	libzip-dev libqrencode-dev libpng-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
 	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
@@ -66,7 +69,7 @@ $(BUILD)/odra: $(BUILD)/obj/services/main.o $(BUILD)/libodra.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libodra.a
 	@mkdir -p $(@D)
 	@echo "LD $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gis/drawing.h"
+#include "tests/png_check.h"
 #include "tests/test.h"
 
 static char dir[] = "/tmp/odra-test-extract-XXXXXX";
@@ -449,6 +450,19 @@ static void raster_drawing(void)
     struct buf png = {0};
     CHECK(doc && gis_extract_wyrys_png(store, doc, &m, 0, 36, &png, &e) == ERR_OK && png.len > 100);
     buf_free(&png);
+    /* at 300 dpi on A4 and A3 the sheet decodes with libpng at its full pixel size */
+    for (int k = 0; k < 2; k++) {
+        m.sheet = k ? GIS_EXTRACT_A3_PORTRAIT : GIS_EXTRACT_A4;
+        struct png_check c;
+        CHECK(doc && gis_extract_wyrys_png(store, doc, &m, 0, 300, &png, &e) == ERR_OK);
+        int rc = png_check_decode(png.data, png.len, &c);
+        if (rc)
+            printf("  libpng: %s\n", c.msg);
+        CHECK(rc == 0 && png_check_varied(&c));
+        CHECK(abs(c.width - (k ? 3508 : 2480)) <= 2 && abs(c.height - (k ? 4961 : 3508)) <= 2); /* 210 and 297 mm */
+        png_check_free(&c);
+        buf_free(&png);
+    }
     enum gis_extract_sheet f;
     CHECK(gis_extract_sheet_parse("a3", &f) && f == GIS_EXTRACT_A3_LANDSCAPE);
     CHECK(gis_extract_sheet_parse("A3-portrait", &f) && f == GIS_EXTRACT_A3_PORTRAIT);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "tests/png_check.h"
 #include "tests/test.h"
 #include "util/embed.h"
 
@@ -370,6 +371,70 @@ static void encoders(void)
     cairo_surface_destroy(s);
 }
 
+/* Encodes s as PNG and decodes it with libpng (CRCs checked): the size and channels must come back. */
+static void png_roundtrip(cairo_surface_t *s, int level, int channels)
+{
+    struct err e = {0};
+    struct buf b = {0};
+    struct png_check c;
+    CHECK(gis_render_encode(s, GIS_RENDER_PNG, level, &b, &e) == ERR_OK);
+    int rc = png_check_decode(b.data, b.len, &c);
+    if (rc)
+        printf("  libpng: %s\n", c.msg);
+    CHECK(rc == 0 && c.width == cairo_image_surface_get_width(s) && c.height == cairo_image_surface_get_height(s));
+    CHECK(c.channels == channels);
+    png_check_free(&c);
+    buf_free(&b);
+}
+
+/* Every kind of image the server encodes decodes with libpng, whose CRC checks Qt and QGIS rely on: 1x1
+ * in both formats, an empty transparent tile, map renders at 256 and 512 px, the legend. A PNG with a
+ * broken CRC in any chunk, IEND included, is refused, so the check can fail. */
+static void png_decodes_with_libpng(void)
+{
+    cairo_surface_t *one = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    png_roundtrip(one, 6, 3);
+    cairo_surface_destroy(one);
+    one = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+    png_roundtrip(one, 1, 4);
+    cairo_surface_destroy(one);
+    struct img im;
+    double far[4] = {600000, 600000, 601000, 601000};
+    CHECK(render(&im, GIS_CRS_2180, far, 256, 256, NULL, 0, true) == ERR_OK); /* an empty tile */
+    png_roundtrip(im.s, 4, 4);
+    img_free(&im);
+    CHECK(render(&im, GIS_CRS_2180, area2180, 256, 256, NULL, 0, false) == ERR_OK);
+    png_roundtrip(im.s, 9, 4);
+    img_free(&im);
+    CHECK(render(&im, GIS_CRS_2180, area2180, 512, 512, NULL, 0, true) == ERR_OK); /* a 2x tile */
+    png_roundtrip(im.s, 4, 4);
+    /* one flipped byte in each chunk's CRC in turn */
+    struct err e = {0};
+    struct buf b = {0};
+    CHECK(gis_render_encode(im.s, GIS_RENDER_PNG, 4, &b, &e) == ERR_OK);
+    int chunks = 0;
+    for (size_t at = 8; at + 12 <= b.len; chunks++) {
+        size_t n = ((size_t)(unsigned char)b.data[at] << 24) | ((size_t)(unsigned char)b.data[at + 1] << 16) |
+                   ((size_t)(unsigned char)b.data[at + 2] << 8) | (unsigned char)b.data[at + 3];
+        b.data[at + 8 + n] ^= 0x5a;
+        struct png_check c;
+        CHECK(png_check_decode(b.data, b.len, &c) != 0);
+        png_check_free(&c);
+        b.data[at + 8 + n] ^= 0x5a;
+        at += 12 + n;
+    }
+    CHECK(chunks == 3); /* IHDR, IDAT, IEND */
+    buf_free(&b);
+    img_free(&im);
+    cairo_surface_t *legend = NULL;
+    CHECK(gis_render_legend(store, style, NULL, 0, 2, &legend, &e) == ERR_OK);
+    if (legend) {
+        cairo_surface_flush(legend);
+        png_roundtrip(legend, 6, 4);
+        cairo_surface_destroy(legend);
+    }
+}
+
 static void teardown(void)
 {
     gis_style_free(style);
@@ -395,6 +460,7 @@ int main(void)
     RUN(zoom_convention);
     RUN(legend_lists_symbols);
     RUN(encoders);
+    RUN(png_decodes_with_libpng);
     RUN(teardown);
     return test_done();
 }
