@@ -355,10 +355,12 @@ static int parcel_number_cmp(const char *a, const char *b)
 }
 
 /* Words that say "parcel" and are dropped from a query: folded "dz.", "działka", "obręb", "nr", ...
- * Returns 2 for the words that make the query a parcel query, 1 for "nr"/"numer", 0 for other words. */
+ * Returns 3 for the words that stand before a parcel number ("dz.", "działka"), 2 for "obręb", 1 for
+ * "nr"/"numer", 0 for other words. */
 static int parcel_word(const char *word)
 {
-    static const char *const marks[] = {"dz", "dzialka", "dzialki", "dzialke", "dzialek", "obreb", "obr", NULL};
+    static const char *const marks[] = {"dz", "dzialka", "dzialki", "dzialke", "dzialek", NULL};
+    static const char *const obreb[] = {"obreb", "obr", NULL};
     static const char *const fillers[] = {"nr", "numer", NULL};
     char f[32];
     if (strlen(word) >= sizeof f)
@@ -366,6 +368,9 @@ static int parcel_word(const char *word)
     text_fold(word, f, sizeof f);
     for (int i = 0; marks[i]; i++)
         if (!strcmp(f, marks[i]))
+            return 3;
+    for (int i = 0; obreb[i]; i++)
+        if (!strcmp(f, obreb[i]))
             return 2;
     for (int i = 0; fillers[i]; i++)
         if (!strcmp(f, fillers[i]))
@@ -395,13 +400,23 @@ static int cand_cmp(const void *pa, const void *pb)
 enum { SEARCH_MAX_WORDS = 16, SEARCH_MAX_OBREBY = 1024, SEARCH_MAX_CANDS = 4096 };
 
 /* The obręby that spec names (every one when spec is empty), as row ids with their position in unit,
- * number order. A spec that names none exactly may be the first whole words of names ("Słubice"). */
+ * number order: by name, number or unit.number (obreb_matches), or by number and name ("0001 Słubice 1",
+ * as /search labels parcels). A spec that names none exactly may be the first whole words of names
+ * ("Słubice"). */
 static enum err_code search_obreby(struct gis_store *s, struct arena *a, const char *spec, long **ids, int **ord,
                                    int *n, struct err *e)
 {
     char want_fold[256];
     text_fold(spec, want_fold, sizeof want_fold);
     size_t wl = strlen(want_fold);
+    /* "0001 Słubice 1": the number, then the folded name */
+    char lead[8] = "";
+    const char *rest_fold = NULL;
+    size_t nd = strspn(spec, "0123456789");
+    if (nd >= 1 && nd <= 4 && spec[nd] == ' ' && strchr(want_fold, ' ')) {
+        snprintf(lead, sizeof lead, "%04ld", strtol(spec, NULL, 10));
+        rest_fold = strchr(want_fold, ' ') + 1;
+    }
     *ids = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof **ids);
     *ord = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof **ord);
     long *pre_ids = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof *pre_ids);
@@ -421,12 +436,13 @@ static enum err_code search_obreby(struct gis_store *s, struct arena *a, const c
             pos++;
             continue;
         }
-        if (!*spec || obreb_matches(spec, want_fold, unit, num, name)) {
+        char folded[256];
+        text_fold(name, folded, sizeof folded);
+        if (!*spec || obreb_matches(spec, want_fold, unit, num, name) ||
+            (rest_fold && !strcmp(lead, num) && !strcmp(rest_fold, folded))) {
             (*ids)[nexact] = id;
             (*ord)[nexact++] = pos;
         } else if (wl) {
-            char folded[256];
-            text_fold(name, folded, sizeof folded);
             if (!strncmp(folded, want_fold, wl) && folded[wl] == ' ') {
                 pre_ids[npre] = id;
                 pre_ord[npre++] = pos;
@@ -463,19 +479,24 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
         return err_set(e, ERR_INTERNAL, "out of memory");
     /* The words, without the ones that only say "parcel". */
     const char *words[SEARCH_MAX_WORDS];
-    int nw = 0;
+    int nw = 0, after_dz = -1; /* the word right after "dz." or "działka": the number, wherever it stands */
+    bool dz = false;
     for (char *save = NULL, *w = strtok_r(copy, " \t\r\n,;", &save); w; w = strtok_r(NULL, " \t\r\n,;", &save)) {
         if ((w[0] == 'd' || w[0] == 'D') && (w[1] == 'z' || w[1] == 'Z') && w[2] == '.' && w[3] >= '0' && w[3] <= '9') {
             w += 3; /* "dz.2287" */
-            expl = true;
+            expl = dz = true;
         }
         int kind = parcel_word(w);
         if (kind) {
-            expl = expl || kind == 2;
+            expl = expl || kind >= 2;
+            dz = dz || kind == 3;
             continue;
         }
         if (nw == SEARCH_MAX_WORDS)
             return ERR_OK; /* not a parcel; the address search answers for such text */
+        if (dz && after_dz < 0)
+            after_dz = nw;
+        dz = false;
         words[nw++] = w;
     }
     if (nw == 0)
@@ -497,21 +518,25 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
         }
         return ERR_OK;
     }
-    const char *number = words[nw - 1];
+    /* "dz. 2287, obręb 0001 Słubice 1": the number first, then the obręb */
+    int at = after_dz >= 0 && parcel_number_valid(words[after_dz]) ? after_dz : nw - 1;
+    const char *number = words[at];
     if (!parcel_number_valid(number))
         return ERR_OK;
     bool digits = true;
     for (int i = 0; i < nw && digits; i++)
-        digits = parcel_number_valid(words[i]) && (i == nw - 1 || all_digits(words[i]));
+        digits = parcel_number_valid(words[i]) && (i == at || all_digits(words[i]));
     /* "080505_4.0001 2287": an obręb given as unit.number */
-    bool unit_form = nw == 2 && strlen(words[0]) == 13 && words[0][6] == '_' && words[0][8] == '.';
+    const char *other = nw == 2 ? words[1 - at] : "";
+    bool unit_form = strlen(other) == 13 && other[6] == '_' && other[8] == '.';
     if (explicit_parcel)
         *explicit_parcel = expl || digits || unit_form;
-    /* The obręb: every word before the number. */
+    /* The obręb: every other word. */
     char spec[GIS_PARCEL_QUERY_MAX + 1] = "";
     size_t sl = 0;
-    for (int i = 0; i < nw - 1; i++)
-        sl += (size_t)snprintf(spec + sl, sizeof spec - sl, "%s%s", i ? " " : "", words[i]);
+    for (int i = 0; i < nw; i++)
+        if (i != at)
+            sl += (size_t)snprintf(spec + sl, sizeof spec - sl, "%s%s", sl ? " " : "", words[i]);
     long *ids = NULL;
     int *ord = NULL, nids = 0;
     if (search_obreby(s, a, spec, &ids, &ord, &nids, e))

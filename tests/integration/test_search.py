@@ -72,6 +72,10 @@ def the_forms_of_a_parcel_number_find_it():
         lon, lat = f["geometry"]["coordinates"]
         w, s, e, n = f["bbox"]
         assert w <= lon <= e and s <= lat <= n, (f["bbox"], lon, lat)
+    # the label the list shows (and the page puts in the box when chosen) finds the same parcel again
+    label = search("2287")[0]["properties"]["label"]
+    for q in [label, f"dz. 2287 obręb {obreb_no} {obreb_name}", f"{obreb_no} {obreb_name} 2287"]:
+        assert parcel_ids(search(q)) == [pid], (q, parcel_ids(search(q)))
     geom = srv.get_json("/slubice/parcels?id=" + urllib.parse.quote(pid))["geometry"]
     xs = [c[0] for poly in geom["coordinates"] for ring in poly for c in ring]
     ys = [c[1] for poly in geom["coordinates"] for ring in poly for c in ring]
