@@ -19,6 +19,15 @@
     center: [14.561, 52.35],
     zoom: 13,
     hash: true,
+    locale: {
+      'Map.Title': 'Mapa',
+      'NavigationControl.ZoomIn': 'Przybliż',
+      'NavigationControl.ZoomOut': 'Oddal',
+      'NavigationControl.ResetBearing': 'Przeciągnij, aby obrócić mapę; kliknij, aby ustawić północ u góry',
+      'AttributionControl.ToggleAttribution': 'Pokaż lub ukryj źródła danych',
+      'AttributionControl.MapFeedback': 'Uwagi o mapie',
+      'LogoControl.Title': 'Logo MapLibre',
+    },
   });
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }));
