@@ -301,6 +301,303 @@ enum err_code gis_place_parcel_by_obreb(struct gis_store *s, struct arena *a, co
     return ERR_OK;
 }
 
+/* ---- parcel search ---- */
+
+/* Whether s is a parcel number as EGiB writes it: a digit, then digits, letters and '/', at most 32 bytes. */
+static bool parcel_number_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32 || s[0] < '0' || s[0] > '9')
+        return false;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '/'))
+            return false;
+    return true;
+}
+
+static bool all_digits(const char *s)
+{
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Natural order of parcel numbers: runs of digits compare as numbers, so "2287/2" < "2287/10". */
+static int parcel_number_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+            while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+                a++;
+            while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+                b++;
+            size_t la = 0, lb = 0;
+            while (a[la] >= '0' && a[la] <= '9')
+                la++;
+            while (b[lb] >= '0' && b[lb] <= '9')
+                lb++;
+            if (la != lb)
+                return la < lb ? -1 : 1;
+            int c = strncmp(a, b, la);
+            if (c)
+                return c;
+            a += la;
+            b += lb;
+        } else {
+            if (*a != *b)
+                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+            a++;
+            b++;
+        }
+    }
+    return (*a != 0) - (*b != 0);
+}
+
+/* Words that say "parcel" and are dropped from a query: folded "dz.", "działka", "obręb", "nr", ...
+ * Returns 3 for the words that stand before a parcel number ("dz.", "działka"), 2 for "obręb", 1 for
+ * "nr"/"numer", 0 for other words. */
+static int parcel_word(const char *word)
+{
+    static const char *const marks[] = {"dz", "dzialka", "dzialki", "dzialke", "dzialek", NULL};
+    static const char *const obreb[] = {"obreb", "obr", NULL};
+    static const char *const fillers[] = {"nr", "numer", NULL};
+    char f[32];
+    if (strlen(word) >= sizeof f)
+        return 0;
+    text_fold(word, f, sizeof f);
+    for (int i = 0; marks[i]; i++)
+        if (!strcmp(f, marks[i]))
+            return 3;
+    for (int i = 0; obreb[i]; i++)
+        if (!strcmp(f, obreb[i]))
+            return 2;
+    for (int i = 0; fillers[i]; i++)
+        if (!strcmp(f, fillers[i]))
+            return 1;
+    return 0;
+}
+
+/* A parcel candidate before its row is read: ordered by exactness, obręb, then number. */
+struct parcel_cand {
+    long rowid;
+    int obreb; /* position of its obręb in unit, number order */
+    bool exact;
+    const char *number;
+};
+
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const struct parcel_cand *a = pa, *b = pb;
+    if (a->exact != b->exact)
+        return a->exact ? -1 : 1;
+    if (a->obreb != b->obreb)
+        return a->obreb < b->obreb ? -1 : 1;
+    int c = parcel_number_cmp(a->number, b->number);
+    return c ? c : (a->rowid < b->rowid ? -1 : a->rowid > b->rowid);
+}
+
+enum { SEARCH_MAX_WORDS = 16, SEARCH_MAX_OBREBY = 1024, SEARCH_MAX_CANDS = 4096 };
+
+/* The obręby that spec names (every one when spec is empty), as row ids with their position in unit,
+ * number order: by name, number or unit.number (obreb_matches), or by number and name ("0001 Słubice 1",
+ * as /search labels parcels). A spec that names none exactly may be the first whole words of names
+ * ("Słubice"). */
+static enum err_code search_obreby(struct gis_store *s, struct arena *a, const char *spec, long **ids, int **ord,
+                                   int *n, struct err *e)
+{
+    char want_fold[256];
+    text_fold(spec, want_fold, sizeof want_fold);
+    size_t wl = strlen(want_fold);
+    /* "0001 Słubice 1": the number, then the folded name */
+    char lead[8] = "";
+    const char *rest_fold = NULL;
+    size_t nd = strspn(spec, "0123456789");
+    if (nd >= 1 && nd <= 4 && spec[nd] == ' ' && strchr(want_fold, ' ')) {
+        snprintf(lead, sizeof lead, "%04ld", strtol(spec, NULL, 10));
+        rest_fold = strchr(want_fold, ' ') + 1;
+    }
+    *ids = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof **ids);
+    *ord = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof **ord);
+    long *pre_ids = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof *pre_ids);
+    int *pre_ord = arena_alloc(a, SEARCH_MAX_OBREBY * sizeof *pre_ord);
+    if (!*ids || !*ord || !pre_ids || !pre_ord)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    sqlite3_stmt *st;
+    if (!(st = gis_store_cached(s, "SELECT id, unit, number, name FROM obreby ORDER BY unit, number", e)))
+        return e->code;
+    int nexact = 0, npre = 0, pos = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && pos < SEARCH_MAX_OBREBY) {
+        const char *unit = (const char *)sqlite3_column_text(st, 1);
+        const char *num = (const char *)sqlite3_column_text(st, 2);
+        const char *name = (const char *)sqlite3_column_text(st, 3);
+        long id = sqlite3_column_int64(st, 0);
+        if (!unit || !num || !name) {
+            pos++;
+            continue;
+        }
+        char folded[256];
+        text_fold(name, folded, sizeof folded);
+        if (!*spec || obreb_matches(spec, want_fold, unit, num, name) ||
+            (rest_fold && !strcmp(lead, num) && !strcmp(rest_fold, folded))) {
+            (*ids)[nexact] = id;
+            (*ord)[nexact++] = pos;
+        } else if (wl) {
+            if (!strncmp(folded, want_fold, wl) && folded[wl] == ' ') {
+                pre_ids[npre] = id;
+                pre_ord[npre++] = pos;
+            }
+        }
+        pos++;
+    }
+    gis_store_release(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return step_err(s, e);
+    if (nexact == 0) {
+        *ids = pre_ids;
+        *ord = pre_ord;
+        nexact = npre;
+    }
+    *n = nexact;
+    return ERR_OK;
+}
+
+enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, const char *q, int max,
+                                      struct gis_parcel_hit *hits, int *n, bool *explicit_parcel, struct err *e)
+{
+    *n = 0;
+    bool expl = false;
+    if (explicit_parcel)
+        *explicit_parcel = false;
+    size_t qlen = strlen(q);
+    if (qlen > GIS_PARCEL_QUERY_MAX)
+        return err_param(e, "q", "q is longer than %d bytes", GIS_PARCEL_QUERY_MAX);
+    if (!text_utf8_valid(q, qlen))
+        return err_param(e, "q", "q is not valid UTF-8 text");
+    char *copy = arena_strdup(a, q);
+    if (!copy)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    /* The words, without the ones that only say "parcel". */
+    const char *words[SEARCH_MAX_WORDS];
+    int nw = 0, after_dz = -1; /* the word right after "dz." or "działka": the number, wherever it stands */
+    bool dz = false;
+    for (char *save = NULL, *w = strtok_r(copy, " \t\r\n,;", &save); w; w = strtok_r(NULL, " \t\r\n,;", &save)) {
+        if ((w[0] == 'd' || w[0] == 'D') && (w[1] == 'z' || w[1] == 'Z') && w[2] == '.' && w[3] >= '0' && w[3] <= '9') {
+            w += 3; /* "dz.2287" */
+            expl = dz = true;
+        }
+        int kind = parcel_word(w);
+        if (kind) {
+            expl = expl || kind >= 2;
+            dz = dz || kind == 3;
+            continue;
+        }
+        if (nw == SEARCH_MAX_WORDS)
+            return ERR_OK; /* not a parcel; the address search answers for such text */
+        if (dz && after_dz < 0)
+            after_dz = nw;
+        dz = false;
+        words[nw++] = w;
+    }
+    if (nw == 0)
+        return ERR_OK;
+    if (nw == 1 && gis_place_parcel_id_valid(words[0])) {
+        if (explicit_parcel)
+            *explicit_parcel = true;
+        struct gis_parcel *p;
+        struct err le = {0};
+        if (gis_place_parcel_by_id(s, a, words[0], &p, &le)) {
+            if (le.code == ERR_NOT_FOUND)
+                return ERR_OK;
+            *e = le;
+            return le.code;
+        }
+        if (max > 0) {
+            hits[0] = (struct gis_parcel_hit){p, true};
+            *n = 1;
+        }
+        return ERR_OK;
+    }
+    /* "dz. 2287, obręb 0001 Słubice 1": the number first, then the obręb */
+    int at = after_dz >= 0 && parcel_number_valid(words[after_dz]) ? after_dz : nw - 1;
+    const char *number = words[at];
+    if (!parcel_number_valid(number))
+        return ERR_OK;
+    bool digits = true;
+    for (int i = 0; i < nw && digits; i++)
+        digits = parcel_number_valid(words[i]) && (i == at || all_digits(words[i]));
+    /* "080505_4.0001 2287": an obręb given as unit.number */
+    const char *other = nw == 2 ? words[1 - at] : "";
+    bool unit_form = strlen(other) == 13 && other[6] == '_' && other[8] == '.';
+    if (explicit_parcel)
+        *explicit_parcel = expl || digits || unit_form;
+    /* The obręb: every other word. */
+    char spec[GIS_PARCEL_QUERY_MAX + 1] = "";
+    size_t sl = 0;
+    for (int i = 0; i < nw; i++)
+        if (i != at)
+            sl += (size_t)snprintf(spec + sl, sizeof spec - sl, "%s%s", sl ? " " : "", words[i]);
+    long *ids = NULL;
+    int *ord = NULL, nids = 0;
+    if (search_obreby(s, a, spec, &ids, &ord, &nids, e))
+        return e->code;
+    if (nids == 0 || max <= 0)
+        return ERR_OK;
+    /* The number and its parts ("2287/1"): the range [number, number + "0") of the (obreb_id, number)
+     * index holds exactly these, since '/' is the only byte of a parcel number below '0'. */
+    size_t nl = strlen(number);
+    char *upper = arena_printf(a, "%s0", number);
+    struct parcel_cand *cands = arena_alloc(a, SEARCH_MAX_CANDS * sizeof *cands);
+    if (!upper || !cands)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    sqlite3_stmt *st;
+    if (!(st = gis_store_cached(s, "SELECT id, number FROM parcels WHERE obreb_id = ? AND number >= ? AND number < ?",
+                                e)))
+        return e->code;
+    int nc = 0, rc = SQLITE_DONE;
+    for (int i = 0; i < nids && nc < SEARCH_MAX_CANDS; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, upper, -1, SQLITE_STATIC);
+        while (nc < SEARCH_MAX_CANDS && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *num = (const char *)sqlite3_column_text(st, 1);
+            if (!num || strncmp(num, number, nl) || (num[nl] && num[nl] != '/'))
+                continue;
+            cands[nc] = (struct parcel_cand){sqlite3_column_int64(st, 0), ord[i], !num[nl], arena_strdup(a, num)};
+            if (!cands[nc].number) {
+                gis_store_release(st);
+                return err_set(e, ERR_INTERNAL, "out of memory");
+            }
+            nc++;
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            gis_store_release(st);
+            return step_err(s, e);
+        }
+    }
+    gis_store_release(st);
+    qsort(cands, (size_t)nc, sizeof *cands, cand_cmp);
+    if (!(st = gis_store_cached(s, PARCEL_SELECT "WHERE p.id = ?", e)))
+        return e->code;
+    enum err_code ec = ERR_OK;
+    for (int i = 0; i < nc && *n < max && !ec; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, cands[i].rowid);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            ec = parcel_from_row(a, st, &hits[*n].parcel, e);
+            hits[(*n)++].exact = cands[i].exact;
+        } else if (rc != SQLITE_DONE) {
+            ec = step_err(s, e);
+        }
+    }
+    gis_store_release(st);
+    if (ec)
+        *n = 0;
+    return ec;
+}
+
 enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_parcel **out,
                                   struct err *e)
 {

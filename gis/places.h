@@ -52,6 +52,28 @@ enum err_code gis_place_parcel_by_id(struct gis_store *s, struct arena *a, const
 enum err_code gis_place_parcel_by_obreb(struct gis_store *s, struct arena *a, const char *obreb, const char *number,
                                         struct gis_parcel **out, struct err *e);
 
+/* One parcel found by gis_place_parcel_search. */
+struct gis_parcel_hit {
+    struct gis_parcel *parcel;
+    bool exact; /* the number matched as given; false for a part of it ("2287/1" for "2287") */
+};
+
+/* Longest text gis_place_parcel_search reads, in bytes. */
+#define GIS_PARCEL_QUERY_MAX 200
+
+/* Parcels that text q (UTF-8, as a person types it) names: a parcel number alone ("2287", "2287/1"),
+ * after "dz.", "działka" or "nr" ("dz. 2287"), after an obręb given by name, number or unit.number
+ * ("Słubice 1 2287", "0001 2287", "080505_4.0001 2287"; an obręb name may be given by its first whole
+ * words, "Słubice 2287" for the obręby Słubice 1, 2 and 3), after "dz." followed by the obręb (also as
+ * number and name: "dz. 2287, obręb 0001 Słubice 1", as /search labels parcels), or the full EGiB
+ * identifier. A number asks for that parcel in every obręb that fits, and for its parts ("2287/1",
+ * "2287/2"). Writes up to max hits, the exact numbers first, each group by unit, obręb and number, and
+ * their count to *n (0 when q names no parcel, for example when it is an address). *explicit_parcel (may
+ * be NULL) tells whether q can only mean a parcel: an identifier, a "dz." or "obręb" word, or digits
+ * alone. ERR_INVALID naming "q" when q is longer than GIS_PARCEL_QUERY_MAX or is not valid UTF-8. */
+enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, const char *q, int max,
+                                      struct gis_parcel_hit *hits, int *n, bool *explicit_parcel, struct err *e);
+
 /* The parcel containing the point (x, y); a point on a shared boundary gives the parcel with the lowest
  * id. ERR_NOT_FOUND when no parcel contains it. x and y must be finite. */
 enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_parcel **out,

@@ -53,7 +53,7 @@ enum err_code svc_index(struct http_req *req, struct http_resp *resp, struct err
         char name[256], organ[512];
         text_xml_escape(t->name, name, sizeof name);
         text_xml_escape(t->organ, organ, sizeof organ);
-        items = arena_printf(a, "%s<li><a href=\"/%s\">Gmina %s</a> <small>(%s, TERYT %s)</small></li>\n", items,
+        items = arena_printf(a, "%s<li><a href=\"/%s/map\">Gmina %s</a> <small>(%s, TERYT %s)</small></li>\n", items,
                              t->slug, name, organ, t->teryt);
     }
     const char *page = arena_printf(
@@ -61,13 +61,32 @@ enum err_code svc_index(struct http_req *req, struct http_resp *resp, struct err
         "<!doctype html>\n<html lang=\"pl\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         "<title>odra — informacja planistyczna powiatu słubickiego</title>"
+        "<link rel=\"icon\" href=\"/favicon.ico\" type=\"image/svg+xml\">"
         "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}"
         "h1{font-size:1.6rem}li{margin:.4rem 0}small{color:#666}</style></head><body>\n"
         "<h1>Informacja planistyczna i o nieruchomościach</h1>\n"
-        "<p>Powiat słubicki: wybierz gminę, aby sprawdzić działkę lub adres.</p>\n<ul>\n%s</ul>\n"
+        "<p>Powiat słubicki: wybierz gminę, aby na mapie sprawdzić działkę lub adres.</p>\n<ul>\n%s</ul>\n"
         "<p><small>Interfejs programistyczny: <a href=\"/api\">/api</a> (OpenAPI 3.0), stan serwera: "
         "<a href=\"/health\">/health</a>.</small></p>\n</body></html>\n",
         items);
     http_resp_body(resp, 200, "text/html; charset=utf-8", page, strlen(page));
+    return ERR_OK;
+}
+
+/* The site icon: a parcel outline on the map page's green, as SVG. Served at /favicon.ico, where browsers
+ * look for it unasked, and linked from the pages with type image/svg+xml. */
+static const char favicon_svg[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">"
+    "<rect width=\"32\" height=\"32\" rx=\"6\" fill=\"#2d4a3e\"/>"
+    "<path d=\"M6 23 11 7l15 4-3 15z\" fill=\"#f0b323\" stroke=\"#fff\" stroke-width=\"2\" "
+    "stroke-linejoin=\"round\"/>"
+    "<circle cx=\"16\" cy=\"16\" r=\"3\" fill=\"#2d4a3e\"/></svg>\n";
+
+enum err_code svc_favicon(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    (void)req;
+    (void)e;
+    http_resp_body(resp, 200, "image/svg+xml", favicon_svg, sizeof favicon_svg - 1);
+    http_resp_header(resp, "Cache-Control", "public, max-age=86400");
     return ERR_OK;
 }

@@ -755,6 +755,105 @@ static enum err_code svc_geocode(struct http_req *req, struct http_resp *resp, s
     return ERR_OK;
 }
 
+/* ---- GET /{t}/search ---- */
+
+/* A parcel found by /search: a point inside it, its CRS84 bbox to zoom to, and a label to list it by. */
+static json_t *parcel_hit_feature(struct http_req *req, const struct gis_parcel_hit *h, struct err *e)
+{
+    const struct gis_parcel *p = h->parcel;
+    const char *label = arena_printf(req->arena, "dz. %s, obręb %s %s", p->number, p->obreb_number, p->obreb_name);
+    json_t *props =
+        json_pack("{s:s, s:o, s:s, s:s, s:{s:s, s:s, s:s}, s:f, s:b}", "kind", "parcel", "label", jstr(label),
+                  "parcel_id", p->parcel_id, "number", p->number, "obreb", "number", p->obreb_number, "name",
+                  p->obreb_name, "unit", p->unit, "area_m2", round_to(p->area_m2, 0.01), "exact", h->exact);
+    json_t *f =
+        json_pack("{s:s, s:s, s:n, s:o}", "type", "Feature", "id", p->parcel_id, "geometry", "properties", props);
+    if (!f)
+        return NULL;
+    if (p->wkb) {
+        double ll[2] = {p->inside[0], p->inside[1]}, bb[4];
+        if (gis_crs_transform(GIS_CRS_2180, GIS_CRS_CRS84, ll, 1, e) ||
+            gis_place_extent(p->wkb, p->wkb_len, GIS_CRS_CRS84, bb, e)) {
+            json_decref(f);
+            return NULL;
+        }
+        json_object_set_new(f, "bbox",
+                            json_pack("[f,f,f,f]", round_to(bb[0], 1e-8), round_to(bb[1], 1e-8), round_to(bb[2], 1e-8),
+                                      round_to(bb[3], 1e-8)));
+        json_object_set_new(
+            f, "geometry",
+            json_pack("{s:s, s:[f,f]}", "type", "Point", "coordinates", round_to(ll[0], 1e-8), round_to(ll[1], 1e-8)));
+    }
+    return f;
+}
+
+static json_t *address_hit_feature(const struct gis_geocode_hit *h)
+{
+    struct address_view v = view_of_hit(h);
+    json_t *f = address_feature(&v);
+    json_t *props = json_object_get(f, "properties");
+    json_object_set_new(props, "kind", json_string("address"));
+    json_object_set_new(props, "complete", json_boolean(h->complete));
+    return f;
+}
+
+/* Addresses and parcels in one ranked list, for one search box. Text that can only mean a parcel (an
+ * identifier, "dz. …", digits alone) lists parcels only; otherwise the complete address hits come first,
+ * then the parcels, then the other address hits. */
+static enum err_code svc_search(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *q;
+    long limit;
+    if (param_query_text(req, "q", &q, e) || param_limit(req, 10, &limit, e))
+        return e->code;
+    struct gis_store *s = reader(req->tenant, e);
+    if (!s)
+        return e->code;
+    struct gis_parcel_hit parcels[100];
+    int np = 0;
+    bool parcel_only = false;
+    bool begun = gis_store_read_begin(s);
+    enum err_code rc = gis_place_parcel_search(s, req->arena, q, (int)limit, parcels, &np, &parcel_only, e);
+    json_t *features = json_array();
+    for (int i = 0; i < np && !rc; i++) {
+        json_t *f = parcel_hit_feature(req, &parcels[i], e);
+        if (!f)
+            rc = e->code ? e->code : err_set(e, ERR_INTERNAL, "out of memory");
+        json_array_append_new(features, f);
+    }
+    gis_store_read_end(s, begun);
+    struct gis_geocode_hit addrs[100];
+    int na = 0;
+    if (!rc && !parcel_only) {
+        const struct gis_geocoder *g = tenant_geocoder(req->tenant, e);
+        if (!g)
+            rc = e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "address index unavailable");
+        else if ((rc = gis_geocode_search(g, q, addrs, (int)limit, &na, e)) == ERR_INVALID)
+            snprintf(e->param, sizeof e->param, "q");
+    }
+    if (rc) {
+        json_decref(features);
+        return rc;
+    }
+    /* complete addresses before the parcels, the rest after, within limit */
+    int ncomplete = 0;
+    for (int i = 0; i < na; i++)
+        if (addrs[i].complete)
+            json_array_insert_new(features, (size_t)ncomplete++, address_hit_feature(&addrs[i]));
+    for (int i = 0; i < na; i++)
+        if (!addrs[i].complete)
+            json_array_append_new(features, address_hit_feature(&addrs[i]));
+    while (json_array_size(features) > (size_t)limit)
+        json_array_remove(features, json_array_size(features) - 1);
+    int n = (int)json_array_size(features);
+    if (resp_json(req, resp, 200,
+                  json_pack("{s:s, s:o, s:i}", "type", "FeatureCollection", "features", features, "numberReturned", n),
+                  e))
+        return e->code;
+    resp->content_type = "application/geo+json";
+    return ERR_OK;
+}
+
 /* ---- GET /{t}/reverse ---- */
 
 static enum err_code svc_reverse(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -1085,6 +1184,16 @@ static const struct http_param_doc locate_doc[] = {
     HTTP_DOC_END,
 };
 
+static const struct http_param_doc search_doc[] = {
+    HTTP_DOC_TENANT,
+    {"q", "query", "string", 1,
+     "an address as for /geocode, or a parcel: its number (2287, 2287/1), 'dz. 2287', an obręb and a number "
+     "('Słubice 1 2287', '0001 2287', '080505_4.0001 2287') or its identifier (080505_4.0001.2287); at most 200 "
+     "bytes"},
+    {"limit", "query", "integer", 0, "most results, 1 to 100 (default 10)"},
+    HTTP_DOC_END,
+};
+
 const struct http_route svc_places_routes[] = {
     {"GET", "/{t}/parcels", svc_parcels, "places",
      "One parcel as a GeoJSON Feature with the MPZP zones, overlays and POG zones that apply, each with its area "
@@ -1095,6 +1204,10 @@ const struct http_route svc_places_routes[] = {
      "text/plain", uldk_doc},
     {"GET", "/{t}/geocode", svc_geocode, "places", "Address search, ranked, as a GeoJSON FeatureCollection",
      "application/geo+json", geocode_doc},
+    {"GET", "/{t}/search", svc_search, "places",
+     "One search box: addresses and parcels (by number, obręb and number, or identifier), ranked, as a GeoJSON "
+     "FeatureCollection whose features carry kind, label and a point (parcels also a bbox)",
+     "application/geo+json", search_doc},
     {"GET", "/{t}/reverse", svc_reverse, "places", "The nearest address point and the parcel under a point", NULL,
      point_doc},
     {"GET", "/{t}/locate", svc_locate, "places",

@@ -10,6 +10,7 @@ static const struct http_param_doc tenant_param[] = {
 
 const struct http_route svc_core_routes[] = {
     {"GET", "/", svc_index, "meta", "Web entry page", "text/html", NULL},
+    {"GET", "/favicon.ico", svc_favicon, "meta", "The site icon (SVG)", "image/svg+xml", NULL},
     {"GET", "/health", svc_health, "meta", "Server status, version and the tenants with their modules", NULL, NULL},
     {"GET", "/api", svc_openapi, "meta", "This OpenAPI 3.0 document", "application/vnd.oai.openapi+json;version=3.0",
      NULL},

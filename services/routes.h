@@ -16,6 +16,7 @@ extern const struct http_route *const svc_route_tables[];
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_openapi(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_index(struct http_req *req, struct http_resp *resp, struct err *e);
+enum err_code svc_favicon(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_tenant_info(struct http_req *req, struct http_resp *resp, struct err *e);
 
 #endif
