@@ -87,10 +87,12 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run build-asan
 
-lint:
+# The OpenAPI document at /api, from the built server, must pass Redocly's recommended ruleset (npm ci installs it).
+lint: $(BUILD)/odra
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --suppress=missingIncludeSystem -I. util gis tiles services
 	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(wildcard */*.h)
+	tools/lint-openapi $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
