@@ -77,6 +77,8 @@ static bool walk(struct gis_wkb *w, const struct gis_wkb_visitor *v, void *ctx, 
 
 bool gis_wkb_walk(const unsigned char *wkb, size_t len, const struct gis_wkb_visitor *v, void *ctx)
 {
+    if (!wkb)
+        return false;
     struct gis_wkb w = {wkb, wkb + len};
-    return wkb && walk(&w, v, ctx, 0);
+    return walk(&w, v, ctx, 0);
 }
