@@ -549,9 +549,9 @@ static enum err_code verify_html(struct http_req *req, struct http_resp *resp, i
             arena_printf(a, "%s<li>%s</li>", parcels, esc(a, json_string_value(v)));
         const char *download =
             c->verify_pdf ? arena_printf(a,
-                                         "<p><a class=\"pdf\" href=\"/verify/%s/pdf\" download>Pobierz wydany "
+                                         "<p><a class=\"pdf\" href=\"%s/verify/%s/pdf\" download>Pobierz wydany "
                                          "dokument (PDF, %lld kB)</a></p>\n",
-                                         code, (h->bytes + 1023) / 1024)
+                                         esc(a, public_base(h->t)), code, (h->bytes + 1023) / 1024)
                           : "<p>Gmina nie udostępnia pobrania dokumentu na tej stronie. Zgodność posiadanego pliku "
                             "PDF z wydanym potwierdza jego skrót SHA-256.</p>\n";
         body = arena_printf(

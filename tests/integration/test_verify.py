@@ -241,8 +241,8 @@ def verify_page_for_browsers():
     assert "Kowalski" not in text and "Długa" not in text, "no personal data on the page"
     # Słubice allows the download: the link serves exactly the issued bytes
     pdf_links = [u for u in p.links if u and u.endswith("/pdf")]
-    assert pdf_links == [f"/verify/{code}/pdf"], p.links
-    st, h, pdf = srv.get(pdf_links[0])
+    assert pdf_links == [f"{SLUBICE_URL}/verify/{code}/pdf"], p.links
+    st, h, pdf = srv.get(local(pdf_links[0]))
     assert st == 200 and h["content-type"] == "application/pdf", (st, h)
     assert hashlib.sha256(pdf).hexdigest() == rec["sha256"]
     assert h["content-disposition"].startswith("attachment;"), h
