@@ -19,6 +19,8 @@ DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libsp
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
 	libzip-dev libqrencode-dev libpng-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
 	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium
+# ZBar decodes the QR code printed on extracts (tests/integration/test_verify.py).
+DEB_PKGS += zbar-tools
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
@@ -88,10 +90,12 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run build-asan
 
-lint:
+# The OpenAPI document at /api, from the built server, must pass Redocly's recommended ruleset (npm ci installs it).
+lint: $(BUILD)/odra
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --suppress=missingIncludeSystem -I. util gis tiles services
 	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(wildcard */*.h)
+	tools/lint-openapi $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

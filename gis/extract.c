@@ -2046,6 +2046,11 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
                                 const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
+    /* Printed and put in the QR code: only an absolute address can be opened from paper. */
+    const char *vb = req->verify_base;
+    if (!vb || (strncmp(vb, "https://", 8) != 0 && strncmp(vb, "http://", 7) != 0))
+        return err_set(e, ERR_INVALID, "the verification address must be absolute (public_url), got '%.100s'",
+                       vb ? vb : "");
     struct gis_extract_meta m = req->tmpl;
     m.applicant_name = gis_extract_clean(a, req->applicant_name, GIS_EXTRACT_MAX_TEXT);
     m.applicant_address = gis_extract_clean(a, req->applicant_address, GIS_EXTRACT_MAX_TEXT);
@@ -2100,7 +2105,7 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     m.case_number = case_number;
     m.date = date;
     m.verification_code = code;
-    m.verify_url = arena_printf(a, "%s%s", req->verify_base ? req->verify_base : "", code);
+    m.verify_url = arena_printf(a, "%s%s", vb, code);
     struct gis_extract_result res = {0};
     if (!rc)
         rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);

@@ -182,7 +182,7 @@ struct gis_extract_issue {
     bool wypis, wyrys;
     enum gis_extract_sheet sheet; /* checked against the tenant's configuration by the caller */
     const char *case_format;
-    const char *verify_base;      /* e.g. "http://host/verify/"; the code is appended */
+    const char *verify_base;      /* absolute, from public_url: "https://host/verify/"; the code is appended */
     struct gis_extract_meta tmpl; /* organ, place, ..., style; the rest is filled in here */
 };
 
@@ -196,7 +196,8 @@ struct gis_extract_record {
 
 /* Issues an extract: builds the document from reader, takes the next case number of the year, renders
  * and stores the PDF on writer, all in one transaction that commits before this returns ERR_OK; on any
- * failure nothing is stored. The caller holds the writer's lock. */
+ * failure nothing is stored. A verify_base that is not an absolute http(s) URL is ERR_INVALID. The caller
+ * holds the writer's lock. */
 enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
                                 const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e);
 

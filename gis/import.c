@@ -2836,6 +2836,13 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         rc = gis_store_commit(w, e);
     if (rc && began)
         gis_store_rollback(w);
+    if (!rc) {
+        /* The import went through the WAL: without this its whole size stays on disk as the -wal file
+         * (a reader of a running server keeps SQLite from removing it on close). */
+        struct err ce = {0};
+        if (gis_store_checkpoint(w, &ce))
+            import_say(r, "note: %s", ce.msg);
+    }
 
     CPLHTTPPopFetchCallback();
     CPLPopErrorHandler();

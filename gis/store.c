@@ -379,3 +379,17 @@ long gis_store_count(struct gis_store *s, const char *table)
     }
     return n;
 }
+
+enum err_code gis_store_checkpoint(struct gis_store *w, struct err *e)
+{
+    if (!w->writable)
+        return err_set(e, ERR_INTERNAL, "%s: checkpoint on a read-only connection", w->path);
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return err_set(e, ERR_UNAVAILABLE, "%s: WAL checkpoint: readers still use it (%d of %d pages copied)", w->path,
+                       done, log);
+    if (rc != SQLITE_OK)
+        return store_sqlite_err(w, e, "WAL checkpoint");
+    return ERR_OK;
+}

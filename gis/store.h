@@ -84,4 +84,11 @@ char *gis_store_meta_get(struct gis_store *s, const char *key);
 /* Row count of a table from the fixed list of store tables; -1 for an unknown table. */
 long gis_store_count(struct gis_store *s, const char *table);
 
+/* After a bulk write (an import, the demo data) on the writer, the store's one checkpointer: copies the
+ * WAL into the database and truncates it to 0 bytes (SQLITE_CHECKPOINT_TRUNCATE), so that a large write
+ * does not leave a WAL file of its size behind. Call it outside any transaction. Waits up to the busy
+ * timeout for readers on older snapshots; ERR_UNAVAILABLE when they keep the WAL busy (nothing is lost:
+ * the WAL is checkpointed later and reused). */
+enum err_code gis_store_checkpoint(struct gis_store *w, struct err *e);
+
 #endif

@@ -1168,20 +1168,28 @@ static long payer_by_account(struct gis_store *s, const char *account)
     return id;
 }
 
+/* Books one payment. With a key already booked, books nothing, sets *duplicate and fills *booked (when
+ * not NULL) with the row that key booked; else *booked is the new row. */
 static enum err_code payment_insert(struct gis_store *w, long payer_id, long amount_gr, int paid_on, const char *source,
-                                    const char *key, const char *title, long statement_id, long *id, bool *duplicate,
-                                    struct err *e)
+                                    const char *key, const char *title, long statement_id,
+                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e)
 {
     sqlite3_stmt *st;
     *duplicate = false;
     if (key) {
-        if (gis_store_prepare(w, "SELECT id FROM waste_payments WHERE source_key = ?", &st, e))
+        if (gis_store_prepare(w, "SELECT id, payer_id, amount_gr, paid_on FROM waste_payments WHERE source_key = ?",
+                              &st, e))
             return e->code;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW) {
             *duplicate = true;
-            if (id)
-                *id = sqlite3_column_int64(st, 0);
+            if (booked) {
+                booked->id = sqlite3_column_int64(st, 0);
+                booked->payer_id = sqlite3_column_int64(st, 1);
+                booked->amount_gr = sqlite3_column_int64(st, 2);
+                booked->paid_on = 0;
+                gis_waste_parse_date((const char *)sqlite3_column_text(st, 3), &booked->paid_on);
+            }
         }
         sqlite3_finalize(st);
         if (*duplicate)
@@ -1206,14 +1214,17 @@ static enum err_code payment_insert(struct gis_store *w, long payer_id, long amo
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_err(w, e, "payment");
-    if (id)
-        *id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+    if (booked)
+        *booked = (struct gis_waste_payment){.id = (long)sqlite3_last_insert_rowid(gis_store_db(w)),
+                                             .payer_id = payer_id,
+                                             .amount_gr = amount_gr,
+                                             .paid_on = paid_on};
     return ERR_OK;
 }
 
 enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
-                                    int paid_on, const char *source, const char *key, const char *title, long *id,
-                                    bool *duplicate, struct err *e)
+                                    int paid_on, const char *source, const char *key, const char *title,
+                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e)
 {
     if (amount_gr <= 0 || amount_gr > 100000000)
         return err_param(e, "amount", "amount must be more than 0 and at most 1000000.00 zł");
@@ -1223,7 +1234,24 @@ enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const ch
                        payer_id > 0 ? ""
                        : account    ? account
                                     : "");
-    return payment_insert(w, pid, amount_gr, paid_on, source, key, title, 0, id, duplicate, e);
+    struct gis_waste_payment b = {0};
+    enum err_code rc = payment_insert(w, pid, amount_gr, paid_on, source, key, title, 0, &b, duplicate, e);
+    if (rc)
+        return rc;
+    if (booked)
+        *booked = b;
+    /* A replay must book the same thing; anything else under a booked key is a second payment that was
+     * not booked, and saying "duplicate" with the request's figures would report money that is not there. */
+    if (*duplicate && (b.amount_gr != amount_gr || b.payer_id != pid)) {
+        char d[11];
+        gis_waste_format_date(b.paid_on, d);
+        return err_at(e, ERR_CONFLICT, "reference",
+                      "this reference was already booked %s: %ld.%02ld zł for payer %ld on %s; book a different "
+                      "payment under a new reference",
+                      b.amount_gr != amount_gr ? "with another amount" : "for another payer", b.amount_gr / 100,
+                      b.amount_gr % 100, b.payer_id, d);
+    }
+    return ERR_OK;
 }
 
 /* ---- bank statements ---- */

@@ -191,12 +191,20 @@ enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long 
  * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
 enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
 
+/* A booked payment. */
+struct gis_waste_payment {
+    long id, payer_id, amount_gr;
+    int paid_on; /* day number (gis_waste_day) */
+};
+
 /* Books a payment. payer is found by payer_id (> 0) or by account. key, when not NULL, makes it
- * idempotent: a second payment with the same key books nothing and sets *duplicate. ERR_UNPROCESSABLE
- * for an unknown payer or a non-positive amount. */
+ * idempotent: a second payment with the same key, payer and amount books nothing and sets *duplicate;
+ * *booked (may be NULL) is then the row booked the first time, else the new row. The same key with another
+ * amount or payer books nothing and is ERR_CONFLICT (param "reference") naming what was booked, with
+ * *booked and *duplicate set as well. ERR_UNPROCESSABLE for an unknown payer or a non-positive amount. */
 enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
-                                    int paid_on, const char *source, const char *key, const char *title, long *id,
-                                    bool *duplicate, struct err *e);
+                                    int paid_on, const char *source, const char *key, const char *title,
+                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e);
 
 struct gis_waste_import {
     int lines;      /* payment lines in the file */

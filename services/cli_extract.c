@@ -1,4 +1,5 @@
-/* `odra extract`: issue a wypis i wyrys from the command line, exactly as POST /{t}/extracts does. */
+/* `odra extract`: issue a wypis i wyrys from the command line, exactly as POST /{t}/extracts does, with the
+ * same absolute verification address (the gmina's public_url) on the document. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -96,13 +97,18 @@ int cli_extract(int argc, char **argv)
         fprintf(stderr, "odra: unknown tenant '%s'\n", tenant);
         return 2;
     }
+    if (!t->extracts) {
+        fprintf(stderr, "odra: gmina %s does not issue extracts (extracts = no in its configuration)\n", t->name);
+        return 2;
+    }
     if (sheet != GIS_EXTRACT_A4 && !t->wyrys_allow_a3) {
         fprintf(stderr, "odra: gmina %s issues the wyrys on A4 sheets only (wyrys_allow_a3 in its configuration)\n",
                 t->name);
         return 2;
     }
-    char path[1100];
+    char path[1100], verify_base[300];
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
+    snprintf(verify_base, sizeof verify_base, "%s/verify/", t->public_url); /* config_load made sure it is set */
     struct gis_store *writer = NULL, *reader = NULL;
     struct arena *a = arena_new(1 << 16);
     int rc = 1;
@@ -118,7 +124,7 @@ int cli_extract(int argc, char **argv)
         .wyrys = wyrys,
         .sheet = sheet,
         .case_format = t->case_format,
-        .verify_base = "/verify/",
+        .verify_base = verify_base,
         .tmpl = {.organ = t->organ,
                  .place = t->place,
                  .council = t->council,
@@ -149,6 +155,9 @@ int cli_extract(int argc, char **argv)
     }
     printf("%s %s %d pages, fee %d zł, verification code %s, sha256 %s -> %s\n", rec.case_number, rec.id, rec.res.pages,
            rec.res.fee.total_pln, rec.verification_code, rec.sha256, output);
+    /* The same links as the server's record of this extract (links.verify, links.self, links.pdf). */
+    printf("verify: %s%s\nrecord: %s/%s/extracts/%s\npdf:    %s/%s/extracts/%s.pdf\n", verify_base,
+           rec.verification_code, t->public_url, t->slug, rec.id, t->public_url, t->slug, rec.id);
     rc = 0;
 out:
     if (rc)

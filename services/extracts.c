@@ -1,5 +1,9 @@
 /* Extracts API: issue a wypis i wyrys (POST /{t}/extracts), fetch the record, the stored PDF and the wyrys
- * as PNG, and verify an issued document by its code (GET /verify/{code}) without personal data. */
+ * as PNG, and verify an issued document by its code (GET /verify/{code}) without personal data.
+ *
+ * Absolute URLs (on the document, in its QR code, in the records' links and Location) come only from the
+ * gmina's configured public_url, never from the request's Host or X-Forwarded-* headers: a document printed
+ * with an address the requester chose would vouch for that address. */
 #include <jansson.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -19,6 +23,13 @@ static struct gis_store *reader(struct svc_tenant *t, struct err *e)
     if (!s && !e->code)
         err_set(e, ERR_UNAVAILABLE, "store of gmina %s unavailable", t->cfg->name);
     return s;
+}
+
+/* The gmina's public base URL ("https://gis.example.pl"), or "" (links then stay relative) when it has
+ * none, which config_load allows only when the gmina issues no extracts. */
+static const char *public_base(const struct svc_tenant *t)
+{
+    return t->cfg->public_url;
 }
 
 static json_t *jstr(const char *s)
@@ -52,7 +63,7 @@ static json_t *record_json(struct http_req *req, struct gis_store *s, const char
     json_t *j = NULL;
     if (sqlite3_step(st) == SQLITE_ROW) {
         const char *base =
-            arena_printf(req->arena, "%s/%s/extracts/%s", http_base_url(req), req->tenant->cfg->slug, id);
+            arena_printf(req->arena, "%s/%s/extracts/%s", public_base(req->tenant), req->tenant->cfg->slug, id);
         const char *code = (const char *)sqlite3_column_text(st, 13);
         int sheets = sqlite3_column_int(st, 12);
         json_t *fee = json_object();
@@ -66,7 +77,7 @@ static json_t *record_json(struct http_req *req, struct gis_store *s, const char
         json_object_set_new(links, "wyrys_png",
                             sheets > 0 ? json_string(arena_printf(req->arena, "%s/wyrys.png", base)) : json_null());
         json_object_set_new(links, "verify",
-                            json_string(arena_printf(req->arena, "%s/verify/%s", http_base_url(req), code)));
+                            json_string(arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant), code)));
         json_t *parcels = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
         json_t *docs = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
         j = json_pack(
@@ -95,6 +106,8 @@ static json_t *record_json(struct http_req *req, struct gis_store *s, const char
 
 static enum err_code extract_post(struct http_req *req, struct http_resp *resp, struct err *e)
 {
+    if (!req->tenant->cfg->extracts)
+        return err_set(e, ERR_NOT_FOUND, "gmina %s does not issue extracts here", req->tenant->cfg->name);
     const char *ct = http_header(req, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
         return err_set(e, ERR_MEDIA_TYPE, "send the request as Content-Type: application/json");
@@ -181,7 +194,7 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
         .wyrys = wyrys,
         .sheet = sheet,
         .case_format = c->case_format,
-        .verify_base = arena_printf(req->arena, "%s/verify/", http_base_url(req)),
+        .verify_base = arena_printf(req->arena, "%s/verify/", public_base(t)),
         .tmpl = {.organ = c->organ,
                  .place = c->place,
                  .council = c->council,
@@ -338,54 +351,335 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     return rc;
 }
 
-/* ---- GET /verify/{code} ---- */
+/* ---- GET /verify/{code}, GET /verify/{code}/pdf ---- */
 
-static enum err_code extract_verify(struct http_req *req, struct http_resp *resp, struct err *e)
+/* An issued document found by its verification code. Strings live in req->arena. */
+struct verify_hit {
+    struct svc_tenant *t;
+    const char *case_number, *date, *sha256;
+    json_t *parcels, *docs; /* owned: released with the arena */
+    int pages;
+    long long bytes;
+};
+
+/* The code from the path, upper-cased, with dashes and spaces dropped, into code; false when it is not
+ * GIS_EXTRACT_CODE_LEN characters of A-Z and 2-7. */
+static bool verify_code_parse(const char *raw, char code[GIS_EXTRACT_CODE_LEN + 1])
 {
-    const char *raw = http_capture(req, "code");
-    char code[GIS_EXTRACT_CODE_LEN + 1];
     size_t o = 0;
-    for (const char *p = raw; *p; p++) {
+    for (const char *p = raw ? raw : ""; *p; p++) {
         if (*p == '-' || *p == ' ')
             continue;
         char ch = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
         if (o >= GIS_EXTRACT_CODE_LEN || !((ch >= 'A' && ch <= 'Z') || (ch >= '2' && ch <= '7')))
-            return err_param(e, "code", "a verification code is 24 characters A-Z and 2-7");
+            return false;
         code[o++] = ch;
     }
     code[o] = 0;
-    if (o != GIS_EXTRACT_CODE_LEN)
-        return err_param(e, "code", "a verification code is 24 characters A-Z and 2-7");
+    return o == GIS_EXTRACT_CODE_LEN;
+}
+
+static void json_release(void *j)
+{
+    json_decref(j);
+}
+
+/* Looks the code up in every gmina's store: ERR_OK with h filled, or ERR_NOT_FOUND. */
+static enum err_code verify_find(struct http_req *req, const char *code, struct verify_hit *h, struct err *e)
+{
     struct svc_server *srv = req->server;
     for (int i = 0; i < svc_server_tenant_count(srv); i++) {
         struct svc_tenant *t = svc_server_tenant(srv, i);
         struct err le = {0};
         struct gis_store *s = svc_tenant_reader(t, &le);
-        if (!s)
-            continue;
         sqlite3_stmt *st;
-        if (gis_store_prepare(s,
-                              "SELECT case_number, issue_date, parcels, documents, sha256, pages FROM extracts "
-                              "WHERE verification_code = ?",
-                              &st, &le))
+        if (!s || gis_store_prepare(s,
+                                    "SELECT case_number, issue_date, parcels, documents, sha256, pages, length(pdf) "
+                                    "FROM extracts WHERE verification_code = ?",
+                                    &st, &le))
             continue;
         sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-        json_t *j = NULL;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            json_t *parcels = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-            json_t *docs = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
-            j = json_pack("{s:b, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:o, s:o, s:{s:s, s:s}, s:i}", "valid", 1, "code",
-                          code, "gmina", "slug", t->cfg->slug, "name", t->cfg->name, "organ", t->cfg->organ,
-                          "case_number", (const char *)sqlite3_column_text(st, 0), "date",
-                          (const char *)sqlite3_column_text(st, 1), "parcels", parcels ? parcels : json_array(),
-                          "documents", docs ? docs : json_array(), "pdf", "algorithm", "SHA-256", "hash",
-                          (const char *)sqlite3_column_text(st, 4), "pages", sqlite3_column_int(st, 5));
+        bool found = sqlite3_step(st) == SQLITE_ROW;
+        if (found) {
+            struct arena *a = req->arena;
+            *h = (struct verify_hit){
+                .t = t,
+                .case_number = arena_strdup(a, (const char *)sqlite3_column_text(st, 0)),
+                .date = arena_strdup(a, (const char *)sqlite3_column_text(st, 1)),
+                .sha256 = arena_strdup(a, (const char *)sqlite3_column_text(st, 4)),
+                .parcels = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL),
+                .docs = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL),
+                .pages = sqlite3_column_int(st, 5),
+                .bytes = sqlite3_column_int64(st, 6),
+            };
+            if (!h->parcels)
+                h->parcels = json_array();
+            if (!h->docs)
+                h->docs = json_array();
+            bool parcels_kept = !arena_defer(a, json_release, h->parcels);
+            if (!parcels_kept || arena_defer(a, json_release, h->docs)) {
+                if (!parcels_kept)
+                    json_decref(h->parcels);
+                json_decref(h->docs);
+                found = false;
+                err_set(e, ERR_INTERNAL, "out of memory");
+            }
         }
         sqlite3_finalize(st);
-        if (j)
-            return http_resp_json(req, resp, 200, j, e);
+        if (found)
+            return ERR_OK;
+        if (e->code)
+            return e->code;
     }
     return err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", code);
+}
+
+/* The q value of one media range in an Accept header for `type`: exact match, "type/ *" or "* / *" (the
+ * most specific listed wins), or -1 when none applies. */
+static double accept_q(const char *accept, const char *type)
+{
+    double best = -1;
+    int best_spec = -1;
+    const char *slash = strchr(type, '/');
+    size_t major = slash ? (size_t)(slash - type) : strlen(type);
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = p + strcspn(p, ",");
+        size_t mlen = strcspn(p, ";,");
+        while (mlen && p[mlen - 1] == ' ')
+            mlen--;
+        int spec = -1;
+        if (mlen == strlen(type) && !strncasecmp(p, type, mlen))
+            spec = 2;
+        else if (mlen == major + 2 && !strncasecmp(p, type, major) && !strncmp(p + major, "/*", 2))
+            spec = 1;
+        else if (mlen == 3 && !strncmp(p, "*/*", 3))
+            spec = 0;
+        if (spec > best_spec) {
+            double q = 1;
+            for (const char *k = p + mlen; k < end; k++)
+                if (*k == ';') {
+                    const char *v = k + 1;
+                    while (*v == ' ')
+                        v++;
+                    if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
+                        q = strtod(v + 2, NULL);
+                }
+            best_spec = spec;
+            best = q < 0 ? 0 : q > 1 ? 1 : q;
+        }
+        p = end;
+    }
+    return best;
+}
+
+/* A browser gets HTML: `?f=html`, or an Accept header that prefers text/html over JSON. Everything else
+ * (no Accept, * / *, application/json, `?f=json`) gets JSON. */
+static bool verify_wants_html(struct http_req *req)
+{
+    const char *f = http_query(req, "f");
+    if (f)
+        return !strcmp(f, "html");
+    const char *accept = http_header(req, "Accept");
+    if (!accept)
+        return false;
+    double html = accept_q(accept, "text/html"), xhtml = accept_q(accept, "application/xhtml+xml");
+    if (xhtml > html)
+        html = xhtml;
+    return html > 0 && html > accept_q(accept, "application/json");
+}
+
+static const char *esc(struct arena *a, const char *s)
+{
+    s = s ? s : "";
+    size_t n = text_xml_escape(s, NULL, 0);
+    char *out = arena_alloc(a, n + 1);
+    if (!out)
+        return "";
+    text_xml_escape(s, out, n + 1);
+    return out;
+}
+
+/* "14 maja 2026 r." from "2026-05-14"; the input itself when it is not such a date. */
+static const char *date_pl(struct arena *a, const char *iso)
+{
+    static const char *const months[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
+                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
+    int y, mo, d;
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
+        return iso ? iso : "";
+    return arena_printf(a, "%d %s %d r.", d, months[mo - 1], y);
+}
+
+/* "ABCD-EFGH-..." as printed on the document. */
+static const char *code_grouped(struct arena *a, const char *code)
+{
+    char g[GIS_EXTRACT_CODE_LEN + GIS_EXTRACT_CODE_LEN / 4 + 1];
+    size_t o = 0;
+    for (int i = 0; code[i] && o + 2 < sizeof g; i++) {
+        if (i && i % 4 == 0)
+            g[o++] = '-';
+        g[o++] = code[i];
+    }
+    g[o] = 0;
+    return arena_strdup(a, g);
+}
+
+/* The verification page. h is NULL when nothing was found; code is then the (escaped here) text the
+ * visitor gave. status is 200, 404 or 400. */
+static enum err_code verify_html(struct http_req *req, struct http_resp *resp, int status, const char *code,
+                                 const struct verify_hit *h)
+{
+    struct arena *a = req->arena;
+    const char *body;
+    if (h) {
+        const struct config_tenant *c = h->t->cfg;
+        bool wypis = false, wyrys = false;
+        size_t i;
+        json_t *v;
+        json_array_foreach(h->docs, i, v)
+        {
+            wypis |= json_string_value(v) && !strcmp(json_string_value(v), "wypis");
+            wyrys |= json_string_value(v) && !strcmp(json_string_value(v), "wyrys");
+        }
+        const char *kind = wypis && wyrys ? "wypis i wyrys" : wyrys ? "wyrys" : "wypis";
+        const char *parcels = "";
+        json_array_foreach(h->parcels, i, v) parcels =
+            arena_printf(a, "%s<li>%s</li>", parcels, esc(a, json_string_value(v)));
+        const char *download =
+            c->verify_pdf ? arena_printf(a,
+                                         "<p><a class=\"pdf\" href=\"%s/verify/%s/pdf\" download>Pobierz wydany "
+                                         "dokument (PDF, %lld kB)</a></p>\n",
+                                         esc(a, public_base(h->t)), code, (h->bytes + 1023) / 1024)
+                          : "<p>Gmina nie udostępnia pobrania dokumentu na tej stronie. Zgodność posiadanego pliku "
+                            "PDF z wydanym potwierdza jego skrót SHA-256.</p>\n";
+        body = arena_printf(
+            a,
+            "<p class=\"ok\" role=\"status\"><strong>Dokument wydany</strong></p>\n"
+            "<p>Dokument o tym kodzie weryfikacyjnym został wydany przez: %s.</p>\n"
+            "<dl>\n<dt>Gmina</dt><dd>%s</dd>\n<dt>Znak sprawy</dt><dd>%s</dd>\n"
+            "<dt>Data wydania</dt><dd><time datetime=\"%s\">%s</time></dd>\n"
+            "<dt>Dokument</dt><dd>%s z miejscowego planu zagospodarowania przestrzennego, stron: %d</dd>\n"
+            "<dt>Działki</dt><dd><ul>%s</ul></dd>\n"
+            "<dt>Skrót dokumentu (SHA-256)</dt><dd><code class=\"hash\">%s</code></dd>\n"
+            "<dt>Kod weryfikacyjny</dt><dd><code>%s</code></dd>\n</dl>\n"
+            "<p class=\"hint\">Plik PDF jest tym wydanym dokumentem, jeżeli jego skrót SHA-256 (np. z polecenia "
+            "<code>sha256sum</code>) jest równy podanemu wyżej.</p>\n%s",
+            esc(a, c->organ), esc(a, c->name), esc(a, h->case_number), esc(a, h->date), esc(a, date_pl(a, h->date)),
+            kind, h->pages, parcels, esc(a, h->sha256), code_grouped(a, code), download);
+    } else {
+        body = arena_printf(a,
+                            "<p class=\"bad\" role=\"status\"><strong>Nie znaleziono dokumentu</strong></p>\n"
+                            "<p>Żaden z urzędów obsługiwanych przez ten serwer nie wydał dokumentu o kodzie "
+                            "weryfikacyjnym <code>%s</code>.</p>\n"
+                            "<p class=\"hint\">Kod ma 24 znaki (litery A–Z i cyfry 2–7), na dokumencie "
+                            "zapisane w grupach po cztery. Sprawdź, czy został przepisany bez błędów. Jeżeli tak, "
+                            "dokument nie pochodzi z tego systemu.</p>\n",
+                            status == 404 ? code_grouped(a, code) : esc(a, code));
+    }
+    const char *page = arena_printf(
+        a,
+        "<!doctype html>\n<html lang=\"pl\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<meta name=\"robots\" content=\"noindex\">"
+        "<title>%s</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "h1{font-size:1.5rem}.ok{color:#0a5c2b;font-size:1.3rem}.bad{color:#a11;font-size:1.3rem}"
+        "dt{font-weight:600;margin-top:.6rem}dd{margin-left:0}dd ul{margin:0;padding-left:1.2rem}"
+        ".hash{word-break:break-all}.hint{color:#555;font-size:.9rem}a.pdf{font-weight:600}</style></head>"
+        "<body>\n<h1>Weryfikacja dokumentu</h1>\n%s</body></html>\n",
+        h ? "Dokument wydany — weryfikacja" : "Nie znaleziono dokumentu — weryfikacja", body);
+    if (!page)
+        return ERR_INTERNAL;
+    http_resp_body(resp, status, "text/html; charset=utf-8", page, strlen(page));
+    http_resp_header(resp, "Vary", "Accept");
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    http_resp_header(resp, "Referrer-Policy", "no-referrer");
+    http_resp_header(resp, "X-Robots-Tag", "noindex");
+    return ERR_OK;
+}
+
+static enum err_code extract_verify(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const char *raw = http_capture(req, "code");
+    bool html = verify_wants_html(req);
+    char code[GIS_EXTRACT_CODE_LEN + 1];
+    if (!verify_code_parse(raw, code)) {
+        if (html)
+            return verify_html(req, resp, 400, raw, NULL);
+        return err_param(e, "code", "a verification code is 24 characters A-Z and 2-7");
+    }
+    struct verify_hit h;
+    if (verify_find(req, code, &h, e)) {
+        if (html && e->code == ERR_NOT_FOUND)
+            return verify_html(req, resp, 404, code, NULL);
+        return e->code;
+    }
+    if (html)
+        return verify_html(req, resp, 200, code, &h);
+    const struct config_tenant *c = h.t->cfg;
+    const char *base = public_base(h.t);
+    json_t *links = json_pack("{s:s}", "self", arena_printf(req->arena, "%s/verify/%s", base, code));
+    if (links && c->verify_pdf)
+        json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s/verify/%s/pdf", base, code)));
+    json_t *j = json_pack("{s:b, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s}, s:i, s:o}", "valid", 1,
+                          "code", code, "gmina", "slug", c->slug, "name", c->name, "organ", c->organ, "case_number",
+                          h.case_number ? h.case_number : "", "date", h.date ? h.date : "", "parcels", h.parcels,
+                          "documents", h.docs, "pdf", "algorithm", "SHA-256", "hash", h.sha256 ? h.sha256 : "", "pages",
+                          h.pages, "links", links);
+    if (!j)
+        return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    http_resp_header(resp, "Vary", "Accept");
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+/* The issued PDF by its verification code, only where the gmina allows it (verify_pdf): the document
+ * carries the applicant's name, and the code is printed on it, so whoever holds the document or its code
+ * can fetch it. Elsewhere this is a 404, the same as for a code that was never issued. */
+static enum err_code extract_verify_pdf(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    char code[GIS_EXTRACT_CODE_LEN + 1];
+    if (!verify_code_parse(http_capture(req, "code"), code))
+        return err_param(e, "code", "a verification code is 24 characters A-Z and 2-7");
+    struct verify_hit h;
+    if (verify_find(req, code, &h, e))
+        return e->code;
+    if (!h.t->cfg->verify_pdf)
+        return err_set(e, ERR_NOT_FOUND, "gmina %s does not offer issued documents for download", h.t->cfg->name);
+    struct gis_store *s = reader(h.t, e);
+    sqlite3_stmt *st;
+    if (!s || gis_store_prepare(s, "SELECT pdf FROM extracts WHERE verification_code = ?", &st, e))
+        return e->code;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        char *body = arena_alloc(req->arena, n + 1);
+        if (!body) {
+            rc = err_set(e, ERR_INTERNAL, "out of memory");
+        } else {
+            memcpy(body, sqlite3_column_blob(st, 0), n);
+            char fname[96];
+            size_t o = 0;
+            for (const char *p = h.case_number ? h.case_number : "extract"; *p && o + 1 < sizeof fname; p++)
+                fname[o++] = (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                                            *p == '.' || *p == '-'
+                                        ? *p
+                                        : '_');
+            fname[o] = 0;
+            http_resp_body(resp, 200, "application/pdf", body, n);
+            http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", h.sha256 ? h.sha256 : ""));
+            http_resp_header(resp, "Cache-Control", "private, no-store");
+            http_resp_header(resp, "X-Robots-Tag", "noindex");
+            http_resp_header(resp, "Content-Disposition",
+                             arena_printf(req->arena, "attachment; filename=\"wypis-wyrys-%s.pdf\"", fname));
+        }
+    } else {
+        rc = err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", code);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static const struct http_param_doc p_tenant[] = {
@@ -406,6 +700,11 @@ static const struct http_param_doc p_png[] = {
 };
 static const struct http_param_doc p_code[] = {
     {"code", "path", "string", 1, "verification code printed on the document (24 characters, dashes ignored)"},
+    {"f", "query", "string", 0, "html or json; without it, Accept decides (a browser gets the HTML page)"},
+    HTTP_DOC_END,
+};
+static const struct http_param_doc p_code_pdf[] = {
+    {"code", "path", "string", 1, "verification code printed on the document"},
     HTTP_DOC_END,
 };
 
@@ -417,6 +716,11 @@ const struct http_route svc_extracts_routes[] = {
      NULL, p_id},
     {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png},
     {"GET", "/verify/{code}", extract_verify, "extracts",
-     "Whether a document with this verification code was issued (no personal data)", NULL, p_code},
+     "Whether a document with this verification code was issued (no personal data): JSON, or for a browser "
+     "a Polish page",
+     NULL, p_code},
+    {"GET", "/verify/{code}/pdf", extract_verify_pdf, "extracts",
+     "The issued PDF by its verification code, where the gmina allows it (verify_pdf); else 404", "application/pdf",
+     p_code_pdf},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

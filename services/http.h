@@ -63,7 +63,9 @@ struct http_param_doc {
     }
 
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc
- * fields feed /api. Tables end with an entry whose pattern is NULL. */
+ * fields feed /api: a NULL summary keeps a router-internal route out of it, and a documented
+ * `Authorization` header parameter marks a staff endpoint (bearer staff token). Tables end with an entry
+ * whose pattern is NULL. */
 struct http_route {
     const char *method;
     const char *pattern;

@@ -617,7 +617,7 @@ struct payment_job {
     const char *account, *key, *title;
     long amount_gr;
     int paid_on;
-    long id;
+    struct gis_waste_payment booked;
     bool duplicate;
 };
 
@@ -625,7 +625,7 @@ static enum err_code payment_run(struct gis_store *w, void *user, struct err *e)
 {
     struct payment_job *j = user;
     return gis_waste_payment_add(w, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key, j->title,
-                                 &j->id, &j->duplicate, e);
+                                 &j->booked, &j->duplicate, e);
 }
 
 static enum err_code waste_payment(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -663,9 +663,13 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
     json_decref(b);
     if (!ok || with_writer(req->tenant, payment_run, &job, e))
         return e->code;
+    /* What is in the books, never the request's figures: a replay answers the payment its reference booked
+     * (a replay with other figures is the 409 above). */
+    const struct gis_waste_payment *p = &job.booked;
     return http_resp_json(req, resp, job.duplicate ? 200 : 201,
-                          json_pack("{s:I, s:o, s:o, s:b}", "id", (json_int_t)job.id, "amount", jpln(job.amount_gr),
-                                    "paid_on", jdate(job.paid_on), "duplicate", job.duplicate),
+                          json_pack("{s:I, s:I, s:o, s:o, s:b}", "id", (json_int_t)p->id, "payer_id",
+                                    (json_int_t)p->payer_id, "amount", jpln(p->amount_gr), "paid_on", jdate(p->paid_on),
+                                    "duplicate", job.duplicate),
                           e);
 }
 

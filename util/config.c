@@ -59,6 +59,72 @@ static bool slug_valid(const char *s)
     return true;
 }
 
+/* Slugs that would shadow a top-level path (/api, /verify/{code}, ...): a gmina cannot be called so. */
+static const char *const reserved_slugs[] = {"api", "assets", "fonts", "health", "styles", "verify", NULL};
+
+static bool yes_no(const char *val, bool *out)
+{
+    bool yes = !strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1");
+    bool no = !strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0");
+    if (yes || no)
+        *out = yes;
+    return yes || no;
+}
+
+/* An absolute http(s) URL without query or fragment: scheme://host[:port][/path], host a DNS name, an IPv4
+ * address or [IPv6]; the path of unreserved characters, '/' and %-escapes. It is printed on documents and
+ * into HTML, so nothing else is let through. Trailing slashes are dropped. */
+static int public_url_key(struct config_state *st, const char *sec, const char *key, const char *val, char *dst,
+                          size_t cap)
+{
+    static const char why[] = "must be an absolute http:// or https:// URL without query, e.g. "
+                              "https://gis.example.pl, got '%s'";
+    size_t n = strlen(val);
+    while (n > 0 && val[n - 1] == '/')
+        n--;
+    if (n >= cap || n >= 200)
+        return config_fail(st, sec, key, "value too long: %s", val);
+    const char *p = val;
+    if (!strncmp(p, "https://", 8))
+        p += 8;
+    else if (!strncmp(p, "http://", 7))
+        p += 7;
+    else
+        return config_fail(st, sec, key, why, val);
+    const char *end = val + n;
+    const char *host = p;
+    if (*p == '[') {
+        p++;
+        while (p < end && (strchr("0123456789abcdefABCDEF:.", *p)))
+            p++;
+        if (p >= end || *p != ']' || p == host + 1)
+            return config_fail(st, sec, key, why, val);
+        p++;
+    } else {
+        while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                           *p == '.' || *p == '-'))
+            p++;
+        if (p == host || *host == '.' || *host == '-')
+            return config_fail(st, sec, key, why, val);
+    }
+    if (p < end && *p == ':') {
+        const char *digits = ++p;
+        long port = 0;
+        while (p < end && *p >= '0' && *p <= '9' && port <= 65535)
+            port = port * 10 + (*p++ - '0');
+        if (p == digits || port < 1 || port > 65535)
+            return config_fail(st, sec, key, why, val);
+    }
+    if (p < end && *p != '/')
+        return config_fail(st, sec, key, why, val);
+    for (; p < end; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/%", *p)))
+            return config_fail(st, sec, key, why, val);
+    memcpy(dst, val, n);
+    dst[n] = 0;
+    return 1;
+}
+
 static int server_key(struct config_state *st, const char *key, const char *val)
 {
     struct config *c = st->c;
@@ -83,6 +149,8 @@ static int server_key(struct config_state *st, const char *key, const char *val)
         return parse_int(st, "server", key, val, 1024, 1L << 30, &v) ? (c->max_body_bytes = (size_t)v, 1) : 0;
     if (!strcmp(key, "connection_memory"))
         return parse_int(st, "server", key, val, 8192, 1L << 26, &v) ? (c->connection_memory = (size_t)v, 1) : 0;
+    if (!strcmp(key, "public_url"))
+        return public_url_key(st, "server", key, val, c->public_url, sizeof c->public_url);
     return config_fail(st, "server", key, "unknown key%s", "");
 }
 
@@ -113,15 +181,14 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         return copy_str(st, section, key, val, t->signatory, sizeof t->signatory);
     if (!strcmp(key, "signatory_role"))
         return copy_str(st, section, key, val, t->signatory_role, sizeof t->signatory_role);
-    if (!strcmp(key, "wyrys_allow_a3")) {
-        if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") || !strcmp(val, "1"))
-            t->wyrys_allow_a3 = true;
-        else if (!strcasecmp(val, "no") || !strcasecmp(val, "false") || !strcmp(val, "0"))
-            t->wyrys_allow_a3 = false;
-        else
-            return config_fail(st, section, key, "must be yes or no, got '%s'", val);
-        return 1;
-    }
+    if (!strcmp(key, "wyrys_allow_a3"))
+        return yes_no(val, &t->wyrys_allow_a3) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
+    if (!strcmp(key, "extracts"))
+        return yes_no(val, &t->extracts) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
+    if (!strcmp(key, "verify_pdf"))
+        return yes_no(val, &t->verify_pdf) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
+    if (!strcmp(key, "public_url"))
+        return public_url_key(st, section, key, val, t->public_url, sizeof t->public_url);
     if (!strcmp(key, "modules")) {
         t->n_modules = 0;
         char buf[1024];
@@ -168,6 +235,9 @@ static int config_handler(void *user, const char *section, const char *key, cons
         const char *slug = section + 7;
         if (!slug_valid(slug))
             return config_fail(st, section, key, "bad tenant slug '%s' (use a-z, 0-9 and -)", slug);
+        for (const char *const *r = reserved_slugs; *r; r++)
+            if (!strcmp(slug, *r))
+                return config_fail(st, section, key, "tenant slug '%s' is a top-level path of the server", slug);
         struct config *c = st->c;
         struct config_tenant *t = NULL;
         for (int i = 0; i < c->n_tenants; i++)
@@ -180,6 +250,7 @@ static int config_handler(void *user, const char *section, const char *key, cons
             memset(t, 0, sizeof *t);
             strcpy(t->slug, slug);
             strcpy(t->case_format, "GP.6727.{seq}.{year}");
+            t->extracts = true;
         }
         return tenant_key(st, section, t, key, val);
     }
@@ -241,6 +312,14 @@ enum err_code config_load(struct config *c, const char *path, struct err *e)
             return err_set(e, ERR_INVALID, "config %s: tenant %s.organ: missing", c->source, t->slug);
         if (!t->place[0])
             strcpy(t->place, t->name);
+        if (!t->public_url[0])
+            strcpy(t->public_url, c->public_url);
+        if (t->extracts && !t->public_url[0])
+            return err_set(e, ERR_INVALID,
+                           "config %s: tenant %s.public_url: extracts are on but no public_url is set; set "
+                           "[server] public_url (or the gmina's) to the address citizens open, e.g. "
+                           "https://gis.example.pl, or extracts = no",
+                           c->source, t->slug);
     }
     return ERR_OK;
 }

@@ -23,6 +23,12 @@ struct config_tenant {
     char signatory[128];    /* name printed in the signature block */
     char signatory_role[128];
     bool wyrys_allow_a3; /* the office issues wyrys sheets in A3 on request (`wyrys_allow_a3 = yes`) */
+    bool extracts;       /* the gmina issues extracts (`extracts = no` turns POST /{t}/extracts off); default yes */
+    bool verify_pdf;     /* /verify/{code} offers the issued PDF for download (`verify_pdf = yes`); default no */
+    /* The absolute address citizens reach the server at, e.g. "https://gis.slubice.pl" (no trailing '/'):
+     * the only source of absolute URLs printed on documents. The tenant's own `public_url`, else the
+     * server's; config_load refuses a tenant that issues extracts without one. May be empty otherwise. */
+    char public_url[256];
     char modules[CONFIG_MAX_MODULES][32];
     int n_modules;
     /* Bearer tokens for staff endpoints (`staff_tokens = a, b`): 16 to 127 characters of A-Z a-z 0-9 . _ ~ + / - */
@@ -41,6 +47,7 @@ struct config {
     int timeout_s;
     size_t max_body_bytes;
     size_t connection_memory;
+    char public_url[256]; /* [server] public_url, the default of every tenant's; may be empty */
     struct config_tenant tenants[CONFIG_MAX_TENANTS];
     int n_tenants;
 };

@@ -264,12 +264,25 @@ static void store_flow(void)
     long changed;
     CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
     CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
-    long id;
+    struct gis_waste_payment first, again;
     bool dup;
-    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &id, &dup, &e));
-    CHECK(!dup);
-    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &id, &dup, &e));
-    CHECK(dup);
+    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &first, &dup,
+                                 &e));
+    CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && first.payer_id == d.payer_id);
+    /* a replay answers what was booked, even when its date differs */
+    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL, &again, &dup,
+                                 &e));
+    CHECK(dup && again.id == first.id && again.amount_gr == 5900 && again.paid_on == D("2026-03-20"));
+    /* the same reference with another amount books nothing and is a conflict naming the booked amount */
+    CHECK(gis_waste_payment_add(w, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL, &again, &dup,
+                                &e) == ERR_CONFLICT);
+    CHECK(strstr(e.msg, "59.00 zł") != NULL && !strcmp(e.param, "reference"));
+    err_clear(&e);
+    sqlite3_stmt *cnt;
+    CHECK(!gis_store_prepare(w, "SELECT count(*), sum(amount_gr) FROM waste_payments WHERE source_key = 'clerk:r1'",
+                             &cnt, &e));
+    CHECK(sqlite3_step(cnt) == SQLITE_ROW && sqlite3_column_int(cnt, 0) == 1 && sqlite3_column_int(cnt, 1) == 5900);
+    sqlite3_finalize(cnt);
     char csv[512];
     snprintf(csv, sizeof csv, "id;date;amount;account;title\nT1;2026-04-10;59,00;%s;odpady\nT2;2026-05-10;59.00;%s;x\n",
              d.account, d.account);

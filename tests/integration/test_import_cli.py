@@ -3,6 +3,7 @@ line and leave the store byte-identical."""
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import tempfile
 import zipfile
@@ -115,6 +116,35 @@ def import_into_a_tenant_without_store_creates_it_and_failure_removes_it():
     assert os.path.exists(os.path.join(d, "rzepin.sqlite"))
     r = odra("import", "--data", d, "--tenant", "cybinka", "--as", "parcels", write("bad.geojson", b"{nope"))
     assert r.returncode == 1 and not os.path.exists(os.path.join(d, "cybinka.sqlite")), r.stderr
+
+
+@test
+def a_large_import_leaves_no_wal_behind():
+    """A few thousand features go through the WAL; the import checkpoints it with TRUNCATE, so no -wal file of
+    the import's size stays behind, even while another process (here a plain reader, as a running server's
+    would be) keeps SQLite from removing it when the import closes the store."""
+    features = []
+    for i in range(4000):
+        x, y = 14.5300 + (i % 80) * 0.0004, 52.3300 + (i // 80) * 0.0003
+        features.append({"type": "Feature", "properties": {"parcel_id": f"080505_4.0001.{50000 + i}",
+                                                           "number": str(50000 + i), "obreb": "0001"},
+                         "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.0004, y],
+                                                                          [x + 0.0004, y + 0.0003],
+                                                                          [x, y + 0.0003], [x, y]]]}})
+    src = write("many.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    reader = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True)
+    try:
+        before = reader.execute("SELECT count(*) FROM parcels").fetchone()[0]
+        r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "parcels", src)
+        assert r.returncode == 0, r.stderr
+        assert "4000 imported" in r.stderr, r.stderr
+        assert reader.execute("SELECT count(*) FROM parcels").fetchone()[0] == before + 4000
+        wal = STORE + "-wal"
+        assert not os.path.exists(wal) or os.path.getsize(wal) == 0, os.path.getsize(wal)
+    finally:
+        reader.close()
+    assert subprocess.run(["sqlite3", STORE, "PRAGMA integrity_check"], capture_output=True,
+                          text=True).stdout.strip() == "ok"
 
 
 @test

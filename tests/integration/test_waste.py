@@ -372,8 +372,10 @@ def payments_and_statements():
     pay = {"payer_id": pid, "amount": "59.00", "paid_on": "2026-02-15", "reference": "KP/1/2026"}
     s, h, b = post("/slubice/waste/payments", pay)
     assert s == 201, b
+    first = json.loads(b)
+    assert first["amount"] == "59.00" and first["duplicate"] is False and first["payer_id"] == pid, first
     s, h, b = post("/slubice/waste/payments", pay)
-    assert s == 200 and json.loads(b)["duplicate"] is True, b
+    assert s == 200 and json.loads(b) == {**first, "duplicate": True}, b
     for bad in [{"payer_id": pid, "amount": "-5"}, {"payer_id": pid, "amount": "0"}, {"payer_id": 999999, "amount": "1"},
                 {"account": "12345", "amount": "1.00"}]:
         s, h, b = post("/slubice/waste/payments", bad)
@@ -409,6 +411,38 @@ def payments_and_statements():
     p = json.loads(srv.get(f"/slubice/waste/payers/{pid}", headers=AUTH)[2])
     assert p["balance"]["paid_gr"] == 3 * 5900, p["balance"]
     assert p["balance"]["arrears"] == "%.2f" % ((p["balance"]["arrears_gr"]) / 100)
+
+
+@test
+def payment_replay_answers_what_was_booked():
+    """A replayed reference answers the booked payment, whatever date the replay says; with another amount or
+    payer it is a 409 that books nothing, and never an answer carrying an amount that is not in the books."""
+    pid, acc = PAYER
+    pay = {"payer_id": pid, "amount": "41.50", "paid_on": "2026-06-01", "reference": "KP/77/2026"}
+    s, h, b = post("/slubice/waste/payments", pay)
+    assert s == 201, b
+    booked = json.loads(b)
+    with db("slubice") as c:
+        row = c.execute("SELECT id, amount_gr, paid_on FROM waste_payments WHERE source_key = 'clerk:KP/77/2026'")
+        assert row.fetchall() == [(booked["id"], 4150, "2026-06-01")]
+    s, h, b = post("/slubice/waste/payments", {**pay, "paid_on": "2026-06-02", "title": "again"})
+    assert s == 200, b
+    assert json.loads(b) == {**booked, "duplicate": True}, b
+    # the same payer by account: the same payment
+    s, h, b = post("/slubice/waste/payments", {"account": acc, "amount": "41.50", "reference": "KP/77/2026"})
+    assert s == 200 and json.loads(b) == {**booked, "duplicate": True}, b
+    n0 = count("slubice", "waste_payments")
+    with db("slubice") as c:
+        other_payer = c.execute("SELECT id FROM waste_payers WHERE id != ? LIMIT 1", (pid,)).fetchone()[0]
+    for other in ({**pay, "amount": "4150.00"}, {**pay, "amount": "41.49"}, {**pay, "payer_id": other_payer}):
+        s, h, b = post("/slubice/waste/payments", other)
+        j = assert_json_error(s, h, b, 409)
+        assert "41.50" in j["description"] and other["amount"] not in j["description"].replace("41.50", ""), j
+        assert "amount" not in j and "duplicate" not in j, j
+    assert count("slubice", "waste_payments") == n0, "a conflicting replay booked something"
+    with db("slubice") as c:
+        assert c.execute("SELECT sum(amount_gr) FROM waste_payments WHERE source_key = 'clerk:KP/77/2026'"
+                         ).fetchone() == (4150,)
 
 
 @test

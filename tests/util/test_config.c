@@ -32,6 +32,9 @@ static void builtin_defaults_serve_the_demo(void)
     /* A3 wyrys sheets: Słubice allows them, the other demo gminas do not */
     CHECK(config_tenant_find(&c, "slubice") && config_tenant_find(&c, "slubice")->wyrys_allow_a3);
     CHECK(config_tenant_find(&c, "cybinka") && !config_tenant_find(&c, "cybinka")->wyrys_allow_a3);
+    /* the demo prints a loopback address on its documents */
+    CHECK_STR(c.public_url, "http://127.0.0.1:8080");
+    CHECK(t && !strcmp(t->public_url, c.public_url) && t->extracts);
 }
 
 static void errors_name_the_key_and_line(void)
@@ -58,7 +61,8 @@ static void errors_name_the_key_and_line(void)
     CHECK(strstr(e.msg, "{seq}") != NULL);
     CHECK(load_text("[tenant a]\nwyrys_allow_a3 = maybe\n", &c, &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "a.wyrys_allow_a3: must be yes or no") != NULL);
-    CHECK(load_text("[tenant a]\nname = A\nteryt = 0805053\norgan = X\nwyrys_allow_a3 = Yes\n", &c, &e) == ERR_OK);
+    CHECK(load_text("[tenant a]\nname = A\nteryt = 0805053\norgan = X\nwyrys_allow_a3 = Yes\nextracts = no\n", &c,
+                    &e) == ERR_OK);
     CHECK(c.tenants[0].wyrys_allow_a3);
     err_clear(&e);
     CHECK(config_load(&c, "/nonexistent/odra.ini", &e) == ERR_INVALID);
@@ -70,6 +74,7 @@ static void good_file_with_modules_and_inline_comments(void)
     static struct config c;
     struct err e = {0};
     CHECK(load_text("[server]\nlisten = [::1]:9090 ; ipv6\nmax_body = 2048\n"
+                    "public_url = https://gis.example.pl/\n"
                     "[tenant x]\nname = Iks\nteryt = 0805053\norgan = Wójt\nmodules = waste, permits\n",
                     &c, &e) == ERR_OK);
     CHECK_STR(c.listen_host, "::1");
@@ -77,6 +82,56 @@ static void good_file_with_modules_and_inline_comments(void)
     CHECK(c.n_tenants == 1 && c.tenants[0].n_modules == 2);
     CHECK_STR(c.tenants[0].modules[1], "permits");
     CHECK_STR(c.tenants[0].place, "Iks");
+    /* the server's public_url, its trailing slash dropped, is every tenant's default */
+    CHECK_STR(c.public_url, "https://gis.example.pl");
+    CHECK_STR(c.tenants[0].public_url, "https://gis.example.pl");
+    CHECK(c.tenants[0].extracts && !c.tenants[0].verify_pdf);
+}
+
+#define TENANT "[tenant a]\nname = A\nteryt = 0805053\norgan = X\n"
+
+/* Extracts print absolute addresses: a gmina that issues them needs a public_url, its own or the server's. */
+static void public_url_is_required_for_extracts(void)
+{
+    static struct config c;
+    struct err e = {0};
+    CHECK(load_text(TENANT, &c, &e) == ERR_INVALID);
+    CHECK(strstr(e.msg, "a.public_url: extracts are on but no public_url") != NULL);
+    CHECK(load_text(TENANT "extracts = no\n", &c, &e) == ERR_OK);
+    CHECK(!c.tenants[0].extracts && c.tenants[0].public_url[0] == 0);
+    /* the gmina's own overrides the server's, in whatever order the sections come */
+    CHECK(load_text(TENANT "public_url = https://gis.a.pl/odra\nverify_pdf = yes\n[tenant b]\nname = B\n"
+                           "teryt = 0805013\norgan = Y\n[server]\npublic_url = http://[::1]:8080\n",
+                    &c, &e) == ERR_OK);
+    CHECK_STR(c.tenants[0].public_url, "https://gis.a.pl/odra");
+    CHECK_STR(c.tenants[1].public_url, "http://[::1]:8080");
+    CHECK(c.tenants[0].verify_pdf && !c.tenants[1].verify_pdf);
+    /* only plain absolute http(s) addresses: nothing that could carry markup, a query or credentials */
+    const char *bad[] = {"gis.example.pl",
+                         "/verify",
+                         "ftp://gis.example.pl",
+                         "https://",
+                         "https://gis.example.pl?x=1",
+                         "https://gis.example.pl/#top",
+                         "https://user@gis.example.pl",
+                         "https://gis.example.pl:0",
+                         "https://gis.example.pl:99999",
+                         "https://gis.example.pl/a b",
+                         "https://gis.example.pl/\"><script>",
+                         "javascript:alert(1)",
+                         "https://-x.pl",
+                         NULL};
+    for (const char **b = bad; *b; b++) {
+        char text[512];
+        snprintf(text, sizeof text, "[server]\npublic_url = %s\n" TENANT, *b);
+        CHECK(load_text(text, &c, &e) == ERR_INVALID);
+        CHECK(strstr(e.msg, "server.public_url: must be an absolute") != NULL);
+    }
+    CHECK(load_text(TENANT "verify_pdf = perhaps\nextracts = no\n", &c, &e) == ERR_INVALID);
+    CHECK(strstr(e.msg, "a.verify_pdf: must be yes or no") != NULL);
+    /* a gmina cannot take the name of a top-level path */
+    CHECK(load_text("[tenant verify]\nname = V\nteryt = 0805053\norgan = X\nextracts = no\n", &c, &e) == ERR_INVALID);
+    CHECK(strstr(e.msg, "top-level path") != NULL);
 }
 
 int main(void)
@@ -88,6 +143,7 @@ int main(void)
     RUN(builtin_defaults_serve_the_demo);
     RUN(errors_name_the_key_and_line);
     RUN(good_file_with_modules_and_inline_comments);
+    RUN(public_url_is_required_for_extracts);
     unlink(path);
     return test_done();
 }
