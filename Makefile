@@ -15,7 +15,7 @@ override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
 	libzip-dev libqrencode-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
-	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium
+	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium python3-qgis
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
