@@ -179,8 +179,13 @@ def child(spec):
         vis, mupp = ms.visibleExtent(), ms.mapUnitsPerPixel()
         n = hit = 0
         seen = {}
-        for y in range(SIZE):
-            for x in range(SIZE):
+        rb = region.boundingBox()  # only the pixels under the area's bounding box can be in it
+        x0 = max(0, int((rb.xMinimum() - vis.xMinimum()) / mupp))
+        x1 = min(SIZE, int((rb.xMaximum() - vis.xMinimum()) / mupp) + 1)
+        y0 = max(0, int((vis.yMaximum() - rb.yMaximum()) / mupp))
+        y1 = min(SIZE, int((vis.yMaximum() - rb.yMinimum()) / mupp) + 1)
+        for y in range(y0, y1):
+            for x in range(x0, x1):
                 if engine.contains(QgsPoint(vis.xMinimum() + (x + 0.5) * mupp, vis.yMaximum() - (y + 0.5) * mupp)):
                     c = rgb(x, y)
                     n += 1
