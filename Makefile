@@ -18,7 +18,7 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
 	libzip-dev libqrencode-dev libpng-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
-	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium
+	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium python3-qgis
 # ZBar decodes the QR code printed on extracts (tests/integration/test_verify.py).
 DEB_PKGS += zbar-tools
 

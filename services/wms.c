@@ -591,6 +591,145 @@ static void info_html(struct buf *b, json_t *features, const char *title)
     buf_puts(b, "</body></html>\n");
 }
 
+/* An XML name: characters outside [A-Za-z0-9_.-] become '_', and one that cannot start a name gets a '_'
+ * in front. Collection and property names are fixed in code and already valid; this keeps it so. */
+static void xml_name(struct buf *b, const char *s)
+{
+    if (!s || !*s)
+        s = "feature";
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
+        buf_puts(b, "_");
+    for (; *s; s++) {
+        char c = *s;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                  c == '-';
+        buf_append(b, ok ? &c : "_", 1);
+    }
+}
+
+/* A GeoJSON position list as GML 2 <gml:coordinates> "x,y x,y", x first whatever the authority says
+ * (the features come in the authority's order; swap turns them back). */
+static void gml_coordinates(struct buf *b, json_t *positions, bool swap)
+{
+    buf_puts(b, "<gml:coordinates decimal=\".\" cs=\",\" ts=\" \">");
+    size_t i;
+    json_t *p;
+    json_array_foreach(positions, i, p)
+    {
+        double x = json_number_value(json_array_get(p, 0)), y = json_number_value(json_array_get(p, 1));
+        buf_printf(b, "%s%.10g,%.10g", i ? " " : "", swap ? y : x, swap ? x : y);
+    }
+    buf_puts(b, "</gml:coordinates>");
+}
+
+static void gml_polygon(struct buf *b, json_t *rings, bool swap, const char *srs)
+{
+    buf_printf(b, "<gml:Polygon%s%s%s>", srs ? " srsName=\"" : "", srs ? srs : "", srs ? "\"" : "");
+    size_t i;
+    json_t *ring;
+    json_array_foreach(rings, i, ring)
+    {
+        const char *el = i ? "innerBoundaryIs" : "outerBoundaryIs";
+        buf_printf(b, "<gml:%s><gml:LinearRing>", el);
+        gml_coordinates(b, ring, swap);
+        buf_printf(b, "</gml:LinearRing></gml:%s>", el);
+    }
+    buf_puts(b, "</gml:Polygon>");
+}
+
+/* A GeoJSON geometry as GML 2.1.2 with srsName; other types than the six simple ones are left out. */
+static void gml_geometry(struct buf *b, json_t *g, bool swap, const char *srs)
+{
+    const char *type = json_string_value(json_object_get(g, "type"));
+    json_t *c = json_object_get(g, "coordinates");
+    if (!type || !json_is_array(c))
+        return;
+    size_t i;
+    json_t *part;
+    if (!strcmp(type, "Point") || !strcmp(type, "LineString")) {
+        buf_printf(b, "<gml:%s srsName=\"%s\">", type, srs);
+        json_t *one = json_array();
+        gml_coordinates(b, !strcmp(type, "Point") ? (json_array_append(one, c), one) : c, swap);
+        json_decref(one);
+        buf_printf(b, "</gml:%s>", type);
+    } else if (!strcmp(type, "Polygon")) {
+        gml_polygon(b, c, swap, srs);
+    } else if (!strcmp(type, "MultiPolygon")) {
+        buf_printf(b, "<gml:MultiPolygon srsName=\"%s\">", srs);
+        json_array_foreach(c, i, part)
+        {
+            buf_puts(b, "<gml:polygonMember>");
+            gml_polygon(b, part, swap, NULL);
+            buf_puts(b, "</gml:polygonMember>");
+        }
+        buf_puts(b, "</gml:MultiPolygon>");
+    } else if (!strcmp(type, "MultiPoint") || !strcmp(type, "MultiLineString")) {
+        bool points = !strcmp(type, "MultiPoint");
+        buf_printf(b, "<gml:%s srsName=\"%s\">", type, srs);
+        json_array_foreach(c, i, part)
+        {
+            buf_puts(b, points ? "<gml:pointMember><gml:Point>" : "<gml:lineStringMember><gml:LineString>");
+            json_t *one = json_array();
+            gml_coordinates(b, points ? (json_array_append(one, part), one) : part, swap);
+            json_decref(one);
+            buf_puts(b, points ? "</gml:Point></gml:pointMember>" : "</gml:LineString></gml:lineStringMember>");
+        }
+        buf_printf(b, "</gml:%s>", type);
+    }
+}
+
+/* GetFeatureInfo as a GML 2 wfs:FeatureCollection, the shape MapServer, GeoServer and QGIS Server give:
+ * one gml:featureMember per feature, the element named after its collection (odra:plan-zones) with a
+ * fid, the geometry in the request's CRS (x first) and one element per non-null property. */
+static void info_gml(struct buf *b, json_t *features, const char *ns, enum gis_crs crs)
+{
+    buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                "<wfs:FeatureCollection xmlns:wfs=\"http://www.opengis.net/wfs\" "
+                "xmlns:gml=\"http://www.opengis.net/gml\" xmlns:odra=\"");
+    xml_puts(b, ns);
+    buf_puts(b, "\">\n  <gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n");
+    char srs[32];
+    snprintf(srs, sizeof srs, "EPSG:%d", gis_crs_epsg(crs));
+    bool swap = gis_crs_north_first(crs);
+    size_t i;
+    json_t *f;
+    json_array_foreach(features, i, f)
+    {
+        const char *coll = json_string_value(json_object_get(f, "collection"));
+        buf_puts(b, "  <gml:featureMember>\n    <odra:");
+        xml_name(b, coll);
+        buf_puts(b, " fid=\"");
+        xml_name(b, json_string_value(json_object_get(f, "id")));
+        buf_puts(b, "\">\n");
+        json_t *g = json_object_get(f, "geometry");
+        if (json_is_object(g)) {
+            buf_puts(b, "      <odra:geometry>");
+            gml_geometry(b, g, swap, srs);
+            buf_puts(b, "</odra:geometry>\n");
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(f, "properties"), key, v)
+        {
+            if (json_is_null(v))
+                continue;
+            buf_puts(b, "      <odra:");
+            xml_name(b, key);
+            buf_puts(b, ">");
+            char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12));
+            xml_puts(b, s ? s : json_string_value(v));
+            free(s);
+            buf_puts(b, "</odra:");
+            xml_name(b, key);
+            buf_puts(b, ">\n");
+        }
+        buf_puts(b, "    </odra:");
+        xml_name(b, coll);
+        buf_puts(b, ">\n  </gml:featureMember>\n");
+    }
+    buf_puts(b, "</wfs:FeatureCollection>\n");
+}
+
 static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, struct err *e)
 {
     struct map_req m = {0};
@@ -609,12 +748,14 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
     int kind = !strcasecmp(fmt, "application/json") || !strcasecmp(fmt, "application/geo+json") ||
                        !strcasecmp(fmt, "application/geojson")
                    ? 1
-               : !strcasecmp(fmt, "text/html")  ? 2
-               : !strcasecmp(fmt, "text/plain") ? 3
-                                                : 0;
+               : !strcasecmp(fmt, "text/html")                                               ? 2
+               : !strcasecmp(fmt, "text/plain")                                              ? 3
+               : !strcasecmp(fmt, "application/vnd.ogc.gml") || !strcasecmp(fmt, "text/xml") ? 4
+                                                                                             : 0;
     if (!kind)
         return fail(w, "InvalidFormat", "INFO_FORMAT",
-                    "INFO_FORMAT '%s' is not offered; use application/json, text/html or text/plain",
+                    "INFO_FORMAT '%s' is not offered; use application/vnd.ogc.gml, text/xml, application/json, "
+                    "text/html or text/plain",
                     clip(w->req->arena, fmt)),
                answer_exception(w, resp, 400);
     long px, py, count = 1;
@@ -654,7 +795,8 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
             struct gis_feature_query fq = {.c = c,
                                            .has_bbox = true,
                                            .bbox_crs = m.crs,
-                                           .out_crs = GIS_CRS_CRS84,
+                                           /* GML carries the geometry in the request's CRS, JSON in CRS84 */
+                                           .out_crs = kind == 4 ? m.crs : GIS_CRS_CRS84,
                                            .limit = !strcmp(c->id, "plans") && count < 10 ? 10 : count};
             fq.bbox[0] = x - rx * tol, fq.bbox[1] = y - ry * tol, fq.bbox[2] = x + rx * tol, fq.bbox[3] = y + ry * tol;
             struct buf out = {0};
@@ -706,6 +848,10 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
             b.failed = true;
         free(s);
         ctype = "application/json";
+    } else if (kind == 4) {
+        info_gml(&b, all, arena_printf(w->req->arena, "%s/%s/ogc", http_base_url(w->req), w->req->tenant->cfg->slug),
+                 m.crs);
+        ctype = strcasecmp(fmt, "text/xml") ? "application/vnd.ogc.gml; charset=UTF-8" : "text/xml; charset=UTF-8";
     } else if (kind == 2) {
         info_html(&b, all, w->req->tenant->cfg->name);
         ctype = "text/html; charset=UTF-8";
@@ -868,7 +1014,8 @@ static enum err_code wms_capabilities(struct wms *w, struct http_resp *resp, str
                WMS_MAX_LAYERS, WMS_MAX_SIDE, WMS_MAX_SIDE);
     request_element(&b, "GetCapabilities", GROUPS("text/xml"), url);
     request_element(&b, "GetMap", GROUPS("image/png", "image/jpeg"), url);
-    request_element(&b, "GetFeatureInfo", GROUPS("application/json", "text/html", "text/plain"), url);
+    request_element(&b, "GetFeatureInfo",
+                    GROUPS("application/json", "application/vnd.ogc.gml", "text/xml", "text/html", "text/plain"), url);
     request_element(&b, "sld:GetLegendGraphic", GROUPS("image/png"), url);
     buf_puts(&b, "    </Request>\n    <Exception><Format>XML</Format></Exception>\n    <Layer>\n      <Title>");
     xml_puts(&b, arena_printf(req->arena, "Gmina %s", t->name));
@@ -1015,7 +1162,8 @@ static const struct http_param_doc wms_doc[] = {
     {"HEIGHT", "query", "integer", 0, "1..4096"},
     {"FORMAT", "query", "string", 0, "image/png or image/jpeg"},
     {"TRANSPARENT", "query", "string", 0, "TRUE or FALSE"},
-    {"INFO_FORMAT", "query", "string", 0, "application/json, text/html or text/plain"},
+    {"INFO_FORMAT", "query", "string", 0,
+     "application/vnd.ogc.gml or text/xml (GML 2), application/json, text/html or text/plain"},
     HTTP_DOC_END,
 };
 

@@ -99,7 +99,9 @@ def match(expr):
     """["match", ["get", key], v1, r1, ..., default] -> (key, [(v, r)], default); constants -> (None, [], c)."""
     if isinstance(expr, list) and expr and expr[0] == "match":
         body = expr[2:]
-        return expr[1][1], list(zip(body[0:-1:2], body[1:-1:2])), body[-1]
+        # a label may be an array of values (["MN"]): one pair per value
+        pairs = [(v, r) for ls, r in zip(body[0:-1:2], body[1:-1:2]) for v in (ls if isinstance(ls, list) else [ls])]
+        return expr[1][1], pairs, body[-1]
     return None, [], expr
 
 

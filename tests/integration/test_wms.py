@@ -122,7 +122,7 @@ def capabilities_are_valid_wms_130():
     formats = [f.text for f in cap.find(f"{WMS_NS}Request/{WMS_NS}GetMap").findall(WMS_NS + "Format")]
     assert formats == ["image/png", "image/jpeg"], formats
     gfi = [f.text for f in cap.find(f"{WMS_NS}Request/{WMS_NS}GetFeatureInfo").findall(WMS_NS + "Format")]
-    assert set(gfi) == {"application/json", "text/html", "text/plain"}, gfi
+    assert set(gfi) == {"application/vnd.ogc.gml", "text/xml", "application/json", "text/html", "text/plain"}, gfi
     top = cap.find(WMS_NS + "Layer")
     crs = [c.text for c in top.findall(WMS_NS + "CRS")]
     for c in ("EPSG:2180", "EPSG:2176", "EPSG:3857", "EPSG:4326", "CRS:84"):
