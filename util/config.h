@@ -39,6 +39,7 @@ struct config {
     int max_connections;
     int max_connections_per_ip;
     int timeout_s;
+    int head_timeout_s; /* seconds a client has for a whole request head; activity does not extend it */
     size_t max_body_bytes;
     size_t connection_memory;
     struct config_tenant tenants[CONFIG_MAX_TENANTS];

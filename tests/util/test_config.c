@@ -32,6 +32,7 @@ static void builtin_defaults_serve_the_demo(void)
     /* A3 wyrys sheets: Słubice allows them, the other demo gminas do not */
     CHECK(config_tenant_find(&c, "slubice") && config_tenant_find(&c, "slubice")->wyrys_allow_a3);
     CHECK(config_tenant_find(&c, "cybinka") && !config_tenant_find(&c, "cybinka")->wyrys_allow_a3);
+    CHECK(c.timeout_s == 30 && c.head_timeout_s == 10);
 }
 
 static void errors_name_the_key_and_line(void)
@@ -42,6 +43,8 @@ static void errors_name_the_key_and_line(void)
     CHECK(strstr(e.msg, ":2: server.threads:") != NULL);
     CHECK(load_text("[server]\nlisten = nohost\n", &c, &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "server.listen") != NULL);
+    CHECK(load_text("[server]\nhead_timeout = 0\n", &c, &e) == ERR_INVALID);
+    CHECK(strstr(e.msg, "server.head_timeout:") != NULL);
     CHECK(load_text("[server]\nmystery = 1\n", &c, &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "server.mystery: unknown key") != NULL);
     CHECK(load_text("[elsewhere]\nx = 1\n", &c, &e) == ERR_INVALID);
