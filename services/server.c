@@ -392,11 +392,17 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct req_state *
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", o.content_type);
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Expose-Headers",
-                            "ETag, Location, Link, Content-Crs, Content-Range, Content-Disposition");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    for (int i = 0; i < resp->nheaders && !o.drop_handler_headers; i++) {
+    /* defaults a handler may replace; never twice (two Access-Control-Allow-Origin values fail CORS) */
+    int nh = o.drop_handler_headers ? 0 : resp->nheaders;
+    static const char *const defaults[][2] = {
+        {"Access-Control-Allow-Origin", "*"},
+        {"Access-Control-Expose-Headers", "ETag, Location, Link, Content-Crs, Content-Range, Content-Disposition"},
+        {"X-Content-Type-Options", "nosniff"},
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (!nh || resp_header_find(resp, defaults[i][0]) < 0)
+            MHD_add_response_header(r, defaults[i][0], defaults[i][1]);
+    for (int i = 0; i < nh; i++) {
         if ((o.etag && !strcasecmp(resp->hname[i], "ETag")) || (o.vary && !strcasecmp(resp->hname[i], "Vary")))
             continue;
         MHD_add_response_header(r, resp->hname[i], resp->hvalue[i]);
@@ -669,7 +675,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (rc != ERR_OK) {
         if (e.code == ERR_OK)
             err_set(&e, rc, "%s", err_name(rc));
-        if (err_http_status(e.code) >= 500)
+        /* an unavailable gmina was logged once at start; its 503s are in the request log */
+        if (err_http_status(e.code) >= 500 && !(req.tenant && req.tenant->unavailable))
             log_error("%s %s: %s", rs->method, rs->path, e.msg);
         int nh = resp.nheaders;
         const char *hn[HTTP_MAX_HEADERS], *hv[HTTP_MAX_HEADERS];

@@ -178,6 +178,16 @@ def cors_exposes_location_and_etag():
     assert h.get("access-control-allow-origin") == "*"
     for name in ("location", "etag", "content-range"):
         assert name in exposed, exposed
+    # exactly one Allow-Origin, also where a handler sets its own (two values make browsers refuse it)
+    for path in ["/fonts/DejaVu%20Sans/0-255.pbf", PNG_TILE, "/slubice/ogc", "/assets/map.js", "/nowhere"]:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        conn.request("GET", path, headers={"Origin": "https://example.org"})
+        r = conn.getresponse()
+        r.read()
+        names = [k.lower() for k, _ in r.getheaders()]
+        conn.close()
+        for name in ("access-control-allow-origin", "access-control-expose-headers", "x-content-type-options"):
+            assert names.count(name) == 1, (path, name, r.getheaders())
     s, h, _ = srv.request("OPTIONS", PNG_TILE, headers={"Origin": "https://example.org",
                                                         "Access-Control-Request-Method": "GET",
                                                         "Access-Control-Request-Headers": "range, if-none-match"})
