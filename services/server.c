@@ -718,15 +718,35 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
 }
 
+static long long now_ms(void);
+
+/* libmicrohttpd's messages, with a repeat of the previous one within ten seconds counted instead of
+ * logged: every connection closed in the middle of its head (a slowloris shut down by the head deadline)
+ * says the same, and hundreds of identical lines would bury the rest. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char last[512];
+    static long long last_ms, repeats;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && line[n - 1] == '\n')
         line[--n] = 0;
-    log_warn("http: %s", line);
+    long long now = now_ms();
+    pthread_mutex_lock(&lock);
+    if (!strcmp(line, last) && now - last_ms < 10000) {
+        repeats++;
+    } else {
+        if (repeats)
+            log_warn("http: (the message before repeated %lld times)", repeats);
+        log_warn("http: %s", line);
+        memcpy(last, line, sizeof last);
+        last_ms = now;
+        repeats = 0;
+    }
+    pthread_mutex_unlock(&lock);
 }
 
 /* ---- the request-head deadline and the slowest heads first out near the limit ----
