@@ -31,8 +31,18 @@ TEST_SRCS := $(sort $(wildcard tests/*/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
 .SECONDARY:
-.PHONY: all deps run test asan lint bench clean demo
-all: $(BUILD)/odra $(TEST_BINS)
+.PHONY: all deps run test asan lint bench clean demo web-deps
+all: $(BUILD)/odra $(TEST_BINS) web-deps
+
+# The map page's MapLibre GL JS comes from npm (package-lock.json). A plain `make` installs it when
+# node_modules is missing or older than the lock file; without npm, or offline, it says so and the rest
+# builds (the server then logs the missing files, and /assets/ answers 503 naming this step).
+web-deps:
+	@[ node_modules/.package-lock.json -nt package-lock.json ] || { \
+	  if command -v npm >/dev/null; then echo "npm ci (web dependencies of the map page)"; \
+	    npm ci --no-audit --no-fund --loglevel=error >/dev/null || \
+	      echo "make: warning: npm ci failed; the map page needs it: run \`make deps\`"; \
+	  else echo "make: warning: npm is missing, so the map page has no MapLibre GL JS: run \`make deps\`"; fi; }
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \

@@ -1,4 +1,5 @@
 /* Core handlers: /health, the entry page and the per-gmina summary. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,11 +20,20 @@ static json_t *tenant_json(const struct svc_tenant *t)
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     json_t *tenants = json_array();
-    for (int i = 0; i < svc_server_tenant_count(req->server); i++)
-        json_array_append_new(tenants, tenant_json(svc_server_tenant(req->server, i)));
+    bool degraded = false;
+    for (int i = 0; i < svc_server_tenant_count(req->server); i++) {
+        const struct svc_tenant *t = svc_server_tenant(req->server, i);
+        json_t *j = tenant_json(t);
+        /* a gmina whose store could not be opened at start is served by nobody: its paths answer 503 */
+        json_object_set_new(j, "status", json_string(t->unavailable ? "unavailable" : "ok"));
+        degraded |= t->unavailable;
+        json_array_append_new(tenants, j);
+    }
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200,
-                          json_pack("{s:s, s:s, s:o}", "status", "ok", "version", ODRA_VERSION, "tenants", tenants), e);
+                          json_pack("{s:s, s:s, s:o}", "status", degraded ? "degraded" : "ok", "version", ODRA_VERSION,
+                                    "tenants", tenants),
+                          e);
 }
 
 enum err_code svc_tenant_info(struct http_req *req, struct http_resp *resp, struct err *e)

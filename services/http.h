@@ -37,7 +37,18 @@ struct http_resp {
     const char *hname[HTTP_MAX_HEADERS];
     const char *hvalue[HTTP_MAX_HEADERS];
     int nheaders;
+    /* A gzip stream of body prepared ahead (static assets), sent instead of compressing body again; NULL
+     * when there is none. Lives as long as body. */
+    const char *gz_body;
+    size_t gz_len;
 };
+
+/* What the server adds to every GET answer a handler fills (services/server.c), so handlers need not:
+ * - a 200 of a text type (JSON, XML, HTML, JavaScript, CSS, glyph protocol buffers) gets a strong ETag
+ *   (a hash of the body) unless the handler set one, and If-None-Match is answered with 304;
+ * - such bodies are gzipped when Accept-Encoding allows it (the gzip variant's ETag ends in "-gz"), with
+ *   Vary: Accept-Encoding; a body the handler already encoded (Content-Encoding set) is left alone;
+ * - a 200 answers a single Range with 206 and Content-Range (416 when unsatisfiable), uncompressed. */
 
 /* A handler fills resp and returns ERR_OK, or returns an error code with e set; the server then
  * answers with the JSON error and the one status mapping in util/err. */

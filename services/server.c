@@ -8,14 +8,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gis/geocode.h"
 #include "services/module.h"
 #include "services/routes.h"
+#include "tiles/cache.h"
+#include "util/buf.h"
+#include "util/httphdr.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/zbuf.h"
+
+/* One open connection, tracked from MHD's NOTIFY_CONNECTION "started" to "closed" for the request-head
+ * deadline. head_since (monotonic ms) is when it began waiting for a request head: its opening, or the end
+ * of its previous request; in_request is set while a request whose head is complete is being served. Both
+ * are written by the connection's worker thread and read by the housekeeper, hence atomics. */
+struct conn_track {
+    struct conn_track *prev, *next;
+    const struct MHD_Daemon *worker;
+    int fd;
+    long long head_since;
+    int in_request;
+    bool closing; /* shut down by us; under conns_lock */
+};
 
 struct svc_server {
     const struct config *cfg;
@@ -24,9 +43,20 @@ struct svc_server {
     int listen_fd;
     int port;
     struct MHD_Daemon *daemon;
+    /* connection tracking: the list and counters under conns_lock */
+    pthread_mutex_t conns_lock;
+    struct conn_track *conns;
+    int n_live;   /* tracked connections not yet shut down by us */
+    int evict_at; /* per worker: more live connections than this closes the slowest heads */
+    long long n_timed_out, n_evicted;
+    /* the housekeeper thread enforcing the head deadline, stopped through stop_cond */
+    pthread_t housekeeper;
+    bool housekeeper_running, stopping;
+    pthread_cond_t stop_cond;
 };
 
-/* Per-request state, created on the first access-handler call and freed on completion. */
+/* Per-request state, created when the request line arrives (URI log callback) or on the first
+ * access-handler call, and freed on completion. */
 struct req_state {
     struct arena *arena;
     double start_ms;
@@ -37,6 +67,8 @@ struct req_state {
     int status;
     size_t bytes;
     char *method, *path;
+    bool begun;    /* the access handler has seen this request */
+    bool path_nul; /* the raw path has %00, which decodes to a NUL that cuts the path */
 };
 
 static pthread_key_t reader_key;
@@ -71,6 +103,11 @@ struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e)
             err_set(e, ERR_INTERNAL, "out of memory");
             return NULL;
         }
+    }
+    if (t->unavailable) {
+        err_set(e, ERR_UNAVAILABLE, "the data of gmina %s are unavailable: its store could not be opened",
+                t->cfg->name);
+        return NULL;
     }
     if (!r->store[t->index] && gis_store_open(t->store_path, GIS_STORE_READ, &r->store[t->index], e) != ERR_OK)
         return NULL;
@@ -219,20 +256,170 @@ static void route_consider(const struct http_route *r, void *user)
 
 /* ---- responses ---- */
 
+#define GZIP_MIN_BYTES 1024 /* smaller text bodies go out as they are: gzip would save next to nothing */
+
+/* The index of the response header name the handler set (case-insensitive), or -1. */
+static int resp_header_find(const struct http_resp *resp, const char *name)
+{
+    for (int i = 0; i < resp->nheaders; i++)
+        if (!strcasecmp(resp->hname[i], name))
+            return i;
+    return -1;
+}
+
+/* What goes on the wire after negotiation: status, body and the headers that replace or join the
+ * handler's. */
+struct resp_out {
+    int status;
+    const char *content_type;
+    const char *body;
+    size_t len;
+    const char *etag; /* replaces the handler's ETag when set */
+    const char *vary; /* replaces the handler's Vary when set */
+    const char *encoding;
+    const char *content_range;
+    bool accept_ranges;
+    bool drop_handler_headers; /* a 416 says nothing about the representation */
+};
+
+static void error_resp(struct arena *a, struct http_resp *resp, const struct err *e);
+
+static const char *req_header(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+/* Conditional requests, byte ranges and gzip for the handler's answer (the contract is in services/http.h).
+ * PNG, JPEG, PDF and vector-tile bodies are never hashed or compressed here: tiles carry their own ETag. */
+static void negotiate(struct MHD_Connection *conn, struct req_state *rs, const struct http_resp *resp,
+                      struct resp_out *o)
+{
+    struct arena *a = rs->arena;
+    o->status = resp->status;
+    o->content_type = resp->content_type ? resp->content_type : "application/json";
+    o->body = resp->body ? resp->body : "";
+    o->len = resp->len;
+    bool textual = resp_header_find(resp, "Content-Encoding") < 0 && httphdr_type_compressible(o->content_type);
+    if (textual) {
+        int v = resp_header_find(resp, "Vary");
+        if (v < 0)
+            o->vary = "Accept-Encoding";
+        else if (!strcasestr(resp->hvalue[v], "Accept-Encoding"))
+            o->vary = arena_printf(a, "%s, Accept-Encoding", resp->hvalue[v]);
+    }
+    bool get = !strcmp(rs->method, "GET") || !strcmp(rs->method, "HEAD");
+    bool whole = get && resp->status == 200;
+    const char *range = whole ? req_header(conn, "Range") : NULL;
+    bool gz = textual && !range && resp->status != 204 && resp->status != 304 &&
+              (resp->gz_body || o->len >= GZIP_MIN_BYTES) && httphdr_accepts_gzip(req_header(conn, "Accept-Encoding"));
+    const char *etag = NULL, *identity_etag = NULL;
+    if (whole) {
+        o->accept_ranges = true;
+        int ei = resp_header_find(resp, "ETag");
+        etag = identity_etag = ei >= 0 ? resp->hvalue[ei] : NULL;
+        if (!etag && textual) {
+            char tag[24];
+            tile_etag(o->body, o->len, tag, sizeof tag);
+            etag = identity_etag = o->etag = arena_strdup(a, tag);
+        }
+        char variant[160];
+        if (gz && etag && httphdr_etag_variant(etag, "-gz", variant, sizeof variant))
+            etag = o->etag = arena_strdup(a, variant);
+        else if (gz && etag)
+            gz = false; /* a handler tag that is no entity tag: keep one representation */
+        const char *inm = req_header(conn, "If-None-Match");
+        if (etag && inm && httphdr_etag_match(inm, etag)) {
+            o->status = 304;
+            o->body = "";
+            o->len = 0;
+            return;
+        }
+        const char *if_range = range ? req_header(conn, "If-Range") : NULL;
+        size_t first = 0, last = 0;
+        enum httphdr_range rr = range && (!if_range || httphdr_if_range_ok(if_range, etag))
+                                    ? httphdr_range_parse(range, o->len, &first, &last)
+                                    : HTTPHDR_RANGE_NONE;
+        if (rr == HTTPHDR_RANGE_OK) {
+            o->status = 206;
+            o->content_range = arena_printf(a, "bytes %zu-%zu/%zu", first, last, o->len);
+            o->body += first;
+            o->len = last - first + 1;
+            return;
+        }
+        if (rr == HTTPHDR_RANGE_UNSATISFIABLE) {
+            struct err e = {0};
+            struct http_resp er;
+            err_set(&e, ERR_RANGE, "no requested byte range overlaps the %zu bytes of this resource", o->len);
+            o->content_range = arena_printf(a, "bytes */%zu", o->len);
+            error_resp(a, &er, &e);
+            o->status = er.status;
+            o->content_type = er.content_type;
+            o->body = er.body;
+            o->len = er.len;
+            o->etag = o->vary = NULL;
+            o->accept_ranges = false;
+            o->drop_handler_headers = true;
+            return;
+        }
+    }
+    if (!gz)
+        return;
+    if (resp->gz_body) {
+        o->body = resp->gz_body;
+        o->len = resp->gz_len;
+    } else {
+        struct buf b = {0};
+        struct err e = {0};
+        int level = o->len > (256u << 10) ? 1 : 6;
+        if (zbuf_compress(ZBUF_GZIP, level, o->body, o->len, &b, &e) != ERR_OK || b.failed ||
+            arena_defer(a, free_dump, b.data) != 0) {
+            buf_free(&b);
+            if (whole)
+                o->etag = identity_etag; /* out of memory: the identity body, under its own tag */
+            return;
+        }
+        o->body = b.data;
+        o->len = b.len;
+    }
+    o->encoding = "gzip";
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct req_state *rs, struct http_resp *resp)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(resp->len, (void *)resp->body, MHD_RESPMEM_MUST_COPY);
+    struct resp_out o = {0};
+    negotiate(conn, rs, resp, &o);
+    struct MHD_Response *r = MHD_create_response_from_buffer(o.len, (void *)o.body, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", resp->content_type ? resp->content_type : "application/json");
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Access-Control-Expose-Headers", "ETag, Content-Crs, Link");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    for (int i = 0; i < resp->nheaders; i++)
+    MHD_add_response_header(r, "Content-Type", o.content_type);
+    /* defaults a handler may replace; never twice (two Access-Control-Allow-Origin values fail CORS) */
+    int nh = o.drop_handler_headers ? 0 : resp->nheaders;
+    static const char *const defaults[][2] = {
+        {"Access-Control-Allow-Origin", "*"},
+        {"Access-Control-Expose-Headers", "ETag, Location, Link, Content-Crs, Content-Range, Content-Disposition"},
+        {"X-Content-Type-Options", "nosniff"},
+    };
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (!nh || resp_header_find(resp, defaults[i][0]) < 0)
+            MHD_add_response_header(r, defaults[i][0], defaults[i][1]);
+    for (int i = 0; i < nh; i++) {
+        if ((o.etag && !strcasecmp(resp->hname[i], "ETag")) || (o.vary && !strcasecmp(resp->hname[i], "Vary")))
+            continue;
         MHD_add_response_header(r, resp->hname[i], resp->hvalue[i]);
-    rs->status = resp->status;
-    rs->bytes = resp->len;
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    }
+    if (o.etag)
+        MHD_add_response_header(r, "ETag", o.etag);
+    if (o.vary)
+        MHD_add_response_header(r, "Vary", o.vary);
+    if (o.encoding)
+        MHD_add_response_header(r, "Content-Encoding", o.encoding);
+    if (o.content_range)
+        MHD_add_response_header(r, "Content-Range", o.content_range);
+    if (o.accept_ranges)
+        MHD_add_response_header(r, "Accept-Ranges", "bytes");
+    rs->status = o.status;
+    rs->bytes = o.len;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)o.status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -278,6 +465,9 @@ static int split_path(struct arena *a, const char *url, struct route_match *m)
         m->segs[m->nseg++] = p;
         p = slash ? slash + 1 : NULL;
     }
+    /* One trailing slash names the same resource: /{t}/ogc/ is /{t}/ogc (owslib asks for the former). */
+    if (m->nseg > 0 && !*m->segs[m->nseg - 1])
+        m->nseg--;
     return 0;
 }
 
@@ -286,7 +476,8 @@ struct query_check {
     int count;
 };
 
-static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                       const char *value, size_t value_size)
 {
     (void)kind;
     struct query_check *qc = cls;
@@ -295,8 +486,17 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
         err_set(qc->e, ERR_INVALID, "too many query parameters");
         return MHD_NO;
     }
+    /* %00 decodes to a NUL, which would silently cut the name or value short for every lookup */
+    if (memchr(key, 0, key_size)) {
+        err_param(qc->e, "query", "a query parameter name contains a NUL character (%%00)");
+        return MHD_NO;
+    }
     if (!text_utf8_valid(key, strlen(key)) || strlen(key) > 64) {
         err_set(qc->e, ERR_INVALID, "a query parameter name is not valid UTF-8 or is too long");
+        return MHD_NO;
+    }
+    if (value && memchr(value, 0, value_size)) {
+        err_param(qc->e, key, "parameter '%s' contains a NUL character (%%00)", key);
         return MHD_NO;
     }
     if (value && (!text_utf8_valid(value, strlen(value)) || strlen(value) > 65536)) {
@@ -306,18 +506,22 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
-static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct http_resp *resp, bool path_nul,
+                              struct err *e)
 {
+    if (path_nul)
+        return err_param(e, "path", "the path contains a NUL character (%%00)");
     if (!text_utf8_valid(req->path, strlen(req->path)))
         return err_set(e, ERR_INVALID, "the path is not valid UTF-8");
     struct query_check qc = {.e = e};
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_query_arg, &qc);
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, check_query_arg, &qc);
     if (e->code)
         return e->code;
     if (!strcmp(req->method, "OPTIONS")) {
         http_resp_body(resp, 204, "text/plain", "", 0);
         http_resp_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
-        http_resp_header(resp, "Access-Control-Allow-Headers", "Content-Type, Authorization, If-None-Match");
+        http_resp_header(resp, "Access-Control-Allow-Headers",
+                         "Content-Type, Authorization, If-None-Match, If-Range, Range");
         http_resp_header(resp, "Access-Control-Max-Age", "86400");
         return ERR_OK;
     }
@@ -336,6 +540,11 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
         req->tenant = svc_server_tenant_find(s, slug);
         if (!req->tenant)
             return err_set(e, ERR_NOT_FOUND, "unknown gmina '%s'", slug);
+        if (req->tenant->unavailable)
+            return err_set(e, ERR_UNAVAILABLE,
+                           "the data of gmina %s are unavailable: its store could not be opened when the server "
+                           "started (the server log says why); the other gminas are served",
+                           req->tenant->cfg->name);
     }
     const struct svc_module *mod = svc_module_of_route(m.route);
     if (mod && (!req->tenant || !svc_module_enabled(req->tenant->cfg, mod)))
@@ -345,6 +554,47 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
     return m.route->handler(req, resp, e);
 }
 
+static struct req_state *req_state_new(void)
+{
+    struct req_state *rs = calloc(1, sizeof *rs);
+    if (!rs)
+        return NULL;
+    rs->arena = arena_new(16384);
+    if (!rs->arena) {
+        free(rs);
+        return NULL;
+    }
+    return rs;
+}
+
+/* Called by MHD with the raw request line's URI, before it splits off the query and decodes the path:
+ * the only place a %00 in the path can still be seen. The state returned becomes the request's con_cls. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls, (void)conn;
+    struct req_state *rs = req_state_new();
+    if (rs && uri) {
+        size_t n = strcspn(uri, "?");
+        for (size_t i = 0; i + 2 < n && !rs->path_nul; i++)
+            rs->path_nul = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
+    }
+    return rs;
+}
+
+/* The tracking record of conn (NULL when tracking failed for it). */
+static struct conn_track *conn_track_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                       const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -352,18 +602,21 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     struct svc_server *s = cls;
     struct req_state *rs = *con_cls;
     if (!rs) {
-        rs = calloc(1, sizeof *rs);
+        rs = req_state_new();
         if (!rs)
             return MHD_NO;
-        rs->arena = arena_new(16384);
-        if (!rs->arena) {
-            free(rs);
-            return MHD_NO;
-        }
+        *con_cls = rs;
+    }
+    if (!rs->begun) {
+        rs->begun = true;
+        struct conn_track *ct = conn_track_of(conn);
+        if (ct)
+            __atomic_store_n(&ct->in_request, 1, __ATOMIC_RELEASE);
         rs->start_ms = log_now_ms();
         rs->method = arena_strdup(rs->arena, method);
         rs->path = arena_strdup(rs->arena, url);
-        *con_cls = rs;
+        if (!rs->method || !rs->path)
+            return MHD_NO;
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         long n;
@@ -418,11 +671,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         .body = rs->body,
         .body_len = rs->body_len,
     };
-    enum err_code rc = dispatch(s, &req, &resp, &e);
+    enum err_code rc = dispatch(s, &req, &resp, rs->path_nul, &e);
     if (rc != ERR_OK) {
         if (e.code == ERR_OK)
             err_set(&e, rc, "%s", err_name(rc));
-        if (err_http_status(e.code) >= 500)
+        /* an unavailable gmina was logged once at start; its 503s are in the request log */
+        if (err_http_status(e.code) >= 500 && !(req.tenant && req.tenant->unavailable))
             log_error("%s %s: %s", rs->method, rs->path, e.msg);
         int nh = resp.nheaders;
         const char *hn[HTTP_MAX_HEADERS], *hv[HTTP_MAX_HEADERS];
@@ -439,10 +693,21 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
                               enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
+    struct conn_track *ct = conn_track_of(conn);
+    if (ct) {
+        /* a keep-alive connection now waits for its next head, under a fresh deadline */
+        __atomic_store_n(&ct->head_since, now_ms(), __ATOMIC_RELAXED);
+        __atomic_store_n(&ct->in_request, 0, __ATOMIC_RELEASE);
+    }
     struct req_state *rs = *con_cls;
     if (!rs)
         return;
+    if (!rs->begun) { /* the request line came, the access handler never ran (bad head, closed) */
+        arena_free(rs->arena);
+        free(rs);
+        *con_cls = NULL;
+        return;
+    }
     double ms = log_now_ms() - rs->start_ms;
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || rs->status)
         log_info("%s %s %d %zuB %.1fms", rs->method, rs->path, rs->status, rs->bytes, ms);
@@ -453,15 +718,160 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     *con_cls = NULL;
 }
 
+static long long now_ms(void);
+
+/* libmicrohttpd's messages, with a repeat of the previous one within ten seconds counted instead of
+ * logged: every connection closed in the middle of its head (a slowloris shut down by the head deadline)
+ * says the same, and hundreds of identical lines would bury the rest. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char last[512];
+    static long long last_ms, repeats;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     while (n && line[n - 1] == '\n')
         line[--n] = 0;
-    log_warn("http: %s", line);
+    long long now = now_ms();
+    pthread_mutex_lock(&lock);
+    if (!strcmp(line, last) && now - last_ms < 10000) {
+        repeats++;
+    } else {
+        if (repeats)
+            log_warn("http: (the message before repeated %lld times)", repeats);
+        log_warn("http: %s", line);
+        memcpy(last, line, sizeof last);
+        last_ms = now;
+        repeats = 0;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+/* ---- the request-head deadline and the slowest heads first out near the limit ----
+ *
+ * libmicrohttpd's own timeout counts inactivity, so a client that trickles one header byte every few
+ * seconds keeps its connection for ever, and a few hundred of them fill max_connections. Every open
+ * connection is tracked here (NOTIFY_CONNECTION): the housekeeper thread shuts down those whose request
+ * head is older than head_timeout however much trickled in, and a new connection that brings its worker
+ * near the worker's share of max_connections shuts down that worker's connections that have waited
+ * longest for a head (idle keep-alives and trickling heads) first, so there is always room for a client
+ * that sends its request at once. Closing is shutdown(2) on the socket: libmicrohttpd then sees the end
+ * of the stream and closes the connection in its own thread. It calls the "closed" notification, which
+ * takes conns_lock, before it closes the descriptor, so under that lock a tracked fd is still this
+ * connection's own. */
+
+/* Shuts down ct's socket; under conns_lock. */
+static void conn_close_locked(struct svc_server *s, struct conn_track *ct)
+{
+    if (!ct->closing) {
+        ct->closing = true;
+        s->n_live--;
+        shutdown(ct->fd, SHUT_RDWR);
+    }
+}
+
+/* Makes room in worker: while it has more live connections than evict_at, closes the one that has waited
+ * longest for a request head (never keep, the newcomer). Under conns_lock. */
+static void conns_evict_locked(struct svc_server *s, const struct MHD_Daemon *worker, const struct conn_track *keep)
+{
+    if (s->n_live <= s->evict_at)
+        return; /* no worker can be past its mark: skip the walk */
+    int live = 0;
+    for (struct conn_track *c = s->conns; c; c = c->next)
+        live += c->worker == worker && !c->closing;
+    while (live > s->evict_at) {
+        struct conn_track *victim = NULL;
+        long long oldest = 0;
+        for (struct conn_track *c = s->conns; c; c = c->next) {
+            if (c == keep || c->worker != worker || c->closing || __atomic_load_n(&c->in_request, __ATOMIC_ACQUIRE))
+                continue;
+            long long since = __atomic_load_n(&c->head_since, __ATOMIC_RELAXED);
+            if (!victim || since < oldest)
+                victim = c, oldest = since;
+        }
+        if (!victim)
+            return; /* every other connection is being served: libmicrohttpd's own limit applies */
+        conn_close_locked(s, victim);
+        s->n_evicted++;
+        live--;
+    }
+}
+
+static void conn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+    struct svc_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *d = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+        struct conn_track *ct = fd && d ? calloc(1, sizeof *ct) : NULL;
+        *socket_context = ct;
+        if (!ct)
+            return; /* untracked: only libmicrohttpd's own timeout applies to it */
+        ct->fd = fd->connect_fd;
+        ct->worker = d->daemon;
+        ct->head_since = now_ms();
+        pthread_mutex_lock(&s->conns_lock);
+        ct->next = s->conns;
+        if (s->conns)
+            s->conns->prev = ct;
+        s->conns = ct;
+        s->n_live++;
+        conns_evict_locked(s, ct->worker, ct);
+        pthread_mutex_unlock(&s->conns_lock);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        struct conn_track *ct = *socket_context;
+        if (!ct)
+            return;
+        pthread_mutex_lock(&s->conns_lock);
+        if (!ct->closing)
+            s->n_live--;
+        if (ct->prev)
+            ct->prev->next = ct->next;
+        else
+            s->conns = ct->next;
+        if (ct->next)
+            ct->next->prev = ct->prev;
+        pthread_mutex_unlock(&s->conns_lock);
+        free(ct);
+        *socket_context = NULL;
+    }
+}
+
+/* The housekeeper: four times a second, shuts down connections whose request head is past the deadline;
+ * logs what it and the eviction closed at most every ten seconds. */
+static void *housekeeper_main(void *arg)
+{
+    struct svc_server *s = arg;
+    long long deadline = (long long)s->cfg->head_timeout_s * 1000, last_log = now_ms();
+    long long logged_timed_out = 0, logged_evicted = 0;
+    pthread_mutex_lock(&s->conns_lock);
+    while (!s->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 250 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&s->stop_cond, &s->conns_lock, &ts);
+        long long now = now_ms();
+        for (struct conn_track *c = s->conns; c; c = c->next)
+            if (!c->closing && !__atomic_load_n(&c->in_request, __ATOMIC_ACQUIRE) &&
+                now - __atomic_load_n(&c->head_since, __ATOMIC_RELAXED) > deadline) {
+                conn_close_locked(s, c);
+                s->n_timed_out++;
+            }
+        if (now - last_log >= 10000 && (s->n_timed_out != logged_timed_out || s->n_evicted != logged_evicted)) {
+            log_warn("http: closed %lld connections whose request head took over %d s and %lld that waited "
+                     "longest for a head near the connection limit (since start)",
+                     s->n_timed_out, s->cfg->head_timeout_s, s->n_evicted);
+            logged_timed_out = s->n_timed_out, logged_evicted = s->n_evicted;
+            last_log = now;
+        }
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    return NULL;
 }
 
 /* ---- lifecycle ---- */
@@ -512,6 +922,14 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         return err_set(e, ERR_INTERNAL, "out of memory");
     s->cfg = cfg;
     s->listen_fd = -1;
+    pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->stop_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    int available = 0;
+    struct err first = {0};
     for (int i = 0; i < cfg->n_tenants; i++) {
         struct svc_tenant *t = &s->tenants[i];
         t->cfg = &cfg->tenants[i];
@@ -519,12 +937,29 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         snprintf(t->store_path, sizeof t->store_path, "%s/%s.sqlite", cfg->data_dir, t->cfg->slug);
         pthread_mutex_init(&t->write_lock, NULL);
         s->n_tenants++;
-        if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, e) != ERR_OK ||
-            svc_modules_migrate(t->cfg, t->writer, e) != ERR_OK) {
-            svc_server_free(s);
-            return e->code;
+        struct err te = {0};
+        if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, &te) != ERR_OK ||
+            svc_modules_migrate(t->cfg, t->writer, &te) != ERR_OK) {
+            /* One gmina's store missing or broken must not take the others down. */
+            gis_store_close(t->writer);
+            t->writer = NULL;
+            t->unavailable = true;
+            snprintf(t->unavailable_reason, sizeof t->unavailable_reason, "%s", te.msg);
+            if (!first.code)
+                first = te;
+            continue;
         }
+        available++;
     }
+    if (cfg->n_tenants > 0 && available == 0) { /* a wrong --data, or no `odra demo` yet: one line */
+        err_set(e, first.code, "no gmina's store could be opened: %s", first.msg);
+        svc_server_free(s);
+        return e->code;
+    }
+    for (int i = 0; i < s->n_tenants; i++)
+        if (s->tenants[i].unavailable)
+            log_error("gmina %s (%s) is unavailable, its paths answer 503: %s", s->tenants[i].cfg->slug,
+                      s->tenants[i].cfg->name, s->tenants[i].unavailable_reason);
     if (svc_modules_register_tilesets(e) != ERR_OK) {
         svc_server_free(s);
         return e->code;
@@ -534,6 +969,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
             svc_server_free(s);
             return e->code;
         }
+    svc_map_assets_load();
     if (bind_listen(s, e) != ERR_OK) {
         svc_server_free(s);
         return e->code;
@@ -545,13 +981,22 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
 enum err_code svc_server_start(struct svc_server *s, struct err *e)
 {
     const struct config *c = s->cfg;
+    /* libmicrohttpd splits max_connections evenly over its worker threads, each refusing connections past
+     * its share; keep an eighth of each share (at least one) free for clients that send their head at once. */
+    int threads = c->threads > 0 ? c->threads : 1, share = c->max_connections / threads;
+    int reserve = share / 8 > 1 ? share / 8 : 1;
+    s->evict_at = share - reserve > 0 ? share - reserve : 1;
+    if (pthread_create(&s->housekeeper, NULL, housekeeper_main, s) != 0)
+        return err_set(e, ERR_INTERNAL, "cannot start the connection housekeeper thread");
+    s->housekeeper_running = true;
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)c->max_connections_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->connection_memory,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_logged, NULL, MHD_OPTION_END);
     if (!s->daemon)
         return err_set(e, ERR_IO, "cannot start the HTTP daemon on %s:%d", c->listen_host, s->port);
     return ERR_OK;
@@ -566,6 +1011,13 @@ void svc_server_free(struct svc_server *s)
 {
     if (!s)
         return;
+    if (s->housekeeper_running) {
+        pthread_mutex_lock(&s->conns_lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->stop_cond);
+        pthread_mutex_unlock(&s->conns_lock);
+        pthread_join(s->housekeeper, NULL);
+    }
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     if (s->listen_fd >= 0)
@@ -578,6 +1030,8 @@ void svc_server_free(struct svc_server *s)
         pthread_mutex_destroy(&s->tenants[i].write_lock);
         gis_geocoder_free(s->tenants[i].geocoder);
     }
+    pthread_cond_destroy(&s->stop_cond);
+    pthread_mutex_destroy(&s->conns_lock);
     /* The main thread may hold readers too (tests, CLI); release them with the server. */
     pthread_once(&reader_once, reader_key_init);
     struct thread_readers *r = pthread_getspecific(reader_key);

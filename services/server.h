@@ -2,6 +2,7 @@
 #ifndef SERVICES_SERVER_H
 #define SERVICES_SERVER_H
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "gis/store.h"
 #include "services/http.h"
@@ -21,12 +22,18 @@ struct svc_tenant {
     /* The address index for /geocode and /locate, built on first use by services/places.c (which reads
      * and publishes it atomically) and freed by svc_server_free. */
     struct gis_geocoder *geocoder;
+    /* Set at start when the store could not be opened (missing, unreadable, failed migration): the other
+     * gminas are served, this one's paths answer 503 and /health lists it as "unavailable". The reason
+     * (which names server paths) goes to the log only. Never changes while serving. */
+    bool unavailable;
+    char unavailable_reason[512];
 };
 
 struct svc_server;
 
-/* Opens every tenant's store (the writer migrates it) and binds the listen socket. The server keeps
- * a pointer to cfg, which must outlive it. */
+/* Opens every tenant's store (the writer migrates it) and binds the listen socket. A store that cannot
+ * be opened is logged as an error and its tenant marked unavailable; when none can be opened this fails.
+ * The server keeps a pointer to cfg, which must outlive it. */
 enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, struct err *e);
 
 /* Starts serving on the worker thread pool. */
@@ -44,8 +51,13 @@ struct svc_tenant *svc_server_tenant(struct svc_server *s, int i);
 struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug);
 
 /* The calling thread's read-only connection to t's store, opened on first use and closed when the
- * thread exits. Owned by the thread; callers must not close it. */
+ * thread exits. Owned by the thread; callers must not close it. NULL with ERR_UNAVAILABLE when t is
+ * unavailable. */
 struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e);
+
+/* Loads the map page's static files and their gzip forms once (services/tiles.c, with the map page);
+ * logs what is missing and which step installs it. svc_server_new calls it. */
+void svc_map_assets_load(void);
 
 /* Every route the server answers, for the OpenAPI document: core routes, then modules'. Calls fn
  * for each. */

@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/zbuf.h"
 
 #define NSETS TILE_MAX_SETS /* built-in and registered tilesets (tile_set_index) */
 
@@ -631,13 +632,16 @@ const struct http_route svc_tiles_routes[] = {
 /* Static files: web/ and MapLibre's dist/ under node_modules, found relative to the working directory or
  * to ODRA_WEB_ROOT (the repository root). Only names from this fixed list are ever opened. */
 static const struct {
-    const char *name, *path, *type;
+    const char *name, *path, *type, *install;
 } assets[] = {
-    {"maplibre-gl.js", "node_modules/maplibre-gl/dist/maplibre-gl.js", "text/javascript"},
-    {"maplibre-gl.css", "node_modules/maplibre-gl/dist/maplibre-gl.css", "text/css"},
-    {"map.js", "web/map.js", "text/javascript"},
-    {"map.css", "web/map.css", "text/css"},
+    {"maplibre-gl.js", "node_modules/maplibre-gl/dist/maplibre-gl.js", "text/javascript",
+     "run `make` or `make deps` (npm ci) in the repository"},
+    {"maplibre-gl.css", "node_modules/maplibre-gl/dist/maplibre-gl.css", "text/css",
+     "run `make` or `make deps` (npm ci) in the repository"},
+    {"map.js", "web/map.js", "text/javascript", "it comes with the repository's web/ folder"},
+    {"map.css", "web/map.css", "text/css", "it comes with the repository's web/ folder"},
 };
+#define NASSETS (sizeof assets / sizeof assets[0])
 
 static char *read_root_file(const char *rel, size_t *len)
 {
@@ -661,19 +665,112 @@ static char *read_root_file(const char *rel, size_t *len)
     return b.data ? b.data : calloc(1, 1);
 }
 
+/* One loaded version of an asset with its gzip form and ETag, shared by the requests sending it: each
+ * holds a reference until its response is sent, so a reload after the file changed frees nothing in use. */
+struct asset_blob {
+    int refs;
+    char *data, *gz;
+    size_t len, gz_len;
+    char etag[24];
+    struct stat st; /* of the file it was read from, to notice a change */
+};
+
+static struct asset_blob *asset_cur[NASSETS];
+static pthread_mutex_t assets_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void asset_release(void *p)
+{
+    struct asset_blob *b = p;
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(b->data);
+        free(b->gz);
+        free(b);
+    }
+}
+
+static void assets_free(void)
+{
+    for (size_t i = 0; i < NASSETS; i++)
+        asset_release(asset_cur[i]), asset_cur[i] = NULL;
+}
+
+static bool asset_stat(size_t i, struct stat *st)
+{
+    const char *root = getenv("ODRA_WEB_ROOT");
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", root && *root ? root : ".", assets[i].path);
+    return stat(path, st) == 0 && S_ISREG(st->st_mode);
+}
+
+/* Asset i, read and gzipped (level 9: once per version of the file, never per request) when it is new or
+ * its file changed, with a reference for the caller; NULL when the file is not there. */
+static struct asset_blob *asset_get(size_t i)
+{
+    struct stat st;
+    if (!asset_stat(i, &st))
+        return NULL;
+    pthread_mutex_lock(&assets_lock);
+    static bool registered;
+    if (!registered)
+        registered = atexit(assets_free) == 0;
+    struct asset_blob *b = asset_cur[i];
+    if (!b || b->st.st_mtim.tv_sec != st.st_mtim.tv_sec || b->st.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
+        b->st.st_size != st.st_size || b->st.st_ino != st.st_ino) {
+        struct asset_blob *nb = calloc(1, sizeof *nb);
+        struct buf gz = {0};
+        struct err e = {0};
+        if (nb && (nb->data = read_root_file(assets[i].path, &nb->len)) != NULL &&
+            zbuf_compress(ZBUF_GZIP, 9, nb->data, nb->len, &gz, &e) == ERR_OK && !gz.failed) {
+            nb->gz = gz.data;
+            nb->gz_len = gz.len;
+            nb->refs = 1;
+            nb->st = st;
+            tile_etag(nb->data, nb->len, nb->etag, sizeof nb->etag);
+            asset_release(asset_cur[i]);
+            asset_cur[i] = b = nb;
+        } else {
+            buf_free(&gz);
+            if (nb)
+                free(nb->data);
+            free(nb);
+            log_error("map assets: cannot load %s", assets[i].path);
+        }
+    }
+    if (b)
+        __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_unlock(&assets_lock);
+    return b;
+}
+
+void svc_map_assets_load(void)
+{
+    for (size_t i = 0; i < NASSETS; i++) {
+        struct asset_blob *b = asset_get(i);
+        if (!b)
+            log_error("map page: %s is missing, so /assets/%s answers 503 and /{t}/map shows no map: %s",
+                      assets[i].path, assets[i].name, assets[i].install);
+        asset_release(b);
+    }
+}
+
 enum err_code svc_map_asset(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *file = http_capture(req, "file");
-    for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++) {
+    for (size_t i = 0; i < NASSETS; i++) {
         if (strcmp(file, assets[i].name))
             continue;
-        size_t len;
-        char *data = read_root_file(assets[i].path, &len);
-        if (!data)
-            return err_set(e, ERR_NOT_FOUND, "%s is not installed (run `make deps` in the repository)", assets[i].name);
-        if (arena_defer(req->arena, free_data, data) != 0)
+        struct asset_blob *b = asset_get(i);
+        if (!b)
+            return err_set(e, ERR_UNAVAILABLE, "%s is not installed on this server (%s is missing): %s", assets[i].name,
+                           assets[i].path, assets[i].install);
+        if (arena_defer(req->arena, asset_release, b) != 0) {
+            asset_release(b);
             return err_set(e, ERR_INTERNAL, "out of memory");
-        http_resp_body(resp, 200, assets[i].type, data, len);
+        }
+        http_resp_body(resp, 200, assets[i].type, b->data, b->len);
+        resp->gz_body = b->gz;
+        resp->gz_len = b->gz_len;
+        http_resp_header(resp, "ETag", b->etag);
         http_resp_header(resp, "Cache-Control", "public, max-age=3600");
         return ERR_OK;
     }

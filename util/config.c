@@ -145,6 +145,8 @@ static int server_key(struct config_state *st, const char *key, const char *val)
         return parse_int(st, "server", key, val, 1, 100000, &v) ? (c->max_connections_per_ip = (int)v, 1) : 0;
     if (!strcmp(key, "timeout"))
         return parse_int(st, "server", key, val, 1, 3600, &v) ? (c->timeout_s = (int)v, 1) : 0;
+    if (!strcmp(key, "head_timeout"))
+        return parse_int(st, "server", key, val, 1, 3600, &v) ? (c->head_timeout_s = (int)v, 1) : 0;
     if (!strcmp(key, "max_body"))
         return parse_int(st, "server", key, val, 1024, 1L << 30, &v) ? (c->max_body_bytes = (size_t)v, 1) : 0;
     if (!strcmp(key, "connection_memory"))
@@ -267,6 +269,7 @@ static void config_defaults(struct config *c)
     c->max_connections = 512;
     c->max_connections_per_ip = 64;
     c->timeout_s = 30;
+    c->head_timeout_s = 10;
     c->max_body_bytes = 1 << 20;
     c->connection_memory = 64 * 1024; /* libmicrohttpd zeroes it between requests: keep it small */
 }

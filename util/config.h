@@ -45,6 +45,7 @@ struct config {
     int max_connections;
     int max_connections_per_ip;
     int timeout_s;
+    int head_timeout_s; /* seconds a client has for a whole request head; activity does not extend it */
     size_t max_body_bytes;
     size_t connection_memory;
     char public_url[256]; /* [server] public_url, the default of every tenant's; may be empty */

@@ -66,6 +66,7 @@ static const struct {
     [ERR_IO] = {"InternalServerError", 500},
     [ERR_INTERNAL] = {"InternalServerError", 500},
     [ERR_UNAVAILABLE] = {"ServiceUnavailable", 503},
+    [ERR_RANGE] = {"RangeNotSatisfiable", 416},
 };
 
 const char *err_name(enum err_code code)

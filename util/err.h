@@ -18,6 +18,7 @@ enum err_code {
     ERR_IO,             /* file or database failure; 500 */
     ERR_INTERNAL,       /* bug or library failure; 500 */
     ERR_UNAVAILABLE,    /* 503 */
+    ERR_RANGE,          /* no requested byte range overlaps the body; 416 */
 };
 
 /* An error: the code and message of the first failure, and optionally the parameter it concerns. */

@@ -35,6 +35,7 @@ static void builtin_defaults_serve_the_demo(void)
     /* the demo prints a loopback address on its documents */
     CHECK_STR(c.public_url, "http://127.0.0.1:8080");
     CHECK(t && !strcmp(t->public_url, c.public_url) && t->extracts);
+    CHECK(c.timeout_s == 30 && c.head_timeout_s == 10);
 }
 
 static void errors_name_the_key_and_line(void)
@@ -45,6 +46,8 @@ static void errors_name_the_key_and_line(void)
     CHECK(strstr(e.msg, ":2: server.threads:") != NULL);
     CHECK(load_text("[server]\nlisten = nohost\n", &c, &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "server.listen") != NULL);
+    CHECK(load_text("[server]\nhead_timeout = 0\n", &c, &e) == ERR_INVALID);
+    CHECK(strstr(e.msg, "server.head_timeout:") != NULL);
     CHECK(load_text("[server]\nmystery = 1\n", &c, &e) == ERR_INVALID);
     CHECK(strstr(e.msg, "server.mystery: unknown key") != NULL);
     CHECK(load_text("[elsewhere]\nx = 1\n", &c, &e) == ERR_INVALID);
