@@ -16,6 +16,8 @@ DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libsp
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
 	libzip-dev libqrencode-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
 	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium
+# tests/integration/test_ogc_clients.py validates the queryables with it
+DEB_PKGS += python3-jsonschema
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
