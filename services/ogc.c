@@ -192,6 +192,13 @@ static void collection_add(const struct gis_collection *c, void *user)
     json_array_append_new(cl->list, cl->r ? collection_json(cl->req, cl->r, c) : json_string(c->id));
 }
 
+static void tiled_add(const struct gis_collection *c, void *user)
+{
+    struct collection_list *cl = user;
+    if (svc_collection_tileset(cl->req->tenant->cfg, c->id))
+        json_array_append_new(cl->list, json_string(c->id));
+}
+
 static enum err_code ogc_collections(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (check_params(req, simple_params, NULL, e))
@@ -499,6 +506,10 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
     struct collection_list ids_list = {req, NULL, ids};
     svc_collections_each(req->tenant->cfg, collection_add, &ids_list);
     json_t *cid_schema = json_pack("{s:s, s:o}", "type", "string", "enum", ids);
+    json_t *tiled = json_array();
+    struct collection_list tiled_list = {req, NULL, tiled};
+    svc_collections_each(req->tenant->cfg, tiled_add, &tiled_list);
+    json_t *tiled_schema = json_pack("{s:s, s:o}", "type", "string", "enum", tiled);
     json_t *crs_schema = json_pack("{s:s, s:o}", "type", "string", "enum", crs_array());
 
     json_t *items = json_array();
@@ -560,12 +571,17 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
         bool coll = !strncmp(tiles[i].prefix, "/collections", 12);
         for (int level = 0; level < 3; level++) {
             json_t *ps = json_array();
+            bool map = tiles[i].media[0] == 'i';
             if (coll)
-                json_array_append_new(ps, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+                json_array_append_new(
+                    ps, api_param("collectionId", "path", 1, json_deep_copy(tiled_schema), "a collection with tiles"));
             if (level > 0)
                 json_array_append_new(
                     ps, api_param("tileMatrixSetId", "path", 1,
-                                  json_pack("{s:s, s:[s]}", "type", "string", "enum", "WebMercatorQuad"), NULL));
+                                  map ? json_pack("{s:s, s:[s,s]}", "type", "string", "enum", "WebMercatorQuad",
+                                                  "WorldCRS84Quad")
+                                      : json_pack("{s:s, s:[s]}", "type", "string", "enum", "WebMercatorQuad"),
+                                  NULL));
             if (level == 2) {
                 json_array_append_new(
                     ps, api_param("tileMatrix", "path", 1,
@@ -591,11 +607,14 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
     json_object_set_new(paths, "/tileMatrixSets",
                         api_op("Tile matrix sets", "getTileMatrixSetsList", NULL, "application/json"));
     json_t *tp = json_array();
-    json_array_append_new(tp, api_param("tileMatrixSetId", "path", 1,
-                                        json_pack("{s:s, s:[s]}", "type", "string", "enum", "WebMercatorQuad"), NULL));
+    json_array_append_new(
+        tp,
+        api_param("tileMatrixSetId", "path", 1,
+                  json_pack("{s:s, s:[s,s]}", "type", "string", "enum", "WebMercatorQuad", "WorldCRS84Quad"), NULL));
     json_object_set_new(paths, "/tileMatrixSets/{tileMatrixSetId}",
                         api_op("A tile matrix set", "getTileMatrixSet", tp, "application/json"));
     json_decref(cid_schema);
+    json_decref(tiled_schema);
     json_decref(crs_schema);
 
     json_t *doc =
