@@ -339,6 +339,9 @@ static enum err_code tiles_list(struct http_req *req, struct http_resp *resp, st
         json_t *links = json_array();
         json_array_append_new(links, json_pack("{s:s, s:s, s:s}", "rel", "self", "type", "application/json", "href",
                                                arena_printf(req->arena, "%s/%s.json", base, ts->name)));
+        json_array_append_new(links,
+                              json_pack("{s:s, s:s, s:s}", "rel", "describedby", "type", "application/json", "href",
+                                        arena_printf(req->arena, "%s/%s/metadata.json", base, ts->name)));
         json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:b}", "rel", "item", "type",
                                                "application/vnd.mapbox-vector-tile", "href",
                                                arena_printf(req->arena, "%s/%s/{z}/{x}/{y}.mvt", base, ts->name),

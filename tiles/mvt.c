@@ -724,7 +724,7 @@ enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct 
     sqlite3 *db = gis_store_db(s);
     char sql[1200];
     sqlite3_stmt *st;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", L->table);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM idx_%s_geom", L->table); /* the small R*Tree, not the rows */
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return ERR_OK; /* no such table in this store: an empty layer */
     if (sqlite3_step(st) == SQLITE_ROW)
