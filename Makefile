@@ -21,6 +21,8 @@ DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libsp
 	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium python3-qgis
 # ZBar decodes the QR code printed on extracts (tests/integration/test_verify.py).
 DEB_PKGS += zbar-tools
+# tests/integration/test_ogc_clients.py validates the queryables with it
+DEB_PKGS += python3-jsonschema
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))

@@ -129,6 +129,28 @@ const struct gis_prop *gis_collection_prop(const struct gis_collection *c, const
     return NULL;
 }
 
+const struct gis_prop *gis_collection_queryable_at(const struct gis_collection *c, int i)
+{
+    for (const struct gis_prop *p = c->props; p->name; p++)
+        if (p->queryable && i-- == 0)
+            return p;
+    return NULL;
+}
+
+const struct gis_prop *gis_collection_queryable(const struct gis_collection *c, const char *name)
+{
+    const struct gis_prop *p;
+    for (int i = 0; (p = gis_collection_queryable_at(c, i)); i++)
+        if (!strcmp(p->name, name))
+            return p;
+    return NULL;
+}
+
+const char *gis_prop_schema_type(const struct gis_prop *p)
+{
+    return p->type == GIS_PROP_INT ? "integer" : p->type == GIS_PROP_REAL ? "number" : "string";
+}
+
 /* The GeoJSON geometry expression for an output CRS; north-first CRSs get their axes swapped. */
 static const char *geom_expr(enum gis_crs crs)
 {
@@ -196,8 +218,8 @@ static enum err_code where_build(const struct gis_feature_query *q, struct where
                    q->c->table);
     }
     for (int i = 0; i < q->nfilter; i++) {
-        const struct gis_prop *p = gis_collection_prop(q->c, q->filter_name[i]);
-        if (!p || !p->queryable)
+        const struct gis_prop *p = gis_collection_queryable(q->c, q->filter_name[i]);
+        if (!p)
             return err_param(e, q->filter_name[i], "'%s' is not a queryable property of %s", q->filter_name[i],
                              q->c->id);
         buf_printf(&w->sql, " AND %s = :f%d", p->sql, i);

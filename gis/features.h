@@ -35,6 +35,16 @@ extern const struct gis_collection gis_collections[];
 const struct gis_collection *gis_collection_find(const char *id);
 const struct gis_prop *gis_collection_prop(const struct gis_collection *c, const char *name);
 
+/* The queryables of c: the properties an equality filter ?name=value accepts, which are exactly those
+ * /collections/{id}/queryables lists. gis_collection_queryable_at gives the i-th (0 ..), NULL past the
+ * end; gis_collection_queryable the one called name, or NULL when name is not a queryable. Both read the
+ * one list (the props marked queryable), so the filter and the document cannot differ. */
+const struct gis_prop *gis_collection_queryable_at(const struct gis_collection *c, int i);
+const struct gis_prop *gis_collection_queryable(const struct gis_collection *c, const char *name);
+
+/* The JSON Schema type of a property: "string", "integer" or "number". */
+const char *gis_prop_schema_type(const struct gis_prop *p);
+
 #define GIS_MAX_FILTERS 8
 
 struct gis_feature_query {

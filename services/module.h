@@ -103,6 +103,10 @@ const struct tile_set *svc_tileset_find(const struct config_tenant *t, const cha
 /* Whether tenant t serves the MVT layer name: false for a source layer of a module t does not enable. */
 bool svc_tile_layer_enabled(const struct config_tenant *t, const char *name);
 
+/* The tileset OGC API - Tiles serves for collection cid of tenant t (tile_set_of_layer), or NULL when that
+ * collection has no tiles there. Implemented next to the tiles in services/tiles.c. */
+const struct tile_set *svc_collection_tileset(const struct config_tenant *t, const char *cid);
+
 /* Staff authentication, until the identity issue: "Authorization: Bearer <token>", compared in constant
  * time with the tenant's `staff_tokens` and the environment variable ODRA_STAFF_TOKEN. No header (or
  * another scheme) is ERR_UNAUTHORIZED; a token that matches none is ERR_FORBIDDEN. */

@@ -1,4 +1,6 @@
-/* OGC API - Features Part 1 (Core, GeoJSON, OAS 3.0) and Part 2 (CRS by reference) at /{t}/ogc. */
+/* OGC API - Features Part 1 (Core, GeoJSON, OAS 3.0), Part 2 (CRS by reference) and Part 3 (queryables as
+ * query parameters) at /{t}/ogc; the landing page, collections and API definition also lead to OGC API -
+ * Tiles, which services/tiles.c serves. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +28,19 @@ static const char *const conformance[] = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/png",
     NULL,
 };
+
+#define REL_OGC "http://www.opengis.net/def/rel/ogc/1.0/"
 
 static const char *ogc_base(struct http_req *req)
 {
@@ -74,11 +82,8 @@ static enum MHD_Result check_param(void *cls, enum MHD_ValueKind kind, const cha
     for (const char *const *k = pc->known; *k; k++)
         if (!strcmp(*k, key))
             return MHD_YES;
-    if (pc->c) {
-        const struct gis_prop *p = gis_collection_prop(pc->c, key);
-        if (p && p->queryable)
-            return MHD_YES;
-    }
+    if (pc->c && gis_collection_queryable(pc->c, key))
+        return MHD_YES;
     err_param(pc->e, key, "unknown query parameter '%s'", key);
     return MHD_NO;
 }
@@ -113,10 +118,16 @@ static enum err_code ogc_landing(struct http_req *req, struct http_resp *resp, s
     json_array_append_new(links,
                           ogc_link(arena_printf(a, "%s/collections", b), "http://www.opengis.net/def/rel/ogc/1.0/data",
                                    "application/json", "feature collections"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/tiles", b), REL_OGC "tilesets-vector", "application/json",
+                                          "vector tiles of the planning map (all layers)"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/map/tiles", b), REL_OGC "tilesets-map",
+                                          "application/json", "map tiles of the planning map (PNG)"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/tileMatrixSets", b), REL_OGC "tiling-schemes",
+                                          "application/json", "tile matrix sets"));
     const char *title = arena_printf(a, "Gmina %s — dane przestrzenne", req->tenant->cfg->name);
     const char *desc = arena_printf(a,
                                     "Cadastral parcels, addresses, buildings and planning acts of gmina %s "
-                                    "(TERYT %s) as OGC API Features.",
+                                    "(TERYT %s) as OGC API Features, and their map as OGC API Tiles.",
                                     req->tenant->cfg->name, req->tenant->cfg->teryt);
     return http_resp_json(req, resp, 200,
                           json_pack("{s:s, s:s, s:o}", "title", title, "description", desc, "links", links), e);
@@ -148,6 +159,16 @@ static json_t *collection_json(struct http_req *req, struct gis_store *r, const 
     json_array_append_new(links, ogc_link(b, "self", "application/json", c->title));
     json_array_append_new(links,
                           ogc_link(arena_printf(a, "%s/items", b), "items", "application/geo+json", "the features"));
+    json_array_append_new(links, ogc_link(arena_printf(a, "%s/queryables", b), REL_OGC "queryables",
+                                          "application/schema+json", "the properties filters accept"));
+    if (svc_collection_tileset(req->tenant->cfg, c->id)) {
+        /* No type on the vector link: GDAL 3.6's OGCAPI driver, given both typed tilesets links, lets the
+         * vector one (whose reader its Debian 12 build lacks) overrule the map one and opens neither. */
+        json_array_append_new(links, ogc_link(arena_printf(a, "%s/tiles", b), REL_OGC "tilesets-vector", NULL,
+                                              "vector tiles (MVT) of this collection"));
+        json_array_append_new(links, ogc_link(arena_printf(a, "%s/map/tiles", b), REL_OGC "tilesets-map",
+                                              "application/json", "map tiles (PNG) of this collection"));
+    }
     json_t *j =
         json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id", c->id, "title", c->title, "description", c->description,
                   "itemType", "feature", "crs", crs_array(), "storageCrs", gis_crs_uri(GIS_CRS_2180), "links", links);
@@ -169,6 +190,13 @@ static void collection_add(const struct gis_collection *c, void *user)
 {
     struct collection_list *cl = user;
     json_array_append_new(cl->list, cl->r ? collection_json(cl->req, cl->r, c) : json_string(c->id));
+}
+
+static void tiled_add(const struct gis_collection *c, void *user)
+{
+    struct collection_list *cl = user;
+    if (svc_collection_tileset(cl->req->tenant->cfg, c->id))
+        json_array_append_new(cl->list, json_string(c->id));
 }
 
 static enum err_code ogc_collections(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -323,8 +351,9 @@ static enum err_code ogc_items(struct http_req *req, struct http_resp *resp, str
     if (parse_crs_param(req, "crs", &q.out_crs, e) || parse_bbox(req, &q, e))
         return e->code;
     /* Equality filters: every other parameter was checked to be a queryable property. */
-    for (const struct gis_prop *p = c->props; p->name; p++) {
-        if (p->queryable && (v = http_query(req, p->name))) {
+    const struct gis_prop *p;
+    for (int i = 0; (p = gis_collection_queryable_at(c, i)); i++) {
+        if ((v = http_query(req, p->name))) {
             if (q.nfilter == GIS_MAX_FILTERS)
                 return err_param(e, p->name, "too many property filters");
             q.filter_name[q.nfilter] = p->name;
@@ -371,6 +400,39 @@ static enum err_code ogc_items(struct http_req *req, struct http_resp *resp, str
     http_resp_body(resp, 200, "application/geo+json", out.data, out.len);
     set_content_crs(req, resp, q.out_crs);
     return ERR_OK;
+}
+
+/* OGC API Features Part 3: the queryables as a JSON Schema (2020-12). Every property listed but the
+ * geometry is an equality filter of items (?name=value); the geometry is filtered with bbox. */
+static enum err_code ogc_queryables(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct gis_collection *c = find_collection(req, e);
+    if (!c || check_params(req, simple_params, NULL, e))
+        return e->code;
+    struct arena *a = req->arena;
+    json_t *props = json_object();
+    const char *gt = c->geometry_type ? c->geometry_type : "Any";
+    char format[40];
+    int n = snprintf(format, sizeof format, "geometry-%s", gt);
+    for (int i = 9; i < n && i < (int)sizeof format; i++)
+        format[i] = (char)(format[i] >= 'A' && format[i] <= 'Z' ? format[i] + 32 : format[i]);
+    json_object_set_new(props, "geometry",
+                        json_pack("{s:s, s:s, s:s, s:s}", "title", "geometry", "description",
+                                  "filtered with the bbox parameter", "format", format, "x-ogc-role",
+                                  "primary-geometry"));
+    const struct gis_prop *p;
+    for (int i = 0; (p = gis_collection_queryable_at(c, i)); i++)
+        json_object_set_new(props, p->name,
+                            json_pack("{s:s, s:s}", "title", p->description ? p->description : p->name, "type",
+                                      gis_prop_schema_type(p)));
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:b}", "$schema", "https://json-schema.org/draft/2020-12/schema", "$id",
+        arena_printf(a, "%s/collections/%s/queryables", ogc_base(req), c->id), "type", "object", "title", c->title,
+        "description", "Properties of the features that ?name=value equality filters of items accept", "properties",
+        props, "additionalProperties", 0);
+    enum err_code rc = http_resp_json(req, resp, 200, doc, e);
+    resp->content_type = "application/schema+json";
+    return rc;
 }
 
 static enum err_code ogc_item(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -425,7 +487,11 @@ static json_t *api_op(const char *summary, const char *opid, json_t *params, con
     json_t *op = json_pack("{s:s, s:s}", "summary", summary, "operationId", opid);
     if (params)
         json_object_set_new(op, "parameters", params);
-    json_t *ok = json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "OK", "content", media, "schema", "type", "object");
+    bool binary = !strncmp(media, "image/", 6) || strstr(media, "vector-tile");
+    json_t *ok =
+        binary ? json_pack("{s:s, s:{s:{s:{s:s, s:s}}}}", "description", "OK", "content", media, "schema", "type",
+                           "string", "format", "binary")
+               : json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "OK", "content", media, "schema", "type", "object");
     json_t *err = json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", "Error", "content", "application/json", "schema",
                             "$ref", "#/components/schemas/Error");
     json_object_set_new(op, "responses", json_pack("{s:o, s:o}", "200", ok, "default", err));
@@ -440,6 +506,10 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
     struct collection_list ids_list = {req, NULL, ids};
     svc_collections_each(req->tenant->cfg, collection_add, &ids_list);
     json_t *cid_schema = json_pack("{s:s, s:o}", "type", "string", "enum", ids);
+    json_t *tiled = json_array();
+    struct collection_list tiled_list = {req, NULL, tiled};
+    svc_collections_each(req->tenant->cfg, tiled_add, &tiled_list);
+    json_t *tiled_schema = json_pack("{s:s, s:o}", "type", "string", "enum", tiled);
     json_t *crs_schema = json_pack("{s:s, s:o}", "type", "string", "enum", crs_array());
 
     json_t *items = json_array();
@@ -481,14 +551,78 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
                         api_op("Features of a collection", "getFeatures", items, "application/geo+json"));
     json_object_set_new(paths, "/collections/{collectionId}/items/{featureId}",
                         api_op("One feature", "getFeature", item, "application/geo+json"));
+    json_t *qp = json_array();
+    json_array_append_new(qp, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+    json_object_set_new(paths, "/collections/{collectionId}/queryables",
+                        api_op("The properties items can be filtered on (JSON Schema)", "getQueryables", qp,
+                               "application/schema+json"));
+    /* OGC API - Tiles: the dataset's (the planning map) and the tiled collections' vector and map tiles */
+    static const struct {
+        const char *prefix, *what, *id, *media;
+    } tiles[] = {
+        {"", "planning map, vector tiles", "DatasetVector", "application/vnd.mapbox-vector-tile"},
+        {"/map", "planning map, map tiles", "DatasetMap", "image/png"},
+        {"/collections/{collectionId}", "one collection, vector tiles", "CollectionVector",
+         "application/vnd.mapbox-vector-tile"},
+        {"/collections/{collectionId}/map", "one collection, map tiles", "CollectionMap", "image/png"},
+    };
+    for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++) {
+        struct arena *a = req->arena;
+        bool coll = !strncmp(tiles[i].prefix, "/collections", 12);
+        for (int level = 0; level < 3; level++) {
+            json_t *ps = json_array();
+            bool map = tiles[i].media[0] == 'i';
+            if (coll)
+                json_array_append_new(
+                    ps, api_param("collectionId", "path", 1, json_deep_copy(tiled_schema), "a collection with tiles"));
+            if (level > 0)
+                json_array_append_new(
+                    ps, api_param("tileMatrixSetId", "path", 1,
+                                  map ? json_pack("{s:s, s:[s,s]}", "type", "string", "enum", "WebMercatorQuad",
+                                                  "WorldCRS84Quad")
+                                      : json_pack("{s:s, s:[s]}", "type", "string", "enum", "WebMercatorQuad"),
+                                  NULL));
+            if (level == 2) {
+                json_array_append_new(
+                    ps, api_param("tileMatrix", "path", 1,
+                                  json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 0, "maximum", 22),
+                                  "zoom level"));
+                json_array_append_new(ps, api_param("tileRow", "path", 1,
+                                                    json_pack("{s:s, s:i}", "type", "integer", "minimum", 0),
+                                                    "row, from the north"));
+                json_array_append_new(ps, api_param("tileCol", "path", 1,
+                                                    json_pack("{s:s, s:i}", "type", "integer", "minimum", 0),
+                                                    "column, from the west"));
+            }
+            static const char *const suffix[] = {"/tiles", "/tiles/{tileMatrixSetId}",
+                                                 "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"};
+            static const char *const verb[] = {"Tilesets", "Tileset", "A tile"};
+            static const char *const op[] = {"get%sTilesets", "get%sTileset", "get%sTile"};
+            json_object_set_new(paths, arena_printf(a, "%s%s", tiles[i].prefix, suffix[level]),
+                                api_op(arena_printf(a, "%s: %s", verb[level], tiles[i].what),
+                                       arena_printf(a, op[level], tiles[i].id), ps,
+                                       level == 2 ? tiles[i].media : "application/json"));
+        }
+    }
+    json_object_set_new(paths, "/tileMatrixSets",
+                        api_op("Tile matrix sets", "getTileMatrixSetsList", NULL, "application/json"));
+    json_t *tp = json_array();
+    json_array_append_new(
+        tp,
+        api_param("tileMatrixSetId", "path", 1,
+                  json_pack("{s:s, s:[s,s]}", "type", "string", "enum", "WebMercatorQuad", "WorldCRS84Quad"), NULL));
+    json_object_set_new(paths, "/tileMatrixSets/{tileMatrixSetId}",
+                        api_op("A tile matrix set", "getTileMatrixSet", tp, "application/json"));
     json_decref(cid_schema);
+    json_decref(tiled_schema);
     json_decref(crs_schema);
 
     json_t *doc =
         json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o}", "openapi", "3.0.3", "info", "title",
                   arena_printf(req->arena, "odra OGC API Features: gmina %s", req->tenant->cfg->name), "version",
-                  ODRA_VERSION, "description", "OGC API - Features Part 1 Core and Part 2 CRS by reference.", "servers",
-                  "url", ogc_base(req), "paths", paths);
+                  ODRA_VERSION, "description",
+                  "OGC API - Features Part 1 Core, Part 2 CRS by reference and Part 3 queryables; OGC API - Tiles.",
+                  "servers", "url", ogc_base(req), "paths", paths);
     if (!doc)
         return err_set(e, ERR_INTERNAL, "cannot build the API definition");
     json_object_set_new(doc, "components",
@@ -520,5 +654,8 @@ const struct http_route svc_ogc_routes[] = {
      "Features of a collection; queryable properties are equality filters", "application/geo+json", items_doc},
     {"GET", "/{t}/ogc/collections/{cid}/items/{fid}", ogc_item, "ogc-features", "One feature by id",
      "application/geo+json", NULL},
+    {"GET", "/{t}/ogc/collections/{cid}/queryables", ogc_queryables, "ogc-features",
+     "Queryables (OGC API Features Part 3): the properties items filter on, as JSON Schema", "application/schema+json",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

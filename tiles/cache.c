@@ -30,6 +30,7 @@ struct tile_cache {
     sqlite3_stmt *get, *put, *has;
     double buffer;
     int meta;            /* invalidation covers whole blocks of meta x meta tiles (raster label metatiles) */
+    enum tile_grid grid; /* the tile matrix set of the tiles */
     long long applied;   /* read without the lock through __atomic */
     unsigned long id;    /* names this cache in the hot cache (never reused, unlike the pointer) */
     unsigned long epoch; /* bumped after each applied change: hot entries of older epochs are stale */
@@ -215,6 +216,11 @@ void tile_cache_set_meta(struct tile_cache *c, int meta)
     pthread_mutex_unlock(&c->lock);
 }
 
+void tile_cache_set_grid(struct tile_cache *c, enum tile_grid g)
+{
+    c->grid = g;
+}
+
 enum err_code tile_cache_open(const char *path, const char *name, const char *format, const char *json, double buffer,
                               long long gen, struct tile_cache **out, struct err *e)
 {
@@ -312,7 +318,8 @@ static enum err_code invalidate(struct tile_cache *c, const double b2180[4], str
 {
     double b[4];
     struct err te = {0};
-    if (gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_3857, b2180, b, &te) != ERR_OK) {
+    if (gis_crs_transform_bbox(GIS_CRS_2180, c->grid == TILE_GRID_CRS84 ? GIS_CRS_CRS84 : GIS_CRS_3857, b2180, b,
+                               &te) != ERR_OK) {
         /* a box PROJ cannot take: drop everything rather than serve something stale */
         return sqlite3_exec(c->db, "DELETE FROM tiles", NULL, NULL, NULL) == SQLITE_OK ? ERR_OK
                                                                                        : db_err(c, "invalidate", e);
@@ -326,7 +333,7 @@ static enum err_code invalidate(struct tile_cache *c, const double b2180[4], str
     enum err_code rc = ERR_OK;
     for (int z = 0; z <= TILE_MAX_ZOOM && !rc; z++) {
         long r[4];
-        if (!tile_range(z, b, tile_size(z) * c->buffer, r))
+        if (!tile_grid_range(c->grid, z, b, tile_grid_size(c->grid, z) * c->buffer, r))
             continue;
         long n = 1L << z;
         if (c->meta > 1) {

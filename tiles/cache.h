@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "gis/store.h"
+#include "tiles/matrix.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -37,6 +38,10 @@ enum err_code tile_cache_open(const char *path, const char *name, const char *fo
  * (metadata odra:label_meta, absent = 1) is emptied, since its tiles would not match new neighbours.
  * Call it right after tile_cache_open, before the cache is shared. */
 void tile_cache_set_meta(struct tile_cache *c, int meta);
+
+/* Says which grid the cache's tiles are in (tiles/matrix.h; a new cache is WebMercatorQuad), so that a
+ * change invalidates the right tiles. Call it right after tile_cache_open, before the cache is shared. */
+void tile_cache_set_grid(struct tile_cache *c, enum tile_grid g);
 
 /* Closes the connection and frees the cache. NULL is a no-op. */
 void tile_cache_close(struct tile_cache *c);

@@ -1,5 +1,6 @@
 /* The WebMercatorQuad tile matrix set (EPSG:3857, 256-px tiles, XYZ numbering with y down from the
- * north): strict parsing of z/x/y from untrusted paths, tile extents and tile ranges over a box. */
+ * north): strict parsing of z/x/y from untrusted paths, tile extents and tile ranges over a box. The
+ * tile_grid_ functions do the same for either of the two grids tiles are served in. */
 #ifndef TILES_MATRIX_H
 #define TILES_MATRIX_H
 #include <stdbool.h>
@@ -28,5 +29,21 @@ double tile_size(int z);
  * (EPSG:3857) with a positive area: out = {xmin, ymin, xmax, ymax}, inclusive, clamped to the matrix.
  * Returns false when there is none. */
 bool tile_range(int z, const double b[4], double buf, long out[4]);
+
+/* The grids (tile matrix sets) of the tiles: WebMercatorQuad, and WorldCRS84Quad (OGC 17-083r4, D.2): CRS84
+ * longitude and latitude in degrees, 2^(z+1) columns and 2^z rows of 256-px tiles 180/2^z degrees on a
+ * side, numbered from (-180, 90) to the east and the south. */
+enum tile_grid { TILE_GRID_WEBMERCATOR, TILE_GRID_CRS84 };
+
+/* Columns of grid g at zoom z (rows are 1 << z in both). */
+long tile_grid_cols(enum tile_grid g, int z);
+
+/* tile_check, tile_bounds and tile_range in grid g, in its CRS's units (EPSG:3857 metres or degrees). */
+enum err_code tile_grid_check(enum tile_grid g, int z, long x, long y, struct err *e);
+void tile_grid_bounds(enum tile_grid g, int z, long x, long y, double out[4]);
+bool tile_grid_range(enum tile_grid g, int z, const double b[4], double buf, long out[4]);
+
+/* The side of a tile of grid g at zoom z, in its CRS's units. */
+double tile_grid_size(enum tile_grid g, int z);
 
 #endif

@@ -699,6 +699,64 @@ static enum err_code encode_layer(struct enc *en, struct gis_store *s, const str
     return rc;
 }
 
+/* Numeric per SQLite's column affinity rules (section 3.1 of datatype3.html): INT, REAL, FLOA, DOUB, or
+ * none of CHAR, CLOB, TEXT, BLOB (NUMERIC). */
+static bool decl_numeric(const char *decl)
+{
+    char up[64];
+    size_t n = 0;
+    for (; n < sizeof up - 1 && decl[n]; n++)
+        up[n] = (char)(decl[n] >= 'a' && decl[n] <= 'z' ? decl[n] - 32 : decl[n]);
+    up[n] = 0;
+    if (strstr(up, "INT"))
+        return true;
+    if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT") || strstr(up, "BLOB") || !*up)
+        return false;
+    return true;
+}
+
+enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct tile_mvt_layer_info *out, struct err *e)
+{
+    const struct mvt_layer *L = layer_find(name);
+    if (!L)
+        return err_set(e, ERR_NOT_FOUND, "no MVT layer '%s'", name);
+    memset(out, 0, sizeof *out);
+    sqlite3 *db = gis_store_db(s);
+    char sql[1200];
+    sqlite3_stmt *st;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM idx_%s_geom", L->table); /* the small R*Tree, not the rows */
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ERR_OK; /* no such table in this store: an empty layer */
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out->count = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT geometry_type FROM geometry_columns WHERE f_table_name = lower(?1)", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, L->table, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            static const char *const kinds[] = {NULL,    "Point",      "LineString", "Polygon",
+                                                "Point", "LineString", "Polygon"};
+            int k = sqlite3_column_int(st, 0) % 1000;
+            out->geometry = k >= 0 && k <= 6 ? kinds[k] : NULL;
+        }
+        sqlite3_finalize(st);
+    }
+    int len = snprintf(sql, sizeof sql, "SELECT 0");
+    for (const char *const *c = L->cols; *c; c++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, ", %s", *c);
+    snprintf(sql + len, sizeof sql - (size_t)len, " FROM %s LIMIT 1", L->from);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ERR_OK;
+    bool row = sqlite3_step(st) == SQLITE_ROW;
+    for (int k = 0; k < 16 && L->keys[k]; k++) {
+        const char *decl = sqlite3_column_decltype(st, 1 + k);
+        int type = row ? sqlite3_column_type(st, 1 + k) : SQLITE_NULL;
+        out->number[k] = decl ? decl_numeric(decl) : type == SQLITE_INTEGER || type == SQLITE_FLOAT;
+    }
+    sqlite3_finalize(st);
+    return ERR_OK;
+}
+
 static bool listed(const char *const *layers, const char *name)
 {
     if (!layers)

@@ -48,6 +48,20 @@ const char *const *tile_mvt_layer_keys(const char *name);
 /* The lowest zoom at which layer name is put into tiles (-1 for an unknown layer). */
 int tile_mvt_layer_minzoom(const char *name);
 
+/* What a tileset's metadata (TileJSON vector_layers, tippecanoe's metadata.json) says of a layer. */
+struct tile_mvt_layer_info {
+    long count;           /* features with a geometry in the layer's table (its spatial index) */
+    const char *geometry; /* "Point", "LineString" or "Polygon"; NULL when the store does not say */
+    bool number[16];      /* per attribute, in tile_mvt_layer_keys order: numeric (else a string) */
+};
+
+/* Fills *out for layer name from store s: the table's feature count and geometry type (SpatiaLite's
+ * geometry_columns), and each attribute's type from its column's declared type, or, for an expression,
+ * from its value in the first row. A table the store lacks answers a count of 0 and strings.
+ * ERR_NOT_FOUND for an unknown layer. */
+enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct tile_mvt_layer_info *out,
+                                  struct err *e);
+
 /* Encodes tile z/x/y with the listed layers (NULL: all built-in ones) and appends the protobuf to out. Empty layers
  * are left out, so a tile without data is a valid, zero-length MVT. Sets *features (may be NULL) to the
  * number of features written. */

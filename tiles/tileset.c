@@ -33,6 +33,23 @@ const struct tile_set tile_sets[] = {
 static const struct tile_set *extra_sets[TILE_MAX_SETS - NBUILTIN];
 static int nextra;
 
+/* The tilesets of single collection layers (tile_set_of_layer); their names are the layer names, so the
+ * cache files are DATA/tiles/SLUG/LAYER.FORMAT.mbtiles, and no registered tileset may take one. */
+static const struct tile_set layer_sets[] = {
+    {"plan-zones", "Tereny MPZP", "Zones of the local plans with their labels", LIST("mpzp", "mpzp-lines"),
+     LIST("plan-zones"), true, NULL, NULL},
+    {"pog-zones", "Strefy planistyczne POG", "Planning zones of the general plan with their labels",
+     LIST("pog", "pog-labels"), LIST("pog-zones"), true, NULL, NULL},
+    {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...", LIST("overlays"),
+     LIST("overlays"), true, NULL, NULL},
+    {"plans", "Granice planów", "Boundaries of the planning acts", LIST("plans"), LIST("plans"), true, NULL, NULL},
+    {"buildings", "Budynki", "Building footprints", LIST("buildings"), LIST("buildings"), true, NULL, NULL},
+    {"addresses", "Punkty adresowe", "Address points with their numbers", LIST("addresses"), LIST("addresses"), true,
+     NULL, NULL},
+};
+#define NLAYER_SETS ((int)(sizeof layer_sets / sizeof layer_sets[0]))
+_Static_assert(NLAYER_SETS <= TILE_SET_SLOTS - TILE_MAX_SETS, "TILE_SET_SLOTS is too small");
+
 const struct tile_set *tile_set_at(int i)
 {
     return i < 0 ? NULL : i < NBUILTIN ? &tile_sets[i] : i < NBUILTIN + nextra ? extra_sets[i - NBUILTIN] : NULL;
@@ -44,7 +61,22 @@ int tile_set_index(const struct tile_set *ts)
     for (int i = 0; ts && (t = tile_set_at(i)); i++)
         if (t == ts)
             return i;
+    for (int i = 0; ts && i < NLAYER_SETS; i++)
+        if (ts == &layer_sets[i])
+            return TILE_MAX_SETS + i;
     return -1;
+}
+
+const struct tile_set *tile_set_of_layer(const char *name)
+{
+    const struct tile_set *t;
+    for (int i = 0; name && (t = tile_set_at(i)); i++)
+        if (t->layers && t->layers[0] && !t->layers[1] && !strcmp(t->layers[0], name))
+            return t;
+    for (int i = 0; name && i < NLAYER_SETS; i++)
+        if (!strcmp(layer_sets[i].name, name))
+            return &layer_sets[i];
+    return NULL;
 }
 
 const struct tile_set *tile_set_find(const char *name)
@@ -94,7 +126,10 @@ enum err_code tile_sets_register(const struct tile_set *sets, struct err *e)
 {
     for (const struct tile_set *ts = sets; ts && ts->name; ts++) {
         const struct tile_set *have = tile_set_find(ts->name);
-        if (have && have != ts)
+        bool layer_set = false;
+        for (int i = 0; i < NLAYER_SETS; i++)
+            layer_set |= !strcmp(layer_sets[i].name, ts->name);
+        if ((have && have != ts) || layer_set)
             return err_set(e, ERR_INVALID, "tileset '%s' is defined twice", ts->name);
         for (const struct tile_mvt_layer *L = ts->sources; L && L->name; L++) {
             struct gis_render_source src = {L->name, L->table, L->from, L->keys, L->cols};
@@ -118,7 +153,12 @@ enum err_code tile_sets_register(const struct tile_set *sets, struct err *e)
 
 const char *tile_format_name(enum tile_format f)
 {
-    return f == TILE_MVT ? "mvt" : f == TILE_PNG2X ? "png@2x" : "png";
+    return f == TILE_MVT ? "mvt" : f == TILE_PNG2X ? "png@2x" : f == TILE_PNG_CRS84 ? "png-crs84" : "png";
+}
+
+enum tile_grid tile_format_grid(enum tile_format f)
+{
+    return f == TILE_PNG_CRS84 ? TILE_GRID_CRS84 : TILE_GRID_WEBMERCATOR;
 }
 
 const char *tile_format_mime(enum tile_format f)
@@ -174,6 +214,7 @@ static struct label_memo {
     ino_t ino;
     long long gen;
     const struct tile_set *ts;
+    enum tile_grid grid;
     int scale, z;
     long mx, my;
     unsigned long long used;
@@ -191,8 +232,8 @@ static bool pending_on[LABEL_PENDING];
 
 static bool key_match(const struct label_memo *m, const struct label_memo *k)
 {
-    return m->ino == k->ino && m->gen == k->gen && m->ts == k->ts && m->scale == k->scale && m->z == k->z &&
-           m->mx == k->mx && m->my == k->my && !strcmp(m->path, k->path);
+    return m->ino == k->ino && m->gen == k->gen && m->ts == k->ts && m->grid == k->grid && m->scale == k->scale &&
+           m->z == k->z && m->mx == k->mx && m->my == k->my && !strcmp(m->path, k->path);
 }
 
 static bool memo_match(const struct label_memo *m, const struct label_memo *k)
@@ -282,8 +323,8 @@ static void memo_free(void)
         gis_render_labels_unref(memo[i].labels), memo[i].labels = NULL;
 }
 
-static enum err_code render_raster(struct gis_store *s, const struct tile_set *ts, int scale, int z, long x, long y,
-                                   struct buf *out, struct err *e)
+static enum err_code render_raster(struct gis_store *s, const struct tile_set *ts, enum tile_grid grid, int scale,
+                                   int z, long x, long y, struct buf *out, struct err *e)
 {
     pthread_once(&style_once, style_load);
     const struct gis_style *style = ts_style(ts);
@@ -291,12 +332,12 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
         return err_set(e, ERR_INTERNAL, "the map style failed to load");
     int size = 256 * scale, pad = TILE_RASTER_BUFFER * scale;
     double b[4];
-    tile_bounds(z, x, y, b);
+    tile_grid_bounds(grid, z, x, y, b);
     double grow = (b[2] - b[0]) * TILE_RASTER_BUFFER / 256;
     int ng = 0;
     while (ts->groups && ts->groups[ng])
         ng++;
-    struct gis_render_opts o = {.crs = GIS_CRS_3857,
+    struct gis_render_opts o = {.crs = grid == TILE_GRID_CRS84 ? GIS_CRS_CRS84 : GIS_CRS_3857,
                                 .bbox = {b[0] - grow, b[1] - grow, b[2] + grow, b[3] + grow},
                                 .width = size + 2 * pad,
                                 .height = size + 2 * pad,
@@ -318,7 +359,7 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
         /* the labels of the whole metatile (placed once and memoized), drawn shifted so that this tile's
          * part lands on the surface */
         int m = tile_label_meta(TILE_PNG, z);
-        struct label_memo key = {.ts = ts, .scale = scale, .z = z, .mx = x / m * m, .my = y / m * m};
+        struct label_memo key = {.ts = ts, .grid = grid, .scale = scale, .z = z, .mx = x / m * m, .my = y / m * m};
         const char *path = gis_store_path(s);
         struct stat sb;
         bool memo_ok = path && strlen(path) < sizeof key.path && stat(path, &sb) == 0;
@@ -334,8 +375,8 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
         cairo_translate(cr, -(double)(x - key.mx) * size, -(double)(y - key.my) * size);
         if (!L) {
             double b0[4], b1[4];
-            tile_bounds(z, key.mx, key.my, b0);
-            tile_bounds(z, key.mx + m - 1, key.my + m - 1, b1);
+            tile_grid_bounds(grid, z, key.mx, key.my, b0);
+            tile_grid_bounds(grid, z, key.mx + m - 1, key.my + m - 1, b1);
             o.bbox[0] = b0[0], o.bbox[1] = b1[1], o.bbox[2] = b1[2], o.bbox[3] = b0[3];
             o.width = o.height = m * size;
             o.labels_inside = true;
@@ -361,11 +402,11 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
 enum err_code tile_render(struct gis_store *s, const struct tile_set *ts, enum tile_format f, int z, long x, long y,
                           struct buf *out, struct err *e)
 {
-    if (tile_check(z, x, y, e))
+    if (tile_grid_check(tile_format_grid(f), z, x, y, e))
         return e->code;
     if (f == TILE_MVT)
         return tile_mvt_encode(s, ts->layers, z, x, y, out, NULL, e);
-    return render_raster(s, ts, f == TILE_PNG2X ? 2 : 1, z, x, y, out, e);
+    return render_raster(s, ts, tile_format_grid(f), f == TILE_PNG2X ? 2 : 1, z, x, y, out, e);
 }
 
 enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const struct tile_set *ts, enum tile_format f,
@@ -401,8 +442,10 @@ enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const 
     enum err_code rc = json.failed ? err_set(e, ERR_INTERNAL, "out of memory")
                                    : tile_cache_open(path, name, f == TILE_MVT ? "pbf" : "png", json.data,
                                                      tile_format_buffer(f), gen, out, e);
-    if (!rc && f != TILE_MVT)
+    if (!rc && f != TILE_MVT) {
+        tile_cache_set_grid(*out, tile_format_grid(f));
         tile_cache_set_meta(*out, TILE_LABEL_META);
+    }
     buf_free(&json);
     return rc;
 }

@@ -8,16 +8,21 @@
 #include <stdbool.h>
 
 #include "gis/store.h"
+#include "tiles/matrix.h"
 #include "tiles/mvt.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 enum tile_format {
-    TILE_PNG,   /* 256 px */
-    TILE_PNG2X, /* 512 px, same area */
-    TILE_MVT,   /* uncompressed protobuf */
+    TILE_PNG,       /* 256 px */
+    TILE_PNG2X,     /* 512 px, same area */
+    TILE_MVT,       /* uncompressed protobuf */
+    TILE_PNG_CRS84, /* 256 px in the WorldCRS84Quad grid (the others are WebMercatorQuad) */
 };
-#define TILE_NFORMATS 3
+#define TILE_NFORMATS 4
+
+/* The grid (tile matrix set) of the tiles of format f. */
+enum tile_grid tile_format_grid(enum tile_format f);
 
 /* Pixels of buffer rendered around a 256-px raster tile (scaled for @2x), so wide lines and symbols
  * that cross the edge are drawn in both tiles (labels: TILE_LABEL_META). */
@@ -62,15 +67,25 @@ extern const struct tile_set tile_sets[];
  * tiles layer serves whatever is registered: which tenant may see which set is the caller's business. */
 enum err_code tile_sets_register(const struct tile_set *sets, struct err *e);
 
-/* Tileset i (0 .. ) of the built-in then registered ones, or NULL past the end; tile_set_index is the
- * inverse (-1 for a tileset that is neither, such as an ad-hoc one-layer set). */
+/* Tileset i (0 .. ) of the built-in then registered ones, or NULL past the end. */
 const struct tile_set *tile_set_at(int i);
+
+/* The tileset of one source layer, as OGC API - Tiles serves it for the collection of that name: its
+ * MVTs hold only that layer, its rasters (transparent) draw only that layer's style groups. A built-in or
+ * registered tileset whose only layer is name is that tileset (parcels, a module's); the other built-in
+ * collection layers (plan-zones, pog-zones, overlays, plans, buildings, addresses) have one of their own,
+ * which tile_set_at does not list. NULL for any other name (landcover, streets, unknown). */
+const struct tile_set *tile_set_of_layer(const char *name);
+
+/* A number below TILE_SET_SLOTS for every tileset tile_set_at or tile_set_of_layer gives (for tables of
+ * per-tileset state such as open caches), -1 for any other. */
+#define TILE_SET_SLOTS (TILE_MAX_SETS + 8)
 int tile_set_index(const struct tile_set *ts);
 
-/* The built-in or registered tileset called name, or NULL. */
+/* The built-in or registered tileset called name, or NULL (not the ones of tile_set_of_layer). */
 const struct tile_set *tile_set_find(const char *name);
 
-/* "png", "png@2x", "mvt": the cache file suffix. */
+/* "png", "png@2x", "mvt", "png-crs84": the cache file suffix. */
 const char *tile_format_name(enum tile_format f);
 /* The media type of a tile of format f. */
 const char *tile_format_mime(enum tile_format f);

@@ -237,10 +237,12 @@ def cache_survives_restart_and_invalidation_is_exact():
     db.close()
     # its centre and a far point, in lon/lat
     pts = subprocess.run(["gdaltransform", "-s_srs", "EPSG:2180", "-t_srs", "EPSG:4326", "-output_xy"],
-                         input=f"{(bb[0] + bb[2]) / 2} {(bb[1] + bb[3]) / 2}\n{bb[0] - 4000} {bb[1] - 4000}\n",
+                         input=f"{(bb[0] + bb[2]) / 2} {(bb[1] + bb[3]) / 2}\n{bb[0] - 4000} {bb[1] - 4000}\n"
+                               f"{bb[0] - 15000} {bb[1] - 15000}\n",
                          capture_output=True, text=True, check=True).stdout.split("\n")
     lon, lat = map(float, pts[0].split()[:2])
     flon, flat = map(float, pts[1].split()[:2])
+    olon, olat = map(float, pts[2].split()[:2])
     touched = [(z, *tile_of(lon, lat, z)) for z in (12, 14, 16)]
     untouched = [(z, *tile_of(flon, flat, z)) for z in (14, 16)]
     before = {}
@@ -249,6 +251,21 @@ def cache_survives_restart_and_invalidation_is_exact():
             status, h, data = get(f"{T}/plan/{z}/{x}/{y}.{ext}")
             assert status == 200
             before[(z, x, y, ext)] = (h["etag"], data)
+    # the zones' own OGC API tiles: vector, map, and map in WorldCRS84Quad (cached apart, same invalidation)
+    C = "/slubice/ogc/collections/plan-zones"
+
+    def ogc_urls(lo, la, z):
+        x, y = tile_of(lo, la, z)
+        s = 180 / 2 ** z
+        return (f"{C}/tiles/WebMercatorQuad/{z}/{y}/{x}", f"{C}/map/tiles/WebMercatorQuad/{z}/{y}/{x}",
+                f"{C}/map/tiles/WorldCRS84Quad/{z}/{int((90 - la) / s)}/{int((lo + 180) / s)}")
+    ogc_touched = [u for z in (13, 16) for u in ogc_urls(lon, lat, z)]
+    ogc_untouched = [u for z in (13, 16) for u in ogc_urls(olon, olat, z)]
+    ogc_before = {}
+    for u in ogc_touched + ogc_untouched:
+        status, h, data = get(u)
+        assert status == 200 and h["x-tile-cache"] == "MISS", (u, status, h)
+        ogc_before[u] = (h["etag"], data)
     # restart: the same bytes come from the cache
     srv.stop()
     srv = Server(DATA)
@@ -272,6 +289,13 @@ def cache_survives_restart_and_invalidation_is_exact():
             assert h["etag"] != etag and d2 != data, ("touched tile kept", z, x, y, ext)
         else:
             assert h["etag"] == etag and d2 == data and h.get("x-tile-cache") == "HIT", ("untouched changed", z, x, y)
+    for u, (etag, data) in ogc_before.items():
+        status, h, d2 = get(u)
+        assert status == 200, (u, status)
+        if u in ogc_touched:
+            assert h["etag"] != etag and d2 != data and h["x-tile-cache"] == "MISS", ("touched tile kept", u)
+        else:
+            assert h["etag"] == etag and d2 == data and h["x-tile-cache"] == "HIT", ("untouched changed", u, h)
     db = sqlite3.connect(os.path.join(DATA, "slubice.sqlite"))
     assert db.execute("SELECT count(*) FROM changes WHERE tbl = 'plan_zones'").fetchone()[0] == 1
     db.close()

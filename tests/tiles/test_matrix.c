@@ -1,4 +1,5 @@
-/* Unit tests for tiles/matrix (strict z/x/y parsing, extents, ranges) and the MVT encoder on a small store. */
+/* Unit tests for tiles/matrix (strict z/x/y parsing, extents, ranges, the WorldCRS84Quad grid), the
+ * single-layer tilesets, and the MVT encoder on a small store. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "tiles/cache.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
+#include "tiles/tileset.h"
 
 static void parse_is_strict(void)
 {
@@ -53,6 +55,55 @@ static void bounds_and_range(void)
     /* a box touching an edge only does not reach over it */
     double edge[4] = {b[0], b[1] + 10, b[0] + 5, b[1] + 20};
     CHECK(tile_range(12, edge, 0, r) && r[0] == 2213 && r[2] == 2213);
+}
+
+static void crs84_grid(void)
+{
+    enum tile_grid g = TILE_GRID_CRS84;
+    struct err e = {0};
+    CHECK(tile_grid_cols(g, 0) == 2 && tile_grid_cols(g, 5) == 64 && tile_grid_cols(TILE_GRID_WEBMERCATOR, 5) == 32);
+    double b[4], w[4];
+    tile_grid_bounds(g, 0, 1, 0, b);
+    CHECK(b[0] == 0 && b[1] == -90 && b[2] == 180 && b[3] == 90);
+    tile_grid_bounds(g, 3, 0, 0, b);
+    CHECK(b[0] == -180 && b[2] == -157.5 && b[1] == 67.5 && b[3] == 90);
+    CHECK(tile_grid_size(g, 3) == 22.5);
+    /* the WebMercatorQuad grid is the XYZ one */
+    tile_grid_bounds(TILE_GRID_WEBMERCATOR, 12, 2213, 1346, b);
+    tile_bounds(12, 2213, 1346, w);
+    CHECK(!memcmp(b, w, sizeof b));
+    /* Słubice (14.56 E, 52.35 N) at zoom 11: column (14.56 + 180) / (180 / 2048), row (90 - 52.35) / ... */
+    double pt[4] = {14.56, 52.35, 14.56001, 52.35001};
+    long r[4];
+    CHECK(tile_grid_range(g, 11, pt, 0, r) && r[0] == 2213 && r[2] == 2213 && r[1] == 428 && r[3] == 428);
+    CHECK(tile_grid_range(g, 11, pt, tile_grid_size(g, 11), r) && r[0] == 2212 && r[2] == 2214);
+    double world[4] = {-180, -90, 180, 90};
+    CHECK(tile_grid_range(g, 2, world, 0, r) && r[0] == 0 && r[2] == 7 && r[1] == 0 && r[3] == 3);
+    CHECK(tile_grid_check(g, 2, 7, 3, &e) == ERR_OK);
+    CHECK(tile_grid_check(g, 2, 8, 0, &e) == ERR_INVALID);
+    CHECK_STR(e.param, "x");
+    struct err e2 = {0};
+    CHECK(tile_grid_check(g, 2, 0, 4, &e2) == ERR_INVALID);
+    CHECK_STR(e2.param, "y");
+    CHECK(tile_grid_check(TILE_GRID_WEBMERCATOR, 2, 4, 0, &e) == ERR_INVALID);
+}
+
+static void layer_tilesets(void)
+{
+    /* a tileset whose only layer is the collection's is that tileset */
+    CHECK(tile_set_of_layer("parcels") == tile_set_find("parcels"));
+    const struct tile_set *z = tile_set_of_layer("plan-zones");
+    CHECK(z && z->layers && !strcmp(z->layers[0], "plan-zones") && !z->layers[1] && z->transparent && z->groups);
+    CHECK(z && tile_set_index(z) >= TILE_MAX_SETS && tile_set_index(z) < TILE_SET_SLOTS);
+    CHECK(tile_set_find("plan-zones") == NULL); /* not a public tileset */
+    CHECK(tile_set_of_layer("streets") == NULL && tile_set_of_layer("nope") == NULL);
+    const char *names[] = {"pog-zones", "overlays", "plans", "buildings", "addresses"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const struct tile_set *t = tile_set_of_layer(names[i]);
+        CHECK(t && !strcmp(t->layers[0], names[i]) && tile_set_index(t) != tile_set_index(z));
+    }
+    CHECK(tile_format_grid(TILE_PNG_CRS84) == TILE_GRID_CRS84 && tile_format_grid(TILE_PNG) == TILE_GRID_WEBMERCATOR);
+    CHECK_STR(tile_format_name(TILE_PNG_CRS84), "png-crs84");
 }
 
 static void gzip_round_trip(void)
@@ -101,7 +152,8 @@ static void cache_put_get_and_stale_drop(void)
     bool found = false;
     char tag[24] = "", want[24], tag2[24] = "";
     tile_etag("xyz", 3, want, sizeof want);
-    CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, tag, &e) == ERR_OK && found && b.len == 3 && !memcmp(b.data, "xyz", 3));
+    CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, tag, &e) == ERR_OK && found && b.len == 3 &&
+          !memcmp(b.data, "xyz", 3));
     CHECK(!strcmp(tag, want));
     b.len = 0; /* again: now from memory, same bytes and tag */
     CHECK(tile_cache_get(c, 3, 1, 2, &b, &found, tag2, &e) == ERR_OK && found && b.len == 3 && !strcmp(tag2, want));
@@ -130,6 +182,8 @@ int main(void)
     RUN(parse_is_strict);
     RUN(check_ranges);
     RUN(bounds_and_range);
+    RUN(crs84_grid);
+    RUN(layer_tilesets);
     RUN(gzip_round_trip);
     RUN(etag_is_stable);
     RUN(cache_put_get_and_stale_drop);
