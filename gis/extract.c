@@ -1,52 +1,28 @@
-/* Plan extracts (wypis i wyrys): document model, fees, PDF typesetting with Pango, wyrys sheets drawn
- * with the map renderer at the plan's own scale, and issuing with a case number and verification code. */
+/* Plan extracts (wypis i wyrys): document model, fees, the wypis set with the PDF typesetter (gis/pdf.h),
+ * wyrys sheets drawn with the map renderer at the plan's own scale, and issuing with a case number and
+ * verification code. */
 #include "gis/extract.h"
 
 #include <cairo-pdf.h>
-#include <dlfcn.h>
 #include <glib.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <math.h>
 #include <pthread.h>
 #include <pango/pangocairo.h>
-#include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "gis/drawing.h"
+#include "gis/pdf.h"
+#include "gis/utf8.h"
 #include "gis/render.h"
 #include "gis/wkb.h"
 #include "util/embed.h"
 #include "util/log.h"
-
-/* cairo deflates every PDF stream (page content, font subsets) at zlib's default level 6, with no way to
- * ask for another, and on a one-page wyrys that is a fifth of the issue time. This definition takes
- * cairo's calls (the executable's symbols come first for the shared libraries it links) and asks zlib
- * for level 1 instead whenever the caller asked for the default: about 2 ms less per page for PDFs
- * about 8% larger (measured on the demo wyrys: 56 -> 61 kB). Callers asking for a level get it; the
- * other zlib users in odra (GDAL, libzip, our own PNG and gzip through libdeflate) name a level or use
- * deflateInit2_. */
-typedef int (*deflate_init_fn)(z_streamp, int, const char *, int);
-
-int deflateInit_(z_streamp strm, int level, const char *version, int stream_size)
-{
-    static deflate_init_fn real;
-    deflate_init_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
-    if (!f) {
-        void *sym = dlsym(RTLD_NEXT, "deflateInit_");
-        if (!sym)
-            return Z_STREAM_ERROR;
-        memcpy(&f, &sym, sizeof f);
-        __atomic_store_n(&real, f, __ATOMIC_RELEASE);
-    }
-    return f(strm, level == Z_DEFAULT_COMPRESSION ? 1 : level, version, stream_size);
-}
 
 /* The fee rates of DOMAIN.md (opłata skarbowa). They are set by statute, not by the gmina, so they live
  * in this one table rather than in odra.ini; change them here when the statute changes. */
@@ -76,29 +52,6 @@ struct gis_extract_fee gis_extract_fees(const struct gis_extract_rates *r, int w
 
 /* ---- small text helpers ---- */
 
-/* Decodes one UTF-8 code point at s (len bytes left); returns its length, 0 when invalid. */
-static int utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
-{
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    int n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (!n || (size_t)n > len)
-        return 0;
-    unsigned c = s[0] & (0x7F >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10FFFF ||
-        (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return n;
-}
-
 static bool cp_dropped(unsigned c)
 {
     return c < 0x20 || (c >= 0x7F && c < 0xA0) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
@@ -120,7 +73,7 @@ char *gis_extract_clean(struct arena *a, const char *s, int max)
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         unsigned c;
-        int n = utf8_decode(p + i, len - i, &c);
+        int n = gis_utf8_decode(p + i, len - i, &c);
         if (!n) {
             i++;
             continue;
@@ -534,16 +487,6 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
 
 /* ---- typesetting (wypis) ---- */
 
-#define PAGE_W   595.276
-#define PAGE_H   841.890
-#define MM       (72.0 / 25.4)
-#define M_LEFT   (25 * MM)
-#define M_RIGHT  (20 * MM)
-#define M_TOP    (20 * MM)
-#define M_BOTTOM (22 * MM)
-#define TEXT_W   (PAGE_W - M_LEFT - M_RIGHT)
-#define BOTTOM   (PAGE_H - M_BOTTOM)
-
 #define F_BODY  "DejaVu Serif 10"
 #define F_SMALL "DejaVu Serif 8"
 #define F_HEAD  "DejaVu Sans Bold 11"
@@ -551,87 +494,8 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
 #define F_TABLE "DejaVu Sans 8"
 #define F_TITLE "DejaVu Sans Bold 15"
 
-#define MAX_TAGS 6
-#define MAX_COLS 6
-
-struct tw {
-    PangoContext *pc;
-    cairo_t *cr; /* NULL while counting pages */
-    struct arena *a;
-    const struct gis_extract_meta *m;
-    int page, total;
-    double y;
-    const char *tags[MAX_TAGS];
-    int ntags;
-    /* the table being set: column widths, alignment and the header row repeated after a page break */
-    int ncols;
-    double colw[MAX_COLS];
-    PangoAlignment colal[MAX_COLS];
-    const char *head[MAX_COLS];
-};
-
-static void tag_begin(struct tw *t, const char *tag)
-{
-    if (t->ntags < MAX_TAGS)
-        t->tags[t->ntags++] = tag;
-    if (t->cr)
-        cairo_tag_begin(t->cr, tag, NULL);
-}
-
-static void tag_end(struct tw *t)
-{
-    if (t->ntags > 0) {
-        t->ntags--;
-        if (t->cr)
-            cairo_tag_end(t->cr, t->tags[t->ntags]);
-    }
-}
-
-/* Markup built with every argument escaped; lives in the arena. */
-static const char *mk(struct tw *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    gchar *g = g_markup_vprintf_escaped(fmt, ap);
-    va_end(ap);
-    const char *r = g ? arena_strdup(t->a, g) : "";
-    g_free(g);
-    return r ? r : "";
-}
-
-static PangoLayout *mklayout(struct tw *t, const char *markup, const char *font, double width, PangoAlignment al,
-                             bool justify)
-{
-    PangoLayout *l = pango_layout_new(t->pc);
-    PangoFontDescription *fd = pango_font_description_from_string(font);
-    pango_layout_set_font_description(l, fd);
-    pango_font_description_free(fd);
-    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, al);
-    pango_layout_set_justify(l, justify);
-    pango_layout_set_line_spacing(l, 1.15f);
-    pango_layout_set_markup(l, markup, -1);
-    return l;
-}
-
-static void show_at(struct tw *t, PangoLayout *l, double x, double y)
-{
-    if (!t->cr)
-        return;
-    cairo_move_to(t->cr, x, y);
-    pango_cairo_show_layout(t->cr, l);
-}
-
-static double lheight(PangoLayout *l)
-{
-    int w, h;
-    pango_layout_get_size(l, &w, &h);
-    return h / (double)PANGO_SCALE;
-}
-
 /* Running header (pages after the first) and footer of the current page. */
-static void page_furniture(struct tw *t)
+static void page_furniture(struct gis_pdf *t)
 {
     if (!t->cr)
         return;
@@ -639,249 +503,29 @@ static void page_furniture(struct tw *t)
     cairo_save(cr);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     cairo_set_line_width(cr, 0.4);
-    const struct gis_extract_meta *m = t->m;
+    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
     if (t->page > 1) {
-        PangoLayout *l = mklayout(t, mk(t, "%s — wypis, znak sprawy %s", m->organ ? m->organ : "", m->case_number),
-                                  "DejaVu Sans 7.5", TEXT_W, PANGO_ALIGN_LEFT, false);
-        show_at(t, l, M_LEFT, M_TOP - 22);
+        PangoLayout *l =
+            gis_pdf_layout(t, gis_pdf_markup(t, "%s — wypis, znak sprawy %s", m->organ ? m->organ : "", m->case_number),
+                           "DejaVu Sans 7.5", gis_pdf_text_width(t), PANGO_ALIGN_LEFT, false);
+        gis_pdf_show(t, l, t->pg.left, t->pg.top - 22);
         g_object_unref(l);
-        cairo_move_to(cr, M_LEFT, M_TOP - 8);
-        cairo_line_to(cr, PAGE_W - M_RIGHT, M_TOP - 8);
+        cairo_move_to(cr, t->pg.left, t->pg.top - 8);
+        cairo_line_to(cr, t->pg.w - t->pg.right, t->pg.top - 8);
         cairo_stroke(cr);
     }
-    cairo_move_to(cr, M_LEFT, BOTTOM + 12);
-    cairo_line_to(cr, PAGE_W - M_RIGHT, BOTTOM + 12);
+    cairo_move_to(cr, t->pg.left, gis_pdf_bottom(t) + 12);
+    cairo_line_to(cr, t->pg.w - t->pg.right, gis_pdf_bottom(t) + 12);
     cairo_stroke(cr);
-    PangoLayout *l =
-        mklayout(t, mk(t, "Znak sprawy: %s", m->case_number), "DejaVu Sans 7.5", TEXT_W, PANGO_ALIGN_LEFT, false);
-    show_at(t, l, M_LEFT, BOTTOM + 16);
+    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "Znak sprawy: %s", m->case_number), "DejaVu Sans 7.5",
+                                    gis_pdf_text_width(t), PANGO_ALIGN_LEFT, false);
+    gis_pdf_show(t, l, t->pg.left, gis_pdf_bottom(t) + 16);
     g_object_unref(l);
-    l = mklayout(t, mk(t, "Strona %d z %d", t->page, t->total), "DejaVu Sans 7.5", TEXT_W, PANGO_ALIGN_RIGHT, false);
-    show_at(t, l, M_LEFT, BOTTOM + 16);
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Strona %d z %d", t->page, t->total), "DejaVu Sans 7.5",
+                       gis_pdf_text_width(t), PANGO_ALIGN_RIGHT, false);
+    gis_pdf_show(t, l, t->pg.left, gis_pdf_bottom(t) + 16);
     g_object_unref(l);
     cairo_restore(cr);
-}
-
-static void new_page(struct tw *t)
-{
-    /* structure elements are closed before the page furniture and reopened after it, except the
-     * outermost Document, so running headers and footers stay outside paragraphs and tables */
-    const char *open[MAX_TAGS];
-    int n = t->ntags;
-    memcpy(open, t->tags, sizeof open);
-    while (t->ntags > 1)
-        tag_end(t);
-    page_furniture(t);
-    if (t->cr)
-        cairo_show_page(t->cr);
-    t->page++;
-    t->y = M_TOP;
-    for (int i = t->ntags; i < n; i++)
-        tag_begin(t, open[i]);
-}
-
-/* Starts a new page unless h points fit. */
-static void ensure(struct tw *t, double h)
-{
-    if (t->y + h > BOTTOM && t->y > M_TOP + 1)
-        new_page(t);
-}
-
-/* Flows a layout line by line, breaking pages between lines (never leaving a single first line). */
-static void flow(struct tw *t, PangoLayout *l, double x, const char *tag, double after)
-{
-    if (tag)
-        tag_begin(t, tag);
-    PangoLayoutIter *it = pango_layout_get_iter(l);
-    int nlines = pango_layout_get_line_count(l), i = 0;
-    do {
-        int y0, y1;
-        pango_layout_iter_get_line_yrange(it, &y0, &y1);
-        double h = (y1 - y0) / (double)PANGO_SCALE;
-        double base = (pango_layout_iter_get_baseline(it) - y0) / (double)PANGO_SCALE;
-        if (t->y + h > BOTTOM || (i == 0 && nlines > 1 && t->y + 2 * h > BOTTOM))
-            new_page(t);
-        if (t->cr) {
-            PangoRectangle r;
-            pango_layout_iter_get_line_extents(it, NULL, &r);
-            cairo_move_to(t->cr, x + r.x / (double)PANGO_SCALE, t->y + base);
-            pango_cairo_show_layout_line(t->cr, pango_layout_iter_get_line_readonly(it));
-        }
-        t->y += h;
-        i++;
-    } while (pango_layout_iter_next_line(it));
-    pango_layout_iter_free(it);
-    if (tag)
-        tag_end(t);
-    t->y += after;
-}
-
-static void para(struct tw *t, const char *markup, const char *font, PangoAlignment al, bool justify, double indent,
-                 const char *tag, double after)
-{
-    PangoLayout *l = mklayout(t, markup, font, TEXT_W - indent, al, justify);
-    flow(t, l, M_LEFT + indent, tag, after);
-    g_object_unref(l);
-}
-
-static void heading(struct tw *t, const char *markup, const char *font, const char *tag, double before)
-{
-    PangoLayout *l = mklayout(t, markup, font, TEXT_W, PANGO_ALIGN_LEFT, false);
-    t->y += before;
-    ensure(t, lheight(l) + 40); /* keep a heading with what follows it */
-    flow(t, l, M_LEFT, tag, 4);
-    g_object_unref(l);
-}
-
-static bool is_vowel(unsigned c)
-{
-    return strchr("aeiouyAEIOUY", (int)(c < 128 ? c : 1)) != NULL || c == 0x105 || c == 0x119 || c == 0xF3 ||
-           c == 0x104 || c == 0x118 || c == 0xD3;
-}
-
-static bool is_letter(unsigned c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c < 0x250);
-}
-
-/* Inserts soft hyphens into long Polish words at safe syllable boundaries (before a consonant that stands
- * between two vowels, and before the Polish digraphs ch, cz, dz, rz, sz in that position), at least three
- * letters from either end, so justified lines can break words instead of stretching spaces. */
-static char *hyphenate(struct arena *a, const char *s)
-{
-    size_t len = strlen(s);
-    char *out = arena_alloc(a, len * 2 + 1);
-    if (!out)
-        return (char *)s;
-    size_t o = 0, i = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (i < len) {
-        /* collect a word of letters */
-        unsigned cps[64];
-        size_t offs[65];
-        int n = 0;
-        size_t j = i;
-        while (j < len && n < 64) {
-            unsigned c;
-            int k = utf8_decode(p + j, len - j, &c);
-            if (!k || !is_letter(c))
-                break;
-            offs[n] = j;
-            cps[n++] = c;
-            j += (size_t)k;
-        }
-        offs[n] = j;
-        if (n == 0) {
-            out[o++] = s[i++];
-            continue;
-        }
-        if (n >= 64) { /* an absurd word: copy as is */
-            memcpy(out + o, s + i, j - i);
-            o += j - i;
-            i = j;
-            continue;
-        }
-        for (int w = 0; w < n; w++) {
-            if (n >= 8 && w >= 3 && w <= n - 3 && !is_vowel(cps[w]) && is_vowel(cps[w - 1])) {
-                bool digraph = w + 2 < n && !is_vowel(cps[w + 1]) && is_vowel(cps[w + 2]) &&
-                               ((cps[w] == 'c' && (cps[w + 1] == 'h' || cps[w + 1] == 'z')) ||
-                                (cps[w] == 'd' && cps[w + 1] == 'z') || (cps[w] == 'r' && cps[w + 1] == 'z') ||
-                                (cps[w] == 's' && cps[w + 1] == 'z'));
-                if ((w + 1 < n && is_vowel(cps[w + 1])) || digraph) {
-                    memcpy(out + o, "\xC2\xAD", 2);
-                    o += 2;
-                }
-            }
-            memcpy(out + o, s + offs[w], offs[w + 1] - offs[w]);
-            o += offs[w + 1] - offs[w];
-        }
-        i = j;
-    }
-    out[o] = 0;
-    return out;
-}
-
-/* Body text: each line of s is one justified, hyphenated paragraph. */
-static void body_text(struct tw *t, const char *s, double indent)
-{
-    const char *p = s;
-    while (p && *p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = arena_strndup(t->a, p, n);
-        if (line && *line) {
-            gchar *esc = g_markup_escape_text(hyphenate(t->a, line), -1);
-            para(t, esc, F_BODY, PANGO_ALIGN_LEFT, true, indent, "P", 3);
-            g_free(esc);
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-}
-
-static void table_begin(struct tw *t, int ncols, const double *frac, const PangoAlignment *al, const char *const *head)
-{
-    t->ncols = ncols;
-    for (int i = 0; i < ncols; i++) {
-        t->colw[i] = frac[i] * TEXT_W;
-        t->colal[i] = al[i];
-        t->head[i] = head ? head[i] : NULL;
-    }
-    tag_begin(t, "Table");
-}
-
-static void table_row_impl(struct tw *t, const char *const *cells, bool header, bool bold)
-{
-    PangoLayout *l[MAX_COLS];
-    double h = 0, pad = 3;
-    for (int i = 0; i < t->ncols; i++) {
-        const char *c = cells[i] ? cells[i] : "";
-        l[i] = mklayout(t, header || bold ? arena_printf(t->a, "<b>%s</b>", c) : c, F_TABLE, t->colw[i] - 2 * pad,
-                        header ? PANGO_ALIGN_CENTER : t->colal[i], false);
-        double lh = lheight(l[i]) + 2 * pad;
-        if (lh > h)
-            h = lh;
-    }
-    if (t->y + h > BOTTOM) {
-        new_page(t);
-        if (!header && t->head[0])
-            table_row_impl(t, t->head, true, false);
-    }
-    tag_begin(t, "TR");
-    double x = M_LEFT;
-    for (int i = 0; i < t->ncols; i++) {
-        if (t->cr) {
-            cairo_save(t->cr);
-            cairo_rectangle(t->cr, x, t->y, t->colw[i], h);
-            if (header) {
-                cairo_set_source_rgb(t->cr, 0.9, 0.9, 0.9);
-                cairo_fill_preserve(t->cr);
-            }
-            cairo_set_source_rgb(t->cr, 0.3, 0.3, 0.3);
-            cairo_set_line_width(t->cr, 0.5);
-            cairo_stroke(t->cr);
-            cairo_restore(t->cr);
-        }
-        tag_begin(t, header ? "TH" : "TD");
-        show_at(t, l[i], x + pad, t->y + pad);
-        tag_end(t);
-        g_object_unref(l[i]);
-        x += t->colw[i];
-    }
-    tag_end(t);
-    t->y += h;
-}
-
-static void table_row(struct tw *t, const char *const *cells, bool bold)
-{
-    table_row_impl(t, cells, false, bold);
-}
-
-static void table_end(struct tw *t, double after)
-{
-    tag_end(t);
-    t->ncols = 0;
-    t->head[0] = NULL;
-    t->y += after;
 }
 
 static const char *param_label(const char *name)
@@ -904,7 +548,7 @@ static const char *param_label(const char *name)
     return name;
 }
 
-static const char *params_text(struct tw *t, const struct gis_zone_hit *h)
+static const char *params_text(struct gis_pdf *t, const struct gis_zone_hit *h)
 {
     struct buf b = {0};
     for (int i = 0; i < h->nparams; i++) {
@@ -922,33 +566,11 @@ static const char *params_text(struct tw *t, const struct gis_zone_hit *h)
     return r;
 }
 
-static const char *parcel_line(struct tw *t, const struct gis_parcel *p)
+static const char *parcel_line(struct gis_pdf *t, const struct gis_parcel *p)
 {
-    return mk(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s m²", p->number, p->obreb_number,
-              p->obreb_name ? p->obreb_name : "", p->parcel_id, fmt_int(t->a, lround(p->geom_area_m2)));
-}
-
-static void draw_qr(struct tw *t, const char *text, double x, double y, double size)
-{
-    if (!t->cr)
-        return;
-    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (!q)
-        return;
-    double mod = size / (q->width + 8); /* four modules of quiet zone each side */
-    cairo_t *cr = t->cr;
-    cairo_save(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_rectangle(cr, x, y, size, size);
-    cairo_fill(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int r = 0; r < q->width; r++)
-        for (int c = 0; c < q->width; c++)
-            if (q->data[r * q->width + c] & 1)
-                cairo_rectangle(cr, x + (c + 4) * mod, y + (r + 4) * mod, mod, mod);
-    cairo_fill(cr);
-    cairo_restore(cr);
-    QRcode_free(q);
+    return gis_pdf_markup(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s m²", p->number,
+                          p->obreb_number, p->obreb_name ? p->obreb_name : "", p->parcel_id,
+                          fmt_int(t->a, lround(p->geom_area_m2)));
 }
 
 /* Polish plural of a counted noun: 1 strona, 2-4 strony (but 12-14 stron), 5 stron. */
@@ -960,29 +582,29 @@ static const char *pl_plural(int n, const char *one, const char *few, const char
 }
 
 /* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
-static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+static void wypis(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
-    const struct gis_extract_meta *m = t->m;
+    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
     struct arena *a = t->a;
-    t->page = 1;
-    t->y = M_TOP;
-    tag_begin(t, "Document");
+    gis_pdf_start(t);
+    gis_pdf_tag_begin(t, "Document");
 
     /* letterhead: organ left, place and date right */
-    PangoLayout *l = mklayout(t, mk(t, "<b>%s</b>", m->organ ? m->organ : ""), "DejaVu Sans 10", TEXT_W * 0.55,
-                              PANGO_ALIGN_LEFT, false);
-    PangoLayout *r = mklayout(t, mk(t, "%s, dnia %s", m->place ? m->place : "", fmt_date(a, m->date)), F_BODY,
-                              TEXT_W * 0.45, PANGO_ALIGN_RIGHT, false);
-    tag_begin(t, "P");
-    show_at(t, l, M_LEFT, t->y);
-    tag_end(t);
-    tag_begin(t, "P");
-    show_at(t, r, M_LEFT + TEXT_W * 0.55, t->y);
-    tag_end(t);
-    t->y += fmax(lheight(l), lheight(r)) + 6;
+    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "<b>%s</b>", m->organ ? m->organ : ""), "DejaVu Sans 10",
+                                    gis_pdf_text_width(t) * 0.55, PANGO_ALIGN_LEFT, false);
+    PangoLayout *r = gis_pdf_layout(t, gis_pdf_markup(t, "%s, dnia %s", m->place ? m->place : "", fmt_date(a, m->date)),
+                                    F_BODY, gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_RIGHT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, t->pg.left, t->y);
+    gis_pdf_tag_end(t);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, r, t->pg.left + gis_pdf_text_width(t) * 0.55, t->y);
+    gis_pdf_tag_end(t);
+    t->y += fmax(gis_pdf_height(l), gis_pdf_height(r)) + 6;
     g_object_unref(l);
     g_object_unref(r);
-    para(t, mk(t, "Znak sprawy: <b>%s</b>", m->case_number), F_BODY, PANGO_ALIGN_LEFT, false, 0, "P", 18);
+    gis_pdf_para(t, gis_pdf_markup(t, "Znak sprawy: <b>%s</b>", m->case_number), F_BODY, PANGO_ALIGN_LEFT, false, 0,
+                 "P", 18);
 
     bool any_mpzp = false, any_pog = false;
     for (int i = 0; i < d->nparcels; i++) {
@@ -996,82 +618,90 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
                                   : "z planów zagospodarowania przestrzennego";
     /* no wyrys when no plan applies to any of the parcels (no sheet to draw) */
     bool with_wyrys = m->wyrys && fee->wyrys_sheets > 0;
-    para(t, mk(t, "%s", with_wyrys ? "WYPIS I WYRYS" : "WYPIS"), F_TITLE, PANGO_ALIGN_CENTER, false, 0, "H1", 2);
-    para(t, mk(t, "%s", kind), "DejaVu Sans 10.5", PANGO_ALIGN_CENTER, false, 0, "P", 16);
+    gis_pdf_para(t, gis_pdf_markup(t, "%s", with_wyrys ? "WYPIS I WYRYS" : "WYPIS"), F_TITLE, PANGO_ALIGN_CENTER, false,
+                 0, "H1", 2);
+    gis_pdf_para(t, gis_pdf_markup(t, "%s", kind), "DejaVu Sans 10.5", PANGO_ALIGN_CENTER, false, 0, "P", 16);
 
     struct buf b = {0};
-    buf_printf(&b, "Na podstawie %s, na wniosek <b>%s</b>", mk(t, "%s", m->legal_basis ? m->legal_basis : ""),
-               mk(t, "%s", m->applicant_name ? m->applicant_name : ""));
+    buf_printf(&b, "Na podstawie %s, na wniosek <b>%s</b>",
+               gis_pdf_markup(t, "%s", m->legal_basis ? m->legal_basis : ""),
+               gis_pdf_markup(t, "%s", m->applicant_name ? m->applicant_name : ""));
     if (m->applicant_address && *m->applicant_address)
-        buf_printf(&b, " (adres: %s)", mk(t, "%s", m->applicant_address));
+        buf_printf(&b, " (adres: %s)", gis_pdf_markup(t, "%s", m->applicant_address));
     if (m->purpose && *m->purpose)
-        buf_printf(&b, ", złożony w celu: %s,", mk(t, "%s", m->purpose));
+        buf_printf(&b, ", złożony w celu: %s,", gis_pdf_markup(t, "%s", m->purpose));
     buf_printf(&b, " wydaje się %s dla działek ewidencyjnych położonych w gminie %s, wymienionych poniżej.",
-               with_wyrys ? "wypis i wyrys" : "wypis", mk(t, "%s", m->gmina ? m->gmina : ""));
-    para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
+               with_wyrys ? "wypis i wyrys" : "wypis", gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
+    gis_pdf_para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
     buf_free(&b);
 
-    heading(t, "1. Działki objęte wypisem", F_HEAD, "H2", 6);
+    gis_pdf_heading(t, "1. Działki objęte wypisem", F_HEAD, "H2", 6);
     static const double w1[] = {0.07, 0.33, 0.30, 0.13, 0.17};
     static const PangoAlignment a1[] = {PANGO_ALIGN_RIGHT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT,
                                         PANGO_ALIGN_RIGHT};
     static const char *const h1[] = {"Lp.", "Identyfikator działki", "Obręb ewidencyjny", "Nr działki",
                                      "Powierzchnia [m²]"};
-    table_begin(t, 5, w1, a1, h1);
-    table_row_impl(t, h1, true, false);
+    gis_pdf_table_begin(t, 5, w1, a1, h1, F_TABLE);
+    gis_pdf_table_header(t);
     for (int i = 0; i < d->nparcels; i++) {
         const struct gis_parcel *p = d->parcels[i].p;
-        const char *c[] = {mk(t, "%d.", i + 1), mk(t, "%s", p->parcel_id),
-                           mk(t, "%s %s", p->obreb_number, p->obreb_name ? p->obreb_name : ""), mk(t, "%s", p->number),
-                           mk(t, "%s", fmt_int(a, d->parcels[i].area_rounded_m2))};
-        table_row(t, c, false);
+        const char *c[] = {gis_pdf_markup(t, "%d.", i + 1), gis_pdf_markup(t, "%s", p->parcel_id),
+                           gis_pdf_markup(t, "%s %s", p->obreb_number, p->obreb_name ? p->obreb_name : ""),
+                           gis_pdf_markup(t, "%s", p->number),
+                           gis_pdf_markup(t, "%s", fmt_int(a, d->parcels[i].area_rounded_m2))};
+        gis_pdf_table_row(t, c, false);
     }
-    table_end(t, 4);
-    para(
+    gis_pdf_table_end(t, 4);
+    gis_pdf_para(
         t,
         "Powierzchnie działek, terenów i stref obliczono z geometrii w układzie PL-1992 (EPSG:2180) i zaokrąglono do "
         "1 m² tak, że powierzchnie terenów sumują się do powierzchni działki; udziały podano z dokładnością do 0,01 %.",
         F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 8);
 
-    heading(t, "2. Przeznaczenie działek w planach", F_HEAD, "H2", 8);
+    gis_pdf_heading(t, "2. Przeznaczenie działek w planach", F_HEAD, "H2", 8);
     for (int pi = 0; pi < d->nplans; pi++) {
         const struct gis_extract_plan *pl = &d->plans[pi];
         bool pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog");
-        heading(t, mk(t, "2.%d. %s", pi + 1, pl->ref.title ? pl->ref.title : ""), F_SUB, "H3", 4);
+        gis_pdf_heading(t, gis_pdf_markup(t, "2.%d. %s", pi + 1, pl->ref.title ? pl->ref.title : ""), F_SUB, "H3", 4);
         struct buf rb = {0};
-        buf_printf(&rb, "%s", mk(t, "%s", pl->ref.resolution ? pl->ref.resolution : "Uchwała (brak danych)"));
+        buf_printf(&rb, "%s",
+                   gis_pdf_markup(t, "%s", pl->ref.resolution ? pl->ref.resolution : "Uchwała (brak danych)"));
         if (pl->ref.publication)
-            buf_printf(&rb, ", ogłoszona w %s", mk(t, "%s", pl->ref.publication));
+            buf_printf(&rb, ", ogłoszona w %s", gis_pdf_markup(t, "%s", pl->ref.publication));
         buf_puts(&rb, ".");
         if (pl->ref.scale > 0)
             buf_printf(&rb, " Rysunek %s w skali 1:%ld.", pog ? "planu ogólnego" : "planu", pl->ref.scale);
-        para(t, rb.data ? rb.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+        gis_pdf_para(t, rb.data ? rb.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
         buf_free(&rb);
         if (pog)
-            para(t,
-                 "Działki wymienione w tym punkcie nie są objęte miejscowym planem zagospodarowania przestrzennego; "
-                 "obowiązują dla nich ustalenia planu ogólnego gminy dotyczące stref planistycznych.",
-                 F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+            gis_pdf_para(
+                t,
+                "Działki wymienione w tym punkcie nie są objęte miejscowym planem zagospodarowania przestrzennego; "
+                "obowiązują dla nich ustalenia planu ogólnego gminy dotyczące stref planistycznych.",
+                F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
         for (int k = 0; k < pl->nparcels; k++) {
             const struct gis_extract_parcel_plan *pp = &pl->parcels[k];
             const struct gis_extract_parcel *xp = &d->parcels[pp->parcel];
             t->y += 2;
-            ensure(t, 60);
-            para(t, arena_printf(a, "<b>%s</b>", parcel_line(t, xp->p)), F_BODY, PANGO_ALIGN_LEFT, false, 0, "P", 3);
+            gis_pdf_ensure(t, 60);
+            gis_pdf_para(t, arena_printf(a, "<b>%s</b>", parcel_line(t, xp->p)), F_BODY, PANGO_ALIGN_LEFT, false, 0,
+                         "P", 3);
             static const double w2[] = {0.16, 0.50, 0.18, 0.16};
             static const PangoAlignment a2[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT,
                                                 PANGO_ALIGN_RIGHT};
             const char *h2[] = {pog ? "Strefa" : "Teren", pog ? "Strefa planistyczna" : "Przeznaczenie terenu",
                                 "Powierzchnia [m²]", "Udział [%]"};
-            table_begin(t, 4, w2, a2, h2);
-            table_row_impl(t, h2, true, false);
+            gis_pdf_table_begin(t, 4, w2, a2, h2, F_TABLE);
+            gis_pdf_table_header(t);
             for (int j = 0; j < pp->nrows; j++) {
                 const struct gis_extract_row *row = &pp->rows[j];
                 if (row->hit->kind == GIS_ZONE_OVERLAY)
                     continue;
-                const char *c[] = {mk(t, "%s", row->hit->label), mk(t, "%s", row->hit->name ? row->hit->name : ""),
-                                   mk(t, "%s", fmt_int(a, row->area_m2)), mk(t, "%s", fmt_dec(a, row->share_pct, 2))};
-                table_row(t, c, false);
+                const char *c[] = {gis_pdf_markup(t, "%s", row->hit->label),
+                                   gis_pdf_markup(t, "%s", row->hit->name ? row->hit->name : ""),
+                                   gis_pdf_markup(t, "%s", fmt_int(a, row->area_m2)),
+                                   gis_pdf_markup(t, "%s", fmt_dec(a, row->share_pct, 2))};
+                gis_pdf_table_row(t, c, false);
             }
             if (pp->outside_m2 > 0) {
                 long in = 0;
@@ -1080,28 +710,30 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
                         in += pp->rows[j].area_m2;
                 const char *c[] = {
                     "—", pog ? "poza strefami planu ogólnego" : "poza granicami tego planu",
-                    mk(t, "%s", fmt_int(a, pp->outside_m2)),
-                    mk(t, "%s",
-                       fmt_dec(a, xp->area_rounded_m2 > 0 ? 100.0 * (double)pp->outside_m2 / xp->area_rounded_m2 : 0,
-                               2))};
+                    gis_pdf_markup(t, "%s", fmt_int(a, pp->outside_m2)),
+                    gis_pdf_markup(
+                        t, "%s",
+                        fmt_dec(a, xp->area_rounded_m2 > 0 ? 100.0 * (double)pp->outside_m2 / xp->area_rounded_m2 : 0,
+                                2))};
                 (void)in;
-                table_row(t, c, false);
+                gis_pdf_table_row(t, c, false);
             }
-            const char *tot[] = {"Razem", "", mk(t, "%s", fmt_int(a, xp->area_rounded_m2)), "100,00"};
-            table_row(t, tot, true);
-            table_end(t, 4);
+            const char *tot[] = {"Razem", "", gis_pdf_markup(t, "%s", fmt_int(a, xp->area_rounded_m2)), "100,00"};
+            gis_pdf_table_row(t, tot, true);
+            gis_pdf_table_end(t, 4);
             for (int j = 0; j < pp->nrows; j++) {
                 const struct gis_extract_row *row = &pp->rows[j];
                 if (row->hit->kind == GIS_ZONE_OVERLAY)
-                    para(t,
-                         mk(t, "Działka leży %s w obszarze %s — %s (%s m², %s %%).",
-                            row->area_m2 >= xp->area_rounded_m2 ? "w całości" : "częściowo", row->hit->label,
-                            row->hit->name ? row->hit->name : "", fmt_int(a, row->area_m2),
-                            fmt_dec(a, row->share_pct, 2)),
-                         F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
+                    gis_pdf_para(t,
+                                 gis_pdf_markup(t, "Działka leży %s w obszarze %s — %s (%s m², %s %%).",
+                                                row->area_m2 >= xp->area_rounded_m2 ? "w całości" : "częściowo",
+                                                row->hit->label, row->hit->name ? row->hit->name : "",
+                                                fmt_int(a, row->area_m2), fmt_dec(a, row->share_pct, 2)),
+                                 F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
                 else if (pog && row->hit->nparams > 0)
-                    para(t, mk(t, "Parametry strefy %s: %s.", row->hit->label, params_text(t, row->hit)), F_BODY,
-                         PANGO_ALIGN_LEFT, true, 0, "P", 3);
+                    gis_pdf_para(
+                        t, gis_pdf_markup(t, "Parametry strefy %s: %s.", row->hit->label, params_text(t, row->hit)),
+                        F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
             }
         }
     }
@@ -1110,109 +742,116 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
         if (d->parcels[i].status != GIS_EXTRACT_NONE)
             continue;
         if (!none_heading) {
-            heading(t, mk(t, "2.%d. Działki nieobjęte planami", d->nplans + 1), F_SUB, "H3", 4);
+            gis_pdf_heading(t, gis_pdf_markup(t, "2.%d. Działki nieobjęte planami", d->nplans + 1), F_SUB, "H3", 4);
             none_heading = true;
         }
-        para(t,
-             mk(t,
+        gis_pdf_para(
+            t,
+            gis_pdf_markup(
+                t,
                 "%s: dla działki nie obowiązuje miejscowy plan zagospodarowania przestrzennego ani plan ogólny "
                 "gminy; wypis nie zawiera ustaleń planistycznych.",
                 parcel_line(t, d->parcels[i].p)),
-             F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+            F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
     }
 
     if (d->nplans > 0)
-        heading(t, "3. Treść ustaleń planów", F_HEAD, "H2", 10);
+        gis_pdf_heading(t, "3. Treść ustaleń planów", F_HEAD, "H2", 10);
     for (int pi = 0; pi < d->nplans; pi++) {
         const struct gis_extract_plan *pl = &d->plans[pi];
-        heading(t, mk(t, "3.%d. %s", pi + 1, pl->ref.title ? pl->ref.title : ""), F_SUB, "H3", 4);
+        gis_pdf_heading(t, gis_pdf_markup(t, "3.%d. %s", pi + 1, pl->ref.title ? pl->ref.title : ""), F_SUB, "H3", 4);
         const char *last_scope = NULL, *last_owner = NULL;
         for (int k = 0; k < pl->nprovisions; k++) {
             const struct gis_extract_provision *pv = &pl->provisions[k];
             bool new_scope = !last_scope || strcmp(last_scope, pv->scope);
             bool new_owner = pv->owner && (!last_owner || strcmp(last_owner, pv->owner));
             if (new_scope && !strcmp(pv->scope, "general"))
-                heading(t, "Ustalenia ogólne", "DejaVu Sans Bold 9", "H4", 2);
+                gis_pdf_heading(t, "Ustalenia ogólne", "DejaVu Sans Bold 9", "H4", 2);
             if (new_owner || (new_scope && pv->owner)) {
                 if (!strcmp(pv->scope, "zone"))
-                    heading(t,
-                            mk(t, "Ustalenia szczegółowe dla terenu %s — %s", pv->owner,
-                               pv->owner_name ? pv->owner_name : ""),
-                            "DejaVu Sans Bold 9", "H4", 4);
+                    gis_pdf_heading(t,
+                                    gis_pdf_markup(t, "Ustalenia szczegółowe dla terenu %s — %s", pv->owner,
+                                                   pv->owner_name ? pv->owner_name : ""),
+                                    "DejaVu Sans Bold 9", "H4", 4);
                 else
-                    heading(t, mk(t, "Ustalenia dla obszaru %s — %s", pv->owner, pv->owner_name ? pv->owner_name : ""),
-                            "DejaVu Sans Bold 9", "H4", 4);
+                    gis_pdf_heading(t,
+                                    gis_pdf_markup(t, "Ustalenia dla obszaru %s — %s", pv->owner,
+                                                   pv->owner_name ? pv->owner_name : ""),
+                                    "DejaVu Sans Bold 9", "H4", 4);
             }
             last_scope = pv->scope;
             last_owner = pv->owner;
             if (pv->heading)
-                para(t, mk(t, "<b>%s</b>", pv->heading), F_BODY, PANGO_ALIGN_LEFT, false, 0, "P", 2);
-            body_text(t, pv->body, 0);
+                gis_pdf_para(t, gis_pdf_markup(t, "<b>%s</b>", pv->heading), F_BODY, PANGO_ALIGN_LEFT, false, 0, "P",
+                             2);
+            gis_pdf_body(t, pv->body, F_BODY, 0);
         }
     }
 
-    heading(t, mk(t, "%d. Opłata skarbowa", d->nplans > 0 ? 4 : 3), F_HEAD, "H2", 10);
+    gis_pdf_heading(t, gis_pdf_markup(t, "%d. Opłata skarbowa", d->nplans > 0 ? 4 : 3), F_HEAD, "H2", 10);
     const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
     static const double w3[] = {0.30, 0.52, 0.18};
     static const PangoAlignment a3[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT};
     static const char *const h3[] = {"Pozycja", "Stawka", "Kwota [zł]"};
-    table_begin(t, 3, w3, a3, h3);
-    table_row_impl(t, h3, true, false);
+    gis_pdf_table_begin(t, 3, w3, a3, h3, F_TABLE);
+    gis_pdf_table_header(t);
     if (m->wypis) {
-        const char *c[] = {
-            mk(t, "Wypis (%d %s)", fee->wypis_pages, pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
-            mk(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln, rt->wypis_pages_limit, rt->wypis_long_pln,
-               rt->wypis_pages_limit),
-            mk(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
-        table_row(t, c, false);
+        const char *c[] = {gis_pdf_markup(t, "Wypis (%d %s)", fee->wypis_pages,
+                                          pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
+                           gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln,
+                                          rt->wypis_pages_limit, rt->wypis_long_pln, rt->wypis_pages_limit),
+                           gis_pdf_markup(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
+        gis_pdf_table_row(t, c, false);
     }
     if (m->wyrys && fee->wyrys_sheets > 0) {
-        const char *c[] = {m->sheet == GIS_EXTRACT_A4
-                               ? mk(t, "Wyrys (%d ark. A4)", fee->wyrys_sheets)
-                               : mk(t, "Wyrys (%d ark. A3 = %d części A4)", fee->wyrys_sheets / 2, fee->wyrys_sheets),
-                           mk(t, "%d zł za każdą rozpoczętą część odpowiadającą formatowi A4, nie więcej niż %d zł",
-                              rt->wyrys_sheet_pln, rt->wyrys_cap_pln),
-                           mk(t, "%s", fmt_dec(a, fee->wyrys_pln, 2))};
-        table_row(t, c, false);
+        const char *c[] = {
+            m->sheet == GIS_EXTRACT_A4
+                ? gis_pdf_markup(t, "Wyrys (%d ark. A4)", fee->wyrys_sheets)
+                : gis_pdf_markup(t, "Wyrys (%d ark. A3 = %d części A4)", fee->wyrys_sheets / 2, fee->wyrys_sheets),
+            gis_pdf_markup(t, "%d zł za każdą rozpoczętą część odpowiadającą formatowi A4, nie więcej niż %d zł",
+                           rt->wyrys_sheet_pln, rt->wyrys_cap_pln),
+            gis_pdf_markup(t, "%s", fmt_dec(a, fee->wyrys_pln, 2))};
+        gis_pdf_table_row(t, c, false);
     }
-    const char *tot[] = {"Razem", "", mk(t, "%s", fmt_dec(a, fee->total_pln, 2))};
-    table_row(t, tot, true);
-    table_end(t, 6);
+    const char *tot[] = {"Razem", "", gis_pdf_markup(t, "%s", fmt_dec(a, fee->total_pln, 2))};
+    gis_pdf_table_row(t, tot, true);
+    gis_pdf_table_end(t, 6);
     if (m->wyrys && fee->wyrys_sheets > 0)
-        para(t,
-             mk(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",
-                fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet),
-                pl_plural(fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet), "arkusz", "arkusze", "arkuszy"),
-                m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
-             F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+        gis_pdf_para(t,
+                     gis_pdf_markup(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",
+                                    fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet),
+                                    pl_plural(fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet), "arkusz",
+                                              "arkusze", "arkuszy"),
+                                    m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
+                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
 
     /* signature block */
-    ensure(t, 90);
+    gis_pdf_ensure(t, 90);
     t->y += 18;
-    tag_begin(t, "P");
-    PangoLayout *sg = mklayout(t,
-                               mk(t, "%s\n\n\n………………………………………\n%s", m->signatory ? m->signatory : "",
-                                  m->signatory_role ? m->signatory_role : ""),
-                               "DejaVu Serif 9", TEXT_W * 0.45, PANGO_ALIGN_CENTER, false);
-    show_at(t, sg, M_LEFT + TEXT_W * 0.55, t->y);
-    tag_end(t);
-    PangoLayout *rcpt =
-        mklayout(t, mk(t, "<b>Otrzymuje:</b>\n1. %s\n2. a/a", m->applicant_name ? m->applicant_name : ""),
-                 "DejaVu Serif 8.5", TEXT_W * 0.5, PANGO_ALIGN_LEFT, false);
-    tag_begin(t, "P");
-    show_at(t, rcpt, M_LEFT, t->y + 10);
-    tag_end(t);
-    t->y += fmax(lheight(sg), lheight(rcpt) + 10) + 14;
+    gis_pdf_tag_begin(t, "P");
+    PangoLayout *sg = gis_pdf_layout(t,
+                                     gis_pdf_markup(t, "%s\n\n\n………………………………………\n%s", m->signatory ? m->signatory : "",
+                                                    m->signatory_role ? m->signatory_role : ""),
+                                     "DejaVu Serif 9", gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_CENTER, false);
+    gis_pdf_show(t, sg, t->pg.left + gis_pdf_text_width(t) * 0.55, t->y);
+    gis_pdf_tag_end(t);
+    PangoLayout *rcpt = gis_pdf_layout(
+        t, gis_pdf_markup(t, "<b>Otrzymuje:</b>\n1. %s\n2. a/a", m->applicant_name ? m->applicant_name : ""),
+        "DejaVu Serif 8.5", gis_pdf_text_width(t) * 0.5, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, rcpt, t->pg.left, t->y + 10);
+    gis_pdf_tag_end(t);
+    t->y += fmax(gis_pdf_height(sg), gis_pdf_height(rcpt) + 10) + 14;
     g_object_unref(sg);
     g_object_unref(rcpt);
 
     if (m->verification_code) {
         double qs = 74;
-        ensure(t, qs + 6);
+        gis_pdf_ensure(t, qs + 6);
         const char *url = m->verify_url ? m->verify_url : m->verification_code;
-        tag_begin(t, "Figure");
-        draw_qr(t, url, M_LEFT, t->y, qs);
-        tag_end(t);
+        gis_pdf_tag_begin(t, "Figure");
+        gis_pdf_qr(t, url, t->pg.left, t->y, qs);
+        gis_pdf_tag_end(t);
         char grouped[GIS_EXTRACT_CODE_LEN + 8];
         size_t o = 0;
         for (int i = 0; m->verification_code[i] && o + 2 < sizeof grouped; i++) {
@@ -1221,21 +860,20 @@ static void wypis(struct tw *t, const struct gis_extract_doc *d, const struct gi
             grouped[o++] = m->verification_code[i];
         }
         grouped[o] = 0;
-        PangoLayout *v = mklayout(t,
-                                  mk(t,
-                                     "<b>Kod weryfikacyjny: %s</b>\nZgodność dokumentu z wydanym oryginałem można "
-                                     "sprawdzić pod adresem:\n%s",
-                                     grouped, url),
-                                  "DejaVu Sans 8", TEXT_W - qs - 8, PANGO_ALIGN_LEFT, false);
-        tag_begin(t, "P");
-        show_at(t, v, M_LEFT + qs + 8, t->y + 12);
-        tag_end(t);
+        PangoLayout *v =
+            gis_pdf_layout(t,
+                           gis_pdf_markup(t,
+                                          "<b>Kod weryfikacyjny: %s</b>\nZgodność dokumentu z wydanym oryginałem można "
+                                          "sprawdzić pod adresem:\n%s",
+                                          grouped, url),
+                           "DejaVu Sans 8", gis_pdf_text_width(t) - qs - 8, PANGO_ALIGN_LEFT, false);
+        gis_pdf_tag_begin(t, "P");
+        gis_pdf_show(t, v, t->pg.left + qs + 8, t->y + 12);
+        gis_pdf_tag_end(t);
         g_object_unref(v);
         t->y += qs + 4;
     }
-    while (t->ntags)
-        tag_end(t);
-    page_furniture(t);
+    gis_pdf_finish(t);
 }
 
 /* ---- wyrys sheets ---- */
@@ -1290,7 +928,7 @@ int gis_extract_sheet_parts(enum gis_extract_sheet f)
 {
     return f == GIS_EXTRACT_A4 ? 1 : 2;
 }
-#define OUTLINE_PT (0.6 * MM) /* requested parcels: 0.6 mm, red */
+#define OUTLINE_PT (0.6 * GIS_PDF_MM) /* requested parcels: 0.6 mm, red */
 
 struct sheet {
     double cx, cy; /* centre, EPSG:2180 */
@@ -1309,12 +947,12 @@ static int parcel_plan(const struct gis_extract_doc *d, int pi)
 
 static double sheet_w_m(const struct layout *L, long scale)
 {
-    return MAP_W / MM / 1000.0 * (double)scale;
+    return MAP_W / GIS_PDF_MM / 1000.0 * (double)scale;
 }
 
 static double sheet_h_m(const struct layout *L, long scale)
 {
-    return MAP_H / MM / 1000.0 * (double)scale;
+    return MAP_H / GIS_PDF_MM / 1000.0 * (double)scale;
 }
 
 /* Groups parcels onto sheets: a parcel joins a sheet of the same plan if their common extent, with a
@@ -1500,11 +1138,11 @@ static void north_arrow(cairo_t *cr, double x, double y)
 
 /* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
  * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
-static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct gis_extract_doc *d,
+static enum err_code draw_sheet(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
                                 const struct sheet *sh, int k, int n, bool *raster, struct err *e)
 {
     cairo_t *cr = t->cr;
-    const struct gis_extract_meta *m = t->m;
+    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
     const struct gis_extract_plan *pl = &d->plans[sh->plan];
     const struct layout *L = layout_of(m->sheet);
     bool pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog");
@@ -1512,34 +1150,35 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
     double bbox[4] = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2};
     double sx = MAP_W / wm, sy = MAP_H / hm;
 
-    tag_begin(t, "Sect");
+    gis_pdf_tag_begin(t, "Sect");
     /* title block */
-    PangoLayout *l = mklayout(
-        t,
-        mk(t, "<b>WYRYS</b>\n%s",
-           pog ? "z rysunku planu ogólnego gminy" : "z rysunku miejscowego planu zagospodarowania przestrzennego"),
-        "DejaVu Sans 10", 330, PANGO_ALIGN_LEFT, false);
-    tag_begin(t, "H1");
-    show_at(t, l, MAP_X, 34);
-    tag_end(t);
-    double y = 34 + lheight(l) + 3;
+    PangoLayout *l = gis_pdf_layout(t,
+                                    gis_pdf_markup(t, "<b>WYRYS</b>\n%s",
+                                                   pog ? "z rysunku planu ogólnego gminy"
+                                                       : "z rysunku miejscowego planu zagospodarowania przestrzennego"),
+                                    "DejaVu Sans 10", 330, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "H1");
+    gis_pdf_show(t, l, MAP_X, 34);
+    gis_pdf_tag_end(t);
+    double y = 34 + gis_pdf_height(l) + 3;
     g_object_unref(l);
-    l = mklayout(t,
-                 mk(t, "<b>%s</b>\n%s%s%s", pl->ref.title ? pl->ref.title : "",
-                    pl->ref.resolution ? pl->ref.resolution : "", pl->ref.publication ? ", " : "",
-                    pl->ref.publication ? pl->ref.publication : ""),
-                 "DejaVu Sans 7.5", 340, PANGO_ALIGN_LEFT, false);
-    tag_begin(t, "P");
-    show_at(t, l, MAP_X, y);
-    tag_end(t);
+    l = gis_pdf_layout(t,
+                       gis_pdf_markup(t, "<b>%s</b>\n%s%s%s", pl->ref.title ? pl->ref.title : "",
+                                      pl->ref.resolution ? pl->ref.resolution : "", pl->ref.publication ? ", " : "",
+                                      pl->ref.publication ? pl->ref.publication : ""),
+                       "DejaVu Sans 7.5", 340, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, MAP_X, y);
+    gis_pdf_tag_end(t);
     g_object_unref(l);
-    l = mklayout(t,
-                 mk(t, "%s\nZnak sprawy: <b>%s</b>\nData: %s\nArkusz %d z %d\nSkala <b>1:%ld</b>",
-                    m->organ ? m->organ : "", m->case_number, fmt_date(t->a, m->date), k + 1, n, sh->scale),
-                 "DejaVu Sans 8", MAP_W - 350, PANGO_ALIGN_RIGHT, false);
-    tag_begin(t, "P");
-    show_at(t, l, MAP_X + 350, 34);
-    tag_end(t);
+    l = gis_pdf_layout(t,
+                       gis_pdf_markup(t, "%s\nZnak sprawy: <b>%s</b>\nData: %s\nArkusz %d z %d\nSkala <b>1:%ld</b>",
+                                      m->organ ? m->organ : "", m->case_number, fmt_date(t->a, m->date), k + 1, n,
+                                      sh->scale),
+                       "DejaVu Sans 8", MAP_W - 350, PANGO_ALIGN_RIGHT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, MAP_X + 350, 34);
+    gis_pdf_tag_end(t);
     g_object_unref(l);
 
     /* the map */
@@ -1598,7 +1237,7 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
         if (raster)
             *raster = true;
     }
-    tag_begin(t, "Figure");
+    gis_pdf_tag_begin(t, "Figure");
     cairo_save(cr);
     cairo_translate(cr, MAP_X, MAP_Y);
     cairo_rectangle(cr, 0, 0, MAP_W, MAP_H);
@@ -1635,7 +1274,7 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
         north_arrow(cr, MAP_W - 22, 22);
     }
     cairo_restore(cr);
-    tag_end(t);
+    gis_pdf_tag_end(t);
     if (rc)
         return rc;
     cairo_save(cr);
@@ -1672,19 +1311,19 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
                           "overlay-", true, items, ni, 36);
     }
     double ly = MAP_Y + MAP_H + 8;
-    l = mklayout(t,
-                 on_raster
-                     ? "<b>Legenda</b> (elementy widoczne na arkuszu; podkład: rysunek planu, raster georeferencyjny)"
-                     : "<b>Legenda</b> (elementy widoczne na arkuszu)",
-                 "DejaVu Sans 7.5", MAP_W, PANGO_ALIGN_LEFT, false);
-    tag_begin(t, "H2");
-    show_at(t, l, MAP_X, ly);
-    tag_end(t);
+    l = gis_pdf_layout(
+        t,
+        on_raster ? "<b>Legenda</b> (elementy widoczne na arkuszu; podkład: rysunek planu, raster georeferencyjny)"
+                  : "<b>Legenda</b> (elementy widoczne na arkuszu)",
+        "DejaVu Sans 7.5", MAP_W, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "H2");
+    gis_pdf_show(t, l, MAP_X, ly);
+    gis_pdf_tag_end(t);
     g_object_unref(l);
     ly += 13;
     const int per_col = 9, ncols = ni <= 2 * per_col ? 2 : 3;
     const double colw = MAP_W / (double)ncols, rowh = 11;
-    tag_begin(t, "L");
+    gis_pdf_tag_begin(t, "L");
     for (int i = 0; i < ni && i < per_col * ncols; i++) {
         double x = MAP_X + (i / per_col) * colw, yy = ly + (i % per_col) * rowh;
         cairo_save(cr);
@@ -1715,14 +1354,15 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
             cairo_stroke(cr);
         }
         cairo_restore(cr);
-        l = mklayout(t, mk(t, "%s", items[i].text), "DejaVu Sans 6.3", colw - 24, PANGO_ALIGN_LEFT, false);
+        l = gis_pdf_layout(t, gis_pdf_markup(t, "%s", items[i].text), "DejaVu Sans 6.3", colw - 24, PANGO_ALIGN_LEFT,
+                           false);
         pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
-        tag_begin(t, "LI");
-        show_at(t, l, x + 20, yy);
-        tag_end(t);
+        gis_pdf_tag_begin(t, "LI");
+        gis_pdf_show(t, l, x + 20, yy);
+        gis_pdf_tag_end(t);
         g_object_unref(l);
     }
-    tag_end(t);
+    gis_pdf_tag_end(t);
 
     /* numeric scale and scale bar: the longest round length not above 100 mm */
     static const double lens[] = {10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000};
@@ -1730,8 +1370,8 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
         if (lens[i] * 1000.0 / (double)sh->scale <= 100.0 + 1e-9)
             bar_m = lens[i];
-    double bar_pt = bar_m * 1000.0 / (double)sh->scale * MM, bx = MAP_X, by = ly + per_col * rowh + 14;
-    tag_begin(t, "Figure");
+    double bar_pt = bar_m * 1000.0 / (double)sh->scale * GIS_PDF_MM, bx = MAP_X, by = ly + per_col * rowh + 14;
+    gis_pdf_tag_begin(t, "Figure");
     cairo_save(cr);
     cairo_set_line_width(cr, 0.5);
     for (int i = 0; i < 5; i++) {
@@ -1743,19 +1383,19 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
     }
     cairo_restore(cr);
     for (int i = 0; i <= 5; i += 5) {
-        l = mklayout(t, mk(t, "%s", i ? arena_printf(t->a, "%g m", bar_m) : "0"), "DejaVu Sans 6.5", 60,
-                     PANGO_ALIGN_CENTER, false);
-        show_at(t, l, bx + i * bar_pt / 5 - 30, by - 10);
+        l = gis_pdf_layout(t, gis_pdf_markup(t, "%s", i ? arena_printf(t->a, "%g m", bar_m) : "0"), "DejaVu Sans 6.5",
+                           60, PANGO_ALIGN_CENTER, false);
+        gis_pdf_show(t, l, bx + i * bar_pt / 5 - 30, by - 10);
         g_object_unref(l);
     }
-    tag_end(t);
-    l = mklayout(t,
-                 mk(t, "Skala 1:%ld  (%g m w terenie = %g mm na wydruku A4 w skali 100%%)", sh->scale, bar_m,
-                    bar_m * 1000.0 / (double)sh->scale),
-                 "DejaVu Sans 7", MAP_W - bar_pt - 20, PANGO_ALIGN_LEFT, false);
-    tag_begin(t, "P");
-    show_at(t, l, bx + bar_pt + 14, by - 3);
-    tag_end(t);
+    gis_pdf_tag_end(t);
+    l = gis_pdf_layout(t,
+                       gis_pdf_markup(t, "Skala 1:%ld  (%g m w terenie = %g mm na wydruku A4 w skali 100%%)", sh->scale,
+                                      bar_m, bar_m * 1000.0 / (double)sh->scale),
+                       "DejaVu Sans 7", MAP_W - bar_pt - 20, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, bx + bar_pt + 14, by - 3);
+    gis_pdf_tag_end(t);
     g_object_unref(l);
 
     /* footer */
@@ -1765,121 +1405,20 @@ static enum err_code draw_sheet(struct tw *t, struct gis_store *s, const struct 
     cairo_move_to(cr, MAP_X, L->ph - 32);
     cairo_line_to(cr, MAP_X + MAP_W, L->ph - 32);
     cairo_stroke(cr);
-    l = mklayout(t, mk(t, "Wyrys stanowi załącznik do wypisu, znak sprawy %s", m->case_number), "DejaVu Sans 7", MAP_W,
-                 PANGO_ALIGN_LEFT, false);
-    show_at(t, l, MAP_X, L->ph - 28);
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Wyrys stanowi załącznik do wypisu, znak sprawy %s", m->case_number),
+                       "DejaVu Sans 7", MAP_W, PANGO_ALIGN_LEFT, false);
+    gis_pdf_show(t, l, MAP_X, L->ph - 28);
     g_object_unref(l);
-    l = mklayout(t, mk(t, "Arkusz %d z %d", k + 1, n), "DejaVu Sans 7", MAP_W, PANGO_ALIGN_RIGHT, false);
-    show_at(t, l, MAP_X, L->ph - 28);
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Arkusz %d z %d", k + 1, n), "DejaVu Sans 7", MAP_W, PANGO_ALIGN_RIGHT,
+                       false);
+    gis_pdf_show(t, l, MAP_X, L->ph - 28);
     g_object_unref(l);
     cairo_restore(cr);
-    tag_end(t);
+    gis_pdf_tag_end(t);
     return cairo_status(cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(cr))) : ERR_OK;
 }
 
 /* ---- PDF ---- */
-
-static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsigned int len)
-{
-    struct buf *b = closure;
-    buf_append(b, (const char *)data, len);
-    return b->failed ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
-
-static const char *find_last(const char *h, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
-        if (!memcmp(h + i, needle, k))
-            return h + i;
-    return NULL;
-}
-
-/* Cairo 1.16 cannot set the document language, so /Lang is added to the catalog by an incremental
- * update (PDF 32000-1 §7.5.6): a new copy of the catalog object, an xref section for it and a trailer
- * pointing back at cairo's. Leaves the PDF unchanged when its structure is not the one expected. */
-static void pdf_add_lang(struct buf *b, size_t start, const char *lang)
-{
-    const char *d = b->data + start;
-    size_t n = b->len - start;
-    const char *tr = find_last(d, n, "trailer");
-    const char *sx = find_last(d, n, "startxref");
-    if (!tr || !sx)
-        return;
-    int root = 0, size = 0, info = 0;
-    long prev = 0;
-    const char *p = strstr(tr, "/Root");
-    const char *q = strstr(tr, "/Size");
-    const char *in = strstr(tr, "/Info");
-    if (!p || !q || sscanf(p, "/Root %d 0 R", &root) != 1 || sscanf(q, "/Size %d", &size) != 1 ||
-        sscanf(sx, "startxref %ld", &prev) != 1)
-        return;
-    if (in)
-        sscanf(in, "/Info %d 0 R", &info);
-    char head[32];
-    snprintf(head, sizeof head, "\n%d 0 obj", root);
-    const char *obj = memmem(d, n, head, strlen(head)); /* the PDF has binary streams: not strstr */
-    if (!obj)
-        return;
-    const char *open = strstr(obj, "<<"), *endobj = strstr(obj, "endobj");
-    if (!open || !endobj || open > endobj)
-        return;
-    size_t body_len = (size_t)(endobj - open);
-    char *copy = malloc(body_len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, open, body_len);
-    copy[body_len] = 0;
-    if (b->data[b->len - 1] != '\n')
-        buf_puts(b, "\n");
-    size_t off = b->len - start;
-    buf_printf(b, "%d 0 obj\n<< /Lang (%s)%s", root, lang, copy + 2);
-    free(copy);
-    buf_puts(b, "endobj\n");
-    size_t xref = b->len - start;
-    buf_printf(b, "xref\n%d 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root %d 0 R", root, off, size, root);
-    if (info)
-        buf_printf(b, " /Info %d 0 R", info);
-    buf_printf(b, " /Prev %ld >>\nstartxref\n%zu\n%%%%EOF\n", prev, xref);
-}
-
-static PangoContext *text_context(void)
-{
-    PangoContext *pc = pango_font_map_create_context(pango_cairo_font_map_get_default());
-    pango_cairo_context_set_resolution(pc, 72);
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    pango_cairo_context_set_font_options(pc, fo);
-    cairo_font_options_destroy(fo);
-    PangoLanguage *pl = pango_language_from_string("pl-PL");
-    pango_context_set_language(pc, pl);
-    return pc;
-}
-
-/* Checks that the fonts the documents use resolve to DejaVu, so a missing font is a clear error rather
- * than a document set in a fallback face. */
-static enum err_code check_fonts(PangoContext *pc, struct err *e)
-{
-    static const char *const faces[] = {"DejaVu Serif", "DejaVu Sans"};
-    for (size_t i = 0; i < 2; i++) {
-        PangoFontDescription *fd = pango_font_description_from_string(faces[i]);
-        PangoFont *f = pango_context_load_font(pc, fd);
-        pango_font_description_free(fd);
-        bool ok = false;
-        if (f) {
-            PangoFontDescription *got = pango_font_describe(f);
-            const char *fam = got ? pango_font_description_get_family(got) : NULL;
-            ok = fam && !strcmp(fam, faces[i]);
-            if (got)
-                pango_font_description_free(got);
-            g_object_unref(f);
-        }
-        if (!ok)
-            return err_set(e, ERR_INTERNAL, "font '%s' is not installed (Debian package fonts-dejavu-core)", faces[i]);
-    }
-    return ERR_OK;
-}
 
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *m,
                               struct buf *out, struct gis_extract_result *res, struct err *e)
@@ -1899,9 +1438,9 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         return err_at(e, ERR_UNPROCESSABLE, "documents",
                       "no plan applies to these parcels, so there is no drawing to extract");
     }
-    PangoContext *pc = text_context();
-    enum err_code rc = check_fonts(pc, e);
-    struct tw t = {.pc = pc, .a = a, .m = m};
+    PangoContext *pc = gis_pdf_context("pl-PL");
+    enum err_code rc = gis_pdf_check_fonts(pc, e);
+    struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4, .furniture = page_furniture, .user = m};
     int wypis_pages = 0;
     if (!rc && m->wypis) {
         /* the fee depends on the page count, so a first layout with the one-page fee counts the pages;
@@ -1915,23 +1454,20 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     size_t start = out->len;
     cairo_surface_t *surf = NULL;
     if (!rc) {
-        surf = cairo_pdf_surface_create_for_stream(pdf_write, out, PAGE_W, PAGE_H);
-        const char *title = arena_printf(a, "%s z planu zagospodarowania przestrzennego — %s",
-                                         m->wypis && nsheets ? "Wypis i wyrys"
-                                         : m->wypis          ? "Wypis"
-                                                             : "Wyrys",
-                                         m->case_number);
-        cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, title);
-        cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_AUTHOR, m->organ ? m->organ : "");
-        cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT, "Wypis i wyrys (art. 30 u.p.z.p.)");
-        cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "odra");
+        const struct gis_pdf_info info = {.title = arena_printf(a, "%s z planu zagospodarowania przestrzennego — %s",
+                                                                m->wypis && nsheets ? "Wypis i wyrys"
+                                                                : m->wypis          ? "Wypis"
+                                                                                    : "Wyrys",
+                                                                m->case_number),
+                                          .author = m->organ,
+                                          .subject = "Wypis i wyrys (art. 30 u.p.z.p.)"};
+        surf = gis_pdf_surface_create(out, gis_pdf_a4.w, gis_pdf_a4.h, &info);
         cairo_t *cr = cairo_create(surf);
         t.cr = cr;
         if (m->wypis) {
             t.total = wypis_pages;
             t.ntags = 0;
             wypis(&t, doc, &fee);
-            cairo_show_page(cr);
             if (t.page != wypis_pages)
                 rc =
                     err_set(e, ERR_INTERNAL, "wypis pagination changed between passes (%d != %d)", t.page, wypis_pages);
@@ -1958,7 +1494,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         rc = err_set(e, ERR_INTERNAL, "out of memory writing the PDF");
     if (rc)
         return rc;
-    pdf_add_lang(out, start, "pl-PL");
+    gis_pdf_set_lang(out, start, "pl-PL");
     res->wypis_pages = wypis_pages;
     res->wyrys_sheets = nsheets;
     res->wyrys_raster = nraster;
@@ -1991,9 +1527,9 @@ enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extrac
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_scale(cr, dpi / 72, dpi / 72);
-    PangoContext *pc = text_context();
-    struct tw t = {.pc = pc, .a = a, .m = m, .cr = cr};
-    enum err_code rc = check_fonts(pc, e);
+    PangoContext *pc = gis_pdf_context("pl-PL");
+    struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4, .user = m, .cr = cr};
+    enum err_code rc = gis_pdf_check_fonts(pc, e);
     if (!rc)
         rc = draw_sheet(&t, s, doc, &sheets[sheet], sheet, n, NULL, e);
     cairo_destroy(cr);

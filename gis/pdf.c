@@ -1,0 +1,498 @@
+/* The PDF typesetter (gis/pdf.h): Pango text flowed onto Cairo PDF pages, with tags, tables, hyphenation
+ * and page furniture through a callback; and the PDF surface, its language and the fonts. */
+#include "gis/pdf.h"
+
+#include <cairo-pdf.h>
+#include <dlfcn.h>
+#include <glib.h>
+#include <qrencode.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "gis/utf8.h"
+
+/* cairo deflates every PDF stream (page content, font subsets) at zlib's default level 6, with no way to
+ * ask for another, and on a one-page wyrys that is a fifth of the issue time. This definition takes
+ * cairo's calls (the executable's symbols come first for the shared libraries it links) and asks zlib
+ * for level 1 instead whenever the caller asked for the default: about 2 ms less per page for PDFs
+ * about 8% larger (measured on the demo wyrys: 56 -> 61 kB). Callers asking for a level get it; the
+ * other zlib users in odra (GDAL, libzip, our own PNG and gzip through libdeflate) name a level or use
+ * deflateInit2_. */
+typedef int (*deflate_init_fn)(z_streamp, int, const char *, int);
+
+int deflateInit_(z_streamp strm, int level, const char *version, int stream_size)
+{
+    static deflate_init_fn real;
+    deflate_init_fn f = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+    if (!f) {
+        void *sym = dlsym(RTLD_NEXT, "deflateInit_");
+        if (!sym)
+            return Z_STREAM_ERROR;
+        memcpy(&f, &sym, sizeof f);
+        __atomic_store_n(&real, f, __ATOMIC_RELEASE);
+    }
+    return f(strm, level == Z_DEFAULT_COMPRESSION ? 1 : level, version, stream_size);
+}
+
+const struct gis_pdf_page gis_pdf_a4 = {
+    .w = 595.276,
+    .h = 841.890,
+    .left = 25 * GIS_PDF_MM,
+    .right = 20 * GIS_PDF_MM,
+    .top = 20 * GIS_PDF_MM,
+    .bottom = 22 * GIS_PDF_MM,
+};
+
+double gis_pdf_text_width(const struct gis_pdf *t)
+{
+    return t->pg.w - t->pg.left - t->pg.right;
+}
+
+double gis_pdf_bottom(const struct gis_pdf *t)
+{
+    return t->pg.h - t->pg.bottom;
+}
+
+void gis_pdf_tag_begin(struct gis_pdf *t, const char *tag)
+{
+    if (t->ntags < GIS_PDF_MAX_TAGS)
+        t->tags[t->ntags++] = tag;
+    if (t->cr)
+        cairo_tag_begin(t->cr, tag, NULL);
+}
+
+void gis_pdf_tag_end(struct gis_pdf *t)
+{
+    if (t->ntags > 0) {
+        t->ntags--;
+        if (t->cr)
+            cairo_tag_end(t->cr, t->tags[t->ntags]);
+    }
+}
+
+/* Markup built with every argument escaped; lives in the arena. */
+const char *gis_pdf_markup(struct gis_pdf *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gchar *g = g_markup_vprintf_escaped(fmt, ap);
+    va_end(ap);
+    const char *r = g ? arena_strdup(t->a, g) : "";
+    g_free(g);
+    return r ? r : "";
+}
+
+PangoLayout *gis_pdf_layout(struct gis_pdf *t, const char *markup, const char *font, double width, PangoAlignment al,
+                            bool justify)
+{
+    PangoLayout *l = pango_layout_new(t->pc);
+    PangoFontDescription *fd = pango_font_description_from_string(font);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_alignment(l, al);
+    pango_layout_set_justify(l, justify);
+    pango_layout_set_line_spacing(l, 1.15f);
+    pango_layout_set_markup(l, markup, -1);
+    return l;
+}
+
+void gis_pdf_show(struct gis_pdf *t, PangoLayout *l, double x, double y)
+{
+    if (!t->cr)
+        return;
+    cairo_move_to(t->cr, x, y);
+    pango_cairo_show_layout(t->cr, l);
+}
+
+double gis_pdf_height(PangoLayout *l)
+{
+    int w, h;
+    pango_layout_get_size(l, &w, &h);
+    return h / (double)PANGO_SCALE;
+}
+
+void gis_pdf_new_page(struct gis_pdf *t)
+{
+    /* structure elements are closed before the page furniture and reopened after it, except the
+     * outermost Document, so running headers and footers stay outside paragraphs and tables */
+    const char *open[GIS_PDF_MAX_TAGS];
+    int n = t->ntags;
+    memcpy(open, t->tags, sizeof open);
+    while (t->ntags > 1)
+        gis_pdf_tag_end(t);
+    if (t->furniture)
+        t->furniture(t);
+    if (t->cr)
+        cairo_show_page(t->cr);
+    t->page++;
+    t->y = t->pg.top;
+    for (int i = t->ntags; i < n; i++)
+        gis_pdf_tag_begin(t, open[i]);
+}
+
+/* Starts a new page unless h points fit. */
+void gis_pdf_ensure(struct gis_pdf *t, double h)
+{
+    if (t->y + h > gis_pdf_bottom(t) && t->y > t->pg.top + 1)
+        gis_pdf_new_page(t);
+}
+
+/* Flows a layout line by line, breaking pages between lines (never leaving a single first line). */
+void gis_pdf_flow(struct gis_pdf *t, PangoLayout *l, double x, const char *tag, double after)
+{
+    if (tag)
+        gis_pdf_tag_begin(t, tag);
+    PangoLayoutIter *it = pango_layout_get_iter(l);
+    int nlines = pango_layout_get_line_count(l), i = 0;
+    do {
+        int y0, y1;
+        pango_layout_iter_get_line_yrange(it, &y0, &y1);
+        double h = (y1 - y0) / (double)PANGO_SCALE;
+        double base = (pango_layout_iter_get_baseline(it) - y0) / (double)PANGO_SCALE;
+        if (t->y + h > gis_pdf_bottom(t) || (i == 0 && nlines > 1 && t->y + 2 * h > gis_pdf_bottom(t)))
+            gis_pdf_new_page(t);
+        if (t->cr) {
+            PangoRectangle r;
+            pango_layout_iter_get_line_extents(it, NULL, &r);
+            cairo_move_to(t->cr, x + r.x / (double)PANGO_SCALE, t->y + base);
+            pango_cairo_show_layout_line(t->cr, pango_layout_iter_get_line_readonly(it));
+        }
+        t->y += h;
+        i++;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
+    if (tag)
+        gis_pdf_tag_end(t);
+    t->y += after;
+}
+
+void gis_pdf_para(struct gis_pdf *t, const char *markup, const char *font, PangoAlignment al, bool justify,
+                  double indent, const char *tag, double after)
+{
+    PangoLayout *l = gis_pdf_layout(t, markup, font, gis_pdf_text_width(t) - indent, al, justify);
+    gis_pdf_flow(t, l, t->pg.left + indent, tag, after);
+    g_object_unref(l);
+}
+
+void gis_pdf_heading(struct gis_pdf *t, const char *markup, const char *font, const char *tag, double before)
+{
+    PangoLayout *l = gis_pdf_layout(t, markup, font, gis_pdf_text_width(t), PANGO_ALIGN_LEFT, false);
+    t->y += before;
+    gis_pdf_ensure(t, gis_pdf_height(l) + 40); /* keep a heading with what follows it */
+    gis_pdf_flow(t, l, t->pg.left, tag, 4);
+    g_object_unref(l);
+}
+
+static bool is_vowel(unsigned c)
+{
+    return strchr("aeiouyAEIOUY", (int)(c < 128 ? c : 1)) != NULL || c == 0x105 || c == 0x119 || c == 0xF3 ||
+           c == 0x104 || c == 0x118 || c == 0xD3;
+}
+
+static bool is_letter(unsigned c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xC0 && c < 0x250);
+}
+
+/* Inserts soft hyphens into long Polish words at safe syllable boundaries (before a consonant that stands
+ * between two vowels, and before the Polish digraphs ch, cz, dz, rz, sz in that position), at least three
+ * letters from either end, so justified lines can break words instead of stretching spaces. */
+char *gis_pdf_hyphenate(struct arena *a, const char *s)
+{
+    size_t len = strlen(s);
+    char *out = arena_alloc(a, len * 2 + 1);
+    if (!out)
+        return (char *)s;
+    size_t o = 0, i = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (i < len) {
+        /* collect a word of letters */
+        unsigned cps[64];
+        size_t offs[65];
+        int n = 0;
+        size_t j = i;
+        while (j < len && n < 64) {
+            unsigned c;
+            int k = gis_utf8_decode(p + j, len - j, &c);
+            if (!k || !is_letter(c))
+                break;
+            offs[n] = j;
+            cps[n++] = c;
+            j += (size_t)k;
+        }
+        offs[n] = j;
+        if (n == 0) {
+            out[o++] = s[i++];
+            continue;
+        }
+        if (n >= 64) { /* an absurd word: copy as is */
+            memcpy(out + o, s + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
+        for (int w = 0; w < n; w++) {
+            if (n >= 8 && w >= 3 && w <= n - 3 && !is_vowel(cps[w]) && is_vowel(cps[w - 1])) {
+                bool digraph = w + 2 < n && !is_vowel(cps[w + 1]) && is_vowel(cps[w + 2]) &&
+                               ((cps[w] == 'c' && (cps[w + 1] == 'h' || cps[w + 1] == 'z')) ||
+                                (cps[w] == 'd' && cps[w + 1] == 'z') || (cps[w] == 'r' && cps[w + 1] == 'z') ||
+                                (cps[w] == 's' && cps[w + 1] == 'z'));
+                if ((w + 1 < n && is_vowel(cps[w + 1])) || digraph) {
+                    memcpy(out + o, "\xC2\xAD", 2);
+                    o += 2;
+                }
+            }
+            memcpy(out + o, s + offs[w], offs[w + 1] - offs[w]);
+            o += offs[w + 1] - offs[w];
+        }
+        i = j;
+    }
+    out[o] = 0;
+    return out;
+}
+
+/* Body text: each line of s is one justified, hyphenated paragraph. */
+void gis_pdf_body(struct gis_pdf *t, const char *s, const char *font, double indent)
+{
+    const char *p = s;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = arena_strndup(t->a, p, n);
+        if (line && *line) {
+            gchar *esc = g_markup_escape_text(gis_pdf_hyphenate(t->a, line), -1);
+            gis_pdf_para(t, esc, font, PANGO_ALIGN_LEFT, true, indent, "P", 3);
+            g_free(esc);
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+}
+
+void gis_pdf_table_begin(struct gis_pdf *t, int ncols, const double *frac, const PangoAlignment *al,
+                         const char *const *head, const char *font)
+{
+    t->ncols = ncols;
+    t->table_font = font;
+    for (int i = 0; i < ncols; i++) {
+        t->colw[i] = frac[i] * gis_pdf_text_width(t);
+        t->colal[i] = al[i];
+        t->head[i] = head ? head[i] : NULL;
+    }
+    gis_pdf_tag_begin(t, "Table");
+}
+
+static void table_row_impl(struct gis_pdf *t, const char *const *cells, bool header, bool bold)
+{
+    PangoLayout *l[GIS_PDF_MAX_COLS];
+    double h = 0, pad = 3;
+    for (int i = 0; i < t->ncols; i++) {
+        const char *c = cells[i] ? cells[i] : "";
+        l[i] = gis_pdf_layout(t, header || bold ? arena_printf(t->a, "<b>%s</b>", c) : c, t->table_font,
+                              t->colw[i] - 2 * pad, header ? PANGO_ALIGN_CENTER : t->colal[i], false);
+        double lh = gis_pdf_height(l[i]) + 2 * pad;
+        if (lh > h)
+            h = lh;
+    }
+    if (t->y + h > gis_pdf_bottom(t)) {
+        gis_pdf_new_page(t);
+        if (!header && t->head[0])
+            table_row_impl(t, t->head, true, false);
+    }
+    gis_pdf_tag_begin(t, "TR");
+    double x = t->pg.left;
+    for (int i = 0; i < t->ncols; i++) {
+        if (t->cr) {
+            cairo_save(t->cr);
+            cairo_rectangle(t->cr, x, t->y, t->colw[i], h);
+            if (header) {
+                cairo_set_source_rgb(t->cr, 0.9, 0.9, 0.9);
+                cairo_fill_preserve(t->cr);
+            }
+            cairo_set_source_rgb(t->cr, 0.3, 0.3, 0.3);
+            cairo_set_line_width(t->cr, 0.5);
+            cairo_stroke(t->cr);
+            cairo_restore(t->cr);
+        }
+        gis_pdf_tag_begin(t, header ? "TH" : "TD");
+        gis_pdf_show(t, l[i], x + pad, t->y + pad);
+        gis_pdf_tag_end(t);
+        g_object_unref(l[i]);
+        x += t->colw[i];
+    }
+    gis_pdf_tag_end(t);
+    t->y += h;
+}
+
+void gis_pdf_table_row(struct gis_pdf *t, const char *const *cells, bool bold)
+{
+    table_row_impl(t, cells, false, bold);
+}
+
+void gis_pdf_table_header(struct gis_pdf *t)
+{
+    table_row_impl(t, t->head, true, false);
+}
+
+void gis_pdf_table_end(struct gis_pdf *t, double after)
+{
+    gis_pdf_tag_end(t);
+    t->ncols = 0;
+    t->head[0] = NULL;
+    t->y += after;
+}
+
+void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double size)
+{
+    if (!t->cr)
+        return;
+    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!q)
+        return;
+    double mod = size / (q->width + 8); /* four modules of quiet zone each side */
+    cairo_t *cr = t->cr;
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_rectangle(cr, x, y, size, size);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    for (int r = 0; r < q->width; r++)
+        for (int c = 0; c < q->width; c++)
+            if (q->data[r * q->width + c] & 1)
+                cairo_rectangle(cr, x + (c + 4) * mod, y + (r + 4) * mod, mod, mod);
+    cairo_fill(cr);
+    cairo_restore(cr);
+    QRcode_free(q);
+}
+
+static cairo_status_t stream_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    struct buf *b = closure;
+    buf_append(b, (const char *)data, len);
+    return b->failed ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+static const char *find_last(const char *h, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
+        if (!memcmp(h + i, needle, k))
+            return h + i;
+    return NULL;
+}
+
+/* Cairo 1.16 cannot set the document language, so /Lang is added to the catalog by an incremental
+ * update (PDF 32000-1 §7.5.6): a new copy of the catalog object, an xref section for it and a trailer
+ * pointing back at cairo's. Leaves the PDF unchanged when its structure is not the one expected. */
+void gis_pdf_set_lang(struct buf *b, size_t start, const char *lang)
+{
+    const char *d = b->data + start;
+    size_t n = b->len - start;
+    const char *tr = find_last(d, n, "trailer");
+    const char *sx = find_last(d, n, "startxref");
+    if (!tr || !sx)
+        return;
+    int root = 0, size = 0, info = 0;
+    long prev = 0;
+    const char *p = strstr(tr, "/Root");
+    const char *q = strstr(tr, "/Size");
+    const char *in = strstr(tr, "/Info");
+    if (!p || !q || sscanf(p, "/Root %d 0 R", &root) != 1 || sscanf(q, "/Size %d", &size) != 1 ||
+        sscanf(sx, "startxref %ld", &prev) != 1)
+        return;
+    if (in)
+        sscanf(in, "/Info %d 0 R", &info);
+    char head[32];
+    snprintf(head, sizeof head, "\n%d 0 obj", root);
+    const char *obj = memmem(d, n, head, strlen(head)); /* the PDF has binary streams: not strstr */
+    if (!obj)
+        return;
+    const char *open = strstr(obj, "<<"), *endobj = strstr(obj, "endobj");
+    if (!open || !endobj || open > endobj)
+        return;
+    size_t body_len = (size_t)(endobj - open);
+    char *copy = malloc(body_len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, open, body_len);
+    copy[body_len] = 0;
+    if (b->data[b->len - 1] != '\n')
+        buf_puts(b, "\n");
+    size_t off = b->len - start;
+    buf_printf(b, "%d 0 obj\n<< /Lang (%s)%s", root, lang, copy + 2);
+    free(copy);
+    buf_puts(b, "endobj\n");
+    size_t xref = b->len - start;
+    buf_printf(b, "xref\n%d 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root %d 0 R", root, off, size, root);
+    if (info)
+        buf_printf(b, " /Info %d 0 R", info);
+    buf_printf(b, " /Prev %ld >>\nstartxref\n%zu\n%%%%EOF\n", prev, xref);
+}
+
+PangoContext *gis_pdf_context(const char *lang)
+{
+    PangoContext *pc = pango_font_map_create_context(pango_cairo_font_map_get_default());
+    pango_cairo_context_set_resolution(pc, 72);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    pango_cairo_context_set_font_options(pc, fo);
+    cairo_font_options_destroy(fo);
+    PangoLanguage *pl = pango_language_from_string(lang);
+    pango_context_set_language(pc, pl);
+    return pc;
+}
+
+/* Checks that the fonts the documents use resolve to DejaVu, so a missing font is a clear error rather
+ * than a document set in a fallback face. */
+enum err_code gis_pdf_check_fonts(PangoContext *pc, struct err *e)
+{
+    static const char *const faces[] = {"DejaVu Serif", "DejaVu Sans"};
+    for (size_t i = 0; i < 2; i++) {
+        PangoFontDescription *fd = pango_font_description_from_string(faces[i]);
+        PangoFont *f = pango_context_load_font(pc, fd);
+        pango_font_description_free(fd);
+        bool ok = false;
+        if (f) {
+            PangoFontDescription *got = pango_font_describe(f);
+            const char *fam = got ? pango_font_description_get_family(got) : NULL;
+            ok = fam && !strcmp(fam, faces[i]);
+            if (got)
+                pango_font_description_free(got);
+            g_object_unref(f);
+        }
+        if (!ok)
+            return err_set(e, ERR_INTERNAL, "font '%s' is not installed (Debian package fonts-dejavu-core)", faces[i]);
+    }
+    return ERR_OK;
+}
+
+cairo_surface_t *gis_pdf_surface_create(struct buf *out, double w, double h, const struct gis_pdf_info *info)
+{
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(stream_write, out, w, h);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, info && info->title ? info->title : "");
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_AUTHOR, info && info->author ? info->author : "");
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT, info && info->subject ? info->subject : "");
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "odra");
+    return surf;
+}
+
+void gis_pdf_start(struct gis_pdf *t)
+{
+    t->page = 1;
+    t->y = t->pg.top;
+}
+
+void gis_pdf_finish(struct gis_pdf *t)
+{
+    while (t->ntags)
+        gis_pdf_tag_end(t);
+    if (t->furniture)
+        t->furniture(t);
+    if (t->cr)
+        cairo_show_page(t->cr);
+}

@@ -1,0 +1,137 @@
+/* The PDF typesetter, a platform service for every document odra prints (plan extracts today; permits
+ * and receipts next): flowing Pango text onto PDF pages with Cairo.
+ *
+ * What it does: paragraphs (justified, with Polish soft hyphenation), headings kept with what follows,
+ * tables whose header row repeats after a page break, a QR code, page breaking between lines (never a lone
+ * first line at a page foot), running page furniture through a callback, and a tagged structure (cairo's
+ * tags: Document, H1, P, Table, TR, TD, Figure, ...) that stays outside the page furniture. A document is
+ * laid out twice when it prints its own page count: once with cr NULL to count, once to draw; both passes
+ * take the same decisions. gis_pdf_surface_create streams the PDF into a buf, gis_pdf_set_lang adds the
+ * document language cairo 1.16 cannot set, and gis_pdf_context/gis_pdf_check_fonts give the Pango context
+ * every document uses (72 dpi, no hinting, DejaVu).
+ *
+ * Ownership: the caller owns struct gis_pdf and everything it points to (the Pango context, the cairo_t,
+ * the arena, user). Strings the typesetter makes (gis_pdf_markup, hyphenation) live in t->a; layouts it
+ * returns are the caller's to g_object_unref. Nothing is global, so threads may typeset at once, each
+ * with its own context. This file also makes zlib's default level 1 for cairo's PDF streams (pdf.c). */
+#ifndef GIS_PDF_H
+#define GIS_PDF_H
+#include <cairo.h>
+#include <pango/pangocairo.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* One millimetre in PDF points. */
+#define GIS_PDF_MM (72.0 / 25.4)
+/* Structure elements open at once, at most, and columns of a table. */
+#define GIS_PDF_MAX_TAGS 6
+#define GIS_PDF_MAX_COLS 6
+
+/* A page and its text area, in points: w x h, and the margins around the text. */
+struct gis_pdf_page {
+    double w, h;
+    double left, right, top, bottom;
+};
+/* A4 portrait with margins of 25 mm left, 20 mm right, 20 mm top and 22 mm bottom. */
+extern const struct gis_pdf_page gis_pdf_a4;
+
+struct gis_pdf;
+/* Draws the running header and footer of the page being finished (t->page of t->total). */
+typedef void (*gis_pdf_furniture_fn)(struct gis_pdf *t);
+
+/* The typesetter's state. Set pc, cr, a, pg (and furniture, user) and call gis_pdf_start. */
+struct gis_pdf {
+    PangoContext *pc; /* gis_pdf_context() */
+    cairo_t *cr;      /* NULL while counting pages: everything is laid out, nothing is drawn */
+    struct arena *a;
+    struct gis_pdf_page pg;
+    gis_pdf_furniture_fn furniture; /* may be NULL */
+    const void *user;               /* for the caller's furniture and drawing code */
+    int page, total;                /* current page (1-based); total as counted by a first pass */
+    double y;                       /* the next line's top, from the page top */
+    const char *tags[GIS_PDF_MAX_TAGS];
+    int ntags;
+    /* the table being set: column widths, alignment, font and the header row repeated after a break */
+    int ncols;
+    double colw[GIS_PDF_MAX_COLS];
+    PangoAlignment colal[GIS_PDF_MAX_COLS];
+    const char *head[GIS_PDF_MAX_COLS];
+    const char *table_font;
+};
+
+/* A Pango context for documents: 72 units per inch (points), metrics unhinted, language lang ("pl-PL").
+ * The caller g_object_unrefs it. */
+PangoContext *gis_pdf_context(const char *lang);
+/* ERR_INTERNAL naming the Debian package when DejaVu Serif or DejaVu Sans does not resolve to itself, so a
+ * missing font is an error rather than a document set in a fallback face. */
+enum err_code gis_pdf_check_fonts(PangoContext *pc, struct err *e);
+
+/* Document properties written into the PDF's information dictionary (Creator is "odra"). */
+struct gis_pdf_info {
+    const char *title, *author, *subject;
+};
+/* A PDF surface of first page w x h points that appends the PDF to out as cairo writes it. The caller
+ * finishes and destroys it, and checks out->failed. */
+cairo_surface_t *gis_pdf_surface_create(struct buf *out, double w, double h, const struct gis_pdf_info *info);
+/* Adds /Lang (lang) to the catalog of the PDF that starts at out->data + start, by an incremental update;
+ * leaves the PDF unchanged when its structure is not the one cairo writes. */
+void gis_pdf_set_lang(struct buf *out, size_t start, const char *lang);
+
+/* The width and the foot (from the page top) of the text area. */
+double gis_pdf_text_width(const struct gis_pdf *t);
+double gis_pdf_bottom(const struct gis_pdf *t);
+
+/* Starts the first page: page 1, y at the top margin. */
+void gis_pdf_start(struct gis_pdf *t);
+/* Closes every open structure element, draws the last page's furniture and shows the page. */
+void gis_pdf_finish(struct gis_pdf *t);
+/* Finishes the page (furniture) and starts the next, reopening the open structure elements but the
+ * outermost on it, so furniture stays outside paragraphs and tables. */
+void gis_pdf_new_page(struct gis_pdf *t);
+/* Starts a new page unless h points still fit on this one. */
+void gis_pdf_ensure(struct gis_pdf *t, double h);
+
+/* Opens and closes a structure element (tag is a static string). */
+void gis_pdf_tag_begin(struct gis_pdf *t, const char *tag);
+void gis_pdf_tag_end(struct gis_pdf *t);
+
+/* Pango markup from fmt with every argument escaped, in t->a; "" when out of memory. */
+const char *gis_pdf_markup(struct gis_pdf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A layout of markup in font ("DejaVu Sans 8") wrapped at width points, line spacing 1.15. */
+PangoLayout *gis_pdf_layout(struct gis_pdf *t, const char *markup, const char *font, double width, PangoAlignment al,
+                            bool justify);
+/* Draws l with its top left at x, y (nothing while counting). */
+void gis_pdf_show(struct gis_pdf *t, PangoLayout *l, double x, double y);
+/* The height of l in points. */
+double gis_pdf_height(PangoLayout *l);
+
+/* Flows l at x from t->y line by line, breaking pages between lines, inside tag (NULL: none); then
+ * leaves after points. */
+void gis_pdf_flow(struct gis_pdf *t, PangoLayout *l, double x, const char *tag, double after);
+/* A paragraph of markup across the text area, indented by indent. */
+void gis_pdf_para(struct gis_pdf *t, const char *markup, const char *font, PangoAlignment al, bool justify,
+                  double indent, const char *tag, double after);
+/* A heading, before points below the text above it, kept on a page with 40 points of what follows. */
+void gis_pdf_heading(struct gis_pdf *t, const char *markup, const char *font, const char *tag, double before);
+/* Plain text (not markup): each line of s one justified, hyphenated paragraph ("P") in font. */
+void gis_pdf_body(struct gis_pdf *t, const char *s, const char *font, double indent);
+/* s with soft hyphens (U+00AD) at safe Polish syllable breaks of words of eight letters or more, in a. */
+char *gis_pdf_hyphenate(struct arena *a, const char *s);
+
+/* A table of ncols columns (at most GIS_PDF_MAX_COLS), frac of the text width each, cells in font; head
+ * (may be NULL) is the header row, drawn by gis_pdf_table_header and again after each page break. */
+void gis_pdf_table_begin(struct gis_pdf *t, int ncols, const double *frac, const PangoAlignment *al,
+                         const char *const *head, const char *font);
+void gis_pdf_table_header(struct gis_pdf *t);
+/* A row of cells (markup); bold sets the whole row in bold. */
+void gis_pdf_table_row(struct gis_pdf *t, const char *const *cells, bool bold);
+void gis_pdf_table_end(struct gis_pdf *t, double after);
+
+/* A QR code of text (level M) in a size x size square at x, y, with its quiet zone. */
+void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double size);
+
+#endif

@@ -1,0 +1,221 @@
+/* Tests for the PDF typesetter (gis/pdf.h): paragraphs with Polish diacritics flowed across page breaks,
+ * a table whose header repeats on the next page, running furniture counted in a first pass, tags and the
+ * document language; the PDF is checked by qpdf --check and read back by pdftotext (poppler), as a
+ * reader would. Hyphenation is checked on known words. ODRA_PDF_OUT=FILE.pdf keeps the document. */
+#include "gis/pdf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/test.h"
+
+static char dir[] = "/tmp/odra-test-pdf-XXXXXX";
+
+/* Runs cmd and returns its standard output (malloc'd, NUL-terminated) and exit status in *status. */
+static char *run(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *out = malloc(cap);
+    size_t k;
+    while (out && (k = fread(out + n, 1, cap - n - 1, p)) > 0) {
+        n += k;
+        if (n + 1 == cap) {
+            char *o = realloc(out, cap * 2);
+            if (!o)
+                break;
+            out = o;
+            cap *= 2;
+        }
+    }
+    int st = pclose(p);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (out)
+        out[n] = 0;
+    return out;
+}
+
+/* The value of "key:" in pdfinfo's output, up to the line end, in a static buffer; NULL when absent. */
+static const char *info_value(const char *out, const char *key)
+{
+    static char v[256];
+    char k[64];
+    snprintf(k, sizeof k, "\n%s:", key);
+    const char *p = strstr(out, k + 1) == out ? out + strlen(k + 1) : strstr(out, k);
+    if (!p)
+        return NULL;
+    if (p != out + strlen(k + 1))
+        p += strlen(k);
+    p += strspn(p, " ");
+    size_t n = strcspn(p, "\n");
+    snprintf(v, sizeof v, "%.*s", (int)n, p);
+    return v;
+}
+
+static int furniture_calls;
+
+static void footer(struct gis_pdf *t)
+{
+    furniture_calls++;
+    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "Strona %d z %d", t->page, t->total), "DejaVu Sans 7.5",
+                                    gis_pdf_text_width(t), PANGO_ALIGN_RIGHT, false);
+    gis_pdf_show(t, l, t->pg.left, gis_pdf_bottom(t) + 16);
+    g_object_unref(l);
+}
+
+static const char *const para_text =
+    "Zażółć gęślą jaźń: przeznaczenie terenu pod zabudowę mieszkaniową jednorodzinną, z zachowaniem "
+    "nieprzekraczalnych linii zabudowy i wskaźników intensywności zabudowy określonych w ustaleniach "
+    "szczegółowych planu miejscowego.";
+
+/* The whole document; run with cr NULL to count pages and then to draw. */
+static void typeset(struct gis_pdf *t, int nparas)
+{
+    gis_pdf_start(t);
+    gis_pdf_tag_begin(t, "Document");
+    gis_pdf_para(t, gis_pdf_markup(t, "%s", "Wypis próbny — łódź, źrebię, ćma"), "DejaVu Sans Bold 15",
+                 PANGO_ALIGN_CENTER, false, 0, "H1", 8);
+    for (int i = 0; i < nparas; i++) {
+        if (i % 10 == 0)
+            gis_pdf_heading(t, gis_pdf_markup(t, "Rozdział %d. Ustalenia ogólne", i / 10 + 1), "DejaVu Sans Bold 11",
+                            "H2", 6);
+        gis_pdf_body(t, para_text, "DejaVu Serif 10", 0);
+    }
+    static const double w[] = {0.2, 0.5, 0.3};
+    static const PangoAlignment al[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT};
+    static const char *const head[] = {"Symbol", "Przeznaczenie", "Powierzchnia [m²]"};
+    gis_pdf_table_begin(t, 3, w, al, head, "DejaVu Sans 8");
+    gis_pdf_table_header(t);
+    for (int i = 0; i < 60; i++) {
+        const char *c[] = {gis_pdf_markup(t, "%dMN", i + 1), "teren zabudowy mieszkaniowej jednorodzinnej",
+                           gis_pdf_markup(t, "%d", 1000 + i)};
+        gis_pdf_table_row(t, c, false);
+    }
+    gis_pdf_table_end(t, 6);
+    gis_pdf_finish(t);
+}
+
+static void test_document(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/doc.pdf", dir);
+    struct arena *a = arena_new(1 << 16);
+    PangoContext *pc = gis_pdf_context("pl-PL");
+    struct err e = {0};
+    CHECK(gis_pdf_check_fonts(pc, &e) == ERR_OK);
+    struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4, .furniture = footer};
+    typeset(&t, 40);
+    int pages = t.page;
+    CHECK(pages >= 3); /* forty paragraphs and a sixty-row table do not fit two A4 pages */
+    CHECK(furniture_calls == pages);
+
+    struct buf out = {0};
+    buf_puts(&out, "x"); /* the PDF need not start the buffer */
+    const struct gis_pdf_info info = {.title = "Wypis próbny", .author = "Burmistrz Słubic", .subject = "test"};
+    cairo_surface_t *surf = gis_pdf_surface_create(&out, gis_pdf_a4.w, gis_pdf_a4.h, &info);
+    cairo_t *cr = cairo_create(surf);
+    struct gis_pdf d = {.pc = pc, .a = a, .pg = gis_pdf_a4, .furniture = footer, .cr = cr, .total = pages};
+    typeset(&d, 40);
+    CHECK(d.page == pages); /* both passes break the same way */
+    CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS);
+    cairo_destroy(cr);
+    cairo_surface_finish(surf);
+    CHECK(cairo_surface_status(surf) == CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(surf);
+    gis_pdf_set_lang(&out, 1, "pl-PL");
+    CHECK(!out.failed && out.len > 1000);
+    /* the language, added by an incremental update, and the structure tree of a tagged PDF */
+    CHECK(memmem(out.data, out.len, "/Lang (pl-PL)", 13) != NULL);
+    CHECK(memmem(out.data, out.len, "/StructTreeRoot", 15) != NULL);
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(out.data + 1, 1, out.len - 1, f) == out.len - 1);
+    if (f)
+        fclose(f);
+    if (getenv("ODRA_PDF_OUT")) {
+        FILE *k = fopen(getenv("ODRA_PDF_OUT"), "wb");
+        if (k) {
+            fwrite(out.data + 1, 1, out.len - 1, k);
+            fclose(k);
+        }
+    }
+    buf_free(&out);
+
+    int st;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", path);
+    char *q = run(cmd, &st);
+    CHECK(st == 0);
+    CHECK(q && strstr(q, "No syntax or stream encoding errors"));
+    if (st != 0 && q)
+        printf("  %s\n", q);
+    free(q);
+
+    snprintf(cmd, sizeof cmd, "pdfinfo '%s'", path);
+    char *info_out = run(cmd, &st);
+    CHECK(st == 0);
+    char want[64];
+    CHECK(info_out && info_value(info_out, "Pages") && atoi(info_value(info_out, "Pages")) == pages);
+    CHECK(info_out && test_streq(info_value(info_out, "Title"), "Wypis próbny"));
+    CHECK(info_out && test_streq(info_value(info_out, "Author"), "Burmistrz Słubic"));
+    CHECK(info_out && test_streq(info_value(info_out, "Tagged"), "yes"));
+    free(info_out);
+
+    /* the text reads back with its diacritics, the footer names every page, the table's header repeats */
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' -", path);
+    char *txt = run(cmd, &st);
+    CHECK(st == 0 && txt);
+    if (txt) {
+        CHECK(strstr(txt, "Wypis próbny — łódź, źrebię, ćma"));
+        CHECK(strstr(txt, "Zażółć gęślą jaźń"));
+        CHECK(strstr(txt, "Rozdział 4. Ustalenia ogólne"));
+        for (int p = 1; p <= pages; p++) {
+            snprintf(want, sizeof want, "Strona %d z %d", p, pages);
+            CHECK(strstr(txt, want));
+        }
+        int heads = 0;
+        for (const char *s = txt; (s = strstr(s, "Powierzchnia [m²]")); s++)
+            heads++;
+        CHECK(heads >= 2); /* the table crosses a page break */
+        CHECK(strstr(txt, "60MN") && strstr(txt, "1059"));
+        /* justified lines break words at soft hyphens, which show only at a line's end */
+        int breaks = 0;
+        for (const char *s = txt; (s = strstr(s, "\xC2\xAD")); s += 2, breaks++)
+            CHECK(s[2] == '\n');
+        CHECK(breaks > 0);
+    }
+    free(txt);
+    g_object_unref(pc);
+    arena_free(a);
+}
+
+static void test_hyphenate(void)
+{
+    struct arena *a = arena_new(4096);
+    /* a soft hyphen (SH) before a consonant between vowels or before a digraph (cz, sz, rz, dz, ch) that
+     * stands before a vowel, at least three letters from either end of a word of eight letters or more */
+#define SH "\xC2\xAD"
+    CHECK_STR(gis_pdf_hyphenate(a, "zabudowy"), "zabu" SH "dowy");
+    CHECK_STR(gis_pdf_hyphenate(a, "dom i ogród"), "dom i ogród");
+    CHECK_STR(gis_pdf_hyphenate(a, "przeznaczenie"), "przezna" SH "cze" SH "nie");
+    CHECK_STR(gis_pdf_hyphenate(a, "mieszkaniową"), "mieszka" SH "niową");
+    const char *h = gis_pdf_hyphenate(a, "Zażółć gęślą jaźń, 12 m²");
+    CHECK(h && strstr(h, "jaźń, 12 m²"));
+    arena_free(a);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir))
+        return 1;
+    RUN(test_hyphenate);
+    RUN(test_document);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        printf("  could not remove %s\n", dir);
+    return test_done();
+}
