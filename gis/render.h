@@ -82,8 +82,8 @@ enum gis_render_format { GIS_RENDER_PNG, GIS_RENDER_JPEG };
 
 /* Encodes an image surface (ARGB32 or RGB24) and appends it to out: PNG (RGB for RGB24, RGBA for ARGB32,
  * zlib level `quality` 1..9, 0 for the default) or JPEG (quality 1..100, 0 for 88; alpha is dropped).
- * PNG goes through a small encoder of our own because cairo's fixed zlib settings cost more than the
- * rendering; deflate and JPEG come from GDAL (libdeflate, libjpeg-turbo). */
+ * PNG goes through our own encoder (gis/png.h) because cairo's fixed zlib settings cost more than the
+ * rendering; JPEG comes from GDAL (libjpeg-turbo). */
 enum err_code gis_render_encode(cairo_surface_t *s, enum gis_render_format fmt, int quality, struct buf *out,
                                 struct err *e);
 

@@ -341,28 +341,18 @@ static void legend_lists_symbols(void)
     img_free(&im);
 }
 
-/* Our PNG encoder: signature, IHDR, and pixels that survive inflate and unfiltering; JPEG via GDAL. */
+/* The entry point: PNG from our encoder (tested in test_png.c), JPEG via GDAL. */
 static void encoders(void)
 {
     struct err e = {0};
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 3, 2);
     cairo_t *cr = cairo_create(s);
-    cairo_set_source_rgba(cr, 1, 0.5, 0, 0.5); /* stored premultiplied; PNG gets 255,128,0,128 */
+    cairo_set_source_rgba(cr, 1, 0.5, 0, 0.5);
     cairo_paint(cr);
     cairo_destroy(cr);
     struct buf b = {0};
     CHECK(gis_render_encode(s, GIS_RENDER_PNG, 6, &b, &e) == ERR_OK);
-    CHECK(b.len > 50 && !memcmp(b.data, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b.data + 12, "IHDR", 4));
-    const unsigned char *ih = (const unsigned char *)b.data + 16;
-    CHECK(ih[3] == 3 && ih[7] == 2 && ih[8] == 8 && ih[9] == 6); /* 3x2, 8 bit, RGBA */
-    CHECK(!memcmp(b.data + 33 + 4, "IDAT", 4));
-    size_t zlen = ((size_t)(unsigned char)b.data[33] << 24) | ((size_t)(unsigned char)b.data[34] << 16) |
-                  ((size_t)(unsigned char)b.data[35] << 8) | (unsigned char)b.data[36];
-    unsigned char raw[64];
-    size_t got = 0;
-    CHECK(CPLZLibInflate(b.data + 41, zlen, raw, sizeof raw, &got) != NULL && got == 2 * (1 + 3 * 4));
-    /* row 0 uses Sub: the first pixel is literal */
-    CHECK(raw[0] == 1 && raw[1] == 255 && abs(raw[2] - 128) <= 1 && raw[3] == 0 && abs(raw[4] - 128) <= 1);
+    CHECK(b.len > 50 && !memcmp(b.data, "\x89PNG\r\n\x1a\n", 8));
     buf_free(&b);
     GDALAllRegister();
     CHECK(gis_render_encode(s, GIS_RENDER_JPEG, 80, &b, &e) == ERR_OK);
@@ -388,8 +378,8 @@ static void png_roundtrip(cairo_surface_t *s, int level, int channels)
 }
 
 /* Every kind of image the server encodes decodes with libpng, whose CRC checks Qt and QGIS rely on: 1x1
- * in both formats, an empty transparent tile, map renders at 256 and 512 px, the legend. A PNG with a
- * broken CRC in any chunk, IEND included, is refused, so the check can fail. */
+ * in both formats, an empty transparent tile, map renders at 256 and 512 px, the legend. That libpng
+ * refuses a broken CRC, so the check can fail, is shown in test_png.c. */
 static void png_decodes_with_libpng(void)
 {
     cairo_surface_t *one = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
@@ -408,24 +398,8 @@ static void png_decodes_with_libpng(void)
     img_free(&im);
     CHECK(render(&im, GIS_CRS_2180, area2180, 512, 512, NULL, 0, true) == ERR_OK); /* a 2x tile */
     png_roundtrip(im.s, 4, 4);
-    /* one flipped byte in each chunk's CRC in turn */
-    struct err e = {0};
-    struct buf b = {0};
-    CHECK(gis_render_encode(im.s, GIS_RENDER_PNG, 4, &b, &e) == ERR_OK);
-    int chunks = 0;
-    for (size_t at = 8; at + 12 <= b.len; chunks++) {
-        size_t n = ((size_t)(unsigned char)b.data[at] << 24) | ((size_t)(unsigned char)b.data[at + 1] << 16) |
-                   ((size_t)(unsigned char)b.data[at + 2] << 8) | (unsigned char)b.data[at + 3];
-        b.data[at + 8 + n] ^= 0x5a;
-        struct png_check c;
-        CHECK(png_check_decode(b.data, b.len, &c) != 0);
-        png_check_free(&c);
-        b.data[at + 8 + n] ^= 0x5a;
-        at += 12 + n;
-    }
-    CHECK(chunks == 3); /* IHDR, IDAT, IEND */
-    buf_free(&b);
     img_free(&im);
+    struct err e = {0};
     cairo_surface_t *legend = NULL;
     CHECK(gis_render_legend(store, style, NULL, 0, 2, &legend, &e) == ERR_OK);
     if (legend) {
