@@ -1,0 +1,35 @@
+/* Private to the gis/extract*.c files: what the PDF assembly (extract.c) needs from the wypis
+ * (extract_wypis.c) and the wyrys (extract_wyrys.c). Ownership rule: each declaration here is defined
+ * in exactly one extract_*.c file, named beside it, and no file outside gis/extract*.c includes this. */
+#ifndef GIS_EXTRACT_INT_H
+#define GIS_EXTRACT_INT_H
+#include "gis/extract.h"
+#include "gis/pdf.h"
+
+/* extract_wypis.c: "14 maja 2026 r." from "2026-05-14"; the input itself when it is not such a date. */
+const char *gis_extract_date_pl(struct arena *a, const char *iso);
+/* extract_wypis.c: sets the whole wypis with t (t->user is the struct gis_extract_meta); run once with
+ * t->cr NULL to count the pages and once to draw. */
+void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee);
+/* extract_wypis.c: the wypis's running header (pages after the first) and footer, t's furniture. */
+void gis_extract_wypis_furniture(struct gis_pdf *t);
+
+/* extract_wyrys.c: the most sheets one wyrys has. */
+#define GIS_EXTRACT_MAX_SHEETS 256
+/* extract_wyrys.c: one wyrys sheet: where it is and at which scale. */
+struct gis_extract_sheet_at {
+    double cx, cy; /* centre, EPSG:2180 */
+    long scale;
+    int plan; /* index into doc->plans */
+};
+/* extract_wyrys.c: groups the document's parcels onto sheets of format f; returns how many (at most max). */
+int gis_extract_sheets_make(const struct gis_extract_doc *d, enum gis_extract_sheet f, struct gis_extract_sheet_at *out,
+                            int max);
+/* extract_wyrys.c: the page size of format f in points. */
+void gis_extract_sheet_page_size(enum gis_extract_sheet f, double *w, double *h);
+/* extract_wyrys.c: draws sheet k of n into t->cr, whose user space is points of the sheet's page; *raster
+ * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
+enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
+                                     const struct gis_extract_sheet_at *sh, int k, int n, bool *raster, struct err *e);
+
+#endif

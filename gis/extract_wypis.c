@@ -1,0 +1,438 @@
+/* Plan extracts: the wypis, the text of the document (letterhead, parcels, zones per plan, provisions, fee,
+ * signature and verification block), set with the PDF typesetter (gis/pdf.h). */
+#include "gis/extract_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* "1 234" with a no-break space as thousands separator. */
+static char *fmt_int(struct arena *a, long v)
+{
+    char digits[32], out[64];
+    snprintf(digits, sizeof digits, "%ld", v < 0 ? -v : v);
+    size_t n = strlen(digits), o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(out + o, "\xC2\xA0", 2);
+            o += 2;
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = 0;
+    return arena_strdup(a, out);
+}
+
+/* A decimal with a comma: "12,34". */
+static char *fmt_dec(struct arena *a, double v, int decimals)
+{
+    char *s = arena_printf(a, "%.*f", decimals, v);
+    for (char *c = s; c && *c; c++)
+        if (*c == '.')
+            *c = ',';
+    return s;
+}
+
+static const char *const months_gen[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
+                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
+
+/* "14 maja 2026 r." from "2026-05-14"; the input itself when it is not such a date. */
+const char *gis_extract_date_pl(struct arena *a, const char *iso)
+{
+    int y, mo, d;
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
+        return iso ? iso : "";
+    return arena_printf(a, "%d %s %d r.", d, months_gen[mo - 1], y);
+}
+
+#define F_BODY  "DejaVu Serif 10"
+#define F_SMALL "DejaVu Serif 8"
+#define F_HEAD  "DejaVu Sans Bold 11"
+#define F_SUB   "DejaVu Sans Bold 9.5"
+#define F_TABLE "DejaVu Sans 8"
+#define F_TITLE "DejaVu Sans Bold 15"
+
+/* Running header (pages after the first) and footer of the current page. */
+void gis_extract_wypis_furniture(struct gis_pdf *t)
+{
+    if (!t->cr)
+        return;
+    cairo_t *cr = t->cr;
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    cairo_set_line_width(cr, 0.4);
+    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
+    if (t->page > 1) {
+        PangoLayout *l =
+            gis_pdf_layout(t, gis_pdf_markup(t, "%s — wypis, znak sprawy %s", m->organ ? m->organ : "", m->case_number),
+                           "DejaVu Sans 7.5", gis_pdf_text_width(t), PANGO_ALIGN_LEFT, false);
+        gis_pdf_show(t, l, t->pg.left, t->pg.top - 22);
+        g_object_unref(l);
+        cairo_move_to(cr, t->pg.left, t->pg.top - 8);
+        cairo_line_to(cr, t->pg.w - t->pg.right, t->pg.top - 8);
+        cairo_stroke(cr);
+    }
+    cairo_move_to(cr, t->pg.left, gis_pdf_bottom(t) + 12);
+    cairo_line_to(cr, t->pg.w - t->pg.right, gis_pdf_bottom(t) + 12);
+    cairo_stroke(cr);
+    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "Znak sprawy: %s", m->case_number), "DejaVu Sans 7.5",
+                                    gis_pdf_text_width(t), PANGO_ALIGN_LEFT, false);
+    gis_pdf_show(t, l, t->pg.left, gis_pdf_bottom(t) + 16);
+    g_object_unref(l);
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Strona %d z %d", t->page, t->total), "DejaVu Sans 7.5",
+                       gis_pdf_text_width(t), PANGO_ALIGN_RIGHT, false);
+    gis_pdf_show(t, l, t->pg.left, gis_pdf_bottom(t) + 16);
+    g_object_unref(l);
+    cairo_restore(cr);
+}
+
+static const char *param_label(const char *name)
+{
+    static const struct {
+        const char *k, *v;
+    } map[] = {
+        {"max_height_m", "maks. wysokość zabudowy [m]"},
+        {"max_storeys", "maks. liczba kondygnacji nadziemnych"},
+        {"min_intensity", "min. intensywność zabudowy"},
+        {"max_intensity", "maks. intensywność zabudowy"},
+        {"max_coverage_pct", "maks. udział powierzchni zabudowy [%]"},
+        {"min_bio_pct", "min. udział powierzchni biologicznie czynnej [%]"},
+        {"min_parcel_area_m2", "min. powierzchnia nowo wydzielanej działki [m²]"},
+        {"roof", "dachy"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i].k, name))
+            return map[i].v;
+    return name;
+}
+
+static const char *params_text(struct gis_pdf *t, const struct gis_zone_hit *h)
+{
+    struct buf b = {0};
+    for (int i = 0; i < h->nparams; i++) {
+        const struct gis_zone_param *p = &h->params[i];
+        if (i)
+            buf_puts(&b, "; ");
+        if (p->text)
+            buf_printf(&b, "%s: %s", param_label(p->name), p->text);
+        else
+            buf_printf(&b, "%s: %s", param_label(p->name),
+                       fmt_dec(t->a, p->value, fabs(p->value - round(p->value)) < 1e-9 ? 0 : 2));
+    }
+    const char *r = b.data ? arena_strdup(t->a, b.data) : "";
+    buf_free(&b);
+    return r;
+}
+
+static const char *parcel_line(struct gis_pdf *t, const struct gis_parcel *p)
+{
+    return gis_pdf_markup(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s m²", p->number,
+                          p->obreb_number, p->obreb_name ? p->obreb_name : "", p->parcel_id,
+                          fmt_int(t->a, lround(p->geom_area_m2)));
+}
+
+/* Polish plural of a counted noun: 1 strona, 2-4 strony (but 12-14 stron), 5 stron. */
+static const char *pl_plural(int n, const char *one, const char *few, const char *many)
+{
+    if (n == 1)
+        return one;
+    return n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? few : many;
+}
+
+/* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
+void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+{
+    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
+    struct arena *a = t->a;
+    gis_pdf_start(t);
+    gis_pdf_tag_begin(t, "Document");
+
+    /* letterhead: organ left, place and date right */
+    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "<b>%s</b>", m->organ ? m->organ : ""), "DejaVu Sans 10",
+                                    gis_pdf_text_width(t) * 0.55, PANGO_ALIGN_LEFT, false);
+    PangoLayout *r =
+        gis_pdf_layout(t, gis_pdf_markup(t, "%s, dnia %s", m->place ? m->place : "", gis_extract_date_pl(a, m->date)),
+                       F_BODY, gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_RIGHT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, t->pg.left, t->y);
+    gis_pdf_tag_end(t);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, r, t->pg.left + gis_pdf_text_width(t) * 0.55, t->y);
+    gis_pdf_tag_end(t);
+    t->y += fmax(gis_pdf_height(l), gis_pdf_height(r)) + 6;
+    g_object_unref(l);
+    g_object_unref(r);
+    gis_pdf_para(t, gis_pdf_markup(t, "Znak sprawy: <b>%s</b>", m->case_number), F_BODY, PANGO_ALIGN_LEFT, false, 0,
+                 "P", 18);
+
+    bool any_mpzp = false, any_pog = false;
+    for (int i = 0; i < d->nparcels; i++) {
+        any_mpzp |= d->parcels[i].status == GIS_EXTRACT_MPZP;
+        any_pog |= d->parcels[i].status == GIS_EXTRACT_POG;
+    }
+    const char *kind = any_mpzp && any_pog
+                           ? "z miejscowego planu zagospodarowania przestrzennego i planu ogólnego gminy"
+                       : any_mpzp ? "z miejscowego planu zagospodarowania przestrzennego"
+                       : any_pog  ? "z planu ogólnego gminy"
+                                  : "z planów zagospodarowania przestrzennego";
+    /* no wyrys when no plan applies to any of the parcels (no sheet to draw) */
+    bool with_wyrys = m->wyrys && fee->wyrys_sheets > 0;
+    gis_pdf_para(t, gis_pdf_markup(t, "%s", with_wyrys ? "WYPIS I WYRYS" : "WYPIS"), F_TITLE, PANGO_ALIGN_CENTER, false,
+                 0, "H1", 2);
+    gis_pdf_para(t, gis_pdf_markup(t, "%s", kind), "DejaVu Sans 10.5", PANGO_ALIGN_CENTER, false, 0, "P", 16);
+
+    struct buf b = {0};
+    buf_printf(&b, "Na podstawie %s, na wniosek <b>%s</b>",
+               gis_pdf_markup(t, "%s", m->legal_basis ? m->legal_basis : ""),
+               gis_pdf_markup(t, "%s", m->applicant_name ? m->applicant_name : ""));
+    if (m->applicant_address && *m->applicant_address)
+        buf_printf(&b, " (adres: %s)", gis_pdf_markup(t, "%s", m->applicant_address));
+    if (m->purpose && *m->purpose)
+        buf_printf(&b, ", złożony w celu: %s,", gis_pdf_markup(t, "%s", m->purpose));
+    buf_printf(&b, " wydaje się %s dla działek ewidencyjnych położonych w gminie %s, wymienionych poniżej.",
+               with_wyrys ? "wypis i wyrys" : "wypis", gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
+    gis_pdf_para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
+    buf_free(&b);
+
+    gis_pdf_heading(t, "1. Działki objęte wypisem", F_HEAD, "H2", 6);
+    static const double w1[] = {0.07, 0.33, 0.30, 0.13, 0.17};
+    static const PangoAlignment a1[] = {PANGO_ALIGN_RIGHT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT,
+                                        PANGO_ALIGN_RIGHT};
+    static const char *const h1[] = {"Lp.", "Identyfikator działki", "Obręb ewidencyjny", "Nr działki",
+                                     "Powierzchnia [m²]"};
+    gis_pdf_table_begin(t, 5, w1, a1, h1, F_TABLE);
+    gis_pdf_table_header(t);
+    for (int i = 0; i < d->nparcels; i++) {
+        const struct gis_parcel *p = d->parcels[i].p;
+        const char *c[] = {gis_pdf_markup(t, "%d.", i + 1), gis_pdf_markup(t, "%s", p->parcel_id),
+                           gis_pdf_markup(t, "%s %s", p->obreb_number, p->obreb_name ? p->obreb_name : ""),
+                           gis_pdf_markup(t, "%s", p->number),
+                           gis_pdf_markup(t, "%s", fmt_int(a, d->parcels[i].area_rounded_m2))};
+        gis_pdf_table_row(t, c, false);
+    }
+    gis_pdf_table_end(t, 4);
+    gis_pdf_para(
+        t,
+        "Powierzchnie działek, terenów i stref obliczono z geometrii w układzie PL-1992 (EPSG:2180) i zaokrąglono do "
+        "1 m² tak, że powierzchnie terenów sumują się do powierzchni działki; udziały podano z dokładnością do 0,01 %.",
+        F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 8);
+
+    gis_pdf_heading(t, "2. Przeznaczenie działek w planach", F_HEAD, "H2", 8);
+    for (int pi = 0; pi < d->nplans; pi++) {
+        const struct gis_extract_plan *pl = &d->plans[pi];
+        bool pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog");
+        gis_pdf_heading(t, gis_pdf_markup(t, "2.%d. %s", pi + 1, pl->ref.title ? pl->ref.title : ""), F_SUB, "H3", 4);
+        struct buf rb = {0};
+        buf_printf(&rb, "%s",
+                   gis_pdf_markup(t, "%s", pl->ref.resolution ? pl->ref.resolution : "Uchwała (brak danych)"));
+        if (pl->ref.publication)
+            buf_printf(&rb, ", ogłoszona w %s", gis_pdf_markup(t, "%s", pl->ref.publication));
+        buf_puts(&rb, ".");
+        if (pl->ref.scale > 0)
+            buf_printf(&rb, " Rysunek %s w skali 1:%ld.", pog ? "planu ogólnego" : "planu", pl->ref.scale);
+        gis_pdf_para(t, rb.data ? rb.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+        buf_free(&rb);
+        if (pog)
+            gis_pdf_para(
+                t,
+                "Działki wymienione w tym punkcie nie są objęte miejscowym planem zagospodarowania przestrzennego; "
+                "obowiązują dla nich ustalenia planu ogólnego gminy dotyczące stref planistycznych.",
+                F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+        for (int k = 0; k < pl->nparcels; k++) {
+            const struct gis_extract_parcel_plan *pp = &pl->parcels[k];
+            const struct gis_extract_parcel *xp = &d->parcels[pp->parcel];
+            t->y += 2;
+            gis_pdf_ensure(t, 60);
+            gis_pdf_para(t, arena_printf(a, "<b>%s</b>", parcel_line(t, xp->p)), F_BODY, PANGO_ALIGN_LEFT, false, 0,
+                         "P", 3);
+            static const double w2[] = {0.16, 0.50, 0.18, 0.16};
+            static const PangoAlignment a2[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT,
+                                                PANGO_ALIGN_RIGHT};
+            const char *h2[] = {pog ? "Strefa" : "Teren", pog ? "Strefa planistyczna" : "Przeznaczenie terenu",
+                                "Powierzchnia [m²]", "Udział [%]"};
+            gis_pdf_table_begin(t, 4, w2, a2, h2, F_TABLE);
+            gis_pdf_table_header(t);
+            for (int j = 0; j < pp->nrows; j++) {
+                const struct gis_extract_row *row = &pp->rows[j];
+                if (row->hit->kind == GIS_ZONE_OVERLAY)
+                    continue;
+                const char *c[] = {gis_pdf_markup(t, "%s", row->hit->label),
+                                   gis_pdf_markup(t, "%s", row->hit->name ? row->hit->name : ""),
+                                   gis_pdf_markup(t, "%s", fmt_int(a, row->area_m2)),
+                                   gis_pdf_markup(t, "%s", fmt_dec(a, row->share_pct, 2))};
+                gis_pdf_table_row(t, c, false);
+            }
+            if (pp->outside_m2 > 0) {
+                long in = 0;
+                for (int j = 0; j < pp->nrows; j++)
+                    if (pp->rows[j].hit->kind != GIS_ZONE_OVERLAY)
+                        in += pp->rows[j].area_m2;
+                const char *c[] = {
+                    "—", pog ? "poza strefami planu ogólnego" : "poza granicami tego planu",
+                    gis_pdf_markup(t, "%s", fmt_int(a, pp->outside_m2)),
+                    gis_pdf_markup(
+                        t, "%s",
+                        fmt_dec(a, xp->area_rounded_m2 > 0 ? 100.0 * (double)pp->outside_m2 / xp->area_rounded_m2 : 0,
+                                2))};
+                (void)in;
+                gis_pdf_table_row(t, c, false);
+            }
+            const char *tot[] = {"Razem", "", gis_pdf_markup(t, "%s", fmt_int(a, xp->area_rounded_m2)), "100,00"};
+            gis_pdf_table_row(t, tot, true);
+            gis_pdf_table_end(t, 4);
+            for (int j = 0; j < pp->nrows; j++) {
+                const struct gis_extract_row *row = &pp->rows[j];
+                if (row->hit->kind == GIS_ZONE_OVERLAY)
+                    gis_pdf_para(t,
+                                 gis_pdf_markup(t, "Działka leży %s w obszarze %s — %s (%s m², %s %%).",
+                                                row->area_m2 >= xp->area_rounded_m2 ? "w całości" : "częściowo",
+                                                row->hit->label, row->hit->name ? row->hit->name : "",
+                                                fmt_int(a, row->area_m2), fmt_dec(a, row->share_pct, 2)),
+                                 F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
+                else if (pog && row->hit->nparams > 0)
+                    gis_pdf_para(
+                        t, gis_pdf_markup(t, "Parametry strefy %s: %s.", row->hit->label, params_text(t, row->hit)),
+                        F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
+            }
+        }
+    }
+    bool none_heading = false;
+    for (int i = 0; i < d->nparcels; i++) {
+        if (d->parcels[i].status != GIS_EXTRACT_NONE)
+            continue;
+        if (!none_heading) {
+            gis_pdf_heading(t, gis_pdf_markup(t, "2.%d. Działki nieobjęte planami", d->nplans + 1), F_SUB, "H3", 4);
+            none_heading = true;
+        }
+        gis_pdf_para(
+            t,
+            gis_pdf_markup(
+                t,
+                "%s: dla działki nie obowiązuje miejscowy plan zagospodarowania przestrzennego ani plan ogólny "
+                "gminy; wypis nie zawiera ustaleń planistycznych.",
+                parcel_line(t, d->parcels[i].p)),
+            F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+    }
+
+    if (d->nplans > 0)
+        gis_pdf_heading(t, "3. Treść ustaleń planów", F_HEAD, "H2", 10);
+    for (int pi = 0; pi < d->nplans; pi++) {
+        const struct gis_extract_plan *pl = &d->plans[pi];
+        gis_pdf_heading(t, gis_pdf_markup(t, "3.%d. %s", pi + 1, pl->ref.title ? pl->ref.title : ""), F_SUB, "H3", 4);
+        const char *last_scope = NULL, *last_owner = NULL;
+        for (int k = 0; k < pl->nprovisions; k++) {
+            const struct gis_extract_provision *pv = &pl->provisions[k];
+            bool new_scope = !last_scope || strcmp(last_scope, pv->scope);
+            bool new_owner = pv->owner && (!last_owner || strcmp(last_owner, pv->owner));
+            if (new_scope && !strcmp(pv->scope, "general"))
+                gis_pdf_heading(t, "Ustalenia ogólne", "DejaVu Sans Bold 9", "H4", 2);
+            if (new_owner || (new_scope && pv->owner)) {
+                if (!strcmp(pv->scope, "zone"))
+                    gis_pdf_heading(t,
+                                    gis_pdf_markup(t, "Ustalenia szczegółowe dla terenu %s — %s", pv->owner,
+                                                   pv->owner_name ? pv->owner_name : ""),
+                                    "DejaVu Sans Bold 9", "H4", 4);
+                else
+                    gis_pdf_heading(t,
+                                    gis_pdf_markup(t, "Ustalenia dla obszaru %s — %s", pv->owner,
+                                                   pv->owner_name ? pv->owner_name : ""),
+                                    "DejaVu Sans Bold 9", "H4", 4);
+            }
+            last_scope = pv->scope;
+            last_owner = pv->owner;
+            if (pv->heading)
+                gis_pdf_para(t, gis_pdf_markup(t, "<b>%s</b>", pv->heading), F_BODY, PANGO_ALIGN_LEFT, false, 0, "P",
+                             2);
+            gis_pdf_body(t, pv->body, F_BODY, 0);
+        }
+    }
+
+    gis_pdf_heading(t, gis_pdf_markup(t, "%d. Opłata skarbowa", d->nplans > 0 ? 4 : 3), F_HEAD, "H2", 10);
+    const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
+    static const double w3[] = {0.30, 0.52, 0.18};
+    static const PangoAlignment a3[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT};
+    static const char *const h3[] = {"Pozycja", "Stawka", "Kwota [zł]"};
+    gis_pdf_table_begin(t, 3, w3, a3, h3, F_TABLE);
+    gis_pdf_table_header(t);
+    if (m->wypis) {
+        const char *c[] = {gis_pdf_markup(t, "Wypis (%d %s)", fee->wypis_pages,
+                                          pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
+                           gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln,
+                                          rt->wypis_pages_limit, rt->wypis_long_pln, rt->wypis_pages_limit),
+                           gis_pdf_markup(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
+        gis_pdf_table_row(t, c, false);
+    }
+    if (m->wyrys && fee->wyrys_sheets > 0) {
+        const char *c[] = {
+            m->sheet == GIS_EXTRACT_A4
+                ? gis_pdf_markup(t, "Wyrys (%d ark. A4)", fee->wyrys_sheets)
+                : gis_pdf_markup(t, "Wyrys (%d ark. A3 = %d części A4)", fee->wyrys_sheets / 2, fee->wyrys_sheets),
+            gis_pdf_markup(t, "%d zł za każdą rozpoczętą część odpowiadającą formatowi A4, nie więcej niż %d zł",
+                           rt->wyrys_sheet_pln, rt->wyrys_cap_pln),
+            gis_pdf_markup(t, "%s", fmt_dec(a, fee->wyrys_pln, 2))};
+        gis_pdf_table_row(t, c, false);
+    }
+    const char *tot[] = {"Razem", "", gis_pdf_markup(t, "%s", fmt_dec(a, fee->total_pln, 2))};
+    gis_pdf_table_row(t, tot, true);
+    gis_pdf_table_end(t, 6);
+    if (m->wyrys && fee->wyrys_sheets > 0)
+        gis_pdf_para(t,
+                     gis_pdf_markup(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",
+                                    fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet),
+                                    pl_plural(fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet), "arkusz",
+                                              "arkusze", "arkuszy"),
+                                    m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
+                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+
+    /* signature block */
+    gis_pdf_ensure(t, 90);
+    t->y += 18;
+    gis_pdf_tag_begin(t, "P");
+    PangoLayout *sg = gis_pdf_layout(t,
+                                     gis_pdf_markup(t, "%s\n\n\n………………………………………\n%s", m->signatory ? m->signatory : "",
+                                                    m->signatory_role ? m->signatory_role : ""),
+                                     "DejaVu Serif 9", gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_CENTER, false);
+    gis_pdf_show(t, sg, t->pg.left + gis_pdf_text_width(t) * 0.55, t->y);
+    gis_pdf_tag_end(t);
+    PangoLayout *rcpt = gis_pdf_layout(
+        t, gis_pdf_markup(t, "<b>Otrzymuje:</b>\n1. %s\n2. a/a", m->applicant_name ? m->applicant_name : ""),
+        "DejaVu Serif 8.5", gis_pdf_text_width(t) * 0.5, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, rcpt, t->pg.left, t->y + 10);
+    gis_pdf_tag_end(t);
+    t->y += fmax(gis_pdf_height(sg), gis_pdf_height(rcpt) + 10) + 14;
+    g_object_unref(sg);
+    g_object_unref(rcpt);
+
+    if (m->verification_code) {
+        double qs = 74;
+        gis_pdf_ensure(t, qs + 6);
+        const char *url = m->verify_url ? m->verify_url : m->verification_code;
+        gis_pdf_tag_begin(t, "Figure");
+        gis_pdf_qr(t, url, t->pg.left, t->y, qs);
+        gis_pdf_tag_end(t);
+        char grouped[GIS_EXTRACT_CODE_LEN + 8];
+        size_t o = 0;
+        for (int i = 0; m->verification_code[i] && o + 2 < sizeof grouped; i++) {
+            if (i && i % 4 == 0)
+                grouped[o++] = '-';
+            grouped[o++] = m->verification_code[i];
+        }
+        grouped[o] = 0;
+        PangoLayout *v =
+            gis_pdf_layout(t,
+                           gis_pdf_markup(t,
+                                          "<b>Kod weryfikacyjny: %s</b>\nZgodność dokumentu z wydanym oryginałem można "
+                                          "sprawdzić pod adresem:\n%s",
+                                          grouped, url),
+                           "DejaVu Sans 8", gis_pdf_text_width(t) - qs - 8, PANGO_ALIGN_LEFT, false);
+        gis_pdf_tag_begin(t, "P");
+        gis_pdf_show(t, v, t->pg.left + qs + 8, t->y + 12);
+        gis_pdf_tag_end(t);
+        g_object_unref(v);
+        t->y += qs + 4;
+    }
+    gis_pdf_finish(t);
+}
