@@ -24,6 +24,36 @@ static char *fee_items_json(const struct gis_extract_fee *f)
     return s;
 }
 
+/* The next case number of year on the writer (in the caller's transaction). */
+static enum err_code case_seq_next(struct gis_store *writer, int year, long *seq, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    enum err_code rc = gis_store_prepare(writer,
+                                         "INSERT INTO case_sequences (year, seq) VALUES (?1, 1) ON CONFLICT (year) "
+                                         "DO UPDATE SET seq = seq + 1 RETURNING seq",
+                                         &st, e);
+    if (!rc) {
+        sqlite3_bind_int(st, 1, year);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            *seq = sqlite3_column_int64(st, 0);
+        else
+            rc = err_set(e, ERR_IO, "case sequence: %s", sqlite3_errmsg(gis_store_db(writer)));
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
+/* The document's parcel identifiers as a JSON array (malloc'd), NULL when out of memory. */
+static char *parcel_ids_json(const struct gis_extract_doc *doc)
+{
+    json_t *pj = json_array();
+    for (int i = 0; i < doc->nparcels; i++)
+        json_array_append_new(pj, json_string(doc->parcels[i].p->parcel_id));
+    char *s = json_dumps(pj, JSON_COMPACT);
+    json_decref(pj);
+    return s;
+}
+
 enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
                                 const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e)
 {
@@ -68,19 +98,7 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     char *fees = NULL, *parcels_json = NULL;
     sqlite3_stmt *st = NULL;
     long seq = 0;
-    enum err_code rc = gis_store_prepare(writer,
-                                         "INSERT INTO case_sequences (year, seq) VALUES (?1, 1) ON CONFLICT (year) "
-                                         "DO UPDATE SET seq = seq + 1 RETURNING seq",
-                                         &st, e);
-    if (!rc) {
-        sqlite3_bind_int(st, 1, year);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            seq = sqlite3_column_int64(st, 0);
-        else
-            rc = err_set(e, ERR_IO, "case sequence: %s", sqlite3_errmsg(gis_store_db(writer)));
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+    enum err_code rc = case_seq_next(writer, year, &seq, e);
     const char *case_number = NULL;
     if (!rc && !(case_number = gis_extract_case_number(a, req->case_format, seq, year)))
         rc = err_set(e, ERR_INTERNAL, "out of memory");
@@ -95,11 +113,7 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     if (!rc) {
         gis_extract_sha256(pdf.data, pdf.len, sha);
         fees = fee_items_json(&res.fee);
-        json_t *pj = json_array();
-        for (int i = 0; i < doc->nparcels; i++)
-            json_array_append_new(pj, json_string(doc->parcels[i].p->parcel_id));
-        parcels_json = json_dumps(pj, JSON_COMPACT);
-        json_decref(pj);
+        parcels_json = parcel_ids_json(doc);
         if (!fees || !parcels_json)
             rc = err_set(e, ERR_INTERNAL, "out of memory");
     }

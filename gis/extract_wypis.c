@@ -141,14 +141,11 @@ static const char *pl_plural(int n, const char *one, const char *few, const char
     return n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? few : many;
 }
 
-/* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
-void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+/* The letterhead (organ left, place and date right), the case number, the title and the opening sentence. */
+static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
-    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
+    const struct gis_extract_meta *m = t->user;
     struct arena *a = t->a;
-    gis_pdf_start(t);
-    gis_pdf_tag_begin(t, "Document");
-
     /* letterhead: organ left, place and date right */
     PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "<b>%s</b>", m->organ ? m->organ : ""), "DejaVu Sans 10",
                                     gis_pdf_text_width(t) * 0.55, PANGO_ALIGN_LEFT, false);
@@ -195,7 +192,12 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
                with_wyrys ? "wypis i wyrys" : "wypis", gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
     gis_pdf_para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
     buf_free(&b);
+}
 
+/* Section 1: the table of the requested parcels. */
+static void wypis_parcels(struct gis_pdf *t, const struct gis_extract_doc *d)
+{
+    struct arena *a = t->a;
     gis_pdf_heading(t, "1. Działki objęte wypisem", F_HEAD, "H2", 6);
     static const double w1[] = {0.07, 0.33, 0.30, 0.13, 0.17};
     static const PangoAlignment a1[] = {PANGO_ALIGN_RIGHT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT,
@@ -218,7 +220,12 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
         "Powierzchnie działek, terenów i stref obliczono z geometrii w układzie PL-1992 (EPSG:2180) i zaokrąglono do "
         "1 m² tak, że powierzchnie terenów sumują się do powierzchni działki; udziały podano z dokładnością do 0,01 %.",
         F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 8);
+}
 
+/* Section 2: per plan, each parcel's zones with areas and shares, its overlays and POG parameters. */
+static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
+{
+    struct arena *a = t->a;
     gis_pdf_heading(t, "2. Przeznaczenie działek w planach", F_HEAD, "H2", 8);
     for (int pi = 0; pi < d->nplans; pi++) {
         const struct gis_extract_plan *pl = &d->plans[pi];
@@ -298,6 +305,11 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
             }
         }
     }
+}
+
+/* Section 2, last: the parcels outside every plan. */
+static void wypis_unplanned(struct gis_pdf *t, const struct gis_extract_doc *d)
+{
     bool none_heading = false;
     for (int i = 0; i < d->nparcels; i++) {
         if (d->parcels[i].status != GIS_EXTRACT_NONE)
@@ -315,7 +327,11 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
                 parcel_line(t, d->parcels[i].p)),
             F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
     }
+}
 
+/* Section 3: the provisions of each plan, general first, then per zone and overlay. */
+static void wypis_provisions(struct gis_pdf *t, const struct gis_extract_doc *d)
+{
     if (d->nplans > 0)
         gis_pdf_heading(t, "3. Treść ustaleń planów", F_HEAD, "H2", 10);
     for (int pi = 0; pi < d->nplans; pi++) {
@@ -348,7 +364,13 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
             gis_pdf_body(t, pv->body, F_BODY, 0);
         }
     }
+}
 
+/* The last section: the fee table, and the note that the wyrys belongs to the wypis. */
+static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+{
+    const struct gis_extract_meta *m = t->user;
+    struct arena *a = t->a;
     gis_pdf_heading(t, gis_pdf_markup(t, "%d. Opłata skarbowa", d->nplans > 0 ? 4 : 3), F_HEAD, "H2", 10);
     const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
     static const double w3[] = {0.30, 0.52, 0.18};
@@ -385,7 +407,12 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
                                               "arkusze", "arkuszy"),
                                     m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
                      F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+}
 
+/* The signature block and the recipients. */
+static void wypis_signature(struct gis_pdf *t)
+{
+    const struct gis_extract_meta *m = t->user;
     /* signature block */
     gis_pdf_ensure(t, 90);
     t->y += 18;
@@ -405,7 +432,12 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
     t->y += fmax(gis_pdf_height(sg), gis_pdf_height(rcpt) + 10) + 14;
     g_object_unref(sg);
     g_object_unref(rcpt);
+}
 
+/* The QR code and the verification code with the address that checks it. */
+static void wypis_verification(struct gis_pdf *t)
+{
+    const struct gis_extract_meta *m = t->user;
     if (m->verification_code) {
         double qs = 74;
         gis_pdf_ensure(t, qs + 6);
@@ -434,5 +466,20 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
         g_object_unref(v);
         t->y += qs + 4;
     }
+}
+
+/* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
+void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+{
+    gis_pdf_start(t);
+    gis_pdf_tag_begin(t, "Document");
+    wypis_head(t, d, fee);
+    wypis_parcels(t, d);
+    wypis_zones(t, d);
+    wypis_unplanned(t, d);
+    wypis_provisions(t, d);
+    wypis_fee(t, d, fee);
+    wypis_signature(t);
+    wypis_verification(t);
     gis_pdf_finish(t);
 }

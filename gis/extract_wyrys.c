@@ -271,21 +271,26 @@ static void north_arrow(cairo_t *cr, double x, double y)
     cairo_restore(cr);
 }
 
-/* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
- * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
-enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
-                                     const struct gis_extract_sheet_at *sh, int k, int n, bool *raster, struct err *e)
-{
-    cairo_t *cr = t->cr;
-    const struct gis_extract_meta *m = ((const struct gis_extract_meta *)t->user);
-    const struct gis_extract_plan *pl = &d->plans[sh->plan];
-    const struct layout *L = layout_of(m->sheet);
-    bool pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog");
-    double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
-    double bbox[4] = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2};
-    double sx = MAP_W / wm, sy = MAP_H / hm;
+/* One sheet being drawn: what its steps share. */
+struct sheet_ctx {
+    struct gis_pdf *t;
+    const struct gis_extract_meta *m;
+    const struct gis_extract_plan *pl;
+    const struct layout *L;
+    const struct gis_extract_sheet_at *sh;
+    bool pog;
+    double bbox[4]; /* the frame in EPSG:2180 */
+};
 
-    gis_pdf_tag_begin(t, "Sect");
+/* The title block above the frame: the document, the plan, the organ, case, date, sheet and scale. */
+static void sheet_title(const struct sheet_ctx *g, int k, int n)
+{
+    struct gis_pdf *t = g->t;
+    const struct gis_extract_meta *m = g->m;
+    const struct gis_extract_plan *pl = g->pl;
+    const struct layout *L = g->L;
+    bool pog = g->pog;
+    const struct gis_extract_sheet_at *sh = g->sh;
     /* title block */
     PangoLayout *l = gis_pdf_layout(t,
                                     gis_pdf_markup(t, "<b>WYRYS</b>\n%s",
@@ -315,37 +320,28 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     gis_pdf_show(t, l, MAP_X + 350, 34);
     gis_pdf_tag_end(t);
     g_object_unref(l);
+}
 
-    /* the map */
-    static const char *const g_mpzp[] = {"landcover", "mpzp",    "mpzp-lines", "overlays",
-                                         "buildings", "parcels", "plans",      "streets"};
-    static const char *const g_pog[] = {"landcover", "pog", "pog-labels", "buildings", "parcels", "streets"};
-    struct gis_render_opts o = {.crs = GIS_CRS_2180,
-                                .bbox = {bbox[0], bbox[1], bbox[2], bbox[3]},
-                                .width = MAP_W,
-                                .height = MAP_H,
-                                .scale = 0.75, /* style pixels are 1/96 in, PDF units 1/72 in */
-                                .groups = pog ? g_pog : g_mpzp,
-                                .ngroups = pog ? 6 : 8,
-                                .labels_inside = true};
-    struct gis_render_stats stats = {0};
-    /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
-     * over it; zone labels and symbols are those of the drawing itself. The base is the scan's own pixels
-     * under the frame, placed by a matrix (warped only where that cannot be done): rw x rh is the frame's
-     * raster at RASTER_DPI, and base_m maps it to the base's pixels. */
+/* The plan's raster drawing under the frame, or NULL: the scan's own pixels placed by *base_m (warped only
+ * where that cannot be done); rw x rh is the frame's raster at RASTER_DPI. In a PDF it is embedded as JPEG. */
+static cairo_surface_t *sheet_base(const struct sheet_ctx *g, struct gis_store *s, int rw, int rh,
+                                   cairo_matrix_t *base_m)
+{
+    cairo_t *cr = g->t->cr;
+    const struct gis_extract_plan *pl = g->pl;
+    bool pog = g->pog;
+    const double *bbox = g->bbox;
     cairo_surface_t *base = NULL;
-    cairo_matrix_t base_m;
-    int rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
     if (!pog) {
         struct gis_drawing dr;
         struct err de = {0};
         if (gis_drawing_get(s, pl->ref.id, &dr, &de) == ERR_OK) {
-            enum err_code wr = gis_drawing_window(&dr, bbox, rw, rh, &base, &base_m, &de);
+            enum err_code wr = gis_drawing_window(&dr, bbox, rw, rh, &base, base_m, &de);
             if (wr == ERR_UNPROCESSABLE) {
                 err_clear(&de);
                 wr = gis_drawing_warp(&dr, bbox, rw, rh, &base, &de);
                 if (!wr)
-                    cairo_matrix_init_scale(&base_m, cairo_image_surface_get_width(base) / (double)rw,
+                    cairo_matrix_init_scale(base_m, cairo_image_surface_get_width(base) / (double)rw,
                                             cairo_image_surface_get_height(base) / (double)rh);
             }
             if (!wr) {
@@ -363,8 +359,45 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
             gis_drawing_free(&dr);
         }
     }
+    return base;
+}
+
+/* The map: the plan drawing (rendered, or the raster drawing with the parcels over it), the requested
+ * parcels outlined in red, the north arrow and the frame; *zoom is the render's zoom for the legend. */
+static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, const struct gis_extract_doc *d,
+                               double *zoom, bool *on_raster, bool *raster, struct err *e)
+{
+    cairo_t *cr = g->t->cr;
+    struct gis_pdf *t = g->t;
+    const struct gis_extract_meta *m = g->m;
+    const struct layout *L = g->L;
+    bool pog = g->pog;
+    const double *bbox = g->bbox;
+    const struct gis_extract_sheet_at *sh = g->sh;
+    double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
+    double sx = MAP_W / wm, sy = MAP_H / hm;
+    /* the map */
+    static const char *const g_mpzp[] = {"landcover", "mpzp",    "mpzp-lines", "overlays",
+                                         "buildings", "parcels", "plans",      "streets"};
+    static const char *const g_pog[] = {"landcover", "pog", "pog-labels", "buildings", "parcels", "streets"};
+    struct gis_render_opts o = {.crs = GIS_CRS_2180,
+                                .bbox = {bbox[0], bbox[1], bbox[2], bbox[3]},
+                                .width = MAP_W,
+                                .height = MAP_H,
+                                .scale = 0.75, /* style pixels are 1/96 in, PDF units 1/72 in */
+                                .groups = pog ? g_pog : g_mpzp,
+                                .ngroups = pog ? 6 : 8,
+                                .labels_inside = true};
+    struct gis_render_stats stats = {0};
+    /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
+     * over it; zone labels and symbols are those of the drawing itself. The base is the scan's own pixels
+     * under the frame, placed by a matrix (warped only where that cannot be done): rw x rh is the frame's
+     * raster at RASTER_DPI, and base_m maps it to the base's pixels. */
+    cairo_matrix_t base_m;
+    int rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
+    cairo_surface_t *base = pog ? NULL : sheet_base(g, s, rw, rh, &base_m);
     static const char *const g_over[] = {"parcels"};
-    bool on_raster = base != NULL;
+    *on_raster = base != NULL;
     if (base) {
         o.groups = g_over;
         o.ngroups = 1;
@@ -418,7 +451,20 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     cairo_rectangle(cr, MAP_X, MAP_Y, MAP_W, MAP_H);
     cairo_stroke(cr);
     cairo_restore(cr);
+    *zoom = stats.zoom;
+    return ERR_OK;
+}
 
+/* The legend under the frame, only what this sheet shows; returns the y of the scale bar below it. */
+static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, double zoom, bool on_raster)
+{
+    cairo_t *cr = g->t->cr;
+    struct gis_pdf *t = g->t;
+    const struct gis_extract_meta *m = g->m;
+    const struct layout *L = g->L;
+    bool pog = g->pog;
+    const double *bbox = g->bbox;
+    PangoLayout *l;
     /* legend: only what this sheet shows */
     struct legend_item items[40];
     int ni = 0;
@@ -426,7 +472,6 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     items[ni++] = (struct legend_item){.kind = 2, .text = "granice działek ewidencyjnych"};
     if (!pog)
         items[ni++] = (struct legend_item){.kind = 3, .text = "granica obszaru objętego planem"};
-    double zoom = stats.zoom;
     if (pog)
         ni = legend_query(s, t->a, m->style, zoom, bbox,
                           "SELECT symbol, min(name), NULL FROM pog_zones WHERE id IN (SELECT pkid FROM "
@@ -498,14 +543,24 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
         g_object_unref(l);
     }
     gis_pdf_tag_end(t);
+    return ly + per_col * rowh + 14;
+}
 
+/* The scale bar at y by and the numeric scale beside it. */
+static void sheet_scale_bar(const struct sheet_ctx *g, double by)
+{
+    cairo_t *cr = g->t->cr;
+    struct gis_pdf *t = g->t;
+    const struct layout *L = g->L;
+    const struct gis_extract_sheet_at *sh = g->sh;
+    PangoLayout *l;
     /* numeric scale and scale bar: the longest round length not above 100 mm */
     static const double lens[] = {10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000};
     double bar_m = lens[0];
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
         if (lens[i] * 1000.0 / (double)sh->scale <= 100.0 + 1e-9)
             bar_m = lens[i];
-    double bar_pt = bar_m * 1000.0 / (double)sh->scale * GIS_PDF_MM, bx = MAP_X, by = ly + per_col * rowh + 14;
+    double bar_pt = bar_m * 1000.0 / (double)sh->scale * GIS_PDF_MM, bx = MAP_X;
     gis_pdf_tag_begin(t, "Figure");
     cairo_save(cr);
     cairo_set_line_width(cr, 0.5);
@@ -532,7 +587,16 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     gis_pdf_show(t, l, bx + bar_pt + 14, by - 3);
     gis_pdf_tag_end(t);
     g_object_unref(l);
+}
 
+/* The footer: what the wyrys belongs to, and the sheet number. */
+static void sheet_footer(const struct sheet_ctx *g, int k, int n)
+{
+    cairo_t *cr = g->t->cr;
+    struct gis_pdf *t = g->t;
+    const struct gis_extract_meta *m = g->m;
+    const struct layout *L = g->L;
+    PangoLayout *l;
     /* footer */
     cairo_save(cr);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
@@ -550,7 +614,36 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     g_object_unref(l);
     cairo_restore(cr);
     gis_pdf_tag_end(t);
-    return cairo_status(cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(cr))) : ERR_OK;
+}
+
+/* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
+ * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
+enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
+                                     const struct gis_extract_sheet_at *sh, int k, int n, bool *raster, struct err *e)
+{
+    const struct gis_extract_meta *m = t->user;
+    const struct gis_extract_plan *pl = &d->plans[sh->plan];
+    const struct layout *L = layout_of(m->sheet);
+    double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
+    const struct sheet_ctx g = {.t = t,
+                                .m = m,
+                                .pl = pl,
+                                .L = L,
+                                .sh = sh,
+                                .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
+                                .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
+    gis_pdf_tag_begin(t, "Sect");
+    sheet_title(&g, k, n);
+    double zoom;
+    bool on_raster;
+    enum err_code rc = sheet_map(&g, s, d, &zoom, &on_raster, raster, e);
+    if (rc)
+        return rc;
+    sheet_scale_bar(&g, sheet_legend(&g, s, zoom, on_raster));
+    sheet_footer(&g, k, n);
+    gis_pdf_tag_end(t);
+    return cairo_status(t->cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(t->cr)))
+                               : ERR_OK;
 }
 
 enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extract_doc *doc,
