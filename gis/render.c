@@ -1829,6 +1829,49 @@ static int legend_enum_rows(struct rctx *rc, const struct gis_style *st, int si,
     return nrows;
 }
 
+/* The legend's rows for the style layers the options enable, at most LEGEND_MAX_ROWS: per source layer a
+ * heading, then enumerated symbols or the layers' own legend titles; returns how many. */
+static int legend_rows(struct rctx *rc, const struct gis_style *st, struct legend_row *rows)
+{
+    int nrows = 0;
+    bool done_src[NSRC] = {false};
+    const char *last_heading = NULL;
+    for (int i = 0; i < gis_style_layer_count(st) && nrows < LEGEND_MAX_ROWS - 2; i++) {
+        const struct gis_style_layer *first = gis_style_layer_at(st, i);
+        int si = src_find(gis_style_layer_source_layer(first));
+        if (si < 0 || done_src[si] || gis_style_layer_type(first) == GIS_STYLE_SYMBOL || !group_enabled(rc->o, first))
+            continue;
+        done_src[si] = true;
+        int start = nrows + 1;
+        const char *heading = legend_heading(src_layers[si].name);
+        bool new_heading = !last_heading || strcmp(last_heading, heading);
+        if (new_heading)
+            rows[nrows++] = (struct legend_row){.heading = true, .text = heading, .layer = -1};
+        else
+            start = nrows;
+        /* enumerated rows when a fill layer of this source has no legend title of its own */
+        for (int j = i; j < gis_style_layer_count(st); j++) {
+            const struct gis_style_layer *l = gis_style_layer_at(st, j);
+            if (src_find(gis_style_layer_source_layer(l)) == si && gis_style_layer_type(l) == GIS_STYLE_FILL &&
+                !gis_style_layer_legend(l) && group_enabled(rc->o, l)) {
+                nrows = legend_enum_rows(rc, st, si, rows, nrows, LEGEND_MAX_ROWS);
+                break;
+            }
+        }
+        for (int j = i; j < gis_style_layer_count(st) && nrows < LEGEND_MAX_ROWS; j++) {
+            const struct gis_style_layer *l = gis_style_layer_at(st, j);
+            if (src_find(gis_style_layer_source_layer(l)) == si && gis_style_layer_legend(l) &&
+                group_enabled(rc->o, l) && gis_style_layer_type(l) != GIS_STYLE_SYMBOL)
+                rows[nrows++] = (struct legend_row){.text = gis_style_layer_legend(l), .si = si, .layer = j};
+        }
+        if (nrows < start && new_heading)
+            nrows--; /* a heading with nothing under it */
+        else if (new_heading)
+            last_heading = heading;
+    }
+    return nrows;
+}
+
 enum err_code gis_render_legend(struct gis_store *s, const struct gis_style *st, const char *const *groups, int ngroups,
                                 double scale, cairo_surface_t **out, struct err *e)
 {
@@ -1846,41 +1889,8 @@ enum err_code gis_render_legend(struct gis_store *s, const struct gis_style *st,
         return err_set(e, ERR_INTERNAL, "out of memory");
     struct legend_row *rows = arena_alloc(rc.a, sizeof *rows * LEGEND_MAX_ROWS);
     int nrows = 0;
-    bool done_src[NSRC] = {false};
-    const char *last_heading = NULL;
-    for (int i = 0; rows && i < gis_style_layer_count(st) && nrows < LEGEND_MAX_ROWS - 2; i++) {
-        const struct gis_style_layer *first = gis_style_layer_at(st, i);
-        int si = src_find(gis_style_layer_source_layer(first));
-        if (si < 0 || done_src[si] || gis_style_layer_type(first) == GIS_STYLE_SYMBOL || !group_enabled(&o, first))
-            continue;
-        done_src[si] = true;
-        int start = nrows + 1;
-        const char *heading = legend_heading(src_layers[si].name);
-        bool new_heading = !last_heading || strcmp(last_heading, heading);
-        if (new_heading)
-            rows[nrows++] = (struct legend_row){.heading = true, .text = heading, .layer = -1};
-        else
-            start = nrows;
-        /* enumerated rows when a fill layer of this source has no legend title of its own */
-        for (int j = i; j < gis_style_layer_count(st); j++) {
-            const struct gis_style_layer *l = gis_style_layer_at(st, j);
-            if (src_find(gis_style_layer_source_layer(l)) == si && gis_style_layer_type(l) == GIS_STYLE_FILL &&
-                !gis_style_layer_legend(l) && group_enabled(&o, l)) {
-                nrows = legend_enum_rows(&rc, st, si, rows, nrows, LEGEND_MAX_ROWS);
-                break;
-            }
-        }
-        for (int j = i; j < gis_style_layer_count(st) && nrows < LEGEND_MAX_ROWS; j++) {
-            const struct gis_style_layer *l = gis_style_layer_at(st, j);
-            if (src_find(gis_style_layer_source_layer(l)) == si && gis_style_layer_legend(l) && group_enabled(&o, l) &&
-                gis_style_layer_type(l) != GIS_STYLE_SYMBOL)
-                rows[nrows++] = (struct legend_row){.text = gis_style_layer_legend(l), .si = si, .layer = j};
-        }
-        if (nrows < start && new_heading)
-            nrows--; /* a heading with nothing under it */
-        else if (new_heading)
-            last_heading = heading;
-    }
+    if (rows)
+        nrows = legend_rows(&rc, st, rows);
     if (!rows) {
         arena_free(rc.a);
         return err_set(e, ERR_INTERNAL, "out of memory");
