@@ -460,31 +460,28 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
 {
     cairo_t *cr = g->t->cr;
     struct gis_pdf *t = g->t;
-    const struct gis_extract_meta *m = g->m;
     const struct layout *L = g->L;
-    bool pog = g->pog;
-    const double *bbox = g->bbox;
     PangoLayout *l;
     /* legend: only what this sheet shows */
     struct legend_item items[40];
     int ni = 0;
     items[ni++] = (struct legend_item){.kind = 1, .text = "działki objęte wypisem i wyrysem"};
     items[ni++] = (struct legend_item){.kind = 2, .text = "granice działek ewidencyjnych"};
-    if (!pog)
+    if (!g->pog)
         items[ni++] = (struct legend_item){.kind = 3, .text = "granica obszaru objętego planem"};
-    if (pog)
-        ni = legend_query(s, t->a, m->style, zoom, bbox,
+    if (g->pog)
+        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox,
                           "SELECT symbol, min(name), NULL FROM pog_zones WHERE id IN (SELECT pkid FROM "
                           "idx_pog_zones_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
                           "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) GROUP BY symbol ORDER BY symbol",
                           "pog-fill", false, items, ni, 36);
     else {
-        ni = legend_query(s, t->a, m->style, zoom, bbox,
+        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox,
                           "SELECT symbol, min(name), NULL FROM plan_zones WHERE id IN (SELECT pkid FROM "
                           "idx_plan_zones_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
                           "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) GROUP BY symbol ORDER BY symbol",
                           "mpzp-fill", false, items, ni, 36);
-        ni = legend_query(s, t->a, m->style, zoom, bbox,
+        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox,
                           "SELECT kind, min(name), min(label) FROM overlays WHERE id IN (SELECT pkid FROM "
                           "idx_overlays_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
                           "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) GROUP BY kind ORDER BY kind",
