@@ -21,6 +21,7 @@
 #include "tiles/cache.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
+#include "tiles/serve.h"
 #include "tiles/tileset.h"
 #include "util/config.h"
 #include "util/log.h"
@@ -105,20 +106,11 @@ static void *seed_worker(void *arg)
         for (int f = 0; f < j->nformats && !seed_stop; f++) {
             struct tile_cache *c = j->caches[f];
             if (!tile_cache_has(c, R->z, x, y)) {
-                b.len = gz.len = 0;
-                b.failed = gz.failed = false;
-                if (tile_render(s, j->ts, j->formats[f], R->z, x, y, &b, &e) != ERR_OK) {
+                if (tile_encode(s, j->ts, j->formats[f], R->z, x, y, &b, &gz, &e) != ERR_OK) {
                     seed_fail(j, e.msg);
                     break;
                 }
-                struct buf *out = &b;
-                if (j->formats[f] == TILE_MVT) {
-                    if (tile_gzip(b.data ? b.data : "", b.len, &gz, &e) != ERR_OK) {
-                        seed_fail(j, e.msg);
-                        break;
-                    }
-                    out = &gz;
-                }
+                struct buf *out = &gz;
                 if (tile_cache_put(c, R->z, x, y, out->data ? out->data : "", out->len, gen, NULL, &e) != ERR_OK) {
                     seed_fail(j, e.msg);
                     break;

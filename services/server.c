@@ -934,6 +934,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         struct svc_tenant *t = &s->tenants[i];
         t->cfg = &cfg->tenants[i];
         t->index = i;
+        tile_tenant_caches_init(&t->tiles, cfg->data_dir, t->cfg->slug);
         snprintf(t->store_path, sizeof t->store_path, "%s/%s.sqlite", cfg->data_dir, t->cfg->slug);
         pthread_mutex_init(&t->write_lock, NULL);
         s->n_tenants++;
@@ -1029,6 +1030,7 @@ void svc_server_free(struct svc_server *s)
         gis_store_close(s->tenants[i].writer);
         pthread_mutex_destroy(&s->tenants[i].write_lock);
         gis_geocoder_free(s->tenants[i].geocoder);
+        tile_tenant_caches_close(&s->tenants[i].tiles);
     }
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->conns_lock);

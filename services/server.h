@@ -6,6 +6,7 @@
 
 #include "gis/store.h"
 #include "services/http.h"
+#include "tiles/serve.h"
 #include "util/config.h"
 #include "util/err.h"
 
@@ -22,6 +23,8 @@ struct svc_tenant {
     /* The address index for /geocode and /locate, built on first use by services/places.c (which reads
      * and publishes it atomically) and freed by svc_server_free. */
     struct gis_geocoder *geocoder;
+    /* Its tile caches (tiles/serve.h), opened on first use and closed by svc_server_free. */
+    struct tile_tenant_caches tiles;
     /* Set at start when the store could not be opened (missing, unreadable, failed migration): the other
      * gminas are served, this one's paths answer 503 and /health lists it as "unavailable". The reason
      * (which names server paths) goes to the log only. Never changes while serving. */

@@ -20,55 +20,12 @@
 #include "tiles/glyphs.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
+#include "tiles/serve.h"
 #include "tiles/tileset.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/text.h"
 #include "util/zbuf.h"
-
-#define NSETS TILE_SET_SLOTS /* built-in, registered and single-layer tilesets (tile_set_index) */
-
-/* ---- the caches: opened on first use, one per tenant, tileset and format, kept until exit ---- */
-
-static struct tile_cache *caches[CONFIG_MAX_TENANTS][NSETS][TILE_NFORMATS];
-static bool cache_failed[CONFIG_MAX_TENANTS][NSETS][TILE_NFORMATS];
-static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void caches_close(void)
-{
-    for (int i = 0; i < CONFIG_MAX_TENANTS; i++)
-        for (int k = 0; k < NSETS; k++)
-            for (int f = 0; f < TILE_NFORMATS; f++)
-                tile_cache_close(caches[i][k][f]), caches[i][k][f] = NULL;
-}
-
-/* The cache, or NULL when it cannot be opened (tiles are then served uncached, and the failure logged once). */
-static struct tile_cache *cache_get(struct http_req *req, const struct tile_set *ts, enum tile_format f, long long gen)
-{
-    int t = req->tenant->index, k = tile_set_index(ts);
-    if (t < 0 || t >= CONFIG_MAX_TENANTS || k < 0 || k >= NSETS)
-        return NULL;
-    struct tile_cache *c = __atomic_load_n(&caches[t][k][f], __ATOMIC_ACQUIRE);
-    if (c || cache_failed[t][k][f])
-        return c;
-    pthread_mutex_lock(&caches_lock);
-    static bool registered;
-    if (!registered)
-        registered = atexit(caches_close) == 0;
-    c = caches[t][k][f];
-    if (!c && !cache_failed[t][k][f]) {
-        struct err e = {0};
-        if (tile_set_cache_open(svc_server_config(req->server)->data_dir, req->tenant->cfg->slug, ts, f, gen, &c, &e) !=
-            ERR_OK) {
-            log_error("tiles: %s", e.msg);
-            cache_failed[t][k][f] = true;
-        } else {
-            __atomic_store_n(&caches[t][k][f], c, __ATOMIC_RELEASE);
-        }
-    }
-    pthread_mutex_unlock(&caches_lock);
-    return c;
-}
 
 static void free_data(void *p)
 {
@@ -120,57 +77,29 @@ static enum err_code resp_buf(struct http_req *req, struct http_resp *resp, int 
     return ERR_OK;
 }
 
-/* Serves tile z/x/y of ts in format f: cache (after applying the store's changes), else render and store.
- * Every tile path goes through here: XYZ tiles and OGC API - Tiles, the dataset's and the collections'.
- * MVT bytes are kept gzipped, as MBTiles wants, and unzipped for clients that do not take gzip. */
+/* Serves tile z/x/y of ts in format f through the tile pipeline (tiles/serve.h), and negotiates it: ETag
+ * and 304, and gzip for MVT (stored gzipped, unzipped for clients that do not take gzip). Every tile path
+ * goes through here: XYZ tiles and OGC API - Tiles, the dataset's and the collections'. */
 static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, const struct tile_set *ts,
                                 enum tile_format f, int z, long x, long y, struct err *e)
 {
     struct gis_store *r = svc_tenant_reader(req->tenant, e);
     if (!r)
         return e->code;
-    long long gen = tile_store_generation(r);
-    struct tile_cache *c = cache_get(req, ts, f, gen);
-    struct buf b = {0};
-    bool found = false;
-    struct err ce = {0};
-    char tag[24] = "";
-    if (c && (tile_cache_sync(c, r, gen, &ce) || tile_cache_get(c, z, x, y, &b, &found, tag, &ce))) {
-        log_error("tiles: cache: %s", ce.msg);
-        found = false;
-        b.len = 0;
+    struct tile_served t = {0};
+    if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, &t, e) != ERR_OK) {
+        buf_free(&t.bytes);
+        return e->code;
     }
-    const char *state = "HIT";
-    if (!found) {
-        state = "MISS";
-        struct buf raw = {0};
-        if (tile_render(r, ts, f, z, x, y, &raw, e) != ERR_OK) {
-            buf_free(&raw);
-            buf_free(&b);
-            return e->code;
-        }
-        if (f == TILE_MVT) {
-            enum err_code rc = tile_gzip(raw.data ? raw.data : "", raw.len, &b, e);
-            buf_free(&raw);
-            if (rc) {
-                buf_free(&b);
-                return rc;
-            }
-        } else {
-            buf_free(&b);
-            b = raw;
-        }
-        tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
-        if (c && tile_cache_put(c, z, x, y, b.data ? b.data : "", b.len, gen, tag, &ce) != ERR_OK)
-            log_error("tiles: cache: %s", ce.msg);
-    }
+    struct buf b = t.bytes;
+    const char *tag = t.etag;
     bool gz = f == TILE_MVT && accepts_gzip(req);
     const char *etag = gz || f != TILE_MVT
                            ? arena_strdup(req->arena, tag)
                            : arena_printf(req->arena, "\"%.*s-identity\"", (int)strlen(tag) - 2, tag + 1);
     http_resp_header(resp, "ETag", etag);
     http_resp_header(resp, "Cache-Control", "public, max-age=60, stale-while-revalidate=30");
-    http_resp_header(resp, "X-Tile-Cache", state);
+    http_resp_header(resp, "X-Tile-Cache", t.hit ? "HIT" : "MISS");
     if (f == TILE_MVT)
         http_resp_header(resp, "Vary", "Accept-Encoding");
     if (etag_matches(req, etag)) {
