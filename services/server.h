@@ -58,7 +58,7 @@ struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug
  * unavailable. */
 struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e);
 
-/* Loads the map page's static files and their gzip forms once (services/tiles.c, with the map page);
+/* Loads the map page's static files and their gzip forms once (services/web.c, with the map page);
  * logs what is missing and which step installs it. svc_server_new calls it. */
 void svc_map_assets_load(void);
 
