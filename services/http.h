@@ -3,9 +3,11 @@
 #ifndef SERVICES_HTTP_H
 #define SERVICES_HTTP_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 struct MHD_Connection;
@@ -109,5 +111,13 @@ void http_resp_body(struct http_resp *resp, int status, const char *content_type
 
 /* Adds a response header; name and value must live as long as the request. Extra headers are dropped. */
 void http_resp_header(struct http_resp *resp, const char *name, const char *value);
+
+/* Makes b's bytes the body, handing their memory to req->arena (b is emptied); ERR_INTERNAL when b failed
+ * to grow. */
+enum err_code http_resp_buf(struct http_req *req, struct http_resp *resp, int status, const char *content_type,
+                            struct buf *b, struct err *e);
+
+/* Whether the request's If-None-Match is "*" or names etag. */
+bool http_if_none_match(struct http_req *req, const char *etag);
 
 #endif

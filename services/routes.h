@@ -4,12 +4,14 @@
 #include "services/http.h"
 
 /* Route tables, each ended by a NULL pattern: core (routes.c), OGC API Features (ogc.c), places
- * (places.c), WMS (wms.c). svc_route_tables lists them, ended by NULL; modules' routes come after them. */
+ * (places.c), WMS (wms.c), tiles (tiles.c), the map page with its assets and glyphs (web.c), extracts
+ * (extracts.c). svc_route_tables lists them, ended by NULL; modules' routes come after them. */
 extern const struct http_route svc_core_routes[];
 extern const struct http_route svc_ogc_routes[];
 extern const struct http_route svc_places_routes[];
 extern const struct http_route svc_wms_routes[];
 extern const struct http_route svc_tiles_routes[];
+extern const struct http_route svc_web_routes[];
 extern const struct http_route svc_extracts_routes[];
 extern const struct http_route *const svc_route_tables[];
 

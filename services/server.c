@@ -182,6 +182,32 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
     }
 }
 
+static void free_data(void *p)
+{
+    free(p);
+}
+
+enum err_code http_resp_buf(struct http_req *req, struct http_resp *resp, int status, const char *content_type,
+                            struct buf *b, struct err *e)
+{
+    if (b->failed || (b->data && arena_defer(req->arena, free_data, b->data) != 0)) {
+        buf_free(b);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    http_resp_body(resp, status, content_type, b->data ? b->data : "", b->len);
+    return ERR_OK;
+}
+
+bool http_if_none_match(struct http_req *req, const char *etag)
+{
+    const char *inm = http_header(req, "If-None-Match");
+    if (!inm)
+        return false;
+    if (!strcmp(inm, "*"))
+        return true;
+    return strstr(inm, etag) != NULL;
+}
+
 /* ---- routing ---- */
 
 void svc_server_each_route(void (*fn)(const struct http_route *r, void *user), void *user)
@@ -934,6 +960,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         struct svc_tenant *t = &s->tenants[i];
         t->cfg = &cfg->tenants[i];
         t->index = i;
+        tile_tenant_caches_init(&t->tiles, cfg->data_dir, t->cfg->slug);
         snprintf(t->store_path, sizeof t->store_path, "%s/%s.sqlite", cfg->data_dir, t->cfg->slug);
         pthread_mutex_init(&t->write_lock, NULL);
         s->n_tenants++;
@@ -1029,6 +1056,7 @@ void svc_server_free(struct svc_server *s)
         gis_store_close(s->tenants[i].writer);
         pthread_mutex_destroy(&s->tenants[i].write_lock);
         gis_geocoder_free(s->tenants[i].geocoder);
+        tile_tenant_caches_close(&s->tenants[i].tiles);
     }
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->conns_lock);

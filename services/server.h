@@ -6,6 +6,7 @@
 
 #include "gis/store.h"
 #include "services/http.h"
+#include "tiles/serve.h"
 #include "util/config.h"
 #include "util/err.h"
 
@@ -22,6 +23,8 @@ struct svc_tenant {
     /* The address index for /geocode and /locate, built on first use by services/places.c (which reads
      * and publishes it atomically) and freed by svc_server_free. */
     struct gis_geocoder *geocoder;
+    /* Its tile caches (tiles/serve.h), opened on first use and closed by svc_server_free. */
+    struct tile_tenant_caches tiles;
     /* Set at start when the store could not be opened (missing, unreadable, failed migration): the other
      * gminas are served, this one's paths answer 503 and /health lists it as "unavailable". The reason
      * (which names server paths) goes to the log only. Never changes while serving. */
@@ -55,7 +58,7 @@ struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug
  * unavailable. */
 struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e);
 
-/* Loads the map page's static files and their gzip forms once (services/tiles.c, with the map page);
+/* Loads the map page's static files and their gzip forms once (services/web.c, with the map page);
  * logs what is missing and which step installs it. svc_server_new calls it. */
 void svc_map_assets_load(void);
 

@@ -1,14 +1,8 @@
-/* Map tiles over HTTP: XYZ raster and vector tiles with the MBTiles cache, ETag/304, TileJSON 3.0.0, the
- * tileset list, WMTS 1.0.0 RESTful capabilities, OGC API - Tiles for the collections, and the planner's
- * map page with MapLibre GL JS served from node_modules. */
-#include <math.h>
-#include <microhttpd.h>
-#include <pthread.h>
-#include <stdio.h>
+/* Map tiles over HTTP: XYZ raster and vector tiles (from the tile pipeline, tiles/serve.h) with ETag/304
+ * and gzip, TileJSON 3.0.0, the tileset list, WMTS 1.0.0 RESTful capabilities and OGC API - Tiles for the
+ * dataset and the collections. The map page, its assets and the glyphs are services/web.c's. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 
 #include "gis/crs.h"
 #include "gis/features.h"
@@ -16,64 +10,12 @@
 #include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
-#include "tiles/cache.h"
-#include "tiles/glyphs.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
+#include "tiles/serve.h"
 #include "tiles/tileset.h"
 #include "util/buf.h"
-#include "util/log.h"
 #include "util/text.h"
-#include "util/zbuf.h"
-
-#define NSETS TILE_SET_SLOTS /* built-in, registered and single-layer tilesets (tile_set_index) */
-
-/* ---- the caches: opened on first use, one per tenant, tileset and format, kept until exit ---- */
-
-static struct tile_cache *caches[CONFIG_MAX_TENANTS][NSETS][TILE_NFORMATS];
-static bool cache_failed[CONFIG_MAX_TENANTS][NSETS][TILE_NFORMATS];
-static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void caches_close(void)
-{
-    for (int i = 0; i < CONFIG_MAX_TENANTS; i++)
-        for (int k = 0; k < NSETS; k++)
-            for (int f = 0; f < TILE_NFORMATS; f++)
-                tile_cache_close(caches[i][k][f]), caches[i][k][f] = NULL;
-}
-
-/* The cache, or NULL when it cannot be opened (tiles are then served uncached, and the failure logged once). */
-static struct tile_cache *cache_get(struct http_req *req, const struct tile_set *ts, enum tile_format f, long long gen)
-{
-    int t = req->tenant->index, k = tile_set_index(ts);
-    if (t < 0 || t >= CONFIG_MAX_TENANTS || k < 0 || k >= NSETS)
-        return NULL;
-    struct tile_cache *c = __atomic_load_n(&caches[t][k][f], __ATOMIC_ACQUIRE);
-    if (c || cache_failed[t][k][f])
-        return c;
-    pthread_mutex_lock(&caches_lock);
-    static bool registered;
-    if (!registered)
-        registered = atexit(caches_close) == 0;
-    c = caches[t][k][f];
-    if (!c && !cache_failed[t][k][f]) {
-        struct err e = {0};
-        if (tile_set_cache_open(svc_server_config(req->server)->data_dir, req->tenant->cfg->slug, ts, f, gen, &c, &e) !=
-            ERR_OK) {
-            log_error("tiles: %s", e.msg);
-            cache_failed[t][k][f] = true;
-        } else {
-            __atomic_store_n(&caches[t][k][f], c, __ATOMIC_RELEASE);
-        }
-    }
-    pthread_mutex_unlock(&caches_lock);
-    return c;
-}
-
-static void free_data(void *p)
-{
-    free(p);
-}
 
 static bool accepts_gzip(struct http_req *req)
 {
@@ -94,86 +36,32 @@ static bool accepts_gzip(struct http_req *req)
     return true;
 }
 
-/* If-None-Match against etag: a list of tags or "*". */
-static bool etag_matches(struct http_req *req, const char *etag)
-{
-    const char *inm = http_header(req, "If-None-Match");
-    if (!inm)
-        return false;
-    if (!strcmp(inm, "*"))
-        return true;
-    size_t n = strlen(etag);
-    for (const char *p = inm; (p = strstr(p, etag)); p += n)
-        return true;
-    return false;
-}
-
-/* Hands buffer b to the arena and makes it the body. */
-static enum err_code resp_buf(struct http_req *req, struct http_resp *resp, int status, const char *type, struct buf *b,
-                              struct err *e)
-{
-    if (b->failed || (b->data && arena_defer(req->arena, free_data, b->data) != 0)) {
-        buf_free(b);
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    }
-    http_resp_body(resp, status, type, b->data ? b->data : "", b->len);
-    return ERR_OK;
-}
-
-/* Serves tile z/x/y of ts in format f: cache (after applying the store's changes), else render and store.
- * Every tile path goes through here: XYZ tiles and OGC API - Tiles, the dataset's and the collections'.
- * MVT bytes are kept gzipped, as MBTiles wants, and unzipped for clients that do not take gzip. */
+/* Serves tile z/x/y of ts in format f through the tile pipeline (tiles/serve.h), and negotiates it: ETag
+ * and 304, and gzip for MVT (stored gzipped, unzipped for clients that do not take gzip). Every tile path
+ * goes through here: XYZ tiles and OGC API - Tiles, the dataset's and the collections'. */
 static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, const struct tile_set *ts,
                                 enum tile_format f, int z, long x, long y, struct err *e)
 {
     struct gis_store *r = svc_tenant_reader(req->tenant, e);
     if (!r)
         return e->code;
-    long long gen = tile_store_generation(r);
-    struct tile_cache *c = cache_get(req, ts, f, gen);
-    struct buf b = {0};
-    bool found = false;
-    struct err ce = {0};
-    char tag[24] = "";
-    if (c && (tile_cache_sync(c, r, gen, &ce) || tile_cache_get(c, z, x, y, &b, &found, tag, &ce))) {
-        log_error("tiles: cache: %s", ce.msg);
-        found = false;
-        b.len = 0;
+    struct tile_served t = {0};
+    if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, &t, e) != ERR_OK) {
+        buf_free(&t.bytes);
+        return e->code;
     }
-    const char *state = "HIT";
-    if (!found) {
-        state = "MISS";
-        struct buf raw = {0};
-        if (tile_render(r, ts, f, z, x, y, &raw, e) != ERR_OK) {
-            buf_free(&raw);
-            buf_free(&b);
-            return e->code;
-        }
-        if (f == TILE_MVT) {
-            enum err_code rc = tile_gzip(raw.data ? raw.data : "", raw.len, &b, e);
-            buf_free(&raw);
-            if (rc) {
-                buf_free(&b);
-                return rc;
-            }
-        } else {
-            buf_free(&b);
-            b = raw;
-        }
-        tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
-        if (c && tile_cache_put(c, z, x, y, b.data ? b.data : "", b.len, gen, tag, &ce) != ERR_OK)
-            log_error("tiles: cache: %s", ce.msg);
-    }
+    struct buf b = t.bytes;
+    const char *tag = t.etag;
     bool gz = f == TILE_MVT && accepts_gzip(req);
     const char *etag = gz || f != TILE_MVT
                            ? arena_strdup(req->arena, tag)
                            : arena_printf(req->arena, "\"%.*s-identity\"", (int)strlen(tag) - 2, tag + 1);
     http_resp_header(resp, "ETag", etag);
     http_resp_header(resp, "Cache-Control", "public, max-age=60, stale-while-revalidate=30");
-    http_resp_header(resp, "X-Tile-Cache", state);
+    http_resp_header(resp, "X-Tile-Cache", t.hit ? "HIT" : "MISS");
     if (f == TILE_MVT)
         http_resp_header(resp, "Vary", "Accept-Encoding");
-    if (etag_matches(req, etag)) {
+    if (http_if_none_match(req, etag)) {
         buf_free(&b);
         http_resp_body(resp, 304, tile_format_mime(f), "", 0);
         return ERR_OK;
@@ -190,7 +78,7 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
     } else if (gz) {
         http_resp_header(resp, "Content-Encoding", "gzip");
     }
-    return resp_buf(req, resp, 200, tile_format_mime(f), &b, e);
+    return http_resp_buf(req, resp, 200, tile_format_mime(f), &b, e);
 }
 
 /* Parses the last path segment "Y.png", "Y@2x.png", "Y.mvt" (or ".pbf"). */
@@ -447,7 +335,7 @@ static enum err_code wmts_capabilities(struct http_req *req, struct http_resp *r
     buf_printf(&b, "  <ServiceMetadataURL xlink:href=\"%s/wmts/1.0.0/WMTSCapabilities.xml\"/>\n</Capabilities>\n",
                base);
     http_resp_header(resp, "Cache-Control", "public, max-age=300");
-    return resp_buf(req, resp, 200, "application/xml; charset=UTF-8", &b, e);
+    return http_resp_buf(req, resp, 200, "application/xml; charset=UTF-8", &b, e);
 }
 
 /* ---- OGC API - Tiles: the dataset's tilesets (the planning map) and each tiled collection's ---- */
@@ -836,54 +724,6 @@ static const struct http_param_doc ogc_tile_doc[] = {
     HTTP_DOC_END,
 };
 
-enum err_code svc_map_page(struct http_req *req, struct http_resp *resp, struct err *e);
-enum err_code svc_map_asset(struct http_req *req, struct http_resp *resp, struct err *e);
-
-/* ---- glyphs for the MapLibre style's text layers ---- */
-
-/* GET /fonts/{fontstack}/{range}.pbf: SDF glyphs of code points range for the comma-separated font stack.
- * The fonts are the DejaVu files of ODRA_FONT_DIR (default TILE_GLYPHS_DIR); ranges are cached in memory. */
-static enum err_code font_glyphs(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    const char *stack = http_capture(req, "fontstack"), *file = http_capture(req, "range");
-    size_t n = file ? strlen(file) : 0;
-    int start;
-    char range[16];
-    if (n < 5 || n - 4 >= sizeof range || strcmp(file + n - 4, ".pbf"))
-        return err_param(e, "range", "the glyph range must look like 0-255.pbf");
-    memcpy(range, file, n - 4);
-    range[n - 4] = '\0';
-    if (!tile_glyphs_parse_range(range, &start))
-        return err_param(e, "range", "bad glyph range '%s': want S-(S+255) with S a multiple of 256, at most 65535",
-                         range);
-    const char *dir = getenv("ODRA_FONT_DIR");
-    struct buf b = {0};
-    bool cached = false;
-    if (tile_glyphs_range(dir && *dir ? dir : TILE_GLYPHS_DIR, stack, start, &b, &cached, e) != ERR_OK) {
-        buf_free(&b);
-        return e->code;
-    }
-    char tag[32];
-    tile_etag(b.data ? b.data : "", b.len, tag, sizeof tag);
-    http_resp_header(resp, "ETag", arena_strdup(req->arena, tag));
-    http_resp_header(resp, "Cache-Control", "public, max-age=86400");
-    http_resp_header(resp, "X-Glyph-Cache", cached ? "HIT" : "MISS");
-    http_resp_header(resp, "Access-Control-Allow-Origin", "*");
-    if (etag_matches(req, tag)) {
-        buf_free(&b);
-        http_resp_body(resp, 304, "application/x-protobuf", "", 0);
-        return ERR_OK;
-    }
-    return resp_buf(req, resp, 200, "application/x-protobuf", &b, e);
-}
-
-static const struct http_param_doc glyphs_doc[] = {
-    {"fontstack", "path", "string", 1,
-     "comma-separated font names, URL-encoded: DejaVu Sans, DejaVu Sans Bold, DejaVu Sans Oblique, ..."},
-    {"range", "path", "string", 1, "code points and suffix: 0-255.pbf, 256-511.pbf, ... 65280-65535.pbf"},
-    HTTP_DOC_END,
-};
-
 const struct http_route svc_tiles_routes[] = {
     {"GET", "/{t}/tiles", tiles_list, "maps", "The tilesets (OGC API - Tiles style)", NULL, t_doc},
     {"GET", "/{t}/tiles/{tileset}", tilejson, "maps", "TileJSON 3.0.0 of a tileset: /{t}/tiles/plan.json", NULL,
@@ -936,185 +776,5 @@ const struct http_route svc_tiles_routes[] = {
      "OGC API - Tiles: a collection's map tileset", NULL, cid_tms_doc},
     {"GET", "/{t}/ogc/collections/{cid}/map/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", ogc_map_tile, "ogc",
      "OGC API - Tiles: a PNG tile (256 px, transparent) of one collection", "image/png", ogc_tile_doc},
-    {"GET", "/{t}/map", svc_map_page, "maps", "The planner's map page (MapLibre GL JS)", "text/html", t_doc},
-    {"GET", "/fonts/{fontstack}/{range}", font_glyphs, "maps",
-     "SDF glyphs for MapLibre text (glyphs protocol buffer, 24 px, buffer 3)", "application/x-protobuf", glyphs_doc},
-    {"GET", "/assets/{file}", svc_map_asset, "maps", "Static files of the map page (MapLibre GL JS, map.js, map.css)",
-     NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
-
-/* ---- the planner's map page ---- */
-
-/* Static files: web/ and MapLibre's dist/ under node_modules, found relative to the working directory or
- * to ODRA_WEB_ROOT (the repository root). Only names from this fixed list are ever opened. */
-static const struct {
-    const char *name, *path, *type, *install;
-} assets[] = {
-    {"maplibre-gl.js", "node_modules/maplibre-gl/dist/maplibre-gl.js", "text/javascript",
-     "run `make` or `make deps` (npm ci) in the repository"},
-    {"maplibre-gl.css", "node_modules/maplibre-gl/dist/maplibre-gl.css", "text/css",
-     "run `make` or `make deps` (npm ci) in the repository"},
-    {"map.js", "web/map.js", "text/javascript", "it comes with the repository's web/ folder"},
-    {"map.css", "web/map.css", "text/css", "it comes with the repository's web/ folder"},
-};
-#define NASSETS (sizeof assets / sizeof assets[0])
-
-static char *read_root_file(const char *rel, size_t *len)
-{
-    const char *root = getenv("ODRA_WEB_ROOT");
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", root && *root ? root : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    if (b.failed) {
-        buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return b.data ? b.data : calloc(1, 1);
-}
-
-/* One loaded version of an asset with its gzip form and ETag, shared by the requests sending it: each
- * holds a reference until its response is sent, so a reload after the file changed frees nothing in use. */
-struct asset_blob {
-    int refs;
-    char *data, *gz;
-    size_t len, gz_len;
-    char etag[24];
-    struct stat st; /* of the file it was read from, to notice a change */
-};
-
-static struct asset_blob *asset_cur[NASSETS];
-static pthread_mutex_t assets_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void asset_release(void *p)
-{
-    struct asset_blob *b = p;
-    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-        free(b->data);
-        free(b->gz);
-        free(b);
-    }
-}
-
-static void assets_free(void)
-{
-    for (size_t i = 0; i < NASSETS; i++)
-        asset_release(asset_cur[i]), asset_cur[i] = NULL;
-}
-
-static bool asset_stat(size_t i, struct stat *st)
-{
-    const char *root = getenv("ODRA_WEB_ROOT");
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%s", root && *root ? root : ".", assets[i].path);
-    return stat(path, st) == 0 && S_ISREG(st->st_mode);
-}
-
-/* Asset i, read and gzipped (level 9: once per version of the file, never per request) when it is new or
- * its file changed, with a reference for the caller; NULL when the file is not there. */
-static struct asset_blob *asset_get(size_t i)
-{
-    struct stat st;
-    if (!asset_stat(i, &st))
-        return NULL;
-    pthread_mutex_lock(&assets_lock);
-    static bool registered;
-    if (!registered)
-        registered = atexit(assets_free) == 0;
-    struct asset_blob *b = asset_cur[i];
-    if (!b || b->st.st_mtim.tv_sec != st.st_mtim.tv_sec || b->st.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
-        b->st.st_size != st.st_size || b->st.st_ino != st.st_ino) {
-        struct asset_blob *nb = calloc(1, sizeof *nb);
-        struct buf gz = {0};
-        struct err e = {0};
-        if (nb && (nb->data = read_root_file(assets[i].path, &nb->len)) != NULL &&
-            zbuf_compress(ZBUF_GZIP, 9, nb->data, nb->len, &gz, &e) == ERR_OK && !gz.failed) {
-            nb->gz = gz.data;
-            nb->gz_len = gz.len;
-            nb->refs = 1;
-            nb->st = st;
-            tile_etag(nb->data, nb->len, nb->etag, sizeof nb->etag);
-            asset_release(asset_cur[i]);
-            asset_cur[i] = b = nb;
-        } else {
-            buf_free(&gz);
-            if (nb)
-                free(nb->data);
-            free(nb);
-            log_error("map assets: cannot load %s", assets[i].path);
-        }
-    }
-    if (b)
-        __atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
-    pthread_mutex_unlock(&assets_lock);
-    return b;
-}
-
-void svc_map_assets_load(void)
-{
-    for (size_t i = 0; i < NASSETS; i++) {
-        struct asset_blob *b = asset_get(i);
-        if (!b)
-            log_error("map page: %s is missing, so /assets/%s answers 503 and /{t}/map shows no map: %s",
-                      assets[i].path, assets[i].name, assets[i].install);
-        asset_release(b);
-    }
-}
-
-enum err_code svc_map_asset(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    const char *file = http_capture(req, "file");
-    for (size_t i = 0; i < NASSETS; i++) {
-        if (strcmp(file, assets[i].name))
-            continue;
-        struct asset_blob *b = asset_get(i);
-        if (!b)
-            return err_set(e, ERR_UNAVAILABLE, "%s is not installed on this server (%s is missing): %s", assets[i].name,
-                           assets[i].path, assets[i].install);
-        if (arena_defer(req->arena, asset_release, b) != 0) {
-            asset_release(b);
-            return err_set(e, ERR_INTERNAL, "out of memory");
-        }
-        http_resp_body(resp, 200, assets[i].type, b->data, b->len);
-        resp->gz_body = b->gz;
-        resp->gz_len = b->gz_len;
-        http_resp_header(resp, "ETag", b->etag);
-        http_resp_header(resp, "Cache-Control", "public, max-age=3600");
-        return ERR_OK;
-    }
-    return err_set(e, ERR_NOT_FOUND, "no asset '%s'", strlen(file) < 64 ? file : "(long name)");
-}
-
-enum err_code svc_map_page(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    size_t len;
-    char *tpl = read_root_file("web/map.html", &len);
-    if (!tpl)
-        return err_set(e, ERR_NOT_FOUND, "web/map.html is not installed");
-    struct buf b = {0};
-    char esc[256];
-    for (const char *p = tpl; *p;) {
-        if (!strncmp(p, "{{slug}}", 8)) {
-            buf_puts(&b, req->tenant->cfg->slug);
-            p += 8;
-        } else if (!strncmp(p, "{{name}}", 8)) {
-            text_xml_escape(req->tenant->cfg->name, esc, sizeof esc);
-            buf_puts(&b, esc);
-            p += 8;
-        } else {
-            buf_append(&b, p, 1);
-            p++;
-        }
-    }
-    free(tpl);
-    return resp_buf(req, resp, 200, "text/html; charset=UTF-8", &b, e);
-}

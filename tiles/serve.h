@@ -1,0 +1,49 @@
+/* The tile pipeline: a tenant's tile caches and the one path every tile takes, whoever asks for it (XYZ
+ * tiles, OGC API - Tiles, `odra seed`): apply the store's changes to the cache, look the tile up, and on a
+ * miss render it, compress it (MVT is kept gzipped, as MBTiles wants) and put it. Nothing here knows HTTP:
+ * the caller gets the stored bytes and their ETag, and negotiates the rest with its client. */
+#ifndef TILES_SERVE_H
+#define TILES_SERVE_H
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "gis/store.h"
+#include "tiles/tileset.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* One tenant's tile caches, one per tileset (tile_set_index) and format, opened on first use and kept
+ * until tile_tenant_caches_close. A cache that cannot be opened is logged once and its tiles are then
+ * served uncached. Any number of threads may use one after tile_tenant_caches_init. */
+struct tile_tenant_caches {
+    const char *data_dir, *slug; /* where the files are: DATA/tiles/SLUG/ (tile_set_cache_open) */
+    pthread_mutex_t lock;        /* taken to open a cache */
+    struct tile_cache *caches[TILE_SET_SLOTS][TILE_NFORMATS];
+    bool failed[TILE_SET_SLOTS][TILE_NFORMATS];
+};
+
+/* Prepares tc for the caches of tenant slug under data_dir; both strings must outlive tc. */
+void tile_tenant_caches_init(struct tile_tenant_caches *tc, const char *data_dir, const char *slug);
+
+/* Closes every cache tc opened. Call it when no thread uses tc any more. */
+void tile_tenant_caches_close(struct tile_tenant_caches *tc);
+
+/* Renders tile z/x/y of ts in format f as it is stored and served: a PNG, or a gzipped MVT. Replaces the
+ * contents of out; scratch is working space (the uncompressed MVT), which a loop may reuse. */
+enum err_code tile_encode(struct gis_store *s, const struct tile_set *ts, enum tile_format f, int z, long x, long y,
+                          struct buf *scratch, struct buf *out, struct err *e);
+
+/* A tile as tile_serve gives it. */
+struct tile_served {
+    struct buf bytes; /* PNG, or gzipped MVT; the caller frees it (buf_free) */
+    char etag[24];    /* tile_etag of bytes */
+    bool hit;         /* from the cache, not rendered now */
+};
+
+/* Tile z/x/y of ts in format f for a tenant whose store connection is r: from tc's cache (after applying
+ * the store's newer changes), else rendered (tile_encode) and put into the cache. Cache failures are
+ * logged and the tile served anyway; a failed render is the error. */
+enum err_code tile_serve(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
+                         enum tile_format f, int z, long x, long y, struct tile_served *out, struct err *e);
+
+#endif
