@@ -201,11 +201,7 @@ enum err_code http_resp_buf(struct http_req *req, struct http_resp *resp, int st
 bool http_if_none_match(struct http_req *req, const char *etag)
 {
     const char *inm = http_header(req, "If-None-Match");
-    if (!inm)
-        return false;
-    if (!strcmp(inm, "*"))
-        return true;
-    return strstr(inm, etag) != NULL;
+    return inm && httphdr_etag_match(inm, etag);
 }
 
 /* ---- routing ---- */

@@ -15,26 +15,8 @@
 #include "tiles/serve.h"
 #include "tiles/tileset.h"
 #include "util/buf.h"
+#include "util/httphdr.h"
 #include "util/text.h"
-
-static bool accepts_gzip(struct http_req *req)
-{
-    const char *ae = http_header(req, "Accept-Encoding");
-    if (!ae)
-        return false;
-    const char *g = strcasestr(ae, "gzip");
-    if (!g)
-        return false;
-    const char *q = g + 4;
-    while (*q == ' ')
-        q++;
-    if (*q == ';') {
-        const char *qv = strstr(q, "q=");
-        if (qv && atof(qv + 2) <= 0)
-            return false;
-    }
-    return true;
-}
 
 /* Serves tile z/x/y of ts in format f through the tile pipeline (tiles/serve.h), and negotiates it: ETag
  * and 304, and gzip for MVT (stored gzipped, unzipped for clients that do not take gzip). Every tile path
@@ -52,7 +34,7 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
     }
     struct buf b = t.bytes;
     const char *tag = t.etag;
-    bool gz = f == TILE_MVT && accepts_gzip(req);
+    bool gz = f == TILE_MVT && httphdr_accepts_gzip(http_header(req, "Accept-Encoding"));
     const char *etag = gz || f != TILE_MVT
                            ? arena_strdup(req->arena, tag)
                            : arena_printf(req->arena, "\"%.*s-identity\"", (int)strlen(tag) - 2, tag + 1);
