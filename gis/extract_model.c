@@ -227,8 +227,7 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
         if (c == ERR_NOT_FOUND)
             return err_at(e, ERR_UNPROCESSABLE, "parcels", "parcel %.64s does not exist in this gmina", id);
         if (c) {
-            *e = le;
-            return c;
+            return err_recast(e, le.code, &le);
         }
         if (gis_place_zones(s, a, xp->p, &xp->z, e))
             return e->code;

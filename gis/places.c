@@ -509,8 +509,7 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
         if (gis_place_parcel_by_id(s, a, words[0], &p, &le)) {
             if (le.code == ERR_NOT_FOUND)
                 return ERR_OK;
-            *e = le;
-            return le.code;
+            return err_recast(e, le.code, &le);
         }
         if (max > 0) {
             hits[0] = (struct gis_parcel_hit){p, true};

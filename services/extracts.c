@@ -322,8 +322,10 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     if (!ids)
         return err_set(e, ERR_INTERNAL, "out of memory");
     struct gis_extract_doc *doc;
-    if (gis_extract_build(s, req->arena, ids, (int)n, &doc, e))
-        return e->code == ERR_UNPROCESSABLE ? (e->code = ERR_INTERNAL) : e->code;
+    struct err be = {0};
+    /* the parcels were valid when the extract was issued: a refusal now is a fault of ours */
+    if (gis_extract_build(s, req->arena, ids, (int)n, &doc, &be))
+        return err_recast(e, be.code == ERR_UNPROCESSABLE ? ERR_INTERNAL : be.code, &be);
     const struct config_tenant *c = t->cfg;
     struct gis_extract_meta m = {.organ = c->organ,
                                  .place = c->place,
@@ -334,7 +336,10 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
                                  .sheet = fmt,
                                  .style = gis_extract_style()};
     struct buf out = {0};
-    enum err_code rc = gis_extract_wyrys_png(s, doc, &m, (int)sheet - 1, (double)dpi, &out, e);
+    struct err we = {0};
+    enum err_code rc = gis_extract_wyrys_png(s, doc, &m, (int)sheet - 1, (double)dpi, &out, &we);
+    if (rc) /* a sheet number past the last sheet names nothing: 404, not a malformed request */
+        rc = err_recast(e, rc == ERR_INVALID && !strcmp(we.param, "sheet") ? ERR_NOT_FOUND : rc, &we);
     if (!rc) {
         char *body = arena_alloc(req->arena, out.len + 1);
         if (!body)
@@ -346,8 +351,6 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
         }
     }
     buf_free(&out);
-    if (rc == ERR_INVALID && !strcmp(e->param, "sheet"))
-        rc = e->code = ERR_NOT_FOUND;
     return rc;
 }
 

@@ -89,6 +89,10 @@ struct http_route {
     const struct http_param_doc *params; /* ended by a NULL name; may be NULL */
 };
 
+/* The one mapping from a status code (util/err.h) to an HTTP status: ERR_INVALID is 400, ERR_NOT_FOUND 404,
+ * ERR_UNPROCESSABLE 422, ERR_IO and ERR_INTERNAL 500, ... An unknown code is 500. */
+int http_status_of(enum err_code code);
+
 /* The value of query parameter name, or NULL. */
 const char *http_query(struct http_req *req, const char *name);
 

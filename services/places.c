@@ -190,7 +190,7 @@ static const struct gis_geocoder *tenant_geocoder(struct svc_tenant *t, struct e
     struct gis_store *s = reader(t, &le);
     if (!s) {
         if (!g)
-            *e = le;
+            err_recast(e, le.code, &le);
         return g;
     }
     __atomic_store_n(checked, now, __ATOMIC_RELAXED);
@@ -204,7 +204,7 @@ static const struct gis_geocoder *tenant_geocoder(struct svc_tenant *t, struct e
         if (gis_geocoder_new(s, &ng, &le) != ERR_OK) {
             log_error("geocoder: %s: %s", t->cfg->slug, le.msg);
             if (!g)
-                *e = le;
+                err_recast(e, le.code, &le);
         } else {
             gis_geocoder_retire(ng, g);
             __atomic_store_n(&t->geocoder, ng, __ATOMIC_RELEASE);
@@ -652,8 +652,7 @@ static enum err_code svc_uldk(struct http_req *req, struct http_resp *resp, stru
     }
     if (!p) {
         if (le.code && le.code != ERR_NOT_FOUND && le.code != ERR_CONFLICT && le.code != ERR_INVALID) {
-            *e = le;
-            return e->code;
+            return err_recast(e, le.code, &le);
         }
         return uldk_error(
             req, resp, le.code == ERR_CONFLICT ? "niejednoznaczny obręb; podaj identyfikator działki" : "brak wyników");

@@ -204,6 +204,19 @@ bool http_if_none_match(struct http_req *req, const char *etag)
     return inm && httphdr_etag_match(inm, etag);
 }
 
+int http_status_of(enum err_code code)
+{
+    static const short status[] = {
+        [ERR_OK] = 200,        [ERR_INVALID] = 400,    [ERR_UNAUTHORIZED] = 401,   [ERR_FORBIDDEN] = 403,
+        [ERR_NOT_FOUND] = 404, [ERR_METHOD] = 405,     [ERR_NOT_ACCEPTABLE] = 406, [ERR_CONFLICT] = 409,
+        [ERR_TOO_LARGE] = 413, [ERR_MEDIA_TYPE] = 415, [ERR_RANGE] = 416,          [ERR_UNPROCESSABLE] = 422,
+        [ERR_TOO_MANY] = 429,  [ERR_IO] = 500,         [ERR_INTERNAL] = 500,       [ERR_UNAVAILABLE] = 503,
+    };
+    if ((unsigned)code >= sizeof status / sizeof status[0] || !status[code])
+        return 500;
+    return status[code];
+}
+
 /* ---- routing ---- */
 
 void svc_server_each_route(void (*fn)(const struct http_route *r, void *user), void *user)
@@ -464,7 +477,7 @@ static void error_resp(struct arena *a, struct http_resp *resp, const struct err
         free(s);
     }
     memset(resp, 0, sizeof *resp);
-    http_resp_body(resp, err_http_status(e->code), "application/json", body ? body : "{}", body ? strlen(body) : 2);
+    http_resp_body(resp, http_status_of(e->code), "application/json", body ? body : "{}", body ? strlen(body) : 2);
 }
 
 /* ---- the access handler ---- */
@@ -698,7 +711,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         if (e.code == ERR_OK)
             err_set(&e, rc, "%s", err_name(rc));
         /* an unavailable gmina was logged once at start; its 503s are in the request log */
-        if (err_http_status(e.code) >= 500 && !(req.tenant && req.tenant->unavailable))
+        if (http_status_of(e.code) >= 500 && !(req.tenant && req.tenant->unavailable))
             log_error("%s %s: %s", rs->method, rs->path, e.msg);
         int nh = resp.nheaders;
         const char *hn[HTTP_MAX_HEADERS], *hv[HTTP_MAX_HEADERS];

@@ -557,21 +557,19 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
         return err_param(e, "address", "address (or parcel) of the property is required");
     if (address && parcel)
         return err_param(e, "address", "give address or parcel, not both");
-    if (svc_place_resolve(req, r, parcel, address, &place, e)) {
-        if (e->code == ERR_NOT_FOUND) {
-            e->code = ERR_UNPROCESSABLE;
-            snprintf(e->param, sizeof e->param, "%s", address ? "address" : "parcel");
-        }
-        return e->code;
+    struct err pe = {0};
+    if (svc_place_resolve(req, r, parcel, address, &place, &pe)) {
+        /* a place that does not exist is unprocessable content of the declaration, naming its field */
+        if (pe.code == ERR_NOT_FOUND)
+            snprintf(pe.param, sizeof pe.param, "%s", address ? "address" : "parcel");
+        return err_recast(e, pe.code == ERR_NOT_FOUND ? ERR_UNPROCESSABLE : pe.code, &pe);
     }
     d->address_id = place.address_id;
     d->address_label = place.address_label;
     d->parcel_id = place.parcel_id;
-    if (with_writer(req->tenant, declare_run, &job, e)) {
-        if (e->code == ERR_INVALID)
-            e->code = ERR_UNPROCESSABLE;
-        return e->code;
-    }
+    struct err we = {0};
+    if (with_writer(req->tenant, declare_run, &job, &we))
+        return err_recast(e, we.code == ERR_INVALID ? ERR_UNPROCESSABLE : we.code, &we);
     json_t *j = household_json(d);
     json_object_set_new(j, "account", jstr(d->account));
     http_resp_header(resp, "Location",

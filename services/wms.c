@@ -259,7 +259,7 @@ static void error_resp(struct arena *a, const struct err *e, struct http_resp *r
 {
     const char *code = e->code == ERR_NOT_FOUND ? NULL : e->param[0] ? "InvalidParameterValue" : NULL;
     exception_body(a, false, code, e->param[0] ? e->param : NULL, e->msg[0] ? e->msg : err_name(e->code),
-                   err_http_status(e->code), resp);
+                   http_status_of(e->code), resp);
 }
 
 /* Answers the recorded failure. Client mistakes are 400, the rest 500; the XML carries the OGC code. */
@@ -807,8 +807,7 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
                 if (qe.code == ERR_INVALID)
                     continue; /* the point cannot be transformed: nothing there */
                 json_decref(all);
-                *e = qe;
-                return e->code;
+                return err_recast(e, qe.code, &qe);
             }
             json_t *arr = json_loadb(out.data ? out.data : "[]", out.len ? out.len : 2, 0, NULL);
             buf_free(&out);
@@ -1093,7 +1092,7 @@ static enum err_code wms_entry(struct http_req *req, struct http_resp *resp, str
         return ERR_OK;
     if (e->code == ERR_OK)
         err_set(e, rc, "%s", err_name(rc));
-    if (err_http_status(e->code) >= 500)
+    if (http_status_of(e->code) >= 500)
         log_error("wms: %s", e->msg);
     error_resp(req->arena, e, resp);
     return ERR_OK;

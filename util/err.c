@@ -1,4 +1,4 @@
-/* The error object and the single status-to-HTTP mapping. */
+/* The error object: the first failure's code, parameter and message, and the codes' stable names. */
 #include "util/err.h"
 
 #include <stdarg.h>
@@ -41,44 +41,45 @@ enum err_code err_at(struct err *e, enum err_code code, const char *param, const
     return code;
 }
 
+enum err_code err_recast(struct err *e, enum err_code code, const struct err *cause)
+{
+    if (!e)
+        return code;
+    if (e->code == ERR_OK && cause)
+        err_at(e, code, cause->param[0] ? cause->param : NULL, "%s", cause->msg);
+    else if (e->code == ERR_OK)
+        e->code = code;
+    return e->code;
+}
+
 void err_clear(struct err *e)
 {
     if (e)
         memset(e, 0, sizeof *e);
 }
 
-static const struct {
-    const char *name;
-    int http;
-} err_table[] = {
-    [ERR_OK] = {"OK", 200},
-    [ERR_INVALID] = {"InvalidParameterValue", 400},
-    [ERR_UNAUTHORIZED] = {"Unauthorized", 401},
-    [ERR_FORBIDDEN] = {"Forbidden", 403},
-    [ERR_NOT_FOUND] = {"NotFound", 404},
-    [ERR_METHOD] = {"MethodNotAllowed", 405},
-    [ERR_NOT_ACCEPTABLE] = {"NotAcceptable", 406},
-    [ERR_CONFLICT] = {"Conflict", 409},
-    [ERR_TOO_LARGE] = {"PayloadTooLarge", 413},
-    [ERR_MEDIA_TYPE] = {"UnsupportedMediaType", 415},
-    [ERR_UNPROCESSABLE] = {"UnprocessableEntity", 422},
-    [ERR_TOO_MANY] = {"TooManyRequests", 429},
-    [ERR_IO] = {"InternalServerError", 500},
-    [ERR_INTERNAL] = {"InternalServerError", 500},
-    [ERR_UNAVAILABLE] = {"ServiceUnavailable", 503},
-    [ERR_RANGE] = {"RangeNotSatisfiable", 416},
+static const char *const err_names[] = {
+    [ERR_OK] = "OK",
+    [ERR_INVALID] = "InvalidParameterValue",
+    [ERR_UNAUTHORIZED] = "Unauthorized",
+    [ERR_FORBIDDEN] = "Forbidden",
+    [ERR_NOT_FOUND] = "NotFound",
+    [ERR_METHOD] = "MethodNotAllowed",
+    [ERR_NOT_ACCEPTABLE] = "NotAcceptable",
+    [ERR_CONFLICT] = "Conflict",
+    [ERR_TOO_LARGE] = "PayloadTooLarge",
+    [ERR_MEDIA_TYPE] = "UnsupportedMediaType",
+    [ERR_UNPROCESSABLE] = "UnprocessableEntity",
+    [ERR_TOO_MANY] = "TooManyRequests",
+    [ERR_IO] = "InternalServerError",
+    [ERR_INTERNAL] = "InternalServerError",
+    [ERR_UNAVAILABLE] = "ServiceUnavailable",
+    [ERR_RANGE] = "RangeNotSatisfiable",
 };
 
 const char *err_name(enum err_code code)
 {
-    if ((unsigned)code >= sizeof err_table / sizeof err_table[0])
+    if ((unsigned)code >= sizeof err_names / sizeof err_names[0] || !err_names[code])
         return "InternalServerError";
-    return err_table[code].name;
-}
-
-int err_http_status(enum err_code code)
-{
-    if ((unsigned)code >= sizeof err_table / sizeof err_table[0])
-        return 500;
-    return err_table[code].http;
+    return err_names[code];
 }

@@ -1,24 +1,26 @@
-/* Status codes and the error object: 0 is success, and an error keeps only its first message. */
+/* Status codes and the error object: 0 is success, and an error keeps only its first message (sticky, as
+ * cairo's status and SQLite's error text on the handle). The codes say what went wrong in the domain's
+ * terms; which HTTP status a code becomes is decided in one place, in the HTTP layer (services/http.h). */
 #ifndef UTIL_ERR_H
 #define UTIL_ERR_H
 
 enum err_code {
     ERR_OK = 0,
-    ERR_INVALID,        /* bad parameter or input; 400 */
-    ERR_UNAUTHORIZED,   /* 401 */
-    ERR_FORBIDDEN,      /* 403 */
-    ERR_NOT_FOUND,      /* 404 */
-    ERR_METHOD,         /* 405 */
-    ERR_NOT_ACCEPTABLE, /* 406 */
-    ERR_CONFLICT,       /* 409 */
-    ERR_TOO_LARGE,      /* 413 */
-    ERR_MEDIA_TYPE,     /* 415 */
-    ERR_UNPROCESSABLE,  /* well-formed but invalid content; 422 */
-    ERR_TOO_MANY,       /* 429 */
-    ERR_IO,             /* file or database failure; 500 */
-    ERR_INTERNAL,       /* bug or library failure; 500 */
-    ERR_UNAVAILABLE,    /* 503 */
-    ERR_RANGE,          /* no requested byte range overlaps the body; 416 */
+    ERR_INVALID,        /* malformed parameter or input */
+    ERR_UNAUTHORIZED,   /* who is asking is not known */
+    ERR_FORBIDDEN,      /* known, but not allowed */
+    ERR_NOT_FOUND,      /* the named thing does not exist */
+    ERR_METHOD,         /* the operation does not apply to this resource */
+    ERR_NOT_ACCEPTABLE, /* no representation the caller accepts */
+    ERR_CONFLICT,       /* contradicts what is already recorded */
+    ERR_TOO_LARGE,      /* over a size limit */
+    ERR_MEDIA_TYPE,     /* input in a format that is not read */
+    ERR_UNPROCESSABLE,  /* well-formed, but its content is not acceptable */
+    ERR_TOO_MANY,       /* over a rate limit */
+    ERR_IO,             /* file or database failure */
+    ERR_INTERNAL,       /* bug or library failure */
+    ERR_UNAVAILABLE,    /* a needed resource is not available now */
+    ERR_RANGE,          /* no requested part lies within the data */
 };
 
 /* An error: the code and message of the first failure, and optionally the parameter it concerns. */
@@ -40,13 +42,16 @@ enum err_code err_param(struct err *e, const char *param, const char *fmt, ...) 
 enum err_code err_at(struct err *e, enum err_code code, const char *param, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Records cause under another code, keeping its message and parameter, unless e already holds an error:
+ * for a caller that classifies a lower layer's failure differently (a parcel not found is unprocessable
+ * content of the submission). The lower layer reports into a local err, never into e, so that no error
+ * once recorded is changed. Returns the code e holds. */
+enum err_code err_recast(struct err *e, enum err_code code, const struct err *cause);
+
 /* Clears e to ERR_OK. */
 void err_clear(struct err *e);
 
-/* The OGC API style name for a code: "InvalidParameterValue", "NotFound", ... */
+/* The stable name of a code in error documents (OGC API style): "InvalidParameterValue", "NotFound", ... */
 const char *err_name(enum err_code code);
-
-/* The one mapping from status to HTTP status code. */
-int err_http_status(enum err_code code);
 
 #endif

@@ -1,4 +1,5 @@
-/* Tests for util/err: the first error wins, with its parameter, and the one HTTP mapping. */
+/* Tests for util/err: the first error wins, with its parameter; a recast keeps the cause's text and never
+ * changes an error already recorded. */
 #include "util/err.h"
 
 #include <string.h>
@@ -18,12 +19,25 @@ static void first_error_wins_with_its_parameter(void)
     err_clear(&e);
     CHECK(e.code == ERR_OK && !e.param[0]);
     CHECK(err_at(NULL, ERR_NOT_FOUND, "p", "no record") == ERR_NOT_FOUND);
-    CHECK(err_http_status(ERR_UNPROCESSABLE) == 422 && err_http_status(ERR_NOT_FOUND) == 404 &&
-          err_http_status(ERR_INVALID) == 400);
+    CHECK(!strcmp(err_name(ERR_NOT_FOUND), "NotFound") && !strcmp(err_name((enum err_code)999), "InternalServerError"));
+}
+
+static void recast_keeps_the_cause_and_the_first_error(void)
+{
+    struct err e = {0}, cause = {0};
+    err_at(&cause, ERR_NOT_FOUND, "parcel", "no parcel %s", "1/2");
+    CHECK(err_recast(&e, ERR_UNPROCESSABLE, &cause) == ERR_UNPROCESSABLE);
+    CHECK(e.code == ERR_UNPROCESSABLE && !strcmp(e.param, "parcel") && !strcmp(e.msg, "no parcel 1/2"));
+    /* e is taken: a second recast changes nothing */
+    struct err other = {0};
+    err_set(&other, ERR_IO, "disk");
+    CHECK(err_recast(&e, ERR_INTERNAL, &other) == ERR_UNPROCESSABLE && !strcmp(e.msg, "no parcel 1/2"));
+    CHECK(err_recast(NULL, ERR_IO, &other) == ERR_IO);
 }
 
 int main(void)
 {
     RUN(first_error_wins_with_its_parameter);
+    RUN(recast_keeps_the_cause_and_the_first_error);
     return test_done();
 }
