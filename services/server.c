@@ -423,7 +423,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct req_state *
 {
     struct resp_out o = {0};
     negotiate(conn, rs, resp, &o);
-    struct MHD_Response *r = MHD_create_response_from_buffer(o.len, (void *)o.body, MHD_RESPMEM_MUST_COPY);
+    /* No copy: every body is static or lives in the request's arena, which request_completed frees only
+     * after libmicrohttpd has sent the last byte (or dropped the connection). */
+    struct MHD_Response *r = MHD_create_response_from_buffer(o.len, (void *)o.body, MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", o.content_type);
