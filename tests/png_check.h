@@ -52,7 +52,7 @@ static inline int png_check_decode(const void *data, size_t len, struct png_chec
     png_structp p = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, png_check_error, png_check_warning);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     png_infop end = p ? png_create_info_struct(p) : NULL;
-    unsigned char **rows = NULL;
+    unsigned char **volatile rows = NULL; /* volatile: read after longjmp */
     if (!p || !info || !end) {
         snprintf(c->msg, sizeof c->msg, "libpng: out of memory");
         png_destroy_read_struct(&p, &info, &end);
