@@ -10,136 +10,6 @@
 
 #include "gis/places.h"
 
-/* ---- calendar ---- */
-
-/* Days from civil (H. Hinnant's algorithm), valid for the proleptic Gregorian calendar. */
-int gis_waste_day(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-void gis_waste_ymd(int day, int *y, int *m, int *d)
-{
-    day += 719468;
-    int era = (day >= 0 ? day : day - 146096) / 146097;
-    int doe = day - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-int gis_waste_weekday(int day)
-{
-    /* 1970-01-01 was a Thursday (4). */
-    int w = (day % 7 + 7 + 3) % 7;
-    return w + 1;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-static bool parse_digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-bool gis_waste_parse_date(const char *s, int *day)
-{
-    int y, m, d;
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !parse_digits(s, 4, &y) || !parse_digits(s + 5, 2, &m) ||
-        !parse_digits(s + 8, 2, &d))
-        return false;
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-        return false;
-    *day = gis_waste_day(y, m, d);
-    return true;
-}
-
-bool gis_waste_parse_month(const char *s, int *month)
-{
-    int y, m;
-    if (!s || strlen(s) != 7 || s[4] != '-' || !parse_digits(s, 4, &y) || !parse_digits(s + 5, 2, &m))
-        return false;
-    if (y < 1900 || y > 2999 || m < 1 || m > 12)
-        return false;
-    *month = y * 12 + m - 1;
-    return true;
-}
-
-void gis_waste_format_date(int day, char out[11])
-{
-    int y, m, d;
-    gis_waste_ymd(day, &y, &m, &d);
-    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
-}
-
-void gis_waste_format_month(int month, char out[8])
-{
-    snprintf(out, 8, "%04d-%02d", (month / 12) % 10000, month % 12 + 1);
-}
-
-int gis_waste_easter(int year)
-{
-    int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
-    int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
-    int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
-    int m = (a + 11 * h + 22 * l) / 451;
-    int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
-    return gis_waste_day(year, month, day);
-}
-
-const char *gis_waste_holiday(int day)
-{
-    int y, m, d;
-    gis_waste_ymd(day, &y, &m, &d);
-    static const struct {
-        int m, d;
-        const char *name;
-    } fixed[] = {
-        {1, 1, "Nowy Rok"},
-        {1, 6, "Święto Trzech Króli"},
-        {5, 1, "Święto Pracy"},
-        {5, 3, "Święto Konstytucji 3 Maja"},
-        {8, 15, "Wniebowzięcie Najświętszej Maryi Panny"},
-        {11, 1, "Wszystkich Świętych"},
-        {11, 11, "Narodowe Święto Niepodległości"},
-        {12, 25, "Boże Narodzenie (pierwszy dzień)"},
-        {12, 26, "Boże Narodzenie (drugi dzień)"},
-    };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (fixed[i].m == m && fixed[i].d == d)
-            return fixed[i].name;
-    if (m == 12 && d == 24 && y >= 2025)
-        return "Wigilia Bożego Narodzenia";
-    int off = day - gis_waste_easter(y);
-    switch (off) {
-    case 0: return "Wielkanoc";
-    case 1: return "Poniedziałek Wielkanocny";
-    case 49: return "Zesłanie Ducha Świętego (Zielone Świątki)";
-    case 60: return "Boże Ciało";
-    default: return NULL;
-    }
-}
-
 /* The index of s in names (n of them), or -1: the enum values of the setting and method names. */
 static int name_index(const char *const *names, int n, const char *s)
 {
@@ -165,12 +35,7 @@ const char *gis_waste_shift_name(enum gis_waste_shift s)
 
 static bool day_off(int day)
 {
-    return gis_waste_weekday(day) == 7 || gis_waste_holiday(day);
-}
-
-static bool working_day(int day)
-{
-    return gis_waste_weekday(day) <= 5 && !gis_waste_holiday(day);
+    return gis_cal_weekday(day) == 7 || gis_cal_holiday(day);
 }
 
 /* The day a collection planned on day actually happens, or -1 when it is dropped. */
@@ -184,11 +49,11 @@ static int shift_day(int day, enum gis_waste_shift shift)
             day++;
         return day;
     case GIS_WASTE_SHIFT_NEXT_WORKING:
-        while (!working_day(day))
+        while (!gis_cal_working_day(day))
             day++;
         return day;
     case GIS_WASTE_SHIFT_PREV_WORKING:
-        while (!working_day(day))
+        while (!gis_cal_working_day(day))
             day--;
         return day;
     default: return -1;
@@ -205,11 +70,11 @@ static int cmp_int(const void *a, const void *b)
 static int nth_weekday(int y, int m, int w, int nth)
 {
     if (nth > 0) {
-        int first = gis_waste_day(y, m, 1);
-        return first + (w - gis_waste_weekday(first) + 7) % 7 + 7 * (nth - 1);
+        int first = gis_cal_day(y, m, 1);
+        return first + (w - gis_cal_weekday(first) + 7) % 7 + 7 * (nth - 1);
     }
-    int last = gis_waste_day(y, m, days_in_month(y, m));
-    return last - (gis_waste_weekday(last) - w + 7) % 7;
+    int last = gis_cal_day(y, m, gis_cal_days_in_month(y, m));
+    return last - (gis_cal_weekday(last) - w + 7) % 7;
 }
 
 int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum gis_waste_shift shift, int *out,
@@ -223,7 +88,7 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
     if (r->kind == GIS_WASTE_MONTHLY) {
         if (r->nth != -1 && (r->nth < 1 || r->nth > 4))
             return 0;
-        gis_waste_ymd(lo, &y, &m, &d);
+        gis_cal_ymd(lo, &y, &m, &d);
         for (int mi = y * 12 + m - 1;; mi++) {
             int day = nth_weekday(mi / 12, mi % 12 + 1, r->weekday, r->nth);
             if (day > hi)
@@ -241,13 +106,13 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
         if (step < 7 || step > 7 * 52)
             return 0;
         int anchor = r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->anchor : lo;
-        anchor += (r->weekday - gis_waste_weekday(anchor) + 7) % 7; /* onto the rule's weekday */
+        anchor += (r->weekday - gis_cal_weekday(anchor) + 7) % 7; /* onto the rule's weekday */
         long k = ((long)lo - anchor) / step;
         int day = anchor + (int)(k * step);
         while (day < lo)
             day += step;
         for (; day <= hi; day += step) {
-            gis_waste_ymd(day, &y, &m, &d);
+            gis_cal_ymd(day, &y, &m, &d);
             if (!(r->months & (1 << (m - 1))))
                 continue;
             int s = shift_day(day, shift);
@@ -719,8 +584,8 @@ static struct rule_book *rule_book_get(struct gis_store *s, struct err *e)
             .months = sqlite3_column_int(st, 7),
         };
         if (r.kind == GIS_WASTE_EVERY_N_WEEKS &&
-            !gis_waste_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
-            r.anchor = gis_waste_day(2024, 1, 1);
+            !gis_cal_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
+            r.anchor = gis_cal_day(2024, 1, 1);
         b->rules[b->nr++] = (struct book_rule){.zone = sqlite3_column_int64(st, 0), .fraction = fi, .r = r};
     }
     gis_store_release(st);
@@ -810,7 +675,7 @@ static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *
         struct gis_waste_rate *r = &out[*n];
         memset(r, 0, sizeof *r);
         int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 1));
-        if (m < 0 || !gis_waste_parse_month((const char *)sqlite3_column_text(st, 2), &r->valid_from))
+        if (m < 0 || !gis_cal_parse_month((const char *)sqlite3_column_text(st, 2), &r->valid_from))
             continue;
         r->method = (enum gis_waste_method)m;
         r->nonsort_multiplier = sqlite3_column_double(st, 3);
@@ -857,7 +722,7 @@ enum err_code gis_waste_rate_load(struct gis_store *s, enum gis_waste_method met
         *out = *r;
     else if (!rc) {
         char mb[8];
-        gis_waste_format_month(month, mb);
+        gis_cal_format_month(month, mb);
         rc = err_set(e, ERR_UNAVAILABLE, "the gmina has no %s rate table in force in %s", gis_waste_method_name(method),
                      mb);
     }
@@ -915,10 +780,10 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
         return err_param(e, "change_date",
                          "change_date is more than two years back; correct older periods in the office");
     int ty, tm, td;
-    gis_waste_ymd(today, &ty, &tm, &td);
+    gis_cal_ymd(today, &ty, &tm, &td);
     int this_month = ty * 12 + tm - 1;
     int cy, cm, cd;
-    gis_waste_ymd(d->change_day, &cy, &cm, &cd);
+    gis_cal_ymd(d->change_day, &cy, &cm, &cd);
     int change_month = cy * 12 + cm - 1;
     if (change_month > this_month + 1)
         return err_param(e, "change_date", "change_date may be at most in the next month");
@@ -967,8 +832,8 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
             &st, e))
         return e->code;
     char cdate[11], vmonth[8];
-    gis_waste_format_date(d->change_day, cdate);
-    gis_waste_format_month(d->valid_from, vmonth);
+    gis_cal_format_date(d->change_day, cdate);
+    gis_cal_format_month(d->valid_from, vmonth);
     sqlite3_bind_int64(st, 1, d->payer_id);
     sqlite3_bind_text(st, 2, d->nonresidential ? "nonresidential" : "residential", -1, SQLITE_STATIC);
     if (d->address_id)
@@ -1025,9 +890,9 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct gis_waste_declara
     int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 13));
     d->method = m < 0 ? GIS_WASTE_HOUSEHOLD : (enum gis_waste_method)m;
     d->fee_gr = sqlite3_column_int64(st, 14);
-    if (!gis_waste_parse_date((const char *)sqlite3_column_text(st, 15), &d->change_day))
+    if (!gis_cal_parse_date((const char *)sqlite3_column_text(st, 15), &d->change_day))
         d->change_day = 0;
-    if (!gis_waste_parse_month((const char *)sqlite3_column_text(st, 16), &d->valid_from))
+    if (!gis_cal_parse_month((const char *)sqlite3_column_text(st, 16), &d->valid_from))
         d->valid_from = 0;
     d->filed_at = col_text(a, st, 17);
 }
@@ -1123,8 +988,8 @@ enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long 
             if (r && gis_waste_fee(r, &cur.h, &fee, &fe))
                 fee = cur.fee_gr;
             char mb[8], due[11];
-            gis_waste_format_month(m, mb);
-            gis_waste_format_date(gis_waste_day(m / 12, m % 12 + 1, due_day), due);
+            gis_cal_format_month(m, mb);
+            gis_cal_format_date(gis_cal_day(m / 12, m % 12 + 1, due_day), due);
             sqlite3_reset(up);
             sqlite3_bind_int64(up, 1, cur.payer_id);
             sqlite3_bind_text(up, 2, mb, -1, SQLITE_TRANSIENT);
@@ -1188,7 +1053,7 @@ static enum err_code payment_insert(struct gis_store *w, long payer_id, long amo
                 booked->payer_id = sqlite3_column_int64(st, 1);
                 booked->amount_gr = sqlite3_column_int64(st, 2);
                 booked->paid_on = 0;
-                gis_waste_parse_date((const char *)sqlite3_column_text(st, 3), &booked->paid_on);
+                gis_cal_parse_date((const char *)sqlite3_column_text(st, 3), &booked->paid_on);
             }
         }
         sqlite3_finalize(st);
@@ -1201,7 +1066,7 @@ static enum err_code payment_insert(struct gis_store *w, long payer_id, long amo
                           &st, e))
         return e->code;
     char d[11];
-    gis_waste_format_date(paid_on, d);
+    gis_cal_format_date(paid_on, d);
     sqlite3_bind_int64(st, 1, payer_id);
     sqlite3_bind_int64(st, 2, amount_gr);
     sqlite3_bind_text(st, 3, d, -1, SQLITE_TRANSIENT);
@@ -1244,7 +1109,7 @@ enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const ch
      * not booked, and saying "duplicate" with the request's figures would report money that is not there. */
     if (*duplicate && (b.amount_gr != amount_gr || b.payer_id != pid)) {
         char d[11];
-        gis_waste_format_date(b.paid_on, d);
+        gis_cal_format_date(b.paid_on, d);
         return err_at(e, ERR_CONFLICT, "reference",
                       "this reference was already booked %s: %ld.%02ld zł for payer %ld on %s; book a different "
                       "payment under a new reference",
@@ -1443,7 +1308,7 @@ enum err_code gis_waste_statement_import(struct gis_store *w, const char *csv, s
             goto done;
         }
         struct stmt_line sl = {.lineno = lineno};
-        if (!gis_waste_parse_date(f[col_date], &sl.day)) {
+        if (!gis_cal_parse_date(f[col_date], &sl.day)) {
             rc = err_set(e, ERR_UNPROCESSABLE, "line %d: date '%.20s' is not YYYY-MM-DD", lineno, f[col_date]);
             goto done;
         }
@@ -1584,10 +1449,10 @@ enum err_code gis_waste_balance_get(struct gis_store *s, struct arena *a, long p
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id) : db_err(s, e, "payer");
     char d[11], mb[8];
-    gis_waste_format_date(today, d);
+    gis_cal_format_date(today, d);
     int y, m, dd;
-    gis_waste_ymd(today, &y, &m, &dd);
-    gis_waste_format_month(y * 12 + m - 1, mb);
+    gis_cal_ymd(today, &y, &m, &dd);
+    gis_cal_format_month(y * 12 + m - 1, mb);
     bool ok = true;
     out->charged_gr =
         sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_charges WHERE payer_id = ?", payer_id, NULL, &ok);

@@ -1,4 +1,4 @@
-/* e-Odpady below HTTP: the calendar (Polish public holidays, collection rules, the holiday shift), fee
+/* e-Odpady below HTTP: collection rules and the holiday shift (over gis/calendar.h), fee
  * computation from rate tables, NRB account numbers, and the waste tables of a tenant store (zones,
  * schedules, declarations, charges, payments, bank statements). All SQL of the waste module lives here.
  *
@@ -11,31 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gis/calendar.h"
 #include "gis/store.h"
 #include "util/arena.h"
 #include "util/err.h"
-
-/* ---- calendar ---- */
-
-int gis_waste_day(int y, int m, int d);
-void gis_waste_ymd(int day, int *y, int *m, int *d);
-/* 1 = Monday ... 7 = Sunday. */
-int gis_waste_weekday(int day);
-/* Parses "YYYY-MM-DD" (a real date, years 1900..2999); false on anything else. */
-bool gis_waste_parse_date(const char *s, int *day);
-/* Parses "YYYY-MM"; false on anything else. */
-bool gis_waste_parse_month(const char *s, int *month);
-/* Writes "YYYY-MM-DD" into out (11 bytes) / "YYYY-MM" (8 bytes). */
-void gis_waste_format_date(int day, char out[11]);
-void gis_waste_format_month(int month, char out[8]);
-
-/* Easter Sunday of year (anonymous Gregorian algorithm). */
-int gis_waste_easter(int year);
-
-/* The statutory public holidays in Poland (ustawa o dniach wolnych od pracy), with Easter Sunday,
- * Easter Monday, Pentecost Sunday, Corpus Christi, and 24 December from 2025. The name is static Polish text,
- * or NULL for a day that is not a holiday. */
-const char *gis_waste_holiday(int day);
 
 /* What happens to a collection that falls on a holiday (or a Sunday), set by each gmina as data. */
 enum gis_waste_shift {
@@ -194,7 +173,7 @@ enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long 
 /* A booked payment. */
 struct gis_waste_payment {
     long id, payer_id, amount_gr;
-    int paid_on; /* day number (gis_waste_day) */
+    int paid_on; /* day number (gis_cal_day) */
 };
 
 /* Books a payment. payer is found by payer_id (> 0) or by account. key, when not NULL, makes it

@@ -24,25 +24,25 @@ static int waste_today(void)
 {
     int d;
     const char *env = getenv("ODRA_TODAY");
-    if (env && gis_waste_parse_date(env, &d))
+    if (env && gis_cal_parse_date(env, &d))
         return d;
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
-    return gis_waste_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return gis_cal_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 static json_t *jdate(int day)
 {
     char b[11];
-    gis_waste_format_date(day, b);
+    gis_cal_format_date(day, b);
     return json_string(b);
 }
 
 static json_t *jmonth(int month)
 {
     char b[8];
-    gis_waste_format_month(month, b);
+    gis_cal_format_month(month, b);
     return json_string(b);
 }
 
@@ -210,11 +210,11 @@ static enum err_code schedule_get(struct http_req *req, struct gis_store *r, str
         return e->code;
     sc->from = waste_today();
     const char *from = http_query(req, "from");
-    if (from && !gis_waste_parse_date(from, &sc->from))
+    if (from && !gis_cal_parse_date(from, &sc->from))
         return err_param(e, "from", "from must be a date YYYY-MM-DD");
     int y, m, d;
-    gis_waste_ymd(sc->from, &y, &m, &d);
-    sc->to = gis_waste_day(y + 1, 12, 31); /* the schedule covers this year and the next */
+    gis_cal_ymd(sc->from, &y, &m, &d);
+    sc->to = gis_cal_day(y + 1, 12, 31); /* the schedule covers this year and the next */
     return gis_waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, &sc->f, &sc->nf, e);
 }
 
@@ -301,8 +301,8 @@ static enum err_code schedule_ics(struct http_req *req, struct http_resp *resp, 
                                      sc->zone.code, sc->zone.name, *f->rules ? f->rules : "brak"));
         for (int j = 0; j < f->n; j++) {
             int y, m, d, y2, m2, d2;
-            gis_waste_ymd(f->dates[j], &y, &m, &d);
-            gis_waste_ymd(f->dates[j] + 1, &y2, &m2, &d2);
+            gis_cal_ymd(f->dates[j], &y, &m, &d);
+            gis_cal_ymd(f->dates[j] + 1, &y2, &m2, &d2);
             ics_line(&b, "BEGIN:VEVENT");
             ics_line(&b, arena_printf(a, "UID:%04d%02d%02d-%s-%s-%s@odra", y, m, d, f->code, zone_uid,
                                       req->tenant->cfg->slug));
@@ -431,7 +431,7 @@ static enum err_code waste_rates(struct http_req *req, struct http_resp *resp, s
     if (!r)
         return e->code;
     int today = waste_today(), y, m, d;
-    gis_waste_ymd(today, &y, &m, &d);
+    gis_cal_ymd(today, &y, &m, &d);
     json_t *list = json_array();
     for (int k = 0; k < 4; k++) {
         struct gis_waste_rate rate;
@@ -514,7 +514,7 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
     d->payer_id = payer_id;
     d->payer_name = name ? arena_strdup(req->arena, name) : NULL;
     d->change_day = job.today;
-    if (ok && change && !gis_waste_parse_date(change, &d->change_day))
+    if (ok && change && !gis_cal_parse_date(change, &d->change_day))
         ok = !err_param(e, "change_date", "change_date must be a date YYYY-MM-DD");
     json_t *wm = json_object_get(b, "water_m3");
     if (ok && wm) {
@@ -595,10 +595,10 @@ static enum err_code waste_charges(struct http_req *req, struct http_resp *resp,
     if (svc_require_staff(req, e))
         return e->code;
     int today = waste_today(), y, m, d;
-    gis_waste_ymd(today, &y, &m, &d);
+    gis_cal_ymd(today, &y, &m, &d);
     struct charges_job job = {.through = y * 12 + m - 1};
     const char *th = http_query(req, "through");
-    if (th && !gis_waste_parse_month(th, &job.through))
+    if (th && !gis_cal_parse_month(th, &job.through))
         return err_param(e, "through", "through must be a month YYYY-MM");
     if (job.through > y * 12 + m - 1 + 12)
         return err_param(e, "through", "through may be at most 12 months ahead");
@@ -641,7 +641,7 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
               body_amount(b, &job.amount_gr, e);
     if (ok && !job.payer_id && !account)
         ok = !err_param(e, "payer_id", "payer_id or account is required");
-    if (ok && date && !gis_waste_parse_date(date, &job.paid_on))
+    if (ok && date && !gis_cal_parse_date(date, &job.paid_on))
         ok = !err_param(e, "paid_on", "paid_on must be a date YYYY-MM-DD");
     char acc[32] = "";
     if (ok && account) {
@@ -805,7 +805,7 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
                                 &st, e)))
         goto done;
     int today = waste_today(), i = 0, ty, tm, td;
-    gis_waste_ymd(today, &ty, &tm, &td);
+    gis_cal_ymd(today, &ty, &tm, &td);
     struct text_rng rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)};
     int ndecl = 0;
     while (sqlite3_step(st) == SQLITE_ROW && ndecl < 40) {
@@ -822,7 +822,7 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
         d.h.residents = 1 + (int)text_rng_below(&rng, 5);
         d.h.sorting = text_rng_below(&rng, 10) != 0;
         d.h.composting = text_rng_below(&rng, 3) == 0;
-        d.change_day = gis_waste_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
+        d.change_day = gis_cal_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
         if ((rc = gis_waste_declare(w, a, t->teryt, today, &d, e)))
             goto done;
         ndecl++;
@@ -846,7 +846,7 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
                                 &st, e)))
         goto done;
     char tb[11];
-    gis_waste_format_date(today, tb);
+    gis_cal_format_date(today, tb);
     sqlite3_bind_text(st, 1, tb, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
         long payer = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 2);
@@ -855,10 +855,10 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
         if (kind == 0 || amount <= 0)
             continue;
         int mon;
-        gis_waste_parse_month(month, &mon);
+        gis_cal_parse_month(month, &mon);
         bool dup;
         if ((rc = gis_waste_payment_add(
-                 w, payer, NULL, kind == 1 ? amount / 2 : amount, gis_waste_day(mon / 12, mon % 12 + 1, 10), "clerk",
+                 w, payer, NULL, kind == 1 ? amount / 2 : amount, gis_cal_day(mon / 12, mon % 12 + 1, 10), "clerk",
                  arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
             goto done;
     }
