@@ -1,5 +1,5 @@
 /* e-Odpady below HTTP: collection rules and the holiday shift (over gis/calendar.h), fee
- * computation from rate tables, NRB account numbers, and the waste tables of a tenant store (zones,
+ * computation from rate tables, and the waste tables of a tenant store (zones,
  * schedules, declarations, charges, payments, bank statements). All SQL of the waste module lives here.
  *
  * Ownership: everything returned through an arena lives as long as that arena; nothing else is
@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "gis/calendar.h"
+#include "gis/payments.h"
 #include "gis/store.h"
 #include "util/arena.h"
 #include "util/err.h"
@@ -90,16 +91,6 @@ struct gis_waste_household {
 enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_waste_household *h, long *fee_gr,
                             struct err *e);
 
-/* ---- bank accounts ---- */
-
-/* NRB check digits (00..98, mod 97, ISO 13616 with "PL") for the 24 digits after them; -1 when bban is not
- * 24 digits. */
-int gis_waste_nrb_check(const char *bban24);
-/* True when s is 26 digits (spaces allowed) with valid check digits. */
-bool gis_waste_nrb_valid(const char *s);
-/* The payer's individual account: check digits, sort code (8 digits), TERYT gmina (7), '0', payer id (8). */
-enum err_code gis_waste_nrb_make(const char *sort8, const char *teryt7, long payer_id, char out[27], struct err *e);
-
 /* ---- the store ---- */
 
 /* A setting from waste_settings, copied into the arena, or def. */
@@ -170,34 +161,8 @@ enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long 
  * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
 enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
 
-/* A booked payment. */
-struct gis_waste_payment {
-    long id, payer_id, amount_gr;
-    int paid_on; /* day number (gis_cal_day) */
-};
-
-/* Books a payment. payer is found by payer_id (> 0) or by account. key, when not NULL, makes it
- * idempotent: a second payment with the same key, payer and amount books nothing and sets *duplicate;
- * *booked (may be NULL) is then the row booked the first time, else the new row. The same key with another
- * amount or payer books nothing and is ERR_CONFLICT (param "reference") naming what was booked, with
- * *booked and *duplicate set as well. ERR_UNPROCESSABLE for an unknown payer or a non-positive amount. */
-enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
-                                    int paid_on, const char *source, const char *key, const char *title,
-                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e);
-
-struct gis_waste_import {
-    int lines;      /* payment lines in the file */
-    int booked;     /* newly booked */
-    int duplicates; /* already booked earlier (same line id or line hash) */
-    long booked_gr;
-};
-
-/* Imports a bank statement CSV (see docs/api.md: a header naming at least id, date, amount and account;
- * ',' or ';' separated; decimal point or comma). Every line is checked before anything is booked: a
- * malformed line or an account that is no payer's is ERR_UNPROCESSABLE naming the line, and nothing is
- * booked. Lines booked before (by id, else by a hash of the line) are counted as duplicates. */
-enum err_code gis_waste_statement_import(struct gis_store *w, const char *csv, size_t len, struct gis_waste_import *out,
-                                         struct err *e);
+/* The waste ledger (waste_payers, waste_payments, waste_statements) for gis/payments.h. */
+extern const struct gis_ledger gis_waste_ledger;
 
 struct gis_waste_balance {
     long payer_id;

@@ -615,15 +615,15 @@ struct payment_job {
     const char *account, *key, *title;
     long amount_gr;
     int paid_on;
-    struct gis_waste_payment booked;
+    struct gis_payment booked;
     bool duplicate;
 };
 
 static enum err_code payment_run(struct gis_store *w, void *user, struct err *e)
 {
     struct payment_job *j = user;
-    return gis_waste_payment_add(w, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key, j->title,
-                                 &j->booked, &j->duplicate, e);
+    return gis_payment_add(w, &gis_waste_ledger, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key,
+                           j->title, &j->booked, &j->duplicate, e);
 }
 
 static enum err_code waste_payment(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -650,7 +650,7 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
             if (*c != ' ')
                 acc[n++] = *c;
         acc[n] = 0;
-        if (!gis_waste_nrb_valid(acc))
+        if (!gis_nrb_valid(acc))
             ok = !err_set(e, ERR_UNPROCESSABLE, "account '%.40s' is not a valid NRB (26 digits, mod 97)", account);
         job.account = acc;
     }
@@ -663,7 +663,7 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
         return e->code;
     /* What is in the books, never the request's figures: a replay answers the payment its reference booked
      * (a replay with other figures is the 409 above). */
-    const struct gis_waste_payment *p = &job.booked;
+    const struct gis_payment *p = &job.booked;
     return http_resp_json(req, resp, job.duplicate ? 200 : 201,
                           json_pack("{s:I, s:I, s:o, s:o, s:b}", "id", (json_int_t)p->id, "payer_id",
                                     (json_int_t)p->payer_id, "amount", jpln(p->amount_gr), "paid_on", jdate(p->paid_on),
@@ -676,13 +676,13 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
 struct statement_job {
     const char *csv;
     size_t len;
-    struct gis_waste_import res;
+    struct gis_statement_totals res;
 };
 
 static enum err_code statement_run(struct gis_store *w, void *user, struct err *e)
 {
     struct statement_job *j = user;
-    return gis_waste_statement_import(w, j->csv, j->len, &j->res, e);
+    return gis_statement_import(w, &gis_waste_ledger, j->csv, j->len, &j->res, e);
 }
 
 static enum err_code waste_statement(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -857,9 +857,9 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
         int mon;
         gis_cal_parse_month(month, &mon);
         bool dup;
-        if ((rc = gis_waste_payment_add(
-                 w, payer, NULL, kind == 1 ? amount / 2 : amount, gis_cal_day(mon / 12, mon % 12 + 1, 10), "clerk",
-                 arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
+        if ((rc = gis_payment_add(w, &gis_waste_ledger, payer, NULL, kind == 1 ? amount / 2 : amount,
+                                  gis_cal_day(mon / 12, mon % 12 + 1, 10), "clerk",
+                                  arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
             goto done;
     }
 done:

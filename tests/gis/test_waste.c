@@ -1,5 +1,5 @@
 /* Unit tests for gis/waste: collection rules and the holiday shift,
- * fees for every rate method, NRB check digits, and the store functions on a scratch store. */
+ * fees for every rate method, and the store functions on a scratch store. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -154,26 +154,6 @@ static void fees_every_method(void)
     CHECK(!gis_waste_fee(&tiny, &t1, &fee, &e) && fee == 0);
 }
 
-static void nrb_check_digits(void)
-{
-    CHECK(gis_waste_nrb_valid("61109010140000071219812874"));
-    CHECK(gis_waste_nrb_valid("61 1090 1014 0000 0712 1981 2874"));
-    CHECK(!gis_waste_nrb_valid("62109010140000071219812874"));
-    CHECK(!gis_waste_nrb_valid("6110901014000007121981287"));
-    CHECK(!gis_waste_nrb_valid("6110901014000007121981287x"));
-    CHECK(gis_waste_nrb_check("109010140000071219812874") == 61);
-    char out[27];
-    struct err e = {0};
-    for (long id = 1; id < 3000; id += 7) {
-        CHECK(!gis_waste_nrb_make("10201026", "0805053", id, out, &e));
-        CHECK(strlen(out) == 26 && gis_waste_nrb_valid(out));
-        /* Any single changed digit breaks the check. */
-        out[10 + id % 16] = out[10 + id % 16] == '9' ? '0' : out[10 + id % 16] + 1;
-        CHECK(!gis_waste_nrb_valid(out));
-    }
-    CHECK(gis_waste_nrb_make("1020102", "0805053", 1, out, &e) == ERR_INVALID);
-}
-
 static void store_flow(void)
 {
     char path[] = "/tmp/odra-test-waste-XXXXXX";
@@ -195,7 +175,7 @@ static void store_flow(void)
     struct gis_waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
     d.h.residents = 2, d.h.sorting = true;
     CHECK(!gis_waste_declare(w, a, "0805053", today, &d, &e));
-    CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_waste_nrb_valid(d.account));
+    CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_nrb_valid(d.account));
     CHECK(d.valid_from == 2026 * 12 + 2); /* March: the month of the change */
     struct gis_waste_declaration d2 = {.payer_id = d.payer_id, .change_day = D("2026-07-02")};
     d2.h.residents = 3, d2.h.sorting = true, d2.h.composting = true;
@@ -208,18 +188,18 @@ static void store_flow(void)
     long changed;
     CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
     CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
-    struct gis_waste_payment first, again;
+    struct gis_payment first, again;
     bool dup;
-    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &first, &dup,
-                                 &e));
+    CHECK(!gis_payment_add(w, &gis_waste_ledger, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL,
+                           &first, &dup, &e));
     CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && first.payer_id == d.payer_id);
     /* a replay answers what was booked, even when its date differs */
-    CHECK(!gis_waste_payment_add(w, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL, &again, &dup,
-                                 &e));
+    CHECK(!gis_payment_add(w, &gis_waste_ledger, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL,
+                           &again, &dup, &e));
     CHECK(dup && again.id == first.id && again.amount_gr == 5900 && again.paid_on == D("2026-03-20"));
     /* the same reference with another amount books nothing and is a conflict naming the booked amount */
-    CHECK(gis_waste_payment_add(w, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL, &again, &dup,
-                                &e) == ERR_CONFLICT);
+    CHECK(gis_payment_add(w, &gis_waste_ledger, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL,
+                          &again, &dup, &e) == ERR_CONFLICT);
     CHECK(strstr(e.msg, "59.00 zł") != NULL && !strcmp(e.param, "reference"));
     err_clear(&e);
     sqlite3_stmt *cnt;
@@ -230,17 +210,17 @@ static void store_flow(void)
     char csv[512];
     snprintf(csv, sizeof csv, "id;date;amount;account;title\nT1;2026-04-10;59,00;%s;odpady\nT2;2026-05-10;59.00;%s;x\n",
              d.account, d.account);
-    struct gis_waste_import im;
-    CHECK(!gis_waste_statement_import(w, csv, strlen(csv), &im, &e));
+    struct gis_statement_totals im;
+    CHECK(!gis_statement_import(w, &gis_waste_ledger, csv, strlen(csv), &im, &e));
     CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0);
-    CHECK(!gis_waste_statement_import(w, csv, strlen(csv), &im, &e));
+    CHECK(!gis_statement_import(w, &gis_waste_ledger, csv, strlen(csv), &im, &e));
     CHECK(im.booked == 0 && im.duplicates == 2);
     const char *broken = "id,date,amount,account\nT9,2026-13-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_waste_statement_import(w, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_statement_import(w, &gis_waste_ledger, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
     CHECK(strstr(e.msg, "line 2") != NULL);
     err_clear(&e);
     const char *unknown = "id,date,amount,account\nT9,2026-10-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_waste_statement_import(w, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_statement_import(w, &gis_waste_ledger, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
     err_clear(&e);
     CHECK(!gis_store_commit(w, &e));
     struct gis_waste_balance b;
@@ -267,7 +247,6 @@ int main(void)
 {
     RUN(rules_and_shift);
     RUN(fees_every_method);
-    RUN(nrb_check_digits);
     RUN(store_flow);
     return test_done();
 }
