@@ -1,7 +1,6 @@
 /* e-Odpady (module "waste"): collection zones and schedules (JSON and iCalendar), declarations, fees,
  * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in gis/waste.c. */
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,24 +65,6 @@ static struct gis_store *reader(struct http_req *req, struct err *e)
     if (!r && !e->code)
         err_set(e, ERR_UNAVAILABLE, "store of gmina %s unavailable", req->tenant->cfg->name);
     return r;
-}
-
-/* Runs fn on the tenant's writer in one transaction under the write lock; commits before returning, so
- * a success answer is sent only for committed data. */
-static enum err_code with_writer(struct svc_tenant *t,
-                                 enum err_code (*fn)(struct gis_store *w, void *user, struct err *e), void *user,
-                                 struct err *e)
-{
-    pthread_mutex_lock(&t->write_lock);
-    enum err_code rc = gis_store_begin(t->writer, e);
-    if (!rc)
-        rc = fn(t->writer, user, e);
-    if (!rc)
-        rc = gis_store_commit(t->writer, e);
-    if (rc)
-        gis_store_rollback(t->writer);
-    pthread_mutex_unlock(&t->write_lock);
-    return rc;
 }
 
 static json_t *parse_body(struct http_req *req, struct err *e)
@@ -568,7 +549,7 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
     d->address_label = place.address_label;
     d->parcel_id = place.parcel_id;
     struct err we = {0};
-    if (with_writer(req->tenant, declare_run, &job, &we))
+    if (svc_tenant_write(req->tenant, declare_run, &job, &we))
         return err_recast(e, we.code == ERR_INVALID ? ERR_UNPROCESSABLE : we.code, &we);
     json_t *j = household_json(d);
     json_object_set_new(j, "account", jstr(d->account));
@@ -602,7 +583,7 @@ static enum err_code waste_charges(struct http_req *req, struct http_resp *resp,
         return err_param(e, "through", "through must be a month YYYY-MM");
     if (job.through > y * 12 + m - 1 + 12)
         return err_param(e, "through", "through may be at most 12 months ahead");
-    if (with_writer(req->tenant, charges_run, &job, e))
+    if (svc_tenant_write(req->tenant, charges_run, &job, e))
         return e->code;
     return http_resp_json(
         req, resp, 200, json_pack("{s:o, s:I}", "through", jmonth(job.through), "changed", (json_int_t)job.changed), e);
@@ -659,7 +640,7 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
         job.title = title ? arena_strdup(req->arena, title) : NULL;
     }
     json_decref(b);
-    if (!ok || with_writer(req->tenant, payment_run, &job, e))
+    if (!ok || svc_tenant_write(req->tenant, payment_run, &job, e))
         return e->code;
     /* What is in the books, never the request's figures: a replay answers the payment its reference booked
      * (a replay with other figures is the 409 above). */
@@ -697,7 +678,7 @@ static enum err_code waste_statement(struct http_req *req, struct http_resp *res
     if (!text_utf8_valid(req->body, req->body_len))
         return err_set(e, ERR_UNPROCESSABLE, "the statement is not UTF-8 text");
     struct statement_job job = {.csv = req->body, .len = req->body_len};
-    if (with_writer(req->tenant, statement_run, &job, e))
+    if (svc_tenant_write(req->tenant, statement_run, &job, e))
         return e->code;
     return http_resp_json(req, resp, 200,
                           json_pack("{s:i, s:i, s:i, s:o}", "lines", job.res.lines, "booked", job.res.booked,
