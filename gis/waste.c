@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/changes.h"
 #include "gis/places.h"
 
 /* The index of s in names (n of them), or -1: the enum values of the setting and method names. */
@@ -378,54 +379,11 @@ static const char *rule_words(struct arena *a, const struct gis_waste_rule *r)
     return arena_printf(a, "raz w miesiącu: %d. %s miesiąca%s", r->nth, w, season);
 }
 
-/* ---- zone writes: each adds its bbox to `changes` for the tile caches ---- */
+/* ---- zone writes: each adds its bbox to `changes` for the tile caches (gis/changes.h) ---- */
 
-/* Starts gathering the bbox of every geometry written to waste_zones (temporary triggers, like an import's),
- * inside the caller's transaction. */
-static enum err_code zones_changes_begin(struct gis_store *w, struct err *e)
+static enum err_code zones_from_obreby(struct gis_store *w, void *ctx, struct err *e)
 {
-    static const char *const acc = "UPDATE odra_waste_bbox SET minx = min(minx, coalesce(MbrMinX(%1$s.geom), 1e300)), "
-                                   "miny = min(miny, coalesce(MbrMinY(%1$s.geom), 1e300)), "
-                                   "maxx = max(maxx, coalesce(MbrMaxX(%1$s.geom), -1e300)), "
-                                   "maxy = max(maxy, coalesce(MbrMaxY(%1$s.geom), -1e300));";
-    char up_new[400], up_old[400], sql[1600];
-    snprintf(up_new, sizeof up_new, acc, "new");
-    snprintf(up_old, sizeof up_old, acc, "old");
-    snprintf(sql, sizeof sql,
-             "CREATE TEMP TABLE IF NOT EXISTS odra_waste_bbox (minx REAL, miny REAL, maxx REAL, maxy REAL);"
-             "DELETE FROM temp.odra_waste_bbox;"
-             "INSERT INTO temp.odra_waste_bbox VALUES (1e300, 1e300, -1e300, -1e300);"
-             "CREATE TEMP TRIGGER odra_waste_chg_i AFTER INSERT ON waste_zones BEGIN %s END;"
-             "CREATE TEMP TRIGGER odra_waste_chg_u AFTER UPDATE OF geom ON waste_zones BEGIN %s %s END;"
-             "CREATE TEMP TRIGGER odra_waste_chg_d AFTER DELETE ON waste_zones BEGIN %s END;",
-             up_new, up_old, up_new, up_old);
-    return gis_store_exec(w, sql, e);
-}
-
-/* Drops the triggers (rollback: ok = false) and, after a successful write, adds the row of `changes`. */
-static enum err_code zones_changes_end(struct gis_store *w, bool ok, struct err *e)
-{
-    struct err ignore = {0};
-    gis_store_exec(w,
-                   "DROP TRIGGER IF EXISTS temp.odra_waste_chg_i; DROP TRIGGER IF EXISTS temp.odra_waste_chg_u;"
-                   "DROP TRIGGER IF EXISTS temp.odra_waste_chg_d;",
-                   ok ? e : &ignore);
-    if (!ok || e->code)
-        return ok ? e->code : ERR_OK;
-    if (gis_store_exec(w,
-                       "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT 'waste_zones', minx, miny, maxx, "
-                       "maxy, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM temp.odra_waste_bbox "
-                       "WHERE minx <= maxx AND miny <= maxy;"
-                       "DROP TABLE temp.odra_waste_bbox;",
-                       e))
-        return e->code;
-    return ERR_OK;
-}
-
-enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e)
-{
-    if (zones_changes_begin(w, e))
-        return e->code;
+    int nz = *(const int *)ctx;
     sqlite3_stmt *st = NULL;
     enum err_code rc = gis_store_prepare(
         w,
@@ -443,8 +401,12 @@ enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct er
             rc = err_set(e, ERR_IO, "waste zones: %s", sqlite3_errmsg(gis_store_db(w)));
     }
     sqlite3_finalize(st);
-    enum err_code rc2 = zones_changes_end(w, rc == ERR_OK, e);
-    return rc ? rc : rc2;
+    return rc;
+}
+
+enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e)
+{
+    return gis_changes_track(w, "waste_zones", zones_from_obreby, &nz, e);
 }
 
 /* The gmina's fractions, rules and holiday shift, read once per connection and kept until anything is

@@ -106,8 +106,8 @@ enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, 
                                 struct err *e);
 
 /* Writes the demo zones: the obręby of the store dealt round-robin into nz zones R1..Rnz ("Rejon k: names
- * of its obręby"). Like every write of waste_zones, it adds to `changes` (migration 002) one row with the
- * bbox of every zone geometry it wrote (old and new), in the caller's transaction, so the tile caches of
+ * of its obręby"). Like every write of waste_zones, it adds to `changes` (migration 002, through gis_changes_track) one
+ * row with the bbox of every zone geometry it wrote (old and new), in the caller's transaction, so the tile caches of
  * the waste-zones tileset drop exactly the tiles it touched. */
 enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e);
 
