@@ -2,7 +2,7 @@
  * check digits mod 97) and a module's ledger of payers, payments and imported bank statements.
  *
  * A ledger is three tables of the module's own, named in a static struct gis_ledger and created by its
- * migrations in this shape (the waste module's are in services/modules/waste/001_waste.sql):
+ * migrations in this shape (the waste module's are in services/modules/waste/migrations/001_waste.sql):
  *   <payers>     (id INTEGER PRIMARY KEY, account TEXT UNIQUE, ...)            -- account: 26-digit NRB
  *   <statements> (id INTEGER PRIMARY KEY, imported_at TEXT, lines, booked, duplicates INTEGER)
  *   <payments>   (id INTEGER PRIMARY KEY, payer_id INTEGER, amount_gr INTEGER, paid_on TEXT,

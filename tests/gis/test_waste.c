@@ -1,10 +1,10 @@
-/* Unit tests for gis/waste: collection rules and the holiday shift,
+/* Unit tests for the waste module (services/modules/waste/waste.c): collection rules and the holiday shift,
  * fees for every rate method, and the store functions on a scratch store. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "gis/waste.h"
+#include "services/modules/waste/waste.h"
 #include "services/module.h"
 #include "tests/test.h"
 

@@ -1,5 +1,5 @@
 /* e-Odpady (module "waste"): collection zones and schedules (JSON and iCalendar), declarations, fees,
- * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in gis/waste.c. */
+ * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in waste.c next to it. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "gis/places.h"
-#include "gis/waste.h"
+#include "services/modules/waste/waste.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/buf.h"
@@ -930,7 +930,7 @@ static const struct http_route waste_routes[] = {
 const struct svc_module svc_waste_module = {
     .name = "waste",
     .title = WASTE_TITLE,
-    .migrations = "data/modules/waste",
+    .migrations = "services/modules/waste/migrations",
     .routes = waste_routes,
     .collections = waste_collections,
     .tilesets = waste_tilesets,

@@ -1,13 +1,14 @@
 /* e-Odpady below HTTP: collection rules and the holiday shift (over gis/calendar.h), fee
  * computation from rate tables, and the waste tables of a tenant store (zones,
- * schedules, declarations, charges, payments, bank statements). All SQL of the waste module lives here.
+ * schedules, declarations, charges, payers, balances; payments and statements through gis/payments.h). All
+ * SQL of the waste module lives here. The gis_waste_ prefix is kept from when this lived in gis/.
  *
  * Ownership: everything returned through an arena lives as long as that arena; nothing else is
  * allocated for the caller. Dates are day numbers (days since 1970-01-01, proleptic Gregorian); months
  * are month numbers (year * 12 + month - 1); money is in grosze (1/100 zł). Functions taking a writer
  * store expect the caller to hold the tenant's write lock and an open transaction. */
-#ifndef GIS_WASTE_H
-#define GIS_WASTE_H
+#ifndef SERVICES_MODULES_WASTE_WASTE_H
+#define SERVICES_MODULES_WASTE_WASTE_H
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -106,9 +107,9 @@ enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, 
                                 struct err *e);
 
 /* Writes the demo zones: the obręby of the store dealt round-robin into nz zones R1..Rnz ("Rejon k: names
- * of its obręby"). Like every write of waste_zones, it adds to `changes` (migration 002, through gis_changes_track) one
- * row with the bbox of every zone geometry it wrote (old and new), in the caller's transaction, so the tile caches of
- * the waste-zones tileset drop exactly the tiles it touched. */
+ * of its obręby"). Like every write of waste_zones, it adds to `changes` (core migration 002, through
+ * gis_changes_track) one row with the bbox of every zone geometry it wrote (old and new), in the caller's transaction,
+ * so the tile caches of the waste-zones tileset drop exactly the tiles it touched. */
 enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e);
 
 struct gis_waste_fraction_dates {

@@ -1,5 +1,5 @@
-/* e-Odpady below HTTP: calendar, holidays, collection rules, fees, NRB and the waste tables. */
-#include "gis/waste.h"
+/* e-Odpady below HTTP: collection rules, the holiday shift, fees and the waste tables (see waste.h). */
+#include "services/modules/waste/waste.h"
 
 #include <ctype.h>
 #include <math.h>
