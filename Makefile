@@ -24,9 +24,9 @@ DEB_PKGS += zbar-tools
 # tests/integration/test_ogc_clients.py validates the queryables with it
 DEB_PKGS += python3-jsonschema
 
-LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c))
+LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
-EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/modules/*/*.sql data/demo/* styles/*.json)) odra.ini
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 TEST_SRCS := $(sort $(wildcard tests/*/*.c))
@@ -59,7 +59,7 @@ deps:
 	@[ node_modules/.package-lock.json -nt package-lock.json ] || { echo "make deps: npm ci"; \
 	  npm ci --no-audit --no-fund --loglevel=error >/dev/null; }
 
-$(GEN_C): tools/embed.awk $(EMBED_IN)
+$(GEN_C): tools/embed.awk $(EMBED_IN) Makefile
 	@mkdir -p $(@D)
 	@awk -f tools/embed.awk $(EMBED_IN) > $@.tmp && mv $@.tmp $@
 
@@ -106,7 +106,7 @@ asan: deps
 lint: $(BUILD)/odra
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --suppress=missingIncludeSystem -I. util gis tiles services
-	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(wildcard */*.h)
+	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(wildcard */*.h services/modules/*/*.h)
 	tools/lint-openapi $(BUILD)
 
 bench: deps

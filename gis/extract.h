@@ -158,9 +158,6 @@ enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extrac
  * one space, trimmed, and cut to max code points (an ellipsis marks a cut). Never NULL. */
 char *gis_extract_clean(struct arena *a, const char *s, int max);
 
-/* The case number from a pattern with {seq} and {year} ("GP.6727.{seq}.{year}"). */
-char *gis_extract_case_number(struct arena *a, const char *format, long seq, int year);
-
 /* Fills out with n random bytes from the kernel (getrandom). */
 enum err_code gis_extract_random(unsigned char *out, size_t n, struct err *e);
 

@@ -1,5 +1,5 @@
-/* Plan extracts: what makes an issued extract unique and safe to print: cleaned applicant text, case
- * numbers from the office's pattern, random verification codes and identifiers, and the SHA-256 of the PDF. */
+/* Plan extracts: what makes an issued extract unique and safe to print: cleaned applicant text, random
+ * verification codes and identifiers, and the SHA-256 of the PDF. Case numbers are gis/cases.c. */
 #include "gis/extract.h"
 
 #include <glib.h>
@@ -72,26 +72,6 @@ char *gis_extract_clean(struct arena *a, const char *s, int max)
     }
     out[o] = 0;
     return out;
-}
-
-char *gis_extract_case_number(struct arena *a, const char *format, long seq, int year)
-{
-    struct buf b = {0};
-    for (const char *f = format && *format ? format : "{seq}/{year}"; *f;) {
-        if (!strncmp(f, "{seq}", 5)) {
-            buf_printf(&b, "%ld", seq);
-            f += 5;
-        } else if (!strncmp(f, "{year}", 6)) {
-            buf_printf(&b, "%d", year);
-            f += 6;
-        } else {
-            buf_append(&b, f, 1);
-            f++;
-        }
-    }
-    char *r = b.failed || !b.data ? NULL : arena_strdup(a, b.data);
-    buf_free(&b);
-    return r;
 }
 
 enum err_code gis_extract_random(unsigned char *out, size_t n, struct err *e)

@@ -2,6 +2,8 @@
  * all in one transaction on the writer. */
 #include "gis/extract.h"
 
+#include "gis/cases.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,25 +24,6 @@ static char *fee_items_json(const struct gis_extract_fee *f)
     char *s = json_dumps(items, JSON_COMPACT);
     json_decref(items);
     return s;
-}
-
-/* The next case number of year on the writer (in the caller's transaction). */
-static enum err_code case_seq_next(struct gis_store *writer, int year, long *seq, struct err *e)
-{
-    sqlite3_stmt *st = NULL;
-    enum err_code rc = gis_store_prepare(writer,
-                                         "INSERT INTO case_sequences (year, seq) VALUES (?1, 1) ON CONFLICT (year) "
-                                         "DO UPDATE SET seq = seq + 1 RETURNING seq",
-                                         &st, e);
-    if (!rc) {
-        sqlite3_bind_int(st, 1, year);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            *seq = sqlite3_column_int64(st, 0);
-        else
-            rc = err_set(e, ERR_IO, "case sequence: %s", sqlite3_errmsg(gis_store_db(writer)));
-        sqlite3_finalize(st);
-    }
-    return rc;
 }
 
 /* The document's parcel identifiers as a JSON array (malloc'd), NULL when out of memory. */
@@ -98,9 +81,9 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     char *fees = NULL, *parcels_json = NULL;
     sqlite3_stmt *st = NULL;
     long seq = 0;
-    enum err_code rc = case_seq_next(writer, year, &seq, e);
+    enum err_code rc = gis_case_seq_next(writer, year, &seq, e);
     const char *case_number = NULL;
-    if (!rc && !(case_number = gis_extract_case_number(a, req->case_format, seq, year)))
+    if (!rc && !(case_number = gis_case_number(a, req->case_format, seq, year)))
         rc = err_set(e, ERR_INTERNAL, "out of memory");
     m.case_number = case_number;
     m.date = date;

@@ -1,5 +1,6 @@
 /* E-service modules: each is one static struct in the table svc_modules, ended by NULL.
- * Adding an e-service means adding one file and one line in services/modules.c (see docs/modules.md).
+ * Adding an e-service means adding one folder services/modules/<name>/ and one line in services/modules.c
+ * (see docs/modules.md).
  *
  * Ownership: module structs and everything they point to are static. A locate hook fills the JSON object
  * it is given (the caller owns it); everything else it allocates comes from its own arena or is freed. */
@@ -34,7 +35,7 @@ typedef enum err_code (*svc_locate_fn)(struct svc_tenant *t, struct gis_store *r
 struct svc_module {
     const char *name;  /* slug used in config `modules =` and in URLs: /{t}/{name}/... */
     const char *title; /* Polish name shown to residents */
-    /* Embedded migrations: the files <migrations>/NNN_*.sql (e.g. "data/modules/waste"), applied in NNN
+    /* Embedded migrations: the files <migrations>/NNN_*.sql (e.g. "services/modules/waste/migrations"), applied in NNN
      * order on the tenant's writer and recorded in module_versions(module, version). NULL: none. */
     const char *migrations;
     const struct http_route *routes;          /* ended by a NULL pattern; may be NULL. 404 where disabled */

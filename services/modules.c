@@ -9,13 +9,14 @@
 #include "services/server.h"
 #include "util/embed.h"
 
-extern const struct svc_module svc_waste_module;
+/* The e-services compiled in, one line each: M(<name>) for the folder services/modules/<name>/, which
+ * defines `const struct svc_module svc_<name>_module` (see docs/modules.md). */
+#define SVC_MODULE_LIST(M) M(waste)
 
-/* One line per e-service. */
-const struct svc_module *const svc_modules[] = {
-    &svc_waste_module,
-    NULL,
-};
+#define SVC_MODULE_EXTERN(name) extern const struct svc_module svc_##name##_module;
+#define SVC_MODULE_ENTRY(name)  &svc_##name##_module,
+SVC_MODULE_LIST(SVC_MODULE_EXTERN)
+const struct svc_module *const svc_modules[] = {SVC_MODULE_LIST(SVC_MODULE_ENTRY) NULL};
 
 const struct svc_module *svc_module_find(const char *name)
 {

@@ -114,6 +114,23 @@ struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e)
     return r->store[t->index];
 }
 
+enum err_code svc_tenant_write(struct svc_tenant *t, svc_write_fn fn, void *ctx, struct err *e)
+{
+    if (t->unavailable || !t->writer)
+        return err_set(e, ERR_UNAVAILABLE, "the data of gmina %s are unavailable: its store could not be opened",
+                       t->cfg->name);
+    pthread_mutex_lock(&t->write_lock);
+    enum err_code rc = gis_store_begin(t->writer, e);
+    if (!rc)
+        rc = fn(t->writer, ctx, e);
+    if (!rc)
+        rc = gis_store_commit(t->writer, e);
+    if (rc)
+        gis_store_rollback(t->writer);
+    pthread_mutex_unlock(&t->write_lock);
+    return rc;
+}
+
 /* ---- helpers for handlers (services/http.h) ---- */
 
 const char *http_query(struct http_req *req, const char *name)

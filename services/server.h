@@ -58,6 +58,17 @@ struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug
  * unavailable. */
 struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e);
 
+/* A write of a module (or of the core) on the tenant's writer w, inside the transaction svc_tenant_write
+ * opened; ctx is the caller's. Returns ERR_OK to commit, or an error (recorded in e) to roll back. */
+typedef enum err_code (*svc_write_fn)(struct gis_store *w, void *ctx, struct err *e);
+
+/* Runs fn on t's writer in one transaction under t's write lock, and commits before returning, so a
+ * handler answers success only for committed (and, with synchronous=FULL, durable) data. Any error of fn
+ * or of the commit rolls everything back and is returned as recorded in e. Writes of tables behind a
+ * tileset must record their bbox in `changes` within fn (gis/changes.h). ERR_UNAVAILABLE when t's store
+ * could not be opened. Blocks while another write of t runs; never call it from inside fn. */
+enum err_code svc_tenant_write(struct svc_tenant *t, svc_write_fn fn, void *ctx, struct err *e);
+
 /* Loads the map page's static files and their gzip forms once (services/web.c, with the map page);
  * logs what is missing and which step installs it. svc_server_new calls it. */
 void svc_map_assets_load(void);

@@ -1,14 +1,13 @@
 /* e-Odpady (module "waste"): collection zones and schedules (JSON and iCalendar), declarations, fees,
- * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in gis/waste.c. */
+ * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in waste.c next to it. */
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "gis/places.h"
-#include "gis/waste.h"
+#include "services/modules/waste/waste.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/buf.h"
@@ -24,25 +23,25 @@ static int waste_today(void)
 {
     int d;
     const char *env = getenv("ODRA_TODAY");
-    if (env && gis_waste_parse_date(env, &d))
+    if (env && gis_cal_parse_date(env, &d))
         return d;
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);
-    return gis_waste_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return gis_cal_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 static json_t *jdate(int day)
 {
     char b[11];
-    gis_waste_format_date(day, b);
+    gis_cal_format_date(day, b);
     return json_string(b);
 }
 
 static json_t *jmonth(int month)
 {
     char b[8];
-    gis_waste_format_month(month, b);
+    gis_cal_format_month(month, b);
     return json_string(b);
 }
 
@@ -66,24 +65,6 @@ static struct gis_store *reader(struct http_req *req, struct err *e)
     if (!r && !e->code)
         err_set(e, ERR_UNAVAILABLE, "store of gmina %s unavailable", req->tenant->cfg->name);
     return r;
-}
-
-/* Runs fn on the tenant's writer in one transaction under the write lock; commits before returning, so
- * a success answer is sent only for committed data. */
-static enum err_code with_writer(struct svc_tenant *t,
-                                 enum err_code (*fn)(struct gis_store *w, void *user, struct err *e), void *user,
-                                 struct err *e)
-{
-    pthread_mutex_lock(&t->write_lock);
-    enum err_code rc = gis_store_begin(t->writer, e);
-    if (!rc)
-        rc = fn(t->writer, user, e);
-    if (!rc)
-        rc = gis_store_commit(t->writer, e);
-    if (rc)
-        gis_store_rollback(t->writer);
-    pthread_mutex_unlock(&t->write_lock);
-    return rc;
 }
 
 static json_t *parse_body(struct http_req *req, struct err *e)
@@ -210,11 +191,11 @@ static enum err_code schedule_get(struct http_req *req, struct gis_store *r, str
         return e->code;
     sc->from = waste_today();
     const char *from = http_query(req, "from");
-    if (from && !gis_waste_parse_date(from, &sc->from))
+    if (from && !gis_cal_parse_date(from, &sc->from))
         return err_param(e, "from", "from must be a date YYYY-MM-DD");
     int y, m, d;
-    gis_waste_ymd(sc->from, &y, &m, &d);
-    sc->to = gis_waste_day(y + 1, 12, 31); /* the schedule covers this year and the next */
+    gis_cal_ymd(sc->from, &y, &m, &d);
+    sc->to = gis_cal_day(y + 1, 12, 31); /* the schedule covers this year and the next */
     return gis_waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, &sc->f, &sc->nf, e);
 }
 
@@ -301,8 +282,8 @@ static enum err_code schedule_ics(struct http_req *req, struct http_resp *resp, 
                                      sc->zone.code, sc->zone.name, *f->rules ? f->rules : "brak"));
         for (int j = 0; j < f->n; j++) {
             int y, m, d, y2, m2, d2;
-            gis_waste_ymd(f->dates[j], &y, &m, &d);
-            gis_waste_ymd(f->dates[j] + 1, &y2, &m2, &d2);
+            gis_cal_ymd(f->dates[j], &y, &m, &d);
+            gis_cal_ymd(f->dates[j] + 1, &y2, &m2, &d2);
             ics_line(&b, "BEGIN:VEVENT");
             ics_line(&b, arena_printf(a, "UID:%04d%02d%02d-%s-%s-%s@odra", y, m, d, f->code, zone_uid,
                                       req->tenant->cfg->slug));
@@ -431,7 +412,7 @@ static enum err_code waste_rates(struct http_req *req, struct http_resp *resp, s
     if (!r)
         return e->code;
     int today = waste_today(), y, m, d;
-    gis_waste_ymd(today, &y, &m, &d);
+    gis_cal_ymd(today, &y, &m, &d);
     json_t *list = json_array();
     for (int k = 0; k < 4; k++) {
         struct gis_waste_rate rate;
@@ -514,7 +495,7 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
     d->payer_id = payer_id;
     d->payer_name = name ? arena_strdup(req->arena, name) : NULL;
     d->change_day = job.today;
-    if (ok && change && !gis_waste_parse_date(change, &d->change_day))
+    if (ok && change && !gis_cal_parse_date(change, &d->change_day))
         ok = !err_param(e, "change_date", "change_date must be a date YYYY-MM-DD");
     json_t *wm = json_object_get(b, "water_m3");
     if (ok && wm) {
@@ -568,7 +549,7 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
     d->address_label = place.address_label;
     d->parcel_id = place.parcel_id;
     struct err we = {0};
-    if (with_writer(req->tenant, declare_run, &job, &we))
+    if (svc_tenant_write(req->tenant, declare_run, &job, &we))
         return err_recast(e, we.code == ERR_INVALID ? ERR_UNPROCESSABLE : we.code, &we);
     json_t *j = household_json(d);
     json_object_set_new(j, "account", jstr(d->account));
@@ -595,14 +576,14 @@ static enum err_code waste_charges(struct http_req *req, struct http_resp *resp,
     if (svc_require_staff(req, e))
         return e->code;
     int today = waste_today(), y, m, d;
-    gis_waste_ymd(today, &y, &m, &d);
+    gis_cal_ymd(today, &y, &m, &d);
     struct charges_job job = {.through = y * 12 + m - 1};
     const char *th = http_query(req, "through");
-    if (th && !gis_waste_parse_month(th, &job.through))
+    if (th && !gis_cal_parse_month(th, &job.through))
         return err_param(e, "through", "through must be a month YYYY-MM");
     if (job.through > y * 12 + m - 1 + 12)
         return err_param(e, "through", "through may be at most 12 months ahead");
-    if (with_writer(req->tenant, charges_run, &job, e))
+    if (svc_tenant_write(req->tenant, charges_run, &job, e))
         return e->code;
     return http_resp_json(
         req, resp, 200, json_pack("{s:o, s:I}", "through", jmonth(job.through), "changed", (json_int_t)job.changed), e);
@@ -615,15 +596,15 @@ struct payment_job {
     const char *account, *key, *title;
     long amount_gr;
     int paid_on;
-    struct gis_waste_payment booked;
+    struct gis_payment booked;
     bool duplicate;
 };
 
 static enum err_code payment_run(struct gis_store *w, void *user, struct err *e)
 {
     struct payment_job *j = user;
-    return gis_waste_payment_add(w, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key, j->title,
-                                 &j->booked, &j->duplicate, e);
+    return gis_payment_add(w, &gis_waste_ledger, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key,
+                           j->title, &j->booked, &j->duplicate, e);
 }
 
 static enum err_code waste_payment(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -641,7 +622,7 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
               body_amount(b, &job.amount_gr, e);
     if (ok && !job.payer_id && !account)
         ok = !err_param(e, "payer_id", "payer_id or account is required");
-    if (ok && date && !gis_waste_parse_date(date, &job.paid_on))
+    if (ok && date && !gis_cal_parse_date(date, &job.paid_on))
         ok = !err_param(e, "paid_on", "paid_on must be a date YYYY-MM-DD");
     char acc[32] = "";
     if (ok && account) {
@@ -650,7 +631,7 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
             if (*c != ' ')
                 acc[n++] = *c;
         acc[n] = 0;
-        if (!gis_waste_nrb_valid(acc))
+        if (!gis_nrb_valid(acc))
             ok = !err_set(e, ERR_UNPROCESSABLE, "account '%.40s' is not a valid NRB (26 digits, mod 97)", account);
         job.account = acc;
     }
@@ -659,11 +640,11 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
         job.title = title ? arena_strdup(req->arena, title) : NULL;
     }
     json_decref(b);
-    if (!ok || with_writer(req->tenant, payment_run, &job, e))
+    if (!ok || svc_tenant_write(req->tenant, payment_run, &job, e))
         return e->code;
     /* What is in the books, never the request's figures: a replay answers the payment its reference booked
      * (a replay with other figures is the 409 above). */
-    const struct gis_waste_payment *p = &job.booked;
+    const struct gis_payment *p = &job.booked;
     return http_resp_json(req, resp, job.duplicate ? 200 : 201,
                           json_pack("{s:I, s:I, s:o, s:o, s:b}", "id", (json_int_t)p->id, "payer_id",
                                     (json_int_t)p->payer_id, "amount", jpln(p->amount_gr), "paid_on", jdate(p->paid_on),
@@ -676,13 +657,13 @@ static enum err_code waste_payment(struct http_req *req, struct http_resp *resp,
 struct statement_job {
     const char *csv;
     size_t len;
-    struct gis_waste_import res;
+    struct gis_statement_totals res;
 };
 
 static enum err_code statement_run(struct gis_store *w, void *user, struct err *e)
 {
     struct statement_job *j = user;
-    return gis_waste_statement_import(w, j->csv, j->len, &j->res, e);
+    return gis_statement_import(w, &gis_waste_ledger, j->csv, j->len, &j->res, e);
 }
 
 static enum err_code waste_statement(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -697,7 +678,7 @@ static enum err_code waste_statement(struct http_req *req, struct http_resp *res
     if (!text_utf8_valid(req->body, req->body_len))
         return err_set(e, ERR_UNPROCESSABLE, "the statement is not UTF-8 text");
     struct statement_job job = {.csv = req->body, .len = req->body_len};
-    if (with_writer(req->tenant, statement_run, &job, e))
+    if (svc_tenant_write(req->tenant, statement_run, &job, e))
         return e->code;
     return http_resp_json(req, resp, 200,
                           json_pack("{s:i, s:i, s:i, s:o}", "lines", job.res.lines, "booked", job.res.booked,
@@ -805,7 +786,7 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
                                 &st, e)))
         goto done;
     int today = waste_today(), i = 0, ty, tm, td;
-    gis_waste_ymd(today, &ty, &tm, &td);
+    gis_cal_ymd(today, &ty, &tm, &td);
     struct text_rng rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)};
     int ndecl = 0;
     while (sqlite3_step(st) == SQLITE_ROW && ndecl < 40) {
@@ -822,7 +803,7 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
         d.h.residents = 1 + (int)text_rng_below(&rng, 5);
         d.h.sorting = text_rng_below(&rng, 10) != 0;
         d.h.composting = text_rng_below(&rng, 3) == 0;
-        d.change_day = gis_waste_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
+        d.change_day = gis_cal_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
         if ((rc = gis_waste_declare(w, a, t->teryt, today, &d, e)))
             goto done;
         ndecl++;
@@ -846,7 +827,7 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
                                 &st, e)))
         goto done;
     char tb[11];
-    gis_waste_format_date(today, tb);
+    gis_cal_format_date(today, tb);
     sqlite3_bind_text(st, 1, tb, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
         long payer = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 2);
@@ -855,11 +836,11 @@ static enum err_code waste_demo(struct gis_store *w, const struct config_tenant 
         if (kind == 0 || amount <= 0)
             continue;
         int mon;
-        gis_waste_parse_month(month, &mon);
+        gis_cal_parse_month(month, &mon);
         bool dup;
-        if ((rc = gis_waste_payment_add(
-                 w, payer, NULL, kind == 1 ? amount / 2 : amount, gis_waste_day(mon / 12, mon % 12 + 1, 10), "clerk",
-                 arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
+        if ((rc = gis_payment_add(w, &gis_waste_ledger, payer, NULL, kind == 1 ? amount / 2 : amount,
+                                  gis_cal_day(mon / 12, mon % 12 + 1, 10), "clerk",
+                                  arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
             goto done;
     }
 done:
@@ -949,7 +930,7 @@ static const struct http_route waste_routes[] = {
 const struct svc_module svc_waste_module = {
     .name = "waste",
     .title = WASTE_TITLE,
-    .migrations = "data/modules/waste",
+    .migrations = "services/modules/waste/migrations",
     .routes = waste_routes,
     .collections = waste_collections,
     .tilesets = waste_tilesets,

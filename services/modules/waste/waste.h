@@ -1,41 +1,22 @@
-/* e-Odpady below HTTP: the calendar (Polish public holidays, collection rules, the holiday shift), fee
- * computation from rate tables, NRB account numbers, and the waste tables of a tenant store (zones,
- * schedules, declarations, charges, payments, bank statements). All SQL of the waste module lives here.
+/* e-Odpady below HTTP: collection rules and the holiday shift (over gis/calendar.h), fee
+ * computation from rate tables, and the waste tables of a tenant store (zones,
+ * schedules, declarations, charges, payers, balances; payments and statements through gis/payments.h). All
+ * SQL of the waste module lives here. The gis_waste_ prefix is kept from when this lived in gis/.
  *
  * Ownership: everything returned through an arena lives as long as that arena; nothing else is
  * allocated for the caller. Dates are day numbers (days since 1970-01-01, proleptic Gregorian); months
  * are month numbers (year * 12 + month - 1); money is in grosze (1/100 zł). Functions taking a writer
  * store expect the caller to hold the tenant's write lock and an open transaction. */
-#ifndef GIS_WASTE_H
-#define GIS_WASTE_H
+#ifndef SERVICES_MODULES_WASTE_WASTE_H
+#define SERVICES_MODULES_WASTE_WASTE_H
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gis/calendar.h"
+#include "gis/payments.h"
 #include "gis/store.h"
 #include "util/arena.h"
 #include "util/err.h"
-
-/* ---- calendar ---- */
-
-int gis_waste_day(int y, int m, int d);
-void gis_waste_ymd(int day, int *y, int *m, int *d);
-/* 1 = Monday ... 7 = Sunday. */
-int gis_waste_weekday(int day);
-/* Parses "YYYY-MM-DD" (a real date, years 1900..2999); false on anything else. */
-bool gis_waste_parse_date(const char *s, int *day);
-/* Parses "YYYY-MM"; false on anything else. */
-bool gis_waste_parse_month(const char *s, int *month);
-/* Writes "YYYY-MM-DD" into out (11 bytes) / "YYYY-MM" (8 bytes). */
-void gis_waste_format_date(int day, char out[11]);
-void gis_waste_format_month(int month, char out[8]);
-
-/* Easter Sunday of year (anonymous Gregorian algorithm). */
-int gis_waste_easter(int year);
-
-/* The statutory public holidays in Poland (ustawa o dniach wolnych od pracy), with Easter Sunday,
- * Easter Monday, Pentecost Sunday, Corpus Christi, and 24 December from 2025. The name is static Polish text,
- * or NULL for a day that is not a holiday. */
-const char *gis_waste_holiday(int day);
 
 /* What happens to a collection that falls on a holiday (or a Sunday), set by each gmina as data. */
 enum gis_waste_shift {
@@ -111,16 +92,6 @@ struct gis_waste_household {
 enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_waste_household *h, long *fee_gr,
                             struct err *e);
 
-/* ---- bank accounts ---- */
-
-/* NRB check digits (00..98, mod 97, ISO 13616 with "PL") for the 24 digits after them; -1 when bban is not
- * 24 digits. */
-int gis_waste_nrb_check(const char *bban24);
-/* True when s is 26 digits (spaces allowed) with valid check digits. */
-bool gis_waste_nrb_valid(const char *s);
-/* The payer's individual account: check digits, sort code (8 digits), TERYT gmina (7), '0', payer id (8). */
-enum err_code gis_waste_nrb_make(const char *sort8, const char *teryt7, long payer_id, char out[27], struct err *e);
-
 /* ---- the store ---- */
 
 /* A setting from waste_settings, copied into the arena, or def. */
@@ -136,9 +107,9 @@ enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, 
                                 struct err *e);
 
 /* Writes the demo zones: the obręby of the store dealt round-robin into nz zones R1..Rnz ("Rejon k: names
- * of its obręby"). Like every write of waste_zones, it adds to `changes` (migration 002) one row with the
- * bbox of every zone geometry it wrote (old and new), in the caller's transaction, so the tile caches of
- * the waste-zones tileset drop exactly the tiles it touched. */
+ * of its obręby"). Like every write of waste_zones, it adds to `changes` (core migration 002, through
+ * gis_changes_track) one row with the bbox of every zone geometry it wrote (old and new), in the caller's transaction,
+ * so the tile caches of the waste-zones tileset drop exactly the tiles it touched. */
 enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e);
 
 struct gis_waste_fraction_dates {
@@ -191,34 +162,8 @@ enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long 
  * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
 enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
 
-/* A booked payment. */
-struct gis_waste_payment {
-    long id, payer_id, amount_gr;
-    int paid_on; /* day number (gis_waste_day) */
-};
-
-/* Books a payment. payer is found by payer_id (> 0) or by account. key, when not NULL, makes it
- * idempotent: a second payment with the same key, payer and amount books nothing and sets *duplicate;
- * *booked (may be NULL) is then the row booked the first time, else the new row. The same key with another
- * amount or payer books nothing and is ERR_CONFLICT (param "reference") naming what was booked, with
- * *booked and *duplicate set as well. ERR_UNPROCESSABLE for an unknown payer or a non-positive amount. */
-enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
-                                    int paid_on, const char *source, const char *key, const char *title,
-                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e);
-
-struct gis_waste_import {
-    int lines;      /* payment lines in the file */
-    int booked;     /* newly booked */
-    int duplicates; /* already booked earlier (same line id or line hash) */
-    long booked_gr;
-};
-
-/* Imports a bank statement CSV (see docs/api.md: a header naming at least id, date, amount and account;
- * ',' or ';' separated; decimal point or comma). Every line is checked before anything is booked: a
- * malformed line or an account that is no payer's is ERR_UNPROCESSABLE naming the line, and nothing is
- * booked. Lines booked before (by id, else by a hash of the line) are counted as duplicates. */
-enum err_code gis_waste_statement_import(struct gis_store *w, const char *csv, size_t len, struct gis_waste_import *out,
-                                         struct err *e);
+/* The waste ledger (waste_payers, waste_payments, waste_statements) for gis/payments.h. */
+extern const struct gis_ledger gis_waste_ledger;
 
 struct gis_waste_balance {
     long payer_id;

@@ -1,5 +1,5 @@
-/* e-Odpady below HTTP: calendar, holidays, collection rules, fees, NRB and the waste tables. */
-#include "gis/waste.h"
+/* e-Odpady below HTTP: collection rules, the holiday shift, fees and the waste tables (see waste.h). */
+#include "services/modules/waste/waste.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -8,137 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/changes.h"
 #include "gis/places.h"
-
-/* ---- calendar ---- */
-
-/* Days from civil (H. Hinnant's algorithm), valid for the proleptic Gregorian calendar. */
-int gis_waste_day(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-void gis_waste_ymd(int day, int *y, int *m, int *d)
-{
-    day += 719468;
-    int era = (day >= 0 ? day : day - 146096) / 146097;
-    int doe = day - era * 146097;
-    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-int gis_waste_weekday(int day)
-{
-    /* 1970-01-01 was a Thursday (4). */
-    int w = (day % 7 + 7 + 3) % 7;
-    return w + 1;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-static bool parse_digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-bool gis_waste_parse_date(const char *s, int *day)
-{
-    int y, m, d;
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !parse_digits(s, 4, &y) || !parse_digits(s + 5, 2, &m) ||
-        !parse_digits(s + 8, 2, &d))
-        return false;
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-        return false;
-    *day = gis_waste_day(y, m, d);
-    return true;
-}
-
-bool gis_waste_parse_month(const char *s, int *month)
-{
-    int y, m;
-    if (!s || strlen(s) != 7 || s[4] != '-' || !parse_digits(s, 4, &y) || !parse_digits(s + 5, 2, &m))
-        return false;
-    if (y < 1900 || y > 2999 || m < 1 || m > 12)
-        return false;
-    *month = y * 12 + m - 1;
-    return true;
-}
-
-void gis_waste_format_date(int day, char out[11])
-{
-    int y, m, d;
-    gis_waste_ymd(day, &y, &m, &d);
-    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
-}
-
-void gis_waste_format_month(int month, char out[8])
-{
-    snprintf(out, 8, "%04d-%02d", (month / 12) % 10000, month % 12 + 1);
-}
-
-int gis_waste_easter(int year)
-{
-    int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
-    int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
-    int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
-    int m = (a + 11 * h + 22 * l) / 451;
-    int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
-    return gis_waste_day(year, month, day);
-}
-
-const char *gis_waste_holiday(int day)
-{
-    int y, m, d;
-    gis_waste_ymd(day, &y, &m, &d);
-    static const struct {
-        int m, d;
-        const char *name;
-    } fixed[] = {
-        {1, 1, "Nowy Rok"},
-        {1, 6, "Święto Trzech Króli"},
-        {5, 1, "Święto Pracy"},
-        {5, 3, "Święto Konstytucji 3 Maja"},
-        {8, 15, "Wniebowzięcie Najświętszej Maryi Panny"},
-        {11, 1, "Wszystkich Świętych"},
-        {11, 11, "Narodowe Święto Niepodległości"},
-        {12, 25, "Boże Narodzenie (pierwszy dzień)"},
-        {12, 26, "Boże Narodzenie (drugi dzień)"},
-    };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (fixed[i].m == m && fixed[i].d == d)
-            return fixed[i].name;
-    if (m == 12 && d == 24 && y >= 2025)
-        return "Wigilia Bożego Narodzenia";
-    int off = day - gis_waste_easter(y);
-    switch (off) {
-    case 0: return "Wielkanoc";
-    case 1: return "Poniedziałek Wielkanocny";
-    case 49: return "Zesłanie Ducha Świętego (Zielone Świątki)";
-    case 60: return "Boże Ciało";
-    default: return NULL;
-    }
-}
 
 /* The index of s in names (n of them), or -1: the enum values of the setting and method names. */
 static int name_index(const char *const *names, int n, const char *s)
@@ -165,12 +36,7 @@ const char *gis_waste_shift_name(enum gis_waste_shift s)
 
 static bool day_off(int day)
 {
-    return gis_waste_weekday(day) == 7 || gis_waste_holiday(day);
-}
-
-static bool working_day(int day)
-{
-    return gis_waste_weekday(day) <= 5 && !gis_waste_holiday(day);
+    return gis_cal_weekday(day) == 7 || gis_cal_holiday(day);
 }
 
 /* The day a collection planned on day actually happens, or -1 when it is dropped. */
@@ -184,11 +50,11 @@ static int shift_day(int day, enum gis_waste_shift shift)
             day++;
         return day;
     case GIS_WASTE_SHIFT_NEXT_WORKING:
-        while (!working_day(day))
+        while (!gis_cal_working_day(day))
             day++;
         return day;
     case GIS_WASTE_SHIFT_PREV_WORKING:
-        while (!working_day(day))
+        while (!gis_cal_working_day(day))
             day--;
         return day;
     default: return -1;
@@ -205,11 +71,11 @@ static int cmp_int(const void *a, const void *b)
 static int nth_weekday(int y, int m, int w, int nth)
 {
     if (nth > 0) {
-        int first = gis_waste_day(y, m, 1);
-        return first + (w - gis_waste_weekday(first) + 7) % 7 + 7 * (nth - 1);
+        int first = gis_cal_day(y, m, 1);
+        return first + (w - gis_cal_weekday(first) + 7) % 7 + 7 * (nth - 1);
     }
-    int last = gis_waste_day(y, m, days_in_month(y, m));
-    return last - (gis_waste_weekday(last) - w + 7) % 7;
+    int last = gis_cal_day(y, m, gis_cal_days_in_month(y, m));
+    return last - (gis_cal_weekday(last) - w + 7) % 7;
 }
 
 int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum gis_waste_shift shift, int *out,
@@ -223,7 +89,7 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
     if (r->kind == GIS_WASTE_MONTHLY) {
         if (r->nth != -1 && (r->nth < 1 || r->nth > 4))
             return 0;
-        gis_waste_ymd(lo, &y, &m, &d);
+        gis_cal_ymd(lo, &y, &m, &d);
         for (int mi = y * 12 + m - 1;; mi++) {
             int day = nth_weekday(mi / 12, mi % 12 + 1, r->weekday, r->nth);
             if (day > hi)
@@ -241,13 +107,13 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
         if (step < 7 || step > 7 * 52)
             return 0;
         int anchor = r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->anchor : lo;
-        anchor += (r->weekday - gis_waste_weekday(anchor) + 7) % 7; /* onto the rule's weekday */
+        anchor += (r->weekday - gis_cal_weekday(anchor) + 7) % 7; /* onto the rule's weekday */
         long k = ((long)lo - anchor) / step;
         int day = anchor + (int)(k * step);
         while (day < lo)
             day += step;
         for (; day <= hi; day += step) {
-            gis_waste_ymd(day, &y, &m, &d);
+            gis_cal_ymd(day, &y, &m, &d);
             if (!(r->months & (1 << (m - 1))))
                 continue;
             int s = shift_day(day, shift);
@@ -344,52 +210,9 @@ enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_was
     return ERR_OK;
 }
 
-/* ---- NRB ---- */
-
-int gis_waste_nrb_check(const char *bban24)
-{
-    if (!bban24 || strlen(bban24) != 24 || strspn(bban24, "0123456789") != 24)
-        return -1;
-    char buf[32];
-    snprintf(buf, sizeof buf, "%s252100", bban24); /* P = 25, L = 21, then "00" */
-    int mod = 0;
-    for (const char *p = buf; *p; p++)
-        mod = (mod * 10 + (*p - '0')) % 97;
-    return 98 - mod;
-}
-
-bool gis_waste_nrb_valid(const char *s)
-{
-    char d[27];
-    int n = 0;
-    for (; s && *s; s++) {
-        if (*s == ' ')
-            continue;
-        if (*s < '0' || *s > '9' || n == 26)
-            return false;
-        d[n++] = *s;
-    }
-    if (n != 26)
-        return false;
-    d[26] = 0;
-    return gis_waste_nrb_check(d + 2) == (d[0] - '0') * 10 + (d[1] - '0');
-}
-
-enum err_code gis_waste_nrb_make(const char *sort8, const char *teryt7, long payer_id, char out[27], struct err *e)
-{
-    if (!sort8 || strlen(sort8) != 8 || strspn(sort8, "0123456789") != 8)
-        return err_set(e, ERR_INVALID, "waste setting bank_sort_code must be 8 digits");
-    if (!teryt7 || strlen(teryt7) != 7 || strspn(teryt7, "0123456789") != 7)
-        return err_set(e, ERR_INVALID, "TERYT must be 7 digits");
-    if (payer_id < 1 || payer_id > 99999999)
-        return err_set(e, ERR_INVALID, "payer id out of range for an account number");
-    char bban[25];
-    snprintf(bban, sizeof bban, "%s%s0%08ld", sort8, teryt7, payer_id);
-    snprintf(out, 27, "%02d%s", gis_waste_nrb_check(bban), bban);
-    return ERR_OK;
-}
-
 /* ---- store helpers ---- */
+
+const struct gis_ledger gis_waste_ledger = {"waste_payers", "waste_payments", "waste_statements"};
 
 static enum err_code db_err(struct gis_store *s, struct err *e, const char *what)
 {
@@ -556,54 +379,11 @@ static const char *rule_words(struct arena *a, const struct gis_waste_rule *r)
     return arena_printf(a, "raz w miesiącu: %d. %s miesiąca%s", r->nth, w, season);
 }
 
-/* ---- zone writes: each adds its bbox to `changes` for the tile caches ---- */
+/* ---- zone writes: each adds its bbox to `changes` for the tile caches (gis/changes.h) ---- */
 
-/* Starts gathering the bbox of every geometry written to waste_zones (temporary triggers, like an import's),
- * inside the caller's transaction. */
-static enum err_code zones_changes_begin(struct gis_store *w, struct err *e)
+static enum err_code zones_from_obreby(struct gis_store *w, void *ctx, struct err *e)
 {
-    static const char *const acc = "UPDATE odra_waste_bbox SET minx = min(minx, coalesce(MbrMinX(%1$s.geom), 1e300)), "
-                                   "miny = min(miny, coalesce(MbrMinY(%1$s.geom), 1e300)), "
-                                   "maxx = max(maxx, coalesce(MbrMaxX(%1$s.geom), -1e300)), "
-                                   "maxy = max(maxy, coalesce(MbrMaxY(%1$s.geom), -1e300));";
-    char up_new[400], up_old[400], sql[1600];
-    snprintf(up_new, sizeof up_new, acc, "new");
-    snprintf(up_old, sizeof up_old, acc, "old");
-    snprintf(sql, sizeof sql,
-             "CREATE TEMP TABLE IF NOT EXISTS odra_waste_bbox (minx REAL, miny REAL, maxx REAL, maxy REAL);"
-             "DELETE FROM temp.odra_waste_bbox;"
-             "INSERT INTO temp.odra_waste_bbox VALUES (1e300, 1e300, -1e300, -1e300);"
-             "CREATE TEMP TRIGGER odra_waste_chg_i AFTER INSERT ON waste_zones BEGIN %s END;"
-             "CREATE TEMP TRIGGER odra_waste_chg_u AFTER UPDATE OF geom ON waste_zones BEGIN %s %s END;"
-             "CREATE TEMP TRIGGER odra_waste_chg_d AFTER DELETE ON waste_zones BEGIN %s END;",
-             up_new, up_old, up_new, up_old);
-    return gis_store_exec(w, sql, e);
-}
-
-/* Drops the triggers (rollback: ok = false) and, after a successful write, adds the row of `changes`. */
-static enum err_code zones_changes_end(struct gis_store *w, bool ok, struct err *e)
-{
-    struct err ignore = {0};
-    gis_store_exec(w,
-                   "DROP TRIGGER IF EXISTS temp.odra_waste_chg_i; DROP TRIGGER IF EXISTS temp.odra_waste_chg_u;"
-                   "DROP TRIGGER IF EXISTS temp.odra_waste_chg_d;",
-                   ok ? e : &ignore);
-    if (!ok || e->code)
-        return ok ? e->code : ERR_OK;
-    if (gis_store_exec(w,
-                       "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT 'waste_zones', minx, miny, maxx, "
-                       "maxy, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM temp.odra_waste_bbox "
-                       "WHERE minx <= maxx AND miny <= maxy;"
-                       "DROP TABLE temp.odra_waste_bbox;",
-                       e))
-        return e->code;
-    return ERR_OK;
-}
-
-enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e)
-{
-    if (zones_changes_begin(w, e))
-        return e->code;
+    int nz = *(const int *)ctx;
     sqlite3_stmt *st = NULL;
     enum err_code rc = gis_store_prepare(
         w,
@@ -621,8 +401,12 @@ enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct er
             rc = err_set(e, ERR_IO, "waste zones: %s", sqlite3_errmsg(gis_store_db(w)));
     }
     sqlite3_finalize(st);
-    enum err_code rc2 = zones_changes_end(w, rc == ERR_OK, e);
-    return rc ? rc : rc2;
+    return rc;
+}
+
+enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e)
+{
+    return gis_changes_track(w, "waste_zones", zones_from_obreby, &nz, e);
 }
 
 /* The gmina's fractions, rules and holiday shift, read once per connection and kept until anything is
@@ -719,8 +503,8 @@ static struct rule_book *rule_book_get(struct gis_store *s, struct err *e)
             .months = sqlite3_column_int(st, 7),
         };
         if (r.kind == GIS_WASTE_EVERY_N_WEEKS &&
-            !gis_waste_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
-            r.anchor = gis_waste_day(2024, 1, 1);
+            !gis_cal_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
+            r.anchor = gis_cal_day(2024, 1, 1);
         b->rules[b->nr++] = (struct book_rule){.zone = sqlite3_column_int64(st, 0), .fraction = fi, .r = r};
     }
     gis_store_release(st);
@@ -810,7 +594,7 @@ static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *
         struct gis_waste_rate *r = &out[*n];
         memset(r, 0, sizeof *r);
         int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 1));
-        if (m < 0 || !gis_waste_parse_month((const char *)sqlite3_column_text(st, 2), &r->valid_from))
+        if (m < 0 || !gis_cal_parse_month((const char *)sqlite3_column_text(st, 2), &r->valid_from))
             continue;
         r->method = (enum gis_waste_method)m;
         r->nonsort_multiplier = sqlite3_column_double(st, 3);
@@ -857,7 +641,7 @@ enum err_code gis_waste_rate_load(struct gis_store *s, enum gis_waste_method met
         *out = *r;
     else if (!rc) {
         char mb[8];
-        gis_waste_format_month(month, mb);
+        gis_cal_format_month(month, mb);
         rc = err_set(e, ERR_UNAVAILABLE, "the gmina has no %s rate table in force in %s", gis_waste_method_name(method),
                      mb);
     }
@@ -893,19 +677,6 @@ static void containers_parse(const char *s, struct gis_waste_household *h)
     }
 }
 
-static long payer_exists(struct gis_store *s, long id)
-{
-    sqlite3_stmt *st;
-    long found = 0;
-    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT id FROM waste_payers WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        found = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return found;
-}
-
 enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
                                 struct gis_waste_declaration *d, struct err *e)
 {
@@ -915,10 +686,10 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
         return err_param(e, "change_date",
                          "change_date is more than two years back; correct older periods in the office");
     int ty, tm, td;
-    gis_waste_ymd(today, &ty, &tm, &td);
+    gis_cal_ymd(today, &ty, &tm, &td);
     int this_month = ty * 12 + tm - 1;
     int cy, cm, cd;
-    gis_waste_ymd(d->change_day, &cy, &cm, &cd);
+    gis_cal_ymd(d->change_day, &cy, &cm, &cd);
     int change_month = cy * 12 + cm - 1;
     if (change_month > this_month + 1)
         return err_param(e, "change_date", "change_date may be at most in the next month");
@@ -945,7 +716,7 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
             return db_err(w, e, "payer");
         d->payer_id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
         char nrb[27];
-        if (gis_waste_nrb_make(gis_waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e))
+        if (gis_nrb_make(gis_waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e))
             return e->code;
         if (gis_store_prepare(w, "UPDATE waste_payers SET account = ? WHERE id = ?", &st, e))
             return e->code;
@@ -956,7 +727,7 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
         if (rc != SQLITE_DONE)
             return db_err(w, e, "payer account");
         d->account = arena_strdup(a, nrb);
-    } else if (!payer_exists(w, d->payer_id)) {
+    } else if (!gis_payer_find(w, &gis_waste_ledger, d->payer_id, NULL)) {
         return err_param(e, "payer_id", "no payer %ld", d->payer_id);
     }
     if (gis_store_prepare(
@@ -967,8 +738,8 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
             &st, e))
         return e->code;
     char cdate[11], vmonth[8];
-    gis_waste_format_date(d->change_day, cdate);
-    gis_waste_format_month(d->valid_from, vmonth);
+    gis_cal_format_date(d->change_day, cdate);
+    gis_cal_format_month(d->valid_from, vmonth);
     sqlite3_bind_int64(st, 1, d->payer_id);
     sqlite3_bind_text(st, 2, d->nonresidential ? "nonresidential" : "residential", -1, SQLITE_STATIC);
     if (d->address_id)
@@ -1025,9 +796,9 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct gis_waste_declara
     int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 13));
     d->method = m < 0 ? GIS_WASTE_HOUSEHOLD : (enum gis_waste_method)m;
     d->fee_gr = sqlite3_column_int64(st, 14);
-    if (!gis_waste_parse_date((const char *)sqlite3_column_text(st, 15), &d->change_day))
+    if (!gis_cal_parse_date((const char *)sqlite3_column_text(st, 15), &d->change_day))
         d->change_day = 0;
-    if (!gis_waste_parse_month((const char *)sqlite3_column_text(st, 16), &d->valid_from))
+    if (!gis_cal_parse_month((const char *)sqlite3_column_text(st, 16), &d->valid_from))
         d->valid_from = 0;
     d->filed_at = col_text(a, st, 17);
 }
@@ -1037,7 +808,7 @@ enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long 
 {
     *out = NULL;
     *n = 0;
-    if (!payer_exists(s, payer_id))
+    if (!gis_payer_find(s, &gis_waste_ledger, payer_id, NULL))
         return err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id);
     sqlite3_stmt *st;
     if (gis_store_prepare(s,
@@ -1123,8 +894,8 @@ enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long 
             if (r && gis_waste_fee(r, &cur.h, &fee, &fe))
                 fee = cur.fee_gr;
             char mb[8], due[11];
-            gis_waste_format_month(m, mb);
-            gis_waste_format_date(gis_waste_day(m / 12, m % 12 + 1, due_day), due);
+            gis_cal_format_month(m, mb);
+            gis_cal_format_date(gis_cal_day(m / 12, m % 12 + 1, due_day), due);
             sqlite3_reset(up);
             sqlite3_bind_int64(up, 1, cur.payer_id);
             sqlite3_bind_text(up, 2, mb, -1, SQLITE_TRANSIENT);
@@ -1148,399 +919,6 @@ done:
     sqlite3_finalize(sel);
     sqlite3_finalize(up);
     free(rates);
-    arena_free(a);
-    return rc;
-}
-
-/* ---- payments ---- */
-
-static long payer_by_account(struct gis_store *s, const char *account)
-{
-    sqlite3_stmt *st;
-    long id = 0;
-    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT id FROM waste_payers WHERE account = ?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return id;
-}
-
-/* Books one payment. With a key already booked, books nothing, sets *duplicate and fills *booked (when
- * not NULL) with the row that key booked; else *booked is the new row. */
-static enum err_code payment_insert(struct gis_store *w, long payer_id, long amount_gr, int paid_on, const char *source,
-                                    const char *key, const char *title, long statement_id,
-                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e)
-{
-    sqlite3_stmt *st;
-    *duplicate = false;
-    if (key) {
-        if (gis_store_prepare(w, "SELECT id, payer_id, amount_gr, paid_on FROM waste_payments WHERE source_key = ?",
-                              &st, e))
-            return e->code;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            *duplicate = true;
-            if (booked) {
-                booked->id = sqlite3_column_int64(st, 0);
-                booked->payer_id = sqlite3_column_int64(st, 1);
-                booked->amount_gr = sqlite3_column_int64(st, 2);
-                booked->paid_on = 0;
-                gis_waste_parse_date((const char *)sqlite3_column_text(st, 3), &booked->paid_on);
-            }
-        }
-        sqlite3_finalize(st);
-        if (*duplicate)
-            return ERR_OK;
-    }
-    if (gis_store_prepare(w,
-                          "INSERT INTO waste_payments (payer_id, amount_gr, paid_on, source, source_key, statement_id, "
-                          "title, recorded_at) VALUES (?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-                          &st, e))
-        return e->code;
-    char d[11];
-    gis_waste_format_date(paid_on, d);
-    sqlite3_bind_int64(st, 1, payer_id);
-    sqlite3_bind_int64(st, 2, amount_gr);
-    sqlite3_bind_text(st, 3, d, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, key, -1, SQLITE_STATIC);
-    if (statement_id)
-        sqlite3_bind_int64(st, 6, statement_id);
-    sqlite3_bind_text(st, 7, title, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_err(w, e, "payment");
-    if (booked)
-        *booked = (struct gis_waste_payment){.id = (long)sqlite3_last_insert_rowid(gis_store_db(w)),
-                                             .payer_id = payer_id,
-                                             .amount_gr = amount_gr,
-                                             .paid_on = paid_on};
-    return ERR_OK;
-}
-
-enum err_code gis_waste_payment_add(struct gis_store *w, long payer_id, const char *account, long amount_gr,
-                                    int paid_on, const char *source, const char *key, const char *title,
-                                    struct gis_waste_payment *booked, bool *duplicate, struct err *e)
-{
-    if (amount_gr <= 0 || amount_gr > 100000000)
-        return err_param(e, "amount", "amount must be more than 0 and at most 1000000.00 zł");
-    long pid = payer_id > 0 ? payer_exists(w, payer_id) : account ? payer_by_account(w, account) : 0;
-    if (!pid)
-        return err_set(e, ERR_UNPROCESSABLE, "no payer %s%.40s", payer_id > 0 ? "with id " : "with account ",
-                       payer_id > 0 ? ""
-                       : account    ? account
-                                    : "");
-    struct gis_waste_payment b = {0};
-    enum err_code rc = payment_insert(w, pid, amount_gr, paid_on, source, key, title, 0, &b, duplicate, e);
-    if (rc)
-        return rc;
-    if (booked)
-        *booked = b;
-    /* A replay must book the same thing; anything else under a booked key is a second payment that was
-     * not booked, and saying "duplicate" with the request's figures would report money that is not there. */
-    if (*duplicate && (b.amount_gr != amount_gr || b.payer_id != pid)) {
-        char d[11];
-        gis_waste_format_date(b.paid_on, d);
-        return err_at(e, ERR_CONFLICT, "reference",
-                      "this reference was already booked %s: %ld.%02ld zł for payer %ld on %s; book a different "
-                      "payment under a new reference",
-                      b.amount_gr != amount_gr ? "with another amount" : "for another payer", b.amount_gr / 100,
-                      b.amount_gr % 100, b.payer_id, d);
-    }
-    return ERR_OK;
-}
-
-/* ---- bank statements ---- */
-
-#define STMT_MAX_LINES  100000
-#define STMT_MAX_FIELDS 32
-
-/* Splits one CSV line (already without its newline) into fields, in place; handles "quoted" fields with
- * "" escapes. Returns the field count, or -1 for a broken quote. */
-static int csv_split(char *line, char sep, char **fields, int cap)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == cap)
-            return -1;
-        while (*p == ' ')
-            p++;
-        if (*p == '"') {
-            char *o = ++p;
-            fields[n++] = o;
-            for (;;) {
-                if (!*p)
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *o++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *o++ = *p++;
-                }
-            }
-            *o = 0;
-            while (*p == ' ')
-                p++;
-            if (!*p)
-                return n;
-            if (*p != sep)
-                return -1;
-            p++;
-        } else {
-            fields[n++] = p;
-            while (*p && *p != sep)
-                p++;
-            bool last = !*p;
-            char *end = p;
-            while (end > fields[n - 1] && end[-1] == ' ')
-                end--;
-            *end = 0;
-            if (last)
-                return n;
-            p++;
-        }
-    }
-}
-
-/* Parses "123", "123.45", "123,4" (zł) into grosze; false otherwise. */
-static bool parse_amount(const char *s, long *gr)
-{
-    long zl = 0, frac = 0;
-    int digits = 0, fd = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        zl = zl * 10 + (*p - '0');
-        if (digits > 9)
-            return false;
-    }
-    if (!digits)
-        return false;
-    if (*p == '.' || *p == ',') {
-        p++;
-        for (; *p >= '0' && *p <= '9'; p++, fd++) {
-            if (fd == 2)
-                return false;
-            frac = frac * 10 + (*p - '0');
-        }
-        if (fd == 0)
-            return false;
-        if (fd == 1)
-            frac *= 10;
-    }
-    if (*p)
-        return false;
-    *gr = zl * 100 + frac;
-    return true;
-}
-
-/* The account number with spaces and a leading "PL" removed, into out (27 bytes); false when it is not
- * 26 digits with valid check digits. */
-static bool normalise_account(const char *s, char out[27])
-{
-    int n = 0;
-    if (!strncasecmp(s, "PL", 2))
-        s += 2;
-    for (; *s; s++) {
-        if (*s == ' ')
-            continue;
-        if (*s < '0' || *s > '9' || n == 26)
-            return false;
-        out[n++] = *s;
-    }
-    out[n] = 0;
-    return n == 26 && gis_waste_nrb_valid(out);
-}
-
-struct stmt_line {
-    int lineno;
-    long payer_id;
-    long amount_gr;
-    int day;
-    const char *key, *title;
-};
-
-static unsigned long long fnv1a(const char *s, unsigned long long h)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-enum err_code gis_waste_statement_import(struct gis_store *w, const char *csv, size_t len, struct gis_waste_import *out,
-                                         struct err *e)
-{
-    memset(out, 0, sizeof *out);
-    if (!csv || len == 0)
-        return err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
-    if (memchr(csv, 0, len))
-        return err_set(e, ERR_UNPROCESSABLE, "the statement is not text (it contains NUL bytes)");
-    struct arena *a = arena_new(1 << 16);
-    if (!a)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    enum err_code rc = ERR_OK;
-    char *text = arena_strndup(a, csv, len);
-    struct stmt_line *lines = arena_alloc(a, sizeof *lines * 1024);
-    int nlines = 0, caplines = 1024;
-    int col_id = -1, col_date = -1, col_amount = -1, col_account = -1, col_title = -1, ncols = 0;
-    char sep = ',';
-    int lineno = 0;
-    bool header = false;
-    if (!text || !lines) {
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
-        goto done;
-    }
-    if (!strncmp(text, "\xEF\xBB\xBF", 3)) /* a BOM */
-        text += 3;
-    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        size_t l = strlen(line);
-        if (l && line[l - 1] == '\r')
-            line[--l] = 0;
-        if (l == 0)
-            continue;
-        char *f[STMT_MAX_FIELDS];
-        if (!header) {
-            sep = strchr(line, ';') ? ';' : ',';
-            ncols = csv_split(line, sep, f, STMT_MAX_FIELDS);
-            for (int i = 0; i < ncols; i++) {
-                if (!strcasecmp(f[i], "id"))
-                    col_id = i;
-                else if (!strcasecmp(f[i], "date"))
-                    col_date = i;
-                else if (!strcasecmp(f[i], "amount"))
-                    col_amount = i;
-                else if (!strcasecmp(f[i], "account"))
-                    col_account = i;
-                else if (!strcasecmp(f[i], "title"))
-                    col_title = i;
-            }
-            if (ncols < 0 || col_date < 0 || col_amount < 0 || col_account < 0) {
-                rc = err_set(e, ERR_UNPROCESSABLE,
-                             "line %d: the header must name the columns date, amount and account (and id, title)",
-                             lineno);
-                goto done;
-            }
-            header = true;
-            continue;
-        }
-        if (nlines == STMT_MAX_LINES) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "the statement has more than %d lines", STMT_MAX_LINES);
-            goto done;
-        }
-        char *raw = arena_strdup(a, line);
-        int nf = csv_split(line, sep, f, STMT_MAX_FIELDS);
-        if (nf != ncols) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: %d fields, the header has %d%s", lineno, nf < 0 ? 0 : nf,
-                         ncols, nf < 0 ? " (broken quotes)" : "");
-            goto done;
-        }
-        struct stmt_line sl = {.lineno = lineno};
-        if (!gis_waste_parse_date(f[col_date], &sl.day)) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: date '%.20s' is not YYYY-MM-DD", lineno, f[col_date]);
-            goto done;
-        }
-        if (!parse_amount(f[col_amount], &sl.amount_gr) || sl.amount_gr <= 0 || sl.amount_gr > 100000000) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: amount '%.20s' is not a positive amount in zł like 59.00",
-                         lineno, f[col_amount]);
-            goto done;
-        }
-        char acc[27];
-        if (!normalise_account(f[col_account], acc)) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: account '%.40s' is not a valid NRB (26 digits, mod 97)",
-                         lineno, f[col_account]);
-            goto done;
-        }
-        if (!(sl.payer_id = payer_by_account(w, acc))) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: account %s belongs to no payer of this gmina", lineno, acc);
-            goto done;
-        }
-        sl.title = col_title >= 0 ? arena_strdup(a, f[col_title]) : NULL;
-        if (col_id >= 0 && *f[col_id]) {
-            if (strlen(f[col_id]) > 100) {
-                rc = err_set(e, ERR_UNPROCESSABLE, "line %d: id longer than 100 characters", lineno);
-                goto done;
-            }
-            sl.key = arena_printf(a, "stmt:%s", f[col_id]);
-        } else {
-            /* Without a bank id, the line itself is the key; a repeat of the same line in this file is
-             * a second payment, so the occurrence number is part of it. */
-            unsigned long long h = fnv1a(raw ? raw : "", 1469598103934665603ULL);
-            int occ = 0;
-            for (int i = 0; i < nlines; i++)
-                if (lines[i].key && !strncmp(lines[i].key, "stmt#", 5) &&
-                    !strncmp(lines[i].key + 5, arena_printf(a, "%016llx", h), 16))
-                    occ++;
-            sl.key = arena_printf(a, "stmt#%016llx#%d", h, occ);
-        }
-        if (!sl.key) {
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-            goto done;
-        }
-        if (nlines == caplines) {
-            struct stmt_line *nl = arena_alloc(a, sizeof *nl * (size_t)caplines * 2);
-            if (!nl) {
-                rc = err_set(e, ERR_INTERNAL, "out of memory");
-                goto done;
-            }
-            memcpy(nl, lines, sizeof *nl * (size_t)nlines);
-            lines = nl;
-            caplines *= 2;
-        }
-        lines[nlines++] = sl;
-    }
-    if (!header) {
-        rc = err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
-        goto done;
-    }
-    if (nlines == 0) {
-        rc = err_set(e, ERR_UNPROCESSABLE, "the statement has a header but no payment lines");
-        goto done;
-    }
-    sqlite3_stmt *st;
-    if ((rc = gis_store_prepare(w,
-                                "INSERT INTO waste_statements (imported_at, lines, booked, duplicates) "
-                                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?, 0, 0)",
-                                &st, e)))
-        goto done;
-    sqlite3_bind_int(st, 1, nlines);
-    int s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE) {
-        rc = db_err(w, e, "statement");
-        goto done;
-    }
-    long sid = (long)sqlite3_last_insert_rowid(gis_store_db(w));
-    out->lines = nlines;
-    for (int i = 0; i < nlines; i++) {
-        bool dup;
-        if ((rc = payment_insert(w, lines[i].payer_id, lines[i].amount_gr, lines[i].day, "statement", lines[i].key,
-                                 lines[i].title, sid, NULL, &dup, e)))
-            goto done;
-        if (dup) {
-            out->duplicates++;
-        } else {
-            out->booked++;
-            out->booked_gr += lines[i].amount_gr;
-        }
-    }
-    if ((rc = gis_store_prepare(w, "UPDATE waste_statements SET booked = ?, duplicates = ? WHERE id = ?", &st, e)))
-        goto done;
-    sqlite3_bind_int(st, 1, out->booked);
-    sqlite3_bind_int(st, 2, out->duplicates);
-    sqlite3_bind_int64(st, 3, sid);
-    s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE)
-        rc = db_err(w, e, "statement");
-done:
     arena_free(a);
     return rc;
 }
@@ -1584,10 +962,10 @@ enum err_code gis_waste_balance_get(struct gis_store *s, struct arena *a, long p
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id) : db_err(s, e, "payer");
     char d[11], mb[8];
-    gis_waste_format_date(today, d);
+    gis_cal_format_date(today, d);
     int y, m, dd;
-    gis_waste_ymd(today, &y, &m, &dd);
-    gis_waste_format_month(y * 12 + m - 1, mb);
+    gis_cal_ymd(today, &y, &m, &dd);
+    gis_cal_format_month(y * 12 + m - 1, mb);
     bool ok = true;
     out->charged_gr =
         sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_charges WHERE payer_id = ?", payer_id, NULL, &ok);

@@ -1,0 +1,35 @@
+/* The calendar every module shares: day numbers (days since 1970-01-01, proleptic Gregorian), month
+ * numbers (year * 12 + month - 1), ISO dates, and the statutory public holidays in Poland (ustawa z 18
+ * stycznia 1951 r. o dniach wolnych od pracy) with the working days they leave. Pure functions: no
+ * allocation, no state, safe from any thread. */
+#ifndef GIS_CALENDAR_H
+#define GIS_CALENDAR_H
+#include <stdbool.h>
+
+/* The day number of y-m-d, and back. */
+int gis_cal_day(int y, int m, int d);
+void gis_cal_ymd(int day, int *y, int *m, int *d);
+/* 28..31. */
+int gis_cal_days_in_month(int y, int m);
+/* 1 = Monday ... 7 = Sunday. */
+int gis_cal_weekday(int day);
+/* Parses "YYYY-MM-DD" (a real date, years 1900..2999); false on anything else. */
+bool gis_cal_parse_date(const char *s, int *day);
+/* Parses "YYYY-MM"; false on anything else. */
+bool gis_cal_parse_month(const char *s, int *month);
+/* Writes "YYYY-MM-DD" into out (11 bytes) / "YYYY-MM" (8 bytes). */
+void gis_cal_format_date(int day, char out[11]);
+void gis_cal_format_month(int month, char out[8]);
+
+/* Easter Sunday of year (anonymous Gregorian algorithm). */
+int gis_cal_easter(int year);
+
+/* The statutory public holidays in Poland (ustawa o dniach wolnych od pracy), with Easter Sunday,
+ * Easter Monday, Pentecost Sunday, Corpus Christi, and 24 December from 2025. The name is static Polish text,
+ * or NULL for a day that is not a holiday. */
+const char *gis_cal_holiday(int day);
+
+/* Monday to Friday and not a holiday: the days an office works (and a deadline can end on). */
+bool gis_cal_working_day(int day);
+
+#endif

@@ -1,0 +1,65 @@
+/* Change tracking for the tile caches by temporary triggers (see gis/changes.h). */
+#include "gis/changes.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Starts gathering the bbox of every geometry written to table, inside the caller's transaction. */
+static enum err_code changes_begin(struct gis_store *w, const char *table, struct err *e)
+{
+    static const char *const acc = "UPDATE odra_chg_bbox SET minx = min(minx, coalesce(MbrMinX(%1$s.geom), 1e300)), "
+                                   "miny = min(miny, coalesce(MbrMinY(%1$s.geom), 1e300)), "
+                                   "maxx = max(maxx, coalesce(MbrMaxX(%1$s.geom), -1e300)), "
+                                   "maxy = max(maxy, coalesce(MbrMaxY(%1$s.geom), -1e300));";
+    char up_new[400], up_old[400], sql[2048];
+    snprintf(up_new, sizeof up_new, acc, "new");
+    snprintf(up_old, sizeof up_old, acc, "old");
+    int n = snprintf(sql, sizeof sql,
+                     "CREATE TEMP TABLE IF NOT EXISTS odra_chg_bbox (minx REAL, miny REAL, maxx REAL, maxy REAL);"
+                     "DELETE FROM temp.odra_chg_bbox;"
+                     "INSERT INTO temp.odra_chg_bbox VALUES (1e300, 1e300, -1e300, -1e300);"
+                     "CREATE TEMP TRIGGER odra_chg_i AFTER INSERT ON \"%s\" BEGIN %s END;"
+                     "CREATE TEMP TRIGGER odra_chg_u AFTER UPDATE OF geom ON \"%s\" BEGIN %s %s END;"
+                     "CREATE TEMP TRIGGER odra_chg_d AFTER DELETE ON \"%s\" BEGIN %s END;",
+                     table, up_new, table, up_old, up_new, table, up_old);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        return err_set(e, ERR_INTERNAL, "change tracking: table name too long");
+    return gis_store_exec(w, sql, e);
+}
+
+/* Drops the triggers (after a failure: ok = false) and, after a successful write, adds the row of
+ * `changes`. */
+static enum err_code changes_end(struct gis_store *w, const char *table, bool ok, struct err *e)
+{
+    struct err ignore = {0};
+    gis_store_exec(w,
+                   "DROP TRIGGER IF EXISTS temp.odra_chg_i; DROP TRIGGER IF EXISTS temp.odra_chg_u;"
+                   "DROP TRIGGER IF EXISTS temp.odra_chg_d;",
+                   ok ? e : &ignore);
+    if (!ok || e->code)
+        return ok ? e->code : ERR_OK;
+    sqlite3_stmt *st = NULL;
+    if (gis_store_prepare(w,
+                          "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT ?, minx, miny, maxx, "
+                          "maxy, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM temp.odra_chg_bbox "
+                          "WHERE minx <= maxx AND miny <= maxy",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return err_set(e, ERR_IO, "changes: %s", sqlite3_errmsg(gis_store_db(w)));
+    return gis_store_exec(w, "DROP TABLE temp.odra_chg_bbox;", e);
+}
+
+enum err_code gis_changes_track(struct gis_store *w, const char *table,
+                                enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
+                                struct err *e)
+{
+    if (changes_begin(w, table, e))
+        return e->code;
+    enum err_code rc = fn(w, ctx, e);
+    enum err_code rc2 = changes_end(w, table, rc == ERR_OK, e);
+    return rc ? rc : rc2;
+}
