@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util/embed.h"
 
@@ -561,6 +562,16 @@ static struct app_schema *app_schema_read(const char *path, const char *ns)
     return s;
 }
 
+static bool app_dir_has_xsd(const char *dir)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s/planowaniePrzestrzenne_2_0.xsd", dir);
+    FILE *f = fopen(p, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
 const char *app_schema_dir(const char *dir, char *buf, size_t cap)
 {
     if (dir && *dir)
@@ -569,6 +580,19 @@ const char *app_schema_dir(const char *dir, char *buf, size_t cap)
     if (sh && *sh) {
         snprintf(buf, cap, "%s/data/app", sh);
         return buf;
+    }
+    /* next to the repository the binary was built in (build/odra -> ../shared), then the working directory's */
+    char exe[900];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, cap, "%s/../../shared/data/app", exe);
+            if (app_dir_has_xsd(buf))
+                return buf;
+        }
     }
     return "../shared/data/app";
 }
@@ -600,7 +624,8 @@ const struct app_schema *app_schema_get(const char *dir, const char *ns, struct 
         s->next = app_schemas_cached;
         app_schemas_cached = s;
     } else
-        err_set(e, ERR_NOT_FOUND, "no APP schema (XSD) for namespace %s in %s", ns, dir);
+        err_set(e, ERR_NOT_FOUND, "brak pliku XSD przestrzeni nazw %s w katalogu %s (klucz [import] app_schemas)", ns,
+                dir);
     pthread_mutex_unlock(&app_schema_lock);
     return s;
 }

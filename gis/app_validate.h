@@ -95,8 +95,9 @@ bool app_schema_has_type(const struct app_schema *s, const char *type);
 const char *app_schema_required(const struct app_schema *s, const char *type, int i);
 /* Whether element is declared for feature type (or its base types). */
 bool app_schema_allows(const struct app_schema *s, const char *type, const char *element);
-/* The directory APP schemas are read from: dir when set, else $ODRA_SHARED/data/app, else
- * ../shared/data/app. */
+/* The directory APP schemas are read from: dir when set (the config key [import] app_schemas), else
+ * $ODRA_SHARED/data/app, else ../../shared/data/app from the binary's directory (build/odra in a checkout
+ * next to ../shared) when it holds planowaniePrzestrzenne_2_0.xsd, else ../shared/data/app. */
 const char *app_schema_dir(const char *dir, char *buf, size_t cap);
 
 /* ---- the streaming pre-pass ---- */
