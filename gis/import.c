@@ -2381,6 +2381,13 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
             src = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
+        if (src == SQLITE_CONSTRAINT && r->app) {
+            /* An APP feature the schema refuses (its idIIP again, say): a finding, already named by the
+             * pre-pass; the import goes on to report the rest and is refused. */
+            snprintf(why, cap, "%s", sqlite3_errmsg(r->db));
+            *id = 0;
+            goto out;
+        }
         if (src == SQLITE_CONSTRAINT) {
             /* A row the schema refuses (NOT NULL, CHECK, a foreign key): the whole import fails. */
             rc = err_set(r->e, ERR_UNPROCESSABLE, "%s: %s", r->c->table, sqlite3_errmsg(r->db));
