@@ -1145,11 +1145,11 @@ static void scan_feature_end(struct scan_state *st)
             const struct app_zone_type *by_title = title && *title ? app_zone_type_by_name(title) : NULL;
             if (code && *code && by_code != zt)
                 gis_report_add(st->rp, "NIEZGODNA-NAZWA", file, lid, NULL, NAN,
-                               "symbol %s (%s), a nazwa wskazuje %s%s%s", symbol, zt->name,
-                               by_code ? by_code->name : "kod spoza listy: ", by_code ? "" : code, by_code ? "" : "");
+                               "symbol %s oznacza „%s”, a nazwa strefy wskazuje %s„%s”", symbol, zt->name,
+                               by_code ? "" : "kod spoza listy ", by_code ? by_code->name : code);
             else if (title && *title && by_title != zt)
                 gis_report_add(st->rp, "NIEZGODNA-NAZWA", file, lid, NULL, NAN,
-                               "symbol %s (%s), a nazwa strefy to „%s”", symbol, zt->name, title);
+                               "symbol %s oznacza „%s”, a nazwa strefy to „%s”", symbol, zt->name, title);
             else if ((!code || !*code) && (!title || !*title) && scan_has_child(st, "nazwa"))
                 gis_report_add(st->rp, "NIEZGODNA-NAZWA", file, lid, NULL, NAN,
                                "nazwa strefy bez wskazania rodzaju strefy (xlink:href) dla symbolu %s", symbol);

@@ -11,6 +11,10 @@
 #include "util/err.h"
 
 #define GIS_COVERAGE_NOISE_M2 0.01 /* gaps and overlaps below this are rounding, not findings */
+/* A gap or overlap thinner than this on average (2 area / perimeter) is a sliver whatever its area: the
+ * millimetres by which a reprojection moves a vertex off a long edge of its neighbour (a T-junction, or
+ * extra vertices on one side of a shared edge) add up to square metres along kilometres. */
+#define GIS_COVERAGE_SLIVER_M 0.01
 
 struct gis_coverage_opts {
     double tolerance_m2;        /* gaps/overlaps up to this are warnings (…-DROBNA/-DROBNE), above errors */
@@ -20,14 +24,25 @@ struct gis_coverage_opts {
     const char *reference_what; /* whose boundary the reference is, in the genitive ("aktu X", "gminy") */
 };
 
-/* Checks n zones (polygonal, EPSG:2180; names[i] is how zone i is reported) against reference (may be
- * NULL: then only overlaps are checked). Reports LUKA / LUKA-DROBNA for uncovered parts of the reference
- * with their area and a point inside, NAKLADANIE / NAKLADANIE-DROBNE for overlapping pairs with the area,
- * POZA-GRANICA-PLANU for parts of zones outside the reference. The geometries are not consumed.
- * *overlaps (may be NULL) gets the number of overlapping pairs reported. */
-enum err_code gis_coverage_check(GEOSContextHandle_t h, GEOSGeometry *const *zones, const char *const *names, size_t n,
-                                 const GEOSGeometry *reference, const struct gis_coverage_opts *o,
-                                 struct gis_report *rp, long *overlaps, struct err *e);
+/* The zones of one plan, read one at a time so that a plan of millions of vertices is never in memory
+ * whole: get(user, i) returns zone i as a new GEOS geometry (polygonal, EPSG:2180; the caller destroys
+ * it) or NULL, name(user, i) how it is reported. Neighbours should be near each other in the order
+ * (a space-filling curve): the union is built in batches of consecutive zones. */
+struct gis_zone_source {
+    size_t n;
+    GEOSGeometry *(*get)(void *user, size_t i);
+    const char *(*name)(void *user, size_t i);
+    void *user;
+};
+
+/* Checks the zones of zs against reference (may be NULL: then only overlaps are checked). Reports LUKA /
+ * LUKA-DROBNA for uncovered parts of the reference with their area and a point inside, NAKLADANIE /
+ * NAKLADANIE-DROBNE for overlapping pairs with the area, POZA-GRANICA-PLANU for parts of zones outside the
+ * reference. The union is built in batches; zones are read again only to say which ones overlap or stick
+ * out, and only when the union shows that some do. *overlaps (may be NULL) gets the pairs reported. */
+enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_source *zs, const GEOSGeometry *reference,
+                                 const struct gis_coverage_opts *o, struct gis_report *rp, long *overlaps,
+                                 struct err *e);
 
 /* The gmina's territory prepared for many tests: boundary (not consumed) widened by tolerance_m. */
 struct gis_territory;

@@ -2,6 +2,7 @@
 #include "gis/import_app.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,15 +178,94 @@ GEOSGeometry *import_app_boundary(struct gis_store *w, GEOSContextHandle_t h, st
     return g;
 }
 
+/* The zones of one plan in the store, read one by one (gis_zone_source). */
+struct import_app_zone {
+    long long id;
+    char *name;
+    double cx, cy;  /* the centre of its bounding box */
+    uint64_t order; /* its place on a Morton (Z-order) curve over the plan */
+};
+
+struct import_app_zones {
+    GEOSContextHandle_t h;
+    GEOSWKBReader *rd;
+    sqlite3_stmt *geom; /* SELECT AsBinary(geom) FROM pog_zones WHERE id = ? */
+    struct import_app_zone *z;
+    size_t n, cap;
+};
+
+static uint64_t import_app_spread(uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | (x << 16)) & 0x0000FFFF0000FFFFULL;
+    x = (x | (x << 8)) & 0x00FF00FF00FF00FFULL;
+    x = (x | (x << 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    x = (x | (x << 2)) & 0x3333333333333333ULL;
+    x = (x | (x << 1)) & 0x5555555555555555ULL;
+    return x;
+}
+
+static int import_app_zone_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct import_app_zone *)a)->order, y = ((const struct import_app_zone *)b)->order;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts the zones along a Z-order curve of their centres, so that batches of consecutive zones are
+ * compact and their partial unions small (the zones' MBRs come from SpatiaLite's blob header). */
+static void import_app_zone_order(struct import_app_zones *z)
+{
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (size_t i = 0; i < z->n; i++) {
+        x0 = fmin(x0, z->z[i].cx), x1 = fmax(x1, z->z[i].cx);
+        y0 = fmin(y0, z->z[i].cy), y1 = fmax(y1, z->z[i].cy);
+    }
+    double sx = x1 > x0 ? 65535 / (x1 - x0) : 0, sy = y1 > y0 ? 65535 / (y1 - y0) : 0;
+    for (size_t i = 0; i < z->n; i++) {
+        double fx = isfinite(z->z[i].cx) ? (z->z[i].cx - x0) * sx : 0,
+               fy = isfinite(z->z[i].cy) ? (z->z[i].cy - y0) * sy : 0;
+        z->z[i].order = import_app_spread((uint32_t)fx) | (import_app_spread((uint32_t)fy) << 1);
+    }
+    qsort(z->z, z->n, sizeof *z->z, import_app_zone_cmp);
+}
+
+static GEOSGeometry *import_app_zone_get(void *user, size_t i)
+{
+    struct import_app_zones *z = user;
+    sqlite3_bind_int64(z->geom, 1, z->z[i].id);
+    GEOSGeometry *g = NULL;
+    if (sqlite3_step(z->geom) == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(z->geom, 0);
+        int n = sqlite3_column_bytes(z->geom, 0);
+        if (b && n > 0)
+            g = GEOSWKBReader_read_r(z->h, z->rd, b, (size_t)n);
+    }
+    sqlite3_reset(z->geom);
+    return g;
+}
+
+static const char *import_app_zone_name(void *user, size_t i)
+{
+    return ((struct import_app_zones *)user)->z[i].name;
+}
+
 enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, const long long *plans, size_t n,
                                   const GEOSGeometry *gmina, double tolerance_m2, const char *file,
                                   struct gis_report *rp, long *overlaps, struct err *e)
 {
     sqlite3_stmt *pst = NULL, *zst = NULL;
+    struct import_app_zones z = {.h = h, .rd = GEOSWKBReader_create_r(h)};
+    if (!z.rd)
+        return err_set(e, ERR_INTERNAL, "GEOS: out of memory");
     if (gis_store_prepare(w, "SELECT coalesce(iip, title), AsBinary(geom) FROM plans WHERE id = ?", &pst, e) ||
-        gis_store_prepare(w, "SELECT coalesce(iip, label), AsBinary(geom) FROM pog_zones WHERE plan_id = ? ORDER BY id",
-                          &zst, e)) {
+        gis_store_prepare(w,
+                          "SELECT id, coalesce(iip, label), (MbrMinX(geom) + MbrMaxX(geom)) / 2, "
+                          "(MbrMinY(geom) + MbrMaxY(geom)) / 2 FROM pog_zones WHERE plan_id = ? ORDER BY id",
+                          &zst, e) ||
+        gis_store_prepare(w, "SELECT AsBinary(geom) FROM pog_zones WHERE id = ?", &z.geom, e)) {
         sqlite3_finalize(pst);
+        sqlite3_finalize(zst);
+        GEOSWKBReader_destroy_r(h, z.rd);
         return e->code;
     }
     enum err_code rc = ERR_OK;
@@ -202,36 +282,32 @@ enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, co
                  sqlite3_column_text(pst, 0) ? (const char *)sqlite3_column_text(pst, 0) : "?");
         GEOSGeometry *act = import_app_read(h, pst, 1);
         sqlite3_reset(pst);
-        GEOSGeometry **zones = NULL;
-        char **names = NULL;
-        size_t nz = 0, cap = 0;
+        z.n = 0;
         sqlite3_bind_int64(zst, 1, plans[p]);
         int s;
         while ((s = sqlite3_step(zst)) == SQLITE_ROW) {
-            GEOSGeometry *g = import_app_read(h, zst, 1);
-            if (!g)
-                continue;
-            if (nz == cap) {
-                size_t nc = cap ? 2 * cap : 64;
-                GEOSGeometry **ng = realloc(zones, nc * sizeof *ng);
-                char **nn = ng ? realloc(names, nc * sizeof *nn) : NULL;
-                if (ng)
-                    zones = ng;
-                if (!nn) {
-                    GEOSGeom_destroy_r(h, g);
+            if (z.n == z.cap) {
+                size_t nc = z.cap ? 2 * z.cap : 256;
+                struct import_app_zone *nz = realloc(z.z, nc * sizeof *nz);
+                if (!nz) {
                     rc = err_set(e, ERR_INTERNAL, "out of memory");
                     break;
                 }
-                names = nn, cap = nc;
+                z.z = nz, z.cap = nc;
             }
             /* the lokalnyId part of "przestrzenNazw/lokalnyId" */
-            const char *id = (const char *)sqlite3_column_text(zst, 0);
+            const char *id = (const char *)sqlite3_column_text(zst, 1);
             const char *slash = id ? strrchr(id, '/') : NULL;
-            zones[nz] = g;
-            names[nz] = strdup(slash ? slash + 1 : id ? id : "?");
-            nz++;
+            z.z[z.n] = (struct import_app_zone){.id = sqlite3_column_int64(zst, 0),
+                                                .name = strdup(slash ? slash + 1
+                                                               : id  ? id
+                                                                     : "?"),
+                                                .cx = sqlite3_column_double(zst, 2),
+                                                .cy = sqlite3_column_double(zst, 3)};
+            z.n++;
         }
         sqlite3_reset(zst);
+        import_app_zone_order(&z);
         if (!rc && s != SQLITE_DONE && s != SQLITE_ROW)
             rc = import_app_sqlerr(w, "pog_zones", e);
         const GEOSGeometry *ref = act ? act : gmina;
@@ -243,20 +319,20 @@ enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, co
         long ov = 0;
         struct gis_coverage_opts co = {
             .tolerance_m2 = tolerance_m2, .overlap = GIS_SEV_ERROR, .file = file, .plan = name, .reference_what = what};
+        struct gis_zone_source src = {z.n, import_app_zone_get, import_app_zone_name, &z};
         if (!rc)
-            rc = gis_coverage_check(h, zones, (const char *const *)names, nz, ref, &co, rp, &ov, e);
+            rc = gis_coverage_check(h, &src, ref, &co, rp, &ov, e);
         if (overlaps)
             *overlaps += ov;
-        for (size_t i = 0; i < nz; i++) {
-            GEOSGeom_destroy_r(h, zones[i]);
-            free(names[i]);
-        }
-        free(zones);
-        free(names);
+        for (size_t i = 0; i < z.n; i++)
+            free(z.z[i].name);
         if (act)
             GEOSGeom_destroy_r(h, act);
     }
+    free(z.z);
     sqlite3_finalize(pst);
     sqlite3_finalize(zst);
+    sqlite3_finalize(z.geom);
+    GEOSWKBReader_destroy_r(h, z.rd);
     return rc;
 }

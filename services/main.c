@@ -265,6 +265,9 @@ static void import_report(const struct gis_report *rp, const struct gis_import_s
 static int cmd_import(const struct common_opts *co, const char *tenant, struct gis_import_opts *io, const char *plan,
                       const char *json_path, char *const *files, int nfiles)
 {
+    /* One pass over a file of any size: give freed memory back instead of keeping the server's reserve
+     * (main), so the peak RSS of a 200 MB import stays what the import needs at once. */
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
     static struct config cfg;
     struct err e = {0};
     if (load_config(&cfg, co, &e))
