@@ -62,7 +62,7 @@ static void app_tsv_load(struct app_tsv *t, const char *name)
     }
 }
 
-static struct app_tsv app_zone_tsv, app_param_tsv, app_ns_tsv, app_woj_tsv;
+static struct app_tsv app_zone_tsv, app_param_tsv, app_ns_tsv, app_woj_tsv, app_kpt_tsv, app_status_tsv;
 static struct app_zone_type app_zone_list[APP_MAX_ROWS];
 static int app_nzones;
 static struct app_param app_param_list[APP_MAX_ROWS];
@@ -76,12 +76,14 @@ static double app_num_or_nan(const char *s)
     return strtod(s, NULL);
 }
 
+static void app_lists(void);
+
 static void app_lists_init(void)
 {
     app_tsv_load(&app_zone_tsv, "data/codelists/pog_zone_types.tsv");
     for (int i = 0; i < app_zone_tsv.nrows; i++)
-        app_zone_list[app_nzones++] =
-            (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1], app_zone_tsv.row[i][2]};
+        app_zone_list[app_nzones++] = (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1],
+                                                             app_zone_tsv.row[i][2], app_zone_tsv.row[i][3]};
     app_tsv_load(&app_param_tsv, "data/codelists/app_parameters.tsv");
     for (int i = 0; i < app_param_tsv.nrows; i++) {
         const char *const *r = app_param_tsv.row[i];
@@ -96,6 +98,42 @@ static void app_lists_init(void)
     }
     app_tsv_load(&app_ns_tsv, "data/codelists/app_namespaces.tsv");
     app_tsv_load(&app_woj_tsv, "data/codelists/wojewodztwa.tsv");
+    app_tsv_load(&app_kpt_tsv, "data/codelists/kpt.tsv");
+    app_tsv_load(&app_status_tsv, "data/codelists/app_status.tsv");
+}
+
+const char *app_kpt_name(const char *code)
+{
+    app_lists();
+    for (int i = 0; code && i < app_kpt_tsv.nrows; i++)
+        if (!strcmp(app_kpt_tsv.row[i][0], code))
+            return app_kpt_tsv.row[i][1];
+    return NULL;
+}
+
+const char *app_status_to_odra(const char *s)
+{
+    app_lists();
+    if (!s)
+        return NULL;
+    const char *slash = strrchr(s, '/');
+    const char *code = slash ? slash + 1 : s;
+    for (int i = 0; i < app_status_tsv.nrows; i++)
+        if (!strcmp(app_status_tsv.row[i][0], code) || !strcasecmp(app_status_tsv.row[i][1], s))
+            return app_status_tsv.row[i][2];
+    return NULL;
+}
+
+bool app_status_from_odra(const char *status, const char **code, const char **title)
+{
+    app_lists();
+    for (int i = 0; status && i < app_status_tsv.nrows; i++)
+        if (!strcasecmp(app_status_tsv.row[i][2], status)) {
+            *code = app_status_tsv.row[i][0];
+            *title = app_status_tsv.row[i][1];
+            return true;
+        }
+    return false;
 }
 
 static void app_lists(void)

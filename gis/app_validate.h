@@ -21,7 +21,18 @@
 
 struct app_zone_type {
     const char *symbol, *code, *name; /* "SJ", "strefaWielofunkcyjnaZZabudowaMieszkaniowaJednorodzinna", "strefa …" */
+    const char *profile;              /* the basic profile: KPT codes separated by spaces, "MN U K ZP ZD I" */
 };
+
+/* The name of a KPT land-use class ("MN" -> "teren zabudowy mieszkaniowej jednorodzinnej"), or NULL. */
+const char *app_kpt_name(const char *code);
+
+/* The odra plans.status of an APP status given as its code-list code, URI or title ("legalForce",
+ * "…/ProcessStepGeneralValue/legalForce", "prawnie wiążący lub realizowany" -> "obowiązujący"); NULL when
+ * it is none of them. */
+const char *app_status_to_odra(const char *s);
+/* The APP status code and title of an odra plans.status; false when there is none (then the caller picks). */
+bool app_status_from_odra(const char *status, const char **code, const char **title);
 
 /* The POG zone type with this symbol / code-list code / name; NULL when not in the list. */
 const struct app_zone_type *app_zone_type_by_symbol(const char *symbol);

@@ -1833,14 +1833,16 @@ static enum err_code import_zone_plan(struct import_run *r, struct import_layer 
     if (!value && r->p && L->app_ns >= 0 && L->app_lid >= 0) {
         /* APP zone "PL.ZIPPZP.1234/121201-POG" + "1POG-1SJ" belongs to act "PL.ZIPPZP.1234/121201-POG/1POG". */
         char *ns = import_field_text(f, L->app_ns), *lid = import_field_text(f, L->app_lid);
-        if (ns && lid) {
-            size_t k = strcspn(lid, "-");
-            snprintf(derived, sizeof derived, "%s/%.*s", ns, (int)k, lid);
+        int hi = OGR_FD_GetFieldIndex(OGR_F_GetDefnRef(f), "plan_href");
+        char *href = hi >= 0 ? import_field_text(f, hi) : NULL;
+        /* the act its plan xlink:href names, else the one of its idIIP (as the pre-pass decides) */
+        if (ns && lid && app_act_iip(href, ns, lid, derived, sizeof derived)) {
             value = derived;
             app = true;
         }
         free(ns);
         free(lid);
+        free(href);
     }
     if (value) {
         if ((*id = import_cache_get(r, CACHE_PLAN, value)))
@@ -2314,7 +2316,10 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
         import_bind_text(st, 5, v[L_RES_DATE].s);
         import_bind_text(st, 6, v[L_PUBLICATION].s);
         import_bind_int(st, 7, &v[L_SCALE]);
-        import_bind_text(st, 8, v[L_STATUS].s);
+        /* an APP status (its code or title) is kept as odra's own word for it */
+        const char *status =
+            v[L_STATUS].s && app_status_to_odra(v[L_STATUS].s) ? app_status_to_odra(v[L_STATUS].s) : v[L_STATUS].s;
+        import_bind_text(st, 8, status);
         import_bind_text(st, 9, v[L_VALID_FROM].s);
         import_bind_text(st, 10, v[L_VALID_TO].s);
         sqlite3_bind_blob(st, 11, wkb, (int)wkblen, SQLITE_STATIC);

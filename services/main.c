@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gis/app_export.h"
 #include "gis/boundary.h"
 #include "gis/demo.h"
 #include "gis/drawing.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
     "  import  --tenant T --as plan-drawing --plan IIP|ID [--s-srs EPSG:n] FILE.tif\n"
     "                                                              register a plan's georeferenced raster drawing\n"
     "  boundary --tenant T [--s-srs EPSG:n] FILE                  set the gmina's territory from a polygon file\n"
+    "  export  --tenant T --as app [--plan IIP|ID] [-o FILE.gml]   write plans as APP 2.0 GML (EPSG:2176)\n"
     "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf]\n"
     "                                                              issue a wypis i wyrys as PDF\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
@@ -339,6 +341,47 @@ static int cmd_import(const struct common_opts *co, const char *tenant, struct g
     return EXIT_SUCCESS;
 }
 
+/* `odra export --as app`: the plans as APP 2.0 GML, to a file (written whole, then renamed) or stdout. */
+static int cmd_export(const struct common_opts *co, const char *tenant, const char *as, const char *plan,
+                      const char *output)
+{
+    static struct config cfg;
+    struct err e = {0};
+    if (load_config(&cfg, co, &e))
+        return fail(&e);
+    const struct config_tenant *t = tenant ? config_tenant_find(&cfg, tenant) : NULL;
+    if (!t)
+        return usage_error("export needs --tenant with a configured gmina%s", "");
+    if (!as || strcmp(as, "app") != 0)
+        return usage_error("export needs --as app (APP 2.0 GML)%s", "");
+    char path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, tenant);
+    struct gis_store *s;
+    if (gis_store_open(path, GIS_STORE_READ, &s, &e) != ERR_OK)
+        return fail(&e);
+    bool to_stdout = !output || !strcmp(output, "-");
+    snprintf(tmp, sizeof tmp, "%s.tmp", to_stdout ? "" : output);
+    FILE *out = to_stdout ? stdout : fopen(tmp, "w");
+    if (!out) {
+        gis_store_close(s);
+        fprintf(stderr, "odra: %s: cannot write\n", tmp);
+        return EXIT_FAILURE;
+    }
+    struct gis_app_export_opts o = {.plan = plan, .teryt = t->teryt};
+    struct gis_app_export_stats st;
+    enum err_code rc = gis_app_export(s, &o, out, &st, &e);
+    gis_store_close(s);
+    if (!to_stdout && (fclose(out) != 0 || (!rc && rename(tmp, output) != 0)) && !rc)
+        rc = err_set(&e, ERR_IO, "%s: cannot write", output);
+    if (!to_stdout && rc)
+        unlink(tmp);
+    if (rc)
+        return fail(&e);
+    fprintf(stderr, "export: %d plan%s, %ld POG zones as APP 2.0 (EPSG:2176)%s%s\n", st.plans, st.plans == 1 ? "" : "s",
+            st.zones, to_stdout ? "" : " to ", to_stdout ? "" : output);
+    return EXIT_SUCCESS;
+}
+
 /* `odra boundary`: the gmina's territory from a polygon file. */
 static int cmd_boundary(const struct common_opts *co, const char *tenant, const char *s_srs, char *const *files,
                         int nfiles)
@@ -407,21 +450,31 @@ int main(int argc, char **argv)
         OPT_PLAN,
         OPT_CHECK,
         OPT_REPORT,
+        OPT_OUTPUT,
         OPT_HELP
     };
     static const struct option opts[] = {
-        {"config", required_argument, NULL, OPT_CONFIG}, {"data", required_argument, NULL, OPT_DATA},
-        {"listen", required_argument, NULL, OPT_LISTEN}, {"scale", required_argument, NULL, OPT_SCALE},
-        {"seed", required_argument, NULL, OPT_SEED},     {"force", no_argument, NULL, OPT_FORCE},
-        {"tenant", required_argument, NULL, OPT_TENANT}, {"as", required_argument, NULL, OPT_AS},
-        {"preset", required_argument, NULL, OPT_PRESET}, {"map", required_argument, NULL, OPT_MAP},
-        {"s-srs", required_argument, NULL, OPT_SSRS},    {"plan", required_argument, NULL, OPT_PLAN},
-        {"check", no_argument, NULL, OPT_CHECK},         {"report", required_argument, NULL, OPT_REPORT},
-        {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"data", required_argument, NULL, OPT_DATA},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"tenant", required_argument, NULL, OPT_TENANT},
+        {"as", required_argument, NULL, OPT_AS},
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"map", required_argument, NULL, OPT_MAP},
+        {"s-srs", required_argument, NULL, OPT_SSRS},
+        {"plan", required_argument, NULL, OPT_PLAN},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
     };
     struct common_opts co = {0};
     struct gis_import_opts io = {.progress = true};
-    const char *tenant = NULL, *plan = NULL, *json_report = NULL;
+    const char *tenant = NULL, *plan = NULL, *json_report = NULL, *output = NULL;
     long scale = 1, seed = 2026;
     int force = 0;
     const char *valid = NULL; /* options this command takes, as a list of names */
@@ -433,14 +486,19 @@ int main(int argc, char **argv)
         valid = " config data tenant as preset map s-srs plan check report help ";
     else if (!strcmp(cmd, "boundary"))
         valid = " config data tenant s-srs help ";
+    else if (!strcmp(cmd, "export"))
+        valid = " config data tenant as plan output help ";
     else
         return usage_error("unknown command '%s'", cmd);
     optind = 1;
     opterr = 0;
     int c, idx = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, &idx)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, "o:", opts, &idx)) != -1) {
         if (c == '?' || c == ':')
             return usage_error("bad or incomplete option '%s'", argv[optind] ? argv[optind] : "");
+        if (c == 'o') /* -o is --output */
+            for (c = OPT_OUTPUT, idx = 0; opts[idx].val != OPT_OUTPUT; idx++)
+                ;
         char key[32];
         snprintf(key, sizeof key, " %s ", opts[idx].name);
         if (!strstr(valid, key))
@@ -466,6 +524,7 @@ int main(int argc, char **argv)
         case OPT_PLAN: plan = optarg; break;
         case OPT_CHECK: io.check = true; break;
         case OPT_REPORT: json_report = optarg; break;
+        case OPT_OUTPUT: output = optarg; break;
         case OPT_HELP: fputs(usage_text, stdout); return EXIT_SUCCESS;
         default: return usage_error("bad option%s", "");
         }
@@ -475,6 +534,11 @@ int main(int argc, char **argv)
         return cmd_import(&co, tenant, &io, plan, json_report, argv + rest, argc - rest);
     if (!strcmp(cmd, "boundary"))
         return cmd_boundary(&co, tenant, io.s_srs, argv + rest, argc - rest);
+    if (!strcmp(cmd, "export")) {
+        if (rest < argc)
+            return usage_error("unexpected argument '%s'", argv[rest]);
+        return cmd_export(&co, tenant, io.collection, plan, output);
+    }
     if (rest < argc)
         return usage_error("unexpected argument '%s'", argv[rest]);
     if (!strcmp(cmd, "serve"))
