@@ -49,12 +49,17 @@ struct gis_import_stats {
     char format[16]; /* "APP 2.0", "APP 1.0", or "" for other sources */
 };
 
-/* Imports files (n of them) into the store w (the writer) as one transaction: if anything fails,
- * nothing is changed. Writes one line per repaired, rejected or overlapping feature to report (may be
- * NULL), naming the feature and the reason; notes (assumed CRS, swapped axes, placeholder plan) are
- * lines starting with "note:". Hostile input (DOCTYPE in XML, unsafe zip entries, bombs) is refused
- * before the store is touched: every file passes gis_import_check_file and every source is opened and
- * its field mapping resolved before the first write. GDAL never touches the network.
+/* Imports files (n of them) into the store w (the writer) as one transaction: if anything fails, or any
+ * validation rule finds an error (docs/import.md, "Validation rules"; the findings go to o->findings, else
+ * they are printed to report at the end), nothing is changed and ERR_UNPROCESSABLE is returned with
+ * stats->errors > 0; warnings never block. With o->check the transaction is rolled back even when the data
+ * is valid (stats->written stays false). XML files pass a streaming APP pre-pass (app_scan_file) before GDAL
+ * opens them; an APP file needs no preset, and with no collection (NULL or "app") its acts and then its
+ * zones are imported in the one transaction. Writes one line per repaired, rejected or overlapping feature to report
+ * (may be NULL), naming the feature and the reason; notes (assumed CRS, swapped axes, placeholder plan) are lines
+ * starting with "note:". Hostile input (DOCTYPE in XML, unsafe zip entries, bombs) is refused before the store is
+ * touched: every file passes gis_import_check_file and every source is opened and its field mapping resolved before the
+ * first write. GDAL never touches the network.
  *
  * Sources: any file GDAL reads as GeoJSON, GeoJSONSeq, GeoPackage, Shapefile, GML (APP 1.0/2.0), KML,
  * FlatGeobuf or CSV (geometry from a WKT/geom/geometry column or x/y, lon/lat columns), and zip archives
