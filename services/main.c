@@ -277,7 +277,7 @@ static int cmd_import(const struct common_opts *co, const char *tenant, struct g
     if (!tenant)
         return usage_error("import needs --tenant%s", "");
     if (nfiles == 0)
-        return usage_error("import needs at least one FILE%s", "");
+        return usage_error("import needs --as COLLECTION (not for APP GML) and at least one FILE%s", "");
     const struct config_tenant *t = config_tenant_find(&cfg, tenant);
     if (!t)
         return usage_error("unknown tenant '%s'", tenant);
