@@ -269,6 +269,27 @@ def parameters_and_units():
 
 
 @test
+def tolerance_and_schema_directory_come_from_the_configuration():
+    data = testowa_store()
+    gap = rewrite(OK, "luka2.gml", ("5575861.66378577 7381788.28260304 5573857.30631329 7385054.435987",
+                                    "5575861.66378577 7381788.28260304 5574665.72123382 7383295.92976932 "
+                                    "5573857.30631329 7385054.435987"), count=1)
+    with open(config(), encoding="utf-8") as f:
+        text = f.read()
+    cfg = os.path.join(TMP, "tolerant.ini")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(text + "\n[import]\ngap_tolerance_m2 = 1000000\napp_schemas = /nonexistent\n")
+    r = odra("import", "--config", cfg, "--data", data, "--tenant", "testowa", gap)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    assert "OSTRZEŻENIE LUKA-DROBNA" in r.stdout and "OSTRZEŻENIE BRAK-SCHEMATU" in r.stdout, r.stdout
+    assert "/nonexistent" in r.stdout, r.stdout
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(text + "\n[import]\ngap_tolerance_m2 = lots\n")
+    r = odra("import", "--config", cfg, "--data", data, "--tenant", "testowa", gap)
+    assert r.returncode == 1 and "import.gap_tolerance_m2" in r.stderr, r.stderr
+
+
+@test
 def rules_are_documented():
     with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "import.md"), encoding="utf-8") as f:
         doc = f.read()
