@@ -319,6 +319,20 @@ enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_so
         coverage_pairs(&c, overlaps);
     bool gaps =
         !u || !inside || (reference && coverage_area(h, reference) - coverage_area(h, u) > GIS_COVERAGE_NOISE_M2);
+    if (!rc && !reference && u) {
+        /* No act and no gmina to measure against: still, a hole that zones enclose on every side is a gap. */
+        for (int i = 0; i < GEOSGetNumGeometries_r(h, u); i++) {
+            const GEOSGeometry *poly = GEOSGetGeometryN_r(h, u, i);
+            for (int k = 0; GEOSGeomTypeId_r(h, poly) == GEOS_POLYGON && k < GEOSGetNumInteriorRings_r(h, poly); k++) {
+                GEOSGeometry *ring = GEOSGeom_clone_r(h, GEOSGetInteriorRingN_r(h, poly, k));
+                GEOSGeometry *hole = ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
+                if (hole) {
+                    coverage_gap(hole, &c);
+                    GEOSGeom_destroy_r(h, hole);
+                }
+            }
+        }
+    }
     if (!rc && reference && gaps) {
         GEOSGeometry *gap = u ? GEOSDifference_r(h, reference, u) : GEOSGeom_clone_r(h, reference);
         if (!gap)

@@ -35,7 +35,8 @@ struct gis_zone_source {
     void *user;
 };
 
-/* Checks the zones of zs against reference (may be NULL: then only overlaps are checked). Reports LUKA /
+/* Checks the zones of zs against reference (may be NULL: then only overlaps and holes that the zones
+ * enclose are checked). Reports LUKA /
  * LUKA-DROBNA for uncovered parts of the reference with their area and a point inside, NAKLADANIE /
  * NAKLADANIE-DROBNE for overlapping pairs with the area, POZA-GRANICA-PLANU for parts of zones outside the
  * reference. The union is built in batches; zones are read again only to say which ones overlap or stick

@@ -315,7 +315,9 @@ enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, co
         snprintf(what, sizeof what, act ? "aktu %s" : "gminy (akt %s nie ma granicy w bazie)", name);
         if (!rc && !ref)
             gis_report_add(rp, "POKRYCIE-NIESPRAWDZONE", file, name, NULL, NAN,
-                           "plan %s nie ma granicy w bazie, a gmina nie ma ustawionej granicy", name);
+                           "plan %s nie ma granicy w bazie, a gmina nie ma ustawionej granicy: sprawdzono tylko "
+                           "nakładanie się stref i dziury, które strefy otaczają",
+                           name);
         long ov = 0;
         struct gis_coverage_opts co = {
             .tolerance_m2 = tolerance_m2, .overlap = GIS_SEV_ERROR, .file = file, .plan = name, .reference_what = what};
