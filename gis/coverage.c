@@ -54,6 +54,7 @@ struct coverage_ctx {
     struct gis_report *rp;
     GEOSSTRtree *tree;   /* the zones' envelopes, items are indexes + 1 */
     GEOSGeometry **envs; /* the envelopes themselves (owned) */
+    bool enclosed;       /* no reference: the gaps are holes the zones enclose */
     char near[300];
 };
 
@@ -85,6 +86,13 @@ static void coverage_gap(const GEOSGeometry *part, void *user)
     if (box)
         GEOSGeom_destroy_r(h, box);
     bool big = a > c->o->tolerance_m2 && !coverage_thin(h, part, a);
+    if (c->enclosed) {
+        gis_report_add(c->rp, big ? "LUKA" : "LUKA-DROBNA", c->o->file, c->near[0] ? c->near : NULL, pt, a,
+                       "%s otoczona strefami%s%s nie należy do żadnej z nich (tolerancja %.2f m²)",
+                       big ? "część obszaru" : "drobna część obszaru", c->o->plan ? " planu " : "",
+                       c->o->plan ? c->o->plan : "", c->o->tolerance_m2);
+        return;
+    }
     gis_report_add(c->rp, big ? "LUKA" : "LUKA-DROBNA", c->o->file, c->near[0] ? c->near : NULL, pt, a,
                    "%s obszaru w granicy %s nie jest pokryta strefami%s%s (tolerancja %.2f m², szczeliny "
                    "węższe niż %.0f cm to drobne luki)",
@@ -320,9 +328,13 @@ enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_so
     bool gaps =
         !u || !inside || (reference && coverage_area(h, reference) - coverage_area(h, u) > GIS_COVERAGE_NOISE_M2);
     if (!rc && !reference && u) {
-        /* No act and no gmina to measure against: still, a hole that zones enclose on every side is a gap. */
-        for (int i = 0; i < GEOSGetNumGeometries_r(h, u); i++) {
-            const GEOSGeometry *poly = GEOSGetGeometryN_r(h, u, i);
+        /* No act and no gmina to measure against: still, a hole that zones enclose on every side is a gap;
+         * also one that touches the outside at single points (a zone's corner pulled in), which the union,
+         * widened by a millimetre, closes into a hole. */
+        GEOSGeometry *wide = GEOSBuffer_r(h, u, 0.001, 2);
+        c.enclosed = true;
+        for (int i = 0; wide && i < GEOSGetNumGeometries_r(h, wide); i++) {
+            const GEOSGeometry *poly = GEOSGetGeometryN_r(h, wide, i);
             for (int k = 0; GEOSGeomTypeId_r(h, poly) == GEOS_POLYGON && k < GEOSGetNumInteriorRings_r(h, poly); k++) {
                 GEOSGeometry *ring = GEOSGeom_clone_r(h, GEOSGetInteriorRingN_r(h, poly, k));
                 GEOSGeometry *hole = ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
@@ -332,6 +344,8 @@ enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_so
                 }
             }
         }
+        if (wide)
+            GEOSGeom_destroy_r(h, wide);
     }
     if (!rc && reference && gaps) {
         GEOSGeometry *gap = u ? GEOSDifference_r(h, reference, u) : GEOSGeom_clone_r(h, reference);
