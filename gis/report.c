@@ -45,7 +45,8 @@ static const struct gis_rule report_rules[] = {
     {"LUKA-DROBNA", GIS_SEV_WARNING, GIS_MEASURE_AREA, "luka w pokryciu mniejsza niż tolerancja"},
     {"POZA-GRANICA-PLANU", GIS_SEV_ERROR, GIS_MEASURE_AREA, "strefa wychodzi poza granicę obszaru objętego aktem"},
     {"POKRYCIE-NIESPRAWDZONE", GIS_SEV_WARNING, GIS_MEASURE_NONE,
-     "pokrycia nie sprawdzono: nie jest znana granica aktu ani gminy"},
+     "pokrycia obszaru planu nie sprawdzono: nie jest znana granica aktu ani gminy (dziury otoczone strefami i "
+     "nakładanie się sprawdzono)"},
     /* code lists */
     {"BLEDNY-SYMBOL", GIS_SEV_ERROR, GIS_MEASURE_NONE,
      "symbol spoza listy kodowej rodzajów stref planistycznych"},
