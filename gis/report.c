@@ -13,6 +13,8 @@
 /* clang-format off */
 static const struct gis_rule report_rules[] = {
     /* the file */
+    {"PLIK-ODRZUCONY", GIS_SEV_ERROR, GIS_MEASURE_NONE,
+     "plik odrzucony przed odczytem: nieczytelny, pusty albo niebezpieczny (DOCTYPE, archiwum zip)"},
     {"XML-NIEPOPRAWNY", GIS_SEV_ERROR, GIS_MEASURE_NONE, "plik nie jest poprawnym dokumentem XML"},
     {"XML-DTD", GIS_SEV_ERROR, GIS_MEASURE_NONE,
      "deklaracje DOCTYPE i ENTITY są niedozwolone (ryzyko rozwinięcia encji lub odczytu plików)"},
@@ -313,6 +315,8 @@ enum err_code gis_report_write_json(const struct gis_report *r, const struct gis
     json_object_set_new(j, "files", files);
     json_object_set_new(j, "check", json_boolean(m && m->check));
     json_object_set_new(j, "result", json_string(result));
+    if (m && m->error)
+        json_object_set_new(j, "error", json_string(m->error));
     json_object_set_new(j, "errors", json_integer(ne));
     json_object_set_new(j, "warnings", json_integer(nw));
     json_object_set_new(j, "notes", json_integer(nn));

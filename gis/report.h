@@ -56,6 +56,7 @@ struct gis_report_meta {
     bool imported; /* the store was changed */
     long read, written, repaired, rejected;
     double seconds;
+    const char *error; /* why the run failed, when it did (also without findings) */
 };
 
 /* Writes the findings for people: one line per finding ("BŁĄD LUKA: …"), grouped errors first, then a

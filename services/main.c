@@ -1,6 +1,7 @@
 /* The odra command line: one binary, one subcommand per task (serve, demo, import, ...). */
 #include <getopt.h>
 #include <malloc.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,9 +242,10 @@ static int cmd_import_drawing(const char *path, const char *plan, const char *s_
 
 /* Writes the findings on stdout (for people) and, with --report, as JSON. */
 static void import_report(const struct gis_report *rp, const struct gis_import_stats *st, const char *tenant,
-                          const struct gis_import_opts *io, char *const *files, int nfiles, bool done,
+                          const struct gis_import_opts *io, char *const *files, int nfiles, const struct err *failed,
                           const char *json_path, double seconds)
 {
+    bool done = !failed || failed->code == ERR_OK;
     struct gis_report_meta m = {.tenant = tenant,
                                 .teryt = io->teryt,
                                 .collection = io->collection ? io->collection : "app",
@@ -256,7 +258,8 @@ static void import_report(const struct gis_report *rp, const struct gis_import_s
                                 .written = done ? st->imported : 0,
                                 .repaired = st->repaired,
                                 .rejected = st->rejected,
-                                .seconds = seconds};
+                                .seconds = seconds,
+                                .error = done ? NULL : failed->msg};
     gis_report_print(rp, &m, stdout);
     fflush(stdout);
     struct err e = {0};
@@ -290,8 +293,18 @@ static int cmd_import(const struct common_opts *co, const char *tenant, struct g
     }
     /* Refuse hostile files before the store is even opened, so it stays byte-identical. */
     for (int i = 0; i < nfiles; i++)
-        if (gis_import_check_file(files[i], &e) != ERR_OK)
+        if (gis_import_check_file(files[i], &e) != ERR_OK) {
+            if (json_path) {
+                struct gis_report *rp = gis_report_new();
+                struct gis_import_stats none = {0};
+                const char *slash = strrchr(files[i], '/');
+                gis_report_add(rp, "PLIK-ODRZUCONY", slash ? slash + 1 : files[i], NULL, NULL, NAN, "%s", e.msg);
+                io->teryt = t->teryt;
+                import_report(rp, &none, tenant, io, files, nfiles, &e, json_path, 0);
+                gis_report_free(rp);
+            }
             return fail(&e);
+        }
     static struct app_gmina gminas[CONFIG_MAX_TENANTS];
     for (int i = 0; i < cfg.n_tenants; i++) {
         snprintf(gminas[i].teryt, sizeof gminas[i].teryt, "%s", cfg.tenants[i].teryt);
@@ -329,7 +342,7 @@ static int cmd_import(const struct common_opts *co, const char *tenant, struct g
     gis_store_close(w);
     if (!existed && !st.written)
         remove_store(path);
-    import_report(rp, &st, tenant, io, files, nfiles, rc == ERR_OK, json_path, (log_now_ms() - t0) / 1000);
+    import_report(rp, &st, tenant, io, files, nfiles, &e, json_path, (log_now_ms() - t0) / 1000);
     gis_report_free(rp);
     if (rc != ERR_OK)
         return fail(&e);

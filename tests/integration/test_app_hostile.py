@@ -60,6 +60,13 @@ def billion_laughs_and_external_entities_are_refused():
             "</app:StrefaPlanistyczna></wfs:member></wfs:FeatureCollection>\n")
     _, rss = refused_cleanly(data, write("laughs.gml", bomb), "DOCTYPE")
     assert rss < 150_000, rss
+    # the refusal is in the JSON report too, for the office's tools
+    report = os.path.join(TMP, "laughs.json")
+    r, _ = run(data, "--report", report, os.path.join(TMP, "laughs.gml"))
+    import json
+    with open(report, encoding="utf-8") as f:
+        j = json.load(f)
+    assert r.returncode == 1 and j["result"] == "refused" and j["findings"][0]["rule"] == "PLIK-ODRZUCONY", j
     with open(OK, encoding="utf-8") as f:
         ok = f.read()
     xxe = ok.replace("<?xml version='1.0' encoding='utf-8'?>",
