@@ -2620,6 +2620,9 @@ static enum err_code import_feature(struct import_run *r, struct import_source *
     r->st->imported++;
     if (r->c->id == C_POG_ZONES && (rc = import_plan_touched(r, plan)))
         goto out;
+    if (r->c->id == C_PLANS && v[L_KIND].s && import_plan_kind(v[L_KIND].s) &&
+        !strcmp(import_plan_kind(v[L_KIND].s), "pog") && (rc = import_plan_touched(r, id)))
+        goto out;
     if (id <= r->max_id) {
         r->st->updated++;
         if ((rc = import_moved(r, id)))
@@ -2896,10 +2899,37 @@ static enum err_code import_territory(struct import_run *r, bool *warned)
 }
 
 /* Imports one collection inside the caller's transaction. */
+/* The POG plans an import touched (zones written, or the act itself), for the coverage at its end. */
+struct import_touched {
+    long long *ids;
+    size_t n, cap;
+    bool refused; /* zones were refused: the coverage of what got in would mislead */
+};
+
+static enum err_code import_touch(struct import_touched *t, const long long *ids, size_t n, struct err *e)
+{
+    for (size_t k = 0; k < n; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < t->n && !seen; i++)
+            seen = t->ids[i] == ids[k];
+        if (seen)
+            continue;
+        if (t->n == t->cap) {
+            size_t nc = t->cap ? 2 * t->cap : 8;
+            long long *p = realloc(t->ids, nc * sizeof *p);
+            if (!p)
+                return err_set(e, ERR_INTERNAL, "out of memory");
+            t->ids = p, t->cap = nc;
+        }
+        t->ids[t->n++] = ids[k];
+    }
+    return ERR_OK;
+}
+
 static enum err_code import_collection(struct gis_store *w, const char *const *files, int n,
                                        const struct gis_import_opts *o, struct gis_import_stats *stats, FILE *report,
                                        struct gis_report *rp, const struct app_scan *scan, const char *started,
-                                       bool *boundary_warned, struct err *e)
+                                       bool *boundary_warned, struct import_touched *touched, struct err *e)
 {
     struct import_run *r = calloc(1, sizeof *r);
     char *mapbuf = o->map ? import_strdup(o->map) : NULL;
@@ -2937,16 +2967,13 @@ static enum err_code import_collection(struct gis_store *w, const char *const *f
         for (int k = 0; !rc && k < r->src[i].nlayers; k++)
             rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
     import_progress(r, true);
-    if (!rc && r->c->id == C_POG_ZONES && stats->rejected)
-        gis_report_add(rp, "POKRYCIE-NIESPRAWDZONE", NULL, NULL, NULL, NAN,
-                       "pokrycia nie sprawdzono: %ld stref%s nie dało się przyjąć (patrz wyżej)", stats->rejected,
-                       stats->rejected == 1 ? "y" : "");
-    else if (!rc && r->c->id == C_POG_ZONES) {
-        long ov = 0;
-        rc = import_app_coverage(w, r->gh, r->plans, r->nplans, r->gmina, o->gap_tolerance_m2,
-                                 r->nsrc == 1 ? r->src[0].label : NULL, rp, &ov, e);
-        stats->overlaps += ov;
-    } else if (!rc)
+    /* POG coverage is checked once, at the end of the whole import (gis_import_run): an act and its zones
+     * may come in the same transaction. */
+    if (!rc && r->c && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))
+        rc = import_touch(touched, r->plans, r->nplans, e);
+    if (r->c && r->c->id == C_POG_ZONES && stats->rejected)
+        touched->refused = true;
+    if (!rc && r->c && r->c->id != C_POG_ZONES)
         rc = import_overlaps(r);
     if (!rc && stats->read == 0)
         rc = err_set(e, ERR_UNPROCESSABLE, "no features to import in %s%s", files[0],
@@ -3100,14 +3127,34 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         ncoll++;
     }
     bool began = false, boundary_warned = false;
+    struct import_touched touched = {0};
     if (!rc && !(rc = gis_store_begin(w, e)))
         began = true;
     for (int i = 0; !rc && i < ncoll; i++) {
         struct gis_import_stats one = {0};
-        rc = import_collection(w, files, n, &per[i], &one, report, rp, &scan, started, &boundary_warned, e);
+        rc = import_collection(w, files, n, &per[i], &one, report, rp, &scan, started, &boundary_warned, &touched, e);
         stats->read += one.read, stats->imported += one.imported, stats->repaired += one.repaired;
         stats->rejected += one.rejected, stats->overlaps += one.overlaps, stats->updated += one.updated;
     }
+    if (!rc && touched.refused)
+        gis_report_add(rp, "POKRYCIE-NIESPRAWDZONE", NULL, NULL, NULL, NAN,
+                       "pokrycia nie sprawdzono: części stref nie dało się przyjąć (patrz wyżej)");
+    else if (!rc && touched.n) {
+        /* The coverage of every POG plan the import touched, as the plans and zones now stand. */
+        GEOSContextHandle_t gh = GEOS_init_r();
+        struct err le = {0};
+        GEOSGeometry *gmina = gh ? import_app_boundary(w, gh, &le) : NULL;
+        long ov = 0;
+        rc = gh ? import_app_coverage(w, gh, touched.ids, touched.n, gmina, opts.gap_tolerance_m2,
+                                      n == 1 ? import_basename(files[0]) : NULL, rp, &ov, e)
+                : err_set(e, ERR_INTERNAL, "GEOS cannot start");
+        stats->overlaps += ov;
+        if (gmina)
+            GEOSGeom_destroy_r(gh, gmina);
+        if (gh)
+            GEOS_finish_r(gh);
+    }
+    free(touched.ids);
     stats->errors = gis_report_count(rp, GIS_SEV_ERROR);
     stats->warnings = gis_report_count(rp, GIS_SEV_WARNING);
     if (!rc && stats->errors)

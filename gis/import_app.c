@@ -307,6 +307,12 @@ enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, co
             z.n++;
         }
         sqlite3_reset(zst);
+        if (!z.n) {
+            /* an act whose zones are not (yet) there is fine */
+            if (act)
+                GEOSGeom_destroy_r(h, act);
+            continue;
+        }
         import_app_zone_order(&z);
         if (!rc && s != SQLITE_DONE && s != SQLITE_ROW)
             rc = import_app_sqlerr(w, "pog_zones", e);

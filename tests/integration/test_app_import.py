@@ -258,6 +258,18 @@ def a_newer_version_replaces_the_old_one_which_goes_to_history():
 
 
 @test
+def a_new_act_is_checked_against_the_zones_already_in_the_store():
+    data = testowa_store()
+    assert import_into(data, "testowa", combined("base.gml", ACT, OK)).returncode == 0
+    # a new version of the act alone, whose boundary reaches 200 m further out at its first corner
+    v2 = rewrite(ACT, "act-v2.gml", ("<app:wersjaId>20250731T135628</app:wersjaId>",
+                                     "<app:wersjaId>20250901T000000</app:wersjaId>"),
+                 ("5573005.88658493 7377509.3264309", "5572805.88658493 7377309.3264309"))
+    r, _ = refused(data, "testowa", v2, "LUKA")
+    assert "aktu PL.ZIPPZP.1234/121201-POG/1POG" in r.stdout, r.stdout
+
+
+@test
 def parameters_and_units():
     data = testowa_store()
     refused(data, "testowa", rewrite(OK, "cm.gml", ('uom="m"', 'uom="cm"'), count=1), "BLEDNA-JEDNOSTKA")
