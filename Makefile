@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 
 BUILD   ?= build
-PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2 libdeflate
+PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2 libdeflate libxml-2.0
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
@@ -17,7 +17,7 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 # Debian packages the build, the tests and `make run` need. `make deps` installs what is missing.
 DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libspatialite-dev \
 	libsqlite3-dev libmicrohttpd-dev libcairo2-dev libpango1.0-dev libjansson-dev libinih-dev \
-	libzip-dev libqrencode-dev libpng-dev libfreetype-dev libdeflate-dev zlib1g-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
+	libzip-dev libqrencode-dev libpng-dev libfreetype-dev libdeflate-dev zlib1g-dev libxml2-dev gdal-bin sqlite3 spatialite-bin libsqlite3-mod-spatialite qpdf poppler-utils \
 	python3 python3-owslib python3-icalendar curl zip unzip fonts-dejavu-core chromium python3-qgis
 # ZBar decodes the QR code printed on extracts (tests/integration/test_verify.py).
 DEB_PKGS += zbar-tools
@@ -26,7 +26,7 @@ DEB_PKGS += python3-jsonschema
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
-EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* styles/*.json)) odra.ini
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 TEST_SRCS := $(sort $(wildcard tests/*/*.c))

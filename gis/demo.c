@@ -2560,6 +2560,18 @@ static bool pog_make(struct demo *d)
     act_make(d, &a, "POG", 2026, 6, 10 + (int)text_rng_below(&d->rng, 18), 1);
     snprintf(title, sizeof title, "Plan ogólny gminy %s", d->g.name);
     sqlite3_int64 plan = plan_insert(d, "pog", &a, title, 5000, d->area);
+    /* The POG covers the whole gmina: its area is the gmina's territory (what /locate and the import's
+     * location rule see); d->wkb still holds it. */
+    sqlite3_stmt *gb = NULL;
+    if (plan && !gis_store_prepare(d->st,
+                                   "INSERT INTO gmina_boundary (id, source, set_at, geom) VALUES (1, 'odra demo', "
+                                   "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), GeomFromWKB(?, 2180))",
+                                   &gb, d->e)) {
+        sqlite3_bind_blob(gb, 1, d->wkb, (int)d->wkb_len, SQLITE_STATIC);
+        if (sqlite3_step(gb) != SQLITE_DONE)
+            sql_fail(d, "gmina boundary");
+        sqlite3_finalize(gb);
+    }
     int n = d->ncx * d->ncy;
     int *key = malloc((size_t)n * sizeof *key), *label = malloc((size_t)n * sizeof *label);
     int *stack = malloc((size_t)n * sizeof *stack), *idx = malloc((size_t)n * sizeof *idx);
@@ -2569,8 +2581,9 @@ static bool pog_make(struct demo *d)
         oom(d);
     else if (gis_store_prepare(d->st,
                                "INSERT INTO pog_zones (plan_id, label, symbol, name, max_intensity, "
-                               "max_coverage_pct, max_height_m, min_bio_pct, geom) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 2180))",
+                               "max_coverage_pct, max_height_m, min_bio_pct, geom, iip) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, GeomFromWKB(?9, 2180), "
+                               "(SELECT iip || '-' || ?2 FROM plans WHERE id = ?1))",
                                &st, d->e))
         fail(d, ERR_IO, "prepare");
     for (int k = 0; k < n && !d->rc; k++) {

@@ -23,6 +23,10 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "gis/app_validate.h"
+#include "gis/coverage.h"
+#include "gis/import_app.h"
+#include "gis/report.h"
 #include "util/text.h"
 
 #define IMPORT_MAX_DEPTH         4       /* nesting of geometry collections */
@@ -62,10 +66,11 @@ struct import_collection {
 enum { P_PARCEL_ID, P_NUMBER, P_OBREB, P_LAND_USE, P_AREA };
 enum { A_LOCALITY, A_STREET, A_NUMBER, A_POSTAL, A_SIMC, A_ULIC, A_PARCEL_ID };
 enum { B_ID, B_FUNCTION, B_STOREYS };
-enum { L_KIND, L_TITLE, L_IIP, L_RESOLUTION, L_RES_DATE, L_PUBLICATION, L_SCALE, L_STATUS, L_VALID_FROM, L_VALID_TO };
+enum { L_KIND, L_TITLE, L_IIP, L_RESOLUTION, L_RES_DATE, L_PUBLICATION, L_SCALE, L_STATUS, L_VALID_FROM, L_VALID_TO,
+       L_VERSION };
 enum { Z_PLAN, Z_LABEL, Z_SYMBOL, Z_NAME, Z_MAX_HEIGHT, Z_MAX_STOREYS, Z_MIN_INT, Z_MAX_INT, Z_MAX_COV, Z_MIN_BIO,
        Z_MIN_PARCEL, Z_ROOF };
-enum { G_PLAN, G_LABEL, G_SYMBOL, G_NAME, G_MAX_INT, G_MAX_COV, G_MAX_HEIGHT, G_MIN_BIO };
+enum { G_PLAN, G_LABEL, G_SYMBOL, G_NAME, G_MAX_INT, G_MAX_COV, G_MAX_HEIGHT, G_MIN_BIO, G_IIP, G_VERSION };
 
 static const struct import_collection import_collections[] = {
     {"parcels", "parcels", C_PARCELS, false,
@@ -79,7 +84,8 @@ static const struct import_collection import_collections[] = {
     {"plans", "plans", C_PLANS, false,
      {{"kind", V_TEXT, true}, {"title", V_TEXT, true}, {"iip", V_TEXT, false}, {"resolution", V_TEXT, false},
       {"resolution_date", V_DATE, false}, {"publication", V_TEXT, false}, {"scale", V_INT, false},
-      {"status", V_TEXT, false}, {"valid_from", V_DATE, false}, {"valid_to", V_DATE, false}}},
+      {"status", V_TEXT, false}, {"valid_from", V_DATE, false}, {"valid_to", V_DATE, false},
+      {"version", V_TEXT, false}}},
     {"plan-zones", "plan_zones", C_PLAN_ZONES, false,
      {{"plan", V_TEXT, false}, {"label", V_TEXT, true}, {"symbol", V_TEXT, false}, {"name", V_TEXT, false},
       {"max_height_m", V_REAL, false}, {"max_storeys", V_INT, false}, {"min_intensity", V_REAL, false},
@@ -88,7 +94,7 @@ static const struct import_collection import_collections[] = {
     {"pog-zones", "pog_zones", C_POG_ZONES, false,
      {{"plan", V_TEXT, false}, {"label", V_TEXT, true}, {"symbol", V_TEXT, false}, {"name", V_TEXT, false},
       {"max_intensity", V_REAL, false}, {"max_coverage_pct", V_REAL, false}, {"max_height_m", V_REAL, false},
-      {"min_bio_pct", V_REAL, false}}},
+      {"min_bio_pct", V_REAL, false}, {"iip", V_TEXT, false}, {"version", V_TEXT, false}}},
 };
 /* clang-format on */
 #define IMPORT_NCOLL ((int)(sizeof import_collections / sizeof import_collections[0]))
@@ -121,14 +127,17 @@ static const struct import_preset import_presets[] = {
       {"max_intensity", "maksNadziemnaIntensywnoscZabudowy|maksymalnaNadziemnaIntensywnoscZabudowy"},
       {"max_coverage_pct", "maksUdzialPowierzchniZabudowy|maksymalnyUdzialPowierzchniZabudowy"},
       {"max_height_m", "maksWysokoscZabudowy|maksymalnaWysokoscZabudowy"},
-      {"min_bio_pct", "minUdzialPowierzchniBiologicznieCzynnej|minimalnyUdzialPowierzchniBiologicznieCzynnej"}}},
+      {"min_bio_pct", "minUdzialPowierzchniBiologicznieCzynnej|minimalnyUdzialPowierzchniBiologicznieCzynnej"},
+      {"iip", "przestrzenNazw/lokalnyId"},
+      {"version", "wersjaId"}}},
     {"app-akt", C_PLANS, "AktPlanowaniaPrzestrzennego", "lokalnyId",
      {{"kind", "typPlanu_title|typPlanu_href|typPlanu"},
       {"title", "tytul"},
       {"iip", "przestrzenNazw/lokalnyId"},
       {"status", "status_title|status"},
       {"valid_from", "obowiazujeOd"},
-      {"valid_to", "obowiazujeDo"}}},
+      {"valid_to", "obowiazujeDo"},
+      {"version", "wersjaId"}}},
 };
 /* clang-format on */
 #define IMPORT_NPRESET ((int)(sizeof import_presets / sizeof import_presets[0]))
@@ -601,6 +610,16 @@ struct import_run {
     int ncache[4];
     struct import_zone *zones;
     size_t nzones, capzones;
+
+    /* validation */
+    struct gis_report *rp;           /* the findings */
+    const struct app_scan *scan;     /* the APP pre-pass (NULL when no file is APP) */
+    bool app;                        /* APP source: faults of features are errors, not repairs */
+    GEOSGeometry *gmina;             /* the gmina's territory from the store, or NULL */
+    struct gis_territory *territory; /* gmina, prepared and widened by the tolerance */
+    double fault_pt[2];              /* where GEOS found the last feature's fault, EPSG:2180 */
+    long long *plans;                /* POG plans whose zones this import wrote, for the coverage */
+    size_t nplans, capplans;
 
     unsigned char *wkb;
     size_t wkbcap;
@@ -1465,6 +1484,7 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
     size_t nn = 0;
     note[0] = 0;
     *out = NULL;
+    r->fault_pt[0] = r->fault_pt[1] = NAN;
     if (!g) {
         snprintf(note, cap, "no geometry");
         return GEOM_REJECTED;
@@ -1569,6 +1589,8 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
         char *reason = NULL, place[96];
         GEOSGeometry *loc = NULL;
         GEOSisValidDetail_r(h, gg, 0, &reason, &loc);
+        if (loc && (GEOSGeomGetX_r(h, loc, &r->fault_pt[0]) != 1 || GEOSGeomGetY_r(h, loc, &r->fault_pt[1]) != 1))
+            r->fault_pt[0] = r->fault_pt[1] = NAN;
         import_place(L, loc, h, place, sizeof place);
         nn += (size_t)snprintf(note + nn, cap - nn, "%s%s%s", nn ? "; " : "", reason ? reason : "invalid", place);
         if (reason)
@@ -1781,7 +1803,8 @@ static enum err_code import_placeholder_plan(struct import_run *r, const char *i
         snprintf(title, sizeof title, "Plan ogólny gminy (placeholder created by import)");
     sqlite3_stmt *st;
     if (gis_store_prepare(r->w,
-                          "INSERT INTO plans (kind, iip, title, status) VALUES ('pog', ?1, ?2, 'nieustalony') "
+                          "INSERT INTO plans (kind, iip, title, status) VALUES ('pog', ?1, ?2, '" APP_PLACEHOLDER_ST
+                          "') "
                           "RETURNING id",
                           &st, r->e))
         return r->e->code;
@@ -1792,6 +1815,10 @@ static enum err_code import_placeholder_plan(struct import_run *r, const char *i
     if (!rc)
         import_say(r, "note: no POG plan%s%s in the store: created placeholder plan %lld \"%s\"",
                    iip ? " with iip " : "", iip ? iip : "", *id, title);
+    if (!rc && r->app)
+        gis_report_add(r->rp, "BRAK-AKTU", NULL, iip, NULL, NAN,
+                       "akt %s nie jest w pliku ani w bazie: strefy dołączono do planu zastępczego %lld",
+                       iip ? iip : "?", *id);
     return rc;
 }
 
@@ -1806,14 +1833,16 @@ static enum err_code import_zone_plan(struct import_run *r, struct import_layer 
     if (!value && r->p && L->app_ns >= 0 && L->app_lid >= 0) {
         /* APP zone "PL.ZIPPZP.1234/121201-POG" + "1POG-1SJ" belongs to act "PL.ZIPPZP.1234/121201-POG/1POG". */
         char *ns = import_field_text(f, L->app_ns), *lid = import_field_text(f, L->app_lid);
-        if (ns && lid) {
-            size_t k = strcspn(lid, "-");
-            snprintf(derived, sizeof derived, "%s/%.*s", ns, (int)k, lid);
+        int hi = OGR_FD_GetFieldIndex(OGR_F_GetDefnRef(f), "plan_href");
+        char *href = hi >= 0 ? import_field_text(f, hi) : NULL;
+        /* the act its plan xlink:href names, else the one of its idIIP (as the pre-pass decides) */
+        if (ns && lid && app_act_iip(href, ns, lid, derived, sizeof derived)) {
             value = derived;
             app = true;
         }
         free(ns);
         free(lid);
+        free(href);
     }
     if (value) {
         if ((*id = import_cache_get(r, CACHE_PLAN, value)))
@@ -1891,15 +1920,16 @@ static enum err_code import_prepare_statements(struct import_run *r)
         break;
     case C_PLANS:
         ins = "INSERT INTO plans (kind, title, iip, resolution, resolution_date, publication, scale, status, "
-              "valid_from, valid_to, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, 'obowiązujący'), ?9, ?10, "
-              "GeomFromWKB(?11, 2180)) "
+              "valid_from, valid_to, geom, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, 'obowiązujący'), "
+              "?9, ?10, GeomFromWKB(?11, 2180), ?13) "
               "ON CONFLICT (iip) DO UPDATE SET kind = excluded.kind, title = excluded.title, "
               "resolution = coalesce(excluded.resolution, plans.resolution), "
               "resolution_date = coalesce(excluded.resolution_date, plans.resolution_date), "
               "publication = coalesce(excluded.publication, plans.publication), "
               "scale = coalesce(excluded.scale, plans.scale), status = coalesce(?8, plans.status), "
               "valid_from = coalesce(excluded.valid_from, plans.valid_from), "
-              "valid_to = coalesce(excluded.valid_to, plans.valid_to), geom = excluded.geom "
+              "valid_to = coalesce(excluded.valid_to, plans.valid_to), geom = excluded.geom, "
+              "version = coalesce(excluded.version, plans.version) "
               "WHERE plans.id <= ?12 RETURNING id";
         break;
     case C_PLAN_ZONES:
@@ -1915,10 +1945,12 @@ static enum err_code import_prepare_statements(struct import_run *r)
         break;
     case C_POG_ZONES:
         ins = "INSERT INTO pog_zones (plan_id, label, symbol, name, max_intensity, max_coverage_pct, max_height_m, "
-              "min_bio_pct, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, GeomFromWKB(?9, 2180)) "
+              "min_bio_pct, geom, iip, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, GeomFromWKB(?9, 2180), "
+              "coalesce(?11, (SELECT iip || '-' || ?2 FROM plans WHERE id = ?1)), ?12) "
               "ON CONFLICT (plan_id, label) DO UPDATE SET symbol = excluded.symbol, name = excluded.name, "
               "max_intensity = excluded.max_intensity, max_coverage_pct = excluded.max_coverage_pct, "
-              "max_height_m = excluded.max_height_m, min_bio_pct = excluded.min_bio_pct, geom = excluded.geom "
+              "max_height_m = excluded.max_height_m, min_bio_pct = excluded.min_bio_pct, geom = excluded.geom, "
+              "iip = excluded.iip, version = excluded.version "
               "WHERE pog_zones.id <= ?10 RETURNING id";
         break;
     }
@@ -2284,11 +2316,15 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
         import_bind_text(st, 5, v[L_RES_DATE].s);
         import_bind_text(st, 6, v[L_PUBLICATION].s);
         import_bind_int(st, 7, &v[L_SCALE]);
-        import_bind_text(st, 8, v[L_STATUS].s);
+        /* an APP status (its code or title) is kept as odra's own word for it */
+        const char *status =
+            v[L_STATUS].s && app_status_to_odra(v[L_STATUS].s) ? app_status_to_odra(v[L_STATUS].s) : v[L_STATUS].s;
+        import_bind_text(st, 8, status);
         import_bind_text(st, 9, v[L_VALID_FROM].s);
         import_bind_text(st, 10, v[L_VALID_TO].s);
         sqlite3_bind_blob(st, 11, wkb, (int)wkblen, SQLITE_STATIC);
         sqlite3_bind_int64(st, 12, r->max_id);
+        import_bind_text(st, 13, v[L_VERSION].s);
         break;
     }
     case C_PLAN_ZONES:
@@ -2336,6 +2372,8 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
             import_bind_real(st, 8, &v[G_MIN_BIO]);
             sqlite3_bind_blob(st, 9, wkb, (int)wkblen, SQLITE_STATIC);
             sqlite3_bind_int64(st, 10, r->max_id);
+            import_bind_text(st, 11, v[G_IIP].s);
+            import_bind_text(st, 12, v[G_VERSION].s);
         }
         *plan_out = plan;
         break;
@@ -2348,6 +2386,13 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
             src = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
+        if (src == SQLITE_CONSTRAINT && r->app) {
+            /* An APP feature the schema refuses (its idIIP again, say): a finding, already named by the
+             * pre-pass; the import goes on to report the rest and is refused. */
+            snprintf(why, cap, "%s", sqlite3_errmsg(r->db));
+            *id = 0;
+            goto out;
+        }
         if (src == SQLITE_CONSTRAINT) {
             /* A row the schema refuses (NOT NULL, CHECK, a foreign key): the whole import fails. */
             rc = err_set(r->e, ERR_UNPROCESSABLE, "%s: %s", r->c->table, sqlite3_errmsg(r->db));
@@ -2427,6 +2472,19 @@ static enum err_code import_overlaps(struct import_run *r)
             if (area > GIS_IMPORT_OVERLAP_MIN_M2) {
                 r->st->overlaps++;
                 import_say(r, "overlap: %s and %s overlap by %.1f m²", a->name, b->name, area);
+                char who[420];
+                snprintf(who, sizeof who, "%s, %s", a->name, b->name);
+                double pt[2] = {NAN, NAN};
+                GEOSGeometry *x2 = GEOSIntersection_r(h, a->g, b->g), *p = x2 ? GEOSPointOnSurface_r(h, x2) : NULL;
+                if (p && (GEOSGeomGetX_r(h, p, &pt[0]) != 1 || GEOSGeomGetY_r(h, p, &pt[1]) != 1))
+                    pt[0] = pt[1] = NAN;
+                if (p)
+                    GEOSGeom_destroy_r(h, p);
+                if (x2)
+                    GEOSGeom_destroy_r(h, x2);
+                /* MPZP zones may overlap (a road over a zone, say): reported, imported. */
+                gis_report_add_sev(r->rp, GIS_SEV_WARNING, "NAKLADANIE", NULL, who, pt, area,
+                                   "strefy %s i %s nakładają się", a->name, b->name);
             }
         }
         if (pa)
@@ -2462,6 +2520,55 @@ static void import_progress(struct import_run *r, bool final)
     fflush(stderr);
 }
 
+/* A feature's fault as a finding. In an APP file it is an error: the Rejestr Urbanistyczny refuses the
+ * file, so odra does not repair it either. Elsewhere it is a warning: the feature was repaired, or skipped. */
+static void import_fault(struct import_run *r, struct import_source *s, const char *ident, enum import_geom_result gr,
+                         const char *text)
+{
+    bool self = strcasestr(text, "self-intersection") != NULL;
+    const char *rule = gr == GEOM_OK         ? "OBIEKT-ODRZUCONY"
+                       : self                ? "SAMOPRZECIECIE-PIERSCIENIA"
+                       : gr == GEOM_REPAIRED ? "GEOMETRIA-NIEPOPRAWNA"
+                                             : "OBIEKT-ODRZUCONY";
+    const char *what = r->app ? (gr == GEOM_REPAIRED ? "odrzucono (GEOS umie to naprawić, ale plik APP musi mieć "
+                                                       "poprawną geometrię)"
+                                                     : "odrzucono")
+                              : (gr == GEOM_REPAIRED ? "naprawiono" : "pominięto");
+    gis_report_add_sev(r->rp, r->app ? GIS_SEV_ERROR : GIS_SEV_WARNING, rule, s->label, ident, r->fault_pt, NAN,
+                       "%s: %s", what, text);
+}
+
+/* Where the data lies: every geometry within the gmina's territory (POZA-GMINA). */
+static void import_where(struct import_run *r, struct import_source *s, const char *ident, const GEOSGeometry *g)
+{
+    double out = 0, pt[2];
+    if (!r->territory || !g || gis_territory_holds(r->territory, g, &out, pt))
+        return;
+    if (out > 0)
+        gis_report_add(r->rp, "POZA-GMINA", s->label, ident, pt, out,
+                       "%.1f m² geometrii leży poza granicą gminy %s (tolerancja %.2f m)", out,
+                       r->o->gmina ? r->o->gmina : "", r->o->boundary_tolerance_m);
+    else
+        gis_report_add(r->rp, "POZA-GMINA", s->label, ident, pt, NAN, "geometria leży poza granicą gminy %s",
+                       r->o->gmina ? r->o->gmina : "");
+}
+
+static enum err_code import_plan_touched(struct import_run *r, long long plan)
+{
+    for (size_t i = 0; i < r->nplans; i++)
+        if (r->plans[i] == plan)
+            return ERR_OK;
+    if (r->nplans == r->capplans) {
+        size_t nc = r->capplans ? 2 * r->capplans : 8;
+        long long *p = realloc(r->plans, nc * sizeof *p);
+        if (!p)
+            return err_set(r->e, ERR_INTERNAL, "out of memory");
+        r->plans = p, r->capplans = nc;
+    }
+    r->plans[r->nplans++] = plan;
+    return ERR_OK;
+}
+
 static enum err_code import_feature(struct import_run *r, struct import_source *s, struct import_layer *L,
                                     OGRFeatureH f, long n)
 {
@@ -2479,15 +2586,18 @@ static enum err_code import_feature(struct import_run *r, struct import_source *
     if (bad) {
         r->st->rejected++;
         import_event(r, "rejected", s, L, n, ident, why);
+        import_fault(r, s, ident, GEOM_OK, why);
         goto out;
     }
     enum import_geom_result gr = import_geometry(r, L, OGR_F_StealGeometry(f), &g, note, sizeof note);
     if (gr == GEOM_REJECTED) {
         r->st->rejected++;
         import_event(r, "rejected", s, L, n, ident, note);
+        import_fault(r, s, ident, GEOM_REJECTED, note);
         goto out;
     }
-    bool zone = r->c->id == C_PLAN_ZONES || r->c->id == C_POG_ZONES;
+    import_where(r, s, ident, g);
+    bool zone = r->c->id == C_PLAN_ZONES;
     if (zone && r->nzones == r->capzones) {
         size_t nc = r->capzones ? r->capzones * 2 : 64;
         struct import_zone *nz = realloc(r->zones, nc * sizeof *nz);
@@ -2504,9 +2614,15 @@ static enum err_code import_feature(struct import_run *r, struct import_source *
     if (!id) {
         r->st->rejected++;
         import_event(r, "rejected", s, L, n, ident, why);
+        import_fault(r, s, ident, GEOM_OK, why);
         goto out;
     }
     r->st->imported++;
+    if (r->c->id == C_POG_ZONES && (rc = import_plan_touched(r, plan)))
+        goto out;
+    if (r->c->id == C_PLANS && v[L_KIND].s && import_plan_kind(v[L_KIND].s) &&
+        !strcmp(import_plan_kind(v[L_KIND].s), "pog") && (rc = import_plan_touched(r, id)))
+        goto out;
     if (id <= r->max_id) {
         r->st->updated++;
         if ((rc = import_moved(r, id)))
@@ -2515,6 +2631,7 @@ static enum err_code import_feature(struct import_run *r, struct import_source *
     if (gr == GEOM_REPAIRED) {
         r->st->repaired++;
         import_event(r, "repaired", s, L, n, ident, note);
+        import_fault(r, s, ident, GEOM_REPAIRED, note);
     }
     if (zone) {
         struct import_zone *z = &r->zones[r->nzones];
@@ -2674,6 +2791,10 @@ static void import_cleanup(struct import_run *r)
         OSRDestroySpatialReference(r->s_srs);
     if (r->dst)
         OSRDestroySpatialReference(r->dst);
+    if (r->territory)
+        gis_territory_free(r->territory);
+    if (r->gmina && r->gh)
+        GEOSGeom_destroy_r(r->gh, r->gmina);
     if (r->gh) {
         if (r->rd)
             GEOSWKBReader_destroy_r(r->gh, r->rd);
@@ -2683,6 +2804,7 @@ static void import_cleanup(struct import_run *r)
             GEOSMakeValidParams_destroy_r(r->gh, r->mvp);
         GEOS_finish_r(r->gh);
     }
+    free(r->plans);
     free(r->index_trigger[0]);
     free(r->index_trigger[1]);
     free(r->moved);
@@ -2723,9 +2845,6 @@ static enum err_code import_setup(struct import_run *r, const char *const *files
         return r->e->code;
     if (n <= 0 || !files)
         return err_set(r->e, ERR_INVALID, "no files to import");
-    for (int i = 0; i < n; i++)
-        if (gis_import_check_file(files[i], r->e))
-            return r->e->code;
     r->dst = OSRNewSpatialReference(NULL);
     if (!r->dst || OSRImportFromEPSG(r->dst, 2180) != OGRERR_NONE)
         return err_set(r->e, ERR_INTERNAL, "EPSG:2180 unknown to PROJ (is proj-data installed?)");
@@ -2760,6 +2879,171 @@ static enum err_code import_setup(struct import_run *r, const char *const *files
     return ERR_OK;
 }
 
+/* The gmina's territory for the location rule, read once per collection. */
+static enum err_code import_territory(struct import_run *r, bool *warned)
+{
+    struct err le = {0};
+    r->gmina = import_app_boundary(r->w, r->gh, &le);
+    if (!r->gmina) {
+        if (!*warned)
+            gis_report_add(r->rp, "BRAK-GRANICY-GMINY", NULL, NULL, NULL, NAN,
+                           "baza gminy %s nie ma granicy gminy (ustaw ją: odra boundary)",
+                           r->o->gmina ? r->o->gmina : "");
+        *warned = true;
+        return ERR_OK;
+    }
+    r->territory = gis_territory_new(r->gh, r->gmina, r->o->boundary_tolerance_m);
+    if (!r->territory)
+        return err_set(r->e, ERR_INTERNAL, "GEOS cannot prepare the gmina boundary: %s", r->geos.msg);
+    return ERR_OK;
+}
+
+/* Imports one collection inside the caller's transaction. */
+/* The POG plans an import touched (zones written, or the act itself), for the coverage at its end. */
+struct import_touched {
+    long long *ids;
+    size_t n, cap;
+    bool refused; /* zones were refused: the coverage of what got in would mislead */
+};
+
+static enum err_code import_touch(struct import_touched *t, const long long *ids, size_t n, struct err *e)
+{
+    for (size_t k = 0; k < n; k++) {
+        bool seen = false;
+        for (size_t i = 0; i < t->n && !seen; i++)
+            seen = t->ids[i] == ids[k];
+        if (seen)
+            continue;
+        if (t->n == t->cap) {
+            size_t nc = t->cap ? 2 * t->cap : 8;
+            long long *p = realloc(t->ids, nc * sizeof *p);
+            if (!p)
+                return err_set(e, ERR_INTERNAL, "out of memory");
+            t->ids = p, t->cap = nc;
+        }
+        t->ids[t->n++] = ids[k];
+    }
+    return ERR_OK;
+}
+
+static enum err_code import_collection(struct gis_store *w, const char *const *files, int n,
+                                       const struct gis_import_opts *o, struct gis_import_stats *stats, FILE *report,
+                                       struct gis_report *rp, const struct app_scan *scan, const char *started,
+                                       bool *boundary_warned, struct import_touched *touched, struct err *e)
+{
+    struct import_run *r = calloc(1, sizeof *r);
+    char *mapbuf = o->map ? import_strdup(o->map) : NULL;
+    if (!r || (o->map && !mapbuf)) {
+        free(r);
+        free(mapbuf);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    r->w = w;
+    r->db = gis_store_db(w);
+    r->o = o;
+    r->st = stats;
+    r->report = report;
+    r->e = e;
+    r->rp = rp;
+    r->scan = scan && scan->app ? scan : NULL;
+    r->app = r->scan != NULL;
+    r->progress = o->progress && isatty(STDERR_FILENO);
+    CPLPushErrorHandlerEx(import_cpl_handler, &r->cpl);
+
+    enum err_code rc = import_setup(r, files, n, mapbuf);
+    if (!rc)
+        rc = import_prepare_statements(r);
+    if (!rc && r->scan && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))
+        rc = import_app_identities(w, r->scan,
+                                   r->c->id == C_PLANS ? "AktPlanowaniaPrzestrzennego" : "StrefaPlanistyczna",
+                                   r->c->table, started, rp, e);
+    if (!rc)
+        rc = import_territory(r, boundary_warned);
+    if (!rc)
+        rc = import_index_suspend(r);
+    if (!rc)
+        rc = import_changes_begin(r);
+    for (int i = 0; !rc && i < r->nsrc; i++)
+        for (int k = 0; !rc && k < r->src[i].nlayers; k++)
+            rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
+    import_progress(r, true);
+    /* POG coverage is checked once, at the end of the whole import (gis_import_run): an act and its zones
+     * may come in the same transaction. */
+    if (!rc && r->c && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))
+        rc = import_touch(touched, r->plans, r->nplans, e);
+    if (r->c && r->c->id == C_POG_ZONES && stats->rejected)
+        touched->refused = true;
+    if (!rc && r->c && r->c->id != C_POG_ZONES)
+        rc = import_overlaps(r);
+    if (!rc && stats->read == 0)
+        rc = err_set(e, ERR_UNPROCESSABLE, "no features to import in %s%s", files[0],
+                     n > 1 ? " and the other files" : "");
+    else if (!rc && stats->imported == 0 && !gis_report_count(rp, GIS_SEV_ERROR))
+        rc = err_set(e, ERR_UNPROCESSABLE, "nothing imported: all %ld features were rejected (see the report)",
+                     stats->rejected);
+    if (!rc)
+        rc = import_index_resume(r);
+    if (!rc)
+        rc = import_record(r, files, n, started);
+    if (!rc)
+        rc = import_changes_record(r, started);
+    import_cleanup(r);
+    CPLPopErrorHandler();
+    free(r);
+    free(mapbuf);
+    return rc;
+}
+
+/* Runs the APP pre-pass over every XML file (after the hostile-input checks of every file). */
+static enum err_code import_prescan(const char *const *files, int n, const struct gis_import_opts *o,
+                                    struct app_scan *scan, struct gis_report *rp, struct err *e)
+{
+    if (n <= 0 || !files)
+        return err_set(e, ERR_INVALID, "no files to import");
+    for (int i = 0; i < n; i++)
+        if (gis_import_check_file(files[i], e))
+            return e->code;
+    struct app_scan_opts so = {.schemas = o->app_schemas,
+                               .tenant_teryt = o->teryt,
+                               .tenant_name = o->gmina,
+                               .gminas = o->gminas,
+                               .ngminas = o->ngminas};
+    for (int i = 0; i < n; i++) {
+        unsigned char head[IMPORT_SNIFF];
+        FILE *f = fopen(files[i], "rb");
+        size_t got = f ? fread(head, 1, sizeof head, f) : 0;
+        if (f)
+            fclose(f);
+        bool zip = got >= 4 && head[0] == 'P' && head[1] == 'K';
+        if (zip || !import_looks_xml(files[i], head, got))
+            continue;
+        bool was_app = scan->app;
+        scan->app = false;
+        if (app_scan_file(files[i], import_basename(files[i]), &so, scan, rp, e))
+            return e->code;
+        if (scan->fatal)
+            return err_set(e, ERR_UNPROCESSABLE, "%s: refused by validation (see the report)",
+                           import_basename(files[i]));
+        if (!scan->app && was_app)
+            return err_set(e, ERR_INVALID, "%s is not an APP file, the other files are: import them separately",
+                           import_basename(files[i]));
+        if (scan->app && !was_app && i > 0)
+            return err_set(e, ERR_INVALID, "%s is an APP file, %s is not: import them separately",
+                           import_basename(files[i]), import_basename(files[0]));
+        scan->app = scan->app || was_app;
+    }
+    app_scan_finish(scan, rp);
+    return ERR_OK;
+}
+
+static bool import_scan_has(const struct app_scan *scan, const char *type)
+{
+    for (size_t i = 0; i < scan->n; i++)
+        if (!strcmp(scan->o[i].type, type))
+            return true;
+    return false;
+}
+
 enum err_code gis_import_run(struct gis_store *w, const char *const *files, int n, const struct gis_import_opts *o,
                              struct gis_import_stats *stats, FILE *report, struct err *e)
 {
@@ -2773,21 +3057,16 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         e = &local;
     if (!w || !gis_store_writable(w))
         return err_set(e, ERR_INVALID, "import needs the store's writer connection");
-
-    struct import_run *r = calloc(1, sizeof *r);
-    char *mapbuf = o && o->map ? import_strdup(o->map) : NULL;
-    if (!r || (o && o->map && !mapbuf)) {
-        free(r);
-        free(mapbuf);
+    struct gis_import_opts opts = {0};
+    if (o)
+        opts = *o;
+    if (opts.gap_tolerance_m2 <= 0)
+        opts.gap_tolerance_m2 = GIS_IMPORT_GAP_TOLERANCE_M2;
+    if (opts.boundary_tolerance_m <= 0)
+        opts.boundary_tolerance_m = GIS_IMPORT_BOUNDARY_TOL_M;
+    struct gis_report *rp = opts.findings ? opts.findings : gis_report_new();
+    if (!rp)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    }
-    r->w = w;
-    r->db = gis_store_db(w);
-    r->o = o;
-    r->st = stats;
-    r->report = report;
-    r->e = e;
-    r->progress = o && o->progress && isatty(STDERR_FILENO);
 
     char started[32];
     time_t now = time(NULL);
@@ -2801,40 +3080,91 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         saved[i] = old ? import_strdup(old) : NULL;
         CPLSetThreadLocalConfigOption(import_config[i][0], import_config[i][1]);
     }
-    CPLPushErrorHandlerEx(import_cpl_handler, &r->cpl);
+    struct import_cpl cpl = {0};
+    CPLPushErrorHandlerEx(import_cpl_handler, &cpl);
     CPLHTTPPushFetchCallback(import_no_network, NULL);
 
-    enum err_code rc = import_setup(r, files, n, mapbuf);
-    bool began = false;
+    /* The pre-pass: hostile input, and what GDAL cannot see of an APP file (namespaces, required
+     * elements, numbers as written, identifiers), before anything is opened for writing. */
+    struct app_scan scan = {0};
+    enum err_code rc = import_prescan(files, n, &opts, &scan, rp, e);
+    if (scan.app)
+        snprintf(stats->format, sizeof stats->format, "APP %s", scan.version);
+
+    /* The collections: as asked, or for an APP file without one, its acts and then its zones. */
+    struct gis_import_opts per[2];
+    int ncoll = 0;
+    if (!rc && (!opts.collection || !strcmp(opts.collection, "app"))) {
+        if (!scan.app)
+            rc = err_param(e, "collection",
+                           "no collection given and the file is not APP GML: say --as parcels, addresses, buildings, "
+                           "plans, plan-zones or pog-zones");
+        else {
+            if (import_scan_has(&scan, "AktPlanowaniaPrzestrzennego")) {
+                per[ncoll] = opts;
+                per[ncoll].collection = "plans", per[ncoll++].preset = "app-akt";
+            }
+            if (import_scan_has(&scan, "StrefaPlanistyczna")) {
+                per[ncoll] = opts;
+                per[ncoll].collection = "pog-zones", per[ncoll++].preset = "app-strefy";
+            }
+            if (!ncoll)
+                rc = err_set(e, ERR_UNPROCESSABLE,
+                             "the APP file has no act (AktPlanowaniaPrzestrzennego) and no zones "
+                             "(StrefaPlanistyczna) to import");
+        }
+    } else if (!rc) {
+        per[ncoll] = opts;
+        if (!opts.preset && scan.app) {
+            /* APP is recognised by its namespace: the preset follows from the collection. */
+            if (!strcmp(opts.collection, "pog-zones"))
+                per[ncoll].preset = "app-strefy";
+            else if (!strcmp(opts.collection, "plans"))
+                per[ncoll].preset = "app-akt";
+            else
+                rc = err_param(e, "collection", "an APP file holds plans and pog-zones, not %s", opts.collection);
+        }
+        ncoll++;
+    }
+    bool began = false, boundary_warned = false;
+    struct import_touched touched = {0};
     if (!rc && !(rc = gis_store_begin(w, e)))
         began = true;
-    if (!rc)
-        rc = import_prepare_statements(r);
-    if (!rc)
-        rc = import_index_suspend(r);
-    if (!rc)
-        rc = import_changes_begin(r);
-    for (int i = 0; !rc && i < r->nsrc; i++)
-        for (int k = 0; !rc && k < r->src[i].nlayers; k++)
-            rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
-    import_progress(r, true);
-    if (!rc)
-        rc = import_overlaps(r);
-    if (!rc && stats->read == 0)
-        rc = err_set(e, ERR_UNPROCESSABLE, "no features to import in %s%s", files[0],
-                     n > 1 ? " and the other files" : "");
-    else if (!rc && stats->imported == 0)
-        rc = err_set(e, ERR_UNPROCESSABLE, "nothing imported: all %ld features were rejected (see the report)",
-                     stats->rejected);
-    if (!rc)
-        rc = import_index_resume(r);
-    if (!rc)
-        rc = import_record(r, files, n, started);
-    if (!rc)
-        rc = import_changes_record(r, started);
-    if (!rc)
-        rc = gis_store_commit(w, e);
-    if (rc && began)
+    for (int i = 0; !rc && i < ncoll; i++) {
+        struct gis_import_stats one = {0};
+        rc = import_collection(w, files, n, &per[i], &one, report, rp, &scan, started, &boundary_warned, &touched, e);
+        stats->read += one.read, stats->imported += one.imported, stats->repaired += one.repaired;
+        stats->rejected += one.rejected, stats->overlaps += one.overlaps, stats->updated += one.updated;
+    }
+    if (!rc && touched.refused)
+        gis_report_add(rp, "POKRYCIE-NIESPRAWDZONE", NULL, NULL, NULL, NAN,
+                       "pokrycia nie sprawdzono: części stref nie dało się przyjąć (patrz wyżej)");
+    else if (!rc && touched.n) {
+        /* The coverage of every POG plan the import touched, as the plans and zones now stand. */
+        GEOSContextHandle_t gh = GEOS_init_r();
+        struct err le = {0};
+        GEOSGeometry *gmina = gh ? import_app_boundary(w, gh, &le) : NULL;
+        long ov = 0;
+        rc = gh ? import_app_coverage(w, gh, touched.ids, touched.n, gmina, opts.gap_tolerance_m2,
+                                      n == 1 ? import_basename(files[0]) : NULL, rp, &ov, e)
+                : err_set(e, ERR_INTERNAL, "GEOS cannot start");
+        stats->overlaps += ov;
+        if (gmina)
+            GEOSGeom_destroy_r(gh, gmina);
+        if (gh)
+            GEOS_finish_r(gh);
+    }
+    free(touched.ids);
+    stats->errors = gis_report_count(rp, GIS_SEV_ERROR);
+    stats->warnings = gis_report_count(rp, GIS_SEV_WARNING);
+    if (!rc && stats->errors)
+        rc = err_set(e, ERR_UNPROCESSABLE,
+                     "import refused: %ld validation error%s (see the report); the store is "
+                     "unchanged",
+                     stats->errors, stats->errors == 1 ? "" : "s");
+    if (!rc && !opts.check && !(rc = gis_store_commit(w, e)))
+        stats->written = true;
+    if (began && !stats->written)
         gis_store_rollback(w);
     if (!rc) {
         /* The import went through the WAL: without this its whole size stays on disk as the -wal file
@@ -2850,8 +3180,10 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         CPLSetThreadLocalConfigOption(import_config[i][0], saved[i]);
         free(saved[i]);
     }
-    import_cleanup(r);
-    free(r);
-    free(mapbuf);
+    if (!opts.findings) {
+        gis_report_print(rp, NULL, report);
+        gis_report_free(rp);
+    }
+    app_scan_free(&scan);
     return rc;
 }

@@ -5,35 +5,61 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "gis/app_validate.h"
+#include "gis/report.h"
 #include "gis/store.h"
 #include "util/err.h"
 
 /* Limits applied to untrusted sources (see CONVENTIONS.md, "Untrusted input"). */
-#define GIS_IMPORT_MAX_VERTICES    1000000L    /* per feature */
-#define GIS_IMPORT_ZIP_MAX_ENTRIES 10000L      /* entries in one archive */
-#define GIS_IMPORT_ZIP_MAX_BYTES   (2LL << 30) /* total uncompressed size of one archive */
-#define GIS_IMPORT_ZIP_MAX_RATIO   100         /* uncompressed:compressed, for entries above 1 MiB */
-#define GIS_IMPORT_OVERLAP_MIN_M2  0.01        /* zone overlaps below this area are ignored */
+#define GIS_IMPORT_MAX_VERTICES     1000000L    /* per feature */
+#define GIS_IMPORT_ZIP_MAX_ENTRIES  10000L      /* entries in one archive */
+#define GIS_IMPORT_ZIP_MAX_BYTES    (2LL << 30) /* total uncompressed size of one archive */
+#define GIS_IMPORT_ZIP_MAX_RATIO    100         /* uncompressed:compressed, for entries above 1 MiB */
+#define GIS_IMPORT_OVERLAP_MIN_M2   0.01        /* zone overlaps below this area are ignored */
+#define GIS_IMPORT_GAP_TOLERANCE_M2 1.0         /* default: gaps/overlaps of POG zones above this are errors */
+#define GIS_IMPORT_BOUNDARY_TOL_M   1.0         /* default: how far outside the gmina a geometry may reach */
 
 struct gis_import_opts {
-    const char *collection; /* target: "parcels", "addresses", "buildings", "plans", "plan-zones", "pog-zones" */
-    const char *preset;     /* field mapping preset name, e.g. "app-strefy", "app-akt"; NULL for none */
-    const char *map;        /* explicit mapping "dst=src,dst=src"; overrides the preset per field; may be NULL */
-    const char *s_srs;      /* source CRS override such as "EPSG:2176"; NULL to use the source's own */
-    bool progress;          /* show a progress line on stderr (when it is a terminal) */
+    /* target: "parcels", "addresses", "buildings", "plans", "plan-zones", "pog-zones"; NULL or "app" for APP
+     * files: their acts (plans) and zones (pog-zones), in one transaction */
+    const char *collection;
+    const char *preset; /* field mapping preset name, e.g. "app-strefy", "app-akt"; NULL for none */
+    const char *map;    /* explicit mapping "dst=src,dst=src"; overrides the preset per field; may be NULL */
+    const char *s_srs;  /* source CRS override such as "EPSG:2176"; NULL to use the source's own */
+    bool progress;      /* show a progress line on stderr (when it is a terminal) */
+
+    /* Validation (docs/import.md, "Validation rules"). */
+    bool check;                     /* validate only: roll back even when there is no error */
+    const char *teryt;              /* the tenant's TERYT (7 digits); NULL: the INNA-GMINA rule is not applied */
+    const char *gmina;              /* the tenant's gmina name, for messages */
+    const struct app_gmina *gminas; /* the gminas odra knows, to name the gmina of a file; may be NULL */
+    int ngminas;
+    double gap_tolerance_m2;     /* LUKA above, LUKA-DROBNA below; 0: GIS_IMPORT_GAP_TOLERANCE_M2 */
+    double boundary_tolerance_m; /* POZA-GMINA beyond; 0: GIS_IMPORT_BOUNDARY_TOL_M */
+    const char *app_schemas;     /* directory of the APP XSD files; NULL: app_schema_dir's default */
+    struct gis_report *findings; /* the findings go here; NULL: they are printed to the report FILE */
 };
 
 struct gis_import_stats {
     long read, imported, repaired, rejected, overlaps;
-    long updated; /* of imported: rows that replaced an existing row with the same key */
+    long updated;    /* of imported: rows that replaced an existing row with the same key */
+    long errors;     /* validation errors: when > 0 nothing was written */
+    long warnings;   /* validation warnings (imported anyway) */
+    bool written;    /* the store was changed (committed) */
+    char format[16]; /* "APP 2.0", "APP 1.0", or "" for other sources */
 };
 
-/* Imports files (n of them) into the store w (the writer) as one transaction: if anything fails,
- * nothing is changed. Writes one line per repaired, rejected or overlapping feature to report (may be
- * NULL), naming the feature and the reason; notes (assumed CRS, swapped axes, placeholder plan) are
- * lines starting with "note:". Hostile input (DOCTYPE in XML, unsafe zip entries, bombs) is refused
- * before the store is touched: every file passes gis_import_check_file and every source is opened and
- * its field mapping resolved before the first write. GDAL never touches the network.
+/* Imports files (n of them) into the store w (the writer) as one transaction: if anything fails, or any
+ * validation rule finds an error (docs/import.md, "Validation rules"; the findings go to o->findings, else
+ * they are printed to report at the end), nothing is changed and ERR_UNPROCESSABLE is returned with
+ * stats->errors > 0; warnings never block. With o->check the transaction is rolled back even when the data
+ * is valid (stats->written stays false). XML files pass a streaming APP pre-pass (app_scan_file) before GDAL
+ * opens them; an APP file needs no preset, and with no collection (NULL or "app") its acts and then its
+ * zones are imported in the one transaction. Writes one line per repaired, rejected or overlapping feature to report
+ * (may be NULL), naming the feature and the reason; notes (assumed CRS, swapped axes, placeholder plan) are lines
+ * starting with "note:". Hostile input (DOCTYPE in XML, unsafe zip entries, bombs) is refused before the store is
+ * touched: every file passes gis_import_check_file and every source is opened and its field mapping resolved before the
+ * first write. GDAL never touches the network.
  *
  * Sources: any file GDAL reads as GeoJSON, GeoJSONSeq, GeoPackage, Shapefile, GML (APP 1.0/2.0), KML,
  * FlatGeobuf or CSV (geometry from a WKT/geom/geometry column or x/y, lon/lat columns), and zip archives

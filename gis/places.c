@@ -1193,16 +1193,11 @@ enum err_code gis_place_in_gmina(struct gis_store *s, double x, double y, bool *
     struct geos_thread *t = geos_get(e);
     if (!t)
         return e->code;
-    if (point_in_table(s, t,
-                       "SELECT AsBinary(geom) FROM plans WHERE kind = 'pog' AND id IN (SELECT pkid FROM "
-                       "idx_plans_geom WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)",
-                       x, y, inside, e))
-        return e->code;
-    if (*inside)
-        return ERR_OK;
+    /* The territory is the store's gmina_boundary (set by `odra demo` or `odra boundary`, never by an
+     * import), so importing a plan of another place cannot make that place part of the gmina. */
     return point_in_table(s, t,
-                          "SELECT AsBinary(geom) FROM obreby WHERE id IN (SELECT pkid FROM idx_obreby_geom "
-                          "WHERE xmin <= ?1 AND xmax >= ?1 AND ymin <= ?2 AND ymax >= ?2)",
+                          "SELECT AsBinary(geom) FROM gmina_boundary WHERE MbrMinX(geom) <= ?1 AND MbrMaxX(geom) >= ?1 "
+                          "AND MbrMinY(geom) <= ?2 AND MbrMaxY(geom) >= ?2",
                           x, y, inside, e);
 }
 

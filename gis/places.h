@@ -167,8 +167,8 @@ enum err_code gis_place_nearest_address(struct gis_store *s, struct arena *a, do
 enum err_code gis_place_parcel_addresses(struct gis_store *s, struct arena *a, const struct gis_parcel *p, int max,
                                          struct gis_place_address **out, int *n, struct err *e);
 
-/* Whether (x, y) lies in the gmina of this store: inside the boundary of a POG plan (which covers the
- * whole gmina) or, for stores without one, inside an obręb. */
+/* Whether (x, y) lies in the gmina of this store: inside its gmina_boundary (migration 005), which only
+ * `odra demo` and `odra boundary` set; no import changes it. A store without one holds no point. */
 enum err_code gis_place_in_gmina(struct gis_store *s, double x, double y, bool *inside, struct err *e);
 
 /* ---- geometry output; wkb is EPSG:2180 ISO WKB as in struct gis_parcel ---- */

@@ -1,6 +1,7 @@
 /* The odra command line: one binary, one subcommand per task (serve, demo, import, ...). */
 #include <getopt.h>
 #include <malloc.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gis/app_export.h"
+#include "gis/boundary.h"
 #include "gis/demo.h"
 #include "gis/drawing.h"
 #include "gis/import.h"
@@ -29,10 +32,13 @@ static const char usage_text[] =
     "  serve   [--config FILE] [--listen HOST:PORT] [--data DIR]   serve HTTP (default 127.0.0.1:8080)\n"
     "  demo    [--config FILE] [--data DIR] [--scale N] [--seed N] [--tenant T] [--force]\n"
     "                                                              create the demo stores\n"
-    "  import  --tenant T --as COLLECTION [--preset NAME] [--map dst=src,...] [--s-srs EPSG:n] FILE...\n"
-    "                                                              import vector data (GDAL/OGR)\n"
+    "  import  --tenant T --as COLLECTION [--preset NAME] [--map dst=src,...] [--s-srs EPSG:n]\n"
+    "          [--check] [--report FILE.json] FILE...              import vector data (GDAL/OGR), validated\n"
+    "  import  --tenant T [--check] [--report FILE.json] FILE.gml  import an APP file: its acts and zones\n"
     "  import  --tenant T --as plan-drawing --plan IIP|ID [--s-srs EPSG:n] FILE.tif\n"
     "                                                              register a plan's georeferenced raster drawing\n"
+    "  boundary --tenant T [--s-srs EPSG:n] FILE                  set the gmina's territory from a polygon file\n"
+    "  export  --tenant T --as app [--plan IIP|ID] [-o FILE.gml]   write plans as APP 2.0 GML (EPSG:2176)\n"
     "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf]\n"
     "                                                              issue a wypis i wyrys as PDF\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
@@ -237,22 +243,51 @@ static int cmd_import_drawing(const char *path, const char *plan, const char *s_
     return EXIT_SUCCESS;
 }
 
-static int cmd_import(const struct common_opts *co, const char *tenant, const struct gis_import_opts *io,
-                      const char *plan, char *const *files, int nfiles)
+/* Writes the findings on stdout (for people) and, with --report, as JSON. */
+static void import_report(const struct gis_report *rp, const struct gis_import_stats *st, const char *tenant,
+                          const struct gis_import_opts *io, char *const *files, int nfiles, const struct err *failed,
+                          const char *json_path, double seconds)
 {
+    bool done = !failed || failed->code == ERR_OK;
+    struct gis_report_meta m = {.tenant = tenant,
+                                .teryt = io->teryt,
+                                .collection = io->collection ? io->collection : "app",
+                                .format = st->format[0] ? st->format : NULL,
+                                .files = (const char *const *)files,
+                                .nfiles = nfiles,
+                                .check = io->check,
+                                .imported = st->written,
+                                .read = st->read,
+                                .written = done ? st->imported : 0,
+                                .repaired = st->repaired,
+                                .rejected = st->rejected,
+                                .seconds = seconds,
+                                .error = done ? NULL : failed->msg};
+    gis_report_print(rp, &m, stdout);
+    fflush(stdout);
+    struct err e = {0};
+    if (json_path && gis_report_write_json(rp, &m, json_path, &e))
+        fprintf(stderr, "odra: %s\n", e.msg);
+}
+
+static int cmd_import(const struct common_opts *co, const char *tenant, struct gis_import_opts *io, const char *plan,
+                      const char *json_path, char *const *files, int nfiles)
+{
+    /* One pass over a file of any size: give freed memory back instead of keeping the server's reserve
+     * (main), so the peak RSS of a 200 MB import stays what the import needs at once. */
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
     static struct config cfg;
     struct err e = {0};
     if (load_config(&cfg, co, &e))
         return fail(&e);
     if (!tenant)
         return usage_error("import needs --tenant%s", "");
-    if (!io->collection)
-        return usage_error("import needs --as COLLECTION%s", "");
     if (nfiles == 0)
-        return usage_error("import needs at least one FILE%s", "");
-    if (!config_tenant_find(&cfg, tenant))
+        return usage_error("import needs --as COLLECTION (not for APP GML) and at least one FILE%s", "");
+    const struct config_tenant *t = config_tenant_find(&cfg, tenant);
+    if (!t)
         return usage_error("unknown tenant '%s'", tenant);
-    if (!strcmp(io->collection, "plan-drawing")) {
+    if (io->collection && !strcmp(io->collection, "plan-drawing")) {
         if (nfiles != 1)
             return usage_error("--as plan-drawing takes one FILE%s", "");
         char dpath[1100];
@@ -261,35 +296,135 @@ static int cmd_import(const struct common_opts *co, const char *tenant, const st
     }
     /* Refuse hostile files before the store is even opened, so it stays byte-identical. */
     for (int i = 0; i < nfiles; i++)
-        if (gis_import_check_file(files[i], &e) != ERR_OK)
+        if (gis_import_check_file(files[i], &e) != ERR_OK) {
+            if (json_path) {
+                struct gis_report *rp = gis_report_new();
+                struct gis_import_stats none = {0};
+                const char *slash = strrchr(files[i], '/');
+                gis_report_add(rp, "PLIK-ODRZUCONY", slash ? slash + 1 : files[i], NULL, NULL, NAN, "%s", e.msg);
+                io->teryt = t->teryt;
+                import_report(rp, &none, tenant, io, files, nfiles, &e, json_path, 0);
+                gis_report_free(rp);
+            }
             return fail(&e);
+        }
+    static struct app_gmina gminas[CONFIG_MAX_TENANTS];
+    for (int i = 0; i < cfg.n_tenants; i++) {
+        snprintf(gminas[i].teryt, sizeof gminas[i].teryt, "%s", cfg.tenants[i].teryt);
+        snprintf(gminas[i].name, sizeof gminas[i].name, "%s", cfg.tenants[i].name);
+    }
+    io->teryt = t->teryt;
+    io->gmina = t->name;
+    io->gminas = gminas;
+    io->ngminas = cfg.n_tenants;
+    io->gap_tolerance_m2 = cfg.import_gap_tolerance_m2;
+    io->boundary_tolerance_m = cfg.import_boundary_tolerance_m;
+    io->app_schemas = cfg.import_app_schemas[0] ? cfg.import_app_schemas : NULL;
+    struct gis_report *rp = gis_report_new();
+    io->findings = rp;
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, tenant);
-    /* A tenant without a store gets an empty one; if the import then fails, it is removed again. */
+    /* A tenant without a store gets an empty one; if the import then fails (or only checks), it is removed
+     * again. */
     int existed = access(path, F_OK) == 0;
     if (!existed && mkdir(cfg.data_dir, 0755) != 0 && access(cfg.data_dir, W_OK) != 0) {
         fprintf(stderr, "odra: data directory %s: cannot create or write\n", cfg.data_dir);
+        gis_report_free(rp);
         return EXIT_FAILURE;
     }
     struct gis_store *w;
     if (gis_store_open(path, GIS_STORE_CREATE, &w, &e) != ERR_OK) {
         if (!existed)
             remove_store(path);
+        gis_report_free(rp);
         return fail(&e);
     }
     struct gis_import_stats st = {0};
     double t0 = log_now_ms();
     enum err_code rc = gis_import_run(w, (const char *const *)files, nfiles, io, &st, stderr, &e);
     gis_store_close(w);
-    if (rc != ERR_OK) {
-        if (!existed)
-            remove_store(path);
+    if (!existed && !st.written)
+        remove_store(path);
+    import_report(rp, &st, tenant, io, files, nfiles, &e, json_path, (log_now_ms() - t0) / 1000);
+    gis_report_free(rp);
+    if (rc != ERR_OK)
         return fail(&e);
-    }
     fprintf(stderr,
-            "import: %ld read, %ld imported (%ld replaced existing rows), %ld repaired, %ld rejected, %ld overlaps in "
+            "import: %ld read, %ld %s (%ld replaced existing rows), %ld repaired, %ld rejected, %ld overlaps in "
             "%.1fs\n",
-            st.read, st.imported, st.updated, st.repaired, st.rejected, st.overlaps, (log_now_ms() - t0) / 1000);
+            st.read, st.imported, io->check ? "valid, nothing written (--check)" : "imported", st.updated, st.repaired,
+            st.rejected, st.overlaps, (log_now_ms() - t0) / 1000);
+    return EXIT_SUCCESS;
+}
+
+/* `odra export --as app`: the plans as APP 2.0 GML, to a file (written whole, then renamed) or stdout. */
+static int cmd_export(const struct common_opts *co, const char *tenant, const char *as, const char *plan,
+                      const char *output)
+{
+    static struct config cfg;
+    struct err e = {0};
+    if (load_config(&cfg, co, &e))
+        return fail(&e);
+    const struct config_tenant *t = tenant ? config_tenant_find(&cfg, tenant) : NULL;
+    if (!t)
+        return usage_error("export needs --tenant with a configured gmina%s", "");
+    if (!as || strcmp(as, "app") != 0)
+        return usage_error("export needs --as app (APP 2.0 GML)%s", "");
+    char path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, tenant);
+    struct gis_store *s;
+    if (gis_store_open(path, GIS_STORE_READ, &s, &e) != ERR_OK)
+        return fail(&e);
+    bool to_stdout = !output || !strcmp(output, "-");
+    snprintf(tmp, sizeof tmp, "%s.tmp", to_stdout ? "" : output);
+    FILE *out = to_stdout ? stdout : fopen(tmp, "w");
+    if (!out) {
+        gis_store_close(s);
+        fprintf(stderr, "odra: %s: cannot write\n", tmp);
+        return EXIT_FAILURE;
+    }
+    struct gis_app_export_opts o = {.plan = plan, .teryt = t->teryt};
+    struct gis_app_export_stats st;
+    enum err_code rc = gis_app_export(s, &o, out, &st, &e);
+    gis_store_close(s);
+    if (!to_stdout && (fclose(out) != 0 || (!rc && rename(tmp, output) != 0)) && !rc)
+        rc = err_set(&e, ERR_IO, "%s: cannot write", output);
+    if (!to_stdout && rc)
+        unlink(tmp);
+    if (rc)
+        return fail(&e);
+    fprintf(stderr, "export: %d plan%s, %ld POG zones as APP 2.0 (EPSG:2176)%s%s\n", st.plans, st.plans == 1 ? "" : "s",
+            st.zones, to_stdout ? "" : " to ", to_stdout ? "" : output);
+    return EXIT_SUCCESS;
+}
+
+/* `odra boundary`: the gmina's territory from a polygon file. */
+static int cmd_boundary(const struct common_opts *co, const char *tenant, const char *s_srs, char *const *files,
+                        int nfiles)
+{
+    static struct config cfg;
+    struct err e = {0};
+    if (load_config(&cfg, co, &e))
+        return fail(&e);
+    if (!tenant || !config_tenant_find(&cfg, tenant))
+        return usage_error("boundary needs --tenant with a configured gmina%s", "");
+    if (nfiles != 1)
+        return usage_error("boundary takes one FILE%s", "");
+    if (mkdir(cfg.data_dir, 0755) != 0 && access(cfg.data_dir, W_OK) != 0) {
+        fprintf(stderr, "odra: data directory %s: cannot create or write\n", cfg.data_dir);
+        return EXIT_FAILURE;
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, tenant);
+    struct gis_store *w;
+    if (gis_store_open(path, GIS_STORE_CREATE, &w, &e) != ERR_OK)
+        return fail(&e);
+    double area = 0;
+    enum err_code rc = gis_boundary_set(w, files[0], s_srs, &area, &e);
+    gis_store_close(w);
+    if (rc)
+        return fail(&e);
+    fprintf(stderr, "boundary: gmina %s: territory set from %s (%.1f ha)\n", tenant, files[0], area / 1e4);
     return EXIT_SUCCESS;
 }
 
@@ -329,20 +464,33 @@ int main(int argc, char **argv)
         OPT_MAP,
         OPT_SSRS,
         OPT_PLAN,
+        OPT_CHECK,
+        OPT_REPORT,
+        OPT_OUTPUT,
         OPT_HELP
     };
     static const struct option opts[] = {
-        {"config", required_argument, NULL, OPT_CONFIG}, {"data", required_argument, NULL, OPT_DATA},
-        {"listen", required_argument, NULL, OPT_LISTEN}, {"scale", required_argument, NULL, OPT_SCALE},
-        {"seed", required_argument, NULL, OPT_SEED},     {"force", no_argument, NULL, OPT_FORCE},
-        {"tenant", required_argument, NULL, OPT_TENANT}, {"as", required_argument, NULL, OPT_AS},
-        {"preset", required_argument, NULL, OPT_PRESET}, {"map", required_argument, NULL, OPT_MAP},
-        {"s-srs", required_argument, NULL, OPT_SSRS},    {"plan", required_argument, NULL, OPT_PLAN},
-        {"help", no_argument, NULL, OPT_HELP},           {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"data", required_argument, NULL, OPT_DATA},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"tenant", required_argument, NULL, OPT_TENANT},
+        {"as", required_argument, NULL, OPT_AS},
+        {"preset", required_argument, NULL, OPT_PRESET},
+        {"map", required_argument, NULL, OPT_MAP},
+        {"s-srs", required_argument, NULL, OPT_SSRS},
+        {"plan", required_argument, NULL, OPT_PLAN},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
     };
     struct common_opts co = {0};
     struct gis_import_opts io = {.progress = true};
-    const char *tenant = NULL, *plan = NULL;
+    const char *tenant = NULL, *plan = NULL, *json_report = NULL, *output = NULL;
     long scale = 1, seed = 2026;
     int force = 0;
     const char *valid = NULL; /* options this command takes, as a list of names */
@@ -351,15 +499,22 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "demo"))
         valid = " config data scale seed tenant force help ";
     else if (!strcmp(cmd, "import"))
-        valid = " config data tenant as preset map s-srs plan help ";
+        valid = " config data tenant as preset map s-srs plan check report help ";
+    else if (!strcmp(cmd, "boundary"))
+        valid = " config data tenant s-srs help ";
+    else if (!strcmp(cmd, "export"))
+        valid = " config data tenant as plan output help ";
     else
         return usage_error("unknown command '%s'", cmd);
     optind = 1;
     opterr = 0;
     int c, idx = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "", opts, &idx)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, "o:", opts, &idx)) != -1) {
         if (c == '?' || c == ':')
             return usage_error("bad or incomplete option '%s'", argv[optind] ? argv[optind] : "");
+        if (c == 'o') /* -o is --output */
+            for (c = OPT_OUTPUT, idx = 0; opts[idx].val != OPT_OUTPUT; idx++)
+                ;
         char key[32];
         snprintf(key, sizeof key, " %s ", opts[idx].name);
         if (!strstr(valid, key))
@@ -383,13 +538,23 @@ int main(int argc, char **argv)
         case OPT_MAP: io.map = optarg; break;
         case OPT_SSRS: io.s_srs = optarg; break;
         case OPT_PLAN: plan = optarg; break;
+        case OPT_CHECK: io.check = true; break;
+        case OPT_REPORT: json_report = optarg; break;
+        case OPT_OUTPUT: output = optarg; break;
         case OPT_HELP: fputs(usage_text, stdout); return EXIT_SUCCESS;
         default: return usage_error("bad option%s", "");
         }
     }
     int rest = optind + 1; /* getopt ran on argv + 1 */
     if (!strcmp(cmd, "import"))
-        return cmd_import(&co, tenant, &io, plan, argv + rest, argc - rest);
+        return cmd_import(&co, tenant, &io, plan, json_report, argv + rest, argc - rest);
+    if (!strcmp(cmd, "boundary"))
+        return cmd_boundary(&co, tenant, io.s_srs, argv + rest, argc - rest);
+    if (!strcmp(cmd, "export")) {
+        if (rest < argc)
+            return usage_error("unexpected argument '%s'", argv[rest]);
+        return cmd_export(&co, tenant, io.collection, plan, output);
+    }
     if (rest < argc)
         return usage_error("unexpected argument '%s'", argv[rest]);
     if (!strcmp(cmd, "serve"))

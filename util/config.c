@@ -226,6 +226,29 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
     return config_fail(st, section, key, "unknown key%s", "");
 }
 
+static int parse_real(struct config_state *st, const char *sec, const char *key, const char *val, double min,
+                      double max, double *out)
+{
+    if (!text_parse_double(val, out) || *out < min || *out > max) {
+        char fmt[96];
+        snprintf(fmt, sizeof fmt, "must be a number from %g to %g, got '%%s'", min, max);
+        return config_fail(st, sec, key, fmt, val);
+    }
+    return 1;
+}
+
+static int import_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config *c = st->c;
+    if (!strcmp(key, "gap_tolerance_m2"))
+        return parse_real(st, "import", key, val, 0.01, 1e6, &c->import_gap_tolerance_m2);
+    if (!strcmp(key, "boundary_tolerance_m"))
+        return parse_real(st, "import", key, val, 0.001, 1e4, &c->import_boundary_tolerance_m);
+    if (!strcmp(key, "app_schemas"))
+        return copy_str(st, "import", key, val, c->import_app_schemas, sizeof c->import_app_schemas);
+    return config_fail(st, "import", key, "unknown key%s", "");
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *val)
 {
     struct config_state *st = user;
@@ -233,6 +256,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return 1; /* keep only the first error */
     if (!strcmp(section, "server"))
         return server_key(st, key, val);
+    if (!strcmp(section, "import"))
+        return import_key(st, key, val);
     if (!strncmp(section, "tenant ", 7)) {
         const char *slug = section + 7;
         if (!slug_valid(slug))
@@ -272,6 +297,8 @@ static void config_defaults(struct config *c)
     c->head_timeout_s = 10;
     c->max_body_bytes = 1 << 20;
     c->connection_memory = 64 * 1024; /* libmicrohttpd zeroes it between requests: keep it small */
+    c->import_gap_tolerance_m2 = 1.0;
+    c->import_boundary_tolerance_m = 1.0;
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)

@@ -51,6 +51,10 @@ struct config {
     char public_url[256]; /* [server] public_url, the default of every tenant's; may be empty */
     struct config_tenant tenants[CONFIG_MAX_TENANTS];
     int n_tenants;
+    /* [import]: validation of imported data (docs/import.md) */
+    double import_gap_tolerance_m2;     /* gaps/overlaps of POG zones up to this are warnings (1.0) */
+    double import_boundary_tolerance_m; /* how far beyond the gmina boundary a geometry may reach (1.0) */
+    char import_app_schemas[512];       /* directory of the APP XSD files; "" for the default */
 };
 
 /* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line

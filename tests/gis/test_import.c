@@ -260,15 +260,23 @@ static void app_strefy_ok(void)
     result_free(&r);
 }
 
+/* Overlapping POG zones and a self-intersecting ring are errors in APP (the Rejestr refuses them): the
+ * import is refused with the rule named and the store stays as it was. */
 static void app_strefy_overlap(void)
 {
     const char *s = new_store("nakladanie.sqlite");
     struct result r;
+    struct snap before = snapshot(s);
     CHECK(import_one(s, APP("2_strefy_StrefaPlanistyczna_NAKLADANIE.gml"), "pog-zones", "app-strefy", NULL, NULL, &r) ==
-          ERR_OK);
-    CHECK(r.st.overlaps > 0 && r.st.imported == 4);
-    CHECK(has(&r, "overlap: 1POG-1SJ and 1POG-1SZ overlap by "));
-    CHECK(has(&r, " m²"));
+          ERR_UNPROCESSABLE);
+    CHECK(r.st.overlaps == 1 && r.st.errors == 1 && !r.st.written);
+    CHECK(
+        has(&r, "BŁĄD NAKLADANIE: 1POG-1SJ, 1POG-1SZ: strefy 1POG-1SJ i 1POG-1SZ nakładają się; powierzchnia 446566"));
+    CHECK(strstr(r.e.msg, "refused") != NULL);
+    struct snap after = snapshot(s);
+    CHECK(snap_same(&before, &after));
+    free(before.data);
+    free(after.data);
     result_free(&r);
 }
 
@@ -276,15 +284,31 @@ static void app_strefy_self_intersection(void)
 {
     const char *s = new_store("samoprzeciecie.sqlite");
     struct result r;
+    struct snap before = snapshot(s);
     CHECK(import_one(s, APP("2_strefy_StrefaPlanistyczna_SAMOPRZECIECIE-PIERSCIENIA.gml"), "pog-zones", "app-strefy",
-                     NULL, NULL, &r) == ERR_OK);
-    CHECK(r.st.repaired + r.st.rejected == 1);
-    CHECK((has(&r, "repaired: ") || has(&r, "rejected: ")) && has(&r, "self-intersection"));
+                     NULL, NULL, &r) == ERR_UNPROCESSABLE);
+    CHECK(r.st.repaired + r.st.rejected == 1 && r.st.errors == 1);
+    CHECK(has(&r, "BŁĄD SAMOPRZECIECIE-PIERSCIENIA: 1POG-1SJ: odrzucono") && has(&r, "self-intersection"));
     CHECK(has(&r, "(1POG-1SJ)"));
-    /* Repaired means stored valid and polygonal. */
+    struct snap after = snapshot(s);
+    CHECK(snap_same(&before, &after));
+    free(before.data);
+    free(after.data);
+    result_free(&r);
+
+    /* Outside APP the same ring is repaired, reported as a warning, and imported valid. */
+    const char *geo = TMP("bowtie.geojson");
+    const char *bowtie = "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+                         "{\"label\":\"1SO\",\"symbol\":\"SO\"},\"geometry\":{\"type\":\"Polygon\","
+                         "\"coordinates\":[[[197000,507000],[197100,507100],[197100,507000],[197000,507100],"
+                         "[197000,507000]]]}}]}";
+    write_file(geo, bowtie, strlen(bowtie));
+    CHECK(import_one(s, geo, "pog-zones", NULL, NULL, "EPSG:2180", &r) == ERR_OK);
+    CHECK(r.st.repaired == 1 && r.st.errors == 0 && r.st.warnings >= 1);
+    CHECK(has(&r, "OSTRZEŻENIE SAMOPRZECIECIE-PIERSCIENIA: 1SO: naprawiono"));
     CHECK(
         q_num(s, "SELECT count(*) FROM pog_zones WHERE ST_IsValid(geom) = 1 AND GeometryType(geom) = 'MULTIPOLYGON'") ==
-        r.st.imported);
+        1);
     result_free(&r);
 }
 
@@ -308,7 +332,8 @@ static void app1_akt(void)
     struct result r;
     struct snap before = snapshot(s);
     CHECK(import_one(s, APP("app1_example_pzpw.xml"), "plans", "app-akt", NULL, NULL, &r) == ERR_UNPROCESSABLE);
-    CHECK(strstr(r.e.msg, "nothing imported") != NULL);
+    CHECK(strstr(r.e.msg, "refused") != NULL && r.st.errors >= 2);
+    CHECK(has(&r, "BŁĄD BLEDNA-PRZESTRZEN-NAZW: P1") && has(&r, "BŁĄD OBIEKT-ODRZUCONY: P1"));
     CHECK(has(&r, "rejected: app1_example_pzpw.xml: feature 1 (P1)"));
     struct snap after = snapshot(s);
     CHECK(snap_same(&before, &after));

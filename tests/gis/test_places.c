@@ -62,6 +62,8 @@ static void build_store(void)
     exec("BEGIN");
     execf("INSERT INTO obreby VALUES (1, '080505_4', '0001', 'Słubice', %s)", rect(g, sizeof g, -100, -100, 150, 200));
     execf("INSERT INTO obreby VALUES (2, '080505_5', '0001', 'Kunowice', %s)", rect(g, sizeof g, 150, -100, 300, 200));
+    execf("INSERT INTO gmina_boundary (id, source, set_at, geom) VALUES (1, 'test', '2026-01-01', %s)",
+          rect(g, sizeof g, -100, -100, 300, 200));
     execf("INSERT INTO parcels VALUES (1, '080505_4.0001.1', 1, '1', 401, 'B', %s)", rect(g, sizeof g, 0, 0, 20, 20));
     execf("INSERT INTO parcels VALUES (2, '080505_4.0001.2', 1, '2', 400, 'B', %s)", rect(g, sizeof g, 20, 0, 40, 20));
     execf("INSERT INTO parcels VALUES (3, '080505_4.0001.3/4', 1, '3/4', 600, 'R', %s)",

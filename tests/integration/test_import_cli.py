@@ -81,27 +81,16 @@ def zip_with_unsafe_paths_is_refused():
 
 
 @test
-def app_zones_import_reports_overlaps_and_repairs_by_name():
-    ok = os.path.join(APP, "2_strefy_StrefaPlanistyczna_OK.gml")
-    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "pog-zones", "--preset", "app-strefy", ok)
-    assert r.returncode == 0, r.stderr
-    assert "imported" in r.stderr.splitlines()[-1], r.stderr
-    over = os.path.join(APP, "2_strefy_StrefaPlanistyczna_NAKLADANIE.gml")
-    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "pog-zones", "--preset", "app-strefy", over)
-    assert r.returncode == 0, r.stderr
-    assert "overlap" in r.stderr.lower() and "1POG-" in r.stderr, r.stderr
-    bad = os.path.join(APP, "2_strefy_StrefaPlanistyczna_SAMOPRZECIECIE-PIERSCIENIA.gml")
-    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "pog-zones", "--preset", "app-strefy", bad)
-    assert r.returncode == 0, r.stderr
-    low = r.stderr.lower()
-    assert ("repaired" in low or "rejected" in low) and "self-intersection" in low, r.stderr
-
-
-@test
-def app_act_imports_as_plan():
-    akt = os.path.join(APP, "2_pog_AktPlanowaniaPrzestrzennego.gml")
-    r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", "plans", "--preset", "app-akt", akt)
-    assert r.returncode == 0, r.stderr
+def app_samples_of_another_gmina_are_refused_and_leave_the_store_unchanged():
+    """The samples are gmina Testowa's (TERYT 121201, małopolskie): into Słubice they are refused, however
+    valid, and Słubice's territory does not grow. test_app_import.py imports them into a Testowa store."""
+    for name in ("2_strefy_StrefaPlanistyczna_OK.gml", "2_pog_AktPlanowaniaPrzestrzennego.gml"):
+        before = digest()
+        r = odra("import", "--data", DATA, "--tenant", "slubice", os.path.join(APP, name))
+        assert r.returncode == 1, r.stderr
+        assert "BŁĄD INNA-GMINA" in r.stdout and "BŁĄD POZA-GMINA" in r.stdout, r.stdout
+        assert "Słubice" in r.stdout and "121201" in r.stdout, r.stdout
+        assert digest() == before, name
 
 
 @test
