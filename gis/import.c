@@ -3170,8 +3170,8 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         /* The import went through the WAL: without this its whole size stays on disk as the -wal file
          * (a reader of a running server keeps SQLite from removing it on close). */
         struct err ce = {0};
-        if (gis_store_checkpoint(w, &ce))
-            import_say(r, "note: %s", ce.msg);
+        if (gis_store_checkpoint(w, &ce) && report)
+            fprintf(report, "note: %s\n", ce.msg);
     }
 
     CPLHTTPPopFetchCallback();

@@ -19,6 +19,6 @@ const struct http_route svc_core_routes[] = {
 };
 
 const struct http_route *const svc_route_tables[] = {
-    svc_core_routes,  svc_ogc_routes,      svc_places_routes, svc_wms_routes,      svc_tiles_routes,
-    svc_web_routes,   svc_extracts_routes, svc_plans_routes,  NULL,
+    svc_core_routes, svc_ogc_routes,      svc_places_routes, svc_wms_routes, svc_tiles_routes,
+    svc_web_routes,  svc_extracts_routes, svc_plans_routes,  NULL,
 };
