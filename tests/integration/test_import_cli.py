@@ -114,7 +114,7 @@ def a_large_import_leaves_no_wal_behind():
     would be) keeps SQLite from removing it when the import closes the store."""
     features = []
     for i in range(4000):
-        x, y = 14.5300 + (i % 80) * 0.0004, 52.3300 + (i // 80) * 0.0003
+        x, y = 14.6000 + (i % 80) * 0.0004, 52.3700 + (i // 80) * 0.0003  # inside the gmina
         features.append({"type": "Feature", "properties": {"parcel_id": f"080505_4.0001.{50000 + i}",
                                                            "number": str(50000 + i), "obreb": "0001"},
                          "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.0004, y],
