@@ -3,23 +3,8 @@
 #include <stdio.h>
 
 #include "gis/calendar.h"
+#include "tests/cal_dates.h"
 #include "tests/test.h"
-
-static int D(const char *s)
-{
-    int d = -1;
-    gis_cal_parse_date(s, &d);
-    return d;
-}
-
-static const char *S(int day)
-{
-    static char b[4][11];
-    static int i;
-    i = (i + 1) % 4;
-    gis_cal_format_date(day, b[i]);
-    return b[i];
-}
 
 static void calendar_roundtrip(void)
 {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "gis/cases.h"
+#include "tests/store_fixture.h"
 #include "tests/test.h"
 
 static void case_numbers(void)
@@ -20,13 +21,9 @@ static void case_numbers(void)
 static void sequences_per_year(void)
 {
     char path[] = "/tmp/odra-test-cases-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
-    unlink(path);
     struct err e = {0};
-    struct gis_store *w = NULL;
-    CHECK(!gis_store_open(path, GIS_STORE_CREATE, &w, &e));
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
     long s1 = 0, s2 = 0, s3 = 0, s4 = 0;
     CHECK(!gis_store_begin(w, &e));
     CHECK(!gis_case_seq_next(w, 2026, &s1, &e) && !gis_case_seq_next(w, 2026, &s2, &e));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "gis/changes.h"
+#include "tests/store_fixture.h"
 #include "tests/test.h"
 
 static enum err_code run_sql(struct gis_store *w, void *ctx, struct err *e)
@@ -56,13 +57,9 @@ static long triggers(struct gis_store *s)
 static void tracks_any_spatial_table(void)
 {
     char path[] = "/tmp/odra-test-changes-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
-    unlink(path);
     struct err e = {0};
-    struct gis_store *w = NULL;
-    CHECK(!gis_store_open(path, GIS_STORE_CREATE, &w, &e));
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
     CHECK(!gis_store_exec(w,
                           "CREATE TABLE toy_sites (id INTEGER PRIMARY KEY, name TEXT);"
                           "SELECT AddGeometryColumn('toy_sites', 'geom', 2180, 'POINT', 'XY');",

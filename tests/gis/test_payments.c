@@ -6,6 +6,7 @@
 
 #include "gis/calendar.h"
 #include "gis/payments.h"
+#include "tests/store_fixture.h"
 #include "tests/test.h"
 
 static void nrb_check_digits(void)
@@ -33,13 +34,9 @@ static const struct gis_ledger toy_ledger = {"toy_payers", "toy_payments", "toy_
 static void ledger_of_any_module(void)
 {
     char path[] = "/tmp/odra-test-payments-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
-    unlink(path);
     struct err e = {0};
-    struct gis_store *w = NULL;
-    CHECK(!gis_store_open(path, GIS_STORE_CREATE, &w, &e));
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
     char acc[27];
     CHECK(!gis_nrb_make("10201026", "0805053", 7, acc, &e));
     char sql[600];

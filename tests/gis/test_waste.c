@@ -6,23 +6,9 @@
 
 #include "services/modules/waste/waste.h"
 #include "services/module.h"
+#include "tests/store_fixture.h"
+#include "tests/cal_dates.h"
 #include "tests/test.h"
-
-static int D(const char *s)
-{
-    int d = -1;
-    gis_cal_parse_date(s, &d);
-    return d;
-}
-
-static const char *S(int day)
-{
-    static char b[4][11];
-    static int i;
-    i = (i + 1) % 4;
-    gis_cal_format_date(day, b[i]);
-    return b[i];
-}
 
 static void rules_and_shift(void)
 {
@@ -157,13 +143,9 @@ static void fees_every_method(void)
 static void store_flow(void)
 {
     char path[] = "/tmp/odra-test-waste-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(fd >= 0);
-    close(fd);
-    unlink(path);
     struct err e = {0};
-    struct gis_store *w = NULL;
-    CHECK(!gis_store_open(path, GIS_STORE_CREATE, &w, &e));
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
     const struct svc_module *m = svc_module_find("waste");
     CHECK(m && svc_module_latest_version(m) >= 1);
     CHECK(!svc_module_migrate(m, w, &e));

@@ -6,24 +6,20 @@
 #include <unistd.h>
 
 #include "tests/png_check.h"
+#include "tests/store_fixture.h"
 #include "tests/test.h"
 
-static char dir[] = "/tmp/odra-test-tileset-XXXXXX";
-static char path[256];
+static char path[] = "/tmp/odra-test-tileset-XXXXXX";
 static struct gis_store *store;
 
 /* A store with one MN zone, one plan and one parcel around the centre of Słubice (52.35 N, 14.561 E). */
 static void setup(void)
 {
     struct err e = {0};
-    CHECK(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof path, "%s/t.sqlite", dir);
-    struct gis_store *w = NULL;
-    CHECK(gis_store_open(path, GIS_STORE_CREATE, &w, &e) == ERR_OK);
-    if (!w) {
-        printf("  %s\n", e.msg);
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
+    if (!w)
         return;
-    }
 #define AROUND(r) "CastToMultiPolygon(Buffer(Transform(MakePoint(14.561, 52.35, 4326), 2180), " #r "))"
     CHECK(gis_store_exec(
               w,
@@ -88,9 +84,12 @@ static void raster_tiles_decode_with_libpng(void)
 static void teardown(void)
 {
     gis_store_close(store);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    const char *sfx[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char f[300];
+        snprintf(f, sizeof f, "%s%s", path, sfx[i]);
+        unlink(f);
+    }
 }
 
 int main(void)
