@@ -13,6 +13,12 @@ from odra_test import BIN, ROOT, done, test
 GEN = os.path.join(ROOT, "bench", "gen_app.py")
 
 
+# Under AddressSanitizer (make asan) GDAL's GML reader grows a ring by realloc, which ASan always copies:
+# a million vertices take many minutes there. The sanitized run imports a tenth of them, and skips the peak
+# RSS figures, which ASan's shadow memory and quarantine inflate; the limits are checked the same.
+SANITIZED = os.environ.get("ODRA_SANITIZED") == "1"
+
+
 def run(data, *args):
     """odra import (testowa) as a child of a child, so that its own peak RSS can be read (KiB)."""
     cmd = [BIN, "import", "--config", config(), "--data", data, "--tenant", "testowa", *args]
@@ -59,7 +65,7 @@ def billion_laughs_and_external_entities_are_refused():
             "<wfs:member><app:StrefaPlanistyczna><app:oznaczenie>&lol9;</app:oznaczenie>"
             "</app:StrefaPlanistyczna></wfs:member></wfs:FeatureCollection>\n")
     _, rss = refused_cleanly(data, write("laughs.gml", bomb), "DOCTYPE")
-    assert rss < 150_000, rss
+    assert SANITIZED or rss < 150_000, rss
     # the refusal is in the JSON report too, for the office's tools
     report = os.path.join(TMP, "laughs.json")
     r, _ = run(data, "--report", report, os.path.join(TMP, "laughs.gml"))
@@ -108,7 +114,7 @@ def a_zone_of_a_million_vertices_imports_correctly():
     first = text.split("<wfs:member>")[1]
     ring = re.search(r"<gml:posList>(.*?)</gml:posList>", first).group(1).split()
     pts = [(float(ring[i]), float(ring[i + 1])) for i in range(0, len(ring), 2)]
-    n = 1_000_000
+    n = 100_000 if SANITIZED else 1_000_000
     edges = len(pts) - 1
     out = []
     for i in range(edges):
@@ -122,12 +128,14 @@ def a_zone_of_a_million_vertices_imports_correctly():
     r, rss = run(data, path)
     assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-2000:])
     assert "BŁĄD" not in r.stdout, r.stdout
-    assert rss < 400_000, f"peak RSS {rss} KiB for a zone of a million vertices"
+    assert SANITIZED or rss < 400_000, f"peak RSS {rss} KiB for a zone of a million vertices"
     q = subprocess.run(["spatialite", "-bail", os.path.join(data, "testowa.sqlite"),
                         "SELECT ST_NPoints(geom) FROM pog_zones WHERE label = '1SJ';"], capture_output=True, text=True)
     npts = int(q.stdout.strip().splitlines()[-1])
     assert npts >= n - 10, npts
     # a million and one is past the limit: a clear error, nothing imported
+    if SANITIZED:
+        out = out[:-1] + [out[-2]] * (1_000_000 - n) + [out[-1]]
     over = write("million1.gml", text.replace(" ".join(ring), " ".join(out[:-1] + [out[-2], out[-1]]), 1))
     refused_cleanly(testowa_store(), over, "XML-LIMIT", "1000000")
 
@@ -148,7 +156,7 @@ def a_big_file_streams_in_bounded_memory():
     assert r.returncode == 0, r.stderr
     r, rss = run(data, "--check", path)
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-2000:])
-    assert rss < 250_000, f"peak RSS {rss} KiB on a 40 MB file"
+    assert SANITIZED or rss < 250_000, f"peak RSS {rss} KiB on a 40 MB file"
     # 40 MB in one text node: refused at once, in little memory
     with open(path + ".txt", "w", encoding="utf-8") as f:
         f.write('<?xml version="1.0"?><wfs:FeatureCollection xmlns:wfs="http://www.opengis.net/wfs/2.0" '
@@ -158,7 +166,7 @@ def a_big_file_streams_in_bounded_memory():
             f.write("x" * 10000)
         f.write("</app:tytul></app:StrefaPlanistyczna></wfs:member></wfs:FeatureCollection>")
     _, rss = refused_cleanly(data, path + ".txt", "XML-LIMIT")
-    assert rss < 120_000, rss
+    assert SANITIZED or rss < 120_000, rss
 
 
 @test
