@@ -146,11 +146,12 @@ def a_big_file_streams_in_bounded_memory():
     data = testowa_store()
     act = os.path.join(TMP, "mid-act.gml")
     path = os.path.join(TMP, "mid.gml")
-    subprocess.run(["/usr/bin/python3", GEN, act, "--zones", "1000", "--vertices", "450", "--act-only"], check=True,
+    zones = "100" if SANITIZED else "1000"  # 4 MB under ASan, which copies every ring GDAL grows
+    subprocess.run(["/usr/bin/python3", GEN, act, "--zones", zones, "--vertices", "450", "--act-only"], check=True,
                    capture_output=True)
-    subprocess.run(["/usr/bin/python3", GEN, path, "--zones", "1000", "--vertices", "450"], check=True,
+    subprocess.run(["/usr/bin/python3", GEN, path, "--zones", zones, "--vertices", "450"], check=True,
                    capture_output=True)
-    assert os.path.getsize(path) > 40e6
+    assert os.path.getsize(path) > (4e6 if SANITIZED else 40e6)
     r = subprocess.run([BIN, "boundary", "--config", config(), "--data", data, "--tenant", "testowa", act],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
