@@ -29,6 +29,9 @@ LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
 EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
+# The demo-store generator: linked into the odra executable (its `demo` command) and its own unit test only.
+DEMO_SRCS := $(sort $(wildcard tools/demo/*.c))
+DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/*/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 
@@ -76,11 +79,16 @@ $(BUILD)/libodra.a: $(LIB_OBJS)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/odra: $(BUILD)/obj/services/main.o $(BUILD)/libodra.a
+$(BUILD)/odra: $(BUILD)/obj/services/main.o $(DEMO_OBJS) $(BUILD)/libodra.a
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libodra.a
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
+
+$(BUILD)/tests/gis/test_demo: $(BUILD)/obj/tests/gis/test_demo.o $(DEMO_OBJS) $(BUILD)/libodra.a
 	@mkdir -p $(@D)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
@@ -105,8 +113,8 @@ asan: deps
 # The OpenAPI document at /api, from the built server, must pass Redocly's recommended ruleset (npm ci installs it).
 lint: $(BUILD)/odra
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-	  --suppress=missingIncludeSystem -I. util gis tiles services
-	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(wildcard */*.h services/modules/*/*.h)
+	  --suppress=missingIncludeSystem -I. util gis tiles services tools/demo
+	clang-format --dry-run --Werror $(LIB_SRCS) services/main.c $(DEMO_SRCS) $(wildcard */*.h services/modules/*/*.h tools/demo/*.h)
 	tools/lint-openapi $(BUILD)
 
 bench: deps

@@ -11,7 +11,7 @@
 
 #include "gis/app_export.h"
 #include "gis/boundary.h"
-#include "gis/demo.h"
+#include "tools/demo/demo.h"
 #include "gis/drawing.h"
 #include "gis/import.h"
 #include "gis/store.h"

@@ -1,6 +1,6 @@
-/* Tests for gis/demo: real stores for all five gminas in a temporary directory, checked with
+/* Tests for tools/demo: real stores for all five gminas in a temporary directory, checked with
  * SpatiaLite SQL and an independent PROJ transform of the Odra. */
-#include "gis/demo.h"
+#include "tools/demo/demo.h"
 
 #include <math.h>
 #include <proj.h>

@@ -1,6 +1,6 @@
 /* Demo data: a deterministic, realistic store for one of the five gminas of powiat słubicki. */
-#ifndef GIS_DEMO_H
-#define GIS_DEMO_H
+#ifndef TOOLS_DEMO_H
+#define TOOLS_DEMO_H
 #include "util/config.h"
 #include "util/err.h"
 
