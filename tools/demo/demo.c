@@ -1196,29 +1196,16 @@ static int town_sector(const struct demo *d, int k)
     return ring ? ring * 1000 + (int)((atan2(dy, dx) + M_PI) / (2 * M_PI) * n) % n : 0;
 }
 
-/* Cadastral units and districts. The town and the land around it form the jednostka ewidencyjna _4, cut
- * into numbered obręby ("Słubice 1", ...) by rings and sectors; in the rural unit (_5, or _2 in a rural
- * gmina) every village is an obręb and the open land goes to the nearest one. */
-static bool obreby_make(struct demo *d)
+/* The settlement each cell of land belongs to (region, -1 for none): its own, else the nearest one that has
+ * cells (the town reaching only so far, with a 600 m head start). */
+static void obreby_regions(struct demo *d, short *region)
 {
-    int n = d->ncx * d->ncy, cap = 0;
-    char type = d->g.teryt[6];
-    char town_unit[12], rural_unit[12];
-    snprintf(town_unit, sizeof town_unit, "%.6s_%c", d->g.teryt, type == '3' ? '4' : '1');
-    snprintf(rural_unit, sizeof rural_unit, "%.6s_%c", d->g.teryt, type == '3' ? '5' : '2');
-    short *region = malloc((size_t)n * sizeof *region);
-    int *tkey = malloc((size_t)n * sizeof *tkey);
-    if (!region || !tkey) {
-        free(region);
-        free(tkey);
-        return oom(d);
-    }
+    int n = d->ncx * d->ncy;
     const struct settlement *town = &d->sets[0];
     double reach = 1200 + 0.6 * CELL * sqrt(town->have);
     for (int k = 0; k < n; k++) {
         const struct cell *c = &d->cells[k];
         region[k] = -1;
-        tkey[k] = -1;
         if (c->land == LAND_NONE)
             continue;
         if (c->set >= 0) {
@@ -1236,13 +1223,20 @@ static bool obreby_make(struct demo *d)
         if (region[k] < 0)
             region[k] = 0;
     }
-    /* Town sectors with few cells join the sector inside them, from the outermost ring inwards. */
-    int maxring = 0;
-    for (int k = 0; k < n; k++)
-        if (region[k] == 0 && town->miasto) {
+}
+
+/* The town obręb key of every cell of the town's region (tkey, -1 elsewhere): its ring sector, where town
+ * sectors with few cells join the sector inside them, from the outermost ring inwards. */
+static void obreby_town_sectors(struct demo *d, const short *region, int *tkey)
+{
+    int n = d->ncx * d->ncy, maxring = 0;
+    for (int k = 0; k < n; k++) {
+        tkey[k] = -1;
+        if (region[k] == 0 && d->sets[0].miasto) {
             tkey[k] = town_sector(d, k);
             maxring = tkey[k] / 1000 > maxring ? tkey[k] / 1000 : maxring;
         }
+    }
     for (int ring = maxring; ring >= 1; ring--)
         for (int sector = 0; sector < 4 * ring; sector++) {
             int key = ring * 1000 + sector, count = 0;
@@ -1255,7 +1249,17 @@ static bool obreby_make(struct demo *d)
                 if (tkey[k] == key)
                     tkey[k] = parent;
         }
-    int ntown = 0;
+}
+
+/* The list of obręby: the town's, numbered by sector key ("Słubice 1", ...), then one per village in the
+ * rural unit, numbered by name. */
+static void obreby_list(struct demo *d, const int *tkey)
+{
+    int n = d->ncx * d->ncy, cap = 0, ntown = 0;
+    char type = d->g.teryt[6];
+    char town_unit[12], rural_unit[12];
+    snprintf(town_unit, sizeof town_unit, "%.6s_%c", d->g.teryt, type == '3' ? '4' : '1');
+    snprintf(rural_unit, sizeof rural_unit, "%.6s_%c", d->g.teryt, type == '3' ? '5' : '2');
     for (int k = 0; k < n; k++) {
         if (tkey[k] < 0)
             continue;
@@ -1274,7 +1278,7 @@ static bool obreby_make(struct demo *d)
     for (int o = 0; o < ntown; o++) {
         copy(d->obr[o].unit, sizeof d->obr[o].unit, town_unit);
         snprintf(d->obr[o].number, sizeof d->obr[o].number, "%04d", o + 1);
-        snprintf(d->obr[o].name, sizeof d->obr[o].name, "%s %d", town->name, o + 1);
+        snprintf(d->obr[o].name, sizeof d->obr[o].name, "%s %d", d->sets[0].name, o + 1);
     }
     d->nobr = ntown;
     for (int s = 0; s < d->nsets && !d->rc; s++) {
@@ -1293,18 +1297,12 @@ static bool obreby_make(struct demo *d)
         qsort(d->obr + ntown, (size_t)(d->nobr - ntown), sizeof *d->obr, obreb_name_cmp);
     for (int o = ntown; o < d->nobr; o++)
         snprintf(d->obr[o].number, sizeof d->obr[o].number, "%04d", o - ntown + 1);
-    for (int k = 0; k < n && !d->rc; k++) {
-        if (region[k] < 0)
-            continue;
-        for (int o = 0; o < d->nobr; o++)
-            if (tkey[k] >= 0 ? d->obr[o].key == tkey[k] : d->obr[o].key < 0 && d->obr[o].set == region[k]) {
-                d->cells[k].obreb = (short)o;
-                break;
-            }
-    }
-    free(tkey);
-    free(region);
+}
 
+/* Writes the obręby, each the union of its cells, and gives them their row ids. */
+static bool obreby_store(struct demo *d)
+{
+    int n = d->ncx * d->ncy;
     sqlite3_stmt *st;
     int *idx = malloc((size_t)n * sizeof *idx);
     if (!idx)
@@ -1341,6 +1339,36 @@ static bool obreby_make(struct demo *d)
     sqlite3_finalize(st);
     free(idx);
     return !d->rc;
+}
+
+/* Cadastral units and districts. The town and the land around it form the jednostka ewidencyjna _4, cut
+ * into numbered obręby ("Słubice 1", ...) by rings and sectors; in the rural unit (_5, or _2 in a rural
+ * gmina) every village is an obręb and the open land goes to the nearest one. */
+static bool obreby_make(struct demo *d)
+{
+    int n = d->ncx * d->ncy;
+    short *region = malloc((size_t)n * sizeof *region);
+    int *tkey = malloc((size_t)n * sizeof *tkey);
+    if (!region || !tkey) {
+        free(region);
+        free(tkey);
+        return oom(d);
+    }
+    obreby_regions(d, region);
+    obreby_town_sectors(d, region, tkey);
+    obreby_list(d, tkey);
+    for (int k = 0; k < n && !d->rc; k++) {
+        if (region[k] < 0)
+            continue;
+        for (int o = 0; o < d->nobr; o++)
+            if (tkey[k] >= 0 ? d->obr[o].key == tkey[k] : d->obr[o].key < 0 && d->obr[o].set == region[k]) {
+                d->cells[k].obreb = (short)o;
+                break;
+            }
+    }
+    free(tkey);
+    free(region);
+    return !d->rc && obreby_store(d);
 }
 
 static bool localities_make(struct demo *d)
@@ -2926,7 +2954,9 @@ static void plan_overlay(struct demo *d, struct pplan *p, const char *kind, doub
 
 /* Stores a built plan: the act, its zones (labelled per symbol from the north-west), overlays and the
  * provisions: general, then one per zone, then one per overlay. */
-static void plan_store(struct demo *d, struct pplan *p, int seq, const char *title, int scale)
+/* Drops the zones that got no rectangle, orders the rest from the north-west and labels them "1MN", "2MN",
+ * "1U", ... */
+static void plan_zones_label(struct pplan *p)
 {
     int w = 0;
     for (int k = 0; k < p->nz; k++) {
@@ -2951,29 +2981,12 @@ static void plan_store(struct demo *d, struct pplan *p, int seq, const char *tit
             n += !strcmp(p->z[m].def->symbol, p->z[k].def->symbol);
         snprintf(p->z[k].label, sizeof p->z[k].label, "%d%s", n, p->z[k].def->symbol);
     }
+}
 
-    struct act a = {0};
-    act_make(d, &a, "MPZP", 2005 + (int)text_rng_below(&d->rng, 19), 1 + (int)text_rng_below(&d->rng, 12),
-             1 + (int)text_rng_below(&d->rng, 28), seq);
-    GEOSGeometry *all = rects_union(d, &(struct zrect){p->b.x0, p->b.y0, p->b.x1, p->b.y1}, 1);
-    sqlite3_int64 plan = all ? plan_insert(d, "mpzp", &a, title, scale, all) : 0;
-    GEOSGeom_destroy_r(d->gh, all);
-    sqlite3_stmt *zs = NULL, *os = NULL;
-    if (!plan ||
-        gis_store_prepare(d->st,
-                          "INSERT INTO plan_zones (plan_id, label, symbol, name, max_height_m, "
-                          "max_storeys, min_intensity, max_intensity, max_coverage_pct, min_bio_pct, "
-                          "min_parcel_area_m2, roof, geom) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 2180))",
-                          &zs, d->e) ||
-        gis_store_prepare(d->st,
-                          "INSERT INTO overlays (plan_id, kind, label, name, geom) "
-                          "VALUES (?, ?, ?, ?, GeomFromWKB(?, 2180))",
-                          &os, d->e)) {
-        fail(d, ERR_IO, "prepare");
-        sqlite3_finalize(zs);
-        return;
-    }
+/* Writes the plan's zones, each the union of its rectangles, with their parameters (NULL where a zone has
+ * none), and gives them their row ids. */
+static void plan_zones_insert(struct demo *d, struct pplan *p, sqlite3_int64 plan, sqlite3_stmt *zs)
+{
     for (int k = 0; k < p->nz && !d->rc; k++) {
         struct pzone *z = &p->z[k];
         GEOSGeometry *u = rects_union(d, z->r, z->nr);
@@ -3007,7 +3020,12 @@ static void plan_store(struct demo *d, struct pplan *p, int seq, const char *tit
         z->id = sqlite3_last_insert_rowid(gis_store_db(d->st));
         d->stats->plan_zones++;
     }
-    sqlite3_int64 ov_id[2] = {0, 0};
+}
+
+/* Writes the plan's overlays, cut to its boundary, with their row ids to ov_id. */
+static void plan_overlays_insert(struct demo *d, const struct pplan *p, sqlite3_int64 plan, sqlite3_stmt *os,
+                                 sqlite3_int64 ov_id[2])
+{
     for (int k = 0; k < p->nov && !d->rc; k++) {
         const struct zrect *r = &p->ov[k].r;
         wkb_rect(d, fmax(r->x0, p->b.x0), fmax(r->y0, p->b.y0), fmin(r->x1, p->b.x1), fmin(r->y1, p->b.y1));
@@ -3022,11 +3040,13 @@ static void plan_store(struct demo *d, struct pplan *p, int seq, const char *tit
         ov_id[k] = sqlite3_last_insert_rowid(gis_store_db(d->st));
         d->stats->overlays++;
     }
-    sqlite3_finalize(zs);
-    sqlite3_finalize(os);
+}
 
-    /* General provisions, with the list of symbols and overlays used in this plan. */
-    struct sbuf sym = {0}, ovl = {0}, body = {0};
+/* The general provisions, with the list of symbols and overlays used in this plan. */
+static void plan_provisions_general(struct demo *d, const struct pplan *p, sqlite3_int64 plan, const char *title,
+                                    int scale, int *ord, int *para)
+{
+    struct sbuf sym = {0}, ovl = {0};
     int nsym = 0;
     for (int k = 0; k < p->nz; k++) {
         bool seen = false;
@@ -3053,33 +3073,48 @@ static void plan_store(struct demo *d, struct pplan *p, int seq, const char *tit
     if (!strncmp(lower, "Miejscowy", 9))
         lower[0] = 'm';
     struct var gv[] = {{"title", lower}, {"scale", sc}, {"symbols", sym.p}, {"overlays", ovl.p}, {"rate", "30"}};
-    int ord = 0, para = 0;
     if (!d->rc)
-        prov_general(d, plan, "mpzp", gv, 5, &ord, &para);
-    for (int k = 0; k < p->nz && !d->rc; k++) {
-        const struct pzone *z = &p->z[k];
-        char h[16], st[16], imin[16], imax[16], cov[16], bio[16], area[16], width[16], sect[32], head[96];
-        struct var zv[] = {
-            {"label", z->label},
-            {"name", z->def->name},
-            {"extra", z->def->extra[0] ? z->def->extra : NULL},
-            {"height", pl_num(z->h, h, sizeof h)},
-            {"storeys", pl_num(z->storeys, st, sizeof st)},
-            {"imin", pl_num(z->imin, imin, sizeof imin)},
-            {"imax", pl_num(z->imax, imax, sizeof imax)},
-            {"cov", pl_num(z->cov, cov, sizeof cov)},
-            {"bio", pl_num(z->bio, bio, sizeof bio)},
-            {"roof", z->def->roof[0] ? z->def->roof : NULL},
-            {"area", pl_num(z->area, area, sizeof area)},
-            {"setback", !strcmp(z->def->symbol, "MW") || !strcmp(z->def->symbol, "P") ? "8" : "6"},
-            {"width", pl_num(z->def->width, width, sizeof width)},
-        };
-        snprintf(sect, sizeof sect, "zone %s", z->def->category);
-        snprintf(head, sizeof head, "§ %d. Ustalenia szczegółowe dla terenu %s", ++para, z->label);
-        sb_reset(&body);
-        prov_points(d, &body, sect, zv, (int)(sizeof zv / sizeof *zv));
-        prov_insert(d, plan, "zone", z->id, 0, ++ord, head, body.p);
-    }
+        prov_general(d, plan, "mpzp", gv, 5, ord, para);
+    free(sym.p);
+    free(ovl.p);
+}
+
+/* The detailed provisions of one zone: its section of the provision texts with the zone's parameters. */
+static void plan_provisions_zone(struct demo *d, const struct pzone *z, sqlite3_int64 plan, struct sbuf *body, int *ord,
+                                 int *para)
+{
+    char h[16], st[16], imin[16], imax[16], cov[16], bio[16], area[16], width[16], sect[32], head[96];
+    struct var zv[] = {
+        {"label", z->label},
+        {"name", z->def->name},
+        {"extra", z->def->extra[0] ? z->def->extra : NULL},
+        {"height", pl_num(z->h, h, sizeof h)},
+        {"storeys", pl_num(z->storeys, st, sizeof st)},
+        {"imin", pl_num(z->imin, imin, sizeof imin)},
+        {"imax", pl_num(z->imax, imax, sizeof imax)},
+        {"cov", pl_num(z->cov, cov, sizeof cov)},
+        {"bio", pl_num(z->bio, bio, sizeof bio)},
+        {"roof", z->def->roof[0] ? z->def->roof : NULL},
+        {"area", pl_num(z->area, area, sizeof area)},
+        {"setback", !strcmp(z->def->symbol, "MW") || !strcmp(z->def->symbol, "P") ? "8" : "6"},
+        {"width", pl_num(z->def->width, width, sizeof width)},
+    };
+    snprintf(sect, sizeof sect, "zone %s", z->def->category);
+    snprintf(head, sizeof head, "§ %d. Ustalenia szczegółowe dla terenu %s", ++*para, z->label);
+    sb_reset(body);
+    prov_points(d, body, sect, zv, (int)(sizeof zv / sizeof *zv));
+    prov_insert(d, plan, "zone", z->id, 0, ++*ord, head, body->p);
+}
+
+/* The plan's text: general provisions, then one paragraph per zone and per overlay. */
+static void plan_provisions(struct demo *d, const struct pplan *p, sqlite3_int64 plan, const char *title, int scale,
+                            const sqlite3_int64 ov_id[2])
+{
+    struct sbuf body = {0};
+    int ord = 0, para = 0;
+    plan_provisions_general(d, p, plan, title, scale, &ord, &para);
+    for (int k = 0; k < p->nz && !d->rc; k++)
+        plan_provisions_zone(d, &p->z[k], plan, &body, &ord, &para);
     for (int k = 0; k < p->nov && !d->rc; k++) {
         char sect[40], head[160];
         snprintf(sect, sizeof sect, "overlay %s", p->ov[k].def->kind);
@@ -3089,9 +3124,41 @@ static void plan_store(struct demo *d, struct pplan *p, int seq, const char *tit
         prov_points(d, &body, sect, ov, 1);
         prov_insert(d, plan, "overlay", 0, ov_id[k], ++ord, head, body.p);
     }
-    free(sym.p);
-    free(ovl.p);
     free(body.p);
+}
+
+/* One MPZP: the act, the plan row, its zones and overlays, and its text. */
+static void plan_store(struct demo *d, struct pplan *p, int seq, const char *title, int scale)
+{
+    plan_zones_label(p);
+    struct act a = {0};
+    act_make(d, &a, "MPZP", 2005 + (int)text_rng_below(&d->rng, 19), 1 + (int)text_rng_below(&d->rng, 12),
+             1 + (int)text_rng_below(&d->rng, 28), seq);
+    GEOSGeometry *all = rects_union(d, &(struct zrect){p->b.x0, p->b.y0, p->b.x1, p->b.y1}, 1);
+    sqlite3_int64 plan = all ? plan_insert(d, "mpzp", &a, title, scale, all) : 0;
+    GEOSGeom_destroy_r(d->gh, all);
+    sqlite3_stmt *zs = NULL, *os = NULL;
+    if (!plan ||
+        gis_store_prepare(d->st,
+                          "INSERT INTO plan_zones (plan_id, label, symbol, name, max_height_m, "
+                          "max_storeys, min_intensity, max_intensity, max_coverage_pct, min_bio_pct, "
+                          "min_parcel_area_m2, roof, geom) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, GeomFromWKB(?, 2180))",
+                          &zs, d->e) ||
+        gis_store_prepare(d->st,
+                          "INSERT INTO overlays (plan_id, kind, label, name, geom) "
+                          "VALUES (?, ?, ?, ?, GeomFromWKB(?, 2180))",
+                          &os, d->e)) {
+        fail(d, ERR_IO, "prepare");
+        sqlite3_finalize(zs);
+        return;
+    }
+    sqlite3_int64 ov_id[2] = {0, 0};
+    plan_zones_insert(d, p, plan, zs);
+    plan_overlays_insert(d, p, plan, os, ov_id);
+    sqlite3_finalize(zs);
+    sqlite3_finalize(os);
+    plan_provisions(d, p, plan, title, scale, ov_id);
 }
 
 static bool mpzp_make(struct demo *d)
