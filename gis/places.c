@@ -5,95 +5,12 @@
 #include <geos_c.h>
 #include <math.h>
 #include <stdint.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gis/wkb.h"
+#include "gis/geos_ctx.h"
 #include "util/text.h"
-
-/* ---- the calling thread's GEOS context ---- */
-
-struct geos_thread {
-    GEOSContextHandle_t ctx;
-    GEOSWKBReader *reader;
-    char msg[256]; /* the last GEOS error, routed here by the message handler */
-};
-
-static pthread_key_t geos_key;
-static pthread_once_t geos_once = PTHREAD_ONCE_INIT;
-
-static void geos_thread_free(void *p)
-{
-    struct geos_thread *t = p;
-    if (!t)
-        return;
-    if (t->reader)
-        GEOSWKBReader_destroy_r(t->ctx, t->reader);
-    GEOS_finish_r(t->ctx);
-    free(t);
-}
-
-static void geos_key_init(void)
-{
-    pthread_key_create(&geos_key, geos_thread_free);
-}
-
-void gis_place_thread_cleanup(void)
-{
-    pthread_once(&geos_once, geos_key_init);
-    geos_thread_free(pthread_getspecific(geos_key));
-    pthread_setspecific(geos_key, NULL);
-}
-
-static void geos_on_error(const char *message, void *user)
-{
-    struct geos_thread *t = user;
-    snprintf(t->msg, sizeof t->msg, "%s", message);
-}
-
-static void geos_on_notice(const char *message, void *user)
-{
-    (void)message;
-    (void)user;
-}
-
-static struct geos_thread *geos_get(struct err *e)
-{
-    pthread_once(&geos_once, geos_key_init);
-    struct geos_thread *t = pthread_getspecific(geos_key);
-    if (t)
-        return t;
-    t = calloc(1, sizeof *t);
-    if (!t || !(t->ctx = GEOS_init_r())) {
-        free(t);
-        err_set(e, ERR_INTERNAL, "GEOS: cannot create a context");
-        return NULL;
-    }
-    GEOSContext_setErrorMessageHandler_r(t->ctx, geos_on_error, t);
-    GEOSContext_setNoticeMessageHandler_r(t->ctx, geos_on_notice, t);
-    t->reader = GEOSWKBReader_create_r(t->ctx);
-    if (!t->reader || pthread_setspecific(geos_key, t) != 0) {
-        geos_thread_free(t);
-        err_set(e, ERR_INTERNAL, "GEOS: cannot create a WKB reader");
-        return NULL;
-    }
-    return t;
-}
-
-static GEOSGeometry *geom_read(struct geos_thread *t, const unsigned char *wkb, size_t len, struct err *e)
-{
-    if (!wkb || !len) {
-        err_set(e, ERR_IO, "geometry missing");
-        return NULL;
-    }
-    t->msg[0] = 0;
-    GEOSGeometry *g = GEOSWKBReader_read_r(t->ctx, t->reader, wkb, len);
-    if (!g)
-        err_set(e, ERR_IO, "GEOS cannot read a stored geometry: %s", t->msg);
-    return g;
-}
 
 /* ---- row helpers ---- */
 
@@ -152,10 +69,10 @@ static enum err_code parcel_from_row(struct arena *a, sqlite3_stmt *st, struct g
     if (!p->parcel_id || !p->unit || !p->obreb_number || !p->obreb_name || !p->number)
         return err_set(e, ERR_INTERNAL, "out of memory");
     if (p->wkb) {
-        struct geos_thread *t = geos_get(e);
+        struct gis_geos *t = gis_geos_get(e);
         if (!t)
             return e->code;
-        GEOSGeometry *g = geom_read(t, p->wkb, p->wkb_len, e);
+        GEOSGeometry *g = gis_geos_read(t, p->wkb, p->wkb_len, e);
         if (!g)
             return e->code;
         GEOSArea_r(t->ctx, g, &p->geom_area_m2);
@@ -462,11 +379,123 @@ static enum err_code search_obreby(struct gis_store *s, struct arena *a, const c
     return ERR_OK;
 }
 
+/* The words of a parcel query, without the ones that only say "parcel", into words (up to
+ * SEARCH_MAX_WORDS; false when there are more: not a parcel). *after_dz is the word right after "dz." or
+ * "działka" (the number, wherever it stands), or -1; *expl tells whether a word says "parcel" for sure. */
+static bool search_words(char *copy, const char **words, int *nw, int *after_dz, bool *expl)
+{
+    bool dz = false;
+    *nw = 0, *after_dz = -1, *expl = false;
+    for (char *save = NULL, *w = strtok_r(copy, " \t\r\n,;", &save); w; w = strtok_r(NULL, " \t\r\n,;", &save)) {
+        if ((w[0] == 'd' || w[0] == 'D') && (w[1] == 'z' || w[1] == 'Z') && w[2] == '.' && w[3] >= '0' && w[3] <= '9') {
+            w += 3; /* "dz.2287" */
+            *expl = dz = true;
+        }
+        int kind = parcel_word(w);
+        if (kind) {
+            *expl = *expl || kind >= 2;
+            dz = dz || kind == 3;
+            continue;
+        }
+        if (*nw == SEARCH_MAX_WORDS)
+            return false;
+        if (dz && *after_dz < 0)
+            *after_dz = *nw;
+        dz = false;
+        words[(*nw)++] = w;
+    }
+    return true;
+}
+
+/* A query that is a full EGiB identifier: that parcel, or no hit. */
+static enum err_code search_by_id(struct gis_store *s, struct arena *a, const char *id, int max,
+                                  struct gis_parcel_hit *hits, int *n, struct err *e)
+{
+    struct gis_parcel *p;
+    struct err le = {0};
+    if (gis_place_parcel_by_id(s, a, id, &p, &le)) {
+        if (le.code == ERR_NOT_FOUND)
+            return ERR_OK;
+        return err_recast(e, le.code, &le);
+    }
+    if (max > 0) {
+        hits[0] = (struct gis_parcel_hit){p, true};
+        *n = 1;
+    }
+    return ERR_OK;
+}
+
+/* The parcels numbered number and its parts ("2287/1") in the obręby ids (ord: their rank), up to
+ * SEARCH_MAX_CANDS, into cands, ordered. The range [number, number + "0") of the (obreb_id, number) index
+ * holds exactly these, since '/' is the only byte of a parcel number below '0'. */
+static enum err_code search_candidates(struct gis_store *s, struct arena *a, const char *number, const long *ids,
+                                       const int *ord, int nids, struct parcel_cand *cands, int *nc, struct err *e)
+{
+    size_t nl = strlen(number);
+    char *upper = arena_printf(a, "%s0", number);
+    if (!upper)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    sqlite3_stmt *st;
+    if (!(st = gis_store_cached(s, "SELECT id, number FROM parcels WHERE obreb_id = ? AND number >= ? AND number < ?",
+                                e)))
+        return e->code;
+    int rc = SQLITE_DONE;
+    *nc = 0;
+    for (int i = 0; i < nids && *nc < SEARCH_MAX_CANDS; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, upper, -1, SQLITE_STATIC);
+        while (*nc < SEARCH_MAX_CANDS && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *num = (const char *)sqlite3_column_text(st, 1);
+            if (!num || strncmp(num, number, nl) || (num[nl] && num[nl] != '/'))
+                continue;
+            cands[*nc] = (struct parcel_cand){sqlite3_column_int64(st, 0), ord[i], !num[nl], arena_strdup(a, num)};
+            if (!cands[*nc].number) {
+                gis_store_release(st);
+                return err_set(e, ERR_INTERNAL, "out of memory");
+            }
+            (*nc)++;
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            gis_store_release(st);
+            return step_err(s, e);
+        }
+    }
+    gis_store_release(st);
+    qsort(cands, (size_t)*nc, sizeof *cands, cand_cmp);
+    return ERR_OK;
+}
+
+/* The candidates' parcels, up to max, as hits. */
+static enum err_code search_hits(struct gis_store *s, struct arena *a, const struct parcel_cand *cands, int nc, int max,
+                                 struct gis_parcel_hit *hits, int *n, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (!(st = gis_store_cached(s, PARCEL_SELECT "WHERE p.id = ?", e)))
+        return e->code;
+    enum err_code ec = ERR_OK;
+    for (int i = 0; i < nc && *n < max && !ec; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, cands[i].rowid);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            ec = parcel_from_row(a, st, &hits[*n].parcel, e);
+            hits[(*n)++].exact = cands[i].exact;
+        } else if (rc != SQLITE_DONE) {
+            ec = step_err(s, e);
+        }
+    }
+    gis_store_release(st);
+    if (ec)
+        *n = 0;
+    return ec;
+}
+
 enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, const char *q, int max,
                                       struct gis_parcel_hit *hits, int *n, bool *explicit_parcel, struct err *e)
 {
     *n = 0;
-    bool expl = false;
     if (explicit_parcel)
         *explicit_parcel = false;
     size_t qlen = strlen(q);
@@ -477,45 +506,15 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
     char *copy = arena_strdup(a, q);
     if (!copy)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    /* The words, without the ones that only say "parcel". */
     const char *words[SEARCH_MAX_WORDS];
-    int nw = 0, after_dz = -1; /* the word right after "dz." or "działka": the number, wherever it stands */
-    bool dz = false;
-    for (char *save = NULL, *w = strtok_r(copy, " \t\r\n,;", &save); w; w = strtok_r(NULL, " \t\r\n,;", &save)) {
-        if ((w[0] == 'd' || w[0] == 'D') && (w[1] == 'z' || w[1] == 'Z') && w[2] == '.' && w[3] >= '0' && w[3] <= '9') {
-            w += 3; /* "dz.2287" */
-            expl = dz = true;
-        }
-        int kind = parcel_word(w);
-        if (kind) {
-            expl = expl || kind >= 2;
-            dz = dz || kind == 3;
-            continue;
-        }
-        if (nw == SEARCH_MAX_WORDS)
-            return ERR_OK; /* not a parcel; the address search answers for such text */
-        if (dz && after_dz < 0)
-            after_dz = nw;
-        dz = false;
-        words[nw++] = w;
-    }
-    if (nw == 0)
-        return ERR_OK;
+    int nw, after_dz;
+    bool expl;
+    if (!search_words(copy, words, &nw, &after_dz, &expl) || nw == 0)
+        return ERR_OK; /* not a parcel; the address search answers for such text */
     if (nw == 1 && gis_place_parcel_id_valid(words[0])) {
         if (explicit_parcel)
             *explicit_parcel = true;
-        struct gis_parcel *p;
-        struct err le = {0};
-        if (gis_place_parcel_by_id(s, a, words[0], &p, &le)) {
-            if (le.code == ERR_NOT_FOUND)
-                return ERR_OK;
-            return err_recast(e, le.code, &le);
-        }
-        if (max > 0) {
-            hits[0] = (struct gis_parcel_hit){p, true};
-            *n = 1;
-        }
-        return ERR_OK;
+        return search_by_id(s, a, words[0], max, hits, n, e);
     }
     /* "dz. 2287, obręb 0001 Słubice 1": the number first, then the obręb */
     int at = after_dz >= 0 && parcel_number_valid(words[after_dz]) ? after_dz : nw - 1;
@@ -537,64 +536,17 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
         if (i != at)
             sl += (size_t)snprintf(spec + sl, sizeof spec - sl, "%s%s", sl ? " " : "", words[i]);
     long *ids = NULL;
-    int *ord = NULL, nids = 0;
+    int *ord = NULL, nids = 0, nc = 0;
     if (search_obreby(s, a, spec, &ids, &ord, &nids, e))
         return e->code;
     if (nids == 0 || max <= 0)
         return ERR_OK;
-    /* The number and its parts ("2287/1"): the range [number, number + "0") of the (obreb_id, number)
-     * index holds exactly these, since '/' is the only byte of a parcel number below '0'. */
-    size_t nl = strlen(number);
-    char *upper = arena_printf(a, "%s0", number);
     struct parcel_cand *cands = arena_alloc(a, SEARCH_MAX_CANDS * sizeof *cands);
-    if (!upper || !cands)
+    if (!cands)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *st;
-    if (!(st = gis_store_cached(s, "SELECT id, number FROM parcels WHERE obreb_id = ? AND number >= ? AND number < ?",
-                                e)))
+    if (search_candidates(s, a, number, ids, ord, nids, cands, &nc, e))
         return e->code;
-    int nc = 0, rc = SQLITE_DONE;
-    for (int i = 0; i < nids && nc < SEARCH_MAX_CANDS; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, ids[i]);
-        sqlite3_bind_text(st, 2, number, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, upper, -1, SQLITE_STATIC);
-        while (nc < SEARCH_MAX_CANDS && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *num = (const char *)sqlite3_column_text(st, 1);
-            if (!num || strncmp(num, number, nl) || (num[nl] && num[nl] != '/'))
-                continue;
-            cands[nc] = (struct parcel_cand){sqlite3_column_int64(st, 0), ord[i], !num[nl], arena_strdup(a, num)};
-            if (!cands[nc].number) {
-                gis_store_release(st);
-                return err_set(e, ERR_INTERNAL, "out of memory");
-            }
-            nc++;
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            gis_store_release(st);
-            return step_err(s, e);
-        }
-    }
-    gis_store_release(st);
-    qsort(cands, (size_t)nc, sizeof *cands, cand_cmp);
-    if (!(st = gis_store_cached(s, PARCEL_SELECT "WHERE p.id = ?", e)))
-        return e->code;
-    enum err_code ec = ERR_OK;
-    for (int i = 0; i < nc && *n < max && !ec; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, cands[i].rowid);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            ec = parcel_from_row(a, st, &hits[*n].parcel, e);
-            hits[(*n)++].exact = cands[i].exact;
-        } else if (rc != SQLITE_DONE) {
-            ec = step_err(s, e);
-        }
-    }
-    gis_store_release(st);
-    if (ec)
-        *n = 0;
-    return ec;
+    return search_hits(s, a, cands, nc, max, hits, n, e);
 }
 
 enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_parcel **out,
@@ -603,7 +555,7 @@ enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x
     *out = NULL;
     if (!isfinite(x) || !isfinite(y))
         return err_set(e, ERR_INVALID, "coordinates are not finite");
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return e->code;
     sqlite3_stmt *st;
@@ -713,7 +665,7 @@ static const struct zone_table {
 
 /* The parcel, ready for repeated intersection. */
 struct parcel_geom {
-    struct geos_thread *t;
+    struct gis_geos *t;
     GEOSGeometry *g;
     const GEOSPreparedGeometry *prep;
     double area;
@@ -849,7 +801,7 @@ static enum err_code zones_from_table(struct zones_build *b, const struct zone_t
     if (!(st = gis_store_cached(b->s, zt->sql, e)))
         return e->code;
     bind_bbox(st, bbox);
-    struct geos_thread *t = b->pg->t;
+    struct gis_geos *t = b->pg->t;
     struct gis_parcel_zones *o = b->out;
     enum err_code ec = ERR_OK;
     int rc;
@@ -927,11 +879,11 @@ enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct
     memset(out, 0, sizeof *out);
     if (!p->wkb)
         return ERR_OK;
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return e->code;
     struct parcel_geom pg = {.t = t, .bbox = {p->bbox[0], p->bbox[1], p->bbox[2], p->bbox[3]}};
-    pg.g = geom_read(t, p->wkb, p->wkb_len, e);
+    pg.g = gis_geos_read(t, p->wkb, p->wkb_len, e);
     if (!pg.g)
         return e->code;
     pg.prep = GEOSPrepare_r(t->ctx, pg.g);
@@ -1110,10 +1062,10 @@ enum err_code gis_place_parcel_addresses(struct gis_store *s, struct arena *a, c
     *n = 0;
     if (!p->wkb || max <= 0)
         return ERR_OK;
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return e->code;
-    GEOSGeometry *g = geom_read(t, p->wkb, p->wkb_len, e);
+    GEOSGeometry *g = gis_geos_read(t, p->wkb, p->wkb_len, e);
     if (!g)
         return e->code;
     const GEOSPreparedGeometry *prep = GEOSPrepare_r(t->ctx, g);
@@ -1160,7 +1112,7 @@ enum err_code gis_place_parcel_addresses(struct gis_store *s, struct arena *a, c
 
 /* ---- the gmina's area ---- */
 
-static enum err_code point_in_table(struct gis_store *s, struct geos_thread *t, const char *sql, double x, double y,
+static enum err_code point_in_table(struct gis_store *s, struct gis_geos *t, const char *sql, double x, double y,
                                     bool *inside, struct err *e)
 {
     sqlite3_stmt *st;
@@ -1190,7 +1142,7 @@ enum err_code gis_place_in_gmina(struct gis_store *s, double x, double y, bool *
     *inside = false;
     if (!isfinite(x) || !isfinite(y))
         return ERR_OK;
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return e->code;
     /* The territory is the store's gmina_boundary (set by `odra demo` or `odra boundary`, never by an
@@ -1228,14 +1180,14 @@ static int xy_transform_cb(double *x, double *y, void *user)
 }
 
 /* Reads wkb and returns it in crs, with the axes swapped when swap is set. */
-static GEOSGeometry *geom_in_crs(struct geos_thread *t, const unsigned char *wkb, size_t len, enum gis_crs crs,
-                                 bool swap, struct err *e)
+static GEOSGeometry *geom_in_crs(struct gis_geos *t, const unsigned char *wkb, size_t len, enum gis_crs crs, bool swap,
+                                 struct err *e)
 {
     if (crs == GIS_CRS_NONE) {
         err_set(e, ERR_INVALID, "unsupported CRS");
         return NULL;
     }
-    GEOSGeometry *g = geom_read(t, wkb, len, e);
+    GEOSGeometry *g = gis_geos_read(t, wkb, len, e);
     if (!g || (crs == GIS_CRS_2180 && !swap))
         return g;
     struct xy_transform tr = {.to = crs, .swap = swap};
@@ -1327,192 +1279,9 @@ static json_t *geometry_json(GEOSContextHandle_t ctx, const GEOSGeometry *g, dou
     }
 }
 
-/* ---- point in polygon on WKB ---- */
-
-/* Calls fn for every edge of every ring of a Polygon or MultiPolygon (through gis_wkb_walk). False when
- * the bytes are not such a geometry or end early, or when fn asks to stop. */
-typedef bool (*edge_fn)(void *ctx, double ax, double ay, double bx, double by);
-
-struct edge_walk {
-    edge_fn fn;
-    void *ctx;
-    bool started; /* the ring has a previous point */
-    double px, py;
-};
-
-static bool edge_part(void *ctx, int kind, uint32_t n, bool shell)
-{
-    (void)n, (void)shell;
-    ((struct edge_walk *)ctx)->started = false;
-    return kind == 3;
-}
-
-static bool edge_point(void *ctx, double x, double y)
-{
-    struct edge_walk *ew = ctx;
-    bool go = !ew->started || ew->fn(ew->ctx, ew->px, ew->py, x, y);
-    ew->started = true, ew->px = x, ew->py = y;
-    return go;
-}
-
-static bool wkb_edges(const unsigned char *wkb, size_t len, edge_fn fn, void *ctx)
-{
-    static const struct gis_wkb_visitor v = {edge_part, edge_point};
-    struct edge_walk ew = {.fn = fn, .ctx = ctx};
-    return gis_wkb_walk(wkb, len, &v, &ew);
-}
-
-/* One edge against the point: 2 when the point is on it (within 1 mm), else flips the even-odd count when
- * a ray from the point towards +x crosses it. */
-static int edge_locate(double x, double y, double ax, double ay, double bx, double by)
-{
-    double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
-    double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    double ex = ax + t * dx - x, ey = ay + t * dy - y;
-    if (ex * ex + ey * ey < 1e-6)
-        return 2;
-    return (ay > y) != (by > y) && x < ax + (y - ay) * dx / dy;
-}
-
-struct locate_ctx {
-    double x, y;
-    int inside;
-};
-
-static bool locate_edge(void *ctx, double ax, double ay, double bx, double by)
-{
-    struct locate_ctx *l = ctx;
-    int r = edge_locate(l->x, l->y, ax, ay, bx, by);
-    if (r == 2) {
-        l->inside = 2;
-        return false;
-    }
-    l->inside ^= r;
-    return true;
-}
-
-int gis_place_wkb_locate_point(const unsigned char *wkb, size_t len, double x, double y)
-{
-    struct locate_ctx l = {x, y, 0};
-    bool whole = wkb_edges(wkb, len, locate_edge, &l);
-    return l.inside == 2 ? 2 : whole ? l.inside : 0;
-}
-
-/* The polygon's edges bucketed into horizontal bands, so a point is tested against the few edges of its
- * band instead of all of them. */
-struct gis_pip {
-    double bb[4];
-    long n, cap;
-    double *xy; /* x0 y0 x1 y1 per edge */
-    long nbands;
-    double y0, bh;
-    long *off, *idx; /* the edges of band b: idx[off[b] .. off[b + 1]) */
-};
-
-static bool pip_add(void *ctx, double ax, double ay, double bx, double by)
-{
-    struct gis_pip *p = ctx;
-    if (p->n == p->cap) {
-        long cap = p->cap ? 2 * p->cap : 256;
-        double *xy = realloc(p->xy, sizeof *xy * 4 * (size_t)cap);
-        if (!xy)
-            return false;
-        p->xy = xy, p->cap = cap;
-    }
-    double *e = p->xy + 4 * p->n++;
-    e[0] = ax, e[1] = ay, e[2] = bx, e[3] = by;
-    p->bb[0] = fmin(p->bb[0], fmin(ax, bx)), p->bb[1] = fmin(p->bb[1], fmin(ay, by));
-    p->bb[2] = fmax(p->bb[2], fmax(ax, bx)), p->bb[3] = fmax(p->bb[3], fmax(ay, by));
-    return true;
-}
-
-/* Bands an edge reaches, with the 1 mm of the boundary test. */
-static void pip_span(const struct gis_pip *p, const double *e, long *b0, long *b1)
-{
-    double lo = fmin(e[1], e[3]) - 1e-3, hi = fmax(e[1], e[3]) + 1e-3;
-    *b0 = (long)floor((lo - p->y0) / p->bh), *b1 = (long)floor((hi - p->y0) / p->bh);
-    *b0 = *b0 < 0 ? 0 : *b0 >= p->nbands ? p->nbands - 1 : *b0;
-    *b1 = *b1 < 0 ? 0 : *b1 >= p->nbands ? p->nbands - 1 : *b1;
-}
-
-struct gis_pip *gis_pip_build(const unsigned char *wkb, size_t len)
-{
-    struct gis_pip *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->bb[0] = p->bb[1] = INFINITY, p->bb[2] = p->bb[3] = -INFINITY;
-    if (!wkb_edges(wkb, len, pip_add, p) || p->n == 0) {
-        gis_pip_free(p);
-        return NULL;
-    }
-    p->nbands = p->n / 4 < 1 ? 1 : p->n / 4 > 4096 ? 4096 : p->n / 4;
-    p->y0 = p->bb[1];
-    p->bh = (p->bb[3] - p->bb[1]) / (double)p->nbands;
-    if (!(p->bh > 0))
-        p->bh = 1, p->nbands = 1;
-    p->off = calloc((size_t)p->nbands + 1, sizeof *p->off);
-    long total = 0;
-    for (long i = 0; p->off && i < p->n; i++) {
-        long b0, b1;
-        pip_span(p, p->xy + 4 * i, &b0, &b1);
-        for (long b = b0; b <= b1; b++)
-            p->off[b + 1]++;
-        total += b1 - b0 + 1;
-    }
-    p->idx = p->off ? malloc(sizeof *p->idx * (size_t)(total ? total : 1)) : NULL;
-    long *fill = p->idx ? calloc((size_t)p->nbands, sizeof *fill) : NULL;
-    if (!fill) {
-        gis_pip_free(p);
-        return NULL;
-    }
-    for (long b = 0; b < p->nbands; b++)
-        p->off[b + 1] += p->off[b];
-    for (long i = 0; i < p->n; i++) {
-        long b0, b1;
-        pip_span(p, p->xy + 4 * i, &b0, &b1);
-        for (long b = b0; b <= b1; b++)
-            p->idx[p->off[b] + fill[b]++] = i;
-    }
-    free(fill);
-    return p;
-}
-
-int gis_pip_locate(const struct gis_pip *p, double x, double y)
-{
-    if (!p || x < p->bb[0] - 1e-3 || x > p->bb[2] + 1e-3 || y < p->bb[1] - 1e-3 || y > p->bb[3] + 1e-3)
-        return 0;
-    long b = (long)floor((y - p->y0) / p->bh);
-    b = b < 0 ? 0 : b >= p->nbands ? p->nbands - 1 : b;
-    int inside = 0;
-    for (long k = p->off[b]; k < p->off[b + 1]; k++) {
-        const double *e = p->xy + 4 * p->idx[k];
-        int r = edge_locate(x, y, e[0], e[1], e[2], e[3]);
-        if (r == 2)
-            return 2;
-        inside ^= r;
-    }
-    return inside;
-}
-
-void gis_pip_bbox(const struct gis_pip *p, double bb[4])
-{
-    memcpy(bb, p->bb, sizeof p->bb);
-}
-
-void gis_pip_free(struct gis_pip *p)
-{
-    if (!p)
-        return;
-    free(p->xy);
-    free(p->off);
-    free(p->idx);
-    free(p);
-}
-
 json_t *gis_place_geojson(const unsigned char *wkb, size_t len, enum gis_crs crs, struct err *e)
 {
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return NULL;
     bool swap = crs != GIS_CRS_CRS84 && gis_crs_north_first(crs);
@@ -1538,7 +1307,7 @@ char *gis_place_ewkt(struct arena *a, const unsigned char *wkb, size_t len, enum
 {
     if (crs == GIS_CRS_CRS84)
         crs = GIS_CRS_4326;
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return NULL;
     GEOSGeometry *g = geom_in_crs(t, wkb, len, crs, false, e);
@@ -1581,7 +1350,7 @@ char *gis_place_ewkb_hex(struct arena *a, const unsigned char *wkb, size_t len, 
 {
     if (crs == GIS_CRS_CRS84)
         crs = GIS_CRS_4326;
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return NULL;
     GEOSGeometry *g = geom_in_crs(t, wkb, len, crs, false, e);
@@ -1614,7 +1383,7 @@ char *gis_place_ewkb_hex(struct arena *a, const unsigned char *wkb, size_t len, 
 
 enum err_code gis_place_extent(const unsigned char *wkb, size_t len, enum gis_crs crs, double out[4], struct err *e)
 {
-    struct geos_thread *t = geos_get(e);
+    struct gis_geos *t = gis_geos_get(e);
     if (!t)
         return e->code;
     GEOSGeometry *g = geom_in_crs(t, wkb, len, crs == GIS_CRS_CRS84 ? GIS_CRS_4326 : crs, false, e);

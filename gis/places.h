@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "gis/crs.h"
+#include "gis/pip_index.h" /* the point-in-polygon index, which the places API offers too */
 #include "gis/store.h"
 #include "util/arena.h"
 #include "util/err.h"
@@ -186,23 +187,7 @@ char *gis_place_ewkt(struct arena *a, const unsigned char *wkb, size_t len, enum
 /* The same geometry as hex EWKB (little endian, with the SRID), as ULDK's geom_wkb. */
 char *gis_place_ewkb_hex(struct arena *a, const unsigned char *wkb, size_t len, enum gis_crs crs, struct err *e);
 
-/* Where point (x, y) lies against a Polygon or MultiPolygon in WKB (2D, or ISO Z/M/ZM, in either byte
- * order): 1 inside, 2 on the boundary (within 1 mm), 0 outside or not a polygon. Reads the bytes in place,
- * allocates nothing: for point lookups on large polygons, where building a GEOS geometry costs far more. */
-int gis_place_wkb_locate_point(const unsigned char *wkb, size_t len, double x, double y);
-
-/* The same test prepared for many points on one polygon: its edges bucketed into horizontal bands.
- * gis_pip_build returns NULL when wkb is not a (Multi)Polygon or memory runs out. */
-struct gis_pip;
-struct gis_pip *gis_pip_build(const unsigned char *wkb, size_t len);
-int gis_pip_locate(const struct gis_pip *p, double x, double y);
-void gis_pip_bbox(const struct gis_pip *p, double bb[4]);
-void gis_pip_free(struct gis_pip *p);
-
 /* The bounding box of the geometry in crs, traditional order: minx, miny, maxx, maxy. */
 enum err_code gis_place_extent(const unsigned char *wkb, size_t len, enum gis_crs crs, double out[4], struct err *e);
-
-/* Frees the calling thread's GEOS context (also done automatically when the thread exits). */
-void gis_place_thread_cleanup(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "services/cli_extract.h"
 
 #include "gis/extract.h"
+#include "gis/geos_ctx.h"
 #include "gis/store.h"
 #include "util/arena.h"
 #include "util/config.h"
@@ -164,7 +165,7 @@ out:
         fprintf(stderr, "odra: %s\n", e.msg[0] ? e.msg : err_name(e.code));
     gis_store_close(reader);
     gis_store_close(writer);
-    gis_place_thread_cleanup();
+    gis_geos_thread_cleanup();
     arena_free(a);
     return rc;
 }

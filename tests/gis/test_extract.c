@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gis/drawing.h"
+#include "gis/geos_ctx.h"
 #include "tests/png_check.h"
 #include "tests/test.h"
 
@@ -486,7 +487,7 @@ int main(void)
     RUN(issue_pdf);
     RUN(raster_drawing);
     gis_store_close(store);
-    gis_place_thread_cleanup();
+    gis_geos_thread_cleanup();
     unlink(path);
     char wal[300];
     snprintf(wal, sizeof wal, "%s-wal", path);

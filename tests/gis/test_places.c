@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gis/geocode.h"
+#include "gis/geos_ctx.h"
 #include "util/log.h"
 #include "tests/test.h"
 
@@ -522,7 +523,7 @@ static void *demo_check(void *arg)
         sqlite3_finalize(st);
     }
     gis_store_close(s);
-    gis_place_thread_cleanup();
+    gis_geos_thread_cleanup();
     gis_crs_thread_cleanup();
     return NULL;
 }
@@ -612,22 +613,22 @@ static void wkb_point_in_polygon(void)
         for (int z = 0; z <= 1; z++) {
             struct wkbw w = {.be = be};
             w_square(&w, 0, z);
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 1, 1) == 1);
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 5, 5) == 0);       /* in the hole */
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 11, 5) == 0);      /* outside */
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 10, 5) == 2);      /* on the outer edge */
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 4, 5) == 2);       /* on the hole's edge */
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 0, 0) == 2);       /* a vertex */
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 9.9995, 5) == 2);  /* within 1 mm */
-            CHECK(gis_place_wkb_locate_point(w.b, w.n, 9.99, 5) == 1);
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 1, 1) == 1);
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 5, 5) == 0);       /* in the hole */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 11, 5) == 0);      /* outside */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 10, 5) == 2);      /* on the outer edge */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 4, 5) == 2);       /* on the hole's edge */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 0, 0) == 2);       /* a vertex */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 9.9995, 5) == 2);  /* within 1 mm */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 9.99, 5) == 1);
             struct gis_pip *pip = gis_pip_build(w.b, w.n); /* the banded index agrees everywhere */
             CHECK(pip != NULL);
             for (double x = -1; pip && x <= 11; x += 0.25)
                 for (double y = -1; y <= 11; y += 0.25)
-                    CHECK(gis_pip_locate(pip, x, y) == gis_place_wkb_locate_point(w.b, w.n, x, y));
+                    CHECK(gis_pip_locate(pip, x, y) == gis_pip_wkb_locate(w.b, w.n, x, y));
             gis_pip_free(pip);
             for (size_t cut = 0; cut < w.n; cut += 7) /* truncated: never read past the end, never inside */
-                CHECK(gis_place_wkb_locate_point(w.b, cut, 1, 1) == 0);
+                CHECK(gis_pip_wkb_locate(w.b, cut, 1, 1) == 0);
         }
     struct wkbw m = {0};
     m.b[m.n++] = 1;
@@ -635,17 +636,17 @@ static void wkb_point_in_polygon(void)
     w_u32(&m, 2);
     w_square(&m, 0, false);
     w_square(&m, 20, false);
-    CHECK(gis_place_wkb_locate_point(m.b, m.n, 21, 1) == 1);
-    CHECK(gis_place_wkb_locate_point(m.b, m.n, 15, 1) == 0);
-    CHECK(gis_place_wkb_locate_point(m.b, m.n, 25, 5) == 0);
+    CHECK(gis_pip_wkb_locate(m.b, m.n, 21, 1) == 1);
+    CHECK(gis_pip_wkb_locate(m.b, m.n, 15, 1) == 0);
+    CHECK(gis_pip_wkb_locate(m.b, m.n, 25, 5) == 0);
     struct gis_pip *pip = gis_pip_build(m.b, m.n);
     CHECK(pip && gis_pip_locate(pip, 21, 1) == 1 && gis_pip_locate(pip, 15, 1) == 0 && gis_pip_locate(pip, 30, 3) == 2);
     gis_pip_free(pip);
     CHECK(gis_pip_build(m.b, m.n / 2) == NULL);
     m.b[1] = 1; /* a Point, not a polygon */
-    CHECK(gis_place_wkb_locate_point(m.b, m.n, 1, 1) == 0);
+    CHECK(gis_pip_wkb_locate(m.b, m.n, 1, 1) == 0);
     m.b[0] = 7; /* no such byte order */
-    CHECK(gis_place_wkb_locate_point(m.b, m.n, 1, 1) == 0);
+    CHECK(gis_pip_wkb_locate(m.b, m.n, 1, 1) == 0);
 }
 
 int main(int argc, char **argv)
@@ -676,7 +677,7 @@ int main(int argc, char **argv)
     gis_geocoder_free(gc);
     arena_free(a);
     gis_store_close(store);
-    gis_place_thread_cleanup();
+    gis_geos_thread_cleanup();
     gis_crs_thread_cleanup();
     unlink(path);
     char wal[300];
