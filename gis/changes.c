@@ -28,8 +28,8 @@ static enum err_code changes_begin(struct gis_store *w, const char *table, struc
 }
 
 /* Drops the triggers (after a failure: ok = false) and, after a successful write, adds the row of
- * `changes`. */
-static enum err_code changes_end(struct gis_store *w, const char *table, bool ok, struct err *e)
+ * `changes`, dated at (now when NULL). */
+static enum err_code changes_end(struct gis_store *w, const char *table, const char *at, bool ok, struct err *e)
 {
     struct err ignore = {0};
     gis_store_exec(w,
@@ -40,12 +40,14 @@ static enum err_code changes_end(struct gis_store *w, const char *table, bool ok
         return ok ? e->code : ERR_OK;
     sqlite3_stmt *st = NULL;
     if (gis_store_prepare(w,
-                          "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT ?, minx, miny, maxx, "
-                          "maxy, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM temp.odra_chg_bbox "
+                          "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT ?1, minx, miny, maxx, "
+                          "maxy, coalesce(?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) FROM temp.odra_chg_bbox "
                           "WHERE minx <= maxx AND miny <= maxy",
                           &st, e))
         return e->code;
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    if (at)
+        sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -53,13 +55,20 @@ static enum err_code changes_end(struct gis_store *w, const char *table, bool ok
     return gis_store_exec(w, "DROP TABLE temp.odra_chg_bbox;", e);
 }
 
-enum err_code gis_changes_track(struct gis_store *w, const char *table,
-                                enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
-                                struct err *e)
+enum err_code gis_changes_track_at(struct gis_store *w, const char *table, const char *at,
+                                   enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
+                                   struct err *e)
 {
     if (changes_begin(w, table, e))
         return e->code;
     enum err_code rc = fn(w, ctx, e);
-    enum err_code rc2 = changes_end(w, table, rc == ERR_OK, e);
+    enum err_code rc2 = changes_end(w, table, at, rc == ERR_OK, e);
     return rc ? rc : rc2;
+}
+
+enum err_code gis_changes_track(struct gis_store *w, const char *table,
+                                enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
+                                struct err *e)
+{
+    return gis_changes_track_at(w, table, NULL, fn, ctx, e);
 }

@@ -21,4 +21,10 @@ enum err_code gis_changes_track(struct gis_store *w, const char *table,
                                 enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
                                 struct err *e);
 
+/* The same with the row dated at (ISO 8601 UTC, "2026-05-04T10:00:00Z"; NULL: the time of the write's end)
+ * instead: a file import dates its change by its start, as its row of `imports`. */
+enum err_code gis_changes_track_at(struct gis_store *w, const char *table, const char *at,
+                                   enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
+                                   struct err *e);
+
 #endif

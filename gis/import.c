@@ -24,6 +24,7 @@
 #include <zip.h>
 
 #include "gis/app_validate.h"
+#include "gis/changes.h"
 #include "gis/coverage.h"
 #include "gis/import_app.h"
 #include "gis/report.h"
@@ -2698,55 +2699,6 @@ static enum err_code import_record(struct import_run *r, const char *const *file
     return rc == SQLITE_DONE ? ERR_OK : import_sqlite_err(r, "imports");
 }
 
-/* ---- change record for the tile caches (migration 002) ---- */
-
-/* Temporary triggers gather the bbox of every geometry the import inserts, replaces (old and new) or
- * deletes in the collection's table; import_changes_record turns it into one row of `changes` inside the
- * import's transaction. Temporary objects vanish with a rollback, and are dropped before a commit. */
-static enum err_code import_changes_begin(struct import_run *r)
-{
-    char sql[1800];
-    const char *t = r->c->table;
-    const char *acc = "UPDATE odra_import_bbox SET minx = min(minx, coalesce(MbrMinX(%1$s.geom), 1e300)), "
-                      "miny = min(miny, coalesce(MbrMinY(%1$s.geom), 1e300)), "
-                      "maxx = max(maxx, coalesce(MbrMaxX(%1$s.geom), -1e300)), "
-                      "maxy = max(maxy, coalesce(MbrMaxY(%1$s.geom), -1e300));";
-    char up_new[400], up_old[400];
-    snprintf(up_new, sizeof up_new, acc, "new");
-    snprintf(up_old, sizeof up_old, acc, "old");
-    snprintf(sql, sizeof sql,
-             "CREATE TEMP TABLE IF NOT EXISTS odra_import_bbox (minx REAL, miny REAL, maxx REAL, maxy REAL);"
-             "DELETE FROM temp.odra_import_bbox;"
-             "INSERT INTO temp.odra_import_bbox VALUES (1e300, 1e300, -1e300, -1e300);"
-             "CREATE TEMP TRIGGER odra_import_chg_i AFTER INSERT ON \"%s\" BEGIN %s END;"
-             "CREATE TEMP TRIGGER odra_import_chg_u AFTER UPDATE OF geom ON \"%s\" BEGIN %s %s END;"
-             "CREATE TEMP TRIGGER odra_import_chg_d AFTER DELETE ON \"%s\" BEGIN %s END;",
-             t, up_new, t, up_old, up_new, t, up_old);
-    return gis_store_exec(r->w, sql, r->e);
-}
-
-static enum err_code import_changes_record(struct import_run *r, const char *started)
-{
-    if (gis_store_exec(r->w,
-                       "DROP TRIGGER temp.odra_import_chg_i; DROP TRIGGER temp.odra_import_chg_u;"
-                       "DROP TRIGGER temp.odra_import_chg_d;",
-                       r->e))
-        return r->e->code;
-    sqlite3_stmt *st;
-    if (gis_store_prepare(r->w,
-                          "INSERT INTO changes (tbl, minx, miny, maxx, maxy, at) SELECT ?1, minx, miny, maxx, maxy, ?2 "
-                          "FROM temp.odra_import_bbox WHERE minx <= maxx AND miny <= maxy",
-                          &st, r->e))
-        return r->e->code;
-    sqlite3_bind_text(st, 1, r->c->table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, started, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return import_sqlite_err(r, "changes");
-    return gis_store_exec(r->w, "DROP TABLE temp.odra_import_bbox", r->e);
-}
-
 static void import_cleanup(struct import_run *r)
 {
     sqlite3_stmt *sts[] = {r->ins,        r->obreb_get,  r->obreb_add, r->obreb_name, r->loc_get, r->loc_add,
@@ -2926,6 +2878,55 @@ static enum err_code import_touch(struct import_touched *t, const long long *ids
     return ERR_OK;
 }
 
+/* What one collection's import writes under change tracking (gis_changes_track_at). */
+struct import_job {
+    struct import_run *r;
+    const char *const *files;
+    int n;
+    const char *started;
+    struct import_touched *touched;
+};
+
+/* After the layers ran: the final progress line, and whether the POG refused any zone. */
+static void import_layers_done(struct import_run *r, struct import_touched *touched)
+{
+    import_progress(r, true);
+    if (r->c && r->c->id == C_POG_ZONES && r->st->rejected)
+        touched->refused = true;
+}
+
+/* The collection's features, the checks on what they wrote, the spatial index and the row of `imports`;
+ * gis_changes_track_at records the bbox of every geometry written meanwhile in one row of `changes`, dated
+ * by the import's start. */
+static enum err_code import_job_write(struct gis_store *w, void *ctx, struct err *e)
+{
+    (void)w;
+    struct import_job *j = ctx;
+    struct import_run *r = j->r;
+    enum err_code rc = ERR_OK;
+    for (int i = 0; !rc && i < r->nsrc; i++)
+        for (int k = 0; !rc && k < r->src[i].nlayers; k++)
+            rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
+    import_layers_done(r, j->touched);
+    /* POG coverage is checked once, at the end of the whole import (gis_import_run): an act and its zones
+     * may come in the same transaction. */
+    if (!rc && r->c && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))
+        rc = import_touch(j->touched, r->plans, r->nplans, e);
+    if (!rc && r->c && r->c->id != C_POG_ZONES)
+        rc = import_overlaps(r);
+    if (!rc && r->st->read == 0)
+        rc = err_set(e, ERR_UNPROCESSABLE, "no features to import in %s%s", j->files[0],
+                     j->n > 1 ? " and the other files" : "");
+    else if (!rc && r->st->imported == 0 && !gis_report_count(r->rp, GIS_SEV_ERROR))
+        rc = err_set(e, ERR_UNPROCESSABLE, "nothing imported: all %ld features were rejected (see the report)",
+                     r->st->rejected);
+    if (!rc)
+        rc = import_index_resume(r);
+    if (!rc)
+        rc = import_record(r, j->files, j->n, j->started);
+    return rc;
+}
+
 static enum err_code import_collection(struct gis_store *w, const char *const *files, int n,
                                        const struct gis_import_opts *o, struct gis_import_stats *stats, FILE *report,
                                        struct gis_report *rp, const struct app_scan *scan, const char *started,
@@ -2961,32 +2962,11 @@ static enum err_code import_collection(struct gis_store *w, const char *const *f
         rc = import_territory(r, boundary_warned);
     if (!rc)
         rc = import_index_suspend(r);
+    struct import_job job = {r, files, n, started, touched};
     if (!rc)
-        rc = import_changes_begin(r);
-    for (int i = 0; !rc && i < r->nsrc; i++)
-        for (int k = 0; !rc && k < r->src[i].nlayers; k++)
-            rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
-    import_progress(r, true);
-    /* POG coverage is checked once, at the end of the whole import (gis_import_run): an act and its zones
-     * may come in the same transaction. */
-    if (!rc && r->c && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))
-        rc = import_touch(touched, r->plans, r->nplans, e);
-    if (r->c && r->c->id == C_POG_ZONES && stats->rejected)
-        touched->refused = true;
-    if (!rc && r->c && r->c->id != C_POG_ZONES)
-        rc = import_overlaps(r);
-    if (!rc && stats->read == 0)
-        rc = err_set(e, ERR_UNPROCESSABLE, "no features to import in %s%s", files[0],
-                     n > 1 ? " and the other files" : "");
-    else if (!rc && stats->imported == 0 && !gis_report_count(rp, GIS_SEV_ERROR))
-        rc = err_set(e, ERR_UNPROCESSABLE, "nothing imported: all %ld features were rejected (see the report)",
-                     stats->rejected);
-    if (!rc)
-        rc = import_index_resume(r);
-    if (!rc)
-        rc = import_record(r, files, n, started);
-    if (!rc)
-        rc = import_changes_record(r, started);
+        rc = gis_changes_track_at(w, r->c->table, started, import_job_write, &job, e);
+    else
+        import_layers_done(r, touched);
     import_cleanup(r);
     CPLPopErrorHandler();
     free(r);

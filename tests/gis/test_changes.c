@@ -1,6 +1,7 @@
 /* Unit tests for gis/changes: gis_changes_track records one row of `changes` with the bbox of every
  * geometry a write inserted, moved (old and new) or deleted in any table with a geom column, nothing when
- * the write fails or touches no geometry, and leaves no trigger behind. */
+ * the write fails or touches no geometry, and leaves no trigger behind; gis_changes_track_at dates the
+ * row as its caller says. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +41,24 @@ static bool last_change(struct gis_store *s, long *n, char tbl[32], double bb[4]
     }
     sqlite3_finalize(st);
     return ok;
+}
+
+/* The at of the last row of changes (back = 0), or of the one before it (back = 1); NULL when there is none. */
+static const char *last_at(struct gis_store *s, int back)
+{
+    static char at[40];
+    sqlite3_stmt *st = NULL;
+    struct err e = {0};
+    const char *r = NULL;
+    if (!gis_store_prepare(s, "SELECT at FROM changes ORDER BY id DESC LIMIT 1 OFFSET ?", &st, &e)) {
+        sqlite3_bind_int(st, 1, back);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+            snprintf(at, sizeof at, "%s", (const char *)sqlite3_column_text(st, 0));
+            r = at;
+        }
+    }
+    sqlite3_finalize(st);
+    return r;
 }
 
 static long triggers(struct gis_store *s)
@@ -104,6 +123,14 @@ static void tracks_any_spatial_table(void)
     CHECK(last_change(w, &n, tbl, bb) && n == n0 + 3);
     CHECK(bb[0] == 300 && bb[1] == 50 && bb[2] == 300 && bb[3] == 50);
     CHECK(triggers(w) == 0);
+    /* the row is dated now, or at the time the writer gives (an import: its start) */
+    CHECK(!gis_store_begin(w, &e));
+    CHECK(!gis_changes_track_at(w, "toy_sites", "2020-01-02T03:04:05Z", run_sql,
+                                "INSERT INTO toy_sites (name, geom) VALUES ('d', MakePoint(7, 8, 2180))", &e));
+    CHECK(!gis_store_commit(w, &e));
+    CHECK(last_change(w, &n, tbl, bb) && n == n0 + 4 && bb[0] == 7 && bb[3] == 8);
+    CHECK(last_at(w, 0) && !strcmp(last_at(w, 0), "2020-01-02T03:04:05Z"));
+    CHECK(last_at(w, 1) && strcmp(last_at(w, 1), "2020-01-02T03:04:05Z") > 0 && last_at(w, 1)[19] == 'Z');
     gis_store_close(w);
     unlink(path);
 }
