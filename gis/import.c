@@ -1476,56 +1476,51 @@ static void import_place(struct import_layer *L, const GEOSGeometry *pt, GEOSCon
 
 enum import_geom_result { GEOM_OK, GEOM_REPAIRED, GEOM_REJECTED };
 
-/* Turns the feature's OGR geometry into the GEOS geometry to store (in *out), checking and repairing it.
- * note gets what was repaired, or why the geometry is rejected. */
-static enum import_geom_result import_geometry(struct import_run *r, struct import_layer *L, OGRGeometryH g,
-                                               GEOSGeometry **out, char *note, size_t cap)
+/* The OGR stage: linearises curves, reads surfaces as polygons, checks the size, closes open rings, drops Z
+ * and M, swaps the axes where the source wants it, transforms to EPSG:2180 and checks that the result lies
+ * in Poland. False when the geometry is rejected (note says why; *g is destroyed); else *g (possibly
+ * replaced) is ready and *nn counts what note says was repaired. */
+static bool import_ogr_prepare(struct import_run *r, struct import_layer *L, OGRGeometryH *gp, char *note, size_t cap,
+                               size_t *nn)
 {
-    GEOSContextHandle_t h = r->gh;
-    size_t nn = 0;
-    note[0] = 0;
-    *out = NULL;
-    r->fault_pt[0] = r->fault_pt[1] = NAN;
-    if (!g) {
-        snprintf(note, cap, "no geometry");
-        return GEOM_REJECTED;
-    }
+    OGRGeometryH g = *gp;
     if (OGR_G_IsEmpty(g)) {
         snprintf(note, cap, "empty geometry");
         OGR_G_DestroyGeometry(g);
-        return GEOM_REJECTED;
+        return false;
     }
     if (OGR_G_HasCurveGeometry(g, 1)) {
         OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
         OGR_G_DestroyGeometry(g);
         if (!lin) {
             snprintf(note, cap, "curved geometry cannot be linearised");
-            return GEOM_REJECTED;
+            return false;
         }
         g = lin;
     }
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     if (!r->c->points && (t == wkbPolyhedralSurface || t == wkbTIN || t == wkbTriangle))
         g = OGR_G_ForceToMultiPolygon(g);
+    *gp = g;
     struct import_walk w = {0};
     const char *why = import_walk(r, g, 0, false, &w);
     if (why) {
         snprintf(note, cap, "%s", why);
         OGR_G_DestroyGeometry(g);
-        return GEOM_REJECTED;
+        return false;
     }
     if (OGR_G_Is3D(g) || OGR_G_IsMeasured(g))
         OGR_G_FlattenTo2D(g);
     if (w.unclosed) {
         OGR_G_CloseRings(g);
-        nn += (size_t)snprintf(note + nn, cap - nn, "ring not closed → closed");
+        *nn += (size_t)snprintf(note + *nn, cap - *nn, "ring not closed → closed");
     }
     if (L->swap)
         OGR_G_SwapXY(g);
     if (L->ct && OGR_G_Transform(g, L->ct) != OGRERR_NONE) {
         snprintf(note, cap, "cannot be transformed from %s to EPSG:2180", L->crs_name);
         OGR_G_DestroyGeometry(g);
-        return GEOM_REJECTED;
+        return false;
     }
     OGREnvelope env;
     OGR_G_GetEnvelope(g, &env);
@@ -1533,15 +1528,21 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
         snprintf(note, cap, "outside Poland in EPSG:2180 (x %.1f..%.1f, y %.1f..%.1f): wrong source CRS? (%s)",
                  env.MinX, env.MaxX, env.MinY, env.MaxY, L->crs_name);
         OGR_G_DestroyGeometry(g);
-        return GEOM_REJECTED;
+        return false;
     }
+    return true;
+}
+
+/* The OGR geometry (destroyed) as GEOS, through WKB; NULL when GEOS cannot read it (note says why). */
+static GEOSGeometry *import_ogr_to_geos(struct import_run *r, OGRGeometryH g, char *note, size_t cap)
+{
     size_t size = (size_t)OGR_G_WkbSize(g);
     if (size > r->wkbcap) {
         unsigned char *nw = realloc(r->wkb, size);
         if (!nw) {
             OGR_G_DestroyGeometry(g);
             snprintf(note, cap, "out of memory");
-            return GEOM_REJECTED;
+            return NULL;
         }
         r->wkb = nw;
         r->wkbcap = size;
@@ -1549,36 +1550,50 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
     OGR_G_ExportToWkb(g, wkbNDR, r->wkb);
     OGR_G_DestroyGeometry(g);
     r->geos.msg[0] = 0;
-    GEOSGeometry *gg = GEOSWKBReader_read_r(h, r->rd, r->wkb, size);
-    if (!gg) {
+    GEOSGeometry *gg = GEOSWKBReader_read_r(r->gh, r->rd, r->wkb, size);
+    if (!gg)
         snprintf(note, cap, "unreadable geometry: %s", r->geos.msg);
-        return GEOM_REJECTED;
-    }
+    return gg;
+}
+
+/* Rejects gg (destroyed) for being of the wrong type for the collection. */
+static enum import_geom_result import_wrong_type(struct import_run *r, GEOSGeometry *gg, const char *need, char *note,
+                                                 size_t cap)
+{
+    char *tn = GEOSGeomType_r(r->gh, gg);
+    snprintf(note, cap, "wrong geometry type: %s (%s need %s)", tn ? tn : "?", r->c->name, need);
+    GEOSFree_r(r->gh, tn);
+    GEOSGeom_destroy_r(r->gh, gg);
+    return GEOM_REJECTED;
+}
+
+/* A point collection's geometry: a point, or a multipoint of one. */
+static enum import_geom_result import_point(struct import_run *r, GEOSGeometry *gg, GEOSGeometry **out, char *note,
+                                            size_t cap, size_t nn)
+{
+    GEOSContextHandle_t h = r->gh;
     int type = GEOSGeomTypeId_r(h, gg);
-    if (r->c->points) {
-        if (type == GEOS_MULTIPOINT && GEOSGetNumGeometries_r(h, gg) == 1) {
-            GEOSGeometry *p = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gg, 0));
-            GEOSGeom_destroy_r(h, gg);
-            gg = p;
-            type = GEOS_POINT;
-        }
-        if (type != GEOS_POINT) {
-            char *tn = GEOSGeomType_r(h, gg);
-            snprintf(note, cap, "wrong geometry type: %s (%s need a point)", tn ? tn : "?", r->c->name);
-            GEOSFree_r(h, tn);
-            GEOSGeom_destroy_r(h, gg);
-            return GEOM_REJECTED;
-        }
-        *out = gg;
-        return nn ? GEOM_REPAIRED : GEOM_OK;
-    }
-    if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON && type != GEOS_GEOMETRYCOLLECTION) {
-        char *tn = GEOSGeomType_r(h, gg);
-        snprintf(note, cap, "wrong geometry type: %s (%s need polygons)", tn ? tn : "?", r->c->name);
-        GEOSFree_r(h, tn);
+    if (type == GEOS_MULTIPOINT && GEOSGetNumGeometries_r(h, gg) == 1) {
+        GEOSGeometry *p = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gg, 0));
         GEOSGeom_destroy_r(h, gg);
-        return GEOM_REJECTED;
+        gg = p;
+        type = GEOS_POINT;
     }
+    if (type != GEOS_POINT)
+        return import_wrong_type(r, gg, "a point", note, cap);
+    *out = gg;
+    return nn ? GEOM_REPAIRED : GEOM_OK;
+}
+
+/* A polygon collection's geometry: made valid when it is not (note names the fault and where it is, and
+ * r->fault_pt holds it), as a MULTIPOLYGON of its polygonal parts (the others dropped and counted). */
+static enum import_geom_result import_polygonal(struct import_run *r, struct import_layer *L, GEOSGeometry *gg,
+                                                GEOSGeometry **out, char *note, size_t cap, size_t nn)
+{
+    GEOSContextHandle_t h = r->gh;
+    int type = GEOSGeomTypeId_r(h, gg);
+    if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON && type != GEOS_GEOMETRYCOLLECTION)
+        return import_wrong_type(r, gg, "polygons", note, cap);
     char valid = GEOSisValid_r(h, gg);
     if (valid == 2) {
         snprintf(note, cap, "cannot be validated: %s", r->geos.msg);
@@ -1623,6 +1638,27 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
                                dropped == 1 ? "" : "s");
     *out = m;
     return nn ? GEOM_REPAIRED : GEOM_OK;
+}
+
+/* Turns the feature's OGR geometry into the GEOS geometry to store (in *out), checking and repairing it.
+ * note gets what was repaired, or why the geometry is rejected. */
+static enum import_geom_result import_geometry(struct import_run *r, struct import_layer *L, OGRGeometryH g,
+                                               GEOSGeometry **out, char *note, size_t cap)
+{
+    size_t nn = 0;
+    note[0] = 0;
+    *out = NULL;
+    r->fault_pt[0] = r->fault_pt[1] = NAN;
+    if (!g) {
+        snprintf(note, cap, "no geometry");
+        return GEOM_REJECTED;
+    }
+    if (!import_ogr_prepare(r, L, &g, note, cap, &nn))
+        return GEOM_REJECTED;
+    GEOSGeometry *gg = import_ogr_to_geos(r, g, note, cap);
+    if (!gg)
+        return GEOM_REJECTED;
+    return r->c->points ? import_point(r, gg, out, note, cap, nn) : import_polygonal(r, L, gg, out, note, cap, nn);
 }
 
 /* ---- lookups and rows ---- */
@@ -2227,6 +2263,226 @@ static void import_event(struct import_run *r, const char *what, struct import_s
 }
 
 /* Writes one feature's row. Returns an error only for store failures; rejects go through why. */
+/* One feature on its way into the collection's table: its values, its geometry as WKB, and what the
+ * write gives back (the row id, the plan of a zone, or why the feature was rejected). */
+struct import_row {
+    struct import_layer *L;
+    OGRFeatureH f;
+    struct import_val *v;
+    const GEOSGeometry *g;
+    const unsigned char *wkb;
+    int wkblen;
+    long long *id, *plan;
+    char *why;
+    size_t cap;
+};
+
+/* Each binder binds the row to r->ins and sets *bound; or leaves it unset with why (a rejected feature),
+ * with *id (a row written otherwise), or with an error. */
+static enum err_code import_bind_parcel(struct import_run *r, struct import_row *w, bool *bound)
+{
+    struct import_val *v = w->v;
+    sqlite3_stmt *st = r->ins;
+    long long obreb;
+    enum err_code rc = import_obreb(r, v[P_PARCEL_ID].s, v[P_OBREB].s, &obreb, w->why, w->cap);
+    if (rc || !obreb)
+        return rc;
+    const char *number = v[P_NUMBER].s ? v[P_NUMBER].s : strrchr(v[P_PARCEL_ID].s, '.') + 1;
+    double area = v[P_AREA].d;
+    if (!v[P_AREA].set)
+        GEOSArea_r(r->gh, w->g, &area);
+    sqlite3_bind_text(st, 1, v[P_PARCEL_ID].s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, obreb);
+    sqlite3_bind_text(st, 3, number, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 4, area);
+    import_bind_text(st, 5, v[P_LAND_USE].s);
+    sqlite3_bind_blob(st, 6, w->wkb, w->wkblen, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, r->max_id);
+    *bound = true;
+    return ERR_OK;
+}
+
+/* An address point: a new row, or the row of the same locality, street and number (which this import has
+ * not written yet) updated in place. */
+static enum err_code import_bind_address(struct import_run *r, struct import_row *w, bool *bound)
+{
+    struct import_val *v = w->v;
+    long long loc, street = 0, have = 0;
+    enum err_code rc;
+    if ((rc = import_locality(r, v[A_LOCALITY].s, v[A_SIMC].s, v[A_POSTAL].s, &loc)))
+        return rc;
+    if (v[A_STREET].s && (rc = import_street(r, loc, v[A_STREET].s, v[A_ULIC].s, &street)))
+        return rc;
+    sqlite3_bind_int64(r->addr_get, 1, loc);
+    if (street)
+        sqlite3_bind_int64(r->addr_get, 2, street);
+    else
+        sqlite3_bind_null(r->addr_get, 2);
+    sqlite3_bind_text(r->addr_get, 3, v[A_NUMBER].s, -1, SQLITE_TRANSIENT);
+    if ((rc = import_step_id(r, r->addr_get, &have, "addresses")))
+        return rc;
+    if (have > r->max_id) {
+        snprintf(w->why, w->cap, "duplicate address in this import");
+        return ERR_OK;
+    }
+    if (have) {
+        sqlite3_stmt *up = r->addr_upd;
+        import_bind_text(up, 1, v[A_POSTAL].s);
+        import_bind_text(up, 2, v[A_PARCEL_ID].s);
+        sqlite3_bind_blob(up, 3, w->wkb, w->wkblen, SQLITE_STATIC);
+        sqlite3_bind_int64(up, 4, have);
+        long long dummy;
+        if ((rc = import_step_id(r, up, &dummy, "addresses")))
+            return rc;
+        *w->id = have;
+        return ERR_OK;
+    }
+    sqlite3_stmt *st = r->ins;
+    sqlite3_bind_int64(st, 1, loc);
+    if (street)
+        sqlite3_bind_int64(st, 2, street);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_text(st, 3, v[A_NUMBER].s, -1, SQLITE_TRANSIENT);
+    import_bind_text(st, 4, v[A_POSTAL].s);
+    import_bind_text(st, 5, v[A_PARCEL_ID].s);
+    sqlite3_bind_blob(st, 6, w->wkb, w->wkblen, SQLITE_STATIC);
+    *bound = true;
+    return ERR_OK;
+}
+
+static enum err_code import_bind_building(struct import_run *r, struct import_row *w, bool *bound)
+{
+    sqlite3_stmt *st = r->ins;
+    import_bind_text(st, 1, w->v[B_ID].s);
+    import_bind_text(st, 2, w->v[B_FUNCTION].s);
+    import_bind_int(st, 3, &w->v[B_STOREYS]);
+    sqlite3_bind_blob(st, 4, w->wkb, w->wkblen, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->max_id);
+    *bound = true;
+    return ERR_OK;
+}
+
+static enum err_code import_bind_plan(struct import_run *r, struct import_row *w, bool *bound)
+{
+    struct import_val *v = w->v;
+    sqlite3_stmt *st = r->ins;
+    const char *kind = import_plan_kind(v[L_KIND].s);
+    if (!kind) {
+        snprintf(w->why, w->cap, "kind '%.100s' is neither a POG (plan ogólny) nor an MPZP", v[L_KIND].s);
+        return ERR_OK;
+    }
+    import_app_fill(r, v);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    import_bind_text(st, 2, v[L_TITLE].s);
+    import_bind_text(st, 3, v[L_IIP].s);
+    import_bind_text(st, 4, v[L_RESOLUTION].s);
+    import_bind_text(st, 5, v[L_RES_DATE].s);
+    import_bind_text(st, 6, v[L_PUBLICATION].s);
+    import_bind_int(st, 7, &v[L_SCALE]);
+    /* an APP status (its code or title) is kept as odra's own word for it */
+    const char *status =
+        v[L_STATUS].s && app_status_to_odra(v[L_STATUS].s) ? app_status_to_odra(v[L_STATUS].s) : v[L_STATUS].s;
+    import_bind_text(st, 8, status);
+    import_bind_text(st, 9, v[L_VALID_FROM].s);
+    import_bind_text(st, 10, v[L_VALID_TO].s);
+    sqlite3_bind_blob(st, 11, w->wkb, w->wkblen, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 12, r->max_id);
+    import_bind_text(st, 13, v[L_VERSION].s);
+    *bound = true;
+    return ERR_OK;
+}
+
+/* An MPZP or POG zone, in the plan its feature names; the symbol, when missing, from the label ("12MN"). */
+static enum err_code import_bind_zone(struct import_run *r, struct import_row *w, bool *bound)
+{
+    /* Z_PLAN..Z_NAME and G_PLAN..G_NAME are the same indexes. */
+    struct import_val *v = w->v;
+    sqlite3_stmt *st = r->ins;
+    long long plan;
+    enum err_code rc = import_zone_plan(r, w->L, w->f, v[Z_PLAN].s, &plan, w->why, w->cap);
+    if (rc || !plan)
+        return rc;
+    const char *label = v[Z_LABEL].s, *symbol = v[Z_SYMBOL].s, *name = v[Z_NAME].s;
+    char derived[64];
+    if (!symbol) {
+        const char *p = label;
+        while (isdigit((unsigned char)*p))
+            p++;
+        snprintf(derived, sizeof derived, "%.*s", (int)strcspn(p, " ./-"), p);
+        symbol = derived;
+    }
+    if (!symbol[0]) {
+        snprintf(w->why, w->cap, "no symbol, and none in label '%.60s'", label);
+        return ERR_OK;
+    }
+    if (!name)
+        name = import_symbol_name(symbol);
+    if (!name)
+        name = symbol;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, symbol, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
+    if (r->c->id == C_PLAN_ZONES) {
+        import_bind_real(st, 5, &v[Z_MAX_HEIGHT]);
+        import_bind_int(st, 6, &v[Z_MAX_STOREYS]);
+        import_bind_real(st, 7, &v[Z_MIN_INT]);
+        import_bind_real(st, 8, &v[Z_MAX_INT]);
+        import_bind_real(st, 9, &v[Z_MAX_COV]);
+        import_bind_real(st, 10, &v[Z_MIN_BIO]);
+        import_bind_real(st, 11, &v[Z_MIN_PARCEL]);
+        import_bind_text(st, 12, v[Z_ROOF].s);
+        sqlite3_bind_blob(st, 13, w->wkb, w->wkblen, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 14, r->max_id);
+    } else {
+        import_bind_real(st, 5, &v[G_MAX_INT]);
+        import_bind_real(st, 6, &v[G_MAX_COV]);
+        import_bind_real(st, 7, &v[G_MAX_HEIGHT]);
+        import_bind_real(st, 8, &v[G_MIN_BIO]);
+        sqlite3_bind_blob(st, 9, w->wkb, w->wkblen, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, r->max_id);
+        import_bind_text(st, 11, v[G_IIP].s);
+        import_bind_text(st, 12, v[G_VERSION].s);
+    }
+    *w->plan = plan;
+    *bound = true;
+    return ERR_OK;
+}
+
+/* Runs the bound insert (an upsert that returns the row id when it wrote a row): a row the schema refuses
+ * is a rejected APP feature, or else fails the import; no id means the same key came earlier in this
+ * import. */
+static enum err_code import_insert(struct import_run *r, struct import_row *w)
+{
+    sqlite3_stmt *st = r->ins;
+    int src = sqlite3_step(st);
+    *w->id = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (src == SQLITE_ROW)
+        src = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (src == SQLITE_CONSTRAINT && r->app) {
+        /* An APP feature the schema refuses (its idIIP again, say): a finding, already named by the
+         * pre-pass; the import goes on to report the rest and is refused. */
+        snprintf(w->why, w->cap, "%s", sqlite3_errmsg(r->db));
+        *w->id = 0;
+        return ERR_OK;
+    }
+    if (src ==
+        SQLITE_CONSTRAINT) /* A row the schema refuses (NOT NULL, CHECK, a foreign key): the whole import fails. */
+        return err_set(r->e, ERR_UNPROCESSABLE, "%s: %s", r->c->table, sqlite3_errmsg(r->db));
+    if (src != SQLITE_DONE)
+        return import_sqlite_err(r, r->c->table);
+    if (!*w->id)
+        snprintf(w->why, w->cap, "the same key appears earlier in this import (%s)",
+                 r->c->id == C_PARCELS     ? "parcel_id"
+                 : r->c->id == C_BUILDINGS ? "building_id"
+                 : r->c->id == C_PLANS     ? "iip"
+                                           : "plan and label");
+    return ERR_OK;
+}
+
 static enum err_code import_write(struct import_run *r, struct import_layer *L, OGRFeatureH f, struct import_val *v,
                                   const GEOSGeometry *g, long long *id, long long *plan_out, char *why, size_t cap)
 {
@@ -2234,183 +2490,20 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
     unsigned char *wkb = GEOSWKBWriter_write_r(r->gh, r->wr, g, &wkblen);
     if (!wkb)
         return err_set(r->e, ERR_INTERNAL, "GEOS cannot write WKB: %s", r->geos.msg);
-    sqlite3_stmt *st = r->ins;
+    struct import_row w = {L, f, v, g, wkb, (int)wkblen, id, plan_out, why, cap};
     enum err_code rc = ERR_OK;
+    bool bound = false;
     *id = 0;
     switch (r->c->id) {
-    case C_PARCELS: {
-        long long obreb;
-        if ((rc = import_obreb(r, v[P_PARCEL_ID].s, v[P_OBREB].s, &obreb, why, cap)) || !obreb)
-            goto out;
-        const char *number = v[P_NUMBER].s ? v[P_NUMBER].s : strrchr(v[P_PARCEL_ID].s, '.') + 1;
-        double area = v[P_AREA].d;
-        if (!v[P_AREA].set)
-            GEOSArea_r(r->gh, g, &area);
-        sqlite3_bind_text(st, 1, v[P_PARCEL_ID].s, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, obreb);
-        sqlite3_bind_text(st, 3, number, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_double(st, 4, area);
-        import_bind_text(st, 5, v[P_LAND_USE].s);
-        sqlite3_bind_blob(st, 6, wkb, (int)wkblen, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, r->max_id);
-        break;
-    }
-    case C_ADDRESSES: {
-        long long loc, street = 0, have = 0;
-        if ((rc = import_locality(r, v[A_LOCALITY].s, v[A_SIMC].s, v[A_POSTAL].s, &loc)))
-            goto out;
-        if (v[A_STREET].s && (rc = import_street(r, loc, v[A_STREET].s, v[A_ULIC].s, &street)))
-            goto out;
-        sqlite3_bind_int64(r->addr_get, 1, loc);
-        if (street)
-            sqlite3_bind_int64(r->addr_get, 2, street);
-        else
-            sqlite3_bind_null(r->addr_get, 2);
-        sqlite3_bind_text(r->addr_get, 3, v[A_NUMBER].s, -1, SQLITE_TRANSIENT);
-        if ((rc = import_step_id(r, r->addr_get, &have, "addresses")))
-            goto out;
-        if (have > r->max_id) {
-            snprintf(why, cap, "duplicate address in this import");
-            goto out;
-        }
-        if (have) {
-            st = r->addr_upd;
-            import_bind_text(st, 1, v[A_POSTAL].s);
-            import_bind_text(st, 2, v[A_PARCEL_ID].s);
-            sqlite3_bind_blob(st, 3, wkb, (int)wkblen, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 4, have);
-            long long dummy;
-            if ((rc = import_step_id(r, st, &dummy, "addresses")))
-                goto out;
-            *id = have;
-            goto out;
-        }
-        sqlite3_bind_int64(st, 1, loc);
-        if (street)
-            sqlite3_bind_int64(st, 2, street);
-        else
-            sqlite3_bind_null(st, 2);
-        sqlite3_bind_text(st, 3, v[A_NUMBER].s, -1, SQLITE_TRANSIENT);
-        import_bind_text(st, 4, v[A_POSTAL].s);
-        import_bind_text(st, 5, v[A_PARCEL_ID].s);
-        sqlite3_bind_blob(st, 6, wkb, (int)wkblen, SQLITE_STATIC);
-        break;
-    }
-    case C_BUILDINGS:
-        import_bind_text(st, 1, v[B_ID].s);
-        import_bind_text(st, 2, v[B_FUNCTION].s);
-        import_bind_int(st, 3, &v[B_STOREYS]);
-        sqlite3_bind_blob(st, 4, wkb, (int)wkblen, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, r->max_id);
-        break;
-    case C_PLANS: {
-        const char *kind = import_plan_kind(v[L_KIND].s);
-        if (!kind) {
-            snprintf(why, cap, "kind '%.100s' is neither a POG (plan ogólny) nor an MPZP", v[L_KIND].s);
-            goto out;
-        }
-        import_app_fill(r, v);
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        import_bind_text(st, 2, v[L_TITLE].s);
-        import_bind_text(st, 3, v[L_IIP].s);
-        import_bind_text(st, 4, v[L_RESOLUTION].s);
-        import_bind_text(st, 5, v[L_RES_DATE].s);
-        import_bind_text(st, 6, v[L_PUBLICATION].s);
-        import_bind_int(st, 7, &v[L_SCALE]);
-        /* an APP status (its code or title) is kept as odra's own word for it */
-        const char *status =
-            v[L_STATUS].s && app_status_to_odra(v[L_STATUS].s) ? app_status_to_odra(v[L_STATUS].s) : v[L_STATUS].s;
-        import_bind_text(st, 8, status);
-        import_bind_text(st, 9, v[L_VALID_FROM].s);
-        import_bind_text(st, 10, v[L_VALID_TO].s);
-        sqlite3_bind_blob(st, 11, wkb, (int)wkblen, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 12, r->max_id);
-        import_bind_text(st, 13, v[L_VERSION].s);
-        break;
-    }
+    case C_PARCELS: rc = import_bind_parcel(r, &w, &bound); break;
+    case C_ADDRESSES: rc = import_bind_address(r, &w, &bound); break;
+    case C_BUILDINGS: rc = import_bind_building(r, &w, &bound); break;
+    case C_PLANS: rc = import_bind_plan(r, &w, &bound); break;
     case C_PLAN_ZONES:
-    case C_POG_ZONES: {
-        /* Z_PLAN..Z_NAME and G_PLAN..G_NAME are the same indexes. */
-        long long plan;
-        if ((rc = import_zone_plan(r, L, f, v[Z_PLAN].s, &plan, why, cap)) || !plan)
-            goto out;
-        const char *label = v[Z_LABEL].s, *symbol = v[Z_SYMBOL].s, *name = v[Z_NAME].s;
-        char derived[64];
-        if (!symbol) {
-            const char *p = label;
-            while (isdigit((unsigned char)*p))
-                p++;
-            snprintf(derived, sizeof derived, "%.*s", (int)strcspn(p, " ./-"), p);
-            symbol = derived;
-        }
-        if (!symbol[0]) {
-            snprintf(why, cap, "no symbol, and none in label '%.60s'", label);
-            goto out;
-        }
-        if (!name)
-            name = import_symbol_name(symbol);
-        if (!name)
-            name = symbol;
-        sqlite3_bind_int64(st, 1, plan);
-        sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, symbol, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
-        if (r->c->id == C_PLAN_ZONES) {
-            import_bind_real(st, 5, &v[Z_MAX_HEIGHT]);
-            import_bind_int(st, 6, &v[Z_MAX_STOREYS]);
-            import_bind_real(st, 7, &v[Z_MIN_INT]);
-            import_bind_real(st, 8, &v[Z_MAX_INT]);
-            import_bind_real(st, 9, &v[Z_MAX_COV]);
-            import_bind_real(st, 10, &v[Z_MIN_BIO]);
-            import_bind_real(st, 11, &v[Z_MIN_PARCEL]);
-            import_bind_text(st, 12, v[Z_ROOF].s);
-            sqlite3_bind_blob(st, 13, wkb, (int)wkblen, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 14, r->max_id);
-        } else {
-            import_bind_real(st, 5, &v[G_MAX_INT]);
-            import_bind_real(st, 6, &v[G_MAX_COV]);
-            import_bind_real(st, 7, &v[G_MAX_HEIGHT]);
-            import_bind_real(st, 8, &v[G_MIN_BIO]);
-            sqlite3_bind_blob(st, 9, wkb, (int)wkblen, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 10, r->max_id);
-            import_bind_text(st, 11, v[G_IIP].s);
-            import_bind_text(st, 12, v[G_VERSION].s);
-        }
-        *plan_out = plan;
-        break;
+    case C_POG_ZONES: rc = import_bind_zone(r, &w, &bound); break;
     }
-    }
-    {
-        int src = sqlite3_step(st);
-        *id = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        if (src == SQLITE_ROW)
-            src = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (src == SQLITE_CONSTRAINT && r->app) {
-            /* An APP feature the schema refuses (its idIIP again, say): a finding, already named by the
-             * pre-pass; the import goes on to report the rest and is refused. */
-            snprintf(why, cap, "%s", sqlite3_errmsg(r->db));
-            *id = 0;
-            goto out;
-        }
-        if (src == SQLITE_CONSTRAINT) {
-            /* A row the schema refuses (NOT NULL, CHECK, a foreign key): the whole import fails. */
-            rc = err_set(r->e, ERR_UNPROCESSABLE, "%s: %s", r->c->table, sqlite3_errmsg(r->db));
-            goto out;
-        }
-        if (src != SQLITE_DONE) {
-            rc = import_sqlite_err(r, r->c->table);
-            goto out;
-        }
-        if (!*id)
-            snprintf(why, cap, "the same key appears earlier in this import (%s)",
-                     r->c->id == C_PARCELS     ? "parcel_id"
-                     : r->c->id == C_BUILDINGS ? "building_id"
-                     : r->c->id == C_PLANS     ? "iip"
-                                               : "plan and label");
-    }
-out:
+    if (!rc && bound)
+        rc = import_insert(r, &w);
     GEOSFree_r(r->gh, wkb);
     return rc;
 }
@@ -3024,6 +3117,124 @@ static bool import_scan_has(const struct app_scan *scan, const char *type)
     return false;
 }
 
+/* The collections to import: as asked, or for an APP file without one, its acts and then its zones; an
+ * APP file's preset follows from the collection. */
+static enum err_code import_collections_plan(const struct gis_import_opts *opts, const struct app_scan *scan,
+                                             struct gis_import_opts per[2], int *ncoll, struct err *e)
+{
+    *ncoll = 0;
+    if (!opts->collection || !strcmp(opts->collection, "app")) {
+        if (!scan->app)
+            return err_param(e, "collection",
+                             "no collection given and the file is not APP GML: say --as parcels, addresses, buildings, "
+                             "plans, plan-zones or pog-zones");
+        if (import_scan_has(scan, "AktPlanowaniaPrzestrzennego")) {
+            per[*ncoll] = *opts;
+            per[*ncoll].collection = "plans", per[(*ncoll)++].preset = "app-akt";
+        }
+        if (import_scan_has(scan, "StrefaPlanistyczna")) {
+            per[*ncoll] = *opts;
+            per[*ncoll].collection = "pog-zones", per[(*ncoll)++].preset = "app-strefy";
+        }
+        if (!*ncoll)
+            return err_set(e, ERR_UNPROCESSABLE,
+                           "the APP file has no act (AktPlanowaniaPrzestrzennego) and no zones "
+                           "(StrefaPlanistyczna) to import");
+        return ERR_OK;
+    }
+    per[0] = *opts;
+    *ncoll = 1;
+    if (!opts->preset && scan->app) {
+        /* APP is recognised by its namespace: the preset follows from the collection. */
+        if (!strcmp(opts->collection, "pog-zones"))
+            per[0].preset = "app-strefy";
+        else if (!strcmp(opts->collection, "plans"))
+            per[0].preset = "app-akt";
+        else
+            return err_param(e, "collection", "an APP file holds plans and pog-zones, not %s", opts->collection);
+    }
+    return ERR_OK;
+}
+
+/* The coverage of every POG plan the import touched, as the plans and zones now stand; a note instead when
+ * zones were refused, since the coverage of what got in would mislead. */
+static enum err_code import_coverage(struct gis_store *w, const struct import_touched *touched,
+                                     const struct gis_import_opts *opts, const char *const *files, int n,
+                                     struct gis_report *rp, struct gis_import_stats *stats, struct err *e)
+{
+    if (touched->refused) {
+        gis_report_add(rp, "POKRYCIE-NIESPRAWDZONE", NULL, NULL, NULL, NAN,
+                       "pokrycia nie sprawdzono: części stref nie dało się przyjąć (patrz wyżej)");
+        return ERR_OK;
+    }
+    if (!touched->n)
+        return ERR_OK;
+    GEOSContextHandle_t gh = GEOS_init_r();
+    struct err le = {0};
+    GEOSGeometry *gmina = gh ? import_app_boundary(w, gh, &le) : NULL;
+    long ov = 0;
+    enum err_code rc = gh ? import_app_coverage(w, gh, touched->ids, touched->n, gmina, opts->gap_tolerance_m2,
+                                                n == 1 ? import_basename(files[0]) : NULL, rp, &ov, e)
+                          : err_set(e, ERR_INTERNAL, "GEOS cannot start");
+    stats->overlaps += ov;
+    if (gmina)
+        GEOSGeom_destroy_r(gh, gmina);
+    if (gh)
+        GEOS_finish_r(gh);
+    return rc;
+}
+
+/* GDAL as the import runs it, on this thread: its configuration options (the old values kept), its errors
+ * to the import, and no network. */
+struct import_gdal_env {
+    char *saved[IMPORT_NCONFIG];
+    struct import_cpl cpl;
+};
+
+static void import_gdal_enter(struct import_gdal_env *env)
+{
+    for (int i = 0; i < IMPORT_NCONFIG; i++) {
+        const char *old = CPLGetThreadLocalConfigOption(import_config[i][0], NULL);
+        env->saved[i] = old ? import_strdup(old) : NULL;
+        CPLSetThreadLocalConfigOption(import_config[i][0], import_config[i][1]);
+    }
+    memset(&env->cpl, 0, sizeof env->cpl);
+    CPLPushErrorHandlerEx(import_cpl_handler, &env->cpl);
+    CPLHTTPPushFetchCallback(import_no_network, NULL);
+}
+
+static void import_gdal_leave(struct import_gdal_env *env)
+{
+    CPLHTTPPopFetchCallback();
+    CPLPopErrorHandler();
+    for (int i = 0; i < IMPORT_NCONFIG; i++) {
+        CPLSetThreadLocalConfigOption(import_config[i][0], env->saved[i]);
+        free(env->saved[i]);
+    }
+}
+
+/* Imports every collection, in the writer's open transaction, then checks the POG coverage. */
+static enum err_code import_collections_run(struct gis_store *w, const char *const *files, int n,
+                                            const struct gis_import_opts *opts, const struct gis_import_opts *per,
+                                            int ncoll, struct app_scan *scan, const char *started,
+                                            struct gis_import_stats *stats, FILE *report, struct gis_report *rp,
+                                            struct err *e)
+{
+    bool boundary_warned = false;
+    struct import_touched touched = {0};
+    enum err_code rc = ERR_OK;
+    for (int i = 0; !rc && i < ncoll; i++) {
+        struct gis_import_stats one = {0};
+        rc = import_collection(w, files, n, &per[i], &one, report, rp, scan, started, &boundary_warned, &touched, e);
+        stats->read += one.read, stats->imported += one.imported, stats->repaired += one.repaired;
+        stats->rejected += one.rejected, stats->overlaps += one.overlaps, stats->updated += one.updated;
+    }
+    if (!rc)
+        rc = import_coverage(w, &touched, opts, files, n, rp, stats, e);
+    free(touched.ids);
+    return rc;
+}
+
 enum err_code gis_import_run(struct gis_store *w, const char *const *files, int n, const struct gis_import_opts *o,
                              struct gis_import_stats *stats, FILE *report, struct err *e)
 {
@@ -3053,16 +3264,8 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-    char *saved[IMPORT_NCONFIG];
-    for (int i = 0; i < IMPORT_NCONFIG; i++) {
-        const char *old = CPLGetThreadLocalConfigOption(import_config[i][0], NULL);
-        saved[i] = old ? import_strdup(old) : NULL;
-        CPLSetThreadLocalConfigOption(import_config[i][0], import_config[i][1]);
-    }
-    struct import_cpl cpl = {0};
-    CPLPushErrorHandlerEx(import_cpl_handler, &cpl);
-    CPLHTTPPushFetchCallback(import_no_network, NULL);
+    struct import_gdal_env env;
+    import_gdal_enter(&env);
 
     /* The pre-pass: hostile input, and what GDAL cannot see of an APP file (namespaces, required
      * elements, numbers as written, identifiers), before anything is opened for writing. */
@@ -3070,71 +3273,15 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
     enum err_code rc = import_prescan(files, n, &opts, &scan, rp, e);
     if (scan.app)
         snprintf(stats->format, sizeof stats->format, "APP %s", scan.version);
-
-    /* The collections: as asked, or for an APP file without one, its acts and then its zones. */
     struct gis_import_opts per[2];
     int ncoll = 0;
-    if (!rc && (!opts.collection || !strcmp(opts.collection, "app"))) {
-        if (!scan.app)
-            rc = err_param(e, "collection",
-                           "no collection given and the file is not APP GML: say --as parcels, addresses, buildings, "
-                           "plans, plan-zones or pog-zones");
-        else {
-            if (import_scan_has(&scan, "AktPlanowaniaPrzestrzennego")) {
-                per[ncoll] = opts;
-                per[ncoll].collection = "plans", per[ncoll++].preset = "app-akt";
-            }
-            if (import_scan_has(&scan, "StrefaPlanistyczna")) {
-                per[ncoll] = opts;
-                per[ncoll].collection = "pog-zones", per[ncoll++].preset = "app-strefy";
-            }
-            if (!ncoll)
-                rc = err_set(e, ERR_UNPROCESSABLE,
-                             "the APP file has no act (AktPlanowaniaPrzestrzennego) and no zones "
-                             "(StrefaPlanistyczna) to import");
-        }
-    } else if (!rc) {
-        per[ncoll] = opts;
-        if (!opts.preset && scan.app) {
-            /* APP is recognised by its namespace: the preset follows from the collection. */
-            if (!strcmp(opts.collection, "pog-zones"))
-                per[ncoll].preset = "app-strefy";
-            else if (!strcmp(opts.collection, "plans"))
-                per[ncoll].preset = "app-akt";
-            else
-                rc = err_param(e, "collection", "an APP file holds plans and pog-zones, not %s", opts.collection);
-        }
-        ncoll++;
-    }
-    bool began = false, boundary_warned = false;
-    struct import_touched touched = {0};
+    if (!rc)
+        rc = import_collections_plan(&opts, &scan, per, &ncoll, e);
+    bool began = false;
     if (!rc && !(rc = gis_store_begin(w, e)))
         began = true;
-    for (int i = 0; !rc && i < ncoll; i++) {
-        struct gis_import_stats one = {0};
-        rc = import_collection(w, files, n, &per[i], &one, report, rp, &scan, started, &boundary_warned, &touched, e);
-        stats->read += one.read, stats->imported += one.imported, stats->repaired += one.repaired;
-        stats->rejected += one.rejected, stats->overlaps += one.overlaps, stats->updated += one.updated;
-    }
-    if (!rc && touched.refused)
-        gis_report_add(rp, "POKRYCIE-NIESPRAWDZONE", NULL, NULL, NULL, NAN,
-                       "pokrycia nie sprawdzono: części stref nie dało się przyjąć (patrz wyżej)");
-    else if (!rc && touched.n) {
-        /* The coverage of every POG plan the import touched, as the plans and zones now stand. */
-        GEOSContextHandle_t gh = GEOS_init_r();
-        struct err le = {0};
-        GEOSGeometry *gmina = gh ? import_app_boundary(w, gh, &le) : NULL;
-        long ov = 0;
-        rc = gh ? import_app_coverage(w, gh, touched.ids, touched.n, gmina, opts.gap_tolerance_m2,
-                                      n == 1 ? import_basename(files[0]) : NULL, rp, &ov, e)
-                : err_set(e, ERR_INTERNAL, "GEOS cannot start");
-        stats->overlaps += ov;
-        if (gmina)
-            GEOSGeom_destroy_r(gh, gmina);
-        if (gh)
-            GEOS_finish_r(gh);
-    }
-    free(touched.ids);
+    if (!rc)
+        rc = import_collections_run(w, files, n, &opts, per, ncoll, &scan, started, stats, report, rp, e);
     stats->errors = gis_report_count(rp, GIS_SEV_ERROR);
     stats->warnings = gis_report_count(rp, GIS_SEV_WARNING);
     if (!rc && stats->errors)
@@ -3153,13 +3300,7 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
         if (gis_store_checkpoint(w, &ce) && report)
             fprintf(report, "note: %s\n", ce.msg);
     }
-
-    CPLHTTPPopFetchCallback();
-    CPLPopErrorHandler();
-    for (int i = 0; i < IMPORT_NCONFIG; i++) {
-        CPLSetThreadLocalConfigOption(import_config[i][0], saved[i]);
-        free(saved[i]);
-    }
+    import_gdal_leave(&env);
     if (!opts.findings) {
         gis_report_print(rp, NULL, report);
         gis_report_free(rp);
