@@ -504,35 +504,143 @@ static bool stop_input(struct cc *c, json_t *j, double *prev, bool first, double
     return true;
 }
 
+/* ["literal", v]: a colour where the property wants one. */
+static struct expr *compile_literal(struct cc *c, json_t *j, const char *name, enum expect want)
+{
+    if (json_array_size(j) != 2)
+        return arity(c, name, "1 argument");
+    struct gis_style_value v;
+    if (!json_to_value(c, json_array_get(j, 1), &v, 0))
+        return c->e->code ? NULL : fail(c, "bad literal");
+    if (want == X_COLOR && v.type == GIS_STYLE_STRING) {
+        struct gis_style_color col;
+        if (!gis_style_parse_color(v.s, &col))
+            return fail(c, "'%s' is not a colour", v.s);
+        v = v_color(col.r, col.g, col.b, col.a);
+    }
+    return lit(c, v);
+}
+
+/* ["get", name] and ["has", name], with a literal property name. */
+static struct expr *compile_property(struct cc *c, json_t *j, const char *name, enum op op)
+{
+    if (json_array_size(j) != 2)
+        return arity(c, name, "1 argument (a property name)");
+    if (!json_is_string(json_array_get(j, 1)))
+        return fail(c, "'%s' needs a literal property name", name);
+    struct expr *x = node(c, op, 0);
+    if (!x)
+        return NULL;
+    x->v = v_str(arena_strdup(c->a, json_string_value(json_array_get(j, 1))));
+    return x;
+}
+
+/* ["match", input, label(s), output, ..., fallback]: labels are string or number literals, or non-empty
+ * arrays of them. */
+static struct expr *compile_match(struct cc *c, json_t *j, const char *name, enum expect want)
+{
+    size_t n = json_array_size(j);
+    struct expr *x;
+    if (n < 5 || n % 2 == 0)
+        return arity(c, name, "an input, label/output pairs and a fallback");
+    if (!(x = node(c, OP_MATCH, (int)n - 1)) || !(x->a[0] = compile(c, json_array_get(j, 1), X_ANY)))
+        return NULL;
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        json_t *label = json_array_get(j, i);
+        if (json_is_array(label)) {
+            if (json_array_size(label) == 0)
+                return fail(c, "match labels must not be empty arrays");
+            for (size_t k = 0; k < json_array_size(label); k++)
+                if (!json_is_string(json_array_get(label, k)) && !json_is_number(json_array_get(label, k)))
+                    return fail(c, "match labels must be string or number literals");
+        } else if (!json_is_string(label) && !json_is_number(label)) {
+            return fail(c, "match labels must be string or number literals");
+        }
+        struct gis_style_value v;
+        if (!json_to_value(c, label, &v, 0) || !(x->a[i - 1] = lit(c, v)) ||
+            !(x->a[i] = compile(c, json_array_get(j, i + 1), want)))
+            return NULL;
+    }
+    if (!(x->a[n - 2] = compile(c, json_array_get(j, n - 1), want)))
+        return NULL;
+    return x;
+}
+
+/* ["case", condition, output, ..., fallback] */
+static struct expr *compile_case(struct cc *c, json_t *j, const char *name, enum expect want)
+{
+    size_t n = json_array_size(j);
+    struct expr *x;
+    if (n < 4 || n % 2 == 1)
+        return arity(c, name, "condition/output pairs and a fallback");
+    if (!(x = node(c, OP_CASE, (int)n - 1)))
+        return NULL;
+    for (size_t i = 1; i < n; i++)
+        if (!(x->a[i - 1] = compile(c, json_array_get(j, i), (i % 2 == 1 && i + 1 < n) ? X_BOOL : want)))
+            return NULL;
+    return x;
+}
+
+/* ["interpolate", ["linear"] or ["exponential", base], input, stop, output, ...] */
+static struct expr *compile_interpolate(struct cc *c, json_t *j, const char *name, enum expect want)
+{
+    size_t n = json_array_size(j);
+    struct expr *x;
+    if (n < 5 || n % 2 == 0)
+        return arity(c, name, "an interpolation type, an input and stop/output pairs");
+    if (want != X_NUMBER && want != X_COLOR && want != X_NUMARRAY && want != X_ANY)
+        return fail(c, "'interpolate' cannot produce this property's type");
+    json_t *type = json_array_get(j, 1);
+    const char *tn = json_string_value(json_array_get(type, 0));
+    if (!json_is_array(type) || !tn)
+        return fail(c, "interpolation type must be [\"linear\"] or [\"exponential\", base]");
+    if (!(x = node(c, OP_INTERP, (int)n - 2)))
+        return NULL;
+    if (!strcmp(tn, "linear") && json_array_size(type) == 1)
+        x->base = 1;
+    else if (!strcmp(tn, "exponential") && json_array_size(type) == 2 && json_is_number(json_array_get(type, 1)) &&
+             json_number_value(json_array_get(type, 1)) > 0)
+        x->base = json_number_value(json_array_get(type, 1));
+    else
+        return fail(c, "unsupported interpolation type '%s' (use linear or exponential)", tn);
+    if (!(x->a[0] = compile(c, json_array_get(j, 2), X_NUMBER)))
+        return NULL;
+    double prev = 0, v;
+    for (size_t i = 3; i + 1 < n + 1; i += 2) {
+        if (!stop_input(c, json_array_get(j, i), &prev, i == 3, &v) || !(x->a[i - 2] = lit(c, v_num(v))) ||
+            !(x->a[i - 1] = compile(c, json_array_get(j, i + 1), want)))
+            return NULL;
+    }
+    return x;
+}
+
+/* ["step", input, output0, stop1, output1, ...] */
+static struct expr *compile_step(struct cc *c, json_t *j, const char *name, enum expect want)
+{
+    size_t n = json_array_size(j);
+    struct expr *x;
+    if (n < 3 || n % 2 == 0)
+        return arity(c, name, "an input, a first output and stop/output pairs");
+    if (!(x = node(c, OP_STEP, (int)n - 1)) || !(x->a[0] = compile(c, json_array_get(j, 1), X_NUMBER)) ||
+        !(x->a[1] = compile(c, json_array_get(j, 2), want)))
+        return NULL;
+    double prev = 0, v;
+    for (size_t i = 3; i < n; i += 2)
+        if (!stop_input(c, json_array_get(j, i), &prev, i == 3, &v) || !(x->a[i - 1] = lit(c, v_num(v))) ||
+            !(x->a[i] = compile(c, json_array_get(j, i + 1), want)))
+            return NULL;
+    return x;
+}
+
+/* One operator's expression: its arity checked and its arguments compiled, each expecting its type. */
 static struct expr *compile_expr(struct cc *c, json_t *j, const char *name, enum op op, enum expect want)
 {
     size_t n = json_array_size(j);
     struct expr *x;
     switch (op) {
-    case OP_LIT: {
-        if (n != 2)
-            return arity(c, name, "1 argument");
-        struct gis_style_value v;
-        if (!json_to_value(c, json_array_get(j, 1), &v, 0))
-            return c->e->code ? NULL : fail(c, "bad literal");
-        if (want == X_COLOR && v.type == GIS_STYLE_STRING) {
-            struct gis_style_color col;
-            if (!gis_style_parse_color(v.s, &col))
-                return fail(c, "'%s' is not a colour", v.s);
-            v = v_color(col.r, col.g, col.b, col.a);
-        }
-        return lit(c, v);
-    }
+    case OP_LIT: return compile_literal(c, j, name, want);
     case OP_GET:
-    case OP_HAS:
-        if (n != 2)
-            return arity(c, name, "1 argument (a property name)");
-        if (!json_is_string(json_array_get(j, 1)))
-            return fail(c, "'%s' needs a literal property name", name);
-        if (!(x = node(c, op, 0)))
-            return NULL;
-        x->v = v_str(arena_strdup(c->a, json_string_value(json_array_get(j, 1))));
-        return x;
+    case OP_HAS: return compile_property(c, j, name, op);
     case OP_NOT:
     case OP_TOSTRING:
     case OP_TOBOOLEAN:
@@ -574,81 +682,10 @@ static struct expr *compile_expr(struct cc *c, json_t *j, const char *name, enum
         if (n != 1)
             return arity(c, name, "no arguments");
         return node(c, op, 0);
-    case OP_MATCH: {
-        if (n < 5 || n % 2 == 0)
-            return arity(c, name, "an input, label/output pairs and a fallback");
-        if (!(x = node(c, op, (int)n - 1)) || !(x->a[0] = compile(c, json_array_get(j, 1), X_ANY)))
-            return NULL;
-        for (size_t i = 2; i + 1 < n; i += 2) {
-            json_t *label = json_array_get(j, i);
-            if (json_is_array(label)) {
-                if (json_array_size(label) == 0)
-                    return fail(c, "match labels must not be empty arrays");
-                for (size_t k = 0; k < json_array_size(label); k++)
-                    if (!json_is_string(json_array_get(label, k)) && !json_is_number(json_array_get(label, k)))
-                        return fail(c, "match labels must be string or number literals");
-            } else if (!json_is_string(label) && !json_is_number(label)) {
-                return fail(c, "match labels must be string or number literals");
-            }
-            struct gis_style_value v;
-            if (!json_to_value(c, label, &v, 0) || !(x->a[i - 1] = lit(c, v)) ||
-                !(x->a[i] = compile(c, json_array_get(j, i + 1), want)))
-                return NULL;
-        }
-        if (!(x->a[n - 2] = compile(c, json_array_get(j, n - 1), want)))
-            return NULL;
-        return x;
-    }
-    case OP_CASE:
-        if (n < 4 || n % 2 == 1)
-            return arity(c, name, "condition/output pairs and a fallback");
-        if (!(x = node(c, op, (int)n - 1)))
-            return NULL;
-        for (size_t i = 1; i < n; i++)
-            if (!(x->a[i - 1] = compile(c, json_array_get(j, i), (i % 2 == 1 && i + 1 < n) ? X_BOOL : want)))
-                return NULL;
-        return x;
-    case OP_INTERP: {
-        if (n < 5 || n % 2 == 0)
-            return arity(c, name, "an interpolation type, an input and stop/output pairs");
-        if (want != X_NUMBER && want != X_COLOR && want != X_NUMARRAY && want != X_ANY)
-            return fail(c, "'interpolate' cannot produce this property's type");
-        json_t *type = json_array_get(j, 1);
-        const char *tn = json_string_value(json_array_get(type, 0));
-        if (!json_is_array(type) || !tn)
-            return fail(c, "interpolation type must be [\"linear\"] or [\"exponential\", base]");
-        if (!(x = node(c, op, (int)n - 2)))
-            return NULL;
-        if (!strcmp(tn, "linear") && json_array_size(type) == 1)
-            x->base = 1;
-        else if (!strcmp(tn, "exponential") && json_array_size(type) == 2 && json_is_number(json_array_get(type, 1)) &&
-                 json_number_value(json_array_get(type, 1)) > 0)
-            x->base = json_number_value(json_array_get(type, 1));
-        else
-            return fail(c, "unsupported interpolation type '%s' (use linear or exponential)", tn);
-        if (!(x->a[0] = compile(c, json_array_get(j, 2), X_NUMBER)))
-            return NULL;
-        double prev = 0, v;
-        for (size_t i = 3; i + 1 < n + 1; i += 2) {
-            if (!stop_input(c, json_array_get(j, i), &prev, i == 3, &v) || !(x->a[i - 2] = lit(c, v_num(v))) ||
-                !(x->a[i - 1] = compile(c, json_array_get(j, i + 1), want)))
-                return NULL;
-        }
-        return x;
-    }
-    case OP_STEP: {
-        if (n < 3 || n % 2 == 0)
-            return arity(c, name, "an input, a first output and stop/output pairs");
-        if (!(x = node(c, op, (int)n - 1)) || !(x->a[0] = compile(c, json_array_get(j, 1), X_NUMBER)) ||
-            !(x->a[1] = compile(c, json_array_get(j, 2), want)))
-            return NULL;
-        double prev = 0, v;
-        for (size_t i = 3; i < n; i += 2)
-            if (!stop_input(c, json_array_get(j, i), &prev, i == 3, &v) || !(x->a[i - 1] = lit(c, v_num(v))) ||
-                !(x->a[i] = compile(c, json_array_get(j, i + 1), want)))
-                return NULL;
-        return x;
-    }
+    case OP_MATCH: return compile_match(c, j, name, want);
+    case OP_CASE: return compile_case(c, j, name, want);
+    case OP_INTERP: return compile_interpolate(c, j, name, want);
+    case OP_STEP: return compile_step(c, j, name, want);
     case OP_LEGACY_IN: break;
     }
     return fail(c, "unsupported expression '%s'", name);
@@ -1378,185 +1415,236 @@ static struct gis_style_value coerce(struct gis_style_value v, enum expect want,
     return v;
 }
 
+/* ["get", key] and ["has", key]: the feature's value of key, or whether it has one. */
+static struct gis_style_value eval_property(const struct expr *x, const struct gis_style_feature *f)
+{
+    if (f)
+        for (int i = 0; i < f->n; i++)
+            if (!strcmp(f->keys[i], x->v.s))
+                return x->op == OP_GET ? f->vals[i] : v_bool(true);
+    return x->op == OP_GET ? v_null : v_bool(false);
+}
+
+static struct gis_style_value eval_compare(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    bool ok;
+    int r = compare(eval(x->a[0], ctx), eval(x->a[1], ctx), &ok);
+    if (!ok)
+        return v_bool(false);
+    return v_bool(x->op == OP_LT ? r < 0 : x->op == OP_LE ? r <= 0 : x->op == OP_GT ? r > 0 : r >= 0);
+}
+
+/* "all" and "any", short-circuiting. */
+static struct gis_style_value eval_all_any(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    bool any = x->op == OP_ANY;
+    for (int i = 0; i < x->n; i++)
+        if (truthy(eval(x->a[i], ctx)) == any)
+            return v_bool(any);
+    return v_bool(!any);
+}
+
+/* ["in", needle, haystack]: an element of an array, or a substring of a string. */
+static struct gis_style_value eval_in(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx), b = eval(x->a[1], ctx);
+    if (b.type == GIS_STYLE_ARRAY) {
+        for (int i = 0; i < b.a.n; i++)
+            if (value_eq(a, b.a.v[i]))
+                return v_bool(true);
+        return v_bool(false);
+    }
+    if (b.type == GIS_STYLE_STRING && a.type == GIS_STYLE_STRING)
+        return v_bool(strstr(b.s, a.s) != NULL);
+    return v_bool(false);
+}
+
+/* The legacy filter ["in", key, v1, v2, ...]. */
+static struct gis_style_value eval_legacy_in(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx);
+    for (int i = 1; i < x->n; i++)
+        if (value_eq(a, x->a[i]->v))
+            return v_bool(true);
+    return v_bool(false);
+}
+
+/* ["match", input, label(s), output, ..., fallback] */
+static struct gis_style_value eval_match(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx);
+    for (int i = 1; i + 1 < x->n; i += 2) {
+        const struct gis_style_value *lab = &x->a[i]->v;
+        if (lab->type == GIS_STYLE_ARRAY) {
+            for (int k = 0; k < lab->a.n; k++)
+                if (value_eq(a, lab->a.v[k]))
+                    return eval(x->a[i + 1], ctx);
+        } else if (value_eq(a, *lab)) {
+            return eval(x->a[i + 1], ctx);
+        }
+    }
+    return eval(x->a[x->n - 1], ctx);
+}
+
+/* ["case", condition, output, ..., fallback] */
+static struct gis_style_value eval_case(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    for (int i = 0; i + 1 < x->n; i += 2)
+        if (truthy(eval(x->a[i], ctx)))
+            return eval(x->a[i + 1], ctx);
+    return eval(x->a[x->n - 1], ctx);
+}
+
+static struct gis_style_value eval_coalesce(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    for (int i = 0; i < x->n; i++) {
+        struct gis_style_value a = eval(x->a[i], ctx);
+        if (a.type != GIS_STYLE_NULL)
+            return a;
+    }
+    return v_null;
+}
+
+/* ["to-number", v, ...]: the first argument that converts. */
+static struct gis_style_value eval_to_number(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    for (int i = 0; i < x->n; i++) {
+        struct gis_style_value a = eval(x->a[i], ctx);
+        if (a.type == GIS_STYLE_NUMBER)
+            return a;
+        if (a.type == GIS_STYLE_BOOL)
+            return v_num(a.b);
+        if (a.type == GIS_STYLE_NULL)
+            return v_num(0);
+        if (a.type == GIS_STYLE_STRING && *a.s) {
+            char *end;
+            double d = strtod(a.s, &end);
+            if (!*end && isfinite(d))
+                return v_num(d);
+        }
+    }
+    return v_null;
+}
+
+static struct gis_style_value eval_to_boolean(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx);
+    switch (a.type) {
+    case GIS_STYLE_BOOL: return a;
+    case GIS_STYLE_NUMBER: return v_bool(a.n != 0 && !isnan(a.n));
+    case GIS_STYLE_STRING: return v_bool(*a.s != 0);
+    case GIS_STYLE_NULL: return v_bool(false);
+    default: return v_bool(true);
+    }
+}
+
+static struct gis_style_value eval_concat(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    if (!ctx->a)
+        return v_str("");
+    const char *parts[64];
+    size_t total = 0;
+    int n = x->n < 64 ? x->n : 64;
+    for (int i = 0; i < n; i++) {
+        parts[i] = value_to_string(eval(x->a[i], ctx), ctx->a);
+        total += strlen(parts[i]);
+    }
+    char *s = arena_alloc(ctx->a, total + 1);
+    if (!s)
+        return v_str("");
+    char *p = s;
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(parts[i]);
+        memcpy(p, parts[i], l);
+        p += l;
+    }
+    *p = 0;
+    return v_str(s);
+}
+
+/* "downcase" and "upcase", Unicode-aware. */
+static struct gis_style_value eval_case_change(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx);
+    if (a.type != GIS_STYLE_STRING || !ctx->a || !g_utf8_validate(a.s, -1, NULL))
+        return a;
+    char *g = x->op == OP_UPCASE ? g_utf8_strup(a.s, -1) : g_utf8_strdown(a.s, -1);
+    const char *s = arena_strdup(ctx->a, g);
+    g_free(g);
+    return v_str(s ? s : "");
+}
+
+/* ["interpolate", type, input, stop, output, ...]: linear or exponential between the stops around input. */
+static struct gis_style_value eval_interpolate(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx);
+    if (a.type != GIS_STYLE_NUMBER)
+        return v_null;
+    double in = a.n;
+    int nstops = (x->n - 1) / 2;
+    if (in <= x->a[1]->v.n)
+        return eval(x->a[2], ctx);
+    if (in >= x->a[1 + 2 * (nstops - 1)]->v.n)
+        return eval(x->a[2 * nstops], ctx);
+    for (int i = 0; i + 1 < nstops; i++) {
+        double lo = x->a[1 + 2 * i]->v.n, hi = x->a[3 + 2 * i]->v.n;
+        if (in >= lo && in < hi) {
+            double t = x->base == 1 ? (in - lo) / (hi - lo) : (pow(x->base, in - lo) - 1) / (pow(x->base, hi - lo) - 1);
+            struct gis_style_value o1 = coerce(eval(x->a[2 + 2 * i], ctx), x->expect, ctx->a);
+            struct gis_style_value o2 = coerce(eval(x->a[4 + 2 * i], ctx), x->expect, ctx->a);
+            return interp_value(o1, o2, t, ctx->a);
+        }
+    }
+    return eval(x->a[2 * nstops], ctx);
+}
+
+/* ["step", input, output0, stop1, output1, ...] */
+static struct gis_style_value eval_step(const struct expr *x, const struct gis_style_ctx *ctx)
+{
+    struct gis_style_value a = eval(x->a[0], ctx);
+    if (a.type != GIS_STYLE_NUMBER)
+        return v_null;
+    int best = 1;
+    for (int i = 2; i + 1 < x->n; i += 2)
+        if (a.n >= x->a[i]->v.n)
+            best = i + 1;
+    return eval(x->a[best], ctx);
+}
+
+/* One operator per line: the expression's value before it is coerced to what its place expects. */
 static struct gis_style_value eval_raw(const struct expr *x, const struct gis_style_ctx *ctx)
 {
     const struct gis_style_feature *f = ctx->f;
-    struct gis_style_value a, b;
-    bool ok;
     switch (x->op) {
     case OP_LIT: return x->v;
     case OP_GET:
-        if (f)
-            for (int i = 0; i < f->n; i++)
-                if (!strcmp(f->keys[i], x->v.s))
-                    return f->vals[i];
-        return v_null;
-    case OP_HAS:
-        if (f)
-            for (int i = 0; i < f->n; i++)
-                if (!strcmp(f->keys[i], x->v.s))
-                    return v_bool(true);
-        return v_bool(false);
+    case OP_HAS: return eval_property(x, f);
     case OP_NOT: return v_bool(!truthy(eval(x->a[0], ctx)));
     case OP_EQ: return v_bool(value_eq(eval(x->a[0], ctx), eval(x->a[1], ctx)));
     case OP_NE: return v_bool(!value_eq(eval(x->a[0], ctx), eval(x->a[1], ctx)));
     case OP_LT:
     case OP_LE:
     case OP_GT:
-    case OP_GE: {
-        int r = compare(eval(x->a[0], ctx), eval(x->a[1], ctx), &ok);
-        if (!ok)
-            return v_bool(false);
-        return v_bool(x->op == OP_LT ? r < 0 : x->op == OP_LE ? r <= 0 : x->op == OP_GT ? r > 0 : r >= 0);
-    }
+    case OP_GE: return eval_compare(x, ctx);
     case OP_ALL:
-        for (int i = 0; i < x->n; i++)
-            if (!truthy(eval(x->a[i], ctx)))
-                return v_bool(false);
-        return v_bool(true);
-    case OP_ANY:
-        for (int i = 0; i < x->n; i++)
-            if (truthy(eval(x->a[i], ctx)))
-                return v_bool(true);
-        return v_bool(false);
-    case OP_IN:
-        a = eval(x->a[0], ctx);
-        b = eval(x->a[1], ctx);
-        if (b.type == GIS_STYLE_ARRAY) {
-            for (int i = 0; i < b.a.n; i++)
-                if (value_eq(a, b.a.v[i]))
-                    return v_bool(true);
-            return v_bool(false);
-        }
-        if (b.type == GIS_STYLE_STRING && a.type == GIS_STYLE_STRING)
-            return v_bool(strstr(b.s, a.s) != NULL);
-        return v_bool(false);
-    case OP_LEGACY_IN:
-        a = eval(x->a[0], ctx);
-        for (int i = 1; i < x->n; i++)
-            if (value_eq(a, x->a[i]->v))
-                return v_bool(true);
-        return v_bool(false);
-    case OP_MATCH:
-        a = eval(x->a[0], ctx);
-        for (int i = 1; i + 1 < x->n; i += 2) {
-            const struct gis_style_value *lab = &x->a[i]->v;
-            if (lab->type == GIS_STYLE_ARRAY) {
-                for (int k = 0; k < lab->a.n; k++)
-                    if (value_eq(a, lab->a.v[k]))
-                        return eval(x->a[i + 1], ctx);
-            } else if (value_eq(a, *lab)) {
-                return eval(x->a[i + 1], ctx);
-            }
-        }
-        return eval(x->a[x->n - 1], ctx);
-    case OP_CASE:
-        for (int i = 0; i + 1 < x->n; i += 2)
-            if (truthy(eval(x->a[i], ctx)))
-                return eval(x->a[i + 1], ctx);
-        return eval(x->a[x->n - 1], ctx);
-    case OP_COALESCE:
-        for (int i = 0; i < x->n; i++) {
-            a = eval(x->a[i], ctx);
-            if (a.type != GIS_STYLE_NULL)
-                return a;
-        }
-        return v_null;
+    case OP_ANY: return eval_all_any(x, ctx);
+    case OP_IN: return eval_in(x, ctx);
+    case OP_LEGACY_IN: return eval_legacy_in(x, ctx);
+    case OP_MATCH: return eval_match(x, ctx);
+    case OP_CASE: return eval_case(x, ctx);
+    case OP_COALESCE: return eval_coalesce(x, ctx);
     case OP_TOSTRING: return v_str(value_to_string(eval(x->a[0], ctx), ctx->a));
-    case OP_TONUMBER:
-        for (int i = 0; i < x->n; i++) {
-            a = eval(x->a[i], ctx);
-            if (a.type == GIS_STYLE_NUMBER)
-                return a;
-            if (a.type == GIS_STYLE_BOOL)
-                return v_num(a.b);
-            if (a.type == GIS_STYLE_NULL)
-                return v_num(0);
-            if (a.type == GIS_STYLE_STRING && *a.s) {
-                char *end;
-                double d = strtod(a.s, &end);
-                if (!*end && isfinite(d))
-                    return v_num(d);
-            }
-        }
-        return v_null;
-    case OP_TOBOOLEAN:
-        a = eval(x->a[0], ctx);
-        switch (a.type) {
-        case GIS_STYLE_BOOL: return a;
-        case GIS_STYLE_NUMBER: return v_bool(a.n != 0 && !isnan(a.n));
-        case GIS_STYLE_STRING: return v_bool(*a.s != 0);
-        case GIS_STYLE_NULL: return v_bool(false);
-        default: return v_bool(true);
-        }
-    case OP_CONCAT: {
-        if (!ctx->a)
-            return v_str("");
-        const char *parts[64];
-        size_t total = 0;
-        int n = x->n < 64 ? x->n : 64;
-        for (int i = 0; i < n; i++) {
-            parts[i] = value_to_string(eval(x->a[i], ctx), ctx->a);
-            total += strlen(parts[i]);
-        }
-        char *s = arena_alloc(ctx->a, total + 1);
-        if (!s)
-            return v_str("");
-        char *p = s;
-        for (int i = 0; i < n; i++) {
-            size_t l = strlen(parts[i]);
-            memcpy(p, parts[i], l);
-            p += l;
-        }
-        *p = 0;
-        return v_str(s);
-    }
+    case OP_TONUMBER: return eval_to_number(x, ctx);
+    case OP_TOBOOLEAN: return eval_to_boolean(x, ctx);
+    case OP_CONCAT: return eval_concat(x, ctx);
     case OP_ZOOM: return v_num(ctx->zoom);
     case OP_GEOMTYPE:
         return v_str(!f ? "Unknown" : f->geom_type == 1 ? "Point" : f->geom_type == 2 ? "LineString" : "Polygon");
     case OP_ID: return f ? v_num((double)f->id) : v_null;
     case OP_DOWNCASE:
-    case OP_UPCASE: {
-        a = eval(x->a[0], ctx);
-        if (a.type != GIS_STYLE_STRING || !ctx->a || !g_utf8_validate(a.s, -1, NULL))
-            return a;
-        char *g = x->op == OP_UPCASE ? g_utf8_strup(a.s, -1) : g_utf8_strdown(a.s, -1);
-        const char *s = arena_strdup(ctx->a, g);
-        g_free(g);
-        return v_str(s ? s : "");
-    }
-    case OP_INTERP: {
-        a = eval(x->a[0], ctx);
-        if (a.type != GIS_STYLE_NUMBER)
-            return v_null;
-        double in = a.n;
-        int nstops = (x->n - 1) / 2;
-        if (in <= x->a[1]->v.n)
-            return eval(x->a[2], ctx);
-        if (in >= x->a[1 + 2 * (nstops - 1)]->v.n)
-            return eval(x->a[2 * nstops], ctx);
-        for (int i = 0; i + 1 < nstops; i++) {
-            double lo = x->a[1 + 2 * i]->v.n, hi = x->a[3 + 2 * i]->v.n;
-            if (in >= lo && in < hi) {
-                double t =
-                    x->base == 1 ? (in - lo) / (hi - lo) : (pow(x->base, in - lo) - 1) / (pow(x->base, hi - lo) - 1);
-                struct gis_style_value o1 = coerce(eval(x->a[2 + 2 * i], ctx), x->expect, ctx->a);
-                struct gis_style_value o2 = coerce(eval(x->a[4 + 2 * i], ctx), x->expect, ctx->a);
-                return interp_value(o1, o2, t, ctx->a);
-            }
-        }
-        return eval(x->a[2 * nstops], ctx);
-    }
-    case OP_STEP: {
-        a = eval(x->a[0], ctx);
-        if (a.type != GIS_STYLE_NUMBER)
-            return v_null;
-        int best = 1;
-        for (int i = 2; i + 1 < x->n; i += 2)
-            if (a.n >= x->a[i]->v.n)
-                best = i + 1;
-        return eval(x->a[best], ctx);
-    }
+    case OP_UPCASE: return eval_case_change(x, ctx);
+    case OP_INTERP: return eval_interpolate(x, ctx);
+    case OP_STEP: return eval_step(x, ctx);
     }
     return v_null;
 }
