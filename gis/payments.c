@@ -290,6 +290,179 @@ static unsigned long long fnv1a(const char *s, unsigned long long h)
     return h;
 }
 
+/* The columns a statement's header names, and its separator. */
+struct stmt_cols {
+    int id, date, amount, account, title, n;
+    char sep;
+};
+
+/* Reads the header line: ';' or ',' separated, naming date, amount and account (and id, title). */
+static enum err_code stmt_header(char *line, int lineno, struct stmt_cols *c, struct err *e)
+{
+    char *f[STMT_MAX_FIELDS];
+    *c = (struct stmt_cols){-1, -1, -1, -1, -1, 0, strchr(line, ';') ? ';' : ','};
+    c->n = csv_split(line, c->sep, f, STMT_MAX_FIELDS);
+    for (int i = 0; i < c->n; i++) {
+        if (!strcasecmp(f[i], "id"))
+            c->id = i;
+        else if (!strcasecmp(f[i], "date"))
+            c->date = i;
+        else if (!strcasecmp(f[i], "amount"))
+            c->amount = i;
+        else if (!strcasecmp(f[i], "account"))
+            c->account = i;
+        else if (!strcasecmp(f[i], "title"))
+            c->title = i;
+    }
+    if (c->n < 0 || c->date < 0 || c->amount < 0 || c->account < 0)
+        return err_set(e, ERR_UNPROCESSABLE,
+                       "line %d: the header must name the columns date, amount and account (and id, title)", lineno);
+    return ERR_OK;
+}
+
+/* A line's key: "stmt:" and the bank's id; without one, the line itself is the key, and since a repeat of
+ * the same line in this file is a second payment, the occurrence number is part of it. */
+static const char *stmt_key(struct arena *a, const char *id, const char *raw, const struct stmt_line *lines, int nlines)
+{
+    if (id)
+        return arena_printf(a, "stmt:%s", id);
+    unsigned long long h = fnv1a(raw ? raw : "", 1469598103934665603ULL);
+    int occ = 0;
+    for (int i = 0; i < nlines; i++)
+        if (lines[i].key && !strncmp(lines[i].key, "stmt#", 5) &&
+            !strncmp(lines[i].key + 5, arena_printf(a, "%016llx", h), 16))
+            occ++;
+    return arena_printf(a, "stmt#%016llx#%d", h, occ);
+}
+
+/* One payment line: its date, amount, payer (by account) and title, and its key. */
+static enum err_code stmt_line_read(struct gis_store *w, const struct gis_ledger *l, struct arena *a,
+                                    const struct stmt_cols *c, char *line, int lineno, const struct stmt_line *lines,
+                                    int nlines, struct stmt_line *sl, struct err *e)
+{
+    char *f[STMT_MAX_FIELDS];
+    char *raw = arena_strdup(a, line);
+    int nf = csv_split(line, c->sep, f, STMT_MAX_FIELDS);
+    if (nf != c->n)
+        return err_set(e, ERR_UNPROCESSABLE, "line %d: %d fields, the header has %d%s", lineno, nf < 0 ? 0 : nf, c->n,
+                       nf < 0 ? " (broken quotes)" : "");
+    *sl = (struct stmt_line){.lineno = lineno};
+    if (!gis_cal_parse_date(f[c->date], &sl->day))
+        return err_set(e, ERR_UNPROCESSABLE, "line %d: date '%.20s' is not YYYY-MM-DD", lineno, f[c->date]);
+    if (!parse_amount(f[c->amount], &sl->amount_gr) || sl->amount_gr <= 0 || sl->amount_gr > 100000000)
+        return err_set(e, ERR_UNPROCESSABLE, "line %d: amount '%.20s' is not a positive amount in zł like 59.00",
+                       lineno, f[c->amount]);
+    char acc[27];
+    if (!normalise_account(f[c->account], acc))
+        return err_set(e, ERR_UNPROCESSABLE, "line %d: account '%.40s' is not a valid NRB (26 digits, mod 97)", lineno,
+                       f[c->account]);
+    if (!(sl->payer_id = gis_payer_find(w, l, 0, acc)))
+        return err_set(e, ERR_UNPROCESSABLE, "line %d: account %s belongs to no payer of this gmina", lineno, acc);
+    sl->title = c->title >= 0 ? arena_strdup(a, f[c->title]) : NULL;
+    const char *id = c->id >= 0 && *f[c->id] ? f[c->id] : NULL;
+    if (id && strlen(id) > 100)
+        return err_set(e, ERR_UNPROCESSABLE, "line %d: id longer than 100 characters", lineno);
+    if (!(sl->key = stmt_key(a, id, raw, lines, nlines)))
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    return ERR_OK;
+}
+
+/* The statement's lines, read and checked; ERR_UNPROCESSABLE naming the line that is wrong. */
+static enum err_code stmt_read(struct gis_store *w, const struct gis_ledger *l, struct arena *a, char *text,
+                               struct stmt_line **out, int *nout, struct err *e)
+{
+    struct stmt_line *lines = arena_alloc(a, sizeof *lines * 1024);
+    int nlines = 0, caplines = 1024, lineno = 0;
+    struct stmt_cols cols = {0};
+    bool header = false;
+    enum err_code rc;
+    if (!lines)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (!strncmp(text, "\xEF\xBB\xBF", 3)) /* a BOM */
+        text += 3;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        size_t linelen = strlen(line);
+        if (linelen && line[linelen - 1] == '\r')
+            line[--linelen] = 0;
+        if (linelen == 0)
+            continue;
+        if (!header) {
+            if ((rc = stmt_header(line, lineno, &cols, e)))
+                return rc;
+            header = true;
+            continue;
+        }
+        if (nlines == STMT_MAX_LINES)
+            return err_set(e, ERR_UNPROCESSABLE, "the statement has more than %d lines", STMT_MAX_LINES);
+        struct stmt_line sl;
+        if ((rc = stmt_line_read(w, l, a, &cols, line, lineno, lines, nlines, &sl, e)))
+            return rc;
+        if (nlines == caplines) {
+            struct stmt_line *nl = arena_alloc(a, sizeof *nl * (size_t)caplines * 2);
+            if (!nl)
+                return err_set(e, ERR_INTERNAL, "out of memory");
+            memcpy(nl, lines, sizeof *nl * (size_t)nlines);
+            lines = nl;
+            caplines *= 2;
+        }
+        lines[nlines++] = sl;
+    }
+    if (!header)
+        return err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
+    if (nlines == 0)
+        return err_set(e, ERR_UNPROCESSABLE, "the statement has a header but no payment lines");
+    *out = lines;
+    *nout = nlines;
+    return ERR_OK;
+}
+
+/* Books the lines: one row of the ledger's statements, a payment per line (a line booked before is a
+ * duplicate), and the statement's totals. */
+static enum err_code stmt_book(struct gis_store *w, const struct gis_ledger *l, const struct stmt_line *lines,
+                               int nlines, struct gis_statement_totals *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    char sql[200];
+    enum err_code rc;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s (imported_at, lines, booked, duplicates) "
+             "VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'), ?, 0, 0)",
+             l->statements);
+    if ((rc = gis_store_prepare(w, sql, &st, e)))
+        return rc;
+    sqlite3_bind_int(st, 1, nlines);
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        return payments_db_err(w, e, "statement");
+    long sid = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+    out->lines = nlines;
+    for (int i = 0; i < nlines; i++) {
+        bool dup;
+        if ((rc = payment_insert(w, l, lines[i].payer_id, lines[i].amount_gr, lines[i].day, "statement", lines[i].key,
+                                 lines[i].title, sid, NULL, &dup, e)))
+            return rc;
+        if (dup) {
+            out->duplicates++;
+        } else {
+            out->booked++;
+            out->booked_gr += lines[i].amount_gr;
+        }
+    }
+    snprintf(sql, sizeof sql, "UPDATE %s SET booked = ?, duplicates = ? WHERE id = ?", l->statements);
+    if ((rc = gis_store_prepare(w, sql, &st, e)))
+        return rc;
+    sqlite3_bind_int(st, 1, out->booked);
+    sqlite3_bind_int(st, 2, out->duplicates);
+    sqlite3_bind_int64(st, 3, sid);
+    s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        return payments_db_err(w, e, "statement");
+    return ERR_OK;
+}
+
 enum err_code gis_statement_import(struct gis_store *w, const struct gis_ledger *l, const char *csv, size_t len,
                                    struct gis_statement_totals *out, struct err *e)
 {
@@ -301,165 +474,12 @@ enum err_code gis_statement_import(struct gis_store *w, const struct gis_ledger 
     struct arena *a = arena_new(1 << 16);
     if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    enum err_code rc = ERR_OK;
     char *text = arena_strndup(a, csv, len);
-    struct stmt_line *lines = arena_alloc(a, sizeof *lines * 1024);
-    int nlines = 0, caplines = 1024;
-    int col_id = -1, col_date = -1, col_amount = -1, col_account = -1, col_title = -1, ncols = 0;
-    char sep = ',';
-    int lineno = 0;
-    bool header = false;
-    if (!text || !lines) {
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
-        goto done;
-    }
-    if (!strncmp(text, "\xEF\xBB\xBF", 3)) /* a BOM */
-        text += 3;
-    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        size_t linelen = strlen(line);
-        if (linelen && line[linelen - 1] == '\r')
-            line[--linelen] = 0;
-        if (linelen == 0)
-            continue;
-        char *f[STMT_MAX_FIELDS];
-        if (!header) {
-            sep = strchr(line, ';') ? ';' : ',';
-            ncols = csv_split(line, sep, f, STMT_MAX_FIELDS);
-            for (int i = 0; i < ncols; i++) {
-                if (!strcasecmp(f[i], "id"))
-                    col_id = i;
-                else if (!strcasecmp(f[i], "date"))
-                    col_date = i;
-                else if (!strcasecmp(f[i], "amount"))
-                    col_amount = i;
-                else if (!strcasecmp(f[i], "account"))
-                    col_account = i;
-                else if (!strcasecmp(f[i], "title"))
-                    col_title = i;
-            }
-            if (ncols < 0 || col_date < 0 || col_amount < 0 || col_account < 0) {
-                rc = err_set(e, ERR_UNPROCESSABLE,
-                             "line %d: the header must name the columns date, amount and account (and id, title)",
-                             lineno);
-                goto done;
-            }
-            header = true;
-            continue;
-        }
-        if (nlines == STMT_MAX_LINES) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "the statement has more than %d lines", STMT_MAX_LINES);
-            goto done;
-        }
-        char *raw = arena_strdup(a, line);
-        int nf = csv_split(line, sep, f, STMT_MAX_FIELDS);
-        if (nf != ncols) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: %d fields, the header has %d%s", lineno, nf < 0 ? 0 : nf,
-                         ncols, nf < 0 ? " (broken quotes)" : "");
-            goto done;
-        }
-        struct stmt_line sl = {.lineno = lineno};
-        if (!gis_cal_parse_date(f[col_date], &sl.day)) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: date '%.20s' is not YYYY-MM-DD", lineno, f[col_date]);
-            goto done;
-        }
-        if (!parse_amount(f[col_amount], &sl.amount_gr) || sl.amount_gr <= 0 || sl.amount_gr > 100000000) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: amount '%.20s' is not a positive amount in zł like 59.00",
-                         lineno, f[col_amount]);
-            goto done;
-        }
-        char acc[27];
-        if (!normalise_account(f[col_account], acc)) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: account '%.40s' is not a valid NRB (26 digits, mod 97)",
-                         lineno, f[col_account]);
-            goto done;
-        }
-        if (!(sl.payer_id = gis_payer_find(w, l, 0, acc))) {
-            rc = err_set(e, ERR_UNPROCESSABLE, "line %d: account %s belongs to no payer of this gmina", lineno, acc);
-            goto done;
-        }
-        sl.title = col_title >= 0 ? arena_strdup(a, f[col_title]) : NULL;
-        if (col_id >= 0 && *f[col_id]) {
-            if (strlen(f[col_id]) > 100) {
-                rc = err_set(e, ERR_UNPROCESSABLE, "line %d: id longer than 100 characters", lineno);
-                goto done;
-            }
-            sl.key = arena_printf(a, "stmt:%s", f[col_id]);
-        } else {
-            /* Without a bank id, the line itself is the key; a repeat of the same line in this file is
-             * a second payment, so the occurrence number is part of it. */
-            unsigned long long h = fnv1a(raw ? raw : "", 1469598103934665603ULL);
-            int occ = 0;
-            for (int i = 0; i < nlines; i++)
-                if (lines[i].key && !strncmp(lines[i].key, "stmt#", 5) &&
-                    !strncmp(lines[i].key + 5, arena_printf(a, "%016llx", h), 16))
-                    occ++;
-            sl.key = arena_printf(a, "stmt#%016llx#%d", h, occ);
-        }
-        if (!sl.key) {
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-            goto done;
-        }
-        if (nlines == caplines) {
-            struct stmt_line *nl = arena_alloc(a, sizeof *nl * (size_t)caplines * 2);
-            if (!nl) {
-                rc = err_set(e, ERR_INTERNAL, "out of memory");
-                goto done;
-            }
-            memcpy(nl, lines, sizeof *nl * (size_t)nlines);
-            lines = nl;
-            caplines *= 2;
-        }
-        lines[nlines++] = sl;
-    }
-    if (!header) {
-        rc = err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
-        goto done;
-    }
-    if (nlines == 0) {
-        rc = err_set(e, ERR_UNPROCESSABLE, "the statement has a header but no payment lines");
-        goto done;
-    }
-    sqlite3_stmt *st;
-    char sql[200];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s (imported_at, lines, booked, duplicates) "
-             "VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'), ?, 0, 0)",
-             l->statements);
-    if ((rc = gis_store_prepare(w, sql, &st, e)))
-        goto done;
-    sqlite3_bind_int(st, 1, nlines);
-    int s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE) {
-        rc = payments_db_err(w, e, "statement");
-        goto done;
-    }
-    long sid = (long)sqlite3_last_insert_rowid(gis_store_db(w));
-    out->lines = nlines;
-    for (int i = 0; i < nlines; i++) {
-        bool dup;
-        if ((rc = payment_insert(w, l, lines[i].payer_id, lines[i].amount_gr, lines[i].day, "statement", lines[i].key,
-                                 lines[i].title, sid, NULL, &dup, e)))
-            goto done;
-        if (dup) {
-            out->duplicates++;
-        } else {
-            out->booked++;
-            out->booked_gr += lines[i].amount_gr;
-        }
-    }
-    snprintf(sql, sizeof sql, "UPDATE %s SET booked = ?, duplicates = ? WHERE id = ?", l->statements);
-    if ((rc = gis_store_prepare(w, sql, &st, e)))
-        goto done;
-    sqlite3_bind_int(st, 1, out->booked);
-    sqlite3_bind_int(st, 2, out->duplicates);
-    sqlite3_bind_int64(st, 3, sid);
-    s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE)
-        rc = payments_db_err(w, e, "statement");
-done:
+    struct stmt_line *lines = NULL;
+    int nlines = 0;
+    enum err_code rc = text ? stmt_read(w, l, a, text, &lines, &nlines, e) : err_set(e, ERR_INTERNAL, "out of memory");
+    if (!rc)
+        rc = stmt_book(w, l, lines, nlines, out, e);
     arena_free(a);
     return rc;
 }
