@@ -266,6 +266,58 @@ static void coverage_pairs(struct coverage_ctx *c, long *overlaps)
         *overlaps = found;
 }
 
+/* With no act and no gmina to measure against: still, a hole that zones enclose on every side is a gap;
+ * also one that touches the outside at single points (a zone's corner pulled in), which the union u,
+ * widened by a millimetre, closes into a hole. */
+static void coverage_enclosed_gaps(struct coverage_ctx *c, const GEOSGeometry *u)
+{
+    GEOSContextHandle_t h = c->h;
+    GEOSGeometry *wide = GEOSBuffer_r(h, u, 0.001, 2);
+    c->enclosed = true;
+    for (int i = 0; wide && i < GEOSGetNumGeometries_r(h, wide); i++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, wide, i);
+        for (int k = 0; GEOSGeomTypeId_r(h, poly) == GEOS_POLYGON && k < GEOSGetNumInteriorRings_r(h, poly); k++) {
+            GEOSGeometry *ring = GEOSGeom_clone_r(h, GEOSGetInteriorRingN_r(h, poly, k));
+            GEOSGeometry *hole = ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
+            if (hole) {
+                coverage_gap(hole, c);
+                GEOSGeom_destroy_r(h, hole);
+            }
+        }
+    }
+    if (wide)
+        GEOSGeom_destroy_r(h, wide);
+}
+
+/* Parts of zones beyond the reference (pref: it prepared), zone by zone, only when their union u sticks out
+ * at all. */
+static void coverage_outside_zones(struct coverage_ctx *c, const GEOSGeometry *reference,
+                                   const GEOSPreparedGeometry *pref, const GEOSGeometry *u)
+{
+    GEOSContextHandle_t h = c->h;
+    const struct gis_zone_source *zs = c->zs;
+    GEOSGeometry *out = u ? GEOSDifference_r(h, u, reference) : NULL;
+    double oa = coverage_area(h, out);
+    if (out && oa > c->o->tolerance_m2 && !coverage_thin(h, out, oa)) {
+        for (size_t i = 0; pref && i < zs->n; i++) {
+            GEOSGeometry *g = zs->get(zs->user, i);
+            if (!g)
+                continue;
+            if (GEOSPreparedCovers_r(h, pref, g) != 1) {
+                GEOSGeometry *d = GEOSDifference_r(h, g, reference);
+                struct coverage_outside x = {c, zs->name(zs->user, i)};
+                if (d) {
+                    coverage_parts(h, d, coverage_outside_part, &x);
+                    GEOSGeom_destroy_r(h, d);
+                }
+            }
+            GEOSGeom_destroy_r(h, g);
+        }
+    }
+    if (out)
+        GEOSGeom_destroy_r(h, out);
+}
+
 enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_source *zs, const GEOSGeometry *reference,
                                  const struct gis_coverage_opts *o, struct gis_report *rp, long *overlaps,
                                  struct err *e)
@@ -327,26 +379,8 @@ enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_so
         coverage_pairs(&c, overlaps);
     bool gaps =
         !u || !inside || (reference && coverage_area(h, reference) - coverage_area(h, u) > GIS_COVERAGE_NOISE_M2);
-    if (!rc && !reference && u) {
-        /* No act and no gmina to measure against: still, a hole that zones enclose on every side is a gap;
-         * also one that touches the outside at single points (a zone's corner pulled in), which the union,
-         * widened by a millimetre, closes into a hole. */
-        GEOSGeometry *wide = GEOSBuffer_r(h, u, 0.001, 2);
-        c.enclosed = true;
-        for (int i = 0; wide && i < GEOSGetNumGeometries_r(h, wide); i++) {
-            const GEOSGeometry *poly = GEOSGetGeometryN_r(h, wide, i);
-            for (int k = 0; GEOSGeomTypeId_r(h, poly) == GEOS_POLYGON && k < GEOSGetNumInteriorRings_r(h, poly); k++) {
-                GEOSGeometry *ring = GEOSGeom_clone_r(h, GEOSGetInteriorRingN_r(h, poly, k));
-                GEOSGeometry *hole = ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
-                if (hole) {
-                    coverage_gap(hole, &c);
-                    GEOSGeom_destroy_r(h, hole);
-                }
-            }
-        }
-        if (wide)
-            GEOSGeom_destroy_r(h, wide);
-    }
+    if (!rc && !reference && u)
+        coverage_enclosed_gaps(&c, u);
     if (!rc && reference && gaps) {
         GEOSGeometry *gap = u ? GEOSDifference_r(h, reference, u) : GEOSGeom_clone_r(h, reference);
         if (!gap)
@@ -356,29 +390,8 @@ enum err_code gis_coverage_check(GEOSContextHandle_t h, const struct gis_zone_so
             GEOSGeom_destroy_r(h, gap);
         }
     }
-    if (!rc && reference && !inside) {
-        /* Parts of zones beyond the reference, zone by zone, only when the union sticks out at all. */
-        GEOSGeometry *out = u ? GEOSDifference_r(h, u, reference) : NULL;
-        double oa = coverage_area(h, out);
-        if (out && oa > o->tolerance_m2 && !coverage_thin(h, out, oa)) {
-            for (size_t i = 0; pref && i < n; i++) {
-                GEOSGeometry *g = zs->get(zs->user, i);
-                if (!g)
-                    continue;
-                if (GEOSPreparedCovers_r(h, pref, g) != 1) {
-                    GEOSGeometry *d = GEOSDifference_r(h, g, reference);
-                    struct coverage_outside x = {&c, zs->name(zs->user, i)};
-                    if (d) {
-                        coverage_parts(h, d, coverage_outside_part, &x);
-                        GEOSGeom_destroy_r(h, d);
-                    }
-                }
-                GEOSGeom_destroy_r(h, g);
-            }
-        }
-        if (out)
-            GEOSGeom_destroy_r(h, out);
-    }
+    if (!rc && reference && !inside)
+        coverage_outside_zones(&c, reference, pref, u);
     if (pref)
         GEOSPreparedGeom_destroy_r(h, pref);
     if (u)
