@@ -29,18 +29,19 @@ static bool import_app_in_file(const struct app_scan *scan, const char *type, co
     return false;
 }
 
-enum err_code import_app_identities(struct gis_store *w, const struct app_scan *scan, const char *type,
-                                    const char *table, const char *now, struct gis_report *rp, struct err *e)
+/* The statements of the identity checks of acts (plans) or of POG zones. */
+struct app_ident_stmts {
+    sqlite3_stmt *other, *same, *hist, *del, *plan, *label;
+};
+
+static enum err_code import_app_ident_prepare(struct gis_store *w, bool zones, struct app_ident_stmts *q, struct err *e)
 {
-    bool zones = !strcmp(table, "pog_zones");
-    sqlite3_stmt *other = NULL, *same = NULL, *hist = NULL, *del = NULL, *plan = NULL, *label = NULL;
-    enum err_code rc = ERR_OK;
     if (gis_store_prepare(w, zones ? "SELECT 1 FROM plans WHERE iip = ?" : "SELECT 1 FROM pog_zones WHERE iip = ?",
-                          &other, e) ||
+                          &q->other, e) ||
         gis_store_prepare(w,
                           zones ? "SELECT id, version, NULL FROM pog_zones WHERE iip = ?"
                                 : "SELECT id, version, status FROM plans WHERE iip = ?",
-                          &same, e) ||
+                          &q->same, e) ||
         gis_store_prepare(w,
                           zones ? "INSERT INTO app_history (tbl, iip, version, replaced_by, replaced_at, attrs, geom) "
                                   "SELECT 'pog_zones', iip, version, ?2, ?3, json_object('id', id, 'plan', "
@@ -53,103 +54,131 @@ enum err_code import_app_identities(struct gis_store *w, const struct app_scan *
                                   "title, 'resolution', resolution, 'resolution_date', resolution_date, 'publication', "
                                   "publication, 'scale', scale, 'status', status, 'valid_from', valid_from, "
                                   "'valid_to', valid_to), geom FROM plans WHERE id = ?1",
-                          &hist, e) ||
-        (zones && (gis_store_prepare(w, "DELETE FROM pog_zones WHERE id = ?", &del, e) ||
-                   gis_store_prepare(w, "SELECT id FROM plans WHERE iip = ? AND kind = 'pog'", &plan, e) ||
+                          &q->hist, e) ||
+        (zones && (gis_store_prepare(w, "DELETE FROM pog_zones WHERE id = ?", &q->del, e) ||
+                   gis_store_prepare(w, "SELECT id FROM plans WHERE iip = ? AND kind = 'pog'", &q->plan, e) ||
                    gis_store_prepare(w, "SELECT iip FROM pog_zones WHERE plan_id = ? AND label = ? AND iip IS NOT ?",
-                                     &label, e))))
-        rc = e->code;
+                                     &q->label, e))))
+        return e->code;
+    return ERR_OK;
+}
+
+/* Replaces the stored version (row id) of an object by the file's newer one: the old one goes to
+ * app_history, and an old POG zone is deleted (the import writes the new one). */
+static enum err_code import_app_supersede(struct gis_store *w, const struct app_ident_stmts *q, long long id,
+                                          const char *version, const char *table, const char *now, struct err *e)
+{
+    sqlite3_bind_int64(q->hist, 1, id);
+    sqlite3_bind_text(q->hist, 2, version, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q->hist, 3, now, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(q->hist);
+    sqlite3_reset(q->hist);
+    if (s != SQLITE_DONE)
+        return import_app_sqlerr(w, "app_history", e);
+    if (q->del) {
+        sqlite3_bind_int64(q->del, 1, id);
+        s = sqlite3_step(q->del);
+        sqlite3_reset(q->del);
+        if (s != SQLITE_DONE)
+            return import_app_sqlerr(w, table, e);
+    }
+    return ERR_OK;
+}
+
+/* One object of the file against the store: its identifier held by an object of the other type, an older
+ * or the same version already there (findings), or a newer version that supersedes the stored one. */
+static enum err_code import_app_identity(struct gis_store *w, const struct app_ident_stmts *q,
+                                         const struct app_object *o, bool zones, const char *table, const char *now,
+                                         struct gis_report *rp, struct err *e)
+{
     char iip[1200];
+    snprintf(iip, sizeof iip, "%s/%s", o->ns, o->lid);
+    sqlite3_bind_text(q->other, 1, iip, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(q->other);
+    sqlite3_reset(q->other);
+    if (s == SQLITE_ROW) {
+        gis_report_add(rp, "LOKALNYID-W-BAZIE", o->file, o->lid, NULL, NAN,
+                       "identyfikator %s ma w bazie obiekt innego typu (%s)", iip, zones ? "akt" : "strefa");
+        return ERR_OK;
+    }
+    if (s != SQLITE_DONE)
+        return import_app_sqlerr(w, table, e);
+    sqlite3_bind_text(q->same, 1, iip, -1, SQLITE_TRANSIENT);
+    s = sqlite3_step(q->same);
+    if (s != SQLITE_ROW) {
+        sqlite3_reset(q->same);
+        return s != SQLITE_DONE ? import_app_sqlerr(w, table, e) : ERR_OK;
+    }
+    long long id = sqlite3_column_int64(q->same, 0);
+    char have[200] = "";
+    bool have_version = sqlite3_column_type(q->same, 1) != SQLITE_NULL;
+    if (have_version)
+        snprintf(have, sizeof have, "%s", (const char *)sqlite3_column_text(q->same, 1));
+    bool placeholder = sqlite3_column_type(q->same, 2) != SQLITE_NULL &&
+                       !strcmp((const char *)sqlite3_column_text(q->same, 2), APP_PLACEHOLDER_ST);
+    sqlite3_reset(q->same);
+    if (placeholder)
+        return ERR_OK; /* the act completes the plan its zones created */
+    int cmp = app_version_cmp(o->version, have_version ? have : NULL);
+    if (cmp == 0)
+        gis_report_add(rp, "LOKALNYID-W-BAZIE", o->file, o->lid, NULL, NAN,
+                       "obiekt %s w wersji %s jest już w bazie (nowa wersja potrzebuje nowszego wersjaId)", iip,
+                       o->version ? o->version : "(bez wersjaId)");
+    else if (cmp < 0)
+        gis_report_add(rp, "LOKALNYID-W-BAZIE", o->file, o->lid, NULL, NAN,
+                       "w bazie jest nowsza wersja obiektu %s (%s) niż w pliku (%s)", iip, have,
+                       o->version ? o->version : "bez wersjaId");
+    if (cmp <= 0)
+        return ERR_OK;
+    gis_report_add(rp, "NOWA-WERSJA", o->file, o->lid, NULL, NAN, "wersja %s zastępuje %s; poprzednia w historii",
+                   o->version, have_version ? have : "bez wersjaId");
+    return import_app_supersede(w, q, id, o->version, table, now, e);
+}
+
+/* A designation of a POG zone in the file that another zone of the same plan holds in the store (and
+ * keeps: it is not in the file). */
+static void import_app_label_held(const struct app_ident_stmts *q, const struct app_scan *scan, const char *type,
+                                  const struct app_object *o, struct gis_report *rp)
+{
+    char iip[1200];
+    snprintf(iip, sizeof iip, "%s/%s", o->ns, o->lid);
+    sqlite3_bind_text(q->plan, 1, o->act, -1, SQLITE_TRANSIENT);
+    long long pid = sqlite3_step(q->plan) == SQLITE_ROW ? sqlite3_column_int64(q->plan, 0) : 0;
+    sqlite3_reset(q->plan);
+    if (!pid)
+        return;
+    sqlite3_bind_int64(q->label, 1, pid);
+    sqlite3_bind_text(q->label, 2, o->oznaczenie, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q->label, 3, iip, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q->label) == SQLITE_ROW) {
+        const char *holder = (const char *)sqlite3_column_text(q->label, 0);
+        if (!holder || !import_app_in_file(scan, type, holder))
+            gis_report_add(rp, "DUPLIKAT-OZNACZENIE", o->file, o->lid, NULL, NAN,
+                           "oznaczenie %s ma w bazie inna strefa planu %s (%s)", o->oznaczenie, o->act,
+                           holder ? holder : "bez identyfikatora");
+    }
+    sqlite3_reset(q->label);
+}
+
+enum err_code import_app_identities(struct gis_store *w, const struct app_scan *scan, const char *type,
+                                    const char *table, const char *now, struct gis_report *rp, struct err *e)
+{
+    bool zones = !strcmp(table, "pog_zones");
+    struct app_ident_stmts q = {0};
+    enum err_code rc = import_app_ident_prepare(w, zones, &q, e);
     for (size_t i = 0; !rc && i < scan->n; i++) {
         const struct app_object *o = &scan->o[i];
         if (strcmp(o->type, type) != 0 || !o->ns || !o->lid)
             continue;
-        snprintf(iip, sizeof iip, "%s/%s", o->ns, o->lid);
-        sqlite3_bind_text(other, 1, iip, -1, SQLITE_TRANSIENT);
-        int s = sqlite3_step(other);
-        sqlite3_reset(other);
-        if (s == SQLITE_ROW) {
-            gis_report_add(rp, "LOKALNYID-W-BAZIE", o->file, o->lid, NULL, NAN,
-                           "identyfikator %s ma w bazie obiekt innego typu (%s)", iip, zones ? "akt" : "strefa");
-            continue;
-        }
-        if (s != SQLITE_DONE) {
-            rc = import_app_sqlerr(w, table, e);
-            break;
-        }
-        sqlite3_bind_text(same, 1, iip, -1, SQLITE_TRANSIENT);
-        s = sqlite3_step(same);
-        if (s != SQLITE_ROW) {
-            sqlite3_reset(same);
-            if (s != SQLITE_DONE)
-                rc = import_app_sqlerr(w, table, e);
-            continue;
-        }
-        long long id = sqlite3_column_int64(same, 0);
-        char have[200] = "";
-        bool have_version = sqlite3_column_type(same, 1) != SQLITE_NULL;
-        if (have_version)
-            snprintf(have, sizeof have, "%s", (const char *)sqlite3_column_text(same, 1));
-        bool placeholder = sqlite3_column_type(same, 2) != SQLITE_NULL &&
-                           !strcmp((const char *)sqlite3_column_text(same, 2), APP_PLACEHOLDER_ST);
-        sqlite3_reset(same);
-        if (placeholder)
-            continue; /* the act completes the plan its zones created */
-        int cmp = app_version_cmp(o->version, have_version ? have : NULL);
-        if (cmp <= 0) {
-            if (cmp == 0)
-                gis_report_add(rp, "LOKALNYID-W-BAZIE", o->file, o->lid, NULL, NAN,
-                               "obiekt %s w wersji %s jest już w bazie (nowa wersja potrzebuje nowszego wersjaId)", iip,
-                               o->version ? o->version : "(bez wersjaId)");
-            else
-                gis_report_add(rp, "LOKALNYID-W-BAZIE", o->file, o->lid, NULL, NAN,
-                               "w bazie jest nowsza wersja obiektu %s (%s) niż w pliku (%s)", iip, have,
-                               o->version ? o->version : "bez wersjaId");
-            continue;
-        }
-        gis_report_add(rp, "NOWA-WERSJA", o->file, o->lid, NULL, NAN, "wersja %s zastępuje %s; poprzednia w historii",
-                       o->version, have_version ? have : "bez wersjaId");
-        sqlite3_bind_int64(hist, 1, id);
-        sqlite3_bind_text(hist, 2, o->version, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(hist, 3, now, -1, SQLITE_TRANSIENT);
-        s = sqlite3_step(hist);
-        sqlite3_reset(hist);
-        if (s != SQLITE_DONE) {
-            rc = import_app_sqlerr(w, "app_history", e);
-            break;
-        }
-        if (del) {
-            sqlite3_bind_int64(del, 1, id);
-            s = sqlite3_step(del);
-            sqlite3_reset(del);
-            if (s != SQLITE_DONE)
-                rc = import_app_sqlerr(w, table, e);
-        }
+        rc = import_app_identity(w, &q, o, zones, table, now, rp, e);
     }
-    /* A designation that another zone of the same plan holds in the store (and keeps). */
     for (size_t i = 0; !rc && zones && i < scan->n; i++) {
         const struct app_object *o = &scan->o[i];
         if (strcmp(o->type, type) != 0 || !o->ns || !o->lid || !o->act || !o->oznaczenie)
             continue;
-        snprintf(iip, sizeof iip, "%s/%s", o->ns, o->lid);
-        sqlite3_bind_text(plan, 1, o->act, -1, SQLITE_TRANSIENT);
-        long long pid = sqlite3_step(plan) == SQLITE_ROW ? sqlite3_column_int64(plan, 0) : 0;
-        sqlite3_reset(plan);
-        if (!pid)
-            continue;
-        sqlite3_bind_int64(label, 1, pid);
-        sqlite3_bind_text(label, 2, o->oznaczenie, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(label, 3, iip, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(label) == SQLITE_ROW) {
-            const char *holder = (const char *)sqlite3_column_text(label, 0);
-            if (!holder || !import_app_in_file(scan, type, holder))
-                gis_report_add(rp, "DUPLIKAT-OZNACZENIE", o->file, o->lid, NULL, NAN,
-                               "oznaczenie %s ma w bazie inna strefa planu %s (%s)", o->oznaczenie, o->act,
-                               holder ? holder : "bez identyfikatora");
-        }
-        sqlite3_reset(label);
+        import_app_label_held(&q, scan, type, o, rp);
     }
-    sqlite3_stmt *all[] = {other, same, hist, del, plan, label};
+    sqlite3_stmt *all[] = {q.other, q.same, q.hist, q.del, q.plan, q.label};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     return rc;
