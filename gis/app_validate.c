@@ -861,6 +861,91 @@ static void scan_version(struct scan_state *st, const char *uri)
     }
 }
 
+/* Before the file is known to be APP: an element outside APP's namespaces that is not a GML container
+ * settles it. An APP type name in another namespace is an unknown APP version (fatal); anything else means
+ * the file is not APP, and the rest of it is GDAL's business. False when the scan stopped. */
+static bool scan_decide(struct scan_state *st, const char *name, const char *uri)
+{
+    static const char *const containers[] = {
+        "member",      "featureMember",     "featureMembers",          "boundedBy",         "Envelope", "lowerCorner",
+        "upperCorner", "additionalObjects", "SimpleFeatureCollection", "FeatureCollection", NULL};
+    for (int i = 0; containers[i]; i++)
+        if (!strcmp(name, containers[i]))
+            return true;
+    if (app_known_type_name(name)) {
+        scan_fatal(st, "NIEZNANA-WERSJA-APP",
+                   "obiekt %s w przestrzeni nazw „%s”, która nie jest przestrzenią nazw APP 1.0 ani 2.0", name, uri);
+        return false;
+    }
+    st->decided = true;
+    scan_stop(st);
+    return false;
+}
+
+/* Starts capturing the text of the element at the current depth as value what. */
+static void scan_capture(struct scan_state *st, int what)
+{
+    if (what < 0)
+        return;
+    st->cap_what = what;
+    st->cap_depth = st->depth;
+    st->ncap = 0;
+    st->cap_long = false;
+}
+
+/* A feature's APP property: what of its text to capture (V_* or 100 + a planning parameter's index), with
+ * the links of nazwa and plan and the unit of a parameter read from the attributes; -1 for none. */
+static int scan_property(struct scan_state *st, const char *name, const xmlChar **attributes, int nb_attributes)
+{
+    if (!strcmp(name, "oznaczenie"))
+        return V_OZN;
+    if (!strcmp(name, "symbol"))
+        return V_SYMBOL;
+    if (!strcmp(name, "idIIP")) {
+        st->in_idiip = true;
+        return -1;
+    }
+    if (!strcmp(name, "nazwa") || !strcmp(name, "plan")) {
+        bool nazwa = name[0] == 'n';
+        char *href = scan_attr(attributes, nb_attributes, APP_XLINK_NS, "href");
+        free(st->val[nazwa ? V_NAZWA_HREF : V_PLAN_HREF]);
+        st->val[nazwa ? V_NAZWA_HREF : V_PLAN_HREF] = href;
+        if (nazwa) {
+            free(st->val[V_NAZWA_TITLE]);
+            st->val[V_NAZWA_TITLE] = scan_attr(attributes, nb_attributes, APP_XLINK_NS, "title");
+        }
+        return -1;
+    }
+    int np = 0, what = -1;
+    const struct app_param *all = app_params(&np);
+    for (int i = 0; i < np; i++)
+        if (!strcmp(all[i].element, name)) {
+            struct scan_param *p = &st->par[i];
+            p->present = true;
+            char *uom = scan_attr(attributes, nb_attributes, NULL, "uom");
+            if (uom) {
+                p->uom_set = true;
+                snprintf(p->uom, sizeof p->uom, "%s", uom);
+                free(uom);
+            }
+            what = 100 + i;
+        }
+    return what;
+}
+
+/* A new feature: an APP element whose parent is not APP. */
+static void scan_feature_start(struct scan_state *st, const char *name)
+{
+    scan_feature_reset(st);
+    st->fdepth = st->depth;
+    snprintf(st->ftype, sizeof st->ftype, "%s", name);
+    st->scan->features++;
+    st->fknown = st->schema ? app_schema_has_type(st->schema, name) : app_version_lists_type(st->scan->version, name);
+    if (!st->fknown)
+        gis_report_add(st->rp, "NIEZNANY-TYP-OBIEKTU", st->label, NULL, NULL, NAN,
+                       "typ obiektu %s nie występuje w APP %s", name, st->scan->version);
+}
+
 static void scan_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *URI,
                        int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
                        const xmlChar **attributes)
@@ -886,107 +971,28 @@ static void scan_start(void *ctx, const xmlChar *localname, const xmlChar *prefi
             return;
         st->scan->app = true;
         st->decided = true;
-    } else if (!st->decided && st->depth >= 2) {
-        static const char *const containers[] = {"member",
-                                                 "featureMember",
-                                                 "featureMembers",
-                                                 "boundedBy",
-                                                 "Envelope",
-                                                 "lowerCorner",
-                                                 "upperCorner",
-                                                 "additionalObjects",
-                                                 "SimpleFeatureCollection",
-                                                 "FeatureCollection",
-                                                 NULL};
-        bool container = false;
-        for (int i = 0; containers[i]; i++)
-            container |= !strcmp(name, containers[i]);
-        if (!container) {
-            if (app_known_type_name(name)) {
-                scan_fatal(st, "NIEZNANA-WERSJA-APP",
-                           "obiekt %s w przestrzeni nazw „%s”, która nie jest przestrzenią nazw APP 1.0 ani 2.0", name,
-                           uri);
-                return;
-            }
-            /* Not APP: the rest of the file is GDAL's business. */
-            st->decided = true;
-            scan_stop(st);
-            return;
-        }
+    } else if (!st->decided && st->depth >= 2 && !scan_decide(st, name, uri)) {
+        return;
     }
     if (app && !parent_app && !st->fdepth) {
-        /* a feature */
-        scan_feature_reset(st);
-        st->fdepth = st->depth;
-        snprintf(st->ftype, sizeof st->ftype, "%s", name);
-        st->scan->features++;
-        st->fknown =
-            st->schema ? app_schema_has_type(st->schema, name) : app_version_lists_type(st->scan->version, name);
-        if (!st->fknown)
-            gis_report_add(st->rp, "NIEZNANY-TYP-OBIEKTU", st->label, NULL, NULL, NAN,
-                           "typ obiektu %s nie występuje w APP %s", name, st->scan->version);
+        scan_feature_start(st, name);
         return;
     }
     if (!st->fdepth)
         return;
     int rel = st->depth - st->fdepth;
     if (rel == 1) {
-        if (app)
+        if (app) {
             scan_child(st, name);
-        else if (strcmp(uri, APP_GML_NS) != 0 && st->fknown)
+            scan_capture(st, scan_property(st, name, attributes, nb_attributes));
+        } else if (strcmp(uri, APP_GML_NS) != 0 && st->fknown)
             gis_report_add(st->rp, "NIEZNANY-ELEMENT", st->label, NULL, NULL, NAN,
                            "element %s z przestrzeni nazw „%s” w obiekcie %s", name, uri, st->ftype);
-        if (app) {
-            int what = -1;
-            if (!strcmp(name, "oznaczenie"))
-                what = V_OZN;
-            else if (!strcmp(name, "symbol"))
-                what = V_SYMBOL;
-            else if (!strcmp(name, "idIIP"))
-                st->in_idiip = true;
-            else if (!strcmp(name, "nazwa") || !strcmp(name, "plan")) {
-                bool nazwa = name[0] == 'n';
-                char *href = scan_attr(attributes, nb_attributes, APP_XLINK_NS, "href");
-                free(st->val[nazwa ? V_NAZWA_HREF : V_PLAN_HREF]);
-                st->val[nazwa ? V_NAZWA_HREF : V_PLAN_HREF] = href;
-                if (nazwa) {
-                    free(st->val[V_NAZWA_TITLE]);
-                    st->val[V_NAZWA_TITLE] = scan_attr(attributes, nb_attributes, APP_XLINK_NS, "title");
-                }
-            } else {
-                int np = 0;
-                const struct app_param *all = app_params(&np);
-                for (int i = 0; i < np; i++)
-                    if (!strcmp(all[i].element, name)) {
-                        struct scan_param *p = &st->par[i];
-                        p->present = true;
-                        char *uom = scan_attr(attributes, nb_attributes, NULL, "uom");
-                        if (uom) {
-                            p->uom_set = true;
-                            snprintf(p->uom, sizeof p->uom, "%s", uom);
-                            free(uom);
-                        }
-                        what = 100 + i;
-                    }
-            }
-            if (what >= 0) {
-                st->cap_what = what;
-                st->cap_depth = st->depth;
-                st->ncap = 0;
-                st->cap_long = false;
-            }
-        }
     } else if (st->in_idiip && rel == 3 && app) {
-        int what = !strcmp(name, "przestrzenNazw") ? V_NS
-                   : !strcmp(name, "lokalnyId")    ? V_LID
-                   : !strcmp(name, "wersjaId")     ? V_VERSION
-                                                   : -1;
-        if (what >= 0) {
-            st->cap_what = what;
-            st->cap_depth = st->depth;
-            st->ncap = 0;
-            st->cap_long = false;
-        }
+        scan_capture(st, !strcmp(name, "przestrzenNazw") ? V_NS
+                         : !strcmp(name, "lokalnyId")    ? V_LID
+                         : !strcmp(name, "wersjaId")     ? V_VERSION
+                                                         : -1);
     }
     if (!strcmp(uri, APP_GML_NS) &&
         (!strcmp(name, "posList") || !strcmp(name, "pos") || !strcmp(name, "coordinates"))) {
