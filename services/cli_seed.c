@@ -64,6 +64,97 @@ static void seed_progress(struct tile_seed *j, double t0, bool final)
     fflush(stderr);
 }
 
+/* --zoom A-B (or A alone) into za and zb, 0 <= A <= B <= TILE_MAX_ZOOM. */
+static bool seed_parse_zoom(const char *zoom, long *za, long *zb)
+{
+    char zs[32];
+    snprintf(zs, sizeof zs, "%s", zoom);
+    char *dash = strchr(zs, '-');
+    if (dash)
+        *dash = 0;
+    return text_parse_long(zs, 0, TILE_MAX_ZOOM, za) && text_parse_long(dash ? dash + 1 : zs, *za, TILE_MAX_ZOOM, zb);
+}
+
+/* --format png,png@2x,mvt into the job's formats; the usage exit code when it names another. */
+static int seed_parse_formats(struct tile_seed *j, const char *format)
+{
+    char fs[64];
+    snprintf(fs, sizeof fs, "%s", format);
+    for (char *save = NULL, *tok = strtok_r(fs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        enum tile_format f;
+        if (!strcmp(tok, "png"))
+            f = TILE_PNG;
+        else if (!strcmp(tok, "png@2x"))
+            f = TILE_PNG2X;
+        else if (!strcmp(tok, "mvt"))
+            f = TILE_MVT;
+        else
+            return seed_usage("--format takes png, png@2x and mvt, got '%s'", tok);
+        if (j->nformats < TILE_NFORMATS)
+            j->formats[j->nformats++] = f;
+    }
+    if (!j->nformats)
+        return seed_usage("--format is empty%s", "");
+    return 0;
+}
+
+/* The box to seed in EPSG:3857: --bbox W,S,E,N in degrees, or the extent of the store's map data. 0, or
+ * the exit code after saying what is wrong. */
+static int seed_box(struct gis_store *s, const char *bbox, const char *slug, double b3857[4])
+{
+    struct err e = {0};
+    if (!bbox) {
+        double ext[4];
+        if (!gis_render_extent(s, ext) || gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_3857, ext, b3857, &e)) {
+            fprintf(stderr, "odra: the store of %s has no map data to seed\n", slug);
+            return 1;
+        }
+        return 0;
+    }
+    double ll[4];
+    char bb[128];
+    snprintf(bb, sizeof bb, "%s", bbox);
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(bb, ",", &save); tok && n < 5; tok = strtok_r(NULL, ",", &save), n++)
+        if (n < 4 && !text_parse_double(tok, &ll[n]))
+            n = 9;
+    if (n != 4 || !(ll[2] > ll[0]) || !(ll[3] > ll[1]) || ll[0] < -180 || ll[2] > 180 || ll[1] < -85 || ll[3] > 85)
+        return seed_usage("--bbox must be W,S,E,N in degrees (lon/lat), got '%s'", bbox);
+    if (gis_crs_transform_bbox(GIS_CRS_CRS84, GIS_CRS_3857, ll, b3857, &e) != ERR_OK) {
+        fprintf(stderr, "odra: %s\n", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Runs the seed workers with a progress line until they finish or a signal stops them; says how it went. */
+static int seed_run(struct tile_seed *j, int threads)
+{
+    signal(SIGINT, seed_on_signal);
+    signal(SIGTERM, seed_on_signal);
+    double t0 = log_now_ms();
+    int started = tile_seed_start(j, threads);
+    while (__atomic_load_n(&j->done, __ATOMIC_RELAXED) < j->total && !j->stop) {
+        seed_progress(j, t0, false);
+        struct timespec ts = {0, 250 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (started == 0)
+            break;
+    }
+    tile_seed_wait(j);
+    seed_progress(j, t0, true);
+    if (j->error[0]) {
+        fprintf(stderr, "odra: %s\n", j->error);
+        return 1;
+    }
+    if (j->stop)
+        fprintf(stderr, "stopped; run the same command again to resume (cached tiles are skipped)\n");
+    else
+        fprintf(stderr, "done: %lld tiles rendered (%.1f MB) in %.1fs\n", j->rendered, (double)j->bytes / 1e6,
+                (log_now_ms() - t0) / 1000);
+    return 0;
+}
+
 int cli_seed(int argc, char **argv)
 {
     enum { O_CONFIG = 1, O_DATA, O_TENANT, O_TILESET, O_ZOOM, O_BBOX, O_THREADS, O_FORMAT, O_HELP };
@@ -126,30 +217,11 @@ int cli_seed(int argc, char **argv)
     if (!j->ts)
         return seed_usage("unknown tileset '%s' (plan, parcels, or one of an enabled module)", tileset);
     long za, zb;
-    char zs[32];
-    snprintf(zs, sizeof zs, "%s", zoom);
-    char *dash = strchr(zs, '-');
-    if (dash)
-        *dash = 0;
-    if (!text_parse_long(zs, 0, TILE_MAX_ZOOM, &za) || !text_parse_long(dash ? dash + 1 : zs, za, TILE_MAX_ZOOM, &zb))
+    if (!seed_parse_zoom(zoom, &za, &zb))
         return seed_usage("--zoom must be A-B with 0 <= A <= B <= 22, got '%s'", zoom);
-    char fs[64];
-    snprintf(fs, sizeof fs, "%s", format);
-    for (char *save = NULL, *tok = strtok_r(fs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        enum tile_format f;
-        if (!strcmp(tok, "png"))
-            f = TILE_PNG;
-        else if (!strcmp(tok, "png@2x"))
-            f = TILE_PNG2X;
-        else if (!strcmp(tok, "mvt"))
-            f = TILE_MVT;
-        else
-            return seed_usage("--format takes png, png@2x and mvt, got '%s'", tok);
-        if (j->nformats < TILE_NFORMATS)
-            j->formats[j->nformats++] = f;
-    }
-    if (!j->nformats)
-        return seed_usage("--format is empty%s", "");
+    int urc = seed_parse_formats(j, format);
+    if (urc)
+        return urc;
     char path[1100];
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
     j->store_path = path;
@@ -159,31 +231,10 @@ int cli_seed(int argc, char **argv)
         return 1;
     }
     double b3857[4];
-    if (bbox) {
-        double ll[4];
-        char bb[128];
-        snprintf(bb, sizeof bb, "%s", bbox);
-        int n = 0;
-        for (char *save = NULL, *tok = strtok_r(bb, ",", &save); tok && n < 5; tok = strtok_r(NULL, ",", &save), n++)
-            if (n < 4 && !text_parse_double(tok, &ll[n]))
-                n = 9;
-        if (n != 4 || !(ll[2] > ll[0]) || !(ll[3] > ll[1]) || ll[0] < -180 || ll[2] > 180 || ll[1] < -85 ||
-            ll[3] > 85) {
-            gis_store_close(s);
-            return seed_usage("--bbox must be W,S,E,N in degrees (lon/lat), got '%s'", bbox);
-        }
-        if (gis_crs_transform_bbox(GIS_CRS_CRS84, GIS_CRS_3857, ll, b3857, &e) != ERR_OK) {
-            gis_store_close(s);
-            fprintf(stderr, "odra: %s\n", e.msg);
-            return 1;
-        }
-    } else {
-        double ext[4];
-        if (!gis_render_extent(s, ext) || gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_3857, ext, b3857, &e)) {
-            gis_store_close(s);
-            fprintf(stderr, "odra: the store of %s has no map data to seed\n", t->slug);
-            return 1;
-        }
+    int brc = seed_box(s, bbox, t->slug, b3857);
+    if (brc) {
+        gis_store_close(s);
+        return brc;
     }
     long long gen = tile_store_generation(s);
     gis_store_close(s);
@@ -199,28 +250,7 @@ int cli_seed(int argc, char **argv)
     if (!rc) {
         fprintf(stderr, "seeding %s/%s z%ld-%ld: %lld tiles × %d formats on %ld threads\n", t->slug, j->ts->name, za,
                 zb, j->tiles, j->nformats, threads);
-        signal(SIGINT, seed_on_signal);
-        signal(SIGTERM, seed_on_signal);
-        double t0 = log_now_ms();
-        int started = tile_seed_start(j, (int)threads);
-        while (__atomic_load_n(&j->done, __ATOMIC_RELAXED) < j->total && !j->stop) {
-            seed_progress(j, t0, false);
-            struct timespec ts = {0, 250 * 1000000L};
-            nanosleep(&ts, NULL);
-            if (started == 0)
-                break;
-        }
-        tile_seed_wait(j);
-        seed_progress(j, t0, true);
-        if (j->error[0]) {
-            fprintf(stderr, "odra: %s\n", j->error);
-            rc = 1;
-        } else if (j->stop) {
-            fprintf(stderr, "stopped; run the same command again to resume (cached tiles are skipped)\n");
-        } else {
-            fprintf(stderr, "done: %lld tiles rendered (%.1f MB) in %.1fs\n", j->rendered, (double)j->bytes / 1e6,
-                    (log_now_ms() - t0) / 1000);
-        }
+        rc = seed_run(j, (int)threads);
     }
     tile_seed_close(j);
     return rc;
