@@ -25,9 +25,17 @@ static int usage(const char *msg)
     return 2;
 }
 
-/* argv[0] is "extract". Opens the tenant's store as its writer (like import: do not run it against a
- * store a running server writes), issues the extract and writes the PDF to -o (default CASE.pdf). */
-int cli_extract(int argc, char **argv)
+/* The command line of `odra extract`. */
+struct extract_args {
+    const char *tenant, *output, *config, *data, *applicant, *address, *purpose;
+    const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
+    int nparcels;
+    bool wypis, wyrys;
+    enum gis_extract_sheet sheet;
+};
+
+/* Reads the options into x; -1 to go on, else the exit code (after the usage text). */
+static int extract_parse(int argc, char **argv, struct extract_args *x)
 {
     static const struct option opts[] = {
         {"tenant", required_argument, NULL, 't'},
@@ -44,32 +52,28 @@ int cli_extract(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *tenant = NULL, *output = NULL, *config = NULL, *data = NULL;
-    const char *applicant = "Wnioskodawca (wydruk z wiersza poleceń)", *address = NULL, *purpose = NULL;
-    const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
-    int nparcels = 0;
-    bool wypis = true, wyrys = true;
-    enum gis_extract_sheet sheet = GIS_EXTRACT_A4;
+    *x = (struct extract_args){
+        .applicant = "Wnioskodawca (wydruk z wiersza poleceń)", .wypis = true, .wyrys = true, .sheet = GIS_EXTRACT_A4};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         switch (c) {
-        case 't': tenant = optarg; break;
+        case 't': x->tenant = optarg; break;
         case 'p':
-            if (nparcels > GIS_EXTRACT_MAX_PARCELS)
+            if (x->nparcels > GIS_EXTRACT_MAX_PARCELS)
                 return usage("too many --parcel options (at most 100)");
-            parcels[nparcels++] = optarg;
+            x->parcels[x->nparcels++] = optarg;
             break;
-        case 'o': output = optarg; break;
-        case 'c': config = optarg; break;
-        case 'd': data = optarg; break;
-        case 'a': applicant = optarg; break;
-        case 'A': address = optarg; break;
-        case 'P': purpose = optarg; break;
-        case 'W': wyrys = false; break;
-        case 'R': wypis = false; break;
+        case 'o': x->output = optarg; break;
+        case 'c': x->config = optarg; break;
+        case 'd': x->data = optarg; break;
+        case 'a': x->applicant = optarg; break;
+        case 'A': x->address = optarg; break;
+        case 'P': x->purpose = optarg; break;
+        case 'W': x->wyrys = false; break;
+        case 'R': x->wypis = false; break;
         case 'S':
-            if (!gis_extract_sheet_parse(optarg, &sheet))
+            if (!gis_extract_sheet_parse(optarg, &x->sheet))
                 return usage("--sheet must be A4, A3 (landscape), A3-landscape or A3-portrait");
             break;
         case 'h': usage("extract: issue a plan extract"); return 0;
@@ -78,35 +82,81 @@ int cli_extract(int argc, char **argv)
     }
     if (optind < argc)
         return usage("unexpected argument");
-    if (!tenant)
+    if (!x->tenant)
         return usage("extract needs --tenant");
-    if (!nparcels)
+    if (!x->nparcels)
         return usage("extract needs at least one --parcel");
-    if (!wypis && !wyrys)
+    if (!x->wypis && !x->wyrys)
         return usage("--wypis-only and --wyrys-only exclude each other");
+    return -1;
+}
 
-    static struct config cfg;
-    struct err e = {0};
-    if (config_load(&cfg, config ? config : getenv("ODRA_CONFIG"), &e)) {
-        fprintf(stderr, "odra: %s\n", e.msg);
-        return 1;
-    }
-    if (data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
-    const struct config_tenant *t = config_tenant_find(&cfg, tenant);
+/* The tenant, when it issues extracts on the sheet asked for; NULL after saying why not. */
+static const struct config_tenant *extract_tenant(const struct config *cfg, const struct extract_args *x)
+{
+    const struct config_tenant *t = config_tenant_find(cfg, x->tenant);
     if (!t) {
-        fprintf(stderr, "odra: unknown tenant '%s'\n", tenant);
-        return 2;
+        fprintf(stderr, "odra: unknown tenant '%s'\n", x->tenant);
+        return NULL;
     }
     if (!t->extracts) {
         fprintf(stderr, "odra: gmina %s does not issue extracts (extracts = no in its configuration)\n", t->name);
-        return 2;
+        return NULL;
     }
-    if (sheet != GIS_EXTRACT_A4 && !t->wyrys_allow_a3) {
+    if (x->sheet != GIS_EXTRACT_A4 && !t->wyrys_allow_a3) {
         fprintf(stderr, "odra: gmina %s issues the wyrys on A4 sheets only (wyrys_allow_a3 in its configuration)\n",
                 t->name);
-        return 2;
+        return NULL;
     }
+    return t;
+}
+
+/* Writes the issued extract's PDF to output (default: the case number, "/" as "_", with .pdf) and prints
+ * its record and links, the same as the server's record of it (links.verify, links.self, links.pdf). */
+static enum err_code extract_save(const struct gis_extract_record *rec, const char *output,
+                                  const struct config_tenant *t, const char *verify_base, struct err *e)
+{
+    char def[256];
+    if (!output) {
+        size_t o = 0;
+        for (const char *p = rec->case_number; *p && o + 5 < sizeof def; p++)
+            def[o++] = (*p == '/' || *p == '\\') ? '_' : *p;
+        memcpy(def + o, ".pdf", 5);
+        output = def;
+    }
+    FILE *f = fopen(output, "wb");
+    bool written = f && fwrite(rec->pdf, 1, rec->pdf_len, f) == rec->pdf_len;
+    if (f && fclose(f) != 0)
+        written = false;
+    if (!written)
+        return err_set(e, ERR_IO, "%s: cannot write (the extract %s is issued and stored in the store)", output,
+                       rec->case_number);
+    printf("%s %s %d pages, fee %d zł, verification code %s, sha256 %s -> %s\n", rec->case_number, rec->id,
+           rec->res.pages, rec->res.fee.total_pln, rec->verification_code, rec->sha256, output);
+    printf("verify: %s%s\nrecord: %s/%s/extracts/%s\npdf:    %s/%s/extracts/%s.pdf\n", verify_base,
+           rec->verification_code, t->public_url, t->slug, rec->id, t->public_url, t->slug, rec->id);
+    return ERR_OK;
+}
+
+/* argv[0] is "extract". Opens the tenant's store as its writer (like import: do not run it against a
+ * store a running server writes), issues the extract and writes the PDF to -o (default CASE.pdf). */
+int cli_extract(int argc, char **argv)
+{
+    static struct extract_args x;
+    int urc = extract_parse(argc, argv, &x);
+    if (urc >= 0)
+        return urc;
+    static struct config cfg;
+    struct err e = {0};
+    if (config_load(&cfg, x.config ? x.config : getenv("ODRA_CONFIG"), &e)) {
+        fprintf(stderr, "odra: %s\n", e.msg);
+        return 1;
+    }
+    if (x.data)
+        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", x.data);
+    const struct config_tenant *t = extract_tenant(&cfg, &x);
+    if (!t)
+        return 2;
     char path[1100], verify_base[300];
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
     snprintf(verify_base, sizeof verify_base, "%s/verify/", t->public_url); /* config_load made sure it is set */
@@ -116,14 +166,14 @@ int cli_extract(int argc, char **argv)
     if (!a || gis_store_open(path, GIS_STORE_WRITE, &writer, &e) || gis_store_open(path, GIS_STORE_READ, &reader, &e))
         goto out;
     struct gis_extract_issue is = {
-        .parcels = parcels,
-        .nparcels = nparcels,
-        .applicant_name = applicant,
-        .applicant_address = address,
-        .purpose = purpose,
-        .wypis = wypis,
-        .wyrys = wyrys,
-        .sheet = sheet,
+        .parcels = x.parcels,
+        .nparcels = x.nparcels,
+        .applicant_name = x.applicant,
+        .applicant_address = x.address,
+        .purpose = x.purpose,
+        .wypis = x.wypis,
+        .wyrys = x.wyrys,
+        .sheet = x.sheet,
         .case_format = t->case_format,
         .verify_base = verify_base,
         .tmpl = {.organ = t->organ,
@@ -135,30 +185,8 @@ int cli_extract(int argc, char **argv)
                  .gmina = t->name},
     };
     struct gis_extract_record rec;
-    if (gis_extract_issue(writer, reader, a, &is, &rec, &e))
+    if (gis_extract_issue(writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
         goto out;
-    char def[256];
-    if (!output) {
-        size_t o = 0;
-        for (const char *p = rec.case_number; *p && o + 5 < sizeof def; p++)
-            def[o++] = (*p == '/' || *p == '\\') ? '_' : *p;
-        memcpy(def + o, ".pdf", 5);
-        output = def;
-    }
-    FILE *f = fopen(output, "wb");
-    bool written = f && fwrite(rec.pdf, 1, rec.pdf_len, f) == rec.pdf_len;
-    if (f && fclose(f) != 0)
-        written = false;
-    if (!written) {
-        err_set(&e, ERR_IO, "%s: cannot write (the extract %s is issued and stored in the store)", output,
-                rec.case_number);
-        goto out;
-    }
-    printf("%s %s %d pages, fee %d zł, verification code %s, sha256 %s -> %s\n", rec.case_number, rec.id, rec.res.pages,
-           rec.res.fee.total_pln, rec.verification_code, rec.sha256, output);
-    /* The same links as the server's record of this extract (links.verify, links.self, links.pdf). */
-    printf("verify: %s%s\nrecord: %s/%s/extracts/%s\npdf:    %s/%s/extracts/%s.pdf\n", verify_base,
-           rec.verification_code, t->public_url, t->slug, rec.id, t->public_url, t->slug, rec.id);
     rc = 0;
 out:
     if (rc)
