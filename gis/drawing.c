@@ -288,6 +288,22 @@ done:
     return rc;
 }
 
+enum err_code gis_drawing_plan_find(struct gis_store *s, const char *plan, long *id, long *scale, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT id, coalesce(scale, 0) FROM plans WHERE iip = ?1 OR CAST(id AS TEXT) = ?1", &st,
+                          e))
+        return e->code;
+    sqlite3_bind_text(st, 1, plan, -1, SQLITE_STATIC);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *id = (long)sqlite3_column_int64(st, 0), *scale = (long)sqlite3_column_int64(st, 1);
+    else
+        rc = err_set(e, ERR_NOT_FOUND, "no plan with idIIP or id '%s'", plan);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 enum err_code gis_drawing_add(struct gis_store *s, long plan_id, const char *name, const void *tif, size_t len,
                               long scale, int srid, long *id_out, struct err *e)
 {
