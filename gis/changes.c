@@ -1,6 +1,8 @@
 /* Change tracking for the tile caches by temporary triggers (see gis/changes.h). */
 #include "gis/changes.h"
 
+#include "gis/store_sql.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 

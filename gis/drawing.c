@@ -8,7 +8,6 @@
 #include <ogr_srs_api.h>
 #include <pango/pangocairo.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 
 #include "gis/render.h"
+#include "gis/store_sql.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "gis/drawing.c maps cairo's native-endian pixels as little-endian BGRA"

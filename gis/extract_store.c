@@ -1,6 +1,8 @@
 /* The store of issued extracts over SQLite: the `extracts` table. */
 #include "gis/extract_store.h"
 
+#include "gis/store_sql.h"
+
 #include <string.h>
 
 static const char insert_sql[] =

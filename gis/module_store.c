@@ -1,6 +1,8 @@
 /* The versions of the modules' own tables over SQLite: the module_versions table. */
 #include "gis/module_store.h"
 
+#include "gis/store_sql.h"
+
 #include <stddef.h>
 
 enum err_code gis_module_versions_create(struct gis_store *w, struct err *e)
