@@ -1,4 +1,5 @@
-/* MBTiles tile cache with change-driven invalidation. */
+/* MBTiles tile cache with change-driven invalidation: the policy (hot cache, freshness, which tiles a change
+ * reaches, per-thread readers). The files themselves are read and written by gis/mbtiles.c. */
 #include "tiles/cache.h"
 
 #include <math.h>
