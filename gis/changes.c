@@ -1,6 +1,8 @@
 /* Change tracking for the tile caches by temporary triggers (see gis/changes.h). */
 #include "gis/changes.h"
 
+#include "gis/store_sql.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -71,4 +73,28 @@ enum err_code gis_changes_track(struct gis_store *w, const char *table,
                                 struct err *e)
 {
     return gis_changes_track_at(w, table, NULL, fn, ctx, e);
+}
+
+enum err_code gis_changes_each(struct gis_store *s, long long after, long long upto,
+                               enum err_code (*fn)(long long id, const double *bbox, void *ctx, struct err *e),
+                               void *ctx, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT id, minx, miny, maxx, maxy FROM changes WHERE id > ? AND id <= ? ORDER BY id", &st,
+                          e) != ERR_OK)
+        return e->code;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, upto);
+    enum err_code rc = ERR_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        double b[4];
+        bool null = false;
+        for (int k = 0; k < 4; k++) {
+            null |= sqlite3_column_type(st, 1 + k) == SQLITE_NULL;
+            b[k] = sqlite3_column_double(st, 1 + k);
+        }
+        rc = fn(sqlite3_column_int64(st, 0), !null && b[2] >= b[0] && b[3] >= b[1] ? b : NULL, ctx, e);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -27,4 +27,11 @@ enum err_code gis_changes_track_at(struct gis_store *w, const char *table, const
                                    enum err_code (*fn)(struct gis_store *w, void *ctx, struct err *e), void *ctx,
                                    struct err *e);
 
+/* The change log as its readers (the tile caches) see it: calls fn for each row of `changes` with
+ * after < id <= upto, in id order, with its bbox in EPSG:2180 (minx, miny, maxx, maxy), or NULL when the
+ * row has none or an empty one. Stops at the first error fn returns, and returns it. */
+enum err_code gis_changes_each(struct gis_store *s, long long after, long long upto,
+                               enum err_code (*fn)(long long id, const double *bbox, void *ctx, struct err *e),
+                               void *ctx, struct err *e);
+
 #endif

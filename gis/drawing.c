@@ -8,7 +8,6 @@
 #include <ogr_srs_api.h>
 #include <pango/pangocairo.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 
 #include "gis/render.h"
+#include "gis/store_sql.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "gis/drawing.c maps cairo's native-endian pixels as little-endian BGRA"
@@ -285,6 +285,22 @@ done:
         GDALClose(dst);
     GDALClose(src);
     VSIUnlink(name);
+    return rc;
+}
+
+enum err_code gis_drawing_plan_find(struct gis_store *s, const char *plan, long *id, long *scale, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT id, coalesce(scale, 0) FROM plans WHERE iip = ?1 OR CAST(id AS TEXT) = ?1", &st,
+                          e))
+        return e->code;
+    sqlite3_bind_text(st, 1, plan, -1, SQLITE_STATIC);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *id = (long)sqlite3_column_int64(st, 0), *scale = (long)sqlite3_column_int64(st, 1);
+    else
+        rc = err_set(e, ERR_NOT_FOUND, "no plan with idIIP or id '%s'", plan);
+    sqlite3_finalize(st);
     return rc;
 }
 

@@ -51,6 +51,10 @@ enum err_code gis_drawing_window(const struct gis_drawing *d, const double bbox[
 enum err_code gis_drawing_warp(const struct gis_drawing *d, const double bbox[4], int w, int h, cairo_surface_t **out,
                                struct err *e);
 
+/* The plan a drawing is registered for, named by its idIIP or its row id (as text): *id gets the row id
+ * and *scale the plan's scale denominator (0 when it has none). ERR_NOT_FOUND when no plan has it. */
+enum err_code gis_drawing_plan_find(struct gis_store *s, const char *plan, long *id, long *scale, struct err *e);
+
 /* Registers a GeoTIFF (bytes) as the drawing of plan_id: GDAL must open it, it must have a geotransform,
  * and an SRS (or srid > 0 given), and its extent (stored, in EPSG:2180) must overlap the plan. *id_out (may be NULL)
  * gets the row id. */

@@ -192,9 +192,16 @@ struct gis_extract_record {
 };
 
 /* Issues an extract: builds the document from reader, takes the next case number of the year, renders
- * and stores the PDF on writer, all in one transaction that commits before this returns ERR_OK; on any
- * failure nothing is stored. A verify_base that is not an absolute http(s) URL is ERR_INVALID. The caller
- * holds the writer's lock. */
+ * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so
+ * that nothing is stored unless the caller commits. A verify_base that is not an absolute http(s) URL is
+ * ERR_INVALID. */
+enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
+                                      const struct gis_extract_issue *req, struct gis_extract_record *out,
+                                      struct err *e);
+
+/* gis_extract_issue_write in a transaction of its own that commits before this returns ERR_OK; on any
+ * failure nothing is stored. For callers without svc_tenant_write (the CLI); they serialise use of the
+ * writer. */
 enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
                                 const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e);
 

@@ -3,6 +3,7 @@
 #include "gis/extract.h"
 
 #include "gis/cases.h"
+#include "gis/extract_store.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -37,8 +38,9 @@ static char *parcel_ids_json(const struct gis_extract_doc *doc)
     return s;
 }
 
-enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
-                                const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e)
+enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
+                                      const struct gis_extract_issue *req, struct gis_extract_record *out,
+                                      struct err *e)
 {
     memset(out, 0, sizeof *out);
     /* Printed and put in the QR code: only an absolute address can be opened from paper. */
@@ -75,11 +77,8 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     for (int i = 0; i < 16; i++)
         snprintf(id + 2 * i, 3, "%02x", rnd[i]);
 
-    if (gis_store_begin(writer, e))
-        return e->code;
     struct buf pdf = {0};
     char *fees = NULL, *parcels_json = NULL;
-    sqlite3_stmt *st = NULL;
     long seq = 0;
     enum err_code rc = gis_case_seq_next(writer, year, &seq, e);
     const char *case_number = NULL;
@@ -100,43 +99,31 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
         if (!fees || !parcels_json)
             rc = err_set(e, ERR_INTERNAL, "out of memory");
     }
-    if (!rc)
-        rc = gis_store_prepare(writer,
-                               "INSERT INTO extracts (id, case_number, seq, year, created_at, issue_date, parcels, "
-                               "documents, applicant_name, applicant_address, purpose, fee_total, fee_items, pages, "
-                               "wypis_pages, wyrys_sheets, verification_code, sha256, pdf, sheet) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                               &st, e);
     if (!rc) {
         const char *docs = m.wypis && m.wyrys ? "[\"wypis\",\"wyrys\"]" : m.wypis ? "[\"wypis\"]" : "[\"wyrys\"]";
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, case_number, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, seq);
-        sqlite3_bind_int(st, 4, year);
-        sqlite3_bind_text(st, 5, created, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, date, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, parcels_json, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, docs, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, m.applicant_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 10, m.applicant_address, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 11, m.purpose, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 12, res.fee.total_pln);
-        sqlite3_bind_text(st, 13, fees, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 14, res.pages);
-        sqlite3_bind_int(st, 15, res.wypis_pages);
-        sqlite3_bind_int(st, 16, res.wyrys_sheets);
-        sqlite3_bind_text(st, 17, code, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 18, sha, -1, SQLITE_STATIC);
-        sqlite3_bind_blob64(st, 19, pdf.data, pdf.len, SQLITE_STATIC);
-        sqlite3_bind_text(st, 20, gis_extract_sheet_name(m.sheet), -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = err_set(e, ERR_IO, "storing the extract: %s", sqlite3_errmsg(gis_store_db(writer)));
-        sqlite3_finalize(st);
+        struct gis_extract_stored row = {.id = id,
+                                         .case_number = case_number,
+                                         .seq = seq,
+                                         .year = year,
+                                         .created_at = created,
+                                         .issue_date = date,
+                                         .parcels_json = parcels_json,
+                                         .documents_json = docs,
+                                         .applicant_name = m.applicant_name,
+                                         .applicant_address = m.applicant_address,
+                                         .purpose = m.purpose,
+                                         .fee_total = res.fee.total_pln,
+                                         .fee_items_json = fees,
+                                         .pages = res.pages,
+                                         .wypis_pages = res.wypis_pages,
+                                         .wyrys_sheets = res.wyrys_sheets,
+                                         .verification_code = code,
+                                         .sha256 = sha,
+                                         .pdf = (const unsigned char *)pdf.data,
+                                         .pdf_len = pdf.len,
+                                         .sheet = gis_extract_sheet_name(m.sheet)};
+        rc = gis_extract_stored_insert(writer, &row, e);
     }
-    if (!rc)
-        rc = gis_store_commit(writer, e);
-    if (rc)
-        gis_store_rollback(writer);
     free(fees);
     free(parcels_json);
     if (!rc) {
@@ -154,5 +141,20 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
                                            .pdf_len = copy ? pdf.len : 0};
     }
     buf_free(&pdf);
+    return rc;
+}
+
+enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
+                                const struct gis_extract_issue *req, struct gis_extract_record *out, struct err *e)
+{
+    if (gis_store_begin(writer, e))
+        return e->code;
+    enum err_code rc = gis_extract_issue_write(writer, reader, a, req, out, e);
+    if (!rc)
+        rc = gis_store_commit(writer, e);
+    if (rc) {
+        gis_store_rollback(writer);
+        memset(out, 0, sizeof *out);
+    }
     return rc;
 }

@@ -1,6 +1,8 @@
 /* SpatiaLite store: connection setup, pragmas and versioned migrations from data/migrations. */
 #include "gis/store.h"
 
+#include "gis/store_sql.h"
+
 #include <pthread.h>
 #include <spatialite.h>
 #include <stdio.h>

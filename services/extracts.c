@@ -6,13 +6,13 @@
  * with an address the requester chose would vouch for that address. */
 #include <jansson.h>
 #include <stdarg.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "gis/extract.h"
+#include "gis/extract_store.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "util/text.h"
@@ -49,60 +49,79 @@ static bool id_ok(const char *s)
     return true;
 }
 
-/* The record of extract id as JSON (personal data included: the id is the secret), or NULL. */
-static json_t *record_json(struct http_req *req, struct gis_store *s, const char *id, struct err *e)
+/* The record of an issued extract as JSON (personal data included: the id is the secret). */
+static json_t *record_json(struct http_req *req, const struct gis_extract_stored *r, struct err *e)
 {
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT case_number, created_at, issue_date, parcels, documents, applicant_name, "
-                          "applicant_address, purpose, fee_total, fee_items, pages, wypis_pages, wyrys_sheets, "
-                          "verification_code, sha256, length(pdf), sheet FROM extracts WHERE id = ?",
-                          &st, e))
-        return NULL;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    json_t *j = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *base =
-            arena_printf(req->arena, "%s/%s/extracts/%s", public_base(req->tenant), req->tenant->cfg->slug, id);
-        const char *code = (const char *)sqlite3_column_text(st, 13);
-        int sheets = sqlite3_column_int(st, 12);
-        json_t *fee = json_object();
-        json_object_set_new(fee, "total_pln", json_integer(sqlite3_column_int(st, 8)));
-        json_object_set_new(fee, "currency", json_string("PLN"));
-        json_t *items = json_loads((const char *)sqlite3_column_text(st, 9), 0, NULL);
-        json_object_set_new(fee, "items", items ? items : json_array());
-        json_t *links = json_object();
-        json_object_set_new(links, "self", json_string(base));
-        json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s.pdf", base)));
-        json_object_set_new(links, "wyrys_png",
-                            sheets > 0 ? json_string(arena_printf(req->arena, "%s/wyrys.png", base)) : json_null());
-        json_object_set_new(links, "verify",
-                            json_string(arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant), code)));
-        json_t *parcels = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
-        json_t *docs = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
-        j = json_pack(
-            "{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:i, s:i, s:i, s:s, s:s, "
-            "s:I, s:o}",
-            "id", id, "case_number", (const char *)sqlite3_column_text(st, 0), "status", "issued", "date",
-            jstr((const char *)sqlite3_column_text(st, 2)), "created_at", (const char *)sqlite3_column_text(st, 1),
-            "verification_code", code, "parcels", parcels ? parcels : json_array(), "documents",
-            docs ? docs : json_array(), "applicant", "name", jstr((const char *)sqlite3_column_text(st, 5)), "address",
-            jstr((const char *)sqlite3_column_text(st, 6)), "purpose", jstr((const char *)sqlite3_column_text(st, 7)),
-            "fee", fee, "pages", sqlite3_column_int(st, 10), "wypis_pages", sqlite3_column_int(st, 11), "wyrys_sheets",
-            sheets, "sha256", (const char *)sqlite3_column_text(st, 14), "media_type", "application/pdf", "bytes",
-            (json_int_t)sqlite3_column_int64(st, 15), "links", links);
-        if (j && sheets > 0)
-            json_object_set_new(j, "sheet", jstr((const char *)sqlite3_column_text(st, 16)));
-        if (!j)
-            err_set(e, ERR_INTERNAL, "out of memory building JSON");
-    } else {
-        err_set(e, ERR_NOT_FOUND, "no extract with this id");
-    }
-    sqlite3_finalize(st);
+    const char *base =
+        arena_printf(req->arena, "%s/%s/extracts/%s", public_base(req->tenant), req->tenant->cfg->slug, r->id);
+    const char *code = r->verification_code;
+    int sheets = r->wyrys_sheets;
+    json_t *fee = json_object();
+    json_object_set_new(fee, "total_pln", json_integer(r->fee_total));
+    json_object_set_new(fee, "currency", json_string("PLN"));
+    json_t *items = json_loads(r->fee_items_json, 0, NULL);
+    json_object_set_new(fee, "items", items ? items : json_array());
+    json_t *links = json_object();
+    json_object_set_new(links, "self", json_string(base));
+    json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s.pdf", base)));
+    json_object_set_new(links, "wyrys_png",
+                        sheets > 0 ? json_string(arena_printf(req->arena, "%s/wyrys.png", base)) : json_null());
+    json_object_set_new(links, "verify",
+                        json_string(arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant), code)));
+    json_t *parcels = json_loads(r->parcels_json, 0, NULL);
+    json_t *docs = json_loads(r->documents_json, 0, NULL);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:i, s:i, s:i, s:s, s:s, "
+        "s:I, s:o}",
+        "id", r->id, "case_number", r->case_number, "status", "issued", "date", jstr(r->issue_date), "created_at",
+        r->created_at, "verification_code", code, "parcels", parcels ? parcels : json_array(), "documents",
+        docs ? docs : json_array(), "applicant", "name", jstr(r->applicant_name), "address", jstr(r->applicant_address),
+        "purpose", jstr(r->purpose), "fee", fee, "pages", r->pages, "wypis_pages", r->wypis_pages, "wyrys_sheets",
+        sheets, "sha256", r->sha256, "media_type", "application/pdf", "bytes", (json_int_t)r->pdf_len, "links", links);
+    if (j && sheets > 0)
+        json_object_set_new(j, "sheet", jstr(r->sheet));
+    if (!j)
+        err_set(e, ERR_INTERNAL, "out of memory building JSON");
     return j;
 }
 
+/* "inline" or "attachment" with the file name of an issued document: its case number with everything but
+ * letters, digits, dots and dashes made an underscore. */
+static const char *pdf_disposition(struct arena *a, const char *kind, const char *case_number)
+{
+    char fname[96];
+    size_t o = 0;
+    for (const char *p = case_number ? case_number : "extract"; *p && o + 1 < sizeof fname; p++)
+        fname[o++] = (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                                    *p == '.' || *p == '-'
+                                ? *p
+                                : '_');
+    fname[o] = 0;
+    return arena_printf(a, "%s; filename=\"wypis-wyrys-%s.pdf\"", kind, fname);
+}
+
 /* ---- POST /{t}/extracts ---- */
+
+/* An issue on the tenant's writer (svc_tenant_write): the extract, and its record as JSON read back in the
+ * same transaction, so that the answer shows what is committed. */
+struct issue_job {
+    struct http_req *req;
+    struct gis_store *rd;
+    const struct gis_extract_issue *is;
+    json_t *j; /* the record; the caller's once set */
+};
+
+static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
+{
+    struct issue_job *job = ctx;
+    struct gis_extract_record rec;
+    struct gis_extract_stored r;
+    if (gis_extract_issue_write(w, job->rd, job->req->arena, job->is, &rec, e) ||
+        gis_extract_stored_find(w, job->req->arena, GIS_EXTRACT_BY_ID, rec.id, false, &r, e))
+        return e->code;
+    job->j = record_json(job->req, &r, e);
+    return job->j ? ERR_OK : e->code;
+}
 
 static enum err_code extract_post(struct http_req *req, struct http_resp *resp, struct err *e)
 {
@@ -182,8 +201,6 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     struct gis_store *rd = reader(t, e);
     if (!rd)
         return e->code;
-    if (!t->writer)
-        return err_set(e, ERR_UNAVAILABLE, "store of gmina %s is read-only", c->name);
     struct gis_extract_issue is = {
         .parcels = ids,
         .nparcels = (int)n,
@@ -203,15 +220,12 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
                  .signatory_role = c->signatory_role,
                  .gmina = c->name},
     };
-    struct gis_extract_record rec;
-    pthread_mutex_lock(&t->write_lock);
-    enum err_code rc = gis_extract_issue(t->writer, rd, req->arena, &is, &rec, e);
-    json_t *j = rc ? NULL : record_json(req, t->writer, rec.id, e);
-    pthread_mutex_unlock(&t->write_lock);
-    if (rc)
-        return rc;
-    if (!j)
-        return e->code ? e->code : err_set(e, ERR_INTERNAL, "issued extract not found");
+    struct issue_job job = {.req = req, .rd = rd, .is = &is};
+    if (svc_tenant_write(t, issue_run, &job, e)) {
+        json_decref(job.j);
+        return e->code;
+    }
+    json_t *j = job.j;
     /* The header must outlive j, which the response serialiser frees. */
     const char *self = json_string_value(json_object_get(json_object_get(j, "links"), "self"));
     http_resp_header(resp, "Location", arena_strdup(req->arena, self ? self : ""));
@@ -231,47 +245,21 @@ static enum err_code extract_get(struct http_req *req, struct http_resp *resp, s
     struct gis_store *s = reader(req->tenant, e);
     if (!s)
         return e->code;
+    struct gis_extract_stored r;
+    if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_ID, id, pdf, &r, e))
+        return e->code;
     if (!pdf) {
-        json_t *j = record_json(req, s, id, e);
+        json_t *j = record_json(req, &r, e);
         if (!j)
             return e->code;
         http_resp_header(resp, "Cache-Control", "private, no-store");
         return http_resp_json(req, resp, 200, j, e);
     }
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s, "SELECT pdf, sha256, case_number FROM extracts WHERE id = ?", &st, e))
-        return e->code;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    enum err_code rc = ERR_OK;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
-        char *body = arena_alloc(req->arena, n + 1);
-        const char *sha = (const char *)sqlite3_column_text(st, 1);
-        char *etag = arena_printf(req->arena, "\"%s\"", sha ? sha : "");
-        const char *cn = (const char *)sqlite3_column_text(st, 2);
-        char fname[96];
-        size_t o = 0;
-        for (const char *p = cn ? cn : "extract"; *p && o + 1 < sizeof fname; p++)
-            fname[o++] = (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                                        *p == '.' || *p == '-'
-                                    ? *p
-                                    : '_');
-        fname[o] = 0;
-        if (!body) {
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-        } else {
-            memcpy(body, sqlite3_column_blob(st, 0), n);
-            http_resp_body(resp, 200, "application/pdf", body, n);
-            http_resp_header(resp, "ETag", etag);
-            http_resp_header(resp, "Cache-Control", "private, max-age=31536000, immutable");
-            http_resp_header(resp, "Content-Disposition",
-                             arena_printf(req->arena, "inline; filename=\"wypis-wyrys-%s.pdf\"", fname));
-        }
-    } else {
-        rc = err_set(e, ERR_NOT_FOUND, "no extract with this id");
-    }
-    sqlite3_finalize(st);
-    return rc;
+    http_resp_body(resp, 200, "application/pdf", (const char *)r.pdf, r.pdf_len);
+    http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", r.sha256 ? r.sha256 : ""));
+    http_resp_header(resp, "Cache-Control", "private, max-age=31536000, immutable");
+    http_resp_header(resp, "Content-Disposition", pdf_disposition(req->arena, "inline", r.case_number));
+    return ERR_OK;
 }
 
 /* ---- GET /{t}/extracts/{id}/wyrys.png ---- */
@@ -292,22 +280,15 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     struct gis_store *s = reader(t, e);
     if (!s)
         return e->code;
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s, "SELECT parcels, case_number, issue_date, wyrys_sheets, sheet FROM extracts WHERE id = ?",
-                          &st, e))
+    struct gis_extract_stored r;
+    if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_ID, id, false, &r, e))
         return e->code;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no extract with this id");
-    }
-    json_t *pj = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    const char *case_number = arena_strdup(req->arena, (const char *)sqlite3_column_text(st, 1));
-    const char *date = arena_strdup(req->arena, (const char *)sqlite3_column_text(st, 2));
-    int sheets = sqlite3_column_int(st, 3);
+    json_t *pj = json_loads(r.parcels_json, 0, NULL);
+    const char *case_number = r.case_number;
+    const char *date = r.issue_date;
+    int sheets = r.wyrys_sheets;
     enum gis_extract_sheet fmt = GIS_EXTRACT_A4;
-    gis_extract_sheet_parse((const char *)sqlite3_column_text(st, 4), &fmt);
-    sqlite3_finalize(st);
+    gis_extract_sheet_parse(r.sheet, &fmt);
     if (!pj)
         return err_set(e, ERR_INTERNAL, "stored parcel list is unreadable");
     if (sheets == 0) {
@@ -395,44 +376,31 @@ static enum err_code verify_find(struct http_req *req, const char *code, struct 
         struct svc_tenant *t = svc_server_tenant(srv, i);
         struct err le = {0};
         struct gis_store *s = svc_tenant_reader(t, &le);
-        sqlite3_stmt *st;
-        if (!s || gis_store_prepare(s,
-                                    "SELECT case_number, issue_date, parcels, documents, sha256, pages, length(pdf) "
-                                    "FROM extracts WHERE verification_code = ?",
-                                    &st, &le))
+        struct gis_extract_stored r;
+        if (!s || gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_CODE, code, false, &r, &le))
             continue;
-        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-        bool found = sqlite3_step(st) == SQLITE_ROW;
-        if (found) {
-            struct arena *a = req->arena;
-            *h = (struct verify_hit){
-                .t = t,
-                .case_number = arena_strdup(a, (const char *)sqlite3_column_text(st, 0)),
-                .date = arena_strdup(a, (const char *)sqlite3_column_text(st, 1)),
-                .sha256 = arena_strdup(a, (const char *)sqlite3_column_text(st, 4)),
-                .parcels = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL),
-                .docs = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL),
-                .pages = sqlite3_column_int(st, 5),
-                .bytes = sqlite3_column_int64(st, 6),
-            };
-            if (!h->parcels)
-                h->parcels = json_array();
-            if (!h->docs)
-                h->docs = json_array();
-            bool parcels_kept = !arena_defer(a, json_release, h->parcels);
-            if (!parcels_kept || arena_defer(a, json_release, h->docs)) {
-                if (!parcels_kept)
-                    json_decref(h->parcels);
-                json_decref(h->docs);
-                found = false;
-                err_set(e, ERR_INTERNAL, "out of memory");
-            }
+        *h = (struct verify_hit){
+            .t = t,
+            .case_number = r.case_number,
+            .date = r.issue_date,
+            .sha256 = r.sha256,
+            .parcels = json_loads(r.parcels_json, 0, NULL),
+            .docs = json_loads(r.documents_json, 0, NULL),
+            .pages = r.pages,
+            .bytes = (long long)r.pdf_len,
+        };
+        if (!h->parcels)
+            h->parcels = json_array();
+        if (!h->docs)
+            h->docs = json_array();
+        bool parcels_kept = !arena_defer(req->arena, json_release, h->parcels);
+        if (!parcels_kept || arena_defer(req->arena, json_release, h->docs)) {
+            if (!parcels_kept)
+                json_decref(h->parcels);
+            json_decref(h->docs);
+            return err_set(e, ERR_INTERNAL, "out of memory");
         }
-        sqlite3_finalize(st);
-        if (found)
-            return ERR_OK;
-        if (e->code)
-            return e->code;
+        return ERR_OK;
     }
     return err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", code);
 }
@@ -651,38 +619,15 @@ static enum err_code extract_verify_pdf(struct http_req *req, struct http_resp *
     if (!h.t->cfg->verify_pdf)
         return err_set(e, ERR_NOT_FOUND, "gmina %s does not offer issued documents for download", h.t->cfg->name);
     struct gis_store *s = reader(h.t, e);
-    sqlite3_stmt *st;
-    if (!s || gis_store_prepare(s, "SELECT pdf FROM extracts WHERE verification_code = ?", &st, e))
+    struct gis_extract_stored r;
+    if (!s || gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_CODE, code, true, &r, e))
         return e->code;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    enum err_code rc = ERR_OK;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
-        char *body = arena_alloc(req->arena, n + 1);
-        if (!body) {
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-        } else {
-            memcpy(body, sqlite3_column_blob(st, 0), n);
-            char fname[96];
-            size_t o = 0;
-            for (const char *p = h.case_number ? h.case_number : "extract"; *p && o + 1 < sizeof fname; p++)
-                fname[o++] = (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-                                            *p == '.' || *p == '-'
-                                        ? *p
-                                        : '_');
-            fname[o] = 0;
-            http_resp_body(resp, 200, "application/pdf", body, n);
-            http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", h.sha256 ? h.sha256 : ""));
-            http_resp_header(resp, "Cache-Control", "private, no-store");
-            http_resp_header(resp, "X-Robots-Tag", "noindex");
-            http_resp_header(resp, "Content-Disposition",
-                             arena_printf(req->arena, "attachment; filename=\"wypis-wyrys-%s.pdf\"", fname));
-        }
-    } else {
-        rc = err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", code);
-    }
-    sqlite3_finalize(st);
-    return rc;
+    http_resp_body(resp, 200, "application/pdf", (const char *)r.pdf, r.pdf_len);
+    http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", h.sha256 ? h.sha256 : ""));
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    http_resp_header(resp, "X-Robots-Tag", "noindex");
+    http_resp_header(resp, "Content-Disposition", pdf_disposition(req->arena, "attachment", h.case_number));
+    return ERR_OK;
 }
 
 static const struct http_param_doc p_tenant[] = {

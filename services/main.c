@@ -216,22 +216,12 @@ static int cmd_import_drawing(const char *path, const char *plan, const char *s_
         return EXIT_FAILURE;
     }
     struct gis_store *w = NULL;
-    sqlite3_stmt *st = NULL;
     long id = 0, scale = 0, did = 0;
     enum err_code rc = access(path, F_OK) == 0
                            ? gis_store_open(path, GIS_STORE_WRITE, &w, &e)
                            : err_set(&e, ERR_NOT_FOUND, "%s: no store (import the plans first)", path);
     if (!rc)
-        rc = gis_store_prepare(w, "SELECT id, coalesce(scale, 0) FROM plans WHERE iip = ?1 OR CAST(id AS TEXT) = ?1",
-                               &st, &e);
-    if (!rc) {
-        sqlite3_bind_text(st, 1, plan, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            id = (long)sqlite3_column_int64(st, 0), scale = (long)sqlite3_column_int64(st, 1);
-        else
-            rc = err_set(&e, ERR_NOT_FOUND, "no plan with idIIP or id '%s'", plan);
-        sqlite3_finalize(st);
-    }
+        rc = gis_drawing_plan_find(w, plan, &id, &scale, &e);
     const char *base = strrchr(file, '/');
     if (!rc)
         rc = gis_drawing_add(w, id, base ? base + 1 : file, b.data, b.len, scale, srid, &did, &e);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/module_store.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/embed.h"
@@ -82,24 +83,14 @@ int svc_module_latest_version(const struct svc_module *m)
 
 int svc_module_version(struct gis_store *s, const struct svc_module *m)
 {
-    sqlite3_stmt *st;
-    int v = 0;
-    if (sqlite3_prepare_v2(gis_store_db(s), "SELECT version FROM module_versions WHERE module = ?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return v;
+    return gis_module_version(s, m->name);
 }
 
 enum err_code svc_module_migrate(const struct svc_module *m, struct gis_store *w, struct err *e)
 {
     if (!m->migrations)
         return ERR_OK;
-    if (gis_store_exec(
-            w, "CREATE TABLE IF NOT EXISTS module_versions (module TEXT PRIMARY KEY, version INTEGER NOT NULL)", e))
+    if (gis_module_versions_create(w, e))
         return e->code;
     int have = svc_module_version(w, m), latest = svc_module_latest_version(m);
     if (have > latest)
@@ -112,26 +103,8 @@ enum err_code svc_module_migrate(const struct svc_module *m, struct gis_store *w
                 mig = f;
         if (!mig)
             return err_set(e, ERR_INTERNAL, "module %s: migration %03d missing", m->name, v);
-        if (gis_store_begin(w, e))
-            return e->code;
-        sqlite3_stmt *st = NULL;
-        enum err_code rc = gis_store_exec(w, mig->data, e);
-        if (!rc)
-            rc = gis_store_prepare(w,
-                                   "INSERT INTO module_versions (module, version) VALUES (?, ?) "
-                                   "ON CONFLICT (module) DO UPDATE SET version = excluded.version",
-                                   &st, e);
-        if (!rc) {
-            sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 2, v);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = err_set(e, ERR_IO, "module_versions: %s", sqlite3_errmsg(gis_store_db(w)));
-        }
-        sqlite3_finalize(st);
-        if (rc || gis_store_commit(w, e)) {
-            gis_store_rollback(w);
+        if (gis_module_migrate(w, m->name, v, mig->data, e))
             return err_set(e, ERR_IO, "%s: module migration %s failed", gis_store_path(w), mig->name);
-        }
     }
     return ERR_OK;
 }

@@ -1,4 +1,5 @@
-/* MBTiles tile cache with change-driven invalidation. */
+/* MBTiles tile cache with change-driven invalidation: the policy (hot cache, freshness, which tiles a change
+ * reaches, per-thread readers). The files themselves are read and written by gis/mbtiles.c. */
 #include "tiles/cache.h"
 
 #include <math.h>
@@ -8,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/changes.h"
 #include "gis/crs.h"
+#include "gis/mbtiles.h"
 #include "tiles/matrix.h"
 
 /* Read connections for lookups, so hits on different threads do not queue behind one mutex (WAL lets
@@ -17,17 +20,15 @@
 
 struct cache_reader {
     pthread_mutex_t lock;
-    sqlite3 *db; /* opened on first use */
-    sqlite3_stmt *get;
+    struct gis_mbtiles *m; /* opened on first use */
     bool failed;
 };
 
 struct tile_cache {
-    sqlite3 *db; /* the writer connection, under lock */
+    struct gis_mbtiles *m; /* the writer connection, under lock */
     pthread_mutex_t lock;
     char path[1024];
     struct cache_reader rd[CACHE_READERS];
-    sqlite3_stmt *get, *put, *has;
     double buffer;
     int meta;            /* invalidation covers whole blocks of meta x meta tiles (raster label metatiles) */
     enum tile_grid grid; /* the tile matrix set of the tiles */
@@ -162,55 +163,17 @@ static void hot_put(const struct tile_cache *c, unsigned long epoch, int z, long
     pthread_mutex_unlock(&sh->lock);
 }
 
-static enum err_code db_err(struct tile_cache *c, const char *what, struct err *e)
-{
-    return err_set(e, ERR_IO, "tile cache: %s: %s", what, sqlite3_errmsg(c->db));
-}
-
-static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
-    "CREATE TABLE IF NOT EXISTS metadata (name TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE IF NOT EXISTS tiles (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL,"
-    " tile_row INTEGER NOT NULL, tile_data BLOB NOT NULL, gen INTEGER NOT NULL DEFAULT 0);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS tile_index ON tiles (zoom_level, tile_column, tile_row);";
-
-static long long meta_ll(struct tile_cache *c, const char *name, long long dflt)
-{
-    sqlite3_stmt *st;
-    long long v = dflt;
-    if (sqlite3_prepare_v2(c->db, "SELECT value FROM metadata WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
-        return v;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        v = strtoll((const char *)sqlite3_column_text(st, 0), NULL, 10);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static int meta_set(struct tile_cache *c, const char *name, const char *value)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO metadata (name, value) VALUES (?, ?)", -1, &st, NULL) !=
-        SQLITE_OK)
-        return SQLITE_ERROR;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 void tile_cache_set_meta(struct tile_cache *c, int meta)
 {
     c->meta = meta > 1 ? meta : 1;
     /* tiles drawn with another label metatile (or before there was one) would not match new neighbours */
     pthread_mutex_lock(&c->lock);
-    if (meta_ll(c, "odra:label_meta", 1) != c->meta) {
+    if (gis_mbtiles_meta_ll(c->m, "odra:label_meta", 1) != c->meta) {
         char v[16];
         snprintf(v, sizeof v, "%d", c->meta);
-        if (sqlite3_exec(c->db, "DELETE FROM tiles", NULL, NULL, NULL) == SQLITE_OK)
-            meta_set(c, "odra:label_meta", v);
+        struct err ignore = {0};
+        if (!gis_mbtiles_clear(c->m, &ignore))
+            gis_mbtiles_meta_set(c->m, "odra:label_meta", v, &ignore);
         __atomic_add_fetch(&c->epoch, 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&c->lock);
@@ -235,57 +198,37 @@ enum err_code tile_cache_open(const char *path, const char *name, const char *fo
     c->id = __atomic_add_fetch(&next_cache_id, 1, __ATOMIC_RELAXED);
     c->buffer = buffer;
     c->meta = 1;
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        enum err_code rc = err_set(e, ERR_IO, "tile cache %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "cannot open");
+    if (gis_mbtiles_open(path, GIS_MBTILES_WRITE, &c->m, e)) {
         tile_cache_close(c);
-        return rc;
+        return e->code;
     }
-    sqlite3_busy_timeout(c->db, 10000);
-    if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-        enum err_code rc = db_err(c, path, e);
-        tile_cache_close(c);
-        return rc;
-    }
-    long long applied = meta_ll(c, "odra:change_id", -1);
+    long long applied = gis_mbtiles_meta_ll(c->m, "odra:change_id", -1);
     if (applied < 0) {
         /* a new file: nothing cached yet, so every change so far is already reflected */
-        char v[32];
+        char v[32], mz[8];
         snprintf(v, sizeof v, "%lld", gen);
-        sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        meta_set(c, "name", name);
-        meta_set(c, "format", format);
-        meta_set(c, "type", "overlay");
-        meta_set(c, "version", "1.3");
-        meta_set(c, "minzoom", "0");
-        char mz[8];
         snprintf(mz, sizeof mz, "%d", TILE_MAX_ZOOM);
-        meta_set(c, "maxzoom", mz);
-        meta_set(c, "bounds", "14.40,52.10,15.10,52.60");
-        if (json)
-            meta_set(c, "json", json);
-        meta_set(c, "odra:change_id", v);
-        if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            enum err_code rc = db_err(c, "metadata", e);
+        const char *meta[][2] = {{"name", name},
+                                 {"format", format},
+                                 {"type", "overlay"},
+                                 {"version", "1.3"},
+                                 {"minzoom", "0"},
+                                 {"maxzoom", mz},
+                                 {"bounds", "14.40,52.10,15.10,52.60"},
+                                 {"json", json},
+                                 {"odra:change_id", v}};
+        struct err ignore = {0};
+        gis_mbtiles_begin(c->m, &ignore);
+        for (size_t i = 0; i < sizeof meta / sizeof *meta; i++)
+            if (meta[i][1])
+                gis_mbtiles_meta_set(c->m, meta[i][0], meta[i][1], &ignore);
+        if (gis_mbtiles_commit(c->m, e)) {
             tile_cache_close(c);
-            return rc;
+            return e->code;
         }
         applied = gen;
     }
     c->applied = applied;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?", -1,
-                           &c->get, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(c->db,
-                           "INSERT OR REPLACE INTO tiles (zoom_level, tile_column, tile_row, tile_data, gen) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           -1, &c->put, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(c->db, "SELECT 1 FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?", -1,
-                           &c->has, NULL) != SQLITE_OK) {
-        enum err_code rc = db_err(c, "prepare", e);
-        tile_cache_close(c);
-        return rc;
-    }
     *out = c;
     return ERR_OK;
 }
@@ -294,13 +237,9 @@ void tile_cache_close(struct tile_cache *c)
 {
     if (!c)
         return;
-    sqlite3_finalize(c->get);
-    sqlite3_finalize(c->put);
-    sqlite3_finalize(c->has);
-    sqlite3_close(c->db);
+    gis_mbtiles_close(c->m);
     for (int i = 0; i < CACHE_READERS; i++) {
-        sqlite3_finalize(c->rd[i].get);
-        sqlite3_close(c->rd[i].db);
+        gis_mbtiles_close(c->rd[i].m);
         pthread_mutex_destroy(&c->rd[i].lock);
     }
     pthread_mutex_destroy(&c->lock);
@@ -321,15 +260,8 @@ static enum err_code invalidate(struct tile_cache *c, const double b2180[4], str
     if (gis_crs_transform_bbox(GIS_CRS_2180, c->grid == TILE_GRID_CRS84 ? GIS_CRS_CRS84 : GIS_CRS_3857, b2180, b,
                                &te) != ERR_OK) {
         /* a box PROJ cannot take: drop everything rather than serve something stale */
-        return sqlite3_exec(c->db, "DELETE FROM tiles", NULL, NULL, NULL) == SQLITE_OK ? ERR_OK
-                                                                                       : db_err(c, "invalidate", e);
+        return gis_mbtiles_clear(c->m, e);
     }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db,
-                           "DELETE FROM tiles WHERE zoom_level = ?1 AND tile_column BETWEEN ?2 AND ?3 "
-                           "AND tile_row BETWEEN ?4 AND ?5",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(c, "invalidate", e);
     enum err_code rc = ERR_OK;
     for (int z = 0; z <= TILE_MAX_ZOOM && !rc; z++) {
         long r[4];
@@ -341,16 +273,22 @@ static enum err_code invalidate(struct tile_cache *c, const double b2180[4], str
             r[0] = r[0] / m * m, r[1] = r[1] / m * m;
             r[2] = r[2] / m * m + m - 1, r[3] = r[3] / m * m + m - 1;
         }
-        sqlite3_bind_int(st, 1, z);
-        sqlite3_bind_int64(st, 2, r[0]);
-        sqlite3_bind_int64(st, 3, r[2]);
-        sqlite3_bind_int64(st, 4, n - 1 - r[3]); /* MBTiles rows count from the south */
-        sqlite3_bind_int64(st, 5, n - 1 - r[1]);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_err(c, "invalidate", e);
-        sqlite3_reset(st);
+        rc = gis_mbtiles_delete(c->m, z, r[0], r[1], r[2], r[3], e);
     }
-    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Applies one change of the store's log (gis_changes_each); ctx is the sync in progress. */
+struct sync_run {
+    struct tile_cache *c;
+    long long last;
+};
+
+static enum err_code sync_change(long long id, const double *bbox, void *ctx, struct err *e)
+{
+    struct sync_run *run = ctx;
+    enum err_code rc = bbox ? invalidate(run->c, bbox, e) : ERR_OK;
+    run->last = id;
     return rc;
 }
 
@@ -362,42 +300,24 @@ enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long lo
     enum err_code rc = ERR_OK;
     long long applied = c->applied;
     if (gen > applied) {
-        sqlite3_stmt *st;
-        if (gis_store_prepare(s, "SELECT id, minx, miny, maxx, maxy FROM changes WHERE id > ? AND id <= ? ORDER BY id",
-                              &st, e) != ERR_OK) {
-            pthread_mutex_unlock(&c->lock);
-            return e->code;
-        }
-        sqlite3_bind_int64(st, 1, applied);
-        sqlite3_bind_int64(st, 2, gen);
-        if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-            rc = db_err(c, "begin", e);
-        long long last = applied;
-        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-            double b[4];
-            bool null = false;
-            for (int k = 0; k < 4; k++) {
-                null |= sqlite3_column_type(st, 1 + k) == SQLITE_NULL;
-                b[k] = sqlite3_column_double(st, 1 + k);
-            }
-            if (!null && b[2] >= b[0] && b[3] >= b[1])
-                rc = invalidate(c, b, e);
-            last = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_finalize(st);
+        struct sync_run run = {c, applied};
+        rc = gis_mbtiles_begin(c->m, e);
+        if (!rc)
+            rc = gis_changes_each(s, applied, gen, sync_change, &run, e);
         if (!rc) {
+            long long last = gen > run.last ? gen : run.last;
             char v[32];
-            snprintf(v, sizeof v, "%lld", gen > last ? gen : last);
-            if (meta_set(c, "odra:change_id", v) != SQLITE_OK ||
-                sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-                rc = db_err(c, "commit", e);
-            else {
+            snprintf(v, sizeof v, "%lld", last);
+            rc = gis_mbtiles_meta_set(c->m, "odra:change_id", v, e);
+            if (!rc)
+                rc = gis_mbtiles_commit(c->m, e);
+            if (!rc) {
                 __atomic_add_fetch(&c->epoch, 1, __ATOMIC_RELEASE); /* after the commit: see hot_get */
-                __atomic_store_n(&c->applied, gen > last ? gen : last, __ATOMIC_RELEASE);
+                __atomic_store_n(&c->applied, last, __ATOMIC_RELEASE);
             }
         }
         if (rc)
-            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            gis_mbtiles_rollback(c->m);
     }
     pthread_mutex_unlock(&c->lock);
     return rc;
@@ -412,17 +332,9 @@ static struct cache_reader *reader_lock(struct tile_cache *c)
         slot_plus1 = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % CACHE_READERS + 1;
     struct cache_reader *r = &c->rd[slot_plus1 - 1];
     pthread_mutex_lock(&r->lock);
-    if (!r->db && !r->failed) {
-        if (sqlite3_open_v2(c->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v3(r->db,
-                               "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-                               -1, SQLITE_PREPARE_PERSISTENT, &r->get, NULL) != SQLITE_OK) {
-            sqlite3_close(r->db);
-            r->db = NULL;
-            r->failed = true;
-        } else {
-            sqlite3_busy_timeout(r->db, 10000);
-        }
+    if (!r->m && !r->failed) {
+        struct err ignore = {0};
+        r->failed = gis_mbtiles_open(c->path, GIS_MBTILES_READ, &r->m, &ignore) != ERR_OK;
     }
     if (r->failed) {
         pthread_mutex_unlock(&r->lock);
@@ -444,22 +356,12 @@ enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct
     size_t from = out->len;
     struct cache_reader *r = reader_lock(c);
     pthread_mutex_t *lock = r ? &r->lock : &c->lock;
-    sqlite3_stmt *get = r ? r->get : c->get;
     if (!r)
         pthread_mutex_lock(lock);
-    sqlite3_bind_int(get, 1, z);
-    sqlite3_bind_int64(get, 2, x);
-    sqlite3_bind_int64(get, 3, (1L << z) - 1 - y);
-    int rc = sqlite3_step(get);
-    if (rc == SQLITE_ROW) {
-        const void *p = sqlite3_column_blob(get, 0);
-        buf_append(out, p ? p : "", (size_t)sqlite3_column_bytes(get, 0));
-        *found = true;
-    }
-    sqlite3_reset(get);
+    enum err_code rc = gis_mbtiles_get(r ? r->m : c->m, z, x, y, out, found, e);
     pthread_mutex_unlock(lock);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return err_set(e, ERR_IO, "tile cache: lookup failed");
+    if (rc)
+        return rc;
     if (out->failed)
         return err_set(e, ERR_INTERNAL, "out of memory");
     if (*found) {
@@ -472,11 +374,7 @@ enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct
 bool tile_cache_has(struct tile_cache *c, int z, long x, long y)
 {
     pthread_mutex_lock(&c->lock);
-    sqlite3_bind_int(c->has, 1, z);
-    sqlite3_bind_int64(c->has, 2, x);
-    sqlite3_bind_int64(c->has, 3, (1L << z) - 1 - y);
-    bool hit = sqlite3_step(c->has) == SQLITE_ROW;
-    sqlite3_reset(c->has);
+    bool hit = gis_mbtiles_has(c->m, z, x, y);
     pthread_mutex_unlock(&c->lock);
     return hit;
 }
@@ -489,30 +387,17 @@ enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const 
         pthread_mutex_unlock(&c->lock);
         return ERR_OK; /* rendered before a change this cache has already applied */
     }
-    sqlite3_bind_int(c->put, 1, z);
-    sqlite3_bind_int64(c->put, 2, x);
-    sqlite3_bind_int64(c->put, 3, (1L << z) - 1 - y);
-    sqlite3_bind_blob(c->put, 4, len ? data : "", (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(c->put, 5, gen);
-    int rc = sqlite3_step(c->put);
-    sqlite3_reset(c->put);
-    sqlite3_clear_bindings(c->put);
-    if (rc == SQLITE_DONE && etag) /* under the lock, so no change is applied between the store and this */
+    enum err_code rc = gis_mbtiles_put(c->m, z, x, y, data, len, gen, e);
+    if (!rc && etag) /* under the lock, so no change is applied between the store and this */
         hot_put(c, __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE), z, x, y, len ? data : "", len, etag);
     pthread_mutex_unlock(&c->lock);
-    return rc == SQLITE_DONE ? ERR_OK : db_err(c, "store", e);
+    return rc;
 }
 
 long tile_cache_count(struct tile_cache *c)
 {
     pthread_mutex_lock(&c->lock);
-    sqlite3_stmt *st;
-    long n = -1;
-    if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM tiles", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
+    long n = gis_mbtiles_count(c->m);
     pthread_mutex_unlock(&c->lock);
     return n;
 }
