@@ -24,12 +24,12 @@ static int name_index(const char *const *names, int n, const char *s)
 
 static const char *const shift_names[] = {"none", "next_day", "next_working_day", "previous_working_day", "skip"};
 
-int gis_waste_shift_parse(const char *s)
+int waste_shift_parse(const char *s)
 {
     return name_index(shift_names, NAMES(shift_names), s);
 }
 
-const char *gis_waste_shift_name(enum gis_waste_shift s)
+const char *waste_shift_name(enum waste_shift s)
 {
     return (unsigned)s < (unsigned)NAMES(shift_names) ? shift_names[s] : "?";
 }
@@ -40,20 +40,20 @@ static bool day_off(int day)
 }
 
 /* The day a collection planned on day actually happens, or -1 when it is dropped. */
-static int shift_day(int day, enum gis_waste_shift shift)
+static int shift_day(int day, enum waste_shift shift)
 {
-    if (shift == GIS_WASTE_SHIFT_NONE || !day_off(day))
+    if (shift == WASTE_SHIFT_NONE || !day_off(day))
         return day;
     switch (shift) {
-    case GIS_WASTE_SHIFT_NEXT_DAY:
+    case WASTE_SHIFT_NEXT_DAY:
         while (day_off(day))
             day++;
         return day;
-    case GIS_WASTE_SHIFT_NEXT_WORKING:
+    case WASTE_SHIFT_NEXT_WORKING:
         while (!gis_cal_working_day(day))
             day++;
         return day;
-    case GIS_WASTE_SHIFT_PREV_WORKING:
+    case WASTE_SHIFT_PREV_WORKING:
         while (!gis_cal_working_day(day))
             day--;
         return day;
@@ -78,15 +78,14 @@ static int nth_weekday(int y, int m, int w, int nth)
     return last - (gis_cal_weekday(last) - w + 7) % 7;
 }
 
-int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum gis_waste_shift shift, int *out,
-                         int cap)
+int waste_rule_dates(const struct waste_rule *r, int from, int to, enum waste_shift shift, int *out, int cap)
 {
     if (r->weekday < 1 || r->weekday > 7 || from > to || cap <= 0)
         return 0;
     /* A shift moves a day by at most a few days; look a little beyond both ends. */
     int lo = from - 10, hi = to + 10, n = 0;
     int y, m, d;
-    if (r->kind == GIS_WASTE_MONTHLY) {
+    if (r->kind == WASTE_MONTHLY) {
         if (r->nth != -1 && (r->nth < 1 || r->nth > 4))
             return 0;
         gis_cal_ymd(lo, &y, &m, &d);
@@ -103,10 +102,10 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
                 break;
         }
     } else {
-        int step = 7 * (r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->interval : 1);
+        int step = 7 * (r->kind == WASTE_EVERY_N_WEEKS ? r->interval : 1);
         if (step < 7 || step > 7 * 52)
             return 0;
-        int anchor = r->kind == GIS_WASTE_EVERY_N_WEEKS ? r->anchor : lo;
+        int anchor = r->kind == WASTE_EVERY_N_WEEKS ? r->anchor : lo;
         anchor += (r->weekday - gis_cal_weekday(anchor) + 7) % 7; /* onto the rule's weekday */
         long k = ((long)lo - anchor) / step;
         int day = anchor + (int)(k * step);
@@ -135,25 +134,24 @@ int gis_waste_rule_dates(const struct gis_waste_rule *r, int from, int to, enum 
 
 static const char *const method_names[] = {"household", "resident", "water_m3", "container"};
 
-int gis_waste_method_parse(const char *s)
+int waste_method_parse(const char *s)
 {
     return name_index(method_names, NAMES(method_names), s);
 }
 
-const char *gis_waste_method_name(enum gis_waste_method m)
+const char *waste_method_name(enum waste_method m)
 {
     return (unsigned)m < (unsigned)NAMES(method_names) ? method_names[m] : "?";
 }
 
-enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_waste_household *h, long *fee_gr,
-                            struct err *e)
+enum err_code waste_fee(const struct waste_rate *r, const struct waste_household *h, long *fee_gr, struct err *e)
 {
     *fee_gr = 0;
-    if (h->residents < 0 || h->residents > GIS_WASTE_MAX_RESIDENTS)
-        return err_param(e, "residents", "residents must be from 0 to %d", GIS_WASTE_MAX_RESIDENTS);
+    if (h->residents < 0 || h->residents > WASTE_MAX_RESIDENTS)
+        return err_param(e, "residents", "residents must be from 0 to %d", WASTE_MAX_RESIDENTS);
     double base = 0;
     switch (r->method) {
-    case GIS_WASTE_HOUSEHOLD: {
+    case WASTE_HOUSEHOLD: {
         if (h->residents < 1)
             return err_param(e, "residents", "a household declaration needs at least one resident");
         int best = -1;
@@ -165,16 +163,15 @@ enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_was
         base = (double)r->items[best].amount_gr;
         break;
     }
-    case GIS_WASTE_RESIDENT:
-    case GIS_WASTE_WATER: {
+    case WASTE_RESIDENT:
+    case WASTE_WATER: {
         int idx = -1;
         for (int i = 0; i < r->nitems; i++)
             if (r->items[i].key == 0)
                 idx = i;
         if (idx < 0)
-            return err_set(e, ERR_UNPROCESSABLE, "the rate table for %s has no amount",
-                           gis_waste_method_name(r->method));
-        if (r->method == GIS_WASTE_RESIDENT) {
+            return err_set(e, ERR_UNPROCESSABLE, "the rate table for %s has no amount", waste_method_name(r->method));
+        if (r->method == WASTE_RESIDENT) {
             if (h->residents < 1)
                 return err_param(e, "residents", "a per-resident declaration needs at least one resident");
             base = (double)r->items[idx].amount_gr * h->residents;
@@ -185,9 +182,9 @@ enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_was
         }
         break;
     }
-    case GIS_WASTE_CONTAINER:
-        if (h->ncontainers < 1 || h->ncontainers > GIS_WASTE_MAX_CONTAINERS)
-            return err_param(e, "containers", "give 1 to %d containers", GIS_WASTE_MAX_CONTAINERS);
+    case WASTE_CONTAINER:
+        if (h->ncontainers < 1 || h->ncontainers > WASTE_MAX_CONTAINERS)
+            return err_param(e, "containers", "give 1 to %d containers", WASTE_MAX_CONTAINERS);
         for (int c = 0; c < h->ncontainers; c++) {
             int idx = -1;
             for (int i = 0; i < r->nitems; i++)
@@ -212,7 +209,7 @@ enum err_code gis_waste_fee(const struct gis_waste_rate *r, const struct gis_was
 
 /* ---- store helpers ---- */
 
-const struct gis_ledger gis_waste_ledger = {"waste_payers", "waste_payments", "waste_statements"};
+const struct gis_ledger waste_ledger = {"waste_payers", "waste_payments", "waste_statements"};
 
 static enum err_code db_err(struct gis_store *s, struct err *e, const char *what)
 {
@@ -226,7 +223,7 @@ static const char *col_text(struct arena *a, sqlite3_stmt *st, int i)
 }
 
 /* The setting's value as a malloc'd string, or NULL when unset. */
-static const char *gis_waste_setting_raw(struct gis_store *s, const char *key)
+static const char *waste_setting_raw(struct gis_store *s, const char *key)
 {
     struct err e = {0};
     sqlite3_stmt *st = gis_store_cached(s, "SELECT value FROM waste_settings WHERE key = ?", &e);
@@ -240,7 +237,7 @@ static const char *gis_waste_setting_raw(struct gis_store *s, const char *key)
     return v;
 }
 
-const char *gis_waste_setting(struct gis_store *s, struct arena *a, const char *key, const char *def)
+const char *waste_setting(struct gis_store *s, struct arena *a, const char *key, const char *def)
 {
     struct err e = {0};
     const char *v = def;
@@ -341,8 +338,8 @@ static struct zone_index *zone_index_get(struct gis_store *s, struct err *e)
     return zi;
 }
 
-enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_waste_zone *out,
-                                struct err *e)
+enum err_code waste_zone_at(struct gis_store *s, struct arena *a, double x, double y, struct waste_zone *out,
+                            struct err *e)
 {
     /* the first zone (by id) whose polygon holds the point or has it on its boundary */
     struct zone_index *zi = zone_index_get(s, e);
@@ -366,13 +363,13 @@ enum err_code gis_waste_zone_at(struct gis_store *s, struct arena *a, double x, 
 static const char *const weekday_pl[] = {"",         "poniedziałek", "wtorek", "środa",
                                          "czwartek", "piątek",       "sobota", "niedziela"};
 
-static const char *rule_words(struct arena *a, const struct gis_waste_rule *r)
+static const char *rule_words(struct arena *a, const struct waste_rule *r)
 {
     const char *w = weekday_pl[r->weekday];
     const char *season = r->months == 0xFFF ? "" : " (sezonowo)";
-    if (r->kind == GIS_WASTE_WEEKLY)
+    if (r->kind == WASTE_WEEKLY)
         return arena_printf(a, "co tydzień: %s%s", w, season);
-    if (r->kind == GIS_WASTE_EVERY_N_WEEKS)
+    if (r->kind == WASTE_EVERY_N_WEEKS)
         return arena_printf(a, "co %d tygodnie: %s%s", r->interval, w, season);
     if (r->nth == -1)
         return arena_printf(a, "raz w miesiącu: ostatni dzień tygodnia %s%s", w, season);
@@ -404,7 +401,7 @@ static enum err_code zones_from_obreby(struct gis_store *w, void *ctx, struct er
     return rc;
 }
 
-enum err_code gis_waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e)
+enum err_code waste_zones_from_obreby(struct gis_store *w, int nz, struct err *e)
 {
     return gis_changes_track(w, "waste_zones", zones_from_obreby, &nz, e);
 }
@@ -423,7 +420,7 @@ struct rule_book {
     struct book_rule {
         long zone;
         int fraction; /* index into f */
-        struct gis_waste_rule r;
+        struct waste_rule r;
     } * rules; /* ordered by zone, fraction, id */
 };
 
@@ -453,8 +450,8 @@ static struct rule_book *rule_book_get(struct gis_store *s, struct err *e)
         return NULL;
     }
     b->state = state;
-    const char *sh = gis_waste_setting_raw(s, "holiday_shift");
-    b->shift = gis_waste_shift_parse(sh ? sh : "next_working_day");
+    const char *sh = waste_setting_raw(s, "holiday_shift");
+    b->shift = waste_shift_parse(sh ? sh : "next_working_day");
     free((char *)sh);
     sqlite3_stmt *st = gis_store_cached(s, "SELECT code, name FROM waste_fractions ORDER BY ord, code", e);
     int rc = st ? SQLITE_DONE : SQLITE_ERROR;
@@ -493,17 +490,16 @@ static struct rule_book *rule_book_get(struct gis_store *s, struct err *e)
             }
             b->rules = r;
         }
-        struct gis_waste_rule r = {
-            .kind = !strcmp(kind, "monthly")         ? GIS_WASTE_MONTHLY
-                    : !strcmp(kind, "every_n_weeks") ? GIS_WASTE_EVERY_N_WEEKS
-                                                     : GIS_WASTE_WEEKLY,
+        struct waste_rule r = {
+            .kind = !strcmp(kind, "monthly")         ? WASTE_MONTHLY
+                    : !strcmp(kind, "every_n_weeks") ? WASTE_EVERY_N_WEEKS
+                                                     : WASTE_WEEKLY,
             .weekday = sqlite3_column_int(st, 3),
             .interval = sqlite3_column_int(st, 4),
             .nth = sqlite3_column_int(st, 6),
             .months = sqlite3_column_int(st, 7),
         };
-        if (r.kind == GIS_WASTE_EVERY_N_WEEKS &&
-            !gis_cal_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
+        if (r.kind == WASTE_EVERY_N_WEEKS && !gis_cal_parse_date((const char *)sqlite3_column_text(st, 5), &r.anchor))
             r.anchor = gis_cal_day(2024, 1, 1);
         b->rules[b->nr++] = (struct book_rule){.zone = sqlite3_column_int64(st, 0), .fraction = fi, .r = r};
     }
@@ -519,8 +515,8 @@ static struct rule_book *rule_book_get(struct gis_store *s, struct err *e)
     return b;
 }
 
-enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
-                                 struct gis_waste_fraction_dates **out, int *n, struct err *e)
+enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
+                             struct waste_fraction_dates **out, int *n, struct err *e)
 {
     *out = NULL;
     *n = 0;
@@ -530,12 +526,12 @@ enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone
     if (b->shift < 0)
         return err_set(e, ERR_INTERNAL, "waste setting holiday_shift has an unknown value");
     int span = to - from + 1;
-    struct gis_waste_fraction_dates *f = arena_alloc(a, sizeof *f * (size_t)(b->nf ? b->nf : 1));
+    struct waste_fraction_dates *f = arena_alloc(a, sizeof *f * (size_t)(b->nf ? b->nf : 1));
     int *tmp = arena_alloc(a, sizeof(int) * (size_t)(span + 1));
     if (!f || !tmp)
         return err_set(e, ERR_INTERNAL, "out of memory");
     for (int i = 0; i < b->nf; i++) {
-        f[i] = (struct gis_waste_fraction_dates){
+        f[i] = (struct waste_fraction_dates){
             .code = arena_strdup(a, b->f[i].code), .name = arena_strdup(a, b->f[i].name), .rules = ""};
         if (!f[i].code || !f[i].name)
             return err_set(e, ERR_INTERNAL, "out of memory");
@@ -545,10 +541,10 @@ enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone
     for (int k = 0; k < b->nr; k++) {
         if (b->rules[k].zone != zone_id)
             continue;
-        struct gis_waste_fraction_dates *fd = &f[b->rules[k].fraction];
-        struct gis_waste_rule r = b->rules[k].r;
+        struct waste_fraction_dates *fd = &f[b->rules[k].fraction];
+        struct waste_rule r = b->rules[k].r;
         r.fraction = fd->code;
-        int got = gis_waste_rule_dates(&r, from, to, (enum gis_waste_shift)b->shift, tmp, first > 0 ? first : span);
+        int got = waste_rule_dates(&r, from, to, (enum waste_shift)b->shift, tmp, first > 0 ? first : span);
         int *merged = arena_alloc(a, sizeof(int) * (size_t)(fd->n + got + 1));
         if (!merged)
             return err_set(e, ERR_INTERNAL, "out of memory");
@@ -580,7 +576,7 @@ enum err_code gis_waste_schedule(struct gis_store *s, struct arena *a, long zone
 #define MAX_RATES 64
 
 /* Every rate table of the store, ordered by method and valid_from. */
-static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *out, int *n, struct err *e)
+static enum err_code rates_load_all(struct gis_store *s, struct waste_rate *out, int *n, struct err *e)
 {
     *n = 0;
     sqlite3_stmt *st;
@@ -591,12 +587,12 @@ static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *
         return e->code;
     long ids[MAX_RATES];
     while (sqlite3_step(st) == SQLITE_ROW && *n < MAX_RATES) {
-        struct gis_waste_rate *r = &out[*n];
+        struct waste_rate *r = &out[*n];
         memset(r, 0, sizeof *r);
-        int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 1));
+        int m = waste_method_parse((const char *)sqlite3_column_text(st, 1));
         if (m < 0 || !gis_cal_parse_month((const char *)sqlite3_column_text(st, 2), &r->valid_from))
             continue;
-        r->method = (enum gis_waste_method)m;
+        r->method = (enum waste_method)m;
         r->nonsort_multiplier = sqlite3_column_double(st, 3);
         r->compost_discount_gr = sqlite3_column_int64(st, 4);
         r->compost_per_resident = sqlite3_column_int(st, 5) != 0;
@@ -608,7 +604,7 @@ static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *
     for (int i = 0; i < *n; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, ids[i]);
-        while (sqlite3_step(st) == SQLITE_ROW && out[i].nitems < GIS_WASTE_MAX_ITEMS) {
+        while (sqlite3_step(st) == SQLITE_ROW && out[i].nitems < WASTE_MAX_ITEMS) {
             out[i].items[out[i].nitems].key = sqlite3_column_int(st, 0);
             out[i].items[out[i].nitems].amount_gr = sqlite3_column_int64(st, 1);
             out[i].nitems++;
@@ -618,32 +614,31 @@ static enum err_code rates_load_all(struct gis_store *s, struct gis_waste_rate *
     return ERR_OK;
 }
 
-static const struct gis_waste_rate *rate_pick(const struct gis_waste_rate *rates, int n, enum gis_waste_method m,
-                                              int month)
+static const struct waste_rate *rate_pick(const struct waste_rate *rates, int n, enum waste_method m, int month)
 {
-    const struct gis_waste_rate *best = NULL;
+    const struct waste_rate *best = NULL;
     for (int i = 0; i < n; i++)
         if (rates[i].method == m && rates[i].valid_from <= month && (!best || rates[i].valid_from > best->valid_from))
             best = &rates[i];
     return best;
 }
 
-enum err_code gis_waste_rate_load(struct gis_store *s, enum gis_waste_method method, int month,
-                                  struct gis_waste_rate *out, struct err *e)
+enum err_code waste_rate_load(struct gis_store *s, enum waste_method method, int month, struct waste_rate *out,
+                              struct err *e)
 {
-    struct gis_waste_rate *all = malloc(sizeof *all * MAX_RATES);
+    struct waste_rate *all = malloc(sizeof *all * MAX_RATES);
     if (!all)
         return err_set(e, ERR_INTERNAL, "out of memory");
     int n;
     enum err_code rc = rates_load_all(s, all, &n, e);
-    const struct gis_waste_rate *r = rc ? NULL : rate_pick(all, n, method, month);
+    const struct waste_rate *r = rc ? NULL : rate_pick(all, n, method, month);
     if (r)
         *out = *r;
     else if (!rc) {
         char mb[8];
         gis_cal_format_month(month, mb);
-        rc = err_set(e, ERR_UNAVAILABLE, "the gmina has no %s rate table in force in %s", gis_waste_method_name(method),
-                     mb);
+        rc =
+            err_set(e, ERR_UNAVAILABLE, "the gmina has no %s rate table in force in %s", waste_method_name(method), mb);
     }
     free(all);
     return rc;
@@ -651,7 +646,7 @@ enum err_code gis_waste_rate_load(struct gis_store *s, enum gis_waste_method met
 
 /* ---- declarations ---- */
 
-static char *containers_text(struct arena *a, const struct gis_waste_household *h)
+static char *containers_text(struct arena *a, const struct waste_household *h)
 {
     char buf[256] = "";
     size_t o = 0;
@@ -661,10 +656,10 @@ static char *containers_text(struct arena *a, const struct gis_waste_household *
     return arena_strdup(a, buf);
 }
 
-static void containers_parse(const char *s, struct gis_waste_household *h)
+static void containers_parse(const char *s, struct waste_household *h)
 {
     h->ncontainers = 0;
-    while (s && *s && h->ncontainers < GIS_WASTE_MAX_CONTAINERS) {
+    while (s && *s && h->ncontainers < WASTE_MAX_CONTAINERS) {
         int l, p, used = 0;
         if (sscanf(s, "%dx%d%n", &l, &p, &used) != 2)
             break;
@@ -677,11 +672,11 @@ static void containers_parse(const char *s, struct gis_waste_household *h)
     }
 }
 
-enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
-                                struct gis_waste_declaration *d, struct err *e)
+enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
+                            struct waste_declaration *d, struct err *e)
 {
-    if (d->h.residents < 0 || d->h.residents > GIS_WASTE_MAX_RESIDENTS)
-        return err_param(e, "residents", "residents must be from 0 to %d", GIS_WASTE_MAX_RESIDENTS);
+    if (d->h.residents < 0 || d->h.residents > WASTE_MAX_RESIDENTS)
+        return err_param(e, "residents", "residents must be from 0 to %d", WASTE_MAX_RESIDENTS);
     if (d->change_day < today - 731)
         return err_param(e, "change_date",
                          "change_date is more than two years back; correct older periods in the office");
@@ -693,15 +688,15 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
     int change_month = cy * 12 + cm - 1;
     if (change_month > this_month + 1)
         return err_param(e, "change_date", "change_date may be at most in the next month");
-    const char *eff = gis_waste_setting(w, a, "change_effective", "same_month");
+    const char *eff = waste_setting(w, a, "change_effective", "same_month");
     d->valid_from = change_month + (strcmp(eff, "next_month") == 0);
     const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
-    int m = gis_waste_method_parse(gis_waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
+    int m = waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
     if (m < 0)
         return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
-    d->method = (enum gis_waste_method)m;
-    struct gis_waste_rate rate;
-    if (gis_waste_rate_load(w, d->method, d->valid_from, &rate, e) || gis_waste_fee(&rate, &d->h, &d->fee_gr, e))
+    d->method = (enum waste_method)m;
+    struct waste_rate rate;
+    if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
         return e->code;
     sqlite3_stmt *st;
     if (d->payer_id == 0) {
@@ -716,7 +711,7 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
             return db_err(w, e, "payer");
         d->payer_id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
         char nrb[27];
-        if (gis_nrb_make(gis_waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e))
+        if (gis_nrb_make(waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e))
             return e->code;
         if (gis_store_prepare(w, "UPDATE waste_payers SET account = ? WHERE id = ?", &st, e))
             return e->code;
@@ -727,7 +722,7 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
         if (rc != SQLITE_DONE)
             return db_err(w, e, "payer account");
         d->account = arena_strdup(a, nrb);
-    } else if (!gis_payer_find(w, &gis_waste_ledger, d->payer_id, NULL)) {
+    } else if (!gis_payer_find(w, &waste_ledger, d->payer_id, NULL)) {
         return err_param(e, "payer_id", "no payer %ld", d->payer_id);
     }
     if (gis_store_prepare(
@@ -749,10 +744,10 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
     sqlite3_bind_int(st, 6, d->h.residents);
     sqlite3_bind_int(st, 7, d->h.composting);
     sqlite3_bind_int(st, 8, d->h.sorting);
-    if (d->method == GIS_WASTE_WATER)
+    if (d->method == WASTE_WATER)
         sqlite3_bind_double(st, 9, d->h.water_m3);
     sqlite3_bind_text(st, 10, d->h.ncontainers ? containers_text(a, &d->h) : NULL, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 11, gis_waste_method_name(d->method), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, waste_method_name(d->method), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 12, d->fee_gr);
     sqlite3_bind_text(st, 13, cdate, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 14, vmonth, -1, SQLITE_TRANSIENT);
@@ -776,7 +771,7 @@ enum err_code gis_waste_declare(struct gis_store *w, struct arena *a, const char
     "d.id, d.payer_id, p.name, p.account, d.kind, d.address_id, d.address_label, d.parcel_id, d.residents, "           \
     "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at"
 
-static void decl_row(struct arena *a, sqlite3_stmt *st, struct gis_waste_declaration *d)
+static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration *d)
 {
     memset(d, 0, sizeof *d);
     d->id = sqlite3_column_int64(st, 0);
@@ -793,8 +788,8 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct gis_waste_declara
     d->h.sorting = sqlite3_column_int(st, 10) != 0;
     d->h.water_m3 = sqlite3_column_double(st, 11);
     containers_parse((const char *)sqlite3_column_text(st, 12), &d->h);
-    int m = gis_waste_method_parse((const char *)sqlite3_column_text(st, 13));
-    d->method = m < 0 ? GIS_WASTE_HOUSEHOLD : (enum gis_waste_method)m;
+    int m = waste_method_parse((const char *)sqlite3_column_text(st, 13));
+    d->method = m < 0 ? WASTE_HOUSEHOLD : (enum waste_method)m;
     d->fee_gr = sqlite3_column_int64(st, 14);
     if (!gis_cal_parse_date((const char *)sqlite3_column_text(st, 15), &d->change_day))
         d->change_day = 0;
@@ -803,12 +798,12 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct gis_waste_declara
     d->filed_at = col_text(a, st, 17);
 }
 
-enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long payer_id,
-                                     struct gis_waste_declaration **out, int *n, struct err *e)
+enum err_code waste_declarations(struct gis_store *s, struct arena *a, long payer_id, struct waste_declaration **out,
+                                 int *n, struct err *e)
 {
     *out = NULL;
     *n = 0;
-    if (!gis_payer_find(s, &gis_waste_ledger, payer_id, NULL))
+    if (!gis_payer_find(s, &waste_ledger, payer_id, NULL))
         return err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id);
     sqlite3_stmt *st;
     if (gis_store_prepare(s,
@@ -817,7 +812,7 @@ enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long 
                           &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, payer_id);
-    struct gis_waste_declaration *list = arena_alloc(a, sizeof *list * 500);
+    struct waste_declaration *list = arena_alloc(a, sizeof *list * 500);
     while (list && sqlite3_step(st) == SQLITE_ROW)
         decl_row(a, st, &list[(*n)++]);
     sqlite3_finalize(st);
@@ -829,11 +824,11 @@ enum err_code gis_waste_declarations(struct gis_store *s, struct arena *a, long 
 
 /* ---- charges ---- */
 
-enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e)
+enum err_code waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e)
 {
     *changed = 0;
     struct arena *a = arena_new(1 << 16);
-    struct gis_waste_rate *rates = malloc(sizeof *rates * MAX_RATES);
+    struct waste_rate *rates = malloc(sizeof *rates * MAX_RATES);
     sqlite3_stmt *sel = NULL, *up = NULL;
     enum err_code rc = ERR_OK;
     int nrates = 0;
@@ -841,7 +836,7 @@ enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long 
         rc = err_set(e, ERR_INTERNAL, "out of memory");
         goto done;
     }
-    int due_day = atoi(gis_waste_setting(w, a, "due_day", "15"));
+    int due_day = atoi(waste_setting(w, a, "due_day", "15"));
     if (due_day < 1 || due_day > 28)
         due_day = 15;
     if (rates_load_all(w, rates, &nrates, e) ||
@@ -861,7 +856,7 @@ enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long 
     }
     /* Declarations of one payer come in valid_from, id order: each one rules from its month until the
      * next one's month (a later filing for the same month replaces an earlier one). */
-    struct gis_waste_declaration cur, next;
+    struct waste_declaration cur, next;
     bool have_cur = false, have_next = false, eof = false;
     for (;;) {
         if (!have_next && !eof) {
@@ -888,10 +883,10 @@ enum err_code gis_waste_charges_generate(struct gis_store *w, int through, long 
         if (have_next && next.payer_id == cur.payer_id)
             end = next.valid_from - 1 < through ? next.valid_from - 1 : through;
         for (int m = cur.valid_from; m <= end; m++) {
-            const struct gis_waste_rate *r = rate_pick(rates, nrates, cur.method, m);
+            const struct waste_rate *r = rate_pick(rates, nrates, cur.method, m);
             long fee = cur.fee_gr;
             struct err fe = {0};
-            if (r && gis_waste_fee(r, &cur.h, &fee, &fe))
+            if (r && waste_fee(r, &cur.h, &fee, &fe))
                 fee = cur.fee_gr;
             char mb[8], due[11];
             gis_cal_format_month(m, mb);
@@ -944,8 +939,8 @@ static long sum_query(struct gis_store *s, const char *sql, long payer_id, const
     return v;
 }
 
-enum err_code gis_waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
-                                    struct gis_waste_balance *out, struct err *e)
+enum err_code waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
+                                struct waste_balance *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
