@@ -1,5 +1,6 @@
 /* e-Odpady (module "waste"): collection zones and schedules (JSON and iCalendar), declarations, fees,
- * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in waste.c next to it. */
+ * charges, payments and balances, and its /locate answer. The logic is in waste.c, the SQL in store.c, the demo
+ * data in demo.c. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +18,6 @@
 #define WASTE_TITLE "Odpady komunalne"
 
 /* ---- helpers ---- */
-
-/* Today in the gminas' time zone (the server's local time). ODRA_TODAY=YYYY-MM-DD overrides it, for tests. */
-static int waste_today(void)
-{
-    int d;
-    const char *env = getenv("ODRA_TODAY");
-    if (env && gis_cal_parse_date(env, &d))
-        return d;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return gis_cal_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
 
 static json_t *jdate(int day)
 {
@@ -715,138 +703,6 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
                           (json_int_t)bal.paid_gr, "arrears_gr", (json_int_t)bal.arrears_gr, "declarations", hist);
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200, j, e);
-}
-
-/* ---- demo data ---- */
-
-/* Demo zones: the obręby of the gmina dealt round-robin into 2 to 4 zones (1 when there is one obręb), so
- * the zones cover the gmina; rules that differ by zone; and a few declarations, charges and payments. */
-static enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, struct err *e)
-{
-    long nobreb = gis_store_count(w, "obreby");
-    int nz = nobreb <= 1 ? 1 : nobreb < 4 ? 2 : nobreb < 9 ? 3 : 4;
-    sqlite3_stmt *st = NULL;
-    enum err_code rc = ERR_OK;
-    struct arena *a = arena_new(1 << 14);
-    if (!a)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    if ((rc = waste_zones_from_obreby(w, nz, e)))
-        goto done;
-    sqlite3_finalize(st);
-    st = NULL;
-    /* Rules: kind, weekday, interval, anchor, nth, months; weekday offsets by zone. */
-    if ((rc = gis_store_prepare(
-             w,
-             "INSERT INTO waste_rules (zone_id, fraction, kind, weekday, interval_weeks, anchor, nth, "
-             "months) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM waste_zones WHERE code = ?8",
-             &st, e)))
-        goto done;
-    for (int k = 0; k < nz; k++) {
-        int wd = k % 5 + 1; /* zone 1 Monday, zone 2 Tuesday, ... */
-        struct {
-            const char *fraction, *kind;
-            int weekday, interval;
-            const char *anchor;
-            int nth, months;
-        } rules[] = {
-            {"zmieszane", "every_n_weeks", wd, 2, "2025-01-06", 1, 0xFFF},
-            {"metale", "every_n_weeks", wd, 2, "2025-01-13", 1, 0xFFF},
-            {"bio", "weekly", (wd + 1) % 5 + 1, 1, NULL, 1, 0x3F8},                /* April to October weekly */
-            {"bio", "every_n_weeks", (wd + 1) % 5 + 1, 2, "2025-01-06", 1, 0xC07}, /* the rest fortnightly */
-            {"papier", "monthly", (wd + 2) % 5 + 1, 1, NULL, 1, 0xFFF},            /* e.g. first Wednesday */
-            {"szklo", "monthly", (wd + 3) % 5 + 1, 1, NULL, 3, 0xFFF},             /* third Thursday */
-            {"gabaryty", "monthly", 5, 1, NULL, -1, 0x208},                        /* last Friday of April, October */
-        };
-        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-            sqlite3_reset(st);
-            sqlite3_bind_text(st, 1, rules[i].fraction, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, rules[i].kind, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 3, rules[i].weekday);
-            sqlite3_bind_int(st, 4, rules[i].interval);
-            if (rules[i].anchor)
-                sqlite3_bind_text(st, 5, rules[i].anchor, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(st, 5);
-            sqlite3_bind_int(st, 6, rules[i].nth);
-            sqlite3_bind_int(st, 7, rules[i].months);
-            sqlite3_bind_text(st, 8, arena_printf(a, "R%d", k + 1), -1, SQLITE_TRANSIENT);
-            if (sqlite3_step(st) != SQLITE_DONE) {
-                rc = err_set(e, ERR_IO, "demo waste rules: %s", sqlite3_errmsg(gis_store_db(w)));
-                goto done;
-            }
-        }
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    /* Declarations for every 97th address, charges through this month and payments for most of them. */
-    if ((rc = gis_store_prepare(w,
-                                "SELECT a.id, s.prefix, s.name, a.number, coalesce(a.postal_code, l.postal_code), "
-                                "l.name, a.parcel_id FROM addresses a JOIN localities l ON l.id = a.locality_id "
-                                "LEFT JOIN streets s ON s.id = a.street_id ORDER BY a.id",
-                                &st, e)))
-        goto done;
-    int today = waste_today(), i = 0, ty, tm, td;
-    gis_cal_ymd(today, &ty, &tm, &td);
-    struct text_rng rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)};
-    int ndecl = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && ndecl < 40) {
-        if (i++ % 97 != 5)
-            continue;
-        struct waste_declaration d = {0};
-        d.address_id = sqlite3_column_int64(st, 0);
-        d.address_label =
-            gis_place_address_label(a, (const char *)sqlite3_column_text(st, 1),
-                                    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-                                    (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5));
-        d.parcel_id = sqlite3_column_text(st, 6) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 6)) : NULL;
-        d.payer_name = arena_printf(a, "Gospodarstwo domowe nr %d", ndecl + 1);
-        d.h.residents = 1 + (int)text_rng_below(&rng, 5);
-        d.h.sorting = text_rng_below(&rng, 10) != 0;
-        d.h.composting = text_rng_below(&rng, 3) == 0;
-        d.change_day = gis_cal_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
-        if ((rc = waste_declare(w, a, t->teryt, today, &d, e)))
-            goto done;
-        ndecl++;
-        if (ndecl % 4 == 0) { /* a change: one more resident, from a later month */
-            d.id = 0;
-            d.h.residents++;
-            d.change_day += 120;
-            if ((rc = waste_declare(w, a, t->teryt, today, &d, e)))
-                goto done;
-        }
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    long changed;
-    if ((rc = waste_charges_generate(w, ty * 12 + tm - 1, &changed, e)))
-        goto done;
-    /* Payments: most payers paid every due charge, some half of it, some nothing. */
-    if ((rc = gis_store_prepare(w,
-                                "SELECT payer_id, month, amount_gr FROM waste_charges WHERE due_date <= ? "
-                                "ORDER BY payer_id, month",
-                                &st, e)))
-        goto done;
-    char tb[11];
-    gis_cal_format_date(today, tb);
-    sqlite3_bind_text(st, 1, tb, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        long payer = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 2);
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        int kind = (int)(payer % 5); /* 0: pays nothing, 1: pays half, else in full */
-        if (kind == 0 || amount <= 0)
-            continue;
-        int mon;
-        gis_cal_parse_month(month, &mon);
-        bool dup;
-        if ((rc = gis_payment_add(w, &waste_ledger, payer, NULL, kind == 1 ? amount / 2 : amount,
-                                  gis_cal_day(mon / 12, mon % 12 + 1, 10), "clerk",
-                                  arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
-            goto done;
-    }
-done:
-    sqlite3_finalize(st);
-    arena_free(a);
-    return rc;
 }
 
 /* ---- the module ---- */

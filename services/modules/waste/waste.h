@@ -1,7 +1,7 @@
-/* e-Odpady below HTTP: collection rules and the holiday shift (over gis/calendar.h), fee
- * computation from rate tables, and the waste tables of a tenant store (zones,
- * schedules, declarations, charges, payers, balances; payments and statements through gis/payments.h). All
- * SQL of the waste module lives here.
+/* e-Odpady below HTTP: collection rules and the holiday shift (over gis/calendar.h), fee computation from
+ * rate tables, and the module's data in a tenant store (zones, schedules, declarations, charges, payers,
+ * balances; payments and statements through gis/payments.h). The logic is waste.c; the tables are reached
+ * only through store.h (store.c holds all the module's SQL); the demo data is demo.c.
  *
  * Ownership: everything returned through an arena lives as long as that arena; nothing else is
  * allocated for the caller. Dates are day numbers (days since 1970-01-01, proleptic Gregorian); months
@@ -16,7 +16,12 @@
 #include "gis/payments.h"
 #include "gis/store.h"
 #include "util/arena.h"
+#include "util/config.h"
 #include "util/err.h"
+
+/* Today in the gminas' time zone (the server's local time), as a day number. ODRA_TODAY=YYYY-MM-DD overrides
+ * it, for tests. */
+int waste_today(void);
 
 /* What happens to a collection that falls on a holiday (or a Sunday), set by each gmina as data. */
 enum waste_shift {
@@ -160,7 +165,7 @@ enum err_code waste_declarations(struct gis_store *s, struct arena *a, long paye
  * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
 enum err_code waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
 
-/* The waste ledger (waste_payers, waste_payments, waste_statements) for gis/payments.h. */
+/* The waste ledger (waste_payers, waste_payments, waste_statements) for gis/payments.h; defined in store.c. */
 extern const struct gis_ledger waste_ledger;
 
 struct waste_balance {
@@ -177,5 +182,11 @@ struct waste_balance {
 /* The payer's account as of today. ERR_NOT_FOUND for an unknown payer. */
 enum err_code waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
                                 struct waste_balance *out, struct err *e);
+
+/* ---- demo data (demo.c) ---- */
+
+/* The module's demo data for `odra demo`, on the writer inside the demo's transaction: zones from the obręby,
+ * collection rules that differ by zone, and a few declarations, charges and payments (svc_module.demo). */
+enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, struct err *e);
 
 #endif
