@@ -1,4 +1,4 @@
-/* Unit tests for the waste module (services/modules/waste/waste.c): collection rules and the holiday shift,
+/* Unit tests for the waste module (waste.c and store.c): collection rules and the holiday shift,
  * fees for every rate method, and the store functions on a scratch store. */
 #include <stdlib.h>
 #include <string.h>
