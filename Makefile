@@ -26,7 +26,7 @@ DEB_PKGS += python3-jsonschema
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
-EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json)) odra.ini
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json services/modules/*/styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 # The demo-store generator: linked into the odra executable (its `demo` command) and its own unit test only.
@@ -34,6 +34,9 @@ DEMO_SRCS := $(sort $(wildcard tools/demo/*.c))
 DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(sort $(wildcard tests/*/*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+# A module's unit tests live in its folder (services/modules/<name>/tests/*.c) and build to build/tests/modules/.
+MODULE_TEST_SRCS := $(sort $(wildcard services/modules/*/tests/*.c))
+TEST_BINS += $(MODULE_TEST_SRCS:services/modules/%.c=$(BUILD)/tests/modules/%)
 
 .SECONDARY:
 .PHONY: all deps run test asan lint bench clean demo web-deps
@@ -89,6 +92,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libodra.a
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
 
 $(BUILD)/tests/gis/test_demo: $(BUILD)/obj/tests/gis/test_demo.o $(DEMO_OBJS) $(BUILD)/libodra.a
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
+
+$(BUILD)/tests/modules/%: $(BUILD)/obj/services/modules/%.o $(BUILD)/libodra.a
 	@mkdir -p $(@D)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@

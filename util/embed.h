@@ -4,7 +4,8 @@
 #include <stddef.h>
 
 struct embed_file {
-    const char *name; /* path relative to the repository root, e.g. "data/migrations/001_core.sql" */
+    const char *name; /* path relative to the repository root, e.g. "data/migrations/001_core.sql"; a module's
+                       * style services/modules/<m>/styles/<file> is "styles/<file>" (tools/embed.awk) */
     const char *data; /* NUL-terminated contents, static */
     size_t len;
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates every style in styles/ with the MapLibre style validator (@maplibre/maplibre-gl-style-spec,
+# Validates every style in styles/ and in a module's styles/ folder with the MapLibre style validator (@maplibre/maplibre-gl-style-spec,
 # installed by `npm ci` from package-lock.json), and checks that the validator does catch a broken style.
 # Prints PASS/FAIL lines like the other tests.
 set -u
@@ -18,7 +18,7 @@ if [ ! -x "$VALIDATE" ]; then
 fi
 pass validator_installed
 n=0
-for style in styles/*.json; do
+for style in styles/*.json services/modules/*/styles/*.json; do
     n=$((n + 1))
     name="style_$(basename "$style" .json)_is_valid_maplibre"
     if out=$("$VALIDATE" "$style" 2>&1) && [ -z "$out" ]; then pass "$name"; else echo "  $out" | head -20; fail "$name"; fi

@@ -1,5 +1,6 @@
 /* e-Odpady (module "waste"): collection zones and schedules (JSON and iCalendar), declarations, fees,
- * charges, payments and balances, its /locate answer and its demo data. The logic and SQL are in waste.c next to it. */
+ * charges, payments and balances, and its /locate answer. The logic is in waste.c, the SQL in store.c, the demo
+ * data in demo.c. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +18,6 @@
 #define WASTE_TITLE "Odpady komunalne"
 
 /* ---- helpers ---- */
-
-/* Today in the gminas' time zone (the server's local time). ODRA_TODAY=YYYY-MM-DD overrides it, for tests. */
-static int waste_today(void)
-{
-    int d;
-    const char *env = getenv("ODRA_TODAY");
-    if (env && gis_cal_parse_date(env, &d))
-        return d;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return gis_cal_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
 
 static json_t *jdate(int day)
 {
@@ -177,8 +165,8 @@ static bool body_amount(json_t *j, long *gr, struct err *e)
 
 struct schedule {
     struct svc_place place;
-    struct gis_waste_zone zone;
-    struct gis_waste_fraction_dates *f;
+    struct waste_zone zone;
+    struct waste_fraction_dates *f;
     int nf;
     int from, to;
 };
@@ -187,7 +175,7 @@ static enum err_code schedule_get(struct http_req *req, struct gis_store *r, str
 {
     if (svc_place_resolve(req, r, http_query(req, "parcel"), http_query(req, "address"), &sc->place, e))
         return e->code;
-    if (gis_waste_zone_at(r, req->arena, sc->place.x, sc->place.y, &sc->zone, e))
+    if (waste_zone_at(r, req->arena, sc->place.x, sc->place.y, &sc->zone, e))
         return e->code;
     sc->from = waste_today();
     const char *from = http_query(req, "from");
@@ -196,7 +184,7 @@ static enum err_code schedule_get(struct http_req *req, struct gis_store *r, str
     int y, m, d;
     gis_cal_ymd(sc->from, &y, &m, &d);
     sc->to = gis_cal_day(y + 1, 12, 31); /* the schedule covers this year and the next */
-    return gis_waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, &sc->f, &sc->nf, e);
+    return waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, &sc->f, &sc->nf, e);
 }
 
 /* Appends one content line, escaped text already, folded at 75 octets without splitting a UTF-8
@@ -275,7 +263,7 @@ static enum err_code schedule_ics(struct http_req *req, struct http_resp *resp, 
     ics_line(&b,
              arena_printf(a, "X-WR-CALNAME:%s", ics_text(a, arena_printf(a, "Odpady – %s, %s", gmina, sc->zone.name))));
     for (int i = 0; i < sc->nf; i++) {
-        const struct gis_waste_fraction_dates *f = &sc->f[i];
+        const struct waste_fraction_dates *f = &sc->f[i];
         const char *summary = ics_text(a, arena_printf(a, "Odbiór odpadów: %s", f->name));
         const char *desc =
             ics_text(a, arena_printf(a, "%s. Rejon %s (%s). Harmonogram: %s. Wystaw pojemnik do 6:00.", f->name,
@@ -309,12 +297,12 @@ static enum err_code schedule_ics(struct http_req *req, struct http_resp *resp, 
     return ERR_OK;
 }
 
-static json_t *zone_json(const struct gis_waste_zone *z)
+static json_t *zone_json(const struct waste_zone *z)
 {
     return json_pack("{s:I, s:o, s:o}", "id", (json_int_t)z->id, "code", jstr(z->code), "name", jstr(z->name));
 }
 
-static enum err_code waste_schedule(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code get_schedule(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *format = http_query(req, "format");
     bool ics = false;
@@ -356,7 +344,7 @@ static enum err_code waste_schedule(struct http_req *req, struct http_resp *resp
                           "gmina", req->tenant->cfg->name, "zone", zone_json(&sc.zone), "place", "parcel_id",
                           jstr(sc.place.parcel_id), "address", jstr(sc.place.address_label), "address_id",
                           (json_int_t)sc.place.address_id, "from", jdate(sc.from), "to", jdate(sc.to), "holiday_shift",
-                          jstr(gis_waste_setting(r, req->arena, "holiday_shift", "next_working_day")), "fractions", fr);
+                          jstr(waste_setting(r, req->arena, "holiday_shift", "next_working_day")), "fractions", fr);
     http_resp_header(resp, "Cache-Control", "public, max-age=3600");
     return http_resp_json(req, resp, 200, j, e);
 }
@@ -369,8 +357,8 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
     struct arena *a = arena_new(8192);
     if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    struct gis_waste_zone z;
-    enum err_code rc = gis_waste_zone_at(r, a, p->x, p->y, &z, e);
+    struct waste_zone z;
+    enum err_code rc = waste_zone_at(r, a, p->x, p->y, &z, e);
     if (rc == ERR_NOT_FOUND) {
         json_object_set_new(out, "title", json_string(WASTE_TITLE));
         json_object_set_new(out, "zone", json_null());
@@ -380,11 +368,11 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
         return ERR_OK;
     }
     int today = waste_today();
-    struct gis_waste_fraction_dates *f = NULL;
+    struct waste_fraction_dates *f = NULL;
     int nf = 0;
     /* the next date of each fraction: the first day of each rule within a year (seasonal ones included) */
     if (!rc)
-        rc = gis_waste_schedule(r, a, z.id, today, today + 400, 1, &f, &nf, e);
+        rc = waste_schedule(r, a, z.id, today, today + 400, 1, &f, &nf, e);
     if (!rc) {
         json_t *next = json_array();
         for (int i = 0; i < nf; i++)
@@ -406,7 +394,7 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
 
 /* ---- GET /{t}/waste/rates ---- */
 
-static enum err_code waste_rates(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code get_rates(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct gis_store *r = reader(req, e);
     if (!r)
@@ -415,9 +403,9 @@ static enum err_code waste_rates(struct http_req *req, struct http_resp *resp, s
     gis_cal_ymd(today, &y, &m, &d);
     json_t *list = json_array();
     for (int k = 0; k < 4; k++) {
-        struct gis_waste_rate rate;
+        struct waste_rate rate;
         struct err le = {0};
-        if (gis_waste_rate_load(r, (enum gis_waste_method)k, y * 12 + m - 1, &rate, &le))
+        if (waste_rate_load(r, (enum waste_method)k, y * 12 + m - 1, &rate, &le))
             continue;
         json_t *items = json_array();
         for (int i = 0; i < rate.nitems; i++)
@@ -425,16 +413,16 @@ static enum err_code waste_rates(struct http_req *req, struct http_resp *resp, s
                                                    jpln(rate.items[i].amount_gr), "amount_gr",
                                                    (json_int_t)rate.items[i].amount_gr));
         json_array_append_new(list,
-                              json_pack("{s:s, s:o, s:f, s:o, s:b, s:o}", "method", gis_waste_method_name(rate.method),
+                              json_pack("{s:s, s:o, s:f, s:o, s:b, s:o}", "method", waste_method_name(rate.method),
                                         "valid_from", jmonth(rate.valid_from), "nonsort_multiplier",
                                         rate.nonsort_multiplier, "compost_discount", jpln(rate.compost_discount_gr),
                                         "compost_per_resident", rate.compost_per_resident, "items", items));
     }
     json_t *j =
         json_pack("{s:s, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "residential_method",
-                  jstr(gis_waste_setting(r, req->arena, "residential_method", "household")), "nonresidential_method",
-                  jstr(gis_waste_setting(r, req->arena, "nonresidential_method", "container")), "change_effective",
-                  jstr(gis_waste_setting(r, req->arena, "change_effective", "same_month")), "rates", list);
+                  jstr(waste_setting(r, req->arena, "residential_method", "household")), "nonresidential_method",
+                  jstr(waste_setting(r, req->arena, "nonresidential_method", "container")), "change_effective",
+                  jstr(waste_setting(r, req->arena, "change_effective", "same_month")), "rates", list);
     return http_resp_json(req, resp, 200, j, e);
 }
 
@@ -444,16 +432,16 @@ struct declare_job {
     const char *teryt;
     int today;
     struct arena *arena;
-    struct gis_waste_declaration d;
+    struct waste_declaration d;
 };
 
 static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
 {
     struct declare_job *j = user;
-    return gis_waste_declare(w, j->arena, j->teryt, j->today, &j->d, e);
+    return waste_declare(w, j->arena, j->teryt, j->today, &j->d, e);
 }
 
-static json_t *household_json(const struct gis_waste_declaration *d)
+static json_t *household_json(const struct waste_declaration *d)
 {
     json_t *c = json_array();
     for (int i = 0; i < d->h.ncontainers; i++)
@@ -464,14 +452,14 @@ static json_t *household_json(const struct gis_waste_declaration *d)
         "payer_id", (json_int_t)d->payer_id, "kind", d->nonresidential ? "nonresidential" : "residential", "address",
         jstr(d->address_label), "parcel_id", jstr(d->parcel_id), "address_id", (json_int_t)d->address_id, "residents",
         d->h.residents, "composting", d->h.composting, "sorting", d->h.sorting, "containers", c, "method",
-        gis_waste_method_name(d->method), "monthly_fee", jpln(d->fee_gr), "monthly_fee_gr", (json_int_t)d->fee_gr,
+        waste_method_name(d->method), "monthly_fee", jpln(d->fee_gr), "monthly_fee_gr", (json_int_t)d->fee_gr,
         "change_date", jdate(d->change_day), "valid_from", jmonth(d->valid_from), "filed_at", jstr(d->filed_at));
-    if (d->method == GIS_WASTE_WATER)
+    if (d->method == WASTE_WATER)
         json_object_set_new(j, "water_m3", json_real(d->h.water_m3));
     return j;
 }
 
-static enum err_code waste_declare(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code post_declaration(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (svc_require_staff(req, e))
         return e->code;
@@ -479,11 +467,11 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
     if (!b)
         return e->code;
     struct declare_job job = {.teryt = req->tenant->cfg->teryt, .today = waste_today(), .arena = req->arena};
-    struct gis_waste_declaration *d = &job.d;
+    struct waste_declaration *d = &job.d;
     long payer_id = 0, residents = 0, address_id = 0;
     const char *kind = NULL, *name = NULL, *address = NULL, *parcel = NULL, *change = NULL;
     bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &payer_id, e) &&
-              body_int(b, "residents", 0, GIS_WASTE_MAX_RESIDENTS, true, 0, &residents, e) &&
+              body_int(b, "residents", 0, WASTE_MAX_RESIDENTS, true, 0, &residents, e) &&
               body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) && body_str(b, "kind", 32, &kind, e) &&
               body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, &address, e) &&
               body_str(b, "parcel", GIS_PARCEL_ID_MAX, &parcel, e) && body_str(b, "change_date", 10, &change, e) &&
@@ -506,9 +494,9 @@ static enum err_code waste_declare(struct http_req *req, struct http_resp *resp,
     }
     json_t *cs = json_object_get(b, "containers");
     if (ok && cs) {
-        if (!json_is_array(cs) || json_array_size(cs) > GIS_WASTE_MAX_CONTAINERS)
+        if (!json_is_array(cs) || json_array_size(cs) > WASTE_MAX_CONTAINERS)
             ok = !err_set(e, ERR_UNPROCESSABLE, "containers must be a list of at most %d {litres, per_month}",
-                          GIS_WASTE_MAX_CONTAINERS);
+                          WASTE_MAX_CONTAINERS);
         for (size_t i = 0; ok && i < json_array_size(cs); i++) {
             long l = 0, pm = 0;
             json_t *c = json_array_get(cs, i);
@@ -568,10 +556,10 @@ struct charges_job {
 static enum err_code charges_run(struct gis_store *w, void *user, struct err *e)
 {
     struct charges_job *j = user;
-    return gis_waste_charges_generate(w, j->through, &j->changed, e);
+    return waste_charges_generate(w, j->through, &j->changed, e);
 }
 
-static enum err_code waste_charges(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code post_charges(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (svc_require_staff(req, e))
         return e->code;
@@ -603,11 +591,11 @@ struct payment_job {
 static enum err_code payment_run(struct gis_store *w, void *user, struct err *e)
 {
     struct payment_job *j = user;
-    return gis_payment_add(w, &gis_waste_ledger, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key,
+    return gis_payment_add(w, &waste_ledger, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key,
                            j->title, &j->booked, &j->duplicate, e);
 }
 
-static enum err_code waste_payment(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code post_payment(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (svc_require_staff(req, e))
         return e->code;
@@ -663,10 +651,10 @@ struct statement_job {
 static enum err_code statement_run(struct gis_store *w, void *user, struct err *e)
 {
     struct statement_job *j = user;
-    return gis_statement_import(w, &gis_waste_ledger, j->csv, j->len, &j->res, e);
+    return gis_statement_import(w, &waste_ledger, j->csv, j->len, &j->res, e);
 }
 
-static enum err_code waste_statement(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code post_statement(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (svc_require_staff(req, e))
         return e->code;
@@ -688,7 +676,7 @@ static enum err_code waste_statement(struct http_req *req, struct http_resp *res
 
 /* ---- GET /{t}/waste/payers/{id} (staff) ---- */
 
-static enum err_code waste_payer(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code get_payer(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (svc_require_staff(req, e))
         return e->code;
@@ -698,11 +686,11 @@ static enum err_code waste_payer(struct http_req *req, struct http_resp *resp, s
     struct gis_store *r = reader(req, e);
     if (!r)
         return e->code;
-    struct gis_waste_balance bal;
-    struct gis_waste_declaration *ds;
+    struct waste_balance bal;
+    struct waste_declaration *ds;
     int n;
-    if (gis_waste_balance_get(r, req->arena, id, waste_today(), &bal, e) ||
-        gis_waste_declarations(r, req->arena, id, &ds, &n, e))
+    if (waste_balance_get(r, req->arena, id, waste_today(), &bal, e) ||
+        waste_declarations(r, req->arena, id, &ds, &n, e))
         return e->code;
     json_t *hist = json_array();
     for (int i = 0; i < n; i++)
@@ -715,138 +703,6 @@ static enum err_code waste_payer(struct http_req *req, struct http_resp *resp, s
                           (json_int_t)bal.paid_gr, "arrears_gr", (json_int_t)bal.arrears_gr, "declarations", hist);
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200, j, e);
-}
-
-/* ---- demo data ---- */
-
-/* Demo zones: the obręby of the gmina dealt round-robin into 2 to 4 zones (1 when there is one obręb), so
- * the zones cover the gmina; rules that differ by zone; and a few declarations, charges and payments. */
-static enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, struct err *e)
-{
-    long nobreb = gis_store_count(w, "obreby");
-    int nz = nobreb <= 1 ? 1 : nobreb < 4 ? 2 : nobreb < 9 ? 3 : 4;
-    sqlite3_stmt *st = NULL;
-    enum err_code rc = ERR_OK;
-    struct arena *a = arena_new(1 << 14);
-    if (!a)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    if ((rc = gis_waste_zones_from_obreby(w, nz, e)))
-        goto done;
-    sqlite3_finalize(st);
-    st = NULL;
-    /* Rules: kind, weekday, interval, anchor, nth, months; weekday offsets by zone. */
-    if ((rc = gis_store_prepare(
-             w,
-             "INSERT INTO waste_rules (zone_id, fraction, kind, weekday, interval_weeks, anchor, nth, "
-             "months) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM waste_zones WHERE code = ?8",
-             &st, e)))
-        goto done;
-    for (int k = 0; k < nz; k++) {
-        int wd = k % 5 + 1; /* zone 1 Monday, zone 2 Tuesday, ... */
-        struct {
-            const char *fraction, *kind;
-            int weekday, interval;
-            const char *anchor;
-            int nth, months;
-        } rules[] = {
-            {"zmieszane", "every_n_weeks", wd, 2, "2025-01-06", 1, 0xFFF},
-            {"metale", "every_n_weeks", wd, 2, "2025-01-13", 1, 0xFFF},
-            {"bio", "weekly", (wd + 1) % 5 + 1, 1, NULL, 1, 0x3F8},                /* April to October weekly */
-            {"bio", "every_n_weeks", (wd + 1) % 5 + 1, 2, "2025-01-06", 1, 0xC07}, /* the rest fortnightly */
-            {"papier", "monthly", (wd + 2) % 5 + 1, 1, NULL, 1, 0xFFF},            /* e.g. first Wednesday */
-            {"szklo", "monthly", (wd + 3) % 5 + 1, 1, NULL, 3, 0xFFF},             /* third Thursday */
-            {"gabaryty", "monthly", 5, 1, NULL, -1, 0x208},                        /* last Friday of April, October */
-        };
-        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-            sqlite3_reset(st);
-            sqlite3_bind_text(st, 1, rules[i].fraction, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, rules[i].kind, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 3, rules[i].weekday);
-            sqlite3_bind_int(st, 4, rules[i].interval);
-            if (rules[i].anchor)
-                sqlite3_bind_text(st, 5, rules[i].anchor, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(st, 5);
-            sqlite3_bind_int(st, 6, rules[i].nth);
-            sqlite3_bind_int(st, 7, rules[i].months);
-            sqlite3_bind_text(st, 8, arena_printf(a, "R%d", k + 1), -1, SQLITE_TRANSIENT);
-            if (sqlite3_step(st) != SQLITE_DONE) {
-                rc = err_set(e, ERR_IO, "demo waste rules: %s", sqlite3_errmsg(gis_store_db(w)));
-                goto done;
-            }
-        }
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    /* Declarations for every 97th address, charges through this month and payments for most of them. */
-    if ((rc = gis_store_prepare(w,
-                                "SELECT a.id, s.prefix, s.name, a.number, coalesce(a.postal_code, l.postal_code), "
-                                "l.name, a.parcel_id FROM addresses a JOIN localities l ON l.id = a.locality_id "
-                                "LEFT JOIN streets s ON s.id = a.street_id ORDER BY a.id",
-                                &st, e)))
-        goto done;
-    int today = waste_today(), i = 0, ty, tm, td;
-    gis_cal_ymd(today, &ty, &tm, &td);
-    struct text_rng rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)};
-    int ndecl = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && ndecl < 40) {
-        if (i++ % 97 != 5)
-            continue;
-        struct gis_waste_declaration d = {0};
-        d.address_id = sqlite3_column_int64(st, 0);
-        d.address_label =
-            gis_place_address_label(a, (const char *)sqlite3_column_text(st, 1),
-                                    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-                                    (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5));
-        d.parcel_id = sqlite3_column_text(st, 6) ? arena_strdup(a, (const char *)sqlite3_column_text(st, 6)) : NULL;
-        d.payer_name = arena_printf(a, "Gospodarstwo domowe nr %d", ndecl + 1);
-        d.h.residents = 1 + (int)text_rng_below(&rng, 5);
-        d.h.sorting = text_rng_below(&rng, 10) != 0;
-        d.h.composting = text_rng_below(&rng, 3) == 0;
-        d.change_day = gis_cal_day(ty - 1, 1, 1) + (int)text_rng_below(&rng, 300);
-        if ((rc = gis_waste_declare(w, a, t->teryt, today, &d, e)))
-            goto done;
-        ndecl++;
-        if (ndecl % 4 == 0) { /* a change: one more resident, from a later month */
-            d.id = 0;
-            d.h.residents++;
-            d.change_day += 120;
-            if ((rc = gis_waste_declare(w, a, t->teryt, today, &d, e)))
-                goto done;
-        }
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    long changed;
-    if ((rc = gis_waste_charges_generate(w, ty * 12 + tm - 1, &changed, e)))
-        goto done;
-    /* Payments: most payers paid every due charge, some half of it, some nothing. */
-    if ((rc = gis_store_prepare(w,
-                                "SELECT payer_id, month, amount_gr FROM waste_charges WHERE due_date <= ? "
-                                "ORDER BY payer_id, month",
-                                &st, e)))
-        goto done;
-    char tb[11];
-    gis_cal_format_date(today, tb);
-    sqlite3_bind_text(st, 1, tb, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        long payer = sqlite3_column_int64(st, 0), amount = sqlite3_column_int64(st, 2);
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        int kind = (int)(payer % 5); /* 0: pays nothing, 1: pays half, else in full */
-        if (kind == 0 || amount <= 0)
-            continue;
-        int mon;
-        gis_cal_parse_month(month, &mon);
-        bool dup;
-        if ((rc = gis_payment_add(w, &gis_waste_ledger, payer, NULL, kind == 1 ? amount / 2 : amount,
-                                  gis_cal_day(mon / 12, mon % 12 + 1, 10), "clerk",
-                                  arena_printf(a, "demo-%ld-%s", payer, month), "opłata za odpady", NULL, &dup, e)))
-            goto done;
-    }
-done:
-    sqlite3_finalize(st);
-    arena_free(a);
-    return rc;
 }
 
 /* ---- the module ---- */
@@ -910,19 +766,19 @@ static const struct http_param_doc payer_doc[] = {
 static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {
-    {"GET", "/{t}/waste/schedule", waste_schedule, "waste",
+    {"GET", "/{t}/waste/schedule", get_schedule, "waste",
      "Collection zone and upcoming dates per fraction for an address, parcel or point (JSON or iCalendar)", NULL,
      schedule_doc},
-    {"GET", "/{t}/waste/rates", waste_rates, "waste", "The fee rate tables in force", NULL, rates_doc},
-    {"POST", "/{t}/waste/declarations", waste_declare, "waste",
+    {"GET", "/{t}/waste/rates", get_rates, "waste", "The fee rate tables in force", NULL, rates_doc},
+    {"POST", "/{t}/waste/declarations", post_declaration, "waste",
      "File a declaration (staff): address, residents, composting, sorting; answers the monthly fee and account", NULL,
      staff_doc},
-    {"POST", "/{t}/waste/charges", waste_charges, "waste", "Generate monthly charges through a month (staff)", NULL,
+    {"POST", "/{t}/waste/charges", post_charges, "waste", "Generate monthly charges through a month (staff)", NULL,
      charges_doc},
-    {"POST", "/{t}/waste/payments", waste_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc},
-    {"POST", "/{t}/waste/statements", waste_statement, "waste",
+    {"POST", "/{t}/waste/payments", post_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc},
+    {"POST", "/{t}/waste/statements", post_statement, "waste",
      "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc},
-    {"GET", "/{t}/waste/payers/{id}", waste_payer, "waste", "A payer's balance and declaration history (staff)", NULL,
+    {"GET", "/{t}/waste/payers/{id}", get_payer, "waste", "A payer's balance and declaration history (staff)", NULL,
      payer_doc},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

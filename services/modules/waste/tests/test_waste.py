@@ -10,11 +10,14 @@ import random
 import sqlite3
 import struct
 import subprocess
+import sys
 import tempfile
 import urllib.parse
 
 import icalendar
 
+# The shared helpers of the integration tests (the server, demo data, PNG decoding) are in tests/integration.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "tests", "integration"))
 from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test
 from tiles_png import png_decode
 

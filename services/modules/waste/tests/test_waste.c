@@ -1,4 +1,4 @@
-/* Unit tests for the waste module (services/modules/waste/waste.c): collection rules and the holiday shift,
+/* Unit tests for the waste module (waste.c and store.c): collection rules and the holiday shift,
  * fees for every rate method, and the store functions on a scratch store. */
 #include <stdlib.h>
 #include <string.h>
@@ -14,35 +14,35 @@ static void rules_and_shift(void)
 {
     int out[200];
     /* Every 2nd Tuesday from 2026-01-06. */
-    struct gis_waste_rule r = {
-        .kind = GIS_WASTE_EVERY_N_WEEKS, .weekday = 2, .interval = 2, .anchor = D("2026-01-06"), .months = 0xFFF};
-    int n = gis_waste_rule_dates(&r, D("2026-01-01"), D("2026-02-28"), GIS_WASTE_SHIFT_NONE, out, 200);
+    struct waste_rule r = {
+        .kind = WASTE_EVERY_N_WEEKS, .weekday = 2, .interval = 2, .anchor = D("2026-01-06"), .months = 0xFFF};
+    int n = waste_rule_dates(&r, D("2026-01-01"), D("2026-02-28"), WASTE_SHIFT_NONE, out, 200);
     CHECK(n == 4);
     CHECK_STR(S(out[0]), "2026-01-06");
     CHECK_STR(S(out[1]), "2026-01-20");
     CHECK_STR(S(out[3]), "2026-02-17");
     /* Monthly, first Friday. */
-    struct gis_waste_rule m = {.kind = GIS_WASTE_MONTHLY, .weekday = 5, .nth = 1, .months = 0xFFF};
-    n = gis_waste_rule_dates(&m, D("2026-01-01"), D("2026-12-31"), GIS_WASTE_SHIFT_NONE, out, 200);
+    struct waste_rule m = {.kind = WASTE_MONTHLY, .weekday = 5, .nth = 1, .months = 0xFFF};
+    n = waste_rule_dates(&m, D("2026-01-01"), D("2026-12-31"), WASTE_SHIFT_NONE, out, 200);
     CHECK(n == 12);
     CHECK_STR(S(out[0]), "2026-01-02");
     CHECK_STR(S(out[4]), "2026-05-01"); /* Święto Pracy */
     /* Shifted: 1 May 2026 (Friday) goes to Monday 4 May on next_working_day, Saturday 2 May on next_day. */
-    n = gis_waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), GIS_WASTE_SHIFT_NEXT_WORKING, out, 200);
+    n = waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), WASTE_SHIFT_NEXT_WORKING, out, 200);
     CHECK(n == 1 && out[0] == D("2026-05-04"));
-    n = gis_waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), GIS_WASTE_SHIFT_NEXT_DAY, out, 200);
+    n = waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), WASTE_SHIFT_NEXT_DAY, out, 200);
     CHECK(n == 1 && out[0] == D("2026-05-02"));
-    n = gis_waste_rule_dates(&m, D("2026-04-15"), D("2026-05-31"), GIS_WASTE_SHIFT_PREV_WORKING, out, 200);
+    n = waste_rule_dates(&m, D("2026-04-15"), D("2026-05-31"), WASTE_SHIFT_PREV_WORKING, out, 200);
     CHECK(n == 1 && out[0] == D("2026-04-30"));
-    n = gis_waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), GIS_WASTE_SHIFT_SKIP, out, 200);
+    n = waste_rule_dates(&m, D("2026-05-01"), D("2026-05-31"), WASTE_SHIFT_SKIP, out, 200);
     CHECK(n == 0);
     /* Weekly on Monday over Easter Monday 2027 (29 March) -> Tuesday 30 March. */
-    struct gis_waste_rule w = {.kind = GIS_WASTE_WEEKLY, .weekday = 1, .months = 0xFFF};
-    n = gis_waste_rule_dates(&w, D("2027-03-22"), D("2027-04-05"), GIS_WASTE_SHIFT_NEXT_WORKING, out, 200);
+    struct waste_rule w = {.kind = WASTE_WEEKLY, .weekday = 1, .months = 0xFFF};
+    n = waste_rule_dates(&w, D("2027-03-22"), D("2027-04-05"), WASTE_SHIFT_NEXT_WORKING, out, 200);
     CHECK(n == 3 && out[1] == D("2027-03-30"));
     /* Seasonal: weekly in April-October only. */
-    struct gis_waste_rule sz = {.kind = GIS_WASTE_WEEKLY, .weekday = 3, .months = 0x3F8};
-    n = gis_waste_rule_dates(&sz, D("2026-01-01"), D("2026-12-31"), GIS_WASTE_SHIFT_NONE, out, 200);
+    struct waste_rule sz = {.kind = WASTE_WEEKLY, .weekday = 3, .months = 0x3F8};
+    n = waste_rule_dates(&sz, D("2026-01-01"), D("2026-12-31"), WASTE_SHIFT_NONE, out, 200);
     CHECK(n == 30 || n == 31);
     for (int i = 0; i < n; i++) {
         int y, mo, d;
@@ -50,20 +50,20 @@ static void rules_and_shift(void)
         CHECK(mo >= 4 && mo <= 10);
     }
     /* Last Friday of the month, and 24 December 2025 (Wednesday) moves to 29 December (next working day). */
-    struct gis_waste_rule last = {.kind = GIS_WASTE_MONTHLY, .weekday = 5, .nth = -1, .months = 0xFFF};
-    n = gis_waste_rule_dates(&last, D("2026-10-01"), D("2026-10-31"), GIS_WASTE_SHIFT_NONE, out, 200);
+    struct waste_rule last = {.kind = WASTE_MONTHLY, .weekday = 5, .nth = -1, .months = 0xFFF};
+    n = waste_rule_dates(&last, D("2026-10-01"), D("2026-10-31"), WASTE_SHIFT_NONE, out, 200);
     CHECK(n == 1 && out[0] == D("2026-10-30"));
-    struct gis_waste_rule xmas = {.kind = GIS_WASTE_WEEKLY, .weekday = 3, .months = 0xFFF};
-    n = gis_waste_rule_dates(&xmas, D("2025-12-22"), D("2025-12-31"), GIS_WASTE_SHIFT_NEXT_WORKING, out, 200);
+    struct waste_rule xmas = {.kind = WASTE_WEEKLY, .weekday = 3, .months = 0xFFF};
+    n = waste_rule_dates(&xmas, D("2025-12-22"), D("2025-12-31"), WASTE_SHIFT_NEXT_WORKING, out, 200);
     CHECK(n == 2 && out[0] == D("2025-12-29") && out[1] == D("2025-12-31"));
     /* Bad rules give nothing rather than looping. */
-    struct gis_waste_rule bad = {.kind = GIS_WASTE_EVERY_N_WEEKS, .weekday = 9, .interval = 0};
-    CHECK(gis_waste_rule_dates(&bad, 0, 100, GIS_WASTE_SHIFT_NONE, out, 200) == 0);
+    struct waste_rule bad = {.kind = WASTE_EVERY_N_WEEKS, .weekday = 9, .interval = 0};
+    CHECK(waste_rule_dates(&bad, 0, 100, WASTE_SHIFT_NONE, out, 200) == 0);
 }
 
-static struct gis_waste_rate rate(enum gis_waste_method m, double mult, long disc, bool per_res)
+static struct waste_rate rate(enum waste_method m, double mult, long disc, bool per_res)
 {
-    struct gis_waste_rate r = {
+    struct waste_rate r = {
         .method = m, .nonsort_multiplier = mult, .compost_discount_gr = disc, .compost_per_resident = per_res};
     return r;
 }
@@ -73,71 +73,71 @@ static void fees_every_method(void)
     struct err e = {0};
     long fee;
     /* Słubice 2022-23: per household 28/59/105 zł, x2 not sorting, 5 zł off composting. */
-    struct gis_waste_rate h = rate(GIS_WASTE_HOUSEHOLD, 2, 500, false);
+    struct waste_rate h = rate(WASTE_HOUSEHOLD, 2, 500, false);
     h.nitems = 3;
     h.items[0].key = 1, h.items[0].amount_gr = 2800;
     h.items[1].key = 2, h.items[1].amount_gr = 5900;
     h.items[2].key = 3, h.items[2].amount_gr = 10500;
-    struct gis_waste_household hh = {.residents = 1, .sorting = true};
-    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 2800);
+    struct waste_household hh = {.residents = 1, .sorting = true};
+    CHECK(!waste_fee(&h, &hh, &fee, &e) && fee == 2800);
     hh.residents = 2;
-    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 5900);
+    CHECK(!waste_fee(&h, &hh, &fee, &e) && fee == 5900);
     hh.residents = 7;
-    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 10500);
+    CHECK(!waste_fee(&h, &hh, &fee, &e) && fee == 10500);
     hh.sorting = false;
-    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 21000);
+    CHECK(!waste_fee(&h, &hh, &fee, &e) && fee == 21000);
     hh.sorting = true, hh.composting = true, hh.residents = 1;
-    CHECK(!gis_waste_fee(&h, &hh, &fee, &e) && fee == 2300);
+    CHECK(!waste_fee(&h, &hh, &fee, &e) && fee == 2300);
     hh.residents = 0;
-    CHECK(gis_waste_fee(&h, &hh, &fee, &e) == ERR_INVALID);
+    CHECK(waste_fee(&h, &hh, &fee, &e) == ERR_INVALID);
     err_clear(&e);
     hh.residents = -3;
-    CHECK(gis_waste_fee(&h, &hh, &fee, &e) != ERR_OK);
+    CHECK(waste_fee(&h, &hh, &fee, &e) != ERR_OK);
     err_clear(&e);
     hh.residents = 100000;
-    CHECK(gis_waste_fee(&h, &hh, &fee, &e) != ERR_OK);
+    CHECK(waste_fee(&h, &hh, &fee, &e) != ERR_OK);
     err_clear(&e);
     /* Per resident: 31.50 zł each, x3 not sorting, 2 zł per composting resident. */
-    struct gis_waste_rate r = rate(GIS_WASTE_RESIDENT, 3, 200, true);
+    struct waste_rate r = rate(WASTE_RESIDENT, 3, 200, true);
     r.nitems = 1;
     r.items[0].key = 0, r.items[0].amount_gr = 3150;
-    struct gis_waste_household p = {.residents = 4, .sorting = true};
-    CHECK(!gis_waste_fee(&r, &p, &fee, &e) && fee == 12600);
+    struct waste_household p = {.residents = 4, .sorting = true};
+    CHECK(!waste_fee(&r, &p, &fee, &e) && fee == 12600);
     p.composting = true;
-    CHECK(!gis_waste_fee(&r, &p, &fee, &e) && fee == 11800);
+    CHECK(!waste_fee(&r, &p, &fee, &e) && fee == 11800);
     p.composting = false, p.sorting = false;
-    CHECK(!gis_waste_fee(&r, &p, &fee, &e) && fee == 37800);
+    CHECK(!waste_fee(&r, &p, &fee, &e) && fee == 37800);
     /* Per m3 of water: 12.35 zł/m3, 7.4 m3 -> 91.39 zł; x2 -> 182.78; composting -> 177.78. */
-    struct gis_waste_rate wv = rate(GIS_WASTE_WATER, 2, 500, false);
+    struct waste_rate wv = rate(WASTE_WATER, 2, 500, false);
     wv.nitems = 1;
     wv.items[0].key = 0, wv.items[0].amount_gr = 1235;
-    struct gis_waste_household wh = {.residents = 3, .sorting = true, .water_m3 = 7.4};
-    CHECK(!gis_waste_fee(&wv, &wh, &fee, &e) && fee == 9139);
+    struct waste_household wh = {.residents = 3, .sorting = true, .water_m3 = 7.4};
+    CHECK(!waste_fee(&wv, &wh, &fee, &e) && fee == 9139);
     wh.sorting = false;
-    CHECK(!gis_waste_fee(&wv, &wh, &fee, &e) && fee == 18278);
+    CHECK(!waste_fee(&wv, &wh, &fee, &e) && fee == 18278);
     wh.composting = true;
-    CHECK(!gis_waste_fee(&wv, &wh, &fee, &e) && fee == 17778);
+    CHECK(!waste_fee(&wv, &wh, &fee, &e) && fee == 17778);
     /* Per container emptying: 60 L 11, 120 L 21, 240 L 39, 1100 L 112 zł. */
-    struct gis_waste_rate c = rate(GIS_WASTE_CONTAINER, 2, 0, false);
+    struct waste_rate c = rate(WASTE_CONTAINER, 2, 0, false);
     int L[] = {60, 120, 240, 1100};
     long A[] = {1100, 2100, 3900, 11200};
     c.nitems = 4;
     for (int i = 0; i < 4; i++)
         c.items[i].key = L[i], c.items[i].amount_gr = A[i];
-    struct gis_waste_household ch = {.sorting = true, .ncontainers = 2};
+    struct waste_household ch = {.sorting = true, .ncontainers = 2};
     ch.containers[0].litres = 120, ch.containers[0].per_month = 2;
     ch.containers[1].litres = 1100, ch.containers[1].per_month = 4;
-    CHECK(!gis_waste_fee(&c, &ch, &fee, &e) && fee == 2 * 2100 + 4 * 11200);
+    CHECK(!waste_fee(&c, &ch, &fee, &e) && fee == 2 * 2100 + 4 * 11200);
     ch.sorting = false;
-    CHECK(!gis_waste_fee(&c, &ch, &fee, &e) && fee == 2 * (2 * 2100 + 4 * 11200));
+    CHECK(!waste_fee(&c, &ch, &fee, &e) && fee == 2 * (2 * 2100 + 4 * 11200));
     ch.containers[0].litres = 80;
-    CHECK(gis_waste_fee(&c, &ch, &fee, &e) == ERR_INVALID);
+    CHECK(waste_fee(&c, &ch, &fee, &e) == ERR_INVALID);
     err_clear(&e);
     /* The discount never makes a fee negative. */
-    struct gis_waste_rate tiny = rate(GIS_WASTE_HOUSEHOLD, 2, 5000, false);
+    struct waste_rate tiny = rate(WASTE_HOUSEHOLD, 2, 5000, false);
     tiny.nitems = 1, tiny.items[0].key = 1, tiny.items[0].amount_gr = 1000;
-    struct gis_waste_household t1 = {.residents = 1, .sorting = true, .composting = true};
-    CHECK(!gis_waste_fee(&tiny, &t1, &fee, &e) && fee == 0);
+    struct waste_household t1 = {.residents = 1, .sorting = true, .composting = true};
+    CHECK(!waste_fee(&tiny, &t1, &fee, &e) && fee == 0);
 }
 
 static void store_flow(void)
@@ -154,34 +154,34 @@ static void store_flow(void)
     struct arena *a = arena_new(4096);
     int today = D("2026-11-27");
     CHECK(!gis_store_begin(w, &e));
-    struct gis_waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
+    struct waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
     d.h.residents = 2, d.h.sorting = true;
-    CHECK(!gis_waste_declare(w, a, "0805053", today, &d, &e));
+    CHECK(!waste_declare(w, a, "0805053", today, &d, &e));
     CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_nrb_valid(d.account));
     CHECK(d.valid_from == 2026 * 12 + 2); /* March: the month of the change */
-    struct gis_waste_declaration d2 = {.payer_id = d.payer_id, .change_day = D("2026-07-02")};
+    struct waste_declaration d2 = {.payer_id = d.payer_id, .change_day = D("2026-07-02")};
     d2.h.residents = 3, d2.h.sorting = true, d2.h.composting = true;
-    CHECK(!gis_waste_declare(w, a, "0805053", today, &d2, &e));
+    CHECK(!waste_declare(w, a, "0805053", today, &d2, &e));
     CHECK(d2.fee_gr == 10000);
-    struct gis_waste_declaration bad = {.payer_name = "X", .change_day = D("2020-01-01")};
+    struct waste_declaration bad = {.payer_name = "X", .change_day = D("2020-01-01")};
     bad.h.residents = 1;
-    CHECK(gis_waste_declare(w, a, "0805053", today, &bad, &e) != ERR_OK);
+    CHECK(waste_declare(w, a, "0805053", today, &bad, &e) != ERR_OK);
     err_clear(&e);
     long changed;
-    CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
-    CHECK(!gis_waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
+    CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
+    CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
     struct gis_payment first, again;
     bool dup;
-    CHECK(!gis_payment_add(w, &gis_waste_ledger, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL,
-                           &first, &dup, &e));
+    CHECK(!gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &first,
+                           &dup, &e));
     CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && first.payer_id == d.payer_id);
     /* a replay answers what was booked, even when its date differs */
-    CHECK(!gis_payment_add(w, &gis_waste_ledger, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL,
-                           &again, &dup, &e));
+    CHECK(!gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL, &again,
+                           &dup, &e));
     CHECK(dup && again.id == first.id && again.amount_gr == 5900 && again.paid_on == D("2026-03-20"));
     /* the same reference with another amount books nothing and is a conflict naming the booked amount */
-    CHECK(gis_payment_add(w, &gis_waste_ledger, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL,
-                          &again, &dup, &e) == ERR_CONFLICT);
+    CHECK(gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL, &again,
+                          &dup, &e) == ERR_CONFLICT);
     CHECK(strstr(e.msg, "59.00 zł") != NULL && !strcmp(e.param, "reference"));
     err_clear(&e);
     sqlite3_stmt *cnt;
@@ -193,28 +193,28 @@ static void store_flow(void)
     snprintf(csv, sizeof csv, "id;date;amount;account;title\nT1;2026-04-10;59,00;%s;odpady\nT2;2026-05-10;59.00;%s;x\n",
              d.account, d.account);
     struct gis_statement_totals im;
-    CHECK(!gis_statement_import(w, &gis_waste_ledger, csv, strlen(csv), &im, &e));
+    CHECK(!gis_statement_import(w, &waste_ledger, csv, strlen(csv), &im, &e));
     CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0);
-    CHECK(!gis_statement_import(w, &gis_waste_ledger, csv, strlen(csv), &im, &e));
+    CHECK(!gis_statement_import(w, &waste_ledger, csv, strlen(csv), &im, &e));
     CHECK(im.booked == 0 && im.duplicates == 2);
     const char *broken = "id,date,amount,account\nT9,2026-13-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_statement_import(w, &gis_waste_ledger, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_statement_import(w, &waste_ledger, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
     CHECK(strstr(e.msg, "line 2") != NULL);
     err_clear(&e);
     const char *unknown = "id,date,amount,account\nT9,2026-10-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_statement_import(w, &gis_waste_ledger, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_statement_import(w, &waste_ledger, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
     err_clear(&e);
     CHECK(!gis_store_commit(w, &e));
-    struct gis_waste_balance b;
-    CHECK(!gis_waste_balance_get(w, a, d.payer_id, today, &b, &e));
+    struct waste_balance b;
+    CHECK(!waste_balance_get(w, a, d.payer_id, today, &b, &e));
     /* Mar-Jun 4 x 59 zł, Jul-Nov 5 x 100 zł. */
     CHECK(b.charged_gr == 4 * 5900 + 5 * 10000);
     CHECK(b.paid_gr == 3 * 5900);
     CHECK(b.arrears_gr == b.due_gr - b.paid_gr);
     CHECK(b.monthly_fee_gr == 10000);
-    struct gis_waste_declaration *hist;
+    struct waste_declaration *hist;
     int n;
-    CHECK(!gis_waste_declarations(w, a, d.payer_id, &hist, &n, &e) && n == 2 && hist[0].id == d2.id);
+    CHECK(!waste_declarations(w, a, d.payer_id, &hist, &n, &e) && n == 2 && hist[0].id == d2.id);
     arena_free(a);
     gis_store_close(w);
     unlink(path);

@@ -1,0 +1,117 @@
+/* The waste module's demo data for `odra demo`: the obręby of the gmina dealt round-robin into 2 to 4 zones
+ * (1 when there is one obręb), so the zones cover the gmina; rules that differ by zone; and a few
+ * declarations, charges and payments. Deterministic for a gmina and a day (ODRA_TODAY). */
+#include <stdlib.h>
+
+#include "gis/places.h"
+#include "services/modules/waste/store.h"
+#include "services/modules/waste/waste.h"
+#include "util/text.h"
+
+/* The rules of every zone, with weekdays that move on by zone: zone 1 Monday, zone 2 Tuesday, ... */
+static enum err_code demo_rules(struct gis_store *w, int nz, struct arena *a, struct err *e)
+{
+    for (int k = 0; k < nz; k++) {
+        int wd = k % 5 + 1;
+        const struct waste_rule rules[] = {
+            {"zmieszane", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 6), 1, 0xFFF},
+            {"metale", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 13), 1, 0xFFF},
+            {"bio", WASTE_WEEKLY, (wd + 1) % 5 + 1, 1, 0, 1, 0x3F8},                              /* April-October */
+            {"bio", WASTE_EVERY_N_WEEKS, (wd + 1) % 5 + 1, 2, gis_cal_day(2025, 1, 6), 1, 0xC07}, /* the rest */
+            {"papier", WASTE_MONTHLY, (wd + 2) % 5 + 1, 1, 0, 1, 0xFFF}, /* e.g. first Wednesday */
+            {"szklo", WASTE_MONTHLY, (wd + 3) % 5 + 1, 1, 0, 3, 0xFFF},  /* third Thursday */
+            {"gabaryty", WASTE_MONTHLY, 5, 1, 0, -1, 0x208},             /* last Friday of April, October */
+        };
+        const char *zone = arena_printf(a, "R%d", k + 1);
+        for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+            if (waste_store_rule_add(w, zone, &rules[i], e))
+                return e->code;
+    }
+    return ERR_OK;
+}
+
+/* Declarations for every 97th address (at most 40 households), every fourth changed later. */
+struct demo_declarations {
+    struct gis_store *w;
+    struct arena *a;
+    const char *teryt;
+    int today, year;
+    struct text_rng rng;
+    int seen, n;
+};
+
+static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct err *e)
+{
+    struct demo_declarations *dd = ctx;
+    if (dd->n >= 40)
+        return false;
+    if (dd->seen++ % 97 != 5)
+        return true;
+    struct arena *a = dd->a;
+    struct waste_declaration d = {0};
+    d.address_id = ad->id;
+    d.address_label =
+        gis_place_address_label(a, ad->street_prefix, ad->street, ad->number, ad->postal_code, ad->locality);
+    d.parcel_id = ad->parcel_id ? arena_strdup(a, ad->parcel_id) : NULL;
+    d.payer_name = arena_printf(a, "Gospodarstwo domowe nr %d", dd->n + 1);
+    d.h.residents = 1 + (int)text_rng_below(&dd->rng, 5);
+    d.h.sorting = text_rng_below(&dd->rng, 10) != 0;
+    d.h.composting = text_rng_below(&dd->rng, 3) == 0;
+    d.change_day = gis_cal_day(dd->year - 1, 1, 1) + (int)text_rng_below(&dd->rng, 300);
+    if (waste_declare(dd->w, a, dd->teryt, dd->today, &d, e))
+        return false;
+    dd->n++;
+    if (dd->n % 4 == 0) { /* a change: one more resident, from a later month */
+        d.id = 0;
+        d.h.residents++;
+        d.change_day += 120;
+        if (waste_declare(dd->w, a, dd->teryt, dd->today, &d, e))
+            return false;
+    }
+    return true;
+}
+
+/* Payments: most payers paid every due charge, some half of it, some nothing. */
+struct demo_payments {
+    struct gis_store *w;
+    struct arena *a;
+};
+
+static bool demo_pay(void *ctx, long payer, int month, long amount, struct err *e)
+{
+    struct demo_payments *dp = ctx;
+    int kind = (int)(payer % 5); /* 0: pays nothing, 1: pays half, else in full */
+    if (kind == 0 || amount <= 0)
+        return true;
+    char mb[8];
+    gis_cal_format_month(month, mb);
+    bool dup;
+    return !gis_payment_add(dp->w, &waste_ledger, payer, NULL, kind == 1 ? amount / 2 : amount,
+                            gis_cal_day(month / 12, month % 12 + 1, 10), "clerk",
+                            arena_printf(dp->a, "demo-%ld-%s", payer, mb), "opłata za odpady", NULL, &dup, e);
+}
+
+enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, struct err *e)
+{
+    long nobreb = gis_store_count(w, "obreby");
+    int nz = nobreb <= 1 ? 1 : nobreb < 4 ? 2 : nobreb < 9 ? 3 : 4;
+    struct arena *a = arena_new(1 << 14);
+    if (!a)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    int today = waste_today(), ty, tm, td;
+    gis_cal_ymd(today, &ty, &tm, &td);
+    struct demo_declarations dd = {.w = w,
+                                   .a = a,
+                                   .teryt = t->teryt,
+                                   .today = today,
+                                   .year = ty,
+                                   .rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)}};
+    struct demo_payments dp = {w, a};
+    long changed;
+    if (!waste_zones_from_obreby(w, nz, e) && !demo_rules(w, nz, a, e) &&
+        !waste_store_addresses_each(w, demo_declare, &dd, e) &&
+        !waste_charges_generate(w, ty * 12 + tm - 1, &changed, e))
+        waste_store_charges_due_each(w, today, demo_pay, &dp, e);
+    arena_free(a);
+    return e->code;
+}
