@@ -544,9 +544,8 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
     struct parcel_cand *cands = arena_alloc(a, SEARCH_MAX_CANDS * sizeof *cands);
     if (!cands)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    if (search_candidates(s, a, number, ids, ord, nids, cands, &nc, e))
-        return e->code;
-    return search_hits(s, a, cands, nc, max, hits, n, e);
+    enum err_code rc = search_candidates(s, a, number, ids, ord, nids, cands, &nc, e);
+    return rc ? rc : search_hits(s, a, cands, nc, max, hits, n, e);
 }
 
 enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_parcel **out,
