@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,31 +149,30 @@ const struct app_zone_type *app_zone_types(int *n)
     return app_zone_list;
 }
 
-const struct app_zone_type *app_zone_type_by_symbol(const char *symbol)
+/* The zone type whose field (the offset of one of its strings) is value, compared by cmp. */
+static const struct app_zone_type *app_zone_type_find(size_t field, const char *value,
+                                                      int (*cmp)(const char *, const char *))
 {
     app_lists();
-    for (int i = 0; symbol && i < app_nzones; i++)
-        if (!strcmp(app_zone_list[i].symbol, symbol))
+    for (int i = 0; value && i < app_nzones; i++)
+        if (!cmp(*(const char *const *)((const char *)&app_zone_list[i] + field), value))
             return &app_zone_list[i];
     return NULL;
+}
+
+const struct app_zone_type *app_zone_type_by_symbol(const char *symbol)
+{
+    return app_zone_type_find(offsetof(struct app_zone_type, symbol), symbol, strcmp);
 }
 
 const struct app_zone_type *app_zone_type_by_code(const char *code)
 {
-    app_lists();
-    for (int i = 0; code && i < app_nzones; i++)
-        if (!strcmp(app_zone_list[i].code, code))
-            return &app_zone_list[i];
-    return NULL;
+    return app_zone_type_find(offsetof(struct app_zone_type, code), code, strcmp);
 }
 
 const struct app_zone_type *app_zone_type_by_name(const char *name)
 {
-    app_lists();
-    for (int i = 0; name && i < app_nzones; i++)
-        if (!strcasecmp(app_zone_list[i].name, name))
-            return &app_zone_list[i];
-    return NULL;
+    return app_zone_type_find(offsetof(struct app_zone_type, name), name, strcasecmp);
 }
 
 const struct app_param *app_params(int *n)

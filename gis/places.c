@@ -544,9 +544,8 @@ enum err_code gis_place_parcel_search(struct gis_store *s, struct arena *a, cons
     struct parcel_cand *cands = arena_alloc(a, SEARCH_MAX_CANDS * sizeof *cands);
     if (!cands)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    if (search_candidates(s, a, number, ids, ord, nids, cands, &nc, e))
-        return e->code;
-    return search_hits(s, a, cands, nc, max, hits, n, e);
+    enum err_code rc = search_candidates(s, a, number, ids, ord, nids, cands, &nc, e);
+    return rc ? rc : search_hits(s, a, cands, nc, max, hits, n, e);
 }
 
 enum err_code gis_place_parcel_at(struct gis_store *s, struct arena *a, double x, double y, struct gis_parcel **out,
@@ -1303,14 +1302,22 @@ static const GEOSGeometry *single_part(GEOSContextHandle_t ctx, const GEOSGeomet
     return g;
 }
 
+/* The geometry in crs as ULDK writes it (CRS84 as EPSG:4326, which *crs becomes), on the thread's GEOS
+ * context *t; NULL with the error. */
+static GEOSGeometry *geom_for_uldk(const unsigned char *wkb, size_t len, enum gis_crs *crs, struct gis_geos **t,
+                                   struct err *e)
+{
+    if (*crs == GIS_CRS_CRS84)
+        *crs = GIS_CRS_4326;
+    if (!(*t = gis_geos_get(e)))
+        return NULL;
+    return geom_in_crs(*t, wkb, len, *crs, false, e);
+}
+
 char *gis_place_ewkt(struct arena *a, const unsigned char *wkb, size_t len, enum gis_crs crs, struct err *e)
 {
-    if (crs == GIS_CRS_CRS84)
-        crs = GIS_CRS_4326;
-    struct gis_geos *t = gis_geos_get(e);
-    if (!t)
-        return NULL;
-    GEOSGeometry *g = geom_in_crs(t, wkb, len, crs, false, e);
+    struct gis_geos *t;
+    GEOSGeometry *g = geom_for_uldk(wkb, len, &crs, &t, e);
     if (!g)
         return NULL;
     GEOSWKTWriter *w = GEOSWKTWriter_create_r(t->ctx);
@@ -1348,12 +1355,8 @@ char *gis_place_ewkt(struct arena *a, const unsigned char *wkb, size_t len, enum
 
 char *gis_place_ewkb_hex(struct arena *a, const unsigned char *wkb, size_t len, enum gis_crs crs, struct err *e)
 {
-    if (crs == GIS_CRS_CRS84)
-        crs = GIS_CRS_4326;
-    struct gis_geos *t = gis_geos_get(e);
-    if (!t)
-        return NULL;
-    GEOSGeometry *g = geom_in_crs(t, wkb, len, crs, false, e);
+    struct gis_geos *t;
+    GEOSGeometry *g = geom_for_uldk(wkb, len, &crs, &t, e);
     if (!g)
         return NULL;
     char *out = NULL;

@@ -498,20 +498,9 @@ static json_t *api_op(const char *summary, const char *opid, json_t *params, con
     return json_pack("{s:o}", "get", op);
 }
 
-static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struct err *e)
+/* The parameters of /collections/{collectionId}/items. */
+static json_t *api_items_params(json_t *cid_schema, json_t *crs_schema)
 {
-    if (check_params(req, simple_params, NULL, e))
-        return e->code;
-    json_t *ids = json_array();
-    struct collection_list ids_list = {req, NULL, ids};
-    svc_collections_each(req->tenant->cfg, collection_add, &ids_list);
-    json_t *cid_schema = json_pack("{s:s, s:o}", "type", "string", "enum", ids);
-    json_t *tiled = json_array();
-    struct collection_list tiled_list = {req, NULL, tiled};
-    svc_collections_each(req->tenant->cfg, tiled_add, &tiled_list);
-    json_t *tiled_schema = json_pack("{s:s, s:o}", "type", "string", "enum", tiled);
-    json_t *crs_schema = json_pack("{s:s, s:o}", "type", "string", "enum", crs_array());
-
     json_t *items = json_array();
     json_array_append_new(items, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
     json_t *bbox = api_param(
@@ -530,33 +519,23 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
         items,
         api_param("offset", "query", 0, json_pack("{s:s, s:i}", "type", "integer", "minimum", 0), "features to skip"));
     json_array_append_new(items, api_param("crs", "query", 0, json_deep_copy(crs_schema), "output CRS"));
+    return items;
+}
 
+/* The parameters of /collections/{collectionId}/items/{featureId}. */
+static json_t *api_item_params(json_t *cid_schema, json_t *crs_schema)
+{
     json_t *item = json_array();
     json_array_append_new(item, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
     json_array_append_new(item, api_param("featureId", "path", 1, json_pack("{s:s}", "type", "string"), NULL));
     json_array_append_new(item, api_param("crs", "query", 0, json_deep_copy(crs_schema), "output CRS"));
+    return item;
+}
 
-    json_t *paths = json_object();
-    json_object_set_new(paths, "/", api_op("Landing page", "getLandingPage", NULL, "application/json"));
-    json_object_set_new(paths, "/conformance",
-                        api_op("Conformance classes", "getConformance", NULL, "application/json"));
-    json_object_set_new(paths, "/api", api_op("This API definition", "getApi", NULL, "application/json"));
-    json_object_set_new(paths, "/collections",
-                        api_op("Feature collections", "getCollections", NULL, "application/json"));
-    json_t *one = json_array();
-    json_array_append_new(one, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
-    json_object_set_new(paths, "/collections/{collectionId}",
-                        api_op("One collection", "describeCollection", one, "application/json"));
-    json_object_set_new(paths, "/collections/{collectionId}/items",
-                        api_op("Features of a collection", "getFeatures", items, "application/geo+json"));
-    json_object_set_new(paths, "/collections/{collectionId}/items/{featureId}",
-                        api_op("One feature", "getFeature", item, "application/geo+json"));
-    json_t *qp = json_array();
-    json_array_append_new(qp, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
-    json_object_set_new(paths, "/collections/{collectionId}/queryables",
-                        api_op("The properties items can be filtered on (JSON Schema)", "getQueryables", qp,
-                               "application/schema+json"));
-    /* OGC API - Tiles: the dataset's (the planning map) and the tiled collections' vector and map tiles */
+/* OGC API - Tiles: the paths of the dataset's (the planning map) and the tiled collections' vector and map
+ * tiles: tilesets, one tileset and a tile. */
+static void api_tile_paths(struct arena *a, json_t *paths, json_t *tiled_schema)
+{
     static const struct {
         const char *prefix, *what, *id, *media;
     } tiles[] = {
@@ -567,7 +546,6 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
         {"/collections/{collectionId}/map", "one collection, map tiles", "CollectionMap", "image/png"},
     };
     for (size_t i = 0; i < sizeof tiles / sizeof tiles[0]; i++) {
-        struct arena *a = req->arena;
         bool coll = !strncmp(tiles[i].prefix, "/collections", 12);
         for (int level = 0; level < 3; level++) {
             json_t *ps = json_array();
@@ -604,6 +582,45 @@ static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struc
                                        level == 2 ? tiles[i].media : "application/json"));
         }
     }
+}
+
+static enum err_code ogc_api(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (check_params(req, simple_params, NULL, e))
+        return e->code;
+    json_t *ids = json_array();
+    struct collection_list ids_list = {req, NULL, ids};
+    svc_collections_each(req->tenant->cfg, collection_add, &ids_list);
+    json_t *cid_schema = json_pack("{s:s, s:o}", "type", "string", "enum", ids);
+    json_t *tiled = json_array();
+    struct collection_list tiled_list = {req, NULL, tiled};
+    svc_collections_each(req->tenant->cfg, tiled_add, &tiled_list);
+    json_t *tiled_schema = json_pack("{s:s, s:o}", "type", "string", "enum", tiled);
+    json_t *crs_schema = json_pack("{s:s, s:o}", "type", "string", "enum", crs_array());
+
+    json_t *items = api_items_params(cid_schema, crs_schema), *item = api_item_params(cid_schema, crs_schema);
+
+    json_t *paths = json_object();
+    json_object_set_new(paths, "/", api_op("Landing page", "getLandingPage", NULL, "application/json"));
+    json_object_set_new(paths, "/conformance",
+                        api_op("Conformance classes", "getConformance", NULL, "application/json"));
+    json_object_set_new(paths, "/api", api_op("This API definition", "getApi", NULL, "application/json"));
+    json_object_set_new(paths, "/collections",
+                        api_op("Feature collections", "getCollections", NULL, "application/json"));
+    json_t *one = json_array();
+    json_array_append_new(one, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+    json_object_set_new(paths, "/collections/{collectionId}",
+                        api_op("One collection", "describeCollection", one, "application/json"));
+    json_object_set_new(paths, "/collections/{collectionId}/items",
+                        api_op("Features of a collection", "getFeatures", items, "application/geo+json"));
+    json_object_set_new(paths, "/collections/{collectionId}/items/{featureId}",
+                        api_op("One feature", "getFeature", item, "application/geo+json"));
+    json_t *qp = json_array();
+    json_array_append_new(qp, api_param("collectionId", "path", 1, json_deep_copy(cid_schema), NULL));
+    json_object_set_new(paths, "/collections/{collectionId}/queryables",
+                        api_op("The properties items can be filtered on (JSON Schema)", "getQueryables", qp,
+                               "application/schema+json"));
+    api_tile_paths(req->arena, paths, tiled_schema);
     json_object_set_new(paths, "/tileMatrixSets",
                         api_op("Tile matrix sets", "getTileMatrixSetsList", NULL, "application/json"));
     json_t *tp = json_array();

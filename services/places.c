@@ -565,6 +565,112 @@ static enum gis_crs uldk_crs(long srid)
     }
 }
 
+/* The fields of ULDK's result parameter (comma-separated, in the order asked) into fields; NULL, or the
+ * message of ULDK's error. */
+static const char *uldk_result_fields(struct http_req *req, const char *result, const char **fields, int *nfields)
+{
+    *nfields = 0;
+    char *list = arena_strdup(req->arena, result);
+    for (char *save = NULL, *f = list ? strtok_r(list, ",", &save) : NULL; f; f = strtok_r(NULL, ",", &save)) {
+        while (*f == ' ')
+            f++;
+        int k = 0;
+        while (uldk_fields[k] && strcmp(uldk_fields[k], f))
+            k++;
+        if (!uldk_fields[k])
+            return arena_printf(req->arena, "nieznane pole w parametrze result: %.40s", f);
+        if (*nfields == 16)
+            return "za dużo pól w parametrze result";
+        fields[(*nfields)++] = uldk_fields[k];
+    }
+    return *nfields ? NULL : "pusty parametr result";
+}
+
+/* GetParcelById and GetParcelByIdOrNr: the parcel with the EGiB identifier id, or (ByIdOrNr) "obręb number"
+ * (the region's name, then the parcel number after the last space). NULL, or the message of ULDK's error;
+ * *p stays NULL when no parcel is found (le says why). */
+static const char *uldk_by_id(struct http_req *req, struct gis_store *s, bool or_nr, struct gis_parcel **p,
+                              struct err *le)
+{
+    const char *id = http_query(req, "id");
+    if (!id || !*id)
+        return "brak parametru id";
+    if (gis_place_parcel_id_valid(id)) {
+        gis_place_parcel_by_id(s, req->arena, id, p, le);
+    } else if (or_nr && strlen(id) <= 160 && strrchr(id, ' ')) {
+        char *copy = arena_strdup(req->arena, id);
+        char *sp = copy ? strrchr(copy, ' ') : NULL;
+        if (sp) {
+            *sp = 0;
+            gis_place_parcel_by_obreb(s, req->arena, copy, sp + 1, p, le);
+        }
+    } else {
+        return "błędny identyfikator działki";
+    }
+    return NULL;
+}
+
+/* GetParcelByXY: the parcel at xy = "x,y[,srid]" (default EPSG:2180). NULL, or the message of ULDK's
+ * error; *p stays NULL when no parcel is there. */
+static const char *uldk_by_xy(struct http_req *req, struct gis_store *s, struct gis_parcel **p, struct err *le)
+{
+    const char *xy = http_query(req, "xy");
+    if (!xy || !*xy)
+        return "brak parametru xy";
+    char *copy = arena_strdup(req->arena, xy);
+    char *parts[4] = {0};
+    int np = 0;
+    for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t && np < 4; t = strtok_r(NULL, ",", &save))
+        parts[np++] = t;
+    double pt[2];
+    long in_srid = 2180;
+    if (np < 2 || np > 3 || !text_parse_double(parts[0], &pt[0]) || !text_parse_double(parts[1], &pt[1]) ||
+        (np == 3 && !text_parse_long(parts[2], 0, 999999, &in_srid)))
+        return "błędne współrzędne w parametrze xy (x,y[,srid])";
+    enum gis_crs in_crs = uldk_crs(in_srid);
+    if (in_crs == GIS_CRS_NONE)
+        return "nieobsługiwany układ współrzędnych w parametrze xy";
+    bool deg = in_crs == GIS_CRS_4326;
+    if (fabs(pt[0]) > (deg ? 180 : 2e7) || fabs(pt[1]) > (deg ? 90 : 2e7) ||
+        gis_crs_transform(in_crs, GIS_CRS_2180, pt, 1, le))
+        return "współrzędne poza zakresem układu";
+    gis_place_parcel_at(s, req->arena, pt[0], pt[1], p, le);
+    return NULL;
+}
+
+/* One field of ULDK's answer line for parcel p; NULL when it cannot be made (e says why, if anything). */
+static const char *uldk_field(struct http_req *req, struct gis_store *s, const struct gis_parcel *p, const char *f,
+                              enum gis_crs out_crs, struct err *e)
+{
+    if (!strcmp(f, "id") || !strcmp(f, "teryt"))
+        return p->parcel_id;
+    if (!strcmp(f, "voivodeship"))
+        return voivodeship_name(req->tenant->cfg->teryt);
+    if (!strcmp(f, "county"))
+        return county_name(req, s, req->tenant->cfg->teryt);
+    if (!strcmp(f, "commune"))
+        return commune_name(req, p);
+    if (!strcmp(f, "region"))
+        return p->obreb_name;
+    if (!strcmp(f, "parcel"))
+        return p->number;
+    if (!strcmp(f, "datasource"))
+        return arena_printf(req->arena, "odra/%s", req->tenant->cfg->slug);
+    if (!strcmp(f, "geom_wkt"))
+        return gis_place_ewkt(req->arena, p->wkb, p->wkb_len, out_crs, e);
+    if (!strcmp(f, "geom_wkb"))
+        return gis_place_ewkb_hex(req->arena, p->wkb, p->wkb_len, out_crs, e);
+    if (!strcmp(f, "geom_extent")) {
+        double b[4];
+        bool deg = out_crs == GIS_CRS_4326;
+        return gis_place_extent(p->wkb, p->wkb_len, out_crs, b, e)
+                   ? NULL
+                   : arena_printf(req->arena, deg ? "%.9f,%.9f,%.9f,%.9f" : "%.4f,%.4f,%.4f,%.4f", b[0], b[1], b[2],
+                                  b[3]);
+    }
+    return "";
+}
+
 static enum err_code svc_uldk(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *request = http_query(req, "request");
@@ -585,71 +691,17 @@ static enum err_code svc_uldk(struct http_req *req, struct http_resp *resp, stru
     enum gis_crs out_crs = uldk_crs(srid);
     /* result: which fields, in which order. */
     const char *result = http_query(req, "result");
-    if (!result || !*result)
-        result = "geom_wkb";
-    const char *fields[16];
+    const char *fields[16], *msg;
     int nfields = 0;
-    char *list = arena_strdup(req->arena, result);
-    for (char *save = NULL, *f = list ? strtok_r(list, ",", &save) : NULL; f; f = strtok_r(NULL, ",", &save)) {
-        while (*f == ' ')
-            f++;
-        int k = 0;
-        while (uldk_fields[k] && strcmp(uldk_fields[k], f))
-            k++;
-        if (!uldk_fields[k])
-            return uldk_error(req, resp, arena_printf(req->arena, "nieznane pole w parametrze result: %.40s", f));
-        if (nfields == 16)
-            return uldk_error(req, resp, "za dużo pól w parametrze result");
-        fields[nfields++] = uldk_fields[k];
-    }
-    if (!nfields)
-        return uldk_error(req, resp, "pusty parametr result");
+    if ((msg = uldk_result_fields(req, result && *result ? result : "geom_wkb", fields, &nfields)))
+        return uldk_error(req, resp, msg);
     struct gis_store *s = reader(req->tenant, e);
     if (!s)
         return e->code;
     struct gis_parcel *p = NULL;
     struct err le = {0};
-    if (by_id || by_id_or_nr) {
-        const char *id = http_query(req, "id");
-        if (!id || !*id)
-            return uldk_error(req, resp, "brak parametru id");
-        if (gis_place_parcel_id_valid(id)) {
-            gis_place_parcel_by_id(s, req->arena, id, &p, &le);
-        } else if (by_id_or_nr && strlen(id) <= 160 && strrchr(id, ' ')) {
-            /* "obręb number": the region's name, then the parcel number after the last space. */
-            char *copy = arena_strdup(req->arena, id);
-            char *sp = copy ? strrchr(copy, ' ') : NULL;
-            if (sp) {
-                *sp = 0;
-                gis_place_parcel_by_obreb(s, req->arena, copy, sp + 1, &p, &le);
-            }
-        } else {
-            return uldk_error(req, resp, "błędny identyfikator działki");
-        }
-    } else {
-        const char *xy = http_query(req, "xy");
-        if (!xy || !*xy)
-            return uldk_error(req, resp, "brak parametru xy");
-        char *copy = arena_strdup(req->arena, xy);
-        char *parts[4] = {0};
-        int np = 0;
-        for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t && np < 4;
-             t = strtok_r(NULL, ",", &save))
-            parts[np++] = t;
-        double pt[2];
-        long in_srid = 2180;
-        if (np < 2 || np > 3 || !text_parse_double(parts[0], &pt[0]) || !text_parse_double(parts[1], &pt[1]) ||
-            (np == 3 && !text_parse_long(parts[2], 0, 999999, &in_srid)))
-            return uldk_error(req, resp, "błędne współrzędne w parametrze xy (x,y[,srid])");
-        enum gis_crs in_crs = uldk_crs(in_srid);
-        if (in_crs == GIS_CRS_NONE)
-            return uldk_error(req, resp, "nieobsługiwany układ współrzędnych w parametrze xy");
-        bool deg = in_crs == GIS_CRS_4326;
-        if (fabs(pt[0]) > (deg ? 180 : 2e7) || fabs(pt[1]) > (deg ? 90 : 2e7) ||
-            gis_crs_transform(in_crs, GIS_CRS_2180, pt, 1, &le))
-            return uldk_error(req, resp, "współrzędne poza zakresem układu");
-        gis_place_parcel_at(s, req->arena, pt[0], pt[1], &p, &le);
-    }
+    if ((msg = by_xy ? uldk_by_xy(req, s, &p, &le) : uldk_by_id(req, s, by_id_or_nr, &p, &le)))
+        return uldk_error(req, resp, msg);
     if (!p) {
         if (le.code && le.code != ERR_NOT_FOUND && le.code != ERR_CONFLICT && le.code != ERR_INVALID) {
             return err_recast(e, le.code, &le);
@@ -660,33 +712,7 @@ static enum err_code svc_uldk(struct http_req *req, struct http_resp *resp, stru
     /* One line, fields separated by '|'. */
     char *line = arena_strdup(req->arena, "0\n");
     for (int i = 0; i < nfields && line; i++) {
-        const char *f = fields[i], *v = "";
-        if (!strcmp(f, "id") || !strcmp(f, "teryt"))
-            v = p->parcel_id;
-        else if (!strcmp(f, "voivodeship"))
-            v = voivodeship_name(req->tenant->cfg->teryt);
-        else if (!strcmp(f, "county"))
-            v = county_name(req, s, req->tenant->cfg->teryt);
-        else if (!strcmp(f, "commune"))
-            v = commune_name(req, p);
-        else if (!strcmp(f, "region"))
-            v = p->obreb_name;
-        else if (!strcmp(f, "parcel"))
-            v = p->number;
-        else if (!strcmp(f, "datasource"))
-            v = arena_printf(req->arena, "odra/%s", req->tenant->cfg->slug);
-        else if (!strcmp(f, "geom_wkt"))
-            v = gis_place_ewkt(req->arena, p->wkb, p->wkb_len, out_crs, e);
-        else if (!strcmp(f, "geom_wkb"))
-            v = gis_place_ewkb_hex(req->arena, p->wkb, p->wkb_len, out_crs, e);
-        else if (!strcmp(f, "geom_extent")) {
-            double b[4];
-            bool deg = out_crs == GIS_CRS_4326;
-            v = gis_place_extent(p->wkb, p->wkb_len, out_crs, b, e)
-                    ? NULL
-                    : arena_printf(req->arena, deg ? "%.9f,%.9f,%.9f,%.9f" : "%.4f,%.4f,%.4f,%.4f", b[0], b[1], b[2],
-                                   b[3]);
-        }
+        const char *v = uldk_field(req, s, p, fields[i], out_crs, e);
         if (!v)
             return e->code ? e->code : err_set(e, ERR_INTERNAL, "out of memory");
         line = arena_printf(req->arena, "%s%s%s", line, i ? "|" : "", v);

@@ -730,6 +730,89 @@ static void info_gml(struct buf *b, json_t *features, const char *ns, enum gis_c
     buf_puts(b, "</wfs:FeatureCollection>\n");
 }
 
+/* INFO_FORMAT's kind: 1 GeoJSON, 2 HTML, 3 plain text, 4 GML; 0 for one not offered. */
+static int info_kind(const char *fmt)
+{
+    if (!strcasecmp(fmt, "application/json") || !strcasecmp(fmt, "application/geo+json") ||
+        !strcasecmp(fmt, "application/geojson"))
+        return 1;
+    if (!strcasecmp(fmt, "text/html"))
+        return 2;
+    if (!strcasecmp(fmt, "text/plain"))
+        return 3;
+    if (!strcasecmp(fmt, "application/vnd.ogc.gml") || !strcasecmp(fmt, "text/xml"))
+        return 4;
+    return 0;
+}
+
+/* Appends to all the features of one collection that the query finds, each named by the WMS layer, its
+ * collection, its id ("parcels.12", the row id as fid) and a title ("Działka: 080505_4.0001.12"). A point
+ * that cannot be transformed finds nothing. */
+static enum err_code info_query(struct wms *w, struct gis_store *r, const struct gis_feature_query *fq,
+                                const char *layer, json_t *all, struct err *e)
+{
+    const struct gis_collection *c = fq->c;
+    struct buf out = {0};
+    long returned = 0;
+    struct err qe = {0};
+    if (gis_features_query(r, fq, &out, NULL, &returned, &qe) != ERR_OK) {
+        buf_free(&out);
+        return qe.code == ERR_INVALID ? ERR_OK : err_recast(e, qe.code, &qe);
+    }
+    json_t *arr = json_loadb(out.data ? out.data : "[]", out.len ? out.len : 2, 0, NULL);
+    buf_free(&out);
+    size_t k;
+    json_t *f;
+    json_array_foreach(arr, k, f)
+    {
+        json_object_set_new(f, "layer", json_string(layer));
+        json_object_set_new(f, "collection", json_string(c->id));
+        json_object_set(f, "fid", json_object_get(f, "id"));
+        json_object_set_new(f, "id",
+                            json_string(arena_printf(w->req->arena, "%s.%lld", c->id,
+                                                     (long long)json_integer_value(json_object_get(f, "id")))));
+        json_t *props = json_object_get(f, "properties");
+        const char *label = json_string_value(json_object_get(props, "label"));
+        if (!label)
+            label = json_string_value(json_object_get(props, "parcel_id"));
+        if (!label)
+            label = json_string_value(json_object_get(props, "title"));
+        json_object_set_new(
+            f, "title",
+            json_string(arena_printf(w->req->arena, "%s%s%s", c->title, label ? ": " : "", label ? label : "")));
+        json_array_append(all, f);
+    }
+    json_decref(arr);
+    return ERR_OK;
+}
+
+/* Writes the features found in the INFO_FORMAT of kind (info_kind) to b; returns the content type. */
+static const char *info_write(struct wms *w, struct buf *b, int kind, const char *fmt, json_t *all, enum gis_crs crs)
+{
+    if (kind == 1) {
+        json_t *fc = json_pack("{s:s, s:O}", "type", "FeatureCollection", "features", all);
+        char *s = json_dumps(fc, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        json_decref(fc);
+        if (s)
+            buf_puts(b, s);
+        else
+            b->failed = true;
+        free(s);
+        return "application/json";
+    }
+    if (kind == 4) {
+        info_gml(b, all, arena_printf(w->req->arena, "%s/%s/ogc", http_base_url(w->req), w->req->tenant->cfg->slug),
+                 crs);
+        return strcasecmp(fmt, "text/xml") ? "application/vnd.ogc.gml; charset=UTF-8" : "text/xml; charset=UTF-8";
+    }
+    if (kind == 2) {
+        info_html(b, all, w->req->tenant->cfg->name);
+        return "text/html; charset=UTF-8";
+    }
+    info_text(b, all);
+    return "text/plain; charset=UTF-8";
+}
+
 static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, struct err *e)
 {
     struct map_req m = {0};
@@ -745,13 +828,7 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
     const char *fmt = param(w, "INFO_FORMAT");
     if (!fmt || !*fmt)
         fmt = "text/plain";
-    int kind = !strcasecmp(fmt, "application/json") || !strcasecmp(fmt, "application/geo+json") ||
-                       !strcasecmp(fmt, "application/geojson")
-                   ? 1
-               : !strcasecmp(fmt, "text/html")                                               ? 2
-               : !strcasecmp(fmt, "text/plain")                                              ? 3
-               : !strcasecmp(fmt, "application/vnd.ogc.gml") || !strcasecmp(fmt, "text/xml") ? 4
-                                                                                             : 0;
+    int kind = info_kind(fmt);
     if (!kind)
         return fail(w, "InvalidFormat", "INFO_FORMAT",
                     "INFO_FORMAT '%s' is not offered; use application/vnd.ogc.gml, text/xml, application/json, "
@@ -799,65 +876,15 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
                                            .out_crs = kind == 4 ? m.crs : GIS_CRS_CRS84,
                                            .limit = !strcmp(c->id, "plans") && count < 10 ? 10 : count};
             fq.bbox[0] = x - rx * tol, fq.bbox[1] = y - ry * tol, fq.bbox[2] = x + rx * tol, fq.bbox[3] = y + ry * tol;
-            struct buf out = {0};
-            long returned = 0;
-            struct err qe = {0};
-            if (gis_features_query(r, &fq, &out, NULL, &returned, &qe) != ERR_OK) {
-                buf_free(&out);
-                if (qe.code == ERR_INVALID)
-                    continue; /* the point cannot be transformed: nothing there */
+            enum err_code rc = info_query(w, r, &fq, q.layers[i]->name, all, e);
+            if (rc) {
                 json_decref(all);
-                return err_recast(e, qe.code, &qe);
+                return rc;
             }
-            json_t *arr = json_loadb(out.data ? out.data : "[]", out.len ? out.len : 2, 0, NULL);
-            buf_free(&out);
-            size_t k;
-            json_t *f;
-            json_array_foreach(arr, k, f)
-            {
-                json_object_set_new(f, "layer", json_string(q.layers[i]->name));
-                json_object_set_new(f, "collection", json_string(c->id));
-                json_object_set(f, "fid", json_object_get(f, "id"));
-                json_object_set_new(f, "id",
-                                    json_string(arena_printf(w->req->arena, "%s.%lld", c->id,
-                                                             (long long)json_integer_value(json_object_get(f, "id")))));
-                json_t *props = json_object_get(f, "properties");
-                const char *label = json_string_value(json_object_get(props, "label"));
-                if (!label)
-                    label = json_string_value(json_object_get(props, "parcel_id"));
-                if (!label)
-                    label = json_string_value(json_object_get(props, "title"));
-                json_object_set_new(f, "title",
-                                    json_string(arena_printf(w->req->arena, "%s%s%s", c->title, label ? ": " : "",
-                                                             label ? label : "")));
-                json_array_append(all, f);
-            }
-            json_decref(arr);
         }
     }
     struct buf b = {0};
-    const char *ctype;
-    if (kind == 1) {
-        json_t *fc = json_pack("{s:s, s:O}", "type", "FeatureCollection", "features", all);
-        char *s = json_dumps(fc, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        json_decref(fc);
-        if (s)
-            buf_puts(&b, s);
-        else
-            b.failed = true;
-        free(s);
-        ctype = "application/json";
-    } else if (kind == 4) {
-        info_gml(&b, all, arena_printf(w->req->arena, "%s/%s/ogc", http_base_url(w->req), w->req->tenant->cfg->slug),
-                 m.crs);
-        ctype = strcasecmp(fmt, "text/xml") ? "application/vnd.ogc.gml; charset=UTF-8" : "text/xml; charset=UTF-8";
-    } else if (kind == 2) {
-        info_html(&b, all, w->req->tenant->cfg->name);
-        ctype = "text/html; charset=UTF-8";
-    } else {
-        info_text(&b, all);
-        ctype = "text/plain; charset=UTF-8";
-    }
+    const char *ctype = info_write(w, &b, kind, fmt, all, m.crs);
     json_decref(all);
     if (b.failed || arena_defer(w->req->arena, free_buf_data, b.data) != 0) {
         buf_free(&b);
