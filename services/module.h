@@ -55,6 +55,16 @@ struct svc_module {
  * module; a program may link its own table instead (the test server of tests/modules/ does). */
 extern const struct svc_module *const svc_modules[];
 
+/* Defines svc_modules from a list macro LIST(M) that names each module as M(<name>), for the folder that
+ * defines `const struct svc_module svc_<name>_module`:
+ *     #define SVC_MODULE_LIST(M) M(waste) M(permits)
+ *     SVC_MODULE_TABLE(SVC_MODULE_LIST) */
+#define SVC_MODULE_EXTERN(name) extern const struct svc_module svc_##name##_module;
+#define SVC_MODULE_ENTRY(name)  &svc_##name##_module,
+#define SVC_MODULE_TABLE(LIST)                                                                                         \
+    LIST(SVC_MODULE_EXTERN)                                                                                            \
+    const struct svc_module *const svc_modules[] = {LIST(SVC_MODULE_ENTRY) NULL};
+
 /* The module with this name, or NULL. */
 const struct svc_module *svc_module_find(const char *name);
 

@@ -5,7 +5,4 @@
 
 #define SVC_MODULE_LIST(M) M(waste)
 
-#define SVC_MODULE_EXTERN(name) extern const struct svc_module svc_##name##_module;
-#define SVC_MODULE_ENTRY(name)  &svc_##name##_module,
-SVC_MODULE_LIST(SVC_MODULE_EXTERN)
-const struct svc_module *const svc_modules[] = {SVC_MODULE_LIST(SVC_MODULE_ENTRY) NULL};
+SVC_MODULE_TABLE(SVC_MODULE_LIST)
