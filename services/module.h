@@ -1,6 +1,6 @@
 /* E-service modules: each is one static struct in the table svc_modules, ended by NULL.
- * Adding an e-service means adding one folder services/modules/<name>/ and one line in services/modules.c
- * (see docs/modules.md).
+ * Adding an e-service means adding one folder services/modules/<name>/ and one line in
+ * services/module_table.c (see docs/modules.md).
  *
  * Ownership: module structs and everything they point to are static. A locate hook fills the JSON object
  * it is given (the caller owns it); everything else it allocates comes from its own arena or is freed. */
