@@ -32,7 +32,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 # The demo-store generator: linked into the odra executable (its `demo` command) and its own unit test only.
 DEMO_SRCS := $(sort $(wildcard tools/demo/*.c))
 DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_SRCS := $(sort $(wildcard tests/*/*.c))
+TEST_SRCS := $(filter-out tests/modules/%,$(sort $(wildcard tests/*/*.c)))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # A module's unit tests live in its folder (services/modules/<name>/tests/*.c) and build to build/tests/modules/.
 MODULE_TEST_SRCS := $(sort $(wildcard services/modules/*/tests/*.c))
@@ -40,7 +40,7 @@ TEST_BINS += $(MODULE_TEST_SRCS:services/modules/%.c=$(BUILD)/tests/modules/%)
 
 .SECONDARY:
 .PHONY: all deps run test asan lint bench clean demo web-deps
-all: $(BUILD)/odra $(TEST_BINS) web-deps
+all: $(BUILD)/odra $(BUILD)/odra-toy $(TEST_BINS) web-deps
 
 # The map page's MapLibre GL JS comes from npm (package-lock.json). A plain `make` installs it when
 # node_modules is missing or older than the lock file; without npm, or offline, it says so and the rest
@@ -83,6 +83,25 @@ $(BUILD)/libodra.a: $(LIB_OBJS)
 	@ar rcs $@ $^
 
 $(BUILD)/odra: $(BUILD)/obj/services/main.o $(DEMO_OBJS) $(BUILD)/libodra.a
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The test server of tests/modules/ (tests/integration/test_toy_module.py): odra linked with the module
+# table tests/modules/module_table.c instead of services/module_table.c, which adds the toy modules of
+# tests/modules/<name>/ to odra's own, with their migrations and styles embedded. A new folder there needs
+# no edit here.
+TMOD_SRCS  := $(sort $(wildcard tests/modules/*.c tests/modules/*/*.c))
+TMOD_EMBED := $(EMBED_IN) $(sort $(wildcard tests/modules/*/migrations/*.sql tests/modules/*/*.json))
+
+$(BUILD)/gen/embed_tmod.c: tools/embed.awk $(TMOD_EMBED) Makefile
+	@mkdir -p $(@D)
+	@awk -f tools/embed.awk $(TMOD_EMBED) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/embed_tmod.o: $(BUILD)/gen/embed_tmod.c
+	@mkdir -p $(@D)
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/odra-toy: $(BUILD)/obj/services/main.o $(TMOD_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_tmod.o $(BUILD)/libodra.a
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -8,114 +8,19 @@
 
 #include "util/text.h"
 
-static const struct gis_prop parcel_props[] = {
-    {"parcel_id", "t.parcel_id", GIS_PROP_TEXT, true, "EGiB parcel identifier, e.g. 080505_4.0001.123/4"},
-    {"number", "t.number", GIS_PROP_TEXT, true, "parcel number within the obręb"},
-    {"obreb_number", "o.number", GIS_PROP_TEXT, true, "4-digit obręb number"},
-    {"obreb_name", "o.name", GIS_PROP_TEXT, true, "obręb name"},
-    {"unit", "o.unit", GIS_PROP_TEXT, true, "jednostka ewidencyjna, e.g. 080505_4"},
-    {"area_m2", "t.area_m2", GIS_PROP_REAL, false, "area in square metres"},
-    {"land_use", "t.land_use", GIS_PROP_TEXT, true, "EGiB land-use class"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop address_props[] = {
-    {"locality", "l.name", GIS_PROP_TEXT, true, "locality (miejscowość)"},
-    {"simc", "l.simc", GIS_PROP_TEXT, true, "TERYT SIMC of the locality"},
-    {"street", "s.name", GIS_PROP_TEXT, true, "street name without its prefix; null in villages without streets"},
-    {"street_prefix", "s.prefix", GIS_PROP_TEXT, false, "ul., al., pl. or os."},
-    {"ulic", "s.ulic", GIS_PROP_TEXT, true, "TERYT ULIC of the street"},
-    {"number", "t.number", GIS_PROP_TEXT, true, "house number, may carry a letter"},
-    {"postal_code", "t.postal_code", GIS_PROP_TEXT, true, "postal code, e.g. 69-100"},
-    {"parcel_id", "t.parcel_id", GIS_PROP_TEXT, true, "EGiB id of the parcel under the point"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop building_props[] = {
-    {"building_id", "t.building_id", GIS_PROP_TEXT, true, "building identifier"},
-    {"function", "t.function", GIS_PROP_TEXT, true, "main function"},
-    {"storeys", "t.storeys", GIS_PROP_INT, true, "above-ground storeys"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop plan_props[] = {
-    {"kind", "t.kind", GIS_PROP_TEXT, true, "mpzp or pog"},
-    {"iip", "t.iip", GIS_PROP_TEXT, true, "APP idIIP"},
-    {"title", "t.title", GIS_PROP_TEXT, false, "title of the plan"},
-    {"resolution", "t.resolution", GIS_PROP_TEXT, false, "adopting resolution"},
-    {"resolution_date", "t.resolution_date", GIS_PROP_TEXT, false, "date of the resolution"},
-    {"publication", "t.publication", GIS_PROP_TEXT, false, "publication in the voivodeship official journal"},
-    {"scale", "t.scale", GIS_PROP_INT, true, "scale denominator of the drawing"},
-    {"status", "t.status", GIS_PROP_TEXT, true, "legal status"},
-    {"valid_from", "t.valid_from", GIS_PROP_TEXT, false, "in force from"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop zone_props[] = {
-    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the plan (plans collection)"},
-    {"plan_title", "p.title", GIS_PROP_TEXT, false, "title of the plan"},
-    {"label", "t.label", GIS_PROP_TEXT, true, "zone label, e.g. 1MN"},
-    {"symbol", "t.symbol", GIS_PROP_TEXT, true, "intended-use symbol, e.g. MN"},
-    {"name", "t.name", GIS_PROP_TEXT, false, "intended use in words"},
-    {"max_height_m", "t.max_height_m", GIS_PROP_REAL, false, "maximum building height, m"},
-    {"max_storeys", "t.max_storeys", GIS_PROP_INT, false, "maximum above-ground storeys"},
-    {"min_intensity", "t.min_intensity", GIS_PROP_REAL, false, "minimum building intensity"},
-    {"max_intensity", "t.max_intensity", GIS_PROP_REAL, false, "maximum building intensity"},
-    {"max_coverage_pct", "t.max_coverage_pct", GIS_PROP_REAL, false, "maximum built-up share, %"},
-    {"min_bio_pct", "t.min_bio_pct", GIS_PROP_REAL, false, "minimum biologically active share, %"},
-    {"min_parcel_area_m2", "t.min_parcel_area_m2", GIS_PROP_REAL, false, "minimum area of a new parcel, m²"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop pog_zone_props[] = {
-    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the general plan (plans collection)"},
-    {"label", "t.label", GIS_PROP_TEXT, true, "zone label (oznaczenie), e.g. 1SJ"},
-    {"symbol", "t.symbol", GIS_PROP_TEXT, true, "planning zone symbol, e.g. SJ"},
-    {"name", "t.name", GIS_PROP_TEXT, false, "planning zone kind in words"},
-    {"max_intensity", "t.max_intensity", GIS_PROP_REAL, false, "maximum above-ground building intensity"},
-    {"max_coverage_pct", "t.max_coverage_pct", GIS_PROP_REAL, false, "maximum built-up share, %"},
-    {"max_height_m", "t.max_height_m", GIS_PROP_REAL, false, "maximum building height, m"},
-    {"min_bio_pct", "t.min_bio_pct", GIS_PROP_REAL, false, "minimum biologically active share, %"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop overlay_props[] = {
-    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the plan"},
-    {"kind", "t.kind", GIS_PROP_TEXT, true, "kind of overlay"},
-    {"label", "t.label", GIS_PROP_TEXT, true, "label"},
-    {"name", "t.name", GIS_PROP_TEXT, false, "name"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-static const struct gis_prop obreb_props[] = {
-    {"unit", "t.unit", GIS_PROP_TEXT, true, "jednostka ewidencyjna"},
-    {"number", "t.number", GIS_PROP_TEXT, true, "4-digit obręb number"},
-    {"name", "t.name", GIS_PROP_TEXT, true, "obręb name"},
-    {NULL, NULL, 0, false, NULL},
-};
-
-const struct gis_collection gis_collections[] = {
-    {"parcels", "Działki ewidencyjne", "Cadastral parcels (EGiB) with their obręb", "parcels",
-     "parcels t JOIN obreby o ON o.id = t.obreb_id", "MultiPolygon", parcel_props},
-    {"addresses", "Punkty adresowe", "Address points (PRG/EMUiA)", "addresses",
-     "addresses t JOIN localities l ON l.id = t.locality_id LEFT JOIN streets s ON s.id = t.street_id", "Point",
-     address_props},
-    {"buildings", "Budynki", "Building footprints", "buildings", "buildings t", "MultiPolygon", building_props},
-    {"plans", "Akty planowania przestrzennego", "Planning acts: local plans (MPZP) and the general plan (POG)", "plans",
-     "plans t", "MultiPolygon", plan_props},
-    {"plan-zones", "Tereny MPZP", "Zones (tereny) of the local plans with their parameters", "plan_zones",
-     "plan_zones t JOIN plans p ON p.id = t.plan_id", "MultiPolygon", zone_props},
-    {"pog-zones", "Strefy planistyczne POG", "Planning zones (strefy planistyczne) of the general plan", "pog_zones",
-     "pog_zones t", "MultiPolygon", pog_zone_props},
-    {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...", "overlays",
-     "overlays t", "MultiPolygon", overlay_props},
-    {"obreby", "Obręby ewidencyjne", "Cadastral districts", "obreby", "obreby t", "MultiPolygon", obreb_props},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-};
+const struct gis_collection *gis_collection_at(int i)
+{
+    const struct gis_layer *L;
+    for (int k = 0; (L = gis_layer_at(k)); k++)
+        if (L->collection.id && i-- == 0)
+            return &L->collection;
+    return NULL;
+}
 
 const struct gis_collection *gis_collection_find(const char *id)
 {
-    for (const struct gis_collection *c = gis_collections; c->id; c++)
+    const struct gis_collection *c;
+    for (int i = 0; (c = gis_collection_at(i)); i++)
         if (!strcmp(c->id, id))
             return c;
     return NULL;
@@ -211,11 +116,10 @@ static enum err_code where_build(const struct gis_feature_query *q, struct where
     if (q->has_bbox) {
         if (bbox_to_store(q, &w->bbox_wkt, w->mbr, e))
             return e->code;
-        buf_printf(&w->sql,
-                   " AND t.id IN (SELECT pkid FROM idx_%s_geom WHERE xmin <= :maxx AND xmax >= :minx"
-                   " AND ymin <= :maxy AND ymax >= :miny)"
-                   " AND ST_Intersects(t.geom, ST_GeomFromText(:bbox, 2180))",
-                   q->c->table);
+        buf_puts(&w->sql, " AND ");
+        gis_layer_bbox_sql(&w->sql, gis_collection_layer(q->c),
+                           (const char *const[]){":maxx", ":minx", ":maxy", ":miny"}, NULL);
+        buf_puts(&w->sql, " AND ST_Intersects(t.geom, ST_GeomFromText(:bbox, 2180))");
     }
     for (int i = 0; i < q->nfilter; i++) {
         const struct gis_prop *p = gis_collection_queryable(q->c, q->filter_name[i]);
@@ -352,19 +256,8 @@ done:
 
 bool gis_collection_extent(struct gis_store *s, const struct gis_collection *c, double out[4])
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_%s_geom", c->table);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(gis_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
-        return false;
-    bool ok = false;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        double b[4];
-        for (int i = 0; i < 4; i++)
-            b[i] = sqlite3_column_double(st, i);
-        struct err e = {0};
-        ok = gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_CRS84, b, out, &e) == ERR_OK;
-    }
-    sqlite3_finalize(st);
-    return ok;
+    double b[4];
+    struct err e = {0};
+    return gis_layer_extent(s, gis_collection_layer(c), b) &&
+           gis_crs_transform_bbox(GIS_CRS_2180, GIS_CRS_CRS84, b, out, &e) == ERR_OK;
 }

@@ -5,34 +5,17 @@
 #include <stdbool.h>
 
 #include "gis/crs.h"
+#include "gis/layers.h"
 #include "gis/store.h"
 #include "util/buf.h"
 #include "util/err.h"
 
-enum gis_prop_type { GIS_PROP_TEXT, GIS_PROP_INT, GIS_PROP_REAL };
-
-struct gis_prop {
-    const char *name; /* property name in GeoJSON and in filters */
-    const char *sql;  /* SQL expression over the collection's FROM clause (fixed text, never user input) */
-    enum gis_prop_type type;
-    bool queryable; /* usable as an equality filter ?name=value */
-    const char *description;
-};
-
-struct gis_collection {
-    const char *id;          /* "parcels", "plan-zones", ... */
-    const char *title;       /* Polish title shown to users */
-    const char *description; /* English description for the API */
-    const char *table;       /* the table holding geom; its spatial index is idx_<table>_geom */
-    const char *from;        /* FROM clause; the table is aliased t */
-    const char *geometry_type;
-    const struct gis_prop *props; /* ended by a NULL name */
-};
-
-/* The core collections, ended by an entry whose id is NULL. */
-extern const struct gis_collection gis_collections[];
-
+/* The collections are the layers of the layer table (gis/layers.h) that have a collection id: the core's
+ * and those of registered modules, in that order. gis_collection_find finds any of them; which tenant
+ * serves which is the caller's business. */
 const struct gis_collection *gis_collection_find(const char *id);
+/* The collection i (0 ..) of the table, or NULL past the end. */
+const struct gis_collection *gis_collection_at(int i);
 const struct gis_prop *gis_collection_prop(const struct gis_collection *c, const char *name);
 
 /* The queryables of c: the properties an equality filter ?name=value accepts, which are exactly those

@@ -12,60 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/layers.h"
 #include "gis/png.h"
 #include "gis/wkb.h"
 #include "util/arena.h"
 #include "util/log.h"
 
-/* ---- source layers: the tables behind the style's source-layer names ---- */
+/* ---- source layers: the layers of the layer table (gis/layers.h), by index ---- */
 
-#define src_layer gis_render_source
-/* Room for the built-in source layers and those added by gis_render_add_source; unused entries have no name. */
-#define NSRC 26
+#define NSRC GIS_LAYERS_MAX
 
-#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static struct src_layer src_layers[NSRC] = {
-    {"landcover", "landcover", "landcover t", LIST("kind", "name"), LIST("t.kind", "t.name")},
-    {"pog-zones", "pog_zones", "pog_zones t", LIST("label", "symbol", "name", "plan_id"),
-     LIST("t.label", "t.symbol", "t.name", "t.plan_id")},
-    {"plan-zones", "plan_zones", "plan_zones t", LIST("label", "symbol", "name", "plan_id"),
-     LIST("t.label", "t.symbol", "t.name", "t.plan_id")},
-    {"overlays", "overlays", "overlays t", LIST("kind", "label", "name", "plan_id"),
-     LIST("t.kind", "t.label", "t.name", "t.plan_id")},
-    {"parcels", "parcels", "parcels t", LIST("number", "parcel_id", "land_use"),
-     LIST("t.number", "t.parcel_id", "t.land_use")},
-    {"buildings", "buildings", "buildings t", LIST("function", "storeys", "building_id"),
-     LIST("t.function", "t.storeys", "t.building_id")},
-    {"streets", "streets", "streets t", LIST("name", "prefix"), LIST("t.name", "t.prefix")},
-    {"addresses", "addresses", "addresses t LEFT JOIN streets s ON s.id = t.street_id",
-     LIST("number", "street", "postal_code"), LIST("t.number", "s.name", "t.postal_code")},
-    {"plans", "plans", "plans t", LIST("kind", "title", "scale", "status"),
-     LIST("t.kind", "t.title", "t.scale", "t.status")},
-    {"obreby", "obreby", "obreby t", LIST("number", "name", "unit"), LIST("t.number", "t.name", "t.unit")},
-};
-
+/* The index of the map layer called name, or -1. */
 static int src_find(const char *name)
 {
-    for (int i = 0; name && i < NSRC && src_layers[i].name; i++)
-        if (!strcmp(src_layers[i].name, name))
-            return i;
-    return -1;
-}
-
-enum err_code gis_render_add_source(const struct gis_render_source *src, struct err *e)
-{
-    int i = src_find(src->name);
-    if (i >= 0)
-        return src_layers[i].table == src->table && src_layers[i].from == src->from
-                   ? ERR_OK
-                   : err_set(e, ERR_INVALID, "source layer '%s' is defined twice", src->name);
-    for (i = 0; i < NSRC && src_layers[i].name; i++)
-        ;
-    if (i == NSRC)
-        return err_set(e, ERR_INVALID, "source layer '%s': too many source layers", src->name);
-    src_layers[i] = *src;
-    return ERR_OK;
+    return gis_layer_index(gis_layer_find(name));
 }
 
 enum err_code gis_render_check_style(const struct gis_style *st, struct err *e)
@@ -91,7 +51,6 @@ static const char extent_key = 0;
 
 bool gis_render_extent(struct gis_store *s, double out[4])
 {
-    static const char *const tables[] = {"plans", "pog_zones", "obreby", "parcels", "landcover", NULL};
     long long state = gis_store_state(s);
     struct extent_memo *m = gis_store_attached(s, &extent_key);
     if (m && m->state == state && state >= 0) {
@@ -99,24 +58,17 @@ bool gis_render_extent(struct gis_store *s, double out[4])
         return m->any;
     }
     bool any = false;
-    for (int i = 0; tables[i]; i++) {
-        char sql[160];
-        snprintf(sql, sizeof sql, "SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_%s_geom", tables[i]);
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(gis_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+    const struct gis_layer *L;
+    for (int i = 0; (L = gis_layer_at(i)); i++) {
+        double b[4];
+        if (!L->extent || !gis_layer_extent(s, L, b))
             continue;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-            double b[4];
-            for (int k = 0; k < 4; k++)
-                b[k] = sqlite3_column_double(st, k);
-            if (!any)
-                memcpy(out, b, sizeof b);
-            else
-                out[0] = fmin(out[0], b[0]), out[1] = fmin(out[1], b[1]), out[2] = fmax(out[2], b[2]),
-                out[3] = fmax(out[3], b[3]);
-            any = true;
-        }
-        sqlite3_finalize(st);
+        if (!any)
+            memcpy(out, b, sizeof b);
+        else
+            out[0] = fmin(out[0], b[0]), out[1] = fmin(out[1], b[1]), out[2] = fmax(out[2], b[2]),
+            out[3] = fmax(out[3], b[3]);
+        any = true;
     }
     m = malloc(sizeof *m);
     if (m) {
@@ -354,33 +306,60 @@ static bool feat_build(struct rctx *rc, struct feat *f)
     return np > 0;
 }
 
-/* The query of source layer si, built once and kept for the process: the store keeps it prepared per
- * connection (gis_store_cached looks it up by address). NULL when out of memory. */
-static const char *layer_sql(int si)
+/* Reading one source layer: each row of the bbox query becomes a feature in pixels with its attributes. */
+struct load {
+    struct rctx *rc;
+    struct layer_data *ld;
+    int nkeys;
+    long cap, fcap;
+};
+
+static bool load_row(void *ctx, const struct gis_layer_row *row)
 {
-    static char *sql[NSRC];
-    char *q = __atomic_load_n(&sql[si], __ATOMIC_ACQUIRE);
-    if (q)
-        return q;
-    const struct src_layer *sl = &src_layers[si];
-    struct buf b = {0};
-    buf_puts(&b, "SELECT t.id, AsBinary(t.geom)");
-    for (const char *const *c = sl->cols; *c; c++)
-        buf_printf(&b, ", %s", *c);
-    buf_printf(&b,
-               " FROM %s WHERE t.id IN (SELECT pkid FROM idx_%s_geom WHERE xmin <= ?1 AND xmax >= ?2 AND ymin <= ?3"
-               " AND ymax >= ?4 AND (xmax - xmin >= ?5 OR ymax - ymin >= ?5)) LIMIT ?6",
-               sl->from, sl->table);
-    if (b.failed) {
-        buf_free(&b);
-        return NULL;
+    struct load *l = ctx;
+    struct rctx *rc = l->rc;
+    struct layer_data *ld = l->ld;
+    if (ld->n == l->cap) {
+        rc->st->truncated = true;
+        return false;
     }
-    char *expected = NULL;
-    if (!__atomic_compare_exchange_n(&sql[si], &expected, b.data, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        buf_free(&b); /* another thread built it first */
-        return expected;
+    if (!row->wkb)
+        return true;
+    rc->sc.npts = rc->sc.nparts = 0;
+    rc->sc.gtype = 0;
+    if (!gis_wkb_walk(row->wkb, row->wkb_len, &sc_visitor, &rc->sc))
+        return true;
+    if (ld->n == l->fcap) {
+        struct feat *nf = arena_alloc(rc->a, sizeof *nf * (size_t)l->fcap * 2);
+        if (!nf)
+            return false;
+        memcpy(nf, ld->f, sizeof *nf * (size_t)l->fcap);
+        ld->f = nf, l->fcap *= 2;
     }
-    return b.data;
+    struct feat *f = &ld->f[ld->n];
+    memset(f, 0, sizeof *f);
+    f->id = row->id;
+    if (!feat_build(rc, f))
+        return true;
+    f->vals = arena_alloc(rc->a, sizeof *f->vals * (size_t)(l->nkeys ? l->nkeys : 1));
+    if (!f->vals)
+        return false;
+    for (int k = 0; k < l->nkeys; k++) {
+        struct gis_value v;
+        gis_layer_row_value(row, k, &v);
+        switch (v.type) {
+        case GIS_VALUE_INT:
+        case GIS_VALUE_REAL: f->vals[k] = (struct gis_style_value){.type = GIS_STYLE_NUMBER, .n = v.d}; break;
+        case GIS_VALUE_TEXT:
+            f->vals[k] = (struct gis_style_value){.type = GIS_STYLE_STRING, .s = arena_strdup(rc->a, v.text)};
+            if (!f->vals[k].s)
+                f->vals[k].type = GIS_STYLE_NULL;
+            break;
+        default: f->vals[k].type = GIS_STYLE_NULL; break;
+        }
+    }
+    ld->n++;
+    return true;
 }
 
 static enum err_code layer_load(struct rctx *rc, int si)
@@ -391,85 +370,22 @@ static enum err_code layer_load(struct rctx *rc, int si)
     ld->state = 1;
     if (rc->nodata)
         return ERR_OK;
-    const struct src_layer *sl = &src_layers[si];
-    int nkeys = 0;
-    while (sl->cols[nkeys])
-        nkeys++;
-    const char *sql = layer_sql(si);
-    sqlite3_stmt *st = sql ? gis_store_cached(rc->store, sql, rc->e) : NULL;
-    if (!st)
-        return sql ? rc->e->code : err_set(rc->e, ERR_INTERNAL, "out of memory");
+    const struct gis_layer *L = gis_layer_at(si);
     long cap = rc->o->max_features > 0 ? rc->o->max_features : GIS_RENDER_MAX_FEATURES;
-    sqlite3_bind_double(st, 1, rc->q[2]);
-    sqlite3_bind_double(st, 2, rc->q[0]);
-    sqlite3_bind_double(st, 3, rc->q[3]);
-    sqlite3_bind_double(st, 4, rc->q[1]);
-    sqlite3_bind_double(st, 5, !strcmp(sl->name, "addresses") ? 0 : rc->upp * 0.4);
-    sqlite3_bind_int64(st, 6, cap + 1);
-    long fcap = 256;
-    ld->f = arena_alloc(rc->a, sizeof *ld->f * (size_t)fcap);
-    int step;
-    while (ld->f && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ld->n == cap) {
-            rc->st->truncated = true;
-            break;
-        }
-        const unsigned char *blob = sqlite3_column_blob(st, 1);
-        int blen = sqlite3_column_bytes(st, 1);
-        if (!blob)
-            continue;
-        rc->sc.npts = rc->sc.nparts = 0;
-        rc->sc.gtype = 0;
-        if (!gis_wkb_walk(blob, (size_t)blen, &sc_visitor, &rc->sc))
-            continue;
-        if (ld->n == fcap) {
-            struct feat *nf = arena_alloc(rc->a, sizeof *nf * (size_t)fcap * 2);
-            if (!nf)
-                break;
-            memcpy(nf, ld->f, sizeof *nf * (size_t)fcap);
-            ld->f = nf, fcap *= 2;
-        }
-        struct feat *f = &ld->f[ld->n];
-        memset(f, 0, sizeof *f);
-        f->id = sqlite3_column_int64(st, 0);
-        if (!feat_build(rc, f))
-            continue;
-        f->vals = arena_alloc(rc->a, sizeof *f->vals * (size_t)(nkeys ? nkeys : 1));
-        if (!f->vals)
-            break;
-        for (int k = 0; k < nkeys; k++) {
-            int col = 2 + k;
-            switch (sqlite3_column_type(st, col)) {
-            case SQLITE_INTEGER:
-            case SQLITE_FLOAT:
-                f->vals[k] = (struct gis_style_value){.type = GIS_STYLE_NUMBER, .n = sqlite3_column_double(st, col)};
-                break;
-            case SQLITE_TEXT:
-                f->vals[k] = (struct gis_style_value){
-                    .type = GIS_STYLE_STRING, .s = arena_strdup(rc->a, (const char *)sqlite3_column_text(st, col))};
-                if (!f->vals[k].s)
-                    f->vals[k].type = GIS_STYLE_NULL;
-                break;
-            default: f->vals[k].type = GIS_STYLE_NULL; break;
-            }
-        }
-        ld->n++;
-    }
-    enum err_code rc_ = ERR_OK;
+    struct load l = {rc, ld, gis_layer_nkeys(L), cap, 256};
+    ld->f = arena_alloc(rc->a, sizeof *ld->f * (size_t)l.fcap);
     if (!ld->f)
-        rc_ = err_set(rc->e, ERR_INTERNAL, "out of memory");
-    sqlite3_reset(st);
-    return rc_;
+        return err_set(rc->e, ERR_INTERNAL, "out of memory");
+    /* features smaller than about half a pixel are not drawn; points have no size */
+    double min_size = !strcmp(L->map.name, "addresses") ? 0 : rc->upp * 0.4;
+    return gis_store_bbox_query(rc->store, L, rc->q, min_size, cap + 1, load_row, &l, rc->e);
 }
 
 static void feat_ctx(const struct rctx *rc, int si, const struct feat *f, struct gis_style_feature *sf,
                      struct gis_style_ctx *ctx)
 {
-    const struct src_layer *sl = &src_layers[si];
-    int n = 0;
-    while (sl->keys[n])
-        n++;
-    *sf = (struct gis_style_feature){sl->keys, f->vals, n, f->gtype, f->id};
+    const struct gis_layer *L = gis_layer_at(si);
+    *sf = (struct gis_style_feature){L->map.keys, f->vals, gis_layer_nkeys(L), f->gtype, f->id};
     *ctx = (struct gis_style_ctx){rc->zoom, sf, rc->a};
 }
 
@@ -1719,7 +1635,7 @@ struct legend_row {
 
 static void legend_swatch(struct rctx *rc, const struct gis_style *st, const struct legend_row *row, double w, double h)
 {
-    const struct src_layer *sl = &src_layers[row->si];
+    const struct gis_layer_map *sl = &gis_layer_at(row->si)->map;
     double m = 1.5 * rc->scale;
     struct feat f = {0};
     double xy[10] = {m, m, w - m, m, w - m, h - m, m, h - m, m, m};
@@ -1764,7 +1680,7 @@ static void legend_swatch(struct rctx *rc, const struct gis_style *st, const str
 static void legend_vals(struct legend_row *row, int si, const char *key, const char *value, const char *name,
                         struct arena *a)
 {
-    const struct src_layer *sl = &src_layers[si];
+    const struct gis_layer_map *sl = &gis_layer_at(si)->map;
     for (int k = 0; k < 8 && sl->keys[k]; k++) {
         const char *v = !strcmp(sl->keys[k], key) ? value : !strcmp(sl->keys[k], "name") ? name : NULL;
         row->vals[k] = v ? (struct gis_style_value){.type = GIS_STYLE_STRING, .s = arena_strdup(a, v)}
@@ -1791,7 +1707,7 @@ static int legend_enum_rows(struct rctx *rc, const struct gis_style *st, int si,
                             int cap)
 {
     for (size_t k = 0; k < sizeof legend_enums / sizeof legend_enums[0]; k++) {
-        if (strcmp(legend_enums[k].src, src_layers[si].name))
+        if (strcmp(legend_enums[k].src, gis_layer_at(si)->map.name))
             continue;
         sqlite3_stmt *q;
         if (sqlite3_prepare_v2(gis_store_db(rc->store), legend_enums[k].sql, -1, &q, NULL) != SQLITE_OK)
@@ -1804,8 +1720,8 @@ static int legend_enum_rows(struct rctx *rc, const struct gis_style *st, int si,
             struct legend_row *r = &rows[nrows];
             *r = (struct legend_row){.si = si, .layer = -1};
             legend_vals(r, si, legend_enums[k].key, val, name, rc->a);
-            struct gis_style_feature sf = {src_layers[si].keys, r->vals, 0, 3, 0};
-            while (src_layers[si].keys[sf.n])
+            struct gis_style_feature sf = {gis_layer_at(si)->map.keys, r->vals, 0, 3, 0};
+            while (gis_layer_at(si)->map.keys[sf.n])
                 sf.n++;
             struct gis_style_ctx ctx = {rc->zoom, &sf, rc->a};
             bool drawn = false;
@@ -1818,7 +1734,7 @@ static int legend_enum_rows(struct rctx *rc, const struct gis_style *st, int si,
             }
             if (!drawn)
                 continue;
-            const char *label = !strcmp(src_layers[si].name, "landcover") ? landcover_name(val) : name;
+            const char *label = !strcmp(gis_layer_at(si)->map.name, "landcover") ? landcover_name(val) : name;
             r->text = label && *label && strcmp(label, val) ? arena_printf(rc->a, "%s — %s", val, label)
                                                             : arena_strdup(rc->a, val);
             nrows++;
@@ -1843,7 +1759,7 @@ static int legend_rows(struct rctx *rc, const struct gis_style *st, struct legen
             continue;
         done_src[si] = true;
         int start = nrows + 1;
-        const char *heading = legend_heading(src_layers[si].name);
+        const char *heading = legend_heading(gis_layer_at(si)->map.name);
         bool new_heading = !last_heading || strcmp(last_heading, heading);
         if (new_heading)
             rows[nrows++] = (struct legend_row){.heading = true, .text = heading, .layer = -1};

@@ -87,26 +87,16 @@ enum gis_render_format { GIS_RENDER_PNG, GIS_RENDER_JPEG };
 enum err_code gis_render_encode(cairo_surface_t *s, enum gis_render_format fmt, int quality, struct buf *out,
                                 struct err *e);
 
-/* A source layer besides the built-in ones (the tables of the plan style): a store table with a geometry
- * column geom, its spatial index idx_<table>_geom, and the attributes styles read. */
-struct gis_render_source {
-    const char *name;        /* source-layer id in styles and MVT tiles: "waste-zones" */
-    const char *table;       /* "waste_zones" */
-    const char *from;        /* FROM clause; the table is aliased t */
-    const char *const *keys; /* attribute names, ended by NULL */
-    const char *const *cols; /* their SQL expressions (fixed text), in the same order */
-};
+/* The source layers styles read are the map layers of the layer table (gis/layers.h): the core's and
+ * those modules register. A style only reads a source layer when it draws it, so a table need not exist
+ * in every store. */
 
-/* Makes src readable by styles (src is copied; its strings must be static). Call at startup, before any
- * thread renders. Adding the same table again under the same name is ERR_OK; another one is ERR_INVALID.
- * A style only reads a source layer when it draws it, so a table need not exist in every store. */
-enum err_code gis_render_add_source(const struct gis_render_source *src, struct err *e);
-
-/* Checks that every source-layer the style names is one the renderer can read; ERR_INVALID naming the
- * layer otherwise. */
+/* Checks that every source-layer the style names is one the renderer can read (a map layer of the table);
+ * ERR_INVALID naming the layer otherwise. */
 enum err_code gis_render_check_style(const struct gis_style *st, struct err *e);
 
-/* The extent of the store's map data in EPSG:2180 (minx, miny, maxx, maxy); false when it is empty. */
+/* The extent of the store's map data in EPSG:2180 (minx, miny, maxx, maxy): of the layers marked extent in
+ * the layer table. False when it is empty. */
 bool gis_render_extent(struct gis_store *s, double out[4]);
 
 /* A legend image for the style layers in groups (NULL: all): one row per symbol found in the store

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "gis/layers.h"
 #include "util/embed.h"
 
 struct gis_store {
@@ -362,12 +363,13 @@ char *gis_store_meta_get(struct gis_store *s, const char *key)
 
 long gis_store_count(struct gis_store *s, const char *table)
 {
-    static const char *const tables[] = {"obreby",     "parcels",   "localities", "streets",   "addresses",
-                                         "buildings",  "plans",     "plan_zones", "pog_zones", "overlays",
-                                         "provisions", "landcover", "imports",    NULL};
+    /* the tables of the core's layers (gis/layers.c), and the core tables that are not layers */
+    static const char *const tables[] = {"localities", "provisions", "imports", NULL};
     int ok = 0;
     for (int i = 0; tables[i]; i++)
         ok |= !strcmp(tables[i], table);
+    for (const struct gis_layer *L = gis_layers_core; L->table; L++)
+        ok |= !strcmp(L->table, table);
     if (!ok)
         return -1;
     char sql[96];

@@ -63,7 +63,8 @@ long long gis_store_data_state(struct gis_store *s);
 enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e);
 char *gis_store_meta_get(struct gis_store *s, const char *key);
 
-/* Row count of a table from the fixed list of store tables; -1 for an unknown table. */
+/* Row count of a core table: one of the core's layers (gis/layers.h), localities, provisions or imports;
+ * -1 for any other name. */
 long gis_store_count(struct gis_store *s, const char *table);
 
 /* After a bulk write (an import, the demo data) on the writer, the store's one checkpointer: copies the

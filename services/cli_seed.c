@@ -209,7 +209,7 @@ int cli_seed(int argc, char **argv)
     if (!t)
         return seed_usage("unknown tenant '%s'", tenant);
     struct tile_seed *j = &seed_job;
-    if (svc_modules_register_tilesets(&e) != ERR_OK) {
+    if (svc_modules_register(&e) != ERR_OK) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }

@@ -1,6 +1,6 @@
 /* E-service modules: each is one static struct in the table svc_modules, ended by NULL.
- * Adding an e-service means adding one folder services/modules/<name>/ and one line in services/modules.c
- * (see docs/modules.md).
+ * Adding an e-service means adding one folder services/modules/<name>/ and one line in
+ * services/module_table.c (see docs/modules.md).
  *
  * Ownership: module structs and everything they point to are static. A locate hook fills the JSON object
  * it is given (the caller owns it); everything else it allocates comes from its own arena or is freed. */
@@ -38,12 +38,12 @@ struct svc_module {
     /* Embedded migrations: the files <migrations>/NNN_*.sql (e.g. "services/modules/waste/migrations"), applied in NNN
      * order on the tenant's writer and recorded in module_versions(module, version). NULL: none. */
     const char *migrations;
-    const struct http_route *routes;          /* ended by a NULL pattern; may be NULL. 404 where disabled */
-    const struct gis_collection *collections; /* OGC API collections, ended by a NULL id; may be NULL */
-    /* Map tilesets of a module with geometry, ended by a NULL name; may be NULL. Their source layers are
-     * the module's tables (usually its collections'), their rasters drawn with their own style. Registered
-     * with the tiles layer at start (svc_modules_register_tilesets); 404 where the module is disabled. */
-    const struct tile_set *tilesets;
+    const struct http_route *routes; /* ended by a NULL pattern; may be NULL. 404 where disabled */
+    /* Its tables with geometry, ended by a NULL table; may be NULL. Each entry (struct gis_layer,
+     * gis/layers.h) declares at once the table's OGC API collection, its source layer on maps and in
+     * vector tiles, and its own tileset with the style that draws it. Added to the layer table at start
+     * (svc_modules_register); where the module is disabled its collections, tilesets and layers are 404. */
+    const struct gis_layer *layers;
     svc_locate_fn locate; /* may be NULL */
     /* Adds demo data for tenant t to a freshly created, migrated demo store (the writer). May be NULL. */
     enum err_code (*demo)(struct gis_store *w, const struct config_tenant *t, struct err *e);
@@ -51,8 +51,19 @@ struct svc_module {
     void (*fini)(void);                   /* once at shutdown; may be NULL */
 };
 
-/* All modules compiled in, ended by NULL. */
+/* All modules compiled in, ended by NULL. The table is defined in services/module_table.c, one line per
+ * module; a program may link its own table instead (the test server of tests/modules/ does). */
 extern const struct svc_module *const svc_modules[];
+
+/* Defines svc_modules from a list macro LIST(M) that names each module as M(<name>), for the folder that
+ * defines `const struct svc_module svc_<name>_module`:
+ *     #define SVC_MODULE_LIST(M) M(waste) M(permits)
+ *     SVC_MODULE_TABLE(SVC_MODULE_LIST) */
+#define SVC_MODULE_EXTERN(name) extern const struct svc_module svc_##name##_module;
+#define SVC_MODULE_ENTRY(name)  &svc_##name##_module,
+#define SVC_MODULE_TABLE(LIST)                                                                                         \
+    LIST(SVC_MODULE_EXTERN)                                                                                            \
+    const struct svc_module *const svc_modules[] = {LIST(SVC_MODULE_ENTRY) NULL};
 
 /* The module with this name, or NULL. */
 const struct svc_module *svc_module_find(const char *name);
@@ -89,10 +100,14 @@ const struct gis_collection *svc_collection_find(const struct config_tenant *t, 
 void svc_collections_each(const struct config_tenant *t, void (*fn)(const struct gis_collection *c, void *user),
                           void *user);
 
-/* Registers every module's tilesets with the tiles layer (server start, `odra seed`); idempotent. */
-enum err_code svc_modules_register_tilesets(struct err *e);
+/* Adds every module's layers to the layer table (gis_layers_register) and makes their tilesets
+ * (tile_sets_register): at server start and in `odra seed`; idempotent. */
+enum err_code svc_modules_register(struct err *e);
 
-/* The module that declares tileset ts, or NULL for a core one. */
+/* The module that declares layer L, or NULL for a core one. */
+const struct svc_module *svc_module_of_layer(const struct gis_layer *L);
+
+/* The module that declares tileset ts (through its layer), or NULL for a core one. */
 const struct svc_module *svc_module_of_tileset(const struct tile_set *ts);
 
 /* Whether tenant t serves ts: a core tileset, or one of a module t enables. */

@@ -1,4 +1,4 @@
-/* The static module table, and what the server does with modules: per-tenant enablement, per-module
+/* What the server does with modules (the table itself is services/module_table.c): per-tenant enablement, per-module
  * migrations, demo hooks, collections and the staff token check. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +9,6 @@
 #include "services/module.h"
 #include "services/server.h"
 #include "util/embed.h"
-
-/* The e-services compiled in, one line each: M(<name>) for the folder services/modules/<name>/, which
- * defines `const struct svc_module svc_<name>_module` (see docs/modules.md). */
-#define SVC_MODULE_LIST(M) M(waste)
-
-#define SVC_MODULE_EXTERN(name) extern const struct svc_module svc_##name##_module;
-#define SVC_MODULE_ENTRY(name)  &svc_##name##_module,
-SVC_MODULE_LIST(SVC_MODULE_EXTERN)
-const struct svc_module *const svc_modules[] = {SVC_MODULE_LIST(SVC_MODULE_ENTRY) NULL};
 
 const struct svc_module *svc_module_find(const char *name)
 {
@@ -136,47 +127,52 @@ enum err_code svc_modules_demo(const struct config_tenant *t, struct gis_store *
 
 /* ---- collections ---- */
 
+const struct svc_module *svc_module_of_layer(const struct gis_layer *L)
+{
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        for (const struct gis_layer *x = (*m)->layers; x && x->table; x++)
+            if (x == L)
+                return *m;
+    return NULL;
+}
+
+/* Whether tenant t serves layer L: a core one, or one of a module t enables. */
+static bool layer_enabled(const struct config_tenant *t, const struct gis_layer *L)
+{
+    const struct svc_module *m = svc_module_of_layer(L);
+    return !m || svc_module_enabled(t, m);
+}
+
 const struct gis_collection *svc_collection_find(const struct config_tenant *t, const char *id)
 {
     const struct gis_collection *c = gis_collection_find(id);
-    if (c)
-        return c;
-    for (const struct svc_module *const *m = svc_modules; *m; m++)
-        if (svc_module_enabled(t, *m))
-            for (c = (*m)->collections; c && c->id; c++)
-                if (!strcmp(c->id, id))
-                    return c;
-    return NULL;
+    return c && layer_enabled(t, gis_collection_layer(c)) ? c : NULL;
 }
 
 void svc_collections_each(const struct config_tenant *t, void (*fn)(const struct gis_collection *c, void *user),
                           void *user)
 {
-    for (const struct gis_collection *c = gis_collections; c->id; c++)
-        fn(c, user);
-    for (const struct svc_module *const *m = svc_modules; *m; m++)
-        if (svc_module_enabled(t, *m))
-            for (const struct gis_collection *c = (*m)->collections; c && c->id; c++)
-                fn(c, user);
+    const struct gis_collection *c;
+    for (int i = 0; (c = gis_collection_at(i)); i++)
+        if (layer_enabled(t, gis_collection_layer(c)))
+            fn(c, user);
 }
 
-/* ---- tilesets ---- */
+/* ---- layers and tilesets ---- */
 
-enum err_code svc_modules_register_tilesets(struct err *e)
+enum err_code svc_modules_register(struct err *e)
 {
     for (const struct svc_module *const *m = svc_modules; *m; m++)
-        if ((*m)->tilesets && tile_sets_register((*m)->tilesets, e))
+        if ((*m)->layers && gis_layers_register((*m)->layers, e))
             return err_set(e, e->code, "module %s: %s", (*m)->name, e->msg);
+    if (tile_sets_register(e))
+        return err_set(e, e->code, "modules: %s", e->msg);
     return ERR_OK;
 }
 
 const struct svc_module *svc_module_of_tileset(const struct tile_set *ts)
 {
-    for (const struct svc_module *const *m = svc_modules; *m; m++)
-        for (const struct tile_set *x = (*m)->tilesets; x && x->name; x++)
-            if (x == ts)
-                return *m;
-    return NULL;
+    return ts && ts->layer ? svc_module_of_layer(ts->layer) : NULL;
 }
 
 bool svc_tileset_enabled(const struct config_tenant *t, const struct tile_set *ts)
@@ -193,12 +189,8 @@ const struct tile_set *svc_tileset_find(const struct config_tenant *t, const cha
 
 bool svc_tile_layer_enabled(const struct config_tenant *t, const char *name)
 {
-    for (const struct svc_module *const *m = svc_modules; *m; m++)
-        for (const struct tile_set *x = (*m)->tilesets; x && x->name; x++)
-            for (const struct tile_mvt_layer *L = x->sources; L && L->name; L++)
-                if (!strcmp(L->name, name) && !svc_module_enabled(t, *m))
-                    return false;
-    return true;
+    const struct gis_layer *L = gis_layer_find(name);
+    return !L || layer_enabled(t, L);
 }
 
 /* ---- locate ---- */

@@ -1015,7 +1015,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         if (s->tenants[i].unavailable)
             log_error("gmina %s (%s) is unavailable, its paths answer 503: %s", s->tenants[i].cfg->slug,
                       s->tenants[i].cfg->name, s->tenants[i].unavailable_reason);
-    if (svc_modules_register_tilesets(e) != ERR_OK) {
+    if (svc_modules_register(e) != ERR_OK) {
         svc_server_free(s);
         return e->code;
     }

@@ -133,7 +133,7 @@ static json_t *vector_layers(struct http_req *req, const struct tile_set *ts, js
     json_t *a = json_array(), *stats = json_array();
     struct err e = {0};
     struct gis_store *r = svc_tenant_reader(req->tenant, &e);
-    const char *const *names = ts->layers ? ts->layers : tile_mvt_layer_names;
+    const char *const *names = ts->layers ? ts->layers : tile_mvt_plan_layers();
     for (int i = 0; names[i]; i++) {
         const char *name = names[i];
         const char *const *keys = tile_mvt_layer_keys(name);
@@ -426,7 +426,7 @@ static json_t *ogc_tileset_summary(struct http_req *req, const struct ogc_tiles 
     if (!o->map) {
         /* the layer names here; the tileset gives each with its properties */
         json_t *layers = json_array();
-        const char *const *names = o->ts->layers ? o->ts->layers : tile_mvt_layer_names;
+        const char *const *names = o->ts->layers ? o->ts->layers : tile_mvt_plan_layers();
         for (int i = 0; names[i]; i++)
             if (tile_mvt_layer_keys(names[i]))
                 json_array_append_new(layers, json_pack("{s:s, s:s}", "id", names[i], "dataType", "vector"));

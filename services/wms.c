@@ -860,7 +860,7 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
             const struct gis_collection *c = gis_collection_find(*cid);
             if (!c)
                 continue;
-            int ci = (int)(c - gis_collections);
+            int ci = gis_layer_index(gis_collection_layer(c));
             if (ci >= 0 && ci < 16) {
                 if (seen[ci])
                     continue;

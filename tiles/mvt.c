@@ -10,86 +10,28 @@
 #include <string.h>
 
 #include "gis/crs.h"
+#include "gis/layers.h"
 #include "gis/wkb.h"
 #include "tiles/matrix.h"
 #include "util/zbuf.h"
 
-/* ---- the layers: the source layers of styles/plan.json and the attributes the style reads ---- */
+/* ---- the layers: the map layers of the layer table (gis/layers.h) ---- */
 
-#define mvt_layer tile_mvt_layer
-
-#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static const struct mvt_layer mvt_layers[] = {
-    {"landcover", "landcover", "landcover t", LIST("kind", "name"), LIST("t.kind", "t.name"), 0},
-    {"pog-zones", "pog_zones", "pog_zones t", LIST("label", "symbol", "name", "plan_id"),
-     LIST("t.label", "t.symbol", "t.name", "t.plan_id"), 0},
-    {"plan-zones", "plan_zones", "plan_zones t",
-     LIST("label", "symbol", "name", "plan_id", "max_height_m", "max_coverage_pct", "min_bio_pct"),
-     LIST("t.label", "t.symbol", "t.name", "t.plan_id", "t.max_height_m", "t.max_coverage_pct", "t.min_bio_pct"), 0},
-    {"overlays", "overlays", "overlays t", LIST("kind", "label", "name", "plan_id"),
-     LIST("t.kind", "t.label", "t.name", "t.plan_id"), 0},
-    {"plans", "plans", "plans t", LIST("kind", "title", "scale", "status"),
-     LIST("t.kind", "t.title", "t.scale", "t.status"), 0},
-    {"buildings", "buildings", "buildings t", LIST("function", "storeys", "building_id"),
-     LIST("t.function", "t.storeys", "t.building_id"), 13},
-    {"parcels", "parcels", "parcels t", LIST("number", "parcel_id", "land_use"),
-     LIST("t.number", "t.parcel_id", "t.land_use"), 13},
-    {"streets", "streets", "streets t", LIST("name", "prefix"), LIST("t.name", "t.prefix"), 12},
-    {"addresses", "addresses", "addresses t LEFT JOIN streets s ON s.id = t.street_id",
-     LIST("number", "street", "postal_code"), LIST("t.number", "s.name", "t.postal_code"), 14},
-};
-#define NLAYERS ((int)(sizeof mvt_layers / sizeof mvt_layers[0]))
-
-const char *const tile_mvt_layer_names[] = {"landcover", "pog-zones", "plan-zones", "overlays",  "plans",
-                                            "buildings", "parcels",   "streets",    "addresses", NULL};
-
-/* Layers added by tile_mvt_add_layer (module tables), after the built-in ones. */
-static const struct mvt_layer *extra_layers[TILE_MVT_MAX_EXTRA];
-static int nextra;
-
-/* Layer i of the built-in ones followed by the added ones, or NULL past the end. */
-static const struct mvt_layer *layer_at(int i)
+const char *const *tile_mvt_plan_layers(void)
 {
-    return i < NLAYERS ? &mvt_layers[i] : i < NLAYERS + nextra ? extra_layers[i - NLAYERS] : NULL;
-}
-
-static const struct mvt_layer *layer_find(const char *name)
-{
-    const struct mvt_layer *L;
-    for (int i = 0; name && (L = layer_at(i)); i++)
-        if (!strcmp(L->name, name))
-            return L;
-    return NULL;
-}
-
-enum err_code tile_mvt_add_layer(const struct tile_mvt_layer *L, struct err *e)
-{
-    const struct mvt_layer *have = layer_find(L->name);
-    if (have)
-        return have == L ? ERR_OK : err_set(e, ERR_INVALID, "MVT layer '%s' is defined twice", L->name);
-    int nk = 0;
-    while (L->keys[nk])
-        nk++;
-    if (nk > 16)
-        return err_set(e, ERR_INVALID, "MVT layer '%s': more than 16 attributes", L->name);
-    if (nextra == TILE_MVT_MAX_EXTRA)
-        return err_set(e, ERR_INVALID, "MVT layer '%s': more than %d added layers", L->name, TILE_MVT_MAX_EXTRA);
-    extra_layers[nextra] = L;
-    nextra++;
-    return ERR_OK;
+    return gis_layers_plan();
 }
 
 const char *const *tile_mvt_layer_keys(const char *name)
 {
-    const struct mvt_layer *L = layer_find(name);
-    return L ? L->keys : NULL;
+    const struct gis_layer *L = gis_layer_find(name);
+    return L ? L->map.keys : NULL;
 }
 
 int tile_mvt_layer_minzoom(const char *name)
 {
-    const struct mvt_layer *L = layer_find(name);
-    return L ? L->minzoom : -1;
+    const struct gis_layer *L = gis_layer_find(name);
+    return L ? L->map.minzoom : -1;
 }
 
 /* ---- protobuf ---- */
@@ -553,218 +495,165 @@ static bool emit_feature(struct enc *en)
     return true;
 }
 
-/* Appends a Value message for a column to vb (cleared first); false when the column is NULL. */
-static bool value_msg(sqlite3_stmt *st, int col, struct buf *vb)
+/* Appends a Value message for attribute k of row to vb (cleared first); false when the value is NULL. */
+static bool value_msg(const struct gis_layer_row *row, int k, struct buf *vb)
 {
     vb->len = 0;
-    switch (sqlite3_column_type(st, col)) {
-    case SQLITE_INTEGER: {
-        long long v = sqlite3_column_int64(st, col);
-        if (v >= 0) {
+    struct gis_value v;
+    gis_layer_row_value(row, k, &v);
+    switch (v.type) {
+    case GIS_VALUE_INT: {
+        if (v.i >= 0) {
             pb_key(vb, 5, 0);
-            pb_varint(vb, (uint64_t)v);
+            pb_varint(vb, (uint64_t)v.i);
         } else {
             pb_key(vb, 6, 0);
-            pb_varint(vb, zz64(v));
+            pb_varint(vb, zz64(v.i));
         }
         return true;
     }
-    case SQLITE_FLOAT: {
-        double d = sqlite3_column_double(st, col);
+    case GIS_VALUE_REAL: {
+        double d = v.d;
         if (d == floor(d) && fabs(d) < 1e15) {
-            long long v = (long long)d;
-            pb_key(vb, v >= 0 ? 5 : 6, 0);
-            pb_varint(vb, v >= 0 ? (uint64_t)v : zz64(v));
+            long long n = (long long)d;
+            pb_key(vb, n >= 0 ? 5 : 6, 0);
+            pb_varint(vb, n >= 0 ? (uint64_t)n : zz64(n));
         } else {
             pb_key(vb, 3, 1);
             buf_append(vb, (const char *)&d, 8); /* little-endian hosts only (x86-64, arm64) */
         }
         return true;
     }
-    case SQLITE_TEXT: {
-        const char *s = (const char *)sqlite3_column_text(st, col);
-        pb_bytes(vb, 1, s, (size_t)sqlite3_column_bytes(st, col));
-        return true;
-    }
+    case GIS_VALUE_TEXT: pb_bytes(vb, 1, v.text, v.len); return true;
     default: return false;
     }
 }
 
-static enum err_code encode_layer(struct enc *en, struct gis_store *s, const struct mvt_layer *L, const double q[4],
-                                  struct buf *out, long *nfeat, struct err *e)
+/* One layer of a tile being encoded: its features, and the key and value dictionaries they index. */
+struct layer_enc {
+    struct enc *en;
+    const struct gis_layer *L;
+    int nkeys;
+    int keyidx[GIS_LAYER_MAX_KEYS];
+    struct buf feats, fb, tags, vb;
+    struct dict keys, vals;
+    long n;
+    enum err_code rc;
+    struct err *e;
+};
+
+/* Reads one feature into the encoder's rings, in tile units; false when it has no geometry to draw. */
+static bool feature_read(struct layer_enc *le, const struct gis_layer_row *row)
 {
-    char sql[1200];
-    int len = snprintf(sql, sizeof sql, "SELECT t.id, AsBinary(t.geom)");
-    int nkeys = 0;
-    for (const char *const *c = L->cols; *c; c++, nkeys++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", %s", *c);
-    snprintf(sql + len, sizeof sql - (size_t)len,
-             " FROM %s WHERE t.id IN (SELECT pkid FROM idx_%s_geom WHERE xmin <= ?1 AND xmax >= ?2 AND ymin <= ?3"
-             " AND ymax >= ?4) LIMIT %d",
-             L->from, L->table, TILE_MVT_MAX_FEATURES);
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s, sql, &st, e) != ERR_OK)
-        return e->code;
-    sqlite3_bind_double(st, 1, q[2]);
-    sqlite3_bind_double(st, 2, q[0]);
-    sqlite3_bind_double(st, 3, q[3]);
-    sqlite3_bind_double(st, 4, q[1]);
-    struct buf feats = {0}, fb = {0}, tags = {0}, vb = {0};
-    struct dict keys = {0}, vals = {0};
-    int keyidx[16];
-    for (int k = 0; k < nkeys && k < 16; k++)
-        keyidx[k] = -1;
-    long n = 0;
-    enum err_code rc = ERR_OK;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *blob = sqlite3_column_blob(st, 1);
-        if (!blob)
-            continue;
-        en->raw.n = en->nrings = 0;
-        en->gtype = 0;
-        if (!gis_wkb_walk(blob, (size_t)sqlite3_column_bytes(st, 1), &enc_visitor, en) || !en->raw.n)
-            continue;
-        en->ring_off[en->nrings] = en->raw.n;
-        if (gis_crs_transform(GIS_CRS_2180, GIS_CRS_3857, en->raw.xy, (size_t)en->raw.n, e) != ERR_OK) {
-            rc = e->code;
-            break;
-        }
-        for (int i = 0; i < en->raw.n; i++) {
-            en->raw.xy[2 * i] = (en->raw.xy[2 * i] - en->b[0]) * en->k;
-            en->raw.xy[2 * i + 1] = (en->b[3] - en->raw.xy[2 * i + 1]) * en->k;
-        }
-        if (!emit_feature(en)) {
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-            break;
-        }
-        if (en->ncmd == 0)
-            continue;
-        tags.len = 0;
-        for (int k = 0; k < nkeys && k < 16; k++) {
-            if (!value_msg(st, 2 + k, &vb))
-                continue;
-            if (keyidx[k] < 0)
-                keyidx[k] = dict_index(&keys, L->keys[k], strlen(L->keys[k]));
-            int vi = dict_index(&vals, vb.data, vb.len);
-            if (keyidx[k] < 0 || vi < 0) {
-                rc = err_set(e, ERR_INTERNAL, "out of memory");
-                break;
-            }
-            pb_varint(&tags, (uint64_t)keyidx[k]);
-            pb_varint(&tags, (uint64_t)vi);
-        }
-        if (rc)
-            break;
-        fb.len = 0;
-        pb_key(&fb, 1, 0);
-        pb_varint(&fb, (uint64_t)sqlite3_column_int64(st, 0));
-        if (tags.len)
-            pb_bytes(&fb, 2, tags.data, tags.len);
-        pb_key(&fb, 3, 0);
-        pb_varint(&fb, (uint64_t)en->gtype);
-        pb_bytes(&fb, 4, en->geom.data, en->geom.len);
-        pb_bytes(&feats, 2, fb.data, fb.len);
-        n++;
+    struct enc *en = le->en;
+    en->raw.n = en->nrings = 0;
+    en->gtype = 0;
+    if (!row->wkb || !gis_wkb_walk(row->wkb, row->wkb_len, &enc_visitor, en) || !en->raw.n)
+        return false;
+    en->ring_off[en->nrings] = en->raw.n;
+    if (gis_crs_transform(GIS_CRS_2180, GIS_CRS_3857, en->raw.xy, (size_t)en->raw.n, le->e) != ERR_OK) {
+        le->rc = le->e->code;
+        return false;
     }
-    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = err_set(e, ERR_IO, "%s: %s", L->name, sqlite3_errmsg(gis_store_db(s)));
-    sqlite3_finalize(st);
-    if (!rc && n > 0) {
-        struct buf lb = {0};
-        pb_key(&lb, 15, 0);
-        pb_varint(&lb, 2);
-        pb_bytes(&lb, 1, L->name, strlen(L->name));
-        buf_append(&lb, feats.data, feats.len);
-        for (int i = 0; i < keys.n; i++)
-            pb_bytes(&lb, 3, keys.s[i], keys.len[i]);
-        for (int i = 0; i < vals.n; i++)
-            pb_bytes(&lb, 4, vals.s[i], vals.len[i]);
-        pb_key(&lb, 5, 0);
-        pb_varint(&lb, TILE_MVT_EXTENT);
-        pb_bytes(out, 3, lb.data, lb.len);
-        if (lb.failed)
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-        buf_free(&lb);
+    for (int i = 0; i < en->raw.n; i++) {
+        en->raw.xy[2 * i] = (en->raw.xy[2 * i] - en->b[0]) * en->k;
+        en->raw.xy[2 * i + 1] = (en->b[3] - en->raw.xy[2 * i + 1]) * en->k;
     }
-    if (!rc && (feats.failed || fb.failed || tags.failed || vb.failed || en->geom.failed))
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
-    *nfeat += n;
-    buf_free(&feats);
-    buf_free(&fb);
-    buf_free(&tags);
-    buf_free(&vb);
-    dict_free(&keys);
-    dict_free(&vals);
+    return true;
+}
+
+static bool feature_add(void *ctx, const struct gis_layer_row *row)
+{
+    struct layer_enc *le = ctx;
+    struct enc *en = le->en;
+    if (!feature_read(le, row))
+        return !le->rc;
+    if (!emit_feature(en)) {
+        le->rc = err_set(le->e, ERR_INTERNAL, "out of memory");
+        return false;
+    }
+    if (en->ncmd == 0)
+        return true;
+    le->tags.len = 0;
+    for (int k = 0; k < le->nkeys; k++) {
+        if (!value_msg(row, k, &le->vb))
+            continue;
+        if (le->keyidx[k] < 0)
+            le->keyidx[k] = dict_index(&le->keys, le->L->map.keys[k], strlen(le->L->map.keys[k]));
+        int vi = dict_index(&le->vals, le->vb.data, le->vb.len);
+        if (le->keyidx[k] < 0 || vi < 0) {
+            le->rc = err_set(le->e, ERR_INTERNAL, "out of memory");
+            return false;
+        }
+        pb_varint(&le->tags, (uint64_t)le->keyidx[k]);
+        pb_varint(&le->tags, (uint64_t)vi);
+    }
+    le->fb.len = 0;
+    pb_key(&le->fb, 1, 0);
+    pb_varint(&le->fb, (uint64_t)row->id);
+    if (le->tags.len)
+        pb_bytes(&le->fb, 2, le->tags.data, le->tags.len);
+    pb_key(&le->fb, 3, 0);
+    pb_varint(&le->fb, (uint64_t)en->gtype);
+    pb_bytes(&le->fb, 4, en->geom.data, en->geom.len);
+    pb_bytes(&le->feats, 2, le->fb.data, le->fb.len);
+    le->n++;
+    return true;
+}
+
+/* Appends the Layer message of le's features to out. */
+static enum err_code layer_write(struct layer_enc *le, struct buf *out)
+{
+    struct buf lb = {0};
+    pb_key(&lb, 15, 0);
+    pb_varint(&lb, 2);
+    pb_bytes(&lb, 1, le->L->map.name, strlen(le->L->map.name));
+    buf_append(&lb, le->feats.data, le->feats.len);
+    for (int i = 0; i < le->keys.n; i++)
+        pb_bytes(&lb, 3, le->keys.s[i], le->keys.len[i]);
+    for (int i = 0; i < le->vals.n; i++)
+        pb_bytes(&lb, 4, le->vals.s[i], le->vals.len[i]);
+    pb_key(&lb, 5, 0);
+    pb_varint(&lb, TILE_MVT_EXTENT);
+    pb_bytes(out, 3, lb.data, lb.len);
+    enum err_code rc = lb.failed ? err_set(le->e, ERR_INTERNAL, "out of memory") : ERR_OK;
+    buf_free(&lb);
     return rc;
 }
 
-/* Numeric per SQLite's column affinity rules (section 3.1 of datatype3.html): INT, REAL, FLOA, DOUB, or
- * none of CHAR, CLOB, TEXT, BLOB (NUMERIC). */
-static bool decl_numeric(const char *decl)
+static enum err_code encode_layer(struct enc *en, struct gis_store *s, const struct gis_layer *L, const double q[4],
+                                  struct buf *out, long *nfeat, struct err *e)
 {
-    char up[64];
-    size_t n = 0;
-    for (; n < sizeof up - 1 && decl[n]; n++)
-        up[n] = (char)(decl[n] >= 'a' && decl[n] <= 'z' ? decl[n] - 32 : decl[n]);
-    up[n] = 0;
-    if (strstr(up, "INT"))
-        return true;
-    if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT") || strstr(up, "BLOB") || !*up)
-        return false;
-    return true;
+    struct layer_enc le = {.en = en, .L = L, .nkeys = gis_layer_nkeys(L), .e = e};
+    for (int k = 0; k < le.nkeys; k++)
+        le.keyidx[k] = -1;
+    enum err_code rc = gis_store_bbox_query(s, L, q, 0, TILE_MVT_MAX_FEATURES, feature_add, &le, e);
+    if (!rc)
+        rc = le.rc;
+    if (!rc && le.n > 0)
+        rc = layer_write(&le, out);
+    if (!rc && (le.feats.failed || le.fb.failed || le.tags.failed || le.vb.failed || en->geom.failed))
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+    *nfeat += le.n;
+    buf_free(&le.feats);
+    buf_free(&le.fb);
+    buf_free(&le.tags);
+    buf_free(&le.vb);
+    dict_free(&le.keys);
+    dict_free(&le.vals);
+    return rc;
 }
 
 enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct tile_mvt_layer_info *out, struct err *e)
 {
-    const struct mvt_layer *L = layer_find(name);
+    const struct gis_layer *L = gis_layer_find(name);
     if (!L)
         return err_set(e, ERR_NOT_FOUND, "no MVT layer '%s'", name);
-    memset(out, 0, sizeof *out);
-    sqlite3 *db = gis_store_db(s);
-    char sql[1200];
-    sqlite3_stmt *st;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM idx_%s_geom", L->table); /* the small R*Tree, not the rows */
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ERR_OK; /* no such table in this store: an empty layer */
-    if (sqlite3_step(st) == SQLITE_ROW)
-        out->count = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, "SELECT geometry_type FROM geometry_columns WHERE f_table_name = lower(?1)", -1, &st,
-                           NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, L->table, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            static const char *const kinds[] = {NULL,    "Point",      "LineString", "Polygon",
-                                                "Point", "LineString", "Polygon"};
-            int k = sqlite3_column_int(st, 0) % 1000;
-            out->geometry = k >= 0 && k <= 6 ? kinds[k] : NULL;
-        }
-        sqlite3_finalize(st);
-    }
-    int len = snprintf(sql, sizeof sql, "SELECT 0");
-    for (const char *const *c = L->cols; *c; c++)
-        len += snprintf(sql + len, sizeof sql - (size_t)len, ", %s", *c);
-    snprintf(sql + len, sizeof sql - (size_t)len, " FROM %s LIMIT 1", L->from);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ERR_OK;
-    bool row = sqlite3_step(st) == SQLITE_ROW;
-    for (int k = 0; k < 16 && L->keys[k]; k++) {
-        const char *decl = sqlite3_column_decltype(st, 1 + k);
-        int type = row ? sqlite3_column_type(st, 1 + k) : SQLITE_NULL;
-        out->number[k] = decl ? decl_numeric(decl) : type == SQLITE_INTEGER || type == SQLITE_FLOAT;
-    }
-    sqlite3_finalize(st);
+    struct gis_layer_info info;
+    gis_layer_info(s, L, &info);
+    *out = (struct tile_mvt_layer_info){.count = info.count, .geometry = info.geometry};
+    memcpy(out->number, info.number, sizeof out->number);
     return ERR_OK;
-}
-
-static bool listed(const char *const *layers, const char *name)
-{
-    if (!layers)
-        return true;
-    for (int i = 0; layers[i]; i++)
-        if (!strcmp(layers[i], name))
-            return true;
-    return false;
 }
 
 enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, struct buf *out,
@@ -786,10 +675,12 @@ enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, in
         return err_set(e, ERR_INTERNAL, "GEOS: cannot create a context");
     long nf = 0;
     enum err_code rc = ERR_OK;
-    const struct mvt_layer *L;
-    for (int i = 0; (L = layer_at(i)) && !rc; i++)
-        if (z >= L->minzoom && (layers ? listed(layers, L->name) : i < NLAYERS))
+    const char *const *names = layers ? layers : gis_layers_plan();
+    for (int i = 0; names[i] && !rc; i++) {
+        const struct gis_layer *L = gis_layer_find(names[i]);
+        if (L && z >= L->map.minzoom)
             rc = encode_layer(&en, s, L, q, out, &nf, e);
+    }
     if (!rc && out->failed)
         rc = err_set(e, ERR_INTERNAL, "out of memory");
     free(en.raw.xy);

@@ -1,7 +1,7 @@
-/* Mapbox Vector Tile 2.1 encoding straight from a store: one layer per source layer of the plan style
- * (plan-zones, pog-zones, overlays, parcels, buildings, addresses, streets, landcover, plans), with the
- * attributes the style reads, clipped by GEOS to the tile plus a buffer, snapped to the 4096 grid,
- * simplified per zoom without collapsing small polygons, and with the winding order the spec asks for.
+/* Mapbox Vector Tile 2.1 encoding straight from a store: one layer per map layer of the layer table (the
+ * plan style's: plan-zones, pog-zones, overlays, parcels, buildings, addresses, streets, landcover, plans;
+ * and the modules'), with the attributes the style reads, clipped by GEOS to the tile plus a buffer, snapped to the
+ * 4096 grid, simplified per zoom without collapsing small polygons, and with the winding order the spec asks for.
  *
  * Ownership: the caller owns the store connection and the output buffer; nothing else outlives a call.
  * Uses the calling thread's PROJ context and a GEOS context of its own, so threads may encode at once,
@@ -10,6 +10,7 @@
 #define TILES_MVT_H
 #include <stdbool.h>
 
+#include "gis/layers.h"
 #include "gis/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -20,27 +21,11 @@
 /* Features per layer and tile, at most. */
 #define TILE_MVT_MAX_FEATURES 50000
 
-/* A source layer: a store table with a geometry column geom (spatial index idx_<table>_geom) and the
- * attributes put into tiles. The built-in layers are the plan style's; tile_mvt_add_layer adds more. */
-struct tile_mvt_layer {
-    const char *name;        /* layer name in tiles and styles: "waste-zones" */
-    const char *table;       /* "waste_zones" */
-    const char *from;        /* FROM clause; the table is aliased t */
-    const char *const *keys; /* attribute names, ended by NULL (at most 16) */
-    const char *const *cols; /* their SQL expressions (fixed text), in the same order */
-    int minzoom;             /* lowest zoom at which the layer is put into tiles */
-};
+/* The layers are the map layers of the layer table (gis/layers.h), named by their source-layer names; a
+ * module's come with its registration. The encoder reads them only through gis/ (gis_store_bbox_query). */
 
-/* The most layers tile_mvt_add_layer can add. */
-#define TILE_MVT_MAX_EXTRA 16
-
-/* The built-in layer names, in drawing order, ended by NULL: what a tile of "all layers" holds. */
-extern const char *const tile_mvt_layer_names[];
-
-/* Adds a layer (L and what it points to must be static), encoded only when asked for by name. Call at
- * startup, before any thread encodes; a layer whose name is already known is ERR_OK when it is the same
- * struct, else ERR_INVALID. */
-enum err_code tile_mvt_add_layer(const struct tile_mvt_layer *L, struct err *e);
+/* The plan tileset's layer names, in drawing order, ended by NULL: what a tile of "all layers" holds. */
+const char *const *tile_mvt_plan_layers(void);
 
 /* The attribute names of layer name, ended by NULL, or NULL for an unknown layer. */
 const char *const *tile_mvt_layer_keys(const char *name);
@@ -50,9 +35,9 @@ int tile_mvt_layer_minzoom(const char *name);
 
 /* What a tileset's metadata (TileJSON vector_layers, tippecanoe's metadata.json) says of a layer. */
 struct tile_mvt_layer_info {
-    long count;           /* features with a geometry in the layer's table (its spatial index) */
-    const char *geometry; /* "Point", "LineString" or "Polygon"; NULL when the store does not say */
-    bool number[16];      /* per attribute, in tile_mvt_layer_keys order: numeric (else a string) */
+    long count;                      /* features with a geometry in the layer's table (its spatial index) */
+    const char *geometry;            /* "Point", "LineString" or "Polygon"; NULL when the store does not say */
+    bool number[GIS_LAYER_MAX_KEYS]; /* per attribute, in tile_mvt_layer_keys order: numeric (else a string) */
 };
 
 /* Fills *out for layer name from store s: the table's feature count and geometry type (SpatiaLite's
@@ -62,9 +47,9 @@ struct tile_mvt_layer_info {
 enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct tile_mvt_layer_info *out,
                                   struct err *e);
 
-/* Encodes tile z/x/y with the listed layers (NULL: all built-in ones) and appends the protobuf to out. Empty layers
- * are left out, so a tile without data is a valid, zero-length MVT. Sets *features (may be NULL) to the
- * number of features written. */
+/* Encodes tile z/x/y with the listed layers, in that order (NULL: the plan tileset's), and appends the
+ * protobuf to out. Empty layers are left out, so a tile without data is a valid, zero-length MVT. Sets *features (may
+ * be NULL) to the number of features written. */
 enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, struct buf *out,
                               long *features, struct err *e);
 

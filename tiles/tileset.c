@@ -10,6 +10,7 @@
 #include <time.h>
 #include <sys/stat.h>
 
+#include "gis/layers.h"
 #include "gis/render.h"
 #include "gis/style.h"
 #include "tiles/cache.h"
@@ -18,65 +19,92 @@
 #include "util/embed.h"
 #include "util/log.h"
 
-#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+/* The plan map: every layer of the layer table with a place in it (gis_layers_plan). */
+static const struct tile_set plan_set = {
+    .name = "plan",
+    .title = "Mapa planistyczna",
+    .description = "MPZP zones, POG zones, overlays, parcels, buildings, addresses, streets and labels"};
 
-const struct tile_set tile_sets[] = {
-    {"plan", "Mapa planistyczna", "MPZP zones, POG zones, overlays, parcels, buildings, addresses, streets and labels",
-     NULL, NULL, false, NULL, NULL},
-    {"parcels", "Działki ewidencyjne", "Cadastral parcels with their numbers (a transparent overlay)", LIST("parcels"),
-     LIST("parcels"), true, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL, false, NULL, NULL},
-};
-#define NBUILTIN ((int)(sizeof tile_sets / sizeof tile_sets[0]) - 1)
+/* The tilesets of single layers (struct gis_layer_tileset), made from the layer table: the core's once,
+ * registered layers' by tile_sets_register (at startup, before any thread renders). Their names are the
+ * layer names, so the cache files are DATA/tiles/SLUG/LAYER.FORMAT.mbtiles. Listed ones come after the
+ * plan in tile_set_at; the others are reached only through tile_set_of_layer. */
+static struct tile_set layer_sets[TILE_SET_SLOTS];
+static const char *layer_set_names[TILE_SET_SLOTS][2];
+static int nlayer_sets;
+static const struct tile_set *listed[TILE_MAX_SETS] = {&plan_set};
+static int nlisted = 1;
+static const struct tile_set *unlisted[TILE_SET_SLOTS - TILE_MAX_SETS];
+static int nunlisted;
+static pthread_once_t sets_once = PTHREAD_ONCE_INIT;
 
-/* Registered tilesets (tile_sets_register), after the built-in ones; written only at startup. */
-static const struct tile_set *extra_sets[TILE_MAX_SETS - NBUILTIN];
-static int nextra;
+/* The tileset of L, or NULL when it has none yet. */
+static const struct tile_set *set_of(const struct gis_layer *L)
+{
+    for (int i = 0; i < nlayer_sets; i++)
+        if (layer_sets[i].layer == L)
+            return &layer_sets[i];
+    return NULL;
+}
 
-/* The tilesets of single collection layers (tile_set_of_layer); their names are the layer names, so the
- * cache files are DATA/tiles/SLUG/LAYER.FORMAT.mbtiles, and no registered tileset may take one. */
-static const struct tile_set layer_sets[] = {
-    {"plan-zones", "Tereny MPZP", "Zones of the local plans with their labels", LIST("mpzp", "mpzp-lines"),
-     LIST("plan-zones"), true, NULL, NULL},
-    {"pog-zones", "Strefy planistyczne POG", "Planning zones of the general plan with their labels",
-     LIST("pog", "pog-labels"), LIST("pog-zones"), true, NULL, NULL},
-    {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...", LIST("overlays"),
-     LIST("overlays"), true, NULL, NULL},
-    {"plans", "Granice planów", "Boundaries of the planning acts", LIST("plans"), LIST("plans"), true, NULL, NULL},
-    {"buildings", "Budynki", "Building footprints", LIST("buildings"), LIST("buildings"), true, NULL, NULL},
-    {"addresses", "Punkty adresowe", "Address points with their numbers", LIST("addresses"), LIST("addresses"), true,
-     NULL, NULL},
-};
-#define NLAYER_SETS ((int)(sizeof layer_sets / sizeof layer_sets[0]))
-_Static_assert(NLAYER_SETS <= TILE_SET_SLOTS - TILE_MAX_SETS, "TILE_SET_SLOTS is too small");
+static enum err_code set_add(const struct gis_layer *L, struct err *e)
+{
+    if (!L->tileset.title || !L->map.name || set_of(L))
+        return ERR_OK;
+    if (!strcmp(L->map.name, plan_set.name))
+        return err_set(e, ERR_INVALID, "tileset '%s' is defined twice", L->map.name);
+    if (nlayer_sets == TILE_SET_SLOTS ||
+        (L->tileset.listed ? nlisted == TILE_MAX_SETS : nunlisted == TILE_SET_SLOTS - TILE_MAX_SETS))
+        return err_set(e, ERR_INVALID, "tileset '%s': too many tilesets", L->map.name);
+    layer_set_names[nlayer_sets][0] = L->map.name;
+    struct tile_set *ts = &layer_sets[nlayer_sets];
+    *ts = (struct tile_set){.name = L->map.name,
+                            .title = L->tileset.title,
+                            .description = L->tileset.description,
+                            .groups = L->tileset.groups,
+                            .layers = layer_set_names[nlayer_sets],
+                            .transparent = true,
+                            .style = L->tileset.style,
+                            .layer = L};
+    nlayer_sets++;
+    if (L->tileset.listed)
+        listed[nlisted++] = ts;
+    else
+        unlisted[nunlisted++] = ts;
+    return ERR_OK;
+}
+
+static void sets_init(void)
+{
+    struct err e = {0};
+    for (const struct gis_layer *L = gis_layers_core; L->table; L++)
+        if (set_add(L, &e))
+            log_error("tiles: %s", e.msg);
+}
 
 const struct tile_set *tile_set_at(int i)
 {
-    return i < 0 ? NULL : i < NBUILTIN ? &tile_sets[i] : i < NBUILTIN + nextra ? extra_sets[i - NBUILTIN] : NULL;
+    pthread_once(&sets_once, sets_init);
+    return i >= 0 && i < nlisted ? listed[i] : NULL;
 }
 
 int tile_set_index(const struct tile_set *ts)
 {
-    const struct tile_set *t;
-    for (int i = 0; ts && (t = tile_set_at(i)); i++)
-        if (t == ts)
+    pthread_once(&sets_once, sets_init);
+    for (int i = 0; ts && i < nlisted; i++)
+        if (listed[i] == ts)
             return i;
-    for (int i = 0; ts && i < NLAYER_SETS; i++)
-        if (ts == &layer_sets[i])
+    for (int i = 0; ts && i < nunlisted; i++)
+        if (unlisted[i] == ts)
             return TILE_MAX_SETS + i;
     return -1;
 }
 
 const struct tile_set *tile_set_of_layer(const char *name)
 {
-    const struct tile_set *t;
-    for (int i = 0; name && (t = tile_set_at(i)); i++)
-        if (t->layers && t->layers[0] && !t->layers[1] && !strcmp(t->layers[0], name))
-            return t;
-    for (int i = 0; name && i < NLAYER_SETS; i++)
-        if (!strcmp(layer_sets[i].name, name))
-            return &layer_sets[i];
-    return NULL;
+    pthread_once(&sets_once, sets_init);
+    const struct gis_layer *L = gis_layer_find(name);
+    return L ? set_of(L) : NULL;
 }
 
 const struct tile_set *tile_set_find(const char *name)
@@ -122,31 +150,19 @@ static void styles_free(void)
     nstyles = 0;
 }
 
-enum err_code tile_sets_register(const struct tile_set *sets, struct err *e)
+enum err_code tile_sets_register(struct err *e)
 {
-    for (const struct tile_set *ts = sets; ts && ts->name; ts++) {
-        const struct tile_set *have = tile_set_find(ts->name);
-        bool layer_set = false;
-        for (int i = 0; i < NLAYER_SETS; i++)
-            layer_set |= !strcmp(layer_sets[i].name, ts->name);
-        if ((have && have != ts) || layer_set)
-            return err_set(e, ERR_INVALID, "tileset '%s' is defined twice", ts->name);
-        for (const struct tile_mvt_layer *L = ts->sources; L && L->name; L++) {
-            struct gis_render_source src = {L->name, L->table, L->from, L->keys, L->cols};
-            if (tile_mvt_add_layer(L, e) || gis_render_add_source(&src, e))
-                return e->code;
-        }
-        if (ts->style) {
+    pthread_once(&sets_once, sets_init);
+    const struct gis_layer *L;
+    for (int i = 0; (L = gis_layer_at(i)); i++) {
+        if (set_add(L, e))
+            return e->code;
+        if (L->tileset.title && L->tileset.style) {
             if (nstyles == 0 && atexit(styles_free) != 0)
                 return err_set(e, ERR_INTERNAL, "atexit failed");
-            if (style_register(ts->style, e))
+            if (style_register(L->tileset.style, e))
                 return e->code;
         }
-        if (have)
-            continue;
-        if (nextra == TILE_MAX_SETS - NBUILTIN)
-            return err_set(e, ERR_INVALID, "tileset '%s': more than %d tilesets", ts->name, TILE_MAX_SETS);
-        extra_sets[nextra++] = ts;
     }
     return ERR_OK;
 }
@@ -422,8 +438,8 @@ enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const 
     if (f == TILE_MVT) {
         buf_puts(&json, "{\"vector_layers\":[");
         int n = 0;
-        /* the listed layers, else all built-in ones */
-        const char *const *names = ts->layers ? ts->layers : tile_mvt_layer_names;
+        /* the listed layers, else the plan's */
+        const char *const *names = ts->layers ? ts->layers : tile_mvt_plan_layers();
         for (int i = 0; names[i]; i++) {
             const char *name = names[i];
             if (!tile_mvt_layer_keys(name))

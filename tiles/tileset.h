@@ -7,6 +7,7 @@
 #define TILES_TILESET_H
 #include <stdbool.h>
 
+#include "gis/layers.h"
 #include "gis/store.h"
 #include "tiles/matrix.h"
 #include "tiles/mvt.h"
@@ -43,46 +44,44 @@ enum tile_grid tile_format_grid(enum tile_format f);
 int tile_label_meta(enum tile_format f, int z);
 
 struct tile_set {
-    const char *name;          /* URL name: "plan", "parcels" */
-    const char *title;         /* Polish title */
-    const char *description;   /* English description */
-    const char *const *groups; /* style layer groups drawn in rasters (NULL: all) */
-    const char *const *layers; /* MVT layers (NULL: all built-in ones) */
-    bool transparent;          /* rasters without background */
-    const char *style;         /* embedded MapLibre style of the rasters, e.g. "styles/waste.json"; NULL: plan */
-    /* Source layers of its own (tables outside the plan style, e.g. a module's), ended by a NULL name;
-     * tile_sets_register makes the MVT encoder and the renderer know them. NULL: none. */
-    const struct tile_mvt_layer *sources;
+    const char *name;              /* URL name: "plan", "parcels" */
+    const char *title;             /* Polish title */
+    const char *description;       /* English description */
+    const char *const *groups;     /* style layer groups drawn in rasters (NULL: all) */
+    const char *const *layers;     /* MVT layers (NULL: the plan tileset's, tile_mvt_plan_layers) */
+    bool transparent;              /* rasters without background */
+    const char *style;             /* embedded MapLibre style of the rasters, e.g. "styles/waste.json"; NULL: plan */
+    const struct gis_layer *layer; /* the layer whose own tileset this is (gis_layer_tileset), NULL: the plan */
 };
 
-/* The built-in tilesets, ended by an entry whose name is NULL. */
-extern const struct tile_set tile_sets[];
+/* The tilesets are the plan map and one for each layer of the layer table (gis/layers.h) that declares a
+ * tileset of its own. */
 
-/* The most tilesets: built-in and registered. */
+/* The most tilesets listed by tile_set_at: the plan and the layers' listed ones. */
 #define TILE_MAX_SETS 16
 
-/* Registers the tilesets sets (ended by a NULL name; static, as everything they point to) after the
- * built-in ones, with their source layers and styles (which must be embedded and use only known source
- * layers). Call at startup, before any thread renders; registering the same sets again is a no-op. The
- * tiles layer serves whatever is registered: which tenant may see which set is the caller's business. */
-enum err_code tile_sets_register(const struct tile_set *sets, struct err *e);
+/* Makes the tilesets of the layers registered with gis_layers_register (after the core's), and loads and
+ * checks their styles (which must be embedded and use only known source layers). Call at startup, after
+ * registering the layers and before any thread renders; calling it again is a no-op. The tiles layer
+ * serves whatever is registered: which tenant may see which set is the caller's business. */
+enum err_code tile_sets_register(struct err *e);
 
-/* Tileset i (0 .. ) of the built-in then registered ones, or NULL past the end. */
+/* Tileset i (0 .. ) of the listed ones: the plan, then the layers' listed ones in the order of the layer
+ * table; NULL past the end. */
 const struct tile_set *tile_set_at(int i);
 
-/* The tileset of one source layer, as OGC API - Tiles serves it for the collection of that name: its
- * MVTs hold only that layer, its rasters (transparent) draw only that layer's style groups. A built-in or
- * registered tileset whose only layer is name is that tileset (parcels, a module's); the other built-in
- * collection layers (plan-zones, pog-zones, overlays, plans, buildings, addresses) have one of their own,
- * which tile_set_at does not list. NULL for any other name (landcover, streets, unknown). */
+/* The tileset of one source layer, as OGC API - Tiles serves it for the collection of that name: the
+ * layer's own tileset (listed or not), whose MVTs hold only that layer and whose rasters (transparent)
+ * draw only that layer's style groups. NULL for a layer without one (landcover, streets, obreby) and for
+ * unknown names. */
 const struct tile_set *tile_set_of_layer(const char *name);
 
 /* A number below TILE_SET_SLOTS for every tileset tile_set_at or tile_set_of_layer gives (for tables of
- * per-tileset state such as open caches), -1 for any other. */
+ * per-tileset state such as open caches): below TILE_MAX_SETS for the listed ones; -1 for any other. */
 #define TILE_SET_SLOTS (TILE_MAX_SETS + 8)
 int tile_set_index(const struct tile_set *ts);
 
-/* The built-in or registered tileset called name, or NULL (not the ones of tile_set_of_layer). */
+/* The listed tileset called name, or NULL (not the unlisted ones of tile_set_of_layer). */
 const struct tile_set *tile_set_find(const char *name);
 
 /* "png", "png@2x", "mvt", "png-crs84": the cache file suffix. */

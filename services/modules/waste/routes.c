@@ -714,28 +714,22 @@ static const struct gis_prop zone_props[] = {
     {NULL, NULL, 0, false, NULL},
 };
 
-static const struct gis_collection waste_collections[] = {
-    {"waste-zones", "Rejony odbioru odpadów", "Waste-collection zones; each has a schedule per fraction", "waste_zones",
-     "waste_zones t", "MultiPolygon", zone_props},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
-};
-
-/* The map of the zones: MVT layer waste-zones (what styles/waste.json reads), rasters drawn with that style. */
 #define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static const struct tile_mvt_layer waste_tile_layers[] = {
-    {"waste-zones", "waste_zones", "waste_zones t", LIST("zone_id", "code", "name", "label", "shade"),
-     LIST("t.id", "t.code", "t.name",
-          "CASE WHEN instr(t.name, ':') > 1 THEN substr(t.name, 1, instr(t.name, ':') - 1) ELSE t.name END",
-          "(t.id - 1) % 6"),
-     0},
-    {NULL, NULL, NULL, NULL, NULL, 0},
-};
-
-static const struct tile_set waste_tilesets[] = {
-    {"waste-zones", "Rejony odbioru odpadów", "Waste-collection zones coloured by zone, with their names", NULL,
-     LIST("waste-zones"), true, "styles/waste.json", waste_tile_layers},
-    {NULL, NULL, NULL, NULL, NULL, false, NULL, NULL},
+/* The zones: an OGC API collection, the map layer waste-zones (what styles/waste.json reads) and its own
+ * tileset, whose rasters that style draws. */
+static const struct gis_layer waste_layers[] = {
+    {.table = "waste_zones",
+     .collection = {"waste-zones", "Rejony odbioru odpadów", "Waste-collection zones; each has a schedule per fraction",
+                    "waste_zones t", "MultiPolygon", zone_props},
+     .map = {"waste-zones", "waste_zones t", LIST("zone_id", "code", "name", "label", "shade"),
+             LIST("t.id", "t.code", "t.name",
+                  "CASE WHEN instr(t.name, ':') > 1 THEN substr(t.name, 1, instr(t.name, ':') - 1) ELSE t.name END",
+                  "(t.id - 1) % 6"),
+             0, 0},
+     .tileset = {"Rejony odbioru odpadów", "Waste-collection zones coloured by zone, with their names", NULL,
+                 "styles/waste.json", true}},
+    {.table = NULL},
 };
 
 #define AUTH_DOC                                                                                                       \
@@ -788,8 +782,7 @@ const struct svc_module svc_waste_module = {
     .title = WASTE_TITLE,
     .migrations = "services/modules/waste/migrations",
     .routes = waste_routes,
-    .collections = waste_collections,
-    .tilesets = waste_tilesets,
+    .layers = waste_layers,
     .locate = waste_locate,
     .demo = waste_demo,
 };
