@@ -101,7 +101,7 @@ $(BUILD)/obj/gen/embed_tmod.o: $(BUILD)/gen/embed_tmod.c
 	@mkdir -p $(@D)
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/odra-toy: $(BUILD)/obj/services/main.o $(TMOD_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_tmod.o $(BUILD)/libodra.a
+$(BUILD)/odra-toy: $(BUILD)/obj/services/main.o $(DEMO_OBJS) $(TMOD_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_tmod.o $(BUILD)/libodra.a
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
