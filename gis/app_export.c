@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "gis/app_validate.h"
+#include "gis/store_sql.h"
 #include "gis/wkb.h"
 
 #define EXP_APP_ID  "https://www.gov.pl/zagospodarowanieprzestrzenne/app/"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gis/import.h"
+#include "gis/store_sql.h"
 
 static void boundary_quiet(CPLErr cls, CPLErrorNum no, const char *msg)
 {

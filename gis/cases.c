@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "gis/store_sql.h"
 #include "util/buf.h"
 
 char *gis_case_number(struct arena *a, const char *format, long seq, int year)

@@ -1,6 +1,7 @@
 /* Plan extracts: the document model. For each requested parcel its zones in every plan (rounded so a
  * parcel's rows sum to its area), the plans in the order the wypis prints them, and their provisions. */
 #include "gis/extract.h"
+#include "gis/store_sql.h"
 
 #include <math.h>
 #include <string.h>

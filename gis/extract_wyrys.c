@@ -10,6 +10,7 @@
 
 #include "gis/drawing.h"
 #include "gis/render.h"
+#include "gis/store_sql.h"
 #include "gis/wkb.h"
 #include "util/log.h"
 

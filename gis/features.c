@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gis/store_sql.h"
 #include "util/text.h"
 
 const struct gis_collection *gis_collection_at(int i)

@@ -17,6 +17,7 @@
 
 #include "gis/crs.h"
 #include "gis/places.h"
+#include "gis/store_sql.h"
 #include "util/arena.h"
 #include "util/text.h"
 

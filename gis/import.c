@@ -28,6 +28,7 @@
 #include "gis/coverage.h"
 #include "gis/import_app.h"
 #include "gis/report.h"
+#include "gis/store_sql.h"
 #include "util/text.h"
 
 #define IMPORT_MAX_DEPTH         4       /* nesting of geometry collections */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gis/coverage.h"
+#include "gis/store_sql.h"
 
 static enum err_code import_app_sqlerr(struct gis_store *w, const char *what, struct err *e)
 {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gis/layers.h"
+#include "gis/store_sql.h"
 #include "util/buf.h"
 
 void gis_layer_bbox_sql(struct buf *b, const struct gis_layer *L, const char *const param[4], const char *extra)

@@ -1,5 +1,6 @@
 /* MBTiles files over SQLite: the tile caches' storage (see gis/mbtiles.h). */
 #include "gis/mbtiles.h"
+#include "gis/store_sql.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

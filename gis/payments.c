@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "gis/calendar.h"
+#include "gis/store_sql.h"
 #include "util/arena.h"
 
 static enum err_code payments_db_err(struct gis_store *s, struct err *e, const char *what)

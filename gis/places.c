@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gis/geos_ctx.h"
+#include "gis/store_sql.h"
 #include "util/text.h"
 
 /* ---- row helpers ---- */

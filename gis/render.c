@@ -14,6 +14,7 @@
 
 #include "gis/layers.h"
 #include "gis/png.h"
+#include "gis/store_sql.h"
 #include "gis/wkb.h"
 #include "util/arena.h"
 #include "util/log.h"

@@ -74,9 +74,7 @@ long gis_store_count(struct gis_store *s, const char *table);
  * the WAL is checkpointed later and reused). */
 enum err_code gis_store_checkpoint(struct gis_store *w, struct err *e);
 
-/* The SQL level of the store (gis/store_sql.h) is for gis/ and a module's store.c only. Included here
- * until the last callers outside them (tiles/mvt.c, the waste module's routes) have moved their SQL;
- * then this line goes and they include gis/store_sql.h themselves. */
-#include "gis/store_sql.h"
+/* The SQL level of the store (gis_store_db, exec, prepare, cached statements) is gis/store_sql.h, for gis/
+ * and a module's store.c only (docs/design.md, "The store interface"). */
 
 #endif

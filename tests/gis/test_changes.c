@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "gis/changes.h"
+#include "gis/store_sql.h"
 #include "tests/store_fixture.h"
 #include "tests/test.h"
 

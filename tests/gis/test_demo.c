@@ -1,5 +1,6 @@
 /* Tests for tools/demo: real stores for all five gminas in a temporary directory, checked with
  * SpatiaLite SQL and an independent PROJ transform of the Odra. */
+#include "gis/store_sql.h"
 #include "tools/demo/demo.h"
 
 #include <math.h>

@@ -16,6 +16,7 @@
 
 #include "gis/drawing.h"
 #include "gis/geos_ctx.h"
+#include "gis/store_sql.h"
 #include "tests/png_check.h"
 #include "tests/test.h"
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "gis/store_sql.h"
 #include "tests/test.h"
 
 static char dir[] = "/tmp/odra-test-import-XXXXXX";

@@ -10,6 +10,7 @@
 
 #include "gis/changes.h"
 #include "gis/mbtiles.h"
+#include "gis/store_sql.h"
 #include "tests/store_fixture.h"
 #include "tests/test.h"
 

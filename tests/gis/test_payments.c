@@ -6,6 +6,7 @@
 
 #include "gis/calendar.h"
 #include "gis/payments.h"
+#include "gis/store_sql.h"
 #include "tests/store_fixture.h"
 #include "tests/test.h"
 

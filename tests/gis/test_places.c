@@ -13,6 +13,7 @@
 
 #include "gis/geocode.h"
 #include "gis/geos_ctx.h"
+#include "gis/store_sql.h"
 #include "util/log.h"
 #include "tests/test.h"
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "gis/store_sql.h"
 #include "tests/png_check.h"
 #include "tests/test.h"
 #include "util/embed.h"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "gis/store_sql.h"
 #include "tests/test.h"
 
 static char dir[] = "/tmp/odra-test-store-XXXXXX";

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gis/store_sql.h"
 #include "services/server.h"
 #include "tests/test.h"
 

@@ -1,5 +1,6 @@
 /* Unit tests for tiles/tileset: raster tiles of every built-in tileset, at 1x and 2x, with data and
  * empty, decode with libpng (CRCs checked), as QGIS's Qt reads them. */
+#include "gis/store_sql.h"
 #include "tiles/tileset.h"
 
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * it with parcels, so parcels cover the whole gmina, POG zones are unions of cells and MPZP zones are
  * unions of rectangles that share the parcels' coordinates. Layouts are pure functions of the seed and
  * the position, which lets the plan builder recompute the parcels that a zone boundary has to cut. */
+#include "gis/store_sql.h"
 #include "tools/demo/demo.h"
 
 #include <geos_c.h>

@@ -1,4 +1,5 @@
 /* The waste module's tables in SQLite (see store.h): the module's only SQL. */
+#include "gis/store_sql.h"
 #include "services/modules/waste/store.h"
 
 #include <sqlite3.h>

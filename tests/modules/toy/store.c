@@ -1,4 +1,5 @@
 /* The toy module's SQL. */
+#include "gis/store_sql.h"
 #include "tests/modules/toy/store.h"
 
 #include <sqlite3.h>

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gis/store_sql.h"
 #include "services/modules/waste/waste.h"
 #include "services/module.h"
 #include "tests/store_fixture.h"
