@@ -11,6 +11,7 @@
 #include <math.h>
 #include <proj.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,31 +593,36 @@ static bool load_tables(struct demo *d)
     return true;
 }
 
+/* The definition whose key (a string field at key_off) is key among n of size bytes at base; NULL, and the
+ * run fails naming what is missing from which data file, when there is none. */
+static const void *def_find(struct demo *d, const void *base, int n, size_t size, size_t key_off, const char *key,
+                            const char *what, const char *file)
+{
+    for (int k = 0; k < n; k++) {
+        const char *def = (const char *)base + (size_t)k * size;
+        if (!strcmp(def + key_off, key))
+            return def;
+    }
+    fail(d, ERR_INTERNAL, "%s %s missing from data/demo/%s", what, key, file);
+    return NULL;
+}
+
 static const struct zone_def *zone_def(struct demo *d, const char *symbol)
 {
-    for (int k = 0; k < d->nzdefs; k++)
-        if (!strcmp(d->zdefs[k].symbol, symbol))
-            return &d->zdefs[k];
-    fail(d, ERR_INTERNAL, "zone symbol %s missing from data/demo/zones.tsv", symbol);
-    return NULL;
+    return def_find(d, d->zdefs, d->nzdefs, sizeof *d->zdefs, offsetof(struct zone_def, symbol), symbol, "zone symbol",
+                    "zones.tsv");
 }
 
 static const struct pog_def *pog_def(struct demo *d, const char *symbol)
 {
-    for (int k = 0; k < d->npdefs; k++)
-        if (!strcmp(d->pdefs[k].symbol, symbol))
-            return &d->pdefs[k];
-    fail(d, ERR_INTERNAL, "POG symbol %s missing from data/demo/pog.tsv", symbol);
-    return NULL;
+    return def_find(d, d->pdefs, d->npdefs, sizeof *d->pdefs, offsetof(struct pog_def, symbol), symbol, "POG symbol",
+                    "pog.tsv");
 }
 
 static const struct overlay_def *overlay_def(struct demo *d, const char *kind)
 {
-    for (int k = 0; k < d->nodefs; k++)
-        if (!strcmp(d->odefs[k].kind, kind))
-            return &d->odefs[k];
-    fail(d, ERR_INTERNAL, "overlay %s missing from data/demo/overlays.tsv", kind);
-    return NULL;
+    return def_find(d, d->odefs, d->nodefs, sizeof *d->odefs, offsetof(struct overlay_def, kind), kind, "overlay",
+                    "overlays.tsv");
 }
 
 /* ---- geometry helpers ---- */
