@@ -1,0 +1,342 @@
+"""The SAML 2.0 service provider (services/saml.c) against a real identity provider: pysaml2 running in
+tests/saml/idp.py with keys made by openssl for this run. The browser is played by this script: it follows
+the redirects and posts the forms, as a browser would, and nothing of the SP is mocked.
+
+Checked: the SP metadata (read by pysaml2), the signed AuthnRequest, a full log-in by the HTTP-Artifact
+binding (ArtifactResolve over SOAP, as login.gov.pl) and by HTTP-POST, with signed and encrypted
+assertions and the eIDAS attributes; the refusals of a tampered assertion, an expired one, a replayed one,
+one for another audience, one signed by an unknown key, an unsigned one and an unencrypted one; hostile
+input on the ACS; and single logout over SOAP."""
+import base64
+import html.parser
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+import odra_test as T  # noqa: E402
+from odra_test import done, test  # noqa: E402
+
+TMP = tempfile.mkdtemp(prefix="odra-saml-")
+IDP_SCRIPT = os.path.join(T.ROOT, "tests", "saml", "idp.py")
+SP_ENTITY = "https://odra.test/saml/sp"
+EIDAS = "http://eidas.europa.eu/attributes/naturalperson/"
+
+
+def keypair(name):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+                    "-subj", f"/CN=odra test {name}", "-keyout", os.path.join(TMP, name + ".key"),
+                    "-out", os.path.join(TMP, name + ".crt")], check=True, capture_output=True)
+    return os.path.join(TMP, name + ".key"), os.path.join(TMP, name + ".crt")
+
+
+sp_key, sp_cert = keypair("sp")
+keypair("idp")
+rogue_key, rogue_cert = keypair("rogue")
+
+# odra's port is fixed first: its public_url (the ACS address in its metadata) must name it.
+PORT = T.free_port()
+BASE = f"http://127.0.0.1:{PORT}"
+idp_proc = subprocess.Popen(
+    [sys.executable, IDP_SCRIPT, "--dir", TMP, "--sp-metadata-url", BASE + "/auth/saml/metadata",
+     "--rogue-key", rogue_key, "--rogue-cert", rogue_cert],
+    stdout=subprocess.PIPE, stderr=open(os.path.join(TMP, "idp.log"), "w"), text=True)
+line = idp_proc.stdout.readline()
+assert line.startswith("READY "), f"IdP did not start: {line!r}"
+IDP_PORT = int(line.split()[1])
+
+with open(os.path.join(T.ROOT, "odra.ini"), encoding="utf-8") as f:
+    ini = f.read()
+ini = re.sub(r"^public_url\s*=.*$", f"public_url = {BASE}", ini, count=1, flags=re.M)
+ini += f"""
+[saml]
+sp_entity_id = {SP_ENTITY}
+sp_key = {sp_key}
+sp_cert = {sp_cert}
+idp_metadata = {os.path.join(TMP, "idp-metadata.xml")}
+binding = artifact
+"""
+CONFIG = os.path.join(TMP, "odra.ini")
+with open(CONFIG, "w", encoding="utf-8") as f:
+    f.write(ini)
+
+_free_port = T.free_port
+T.free_port = lambda: PORT
+srv = T.Server(T.demo_data(), config=CONFIG)
+T.free_port = _free_port
+
+
+def idp_get(path_query):
+    c = http.client.HTTPConnection("127.0.0.1", IDP_PORT, timeout=30)
+    c.request("GET", path_query)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+class FormParser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields = None, {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.action = a.get("action")
+        if tag == "input" and a.get("name"):
+            self.fields[a["name"]] = a.get("value", "")
+
+
+def local(url):
+    u = urllib.parse.urlsplit(url)
+    assert f"{u.scheme}://{u.netloc}" == BASE, url
+    return u.path + ("?" + u.query if u.query else "")
+
+
+def start_login(ret="/slubice"):
+    """GET /auth/saml/login: the 302 to the IdP."""
+    status, h, _ = srv.get("/auth/saml/login?return=" + urllib.parse.quote(ret))
+    assert status == 302, status
+    loc = h["location"]
+    assert loc.startswith(f"http://127.0.0.1:{IDP_PORT}/sso?"), loc
+    return loc
+
+
+def idp_answer(mode="", binding=None, ret="/slubice"):
+    """Runs the browser through the IdP; returns ("post", form fields) or ("artifact", ACS path)."""
+    loc = start_login(ret)
+    u = urllib.parse.urlsplit(loc)
+    extra = {k: v for k, v in (("mode", mode), ("binding", binding)) if v}
+    status, h, data = idp_get(u.path + "?" + u.query + ("&" + urllib.parse.urlencode(extra) if extra else ""))
+    if status == 302:
+        return "artifact", local(h["location"])
+    assert status == 200, (status, data[:300])
+    p = FormParser()
+    p.feed(data.decode())
+    assert p.action == BASE + "/auth/saml/acs", p.action
+    return "post", p.fields
+
+
+def raw_post(body):
+    """POSTs body to the ACS over a plain socket, as a client that keeps sending after the server has
+    answered; returns the status (the server may close before reading everything)."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+    head = (f"POST /auth/saml/acs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    try:
+        s.sendall(head + body.encode())
+    except OSError:
+        pass
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
+
+
+def post_acs(fields, raw=None):
+    body = raw if raw is not None else urllib.parse.urlencode(fields)
+    return srv.request("POST", "/auth/saml/acs", body=body,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def login(mode="", binding=None):
+    kind, what = idp_answer(mode, binding)
+    if kind == "artifact":
+        return kind, what, srv.get(what)
+    return kind, what, post_acs(what)
+
+
+def refused(resp, words):
+    status, h, data = resp
+    j = T.assert_json_error(status, h, data, 403)
+    assert words in j["description"], j
+    return j
+
+
+@test
+def metadata_is_saml_read_by_pysaml2():
+    status, h, data = srv.get("/auth/saml/metadata")
+    assert status == 200 and h["content-type"].startswith("application/samlmetadata+xml"), (status, h)
+    from saml2.mdstore import InMemoryMetaData
+    md = InMemoryMetaData(None)
+    md.parse(data.decode())
+    sp = md[SP_ENTITY]["spsso_descriptor"][0]
+    acs = {(a["binding"], a["location"]) for a in sp["assertion_consumer_service"]}
+    assert ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact", BASE + "/auth/saml/acs") in acs, acs
+    assert ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", BASE + "/auth/saml/acs") in acs, acs
+    assert sp["want_assertions_signed"] == "true" and sp["authn_requests_signed"] == "true"
+    uses = sorted(k["use"] for k in sp["key_descriptor"])
+    assert uses == ["encryption", "signing"], uses
+    with open(sp_cert) as f:
+        pem = "".join(f.read().split("\n")[1:-2])
+    assert all(k["key_info"]["x509_data"][0]["x509_certificate"]["text"] == pem for k in sp["key_descriptor"])
+
+
+@test
+def authn_request_signed_and_as_configured():
+    kind, _ = idp_answer()
+    last = json.loads(idp_get("/_last")[2])
+    assert last["signature"] == "valid", last
+    assert last["issuer"] == SP_ENTITY and last["acs"] == BASE + "/auth/saml/acs", last
+    assert last["protocol_binding"] == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact", last
+    assert last["authn_context"] == ["http://eidas.europa.eu/LoA/substantial"], last
+    assert last["relay_state"] and len(last["relay_state"]) >= 32, last
+    assert kind == "artifact"
+
+
+def check_identity(resp):
+    status, h, data = resp
+    assert status == 200, (status, data[:400])
+    j = json.loads(data)
+    assert j["givenName"] == "Zofia" and j["surname"] == "Wiśniewska-Kowalczyk", j
+    assert j["pesel"] == "85031412345" and j["dateOfBirth"] == "1985-03-14", j
+    assert j["idp"] == f"http://127.0.0.1:{IDP_PORT}/idp", j
+    assert j["nameId"].startswith("zofia-") and j["sessionIndex"], j
+    assert j["authnContext"] == "http://eidas.europa.eu/LoA/substantial", j
+    assert j["returnTo"] == "/slubice", j
+    assert re.match(r"odra_saml=[A-Za-z0-9_-]{32,}; Path=/auth/saml; HttpOnly; SameSite=Lax", h["set-cookie"]), h
+    return j, h["set-cookie"].split(";")[0]
+
+
+@test
+def login_artifact_binding_signed_encrypted():
+    kind, what, resp = login()
+    assert kind == "artifact" and what.startswith("/auth/saml/acs?SAMLart="), what
+    check_identity(resp)
+    # The artifact was resolved once: the IdP forgets it, and a second use is refused.
+    status, h, data = srv.get(what)
+    assert status in (403, 503), (status, data[:300])
+
+
+@test
+def login_post_binding_signed_encrypted():
+    kind, fields, resp = login(binding="post")
+    assert kind == "post" and fields.get("RelayState"), fields
+    xml = base64.b64decode(fields["SAMLResponse"]).decode()
+    assert "EncryptedAssertion" in xml and "85031412345" not in xml, "the assertion must travel encrypted"
+    check_identity(resp)
+
+
+@test
+def refuses_replayed_assertion():
+    kind, fields, resp = login(binding="post")
+    assert resp[0] == 200, resp
+    refused(post_acs(fields), "replay")
+
+
+@test
+def refuses_tampered_assertion():
+    refused(login(mode="tamper", binding="post")[2], "signature")
+    refused(login(mode="tamper")[2], "signature")  # and by the artifact binding
+
+
+@test
+def refuses_expired_assertion():
+    refused(login(mode="expired", binding="post")[2], "expired")
+
+
+@test
+def refuses_other_audience():
+    refused(login(mode="audience", binding="post")[2], "audience")
+
+
+@test
+def refuses_unknown_signing_key():
+    refused(login(mode="rogue", binding="post")[2], "signature")
+
+
+@test
+def refuses_unsigned_assertion():
+    refused(login(mode="unsigned", binding="post")[2], "not signed")
+
+
+@test
+def refuses_unencrypted_assertion():
+    refused(login(mode="plain", binding="post")[2], "not encrypted")
+
+
+@test
+def refuses_unsolicited_and_foreign_relay_state():
+    _, fields = idp_answer(binding="post")
+    f2 = dict(fields, RelayState="x" * 43)
+    refused(post_acs(f2), "RelayState")
+    # The real one still works: a refusal does not consume the request.
+    assert post_acs(fields)[0] == 200
+
+
+@test
+def hostile_acs_input():
+    cases = [
+        ("garbage base64", "SAMLResponse=%%%%not-base64!!&RelayState=x", 400),
+        ("base64 of non-XML", "SAMLResponse=" + urllib.parse.quote(base64.b64encode(b"hello, not xml")), 400),
+        ("no SAMLResponse", "RelayState=abc", 400),
+        ("bad escape", "SAMLResponse=%G1", 400),
+        ("empty", "", 400),
+    ]
+    for name, body, want in cases:
+        status, h, data = post_acs(None, raw=body)
+        assert status == want, (name, status, data[:200])
+    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+           '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">'
+           '&lol3;</samlp:Response>')
+    xxe = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>')
+    for name, xml in (("entity expansion", lol), ("external entity", xxe)):
+        body = urllib.parse.urlencode({"SAMLResponse": base64.b64encode(xml.encode()).decode()})
+        status, h, data = post_acs(None, raw=body)
+        j = T.assert_json_error(status, h, data, 400)
+        assert "document type" in j["description"], (name, j)
+    # A body over the server's limit, and a SAMLResponse over the SAML limit.
+    status = raw_post("SAMLResponse=" + "A" * (2 << 20))
+    assert status == 413, status
+    status = raw_post("SAMLResponse=" + "QUFB" * 140000)
+    assert status == 413, status
+    # Wrong media type, bad artifacts.
+    assert srv.request("POST", "/auth/saml/acs", body="{}", headers={"Content-Type": "application/json"})[0] == 415
+    for art in ("", "AAAA", base64.b64encode(b"\x00\x04" + b"\x00" * 42).decode(), "%FF" * 50):
+        status, _, data = srv.get("/auth/saml/acs?SAMLart=" + urllib.parse.quote(art))
+        assert status in (400, 403), (art, status, data[:200])
+    assert srv.get("/auth/saml/login?return=//evil.example/")[0] == 400
+    assert srv.alive()
+
+
+@test
+def single_logout_soap():
+    _, _, resp = login()
+    j, cookie = check_identity(resp)
+    status, h, data = srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})
+    assert status == 200, (status, data[:300])
+    assert json.loads(data)["loggedOut"] is True
+    logouts = json.loads(idp_get("/_logouts")[2])
+    assert logouts[-1]["name_id"] == j["nameId"] and logouts[-1]["session_index"] == [j["sessionIndex"]], logouts
+    assert logouts[-1]["issuer"] == SP_ENTITY and logouts[-1]["signature"] == "valid", logouts
+    # The SAML session is gone: a second logout has nothing to end.
+    assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})[0] == 401
+
+
+@test
+def server_survived():
+    assert srv.alive()
+
+
+srv.stop()
+idp_proc.terminate()
+idp_proc.wait(timeout=10)
+shutil.rmtree(TMP, ignore_errors=True)
+shutil.rmtree(srv.tmp, ignore_errors=True)
+done()
