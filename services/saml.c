@@ -23,6 +23,7 @@
 #include <lasso/xml/saml-2.0/saml2_conditions.h>
 #include <lasso/xml/saml-2.0/saml2_subject_confirmation_data.h>
 #include <lasso/xml/saml-2.0/samlp2_authn_request.h>
+#include <lasso/xml/saml-2.0/samlp2_extensions.h>
 #include <lasso/xml/saml-2.0/samlp2_name_id_policy.h>
 #include <lasso/xml/saml-2.0/samlp2_requested_authn_context.h>
 #include <lasso/xml/saml-2.0/samlp2_response.h>
@@ -582,6 +583,38 @@ static bool local_path(const char *p)
     return true;
 }
 
+/* The eIDAS extensions WK reads from an AuthnRequest: the SP type (a gmina is a public body) and the
+ * attributes asked for, each required. */
+static int authn_request_extensions(LassoSamlp2AuthnRequest *ar, const struct config_saml *cfg)
+{
+    static const char eidas[] = "http://eidas.europa.eu/saml-extensions";
+    const char *names[] = {cfg->attr_surname, cfg->attr_given_name, cfg->attr_date_of_birth, cfg->attr_pesel};
+    struct buf x = {0};
+    buf_printf(
+        &x, "<x><eidas:SPType xmlns:eidas=\"%s\">public</eidas:SPType><eidas:RequestedAttributes xmlns:eidas=\"%s\">",
+        eidas, eidas);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        buf_puts(&x, "<eidas:RequestedAttribute Name=\"");
+        buf_xml(&x, names[i]);
+        buf_puts(&x, "\" NameFormat=\"urn:oasis:names:tc:SAML:2.0:attrname-format:uri\" isRequired=\"true\"/>");
+    }
+    buf_puts(&x, "</eidas:RequestedAttributes></x>");
+    xmlDocPtr d = x.failed ? NULL : xmlReadMemory(x.data, (int)x.len, "ext.xml", "UTF-8", XML_PARSE_NONET);
+    buf_free(&x);
+    if (!d)
+        return -1;
+    GList *nodes = NULL;
+    for (xmlNode *n = xmlDocGetRootElement(d)->children; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE)
+            nodes = g_list_append(nodes, n);
+    LassoSamlp2Extensions *ext = LASSO_SAMLP2_EXTENSIONS(lasso_samlp2_extensions_new());
+    lasso_samlp2_extensions_set_any(ext, nodes); /* copies the nodes */
+    lasso_assign_new_gobject(LASSO_SAMLP2_REQUEST_ABSTRACT(ar)->Extensions, ext);
+    g_list_free(nodes);
+    xmlFreeDoc(d);
+    return 0;
+}
+
 static enum err_code saml_login(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const struct config_saml *cfg = &svc_server_config(req->server)->saml;
@@ -612,6 +645,10 @@ static enum err_code saml_login(struct http_req *req, struct http_resp *resp, st
         rac->AuthnContextClassRef = g_list_append(NULL, g_strdup(cfg->authn_context));
         lasso_assign_string(rac->Comparison, "minimum");
         lasso_assign_new_gobject(ar->RequestedAuthnContext, rac);
+    }
+    if (authn_request_extensions(ar, cfg) != 0) {
+        rc = err_set(e, ERR_INTERNAL, "cannot build the AuthnRequest extensions");
+        goto out;
     }
     time_t now = time(NULL);
     struct saml_pending *p = pending_add(now);

@@ -196,6 +196,9 @@ def authn_request_signed_and_as_configured():
     assert last["protocol_binding"] == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact", last
     assert last["authn_context"] == ["http://eidas.europa.eu/LoA/substantial"], last
     assert last["relay_state"] and len(last["relay_state"]) >= 32, last
+    assert last["sp_type"] == ["public"], last
+    assert sorted(last["requested_attributes"]) == sorted(EIDAS + n for n in (
+        "CurrentFamilyName", "CurrentGivenName", "DateOfBirth", "PersonIdentifier")), last
     assert kind == "artifact"
 
 
@@ -327,6 +330,24 @@ def single_logout_soap():
     assert logouts[-1]["issuer"] == SP_ENTITY and logouts[-1]["signature"] == "valid", logouts
     # The SAML session is gone: a second logout has nothing to end.
     assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})[0] == 401
+
+
+@test
+def off_without_saml_section_and_config_checked():
+    plain = T.Server(T.demo_data())
+    try:
+        for path in ("/auth/saml/metadata", "/auth/saml/login"):
+            status, h, data = plain.get(path)
+            T.assert_json_error(status, h, data, 404)
+    finally:
+        plain.stop()
+        shutil.rmtree(plain.tmp, ignore_errors=True)
+    bad = os.path.join(TMP, "bad.ini")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(ini.replace(f"sp_key = {sp_key}\n", ""))
+    r = subprocess.run([T.BIN, "serve", "--config", bad, "--data", T.demo_data(), "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "saml.sp_key: missing" in r.stderr + r.stdout, (r.returncode, r.stderr[-300:])
 
 
 @test

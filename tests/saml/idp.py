@@ -229,6 +229,8 @@ class Handler(BaseHTTPRequestHandler):
             "acs": req.assertion_consumer_service_url, "relay_state": q.get("RelayState"),
             "authn_context": [c.text for c in rac.authn_context_class_ref] if rac else [],
             "name_id_policy": req.name_id_policy.format if req.name_id_policy else None,
+            "sp_type": re.findall(r"<[^/>]*SPType[^>]*>([^<]*)<", str(req)),
+            "requested_attributes": re.findall(r"RequestedAttribute [^>]*Name=\"([^\"]+)\"", str(req)),
         }
         if sig != "valid":
             return self.send(403, f"AuthnRequest signature {sig}")
