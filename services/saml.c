@@ -420,7 +420,9 @@ static enum err_code saml_ready(struct http_req *req, struct err *e)
         snprintf(S.acs_url, sizeof S.acs_url, "%s/auth/saml/acs", c->public_url);
         snprintf(S.slo_url, sizeof S.slo_url, "%s/auth/saml/slo", c->public_url);
         sp_metadata_build(&md, cfg, cert, S.acs_url, S.slo_url);
-        S.server = md.failed ? NULL : lasso_server_new_from_buffers(md.data, key, NULL, cert);
+        /* The certificate by its path: Lasso hands it to xmlsec as a file name first, and xmlsec 1.2.37 leaks a
+         * BIO on every signature when that "file name" is PEM text instead. */
+        S.server = md.failed ? NULL : lasso_server_new_from_buffers(md.data, key, NULL, cfg->sp_cert);
         if (!S.server)
             why = "Lasso refused the SP key, certificate or metadata";
         else

@@ -355,9 +355,21 @@ def server_survived():
     assert srv.alive()
 
 
-srv.stop()
+SERVER_LOG = os.path.join(srv.tmp, "server.log")
+SERVER_RC = srv.stop()
+
+
+@test
+def server_exits_cleanly():
+    """After all of the above (and under `make asan`: no leak or error report from the sanitizers)."""
+    with open(SERVER_LOG, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert SERVER_RC == 0, (SERVER_RC, log[-3000:])
+    assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
+
+
 idp_proc.terminate()
 idp_proc.wait(timeout=10)
 shutil.rmtree(TMP, ignore_errors=True)
-shutil.rmtree(srv.tmp, ignore_errors=True)
+shutil.rmtree(srv.tmp, ignore_errors=True) if SERVER_RC == 0 else print("server log kept: " + SERVER_LOG)
 done()
