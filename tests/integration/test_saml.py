@@ -333,6 +333,31 @@ def single_logout_soap():
 
 
 @test
+def concurrent_logins():
+    """Eight browsers at once, by artifact (each resolution is a SOAP call made without the SP's lock) and
+    by POST: every one gets its own identity back."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: login(binding="post" if i % 2 else None), range(8)))
+    ids = set()
+    for kind, _, resp in results:
+        j, _ = check_identity(resp)
+        ids.add(j["assertionId"])
+    assert len(ids) == 8, ids
+
+
+@test
+def hostile_slo_input():
+    for q in ("SAMLResponse=" + urllib.parse.quote(base64.b64encode(b"<x/>").decode()), "SAMLResponse=%%%",
+              "SAMLResponse=" + "A" * 5000 + "&SigAlg=x&Signature=y"):
+        status, h, data = srv.get("/auth/saml/slo?" + q)
+        assert status in (400, 403), (q[:40], status, data[:200])
+    assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": "odra_saml=" + "x" * 40})[0] == 401
+    assert srv.request("POST", "/auth/saml/slo")[0] == 401
+    assert srv.alive()
+
+
+@test
 def off_without_saml_section_and_config_checked():
     plain = T.Server(T.demo_data())
     try:
