@@ -665,6 +665,16 @@ static enum err_code saml_login(struct http_req *req, struct http_resp *resp, st
     p->expires = now + SAML_PENDING_TTL_S;
     const char *url = arena_strdup(req->arena, prof->msg_url);
     http_resp_header(resp, "Location", url);
+    /* The request is bound to this browser: the ACS wants this cookie back with the RelayState (no login
+     * CSRF). The artifact return is a top-level GET, which SameSite=Lax cookies survive; the cross-site POST
+     * of the HTTP-POST binding needs SameSite=None, which browsers take only with Secure (https). */
+    bool https = !strncmp(svc_server_config(req->server)->public_url, "https://", 8);
+    bool post = !strcmp(cfg->binding, "post");
+    http_resp_header(
+        resp, "Set-Cookie",
+        arena_printf(req->arena, "odra_saml_req=%s; Path=/auth/saml; HttpOnly; Max-Age=%d%s", p->relay,
+                     SAML_PENDING_TTL_S,
+                     https ? (post ? "; SameSite=None; Secure" : "; SameSite=Lax; Secure") : "; SameSite=Lax"));
     http_resp_header(resp, "Cache-Control", "no-store");
     const char *body = "Przekierowanie do login.gov.pl\n";
     http_resp_body(resp, 302, "text/plain; charset=utf-8", body, strlen(body));
@@ -809,6 +819,9 @@ static enum err_code acs_verify(struct http_req *req, LassoLogin *login, int pro
         return refuse(e, "the assertion answers no pending request of this server (expired or already answered)", 0);
     if (!relay || strcmp(relay, p->relay))
         return refuse(e, "the RelayState does not match the request", 0);
+    const char *bound = cookie_value(req, "odra_saml_req");
+    if (!bound || strcmp(bound, p->relay))
+        return refuse(e, "the log-in was not started in this browser (cookie odra_saml_req)", 0);
     time_t until = iso_time(cond->NotOnOrAfter);
     if (scd_end > until)
         until = scd_end;
@@ -867,6 +880,7 @@ enum err_code saml_login_complete(struct http_req *req, struct http_resp *resp, 
     set_json_str(j, "authnContext", id->authn_context);
     set_json_str(j, "assertionId", id->assertion_id);
     set_json_str(j, "returnTo", id->return_to);
+    http_resp_header(resp, "Set-Cookie", "odra_saml_req=; Path=/auth/saml; HttpOnly; Max-Age=0");
     if (id->logout_handle) {
         const struct config *c = svc_server_config(req->server);
         bool https = !strncmp(c->public_url, "https://", 8);

@@ -101,27 +101,31 @@ def local(url):
 
 
 def start_login(ret="/slubice"):
-    """GET /auth/saml/login: the 302 to the IdP."""
+    """GET /auth/saml/login: the 302 to the IdP, and the cookie that binds the request to this browser."""
     status, h, _ = srv.get("/auth/saml/login?return=" + urllib.parse.quote(ret))
     assert status == 302, status
     loc = h["location"]
     assert loc.startswith(f"http://127.0.0.1:{IDP_PORT}/sso?"), loc
-    return loc
+    m = re.match(r"(odra_saml_req=[A-Za-z0-9_-]{32}); Path=/auth/saml; HttpOnly; Max-Age=900; SameSite=Lax$",
+                 h["set-cookie"])
+    assert m, h["set-cookie"]
+    return loc, m.group(1)
 
 
 def idp_answer(mode="", binding=None, ret="/slubice"):
-    """Runs the browser through the IdP; returns ("post", form fields) or ("artifact", ACS path)."""
-    loc = start_login(ret)
+    """Runs the browser through the IdP; returns ("post", form fields) or ("artifact", ACS path), and the
+    browser's cookie."""
+    loc, cookie = start_login(ret)
     u = urllib.parse.urlsplit(loc)
     extra = {k: v for k, v in (("mode", mode), ("binding", binding)) if v}
     status, h, data = idp_get(u.path + "?" + u.query + ("&" + urllib.parse.urlencode(extra) if extra else ""))
     if status == 302:
-        return "artifact", local(h["location"])
+        return "artifact", local(h["location"]), cookie
     assert status == 200, (status, data[:300])
     p = FormParser()
     p.feed(data.decode())
     assert p.action == BASE + "/auth/saml/acs", p.action
-    return "post", p.fields
+    return "post", p.fields, cookie
 
 
 def raw_post(body):
@@ -148,17 +152,19 @@ def raw_post(body):
     return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
 
 
-def post_acs(fields, raw=None):
+def post_acs(fields, raw=None, cookie=None):
     body = raw if raw is not None else urllib.parse.urlencode(fields)
-    return srv.request("POST", "/auth/saml/acs", body=body,
-                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    return srv.request("POST", "/auth/saml/acs", body=body, headers=headers)
 
 
 def login(mode="", binding=None):
-    kind, what = idp_answer(mode, binding)
+    kind, what, cookie = idp_answer(mode, binding)
     if kind == "artifact":
-        return kind, what, srv.get(what)
-    return kind, what, post_acs(what)
+        return kind, what, srv.get(what, headers={"Cookie": cookie})
+    return kind, what, post_acs(what, cookie=cookie)
 
 
 def refused(resp, words):
@@ -189,7 +195,7 @@ def metadata_is_saml_read_by_pysaml2():
 
 @test
 def authn_request_signed_and_as_configured():
-    kind, _ = idp_answer()
+    kind, _, _ = idp_answer()
     last = json.loads(idp_get("/_last")[2])
     assert last["signature"] == "valid", last
     assert last["issuer"] == SP_ENTITY and last["acs"] == BASE + "/auth/saml/acs", last
@@ -222,7 +228,7 @@ def login_artifact_binding_signed_encrypted():
     assert kind == "artifact" and what.startswith("/auth/saml/acs?SAMLart="), what
     check_identity(resp)
     # The artifact was resolved once: the IdP forgets it, and a second use is refused.
-    status, h, data = srv.get(what)
+    status, h, data = srv.get(what, headers={"Cookie": "odra_saml_req=" + "x" * 32})
     assert status in (403, 503), (status, data[:300])
 
 
@@ -237,9 +243,9 @@ def login_post_binding_signed_encrypted():
 
 @test
 def refuses_replayed_assertion():
-    kind, fields, resp = login(binding="post")
-    assert resp[0] == 200, resp
-    refused(post_acs(fields), "replay")
+    kind, fields, cookie = idp_answer(binding="post")
+    assert post_acs(fields, cookie=cookie)[0] == 200
+    refused(post_acs(fields, cookie=cookie), "replay")
 
 
 @test
@@ -274,12 +280,16 @@ def refuses_unencrypted_assertion():
 
 
 @test
-def refuses_unsolicited_and_foreign_relay_state():
-    _, fields = idp_answer(binding="post")
+def refuses_foreign_relay_state_and_browser():
+    _, fields, cookie = idp_answer(binding="post")
     f2 = dict(fields, RelayState="x" * 43)
-    refused(post_acs(f2), "RelayState")
+    refused(post_acs(f2, cookie=cookie), "RelayState")
+    # Login CSRF: the right answer, but in a browser that did not start the log-in.
+    refused(post_acs(fields), "not started in this browser")
+    _, _, other = idp_answer(binding="post")
+    refused(post_acs(fields, cookie=other), "not started in this browser")
     # The real one still works: a refusal does not consume the request.
-    assert post_acs(fields)[0] == 200
+    assert post_acs(fields, cookie=cookie)[0] == 200
 
 
 @test
