@@ -40,36 +40,41 @@ sp_key, sp_cert = keypair("sp")
 keypair("idp")
 rogue_key, rogue_cert = keypair("rogue")
 
-# odra's port is fixed first: its public_url (the ACS address in its metadata) must name it.
-PORT = T.free_port()
-BASE = f"http://127.0.0.1:{PORT}"
-idp_proc = subprocess.Popen(
-    [sys.executable, IDP_SCRIPT, "--dir", TMP, "--sp-metadata-url", BASE + "/auth/saml/metadata",
-     "--rogue-key", rogue_key, "--rogue-cert", rogue_cert],
-    stdout=subprocess.PIPE, stderr=open(os.path.join(TMP, "idp.log"), "w"), text=True)
-line = idp_proc.stdout.readline()
-assert line.startswith("READY "), f"IdP did not start: {line!r}"
-IDP_PORT = int(line.split()[1])
-
-with open(os.path.join(T.ROOT, "odra.ini"), encoding="utf-8") as f:
-    ini = f.read()
-ini = re.sub(r"^public_url\s*=.*$", f"public_url = {BASE}", ini, count=1, flags=re.M)
-ini += f"""
+def launch(d, slo_binding="soap"):
+    """An IdP (keys idp.key/idp.crt in d) and an odra server whose [saml] section trusts it. odra's port is
+    fixed first: its public_url (the ACS address in its metadata) must name it."""
+    port = T.free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, IDP_SCRIPT, "--dir", d, "--sp-metadata-url", base + "/auth/saml/metadata",
+         "--rogue-key", rogue_key, "--rogue-cert", rogue_cert, "--slo-binding", slo_binding],
+        stdout=subprocess.PIPE, stderr=open(os.path.join(d, "idp.log"), "w"), text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("READY "), f"IdP did not start: {line!r}"
+    with open(os.path.join(T.ROOT, "odra.ini"), encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r"^public_url\s*=.*$", f"public_url = {base}", text, count=1, flags=re.M)
+    text += f"""
 [saml]
 sp_entity_id = {SP_ENTITY}
 sp_key = {sp_key}
 sp_cert = {sp_cert}
-idp_metadata = {os.path.join(TMP, "idp-metadata.xml")}
+idp_metadata = {os.path.join(d, "idp-metadata.xml")}
 binding = artifact
 """
-CONFIG = os.path.join(TMP, "odra.ini")
-with open(CONFIG, "w", encoding="utf-8") as f:
-    f.write(ini)
+    config = os.path.join(d, "odra.ini")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(text)
+    free_port = T.free_port
+    T.free_port = lambda: port
+    try:
+        server = T.Server(T.demo_data(), config=config)
+    finally:
+        T.free_port = free_port
+    return port, base, proc, int(line.split()[1]), text, server
 
-_free_port = T.free_port
-T.free_port = lambda: PORT
-srv = T.Server(T.demo_data(), config=CONFIG)
-T.free_port = _free_port
+
+PORT, BASE, idp_proc, IDP_PORT, ini, srv = launch(TMP)
 
 
 def idp_get(path_query):
@@ -368,6 +373,47 @@ def hostile_slo_input():
 
 
 @test
+def single_logout_redirect():
+    """With an IdP whose SingleLogoutService is HTTP-Redirect only: the LogoutRequest goes by the browser,
+    signed over the query, and the IdP's signed LogoutResponse comes back to GET /auth/saml/slo."""
+    global PORT, BASE, IDP_PORT, srv
+    d = tempfile.mkdtemp(prefix="odra-saml-redirect-", dir=TMP)
+    for name in ("idp.key", "idp.crt"):
+        shutil.copy(os.path.join(TMP, name), d)
+    saved = PORT, BASE, IDP_PORT, srv
+    PORT, BASE, proc, IDP_PORT, _, srv = launch(d, "redirect")
+    try:
+        for mode, want in (("", 200), ("bad_logout_signature", 403)):
+            _, _, resp = login()
+            j, cookie = check_identity(resp)
+            status, h, _ = srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})
+            assert status == 302 and h["location"].startswith(f"http://127.0.0.1:{IDP_PORT}/slo?SAMLRequest="), h
+            u = urllib.parse.urlsplit(h["location"])
+            status, h2, data = idp_get(u.path + "?" + u.query + (f"&mode={mode}" if mode else ""))
+            assert status == 302, (status, data[:300])
+            logouts = json.loads(idp_get("/_logouts")[2])
+            assert logouts[-1]["signature"] == "valid" and logouts[-1]["name_id"] == j["nameId"], logouts
+            assert logouts[-1]["session_index"] == [j["sessionIndex"]], logouts
+            back = local(h2["location"])
+            assert back.startswith("/auth/saml/slo?SAMLResponse="), back
+            status, _, data = srv.get(back)
+            assert status == want, (mode, status, data[:300])
+            if want == 200:
+                assert json.loads(data)["loggedOut"] is True
+            # The SAML session ended on our side when the request left.
+            assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})[0] == 401
+    finally:
+        rc = srv.stop()
+        with open(os.path.join(srv.tmp, "server.log"), errors="replace") as f:
+            log = f.read()
+        shutil.rmtree(srv.tmp, ignore_errors=True)
+        proc.terminate()
+        proc.wait(timeout=10)
+        PORT, BASE, IDP_PORT, srv = saved
+    assert rc == 0 and "Sanitizer" not in log, (rc, log[-2000:])
+
+
+@test
 def off_without_saml_section_and_config_checked():
     plain = T.Server(T.demo_data())
     try:
@@ -405,6 +451,9 @@ def server_exits_cleanly():
 
 idp_proc.terminate()
 idp_proc.wait(timeout=10)
-shutil.rmtree(TMP, ignore_errors=True)
+if T._failed:
+    print(f"kept for inspection: {TMP}")
+else:
+    shutil.rmtree(TMP, ignore_errors=True)
 shutil.rmtree(srv.tmp, ignore_errors=True) if SERVER_RC == 0 else print("server log kept: " + SERVER_LOG)
 done()

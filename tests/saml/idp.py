@@ -96,7 +96,7 @@ def soap_envelope(signed_xml):
             + body + "</soap-env:Body></soap-env:Envelope>")
 
 
-def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5):
+def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5, slo_binding=BINDING_SOAP):
     return IdPConfig().load({
         "entityid": base + "/idp",
         "service": {"idp": {
@@ -104,7 +104,7 @@ def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5):
             "endpoints": {
                 "single_sign_on_service": [(base + "/sso", BINDING_HTTP_REDIRECT)],
                 "artifact_resolution_service": [(base + "/ars", BINDING_SOAP)],
-                "single_logout_service": [(base + "/slo", BINDING_SOAP)],
+                "single_logout_service": [(base + "/slo", slo_binding)],
             },
             "policy": {"default": {"lifetime": {"minutes": lifetime_minutes}, "attribute_restrictions": None,
                                    "name_form": NAME_FORMAT_URI}},
@@ -122,8 +122,9 @@ def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5):
 
 
 class IdP:
-    def __init__(self, base, d, sp_metadata_url, rogue_key, rogue_cert):
+    def __init__(self, base, d, sp_metadata_url, rogue_key, rogue_cert, slo_binding):
         self.base, self.dir, self.sp_metadata_url = base, d, sp_metadata_url
+        self.slo_binding = slo_binding
         self.key, self.cert = os.path.join(d, "idp.key"), os.path.join(d, "idp.crt")
         self.rogue = (rogue_key, rogue_cert)
         self.servers = None
@@ -133,7 +134,7 @@ class IdP:
         self.lock = threading.Lock()
         # The metadata odra loads: written before anything asks for it.
         from saml2.metadata import entity_descriptor
-        ed = entity_descriptor(idp_config(base, self.key, self.cert, None))
+        ed = entity_descriptor(idp_config(base, self.key, self.cert, None, slo_binding=slo_binding))
         with open(os.path.join(d, "idp-metadata.xml"), "w", encoding="utf-8") as f:
             f.write(str(ed))
 
@@ -150,7 +151,8 @@ class IdP:
             m = re.search(rb"<ds:X509Certificate>([^<]+)</ds:X509Certificate>", data)
             self.sp_cert = x509.load_der_x509_certificate(base64.b64decode(m.group(1)))
             self.servers = {
-                "normal": TestServer(config=idp_config(self.base, self.key, self.cert, path)),
+                "normal": TestServer(config=idp_config(self.base, self.key, self.cert, path,
+                                                       slo_binding=self.slo_binding)),
                 "expired": TestServer(config=idp_config(self.base, self.key, self.cert, path, lifetime_minutes=-10)),
             }
             if self.rogue[0]:
@@ -194,6 +196,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if url.path == "/sso":
                 return self.sso(url.query, q)
+            if url.path == "/slo":
+                return self.slo_redirect(url.query, q)
             if url.path == "/_last":
                 return self.send(200, json.dumps(self.idp.last), "application/json")
             if url.path == "/_logouts":
@@ -286,6 +290,26 @@ class Handler(BaseHTTPRequestHandler):
             f.write(envelope)
         return self.send(200, envelope, "text/xml; charset=utf-8")
 
+    def slo_redirect(self, raw_query, q):
+        """Single logout by HTTP-Redirect: the SP's signed LogoutRequest in, a signed LogoutResponse back to
+        the SP's SingleLogoutService by redirect."""
+        normal = self.idp.load()["normal"]
+        sig = self.idp.verify_redirect_signature(raw_query)
+        if sig != "valid":
+            return self.send(403, f"LogoutRequest signature {sig}")
+        msg = normal.parse_logout_request(q["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+        self.idp.logouts.append({"signature": sig, "name_id": msg.name_id.text if msg.name_id else None,
+                                 "session_index": [s.text for s in msg.session_index], "issuer": msg.issuer.text,
+                                 "binding": "redirect"})
+        resp = normal.create_logout_response(msg, [BINDING_HTTP_REDIRECT], sign=False)
+        dest = normal.metadata.single_logout_service(msg.issuer.text, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
+        info = normal.apply_binding(BINDING_HTTP_REDIRECT, str(resp), dest, q.get("RelayState", ""), response=True,
+                                    sign=True, sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+        loc = dict(info["headers"])["Location"]
+        if "bad_logout_signature" in q.get("mode", ""):
+            loc = loc[:-6] + ("AAAAAA" if not loc.endswith("AAAAAA") else "BBBBBB")
+        return self.send(302, "", headers=[("Location", loc)])
+
     def slo(self, body):
         normal = self.idp.load()["normal"]
         # The SP's signature is checked by the xmlsec1 program over the envelope as received: pysaml2's SOAP
@@ -319,10 +343,12 @@ def main():
     ap.add_argument("--sp-metadata-url", required=True)
     ap.add_argument("--rogue-key")
     ap.add_argument("--rogue-cert")
+    ap.add_argument("--slo-binding", default="soap", choices=["soap", "redirect"])
     a = ap.parse_args()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port = httpd.server_address[1]
-    Handler.idp = IdP(f"http://127.0.0.1:{port}", a.dir, a.sp_metadata_url, a.rogue_key, a.rogue_cert)
+    Handler.idp = IdP(f"http://127.0.0.1:{port}", a.dir, a.sp_metadata_url, a.rogue_key, a.rogue_cert,
+                      BINDING_SOAP if a.slo_binding == "soap" else BINDING_HTTP_REDIRECT)
     print(f"READY {port}", flush=True)
     httpd.serve_forever()
 
