@@ -502,6 +502,14 @@ static struct saml_pending *pending_find(const char *id, time_t now)
     return NULL;
 }
 
+static bool pending_by_relay(const char *relay, time_t now)
+{
+    for (int i = 0; i < SAML_PENDING_MAX; i++)
+        if (S.pending[i].expires > now && !strcmp(S.pending[i].relay, relay))
+            return true;
+    return false;
+}
+
 static bool seen_has(const char *id, time_t now)
 {
     for (int i = 0; i < S.n_seen; i++)
@@ -949,10 +957,15 @@ static enum err_code saml_acs_artifact(struct http_req *req, struct http_resp *r
     }
     if (q.failed)
         return err_set(e, ERR_INTERNAL, "out of memory");
+    /* Only a browser with a log-in in progress makes this server call the IdP: no outbound SOAP call on
+     * anyone's say-so. The full checks come after the resolution (acs_verify). */
+    const char *bound = cookie_value(req, "odra_saml_req");
     pthread_mutex_lock(&saml_lock);
     enum err_code rc = saml_ready(req, e);
     LassoLogin *login = NULL;
     char *url = NULL, *body = NULL, *answer = NULL;
+    if (rc == ERR_OK && (!relay || !bound || strcmp(relay, bound) || !pending_by_relay(relay, time(NULL))))
+        rc = refuse(e, "no log-in is in progress in this browser (RelayState and cookie odra_saml_req)", 0);
     if (rc == ERR_OK) {
         login = lasso_login_new(S.server);
         int lrc = lasso_login_init_request(login, q.data, LASSO_HTTP_METHOD_ARTIFACT_GET);

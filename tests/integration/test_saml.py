@@ -229,12 +229,23 @@ def check_identity(resp):
 
 @test
 def login_artifact_binding_signed_encrypted():
-    kind, what, resp = login()
+    kind, what, cookie = idp_answer()
     assert kind == "artifact" and what.startswith("/auth/saml/acs?SAMLart="), what
-    check_identity(resp)
-    # The artifact was resolved once: the IdP forgets it, and a second use is refused.
-    status, h, data = srv.get(what, headers={"Cookie": "odra_saml_req=" + "x" * 32})
-    assert status in (403, 503), (status, data[:300])
+    check_identity(srv.get(what, headers={"Cookie": cookie}))
+    # Used once: the request it answered is no longer pending, so the same URL is refused before any call
+    # to the IdP (which would not know the artifact any more either).
+    refused(srv.get(what, headers={"Cookie": cookie}), "no log-in is in progress")
+
+
+@test
+def artifact_without_the_browser_binding_makes_no_idp_call():
+    kind, what, cookie = idp_answer()
+    before = json.loads(idp_get("/_stats")[2])["artifact_resolves"]
+    refused(srv.get(what), "no log-in is in progress")
+    refused(srv.get(what, headers={"Cookie": "odra_saml_req=" + "x" * 32}), "no log-in is in progress")
+    assert json.loads(idp_get("/_stats")[2])["artifact_resolves"] == before
+    check_identity(srv.get(what, headers={"Cookie": cookie}))  # the real browser still gets in
+    assert json.loads(idp_get("/_stats")[2])["artifact_resolves"] == before + 1
 
 
 @test

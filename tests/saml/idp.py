@@ -131,6 +131,7 @@ class IdP:
         self.artifacts = {}
         self.last = {}
         self.logouts = []
+        self.resolves = 0
         self.lock = threading.Lock()
         # The metadata odra loads: written before anything asks for it.
         from saml2.metadata import entity_descriptor
@@ -200,6 +201,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.slo_redirect(url.query, q)
             if url.path == "/_last":
                 return self.send(200, json.dumps(self.idp.last), "application/json")
+            if url.path == "/_stats":
+                return self.send(200, json.dumps({"artifact_resolves": self.idp.resolves}), "application/json")
             if url.path == "/_logouts":
                 return self.send(200, json.dumps(self.idp.logouts), "application/json")
         except Exception as ex:  # noqa: BLE001 - reported to the test as a 500 with the reason
@@ -278,6 +281,7 @@ class Handler(BaseHTTPRequestHandler):
         normal = self.idp.load()["normal"]
         req = normal.parse_artifact_resolve(body)
         art = req.artifact.text
+        self.idp.resolves += 1
         with self.idp.lock:
             msg = self.idp.artifacts.pop(art, None)  # one use, as the spec requires
         if msg is None:
