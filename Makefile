@@ -11,6 +11,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 # Only the unit tests link these: libpng decodes every PNG the server writes, as Qt does.
+# The SAML 2.0 service provider (services/saml.c): Lasso over xmlsec1, and libcurl for the SOAP back channel.
+PKGS    += lasso glib-2.0 gobject-2.0 libcurl
 TEST_PKGS  := libpng
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -23,6 +25,9 @@ DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libsp
 DEB_PKGS += zbar-tools
 # tests/integration/test_ogc_clients.py validates the queryables with it
 DEB_PKGS += python3-jsonschema
+# The SAML service provider builds on Lasso and libcurl; tests/integration/test_saml.py runs a pysaml2
+# identity provider (tests/saml/idp.py), which signs and encrypts with the xmlsec1 program.
+DEB_PKGS += liblasso3-dev libcurl4-openssl-dev python3-pysaml2 xmlsec1 openssl
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))

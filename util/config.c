@@ -249,6 +249,37 @@ static int import_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "import", key, "unknown key%s", "");
 }
 
+static int saml_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config_saml *m = &st->c->saml;
+    long n;
+    static const struct {
+        const char *key;
+        size_t off, cap;
+    } strs[] = {
+#define SAML_STR(k) {#k, offsetof(struct config_saml, k), sizeof((struct config_saml *)0)->k}
+        SAML_STR(sp_entity_id),       SAML_STR(sp_key),          SAML_STR(sp_cert),      SAML_STR(idp_metadata),
+        SAML_STR(authn_context),      SAML_STR(attr_given_name), SAML_STR(attr_surname), SAML_STR(attr_pesel),
+        SAML_STR(attr_date_of_birth), SAML_STR(soap_ca),
+#undef SAML_STR
+    };
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (!strcmp(key, strs[i].key))
+            return copy_str(st, "saml", key, val, (char *)m + strs[i].off, strs[i].cap);
+    if (!strcmp(key, "binding")) {
+        if (strcmp(val, "artifact") && strcmp(val, "post"))
+            return config_fail(st, "saml", key, "must be artifact or post, got '%s'", val);
+        return copy_str(st, "saml", key, val, m->binding, sizeof m->binding);
+    }
+    if (!strcmp(key, "clock_skew"))
+        return parse_int(st, "saml", key, val, 0, 600, &n) ? (m->clock_skew_s = (int)n, 1) : 0;
+    if (!strcmp(key, "replay_cache"))
+        return parse_int(st, "saml", key, val, 16, 1000000, &n) ? (m->replay_cache = (int)n, 1) : 0;
+    if (!strcmp(key, "soap_timeout"))
+        return parse_int(st, "saml", key, val, 1, 120, &n) ? (m->soap_timeout_s = (int)n, 1) : 0;
+    return config_fail(st, "saml", key, "unknown key%s", "");
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *val)
 {
     struct config_state *st = user;
@@ -258,6 +289,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return server_key(st, key, val);
     if (!strcmp(section, "import"))
         return import_key(st, key, val);
+    if (!strcmp(section, "saml"))
+        return saml_key(st, key, val);
     if (!strncmp(section, "tenant ", 7)) {
         const char *slug = section + 7;
         if (!slug_valid(slug))
@@ -299,6 +332,15 @@ static void config_defaults(struct config *c)
     c->connection_memory = 64 * 1024; /* libmicrohttpd zeroes it between requests: keep it small */
     c->import_gap_tolerance_m2 = 1.0;
     c->import_boundary_tolerance_m = 1.0;
+    strcpy(c->saml.binding, "artifact");
+    strcpy(c->saml.authn_context, "http://eidas.europa.eu/LoA/substantial");
+    strcpy(c->saml.attr_given_name, "http://eidas.europa.eu/attributes/naturalperson/CurrentGivenName");
+    strcpy(c->saml.attr_surname, "http://eidas.europa.eu/attributes/naturalperson/CurrentFamilyName");
+    strcpy(c->saml.attr_pesel, "http://eidas.europa.eu/attributes/naturalperson/PersonIdentifier");
+    strcpy(c->saml.attr_date_of_birth, "http://eidas.europa.eu/attributes/naturalperson/DateOfBirth");
+    c->saml.clock_skew_s = 60;
+    c->saml.replay_cache = 10000;
+    c->saml.soap_timeout_s = 10;
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)
@@ -332,6 +374,16 @@ enum err_code config_load(struct config *c, const char *path, struct err *e)
         return err_set(e, ERR_INVALID, "config %s: cannot read", c->source);
     if (c->n_tenants == 0)
         return err_set(e, ERR_INVALID, "config %s: tenant: no [tenant SLUG] section", c->source);
+    if (c->saml.sp_entity_id[0]) {
+        const char *missing = !c->saml.sp_key[0]         ? "saml.sp_key"
+                              : !c->saml.sp_cert[0]      ? "saml.sp_cert"
+                              : !c->saml.idp_metadata[0] ? "saml.idp_metadata"
+                              : !c->public_url[0]        ? "server.public_url"
+                                                         : NULL;
+        if (missing)
+            return err_set(e, ERR_INVALID, "config %s: %s: missing (needed when saml.sp_entity_id is set)", c->source,
+                           missing);
+    }
     for (int i = 0; i < c->n_tenants; i++) {
         struct config_tenant *t = &c->tenants[i];
         if (!t->name[0])

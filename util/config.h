@@ -36,6 +36,24 @@ struct config_tenant {
     int n_staff_tokens;
 };
 
+/* [saml]: the SAML 2.0 service provider for login.gov.pl (docs/saml.md); off while sp_entity_id is empty. */
+struct config_saml {
+    char sp_entity_id[256];    /* the SP's entityID, registered with the IdP */
+    char sp_key[512];          /* PEM private key file: signs requests, decrypts assertions */
+    char sp_cert[512];         /* PEM certificate file of that key, published in the SP metadata */
+    char idp_metadata[512];    /* the IdP's SAML metadata file (Węzeł Krajowy's, or the test IdP's) */
+    char binding[16];          /* the binding asked for the answer: "artifact" (default, as WK) or "post" */
+    char authn_context[128];   /* RequestedAuthnContext class (eIDAS LoA); "" asks for none */
+    char attr_given_name[256]; /* attribute names mapped to the identity; eIDAS URIs by default */
+    char attr_surname[256];
+    char attr_pesel[256];
+    char attr_date_of_birth[256];
+    char soap_ca[512];  /* CA file for TLS to the IdP's SOAP endpoints; "" for the system's */
+    int clock_skew_s;   /* tolerance on NotBefore/NotOnOrAfter (60) */
+    int replay_cache;   /* consumed assertion IDs kept until their NotOnOrAfter (10000) */
+    int soap_timeout_s; /* artifact resolution and SOAP logout timeout (10) */
+};
+
 struct config {
     char source[512]; /* the file it came from, or "(built-in)" */
     char listen_host[64];
@@ -55,6 +73,7 @@ struct config {
     double import_gap_tolerance_m2;     /* gaps/overlaps of POG zones up to this are warnings (1.0) */
     double import_boundary_tolerance_m; /* how far beyond the gmina boundary a geometry may reach (1.0) */
     char import_app_schemas[512];       /* directory of the APP XSD files; "" for the default */
+    struct config_saml saml;            /* [saml] */
 };
 
 /* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line

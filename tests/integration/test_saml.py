@@ -1,0 +1,470 @@
+"""The SAML 2.0 service provider (services/saml.c) against a real identity provider: pysaml2 running in
+tests/saml/idp.py with keys made by openssl for this run. The browser is played by this script: it follows
+the redirects and posts the forms, as a browser would, and nothing of the SP is mocked.
+
+Checked: the SP metadata (read by pysaml2), the signed AuthnRequest, a full log-in by the HTTP-Artifact
+binding (ArtifactResolve over SOAP, as login.gov.pl) and by HTTP-POST, with signed and encrypted
+assertions and the eIDAS attributes; the refusals of a tampered assertion, an expired one, a replayed one,
+one for another audience, one signed by an unknown key, an unsigned one and an unencrypted one; hostile
+input on the ACS; and single logout over SOAP."""
+import base64
+import html.parser
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(__file__))
+import odra_test as T  # noqa: E402
+from odra_test import done, test  # noqa: E402
+
+TMP = tempfile.mkdtemp(prefix="odra-saml-")
+IDP_SCRIPT = os.path.join(T.ROOT, "tests", "saml", "idp.py")
+SP_ENTITY = "https://odra.test/saml/sp"
+EIDAS = "http://eidas.europa.eu/attributes/naturalperson/"
+
+
+def keypair(name):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+                    "-subj", f"/CN=odra test {name}", "-keyout", os.path.join(TMP, name + ".key"),
+                    "-out", os.path.join(TMP, name + ".crt")], check=True, capture_output=True)
+    return os.path.join(TMP, name + ".key"), os.path.join(TMP, name + ".crt")
+
+
+sp_key, sp_cert = keypair("sp")
+keypair("idp")
+rogue_key, rogue_cert = keypair("rogue")
+
+def launch(d, slo_binding="soap"):
+    """An IdP (keys idp.key/idp.crt in d) and an odra server whose [saml] section trusts it. odra's port is
+    fixed first: its public_url (the ACS address in its metadata) must name it."""
+    port = T.free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, IDP_SCRIPT, "--dir", d, "--sp-metadata-url", base + "/auth/saml/metadata",
+         "--rogue-key", rogue_key, "--rogue-cert", rogue_cert, "--slo-binding", slo_binding],
+        stdout=subprocess.PIPE, stderr=open(os.path.join(d, "idp.log"), "w"), text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("READY "), f"IdP did not start: {line!r}"
+    with open(os.path.join(T.ROOT, "odra.ini"), encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r"^public_url\s*=.*$", f"public_url = {base}", text, count=1, flags=re.M)
+    text += f"""
+[saml]
+sp_entity_id = {SP_ENTITY}
+sp_key = {sp_key}
+sp_cert = {sp_cert}
+idp_metadata = {os.path.join(d, "idp-metadata.xml")}
+binding = artifact
+"""
+    config = os.path.join(d, "odra.ini")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(text)
+    free_port = T.free_port
+    T.free_port = lambda: port
+    try:
+        server = T.Server(T.demo_data(), config=config)
+    finally:
+        T.free_port = free_port
+    return port, base, proc, int(line.split()[1]), text, server
+
+
+PORT, BASE, idp_proc, IDP_PORT, ini, srv = launch(TMP)
+
+
+def idp_get(path_query):
+    c = http.client.HTTPConnection("127.0.0.1", IDP_PORT, timeout=30)
+    c.request("GET", path_query)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+
+class FormParser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields = None, {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.action = a.get("action")
+        if tag == "input" and a.get("name"):
+            self.fields[a["name"]] = a.get("value", "")
+
+
+def local(url):
+    u = urllib.parse.urlsplit(url)
+    assert f"{u.scheme}://{u.netloc}" == BASE, url
+    return u.path + ("?" + u.query if u.query else "")
+
+
+def start_login(ret="/slubice"):
+    """GET /auth/saml/login: the 302 to the IdP, and the cookie that binds the request to this browser."""
+    status, h, _ = srv.get("/auth/saml/login?return=" + urllib.parse.quote(ret))
+    assert status == 302, status
+    loc = h["location"]
+    assert loc.startswith(f"http://127.0.0.1:{IDP_PORT}/sso?"), loc
+    m = re.match(r"(odra_saml_req=[A-Za-z0-9_-]{32}); Path=/auth/saml; HttpOnly; Max-Age=900; SameSite=Lax$",
+                 h["set-cookie"])
+    assert m, h["set-cookie"]
+    return loc, m.group(1)
+
+
+def idp_answer(mode="", binding=None, ret="/slubice"):
+    """Runs the browser through the IdP; returns ("post", form fields) or ("artifact", ACS path), and the
+    browser's cookie."""
+    loc, cookie = start_login(ret)
+    u = urllib.parse.urlsplit(loc)
+    extra = {k: v for k, v in (("mode", mode), ("binding", binding)) if v}
+    status, h, data = idp_get(u.path + "?" + u.query + ("&" + urllib.parse.urlencode(extra) if extra else ""))
+    if status == 302:
+        return "artifact", local(h["location"]), cookie
+    assert status == 200, (status, data[:300])
+    p = FormParser()
+    p.feed(data.decode())
+    assert p.action == BASE + "/auth/saml/acs", p.action
+    return "post", p.fields, cookie
+
+
+def raw_post(body):
+    """POSTs body to the ACS over a plain socket, as a client that keeps sending after the server has
+    answered; returns the status (the server may close before reading everything)."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=30)
+    head = (f"POST /auth/saml/acs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    try:
+        s.sendall(head + body.encode())
+    except OSError:
+        pass
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    s.close()
+    return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None
+
+
+def post_acs(fields, raw=None, cookie=None):
+    body = raw if raw is not None else urllib.parse.urlencode(fields)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    return srv.request("POST", "/auth/saml/acs", body=body, headers=headers)
+
+
+def login(mode="", binding=None):
+    kind, what, cookie = idp_answer(mode, binding)
+    if kind == "artifact":
+        return kind, what, srv.get(what, headers={"Cookie": cookie})
+    return kind, what, post_acs(what, cookie=cookie)
+
+
+def refused(resp, words):
+    status, h, data = resp
+    j = T.assert_json_error(status, h, data, 403)
+    assert words in j["description"], j
+    return j
+
+
+@test
+def metadata_is_saml_read_by_pysaml2():
+    status, h, data = srv.get("/auth/saml/metadata")
+    assert status == 200 and h["content-type"].startswith("application/samlmetadata+xml"), (status, h)
+    from saml2.mdstore import InMemoryMetaData
+    md = InMemoryMetaData(None)
+    md.parse(data.decode())
+    sp = md[SP_ENTITY]["spsso_descriptor"][0]
+    acs = {(a["binding"], a["location"]) for a in sp["assertion_consumer_service"]}
+    assert ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact", BASE + "/auth/saml/acs") in acs, acs
+    assert ("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST", BASE + "/auth/saml/acs") in acs, acs
+    assert sp["want_assertions_signed"] == "true" and sp["authn_requests_signed"] == "true"
+    uses = sorted(k["use"] for k in sp["key_descriptor"])
+    assert uses == ["encryption", "signing"], uses
+    with open(sp_cert) as f:
+        pem = "".join(f.read().split("\n")[1:-2])
+    assert all(k["key_info"]["x509_data"][0]["x509_certificate"]["text"] == pem for k in sp["key_descriptor"])
+
+
+@test
+def authn_request_signed_and_as_configured():
+    kind, _, _ = idp_answer()
+    last = json.loads(idp_get("/_last")[2])
+    assert last["signature"] == "valid", last
+    assert last["issuer"] == SP_ENTITY and last["acs"] == BASE + "/auth/saml/acs", last
+    assert last["protocol_binding"] == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact", last
+    assert last["authn_context"] == ["http://eidas.europa.eu/LoA/substantial"], last
+    assert last["relay_state"] and len(last["relay_state"]) >= 32, last
+    assert last["sp_type"] == ["public"], last
+    assert sorted(last["requested_attributes"]) == sorted(EIDAS + n for n in (
+        "CurrentFamilyName", "CurrentGivenName", "DateOfBirth", "PersonIdentifier")), last
+    assert kind == "artifact"
+
+
+def check_identity(resp):
+    status, h, data = resp
+    assert status == 200, (status, data[:400])
+    j = json.loads(data)
+    assert j["givenName"] == "Zofia" and j["surname"] == "Wiśniewska-Kowalczyk", j
+    assert j["pesel"] == "85031412345" and j["dateOfBirth"] == "1985-03-14", j
+    assert j["idp"] == f"http://127.0.0.1:{IDP_PORT}/idp", j
+    assert j["nameId"].startswith("zofia-") and j["sessionIndex"], j
+    assert j["authnContext"] == "http://eidas.europa.eu/LoA/substantial", j
+    assert j["returnTo"] == "/slubice", j
+    assert re.match(r"odra_saml=[A-Za-z0-9_-]{32,}; Path=/auth/saml; HttpOnly; SameSite=Lax", h["set-cookie"]), h
+    return j, h["set-cookie"].split(";")[0]
+
+
+@test
+def login_artifact_binding_signed_encrypted():
+    kind, what, cookie = idp_answer()
+    assert kind == "artifact" and what.startswith("/auth/saml/acs?SAMLart="), what
+    check_identity(srv.get(what, headers={"Cookie": cookie}))
+    # Used once: the request it answered is no longer pending, so the same URL is refused before any call
+    # to the IdP (which would not know the artifact any more either).
+    refused(srv.get(what, headers={"Cookie": cookie}), "no log-in is in progress")
+
+
+@test
+def artifact_without_the_browser_binding_makes_no_idp_call():
+    kind, what, cookie = idp_answer()
+    before = json.loads(idp_get("/_stats")[2])["artifact_resolves"]
+    refused(srv.get(what), "no log-in is in progress")
+    refused(srv.get(what, headers={"Cookie": "odra_saml_req=" + "x" * 32}), "no log-in is in progress")
+    assert json.loads(idp_get("/_stats")[2])["artifact_resolves"] == before
+    check_identity(srv.get(what, headers={"Cookie": cookie}))  # the real browser still gets in
+    assert json.loads(idp_get("/_stats")[2])["artifact_resolves"] == before + 1
+
+
+@test
+def login_post_binding_signed_encrypted():
+    kind, fields, resp = login(binding="post")
+    assert kind == "post" and fields.get("RelayState"), fields
+    xml = base64.b64decode(fields["SAMLResponse"]).decode()
+    assert "EncryptedAssertion" in xml and "85031412345" not in xml, "the assertion must travel encrypted"
+    check_identity(resp)
+
+
+@test
+def refuses_replayed_assertion():
+    kind, fields, cookie = idp_answer(binding="post")
+    assert post_acs(fields, cookie=cookie)[0] == 200
+    refused(post_acs(fields, cookie=cookie), "replay")
+
+
+@test
+def refuses_tampered_assertion():
+    refused(login(mode="tamper", binding="post")[2], "signature")
+    refused(login(mode="tamper")[2], "signature")  # and by the artifact binding
+
+
+@test
+def refuses_expired_assertion():
+    refused(login(mode="expired", binding="post")[2], "expired")
+
+
+@test
+def refuses_other_audience():
+    refused(login(mode="audience", binding="post")[2], "audience")
+
+
+@test
+def refuses_unknown_signing_key():
+    refused(login(mode="rogue", binding="post")[2], "signature")
+
+
+@test
+def refuses_unsigned_assertion():
+    refused(login(mode="unsigned", binding="post")[2], "not signed")
+
+
+@test
+def refuses_unencrypted_assertion():
+    refused(login(mode="plain", binding="post")[2], "not encrypted")
+
+
+@test
+def refuses_foreign_relay_state_and_browser():
+    _, fields, cookie = idp_answer(binding="post")
+    f2 = dict(fields, RelayState="x" * 43)
+    refused(post_acs(f2, cookie=cookie), "RelayState")
+    # Login CSRF: the right answer, but in a browser that did not start the log-in.
+    refused(post_acs(fields), "not started in this browser")
+    _, _, other = idp_answer(binding="post")
+    refused(post_acs(fields, cookie=other), "not started in this browser")
+    # The real one still works: a refusal does not consume the request.
+    assert post_acs(fields, cookie=cookie)[0] == 200
+
+
+@test
+def hostile_acs_input():
+    cases = [
+        ("garbage base64", "SAMLResponse=%%%%not-base64!!&RelayState=x", 400),
+        ("base64 of non-XML", "SAMLResponse=" + urllib.parse.quote(base64.b64encode(b"hello, not xml")), 400),
+        ("no SAMLResponse", "RelayState=abc", 400),
+        ("bad escape", "SAMLResponse=%G1", 400),
+        ("empty", "", 400),
+    ]
+    for name, body, want in cases:
+        status, h, data = post_acs(None, raw=body)
+        assert status == want, (name, status, data[:200])
+    lol = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+           '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">'
+           '&lol3;</samlp:Response>')
+    xxe = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>')
+    for name, xml in (("entity expansion", lol), ("external entity", xxe)):
+        body = urllib.parse.urlencode({"SAMLResponse": base64.b64encode(xml.encode()).decode()})
+        status, h, data = post_acs(None, raw=body)
+        j = T.assert_json_error(status, h, data, 400)
+        assert "document type" in j["description"], (name, j)
+    # A body over the server's limit, and a SAMLResponse over the SAML limit.
+    status = raw_post("SAMLResponse=" + "A" * (2 << 20))
+    assert status == 413, status
+    status = raw_post("SAMLResponse=" + "QUFB" * 140000)
+    assert status == 413, status
+    # Wrong media type, bad artifacts.
+    assert srv.request("POST", "/auth/saml/acs", body="{}", headers={"Content-Type": "application/json"})[0] == 415
+    for art in ("", "AAAA", base64.b64encode(b"\x00\x04" + b"\x00" * 42).decode(), "%FF" * 50):
+        status, _, data = srv.get("/auth/saml/acs?SAMLart=" + urllib.parse.quote(art))
+        assert status in (400, 403), (art, status, data[:200])
+    assert srv.get("/auth/saml/login?return=//evil.example/")[0] == 400
+    assert srv.alive()
+
+
+@test
+def single_logout_soap():
+    _, _, resp = login()
+    j, cookie = check_identity(resp)
+    status, h, data = srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})
+    assert status == 200, (status, data[:300])
+    assert json.loads(data)["loggedOut"] is True
+    logouts = json.loads(idp_get("/_logouts")[2])
+    assert logouts[-1]["name_id"] == j["nameId"] and logouts[-1]["session_index"] == [j["sessionIndex"]], logouts
+    assert logouts[-1]["issuer"] == SP_ENTITY and logouts[-1]["signature"] == "valid", logouts
+    # The SAML session is gone: a second logout has nothing to end.
+    assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})[0] == 401
+
+
+@test
+def concurrent_logins():
+    """Eight browsers at once, by artifact (each resolution is a SOAP call made without the SP's lock) and
+    by POST: every one gets its own identity back."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: login(binding="post" if i % 2 else None), range(8)))
+    ids = set()
+    for kind, _, resp in results:
+        j, _ = check_identity(resp)
+        ids.add(j["assertionId"])
+    assert len(ids) == 8, ids
+
+
+@test
+def hostile_slo_input():
+    for q in ("SAMLResponse=" + urllib.parse.quote(base64.b64encode(b"<x/>").decode()), "SAMLResponse=%%%",
+              "SAMLResponse=" + "A" * 5000 + "&SigAlg=x&Signature=y"):
+        status, h, data = srv.get("/auth/saml/slo?" + q)
+        assert status in (400, 403), (q[:40], status, data[:200])
+    assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": "odra_saml=" + "x" * 40})[0] == 401
+    assert srv.request("POST", "/auth/saml/slo")[0] == 401
+    assert srv.alive()
+
+
+@test
+def single_logout_redirect():
+    """With an IdP whose SingleLogoutService is HTTP-Redirect only: the LogoutRequest goes by the browser,
+    signed over the query, and the IdP's signed LogoutResponse comes back to GET /auth/saml/slo."""
+    global PORT, BASE, IDP_PORT, srv
+    d = tempfile.mkdtemp(prefix="odra-saml-redirect-", dir=TMP)
+    for name in ("idp.key", "idp.crt"):
+        shutil.copy(os.path.join(TMP, name), d)
+    saved = PORT, BASE, IDP_PORT, srv
+    PORT, BASE, proc, IDP_PORT, _, srv = launch(d, "redirect")
+    try:
+        for mode, want in (("", 200), ("bad_logout_signature", 403)):
+            _, _, resp = login()
+            j, cookie = check_identity(resp)
+            status, h, _ = srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})
+            assert status == 302 and h["location"].startswith(f"http://127.0.0.1:{IDP_PORT}/slo?SAMLRequest="), h
+            u = urllib.parse.urlsplit(h["location"])
+            status, h2, data = idp_get(u.path + "?" + u.query + (f"&mode={mode}" if mode else ""))
+            assert status == 302, (status, data[:300])
+            logouts = json.loads(idp_get("/_logouts")[2])
+            assert logouts[-1]["signature"] == "valid" and logouts[-1]["name_id"] == j["nameId"], logouts
+            assert logouts[-1]["session_index"] == [j["sessionIndex"]], logouts
+            back = local(h2["location"])
+            assert back.startswith("/auth/saml/slo?SAMLResponse="), back
+            status, _, data = srv.get(back)
+            assert status == want, (mode, status, data[:300])
+            if want == 200:
+                assert json.loads(data)["loggedOut"] is True
+            # The SAML session ended on our side when the request left.
+            assert srv.request("POST", "/auth/saml/slo", headers={"Cookie": cookie})[0] == 401
+    finally:
+        rc = srv.stop()
+        with open(os.path.join(srv.tmp, "server.log"), errors="replace") as f:
+            log = f.read()
+        shutil.rmtree(srv.tmp, ignore_errors=True)
+        proc.terminate()
+        proc.wait(timeout=10)
+        PORT, BASE, IDP_PORT, srv = saved
+    assert rc == 0 and "Sanitizer" not in log, (rc, log[-2000:])
+
+
+@test
+def off_without_saml_section_and_config_checked():
+    plain = T.Server(T.demo_data())
+    try:
+        for path in ("/auth/saml/metadata", "/auth/saml/login"):
+            status, h, data = plain.get(path)
+            T.assert_json_error(status, h, data, 404)
+    finally:
+        plain.stop()
+        shutil.rmtree(plain.tmp, ignore_errors=True)
+    bad = os.path.join(TMP, "bad.ini")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(ini.replace(f"sp_key = {sp_key}\n", ""))
+    r = subprocess.run([T.BIN, "serve", "--config", bad, "--data", T.demo_data(), "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "saml.sp_key: missing" in r.stderr + r.stdout, (r.returncode, r.stderr[-300:])
+
+
+@test
+def server_survived():
+    assert srv.alive()
+
+
+SERVER_LOG = os.path.join(srv.tmp, "server.log")
+SERVER_RC = srv.stop()
+
+
+@test
+def server_exits_cleanly():
+    """After all of the above (and under `make asan`: no leak or error report from the sanitizers)."""
+    with open(SERVER_LOG, encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert SERVER_RC == 0, (SERVER_RC, log[-3000:])
+    assert "Sanitizer" not in log and "runtime error" not in log, log[-3000:]
+
+
+idp_proc.terminate()
+idp_proc.wait(timeout=10)
+if T._failed:
+    print(f"kept for inspection: {TMP}")
+else:
+    shutil.rmtree(TMP, ignore_errors=True)
+shutil.rmtree(srv.tmp, ignore_errors=True) if SERVER_RC == 0 else print("server log kept: " + SERVER_LOG)
+done()
