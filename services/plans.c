@@ -62,6 +62,6 @@ const struct http_route svc_plans_routes[] = {
     {"GET", "/{t}/plans/{id}", plan_gml, "plans",
      "A plan (act, resolution, drawing and POG zones) as APP 2.0 GML in EPSG:2176, for the Rejestr Urbanistyczny "
      "(staff)",
-     "application/gml+xml", p_plan},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     "application/gml+xml", p_plan, HTTP_STAFF("planner", "plans:read")},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
