@@ -425,8 +425,16 @@ enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, s
     switch (a->kind) {
     case HTTP_ACCESS_SUBMIT:
         if (!known) {
-            if (req->tenant && req->tenant->cfg->anonymous_submissions)
-                return ERR_OK;
+            int retry = 0;
+            if (req->tenant && req->tenant->cfg->anonymous_submissions) {
+                if (rate_take("submit", svc_auth_client_ip(req), auth.cfg.submissions_per_ip, &retry))
+                    return ERR_OK;
+                http_resp_header(resp, "Retry-After", arena_printf(req->arena, "%d", retry));
+                return err_set(e, ERR_TOO_MANY,
+                               "Zbyt wiele wniosków z tego adresu, spróbuj ponownie za %d s (too many anonymous "
+                               "submissions from this address; retry in %d s, or sign in)",
+                               retry, retry);
+            }
             return err_set(e, ERR_UNAUTHORIZED,
                            "Zaloguj się, aby złożyć wniosek w gminie %s (sign in: this gmina takes no anonymous "
                            "submissions)",

@@ -260,6 +260,8 @@ static int auth_key(struct config_state *st, const char *key, const char *val)
         return parse_int(st, "auth", key, val, 1, 100000, &v) ? (a->login_per_account = (int)v, 1) : 0;
     if (!strcmp(key, "lockout_after"))
         return parse_int(st, "auth", key, val, 1, 1000, &v) ? (a->lockout_after = (int)v, 1) : 0;
+    if (!strcmp(key, "submissions_per_ip"))
+        return parse_int(st, "auth", key, val, 1, 1000000, &v) ? (a->submissions_per_ip = (int)v, 1) : 0;
     if (!strcmp(key, "lockout_seconds"))
         return parse_int(st, "auth", key, val, 1, 86400, &v) ? (a->lockout_s = (int)v, 1) : 0;
     return config_fail(st, "auth", key, "unknown key%s", "");
@@ -325,7 +327,8 @@ static void config_defaults(struct config *c)
                                    .login_per_ip = 30,
                                    .login_per_account = 10,
                                    .lockout_after = 5,
-                                   .lockout_s = 60};
+                                   .lockout_s = 60,
+                                   .submissions_per_ip = 600};
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)

@@ -44,6 +44,7 @@ struct config_auth {
     int login_per_account;       /* log-in attempts per minute for one login */
     int lockout_after;           /* consecutive failures before a login is locked */
     int lockout_s;               /* the first lock's length; each further failure doubles it (to a day) */
+    int submissions_per_ip;      /* anonymous submissions a minute from one address */
 };
 
 struct config {

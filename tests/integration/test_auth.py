@@ -446,7 +446,8 @@ srv.stop()
 
 # ---- a second server: short session timeouts and a tight per-address log-in limit ----
 CFG_B = config(os.path.join(TMP, "b.ini"),
-               {**CHEAP, "session_idle": 2, "session_max": 5, "login_per_ip": 5, "login_per_account": 100})
+               {**CHEAP, "session_idle": 2, "session_max": 5, "login_per_ip": 5, "login_per_account": 100,
+                "submissions_per_ip": 3})
 srv_b = Server(DATA, config=CFG_B)
 
 
@@ -465,6 +466,21 @@ def idle_and_absolute_timeouts():
         time.sleep(0.8)
     time.sleep(max(0.0, 5.6 - (time.time() - t0)))
     assert_json_error(*srv_b.request("GET", "/auth/me", headers=as_session(tok)), 401)  # past session_max
+
+
+@test
+def anonymous_submissions_are_rate_limited_per_address():
+    seen = []
+    for _ in range(5):  # an empty request still counts: the limit is checked before the body is read
+        st, h, body = srv_b.request("POST", "/slubice/extracts", body=b"{}", headers={"Content-Type": "application/json"})
+        seen.append(st)
+        if st == 429:
+            assert_json_error(st, h, body, 429)
+            assert int(h["retry-after"]) >= 1, h
+    assert seen[:3] == [400, 400, 400] and seen[3] == 429, seen
+    tok, csrf = session("jan", s=srv_b)  # a signed-in resident is not counted with the anonymous
+    st, _, body = srv_b.request("POST", "/slubice/extracts", body=b"{}", headers=as_session(tok, csrf))
+    assert st == 400, (st, body)
 
 
 @test
