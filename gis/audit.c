@@ -70,7 +70,8 @@ enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_e
         rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
     else if (sqlite3_step(last) == SQLITE_ROW) {
         next = sqlite3_column_int64(last, 0) + 1;
-        snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(last, 1));
+        const char *h = (const char *)sqlite3_column_text(last, 1);
+        snprintf(prev, sizeof prev, "%s", h ? h : ""); /* a NULL hash was tampered with: verify names it */
     }
     char hash[65];
     gis_audit_hash(prev, next, at, a, hash);

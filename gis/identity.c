@@ -2,11 +2,13 @@
  * sessions and log-in failures (the contract is in gis/identity.h). */
 #include "gis/identity.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/embed.h"
 
@@ -105,6 +107,11 @@ enum err_code gis_identity_open(const char *path, struct gis_identity **out, str
         return err_set(e, ERR_INTERNAL, "out of memory");
     snprintf(id->path, sizeof id->path, "%s", path);
     pthread_mutex_init(&id->lock, NULL);
+    /* password hashes and session hashes: readable by the server's user only (SQLite gives its journal the
+     * database file's mode) */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
     if (sqlite3_open_v2(path, &id->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
         SQLITE_OK) {
         err_set(e, ERR_IO, "%s: cannot open the identity store: %s", path,

@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test  # noqa: E402
 
 DATA = demo_data(copy=True)
+if os.path.exists(os.path.join(DATA, "identity.sqlite")):  # the shared demo dir may have one: start afresh
+    os.remove(os.path.join(DATA, "identity.sqlite"))
 TMP = tempfile.mkdtemp(prefix="odra-auth-")
 PW = {"anna": "anna-haslo-0001", "piotr": "piotr-haslo-0002", "pola": "pola-haslo-00003", "jan": "jan-haslo-00004",
       "root": "root-haslo-00005", "bob": "bob-haslo-000006", "ewa": "ewa-haslo-000007", "ola": "ola-haslo-000008"}
@@ -134,7 +136,8 @@ def login_sets_a_safe_cookie_and_me_answers():
     # the form log-in of a browser works the same
     st, h, body = login("jan", form=True)
     assert st == 200 and "odra_session=" in h["set-cookie"], body
-    # only the hash of the token is stored
+    # only the hash of the token is stored, in a file only the server's user may read
+    assert os.stat(os.path.join(DATA, "identity.sqlite")).st_mode & 0o777 == 0o600
     con = sqlite3.connect(os.path.join(DATA, "identity.sqlite"))
     hashes = [bytes(r[0]) for r in con.execute("SELECT token_hash FROM sessions")]
     con.close()
