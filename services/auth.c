@@ -285,19 +285,24 @@ void svc_auth_audit_request(struct http_req *req, const struct http_route *r, in
 
 /* ---- the access check ---- */
 
+enum err_code svc_auth_table_check(const struct http_route *table, const char *owner, struct err *e)
+{
+    for (const struct http_route *r = table; r && r->pattern; r++)
+        if (r->access.kind <= HTTP_ACCESS_UNDECLARED || r->access.kind > HTTP_ACCESS_ADMIN ||
+            (r->access.kind == HTTP_ACCESS_STAFF && !r->access.role))
+            return err_set(e, ERR_INVALID, "route %s %s (%s) declares no access (services/http.h): refusing to start",
+                           r->method, r->pattern, owner);
+    return ERR_OK;
+}
+
 enum err_code svc_auth_routes_check(struct err *e)
 {
     for (const struct http_route *const *t = svc_route_tables; *t; t++)
-        for (const struct http_route *r = *t; r->pattern; r++)
-            if (r->access.kind == HTTP_ACCESS_UNDECLARED || (r->access.kind == HTTP_ACCESS_STAFF && !r->access.role))
-                return err_set(e, ERR_INVALID, "route %s %s declares no access (services/http.h): refusing to start",
-                               r->method, r->pattern);
+        if (svc_auth_table_check(*t, "core", e))
+            return e->code;
     for (const struct svc_module *const *m = svc_modules; *m; m++)
-        for (const struct http_route *r = (*m)->routes; r && r->pattern; r++)
-            if (r->access.kind == HTTP_ACCESS_UNDECLARED || (r->access.kind == HTTP_ACCESS_STAFF && !r->access.role))
-                return err_set(e, ERR_INVALID,
-                               "route %s %s of module %s declares no access (services/http.h): refusing to start",
-                               r->method, r->pattern, (*m)->name);
+        if (svc_auth_table_check((*m)->routes, (*m)->name, e))
+            return e->code;
     return ERR_OK;
 }
 

@@ -72,8 +72,11 @@ void svc_auth_close(void);
 /* The identity store the server opened (NULL before svc_auth_open). */
 struct gis_identity *svc_auth_identity(void);
 
-/* ERR_INVALID naming the first route of any table whose access is undeclared: the server does not start. */
+/* ERR_INVALID naming the first route of any table (core or module) whose access is undeclared, or a staff
+ * route without a role: svc_server_new then refuses to start. svc_auth_table_check does it for one table
+ * (owner names it in the message). */
 enum err_code svc_auth_routes_check(struct err *e);
+enum err_code svc_auth_table_check(const struct http_route *table, const char *owner, struct err *e);
 
 /* The dispatcher's check for route r on req, which has its tenant set: sets req->principal, or fails with
  * ERR_UNAUTHORIZED (no or bad credentials), ERR_FORBIDDEN (wrong role, gmina, scope, or a missing CSRF

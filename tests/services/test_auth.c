@@ -211,6 +211,19 @@ static void every_route_declares_access(void)
     CHECK(public_writes == 0);
     struct err e = {0};
     CHECK(svc_auth_routes_check(&e) == ERR_OK);
+    /* a table with a route that forgot its access is refused, naming it; so is a staff route without a role */
+    const struct http_route forgot[] = {
+        {"GET", "/{t}/ok", NULL, "x", "fine", NULL, NULL, HTTP_PUBLIC},
+        {"POST", "/{t}/new", NULL, "x", "a new write", NULL, NULL, {0}},
+        {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
+    };
+    CHECK(svc_auth_table_check(forgot, "test", &e) == ERR_INVALID && strstr(e.msg, "POST /{t}/new"));
+    err_clear(&e);
+    const struct http_route no_role[] = {
+        {"POST", "/{t}/x", NULL, "x", "staff", NULL, NULL, HTTP_STAFF(NULL, "x:write")},
+        {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
+    };
+    CHECK(svc_auth_table_check(no_role, "test", &e) == ERR_INVALID);
 }
 
 int main(void)
