@@ -584,6 +584,9 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
     if (locked_until > now)
         return too_many(resp, req, (int)((locked_until - now + 999) / 1000), e);
 
+    /* the dummy hash is made at the first log-in of any kind, so that its one-time cost falls on no
+     * particular kind of login */
+    pthread_once(&auth.dummy_once, dummy_make);
     struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
     if (!p)
         return err_set(e, ERR_INTERNAL, "out of memory");
@@ -596,7 +599,6 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
         ok = auth_password_verify(hash, password);
     } else {
         /* the same work and the same answer as a wrong password, so no login can be told to exist */
-        pthread_once(&auth.dummy_once, dummy_make);
         auth_password_verify(auth.dummy_hash, password);
         ok = false;
     }
