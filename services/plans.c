@@ -54,7 +54,6 @@ static enum err_code plan_gml(struct http_req *req, struct http_resp *resp, stru
 static const struct http_param_doc p_plan[] = {
     HTTP_DOC_TENANT,
     {"id", "path", "string", 1, "the plan's id (the `id` of plans in /locate and /parcels) followed by .gml"},
-    {"Authorization", "header", "string", 1, "Bearer <staff token>"},
     HTTP_DOC_END,
 };
 

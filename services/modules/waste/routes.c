@@ -882,11 +882,6 @@ static const struct tile_set waste_tilesets[] = {
     {NULL, NULL, NULL, NULL, NULL, false, NULL, NULL},
 };
 
-#define AUTH_DOC                                                                                                       \
-    {                                                                                                                  \
-        "Authorization", "header", "string", 1, "Bearer <staff token>"                                                 \
-    }
-
 static const struct http_param_doc schedule_doc[] = {
     HTTP_DOC_TENANT,
     {"address", "query", "string", 0, "address text (or parcel, or lon and lat)"},
@@ -899,14 +894,13 @@ static const struct http_param_doc schedule_doc[] = {
     HTTP_DOC_END,
 };
 
-static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, AUTH_DOC, HTTP_DOC_END};
+static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 static const struct http_param_doc charges_doc[] = {
     HTTP_DOC_TENANT,
-    AUTH_DOC,
     {"through", "query", "string", 0, "last month to charge, YYYY-MM (default this month)"},
     HTTP_DOC_END};
 static const struct http_param_doc payer_doc[] = {
-    HTTP_DOC_TENANT, AUTH_DOC, {"id", "path", "integer", 1, "payer id"}, HTTP_DOC_END};
+    HTTP_DOC_TENANT, {"id", "path", "integer", 1, "payer id"}, HTTP_DOC_END};
 static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {
