@@ -414,6 +414,38 @@ def audit_records_log_ins_and_staff_actions_and_the_chain_verifies():
 
 
 @test
+def audit_chain_holds_with_the_server_and_the_cli_appending_at_once():
+    import threading
+    stop = threading.Event()
+    errors = []
+
+    def staff_requests():
+        while not stop.is_set():
+            st = srv.request("GET", "/slubice/waste/payers/1", headers={"Authorization": f"Bearer {KEY_WASTE}"})[0]
+            if st in (401, 403) or st >= 500:
+                errors.append(st)
+
+    threads = [threading.Thread(target=staff_requests) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(6):
+            r = odra("user", "add", f"concurrent{i}", stdin="concurrent-haslo-1\n")
+            assert r.returncode == 0, r.stderr
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors, errors[:5]
+    r = odra("audit", "verify")
+    assert r.returncode == 0, r.stderr
+    con = sqlite3.connect(os.path.join(DATA, "identity.sqlite"))
+    adds = con.execute("SELECT count(*) FROM audit WHERE action = 'user.add' AND record LIKE 'concurrent%'").fetchone()
+    con.close()
+    assert adds == (6,), adds
+
+
+@test
 def hostile_input_on_the_auth_endpoints():
     hj = {"Content-Type": "application/json"}
     # an announced body over max_body is refused before it is read
