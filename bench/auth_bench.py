@@ -54,32 +54,34 @@ try:
             break
         except OSError:
             time.sleep(0.05)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def req(method, path, body=None, headers=None):
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        return r.status, r.getheader("Set-Cookie"), r.read()
+        def req(method, path, body=None, headers=None):
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.getheader("Set-Cookie"), r.read()
 
-    times, cookie = [], None
-    for _ in range(8):  # under the default per-account limit of 10 a minute
-        t = time.perf_counter()
-        st, cookie, _ = req("POST", "/auth/login", json.dumps({"login": "bench", "password": PW}),
-                            {"Content-Type": "application/json"})
-        times.append((time.perf_counter() - t) * 1000)
-        assert st == 200, st
-    print(f"login_ms_p50 {statistics.median(times):.0f} (max {max(times):.0f}; target 100-250 at the configured cost)")
-    tok = cookie.split(";")[0]
-    with_s, without = [], []
-    for i in range(4000):
-        auth = i % 2 == 0
-        t = time.perf_counter_ns()
-        st, _, _ = req("GET", "/auth/me", headers={"Cookie": tok} if auth else {})
-        (with_s if auth else without).append((time.perf_counter_ns() - t) / 1e6)
-        assert st == (200 if auth else 401), st
-    a, b = statistics.median(with_s), statistics.median(without)
-    print(f"session_check_added_ms_p50 {a - b:.3f} (authenticated {a:.3f} ms, anonymous {b:.3f} ms; target < 0.1)")
-    p.terminate()
-    p.wait()
+        times, cookie = [], None
+        for _ in range(8):  # under the default per-account limit of 10 a minute
+            t = time.perf_counter()
+            st, cookie, _ = req("POST", "/auth/login", json.dumps({"login": "bench", "password": PW}),
+                                {"Content-Type": "application/json"})
+            times.append((time.perf_counter() - t) * 1000)
+            assert st == 200, st
+        print(f"login_ms_p50 {statistics.median(times):.0f} (max {max(times):.0f}; target 100-250 at the configured cost)")
+        tok = cookie.split(";")[0]
+        with_s, without = [], []
+        for i in range(4000):
+            auth = i % 2 == 0
+            t = time.perf_counter_ns()
+            st, _, _ = req("GET", "/auth/me", headers={"Cookie": tok} if auth else {})
+            (with_s if auth else without).append((time.perf_counter_ns() - t) / 1e6)
+            assert st == (200 if auth else 401), st
+        a, b = statistics.median(with_s), statistics.median(without)
+        print(f"session_check_added_ms_p50 {a - b:.3f} (authenticated {a:.3f} ms, anonymous {b:.3f} ms; target < 0.1)")
+    finally:
+        p.terminate()
+        p.wait()
 finally:
     shutil.rmtree(data, ignore_errors=True)
