@@ -119,7 +119,7 @@ enum err_code gis_identity_open(const char *path, struct gis_identity **out, str
         gis_identity_close(id);
         return ERR_IO;
     }
-    sqlite3_busy_timeout(id->db, 5000);
+    sqlite3_busy_timeout(id->db, 15000);
     char *msg = NULL;
     if (sqlite3_exec(id->db, "PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
                      NULL, NULL, &msg) != SQLITE_OK) {
@@ -162,10 +162,32 @@ void gis_identity_unlock(struct gis_identity *id)
     pthread_mutex_unlock(&id->lock);
 }
 
+/* Steps a prepared write in its own BEGIN IMMEDIATE transaction; under the lock. In rollback-journal mode
+ * a plain autocommit write starts as a reader and upgrades, and when another process (the CLI beside the
+ * server) holds the write lock meanwhile, SQLite answers "database is locked" at once rather than wait (it
+ * would deadlock); taking the write lock first lets the busy timeout wait its turn. */
+static int step_write(struct gis_identity *id, sqlite3_stmt *st)
+{
+    int rc = sqlite3_exec(id->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+        int c = sqlite3_exec(id->db, "COMMIT", NULL, NULL, NULL);
+        if (c != SQLITE_OK) {
+            sqlite3_exec(id->db, "ROLLBACK", NULL, NULL, NULL);
+            return c;
+        }
+        return SQLITE_DONE;
+    }
+    sqlite3_exec(id->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 /* Runs a prepared write to its end; under the lock. */
 static enum err_code step_done(struct gis_identity *id, sqlite3_stmt *st, struct err *e, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc = step_write(id, st);
     enum err_code r = ERR_OK;
     if (rc == SQLITE_CONSTRAINT)
         r = err_set(e, ERR_CONFLICT, "%s: %s", what, sqlite3_errmsg(id->db));
@@ -212,7 +234,7 @@ enum err_code gis_account_add(struct gis_identity *id, const char *kind, const c
         if (tenant)
             sqlite3_bind_text(st, 5, tenant, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 6, created, -1, SQLITE_TRANSIENT);
-        int r = sqlite3_step(st);
+        int r = step_write(id, st);
         if (r == SQLITE_CONSTRAINT)
             rc = err_set(e, ERR_CONFLICT, "an account with the login '%s' exists already", login);
         else if (r != SQLITE_DONE)
@@ -312,6 +334,22 @@ enum err_code gis_account_set_password(struct gis_identity *id, long long accoun
         sqlite3_bind_text(st, 1, pw_hash, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, account);
         rc = step_done(id, st, e, "setting a password");
+    }
+    pthread_mutex_unlock(&id->lock);
+    return rc;
+}
+
+static const char set_disabled_sql[] = "UPDATE accounts SET disabled = ? WHERE id = ?";
+
+enum err_code gis_account_set_disabled(struct gis_identity *id, long long account, bool disabled, struct err *e)
+{
+    pthread_mutex_lock(&id->lock);
+    sqlite3_stmt *st = stmt(id, set_disabled_sql, e);
+    enum err_code rc = st ? ERR_OK : e->code;
+    if (!rc) {
+        sqlite3_bind_int(st, 1, disabled);
+        sqlite3_bind_int64(st, 2, account);
+        rc = step_done(id, st, e, "disabling an account");
     }
     pthread_mutex_unlock(&id->lock);
     return rc;

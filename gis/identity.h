@@ -56,6 +56,10 @@ enum err_code gis_client_find(struct gis_identity *id, const unsigned char *key_
 
 enum err_code gis_account_set_password(struct gis_identity *id, long long account, const char *pw_hash, struct err *e);
 
+/* Disables (or enables again) an account: a disabled person cannot log in and their sessions stop
+ * working; a disabled client's key is refused. */
+enum err_code gis_account_set_disabled(struct gis_identity *id, long long account, bool disabled, struct err *e);
+
 /* Grants role in tenant (idempotent). */
 enum err_code gis_grant_add(struct gis_identity *id, long long account, const char *tenant, const char *role,
                             struct err *e);

@@ -21,6 +21,7 @@ static const char user_usage[] =
     "usage: odra user add [--admin] [--tenant T --role R[,R...]] LOGIN   (the password is read from stdin)\n"
     "       odra user grant --tenant T --role R[,R...] LOGIN\n"
     "       odra user passwd LOGIN                                      (the new password from stdin)\n"
+    "       odra user disable LOGIN | enable LOGIN                      (a person or an API client)\n"
     "       odra user list\n"
     "       odra client add --tenant T --scope S [--scope S...] NAME    (prints the API key once)\n"
     "       odra audit verify\n"
@@ -199,9 +200,12 @@ int cli_user(int argc, char **argv)
     bool user_grant = !strcmp(cmd, "user") && !strcmp(action, "grant");
     bool user_passwd = !strcmp(cmd, "user") && !strcmp(action, "passwd");
     bool user_list = !strcmp(cmd, "user") && !strcmp(action, "list");
+    bool user_disable = !strcmp(cmd, "user") && !strcmp(action, "disable");
+    bool user_enable = !strcmp(cmd, "user") && !strcmp(action, "enable");
     bool client_add = !strcmp(cmd, "client") && !strcmp(action, "add");
     bool audit_verify = !strcmp(cmd, "audit") && !strcmp(action, "verify");
-    if (!(user_add || user_grant || user_passwd || user_list || client_add || audit_verify))
+    if (!(user_add || user_grant || user_passwd || user_list || user_disable || user_enable || client_add ||
+          audit_verify))
         return usage("unknown action '%s'", action);
     if ((user_list || audit_verify) ? nrest != 0 : !name)
         return usage("%s", (user_list || audit_verify) ? "unexpected argument" : "give one LOGIN (or NAME)");
@@ -276,6 +280,17 @@ int cli_user(int argc, char **argv)
                 audit_cli(id, "user.passwd", name, NULL);
                 printf("password of %s changed; %lld sessions ended\n", name, n);
             }
+        }
+    } else if (user_disable || user_enable) {
+        struct gis_account a;
+        long long n = 0;
+        if (gis_account_get(id, name, &a, &e) || gis_account_set_disabled(id, a.id, user_disable, &e) ||
+            (user_disable && gis_sessions_delete_account(id, a.id, &n, &e)))
+            rc = fail(&e);
+        else {
+            audit_cli(id, user_disable ? "user.disable" : "user.enable", name, NULL);
+            printf("%s %s%s\n", name, user_disable ? "disabled" : "enabled",
+                   user_disable && n ? "; its sessions ended" : "");
         }
     } else if (user_list) {
         if (gis_accounts_each(id, list_one, id, &e))
