@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 
 BUILD   ?= build
-PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2 libdeflate libxml-2.0
+PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2 libdeflate libxml-2.0 libsodium
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
@@ -28,10 +28,12 @@ DEB_PKGS += python3-jsonschema
 # The SAML service provider builds on Lasso and libcurl; tests/integration/test_saml.py runs a pysaml2
 # identity provider (tests/saml/idp.py), which signs and encrypts with the xmlsec1 program.
 DEB_PKGS += liblasso3-dev libcurl4-openssl-dev python3-pysaml2 xmlsec1 openssl
+# Argon2id password hashes, random tokens and SHA-256 (services/auth.c, gis/audit.c)
+DEB_PKGS += libsodium-dev
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
-EMBED_IN  := $(sort $(wildcard data/migrations/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json services/modules/*/styles/*.json)) odra.ini
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/identity/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json services/modules/*/styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 # The demo-store generator: linked into the odra executable (its `demo` command) and its own unit test only.

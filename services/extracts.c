@@ -659,16 +659,17 @@ static const struct http_param_doc p_code_pdf[] = {
 const struct http_route svc_extracts_routes[] = {
     {"POST", "/{t}/extracts", extract_post, "extracts",
      "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address}, purpose, documents, sheet}", NULL,
-     p_tenant},
+     p_tenant, HTTP_SUBMIT},
     {"GET", "/{t}/extracts/{id}", extract_get, "extracts", "An issued extract's record, or with .pdf its document",
-     NULL, p_id},
-    {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png},
+     NULL, p_id, HTTP_PUBLIC},
+    {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png,
+     HTTP_PUBLIC},
     {"GET", "/verify/{code}", extract_verify, "extracts",
      "Whether a document with this verification code was issued (no personal data): JSON, or for a browser "
      "a Polish page",
-     NULL, p_code},
+     NULL, p_code, HTTP_PUBLIC},
     {"GET", "/verify/{code}/pdf", extract_verify_pdf, "extracts",
      "The issued PDF by its verification code, where the gmina allows it (verify_pdf); else 404", "application/pdf",
-     p_code_pdf},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     p_code_pdf, HTTP_PUBLIC},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -13,6 +13,7 @@
 struct MHD_Connection;
 struct svc_tenant;
 struct svc_server;
+struct auth_principal;
 
 #define HTTP_MAX_CAPTURES 6
 #define HTTP_MAX_HEADERS  12
@@ -29,6 +30,9 @@ struct http_req {
     int ncap;
     const char *body; /* NUL-terminated request body, or NULL */
     size_t body_len;
+    /* Who is asking, as the dispatcher established it for a route that is not public (services/auth.h);
+     * NULL for public routes and anonymous callers. Lives in the arena. */
+    const struct auth_principal *principal;
 };
 
 struct http_resp {
@@ -75,10 +79,51 @@ struct http_param_doc {
         NULL, NULL, NULL, 0, NULL                                                                                      \
     }
 
+/* Who may call a route. The zero value is "undeclared", and the server refuses to start while any route
+ * is undeclared, so a new route cannot slip in open by omission. The dispatcher enforces it before the
+ * handler runs (services/auth.c): 401 for an anonymous caller, 403 for a known one without the right. */
+enum http_access_kind {
+    HTTP_ACCESS_UNDECLARED = 0,
+    HTTP_ACCESS_PUBLIC,  /* anyone, no identity looked at (tiles, maps, lookups: no per-request cost) */
+    HTTP_ACCESS_SUBMIT,  /* anyone where the gmina allows anonymous submissions (`anonymous_submissions`),
+                          * else a signed-in account; a signed-in caller's identity is kept */
+    HTTP_ACCESS_ACCOUNT, /* any signed-in account (a session: resident, staff or admin) */
+    HTTP_ACCESS_STAFF,   /* a session with `role` in the {t} gmina (or gmina_admin there, or a server admin),
+                          * or, when `scope` is set, an API client of that gmina holding `scope` */
+    HTTP_ACCESS_ADMIN,   /* a server admin's session */
+};
+
+struct http_access {
+    enum http_access_kind kind;
+    const char *role;  /* HTTP_ACCESS_STAFF: clerk, planner, module_admin or gmina_admin */
+    const char *scope; /* HTTP_ACCESS_STAFF: the API-client scope that also admits, e.g. "waste:write"; or NULL */
+};
+
+/* The access field of a route entry, one of these. */
+#define HTTP_PUBLIC                                                                                                    \
+    {                                                                                                                  \
+        HTTP_ACCESS_PUBLIC, NULL, NULL                                                                                 \
+    }
+#define HTTP_SUBMIT                                                                                                    \
+    {                                                                                                                  \
+        HTTP_ACCESS_SUBMIT, NULL, NULL                                                                                 \
+    }
+#define HTTP_ACCOUNT                                                                                                   \
+    {                                                                                                                  \
+        HTTP_ACCESS_ACCOUNT, NULL, NULL                                                                                \
+    }
+#define HTTP_STAFF(role, scope)                                                                                        \
+    {                                                                                                                  \
+        HTTP_ACCESS_STAFF, role, scope                                                                                 \
+    }
+#define HTTP_ADMIN                                                                                                     \
+    {                                                                                                                  \
+        HTTP_ACCESS_ADMIN, NULL, NULL                                                                                  \
+    }
+
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc
- * fields feed /api: a NULL summary keeps a router-internal route out of it, and a documented
- * `Authorization` header parameter marks a staff endpoint (bearer staff token). Tables end with an entry
- * whose pattern is NULL. */
+ * fields feed /api: a NULL summary keeps a router-internal route out of it; the access field gives the
+ * operation's `security` there. Tables end with an entry whose pattern is NULL. */
 struct http_route {
     const char *method;
     const char *pattern;
@@ -87,6 +132,7 @@ struct http_route {
     const char *summary;
     const char *produces;                /* response media type, default application/json */
     const struct http_param_doc *params; /* ended by a NULL name; may be NULL */
+    struct http_access access;           /* who may call it; must be declared (not zero) */
 };
 
 /* The one mapping from a status code (util/err.h) to an HTTP status: ERR_INVALID is 400, ERR_NOT_FOUND 404,

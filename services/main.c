@@ -17,6 +17,7 @@
 #include "gis/store.h"
 #include "services/cli_extract.h"
 #include "services/cli_seed.h"
+#include "services/cli_user.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/config.h"
@@ -43,6 +44,11 @@ static const char usage_text[] =
     "                                                              issue a wypis i wyrys as PDF\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
     "                                                              pre-render tiles into the cache\n"
+    "  user    add [--admin] [--tenant T --role R] LOGIN            add an account; the password from stdin\n"
+    "  user    grant --tenant T --role R LOGIN | passwd LOGIN | disable LOGIN | enable LOGIN | list\n"
+    "                                                              roles, a new password, shut out, the accounts\n"
+    "  client  add --tenant T --scope S [--scope S...] NAME        add an API client; prints its key once\n"
+    "  audit   verify                                              check the audit log's hash chain\n"
     "  version                                                     print the version\n"
     "\n"
     "Every command takes --config FILE (default: the built-in odra.ini) and --data DIR.\n";
@@ -441,6 +447,8 @@ int main(int argc, char **argv)
         return cli_extract(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed(argc, argv);
+    if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))
+        return cli_user(argc, argv);
     enum {
         OPT_CONFIG = 1000,
         OPT_DATA,

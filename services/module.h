@@ -123,9 +123,11 @@ bool svc_tile_layer_enabled(const struct config_tenant *t, const char *name);
  * collection has no tiles there. Implemented next to the tiles in services/tiles.c. */
 const struct tile_set *svc_collection_tileset(const struct config_tenant *t, const char *cid);
 
-/* Staff authentication, until the identity issue: "Authorization: Bearer <token>", compared in constant
- * time with the tenant's `staff_tokens` and the environment variable ODRA_STAFF_TOKEN. No header (or
- * another scheme) is ERR_UNAUTHORIZED; a token that matches none is ERR_FORBIDDEN. */
+/* Staff authorisation inside a staff handler: the route declares the role or API-client scope it needs
+ * (HTTP_STAFF in its table entry) and the dispatcher enforces it before the handler runs
+ * (services/auth.c); this confirms that the request was made by staff (not a resident) or by an API
+ * client of this gmina. No principal is ERR_UNAUTHORIZED; a resident or another gmina's client is
+ * ERR_FORBIDDEN. */
 enum err_code svc_require_staff(struct http_req *req, struct err *e);
 
 /* Resolves a parcel identifier, an address text, or (both NULL) the lon & lat (or x, y, crs) query

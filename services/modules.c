@@ -1,11 +1,12 @@
 /* What the server does with modules (the table itself is services/module_table.c): per-tenant enablement, per-module
- * migrations, demo hooks, collections and the staff token check. */
+ * migrations, demo hooks, collections and the staff check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "gis/module_store.h"
+#include "services/auth.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/embed.h"
@@ -214,32 +215,18 @@ json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const stru
     return services;
 }
 
-/* ---- staff tokens ---- */
-
-/* Compares in time that depends only on the length of the presented token. */
-static bool token_equal(const char *given, const char *want)
-{
-    size_t lg = strlen(given), lw = strlen(want);
-    volatile unsigned char diff = (unsigned char)(lg != lw);
-    for (size_t i = 0; i < lg; i++)
-        diff |= (unsigned char)given[i] ^ (unsigned char)(i < lw ? want[i] : 0);
-    return diff == 0 && lw > 0;
-}
+/* ---- staff ---- */
 
 enum err_code svc_require_staff(struct http_req *req, struct err *e)
 {
-    const char *h = http_header(req, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7])
-        return err_set(e, ERR_UNAUTHORIZED, "staff endpoint: send 'Authorization: Bearer <staff token>'");
-    const char *tok = h + 7;
-    bool ok = false;
-    const struct config_tenant *t = req->tenant ? req->tenant->cfg : NULL;
-    for (int i = 0; t && i < t->n_staff_tokens; i++)
-        ok |= token_equal(tok, t->staff_tokens[i]);
-    const char *env = getenv("ODRA_STAFF_TOKEN");
-    if (env && strlen(env) >= 16)
-        ok |= token_equal(tok, env);
+    /* The dispatcher checked the route's declared role or scope before the handler (services/auth.c); this
+     * second look refuses a staff handler reached through a route that was declared public by mistake. */
+    const struct auth_principal *p = req->principal;
+    if (!p)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie pracownika gminy (staff sign-in required)");
+    bool ok = p->via == AUTH_VIA_CLIENT ? req->tenant && !strcmp(p->account.tenant, req->tenant->cfg->slug)
+                                        : strcmp(p->account.kind, "resident") != 0;
     if (!ok)
-        return err_set(e, ERR_FORBIDDEN, "the staff token is not valid for gmina %s", t ? t->name : "?");
+        return err_set(e, ERR_FORBIDDEN, "Tylko dla pracowników gminy (staff only)");
     return ERR_OK;
 }

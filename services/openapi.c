@@ -1,14 +1,17 @@
 /* The OpenAPI 3.0 document at /api, generated from the route tables so it cannot drift from the code.
  *
  * What the tables say decides the document: a route without a summary is router-internal and not listed
- * (the 400 answers for malformed tile paths); a route whose parameters document an `Authorization` header
- * is a staff endpoint and requires the staffToken security scheme (the header is not listed as a parameter,
- * OpenAPI describes it by the scheme); the error responses follow from the parameters (404 for paths with
+ * (the 400 answers for malformed tile paths); a route's declared access (services/http.h) becomes its
+ * `security`: none for public routes, the `session` cookie scheme for signed-in people, and `bearer` as well
+ * where an API client's scope admits, with the role and scope in `x-odra-access` (an `Authorization`
+ * header documented as a parameter is not listed: OpenAPI describes it by the scheme); the error responses
+ * follow from the parameters and the access (401/403 for routes that are not public, 404 for paths with
  * captures, 400 for inputs, 413/415/422 for bodies). `make lint` checks the result with Redocly's
  * recommended ruleset. */
 #include <string.h>
 #include <strings.h>
 
+#include "services/auth.h"
 #include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
@@ -26,6 +29,7 @@ static const struct {
     {"ogc", "OGC API - Tiles: tile matrix sets and the tiles of collections"},
     {"maps", "Maps: WMS 1.3.0, WMTS, raster and vector tiles, TileJSON, styles, glyphs and the map page"},
     {"extracts", "Wypis i wyrys (plan extracts) as PDF, and the verification of issued documents"},
+    {"auth", "Log-in, sessions and log-out; the signed-in account"},
     {NULL, NULL},
 };
 
@@ -35,8 +39,10 @@ static const struct {
     const char *status, *name, *description;
 } resp_docs[R_COUNT] = {
     [R_400] = {"400", "BadRequest", "A parameter or the request is not valid; `description` says which"},
-    [R_401] = {"401", "Unauthorized", "No staff token: send `Authorization: Bearer <staff token>`"},
-    [R_403] = {"403", "Forbidden", "The staff token is not valid for this gmina"},
+    [R_401] = {"401", "Unauthorized",
+               "Not signed in (no valid session cookie) or, where API clients are admitted, no valid API key"},
+    [R_403] = {"403", "Forbidden",
+               "Signed in, but without the role (or API-client scope) in this gmina, or without the CSRF token"},
     [R_404] = {"404", "NotFound", "No such gmina, object or path"},
     [R_413] = {"413", "PayloadTooLarge", "The body is larger than the server accepts (max_body)"},
     [R_415] = {"415", "UnsupportedMediaType", "The body is not of the media type the operation reads"},
@@ -48,10 +54,9 @@ static const struct {
 struct api_build {
     json_t *paths;
     json_t *slugs;
-    json_t *tags;           /* tag name -> description, for the tags that operations use */
-    json_t *opids;          /* operationIds given so far */
-    bool used[R_COUNT];     /* components.responses to emit */
-    bool staff_scheme_used; /* components.securitySchemes.staffToken */
+    json_t *tags;       /* tag name -> description, for the tags that operations use */
+    json_t *opids;      /* operationIds given so far */
+    bool used[R_COUNT]; /* components.responses to emit */
 };
 
 static bool is_staff_doc(const struct http_param_doc *d)
@@ -127,6 +132,47 @@ static void add_tag(struct api_build *b, const char *tag)
     json_object_set_new(b->tags, tag, json_string(desc ? desc : tag));
 }
 
+/* The operation's security from the route's access: OpenAPI alternatives, each a scheme (scopes are only
+ * for OAuth, so the role and scope go into x-odra-access and the description). */
+static void add_security(json_t *op, const struct http_access *a)
+{
+    static const char *const kinds[] = {
+        [HTTP_ACCESS_SUBMIT] = "submit",
+        [HTTP_ACCESS_ACCOUNT] = "account",
+        [HTTP_ACCESS_STAFF] = "staff",
+        [HTTP_ACCESS_ADMIN] = "admin",
+    };
+    json_t *sec = json_array();
+    if (a->kind == HTTP_ACCESS_SUBMIT)
+        json_array_append_new(sec, json_object()); /* anonymous, where the gmina allows it */
+    json_array_append_new(sec, json_pack("{s:[]}", "session"));
+    if (a->kind == HTTP_ACCESS_STAFF && a->scope)
+        json_array_append_new(sec, json_pack("{s:[]}", "bearer"));
+    json_object_set_new(op, "security", sec);
+    json_t *x = json_pack("{s:s}", "kind", kinds[a->kind]);
+    if (a->role)
+        json_object_set_new(x, "role", json_string(a->role));
+    if (a->scope)
+        json_object_set_new(x, "scope", json_string(a->scope));
+    json_object_set_new(op, "x-odra-access", x);
+    const char *who = a->kind == HTTP_ACCESS_SUBMIT
+                          ? "Anyone where the gmina takes anonymous submissions, else a signed-in account."
+                      : a->kind == HTTP_ACCESS_ACCOUNT ? "A signed-in account (session cookie)."
+                      : a->kind == HTTP_ACCESS_ADMIN   ? "A server administrator's session."
+                                                       : NULL;
+    char text[512];
+    if (a->kind == HTTP_ACCESS_STAFF)
+        snprintf(text, sizeof text, "Staff with the role %s (or gmina_admin) in this gmina%s%s%s.", a->role,
+                 a->scope ? ", or an API client of this gmina with the scope " : "", a->scope ? a->scope : "",
+                 a->scope ? " (Authorization: Bearer)" : "");
+    else
+        snprintf(text, sizeof text, "%s", who);
+    size_t n = strlen(text);
+    snprintf(text + n, sizeof text - n, "%s",
+             " A request with the session cookie that changes state must carry the session's CSRF token.");
+    json_object_set_new(op, "description", json_string(text));
+}
+
 static void add_route(const struct http_route *r, void *user)
 {
     struct api_build *b = user;
@@ -155,12 +201,10 @@ static void add_route(const struct http_route *r, void *user)
         json_array_append_new(
             params, json_pack("{s:s, s:s, s:b, s:o}", "name", name, "in", "path", "required", 1, "schema", schema));
     }
-    bool staff = false, inputs = false;
+    bool staff = r->access.kind != HTTP_ACCESS_PUBLIC, inputs = false;
     for (const struct http_param_doc *d = r->params; d && d->name; d++) {
-        if (is_staff_doc(d)) {
-            staff = true;
+        if (is_staff_doc(d))
             continue;
-        }
         if (!strcmp(d->in, "path")) {
             size_t i;
             json_t *pv;
@@ -206,10 +250,8 @@ static void add_route(const struct http_route *r, void *user)
     operation_id(b, r, opid, sizeof opid);
     json_t *op = json_pack("{s:[s], s:s, s:s, s:o, s:o}", "tags", tag, "summary", r->summary, "operationId", opid,
                            "parameters", params, "responses", responses);
-    if (staff) {
-        json_object_set_new(op, "security", json_pack("[{s:[]}]", "staffToken"));
-        b->staff_scheme_used = true;
-    }
+    if (staff)
+        add_security(op, &r->access);
     char method[16];
     size_t k = 0;
     for (const char *m = r->method; *m && k < sizeof method - 1; m++)
@@ -253,18 +295,23 @@ enum err_code svc_openapi(struct http_req *req, struct http_resp *resp, struct e
         "OGC API style name of the status, e.g. NotFound", "description", "type", "string", "description",
         "what is wrong, in one line", "parameter", "type", "string", "description",
         "the request parameter concerned, when there is one", "responses", responses);
-    if (b.staff_scheme_used)
-        json_object_set_new(components, "securitySchemes",
-                            json_pack("{s:{s:s, s:s, s:s}}", "staffToken", "type", "http", "scheme", "bearer",
-                                      "description",
-                                      "A staff token of the gmina (its `staff_tokens`, or `ODRA_STAFF_TOKEN` for "
-                                      "every gmina), sent as `Authorization: Bearer <token>`"));
+    json_object_set_new(
+        components, "securitySchemes",
+        json_pack("{s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s}}", "session", "type", "apiKey", "in", "cookie", "name",
+                  AUTH_COOKIE, "description",
+                  "The session cookie POST /auth/login sets (HttpOnly, SameSite=Lax). A request with it that changes "
+                  "state must also send the session's CSRF token (from /auth/login or /auth/me) in X-CSRF-Token or "
+                  "the form field csrf",
+                  "bearer", "type", "http", "scheme", "bearer", "description",
+                  "An API client's key (`odra client add`), limited to its gmina and scopes: "
+                  "`Authorization: Bearer <key>`; no CSRF token needed"));
     json_t *doc = json_pack(
         "{s:s, s:{s:s, s:s, s:s, s:{s:s}}, s:[{s:s, s:s}], s:[], s:o, s:o, s:o}", "openapi", "3.0.3", "info", "title",
         "odra", "version", ODRA_VERSION, "description",
         "Planning and property information for the gminas of powiat słubicki: places, plans, extracts, maps and "
         "e-services. Errors are JSON objects {code, description}. Operations without `security` are public; "
-        "staff endpoints need a staff token.",
+        "the others name who may call them (a session, or an API client's bearer key) and, in x-odra-access, the "
+        "role or scope.",
         "license", "name", API_LICENSE, "servers", "url", "/", "description",
         "this server (the paths are relative to where this document was fetched)", "security", "tags", tags, "paths",
         b.paths, "components", components);

@@ -54,7 +54,6 @@ static enum err_code plan_gml(struct http_req *req, struct http_resp *resp, stru
 static const struct http_param_doc p_plan[] = {
     HTTP_DOC_TENANT,
     {"id", "path", "string", 1, "the plan's id (the `id` of plans in /locate and /parcels) followed by .gml"},
-    {"Authorization", "header", "string", 1, "Bearer <staff token>"},
     HTTP_DOC_END,
 };
 
@@ -62,6 +61,6 @@ const struct http_route svc_plans_routes[] = {
     {"GET", "/{t}/plans/{id}", plan_gml, "plans",
      "A plan (act, resolution, drawing and POG zones) as APP 2.0 GML in EPSG:2176, for the Rejestr Urbanistyczny "
      "(staff)",
-     "application/gml+xml", p_plan},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     "application/gml+xml", p_plan, HTTP_STAFF("planner", "plans:read")},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -11,16 +11,19 @@ static const struct http_param_doc tenant_param[] = {
 };
 
 const struct http_route svc_core_routes[] = {
-    {"GET", "/", svc_index, "meta", "Web entry page", "text/html", NULL},
-    {"GET", "/favicon.ico", svc_favicon, "meta", "The site icon (SVG)", "image/svg+xml", NULL},
-    {"GET", "/health", svc_health, "meta", "Server status, version and the tenants with their modules", NULL, NULL},
+    {"GET", "/", svc_index, "meta", "Web entry page", "text/html", NULL, HTTP_PUBLIC},
+    {"GET", "/favicon.ico", svc_favicon, "meta", "The site icon (SVG)", "image/svg+xml", NULL, HTTP_PUBLIC},
+    {"GET", "/health", svc_health, "meta", "Server status, version and the tenants with their modules", NULL, NULL,
+     HTTP_PUBLIC},
     {"GET", "/api", svc_openapi, "meta", "This OpenAPI 3.0 document", "application/vnd.oai.openapi+json;version=3.0",
-     NULL},
-    {"GET", "/{t}", svc_tenant_info, "meta", "One gmina: configuration and store contents", NULL, tenant_param},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     NULL, HTTP_PUBLIC},
+    {"GET", "/{t}", svc_tenant_info, "meta", "One gmina: configuration and store contents", NULL, tenant_param,
+     HTTP_PUBLIC},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
 
 const struct http_route *const svc_route_tables[] = {
     svc_core_routes, svc_ogc_routes,      svc_places_routes, svc_wms_routes,  svc_tiles_routes,
-    svc_web_routes,  svc_extracts_routes, svc_plans_routes,  svc_saml_routes, NULL,
+    svc_web_routes,  svc_extracts_routes, svc_plans_routes,  svc_saml_routes,
+    svc_auth_routes, NULL,
 };

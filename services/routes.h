@@ -5,7 +5,8 @@
 
 /* Route tables, each ended by a NULL pattern: core (routes.c), OGC API Features (ogc.c), places
  * (places.c), WMS (wms.c), tiles (tiles.c), the map page with its assets and glyphs (web.c), extracts
- * (extracts.c). svc_route_tables lists them, ended by NULL; modules' routes come after them. */
+ * (extracts.c), plans (plans.c), log-in and sessions (auth.c). svc_route_tables lists them, ended by NULL; modules'
+ * routes come after them. */
 extern const struct http_route svc_core_routes[];
 extern const struct http_route svc_ogc_routes[];
 extern const struct http_route svc_places_routes[];
@@ -14,6 +15,7 @@ extern const struct http_route svc_tiles_routes[];
 extern const struct http_route svc_web_routes[];
 extern const struct http_route svc_extracts_routes[];
 extern const struct http_route svc_plans_routes[];
+extern const struct http_route svc_auth_routes[]; /* services/auth.c */
 extern const struct http_route *const svc_route_tables[];
 
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "gis/geocode.h"
+#include "services/auth.h"
 #include "services/module.h"
 #include "services/routes.h"
 #include "tiles/cache.h"
@@ -604,8 +605,14 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
     if (mod && (!req->tenant || !svc_module_enabled(req->tenant->cfg, mod)))
         return err_set(e, ERR_NOT_FOUND, "the e-service '%s' is not enabled in gmina %s", mod->name,
                        req->tenant ? req->tenant->cfg->name : "?");
+    enum http_access_kind access = m.route->access.kind;
+    if (access != HTTP_ACCESS_PUBLIC && svc_auth_check(req, m.route, resp, e))
+        return e->code;
     resp->status = 200;
-    return m.route->handler(req, resp, e);
+    enum err_code rc = m.route->handler(req, resp, e);
+    if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN)
+        svc_auth_audit_request(req, m.route, rc ? http_status_of(rc) : resp->status);
+    return rc;
 }
 
 static struct req_state *req_state_new(void)
@@ -976,6 +983,10 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         return err_set(e, ERR_INTERNAL, "out of memory");
     s->cfg = cfg;
     s->listen_fd = -1;
+    if (svc_auth_routes_check(e) != ERR_OK) {
+        free(s);
+        return e->code;
+    }
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -1025,7 +1036,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
             return e->code;
         }
     svc_map_assets_load();
-    if (bind_listen(s, e) != ERR_OK) {
+    if (svc_auth_open(cfg, e) != ERR_OK || bind_listen(s, e) != ERR_OK) {
         svc_server_free(s);
         return e->code;
     }
@@ -1080,6 +1091,7 @@ void svc_server_free(struct svc_server *s)
     for (const struct svc_module *const *m = svc_modules; *m; m++)
         if ((*m)->fini)
             (*m)->fini();
+    svc_auth_close();
     for (int i = 0; i < s->n_tenants; i++) {
         gis_store_close(s->tenants[i].writer);
         pthread_mutex_destroy(&s->tenants[i].write_lock);

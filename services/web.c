@@ -242,10 +242,11 @@ static const struct http_param_doc glyphs_doc[] = {
 };
 
 const struct http_route svc_web_routes[] = {
-    {"GET", "/{t}/map", map_page, "maps", "The planner's map page (MapLibre GL JS)", "text/html", t_doc},
+    {"GET", "/{t}/map", map_page, "maps", "The planner's map page (MapLibre GL JS)", "text/html", t_doc, HTTP_PUBLIC},
     {"GET", "/fonts/{fontstack}/{range}", font_glyphs, "maps",
-     "SDF glyphs for MapLibre text (glyphs protocol buffer, 24 px, buffer 3)", "application/x-protobuf", glyphs_doc},
+     "SDF glyphs for MapLibre text (glyphs protocol buffer, 24 px, buffer 3)", "application/x-protobuf", glyphs_doc,
+     HTTP_PUBLIC},
     {"GET", "/assets/{file}", map_asset, "maps", "Static files of the map page (MapLibre GL JS, map.js, map.css)", NULL,
-     NULL},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     NULL, HTTP_PUBLIC},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -1201,8 +1201,8 @@ static const struct http_param_doc style_doc[] = {
 
 const struct http_route svc_wms_routes[] = {
     {"GET", "/{t}/wms", wms_entry, "maps", "WMS 1.3.0: GetCapabilities, GetMap, GetFeatureInfo, GetLegendGraphic",
-     "text/xml", wms_doc},
+     "text/xml", wms_doc, HTTP_PUBLIC},
     {"GET", "/styles/{file}", style_document, "maps", "MapLibre style JSON used by the server and the browser",
-     "application/json", style_doc},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     "application/json", style_doc, HTTP_PUBLIC},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -60,7 +60,7 @@ static bool slug_valid(const char *s)
 }
 
 /* Slugs that would shadow a top-level path (/api, /verify/{code}, ...): a gmina cannot be called so. */
-static const char *const reserved_slugs[] = {"api", "assets", "fonts", "health", "styles", "verify", NULL};
+static const char *const reserved_slugs[] = {"api", "assets", "auth", "fonts", "health", "styles", "verify", NULL};
 
 static bool yes_no(const char *val, bool *out)
 {
@@ -206,23 +206,16 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         }
         return 1;
     }
-    if (!strcmp(key, "staff_tokens")) {
-        t->n_staff_tokens = 0;
-        char buf[1024];
-        if (strlen(val) >= sizeof buf)
-            return config_fail(st, section, key, "value too long%s", "");
-        strcpy(buf, val);
-        for (char *save = NULL, *tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
-            size_t n = strlen(tok);
-            if (t->n_staff_tokens == CONFIG_MAX_TOKENS)
-                return config_fail(st, section, key, "too many tokens (max 8)%s", "");
-            if (n < 16 || n >= sizeof t->staff_tokens[0] ||
-                strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~+/-") != n)
-                return config_fail(st, section, key, "each token needs 16 to 127 of A-Z a-z 0-9 . _ ~ + / -%s", "");
-            strcpy(t->staff_tokens[t->n_staff_tokens++], tok);
-        }
-        return 1;
-    }
+    if (!strcmp(key, "anonymous_submissions"))
+        return yes_no(val, &t->anonymous_submissions)
+                   ? 1
+                   : config_fail(st, section, key, "must be yes or no, got '%s'", val);
+    if (!strcmp(key, "staff_tokens"))
+        return config_fail(st, section, key,
+                           "shared staff tokens were replaced by staff accounts and API clients: remove it from "
+                           "gmina %s and create them with `odra user add --tenant SLUG --role clerk LOGIN` or `odra "
+                           "client add --tenant SLUG --scope waste:write NAME` (docs/configuration.md)",
+                           t->slug);
     return config_fail(st, section, key, "unknown key%s", "");
 }
 
@@ -280,6 +273,31 @@ static int saml_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "saml", key, "unknown key%s", "");
 }
 
+static int auth_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config_auth *a = &st->c->auth;
+    long v;
+    if (!strcmp(key, "opslimit"))
+        return parse_int(st, "auth", key, val, 1, 100, &v) ? (a->opslimit = (unsigned long long)v, 1) : 0;
+    if (!strcmp(key, "memlimit"))
+        return parse_int(st, "auth", key, val, 8192, 1L << 32, &v) ? (a->memlimit = (size_t)v, 1) : 0;
+    if (!strcmp(key, "session_idle"))
+        return parse_int(st, "auth", key, val, 1, 30L * 86400, &v) ? (a->session_idle_s = (int)v, 1) : 0;
+    if (!strcmp(key, "session_max"))
+        return parse_int(st, "auth", key, val, 1, 365L * 86400, &v) ? (a->session_max_s = (int)v, 1) : 0;
+    if (!strcmp(key, "login_per_ip"))
+        return parse_int(st, "auth", key, val, 1, 100000, &v) ? (a->login_per_ip = (int)v, 1) : 0;
+    if (!strcmp(key, "login_per_account"))
+        return parse_int(st, "auth", key, val, 1, 100000, &v) ? (a->login_per_account = (int)v, 1) : 0;
+    if (!strcmp(key, "lockout_after"))
+        return parse_int(st, "auth", key, val, 1, 1000, &v) ? (a->lockout_after = (int)v, 1) : 0;
+    if (!strcmp(key, "submissions_per_ip"))
+        return parse_int(st, "auth", key, val, 1, 1000000, &v) ? (a->submissions_per_ip = (int)v, 1) : 0;
+    if (!strcmp(key, "lockout_seconds"))
+        return parse_int(st, "auth", key, val, 1, 86400, &v) ? (a->lockout_s = (int)v, 1) : 0;
+    return config_fail(st, "auth", key, "unknown key%s", "");
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *val)
 {
     struct config_state *st = user;
@@ -291,6 +309,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return import_key(st, key, val);
     if (!strcmp(section, "saml"))
         return saml_key(st, key, val);
+    if (!strcmp(section, "auth"))
+        return auth_key(st, key, val);
     if (!strncmp(section, "tenant ", 7)) {
         const char *slug = section + 7;
         if (!slug_valid(slug))
@@ -311,6 +331,7 @@ static int config_handler(void *user, const char *section, const char *key, cons
             strcpy(t->slug, slug);
             strcpy(t->case_format, "GP.6727.{seq}.{year}");
             t->extracts = true;
+            t->anonymous_submissions = true;
         }
         return tenant_key(st, section, t, key, val);
     }
@@ -341,6 +362,15 @@ static void config_defaults(struct config *c)
     c->saml.clock_skew_s = 60;
     c->saml.replay_cache = 10000;
     c->saml.soap_timeout_s = 10;
+    c->auth = (struct config_auth){.opslimit = 2,
+                                   .memlimit = 64u << 20,
+                                   .session_idle_s = 1800,
+                                   .session_max_s = 12 * 3600,
+                                   .login_per_ip = 30,
+                                   .login_per_account = 10,
+                                   .lockout_after = 5,
+                                   .lockout_s = 60,
+                                   .submissions_per_ip = 600};
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)

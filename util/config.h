@@ -9,7 +9,6 @@
 
 #define CONFIG_MAX_TENANTS 16
 #define CONFIG_MAX_MODULES 16
-#define CONFIG_MAX_TOKENS  8
 
 struct config_tenant {
     char slug[32];          /* URL key: lower-case ASCII letters, digits and '-' */
@@ -31,9 +30,21 @@ struct config_tenant {
     char public_url[256];
     char modules[CONFIG_MAX_MODULES][32];
     int n_modules;
-    /* Bearer tokens for staff endpoints (`staff_tokens = a, b`): 16 to 127 characters of A-Z a-z 0-9 . _ ~ + / - */
-    char staff_tokens[CONFIG_MAX_TOKENS][128];
-    int n_staff_tokens;
+    /* Residents may submit without an account (extract requests today) (`anonymous_submissions`); default yes */
+    bool anonymous_submissions;
+};
+
+/* [auth]: passwords, sessions and log-in limits (docs/configuration.md). */
+struct config_auth {
+    unsigned long long opslimit; /* Argon2id passes (libsodium crypto_pwhash opslimit) */
+    size_t memlimit;             /* Argon2id memory in bytes */
+    int session_idle_s;          /* a session unused this long ends */
+    int session_max_s;           /* a session ends this long after log-in, however used */
+    int login_per_ip;            /* log-in attempts per minute from one address */
+    int login_per_account;       /* log-in attempts per minute for one login */
+    int lockout_after;           /* consecutive failures before a login is locked */
+    int lockout_s;               /* the first lock's length; each further failure doubles it (to a day) */
+    int submissions_per_ip;      /* anonymous submissions a minute from one address */
 };
 
 /* [saml]: the SAML 2.0 service provider for login.gov.pl (docs/saml.md); off while sp_entity_id is empty. */
@@ -74,6 +85,7 @@ struct config {
     double import_boundary_tolerance_m; /* how far beyond the gmina boundary a geometry may reach (1.0) */
     char import_app_schemas[512];       /* directory of the APP XSD files; "" for the default */
     struct config_saml saml;            /* [saml] */
+    struct config_auth auth;
 };
 
 /* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line

@@ -542,7 +542,8 @@ static void shares_of_every_demo_parcel(void)
     struct dirent *de;
     while ((de = readdir(d)) && n < 16) {
         size_t l = strlen(de->d_name);
-        if (l > 7 && !strcmp(de->d_name + l - 7, ".sqlite")) {
+        /* every gmina's store; identity.sqlite (accounts, gis/identity.h) is the server's, not a gmina's */
+        if (l > 7 && !strcmp(de->d_name + l - 7, ".sqlite") && strcmp(de->d_name, "identity.sqlite")) {
             memset(&jobs[n], 0, sizeof jobs[n]);
             snprintf(jobs[n].path, sizeof jobs[n].path, "%s/%s", demo_dir, de->d_name);
             n++;

@@ -12,7 +12,6 @@ from odra_test import BIN, Server, demo_data, done, test
 DEMO = demo_data()
 TMP = tempfile.mkdtemp(prefix="odra-export-")
 GMINAS = ("slubice", "cybinka", "gorzyca", "osno-lubuskie", "rzepin")
-TOKEN = "export-test-token-0123456789"
 
 
 def odra(*args):
@@ -94,14 +93,22 @@ def one_plan_by_its_iip_and_errors():
 
 @test
 def staff_get_the_same_export_over_http():
-    os.environ["ODRA_STAFF_TOKEN"] = TOKEN  # accepted for every gmina (docs/configuration.md)
+    # the Rejestr Urbanistyczny's system as an API client of the gmina with the scope plans:read
+    keys = {}
+    for slug, scope in (("gorzyca", "plans:read"), ("slubice", "plans:read"), ("gorzyca", "waste:read")):
+        name = f"rejestr-{slug}-{scope.replace(':', '-')}-{os.getpid()}"
+        r = odra("client", "add", "--data", DEMO, "--tenant", slug, "--scope", scope, name)
+        assert r.returncode == 0, r.stderr
+        keys[slug, scope] = {"Authorization": f"Bearer {r.stdout.strip()}"}
     srv = Server(DEMO)
     try:
         status, _, _ = srv.get("/gorzyca/plans/1.gml")
         assert status == 401, status
         status, _, _ = srv.get("/gorzyca/plans/1.gml", headers={"Authorization": "Bearer wrong-token-wrong-token"})
-        assert status == 403, status
-        auth = {"Authorization": f"Bearer {TOKEN}"}
+        assert status == 401, status
+        for wrong in (keys["slubice", "plans:read"], keys["gorzyca", "waste:read"]):  # other gmina, other scope
+            assert srv.get("/gorzyca/plans/1.gml", headers=wrong)[0] == 403
+        auth = keys["gorzyca", "plans:read"]
         status, headers, body = srv.get("/gorzyca/plans/1.gml", headers=auth)
         assert status == 200 and headers["content-type"].startswith("application/gml+xml"), (status, headers)
         out = os.path.join(TMP, "http.gml")

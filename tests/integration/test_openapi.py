@@ -1,5 +1,6 @@
-"""The OpenAPI document at /api against the server's behaviour: an operation declares the staffToken security
-scheme exactly when the server answers it with 401 without a token (and not with the token); router-internal
+"""The OpenAPI document at /api against the server's behaviour: an operation declares `security` exactly when
+the server answers it with 401 without credentials (and not with a right API key, where one is admitted);
+router-internal
 paths are not listed; every listed operation is answered by a real route (not 404 "no such path"); the error
 responses it lists are declared components. Redocly's recommended ruleset runs on the same document in
 `make lint` (tools/lint-openapi)."""
@@ -9,11 +10,25 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-TOKEN = "openapi-test-staff-token-0123"
-os.environ["ODRA_STAFF_TOKEN"] = TOKEN
-from odra_test import Server, demo_data, done, test  # noqa: E402
+import subprocess  # noqa: E402
 
-srv = Server(demo_data())
+from odra_test import BIN, Server, demo_data, done, test  # noqa: E402
+
+DATA = demo_data(copy=True)
+
+
+def client_key(tenant, *scopes):
+    args = [BIN, "client", "add", "--data", DATA, "--tenant", tenant]
+    for s in scopes:
+        args += ["--scope", s]
+    r = subprocess.run(args + [f"openapi-{tenant}"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+KEY = client_key("slubice", "waste:read", "waste:write", "plans:read")
+OTHER = client_key("cybinka", "waste:read", "waste:write", "plans:read")
+srv = Server(DATA)
 DOC = srv.get_json("/api")
 OPS = [(path, method, op) for path, item in DOC["paths"].items() for method, op in item.items()]
 SAMPLE = {"t": "slubice", "id": "1", "cid": "parcels", "fid": "1", "tms": "WebMercatorQuad", "tileMatrix": "0",
@@ -27,24 +42,30 @@ def call(path, method, headers=None):
 
 
 @test
-def security_scheme_matches_what_the_server_enforces():
-    scheme = DOC["components"]["securitySchemes"]["staffToken"]
-    assert scheme["type"] == "http" and scheme["scheme"] == "bearer", scheme
+def security_schemes_match_what_the_server_enforces():
+    schemes = DOC["components"]["securitySchemes"]
+    assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer", schemes
+    assert schemes["session"]["type"] == "apiKey" and schemes["session"]["in"] == "cookie", schemes
     assert DOC["security"] == [], "operations are public unless they say otherwise"
     staff = 0
     for path, method, op in OPS:
-        declared = op.get("security") == [{"staffToken": []}]
+        security = op.get("security")
+        anonymous_ok = security is None or {} in security  # public, or anonymous where the gmina allows
         st, _, body = call(path, method)
-        assert (st == 401) == declared, (method, path, st, body[:200], op.get("security"))
-        if declared:
-            staff += 1
+        assert (st == 401) == (not anonymous_ok), (method, path, st, body[:200], security)
+        if security:
             assert {"401", "403"} <= set(op["responses"]), (path, op["responses"])
+            assert {"session": []} in security, security
             assert not [p for p in op["parameters"] if p["in"] == "header" and p["name"] == "Authorization"]
-            st, _, body = call(path, method, {"Authorization": f"Bearer {TOKEN}"})
+        if security and {"bearer": []} in security:
+            staff += 1
+            st, _, body = call(path, method, {"Authorization": f"Bearer {KEY}"})
             assert st not in (401, 403), (method, path, st, body[:200])
-            st, _, body = call(path, method, {"Authorization": "Bearer not-the-token-at-all-0000"})
+            st, _, body = call(path, method, {"Authorization": f"Bearer {OTHER}"})  # another gmina's key
             assert st == 403, (method, path, st, body[:200])
-    assert staff >= 5, staff
+            st, _, body = call(path, method, {"Authorization": "Bearer not-the-token-at-all-0000"})
+            assert st == 401, (method, path, st, body[:200])
+    assert staff >= 6, staff
 
 
 @test

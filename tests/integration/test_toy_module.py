@@ -18,9 +18,6 @@ from tiles_png import png_decode
 TOY_BIN = os.path.join(os.path.dirname(odra_test.BIN), "odra-toy")
 assert os.access(TOY_BIN, os.X_OK), f"{TOY_BIN} is missing: `make` builds it"
 odra_test.BIN = TOY_BIN
-TOKEN = "test-staff-token-0123456789"
-os.environ["ODRA_STAFF_TOKEN"] = TOKEN
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TMP = tempfile.mkdtemp(prefix="odra-toy-")
 LON, LAT = 14.561, 52.35  # Słubice, inside the gmina
 
@@ -34,6 +31,11 @@ with open(CONFIG, "w", encoding="utf-8") as f:
     f.write(ini)
 
 DATA = demo_data(copy=True)
+# A staff API client of Słubice with the toy's scope, made by the real CLI; its key is printed once.
+_key = subprocess.run([TOY_BIN, "client", "add", "--data", DATA, "--tenant", "slubice", "--scope", "toy:write",
+                       "toy-test"], capture_output=True, text=True, timeout=60)
+assert _key.returncode == 0, _key.stderr
+AUTH = {"Authorization": f"Bearer {_key.stdout.strip()}"}
 srv = Server(DATA, config=CONFIG)
 
 

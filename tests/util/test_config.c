@@ -137,6 +137,32 @@ static void public_url_is_required_for_extracts(void)
     CHECK(strstr(e.msg, "top-level path") != NULL);
 }
 
+static void auth_section_and_what_staff_tokens_became(void)
+{
+    static struct config c;
+    struct err e = {0};
+    const char *t = "[tenant a]\nname=A\nteryt=0805053\norgan=X\nextracts=no\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s[auth]\nopslimit = 3\nmemlimit = 1048576\nsession_idle = 60\nsession_max = 600\n"
+             "login_per_ip = 7\nlogin_per_account = 4\nlockout_after = 3\nlockout_seconds = 5\n"
+             "submissions_per_ip = 9\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_OK);
+    CHECK(c.auth.opslimit == 3 && c.auth.memlimit == 1048576 && c.auth.session_idle_s == 60 &&
+          c.auth.session_max_s == 600 && c.auth.login_per_ip == 7 && c.auth.login_per_account == 4 &&
+          c.auth.lockout_after == 3 && c.auth.lockout_s == 5 && c.auth.submissions_per_ip == 9);
+    CHECK(c.tenants[0].anonymous_submissions); /* default yes */
+    CHECK(config_load(&c, NULL, &e) == ERR_OK && c.auth.opslimit == 2 && c.auth.memlimit == 64u << 20);
+    snprintf(text, sizeof text, "%s[auth]\nsession_idle = 0\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_INVALID && strstr(e.msg, "auth.session_idle:"));
+    snprintf(text, sizeof text, "%s[auth]\npepper = 1\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_INVALID && strstr(e.msg, "auth.pepper: unknown key"));
+    snprintf(text, sizeof text, "%sanonymous_submissions = no\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_OK && !c.tenants[0].anonymous_submissions);
+    snprintf(text, sizeof text, "%sstaff_tokens = abcdefghijklmnopqrstuvwxyz\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_INVALID && strstr(e.msg, "odra user add") && strstr(e.msg, "odra client add"));
+    CHECK(load_text("[tenant auth]\nname=A\nteryt=0805053\norgan=X\nextracts=no\n", &c, &e) == ERR_INVALID);
+}
+
 int main(void)
 {
     int fd = mkstemp(path);
@@ -147,6 +173,7 @@ int main(void)
     RUN(errors_name_the_key_and_line);
     RUN(good_file_with_modules_and_inline_comments);
     RUN(public_url_is_required_for_extracts);
+    RUN(auth_section_and_what_staff_tokens_became);
     unlink(path);
     return test_done();
 }

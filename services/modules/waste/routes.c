@@ -732,11 +732,6 @@ static const struct gis_layer waste_layers[] = {
     {.table = NULL},
 };
 
-#define AUTH_DOC                                                                                                       \
-    {                                                                                                                  \
-        "Authorization", "header", "string", 1, "Bearer <staff token>"                                                 \
-    }
-
 static const struct http_param_doc schedule_doc[] = {
     HTTP_DOC_TENANT,
     {"address", "query", "string", 0, "address text (or parcel, or lon and lat)"},
@@ -749,32 +744,33 @@ static const struct http_param_doc schedule_doc[] = {
     HTTP_DOC_END,
 };
 
-static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, AUTH_DOC, HTTP_DOC_END};
+static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 static const struct http_param_doc charges_doc[] = {
     HTTP_DOC_TENANT,
-    AUTH_DOC,
     {"through", "query", "string", 0, "last month to charge, YYYY-MM (default this month)"},
     HTTP_DOC_END};
 static const struct http_param_doc payer_doc[] = {
-    HTTP_DOC_TENANT, AUTH_DOC, {"id", "path", "integer", 1, "payer id"}, HTTP_DOC_END};
+    HTTP_DOC_TENANT, {"id", "path", "integer", 1, "payer id"}, HTTP_DOC_END};
 static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {
     {"GET", "/{t}/waste/schedule", get_schedule, "waste",
      "Collection zone and upcoming dates per fraction for an address, parcel or point (JSON or iCalendar)", NULL,
-     schedule_doc},
-    {"GET", "/{t}/waste/rates", get_rates, "waste", "The fee rate tables in force", NULL, rates_doc},
+     schedule_doc, HTTP_PUBLIC},
+    {"GET", "/{t}/waste/rates", get_rates, "waste", "The fee rate tables in force", NULL, rates_doc, HTTP_PUBLIC},
     {"POST", "/{t}/waste/declarations", post_declaration, "waste",
      "File a declaration (staff): address, residents, composting, sorting; answers the monthly fee and account", NULL,
-     staff_doc},
+     staff_doc, HTTP_STAFF("clerk", "waste:write")},
     {"POST", "/{t}/waste/charges", post_charges, "waste", "Generate monthly charges through a month (staff)", NULL,
-     charges_doc},
-    {"POST", "/{t}/waste/payments", post_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc},
+     charges_doc, HTTP_STAFF("module_admin", "waste:write")},
+    {"POST", "/{t}/waste/payments", post_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc,
+     HTTP_STAFF("clerk", "waste:write")},
     {"POST", "/{t}/waste/statements", post_statement, "waste",
-     "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc},
+     "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc,
+     HTTP_STAFF("clerk", "waste:write")},
     {"GET", "/{t}/waste/payers/{id}", get_payer, "waste", "A payer's balance and declaration history (staff)", NULL,
-     payer_doc},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+     payer_doc, HTTP_STAFF("clerk", "waste:read")},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
 
 const struct svc_module svc_waste_module = {

@@ -120,7 +120,6 @@ static enum err_code toy_locate(struct svc_tenant *t, struct gis_store *r, const
 static const struct http_param_doc list_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 static const struct http_param_doc add_doc[] = {
     HTTP_DOC_TENANT,
-    {"Authorization", "header", "string", 1, "Bearer <staff token>"},
     {"name", "query", "string", 1, "name of the site"},
     {"kind", "query", "string", 0, "kind of site (default plac)"},
     {"lon", "query", "number", 1, "longitude (CRS84) of the centre"},
@@ -130,9 +129,10 @@ static const struct http_param_doc add_doc[] = {
 };
 
 static const struct http_route toy_routes[] = {
-    {"GET", "/{t}/toy/sites", toy_sites, "toy", "The toy module's sites", NULL, list_doc},
-    {"POST", "/{t}/toy/sites", toy_site_post, "toy", "Add a square site around a point (staff)", NULL, add_doc},
-    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    {"GET", "/{t}/toy/sites", toy_sites, "toy", "The toy module's sites", NULL, list_doc, HTTP_PUBLIC},
+    {"POST", "/{t}/toy/sites", toy_site_post, "toy", "Add a square site around a point (staff)", NULL, add_doc,
+     HTTP_STAFF("clerk", "toy:write")},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
 
 const struct svc_module svc_toy_module = {

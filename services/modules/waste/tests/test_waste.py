@@ -1,6 +1,7 @@
 """e-Odpady against the real server on the demo data: the module mechanism (health, 404 when disabled,
 OGC collection, /locate), schedules as JSON and as iCalendar read back with python3-icalendar, holidays,
-declarations and fees, charges, payments, bank statements and the staff token, with hostile input.
+declarations and fees, charges, payments, bank statements and staff access (API clients' keys per gmina and
+scope, made with `odra client add`), with hostile input.
 Independent oracles: icalendar, a hard-coded Easter table, and the store read with sqlite3."""
 import datetime
 import json
@@ -21,12 +22,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test
 from tiles_png import png_decode
 
-TOKEN = "test-staff-token-0123456789"
-os.environ["ODRA_STAFF_TOKEN"] = TOKEN
 os.environ["ODRA_TODAY"] = "2026-11-27"  # fixes "today" for the fee and charge examples
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SLUGS = ["slubice", "cybinka", "gorzyca", "osno-lubuskie", "rzepin"]
 DATA = demo_data(copy=True)
+
+
+def client_key(tenant, name):
+    """A new API client of tenant with the waste scopes; its key, printed once by the CLI."""
+    r = subprocess.run([BIN, "client", "add", "--data", DATA, "--tenant", tenant, "--scope", "waste:write", "--scope",
+                        "waste:read", name], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+AUTH = {"Authorization": f"Bearer {client_key('slubice', 'waste-test')}"}
+CYBINKA = {"Authorization": f"Bearer {client_key('cybinka', 'waste-test-cybinka')}"}
 srv = Server(DATA)
 rng = random.Random(7)
 
@@ -299,14 +309,16 @@ def zone_writes_record_changes_for_the_tile_caches():
 
 
 @test
-def staff_token_is_required():
+def staff_access_is_required():
     body = {"name": "X", "address": "x", "residents": 1}
     assert_json_error(*post("/slubice/waste/declarations", body, headers={}), 401)
     assert_json_error(*post("/slubice/waste/declarations", body, headers={"Authorization": "Basic abc"}), 401)
     assert_json_error(*post("/slubice/waste/declarations", body,
-                            headers={"Authorization": "Bearer wrong-token-0123456789"}), 403)
+                            headers={"Authorization": "Bearer wrong-token-0123456789"}), 401)
+    assert_json_error(*post("/slubice/waste/declarations", body, headers=CYBINKA), 403)  # another gmina's client
     assert_json_error(*srv.get("/slubice/waste/payers/1"), 401)
-    assert_json_error(*srv.get("/slubice/waste/payers/1", headers={"Authorization": "Bearer nope"}), 403)
+    assert_json_error(*srv.get("/slubice/waste/payers/1", headers={"Authorization": "Bearer nope"}), 401)
+    assert_json_error(*srv.get("/slubice/waste/payers/1", headers=CYBINKA), 403)
     assert_json_error(*post("/slubice/waste/statements", "id,date,amount,account\n", headers={},
                             ctype="text/csv"), 401)
 
@@ -488,33 +500,20 @@ def rates_are_public():
 
 
 @test
-def config_staff_tokens_per_gmina():
-    tok = "cybinka-desk-token-0001"
-    saved = os.environ.pop("ODRA_STAFF_TOKEN")
-    try:
-        with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
-            text = f.read()
-        text = text.replace("[tenant cybinka]\n", f"[tenant cybinka]\nstaff_tokens = short, {tok}\n", 1)
-        tmp = tempfile.mkdtemp(prefix="odra-waste-cfg-")
-        bad = os.path.join(tmp, "bad.ini")
-        with open(bad, "w", encoding="utf-8") as f:
-            f.write(text)
-        r = subprocess.run([BIN, "serve", "--config", bad, "--data", DATA, "--listen", "127.0.0.1:0"],
-                           capture_output=True, text=True, timeout=20)
-        assert r.returncode == 1 and "staff_tokens" in r.stderr, r.stderr
-        good = os.path.join(tmp, "good.ini")
-        with open(good, "w", encoding="utf-8") as f:
-            f.write(text.replace("short, ", ""))
-        other = Server(DATA, config=good)
-        try:
-            auth = {"Authorization": f"Bearer {tok}"}
-            assert other.get("/cybinka/waste/payers/1", headers=auth)[0] == 200
-            assert_json_error(*other.get("/slubice/waste/payers/1", headers=auth), 403)
-            assert_json_error(*other.get("/cybinka/waste/payers/1", headers=AUTH), 403)  # env token not set here
-        finally:
-            other.stop()
-    finally:
-        os.environ["ODRA_STAFF_TOKEN"] = saved
+def shared_staff_tokens_are_refused_and_clients_are_per_gmina():
+    with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
+        text = f.read()
+    text = text.replace("[tenant cybinka]\n", "[tenant cybinka]\nstaff_tokens = cybinka-desk-token-0001\n", 1)
+    tmp = tempfile.mkdtemp(prefix="odra-waste-cfg-")
+    bad = os.path.join(tmp, "bad.ini")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write(text)
+    r = subprocess.run([BIN, "serve", "--config", bad, "--data", DATA, "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 1 and "staff_tokens" in r.stderr and "odra client add" in r.stderr, r.stderr
+    assert srv.get("/cybinka/waste/payers/1", headers=CYBINKA)[0] == 200
+    assert_json_error(*srv.get("/slubice/waste/payers/1", headers=CYBINKA), 403)
+    assert_json_error(*srv.get("/cybinka/waste/payers/1", headers=AUTH), 403)
 
 
 assert srv.alive()

@@ -1,0 +1,143 @@
+/* The audit log's hash chain: appending and verifying (gis/audit.h). */
+#include "gis/audit.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* The first row's prev_hash. */
+static const char genesis[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
+static void hash_field(crypto_hash_sha256_state *h, const char *s)
+{
+    if (!s)
+        s = "";
+    char len[24];
+    int n = snprintf(len, sizeof len, "%zu:", strlen(s));
+    crypto_hash_sha256_update(h, (const unsigned char *)len, (unsigned long long)n);
+    crypto_hash_sha256_update(h, (const unsigned char *)s, strlen(s));
+}
+
+void gis_audit_hash(const char *prev_hash, long long id, const char *at, const struct gis_audit_entry *a, char out[65])
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    char ids[24];
+    snprintf(ids, sizeof ids, "%lld", id);
+    hash_field(&h, prev_hash);
+    hash_field(&h, ids);
+    hash_field(&h, at);
+    hash_field(&h, a->actor);
+    hash_field(&h, a->action);
+    hash_field(&h, a->tenant);
+    hash_field(&h, a->record);
+    hash_field(&h, a->ip);
+    hash_field(&h, a->detail);
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(out, 65, d, sizeof d);
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char at[40], date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(at, sizeof at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
+    sqlite3 *db = gis_identity_db(id);
+    gis_identity_lock(id);
+    enum err_code rc = ERR_OK;
+    sqlite3_stmt *last = NULL, *ins = NULL;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+        gis_identity_unlock(id);
+        return rc;
+    }
+    char prev[65];
+    snprintf(prev, sizeof prev, "%s", genesis);
+    long long next = 1;
+    if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1, &last, NULL) != SQLITE_OK)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    else if (sqlite3_step(last) == SQLITE_ROW) {
+        next = sqlite3_column_int64(last, 0) + 1;
+        const char *h = (const char *)sqlite3_column_text(last, 1);
+        snprintf(prev, sizeof prev, "%s", h ? h : ""); /* a NULL hash was tampered with: verify names it */
+    }
+    char hash[65];
+    gis_audit_hash(prev, next, at, a, hash);
+    if (!rc && sqlite3_prepare_v2(db,
+                                  "INSERT INTO audit (id, at, actor, action, tenant, record, ip, detail, prev_hash, "
+                                  "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  -1, &ins, NULL) != SQLITE_OK)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    if (!rc) {
+        sqlite3_bind_int64(ins, 1, next);
+        sqlite3_bind_text(ins, 2, at, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 3, nz(a->actor), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 4, nz(a->action), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 5, nz(a->tenant), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 6, nz(a->record), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 7, nz(a->ip), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 8, nz(a->detail), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 9, prev, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 10, hash, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(last);
+    sqlite3_finalize(ins);
+    if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = err_set(e, ERR_IO, "audit: commit: %s", sqlite3_errmsg(db));
+    if (rc)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    gis_identity_unlock(id);
+    return rc;
+}
+
+enum err_code gis_audit_verify(struct gis_identity *id, long long *rows, long long *bad, struct err *e)
+{
+    *rows = 0;
+    *bad = 0;
+    sqlite3 *db = gis_identity_db(id);
+    sqlite3_stmt *st = NULL;
+    gis_identity_lock(id);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, at, actor, action, tenant, record, ip, detail, prev_hash, hash FROM audit "
+                           "ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    char prev[65];
+    snprintf(prev, sizeof prev, "%s", genesis);
+    long long expect_id = 1;
+    int r = SQLITE_DONE;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        (*rows)++;
+        long long rid = sqlite3_column_int64(st, 0);
+#define COL(i) ((const char *)sqlite3_column_text(st, i))
+        struct gis_audit_entry a = {COL(2), COL(3), COL(4), COL(5), COL(6), COL(7)};
+        char want[65];
+        gis_audit_hash(prev, rid, COL(1), &a, want);
+        const char *row_prev = COL(8), *row_hash = COL(9);
+        if (!*bad && (rid != expect_id || !row_prev || strcmp(row_prev, prev) || !row_hash || strcmp(row_hash, want)))
+            *bad = rid;
+        snprintf(prev, sizeof prev, "%s", row_hash ? row_hash : "");
+#undef COL
+        expect_id = rid + 1;
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    gis_identity_unlock(id);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* The audit log in the identity store: who did what, when, to which record, from where. Append-only, with
+ * a SHA-256 hash chain: each row's hash covers the previous row's hash and its own fields, so editing,
+ * deleting or inserting a row breaks the chain from there on, which gis_audit_verify finds. */
+#ifndef GIS_AUDIT_H
+#define GIS_AUDIT_H
+#include "gis/identity.h"
+#include "util/err.h"
+
+/* One entry; NULL fields are stored as "". */
+struct gis_audit_entry {
+    const char *actor;  /* "login" of a person, "client:name", "cli", or "-" when unknown */
+    const char *action; /* "login", "login.failed", "logout", "POST /{t}/waste/payments 201", ... */
+    const char *tenant; /* gmina slug, or NULL */
+    const char *record; /* which record: a path, an account, ... */
+    const char *ip;     /* the client's address, or NULL */
+    const char *detail; /* anything else, short */
+};
+
+/* The hex SHA-256 (65 bytes with the NUL) of a row: over prev_hash, id, at and the entry's fields, each
+ * length-prefixed so that no two different rows hash the same text. */
+void gis_audit_hash(const char *prev_hash, long long id, const char *at, const struct gis_audit_entry *a, char out[65]);
+
+/* Appends an entry, chained to the last row, in its own transaction (so the CLI and the server never
+ * interleave a read of the last hash with another append). */
+enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e);
+
+/* Checks the whole chain. *rows gets the number of rows; *bad the id of the first row whose hash or link
+ * does not match (0 when the chain is intact). ERR_OK whether or not it is intact; an error only when the
+ * log cannot be read. */
+enum err_code gis_audit_verify(struct gis_identity *id, long long *rows, long long *bad, struct err *e);
+
+#endif

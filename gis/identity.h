@@ -1,0 +1,112 @@
+/* The server-wide identity store, <data>/identity.sqlite: accounts (residents, staff, admins, API
+ * clients), staff roles per gmina, client scopes, sessions and log-in failures; the audit log beside them
+ * is gis/audit.h's. All its SQL is here.
+ *
+ * Accounts are cross-gmina (a resident may ask any gmina), so the store is one per server, not per
+ * tenant. It runs in rollback-journal mode (not WAL) with synchronous=FULL: `odra user add` writes it
+ * while the server runs, and SQLite 3.40's WAL-reset bug (CONVENTIONS.md) concerns WAL only; its writes
+ * are few and small. One handle is one connection shared by the threads of a process under the handle's
+ * mutex; every function here takes it. Strings the caller passes are copied; outputs go to the caller's
+ * buffers. */
+#ifndef GIS_IDENTITY_H
+#define GIS_IDENTITY_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct gis_identity;
+
+#define GIS_LOGIN_MAX 128 /* bytes of a login (UTF-8) */
+
+/* Opens (creating and migrating) the store at path. *out is the caller's, freed by gis_identity_close. */
+enum err_code gis_identity_open(const char *path, struct gis_identity **out, struct err *e);
+void gis_identity_close(struct gis_identity *id);
+
+/* The connection and its lock, for gis/audit.c only. */
+sqlite3 *gis_identity_db(struct gis_identity *id);
+void gis_identity_lock(struct gis_identity *id);
+void gis_identity_unlock(struct gis_identity *id);
+
+struct gis_account {
+    long long id;
+    char kind[16]; /* resident, staff, admin, client */
+    char login[GIS_LOGIN_MAX + 1];
+    char tenant[32]; /* an API client's gmina; "" for people */
+    bool disabled;
+};
+
+/* Adds an account. pw_hash (an Argon2id string) for people, NULL for a client; key_hash (32 bytes) and
+ * tenant for a client. ERR_CONFLICT when the login is taken (case-insensitively). */
+enum err_code gis_account_add(struct gis_identity *id, const char *kind, const char *login, const char *pw_hash,
+                              const unsigned char *key_hash, const char *tenant, long long *out_id, struct err *e);
+
+/* The person's account with this login (not a client, not disabled) and its password hash (into pw_hash,
+ * cap bytes). ERR_NOT_FOUND when there is none. */
+enum err_code gis_account_find_login(struct gis_identity *id, const char *login, struct gis_account *out, char *pw_hash,
+                                     size_t cap, struct err *e);
+
+/* Any account (including clients) by login, without secrets; ERR_NOT_FOUND. */
+enum err_code gis_account_get(struct gis_identity *id, const char *login, struct gis_account *out, struct err *e);
+
+/* The API client whose key hashes to key_hash (32 bytes), not disabled; ERR_NOT_FOUND. */
+enum err_code gis_client_find(struct gis_identity *id, const unsigned char *key_hash, struct gis_account *out,
+                              struct err *e);
+
+enum err_code gis_account_set_password(struct gis_identity *id, long long account, const char *pw_hash, struct err *e);
+
+/* Disables (or enables again) an account: a disabled person cannot log in and their sessions stop
+ * working; a disabled client's key is refused. */
+enum err_code gis_account_set_disabled(struct gis_identity *id, long long account, bool disabled, struct err *e);
+
+/* Grants role in tenant (idempotent). */
+enum err_code gis_grant_add(struct gis_identity *id, long long account, const char *tenant, const char *role,
+                            struct err *e);
+
+/* Whether account holds role in tenant, or gmina_admin there. */
+bool gis_grant_has(struct gis_identity *id, long long account, const char *tenant, const char *role);
+
+/* The account's grants as "tenant:role" joined by ", " into out (cap bytes); "" when none. */
+void gis_grants_text(struct gis_identity *id, long long account, char *out, size_t cap);
+
+enum err_code gis_client_scope_add(struct gis_identity *id, long long account, const char *scope, struct err *e);
+bool gis_client_has_scope(struct gis_identity *id, long long account, const char *scope);
+/* The client's scopes joined by " " into out. */
+void gis_client_scopes_text(struct gis_identity *id, long long account, char *out, size_t cap);
+
+/* Calls fn for every account, by login. */
+enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct gis_account *a, void *user),
+                                void *user, struct err *e);
+
+/* ---- sessions (times in Unix milliseconds) ---- */
+
+struct gis_session {
+    struct gis_account account; /* its account, which may be disabled since */
+    char csrf[64];
+    long long created, last_seen;
+};
+
+enum err_code gis_session_add(struct gis_identity *id, const unsigned char *token_hash, long long account,
+                              const char *csrf, long long now, const char *ip, struct err *e);
+
+/* The session with this token hash and its account; ERR_NOT_FOUND when there is none. */
+enum err_code gis_session_find(struct gis_identity *id, const unsigned char *token_hash, struct gis_session *out,
+                               struct err *e);
+
+enum err_code gis_session_touch(struct gis_identity *id, const unsigned char *token_hash, long long now, struct err *e);
+enum err_code gis_session_delete(struct gis_identity *id, const unsigned char *token_hash, struct err *e);
+
+/* Deletes every session of account; *n (may be NULL) gets how many. */
+enum err_code gis_sessions_delete_account(struct gis_identity *id, long long account, long long *n, struct err *e);
+
+/* ---- failed log-ins, by the login typed ---- */
+
+/* The failures recorded for login (0 and 0 when none, or when the last is older than forget_ms). */
+void gis_login_failures_get(struct gis_identity *id, const char *login, long long now, long long forget_ms,
+                            int *failures, long long *locked_until);
+enum err_code gis_login_failures_set(struct gis_identity *id, const char *login, int failures, long long now,
+                                     long long locked_until, struct err *e);
+enum err_code gis_login_failures_clear(struct gis_identity *id, const char *login, struct err *e);
+
+#endif

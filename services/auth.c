@@ -1,0 +1,712 @@
+/* Authentication and access: passwords (Argon2id), sessions in cookies, API-client keys, CSRF, log-in
+ * limits, the dispatcher's access check, the /auth routes and the audit of staff actions (services/auth.h).
+ *
+ * Per request, a public route costs nothing here: the dispatcher calls svc_auth_check only for routes
+ * that are not public. A session check is one SHA-256 of the cookie and one indexed lookup in the
+ * identity store; its last_seen is written at most every minute (or quarter of the idle timeout). */
+#include "services/auth.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "gis/audit.h"
+#include "services/module.h"
+#include "services/routes.h"
+#include "services/server.h"
+#include "util/log.h"
+#include "util/text.h"
+
+/* ---- primitives ---- */
+
+enum err_code auth_password_hash(const char *password, unsigned long long opslimit, size_t memlimit, char out[128],
+                                 struct err *e)
+{
+    if (sodium_init() < 0)
+        return err_set(e, ERR_INTERNAL, "libsodium cannot be initialised");
+    _Static_assert(crypto_pwhash_STRBYTES <= 128, "Argon2id string fits");
+    if (crypto_pwhash_str_alg(out, password, strlen(password), opslimit, memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return err_set(e, ERR_INTERNAL, "Argon2id hashing failed (out of memory at memlimit %zu?)", memlimit);
+    return ERR_OK;
+}
+
+bool auth_password_verify(const char *hash, const char *password)
+{
+    return sodium_init() >= 0 && crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+void auth_token_new(char out[AUTH_TOKEN_LEN + 1])
+{
+    unsigned char raw[32];
+    if (sodium_init() < 0)
+        abort(); /* no randomness: nothing safe to hand out */
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, AUTH_TOKEN_LEN + 1, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+bool auth_token_valid(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+    return n == AUTH_TOKEN_LEN && s[n] == 0;
+}
+
+void auth_token_hash(const char *token, unsigned char out[32])
+{
+    crypto_hash_sha256(out, (const unsigned char *)token, strlen(token));
+}
+
+bool auth_cookie_get(const char *header, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = header; p && *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ';')
+            p++;
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            size_t vl = len - nl - 1;
+            while (vl && (p[nl + 1 + vl - 1] == ' ' || p[nl + 1 + vl - 1] == '\t'))
+                vl--;
+            if (vl >= cap)
+                return false;
+            memcpy(out, p + nl + 1, vl);
+            out[vl] = 0;
+            return true;
+        }
+        p = end;
+    }
+    return false;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+bool auth_form_get(const char *body, size_t len, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *p = body, *end = body + len;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *fe = amp ? amp : end;
+        if ((size_t)(fe - p) > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            size_t o = 0;
+            for (const char *q = p + nl + 1; q < fe; q++) {
+                char c = *q;
+                if (c == '+')
+                    c = ' ';
+                else if (c == '%') {
+                    if (fe - q < 3 || hexval(q[1]) < 0 || hexval(q[2]) < 0)
+                        return false;
+                    c = (char)(hexval(q[1]) * 16 + hexval(q[2]));
+                    q += 2;
+                }
+                if (o + 1 >= cap || c == 0)
+                    return false;
+                out[o++] = c;
+            }
+            out[o] = 0;
+            return true;
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return false;
+}
+
+/* ---- the server's state ---- */
+
+#define RATE_SLOTS 4096
+
+/* A token bucket per key (an address or a login), in a fixed table: a key whose slot another key took
+ * starts afresh, which errs on the side of letting a request through. */
+struct rate_slot {
+    unsigned long long key;
+    double tokens;
+    long long at_ms;
+};
+
+static struct {
+    struct gis_identity *id;
+    struct config_auth cfg;
+    bool secure;
+    pthread_mutex_t rate_lock;
+    struct rate_slot rate[RATE_SLOTS];
+    pthread_once_t dummy_once;
+    char dummy_hash[128];
+} auth = {.rate_lock = PTHREAD_MUTEX_INITIALIZER, .dummy_once = PTHREAD_ONCE_INIT};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum err_code svc_auth_open(const struct config *cfg, struct err *e)
+{
+    if (sodium_init() < 0)
+        return err_set(e, ERR_INTERNAL, "libsodium cannot be initialised");
+    char path[1100];
+    snprintf(path, sizeof path, "%s/identity.sqlite", cfg->data_dir);
+    if (gis_identity_open(path, &auth.id, e))
+        return e->code;
+    auth.cfg = cfg->auth;
+    auth.secure = !strncmp(cfg->public_url, "https:", 6);
+    memset(auth.rate, 0, sizeof auth.rate);
+    return ERR_OK;
+}
+
+void svc_auth_close(void)
+{
+    gis_identity_close(auth.id);
+    auth.id = NULL;
+}
+
+struct gis_identity *svc_auth_identity(void)
+{
+    return auth.id;
+}
+
+/* The hash an unknown login is checked against, at the configured cost, so that it takes as long as a
+ * wrong password for a real one; made on first need (one Argon2id run). */
+static void dummy_make(void)
+{
+    char pw[AUTH_TOKEN_LEN + 1];
+    auth_token_new(pw);
+    struct err e = {0};
+    if (auth_password_hash(pw, auth.cfg.opslimit, auth.cfg.memlimit, auth.dummy_hash, &e))
+        log_error("auth: %s", e.msg);
+}
+
+/* Takes one token from key's bucket (per_min a minute, as many at once); false with *retry_s when empty. */
+static bool rate_take(const char *kind, const char *key, int per_min, int *retry_s)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (const char *p = kind; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (const char *p = key; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        h = (h ^ (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c)) * 1099511628211ULL;
+    }
+    long long now = now_ms();
+    double rate = per_min / 60000.0; /* tokens per ms */
+    pthread_mutex_lock(&auth.rate_lock);
+    struct rate_slot *s = &auth.rate[h % RATE_SLOTS];
+    if (s->key != h || !s->at_ms) {
+        s->key = h;
+        s->tokens = per_min;
+        s->at_ms = now;
+    }
+    s->tokens += (double)(now - s->at_ms) * rate;
+    if (s->tokens > per_min)
+        s->tokens = per_min;
+    s->at_ms = now;
+    bool ok = s->tokens >= 1;
+    if (ok)
+        s->tokens -= 1;
+    else
+        *retry_s = (int)ceil((1 - s->tokens) / rate / 1000);
+    pthread_mutex_unlock(&auth.rate_lock);
+    if (!ok && *retry_s < 1)
+        *retry_s = 1;
+    return ok;
+}
+
+const char *svc_auth_client_ip(struct http_req *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        req->conn ? MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
+    char buf[INET6_ADDRSTRLEN] = "?";
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf, sizeof buf);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, sizeof buf);
+    }
+    return arena_strdup(req->arena, buf);
+}
+
+/* ---- audit ---- */
+
+static const char *actor_of(struct http_req *req, const struct auth_principal *p)
+{
+    if (!p)
+        return "-";
+    if (p->via == AUTH_VIA_CLIENT)
+        return arena_printf(req->arena, "client:%s", p->account.login);
+    return p->account.login;
+}
+
+static void audit_write(struct http_req *req, const struct auth_principal *p, const char *action, const char *record,
+                        const char *detail)
+{
+    if (!auth.id)
+        return;
+    struct gis_audit_entry a = {
+        .actor = actor_of(req, p),
+        .action = action,
+        .tenant = req->tenant ? req->tenant->cfg->slug : NULL,
+        .record = record,
+        .ip = svc_auth_client_ip(req),
+        .detail = detail,
+    };
+    struct err e = {0};
+    if (gis_audit_append(auth.id, &a, &e))
+        log_error("audit: cannot record %s by %s: %s", action, a.actor, e.msg);
+}
+
+void svc_auth_audit(struct http_req *req, const char *action, const char *record, const char *detail)
+{
+    audit_write(req, req->principal, action, record, detail);
+}
+
+void svc_auth_audit_request(struct http_req *req, const struct http_route *r, int status)
+{
+    const char *action = arena_printf(req->arena, "%s %s", r->method, r->pattern);
+    audit_write(req, req->principal, action, req->path, arena_printf(req->arena, "status %d", status));
+}
+
+/* ---- the access check ---- */
+
+enum err_code svc_auth_table_check(const struct http_route *table, const char *owner, struct err *e)
+{
+    for (const struct http_route *r = table; r && r->pattern; r++)
+        if (r->access.kind <= HTTP_ACCESS_UNDECLARED || r->access.kind > HTTP_ACCESS_ADMIN ||
+            (r->access.kind == HTTP_ACCESS_STAFF && !r->access.role))
+            return err_set(e, ERR_INVALID, "route %s %s (%s) declares no access (services/http.h): refusing to start",
+                           r->method, r->pattern, owner);
+    return ERR_OK;
+}
+
+enum err_code svc_auth_routes_check(struct err *e)
+{
+    for (const struct http_route *const *t = svc_route_tables; *t; t++)
+        if (svc_auth_table_check(*t, "core", e))
+            return e->code;
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        if (svc_auth_table_check((*m)->routes, (*m)->name, e))
+            return e->code;
+    return ERR_OK;
+}
+
+static bool state_changing(const char *method)
+{
+    return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+static bool content_type_is(struct http_req *req, const char *type)
+{
+    const char *ct = http_header(req, "Content-Type");
+    size_t n = strlen(type);
+    return ct && !strncasecmp(ct, type, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* The session the request's cookie names, if it is valid and current; expired ones are deleted. */
+static bool session_resolve(struct http_req *req, struct auth_principal *p)
+{
+    const char *cookie = http_header(req, "Cookie");
+    char token[AUTH_TOKEN_LEN + 2];
+    if (!cookie || !auth_cookie_get(cookie, AUTH_COOKIE, token, sizeof token) || !auth_token_valid(token))
+        return false;
+    auth_token_hash(token, p->token_hash);
+    struct gis_session s;
+    struct err e = {0};
+    if (gis_session_find(auth.id, p->token_hash, &s, &e))
+        return false;
+    long long now = now_ms();
+    if (s.account.disabled || now - s.last_seen > (long long)auth.cfg.session_idle_s * 1000 ||
+        now - s.created > (long long)auth.cfg.session_max_s * 1000) {
+        gis_session_delete(auth.id, p->token_hash, &e);
+        return false;
+    }
+    long long touch_every = (long long)auth.cfg.session_idle_s * 250;
+    if (touch_every > 60000)
+        touch_every = 60000;
+    if (now - s.last_seen >= touch_every)
+        gis_session_touch(auth.id, p->token_hash, now, &e);
+    p->via = AUTH_VIA_SESSION;
+    p->account = s.account;
+    p->admin = !strcmp(s.account.kind, "admin");
+    snprintf(p->csrf, sizeof p->csrf, "%s", s.csrf);
+    p->created = s.created;
+    p->last_seen = now;
+    return true;
+}
+
+/* The API client whose key the Authorization header carries; ERR_UNAUTHORIZED when it names none. */
+static enum err_code client_resolve(struct http_req *req, const char *authz, struct auth_principal *p, struct err *e)
+{
+    if (strncasecmp(authz, "Bearer ", 7) != 0)
+        return err_set(e, ERR_UNAUTHORIZED,
+                       "Nieobsługiwany sposób uwierzytelnienia (unsupported Authorization scheme): send "
+                       "'Authorization: Bearer <API key>'");
+    const char *key = authz + 7;
+    while (*key == ' ')
+        key++;
+    struct err le = {0};
+    if (strlen(key) != AUTH_KEY_LEN || strncmp(key, AUTH_KEY_PREFIX, 5) || !auth_token_valid(key + 5)) {
+        return err_set(e, ERR_UNAUTHORIZED, "Nieprawidłowy klucz API (invalid API key)");
+    }
+    auth_token_hash(key, p->token_hash);
+    if (gis_client_find(auth.id, p->token_hash, &p->account, &le))
+        return err_set(e, ERR_UNAUTHORIZED, "Nieprawidłowy klucz API (invalid API key)");
+    (void)req;
+    p->via = AUTH_VIA_CLIENT;
+    return ERR_OK;
+}
+
+/* For a state-changing request made with a session: the session's CSRF token must come with it. */
+static enum err_code csrf_check(struct http_req *req, const struct auth_principal *p, struct err *e)
+{
+    if (p->via != AUTH_VIA_SESSION || !state_changing(req->method))
+        return ERR_OK;
+    const char *given = http_header(req, "X-CSRF-Token");
+    char field[AUTH_TOKEN_LEN + 2];
+    if (!given && req->body && content_type_is(req, "application/x-www-form-urlencoded") &&
+        auth_form_get(req->body, req->body_len, "csrf", field, sizeof field))
+        given = field;
+    size_t n = strlen(p->csrf);
+    if (!given || strlen(given) != n || !n || sodium_memcmp(given, p->csrf, n) != 0)
+        return err_set(e, ERR_FORBIDDEN,
+                       "Brak lub nieprawidłowy token CSRF (missing or wrong CSRF token): send the session's "
+                       "csrf_token in the X-CSRF-Token header or the csrf form field");
+    return ERR_OK;
+}
+
+static const char *role_polish(const char *role)
+{
+    if (!strcmp(role, "clerk"))
+        return "urzędnik";
+    if (!strcmp(role, "planner"))
+        return "planista";
+    if (!strcmp(role, "module_admin"))
+        return "administrator modułu";
+    if (!strcmp(role, "gmina_admin"))
+        return "administrator gminy";
+    return role;
+}
+
+enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e)
+{
+    const struct http_access *a = &r->access;
+    if (a->kind == HTTP_ACCESS_PUBLIC)
+        return ERR_OK;
+    if (!auth.id)
+        return err_set(e, ERR_UNAVAILABLE, "the identity store is not open");
+    struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
+    if (!p)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    memset(p, 0, sizeof *p);
+    const char *authz = http_header(req, "Authorization");
+    bool known = false;
+    if (authz) {
+        if (client_resolve(req, authz, p, e)) {
+            if (a->kind == HTTP_ACCESS_STAFF && a->scope)
+                http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"odra\", error=\"invalid_token\"");
+            return e->code;
+        }
+        known = true;
+    } else {
+        known = session_resolve(req, p);
+    }
+    const char *tenant = req->tenant ? req->tenant->cfg->slug : "";
+    switch (a->kind) {
+    case HTTP_ACCESS_SUBMIT:
+        if (!known) {
+            int retry = 0;
+            if (req->tenant && req->tenant->cfg->anonymous_submissions) {
+                if (rate_take("submit", svc_auth_client_ip(req), auth.cfg.submissions_per_ip, &retry))
+                    return ERR_OK;
+                http_resp_header(resp, "Retry-After", arena_printf(req->arena, "%d", retry));
+                return err_set(e, ERR_TOO_MANY,
+                               "Zbyt wiele wniosków z tego adresu, spróbuj ponownie za %d s (too many anonymous "
+                               "submissions from this address; retry in %d s, or sign in)",
+                               retry, retry);
+            }
+            return err_set(e, ERR_UNAUTHORIZED,
+                           "Zaloguj się, aby złożyć wniosek w gminie %s (sign in: this gmina takes no anonymous "
+                           "submissions)",
+                           req->tenant ? req->tenant->cfg->name : "?");
+        }
+        break;
+    case HTTP_ACCESS_ACCOUNT:
+    case HTTP_ACCESS_ADMIN:
+        if (!known)
+            return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+        if (p->via != AUTH_VIA_SESSION)
+            return err_set(e, ERR_FORBIDDEN,
+                           "Tylko dla zalogowanych osób, nie dla klientów API (for signed-in "
+                           "people, not API clients)");
+        if (a->kind == HTTP_ACCESS_ADMIN && !p->admin)
+            return err_set(e, ERR_FORBIDDEN, "Tylko dla administratora serwera (server administrators only)");
+        break;
+    case HTTP_ACCESS_STAFF:
+        if (!known) {
+            if (a->scope)
+                http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"odra\"");
+            return err_set(e, ERR_UNAUTHORIZED,
+                           "Wymagane zalogowanie pracownika gminy (sign-in required: staff with the role %s)%s",
+                           a->role, a->scope ? ", or an API client's key (Authorization: Bearer)" : "");
+        }
+        if (p->via == AUTH_VIA_CLIENT) {
+            if (!a->scope || strcmp(p->account.tenant, tenant) ||
+                !gis_client_has_scope(auth.id, p->account.id, a->scope))
+                return err_set(e, ERR_FORBIDDEN,
+                               "Klucz API bez uprawnienia %s w gminie %s (the API key lacks the scope %s for this "
+                               "gmina)",
+                               a->scope ? a->scope : "-", req->tenant ? req->tenant->cfg->name : "?",
+                               a->scope ? a->scope : "-");
+        } else if (!p->admin && !gis_grant_has(auth.id, p->account.id, tenant, a->role)) {
+            return err_set(e, ERR_FORBIDDEN, "Brak roli „%s” w gminie %s (you lack the role %s in this gmina)",
+                           role_polish(a->role), req->tenant ? req->tenant->cfg->name : "?", a->role);
+        }
+        break;
+    default: return err_set(e, ERR_INTERNAL, "route %s %s declares no access", r->method, r->pattern);
+    }
+    if (csrf_check(req, p, e))
+        return e->code;
+    req->principal = p;
+    return ERR_OK;
+}
+
+/* ---- /auth ---- */
+
+static const char *cookie_header(struct http_req *req, const char *token, int max_age)
+{
+    return arena_printf(req->arena, "%s=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s", AUTH_COOKIE, token, max_age,
+                        auth.secure ? "; Secure" : "");
+}
+
+static json_t *account_json(const struct auth_principal *p)
+{
+    json_t *j = json_pack("{s:s, s:s, s:b}", "login", p->account.login, "kind", p->account.kind, "admin", p->admin);
+    char grants[2048];
+    gis_grants_text(auth.id, p->account.id, grants, sizeof grants);
+    json_t *roles = json_array();
+    for (char *save = NULL, *g = strtok_r(grants, ", ", &save); g; g = strtok_r(NULL, ", ", &save)) {
+        char *colon = strchr(g, ':');
+        if (colon) {
+            *colon = 0;
+            json_array_append_new(roles, json_pack("{s:s, s:s}", "tenant", g, "role", colon + 1));
+        }
+    }
+    json_object_set_new(j, "roles", roles);
+    return j;
+}
+
+/* The login and password of a log-in request, JSON or a form. */
+static enum err_code login_body(struct http_req *req, char *login, size_t lcap, char *password, size_t pcap,
+                                struct err *e)
+{
+    if (!req->body || !req->body_len)
+        return err_set(e, ERR_INVALID, "Brak danych logowania (empty body: send login and password)");
+    if (content_type_is(req, "application/x-www-form-urlencoded")) {
+        if (!auth_form_get(req->body, req->body_len, "login", login, lcap))
+            return err_param(e, "login", "Brak loginu (login missing or too long)");
+        if (!auth_form_get(req->body, req->body_len, "password", password, pcap))
+            return err_param(e, "password", "Brak hasła (password missing or too long)");
+    } else if (content_type_is(req, "application/json")) {
+        json_error_t je;
+        json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+        if (!j || !json_is_object(j)) {
+            json_decref(j);
+            return err_set(e, ERR_INVALID, "Nieprawidłowy JSON (the body is not a JSON object)");
+        }
+        const char *l = json_string_value(json_object_get(j, "login"));
+        const char *pw = json_string_value(json_object_get(j, "password"));
+        enum err_code rc = ERR_OK;
+        if (!l || strlen(l) >= lcap)
+            rc = err_param(e, "login", "Brak loginu (login missing or too long)");
+        else if (!pw || strlen(pw) >= pcap)
+            rc = err_param(e, "password", "Brak hasła (password missing or too long)");
+        else {
+            strcpy(login, l);
+            strcpy(password, pw);
+        }
+        json_decref(j);
+        if (rc)
+            return rc;
+    } else {
+        return err_set(e, ERR_MEDIA_TYPE,
+                       "Send application/json or application/x-www-form-urlencoded with login and password");
+    }
+    if (!*login || !text_utf8_valid(login, strlen(login)))
+        return err_param(e, "login", "Nieprawidłowy login (login empty or not UTF-8)");
+    if (!*password)
+        return err_param(e, "password", "Brak hasła (password empty)");
+    return ERR_OK;
+}
+
+static enum err_code too_many(struct http_resp *resp, struct http_req *req, int retry_s, struct err *e)
+{
+    http_resp_header(resp, "Retry-After", arena_printf(req->arena, "%d", retry_s));
+    return err_set(e, ERR_TOO_MANY,
+                   "Zbyt wiele prób logowania, spróbuj ponownie za %d s (too many log-in attempts; retry in %d s)",
+                   retry_s, retry_s);
+}
+
+static enum err_code auth_login(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (!auth.id)
+        return err_set(e, ERR_UNAVAILABLE, "the identity store is not open");
+    http_resp_header(resp, "Cache-Control", "no-store");
+    const char *ip = svc_auth_client_ip(req);
+    int retry = 0;
+    if (!rate_take("ip", ip, auth.cfg.login_per_ip, &retry))
+        return too_many(resp, req, retry, e);
+    char login[GIS_LOGIN_MAX + 1], *password = arena_alloc(req->arena, AUTH_PASSWORD_MAX + 1);
+    if (!password)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (login_body(req, login, sizeof login, password, AUTH_PASSWORD_MAX + 1, e))
+        return e->code;
+    if (!rate_take("login", login, auth.cfg.login_per_account, &retry))
+        return too_many(resp, req, retry, e);
+    long long now = now_ms(), locked_until = 0;
+    int failures = 0;
+    gis_login_failures_get(auth.id, login, now, 86400LL * 1000, &failures, &locked_until);
+    if (locked_until > now)
+        return too_many(resp, req, (int)((locked_until - now + 999) / 1000), e);
+
+    /* the dummy hash is made at the first log-in of any kind, so that its one-time cost falls on no
+     * particular kind of login */
+    pthread_once(&auth.dummy_once, dummy_make);
+    struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
+    if (!p)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    memset(p, 0, sizeof *p);
+    char hash[256];
+    struct err le = {0};
+    bool found = gis_account_find_login(auth.id, login, &p->account, hash, sizeof hash, &le) == ERR_OK;
+    bool ok;
+    if (found) {
+        ok = auth_password_verify(hash, password);
+    } else {
+        /* the same work and the same answer as a wrong password, so no login can be told to exist */
+        auth_password_verify(auth.dummy_hash, password);
+        ok = false;
+    }
+    if (!ok) {
+        failures++;
+        long long until = 0;
+        if (failures >= auth.cfg.lockout_after) {
+            int doublings = failures - auth.cfg.lockout_after;
+            long long lock = (long long)auth.cfg.lockout_s * 1000;
+            for (int i = 0; i < doublings && lock < 86400LL * 1000; i++)
+                lock *= 2;
+            if (lock > 86400LL * 1000)
+                lock = 86400LL * 1000;
+            until = now + lock;
+        }
+        gis_login_failures_set(auth.id, login, failures, now, until, &le);
+        struct auth_principal *who = found ? p : NULL;
+        audit_write(req, who, "login.failed", found ? p->account.login : "",
+                    until ? arena_printf(req->arena, "locked for %lld s", (until - now) / 1000) : NULL);
+        sodium_memzero(password, strlen(password));
+        return err_set(e, ERR_UNAUTHORIZED, "Nieprawidłowy login lub hasło (wrong login or password)");
+    }
+    if (crypto_pwhash_str_needs_rehash(hash, auth.cfg.opslimit, auth.cfg.memlimit) != 0) {
+        char fresh[128];
+        if (!auth_password_hash(password, auth.cfg.opslimit, auth.cfg.memlimit, fresh, &le))
+            gis_account_set_password(auth.id, p->account.id, fresh, &le);
+    }
+    sodium_memzero(password, strlen(password));
+    if (failures)
+        gis_login_failures_clear(auth.id, login, &le);
+    /* A session token the browser brought is never adopted: it is ended, and a new one made. */
+    const char *cookie = http_header(req, "Cookie");
+    char old[AUTH_TOKEN_LEN + 2];
+    if (cookie && auth_cookie_get(cookie, AUTH_COOKIE, old, sizeof old) && auth_token_valid(old)) {
+        unsigned char oh[32];
+        auth_token_hash(old, oh);
+        gis_session_delete(auth.id, oh, &le);
+    }
+    char token[AUTH_TOKEN_LEN + 1];
+    auth_token_new(token);
+    auth_token_new(p->csrf);
+    auth_token_hash(token, p->token_hash);
+    p->via = AUTH_VIA_SESSION;
+    p->admin = !strcmp(p->account.kind, "admin");
+    if (gis_session_add(auth.id, p->token_hash, p->account.id, p->csrf, now, ip, e))
+        return e->code;
+    req->principal = p;
+    audit_write(req, p, "login", p->account.login, NULL);
+    http_resp_header(resp, "Set-Cookie", cookie_header(req, token, auth.cfg.session_max_s));
+    sodium_memzero(token, sizeof token);
+    json_t *j = json_pack("{s:o, s:s, s:i, s:i}", "account", account_json(p), "csrf_token", p->csrf, "idle_timeout_s",
+                          auth.cfg.session_idle_s, "max_age_s", auth.cfg.session_max_s);
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+static enum err_code auth_logout(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p || p->via != AUTH_VIA_SESSION)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    if (gis_session_delete(auth.id, p->token_hash, e))
+        return e->code;
+    svc_auth_audit(req, "logout", p->account.login, NULL);
+    http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, json_pack("{s:s}", "status", "wylogowano"), e);
+}
+
+static enum err_code auth_logout_all(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p || p->via != AUTH_VIA_SESSION)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    long long n = 0;
+    if (gis_sessions_delete_account(auth.id, p->account.id, &n, e))
+        return e->code;
+    svc_auth_audit(req, "logout.all", p->account.login, arena_printf(req->arena, "%lld sessions", n));
+    http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, json_pack("{s:s, s:I}", "status", "wylogowano", "sessions", (json_int_t)n),
+                          e);
+}
+
+static enum err_code auth_me(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    http_resp_header(resp, "Cache-Control", "no-store");
+    long long idle_end = p->last_seen + (long long)auth.cfg.session_idle_s * 1000,
+              max_end = p->created + (long long)auth.cfg.session_max_s * 1000;
+    json_t *j = json_pack("{s:o, s:s, s:I}", "account", account_json(p), "csrf_token", p->csrf, "expires_in_s",
+                          (json_int_t)(((idle_end < max_end ? idle_end : max_end) - now_ms()) / 1000));
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+static const struct http_param_doc p_none[] = {HTTP_DOC_END};
+
+const struct http_route svc_auth_routes[] = {
+    {"POST", "/auth/login", auth_login, "auth",
+     "Log in with login and password (JSON or form): sets the session cookie and answers the account and its CSRF "
+     "token",
+     NULL, p_none, HTTP_PUBLIC},
+    {"POST", "/auth/logout", auth_logout, "auth", "End this session (needs the CSRF token)", NULL, p_none,
+     HTTP_ACCOUNT},
+    {"POST", "/auth/logout-all", auth_logout_all, "auth",
+     "End every session of this account, on every device (needs the CSRF token)", NULL, p_none, HTTP_ACCOUNT},
+    {"GET", "/auth/me", auth_me, "auth", "The signed-in account, its roles and the session's CSRF token", NULL, p_none,
+     HTTP_ACCOUNT},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
+};

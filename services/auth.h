@@ -1,0 +1,98 @@
+/* Who is asking: passwords, sessions, API-client keys, CSRF, log-in limits, the route access check the
+ * dispatcher runs, the /auth routes and the audit of staff actions. The identity store behind it is
+ * gis/identity.h; the audit log gis/audit.h.
+ *
+ * Ownership: a principal lives in the request's arena; the identity store is opened by svc_auth_open and
+ * closed by svc_auth_close, once per server. */
+#ifndef SERVICES_AUTH_H
+#define SERVICES_AUTH_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gis/identity.h"
+#include "services/http.h"
+#include "util/config.h"
+#include "util/err.h"
+
+/* The session cookie's name. */
+#define AUTH_COOKIE "odra_session"
+/* A session token or a CSRF token: 32 random bytes in unpadded base64url. */
+#define AUTH_TOKEN_LEN 43
+/* An API-client key: "odra_" and 32 random bytes in unpadded base64url. */
+#define AUTH_KEY_PREFIX "odra_"
+#define AUTH_KEY_LEN    (5 + AUTH_TOKEN_LEN)
+/* Longest password accepted (bytes); shortest a new one may be. */
+#define AUTH_PASSWORD_MAX 1024
+#define AUTH_PASSWORD_MIN 10
+
+enum auth_via { AUTH_VIA_SESSION = 1, AUTH_VIA_CLIENT };
+
+/* Who is asking, as the dispatcher found out. */
+struct auth_principal {
+    enum auth_via via;
+    struct gis_account account;
+    bool admin;
+    char csrf[AUTH_TOKEN_LEN + 1]; /* the session's CSRF token (sessions only) */
+    unsigned char token_hash[32];  /* the session's (sessions only) */
+    long long created, last_seen;  /* the session's times, Unix ms */
+};
+
+/* ---- primitives (unit-tested) ---- */
+
+/* Hashes a password with Argon2id at the given cost into out (crypto_pwhash_STRBYTES). */
+enum err_code auth_password_hash(const char *password, unsigned long long opslimit, size_t memlimit, char out[128],
+                                 struct err *e);
+
+/* Whether password matches the Argon2id string hash; constant time in the password (libsodium). */
+bool auth_password_verify(const char *hash, const char *password);
+
+/* A new random token (32 bytes from randombytes_buf, base64url): AUTH_TOKEN_LEN characters and a NUL. */
+void auth_token_new(char out[AUTH_TOKEN_LEN + 1]);
+
+/* Whether s has the form of a token (AUTH_TOKEN_LEN base64url characters). */
+bool auth_token_valid(const char *s);
+
+/* The SHA-256 of a token or key, as stored. */
+void auth_token_hash(const char *token, unsigned char out[32]);
+
+/* The value of the cookie name in a Cookie header, copied into out (cap bytes); false when absent or
+ * too long. */
+bool auth_cookie_get(const char *header, const char *name, char *out, size_t cap);
+
+/* The value of field name in an application/x-www-form-urlencoded body, decoded into out (cap bytes);
+ * false when absent or too long. */
+bool auth_form_get(const char *body, size_t len, const char *name, char *out, size_t cap);
+
+/* ---- the server's side ---- */
+
+/* Opens <data>/identity.sqlite for the server (creating it) and keeps cfg's [auth] settings. */
+enum err_code svc_auth_open(const struct config *cfg, struct err *e);
+void svc_auth_close(void);
+
+/* The identity store the server opened (NULL before svc_auth_open). */
+struct gis_identity *svc_auth_identity(void);
+
+/* ERR_INVALID naming the first route of any table (core or module) whose access is undeclared, or a staff
+ * route without a role: svc_server_new then refuses to start. svc_auth_table_check does it for one table
+ * (owner names it in the message). */
+enum err_code svc_auth_routes_check(struct err *e);
+enum err_code svc_auth_table_check(const struct http_route *table, const char *owner, struct err *e);
+
+/* The dispatcher's check for route r on req, which has its tenant set: sets req->principal, or fails with
+ * ERR_UNAUTHORIZED (no or bad credentials), ERR_FORBIDDEN (wrong role, gmina, scope, or a missing CSRF
+ * token) or ERR_TOO_MANY. Public routes never reach it. */
+enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e);
+
+/* Records a staff or admin request in the audit log after its handler ran, with the status it got. */
+void svc_auth_audit_request(struct http_req *req, const struct http_route *r, int status);
+
+/* Appends to the audit log from a handler (actor from req->principal); failures are logged. */
+void svc_auth_audit(struct http_req *req, const char *action, const char *record, const char *detail);
+
+/* The client's IP address as text, in the arena. */
+const char *svc_auth_client_ip(struct http_req *req);
+
+/* The /auth routes: log-in, log-out, log-out everywhere, who am I. */
+extern const struct http_route svc_auth_routes[];
+
+#endif

@@ -1,0 +1,348 @@
+/* `odra user`, `odra client` and `odra audit`: accounts, API clients and the audit log's check, on the
+ * identity store <data>/identity.sqlite. Passwords are read from stdin, never from the command line. */
+#include "services/cli_user.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "gis/audit.h"
+#include "gis/identity.h"
+#include "services/auth.h"
+#include "services/module.h"
+#include "services/routes.h"
+#include "util/config.h"
+#include "util/text.h"
+
+#define MAX_SCOPES 16
+
+static const char user_usage[] =
+    "usage: odra user add [--admin] [--tenant T --role R[,R...]] LOGIN   (the password is read from stdin)\n"
+    "       odra user grant --tenant T --role R[,R...] LOGIN\n"
+    "       odra user passwd LOGIN                                      (the new password from stdin)\n"
+    "       odra user disable LOGIN | enable LOGIN                      (a person or an API client)\n"
+    "       odra user list\n"
+    "       odra client add --tenant T --scope S [--scope S...] NAME    (prints the API key once)\n"
+    "       odra audit verify\n"
+    "roles: clerk, planner, module_admin, gmina_admin; scopes: those the routes name (e.g. waste:write, plans:read)\n"
+    "every command takes --config FILE and --data DIR\n";
+
+static int usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "odra: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", user_usage);
+    return 2;
+}
+
+static int fail(const struct err *e)
+{
+    fprintf(stderr, "odra: %s\n", e->msg[0] ? e->msg : err_name(e->code));
+    return 1;
+}
+
+static bool role_valid(const char *r)
+{
+    return !strcmp(r, "clerk") || !strcmp(r, "planner") || !strcmp(r, "module_admin") || !strcmp(r, "gmina_admin");
+}
+
+static bool table_names_scope(const struct http_route *r, const char *s)
+{
+    for (; r && r->pattern; r++)
+        if (r->access.scope && !strcmp(r->access.scope, s))
+            return true;
+    return false;
+}
+
+/* A scope is valid when some route of the core or of a compiled-in module admits it: the route tables are
+ * the one list of scopes, so a module's scopes come with its routes. */
+static bool scope_valid(const char *s)
+{
+    for (const struct http_route *const *t = svc_route_tables; *t; t++)
+        if (table_names_scope(*t, s))
+            return true;
+    for (const struct svc_module *const *m = svc_modules; *m; m++)
+        if (table_names_scope((*m)->routes, s))
+            return true;
+    return false;
+}
+
+/* Reads one line (a password) from stdin into out; with a terminal, prompts without echo. */
+static bool read_password(const char *prompt, char *out, size_t cap)
+{
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    bool ok = fgets(out, (int)cap, stdin) != NULL;
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fprintf(stderr, "\n");
+    }
+    if (!ok)
+        return false;
+    size_t n = strlen(out);
+    if (n && out[n - 1] != '\n' && !feof(stdin))
+        return false; /* longer than cap */
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        out[--n] = 0;
+    return true;
+}
+
+static int new_password(const struct config *cfg, char hash[128])
+{
+    static char pw[AUTH_PASSWORD_MAX + 2];
+    if (!read_password("Hasło: ", pw, sizeof pw)) {
+        fprintf(stderr, "odra: no password on stdin (or longer than %d bytes)\n", AUTH_PASSWORD_MAX);
+        return 1;
+    }
+    size_t n = strlen(pw);
+    if (n < AUTH_PASSWORD_MIN || !text_utf8_valid(pw, n)) {
+        fprintf(stderr, "odra: the password must have at least %d characters (UTF-8)\n", AUTH_PASSWORD_MIN);
+        return 1;
+    }
+    if (isatty(STDIN_FILENO)) {
+        static char again[AUTH_PASSWORD_MAX + 2];
+        if (!read_password("Powtórz hasło: ", again, sizeof again) || strcmp(pw, again)) {
+            fprintf(stderr, "odra: the passwords differ\n");
+            return 1;
+        }
+        memset(again, 0, sizeof again);
+    }
+    struct err e = {0};
+    enum err_code rc = auth_password_hash(pw, cfg->auth.opslimit, cfg->auth.memlimit, hash, &e);
+    memset(pw, 0, sizeof pw);
+    return rc ? fail(&e) : 0;
+}
+
+static void audit_cli(struct gis_identity *id, const char *action, const char *record, const char *detail)
+{
+    const char *who = getenv("USER");
+    char actor[96];
+    snprintf(actor, sizeof actor, "cli:%s", who && *who ? who : "?");
+    struct gis_audit_entry a = {.actor = actor, .action = action, .record = record, .detail = detail};
+    struct err e = {0};
+    if (gis_audit_append(id, &a, &e))
+        fprintf(stderr, "odra: warning: %s\n", e.msg);
+}
+
+/* Grants each role of the comma-separated list. */
+static int grant_roles(struct gis_identity *id, const struct config *cfg, long long account, const char *login,
+                       const char *tenant, const char *roles)
+{
+    if (!config_tenant_find(cfg, tenant))
+        return usage("unknown gmina '%s'", tenant);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", roles);
+    for (char *save = NULL, *r = strtok_r(buf, ", ", &save); r; r = strtok_r(NULL, ", ", &save))
+        if (!role_valid(r))
+            return usage("unknown role '%s'", r);
+    snprintf(buf, sizeof buf, "%s", roles);
+    for (char *save = NULL, *r = strtok_r(buf, ", ", &save); r; r = strtok_r(NULL, ", ", &save)) {
+        struct err e = {0};
+        if (gis_grant_add(id, account, tenant, r, &e))
+            return fail(&e);
+        char detail[128];
+        snprintf(detail, sizeof detail, "%s:%s", tenant, r);
+        audit_cli(id, "user.grant", login, detail);
+    }
+    return 0;
+}
+
+static void list_one(const struct gis_account *a, void *user)
+{
+    struct gis_identity *id = user;
+    char more[2048];
+    if (!strcmp(a->kind, "client")) {
+        char scopes[1024];
+        gis_client_scopes_text(id, a->id, scopes, sizeof scopes);
+        snprintf(more, sizeof more, "%s: %s", a->tenant, scopes);
+    } else {
+        gis_grants_text(id, a->id, more, sizeof more);
+    }
+    printf("%-24s %-9s %s%s\n", a->login, a->kind, more, a->disabled ? " (disabled)" : "");
+}
+
+int cli_user(int argc, char **argv)
+{
+    const char *cmd = argv[1];
+    enum { O_CONFIG = 1, O_DATA, O_ADMIN, O_TENANT, O_ROLE, O_SCOPE, O_HELP };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, O_CONFIG}, {"data", required_argument, NULL, O_DATA},
+        {"admin", no_argument, NULL, O_ADMIN},         {"tenant", required_argument, NULL, O_TENANT},
+        {"role", required_argument, NULL, O_ROLE},     {"scope", required_argument, NULL, O_SCOPE},
+        {"help", no_argument, NULL, O_HELP},           {NULL, 0, NULL, 0},
+    };
+    if (argc < 3)
+        return usage("'%s' needs an action", cmd);
+    const char *action = argv[2];
+    const char *config = NULL, *data = NULL, *tenant = NULL, *role = NULL;
+    const char *scopes[MAX_SCOPES];
+    int nscopes = 0;
+    bool admin = false;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc - 2, argv + 2, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_CONFIG: config = optarg; break;
+        case O_DATA: data = optarg; break;
+        case O_ADMIN: admin = true; break;
+        case O_TENANT: tenant = optarg; break;
+        case O_ROLE: role = optarg; break;
+        case O_SCOPE:
+            if (nscopes == MAX_SCOPES)
+                return usage("too many scopes%s", "");
+            scopes[nscopes++] = optarg;
+            break;
+        case O_HELP: fputs(user_usage, stdout); return 0;
+        default: return usage("bad or incomplete option '%s'", argv[optind + 1] ? argv[optind + 1] : "");
+        }
+    }
+    char **rest = argv + 2 + optind;
+    int nrest = argc - 2 - optind;
+    const char *name = nrest == 1 ? rest[0] : NULL;
+    bool user_add = !strcmp(cmd, "user") && !strcmp(action, "add");
+    bool user_grant = !strcmp(cmd, "user") && !strcmp(action, "grant");
+    bool user_passwd = !strcmp(cmd, "user") && !strcmp(action, "passwd");
+    bool user_list = !strcmp(cmd, "user") && !strcmp(action, "list");
+    bool user_disable = !strcmp(cmd, "user") && !strcmp(action, "disable");
+    bool user_enable = !strcmp(cmd, "user") && !strcmp(action, "enable");
+    bool client_add = !strcmp(cmd, "client") && !strcmp(action, "add");
+    bool audit_verify = !strcmp(cmd, "audit") && !strcmp(action, "verify");
+    if (!(user_add || user_grant || user_passwd || user_list || user_disable || user_enable || client_add ||
+          audit_verify))
+        return usage("unknown action '%s'", action);
+    if ((user_list || audit_verify) ? nrest != 0 : !name)
+        return usage("%s", (user_list || audit_verify) ? "unexpected argument" : "give one LOGIN (or NAME)");
+    if (name &&
+        (strlen(name) > GIS_LOGIN_MAX || !*name || !text_utf8_valid(name, strlen(name)) || strpbrk(name, " \t\r\n:")))
+        return usage("bad login '%s' (at most 128 bytes of UTF-8, no spaces or ':')", name);
+    if ((tenant || role) && !(user_add || user_grant || client_add))
+        return usage("--tenant and --role do not apply to '%s'", action);
+    if ((user_add || user_grant) && (!tenant) != (!role))
+        return usage("%s", "--tenant and --role go together");
+    if (user_grant && !tenant)
+        return usage("%s", "user grant needs --tenant and --role");
+    if (admin && !user_add)
+        return usage("%s", "--admin applies to user add");
+    if (nscopes && !client_add)
+        return usage("%s", "--scope applies to client add");
+    if (client_add && (!tenant || !nscopes || role))
+        return usage("%s", "client add needs --tenant and at least one --scope (and no --role)");
+    for (int i = 0; i < nscopes; i++)
+        if (!scope_valid(scopes[i]))
+            return usage("unknown scope '%s'", scopes[i]);
+
+    static struct config cfg;
+    struct err e = {0};
+    const char *path = config ? config : getenv("ODRA_CONFIG");
+    if (config_load(&cfg, path, &e))
+        return fail(&e);
+    if (data)
+        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
+    if (tenant && !config_tenant_find(&cfg, tenant))
+        return usage("unknown gmina '%s'", tenant);
+    char idpath[1100];
+    snprintf(idpath, sizeof idpath, "%s/identity.sqlite", cfg.data_dir);
+    struct gis_identity *id;
+    if (gis_identity_open(idpath, &id, &e))
+        return fail(&e);
+    int rc = 0;
+    if (user_add) {
+        char hash[128];
+        long long account = 0;
+        const char *kind = admin ? "admin" : tenant ? "staff" : "resident";
+        rc = new_password(&cfg, hash);
+        if (!rc && gis_account_add(id, kind, name, hash, NULL, NULL, &account, &e))
+            rc = fail(&e);
+        if (!rc) {
+            audit_cli(id, "user.add", name, kind);
+            if (tenant)
+                rc = grant_roles(id, &cfg, account, name, tenant, role);
+        }
+        if (!rc)
+            printf("added %s %s\n", kind, name);
+    } else if (user_grant) {
+        struct gis_account a;
+        if (gis_account_get(id, name, &a, &e))
+            rc = fail(&e);
+        else if (!strcmp(a.kind, "client") || !strcmp(a.kind, "resident"))
+            rc = usage("'%s' is not a staff account (roles are for staff)", name);
+        else
+            rc = grant_roles(id, &cfg, a.id, name, tenant, role);
+    } else if (user_passwd) {
+        struct gis_account a;
+        char hash[128];
+        if (gis_account_get(id, name, &a, &e))
+            rc = fail(&e);
+        else if (!strcmp(a.kind, "client"))
+            rc = usage("'%s' is an API client: it has a key, not a password", name);
+        else if (!(rc = new_password(&cfg, hash))) {
+            long long n = 0;
+            if (gis_account_set_password(id, a.id, hash, &e) || gis_sessions_delete_account(id, a.id, &n, &e))
+                rc = fail(&e);
+            else {
+                audit_cli(id, "user.passwd", name, NULL);
+                printf("password of %s changed; %lld sessions ended\n", name, n);
+            }
+        }
+    } else if (user_disable || user_enable) {
+        struct gis_account a;
+        long long n = 0;
+        if (gis_account_get(id, name, &a, &e) || gis_account_set_disabled(id, a.id, user_disable, &e) ||
+            (user_disable && gis_sessions_delete_account(id, a.id, &n, &e)))
+            rc = fail(&e);
+        else {
+            audit_cli(id, user_disable ? "user.disable" : "user.enable", name, NULL);
+            printf("%s %s%s\n", name, user_disable ? "disabled" : "enabled",
+                   user_disable && n ? "; its sessions ended" : "");
+        }
+    } else if (user_list) {
+        if (gis_accounts_each(id, list_one, id, &e))
+            rc = fail(&e);
+    } else if (client_add) {
+        char key[AUTH_KEY_LEN + 1], token[AUTH_TOKEN_LEN + 1];
+        unsigned char kh[32];
+        long long account = 0;
+        auth_token_new(token);
+        snprintf(key, sizeof key, "%s%s", AUTH_KEY_PREFIX, token);
+        auth_token_hash(key, kh);
+        if (gis_account_add(id, "client", name, NULL, kh, tenant, &account, &e))
+            rc = fail(&e);
+        for (int i = 0; !rc && i < nscopes; i++)
+            if (gis_client_scope_add(id, account, scopes[i], &e))
+                rc = fail(&e);
+        if (!rc) {
+            char detail[512] = "";
+            for (int i = 0; i < nscopes; i++)
+                snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%s", i ? " " : "", scopes[i]);
+            audit_cli(id, "client.add", name, detail);
+            fprintf(stderr, "API client %s of gmina %s with %s; its key (shown only now):\n", name, tenant, detail);
+            printf("%s\n", key);
+        }
+    } else if (audit_verify) {
+        long long rows = 0, bad = 0;
+        if (gis_audit_verify(id, &rows, &bad, &e))
+            rc = fail(&e);
+        else if (bad) {
+            fprintf(stderr,
+                    "odra: audit log: row %lld does not match the hash chain (edited, inserted or removed); "
+                    "%lld rows\n",
+                    bad, rows);
+            rc = 1;
+        } else {
+            printf("audit log: %lld rows, the hash chain is intact\n", rows);
+        }
+    }
+    gis_identity_close(id);
+    return rc;
+}
