@@ -171,9 +171,17 @@ static void list_one(const struct gis_account *a, void *user)
     printf("%-24s %-9s %s%s\n", a->login, a->kind, more, a->disabled ? " (disabled)" : "");
 }
 
-int cli_user(int argc, char **argv)
+/* The command line of `odra user|client|audit`, parsed. */
+struct cli_args {
+    const char *cmd, *action, *config, *data, *tenant, *role, *name;
+    const char *scopes[MAX_SCOPES];
+    int nscopes, nrest;
+    bool admin;
+};
+
+/* Reads the options after `odra CMD ACTION`; a usage error's exit status, or -1 when they parsed. */
+static int args_parse(int argc, char **argv, struct cli_args *a)
 {
-    const char *cmd = argv[1];
     enum { O_CONFIG = 1, O_DATA, O_ADMIN, O_TENANT, O_ROLE, O_SCOPE, O_HELP };
     static const struct option opts[] = {
         {"config", required_argument, NULL, O_CONFIG}, {"data", required_argument, NULL, O_DATA},
@@ -181,168 +189,208 @@ int cli_user(int argc, char **argv)
         {"role", required_argument, NULL, O_ROLE},     {"scope", required_argument, NULL, O_SCOPE},
         {"help", no_argument, NULL, O_HELP},           {NULL, 0, NULL, 0},
     };
-    if (argc < 3)
-        return usage("'%s' needs an action", cmd);
-    const char *action = argv[2];
-    const char *config = NULL, *data = NULL, *tenant = NULL, *role = NULL;
-    const char *scopes[MAX_SCOPES];
-    int nscopes = 0;
-    bool admin = false;
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc - 2, argv + 2, "", opts, NULL)) != -1) {
         switch (c) {
-        case O_CONFIG: config = optarg; break;
-        case O_DATA: data = optarg; break;
-        case O_ADMIN: admin = true; break;
-        case O_TENANT: tenant = optarg; break;
-        case O_ROLE: role = optarg; break;
+        case O_CONFIG: a->config = optarg; break;
+        case O_DATA: a->data = optarg; break;
+        case O_ADMIN: a->admin = true; break;
+        case O_TENANT: a->tenant = optarg; break;
+        case O_ROLE: a->role = optarg; break;
         case O_SCOPE:
-            if (nscopes == MAX_SCOPES)
+            if (a->nscopes == MAX_SCOPES)
                 return usage("too many scopes%s", "");
-            scopes[nscopes++] = optarg;
+            a->scopes[a->nscopes++] = optarg;
             break;
         case O_HELP: fputs(user_usage, stdout); return 0;
         default: return usage("bad or incomplete option '%s'", argv[optind + 1] ? argv[optind + 1] : "");
         }
     }
-    char **rest = argv + 2 + optind;
-    int nrest = argc - 2 - optind;
-    const char *name = nrest == 1 ? rest[0] : NULL;
-    bool user_add = !strcmp(cmd, "user") && !strcmp(action, "add");
-    bool user_grant = !strcmp(cmd, "user") && !strcmp(action, "grant");
-    bool user_passwd = !strcmp(cmd, "user") && !strcmp(action, "passwd");
-    bool user_list = !strcmp(cmd, "user") && !strcmp(action, "list");
-    bool user_disable = !strcmp(cmd, "user") && !strcmp(action, "disable");
-    bool user_enable = !strcmp(cmd, "user") && !strcmp(action, "enable");
-    bool client_add = !strcmp(cmd, "client") && !strcmp(action, "add");
-    bool audit_verify = !strcmp(cmd, "audit") && !strcmp(action, "verify");
-    if (!(user_add || user_grant || user_passwd || user_list || user_disable || user_enable || client_add ||
-          audit_verify))
-        return usage("unknown action '%s'", action);
-    if ((user_list || audit_verify) ? nrest != 0 : !name)
-        return usage("%s", (user_list || audit_verify) ? "unexpected argument" : "give one LOGIN (or NAME)");
-    if (name &&
-        (strlen(name) > GIS_LOGIN_MAX || !*name || !text_utf8_valid(name, strlen(name)) || strpbrk(name, " \t\r\n:")))
-        return usage("bad login '%s' (at most 128 bytes of UTF-8, no spaces or ':')", name);
-    if ((tenant || role) && !(user_add || user_grant || client_add))
-        return usage("--tenant and --role do not apply to '%s'", action);
-    if ((user_add || user_grant) && (!tenant) != (!role))
+    a->nrest = argc - 2 - optind;
+    a->name = a->nrest == 1 ? argv[2 + optind] : NULL;
+    return -1;
+}
+
+static bool is(const struct cli_args *a, const char *cmd, const char *action)
+{
+    return !strcmp(a->cmd, cmd) && !strcmp(a->action, action);
+}
+
+/* Checks the combination of action, options and arguments; a usage error's exit status, or -1. */
+static int args_check(const struct cli_args *a)
+{
+    bool user_add = is(a, "user", "add"), user_grant = is(a, "user", "grant"), client_add = is(a, "client", "add");
+    bool no_name = is(a, "user", "list") || is(a, "audit", "verify");
+    if (!(user_add || user_grant || client_add || no_name || is(a, "user", "passwd") || is(a, "user", "disable") ||
+          is(a, "user", "enable")))
+        return usage("unknown action '%s'", a->action);
+    if (no_name ? a->nrest != 0 : !a->name)
+        return usage("%s", no_name ? "unexpected argument" : "give one LOGIN (or NAME)");
+    const char *n = a->name;
+    if (n && (strlen(n) > GIS_LOGIN_MAX || !*n || !text_utf8_valid(n, strlen(n)) || strpbrk(n, " \t\r\n:")))
+        return usage("bad login '%s' (at most 128 bytes of UTF-8, no spaces or ':')", n);
+    if ((a->tenant || a->role) && !(user_add || user_grant || client_add))
+        return usage("--tenant and --role do not apply to '%s'", a->action);
+    if ((user_add || user_grant) && (!a->tenant) != (!a->role))
         return usage("%s", "--tenant and --role go together");
-    if (user_grant && !tenant)
+    if (user_grant && !a->tenant)
         return usage("%s", "user grant needs --tenant and --role");
-    if (admin && !user_add)
+    if (a->admin && !user_add)
         return usage("%s", "--admin applies to user add");
-    if (nscopes && !client_add)
+    if (a->nscopes && !client_add)
         return usage("%s", "--scope applies to client add");
-    if (client_add && (!tenant || !nscopes || role))
+    if (client_add && (!a->tenant || !a->nscopes || a->role))
         return usage("%s", "client add needs --tenant and at least one --scope (and no --role)");
-    for (int i = 0; i < nscopes; i++)
-        if (!scope_valid(scopes[i]))
-            return usage("unknown scope '%s'", scopes[i]);
+    for (int i = 0; i < a->nscopes; i++)
+        if (!scope_valid(a->scopes[i]))
+            return usage("unknown scope '%s'", a->scopes[i]);
+    return -1;
+}
+
+static int user_add(struct gis_identity *id, const struct config *cfg, const struct cli_args *a)
+{
+    struct err e = {0};
+    char hash[128];
+    long long account = 0;
+    const char *kind = a->admin ? "admin" : a->tenant ? "staff" : "resident";
+    int rc = new_password(cfg, hash);
+    if (!rc && gis_account_add(id, kind, a->name, hash, NULL, NULL, &account, &e))
+        rc = fail(&e);
+    if (!rc) {
+        audit_cli(id, "user.add", a->name, kind);
+        if (a->tenant)
+            rc = grant_roles(id, cfg, account, a->name, a->tenant, a->role);
+    }
+    if (!rc)
+        printf("added %s %s\n", kind, a->name);
+    return rc;
+}
+
+static int user_grant(struct gis_identity *id, const struct config *cfg, const struct cli_args *a)
+{
+    struct err e = {0};
+    struct gis_account acc;
+    if (gis_account_get(id, a->name, &acc, &e))
+        return fail(&e);
+    if (!strcmp(acc.kind, "client") || !strcmp(acc.kind, "resident"))
+        return usage("'%s' is not a staff account (roles are for staff)", a->name);
+    return grant_roles(id, cfg, acc.id, a->name, a->tenant, a->role);
+}
+
+static int user_passwd(struct gis_identity *id, const struct config *cfg, const struct cli_args *a)
+{
+    struct err e = {0};
+    struct gis_account acc;
+    char hash[128];
+    if (gis_account_get(id, a->name, &acc, &e))
+        return fail(&e);
+    if (!strcmp(acc.kind, "client"))
+        return usage("'%s' is an API client: it has a key, not a password", a->name);
+    int rc = new_password(cfg, hash);
+    if (rc)
+        return rc;
+    long long n = 0;
+    if (gis_account_set_password(id, acc.id, hash, &e) || gis_sessions_delete_account(id, acc.id, &n, &e))
+        return fail(&e);
+    audit_cli(id, "user.passwd", a->name, NULL);
+    printf("password of %s changed; %lld sessions ended\n", a->name, n);
+    return 0;
+}
+
+static int user_disable(struct gis_identity *id, const struct cli_args *a, bool disable)
+{
+    struct err e = {0};
+    struct gis_account acc;
+    long long n = 0;
+    if (gis_account_get(id, a->name, &acc, &e) || gis_account_set_disabled(id, acc.id, disable, &e) ||
+        (disable && gis_sessions_delete_account(id, acc.id, &n, &e)))
+        return fail(&e);
+    audit_cli(id, disable ? "user.disable" : "user.enable", a->name, NULL);
+    printf("%s %s%s\n", a->name, disable ? "disabled" : "enabled", disable && n ? "; its sessions ended" : "");
+    return 0;
+}
+
+static int client_add(struct gis_identity *id, const struct cli_args *a)
+{
+    struct err e = {0};
+    char key[AUTH_KEY_LEN + 1], token[AUTH_TOKEN_LEN + 1];
+    unsigned char kh[32];
+    long long account = 0;
+    auth_token_new(token);
+    snprintf(key, sizeof key, "%s%s", AUTH_KEY_PREFIX, token);
+    auth_token_hash(key, kh);
+    if (gis_account_add(id, "client", a->name, NULL, kh, a->tenant, &account, &e))
+        return fail(&e);
+    for (int i = 0; i < a->nscopes; i++)
+        if (gis_client_scope_add(id, account, a->scopes[i], &e))
+            return fail(&e);
+    char detail[512] = "";
+    for (int i = 0; i < a->nscopes; i++)
+        snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%s", i ? " " : "", a->scopes[i]);
+    audit_cli(id, "client.add", a->name, detail);
+    fprintf(stderr, "API client %s of gmina %s with %s; its key (shown only now):\n", a->name, a->tenant, detail);
+    printf("%s\n", key);
+    return 0;
+}
+
+static int audit_verify(struct gis_identity *id)
+{
+    struct err e = {0};
+    long long rows = 0, bad = 0;
+    if (gis_audit_verify(id, &rows, &bad, &e))
+        return fail(&e);
+    if (bad) {
+        fprintf(stderr,
+                "odra: audit log: row %lld does not match the hash chain (edited, inserted or removed); %lld rows\n",
+                bad, rows);
+        return 1;
+    }
+    printf("audit log: %lld rows, the hash chain is intact\n", rows);
+    return 0;
+}
+
+int cli_user(int argc, char **argv)
+{
+    struct cli_args a = {.cmd = argv[1]};
+    if (argc < 3)
+        return usage("'%s' needs an action", a.cmd);
+    a.action = argv[2];
+    int rc = args_parse(argc, argv, &a);
+    if (rc < 0)
+        rc = args_check(&a);
+    if (rc >= 0)
+        return rc;
 
     static struct config cfg;
     struct err e = {0};
-    const char *path = config ? config : getenv("ODRA_CONFIG");
+    const char *path = a.config ? a.config : getenv("ODRA_CONFIG");
     if (config_load(&cfg, path, &e))
         return fail(&e);
-    if (data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
-    if (tenant && !config_tenant_find(&cfg, tenant))
-        return usage("unknown gmina '%s'", tenant);
+    if (a.data)
+        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", a.data);
+    if (a.tenant && !config_tenant_find(&cfg, a.tenant))
+        return usage("unknown gmina '%s'", a.tenant);
     char idpath[1100];
     snprintf(idpath, sizeof idpath, "%s/identity.sqlite", cfg.data_dir);
     struct gis_identity *id;
     if (gis_identity_open(idpath, &id, &e))
         return fail(&e);
-    int rc = 0;
-    if (user_add) {
-        char hash[128];
-        long long account = 0;
-        const char *kind = admin ? "admin" : tenant ? "staff" : "resident";
-        rc = new_password(&cfg, hash);
-        if (!rc && gis_account_add(id, kind, name, hash, NULL, NULL, &account, &e))
-            rc = fail(&e);
-        if (!rc) {
-            audit_cli(id, "user.add", name, kind);
-            if (tenant)
-                rc = grant_roles(id, &cfg, account, name, tenant, role);
-        }
-        if (!rc)
-            printf("added %s %s\n", kind, name);
-    } else if (user_grant) {
-        struct gis_account a;
-        if (gis_account_get(id, name, &a, &e))
-            rc = fail(&e);
-        else if (!strcmp(a.kind, "client") || !strcmp(a.kind, "resident"))
-            rc = usage("'%s' is not a staff account (roles are for staff)", name);
-        else
-            rc = grant_roles(id, &cfg, a.id, name, tenant, role);
-    } else if (user_passwd) {
-        struct gis_account a;
-        char hash[128];
-        if (gis_account_get(id, name, &a, &e))
-            rc = fail(&e);
-        else if (!strcmp(a.kind, "client"))
-            rc = usage("'%s' is an API client: it has a key, not a password", name);
-        else if (!(rc = new_password(&cfg, hash))) {
-            long long n = 0;
-            if (gis_account_set_password(id, a.id, hash, &e) || gis_sessions_delete_account(id, a.id, &n, &e))
-                rc = fail(&e);
-            else {
-                audit_cli(id, "user.passwd", name, NULL);
-                printf("password of %s changed; %lld sessions ended\n", name, n);
-            }
-        }
-    } else if (user_disable || user_enable) {
-        struct gis_account a;
-        long long n = 0;
-        if (gis_account_get(id, name, &a, &e) || gis_account_set_disabled(id, a.id, user_disable, &e) ||
-            (user_disable && gis_sessions_delete_account(id, a.id, &n, &e)))
-            rc = fail(&e);
-        else {
-            audit_cli(id, user_disable ? "user.disable" : "user.enable", name, NULL);
-            printf("%s %s%s\n", name, user_disable ? "disabled" : "enabled",
-                   user_disable && n ? "; its sessions ended" : "");
-        }
-    } else if (user_list) {
-        if (gis_accounts_each(id, list_one, id, &e))
-            rc = fail(&e);
-    } else if (client_add) {
-        char key[AUTH_KEY_LEN + 1], token[AUTH_TOKEN_LEN + 1];
-        unsigned char kh[32];
-        long long account = 0;
-        auth_token_new(token);
-        snprintf(key, sizeof key, "%s%s", AUTH_KEY_PREFIX, token);
-        auth_token_hash(key, kh);
-        if (gis_account_add(id, "client", name, NULL, kh, tenant, &account, &e))
-            rc = fail(&e);
-        for (int i = 0; !rc && i < nscopes; i++)
-            if (gis_client_scope_add(id, account, scopes[i], &e))
-                rc = fail(&e);
-        if (!rc) {
-            char detail[512] = "";
-            for (int i = 0; i < nscopes; i++)
-                snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%s", i ? " " : "", scopes[i]);
-            audit_cli(id, "client.add", name, detail);
-            fprintf(stderr, "API client %s of gmina %s with %s; its key (shown only now):\n", name, tenant, detail);
-            printf("%s\n", key);
-        }
-    } else if (audit_verify) {
-        long long rows = 0, bad = 0;
-        if (gis_audit_verify(id, &rows, &bad, &e))
-            rc = fail(&e);
-        else if (bad) {
-            fprintf(stderr,
-                    "odra: audit log: row %lld does not match the hash chain (edited, inserted or removed); "
-                    "%lld rows\n",
-                    bad, rows);
-            rc = 1;
-        } else {
-            printf("audit log: %lld rows, the hash chain is intact\n", rows);
-        }
-    }
+    if (is(&a, "user", "add"))
+        rc = user_add(id, &cfg, &a);
+    else if (is(&a, "user", "grant"))
+        rc = user_grant(id, &cfg, &a);
+    else if (is(&a, "user", "passwd"))
+        rc = user_passwd(id, &cfg, &a);
+    else if (is(&a, "user", "disable") || is(&a, "user", "enable"))
+        rc = user_disable(id, &a, is(&a, "user", "disable"));
+    else if (is(&a, "user", "list"))
+        rc = gis_accounts_each(id, list_one, id, &e) ? fail(&e) : 0;
+    else if (is(&a, "client", "add"))
+        rc = client_add(id, &a);
+    else
+        rc = audit_verify(id);
     gis_identity_close(id);
     return rc;
 }

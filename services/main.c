@@ -424,31 +424,19 @@ static int cmd_boundary(const struct common_opts *co, const char *tenant, const 
     return EXIT_SUCCESS;
 }
 
-int main(int argc, char **argv)
+/* The options of the commands main parses itself (serve, demo, import, boundary, export). */
+struct main_args {
+    struct common_opts co;
+    struct gis_import_opts io;
+    const char *tenant, *plan, *json_report, *output;
+    long scale, seed;
+    int force;
+    int rest; /* the index in argv of the first argument after the options */
+};
+
+/* Parses cmd's options into a; the exit status of a usage error or of --help, or -1 when they parsed. */
+static int main_args_parse(const char *cmd, int argc, char **argv, struct main_args *a)
 {
-    /* Images, PNG rows and PDFs are megabytes each. With glibc's defaults every such buffer is a fresh
-     * mmap (or a trimmed heap) and its pages fault in again on each request: a tenth of a map request's
-     * time. Keep them in the heap and keep up to 64 MB of free heap per arena for the next request. */
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-    if (argc < 2)
-        return usage_error("missing command%s", "");
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(usage_text, stdout);
-        return EXIT_SUCCESS;
-    }
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("odra %s\n", ODRA_VERSION);
-        return EXIT_SUCCESS;
-    }
-    /* Subcommands that parse their own options. */
-    if (!strcmp(cmd, "extract"))
-        return cli_extract(argc - 1, argv + 1);
-    if (!strcmp(cmd, "seed"))
-        return cli_seed(argc, argv);
-    if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))
-        return cli_user(argc, argv);
     enum {
         OPT_CONFIG = 1000,
         OPT_DATA,
@@ -486,11 +474,6 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
-    struct common_opts co = {0};
-    struct gis_import_opts io = {.progress = true};
-    const char *tenant = NULL, *plan = NULL, *json_report = NULL, *output = NULL;
-    long scale = 1, seed = 2026;
-    int force = 0;
     const char *valid = NULL; /* options this command takes, as a list of names */
     if (!strcmp(cmd, "serve"))
         valid = " config data listen help ";
@@ -518,44 +501,77 @@ int main(int argc, char **argv)
         if (!strstr(valid, key))
             return usage_error("option --%s does not apply to this command", opts[idx].name);
         switch (c) {
-        case OPT_CONFIG: co.config = optarg; break;
-        case OPT_DATA: co.data = optarg; break;
-        case OPT_LISTEN: co.listen = optarg; break;
+        case OPT_CONFIG: a->co.config = optarg; break;
+        case OPT_DATA: a->co.data = optarg; break;
+        case OPT_LISTEN: a->co.listen = optarg; break;
         case OPT_SCALE:
-            if (!text_parse_long(optarg, 1, 1000, &scale))
+            if (!text_parse_long(optarg, 1, 1000, &a->scale))
                 return usage_error("--scale must be an integer from 1 to 1000, got '%s'", optarg);
             break;
         case OPT_SEED:
-            if (!text_parse_long(optarg, 0, 1L << 62, &seed))
+            if (!text_parse_long(optarg, 0, 1L << 62, &a->seed))
                 return usage_error("--seed must be a non-negative integer, got '%s'", optarg);
             break;
-        case OPT_FORCE: force = 1; break;
-        case OPT_TENANT: tenant = optarg; break;
-        case OPT_AS: io.collection = optarg; break;
-        case OPT_PRESET: io.preset = optarg; break;
-        case OPT_MAP: io.map = optarg; break;
-        case OPT_SSRS: io.s_srs = optarg; break;
-        case OPT_PLAN: plan = optarg; break;
-        case OPT_CHECK: io.check = true; break;
-        case OPT_REPORT: json_report = optarg; break;
-        case OPT_OUTPUT: output = optarg; break;
+        case OPT_FORCE: a->force = 1; break;
+        case OPT_TENANT: a->tenant = optarg; break;
+        case OPT_AS: a->io.collection = optarg; break;
+        case OPT_PRESET: a->io.preset = optarg; break;
+        case OPT_MAP: a->io.map = optarg; break;
+        case OPT_SSRS: a->io.s_srs = optarg; break;
+        case OPT_PLAN: a->plan = optarg; break;
+        case OPT_CHECK: a->io.check = true; break;
+        case OPT_REPORT: a->json_report = optarg; break;
+        case OPT_OUTPUT: a->output = optarg; break;
         case OPT_HELP: fputs(usage_text, stdout); return EXIT_SUCCESS;
         default: return usage_error("bad option%s", "");
         }
     }
-    int rest = optind + 1; /* getopt ran on argv + 1 */
+    a->rest = optind + 1; /* getopt ran on argv + 1 */
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    /* Images, PNG rows and PDFs are megabytes each. With glibc's defaults every such buffer is a fresh
+     * mmap (or a trimmed heap) and its pages fault in again on each request: a tenth of a map request's
+     * time. Keep them in the heap and keep up to 64 MB of free heap per arena for the next request. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    if (argc < 2)
+        return usage_error("missing command%s", "");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(usage_text, stdout);
+        return EXIT_SUCCESS;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("odra %s\n", ODRA_VERSION);
+        return EXIT_SUCCESS;
+    }
+    /* Subcommands that parse their own options. */
+    if (!strcmp(cmd, "extract"))
+        return cli_extract(argc - 1, argv + 1);
+    if (!strcmp(cmd, "seed"))
+        return cli_seed(argc, argv);
+    if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))
+        return cli_user(argc, argv);
+    struct main_args a = {.io = {.progress = true}, .scale = 1, .seed = 2026};
+    int prc = main_args_parse(cmd, argc, argv, &a);
+    if (prc >= 0)
+        return prc;
+    int rest = a.rest;
     if (!strcmp(cmd, "import"))
-        return cmd_import(&co, tenant, &io, plan, json_report, argv + rest, argc - rest);
+        return cmd_import(&a.co, a.tenant, &a.io, a.plan, a.json_report, argv + rest, argc - rest);
     if (!strcmp(cmd, "boundary"))
-        return cmd_boundary(&co, tenant, io.s_srs, argv + rest, argc - rest);
+        return cmd_boundary(&a.co, a.tenant, a.io.s_srs, argv + rest, argc - rest);
     if (!strcmp(cmd, "export")) {
         if (rest < argc)
             return usage_error("unexpected argument '%s'", argv[rest]);
-        return cmd_export(&co, tenant, io.collection, plan, output);
+        return cmd_export(&a.co, a.tenant, a.io.collection, a.plan, a.output);
     }
     if (rest < argc)
         return usage_error("unexpected argument '%s'", argv[rest]);
     if (!strcmp(cmd, "serve"))
-        return cmd_serve(&co);
-    return cmd_demo(&co, (int)scale, (unsigned long long)seed, tenant, force);
+        return cmd_serve(&a.co);
+    return cmd_demo(&a.co, (int)a.scale, (unsigned long long)a.seed, a.tenant, a.force);
 }
