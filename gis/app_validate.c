@@ -103,13 +103,34 @@ static void app_lists_init(void)
     app_tsv_load(&app_status_tsv, "data/codelists/app_status.tsv");
 }
 
-const char *app_kpt_name(const char *code)
+/* The field `to` of the first row of t whose field `from` is key (NULL key or no such row: NULL). */
+static const char *app_tsv_lookup(const struct app_tsv *t, int from, const char *key, int to)
 {
     app_lists();
-    for (int i = 0; code && i < app_kpt_tsv.nrows; i++)
-        if (!strcmp(app_kpt_tsv.row[i][0], code))
-            return app_kpt_tsv.row[i][1];
+    for (int i = 0; key && i < t->nrows; i++)
+        if (!strcmp(t->row[i][from], key))
+            return t->row[i][to];
     return NULL;
+}
+
+/* Whether word is one of the space-separated words of list. */
+static bool app_words_has(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, " ");
+        if (l == n && !strncmp(p, word, n))
+            return true;
+        p += l;
+        while (*p == ' ')
+            p++;
+    }
+    return false;
+}
+
+const char *app_kpt_name(const char *code)
+{
+    return app_tsv_lookup(&app_kpt_tsv, 0, code, 1);
 }
 
 const char *app_status_to_odra(const char *s)
@@ -203,20 +224,12 @@ static const char *app_no_scheme(const char *uri)
 
 const char *app_namespace_version(const char *uri)
 {
-    app_lists();
-    for (int i = 0; uri && i < app_ns_tsv.nrows; i++)
-        if (!strcmp(app_ns_tsv.row[i][0], uri))
-            return app_ns_tsv.row[i][1];
-    return NULL;
+    return app_tsv_lookup(&app_ns_tsv, 0, uri, 1);
 }
 
 const char *app_namespace_uri(const char *version)
 {
-    app_lists();
-    for (int i = 0; version && i < app_ns_tsv.nrows; i++)
-        if (!strcmp(app_ns_tsv.row[i][1], version))
-            return app_ns_tsv.row[i][0];
-    return NULL;
+    return app_tsv_lookup(&app_ns_tsv, 1, version, 0);
 }
 
 bool app_namespace_like(const char *uri)
@@ -229,16 +242,9 @@ bool app_namespace_like(const char *uri)
 static bool app_known_type_name(const char *type)
 {
     app_lists();
-    size_t n = strlen(type);
     for (int i = 0; i < app_ns_tsv.nrows; i++)
-        for (const char *p = app_ns_tsv.row[i][2]; *p;) {
-            size_t l = strcspn(p, " ");
-            if (l == n && !strncmp(p, type, n))
-                return true;
-            p += l;
-            while (*p == ' ')
-                p++;
-        }
+        if (app_words_has(app_ns_tsv.row[i][2], type))
+            return true;
     return false;
 }
 
@@ -246,19 +252,9 @@ static bool app_known_type_name(const char *type)
 static bool app_version_lists_type(const char *version, const char *type)
 {
     app_lists();
-    size_t n = strlen(type);
-    for (int i = 0; i < app_ns_tsv.nrows; i++) {
-        if (strcmp(app_ns_tsv.row[i][1], version) != 0)
-            continue;
-        for (const char *p = app_ns_tsv.row[i][2]; *p;) {
-            size_t l = strcspn(p, " ");
-            if (l == n && !strncmp(p, type, n))
-                return true;
-            p += l;
-            while (*p == ' ')
-                p++;
-        }
-    }
+    for (int i = 0; i < app_ns_tsv.nrows; i++)
+        if (!strcmp(app_ns_tsv.row[i][1], version) && app_words_has(app_ns_tsv.row[i][2], type))
+            return true;
     return false;
 }
 
