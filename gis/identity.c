@@ -49,19 +49,6 @@ static sqlite3_stmt *stmt(struct gis_identity *id, const char *sql, struct err *
     return st; /* the cache is sized for every statement here; past it a statement would leak, never happens */
 }
 
-/* NNN of "data/identity/NNN_name.sql", else -1. */
-static int migration_number(const char *name)
-{
-    const char *prefix = "data/identity/";
-    size_t pl = strlen(prefix);
-    if (strncmp(name, prefix, pl) != 0)
-        return -1;
-    int n = 0, digits = 0;
-    for (const char *p = name + pl; *p >= '0' && *p <= '9'; p++, digits++)
-        n = n * 10 + (*p - '0');
-    return digits == 3 ? n : -1;
-}
-
 static enum err_code migrate(struct gis_identity *id, struct err *e)
 {
     int have = 0, latest = 0;
@@ -72,15 +59,15 @@ static enum err_code migrate(struct gis_identity *id, struct err *e)
         have = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     for (const struct embed_file *f = embed_files; f->name; f++)
-        if (migration_number(f->name) > latest)
-            latest = migration_number(f->name);
+        if (embed_migration_number(f->name, "data/identity") > latest)
+            latest = embed_migration_number(f->name, "data/identity");
     if (have > latest)
         return err_set(e, ERR_INVALID, "%s: identity store version %d is newer than this odra (%d)", id->path, have,
                        latest);
     for (int v = have + 1; v <= latest; v++) {
         const struct embed_file *mig = NULL;
         for (const struct embed_file *f = embed_files; f->name; f++)
-            if (migration_number(f->name) == v)
+            if (embed_migration_number(f->name, "data/identity") == v)
                 mig = f;
         if (!mig)
             return err_set(e, ERR_INTERNAL, "identity migration %03d missing", v);

@@ -41,24 +41,11 @@ static void store_global_init(void)
     spatialite_initialize();
 }
 
-/* Migrations are the embedded files data/migrations/NNN_*.sql, applied in NNN order. */
-static int migration_number(const char *name)
-{
-    const char *prefix = "data/migrations/";
-    size_t pl = strlen(prefix);
-    if (strncmp(name, prefix, pl) != 0)
-        return -1;
-    int n = 0, digits = 0;
-    for (const char *p = name + pl; *p >= '0' && *p <= '9'; p++, digits++)
-        n = n * 10 + (*p - '0');
-    return digits == 3 ? n : -1;
-}
-
 int gis_store_latest_version(void)
 {
     int latest = 0;
     for (const struct embed_file *f = embed_files; f->name; f++) {
-        int n = migration_number(f->name);
+        int n = embed_migration_number(f->name, "data/migrations");
         if (n > latest)
             latest = n;
     }
@@ -206,7 +193,7 @@ static enum err_code store_migrate(struct gis_store *s, struct err *e)
     for (int v = have + 1; v <= latest; v++) {
         const struct embed_file *mig = NULL;
         for (const struct embed_file *f = embed_files; f->name; f++)
-            if (migration_number(f->name) == v)
+            if (embed_migration_number(f->name, "data/migrations") == v)
                 mig = f;
         if (!mig)
             return err_set(e, ERR_INTERNAL, "migration %03d missing", v);

@@ -48,25 +48,11 @@ const struct svc_module *svc_module_of_route(const struct http_route *r)
 
 /* ---- migrations ---- */
 
-/* NNN of "<dir>/NNN_name.sql", or -1 when the file is not one of m's migrations. */
-static int module_migration_number(const struct svc_module *m, const char *name)
-{
-    size_t pl = strlen(m->migrations);
-    if (strncmp(name, m->migrations, pl) != 0 || name[pl] != '/')
-        return -1;
-    const char *p = name + pl + 1;
-    int n = 0, digits = 0;
-    for (; *p >= '0' && *p <= '9'; p++, digits++)
-        n = n * 10 + (*p - '0');
-    size_t len = strlen(name);
-    return digits == 3 && *p == '_' && len > 4 && !strcmp(name + len - 4, ".sql") ? n : -1;
-}
-
 int svc_module_latest_version(const struct svc_module *m)
 {
     int latest = 0;
     for (const struct embed_file *f = embed_files; m->migrations && f->name; f++) {
-        int n = module_migration_number(m, f->name);
+        int n = embed_migration_number(f->name, m->migrations);
         if (n > latest)
             latest = n;
     }
@@ -91,7 +77,7 @@ enum err_code svc_module_migrate(const struct svc_module *m, struct gis_store *w
     for (int v = have + 1; v <= latest; v++) {
         const struct embed_file *mig = NULL;
         for (const struct embed_file *f = embed_files; f->name; f++)
-            if (module_migration_number(m, f->name) == v)
+            if (embed_migration_number(f->name, m->migrations) == v)
                 mig = f;
         if (!mig)
             return err_set(e, ERR_INTERNAL, "module %s: migration %03d missing", m->name, v);

@@ -16,4 +16,8 @@ extern const struct embed_file embed_files[];
 /* Returns the static contents of the named file, or NULL. Sets *len if len is not NULL. */
 const char *embed_find(const char *name, size_t *len);
 
+/* NNN when name is a migration "<dir>/NNN_<what>.sql" (three digits), else -1. Every store's migrations
+ * (core, identity, each module's) are named so. */
+int embed_migration_number(const char *name, const char *dir);
+
 #endif
