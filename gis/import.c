@@ -27,6 +27,7 @@
 #include "gis/changes.h"
 #include "gis/coverage.h"
 #include "gis/import_app.h"
+#include "gis/layers.h"
 #include "gis/report.h"
 #include "gis/store_sql.h"
 #include "util/text.h"
@@ -56,10 +57,12 @@ struct import_target {
 
 enum import_coll { C_PARCELS, C_ADDRESSES, C_BUILDINGS, C_PLANS, C_PLAN_ZONES, C_POG_ZONES };
 
+/* What an import writes into one layer: the layer is the collection `name` of the layer table
+ * (gis/layers.c), which says its table and geometry type; the targets are the import's own schema of it
+ * (the source fields it reads, their types and which are required). */
 struct import_collection {
-    const char *name, *table;
+    const char *name;
     enum import_coll id;
-    bool points;
     struct import_target t[IMPORT_MAX_TARGETS];
 };
 
@@ -75,31 +78,52 @@ enum { Z_PLAN, Z_LABEL, Z_SYMBOL, Z_NAME, Z_MAX_HEIGHT, Z_MAX_STOREYS, Z_MIN_INT
 enum { G_PLAN, G_LABEL, G_SYMBOL, G_NAME, G_MAX_INT, G_MAX_COV, G_MAX_HEIGHT, G_MIN_BIO, G_IIP, G_VERSION };
 
 static const struct import_collection import_collections[] = {
-    {"parcels", "parcels", C_PARCELS, false,
+    {"parcels", C_PARCELS,
      {{"parcel_id", V_TEXT, true}, {"number", V_TEXT, false}, {"obreb", V_TEXT, false}, {"land_use", V_TEXT, false},
       {"area_m2", V_REAL, false}}},
-    {"addresses", "addresses", C_ADDRESSES, true,
+    {"addresses", C_ADDRESSES,
      {{"locality", V_TEXT, true}, {"street", V_TEXT, false}, {"number", V_TEXT, true}, {"postal_code", V_TEXT, false},
       {"simc", V_TEXT, false}, {"ulic", V_TEXT, false}, {"parcel_id", V_TEXT, false}}},
-    {"buildings", "buildings", C_BUILDINGS, false,
+    {"buildings", C_BUILDINGS,
      {{"building_id", V_TEXT, false}, {"function", V_TEXT, false}, {"storeys", V_INT, false}}},
-    {"plans", "plans", C_PLANS, false,
+    {"plans", C_PLANS,
      {{"kind", V_TEXT, true}, {"title", V_TEXT, true}, {"iip", V_TEXT, false}, {"resolution", V_TEXT, false},
       {"resolution_date", V_DATE, false}, {"publication", V_TEXT, false}, {"scale", V_INT, false},
       {"status", V_TEXT, false}, {"valid_from", V_DATE, false}, {"valid_to", V_DATE, false},
       {"version", V_TEXT, false}}},
-    {"plan-zones", "plan_zones", C_PLAN_ZONES, false,
+    {"plan-zones", C_PLAN_ZONES,
      {{"plan", V_TEXT, false}, {"label", V_TEXT, true}, {"symbol", V_TEXT, false}, {"name", V_TEXT, false},
       {"max_height_m", V_REAL, false}, {"max_storeys", V_INT, false}, {"min_intensity", V_REAL, false},
       {"max_intensity", V_REAL, false}, {"max_coverage_pct", V_REAL, false}, {"min_bio_pct", V_REAL, false},
       {"min_parcel_area_m2", V_REAL, false}, {"roof", V_TEXT, false}}},
-    {"pog-zones", "pog_zones", C_POG_ZONES, false,
+    {"pog-zones", C_POG_ZONES,
      {{"plan", V_TEXT, false}, {"label", V_TEXT, true}, {"symbol", V_TEXT, false}, {"name", V_TEXT, false},
       {"max_intensity", V_REAL, false}, {"max_coverage_pct", V_REAL, false}, {"max_height_m", V_REAL, false},
       {"min_bio_pct", V_REAL, false}, {"iip", V_TEXT, false}, {"version", V_TEXT, false}}},
 };
 /* clang-format on */
 #define IMPORT_NCOLL ((int)(sizeof import_collections / sizeof import_collections[0]))
+
+/* The layer table's entry of a collection the import writes (every one of them is a core layer). */
+static const struct gis_layer *import_layer(const struct import_collection *c)
+{
+    const struct gis_layer *L;
+    for (int k = 0; (L = gis_layer_at(k)); k++)
+        if (L->collection.id && !strcmp(L->collection.id, c->name))
+            return L;
+    return NULL;
+}
+
+/* The table a collection's layer lives in, and whether its geometry is points. */
+static const char *import_table(const struct import_collection *c)
+{
+    return import_layer(c)->table;
+}
+
+static bool import_points(const struct import_collection *c)
+{
+    return !strcmp(import_layer(c)->collection.geometry_type, "Point");
+}
 
 static int import_ntargets(const struct import_collection *c)
 {
@@ -1127,7 +1151,7 @@ static bool import_layer_kind_ok(const struct import_collection *c, OGRwkbGeomet
     t = wkbFlatten(t);
     if (t == wkbUnknown || t == wkbGeometryCollection)
         return true;
-    if (c->points)
+    if (import_points(c))
         return t == wkbPoint || t == wkbMultiPoint;
     return t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface ||
            t == wkbPolyhedralSurface || t == wkbTIN || t == wkbTriangle;
@@ -1153,7 +1177,7 @@ static enum err_code import_prepare_source(struct import_run *r, struct import_s
             if (!r->p && OGR_L_GetGeomType(h) != wkbNone)
                 import_say(r, "note: %s: layer %s skipped (%s geometry, %s needs %s)", s->label, name,
                            OGRGeometryTypeToName(OGR_L_GetGeomType(h)), r->c->name,
-                           r->c->points ? "points" : "polygons");
+                           import_points(r->c) ? "points" : "polygons");
             continue;
         }
         struct import_layer *L = &s->layers[s->nlayers++];
@@ -1173,7 +1197,7 @@ static enum err_code import_prepare_source(struct import_run *r, struct import_s
             return err_set(r->e, ERR_UNPROCESSABLE, "%s: no %s layer for preset %s (layers: %s)", s->label, r->p->layer,
                            r->p->name, n ? names : "none");
         return err_set(r->e, ERR_UNPROCESSABLE, "%s: no layer with %s (layers: %s)", s->label,
-                       r->c->points ? "point geometry" : "polygon geometry", n ? names : "none");
+                       import_points(r->c) ? "point geometry" : "polygon geometry", n ? names : "none");
     }
     if (r->p && r->p->coll == C_PLANS)
         return import_app_extras(r, s);
@@ -1500,7 +1524,7 @@ static bool import_ogr_prepare(struct import_run *r, struct import_layer *L, OGR
         g = lin;
     }
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (!r->c->points && (t == wkbPolyhedralSurface || t == wkbTIN || t == wkbTriangle))
+    if (!import_points(r->c) && (t == wkbPolyhedralSurface || t == wkbTIN || t == wkbTriangle))
         g = OGR_G_ForceToMultiPolygon(g);
     *gp = g;
     struct import_walk w = {0};
@@ -1659,7 +1683,8 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
     GEOSGeometry *gg = import_ogr_to_geos(r, g, note, cap);
     if (!gg)
         return GEOM_REJECTED;
-    return r->c->points ? import_point(r, gg, out, note, cap, nn) : import_polygonal(r, L, gg, out, note, cap, nn);
+    return import_points(r->c) ? import_point(r, gg, out, note, cap, nn)
+                               : import_polygonal(r, L, gg, out, note, cap, nn);
 }
 
 /* ---- lookups and rows ---- */
@@ -2028,7 +2053,7 @@ static enum err_code import_prepare_statements(struct import_run *r)
                           &r->plan_get, r->e))
         return r->e->code;
     char sql[128];
-    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s", r->c->table);
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s", import_table(r->c));
     sqlite3_stmt *st;
     if (gis_store_prepare(r->w, sql, &st, r->e))
         return r->e->code;
@@ -2050,7 +2075,7 @@ static enum err_code import_index_suspend(struct import_run *r)
     char sql[200], rtree[100];
     sqlite3_stmt *st;
     /* Only when the table has SpatiaLite's R*Tree and both triggers: otherwise leave everything alone. */
-    snprintf(rtree, sizeof rtree, "idx_%s_geom", r->c->table);
+    snprintf(rtree, sizeof rtree, "idx_%s_geom", import_table(r->c));
     snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE name = '%s' AND sql LIKE '%%rtree%%'", rtree);
     if (gis_store_prepare(r->w, sql, &st, r->e))
         return r->e->code;
@@ -2058,7 +2083,7 @@ static enum err_code import_index_suspend(struct import_run *r)
     sqlite3_finalize(st);
     for (int i = 0; has_rtree && i < 2; i++) {
         snprintf(sql, sizeof sql, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = '%s_%s_geom'",
-                 import_index_triggers[i], r->c->table);
+                 import_index_triggers[i], import_table(r->c));
         if (gis_store_prepare(r->w, sql, &st, r->e))
             return r->e->code;
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
@@ -2073,7 +2098,7 @@ static enum err_code import_index_suspend(struct import_run *r)
         return ERR_OK;
     }
     for (int i = 0; i < 2; i++) {
-        snprintf(sql, sizeof sql, "DROP TRIGGER \"%s_%s_geom\"", import_index_triggers[i], r->c->table);
+        snprintf(sql, sizeof sql, "DROP TRIGGER \"%s_%s_geom\"", import_index_triggers[i], import_table(r->c));
         if (gis_store_exec(r->w, sql, r->e))
             return r->e->code;
     }
@@ -2102,7 +2127,7 @@ static enum err_code import_index_resume(struct import_run *r)
     if (!r->index_trigger[0])
         return ERR_OK;
     char sql[400];
-    const char *t = r->c->table;
+    const char *t = import_table(r->c);
     snprintf(sql, sizeof sql,
              "INSERT OR REPLACE INTO \"idx_%s_geom\" (pkid, xmin, xmax, ymin, ymax) "
              "SELECT id, MbrMinX(geom), MbrMaxX(geom), MbrMinY(geom), MbrMaxY(geom) FROM \"%s\" "
@@ -2472,9 +2497,9 @@ static enum err_code import_insert(struct import_run *r, struct import_row *w)
     }
     if (src ==
         SQLITE_CONSTRAINT) /* A row the schema refuses (NOT NULL, CHECK, a foreign key): the whole import fails. */
-        return err_set(r->e, ERR_UNPROCESSABLE, "%s: %s", r->c->table, sqlite3_errmsg(r->db));
+        return err_set(r->e, ERR_UNPROCESSABLE, "%s: %s", import_table(r->c), sqlite3_errmsg(r->db));
     if (src != SQLITE_DONE)
-        return import_sqlite_err(r, r->c->table);
+        return import_sqlite_err(r, import_table(r->c));
     if (!*w->id)
         snprintf(w->why, w->cap, "the same key appears earlier in this import (%s)",
                  r->c->id == C_PARCELS     ? "parcel_id"
@@ -3051,14 +3076,14 @@ static enum err_code import_collection(struct gis_store *w, const char *const *f
     if (!rc && r->scan && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))
         rc = import_app_identities(w, r->scan,
                                    r->c->id == C_PLANS ? "AktPlanowaniaPrzestrzennego" : "StrefaPlanistyczna",
-                                   r->c->table, started, rp, e);
+                                   import_table(r->c), started, rp, e);
     if (!rc)
         rc = import_territory(r, boundary_warned);
     if (!rc)
         rc = import_index_suspend(r);
     struct import_job job = {r, files, n, started, touched};
     if (!rc)
-        rc = gis_changes_track_at(w, r->c->table, started, import_job_write, &job, e);
+        rc = gis_changes_track_at(w, import_table(r->c), started, import_job_write, &job, e);
     else
         import_layers_done(r, touched);
     import_cleanup(r);
