@@ -267,10 +267,22 @@ enum err_code gis_case_list(struct gis_store *s, struct arena *a, const struct g
     bind_text(st, 3, f->due_before);
     bind_id(st, 4, f->applicant_account);
     sqlite3_bind_int(st, 5, limit);
-    struct gis_case *v = arena_alloc(a, sizeof *v * (size_t)limit);
+    int cap = limit < 32 ? limit : 32;
+    struct gis_case *v = arena_alloc(a, sizeof *v * (size_t)cap);
     bool oom = !v;
-    while (!oom && *n < limit && sqlite3_step(st) == SQLITE_ROW)
+    while (!oom && *n < limit && sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) { /* grow by doubling, in the arena */
+            int nc = cap * 2 < limit ? cap * 2 : limit;
+            struct gis_case *g = arena_alloc(a, sizeof *g * (size_t)nc);
+            if (!g) {
+                oom = true;
+                break;
+            }
+            memcpy(g, v, sizeof *g * (size_t)*n);
+            v = g, cap = nc;
+        }
         oom = !case_row(st, a, false, &v[(*n)++]);
+    }
     sqlite3_finalize(st);
     if (oom)
         return err_set(e, ERR_INTERNAL, "out of memory");

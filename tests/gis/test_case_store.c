@@ -100,6 +100,19 @@ static void store_round_trip(void)
     CHECK(!gis_case_list(w, a, &mine, &v, &n, &e) && n == 1 && !strcmp(v[0].case_number, "C2"));
     struct gis_case_filter other = {.module = "waste"};
     CHECK(!gis_case_list(w, a, &other, &v, &n, &e) && n == 0);
+    /* more rows than the first allocation: the list grows and keeps its order */
+    CHECK(!gis_store_begin(w, &e));
+    for (int i = 0; i < 70; i++) {
+        char *id = arena_printf(a, "%032x", 100 + i), *num = arena_printf(a, "N%d", i);
+        char *dl = arena_printf(a, "2026-07-%02d", 1 + (i * 7) % 28);
+        struct gis_case c = a_case(id, num, 100 + i, dl, GIS_CASE_FILED);
+        CHECK(!gis_case_insert(w, &c, "jan", &e));
+    }
+    CHECK(!gis_store_commit(w, &e));
+    struct gis_case_filter many = {.open_only = true, .queue_order = true, .due_before = "2026-12-31", .limit = 60};
+    CHECK(!gis_case_list(w, a, &many, &v, &n, &e) && n == 60);
+    for (int i = 1; i < n; i++)
+        CHECK(strcmp(v[i - 1].deadline, v[i].deadline) <= 0);
     CHECK(gis_case_status_valid("do uzupełnienia") && !gis_case_status_valid("issued"));
     CHECK(gis_case_status_open(GIS_CASE_NEEDS) && !gis_case_status_open(GIS_CASE_WITHDRAWN));
     arena_free(a);
