@@ -181,6 +181,11 @@ struct gis_extract_issue {
     const char *case_format;
     const char *verify_base;      /* absolute, from public_url: "https://host/verify/"; the code is appended */
     struct gis_extract_meta tmpl; /* organ, place, ..., style; the rest is filled in here */
+    /* A case registered before (gis/case_store.h): its number, sequence entry, verification code and id
+     * are used instead of new ones. NULL case_number: drawn here. */
+    const char *case_number, *code, *id;
+    long seq;
+    int year;
 };
 
 /* The record of an issued extract. */
@@ -195,6 +200,11 @@ struct gis_extract_record {
  * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so
  * that nothing is stored unless the caller commits. A verify_base that is not an absolute http(s) URL is
  * ERR_INVALID. */
+/* The fee of the extract req asks for, without issuing it: the document is built and rendered (without
+ * case number or signature) to count its pages and sheets. */
+enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                struct gis_extract_fee *fee, struct err *e);
+
 enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
                                       const struct gis_extract_issue *req, struct gis_extract_record *out,
                                       struct err *e);

@@ -72,18 +72,30 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     strftime(date, sizeof date, "%Y-%m-%d", &lt);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &ut);
     unsigned char rnd[16];
-    if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e))
-        return e->code;
-    for (int i = 0; i < 16; i++)
-        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    if (req->case_number) {
+        if (!req->code || strlen(req->code) != GIS_EXTRACT_CODE_LEN || !req->id || strlen(req->id) != 32)
+            return err_set(e, ERR_INVALID, "a registered case needs its verification code and id");
+        memcpy(code, req->code, sizeof code);
+        memcpy(id, req->id, sizeof id);
+    } else {
+        if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e))
+            return e->code;
+        for (int i = 0; i < 16; i++)
+            snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    }
 
     struct buf pdf = {0};
     char *fees = NULL, *parcels_json = NULL;
     long seq = 0;
-    enum err_code rc = gis_case_seq_next(writer, year, &seq, e);
+    enum err_code rc = ERR_OK;
     const char *case_number = NULL;
-    if (!rc && !(case_number = gis_case_number(a, req->case_format, seq, year)))
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
+    if (req->case_number) {
+        seq = req->seq, year = req->year, case_number = req->case_number;
+    } else {
+        rc = gis_case_seq_next(writer, year, &seq, e);
+        if (!rc && !(case_number = gis_case_number(a, req->case_format, seq, year)))
+            rc = err_set(e, ERR_INTERNAL, "out of memory");
+    }
     m.case_number = case_number;
     m.date = date;
     m.verification_code = code;
@@ -141,6 +153,37 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
                                            .pdf_len = copy ? pdf.len : 0};
     }
     buf_free(&pdf);
+    return rc;
+}
+
+enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                struct gis_extract_fee *fee, struct err *e)
+{
+    memset(fee, 0, sizeof *fee);
+    struct gis_extract_meta m = req->tmpl;
+    m.applicant_name = gis_extract_clean(a, req->applicant_name, GIS_EXTRACT_MAX_TEXT);
+    m.applicant_address = gis_extract_clean(a, req->applicant_address, GIS_EXTRACT_MAX_TEXT);
+    m.purpose = gis_extract_clean(a, req->purpose, GIS_EXTRACT_MAX_TEXT);
+    m.wypis = req->wypis;
+    m.wyrys = req->wyrys;
+    m.sheet = req->sheet;
+    m.case_number = "";
+    m.date = "";
+    m.verification_code = NULL;
+    m.verify_url = NULL;
+    if (!m.style)
+        m.style = gis_extract_style();
+    if (!m.applicant_name || !*m.applicant_name)
+        return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
+    struct gis_extract_doc *doc;
+    if (gis_extract_build(reader, a, req->parcels, req->nparcels, &doc, e))
+        return e->code;
+    struct buf pdf = {0};
+    struct gis_extract_result res = {0};
+    enum err_code rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
+    buf_free(&pdf);
+    if (!rc)
+        *fee = res.fee;
     return rc;
 }
 

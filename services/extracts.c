@@ -10,9 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "gis/calendar.h"
+#include "gis/case_store.h"
+#include "gis/cases.h"
 #include "gis/extract.h"
 #include "gis/extract_store.h"
+#include "services/auth.h"
+#include "services/cases.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "util/text.h"
@@ -49,8 +55,10 @@ static bool id_ok(const char *s)
     return true;
 }
 
-/* The record of an issued extract as JSON (personal data included: the id is the secret). */
-static json_t *record_json(struct http_req *req, const struct gis_extract_stored *r, struct err *e)
+/* The record of an issued extract as JSON (personal data included: the id is the secret), with its case
+ * (c may be NULL for an extract issued before cases were kept). */
+static json_t *record_json(struct http_req *req, const struct gis_extract_stored *r, const struct gis_case *c,
+                           struct err *e)
 {
     const char *base =
         arena_printf(req->arena, "%s/%s/extracts/%s", public_base(req->tenant), req->tenant->cfg->slug, r->id);
@@ -59,6 +67,7 @@ static json_t *record_json(struct http_req *req, const struct gis_extract_stored
     json_t *fee = json_object();
     json_object_set_new(fee, "total_pln", json_integer(r->fee_total));
     json_object_set_new(fee, "currency", json_string("PLN"));
+    json_object_set_new(fee, "status", jstr(c ? c->fee_status : NULL));
     json_t *items = json_loads(r->fee_items_json, 0, NULL);
     json_object_set_new(fee, "items", items ? items : json_array());
     json_t *links = json_object();
@@ -80,6 +89,37 @@ static json_t *record_json(struct http_req *req, const struct gis_extract_stored
         sheets, "sha256", r->sha256, "media_type", "application/pdf", "bytes", (json_int_t)r->pdf_len, "links", links);
     if (j && sheets > 0)
         json_object_set_new(j, "sheet", jstr(r->sheet));
+    if (j && c) {
+        json_t *cj = svc_case_json(req, c, false, NULL, 0);
+        if (!cj || json_object_set_new(j, "case", cj)) {
+            json_decref(j);
+            j = NULL;
+        }
+    }
+    if (!j)
+        err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    return j;
+}
+
+/* The record of an extract request not (yet) issued: its case, what was asked for, the fee, and where to
+ * look again. status is "pending", or "refused" / "withdrawn" when the case ended without a document. */
+static json_t *pending_json(struct http_req *req, const struct gis_case *c, struct err *e)
+{
+    const char *base =
+        arena_printf(req->arena, "%s/%s/extracts/%s", public_base(req->tenant), req->tenant->cfg->slug, c->id);
+    const char *status = !strcmp(c->status, GIS_CASE_REFUSED)     ? "refused"
+                         : !strcmp(c->status, GIS_CASE_WITHDRAWN) ? "withdrawn"
+                                                                  : "pending";
+    json_t *rq = c->request_json ? json_loads(c->request_json, 0, NULL) : NULL;
+    json_t *cj = svc_case_json(req, c, false, NULL, 0);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:i, s:s, s:s}, s:o, s:{s:s, s:s}}", "id", c->id, "case_number",
+                  c->case_number, "status", status, "created_at", c->created_at, "verification_code",
+                  c->verification_code ? c->verification_code : "", "request", rq ? rq : json_null(), "fee",
+                  "total_pln", c->fee_pln, "currency", "PLN", "status", c->fee_status ? c->fee_status : "due", "case",
+                  cj ? cj : json_null(), "links", "self", base, "verify",
+                  arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant),
+                               c->verification_code ? c->verification_code : ""));
     if (!j)
         err_set(e, ERR_INTERNAL, "out of memory building JSON");
     return j;
@@ -102,24 +142,159 @@ static const char *pdf_disposition(struct arena *a, const char *kind, const char
 
 /* ---- POST /{t}/extracts ---- */
 
-/* An issue on the tenant's writer (svc_tenant_write): the extract, and its record as JSON read back in the
- * same transaction, so that the answer shows what is committed. */
+static enum err_code extract_request_read(struct http_req *req, json_t *body, struct gis_extract_issue *is,
+                                          const char **email, struct err *e);
+
+/* A registration on the tenant's writer (svc_tenant_write): the case with its number, and, where the gmina
+ * issues at once, the extract; the answer (the record as JSON) is read back in the same transaction, so
+ * that it shows what is committed. */
 struct issue_job {
     struct http_req *req;
     struct gis_store *rd;
     const struct gis_extract_issue *is;
-    json_t *j; /* the record; the caller's once set */
+    const char *email;
+    struct gis_extract_fee fee; /* quoted at registration when not issued at once */
+    const char *case_number;    /* out */
+    bool issued;                /* out */
+    json_t *j;                  /* the record; the caller's once set */
 };
+
+/* The request a case keeps until its extract is issued, as JSON text in a. */
+static const char *request_json(struct arena *a, const struct gis_extract_issue *is)
+{
+    json_t *p = json_array();
+    for (int i = 0; i < is->nparcels; i++)
+        json_array_append_new(p, json_string(is->parcels[i]));
+    json_t *docs = json_array();
+    if (is->wypis)
+        json_array_append_new(docs, json_string("wypis"));
+    if (is->wyrys)
+        json_array_append_new(docs, json_string("wyrys"));
+    json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
+                          jstr(is->applicant_name), "address", jstr(is->applicant_address), "purpose",
+                          jstr(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    const char *r = t ? arena_strdup(a, t) : NULL;
+    free(t);
+    return r;
+}
+
+static void random_id(const unsigned char rnd[16], char id[33])
+{
+    for (int i = 0; i < 16; i++)
+        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+}
+
+static const char *actor_of(struct http_req *req)
+{
+    return req->principal ? req->principal->account.login : "anonim";
+}
+
+enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, struct gis_case *c, const char *note,
+                                     struct err *e)
+{
+    if (strcmp(c->module, "extracts") != 0)
+        return err_set(e, ERR_CONFLICT, "case %s is not an extract request", c->case_number);
+    if (!gis_case_status_open(c->status))
+        return err_set(e, ERR_CONFLICT, "sprawa %s jest zakończona (%s)", c->case_number, c->status);
+    struct gis_store *rd = reader(req->tenant, e);
+    if (!rd)
+        return e->code;
+    json_t *body = c->request_json ? json_loads(c->request_json, 0, NULL) : NULL;
+    if (!body || arena_defer(req->arena, (void (*)(void *))json_decref, body)) {
+        json_decref(body);
+        return err_set(e, ERR_INTERNAL, "the stored request of case %s is unreadable", c->case_number);
+    }
+    struct gis_extract_issue is;
+    const char *email = NULL;
+    struct err re = {0};
+    if (extract_request_read(req, body, &is, &email, &re)) /* valid at registration: a refusal now is ours */
+        return err_recast(e, re.code == ERR_UNPROCESSABLE ? ERR_INTERNAL : re.code, &re);
+    is.case_number = c->case_number, is.seq = c->seq, is.year = c->year;
+    is.code = c->verification_code, is.id = c->id;
+    struct gis_extract_record rec;
+    if (gis_extract_issue_write(w, rd, req->arena, &is, &rec, e))
+        return e->code;
+    json_t *docs = json_loads(c->documents_json ? c->documents_json : "[]", 0, NULL);
+    if (!json_is_array(docs)) {
+        json_decref(docs);
+        docs = json_array();
+    }
+    json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s}", "kind", "wypis i wyrys", "id", rec.id, "issued_at",
+                                          rec.created_at, "verification_code", rec.verification_code));
+    char *dj = json_dumps(docs, JSON_COMPACT);
+    json_decref(docs);
+    c->documents_json = dj ? arena_strdup(req->arena, dj) : NULL;
+    free(dj);
+    if (!c->documents_json)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    c->status = GIS_CASE_DONE;
+    c->request_json = NULL; /* the extract row holds what was issued now */
+    if (gis_case_update(w, c, e) || gis_case_event_add(w, c->id, actor_of(req), GIS_CASE_DONE, note, e))
+        return e->code;
+    return ERR_OK;
+}
 
 static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
 {
     struct issue_job *job = ctx;
-    struct gis_extract_record rec;
-    struct gis_extract_stored r;
-    if (gis_extract_issue_write(w, job->rd, job->req->arena, job->is, &rec, e) ||
-        gis_extract_stored_find(w, job->req->arena, GIS_EXTRACT_BY_ID, rec.id, false, &r, e))
+    struct http_req *req = job->req;
+    const struct config_tenant *cfg = req->tenant->cfg;
+    time_t now = time(NULL);
+    struct tm lt, ut;
+    localtime_r(&now, &lt);
+    gmtime_r(&now, &ut);
+    char created[32], deadline[11], code[GIS_EXTRACT_CODE_LEN + 1], id[33];
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &ut);
+    int year = lt.tm_year + 1900;
+    /* art. 217 par. 3 KPA: a zaświadczenie (and so a wypis i wyrys) within 7 days */
+    gis_cal_format_date(gis_case_deadline(gis_cal_day(year, lt.tm_mon + 1, lt.tm_mday), 7), deadline);
+    unsigned char rnd[16];
+    long seq;
+    if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e) || gis_case_seq_next(w, year, &seq, e))
         return e->code;
-    job->j = record_json(job->req, &r, e);
+    random_id(rnd, id);
+    const struct auth_principal *p = req->principal;
+    struct gis_case c = {
+        .id = id,
+        .case_number = gis_case_number(req->arena, cfg->case_format, seq, year),
+        .module = "extracts",
+        .seq = seq,
+        .year = year,
+        .applicant_account = p ? p->account.id : 0,
+        .applicant_login = p ? p->account.login : NULL,
+        .applicant_email = job->email,
+        .applicant_name = gis_extract_clean(req->arena, job->is->applicant_name, GIS_EXTRACT_MAX_TEXT),
+        .status = GIS_CASE_FILED,
+        .created_at = created,
+        .deadline = deadline,
+        .fee_pln = job->fee.total_pln,
+        .fee_status = "due",
+        .verification_code = code,
+        .request_json = request_json(req->arena, job->is),
+        .documents_json = "[]",
+    };
+    if (!c.case_number || !c.request_json)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    job->case_number = c.case_number;
+    if (gis_case_insert(w, &c, actor_of(req), e))
+        return e->code;
+    if (cfg->extract_issue == CONFIG_ISSUE_IMMEDIATE) {
+        if (svc_extract_issue_case(req, w, &c, "wydany od razu (extract_issue = immediate)", e))
+            return e->code;
+        job->issued = true;
+        /* the fee of the document as rendered, left due */
+        struct gis_extract_stored r;
+        if (gis_extract_stored_find(w, req->arena, GIS_EXTRACT_BY_ID, id, false, &r, e))
+            return e->code;
+        c.fee_pln = r.fee_total;
+        if (gis_case_fee_set(w, id, r.fee_total, "due", e))
+            return e->code;
+        job->j = record_json(req, &r, &c, e);
+    } else {
+        job->j = pending_json(req, &c, e);
+    }
     return job->j ? ERR_OK : e->code;
 }
 
@@ -139,6 +314,36 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
         return err_set(e, ERR_INTERNAL, "out of memory");
     if (!json_is_object(body))
         return err_param(e, "body", "the body must be a JSON object");
+    struct svc_tenant *t = req->tenant;
+    struct gis_extract_issue is;
+    const char *email = NULL;
+    if (extract_request_read(req, body, &is, &email, e))
+        return e->code;
+    struct gis_store *rd = reader(t, e);
+    if (!rd)
+        return e->code;
+    struct issue_job job = {.req = req, .rd = rd, .is = &is, .email = email};
+    /* The fee of a request issued later is known at registration: a draft is rendered to count it. */
+    if (t->cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE && gis_extract_quote(rd, req->arena, &is, &job.fee, e))
+        return e->code;
+    if (svc_tenant_write(t, issue_run, &job, e)) {
+        json_decref(job.j);
+        return e->code;
+    }
+    svc_auth_audit(req, "case.register", job.case_number,
+                   arena_printf(req->arena, "extracts, %s", job.issued ? "wydany od razu" : "czeka na wydanie"));
+    json_t *j = job.j;
+    /* The header must outlive j, which the response serialiser frees. */
+    const char *self = json_string_value(json_object_get(json_object_get(j, "links"), "self"));
+    http_resp_header(resp, "Location", arena_strdup(req->arena, self ? self : ""));
+    return http_resp_json(req, resp, 201, j, e);
+}
+
+/* Reads an extract request (the body of POST /{t}/extracts, or the request a registered case keeps) into
+ * is; *email is the applicant's e-mail address for the answer, when given. Strings point into body. */
+static enum err_code extract_request_read(struct http_req *req, json_t *body, struct gis_extract_issue *is,
+                                          const char **email, struct err *e)
+{
     json_t *parcels = json_object_get(body, "parcels");
     if (!json_is_array(parcels))
         return err_param(e, "parcels", "parcels must be an array of parcel identifiers");
@@ -198,10 +403,19 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
         if (sheet != GIS_EXTRACT_A4 && !c->wyrys_allow_a3)
             return err_at(e, ERR_UNPROCESSABLE, "sheet", "gmina %s issues the wyrys on A4 sheets only", c->name);
     }
-    struct gis_store *rd = reader(t, e);
-    if (!rd)
-        return e->code;
-    struct gis_extract_issue is = {
+    json_t *jm = json_object_get(app, "email");
+    if (jm && !json_is_null(jm)) {
+        const char *m = json_string_value(jm);
+        size_t ml = m ? strlen(m) : 0;
+        const char *at = m ? strchr(m, '@') : NULL;
+        bool ok = m && ml >= 3 && ml <= 254 && at && at != m && at[1] && !strchr(at + 1, '@');
+        for (size_t i = 0; ok && i < ml; i++)
+            ok = (unsigned char)m[i] > ' ' && m[i] != 0x7f && m[i] != '<' && m[i] != '>' && m[i] != '"';
+        if (!ok)
+            return err_at(e, ERR_UNPROCESSABLE, "applicant.email", "applicant.email must be an e-mail address");
+        *email = m;
+    }
+    *is = (struct gis_extract_issue){
         .parcels = ids,
         .nparcels = (int)n,
         .applicant_name = json_string_value(jn),
@@ -220,16 +434,7 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
                  .signatory_role = c->signatory_role,
                  .gmina = c->name},
     };
-    struct issue_job job = {.req = req, .rd = rd, .is = &is};
-    if (svc_tenant_write(t, issue_run, &job, e)) {
-        json_decref(job.j);
-        return e->code;
-    }
-    json_t *j = job.j;
-    /* The header must outlive j, which the response serialiser frees. */
-    const char *self = json_string_value(json_object_get(json_object_get(j, "links"), "self"));
-    http_resp_header(resp, "Location", arena_strdup(req->arena, self ? self : ""));
-    return http_resp_json(req, resp, 201, j, e);
+    return ERR_OK;
 }
 
 /* ---- GET /{t}/extracts/{id} and {id}.pdf ---- */
@@ -246,10 +451,27 @@ static enum err_code extract_get(struct http_req *req, struct http_resp *resp, s
     if (!s)
         return e->code;
     struct gis_extract_stored r;
-    if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_ID, id, pdf, &r, e))
-        return e->code;
+    struct gis_case c;
+    struct err ce = {0};
+    bool has_case = !gis_case_find(s, req->arena, false, id, &c, &ce);
+    if (!has_case && ce.code != ERR_NOT_FOUND)
+        return err_recast(e, ce.code, &ce);
+    if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_ID, id, pdf, &r, e)) {
+        if (e->code != ERR_NOT_FOUND || !has_case || strcmp(c.module, "extracts") != 0)
+            return e->code;
+        /* registered, not issued: the record says so; there is no document yet */
+        if (pdf)
+            return err_set(e, ERR_NOT_FOUND, "sprawa %s: dokument nie został (jeszcze) wydany (status: %s)",
+                           c.case_number, c.status);
+        err_clear(e);
+        json_t *j = pending_json(req, &c, e);
+        if (!j)
+            return e->code;
+        http_resp_header(resp, "Cache-Control", "private, no-store");
+        return http_resp_json(req, resp, 200, j, e);
+    }
     if (!pdf) {
-        json_t *j = record_json(req, &r, e);
+        json_t *j = record_json(req, &r, has_case ? &c : NULL, e);
         if (!j)
             return e->code;
         http_resp_header(resp, "Cache-Control", "private, no-store");
@@ -344,6 +566,9 @@ struct verify_hit {
     json_t *parcels, *docs; /* owned: released with the arena */
     int pages;
     long long bytes;
+    /* A registered case whose document is not issued: its status ("złożony", "w toku", ..., "odmowa"); the
+     * rest but t and case_number is then empty. NULL for an issued document. */
+    const char *case_status;
 };
 
 /* The code from the path, upper-cased, with dashes and spaces dropped, into code; false when it is not
@@ -377,8 +602,16 @@ static enum err_code verify_find(struct http_req *req, const char *code, struct 
         struct err le = {0};
         struct gis_store *s = svc_tenant_reader(t, &le);
         struct gis_extract_stored r;
-        if (!s || gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_CODE, code, false, &r, &le))
+        if (!s)
             continue;
+        if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_CODE, code, false, &r, &le)) {
+            struct gis_case c;
+            struct err ce = {0};
+            if (le.code != ERR_NOT_FOUND || gis_case_find(s, req->arena, true, code, &c, &ce))
+                continue;
+            *h = (struct verify_hit){.t = t, .case_number = c.case_number, .case_status = c.status};
+            return ERR_OK;
+        }
         *h = (struct verify_hit){
             .t = t,
             .case_number = r.case_number,
@@ -504,7 +737,20 @@ static enum err_code verify_html(struct http_req *req, struct http_resp *resp, i
 {
     struct arena *a = req->arena;
     const char *body;
-    if (h) {
+    if (h && h->case_status) {
+        bool ended = !gis_case_status_open(h->case_status);
+        body = arena_printf(
+            a,
+            "<p class=\"%s\" role=\"status\"><strong>%s</strong></p>\n"
+            "<p>Wniosek o kodzie weryfikacyjnym <code>%s</code> został złożony w urzędzie: %s, ale dokument %s.</p>\n"
+            "<dl>\n<dt>Gmina</dt><dd>%s</dd>\n<dt>Znak sprawy</dt><dd>%s</dd>\n"
+            "<dt>Stan sprawy</dt><dd>%s</dd>\n</dl>\n"
+            "<p class=\"hint\">Dokument z tym kodem nie jest ważny, dopóki ta strona nie potwierdzi jego "
+            "wydania.</p>\n",
+            ended ? "bad" : "wait", ended ? "Dokument nie został wydany" : "Sprawa w toku", code_grouped(a, code),
+            esc(a, h->t->cfg->organ), ended ? "nie został wydany" : "nie został jeszcze wydany",
+            esc(a, h->t->cfg->name), esc(a, h->case_number), esc(a, h->case_status));
+    } else if (h) {
         const struct config_tenant *c = h->t->cfg;
         bool wypis = false, wyrys = false;
         size_t i;
@@ -556,11 +802,15 @@ static enum err_code verify_html(struct http_req *req, struct http_resp *resp, i
         "<meta name=\"robots\" content=\"noindex\">"
         "<title>%s</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#222}"
-        "h1{font-size:1.5rem}.ok{color:#0a5c2b;font-size:1.3rem}.bad{color:#a11;font-size:1.3rem}"
+        "h1{font-size:1.5rem}.ok{color:#0a5c2b;font-size:1.3rem}.bad{color:#a11;font-size:1.3rem}.wait{color:#8a5a00;"
+        "font-size:1.3rem}"
         "dt{font-weight:600;margin-top:.6rem}dd{margin-left:0}dd ul{margin:0;padding-left:1.2rem}"
         ".hash{word-break:break-all}.hint{color:#555;font-size:.9rem}a.pdf{font-weight:600}</style></head>"
         "<body>\n<h1>Weryfikacja dokumentu</h1>\n%s</body></html>\n",
-        h ? "Dokument wydany — weryfikacja" : "Nie znaleziono dokumentu — weryfikacja", body);
+        h && h->case_status ? "Sprawa w toku — weryfikacja"
+        : h                 ? "Dokument wydany — weryfikacja"
+                            : "Nie znaleziono dokumentu — weryfikacja",
+        body);
     if (!page)
         return ERR_INTERNAL;
     http_resp_body(resp, status, "text/html; charset=utf-8", page, strlen(page));
@@ -590,15 +840,28 @@ static enum err_code extract_verify(struct http_req *req, struct http_resp *resp
     if (html)
         return verify_html(req, resp, 200, code, &h);
     const struct config_tenant *c = h.t->cfg;
+    if (h.case_status) {
+        /* registered, not issued: not valid; "w toku" while the case is open */
+        const char *st = gis_case_status_open(h.case_status) ? "w toku" : h.case_status;
+        json_t *pj = json_pack("{s:b, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:{s:s}}", "valid", 0, "status", st,
+                               "case_status", h.case_status, "code", code, "gmina", "slug", c->slug, "name", c->name,
+                               "organ", c->organ, "case_number", h.case_number ? h.case_number : "", "links", "self",
+                               arena_printf(req->arena, "%s/verify/%s", public_base(h.t), code));
+        if (!pj)
+            return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+        http_resp_header(resp, "Vary", "Accept");
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return http_resp_json(req, resp, 200, pj, e);
+    }
     const char *base = public_base(h.t);
     json_t *links = json_pack("{s:s}", "self", arena_printf(req->arena, "%s/verify/%s", base, code));
     if (links && c->verify_pdf)
         json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s/verify/%s/pdf", base, code)));
-    json_t *j = json_pack("{s:b, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s}, s:i, s:o}", "valid", 1,
-                          "code", code, "gmina", "slug", c->slug, "name", c->name, "organ", c->organ, "case_number",
-                          h.case_number ? h.case_number : "", "date", h.date ? h.date : "", "parcels", h.parcels,
-                          "documents", h.docs, "pdf", "algorithm", "SHA-256", "hash", h.sha256 ? h.sha256 : "", "pages",
-                          h.pages, "links", links);
+    json_t *j = json_pack("{s:b, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s}, s:i, s:o}", "valid", 1,
+                          "status", "wydany", "code", code, "gmina", "slug", c->slug, "name", c->name, "organ",
+                          c->organ, "case_number", h.case_number ? h.case_number : "", "date", h.date ? h.date : "",
+                          "parcels", h.parcels, "documents", h.docs, "pdf", "algorithm", "SHA-256", "hash",
+                          h.sha256 ? h.sha256 : "", "pages", h.pages, "links", links);
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
     http_resp_header(resp, "Vary", "Accept");
@@ -616,6 +879,8 @@ static enum err_code extract_verify_pdf(struct http_req *req, struct http_resp *
     struct verify_hit h;
     if (verify_find(req, code, &h, e))
         return e->code;
+    if (h.case_status)
+        return err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", code);
     if (!h.t->cfg->verify_pdf)
         return err_set(e, ERR_NOT_FOUND, "gmina %s does not offer issued documents for download", h.t->cfg->name);
     struct gis_store *s = reader(h.t, e);

@@ -187,6 +187,17 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         return yes_no(val, &t->wyrys_allow_a3) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
     if (!strcmp(key, "extracts"))
         return yes_no(val, &t->extracts) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
+    if (!strcmp(key, "extract_issue")) {
+        if (!strcmp(val, "immediate"))
+            t->extract_issue = CONFIG_ISSUE_IMMEDIATE;
+        else if (!strcmp(val, "on_payment"))
+            t->extract_issue = CONFIG_ISSUE_ON_PAYMENT;
+        else if (!strcmp(val, "clerk"))
+            t->extract_issue = CONFIG_ISSUE_CLERK;
+        else
+            return config_fail(st, section, key, "must be immediate, on_payment or clerk, got '%s'", val);
+        return 1;
+    }
     if (!strcmp(key, "verify_pdf"))
         return yes_no(val, &t->verify_pdf) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
     if (!strcmp(key, "public_url"))

@@ -23,7 +23,10 @@ struct config_tenant {
     char signatory_role[128];
     bool wyrys_allow_a3; /* the office issues wyrys sheets in A3 on request (`wyrys_allow_a3 = yes`) */
     bool extracts;       /* the gmina issues extracts (`extracts = no` turns POST /{t}/extracts off); default yes */
-    bool verify_pdf;     /* /verify/{code} offers the issued PDF for download (`verify_pdf = yes`); default no */
+    /* How an extract request becomes an issued document (`extract_issue`): at once (immediate, the fee left
+     * due), when its fee is settled (on_payment), or on a clerk's decision (clerk); default immediate. */
+    enum config_extract_issue { CONFIG_ISSUE_IMMEDIATE = 0, CONFIG_ISSUE_ON_PAYMENT, CONFIG_ISSUE_CLERK } extract_issue;
+    bool verify_pdf; /* /verify/{code} offers the issued PDF for download (`verify_pdf = yes`); default no */
     /* The absolute address citizens reach the server at, e.g. "https://gis.slubice.pl" (no trailing '/'):
      * the only source of absolute URLs printed on documents. The tenant's own `public_url`, else the
      * server's; config_load refuses a tenant that issues extracts without one. May be empty otherwise. */

@@ -80,6 +80,7 @@ def client(name, tenant, *scopes):
 KEY_WASTE = client("kasa", "slubice", "waste:write", "waste:read")
 KEY_PLANS = client("rejestr", "slubice", "plans:read")
 KEY_CYB = client("kasa-cybinka", "cybinka", "waste:write", "waste:read", "plans:read")
+KEY_CASES = client("ezd", "slubice", "cases:read", "cases:write")
 
 srv = Server(DATA, config=CFG)
 
@@ -340,7 +341,8 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
     assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "cookie", "name": "odra_session"}
     assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer"
     sessions = {name: session(name) for name in ("jan", "anna", "pola", "piotr", "ewa", "root")}
-    keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS}
+    keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS, "cases:read": KEY_CASES,
+            "cases:write": KEY_CASES}
     writes = checked = 0
     for path, item in doc["paths"].items():
         for method, op in item.items():

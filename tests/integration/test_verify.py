@@ -34,6 +34,9 @@ def write_config(name, server_url=SERVER_URL, slubice_url=SLUBICE_URL, extra_ten
     with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
         text = f.read()
     text = re.sub(r"^public_url\s*=.*\n", "", text, flags=re.M)
+    # Cybinka issues on payment in the demo config; here it issues at once, since these tests are about the
+    # addresses on issued documents (the issue modes and "w toku" are test_cases.py's)
+    text = re.sub(r"^extract_issue\s*=\s*on_payment\b", "extract_issue = immediate", text, flags=re.M)
     if server_url:
         text = text.replace("[server]\n", f"[server]\npublic_url = {server_url}\n", 1)
     if slubice_url:

@@ -1,0 +1,25 @@
+/* Cases (sprawy) over HTTP: the resident's view (/{t}/me), the clerk's queue and actions
+ * (/{t}/cases...), and what extracts and cases share. The store is gis/case_store.h. */
+#ifndef SERVICES_CASES_H
+#define SERVICES_CASES_H
+#include <jansson.h>
+
+#include "gis/case_store.h"
+#include "services/http.h"
+
+/* A case as JSON: number, module, status, deadline, fee, documents, assigned clerk, links; the
+ * applicant's data only when with_applicant (staff), the history when events is given. NULL when out of
+ * memory. */
+json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_applicant,
+                      const struct gis_case_event *events, int nevents);
+
+/* Issues the extract of the registered case c from the request it keeps (services/extracts.c), on w
+ * inside the caller's transaction: the document, the case załatwiony with the document listed, and an
+ * entry in its history (by the caller, with note). ERR_CONFLICT when c is not an open extract case. */
+enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, struct gis_case *c, const char *note,
+                                     struct err *e);
+
+/* The routes of services/cases.c. */
+extern const struct http_route svc_cases_routes[];
+
+#endif
