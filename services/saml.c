@@ -845,6 +845,7 @@ static enum err_code acs_verify(struct http_req *req, LassoLogin *login, int pro
     /* Accepted: keep the SAML session for single logout, without the attributes (the PESEL is kept in the
      * identity store only; logout needs the NameID and SessionIndex). */
     lasso_release_list_of_gobjects(as->AttributeStatement);
+    lasso_node_cleanup_original_xmlnodes(LASSO_NODE(as)); /* else the dump is the XML as received */
     if (lasso_login_accept_sso(login) == 0) {
         LassoSession *ses = lasso_profile_get_session(prof);
         char *dump = ses ? lasso_session_dump(ses) : NULL;

@@ -504,6 +504,13 @@ def same_person_same_account_another_person_another():
               "ORDER BY r.pesel")
     assert rows == [("85031412345", "resident", j1["account"]["login"], None),
                     ("90010154321", "resident", j3["account"]["login"], None)], rows
+    # staff (odra user list) see who it is, PESEL masked
+    r = subprocess.run([T.BIN, "user", "list", "--config", srv.config, "--data", srv.data], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    line = [x for x in r.stdout.splitlines() if x.startswith(j1["account"]["login"])]
+    assert line and "Zofia Wiśniewska-Kowalczyk, PESEL 850314*****" in line[0], r.stdout
+    assert not any(p in r.stdout for p in PESELS), r.stdout
     # the PESEL is in the residents table only
     for p in PESELS:
         for table, cols in (("accounts", "login || ifnull(tenant, '')"), ("sessions", "csrf || ifnull(ip, '')"),
