@@ -1225,10 +1225,13 @@ const struct http_route svc_saml_routes[] = {
      "Log in with login.gov.pl: redirects to the identity provider with a signed AuthnRequest", "text/plain",
      login_params, HTTP_PUBLIC},
     {"POST", "/auth/saml/acs", saml_acs_post, "auth",
-     "Assertion consumer service, HTTP-POST binding (SAMLResponse form)", NULL, NULL, HTTP_PUBLIC},
+     "Assertion consumer service, HTTP-POST binding (SAMLResponse form): signs the resident in (session cookie) and "
+     "answers 303 to the return path",
+     NULL, NULL, HTTP_PUBLIC},
     {"GET", "/auth/saml/acs", saml_acs_artifact, "auth",
-     "Assertion consumer service, HTTP-Artifact binding (resolved over SOAP with the identity provider)", NULL,
-     art_params, HTTP_PUBLIC},
+     "Assertion consumer service, HTTP-Artifact binding (resolved over SOAP with the identity provider): signs the "
+     "resident in (session cookie) and answers 303 to the return path",
+     NULL, art_params, HTTP_PUBLIC},
     {"POST", "/auth/saml/slo", saml_slo_start, "auth",
      "Log out of odra and of login.gov.pl (single logout of the session's SAML session; needs the CSRF token)", NULL,
      NULL, HTTP_ACCOUNT},
