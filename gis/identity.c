@@ -12,7 +12,7 @@
 
 #include "util/embed.h"
 
-#define STMT_CACHE 32
+#define STMT_CACHE 48
 
 struct gis_identity {
     sqlite3 *db;
@@ -484,6 +484,162 @@ enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct
     for (size_t i = 0; !rc && i < n; i++)
         fn(&all[i], user);
     free(all);
+    return rc;
+}
+
+/* ---- residents ---- */
+
+bool gis_pesel_valid(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = strspn(s, "0123456789");
+    return n == 11 && s[n] == 0;
+}
+
+void gis_pesel_mask(const char *pesel, char out[12])
+{
+    if (!gis_pesel_valid(pesel)) {
+        out[0] = 0;
+        return;
+    }
+    memcpy(out, pesel, 6);
+    memset(out + 6, '*', 5);
+    out[11] = 0;
+}
+
+static const char resident_find_sql[] = "SELECT a.id, a.kind, a.login, a.tenant, a.disabled FROM residents r "
+                                        "JOIN accounts a ON a.id = r.account_id WHERE r.pesel = ?";
+static const char resident_account_sql[] =
+    "INSERT INTO accounts (kind, login, created) VALUES ('resident', 'wk-' || lower(hex(randomblob(6))), ?)";
+static const char resident_add_sql[] = "INSERT INTO residents (account_id, pesel, given_name, surname, date_of_birth, "
+                                       "verified) VALUES (?, ?, ?, ?, ?, ?)";
+static const char resident_update_sql[] =
+    "UPDATE residents SET given_name = ?, surname = ?, date_of_birth = ?, verified = ? WHERE account_id = ?";
+static const char account_id_sql[] = "SELECT id, kind, login, tenant, disabled FROM accounts WHERE id = ?";
+
+/* Steps st to its end within the caller's transaction; an SQLite code. */
+static int step_in_tx(sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r;
+}
+
+enum err_code gis_resident_login(struct gis_identity *id, const struct gis_resident *r, struct gis_account *out,
+                                 bool *created, struct err *e)
+{
+    if (!gis_pesel_valid(r->pesel))
+        return err_set(e, ERR_INVALID, "the PESEL asserted is not 11 digits");
+    char now[32];
+    now_iso(now, sizeof now);
+    bool made = false;
+    enum err_code rc = ERR_OK;
+    pthread_mutex_lock(&id->lock);
+    if (sqlite3_exec(id->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = id_err(id, e, "resident log-in");
+        goto out;
+    }
+    sqlite3_stmt *st = stmt(id, resident_find_sql, e);
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, r->pesel, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        account_row(st, out);
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        id_err(id, e, "finding a resident");
+        goto fail;
+    }
+    if (s == SQLITE_DONE) {
+        sqlite3_stmt *ins = stmt(id, resident_account_sql, e);
+        if (!ins)
+            goto fail;
+        sqlite3_bind_text(ins, 1, now, -1, SQLITE_TRANSIENT);
+        if (step_in_tx(ins) != SQLITE_DONE) {
+            id_err(id, e, "adding a resident account");
+            goto fail;
+        }
+        long long acc = sqlite3_last_insert_rowid(id->db);
+        sqlite3_stmt *add = stmt(id, resident_add_sql, e);
+        if (!add)
+            goto fail;
+        sqlite3_bind_int64(add, 1, acc);
+        sqlite3_bind_text(add, 2, r->pesel, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(add, 3, r->given_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(add, 4, r->surname, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(add, 5, r->date_of_birth, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(add, 6, now, -1, SQLITE_TRANSIENT);
+        if (step_in_tx(add) != SQLITE_DONE) {
+            id_err(id, e, "adding a resident");
+            goto fail;
+        }
+        sqlite3_stmt *get = stmt(id, account_id_sql, e);
+        if (!get)
+            goto fail;
+        sqlite3_bind_int64(get, 1, acc);
+        s = sqlite3_step(get);
+        if (s == SQLITE_ROW)
+            account_row(get, out);
+        sqlite3_reset(get);
+        if (s != SQLITE_ROW) {
+            id_err(id, e, "reading the new resident account");
+            goto fail;
+        }
+        made = true;
+    } else {
+        sqlite3_stmt *up = stmt(id, resident_update_sql, e);
+        if (!up)
+            goto fail;
+        sqlite3_bind_text(up, 1, r->given_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(up, 2, r->surname, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(up, 3, r->date_of_birth, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(up, 4, now, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(up, 5, out->id);
+        if (step_in_tx(up) != SQLITE_DONE) {
+            id_err(id, e, "updating a resident");
+            goto fail;
+        }
+    }
+    if (sqlite3_exec(id->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        id_err(id, e, "resident log-in (commit)");
+        goto fail;
+    }
+    if (created)
+        *created = made;
+    goto out;
+fail:
+    rc = e->code ? e->code : ERR_IO;
+    sqlite3_exec(id->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    pthread_mutex_unlock(&id->lock);
+    return rc;
+}
+
+static const char resident_get_sql[] =
+    "SELECT pesel, given_name, surname, date_of_birth FROM residents WHERE account_id = ?";
+
+enum err_code gis_resident_get(struct gis_identity *id, long long account, struct gis_resident *out, struct err *e)
+{
+    pthread_mutex_lock(&id->lock);
+    sqlite3_stmt *st = stmt(id, resident_get_sql, e);
+    enum err_code rc = st ? ERR_OK : e->code;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, account);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            copy_col(st, 0, out->pesel, sizeof out->pesel);
+            copy_col(st, 1, out->given_name, sizeof out->given_name);
+            copy_col(st, 2, out->surname, sizeof out->surname);
+            copy_col(st, 3, out->date_of_birth, sizeof out->date_of_birth);
+        } else {
+            rc = r == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "not a resident of the national login")
+                                  : id_err(id, e, "resident");
+        }
+        sqlite3_reset(st);
+    }
+    pthread_mutex_unlock(&id->lock);
     return rc;
 }
 

@@ -79,6 +79,35 @@ void gis_client_scopes_text(struct gis_identity *id, long long account, char *ou
 enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct gis_account *a, void *user),
                                 void *user, struct err *e);
 
+/* ---- residents verified by the national login (table residents) ---- */
+
+#define GIS_NAME_MAX 128 /* bytes of a given name or surname kept */
+
+struct gis_resident {
+    char pesel[12]; /* 11 digits */
+    char given_name[GIS_NAME_MAX + 1], surname[GIS_NAME_MAX + 1];
+    char date_of_birth[16]; /* YYYY-MM-DD as asserted, or "" */
+};
+
+/* The resident account of the person with r->pesel, made when there is none (kind resident, no password,
+ * a login "wk-" and random hex, nothing derived from the PESEL), with r's names and date of birth
+ * recorded (refreshed when the account exists), in one transaction. *created (may be NULL) tells which.
+ * The account may be disabled: the caller refuses the log-in then. ERR_INVALID when the PESEL is not 11
+ * digits. */
+enum err_code gis_resident_login(struct gis_identity *id, const struct gis_resident *r, struct gis_account *out,
+                                 bool *created, struct err *e);
+
+/* The verified person behind a resident account; ERR_NOT_FOUND for an account not made by the national
+ * login. */
+enum err_code gis_resident_get(struct gis_identity *id, long long account, struct gis_resident *out, struct err *e);
+
+/* pesel with its last five digits (serial number and check digit) replaced by '*': "850314*****". What
+ * anyone but the person's own full-data export sees. out gets "" for anything that is not 11 digits. */
+void gis_pesel_mask(const char *pesel, char out[12]);
+
+/* Whether s is 11 ASCII digits (the check digit is not tested: some PESELs issued in error fail it). */
+bool gis_pesel_valid(const char *s);
+
 /* ---- sessions (times in Unix milliseconds) ---- */
 
 struct gis_session {

@@ -22,6 +22,7 @@
 #include "gis/audit.h"
 #include "services/module.h"
 #include "services/routes.h"
+#include "services/saml.h"
 #include "services/server.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -497,6 +498,18 @@ static const char *cookie_header(struct http_req *req, const char *token, int ma
 static json_t *account_json(const struct auth_principal *p)
 {
     json_t *j = json_pack("{s:s, s:s, s:b}", "login", p->account.login, "kind", p->account.kind, "admin", p->admin);
+    struct gis_resident r;
+    struct err re = {0};
+    if (!strcmp(p->account.kind, "resident") && gis_resident_get(auth.id, p->account.id, &r, &re) == ERR_OK) {
+        /* the person as login.gov.pl verified them; the PESEL only masked (docs/saml.md) */
+        char masked[12];
+        gis_pesel_mask(r.pesel, masked);
+        json_object_set_new(j, "person",
+                            json_pack("{s:s, s:s, s:s, s:s, s:s}", "given_name", r.given_name, "surname", r.surname,
+                                      "date_of_birth", r.date_of_birth, "pesel_masked", masked, "verified_by",
+                                      "login.gov.pl"));
+        sodium_memzero(r.pesel, sizeof r.pesel);
+    }
     char grants[2048];
     gis_grants_text(auth.id, p->account.id, grants, sizeof grants);
     json_t *roles = json_array();
@@ -595,10 +608,11 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
     struct err le = {0};
     bool found = gis_account_find_login(auth.id, login, &p->account, hash, sizeof hash, &le) == ERR_OK;
     bool ok;
-    if (found) {
+    if (found && hash[0]) {
         ok = auth_password_verify(hash, password);
     } else {
-        /* the same work and the same answer as a wrong password, so no login can be told to exist */
+        /* the same work and the same answer as a wrong password, so no login can be told to exist; an account
+         * without a password (a resident of the national login) takes the same path */
         auth_password_verify(auth.dummy_hash, password);
         ok = false;
     }
@@ -629,6 +643,25 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
     sodium_memzero(password, strlen(password));
     if (failures)
         gis_login_failures_clear(auth.id, login, &le);
+    struct gis_account account = p->account;
+    if (svc_auth_session_start(req, resp, &account, "password", &p, e))
+        return e->code;
+    return http_resp_json(req, resp, 200, svc_auth_session_json(p), e);
+}
+
+enum err_code svc_auth_session_start(struct http_req *req, struct http_resp *resp, const struct gis_account *account,
+                                     const char *method, struct auth_principal **out, struct err *e)
+{
+    if (!auth.id)
+        return err_set(e, ERR_UNAVAILABLE, "the identity store is not open");
+    if (account->disabled || !strcmp(account->kind, "client"))
+        return err_set(e, ERR_FORBIDDEN, "Konto zablokowane (this account is disabled)");
+    struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
+    if (!p)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    memset(p, 0, sizeof *p);
+    p->account = *account;
+    struct err le = {0};
     /* A session token the browser brought is never adopted: it is ended, and a new one made. */
     const char *cookie = http_header(req, "Cookie");
     char old[AUTH_TOKEN_LEN + 2];
@@ -637,34 +670,74 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
         auth_token_hash(old, oh);
         gis_session_delete(auth.id, oh, &le);
     }
+    long long now = now_ms();
     char token[AUTH_TOKEN_LEN + 1];
     auth_token_new(token);
     auth_token_new(p->csrf);
     auth_token_hash(token, p->token_hash);
     p->via = AUTH_VIA_SESSION;
     p->admin = !strcmp(p->account.kind, "admin");
-    if (gis_session_add(auth.id, p->token_hash, p->account.id, p->csrf, now, ip, e))
+    p->created = p->last_seen = now;
+    if (gis_session_add(auth.id, p->token_hash, p->account.id, p->csrf, now, svc_auth_client_ip(req), e)) {
+        sodium_memzero(token, sizeof token);
         return e->code;
+    }
     req->principal = p;
-    audit_write(req, p, "login", p->account.login, NULL);
+    audit_write(req, p, "login", p->account.login, method);
     http_resp_header(resp, "Set-Cookie", cookie_header(req, token, auth.cfg.session_max_s));
+    http_resp_header(resp, "Cache-Control", "no-store");
     sodium_memzero(token, sizeof token);
-    json_t *j = json_pack("{s:o, s:s, s:i, s:i}", "account", account_json(p), "csrf_token", p->csrf, "idle_timeout_s",
-                          auth.cfg.session_idle_s, "max_age_s", auth.cfg.session_max_s);
-    return http_resp_json(req, resp, 200, j, e);
+    if (out)
+        *out = p;
+    return ERR_OK;
 }
 
-static enum err_code auth_logout(struct http_req *req, struct http_resp *resp, struct err *e)
+json_t *svc_auth_session_json(const struct auth_principal *p)
+{
+    return json_pack("{s:o, s:s, s:i, s:i}", "account", account_json(p), "csrf_token", p->csrf, "idle_timeout_s",
+                     auth.cfg.session_idle_s, "max_age_s", auth.cfg.session_max_s);
+}
+
+enum err_code svc_auth_session_end(struct http_req *req, struct http_resp *resp, const char *detail, struct err *e)
 {
     const struct auth_principal *p = req->principal;
     if (!p || p->via != AUTH_VIA_SESSION)
         return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
     if (gis_session_delete(auth.id, p->token_hash, e))
         return e->code;
-    svc_auth_audit(req, "logout", p->account.login, NULL);
+    svc_auth_audit(req, "logout", p->account.login, detail);
     http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
     http_resp_header(resp, "Cache-Control", "no-store");
-    return http_resp_json(req, resp, 200, json_pack("{s:s}", "status", "wylogowano"), e);
+    return ERR_OK;
+}
+
+/* Adds to a log-out's answer what became of the session's SAML session (single logout with login.gov.pl),
+ * when it has one. */
+static void single_logout(struct http_req *req, json_t *j)
+{
+    const char *url = NULL;
+    struct err se = {0};
+    switch (saml_session_logout(req, req->principal->token_hash, &url, &se)) {
+    case SAML_SLO_NONE: break;
+    case SAML_SLO_DONE: json_object_set_new(j, "single_logout", json_string("done")); break;
+    case SAML_SLO_REDIRECT:
+        json_object_set_new(j, "single_logout", json_string("redirect"));
+        json_object_set_new(j, "single_logout_url", json_string(url));
+        break;
+    case SAML_SLO_FAILED:
+        json_object_set_new(j, "single_logout", json_string("failed"));
+        json_object_set_new(j, "single_logout_error", json_string(se.msg));
+        break;
+    }
+}
+
+static enum err_code auth_logout(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_auth_session_end(req, resp, NULL, e))
+        return e->code;
+    json_t *j = json_pack("{s:s}", "status", "wylogowano");
+    single_logout(req, j);
+    return http_resp_json(req, resp, 200, j, e);
 }
 
 static enum err_code auth_logout_all(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -678,8 +751,9 @@ static enum err_code auth_logout_all(struct http_req *req, struct http_resp *res
     svc_auth_audit(req, "logout.all", p->account.login, arena_printf(req->arena, "%lld sessions", n));
     http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
     http_resp_header(resp, "Cache-Control", "no-store");
-    return http_resp_json(req, resp, 200, json_pack("{s:s, s:I}", "status", "wylogowano", "sessions", (json_int_t)n),
-                          e);
+    json_t *j = json_pack("{s:s, s:I}", "status", "wylogowano", "sessions", (json_int_t)n);
+    single_logout(req, j);
+    return http_resp_json(req, resp, 200, j, e);
 }
 
 static enum err_code auth_me(struct http_req *req, struct http_resp *resp, struct err *e)

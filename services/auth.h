@@ -92,6 +92,22 @@ void svc_auth_audit(struct http_req *req, const char *action, const char *record
 /* The client's IP address as text, in the arena. */
 const char *svc_auth_client_ip(struct http_req *req);
 
+/* Starts a session for a person's account, as every log-in does (password or national login): a session
+ * token the browser's cookie names is ended, never adopted (no fixation); a new token and CSRF token are
+ * made, the cookie set on resp (HttpOnly, SameSite=Lax, Secure with an https public_url), req->principal
+ * set and the log-in audited (actor the account, detail method: "password", "saml"). *out (may be NULL)
+ * gets the principal, in the arena. ERR_FORBIDDEN for a disabled account or an API client. */
+enum err_code svc_auth_session_start(struct http_req *req, struct http_resp *resp, const struct gis_account *account,
+                                     const char *method, struct auth_principal **out, struct err *e);
+
+/* A log-in's answer: {"account", "csrf_token", "idle_timeout_s", "max_age_s"}; a resident of the national
+ * login has "person" in its account, PESEL masked. */
+json_t *svc_auth_session_json(const struct auth_principal *p);
+
+/* Ends req's session (a session principal's): deletes it, audits "logout" (with detail, may be NULL) and
+ * clears the cookie on resp. ERR_UNAUTHORIZED without a session. */
+enum err_code svc_auth_session_end(struct http_req *req, struct http_resp *resp, const char *detail, struct err *e);
+
 /* The /auth routes: log-in, log-out, log-out everywhere, who am I. */
 extern const struct http_route svc_auth_routes[];
 

@@ -167,6 +167,14 @@ static void list_one(const struct gis_account *a, void *user)
         snprintf(more, sizeof more, "%s: %s", a->tenant, scopes);
     } else {
         gis_grants_text(id, a->id, more, sizeof more);
+        struct gis_resident r;
+        struct err e = {0};
+        if (!strcmp(a->kind, "resident") && gis_resident_get(id, a->id, &r, &e) == ERR_OK) {
+            /* a resident of the national login: who, with the PESEL masked */
+            char masked[12];
+            gis_pesel_mask(r.pesel, masked);
+            snprintf(more, sizeof more, "%s %s, PESEL %s (login.gov.pl)", r.given_name, r.surname, masked);
+        }
     }
     printf("%-24s %-9s %s%s\n", a->login, a->kind, more, a->disabled ? " (disabled)" : "");
 }

@@ -36,6 +36,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "services/auth.h"
 #include "services/server.h"
 #include "util/log.h"
 
@@ -68,9 +69,10 @@ struct saml_seen {
     time_t expires; /* 0: free */
 };
 
-/* A log-in's SAML session (Lasso's session dump), for single logout. */
+/* A log-in's SAML session (Lasso's session dump), for single logout, keyed by the odra session it made
+ * (the SHA-256 of its token, as the identity store keeps it). */
 struct saml_login_rec {
-    char handle[48];
+    unsigned char session[32];
     char *session_dump;
     time_t expires; /* 0: free */
 };
@@ -531,12 +533,10 @@ static bool seen_add(const char *id, time_t expires, time_t now)
     return false;
 }
 
-static struct saml_login_rec *login_find(const char *handle, time_t now)
+static struct saml_login_rec *login_find(const unsigned char *session, time_t now)
 {
-    if (!handle)
-        return NULL;
     for (int i = 0; i < SAML_LOGINS_MAX; i++)
-        if (S.logins[i].expires > now && !strcmp(S.logins[i].handle, handle))
+        if (S.logins[i].expires > now && !memcmp(S.logins[i].session, session, 32))
             return &S.logins[i];
     return NULL;
 }
@@ -547,7 +547,7 @@ static void login_drop(struct saml_login_rec *r)
     memset(r, 0, sizeof *r);
 }
 
-static struct saml_login_rec *login_add(const char *dump, time_t now)
+static struct saml_login_rec *login_add(const char *dump, const unsigned char *session, time_t now)
 {
     struct saml_login_rec *slot = NULL;
     for (int i = 0; i < SAML_LOGINS_MAX; i++) {
@@ -563,7 +563,7 @@ static struct saml_login_rec *login_add(const char *dump, time_t now)
     slot->session_dump = strdup(dump);
     if (!slot->session_dump)
         return NULL;
-    random_token(slot->handle, sizeof slot->handle);
+    memcpy(slot->session, session, 32);
     slot->expires = now + SAML_LOGIN_TTL_S;
     return slot;
 }
@@ -837,16 +837,22 @@ static enum err_code acs_verify(struct http_req *req, LassoLogin *login, int pro
         return err_set(e, ERR_UNAVAILABLE, "too many log-ins in progress; try again in a few minutes");
     id->return_to = arena_strdup(req->arena, p->return_to);
     memset(p, 0, sizeof *p); /* the request is answered */
-    /* Accepted: keep the SAML session for single logout. */
+    struct arena *a = req->arena;
+    id->given_name = attr_value(a, as, cfg->attr_given_name);
+    id->surname = attr_value(a, as, cfg->attr_surname);
+    id->pesel = attr_value(a, as, cfg->attr_pesel);
+    id->date_of_birth = attr_value(a, as, cfg->attr_date_of_birth);
+    /* Accepted: keep the SAML session for single logout, without the attributes (the PESEL is kept in the
+     * identity store only; logout needs the NameID and SessionIndex). */
+    lasso_release_list_of_gobjects(as->AttributeStatement);
+    lasso_node_cleanup_original_xmlnodes(LASSO_NODE(as)); /* else the dump is the XML as received */
     if (lasso_login_accept_sso(login) == 0) {
         LassoSession *ses = lasso_profile_get_session(prof);
         char *dump = ses ? lasso_session_dump(ses) : NULL;
-        struct saml_login_rec *rec = dump && strlen(dump) < SAML_DUMP_MAX ? login_add(dump, now) : NULL;
-        if (rec)
-            id->logout_handle = arena_strdup(req->arena, rec->handle);
+        if (dump && strlen(dump) < SAML_DUMP_MAX)
+            id->session_dump = arena_strdup(a, dump);
         g_free(dump);
     }
-    struct arena *a = req->arena;
     id->assertion_id = arena_strdup(a, as->ID);
     id->idp_entity = arena_strdup(a, S.idp_id);
     id->name_id = arena_strdup(a, subj->NameID->content);
@@ -860,44 +866,88 @@ static enum err_code acs_verify(struct http_req *req, LassoLogin *login, int pro
         if (st->AuthnContext && st->AuthnContext->AuthnContextClassRef && !id->authn_context)
             id->authn_context = arena_strdup(a, st->AuthnContext->AuthnContextClassRef);
     }
-    id->given_name = attr_value(a, as, cfg->attr_given_name);
-    id->surname = attr_value(a, as, cfg->attr_surname);
-    id->pesel = attr_value(a, as, cfg->attr_pesel);
-    id->date_of_birth = attr_value(a, as, cfg->attr_date_of_birth);
     log_info("saml: log-in accepted, assertion %s from %s", as->ID, S.idp_id);
     return ERR_OK;
 }
 
-static void set_json_str(json_t *o, const char *k, const char *v)
+/* Copies at most cap - 1 bytes of s into out, cut at a UTF-8 character boundary. */
+static void copy_utf8(char *out, size_t cap, const char *s)
 {
-    json_object_set_new(o, k, v ? json_string(v) : json_null());
+    size_t n = s ? strlen(s) : 0;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(out, s, n);
+    out[n] = 0;
+}
+
+/* The PESEL in the asserted PersonIdentifier: 11 digits, bare or in the eIDAS form "PL/PL/<PESEL>" (the
+ * issuing country must be PL); NULL otherwise. */
+static const char *pesel_of(const char *v)
+{
+    if (v && !strncmp(v, "PL/", 3) && strlen(v) > 6 && v[5] == '/')
+        v += 6;
+    return gis_pesel_valid(v) ? v : NULL;
+}
+
+static bool wants_json(struct http_req *req)
+{
+    const char *acc = http_header(req, "Accept");
+    return acc && strstr(acc, "application/json") && !strstr(acc, "text/html");
 }
 
 enum err_code saml_login_complete(struct http_req *req, struct http_resp *resp, const struct saml_identity *id,
                                   struct err *e)
 {
-    json_t *j = json_object();
-    set_json_str(j, "givenName", id->given_name);
-    set_json_str(j, "surname", id->surname);
-    set_json_str(j, "pesel", id->pesel);
-    set_json_str(j, "dateOfBirth", id->date_of_birth);
-    set_json_str(j, "nameId", id->name_id);
-    set_json_str(j, "nameIdFormat", id->name_id_format);
-    set_json_str(j, "idp", id->idp_entity);
-    set_json_str(j, "sessionIndex", id->session_index);
-    set_json_str(j, "authnContext", id->authn_context);
-    set_json_str(j, "assertionId", id->assertion_id);
-    set_json_str(j, "returnTo", id->return_to);
+    /* The request is answered whatever comes next: the browser's binding cookie goes. */
     http_resp_header(resp, "Set-Cookie", "odra_saml_req=; Path=/auth/saml; HttpOnly; Max-Age=0");
-    if (id->logout_handle) {
-        const struct config *c = svc_server_config(req->server);
-        bool https = !strncmp(c->public_url, "https://", 8);
-        http_resp_header(resp, "Set-Cookie",
-                         arena_printf(req->arena, "odra_saml=%s; Path=/auth/saml; HttpOnly; SameSite=Lax%s",
-                                      id->logout_handle, https ? "; Secure" : ""));
-    }
     http_resp_header(resp, "Cache-Control", "no-store");
-    return http_resp_json(req, resp, 200, j, e);
+    struct gis_identity *store = svc_auth_identity();
+    if (!store)
+        return err_set(e, ERR_UNAVAILABLE, "the identity store is not open");
+    const char *pesel = pesel_of(id->pesel);
+    if (!pesel)
+        return refuse(e, "the identity provider asserted no PESEL (PersonIdentifier) of 11 digits", 0);
+    struct gis_resident r = {0};
+    snprintf(r.pesel, sizeof r.pesel, "%s", pesel);
+    copy_utf8(r.given_name, sizeof r.given_name, id->given_name);
+    copy_utf8(r.surname, sizeof r.surname, id->surname);
+    copy_utf8(r.date_of_birth, sizeof r.date_of_birth, id->date_of_birth);
+    struct gis_account acc;
+    bool created = false;
+    enum err_code rc = gis_resident_login(store, &r, &acc, &created, e);
+    memset(r.pesel, 0, sizeof r.pesel);
+    if (rc)
+        return rc;
+    if (acc.disabled) {
+        log_warn("saml: log-in refused: account %s is disabled", acc.login);
+        return err_set(e, ERR_FORBIDDEN, "Konto zablokowane (this account is disabled)");
+    }
+    if (created)
+        log_info("saml: new resident account %s", acc.login);
+    struct auth_principal *p = NULL;
+    if (svc_auth_session_start(req, resp, &acc, "saml", &p, e))
+        return e->code;
+    if (id->session_dump) {
+        pthread_mutex_lock(&saml_lock);
+        if (!login_add(id->session_dump, p->token_hash, time(NULL)))
+            log_warn("saml: out of memory keeping the SAML session of %s: no single logout for it", acc.login);
+        pthread_mutex_unlock(&saml_lock);
+    }
+    const char *ret = id->return_to && local_path(id->return_to) ? id->return_to : "/";
+    if (wants_json(req)) {
+        json_t *j = svc_auth_session_json(p);
+        json_object_set_new(j, "return_to", json_string(ret));
+        json_object_set_new(j, "created", json_boolean(created));
+        return http_resp_json(req, resp, 200, j, e);
+    }
+    http_resp_header(resp, "Location", ret);
+    static const char body[] = "Zalogowano przez login.gov.pl\n";
+    http_resp_body(resp, 303, "text/plain; charset=utf-8", body, sizeof body - 1);
+    return ERR_OK;
 }
 
 /* POST /auth/saml/acs: the HTTP-POST binding. */
@@ -1011,79 +1061,108 @@ static enum err_code saml_acs_artifact(struct http_req *req, struct http_resp *r
 
 /* ---- single logout ---- */
 
-/* POST /auth/saml/slo: the SP-initiated logout of the SAML session named by the odra_saml cookie, over
- * SOAP when the IdP offers it (as WK does), else by redirecting the browser with a LogoutRequest. */
-static enum err_code saml_slo_start(struct http_req *req, struct http_resp *resp, struct err *e)
+enum saml_slo saml_session_logout(struct http_req *req, const unsigned char *token_hash, const char **url,
+                                  struct err *e)
 {
     const struct config_saml *cfg = &svc_server_config(req->server)->saml;
-    char *handle = cookie_value(req, "odra_saml");
+    if (!cfg->sp_entity_id[0])
+        return SAML_SLO_NONE;
     pthread_mutex_lock(&saml_lock);
-    enum err_code rc = saml_ready(req, e);
-    LassoLogout *lo = NULL;
-    char *url = NULL, *body = NULL, *answer = NULL;
-    bool soap = false;
     time_t now = time(NULL);
-    struct saml_login_rec *rec = rc == ERR_OK ? login_find(handle, now) : NULL;
-    if (rc == ERR_OK && !rec)
-        rc = err_set(e, ERR_UNAUTHORIZED, "no SAML session to log out of (cookie odra_saml)");
-    if (rc == ERR_OK) {
-        lo = lasso_logout_new(S.server);
-        int lrc = lasso_profile_set_session_from_dump(LASSO_PROFILE(lo), rec->session_dump);
-        if (lrc == 0) {
-            lrc = lasso_logout_init_request(lo, S.idp_id, LASSO_HTTP_METHOD_SOAP);
-            soap = lrc == 0;
-            if (lrc != 0)
-                lrc = lasso_logout_init_request(lo, S.idp_id, LASSO_HTTP_METHOD_REDIRECT);
-        }
-        if (lrc == 0)
-            lrc = lasso_logout_build_request_msg(lo);
-        if (lrc != 0 || !LASSO_PROFILE(lo)->msg_url) {
-            log_warn("saml: cannot build the LogoutRequest: %s", lasso_strerror(lrc));
-            rc = err_set(e, ERR_UNAVAILABLE, "the identity provider offers no single logout this server can use");
-        } else if (soap) {
-            url = strdup(LASSO_PROFILE(lo)->msg_url);
-            body = LASSO_PROFILE(lo)->msg_body ? strdup(LASSO_PROFILE(lo)->msg_body) : NULL;
-        } else {
-            /* The IdP answers the browser at GET /auth/saml/slo; the SAML session ends now on our side. */
-            const char *loc = arena_strdup(req->arena, LASSO_PROFILE(lo)->msg_url);
-            login_drop(rec);
-            http_resp_header(resp, "Location", loc);
-            http_resp_header(resp, "Set-Cookie", "odra_saml=; Path=/auth/saml; HttpOnly; SameSite=Lax; Max-Age=0");
-            http_resp_body(resp, 302, "text/plain; charset=utf-8", "Wylogowanie\n", 12);
-        }
+    struct saml_login_rec *rec = S.state == 1 ? login_find(token_hash, now) : NULL;
+    if (!rec) {
+        pthread_mutex_unlock(&saml_lock);
+        return SAML_SLO_NONE;
+    }
+    enum saml_slo out = SAML_SLO_FAILED;
+    LassoLogout *lo = lasso_logout_new(S.server);
+    char *soap_url = NULL, *body = NULL, *answer = NULL;
+    bool soap = false, do_soap = false;
+    int lrc = lasso_profile_set_session_from_dump(LASSO_PROFILE(lo), rec->session_dump);
+    /* The SAML session is forgotten here now, whatever the IdP answers: the odra session it belongs to is
+     * ending. */
+    login_drop(rec);
+    if (lrc == 0) {
+        lrc = lasso_logout_init_request(lo, S.idp_id, LASSO_HTTP_METHOD_SOAP);
+        soap = lrc == 0;
+        if (lrc != 0)
+            lrc = lasso_logout_init_request(lo, S.idp_id, LASSO_HTTP_METHOD_REDIRECT);
+    }
+    if (lrc == 0)
+        lrc = lasso_logout_build_request_msg(lo);
+    if (lrc != 0 || !LASSO_PROFILE(lo)->msg_url) {
+        log_warn("saml: cannot build the LogoutRequest: %s", lasso_strerror(lrc));
+        err_set(e, ERR_UNAVAILABLE, "the identity provider offers no single logout this server can use");
+    } else if (soap) {
+        do_soap = true;
+        soap_url = strdup(LASSO_PROFILE(lo)->msg_url);
+        body = LASSO_PROFILE(lo)->msg_body ? strdup(LASSO_PROFILE(lo)->msg_body) : NULL;
+    } else {
+        /* The IdP answers the browser at GET /auth/saml/slo. */
+        *url = arena_strdup(req->arena, LASSO_PROFILE(lo)->msg_url);
+        out = *url ? SAML_SLO_REDIRECT : SAML_SLO_FAILED;
     }
     pthread_mutex_unlock(&saml_lock);
-    if (rc == ERR_OK && soap) {
-        rc = url && body ? soap_post(cfg, url, body, &answer, e) : err_set(e, ERR_INTERNAL, "out of memory");
+    if (do_soap) {
+        enum err_code rc =
+            soap_url && body ? soap_post(cfg, soap_url, body, &answer, e) : err_set(e, ERR_INTERNAL, "out of memory");
         pthread_mutex_lock(&saml_lock);
         if (rc == ERR_OK) {
-            int lrc = lasso_logout_process_response_msg(lo, answer);
-            if (lrc != 0) {
-                rc = refuse(e, "the identity provider's LogoutResponse is not valid", lrc);
-            } else {
-                rec = login_find(handle, now);
-                if (rec)
-                    login_drop(rec);
-            }
+            int prc = lasso_logout_process_response_msg(lo, answer);
+            if (prc != 0)
+                refuse(e, "the identity provider's LogoutResponse is not valid", prc);
+            else
+                out = SAML_SLO_DONE;
         }
         pthread_mutex_unlock(&saml_lock);
-        if (rc == ERR_OK) {
-            json_t *j = json_object();
-            json_object_set_new(j, "loggedOut", json_true());
-            json_object_set_new(j, "idp", json_string(S.idp_id));
-            http_resp_header(resp, "Set-Cookie", "odra_saml=; Path=/auth/saml; HttpOnly; SameSite=Lax; Max-Age=0");
-            rc = http_resp_json(req, resp, 200, j, e);
-        }
     }
-    free(url);
+    free(soap_url);
     free(body);
     free(answer);
-    if (lo) {
-        pthread_mutex_lock(&saml_lock);
-        g_object_unref(lo);
-        pthread_mutex_unlock(&saml_lock);
+    pthread_mutex_lock(&saml_lock);
+    g_object_unref(lo);
+    pthread_mutex_unlock(&saml_lock);
+    return out;
+}
+
+/* POST /auth/saml/slo (an account route, with the CSRF token): logs out of both the odra session and the
+ * SAML session tied to it: a LogoutRequest over SOAP when the IdP offers it (as WK does), else by
+ * redirecting the browser. 409 for a session that did not come from login.gov.pl (or whose SAML session a
+ * restart forgot): POST /auth/logout ends it. */
+static enum err_code saml_slo_start(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p || p->via != AUTH_VIA_SESSION)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    pthread_mutex_lock(&saml_lock);
+    enum err_code rc = saml_ready(req, e);
+    bool has = rc == ERR_OK && login_find(p->token_hash, time(NULL)) != NULL;
+    pthread_mutex_unlock(&saml_lock);
+    if (rc)
+        return rc;
+    if (!has)
+        return err_set(
+            e, ERR_CONFLICT,
+            "Ta sesja nie pochodzi z logowania przez login.gov.pl; wyloguj się przez POST /auth/logout (this "
+            "session has no SAML session to log out of)");
+    const char *url = NULL;
+    struct err se = {0};
+    enum saml_slo out = saml_session_logout(req, p->token_hash, &url, &se);
+    if (svc_auth_session_end(req, resp, "saml", e))
+        return e->code;
+    if (out == SAML_SLO_REDIRECT) {
+        http_resp_header(resp, "Location", url);
+        http_resp_body(resp, 302, "text/plain; charset=utf-8", "Wylogowanie\n", 12);
+        return ERR_OK;
     }
-    return rc;
+    if (out != SAML_SLO_DONE) {
+        *e = se;
+        return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "single logout failed");
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "loggedOut", json_true());
+    json_object_set_new(j, "idp", json_string(S.idp_id));
+    return http_resp_json(req, resp, 200, j, e);
 }
 
 /* GET /auth/saml/slo?SAMLResponse=: the IdP's LogoutResponse by the redirect binding. Its signature covers
@@ -1146,12 +1225,16 @@ const struct http_route svc_saml_routes[] = {
      "Log in with login.gov.pl: redirects to the identity provider with a signed AuthnRequest", "text/plain",
      login_params, HTTP_PUBLIC},
     {"POST", "/auth/saml/acs", saml_acs_post, "auth",
-     "Assertion consumer service, HTTP-POST binding (SAMLResponse form)", NULL, NULL, HTTP_PUBLIC},
+     "Assertion consumer service, HTTP-POST binding (SAMLResponse form): signs the resident in (session cookie) and "
+     "answers 303 to the return path",
+     NULL, NULL, HTTP_PUBLIC},
     {"GET", "/auth/saml/acs", saml_acs_artifact, "auth",
-     "Assertion consumer service, HTTP-Artifact binding (resolved over SOAP with the identity provider)", NULL,
-     art_params, HTTP_PUBLIC},
-    {"POST", "/auth/saml/slo", saml_slo_start, "auth", "Single logout of the SAML session (cookie odra_saml)", NULL,
-     NULL, HTTP_PUBLIC},
+     "Assertion consumer service, HTTP-Artifact binding (resolved over SOAP with the identity provider): signs the "
+     "resident in (session cookie) and answers 303 to the return path",
+     NULL, art_params, HTTP_PUBLIC},
+    {"POST", "/auth/saml/slo", saml_slo_start, "auth",
+     "Log out of odra and of login.gov.pl (single logout of the session's SAML session; needs the CSRF token)", NULL,
+     NULL, HTTP_ACCOUNT},
     {"GET", "/auth/saml/slo", saml_slo_return, "auth", "Single logout: the identity provider's LogoutResponse", NULL,
      slo_params, HTTP_PUBLIC},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},

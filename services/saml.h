@@ -23,14 +23,28 @@ struct saml_identity {
     const char *session_index; /* AuthnStatement SessionIndex, for single logout */
     const char *authn_context; /* AuthnContextClassRef: the level of assurance reached */
     const char *assertion_id;
-    const char *return_to;     /* the local path the log-in was started from (GET /auth/saml/login?return=) */
-    const char *logout_handle; /* the key of this log-in's SAML session for POST /auth/saml/slo */
+    const char *return_to;    /* the local path the log-in was started from (GET /auth/saml/login?return=) */
+    const char *session_dump; /* Lasso's SAML session (attribute statements removed), for single logout */
 };
 
-/* Where a successful log-in ends: the one place the session layer plugs in. For now it answers 200 with
- * the verified identity as JSON (and a cookie naming the SAML session for single logout); the account and
- * session issue replaces the body with creating the session. */
+/* Where a successful log-in ends: finds or makes the resident account of the verified person (by PESEL,
+ * gis_resident_login), starts an odra session as every log-in does (svc_auth_session_start, audited with
+ * "saml"), ties the SAML session to it for single logout, and answers 303 to the return path (or, for
+ * Accept: application/json, 200 with the session as POST /auth/login answers it and "return_to"). */
 enum err_code saml_login_complete(struct http_req *req, struct http_resp *resp, const struct saml_identity *id,
+                                  struct err *e);
+
+/* What became of the SAML session tied to an odra session at its log-out. */
+enum saml_slo {
+    SAML_SLO_NONE,     /* the odra session has no SAML session (a password log-in, or a restart since) */
+    SAML_SLO_DONE,     /* the IdP confirmed the logout over SOAP */
+    SAML_SLO_REDIRECT, /* the IdP takes logout by HTTP-Redirect only: the browser is to go to *url */
+    SAML_SLO_FAILED,   /* the IdP did not confirm (e says why); the SAML session is forgotten here anyway */
+};
+
+/* Single logout of the SAML session tied to the odra session with token_hash (32 bytes), which is then
+ * forgotten here whatever the outcome. *url (request's arena) for SAML_SLO_REDIRECT. */
+enum saml_slo saml_session_logout(struct http_req *req, const unsigned char *token_hash, const char **url,
                                   struct err *e);
 
 /* Frees the SP (Lasso server, caches). For tests and a clean exit under the leak checker; idempotent. */

@@ -351,10 +351,9 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
             url = re.sub(r"\{([^}]+)\}", lambda m: SAMPLE.get(m.group(1), "x"), path)
             if write:
                 writes += 1
-                # The public writes by nature: the log-in form is how one becomes known, and the SAML
-                # answers carry their own credential (the IdP's signed message bound to the browser's
-                # pending request; test_saml.py checks that nothing else gets through).
-                if path in ("/auth/login", "/auth/saml/acs", "/auth/saml/slo"):
+                if path in ("/auth/login", "/auth/saml/acs"):
+                    # the public writes: how one becomes known (the SAML answer's credential is the IdP's
+                    # signed assertion, docs/saml.md)
                     assert access is None
                     continue
                 assert access, f"{method} {path} is a write open to anyone"

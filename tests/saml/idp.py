@@ -18,7 +18,8 @@ the IdP binds a free port, writes DIR/idp-metadata.xml and prints "READY <port>"
 The test adds `mode=` to the SSO URL (the signature covers only the SAML parameters) to make the IdP answer
 wrongly on purpose: unsigned, tamper (PESEL changed after signing), expired, audience (another SP), rogue
 (signed by a key not in the IdP metadata), plain (not encrypted); and `binding=post|artifact` to override the
-requested binding. GET /_last tells what the IdP saw of the last AuthnRequest; GET /_logouts the NameIDs
+requested binding; `person=` picks who logs in (zofia, jan, or nopesel and badpesel: answers without a
+usable PESEL). GET /_last tells what the IdP saw of the last AuthnRequest; GET /_logouts the NameIDs
 logged out by SOAP.
 """
 import argparse
@@ -64,6 +65,19 @@ PERSON = {
     EIDAS + "CurrentFamilyName": ["Wiśniewska-Kowalczyk"],
     EIDAS + "PersonIdentifier": ["85031412345"],
     EIDAS + "DateOfBirth": ["1985-03-14"],
+}
+# Others, chosen by `person=` on the SSO URL: a second person, whose PESEL comes in the eIDAS form
+# "PL/PL/<PESEL>", and answers without a usable PESEL.
+PERSONS = {
+    "zofia": PERSON,
+    "jan": {
+        EIDAS + "CurrentGivenName": ["Jan"],
+        EIDAS + "CurrentFamilyName": ["Nowak"],
+        EIDAS + "PersonIdentifier": ["PL/PL/90010154321"],
+        EIDAS + "DateOfBirth": ["1990-01-01"],
+    },
+    "nopesel": {k: v for k, v in PERSON.items() if not k.endswith("PersonIdentifier")},
+    "badpesel": dict(PERSON, **{EIDAS + "PersonIdentifier": ["8503141234"]}),
 }
 
 
@@ -255,9 +269,10 @@ class Handler(BaseHTTPRequestHandler):
             policy.conditions = lambda _sp: cls_conditions(policy, "https://other-service.example.pl/sp")
         sp_cert = base64.b64encode(idp.sp_cert.public_bytes(encoding=__import__(
             "cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.DER)).decode()
+        person = q.get("person", "zofia")
         resp = srv.create_authn_response(
-            PERSON, in_response_to=req.id, destination=req.assertion_consumer_service_url, sp_entity_id=sp_id,
-            name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text="zofia-" + hashlib.sha1(req.id.encode()).hexdigest()[:8]),
+            PERSONS[person], in_response_to=req.id, destination=req.assertion_consumer_service_url, sp_entity_id=sp_id,
+            name_id=NameID(format=NAMEID_FORMAT_UNSPECIFIED, text=person + "-" + hashlib.sha1(req.id.encode()).hexdigest()[:8]),
             authn={"class_ref": "http://eidas.europa.eu/LoA/substantial"},
             sign_assertion="unsigned" not in modes, sign_response=False,
             encrypt_assertion="plain" not in modes, encrypt_cert_assertion=sp_cert,
