@@ -15,7 +15,6 @@ session, a session cookie planted in the browser is not adopted, the audit log h
 PESEL), and single logout, by POST /auth/saml/slo (an account route with the CSRF token) or by
 POST /auth/logout, ends the odra session too."""
 import base64
-import html.parser
 import http.client
 import json
 import os
@@ -29,67 +28,24 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 import odra_test as T  # noqa: E402
+import saml_idp  # noqa: E402
+from saml_idp import SP_ENTITY, FormParser  # noqa: E402
 from odra_test import done, test  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="odra-saml-")
-IDP_SCRIPT = os.path.join(T.ROOT, "tests", "saml", "idp.py")
-SP_ENTITY = "https://odra.test/saml/sp"
 EIDAS = "http://eidas.europa.eu/attributes/naturalperson/"
 
 
 def keypair(name):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
-                    "-subj", f"/CN=odra test {name}", "-keyout", os.path.join(TMP, name + ".key"),
-                    "-out", os.path.join(TMP, name + ".crt")], check=True, capture_output=True)
-    return os.path.join(TMP, name + ".key"), os.path.join(TMP, name + ".crt")
+    return saml_idp.keypair(TMP, name)
 
 
 sp_key, sp_cert = keypair("sp")
 keypair("idp")
 rogue_key, rogue_cert = keypair("rogue")
 
-def private_data():
-    """A private copy of the demo stores, with an identity store of its own."""
-    data = T.demo_data(copy=True)
-    if os.path.exists(os.path.join(data, "identity.sqlite")):
-        os.remove(os.path.join(data, "identity.sqlite"))
-    return data
-
-
 def launch(d, slo_binding="soap"):
-    """An IdP (keys idp.key/idp.crt in d) and an odra server whose [saml] section trusts it. odra's port is
-    fixed first: its public_url (the ACS address in its metadata) must name it."""
-    port = T.free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, IDP_SCRIPT, "--dir", d, "--sp-metadata-url", base + "/auth/saml/metadata",
-         "--rogue-key", rogue_key, "--rogue-cert", rogue_cert, "--slo-binding", slo_binding],
-        stdout=subprocess.PIPE, stderr=open(os.path.join(d, "idp.log"), "w"), text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("READY "), f"IdP did not start: {line!r}"
-    with open(os.path.join(T.ROOT, "odra.ini"), encoding="utf-8") as f:
-        text = f.read()
-    text = re.sub(r"^public_url\s*=.*$", f"public_url = {base}", text, count=1, flags=re.M)
-    text += f"""
-[saml]
-sp_entity_id = {SP_ENTITY}
-sp_key = {sp_key}
-sp_cert = {sp_cert}
-idp_metadata = {os.path.join(d, "idp-metadata.xml")}
-binding = artifact
-"""
-    config = os.path.join(d, "odra.ini")
-    with open(config, "w", encoding="utf-8") as f:
-        f.write(text)
-    free_port = T.free_port
-    T.free_port = lambda: port
-    try:
-        server = T.Server(private_data(), config=config)
-    finally:
-        T.free_port = free_port
-    server.data = server.proc.args[server.proc.args.index("--data") + 1]
-    server.config = config
-    return port, base, proc, int(line.split()[1]), text, server
+    return saml_idp.launch(d, sp_key, sp_cert, rogue_key, rogue_cert, slo_binding)
 
 
 PORT, BASE, idp_proc, IDP_PORT, ini, srv = launch(TMP)
@@ -132,19 +88,6 @@ def idp_get(path_query):
     data = r.read()
     c.close()
     return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-
-
-class FormParser(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.action, self.fields = None, {}
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.action = a.get("action")
-        if tag == "input" and a.get("name"):
-            self.fields[a["name"]] = a.get("value", "")
 
 
 def local(url):
