@@ -5,9 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "services/cli_extract.h"
 
+#include "gis/calendar.h"
+#include "gis/case_store.h"
+#include "gis/cases.h"
 #include "gis/extract.h"
 #include "gis/geos_ctx.h"
 #include "gis/store.h"
@@ -111,6 +115,76 @@ static const struct config_tenant *extract_tenant(const struct config *cfg, cons
     return t;
 }
 
+/* Who the case history names for what `odra extract` does: the operator at the server's command line. */
+#define CLI_ACTOR "odra extract"
+
+/* Registers the request as a case and issues it, as POST /{t}/extracts does where the gmina issues at once,
+ * in one transaction on w: the case with its number (drawn from the same sequence), applicant and 7-day
+ * deadline (art. 217 par. 3 KPA), the extract under that number, the case done with the document, and
+ * the fee of the document left due. Nothing is stored unless all of it is. */
+static enum err_code extract_register_issue(struct gis_store *w, struct gis_store *r, struct arena *a,
+                                            struct gis_extract_issue *is, struct gis_extract_record *rec, struct err *e)
+{
+    time_t now = time(NULL);
+    struct tm lt, ut;
+    localtime_r(&now, &lt);
+    gmtime_r(&now, &ut);
+    char created[32], deadline[11], code[GIS_EXTRACT_CODE_LEN + 1], id[33];
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &ut);
+    int year = lt.tm_year + 1900;
+    gis_cal_format_date(gis_case_deadline(gis_cal_day(year, lt.tm_mon + 1, lt.tm_mday), 7), deadline);
+    unsigned char rnd[16];
+    long seq;
+    if (gis_store_begin(w, e))
+        return e->code;
+    if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e) || gis_case_seq_next(w, year, &seq, e))
+        goto fail;
+    for (int i = 0; i < 16; i++)
+        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    struct gis_case c = {
+        .id = id,
+        .case_number = gis_case_number(a, is->case_format, seq, year),
+        .module = "extracts",
+        .seq = seq,
+        .year = year,
+        .applicant_name = gis_extract_clean(a, is->applicant_name, GIS_EXTRACT_MAX_TEXT),
+        .status = GIS_CASE_FILED,
+        .created_at = created,
+        .deadline = deadline,
+        .fee_status = "due",
+        .verification_code = code,
+        .documents_json = "[]",
+    };
+    if (!c.case_number) {
+        err_set(e, ERR_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (gis_case_insert(w, &c, CLI_ACTOR, e))
+        goto fail;
+    is->case_number = c.case_number, is->seq = seq, is->year = year, is->code = code, is->id = id;
+    if (gis_extract_issue_write(w, r, a, is, rec, e))
+        goto fail;
+    c.documents_json = arena_printf(a,
+                                    "[{\"kind\":\"wypis i wyrys\",\"id\":\"%s\",\"issued_at\":\"%s\","
+                                    "\"verification_code\":\"%s\"}]",
+                                    rec->id, rec->created_at, rec->verification_code);
+    if (!c.documents_json) {
+        err_set(e, ERR_INTERNAL, "out of memory");
+        goto fail;
+    }
+    c.status = GIS_CASE_DONE;
+    c.fee_pln = rec->res.fee.total_pln;
+    if (gis_case_update(w, &c, e) ||
+        gis_case_event_add(w, id, CLI_ACTOR, GIS_CASE_DONE, "wydany z wiersza poleceń", e) ||
+        gis_case_fee_set(w, id, rec->res.fee.total_pln, "due", e) || gis_store_commit(w, e))
+        goto fail;
+    return ERR_OK;
+fail:
+    gis_store_rollback(w);
+    memset(rec, 0, sizeof *rec);
+    return e->code;
+}
+
 /* Writes the issued extract's PDF to output (default: the case number, "/" as "_", with .pdf) and prints
  * its record and links, the same as the server's record of it (links.verify, links.self, links.pdf). */
 static enum err_code extract_save(const struct gis_extract_record *rec, const char *output,
@@ -185,7 +259,7 @@ int cli_extract(int argc, char **argv)
                  .gmina = t->name},
     };
     struct gis_extract_record rec;
-    if (gis_extract_issue(writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
+    if (extract_register_issue(writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
         goto out;
     rc = 0;
 out:

@@ -113,7 +113,7 @@ def the_request_is_registered_as_the_residents_case_in_progress():
     assert re.fullmatch(r"[A-Z]+\.6727\.\d+\.\d{4}", rec["case_number"]), rec["case_number"]
     assert rec["fee"]["status"] == "due" and rec["fee"]["total_pln"] > 0, rec["fee"]
     assert "pdf" not in rec["links"] and "sha256" not in rec, rec
-    S["rec"] = rec
+    S["rec"], S["parcel"] = rec, parcel
     # not anonymous: the resident sees it as theirs, and its history names the resident's account, not "anonim"
     st, _, data, _ = resident.open("GET", f"/cybinka/me/cases/{rec['id']}")
     assert st == 200, (st, data[:300])
@@ -209,6 +209,46 @@ def the_audit_log_has_every_step_and_the_chain_breaks_on_one_edit():
 
 
 srv.stop()
+
+
+@test
+def odra_extract_on_the_command_line_registers_a_case_too():
+    """`odra extract` (run with the server stopped, as it asks) registers the request as a case under the
+    next number of the same sequence and issues it at once with the fee left due, as POST does in an
+    immediate gmina; a server started again sees the case in the clerk's view and /verify is valid."""
+    global srv
+    rec = S["rec"]
+    out = os.path.join(TMP, "cli.pdf")
+    r = odra("extract", "--tenant", "cybinka", "--parcel", S["parcel"], "--applicant", "Adam Nowak", "-o", out)
+    assert r.returncode == 0, r.stderr
+    m = re.match(r"(\S+) ([0-9a-f]{32}) \d+ pages, fee (\d+) zł, verification code ([A-Z2-7]{24}), sha256 ([0-9a-f]{64})",
+                 r.stdout)
+    assert m, r.stdout
+    number, cid, fee, code, sha = m.groups()
+    prefix, seq, year = rec["case_number"].rsplit(".", 2)[0], *rec["case_number"].rsplit(".", 2)[1:]
+    assert number == f"{prefix}.{int(seq) + 1}.{year}", (number, rec["case_number"])
+    with open(out, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == sha
+    srv = T.Server(srv.data, config=srv.config)
+    srv.data = srv.proc.args[srv.proc.args.index("--data") + 1]
+    v = srv.get_json(f"/verify/{code}")
+    assert v["valid"] is True and v["case_number"] == number and v["pdf"]["hash"] == sha, v
+    clerk = Browser()
+    st, _, data, _ = clerk.open("POST", f"http://127.0.0.1:{srv.port}/auth/login",
+                                body=json.dumps({"login": CLERK, "password": CLERK_PW}).encode(),
+                                headers={"Content-Type": "application/json"})
+    assert st == 200, (st, data[:300])
+    st, _, data, _ = clerk.open("GET", f"http://127.0.0.1:{srv.port}/cybinka/cases/{cid}")
+    assert st == 200, (st, data[:300])
+    c = json.loads(data)
+    assert c["case_number"] == number and c["status"] == "załatwiony" and c["applicant"]["login"] is None, c
+    assert c["applicant"]["name"] == "Adam Nowak" and c["fee"]["amount_pln"] == int(fee) > 0 and c["fee"]["status"] == "due", c
+    assert [d["verification_code"] for d in c["documents"]] == [code], c["documents"]
+    assert [(h["status"], h["by"]) for h in c["history"]] == [("złożony", "odra extract"),
+                                                                ("załatwiony", "odra extract")], c["history"]
+    srv.stop()
+
+
 idp_proc.terminate()
 idp_proc.wait(timeout=10)
 done()
