@@ -6,7 +6,8 @@ browser-like client (urllib following the redirects, with a cookie jar), request
 a clerk made with the real CLI (`odra user add`) books the fee, which issues the document; /verify is now
 valid with the PDF's SHA-256; the resident sees the case and its document in /cybinka/me; the audit log
 (read with sqlite3, read-only) has every step, `odra audit verify` passes, and after one edited row it fails
-naming the row."""
+naming the row. Then `odra extract` on the command line registers its request as a case
+too."""
 import hashlib
 import http.cookiejar
 import json
