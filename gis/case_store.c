@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "gis/calendar.h"
+#include "gis/cases.h"
+#include "gis/extract.h"
 #include "gis/store_sql.h"
 
 static const char *const statuses[] = {GIS_CASE_FILED, GIS_CASE_OPEN,    GIS_CASE_NEEDS,
@@ -30,6 +32,25 @@ int gis_case_deadline(int day, int days)
     while (!gis_cal_working_day(d))
         d++;
     return d;
+}
+
+enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_stamp *s, struct err *e)
+{
+    _Static_assert(sizeof s->code == GIS_EXTRACT_CODE_LEN + 1, "verification code length");
+    time_t now = time(NULL);
+    struct tm lt, ut;
+    localtime_r(&now, &lt);
+    gmtime_r(&now, &ut);
+    strftime(s->created, sizeof s->created, "%Y-%m-%dT%H:%M:%SZ", &ut);
+    s->year = lt.tm_year + 1900;
+    gis_cal_format_date(gis_case_deadline(gis_cal_day(s->year, lt.tm_mon + 1, lt.tm_mday), days), s->deadline);
+    unsigned char rnd[16];
+    if (gis_extract_new_code(s->code, e) || gis_extract_random(rnd, sizeof rnd, e) ||
+        gis_case_seq_next(w, s->year, &s->seq, e))
+        return e->code;
+    for (int i = 0; i < 16; i++)
+        snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+    return ERR_OK;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)

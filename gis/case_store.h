@@ -50,6 +50,20 @@ struct gis_case_event {
  * Saturday or a statutory holiday (or a Sunday) moved to the next working day. */
 int gis_case_deadline(int day, int days);
 
+/* What a new case is stamped with when it is registered. */
+struct gis_case_stamp {
+    char id[33];       /* 32 random hex digits */
+    char code[25];     /* its verification code (GIS_EXTRACT_CODE_LEN base32 characters) */
+    char created[32];  /* now, ISO 8601 UTC */
+    char deadline[11]; /* YYYY-MM-DD: `days` days from today, as gis_case_deadline counts them */
+    long seq;          /* its number in this year's sequence, drawn on w */
+    int year;          /* this year (local time) */
+};
+
+/* Stamps a case registered now with a term of `days` days; draws the sequence on the writer w, so call
+ * it inside the registering transaction. */
+enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_stamp *s, struct err *e);
+
 /* Adds the case and the first entry of its history (its status, by actor). */
 enum err_code gis_case_insert(struct gis_store *w, const struct gis_case *c, const char *actor, struct err *e);
 

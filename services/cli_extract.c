@@ -125,22 +125,14 @@ static const struct config_tenant *extract_tenant(const struct config *cfg, cons
 static enum err_code extract_register_issue(struct gis_store *w, struct gis_store *r, struct arena *a,
                                             struct gis_extract_issue *is, struct gis_extract_record *rec, struct err *e)
 {
-    time_t now = time(NULL);
-    struct tm lt, ut;
-    localtime_r(&now, &lt);
-    gmtime_r(&now, &ut);
-    char created[32], deadline[11], code[GIS_EXTRACT_CODE_LEN + 1], id[33];
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &ut);
-    int year = lt.tm_year + 1900;
-    gis_cal_format_date(gis_case_deadline(gis_cal_day(year, lt.tm_mon + 1, lt.tm_mday), 7), deadline);
-    unsigned char rnd[16];
-    long seq;
+    struct gis_case_stamp st;
     if (gis_store_begin(w, e))
         return e->code;
-    if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e) || gis_case_seq_next(w, year, &seq, e))
+    if (gis_case_stamp_new(w, 7, &st, e))
         goto fail;
-    for (int i = 0; i < 16; i++)
-        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    const char *id = st.id, *code = st.code;
+    long seq = st.seq;
+    int year = st.year;
     struct gis_case c = {
         .id = id,
         .case_number = gis_case_number(a, is->case_format, seq, year),
@@ -149,8 +141,8 @@ static enum err_code extract_register_issue(struct gis_store *w, struct gis_stor
         .year = year,
         .applicant_name = gis_extract_clean(a, is->applicant_name, GIS_EXTRACT_MAX_TEXT),
         .status = GIS_CASE_FILED,
-        .created_at = created,
-        .deadline = deadline,
+        .created_at = st.created,
+        .deadline = st.deadline,
         .fee_status = "due",
         .verification_code = code,
         .documents_json = "[]",

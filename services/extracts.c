@@ -180,12 +180,6 @@ static const char *request_json(struct arena *a, const struct gis_extract_issue 
     return r;
 }
 
-static void random_id(const unsigned char rnd[16], char id[33])
-{
-    for (int i = 0; i < 16; i++)
-        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
-}
-
 static const char *actor_of(struct http_req *req)
 {
     return req->principal ? req->principal->account.login : "anonim";
@@ -241,20 +235,13 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
     struct issue_job *job = ctx;
     struct http_req *req = job->req;
     const struct config_tenant *cfg = req->tenant->cfg;
-    time_t now = time(NULL);
-    struct tm lt, ut;
-    localtime_r(&now, &lt);
-    gmtime_r(&now, &ut);
-    char created[32], deadline[11], code[GIS_EXTRACT_CODE_LEN + 1], id[33];
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &ut);
-    int year = lt.tm_year + 1900;
     /* art. 217 par. 3 KPA: a zaświadczenie (and so a wypis i wyrys) within 7 days */
-    gis_cal_format_date(gis_case_deadline(gis_cal_day(year, lt.tm_mon + 1, lt.tm_mday), 7), deadline);
-    unsigned char rnd[16];
-    long seq;
-    if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e) || gis_case_seq_next(w, year, &seq, e))
+    struct gis_case_stamp st;
+    if (gis_case_stamp_new(w, 7, &st, e))
         return e->code;
-    random_id(rnd, id);
+    const char *id = st.id, *code = st.code;
+    long seq = st.seq;
+    int year = st.year;
     const struct auth_principal *p = req->principal;
     struct gis_case c = {
         .id = id,
@@ -267,8 +254,8 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
         .applicant_email = job->email,
         .applicant_name = gis_extract_clean(req->arena, job->is->applicant_name, GIS_EXTRACT_MAX_TEXT),
         .status = GIS_CASE_FILED,
-        .created_at = created,
-        .deadline = deadline,
+        .created_at = st.created,
+        .deadline = st.deadline,
         .fee_pln = job->fee.total_pln,
         .fee_status = "due",
         .verification_code = code,
