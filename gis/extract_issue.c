@@ -38,6 +38,26 @@ static char *parcel_ids_json(const struct gis_extract_doc *doc)
     return s;
 }
 
+/* The document's metadata from the request (the applicant's text cleaned, the style defaulted) and the
+ * document model of its parcels: the one preparation the issue and the quote share, so that what a quote
+ * counts is what an issue prints. */
+static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                     struct gis_extract_meta *m, struct gis_extract_doc **doc, struct err *e)
+{
+    *m = req->tmpl;
+    m->applicant_name = gis_extract_clean(a, req->applicant_name, GIS_EXTRACT_MAX_TEXT);
+    m->applicant_address = gis_extract_clean(a, req->applicant_address, GIS_EXTRACT_MAX_TEXT);
+    m->purpose = gis_extract_clean(a, req->purpose, GIS_EXTRACT_MAX_TEXT);
+    m->wypis = req->wypis;
+    m->wyrys = req->wyrys;
+    m->sheet = req->sheet;
+    if (!m->style)
+        m->style = gis_extract_style();
+    if (!m->applicant_name || !*m->applicant_name)
+        return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
+    return gis_extract_build(reader, a, req->parcels, req->nparcels, doc, e);
+}
+
 enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
                                       const struct gis_extract_issue *req, struct gis_extract_record *out,
                                       struct err *e)
@@ -48,19 +68,9 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     if (!vb || (strncmp(vb, "https://", 8) != 0 && strncmp(vb, "http://", 7) != 0))
         return err_set(e, ERR_INVALID, "the verification address must be absolute (public_url), got '%.100s'",
                        vb ? vb : "");
-    struct gis_extract_meta m = req->tmpl;
-    m.applicant_name = gis_extract_clean(a, req->applicant_name, GIS_EXTRACT_MAX_TEXT);
-    m.applicant_address = gis_extract_clean(a, req->applicant_address, GIS_EXTRACT_MAX_TEXT);
-    m.purpose = gis_extract_clean(a, req->purpose, GIS_EXTRACT_MAX_TEXT);
-    m.wypis = req->wypis;
-    m.wyrys = req->wyrys;
-    m.sheet = req->sheet;
-    if (!m.style)
-        m.style = gis_extract_style();
-    if (!m.applicant_name || !*m.applicant_name)
-        return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
+    struct gis_extract_meta m;
     struct gis_extract_doc *doc;
-    if (gis_extract_build(reader, a, req->parcels, req->nparcels, &doc, e))
+    if (extract_prepare(reader, a, req, &m, &doc, e))
         return e->code;
 
     time_t now = time(NULL);
@@ -160,24 +170,14 @@ enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const
                                 struct gis_extract_fee *fee, struct err *e)
 {
     memset(fee, 0, sizeof *fee);
-    struct gis_extract_meta m = req->tmpl;
-    m.applicant_name = gis_extract_clean(a, req->applicant_name, GIS_EXTRACT_MAX_TEXT);
-    m.applicant_address = gis_extract_clean(a, req->applicant_address, GIS_EXTRACT_MAX_TEXT);
-    m.purpose = gis_extract_clean(a, req->purpose, GIS_EXTRACT_MAX_TEXT);
-    m.wypis = req->wypis;
-    m.wyrys = req->wyrys;
-    m.sheet = req->sheet;
+    struct gis_extract_meta m;
+    struct gis_extract_doc *doc;
+    if (extract_prepare(reader, a, req, &m, &doc, e))
+        return e->code;
     m.case_number = "";
     m.date = "";
     m.verification_code = NULL;
     m.verify_url = NULL;
-    if (!m.style)
-        m.style = gis_extract_style();
-    if (!m.applicant_name || !*m.applicant_name)
-        return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
-    struct gis_extract_doc *doc;
-    if (gis_extract_build(reader, a, req->parcels, req->nparcels, &doc, e))
-        return e->code;
     struct buf pdf = {0};
     struct gis_extract_result res = {0};
     enum err_code rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);

@@ -1689,10 +1689,12 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
 
 /* ---- lookups and rows ---- */
 
+/* Steps st once; the first column of its row into *id (0 without a row), unless id is NULL. */
 static enum err_code import_step_id(struct import_run *r, sqlite3_stmt *st, long long *id, const char *what)
 {
     int rc = sqlite3_step(st);
-    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (id)
+        *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     if (rc == SQLITE_ROW)
         rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -2357,8 +2359,7 @@ static enum err_code import_bind_address(struct import_run *r, struct import_row
         import_bind_text(up, 2, v[A_PARCEL_ID].s);
         sqlite3_bind_blob(up, 3, w->wkb, w->wkblen, SQLITE_STATIC);
         sqlite3_bind_int64(up, 4, have);
-        long long dummy;
-        if ((rc = import_step_id(r, up, &dummy, "addresses")))
+        if ((rc = import_step_id(r, up, NULL, "addresses")))
             return rc;
         *w->id = have;
         return ERR_OK;
@@ -3265,9 +3266,9 @@ enum err_code gis_import_run(struct gis_store *w, const char *const *files, int 
                              struct gis_import_stats *stats, FILE *report, struct err *e)
 {
     pthread_once(&import_once, import_global_init);
-    struct gis_import_stats dummy;
+    struct gis_import_stats uncounted; /* where the caller wants no statistics */
     if (!stats)
-        stats = &dummy;
+        stats = &uncounted;
     memset(stats, 0, sizeof *stats);
     struct err local = {0};
     if (!e)

@@ -148,9 +148,9 @@ static struct {
     bool secure;
     pthread_mutex_t rate_lock;
     struct rate_slot rate[RATE_SLOTS];
-    pthread_once_t dummy_once;
-    char dummy_hash[128];
-} auth = {.rate_lock = PTHREAD_MUTEX_INITIALIZER, .dummy_once = PTHREAD_ONCE_INIT};
+    pthread_once_t decoy_once;
+    char decoy_hash[128];
+} auth = {.rate_lock = PTHREAD_MUTEX_INITIALIZER, .decoy_once = PTHREAD_ONCE_INIT};
 
 static long long now_ms(void)
 {
@@ -186,12 +186,12 @@ struct gis_identity *svc_auth_identity(void)
 
 /* The hash an unknown login is checked against, at the configured cost, so that it takes as long as a
  * wrong password for a real one; made on first need (one Argon2id run). */
-static void dummy_make(void)
+static void decoy_make(void)
 {
     char pw[AUTH_TOKEN_LEN + 1];
     auth_token_new(pw);
     struct err e = {0};
-    if (auth_password_hash(pw, auth.cfg.opslimit, auth.cfg.memlimit, auth.dummy_hash, &e))
+    if (auth_password_hash(pw, auth.cfg.opslimit, auth.cfg.memlimit, auth.decoy_hash, &e))
         log_error("auth: %s", e.msg);
 }
 
@@ -597,9 +597,9 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
     if (locked_until > now)
         return too_many(resp, req, (int)((locked_until - now + 999) / 1000), e);
 
-    /* the dummy hash is made at the first log-in of any kind, so that its one-time cost falls on no
-     * particular kind of login */
-    pthread_once(&auth.dummy_once, dummy_make);
+    /* the decoy hash (verified for unknown logins, so they cost what a wrong password costs) is made at the first
+     * log-in of any kind, so that its one-time cost falls on no particular kind of login */
+    pthread_once(&auth.decoy_once, decoy_make);
     struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
     if (!p)
         return err_set(e, ERR_INTERNAL, "out of memory");
@@ -613,7 +613,7 @@ static enum err_code auth_login(struct http_req *req, struct http_resp *resp, st
     } else {
         /* the same work and the same answer as a wrong password, so no login can be told to exist; an account
          * without a password (a resident of the national login) takes the same path */
-        auth_password_verify(auth.dummy_hash, password);
+        auth_password_verify(auth.decoy_hash, password);
         ok = false;
     }
     if (!ok) {
