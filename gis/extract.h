@@ -196,15 +196,20 @@ struct gis_extract_record {
     size_t pdf_len;
 };
 
-/* Issues an extract: builds the document from reader, takes the next case number of the year, renders
- * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so
- * that nothing is stored unless the caller commits. A verify_base that is not an absolute http(s) URL is
- * ERR_INVALID. */
 /* The fee of the extract req asks for, without issuing it: the document is built and rendered (without
  * case number or signature) to count its pages and sheets. */
 enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
                                 struct gis_extract_fee *fee, struct err *e);
 
+/* The request a registered case keeps until its extract is issued (cases.request), as compact JSON in a:
+ * {"parcels": [...], "applicant": {"name", "address"}, "purpose", "documents": [...], "sheet"}, the shape
+ * POST /{t}/extracts reads. NULL when out of memory. */
+const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is);
+
+/* Issues an extract: builds the document from reader, takes the next case number of the year, renders
+ * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so
+ * that nothing is stored unless the caller commits. A verify_base that is not an absolute http(s) URL is
+ * ERR_INVALID. */
 enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
                                       const struct gis_extract_issue *req, struct gis_extract_record *out,
                                       struct err *e);

@@ -201,3 +201,28 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     }
     return rc;
 }
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is)
+{
+    json_t *p = json_array();
+    for (int i = 0; i < is->nparcels; i++)
+        json_array_append_new(p, json_string(is->parcels[i]));
+    json_t *docs = json_array();
+    if (is->wypis)
+        json_array_append_new(docs, json_string("wypis"));
+    if (is->wyrys)
+        json_array_append_new(docs, json_string("wyrys"));
+    json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
+                          str_or_null(is->applicant_name), "address", str_or_null(is->applicant_address), "purpose",
+                          str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    const char *r = t ? arena_strdup(a, t) : NULL;
+    free(t);
+    return r;
+}

@@ -770,12 +770,17 @@ static enum err_code auth_me(struct http_req *req, struct http_resp *resp, struc
 }
 
 static const struct http_param_doc p_none[] = {HTTP_DOC_END};
+static const struct http_param_doc p_login[] = {
+    HTTP_DOC_STATUS("429", "Too many log-in attempts from this address or for this login; Retry-After says when to "
+                           "try again"),
+    HTTP_DOC_END,
+};
 
 const struct http_route svc_auth_routes[] = {
     {"POST", "/auth/login", auth_login, "auth",
      "Log in with login and password (JSON or form): sets the session cookie and answers the account and its CSRF "
      "token",
-     NULL, p_none, HTTP_PUBLIC},
+     NULL, p_login, HTTP_PUBLIC},
     {"POST", "/auth/logout", auth_logout, "auth", "End this session (needs the CSRF token)", NULL, p_none,
      HTTP_ACCOUNT},
     {"POST", "/auth/logout-all", auth_logout_all, "auth",

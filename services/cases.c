@@ -463,6 +463,12 @@ static const struct http_param_doc p_id[] = {
     {"id", "path", "string", 1, "case id (32 hex characters; for an extract the same as the extract's id)"},
     HTTP_DOC_END,
 };
+static const struct http_param_doc p_id_op[] = {
+    HTTP_DOC_TENANT,
+    {"id", "path", "string", 1, "case id (32 hex characters; for an extract the same as the extract's id)"},
+    HTTP_DOC_STATUS("409", "The case is already closed, its fee already settled, or it has no document to issue"),
+    HTTP_DOC_END,
+};
 static const struct http_param_doc p_queue[] = {
     HTTP_DOC_TENANT,
     {"status", "query", "string", 0,
@@ -487,18 +493,18 @@ const struct http_route svc_cases_routes[] = {
     {"GET", "/{t}/cases/{id}", case_get, "cases", "A case with its applicant and history", NULL, p_id,
      HTTP_STAFF("clerk", "cases:read")},
     {"POST", "/{t}/cases/{id}/assign", case_assign, "cases",
-     "Assign the case to a clerk: JSON {login} (without it, to oneself); złożony becomes w toku", NULL, p_id,
+     "Assign the case to a clerk: JSON {login} (without it, to oneself); złożony becomes w toku", NULL, p_id_op,
      HTTP_STAFF("clerk", "cases:write")},
     {"POST", "/{t}/cases/{id}/status", case_status, "cases",
-     "Change the status of an open case: JSON {status: w toku | do uzupełnienia | wycofany, note}", NULL, p_id,
+     "Change the status of an open case: JSON {status: w toku | do uzupełnienia | wycofany, note}", NULL, p_id_op,
      HTTP_STAFF("clerk", "cases:write")},
     {"POST", "/{t}/cases/{id}/fee", case_fee, "cases",
      "Book the fee as paid or waived: JSON {status: paid | exempt, note}; where the gmina issues extracts on "
      "payment (extract_issue = on_payment) the extract is issued. Stands in for the payments core",
-     NULL, p_id, HTTP_STAFF("clerk", "cases:write")},
+     NULL, p_id_op, HTTP_STAFF("clerk", "cases:write")},
     {"POST", "/{t}/cases/{id}/decision", case_decision, "cases",
      "The clerk's decision on an extract request: JSON {decision: issue | refuse, reason} (a refusal needs its "
      "reason)",
-     NULL, p_id, HTTP_STAFF("clerk", "cases:write")},
+     NULL, p_id_op, HTTP_STAFF("clerk", "cases:write")},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -15,6 +15,7 @@
 #include "gis/extract.h"
 #include "gis/geos_ctx.h"
 #include "gis/store.h"
+#include "services/cli_audit.h"
 #include "util/arena.h"
 #include "util/config.h"
 
@@ -23,7 +24,8 @@ static int usage(const char *msg)
     fprintf(stderr,
             "odra: %s\nusage: odra extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--applicant NAME]\n"
             "                    [--address TEXT] [--purpose TEXT] [--wypis-only | --wyrys-only]\n"
-            "                    [--sheet A4|A3|A3-portrait]\n"
+            "                    [--sheet A4|A3|A3-portrait] [--email ADDRESS]\n"
+            "                    [--fee paid|exempt] [--issue]\n"
             "                    [--config FILE] [--data DIR]\n",
             msg);
     return 2;
@@ -31,7 +33,9 @@ static int usage(const char *msg)
 
 /* The command line of `odra extract`. */
 struct extract_args {
-    const char *tenant, *output, *config, *data, *applicant, *address, *purpose;
+    const char *tenant, *output, *config, *data, *applicant, *address, *purpose, *email;
+    const char *fee; /* NULL (due), "paid" or "exempt": settled at the desk */
+    bool issue;      /* the operator's decision to issue now, as a clerk's POST /{t}/cases/{id}/decision */
     const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
     int nparcels;
     bool wypis, wyrys;
@@ -42,19 +46,14 @@ struct extract_args {
 static int extract_parse(int argc, char **argv, struct extract_args *x)
 {
     static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 't'},
-        {"parcel", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},
-        {"config", required_argument, NULL, 'c'},
-        {"data", required_argument, NULL, 'd'},
-        {"applicant", required_argument, NULL, 'a'},
-        {"address", required_argument, NULL, 'A'},
-        {"purpose", required_argument, NULL, 'P'},
-        {"wypis-only", no_argument, NULL, 'W'},
-        {"wyrys-only", no_argument, NULL, 'R'},
-        {"sheet", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"tenant", required_argument, NULL, 't'},  {"parcel", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},  {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},    {"applicant", required_argument, NULL, 'a'},
+        {"address", required_argument, NULL, 'A'}, {"purpose", required_argument, NULL, 'P'},
+        {"wypis-only", no_argument, NULL, 'W'},    {"wyrys-only", no_argument, NULL, 'R'},
+        {"sheet", required_argument, NULL, 'S'},   {"email", required_argument, NULL, 'e'},
+        {"fee", required_argument, NULL, 'f'},     {"issue", no_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     *x = (struct extract_args){
         .applicant = "Wnioskodawca (wydruk z wiersza poleceń)", .wypis = true, .wyrys = true, .sheet = GIS_EXTRACT_A4};
@@ -80,7 +79,14 @@ static int extract_parse(int argc, char **argv, struct extract_args *x)
             if (!gis_extract_sheet_parse(optarg, &x->sheet))
                 return usage("--sheet must be A4, A3 (landscape), A3-landscape or A3-portrait");
             break;
-        case 'h': usage("extract: issue a plan extract"); return 0;
+        case 'e': x->email = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "paid") != 0 && strcmp(optarg, "exempt") != 0)
+                return usage("--fee must be paid or exempt");
+            x->fee = optarg;
+            break;
+        case 'I': x->issue = true; break;
+        case 'h': usage("extract: register (and issue) a plan extract request"); return 0;
         default: return usage("bad option");
         }
     }
@@ -118,63 +124,120 @@ static const struct config_tenant *extract_tenant(const struct config *cfg, cons
 /* Who the case history names for what `odra extract` does: the operator at the server's command line. */
 #define CLI_ACTOR "odra extract"
 
-/* Registers the request as a case and issues it, as POST /{t}/extracts does where the gmina issues at once,
- * in one transaction on w: the case with its number (drawn from the same sequence), applicant and 7-day
- * deadline (art. 217 par. 3 KPA), the extract under that number, the case done with the document, and
- * the fee of the document left due. Nothing is stored unless all of it is. */
-static enum err_code extract_register_issue(struct gis_store *w, struct gis_store *r, struct arena *a,
-                                            struct gis_extract_issue *is, struct gis_extract_record *rec, struct err *e)
+/* Whether `odra extract` issues the document now: where the gmina issues at once, where the operator
+ * decides so (--issue, as a clerk's decision), or where it issues on payment and the fee is settled at the
+ * desk (--fee). Otherwise the request waits, as one made to the server does, for the fee or a clerk. */
+static bool issue_now(const struct config_tenant *t, const struct extract_args *x)
 {
+    return t->extract_issue == CONFIG_ISSUE_IMMEDIATE || x->issue ||
+           (t->extract_issue == CONFIG_ISSUE_ON_PAYMENT && x->fee);
+}
+
+/* What one `odra extract` did, for its output and the audit log. */
+struct extract_done {
+    struct gis_case c;             /* the registered case as it ends */
+    struct gis_extract_record rec; /* the issued document; rec.id NULL when none */
+    const char *note;              /* the history note of the issue */
+};
+
+/* Issues the registered case c on w (inside the open transaction): the extract under its number, the case
+ * done with the document and its history entry, the fee of the document as rendered. */
+static enum err_code register_issue(struct gis_store *w, struct gis_store *r, struct arena *a,
+                                    struct gis_extract_issue *is, struct extract_done *d, struct err *e)
+{
+    struct gis_case *c = &d->c;
+    struct gis_extract_record *rec = &d->rec;
+    is->case_number = c->case_number, is->seq = c->seq, is->year = c->year, is->code = c->verification_code;
+    is->id = c->id;
+    if (gis_extract_issue_write(w, r, a, is, rec, e))
+        return e->code;
+    c->documents_json = arena_printf(a,
+                                     "[{\"kind\":\"wypis i wyrys\",\"id\":\"%s\",\"issued_at\":\"%s\","
+                                     "\"verification_code\":\"%s\"}]",
+                                     rec->id, rec->created_at, rec->verification_code);
+    if (!c->documents_json)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    c->status = GIS_CASE_DONE;
+    c->request_json = NULL;
+    c->fee_pln = rec->res.fee.total_pln;
+    if (gis_case_update(w, c, e) || gis_case_event_add(w, c->id, CLI_ACTOR, GIS_CASE_DONE, d->note, e))
+        return e->code;
+    return gis_case_fee_set(w, c->id, c->fee_pln, c->fee_status, e);
+}
+
+/* Registers the request as a case, as POST /{t}/extracts does, in one transaction on w: the case with its
+ * number (drawn from the same sequence), applicant and 7-day deadline (art. 217 par. 3 KPA) and the fee
+ * (quoted on r); the fee settled at the desk when --fee says so; and the extract issued where issue_now
+ * says, else the request kept in the case until the fee or a clerk issues it. Nothing is stored unless all
+ * of it is. */
+static enum err_code extract_register(struct gis_store *w, struct gis_store *r, struct arena *a,
+                                      const struct config_tenant *t, const struct extract_args *x,
+                                      struct gis_extract_issue *is, struct extract_done *d, struct err *e)
+{
+    bool now = issue_now(t, x);
+    struct gis_extract_fee fee = {0};
+    if (!now && gis_extract_quote(r, a, is, &fee, e))
+        return e->code;
     struct gis_case_stamp st;
     if (gis_store_begin(w, e))
         return e->code;
     if (gis_case_stamp_new(w, 7, &st, e))
         goto fail;
-    const char *id = st.id, *code = st.code;
-    long seq = st.seq;
-    int year = st.year;
-    struct gis_case c = {
-        .id = id,
-        .case_number = gis_case_number(a, is->case_format, seq, year),
+    d->c = (struct gis_case){
+        .id = arena_strdup(a, st.id),
+        .case_number = gis_case_number(a, is->case_format, st.seq, st.year),
         .module = "extracts",
-        .seq = seq,
-        .year = year,
+        .seq = st.seq,
+        .year = st.year,
+        .applicant_email = x->email,
         .applicant_name = gis_extract_clean(a, is->applicant_name, GIS_EXTRACT_MAX_TEXT),
         .status = GIS_CASE_FILED,
-        .created_at = st.created,
-        .deadline = st.deadline,
+        .created_at = arena_strdup(a, st.created),
+        .deadline = arena_strdup(a, st.deadline),
+        .fee_pln = fee.total_pln,
         .fee_status = "due",
-        .verification_code = code,
+        .verification_code = arena_strdup(a, st.code),
+        .request_json = gis_extract_request_json(a, is),
         .documents_json = "[]",
     };
-    if (!c.case_number) {
+    struct gis_case *c = &d->c;
+    if (!c->id || !c->case_number || !c->created_at || !c->deadline || !c->verification_code || !c->request_json) {
         err_set(e, ERR_INTERNAL, "out of memory");
         goto fail;
     }
-    if (gis_case_insert(w, &c, CLI_ACTOR, e))
+    if (gis_case_insert(w, c, CLI_ACTOR, e))
         goto fail;
-    is->case_number = c.case_number, is->seq = seq, is->year = year, is->code = code, is->id = id;
-    if (gis_extract_issue_write(w, r, a, is, rec, e))
-        goto fail;
-    c.documents_json = arena_printf(a,
-                                    "[{\"kind\":\"wypis i wyrys\",\"id\":\"%s\",\"issued_at\":\"%s\","
-                                    "\"verification_code\":\"%s\"}]",
-                                    rec->id, rec->created_at, rec->verification_code);
-    if (!c.documents_json) {
-        err_set(e, ERR_INTERNAL, "out of memory");
-        goto fail;
+    if (x->fee) {
+        c->fee_status = x->fee;
+        if (gis_case_event_add(w, c->id, CLI_ACTOR, c->status,
+                               !strcmp(x->fee, "paid") ? "opłata uiszczona w kasie urzędu" : "zwolnienie z opłaty", e))
+            goto fail;
     }
-    c.status = GIS_CASE_DONE;
-    c.fee_pln = rec->res.fee.total_pln;
-    if (gis_case_update(w, &c, e) ||
-        gis_case_event_add(w, id, CLI_ACTOR, GIS_CASE_DONE, "wydany z wiersza poleceń", e) ||
-        gis_case_fee_set(w, id, rec->res.fee.total_pln, "due", e) || gis_store_commit(w, e))
+    d->note = t->extract_issue == CONFIG_ISSUE_IMMEDIATE ? "wydany z wiersza poleceń (extract_issue = immediate)"
+              : x->issue                                 ? "wydany z wiersza poleceń decyzją operatora (--issue)"
+                         : "wydany z wiersza poleceń po rozliczeniu opłaty (extract_issue = on_payment)";
+    if (now ? register_issue(w, r, a, is, d, e) : gis_case_fee_set(w, c->id, c->fee_pln, c->fee_status, e))
+        goto fail;
+    if (gis_store_commit(w, e))
         goto fail;
     return ERR_OK;
 fail:
     gis_store_rollback(w);
-    memset(rec, 0, sizeof *rec);
+    memset(&d->rec, 0, sizeof d->rec);
     return e->code;
+}
+
+/* Records in the audit log what extract_register did. */
+static void extract_audit(struct gis_identity *id, const struct config_tenant *t, const struct extract_done *d,
+                          struct arena *a)
+{
+    const struct gis_case *c = &d->c;
+    cli_audit(id, "case.register", c->case_number,
+              arena_printf(a, "extracts, %s, %s", t->slug, d->rec.id ? "wydany od razu" : "czeka na wydanie"));
+    if (strcmp(c->fee_status, "due") != 0)
+        cli_audit(id, "case.action", c->case_number, arena_printf(a, "fee %s", c->fee_status));
+    if (d->rec.id)
+        cli_audit(id, "case.action", c->case_number, arena_printf(a, "extract issued: %s", d->note));
 }
 
 /* Writes the issued extract's PDF to output (default: the case number, "/" as "_", with .pdf) and prints
@@ -204,6 +267,16 @@ static enum err_code extract_save(const struct gis_extract_record *rec, const ch
     return ERR_OK;
 }
 
+/* Prints the registered request that waits for its fee or a clerk: its case number, id, what it waits for,
+ * the fee and where the server shows it. */
+static void extract_pending(const struct gis_case *c, const struct config_tenant *t)
+{
+    printf("%s %s registered, waiting for %s, fee %d zł (%s), verification code %s (valid once issued)\n",
+           c->case_number, c->id, t->extract_issue == CONFIG_ISSUE_CLERK ? "a clerk's decision" : "the fee", c->fee_pln,
+           c->fee_status, c->verification_code);
+    printf("record: %s/%s/extracts/%s\n", t->public_url, t->slug, c->id);
+}
+
 /* argv[0] is "extract". Opens the tenant's store as its writer (like import: do not run it against a
  * store a running server writes), issues the extract and writes the PDF to -o (default CASE.pdf). */
 int cli_extract(int argc, char **argv)
@@ -227,9 +300,12 @@ int cli_extract(int argc, char **argv)
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
     snprintf(verify_base, sizeof verify_base, "%s/verify/", t->public_url); /* config_load made sure it is set */
     struct gis_store *writer = NULL, *reader = NULL;
+    struct gis_identity *id = NULL;
     struct arena *a = arena_new(1 << 16);
     int rc = 1;
-    if (!a || gis_store_open(path, GIS_STORE_WRITE, &writer, &e) || gis_store_open(path, GIS_STORE_READ, &reader, &e))
+    /* the audit log first: a change it could not record is not made */
+    if (!a || cli_audit_open(cfg.data_dir, &id, &e) || gis_store_open(path, GIS_STORE_WRITE, &writer, &e) ||
+        gis_store_open(path, GIS_STORE_READ, &reader, &e))
         goto out;
     struct gis_extract_issue is = {
         .parcels = x.parcels,
@@ -250,8 +326,13 @@ int cli_extract(int argc, char **argv)
                  .signatory_role = t->signatory_role,
                  .gmina = t->name},
     };
-    struct gis_extract_record rec;
-    if (extract_register_issue(writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
+    static struct extract_done d;
+    if (extract_register(writer, reader, a, t, &x, &is, &d, &e))
+        goto out;
+    extract_audit(id, t, &d, a);
+    if (!d.rec.id)
+        extract_pending(&d.c, t);
+    else if (extract_save(&d.rec, x.output, t, verify_base, &e))
         goto out;
     rc = 0;
 out:
@@ -259,6 +340,8 @@ out:
         fprintf(stderr, "odra: %s\n", e.msg[0] ? e.msg : err_name(e.code));
     gis_store_close(reader);
     gis_store_close(writer);
+    if (id)
+        gis_identity_close(id);
     gis_geos_thread_cleanup();
     arena_free(a);
     return rc;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "gis/audit.h"
+#include "services/cli_audit.h"
 #include "gis/identity.h"
 #include "services/auth.h"
 #include "services/module.h"
@@ -123,17 +124,6 @@ static int new_password(const struct config *cfg, char hash[128])
     return rc ? fail(&e) : 0;
 }
 
-static void audit_cli(struct gis_identity *id, const char *action, const char *record, const char *detail)
-{
-    const char *who = getenv("USER");
-    char actor[96];
-    snprintf(actor, sizeof actor, "cli:%s", who && *who ? who : "?");
-    struct gis_audit_entry a = {.actor = actor, .action = action, .record = record, .detail = detail};
-    struct err e = {0};
-    if (gis_audit_append(id, &a, &e))
-        fprintf(stderr, "odra: warning: %s\n", e.msg);
-}
-
 /* Grants each role of the comma-separated list. */
 static int grant_roles(struct gis_identity *id, const struct config *cfg, long long account, const char *login,
                        const char *tenant, const char *roles)
@@ -152,7 +142,7 @@ static int grant_roles(struct gis_identity *id, const struct config *cfg, long l
             return fail(&e);
         char detail[128];
         snprintf(detail, sizeof detail, "%s:%s", tenant, r);
-        audit_cli(id, "user.grant", login, detail);
+        cli_audit(id, "user.grant", login, detail);
     }
     return 0;
 }
@@ -267,7 +257,7 @@ static int user_add(struct gis_identity *id, const struct config *cfg, const str
     if (!rc && gis_account_add(id, kind, a->name, hash, NULL, NULL, &account, &e))
         rc = fail(&e);
     if (!rc) {
-        audit_cli(id, "user.add", a->name, kind);
+        cli_audit(id, "user.add", a->name, kind);
         if (a->tenant)
             rc = grant_roles(id, cfg, account, a->name, a->tenant, a->role);
     }
@@ -302,7 +292,7 @@ static int user_passwd(struct gis_identity *id, const struct config *cfg, const 
     long long n = 0;
     if (gis_account_set_password(id, acc.id, hash, &e) || gis_sessions_delete_account(id, acc.id, &n, &e))
         return fail(&e);
-    audit_cli(id, "user.passwd", a->name, NULL);
+    cli_audit(id, "user.passwd", a->name, NULL);
     printf("password of %s changed; %lld sessions ended\n", a->name, n);
     return 0;
 }
@@ -315,7 +305,7 @@ static int user_disable(struct gis_identity *id, const struct cli_args *a, bool 
     if (gis_account_get(id, a->name, &acc, &e) || gis_account_set_disabled(id, acc.id, disable, &e) ||
         (disable && gis_sessions_delete_account(id, acc.id, &n, &e)))
         return fail(&e);
-    audit_cli(id, disable ? "user.disable" : "user.enable", a->name, NULL);
+    cli_audit(id, disable ? "user.disable" : "user.enable", a->name, NULL);
     printf("%s %s%s\n", a->name, disable ? "disabled" : "enabled", disable && n ? "; its sessions ended" : "");
     return 0;
 }
@@ -337,7 +327,7 @@ static int client_add(struct gis_identity *id, const struct cli_args *a)
     char detail[512] = "";
     for (int i = 0; i < a->nscopes; i++)
         snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s%s", i ? " " : "", a->scopes[i]);
-    audit_cli(id, "client.add", a->name, detail);
+    cli_audit(id, "client.add", a->name, detail);
     fprintf(stderr, "API client %s of gmina %s with %s; its key (shown only now):\n", a->name, a->tenant, detail);
     printf("%s\n", key);
     return 0;
@@ -380,10 +370,8 @@ int cli_user(int argc, char **argv)
         snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", a.data);
     if (a.tenant && !config_tenant_find(&cfg, a.tenant))
         return usage("unknown gmina '%s'", a.tenant);
-    char idpath[1100];
-    snprintf(idpath, sizeof idpath, "%s/identity.sqlite", cfg.data_dir);
     struct gis_identity *id;
-    if (gis_identity_open(idpath, &id, &e))
+    if (cli_audit_open(cfg.data_dir, &id, &e))
         return fail(&e);
     if (is(&a, "user", "add"))
         rc = user_add(id, &cfg, &a);

@@ -159,27 +159,6 @@ struct issue_job {
     json_t *j;                  /* the record; the caller's once set */
 };
 
-/* The request a case keeps until its extract is issued, as JSON text in a. */
-static const char *request_json(struct arena *a, const struct gis_extract_issue *is)
-{
-    json_t *p = json_array();
-    for (int i = 0; i < is->nparcels; i++)
-        json_array_append_new(p, json_string(is->parcels[i]));
-    json_t *docs = json_array();
-    if (is->wypis)
-        json_array_append_new(docs, json_string("wypis"));
-    if (is->wyrys)
-        json_array_append_new(docs, json_string("wyrys"));
-    json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
-                          jstr(is->applicant_name), "address", jstr(is->applicant_address), "purpose",
-                          jstr(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
-    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    const char *r = t ? arena_strdup(a, t) : NULL;
-    free(t);
-    return r;
-}
-
 static const char *actor_of(struct http_req *req)
 {
     return req->principal ? req->principal->account.login : "anonim";
@@ -259,7 +238,7 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
         .fee_pln = job->fee.total_pln,
         .fee_status = "due",
         .verification_code = code,
-        .request_json = request_json(req->arena, job->is),
+        .request_json = gis_extract_request_json(req->arena, job->is),
         .documents_json = "[]",
     };
     if (!c.case_number || !c.request_json)
@@ -306,6 +285,13 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     const char *email = NULL;
     if (extract_request_read(req, body, &is, &email, e))
         return e->code;
+    /* A request without an account that is not answered at once needs an address for the answer. */
+    if (!req->principal && !email && t->cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE)
+        return err_at(e, ERR_UNPROCESSABLE, "applicant.email",
+                      "Podaj adres e-mail do odpowiedzi (applicant.email) albo zaloguj się: gmina %s wydaje wypis "
+                      "%s, nie od razu",
+                      t->cfg->name,
+                      t->cfg->extract_issue == CONFIG_ISSUE_CLERK ? "po decyzji urzędnika" : "po uiszczeniu opłaty");
     struct gis_store *rd = reader(t, e);
     if (!rd)
         return e->code;

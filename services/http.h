@@ -63,7 +63,7 @@ typedef enum err_code (*http_handler_fn)(struct http_req *req, struct http_resp 
 /* One documented parameter of a route, for the OpenAPI document. */
 struct http_param_doc {
     const char *name;
-    const char *in;   /* "query", "path" or "header" */
+    const char *in;   /* "query", "path" or "header"; or "status" (HTTP_DOC_STATUS) */
     const char *type; /* "string", "integer", "number" */
     int required;
     const char *description;
@@ -77,6 +77,14 @@ struct http_param_doc {
 #define HTTP_DOC_END                                                                                                   \
     {                                                                                                                  \
         NULL, NULL, NULL, 0, NULL                                                                                      \
+    }
+
+/* A status the operation may answer beyond those its access, inputs and method imply (the OpenAPI
+ * document lists 400, 401, 403, 404, 413, 415, 422 and, for HTTP_SUBMIT, 429 by itself): code is "302",
+ * "303" (with a Location header), "409", "429", ...; why says when. An entry of the params list. */
+#define HTTP_DOC_STATUS(code, why)                                                                                     \
+    {                                                                                                                  \
+        code, "status", "", 0, why                                                                                     \
     }
 
 /* Who may call a route. The zero value is "undeclared", and the server refuses to start while any route

@@ -34,7 +34,7 @@ static const struct {
 };
 
 /* The error responses an operation may give; each becomes a shared entry of components.responses. */
-enum api_resp { R_400, R_401, R_403, R_404, R_413, R_415, R_422, R_4XX, R_DEFAULT, R_COUNT };
+enum api_resp { R_400, R_401, R_403, R_404, R_413, R_415, R_422, R_429, R_4XX, R_DEFAULT, R_COUNT };
 static const struct {
     const char *status, *name, *description;
 } resp_docs[R_COUNT] = {
@@ -47,6 +47,8 @@ static const struct {
     [R_413] = {"413", "PayloadTooLarge", "The body is larger than the server accepts (max_body)"},
     [R_415] = {"415", "UnsupportedMediaType", "The body is not of the media type the operation reads"},
     [R_422] = {"422", "Unprocessable", "The body is well-formed but its content cannot be accepted"},
+    [R_429] = {"429", "TooManyRequests",
+               "Over a rate limit; the Retry-After header says in how many seconds to try again"},
     [R_4XX] = {"4XX", "ClientError", "The request cannot be answered as it is (a malformed or too large request)"},
     [R_DEFAULT] = {"default", "Error", "A server error (5XX)"},
 };
@@ -116,6 +118,16 @@ static json_t *resp_ref(struct api_build *b, enum api_resp which)
     char ref[96];
     snprintf(ref, sizeof ref, "#/components/responses/%s", resp_docs[which].name);
     return json_pack("{s:s}", "$ref", ref);
+}
+
+/* The response an HTTP_DOC_STATUS entry documents: a redirect with its Location, or an error. */
+static json_t *status_doc(const struct http_param_doc *d)
+{
+    if (d->name[0] == '3')
+        return json_pack("{s:s, s:{s:{s:s, s:{s:s}}}}", "description", d->description, "headers", "Location",
+                         "description", "where to go on", "schema", "type", "string");
+    return json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", d->description, "content", "application/json", "schema",
+                     "$ref", "#/components/schemas/Error");
 }
 
 static void add_tag(struct api_build *b, const char *tag)
@@ -203,7 +215,7 @@ static void add_route(const struct http_route *r, void *user)
     }
     bool staff = r->access.kind != HTTP_ACCESS_PUBLIC, inputs = false;
     for (const struct http_param_doc *d = r->params; d && d->name; d++) {
-        if (is_staff_doc(d))
+        if (is_staff_doc(d) || !strcmp(d->in, "status"))
             continue;
         if (!strcmp(d->in, "path")) {
             size_t i;
@@ -240,7 +252,15 @@ static void add_route(const struct http_route *r, void *user)
         json_object_set_new(responses, "415", resp_ref(b, R_415));
         json_object_set_new(responses, "422", resp_ref(b, R_422));
     }
-    if (!inputs && !post && !staff && !captures)
+    if (r->access.kind == HTTP_ACCESS_SUBMIT) /* anonymous submissions are rate-limited */
+        json_object_set_new(responses, "429", resp_ref(b, R_429));
+    bool extra = false;
+    for (const struct http_param_doc *d = r->params; d && d->name; d++)
+        if (!strcmp(d->in, "status")) {
+            extra = true;
+            json_object_set_new(responses, d->name, status_doc(d));
+        }
+    if (!inputs && !post && !staff && !captures && !extra)
         json_object_set_new(responses, "4XX", resp_ref(b, R_4XX));
     json_object_set_new(responses, "default", resp_ref(b, R_DEFAULT));
 
@@ -283,7 +303,10 @@ enum err_code svc_openapi(struct http_req *req, struct http_resp *resp, struct e
     json_t *responses = json_object();
     for (int i = 0; i < R_COUNT; i++)
         if (b.used[i]) {
-            json_t *r = json_deep_copy(error);
+            json_t *r = resp_docs[i].status[0] == '3'
+                            ? json_pack("{s:{s:{s:s, s:{s:s}}}}", "headers", "Location", "description",
+                                        "where to go on", "schema", "type", "string")
+                            : json_deep_copy(error);
             json_object_set_new(r, "description", json_string(resp_docs[i].description));
             json_object_set_new(responses, resp_docs[i].name, r);
         }

@@ -1206,11 +1206,24 @@ static enum err_code saml_slo_return(struct http_req *req, struct http_resp *res
 
 static const struct http_param_doc login_params[] = {
     {"return", "query", "string", 0, "local path to come back to after the log-in (kept with the request)"},
+    HTTP_DOC_STATUS("302", "To the identity provider (Location), with the signed AuthnRequest"),
+    HTTP_DOC_END,
+};
+static const struct http_param_doc acs_post_params[] = {
+    HTTP_DOC_STATUS("303", "Signed in: to the return path kept with the AuthnRequest (Location), with the session "
+                           "cookie"),
     HTTP_DOC_END,
 };
 static const struct http_param_doc art_params[] = {
     {"SAMLart", "query", "string", 1, "the SAML 2.0 artifact (HTTP-Artifact binding)"},
     {"RelayState", "query", "string", 0, "the RelayState sent with the AuthnRequest"},
+    HTTP_DOC_STATUS("303", "Signed in: to the return path kept with the AuthnRequest (Location), with the session "
+                           "cookie"),
+    HTTP_DOC_END,
+};
+static const struct http_param_doc slo_start_params[] = {
+    HTTP_DOC_STATUS("302", "To the identity provider (Location) with the LogoutRequest (HTTP-Redirect binding)"),
+    HTTP_DOC_STATUS("409", "The session did not come from a login.gov.pl log-in: log out with POST /auth/logout"),
     HTTP_DOC_END,
 };
 static const struct http_param_doc slo_params[] = {
@@ -1227,14 +1240,14 @@ const struct http_route svc_saml_routes[] = {
     {"POST", "/auth/saml/acs", saml_acs_post, "auth",
      "Assertion consumer service, HTTP-POST binding (SAMLResponse form): signs the resident in (session cookie) and "
      "answers 303 to the return path",
-     NULL, NULL, HTTP_PUBLIC},
+     NULL, acs_post_params, HTTP_PUBLIC},
     {"GET", "/auth/saml/acs", saml_acs_artifact, "auth",
      "Assertion consumer service, HTTP-Artifact binding (resolved over SOAP with the identity provider): signs the "
      "resident in (session cookie) and answers 303 to the return path",
      NULL, art_params, HTTP_PUBLIC},
     {"POST", "/auth/saml/slo", saml_slo_start, "auth",
      "Log out of odra and of login.gov.pl (single logout of the session's SAML session; needs the CSRF token)", NULL,
-     NULL, HTTP_ACCOUNT},
+     slo_start_params, HTTP_ACCOUNT},
     {"GET", "/auth/saml/slo", saml_slo_return, "auth", "Single logout: the identity provider's LogoutResponse", NULL,
      slo_params, HTTP_PUBLIC},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},

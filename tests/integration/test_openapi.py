@@ -101,5 +101,32 @@ def operations_are_complete():
     assert st == 200 and b"evil" not in body
 
 
+
+@test
+def redirects_conflicts_and_rate_limits_are_documented():
+    """Statuses beyond the ones access, inputs and method imply are declared with the route
+    (HTTP_DOC_STATUS) and listed: the SAML redirects with their Location header, the 409 of a closed case or
+    a settled fee, and the 429 of the log-in and of anonymous submissions."""
+    p = DOC["paths"]
+    want = {("/auth/saml/login", "get"): {"302"}, ("/auth/saml/acs", "post"): {"303"},
+            ("/auth/saml/acs", "get"): {"303"}, ("/auth/saml/slo", "post"): {"302", "409"},
+            ("/auth/login", "post"): {"429"}, ("/{t}/extracts", "post"): {"429"},
+            ("/{t}/cases/{id}/fee", "post"): {"409"}, ("/{t}/cases/{id}/decision", "post"): {"409"},
+            ("/{t}/cases/{id}/assign", "post"): {"409"}, ("/{t}/cases/{id}/status", "post"): {"409"}}
+    for (path, method), codes in want.items():
+        got = p[path][method]["responses"]
+        assert codes <= set(got), (path, method, sorted(got))
+        for c in codes:
+            r = got[c]
+            if "$ref" in r:
+                r = DOC["components"]["responses"][r["$ref"].rsplit("/", 1)[1]]
+            assert r["description"], (path, c)
+            if c.startswith("3"):
+                assert "Location" in r["headers"], (path, c, r)
+            else:
+                assert r["content"]["application/json"]["schema"]["$ref"].endswith("/Error"), (path, c, r)
+    # the status entries are responses, not parameters
+    assert "status" not in {q["in"] for q in p["/{t}/cases/{id}/fee"]["post"]["parameters"]}
+
 srv.stop()
 done()

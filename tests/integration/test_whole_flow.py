@@ -213,40 +213,70 @@ srv.stop()
 
 
 @test
-def odra_extract_on_the_command_line_registers_a_case_too():
+def odra_extract_on_the_command_line_follows_the_gminas_mode_and_is_audited():
     """`odra extract` (run with the server stopped, as it asks) registers the request as a case under the
-    next number of the same sequence and issues it at once with the fee left due, as POST does in an
-    immediate gmina; a server started again sees the case in the clerk's view and /verify is valid."""
+    next number of the same sequence. Cybinka issues on payment: without --fee the request waits (no PDF,
+    /verify "w toku"); with --fee paid (paid at the desk) it is issued at once with the fee paid. Each run is
+    in the audit log under the operator (cli:<user>)."""
     global srv
     rec = S["rec"]
+    before = len(audit_rows())
+    r = odra("extract", "--tenant", "cybinka", "--parcel", S["parcel"], "--applicant", "Ewa Nowak")
+    assert r.returncode == 0, r.stderr
+    m = re.match(r"(\S+) ([0-9a-f]{32}) registered, waiting for the fee, fee (\d+) zł \(due\), "
+                 r"verification code ([A-Z2-7]{24})", r.stdout)
+    assert m, r.stdout
+    waiting, wid, wfee, wcode = m.groups()
+    prefix, seq, year = rec["case_number"].rsplit(".", 2)[0], *rec["case_number"].rsplit(".", 2)[1:]
+    assert waiting == f"{prefix}.{int(seq) + 1}.{year}", (waiting, rec["case_number"])
     out = os.path.join(TMP, "cli.pdf")
-    r = odra("extract", "--tenant", "cybinka", "--parcel", S["parcel"], "--applicant", "Adam Nowak", "-o", out)
+    r = odra("extract", "--tenant", "cybinka", "--parcel", S["parcel"], "--applicant", "Adam Nowak", "--fee", "paid",
+             "-o", out)
     assert r.returncode == 0, r.stderr
     m = re.match(r"(\S+) ([0-9a-f]{32}) \d+ pages, fee (\d+) zł, verification code ([A-Z2-7]{24}), sha256 ([0-9a-f]{64})",
                  r.stdout)
     assert m, r.stdout
     number, cid, fee, code, sha = m.groups()
-    prefix, seq, year = rec["case_number"].rsplit(".", 2)[0], *rec["case_number"].rsplit(".", 2)[1:]
-    assert number == f"{prefix}.{int(seq) + 1}.{year}", (number, rec["case_number"])
+    assert number == f"{prefix}.{int(seq) + 2}.{year}", (number, rec["case_number"])
     with open(out, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == sha
+    rows = audit_rows()[before:]
+    got = [(a.split(":")[0], act, rec_, det) for _, a, act, _, rec_, det in rows]
+    assert ("cli", "case.register", waiting, "extracts, cybinka, czeka na wydanie") in got, got
+    assert ("cli", "case.register", number, "extracts, cybinka, wydany od razu") in got, got
+    assert ("cli", "case.action", number, "fee paid") in got, got
+    assert any(x[:3] == ("cli", "case.action", number) and x[3].startswith("extract issued") for x in got), got
+    bad = odra("extract", "--tenant", "cybinka", "--parcel", S["parcel"], "--fee", "maybe")
+    assert bad.returncode == 2 and "--fee must be paid or exempt" in bad.stderr, bad.stderr
     srv = T.Server(srv.data, config=srv.config)
     srv.data = srv.proc.args[srv.proc.args.index("--data") + 1]
     v = srv.get_json(f"/verify/{code}")
     assert v["valid"] is True and v["case_number"] == number and v["pdf"]["hash"] == sha, v
+    w = srv.get_json(f"/verify/{wcode}")
+    assert w["valid"] is False and w["status"] == "w toku" and w["case_number"] == waiting, w
     clerk = Browser()
     st, _, data, _ = clerk.open("POST", f"http://127.0.0.1:{srv.port}/auth/login",
                                 body=json.dumps({"login": CLERK, "password": CLERK_PW}).encode(),
                                 headers={"Content-Type": "application/json"})
     assert st == 200, (st, data[:300])
+    csrf = json.loads(data)["csrf_token"]
     st, _, data, _ = clerk.open("GET", f"http://127.0.0.1:{srv.port}/cybinka/cases/{cid}")
     assert st == 200, (st, data[:300])
     c = json.loads(data)
     assert c["case_number"] == number and c["status"] == "załatwiony" and c["applicant"]["login"] is None, c
-    assert c["applicant"]["name"] == "Adam Nowak" and c["fee"]["amount_pln"] == int(fee) > 0 and c["fee"]["status"] == "due", c
+    assert c["applicant"]["name"] == "Adam Nowak" and c["fee"]["amount_pln"] == int(fee) > 0 and c["fee"]["status"] == "paid", c
     assert [d["verification_code"] for d in c["documents"]] == [code], c["documents"]
-    assert [(h["status"], h["by"]) for h in c["history"]] == [("złożony", "odra extract"),
+    assert [(h["status"], h["by"]) for h in c["history"]] == [("złożony", "odra extract"), ("złożony", "odra extract"),
                                                                 ("załatwiony", "odra extract")], c["history"]
+    st, _, data, _ = clerk.open("GET", f"http://127.0.0.1:{srv.port}/cybinka/cases/{wid}")
+    c = json.loads(data)
+    assert st == 200 and c["status"] == "złożony" and c["fee"] == {**c["fee"], "amount_pln": int(wfee), "status": "due"}, c
+    # the clerk's fee route then issues the waiting request, as for one made to the server
+    st, _, data, _ = clerk.open("POST", f"http://127.0.0.1:{srv.port}/cybinka/cases/{wid}/fee",
+                                body=json.dumps({"status": "paid"}).encode(),
+                                headers={"Content-Type": "application/json", "X-CSRF-Token": csrf})
+    assert st == 200 and json.loads(data)["status"] == "załatwiony", (st, data[:400])
+    assert srv.get_json(f"/verify/{wcode}")["valid"] is True
     srv.stop()
 
 
