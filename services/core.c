@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "services/backup.h"
 #include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
@@ -29,10 +30,17 @@ enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct er
         degraded |= t->unavailable;
         json_array_append_new(tenants, j);
     }
+    /* the scheduled backups ([backup]): their last snapshot, or null when none are scheduled */
+    struct svc_backup_status b;
+    json_t *backup = json_null();
+    if (svc_backup_status(&b))
+        backup = json_pack("{s:o, s:o, s:I, s:i, s:o}", "last", b.last[0] ? json_string(b.last) : json_null(),
+                           "last_at", b.last_at[0] ? json_string(b.last_at) : json_null(), "taken", (json_int_t)b.taken,
+                           "snapshots", b.snapshots, "error", b.error[0] ? json_string(b.error) : json_null());
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200,
-                          json_pack("{s:s, s:s, s:o}", "status", degraded ? "degraded" : "ok", "version", ODRA_VERSION,
-                                    "tenants", tenants),
+                          json_pack("{s:s, s:s, s:o, s:o}", "status", degraded ? "degraded" : "ok", "version",
+                                    ODRA_VERSION, "tenants", tenants, "backup", backup),
                           e);
 }
 

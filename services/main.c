@@ -15,6 +15,8 @@
 #include "gis/drawing.h"
 #include "gis/import.h"
 #include "gis/store.h"
+#include "services/backup.h"
+#include "services/cli_backup.h"
 #include "services/cli_extract.h"
 #include "services/cli_seed.h"
 #include "services/cli_user.h"
@@ -40,8 +42,8 @@ static const char usage_text[] =
     "                                                              register a plan's georeferenced raster drawing\n"
     "  boundary --tenant T [--s-srs EPSG:n] FILE                  set the gmina's territory from a polygon file\n"
     "  export  --tenant T --as app [--plan IIP|ID] [-o FILE.gml]   write plans as APP 2.0 GML (EPSG:2176)\n"
-    "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf]\n"
-    "                                                              issue a wypis i wyrys as PDF\n"
+    "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--fee paid|exempt] [--issue]\n"
+    "                                                              register (and issue) a wypis i wyrys as PDF\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
     "                                                              pre-render tiles into the cache\n"
     "  user    add [--admin] [--tenant T --role R] LOGIN            add an account; the password from stdin\n"
@@ -49,6 +51,8 @@ static const char usage_text[] =
     "                                                              roles, a new password, shut out, the accounts\n"
     "  client  add --tenant T --scope S [--scope S...] NAME        add an API client; prints its key once\n"
     "  audit   verify                                              check the audit log's hash chain\n"
+    "  backup  (--tenant T | --all) -o DIR                         snapshot the stores while the server runs\n"
+    "  restore DIR [--tenant T] [--force]                          check a backup and put it into --data\n"
     "  version                                                     print the version\n"
     "\n"
     "Every command takes --config FILE (default: the built-in odra.ini) and --data DIR.\n";
@@ -102,7 +106,7 @@ static int cmd_serve(const struct common_opts *co)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct svc_server *srv;
-    if (svc_server_new(&cfg, &srv, &e) || svc_server_start(srv, &e)) {
+    if (svc_server_new(&cfg, &srv, &e) || svc_server_start(srv, &e) || svc_backup_start(&cfg, &e)) {
         if (e.code == ERR_OK)
             err_set(&e, ERR_INTERNAL, "cannot start");
         return fail(&e);
@@ -112,6 +116,7 @@ static int cmd_serve(const struct common_opts *co)
     int sig = 0;
     sigwait(&stop, &sig);
     log_info("received %s, finishing requests in flight and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    svc_backup_stop();
     svc_server_free(srv);
     log_info("stopped");
     return EXIT_SUCCESS;
@@ -551,6 +556,8 @@ int main(int argc, char **argv)
     /* Subcommands that parse their own options. */
     if (!strcmp(cmd, "extract"))
         return cli_extract(argc - 1, argv + 1);
+    if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore"))
+        return cli_backup(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed(argc, argv);
     if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))

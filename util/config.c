@@ -309,6 +309,23 @@ static int auth_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "auth", key, "unknown key%s", "");
 }
 
+static int backup_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config_backup *b = &st->c->backup;
+    long v;
+    if (!strcmp(key, "dir"))
+        return copy_str(st, "backup", key, val, b->dir, sizeof b->dir);
+    if (!strcmp(key, "every"))
+        return parse_int(st, "backup", key, val, 1, 31L * 86400, &v) ? (b->every_s = (int)v, 1) : 0;
+    if (!strcmp(key, "keep_hourly"))
+        return parse_int(st, "backup", key, val, 0, 10000, &v) ? (b->keep_hourly = (int)v, 1) : 0;
+    if (!strcmp(key, "keep_daily"))
+        return parse_int(st, "backup", key, val, 0, 10000, &v) ? (b->keep_daily = (int)v, 1) : 0;
+    if (!strcmp(key, "keep_monthly"))
+        return parse_int(st, "backup", key, val, 0, 10000, &v) ? (b->keep_monthly = (int)v, 1) : 0;
+    return config_fail(st, "backup", key, "unknown key%s", "");
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *val)
 {
     struct config_state *st = user;
@@ -322,6 +339,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return saml_key(st, key, val);
     if (!strcmp(section, "auth"))
         return auth_key(st, key, val);
+    if (!strcmp(section, "backup"))
+        return backup_key(st, key, val);
     if (!strncmp(section, "tenant ", 7)) {
         const char *slug = section + 7;
         if (!slug_valid(slug))
@@ -382,6 +401,7 @@ static void config_defaults(struct config *c)
                                    .lockout_after = 5,
                                    .lockout_s = 60,
                                    .submissions_per_ip = 600};
+    c->backup = (struct config_backup){.every_s = 3600, .keep_hourly = 24, .keep_daily = 7, .keep_monthly = 12};
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)

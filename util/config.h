@@ -38,6 +38,13 @@ struct config_tenant {
 };
 
 /* [auth]: passwords, sessions and log-in limits (docs/configuration.md). */
+/* [backup]: the server's own snapshots of every store (docs/backup.md). */
+struct config_backup {
+    char dir[512]; /* where snapshots go; relative to the data directory; "" (default): no scheduled backups */
+    int every_s;   /* seconds between snapshots (3600) */
+    int keep_hourly, keep_daily, keep_monthly; /* rotation: newest of each of the last N hours/days/months */
+};
+
 struct config_auth {
     unsigned long long opslimit; /* Argon2id passes (libsodium crypto_pwhash opslimit) */
     size_t memlimit;             /* Argon2id memory in bytes */
@@ -89,6 +96,7 @@ struct config {
     char import_app_schemas[512];       /* directory of the APP XSD files; "" for the default */
     struct config_saml saml;            /* [saml] */
     struct config_auth auth;
+    struct config_backup backup; /* [backup] */
 };
 
 /* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line
