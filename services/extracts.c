@@ -264,6 +264,39 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
     return job->j ? ERR_OK : e->code;
 }
 
+/* Whether id has the form of an EGiB parcel identifier, "080505_5.0001.12": six digits of the TERYT of
+ * its gmina (whose type digit follows '_'), so that another gmina's can be told at once. */
+static bool teryt_parcel_id(const char *id)
+{
+    for (int i = 0; i < 6; i++)
+        if (id[i] < '0' || id[i] > '9')
+            return false;
+    return id[6] == '_';
+}
+
+/* The 422 for a parcel of another gmina: the gmina served here that holds it, with the address to ask
+ * there (description, "tenant", "href"), or that none of them does. */
+static enum err_code wrong_gmina(struct http_req *req, struct http_resp *resp, const char *parcel, struct err *e)
+{
+    const struct config_tenant *here = req->tenant->cfg;
+    struct svc_tenant *other = svc_tenant_with_parcel(req, parcel);
+    if (!other)
+        return err_at(e, ERR_UNPROCESSABLE, "parcels",
+                      "Działka %.64s nie leży w gminie %s ani w innej gminie obsługiwanej tutaj (parcel not in any "
+                      "gmina served here)",
+                      parcel, here->name);
+    const char *href = arena_printf(req->arena, "%s/%s/extracts", public_base(other), other->cfg->slug);
+    const char *desc = arena_printf(req->arena,
+                                    "Działka %.64s leży w gminie %s, nie w gminie %s: wniosek o wypis i wyrys "
+                                    "złóż tam (POST %s)",
+                                    parcel, other->cfg->name, here->name, href);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", err_name(ERR_UNPROCESSABLE), "description", desc,
+                          "parameter", "parcels", "tenant", other->cfg->slug, "href", href);
+    if (!j)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    return http_resp_json(req, resp, 422, j, e);
+}
+
 static enum err_code extract_post(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (!req->tenant->cfg->extracts)
@@ -285,6 +318,9 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     const char *email = NULL;
     if (extract_request_read(req, body, &is, &email, e))
         return e->code;
+    for (int i = 0; i < is.nparcels; i++)
+        if (teryt_parcel_id(is.parcels[i]) && strncmp(is.parcels[i], t->cfg->teryt, 6) != 0)
+            return wrong_gmina(req, resp, is.parcels[i], e);
     /* A request without an account that is not answered at once needs an address for the answer. */
     if (!req->principal && !email && t->cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE)
         return err_at(e, ERR_UNPROCESSABLE, "applicant.email",

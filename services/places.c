@@ -232,7 +232,7 @@ static struct svc_tenant *tenant_with_point(struct http_req *req, double x, doub
     return NULL;
 }
 
-static struct svc_tenant *tenant_with_parcel(struct http_req *req, const char *parcel_id)
+struct svc_tenant *svc_tenant_with_parcel(struct http_req *req, const char *parcel_id)
 {
     for (int i = 0; i < svc_server_tenant_count(req->server); i++) {
         struct svc_tenant *t = svc_server_tenant(req->server, i);
@@ -469,7 +469,7 @@ static enum err_code svc_parcels(struct http_req *req, struct http_resp *resp, s
     if (find_parcel(req, s, &p, e)) {
         const char *id = http_query(req, "id");
         struct svc_tenant *other;
-        if (e->code == ERR_NOT_FOUND && id && (other = tenant_with_parcel(req, id))) {
+        if (e->code == ERR_NOT_FOUND && id && (other = svc_tenant_with_parcel(req, id))) {
             const char *what = arena_printf(req->arena, "parcel %s", id);
             const char *q = arena_printf(req->arena, "id=%s", url_encode(req->arena, id));
             err_clear(e);
@@ -971,7 +971,7 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
         if (gis_place_parcel_by_id(s, req->arena, parcel_q, &p, e)) {
             if (e->code != ERR_NOT_FOUND)
                 return e->code;
-            struct svc_tenant *other = tenant_with_parcel(req, parcel_q);
+            struct svc_tenant *other = svc_tenant_with_parcel(req, parcel_q);
             if (!other)
                 return e->code;
             err_clear(e);

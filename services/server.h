@@ -51,6 +51,8 @@ void svc_server_free(struct svc_server *s);
 const struct config *svc_server_config(const struct svc_server *s);
 int svc_server_tenant_count(const struct svc_server *s);
 struct svc_tenant *svc_server_tenant(struct svc_server *s, int i);
+/* The other gmina served here (not req's) whose store holds the parcel parcel_id, or NULL. */
+struct svc_tenant *svc_tenant_with_parcel(struct http_req *req, const char *parcel_id);
 struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug);
 
 /* The calling thread's read-only connection to t's store, opened on first use and closed when the

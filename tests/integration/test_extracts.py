@@ -7,6 +7,7 @@ import math
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -429,6 +430,25 @@ def cli_import_plan_drawing():
     finally:
         shutil.rmtree(data, ignore_errors=True)
 
+
+
+@test
+def a_parcel_of_another_gmina_is_sent_there():
+    """A Cybinka parcel asked for in Słubice: 422 naming Cybinka and where to ask (tenant, href), in Polish,
+    and nothing registered; a parcel of no gmina served here: 422 saying so; the same parcel in Cybinka is
+    accepted."""
+    cyb = sqlite3.connect(f"file:{os.path.join(DATA, 'cybinka.sqlite')}?mode=ro", uri=True).execute(
+        "SELECT parcel_id FROM parcels ORDER BY parcel_id LIMIT 1").fetchone()[0]
+    st, h, data = post([PLAN_A[0], cyb])
+    err = assert_json_error(st, h, data, 422)
+    assert err["tenant"] == "cybinka" and err["href"].endswith("/cybinka/extracts"), err
+    assert err["parameter"] == "parcels" and f"leży w gminie Cybinka, nie w gminie Słubice" in err["description"], err
+    assert cyb in err["description"], err
+    st, h, data = post(["080599_1.0001.1"])
+    err = assert_json_error(st, h, data, 422)
+    assert "ani w innej gminie" in err["description"] and "tenant" not in err, err
+    st, h, data = post([cyb], tenant="cybinka", applicant={"name": "Jan Kowalski", "email": "jan@example.pl"})
+    assert st == 201, (st, data[:300])
 
 srv.stop()
 shutil.rmtree(TMP, ignore_errors=True)
