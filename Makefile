@@ -6,7 +6,8 @@ BUILD   ?= build
 PKGS    := gdal proj geos spatialite sqlite3 libmicrohttpd cairo pangocairo jansson inih libzip libqrencode freetype2 libdeflate libxml-2.0 libsodium
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
+WERROR  ?= -Werror
+override CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Wno-format-truncation -MMD -MP -I. -I$(BUILD)/gen
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDLIBS  += $(PKG_LIBS) -lm -lpthread
@@ -30,6 +31,8 @@ DEB_PKGS += python3-jsonschema
 DEB_PKGS += liblasso3-dev libcurl4-openssl-dev python3-pysaml2 xmlsec1 openssl
 # Argon2id password hashes, random tokens and SHA-256 (services/auth.c, gis/audit.c)
 DEB_PKGS += libsodium-dev
+# The fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizer runtimes
+DEB_PKGS += clang libclang-rt-14-dev
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
@@ -39,14 +42,14 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 # The demo-store generator: linked into the odra executable (its `demo` command) and its own unit test only.
 DEMO_SRCS := $(sort $(wildcard tools/demo/*.c))
 DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/obj/%.o)
-TEST_SRCS := $(filter-out tests/modules/%,$(sort $(wildcard tests/*/*.c)))
+TEST_SRCS := $(filter-out tests/modules/% tests/fuzz/%,$(sort $(wildcard tests/*/*.c)))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # A module's unit tests live in its folder (services/modules/<name>/tests/*.c) and build to build/tests/modules/.
 MODULE_TEST_SRCS := $(sort $(wildcard services/modules/*/tests/*.c))
 TEST_BINS += $(MODULE_TEST_SRCS:services/modules/%.c=$(BUILD)/tests/modules/%)
 
 .SECONDARY:
-.PHONY: all deps run test asan lint bench clean demo web-deps
+.PHONY: all deps run test asan lint bench clean demo web-deps fuzz fuzz-build
 all: $(BUILD)/odra $(BUILD)/odra-toy $(TEST_BINS) web-deps
 
 # The map page's MapLibre GL JS comes from npm (package-lock.json). A plain `make` installs it when
@@ -134,7 +137,30 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory fuzz-build
 	@tests/run $(BUILD)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang and ASan/UBSan in build-fuzz/. `make fuzz` runs
+# each for FUZZ_SECONDS on its seed corpus (tests/fuzz/<name>/ and the files named in tests/fuzz/run);
+# `make test` runs them for 30 s each too.
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -Wno-unknown-warning-option
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS  = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/libodra.a
+	@mkdir -p $(@D)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WERROR= CFLAGS="$(FUZZ_CFLAGS)" \
+	  $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/fuzz/%)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory all fuzz-build
+	@tests/fuzz/run build-fuzz $(FUZZ_SECONDS) $(BUILD)
 
 # The whole suite under AddressSanitizer and UBSan, in its own build dir.
 asan: deps
@@ -161,6 +187,6 @@ bench: deps
 	@bench/run $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
--include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

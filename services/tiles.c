@@ -185,7 +185,7 @@ static enum err_code tilejson(struct http_req *req, struct http_resp *resp, stru
     double ll[4];
     tenant_bounds(req, ll);
     const char *url = arena_printf(req->arena, "%s/%s/tiles/%s/{z}/{x}/{y}.%s", http_base_url(req),
-                                   req->tenant->cfg->slug, ts->name, !strcmp(ext, "png@2x") ? "@2x.png" + 0 : ext);
+                                   req->tenant->cfg->slug, ts->name, ext);
     if (!strcmp(ext, "png@2x"))
         url = arena_printf(req->arena, "%s/%s/tiles/%s/{z}/{x}/{y}@2x.png", http_base_url(req), req->tenant->cfg->slug,
                            ts->name);
