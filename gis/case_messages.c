@@ -210,49 +210,65 @@ static bool grow(struct arena *a, void **v, int *cap, int n, size_t sz)
     return true;
 }
 
-enum err_code gis_case_messages(struct gis_store *s, struct arena *a, const char *case_id,
-                                struct gis_case_message **out, int *n, struct err *e)
+/* The rows of sql (with the case id as its only parameter), each read by row into an arena array of
+ * elements of size sz. */
+static enum err_code rows_read(struct gis_store *s, struct arena *a, const char *sql, const char *case_id, size_t sz,
+                               void (*row)(sqlite3_stmt *st, struct arena *a, void *out, bool *oom), void **out, int *n,
+                               struct err *e)
 {
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT id, at, author_kind, author_login, body, read_by_resident_at, read_by_staff_at "
-                          "FROM case_messages WHERE case_id = ? ORDER BY id",
-                          &st, e))
+    if (gis_store_prepare(s, sql, &st, e))
         return e->code;
     bind_opt(st, 1, case_id);
     int cap = 0;
     bool oom = false;
     void *v = NULL;
     while (!oom && sqlite3_step(st) == SQLITE_ROW) {
-        if (!grow(a, &v, &cap, *n, sizeof **out)) {
+        if (!grow(a, &v, &cap, *n, sz)) {
             oom = true;
             break;
         }
-        struct gis_case_message *m = (struct gis_case_message *)v + (*n)++;
-        *m = (struct gis_case_message){
-            .id = sqlite3_column_int64(st, 0),
-            .at = col(st, 1, a, &oom),
-            .author_kind = col(st, 2, a, &oom),
-            .author_login = col(st, 3, a, &oom),
-            .body = col(st, 4, a, &oom),
-            .read_by_resident_at = col(st, 5, a, &oom),
-            .read_by_staff_at = col(st, 6, a, &oom),
-        };
+        row(st, a, (char *)v + sz * (size_t)(*n)++, &oom);
     }
     sqlite3_finalize(st);
     *out = v;
     return oom ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
 }
 
+static void msg_row(sqlite3_stmt *st, struct arena *a, void *out, bool *oom)
+{
+    *(struct gis_case_message *)out = (struct gis_case_message){
+        .id = sqlite3_column_int64(st, 0),
+        .at = col(st, 1, a, oom),
+        .author_kind = col(st, 2, a, oom),
+        .author_login = col(st, 3, a, oom),
+        .body = col(st, 4, a, oom),
+        .read_by_resident_at = col(st, 5, a, oom),
+        .read_by_staff_at = col(st, 6, a, oom),
+    };
+}
+
+enum err_code gis_case_messages(struct gis_store *s, struct arena *a, const char *case_id,
+                                struct gis_case_message **out, int *n, struct err *e)
+{
+    void *v;
+    enum err_code rc = rows_read(s, a,
+                                 "SELECT id, at, author_kind, author_login, body, read_by_resident_at, "
+                                 "read_by_staff_at FROM case_messages WHERE case_id = ? ORDER BY id",
+                                 case_id, sizeof **out, msg_row, &v, n, e);
+    *out = v;
+    return rc;
+}
+
 #define ATT_COLUMNS                                                                                                    \
     "SELECT id, coalesce(message_id, 0), case_id, file_name, media_type, size, sha256, uploaded_at, uploader_kind, "   \
     "uploader_login"
 
-static void att_row(sqlite3_stmt *st, struct arena *a, struct gis_case_attachment *t, bool *oom)
+static void att_row(sqlite3_stmt *st, struct arena *a, void *out, bool *oom)
 {
-    *t = (struct gis_case_attachment){
+    *(struct gis_case_attachment *)out = (struct gis_case_attachment){
         .id = sqlite3_column_int64(st, 0),
         .message_id = sqlite3_column_int64(st, 1),
         .case_id = col(st, 2, a, oom),
@@ -269,25 +285,11 @@ static void att_row(sqlite3_stmt *st, struct arena *a, struct gis_case_attachmen
 enum err_code gis_case_attachments(struct gis_store *s, struct arena *a, const char *case_id,
                                    struct gis_case_attachment **out, int *n, struct err *e)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s, ATT_COLUMNS " FROM case_attachments WHERE case_id = ? ORDER BY id", &st, e))
-        return e->code;
-    bind_opt(st, 1, case_id);
-    int cap = 0;
-    bool oom = false;
-    void *v = NULL;
-    while (!oom && sqlite3_step(st) == SQLITE_ROW) {
-        if (!grow(a, &v, &cap, *n, sizeof **out)) {
-            oom = true;
-            break;
-        }
-        att_row(st, a, (struct gis_case_attachment *)v + (*n)++, &oom);
-    }
-    sqlite3_finalize(st);
+    void *v;
+    enum err_code rc = rows_read(s, a, ATT_COLUMNS " FROM case_attachments WHERE case_id = ? ORDER BY id", case_id,
+                                 sizeof **out, att_row, &v, n, e);
     *out = v;
-    return oom ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
+    return rc;
 }
 
 enum err_code gis_case_attachment_get(struct gis_store *s, struct arena *a, const char *case_id, long long id,
