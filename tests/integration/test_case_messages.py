@@ -453,5 +453,14 @@ def the_audit_log_records_staff_reads_and_writes_and_resident_writes():
     assert any(hashlib.sha256(PDF).hexdigest() in d for d in att), att
 
 
-srv.stop()
+@test
+def the_server_stops_cleanly():
+    # under the sanitizers (build-asan) a leak or a bad access makes the exit status non-zero
+    assert srv.alive()
+    rc = srv.stop()
+    with open(os.path.join(srv.tmp, "server.log"), encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    assert rc == 0 and "Sanitizer" not in log, (rc, log[-2000:])
+
+
 done()
