@@ -26,6 +26,7 @@
 #include "services/server.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/multipart.h"
 
 /* ---- primitives ---- */
 
@@ -373,6 +374,25 @@ static enum err_code client_resolve(struct http_req *req, const char *authz, str
     return ERR_OK;
 }
 
+/* The text field name of a multipart/form-data body (a browser's upload form), copied into out (cap bytes);
+ * false when the body is no such form, is malformed, or lacks the field or it is too long. */
+static bool multipart_field(struct http_req *req, const char *name, char *out, size_t cap)
+{
+    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    struct multipart_part *parts;
+    int n;
+    struct err e = {0};
+    if (!multipart_boundary(http_header(req, "Content-Type"), boundary) ||
+        multipart_parse(req->arena, req->body, req->body_len, boundary, 16, &parts, &n, &e))
+        return false;
+    const struct multipart_part *p = multipart_find(parts, n, name, NULL);
+    if (!p || p->filename || p->len >= cap || memchr(p->data, 0, p->len))
+        return false;
+    memcpy(out, p->data, p->len);
+    out[p->len] = 0;
+    return true;
+}
+
 /* For a state-changing request made with a session: the session's CSRF token must come with it. */
 static enum err_code csrf_check(struct http_req *req, const struct auth_principal *p, struct err *e)
 {
@@ -382,6 +402,8 @@ static enum err_code csrf_check(struct http_req *req, const struct auth_principa
     char field[AUTH_TOKEN_LEN + 2];
     if (!given && req->body && content_type_is(req, "application/x-www-form-urlencoded") &&
         auth_form_get(req->body, req->body_len, "csrf", field, sizeof field))
+        given = field;
+    if (!given && req->body && multipart_field(req, "csrf", field, sizeof field))
         given = field;
     size_t n = strlen(p->csrf);
     if (!given || strlen(given) != n || !n || sodium_memcmp(given, p->csrf, n) != 0)
@@ -404,7 +426,9 @@ static const char *role_polish(const char *role)
     return role;
 }
 
-enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e)
+/* svc_auth_check, with the CSRF check when csrf is set (svc_auth_identify leaves it out). */
+static enum err_code access_admit(struct http_req *req, const struct http_route *r, struct http_resp *resp, bool csrf,
+                                  struct err *e)
 {
     const struct http_access *a = &r->access;
     if (a->kind == HTTP_ACCESS_PUBLIC)
@@ -481,10 +505,20 @@ enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, s
         break;
     default: return err_set(e, ERR_INTERNAL, "route %s %s declares no access", r->method, r->pattern);
     }
-    if (csrf_check(req, p, e))
+    if (csrf && csrf_check(req, p, e))
         return e->code;
     req->principal = p;
     return ERR_OK;
+}
+
+enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e)
+{
+    return access_admit(req, r, resp, true, e);
+}
+
+enum err_code svc_auth_identify(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e)
+{
+    return access_admit(req, r, resp, false, e);
 }
 
 /* ---- /auth ---- */

@@ -83,6 +83,11 @@ enum err_code svc_auth_table_check(const struct http_route *table, const char *o
  * token) or ERR_TOO_MANY. Public routes never reach it. */
 enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e);
 
+/* svc_auth_check without the CSRF check: whether the caller may call r at all, decided from the request's
+ * head alone (the server asks it before reading an upload's body). Sets req->principal. */
+enum err_code svc_auth_identify(struct http_req *req, const struct http_route *r, struct http_resp *resp,
+                                struct err *e);
+
 /* Records a staff or admin request in the audit log after its handler ran, with the status it got. */
 void svc_auth_audit_request(struct http_req *req, const struct http_route *r, int status);
 

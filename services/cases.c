@@ -32,7 +32,7 @@ static struct gis_store *reader(struct svc_tenant *t, struct err *e)
     return s;
 }
 
-static bool id_ok(const char *s)
+bool svc_case_id_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     if (n != 32)
@@ -92,7 +92,14 @@ static enum err_code case_full_json(struct http_req *req, struct gis_store *s, c
     if (gis_case_events(s, req->arena, c->id, &ev, &n, e))
         return e->code;
     *out = svc_case_json(req, c, with_applicant, ev, n);
-    return *out ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    if (!*out)
+        return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    if (svc_case_thread_add(req, s, c->id, *out, e)) {
+        json_decref(*out);
+        *out = NULL;
+        return e->code;
+    }
+    return ERR_OK;
 }
 
 /* ---- the resident's view ---- */
@@ -143,7 +150,7 @@ static enum err_code me_case_get(struct http_req *req, struct http_resp *resp, s
     if (!s)
         return e->code;
     struct gis_case c;
-    if (!id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) || c.applicant_account != p->account.id)
+    if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) || c.applicant_account != p->account.id)
         return err_set(e, ERR_NOT_FOUND, "nie ma takiej sprawy (no such case of yours)");
     json_t *j;
     if (case_full_json(req, s, &c, false, &j, e))
@@ -225,7 +232,7 @@ static enum err_code case_get(struct http_req *req, struct http_resp *resp, stru
     if (!s)
         return e->code;
     struct gis_case c;
-    if (!id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e))
+    if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e))
         return err_set(e, ERR_NOT_FOUND, "no case with this id");
     json_t *j;
     if (case_full_json(req, s, &c, true, &j, e))
@@ -337,8 +344,7 @@ static enum err_code case_op_run(struct gis_store *w, void *ctx, struct err *e)
     return case_full_json(req, w, &now, true, &op->j, e);
 }
 
-/* The JSON object body of a POST (application/json), released with the arena. */
-static enum err_code body_object(struct http_req *req, json_t **out, struct err *e)
+enum err_code svc_case_body_object(struct http_req *req, json_t **out, struct err *e)
 {
     const char *ct = http_header(req, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
@@ -377,7 +383,7 @@ static enum err_code case_op_do(struct http_req *req, struct http_resp *resp, st
 {
     op->req = req;
     op->id = http_capture(req, "id");
-    if (!id_ok(op->id))
+    if (!svc_case_id_ok(op->id))
         return err_set(e, ERR_NOT_FOUND, "no case with this id");
     if (svc_tenant_write(req->tenant, case_op_run, op, e)) {
         json_decref(op->j);
@@ -391,7 +397,7 @@ static enum err_code case_assign(struct http_req *req, struct http_resp *resp, s
 {
     json_t *b;
     const char *login;
-    if (body_object(req, &b, e) || body_text(req, b, "login", GIS_LOGIN_MAX, &login, e))
+    if (svc_case_body_object(req, &b, e) || body_text(req, b, "login", GIS_LOGIN_MAX, &login, e))
         return e->code;
     const struct auth_principal *p = req->principal;
     struct case_op op = {.act = ACT_ASSIGN};
@@ -416,7 +422,7 @@ static enum err_code case_status(struct http_req *req, struct http_resp *resp, s
 {
     json_t *b;
     const char *note;
-    if (body_object(req, &b, e) || body_text(req, b, "note", 1000, &note, e))
+    if (svc_case_body_object(req, &b, e) || body_text(req, b, "note", 1000, &note, e))
         return e->code;
     const char *st = json_string_value(json_object_get(b, "status"));
     if (!gis_case_status_valid(st) || !strcmp(st, GIS_CASE_FILED))
@@ -430,7 +436,7 @@ static enum err_code case_fee(struct http_req *req, struct http_resp *resp, stru
 {
     json_t *b;
     const char *note;
-    if (body_object(req, &b, e) || body_text(req, b, "note", 1000, &note, e))
+    if (svc_case_body_object(req, &b, e) || body_text(req, b, "note", 1000, &note, e))
         return e->code;
     const char *st = json_string_value(json_object_get(b, "status"));
     if (!st || (strcmp(st, "paid") != 0 && strcmp(st, "exempt") != 0))
@@ -443,7 +449,7 @@ static enum err_code case_decision(struct http_req *req, struct http_resp *resp,
 {
     json_t *b;
     const char *reason;
-    if (body_object(req, &b, e) || body_text(req, b, "reason", 1000, &reason, e))
+    if (svc_case_body_object(req, &b, e) || body_text(req, b, "reason", 1000, &reason, e))
         return e->code;
     const char *d = json_string_value(json_object_get(b, "decision"));
     if (!d || (strcmp(d, "issue") != 0 && strcmp(d, "refuse") != 0))

@@ -19,7 +19,20 @@ json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_
 enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, struct gis_case *c, const char *note,
                                      struct err *e);
 
-/* The routes of services/cases.c. */
+/* Whether s has the form of a case id (32 lower-case hex digits). */
+bool svc_case_id_ok(const char *s);
+
+/* The JSON object body of a POST (Content-Type: application/json), released with the arena: 415 for another
+ * type, 400 when it is not a JSON object. */
+enum err_code svc_case_body_object(struct http_req *req, json_t **out, struct err *e);
+
+/* Adds "messages" (each with its attachments' metadata) and "attachments" (all of the case's) to the case
+ * object j, read on s (services/case_messages.c). */
+enum err_code svc_case_thread_add(struct http_req *req, struct gis_store *s, const char *case_id, json_t *j,
+                                  struct err *e);
+
+/* The routes of services/cases.c and of services/case_messages.c. */
 extern const struct http_route svc_cases_routes[];
+extern const struct http_route svc_case_messages_routes[];
 
 #endif

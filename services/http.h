@@ -105,28 +105,44 @@ struct http_access {
     enum http_access_kind kind;
     const char *role;  /* HTTP_ACCESS_STAFF: clerk, planner, module_admin or gmina_admin */
     const char *scope; /* HTTP_ACCESS_STAFF: the API-client scope that also admits, e.g. "waste:write"; or NULL */
+    /* An upload route: its body may be as large as [cases] attachment_max_bytes plus HTTP_UPLOAD_FRAMING
+     * (multipart headers and a form's text fields) instead of [server] max_body, when that is larger. The
+     * server checks the caller's credentials before it reads such a body (services/server.c). */
+    bool upload;
 };
+
+/* What an upload route's body may carry beyond the file itself. */
+#define HTTP_UPLOAD_FRAMING (64u << 10)
 
 /* The access field of a route entry, one of these. */
 #define HTTP_PUBLIC                                                                                                    \
     {                                                                                                                  \
-        HTTP_ACCESS_PUBLIC, NULL, NULL                                                                                 \
+        HTTP_ACCESS_PUBLIC, NULL, NULL, false                                                                          \
     }
 #define HTTP_SUBMIT                                                                                                    \
     {                                                                                                                  \
-        HTTP_ACCESS_SUBMIT, NULL, NULL                                                                                 \
+        HTTP_ACCESS_SUBMIT, NULL, NULL, false                                                                          \
     }
 #define HTTP_ACCOUNT                                                                                                   \
     {                                                                                                                  \
-        HTTP_ACCESS_ACCOUNT, NULL, NULL                                                                                \
+        HTTP_ACCESS_ACCOUNT, NULL, NULL, false                                                                         \
     }
 #define HTTP_STAFF(role, scope)                                                                                        \
     {                                                                                                                  \
-        HTTP_ACCESS_STAFF, role, scope                                                                                 \
+        HTTP_ACCESS_STAFF, role, scope, false                                                                          \
+    }
+/* The same for an upload route (the `upload` field above). */
+#define HTTP_ACCOUNT_UPLOAD                                                                                            \
+    {                                                                                                                  \
+        HTTP_ACCESS_ACCOUNT, NULL, NULL, true                                                                          \
+    }
+#define HTTP_STAFF_UPLOAD(role, scope)                                                                                 \
+    {                                                                                                                  \
+        HTTP_ACCESS_STAFF, role, scope, true                                                                           \
     }
 #define HTTP_ADMIN                                                                                                     \
     {                                                                                                                  \
-        HTTP_ACCESS_ADMIN, NULL, NULL                                                                                  \
+        HTTP_ACCESS_ADMIN, NULL, NULL, false                                                                           \
     }
 
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc

@@ -64,7 +64,9 @@ struct req_state {
     char *body;
     size_t body_len, body_cap;
     size_t discarded; /* bytes of an over-cap chunked body thrown away */
+    size_t body_max;  /* the cap of this request's body: max_body, or more for an upload route */
     int too_large;
+    struct err refused; /* an upload route's caller refused before its body was read */
     int status;
     size_t bytes;
     char *method, *path;
@@ -561,6 +563,48 @@ static enum MHD_Result check_query_arg(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
+/* Finds the route of m->req (method and path), filling its captures. */
+static enum err_code route_lookup(struct route_match *m, struct http_resp *resp, struct err *e)
+{
+    struct http_req *req = m->req;
+    if (split_path(req->arena, req->path, m) != 0)
+        return err_set(e, ERR_NOT_FOUND, "no such path");
+    svc_server_each_route(route_consider, m);
+    if (!m->path_matched)
+        return err_set(e, ERR_NOT_FOUND, "no such path: %s", req->path);
+    if (!m->route) {
+        http_resp_header(resp, "Allow", arena_strdup(req->arena, m->allow));
+        return err_set(e, ERR_METHOD, "method %s is not allowed here; allowed: %s", req->method, m->allow);
+    }
+    return ERR_OK;
+}
+
+/* The cap of a request's body, decided from its head: [server] max_body, or for an upload route (access
+ * .upload) attachment_max_bytes plus framing when larger. An upload route's caller is identified first
+ * (without the CSRF check, whose form field may be in the body): one it refuses gets its error in
+ * rs->refused, answered before any of a body that may be megabytes is read. */
+static void body_limit(struct svc_server *s, struct MHD_Connection *conn, struct req_state *rs)
+{
+    rs->body_max = s->cfg->max_body_bytes;
+    if (strcmp(rs->method, "POST") && strcmp(rs->method, "PUT"))
+        return;
+    struct http_req req = {.arena = rs->arena, .method = rs->method, .path = rs->path, .conn = conn, .server = s};
+    struct route_match m = {.req = &req};
+    struct http_resp resp = {0};
+    struct err e = {0};
+    if (rs->path_nul || route_lookup(&m, &resp, &e) || !m.route->access.upload)
+        return; /* the dispatcher answers it after the body */
+    size_t up = s->cfg->cases.attachment_max_bytes + HTTP_UPLOAD_FRAMING;
+    if (up > rs->body_max)
+        rs->body_max = up;
+    const char *slug = http_capture(&req, "t");
+    req.tenant = slug ? svc_server_tenant_find(s, slug) : NULL;
+    if (!req.tenant || req.tenant->unavailable)
+        return;
+    if (svc_auth_identify(&req, m.route, &resp, &e))
+        rs->refused = e;
+}
+
 static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct http_resp *resp, bool path_nul,
                               struct err *e)
 {
@@ -581,15 +625,8 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
         return ERR_OK;
     }
     struct route_match m = {.req = req};
-    if (split_path(req->arena, req->path, &m) != 0)
-        return err_set(e, ERR_NOT_FOUND, "no such path");
-    svc_server_each_route(route_consider, &m);
-    if (!m.path_matched)
-        return err_set(e, ERR_NOT_FOUND, "no such path: %s", req->path);
-    if (!m.route) {
-        http_resp_header(resp, "Allow", arena_strdup(req->arena, m.allow));
-        return err_set(e, ERR_METHOD, "method %s is not allowed here; allowed: %s", req->method, m.allow);
-    }
+    if (route_lookup(&m, resp, e))
+        return e->code;
     const char *slug = http_capture(req, "t");
     if (slug) {
         req->tenant = svc_server_tenant_find(s, slug);
@@ -678,28 +715,30 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         rs->path = arena_strdup(rs->arena, url);
         if (!rs->method || !rs->path)
             return MHD_NO;
-        /* Refuse an announced oversized body before reading any of it. */
+        /* Refuse an announced oversized body, or an upload's caller without the right, before reading any
+         * of the body. */
+        body_limit(s, conn, rs);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         long n;
-        if (cl && (!text_parse_long(cl, 0, 1L << 40, &n) || (size_t)n > s->cfg->max_body_bytes))
+        if (cl && (!text_parse_long(cl, 0, 1L << 40, &n) || (size_t)n > rs->body_max))
             rs->too_large = 1;
-        if (!rs->too_large)
+        if (!rs->too_large && !rs->refused.code)
             return MHD_YES;
     }
     if (*upload_size) {
-        if (!rs->too_large && rs->body_len + *upload_size > s->cfg->max_body_bytes)
+        if (!rs->too_large && rs->body_len + *upload_size > rs->body_max)
             rs->too_large = 1;
         if (rs->too_large) {
             /* A chunked body over the cap: MHD 0.9.75 cannot answer before the body ends, so discard up
              * to a bound and answer 413 at its end; past the bound, close the connection. */
             rs->discarded += *upload_size;
             *upload_size = 0;
-            return rs->discarded > 4 * s->cfg->max_body_bytes ? MHD_NO : MHD_YES;
+            return rs->discarded > 4 * rs->body_max ? MHD_NO : MHD_YES;
         }
         if (rs->body_len + *upload_size + 1 > rs->body_cap) {
             size_t cap = (rs->body_len + *upload_size + 1) * 2;
-            if (cap > s->cfg->max_body_bytes + 1)
-                cap = s->cfg->max_body_bytes + 1;
+            if (cap > rs->body_max + 1)
+                cap = rs->body_max + 1;
             char *nb = arena_alloc(rs->arena, cap);
             if (!nb)
                 return MHD_NO;
@@ -716,9 +755,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     }
     struct http_resp resp = {0};
     struct err e = {0};
-    if (rs->too_large) {
-        /* Announced too large: answered on the first call, before any of the body is read. */
-        err_set(&e, ERR_TOO_LARGE, "request body larger than %zu bytes", s->cfg->max_body_bytes);
+    if (rs->refused.code || rs->too_large) {
+        /* Announced too large, or an upload's caller refused: answered on the first call, before any of
+         * the body is read. */
+        if (rs->refused.code)
+            e = rs->refused;
+        else
+            err_set(&e, ERR_TOO_LARGE, "request body larger than %zu bytes", rs->body_max);
         error_resp(rs->arena, &resp, &e);
         http_resp_header(&resp, "Connection", "close");
         return send_resp(conn, rs, &resp);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "util/embed.h"
+#include "util/sniff.h"
 #include "util/text.h"
 
 struct config_state {
@@ -326,6 +327,32 @@ static int backup_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "backup", key, "unknown key%s", "");
 }
 
+static int cases_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config_cases *c = &st->c->cases;
+    long v;
+    if (!strcmp(key, "attachment_max_bytes"))
+        return parse_int(st, "cases", key, val, 1024, 1L << 30, &v) ? (c->attachment_max_bytes = (size_t)v, 1) : 0;
+    if (!strcmp(key, "attachments_per_case"))
+        return parse_int(st, "cases", key, val, 0, 1000, &v) ? (c->attachments_per_case = (int)v, 1) : 0;
+    if (!strcmp(key, "attachment_types")) {
+        char list[256];
+        if (strlen(val) >= sizeof list)
+            return config_fail(st, "cases", key, "value too long%s", "");
+        strcpy(list, val);
+        unsigned set = 0;
+        for (char *save = NULL, *tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+            enum sniff_type t = sniff_from_name(tok);
+            if (t == SNIFF_UNKNOWN)
+                return config_fail(st, "cases", key, "unknown type '%s' (pdf, png, jpeg, tiff, odt, docx, txt)", tok);
+            set |= SNIFF_BIT(t);
+        }
+        c->attachment_types = set;
+        return 1;
+    }
+    return config_fail(st, "cases", key, "unknown key%s", "");
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *val)
 {
     struct config_state *st = user;
@@ -341,6 +368,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return auth_key(st, key, val);
     if (!strcmp(section, "backup"))
         return backup_key(st, key, val);
+    if (!strcmp(section, "cases"))
+        return cases_key(st, key, val);
     if (!strncmp(section, "tenant ", 7)) {
         const char *slug = section + 7;
         if (!slug_valid(slug))
@@ -392,6 +421,10 @@ static void config_defaults(struct config *c)
     c->saml.clock_skew_s = 60;
     c->saml.replay_cache = 10000;
     c->saml.soap_timeout_s = 10;
+    c->cases.attachment_max_bytes = 10u << 20;
+    c->cases.attachments_per_case = 20;
+    for (int t = SNIFF_PDF; t <= SNIFF_TXT; t++)
+        c->cases.attachment_types |= SNIFF_BIT(t);
     c->auth = (struct config_auth){.opslimit = 2,
                                    .memlimit = 64u << 20,
                                    .session_idle_s = 1800,

@@ -75,6 +75,13 @@ struct config_saml {
     int soap_timeout_s; /* artifact resolution and SOAP logout timeout (10) */
 };
 
+/* [cases]: messages and attachments of cases (docs/configuration.md). */
+struct config_cases {
+    size_t attachment_max_bytes; /* largest attachment (10 MiB); the upload routes take this plus 64 KiB */
+    int attachments_per_case;    /* attachments one case may hold (20) */
+    unsigned attachment_types;   /* SNIFF_BIT()s of the accepted types (util/sniff.h); default all seven */
+};
+
 struct config {
     char source[512]; /* the file it came from, or "(built-in)" */
     char listen_host[64];
@@ -97,6 +104,7 @@ struct config {
     struct config_saml saml;            /* [saml] */
     struct config_auth auth;
     struct config_backup backup; /* [backup] */
+    struct config_cases cases; /* [cases] */
 };
 
 /* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line

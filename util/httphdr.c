@@ -2,6 +2,7 @@
 #include "util/httphdr.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -243,6 +244,33 @@ bool httphdr_etag_variant(const char *etag, const char *suffix, char *out, size_
     memcpy(out + o, suffix, strlen(suffix));
     o += strlen(suffix);
     out[o++] = '"';
+    out[o] = 0;
+    return true;
+}
+
+bool httphdr_disposition(const char *filename, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(filename), o = 0;
+    /* "attachment; filename=\"\"; filename*=UTF-8''" is 40 bytes; each byte takes at most 1 + 3 */
+    if (cap < 48 || n > (cap - 48) / 4) {
+        if (cap)
+            snprintf(out, cap, "attachment");
+        return false;
+    }
+    o += (size_t)sprintf(out, "attachment; filename=\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)filename[i];
+        out[o++] = c < 0x20 || c >= 0x7F || c == '"' || c == '\\' || c == '%' || c == ';' ? '_' : (char)c;
+    }
+    o += (size_t)sprintf(out + o, "\"; filename*=UTF-8''");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)filename[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$&+-.^_`|~", c))
+            out[o++] = (char)c;
+        else
+            out[o++] = '%', out[o++] = hex[c >> 4], out[o++] = hex[c & 15];
+    }
     out[o] = 0;
     return true;
 }

@@ -37,4 +37,10 @@ bool httphdr_type_compressible(const char *content_type);
  * stays weak) into out; false when it does not fit or etag is not a quoted tag. */
 bool httphdr_etag_variant(const char *etag, const char *suffix, char *out, size_t cap);
 
+/* Writes a Content-Disposition value for a download named filename (UTF-8) into out (cap bytes):
+ * `attachment; filename="ASCII"; filename*=UTF-8''PERCENT-ENCODED` (RFC 6266, RFC 8187), where the quoted
+ * fallback has every byte outside printable ASCII, and '"', '\\', '%', ';', replaced by '_'. Returns false
+ * (out "attachment") when it does not fit. */
+bool httphdr_disposition(const char *filename, char *out, size_t cap);
+
 #endif

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "tests/test.h"
+#include "util/sniff.h"
 
 static char path[] = "/tmp/odra-test-config-XXXXXX";
 
@@ -143,9 +144,11 @@ static void auth_section_and_what_staff_tokens_became(void)
     struct err e = {0};
     const char *t = "[tenant a]\nname=A\nteryt=0805053\norgan=X\nextracts=no\n";
     char text[512];
-    snprintf(text, sizeof text, "%s[auth]\nopslimit = 3\nmemlimit = 1048576\nsession_idle = 60\nsession_max = 600\n"
+    snprintf(text, sizeof text,
+             "%s[auth]\nopslimit = 3\nmemlimit = 1048576\nsession_idle = 60\nsession_max = 600\n"
              "login_per_ip = 7\nlogin_per_account = 4\nlockout_after = 3\nlockout_seconds = 5\n"
-             "submissions_per_ip = 9\n", t);
+             "submissions_per_ip = 9\n",
+             t);
     CHECK(load_text(text, &c, &e) == ERR_OK);
     CHECK(c.auth.opslimit == 3 && c.auth.memlimit == 1048576 && c.auth.session_idle_s == 60 &&
           c.auth.session_max_s == 600 && c.auth.login_per_ip == 7 && c.auth.login_per_account == 4 &&
@@ -163,6 +166,31 @@ static void auth_section_and_what_staff_tokens_became(void)
     CHECK(load_text("[tenant auth]\nname=A\nteryt=0805053\norgan=X\nextracts=no\n", &c, &e) == ERR_INVALID);
 }
 
+static void cases_section(void)
+{
+    static struct config c;
+    struct err e = {0};
+    const char *t = "[tenant a]\nname=A\nteryt=0805053\norgan=X\nextracts=no\n";
+    char text[512];
+    CHECK(config_load(&c, NULL, &e) == ERR_OK && c.cases.attachment_max_bytes == 10u << 20 &&
+          c.cases.attachments_per_case == 20);
+    for (int k = SNIFF_PDF; k <= SNIFF_TXT; k++)
+        CHECK(c.cases.attachment_types & SNIFF_BIT(k));
+    snprintf(text, sizeof text,
+             "%s[cases]\nattachment_max_bytes = 2048\nattachments_per_case = 3\n"
+             "attachment_types = PDF,png  jpeg ; images and PDF\n",
+             t);
+    CHECK(load_text(text, &c, &e) == ERR_OK);
+    CHECK(c.cases.attachment_max_bytes == 2048 && c.cases.attachments_per_case == 3);
+    CHECK(c.cases.attachment_types == (SNIFF_BIT(SNIFF_PDF) | SNIFF_BIT(SNIFF_PNG) | SNIFF_BIT(SNIFF_JPEG)));
+    snprintf(text, sizeof text, "%s[cases]\nattachment_types = pdf, exe\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_INVALID && strstr(e.msg, "cases.attachment_types: unknown type 'exe'"));
+    snprintf(text, sizeof text, "%s[cases]\nattachment_max_bytes = 10\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_INVALID && strstr(e.msg, "cases.attachment_max_bytes:"));
+    snprintf(text, sizeof text, "%s[cases]\nquota = 1\n", t);
+    CHECK(load_text(text, &c, &e) == ERR_INVALID && strstr(e.msg, "cases.quota: unknown key"));
+}
+
 int main(void)
 {
     int fd = mkstemp(path);
@@ -174,6 +202,7 @@ int main(void)
     RUN(good_file_with_modules_and_inline_comments);
     RUN(public_url_is_required_for_extracts);
     RUN(auth_section_and_what_staff_tokens_became);
+    RUN(cases_section);
     unlink(path);
     return test_done();
 }
