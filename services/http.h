@@ -33,6 +33,9 @@ struct http_req {
     /* Who is asking, as the dispatcher established it for a route that is not public (services/auth.h);
      * NULL for public routes and anonymous callers. Lives in the arena. */
     const struct auth_principal *principal;
+    /* What the handler adds to the audit row the dispatcher writes for a staff, admin or personal-data
+     * route (e.g. which records a list showed); in the arena, or NULL. */
+    const char *audit_note;
 };
 
 struct http_resp {
@@ -97,28 +100,40 @@ struct http_access {
     enum http_access_kind kind;
     const char *role;  /* HTTP_ACCESS_STAFF: clerk, planner, module_admin or gmina_admin */
     const char *scope; /* HTTP_ACCESS_STAFF: the API-client scope that also admits, e.g. "waste:write"; or NULL */
+    /* The answer holds personal data (RODO), so every call is audited (who, when, which record, from where)
+     * whoever makes it (staff and admin routes are audited anyway): the _PERSONAL forms below. */
+    bool personal;
 };
 
 /* The access field of a route entry, one of these. */
 #define HTTP_PUBLIC                                                                                                    \
     {                                                                                                                  \
-        HTTP_ACCESS_PUBLIC, NULL, NULL                                                                                 \
+        HTTP_ACCESS_PUBLIC, NULL, NULL, false                                                                          \
     }
 #define HTTP_SUBMIT                                                                                                    \
     {                                                                                                                  \
-        HTTP_ACCESS_SUBMIT, NULL, NULL                                                                                 \
+        HTTP_ACCESS_SUBMIT, NULL, NULL, false                                                                          \
     }
 #define HTTP_ACCOUNT                                                                                                   \
     {                                                                                                                  \
-        HTTP_ACCESS_ACCOUNT, NULL, NULL                                                                                \
+        HTTP_ACCESS_ACCOUNT, NULL, NULL, false                                                                         \
     }
 #define HTTP_STAFF(role, scope)                                                                                        \
     {                                                                                                                  \
-        HTTP_ACCESS_STAFF, role, scope                                                                                 \
+        HTTP_ACCESS_STAFF, role, scope, false                                                                          \
     }
 #define HTTP_ADMIN                                                                                                     \
     {                                                                                                                  \
-        HTTP_ACCESS_ADMIN, NULL, NULL                                                                                  \
+        HTTP_ACCESS_ADMIN, NULL, NULL, false                                                                           \
+    }
+/* Routes whose answers hold personal data: a signed-in account's own (audited too), or staff's. */
+#define HTTP_ACCOUNT_PERSONAL                                                                                          \
+    {                                                                                                                  \
+        HTTP_ACCESS_ACCOUNT, NULL, NULL, true                                                                          \
+    }
+#define HTTP_STAFF_PERSONAL(role, scope)                                                                               \
+    {                                                                                                                  \
+        HTTP_ACCESS_STAFF, role, scope, true                                                                           \
     }
 
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc
