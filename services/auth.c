@@ -298,7 +298,8 @@ bool auth_refusal_take(struct auth_refusal_cap *c, unsigned long long key, long 
                        long long *earlier, long long *over_cap)
 {
     long long minute = now_ms / 60000 + 1; /* never 0, the value of an unused slot */
-    key |= 1;                              /* never 0 either */
+    if (!key)
+        key = 1; /* 0 marks an unused slot too */
     if (c->minute != minute) {
         c->minute = minute;
         c->rows = 0;
