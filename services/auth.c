@@ -781,6 +781,32 @@ enum err_code svc_auth_session_end(struct http_req *req, struct http_resp *resp,
     return ERR_OK;
 }
 
+enum err_code svc_auth_reconfirm(struct http_req *req, struct http_resp *resp, const char *password, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p || p->via != AUTH_VIA_SESSION)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    char hash[256];
+    struct gis_account a;
+    if (gis_account_find_login(auth.id, p->account.login, &a, hash, sizeof hash, e))
+        return e->code;
+    if (!hash[0])
+        return ERR_OK;
+    int retry = 0;
+    if (!rate_take("login", p->account.login, auth.cfg.login_per_account, &retry)) {
+        sodium_memzero(hash, sizeof hash);
+        return too_many(resp, req, retry, e);
+    }
+    bool ok = password && strlen(password) <= AUTH_PASSWORD_MAX && auth_password_verify(hash, password);
+    sodium_memzero(hash, sizeof hash);
+    if (ok)
+        return ERR_OK;
+    svc_auth_audit(req, "reconfirm.failed", p->account.login, NULL);
+    return err_at(e, ERR_FORBIDDEN, "password",
+                  "Podaj swoje aktualne hasło w polu password, aby potwierdzić tę operację (the account's password "
+                  "is missing or wrong)");
+}
+
 void svc_auth_cookie_clear(struct http_req *req, struct http_resp *resp)
 {
     http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));

@@ -137,6 +137,12 @@ json_t *svc_auth_session_json(const struct auth_principal *p);
  * clears the cookie on resp. ERR_UNAUTHORIZED without a session. */
 enum err_code svc_auth_session_end(struct http_req *req, struct http_resp *resp, const char *detail, struct err *e);
 
+/* Re-confirms that the person behind req's session knows its password, before an irreversible step (RODO
+ * erasure): within the log-in's per-login rate limit (ERR_TOO_MANY with Retry-After on resp), a failure
+ * audited as "reconfirm.failed". ERR_OK at once for an account without a password (one of the national
+ * login, which an API call cannot send back to login.gov.pl); ERR_FORBIDDEN for a missing or wrong one. */
+enum err_code svc_auth_reconfirm(struct http_req *req, struct http_resp *resp, const char *password, struct err *e);
+
 /* Clears the session cookie on resp (after a log-out or an erasure). */
 void svc_auth_cookie_clear(struct http_req *req, struct http_resp *resp);
 

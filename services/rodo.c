@@ -17,8 +17,10 @@
 #include "services/routes.h"
 #include "services/server.h"
 
-/* The newest audit rows an export lists (the log is append-only and grows without bound). */
+/* The newest audit rows an export lists (the log is append-only and grows without bound), and the most
+ * cases per gmina (the newest; more are marked "cases_truncated"). */
 #define EXPORT_AUDIT_ROWS 5000
+#define EXPORT_CASES      1000
 /* The words that confirm an erasure. */
 #define ERASURE_CONFIRM "USUŃ"
 
@@ -97,7 +99,7 @@ static enum err_code identity_part(struct http_req *req, json_t *out, struct err
 static enum err_code cases_part(struct http_req *req, struct gis_store *s, long long account, json_t *out,
                                 struct err *e)
 {
-    struct gis_case_filter f = {.applicant_account = account, .limit = 1000};
+    struct gis_case_filter f = {.applicant_account = account, .limit = EXPORT_CASES};
     struct gis_case *v;
     int n;
     if (gis_case_list(s, req->arena, &f, &v, &n, e))
@@ -136,6 +138,8 @@ static json_t *tenant_part(struct http_req *req, struct svc_tenant *t, long long
     if (cases_part(req, s, account, cases, &e))
         json_object_set_new(j, "error", json_string(e.msg));
     *ncases += (int)json_array_size(cases);
+    if (json_array_size(cases) >= EXPORT_CASES) /* gis_case_list's most; a clerk exports the rest */
+        json_object_set_new(j, "cases_truncated", json_true());
     for (const struct svc_module *const *m = svc_modules; *m; m++) {
         if (!(*m)->personal_data || !svc_module_enabled(t->cfg, *m))
             continue;
@@ -187,8 +191,9 @@ static enum err_code me_export(struct http_req *req, struct http_resp *resp, str
 
 /* ---- the erasure ---- */
 
-/* The body must confirm with {"confirm": "USUŃ"}; a password account must also give its password. */
-static enum err_code erasure_confirmed(struct http_req *req, const struct auth_principal *p, struct err *e)
+/* The body must confirm with {"confirm": "USUŃ"}; a password account must also give its password
+ * (svc_auth_reconfirm). */
+static enum err_code erasure_confirmed(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     const char *ct = http_header(req, "Content-Type");
     if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
@@ -205,19 +210,7 @@ static enum err_code erasure_confirmed(struct http_req *req, const struct auth_p
                       "Aby usunąć swoje dane, potwierdź żądanie, wpisując „%s” w polu confirm (confirm the erasure "
                       "with {\"confirm\": \"%s\"})",
                       ERASURE_CONFIRM, ERASURE_CONFIRM);
-    char hash[256];
-    struct gis_account a;
-    struct err le = {0};
-    if (gis_account_find_login(svc_auth_identity(), p->account.login, &a, hash, sizeof hash, &le) || !hash[0])
-        return ERR_OK; /* an account of the national login has no password: the confirmation suffices */
-    const char *pw = json_string_value(json_object_get(b, "password"));
-    bool ok = pw && strlen(pw) <= AUTH_PASSWORD_MAX && auth_password_verify(hash, pw);
-    sodium_memzero(hash, sizeof hash);
-    if (!ok)
-        return err_at(e, ERR_FORBIDDEN, "password",
-                      "Podaj swoje aktualne hasło w polu password, aby potwierdzić usunięcie danych (the account's "
-                      "password is missing or wrong)");
-    return ERR_OK;
+    return svc_auth_reconfirm(req, resp, json_string_value(json_object_get(b, "password")), e);
 }
 
 /* The open cases of the account in every gmina, as "number (gmina)" joined by ", ", or NULL when none. */
@@ -283,7 +276,7 @@ static enum err_code me_erasure(struct http_req *req, struct http_resp *resp, st
         return err_set(e, ERR_FORBIDDEN,
                        "Konto pracownika lub administratora zamyka administrator serwera (odra user disable); tu "
                        "swoje dane usuwają mieszkańcy (staff and admin accounts are closed by an administrator)");
-    if (erasure_confirmed(req, p, e))
+    if (erasure_confirmed(req, resp, e))
         return e->code;
     const char *open = open_cases(req, p->account.id, e);
     if (e->code)

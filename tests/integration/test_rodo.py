@@ -218,6 +218,7 @@ def erasure_needs_the_csrf_token_the_confirmation_and_the_password():
     assert st == 403 and "hasło" in json.loads(data)["description"], (st, data[:300])
     st, _, data = mateusz.post("/auth/me/erasure", {"confirm": "USUŃ", "password": "niepoprawne-haslo"})
     assert st == 403, (st, data[:300])
+    assert len(audit_rows("action = 'reconfirm.failed' AND actor = ?", MATEUSZ_LOGIN)) == 2
     st, _, data = clerk.post("/auth/me/erasure", {"confirm": "USUŃ", "password": CLERK_PW})
     assert st == 403 and "administrator" in json.loads(data)["description"], (st, data[:300])
     st, _, data = zofia.open("POST", "/auth/me/erasure", b"confirm=USUN",
