@@ -455,34 +455,51 @@ void gis_client_scopes_text(struct gis_identity *id, long long account, char *ou
 
 static const char accounts_sql[] = "SELECT id, kind, login, tenant, disabled FROM accounts ORDER BY login";
 
-enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct gis_account *a, void *user),
-                                void *user, struct err *e)
+/* Steps st (prepared and bound, under the lock) to its end, each row filled by row into a growing array of
+ * elements of size bytes: *out (the caller frees it) and *n. Rows are collected first so that the caller's
+ * callbacks, run once the lock is released, may call back into the store. */
+static enum err_code rows_collect(sqlite3_stmt *st, size_t size, void (*row)(sqlite3_stmt *st, void *elem), void **out,
+                                  size_t *n, struct err *e)
 {
-    /* collected first: fn may call back into the store, which takes the lock */
-    struct gis_account *all = NULL;
-    size_t n = 0, cap = 0;
-    enum err_code rc = ERR_OK;
-    pthread_mutex_lock(&id->lock);
-    sqlite3_stmt *st = stmt(id, accounts_sql, e);
-    if (!st)
-        rc = e->code;
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
+    char *all = NULL;
+    size_t cap = 0;
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
             cap = cap ? 2 * cap : 16;
-            struct gis_account *a = realloc(all, cap * sizeof *a);
+            char *a = realloc(all, cap * size);
             if (!a) {
-                rc = err_set(e, ERR_INTERNAL, "out of memory");
-                break;
+                free(all);
+                sqlite3_reset(st);
+                *out = NULL, *n = 0;
+                return err_set(e, ERR_INTERNAL, "out of memory");
             }
             all = a;
         }
-        account_row(st, &all[n++]);
+        row(st, all + *n * size);
+        (*n)++;
     }
-    if (st)
-        sqlite3_reset(st);
+    sqlite3_reset(st);
+    *out = all;
+    return ERR_OK;
+}
+
+static void account_elem(sqlite3_stmt *st, void *elem)
+{
+    account_row(st, elem);
+}
+
+enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct gis_account *a, void *user),
+                                void *user, struct err *e)
+{
+    void *all = NULL;
+    size_t n = 0;
+    pthread_mutex_lock(&id->lock);
+    sqlite3_stmt *st = stmt(id, accounts_sql, e);
+    enum err_code rc = st ? rows_collect(st, sizeof(struct gis_account), account_elem, &all, &n, e) : e->code;
     pthread_mutex_unlock(&id->lock);
     for (size_t i = 0; !rc && i < n; i++)
-        fn(&all[i], user);
+        fn((const struct gis_account *)all + i, user);
     free(all);
     return rc;
 }
@@ -842,38 +859,27 @@ enum err_code gis_account_by_id(struct gis_identity *id, long long account, stru
 static const char sessions_of_sql[] =
     "SELECT created, last_seen, ip FROM sessions WHERE account_id = ? ORDER BY created";
 
+static void session_elem(sqlite3_stmt *st, void *elem)
+{
+    struct gis_session_info *s = elem;
+    s->created = sqlite3_column_int64(st, 0);
+    s->last_seen = sqlite3_column_int64(st, 1);
+    copy_col(st, 2, s->ip, sizeof s->ip);
+}
+
 enum err_code gis_sessions_each(struct gis_identity *id, long long account,
                                 void (*fn)(const struct gis_session_info *s, void *user), void *user, struct err *e)
 {
-    struct gis_session_info *all = NULL;
-    size_t n = 0, cap = 0;
-    enum err_code rc = ERR_OK;
+    void *all = NULL;
+    size_t n = 0;
     pthread_mutex_lock(&id->lock);
     sqlite3_stmt *st = stmt(id, sessions_of_sql, e);
-    if (!st)
-        rc = e->code;
-    else
-        sqlite3_bind_int64(st, 1, account);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 8;
-            struct gis_session_info *a = realloc(all, cap * sizeof *a);
-            if (!a) {
-                rc = err_set(e, ERR_INTERNAL, "out of memory");
-                break;
-            }
-            all = a;
-        }
-        all[n].created = sqlite3_column_int64(st, 0);
-        all[n].last_seen = sqlite3_column_int64(st, 1);
-        copy_col(st, 2, all[n].ip, sizeof all[n].ip);
-        n++;
-    }
     if (st)
-        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, account);
+    enum err_code rc = st ? rows_collect(st, sizeof(struct gis_session_info), session_elem, &all, &n, e) : e->code;
     pthread_mutex_unlock(&id->lock);
     for (size_t i = 0; !rc && i < n; i++)
-        fn(&all[i], user);
+        fn((const struct gis_session_info *)all + i, user);
     free(all);
     return rc;
 }
