@@ -240,6 +240,9 @@ def a_clerk_reading_a_case_and_the_queue_is_audited_with_the_case_and_the_addres
     assert "personal data" in detail and "status 200" in detail, detail
     st, _, data = clerk.open("GET", "/slubice/cases?limit=1000")
     assert st == 200, (st, data[:300])
+    assert PESEL not in data.decode(), "staff see no PESEL in the queue"
+    st, _, case = clerk.open("GET", f"/slubice/cases/{S['z_slu']['id']}")
+    assert st == 200 and PESEL not in case.decode() and ZOFIA["name"] in case.decode(), case[:300]
     q = json.loads(data)
     rows = audit_rows("actor = ? AND action = 'GET /{t}/cases'", CLERK)
     detail = rows[-1][6]
