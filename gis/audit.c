@@ -141,3 +141,34 @@ enum err_code gis_audit_verify(struct gis_identity *id, long long *rows, long lo
     gis_identity_unlock(id);
     return rc;
 }
+
+enum err_code gis_audit_each_about(struct gis_identity *id, const char *login, int limit,
+                                   void (*fn)(const struct gis_audit_row *r, void *user), void *user, struct err *e)
+{
+    sqlite3 *db = gis_identity_db(id);
+    sqlite3_stmt *st = NULL;
+    gis_identity_lock(id);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT * FROM (SELECT id, at, actor, action, tenant, record, ip, detail FROM audit "
+                           "WHERE actor = ?1 OR record = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    if (!rc) {
+        sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 2, limit);
+    }
+    int r = SQLITE_DONE;
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+#define COL(i) ((const char *)sqlite3_column_text(st, i))
+        struct gis_audit_row row = {
+            sqlite3_column_int64(st, 0), COL(1), {COL(2), COL(3), COL(4), COL(5), COL(6), COL(7)}};
+#undef COL
+        fn(&row, user);
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    gis_identity_unlock(id);
+    return rc;
+}

@@ -29,4 +29,17 @@ enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_e
  * log cannot be read. */
 enum err_code gis_audit_verify(struct gis_identity *id, long long *rows, long long *bad, struct err *e);
 
+/* One stored row, as gis_audit_each_about hands it over (strings valid during the call only). */
+struct gis_audit_row {
+    long long id;
+    const char *at; /* ISO 8601 UTC with milliseconds */
+    struct gis_audit_entry entry;
+};
+
+/* Calls fn, oldest first, for the rows about a person: those whose actor or record is login (at most
+ * limit rows, the newest kept when there are more). fn runs under the store's lock: it must not call the
+ * identity store. */
+enum err_code gis_audit_each_about(struct gis_identity *id, const char *login, int limit,
+                                   void (*fn)(const struct gis_audit_row *r, void *user), void *user, struct err *e);
+
 #endif

@@ -310,3 +310,44 @@ enum err_code gis_case_list(struct gis_store *s, struct arena *a, const struct g
     *out = v;
     return ERR_OK;
 }
+
+enum err_code gis_cases_erase_applicant(struct gis_store *w, long long account, const char *login,
+                                        const char *pseudonym, int *n, struct err *e)
+{
+    static const char open_sql[] = "SELECT group_concat(case_number, ', '), count(*) FROM cases WHERE "
+                                   "applicant_account = ?1 AND status IN ('złożony', 'w toku', 'do uzupełnienia')";
+    static const char *const sql[] = {
+        "UPDATE case_events SET actor = ?2 WHERE actor = ?3 AND case_id IN "
+        "(SELECT id FROM cases WHERE applicant_account = ?1)",
+        "UPDATE extracts SET applicant_name = ?2, applicant_address = NULL WHERE id IN "
+        "(SELECT id FROM cases WHERE applicant_account = ?1 AND module = 'extracts')",
+        "UPDATE cases SET request = json_set(request, '$.applicant.name', ?2, '$.applicant.address', NULL) "
+        "WHERE applicant_account = ?1 AND json_valid(request) AND json_type(request, '$.applicant') = 'object'",
+        "UPDATE cases SET applicant_login = ?2, applicant_name = ?2, applicant_email = NULL "
+        "WHERE applicant_account = ?1",
+    };
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, open_sql, &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, account);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        rc = err_set(e, ERR_IO, "reading the open cases: %s", sqlite3_errmsg(gis_store_db(w)));
+    else if (sqlite3_column_int(st, 1) > 0)
+        rc = err_set(e, ERR_CONFLICT, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    for (size_t i = 0; !rc && i < sizeof sql / sizeof *sql; i++) {
+        if (gis_store_prepare(w, sql[i], &st, e))
+            return e->code;
+        sqlite3_bind_int64(st, 1, account);
+        bind_text(st, 2, pseudonym);
+        if (i == 0)
+            bind_text(st, 3, login);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = err_set(e, ERR_IO, "pseudonymising the cases: %s", sqlite3_errmsg(gis_store_db(w)));
+        else if (n && i == sizeof sql / sizeof *sql - 1)
+            *n = sqlite3_changes(gis_store_db(w));
+        sqlite3_finalize(st);
+    }
+    return rc;
+}

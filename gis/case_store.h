@@ -99,4 +99,15 @@ struct gis_case_filter {
 enum err_code gis_case_list(struct gis_store *s, struct arena *a, const struct gis_case_filter *f,
                             struct gis_case **out, int *n, struct err *e);
 
+/* RODO erasure of the cases filed by account (art. 17(3)(b): case files and issued documents are kept
+ * by the archival duty), on the writer w inside the caller's transaction: every such case keeps its
+ * number, dates, status history, fee and documents (the issued PDF unchanged, so /verify still holds),
+ * while its applicant login and name become pseudonym and its e-mail is removed; the applicant's name and
+ * address in a kept request and in the issued extract's register row become pseudonym and nothing; history
+ * entries made by login (the person's old login) are attributed to pseudonym. When any of the cases is still
+ * open nothing is changed: ERR_CONFLICT, whose message is the open cases' numbers joined by ", ". *n (may be NULL) gets
+ * the number of cases. */
+enum err_code gis_cases_erase_applicant(struct gis_store *w, long long account, const char *login,
+                                        const char *pseudonym, int *n, struct err *e);
+
 #endif

@@ -12,7 +12,7 @@
 
 #include "util/embed.h"
 
-#define STMT_CACHE 48
+#define STMT_CACHE 64
 
 struct gis_identity {
     sqlite3 *db;
@@ -455,34 +455,51 @@ void gis_client_scopes_text(struct gis_identity *id, long long account, char *ou
 
 static const char accounts_sql[] = "SELECT id, kind, login, tenant, disabled FROM accounts ORDER BY login";
 
-enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct gis_account *a, void *user),
-                                void *user, struct err *e)
+/* Steps st (prepared and bound, under the lock) to its end, each row filled by row into a growing array of
+ * elements of size bytes: *out (the caller frees it) and *n. Rows are collected first so that the caller's
+ * callbacks, run once the lock is released, may call back into the store. */
+static enum err_code rows_collect(sqlite3_stmt *st, size_t size, void (*row)(sqlite3_stmt *st, void *elem), void **out,
+                                  size_t *n, struct err *e)
 {
-    /* collected first: fn may call back into the store, which takes the lock */
-    struct gis_account *all = NULL;
-    size_t n = 0, cap = 0;
-    enum err_code rc = ERR_OK;
-    pthread_mutex_lock(&id->lock);
-    sqlite3_stmt *st = stmt(id, accounts_sql, e);
-    if (!st)
-        rc = e->code;
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
+    char *all = NULL;
+    size_t cap = 0;
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
             cap = cap ? 2 * cap : 16;
-            struct gis_account *a = realloc(all, cap * sizeof *a);
+            char *a = realloc(all, cap * size);
             if (!a) {
-                rc = err_set(e, ERR_INTERNAL, "out of memory");
-                break;
+                free(all);
+                sqlite3_reset(st);
+                *out = NULL, *n = 0;
+                return err_set(e, ERR_INTERNAL, "out of memory");
             }
             all = a;
         }
-        account_row(st, &all[n++]);
+        row(st, all + *n * size);
+        (*n)++;
     }
-    if (st)
-        sqlite3_reset(st);
+    sqlite3_reset(st);
+    *out = all;
+    return ERR_OK;
+}
+
+static void account_elem(sqlite3_stmt *st, void *elem)
+{
+    account_row(st, elem);
+}
+
+enum err_code gis_accounts_each(struct gis_identity *id, void (*fn)(const struct gis_account *a, void *user),
+                                void *user, struct err *e)
+{
+    void *all = NULL;
+    size_t n = 0;
+    pthread_mutex_lock(&id->lock);
+    sqlite3_stmt *st = stmt(id, accounts_sql, e);
+    enum err_code rc = st ? rows_collect(st, sizeof(struct gis_account), account_elem, &all, &n, e) : e->code;
     pthread_mutex_unlock(&id->lock);
     for (size_t i = 0; !rc && i < n; i++)
-        fn(&all[i], user);
+        fn((const struct gis_account *)all + i, user);
     free(all);
     return rc;
 }
@@ -810,6 +827,112 @@ enum err_code gis_login_failures_clear(struct gis_identity *id, const char *logi
         sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
         rc = step_done(id, st, e, "clearing failed log-ins");
     }
+    pthread_mutex_unlock(&id->lock);
+    return rc;
+}
+
+/* ---- RODO ---- */
+
+static const char account_by_id_sql[] = "SELECT id, kind, login, tenant, disabled, created FROM accounts WHERE id = ?";
+
+enum err_code gis_account_by_id(struct gis_identity *id, long long account, struct gis_account *out, char created[32],
+                                struct err *e)
+{
+    pthread_mutex_lock(&id->lock);
+    sqlite3_stmt *st = stmt(id, account_by_id_sql, e);
+    enum err_code rc = st ? ERR_OK : e->code;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, account);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            account_row(st, out);
+            copy_col(st, 5, created, 32);
+        } else {
+            rc = r == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no account #%lld", account) : id_err(id, e, "account");
+        }
+        sqlite3_reset(st);
+    }
+    pthread_mutex_unlock(&id->lock);
+    return rc;
+}
+
+static const char sessions_of_sql[] =
+    "SELECT created, last_seen, ip FROM sessions WHERE account_id = ? ORDER BY created";
+
+static void session_elem(sqlite3_stmt *st, void *elem)
+{
+    struct gis_session_info *s = elem;
+    s->created = sqlite3_column_int64(st, 0);
+    s->last_seen = sqlite3_column_int64(st, 1);
+    copy_col(st, 2, s->ip, sizeof s->ip);
+}
+
+enum err_code gis_sessions_each(struct gis_identity *id, long long account,
+                                void (*fn)(const struct gis_session_info *s, void *user), void *user, struct err *e)
+{
+    void *all = NULL;
+    size_t n = 0;
+    pthread_mutex_lock(&id->lock);
+    sqlite3_stmt *st = stmt(id, sessions_of_sql, e);
+    if (st)
+        sqlite3_bind_int64(st, 1, account);
+    enum err_code rc = st ? rows_collect(st, sizeof(struct gis_session_info), session_elem, &all, &n, e) : e->code;
+    pthread_mutex_unlock(&id->lock);
+    for (size_t i = 0; !rc && i < n; i++)
+        fn((const struct gis_session_info *)all + i, user);
+    free(all);
+    return rc;
+}
+
+enum err_code gis_account_erase(struct gis_identity *id, long long account, const char *new_login, long long *sessions,
+                                struct err *e)
+{
+    static const char *const sql[] = {
+        "DELETE FROM login_failures WHERE login = (SELECT login FROM accounts WHERE id = ?1)",
+        "DELETE FROM residents WHERE account_id = ?1",
+        "DELETE FROM sessions WHERE account_id = ?1",
+        "UPDATE accounts SET login = ?2, pw_hash = NULL, disabled = 1 WHERE id = ?1",
+    };
+    pthread_mutex_lock(&id->lock);
+    struct gis_account a;
+    char created[32];
+    sqlite3_stmt *st = stmt(id, account_by_id_sql, e);
+    enum err_code rc = st ? ERR_OK : e->code;
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, account);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            account_row(st, &a), copy_col(st, 5, created, sizeof created);
+        rc = r == SQLITE_ROW    ? ERR_OK
+             : r == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no account #%lld", account)
+                                : id_err(id, e, "account");
+        sqlite3_reset(st);
+    }
+    if (!rc && !strcmp(a.kind, "client"))
+        rc = err_set(e, ERR_INVALID, "account #%lld is an API client, not a person", account);
+    if (!rc && sqlite3_exec(id->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        rc = id_err(id, e, "erasure");
+    for (size_t i = 0; !rc && i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *w = stmt(id, sql[i], e);
+        if (!w) {
+            rc = e->code;
+            break;
+        }
+        sqlite3_bind_int64(w, 1, account);
+        if (i == 3)
+            sqlite3_bind_text(w, 2, new_login, -1, SQLITE_TRANSIENT);
+        int r = sqlite3_step(w);
+        if (r != SQLITE_DONE)
+            rc = r == SQLITE_CONSTRAINT ? err_set(e, ERR_CONFLICT, "erasure: %s", sqlite3_errmsg(id->db))
+                                        : id_err(id, e, "erasure");
+        else if (i == 2 && sessions)
+            *sessions = sqlite3_changes(id->db);
+        sqlite3_reset(w);
+    }
+    if (!rc && sqlite3_exec(id->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = id_err(id, e, "erasure commit");
+    if (rc && sqlite3_get_autocommit(id->db) == 0)
+        sqlite3_exec(id->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_unlock(&id->lock);
     return rc;
 }

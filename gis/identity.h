@@ -138,4 +138,28 @@ enum err_code gis_login_failures_set(struct gis_identity *id, const char *login,
                                      long long locked_until, struct err *e);
 enum err_code gis_login_failures_clear(struct gis_identity *id, const char *login, struct err *e);
 
+/* ---- RODO: a person's own data, and its erasure (docs/rodo.md) ---- */
+
+/* Account id's row into out and its creation time (ISO 8601 UTC) into created; ERR_NOT_FOUND. */
+enum err_code gis_account_by_id(struct gis_identity *id, long long account, struct gis_account *out, char created[32],
+                                struct err *e);
+
+/* What a session is, as its owner may see it: never its token hash or CSRF token. */
+struct gis_session_info {
+    long long created, last_seen; /* Unix ms */
+    char ip[64];
+};
+
+/* Calls fn for every session of account, oldest first (collected first, so fn may use the store). */
+enum err_code gis_sessions_each(struct gis_identity *id, long long account,
+                                void (*fn)(const struct gis_session_info *s, void *user), void *user, struct err *e);
+
+/* Erases a person's account in one transaction (RODO art. 17): its residents row (PESEL, names, date of
+ * birth), sessions, log-in failures and password hash are deleted; the row itself stays, disabled, under
+ * new_login, so that the ids the audit log and the case files name still point somewhere and the old login
+ * is free again. A later national log-in by the same person makes a fresh account. *sessions (may be NULL)
+ * gets how many sessions ended. ERR_NOT_FOUND for an unknown account; ERR_INVALID for an API client. */
+enum err_code gis_account_erase(struct gis_identity *id, long long account, const char *new_login, long long *sessions,
+                                struct err *e);
+
 #endif

@@ -151,6 +151,7 @@ static struct {
     struct rate_slot rate[RATE_SLOTS];
     pthread_once_t decoy_once;
     char decoy_hash[128];
+    struct auth_refusal_cap refusals; /* under rate_lock */
 } auth = {.rate_lock = PTHREAD_MUTEX_INITIALIZER, .decoy_once = PTHREAD_ONCE_INIT};
 
 static long long now_ms(void)
@@ -171,6 +172,7 @@ enum err_code svc_auth_open(const struct config *cfg, struct err *e)
     auth.cfg = cfg->auth;
     auth.secure = !strncmp(cfg->public_url, "https:", 6);
     memset(auth.rate, 0, sizeof auth.rate);
+    memset(&auth.refusals, 0, sizeof auth.refusals);
     return ERR_OK;
 }
 
@@ -196,16 +198,22 @@ static void decoy_make(void)
         log_error("auth: %s", e.msg);
 }
 
+/* FNV-1a of s continued from h, ASCII letters folded to lower case when fold; a separator follows s. */
+static unsigned long long fnv(unsigned long long h, const char *s, bool fold)
+{
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        h = (h ^ (unsigned char)(fold && c >= 'A' && c <= 'Z' ? c + 32 : c)) * 1099511628211ULL;
+    }
+    return (h ^ 0xffu) * 1099511628211ULL;
+}
+
+#define FNV_BASIS 1469598103934665603ULL
+
 /* Takes one token from key's bucket (per_min a minute, as many at once); false with *retry_s when empty. */
 static bool rate_take(const char *kind, const char *key, int per_min, int *retry_s)
 {
-    unsigned long long h = 1469598103934665603ULL;
-    for (const char *p = kind; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    for (const char *p = key; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        h = (h ^ (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c)) * 1099511628211ULL;
-    }
+    unsigned long long h = fnv(fnv(FNV_BASIS, kind, false), key, true);
     long long now = now_ms();
     double rate = per_min / 60000.0; /* tokens per ms */
     pthread_mutex_lock(&auth.rate_lock);
@@ -282,7 +290,60 @@ void svc_auth_audit(struct http_req *req, const char *action, const char *record
 void svc_auth_audit_request(struct http_req *req, const struct http_route *r, int status)
 {
     const char *action = arena_printf(req->arena, "%s %s", r->method, r->pattern);
-    audit_write(req, req->principal, action, req->path, arena_printf(req->arena, "status %d", status));
+    audit_write(req, req->principal, action, req->path,
+                arena_printf(req->arena, "status %d%s%s%s", status, r->access.personal ? ", personal data" : "",
+                             req->audit_note ? "; " : "", req->audit_note ? req->audit_note : ""));
+}
+
+bool auth_refusal_take(struct auth_refusal_cap *c, unsigned long long key, long long now_ms, int per_min,
+                       long long *earlier, long long *over_cap)
+{
+    long long minute = now_ms / 60000 + 1; /* never 0, the value of an unused slot */
+    if (!key)
+        key = 1; /* 0 marks an unused slot too */
+    if (c->minute != minute) {
+        c->minute = minute;
+        c->rows = 0;
+    }
+    struct auth_refusal_slot *s = &c->slot[key % AUTH_REFUSAL_SLOTS];
+    if (s->key == key && s->minute == minute) {
+        s->unrecorded++;
+        return false;
+    }
+    if (c->rows >= per_min) {
+        c->over_cap++;
+        return false;
+    }
+    *earlier = s->key == key ? s->unrecorded : 0;
+    *over_cap = c->over_cap;
+    s->key = key, s->minute = minute, s->unrecorded = 0;
+    c->rows++;
+    c->over_cap = 0;
+    return true;
+}
+
+/* Audits a 401 or 403 of the access check, within the cap (struct auth_refusal_cap). */
+static void refusal_audit(struct http_req *req, const struct http_route *r, const struct auth_principal *p,
+                          const struct err *e)
+{
+    int status = http_status_of(e->code);
+    const char *ip = svc_auth_client_ip(req);
+    char st[8];
+    snprintf(st, sizeof st, "%d", status);
+    unsigned long long key = fnv(fnv(fnv(fnv(FNV_BASIS, ip, false), r->method, false), r->pattern, false), st, false);
+    long long earlier = 0, over = 0;
+    pthread_mutex_lock(&auth.rate_lock);
+    bool row = auth_refusal_take(&auth.refusals, key, now_ms(), AUTH_REFUSALS_PER_MIN, &earlier, &over);
+    pthread_mutex_unlock(&auth.rate_lock);
+    if (!row)
+        return;
+    const char *detail = arena_printf(req->arena, "%d %s %s: %.160s", status, r->method, r->pattern, e->msg);
+    if (earlier)
+        detail = arena_printf(req->arena, "%s; %lld more from this address since its last row", detail, earlier);
+    if (over)
+        detail = arena_printf(req->arena, "%s; %lld refusals unrecorded over the cap of %d rows a minute", detail, over,
+                              AUTH_REFUSALS_PER_MIN);
+    audit_write(req, p, "access.refused", arena_printf(req->arena, "%.200s", req->path), detail);
 }
 
 /* ---- the access check ---- */
@@ -426,19 +487,12 @@ static const char *role_polish(const char *role)
     return role;
 }
 
-/* svc_auth_check, with the CSRF check when csrf is set (svc_auth_identify leaves it out). */
-static enum err_code access_admit(struct http_req *req, const struct http_route *r, struct http_resp *resp, bool csrf,
-                                  struct err *e)
+/* svc_auth_check's decision for route r, with the CSRF check when csrf is set (svc_auth_identify leaves it
+ * out); p (zeroed) gets the caller when one is known. */
+static enum err_code access_check(struct http_req *req, const struct http_route *r, struct http_resp *resp,
+                                  struct auth_principal *p, bool csrf, struct err *e)
 {
     const struct http_access *a = &r->access;
-    if (a->kind == HTTP_ACCESS_PUBLIC)
-        return ERR_OK;
-    if (!auth.id)
-        return err_set(e, ERR_UNAVAILABLE, "the identity store is not open");
-    struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
-    if (!p)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    memset(p, 0, sizeof *p);
     const char *authz = http_header(req, "Authorization");
     bool known = false;
     if (authz) {
@@ -505,8 +559,26 @@ static enum err_code access_admit(struct http_req *req, const struct http_route 
         break;
     default: return err_set(e, ERR_INTERNAL, "route %s %s declares no access", r->method, r->pattern);
     }
-    if (csrf && csrf_check(req, p, e))
+    return csrf ? csrf_check(req, p, e) : ERR_OK;
+}
+
+/* svc_auth_check and svc_auth_identify: the decision, its refusal audited, the caller kept. */
+static enum err_code access_admit(struct http_req *req, const struct http_route *r, struct http_resp *resp, bool csrf,
+                                  struct err *e)
+{
+    if (r->access.kind == HTTP_ACCESS_PUBLIC)
+        return ERR_OK;
+    if (!auth.id)
+        return err_set(e, ERR_UNAVAILABLE, "the identity store is not open");
+    struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
+    if (!p)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    memset(p, 0, sizeof *p);
+    if (access_check(req, r, resp, p, csrf, e)) {
+        if (e->code == ERR_UNAUTHORIZED || e->code == ERR_FORBIDDEN)
+            refusal_audit(req, r, p->via ? p : NULL, e);
         return e->code;
+    }
     req->principal = p;
     return ERR_OK;
 }
@@ -740,14 +812,43 @@ enum err_code svc_auth_session_end(struct http_req *req, struct http_resp *resp,
     if (gis_session_delete(auth.id, p->token_hash, e))
         return e->code;
     svc_auth_audit(req, "logout", p->account.login, detail);
-    http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
-    http_resp_header(resp, "Cache-Control", "no-store");
+    svc_auth_cookie_clear(req, resp);
     return ERR_OK;
 }
 
-/* Adds to a log-out's answer what became of the session's SAML session (single logout with login.gov.pl),
- * when it has one. */
-static void single_logout(struct http_req *req, json_t *j)
+enum err_code svc_auth_reconfirm(struct http_req *req, struct http_resp *resp, const char *password, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p || p->via != AUTH_VIA_SESSION)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    char hash[256];
+    struct gis_account a;
+    if (gis_account_find_login(auth.id, p->account.login, &a, hash, sizeof hash, e))
+        return e->code;
+    if (!hash[0])
+        return ERR_OK;
+    int retry = 0;
+    if (!rate_take("login", p->account.login, auth.cfg.login_per_account, &retry)) {
+        sodium_memzero(hash, sizeof hash);
+        return too_many(resp, req, retry, e);
+    }
+    bool ok = password && strlen(password) <= AUTH_PASSWORD_MAX && auth_password_verify(hash, password);
+    sodium_memzero(hash, sizeof hash);
+    if (ok)
+        return ERR_OK;
+    svc_auth_audit(req, "reconfirm.failed", p->account.login, NULL);
+    return err_at(e, ERR_FORBIDDEN, "password",
+                  "Podaj swoje aktualne hasło w polu password, aby potwierdzić tę operację (the account's password "
+                  "is missing or wrong)");
+}
+
+void svc_auth_cookie_clear(struct http_req *req, struct http_resp *resp)
+{
+    http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
+    http_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void svc_auth_single_logout(struct http_req *req, json_t *j)
 {
     const char *url = NULL;
     struct err se = {0};
@@ -770,7 +871,7 @@ static enum err_code auth_logout(struct http_req *req, struct http_resp *resp, s
     if (svc_auth_session_end(req, resp, NULL, e))
         return e->code;
     json_t *j = json_pack("{s:s}", "status", "wylogowano");
-    single_logout(req, j);
+    svc_auth_single_logout(req, j);
     return http_resp_json(req, resp, 200, j, e);
 }
 
@@ -783,10 +884,9 @@ static enum err_code auth_logout_all(struct http_req *req, struct http_resp *res
     if (gis_sessions_delete_account(auth.id, p->account.id, &n, e))
         return e->code;
     svc_auth_audit(req, "logout.all", p->account.login, arena_printf(req->arena, "%lld sessions", n));
-    http_resp_header(resp, "Set-Cookie", cookie_header(req, "", 0));
-    http_resp_header(resp, "Cache-Control", "no-store");
+    svc_auth_cookie_clear(req, resp);
     json_t *j = json_pack("{s:s, s:I}", "status", "wylogowano", "sessions", (json_int_t)n);
-    single_logout(req, j);
+    svc_auth_single_logout(req, j);
     return http_resp_json(req, resp, 200, j, e);
 }
 

@@ -63,6 +63,30 @@ bool auth_cookie_get(const char *header, const char *name, char *out, size_t cap
  * false when absent or too long. */
 bool auth_form_get(const char *body, size_t len, const char *name, char *out, size_t cap);
 
+/* The cap on audit rows for refused requests (the 401 and 403 of svc_auth_check): one row per key (the
+ * client's address, the route and the status) and minute, and at most per_min rows a minute in all, so an
+ * anonymous flood cannot grow the log without bound. A refusal without a row is counted once: in its
+ * key's count, reported in that key's next row, or, over the minute's cap, in over_cap, reported in the
+ * next row written. Keys that share a slot of the fixed table lose their counts to each other (a count
+ * errs low; the number of rows never grows past the cap). The caller locks. */
+#define AUTH_REFUSAL_SLOTS 1024
+struct auth_refusal_slot {
+    unsigned long long key;
+    long long minute, unrecorded;
+};
+struct auth_refusal_cap {
+    struct auth_refusal_slot slot[AUTH_REFUSAL_SLOTS];
+    long long minute; /* the minute `rows` counts */
+    int rows;
+    long long over_cap;
+};
+
+/* Whether a refusal with key at now_ms (Unix ms) gets its audit row. When it does, *earlier gets how many of
+ * the same key went without a row since that key's last row, and *over_cap how many of any key did because
+ * a minute's cap was reached (each reported once). */
+bool auth_refusal_take(struct auth_refusal_cap *c, unsigned long long key, long long now_ms, int per_min,
+                       long long *earlier, long long *over_cap);
+
 /* ---- the server's side ---- */
 
 /* Opens <data>/identity.sqlite for the server (creating it) and keeps cfg's [auth] settings. */
@@ -82,13 +106,18 @@ enum err_code svc_auth_table_check(const struct http_route *table, const char *o
  * ERR_UNAUTHORIZED (no or bad credentials), ERR_FORBIDDEN (wrong role, gmina, scope, or a missing CSRF
  * token) or ERR_TOO_MANY. Public routes never reach it. */
 enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, struct http_resp *resp, struct err *e);
+/* Every 401 and 403 it gives is audited ("access.refused": the route, the principal if any, the address),
+ * within the cap of struct auth_refusal_cap (AUTH_REFUSALS_PER_MIN rows a minute). */
+#define AUTH_REFUSALS_PER_MIN 60
 
 /* svc_auth_check without the CSRF check: whether the caller may call r at all, decided from the request's
  * head alone (the server asks it before reading an upload's body). Sets req->principal. */
 enum err_code svc_auth_identify(struct http_req *req, const struct http_route *r, struct http_resp *resp,
                                 struct err *e);
 
-/* Records a staff or admin request in the audit log after its handler ran, with the status it got. */
+/* Records a staff, admin or personal-data (HTTP_PERSONAL) request in the audit log after its handler ran:
+ * the route, the path (which names the record), the status, "personal data" for a personal route, and
+ * req->audit_note. */
 void svc_auth_audit_request(struct http_req *req, const struct http_route *r, int status);
 
 /* Appends to the audit log from a handler (actor from req->principal); failures are logged. */
@@ -112,6 +141,19 @@ json_t *svc_auth_session_json(const struct auth_principal *p);
 /* Ends req's session (a session principal's): deletes it, audits "logout" (with detail, may be NULL) and
  * clears the cookie on resp. ERR_UNAUTHORIZED without a session. */
 enum err_code svc_auth_session_end(struct http_req *req, struct http_resp *resp, const char *detail, struct err *e);
+
+/* Re-confirms that the person behind req's session knows its password, before an irreversible step (RODO
+ * erasure): within the log-in's per-login rate limit (ERR_TOO_MANY with Retry-After on resp), a failure
+ * audited as "reconfirm.failed". ERR_OK at once for an account without a password (one of the national
+ * login, which an API call cannot send back to login.gov.pl); ERR_FORBIDDEN for a missing or wrong one. */
+enum err_code svc_auth_reconfirm(struct http_req *req, struct http_resp *resp, const char *password, struct err *e);
+
+/* Clears the session cookie on resp (after a log-out or an erasure). */
+void svc_auth_cookie_clear(struct http_req *req, struct http_resp *resp);
+
+/* Adds to the answer j of a request ending req's session what became of its SAML session (single logout
+ * with login.gov.pl), when it has one: "single_logout": done, redirect (with single_logout_url) or failed. */
+void svc_auth_single_logout(struct http_req *req, json_t *j);
 
 /* The /auth routes: log-in, log-out, log-out everywhere, who am I. */
 extern const struct http_route svc_auth_routes[];

@@ -172,6 +172,21 @@ static bool slug_ok(const char *s)
     return true;
 }
 
+/* What the audit row of a queue read names: how many cases it showed and the numbers of the first ones. */
+static const char *queue_note(struct http_req *req, const struct gis_case *c, int n)
+{
+    enum { NAMED = 100 };
+    struct buf b = {0};
+    buf_printf(&b, "%d cases", n);
+    for (int i = 0; i < n && i < NAMED; i++)
+        buf_printf(&b, "%s%s", i ? ", " : ": ", c[i].case_number);
+    if (n > NAMED)
+        buf_printf(&b, " and %d more", n - NAMED);
+    const char *note = b.data ? arena_strdup(req->arena, b.data) : NULL;
+    buf_free(&b);
+    return note;
+}
+
 static enum err_code cases_list(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct gis_case_filter f = {.queue_order = true};
@@ -221,6 +236,7 @@ static enum err_code cases_list(struct http_req *req, struct http_resp *resp, st
     json_t *j = arr ? json_pack("{s:s, s:i, s:o}", "gmina", req->tenant->cfg->slug, "count", n, "cases", arr) : NULL;
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    req->audit_note = queue_note(req, c, n);
     http_resp_header(resp, "Cache-Control", "private, no-store");
     return http_resp_json(req, resp, 200, j, e);
 }
@@ -495,9 +511,9 @@ const struct http_route svc_cases_routes[] = {
     {"GET", "/{t}/cases", cases_list, "cases",
      "The clerk's queue: cases filtered by status, module and deadline; open cases with the nearest deadline "
      "first",
-     NULL, p_queue, HTTP_STAFF("clerk", "cases:read")},
+     NULL, p_queue, HTTP_STAFF_PERSONAL("clerk", "cases:read")},
     {"GET", "/{t}/cases/{id}", case_get, "cases", "A case with its applicant and history", NULL, p_id,
-     HTTP_STAFF("clerk", "cases:read")},
+     HTTP_STAFF_PERSONAL("clerk", "cases:read")},
     {"POST", "/{t}/cases/{id}/assign", case_assign, "cases",
      "Assign the case to a clerk: JSON {login} (without it, to oneself); złożony becomes w toku", NULL, p_id_op,
      HTTP_STAFF("clerk", "cases:write")},

@@ -147,9 +147,16 @@ static int grant_roles(struct gis_identity *id, const struct config *cfg, long l
     return 0;
 }
 
+struct list_ctx {
+    struct gis_identity *id;
+    int accounts, residents; /* listed; residents of the national login (names shown) */
+};
+
 static void list_one(const struct gis_account *a, void *user)
 {
-    struct gis_identity *id = user;
+    struct list_ctx *lc = user;
+    struct gis_identity *id = lc->id;
+    lc->accounts++;
     char more[2048];
     if (!strcmp(a->kind, "client")) {
         char scopes[1024];
@@ -164,9 +171,23 @@ static void list_one(const struct gis_account *a, void *user)
             char masked[12];
             gis_pesel_mask(r.pesel, masked);
             snprintf(more, sizeof more, "%s %s, PESEL %s (login.gov.pl)", r.given_name, r.surname, masked);
+            lc->residents++;
         }
     }
     printf("%-24s %-9s %s%s\n", a->login, a->kind, more, a->disabled ? " (disabled)" : "");
+}
+
+/* `odra user list`: every account; a read of personal data (residents' names), so it is audited. */
+static int user_list(struct gis_identity *id)
+{
+    struct list_ctx lc = {.id = id};
+    struct err e = {0};
+    if (gis_accounts_each(id, list_one, &lc, &e))
+        return fail(&e);
+    char detail[96];
+    snprintf(detail, sizeof detail, "%d accounts, %d with names (PESEL masked)", lc.accounts, lc.residents);
+    audit_cli(id, "user.list", "", detail);
+    return 0;
 }
 
 /* The command line of `odra user|client|audit`, parsed. */
@@ -382,7 +403,7 @@ int cli_user(int argc, char **argv)
     else if (is(&a, "user", "disable") || is(&a, "user", "enable"))
         rc = user_disable(id, &a, is(&a, "user", "disable"));
     else if (is(&a, "user", "list"))
-        rc = gis_accounts_each(id, list_one, id, &e) ? fail(&e) : 0;
+        rc = user_list(id);
     else if (is(&a, "client", "add"))
         rc = client_add(id, &a);
     else

@@ -33,6 +33,9 @@ struct http_req {
     /* Who is asking, as the dispatcher established it for a route that is not public (services/auth.h);
      * NULL for public routes and anonymous callers. Lives in the arena. */
     const struct auth_principal *principal;
+    /* What the handler adds to the audit row the dispatcher writes for a staff, admin or personal-data
+     * route (e.g. which records a list showed); in the arena, or NULL. */
+    const char *audit_note;
 };
 
 struct http_resp {
@@ -109,6 +112,9 @@ struct http_access {
      * (multipart headers and a form's text fields) instead of [server] max_body, when that is larger. The
      * server checks the caller's credentials before it reads such a body (services/server.c). */
     bool upload;
+    /* The answer holds personal data (RODO), so every call is audited (who, when, which record, from where)
+     * whoever makes it (staff and admin routes are audited anyway): the _PERSONAL forms below. */
+    bool personal;
 };
 
 /* What an upload route's body may carry beyond the file itself. */
@@ -117,32 +123,41 @@ struct http_access {
 /* The access field of a route entry, one of these. */
 #define HTTP_PUBLIC                                                                                                    \
     {                                                                                                                  \
-        HTTP_ACCESS_PUBLIC, NULL, NULL, false                                                                          \
+        .kind = HTTP_ACCESS_PUBLIC                                                                                     \
     }
 #define HTTP_SUBMIT                                                                                                    \
     {                                                                                                                  \
-        HTTP_ACCESS_SUBMIT, NULL, NULL, false                                                                          \
+        .kind = HTTP_ACCESS_SUBMIT                                                                                     \
     }
 #define HTTP_ACCOUNT                                                                                                   \
     {                                                                                                                  \
-        HTTP_ACCESS_ACCOUNT, NULL, NULL, false                                                                         \
+        .kind = HTTP_ACCESS_ACCOUNT                                                                                    \
     }
 #define HTTP_STAFF(role, scope)                                                                                        \
     {                                                                                                                  \
-        HTTP_ACCESS_STAFF, role, scope, false                                                                          \
+        .kind = HTTP_ACCESS_STAFF, .role = (role), .scope = (scope)                                                    \
+    }
+#define HTTP_ADMIN                                                                                                     \
+    {                                                                                                                  \
+        .kind = HTTP_ACCESS_ADMIN                                                                                      \
     }
 /* The same for an upload route (the `upload` field above). */
 #define HTTP_ACCOUNT_UPLOAD                                                                                            \
     {                                                                                                                  \
-        HTTP_ACCESS_ACCOUNT, NULL, NULL, true                                                                          \
+        .kind = HTTP_ACCESS_ACCOUNT, .upload = true                                                                    \
     }
 #define HTTP_STAFF_UPLOAD(role, scope)                                                                                 \
     {                                                                                                                  \
-        HTTP_ACCESS_STAFF, role, scope, true                                                                           \
+        .kind = HTTP_ACCESS_STAFF, .role = (role), .scope = (scope), .upload = true                                    \
     }
-#define HTTP_ADMIN                                                                                                     \
+/* Routes whose answers hold personal data: a signed-in account's own (audited too), or staff's. */
+#define HTTP_ACCOUNT_PERSONAL                                                                                          \
     {                                                                                                                  \
-        HTTP_ACCESS_ADMIN, NULL, NULL, false                                                                           \
+        .kind = HTTP_ACCESS_ACCOUNT, .personal = true                                                                  \
+    }
+#define HTTP_STAFF_PERSONAL(role, scope)                                                                               \
+    {                                                                                                                  \
+        .kind = HTTP_ACCESS_STAFF, .role = (role), .scope = (scope), .personal = true                                  \
     }
 
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc

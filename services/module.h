@@ -47,6 +47,13 @@ struct svc_module {
     svc_locate_fn locate; /* may be NULL */
     /* Adds demo data for tenant t to a freshly created, migrated demo store (the writer). May be NULL. */
     enum err_code (*demo)(struct gis_store *w, const struct config_tenant *t, struct err *e);
+    /* RODO: adds what this module holds about account id in tenant t to out (a JSON object the caller
+     * owns), read on r. May be NULL. */
+    enum err_code (*personal_data)(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
+                                   struct err *e);
+    /* RODO erasure: anonymises in tenant t, on the writer w inside the caller's transaction, what this
+     * module holds about account id and must keep by law; deletes the rest. May be NULL. */
+    enum err_code (*erase)(struct svc_tenant *t, struct gis_store *w, long long account, struct err *e);
     enum err_code (*init)(struct err *e); /* once at server start; may be NULL */
     void (*fini)(void);                   /* once at shutdown; may be NULL */
 };

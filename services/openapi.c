@@ -272,6 +272,8 @@ static void add_route(const struct http_route *r, void *user)
                            "parameters", params, "responses", responses);
     if (staff)
         add_security(op, &r->access);
+    if (r->access.personal) /* RODO: every call is audited (docs/rodo.md) */
+        json_object_set_new(op, "x-odra-personal-data", json_true());
     char method[16];
     size_t k = 0;
     for (const char *m = r->method; *m && k < sizeof method - 1; m++)

@@ -36,5 +36,6 @@ const struct http_route *const svc_route_tables[] = {
     svc_auth_routes,
     svc_cases_routes,
     svc_case_messages_routes,
+    svc_rodo_routes,
     NULL,
 };

@@ -16,6 +16,7 @@ extern const struct http_route svc_web_routes[];
 extern const struct http_route svc_extracts_routes[];
 extern const struct http_route svc_plans_routes[];
 extern const struct http_route svc_auth_routes[]; /* services/auth.c */
+extern const struct http_route svc_rodo_routes[]; /* services/rodo.c: RODO export and erasure */
 extern const struct http_route *const svc_route_tables[];
 
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e);

@@ -647,7 +647,7 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
         return e->code;
     resp->status = 200;
     enum err_code rc = m.route->handler(req, resp, e);
-    if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN)
+    if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN || m.route->access.personal)
         svc_auth_audit_request(req, m.route, rc ? http_status_of(rc) : resp->status);
     return rc;
 }

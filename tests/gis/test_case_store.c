@@ -120,9 +120,53 @@ static void store_round_trip(void)
     unlink(path);
 }
 
+/* RODO erasure of an applicant's cases: refused while one is open; then the cases keep their numbers and
+ * documents while the applicant's name, login and e-mail, the request's name and address and the history's
+ * login become the pseudonym; another applicant's case is untouched. */
+static void erase_applicant(void)
+{
+    char path[] = "/tmp/odra-test-case-erase-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    struct arena *a = arena_new(1 << 16);
+    struct gis_case mine = a_case("00000000000000000000000000000011", "M1", 2, "2026-05-20", GIS_CASE_OPEN);
+    mine.applicant_login = "jan", mine.applicant_email = "jan@example.org", mine.documents_json = "[{\"id\":\"d\"}]";
+    mine.request_json = "{\"applicant\":{\"name\":\"Jan Kowalski\",\"address\":\"ul. Długa 1\"},\"parcels\":[\"p\"]}";
+    struct gis_case theirs = a_case("00000000000000000000000000000012", "T1", 3, "2026-05-20", GIS_CASE_DONE);
+    theirs.applicant_account = 8;
+    CHECK(!gis_store_begin(w, &e));
+    CHECK(!gis_case_insert(w, &mine, "jan", &e) && !gis_case_insert(w, &theirs, "ola", &e));
+    int n = -1;
+    CHECK(gis_cases_erase_applicant(w, 7, "jan", "osoba usunięta #7", &n, &e) == ERR_CONFLICT && !strcmp(e.msg, "M1"));
+    err_clear(&e);
+    mine.status = GIS_CASE_DONE;
+    CHECK(!gis_case_update(w, &mine, &e));
+    CHECK(gis_cases_erase_applicant(w, 7, "jan", "osoba usunięta #7", &n, &e) == ERR_OK && n == 1);
+    CHECK(!gis_store_commit(w, &e));
+    struct gis_case f;
+    CHECK(!gis_case_find(w, a, false, mine.id, &f, &e));
+    CHECK_STR(f.case_number, "M1");
+    CHECK_STR(f.applicant_name, "osoba usunięta #7");
+    CHECK_STR(f.applicant_login, "osoba usunięta #7");
+    CHECK(f.applicant_email == NULL && f.documents_json && strstr(f.documents_json, "\"d\""));
+    CHECK(f.request_json && !strstr(f.request_json, "Kowalski") && !strstr(f.request_json, "Długa") &&
+          strstr(f.request_json, "\"p\""));
+    struct gis_case_event *ev;
+    CHECK(!gis_case_events(w, a, mine.id, &ev, &n, &e) && n == 1 && !strcmp(ev[0].actor, "osoba usunięta #7"));
+    CHECK(!gis_case_find(w, a, false, theirs.id, &f, &e));
+    CHECK_STR(f.applicant_name, "Jan Kowalski"); /* a_case's name, of another applicant: kept */
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(kpa_deadlines);
     RUN(store_round_trip);
+    RUN(erase_applicant);
     return test_done();
 }

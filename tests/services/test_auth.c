@@ -217,6 +217,63 @@ static void residents_by_pesel(void)
     gis_identity_close(id);
 }
 
+/* The cap on audit rows for refusals: one per key and minute, at most per_min a minute, every refusal
+ * without a row counted once and reported in a later row. */
+static void refusal_cap(void)
+{
+    static struct auth_refusal_cap c; /* large: not on the stack */
+    memset(&c, 0, sizeof c);
+    long long t0 = 1780000000000LL - 1780000000000LL % 60000, earlier = -1, over = -1;
+    CHECK(auth_refusal_take(&c, 42, t0, 3, &earlier, &over) && earlier == 0 && over == 0);
+    for (int i = 0; i < 999; i++) /* a flood of one key in one minute: no more rows */
+        CHECK(!auth_refusal_take(&c, 42, t0 + 10 + i, 3, &earlier, &over));
+    CHECK(auth_refusal_take(&c, 43, t0 + 2000, 3, &earlier, &over) && earlier == 0);
+    CHECK(auth_refusal_take(&c, 44, t0 + 3000, 3, &earlier, &over));
+    CHECK(!auth_refusal_take(&c, 45, t0 + 4000, 3, &earlier, &over)); /* over the minute's cap */
+    CHECK(!auth_refusal_take(&c, 46, t0 + 5000, 3, &earlier, &over));
+    /* the next minute: key 42's row reports its 999, and the two over the cap */
+    CHECK(auth_refusal_take(&c, 42, t0 + 60000, 3, &earlier, &over) && earlier == 999 && over == 2);
+    CHECK(auth_refusal_take(&c, 45, t0 + 60001, 3, &earlier, &over) && earlier == 0 && over == 0);
+    CHECK(!auth_refusal_take(&c, 45, t0 + 60002, 3, &earlier, &over));
+}
+
+/* RODO erasure in the identity store: the resident row, sessions, password and log-in failures go; the
+ * account stays, disabled, under a new login; the person may come back as a new account. */
+static void account_erasure(void)
+{
+    struct gis_identity *id = open_store("erasure.sqlite");
+    if (!id)
+        return;
+    struct err e = {0};
+    struct gis_resident z = {.pesel = "85031412345", .given_name = "Zofia", .surname = "Wiśniewska"};
+    struct gis_account a, again, got;
+    CHECK(gis_resident_login(id, &z, &a, NULL, &e) == ERR_OK);
+    unsigned char h1[32] = {1}, h2[32] = {2};
+    CHECK(!gis_session_add(id, h1, a.id, "csrf", 1000, "10.0.0.1", &e) &&
+          !gis_session_add(id, h2, a.id, "csrf", 2000, "10.0.0.2", &e));
+    CHECK(!gis_login_failures_set(id, a.login, 2, 3000, 0, &e));
+    char created[32];
+    CHECK(!gis_account_by_id(id, a.id, &got, created, &e) && !strcmp(got.login, a.login) && created[0]);
+    long long n = 0;
+    CHECK(gis_account_erase(id, a.id, "usuniete-1", &n, &e) == ERR_OK && n == 2);
+    CHECK(gis_resident_get(id, a.id, &z, &e) == ERR_NOT_FOUND);
+    err_clear(&e);
+    CHECK(!gis_account_by_id(id, a.id, &got, created, &e) && got.disabled && !strcmp(got.login, "usuniete-1"));
+    struct gis_session s;
+    CHECK(gis_session_find(id, h1, &s, &e) == ERR_NOT_FOUND);
+    err_clear(&e);
+    int failures = -1;
+    long long until;
+    gis_login_failures_get(id, a.login, 3000, 86400000, &failures, &until);
+    CHECK(failures == 0);
+    snprintf(z.pesel, sizeof z.pesel, "85031412345");
+    bool created_again = false;
+    CHECK(gis_resident_login(id, &z, &again, &created_again, &e) == ERR_OK && created_again && again.id != a.id);
+    CHECK(gis_account_erase(id, 9999, "usuniete-9999", NULL, &e) == ERR_NOT_FOUND);
+    err_clear(&e);
+    gis_identity_close(id);
+}
+
 static int undeclared, public_writes;
 
 static void route_check(const struct http_route *r)
@@ -278,6 +335,8 @@ int main(void)
     RUN(accounts_grants_sessions);
     RUN(audit_chain);
     RUN(residents_by_pesel);
+    RUN(refusal_cap);
+    RUN(account_erasure);
     RUN(every_route_declares_access);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

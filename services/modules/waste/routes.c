@@ -769,7 +769,7 @@ static const struct http_route waste_routes[] = {
      "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc,
      HTTP_STAFF("clerk", "waste:write")},
     {"GET", "/{t}/waste/payers/{id}", get_payer, "waste", "A payer's balance and declaration history (staff)", NULL,
-     payer_doc, HTTP_STAFF("clerk", "waste:read")},
+     payer_doc, HTTP_STAFF_PERSONAL("clerk", "waste:read")},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
 
