@@ -186,7 +186,7 @@ static int user_list(struct gis_identity *id)
         return fail(&e);
     char detail[96];
     snprintf(detail, sizeof detail, "%d accounts, %d with names (PESEL masked)", lc.accounts, lc.residents);
-    audit_cli(id, "user.list", "", detail);
+    cli_audit(id, "user.list", "", detail);
     return 0;
 }
 

@@ -133,9 +133,9 @@ struct http_access {
     {                                                                                                                  \
         .kind = HTTP_ACCESS_ACCOUNT                                                                                    \
     }
-#define HTTP_STAFF(role, scope)                                                                                        \
+#define HTTP_STAFF(role_, scope_)                                                                                      \
     {                                                                                                                  \
-        .kind = HTTP_ACCESS_STAFF, .role = (role), .scope = (scope)                                                    \
+        .kind = HTTP_ACCESS_STAFF, .role = (role_), .scope = (scope_)                                                  \
     }
 #define HTTP_ADMIN                                                                                                     \
     {                                                                                                                  \
@@ -146,18 +146,18 @@ struct http_access {
     {                                                                                                                  \
         .kind = HTTP_ACCESS_ACCOUNT, .upload = true                                                                    \
     }
-#define HTTP_STAFF_UPLOAD(role, scope)                                                                                 \
+#define HTTP_STAFF_UPLOAD(role_, scope_)                                                                               \
     {                                                                                                                  \
-        .kind = HTTP_ACCESS_STAFF, .role = (role), .scope = (scope), .upload = true                                    \
+        .kind = HTTP_ACCESS_STAFF, .role = (role_), .scope = (scope_), .upload = true                                  \
     }
 /* Routes whose answers hold personal data: a signed-in account's own (audited too), or staff's. */
 #define HTTP_ACCOUNT_PERSONAL                                                                                          \
     {                                                                                                                  \
         .kind = HTTP_ACCESS_ACCOUNT, .personal = true                                                                  \
     }
-#define HTTP_STAFF_PERSONAL(role, scope)                                                                               \
+#define HTTP_STAFF_PERSONAL(role_, scope_)                                                                             \
     {                                                                                                                  \
-        .kind = HTTP_ACCESS_STAFF, .role = (role), .scope = (scope), .personal = true                                  \
+        .kind = HTTP_ACCESS_STAFF, .role = (role_), .scope = (scope_), .personal = true                                \
     }
 
 /* A route: method and pattern, where {t} matches a tenant slug, {name} one path segment. The doc
