@@ -120,7 +120,7 @@ def register_until_killed(srv, parcel, out, stop):
     n = 0
     while not stop.is_set():
         n += 1
-        body = {"parcels": [parcel], "applicant": {"name": f"Wnioskodawca {n}"}}
+        body = {"parcels": [parcel], "applicant": {"name": f"Wnioskodawca {n}", "email": f"w{n}@example.pl"}}
         try:
             status, _, data = srv.request("POST", f"/{RZ}/extracts", body=json.dumps(body).encode(), headers=JSON,
                                           timeout=60)
