@@ -579,7 +579,7 @@ static enum err_code access_admit(struct http_req *req, const struct http_route 
             refusal_audit(req, r, p->via ? p : NULL, e);
         return e->code;
     }
-    req->principal = p;
+    req->principal = p->via ? p : NULL; /* an anonymous submission stays anonymous */
     return ERR_OK;
 }
 
