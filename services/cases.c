@@ -15,6 +15,7 @@
 #include "gis/extract.h"
 #include "gis/identity.h"
 #include "services/auth.h"
+#include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
 
@@ -68,6 +69,8 @@ json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_
                           "currency", "PLN", "status", c->fee_status ? c->fee_status : "due", "documents",
                           docs ? docs : json_array(), "assigned_to", jstr(c->assigned_login), "reason", jstr(c->reason),
                           "links", links ? links : json_object());
+    if (j)
+        svc_pay_fee_fields(req->arena, json_object_get(j, "fee"), c);
     if (j && with_applicant)
         json_object_set_new(j, "applicant",
                             json_pack("{s:o, s:o, s:o}", "login", jstr(c->applicant_login), "name",

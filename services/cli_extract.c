@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "services/cli_extract.h"
+#include "services/payments.h"
 
 #include "gis/calendar.h"
 #include "gis/case_store.h"
@@ -122,8 +123,9 @@ static const struct config_tenant *extract_tenant(const struct config *cfg, cons
  * in one transaction on w: the case with its number (drawn from the same sequence), applicant and 7-day
  * deadline (art. 217 par. 3 KPA), the extract under that number, the case done with the document, and
  * the fee of the document left due. Nothing is stored unless all of it is. */
-static enum err_code extract_register_issue(struct gis_store *w, struct gis_store *r, struct arena *a,
-                                            struct gis_extract_issue *is, struct gis_extract_record *rec, struct err *e)
+static enum err_code extract_register_issue(const struct config_tenant *t, struct gis_store *w, struct gis_store *r,
+                                            struct arena *a, struct gis_extract_issue *is,
+                                            struct gis_extract_record *rec, struct err *e)
 {
     struct gis_case_stamp st;
     if (gis_store_begin(w, e))
@@ -168,7 +170,8 @@ static enum err_code extract_register_issue(struct gis_store *w, struct gis_stor
     c.fee_pln = rec->res.fee.total_pln;
     if (gis_case_update(w, &c, e) ||
         gis_case_event_add(w, id, CLI_ACTOR, GIS_CASE_DONE, "wydany z wiersza poleceń", e) ||
-        gis_case_fee_set(w, id, rec->res.fee.total_pln, "due", e) || gis_store_commit(w, e))
+        gis_case_fee_set(w, id, rec->res.fee.total_pln, "due", e) || svc_pay_case_account(t, w, a, &c, e) ||
+        gis_store_commit(w, e))
         goto fail;
     return ERR_OK;
 fail:
@@ -251,7 +254,7 @@ int cli_extract(int argc, char **argv)
                  .gmina = t->name},
     };
     struct gis_extract_record rec;
-    if (extract_register_issue(writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
+    if (extract_register_issue(t, writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
         goto out;
     rc = 0;
 out:
