@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "services/cases.h"
+#include "services/pay_online.h"
 #include "services/payments.h"
 #include "services/saml.h"
 
@@ -25,17 +26,11 @@ const struct http_route svc_core_routes[] = {
 };
 
 const struct http_route *const svc_route_tables[] = {
-    svc_core_routes,
-    svc_ogc_routes,
-    svc_places_routes,
-    svc_wms_routes,
-    svc_tiles_routes,
-    svc_web_routes,
-    svc_extracts_routes,
-    svc_plans_routes,
-    svc_saml_routes,
-    svc_auth_routes,
-    svc_cases_routes,
-    svc_payments_routes,
-    NULL,
+    svc_core_routes,       svc_ogc_routes,
+    svc_places_routes,     svc_wms_routes,
+    svc_tiles_routes,      svc_web_routes,
+    svc_extracts_routes,   svc_plans_routes,
+    svc_saml_routes,       svc_auth_routes,
+    svc_cases_routes,      svc_payments_routes,
+    svc_pay_online_routes, NULL,
 };
