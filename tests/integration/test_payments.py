@@ -90,7 +90,7 @@ def tx(gr, va=None, ref=None, title="", name="Jan Kowalski", cp=None):
             "cp": cp or pf.nrb("114020040000350212345678"), "day": DAY}
 
 
-C = {k: request_extract("cybinka") for k in ("exact", "under", "over", "refund", "csv", "mbank")}
+C = {k: request_extract("cybinka") for k in ("exact", "under", "over", "refund", "csv", "mbank", "cli")}
 FEE = {k: v["fee"]["total_pln"] * 100 for k, v in C.items()}
 ACC = {k: v["fee"]["account"] for k, v in C.items()}
 STRANGER = pf.nrb("102010260805013199999999")  # our prefix, no such account: unmatched
@@ -297,6 +297,7 @@ def the_resident_sees_amount_account_title_and_status_in_me():
     fee = [c for c in me["cases"] if c["id"] == mine["id"]][0]["fee"]
     assert fee["account"] == mine["fee"]["account"] and mine["case_number"] in fee["title"], fee
     assert fee["status"] == "due" and fee["remaining_gr"] == fee["amount_pln"] * 100, fee
+    assert me["fees_due"]["remaining_gr"] == fee["remaining_gr"], me["fees_due"]
 
 
 @test
@@ -318,6 +319,18 @@ def the_command_line_imports_the_same_way():
     assert r.returncode == 1 and b"line" in r.stderr and b"cut" in r.stderr, r.stderr
     r = odra("payments", "import", "--tenant", "slubice")
     assert r.returncode == 2
+    # a payment booked from the command line settles a Cybinka case and issues its extract, as the server does
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(pf.mt940(OUR_ACCOUNT, [tx(FEE["cli"], ACC["cli"], "CLI0005", "opłata")], number=11))
+    r = odra("payments", "import", "--tenant", "cybinka", path)
+    assert r.returncode == 0 and json.loads(r.stdout)["by_status"]["allocated"] == 1, (r.stdout, r.stderr)
+    con = sqlite3.connect(os.path.join(DATA, "cybinka.sqlite"))
+    row = con.execute("SELECT status, fee_status FROM cases WHERE id = ?", (C["cli"]["id"],)).fetchone()
+    issued = con.execute("SELECT count(*) FROM extracts WHERE id = ?", (C["cli"]["id"],)).fetchone()[0]
+    by = con.execute("SELECT actor FROM case_events WHERE case_id = ? ORDER BY id DESC LIMIT 1",
+                     (C["cli"]["id"],)).fetchone()[0]
+    con.close()
+    assert row == ("załatwiony", "paid") and issued == 1 and by == "odra payments", (row, issued, by)
 
 
 srv.stop()
