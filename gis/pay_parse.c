@@ -634,7 +634,7 @@ static enum err_code csv_line(struct arena *a, const struct config_bank *b, cons
     return ERR_OK;
 }
 
-static enum err_code csv_parse(struct arena *a, char *text, const struct config *cfg, const char *bank,
+static enum err_code csv_parse(struct arena *a, char *text, bool converted, const struct config *cfg, const char *bank,
                                struct gis_pay_statement *out, struct err *e)
 {
     const struct config_bank *b = NULL;
@@ -656,6 +656,9 @@ static enum err_code csv_parse(struct arena *a, char *text, const struct config 
                        bank ? bank : "any [bank.NAME]");
     if (c.date < 0 || c.amount < 0)
         return err_set(e, ERR_UNPROCESSABLE, "line %d: the header of bank %s lacks its date or amount column", lineno,
+                       b->name);
+    if (converted && !b->cp1250)
+        return err_set(e, ERR_UNPROCESSABLE, "the statement is not valid UTF-8, as bank %s's exports are (encoding)",
                        b->name);
     struct tx_list l = {0};
     enum err_code rc = ERR_OK;
@@ -693,6 +696,7 @@ enum err_code gis_pay_parse(struct arena *a, const char *data, size_t len, const
     unsigned char dg[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(dg, (const unsigned char *)data, len);
     sodium_bin2hex(out->sha256, sizeof out->sha256, dg, sizeof dg);
+    bool converted = !text_utf8_valid(data, len);
     char *text = pay_text_utf8(a, data, len);
     if (!text)
         return err_set(e, ERR_UNPROCESSABLE, "the statement is neither UTF-8 nor windows-1250 text");
@@ -701,5 +705,5 @@ enum err_code gis_pay_parse(struct arena *a, const char *data, size_t len, const
         s++;
     if (!strncmp(s, ":20:", 4) || !strncmp(s, "{1:", 3) || !strncmp(s, ":940:", 5))
         return mt940_parse(a, text, out, e);
-    return csv_parse(a, text, cfg, bank, out, e);
+    return csv_parse(a, text, converted, cfg, bank, out, e);
 }

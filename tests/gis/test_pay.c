@@ -128,6 +128,11 @@ static void csv_of_a_bank_in_windows_1250(void)
     CHECK(strstr(e.msg, "line 2:") != NULL);
     e = (struct err){0};
     CHECK(gis_pay_parse(a, csv, strlen(csv), &cfg, "mbank", &st, &e) == ERR_UNPROCESSABLE);
+    /* a bank whose exports are UTF-8 does not take windows-1250 bytes */
+    cfg.banks[0].cp1250 = false;
+    e = (struct err){0};
+    CHECK(gis_pay_parse(a, csv, strlen(csv), &cfg, NULL, &st, &e) == ERR_UNPROCESSABLE);
+    CHECK(strstr(e.msg, "not valid UTF-8") != NULL);
     arena_free(a);
 }
 
