@@ -27,11 +27,12 @@ try:
     subprocess.run([odra, "payments", "import", "--tenant", "slubice", "--data", work, "/dev/null"],
                    capture_output=True)
     prefix = "1020102608050531"
-    accounts = [pf.nrb(prefix + "%08d" % (i + 1)) for i in range(1000)]
     con = sqlite3.connect(os.path.join(work, "slubice.sqlite"))
+    first = con.execute("SELECT coalesce(max(number), 0) + 1 FROM pay_accounts").fetchone()[0]
+    accounts = [pf.nrb(prefix + "%08d" % (first + i)) for i in range(1000)]
     con.executemany("INSERT INTO pay_accounts (nrb, number, module, record, title, due_gr, created_at) "
                     "VALUES (?, ?, 'bench', ?, 'bench', 5000, '2026-12-04T00:00:00Z')",
-                    [(a, i + 1, "r%d" % i) for i, a in enumerate(accounts)])
+                    [(a, first + i, "r%d" % i) for i, a in enumerate(accounts)])
     con.commit()
     con.close()
     day = datetime.date(2026, 12, 3)

@@ -19,13 +19,26 @@ static char *pay_text_utf8(struct arena *a, const char *data, size_t len)
 {
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
         data += 3, len -= 3;
-    if (text_utf8_valid(data, len))
-        return arena_strndup(a, data, len);
+    if (text_utf8_valid(data, len)) {
+        /* malloc, not arena_alloc: a statement runs to megabytes, and the arena would clear them first */
+        char *t = malloc(len + 1);
+        if (!t || arena_defer(a, free, t)) {
+            free(t);
+            return NULL;
+        }
+        memcpy(t, data, len);
+        t[len] = 0;
+        return t;
+    }
     iconv_t cd = iconv_open("UTF-8", "WINDOWS-1250");
     if (cd == (iconv_t)-1)
         return NULL;
-    size_t cap = len * 3 + 1, inleft = len, outleft = cap - 1;
-    char *out = arena_alloc(a, cap), *in = (char *)data, *o = out;
+    size_t cap = len * 3 + 1, inleft = len, outleft = cap - 1; /* a windows-1250 byte is at most 3 in UTF-8 */
+    char *out = malloc(cap), *in = (char *)data, *o = out;
+    if (out && arena_defer(a, free, out)) {
+        free(out);
+        out = NULL;
+    }
     bool ok = out && iconv(cd, &in, &inleft, &o, &outleft) != (size_t)-1;
     iconv_close(cd);
     if (!ok)
@@ -149,6 +162,8 @@ static int occ_next(struct occ_table *t, unsigned long long h)
     return t->count[i]++;
 }
 
+#define FNV_BASIS 1469598103934665603ULL
+
 static unsigned long long fnv(const char *s, unsigned long long h)
 {
     for (; s && *s; s++)
@@ -159,35 +174,48 @@ static unsigned long long fnv(const char *s, unsigned long long h)
 /* The growing array of transactions. */
 struct tx_list {
     struct gis_pay_tx *v;
-    const char **raw; /* what identifies each line when the bank gives no reference */
+    unsigned long long *hash; /* of what identifies each line, for a key when the bank gives no reference */
     int n, cap;
 };
 
 static struct gis_pay_tx *tx_push(struct arena *a, struct tx_list *l)
 {
+    (void)a;
     if (l->n == GIS_PAY_MAX_LINES)
         return NULL;
-    if (l->n == l->cap) {
+    if (l->n == l->cap) { /* realloc'd (tx_list_done hands v to the arena): no clearing of what is copied */
         int cap = l->cap ? l->cap * 2 : 256;
-        struct gis_pay_tx *v = arena_alloc(a, sizeof *v * (size_t)cap);
-        const char **raw = arena_alloc(a, sizeof *raw * (size_t)cap);
-        if (!v || !raw)
+        struct gis_pay_tx *v = realloc(l->v, sizeof *v * (size_t)cap);
+        if (v)
+            l->v = v;
+        unsigned long long *hash = v ? realloc(l->hash, sizeof *hash * (size_t)cap) : NULL;
+        if (!hash)
             return NULL;
-        if (l->n) {
-            memcpy(v, l->v, sizeof *v * (size_t)l->n);
-            memcpy(raw, l->raw, sizeof *raw * (size_t)l->n);
-        }
-        l->v = v, l->raw = raw, l->cap = cap;
+        l->hash = hash, l->cap = cap;
     }
-    l->raw[l->n] = "";
+    l->hash[l->n] = FNV_BASIS;
     struct gis_pay_tx *t = &l->v[l->n++];
     memset(t, 0, sizeof *t);
     return t;
 }
 
-/* Gives every transaction without the bank's reference a key from the hash of its raw text and its
+/* Ends the list: on success its transactions go to the arena (freed with it), else they are freed. */
+static enum err_code tx_list_done(struct arena *a, struct tx_list *l, enum err_code rc, struct err *e)
+{
+    free(l->hash);
+    l->hash = NULL;
+    if (!rc && l->v && arena_defer(a, free, l->v))
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+    if (rc) {
+        free(l->v);
+        l->v = NULL;
+    }
+    return rc;
+}
+
+/* Gives every transaction without the bank's reference a key from the hash of its text and its
  * occurrence in the file. */
-static bool keys_from_raw(struct arena *a, struct tx_list *l, const char *prefix)
+static bool keys_from_hash(struct arena *a, struct tx_list *l, const char *prefix)
 {
     struct occ_table t;
     if (!occ_init(a, &t, (size_t)l->n))
@@ -195,7 +223,7 @@ static bool keys_from_raw(struct arena *a, struct tx_list *l, const char *prefix
     for (int i = 0; i < l->n; i++) {
         if (l->v[i].key)
             continue;
-        unsigned long long h = fnv(l->raw[i], 1469598103934665603ULL);
+        unsigned long long h = l->hash[i];
         l->v[i].key = arena_printf(a, "%s#%016llx#%d", prefix, h, occ_next(&t, h));
         if (!l->v[i].key)
             return false;
@@ -295,10 +323,10 @@ static enum err_code mt_61(struct arena *a, const struct mt_field *f, struct mt_
     return ERR_OK;
 }
 
-/* The value of subfield ~NN of a :86: text (separator sep), concatenated for a range; "" when absent. */
-static char *mt_sub(struct arena *a, const char *text, char sep, int from, int to)
+/* The value of subfield ~NN of a :86: text (separator sep), concatenated for a range, into buf (cap bytes,
+ * cut there); "" when absent. */
+static char *mt_sub(char *buf, size_t cap, const char *text, char sep, int from, int to)
 {
-    char buf[512];
     size_t o = 0;
     for (const char *p = text; (p = strchr(p, sep)) != NULL; p++) {
         if (!(p[1] >= '0' && p[1] <= '9' && p[2] >= '0' && p[2] <= '9'))
@@ -308,46 +336,53 @@ static char *mt_sub(struct arena *a, const char *text, char sep, int from, int t
             continue;
         const char *v = p + 3, *end = strchr(v, sep);
         size_t n = end ? (size_t)(end - v) : strlen(v);
-        if (n > sizeof buf - 1 - o)
-            n = sizeof buf - 1 - o;
+        if (n > cap - 1 - o)
+            n = cap - 1 - o;
         memcpy(buf + o, v, n);
         o += n;
     }
-    return arena_strndup(a, buf, o);
+    buf[o] = 0;
+    return buf;
+}
+
+/* A copy in a of s, or NULL for "". */
+static const char *kept(struct arena *a, const char *s)
+{
+    return *s ? arena_strdup(a, s) : NULL;
 }
 
 /* A :86: information field: "NNN" and ~NN subfields: ~20-~25 title, ~30 bank and ~31 account of the
- * counterparty, ~32-~33 its name, ~38 its IBAN, ~60-~63 more. Unstructured text is the title. */
+ * counterparty, ~32-~33 its name, ~38 its IBAN, ~60-~63 more. Unstructured text is the title. Works in
+ * buffers of its own; only what the transaction keeps goes to a. */
 static void mt_86(struct arena *a, const char *text, struct gis_pay_tx *tx)
 {
-    char *flat = arena_strdup(a, text);
-    if (!flat)
-        return;
-    char *o = flat;
-    for (const char *p = text; *p; p++)
+    char flat[2048], sub[512], bank[64], acc[64];
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < sizeof flat; p++)
         if (*p != '\n' && *p != '\r')
-            *o++ = *p;
-    *o = 0;
-    char sep = strlen(flat) > 3 && strchr("~^<", flat[3]) ? flat[3] : 0;
+            flat[o++] = *p;
+    flat[o] = 0;
+    char sep = o > 3 && strchr("~^<", flat[3]) ? flat[3] : 0;
     if (!sep) {
-        tx->title = flat;
+        tx->title = kept(a, flat);
         va_scan(a, flat, tx);
         return;
     }
-    tx->title = mt_sub(a, flat, sep, 20, 25);
-    tx->counterparty = mt_sub(a, flat, sep, 32, 33);
-    const char *iban = mt_sub(a, flat, sep, 38, 38);
-    if (iban && !strncasecmp(iban, "PL", 2))
+    tx->title = kept(a, mt_sub(sub, sizeof sub, flat, sep, 20, 25));
+    tx->counterparty = kept(a, mt_sub(sub, sizeof sub, flat, sep, 32, 33));
+    const char *iban = mt_sub(sub, sizeof sub, flat, sep, 38, 38);
+    if (!strncasecmp(iban, "PL", 2))
         iban += 2;
-    if (iban && *iban) {
-        tx->cp_nrb = iban;
+    if (*iban) {
+        tx->cp_nrb = kept(a, iban);
     } else {
-        const char *bank = mt_sub(a, flat, sep, 30, 30), *acc = mt_sub(a, flat, sep, 31, 31);
         char bban[32];
-        if (bank && acc && snprintf(bban, sizeof bban, "%s%s", bank, acc) == 24 && gis_nrb_check(bban) >= 0)
+        mt_sub(bank, sizeof bank, flat, sep, 30, 30);
+        mt_sub(acc, sizeof acc, flat, sep, 31, 31);
+        if (snprintf(bban, sizeof bban, "%s%s", bank, acc) == 24 && gis_nrb_check(bban) >= 0)
             tx->cp_nrb = arena_printf(a, "%02d%s", gis_nrb_check(bban), bban);
     }
-    va_scan(a, mt_sub(a, flat, sep, 60, 63), tx);
+    va_scan(a, mt_sub(sub, sizeof sub, flat, sep, 60, 63), tx);
     va_scan(a, tx->title, tx);
 }
 
@@ -381,11 +416,11 @@ static enum err_code mt_field_do(struct arena *a, struct mt_field *f, struct mt_
         if (mt_61(a, f, ms, tx, e))
             return e->code;
         ms->last = l->n - 1;
-        l->raw[ms->last] = arena_printf(a, "%s|%s", ms->account ? ms->account : "", f->text);
+        l->hash[ms->last] = fnv(f->text, fnv(ms->account, FNV_BASIS));
     } else if (!strcmp(t, "86")) {
         if (ms->last >= 0) {
             mt_86(a, f->text, &l->v[ms->last]);
-            l->raw[ms->last] = arena_printf(a, "%s\n%s", l->raw[ms->last], f->text);
+            l->hash[ms->last] = fnv(f->text, l->hash[ms->last]);
         }
         ms->last = -1;
     } else if (!strcmp(t, "62F") || !strcmp(t, "62M")) {
@@ -447,8 +482,7 @@ static enum err_code mt_flush(struct arena *a, struct mt_field *f, struct mt_buf
 {
     if (!f->tag[0])
         return ERR_OK;
-    if (!(f->text = arena_strndup(a, buf->s, buf->n)))
-        return err_set(e, ERR_INTERNAL, "out of memory");
+    f->text = buf->s; /* mt_field_do copies what it keeps */
     enum err_code rc = mt_field_do(a, f, ms, l, e);
     f->tag[0] = 0;
     return rc;
@@ -492,9 +526,9 @@ static enum err_code mt940_parse(struct arena *a, char *text, struct gis_pay_sta
                      lineno, ms.open_line);
     if (!rc && !l.n)
         rc = err_set(e, ERR_UNPROCESSABLE, "the MT940 file has no transactions (:61:)");
-    if (!rc && !keys_from_raw(a, &l, "mt940"))
+    if (!rc && !keys_from_hash(a, &l, "mt940"))
         rc = err_set(e, ERR_INTERNAL, "out of memory");
-    if (rc)
+    if ((rc = tx_list_done(a, &l, rc, e)))
         return rc;
     out->format = "mt940";
     out->bank = ms.account ? ms.account : "";
@@ -600,11 +634,10 @@ static const char *csv_get(struct arena *a, char **f, int i)
 
 /* One data line of a CSV statement into tx; its hash into *h. */
 static enum err_code csv_line(struct arena *a, const struct config_bank *b, const struct csv_cols *c, char *line,
-                              int lineno, struct gis_pay_tx *tx, const char **raw, struct err *e)
+                              int lineno, struct gis_pay_tx *tx, unsigned long long *hash, struct err *e)
 {
     char *f[CSV_MAX_FIELDS];
-    if (!(*raw = arena_strdup(a, line)))
-        return err_set(e, ERR_INTERNAL, "out of memory");
+    *hash = fnv(line, fnv(b->name, FNV_BASIS));
     int n = csv_fields(line, b->sep, f, CSV_MAX_FIELDS);
     if (n != c->n)
         return err_set(e, ERR_UNPROCESSABLE, "line %d: %d fields where the header has %d%s; nothing is booked", lineno,
@@ -671,13 +704,13 @@ static enum err_code csv_parse(struct arena *a, char *text, bool converted, cons
             rc = err_set(e, ERR_UNPROCESSABLE, "line %d: more than %d transactions", lineno, GIS_PAY_MAX_LINES);
             break;
         }
-        rc = csv_line(a, b, &c, line, lineno, tx, &l.raw[l.n - 1], e);
+        rc = csv_line(a, b, &c, line, lineno, tx, &l.hash[l.n - 1], e);
     }
     if (!rc && !l.n)
         rc = err_set(e, ERR_UNPROCESSABLE, "the statement of bank %s has a header but no transactions", b->name);
-    if (!rc && !keys_from_raw(a, &l, arena_printf(a, "csv:%s", b->name)))
+    if (!rc && !keys_from_hash(a, &l, arena_printf(a, "csv:%s", b->name)))
         rc = err_set(e, ERR_INTERNAL, "out of memory");
-    if (rc)
+    if ((rc = tx_list_done(a, &l, rc, e)))
         return rc;
     out->format = "csv";
     out->bank = b->name;
