@@ -14,6 +14,8 @@ override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 # Only the unit tests link these: libpng decodes every PNG the server writes, as Qt does.
 # The SAML 2.0 service provider (services/saml.c): Lasso over xmlsec1, and libcurl for the SOAP back channel.
 PKGS    += lasso glib-2.0 gobject-2.0 libcurl
+# SHA-384 of the Przelewy24-style payment signatures (services/pay_online.c)
+PKGS    += libcrypto
 TEST_PKGS  := libpng
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -33,6 +35,8 @@ DEB_PKGS += liblasso3-dev libcurl4-openssl-dev python3-pysaml2 xmlsec1 openssl
 DEB_PKGS += libsodium-dev
 # The fuzz harnesses (tests/fuzz): clang with libFuzzer and its sanitizer runtimes
 DEB_PKGS += clang libclang-rt-14-dev
+# OpenSSL's libcrypto: SHA-384 of online payment signatures (services/pay_online.c)
+DEB_PKGS += libssl-dev
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))

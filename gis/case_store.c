@@ -168,9 +168,10 @@ enum err_code gis_case_fee_set(struct gis_store *w, const char *id, int fee_pln,
 }
 
 #define CASE_COLUMNS                                                                                                   \
-    "SELECT id, case_number, seq, year, module, applicant_account, applicant_login, applicant_email, applicant_name, " \
-    "status, assigned_account, assigned_login, created_at, deadline, fee_pln, fee_status, verification_code, "         \
-    "documents, reason"
+    "SELECT cases.id, case_number, seq, year, cases.module, applicant_account, applicant_login, applicant_email, "     \
+    "applicant_name, "                                                                                                 \
+    "status, assigned_account, assigned_login, cases.created_at, deadline, fee_pln, fee_status, verification_code, "   \
+    "documents, reason, pa.nrb, pa.title, coalesce(pa.due_gr, 0), coalesce(pa.paid_gr, 0)"
 
 static const char *col_str(sqlite3_stmt *st, int i, struct arena *a, bool *oom)
 {
@@ -180,7 +181,10 @@ static const char *col_str(sqlite3_stmt *st, int i, struct arena *a, bool *oom)
     return c;
 }
 
-/* The row st is on, columns as CASE_COLUMNS (and the request at 19 when with_request). */
+/* The cases with their virtual account (data/migrations/008_payments.sql), if any. */
+#define CASE_FROM " FROM cases LEFT JOIN pay_accounts pa ON pa.module = cases.module AND pa.record = cases.id"
+
+/* The row st is on, columns as CASE_COLUMNS (and the request at 23 when with_request). */
 static bool case_row(sqlite3_stmt *st, struct arena *a, bool with_request, struct gis_case *c)
 {
     bool oom = false;
@@ -205,8 +209,12 @@ static bool case_row(sqlite3_stmt *st, struct arena *a, bool with_request, struc
         .documents_json = col_str(st, 17, a, &oom),
         .reason = col_str(st, 18, a, &oom),
     };
+    c->pay_nrb = col_str(st, 19, a, &oom);
+    c->pay_title = col_str(st, 20, a, &oom);
+    c->pay_due_gr = (long)sqlite3_column_int64(st, 21);
+    c->pay_paid_gr = (long)sqlite3_column_int64(st, 22);
     if (with_request)
-        c->request_json = col_str(st, 19, a, &oom);
+        c->request_json = col_str(st, 23, a, &oom);
     return !oom;
 }
 
@@ -216,8 +224,8 @@ enum err_code gis_case_find(struct gis_store *s, struct arena *a, bool by_code, 
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
     if (gis_store_prepare(s,
-                          by_code ? CASE_COLUMNS ", request FROM cases WHERE verification_code = ?"
-                                  : CASE_COLUMNS ", request FROM cases WHERE id = ?",
+                          by_code ? CASE_COLUMNS ", request" CASE_FROM " WHERE verification_code = ?"
+                                  : CASE_COLUMNS ", request" CASE_FROM " WHERE cases.id = ?",
                           &st, e))
         return e->code;
     bind_text(st, 1, key);
@@ -273,11 +281,12 @@ enum err_code gis_case_list(struct gis_store *s, struct arena *a, const struct g
     int limit = f->limit > 0 && f->limit <= 1000 ? f->limit : 200;
     const char *sql = arena_printf(
         a,
-        CASE_COLUMNS " FROM cases WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR module = ?2) AND "
-                     "(?3 IS NULL OR deadline <= ?3) AND (?4 IS NULL OR applicant_account = ?4)%s ORDER BY %s LIMIT ?5",
+        CASE_COLUMNS CASE_FROM
+        " WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR cases.module = ?2) AND "
+        "(?3 IS NULL OR deadline <= ?3) AND (?4 IS NULL OR applicant_account = ?4)%s ORDER BY %s LIMIT ?5",
         f->open_only ? " AND status IN ('złożony', 'w toku', 'do uzupełnienia')" : "",
-        f->queue_order ? "status IN ('złożony', 'w toku', 'do uzupełnienia') DESC, deadline, created_at, seq"
-                       : "created_at DESC, seq DESC");
+        f->queue_order ? "status IN ('złożony', 'w toku', 'do uzupełnienia') DESC, deadline, cases.created_at, seq"
+                       : "cases.created_at DESC, seq DESC");
     if (!sql)
         return err_set(e, ERR_INTERNAL, "out of memory");
     sqlite3_stmt *st;

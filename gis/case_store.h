@@ -38,6 +38,10 @@ struct gis_case {
     int fee_pln;
     const char *fee_status; /* due, paid, exempt */
     const char *verification_code, *request_json, *documents_json, *reason;
+    /* Its virtual account (gis/pay.h), read with the case; pay_nrb NULL when it has none. gis_case_insert
+     * and gis_case_update ignore these. */
+    const char *pay_nrb, *pay_title;
+    long pay_due_gr, pay_paid_gr;
 };
 
 /* One entry of a case's status history. */

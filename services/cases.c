@@ -15,6 +15,7 @@
 #include "gis/extract.h"
 #include "gis/identity.h"
 #include "services/auth.h"
+#include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
 
@@ -68,6 +69,8 @@ json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_
                           "currency", "PLN", "status", c->fee_status ? c->fee_status : "due", "documents",
                           docs ? docs : json_array(), "assigned_to", jstr(c->assigned_login), "reason", jstr(c->reason),
                           "links", links ? links : json_object());
+    if (j)
+        svc_pay_fee_fields(req->arena, json_object_get(j, "fee"), c);
     if (j && with_applicant)
         json_object_set_new(j, "applicant",
                             json_pack("{s:o, s:o, s:o}", "login", jstr(c->applicant_login), "name",
@@ -119,6 +122,7 @@ static enum err_code me_get(struct http_req *req, struct http_resp *resp, struct
         return e->code;
     json_t *cases = json_array();
     int due_pln = 0;
+    long remaining_gr = 0; /* what is still to pay: the fee less what its virtual account received */
     for (int i = 0; cases && i < n; i++) {
         json_t *cj = svc_case_json(req, &v[i], false, NULL, 0);
         if (!cj || json_array_append_new(cases, cj)) {
@@ -126,13 +130,17 @@ static enum err_code me_get(struct http_req *req, struct http_resp *resp, struct
             cases = NULL;
         }
         if (v[i].fee_status && !strcmp(v[i].fee_status, "due") && strcmp(v[i].status, GIS_CASE_REFUSED) &&
-            strcmp(v[i].status, GIS_CASE_WITHDRAWN))
+            strcmp(v[i].status, GIS_CASE_WITHDRAWN)) {
+            long rest = v[i].pay_nrb ? v[i].pay_due_gr - v[i].pay_paid_gr : (long)v[i].fee_pln * 100;
             due_pln += v[i].fee_pln;
+            remaining_gr += rest > 0 ? rest : 0;
+        }
     }
-    json_t *j = cases ? json_pack("{s:{s:s, s:s}, s:s, s:o, s:{s:i, s:s}, s:n}", "account", "login", p->account.login,
-                                  "kind", p->account.kind, "gmina", req->tenant->cfg->slug, "cases", cases, "fees_due",
-                                  "amount_pln", due_pln, "currency", "PLN", "waste")
-                      : NULL;
+    json_t *j =
+        cases ? json_pack("{s:{s:s, s:s}, s:s, s:o, s:{s:i, s:I, s:s}, s:n}", "account", "login", p->account.login,
+                          "kind", p->account.kind, "gmina", req->tenant->cfg->slug, "cases", cases, "fees_due",
+                          "amount_pln", due_pln, "remaining_gr", (json_int_t)remaining_gr, "currency", "PLN", "waste")
+              : NULL;
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
     svc_auth_audit(req, "me.read", p->account.login, arena_printf(req->arena, "%d cases", n));

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "services/cli_extract.h"
+#include "services/payments.h"
 
 #include "gis/calendar.h"
 #include "gis/case_store.h"
@@ -217,6 +218,8 @@ static enum err_code extract_register(struct gis_store *w, struct gis_store *r, 
               : x->issue                                 ? "wydany z wiersza poleceń decyzją operatora (--issue)"
                          : "wydany z wiersza poleceń po rozliczeniu opłaty (extract_issue = on_payment)";
     if (now ? register_issue(w, r, a, is, d, e) : gis_case_fee_set(w, c->id, c->fee_pln, c->fee_status, e))
+        goto fail;
+    if (svc_pay_case_account(t, w, a, c, e)) /* the fee's virtual account and transfer title */
         goto fail;
     if (gis_store_commit(w, e))
         goto fail;

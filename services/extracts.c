@@ -19,6 +19,7 @@
 #include "gis/extract_store.h"
 #include "services/auth.h"
 #include "services/cases.h"
+#include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "util/text.h"
@@ -70,6 +71,8 @@ static json_t *record_json(struct http_req *req, const struct gis_extract_stored
     json_object_set_new(fee, "status", jstr(c ? c->fee_status : NULL));
     json_t *items = json_loads(r->fee_items_json, 0, NULL);
     json_object_set_new(fee, "items", items ? items : json_array());
+    if (c)
+        svc_pay_fee_fields(req->arena, fee, c);
     json_t *links = json_object();
     json_object_set_new(links, "self", json_string(base));
     json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s.pdf", base)));
@@ -120,6 +123,8 @@ static json_t *pending_json(struct http_req *req, const struct gis_case *c, stru
                   cj ? cj : json_null(), "links", "self", base, "verify",
                   arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant),
                                c->verification_code ? c->verification_code : ""));
+    if (j)
+        svc_pay_fee_fields(req->arena, json_object_get(j, "fee"), c);
     if (!j)
         err_set(e, ERR_INTERNAL, "out of memory building JSON");
     return j;
@@ -255,10 +260,12 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
         if (gis_extract_stored_find(w, req->arena, GIS_EXTRACT_BY_ID, id, false, &r, e))
             return e->code;
         c.fee_pln = r.fee_total;
-        if (gis_case_fee_set(w, id, r.fee_total, "due", e))
+        if (gis_case_fee_set(w, id, r.fee_total, "due", e) || svc_pay_case_account(cfg, w, req->arena, &c, e))
             return e->code;
         job->j = record_json(req, &r, &c, e);
     } else {
+        if (svc_pay_case_account(cfg, w, req->arena, &c, e))
+            return e->code;
         job->j = pending_json(req, &c, e);
     }
     return job->j ? ERR_OK : e->code;

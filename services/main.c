@@ -18,6 +18,7 @@
 #include "services/backup.h"
 #include "services/cli_backup.h"
 #include "services/cli_extract.h"
+#include "services/cli_payments.h"
 #include "services/cli_seed.h"
 #include "services/cli_user.h"
 #include "services/module.h"
@@ -44,6 +45,7 @@ static const char usage_text[] =
     "  export  --tenant T --as app [--plan IIP|ID] [-o FILE.gml]   write plans as APP 2.0 GML (EPSG:2176)\n"
     "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--fee paid|exempt] [--issue]\n"
     "                                                              register (and issue) a wypis i wyrys as PDF\n"
+    "  payments import --tenant T [--bank NAME] FILE               book a bank statement (MT940 or a bank's CSV)\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
     "                                                              pre-render tiles into the cache\n"
     "  user    add [--admin] [--tenant T --role R] LOGIN            add an account; the password from stdin\n"
@@ -560,6 +562,8 @@ int main(int argc, char **argv)
         return cli_backup(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed(argc, argv);
+    if (!strcmp(cmd, "payments"))
+        return cli_payments(argc - 1, argv + 1);
     if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))
         return cli_user(argc, argv);
     struct main_args a = {.io = {.progress = true}, .scale = 1, .seed = 2026};

@@ -157,9 +157,108 @@ static int server_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "server", key, "unknown key%s", "");
 }
 
+/* The payments keys of a tenant (docs/payments.md); -1 when key is not one of them. */
+static int tenant_pay_key(struct config_state *st, const char *section, struct config_tenant *t, const char *key,
+                          const char *val)
+{
+    long v;
+    if (!strcmp(key, "pay_account_prefix")) {
+        size_t n = strlen(val);
+        if (n < 10 || n > 16 || strspn(val, "0123456789") != n)
+            return config_fail(st, section, key, "must be 10 to 16 digits (sort code and collection prefix), got '%s'",
+                               val);
+        return copy_str(st, section, key, val, t->pay_account_prefix, sizeof t->pay_account_prefix);
+    }
+    if (!strcmp(key, "p24_url"))
+        return public_url_key(st, section, key, val, t->p24_url, sizeof t->p24_url);
+    if (!strcmp(key, "p24_merchant_id"))
+        return parse_int(st, section, key, val, 1, 2147483647L, &v) ? (t->p24_merchant_id = v, 1) : 0;
+    if (!strcmp(key, "p24_pos_id"))
+        return parse_int(st, section, key, val, 1, 2147483647L, &v) ? (t->p24_pos_id = v, 1) : 0;
+    if (!strcmp(key, "p24_crc"))
+        return copy_str(st, section, key, val, t->p24_crc, sizeof t->p24_crc);
+    if (!strcmp(key, "p24_api_key"))
+        return copy_str(st, section, key, val, t->p24_api_key, sizeof t->p24_api_key);
+    return -1;
+}
+
+/* A key of a [bank.NAME] section (struct config_bank). */
+static int bank_key(struct config_state *st, const char *section, struct config_bank *b, const char *key,
+                    const char *val)
+{
+    struct {
+        const char *key;
+        char *dst;
+    } cols[] = {{"header", b->header},
+                {"date", b->date},
+                {"amount", b->amount},
+                {"title", b->title},
+                {"counterparty", b->counterparty},
+                {"counterparty_account", b->cp_account},
+                {"virtual_account", b->virtual_account},
+                {"id", b->id}};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        if (!strcmp(key, cols[i].key))
+            return copy_str(st, section, key, val, cols[i].dst, sizeof b->date);
+    if (!strcmp(key, "encoding")) {
+        if (strcasecmp(val, "windows-1250") && strcasecmp(val, "cp1250") && strcasecmp(val, "utf-8"))
+            return config_fail(st, section, key, "must be windows-1250 or utf-8, got '%s'", val);
+        b->cp1250 = strcasecmp(val, "utf-8") != 0;
+        return 1;
+    }
+    if (!strcmp(key, "separator")) {
+        /* ';' starts a comment in the INI file, so the separators have names */
+        if (strcmp(val, "semicolon") && strcmp(val, "comma") && strcmp(val, "tab"))
+            return config_fail(st, section, key, "must be semicolon, comma or tab, got '%s'", val);
+        b->sep = val[0] == 's' ? ';' : val[0] == 'c' ? ',' : '\t';
+        return 1;
+    }
+    if (!strcmp(key, "date_format")) {
+        const char *f[] = {"YYYY-MM-DD", "DD.MM.YYYY", "DD-MM-YYYY"};
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(val, f[i]))
+                return b->date_format = i, 1;
+        return config_fail(st, section, key, "must be YYYY-MM-DD, DD.MM.YYYY or DD-MM-YYYY, got '%s'", val);
+    }
+    return config_fail(st, section, key, "unknown key%s", "");
+}
+
+/* The [bank.NAME] section's bank, added on first sight; NULL after a failure. */
+static struct config_bank *bank_of(struct config_state *st, const char *section, const char *key)
+{
+    const char *name = section + 5;
+    struct config *c = st->c;
+    if (!slug_valid(name)) {
+        config_fail(st, section, key, "bad bank name '%s' (use a-z, 0-9 and -)", name);
+        return NULL;
+    }
+    for (int i = 0; i < c->n_banks; i++)
+        if (!strcmp(c->banks[i].name, name))
+            return &c->banks[i];
+    if (c->n_banks == CONFIG_MAX_BANKS) {
+        config_fail(st, section, key, "too many banks (max 8)%s", "");
+        return NULL;
+    }
+    struct config_bank *b = &c->banks[c->n_banks++];
+    *b = (struct config_bank){.sep = ';'};
+    strcpy(b->name, name);
+    return b;
+}
+
+const struct config_bank *config_bank_find(const struct config *c, const char *name)
+{
+    for (int i = 0; name && i < c->n_banks; i++)
+        if (!strcmp(c->banks[i].name, name))
+            return &c->banks[i];
+    return NULL;
+}
+
 static int tenant_key(struct config_state *st, const char *section, struct config_tenant *t, const char *key,
                       const char *val)
 {
+    int pr = tenant_pay_key(st, section, t, key, val);
+    if (pr >= 0)
+        return pr;
     if (!strcmp(key, "name"))
         return copy_str(st, section, key, val, t->name, sizeof t->name);
     if (!strcmp(key, "teryt")) {
@@ -370,6 +469,10 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return backup_key(st, key, val);
     if (!strcmp(section, "cases"))
         return cases_key(st, key, val);
+    if (!strncmp(section, "bank.", 5)) {
+        struct config_bank *b = bank_of(st, section, key);
+        return b ? bank_key(st, section, b, key, val) : 0;
+    }
     if (!strncmp(section, "tenant ", 7)) {
         const char *slug = section + 7;
         if (!slug_valid(slug))

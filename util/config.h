@@ -35,6 +35,35 @@ struct config_tenant {
     int n_modules;
     /* Residents may submit without an account (extract requests today) (`anonymous_submissions`); default yes */
     bool anonymous_submissions;
+    /* The payments core (gis/pay.h, docs/payments.md). `pay_account_prefix`: the first 10 to 16 digits of
+     * the gmina's virtual accounts after the check digits (the bank's 8-digit sort code, then the gmina's
+     * collection prefix the bank assigned); "" means no virtual accounts. */
+    char pay_account_prefix[17];
+    /* Online payment through a Przelewy24-style provider (services/pay_online.c); off while p24_url is
+     * empty: the provider's base URL, merchant and POS ids, the CRC key (signatures) and the API key. */
+    char p24_url[256];
+    long p24_merchant_id, p24_pos_id;
+    char p24_crc[65];
+    char p24_api_key[65];
+};
+
+#define CONFIG_MAX_BANKS 8
+
+/* [bank.NAME]: how one bank's CSV statement export reads (docs/payments.md). Column names are matched,
+ * after conversion to UTF-8, against the header line; "" means the export has no such column. */
+struct config_bank {
+    char name[32];
+    bool cp1250;     /* `encoding = windows-1250` (converted unless the file is valid UTF-8) or utf-8 */
+    char sep;        /* `separator`: semicolon (default), comma or tab */
+    char header[64]; /* `header`: the first column's name, which finds the header line (and the bank) */
+    char date[64];   /* booking date column */
+    int date_format; /* `date_format`: 0 YYYY-MM-DD (default), 1 DD.MM.YYYY, 2 DD-MM-YYYY */
+    char amount[64]; /* signed amount; decimal comma or point, spaces as thousands separators */
+    char title[64];  /* the transfer title */
+    char counterparty[64];
+    char cp_account[64];      /* the counterparty's account */
+    char virtual_account[64]; /* the account credited (a virtual account), when the export has it */
+    char id[64];              /* the bank's transaction id, when the export has it */
 };
 
 /* [auth]: passwords, sessions and log-in limits (docs/configuration.md). */
@@ -103,8 +132,10 @@ struct config {
     char import_app_schemas[512];       /* directory of the APP XSD files; "" for the default */
     struct config_saml saml;            /* [saml] */
     struct config_auth auth;
-    struct config_backup backup; /* [backup] */
-    struct config_cases cases; /* [cases] */
+    struct config_backup backup;                /* [backup] */
+    struct config_cases cases;                  /* [cases] */
+    struct config_bank banks[CONFIG_MAX_BANKS]; /* [bank.NAME] sections */
+    int n_banks;
 };
 
 /* Loads path (NULL for the built-in defaults) into c. On failure returns ERR_INVALID with one line
@@ -113,6 +144,9 @@ enum err_code config_load(struct config *c, const char *path, struct err *e);
 
 /* Parses "HOST:PORT" ("[::1]:8080" for IPv6). Returns ERR_INVALID naming the problem. */
 enum err_code config_parse_listen(const char *s, char *host, size_t host_cap, int *port, struct err *e);
+
+/* The [bank.NAME] mapping with this name, or NULL. */
+const struct config_bank *config_bank_find(const struct config *c, const char *name);
 
 /* The tenant with this slug, or NULL. */
 const struct config_tenant *config_tenant_find(const struct config *c, const char *slug);

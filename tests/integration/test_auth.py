@@ -81,6 +81,7 @@ KEY_WASTE = client("kasa", "slubice", "waste:write", "waste:read")
 KEY_PLANS = client("rejestr", "slubice", "plans:read")
 KEY_CYB = client("kasa-cybinka", "cybinka", "waste:write", "waste:read", "plans:read")
 KEY_CASES = client("ezd", "slubice", "cases:read", "cases:write")
+KEY_PAY = client("fk", "slubice", "payments:read", "payments:write")
 
 srv = Server(DATA, config=CFG)
 
@@ -342,7 +343,7 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
     assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer"
     sessions = {name: session(name) for name in ("jan", "anna", "pola", "piotr", "ewa", "root")}
     keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS, "cases:read": KEY_CASES,
-            "cases:write": KEY_CASES}
+            "cases:write": KEY_CASES, "payments:read": KEY_PAY, "payments:write": KEY_PAY}
     writes = checked = 0
     for path, item in doc["paths"].items():
         for method, op in item.items():
@@ -351,9 +352,10 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
             url = re.sub(r"\{([^}]+)\}", lambda m: SAMPLE.get(m.group(1), "x"), path)
             if write:
                 writes += 1
-                if path in ("/auth/login", "/auth/saml/acs"):
+                if path in ("/auth/login", "/auth/saml/acs", "/{t}/payments/online/p24/notify"):
                     # the public writes: how one becomes known (the SAML answer's credential is the IdP's
-                    # signed assertion, docs/saml.md)
+                    # signed assertion, docs/saml.md), and the payment provider's notification (its credential
+                    # is the signature with the gmina's CRC key, docs/payments.md)
                     assert access is None
                     continue
                 assert access, f"{method} {path} is a write open to anyone"

@@ -26,8 +26,10 @@ def client_key(tenant, *scopes):
     return r.stdout.strip()
 
 
-KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write")
-OTHER = client_key("cybinka", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write")
+KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "payments:read",
+                 "payments:write")
+OTHER = client_key("cybinka", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "payments:read",
+                   "payments:write")
 srv = Server(DATA)
 DOC = srv.get_json("/api")
 OPS = [(path, method, op) for path, item in DOC["paths"].items() for method, op in item.items()]
