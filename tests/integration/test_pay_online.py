@@ -46,7 +46,7 @@ P = parcel("cybinka")
 
 
 def request_extract():
-    body = json.dumps({"parcels": [P], "applicant": {"name": "Anna Nowak", "address": "ul. Krótka 2"}})
+    body = json.dumps({"parcels": [P], "applicant": {"name": "Anna Nowak", "address": "ul. Krótka 2", "email": "anna@example.pl"}})
     st, _, data = srv.request("POST", "/cybinka/extracts", body=body.encode(), headers=JSON, timeout=60)
     assert st == 201, data
     return json.loads(data)

@@ -65,7 +65,7 @@ P = {t: parcel(t) for t in ("slubice", "cybinka")}
 
 
 def request_extract(tenant, headers=None):
-    body = json.dumps({"parcels": [P[tenant]], "applicant": {"name": "Jan Kowalski", "address": "ul. Długa 1"},
+    body = json.dumps({"parcels": [P[tenant]], "applicant": {"name": "Jan Kowalski", "address": "ul. Długa 1", "email": "jan@example.pl"},
                        "purpose": "sprzedaż"})
     st, _, data = srv.request("POST", f"/{tenant}/extracts", body=body.encode(), headers=headers or JSON,
                               timeout=60)
