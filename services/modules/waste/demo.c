@@ -58,14 +58,15 @@ static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct
     d.h.sorting = text_rng_below(&dd->rng, 10) != 0;
     d.h.composting = text_rng_below(&dd->rng, 3) == 0;
     d.change_day = gis_cal_day(dd->year - 1, 1, 1) + (int)text_rng_below(&dd->rng, 300);
-    if (waste_declare(dd->w, a, dd->teryt, dd->today, &d, e))
+    if (waste_declare(dd->w, a, dd->teryt, dd->today, 0, &d, e))
         return false;
     dd->n++;
     if (dd->n % 4 == 0) { /* a change: one more resident, from a later month */
         d.id = 0;
         d.h.residents++;
         d.change_day += 120;
-        if (waste_declare(dd->w, a, dd->teryt, dd->today, &d, e))
+        d.filing = WASTE_FILING_CHANGE;
+        if (waste_declare(dd->w, a, dd->teryt, dd->today, 0, &d, e))
             return false;
     }
     return true;

@@ -2,13 +2,18 @@
  * charges, payments and balances, and its /locate answer. The logic is in waste.c, the SQL in store.c, the demo
  * data in demo.c. */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "gis/case_store.h"
+#include "gis/cases.h"
+#include "gis/extract.h"
 #include "gis/places.h"
 #include "services/modules/waste/waste.h"
+#include "services/auth.h"
 #include "services/module.h"
 #include "services/server.h"
 #include "util/buf.h"
@@ -426,20 +431,17 @@ static enum err_code get_rates(struct http_req *req, struct http_resp *resp, str
     return http_resp_json(req, resp, 200, j, e);
 }
 
-/* ---- POST /{t}/waste/declarations (staff) ---- */
+/* ---- POST /{t}/waste/declarations (a resident for themselves, staff for anyone) ---- */
 
+/* A declaration is a case (module "waste") registered in the same transaction as its row: the case number
+ * from the gmina's case_format setting and the year's sequence shared by all cases (gis/cases.h). */
 struct declare_job {
+    struct http_req *req;
     const char *teryt;
     int today;
-    struct arena *arena;
+    long long account; /* the resident filing online (their payers only); 0 for staff and API clients */
     struct waste_declaration d;
 };
-
-static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
-{
-    struct declare_job *j = user;
-    return waste_declare(w, j->arena, j->teryt, j->today, &j->d, e);
-}
 
 static json_t *household_json(const struct waste_declaration *d)
 {
@@ -447,76 +449,180 @@ static json_t *household_json(const struct waste_declaration *d)
     for (int i = 0; i < d->h.ncontainers; i++)
         json_array_append_new(
             c, json_pack("{s:i, s:i}", "litres", d->h.containers[i].litres, "per_month", d->h.containers[i].per_month));
-    json_t *j = json_pack(
-        "{s:I, s:I, s:s, s:o, s:o, s:I, s:i, s:b, s:b, s:o, s:s, s:o, s:I, s:o, s:o, s:o}", "id", (json_int_t)d->id,
-        "payer_id", (json_int_t)d->payer_id, "kind", d->nonresidential ? "nonresidential" : "residential", "address",
-        jstr(d->address_label), "parcel_id", jstr(d->parcel_id), "address_id", (json_int_t)d->address_id, "residents",
-        d->h.residents, "composting", d->h.composting, "sorting", d->h.sorting, "containers", c, "method",
-        waste_method_name(d->method), "monthly_fee", jpln(d->fee_gr), "monthly_fee_gr", (json_int_t)d->fee_gr,
-        "change_date", jdate(d->change_day), "valid_from", jmonth(d->valid_from), "filed_at", jstr(d->filed_at));
+    json_t *j =
+        json_pack("{s:I, s:I, s:s, s:o, s:o, s:I, s:i, s:b, s:b, s:o, s:s, s:o, s:I, s:o, s:o, s:o, s:s, s:o}", "id",
+                  (json_int_t)d->id, "payer_id", (json_int_t)d->payer_id, "kind",
+                  d->nonresidential ? "nonresidential" : "residential", "address", jstr(d->address_label), "parcel_id",
+                  jstr(d->parcel_id), "address_id", (json_int_t)d->address_id, "residents", d->h.residents,
+                  "composting", d->h.composting, "sorting", d->h.sorting, "containers", c, "method",
+                  waste_method_name(d->method), "monthly_fee", jpln(d->fee_gr), "monthly_fee_gr", (json_int_t)d->fee_gr,
+                  "change_date", jdate(d->change_day), "valid_from", jmonth(d->valid_from), "filed_at",
+                  jstr(d->filed_at), "filing", waste_filing_name(d->filing), "reason", jstr(d->reason));
     if (d->method == WASTE_WATER)
         json_object_set_new(j, "water_m3", json_real(d->h.water_m3));
+    json_object_set_new(j, "case",
+                        d->case_id ? json_pack("{s:s, s:o, s:o}", "id", d->case_id, "case_number", jstr(d->case_number),
+                                               "status", jstr(d->case_status))
+                                   : json_null());
     return j;
 }
 
-static enum err_code post_declaration(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
 {
-    if (svc_require_staff(req, e))
+    struct declare_job *j = user;
+    struct http_req *req = j->req;
+    struct arena *a = req->arena;
+    struct waste_declaration *d = &j->d;
+    long days = 30;
+    if (!text_parse_long(waste_setting(w, a, "case_days", "30"), 1, 366, &days))
+        days = 30;
+    struct gis_case_stamp st;
+    if (gis_case_stamp_new(w, (int)days, &st, e))
         return e->code;
-    json_t *b = parse_body(req, e);
-    if (!b)
+    d->case_id = arena_strdup(a, st.id);
+    d->filed_at = arena_strdup(a, st.created);
+    if (waste_declare(w, a, j->teryt, j->today, j->account, d, e))
         return e->code;
-    struct declare_job job = {.teryt = req->tenant->cfg->teryt, .today = waste_today(), .arena = req->arena};
-    struct waste_declaration *d = &job.d;
+    d->case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
+    d->case_status = GIS_CASE_FILED;
+    json_t *rj = household_json(d);
+    char *rs = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
+    json_decref(rj);
+    const char *request = rs ? arena_strdup(a, rs) : NULL;
+    free(rs);
+    if (!d->case_number || !request)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    const struct auth_principal *p = req->principal;
+    struct gis_case c = {
+        .id = d->case_id,
+        .case_number = d->case_number,
+        .module = "waste",
+        .seq = st.seq,
+        .year = st.year,
+        .applicant_account = j->account,
+        .applicant_login = j->account ? p->account.login : NULL,
+        .applicant_name = d->payer_name,
+        .status = GIS_CASE_FILED,
+        .created_at = st.created,
+        .deadline = st.deadline,
+        .fee_pln = 0,
+        .fee_status = "exempt", /* a declaration bears no fee (no opłata skarbowa) */
+        .request_json = request,
+        .documents_json = "[]",
+    };
+    const char *actor = p ? p->account.login : "system";
+    const char *note =
+        d->filing == WASTE_FILING_CORRECTION
+            ? arena_printf(a, "korekta deklaracji: %s", d->reason)
+            : (d->filing == WASTE_FILING_CHANGE ? "nowa deklaracja (zmiana danych)" : "pierwsza deklaracja");
+    if (gis_case_insert(w, &c, actor, e) || gis_case_event_add(w, c.id, actor, GIS_CASE_FILED, note, e))
+        return e->code;
+    return ERR_OK;
+}
+
+/* The containers of a non-residential declaration: [{litres, per_month}, ...]. */
+static bool body_containers(json_t *b, struct waste_household *h, struct err *e)
+{
+    json_t *cs = json_object_get(b, "containers");
+    if (!cs)
+        return true;
+    if (!json_is_array(cs) || json_array_size(cs) > WASTE_MAX_CONTAINERS) {
+        err_at(e, ERR_UNPROCESSABLE, "containers", "containers must be a list of at most %d {litres, per_month}",
+               WASTE_MAX_CONTAINERS);
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(cs); i++) {
+        long l = 0, pm = 0;
+        json_t *c = json_array_get(cs, i);
+        if (!json_is_object(c) || !body_int(c, "litres", 1, 100000, true, 0, &l, e) ||
+            !body_int(c, "per_month", 1, 31, true, 0, &pm, e)) {
+            if (!e->code)
+                err_at(e, ERR_UNPROCESSABLE, "containers", "containers[%zu] must be {\"litres\": n, \"per_month\": n}",
+                       i);
+            return false;
+        }
+        h->containers[i].litres = (int)l;
+        h->containers[i].per_month = (int)pm;
+        h->ncontainers = (int)i + 1;
+    }
+    return true;
+}
+
+/* Reads the declaration in body b into job->d; the place's texts (address, parcel) into *address, *parcel. Every
+ * string is copied into the request's arena. */
+static enum err_code declaration_read(struct http_req *req, json_t *b, struct declare_job *job, const char **address,
+                                      const char **parcel, struct err *e)
+{
+    struct waste_declaration *d = &job->d;
     long payer_id = 0, residents = 0, address_id = 0;
-    const char *kind = NULL, *name = NULL, *address = NULL, *parcel = NULL, *change = NULL;
+    const char *kind = NULL, *name = NULL, *change = NULL, *filing = NULL, *reason = NULL;
     bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &payer_id, e) &&
               body_int(b, "residents", 0, WASTE_MAX_RESIDENTS, true, 0, &residents, e) &&
               body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) && body_str(b, "kind", 32, &kind, e) &&
-              body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, &address, e) &&
-              body_str(b, "parcel", GIS_PARCEL_ID_MAX, &parcel, e) && body_str(b, "change_date", 10, &change, e) &&
-              body_bool(b, "composting", false, &d->h.composting, e) && body_bool(b, "sorting", true, &d->h.sorting, e);
-    if (ok && kind && strcmp(kind, "residential") && strcmp(kind, "nonresidential"))
-        ok = !err_set(e, ERR_UNPROCESSABLE, "kind must be residential or nonresidential");
+              body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, address, e) &&
+              body_str(b, "parcel", GIS_PARCEL_ID_MAX, parcel, e) && body_str(b, "change_date", 10, &change, e) &&
+              body_str(b, "filing", 16, &filing, e) && body_str(b, "reason", 1000, &reason, e) &&
+              body_bool(b, "composting", false, &d->h.composting, e) &&
+              body_bool(b, "sorting", true, &d->h.sorting, e) && body_containers(b, &d->h, e);
+    if (!ok)
+        return e->code;
+    if (kind && strcmp(kind, "residential") && strcmp(kind, "nonresidential"))
+        return err_at(e, ERR_UNPROCESSABLE, "kind", "kind must be residential or nonresidential");
+    int f = filing ? waste_filing_parse(filing) : (payer_id ? WASTE_FILING_CHANGE : WASTE_FILING_FIRST);
+    if (f < 0)
+        return err_at(e, ERR_UNPROCESSABLE, "filing", "filing must be first, change or correction");
+    d->filing = (enum waste_filing)f;
+    d->reason = reason ? gis_extract_clean(req->arena, reason, 1000) : NULL;
     d->nonresidential = kind && !strcmp(kind, "nonresidential");
     d->h.residents = (int)residents;
     d->payer_id = payer_id;
     d->payer_name = name ? arena_strdup(req->arena, name) : NULL;
-    d->change_day = job.today;
-    if (ok && change && !gis_cal_parse_date(change, &d->change_day))
-        ok = !err_param(e, "change_date", "change_date must be a date YYYY-MM-DD");
+    d->change_day = job->today;
+    if (change && !gis_cal_parse_date(change, &d->change_day))
+        return err_param(e, "change_date", "change_date must be a date YYYY-MM-DD");
     json_t *wm = json_object_get(b, "water_m3");
-    if (ok && wm) {
+    if (wm) {
         if (!json_is_number(wm) || json_number_value(wm) < 0 || json_number_value(wm) > 10000)
-            ok = !err_set(e, ERR_UNPROCESSABLE, "water_m3 must be a number from 0 to 10000");
-        else
-            d->h.water_m3 = json_number_value(wm);
+            return err_at(e, ERR_UNPROCESSABLE, "water_m3", "water_m3 must be a number from 0 to 10000");
+        d->h.water_m3 = json_number_value(wm);
     }
-    json_t *cs = json_object_get(b, "containers");
-    if (ok && cs) {
-        if (!json_is_array(cs) || json_array_size(cs) > WASTE_MAX_CONTAINERS)
-            ok = !err_set(e, ERR_UNPROCESSABLE, "containers must be a list of at most %d {litres, per_month}",
-                          WASTE_MAX_CONTAINERS);
-        for (size_t i = 0; ok && i < json_array_size(cs); i++) {
-            long l = 0, pm = 0;
-            json_t *c = json_array_get(cs, i);
-            ok = json_is_object(c) && body_int(c, "litres", 1, 100000, true, 0, &l, e) &&
-                 body_int(c, "per_month", 1, 31, true, 0, &pm, e);
-            if (!ok && !e->code)
-                err_set(e, ERR_UNPROCESSABLE, "containers[%zu] must be {\"litres\": n, \"per_month\": n}", i);
-            d->h.containers[i].litres = (int)l;
-            d->h.containers[i].per_month = (int)pm;
-            d->h.ncontainers = (int)i + 1;
-        }
-    }
-    if (ok && !payer_id && !name)
-        ok = !err_param(e, "name", "name is required for a new payer (or give payer_id)");
-    /* The strings belong to b: keep copies in the request arena. */
-    address = address ? arena_strdup(req->arena, address) : NULL;
-    parcel = parcel ? arena_strdup(req->arena, parcel) : NULL;
-    json_decref(b);
-    if (!ok)
+    *address = *address ? arena_strdup(req->arena, *address) : NULL;
+    *parcel = *parcel ? arena_strdup(req->arena, *parcel) : NULL;
+    return ERR_OK;
+}
+
+/* The payer's name for a resident's first declaration: the one given, else the person login.gov.pl verified. */
+static void resident_name(struct http_req *req, struct waste_declaration *d)
+{
+    struct gis_resident r;
+    struct err re = {0};
+    struct gis_identity *id = svc_auth_identity();
+    if (!d->payer_name && id && gis_resident_get(id, req->principal->account.id, &r, &re) == ERR_OK)
+        d->payer_name = arena_printf(req->arena, "%s %s", r.given_name, r.surname);
+    sodium_memzero(r.pesel, sizeof r.pesel);
+}
+
+static enum err_code post_declaration(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (!req->principal)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    json_t *b = parse_body(req, e);
+    if (!b)
         return e->code;
+    struct declare_job job = {.req = req, .teryt = req->tenant->cfg->teryt, .today = waste_today()};
+    /* staff file for anyone; anyone else (a resident) only for themselves */
+    if (!svc_is_staff(req, "clerk"))
+        job.account = req->principal->account.id;
+    struct waste_declaration *d = &job.d;
+    const char *address = NULL, *parcel = NULL;
+    enum err_code rc = declaration_read(req, b, &job, &address, &parcel, e);
+    json_decref(b);
+    if (rc)
+        return rc;
+    if (job.account && !d->payer_id)
+        resident_name(req, d);
+    if (!d->payer_id && !d->payer_name)
+        return err_param(e, "name", "name is required for a new payer (or give payer_id)");
     /* The place must be an address (or parcel) of this gmina. */
     struct gis_store *r = reader(req, e);
     if (!r)
@@ -539,11 +645,143 @@ static enum err_code post_declaration(struct http_req *req, struct http_resp *re
     struct err we = {0};
     if (svc_tenant_write(req->tenant, declare_run, &job, &we))
         return err_recast(e, we.code == ERR_INVALID ? ERR_UNPROCESSABLE : we.code, &we);
+    svc_auth_audit(req, "waste.declaration", d->case_number,
+                   arena_printf(req->arena, "payer %ld, %s", d->payer_id, waste_filing_name(d->filing)));
     json_t *j = household_json(d);
     json_object_set_new(j, "account", jstr(d->account));
     http_resp_header(resp, "Location",
-                     arena_printf(req->arena, "/%s/waste/payers/%ld", req->tenant->cfg->slug, d->payer_id));
+                     job.account
+                         ? arena_printf(req->arena, "/%s/waste/me/declarations", req->tenant->cfg->slug)
+                         : arena_printf(req->arena, "/%s/waste/payers/%ld", req->tenant->cfg->slug, d->payer_id));
     return http_resp_json(req, resp, 201, j, e);
+}
+
+/* ---- the resident's own payers: GET /{t}/waste/me/declarations, GET /{t}/me, RODO ---- */
+
+#define MAX_OWN_PAYERS 50
+
+static json_t *balance_json(const struct waste_balance *bal)
+{
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "monthly_fee", jpln(bal->monthly_fee_gr),
+                     "charged", jpln(bal->charged_gr), "due", jpln(bal->due_gr), "paid", jpln(bal->paid_gr), "arrears",
+                     jpln(bal->arrears_gr), "balance", jpln(bal->balance_gr), "charged_gr", (json_int_t)bal->charged_gr,
+                     "paid_gr", (json_int_t)bal->paid_gr, "arrears_gr", (json_int_t)bal->arrears_gr);
+}
+
+/* The charges of the next three months (this one first) as the declarations in force set them: the latest
+ * valid_from on or before the month, the later filing winning (as waste_charges_generate charges them). */
+static json_t *upcoming_json(struct gis_store *r, struct arena *a, const struct waste_declaration *ds, int n, int today)
+{
+    long due_day = 15;
+    if (!text_parse_long(waste_setting(r, a, "due_day", "15"), 1, 28, &due_day))
+        due_day = 15;
+    int y, m, dd;
+    gis_cal_ymd(today, &y, &m, &dd);
+    json_t *list = json_array();
+    for (int month = y * 12 + m - 1, k = 0; k < 3; k++, month++) {
+        const struct waste_declaration *best = NULL;
+        for (int i = 0; i < n; i++) /* newest filing first: the first of the latest valid_from wins */
+            if (ds[i].valid_from <= month && (!best || ds[i].valid_from > best->valid_from))
+                best = &ds[i];
+        if (!best)
+            continue;
+        json_array_append_new(list,
+                              json_pack("{s:o, s:o, s:o}", "month", jmonth(month), "amount", jpln(best->fee_gr),
+                                        "due_date", jdate(gis_cal_day(month / 12, month % 12 + 1, (int)due_day))));
+    }
+    return list;
+}
+
+/* The payers linked to account, each with its account number, balance, declarations and upcoming charges:
+ * {"title", "payers": [...]}, added to out. */
+static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struct arena *a, long long account,
+                                json_t *out, struct err *e)
+{
+    long ids[MAX_OWN_PAYERS];
+    int n;
+    if (waste_account_payers(r, account, ids, MAX_OWN_PAYERS, &n, e))
+        return e->code;
+    int today = waste_today();
+    json_t *payers = json_array();
+    for (int i = 0; payers && i < n; i++) {
+        struct waste_balance bal;
+        struct waste_declaration *ds;
+        int nd;
+        if (waste_balance_get(r, a, ids[i], today, &bal, e) || waste_declarations(r, a, ids[i], &ds, &nd, e)) {
+            json_decref(payers);
+            return e->code;
+        }
+        json_t *hist = json_array();
+        for (int k = 0; hist && k < nd; k++)
+            json_array_append_new(hist, household_json(&ds[k]));
+        json_array_append_new(payers, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
+                                                "name", jstr(bal.name), "account", jstr(bal.account), "address",
+                                                jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
+                                                "upcoming", upcoming_json(r, a, ds, nd, today), "declarations", hist));
+    }
+    if (!payers)
+        return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    json_object_set_new(out, "title", json_string(WASTE_TITLE));
+    json_object_set_new(out, "payers", payers);
+    json_object_set_new(out, "links",
+                        json_pack("{s:s}", "declarations", arena_printf(a, "/%s/waste/me/declarations", t->cfg->slug)));
+    return ERR_OK;
+}
+
+/* svc_module.me: the resident's payers under "modules": {"waste": ...} of GET /{t}/me. */
+static enum err_code waste_me(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out, struct err *e)
+{
+    struct arena *a = arena_new(16384);
+    if (!a)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    enum err_code rc = own_payers(t, r, a, account, out, e);
+    arena_free(a);
+    return rc;
+}
+
+/* svc_module.personal_data: the same payers, with what is kept on erasure and why. */
+static enum err_code waste_personal_data(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
+                                         struct err *e)
+{
+    if (waste_me(t, r, account, out, e))
+        return e->code;
+    json_object_set_new(
+        out, "retention",
+        json_string("Deklaracje o wysokości opłaty, naliczenia i wpłaty są dokumentacją opłaty "
+                    "publicznej (art. 6q ust. 1 ustawy o utrzymaniu czystości i porządku w gminach, "
+                    "Ordynacja podatkowa): gmina przechowuje je do przedawnienia zobowiązania (art. 70 "
+                    "§ 1 Ordynacji podatkowej) i zgodnie z JRWA. Usunięcie konta odłącza je od konta."));
+    return ERR_OK;
+}
+
+/* svc_module.erase: the declarations, charges and payments are kept (retention above); the links between the
+ * account and its payers are deleted, so nothing of them stays reachable through the erased account. */
+static enum err_code waste_erase(struct svc_tenant *t, struct gis_store *w, long long account, struct err *e)
+{
+    (void)t;
+    int n;
+    return waste_account_unlink(w, account, &n, e);
+}
+
+static enum err_code get_my_declarations(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    json_t *j = json_pack("{s:s}", "gmina", req->tenant->cfg->slug);
+    if (!j)
+        return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    if (own_payers(req->tenant, r, req->arena, p->account.id, j, e)) {
+        json_decref(j);
+        return e->code;
+    }
+    svc_auth_audit(req, "waste.me.read", p->account.login,
+                   arena_printf(req->arena, "%zu payers", json_array_size(json_object_get(j, "payers"))));
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    return http_resp_json(req, resp, 200, j, e);
 }
 
 /* ---- POST /{t}/waste/charges?through=YYYY-MM (staff) ---- */
@@ -695,12 +933,8 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
     json_t *hist = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(hist, household_json(&ds[i]));
-    json_t *j = json_pack("{s:I, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}, s:o}", "id",
-                          (json_int_t)bal.payer_id, "name", jstr(bal.name), "account", jstr(bal.account), "balance",
-                          "monthly_fee", jpln(bal.monthly_fee_gr), "charged", jpln(bal.charged_gr), "due",
-                          jpln(bal.due_gr), "paid", jpln(bal.paid_gr), "arrears", jpln(bal.arrears_gr), "balance",
-                          jpln(bal.balance_gr), "charged_gr", (json_int_t)bal.charged_gr, "paid_gr",
-                          (json_int_t)bal.paid_gr, "arrears_gr", (json_int_t)bal.arrears_gr, "declarations", hist);
+    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
+                          "account", jstr(bal.account), "balance", balance_json(&bal), "declarations", hist);
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200, j, e);
 }
@@ -759,8 +993,14 @@ static const struct http_route waste_routes[] = {
      schedule_doc, HTTP_PUBLIC},
     {"GET", "/{t}/waste/rates", get_rates, "waste", "The fee rate tables in force", NULL, rates_doc, HTTP_PUBLIC},
     {"POST", "/{t}/waste/declarations", post_declaration, "waste",
-     "File a declaration (staff): address, residents, composting, sorting; answers the monthly fee and account", NULL,
-     staff_doc, HTTP_STAFF("clerk", "waste:write")},
+     "File a declaration, registered as a case (module waste): a signed-in resident for their own payer (a new one, "
+     "or payer_id of theirs), staff and API clients for any; JSON {name, address | parcel, kind, residents, "
+     "composting, sorting, containers, change_date, payer_id, filing: first | change | correction, reason}; answers "
+     "the monthly fee, account and case",
+     NULL, staff_doc, HTTP_ACCOUNT_OR_CLIENT("waste:write")},
+    {"GET", "/{t}/waste/me/declarations", get_my_declarations, "waste",
+     "The signed-in resident's own payers: balance, declarations (with their cases) and the next charges", NULL,
+     staff_doc, HTTP_ACCOUNT},
     {"POST", "/{t}/waste/charges", post_charges, "waste", "Generate monthly charges through a month (staff)", NULL,
      charges_doc, HTTP_STAFF("module_admin", "waste:write")},
     {"POST", "/{t}/waste/payments", post_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc,
@@ -781,4 +1021,7 @@ const struct svc_module svc_waste_module = {
     .layers = waste_layers,
     .locate = waste_locate,
     .demo = waste_demo,
+    .me = waste_me,
+    .personal_data = waste_personal_data,
+    .erase = waste_erase,
 };

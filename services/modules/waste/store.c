@@ -289,6 +289,64 @@ enum err_code waste_store_payer_get(struct gis_store *s, struct arena *a, long i
     return e->code;
 }
 
+/* ---- payers and accounts ---- */
+
+enum err_code waste_store_payer_link(struct gis_store *w, long payer_id, long long account, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT OR IGNORE INTO waste_payer_accounts (payer_id, account, linked_at) "
+                          "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int64(st, 2, account);
+    return write_run(st, "payer link", e);
+}
+
+bool waste_store_payer_linked(struct gis_store *s, long payer_id, long long account)
+{
+    struct err e = {0};
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT 1 FROM waste_payer_accounts WHERE payer_id = ? AND account = ?", &st, &e))
+        return false;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int64(st, 2, account);
+    bool linked = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return linked;
+}
+
+enum err_code waste_store_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n,
+                                         struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT payer_id FROM waste_payer_accounts WHERE account = ? ORDER BY payer_id", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, account);
+    int rc;
+    while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ids[(*n)++] = (long)sqlite3_column_int64(st, 0);
+    if (*n < cap && rc != SQLITE_DONE)
+        step_err(st, e, "payers of an account");
+    sqlite3_finalize(st);
+    return e->code;
+}
+
+enum err_code waste_store_account_unlink(struct gis_store *w, long long account, int *n, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "DELETE FROM waste_payer_accounts WHERE account = ?", &st, e))
+        return e->code;
+    sqlite3 *db = sqlite3_db_handle(st);
+    sqlite3_bind_int64(st, 1, account);
+    if (write_run(st, "payer links", e))
+        return e->code;
+    *n = sqlite3_changes(db);
+    return ERR_OK;
+}
+
 /* ---- declarations ---- */
 
 /* A household's containers as "120x2,240x4" (litres x emptyings a month). */
@@ -321,12 +379,12 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
                                           struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(
-            w,
-            "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
-            "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
-            "valid_from, filed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-            &st, e))
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
+                          "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
+                          "valid_from, filed_at, filing, reason, case_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, "
+                          "coalesce(?15, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?16, ?17, ?18)",
+                          &st, e))
         return e->code;
     sqlite3 *db = sqlite3_db_handle(st);
     char cdate[11], vmonth[8], containers[256];
@@ -349,6 +407,10 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
     sqlite3_bind_int64(st, 12, d->fee_gr);
     sqlite3_bind_text(st, 13, cdate, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 14, vmonth, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 15, d->filed_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, waste_filing_name(d->filing), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 17, d->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 18, d->case_id, -1, SQLITE_STATIC);
     if (write_run(st, "declaration", e))
         return e->code;
     *id = (long)sqlite3_last_insert_rowid(db);
@@ -357,7 +419,11 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
 
 #define DECL_COLS                                                                                                      \
     "d.id, d.payer_id, p.name, p.account, d.kind, d.address_id, d.address_label, d.parcel_id, d.residents, "           \
-    "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at"
+    "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at, " \
+    "d.filing, d.reason, d.case_id, c.case_number, c.status"
+/* The declarations with their payer and case (the core table cases, read only). */
+#define DECL_FROM                                                                                                      \
+    " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id LEFT JOIN cases c ON c.id = d.case_id "
 
 static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration *d)
 {
@@ -384,6 +450,12 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration
     if (!gis_cal_parse_month(col_raw(st, 16), &d->valid_from))
         d->valid_from = 0;
     d->filed_at = col_text(a, st, 17);
+    int f = waste_filing_parse(col_raw(st, 18));
+    d->filing = f < 0 ? WASTE_FILING_FIRST : (enum waste_filing)f;
+    d->reason = col_text(a, st, 19);
+    d->case_id = col_text(a, st, 20);
+    d->case_number = col_text(a, st, 21);
+    d->case_status = col_text(a, st, 22);
 }
 
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,
@@ -392,10 +464,7 @@ enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, lon
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT " DECL_COLS " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id "
-                          "WHERE d.payer_id = ? ORDER BY d.id DESC LIMIT ?",
-                          &st, e))
+    if (gis_store_prepare(s, "SELECT " DECL_COLS DECL_FROM "WHERE d.payer_id = ? ORDER BY d.id DESC LIMIT ?", &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, payer_id);
     sqlite3_bind_int(st, 2, max);
@@ -414,10 +483,7 @@ enum err_code waste_store_declarations_each(struct gis_store *s, struct arena *a
                                             void *ctx, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT " DECL_COLS " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id "
-                          "ORDER BY d.payer_id, d.valid_from, d.id",
-                          &st, e))
+    if (gis_store_prepare(s, "SELECT " DECL_COLS DECL_FROM "ORDER BY d.payer_id, d.valid_from, d.id", &st, e))
         return e->code;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -72,10 +72,18 @@ enum err_code waste_store_payer_set_account(struct gis_store *w, long id, const 
 enum err_code waste_store_payer_get(struct gis_store *s, struct arena *a, long id, const char **name,
                                     const char **account, struct err *e);
 
-/* Adds declaration d as filed now (payer, kind, place, household, method, fee, change_day and valid_from);
- * *id is the new declaration's. */
+/* Adds declaration d (payer, kind, place, household, method, fee, change_day, valid_from, filing, reason, case
+ * and filed_at, now when NULL); *id is the new declaration's. */
 enum err_code waste_store_declaration_add(struct gis_store *w, const struct waste_declaration *d, long *id,
                                           struct err *e);
+
+/* Links the payer to a signed-in account (idempotent); whether it is linked; the payers of an account
+ * (ascending, at most cap into ids); and the removal of all of an account's links (*n counts them). */
+enum err_code waste_store_payer_link(struct gis_store *w, long payer_id, long long account, struct err *e);
+bool waste_store_payer_linked(struct gis_store *s, long payer_id, long long account);
+enum err_code waste_store_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n,
+                                         struct err *e);
+enum err_code waste_store_account_unlink(struct gis_store *w, long long account, int *n, struct err *e);
 
 /* The payer's declarations, newest first, at most max of them, in a. */
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,

@@ -553,7 +553,48 @@ enum err_code waste_rate_load(struct gis_store *s, enum waste_method method, int
 
 /* ---- declarations ---- */
 
-enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
+static const char *const filing_names[] = {"first", "change", "correction"};
+
+int waste_filing_parse(const char *s)
+{
+    for (int i = 0; s && i < 3; i++)
+        if (!strcmp(s, filing_names[i]))
+            return i;
+    return -1;
+}
+
+const char *waste_filing_name(enum waste_filing f)
+{
+    return (unsigned)f < 3 ? filing_names[f] : "first";
+}
+
+/* The payer of a change or correction: it exists and, for a resident, is theirs (both an unknown and another's
+ * payer are ERR_NOT_FOUND, so a resident learns nothing of others' payers). */
+static enum err_code declare_payer_check(struct gis_store *w, long long account, const struct waste_declaration *d,
+                                         struct err *e)
+{
+    if (!gis_payer_find(w, &waste_ledger, d->payer_id, NULL) ||
+        (account > 0 && !waste_store_payer_linked(w, d->payer_id, account)))
+        return err_at(e, ERR_NOT_FOUND, "payer_id", "nie ma takiego płatnika (no payer %ld of yours)", d->payer_id);
+    if (d->filing == WASTE_FILING_FIRST)
+        return err_at(e, ERR_UNPROCESSABLE, "filing", "payer %ld has filed already: file a change or a correction",
+                      d->payer_id);
+    if (d->filing == WASTE_FILING_CORRECTION && (!d->reason || !*d->reason))
+        return err_at(e, ERR_UNPROCESSABLE, "reason", "a correction (korekta) needs its reason");
+    return ERR_OK;
+}
+
+enum err_code waste_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n, struct err *e)
+{
+    return waste_store_account_payers(s, account, ids, cap, n, e);
+}
+
+enum err_code waste_account_unlink(struct gis_store *w, long long account, int *n, struct err *e)
+{
+    return waste_store_account_unlink(w, account, n, e);
+}
+
+enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,
                             struct waste_declaration *d, struct err *e)
 {
     if (d->h.residents < 0 || d->h.residents > WASTE_MAX_RESIDENTS)
@@ -580,22 +621,25 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
     if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
         return e->code;
     if (d->payer_id == 0) {
+        if (d->filing != WASTE_FILING_FIRST)
+            return err_param(e, "payer_id", "a change or correction names the payer (payer_id)");
         if (!d->payer_name || !*d->payer_name)
             return err_param(e, "name", "name of the payer is required for a first declaration");
         char nrb[27];
         if (waste_store_payer_add(w, d->payer_name, &d->payer_id, e) ||
             gis_nrb_make(waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e) ||
-            waste_store_payer_set_account(w, d->payer_id, nrb, e))
+            waste_store_payer_set_account(w, d->payer_id, nrb, e) ||
+            (account > 0 && waste_store_payer_link(w, d->payer_id, account, e)))
             return e->code;
         d->account = arena_strdup(a, nrb);
-    } else if (!gis_payer_find(w, &waste_ledger, d->payer_id, NULL)) {
-        return err_param(e, "payer_id", "no payer %ld", d->payer_id);
+    } else if (declare_payer_check(w, account, d, e)) {
+        return e->code;
     }
     if (waste_store_declaration_add(w, d, &d->id, e))
         return e->code;
-    if (!d->account) {
+    if (!d->account || !d->payer_name) {
         struct err ae = {0};
-        if (waste_store_payer_get(w, a, d->payer_id, NULL, &d->account, &ae) && ae.code != ERR_NOT_FOUND)
+        if (waste_store_payer_get(w, a, d->payer_id, &d->payer_name, &d->account, &ae) && ae.code != ERR_NOT_FOUND)
             return err_recast(e, ae.code, &ae);
     }
     return ERR_OK;

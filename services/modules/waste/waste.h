@@ -144,17 +144,37 @@ struct waste_declaration {
     struct waste_household h;
     enum waste_method method;
     long fee_gr;
-    int change_day; /* the day the declared data changed (or first applied) */
-    int valid_from; /* month the fee applies from */
-    const char *filed_at;
+    int change_day;       /* the day the declared data changed (or first applied) */
+    int valid_from;       /* month the fee applies from */
+    const char *filed_at; /* ISO 8601 UTC: when it was filed (the case's registration) */
+    /* The filing: the first declaration of a payer, a new one after a change of data (art. 6m ust. 2) or a
+     * korekta of an earlier one (art. 81 Ordynacji podatkowej), which needs its reason. */
+    enum waste_filing { WASTE_FILING_FIRST, WASTE_FILING_CHANGE, WASTE_FILING_CORRECTION } filing;
+    const char *reason;
+    const char *case_id;                   /* the case it was filed as (cases.id), NULL for older ones */
+    const char *case_number, *case_status; /* read from the case */
 };
+
+/* "first", "change", "correction"; -1 for anything else. */
+int waste_filing_parse(const char *s);
+const char *waste_filing_name(enum waste_filing f);
 
 /* Files d on the writer: a payer_id of 0 creates the payer (its NRB from the bank_sort_code setting and
  * teryt). Computes the method (the gmina's residential or non-residential one), the fee from the rate
  * table and valid_from from change_day by the change_effective setting, and fills them and the ids into d.
- * today bounds change_day: at most two years back and not after the end of the next month. */
-enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
+ * today bounds change_day: at most two years back and not after the end of the next month. A first
+ * filing needs a new payer (payer_id 0); a change or correction an existing one, and a correction its
+ * reason. d->case_id and d->filed_at are stored as given. account > 0 (a resident filing online) may only
+ * file for a payer linked to it (ERR_NOT_FOUND otherwise, as for a payer that does not exist), and a payer
+ * it creates is linked to it. */
+enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,
                             struct waste_declaration *d, struct err *e);
+
+/* The payers linked to account (resident's own), ascending, at most cap of them into ids. */
+enum err_code waste_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n, struct err *e);
+
+/* Unlinks account from every payer (RODO erasure); *n counts the links removed. */
+enum err_code waste_account_unlink(struct gis_store *w, long long account, int *n, struct err *e);
 
 /* The declarations of payer_id, newest first (history). ERR_NOT_FOUND for an unknown payer. */
 enum err_code waste_declarations(struct gis_store *s, struct arena *a, long payer_id, struct waste_declaration **out,

@@ -157,16 +157,17 @@ static void store_flow(void)
     CHECK(!gis_store_begin(w, &e));
     struct waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
     d.h.residents = 2, d.h.sorting = true;
-    CHECK(!waste_declare(w, a, "0805053", today, &d, &e));
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e));
     CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_nrb_valid(d.account));
     CHECK(d.valid_from == 2026 * 12 + 2); /* March: the month of the change */
-    struct waste_declaration d2 = {.payer_id = d.payer_id, .change_day = D("2026-07-02")};
+    struct waste_declaration d2 = {
+        .payer_id = d.payer_id, .change_day = D("2026-07-02"), .filing = WASTE_FILING_CHANGE};
     d2.h.residents = 3, d2.h.sorting = true, d2.h.composting = true;
-    CHECK(!waste_declare(w, a, "0805053", today, &d2, &e));
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d2, &e));
     CHECK(d2.fee_gr == 10000);
     struct waste_declaration bad = {.payer_name = "X", .change_day = D("2020-01-01")};
     bad.h.residents = 1;
-    CHECK(waste_declare(w, a, "0805053", today, &bad, &e) != ERR_OK);
+    CHECK(waste_declare(w, a, "0805053", today, 0, &bad, &e) != ERR_OK);
     err_clear(&e);
     long changed;
     CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
