@@ -7,6 +7,7 @@
 #include "gis/store_sql.h"
 #include "services/modules/waste/waste.h"
 #include "services/module.h"
+#include "services/server.h"
 #include "tests/store_fixture.h"
 #include "tests/cal_dates.h"
 #include "tests/test.h"
@@ -227,10 +228,55 @@ static void store_flow(void)
     unlink(p2);
 }
 
+/* The resident's hooks: a resident's first declaration links the new payer to their account; .me and
+ * .personal_data show it; .erase unlinks it and keeps the declaration (a tax record); another account sees
+ * none of it. */
+static void resident_hooks(void)
+{
+    char path[] = "/tmp/odra-test-waste-rodo-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    const struct svc_module *m = svc_module_find("waste");
+    CHECK(w && m && m->me && m->personal_data && m->erase && !svc_module_migrate(m, w, &e));
+    struct config_tenant cfg = {.slug = "slubice", .name = "Słubice"};
+    struct svc_tenant t = {.cfg = &cfg};
+    struct arena *a = arena_new(4096);
+    int today = D("2026-11-27");
+    CHECK(!gis_store_begin(w, &e));
+    struct waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-11-02")};
+    d.h.residents = 1, d.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", today, 42, &d, &e));
+    /* another account may not file for this payer: the same 404 as for a payer that does not exist */
+    struct waste_declaration other = {.payer_id = d.payer_id, .change_day = today, .filing = WASTE_FILING_CHANGE};
+    other.h.residents = 2, other.h.sorting = true;
+    CHECK(waste_declare(w, a, "0805053", today, 43, &other, &e) == ERR_NOT_FOUND);
+    err_clear(&e);
+    CHECK(!gis_store_commit(w, &e));
+    json_t *me = json_object(), *pd = json_object(), *none = json_object();
+    CHECK(!m->me(&t, w, 42, me, &e) && !m->personal_data(&t, w, 42, pd, &e) && !m->me(&t, w, 43, none, &e));
+    json_t *p0 = json_array_get(json_object_get(me, "payers"), 0);
+    CHECK(json_array_size(json_object_get(me, "payers")) == 1 &&
+          json_integer_value(json_object_get(p0, "id")) == d.payer_id);
+    CHECK(json_array_size(json_object_get(p0, "declarations")) == 1);
+    CHECK(json_is_string(json_object_get(pd, "retention")) && json_array_size(json_object_get(pd, "payers")) == 1);
+    CHECK(json_array_size(json_object_get(none, "payers")) == 0);
+    CHECK(!gis_store_begin(w, &e) && !m->erase(&t, w, 42, &e) && !gis_store_commit(w, &e));
+    json_t *after = json_object();
+    CHECK(!m->me(&t, w, 42, after, &e) && json_array_size(json_object_get(after, "payers")) == 0);
+    struct waste_declaration *ds;
+    int n;
+    CHECK(!waste_declarations(w, a, d.payer_id, &ds, &n, &e) && n == 1 && !strcmp(ds[0].payer_name, "Jan Testowy"));
+    json_decref(me), json_decref(pd), json_decref(none), json_decref(after);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(rules_and_shift);
     RUN(fees_every_method);
     RUN(store_flow);
+    RUN(resident_hooks);
     return test_done();
 }
