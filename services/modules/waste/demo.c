@@ -1,6 +1,7 @@
 /* The waste module's demo data for `odra demo`: the obręby of the gmina dealt round-robin into 2 to 4 zones
  * (1 when there is one obręb), so the zones cover the gmina; rules that differ by zone; and a few
  * declarations, charges and payments. Deterministic for a gmina and a day (ODRA_TODAY). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "gis/places.h"
@@ -40,6 +41,21 @@ struct demo_declarations {
     int seen, n;
 };
 
+/* A made-up PESEL with a valid check digit: born 1950-1999 on day 1-28 of a month. */
+static const char *demo_pesel(struct arena *a, struct text_rng *rng)
+{
+    static const int w[10] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+    char p[12];
+    snprintf(p, sizeof p, "%02d%02d%02d%04d", 50 + (int)text_rng_below(rng, 50), 1 + (int)text_rng_below(rng, 12),
+             1 + (int)text_rng_below(rng, 28), (int)text_rng_below(rng, 10000));
+    int sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += w[i] * (p[i] - '0');
+    p[10] = (char)('0' + (10 - sum % 10) % 10);
+    p[11] = 0;
+    return arena_strdup(a, p);
+}
+
 static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct err *e)
 {
     struct demo_declarations *dd = ctx;
@@ -54,6 +70,8 @@ static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct
         gis_place_address_label(a, ad->street_prefix, ad->street, ad->number, ad->postal_code, ad->locality);
     d.parcel_id = ad->parcel_id ? arena_strdup(a, ad->parcel_id) : NULL;
     d.payer_name = arena_printf(a, "Gospodarstwo domowe nr %d", dd->n + 1);
+    d.pesel = demo_pesel(a, &dd->rng);
+    d.title = dd->n % 5 == 4 ? WASTE_TITLE_CO_OWNERSHIP : WASTE_TITLE_OWNERSHIP;
     d.h.residents = 1 + (int)text_rng_below(&dd->rng, 5);
     d.h.sorting = text_rng_below(&dd->rng, 10) != 0;
     d.h.composting = text_rng_below(&dd->rng, 3) == 0;

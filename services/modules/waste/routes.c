@@ -443,7 +443,9 @@ struct declare_job {
     struct waste_declaration d;
 };
 
-static json_t *household_json(const struct waste_declaration *d)
+/* A declaration as JSON; its PESEL masked ("850314*****") unless full_pesel (the person's own export, or a
+ * clerk who asked for it, audited). */
+static json_t *household_json(const struct waste_declaration *d, bool full_pesel)
 {
     json_t *c = json_array();
     for (int i = 0; i < d->h.ncontainers; i++)
@@ -460,6 +462,13 @@ static json_t *household_json(const struct waste_declaration *d)
                   jstr(d->filed_at), "filing", waste_filing_name(d->filing), "reason", jstr(d->reason));
     if (d->method == WASTE_WATER)
         json_object_set_new(j, "water_m3", json_real(d->h.water_m3));
+    char masked[12] = "";
+    if (d->pesel && !full_pesel)
+        gis_pesel_mask(d->pesel, masked);
+    json_object_set_new(j, "pesel", d->pesel ? json_string(full_pesel ? d->pesel : masked) : json_null());
+    json_object_set_new(j, "nip", jstr(d->nip));
+    json_object_set_new(j, "legal_title", jstr(waste_title_name(d->title)));
+    json_object_set_new(j, "legal_title_pl", d->title ? json_string(waste_title_polish(d->title)) : json_null());
     json_object_set_new(j, "case",
                         d->case_id ? json_pack("{s:s, s:o, s:o}", "id", d->case_id, "case_number", jstr(d->case_number),
                                                "status", jstr(d->case_status))
@@ -485,7 +494,7 @@ static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
         return e->code;
     d->case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
     d->case_status = GIS_CASE_FILED;
-    json_t *rj = household_json(d);
+    json_t *rj = household_json(d, false); /* the case keeps the request with the PESEL masked */
     char *rs = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
     json_decref(rj);
     const char *request = rs ? arena_strdup(a, rs) : NULL;
@@ -548,6 +557,20 @@ static bool body_containers(json_t *b, struct waste_household *h, struct err *e)
     return true;
 }
 
+/* A NIP as its 10 digits: "PL 123-456-32-18" and "1234563218" are the same. */
+static const char *nip_digits(struct arena *a, const char *s)
+{
+    char out[16];
+    size_t n = 0;
+    for (; *s && n < sizeof out - 1; s++)
+        if (*s >= '0' && *s <= '9')
+            out[n++] = *s;
+        else if (*s != ' ' && *s != '-' && *s != 'P' && *s != 'L')
+            return arena_strdup(a, "x"); /* not a NIP: refused by its check */
+    out[n] = 0;
+    return arena_strdup(a, out);
+}
+
 /* Reads the declaration in body b into job->d; the place's texts (address, parcel) into *address, *parcel. Every
  * string is copied into the request's arena. */
 static enum err_code declaration_read(struct http_req *req, json_t *b, struct declare_job *job, const char **address,
@@ -555,9 +578,12 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
 {
     struct waste_declaration *d = &job->d;
     long payer_id = 0, residents = 0, address_id = 0;
-    const char *kind = NULL, *name = NULL, *change = NULL, *filing = NULL, *reason = NULL;
+    const char *kind = NULL, *name = NULL, *change = NULL, *filing = NULL, *reason = NULL, *pesel = NULL, *nip = NULL,
+               *title = NULL;
     bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &payer_id, e) &&
-              body_int(b, "residents", 0, WASTE_MAX_RESIDENTS, true, 0, &residents, e) &&
+              body_int(b, "residents", 0, WASTE_MAX_RESIDENTS, false, -1, &residents, e) &&
+              body_str(b, "pesel", 11, &pesel, e) && body_str(b, "nip", 20, &nip, e) &&
+              body_str(b, "legal_title", 32, &title, e) &&
               body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) && body_str(b, "kind", 32, &kind, e) &&
               body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, address, e) &&
               body_str(b, "parcel", GIS_PARCEL_ID_MAX, parcel, e) && body_str(b, "change_date", 10, &change, e) &&
@@ -574,7 +600,17 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
     d->filing = (enum waste_filing)f;
     d->reason = reason ? gis_extract_clean(req->arena, reason, 1000) : NULL;
     d->nonresidential = kind && !strcmp(kind, "nonresidential");
-    d->h.residents = (int)residents;
+    /* who lives there is asked only where people live: a non-residential property has no residents */
+    if (residents < 0 && !d->nonresidential)
+        return err_param(e, "residents", "residents is required for a residential declaration");
+    d->h.residents = residents < 0 ? 0 : (int)residents;
+    int t = title ? waste_title_parse(title) : WASTE_TITLE_NONE;
+    if (t < 0)
+        return err_at(e, ERR_UNPROCESSABLE, "legal_title",
+                      "legal_title must be ownership, co_ownership, perpetual_usufruct, lease, management or other");
+    d->title = (enum waste_title)t;
+    d->pesel = pesel ? arena_strdup(req->arena, pesel) : NULL;
+    d->nip = nip ? nip_digits(req->arena, nip) : NULL;
     d->payer_id = payer_id;
     d->payer_name = name ? arena_strdup(req->arena, name) : NULL;
     d->change_day = job->today;
@@ -591,15 +627,25 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
     return ERR_OK;
 }
 
-/* The payer's name for a resident's first declaration: the one given, else the person login.gov.pl verified. */
-static void resident_name(struct http_req *req, struct waste_declaration *d)
+/* A resident's declaration as login.gov.pl verified them: their PESEL (another one is refused) and, for a
+ * first declaration without a name, their name. A resident signed in with a password gives both. */
+static enum err_code resident_identity(struct http_req *req, struct waste_declaration *d, struct err *e)
 {
     struct gis_resident r;
     struct err re = {0};
     struct gis_identity *id = svc_auth_identity();
-    if (!d->payer_name && id && gis_resident_get(id, req->principal->account.id, &r, &re) == ERR_OK)
+    if (!id || gis_resident_get(id, req->principal->account.id, &r, &re) != ERR_OK)
+        return ERR_OK;
+    enum err_code rc = ERR_OK;
+    if (d->pesel && strcmp(d->pesel, r.pesel) != 0)
+        rc = err_at(e, ERR_UNPROCESSABLE, "pesel",
+                    "PESEL nie jest Twoim numerem z logowania przez login.gov.pl (not the PESEL you signed in with)");
+    else if (!d->nip || d->pesel)
+        d->pesel = arena_strdup(req->arena, r.pesel), d->pesel_verified = true;
+    if (!rc && !d->payer_id && !d->payer_name)
         d->payer_name = arena_printf(req->arena, "%s %s", r.given_name, r.surname);
     sodium_memzero(r.pesel, sizeof r.pesel);
+    return rc;
 }
 
 static enum err_code post_declaration(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -619,8 +665,8 @@ static enum err_code post_declaration(struct http_req *req, struct http_resp *re
     json_decref(b);
     if (rc)
         return rc;
-    if (job.account && !d->payer_id)
-        resident_name(req, d);
+    if (job.account && resident_identity(req, d, e))
+        return e->code;
     if (!d->payer_id && !d->payer_name)
         return err_param(e, "name", "name is required for a new payer (or give payer_id)");
     /* The place must be an address (or parcel) of this gmina. */
@@ -647,7 +693,7 @@ static enum err_code post_declaration(struct http_req *req, struct http_resp *re
         return err_recast(e, we.code == ERR_INVALID ? ERR_UNPROCESSABLE : we.code, &we);
     svc_auth_audit(req, "waste.declaration", d->case_number,
                    arena_printf(req->arena, "payer %ld, %s", d->payer_id, waste_filing_name(d->filing)));
-    json_t *j = household_json(d);
+    json_t *j = household_json(d, false);
     json_object_set_new(j, "account", jstr(d->account));
     http_resp_header(resp, "Location",
                      job.account
@@ -695,7 +741,7 @@ static json_t *upcoming_json(struct gis_store *r, struct arena *a, const struct 
 /* The payers linked to account, each with its account number, balance, declarations and upcoming charges:
  * {"title", "payers": [...]}, added to out. */
 static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struct arena *a, long long account,
-                                json_t *out, struct err *e)
+                                bool full_pesel, json_t *out, struct err *e)
 {
     long ids[MAX_OWN_PAYERS];
     int n;
@@ -713,7 +759,7 @@ static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struc
         }
         json_t *hist = json_array();
         for (int k = 0; hist && k < nd; k++)
-            json_array_append_new(hist, household_json(&ds[k]));
+            json_array_append_new(hist, household_json(&ds[k], full_pesel));
         json_array_append_new(payers, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
                                                 "name", jstr(bal.name), "account", jstr(bal.account), "address",
                                                 jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
@@ -728,22 +774,29 @@ static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struc
     return ERR_OK;
 }
 
-/* svc_module.me: the resident's payers under "modules": {"waste": ...} of GET /{t}/me. */
-static enum err_code waste_me(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out, struct err *e)
+/* own_payers in an arena of its own, for the hooks. */
+static enum err_code own_payers_hook(struct svc_tenant *t, struct gis_store *r, long long account, bool full_pesel,
+                                     json_t *out, struct err *e)
 {
     struct arena *a = arena_new(16384);
     if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    enum err_code rc = own_payers(t, r, a, account, out, e);
+    enum err_code rc = own_payers(t, r, a, account, full_pesel, out, e);
     arena_free(a);
     return rc;
+}
+
+/* svc_module.me: the resident's payers under "modules": {"waste": ...} of GET /{t}/me (PESEL masked). */
+static enum err_code waste_me(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out, struct err *e)
+{
+    return own_payers_hook(t, r, account, false, out, e);
 }
 
 /* svc_module.personal_data: the same payers, with what is kept on erasure and why. */
 static enum err_code waste_personal_data(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
                                          struct err *e)
 {
-    if (waste_me(t, r, account, out, e))
+    if (own_payers_hook(t, r, account, true, out, e)) /* the person's own export: the PESEL in full */
         return e->code;
     json_object_set_new(
         out, "retention",
@@ -774,7 +827,7 @@ static enum err_code get_my_declarations(struct http_req *req, struct http_resp 
     json_t *j = json_pack("{s:s}", "gmina", req->tenant->cfg->slug);
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
-    if (own_payers(req->tenant, r, req->arena, p->account.id, j, e)) {
+    if (own_payers(req->tenant, r, req->arena, p->account.id, false, j, e)) {
         json_decref(j);
         return e->code;
     }
@@ -921,6 +974,14 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
     long id;
     if (!text_parse_long(http_capture(req, "id"), 1, 99999999, &id))
         return err_set(e, ERR_NOT_FOUND, "no payer '%.20s'", http_capture(req, "id"));
+    /* The PESEL is shown masked; a clerk who needs it (an enforcement title, a notice) asks with
+     * reveal=pesel, and the read is in the audit log. API clients never get it whole. */
+    const char *reveal = http_query(req, "reveal");
+    if (reveal && strcmp(reveal, "pesel") != 0)
+        return err_param(e, "reveal", "reveal must be pesel");
+    bool full = reveal && req->principal->via == AUTH_VIA_SESSION;
+    if (reveal && !full)
+        return err_set(e, ERR_FORBIDDEN, "API clients see the PESEL masked only");
     struct gis_store *r = reader(req, e);
     if (!r)
         return e->code;
@@ -932,9 +993,11 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
         return e->code;
     json_t *hist = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(hist, household_json(&ds[i]));
+        json_array_append_new(hist, household_json(&ds[i], full));
     json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
                           "account", jstr(bal.account), "balance", balance_json(&bal), "declarations", hist);
+    if (full)
+        svc_auth_audit(req, "waste.pesel.read", arena_printf(req->arena, "payer %ld", id), "PESEL shown in full");
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200, j, e);
 }
@@ -984,7 +1047,10 @@ static const struct http_param_doc charges_doc[] = {
     {"through", "query", "string", 0, "last month to charge, YYYY-MM (default this month)"},
     HTTP_DOC_END};
 static const struct http_param_doc payer_doc[] = {
-    HTTP_DOC_TENANT, {"id", "path", "integer", 1, "payer id"}, HTTP_DOC_END};
+    HTTP_DOC_TENANT,
+    {"id", "path", "integer", 1, "payer id"},
+    {"reveal", "query", "string", 0, "pesel: the PESEL in full (a clerk's session only; audited), else masked"},
+    HTTP_DOC_END};
 static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "gis/changes.h"
+#include "gis/identity.h"
 #include "gis/places.h"
 #include "services/modules/waste/store.h"
 
@@ -553,6 +554,92 @@ enum err_code waste_rate_load(struct gis_store *s, enum waste_method method, int
 
 /* ---- declarations ---- */
 
+static const char *const title_names[] = {NULL,    "ownership",  "co_ownership", "perpetual_usufruct",
+                                          "lease", "management", "other"};
+static const char *const title_polish[] = {
+    "", "własność", "współwłasność", "użytkowanie wieczyste", "najem lub dzierżawa", "zarząd", "inny tytuł prawny"};
+
+int waste_title_parse(const char *s)
+{
+    for (int i = 1; s && i < 7; i++)
+        if (!strcmp(s, title_names[i]))
+            return i;
+    return -1;
+}
+
+const char *waste_title_name(enum waste_title t)
+{
+    return (unsigned)t < 7 ? title_names[t] : NULL;
+}
+
+const char *waste_title_polish(enum waste_title t)
+{
+    return (unsigned)t < 7 ? title_polish[t] : "";
+}
+
+static bool digits(const char *s, size_t n)
+{
+    return s && strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+bool waste_pesel_valid(const char *s)
+{
+    static const int w[10] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+    if (!digits(s, 11))
+        return false;
+    int sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += w[i] * (s[i] - '0');
+    if ((10 - sum % 10) % 10 != s[10] - '0')
+        return false;
+    /* the month carries the century: +80 for 1800s, +0 1900s, +20 2000s, +40 2100s, +60 2200s */
+    int yy = (s[0] - '0') * 10 + (s[1] - '0'), mm = (s[2] - '0') * 10 + (s[3] - '0'),
+        dd = (s[4] - '0') * 10 + (s[5] - '0');
+    static const int century[5] = {1900, 2000, 2100, 2200, 1800};
+    int y = century[(mm / 20) % 5] + yy, m = mm % 20;
+    return m >= 1 && m <= 12 && dd >= 1 && dd <= gis_cal_days_in_month(y, m);
+}
+
+bool waste_nip_valid(const char *s)
+{
+    static const int w[9] = {6, 5, 7, 2, 3, 4, 5, 6, 7};
+    if (!digits(s, 10))
+        return false;
+    int sum = 0;
+    for (int i = 0; i < 9; i++)
+        sum += w[i] * (s[i] - '0');
+    return sum % 11 != 10 && sum % 11 == s[9] - '0';
+}
+
+/* Who declares and by what right: a first filing gives them; a later one repeats the payer's latest
+ * declaration's where it gives none. */
+static enum err_code declare_declarant(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
+{
+    if (d->pesel && !(d->pesel_verified ? gis_pesel_valid(d->pesel) : waste_pesel_valid(d->pesel)))
+        return err_at(e, ERR_UNPROCESSABLE, "pesel",
+                      "PESEL %.11s jest nieprawidłowy (its check digit or date is wrong)", d->pesel);
+    if (d->nip && !waste_nip_valid(d->nip))
+        return err_at(e, ERR_UNPROCESSABLE, "nip", "NIP %.10s jest nieprawidłowy (its check digit is wrong)", d->nip);
+    if (d->payer_id && (!(d->pesel || d->nip) || !d->title)) {
+        struct waste_declaration *last;
+        int n;
+        if (waste_store_declarations(w, a, d->payer_id, 1, &last, &n, e))
+            return e->code;
+        if (n && !d->pesel && !d->nip)
+            d->pesel = last->pesel, d->nip = last->nip;
+        if (n && !d->title)
+            d->title = last->title;
+    }
+    if (!d->pesel && !d->nip)
+        return err_at(e, ERR_UNPROCESSABLE, "pesel",
+                      "podaj PESEL (osoba fizyczna) albo NIP składającego deklarację (PESEL or NIP is required)");
+    if (!d->title)
+        return err_at(e, ERR_UNPROCESSABLE, "legal_title",
+                      "podaj tytuł prawny do nieruchomości (legal_title: ownership, co_ownership, "
+                      "perpetual_usufruct, lease, management or other)");
+    return ERR_OK;
+}
+
 static const char *const filing_names[] = {"first", "change", "correction"};
 
 int waste_filing_parse(const char *s)
@@ -620,6 +707,10 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
     struct waste_rate rate;
     if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
         return e->code;
+    if (d->payer_id && declare_payer_check(w, account, d, e))
+        return e->code;
+    if (declare_declarant(w, a, d, e))
+        return e->code;
     if (d->payer_id == 0) {
         if (d->filing != WASTE_FILING_FIRST)
             return err_param(e, "payer_id", "a change or correction names the payer (payer_id)");
@@ -632,8 +723,6 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
             (account > 0 && waste_store_payer_link(w, d->payer_id, account, e)))
             return e->code;
         d->account = arena_strdup(a, nrb);
-    } else if (declare_payer_check(w, account, d, e)) {
-        return e->code;
     }
     if (waste_store_declaration_add(w, d, &d->id, e))
         return e->code;

@@ -151,9 +151,38 @@ struct waste_declaration {
      * korekta of an earlier one (art. 81 Ordynacji podatkowej), which needs its reason. */
     enum waste_filing { WASTE_FILING_FIRST, WASTE_FILING_CHANGE, WASTE_FILING_CORRECTION } filing;
     const char *reason;
+    const char *pesel, *nip; /* the payer's PESEL (a person) or NIP, checksums valid; NULL when absent */
+    /* The PESEL came from login.gov.pl: taken as the national register has it (some PESELs were issued with
+     * a wrong check digit), so only its form is checked. */
+    bool pesel_verified;
+    /* The legal title to the property (art. 2 ust. 1 pkt 4): własność, współwłasność, użytkowanie wieczyste,
+     * najem lub dzierżawa, zarząd, inny; WASTE_TITLE_NONE only for declarations filed before it was asked. */
+    enum waste_title {
+        WASTE_TITLE_NONE,
+        WASTE_TITLE_OWNERSHIP,
+        WASTE_TITLE_CO_OWNERSHIP,
+        WASTE_TITLE_PERPETUAL_USUFRUCT,
+        WASTE_TITLE_LEASE,
+        WASTE_TITLE_MANAGEMENT,
+        WASTE_TITLE_OTHER,
+    } title;
     const char *case_id;                   /* the case it was filed as (cases.id), NULL for older ones */
     const char *case_number, *case_status; /* read from the case */
 };
+
+/* "ownership", "co_ownership", "perpetual_usufruct", "lease", "management", "other" (NONE is NULL); -1 for
+ * anything else. The Polish name: "własność", ..., "" for NONE. */
+int waste_title_parse(const char *s);
+const char *waste_title_name(enum waste_title t);
+const char *waste_title_polish(enum waste_title t);
+
+/* Whether s is a PESEL: 11 digits, a real date of birth (the month carries the century) and the check digit
+ * of weights 1 3 7 9 1 3 7 9 1 3. */
+bool waste_pesel_valid(const char *s);
+
+/* Whether s is a NIP: 10 digits whose weighted sum (6 5 7 2 3 4 5 6 7) modulo 11 is the last digit (10 is
+ * never valid). */
+bool waste_nip_valid(const char *s);
 
 /* "first", "change", "correction"; -1 for anything else. */
 int waste_filing_parse(const char *s);
@@ -164,7 +193,9 @@ const char *waste_filing_name(enum waste_filing f);
  * table and valid_from from change_day by the change_effective setting, and fills them and the ids into d.
  * today bounds change_day: at most two years back and not after the end of the next month. A first
  * filing needs a new payer (payer_id 0); a change or correction an existing one, and a correction its
- * reason. d->case_id and d->filed_at are stored as given. account > 0 (a resident filing online) may only
+ * reason. A first filing names the payer by a valid PESEL or NIP and the legal title (ERR_UNPROCESSABLE
+ * naming pesel or legal_title); a change or correction without them repeats those of the payer's latest
+ * declaration. d->case_id and d->filed_at are stored as given. account > 0 (a resident filing online) may only
  * file for a payer linked to it (ERR_NOT_FOUND otherwise, as for a payer that does not exist), and a payer
  * it creates is linked to it. */
 enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,

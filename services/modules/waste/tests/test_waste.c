@@ -156,7 +156,10 @@ static void store_flow(void)
     struct arena *a = arena_new(4096);
     int today = D("2026-11-27");
     CHECK(!gis_store_begin(w, &e));
-    struct waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
+    struct waste_declaration d = {.payer_name = "Jan Testowy",
+                                  .change_day = D("2026-03-14"),
+                                  .pesel = "44051401359",
+                                  .title = WASTE_TITLE_OWNERSHIP};
     d.h.residents = 2, d.h.sorting = true;
     CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e));
     CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_nrb_valid(d.account));
@@ -166,7 +169,8 @@ static void store_flow(void)
     d2.h.residents = 3, d2.h.sorting = true, d2.h.composting = true;
     CHECK(!waste_declare(w, a, "0805053", today, 0, &d2, &e));
     CHECK(d2.fee_gr == 10000);
-    struct waste_declaration bad = {.payer_name = "X", .change_day = D("2020-01-01")};
+    struct waste_declaration bad = {
+        .payer_name = "X", .change_day = D("2020-01-01"), .nip = "1234563218", .title = WASTE_TITLE_LEASE};
     bad.h.residents = 1;
     CHECK(waste_declare(w, a, "0805053", today, 0, &bad, &e) != ERR_OK);
     err_clear(&e);
@@ -228,6 +232,53 @@ static void store_flow(void)
     unlink(p2);
 }
 
+/* PESEL and NIP on worked examples, and what a first and a later declaration must say about the declarant. */
+static void declarant_checks(void)
+{
+    CHECK(waste_pesel_valid("44051401359"));  /* 1944-05-14 */
+    CHECK(waste_pesel_valid("02270803624"));  /* 2002-07-08: month + 20 for the 2000s */
+    CHECK(!waste_pesel_valid("44051401358")); /* check digit */
+    CHECK(!waste_pesel_valid("99133100004")); /* month 13 in no century */
+    CHECK(!waste_pesel_valid("00022900003")); /* 1900-02-29: 1900 was no leap year */
+    CHECK(!waste_pesel_valid("4405140135") && !waste_pesel_valid("4405140135x") && !waste_pesel_valid(NULL));
+    CHECK(waste_nip_valid("1234563218"));  /* 6+10+21+8+15+24+15+12+7 = 118 = 10 * 11 + 8 */
+    CHECK(!waste_nip_valid("1234563217")); /* check digit */
+    CHECK(!waste_nip_valid("1234567890")); /* weighted sum mod 11 is 10: never valid */
+    CHECK(waste_title_parse("perpetual_usufruct") == WASTE_TITLE_PERPETUAL_USUFRUCT && waste_title_parse("x") < 0);
+    CHECK(!strcmp(waste_title_polish(WASTE_TITLE_LEASE), "najem lub dzierżawa"));
+    char path[] = "/tmp/odra-test-waste-decl-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w && !svc_module_migrate(svc_module_find("waste"), w, &e) && !gis_store_begin(w, &e));
+    struct arena *a = arena_new(4096);
+    int today = D("2026-11-27");
+    struct waste_declaration d = {.payer_name = "Anna", .change_day = today, .title = WASTE_TITLE_OWNERSHIP};
+    d.h.residents = 1, d.h.sorting = true;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "pesel"));
+    err_clear(&e);
+    d.pesel = "44051401358";
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "pesel"));
+    err_clear(&e);
+    d.pesel = "44051401359", d.title = WASTE_TITLE_NONE;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "legal_title"));
+    err_clear(&e);
+    d.title = WASTE_TITLE_CO_OWNERSHIP;
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e) && d.filed_at == NULL);
+    /* a change repeats the declarant of the payer's latest declaration */
+    struct waste_declaration c = {.payer_id = d.payer_id, .change_day = today, .filing = WASTE_FILING_CHANGE};
+    c.h.residents = 2, c.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &c, &e));
+    struct waste_declaration *ds;
+    int n;
+    CHECK(!waste_declarations(w, a, d.payer_id, &ds, &n, &e) && n == 2);
+    CHECK(!strcmp(ds[0].pesel, "44051401359") && ds[0].title == WASTE_TITLE_CO_OWNERSHIP && !ds[0].nip);
+    CHECK(ds[0].filed_at && strlen(ds[0].filed_at) == 20); /* stored when filed: 2026-11-27T10:00:00Z */
+    gis_store_rollback(w);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 /* The resident's hooks: a resident's first declaration links the new payer to their account; .me and
  * .personal_data show it; .erase unlinks it and keeps the declaration (a tax record); another account sees
  * none of it. */
@@ -243,7 +294,10 @@ static void resident_hooks(void)
     struct arena *a = arena_new(4096);
     int today = D("2026-11-27");
     CHECK(!gis_store_begin(w, &e));
-    struct waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-11-02")};
+    struct waste_declaration d = {.payer_name = "Jan Testowy",
+                                  .change_day = D("2026-11-02"),
+                                  .pesel = "02270803624",
+                                  .title = WASTE_TITLE_OWNERSHIP};
     d.h.residents = 1, d.h.sorting = true;
     CHECK(!waste_declare(w, a, "0805053", today, 42, &d, &e));
     /* another account may not file for this payer: the same 404 as for a payer that does not exist */
@@ -277,6 +331,7 @@ int main(void)
     RUN(rules_and_shift);
     RUN(fees_every_method);
     RUN(store_flow);
+    RUN(declarant_checks);
     RUN(resident_hooks);
     return test_done();
 }

@@ -334,7 +334,8 @@ def an_address(slug):
 def declaration_fee_and_change_history():
     addr = an_address("slubice")
     s, h, b = post("/slubice/waste/declarations", {"name": "Anna Testowa", "address": addr, "residents": 2,
-                                                   "sorting": True, "composting": False,
+                                                   "sorting": True, "composting": False, "pesel": "44051401359",
+                                                   "legal_title": "ownership",
                                                    "change_date": "2026-02-10"})
     assert s == 201, b
     d = json.loads(b)

@@ -97,7 +97,8 @@ JAN = {}
 
 @test
 def a_residents_declaration_is_a_case_in_the_same_transaction():
-    body = {"name": "Jan Mieszkaniec", "address": label("slubice"), "residents": 2, "change_date": "2026-11-01"}
+    body = {"name": "Jan Mieszkaniec", "address": label("slubice"), "residents": 2, "change_date": "2026-11-01",
+            "pesel": "85031401237", "legal_title": "ownership"}
     d, hd = declare("jan", body)
     JAN.update(d)
     assert d["monthly_fee"] == "59.00" and d["filing"] == "first" and d["filed_at"], d  # filed_at shown
@@ -195,7 +196,8 @@ def staff_and_api_clients_file_for_anyone_and_others_are_refused():
         acc = con.execute("SELECT applicant_account, applicant_name FROM cases WHERE id = ?", (d["case"]["id"],)).fetchone()
     assert acc[0] is None or acc[0] == 0, acc  # filed by staff: no resident's account is the applicant
     d, _ = declare({"Authorization": f"Bearer {KEY}"}, {"name": "Firma Sp. z o.o.", "address": label("slubice", 5),
-                                                       "kind": "nonresidential", "residents": 0,
+                                                       "kind": "nonresidential", "nip": "123-456-32-18",
+                                                       "legal_title": "lease",
                                                        "containers": [{"litres": 240, "per_month": 2}]})
     assert d["case"]["status"] == "złożony" and d["monthly_fee"] == "78.00", d
     before = case_count()
@@ -216,13 +218,14 @@ def refused_declarations_book_neither_a_row_nor_a_case():
     with db() as con:
         before = con.execute("SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM waste_declarations), "
                              "(SELECT count(*) FROM waste_payers)").fetchone()
-    bad = [{"name": "X", "address": label("slubice"), "residents": 1, "change_date": "2019-01-01"},  # too far back
-           {"name": "X", "address": "ul. Nieistniejąca 999, Słubice", "residents": 1},
-           {"name": "X", "address": label("slubice"), "residents": 1, "kind": "nonresidential",
-            "containers": [{"litres": 77, "per_month": 1}]},  # no rate for 77 l
-           {"name": "X", "address": label("slubice"), "residents": 1, "filing": "resubmit"}]
+    ok = {"name": "X", "pesel": "44051401359", "legal_title": "ownership", "address": label("slubice"), "residents": 1}
+    bad = [{"change_date": "2019-01-01"},  # too far back
+           {"address": "ul. Nieistniejąca 999, Słubice"},
+           {"kind": "nonresidential", "containers": [{"litres": 77, "per_month": 1}]},  # no rate for 77 l
+           {"filing": "resubmit"},
+           {"pesel": "44051401358"}]  # check digit
     for body in bad:
-        st, hd, data = post("/slubice/waste/declarations", body, "jan")
+        st, hd, data = post("/slubice/waste/declarations", {**ok, **body}, "jan")
         assert_json_error(st, hd, data, 422)
     with db() as con:
         after = con.execute("SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM waste_declarations), "
