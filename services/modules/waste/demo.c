@@ -73,7 +73,7 @@ static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct
     d.pesel = demo_pesel(a, &dd->rng);
     d.title = dd->n % 5 == 4 ? WASTE_TITLE_CO_OWNERSHIP : WASTE_TITLE_OWNERSHIP;
     d.h.residents = 1 + (int)text_rng_below(&dd->rng, 5);
-    d.h.sorting = text_rng_below(&dd->rng, 10) != 0;
+    d.h.sorting = true; /* compulsory since 2019: the higher rate comes only from a decision (art. 6ka) */
     d.h.composting = text_rng_below(&dd->rng, 3) == 0;
     d.change_day = gis_cal_day(dd->year - 1, 1, 1) + (int)text_rng_below(&dd->rng, 300);
     if (waste_declare(dd->w, a, dd->teryt, dd->today, 0, &d, e))

@@ -702,6 +702,29 @@ static enum err_code post_declaration(struct http_req *req, struct http_resp *re
     return http_resp_json(req, resp, 201, j, e);
 }
 
+/* ---- decisions of art. 6ka as JSON ---- */
+
+static json_t *nonsort_json(const struct waste_nonsort *n)
+{
+    return json_pack("{s:I, s:o, s:o, s:i, s:f, s:o, s:{s:o, s:o}, s:o}", "id", (json_int_t)n->id, "from",
+                     jmonth(n->from), "to", jmonth(n->to), "months", n->to - n->from + 1, "multiplier", n->multiplier,
+                     "reason", jstr(n->reason), "case", "id", jstr(n->case_id), "case_number", jstr(n->case_number),
+                     "decided_at", jstr(n->decided_at));
+}
+
+/* The payer's decisions of art. 6ka as a JSON array (empty when it cannot be read). */
+static json_t *nonsort_list_json(struct gis_store *r, struct arena *a, long payer_id)
+{
+    struct waste_nonsort *ns;
+    int n;
+    struct err e = {0};
+    json_t *list = json_array();
+    if (!waste_nonsort_list(r, a, payer_id, &ns, &n, &e))
+        for (int i = 0; list && i < n; i++)
+            json_array_append_new(list, nonsort_json(&ns[i]));
+    return list;
+}
+
 /* ---- the resident's own payers: GET /{t}/waste/me/declarations, GET /{t}/me, RODO ---- */
 
 #define MAX_OWN_PAYERS 50
@@ -715,7 +738,8 @@ static json_t *balance_json(const struct waste_balance *bal)
 }
 
 /* The charges of the next three months (this one first) as the declarations in force set them: the latest
- * valid_from on or before the month, the later filing winning (as waste_charges_generate charges them). */
+ * valid_from on or before the month, the later filing winning, at the rate then and under a decision of art.
+ * 6ka where one covers the month (as waste_charges_generate charges them). */
 static json_t *upcoming_json(struct gis_store *r, struct arena *a, const struct waste_declaration *ds, int n, int today)
 {
     long due_day = 15;
@@ -731,9 +755,9 @@ static json_t *upcoming_json(struct gis_store *r, struct arena *a, const struct 
                 best = &ds[i];
         if (!best)
             continue;
-        json_array_append_new(list,
-                              json_pack("{s:o, s:o, s:o}", "month", jmonth(month), "amount", jpln(best->fee_gr),
-                                        "due_date", jdate(gis_cal_day(month / 12, month % 12 + 1, (int)due_day))));
+        json_array_append_new(list, json_pack("{s:o, s:o, s:o}", "month", jmonth(month), "amount",
+                                              jpln(waste_month_fee(r, best, month)), "due_date",
+                                              jdate(gis_cal_day(month / 12, month % 12 + 1, (int)due_day))));
     }
     return list;
 }
@@ -760,10 +784,12 @@ static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struc
         json_t *hist = json_array();
         for (int k = 0; hist && k < nd; k++)
             json_array_append_new(hist, household_json(&ds[k], full_pesel));
-        json_array_append_new(payers, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
-                                                "name", jstr(bal.name), "account", jstr(bal.account), "address",
-                                                jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
-                                                "upcoming", upcoming_json(r, a, ds, nd, today), "declarations", hist));
+        json_array_append_new(payers,
+                              json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
+                                        "name", jstr(bal.name), "account", jstr(bal.account), "address",
+                                        jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
+                                        "upcoming", upcoming_json(r, a, ds, nd, today), "declarations", hist,
+                                        "nonsorting_decisions", nonsort_list_json(r, a, ids[i])));
     }
     if (!payers)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
@@ -965,6 +991,86 @@ static enum err_code post_statement(struct http_req *req, struct http_resp *resp
                           e);
 }
 
+/* ---- POST /{t}/waste/payers/{id}/nonsorting (staff): a decision of art. 6ka ---- */
+
+struct nonsort_job {
+    struct http_req *req;
+    struct waste_nonsort n;
+};
+
+/* The decision is a case of its own, registered and decided (załatwiony) at once, in the transaction that
+ * records it; its applicant is the payer (and the resident linked to it sees it in /me). */
+static enum err_code nonsort_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct nonsort_job *j = user;
+    struct http_req *req = j->req;
+    struct arena *a = req->arena;
+    struct gis_case_stamp st;
+    if (gis_case_stamp_new(w, 30, &st, e))
+        return e->code;
+    j->n.case_id = arena_strdup(a, st.id);
+    const char *name = NULL;
+    long long linked = 0;
+    int nl;
+    if (waste_nonsort_decide(w, a, waste_today(), &j->n, e) || waste_payer_get(w, a, j->n.payer_id, &name, e) ||
+        waste_payer_accounts(w, j->n.payer_id, &linked, 1, &nl, e))
+        return e->code;
+    char from[8], to[8];
+    gis_cal_format_month(j->n.from, from);
+    gis_cal_format_month(j->n.to, to);
+    const char *note = arena_printf(a,
+                                    "decyzja (art. 6ka): podwyższona opłata, stawka ×%.2g, za %s–%s; niedopełnienie "
+                                    "obowiązku selektywnego zbierania: %s",
+                                    j->n.multiplier, from, to, j->n.reason);
+    j->n.case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
+    struct gis_case c = {
+        .id = j->n.case_id,
+        .case_number = j->n.case_number,
+        .module = "waste",
+        .seq = st.seq,
+        .year = st.year,
+        .applicant_account = nl ? linked : 0,
+        .applicant_name = name,
+        .status = GIS_CASE_DONE,
+        .created_at = st.created,
+        .deadline = st.deadline,
+        .fee_status = "exempt",
+        .request_json = "{}",
+        .documents_json = "[]",
+        .reason = note,
+    };
+    if (!c.case_number)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    return gis_case_insert(w, &c, req->principal ? req->principal->account.login : "system", e);
+}
+
+static enum err_code post_nonsorting(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    long id, months = 0;
+    if (!text_parse_long(http_capture(req, "id"), 1, 99999999, &id))
+        return err_set(e, ERR_NOT_FOUND, "no payer '%.20s'", http_capture(req, "id"));
+    json_t *b = parse_body(req, e);
+    if (!b)
+        return e->code;
+    struct nonsort_job job = {.req = req, .n = {.payer_id = id}};
+    const char *from = NULL, *reason = NULL;
+    bool ok = body_str(b, "from", 7, &from, e) && body_int(b, "months", 1, 12, true, 0, &months, e) &&
+              body_str(b, "reason", 1000, &reason, e);
+    if (ok && (!from || !gis_cal_parse_month(from, &job.n.from)))
+        ok = !err_param(e, "from", "from must be the first month, YYYY-MM");
+    if (ok && !reason)
+        ok = !err_param(e, "reason", "reason: what the collector reported (art. 6ka ust. 1)");
+    job.n.to = job.n.from + (int)months - 1;
+    job.n.reason = reason ? gis_extract_clean(req->arena, reason, 1000) : NULL;
+    json_decref(b);
+    if (!ok || svc_tenant_write(req->tenant, nonsort_run, &job, e))
+        return e->code;
+    svc_auth_audit(req, "waste.nonsorting", job.n.case_number, arena_printf(req->arena, "payer %ld", id));
+    return http_resp_json(req, resp, 201, nonsort_json(&job.n), e);
+}
+
 /* ---- GET /{t}/waste/payers/{id} (staff) ---- */
 
 static enum err_code get_payer(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -994,8 +1100,9 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
     json_t *hist = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(hist, household_json(&ds[i], full));
-    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
-                          "account", jstr(bal.account), "balance", balance_json(&bal), "declarations", hist);
+    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
+                          "account", jstr(bal.account), "balance", balance_json(&bal), "declarations", hist,
+                          "nonsorting_decisions", nonsort_list_json(r, req->arena, id));
     if (full)
         svc_auth_audit(req, "waste.pesel.read", arena_printf(req->arena, "payer %ld", id), "PESEL shown in full");
     http_resp_header(resp, "Cache-Control", "no-store");
@@ -1074,6 +1181,10 @@ static const struct http_route waste_routes[] = {
     {"POST", "/{t}/waste/statements", post_statement, "waste",
      "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc,
      HTTP_STAFF("clerk", "waste:write")},
+    {"POST", "/{t}/waste/payers/{id}/nonsorting", post_nonsorting, "waste",
+     "A decision of art. 6ka (staff): the payer did not sort; JSON {from: YYYY-MM, months: 1..12, reason}; the "
+     "months' charges use the higher rate of the rate table; registered as a decided case",
+     NULL, payer_doc, HTTP_STAFF("clerk", "waste:write")},
     {"GET", "/{t}/waste/payers/{id}", get_payer, "waste", "A payer's balance and declaration history (staff)", NULL,
      payer_doc, HTTP_STAFF("clerk", "waste:read")},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},

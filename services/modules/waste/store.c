@@ -334,6 +334,20 @@ enum err_code waste_store_account_payers(struct gis_store *s, long long account,
     return e->code;
 }
 
+enum err_code waste_store_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n,
+                                         struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT account FROM waste_payer_accounts WHERE payer_id = ? ORDER BY account", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    while (*n < cap && sqlite3_step(st) == SQLITE_ROW)
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return ERR_OK;
+}
+
 enum err_code waste_store_account_unlink(struct gis_store *w, long long account, int *n, struct err *e)
 {
     sqlite3_stmt *st;
@@ -504,6 +518,105 @@ enum err_code waste_store_declarations_each(struct gis_store *s, struct arena *a
         step_err(st, e, "declarations");
     sqlite3_finalize(st);
     return e->code;
+}
+
+/* ---- decisions of art. 6ka ---- */
+
+enum err_code waste_store_nonsort_add(struct gis_store *w, const struct waste_nonsort *n, long *id, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_nonsort_decisions (payer_id, from_month, to_month, multiplier, case_id, "
+                          "reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                          &st, e))
+        return e->code;
+    sqlite3 *db = sqlite3_db_handle(st);
+    char from[8], to[8];
+    gis_cal_format_month(n->from, from);
+    gis_cal_format_month(n->to, to);
+    sqlite3_bind_int64(st, 1, n->payer_id);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 4, n->multiplier);
+    sqlite3_bind_text(st, 5, n->case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, n->reason, -1, SQLITE_STATIC);
+    if (write_run(st, "decision", e))
+        return e->code;
+    *id = (long)sqlite3_last_insert_rowid(db);
+    return ERR_OK;
+}
+
+bool waste_store_nonsort_overlaps(struct gis_store *s, long payer_id, int from, int to)
+{
+    struct err e = {0};
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT 1 FROM waste_nonsort_decisions WHERE payer_id = ? AND from_month <= ? AND "
+                          "to_month >= ?",
+                          &st, &e))
+        return true; /* unreadable: refuse rather than double a decision */
+    char f[8], t[8];
+    gis_cal_format_month(from, f);
+    gis_cal_format_month(to, t);
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_text(st, 2, t, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, f, -1, SQLITE_TRANSIENT);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static const char nonsort_month_sql[] = "SELECT multiplier FROM waste_nonsort_decisions WHERE payer_id = ? AND "
+                                        "from_month <= ?2 AND to_month >= ?2 ORDER BY id DESC LIMIT 1";
+
+double waste_store_nonsort_multiplier(struct gis_store *s, long payer_id, int month)
+{
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, nonsort_month_sql, &e);
+    if (!st)
+        return 0;
+    char m[8];
+    gis_cal_format_month(month, m);
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_text(st, 2, m, -1, SQLITE_TRANSIENT);
+    double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+    gis_store_release(st);
+    return v;
+}
+
+enum err_code waste_store_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, int max,
+                                       struct waste_nonsort **out, int *n, struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT n.id, n.from_month, n.to_month, n.multiplier, n.case_id, c.case_number, n.reason, "
+                          "n.decided_at FROM waste_nonsort_decisions n LEFT JOIN cases c ON c.id = n.case_id "
+                          "WHERE n.payer_id = ? ORDER BY n.from_month, n.id LIMIT ?",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int(st, 2, max);
+    struct waste_nonsort *list = arena_alloc(a, sizeof *list * (size_t)(max > 0 ? max : 1));
+    while (list && *n < max && sqlite3_step(st) == SQLITE_ROW) {
+        struct waste_nonsort *x = &list[(*n)++];
+        memset(x, 0, sizeof *x);
+        x->id = (long)sqlite3_column_int64(st, 0);
+        x->payer_id = payer_id;
+        if (!gis_cal_parse_month(col_raw(st, 1), &x->from) || !gis_cal_parse_month(col_raw(st, 2), &x->to))
+            x->from = x->to = 0;
+        x->multiplier = sqlite3_column_double(st, 3);
+        x->case_id = col_text(a, st, 4);
+        x->case_number = col_text(a, st, 5);
+        x->reason = col_text(a, st, 6);
+        x->decided_at = col_text(a, st, 7);
+    }
+    sqlite3_finalize(st);
+    if (!list)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    *out = list;
+    return ERR_OK;
 }
 
 /* ---- charges and balances ---- */

@@ -84,6 +84,8 @@ bool waste_store_payer_linked(struct gis_store *s, long payer_id, long long acco
 enum err_code waste_store_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n,
                                          struct err *e);
 enum err_code waste_store_account_unlink(struct gis_store *w, long long account, int *n, struct err *e);
+enum err_code waste_store_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n,
+                                         struct err *e);
 
 /* The payer's declarations, newest first, at most max of them, in a. */
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,
@@ -93,6 +95,21 @@ enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, lon
 enum err_code waste_store_declarations_each(struct gis_store *s, struct arena *a,
                                             bool (*fn)(void *ctx, const struct waste_declaration *d, struct err *e),
                                             void *ctx, struct err *e);
+
+/* ---- decisions of art. 6ka ---- */
+
+/* Adds decision n (all but its id, which *id gets); decided_at is now. */
+enum err_code waste_store_nonsort_add(struct gis_store *w, const struct waste_nonsort *n, long *id, struct err *e);
+
+/* Whether a decision of the payer covers a month in [from, to]. */
+bool waste_store_nonsort_overlaps(struct gis_store *s, long payer_id, int from, int to);
+
+/* The multiplier of the decision covering the payer's month, 0 when none does. */
+double waste_store_nonsort_multiplier(struct gis_store *s, long payer_id, int month);
+
+/* The payer's decisions, oldest first, at most max, in a (with their case numbers). */
+enum err_code waste_store_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, int max,
+                                       struct waste_nonsort **out, int *n, struct err *e);
 
 /* ---- charges and balances ---- */
 

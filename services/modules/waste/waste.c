@@ -676,6 +676,16 @@ enum err_code waste_account_payers(struct gis_store *s, long long account, long 
     return waste_store_account_payers(s, account, ids, cap, n, e);
 }
 
+enum err_code waste_payer_get(struct gis_store *s, struct arena *a, long payer_id, const char **name, struct err *e)
+{
+    return waste_store_payer_get(s, a, payer_id, name, NULL, e);
+}
+
+enum err_code waste_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n, struct err *e)
+{
+    return waste_store_payer_accounts(s, payer_id, ids, cap, n, e);
+}
+
 enum err_code waste_account_unlink(struct gis_store *w, long long account, int *n, struct err *e)
 {
     return waste_store_account_unlink(w, account, n, e);
@@ -684,6 +694,12 @@ enum err_code waste_account_unlink(struct gis_store *w, long long account, int *
 enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,
                             struct waste_declaration *d, struct err *e)
 {
+    if (!d->h.sorting)
+        return err_at(e, ERR_UNPROCESSABLE, "sorting",
+                      "Segregacja odpadów jest obowiązkowa od 6 września 2019 r. (art. 5 ust. 1 pkt 3b ustawy o "
+                      "utrzymaniu czystości i porządku w gminach): nie można zadeklarować, że odpady nie będą "
+                      "segregowane. Podwyższoną opłatę ustala tylko decyzja wójta (burmistrza, prezydenta miasta) "
+                      "na podstawie art. 6ka (sorting cannot be declared false)");
     if (d->h.residents < 0 || d->h.residents > WASTE_MAX_RESIDENTS)
         return err_param(e, "residents", "residents must be from 0 to %d", WASTE_MAX_RESIDENTS);
     if (d->change_day < today - 731)
@@ -761,16 +777,40 @@ struct charging {
     long changed;
 };
 
+/* The fee of d in month m at the rate r in force then (d's own fee without one); under a decision of art. 6ka
+ * (multiplier > 0) as if not sorting, at the decision's multiplier. */
+static long month_fee(const struct waste_declaration *d, const struct waste_rate *r, double multiplier)
+{
+    long fee = d->fee_gr;
+    struct err fe = {0};
+    struct waste_household h = d->h;
+    struct waste_rate higher;
+    if (r && multiplier > 0) {
+        higher = *r;
+        higher.nonsort_multiplier = multiplier;
+        h.sorting = false;
+        r = &higher;
+    }
+    if (r && waste_fee(r, &h, &fee, &fe))
+        fee = d->fee_gr;
+    return fee;
+}
+
+long waste_month_fee(struct gis_store *s, const struct waste_declaration *d, int month)
+{
+    struct waste_rate rate;
+    struct err e = {0};
+    bool have = waste_rate_load(s, d->method, month, &rate, &e) == ERR_OK;
+    return month_fee(d, have ? &rate : NULL, waste_store_nonsort_multiplier(s, d->payer_id, month));
+}
+
 /* Charges c->cur for its months through end, at the rate in force in each month. */
 static enum err_code charge_months(struct charging *c, int end, struct err *e)
 {
     const struct waste_declaration *d = &c->cur;
     for (int m = d->valid_from; m <= end; m++) {
         const struct waste_rate *r = rate_pick(c->rates, c->nrates, d->method, m);
-        long fee = d->fee_gr;
-        struct err fe = {0};
-        if (r && waste_fee(r, &d->h, &fee, &fe))
-            fee = d->fee_gr;
+        long fee = month_fee(d, r, waste_store_nonsort_multiplier(c->w, d->payer_id, m));
         if (waste_store_charge_put(c->w, d->payer_id, m, fee, d->id, gis_cal_day(m / 12, m % 12 + 1, c->due_day),
                                    &c->changed, e))
             return e->code;
@@ -813,6 +853,52 @@ enum err_code waste_charges_generate(struct gis_store *w, int through, long *cha
     free(rates);
     arena_free(a);
     return e->code;
+}
+
+/* ---- decisions of art. 6ka ---- */
+
+enum err_code waste_nonsort_decide(struct gis_store *w, struct arena *a, int today, struct waste_nonsort *n,
+                                   struct err *e)
+{
+    int ty, tm, td;
+    gis_cal_ymd(today, &ty, &tm, &td);
+    if (n->to < n->from || n->to - n->from > 11)
+        return err_at(e, ERR_UNPROCESSABLE, "months",
+                      "a decision of art. 6ka covers at least 1 and at most 12 months (art. 6ka ust. 3)");
+    if (n->to > ty * 12 + tm - 1)
+        return err_at(e, ERR_UNPROCESSABLE, "from",
+                      "the months must be ones in which the duty to sort was not met: none after this month");
+    if (!gis_payer_find(w, &waste_ledger, n->payer_id, NULL))
+        return err_set(e, ERR_NOT_FOUND, "no payer %ld", n->payer_id);
+    if (waste_store_nonsort_overlaps(w, n->payer_id, n->from, n->to))
+        return err_set(e, ERR_CONFLICT, "payer %ld already has a decision of art. 6ka for some of these months",
+                       n->payer_id);
+    struct waste_declaration *ds;
+    int nd;
+    if (waste_store_declarations(w, a, n->payer_id, 500, &ds, &nd, e))
+        return e->code;
+    const struct waste_declaration *in_force = NULL;
+    for (int i = 0; i < nd; i++) /* newest filing first: the first of the latest valid_from <= from wins */
+        if (ds[i].valid_from <= n->from && (!in_force || ds[i].valid_from > in_force->valid_from))
+            in_force = &ds[i];
+    if (!in_force)
+        return err_at(e, ERR_UNPROCESSABLE, "from", "payer %ld has no declaration in force in the first month",
+                      n->payer_id);
+    struct waste_rate rate;
+    if (waste_rate_load(w, in_force->method, n->from, &rate, e))
+        return e->code;
+    if (rate.nonsort_multiplier < 2 || rate.nonsort_multiplier > 4)
+        return err_set(e, ERR_UNPROCESSABLE,
+                       "the rate table's higher rate must be 2 to 4 times the rate (art. 6k ust. 3), it is %.2f",
+                       rate.nonsort_multiplier);
+    n->multiplier = rate.nonsort_multiplier;
+    return waste_store_nonsort_add(w, n, &n->id, e);
+}
+
+enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, struct waste_nonsort **out,
+                                 int *n, struct err *e)
+{
+    return waste_store_nonsort_list(s, a, payer_id, 100, out, n, e);
 }
 
 /* ---- balance ---- */

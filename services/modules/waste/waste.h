@@ -204,6 +204,12 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
 /* The payers linked to account (resident's own), ascending, at most cap of them into ids. */
 enum err_code waste_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n, struct err *e);
 
+/* The payer's name, in a; ERR_NOT_FOUND for an unknown payer. */
+enum err_code waste_payer_get(struct gis_store *s, struct arena *a, long payer_id, const char **name, struct err *e);
+
+/* The accounts linked to the payer (ascending, at most cap into ids). */
+enum err_code waste_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n, struct err *e);
+
 /* Unlinks account from every payer (RODO erasure); *n counts the links removed. */
 enum err_code waste_account_unlink(struct gis_store *w, long long account, int *n, struct err *e);
 
@@ -211,8 +217,32 @@ enum err_code waste_account_unlink(struct gis_store *w, long long account, int *
 enum err_code waste_declarations(struct gis_store *s, struct arena *a, long payer_id, struct waste_declaration **out,
                                  int *n, struct err *e);
 
+/* A decision of art. 6ka: the payer did not sort in months from..to, and pays the higher rate then. */
+struct waste_nonsort {
+    long id, payer_id;
+    int from, to; /* months, to - from 0..11 */
+    double multiplier;
+    const char *case_id, *case_number, *reason, *decided_at;
+};
+
+/* Records the decision n (payer_id, from, to, case_id, reason) on the writer: 1 to 12 months (ERR_UNPROCESSABLE
+ * naming months), none after this month (today's; naming from), not overlapping another decision of the payer
+ * (ERR_CONFLICT), and a declaration in force in from (ERR_UNPROCESSABLE). Fills n->multiplier (the rate table's
+ * in force in from) and n->id. An unknown payer is ERR_NOT_FOUND. */
+enum err_code waste_nonsort_decide(struct gis_store *w, struct arena *a, int today, struct waste_nonsort *n,
+                                   struct err *e);
+
+/* What d makes the payer owe for month: its fee at the rate table in force then, at a decision's higher rate
+ * where one covers the month (as waste_charges_generate charges it). */
+long waste_month_fee(struct gis_store *s, const struct waste_declaration *d, int month);
+
+/* The payer's decisions, oldest first, in a. */
+enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, struct waste_nonsort **out,
+                                 int *n, struct err *e);
+
 /* Charges every payer for every month from their first declaration through `through`, with the amount of
- * the declaration in force in that month (the latest valid_from <= month; the later filing wins).
+ * the declaration in force in that month (the latest valid_from <= month; the later filing wins); in a month a
+ * decision of art. 6ka covers, the fee of that declaration as if not sorting, at the decision's multiplier.
  * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
 enum err_code waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
 

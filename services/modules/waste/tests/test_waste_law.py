@@ -135,5 +135,60 @@ def a_nonresidential_declaration_without_residents_is_filed():
     assert assert_json_error(st, hd, data, 400).get("parameter") == "residents", data
 
 
+# ---- 3. sorting is compulsory; the higher rate only by a decision of art. 6ka, for 1 to 12 months ----
+
+@test
+def not_sorting_cannot_be_declared():
+    st, hd, data = post("/slubice/waste/declarations", {**BASE, "sorting": False})
+    j = assert_json_error(st, hd, data, 422)
+    assert j.get("parameter") == "sorting" and "art. 6ka" in j["description"] and "art. 5 ust. 1 pkt 3b" in \
+        j["description"], j
+
+
+@test
+def a_decision_of_art_6ka_charges_its_months_at_the_higher_rate():
+    d = declare({**BASE, "address": label(k=2), "residents": 2, "change_date": "2026-06-10"})  # 59.00 zł from June
+    pid = d["payer_id"]
+    st, _, data = post(f"/slubice/waste/payers/{pid}/nonsorting",
+                       {"from": "2026-08", "months": 3, "reason": "Odbierający zgłosił odpady niesegregowane"}, "kasia")
+    assert st == 201, data[:400]
+    dec = json.loads(data)
+    assert (dec["from"], dec["to"], dec["months"], dec["multiplier"]) == ("2026-08", "2026-10", 3, 2), dec
+    assert re.fullmatch(r"FN\.3110\.\d+\.2026", dec["case"]["case_number"]), dec
+    case = get(f"/slubice/cases/{dec['case']['id']}", "kasia")
+    assert case["module"] == "waste" and case["status"] == "załatwiony" and "art. 6ka" in case["reason"], case
+    st, _, data = post("/slubice/waste/charges?through=2026-11", {})  # the API client holds waste:write
+    assert st == 200, data
+    with db() as c:
+        rows = c.execute("SELECT month, amount_gr FROM waste_charges WHERE payer_id = ? ORDER BY month",
+                         (pid,)).fetchall()
+    # Jun-Jul and Nov 59.00 zł; Aug-Oct 2 x 59.00 = 118.00 zł (the rate table's higher rate, art. 6k ust. 3)
+    assert rows == [("2026-06", 5900), ("2026-07", 5900), ("2026-08", 11800), ("2026-09", 11800),
+                    ("2026-10", 11800), ("2026-11", 5900)], rows
+    p = get(f"/slubice/waste/payers/{pid}", "kasia")
+    assert p["balance"]["charged_gr"] == 3 * 5900 + 3 * 11800 and len(p["nonsorting_decisions"]) == 1, p
+    globals()["NONSORT_PAYER"] = pid
+
+
+@test
+def a_decision_outside_the_law_is_refused():
+    pid = NONSORT_PAYER
+    for body, status in (({"from": "2026-01", "months": 13}, 422), ({"from": "2026-01", "months": 0}, 422),
+                         ({"from": "2026-11", "months": 2}, 422),  # December is not yet a month of non-sorting
+                         ({"from": "2026-09", "months": 1}, 409),  # overlaps the decision above
+                         ({"from": "2026-03", "months": 1}, 422),  # no declaration in force in March
+                         ({"from": "2026-13", "months": 1}, 400), ({"months": 1}, 400)):
+        st, hd, data = post(f"/slubice/waste/payers/{pid}/nonsorting", {"reason": "x", **body}, "kasia")
+        assert_json_error(st, hd, data, status)
+    st, hd, data = post(f"/slubice/waste/payers/{pid}/nonsorting", {"from": "2026-11", "months": 1}, "kasia")
+    assert assert_json_error(st, hd, data, 400).get("parameter") == "reason"
+    assert_json_error(*post("/slubice/waste/payers/999999/nonsorting", {"from": "2026-11", "months": 1,
+                                                                        "reason": "x"}, "kasia"), 404)
+    assert_json_error(*post(f"/slubice/waste/payers/{pid}/nonsorting", {"from": "2026-11", "months": 1,
+                                                                        "reason": "x"}, "adam"), 403)
+    with db() as c:
+        assert c.execute("SELECT count(*) FROM waste_nonsort_decisions WHERE payer_id = ?", (pid,)).fetchone()[0] == 1
+
+
 srv.stop()
 done()
