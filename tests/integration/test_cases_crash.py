@@ -80,7 +80,7 @@ def declarations_until_killed(srv, headers, stop):
     payer = None
     while not stop.is_set():
         body = {"address": ADDRESS, "residents": rng.randint(1, 5), "name": "Mieszkaniec Rzepina",
-                "pesel": "44051401359", "legal_title": "ownership"}
+                "pesel": "44051401359", "legal_title": "ownership", "building_type": "single_family"}
         if payer:
             body["payer_id"] = payer
         try:
@@ -151,7 +151,8 @@ def filing_goes_on_with_the_next_number_after_the_last_restart():
         h = log_in(srv, "ala")
         st, _, data = srv.request("POST", f"/{T}/waste/declarations", headers=h, timeout=60,
                                   body=json.dumps({"address": ADDRESS, "residents": 1, "name": "Ala",
-                                                   "pesel": "02270803624", "legal_title": "lease"}).encode())
+                                                   "pesel": "02270803624", "legal_title": "lease",
+                                                   "building_type": "multi_family"}).encode())
         assert st == 201, data[:300]
         year = time.strftime("%Y")
         number = json.loads(data)["case"]["case_number"]

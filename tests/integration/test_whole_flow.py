@@ -188,7 +188,8 @@ def the_resident_files_a_waste_declaration_with_the_pesel_of_their_identity():
         street, number, place = con.execute(
             "SELECT s.name, a.number, l.name FROM addresses a JOIN localities l ON l.id = a.locality_id "
             "JOIN streets s ON s.id = a.street_id ORDER BY a.id LIMIT 1").fetchone()
-    body = {"address": f"{street} {number}, {place}", "residents": 3, "legal_title": "co_ownership"}
+    body = {"address": f"{street} {number}, {place}", "residents": 3, "legal_title": "co_ownership",
+            "building_type": "single_family"}
     hdr = {"Content-Type": "application/json", "X-CSRF-Token": S["csrf"]}
     # another PESEL than the one login.gov.pl gave is refused; without one, the identity's is taken
     st, _, data, _ = resident.open("POST", "/cybinka/waste/declarations",

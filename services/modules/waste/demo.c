@@ -74,7 +74,8 @@ static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct
     d.title = dd->n % 5 == 4 ? WASTE_TITLE_CO_OWNERSHIP : WASTE_TITLE_OWNERSHIP;
     d.h.residents = 1 + (int)text_rng_below(&dd->rng, 5);
     d.h.sorting = true; /* compulsory since 2019: the higher rate comes only from a decision (art. 6ka) */
-    d.h.composting = text_rng_below(&dd->rng, 3) == 0;
+    d.building = dd->n % 3 == 2 ? WASTE_BUILDING_MULTI : WASTE_BUILDING_SINGLE;
+    d.h.composting = text_rng_below(&dd->rng, 3) == 0 && d.building == WASTE_BUILDING_SINGLE;
     d.change_day = gis_cal_day(dd->year - 1, 1, 1) + (int)text_rng_below(&dd->rng, 300);
     if (waste_declare(dd->w, a, dd->teryt, dd->today, 0, &d, e))
         return false;

@@ -468,6 +468,7 @@ static json_t *household_json(const struct waste_declaration *d, bool full_pesel
     json_object_set_new(j, "pesel", d->pesel ? json_string(full_pesel ? d->pesel : masked) : json_null());
     json_object_set_new(j, "nip", jstr(d->nip));
     json_object_set_new(j, "legal_title", jstr(waste_title_name(d->title)));
+    json_object_set_new(j, "building_type", jstr(waste_building_name(d->building)));
     json_object_set_new(j, "legal_title_pl", d->title ? json_string(waste_title_polish(d->title)) : json_null());
     json_object_set_new(j, "case",
                         d->case_id ? json_pack("{s:s, s:o, s:o}", "id", d->case_id, "case_number", jstr(d->case_number),
@@ -579,11 +580,11 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
     struct waste_declaration *d = &job->d;
     long payer_id = 0, residents = 0, address_id = 0;
     const char *kind = NULL, *name = NULL, *change = NULL, *filing = NULL, *reason = NULL, *pesel = NULL, *nip = NULL,
-               *title = NULL;
+               *title = NULL, *building = NULL;
     bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &payer_id, e) &&
               body_int(b, "residents", 0, WASTE_MAX_RESIDENTS, false, -1, &residents, e) &&
               body_str(b, "pesel", 11, &pesel, e) && body_str(b, "nip", 20, &nip, e) &&
-              body_str(b, "legal_title", 32, &title, e) &&
+              body_str(b, "legal_title", 32, &title, e) && body_str(b, "building_type", 32, &building, e) &&
               body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) && body_str(b, "kind", 32, &kind, e) &&
               body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, address, e) &&
               body_str(b, "parcel", GIS_PARCEL_ID_MAX, parcel, e) && body_str(b, "change_date", 10, &change, e) &&
@@ -609,6 +610,10 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
         return err_at(e, ERR_UNPROCESSABLE, "legal_title",
                       "legal_title must be ownership, co_ownership, perpetual_usufruct, lease, management or other");
     d->title = (enum waste_title)t;
+    int bt = building ? waste_building_parse(building) : WASTE_BUILDING_NONE;
+    if (bt < 0)
+        return err_at(e, ERR_UNPROCESSABLE, "building_type", "building_type must be single_family or multi_family");
+    d->building = (enum waste_building)bt;
     d->pesel = pesel ? arena_strdup(req->arena, pesel) : NULL;
     d->nip = nip ? nip_digits(req->arena, nip) : NULL;
     d->payer_id = payer_id;

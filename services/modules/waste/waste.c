@@ -577,6 +577,21 @@ const char *waste_title_polish(enum waste_title t)
     return (unsigned)t < 7 ? title_polish[t] : "";
 }
 
+static const char *const building_names[] = {NULL, "single_family", "multi_family"};
+
+int waste_building_parse(const char *s)
+{
+    for (int i = 1; s && i < 3; i++)
+        if (!strcmp(s, building_names[i]))
+            return i;
+    return -1;
+}
+
+const char *waste_building_name(enum waste_building b)
+{
+    return (unsigned)b < 3 ? building_names[b] : NULL;
+}
+
 static bool digits(const char *s, size_t n)
 {
     return s && strlen(s) == n && strspn(s, "0123456789") == n;
@@ -611,8 +626,8 @@ bool waste_nip_valid(const char *s)
     return sum % 11 != 10 && sum % 11 == s[9] - '0';
 }
 
-/* Who declares and by what right: a first filing gives them; a later one repeats the payer's latest
- * declaration's where it gives none. */
+/* Who declares, by what right and (residential) for which building: a first filing gives them; a later one
+ * repeats the payer's latest declaration's where it gives none. Composting only at a single-family house. */
 static enum err_code declare_declarant(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
 {
     if (d->pesel && !(d->pesel_verified ? gis_pesel_valid(d->pesel) : waste_pesel_valid(d->pesel)))
@@ -620,7 +635,9 @@ static enum err_code declare_declarant(struct gis_store *w, struct arena *a, str
                       "PESEL %.11s jest nieprawidłowy (its check digit or date is wrong)", d->pesel);
     if (d->nip && !waste_nip_valid(d->nip))
         return err_at(e, ERR_UNPROCESSABLE, "nip", "NIP %.10s jest nieprawidłowy (its check digit is wrong)", d->nip);
-    if (d->payer_id && (!(d->pesel || d->nip) || !d->title)) {
+    if (d->nonresidential)
+        d->building = WASTE_BUILDING_NONE;
+    if (d->payer_id && (!(d->pesel || d->nip) || !d->title || (!d->nonresidential && !d->building))) {
         struct waste_declaration *last;
         int n;
         if (waste_store_declarations(w, a, d->payer_id, 1, &last, &n, e))
@@ -629,7 +646,18 @@ static enum err_code declare_declarant(struct gis_store *w, struct arena *a, str
             d->pesel = last->pesel, d->nip = last->nip;
         if (n && !d->title)
             d->title = last->title;
+        if (n && !d->nonresidential && !d->building)
+            d->building = last->building;
     }
+    if (!d->nonresidential && !d->building)
+        return err_at(e, ERR_UNPROCESSABLE, "building_type",
+                      "podaj rodzaj zabudowy: single_family (budynek jednorodzinny) albo multi_family "
+                      "(wielolokalowy)");
+    if (d->h.composting && d->building != WASTE_BUILDING_SINGLE)
+        return err_at(e, ERR_UNPROCESSABLE, "composting",
+                      "Zwolnienie za kompostowanie bioodpadów w kompostowniku przydomowym przysługuje tylko "
+                      "właścicielom nieruchomości zabudowanych budynkami mieszkalnymi jednorodzinnymi (art. 6k ust. "
+                      "4a ustawy) (composting only at a single-family house)");
     if (!d->pesel && !d->nip)
         return err_at(e, ERR_UNPROCESSABLE, "pesel",
                       "podaj PESEL (osoba fizyczna) albo NIP składającego deklarację (PESEL or NIP is required)");

@@ -166,6 +166,8 @@ struct waste_declaration {
         WASTE_TITLE_MANAGEMENT,
         WASTE_TITLE_OTHER,
     } title;
+    /* The building of a residential property; NONE for a non-residential one (and older declarations). */
+    enum waste_building { WASTE_BUILDING_NONE, WASTE_BUILDING_SINGLE, WASTE_BUILDING_MULTI } building;
     const char *case_id;                   /* the case it was filed as (cases.id), NULL for older ones */
     const char *case_number, *case_status; /* read from the case */
 };
@@ -175,6 +177,10 @@ struct waste_declaration {
 int waste_title_parse(const char *s);
 const char *waste_title_name(enum waste_title t);
 const char *waste_title_polish(enum waste_title t);
+
+/* "single_family", "multi_family" (NONE is NULL); -1 for anything else. */
+int waste_building_parse(const char *s);
+const char *waste_building_name(enum waste_building b);
 
 /* Whether s is a PESEL: 11 digits, a real date of birth (the month carries the century) and the check digit
  * of weights 1 3 7 9 1 3 7 9 1 3. */
@@ -195,7 +201,9 @@ const char *waste_filing_name(enum waste_filing f);
  * filing needs a new payer (payer_id 0); a change or correction an existing one, and a correction its
  * reason. A first filing names the payer by a valid PESEL or NIP and the legal title (ERR_UNPROCESSABLE
  * naming pesel or legal_title); a change or correction without them repeats those of the payer's latest
- * declaration. d->case_id and d->filed_at are stored as given. account > 0 (a resident filing online) may only
+ * declaration; so does a residential one's building (required for a first residential filing, naming
+ * building_type). Composting is for single-family houses only (art. 6k ust. 4a; ERR_UNPROCESSABLE naming
+ * composting). d->case_id and d->filed_at are stored as given. account > 0 (a resident filing online) may only
  * file for a payer linked to it (ERR_NOT_FOUND otherwise, as for a payer that does not exist), and a payer
  * it creates is linked to it. */
 enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,

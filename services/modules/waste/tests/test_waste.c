@@ -159,7 +159,8 @@ static void store_flow(void)
     struct waste_declaration d = {.payer_name = "Jan Testowy",
                                   .change_day = D("2026-03-14"),
                                   .pesel = "44051401359",
-                                  .title = WASTE_TITLE_OWNERSHIP};
+                                  .title = WASTE_TITLE_OWNERSHIP,
+                                  .building = WASTE_BUILDING_SINGLE};
     d.h.residents = 2, d.h.sorting = true;
     CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e));
     CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_nrb_valid(d.account));
@@ -252,7 +253,8 @@ static void declarant_checks(void)
     CHECK(w && !svc_module_migrate(svc_module_find("waste"), w, &e) && !gis_store_begin(w, &e));
     struct arena *a = arena_new(4096);
     int today = D("2026-11-27");
-    struct waste_declaration d = {.payer_name = "Anna", .change_day = today, .title = WASTE_TITLE_OWNERSHIP};
+    struct waste_declaration d = {
+        .payer_name = "Anna", .change_day = today, .title = WASTE_TITLE_OWNERSHIP, .building = WASTE_BUILDING_MULTI};
     d.h.residents = 1, d.h.sorting = true;
     CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "pesel"));
     err_clear(&e);
@@ -262,8 +264,15 @@ static void declarant_checks(void)
     d.pesel = "44051401359", d.title = WASTE_TITLE_NONE;
     CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "legal_title"));
     err_clear(&e);
-    d.title = WASTE_TITLE_CO_OWNERSHIP;
-    CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e) && d.filed_at == NULL);
+    d.title = WASTE_TITLE_CO_OWNERSHIP, d.building = WASTE_BUILDING_NONE;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "building_type"));
+    err_clear(&e);
+    /* composting earns the discount at a single-family house only (art. 6k ust. 4a) */
+    d.building = WASTE_BUILDING_MULTI, d.h.composting = true;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "composting"));
+    err_clear(&e);
+    d.building = WASTE_BUILDING_SINGLE;
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e) && d.filed_at == NULL && d.fee_gr == 2800 - 500);
     /* a change repeats the declarant of the payer's latest declaration */
     struct waste_declaration c = {.payer_id = d.payer_id, .change_day = today, .filing = WASTE_FILING_CHANGE};
     c.h.residents = 2, c.h.sorting = true;
@@ -272,6 +281,7 @@ static void declarant_checks(void)
     int n;
     CHECK(!waste_declarations(w, a, d.payer_id, &ds, &n, &e) && n == 2);
     CHECK(!strcmp(ds[0].pesel, "44051401359") && ds[0].title == WASTE_TITLE_CO_OWNERSHIP && !ds[0].nip);
+    CHECK(ds[0].building == WASTE_BUILDING_SINGLE && ds[0].h.composting == false);
     CHECK(ds[0].filed_at && strlen(ds[0].filed_at) == 20); /* stored when filed: 2026-11-27T10:00:00Z */
     gis_store_rollback(w);
     arena_free(a);
@@ -297,7 +307,8 @@ static void resident_hooks(void)
     struct waste_declaration d = {.payer_name = "Jan Testowy",
                                   .change_day = D("2026-11-02"),
                                   .pesel = "02270803624",
-                                  .title = WASTE_TITLE_OWNERSHIP};
+                                  .title = WASTE_TITLE_OWNERSHIP,
+                                  .building = WASTE_BUILDING_MULTI};
     d.h.residents = 1, d.h.sorting = true;
     CHECK(!waste_declare(w, a, "0805053", today, 42, &d, &e));
     /* another account may not file for this payer: the same 404 as for a payer that does not exist */

@@ -335,7 +335,7 @@ def declaration_fee_and_change_history():
     addr = an_address("slubice")
     s, h, b = post("/slubice/waste/declarations", {"name": "Anna Testowa", "address": addr, "residents": 2,
                                                    "sorting": True, "composting": False, "pesel": "44051401359",
-                                                   "legal_title": "ownership",
+                                                   "legal_title": "ownership", "building_type": "single_family",
                                                    "change_date": "2026-02-10"})
     assert s == 201, b
     d = json.loads(b)

@@ -98,7 +98,7 @@ JAN = {}
 @test
 def a_residents_declaration_is_a_case_in_the_same_transaction():
     body = {"name": "Jan Mieszkaniec", "address": label("slubice"), "residents": 2, "change_date": "2026-11-01",
-            "pesel": "85031401237", "legal_title": "ownership"}
+            "pesel": "85031401237", "legal_title": "ownership", "building_type": "multi_family"}
     d, hd = declare("jan", body)
     JAN.update(d)
     assert d["monthly_fee"] == "59.00" and d["filing"] == "first" and d["filed_at"], d  # filed_at shown
@@ -218,7 +218,8 @@ def refused_declarations_book_neither_a_row_nor_a_case():
     with db() as con:
         before = con.execute("SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM waste_declarations), "
                              "(SELECT count(*) FROM waste_payers)").fetchone()
-    ok = {"name": "X", "pesel": "44051401359", "legal_title": "ownership", "address": label("slubice"), "residents": 1}
+    ok = {"name": "X", "pesel": "44051401359", "legal_title": "ownership", "building_type": "single_family",
+          "address": label("slubice"), "residents": 1}
     bad = [{"change_date": "2019-01-01"},  # too far back
            {"address": "ul. Nieistniejąca 999, Słubice"},
            {"kind": "nonresidential", "containers": [{"litres": 77, "per_month": 1}]},  # no rate for 77 l

@@ -70,7 +70,7 @@ def get(path, who=None):
 
 
 BASE = {"name": "Ewa Przykładowa", "address": label(), "residents": 2, "pesel": PESEL, "legal_title": "ownership",
-        "change_date": "2026-11-01"}
+        "building_type": "single_family", "change_date": "2026-11-01"}
 
 
 # ---- 1. the declarant: PESEL or NIP, legal title, filing date ----
@@ -188,6 +188,28 @@ def a_decision_outside_the_law_is_refused():
                                                                         "reason": "x"}, "adam"), 403)
     with db() as c:
         assert c.execute("SELECT count(*) FROM waste_nonsort_decisions WHERE payer_id = ?", (pid,)).fetchone()[0] == 1
+
+
+
+# ---- 4. the composting discount only at single-family houses ----
+
+@test
+def composting_earns_the_discount_only_at_a_single_family_house():
+    one = declare({**BASE, "address": label(k=3), "composting": True})  # 59.00 - 5.00
+    assert one["monthly_fee"] == "54.00" and one["building_type"] == "single_family", one
+    st, hd, data = post("/slubice/waste/declarations", {**BASE, "address": label(k=4), "composting": True,
+                                                        "building_type": "multi_family"})
+    j = assert_json_error(st, hd, data, 422)
+    assert j.get("parameter") == "composting" and "art. 6k ust. 4a" in j["description"], j
+    flat = declare({**BASE, "address": label(k=4), "building_type": "multi_family"})
+    assert flat["monthly_fee"] == "59.00" and flat["building_type"] == "multi_family", flat
+    # a change of the flat's declaration to composting is refused too: the building is repeated from the last one
+    st, hd, data = post("/slubice/waste/declarations", {"payer_id": flat["payer_id"], "address": label(k=4),
+                                                        "residents": 2, "composting": True})
+    assert assert_json_error(st, hd, data, 422).get("parameter") == "composting"
+    for bad, param in (({"building_type": None}, "building_type"), ({"building_type": "tent"}, "building_type")):
+        st, hd, data = post("/slubice/waste/declarations", {**BASE, **bad})
+        assert assert_json_error(st, hd, data, 422).get("parameter") == param, data
 
 
 srv.stop()
