@@ -469,6 +469,12 @@ static json_t *household_json(const struct waste_declaration *d, bool full_pesel
     json_object_set_new(j, "nip", jstr(d->nip));
     json_object_set_new(j, "legal_title", jstr(waste_title_name(d->title)));
     json_object_set_new(j, "building_type", jstr(waste_building_name(d->building)));
+    json_object_set_new(j, "cause", d->cause == WASTE_CAUSE_DEATH ? json_string("death") : json_null());
+    if (d->requested_from) /* a late lowering declaration: it applies from the month of filing */
+        json_object_set_new(j, "backdating",
+                            json_pack("{s:o, s:s}", "requested_from", jmonth(d->requested_from), "note",
+                                      "Deklaracja zmniejszająca opłatę nie działa wstecz (art. 6m ust. 2b ustawy): "
+                                      "obowiązuje od miesiąca jej złożenia."));
     json_object_set_new(j, "legal_title_pl", d->title ? json_string(waste_title_polish(d->title)) : json_null());
     json_object_set_new(j, "case",
                         d->case_id ? json_pack("{s:s, s:o, s:o}", "id", d->case_id, "case_number", jstr(d->case_number),
@@ -580,16 +586,16 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
     struct waste_declaration *d = &job->d;
     long payer_id = 0, residents = 0, address_id = 0;
     const char *kind = NULL, *name = NULL, *change = NULL, *filing = NULL, *reason = NULL, *pesel = NULL, *nip = NULL,
-               *title = NULL, *building = NULL;
+               *title = NULL, *building = NULL, *cause = NULL;
     bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &payer_id, e) &&
               body_int(b, "residents", 0, WASTE_MAX_RESIDENTS, false, -1, &residents, e) &&
               body_str(b, "pesel", 11, &pesel, e) && body_str(b, "nip", 20, &nip, e) &&
               body_str(b, "legal_title", 32, &title, e) && body_str(b, "building_type", 32, &building, e) &&
-              body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) && body_str(b, "kind", 32, &kind, e) &&
-              body_str(b, "name", 200, &name, e) && body_str(b, "address", 200, address, e) &&
-              body_str(b, "parcel", GIS_PARCEL_ID_MAX, parcel, e) && body_str(b, "change_date", 10, &change, e) &&
-              body_str(b, "filing", 16, &filing, e) && body_str(b, "reason", 1000, &reason, e) &&
-              body_bool(b, "composting", false, &d->h.composting, e) &&
+              body_str(b, "cause", 16, &cause, e) && body_int(b, "address_id", 1, 1L << 40, false, 0, &address_id, e) &&
+              body_str(b, "kind", 32, &kind, e) && body_str(b, "name", 200, &name, e) &&
+              body_str(b, "address", 200, address, e) && body_str(b, "parcel", GIS_PARCEL_ID_MAX, parcel, e) &&
+              body_str(b, "change_date", 10, &change, e) && body_str(b, "filing", 16, &filing, e) &&
+              body_str(b, "reason", 1000, &reason, e) && body_bool(b, "composting", false, &d->h.composting, e) &&
               body_bool(b, "sorting", true, &d->h.sorting, e) && body_containers(b, &d->h, e);
     if (!ok)
         return e->code;
@@ -614,6 +620,9 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
     if (bt < 0)
         return err_at(e, ERR_UNPROCESSABLE, "building_type", "building_type must be single_family or multi_family");
     d->building = (enum waste_building)bt;
+    if (cause && strcmp(cause, "death") != 0)
+        return err_at(e, ERR_UNPROCESSABLE, "cause", "cause may only be death (art. 6m ust. 2b)");
+    d->cause = cause ? WASTE_CAUSE_DEATH : WASTE_CAUSE_NONE;
     d->pesel = pesel ? arena_strdup(req->arena, pesel) : NULL;
     d->nip = nip ? nip_digits(req->arena, nip) : NULL;
     d->payer_id = payer_id;

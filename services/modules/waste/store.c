@@ -396,9 +396,9 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
     if (gis_store_prepare(w,
                           "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
                           "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
-                          "valid_from, filed_at, filing, reason, case_id, pesel, nip, legal_title, building) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, coalesce(?15, strftime('%Y-%m-%dT%H:%M:%SZ','now')), "
-                          "?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                          "valid_from, filed_at, filing, reason, case_id, pesel, nip, legal_title, building, cause, "
+                          "requested_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, coalesce(?15, "
+                          "strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
                           &st, e))
         return e->code;
     sqlite3 *db = sqlite3_db_handle(st);
@@ -430,6 +430,10 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
     sqlite3_bind_text(st, 20, d->nip, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 21, waste_title_name(d->title), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 22, waste_building_name(d->building), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 23, d->cause == WASTE_CAUSE_DEATH ? "death" : NULL, -1, SQLITE_STATIC);
+    char rmonth[8];
+    gis_cal_format_month(d->requested_from, rmonth);
+    sqlite3_bind_text(st, 24, d->requested_from ? rmonth : NULL, -1, SQLITE_TRANSIENT);
     if (write_run(st, "declaration", e))
         return e->code;
     *id = (long)sqlite3_last_insert_rowid(db);
@@ -439,7 +443,8 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
 #define DECL_COLS                                                                                                      \
     "d.id, d.payer_id, p.name, p.account, d.kind, d.address_id, d.address_label, d.parcel_id, d.residents, "           \
     "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at, " \
-    "d.filing, d.reason, d.case_id, c.case_number, c.status, d.pesel, d.nip, d.legal_title, d.building"
+    "d.filing, d.reason, d.case_id, c.case_number, c.status, d.pesel, d.nip, d.legal_title, d.building, d.cause, "     \
+    "d.requested_from"
 /* The declarations with their payer and case (the core table cases, read only). */
 #define DECL_FROM                                                                                                      \
     " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id LEFT JOIN cases c ON c.id = d.case_id "
@@ -481,6 +486,9 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration
     d->title = t < 0 ? WASTE_TITLE_NONE : (enum waste_title)t;
     int b = waste_building_parse(col_raw(st, 26));
     d->building = b < 0 ? WASTE_BUILDING_NONE : (enum waste_building)b;
+    d->cause = col_raw(st, 27) && !strcmp(col_raw(st, 27), "death") ? WASTE_CAUSE_DEATH : WASTE_CAUSE_NONE;
+    if (!gis_cal_parse_month(col_raw(st, 28), &d->requested_from))
+        d->requested_from = 0;
 }
 
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,

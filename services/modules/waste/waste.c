@@ -719,6 +719,61 @@ enum err_code waste_account_unlink(struct gis_store *w, long long account, int *
     return waste_store_account_unlink(w, account, n, e);
 }
 
+/* The method of d (the gmina's residential or non-residential one) and its fee at the rate of d->valid_from. */
+static enum err_code declare_fee(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
+{
+    const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
+    int m = waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
+    if (m < 0)
+        return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
+    d->method = (enum waste_method)m;
+    struct waste_rate rate;
+    if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
+        return e->code;
+    return ERR_OK;
+}
+
+/* The day k months after day (its day of the month, or the month's last when shorter). */
+static int add_months(int day, int k)
+{
+    int y, m, d;
+    gis_cal_ymd(day, &y, &m, &d);
+    int mm = y * 12 + m - 1 + k, ny = mm / 12, nm = mm % 12 + 1, last = gis_cal_days_in_month(ny, nm);
+    return gis_cal_day(ny, nm, d < last ? d : last);
+}
+
+/* Art. 6m ust. 2 and 2b: a change is declared by the 10th day of the month after it, the fee in the new amount
+ * due for the month of the change; a later declaration that lowers the fee does not reach back, except after a
+ * resident's death (within 6 months of it). */
+static enum err_code declare_backdating(struct gis_store *w, struct arena *a, int today, struct waste_declaration *d,
+                                        struct err *e)
+{
+    int ty, tm, td, cy, cm, cd;
+    gis_cal_ymd(today, &ty, &tm, &td);
+    gis_cal_ymd(d->change_day, &cy, &cm, &cd);
+    int this_month = ty * 12 + tm - 1, after = cy * 12 + cm; /* the month after the change */
+    bool late = today > gis_cal_day(after / 12, after % 12 + 1, 10);
+    if (d->cause == WASTE_CAUSE_DEATH && today > add_months(d->change_day, 6))
+        return err_at(e, ERR_UNPROCESSABLE, "cause",
+                      "po śmierci mieszkańca nową deklarację składa się w ciągu 6 miesięcy (art. 6m ust. 2b); "
+                      "this one is later");
+    if (!late || d->cause == WASTE_CAUSE_DEATH || d->valid_from >= this_month)
+        return ERR_OK;
+    struct waste_declaration *ds;
+    int n;
+    if (waste_store_declarations(w, a, d->payer_id, 500, &ds, &n, e))
+        return e->code;
+    const struct waste_declaration *in_force = NULL;
+    for (int i = 0; i < n; i++) /* newest filing first: the first of the latest valid_from wins */
+        if (ds[i].valid_from <= d->valid_from && (!in_force || ds[i].valid_from > in_force->valid_from))
+            in_force = &ds[i];
+    if (!in_force || d->fee_gr >= waste_month_fee(w, in_force, d->valid_from))
+        return ERR_OK; /* no lowering: an increase reaches back as declared */
+    d->requested_from = d->valid_from;
+    d->valid_from = this_month;
+    return declare_fee(w, a, d, e);
+}
+
 enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,
                             struct waste_declaration *d, struct err *e)
 {
@@ -743,17 +798,13 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
         return err_param(e, "change_date", "change_date may be at most in the next month");
     const char *eff = waste_setting(w, a, "change_effective", "same_month");
     d->valid_from = change_month + (strcmp(eff, "next_month") == 0);
-    const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
-    int m = waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
-    if (m < 0)
-        return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
-    d->method = (enum waste_method)m;
-    struct waste_rate rate;
-    if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
+    if (declare_fee(w, a, d, e))
         return e->code;
     if (d->payer_id && declare_payer_check(w, account, d, e))
         return e->code;
     if (declare_declarant(w, a, d, e))
+        return e->code;
+    if (d->payer_id && declare_backdating(w, a, today, d, e))
         return e->code;
     if (d->payer_id == 0) {
         if (d->filing != WASTE_FILING_FIRST)

@@ -168,7 +168,10 @@ struct waste_declaration {
     } title;
     /* The building of a residential property; NONE for a non-residential one (and older declarations). */
     enum waste_building { WASTE_BUILDING_NONE, WASTE_BUILDING_SINGLE, WASTE_BUILDING_MULTI } building;
-    const char *case_id;                   /* the case it was filed as (cases.id), NULL for older ones */
+    /* Why a change lowers the fee for past months: only a resident's death allows it (art. 6m ust. 2b). */
+    enum waste_cause { WASTE_CAUSE_NONE, WASTE_CAUSE_DEATH } cause;
+    int requested_from;  /* the month asked for when the law moved valid_from to the month of filing; else 0 */
+    const char *case_id; /* the case it was filed as (cases.id), NULL for older ones */
     const char *case_number, *case_status; /* read from the case */
 };
 
@@ -203,9 +206,12 @@ const char *waste_filing_name(enum waste_filing f);
  * naming pesel or legal_title); a change or correction without them repeats those of the payer's latest
  * declaration; so does a residential one's building (required for a first residential filing, naming
  * building_type). Composting is for single-family houses only (art. 6k ust. 4a; ERR_UNPROCESSABLE naming
- * composting). d->case_id and d->filed_at are stored as given. account > 0 (a resident filing online) may only
- * file for a payer linked to it (ERR_NOT_FOUND otherwise, as for a payer that does not exist), and a payer
- * it creates is linked to it. */
+ * composting). A change or correction filed late (after the 10th day of the month after the change, art. 6m
+ * ust. 2) that lowers the fee below the one in force does not reach back (art. 6m ust. 2b): its valid_from
+ * becomes the month of filing (d->requested_from keeps the month asked for), unless its cause is a resident's
+ * death and it is filed within 6 months of it (change_day). d->case_id and d->filed_at are stored as given. account > 0
+ * (a resident filing online) may only file for a payer linked to it (ERR_NOT_FOUND otherwise, as for a payer that does
+ * not exist), and a payer it creates is linked to it. */
 enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,
                             struct waste_declaration *d, struct err *e);
 

@@ -289,6 +289,54 @@ static void declarant_checks(void)
     unlink(path);
 }
 
+/* Art. 6m ust. 2 and 2b on worked examples: a household of 3 (105 zł) from June 2026. */
+static void backdating(void)
+{
+    char path[] = "/tmp/odra-test-waste-back-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w && !svc_module_migrate(svc_module_find("waste"), w, &e) && !gis_store_begin(w, &e));
+    struct arena *a = arena_new(4096);
+    struct waste_declaration d = {.payer_name = "Rodzina",
+                                  .change_day = D("2026-06-01"),
+                                  .pesel = "44051401359",
+                                  .title = WASTE_TITLE_OWNERSHIP,
+                                  .building = WASTE_BUILDING_SINGLE};
+    d.h.residents = 3, d.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-06-05"), 0, &d, &e) && d.fee_gr == 10500);
+    /* filed on 5 November for a change on 20 October: in time (by 10 November), so it reaches October */
+    struct waste_declaration in_time = {
+        .payer_id = d.payer_id, .change_day = D("2026-10-20"), .filing = WASTE_FILING_CHANGE};
+    in_time.h.residents = 2, in_time.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-05"), 0, &in_time, &e));
+    CHECK(in_time.valid_from == 2026 * 12 + 9 && in_time.requested_from == 0 && in_time.fee_gr == 5900);
+    /* filed on 27 November for a change on 15 September, lowering 59 -> 28 zł: late, so from November only */
+    struct waste_declaration late = {
+        .payer_id = d.payer_id, .change_day = D("2026-09-15"), .filing = WASTE_FILING_CHANGE};
+    late.h.residents = 1, late.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-27"), 0, &late, &e));
+    CHECK(late.valid_from == 2026 * 12 + 10 && late.requested_from == 2026 * 12 + 8 && late.fee_gr == 2800);
+    /* the same after a resident's death within 6 months: it reaches back to the month of the death */
+    struct waste_declaration death = late;
+    death.id = 0, death.requested_from = 0, death.cause = WASTE_CAUSE_DEATH, death.change_day = D("2026-07-01");
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-27"), 0, &death, &e));
+    CHECK(death.valid_from == 2026 * 12 + 6 && death.requested_from == 0);
+    /* a death more than 6 months before the filing is no exception */
+    death.id = 0, death.change_day = D("2026-05-26");
+    CHECK(waste_declare(w, a, "0805053", D("2026-11-27"), 0, &death, &e) == ERR_UNPROCESSABLE &&
+          !strcmp(e.param, "cause"));
+    err_clear(&e);
+    /* an increase reaches back as declared */
+    struct waste_declaration more = {
+        .payer_id = d.payer_id, .change_day = D("2026-08-01"), .filing = WASTE_FILING_CHANGE};
+    more.h.residents = 4, more.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-27"), 0, &more, &e) && more.valid_from == 2026 * 12 + 7);
+    gis_store_rollback(w);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 /* The resident's hooks: a resident's first declaration links the new payer to their account; .me and
  * .personal_data show it; .erase unlinks it and keeps the declaration (a tax record); another account sees
  * none of it. */
@@ -343,6 +391,7 @@ int main(void)
     RUN(fees_every_method);
     RUN(store_flow);
     RUN(declarant_checks);
+    RUN(backdating);
     RUN(resident_hooks);
     return test_done();
 }

@@ -212,5 +212,42 @@ def composting_earns_the_discount_only_at_a_single_family_house():
         assert assert_json_error(st, hd, data, 422).get("parameter") == param, data
 
 
+# ---- 5. a lowering declaration does not reach back (art. 6m ust. 2b), except after a death ----
+
+@test
+def a_late_reduction_applies_from_the_month_of_filing_and_a_death_is_the_exception():
+    first = declare({**BASE, "address": label(k=5), "residents": 3, "change_date": "2026-06-01"})  # 105.00 zł
+    pid = first["payer_id"]
+    base = {"payer_id": pid, "address": label(k=5)}
+    # 27 November, a change of 15 September to one resident (28.00 zł): due by 10 October, so late
+    late = declare({**base, "residents": 1, "change_date": "2026-09-15"})
+    assert late["valid_from"] == "2026-11" and late["backdating"]["requested_from"] == "2026-09", late
+    assert "art. 6m ust. 2b" in late["backdating"]["note"], late
+    st, _, data = post("/slubice/waste/charges?through=2026-11", {})
+    assert st == 200, data
+    with db() as c:
+        rows = c.execute("SELECT month, amount_gr FROM waste_charges WHERE payer_id = ? ORDER BY month",
+                         (pid,)).fetchall()
+    assert rows == [(f"2026-{m:02d}", 10500) for m in range(6, 11)] + [("2026-11", 2800)], rows
+    # a resident died on 1 August: the lowering declaration reaches back to August (filed within 6 months)
+    death = declare({**base, "residents": 2, "change_date": "2026-08-01", "cause": "death"})
+    assert death["valid_from"] == "2026-08" and "backdating" not in death and death["cause"] == "death", death
+    st, _, data = post("/slubice/waste/charges?through=2026-11", {})
+    with db() as c:
+        rows = c.execute("SELECT month, amount_gr FROM waste_charges WHERE payer_id = ? ORDER BY month",
+                         (pid,)).fetchall()
+    # the November declaration (28.00, filed earlier for November) still rules November
+    assert rows == [("2026-06", 10500), ("2026-07", 10500), ("2026-08", 5900), ("2026-09", 5900),
+                    ("2026-10", 5900), ("2026-11", 2800)], rows
+    # a death more than 6 months ago is no exception; an unknown cause is refused
+    for body, param in (({"change_date": "2026-05-20", "cause": "death"}, "cause"),
+                        ({"change_date": "2026-10-01", "cause": "moved_out"}, "cause")):
+        st, hd, data = post("/slubice/waste/declarations", {**base, "residents": 1, **body})
+        assert assert_json_error(st, hd, data, 422).get("parameter") == param, data
+    # an increase reaches back as declared
+    more = declare({**base, "residents": 4, "change_date": "2026-07-01"})
+    assert more["valid_from"] == "2026-07" and "backdating" not in more, more
+
+
 srv.stop()
 done()
