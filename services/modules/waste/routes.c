@@ -406,8 +406,9 @@ static enum err_code get_rates(struct http_req *req, struct http_resp *resp, str
         return e->code;
     int today = waste_today(), y, m, d;
     gis_cal_ymd(today, &y, &m, &d);
+    long income = atol(waste_setting(r, req->arena, "disposable_income_gr", "0"));
     json_t *list = json_array();
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < WASTE_METHODS; k++) {
         struct waste_rate rate;
         struct err le = {0};
         if (waste_rate_load(r, (enum waste_method)k, y * 12 + m - 1, &rate, &le))
@@ -417,18 +418,96 @@ static enum err_code get_rates(struct http_req *req, struct http_resp *resp, str
             json_array_append_new(items, json_pack("{s:i, s:o, s:I}", "key", rate.items[i].key, "amount",
                                                    jpln(rate.items[i].amount_gr), "amount_gr",
                                                    (json_int_t)rate.items[i].amount_gr));
+        long cap = income > 0 ? waste_rate_cap(rate.method, income) : -1;
         json_array_append_new(list,
-                              json_pack("{s:s, s:o, s:f, s:o, s:b, s:o}", "method", waste_method_name(rate.method),
+                              json_pack("{s:s, s:o, s:f, s:o, s:b, s:o, s:o}", "method", waste_method_name(rate.method),
                                         "valid_from", jmonth(rate.valid_from), "nonsort_multiplier",
                                         rate.nonsort_multiplier, "compost_discount", jpln(rate.compost_discount_gr),
-                                        "compost_per_resident", rate.compost_per_resident, "items", items));
+                                        "compost_per_resident", rate.compost_per_resident, "items", items,
+                                        "statutory_cap", cap >= 0 ? jpln(cap) : json_null()));
     }
     json_t *j =
-        json_pack("{s:s, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "residential_method",
+        json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "tenant", req->tenant->cfg->slug, "residential_method",
                   jstr(waste_setting(r, req->arena, "residential_method", "household")), "nonresidential_method",
                   jstr(waste_setting(r, req->arena, "nonresidential_method", "container")), "change_effective",
-                  jstr(waste_setting(r, req->arena, "change_effective", "same_month")), "rates", list);
+                  jstr(waste_setting(r, req->arena, "change_effective", "same_month")), "rates", list,
+                  "disposable_income", "amount", income > 0 ? jpln(income) : json_null(), "year",
+                  jstr(waste_setting(r, req->arena, "disposable_income_year", NULL)));
     return http_resp_json(req, resp, 200, j, e);
+}
+
+/* ---- POST /{t}/waste/rates (module admin): a rate table, within the statutory caps ---- */
+
+struct rate_job {
+    struct arena *arena;
+    struct waste_rate rate;
+};
+
+static enum err_code rate_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct rate_job *j = user;
+    return waste_rate_set(w, j->arena, &j->rate, e);
+}
+
+/* The items of a rate table: [{key, amount}] (amount as in payments: "59.00" or amount_gr). */
+static bool body_rate_items(json_t *b, struct waste_rate *r, struct err *e)
+{
+    json_t *items = json_object_get(b, "items");
+    if (!json_is_array(items) || !json_array_size(items) || json_array_size(items) > WASTE_MAX_ITEMS) {
+        err_at(e, ERR_UNPROCESSABLE, "items", "items must be a list of 1 to %d {key, amount}", WASTE_MAX_ITEMS);
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        long key = 0;
+        if (!json_is_object(it) || !body_int(it, "key", 0, 100000, true, 0, &key, e) ||
+            !body_amount(it, &r->items[i].amount_gr, e)) {
+            if (!e->code)
+                err_at(e, ERR_UNPROCESSABLE, "items", "items[%zu] must be {\"key\": n, \"amount\": \"59.00\"}", i);
+            return false;
+        }
+        r->items[i].key = (int)key;
+        r->nitems = (int)i + 1;
+    }
+    return true;
+}
+
+static enum err_code post_rates(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    json_t *b = parse_body(req, e);
+    if (!b)
+        return e->code;
+    struct rate_job job = {.arena = req->arena, .rate = {.nonsort_multiplier = 2}};
+    struct waste_rate *r = &job.rate;
+    const char *method = NULL, *from = NULL;
+    long discount = 0;
+    json_t *mult = json_object_get(b, "nonsort_multiplier");
+    bool ok = body_str(b, "method", 16, &method, e) && body_str(b, "valid_from", 7, &from, e) &&
+              body_int(b, "compost_discount_gr", 0, 100000, false, 0, &discount, e) &&
+              body_bool(b, "compost_per_resident", false, &r->compost_per_resident, e) && body_rate_items(b, r, e);
+    int m = ok && method ? waste_method_parse(method) : -1;
+    if (ok && m < 0)
+        ok = !err_at(e, ERR_UNPROCESSABLE, "method",
+                     "method must be household, resident, water_m3, container, "
+                     "area_m2 or summer_lump");
+    if (ok && (!from || !gis_cal_parse_month(from, &r->valid_from)))
+        ok = !err_param(e, "valid_from", "valid_from must be the first month, YYYY-MM");
+    if (ok && mult && !json_is_number(mult))
+        ok = !err_at(e, ERR_UNPROCESSABLE, "nonsort_multiplier", "nonsort_multiplier must be a number from 2 to 4");
+    r->method = (enum waste_method)(m < 0 ? 0 : m);
+    r->compost_discount_gr = discount;
+    if (mult && json_is_number(mult))
+        r->nonsort_multiplier = json_number_value(mult);
+    json_decref(b);
+    if (!ok || svc_tenant_write(req->tenant, rate_run, &job, e))
+        return e->code;
+    return http_resp_json(req, resp, 201,
+                          json_pack("{s:s, s:o, s:f, s:i}", "method", waste_method_name(r->method), "valid_from",
+                                    jmonth(r->valid_from), "nonsort_multiplier", r->nonsort_multiplier, "items",
+                                    r->nitems),
+                          e);
 }
 
 /* ---- POST /{t}/waste/declarations (a resident for themselves, staff for anyone) ---- */
@@ -462,6 +541,10 @@ static json_t *household_json(const struct waste_declaration *d, bool full_pesel
                   jstr(d->filed_at), "filing", waste_filing_name(d->filing), "reason", jstr(d->reason));
     if (d->method == WASTE_WATER)
         json_object_set_new(j, "water_m3", json_real(d->h.water_m3));
+    if (d->method == WASTE_AREA)
+        json_object_set_new(j, "area_m2", json_real(d->h.area_m2));
+    if (d->summer) /* the yearly lump sum: monthly_fee is the year's amount, charged once a year */
+        json_object_set_new(j, "kind", json_string("summer_house"));
     char masked[12] = "";
     if (d->pesel && !full_pesel)
         gis_pesel_mask(d->pesel, masked);
@@ -599,14 +682,15 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
               body_bool(b, "sorting", true, &d->h.sorting, e) && body_containers(b, &d->h, e);
     if (!ok)
         return e->code;
-    if (kind && strcmp(kind, "residential") && strcmp(kind, "nonresidential"))
-        return err_at(e, ERR_UNPROCESSABLE, "kind", "kind must be residential or nonresidential");
+    if (kind && strcmp(kind, "residential") && strcmp(kind, "nonresidential") && strcmp(kind, "summer_house"))
+        return err_at(e, ERR_UNPROCESSABLE, "kind", "kind must be residential, nonresidential or summer_house");
     int f = filing ? waste_filing_parse(filing) : (payer_id ? WASTE_FILING_CHANGE : WASTE_FILING_FIRST);
     if (f < 0)
         return err_at(e, ERR_UNPROCESSABLE, "filing", "filing must be first, change or correction");
     d->filing = (enum waste_filing)f;
     d->reason = reason ? gis_extract_clean(req->arena, reason, 1000) : NULL;
-    d->nonresidential = kind && !strcmp(kind, "nonresidential");
+    d->summer = kind && !strcmp(kind, "summer_house");
+    d->nonresidential = d->summer || (kind && !strcmp(kind, "nonresidential"));
     /* who lives there is asked only where people live: a non-residential property has no residents */
     if (residents < 0 && !d->nonresidential)
         return err_param(e, "residents", "residents is required for a residential declaration");
@@ -630,6 +714,12 @@ static enum err_code declaration_read(struct http_req *req, json_t *b, struct de
     d->change_day = job->today;
     if (change && !gis_cal_parse_date(change, &d->change_day))
         return err_param(e, "change_date", "change_date must be a date YYYY-MM-DD");
+    json_t *area = json_object_get(b, "area_m2");
+    if (area) {
+        if (!json_is_number(area) || json_number_value(area) <= 0 || json_number_value(area) > 100000)
+            return err_at(e, ERR_UNPROCESSABLE, "area_m2", "area_m2 must be a number above 0 and at most 100000");
+        d->h.area_m2 = json_number_value(area);
+    }
     json_t *wm = json_object_get(b, "water_m3");
     if (wm) {
         if (!json_is_number(wm) || json_number_value(wm) < 0 || json_number_value(wm) > 10000)
@@ -1179,6 +1269,11 @@ static const struct http_route waste_routes[] = {
      "Collection zone and upcoming dates per fraction for an address, parcel or point (JSON or iCalendar)", NULL,
      schedule_doc, HTTP_PUBLIC},
     {"GET", "/{t}/waste/rates", get_rates, "waste", "The fee rate tables in force", NULL, rates_doc, HTTP_PUBLIC},
+    {"POST", "/{t}/waste/rates", post_rates, "waste",
+     "Set a rate table from a month (module admin): JSON {method, valid_from, nonsort_multiplier (2..4), "
+     "compost_discount_gr, compost_per_resident, items: [{key, amount}]}; every amount within the statutory cap "
+     "(art. 6k ust. 2a) of the gmina's disposable income setting, else 422",
+     NULL, staff_doc, HTTP_STAFF("module_admin", "waste:write")},
     {"POST", "/{t}/waste/declarations", post_declaration, "waste",
      "File a declaration, registered as a case (module waste): a signed-in resident for their own payer (a new one, "
      "or payer_id of theirs), staff and API clients for any; JSON {name, address | parcel, kind, residents, "

@@ -29,6 +29,15 @@ static const char *col_raw(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+/* Runs a prepared write to its end; finalizes it. */
+static enum err_code write_run(sqlite3_stmt *st, const char *what, struct err *e)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        step_err(st, e, what);
+    sqlite3_finalize(st);
+    return e->code;
+}
+
 /* ---- settings ---- */
 
 static const char setting_sql[] = "SELECT value FROM waste_settings WHERE key = ?";
@@ -233,16 +242,40 @@ enum err_code waste_store_rates(struct gis_store *s, struct waste_rate *out, int
     return ERR_OK;
 }
 
-/* ---- payers ---- */
-
-/* Runs a prepared write to its end; finalizes it. */
-static enum err_code write_run(sqlite3_stmt *st, const char *what, struct err *e)
+enum err_code waste_store_rate_add(struct gis_store *w, const struct waste_rate *r, long *id, struct err *e)
 {
-    if (sqlite3_step(st) != SQLITE_DONE)
-        step_err(st, e, what);
-    sqlite3_finalize(st);
-    return e->code;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_rates (method, valid_from, nonsort_multiplier, compost_discount_gr, "
+                          "compost_per_resident) VALUES (?, ?, ?, ?, ?) ON CONFLICT (method, valid_from) DO NOTHING",
+                          &st, e))
+        return e->code;
+    sqlite3 *db = sqlite3_db_handle(st);
+    char month[8];
+    gis_cal_format_month(r->valid_from, month);
+    sqlite3_bind_text(st, 1, waste_method_name(r->method), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, month, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, r->nonsort_multiplier);
+    sqlite3_bind_int64(st, 4, r->compost_discount_gr);
+    sqlite3_bind_int(st, 5, r->compost_per_resident);
+    if (write_run(st, "rate table", e))
+        return e->code;
+    if (!sqlite3_changes(db))
+        return err_set(e, ERR_CONFLICT, "a %s rate table from %s exists already", waste_method_name(r->method), month);
+    *id = (long)sqlite3_last_insert_rowid(db);
+    for (int i = 0; i < r->nitems; i++) {
+        if (gis_store_prepare(w, "INSERT INTO waste_rate_items (rate_id, key, amount_gr) VALUES (?, ?, ?)", &st, e))
+            return e->code;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int(st, 2, r->items[i].key);
+        sqlite3_bind_int64(st, 3, r->items[i].amount_gr);
+        if (write_run(st, "rate item", e))
+            return e->code;
+    }
+    return ERR_OK;
 }
+
+/* ---- payers ---- */
 
 enum err_code waste_store_payer_add(struct gis_store *w, const char *name, long *id, struct err *e)
 {
@@ -397,8 +430,9 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
                           "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
                           "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
                           "valid_from, filed_at, filing, reason, case_id, pesel, nip, legal_title, building, cause, "
-                          "requested_from) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, coalesce(?15, "
-                          "strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                          "requested_from, area_m2, summer_house) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, coalesce(?15, "
+                          "strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+                          "?26)",
                           &st, e))
         return e->code;
     sqlite3 *db = sqlite3_db_handle(st);
@@ -434,6 +468,9 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
     char rmonth[8];
     gis_cal_format_month(d->requested_from, rmonth);
     sqlite3_bind_text(st, 24, d->requested_from ? rmonth : NULL, -1, SQLITE_TRANSIENT);
+    if (d->method == WASTE_AREA)
+        sqlite3_bind_double(st, 25, d->h.area_m2);
+    sqlite3_bind_int(st, 26, d->summer);
     if (write_run(st, "declaration", e))
         return e->code;
     *id = (long)sqlite3_last_insert_rowid(db);
@@ -444,7 +481,7 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
     "d.id, d.payer_id, p.name, p.account, d.kind, d.address_id, d.address_label, d.parcel_id, d.residents, "           \
     "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at, " \
     "d.filing, d.reason, d.case_id, c.case_number, c.status, d.pesel, d.nip, d.legal_title, d.building, d.cause, "     \
-    "d.requested_from"
+    "d.requested_from, d.area_m2, d.summer_house"
 /* The declarations with their payer and case (the core table cases, read only). */
 #define DECL_FROM                                                                                                      \
     " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id LEFT JOIN cases c ON c.id = d.case_id "
@@ -489,6 +526,8 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration
     d->cause = col_raw(st, 27) && !strcmp(col_raw(st, 27), "death") ? WASTE_CAUSE_DEATH : WASTE_CAUSE_NONE;
     if (!gis_cal_parse_month(col_raw(st, 28), &d->requested_from))
         d->requested_from = 0;
+    d->h.area_m2 = sqlite3_column_double(st, 29);
+    d->summer = sqlite3_column_int(st, 30) != 0;
 }
 
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,

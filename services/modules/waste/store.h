@@ -62,6 +62,9 @@ enum err_code waste_store_rule_add(struct gis_store *w, const char *zone_code, c
  * valid_from; rows with an unknown method or month are left out. */
 enum err_code waste_store_rates(struct gis_store *s, struct waste_rate *out, int cap, int *n, struct err *e);
 
+/* Adds rate table r with its items; *id is its new id. ERR_CONFLICT when its method has one from that month. */
+enum err_code waste_store_rate_add(struct gis_store *w, const struct waste_rate *r, long *id, struct err *e);
+
 /* ---- payers and declarations ---- */
 
 /* Adds a payer with this name and no account yet; *id is the new payer's. */

@@ -153,7 +153,7 @@ int waste_rule_dates(const struct waste_rule *r, int from, int to, enum waste_sh
 
 /* ---- fees ---- */
 
-static const char *const method_names[] = {"household", "resident", "water_m3", "container"};
+static const char *const method_names[] = {"household", "resident", "water_m3", "container", "area_m2", "summer_lump"};
 
 int waste_method_parse(const char *s)
 {
@@ -184,6 +184,8 @@ enum err_code waste_fee(const struct waste_rate *r, const struct waste_household
         base = (double)r->items[best].amount_gr;
         break;
     }
+    case WASTE_AREA:
+    case WASTE_SUMMER:
     case WASTE_RESIDENT:
     case WASTE_WATER: {
         int idx = -1;
@@ -192,7 +194,13 @@ enum err_code waste_fee(const struct waste_rate *r, const struct waste_household
                 idx = i;
         if (idx < 0)
             return err_set(e, ERR_UNPROCESSABLE, "the rate table for %s has no amount", waste_method_name(r->method));
-        if (r->method == WASTE_RESIDENT) {
+        if (r->method == WASTE_SUMMER) {
+            base = (double)r->items[idx].amount_gr;
+        } else if (r->method == WASTE_AREA) {
+            if (!(h->area_m2 > 0 && h->area_m2 <= 100000))
+                return err_param(e, "area_m2", "area_m2 (the dwelling's floor area) must be above 0 and at most 100000");
+            base = round((double)r->items[idx].amount_gr * h->area_m2);
+        } else if (r->method == WASTE_RESIDENT) {
             if (h->residents < 1)
                 return err_param(e, "residents", "a per-resident declaration needs at least one resident");
             base = (double)r->items[idx].amount_gr * h->residents;
@@ -723,9 +731,11 @@ enum err_code waste_account_unlink(struct gis_store *w, long long account, int *
 static enum err_code declare_fee(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
 {
     const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
-    int m = waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
-    if (m < 0)
+    int m = d->summer ? WASTE_SUMMER
+                      : waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
+    if (m < 0 || (m == WASTE_SUMMER && !d->summer))
         return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
+    d->nonresidential |= d->summer;
     d->method = (enum waste_method)m;
     struct waste_rate rate;
     if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
@@ -856,6 +866,13 @@ struct charging {
     long changed;
 };
 
+/* Whether d is charged in month: every month, but the yearly lump sum of a summer house once a year, in the
+ * month of the declaration's valid_from and its anniversaries. */
+static bool charged_in(const struct waste_declaration *d, int month)
+{
+    return d->method != WASTE_SUMMER || (month - d->valid_from) % 12 == 0;
+}
+
 /* The fee of d in month m at the rate r in force then (d's own fee without one); under a decision of art. 6ka
  * (multiplier > 0) as if not sorting, at the decision's multiplier. */
 static long month_fee(const struct waste_declaration *d, const struct waste_rate *r, double multiplier)
@@ -877,6 +894,8 @@ static long month_fee(const struct waste_declaration *d, const struct waste_rate
 
 long waste_month_fee(struct gis_store *s, const struct waste_declaration *d, int month)
 {
+    if (!charged_in(d, month))
+        return 0;
     struct waste_rate rate;
     struct err e = {0};
     bool have = waste_rate_load(s, d->method, month, &rate, &e) == ERR_OK;
@@ -888,6 +907,8 @@ static enum err_code charge_months(struct charging *c, int end, struct err *e)
 {
     const struct waste_declaration *d = &c->cur;
     for (int m = d->valid_from; m <= end; m++) {
+        if (!charged_in(d, m))
+            continue;
         const struct waste_rate *r = rate_pick(c->rates, c->nrates, d->method, m);
         long fee = month_fee(d, r, waste_store_nonsort_multiplier(c->w, d->payer_id, m));
         if (waste_store_charge_put(c->w, d->payer_id, m, fee, d->id, gis_cal_day(m / 12, m % 12 + 1, c->due_day),
@@ -932,6 +953,50 @@ enum err_code waste_charges_generate(struct gis_store *w, int through, long *cha
     free(rates);
     arena_free(a);
     return e->code;
+}
+
+/* ---- rate tables and their statutory caps ---- */
+
+long waste_rate_cap(enum waste_method method, long income_gr)
+{
+    /* art. 6k ust. 2a: shares of the average monthly disposable income per person, in thousandths (area:
+     * ten-thousandths) */
+    switch (method) {
+    case WASTE_HOUSEHOLD: return income_gr * 78 / 1000; /* 7,8 % a household and month */
+    case WASTE_RESIDENT: return income_gr * 20 / 1000;  /* 2 % a resident and month */
+    case WASTE_WATER: return income_gr * 7 / 1000;      /* 0,7 % a m³ of water */
+    case WASTE_AREA: return income_gr * 8 / 10000;      /* 0,08 % a m² of the dwelling */
+    case WASTE_SUMMER: return income_gr * 100 / 1000;   /* 10 % a summer house and year */
+    default: return -1;
+    }
+}
+
+enum err_code waste_rate_check(const struct waste_rate *r, long income_gr, struct err *e)
+{
+    if (r->nonsort_multiplier < 2 || r->nonsort_multiplier > 4)
+        return err_at(e, ERR_UNPROCESSABLE, "nonsort_multiplier",
+                      "the higher rate is 2 to 4 times the rate (art. 6k ust. 3), not %.2f", r->nonsort_multiplier);
+    long cap = waste_rate_cap(r->method, income_gr);
+    for (int i = 0; cap >= 0 && i < r->nitems; i++)
+        if (r->items[i].amount_gr > cap)
+            return err_at(
+                e, ERR_UNPROCESSABLE, "items",
+                "stawka %ld.%02ld zł (klucz %d) przekracza ustawowy limit %ld.%02ld zł dla metody %s (art. 6k "
+                "ust. 2a, z przeciętnego dochodu rozporządzalnego %ld.%02ld zł)",
+                r->items[i].amount_gr / 100, r->items[i].amount_gr % 100, r->items[i].key, cap / 100, cap % 100,
+                waste_method_name(r->method), income_gr / 100, income_gr % 100);
+    return ERR_OK;
+}
+
+enum err_code waste_rate_set(struct gis_store *w, struct arena *a, const struct waste_rate *r, struct err *e)
+{
+    long income = atol(waste_setting(w, a, "disposable_income_gr", "0"));
+    if (income <= 0)
+        return err_set(e, ERR_UNAVAILABLE, "the gmina has no disposable_income_gr setting to check the caps with");
+    long id;
+    if (waste_rate_check(r, income, e))
+        return e->code;
+    return waste_store_rate_add(w, r, &id, e);
 }
 
 /* ---- decisions of art. 6ka ---- */

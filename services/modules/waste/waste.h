@@ -54,8 +54,11 @@ int waste_rule_dates(const struct waste_rule *r, int from, int to, enum waste_sh
 
 /* ---- fees ---- */
 
-enum waste_method { WASTE_HOUSEHOLD, WASTE_RESIDENT, WASTE_WATER, WASTE_CONTAINER };
-/* "household", "resident", "water_m3", "container"; -1 for anything else. */
+/* The methods of art. 6j: per household, per resident, per m³ of water, per container (non-residential),
+ * per m² of the dwelling (ust. 1 pkt 3) and the yearly lump sum of a summer house (ust. 3b). */
+enum waste_method { WASTE_HOUSEHOLD, WASTE_RESIDENT, WASTE_WATER, WASTE_CONTAINER, WASTE_AREA, WASTE_SUMMER };
+#define WASTE_METHODS 6
+/* "household", "resident", "water_m3", "container", "area_m2", "summer_lump"; -1 for anything else. */
 int waste_method_parse(const char *s);
 const char *waste_method_name(enum waste_method m);
 
@@ -64,7 +67,8 @@ const char *waste_method_name(enum waste_method m);
 #define WASTE_MAX_RESIDENTS  200
 
 /* A rate table for one method. Item keys: HOUSEHOLD the smallest household size the amount applies
- * to (1, 2, 3 = "3 and more"); RESIDENT and WATER key 0 (per resident, per m³); CONTAINER litres. */
+ * to (1, 2, 3 = "3 and more"); RESIDENT, WATER, AREA and SUMMER key 0 (per resident, per m³ of water, per m² of
+ * the dwelling, per summer house and year); CONTAINER litres. */
 struct waste_rate {
     enum waste_method method;
     int valid_from;            /* month */
@@ -83,6 +87,7 @@ struct waste_household {
     int residents; /* 0..WASTE_MAX_RESIDENTS; at least 1 for HOUSEHOLD and RESIDENT */
     bool composting, sorting;
     double water_m3; /* average monthly water use, WATER only */
+    double area_m2;  /* floor area of the dwelling, AREA only */
     int ncontainers; /* CONTAINER only */
     struct {
         int litres;
@@ -90,9 +95,22 @@ struct waste_household {
     } containers[WASTE_MAX_CONTAINERS];
 };
 
-/* The monthly fee: the base amount of the method, times the multiplier when not sorting, less the
- * composting discount (never below 0), rounded to the grosz. ERR_UNPROCESSABLE naming what does not
- * fit the table (no rate for this container size, no residents for a household, ...). */
+/* The statutory cap on a rate of method (art. 6k ust. 2a; the lump sum's, art. 6k ust. 2a pkt 5) for a disposable
+ * income per person of income_gr: the largest amount an item may have, in grosze; -1 for a method without
+ * one here (container). */
+long waste_rate_cap(enum waste_method method, long income_gr);
+
+/* Checks rate r before it is set: the higher rate 2 to 4 times (art. 6k ust. 3), every item within its cap for
+ * income_gr (ERR_UNPROCESSABLE naming the item and the cap). */
+enum err_code waste_rate_check(const struct waste_rate *r, long income_gr, struct err *e);
+
+/* Sets rate table r on the writer (a new one for its method and valid_from; an existing one is ERR_CONFLICT),
+ * after waste_rate_check with the gmina's disposable_income_gr setting. */
+enum err_code waste_rate_set(struct gis_store *w, struct arena *a, const struct waste_rate *r, struct err *e);
+
+/* The monthly fee (SUMMER: the yearly lump sum): the base amount of the method, times the multiplier when not sorting,
+ * less the composting discount (never below 0), rounded to the grosz. ERR_UNPROCESSABLE naming what does not fit the
+ * table (no rate for this container size, no residents for a household, ...). */
 enum err_code waste_fee(const struct waste_rate *r, const struct waste_household *h, long *fee_gr, struct err *e);
 
 /* ---- the store ---- */
@@ -139,6 +157,7 @@ struct waste_declaration {
     const char *payer_name;
     const char *account; /* the payer's NRB */
     bool nonresidential;
+    bool summer; /* a summer house (kind summer_house): non-residential, the yearly lump sum (art. 6j ust. 3b) */
     long address_id;
     const char *address_label, *parcel_id;
     struct waste_household h;

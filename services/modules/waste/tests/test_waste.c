@@ -337,6 +337,40 @@ static void backdating(void)
     unlink(path);
 }
 
+/* The per-m² method, the summer-house lump sum and the statutory caps, on worked examples (income 2 061,93 zł). */
+static void methods_and_caps(void)
+{
+    struct err e = {0};
+    struct waste_rate area = {.method = WASTE_AREA, .nonsort_multiplier = 2, .nitems = 1};
+    area.items[0].key = 0, area.items[0].amount_gr = 95; /* 0.95 zł a m² */
+    struct waste_household flat = {.residents = 2, .sorting = true, .area_m2 = 63.5};
+    long fee;
+    CHECK(!waste_fee(&area, &flat, &fee, &e) && fee == 6033); /* 63.5 x 0.95 = 60.325 -> 60.33 zł */
+    flat.area_m2 = 0;
+    CHECK(waste_fee(&area, &flat, &fee, &e) == ERR_INVALID && !strcmp(e.param, "area_m2"));
+    err_clear(&e);
+    struct waste_rate summer = {.method = WASTE_SUMMER, .nonsort_multiplier = 2, .nitems = 1};
+    summer.items[0].key = 0, summer.items[0].amount_gr = 18000; /* 180 zł a year */
+    struct waste_household house = {.residents = 0, .sorting = true};
+    CHECK(!waste_fee(&summer, &house, &fee, &e) && fee == 18000);
+    long income = 206193;
+    CHECK(waste_rate_cap(WASTE_HOUSEHOLD, income) == 16083); /* 7,8 %: 160,83 zł */
+    CHECK(waste_rate_cap(WASTE_RESIDENT, income) == 4123);   /* 2 %: 41,23 zł */
+    CHECK(waste_rate_cap(WASTE_WATER, income) == 1443);      /* 0,7 %: 14,43 zł a m³ */
+    CHECK(waste_rate_cap(WASTE_AREA, income) == 164);        /* 0,08 %: 1,64 zł a m² */
+    CHECK(waste_rate_cap(WASTE_SUMMER, income) == 20619);    /* 10 %: 206,19 zł a year */
+    CHECK(waste_rate_cap(WASTE_CONTAINER, income) == -1);
+    struct waste_rate hh = {.method = WASTE_HOUSEHOLD, .nonsort_multiplier = 3, .nitems = 2};
+    hh.items[0].key = 1, hh.items[0].amount_gr = 5000, hh.items[1].key = 3, hh.items[1].amount_gr = 16083;
+    CHECK(!waste_rate_check(&hh, income, &e));
+    hh.items[1].amount_gr = 16084;
+    CHECK(waste_rate_check(&hh, income, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "items"));
+    err_clear(&e);
+    hh.items[1].amount_gr = 10000, hh.nonsort_multiplier = 1.5;
+    CHECK(waste_rate_check(&hh, income, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "nonsort_multiplier"));
+    err_clear(&e);
+}
+
 /* The resident's hooks: a resident's first declaration links the new payer to their account; .me and
  * .personal_data show it; .erase unlinks it and keeps the declaration (a tax record); another account sees
  * none of it. */
@@ -392,6 +426,7 @@ int main(void)
     RUN(store_flow);
     RUN(declarant_checks);
     RUN(backdating);
+    RUN(methods_and_caps);
     RUN(resident_hooks);
     return test_done();
 }

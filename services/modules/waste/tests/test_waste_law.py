@@ -249,5 +249,64 @@ def a_late_reduction_applies_from_the_month_of_filing_and_a_death_is_the_excepti
     assert more["valid_from"] == "2026-07" and "backdating" not in more, more
 
 
+# ---- 6. the per-m² method, the summer-house lump sum, and the statutory caps on rates ----
+
+@test
+def a_summer_house_pays_the_yearly_lump_sum_once_a_year():
+    d = declare({"name": "Domek nad Odrą", "address": label(k=6), "kind": "summer_house", "pesel": PESEL,
+                 "legal_title": "ownership", "change_date": "2025-07-01"})
+    assert d["kind"] == "summer_house" and d["method"] == "summer_lump" and d["monthly_fee"] == "180.00", d
+    st, _, data = post("/slubice/waste/charges?through=2026-11", {})
+    assert st == 200, data
+    with db() as c:
+        rows = c.execute("SELECT month, amount_gr FROM waste_charges WHERE payer_id = ? ORDER BY month",
+                         (d["payer_id"],)).fetchall()
+    assert rows == [("2025-07", 18000), ("2026-07", 18000)], rows  # 180 zł a year, in July
+
+
+@test
+def the_per_square_metre_method_charges_the_dwellings_area():
+    with db() as c:  # the council of Słubice chooses the per-m² method for residential properties
+        c.execute("UPDATE waste_settings SET value = 'area_m2' WHERE key = 'residential_method'")
+    try:
+        d = declare({**BASE, "address": label(k=7), "area_m2": 63.5})
+        assert d["method"] == "area_m2" and d["area_m2"] == 63.5 and d["monthly_fee"] == "60.33", d  # 63.5 x 0.95
+        st, hd, data = post("/slubice/waste/declarations", {**BASE, "address": label(k=8)})  # no area given
+        assert assert_json_error(st, hd, data, 422).get("parameter") == "area_m2", data
+        st, hd, data = post("/slubice/waste/declarations", {**BASE, "address": label(k=8), "area_m2": -3})
+        assert assert_json_error(st, hd, data, 422).get("parameter") == "area_m2", data
+    finally:
+        with db() as c:
+            c.execute("UPDATE waste_settings SET value = 'household' WHERE key = 'residential_method'")
+
+
+@test
+def rates_are_set_only_within_the_statutory_caps():
+    rates = srv.get_json("/slubice/waste/rates")
+    caps = {r["method"]: r["statutory_cap"] for r in rates["rates"]}
+    assert rates["disposable_income"] == {"amount": "2061.93", "year": "2021"}, rates["disposable_income"]
+    assert caps["household"] == "160.83" and caps["summer_lump"] == "206.19" and caps["container"] is None, caps
+    assert caps["area_m2"] == "1.64", caps
+    ok = {"method": "household", "valid_from": "2027-01", "nonsort_multiplier": 3,
+          "items": [{"key": 1, "amount": "35.00"}, {"key": 2, "amount": "70.00"}, {"key": 3, "amount": "160.83"}]}
+    st, _, data = post("/slubice/waste/rates", ok)
+    assert st == 201 and json.loads(data)["items"] == 3, data
+    assert_json_error(*post("/slubice/waste/rates", ok), 409)  # one table a method and month
+    for bad, param in (({"items": [{"key": 3, "amount": "160.84"}]}, "items"),
+                       ({"method": "resident", "items": [{"key": 0, "amount": "41.24"}]}, "items"),
+                       ({"method": "summer_lump", "items": [{"key": 0, "amount": "206.20"}]}, "items"),
+                       ({"nonsort_multiplier": 5}, "nonsort_multiplier"), ({"nonsort_multiplier": 1}, "nonsort_multiplier"),
+                       ({"method": "per_pet"}, "method")):
+        st, hd, data = post("/slubice/waste/rates", {**ok, "valid_from": "2027-02", **bad})
+        assert assert_json_error(st, hd, data, 422).get("parameter") == param, (bad, data)
+    st, _, data = post("/slubice/waste/rates", {**ok, "method": "resident", "valid_from": "2027-02",
+                                                "items": [{"key": 0, "amount": "41.23"}]})
+    assert st == 201, data
+    assert_json_error(*post("/slubice/waste/rates", {**ok, "valid_from": "2027-03"}, "kasia"), 403)  # a clerk
+    with db() as c:
+        n = c.execute("SELECT count(*) FROM waste_rates WHERE valid_from >= '2027-01'").fetchone()[0]
+    assert n == 2, n
+
+
 srv.stop()
 done()
