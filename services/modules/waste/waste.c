@@ -198,7 +198,8 @@ enum err_code waste_fee(const struct waste_rate *r, const struct waste_household
             base = (double)r->items[idx].amount_gr;
         } else if (r->method == WASTE_AREA) {
             if (!(h->area_m2 > 0 && h->area_m2 <= 100000))
-                return err_param(e, "area_m2", "area_m2 (the dwelling's floor area) must be above 0 and at most 100000");
+                return err_param(e, "area_m2",
+                                 "area_m2 (the dwelling's floor area) must be above 0 and at most 100000");
             base = round((double)r->items[idx].amount_gr * h->area_m2);
         } else if (r->method == WASTE_RESIDENT) {
             if (h->residents < 1)
