@@ -15,13 +15,15 @@ static enum err_code demo_rules(struct gis_store *w, int nz, struct arena *a, st
     for (int k = 0; k < nz; k++) {
         int wd = k % 5 + 1;
         const struct waste_rule rules[] = {
-            {"zmieszane", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 6), 1, 0xFFF},
-            {"metale", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 13), 1, 0xFFF},
-            {"bio", WASTE_WEEKLY, (wd + 1) % 5 + 1, 1, 0, 1, 0x3F8},                              /* April-October */
-            {"bio", WASTE_EVERY_N_WEEKS, (wd + 1) % 5 + 1, 2, gis_cal_day(2025, 1, 6), 1, 0xC07}, /* the rest */
-            {"papier", WASTE_MONTHLY, (wd + 2) % 5 + 1, 1, 0, 1, 0xFFF}, /* e.g. first Wednesday */
-            {"szklo", WASTE_MONTHLY, (wd + 3) % 5 + 1, 1, 0, 3, 0xFFF},  /* third Thursday */
-            {"gabaryty", WASTE_MONTHLY, 5, 1, 0, -1, 0x208},             /* last Friday of April, October */
+            /* mixed waste: every 2 weeks from houses, every week from blocks of flats */
+            {"zmieszane", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 6), 1, 0xFFF, WASTE_BUILDING_SINGLE},
+            {"zmieszane", WASTE_WEEKLY, wd, 1, 0, 1, 0xFFF, WASTE_BUILDING_MULTI},
+            {"metale", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 13), 1, 0xFFF, 0},
+            {"bio", WASTE_WEEKLY, (wd + 1) % 5 + 1, 1, 0, 1, 0x3F8, 0},                              /* April-October */
+            {"bio", WASTE_EVERY_N_WEEKS, (wd + 1) % 5 + 1, 2, gis_cal_day(2025, 1, 6), 1, 0xC07, 0}, /* the rest */
+            {"papier", WASTE_MONTHLY, (wd + 2) % 5 + 1, 1, 0, 1, 0xFFF, 0}, /* e.g. first Wednesday */
+            {"szklo", WASTE_MONTHLY, (wd + 3) % 5 + 1, 1, 0, 3, 0xFFF, 0},  /* third Thursday */
+            {"gabaryty", WASTE_MONTHLY, 5, 1, 0, -1, 0x208, 0},             /* last Friday of April, October */
         };
         const char *zone = arena_printf(a, "R%d", k + 1);
         for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)

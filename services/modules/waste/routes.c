@@ -174,6 +174,8 @@ struct schedule {
     struct waste_fraction_dates *f;
     int nf;
     int from, to;
+    int building; /* enum waste_building: 0 all rules */
+    bool alarm;   /* iCalendar: a reminder (VALARM) the evening before each collection */
 };
 
 static enum err_code schedule_get(struct http_req *req, struct gis_store *r, struct schedule *sc, struct err *e)
@@ -189,7 +191,7 @@ static enum err_code schedule_get(struct http_req *req, struct gis_store *r, str
     int y, m, d;
     gis_cal_ymd(sc->from, &y, &m, &d);
     sc->to = gis_cal_day(y + 1, 12, 31); /* the schedule covers this year and the next */
-    return waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, &sc->f, &sc->nf, e);
+    return waste_schedule(r, req->arena, sc->zone.id, sc->from, sc->to, 0, sc->building, &sc->f, &sc->nf, e);
 }
 
 /* Appends one content line, escaped text already, folded at 75 octets without splitting a UTF-8
@@ -287,6 +289,17 @@ static enum err_code schedule_ics(struct http_req *req, struct http_resp *resp, 
             ics_line(&b, arena_printf(a, "DESCRIPTION:%s", desc));
             ics_line(&b, arena_printf(a, "CATEGORIES:%s", f->code));
             ics_line(&b, "TRANSP:TRANSPARENT");
+            if (sc->alarm) { /* the evening before: 18:00 is 6 hours before the all-day event starts */
+                ics_line(&b, "BEGIN:VALARM");
+                ics_line(&b, "ACTION:DISPLAY");
+                ics_line(&b, "TRIGGER;RELATED=START:-PT6H");
+                ics_line(&b, arena_printf(a, "DESCRIPTION:%s",
+                                          ics_text(a, arena_printf(a,
+                                                                   "Jutro odbiór: %s. Wystaw "
+                                                                   "pojemnik do 6:00.",
+                                                                   f->name))));
+                ics_line(&b, "END:VALARM");
+            }
             ics_line(&b, "END:VEVENT");
         }
     }
@@ -320,6 +333,13 @@ static enum err_code get_schedule(struct http_req *req, struct http_resp *resp, 
         const char *accept = http_header(req, "Accept");
         ics = accept && strstr(accept, "text/calendar") && !strstr(accept, "application/json");
     }
+    struct schedule sc = {0};
+    const char *bt = http_query(req, "building"), *al = http_query(req, "alarm");
+    if (bt && (sc.building = waste_building_parse(bt)) < 0)
+        return err_param(e, "building", "building must be single_family or multi_family");
+    if (al && strcmp(al, "1") && strcmp(al, "0"))
+        return err_param(e, "alarm", "alarm must be 1 (a reminder the evening before) or 0");
+    sc.alarm = al && !strcmp(al, "1");
     long limit = 0;
     const char *lv = http_query(req, "limit");
     if (lv && !text_parse_long(lv, 1, 1000, &limit))
@@ -327,7 +347,6 @@ static enum err_code get_schedule(struct http_req *req, struct http_resp *resp, 
     struct gis_store *r = reader(req, e);
     if (!r)
         return e->code;
-    struct schedule sc = {0};
     if (schedule_get(req, r, &sc, e))
         return e->code;
     if (limit)
@@ -377,7 +396,7 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
     int nf = 0;
     /* the next date of each fraction: the first day of each rule within a year (seasonal ones included) */
     if (!rc)
-        rc = waste_schedule(r, a, z.id, today, today + 400, 1, &f, &nf, e);
+        rc = waste_schedule(r, a, z.id, today, today + 400, 1, 0, &f, &nf, e);
     if (!rc) {
         json_t *next = json_array();
         for (int i = 0; i < nf; i++)
@@ -1249,6 +1268,9 @@ static const struct http_param_doc schedule_doc[] = {
     {"format", "query", "string", 0, "json (default) or ics; Accept: text/calendar also gives ics"},
     {"from", "query", "string", 0, "first day, YYYY-MM-DD (default today); the schedule runs to the end of next year"},
     {"limit", "query", "integer", 0, "most dates per fraction"},
+    {"building", "query", "string", 0,
+     "single_family or multi_family: the rules for that building type (and those for all); default all rules"},
+    {"alarm", "query", "string", 0, "1: iCalendar events carry a reminder (VALARM) at 18:00 the evening before"},
     HTTP_DOC_END,
 };
 

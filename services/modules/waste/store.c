@@ -110,7 +110,7 @@ enum err_code waste_store_zones_from_obreby(struct gis_store *w, int nz, struct 
 
 static const char fractions_sql[] = "SELECT code, name FROM waste_fractions ORDER BY ord, code";
 static const char rules_sql[] = "SELECT zone_id, fraction, kind, weekday, interval_weeks, anchor, nth, "
-                                "months FROM waste_rules ORDER BY zone_id, fraction, id";
+                                "months, building FROM waste_rules ORDER BY zone_id, fraction, id";
 
 enum err_code waste_store_fractions_each(struct gis_store *s,
                                          bool (*fn)(void *ctx, const char *code, const char *name, struct err *e),
@@ -153,6 +153,7 @@ enum err_code waste_store_rules_each(struct gis_store *s,
             .interval = sqlite3_column_int(st, 4),
             .nth = sqlite3_column_int(st, 6),
             .months = sqlite3_column_int(st, 7),
+            .building = waste_building_parse(col_raw(st, 8)) > 0 ? waste_building_parse(col_raw(st, 8)) : 0,
         };
         if (r.kind == WASTE_EVERY_N_WEEKS && !gis_cal_parse_date(col_raw(st, 5), &r.anchor))
             r.anchor = gis_cal_day(2024, 1, 1);
@@ -167,7 +168,7 @@ enum err_code waste_store_rules_each(struct gis_store *s,
 
 static const char rule_add_sql[] =
     "INSERT INTO waste_rules (zone_id, fraction, kind, weekday, interval_weeks, anchor, "
-    "nth, months) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM waste_zones WHERE code = ?8";
+    "nth, months, building) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9 FROM waste_zones WHERE code = ?8";
 
 enum err_code waste_store_rule_add(struct gis_store *w, const char *zone_code, const struct waste_rule *r,
                                    struct err *e)
@@ -188,6 +189,7 @@ enum err_code waste_store_rule_add(struct gis_store *w, const char *zone_code, c
     sqlite3_bind_int(st, 6, r->nth);
     sqlite3_bind_int(st, 7, r->months);
     sqlite3_bind_text(st, 8, zone_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, waste_building_name((enum waste_building)r->building), -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         step_err(st, e, "waste rules");
     gis_store_release(st);

@@ -476,7 +476,7 @@ static enum err_code rule_book_build(struct gis_store *s, void *p, struct err *e
 }
 
 enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
-                             struct waste_fraction_dates **out, int *n, struct err *e)
+                             int building, struct waste_fraction_dates **out, int *n, struct err *e)
 {
     *out = NULL;
     *n = 0;
@@ -500,7 +500,7 @@ enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id,
     *out = f;
     *n = b->nf;
     for (int k = 0; k < b->nr; k++) {
-        if (b->rules[k].zone != zone_id)
+        if (b->rules[k].zone != zone_id || (building && b->rules[k].r.building && b->rules[k].r.building != building))
             continue;
         struct waste_fraction_dates *fd = &f[b->rules[k].fraction];
         struct waste_rule r = b->rules[k].r;
@@ -520,6 +520,10 @@ enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id,
             continue;
         }
         const char *words = rule_words(a, &r);
+        if (!building && r.building) /* all buildings asked for: say whose rule it is */
+            words =
+                arena_printf(a, "%s (%s)", words,
+                             r.building == WASTE_BUILDING_SINGLE ? "zabudowa jednorodzinna" : "zabudowa wielolokalowa");
         fd->rules = *fd->rules ? arena_printf(a, "%s; %s", fd->rules, words) : words;
         if (!fd->rules)
             return err_set(e, ERR_INTERNAL, "out of memory");

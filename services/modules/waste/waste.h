@@ -46,6 +46,7 @@ struct waste_rule {
     int anchor;   /* EVERY_N_WEEKS: one day of the series (on weekday) */
     int nth;      /* MONTHLY: 1..4, or -1 for the last such weekday of the month */
     int months;   /* bit (m - 1) set: the rule applies in month m; 0xFFF is all year */
+    int building; /* 0: every building; 1 single-family, 2 multi-family only (enum waste_building) */
 };
 
 /* Writes the collection days of r in [from, to], after the holiday shift, ascending and without repeats,
@@ -143,9 +144,10 @@ struct waste_fraction_dates {
 /* The collection days of zone_id in [from, to] per fraction (every fraction, in their order, even those
  * without dates), after the gmina's holiday shift, with each fraction's rules in Polish words. first > 0
  * asks only for the earliest `first` days of each rule (the next collections) and leaves the words out
- * (rules is then "+" for a fraction with rules). */
+ * (rules is then "+" for a fraction with rules). building (enum waste_building) keeps the rules of every
+ * building and of that type; 0 keeps all, the words then naming the type a rule is for. */
 enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
-                             struct waste_fraction_dates **out, int *n, struct err *e);
+                             int building, struct waste_fraction_dates **out, int *n, struct err *e);
 
 /* The rate table of method in force in month. ERR_UNAVAILABLE when the store has none. */
 enum err_code waste_rate_load(struct gis_store *s, enum waste_method method, int month, struct waste_rate *out,

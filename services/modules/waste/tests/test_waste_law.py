@@ -5,12 +5,16 @@ higher rate only by a clerk's decision (art. 6ka) for its months, composting onl
 no backdated reduction (art. 6m ust. 2b) except after a death, the per-m² method and the summer-house lump
 sum with the statutory caps on rates (art. 6k ust. 2a), schedules by building type and the iCalendar reminder.
 The store read with sqlite3 and the calendar parsed with python3-icalendar are the independent oracles."""
+import datetime
 import json
 import os
 import re
 import sqlite3
 import sys
 import tempfile
+import urllib.parse
+
+import icalendar
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "tests", "integration"))
 from odra_test import Cli, Server, assert_json_error, demo_data, done, fast_auth_config, test  # noqa: E402
@@ -306,6 +310,56 @@ def rates_are_set_only_within_the_statutory_caps():
     with db() as c:
         n = c.execute("SELECT count(*) FROM waste_rates WHERE valid_from >= '2027-01'").fetchone()[0]
     assert n == 2, n
+
+
+# ---- 7. schedules by building type, and the iCalendar reminder the evening before ----
+
+def schedule(query):
+    st, _, data = srv.request("GET", f"/slubice/waste/schedule?address={urllib.parse.quote(label())}&{query}")
+    return st, data
+
+
+@test
+def schedules_differ_by_building_type_within_a_zone():
+    def mixed(query):
+        st, data = schedule(f"from=2026-12-01&{query}")
+        assert st == 200, data[:300]
+        f = {x["code"]: x for x in json.loads(data)["fractions"]}
+        return f["zmieszane"], f["papier"]
+    house, paper_h = mixed("building=single_family")
+    flats, paper_f = mixed("building=multi_family")
+    every, _ = mixed("")
+    hd, fd = [datetime.date.fromisoformat(x) for x in house["dates"]], [datetime.date.fromisoformat(x) for x in flats["dates"]]
+    assert house["rules"].startswith("co 2 tygodnie") and flats["rules"].startswith("co tydzień"), (house, flats)
+    # a house every 2 weeks, a block of flats every week (holiday shifts aside): about twice as many dates
+    assert 1.8 < len(fd) / len(hd) < 2.2, (len(hd), len(fd))
+    assert paper_h["dates"] == paper_f["dates"]  # rules for every building are in both
+    assert "(zabudowa jednorodzinna)" in every["rules"] and "(zabudowa wielolokalowa)" in every["rules"], every
+    assert set(every["dates"]) == set(house["dates"]) | set(flats["dates"])
+    st, data = schedule("building=bungalow")
+    assert st == 400 and json.loads(data)["parameter"] == "building", data
+
+
+@test
+def the_icalendar_feed_offers_a_reminder_the_evening_before():
+    st, data = schedule("format=ics&limit=3&building=single_family&alarm=1")
+    assert st == 200, data[:300]
+    cal = icalendar.Calendar.from_ical(data)
+    events = [c for c in cal.walk("VEVENT")]
+    assert events
+    for ev in events:
+        alarms = [c for c in ev.walk("VALARM")]
+        assert len(alarms) == 1, ev
+        trig = alarms[0]["TRIGGER"]
+        assert trig.dt == datetime.timedelta(hours=-6) and alarms[0]["ACTION"] == "DISPLAY", trig
+        start = ev["DTSTART"].dt  # 18:00 the day before the all-day event
+        when = datetime.datetime.combine(start, datetime.time()) + trig.dt
+        assert when == datetime.datetime.combine(start - datetime.timedelta(days=1), datetime.time(18)), when
+        assert str(alarms[0]["DESCRIPTION"]).startswith("Jutro odbiór: ")
+    st, data = schedule("format=ics&limit=3")
+    assert st == 200 and b"VALARM" not in data
+    st, data = schedule("format=ics&alarm=yes")
+    assert st == 400 and json.loads(data)["parameter"] == "alarm", data
 
 
 srv.stop()
