@@ -872,12 +872,9 @@ static json_t *upcoming_json(struct gis_store *r, struct arena *a, const struct 
     gis_cal_ymd(today, &y, &m, &dd);
     json_t *list = json_array();
     for (int month = y * 12 + m - 1, k = 0; k < 3; k++, month++) {
-        const struct waste_declaration *best = NULL;
-        for (int i = 0; i < n; i++) /* newest filing first: the first of the latest valid_from wins */
-            if (ds[i].valid_from <= month && (!best || ds[i].valid_from > best->valid_from))
-                best = &ds[i];
-        if (!best)
-            continue;
+        const struct waste_declaration *best = waste_in_force(ds, n, month);
+        if (!best || (best->method == WASTE_SUMMER && !waste_month_fee(r, best, month)))
+            continue; /* a summer house's lump sum falls in one month a year */
         json_array_append_new(list, json_pack("{s:o, s:o, s:o}", "month", jmonth(month), "amount",
                                               jpln(waste_month_fee(r, best, month)), "due_date",
                                               jdate(gis_cal_day(month / 12, month % 12 + 1, (int)due_day))));

@@ -732,6 +732,15 @@ enum err_code waste_account_unlink(struct gis_store *w, long long account, int *
     return waste_store_account_unlink(w, account, n, e);
 }
 
+const struct waste_declaration *waste_in_force(const struct waste_declaration *ds, int n, int month)
+{
+    const struct waste_declaration *in_force = NULL;
+    for (int i = 0; i < n; i++) /* newest filing first: the first of the latest valid_from wins */
+        if (ds[i].valid_from <= month && (!in_force || ds[i].valid_from > in_force->valid_from))
+            in_force = &ds[i];
+    return in_force;
+}
+
 /* The method of d (the gmina's residential or non-residential one) and its fee at the rate of d->valid_from. */
 static enum err_code declare_fee(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
 {
@@ -778,10 +787,7 @@ static enum err_code declare_backdating(struct gis_store *w, struct arena *a, in
     int n;
     if (waste_store_declarations(w, a, d->payer_id, 500, &ds, &n, e))
         return e->code;
-    const struct waste_declaration *in_force = NULL;
-    for (int i = 0; i < n; i++) /* newest filing first: the first of the latest valid_from wins */
-        if (ds[i].valid_from <= d->valid_from && (!in_force || ds[i].valid_from > in_force->valid_from))
-            in_force = &ds[i];
+    const struct waste_declaration *in_force = waste_in_force(ds, n, d->valid_from);
     if (!in_force || d->fee_gr >= waste_month_fee(w, in_force, d->valid_from))
         return ERR_OK; /* no lowering: an increase reaches back as declared */
     d->requested_from = d->valid_from;
@@ -1026,10 +1032,7 @@ enum err_code waste_nonsort_decide(struct gis_store *w, struct arena *a, int tod
     int nd;
     if (waste_store_declarations(w, a, n->payer_id, 500, &ds, &nd, e))
         return e->code;
-    const struct waste_declaration *in_force = NULL;
-    for (int i = 0; i < nd; i++) /* newest filing first: the first of the latest valid_from <= from wins */
-        if (ds[i].valid_from <= n->from && (!in_force || ds[i].valid_from > in_force->valid_from))
-            in_force = &ds[i];
+    const struct waste_declaration *in_force = waste_in_force(ds, nd, n->from);
     if (!in_force)
         return err_at(e, ERR_UNPROCESSABLE, "from", "payer %ld has no declaration in force in the first month",
                       n->payer_id);

@@ -248,6 +248,10 @@ enum err_code waste_payer_accounts(struct gis_store *s, long payer_id, long long
 /* Unlinks account from every payer (RODO erasure); *n counts the links removed. */
 enum err_code waste_account_unlink(struct gis_store *w, long long account, int *n, struct err *e);
 
+/* Among a payer's declarations ds (newest filing first, as waste_declarations gives them), the one in force in
+ * month: the latest valid_from on or before it, the later filing winning; NULL when none is. */
+const struct waste_declaration *waste_in_force(const struct waste_declaration *ds, int n, int month);
+
 /* The declarations of payer_id, newest first (history). ERR_NOT_FOUND for an unknown payer. */
 enum err_code waste_declarations(struct gis_store *s, struct arena *a, long payer_id, struct waste_declaration **out,
                                  int *n, struct err *e);

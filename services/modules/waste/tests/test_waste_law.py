@@ -266,6 +266,12 @@ def a_summer_house_pays_the_yearly_lump_sum_once_a_year():
         rows = c.execute("SELECT month, amount_gr FROM waste_charges WHERE payer_id = ? ORDER BY month",
                          (d["payer_id"],)).fetchall()
     assert rows == [("2025-07", 18000), ("2026-07", 18000)], rows  # 180 zł a year, in July
+    # a resident's own summer house: the next charges list only the month the lump sum falls in
+    mine = declare({"address": label(k=9), "kind": "summer_house", "pesel": "02270803624", "legal_title": "ownership",
+                    "change_date": "2026-01-10", "name": "Adam"}, who="adam")
+    own = {p["id"]: p for p in get("/slubice/waste/me/declarations", "adam")["payers"]}
+    assert own[mine["payer_id"]]["upcoming"] == [{"month": "2027-01", "amount": "180.00", "due_date": "2027-01-15"}], \
+        own[mine["payer_id"]]["upcoming"]
 
 
 @test
