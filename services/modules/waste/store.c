@@ -360,7 +360,7 @@ enum err_code waste_store_account_payers(struct gis_store *s, long long account,
     if (gis_store_prepare(s, "SELECT payer_id FROM waste_payer_accounts WHERE account = ? ORDER BY payer_id", &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, account);
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW)
         ids[(*n)++] = (long)sqlite3_column_int64(st, 0);
     if (*n < cap && rc != SQLITE_DONE)
