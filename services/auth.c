@@ -497,7 +497,7 @@ static enum err_code access_check(struct http_req *req, const struct http_route 
     bool known = false;
     if (authz) {
         if (client_resolve(req, authz, p, e)) {
-            if (a->kind == HTTP_ACCESS_STAFF && a->scope)
+            if (a->scope)
                 http_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"odra\", error=\"invalid_token\"");
             return e->code;
         }
@@ -529,6 +529,14 @@ static enum err_code access_check(struct http_req *req, const struct http_route 
     case HTTP_ACCESS_ADMIN:
         if (!known)
             return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+        if (p->via == AUTH_VIA_CLIENT && a->kind == HTTP_ACCESS_ACCOUNT && a->scope) {
+            if (strcmp(p->account.tenant, tenant) || !gis_client_has_scope(auth.id, p->account.id, a->scope))
+                return err_set(e, ERR_FORBIDDEN,
+                               "Klucz API bez uprawnienia %s w gminie %s (the API key lacks the scope %s for this "
+                               "gmina)",
+                               a->scope, req->tenant ? req->tenant->cfg->name : "?", a->scope);
+            break;
+        }
         if (p->via != AUTH_VIA_SESSION)
             return err_set(e, ERR_FORBIDDEN,
                            "Tylko dla zalogowanych osób, nie dla klientów API (for signed-in "

@@ -15,6 +15,7 @@
 #include "gis/extract.h"
 #include "gis/identity.h"
 #include "services/auth.h"
+#include "services/module.h"
 #include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
@@ -136,11 +137,15 @@ static enum err_code me_get(struct http_req *req, struct http_resp *resp, struct
             remaining_gr += rest > 0 ? rest : 0;
         }
     }
-    json_t *j =
-        cases ? json_pack("{s:{s:s, s:s}, s:s, s:o, s:{s:i, s:I, s:s}, s:n}", "account", "login", p->account.login,
-                          "kind", p->account.kind, "gmina", req->tenant->cfg->slug, "cases", cases, "fees_due",
-                          "amount_pln", due_pln, "remaining_gr", (json_int_t)remaining_gr, "currency", "PLN", "waste")
-              : NULL;
+    /* what each enabled module shows this resident (the waste balance, ...): their `me` hooks */
+    json_t *mods = cases ? svc_modules_me(req->tenant, s, p->account.id) : NULL;
+    json_t *j = mods ? json_pack("{s:{s:s, s:s}, s:s, s:o, s:{s:i, s:I, s:s}, s:o}", "account", "login",
+                                 p->account.login, "kind", p->account.kind, "gmina", req->tenant->cfg->slug, "cases",
+                                 cases, "fees_due", "amount_pln", due_pln, "remaining_gr", (json_int_t)remaining_gr,
+                                 "currency", "PLN", "modules", mods)
+                     : NULL;
+    if (!mods)
+        json_decref(cases);
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
     svc_auth_audit(req, "me.read", p->account.login, arena_printf(req->arena, "%d cases", n));

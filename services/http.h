@@ -98,7 +98,8 @@ enum http_access_kind {
     HTTP_ACCESS_PUBLIC,  /* anyone, no identity looked at (tiles, maps, lookups: no per-request cost) */
     HTTP_ACCESS_SUBMIT,  /* anyone where the gmina allows anonymous submissions (`anonymous_submissions`),
                           * else a signed-in account; a signed-in caller's identity is kept */
-    HTTP_ACCESS_ACCOUNT, /* any signed-in account (a session: resident, staff or admin) */
+    HTTP_ACCESS_ACCOUNT, /* any signed-in account (a session: resident, staff or admin), or, when `scope` is
+                          * set, also an API client of the {t} gmina holding `scope` */
     HTTP_ACCESS_STAFF,   /* a session with `role` in the {t} gmina (or gmina_admin there, or a server admin),
                           * or, when `scope` is set, an API client of that gmina holding `scope` */
     HTTP_ACCESS_ADMIN,   /* a server admin's session */
@@ -107,7 +108,8 @@ enum http_access_kind {
 struct http_access {
     enum http_access_kind kind;
     const char *role;  /* HTTP_ACCESS_STAFF: clerk, planner, module_admin or gmina_admin */
-    const char *scope; /* HTTP_ACCESS_STAFF: the API-client scope that also admits, e.g. "waste:write"; or NULL */
+    const char *scope; /* HTTP_ACCESS_STAFF, HTTP_ACCESS_ACCOUNT: the API-client scope that also admits, e.g.
+                        * "waste:write"; or NULL */
     /* An upload route: its body may be as large as [cases] attachment_max_bytes plus HTTP_UPLOAD_FRAMING
      * (multipart headers and a form's text fields) instead of [server] max_body, when that is larger. The
      * server checks the caller's credentials before it reads such a body (services/server.c). */
@@ -132,6 +134,12 @@ struct http_access {
 #define HTTP_ACCOUNT                                                                                                   \
     {                                                                                                                  \
         .kind = HTTP_ACCESS_ACCOUNT                                                                                    \
+    }
+/* A signed-in account, or an API client of the gmina with scope (a handler that serves both residents and
+ * staff tells them apart with svc_is_staff, services/module.h). */
+#define HTTP_ACCOUNT_OR_CLIENT(scope_)                                                                                 \
+    {                                                                                                                  \
+        .kind = HTTP_ACCESS_ACCOUNT, .scope = (scope_)                                                                 \
     }
 #define HTTP_STAFF(role_, scope_)                                                                                      \
     {                                                                                                                  \

@@ -47,6 +47,10 @@ struct svc_module {
     svc_locate_fn locate; /* may be NULL */
     /* Adds demo data for tenant t to a freshly created, migrated demo store (the writer). May be NULL. */
     enum err_code (*demo)(struct gis_store *w, const struct config_tenant *t, struct err *e);
+    /* The resident's view: adds what this module shows account id in tenant t on GET /{t}/me (balances, own
+     * filings, what is due next) to out (a JSON object the caller owns), read on r. May be NULL; a module
+     * that adds nothing shows as an empty object. */
+    enum err_code (*me)(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out, struct err *e);
     /* RODO: adds what this module holds about account id in tenant t to out (a JSON object the caller
      * owns), read on r. May be NULL. */
     enum err_code (*personal_data)(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
@@ -136,6 +140,15 @@ const struct tile_set *svc_collection_tileset(const struct config_tenant *t, con
  * client of this gmina. No principal is ERR_UNAUTHORIZED; a resident or another gmina's client is
  * ERR_FORBIDDEN. */
 enum err_code svc_require_staff(struct http_req *req, struct err *e);
+
+/* Whether req was made by staff of its gmina holding role (or gmina_admin there, or a server admin), or by
+ * an API client of that gmina: for a handler that serves residents and staff alike (HTTP_ACCOUNT_OR_CLIENT),
+ * where staff may act for anyone and a resident only for themselves. */
+bool svc_is_staff(const struct http_req *req, const char *role);
+
+/* Every enabled module's resident view of account (its `me` hook) in tenant t, as a JSON object keyed by
+ * module name; a module that fails gets {"error": {"code", "description"}} instead. The caller owns it. */
+json_t *svc_modules_me(struct svc_tenant *t, struct gis_store *r, long long account);
 
 /* Resolves a parcel identifier, an address text, or (both NULL) the lon & lat (or x, y, crs) query
  * parameters of req into a place in req->tenant; exactly one of the three must be given (ERR_INVALID

@@ -182,6 +182,14 @@ bool svc_tile_layer_enabled(const struct config_tenant *t, const char *name)
 
 /* ---- locate ---- */
 
+/* A module's answer in place of what its hook failed to give: {"title", "error": {"code", "description"}}. */
+static json_t *module_error(const struct svc_module *m, const struct err *me)
+{
+    json_t *d = json_string(me->msg[0] ? me->msg : err_name(me->code));
+    return json_pack("{s:s, s:{s:s, s:o}}", "title", m->title, "error", "code",
+                     err_name(me->code ? me->code : ERR_INTERNAL), "description", d ? d : json_string("error"));
+}
+
 json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p)
 {
     json_t *services = json_object();
@@ -192,16 +200,42 @@ json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const stru
         struct err me = {0};
         if ((*m)->locate(t, r, p, o, &me) != ERR_OK) {
             json_decref(o);
-            json_t *d = json_string(me.msg[0] ? me.msg : err_name(me.code));
-            o = json_pack("{s:s, s:{s:s, s:o}}", "title", (*m)->title, "error", "code",
-                          err_name(me.code ? me.code : ERR_INTERNAL), "description", d ? d : json_string("error"));
+            o = module_error(*m, &me);
         }
         json_object_set_new(services, (*m)->name, o);
     }
     return services;
 }
 
+json_t *svc_modules_me(struct svc_tenant *t, struct gis_store *r, long long account)
+{
+    json_t *mods = json_object();
+    for (const struct svc_module *const *m = svc_modules; mods && *m; m++) {
+        if (!(*m)->me || !svc_module_enabled(t->cfg, *m))
+            continue;
+        json_t *o = json_object();
+        struct err me = {0};
+        if (!o || (*m)->me(t, r, account, o, &me) != ERR_OK) {
+            json_decref(o);
+            o = module_error(*m, &me);
+        }
+        json_object_set_new(mods, (*m)->name, o);
+    }
+    return mods;
+}
+
 /* ---- staff ---- */
+
+bool svc_is_staff(const struct http_req *req, const char *role)
+{
+    const struct auth_principal *p = req->principal;
+    if (!p || !req->tenant)
+        return false;
+    if (p->via == AUTH_VIA_CLIENT)
+        return !strcmp(p->account.tenant, req->tenant->cfg->slug);
+    struct gis_identity *id = svc_auth_identity();
+    return p->admin || (id && gis_grant_has(id, p->account.id, req->tenant->cfg->slug, role));
+}
 
 enum err_code svc_require_staff(struct http_req *req, struct err *e)
 {

@@ -158,7 +158,7 @@ static void add_security(json_t *op, const struct http_access *a)
     if (a->kind == HTTP_ACCESS_SUBMIT)
         json_array_append_new(sec, json_object()); /* anonymous, where the gmina allows it */
     json_array_append_new(sec, json_pack("{s:[]}", "session"));
-    if (a->kind == HTTP_ACCESS_STAFF && a->scope)
+    if ((a->kind == HTTP_ACCESS_STAFF || a->kind == HTTP_ACCESS_ACCOUNT) && a->scope)
         json_array_append_new(sec, json_pack("{s:[]}", "bearer"));
     json_object_set_new(op, "security", sec);
     json_t *x = json_pack("{s:s}", "kind", kinds[a->kind]);
@@ -177,6 +177,11 @@ static void add_security(json_t *op, const struct http_access *a)
         snprintf(text, sizeof text, "Staff with the role %s (or gmina_admin) in this gmina%s%s%s.", a->role,
                  a->scope ? ", or an API client of this gmina with the scope " : "", a->scope ? a->scope : "",
                  a->scope ? " (Authorization: Bearer)" : "");
+    else if (a->kind == HTTP_ACCESS_ACCOUNT && a->scope)
+        snprintf(text, sizeof text,
+                 "A signed-in account (session cookie), or an API client of this gmina with the scope %s "
+                 "(Authorization: Bearer).",
+                 a->scope);
     else
         snprintf(text, sizeof text, "%s", who);
     size_t n = strlen(text);

@@ -56,6 +56,45 @@ def demo_data(copy=False):
     return dst
 
 
+def fast_auth_config(tmp, text=None):
+    """odra.ini (the shipped one, or text) with a cheap Argon2id cost and no practical log-in limits, written
+    into the directory tmp: for tests that log in often. Its path."""
+    if text is None:
+        with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
+            text = f.read()
+    text += "\n[auth]\nopslimit = 1\nmemlimit = 8388608\nlogin_per_ip = 10000\nlogin_per_account = 10000\n"
+    path = os.path.join(tmp, "odra.ini")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+class Cli:
+    """The odra command line on one config and data directory: accounts and API clients as an operator makes
+    them."""
+
+    def __init__(self, config, data):
+        self.config, self.data = config, data
+
+    def run(self, *args, stdin=None):
+        return subprocess.run([BIN, *args, "--config", self.config, "--data", self.data], input=stdin,
+                              capture_output=True, text=True, timeout=60)
+
+    def user(self, login, password, *opts):
+        """A person's account (resident without opts; --tenant T --role R for staff, --admin)."""
+        r = self.run("user", "add", *opts, login, stdin=password + "\n")
+        assert r.returncode == 0, r.stderr
+
+    def client(self, name, tenant, *scopes):
+        """A new API client of tenant with scopes; its key, printed once."""
+        args = ["client", "add", "--tenant", tenant]
+        for s in scopes:
+            args += ["--scope", s]
+        r = self.run(*args, name)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+
 class Server:
     """The real odra server on a free port, stopped with SIGTERM."""
 

@@ -380,6 +380,13 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
             if kind == "account":
                 tok, csrf = session("ola")  # fresh, and not jan's: the operation may be a log-out everywhere
                 assert call(as_session(tok, csrf))[0] not in (401, 403), (method, path)
+                scope = access.get("scope")
+                if scope:  # also an API client of this gmina with the scope (HTTP_ACCOUNT_OR_CLIENT)
+                    assert {"bearer": []} in op["security"], op["security"]
+                    assert_json_error(*call({"Authorization": f"Bearer {KEY_CYB}"}), 403)  # another gmina's client
+                    assert_json_error(*call({"Authorization": f"Bearer {KEY_PLANS}"}), 403)  # another scope
+                    st, _, body = call({"Authorization": f"Bearer {keys[scope]}"})
+                    assert st not in (401, 403), (method, path, st, body[:200])
                 continue
             if kind == "admin":
                 tok, csrf = sessions["anna"]

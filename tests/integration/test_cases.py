@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test  # noqa: E402
+from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, fast_auth_config, test  # noqa: E402
 
 DATA = demo_data(copy=True)
 if os.path.exists(os.path.join(DATA, "identity.sqlite")):
@@ -35,11 +35,7 @@ def config():
     for slug, mode in (("slubice", "immediate"), ("cybinka", "on_payment"), ("rzepin", "clerk")):
         section = text.split(f"[tenant {slug}]\n", 1)[1].split("\n[", 1)[0]
         assert re.search(rf"^extract_issue\s*=\s*{mode}\b", section, re.M), (slug, mode)
-    text += "\n[auth]\nopslimit = 1\nmemlimit = 8388608\nlogin_per_ip = 10000\nlogin_per_account = 10000\n"
-    path = os.path.join(TMP, "odra.ini")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+    return fast_auth_config(TMP, text)
 
 
 CFG = config()

@@ -183,6 +183,34 @@ def the_resident_sees_the_case_and_its_document_in_me():
 
 
 @test
+def the_resident_files_a_waste_declaration_with_the_pesel_of_their_identity():
+    with sqlite3.connect(os.path.join(srv.data, "cybinka.sqlite")) as con:
+        street, number, place = con.execute(
+            "SELECT s.name, a.number, l.name FROM addresses a JOIN localities l ON l.id = a.locality_id "
+            "JOIN streets s ON s.id = a.street_id ORDER BY a.id LIMIT 1").fetchone()
+    body = {"address": f"{street} {number}, {place}", "residents": 3, "legal_title": "co_ownership",
+            "building_type": "single_family"}
+    hdr = {"Content-Type": "application/json", "X-CSRF-Token": S["csrf"]}
+    # another PESEL than the one login.gov.pl gave is refused; without one, the identity's is taken
+    st, _, data, _ = resident.open("POST", "/cybinka/waste/declarations",
+                                   body=json.dumps({**body, "pesel": "44051401359"}).encode(), headers=hdr)
+    assert st == 422 and json.loads(data)["parameter"] == "pesel", (st, data[:300])
+    st, _, data, _ = resident.open("POST", "/cybinka/waste/declarations", body=json.dumps(body).encode(), headers=hdr)
+    assert st == 201, (st, data[:400])
+    d = json.loads(data)
+    assert d["pesel"] == "850314*****" and PESEL.encode() not in data, d  # masked, also to its owner here
+    assert d["case"]["status"] == "złożony" and d["filed_at"], d
+    S["waste_case"] = d["case"]["case_number"]
+    with sqlite3.connect(os.path.join(srv.data, "cybinka.sqlite")) as con:
+        stored = con.execute("SELECT p.name, d.pesel FROM waste_declarations d JOIN waste_payers p "
+                             "ON p.id = d.payer_id WHERE d.id = ?", (d["id"],)).fetchone()
+    assert stored == ("Zofia Wiśniewska-Kowalczyk", PESEL), stored  # name and PESEL as the IdP asserted them
+    st, _, data, _ = resident.open("GET", "/cybinka/me")
+    me = json.loads(data)
+    assert [p["id"] for p in me["modules"]["waste"]["payers"]] == [d["payer_id"]], me["modules"]
+
+
+@test
 def the_audit_log_has_every_step_and_the_chain_breaks_on_one_edit():
     rec, who = S["rec"], S["login"]
     rows = audit_rows()
@@ -228,7 +256,7 @@ def odra_extract_on_the_command_line_follows_the_gminas_mode_and_is_audited():
     assert m, r.stdout
     waiting, wid, wfee, wcode = m.groups()
     prefix, seq, year = rec["case_number"].rsplit(".", 2)[0], *rec["case_number"].rsplit(".", 2)[1:]
-    assert waiting == f"{prefix}.{int(seq) + 1}.{year}", (waiting, rec["case_number"])
+    assert waiting == f"{prefix}.{int(seq) + 2}.{year}", (waiting, rec["case_number"])
     out = os.path.join(TMP, "cli.pdf")
     r = odra("extract", "--tenant", "cybinka", "--parcel", S["parcel"], "--applicant", "Adam Nowak", "--fee", "paid",
              "-o", out)
@@ -237,7 +265,10 @@ def odra_extract_on_the_command_line_follows_the_gminas_mode_and_is_audited():
                  r.stdout)
     assert m, r.stdout
     number, cid, fee, code, sha = m.groups()
-    assert number == f"{prefix}.{int(seq) + 2}.{year}", (number, rec["case_number"])
+    # the gmina's one sequence: after the extract (seq) came the resident's waste declaration (seq + 1), then
+    # the two requests of the command line
+    assert number == f"{prefix}.{int(seq) + 3}.{year}", (number, rec["case_number"], S["waste_case"])
+    assert S["waste_case"].split(".")[-2] == str(int(seq) + 1), S["waste_case"]
     with open(out, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == sha
     rows = audit_rows()[before:]

@@ -1,6 +1,7 @@
 /* The waste module's demo data for `odra demo`: the obręby of the gmina dealt round-robin into 2 to 4 zones
  * (1 when there is one obręb), so the zones cover the gmina; rules that differ by zone; and a few
  * declarations, charges and payments. Deterministic for a gmina and a day (ODRA_TODAY). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "gis/places.h"
@@ -14,13 +15,15 @@ static enum err_code demo_rules(struct gis_store *w, int nz, struct arena *a, st
     for (int k = 0; k < nz; k++) {
         int wd = k % 5 + 1;
         const struct waste_rule rules[] = {
-            {"zmieszane", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 6), 1, 0xFFF},
-            {"metale", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 13), 1, 0xFFF},
-            {"bio", WASTE_WEEKLY, (wd + 1) % 5 + 1, 1, 0, 1, 0x3F8},                              /* April-October */
-            {"bio", WASTE_EVERY_N_WEEKS, (wd + 1) % 5 + 1, 2, gis_cal_day(2025, 1, 6), 1, 0xC07}, /* the rest */
-            {"papier", WASTE_MONTHLY, (wd + 2) % 5 + 1, 1, 0, 1, 0xFFF}, /* e.g. first Wednesday */
-            {"szklo", WASTE_MONTHLY, (wd + 3) % 5 + 1, 1, 0, 3, 0xFFF},  /* third Thursday */
-            {"gabaryty", WASTE_MONTHLY, 5, 1, 0, -1, 0x208},             /* last Friday of April, October */
+            /* mixed waste: every 2 weeks from houses, every week from blocks of flats */
+            {"zmieszane", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 6), 1, 0xFFF, WASTE_BUILDING_SINGLE},
+            {"zmieszane", WASTE_WEEKLY, wd, 1, 0, 1, 0xFFF, WASTE_BUILDING_MULTI},
+            {"metale", WASTE_EVERY_N_WEEKS, wd, 2, gis_cal_day(2025, 1, 13), 1, 0xFFF, 0},
+            {"bio", WASTE_WEEKLY, (wd + 1) % 5 + 1, 1, 0, 1, 0x3F8, 0},                              /* April-October */
+            {"bio", WASTE_EVERY_N_WEEKS, (wd + 1) % 5 + 1, 2, gis_cal_day(2025, 1, 6), 1, 0xC07, 0}, /* the rest */
+            {"papier", WASTE_MONTHLY, (wd + 2) % 5 + 1, 1, 0, 1, 0xFFF, 0}, /* e.g. first Wednesday */
+            {"szklo", WASTE_MONTHLY, (wd + 3) % 5 + 1, 1, 0, 3, 0xFFF, 0},  /* third Thursday */
+            {"gabaryty", WASTE_MONTHLY, 5, 1, 0, -1, 0x208, 0},             /* last Friday of April, October */
         };
         const char *zone = arena_printf(a, "R%d", k + 1);
         for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
@@ -40,6 +43,21 @@ struct demo_declarations {
     int seen, n;
 };
 
+/* A made-up PESEL with a valid check digit: born 1950-1999 on day 1-28 of a month. */
+static const char *demo_pesel(struct arena *a, struct text_rng *rng)
+{
+    static const int w[10] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+    char p[12];
+    snprintf(p, sizeof p, "%02d%02d%02d%04d", 50 + (int)text_rng_below(rng, 50), 1 + (int)text_rng_below(rng, 12),
+             1 + (int)text_rng_below(rng, 28), (int)text_rng_below(rng, 10000));
+    int sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += w[i] * (p[i] - '0');
+    p[10] = (char)('0' + (10 - sum % 10) % 10);
+    p[11] = 0;
+    return arena_strdup(a, p);
+}
+
 static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct err *e)
 {
     struct demo_declarations *dd = ctx;
@@ -54,18 +72,22 @@ static bool demo_declare(void *ctx, const struct waste_store_address *ad, struct
         gis_place_address_label(a, ad->street_prefix, ad->street, ad->number, ad->postal_code, ad->locality);
     d.parcel_id = ad->parcel_id ? arena_strdup(a, ad->parcel_id) : NULL;
     d.payer_name = arena_printf(a, "Gospodarstwo domowe nr %d", dd->n + 1);
+    d.pesel = demo_pesel(a, &dd->rng);
+    d.title = dd->n % 5 == 4 ? WASTE_TITLE_CO_OWNERSHIP : WASTE_TITLE_OWNERSHIP;
     d.h.residents = 1 + (int)text_rng_below(&dd->rng, 5);
-    d.h.sorting = text_rng_below(&dd->rng, 10) != 0;
-    d.h.composting = text_rng_below(&dd->rng, 3) == 0;
+    d.h.sorting = true; /* compulsory since 2019: the higher rate comes only from a decision (art. 6ka) */
+    d.building = dd->n % 3 == 2 ? WASTE_BUILDING_MULTI : WASTE_BUILDING_SINGLE;
+    d.h.composting = text_rng_below(&dd->rng, 3) == 0 && d.building == WASTE_BUILDING_SINGLE;
     d.change_day = gis_cal_day(dd->year - 1, 1, 1) + (int)text_rng_below(&dd->rng, 300);
-    if (waste_declare(dd->w, a, dd->teryt, dd->today, &d, e))
+    if (waste_declare(dd->w, a, dd->teryt, dd->today, 0, &d, e))
         return false;
     dd->n++;
     if (dd->n % 4 == 0) { /* a change: one more resident, from a later month */
         d.id = 0;
         d.h.residents++;
         d.change_day += 120;
-        if (waste_declare(dd->w, a, dd->teryt, dd->today, &d, e))
+        d.filing = WASTE_FILING_CHANGE;
+        if (waste_declare(dd->w, a, dd->teryt, dd->today, 0, &d, e))
             return false;
     }
     return true;

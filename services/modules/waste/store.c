@@ -29,6 +29,15 @@ static const char *col_raw(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i);
 }
 
+/* Runs a prepared write to its end; finalizes it. */
+static enum err_code write_run(sqlite3_stmt *st, const char *what, struct err *e)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        step_err(st, e, what);
+    sqlite3_finalize(st);
+    return e->code;
+}
+
 /* ---- settings ---- */
 
 static const char setting_sql[] = "SELECT value FROM waste_settings WHERE key = ?";
@@ -101,7 +110,7 @@ enum err_code waste_store_zones_from_obreby(struct gis_store *w, int nz, struct 
 
 static const char fractions_sql[] = "SELECT code, name FROM waste_fractions ORDER BY ord, code";
 static const char rules_sql[] = "SELECT zone_id, fraction, kind, weekday, interval_weeks, anchor, nth, "
-                                "months FROM waste_rules ORDER BY zone_id, fraction, id";
+                                "months, building FROM waste_rules ORDER BY zone_id, fraction, id";
 
 enum err_code waste_store_fractions_each(struct gis_store *s,
                                          bool (*fn)(void *ctx, const char *code, const char *name, struct err *e),
@@ -144,6 +153,7 @@ enum err_code waste_store_rules_each(struct gis_store *s,
             .interval = sqlite3_column_int(st, 4),
             .nth = sqlite3_column_int(st, 6),
             .months = sqlite3_column_int(st, 7),
+            .building = waste_building_parse(col_raw(st, 8)) > 0 ? waste_building_parse(col_raw(st, 8)) : 0,
         };
         if (r.kind == WASTE_EVERY_N_WEEKS && !gis_cal_parse_date(col_raw(st, 5), &r.anchor))
             r.anchor = gis_cal_day(2024, 1, 1);
@@ -158,7 +168,7 @@ enum err_code waste_store_rules_each(struct gis_store *s,
 
 static const char rule_add_sql[] =
     "INSERT INTO waste_rules (zone_id, fraction, kind, weekday, interval_weeks, anchor, "
-    "nth, months) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM waste_zones WHERE code = ?8";
+    "nth, months, building) SELECT id, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9 FROM waste_zones WHERE code = ?8";
 
 enum err_code waste_store_rule_add(struct gis_store *w, const char *zone_code, const struct waste_rule *r,
                                    struct err *e)
@@ -179,6 +189,7 @@ enum err_code waste_store_rule_add(struct gis_store *w, const char *zone_code, c
     sqlite3_bind_int(st, 6, r->nth);
     sqlite3_bind_int(st, 7, r->months);
     sqlite3_bind_text(st, 8, zone_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, waste_building_name((enum waste_building)r->building), -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         step_err(st, e, "waste rules");
     gis_store_release(st);
@@ -233,16 +244,40 @@ enum err_code waste_store_rates(struct gis_store *s, struct waste_rate *out, int
     return ERR_OK;
 }
 
-/* ---- payers ---- */
-
-/* Runs a prepared write to its end; finalizes it. */
-static enum err_code write_run(sqlite3_stmt *st, const char *what, struct err *e)
+enum err_code waste_store_rate_add(struct gis_store *w, const struct waste_rate *r, long *id, struct err *e)
 {
-    if (sqlite3_step(st) != SQLITE_DONE)
-        step_err(st, e, what);
-    sqlite3_finalize(st);
-    return e->code;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_rates (method, valid_from, nonsort_multiplier, compost_discount_gr, "
+                          "compost_per_resident) VALUES (?, ?, ?, ?, ?) ON CONFLICT (method, valid_from) DO NOTHING",
+                          &st, e))
+        return e->code;
+    sqlite3 *db = sqlite3_db_handle(st);
+    char month[8];
+    gis_cal_format_month(r->valid_from, month);
+    sqlite3_bind_text(st, 1, waste_method_name(r->method), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, month, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, r->nonsort_multiplier);
+    sqlite3_bind_int64(st, 4, r->compost_discount_gr);
+    sqlite3_bind_int(st, 5, r->compost_per_resident);
+    if (write_run(st, "rate table", e))
+        return e->code;
+    if (!sqlite3_changes(db))
+        return err_set(e, ERR_CONFLICT, "a %s rate table from %s exists already", waste_method_name(r->method), month);
+    *id = (long)sqlite3_last_insert_rowid(db);
+    for (int i = 0; i < r->nitems; i++) {
+        if (gis_store_prepare(w, "INSERT INTO waste_rate_items (rate_id, key, amount_gr) VALUES (?, ?, ?)", &st, e))
+            return e->code;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int(st, 2, r->items[i].key);
+        sqlite3_bind_int64(st, 3, r->items[i].amount_gr);
+        if (write_run(st, "rate item", e))
+            return e->code;
+    }
+    return ERR_OK;
 }
+
+/* ---- payers ---- */
 
 enum err_code waste_store_payer_add(struct gis_store *w, const char *name, long *id, struct err *e)
 {
@@ -289,6 +324,78 @@ enum err_code waste_store_payer_get(struct gis_store *s, struct arena *a, long i
     return e->code;
 }
 
+/* ---- payers and accounts ---- */
+
+enum err_code waste_store_payer_link(struct gis_store *w, long payer_id, long long account, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT OR IGNORE INTO waste_payer_accounts (payer_id, account, linked_at) "
+                          "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int64(st, 2, account);
+    return write_run(st, "payer link", e);
+}
+
+bool waste_store_payer_linked(struct gis_store *s, long payer_id, long long account)
+{
+    struct err e = {0};
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT 1 FROM waste_payer_accounts WHERE payer_id = ? AND account = ?", &st, &e))
+        return false;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int64(st, 2, account);
+    bool linked = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return linked;
+}
+
+enum err_code waste_store_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n,
+                                         struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT payer_id FROM waste_payer_accounts WHERE account = ? ORDER BY payer_id", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, account);
+    int rc = SQLITE_DONE;
+    while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ids[(*n)++] = (long)sqlite3_column_int64(st, 0);
+    if (*n < cap && rc != SQLITE_DONE)
+        step_err(st, e, "payers of an account");
+    sqlite3_finalize(st);
+    return e->code;
+}
+
+enum err_code waste_store_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n,
+                                         struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT account FROM waste_payer_accounts WHERE payer_id = ? ORDER BY account", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    while (*n < cap && sqlite3_step(st) == SQLITE_ROW)
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return ERR_OK;
+}
+
+enum err_code waste_store_account_unlink(struct gis_store *w, long long account, int *n, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "DELETE FROM waste_payer_accounts WHERE account = ?", &st, e))
+        return e->code;
+    sqlite3 *db = sqlite3_db_handle(st);
+    sqlite3_bind_int64(st, 1, account);
+    if (write_run(st, "payer links", e))
+        return e->code;
+    *n = sqlite3_changes(db);
+    return ERR_OK;
+}
+
 /* ---- declarations ---- */
 
 /* A household's containers as "120x2,240x4" (litres x emptyings a month). */
@@ -321,12 +428,14 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
                                           struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(
-            w,
-            "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
-            "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
-            "valid_from, filed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-            &st, e))
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_declarations (payer_id, kind, address_id, address_label, parcel_id, "
+                          "residents, composting, sorting, water_m3, containers, method, fee_gr, change_date, "
+                          "valid_from, filed_at, filing, reason, case_id, pesel, nip, legal_title, building, cause, "
+                          "requested_from, area_m2, summer_house) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?, coalesce(?15, "
+                          "strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+                          "?26)",
+                          &st, e))
         return e->code;
     sqlite3 *db = sqlite3_db_handle(st);
     char cdate[11], vmonth[8], containers[256];
@@ -349,6 +458,21 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
     sqlite3_bind_int64(st, 12, d->fee_gr);
     sqlite3_bind_text(st, 13, cdate, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 14, vmonth, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 15, d->filed_at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, waste_filing_name(d->filing), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 17, d->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 18, d->case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 19, d->pesel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 20, d->nip, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 21, waste_title_name(d->title), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 22, waste_building_name(d->building), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 23, d->cause == WASTE_CAUSE_DEATH ? "death" : NULL, -1, SQLITE_STATIC);
+    char rmonth[8];
+    gis_cal_format_month(d->requested_from, rmonth);
+    sqlite3_bind_text(st, 24, d->requested_from ? rmonth : NULL, -1, SQLITE_TRANSIENT);
+    if (d->method == WASTE_AREA)
+        sqlite3_bind_double(st, 25, d->h.area_m2);
+    sqlite3_bind_int(st, 26, d->summer);
     if (write_run(st, "declaration", e))
         return e->code;
     *id = (long)sqlite3_last_insert_rowid(db);
@@ -357,7 +481,12 @@ enum err_code waste_store_declaration_add(struct gis_store *w, const struct wast
 
 #define DECL_COLS                                                                                                      \
     "d.id, d.payer_id, p.name, p.account, d.kind, d.address_id, d.address_label, d.parcel_id, d.residents, "           \
-    "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at"
+    "d.composting, d.sorting, d.water_m3, d.containers, d.method, d.fee_gr, d.change_date, d.valid_from, d.filed_at, " \
+    "d.filing, d.reason, d.case_id, c.case_number, c.status, d.pesel, d.nip, d.legal_title, d.building, d.cause, "     \
+    "d.requested_from, d.area_m2, d.summer_house"
+/* The declarations with their payer and case (the core table cases, read only). */
+#define DECL_FROM                                                                                                      \
+    " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id LEFT JOIN cases c ON c.id = d.case_id "
 
 static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration *d)
 {
@@ -384,6 +513,23 @@ static void decl_row(struct arena *a, sqlite3_stmt *st, struct waste_declaration
     if (!gis_cal_parse_month(col_raw(st, 16), &d->valid_from))
         d->valid_from = 0;
     d->filed_at = col_text(a, st, 17);
+    int f = waste_filing_parse(col_raw(st, 18));
+    d->filing = f < 0 ? WASTE_FILING_FIRST : (enum waste_filing)f;
+    d->reason = col_text(a, st, 19);
+    d->case_id = col_text(a, st, 20);
+    d->case_number = col_text(a, st, 21);
+    d->case_status = col_text(a, st, 22);
+    d->pesel = col_text(a, st, 23);
+    d->nip = col_text(a, st, 24);
+    int t = waste_title_parse(col_raw(st, 25));
+    d->title = t < 0 ? WASTE_TITLE_NONE : (enum waste_title)t;
+    int b = waste_building_parse(col_raw(st, 26));
+    d->building = b < 0 ? WASTE_BUILDING_NONE : (enum waste_building)b;
+    d->cause = col_raw(st, 27) && !strcmp(col_raw(st, 27), "death") ? WASTE_CAUSE_DEATH : WASTE_CAUSE_NONE;
+    if (!gis_cal_parse_month(col_raw(st, 28), &d->requested_from))
+        d->requested_from = 0;
+    d->h.area_m2 = sqlite3_column_double(st, 29);
+    d->summer = sqlite3_column_int(st, 30) != 0;
 }
 
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,
@@ -392,10 +538,7 @@ enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, lon
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT " DECL_COLS " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id "
-                          "WHERE d.payer_id = ? ORDER BY d.id DESC LIMIT ?",
-                          &st, e))
+    if (gis_store_prepare(s, "SELECT " DECL_COLS DECL_FROM "WHERE d.payer_id = ? ORDER BY d.id DESC LIMIT ?", &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, payer_id);
     sqlite3_bind_int(st, 2, max);
@@ -414,10 +557,7 @@ enum err_code waste_store_declarations_each(struct gis_store *s, struct arena *a
                                             void *ctx, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT " DECL_COLS " FROM waste_declarations d JOIN waste_payers p ON p.id = d.payer_id "
-                          "ORDER BY d.payer_id, d.valid_from, d.id",
-                          &st, e))
+    if (gis_store_prepare(s, "SELECT " DECL_COLS DECL_FROM "ORDER BY d.payer_id, d.valid_from, d.id", &st, e))
         return e->code;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -430,6 +570,105 @@ enum err_code waste_store_declarations_each(struct gis_store *s, struct arena *a
         step_err(st, e, "declarations");
     sqlite3_finalize(st);
     return e->code;
+}
+
+/* ---- decisions of art. 6ka ---- */
+
+enum err_code waste_store_nonsort_add(struct gis_store *w, const struct waste_nonsort *n, long *id, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_nonsort_decisions (payer_id, from_month, to_month, multiplier, case_id, "
+                          "reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                          &st, e))
+        return e->code;
+    sqlite3 *db = sqlite3_db_handle(st);
+    char from[8], to[8];
+    gis_cal_format_month(n->from, from);
+    gis_cal_format_month(n->to, to);
+    sqlite3_bind_int64(st, 1, n->payer_id);
+    sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 4, n->multiplier);
+    sqlite3_bind_text(st, 5, n->case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, n->reason, -1, SQLITE_STATIC);
+    if (write_run(st, "decision", e))
+        return e->code;
+    *id = (long)sqlite3_last_insert_rowid(db);
+    return ERR_OK;
+}
+
+bool waste_store_nonsort_overlaps(struct gis_store *s, long payer_id, int from, int to)
+{
+    struct err e = {0};
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT 1 FROM waste_nonsort_decisions WHERE payer_id = ? AND from_month <= ? AND "
+                          "to_month >= ?",
+                          &st, &e))
+        return true; /* unreadable: refuse rather than double a decision */
+    char f[8], t[8];
+    gis_cal_format_month(from, f);
+    gis_cal_format_month(to, t);
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_text(st, 2, t, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, f, -1, SQLITE_TRANSIENT);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static const char nonsort_month_sql[] = "SELECT multiplier FROM waste_nonsort_decisions WHERE payer_id = ? AND "
+                                        "from_month <= ?2 AND to_month >= ?2 ORDER BY id DESC LIMIT 1";
+
+double waste_store_nonsort_multiplier(struct gis_store *s, long payer_id, int month)
+{
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(s, nonsort_month_sql, &e);
+    if (!st)
+        return 0;
+    char m[8];
+    gis_cal_format_month(month, m);
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_text(st, 2, m, -1, SQLITE_TRANSIENT);
+    double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0;
+    gis_store_release(st);
+    return v;
+}
+
+enum err_code waste_store_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, int max,
+                                       struct waste_nonsort **out, int *n, struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT n.id, n.from_month, n.to_month, n.multiplier, n.case_id, c.case_number, n.reason, "
+                          "n.decided_at FROM waste_nonsort_decisions n LEFT JOIN cases c ON c.id = n.case_id "
+                          "WHERE n.payer_id = ? ORDER BY n.from_month, n.id LIMIT ?",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int(st, 2, max);
+    struct waste_nonsort *list = arena_alloc(a, sizeof *list * (size_t)(max > 0 ? max : 1));
+    while (list && *n < max && sqlite3_step(st) == SQLITE_ROW) {
+        struct waste_nonsort *x = &list[(*n)++];
+        memset(x, 0, sizeof *x);
+        x->id = (long)sqlite3_column_int64(st, 0);
+        x->payer_id = payer_id;
+        if (!gis_cal_parse_month(col_raw(st, 1), &x->from) || !gis_cal_parse_month(col_raw(st, 2), &x->to))
+            x->from = x->to = 0;
+        x->multiplier = sqlite3_column_double(st, 3);
+        x->case_id = col_text(a, st, 4);
+        x->case_number = col_text(a, st, 5);
+        x->reason = col_text(a, st, 6);
+        x->decided_at = col_text(a, st, 7);
+    }
+    sqlite3_finalize(st);
+    if (!list)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    *out = list;
+    return ERR_OK;
 }
 
 /* ---- charges and balances ---- */

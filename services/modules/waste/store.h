@@ -62,6 +62,9 @@ enum err_code waste_store_rule_add(struct gis_store *w, const char *zone_code, c
  * valid_from; rows with an unknown method or month are left out. */
 enum err_code waste_store_rates(struct gis_store *s, struct waste_rate *out, int cap, int *n, struct err *e);
 
+/* Adds rate table r with its items; *id is its new id. ERR_CONFLICT when its method has one from that month. */
+enum err_code waste_store_rate_add(struct gis_store *w, const struct waste_rate *r, long *id, struct err *e);
+
 /* ---- payers and declarations ---- */
 
 /* Adds a payer with this name and no account yet; *id is the new payer's. */
@@ -72,10 +75,20 @@ enum err_code waste_store_payer_set_account(struct gis_store *w, long id, const 
 enum err_code waste_store_payer_get(struct gis_store *s, struct arena *a, long id, const char **name,
                                     const char **account, struct err *e);
 
-/* Adds declaration d as filed now (payer, kind, place, household, method, fee, change_day and valid_from);
- * *id is the new declaration's. */
+/* Adds declaration d (payer, kind, place, household, method, fee, change_day, valid_from, filing, reason, case
+ * and filed_at, now when NULL); *id is the new declaration's. */
 enum err_code waste_store_declaration_add(struct gis_store *w, const struct waste_declaration *d, long *id,
                                           struct err *e);
+
+/* Links the payer to a signed-in account (idempotent); whether it is linked; the payers of an account
+ * (ascending, at most cap into ids); and the removal of all of an account's links (*n counts them). */
+enum err_code waste_store_payer_link(struct gis_store *w, long payer_id, long long account, struct err *e);
+bool waste_store_payer_linked(struct gis_store *s, long payer_id, long long account);
+enum err_code waste_store_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n,
+                                         struct err *e);
+enum err_code waste_store_account_unlink(struct gis_store *w, long long account, int *n, struct err *e);
+enum err_code waste_store_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n,
+                                         struct err *e);
 
 /* The payer's declarations, newest first, at most max of them, in a. */
 enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, long payer_id, int max,
@@ -85,6 +98,21 @@ enum err_code waste_store_declarations(struct gis_store *s, struct arena *a, lon
 enum err_code waste_store_declarations_each(struct gis_store *s, struct arena *a,
                                             bool (*fn)(void *ctx, const struct waste_declaration *d, struct err *e),
                                             void *ctx, struct err *e);
+
+/* ---- decisions of art. 6ka ---- */
+
+/* Adds decision n (all but its id, which *id gets); decided_at is now. */
+enum err_code waste_store_nonsort_add(struct gis_store *w, const struct waste_nonsort *n, long *id, struct err *e);
+
+/* Whether a decision of the payer covers a month in [from, to]. */
+bool waste_store_nonsort_overlaps(struct gis_store *s, long payer_id, int from, int to);
+
+/* The multiplier of the decision covering the payer's month, 0 when none does. */
+double waste_store_nonsort_multiplier(struct gis_store *s, long payer_id, int month);
+
+/* The payer's decisions, oldest first, at most max, in a (with their case numbers). */
+enum err_code waste_store_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, int max,
+                                       struct waste_nonsort **out, int *n, struct err *e);
 
 /* ---- charges and balances ---- */
 

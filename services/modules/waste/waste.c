@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "gis/changes.h"
+#include "gis/identity.h"
 #include "gis/places.h"
 #include "services/modules/waste/store.h"
 
@@ -152,7 +153,7 @@ int waste_rule_dates(const struct waste_rule *r, int from, int to, enum waste_sh
 
 /* ---- fees ---- */
 
-static const char *const method_names[] = {"household", "resident", "water_m3", "container"};
+static const char *const method_names[] = {"household", "resident", "water_m3", "container", "area_m2", "summer_lump"};
 
 int waste_method_parse(const char *s)
 {
@@ -183,6 +184,8 @@ enum err_code waste_fee(const struct waste_rate *r, const struct waste_household
         base = (double)r->items[best].amount_gr;
         break;
     }
+    case WASTE_AREA:
+    case WASTE_SUMMER:
     case WASTE_RESIDENT:
     case WASTE_WATER: {
         int idx = -1;
@@ -191,7 +194,14 @@ enum err_code waste_fee(const struct waste_rate *r, const struct waste_household
                 idx = i;
         if (idx < 0)
             return err_set(e, ERR_UNPROCESSABLE, "the rate table for %s has no amount", waste_method_name(r->method));
-        if (r->method == WASTE_RESIDENT) {
+        if (r->method == WASTE_SUMMER) {
+            base = (double)r->items[idx].amount_gr;
+        } else if (r->method == WASTE_AREA) {
+            if (!(h->area_m2 > 0 && h->area_m2 <= 100000))
+                return err_param(e, "area_m2",
+                                 "area_m2 (the dwelling's floor area) must be above 0 and at most 100000");
+            base = round((double)r->items[idx].amount_gr * h->area_m2);
+        } else if (r->method == WASTE_RESIDENT) {
             if (h->residents < 1)
                 return err_param(e, "residents", "a per-resident declaration needs at least one resident");
             base = (double)r->items[idx].amount_gr * h->residents;
@@ -466,7 +476,7 @@ static enum err_code rule_book_build(struct gis_store *s, void *p, struct err *e
 }
 
 enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
-                             struct waste_fraction_dates **out, int *n, struct err *e)
+                             int building, struct waste_fraction_dates **out, int *n, struct err *e)
 {
     *out = NULL;
     *n = 0;
@@ -490,7 +500,7 @@ enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id,
     *out = f;
     *n = b->nf;
     for (int k = 0; k < b->nr; k++) {
-        if (b->rules[k].zone != zone_id)
+        if (b->rules[k].zone != zone_id || (building && b->rules[k].r.building && b->rules[k].r.building != building))
             continue;
         struct waste_fraction_dates *fd = &f[b->rules[k].fraction];
         struct waste_rule r = b->rules[k].r;
@@ -510,6 +520,10 @@ enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id,
             continue;
         }
         const char *words = rule_words(a, &r);
+        if (!building && r.building) /* all buildings asked for: say whose rule it is */
+            words =
+                arena_printf(a, "%s (%s)", words,
+                             r.building == WASTE_BUILDING_SINGLE ? "zabudowa jednorodzinna" : "zabudowa wielolokalowa");
         fd->rules = *fd->rules ? arena_printf(a, "%s; %s", fd->rules, words) : words;
         if (!fd->rules)
             return err_set(e, ERR_INTERNAL, "out of memory");
@@ -553,9 +567,243 @@ enum err_code waste_rate_load(struct gis_store *s, enum waste_method method, int
 
 /* ---- declarations ---- */
 
-enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today,
+static const char *const title_names[] = {NULL,    "ownership",  "co_ownership", "perpetual_usufruct",
+                                          "lease", "management", "other"};
+static const char *const title_polish[] = {
+    "", "własność", "współwłasność", "użytkowanie wieczyste", "najem lub dzierżawa", "zarząd", "inny tytuł prawny"};
+
+int waste_title_parse(const char *s)
+{
+    for (int i = 1; s && i < 7; i++)
+        if (!strcmp(s, title_names[i]))
+            return i;
+    return -1;
+}
+
+const char *waste_title_name(enum waste_title t)
+{
+    return (unsigned)t < 7 ? title_names[t] : NULL;
+}
+
+const char *waste_title_polish(enum waste_title t)
+{
+    return (unsigned)t < 7 ? title_polish[t] : "";
+}
+
+static const char *const building_names[] = {NULL, "single_family", "multi_family"};
+
+int waste_building_parse(const char *s)
+{
+    for (int i = 1; s && i < 3; i++)
+        if (!strcmp(s, building_names[i]))
+            return i;
+    return -1;
+}
+
+const char *waste_building_name(enum waste_building b)
+{
+    return (unsigned)b < 3 ? building_names[b] : NULL;
+}
+
+static bool digits(const char *s, size_t n)
+{
+    return s && strlen(s) == n && strspn(s, "0123456789") == n;
+}
+
+bool waste_pesel_valid(const char *s)
+{
+    static const int w[10] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+    if (!digits(s, 11))
+        return false;
+    int sum = 0;
+    for (int i = 0; i < 10; i++)
+        sum += w[i] * (s[i] - '0');
+    if ((10 - sum % 10) % 10 != s[10] - '0')
+        return false;
+    /* the month carries the century: +80 for 1800s, +0 1900s, +20 2000s, +40 2100s, +60 2200s */
+    int yy = (s[0] - '0') * 10 + (s[1] - '0'), mm = (s[2] - '0') * 10 + (s[3] - '0'),
+        dd = (s[4] - '0') * 10 + (s[5] - '0');
+    static const int century[5] = {1900, 2000, 2100, 2200, 1800};
+    int y = century[(mm / 20) % 5] + yy, m = mm % 20;
+    return m >= 1 && m <= 12 && dd >= 1 && dd <= gis_cal_days_in_month(y, m);
+}
+
+bool waste_nip_valid(const char *s)
+{
+    static const int w[9] = {6, 5, 7, 2, 3, 4, 5, 6, 7};
+    if (!digits(s, 10))
+        return false;
+    int sum = 0;
+    for (int i = 0; i < 9; i++)
+        sum += w[i] * (s[i] - '0');
+    return sum % 11 != 10 && sum % 11 == s[9] - '0';
+}
+
+/* Who declares, by what right and (residential) for which building: a first filing gives them; a later one
+ * repeats the payer's latest declaration's where it gives none. Composting only at a single-family house. */
+static enum err_code declare_declarant(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
+{
+    if (d->pesel && !(d->pesel_verified ? gis_pesel_valid(d->pesel) : waste_pesel_valid(d->pesel)))
+        return err_at(e, ERR_UNPROCESSABLE, "pesel",
+                      "PESEL %.11s jest nieprawidłowy (its check digit or date is wrong)", d->pesel);
+    if (d->nip && !waste_nip_valid(d->nip))
+        return err_at(e, ERR_UNPROCESSABLE, "nip", "NIP %.10s jest nieprawidłowy (its check digit is wrong)", d->nip);
+    if (d->nonresidential)
+        d->building = WASTE_BUILDING_NONE;
+    if (d->payer_id && (!(d->pesel || d->nip) || !d->title || (!d->nonresidential && !d->building))) {
+        struct waste_declaration *last;
+        int n;
+        if (waste_store_declarations(w, a, d->payer_id, 1, &last, &n, e))
+            return e->code;
+        if (n && !d->pesel && !d->nip)
+            d->pesel = last->pesel, d->nip = last->nip;
+        if (n && !d->title)
+            d->title = last->title;
+        if (n && !d->nonresidential && !d->building)
+            d->building = last->building;
+    }
+    if (!d->nonresidential && !d->building)
+        return err_at(e, ERR_UNPROCESSABLE, "building_type",
+                      "podaj rodzaj zabudowy: single_family (budynek jednorodzinny) albo multi_family "
+                      "(wielolokalowy)");
+    if (d->h.composting && d->building != WASTE_BUILDING_SINGLE)
+        return err_at(e, ERR_UNPROCESSABLE, "composting",
+                      "Zwolnienie za kompostowanie bioodpadów w kompostowniku przydomowym przysługuje tylko "
+                      "właścicielom nieruchomości zabudowanych budynkami mieszkalnymi jednorodzinnymi (art. 6k ust. "
+                      "4a ustawy) (composting only at a single-family house)");
+    if (!d->pesel && !d->nip)
+        return err_at(e, ERR_UNPROCESSABLE, "pesel",
+                      "podaj PESEL (osoba fizyczna) albo NIP składającego deklarację (PESEL or NIP is required)");
+    if (!d->title)
+        return err_at(e, ERR_UNPROCESSABLE, "legal_title",
+                      "podaj tytuł prawny do nieruchomości (legal_title: ownership, co_ownership, "
+                      "perpetual_usufruct, lease, management or other)");
+    return ERR_OK;
+}
+
+static const char *const filing_names[] = {"first", "change", "correction"};
+
+int waste_filing_parse(const char *s)
+{
+    for (int i = 0; s && i < 3; i++)
+        if (!strcmp(s, filing_names[i]))
+            return i;
+    return -1;
+}
+
+const char *waste_filing_name(enum waste_filing f)
+{
+    return (unsigned)f < 3 ? filing_names[f] : "first";
+}
+
+/* The payer of a change or correction: it exists and, for a resident, is theirs (both an unknown and another's
+ * payer are ERR_NOT_FOUND, so a resident learns nothing of others' payers). */
+static enum err_code declare_payer_check(struct gis_store *w, long long account, const struct waste_declaration *d,
+                                         struct err *e)
+{
+    if (!gis_payer_find(w, &waste_ledger, d->payer_id, NULL) ||
+        (account > 0 && !waste_store_payer_linked(w, d->payer_id, account)))
+        return err_at(e, ERR_NOT_FOUND, "payer_id", "nie ma takiego płatnika (no payer %ld of yours)", d->payer_id);
+    if (d->filing == WASTE_FILING_FIRST)
+        return err_at(e, ERR_UNPROCESSABLE, "filing", "payer %ld has filed already: file a change or a correction",
+                      d->payer_id);
+    if (d->filing == WASTE_FILING_CORRECTION && (!d->reason || !*d->reason))
+        return err_at(e, ERR_UNPROCESSABLE, "reason", "a correction (korekta) needs its reason");
+    return ERR_OK;
+}
+
+enum err_code waste_account_payers(struct gis_store *s, long long account, long *ids, int cap, int *n, struct err *e)
+{
+    return waste_store_account_payers(s, account, ids, cap, n, e);
+}
+
+enum err_code waste_payer_get(struct gis_store *s, struct arena *a, long payer_id, const char **name, struct err *e)
+{
+    return waste_store_payer_get(s, a, payer_id, name, NULL, e);
+}
+
+enum err_code waste_payer_accounts(struct gis_store *s, long payer_id, long long *ids, int cap, int *n, struct err *e)
+{
+    return waste_store_payer_accounts(s, payer_id, ids, cap, n, e);
+}
+
+enum err_code waste_account_unlink(struct gis_store *w, long long account, int *n, struct err *e)
+{
+    return waste_store_account_unlink(w, account, n, e);
+}
+
+const struct waste_declaration *waste_in_force(const struct waste_declaration *ds, int n, int month)
+{
+    const struct waste_declaration *in_force = NULL;
+    for (int i = 0; i < n; i++) /* newest filing first: the first of the latest valid_from wins */
+        if (ds[i].valid_from <= month && (!in_force || ds[i].valid_from > in_force->valid_from))
+            in_force = &ds[i];
+    return in_force;
+}
+
+/* The method of d (the gmina's residential or non-residential one) and its fee at the rate of d->valid_from. */
+static enum err_code declare_fee(struct gis_store *w, struct arena *a, struct waste_declaration *d, struct err *e)
+{
+    const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
+    int m = d->summer ? WASTE_SUMMER
+                      : waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
+    if (m < 0 || (m == WASTE_SUMMER && !d->summer))
+        return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
+    d->nonresidential |= d->summer;
+    d->method = (enum waste_method)m;
+    struct waste_rate rate;
+    if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
+        return e->code;
+    return ERR_OK;
+}
+
+/* The day k months after day (its day of the month, or the month's last when shorter). */
+static int add_months(int day, int k)
+{
+    int y, m, d;
+    gis_cal_ymd(day, &y, &m, &d);
+    int mm = y * 12 + m - 1 + k, ny = mm / 12, nm = mm % 12 + 1, last = gis_cal_days_in_month(ny, nm);
+    return gis_cal_day(ny, nm, d < last ? d : last);
+}
+
+/* Art. 6m ust. 2 and 2b: a change is declared by the 10th day of the month after it, the fee in the new amount
+ * due for the month of the change; a later declaration that lowers the fee does not reach back, except after a
+ * resident's death (within 6 months of it). */
+static enum err_code declare_backdating(struct gis_store *w, struct arena *a, int today, struct waste_declaration *d,
+                                        struct err *e)
+{
+    int ty, tm, td, cy, cm, cd;
+    gis_cal_ymd(today, &ty, &tm, &td);
+    gis_cal_ymd(d->change_day, &cy, &cm, &cd);
+    int this_month = ty * 12 + tm - 1, after = cy * 12 + cm; /* the month after the change */
+    bool late = today > gis_cal_day(after / 12, after % 12 + 1, 10);
+    if (d->cause == WASTE_CAUSE_DEATH && today > add_months(d->change_day, 6))
+        return err_at(e, ERR_UNPROCESSABLE, "cause",
+                      "po śmierci mieszkańca nową deklarację składa się w ciągu 6 miesięcy (art. 6m ust. 2b); "
+                      "this one is later");
+    if (!late || d->cause == WASTE_CAUSE_DEATH || d->valid_from >= this_month)
+        return ERR_OK;
+    struct waste_declaration *ds;
+    int n;
+    if (waste_store_declarations(w, a, d->payer_id, 500, &ds, &n, e))
+        return e->code;
+    const struct waste_declaration *in_force = waste_in_force(ds, n, d->valid_from);
+    if (!in_force || d->fee_gr >= waste_month_fee(w, in_force, d->valid_from))
+        return ERR_OK; /* no lowering: an increase reaches back as declared */
+    d->requested_from = d->valid_from;
+    d->valid_from = this_month;
+    return declare_fee(w, a, d, e);
+}
+
+enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *teryt, int today, long long account,
                             struct waste_declaration *d, struct err *e)
 {
+    if (!d->h.sorting)
+        return err_at(e, ERR_UNPROCESSABLE, "sorting",
+                      "Segregacja odpadów jest obowiązkowa od 6 września 2019 r. (art. 5 ust. 1 pkt 3b ustawy o "
+                      "utrzymaniu czystości i porządku w gminach): nie można zadeklarować, że odpady nie będą "
+                      "segregowane. Podwyższoną opłatę ustala tylko decyzja wójta (burmistrza, prezydenta miasta) "
+                      "na podstawie art. 6ka (sorting cannot be declared false)");
     if (d->h.residents < 0 || d->h.residents > WASTE_MAX_RESIDENTS)
         return err_param(e, "residents", "residents must be from 0 to %d", WASTE_MAX_RESIDENTS);
     if (d->change_day < today - 731)
@@ -571,31 +819,32 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
         return err_param(e, "change_date", "change_date may be at most in the next month");
     const char *eff = waste_setting(w, a, "change_effective", "same_month");
     d->valid_from = change_month + (strcmp(eff, "next_month") == 0);
-    const char *mkey = d->nonresidential ? "nonresidential_method" : "residential_method";
-    int m = waste_method_parse(waste_setting(w, a, mkey, d->nonresidential ? "container" : "household"));
-    if (m < 0)
-        return err_set(e, ERR_INTERNAL, "waste setting %s has an unknown method", mkey);
-    d->method = (enum waste_method)m;
-    struct waste_rate rate;
-    if (waste_rate_load(w, d->method, d->valid_from, &rate, e) || waste_fee(&rate, &d->h, &d->fee_gr, e))
+    if (declare_fee(w, a, d, e))
+        return e->code;
+    if (d->payer_id && declare_payer_check(w, account, d, e))
+        return e->code;
+    if (declare_declarant(w, a, d, e))
+        return e->code;
+    if (d->payer_id && declare_backdating(w, a, today, d, e))
         return e->code;
     if (d->payer_id == 0) {
+        if (d->filing != WASTE_FILING_FIRST)
+            return err_param(e, "payer_id", "a change or correction names the payer (payer_id)");
         if (!d->payer_name || !*d->payer_name)
             return err_param(e, "name", "name of the payer is required for a first declaration");
         char nrb[27];
         if (waste_store_payer_add(w, d->payer_name, &d->payer_id, e) ||
             gis_nrb_make(waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e) ||
-            waste_store_payer_set_account(w, d->payer_id, nrb, e))
+            waste_store_payer_set_account(w, d->payer_id, nrb, e) ||
+            (account > 0 && waste_store_payer_link(w, d->payer_id, account, e)))
             return e->code;
         d->account = arena_strdup(a, nrb);
-    } else if (!gis_payer_find(w, &waste_ledger, d->payer_id, NULL)) {
-        return err_param(e, "payer_id", "no payer %ld", d->payer_id);
     }
     if (waste_store_declaration_add(w, d, &d->id, e))
         return e->code;
-    if (!d->account) {
+    if (!d->account || !d->payer_name) {
         struct err ae = {0};
-        if (waste_store_payer_get(w, a, d->payer_id, NULL, &d->account, &ae) && ae.code != ERR_NOT_FOUND)
+        if (waste_store_payer_get(w, a, d->payer_id, &d->payer_name, &d->account, &ae) && ae.code != ERR_NOT_FOUND)
             return err_recast(e, ae.code, &ae);
     }
     return ERR_OK;
@@ -628,16 +877,51 @@ struct charging {
     long changed;
 };
 
+/* Whether d is charged in month: every month, but the yearly lump sum of a summer house once a year, in the
+ * month of the declaration's valid_from and its anniversaries. */
+static bool charged_in(const struct waste_declaration *d, int month)
+{
+    return d->method != WASTE_SUMMER || (month - d->valid_from) % 12 == 0;
+}
+
+/* The fee of d in month m at the rate r in force then (d's own fee without one); under a decision of art. 6ka
+ * (multiplier > 0) as if not sorting, at the decision's multiplier. */
+static long month_fee(const struct waste_declaration *d, const struct waste_rate *r, double multiplier)
+{
+    long fee = d->fee_gr;
+    struct err fe = {0};
+    struct waste_household h = d->h;
+    struct waste_rate higher;
+    if (r && multiplier > 0) {
+        higher = *r;
+        higher.nonsort_multiplier = multiplier;
+        h.sorting = false;
+        r = &higher;
+    }
+    if (r && waste_fee(r, &h, &fee, &fe))
+        fee = d->fee_gr;
+    return fee;
+}
+
+long waste_month_fee(struct gis_store *s, const struct waste_declaration *d, int month)
+{
+    if (!charged_in(d, month))
+        return 0;
+    struct waste_rate rate;
+    struct err e = {0};
+    bool have = waste_rate_load(s, d->method, month, &rate, &e) == ERR_OK;
+    return month_fee(d, have ? &rate : NULL, waste_store_nonsort_multiplier(s, d->payer_id, month));
+}
+
 /* Charges c->cur for its months through end, at the rate in force in each month. */
 static enum err_code charge_months(struct charging *c, int end, struct err *e)
 {
     const struct waste_declaration *d = &c->cur;
     for (int m = d->valid_from; m <= end; m++) {
+        if (!charged_in(d, m))
+            continue;
         const struct waste_rate *r = rate_pick(c->rates, c->nrates, d->method, m);
-        long fee = d->fee_gr;
-        struct err fe = {0};
-        if (r && waste_fee(r, &d->h, &fee, &fe))
-            fee = d->fee_gr;
+        long fee = month_fee(d, r, waste_store_nonsort_multiplier(c->w, d->payer_id, m));
         if (waste_store_charge_put(c->w, d->payer_id, m, fee, d->id, gis_cal_day(m / 12, m % 12 + 1, c->due_day),
                                    &c->changed, e))
             return e->code;
@@ -680,6 +964,93 @@ enum err_code waste_charges_generate(struct gis_store *w, int through, long *cha
     free(rates);
     arena_free(a);
     return e->code;
+}
+
+/* ---- rate tables and their statutory caps ---- */
+
+long waste_rate_cap(enum waste_method method, long income_gr)
+{
+    /* art. 6k ust. 2a: shares of the average monthly disposable income per person, in thousandths (area:
+     * ten-thousandths) */
+    switch (method) {
+    case WASTE_HOUSEHOLD: return income_gr * 78 / 1000; /* 7,8 % a household and month */
+    case WASTE_RESIDENT: return income_gr * 20 / 1000;  /* 2 % a resident and month */
+    case WASTE_WATER: return income_gr * 7 / 1000;      /* 0,7 % a m³ of water */
+    case WASTE_AREA: return income_gr * 8 / 10000;      /* 0,08 % a m² of the dwelling */
+    case WASTE_SUMMER: return income_gr * 100 / 1000;   /* 10 % a summer house and year */
+    default: return -1;
+    }
+}
+
+enum err_code waste_rate_check(const struct waste_rate *r, long income_gr, struct err *e)
+{
+    if (r->nonsort_multiplier < 2 || r->nonsort_multiplier > 4)
+        return err_at(e, ERR_UNPROCESSABLE, "nonsort_multiplier",
+                      "the higher rate is 2 to 4 times the rate (art. 6k ust. 3), not %.2f", r->nonsort_multiplier);
+    long cap = waste_rate_cap(r->method, income_gr);
+    for (int i = 0; cap >= 0 && i < r->nitems; i++)
+        if (r->items[i].amount_gr > cap)
+            return err_at(
+                e, ERR_UNPROCESSABLE, "items",
+                "stawka %ld.%02ld zł (klucz %d) przekracza ustawowy limit %ld.%02ld zł dla metody %s (art. 6k "
+                "ust. 2a, z przeciętnego dochodu rozporządzalnego %ld.%02ld zł)",
+                r->items[i].amount_gr / 100, r->items[i].amount_gr % 100, r->items[i].key, cap / 100, cap % 100,
+                waste_method_name(r->method), income_gr / 100, income_gr % 100);
+    return ERR_OK;
+}
+
+enum err_code waste_rate_set(struct gis_store *w, struct arena *a, const struct waste_rate *r, struct err *e)
+{
+    long income = atol(waste_setting(w, a, "disposable_income_gr", "0"));
+    if (income <= 0)
+        return err_set(e, ERR_UNAVAILABLE, "the gmina has no disposable_income_gr setting to check the caps with");
+    long id;
+    if (waste_rate_check(r, income, e))
+        return e->code;
+    return waste_store_rate_add(w, r, &id, e);
+}
+
+/* ---- decisions of art. 6ka ---- */
+
+enum err_code waste_nonsort_decide(struct gis_store *w, struct arena *a, int today, struct waste_nonsort *n,
+                                   struct err *e)
+{
+    int ty, tm, td;
+    gis_cal_ymd(today, &ty, &tm, &td);
+    if (n->to < n->from || n->to - n->from > 11)
+        return err_at(e, ERR_UNPROCESSABLE, "months",
+                      "a decision of art. 6ka covers at least 1 and at most 12 months (art. 6ka ust. 3)");
+    if (n->to > ty * 12 + tm - 1)
+        return err_at(e, ERR_UNPROCESSABLE, "from",
+                      "the months must be ones in which the duty to sort was not met: none after this month");
+    if (!gis_payer_find(w, &waste_ledger, n->payer_id, NULL))
+        return err_set(e, ERR_NOT_FOUND, "no payer %ld", n->payer_id);
+    if (waste_store_nonsort_overlaps(w, n->payer_id, n->from, n->to))
+        return err_set(e, ERR_CONFLICT, "payer %ld already has a decision of art. 6ka for some of these months",
+                       n->payer_id);
+    struct waste_declaration *ds;
+    int nd;
+    if (waste_store_declarations(w, a, n->payer_id, 500, &ds, &nd, e))
+        return e->code;
+    const struct waste_declaration *in_force = waste_in_force(ds, nd, n->from);
+    if (!in_force)
+        return err_at(e, ERR_UNPROCESSABLE, "from", "payer %ld has no declaration in force in the first month",
+                      n->payer_id);
+    struct waste_rate rate;
+    if (waste_rate_load(w, in_force->method, n->from, &rate, e))
+        return e->code;
+    if (rate.nonsort_multiplier < 2 || rate.nonsort_multiplier > 4)
+        return err_set(e, ERR_UNPROCESSABLE,
+                       "the rate table's higher rate must be 2 to 4 times the rate (art. 6k ust. 3), it is %.2f",
+                       rate.nonsort_multiplier);
+    n->multiplier = rate.nonsort_multiplier;
+    return waste_store_nonsort_add(w, n, &n->id, e);
+}
+
+enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long payer_id, struct waste_nonsort **out,
+                                 int *n, struct err *e)
+{
+    return waste_store_nonsort_list(s, a, payer_id, 100, out, n, e);
 }
 
 /* ---- balance ---- */

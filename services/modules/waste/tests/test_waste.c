@@ -7,6 +7,7 @@
 #include "gis/store_sql.h"
 #include "services/modules/waste/waste.h"
 #include "services/module.h"
+#include "services/server.h"
 #include "tests/store_fixture.h"
 #include "tests/cal_dates.h"
 #include "tests/test.h"
@@ -155,18 +156,24 @@ static void store_flow(void)
     struct arena *a = arena_new(4096);
     int today = D("2026-11-27");
     CHECK(!gis_store_begin(w, &e));
-    struct waste_declaration d = {.payer_name = "Jan Testowy", .change_day = D("2026-03-14")};
+    struct waste_declaration d = {.payer_name = "Jan Testowy",
+                                  .change_day = D("2026-03-14"),
+                                  .pesel = "44051401359",
+                                  .title = WASTE_TITLE_OWNERSHIP,
+                                  .building = WASTE_BUILDING_SINGLE};
     d.h.residents = 2, d.h.sorting = true;
-    CHECK(!waste_declare(w, a, "0805053", today, &d, &e));
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e));
     CHECK(d.fee_gr == 5900 && d.payer_id == 1 && gis_nrb_valid(d.account));
     CHECK(d.valid_from == 2026 * 12 + 2); /* March: the month of the change */
-    struct waste_declaration d2 = {.payer_id = d.payer_id, .change_day = D("2026-07-02")};
+    struct waste_declaration d2 = {
+        .payer_id = d.payer_id, .change_day = D("2026-07-02"), .filing = WASTE_FILING_CHANGE};
     d2.h.residents = 3, d2.h.sorting = true, d2.h.composting = true;
-    CHECK(!waste_declare(w, a, "0805053", today, &d2, &e));
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d2, &e));
     CHECK(d2.fee_gr == 10000);
-    struct waste_declaration bad = {.payer_name = "X", .change_day = D("2020-01-01")};
+    struct waste_declaration bad = {
+        .payer_name = "X", .change_day = D("2020-01-01"), .nip = "1234563218", .title = WASTE_TITLE_LEASE};
     bad.h.residents = 1;
-    CHECK(waste_declare(w, a, "0805053", today, &bad, &e) != ERR_OK);
+    CHECK(waste_declare(w, a, "0805053", today, 0, &bad, &e) != ERR_OK);
     err_clear(&e);
     long changed;
     CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
@@ -226,10 +233,200 @@ static void store_flow(void)
     unlink(p2);
 }
 
+/* PESEL and NIP on worked examples, and what a first and a later declaration must say about the declarant. */
+static void declarant_checks(void)
+{
+    CHECK(waste_pesel_valid("44051401359"));  /* 1944-05-14 */
+    CHECK(waste_pesel_valid("02270803624"));  /* 2002-07-08: month + 20 for the 2000s */
+    CHECK(!waste_pesel_valid("44051401358")); /* check digit */
+    CHECK(!waste_pesel_valid("99133100004")); /* month 13 in no century */
+    CHECK(!waste_pesel_valid("00022900003")); /* 1900-02-29: 1900 was no leap year */
+    CHECK(!waste_pesel_valid("4405140135") && !waste_pesel_valid("4405140135x") && !waste_pesel_valid(NULL));
+    CHECK(waste_nip_valid("1234563218"));  /* 6+10+21+8+15+24+15+12+7 = 118 = 10 * 11 + 8 */
+    CHECK(!waste_nip_valid("1234563217")); /* check digit */
+    CHECK(!waste_nip_valid("1234567890")); /* weighted sum mod 11 is 10: never valid */
+    CHECK(waste_title_parse("perpetual_usufruct") == WASTE_TITLE_PERPETUAL_USUFRUCT && waste_title_parse("x") < 0);
+    CHECK(!strcmp(waste_title_polish(WASTE_TITLE_LEASE), "najem lub dzierżawa"));
+    char path[] = "/tmp/odra-test-waste-decl-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w && !svc_module_migrate(svc_module_find("waste"), w, &e) && !gis_store_begin(w, &e));
+    struct arena *a = arena_new(4096);
+    int today = D("2026-11-27");
+    struct waste_declaration d = {
+        .payer_name = "Anna", .change_day = today, .title = WASTE_TITLE_OWNERSHIP, .building = WASTE_BUILDING_MULTI};
+    d.h.residents = 1, d.h.sorting = true;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "pesel"));
+    err_clear(&e);
+    d.pesel = "44051401358";
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "pesel"));
+    err_clear(&e);
+    d.pesel = "44051401359", d.title = WASTE_TITLE_NONE;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "legal_title"));
+    err_clear(&e);
+    d.title = WASTE_TITLE_CO_OWNERSHIP, d.building = WASTE_BUILDING_NONE;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "building_type"));
+    err_clear(&e);
+    /* composting earns the discount at a single-family house only (art. 6k ust. 4a) */
+    d.building = WASTE_BUILDING_MULTI, d.h.composting = true;
+    CHECK(waste_declare(w, a, "0805053", today, 0, &d, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "composting"));
+    err_clear(&e);
+    d.building = WASTE_BUILDING_SINGLE;
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &d, &e) && d.filed_at == NULL && d.fee_gr == 2800 - 500);
+    /* a change repeats the declarant of the payer's latest declaration */
+    struct waste_declaration c = {.payer_id = d.payer_id, .change_day = today, .filing = WASTE_FILING_CHANGE};
+    c.h.residents = 2, c.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", today, 0, &c, &e));
+    struct waste_declaration *ds;
+    int n;
+    CHECK(!waste_declarations(w, a, d.payer_id, &ds, &n, &e) && n == 2);
+    CHECK(!strcmp(ds[0].pesel, "44051401359") && ds[0].title == WASTE_TITLE_CO_OWNERSHIP && !ds[0].nip);
+    CHECK(ds[0].building == WASTE_BUILDING_SINGLE && ds[0].h.composting == false);
+    CHECK(ds[0].filed_at && strlen(ds[0].filed_at) == 20); /* stored when filed: 2026-11-27T10:00:00Z */
+    gis_store_rollback(w);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
+/* Art. 6m ust. 2 and 2b on worked examples: a household of 3 (105 zł) from June 2026. */
+static void backdating(void)
+{
+    char path[] = "/tmp/odra-test-waste-back-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w && !svc_module_migrate(svc_module_find("waste"), w, &e) && !gis_store_begin(w, &e));
+    struct arena *a = arena_new(4096);
+    struct waste_declaration d = {.payer_name = "Rodzina",
+                                  .change_day = D("2026-06-01"),
+                                  .pesel = "44051401359",
+                                  .title = WASTE_TITLE_OWNERSHIP,
+                                  .building = WASTE_BUILDING_SINGLE};
+    d.h.residents = 3, d.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-06-05"), 0, &d, &e) && d.fee_gr == 10500);
+    /* filed on 5 November for a change on 20 October: in time (by 10 November), so it reaches October */
+    struct waste_declaration in_time = {
+        .payer_id = d.payer_id, .change_day = D("2026-10-20"), .filing = WASTE_FILING_CHANGE};
+    in_time.h.residents = 2, in_time.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-05"), 0, &in_time, &e));
+    CHECK(in_time.valid_from == 2026 * 12 + 9 && in_time.requested_from == 0 && in_time.fee_gr == 5900);
+    /* filed on 27 November for a change on 15 September, lowering 59 -> 28 zł: late, so from November only */
+    struct waste_declaration late = {
+        .payer_id = d.payer_id, .change_day = D("2026-09-15"), .filing = WASTE_FILING_CHANGE};
+    late.h.residents = 1, late.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-27"), 0, &late, &e));
+    CHECK(late.valid_from == 2026 * 12 + 10 && late.requested_from == 2026 * 12 + 8 && late.fee_gr == 2800);
+    /* the same after a resident's death within 6 months: it reaches back to the month of the death */
+    struct waste_declaration death = late;
+    death.id = 0, death.requested_from = 0, death.cause = WASTE_CAUSE_DEATH, death.change_day = D("2026-07-01");
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-27"), 0, &death, &e));
+    CHECK(death.valid_from == 2026 * 12 + 6 && death.requested_from == 0);
+    /* a death more than 6 months before the filing is no exception */
+    death.id = 0, death.change_day = D("2026-05-26");
+    CHECK(waste_declare(w, a, "0805053", D("2026-11-27"), 0, &death, &e) == ERR_UNPROCESSABLE &&
+          !strcmp(e.param, "cause"));
+    err_clear(&e);
+    /* an increase reaches back as declared */
+    struct waste_declaration more = {
+        .payer_id = d.payer_id, .change_day = D("2026-08-01"), .filing = WASTE_FILING_CHANGE};
+    more.h.residents = 4, more.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", D("2026-11-27"), 0, &more, &e) && more.valid_from == 2026 * 12 + 7);
+    gis_store_rollback(w);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
+/* The per-m² method, the summer-house lump sum and the statutory caps, on worked examples (income 2 061,93 zł). */
+static void methods_and_caps(void)
+{
+    struct err e = {0};
+    struct waste_rate area = {.method = WASTE_AREA, .nonsort_multiplier = 2, .nitems = 1};
+    area.items[0].key = 0, area.items[0].amount_gr = 95; /* 0.95 zł a m² */
+    struct waste_household flat = {.residents = 2, .sorting = true, .area_m2 = 63.5};
+    long fee;
+    CHECK(!waste_fee(&area, &flat, &fee, &e) && fee == 6033); /* 63.5 x 0.95 = 60.325 -> 60.33 zł */
+    flat.area_m2 = 0;
+    CHECK(waste_fee(&area, &flat, &fee, &e) == ERR_INVALID && !strcmp(e.param, "area_m2"));
+    err_clear(&e);
+    struct waste_rate summer = {.method = WASTE_SUMMER, .nonsort_multiplier = 2, .nitems = 1};
+    summer.items[0].key = 0, summer.items[0].amount_gr = 18000; /* 180 zł a year */
+    struct waste_household house = {.residents = 0, .sorting = true};
+    CHECK(!waste_fee(&summer, &house, &fee, &e) && fee == 18000);
+    long income = 206193;
+    CHECK(waste_rate_cap(WASTE_HOUSEHOLD, income) == 16083); /* 7,8 %: 160,83 zł */
+    CHECK(waste_rate_cap(WASTE_RESIDENT, income) == 4123);   /* 2 %: 41,23 zł */
+    CHECK(waste_rate_cap(WASTE_WATER, income) == 1443);      /* 0,7 %: 14,43 zł a m³ */
+    CHECK(waste_rate_cap(WASTE_AREA, income) == 164);        /* 0,08 %: 1,64 zł a m² */
+    CHECK(waste_rate_cap(WASTE_SUMMER, income) == 20619);    /* 10 %: 206,19 zł a year */
+    CHECK(waste_rate_cap(WASTE_CONTAINER, income) == -1);
+    struct waste_rate hh = {.method = WASTE_HOUSEHOLD, .nonsort_multiplier = 3, .nitems = 2};
+    hh.items[0].key = 1, hh.items[0].amount_gr = 5000, hh.items[1].key = 3, hh.items[1].amount_gr = 16083;
+    CHECK(!waste_rate_check(&hh, income, &e));
+    hh.items[1].amount_gr = 16084;
+    CHECK(waste_rate_check(&hh, income, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "items"));
+    err_clear(&e);
+    hh.items[1].amount_gr = 10000, hh.nonsort_multiplier = 1.5;
+    CHECK(waste_rate_check(&hh, income, &e) == ERR_UNPROCESSABLE && !strcmp(e.param, "nonsort_multiplier"));
+    err_clear(&e);
+}
+
+/* The resident's hooks: a resident's first declaration links the new payer to their account; .me and
+ * .personal_data show it; .erase unlinks it and keeps the declaration (a tax record); another account sees
+ * none of it. */
+static void resident_hooks(void)
+{
+    char path[] = "/tmp/odra-test-waste-rodo-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    const struct svc_module *m = svc_module_find("waste");
+    CHECK(w && m && m->me && m->personal_data && m->erase && !svc_module_migrate(m, w, &e));
+    struct config_tenant cfg = {.slug = "slubice", .name = "Słubice"};
+    struct svc_tenant t = {.cfg = &cfg};
+    struct arena *a = arena_new(4096);
+    int today = D("2026-11-27");
+    CHECK(!gis_store_begin(w, &e));
+    struct waste_declaration d = {.payer_name = "Jan Testowy",
+                                  .change_day = D("2026-11-02"),
+                                  .pesel = "02270803624",
+                                  .title = WASTE_TITLE_OWNERSHIP,
+                                  .building = WASTE_BUILDING_MULTI};
+    d.h.residents = 1, d.h.sorting = true;
+    CHECK(!waste_declare(w, a, "0805053", today, 42, &d, &e));
+    /* another account may not file for this payer: the same 404 as for a payer that does not exist */
+    struct waste_declaration other = {.payer_id = d.payer_id, .change_day = today, .filing = WASTE_FILING_CHANGE};
+    other.h.residents = 2, other.h.sorting = true;
+    CHECK(waste_declare(w, a, "0805053", today, 43, &other, &e) == ERR_NOT_FOUND);
+    err_clear(&e);
+    CHECK(!gis_store_commit(w, &e));
+    json_t *me = json_object(), *pd = json_object(), *none = json_object();
+    CHECK(!m->me(&t, w, 42, me, &e) && !m->personal_data(&t, w, 42, pd, &e) && !m->me(&t, w, 43, none, &e));
+    json_t *p0 = json_array_get(json_object_get(me, "payers"), 0);
+    CHECK(json_array_size(json_object_get(me, "payers")) == 1 &&
+          json_integer_value(json_object_get(p0, "id")) == d.payer_id);
+    CHECK(json_array_size(json_object_get(p0, "declarations")) == 1);
+    CHECK(json_is_string(json_object_get(pd, "retention")) && json_array_size(json_object_get(pd, "payers")) == 1);
+    CHECK(json_array_size(json_object_get(none, "payers")) == 0);
+    CHECK(!gis_store_begin(w, &e) && !m->erase(&t, w, 42, &e) && !gis_store_commit(w, &e));
+    json_t *after = json_object();
+    CHECK(!m->me(&t, w, 42, after, &e) && json_array_size(json_object_get(after, "payers")) == 0);
+    struct waste_declaration *ds;
+    int n;
+    CHECK(!waste_declarations(w, a, d.payer_id, &ds, &n, &e) && n == 1 && !strcmp(ds[0].payer_name, "Jan Testowy"));
+    json_decref(me), json_decref(pd), json_decref(none), json_decref(after);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(rules_and_shift);
     RUN(fees_every_method);
     RUN(store_flow);
+    RUN(declarant_checks);
+    RUN(backdating);
+    RUN(methods_and_caps);
+    RUN(resident_hooks);
     return test_done();
 }

@@ -334,7 +334,8 @@ def an_address(slug):
 def declaration_fee_and_change_history():
     addr = an_address("slubice")
     s, h, b = post("/slubice/waste/declarations", {"name": "Anna Testowa", "address": addr, "residents": 2,
-                                                   "sorting": True, "composting": False,
+                                                   "sorting": True, "composting": False, "pesel": "44051401359",
+                                                   "legal_title": "ownership", "building_type": "single_family",
                                                    "change_date": "2026-02-10"})
     assert s == 201, b
     d = json.loads(b)
@@ -345,17 +346,22 @@ def declaration_fee_and_change_history():
     s, h, b = post("/slubice/waste/declarations", {"payer_id": pid, "address": addr, "residents": 4,
                                                    "composting": True, "change_date": "2026-06-20"})
     assert s == 201 and json.loads(b)["monthly_fee"] == "100.00", b
+    # not sorting cannot be declared (art. 5 ust. 1 pkt 3b); the higher rate comes from a decision of art. 6ka
     s, h, b = post("/slubice/waste/declarations", {"payer_id": pid, "address": addr, "residents": 4,
                                                    "sorting": False, "change_date": "2026-09-01"})
-    assert s == 201 and json.loads(b)["monthly_fee"] == "210.00", b
+    assert_json_error(s, h, b, 422)
+    s, h, b = post(f"/slubice/waste/payers/{pid}/nonsorting", {"from": "2026-09", "months": 3,
+                                                               "reason": "odpady zmieszane z segregowanymi"})
+    assert s == 201 and json.loads(b)["multiplier"] == 2, b
     s, h, b = post("/slubice/waste/charges?through=2026-11", {}, ctype="application/json")
     assert s == 200, b
     s2, _, b2 = post("/slubice/waste/charges?through=2026-11", {})
     assert s2 == 200 and json.loads(b2)["changed"] == 0, b2
     p = json.loads(srv.get(f"/slubice/waste/payers/{pid}", headers=AUTH)[2])
-    # Feb-May 59, Jun-Aug 100, Sep-Nov 210
-    assert p["balance"]["charged_gr"] == 4 * 5900 + 3 * 10000 + 3 * 21000, p["balance"]
-    assert [x["valid_from"] for x in p["declarations"]] == ["2026-09", "2026-06", "2026-02"]
+    # Feb-May 59, Jun-Aug 100, Sep-Nov 2 x 105 - 5 (the decision's higher rate, composting still off)
+    assert p["balance"]["charged_gr"] == 4 * 5900 + 3 * 10000 + 3 * 20500, p["balance"]
+    assert [x["valid_from"] for x in p["declarations"]] == ["2026-06", "2026-02"]
+    assert [(n["from"], n["to"]) for n in p["nonsorting_decisions"]] == [("2026-09", "2026-11")], p
     globals()["PAYER"] = (pid, acc)
 
 
