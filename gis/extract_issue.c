@@ -55,7 +55,7 @@ static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, 
         m->style = gis_extract_style();
     if (!m->applicant_name || !*m->applicant_name)
         return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
-    return gis_extract_build(reader, a, req->parcels, req->nparcels, doc, e);
+    return gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, doc, e);
 }
 
 enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
@@ -143,7 +143,8 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
                                          .sha256 = sha,
                                          .pdf = (const unsigned char *)pdf.data,
                                          .pdf_len = pdf.len,
-                                         .sheet = gis_extract_sheet_name(m.sheet)};
+                                         .sheet = gis_extract_sheet_name(m.sheet),
+                                         .as_of = doc->as_of};
         rc = gis_extract_stored_insert(writer, &row, e);
     }
     free(fees);

@@ -25,4 +25,17 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e);
 void gis_store_release(sqlite3_stmt *st);
 
+/* The SQL condition "plan row p is in force on day d", where d is SQL text giving an ISO date (a parameter,
+ * "?5"): status not 'projekt', valid_from <= d (or unknown), and d < valid_to, or no valid_to for a plan
+ * that is not 'uchylony' or 'wygasły' (one of those without an end date is in force on no day). The one
+ * rule of migration 007, used by every query that answers "what applies on a date". */
+#define GIS_PLAN_IN_FORCE_SQL(p, d)                                                                                    \
+    "(" p ".status <> 'projekt' AND coalesce(" p ".valid_from, '') <= " d " AND (" d " < " p ".valid_to OR (" p        \
+    ".valid_to IS NULL AND " p ".status NOT IN ('uchylony', 'wygasły'))))"
+
+/* The union of the boundaries of the amendments of plan id (SQL) in force on day d, or NULL when it has
+ * none: the part of the plan they replace. */
+#define GIS_PLAN_AMENDED_SQL(id, d)                                                                                    \
+    "(SELECT ST_Union(am.geom) FROM plans am WHERE am.amends_plan_id = " id " AND " GIS_PLAN_IN_FORCE_SQL("am", d) ")"
+
 #endif

@@ -23,7 +23,7 @@ static int usage(const char *msg)
     fprintf(stderr,
             "odra: %s\nusage: odra extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--applicant NAME]\n"
             "                    [--address TEXT] [--purpose TEXT] [--wypis-only | --wyrys-only]\n"
-            "                    [--sheet A4|A3|A3-portrait]\n"
+            "                    [--sheet A4|A3|A3-portrait] [--as-of YYYY-MM-DD]\n"
             "                    [--config FILE] [--data DIR]\n",
             msg);
     return 2;
@@ -32,6 +32,7 @@ static int usage(const char *msg)
 /* The command line of `odra extract`. */
 struct extract_args {
     const char *tenant, *output, *config, *data, *applicant, *address, *purpose;
+    const char *as_of; /* the plans as in force on this date; NULL: today */
     const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
     int nparcels;
     bool wypis, wyrys;
@@ -42,19 +43,13 @@ struct extract_args {
 static int extract_parse(int argc, char **argv, struct extract_args *x)
 {
     static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 't'},
-        {"parcel", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},
-        {"config", required_argument, NULL, 'c'},
-        {"data", required_argument, NULL, 'd'},
-        {"applicant", required_argument, NULL, 'a'},
-        {"address", required_argument, NULL, 'A'},
-        {"purpose", required_argument, NULL, 'P'},
-        {"wypis-only", no_argument, NULL, 'W'},
-        {"wyrys-only", no_argument, NULL, 'R'},
-        {"sheet", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"tenant", required_argument, NULL, 't'},  {"parcel", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},  {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},    {"applicant", required_argument, NULL, 'a'},
+        {"address", required_argument, NULL, 'A'}, {"purpose", required_argument, NULL, 'P'},
+        {"wypis-only", no_argument, NULL, 'W'},    {"wyrys-only", no_argument, NULL, 'R'},
+        {"sheet", required_argument, NULL, 'S'},   {"as-of", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     *x = (struct extract_args){
         .applicant = "Wnioskodawca (wydruk z wiersza poleceń)", .wypis = true, .wyrys = true, .sheet = GIS_EXTRACT_A4};
@@ -80,6 +75,13 @@ static int extract_parse(int argc, char **argv, struct extract_args *x)
             if (!gis_extract_sheet_parse(optarg, &x->sheet))
                 return usage("--sheet must be A4, A3 (landscape), A3-landscape or A3-portrait");
             break;
+        case 'D': {
+            int day;
+            if (!gis_cal_parse_date(optarg, &day))
+                return usage("--as-of must be a date YYYY-MM-DD");
+            x->as_of = optarg;
+            break;
+        }
         case 'h': usage("extract: issue a plan extract"); return 0;
         default: return usage("bad option");
         }
@@ -240,6 +242,7 @@ int cli_extract(int argc, char **argv)
         .wypis = x.wypis,
         .wyrys = x.wyrys,
         .sheet = x.sheet,
+        .as_of = x.as_of,
         .case_format = t->case_format,
         .verify_base = verify_base,
         .tmpl = {.organ = t->organ,

@@ -89,6 +89,8 @@ static json_t *record_json(struct http_req *req, const struct gis_extract_stored
         sheets, "sha256", r->sha256, "media_type", "application/pdf", "bytes", (json_int_t)r->pdf_len, "links", links);
     if (j && sheets > 0)
         json_object_set_new(j, "sheet", jstr(r->sheet));
+    if (j)
+        json_object_set_new(j, "as_of", jstr(r->as_of));
     if (j && c) {
         json_t *cj = svc_case_json(req, c, false, NULL, 0);
         if (!cj || json_object_set_new(j, "case", cj)) {
@@ -173,6 +175,9 @@ static const char *request_json(struct arena *a, const struct gis_extract_issue 
     json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
                           jstr(is->applicant_name), "address", jstr(is->applicant_address), "purpose",
                           jstr(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    /* kept as asked: an extract issued later still states the date the applicant asked for */
+    if (j && is->as_of)
+        json_object_set_new(j, "as_of", json_string(is->as_of));
     char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     const char *r = t ? arena_strdup(a, t) : NULL;
@@ -326,11 +331,55 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     return http_resp_json(req, resp, 201, j, e);
 }
 
+/* The fields an extract request may have, at the top and in "applicant". */
+static const char *const request_fields[] = {"parcels", "applicant", "purpose", "documents", "sheet", "as_of", NULL};
+static const char *const applicant_fields[] = {"name", "address", "email", NULL};
+
+/* A 400 naming the first field of object o (at path prefix, "" or "applicant.") that is not in known: a
+ * misspelt field ("asof") must not be silently ignored. */
+static enum err_code fields_known(json_t *o, const char *prefix, const char *const *known, struct arena *a,
+                                  struct err *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        int k = 0;
+        while (known[k] && strcmp(known[k], key))
+            k++;
+        if (!known[k])
+            return err_param(e, arena_printf(a, "%s%.40s", prefix, key), "unknown field '%s%.40s' in the request",
+                             prefix, key);
+    }
+    return ERR_OK;
+}
+
+/* "as_of": the date the plans are taken as in force on (YYYY-MM-DD), NULL when absent (today); a 400
+ * naming it when it is not a date. */
+static enum err_code as_of_read(json_t *body, const char **as_of, struct err *e)
+{
+    json_t *j = json_object_get(body, "as_of");
+    int day;
+    *as_of = NULL;
+    if (!j || json_is_null(j))
+        return ERR_OK;
+    if (!json_is_string(j) || !gis_cal_parse_date(json_string_value(j), &day))
+        return err_param(e, "as_of", "as_of must be a date YYYY-MM-DD (1900-2999)");
+    *as_of = json_string_value(j);
+    return ERR_OK;
+}
+
 /* Reads an extract request (the body of POST /{t}/extracts, or the request a registered case keeps) into
  * is; *email is the applicant's e-mail address for the answer, when given. Strings point into body. */
 static enum err_code extract_request_read(struct http_req *req, json_t *body, struct gis_extract_issue *is,
                                           const char **email, struct err *e)
 {
+    const char *as_of;
+    if (fields_known(body, "", request_fields, req->arena, e) ||
+        (json_is_object(json_object_get(body, "applicant")) &&
+         fields_known(json_object_get(body, "applicant"), "applicant.", applicant_fields, req->arena, e)) ||
+        as_of_read(body, &as_of, e))
+        return e->code;
     json_t *parcels = json_object_get(body, "parcels");
     if (!json_is_array(parcels))
         return err_param(e, "parcels", "parcels must be an array of parcel identifiers");
@@ -411,6 +460,7 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         .wypis = wypis,
         .wyrys = wyrys,
         .sheet = sheet,
+        .as_of = as_of,
         .case_format = c->case_format,
         .verify_base = arena_printf(req->arena, "%s/verify/", public_base(t)),
         .tmpl = {.organ = c->organ,
@@ -514,7 +564,7 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     struct gis_extract_doc *doc;
     struct err be = {0};
     /* the parcels were valid when the extract was issued: a refusal now is a fault of ours */
-    if (gis_extract_build(s, req->arena, ids, (int)n, &doc, &be))
+    if (gis_extract_build(s, req->arena, ids, (int)n, r.as_of, &doc, &be))
         return err_recast(e, be.code == ERR_UNPROCESSABLE ? ERR_INTERNAL : be.code, &be);
     const struct config_tenant *c = t->cfg;
     struct gis_extract_meta m = {.organ = c->organ,

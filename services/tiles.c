@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/calendar.h"
 #include "gis/crs.h"
 #include "gis/features.h"
 #include "gis/render.h"
@@ -24,11 +25,16 @@
 static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, const struct tile_set *ts,
                                 enum tile_format f, int z, long x, long y, struct err *e)
 {
+    /* ?date=YYYY-MM-DD: the plans as in force on that day (default today) */
+    const char *date = http_query(req, "date");
+    int day;
+    if (date && !gis_cal_parse_date(date, &day))
+        return err_param(e, "date", "date must be a date YYYY-MM-DD (1900-2999)");
     struct gis_store *r = svc_tenant_reader(req->tenant, e);
     if (!r)
         return e->code;
     struct tile_served t = {0};
-    if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, &t, e) != ERR_OK) {
+    if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, date, &t, e) != ERR_OK) {
         buf_free(&t.bytes);
         return e->code;
     }

@@ -75,7 +75,7 @@ static void *seed_worker(void *arg)
         for (int f = 0; f < j->nformats && !j->stop; f++) {
             struct tile_cache *c = j->caches[f];
             if (!tile_cache_has(c, R->z, x, y)) {
-                if (tile_encode(s, j->ts, j->formats[f], R->z, x, y, &b, &gz, &e) != ERR_OK) {
+                if (tile_encode(s, j->ts, j->formats[f], R->z, x, y, NULL, &b, &gz, &e) != ERR_OK) {
                     seed_fail(j, e.msg);
                     break;
                 }

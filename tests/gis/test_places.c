@@ -203,7 +203,7 @@ static struct gis_parcel_zones zones_of(const char *id)
     struct gis_parcel_zones z = {0};
     CHECK(gis_place_parcel_by_id(store, a, id, &p, &e) == ERR_OK);
     if (p)
-        CHECK(gis_place_zones(store, a, p, &z, &e) == ERR_OK);
+        CHECK(gis_place_zones(store, a, p, NULL, &z, &e) == ERR_OK);
     return z;
 }
 
@@ -496,7 +496,7 @@ static void *demo_check(void *arg)
             struct gis_parcel_zones z;
             job->parcels++;
             e = (struct err){0};
-            if (gis_place_parcel_by_id(s, pa, id, &p, &e) || gis_place_zones(s, pa, p, &z, &e)) {
+            if (gis_place_parcel_by_id(s, pa, id, &p, &e) || gis_place_zones(s, pa, p, NULL, &z, &e)) {
                 if (!job->failures++)
                     snprintf(job->first_failure, sizeof job->first_failure, "%s: %s", id, e.msg);
                 arena_free(pa);
@@ -594,7 +594,8 @@ static void w_square(struct wkbw *w, double ox, bool z)
     w->b[w->n++] = w->be ? 0 : 1;
     w_u32(w, z ? 1003 : 3);
     w_u32(w, 2);
-    const double outer[][2] = {{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}, hole[][2] = {{4, 4}, {4, 6}, {6, 6}, {6, 4}, {4, 4}};
+    const double outer[][2] = {{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}},
+                 hole[][2] = {{4, 4}, {4, 6}, {6, 6}, {6, 4}, {4, 4}};
     w_u32(w, 5);
     for (int i = 0; i < 5; i++) {
         w_f64(w, outer[i][0] + ox), w_f64(w, outer[i][1]);
@@ -616,12 +617,12 @@ static void wkb_point_in_polygon(void)
             struct wkbw w = {.be = be};
             w_square(&w, 0, z);
             CHECK(gis_pip_wkb_locate(w.b, w.n, 1, 1) == 1);
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 5, 5) == 0);       /* in the hole */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 11, 5) == 0);      /* outside */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 10, 5) == 2);      /* on the outer edge */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 4, 5) == 2);       /* on the hole's edge */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 0, 0) == 2);       /* a vertex */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 9.9995, 5) == 2);  /* within 1 mm */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 5, 5) == 0);      /* in the hole */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 11, 5) == 0);     /* outside */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 10, 5) == 2);     /* on the outer edge */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 4, 5) == 2);      /* on the hole's edge */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 0, 0) == 2);      /* a vertex */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 9.9995, 5) == 2); /* within 1 mm */
             CHECK(gis_pip_wkb_locate(w.b, w.n, 9.99, 5) == 1);
             struct gis_pip *pip = gis_pip_build(w.b, w.n); /* the banded index agrees everywhere */
             CHECK(pip != NULL);
