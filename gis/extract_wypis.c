@@ -257,11 +257,10 @@ static void plan_validity(struct gis_pdf *t, struct buf *b, const struct gis_pla
                    gis_extract_date_pl(a, r->valid_to));
     else if (r->valid_from)
         buf_printf(b, " Plan obowiązuje od %s", gis_extract_date_pl(a, r->valid_from));
+    /* the dates end in "r.", which ends the sentence too */
     if (r->valid_from && r->valid_to && r->changed_by)
         buf_printf(b, " (%s: %s).", r->status && !strcmp(r->status, "wygasły") ? "wygasł" : "uchylony",
                    gis_pdf_markup(t, "%s", r->changed_by));
-    else if (r->valid_from)
-        buf_puts(b, ".");
 }
 
 /* Section 2: per plan, each parcel's zones with areas and shares, its overlays and POG parameters. */
