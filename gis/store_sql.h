@@ -26,12 +26,14 @@ sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err 
 void gis_store_release(sqlite3_stmt *st);
 
 /* The SQL condition "plan row p is in force on day d", where d is SQL text giving an ISO date (a parameter,
- * "?5"): status not 'projekt', valid_from <= d (or unknown), and d < valid_to, or no valid_to for a plan
- * that is not 'uchylony' or 'wygasły' (one of those without an end date is in force on no day). The one
- * rule of migration 007, used by every query that answers "what applies on a date". */
+ * "?5"): valid_from <= d (or unknown), d < valid_to (or no valid_to), and a status that was ever in force:
+ * 'obowiązujący', or 'uchylony', 'wygasły' or 'nieaktualny' (APP obsolete) with the day it ended. A draft
+ * ('projekt', 'w opracowaniu', 'w trakcie przyjmowania', 'nieustalony') is in force on no day, and so is an
+ * ended plan without its valid_to. The one rule of migration 007, used by every query that answers "what
+ * applies on a date". */
 #define GIS_PLAN_IN_FORCE_SQL(p, d)                                                                                    \
-    "(" p ".status <> 'projekt' AND coalesce(" p ".valid_from, '') <= " d " AND (" d " < " p ".valid_to OR (" p        \
-    ".valid_to IS NULL AND " p ".status NOT IN ('uchylony', 'wygasły'))))"
+    "(coalesce(" p ".valid_from, '') <= " d " AND (" p ".status = 'obowiązujący' AND (" p ".valid_to IS NULL OR " d    \
+    " < " p ".valid_to) OR " p ".status IN ('uchylony', 'wygasły', 'nieaktualny') AND " d " < " p ".valid_to))"
 
 /* The union of the boundaries of the amendments of plan id (SQL) in force on day d, or NULL when it has
  * none: the part of the plan they replace. */

@@ -960,8 +960,9 @@ static const struct http_param_doc p_code_pdf[] = {
 
 const struct http_route svc_extracts_routes[] = {
     {"POST", "/{t}/extracts", extract_post, "extracts",
-     "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address}, purpose, documents, sheet}", NULL,
-     p_tenant, HTTP_SUBMIT},
+     "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address,email}, purpose, documents, sheet, "
+     "as_of} (as_of: the plans as in force on that day, YYYY-MM-DD, default today; an unknown field is a 400)",
+     NULL, p_tenant, HTTP_SUBMIT},
     {"GET", "/{t}/extracts/{id}", extract_get, "extracts", "An issued extract's record, or with .pdf its document",
      NULL, p_id, HTTP_PUBLIC},
     {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png,

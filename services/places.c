@@ -961,26 +961,28 @@ static enum err_code address_best_hit(struct http_req *req, const char *address_
     return ERR_OK;
 }
 
-static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, struct err *e);
+static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, const char *date,
+                            struct err *e);
 
 /* /locate runs a dozen queries (and the modules' own): one read transaction holds them together. */
 static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, struct err *e)
 {
+    char date[11];
+    if (param_date(req, "date", date, e))
+        return e->code;
     struct gis_store *s = reader(req->tenant, e);
     if (!s)
         return e->code;
     bool begun = gis_store_read_begin(s);
-    enum err_code rc = locate(req, resp, s, e);
+    enum err_code rc = locate(req, resp, s, date, e);
     gis_store_read_end(s, begun);
     return rc;
 }
 
-static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, struct err *e)
+static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, const char *date,
+                            struct err *e)
 {
     const char *parcel_q = http_query(req, "parcel"), *address_q = http_query(req, "address");
-    char date[11];
-    if (param_date(req, "date", date, e))
-        return e->code;
     int modes = (parcel_q != NULL) + (address_q != NULL) + has_point(req);
     if (modes != 1)
         return err_param(e, "parcel", "give exactly one of parcel, address, or lon and lat (or x and y)");
@@ -1184,6 +1186,9 @@ static const struct http_param_doc parcels_doc[] = {
     {"number", "query", "string", 0, "parcel number within the obręb, e.g. 123/4"},
     {"crs", "query", "string", 0,
      "output CRS: CRS84 (default, lon/lat), EPSG:4326, EPSG:2180, EPSG:2176, EPSG:3857; authority axis order"},
+    {"date", "query", "string", 0,
+     "the plans as in force on this day, YYYY-MM-DD (default today): repealed and future plans left out, "
+     "amendments applied"},
     HTTP_DOC_END,
 };
 
@@ -1229,6 +1234,9 @@ static const struct http_param_doc locate_doc[] = {
     HTTP_DOC_TENANT,
     {"parcel", "query", "string", 0, "EGiB parcel identifier"},
     {"address", "query", "string", 0, "address text; the best geocoder hit must match every word"},
+    {"date", "query", "string", 0,
+     "the plans as in force on this day, YYYY-MM-DD (default today): repealed and future plans left out, "
+     "amendments applied"},
     POINT_DOC,
     HTTP_DOC_END,
 };

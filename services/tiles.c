@@ -653,6 +653,8 @@ static const struct http_param_doc tile_doc[] = {
     {"z", "path", "integer", 1, "zoom 0..22"},
     {"x", "path", "integer", 1, "column 0..2^z-1"},
     {"y", "path", "string", 1, "row 0..2^z-1 with the format: Y.png (256 px), Y@2x.png (512 px) or Y.mvt"},
+    {"date", "query", "string", 0,
+     "plan layers as in force on this day, YYYY-MM-DD (default today); cached per set of plans in force"},
     HTTP_DOC_END,
 };
 
@@ -699,6 +701,8 @@ static const struct http_param_doc dataset_tile_doc[] = {
     {"tileMatrix", "path", "integer", 1, "zoom 0..22"},
     {"tileRow", "path", "integer", 1, "row"},
     {"tileCol", "path", "integer", 1, "column"},
+    {"date", "query", "string", 0,
+     "plan layers as in force on this day, YYYY-MM-DD (default today); cached per set of plans in force"},
     HTTP_DOC_END,
 };
 
@@ -709,6 +713,8 @@ static const struct http_param_doc ogc_tile_doc[] = {
     {"tileMatrix", "path", "integer", 1, "zoom 0..22"},
     {"tileRow", "path", "integer", 1, "row"},
     {"tileCol", "path", "integer", 1, "column"},
+    {"date", "query", "string", 0,
+     "plan layers as in force on this day, YYYY-MM-DD (default today); cached per set of plans in force"},
     HTTP_DOC_END,
 };
 

@@ -1234,6 +1234,8 @@ static const struct http_param_doc wms_doc[] = {
     {"HEIGHT", "query", "integer", 0, "1..4096"},
     {"FORMAT", "query", "string", 0, "image/png or image/jpeg"},
     {"TRANSPARENT", "query", "string", 0, "TRUE or FALSE"},
+    {"TIME", "query", "string", 0,
+     "GetMap: the plans as in force on this day, YYYY-MM-DD (a date-time's date, or current; default today)"},
     {"INFO_FORMAT", "query", "string", 0,
      "application/vnd.ogc.gml or text/xml (GML 2), application/json, text/html or text/plain"},
     HTTP_DOC_END,

@@ -257,9 +257,10 @@ static void act_make(struct demo *d, struct act *a, const char *kind, int year, 
     static const char *const months[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
                                          "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
     /* Session numbers restart with each council term; a council meets about nine times a year. */
-    static const int terms[][2] = {{2002, 11}, {2006, 11}, {2010, 11}, {2014, 11}, {2018, 11}, {2024, 5}};
+    static const int terms[][2] = {{1994, 6},  {1998, 10}, {2002, 11}, {2006, 11},
+                                   {2010, 11}, {2014, 11}, {2018, 11}, {2024, 5}};
     int into_term = (year - 2002) * 12 + month - 11;
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 8; k++)
         if (year * 12 + month >= terms[k][0] * 12 + terms[k][1])
             into_term = (year - terms[k][0]) * 12 + month - terms[k][1];
     int session = 1 + into_term * 3 / 4 + (int)text_rng_below(&d->rng, 3);
