@@ -255,6 +255,83 @@ static void zones_split_parcel(void)
     CHECK(z.nzones == 1 && z.nplans == 1 && z.zones[0].kind == GIS_ZONE_POG && !strcmp(z.zones[0].label, "2SU"));
 }
 
+static struct gis_parcel_zones zones_on(const char *id, const char *date)
+{
+    struct err e = {0};
+    struct gis_parcel *p = NULL;
+    struct gis_parcel_zones z = {0};
+    CHECK(gis_place_parcel_by_id(store, a, id, &p, &e) == ERR_OK);
+    if (p)
+        CHECK(gis_place_zones(store, a, p, date, &z, &e) == ERR_OK);
+    return z;
+}
+
+/* Plans on a date (migration 007): validity, status, and an amendment cutting the plan it amends. */
+static void zones_on_a_date(void)
+{
+    char g[256];
+    exec("UPDATE plans SET valid_from = '2019-07-01' WHERE id = 1");
+    /* an amendment of plan 1 over x 10..20 since 2025; a repealed predecessor; a draft; an ended plan
+     * without its end date; a plan adopted for 2030 */
+    execf("INSERT INTO plans (id, kind, title, status, valid_from, amends_plan_id, geom) VALUES "
+          "(10, 'mpzp', 'Zmiana', 'obowiązujący', '2025-01-01', 1, %s)",
+          rect(g, sizeof g, 10, 0, 20, 40));
+    execf("INSERT INTO plan_zones (id, plan_id, label, symbol, name, geom) VALUES (10, 10, '1ZP', 'ZP', 'zieleń', %s)",
+          rect(g, sizeof g, 10, 0, 20, 40));
+    execf("INSERT INTO plans (id, kind, title, status, valid_from, valid_to, changed_by, geom) VALUES "
+          "(11, 'mpzp', 'Stary', 'uchylony', '2000-01-01', '2019-07-01', 'Uchwała nr XII/98/2019', %s)",
+          rect(g, sizeof g, 0, 0, 50, 40));
+    for (int id = 12; id <= 14; id++)
+        execf("INSERT INTO plans (id, kind, title, status, valid_from, geom) VALUES (%d, 'mpzp', 'Inny', '%s', %s, %s)",
+              id,
+              id == 12   ? "projekt"
+              : id == 13 ? "uchylony"
+                         : "obowiązujący",
+              id == 14 ? "'2030-01-01'" : "NULL", rect(g, sizeof g, 0, 0, 50, 40));
+    for (int id = 11; id <= 14; id++)
+        execf(
+            "INSERT INTO plan_zones (id, plan_id, label, symbol, name, geom) VALUES (%d, %d, '%dR', 'R', 'rolny', %s)",
+            id, id, id, rect(g, sizeof g, 0, 0, 50, 40));
+
+    /* before the amendment: plan 1 alone, as always */
+    struct gis_parcel_zones z = zones_on("080505_4.0001.1", "2024-12-31");
+    const struct gis_zone_hit *mn = zone(&z, GIS_ZONE_MPZP, "1MN");
+    CHECK(mn && fabs(mn->share_pct - 100) < 1e-9 && !zone(&z, GIS_ZONE_MPZP, "1ZP"));
+    CHECK(zone(&z, GIS_ZONE_OVERLAY, "SOK") && !zone(&z, GIS_ZONE_MPZP, "12R") && !zone(&z, GIS_ZONE_MPZP, "13R"));
+    /* from its first day: the amendment inside its boundary, plan 1 outside; plan 1's overlay there is cut */
+    z = zones_on("080505_4.0001.1", "2025-01-01");
+    mn = zone(&z, GIS_ZONE_MPZP, "1MN");
+    const struct gis_zone_hit *zp = zone(&z, GIS_ZONE_MPZP, "1ZP");
+    CHECK(mn && zp && fabs(mn->share_pct - 50) < 1e-9 && fabs(zp->share_pct - 50) < 1e-9);
+    CHECK(!zone(&z, GIS_ZONE_OVERLAY, "SOK")); /* it lay within x 10..25, so in the amendment on this parcel */
+    for (int i = 0; i < z.nplans; i++) {
+        if (z.plans[i].id == 1)
+            CHECK(fabs(z.plans[i].share_pct - 50) < 1e-9); /* the plan applies to the half outside */
+        if (z.plans[i].id == 10)
+            CHECK(z.plans[i].amends == 1 && z.plans[i].amends_title &&
+                  !strcmp(z.plans[i].amends_title, "MPZP Centrum"));
+    }
+    /* the repealed predecessor, only while it was in force; with its end and the repealing resolution */
+    z = zones_on("080505_4.0001.1", "2010-05-05");
+    CHECK(z.nplans == 2 && zone(&z, GIS_ZONE_MPZP, "11R") && !zone(&z, GIS_ZONE_MPZP, "1MN"));
+    for (int i = 0; i < z.nplans; i++)
+        if (z.plans[i].id == 11)
+            CHECK(!strcmp(z.plans[i].valid_to, "2019-07-01") && strstr(z.plans[i].changed_by, "XII/98"));
+    z = zones_on("080505_4.0001.1", "2019-07-01");
+    CHECK(!zone(&z, GIS_ZONE_MPZP, "11R") && zone(&z, GIS_ZONE_MPZP, "1MN"));
+    /* the 2030 plan from 2030; the draft and the ended plan without an end never */
+    z = zones_on("080505_4.0001.1", "2030-01-01");
+    CHECK(zone(&z, GIS_ZONE_MPZP, "14R") && !zone(&z, GIS_ZONE_MPZP, "12R") && !zone(&z, GIS_ZONE_MPZP, "13R"));
+    struct err e = {0};
+    struct gis_parcel *p = NULL;
+    CHECK(gis_place_parcel_by_id(store, a, "080505_4.0001.1", &p, &e) == ERR_OK);
+    CHECK(p && gis_place_zones(store, a, p, "2025-02-30", &z, &e) == ERR_INVALID && !strcmp(e.param, "date"));
+
+    exec("DELETE FROM plan_zones WHERE plan_id >= 10");
+    exec("DELETE FROM plans WHERE id >= 10");
+    exec("UPDATE plans SET valid_from = NULL WHERE id = 1");
+}
+
 static void parcel_at_point(void)
 {
     struct err e = {0};
@@ -666,6 +743,7 @@ int main(int argc, char **argv)
     RUN(parcel_by_obreb);
     RUN(zones_whole_parcel);
     RUN(zones_split_parcel);
+    RUN(zones_on_a_date);
     RUN(parcel_at_point);
     RUN(nearest_and_parcel_addresses);
     RUN(gmina_area);
