@@ -490,14 +490,16 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
         ni = legend_query(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of,
                           "SELECT symbol, min(name), NULL FROM plan_zones WHERE id IN (SELECT pkid FROM "
                           "idx_plan_zones_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-                          "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
-                          " GROUP BY symbol ORDER BY symbol",
+                          "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                              "plan_zones", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
+                                                  " GROUP BY symbol ORDER BY symbol",
                           "mpzp-fill", false, items, ni, 36);
         ni = legend_query(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of,
                           "SELECT kind, min(name), min(label) FROM overlays WHERE id IN (SELECT pkid FROM "
                           "idx_overlays_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-                          "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
-                          " GROUP BY kind ORDER BY kind",
+                          "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                              "overlays", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
+                                                " GROUP BY kind ORDER BY kind",
                           "overlay-", true, items, ni, 36);
     }
     double ly = MAP_Y + MAP_H + 8;

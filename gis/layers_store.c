@@ -27,10 +27,7 @@ static const char *bbox_sql(const struct gis_layer *L, int i)
         return q;
     struct buf b = {0};
     if (L->map.dated == GIS_LAYER_PLAN_PART)
-        buf_puts(&b, "SELECT t.id, CASE WHEN " GIS_PLAN_AMENDED_SQL(
-                         "t.plan_id", "?7") " IS NULL THEN AsBinary(t.geom) "
-                                            "ELSE AsBinary(ST_Difference(t.geom, " GIS_PLAN_AMENDED_SQL("t.plan_id",
-                                                                                                        "?7") ")) END");
+        buf_puts(&b, "SELECT t.id, AsBinary(" GIS_PLAN_PART_GEOM_SQL("t", "?7") ")");
     else
         buf_puts(&b, "SELECT t.id, AsBinary(t.geom)");
     for (const char *const *c = L->map.cols; c && *c; c++)

@@ -40,4 +40,10 @@ void gis_store_release(sqlite3_stmt *st);
 #define GIS_PLAN_AMENDED_SQL(id, d)                                                                                    \
     "(SELECT ST_Union(am.geom) FROM plans am WHERE am.amends_plan_id = " id " AND " GIS_PLAN_IN_FORCE_SQL("am", d) ")"
 
+/* The geometry (SQL) of row t of a table with plan_id (zones, overlays) as it applies on day d: cut by the
+ * boundaries of the amendments of its plan in force then (NULL when nothing of it is left). */
+#define GIS_PLAN_PART_GEOM_SQL(t, d)                                                                                   \
+    "(CASE WHEN " GIS_PLAN_AMENDED_SQL(t ".plan_id", d) " IS NULL THEN " t ".geom ELSE ST_Difference(" t               \
+                                                        ".geom, " GIS_PLAN_AMENDED_SQL(t ".plan_id", d) ") END)"
+
 #endif
