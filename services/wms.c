@@ -901,7 +901,8 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
                                            .bbox_crs = m.crs,
                                            /* GML carries the geometry in the request's CRS, JSON in CRS84 */
                                            .out_crs = kind == 4 ? m.crs : GIS_CRS_CRS84,
-                                           .limit = !strcmp(c->id, "plans") && count < 10 ? 10 : count};
+                                           .limit = !strcmp(c->id, "plans") && count < 10 ? 10 : count,
+                                           .date = m.date}; /* TIME, as GetMap draws */
             fq.bbox[0] = x - rx * tol, fq.bbox[1] = y - ry * tol, fq.bbox[2] = x + rx * tol, fq.bbox[3] = y + ry * tol;
             enum err_code rc = info_query(w, r, &fq, q.layers[i]->name, all, e);
             if (rc) {
@@ -1235,7 +1236,8 @@ static const struct http_param_doc wms_doc[] = {
     {"FORMAT", "query", "string", 0, "image/png or image/jpeg"},
     {"TRANSPARENT", "query", "string", 0, "TRUE or FALSE"},
     {"TIME", "query", "string", 0,
-     "GetMap: the plans as in force on this day, YYYY-MM-DD (a date-time's date, or current; default today)"},
+     "GetMap and GetFeatureInfo: the plans as in force on this day, YYYY-MM-DD (a date-time's date, or current; "
+     "default today)"},
     {"INFO_FORMAT", "query", "string", 0,
      "application/vnd.ogc.gml or text/xml (GML 2), application/json, text/html or text/plain"},
     HTTP_DOC_END,

@@ -227,6 +227,24 @@ def wms_time_differs_where_the_amendment_is():
 
 
 @test
+def wms_getfeatureinfo_answers_for_time():
+    bbox = bbox_3857(AMEND_NOW["id"], -0.1)
+
+    def info(time=None):
+        params = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetFeatureInfo", "LAYERS": "mpzp",
+                  "QUERY_LAYERS": "mpzp", "STYLES": "", "CRS": "EPSG:3857", "BBOX": ",".join(f"{v:.2f}" for v in bbox),
+                  "WIDTH": 200, "HEIGHT": 200, "I": 100, "J": 150, "INFO_FORMAT": "application/json"}
+        if time:
+            params["TIME"] = time
+        st, _, data = srv.get(f"/{T}/wms?" + urllib.parse.urlencode(params, safe=",:"))
+        assert st == 200, (st, data[:300])
+        return {f["properties"]["plan_id"] for f in json.loads(data)["features"]}
+
+    assert info() == info(TODAY) == {AMEND_NOW["id"]}, info()
+    assert info(day_before(AMEND_NOW["valid_from"])) == {BASE["id"]}
+
+
+@test
 def wms_capabilities_declare_time_and_bad_time_is_an_exception():
     st, _, data = srv.get(f"/{T}/wms?SERVICE=WMS&REQUEST=GetCapabilities")
     text = data.decode()
