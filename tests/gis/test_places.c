@@ -196,15 +196,21 @@ static const struct gis_zone_hit *zone(const struct gis_parcel_zones *z, enum gi
     return NULL;
 }
 
-static struct gis_parcel_zones zones_of(const char *id)
+/* The zones of parcel id on date (NULL: today). */
+static struct gis_parcel_zones zones_on(const char *id, const char *date)
 {
     struct err e = {0};
     struct gis_parcel *p = NULL;
     struct gis_parcel_zones z = {0};
     CHECK(gis_place_parcel_by_id(store, a, id, &p, &e) == ERR_OK);
     if (p)
-        CHECK(gis_place_zones(store, a, p, NULL, &z, &e) == ERR_OK);
+        CHECK(gis_place_zones(store, a, p, date, &z, &e) == ERR_OK);
     return z;
+}
+
+static struct gis_parcel_zones zones_of(const char *id)
+{
+    return zones_on(id, NULL);
 }
 
 static void zones_whole_parcel(void)
@@ -253,17 +259,6 @@ static void zones_split_parcel(void)
     /* A Kunowice parcel: no MPZP, only the POG zone 2SU. */
     z = zones_of("080505_5.0001.7");
     CHECK(z.nzones == 1 && z.nplans == 1 && z.zones[0].kind == GIS_ZONE_POG && !strcmp(z.zones[0].label, "2SU"));
-}
-
-static struct gis_parcel_zones zones_on(const char *id, const char *date)
-{
-    struct err e = {0};
-    struct gis_parcel *p = NULL;
-    struct gis_parcel_zones z = {0};
-    CHECK(gis_place_parcel_by_id(store, a, id, &p, &e) == ERR_OK);
-    if (p)
-        CHECK(gis_place_zones(store, a, p, date, &z, &e) == ERR_OK);
-    return z;
 }
 
 /* Plans on a date (migration 007): validity, status, and an amendment cutting the plan it amends. */
