@@ -2,7 +2,9 @@
 #include "gis/calendar.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Days from civil (H. Hinnant's algorithm), valid for the proleptic Gregorian calendar. */
 int gis_cal_day(int y, int m, int d)
@@ -135,4 +137,16 @@ const char *gis_cal_holiday(int day)
 bool gis_cal_working_day(int day)
 {
     return gis_cal_weekday(day) <= 5 && !gis_cal_holiday(day);
+}
+
+int gis_cal_today(void)
+{
+    int d;
+    const char *env = getenv("ODRA_TODAY");
+    if (env && gis_cal_parse_date(env, &d))
+        return d;
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    return gis_cal_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }

@@ -29,6 +29,11 @@ int gis_cal_easter(int year);
  * or NULL for a day that is not a holiday. */
 const char *gis_cal_holiday(int day);
 
+/* Today in the gminas' time zone (the server's local time), as a day number: the default date of every
+ * question "what applies here" (plans in force) and the waste module's today. ODRA_TODAY=YYYY-MM-DD in the
+ * environment overrides it (tests, and a demo frozen on a day). */
+int gis_cal_today(void);
+
 /* Monday to Friday and not a holiday: the days an office works (and a deadline can end on). */
 bool gis_cal_working_day(int day);
 

@@ -92,16 +92,20 @@ struct gis_extract_parcel {
 };
 
 struct gis_extract_doc {
+    const char *as_of; /* the date the plans are taken as in force on, ISO ("według stanu na dzień") */
+    bool archival;     /* as_of is before today: a wypis z planu archiwalnego */
     struct gis_extract_parcel *parcels;
     int nparcels;
     struct gis_extract_plan *plans; /* MPZP plans in order of first use, then the POG if used */
     int nplans;
 };
 
-/* Builds the document for n parcel identifiers (duplicates are dropped). An unknown or malformed
- * identifier is ERR_UNPROCESSABLE naming it (param "parcels"); more than GIS_EXTRACT_MAX_PARCELS, or none,
- * is ERR_UNPROCESSABLE stating the limit. */
-enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char *const *ids, int n,
+/* Builds the document for n parcel identifiers (duplicates are dropped) from the plans in force on as_of
+ * (ISO "YYYY-MM-DD"; NULL: today, gis_cal_today), with amendments applied (gis_place_zones). An unknown or
+ * malformed identifier is ERR_UNPROCESSABLE naming it (param "parcels"); more than
+ * GIS_EXTRACT_MAX_PARCELS, or none, is ERR_UNPROCESSABLE stating the limit; a malformed as_of is
+ * ERR_INVALID naming "as_of". */
+enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char *const *ids, int n, const char *as_of,
                                 struct gis_extract_doc **out, struct err *e);
 
 /* The wyrys sheet format. A3 is allowed where the office's configuration says so (wyrys_allow_a3); the
@@ -178,6 +182,7 @@ struct gis_extract_issue {
     const char *applicant_name, *applicant_address, *purpose; /* raw; cleaned here */
     bool wypis, wyrys;
     enum gis_extract_sheet sheet; /* checked against the tenant's configuration by the caller */
+    const char *as_of;            /* ISO date the plans are taken as in force on; NULL: today */
     const char *case_format;
     const char *verify_base;      /* absolute, from public_url: "https://host/verify/"; the code is appended */
     struct gis_extract_meta tmpl; /* organ, place, ..., style; the rest is filled in here */
@@ -202,7 +207,7 @@ enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const
                                 struct gis_extract_fee *fee, struct err *e);
 
 /* The request a registered case keeps until its extract is issued (cases.request), as compact JSON in a:
- * {"parcels": [...], "applicant": {"name", "address"}, "purpose", "documents": [...], "sheet"}, the shape
+ * {"parcels": [...], "applicant": {"name", "address"}, "purpose", "documents": [...], "sheet", "as_of"}, the shape
  * POST /{t}/extracts reads. NULL when out of memory. */
 const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is);
 

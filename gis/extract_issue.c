@@ -55,7 +55,7 @@ static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, 
         m->style = gis_extract_style();
     if (!m->applicant_name || !*m->applicant_name)
         return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
-    return gis_extract_build(reader, a, req->parcels, req->nparcels, doc, e);
+    return gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, doc, e);
 }
 
 enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
@@ -143,7 +143,8 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
                                          .sha256 = sha,
                                          .pdf = (const unsigned char *)pdf.data,
                                          .pdf_len = pdf.len,
-                                         .sheet = gis_extract_sheet_name(m.sheet)};
+                                         .sheet = gis_extract_sheet_name(m.sheet),
+                                         .as_of = doc->as_of};
         rc = gis_extract_stored_insert(writer, &row, e);
     }
     free(fees);
@@ -220,6 +221,9 @@ const char *gis_extract_request_json(struct arena *a, const struct gis_extract_i
     json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
                           str_or_null(is->applicant_name), "address", str_or_null(is->applicant_address), "purpose",
                           str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    /* kept as asked: an extract issued later still states the date the applicant asked for */
+    if (j && is->as_of)
+        json_object_set_new(j, "as_of", json_string(is->as_of));
     char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     const char *r = t ? arena_strdup(a, t) : NULL;

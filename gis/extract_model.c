@@ -1,6 +1,7 @@
 /* Plan extracts: the document model. For each requested parcel its zones in every plan (rounded so a
  * parcel's rows sum to its area), the plans in the order the wypis prints them, and their provisions. */
 #include "gis/extract.h"
+#include "gis/calendar.h"
 #include "gis/store_sql.h"
 
 #include <math.h>
@@ -198,10 +199,13 @@ static enum err_code plan_provisions(struct gis_store *s, struct arena *a, struc
     return ERR_OK;
 }
 
-enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char *const *ids, int n,
+enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char *const *ids, int n, const char *as_of,
                                 struct gis_extract_doc **out, struct err *e)
 {
     *out = NULL;
+    int today = gis_cal_today(), day = today;
+    if (as_of && !gis_cal_parse_date(as_of, &day))
+        return err_param(e, "as_of", "as_of must be a date YYYY-MM-DD (1900-2999), got '%.40s'", as_of);
     if (n <= 0)
         return err_at(e, ERR_UNPROCESSABLE, "parcels", "give at least one parcel identifier (at most %d)",
                       GIS_EXTRACT_MAX_PARCELS);
@@ -212,6 +216,12 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
     if (!d || !(d->parcels = arena_alloc(a, sizeof *d->parcels * (size_t)n)) ||
         !(d->plans = arena_alloc(a, sizeof *d->plans * (size_t)(n * 4 + 2))))
         return err_set(e, ERR_INTERNAL, "out of memory");
+    char *iso = arena_alloc(a, 11);
+    if (!iso)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    gis_cal_format_date(day, iso);
+    d->as_of = iso;
+    d->archival = day < today;
     for (int i = 0; i < n; i++) {
         const char *id = ids[i];
         if (!id || !gis_place_parcel_id_valid(id))
@@ -230,7 +240,7 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
         if (c) {
             return err_recast(e, le.code, &le);
         }
-        if (gis_place_zones(s, a, xp->p, &xp->z, e))
+        if (gis_place_zones(s, a, xp->p, d->as_of, &xp->z, e))
             return e->code;
         xp->area_rounded_m2 = lround(xp->p->geom_area_m2);
         xp->status = GIS_EXTRACT_NONE;

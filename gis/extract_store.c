@@ -8,7 +8,7 @@
 static const char insert_sql[] =
     "INSERT INTO extracts (id, case_number, seq, year, created_at, issue_date, parcels, documents, applicant_name, "
     "applicant_address, purpose, fee_total, fee_items, pages, wypis_pages, wyrys_sheets, verification_code, sha256, "
-    "pdf, sheet) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    "pdf, sheet, as_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 enum err_code gis_extract_stored_insert(struct gis_store *w, const struct gis_extract_stored *r, struct err *e)
 {
@@ -34,7 +34,8 @@ enum err_code gis_extract_stored_insert(struct gis_store *w, const struct gis_ex
                           r->verification_code,
                           r->sha256,
                           NULL,
-                          r->sheet};
+                          r->sheet,
+                          r->as_of};
     for (int i = 0; i < (int)(sizeof text / sizeof *text); i++)
         if (text[i])
             sqlite3_bind_text(st, i + 1, text[i], -1, SQLITE_STATIC);
@@ -56,7 +57,7 @@ enum err_code gis_extract_stored_insert(struct gis_store *w, const struct gis_ex
 #define FIND_COLUMNS                                                                                                   \
     "SELECT id, case_number, seq, year, created_at, issue_date, parcels, documents, applicant_name, "                  \
     "applicant_address, purpose, fee_total, fee_items, pages, wypis_pages, wyrys_sheets, verification_code, sha256, "  \
-    "length(pdf), sheet"
+    "length(pdf), sheet, coalesce(as_of, issue_date)"
 
 static const char *const find_sql[2][2] = {
     {FIND_COLUMNS " FROM extracts WHERE id = ?", FIND_COLUMNS ", pdf FROM extracts WHERE id = ?"},
@@ -104,12 +105,13 @@ enum err_code gis_extract_stored_find(struct gis_store *s, struct arena *a, enum
             .sha256 = col_str(st, 17, a, &oom),
             .pdf_len = (size_t)sqlite3_column_int64(st, 18),
             .sheet = col_str(st, 19, a, &oom),
+            .as_of = col_str(st, 20, a, &oom),
         };
         if (with_pdf) {
-            size_t n = (size_t)sqlite3_column_bytes(st, 20);
+            size_t n = (size_t)sqlite3_column_bytes(st, 21);
             unsigned char *pdf = arena_alloc(a, n + 1);
             if (pdf) {
-                memcpy(pdf, n ? sqlite3_column_blob(st, 20) : "", n);
+                memcpy(pdf, n ? sqlite3_column_blob(st, 21) : "", n);
                 out->pdf = pdf, out->pdf_len = n;
             }
             oom |= !pdf;

@@ -21,6 +21,7 @@ struct gis_extract_stored {
     const char *applicant_name, *applicant_address, *purpose;
     int fee_total, pages, wypis_pages, wyrys_sheets;
     const char *verification_code, *sha256, *sheet;
+    const char *as_of;        /* the date the plans were taken as in force on (ISO); the issue date for old rows */
     const unsigned char *pdf; /* NULL unless asked for (gis_extract_stored_find's with_pdf) */
     size_t pdf_len;           /* always set */
 };

@@ -169,16 +169,24 @@ static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const
         any_mpzp |= d->parcels[i].status == GIS_EXTRACT_MPZP;
         any_pog |= d->parcels[i].status == GIS_EXTRACT_POG;
     }
-    const char *kind = any_mpzp && any_pog
-                           ? "z miejscowego planu zagospodarowania przestrzennego i planu ogólnego gminy"
-                       : any_mpzp ? "z miejscowego planu zagospodarowania przestrzennego"
-                       : any_pog  ? "z planu ogólnego gminy"
-                                  : "z planów zagospodarowania przestrzennego";
+    /* an archival extract (a past date, art. 30 allows it) names its plans in the nominative under its title */
+    static const char *const kinds[2][4] = {
+        {"z miejscowego planu zagospodarowania przestrzennego i planu ogólnego gminy",
+         "z miejscowego planu zagospodarowania przestrzennego", "z planu ogólnego gminy",
+         "z planów zagospodarowania przestrzennego"},
+        {"(miejscowy plan zagospodarowania przestrzennego i plan ogólny gminy)",
+         "(miejscowy plan zagospodarowania przestrzennego)", "(plan ogólny gminy)",
+         "(plany zagospodarowania przestrzennego)"}};
+    const char *kind = kinds[d->archival][any_mpzp && any_pog ? 0 : any_mpzp ? 1 : any_pog ? 2 : 3];
     /* no wyrys when no plan applies to any of the parcels (no sheet to draw) */
     bool with_wyrys = m->wyrys && fee->wyrys_sheets > 0;
-    gis_pdf_para(t, gis_pdf_markup(t, "%s", with_wyrys ? "WYPIS I WYRYS" : "WYPIS"), F_TITLE, PANGO_ALIGN_CENTER, false,
-                 0, "H1", 2);
-    gis_pdf_para(t, gis_pdf_markup(t, "%s", kind), "DejaVu Sans 10.5", PANGO_ALIGN_CENTER, false, 0, "P", 16);
+    gis_pdf_para(
+        t,
+        gis_pdf_markup(t, "%s%s", with_wyrys ? "WYPIS I WYRYS" : "WYPIS", d->archival ? " Z PLANU ARCHIWALNEGO" : ""),
+        F_TITLE, PANGO_ALIGN_CENTER, false, 0, "H1", 2);
+    gis_pdf_para(t, gis_pdf_markup(t, "%s", kind), "DejaVu Sans 10.5", PANGO_ALIGN_CENTER, false, 0, "P", 2);
+    gis_pdf_para(t, gis_pdf_markup(t, "według stanu na dzień %s", gis_extract_date_pl(a, d->as_of)), "DejaVu Sans 10.5",
+                 PANGO_ALIGN_CENTER, false, 0, "P", 16);
 
     struct buf b = {0};
     buf_printf(&b, "Na podstawie %s, na wniosek <b>%s</b>",
@@ -188,8 +196,11 @@ static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const
         buf_printf(&b, " (adres: %s)", gis_pdf_markup(t, "%s", m->applicant_address));
     if (m->purpose && *m->purpose)
         buf_printf(&b, ", złożony w celu: %s,", gis_pdf_markup(t, "%s", m->purpose));
-    buf_printf(&b, " wydaje się %s dla działek ewidencyjnych położonych w gminie %s, wymienionych poniżej.",
-               with_wyrys ? "wypis i wyrys" : "wypis", gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
+    buf_printf(&b,
+               " wydaje się %s%s według stanu na dzień %s dla działek ewidencyjnych położonych w gminie %s, "
+               "wymienionych poniżej.",
+               with_wyrys ? "wypis i wyrys" : "wypis", d->archival ? " z planu archiwalnego" : "",
+               gis_extract_date_pl(a, d->as_of), gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
     gis_pdf_para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
     buf_free(&b);
 }
@@ -222,6 +233,36 @@ static void wypis_parcels(struct gis_pdf *t, const struct gis_extract_doc *d)
         F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 8);
 }
 
+/* Whether another plan of the document amends plan id (so part of a parcel outside its zones may lie in
+ * the amendment, not outside the plan). */
+static bool plan_amended(const struct gis_extract_doc *d, long id)
+{
+    for (int i = 0; i < d->nplans; i++)
+        if (d->plans[i].ref.amends == id)
+            return true;
+    return false;
+}
+
+/* The plan's history as the wypis states it: what it amends, and since when (and until when) it applies. */
+static void plan_validity(struct gis_pdf *t, struct buf *b, const struct gis_plan_ref *r)
+{
+    struct arena *a = t->a;
+    if (r->amends)
+        buf_printf(b, " Zmiana planu: %s%s%s%s; w granicach zmiany zastępuje jego ustalenia.",
+                   gis_pdf_markup(t, "%s", r->amends_title ? r->amends_title : ""), r->amends_resolution ? " (" : "",
+                   r->amends_resolution ? gis_pdf_markup(t, "%s", r->amends_resolution) : "",
+                   r->amends_resolution ? ")" : "");
+    if (r->valid_from && r->valid_to)
+        buf_printf(b, " Plan obowiązywał od %s do %s", gis_extract_date_pl(a, r->valid_from),
+                   gis_extract_date_pl(a, r->valid_to));
+    else if (r->valid_from)
+        buf_printf(b, " Plan obowiązuje od %s", gis_extract_date_pl(a, r->valid_from));
+    /* the dates end in "r.", which ends the sentence too */
+    if (r->valid_from && r->valid_to && r->changed_by)
+        buf_printf(b, " (%s: %s).", r->status && !strcmp(r->status, "wygasły") ? "wygasł" : "uchylony",
+                   gis_pdf_markup(t, "%s", r->changed_by));
+}
+
 /* Section 2: per plan, each parcel's zones with areas and shares, its overlays and POG parameters. */
 static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
 {
@@ -239,6 +280,7 @@ static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
         buf_puts(&rb, ".");
         if (pl->ref.scale > 0)
             buf_printf(&rb, " Rysunek %s w skali 1:%ld.", pog ? "planu ogólnego" : "planu", pl->ref.scale);
+        plan_validity(t, &rb, &pl->ref);
         gis_pdf_para(t, rb.data ? rb.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
         buf_free(&rb);
         if (pog)
@@ -277,7 +319,10 @@ static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
                     if (pp->rows[j].hit->kind != GIS_ZONE_OVERLAY)
                         in += pp->rows[j].area_m2;
                 const char *c[] = {
-                    "—", pog ? "poza strefami planu ogólnego" : "poza granicami tego planu",
+                    "—",
+                    pog                           ? "poza strefami planu ogólnego"
+                    : plan_amended(d, pl->ref.id) ? "poza granicami tego planu lub w granicach jego zmiany"
+                                                  : "poza granicami tego planu",
                     gis_pdf_markup(t, "%s", fmt_int(a, pp->outside_m2)),
                     gis_pdf_markup(
                         t, "%s",
@@ -379,8 +424,8 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
     gis_pdf_table_begin(t, 3, w3, a3, h3, F_TABLE);
     gis_pdf_table_header(t);
     if (m->wypis) {
-        const char *c[] = {gis_pdf_markup(t, "Wypis (%d %s)", fee->wypis_pages,
-                                          pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
+        const char *c[] = {gis_pdf_markup(t, "Wypis%s (%d %s)", d->archival ? " z planu archiwalnego" : "",
+                                          fee->wypis_pages, pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
                            gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln,
                                           rt->wypis_pages_limit, rt->wypis_long_pln, rt->wypis_pages_limit),
                            gis_pdf_markup(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
@@ -389,8 +434,10 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
     if (m->wyrys && fee->wyrys_sheets > 0) {
         const char *c[] = {
             m->sheet == GIS_EXTRACT_A4
-                ? gis_pdf_markup(t, "Wyrys (%d ark. A4)", fee->wyrys_sheets)
-                : gis_pdf_markup(t, "Wyrys (%d ark. A3 = %d części A4)", fee->wyrys_sheets / 2, fee->wyrys_sheets),
+                ? gis_pdf_markup(t, "Wyrys%s (%d ark. A4)", d->archival ? " z planu archiwalnego" : "",
+                                 fee->wyrys_sheets)
+                : gis_pdf_markup(t, "Wyrys%s (%d ark. A3 = %d części A4)", d->archival ? " z planu archiwalnego" : "",
+                                 fee->wyrys_sheets / 2, fee->wyrys_sheets),
             gis_pdf_markup(t, "%d zł za każdą rozpoczętą część odpowiadającą formatowi A4, nie więcej niż %d zł",
                            rt->wyrys_sheet_pln, rt->wyrys_cap_pln),
             gis_pdf_markup(t, "%s", fmt_dec(a, fee->wyrys_pln, 2))};
@@ -399,6 +446,11 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
     const char *tot[] = {"Razem", "", gis_pdf_markup(t, "%s", fmt_dec(a, fee->total_pln, 2))};
     gis_pdf_table_row(t, tot, true);
     gis_pdf_table_end(t, 6);
+    if (d->archival)
+        gis_pdf_para(t,
+                     "Wypis i wyrys z planu archiwalnego podlegają opłacie skarbowej według tych samych stawek co z "
+                     "planu obowiązującego (część I pkt 51 załącznika do ustawy o opłacie skarbowej).",
+                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
     if (m->wyrys && fee->wyrys_sheets > 0)
         gis_pdf_para(t,
                      gis_pdf_markup(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",

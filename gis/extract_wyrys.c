@@ -224,8 +224,11 @@ struct legend_item {
     const char *text;
 };
 
+/* Legend rows only of the plans in force on the sheet's date (?5), as the map draws them. */
+#define LEGEND_IN_FORCE "AND plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", "?5") ")"
+
 static int legend_query(struct gis_store *s, struct arena *a, const struct gis_style *st, double zoom,
-                        const double bb[4], const char *sql, const char *layer_prefix, bool per_kind,
+                        const double bb[4], const char *as_of, const char *sql, const char *layer_prefix, bool per_kind,
                         struct legend_item *items, int n, int max)
 {
     sqlite3_stmt *q;
@@ -234,6 +237,7 @@ static int legend_query(struct gis_store *s, struct arena *a, const struct gis_s
         return n;
     for (int i = 0; i < 4; i++)
         sqlite3_bind_double(q, i + 1, bb[i]);
+    sqlite3_bind_text(q, 5, as_of, -1, SQLITE_STATIC);
     while (n < max && sqlite3_step(q) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(q, 0);
         const char *name = (const char *)sqlite3_column_text(q, 1);
@@ -279,6 +283,7 @@ struct sheet_ctx {
     const struct gis_extract_plan *pl;
     const struct layout *L;
     const struct gis_extract_sheet_at *sh;
+    const struct gis_extract_doc *d; /* its as_of: the plans drawn are those in force on it */
     bool pog;
     double bbox[4]; /* the frame in EPSG:2180 */
 };
@@ -293,11 +298,12 @@ static void sheet_title(const struct sheet_ctx *g, int k, int n)
     bool pog = g->pog;
     const struct gis_extract_sheet_at *sh = g->sh;
     /* title block */
-    PangoLayout *l = gis_pdf_layout(t,
-                                    gis_pdf_markup(t, "<b>WYRYS</b>\n%s",
-                                                   pog ? "z rysunku planu ogólnego gminy"
-                                                       : "z rysunku miejscowego planu zagospodarowania przestrzennego"),
-                                    "DejaVu Sans 10", 330, PANGO_ALIGN_LEFT, false);
+    PangoLayout *l =
+        gis_pdf_layout(t,
+                       gis_pdf_markup(t, "<b>WYRYS%s</b>\n%s", g->d->archival ? " Z PLANU ARCHIWALNEGO" : "",
+                                      pog ? "z rysunku planu ogólnego gminy"
+                                          : "z rysunku miejscowego planu zagospodarowania przestrzennego"),
+                       "DejaVu Sans 10", 330, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "H1");
     gis_pdf_show(t, l, MAP_X, 34);
     gis_pdf_tag_end(t);
@@ -313,9 +319,11 @@ static void sheet_title(const struct sheet_ctx *g, int k, int n)
     gis_pdf_tag_end(t);
     g_object_unref(l);
     l = gis_pdf_layout(t,
-                       gis_pdf_markup(t, "%s\nZnak sprawy: <b>%s</b>\nData: %s\nArkusz %d z %d\nSkala <b>1:%ld</b>",
+                       gis_pdf_markup(t,
+                                      "%s\nZnak sprawy: <b>%s</b>\nData: %s\nStan na dzień: %s\nArkusz %d z %d\n"
+                                      "Skala <b>1:%ld</b>",
                                       m->organ ? m->organ : "", m->case_number, gis_extract_date_pl(t->a, m->date),
-                                      k + 1, n, sh->scale),
+                                      gis_extract_date_pl(t->a, g->d->as_of), k + 1, n, sh->scale),
                        "DejaVu Sans 8", MAP_W - 350, PANGO_ALIGN_RIGHT, false);
     gis_pdf_tag_begin(t, "P");
     gis_pdf_show(t, l, MAP_X + 350, 34);
@@ -388,7 +396,8 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
                                 .scale = 0.75, /* style pixels are 1/96 in, PDF units 1/72 in */
                                 .groups = pog ? g_pog : g_mpzp,
                                 .ngroups = pog ? 6 : 8,
-                                .labels_inside = true};
+                                .labels_inside = true,
+                                .date = d->as_of};
     struct gis_render_stats stats = {0};
     /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
      * over it; zone labels and symbols are those of the drawing itself. The base is the scan's own pixels
@@ -471,21 +480,26 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
     if (!g->pog)
         items[ni++] = (struct legend_item){.kind = 3, .text = "granica obszaru objętego planem"};
     if (g->pog)
-        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox,
+        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of,
                           "SELECT symbol, min(name), NULL FROM pog_zones WHERE id IN (SELECT pkid FROM "
                           "idx_pog_zones_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-                          "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) GROUP BY symbol ORDER BY symbol",
+                          "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
+                          " GROUP BY symbol ORDER BY symbol",
                           "pog-fill", false, items, ni, 36);
     else {
-        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox,
+        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of,
                           "SELECT symbol, min(name), NULL FROM plan_zones WHERE id IN (SELECT pkid FROM "
                           "idx_plan_zones_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-                          "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) GROUP BY symbol ORDER BY symbol",
+                          "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                              "plan_zones", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
+                                                  " GROUP BY symbol ORDER BY symbol",
                           "mpzp-fill", false, items, ni, 36);
-        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox,
+        ni = legend_query(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of,
                           "SELECT kind, min(name), min(label) FROM overlays WHERE id IN (SELECT pkid FROM "
                           "idx_overlays_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-                          "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) GROUP BY kind ORDER BY kind",
+                          "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                              "overlays", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
+                                                " GROUP BY kind ORDER BY kind",
                           "overlay-", true, items, ni, 36);
     }
     double ly = MAP_Y + MAP_H + 8;
@@ -628,6 +642,7 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
                                 .pl = pl,
                                 .L = L,
                                 .sh = sh,
+                                .d = d,
                                 .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
                                 .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
     gis_pdf_tag_begin(t, "Sect");

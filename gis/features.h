@@ -41,6 +41,10 @@ struct gis_feature_query {
     const char *filter_name[GIS_MAX_FILTERS];
     const char *filter_value[GIS_MAX_FILTERS];
     int nfilter;
+    /* ISO date: of a dated layer (plan data, gis_layer_map.dated) only the features of plans in force on
+     * it, and with a bbox only those whose part that applies then (amendments cut away) meets it; NULL: all
+     * rows, whatever their dates */
+    const char *date;
 };
 
 /* Runs q and appends to out a JSON array of GeoJSON features (coordinates in out_crs, in its authority

@@ -52,6 +52,10 @@ struct gis_layer_map {
     const char *const *cols; /* their SQL expressions (fixed text), in the same order */
     int minzoom;             /* lowest zoom at which vector tiles hold it */
     int plan;                /* its place in the plan tileset's vector tiles, bottom first (1, 2, ...); 0: not in it */
+    /* Plan data, which the map shows as in force on a date (gis_store_bbox_query's date): GIS_LAYER_PLANS
+     * for the plans table itself, GIS_LAYER_PLAN_PART for a table with plan_id whose features an amendment
+     * in force replaces inside its boundary (they are drawn cut by it). */
+    enum { GIS_LAYER_UNDATED, GIS_LAYER_PLANS, GIS_LAYER_PLAN_PART } dated;
 };
 
 /* A tileset of the layer alone (named like its source layer): what OGC API - Tiles serves for its
@@ -132,10 +136,18 @@ typedef bool (*gis_layer_row_fn)(void *ctx, const struct gis_layer_row *row);
 
 /* The spatial-index query of layer L: calls fn for every feature whose index box meets bbox (EPSG:2180:
  * minx, miny, maxx, maxy) and is at least min_size wide or high (0: any), at most limit of them, with its
- * map attributes. The statement is prepared once per connection and kept (gis_store_cached); rows are
- * handed over without a copy. A store failure is ERR_IO naming the layer. */
+ * map attributes. A dated layer (plan data) gives only the features of plans in force on date (ISO
+ * "YYYY-MM-DD"; NULL: today), the way gis_place_zones answers for a parcel: an amended plan's features
+ * come cut by the boundaries of its amendments in force. The statement is prepared once per connection and kept
+ * (gis_store_cached); rows are handed over without a copy. A store failure is ERR_IO naming the layer. */
 enum err_code gis_store_bbox_query(struct gis_store *s, const struct gis_layer *L, const double bbox[4],
-                                   double min_size, long limit, gis_layer_row_fn fn, void *ctx, struct err *e);
+                                   double min_size, long limit, const char *date, gis_layer_row_fn fn, void *ctx,
+                                   struct err *e);
+
+/* A key of the plan data as in force on date (ISO; NULL: today): a hash of the ids of the plans in force
+ * then, so that two dates with the same plans in force get the same maps (and share their cached
+ * tiles). Never negative; 0 when the store cannot say. */
+long long gis_plan_state(struct gis_store *s, const char *date);
 
 /* Appends to b the spatial-index test of L's table, for a WHERE clause over a FROM that aliases the table
  * t: whether t.id is among the index entries whose box meets the box given by the SQL parameters

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gis/layers.h"
+#include "gis/calendar.h"
 #include "gis/store_sql.h"
 #include "util/buf.h"
 
@@ -25,12 +26,19 @@ static const char *bbox_sql(const struct gis_layer *L, int i)
     if (q)
         return q;
     struct buf b = {0};
-    buf_puts(&b, "SELECT t.id, AsBinary(t.geom)");
+    if (L->map.dated == GIS_LAYER_PLAN_PART)
+        buf_puts(&b, "SELECT t.id, AsBinary(" GIS_PLAN_PART_GEOM_SQL("t", "?7") ")");
+    else
+        buf_puts(&b, "SELECT t.id, AsBinary(t.geom)");
     for (const char *const *c = L->map.cols; c && *c; c++)
         buf_printf(&b, ", %s", *c);
     buf_printf(&b, " FROM %s WHERE ", L->map.from);
     gis_layer_bbox_sql(&b, L, (const char *const[]){"?1", "?2", "?3", "?4"},
                        "(xmax - xmin >= ?5 OR ymax - ymin >= ?5)");
+    if (L->map.dated == GIS_LAYER_PLANS)
+        buf_puts(&b, " AND " GIS_PLAN_IN_FORCE_SQL("t", "?7"));
+    else if (L->map.dated == GIS_LAYER_PLAN_PART)
+        buf_puts(&b, " AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", "?7") ")");
     buf_puts(&b, " LIMIT ?6");
     if (b.failed) {
         buf_free(&b);
@@ -68,8 +76,14 @@ void gis_layer_row_value(const struct gis_layer_row *row, int k, struct gis_valu
 }
 
 enum err_code gis_store_bbox_query(struct gis_store *s, const struct gis_layer *L, const double bbox[4],
-                                   double min_size, long limit, gis_layer_row_fn fn, void *ctx, struct err *e)
+                                   double min_size, long limit, const char *date, gis_layer_row_fn fn, void *ctx,
+                                   struct err *e)
 {
+    char today[11];
+    if (!date && L->map.dated) {
+        gis_cal_format_date(gis_cal_today(), today);
+        date = today;
+    }
     int i = gis_layer_index(L);
     if (i < 0 || !L->map.from)
         return err_set(e, ERR_INTERNAL, "layer %s: not a map layer of the table", L->table);
@@ -83,6 +97,8 @@ enum err_code gis_store_bbox_query(struct gis_store *s, const struct gis_layer *
     sqlite3_bind_double(st, 4, bbox[1]);
     sqlite3_bind_double(st, 5, min_size);
     sqlite3_bind_int64(st, 6, limit);
+    if (L->map.dated)
+        sqlite3_bind_text(st, 7, date, -1, SQLITE_STATIC);
     struct gis_layer_row row = {.cursor = st};
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -98,6 +114,29 @@ enum err_code gis_store_bbox_query(struct gis_store *s, const struct gis_layer *
         step == SQLITE_DONE ? ERR_OK : err_set(e, ERR_IO, "%s: %s", L->map.name, sqlite3_errmsg(gis_store_db(s)));
     gis_store_release(st);
     return rc;
+}
+
+long long gis_plan_state(struct gis_store *s, const char *date)
+{
+    char today[11];
+    if (!date) {
+        gis_cal_format_date(gis_cal_today(), today);
+        date = today;
+    }
+    struct err e = {0};
+    sqlite3_stmt *st = gis_store_cached(
+        s,
+        "SELECT group_concat(id) FROM (SELECT id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", "?1") " ORDER BY id)",
+        &e);
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, date, -1, SQLITE_STATIC);
+    unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
+    const unsigned char *ids = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    for (const unsigned char *c = ids ? ids : (const unsigned char *)""; *c; c++)
+        h = (h ^ *c) * 1099511628211ULL;
+    gis_store_release(st);
+    return (long long)(h >> 1);
 }
 
 bool gis_layer_extent(struct gis_store *s, const struct gis_layer *L, double out[4])

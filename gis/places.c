@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/calendar.h"
 #include "gis/geos_ctx.h"
 #include "gis/store_sql.h"
 #include "util/text.h"
@@ -625,6 +626,9 @@ struct param_col {
     enum param_type type;
 };
 
+/* Zones of plans in force on the date bound as ?5. */
+#define ZONE_PLAN_IN_FORCE "AND z.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", "?5") ")"
+
 /* The three zone tables. Columns 0-5 are the same in each: id, plan_id, label, symbol, name, geometry;
  * then overlay kind or the parameters. ?1..?4 are the parcel's bbox. */
 static const struct zone_table {
@@ -636,7 +640,7 @@ static const struct zone_table {
      "SELECT z.id, z.plan_id, z.label, z.symbol, z.name, AsBinary(z.geom), z.max_height_m, z.max_storeys, "
      "z.min_intensity, z.max_intensity, z.max_coverage_pct, z.min_bio_pct, z.min_parcel_area_m2, z.roof "
      "FROM plan_zones z WHERE z.id IN (SELECT pkid FROM idx_plan_zones_geom "
-     "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2)",
+     "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) " ZONE_PLAN_IN_FORCE,
      {{"max_height_m", PT_REAL},
       {"max_storeys", PT_INT},
       {"min_intensity", PT_REAL},
@@ -649,13 +653,13 @@ static const struct zone_table {
     {GIS_ZONE_OVERLAY,
      "SELECT z.id, z.plan_id, z.label, NULL, z.name, AsBinary(z.geom), z.kind "
      "FROM overlays z WHERE z.id IN (SELECT pkid FROM idx_overlays_geom "
-     "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2)",
+     "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) " ZONE_PLAN_IN_FORCE,
      {{NULL, PT_REAL}}},
     {GIS_ZONE_POG,
      "SELECT z.id, z.plan_id, z.label, z.symbol, z.name, AsBinary(z.geom), z.max_intensity, z.max_coverage_pct, "
      "z.max_height_m, z.min_bio_pct "
      "FROM pog_zones z WHERE z.id IN (SELECT pkid FROM idx_pog_zones_geom "
-     "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2)",
+     "WHERE xmin <= ?3 AND xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) " ZONE_PLAN_IN_FORCE,
      {{"max_intensity", PT_REAL},
       {"max_coverage_pct", PT_REAL},
       {"max_height_m", PT_REAL},
@@ -735,13 +739,71 @@ struct zones_build {
     struct arena *a;
     struct parcel_geom *pg;
     struct gis_parcel_zones *out;
+    const char *date; /* ISO date the plans must be in force on */
     int plan_cap, zone_cap;
-    int *plan_used; /* per plan: zones referencing it */
+    /* per plan with amendments in force: the parcel without their boundaries (plan_parcel) */
+    struct plan_cut {
+        long plan;
+        struct parcel_geom pg; /* pg.g NULL: the plan has none, use the whole parcel */
+    } cuts[32];
+    int ncuts;
 };
 
+/* The part of the parcel where plan's own zones apply: the whole parcel, or, when amendments of plan are
+ * in force on the date, the parcel minus their boundaries (inside them the amendment replaces the plan). */
+static struct parcel_geom *plan_parcel(struct zones_build *b, long plan, struct err *e)
+{
+    for (int i = 0; i < b->ncuts; i++)
+        if (b->cuts[i].plan == plan)
+            return b->cuts[i].pg.g ? &b->cuts[i].pg : b->pg;
+    sqlite3_stmt *st = gis_store_cached(b->s, "SELECT AsBinary(" GIS_PLAN_AMENDED_SQL("?1", "?2") ")", e);
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_text(st, 2, b->date, -1, SQLITE_STATIC);
+    struct gis_geos *t = b->pg->t;
+    GEOSGeometry *cut = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB)
+        cut = GEOSWKBReader_read_r(t->ctx, t->reader, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    gis_store_release(st);
+    if (!cut || b->ncuts == (int)(sizeof b->cuts / sizeof b->cuts[0])) {
+        if (cut)
+            GEOSGeom_destroy_r(t->ctx, cut);
+        if (b->ncuts < (int)(sizeof b->cuts / sizeof b->cuts[0]))
+            b->cuts[b->ncuts++] = (struct plan_cut){.plan = plan};
+        return b->pg;
+    }
+    struct plan_cut *c = &b->cuts[b->ncuts];
+    c->plan = plan;
+    c->pg = *b->pg;
+    c->pg.g = GEOSDifference_r(t->ctx, b->pg->g, cut);
+    GEOSGeom_destroy_r(t->ctx, cut);
+    c->pg.prep = c->pg.g ? GEOSPrepare_r(t->ctx, c->pg.g) : NULL;
+    if (!c->pg.prep) {
+        if (c->pg.g)
+            GEOSGeom_destroy_r(t->ctx, c->pg.g);
+        err_set(e, ERR_INTERNAL, "GEOS cannot cut the parcel by the amendments of plan %ld: %s", plan, t->msg);
+        return NULL;
+    }
+    b->ncuts++;
+    return &c->pg;
+}
+
+static void plan_cuts_free(struct zones_build *b)
+{
+    for (int i = 0; i < b->ncuts; i++)
+        if (b->cuts[i].pg.g) {
+            GEOSPreparedGeom_destroy_r(b->pg->t->ctx, b->cuts[i].pg.prep);
+            GEOSGeom_destroy_r(b->pg->t->ctx, b->cuts[i].pg.g);
+        }
+    b->ncuts = 0;
+}
+
 #define PLAN_SELECT                                                                                                    \
-    "SELECT id, kind, title, resolution, resolution_date, publication, status, valid_from, scale, AsBinary(geom) "     \
-    "FROM plans "
+    "SELECT id, kind, title, resolution, resolution_date, publication, status, valid_from, scale, AsBinary(geom), "    \
+    "valid_to, changed_by, coalesce(amends_plan_id, 0), (SELECT b.title FROM plans b WHERE b.id = "                    \
+    "plans.amends_plan_id), "                                                                                          \
+    "(SELECT b.resolution FROM plans b WHERE b.id = plans.amends_plan_id) FROM plans "
 
 static enum err_code plan_add_row(struct zones_build *b, sqlite3_stmt *st, struct err *e)
 {
@@ -760,14 +822,22 @@ static enum err_code plan_add_row(struct zones_build *b, sqlite3_stmt *st, struc
     p->status = col_text(b->a, st, 6);
     p->valid_from = col_text(b->a, st, 7);
     p->scale = sqlite3_column_int64(st, 8);
+    p->valid_to = col_text(b->a, st, 10);
+    p->changed_by = col_text(b->a, st, 11);
+    p->amends = sqlite3_column_int64(st, 12);
+    p->amends_title = col_text(b->a, st, 13);
+    p->amends_resolution = col_text(b->a, st, 14);
     const void *wkb = sqlite3_column_blob(st, 9);
     int n = sqlite3_column_bytes(st, 9);
-    if (wkb && n > 0) {
-        GEOSGeometry *g = GEOSWKBReader_read_r(b->pg->t->ctx, b->pg->t->reader, wkb, (size_t)n);
+    struct parcel_geom *pg = wkb && n > 0 ? plan_parcel(b, p->id, e) : NULL;
+    if (wkb && n > 0 && !pg)
+        return e->code;
+    if (pg) {
+        GEOSGeometry *g = GEOSWKBReader_read_r(pg->t->ctx, pg->t->reader, wkb, (size_t)n);
         if (g) {
             bool failed = false;
-            p->area_m2 = overlap_area(b->pg, g, &failed);
-            GEOSGeom_destroy_r(b->pg->t->ctx, g);
+            p->area_m2 = overlap_area(pg, g, &failed);
+            GEOSGeom_destroy_r(pg->t->ctx, g);
         }
     }
     p->share_pct = b->pg->area > 0 ? 100.0 * p->area_m2 / b->pg->area : 0;
@@ -801,6 +871,7 @@ static enum err_code zones_from_table(struct zones_build *b, const struct zone_t
     if (!(st = gis_store_cached(b->s, zt->sql, e)))
         return e->code;
     bind_bbox(st, bbox);
+    sqlite3_bind_text(st, 5, b->date, -1, SQLITE_STATIC);
     struct gis_geos *t = b->pg->t;
     struct gis_parcel_zones *o = b->out;
     enum err_code ec = ERR_OK;
@@ -810,11 +881,17 @@ static enum err_code zones_from_table(struct zones_build *b, const struct zone_t
         int n = sqlite3_column_bytes(st, 5);
         if (!wkb || n <= 0)
             continue;
+        /* an amended plan's zones count only outside its amendments in force */
+        struct parcel_geom *pg = plan_parcel(b, sqlite3_column_int64(st, 1), e);
+        if (!pg) {
+            ec = e->code;
+            break;
+        }
         GEOSGeometry *g = GEOSWKBReader_read_r(t->ctx, t->reader, wkb, (size_t)n);
         if (!g)
             continue;
         bool failed = false;
-        double area = overlap_area(b->pg, g, &failed);
+        double area = overlap_area(pg, g, &failed);
         GEOSGeom_destroy_r(t->ctx, g);
         if (failed) {
             ec = err_set(e, ERR_INTERNAL, "GEOS cannot intersect the parcel with %s zone %lld: %s",
@@ -873,10 +950,18 @@ static int zone_cmp(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct gis_parcel *p,
+enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct gis_parcel *p, const char *date,
                               struct gis_parcel_zones *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
+    int day;
+    char today[11];
+    if (!date) {
+        gis_cal_format_date(gis_cal_today(), today);
+        date = today;
+    } else if (!gis_cal_parse_date(date, &day)) {
+        return err_param(e, "date", "not a date (YYYY-MM-DD): '%.40s'", date);
+    }
     if (!p->wkb)
         return ERR_OK;
     struct gis_geos *t = gis_geos_get(e);
@@ -888,17 +973,20 @@ enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct
         return e->code;
     pg.prep = GEOSPrepare_r(t->ctx, pg.g);
     GEOSArea_r(t->ctx, pg.g, &pg.area);
-    struct zones_build b = {.s = s, .a = a, .pg = &pg, .out = out};
+    struct zones_build b = {.s = s, .a = a, .pg = &pg, .out = out, .date = date};
     enum err_code ec = ERR_OK;
     if (!pg.prep)
         ec = err_set(e, ERR_INTERNAL, "GEOS cannot prepare the parcel: %s", t->msg);
     /* Plans first, for their coverage; zones may add plans the bbox search did not return. */
     sqlite3_stmt *st = NULL;
-    if (!ec && (st = gis_store_cached(s,
-                                      PLAN_SELECT "WHERE id IN (SELECT pkid FROM idx_plans_geom WHERE xmin <= ?3 AND "
-                                                  "xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) ORDER BY id",
-                                      e))) {
+    if (!ec &&
+        (st = gis_store_cached(s,
+                               PLAN_SELECT "WHERE id IN (SELECT pkid FROM idx_plans_geom WHERE xmin <= ?3 AND "
+                                           "xmax >= ?1 AND ymin <= ?4 AND ymax >= ?2) AND " GIS_PLAN_IN_FORCE_SQL(
+                                               "plans", "?5") " ORDER BY id",
+                               e))) {
         bind_bbox(st, p->bbox);
+        sqlite3_bind_text(st, 5, date, -1, SQLITE_STATIC);
         int rc;
         while (!ec && (rc = sqlite3_step(st)) == SQLITE_ROW)
             ec = plan_add_row(&b, st, e);
@@ -910,6 +998,7 @@ enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct
     }
     for (size_t k = 0; !ec && k < sizeof zone_tables / sizeof zone_tables[0]; k++)
         ec = zones_from_table(&b, &zone_tables[k], p->bbox, e);
+    plan_cuts_free(&b);
     if (pg.prep)
         GEOSPreparedGeom_destroy_r(t->ctx, pg.prep);
     GEOSGeom_destroy_r(t->ctx, pg.g);

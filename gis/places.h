@@ -88,8 +88,13 @@ struct gis_plan_ref {
     const char *resolution;
     const char *resolution_date;
     const char *publication;
-    const char *status;
-    const char *valid_from;
+    const char *status;     /* "obowiązujący", "uchylony", "wygasły" ("projekt" is never in force) */
+    const char *valid_from; /* ISO dates; valid_to is NULL for a plan with no end */
+    const char *valid_to;
+    const char *changed_by;   /* the resolution that changed or repealed the plan */
+    long amends;              /* id of the plan this one amends (zmiana planu); 0 when none */
+    const char *amends_title; /* its title and resolution, when amends */
+    const char *amends_resolution;
     long scale;       /* drawing scale denominator; 0 when unknown */
     double area_m2;   /* area of parcel ∩ plan boundary */
     double share_pct; /* 100 * area_m2 / parcel geom_area_m2 */
@@ -135,9 +140,13 @@ struct gis_parcel_zones {
 
 #define GIS_ZONE_MIN_AREA_M2 0.01
 
-/* Computes the zones and plans that apply to p: candidates come from the R*Tree indexes, areas from GEOS
- * intersections with the parcel. */
-enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct gis_parcel *p,
+/* Computes the zones and plans that apply to p on date (ISO "YYYY-MM-DD", checked by the caller with
+ * gis_cal_parse_date; NULL: today, gis_cal_today): only plans in force on that date (migration 007:
+ * status, valid_from, valid_to), and within the boundary of an amendment in force the amended plan's
+ * zones are cut away, so there the amendment's zones apply and outside it the earlier plan's. Candidates
+ * come from the R*Tree indexes, areas from GEOS intersections with the parcel. This is the one answer to
+ * "what applies here on a date": /locate, /parcels and the extracts all ask it. */
+enum err_code gis_place_zones(struct gis_store *s, struct arena *a, const struct gis_parcel *p, const char *date,
                               struct gis_parcel_zones *out, struct err *e);
 
 /* An address point. */

@@ -379,7 +379,7 @@ static enum err_code layer_load(struct rctx *rc, int si)
         return err_set(rc->e, ERR_INTERNAL, "out of memory");
     /* features smaller than about half a pixel are not drawn; points have no size */
     double min_size = !strcmp(L->map.name, "addresses") ? 0 : rc->upp * 0.4;
-    return gis_store_bbox_query(rc->store, L, rc->q, min_size, cap + 1, load_row, &l, rc->e);
+    return gis_store_bbox_query(rc->store, L, rc->q, min_size, cap + 1, rc->o->date, load_row, &l, rc->e);
 }
 
 static void feat_ctx(const struct rctx *rc, int si, const struct feat *f, struct gis_style_feature *sf,

@@ -45,6 +45,7 @@ struct gis_render_opts {
     /* With GIS_RENDER_LABELS_ONLY: when set, the labels are placed but not drawn, and on success
      * *labels_out receives them (gis_render_labels_draw draws them, as often as wanted). */
     struct gis_render_labels **labels_out;
+    const char *date; /* plan layers as in force on this ISO date (gis_store_bbox_query); NULL: today */
 };
 
 /* Labels placed by one render, with everything needed to draw them again: reference counted and

@@ -25,4 +25,25 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e);
 void gis_store_release(sqlite3_stmt *st);
 
+/* The SQL condition "plan row p is in force on day d", where d is SQL text giving an ISO date (a parameter,
+ * "?5"): valid_from <= d (or unknown), d < valid_to (or no valid_to), and a status that was ever in force:
+ * 'obowiązujący', or 'uchylony', 'wygasły' or 'nieaktualny' (APP obsolete) with the day it ended. A draft
+ * ('projekt', 'w opracowaniu', 'w trakcie przyjmowania', 'nieustalony') is in force on no day, and so is an
+ * ended plan without its valid_to. The one rule of migration 007, used by every query that answers "what
+ * applies on a date". */
+#define GIS_PLAN_IN_FORCE_SQL(p, d)                                                                                    \
+    "(coalesce(" p ".valid_from, '') <= " d " AND (" p ".status = 'obowiązujący' AND (" p ".valid_to IS NULL OR " d    \
+    " < " p ".valid_to) OR " p ".status IN ('uchylony', 'wygasły', 'nieaktualny') AND " d " < " p ".valid_to))"
+
+/* The union of the boundaries of the amendments of plan id (SQL) in force on day d, or NULL when it has
+ * none: the part of the plan they replace. */
+#define GIS_PLAN_AMENDED_SQL(id, d)                                                                                    \
+    "(SELECT ST_Union(am.geom) FROM plans am WHERE am.amends_plan_id = " id " AND " GIS_PLAN_IN_FORCE_SQL("am", d) ")"
+
+/* The geometry (SQL) of row t of a table with plan_id (zones, overlays) as it applies on day d: cut by the
+ * boundaries of the amendments of its plan in force then (NULL when nothing of it is left). */
+#define GIS_PLAN_PART_GEOM_SQL(t, d)                                                                                   \
+    "(CASE WHEN " GIS_PLAN_AMENDED_SQL(t ".plan_id", d) " IS NULL THEN " t ".geom ELSE ST_Difference(" t               \
+                                                        ".geom, " GIS_PLAN_AMENDED_SQL(t ".plan_id", d) ") END)"
+
 #endif

@@ -25,7 +25,7 @@ static int usage(const char *msg)
     fprintf(stderr,
             "odra: %s\nusage: odra extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--applicant NAME]\n"
             "                    [--address TEXT] [--purpose TEXT] [--wypis-only | --wyrys-only]\n"
-            "                    [--sheet A4|A3|A3-portrait] [--email ADDRESS]\n"
+            "                    [--sheet A4|A3|A3-portrait] [--as-of YYYY-MM-DD] [--email ADDRESS]\n"
             "                    [--fee paid|exempt] [--issue]\n"
             "                    [--config FILE] [--data DIR]\n",
             msg);
@@ -35,8 +35,9 @@ static int usage(const char *msg)
 /* The command line of `odra extract`. */
 struct extract_args {
     const char *tenant, *output, *config, *data, *applicant, *address, *purpose, *email;
-    const char *fee; /* NULL (due), "paid" or "exempt": settled at the desk */
-    bool issue;      /* the operator's decision to issue now, as a clerk's POST /{t}/cases/{id}/decision */
+    const char *fee;   /* NULL (due), "paid" or "exempt": settled at the desk */
+    bool issue;        /* the operator's decision to issue now, as a clerk's POST /{t}/cases/{id}/decision */
+    const char *as_of; /* the plans as in force on this date; NULL: today */
     const char *parcels[GIS_EXTRACT_MAX_PARCELS + 1];
     int nparcels;
     bool wypis, wyrys;
@@ -47,14 +48,23 @@ struct extract_args {
 static int extract_parse(int argc, char **argv, struct extract_args *x)
 {
     static const struct option opts[] = {
-        {"tenant", required_argument, NULL, 't'},  {"parcel", required_argument, NULL, 'p'},
-        {"output", required_argument, NULL, 'o'},  {"config", required_argument, NULL, 'c'},
-        {"data", required_argument, NULL, 'd'},    {"applicant", required_argument, NULL, 'a'},
-        {"address", required_argument, NULL, 'A'}, {"purpose", required_argument, NULL, 'P'},
-        {"wypis-only", no_argument, NULL, 'W'},    {"wyrys-only", no_argument, NULL, 'R'},
-        {"sheet", required_argument, NULL, 'S'},   {"email", required_argument, NULL, 'e'},
-        {"fee", required_argument, NULL, 'f'},     {"issue", no_argument, NULL, 'I'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"tenant", required_argument, NULL, 't'},
+        {"parcel", required_argument, NULL, 'p'},
+        {"output", required_argument, NULL, 'o'},
+        {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"applicant", required_argument, NULL, 'a'},
+        {"address", required_argument, NULL, 'A'},
+        {"purpose", required_argument, NULL, 'P'},
+        {"wypis-only", no_argument, NULL, 'W'},
+        {"wyrys-only", no_argument, NULL, 'R'},
+        {"sheet", required_argument, NULL, 'S'},
+        {"email", required_argument, NULL, 'e'},
+        {"fee", required_argument, NULL, 'f'},
+        {"issue", no_argument, NULL, 'I'},
+        {"as-of", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *x = (struct extract_args){
         .applicant = "Wnioskodawca (wydruk z wiersza poleceń)", .wypis = true, .wyrys = true, .sheet = GIS_EXTRACT_A4};
@@ -87,6 +97,13 @@ static int extract_parse(int argc, char **argv, struct extract_args *x)
             x->fee = optarg;
             break;
         case 'I': x->issue = true; break;
+        case 'D': {
+            int day;
+            if (!gis_cal_parse_date(optarg, &day))
+                return usage("--as-of must be a date YYYY-MM-DD");
+            x->as_of = optarg;
+            break;
+        }
         case 'h': usage("extract: register (and issue) a plan extract request"); return 0;
         default: return usage("bad option");
         }
@@ -319,6 +336,7 @@ int cli_extract(int argc, char **argv)
         .wypis = x.wypis,
         .wyrys = x.wyrys,
         .sheet = x.sheet,
+        .as_of = x.as_of,
         .case_format = t->case_format,
         .verify_base = verify_base,
         .tmpl = {.organ = t->organ,

@@ -237,13 +237,15 @@ int cli_seed(int argc, char **argv)
         return brc;
     }
     long long gen = tile_store_generation(s);
+    /* the seeded tiles are today's map: the cache records which plans were in force (tiles/serve.h) */
+    long long state = tile_set_dated(j->ts) ? gis_plan_state(s, NULL) : -1;
     gis_store_close(s);
     if (!tile_seed_plan(j, b3857, (int)za, (int)zb)) {
         fprintf(stderr, "odra: no tiles in that box\n");
         return 1;
     }
     int rc = 0;
-    if (tile_seed_open(j, cfg.data_dir, t->slug, gen, &e) != ERR_OK) {
+    if (tile_seed_open(j, cfg.data_dir, t->slug, gen, state, &e) != ERR_OK) {
         fprintf(stderr, "odra: %s\n", e.msg);
         rc = 1;
     }

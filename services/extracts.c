@@ -92,6 +92,8 @@ static json_t *record_json(struct http_req *req, const struct gis_extract_stored
         sheets, "sha256", r->sha256, "media_type", "application/pdf", "bytes", (json_int_t)r->pdf_len, "links", links);
     if (j && sheets > 0)
         json_object_set_new(j, "sheet", jstr(r->sheet));
+    if (j)
+        json_object_set_new(j, "as_of", jstr(r->as_of));
     if (j && c) {
         json_t *cj = svc_case_json(req, c, false, NULL, 0);
         if (!cj || json_object_set_new(j, "case", cj)) {
@@ -355,11 +357,55 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     return http_resp_json(req, resp, 201, j, e);
 }
 
+/* The fields an extract request may have, at the top and in "applicant". */
+static const char *const request_fields[] = {"parcels", "applicant", "purpose", "documents", "sheet", "as_of", NULL};
+static const char *const applicant_fields[] = {"name", "address", "email", NULL};
+
+/* A 400 naming the first field of object o (at path prefix, "" or "applicant.") that is not in known: a
+ * misspelt field ("asof") must not be silently ignored. */
+static enum err_code fields_known(json_t *o, const char *prefix, const char *const *known, struct arena *a,
+                                  struct err *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        int k = 0;
+        while (known[k] && strcmp(known[k], key))
+            k++;
+        if (!known[k])
+            return err_param(e, arena_printf(a, "%s%.40s", prefix, key), "unknown field '%s%.40s' in the request",
+                             prefix, key);
+    }
+    return ERR_OK;
+}
+
+/* "as_of": the date the plans are taken as in force on (YYYY-MM-DD), NULL when absent (today); a 400
+ * naming it when it is not a date. */
+static enum err_code as_of_read(json_t *body, const char **as_of, struct err *e)
+{
+    json_t *j = json_object_get(body, "as_of");
+    int day;
+    *as_of = NULL;
+    if (!j || json_is_null(j))
+        return ERR_OK;
+    if (!json_is_string(j) || !gis_cal_parse_date(json_string_value(j), &day))
+        return err_param(e, "as_of", "as_of must be a date YYYY-MM-DD (1900-2999)");
+    *as_of = json_string_value(j);
+    return ERR_OK;
+}
+
 /* Reads an extract request (the body of POST /{t}/extracts, or the request a registered case keeps) into
  * is; *email is the applicant's e-mail address for the answer, when given. Strings point into body. */
 static enum err_code extract_request_read(struct http_req *req, json_t *body, struct gis_extract_issue *is,
                                           const char **email, struct err *e)
 {
+    const char *as_of;
+    if (fields_known(body, "", request_fields, req->arena, e) ||
+        (json_is_object(json_object_get(body, "applicant")) &&
+         fields_known(json_object_get(body, "applicant"), "applicant.", applicant_fields, req->arena, e)) ||
+        as_of_read(body, &as_of, e))
+        return e->code;
     json_t *parcels = json_object_get(body, "parcels");
     if (!json_is_array(parcels))
         return err_param(e, "parcels", "parcels must be an array of parcel identifiers");
@@ -440,6 +486,7 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         .wypis = wypis,
         .wyrys = wyrys,
         .sheet = sheet,
+        .as_of = as_of,
         .case_format = c->case_format,
         .verify_base = arena_printf(req->arena, "%s/verify/", public_base(t)),
         .tmpl = {.organ = c->organ,
@@ -543,7 +590,7 @@ static enum err_code extract_png(struct http_req *req, struct http_resp *resp, s
     struct gis_extract_doc *doc;
     struct err be = {0};
     /* the parcels were valid when the extract was issued: a refusal now is a fault of ours */
-    if (gis_extract_build(s, req->arena, ids, (int)n, &doc, &be))
+    if (gis_extract_build(s, req->arena, ids, (int)n, r.as_of, &doc, &be))
         return err_recast(e, be.code == ERR_UNPROCESSABLE ? ERR_INTERNAL : be.code, &be);
     const struct config_tenant *c = t->cfg;
     struct gis_extract_meta m = {.organ = c->organ,
@@ -939,8 +986,9 @@ static const struct http_param_doc p_code_pdf[] = {
 
 const struct http_route svc_extracts_routes[] = {
     {"POST", "/{t}/extracts", extract_post, "extracts",
-     "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address}, purpose, documents, sheet}", NULL,
-     p_tenant, HTTP_SUBMIT},
+     "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address,email}, purpose, documents, sheet, "
+     "as_of} (as_of: the plans as in force on that day, YYYY-MM-DD, default today; an unknown field is a 400)",
+     NULL, p_tenant, HTTP_SUBMIT},
     {"GET", "/{t}/extracts/{id}", extract_get, "extracts", "An issued extract's record, or with .pdf its document",
      NULL, p_id, HTTP_PUBLIC},
     {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/calendar.h"
 #include "gis/crs.h"
 #include "gis/geocode.h"
 #include "gis/places.h"
@@ -78,6 +79,18 @@ static char *url_encode(struct arena *a, const char *s)
 }
 
 /* ---- parameters ---- */
+
+/* The date a question "what applies here" is asked for: query parameter name as YYYY-MM-DD, today
+ * (gis_cal_today) when absent; a 400 naming it otherwise. */
+static enum err_code param_date(struct http_req *req, const char *name, char out[11], struct err *e)
+{
+    const char *v = http_query(req, name);
+    int day = gis_cal_today();
+    if (v && !gis_cal_parse_date(v, &day))
+        return err_param(e, name, "%s must be a date YYYY-MM-DD (1900-2999), got '%.40s'", name, v);
+    gis_cal_format_date(day, out);
+    return ERR_OK;
+}
 
 static enum err_code param_crs(struct http_req *req, const char *name, enum gis_crs def, enum gis_crs *out,
                                struct err *e)
@@ -312,6 +325,12 @@ static json_t *plan_json(const struct gis_plan_ref *p, bool full)
         json_object_set_new(j, "resolution_date", jstr(p->resolution_date));
         json_object_set_new(j, "status", jstr(p->status));
         json_object_set_new(j, "valid_from", jstr(p->valid_from));
+        json_object_set_new(j, "valid_to", jstr(p->valid_to));
+        json_object_set_new(j, "changed_by", jstr(p->changed_by));
+        json_object_set_new(j, "amends",
+                            p->amends ? json_pack("{s:I, s:o, s:o}", "id", (json_int_t)p->amends, "title",
+                                                  jstr(p->amends_title), "resolution", jstr(p->amends_resolution))
+                                      : json_null());
         json_object_set_new(j, "scale", p->scale > 0 ? json_integer(p->scale) : json_null());
         json_object_set_new(j, "area_m2", json_real(round_to(p->area_m2, 0.01)));
         json_object_set_new(j, "share_pct", json_real(round_to(p->share_pct, 1e-6)));
@@ -460,7 +479,8 @@ static enum err_code find_parcel(struct http_req *req, struct gis_store *s, stru
 static enum err_code svc_parcels(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     enum gis_crs crs;
-    if (param_crs(req, "crs", GIS_CRS_CRS84, &crs, e))
+    char date[11];
+    if (param_crs(req, "crs", GIS_CRS_CRS84, &crs, e) || param_date(req, "date", date, e))
         return e->code;
     struct gis_store *s = reader(req->tenant, e);
     if (!s)
@@ -478,11 +498,12 @@ static enum err_code svc_parcels(struct http_req *req, struct http_resp *resp, s
         return e->code;
     }
     struct gis_parcel_zones pz;
-    if (gis_place_zones(s, req->arena, p, &pz, e))
+    if (gis_place_zones(s, req->arena, p, date, &pz, e))
         return e->code;
     json_t *f = parcel_feature(p, &pz, crs, e);
     if (!f)
         return e->code;
+    json_object_set_new(json_object_get(f, "properties"), "date", json_string(date));
     if (http_query(req, "crs"))
         http_resp_header(resp, "Content-Crs", arena_printf(req->arena, "<%s>", gis_crs_uri(crs)));
     if (resp_json(req, resp, 200, f, e))
@@ -940,21 +961,26 @@ static enum err_code address_best_hit(struct http_req *req, const char *address_
     return ERR_OK;
 }
 
-static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, struct err *e);
+static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, const char *date,
+                            struct err *e);
 
 /* /locate runs a dozen queries (and the modules' own): one read transaction holds them together. */
 static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, struct err *e)
 {
+    char date[11];
+    if (param_date(req, "date", date, e))
+        return e->code;
     struct gis_store *s = reader(req->tenant, e);
     if (!s)
         return e->code;
     bool begun = gis_store_read_begin(s);
-    enum err_code rc = locate(req, resp, s, e);
+    enum err_code rc = locate(req, resp, s, date, e);
     gis_store_read_end(s, begun);
     return rc;
 }
 
-static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, struct err *e)
+static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, const char *date,
+                            struct err *e)
 {
     const char *parcel_q = http_query(req, "parcel"), *address_q = http_query(req, "address");
     int modes = (parcel_q != NULL) + (address_q != NULL) + has_point(req);
@@ -1059,7 +1085,7 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
     if (have_address)
         place.address_label = av.label;
     struct gis_parcel_zones pz = {0};
-    if (p && gis_place_zones(s, req->arena, p, &pz, e)) {
+    if (p && gis_place_zones(s, req->arena, p, date, &pz, e)) {
         json_decref(query);
         return e->code;
     }
@@ -1068,8 +1094,8 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
         json_decref(query);
         return e->code;
     }
-    json_t *card = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "gmina",
-                             req->tenant->cfg->name, "query", query, "parcel", pf, "address",
+    json_t *card = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "gmina",
+                             req->tenant->cfg->name, "date", date, "query", query, "parcel", pf, "address",
                              have_address ? address_feature(&av) : json_null(), "plans", plans_json(&pz), "zones",
                              zones_json(&pz), "services", svc_modules_locate(req->tenant, s, &place));
     return resp_json(req, resp, 200, card, e);
@@ -1160,6 +1186,9 @@ static const struct http_param_doc parcels_doc[] = {
     {"number", "query", "string", 0, "parcel number within the obręb, e.g. 123/4"},
     {"crs", "query", "string", 0,
      "output CRS: CRS84 (default, lon/lat), EPSG:4326, EPSG:2180, EPSG:2176, EPSG:3857; authority axis order"},
+    {"date", "query", "string", 0,
+     "the plans as in force on this day, YYYY-MM-DD (default today): repealed and future plans left out, "
+     "amendments applied"},
     HTTP_DOC_END,
 };
 
@@ -1205,6 +1234,9 @@ static const struct http_param_doc locate_doc[] = {
     HTTP_DOC_TENANT,
     {"parcel", "query", "string", 0, "EGiB parcel identifier"},
     {"address", "query", "string", 0, "address text; the best geocoder hit must match every word"},
+    {"date", "query", "string", 0,
+     "the plans as in force on this day, YYYY-MM-DD (default today): repealed and future plans left out, "
+     "amendments applied"},
     POINT_DOC,
     HTTP_DOC_END,
 };

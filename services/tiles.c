@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/calendar.h"
 #include "gis/crs.h"
 #include "gis/features.h"
 #include "gis/render.h"
@@ -24,11 +25,16 @@
 static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, const struct tile_set *ts,
                                 enum tile_format f, int z, long x, long y, struct err *e)
 {
+    /* ?date=YYYY-MM-DD: the plans as in force on that day (default today) */
+    const char *date = http_query(req, "date");
+    int day;
+    if (date && !gis_cal_parse_date(date, &day))
+        return err_param(e, "date", "date must be a date YYYY-MM-DD (1900-2999)");
     struct gis_store *r = svc_tenant_reader(req->tenant, e);
     if (!r)
         return e->code;
     struct tile_served t = {0};
-    if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, &t, e) != ERR_OK) {
+    if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, date, &t, e) != ERR_OK) {
         buf_free(&t.bytes);
         return e->code;
     }
@@ -647,6 +653,8 @@ static const struct http_param_doc tile_doc[] = {
     {"z", "path", "integer", 1, "zoom 0..22"},
     {"x", "path", "integer", 1, "column 0..2^z-1"},
     {"y", "path", "string", 1, "row 0..2^z-1 with the format: Y.png (256 px), Y@2x.png (512 px) or Y.mvt"},
+    {"date", "query", "string", 0,
+     "plan layers as in force on this day, YYYY-MM-DD (default today); cached per set of plans in force"},
     HTTP_DOC_END,
 };
 
@@ -693,6 +701,8 @@ static const struct http_param_doc dataset_tile_doc[] = {
     {"tileMatrix", "path", "integer", 1, "zoom 0..22"},
     {"tileRow", "path", "integer", 1, "row"},
     {"tileCol", "path", "integer", 1, "column"},
+    {"date", "query", "string", 0,
+     "plan layers as in force on this day, YYYY-MM-DD (default today); cached per set of plans in force"},
     HTTP_DOC_END,
 };
 
@@ -703,6 +713,8 @@ static const struct http_param_doc ogc_tile_doc[] = {
     {"tileMatrix", "path", "integer", 1, "zoom 0..22"},
     {"tileRow", "path", "integer", 1, "row"},
     {"tileCol", "path", "integer", 1, "column"},
+    {"date", "query", "string", 0,
+     "plan layers as in force on this day, YYYY-MM-DD (default today); cached per set of plans in force"},
     HTTP_DOC_END,
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/calendar.h"
 #include "gis/crs.h"
 #include "gis/features.h"
 #include "gis/render.h"
@@ -281,6 +282,7 @@ struct map_req {
     int width, height;
     double scale;
     struct gis_style *style;
+    char date[11]; /* TIME: the plans as in force on this date (today by default) */
 };
 
 static bool parse_version(struct wms *w)
@@ -359,8 +361,32 @@ static bool parse_int(struct wms *w, const char *name, long min, long max, long 
     return true;
 }
 
+/* TIME (WMS 1.3.0 Annex C, the time dimension of the plan layers): a date YYYY-MM-DD, a date-time whose
+ * date part is taken (YYYY-MM-DDThh:mm:ssZ), or "current"; absent: today. */
+static bool parse_time(struct wms *w, char out[11])
+{
+    const char *v = param(w, "TIME");
+    int day = gis_cal_today();
+    char d[11];
+    if (v && *v && strcasecmp(v, "current")) {
+        size_t n = strlen(v);
+        bool ok = n >= 10 && (n == 10 || v[10] == 'T');
+        if (ok) {
+            memcpy(d, v, 10);
+            d[10] = 0;
+            ok = gis_cal_parse_date(d, &day);
+        }
+        if (!ok)
+            return fail(w, "InvalidDimensionValue", "TIME", "TIME must be a date YYYY-MM-DD (or current)");
+    }
+    gis_cal_format_date(day, out);
+    return true;
+}
+
 static bool parse_map(struct wms *w, struct map_req *m, const char *layers_param)
 {
+    if (!parse_time(w, m->date))
+        return false;
     if (!parse_version(w) || !parse_layers(w, layers_param, m) || !parse_styles(w, m))
         return false;
     const char *crsp = w->v111 ? "SRS" : "CRS";
@@ -480,7 +506,8 @@ static enum err_code wms_getmap(struct wms *w, struct http_resp *resp, struct er
                                 .groups = m.groups,
                                 .ngroups = m.ngroups,
                                 .transparent = transparent,
-                                .labels_inside = true};
+                                .labels_inside = true,
+                                .date = m.date};
     memcpy(o.bbox, m.bbox, sizeof o.bbox);
     const char *bg = param(w, "BGCOLOR");
     if (bg && *bg) {
@@ -874,7 +901,8 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
                                            .bbox_crs = m.crs,
                                            /* GML carries the geometry in the request's CRS, JSON in CRS84 */
                                            .out_crs = kind == 4 ? m.crs : GIS_CRS_CRS84,
-                                           .limit = !strcmp(c->id, "plans") && count < 10 ? 10 : count};
+                                           .limit = !strcmp(c->id, "plans") && count < 10 ? 10 : count,
+                                           .date = m.date}; /* TIME, as GetMap draws */
             fq.bbox[0] = x - rx * tol, fq.bbox[1] = y - ry * tol, fq.bbox[2] = x + rx * tol, fq.bbox[3] = y + ry * tol;
             enum err_code rc = info_query(w, r, &fq, q.layers[i]->name, all, e);
             if (rc) {
@@ -959,6 +987,17 @@ static void bbox_element(struct buf *b, enum gis_crs crs, const double ext2180[4
                gis_crs_name(crs), v[0], v[1], v[2], v[3]);
 }
 
+/* Whether layer l draws plan data, which has the time dimension (TIME): plans as in force on a date. */
+static bool layer_dated(const struct wms_layer *l)
+{
+    static const char *const dated[] = {"pog", "pog-labels", "mpzp", "mpzp-lines", "overlays", "plans", NULL};
+    for (const char *const *g = l->groups; *g; g++)
+        for (int k = 0; dated[k]; k++)
+            if (!strcmp(*g, dated[k]))
+                return true;
+    return false;
+}
+
 static void layer_element(struct buf *b, struct http_req *req, const char *url, const struct wms_layer *l,
                           struct gis_store *r, struct gis_style *style, const char *indent)
 {
@@ -971,6 +1010,14 @@ static void layer_element(struct buf *b, struct http_req *req, const char *url, 
     buf_printf(b, "</Title>\n%s  <Abstract>", indent);
     xml_puts(b, l->abstract);
     buf_printf(b, "</Abstract>\n");
+    if (layer_dated(l)) {
+        char today[11];
+        gis_cal_format_date(gis_cal_today(), today);
+        buf_printf(b,
+                   "%s  <Dimension name=\"time\" units=\"ISO8601\" default=\"%s\" nearestValue=\"0\">"
+                   "1900-01-01/2999-12-31/P1D</Dimension>\n",
+                   indent, today);
+    }
     int lw = 200, lh = 40;
     int ng = 0;
     while (l->groups[ng])
@@ -1188,6 +1235,9 @@ static const struct http_param_doc wms_doc[] = {
     {"HEIGHT", "query", "integer", 0, "1..4096"},
     {"FORMAT", "query", "string", 0, "image/png or image/jpeg"},
     {"TRANSPARENT", "query", "string", 0, "TRUE or FALSE"},
+    {"TIME", "query", "string", 0,
+     "GetMap and GetFeatureInfo: the plans as in force on this day, YYYY-MM-DD (a date-time's date, or current; "
+     "default today)"},
     {"INFO_FORMAT", "query", "string", 0,
      "application/vnd.ogc.gml or text/xml (GML 2), application/json, text/html or text/plain"},
     HTTP_DOC_END,

@@ -35,6 +35,7 @@ struct tile_cache {
     long long applied;   /* read without the lock through __atomic */
     unsigned long id;    /* names this cache in the hot cache (never reused, unlike the pointer) */
     unsigned long epoch; /* bumped after each applied change: hot entries of older epochs are stale */
+    long long state;     /* the plan state whose tiles it holds (tile_cache_state); -1: not known yet */
 };
 
 /* ---- the hot cache: recently served tiles of every cache in memory, with their ETags ----
@@ -198,6 +199,7 @@ enum err_code tile_cache_open(const char *path, const char *name, const char *fo
     c->id = __atomic_add_fetch(&next_cache_id, 1, __ATOMIC_RELAXED);
     c->buffer = buffer;
     c->meta = 1;
+    c->state = -1;
     if (gis_mbtiles_open(path, GIS_MBTILES_WRITE, &c->m, e)) {
         tile_cache_close(c);
         return e->code;
@@ -390,6 +392,34 @@ enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const 
     enum err_code rc = gis_mbtiles_put(c->m, z, x, y, data, len, gen, e);
     if (!rc && etag) /* under the lock, so no change is applied between the store and this */
         hot_put(c, __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE), z, x, y, len ? data : "", len, etag);
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+enum err_code tile_cache_state(struct tile_cache *c, long long state, struct err *e)
+{
+    if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == state)
+        return ERR_OK;
+    pthread_mutex_lock(&c->lock);
+    enum err_code rc = ERR_OK;
+    long long held = gis_mbtiles_meta_ll(c->m, "odra:plan_state", -1);
+    if (held != state) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", state);
+        rc = gis_mbtiles_begin(c->m, e);
+        if (!rc && held >= 0)
+            rc = gis_mbtiles_clear(c->m, e);
+        if (!rc)
+            rc = gis_mbtiles_meta_set(c->m, "odra:plan_state", v, e);
+        if (!rc)
+            rc = gis_mbtiles_commit(c->m, e);
+        else
+            gis_mbtiles_rollback(c->m);
+        if (!rc && held >= 0)
+            __atomic_add_fetch(&c->epoch, 1, __ATOMIC_RELEASE); /* the hot entries are of the old state */
+    }
+    if (!rc)
+        __atomic_store_n(&c->state, state, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&c->lock);
     return rc;
 }

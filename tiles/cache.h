@@ -43,6 +43,11 @@ void tile_cache_set_meta(struct tile_cache *c, int meta);
  * change invalidates the right tiles. Call it right after tile_cache_open, before the cache is shared. */
 void tile_cache_set_grid(struct tile_cache *c, enum tile_grid g);
 
+/* Makes c hold the tiles of plan state `state` (gis_plan_state): when the file holds those of another
+ * state (the day changed and a plan came into force or ended), every tile is dropped and state recorded;
+ * a file that records none just records it. Cheap when nothing changed. */
+enum err_code tile_cache_state(struct tile_cache *c, long long state, struct err *e);
+
 /* Closes the connection and frees the cache. NULL is a no-op. */
 void tile_cache_close(struct tile_cache *c);
 

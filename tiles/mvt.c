@@ -167,6 +167,7 @@ static bool pts_push(struct pts *p, double x, double y)
 
 struct enc {
     GEOSContextHandle_t gh;
+    const char *date; /* plan layers as in force on this ISO date; NULL: today */
     int z;
     long x, y;
     double b[4];    /* tile extent, EPSG:3857 */
@@ -627,7 +628,7 @@ static enum err_code encode_layer(struct enc *en, struct gis_store *s, const str
     struct layer_enc le = {.en = en, .L = L, .nkeys = gis_layer_nkeys(L), .e = e};
     for (int k = 0; k < le.nkeys; k++)
         le.keyidx[k] = -1;
-    enum err_code rc = gis_store_bbox_query(s, L, q, 0, TILE_MVT_MAX_FEATURES, feature_add, &le, e);
+    enum err_code rc = gis_store_bbox_query(s, L, q, 0, TILE_MVT_MAX_FEATURES, en->date, feature_add, &le, e);
     if (!rc)
         rc = le.rc;
     if (!rc && le.n > 0)
@@ -656,12 +657,12 @@ enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct 
     return ERR_OK;
 }
 
-enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, struct buf *out,
-                              long *features, struct err *e)
+enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, const char *date,
+                              struct buf *out, long *features, struct err *e)
 {
     if (tile_check(z, x, y, e))
         return e->code;
-    struct enc en = {.z = z, .x = x, .y = y};
+    struct enc en = {.z = z, .x = x, .y = y, .date = date};
     tile_bounds(z, x, y, en.b);
     en.k = TILE_MVT_EXTENT / (en.b[2] - en.b[0]);
     /* below the last zoom of the style's source (16), drop detail under a quarter of a tile unit */

@@ -47,11 +47,11 @@ struct tile_mvt_layer_info {
 enum err_code tile_mvt_layer_info(struct gis_store *s, const char *name, struct tile_mvt_layer_info *out,
                                   struct err *e);
 
-/* Encodes tile z/x/y with the listed layers, in that order (NULL: the plan tileset's), and appends the
- * protobuf to out. Empty layers are left out, so a tile without data is a valid, zero-length MVT. Sets *features (may
- * be NULL) to the number of features written. */
-enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, struct buf *out,
-                              long *features, struct err *e);
+/* Encodes tile z/x/y with the listed layers, in that order (NULL: the plan tileset's), its plan layers as
+ * in force on date (ISO; NULL: today), and appends the protobuf to out. Empty layers are left out, so a tile without
+ * data is a valid, zero-length MVT. Sets *features (may be NULL) to the number of features written. */
+enum err_code tile_mvt_encode(struct gis_store *s, const char *const *layers, int z, long x, long y, const char *date,
+                              struct buf *out, long *features, struct err *e);
 
 /* Gzips data into out (RFC 1952). */
 enum err_code tile_gzip(const void *data, size_t len, struct buf *out, struct err *e);

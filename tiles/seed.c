@@ -25,11 +25,13 @@ bool tile_seed_plan(struct tile_seed *j, const double b3857[4], int za, int zb)
     return j->nranges > 0;
 }
 
-enum err_code tile_seed_open(struct tile_seed *j, const char *data_dir, const char *slug, long long gen, struct err *e)
+enum err_code tile_seed_open(struct tile_seed *j, const char *data_dir, const char *slug, long long gen,
+                             long long state, struct err *e)
 {
     pthread_mutex_init(&j->lock, NULL);
     for (int f = 0; f < j->nformats; f++)
-        if (tile_set_cache_open(data_dir, slug, j->ts, j->formats[f], gen, &j->caches[f], e) != ERR_OK)
+        if (tile_set_cache_open(data_dir, slug, j->ts, j->formats[f], gen, &j->caches[f], e) != ERR_OK ||
+            (state >= 0 && tile_cache_state(j->caches[f], state, e) != ERR_OK))
             return e->code;
     return ERR_OK;
 }
@@ -75,7 +77,7 @@ static void *seed_worker(void *arg)
         for (int f = 0; f < j->nformats && !j->stop; f++) {
             struct tile_cache *c = j->caches[f];
             if (!tile_cache_has(c, R->z, x, y)) {
-                if (tile_encode(s, j->ts, j->formats[f], R->z, x, y, &b, &gz, &e) != ERR_OK) {
+                if (tile_encode(s, j->ts, j->formats[f], R->z, x, y, NULL, &b, &gz, &e) != ERR_OK) {
                     seed_fail(j, e.msg);
                     break;
                 }

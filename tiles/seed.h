@@ -47,9 +47,11 @@ struct tile_seed {
  * there are none. */
 bool tile_seed_plan(struct tile_seed *j, const double b3857[4], int za, int zb);
 
-/* Opens the caches of j's formats for tenant slug under data_dir (gen: the store generation). Call
- * tile_seed_close afterwards, whether it succeeded or not. */
-enum err_code tile_seed_open(struct tile_seed *j, const char *data_dir, const char *slug, long long gen, struct err *e);
+/* Opens the caches of j's formats for tenant slug under data_dir (gen: the store generation; state: the
+ * plan state of today, gis_plan_state, which the caches then hold (tile_cache_state), or -1 for a
+ * tileset without plan data). Call tile_seed_close afterwards, whether it succeeded or not. */
+enum err_code tile_seed_open(struct tile_seed *j, const char *data_dir, const char *slug, long long gen,
+                             long long state, struct err *e);
 
 /* Starts up to threads workers (at most TILE_SEED_MAX_THREADS); returns how many started. */
 int tile_seed_start(struct tile_seed *j, int threads);

@@ -12,6 +12,9 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+/* Caches of other plan states a tenant keeps open (tile_serve with a date). */
+#define TILE_STATE_CACHES 8
+
 /* One tenant's tile caches, one per tileset (tile_set_index) and format, opened on first use and kept
  * until tile_tenant_caches_close. A cache that cannot be opened is logged once and its tiles are then
  * served uncached. Any number of threads may use one after tile_tenant_caches_init. */
@@ -20,6 +23,14 @@ struct tile_tenant_caches {
     pthread_mutex_t lock;        /* taken to open a cache */
     struct tile_cache *caches[TILE_SET_SLOTS][TILE_NFORMATS];
     bool failed[TILE_SET_SLOTS][TILE_NFORMATS];
+    /* caches of other plan states than today's (tiles asked for with a date), first come first kept;
+     * beyond TILE_STATE_CACHES such tiles are rendered uncached */
+    struct tile_state_cache {
+        int set, format;
+        long long state;
+        struct tile_cache *c; /* NULL: it could not be opened */
+    } dated[TILE_STATE_CACHES];
+    int ndated;
 };
 
 /* Prepares tc for the caches of tenant slug under data_dir; both strings must outlive tc. */
@@ -28,10 +39,11 @@ void tile_tenant_caches_init(struct tile_tenant_caches *tc, const char *data_dir
 /* Closes every cache tc opened. Call it when no thread uses tc any more. */
 void tile_tenant_caches_close(struct tile_tenant_caches *tc);
 
-/* Renders tile z/x/y of ts in format f as it is stored and served: a PNG, or a gzipped MVT. Replaces the
- * contents of out; scratch is working space (the uncompressed MVT), which a loop may reuse. */
+/* Renders tile z/x/y of ts in format f, plan data as in force on date (ISO; NULL: today), as it is stored
+ * and served: a PNG, or a gzipped MVT. Replaces the contents of out; scratch is working space (the
+ * uncompressed MVT), which a loop may reuse. */
 enum err_code tile_encode(struct gis_store *s, const struct tile_set *ts, enum tile_format f, int z, long x, long y,
-                          struct buf *scratch, struct buf *out, struct err *e);
+                          const char *date, struct buf *scratch, struct buf *out, struct err *e);
 
 /* A tile as tile_serve gives it. */
 struct tile_served {
@@ -40,10 +52,14 @@ struct tile_served {
     bool hit;         /* from the cache, not rendered now */
 };
 
-/* Tile z/x/y of ts in format f for a tenant whose store connection is r: from tc's cache (after applying
- * the store's newer changes), else rendered (tile_encode) and put into the cache. Cache failures are
- * logged and the tile served anyway; a failed render is the error. */
+/* Tile z/x/y of ts in format f, its plan data as in force on date (ISO, checked by the caller; NULL:
+ * today), for a tenant whose store connection is r: from tc's cache (after applying the store's newer
+ * changes), else rendered (tile_encode) and put into the cache. The caches are keyed by the plan state
+ * of the date (gis_plan_state): a date with today's plans in force is served from the tileset's cache,
+ * which drops its tiles when today's plans change; another date from a cache of its own state. Cache
+ * failures are logged and the tile served anyway; a failed render is the error. */
 enum err_code tile_serve(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
-                         enum tile_format f, int z, long x, long y, struct tile_served *out, struct err *e);
+                         enum tile_format f, int z, long x, long y, const char *date, struct tile_served *out,
+                         struct err *e);
 
 #endif

@@ -340,7 +340,7 @@ static void memo_free(void)
 }
 
 static enum err_code render_raster(struct gis_store *s, const struct tile_set *ts, enum tile_grid grid, int scale,
-                                   int z, long x, long y, struct buf *out, struct err *e)
+                                   int z, long x, long y, const char *date, struct buf *out, struct err *e)
 {
     pthread_once(&style_once, style_load);
     const struct gis_style *style = ts_style(ts);
@@ -362,7 +362,8 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
                                 .ngroups = ng,
                                 .transparent = ts->transparent,
                                 .labels_inside = false,
-                                .label_mode = GIS_RENDER_LABELS_NONE};
+                                .label_mode = GIS_RENDER_LABELS_NONE,
+                                .date = date};
     cairo_surface_t *surf =
         cairo_image_surface_create(ts->transparent ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24, size, size);
     cairo_t *cr = cairo_create(surf);
@@ -378,7 +379,8 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
         struct label_memo key = {.ts = ts, .grid = grid, .scale = scale, .z = z, .mx = x / m * m, .my = y / m * m};
         const char *path = gis_store_path(s);
         struct stat sb;
-        bool memo_ok = path && strlen(path) < sizeof key.path && stat(path, &sb) == 0;
+        /* labels of another date than today's are placed for this tile only */
+        bool memo_ok = !date && path && strlen(path) < sizeof key.path && stat(path, &sb) == 0;
         if (memo_ok) {
             strcpy(key.path, path);
             key.ino = sb.st_ino;
@@ -416,24 +418,53 @@ static enum err_code render_raster(struct gis_store *s, const struct tile_set *t
 }
 
 enum err_code tile_render(struct gis_store *s, const struct tile_set *ts, enum tile_format f, int z, long x, long y,
-                          struct buf *out, struct err *e)
+                          const char *date, struct buf *out, struct err *e)
 {
     if (tile_grid_check(tile_format_grid(f), z, x, y, e))
         return e->code;
     if (f == TILE_MVT)
-        return tile_mvt_encode(s, ts->layers, z, x, y, out, NULL, e);
-    return render_raster(s, ts, tile_format_grid(f), f == TILE_PNG2X ? 2 : 1, z, x, y, out, e);
+        return tile_mvt_encode(s, ts->layers, z, x, y, date, out, NULL, e);
+    return render_raster(s, ts, tile_format_grid(f), f == TILE_PNG2X ? 2 : 1, z, x, y, date, out, e);
 }
+
+bool tile_set_dated(const struct tile_set *ts)
+{
+    const char *const *names = ts->layers ? ts->layers : gis_layers_plan();
+    for (int i = 0; names[i]; i++) {
+        const struct gis_layer *L = gis_layer_find(names[i]);
+        if (L && L->map.dated)
+            return true;
+    }
+    return false;
+}
+
+static enum err_code cache_open(const char *data_dir, const char *slug, const struct tile_set *ts, enum tile_format f,
+                                long long gen, const char *state, struct tile_cache **out, struct err *e);
 
 enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const struct tile_set *ts, enum tile_format f,
                                   long long gen, struct tile_cache **out, struct err *e)
+{
+    return cache_open(data_dir, slug, ts, f, gen, "", out, e);
+}
+
+enum err_code tile_set_cache_open_state(const char *data_dir, const char *slug, const struct tile_set *ts,
+                                        enum tile_format f, long long gen, long long state, struct tile_cache **out,
+                                        struct err *e)
+{
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".p%llx", (unsigned long long)state);
+    return cache_open(data_dir, slug, ts, f, gen, suffix, out, e);
+}
+
+static enum err_code cache_open(const char *data_dir, const char *slug, const struct tile_set *ts, enum tile_format f,
+                                long long gen, const char *state, struct tile_cache **out, struct err *e)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/tiles", data_dir);
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/tiles/%s", data_dir, slug);
     mkdir(path, 0755);
-    snprintf(path, sizeof path, "%s/tiles/%s/%s.%s.mbtiles", data_dir, slug, ts->name, tile_format_name(f));
+    snprintf(path, sizeof path, "%s/tiles/%s/%s.%s%s.mbtiles", data_dir, slug, ts->name, tile_format_name(f), state);
     struct buf json = {0};
     if (f == TILE_MVT) {
         buf_puts(&json, "{\"vector_layers\":[");

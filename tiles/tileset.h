@@ -100,11 +100,19 @@ struct tile_cache;
  * (tile_store_generation) used when the file is new. *out is freed with tile_cache_close. */
 enum err_code tile_set_cache_open(const char *data_dir, const char *slug, const struct tile_set *ts, enum tile_format f,
                                   long long gen, struct tile_cache **out, struct err *e);
+/* The same for the tiles of another plan state than today's (gis_plan_state, a past or future date):
+ * DATA/tiles/SLUG/NAME.FORMAT.pSTATE.mbtiles. */
+enum err_code tile_set_cache_open_state(const char *data_dir, const char *slug, const struct tile_set *ts,
+                                        enum tile_format f, long long gen, long long state, struct tile_cache **out,
+                                        struct err *e);
 
-/* Renders tile z/x/y of ts in format f and appends the bytes to out (PNG, or MVT uncompressed). A tile
- * without data is still a valid tile (a PNG of the background, a zero-length MVT). s is the caller's
- * store connection. */
+/* Whether ts shows plan data, which depends on the date (gis_layer_map.dated). */
+bool tile_set_dated(const struct tile_set *ts);
+
+/* Renders tile z/x/y of ts in format f, its plan data as in force on date (ISO; NULL: today), and appends
+ * the bytes to out (PNG, or MVT uncompressed). A tile without data is still a valid tile (a PNG of the
+ * background, a zero-length MVT). s is the caller's store connection. */
 enum err_code tile_render(struct gis_store *s, const struct tile_set *ts, enum tile_format f, int z, long x, long y,
-                          struct buf *out, struct err *e);
+                          const char *date, struct buf *out, struct err *e);
 
 #endif

@@ -357,7 +357,17 @@ static void plans(void)
             continue;
         CHECK(q1(s, "SELECT count(*) FROM plans WHERE kind = 'pog'") == 1);
         double nm = q1(s, "SELECT count(*) FROM plans WHERE kind = 'mpzp'");
-        CHECK(nm >= 2 && nm <= 6);
+        double nbase = q1(s, "SELECT count(*) FROM plans WHERE kind = 'mpzp' AND amends_plan_id IS NULL AND "
+                             "valid_to IS NULL");
+        CHECK(nbase >= 2 && nbase <= 6 && nm == nbase + 3);
+        /* The history (migration 007): one plan repealed by the resolution of the plan that replaced it, on
+         * the day that came into force; an amendment in force and one from 2027-06-01, of one plan, inside it. */
+        CHECK(q1(s, "SELECT count(*) FROM plans p JOIN plans n ON n.resolution = p.changed_by AND "
+                    "n.valid_from = p.valid_to AND ST_Equals(n.geom, p.geom) WHERE p.status = 'uchylony' AND "
+                    "p.valid_from < p.valid_to") == 1);
+        CHECK(q1(s, "SELECT count(*) FROM plans a JOIN plans p ON p.id = a.amends_plan_id WHERE "
+                    "ST_Within(a.geom, p.geom) AND a.valid_from > p.valid_from AND a.title LIKE 'Zmiana %'") == 2);
+        CHECK(q1(s, "SELECT count(*) FROM plans WHERE amends_plan_id IS NOT NULL AND valid_from = '2027-06-01'") == 1);
         /* The POG zones partition the gmina. */
         double pog = q1(s, "SELECT ST_Area(geom) FROM plans WHERE kind = 'pog'");
         double sum = q1(s, "SELECT sum(ST_Area(geom)) FROM pog_zones");
@@ -382,7 +392,8 @@ static void plans(void)
         CHECK(q1(s, "SELECT count(*) FROM plans WHERE kind = 'mpzp' AND (resolution NOT LIKE 'Uchwała nr %' OR "
                     "publication NOT LIKE 'Dz. Urz. Woj. Lubuskiego z % r. poz. %' OR scale NOT IN (500, 1000, 2000) "
                     "OR iip NOT LIKE 'PL.ZIPPZP.%/' || (SELECT value FROM meta WHERE key = 'teryt') || '-MPZP/%' OR "
-                    "status <> 'obowiązujący' OR resolution_date IS NULL OR valid_from IS NULL)") == 0);
+                    "status NOT IN ('obowiązujący', 'uchylony') OR (status = 'uchylony') <> (valid_to IS NOT NULL) OR "
+                    "resolution_date IS NULL OR valid_from IS NULL)") == 0);
         /* Some parcels lie in two or more zones of one plan; a parcel inside a plan is fully zoned. */
         const char *parts = "SELECT p.id AS parcel, z.plan_id AS plan, p.area_m2 AS area, "
                             "ST_Area(ST_Intersection(p.geom, z.geom)) AS a FROM plan_zones z "
@@ -421,8 +432,8 @@ static void plans(void)
         CHECK(q1(s, "SELECT count(*) FROM provisions WHERE body LIKE '%{%' OR heading LIKE '%{%'") == 0);
         CHECK(q1(s, "SELECT count(*) FROM provisions WHERE scope = 'general' AND body LIKE '%art. 36 ust. 4%30%'") ==
               nm);
-        CHECK(q1(s, "SELECT count(*) FROM plans p WHERE kind = 'mpzp' AND NOT EXISTS "
-                    "(SELECT 1 FROM overlays WHERE plan_id = p.id)") == 0);
+        CHECK(q1(s, "SELECT count(*) FROM plans p WHERE kind = 'mpzp' AND amends_plan_id IS NULL AND valid_to IS NULL "
+                    "AND NOT EXISTS (SELECT 1 FROM overlays WHERE plan_id = p.id)") == 0);
         CHECK(q1(s, "SELECT count(*) FROM plan_zones WHERE label NOT GLOB '[1-9]*[A-Z]'") == 0);
         CHECK(q1(s, "SELECT count(*) FROM (SELECT 1 FROM plan_zones GROUP BY plan_id, label HAVING count(*) > 1)") ==
               0);

@@ -159,7 +159,7 @@ static void document_model(void)
     struct err e = {0};
     const char *ids[] = {"080505_4.0001.1/1", "080505_4.0001.2/1", "080505_4.0001.3/1", "080505_4.0001.1/1"};
     struct gis_extract_doc *d = NULL;
-    CHECK(gis_extract_build(store, a, ids, 4, &d, &e) == ERR_OK);
+    CHECK(gis_extract_build(store, a, ids, 4, NULL, &d, &e) == ERR_OK);
     if (!d) {
         printf("  %s\n", e.msg);
         arena_free(a);
@@ -209,19 +209,19 @@ static void limits(void)
     struct err e = {0};
     struct gis_extract_doc *d = NULL;
     const char *bad[] = {"080505_4.0001.1/1", "080505_4.0001.999/9"};
-    CHECK(gis_extract_build(store, a, bad, 2, &d, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_extract_build(store, a, bad, 2, NULL, &d, &e) == ERR_UNPROCESSABLE);
     CHECK(strstr(e.msg, "080505_4.0001.999/9") != NULL);
     err_clear(&e);
     const char *junk[] = {"'; DROP TABLE parcels; --"};
-    CHECK(gis_extract_build(store, a, junk, 1, &d, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_extract_build(store, a, junk, 1, NULL, &d, &e) == ERR_UNPROCESSABLE);
     err_clear(&e);
     const char *many[GIS_EXTRACT_MAX_PARCELS + 1];
     for (int i = 0; i <= GIS_EXTRACT_MAX_PARCELS; i++)
         many[i] = "080505_4.0001.1/1";
-    CHECK(gis_extract_build(store, a, many, GIS_EXTRACT_MAX_PARCELS + 1, &d, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_extract_build(store, a, many, GIS_EXTRACT_MAX_PARCELS + 1, NULL, &d, &e) == ERR_UNPROCESSABLE);
     CHECK(strstr(e.msg, "100") != NULL);
     err_clear(&e);
-    CHECK(gis_extract_build(store, a, many, 0, &d, &e) == ERR_UNPROCESSABLE);
+    CHECK(gis_extract_build(store, a, many, 0, NULL, &d, &e) == ERR_UNPROCESSABLE);
     arena_free(a);
 }
 
@@ -412,7 +412,7 @@ static void raster_drawing(void)
     /* the wyrys of the MPZP parcel is drawn on the drawing (the newest: EPSG:2176), as an embedded JPEG */
     const char *ids[] = {"080505_4.0001.1/1"};
     struct gis_extract_doc *doc = NULL;
-    CHECK(gis_extract_build(store, a, ids, 1, &doc, &e) == ERR_OK);
+    CHECK(gis_extract_build(store, a, ids, 1, NULL, &doc, &e) == ERR_OK);
     struct gis_extract_meta m = {.organ = "Burmistrz Słubic",
                                  .gmina = "Słubice",
                                  .case_number = "GP.6727.9.2026",

@@ -141,35 +141,35 @@ static void bbox_query(void)
     /* the 3 x 3 squares whose boxes meet a box inside the middle of (2,2)..(4,4) */
     double box[4] = {470045, 510045, 470085, 510085};
     struct tally t = {0};
-    CHECK(gis_store_bbox_query(store, P, box, 0, 1000, count_row, &t, &e) == ERR_OK);
+    CHECK(gis_store_bbox_query(store, P, box, 0, 1000, NULL, count_row, &t, &e) == ERR_OK);
     CHECK(t.n == 9 && t.texts == 9);
     /* the small parcel (5,5) is left out with a minimum size of 2 m */
     double box55[4] = {470100.2, 510100.2, 470100.8, 510100.8};
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, P, box55, 0, 1000, count_row, &t, &e) == ERR_OK && t.n == 1);
+    CHECK(gis_store_bbox_query(store, P, box55, 0, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 1);
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, P, box55, 2, 1000, count_row, &t, &e) == ERR_OK && t.n == 0);
+    CHECK(gis_store_bbox_query(store, P, box55, 2, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 0);
     /* the limit and the callback both stop it */
     double world[4] = {0, 0, 1e7, 1e7};
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, P, world, 0, 1000, count_row, &t, &e) == ERR_OK && t.n == 100);
+    CHECK(gis_store_bbox_query(store, P, world, 0, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 100);
     CHECK(t.id_sum == 100 * 101 / 2);
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, P, world, 0, 7, count_row, &t, &e) == ERR_OK && t.n == 7);
+    CHECK(gis_store_bbox_query(store, P, world, 0, 7, NULL, count_row, &t, &e) == ERR_OK && t.n == 7);
     t = (struct tally){.stop_after = 3};
-    CHECK(gis_store_bbox_query(store, P, world, 0, 1000, count_row, &t, &e) == ERR_OK && t.n == 3);
+    CHECK(gis_store_bbox_query(store, P, world, 0, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 3);
     /* points have no size, so a minimum size leaves them all out; a box around one finds it */
     const struct gis_layer *A = gis_layer_find("addresses");
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, A, world, 0, 1000, count_row, &t, &e) == ERR_OK && t.n == 3);
+    CHECK(gis_store_bbox_query(store, A, world, 0, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 3);
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, A, world, 0.5, 1000, count_row, &t, &e) == ERR_OK && t.n == 0);
+    CHECK(gis_store_bbox_query(store, A, world, 0.5, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 0);
     double near[4] = {470100, 510100, 470110, 510110};
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, A, near, 0, 1000, count_row, &t, &e) == ERR_OK && t.n == 1);
+    CHECK(gis_store_bbox_query(store, A, near, 0, 1000, NULL, count_row, &t, &e) == ERR_OK && t.n == 1);
     /* a layer whose table the store lacks is an error naming the store */
     t = (struct tally){0};
-    CHECK(gis_store_bbox_query(store, &extra[0], world, 0, 10, count_row, &t, &e) == ERR_IO && t.n == 0);
+    CHECK(gis_store_bbox_query(store, &extra[0], world, 0, 10, NULL, count_row, &t, &e) == ERR_IO && t.n == 0);
     CHECK(strstr(e.msg, "extra_sites") != NULL);
 }
 

@@ -196,15 +196,21 @@ static const struct gis_zone_hit *zone(const struct gis_parcel_zones *z, enum gi
     return NULL;
 }
 
-static struct gis_parcel_zones zones_of(const char *id)
+/* The zones of parcel id on date (NULL: today). */
+static struct gis_parcel_zones zones_on(const char *id, const char *date)
 {
     struct err e = {0};
     struct gis_parcel *p = NULL;
     struct gis_parcel_zones z = {0};
     CHECK(gis_place_parcel_by_id(store, a, id, &p, &e) == ERR_OK);
     if (p)
-        CHECK(gis_place_zones(store, a, p, &z, &e) == ERR_OK);
+        CHECK(gis_place_zones(store, a, p, date, &z, &e) == ERR_OK);
     return z;
+}
+
+static struct gis_parcel_zones zones_of(const char *id)
+{
+    return zones_on(id, NULL);
 }
 
 static void zones_whole_parcel(void)
@@ -253,6 +259,72 @@ static void zones_split_parcel(void)
     /* A Kunowice parcel: no MPZP, only the POG zone 2SU. */
     z = zones_of("080505_5.0001.7");
     CHECK(z.nzones == 1 && z.nplans == 1 && z.zones[0].kind == GIS_ZONE_POG && !strcmp(z.zones[0].label, "2SU"));
+}
+
+/* Plans on a date (migration 007): validity, status, and an amendment cutting the plan it amends. */
+static void zones_on_a_date(void)
+{
+    char g[256];
+    exec("UPDATE plans SET valid_from = '2019-07-01' WHERE id = 1");
+    /* an amendment of plan 1 over x 10..20 since 2025; a repealed predecessor; a draft; an ended plan
+     * without its end date; a plan adopted for 2030 */
+    execf("INSERT INTO plans (id, kind, title, status, valid_from, amends_plan_id, geom) VALUES "
+          "(10, 'mpzp', 'Zmiana', 'obowiązujący', '2025-01-01', 1, %s)",
+          rect(g, sizeof g, 10, 0, 20, 40));
+    execf("INSERT INTO plan_zones (id, plan_id, label, symbol, name, geom) VALUES (10, 10, '1ZP', 'ZP', 'zieleń', %s)",
+          rect(g, sizeof g, 10, 0, 20, 40));
+    execf("INSERT INTO plans (id, kind, title, status, valid_from, valid_to, changed_by, geom) VALUES "
+          "(11, 'mpzp', 'Stary', 'uchylony', '2000-01-01', '2019-07-01', 'Uchwała nr XII/98/2019', %s)",
+          rect(g, sizeof g, 0, 0, 50, 40));
+    for (int id = 12; id <= 14; id++)
+        execf("INSERT INTO plans (id, kind, title, status, valid_from, geom) VALUES (%d, 'mpzp', 'Inny', '%s', %s, %s)",
+              id,
+              id == 12   ? "projekt"
+              : id == 13 ? "uchylony"
+                         : "obowiązujący",
+              id == 14 ? "'2030-01-01'" : "NULL", rect(g, sizeof g, 0, 0, 50, 40));
+    for (int id = 11; id <= 14; id++)
+        execf(
+            "INSERT INTO plan_zones (id, plan_id, label, symbol, name, geom) VALUES (%d, %d, '%dR', 'R', 'rolny', %s)",
+            id, id, id, rect(g, sizeof g, 0, 0, 50, 40));
+
+    /* before the amendment: plan 1 alone, as always */
+    struct gis_parcel_zones z = zones_on("080505_4.0001.1", "2024-12-31");
+    const struct gis_zone_hit *mn = zone(&z, GIS_ZONE_MPZP, "1MN");
+    CHECK(mn && fabs(mn->share_pct - 100) < 1e-9 && !zone(&z, GIS_ZONE_MPZP, "1ZP"));
+    CHECK(zone(&z, GIS_ZONE_OVERLAY, "SOK") && !zone(&z, GIS_ZONE_MPZP, "12R") && !zone(&z, GIS_ZONE_MPZP, "13R"));
+    /* from its first day: the amendment inside its boundary, plan 1 outside; plan 1's overlay there is cut */
+    z = zones_on("080505_4.0001.1", "2025-01-01");
+    mn = zone(&z, GIS_ZONE_MPZP, "1MN");
+    const struct gis_zone_hit *zp = zone(&z, GIS_ZONE_MPZP, "1ZP");
+    CHECK(mn && zp && fabs(mn->share_pct - 50) < 1e-9 && fabs(zp->share_pct - 50) < 1e-9);
+    CHECK(!zone(&z, GIS_ZONE_OVERLAY, "SOK")); /* it lay within x 10..25, so in the amendment on this parcel */
+    for (int i = 0; i < z.nplans; i++) {
+        if (z.plans[i].id == 1)
+            CHECK(fabs(z.plans[i].share_pct - 50) < 1e-9); /* the plan applies to the half outside */
+        if (z.plans[i].id == 10)
+            CHECK(z.plans[i].amends == 1 && z.plans[i].amends_title &&
+                  !strcmp(z.plans[i].amends_title, "MPZP Centrum"));
+    }
+    /* the repealed predecessor, only while it was in force; with its end and the repealing resolution */
+    z = zones_on("080505_4.0001.1", "2010-05-05");
+    CHECK(z.nplans == 2 && zone(&z, GIS_ZONE_MPZP, "11R") && !zone(&z, GIS_ZONE_MPZP, "1MN"));
+    for (int i = 0; i < z.nplans; i++)
+        if (z.plans[i].id == 11)
+            CHECK(!strcmp(z.plans[i].valid_to, "2019-07-01") && strstr(z.plans[i].changed_by, "XII/98"));
+    z = zones_on("080505_4.0001.1", "2019-07-01");
+    CHECK(!zone(&z, GIS_ZONE_MPZP, "11R") && zone(&z, GIS_ZONE_MPZP, "1MN"));
+    /* the 2030 plan from 2030; the draft and the ended plan without an end never */
+    z = zones_on("080505_4.0001.1", "2030-01-01");
+    CHECK(zone(&z, GIS_ZONE_MPZP, "14R") && !zone(&z, GIS_ZONE_MPZP, "12R") && !zone(&z, GIS_ZONE_MPZP, "13R"));
+    struct err e = {0};
+    struct gis_parcel *p = NULL;
+    CHECK(gis_place_parcel_by_id(store, a, "080505_4.0001.1", &p, &e) == ERR_OK);
+    CHECK(p && gis_place_zones(store, a, p, "2025-02-30", &z, &e) == ERR_INVALID && !strcmp(e.param, "date"));
+
+    exec("DELETE FROM plan_zones WHERE plan_id >= 10");
+    exec("DELETE FROM plans WHERE id >= 10");
+    exec("UPDATE plans SET valid_from = NULL WHERE id = 1");
 }
 
 static void parcel_at_point(void)
@@ -496,7 +568,7 @@ static void *demo_check(void *arg)
             struct gis_parcel_zones z;
             job->parcels++;
             e = (struct err){0};
-            if (gis_place_parcel_by_id(s, pa, id, &p, &e) || gis_place_zones(s, pa, p, &z, &e)) {
+            if (gis_place_parcel_by_id(s, pa, id, &p, &e) || gis_place_zones(s, pa, p, NULL, &z, &e)) {
                 if (!job->failures++)
                     snprintf(job->first_failure, sizeof job->first_failure, "%s: %s", id, e.msg);
                 arena_free(pa);
@@ -594,7 +666,8 @@ static void w_square(struct wkbw *w, double ox, bool z)
     w->b[w->n++] = w->be ? 0 : 1;
     w_u32(w, z ? 1003 : 3);
     w_u32(w, 2);
-    const double outer[][2] = {{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}, hole[][2] = {{4, 4}, {4, 6}, {6, 6}, {6, 4}, {4, 4}};
+    const double outer[][2] = {{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}},
+                 hole[][2] = {{4, 4}, {4, 6}, {6, 6}, {6, 4}, {4, 4}};
     w_u32(w, 5);
     for (int i = 0; i < 5; i++) {
         w_f64(w, outer[i][0] + ox), w_f64(w, outer[i][1]);
@@ -616,12 +689,12 @@ static void wkb_point_in_polygon(void)
             struct wkbw w = {.be = be};
             w_square(&w, 0, z);
             CHECK(gis_pip_wkb_locate(w.b, w.n, 1, 1) == 1);
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 5, 5) == 0);       /* in the hole */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 11, 5) == 0);      /* outside */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 10, 5) == 2);      /* on the outer edge */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 4, 5) == 2);       /* on the hole's edge */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 0, 0) == 2);       /* a vertex */
-            CHECK(gis_pip_wkb_locate(w.b, w.n, 9.9995, 5) == 2);  /* within 1 mm */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 5, 5) == 0);      /* in the hole */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 11, 5) == 0);     /* outside */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 10, 5) == 2);     /* on the outer edge */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 4, 5) == 2);      /* on the hole's edge */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 0, 0) == 2);      /* a vertex */
+            CHECK(gis_pip_wkb_locate(w.b, w.n, 9.9995, 5) == 2); /* within 1 mm */
             CHECK(gis_pip_wkb_locate(w.b, w.n, 9.99, 5) == 1);
             struct gis_pip *pip = gis_pip_build(w.b, w.n); /* the banded index agrees everywhere */
             CHECK(pip != NULL);
@@ -665,6 +738,7 @@ int main(int argc, char **argv)
     RUN(parcel_by_obreb);
     RUN(zones_whole_parcel);
     RUN(zones_split_parcel);
+    RUN(zones_on_a_date);
     RUN(parcel_at_point);
     RUN(nearest_and_parcel_addresses);
     RUN(gmina_area);

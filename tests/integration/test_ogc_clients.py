@@ -255,8 +255,11 @@ def collection_tiles_go_through_the_cache():
 
 @test
 def gdal_ogcapi_draws_a_collection_from_its_map_tiles():
-    # the stoutest MN zone of the demo plans, and the WGS84 outline of it
-    rows = store_sql("SELECT AsText(Transform(geom, 4326)) AS wkt FROM plan_zones WHERE symbol = 'MN' "
+    # the stoutest MN zone of the demo plans in force today and not amended (the map tiles draw the plans as in
+    # force on the day: not the demo's repealed plan), and the WGS84 outline of it
+    rows = store_sql("SELECT AsText(Transform(geom, 4326)) AS wkt FROM plan_zones WHERE symbol = 'MN' AND plan_id IN "
+                     "(SELECT id FROM plans p WHERE status = 'obowiązujący' AND valid_to IS NULL AND "
+                     "valid_from <= date('now') AND NOT EXISTS (SELECT 1 FROM plans a WHERE a.amends_plan_id = p.id)) "
                      "ORDER BY min(MbrMaxX(geom) - MbrMinX(geom), MbrMaxY(geom) - MbrMinY(geom)) DESC LIMIT 1")
     ring = [tuple(map(float, p.split())) for p in re.search(r"\(\(+([^()]+)\)", rows[0]["wkt"]).group(1).split(",")]
     xs, ys = [p[0] for p in ring], [p[1] for p in ring]

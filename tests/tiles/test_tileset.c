@@ -49,7 +49,7 @@ static int tile_png(const struct tile_set *ts, enum tile_format f, int z, long x
     struct buf b = {0};
     struct png_check c = {0};
     int varied = -1;
-    CHECK(tile_render(store, ts, f, z, x, y, &b, &e) == ERR_OK);
+    CHECK(tile_render(store, ts, f, z, x, y, NULL, &b, &e) == ERR_OK);
     if (e.code)
         printf("  %s %d/%ld/%ld: %s\n", ts->name, z, x, y, e.msg);
     int rc = png_check_decode(b.data, b.len, &c);

@@ -579,7 +579,7 @@ static bool drawings_make(struct demo *d)
     sqlite3_stmt *q;
     if (gis_store_prepare(d->st,
                           "SELECT id FROM plans WHERE kind = 'mpzp' AND coalesce(scale, 1000) = 1000 "
-                          "ORDER BY ST_Area(geom), id LIMIT 1",
+                          "AND amends_plan_id IS NULL AND valid_to IS NULL ORDER BY ST_Area(geom), id LIMIT 1",
                           &q, d->e))
         return demo_fail(d, ERR_IO, "drawings");
     long plan = sqlite3_step(q) == SQLITE_ROW ? (long)sqlite3_column_int64(q, 0) : 0;

@@ -245,6 +245,11 @@ static void civil_from_days(long z, int *y, int *m, int *dd)
 /* A plan's act: the council resolution, its publication and the date the plan came into force. */
 struct act {
     char iip[96], resolution[256], date[16], publication[96], valid_from[16];
+    /* plan history (migration 007): the status, the end of validity and the resolution that ended it
+     * ("" for none), and the plan it amends (0: none) */
+    const char *status;
+    char valid_to[16], changed_by[256];
+    sqlite3_int64 amends;
 };
 
 static void act_make(struct demo *d, struct act *a, const char *kind, int year, int month, int day, int seq)
@@ -252,9 +257,10 @@ static void act_make(struct demo *d, struct act *a, const char *kind, int year, 
     static const char *const months[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
                                          "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
     /* Session numbers restart with each council term; a council meets about nine times a year. */
-    static const int terms[][2] = {{2002, 11}, {2006, 11}, {2010, 11}, {2014, 11}, {2018, 11}, {2024, 5}};
+    static const int terms[][2] = {{1994, 6},  {1998, 10}, {2002, 11}, {2006, 11},
+                                   {2010, 11}, {2014, 11}, {2018, 11}, {2024, 5}};
     int into_term = (year - 2002) * 12 + month - 11;
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 8; k++)
         if (year * 12 + month >= terms[k][0] * 12 + terms[k][1])
             into_term = (year - terms[k][0]) * 12 + month - terms[k][1];
     int session = 1 + into_term * 3 / 4 + (int)text_rng_below(&d->rng, 3);
@@ -284,8 +290,9 @@ static sqlite3_int64 plan_insert(struct demo *d, const char *kind, const struct 
     }
     if (gis_store_prepare(d->st,
                           "INSERT INTO plans (kind, iip, title, resolution, resolution_date, publication, "
-                          "scale, status, valid_from, geom) VALUES (?, ?, ?, ?, ?, ?, ?, 'obowiązujący', ?, "
-                          "GeomFromWKB(?, 2180))",
+                          "scale, status, valid_from, geom, valid_to, changed_by, amends_plan_id) VALUES (?1, ?2, ?3, "
+                          "?4, ?5, ?6, ?7, coalesce(?11, 'obowiązujący'), ?8, GeomFromWKB(?9, 2180), nullif(?12, ''), "
+                          "nullif(?13, ''), nullif(?14, 0))",
                           &st, d->e)) {
         demo_fail(d, ERR_IO, "prepare");
         return 0;
@@ -299,6 +306,11 @@ static sqlite3_int64 plan_insert(struct demo *d, const char *kind, const struct 
     sqlite3_bind_int(st, 7, scale);
     sqlite3_bind_text(st, 8, a->valid_from, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 9, d->wkb, (int)d->wkb_len, SQLITE_STATIC);
+    if (a->status)
+        sqlite3_bind_text(st, 11, a->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, a->valid_to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, a->changed_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 14, a->amends);
     sqlite3_int64 id = 0;
     if (sqlite3_step(st) != SQLITE_DONE)
         demo_sql_fail(d, "plan");
@@ -442,7 +454,11 @@ enum plan_kind { PLAN_CENTRE, PLAN_ESTATE, PLAN_INDUSTRY, PLAN_VILLAGE };
 
 struct pplan {
     int kind, set;
-    struct zrect b; /* boundary */
+    sqlite3_int64 id; /* once stored */
+    struct act act;   /* its act, once stored */
+    char title[320];  /* once stored */
+    int scale;        /* once stored */
+    struct zrect b;   /* boundary */
     struct pzone *z;
     int nz, cap;
     struct poverlay ov[2];
@@ -873,15 +889,26 @@ static void plan_provisions(struct demo *d, const struct pplan *p, sqlite3_int64
     free(body.p);
 }
 
+static void plan_store_act(struct demo *d, struct pplan *p, const char *title, int scale);
+
 /* One MPZP: the act, the plan row, its zones and overlays, and its text. */
 static void plan_store(struct demo *d, struct pplan *p, int seq, const char *title, int scale)
 {
-    plan_zones_label(p);
-    struct act a = {0};
-    act_make(d, &a, "MPZP", 2005 + (int)text_rng_below(&d->rng, 19), 1 + (int)text_rng_below(&d->rng, 12),
+    act_make(d, &p->act, "MPZP", 2005 + (int)text_rng_below(&d->rng, 19), 1 + (int)text_rng_below(&d->rng, 12),
              1 + (int)text_rng_below(&d->rng, 28), seq);
+    plan_store_act(d, p, title, scale);
+}
+
+/* Stores plan p under its act p->act (made by the caller). */
+static void plan_store_act(struct demo *d, struct pplan *p, const char *title, int scale)
+{
+    plan_zones_label(p);
+    const struct act a = p->act;
     GEOSGeometry *all = rects_union(d, &(struct zrect){p->b.x0, p->b.y0, p->b.x1, p->b.y1}, 1);
     sqlite3_int64 plan = all ? plan_insert(d, "mpzp", &a, title, scale, all) : 0;
+    p->id = plan;
+    p->scale = scale;
+    snprintf(p->title, sizeof p->title, "%s", title);
     GEOSGeom_destroy_r(d->gh, all);
     sqlite3_stmt *zs = NULL, *os = NULL;
     if (!plan ||
@@ -905,6 +932,88 @@ static void plan_store(struct demo *d, struct pplan *p, int seq, const char *tit
     sqlite3_finalize(zs);
     sqlite3_finalize(os);
     plan_provisions(d, p, plan, title, scale, ov_id);
+}
+
+/* ---- plan history: per gmina one repealed plan and two amendments (one in force, one from 2027) ---- */
+
+/* The part of boundary b between fractions fx0 and fx1 of its width, on whole metres. */
+static struct zrect plan_strip(const struct zrect *b, double fx0, double fx1)
+{
+    double w = b->x1 - b->x0;
+    return (struct zrect){round(b->x0 + fx0 * w), b->y0, round(b->x0 + fx1 * w), b->y1};
+}
+
+/* A plan over r of two zones: symbol a in the north (vertical false) or west (true) half, b in the other. */
+static void plan_halves(struct demo *d, struct pplan *p, int kind, struct zrect r, bool vertical, const char *a,
+                        const char *b)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    p->b = r;
+    double mx = round((r.x0 + r.x1) / 2), my = round((r.y0 + r.y1) / 2);
+    int za = pz_new(d, p, a), zb = pz_new(d, p, b);
+    if (vertical) {
+        pz_rect(d, p, za, r.x0, r.y0, mx, r.y1);
+        pz_rect(d, p, zb, mx, r.y0, r.x1, r.y1);
+    } else {
+        pz_rect(d, p, za, r.x0, my, r.x1, r.y1);
+        pz_rect(d, p, zb, r.x0, r.y0, r.x1, my);
+    }
+}
+
+/* The history of the plans, so that plans on a date can be seen and tested: the largest plan gets an
+ * amendment in force since 2025 over its eastern part (U and ZP instead of its zones) and one adopted in
+ * 2026 that comes into force on 1 June 2027 over its western part (MW and U); another plan replaced an
+ * earlier one (MN and R, adopted about 1998), which its resolution repealed (uchylony) on the day it came
+ * into force. Drawn from a random stream of its own, so the rest of the demo is the same without it. */
+static void plan_history(struct demo *d, struct pplan *plans, int np)
+{
+    if (np == 0 || d->rc)
+        return;
+    struct text_rng saved = d->rng;
+    d->rng = demo_rng_at(d, 2003, 7, 13);
+    int t = 0;
+    for (int k = 1; k < np; k++)
+        if ((plans[k].b.x1 - plans[k].b.x0) * (plans[k].b.y1 - plans[k].b.y0) >
+            (plans[t].b.x1 - plans[t].b.x0) * (plans[t].b.y1 - plans[t].b.y0))
+            t = k;
+    const struct pplan *tp = &plans[t];
+    static const char prefix[] = "Miejscowy plan zagospodarowania przestrzennego ";
+    const char *rest = strncmp(tp->title, prefix, sizeof prefix - 1) ? tp->title : tp->title + sizeof prefix - 1;
+    char title[400];
+    struct pplan h;
+    /* in force: the eastern part */
+    plan_halves(d, &h, tp->kind, plan_strip(&tp->b, 0.65, 1), false, "U", "ZP");
+    act_make(d, &h.act, "MPZP", 2025, 2 + (int)text_rng_below(&d->rng, 3), 1 + (int)text_rng_below(&d->rng, 28), 91);
+    h.act.amends = tp->id;
+    snprintf(title, sizeof title, "Zmiana miejscowego planu zagospodarowania przestrzennego %s – część wschodnia",
+             rest);
+    plan_store_act(d, &h, title, tp->scale);
+    pplan_free(&h);
+    /* adopted, in force from 2027-06-01: the western part */
+    plan_halves(d, &h, tp->kind, plan_strip(&tp->b, 0, 0.3), false, "MW", "U");
+    act_make(d, &h.act, "MPZP", 2026, 10, 1 + (int)text_rng_below(&d->rng, 28), 92);
+    snprintf(h.act.valid_from, sizeof h.act.valid_from, "2027-06-01");
+    h.act.amends = tp->id;
+    snprintf(title, sizeof title, "Zmiana miejscowego planu zagospodarowania przestrzennego %s – część zachodnia",
+             rest);
+    plan_store_act(d, &h, title, tp->scale);
+    pplan_free(&h);
+    /* repealed: the predecessor of another plan (of the same one when there is only one) */
+    const struct pplan *sp = &plans[np > 1 ? (t == 0 ? 1 : 0) : t];
+    rest = strncmp(sp->title, prefix, sizeof prefix - 1) ? sp->title : sp->title + sizeof prefix - 1;
+    plan_halves(d, &h, sp->kind, sp->b, true, "MN", "R");
+    act_make(d, &h.act, "MPZP", 1996 + (int)text_rng_below(&d->rng, 5), 1 + (int)text_rng_below(&d->rng, 12),
+             1 + (int)text_rng_below(&d->rng, 28), 93);
+    h.act.status = "uchylony";
+    snprintf(h.act.valid_to, sizeof h.act.valid_to, "%s", sp->act.valid_from);
+    snprintf(h.act.changed_by, sizeof h.act.changed_by, "%s", sp->act.resolution);
+    snprintf(title, sizeof title,
+             "Miejscowy plan zagospodarowania przestrzennego terenów zabudowy mieszkaniowej i rolniczej w rejonie %s",
+             rest);
+    plan_store_act(d, &h, title, sp->scale);
+    pplan_free(&h);
+    d->rng = saved;
 }
 
 bool demo_mpzp_make(struct demo *d)
@@ -1004,6 +1113,7 @@ bool demo_mpzp_make(struct demo *d)
                  d->sets[best].name);
         plan_store(d, p, np, title, 1000);
     }
+    plan_history(d, plans, np);
     for (int k = 0; k < np; k++)
         pplan_free(&plans[k]);
     demo_progress(d, "plans", 1);

@@ -14,14 +14,7 @@
 
 int waste_today(void)
 {
-    int d;
-    const char *env = getenv("ODRA_TODAY");
-    if (env && gis_cal_parse_date(env, &d))
-        return d;
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    return gis_cal_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return gis_cal_today();
 }
 
 /* The index of s in names (n of them), or -1: the enum values of the setting and method names. */

@@ -19,8 +19,7 @@
 #include "util/config.h"
 #include "util/err.h"
 
-/* Today in the gminas' time zone (the server's local time), as a day number. ODRA_TODAY=YYYY-MM-DD overrides
- * it, for tests. */
+/* Today as a day number: gis_cal_today (ODRA_TODAY=YYYY-MM-DD overrides it, for tests). */
 int waste_today(void);
 
 /* What happens to a collection that falls on a holiday (or a Sunday), set by each gmina as data. */

@@ -112,7 +112,7 @@ static enum err_code toy_locate(struct svc_tenant *t, struct gis_store *r, const
     json_object_set_new(out, "title", json_string("Miejsca (moduł testowy)"));
     json_object_set_new(out, "site", json_null());
     double box[4] = {p->x, p->y, p->x, p->y};
-    return gis_store_bbox_query(r, &toy_layers[0], box, 0, 1, site_found, out, e);
+    return gis_store_bbox_query(r, &toy_layers[0], box, 0, 1, NULL, site_found, out, e);
 }
 
 /* ---- the module ---- */
