@@ -30,6 +30,10 @@ DEB_PKGS += python3-jsonschema
 DEB_PKGS += liblasso3-dev libcurl4-openssl-dev python3-pysaml2 xmlsec1 openssl
 # Argon2id password hashes, random tokens and SHA-256 (services/auth.c, gis/audit.c)
 DEB_PKGS += libsodium-dev
+# The electronic seal (gis/seal.c): PAdES signatures with OpenSSL's CMS; pdfsig (poppler-utils) checks them
+# in the tests; PDF/A's output intent embeds the sRGB profile of icc-profiles-free.
+PKGS    += libcrypto
+DEB_PKGS += libssl-dev icc-profiles-free
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))

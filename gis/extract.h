@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "gis/places.h"
+#include "gis/seal.h"
 #include "gis/store.h"
 #include "gis/style.h"
 #include "util/arena.h"
@@ -128,6 +129,8 @@ struct gis_extract_meta {
     const struct gis_style *style;         /* the plan style for the wyrys */
     const struct gis_extract_rates *rates; /* NULL: defaults */
     enum gis_extract_sheet sheet;          /* wyrys sheet format (A4 by default) */
+    const char *seal_signer;               /* the seal's CN, printed in the seal mark; NULL: not sealed */
+    bool mark_on_wypis;                    /* set by gis_extract_pdf: the wypis ends the document */
 };
 
 struct gis_extract_result {
@@ -136,6 +139,7 @@ struct gis_extract_result {
     int wyrys_sheets; /* sheets (pages) of the wyrys; 0 without a wyrys */
     int wyrys_raster; /* of them, sheets drawn on the plan's raster drawing */
     struct gis_extract_fee fee;
+    double seal_mark[4]; /* the seal mark's box on the last page (PDF user space), for the signature field */
 };
 
 /* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. */
@@ -186,6 +190,8 @@ struct gis_extract_issue {
     const char *case_number, *code, *id;
     long seq;
     int year;
+    /* The organ's electronic seal (gis/seal.h), NULL: issued without one, which the document states. */
+    const struct gis_seal *seal;
 };
 
 /* The record of an issued extract. */

@@ -110,9 +110,17 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     m.date = date;
     m.verification_code = code;
     m.verify_url = arena_printf(a, "%s%s", vb, code);
+    m.seal_signer = req->seal ? gis_seal_subject(req->seal) : NULL;
     struct gis_extract_result res = {0};
     if (!rc)
         rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
+    if (!rc && req->seal) {
+        const struct gis_seal_field f = {.rect = {res.seal_mark[0], res.seal_mark[1], res.seal_mark[2],
+                                                  res.seal_mark[3]},
+                                         .reason = "Wydanie wypisu i wyrysu z planu zagospodarowania przestrzennego",
+                                         .location = m.place};
+        rc = gis_seal_sign(req->seal, &pdf, 0, &f, e);
+    }
     char sha[65] = "";
     if (!rc) {
         gis_extract_sha256(pdf.data, pdf.len, sha);

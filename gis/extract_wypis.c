@@ -468,6 +468,21 @@ static void wypis_verification(struct gis_pdf *t)
     }
 }
 
+/* The seal mark (gis_pdf_seal_mark) at the foot of the wypis when it is the document's last page. */
+static void wypis_seal_mark(struct gis_pdf *t)
+{
+    const struct gis_extract_meta *m = t->user;
+    if (!m->mark_on_wypis)
+        return;
+    double w = 200;
+    gis_pdf_ensure(t, GIS_PDF_MARK_H + 8);
+    t->y += 4;
+    const struct gis_pdf_seal_mark mk = {
+        .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
+    gis_pdf_seal_mark(t, t->pg.left + gis_pdf_text_width(t) - w, t->y, w, t->pg.h, &mk);
+    t->y += GIS_PDF_MARK_H + 4;
+}
+
 /* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
 void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
@@ -481,5 +496,6 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
     wypis_fee(t, d, fee);
     wypis_signature(t);
     wypis_verification(t);
+    wypis_seal_mark(t);
     gis_pdf_finish(t);
 }

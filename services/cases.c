@@ -307,10 +307,19 @@ static enum err_code case_op_run(struct gis_store *w, void *ctx, struct err *e)
                                e))
             return e->code;
         op->audit = arena_printf(a, "fee %s", op->value);
+        /* issued once the fee is settled and the electronic seal is available; without the seal the case
+         * waits (a clerk's decision may still issue it, unsealed) */
         if (!strcmp(c.module, "extracts") && req->tenant->cfg->extract_issue == CONFIG_ISSUE_ON_PAYMENT) {
-            if (svc_extract_issue_case(req, w, &c, "wydany po rozliczeniu opłaty (extract_issue = on_payment)", e))
-                return e->code;
-            op->audit = arena_printf(a, "fee %s, extract issued", op->value);
+            if (!req->tenant->seal) {
+                if (gis_case_event_add(w, c.id, actor(req), c.status,
+                                       "wydanie czeka na pieczęć elektroniczną urzędu (nie jest skonfigurowana)", e))
+                    return e->code;
+                op->audit = arena_printf(a, "fee %s, extract waits for the seal", op->value);
+            } else {
+                if (svc_extract_issue_case(req, w, &c, "wydany po rozliczeniu opłaty (extract_issue = on_payment)", e))
+                    return e->code;
+                op->audit = arena_printf(a, "fee %s, extract issued", op->value);
+            }
         }
         break;
     case ACT_DECISION:

@@ -227,6 +227,7 @@ int cli_extract(int argc, char **argv)
     snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
     snprintf(verify_base, sizeof verify_base, "%s/verify/", t->public_url); /* config_load made sure it is set */
     struct gis_store *writer = NULL, *reader = NULL;
+    struct gis_seal *seal = NULL;
     struct arena *a = arena_new(1 << 16);
     int rc = 1;
     if (!a || gis_store_open(path, GIS_STORE_WRITE, &writer, &e) || gis_store_open(path, GIS_STORE_READ, &reader, &e))
@@ -250,6 +251,11 @@ int cli_extract(int argc, char **argv)
                  .signatory_role = t->signatory_role,
                  .gmina = t->name},
     };
+    /* the organ's seal as the server loads it; without one the document is issued unsealed and says so */
+    struct err se = {0};
+    if (t->seal[0] && gis_seal_open(cfg.data_dir, t->seal, t->seal_password_file, t->tsa_url, &seal, &se))
+        fprintf(stderr, "odra: warning: issuing WITHOUT an electronic seal: %s\n", se.msg);
+    is.seal = seal;
     struct gis_extract_record rec;
     if (extract_register_issue(writer, reader, a, &is, &rec, &e) || extract_save(&rec, x.output, t, verify_base, &e))
         goto out;
@@ -261,5 +267,6 @@ out:
     gis_store_close(writer);
     gis_geos_thread_cleanup();
     arena_free(a);
+    gis_seal_free(seal);
     return rc;
 }

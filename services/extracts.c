@@ -413,6 +413,7 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         .sheet = sheet,
         .case_format = c->case_format,
         .verify_base = arena_printf(req->arena, "%s/verify/", public_base(t)),
+        .seal = t->seal,
         .tmpl = {.organ = c->organ,
                  .place = c->place,
                  .council = c->council,

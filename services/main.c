@@ -11,6 +11,7 @@
 
 #include "gis/app_export.h"
 #include "gis/boundary.h"
+#include "gis/seal.h"
 #include "tools/demo/demo.h"
 #include "gis/drawing.h"
 #include "gis/import.h"
@@ -126,6 +127,30 @@ static void demo_progress(void *user, const char *stage, double done)
         fprintf(stderr, "\r  %-14s %-24s %3.0f%%", slug, stage, done * 100);
 }
 
+/* The demo's TEST seal for gmina t where its configuration names one as DIR/NAME.p12 with DIR/NAME.pass
+ * (odra.ini: seal/SLUG.p12): a test CA and seal certificate made by gis_seal_demo; existing files are kept. */
+static enum err_code demo_seal(const struct config *cfg, const struct config_tenant *t, struct err *e)
+{
+    if (!t->seal[0])
+        return ERR_OK;
+    char p12[1100], pass[1100];
+    snprintf(p12, sizeof p12, "%s%s%s", t->seal[0] == '/' ? "" : cfg->data_dir, t->seal[0] == '/' ? "" : "/",
+             t->seal);
+    snprintf(pass, sizeof pass, "%s%s%s", t->seal_password_file[0] == '/' ? "" : cfg->data_dir,
+             t->seal_password_file[0] == '/' ? "" : "/", t->seal_password_file);
+    char *slash = strrchr(p12, '/');
+    size_t n = strlen(p12);
+    if (!slash || n < 5 || strcmp(p12 + n - 4, ".p12") != 0 || strncmp(pass, p12, n - 4) != 0 ||
+        strcmp(pass + n - 4, ".pass") != 0) {
+        fprintf(stderr, "  %-14s seal %s: not of the form DIR/NAME.p12 with DIR/NAME.pass, no test seal made\n",
+                t->slug, p12);
+        return ERR_OK;
+    }
+    p12[n - 4] = 0;
+    *slash = 0;
+    return gis_seal_demo(p12, slash + 1, t->organ, e);
+}
+
 static int cmd_demo(const struct common_opts *co, int scale, unsigned long long seed, const char *only, int force)
 {
     static struct config cfg;
@@ -146,6 +171,8 @@ static int cmd_demo(const struct common_opts *co, int scale, unsigned long long 
             continue;
         char path[1100];
         snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
+        if (demo_seal(&cfg, t, &e))
+            return fail(&e);
         if (!force && access(path, F_OK) == 0) {
             fprintf(stderr, "  %-14s %s exists, kept (use --force to recreate)\n", t->slug, path);
             continue;

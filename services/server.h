@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "gis/seal.h"
 #include "gis/store.h"
 #include "services/http.h"
 #include "tiles/serve.h"
@@ -30,6 +31,10 @@ struct svc_tenant {
      * (which names server paths) goes to the log only. Never changes while serving. */
     bool unavailable;
     char unavailable_reason[512];
+    /* The organ's electronic seal, loaded at start (gis/seal.h); NULL when none is configured or it could
+     * not be loaded (seal_problem says why): documents are then issued without a seal and say so. */
+    struct gis_seal *seal;
+    char seal_problem[512];
 };
 
 struct svc_server;

@@ -33,6 +33,12 @@ struct config_tenant {
     char public_url[256];
     char modules[CONFIG_MAX_MODULES][32];
     int n_modules;
+    /* The organ's electronic seal (docs/seal.md): a PKCS#12 file and the file holding its password (paths
+     * relative to the data directory unless absolute), and an RFC 3161 timestamp authority ("" for none:
+     * PAdES-B-B; else B-T). seal "" means documents are issued without a seal, and say so. */
+    char seal[512];
+    char seal_password_file[512];
+    char tsa_url[512];
     /* Residents may submit without an account (extract requests today) (`anonymous_submissions`); default yes */
     bool anonymous_submissions;
 };
