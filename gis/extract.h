@@ -194,6 +194,16 @@ struct gis_extract_issue {
     const struct gis_seal *seal;
 };
 
+/* The request as a case keeps it until issued, and as its receipt hashes it: canonical JSON (parcels,
+ * applicant {name, address}, purpose, documents, sheet) in a; NULL when out of memory. */
+const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is);
+
+/* The receipt (gis/receipt.h) of the extract request registered as case case_id, sealed with is->seal, on
+ * writer w inside the caller's transaction; request_json is what gis_extract_request_json gave. */
+enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_issue *is, const char *case_id,
+                                  const char *case_number, const char *received_at, const char *request_json,
+                                  struct arena *a, struct err *e);
+
 /* The record of an issued extract. */
 struct gis_extract_record {
     const char *id, *case_number, *date, *created_at, *verification_code, *sha256;

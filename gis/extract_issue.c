@@ -4,6 +4,7 @@
 
 #include "gis/cases.h"
 #include "gis/extract_store.h"
+#include "gis/receipt.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +13,53 @@
 #include <time.h>
 
 /* ---- issuing ---- */
+
+static json_t *json_str_or_null(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is)
+{
+    json_t *p = json_array();
+    for (int i = 0; i < is->nparcels; i++)
+        json_array_append_new(p, json_string(is->parcels[i]));
+    json_t *docs = json_array();
+    if (is->wypis)
+        json_array_append_new(docs, json_string("wypis"));
+    if (is->wyrys)
+        json_array_append_new(docs, json_string("wyrys"));
+    json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
+                          json_str_or_null(is->applicant_name), "address", json_str_or_null(is->applicant_address), "purpose",
+                          json_str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    const char *r = t ? arena_strdup(a, t) : NULL;
+    free(t);
+    return r;
+}
+
+enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_issue *is, const char *case_id,
+                                  const char *case_number, const char *received_at, const char *request_json,
+                                  struct arena *a, struct err *e)
+{
+    if (!request_json)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    const struct gis_receipt r = {
+        .case_id = case_id,
+        .case_number = case_number,
+        .organ = is->tmpl.organ,
+        .gmina = is->tmpl.gmina,
+        .subject = "Wniosek o wypis i wyrys z planu zagospodarowania przestrzennego",
+        .applicant = gis_extract_clean(a, is->applicant_name, GIS_EXTRACT_MAX_TEXT),
+        .received_at = received_at,
+        .submission = request_json,
+        .submission_len = strlen(request_json),
+    };
+    return gis_receipt_issue(w, &r, is->seal, e);
+}
+
 
 static char *fee_items_json(const struct gis_extract_fee *f)
 {

@@ -35,16 +35,10 @@ static char *fmt_dec(struct arena *a, double v, int decimals)
     return s;
 }
 
-static const char *const months_gen[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
-                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
-
-/* "14 maja 2026 r." from "2026-05-14"; the input itself when it is not such a date. */
+/* "14 maja 2026 r." from "2026-05-14" (gis_pdf_date_pl). */
 const char *gis_extract_date_pl(struct arena *a, const char *iso)
 {
-    int y, mo, d;
-    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
-        return iso ? iso : "";
-    return arena_printf(a, "%d %s %d r.", d, months_gen[mo - 1], y);
+    return gis_pdf_date_pl(a, iso);
 }
 
 #define F_BODY  "DejaVu Serif 10"

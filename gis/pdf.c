@@ -370,6 +370,17 @@ void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double 
     QRcode_free(q);
 }
 
+static const char *const months_gen[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
+                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
+
+const char *gis_pdf_date_pl(struct arena *a, const char *iso)
+{
+    int y, mo, d;
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
+        return iso ? iso : "";
+    return arena_printf(a, "%d %s %d r.", d, months_gen[mo - 1], y);
+}
+
 void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double page_h,
                        const struct gis_pdf_seal_mark *m)
 {

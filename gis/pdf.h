@@ -177,6 +177,9 @@ void gis_pdf_table_header(struct gis_pdf *t);
 void gis_pdf_table_row(struct gis_pdf *t, const char *const *cells, bool bold);
 void gis_pdf_table_end(struct gis_pdf *t, double after);
 
+/* "14 maja 2026 r." from "2026-05-14" (in a); the input itself when it is not such a date. */
+const char *gis_pdf_date_pl(struct arena *a, const char *iso);
+
 /* The visible part of the office's electronic seal, which the document draws itself on its last page so
  * that its text is page content (pdftotext finds it) in the document's embedded fonts; the signature
  * field's widget (gis/seal.h) lies over it. signer NULL: the document is issued without a seal and the

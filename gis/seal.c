@@ -301,7 +301,11 @@ static enum err_code timestamp(CMS_SignerInfo *si, const char *url, struct err *
     TS_RESP *resp = !rc ? d2i_TS_RESP(NULL, &p, (long)ans.len) : NULL;
     if (!rc && !resp)
         rc = ossl_err(e, ERR_UNAVAILABLE, "timestamp authority: not a timestamp response");
+    /* the answer must be to this request (version, imprint, nonce); the TSA's certificate is not chained to
+     * a trust list here: a verifier does that with the token in the signature */
     TS_VERIFY_CTX *vc = resp ? TS_REQ_to_TS_VERIFY_CTX(rq, NULL) : NULL;
+    if (vc)
+        TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
     if (!rc && (!vc || TS_RESP_verify_response(vc, resp) != 1))
         rc = ossl_err(e, ERR_UNAVAILABLE, "timestamp authority: the response does not answer the request");
     unsigned char *tok = NULL;

@@ -14,6 +14,7 @@
 #include "gis/case_store.h"
 #include "gis/extract.h"
 #include "gis/identity.h"
+#include "gis/receipt.h"
 #include "services/auth.h"
 #include "services/routes.h"
 #include "services/server.h"
@@ -232,6 +233,36 @@ static enum err_code case_get(struct http_req *req, struct http_resp *resp, stru
         return e->code;
     http_resp_header(resp, "Cache-Control", "private, no-store");
     return http_resp_json(req, resp, 200, j, e);
+}
+
+enum err_code svc_case_receipt_send(struct http_req *req, struct http_resp *resp, const char *id, struct err *e)
+{
+    struct gis_store *s = reader(req->tenant, e);
+    struct gis_receipt_stored r;
+    struct gis_case c;
+    if (!s)
+        return e->code;
+    if (!id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) ||
+        gis_receipt_find(s, req->arena, id, true, &r, e))
+        return err_set(e, ERR_NOT_FOUND, "no receipt for this case");
+    char fname[96];
+    size_t o = 0;
+    for (const char *p = c.case_number; *p && o + 1 < sizeof fname; p++)
+        fname[o++] = (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_');
+    fname[o] = 0;
+    http_resp_body(resp, 200, "application/pdf", (const char *)r.pdf, r.pdf_len);
+    http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", r.sha256));
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    http_resp_header(resp, "X-Robots-Tag", "noindex");
+    http_resp_header(resp, "Content-Disposition",
+                     arena_printf(req->arena, "inline; filename=\"potwierdzenie-%s.pdf\"", fname));
+    return ERR_OK;
+}
+
+/* GET /{t}/cases/{id}/receipt.pdf: the clerk's copy of the receipt. */
+static enum err_code case_receipt(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return svc_case_receipt_send(req, resp, http_capture(req, "id"), e);
 }
 
 /* ---- the clerk's actions ---- */
@@ -494,6 +525,9 @@ const struct http_route svc_cases_routes[] = {
      "first",
      NULL, p_queue, HTTP_STAFF("clerk", "cases:read")},
     {"GET", "/{t}/cases/{id}", case_get, "cases", "A case with its applicant and history", NULL, p_id,
+     HTTP_STAFF("clerk", "cases:read")},
+    {"GET", "/{t}/cases/{id}/receipt.pdf", case_receipt, "cases",
+     "The sealed receipt (potwierdzenie złożenia) of a case's submission", "application/pdf", p_id,
      HTTP_STAFF("clerk", "cases:read")},
     {"POST", "/{t}/cases/{id}/assign", case_assign, "cases",
      "Assign the case to a clerk: JSON {login} (without it, to oneself); złożony becomes w toku", NULL, p_id,

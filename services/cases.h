@@ -19,6 +19,11 @@ json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_
 enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, struct gis_case *c, const char *note,
                                      struct err *e);
 
+/* Answers with the stored receipt (gis/receipt.h) of case id on the tenant's reader: the sealed PDF,
+ * private and not cached. ERR_NOT_FOUND when the case has none (or does not exist). Every module's
+ * receipt route calls it after its own access check. */
+enum err_code svc_case_receipt_send(struct http_req *req, struct http_resp *resp, const char *id, struct err *e);
+
 /* The routes of services/cases.c. */
 extern const struct http_route svc_cases_routes[];
 

@@ -151,7 +151,8 @@ static enum err_code extract_register_issue(struct gis_store *w, struct gis_stor
         err_set(e, ERR_INTERNAL, "out of memory");
         goto fail;
     }
-    if (gis_case_insert(w, &c, CLI_ACTOR, e))
+    if (gis_case_insert(w, &c, CLI_ACTOR, e) ||
+        gis_extract_receipt(w, is, id, c.case_number, c.created_at, gis_extract_request_json(a, is), a, e))
         goto fail;
     is->case_number = c.case_number, is->seq = seq, is->year = year, is->code = code, is->id = id;
     if (gis_extract_issue_write(w, r, a, is, rec, e))
