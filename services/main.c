@@ -11,7 +11,7 @@
 
 #include "gis/app_export.h"
 #include "gis/boundary.h"
-#include "gis/seal.h"
+#include "services/cli_seal.h"
 #include "tools/demo/demo.h"
 #include "gis/drawing.h"
 #include "gis/import.h"
@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  export  --tenant T --as app [--plan IIP|ID] [-o FILE.gml]   write plans as APP 2.0 GML (EPSG:2176)\n"
     "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf]\n"
     "                                                              issue a wypis i wyrys as PDF\n"
+    "  seal    demo | check FILE.pdf | bench --tenant T [--parcel ID] [--n N]\n"
+    "                                                              TEST seals, check a seal, what sealing costs\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
     "                                                              pre-render tiles into the cache\n"
     "  user    add [--admin] [--tenant T --role R] LOGIN            add an account; the password from stdin\n"
@@ -127,30 +129,6 @@ static void demo_progress(void *user, const char *stage, double done)
         fprintf(stderr, "\r  %-14s %-24s %3.0f%%", slug, stage, done * 100);
 }
 
-/* The demo's TEST seal for gmina t where its configuration names one as DIR/NAME.p12 with DIR/NAME.pass
- * (odra.ini: seal/SLUG.p12): a test CA and seal certificate made by gis_seal_demo; existing files are kept. */
-static enum err_code demo_seal(const struct config *cfg, const struct config_tenant *t, struct err *e)
-{
-    if (!t->seal[0])
-        return ERR_OK;
-    char p12[1100], pass[1100];
-    snprintf(p12, sizeof p12, "%s%s%s", t->seal[0] == '/' ? "" : cfg->data_dir, t->seal[0] == '/' ? "" : "/",
-             t->seal);
-    snprintf(pass, sizeof pass, "%s%s%s", t->seal_password_file[0] == '/' ? "" : cfg->data_dir,
-             t->seal_password_file[0] == '/' ? "" : "/", t->seal_password_file);
-    char *slash = strrchr(p12, '/');
-    size_t n = strlen(p12);
-    if (!slash || n < 5 || strcmp(p12 + n - 4, ".p12") != 0 || strncmp(pass, p12, n - 4) != 0 ||
-        strcmp(pass + n - 4, ".pass") != 0) {
-        fprintf(stderr, "  %-14s seal %s: not of the form DIR/NAME.p12 with DIR/NAME.pass, no test seal made\n",
-                t->slug, p12);
-        return ERR_OK;
-    }
-    p12[n - 4] = 0;
-    *slash = 0;
-    return gis_seal_demo(p12, slash + 1, t->organ, e);
-}
-
 static int cmd_demo(const struct common_opts *co, int scale, unsigned long long seed, const char *only, int force)
 {
     static struct config cfg;
@@ -171,7 +149,7 @@ static int cmd_demo(const struct common_opts *co, int scale, unsigned long long 
             continue;
         char path[1100];
         snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
-        if (demo_seal(&cfg, t, &e))
+        if (cli_seal_demo_one(&cfg, t, &e))
             return fail(&e);
         if (!force && access(path, F_OK) == 0) {
             fprintf(stderr, "  %-14s %s exists, kept (use --force to recreate)\n", t->slug, path);
@@ -578,6 +556,8 @@ int main(int argc, char **argv)
     /* Subcommands that parse their own options. */
     if (!strcmp(cmd, "extract"))
         return cli_extract(argc - 1, argv + 1);
+    if (!strcmp(cmd, "seal"))
+        return cli_seal(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed(argc, argv);
     if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))
