@@ -134,6 +134,7 @@ $(BUILD)/tests/modules/%: $(BUILD)/obj/services/modules/%.o $(BUILD)/libodra.a
 run: deps
 	@$(MAKE) --no-print-directory all
 	@[ -f var/slubice.sqlite ] || $(BUILD)/odra demo --data var
+	@$(BUILD)/odra seal demo --config odra.ini --data var  # the TEST seals (docs/seal.md), kept when present
 	exec $(BUILD)/odra serve --config odra.ini --data var
 
 test: deps

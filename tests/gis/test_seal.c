@@ -182,8 +182,8 @@ static void test_hostile(void)
         struct buf t = {0};
         buf_append(&t, b.data, at);
         size_t xo = t.len;
-        buf_printf(&t, "xref\n0 40\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R /Size 40 >>\nstartxref\n%zu\n%%%%EOF\n",
-                   xo);
+        buf_printf(
+            &t, "xref\n0 40\n0000000000 65535 f \ntrailer\n<< /Root 1 0 R /Size 40 >>\nstartxref\n%zu\n%%%%EOF\n", xo);
         refused(t.data, t.len, "truncated");
         buf_free(&t);
     }

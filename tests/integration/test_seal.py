@@ -227,6 +227,27 @@ def the_receipt_is_sealed_and_hashes_the_request_as_stored():
 
 
 @test
+def the_pdfa_2b_items_are_there():
+    """What can be checked here without veraPDF: the output intent with the sRGB profile, the XMP
+    identification (part 2, conformance B) mirroring the information dictionary, a file identifier, every
+    font embedded; qpdf --check passed above."""
+    for name in ("slubice.pdf", "receipt-slubice.pdf"):
+        path = os.path.join(TMP, name)
+        with open(path, "rb") as f:
+            data = f.read()
+        assert b"/S /GTS_PDFA1" in data and b"/DestOutputProfile" in data, name
+        assert b"<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>" in data, name
+        assert re.search(rb"/ID \[<[0-9a-f]{32}> <[0-9a-f]{32}>\]", data), name
+        assert b"<dc:creator><rdf:Seq><rdf:li>Burmistrz S\xc5\x82ubic</rdf:li>" in data, name
+        with open("/usr/share/color/icc/sRGB.icc", "rb") as f:
+            assert f.read() in data, "the sRGB profile is embedded as is"
+        fonts = run("pdffonts", path).stdout.splitlines()[2:]
+        assert fonts and all(ln.split()[-5:-3] == ["yes", "yes"] for ln in fonts), fonts
+        info = run("pdfinfo", path).stdout
+        assert "Metadata Stream: yes" in info and "Form:            AcroForm" in info, info
+
+
+@test
 def cybinka_whole_flow_receipt_at_once_then_sealed_when_the_fee_is_booked():
     rec = post_extract(srv, "cybinka", name="Zofia Wiśniewska")
     assert rec["status"] == "pending", rec
