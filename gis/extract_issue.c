@@ -30,9 +30,10 @@ const char *gis_extract_request_json(struct arena *a, const struct gis_extract_i
         json_array_append_new(docs, json_string("wypis"));
     if (is->wyrys)
         json_array_append_new(docs, json_string("wyrys"));
-    json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
-                          json_str_or_null(is->applicant_name), "address", json_str_or_null(is->applicant_address), "purpose",
-                          json_str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    json_t *j =
+        json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
+                  json_str_or_null(is->applicant_name), "address", json_str_or_null(is->applicant_address), "purpose",
+                  json_str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
     char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     const char *r = t ? arena_strdup(a, t) : NULL;
@@ -59,7 +60,6 @@ enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_
     };
     return gis_receipt_issue(w, &r, is->seal, e);
 }
-
 
 static char *fee_items_json(const struct gis_extract_fee *f)
 {
@@ -163,10 +163,10 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     if (!rc)
         rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
     if (!rc && req->seal) {
-        const struct gis_seal_field f = {.rect = {res.seal_mark[0], res.seal_mark[1], res.seal_mark[2],
-                                                  res.seal_mark[3]},
-                                         .reason = "Wydanie wypisu i wyrysu z planu zagospodarowania przestrzennego",
-                                         .location = m.place};
+        const struct gis_seal_field f = {
+            .rect = {res.seal_mark[0], res.seal_mark[1], res.seal_mark[2], res.seal_mark[3]},
+            .reason = "Wydanie wypisu i wyrysu z planu zagospodarowania przestrzennego",
+            .location = m.place};
         rc = gis_seal_sign(req->seal, &pdf, 0, &f, e);
     }
     char sha[65] = "";

@@ -397,12 +397,12 @@ void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double p
     cairo_stroke(cr);
     cairo_restore(cr);
     const char *txt =
-        m->signer ? gis_pdf_markup(t, "<b>Pieczęć elektroniczna</b>\n%s\n%s\n<small>%s</small>", m->organ, m->date,
-                                   m->signer)
-                  : gis_pdf_markup(t,
-                                   "<b>Dokument bez pieczęci elektronicznej</b>\n%s\n%s\n<small>Urząd nie ma "
-                                   "skonfigurowanej pieczęci; zgodność potwierdza kod weryfikacyjny.</small>",
-                                   m->organ, m->date);
+        m->signer
+            ? gis_pdf_markup(t, "<b>Pieczęć elektroniczna</b>\n%s\n%s\n<small>%s</small>", m->organ, m->date, m->signer)
+            : gis_pdf_markup(t,
+                             "<b>Dokument bez pieczęci elektronicznej</b>\n%s\n%s\n<small>Urząd nie ma "
+                             "skonfigurowanej pieczęci; zgodność potwierdza kod weryfikacyjny.</small>",
+                             m->organ, m->date);
     gis_pdf_tag_begin(t, "P");
     PangoLayout *l = gis_pdf_layout(t, txt, "DejaVu Sans 6.5", w - 8, PANGO_ALIGN_LEFT, false);
     gis_pdf_show(t, l, x + 4, y + 3);
@@ -456,13 +456,14 @@ static void xml_text(struct buf *b, const char *s)
  * information dictionary cairo wrote (producer and dates read back from it). */
 static void xmp_packet(struct buf *x, const struct gis_pdf_info *info, const char *producer, const char *created)
 {
-    buf_puts(x, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
-                "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
-                "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\" "
-                "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" "
-                "xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
-                "<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\n"
-                "<dc:format>application/pdf</dc:format>\n<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">");
+    buf_puts(
+        x, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+           "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+           "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\" "
+           "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" "
+           "xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
+           "<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\n"
+           "<dc:format>application/pdf</dc:format>\n<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">");
     xml_text(x, info && info->title ? info->title : "");
     buf_puts(x, "</rdf:li></rdf:Alt></dc:title>\n<dc:creator><rdf:Seq><rdf:li>");
     xml_text(x, info && info->author ? info->author : "");
@@ -527,7 +528,8 @@ enum err_code gis_pdf_finalize(struct buf *b, size_t start, const char *lang, co
         free(inf);
         return e->code;
     }
-    char *pv = inf ? gis_pdf_dict_value(inf, "/Producer") : NULL, *cv = inf ? gis_pdf_dict_value(inf, "/CreationDate") : NULL;
+    char *pv = inf ? gis_pdf_dict_value(inf, "/Producer") : NULL,
+         *cv = inf ? gis_pdf_dict_value(inf, "/CreationDate") : NULL;
     char producer[128], created[32];
     pdf_string_text(pv, producer, sizeof producer);
     pdf_date_to_xmp(cv, created);

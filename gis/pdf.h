@@ -7,8 +7,8 @@
  * tags: Document, H1, P, Table, TR, TD, Figure, ...) that stays outside the page furniture. A document is
  * laid out twice when it prints its own page count: once with cr NULL to count, once to draw; both passes
  * take the same decisions. gis_pdf_surface_create streams the PDF into a buf, gis_pdf_finalize adds the
- * document language cairo 1.16 cannot set and the PDF/A-2b metadata (pdf_update.c: incremental updates), and gis_pdf_context/gis_pdf_check_fonts give the Pango context
- * every document uses (72 dpi, no hinting, DejaVu).
+ * document language cairo 1.16 cannot set and the PDF/A-2b metadata (pdf_update.c: incremental updates), and
+ * gis_pdf_context/gis_pdf_check_fonts give the Pango context every document uses (72 dpi, no hinting, DejaVu).
  *
  * Ownership: the caller owns struct gis_pdf and everything it points to (the Pango context, the cairo_t,
  * the arena, user). Strings the typesetter makes (gis_pdf_markup, hyphenation) live in t->a; layouts it
@@ -97,12 +97,12 @@ enum err_code gis_pdf_finalize(struct buf *out, size_t start, const char *lang, 
 #define GIS_PDF_UPDATE_MAX 16
 struct gis_pdf_update {
     struct buf *b;
-    size_t start;    /* the PDF starts at b->data + start; offsets are relative to it */
-    int root, info;  /* the catalog and the information dictionary (0: none) */
-    int size;        /* the next object number */
-    long prev;       /* the startxref of the PDF being updated */
-    char id[80];     /* the trailer's /ID array, "" when none; kept in the new trailer */
-    int n;           /* objects written by this update */
+    size_t start;   /* the PDF starts at b->data + start; offsets are relative to it */
+    int root, info; /* the catalog and the information dictionary (0: none) */
+    int size;       /* the next object number */
+    long prev;      /* the startxref of the PDF being updated */
+    char id[80];    /* the trailer's /ID array, "" when none; kept in the new trailer */
+    int n;          /* objects written by this update */
     int num[GIS_PDF_UPDATE_MAX];
     size_t off[GIS_PDF_UPDATE_MAX];
 };
@@ -124,6 +124,8 @@ enum err_code gis_pdf_update_end(struct gis_pdf_update *u, struct err *e);
 bool gis_pdf_dict_has(const char *dict, const char *key);
 bool gis_pdf_dict_ref(const char *dict, const char *key, int *num);
 char *gis_pdf_dict_value(const char *dict, const char *key);
+/* The last occurrence of needle in h[0..n), or NULL. */
+const char *gis_pdf_find_last(const char *h, size_t n, const char *needle);
 /* The dictionary body without key and its value (malloc'd; a copy when key is absent). */
 char *gis_pdf_dict_without(const char *dict, const char *key);
 

@@ -166,8 +166,7 @@ char *gis_pdf_dict_without(const char *dict, const char *key)
     return r;
 }
 
-/* The last occurrence of needle in h[0..n). */
-static const char *find_last(const char *h, size_t n, const char *needle)
+const char *gis_pdf_find_last(const char *h, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
@@ -247,8 +246,8 @@ enum err_code gis_pdf_update_begin(struct gis_pdf_update *u, struct buf *b, size
     if (memcmp(d, "%PDF-", 5) != 0)
         return err_set(e, ERR_UNPROCESSABLE, "not a PDF: no %%PDF- header");
     const char *tail = n > 1024 ? d + n - 1024 : d;
-    const char *sx = find_last(tail, (size_t)(d + n - tail), "startxref");
-    if (!sx || sscanf(sx, "startxref %ld", &u->prev) != 1 || !find_last(sx, (size_t)(d + n - sx), "%%EOF"))
+    const char *sx = gis_pdf_find_last(tail, (size_t)(d + n - tail), "startxref");
+    if (!sx || sscanf(sx, "startxref %ld", &u->prev) != 1 || !gis_pdf_find_last(sx, (size_t)(d + n - sx), "%%EOF"))
         return err_set(e, ERR_UNPROCESSABLE, "no startxref and %%%%EOF at the end of the PDF (truncated?)");
     if (u->prev <= 0 || (size_t)u->prev >= n)
         return err_set(e, ERR_UNPROCESSABLE, "startxref %ld lies outside the file", u->prev);

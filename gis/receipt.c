@@ -49,8 +49,9 @@ static void receipt_set(struct gis_pdf *t, const struct gis_receipt *r, const ch
     gis_pdf_para(t, gis_pdf_markup(t, "%s", r->organ), "DejaVu Sans 9", PANGO_ALIGN_LEFT, false, 0, "P", 14);
     gis_pdf_heading(t, "Potwierdzenie złożenia wniosku", F_TITLE, "H1", 0);
     gis_pdf_para(t,
-                 gis_pdf_markup(t, "%s potwierdza, że w dniu %s wpłynął do urzędu drogą elektroniczną wniosek opisany "
-                                   "poniżej.",
+                 gis_pdf_markup(t,
+                                "%s potwierdza, że w dniu %s wpłynął do urzędu drogą elektroniczną wniosek opisany "
+                                "poniżej.",
                                 r->organ, when),
                  F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
     static const double frac[] = {0.32, 0.68};
@@ -67,10 +68,10 @@ static void receipt_set(struct gis_pdf *t, const struct gis_receipt *r, const ch
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         bool hash = rows[i][1] == sha; /* in a monospaced face that keeps its 64 digits on one line */
-        const char *c[] = {gis_pdf_markup(t, "%s", rows[i][0]),
-                           hash ? gis_pdf_markup(t, "<span font_family=\"DejaVu Sans Mono\" size=\"7168\">%s</span>",
-                                                 rows[i][1])
-                                : gis_pdf_markup(t, "%s", rows[i][1])};
+        const char *c[] = {
+            gis_pdf_markup(t, "%s", rows[i][0]),
+            hash ? gis_pdf_markup(t, "<span font_family=\"DejaVu Sans Mono\" size=\"7168\">%s</span>", rows[i][1])
+                 : gis_pdf_markup(t, "%s", rows[i][1])};
         gis_pdf_table_row(t, c, false);
     }
     gis_pdf_table_end(t, 10);
@@ -123,9 +124,9 @@ enum err_code gis_receipt_pdf(const struct gis_receipt *r, const struct gis_seal
     if (!rc)
         rc = gis_pdf_finalize(out, start, "pl-PL", &info, e);
     if (!rc && seal) {
-        const struct gis_seal_field f = {
-            .rect = {t.mark[0], t.mark[1], t.mark[2], t.mark[3]}, .reason = "Potwierdzenie złożenia wniosku",
-            .location = r->gmina};
+        const struct gis_seal_field f = {.rect = {t.mark[0], t.mark[1], t.mark[2], t.mark[3]},
+                                         .reason = "Potwierdzenie złożenia wniosku",
+                                         .location = r->gmina};
         rc = gis_seal_sign(seal, out, start, &f, e);
         if (!rc && sealed)
             *sealed = true;

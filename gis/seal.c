@@ -22,7 +22,7 @@
 
 /* Bytes reserved for the CMS signature in /Contents: the signature, two certificates and, with a TSA,
  * its token and certificates. */
-#define CONTENTS_BYTES 8192
+#define CONTENTS_BYTES     8192
 #define CONTENTS_BYTES_TSA 20480
 
 struct gis_seal {
@@ -51,7 +51,7 @@ static enum err_code ossl_err(struct err *e, enum err_code code, const char *wha
     return err_set(e, code, "%s: %s", what, ossl_reason(r, sizeof r));
 }
 
-static void name_cn(const X509_NAME *n, char *out, size_t cap)
+void gis_seal_cn(const struct X509_name_st *n, char *out, size_t cap)
 {
     out[0] = 0;
     int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
@@ -77,8 +77,8 @@ static enum err_code read_password(const char *path, char *out, size_t cap, stru
     return ERR_OK;
 }
 
-enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const char *password_file,
-                            const char *tsa_url, struct gis_seal **out, struct err *e)
+enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const char *password_file, const char *tsa_url,
+                            struct gis_seal **out, struct err *e)
 {
     *out = NULL;
     char pass[256], p12p[1024], passp[1024];
@@ -112,8 +112,8 @@ enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const ch
         gis_seal_free(s);
         return ossl_err(e, ERR_INVALID, "seal: the key does not match the certificate");
     }
-    name_cn(X509_get_subject_name(s->cert), s->subject, sizeof s->subject);
-    name_cn(X509_get_issuer_name(s->cert), s->issuer, sizeof s->issuer);
+    gis_seal_cn(X509_get_subject_name(s->cert), s->subject, sizeof s->subject);
+    gis_seal_cn(X509_get_issuer_name(s->cert), s->issuer, sizeof s->issuer);
     if (EVP_PKEY_is_a(s->key, "EC")) {
         char group[64] = "";
         size_t gl;
@@ -310,8 +310,8 @@ static enum err_code timestamp(CMS_SignerInfo *si, const char *url, struct err *
         rc = ossl_err(e, ERR_UNAVAILABLE, "timestamp authority: the response does not answer the request");
     unsigned char *tok = NULL;
     int tlen = rc ? -1 : i2d_PKCS7(TS_RESP_get_token(resp), &tok);
-    if (!rc && (tlen <= 0 ||
-                !CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, tok, tlen)))
+    if (!rc &&
+        (tlen <= 0 || !CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, tok, tlen)))
         rc = ossl_err(e, ERR_INTERNAL, "seal: attaching the timestamp");
     OPENSSL_free(tok);
     TS_VERIFY_CTX_free(vc);
@@ -330,7 +330,8 @@ static enum err_code cms_make(const struct gis_seal *s, const unsigned char md[3
     CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
     CMS_SignerInfo *si = cms ? CMS_add1_signer(cms, s->cert, s->key, EVP_sha256(), flags | CMS_CADES) : NULL;
     enum err_code rc = ERR_OK;
-    if (!si || !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1) ||
+    if (!si ||
+        !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1) ||
         !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md, 32))
         rc = ossl_err(e, ERR_INTERNAL, "seal: building the CMS signature");
     for (int i = 0; !rc && i < sk_X509_num(s->chain); i++)
@@ -500,8 +501,7 @@ enum err_code gis_seal_sign(const struct gis_seal *s, struct buf *b, size_t star
         memcpy(b->data + ph.byterange, br, strlen(br));
         unsigned char md[32];
         EVP_MD_CTX *mc = EVP_MD_CTX_new();
-        if (!mc || EVP_DigestInit_ex(mc, EVP_sha256(), NULL) != 1 ||
-            EVP_DigestUpdate(mc, b->data + start, a1) != 1 ||
+        if (!mc || EVP_DigestInit_ex(mc, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(mc, b->data + start, a1) != 1 ||
             EVP_DigestUpdate(mc, b->data + start + b1, total - b1) != 1 || EVP_DigestFinal_ex(mc, md, NULL) != 1)
             rc = ossl_err(e, ERR_INTERNAL, "seal: digest");
         EVP_MD_CTX_free(mc);

@@ -17,11 +17,11 @@
 struct gis_seal;
 
 /* Loads a seal from a PKCS#12 file (key, certificate and its chain) whose password is the first line of
- * password_file; relative paths are taken from base_dir (the data directory; NULL: the working one). tsa_url (may be NULL or ""): an RFC 3161 timestamp authority, which makes every
- * signature PAdES-B-T. ERR_IO naming the file when unreadable; ERR_INVALID when the password is wrong
- * or the file holds no key and certificate. */
-enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const char *password_file,
-                            const char *tsa_url, struct gis_seal **out, struct err *e);
+ * password_file; relative paths are taken from base_dir (the data directory; NULL: the working one). tsa_url (may be
+ * NULL or ""): an RFC 3161 timestamp authority, which makes every signature PAdES-B-T. ERR_IO naming the file when
+ * unreadable; ERR_INVALID when the password is wrong or the file holds no key and certificate. */
+enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const char *password_file, const char *tsa_url,
+                            struct gis_seal **out, struct err *e);
 void gis_seal_free(struct gis_seal *s);
 
 /* The certificate's subject CN (UTF-8), its issuer's CN, and the key type ("P-256", "RSA-3072"). */
@@ -53,15 +53,15 @@ enum err_code gis_seal_sign(const struct gis_seal *s, struct buf *b, size_t star
 
 /* What gis_seal_check found in a PDF. */
 struct gis_seal_report {
-    bool present;      /* a signature dictionary with a ByteRange and Contents */
-    bool valid;        /* the CMS signature verifies over the ByteRange, which covers the whole file */
-    bool whole_file;   /* the ByteRange ends at the end of the file and skips only /Contents */
-    bool timestamped;  /* an RFC 3161 signature-time-stamp-token is attached */
-    bool own_seal;     /* the signer's certificate is seal's (when a seal was given) */
-    char signer[256];  /* the signer certificate's subject CN */
-    char issuer[256];  /* its issuer's CN */
+    bool present;       /* a signature dictionary with a ByteRange and Contents */
+    bool valid;         /* the CMS signature verifies over the ByteRange, which covers the whole file */
+    bool whole_file;    /* the ByteRange ends at the end of the file and skips only /Contents */
+    bool timestamped;   /* an RFC 3161 signature-time-stamp-token is attached */
+    bool own_seal;      /* the signer's certificate is seal's (when a seal was given) */
+    char signer[256];   /* the signer certificate's subject CN */
+    char issuer[256];   /* its issuer's CN */
     char signed_at[32]; /* /M as "2026-05-14T12:00:00Z" */
-    char problem[256]; /* why it is not valid, "" when valid */
+    char problem[256];  /* why it is not valid, "" when valid */
 };
 
 /* Checks the last signature of the PDF data[0..len) (its CMS signature over its ByteRange; certificates
@@ -73,6 +73,10 @@ enum err_code gis_seal_check(const void *data, size_t len, const struct gis_seal
 /* Whether certificate c (OpenSSL's X509) is the seal's own. */
 struct x509_st;
 bool gis_seal_cert_is(const struct gis_seal *s, const struct x509_st *c);
+
+/* The UTF-8 common name of an X.509 name (OpenSSL's X509_NAME) into out, "" when it has none. */
+struct X509_name_st;
+void gis_seal_cn(const struct X509_name_st *n, char *out, size_t cap);
 
 /* Makes a demo seal in dir (created if missing): test-ca.pem, the test CA's certificate (CN "odra TEST
  * CA", made once and reused), and NAME.p12 with NAME.pass (mode 0600), a P-256 seal key and certificate

@@ -15,37 +15,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gis/pdf.h"
+
 /* ---- checking ---- */
-
-static const char *find_last(const char *h, size_t n, const char *needle)
-{
-    size_t k = strlen(needle);
-    for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
-        if (!memcmp(h + i, needle, k))
-            return h + i;
-    return NULL;
-}
-
-static void cn_of(const X509_NAME *n, char *out, size_t cap)
-{
-    out[0] = 0;
-    int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-    ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)) : NULL;
-    unsigned char *u = NULL;
-    int len = s ? ASN1_STRING_to_UTF8(&u, s) : -1;
-    if (len >= 0)
-        snprintf(out, cap, "%.*s", len, (const char *)u);
-    OPENSSL_free(u);
-}
 
 static int hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* The CMS signature verified over the two ranges; fills the signer and timestamp fields of r. */
-static void check_cms(const char *d, const long br[4], const struct gis_seal *seal,
-                      struct gis_seal_report *r)
+static void check_cms(const char *d, const long br[4], const struct gis_seal *seal, struct gis_seal_report *r)
 {
     size_t hex_len = (size_t)(br[2] - br[1]) - 2;
     unsigned char *der = malloc(hex_len / 2 + 1);
@@ -76,8 +59,8 @@ static void check_cms(const char *d, const long br[4], const struct gis_seal *se
     ERR_clear_error();
     if (cms && (signers = CMS_get0_signers(cms)) && sk_X509_num(signers) > 0) {
         X509 *c = sk_X509_value(signers, 0);
-        cn_of(X509_get_subject_name(c), r->signer, sizeof r->signer);
-        cn_of(X509_get_issuer_name(c), r->issuer, sizeof r->issuer);
+        gis_seal_cn(X509_get_subject_name(c), r->signer, sizeof r->signer);
+        gis_seal_cn(X509_get_issuer_name(c), r->issuer, sizeof r->issuer);
         r->own_seal = seal && gis_seal_cert_is(seal, c);
     }
     STACK_OF(CMS_SignerInfo) *sis = cms ? CMS_get0_SignerInfos(cms) : NULL;
@@ -96,7 +79,7 @@ enum err_code gis_seal_check(const void *data, size_t len, const struct gis_seal
     (void)e;
     memset(r, 0, sizeof *r);
     const char *d = data;
-    const char *brp = find_last(d, len, "/ByteRange");
+    const char *brp = gis_pdf_find_last(d, len, "/ByteRange");
     long br[4];
     if (!brp || sscanf(brp, "/ByteRange [%ld %ld %ld %ld]", &br[0], &br[1], &br[2], &br[3]) != 4) {
         snprintf(r->problem, sizeof r->problem, "the document carries no electronic seal");
@@ -139,10 +122,11 @@ static X509 *cert_make(EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, const 
         goto fail;
     X509V3_CTX v3;
     X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-    const char *ext[][2] = {{"basicConstraints", ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-                            {"keyUsage", ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"},
-                            {"subjectKeyIdentifier", "hash"},
-                            {"authorityKeyIdentifier", "keyid:always"}};
+    const char *ext[][2] = {
+        {"basicConstraints", ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
+        {"keyUsage", ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,nonRepudiation"},
+        {"subjectKeyIdentifier", "hash"},
+        {"authorityKeyIdentifier", "keyid:always"}};
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
         X509_EXTENSION *ex = X509V3_EXT_conf(NULL, &v3, ext[i][0], ext[i][1]);
         int ok = ex && X509_add_ext(x, ex, -1);

@@ -248,7 +248,8 @@ enum err_code svc_case_receipt_send(struct http_req *req, struct http_resp *resp
     char fname[96];
     size_t o = 0;
     for (const char *p = c.case_number; *p && o + 1 < sizeof fname; p++)
-        fname[o++] = (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_');
+        fname[o++] =
+            (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_');
     fname[o] = 0;
     http_resp_body(resp, 200, "application/pdf", (const char *)r.pdf, r.pdf_len);
     http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", r.sha256));

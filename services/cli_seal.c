@@ -31,8 +31,7 @@ int cli_seal_demo_one(const struct config *cfg, const struct config_tenant *t, s
     if (!t->seal[0])
         return ERR_OK;
     char p12[1100], pass[1100];
-    snprintf(p12, sizeof p12, "%s%s%s", t->seal[0] == '/' ? "" : cfg->data_dir, t->seal[0] == '/' ? "" : "/",
-             t->seal);
+    snprintf(p12, sizeof p12, "%s%s%s", t->seal[0] == '/' ? "" : cfg->data_dir, t->seal[0] == '/' ? "" : "/", t->seal);
     snprintf(pass, sizeof pass, "%s%s%s", t->seal_password_file[0] == '/' ? "" : cfg->data_dir,
              t->seal_password_file[0] == '/' ? "" : "/", t->seal_password_file);
     char *slash = strrchr(p12, '/');
@@ -69,9 +68,9 @@ static int seal_check(const char *path)
         printf("no seal: %s\n", r.problem);
         return 1;
     }
-    printf("%s: %s\nsigner: %s\nissuer: %s\nsigned at: %s\nlevel: %s\nwhole file: %s\n", r.valid ? "valid" : "NOT VALID",
-           r.valid ? "the signature covers the whole file and verifies" : r.problem, r.signer, r.issuer, r.signed_at,
-           r.timestamped ? "PAdES-B-T" : "PAdES-B-B", r.whole_file ? "yes" : "no");
+    printf("%s: %s\nsigner: %s\nissuer: %s\nsigned at: %s\nlevel: %s\nwhole file: %s\n",
+           r.valid ? "valid" : "NOT VALID", r.valid ? "the signature covers the whole file and verifies" : r.problem,
+           r.signer, r.issuer, r.signed_at, r.timestamped ? "PAdES-B-T" : "PAdES-B-B", r.whole_file ? "yes" : "no");
     return r.valid ? 0 : 1;
 }
 
@@ -119,12 +118,21 @@ static enum err_code bench_extract(const struct config *cfg, const struct config
     struct arena *a = arena_new(1 << 16);
     struct gis_extract_doc *doc;
     const char *ids[] = {parcel};
-    struct gis_extract_meta m = {.organ = t->organ, .place = t->place, .council = t->council,
-                                 .legal_basis = t->legal_basis, .signatory = t->signatory,
-                                 .signatory_role = t->signatory_role, .gmina = t->name, .case_number = "BENCH.1.2026",
-                                 .date = "2026-05-14", .wypis = true, .wyrys = true, .style = gis_extract_style()};
+    struct gis_extract_meta m = {.organ = t->organ,
+                                 .place = t->place,
+                                 .council = t->council,
+                                 .legal_basis = t->legal_basis,
+                                 .signatory = t->signatory,
+                                 .signatory_role = t->signatory_role,
+                                 .gmina = t->name,
+                                 .case_number = "BENCH.1.2026",
+                                 .date = "2026-05-14",
+                                 .wypis = true,
+                                 .wyrys = true,
+                                 .style = gis_extract_style()};
     struct gis_extract_result res;
-    enum err_code rc = !a ? err_set(e, ERR_INTERNAL, "out of memory") : gis_store_open(path, GIS_STORE_WRITE, &rd, e); /* migrates */
+    enum err_code rc =
+        !a ? err_set(e, ERR_INTERNAL, "out of memory") : gis_store_open(path, GIS_STORE_WRITE, &rd, e); /* migrates */
     if (!rc)
         rc = gis_extract_build(rd, a, ids, 1, &doc, e);
     if (!rc)
@@ -148,9 +156,13 @@ static int seal_bench(const struct config *cfg, const char *tenant, const char *
     }
     struct buf receipt = {0}, extract = {0};
     const char sub[] = "{\"bench\":true}";
-    const struct gis_receipt r = {.case_number = "BENCH.1.2026", .organ = t->organ, .gmina = t->name,
-                                  .subject = "Wniosek (bench)", .received_at = "2026-05-14T10:00:00Z",
-                                  .submission = sub, .submission_len = sizeof sub - 1};
+    const struct gis_receipt r = {.case_number = "BENCH.1.2026",
+                                  .organ = t->organ,
+                                  .gmina = t->name,
+                                  .subject = "Wniosek (bench)",
+                                  .received_at = "2026-05-14T10:00:00Z",
+                                  .submission = sub,
+                                  .submission_len = sizeof sub - 1};
     int rc = gis_receipt_pdf(&r, NULL, &receipt, NULL, &e) ? 1 : time_sealing("receipt", s, &receipt, n);
     if (!rc && parcel)
         rc = bench_extract(cfg, t, parcel, &extract, &e) ? 1 : time_sealing("extract", s, &extract, n);

@@ -113,14 +113,14 @@ static json_t *pending_json(struct http_req *req, const struct gis_case *c, stru
                                                                   : "pending";
     json_t *rq = c->request_json ? json_loads(c->request_json, 0, NULL) : NULL;
     json_t *cj = svc_case_json(req, c, false, NULL, 0);
-    json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:i, s:s, s:s}, s:o, s:{s:s, s:s, s:s}}", "id", c->id, "case_number",
-                  c->case_number, "status", status, "created_at", c->created_at, "verification_code",
-                  c->verification_code ? c->verification_code : "", "request", rq ? rq : json_null(), "fee",
-                  "total_pln", c->fee_pln, "currency", "PLN", "status", c->fee_status ? c->fee_status : "due", "case",
-                  cj ? cj : json_null(), "links", "self", base, "receipt", arena_printf(req->arena, "%s/receipt.pdf", base), "verify",
-                  arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant),
-                               c->verification_code ? c->verification_code : ""));
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:i, s:s, s:s}, s:o, s:{s:s, s:s, s:s}}", "id", c->id,
+                          "case_number", c->case_number, "status", status, "created_at", c->created_at,
+                          "verification_code", c->verification_code ? c->verification_code : "", "request",
+                          rq ? rq : json_null(), "fee", "total_pln", c->fee_pln, "currency", "PLN", "status",
+                          c->fee_status ? c->fee_status : "due", "case", cj ? cj : json_null(), "links", "self", base,
+                          "receipt", arena_printf(req->arena, "%s/receipt.pdf", base), "verify",
+                          arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant),
+                                       c->verification_code ? c->verification_code : ""));
     if (!j)
         err_set(e, ERR_INTERNAL, "out of memory building JSON");
     return j;
@@ -724,12 +724,13 @@ static const char *seal_html(struct arena *a, const struct gis_seal_report *r, b
                                : "<dt>Plik</dt><dd class=\"bad\">Zapisany plik nie zgadza się z zapisanym skrótem "
                                  "SHA-256.</dd>\n";
     if (!r->present)
-        return arena_printf(a, "%s<dt>Pieczęć elektroniczna</dt><dd>Dokument wydano bez pieczęci "
-                               "elektronicznej.</dd>\n",
+        return arena_printf(a,
+                            "%s<dt>Pieczęć elektroniczna</dt><dd>Dokument wydano bez pieczęci "
+                            "elektronicznej.</dd>\n",
                             hash);
     return arena_printf(a, "%s<dt>Pieczęć elektroniczna</dt><dd class=\"%s\">%s: %s (%s, %s)</dd>\n", hash,
-                        r->valid ? "ok" : "bad", r->valid ? "ważna" : "NIEWAŻNA", esc(a, r->signer), esc(a, r->signed_at),
-                        r->timestamped ? "ze znacznikiem czasu" : "bez znacznika czasu");
+                        r->valid ? "ok" : "bad", r->valid ? "ważna" : "NIEWAŻNA", esc(a, r->signer),
+                        esc(a, r->signed_at), r->timestamped ? "ze znacznikiem czasu" : "bez znacznika czasu");
 }
 
 /* The verification page. h is NULL when nothing was found; code is then the (escaped here) text the
@@ -862,12 +863,12 @@ static enum err_code extract_verify(struct http_req *req, struct http_resp *resp
         json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s/verify/%s/pdf", base, code)));
     /* valid: issued, the stored file still has its recorded hash, and its seal (where it has one) holds */
     bool valid = h.hash_ok && (!h.seal.present || h.seal.valid);
-    json_t *j = json_pack("{s:b, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s, s:b}, s:o, s:i, s:o}",
-                          "valid", valid, "status", "wydany", "code", code, "gmina", "slug", c->slug, "name", c->name,
-                          "organ", c->organ, "case_number", h.case_number ? h.case_number : "", "date",
-                          h.date ? h.date : "", "parcels", h.parcels, "documents", h.docs, "pdf", "algorithm",
-                          "SHA-256", "hash", h.sha256 ? h.sha256 : "", "hash_matches", h.hash_ok, "seal",
-                          seal_json(&h.seal), "pages", h.pages, "links", links);
+    json_t *j =
+        json_pack("{s:b, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s, s:b}, s:o, s:i, s:o}", "valid",
+                  valid, "status", "wydany", "code", code, "gmina", "slug", c->slug, "name", c->name, "organ", c->organ,
+                  "case_number", h.case_number ? h.case_number : "", "date", h.date ? h.date : "", "parcels", h.parcels,
+                  "documents", h.docs, "pdf", "algorithm", "SHA-256", "hash", h.sha256 ? h.sha256 : "", "hash_matches",
+                  h.hash_ok, "seal", seal_json(&h.seal), "pages", h.pages, "links", links);
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
     http_resp_header(resp, "Vary", "Accept");

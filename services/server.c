@@ -1006,8 +1006,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         struct err se = {0};
         if (!t->cfg->seal[0])
             snprintf(t->seal_problem, sizeof t->seal_problem, "no seal is configured");
-        else if (gis_seal_open(cfg->data_dir, t->cfg->seal, t->cfg->seal_password_file, t->cfg->tsa_url, &t->seal,
-                               &se))
+        else if (gis_seal_open(cfg->data_dir, t->cfg->seal, t->cfg->seal_password_file, t->cfg->tsa_url, &t->seal, &se))
             snprintf(t->seal_problem, sizeof t->seal_problem, "%s", se.msg);
         if (t->seal)
             log_info("gmina %s: electronic seal \"%s\" (%s, PAdES-%s)", t->cfg->slug, gis_seal_subject(t->seal),
