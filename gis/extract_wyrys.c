@@ -646,7 +646,7 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     if (g.last) {
         const struct gis_pdf_seal_mark mk = {
             .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
-        gis_pdf_seal_mark(t, MAP_X + MAP_W - MARK_W, MAP_Y + MAP_H + 8, MARK_W, L->ph, &mk);
+        gis_pdf_seal_mark(t, MAP_X + MAP_W - MARK_W, MAP_Y + MAP_H + 21, MARK_W, L->ph, &mk); /* under the heading */
     }
     sheet_footer(&g, k, n);
     gis_pdf_tag_end(t);

@@ -408,7 +408,28 @@ struct placeholders {
     size_t contents_bytes;
 };
 
-static enum err_code write_objects(struct gis_pdf_update *u, int page, char *cat, char *pg,
+/* The last page's dictionary body with the widget added to its /Annots (malloc'd), or NULL with e set. */
+static char *page_with_widget(const char *pg, int widget, struct err *e)
+{
+    char *annots = gis_pdf_dict_value(pg, "/Annots"), *rest = NULL, *r = NULL;
+    if (annots && (annots[0] != '[' || annots[strlen(annots) - 1] != ']')) {
+        err_set(e, ERR_UNPROCESSABLE, "the last page's /Annots is not an array");
+    } else if (annots) {
+        annots[strlen(annots) - 1] = 0;
+        rest = gis_pdf_dict_without(pg, "/Annots");
+        if (rest && asprintf(&r, " /Annots %s %d 0 R]%s", annots, widget, rest) < 0)
+            r = NULL;
+    } else if (asprintf(&r, " /Annots [%d 0 R]%s", widget, pg) < 0) {
+        r = NULL;
+    }
+    if (!r && !e->code)
+        err_set(e, ERR_INTERNAL, "out of memory");
+    free(annots);
+    free(rest);
+    return r;
+}
+
+static enum err_code write_objects(struct gis_pdf_update *u, int page, const char *cat, const char *pg,
                                    const struct gis_seal_field *f, struct placeholders *ph, struct err *e)
 {
     struct buf *b = u->b;
@@ -418,13 +439,11 @@ static enum err_code write_objects(struct gis_pdf_update *u, int page, char *cat
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(when, sizeof when, "D:%Y%m%d%H%M%SZ", &tm);
-    char *annots = gis_pdf_dict_value(pg, "/Annots");
-    if (annots && annots[0] != '[') {
-        free(annots);
-        return err_set(e, ERR_UNPROCESSABLE, "the last page's /Annots is not an array");
-    }
-    if (gis_pdf_update_obj(u, sig, e))
+    char *page_body = page_with_widget(pg, widget, e);
+    if (!page_body || gis_pdf_update_obj(u, sig, e)) {
+        free(page_body);
         return e->code;
+    }
     buf_puts(b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange ");
     ph->byterange = b->len;
     buf_printf(b, "[0 %010d %010d %010d] /Contents ", 0, 0, 0);
@@ -441,34 +460,24 @@ static enum err_code write_objects(struct gis_pdf_update *u, int page, char *cat
     buf_puts(b, " /Location ");
     pdf_text(b, f->location ? f->location : "");
     buf_puts(b, " >>\nendobj\n");
-    if (gis_pdf_update_obj(u, widget, e))
-        return e->code;
+    /* five objects: gis_pdf_update_obj cannot run out of its sixteen places */
+    gis_pdf_update_obj(u, widget, e);
     buf_printf(b,
                "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Pieczec elektroniczna) /V %d 0 R /F 132 "
                "/Rect [%.2f %.2f %.2f %.2f] /P %d 0 R /AP << /N %d 0 R >> >>\nendobj\n",
                sig, f->rect[0], f->rect[1], f->rect[2], f->rect[3], page, ap);
-    if (gis_pdf_update_obj(u, ap, e))
-        return e->code;
     /* the mark is drawn on the page: the widget's own appearance is empty */
+    gis_pdf_update_obj(u, ap, e);
     buf_printf(b,
                "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << >> /Length 0 >>\nstream\n"
                "\nendstream\nendobj\n",
                f->rect[2] - f->rect[0], f->rect[3] - f->rect[1]);
-    if (gis_pdf_update_obj(u, u->root, e))
-        return e->code;
+    gis_pdf_update_obj(u, u->root, e);
     buf_printf(b, "<< /AcroForm << /Fields [%d 0 R] /SigFlags 3 >>%s>>\nendobj\n", widget, cat);
-    if (gis_pdf_update_obj(u, page, e))
-        return e->code;
-    if (annots) {
-        annots[strlen(annots) - 1] = 0;
-        char *rest = gis_pdf_dict_without(pg, "/Annots");
-        buf_printf(b, "<< /Annots %s %d 0 R]%s>>\nendobj\n", annots, widget, rest ? rest : "");
-        free(rest);
-        free(annots);
-    } else {
-        buf_printf(b, "<< /Annots [%d 0 R]%s>>\nendobj\n", widget, pg);
-    }
-    return gis_pdf_update_end(u, e);
+    gis_pdf_update_obj(u, page, e);
+    buf_printf(b, "<<%s>>\nendobj\n", page_body);
+    free(page_body);
+    return e->code ? e->code : gis_pdf_update_end(u, e);
 }
 
 enum err_code gis_seal_sign(const struct gis_seal *s, struct buf *b, size_t start, const struct gis_seal_field *f,

@@ -81,7 +81,10 @@ enum err_code gis_seal_check(const void *data, size_t len, const struct gis_seal
     const char *d = data;
     const char *brp = gis_pdf_find_last(d, len, "/ByteRange");
     long br[4];
-    if (!brp || sscanf(brp, "/ByteRange [%ld %ld %ld %ld]", &br[0], &br[1], &br[2], &br[3]) != 4) {
+    char head[96] = ""; /* the data need not end in a NUL: parse a copy */
+    if (brp)
+        memcpy(head, brp, len - (size_t)(brp - d) < sizeof head - 1 ? len - (size_t)(brp - d) : sizeof head - 1);
+    if (!brp || sscanf(head, "/ByteRange [%ld %ld %ld %ld]", &br[0], &br[1], &br[2], &br[3]) != 4) {
         snprintf(r->problem, sizeof r->problem, "the document carries no electronic seal");
         return ERR_OK;
     }
@@ -93,9 +96,12 @@ enum err_code gis_seal_check(const void *data, size_t len, const struct gis_seal
     }
     r->present = true;
     r->whole_file = (size_t)(br[2] + br[3]) == len;
-    const char *m = strstr(brp, "/M (D:");
+    const char *m = memmem(d + br[2], len - (size_t)br[2], "/M (D:", 6);
+    char mh[32] = "";
+    if (m)
+        memcpy(mh, m, len - (size_t)(m - d) < sizeof mh - 1 ? len - (size_t)(m - d) : sizeof mh - 1);
     int y, mo, dd, h, mi, s;
-    if (m && m - brp < 50000 && sscanf(m, "/M (D:%4d%2d%2d%2d%2d%2d", &y, &mo, &dd, &h, &mi, &s) == 6)
+    if (m && sscanf(mh, "/M (D:%4d%2d%2d%2d%2d%2d", &y, &mo, &dd, &h, &mi, &s) == 6)
         snprintf(r->signed_at, sizeof r->signed_at, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, dd, h, mi, s);
     check_cms(d, br, seal, r);
     return ERR_OK;

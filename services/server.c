@@ -1003,16 +1003,6 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         snprintf(t->store_path, sizeof t->store_path, "%s/%s.sqlite", cfg->data_dir, t->cfg->slug);
         pthread_mutex_init(&t->write_lock, NULL);
         s->n_tenants++;
-        struct err se = {0};
-        if (!t->cfg->seal[0])
-            snprintf(t->seal_problem, sizeof t->seal_problem, "no seal is configured");
-        else if (gis_seal_open(cfg->data_dir, t->cfg->seal, t->cfg->seal_password_file, t->cfg->tsa_url, &t->seal, &se))
-            snprintf(t->seal_problem, sizeof t->seal_problem, "%s", se.msg);
-        if (t->seal)
-            log_info("gmina %s: electronic seal \"%s\" (%s, PAdES-%s)", t->cfg->slug, gis_seal_subject(t->seal),
-                     gis_seal_key_type(t->seal), gis_seal_level(t->seal));
-        else
-            log_warn("gmina %s: documents are issued WITHOUT an electronic seal: %s", t->cfg->slug, t->seal_problem);
         struct err te = {0};
         if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, &te) != ERR_OK ||
             svc_modules_migrate(t->cfg, t->writer, &te) != ERR_OK) {
@@ -1031,6 +1021,22 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         err_set(e, first.code, "no gmina's store could be opened: %s", first.msg);
         svc_server_free(s);
         return e->code;
+    }
+    /* the seals, of the gminas being served: without one, documents are issued unsealed (docs/seal.md) */
+    for (int i = 0; i < s->n_tenants; i++) {
+        struct svc_tenant *t = &s->tenants[i];
+        if (t->unavailable)
+            continue;
+        struct err se = {0};
+        if (!t->cfg->seal[0])
+            snprintf(t->seal_problem, sizeof t->seal_problem, "no seal is configured");
+        else if (gis_seal_open(cfg->data_dir, t->cfg->seal, t->cfg->seal_password_file, t->cfg->tsa_url, &t->seal, &se))
+            snprintf(t->seal_problem, sizeof t->seal_problem, "%s", se.msg);
+        if (t->seal)
+            log_info("gmina %s: electronic seal \"%s\" (%s, PAdES-%s)", t->cfg->slug, gis_seal_subject(t->seal),
+                     gis_seal_key_type(t->seal), gis_seal_level(t->seal));
+        else
+            log_warn("gmina %s: documents are issued WITHOUT an electronic seal: %s", t->cfg->slug, t->seal_problem);
     }
     for (int i = 0; i < s->n_tenants; i++)
         if (s->tenants[i].unavailable)
