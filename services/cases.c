@@ -51,9 +51,13 @@ json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_
     const char *slug = req->tenant->cfg->slug;
     json_t *docs = json_loads(c->documents_json ? c->documents_json : "[]", 0, NULL);
     json_t *links = json_object();
-    if (links && !strcmp(c->module, "extracts"))
+    if (links && !strcmp(c->module, "extracts")) {
         json_object_set_new(links, "extract",
                             json_string(arena_printf(req->arena, "%s/%s/extracts/%s", base, slug, c->id)));
+        /* the sealed receipt of the request (docs/seal.md), by the same secret */
+        json_object_set_new(links, "receipt",
+                            json_string(arena_printf(req->arena, "%s/%s/extracts/%s/receipt.pdf", base, slug, c->id)));
+    }
     int today = 0, due = 0;
     char tbuf[11];
     time_t now = time(NULL);

@@ -262,6 +262,7 @@ def cybinka_whole_flow_receipt_at_once_then_sealed_when_the_fee_is_booked():
     cookie, csrf = clerk_login(srv)
     st, _, staff_pdf = srv.request("GET", f"/cybinka/cases/{rec['id']}/receipt.pdf", headers={"Cookie": cookie})
     assert st == 200 and staff_pdf == pdf, st
+    assert rec["case"]["links"]["receipt"] == rec["links"]["receipt"], rec["case"]["links"]
     st, _, _ = srv.get(f"/cybinka/cases/{rec['id']}/receipt.pdf")
     assert st in (401, 403), st
     st, _, data = srv.request("POST", f"/cybinka/cases/{rec['id']}/fee",
