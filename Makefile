@@ -34,6 +34,8 @@ DEB_PKGS += libsodium-dev
 # in the tests; PDF/A's output intent embeds the sRGB profile of icc-profiles-free.
 PKGS    += libcrypto
 DEB_PKGS += libssl-dev icc-profiles-free
+# A seal key on a PKCS#11 token: OpenSSL's pkcs11 engine, tested against the SoftHSM2 software token.
+DEB_PKGS += libengine-pkcs11-openssl softhsm2
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <openssl/cms.h>
+#include <openssl/engine.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -31,6 +32,7 @@ struct gis_seal {
     STACK_OF(X509) * chain;
     char subject[256], issuer[256], key_type[32];
     char tsa_url[512];
+    ENGINE *engine; /* the pkcs11 engine holding the key, NULL for a PKCS#12 seal */
 };
 
 /* The OpenSSL error queue's first entry as text, emptying the queue. */
@@ -77,16 +79,22 @@ static enum err_code read_password(const char *path, char *out, size_t cap, stru
     return ERR_OK;
 }
 
+static enum err_code seal_finish(struct gis_seal *s, const char *tsa_url, struct gis_seal **out, struct err *e);
+
+/* path, relative to base_dir unless absolute or base_dir is NULL or empty, into out. */
+static void seal_path(char *out, size_t cap, const char *base_dir, const char *path)
+{
+    bool rel = base_dir && *base_dir && path[0] != '/';
+    snprintf(out, cap, "%s%s%s", rel ? base_dir : "", rel ? "/" : "", path);
+}
+
 enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const char *password_file, const char *tsa_url,
                             struct gis_seal **out, struct err *e)
 {
     *out = NULL;
     char pass[256], p12p[1024], passp[1024];
-    bool rel = base_dir && *base_dir;
-    snprintf(p12p, sizeof p12p, "%s%s%s", rel && p12_path[0] != '/' ? base_dir : "",
-             rel && p12_path[0] != '/' ? "/" : "", p12_path);
-    snprintf(passp, sizeof passp, "%s%s%s", rel && password_file[0] != '/' ? base_dir : "",
-             rel && password_file[0] != '/' ? "/" : "", password_file);
+    seal_path(p12p, sizeof p12p, base_dir, p12_path);
+    seal_path(passp, sizeof passp, base_dir, password_file);
     if (read_password(passp, pass, sizeof pass, e))
         return e->code;
     FILE *f = fopen(p12p, "rb");
@@ -108,6 +116,13 @@ enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const ch
         gis_seal_free(s);
         return ossl_err(e, ERR_INVALID, "seal: wrong password or no key and certificate in the PKCS#12 file");
     }
+    return seal_finish(s, tsa_url, out, e);
+}
+
+/* Checks that the key is the certificate's and fills in the names, the key type and the TSA; frees s on
+ * failure. */
+static enum err_code seal_finish(struct gis_seal *s, const char *tsa_url, struct gis_seal **out, struct err *e)
+{
     if (X509_check_private_key(s->cert, s->key) != 1) {
         gis_seal_free(s);
         return ossl_err(e, ERR_INVALID, "seal: the key does not match the certificate");
@@ -133,9 +148,75 @@ void gis_seal_free(struct gis_seal *s)
         return;
     EVP_PKEY_free(s->key);
     X509_free(s->cert);
+    if (s->engine) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        ENGINE_finish(s->engine);
+        ENGINE_free(s->engine);
+#pragma GCC diagnostic pop
+    }
     sk_X509_pop_free(s->chain, X509_free);
     free(s);
 }
+
+/* The pkcs11 engine (libengine-pkcs11-openssl: libp11) with module loaded and the PIN set; NULL with e set.
+ * Engines are deprecated in OpenSSL 3, and Debian 12 packages no PKCS#11 provider. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static ENGINE *pkcs11_engine(const char *module, const char *pin, struct err *e)
+{
+    ENGINE *en = ENGINE_by_id("pkcs11");
+    if (!en) {
+        ossl_err(e, ERR_UNAVAILABLE, "seal: no pkcs11 engine (Debian package libengine-pkcs11-openssl)");
+        return NULL;
+    }
+    if (!ENGINE_ctrl_cmd_string(en, "MODULE_PATH", module, 0) || !ENGINE_ctrl_cmd_string(en, "PIN", pin, 0) ||
+        !ENGINE_init(en)) {
+        ENGINE_free(en);
+        ossl_err(e, ERR_UNAVAILABLE, "seal: the PKCS#11 module does not load");
+        return NULL;
+    }
+    return en;
+}
+
+enum err_code gis_seal_open_pkcs11(const char *base_dir, const char *module, const char *uri, const char *pin_file,
+                                   const char *cert_file, const char *tsa_url, struct gis_seal **out, struct err *e)
+{
+    *out = NULL;
+    char pin[256], pinp[1024], certp[1024];
+    seal_path(pinp, sizeof pinp, base_dir, pin_file);
+    seal_path(certp, sizeof certp, base_dir, cert_file);
+    if (read_password(pinp, pin, sizeof pin, e))
+        return e->code;
+    struct gis_seal *s = calloc(1, sizeof *s);
+    FILE *f = s ? fopen(certp, "r") : NULL;
+    if (!f) {
+        free(s);
+        OPENSSL_cleanse(pin, sizeof pin);
+        return s ? err_set(e, ERR_IO, "seal certificate %s: %s", certp, strerror(errno))
+                 : err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    s->cert = PEM_read_X509(f, NULL, NULL, NULL);
+    s->chain = sk_X509_new_null();
+    for (X509 *c; s->chain && (c = PEM_read_X509(f, NULL, NULL, NULL));)
+        sk_X509_push(s->chain, c);
+    ERR_clear_error(); /* the end of the file */
+    fclose(f);
+    s->engine = s->cert ? pkcs11_engine(module, pin, e) : NULL;
+    OPENSSL_cleanse(pin, sizeof pin);
+    if (s->engine)
+        s->key = ENGINE_load_private_key(s->engine, uri, NULL, NULL);
+    if (!s->key) {
+        if (!e->code)
+            ossl_err(e, s->cert ? ERR_INVALID : ERR_INVALID,
+                     s->cert ? "seal: no such key on the PKCS#11 token (or a wrong PIN)"
+                             : "seal: not a PEM certificate");
+        gis_seal_free(s);
+        return e->code;
+    }
+    return seal_finish(s, tsa_url, out, e);
+}
+#pragma GCC diagnostic pop
 
 const char *gis_seal_subject(const struct gis_seal *s)
 {

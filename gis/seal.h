@@ -22,6 +22,14 @@ struct gis_seal;
  * unreadable; ERR_INVALID when the password is wrong or the file holds no key and certificate. */
 enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const char *password_file, const char *tsa_url,
                             struct gis_seal **out, struct err *e);
+/* Loads a seal whose key stays on a PKCS#11 token (a smart card, an HSM; SoftHSM2 in the tests): module is
+ * the token's PKCS#11 library, uri the key's PKCS#11 URI ("pkcs11:token=odra;object=seal;type=private"),
+ * pin_file holds the user PIN on its first line, cert_file the certificate and its chain (PEM). Signing
+ * goes through OpenSSL's pkcs11 engine (Debian libengine-pkcs11-openssl). ERR_UNAVAILABLE when the engine
+ * or the module does not load, ERR_INVALID for a wrong PIN, a missing key or a key that is not the
+ * certificate's. */
+enum err_code gis_seal_open_pkcs11(const char *base_dir, const char *module, const char *uri, const char *pin_file,
+                                   const char *cert_file, const char *tsa_url, struct gis_seal **out, struct err *e);
 void gis_seal_free(struct gis_seal *s);
 
 /* The certificate's subject CN (UTF-8), its issuer's CN, and the key type ("P-256", "RSA-3072"). */

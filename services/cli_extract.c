@@ -15,6 +15,7 @@
 #include "gis/extract.h"
 #include "gis/geos_ctx.h"
 #include "gis/store.h"
+#include "services/server.h"
 #include "util/arena.h"
 #include "util/config.h"
 
@@ -254,7 +255,7 @@ int cli_extract(int argc, char **argv)
     };
     /* the organ's seal as the server loads it; without one the document is issued unsealed and says so */
     struct err se = {0};
-    if (t->seal[0] && gis_seal_open(cfg.data_dir, t->seal, t->seal_password_file, t->tsa_url, &seal, &se))
+    if (svc_seal_open(&cfg, t, &seal, &se))
         fprintf(stderr, "odra: warning: issuing WITHOUT an electronic seal: %s\n", se.msg);
     is.seal = seal;
     struct gis_extract_record rec;

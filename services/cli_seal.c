@@ -12,6 +12,7 @@
 #include "gis/receipt.h"
 #include "gis/seal.h"
 #include "gis/store.h"
+#include "services/server.h"
 #include "util/config.h"
 #include "util/log.h"
 
@@ -150,7 +151,7 @@ static int seal_bench(const struct config *cfg, const char *tenant, const char *
         return usage("seal bench needs --tenant of a gmina with a seal");
     struct gis_seal *s = NULL;
     struct err e = {0};
-    if (gis_seal_open(cfg->data_dir, t->seal, t->seal_password_file, t->tsa_url, &s, &e)) {
+    if (svc_seal_open(cfg, t, &s, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }

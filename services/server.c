@@ -975,6 +975,18 @@ static enum err_code bind_listen(struct svc_server *s, struct err *e)
     return ERR_OK;
 }
 
+enum err_code svc_seal_open(const struct config *cfg, const struct config_tenant *t, struct gis_seal **out,
+                            struct err *e)
+{
+    *out = NULL;
+    if (!t->seal[0])
+        return ERR_OK;
+    if (!strncmp(t->seal, "pkcs11:", 7))
+        return gis_seal_open_pkcs11(cfg->data_dir, t->seal_pkcs11_module, t->seal, t->seal_password_file,
+                                    t->seal_certificate, t->tsa_url, out, e);
+    return gis_seal_open(cfg->data_dir, t->seal, t->seal_password_file, t->tsa_url, out, e);
+}
+
 enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, struct err *e)
 {
     *out = NULL;
@@ -1030,7 +1042,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         struct err se = {0};
         if (!t->cfg->seal[0])
             snprintf(t->seal_problem, sizeof t->seal_problem, "no seal is configured");
-        else if (gis_seal_open(cfg->data_dir, t->cfg->seal, t->cfg->seal_password_file, t->cfg->tsa_url, &t->seal, &se))
+        else if (svc_seal_open(cfg, t->cfg, &t->seal, &se))
             snprintf(t->seal_problem, sizeof t->seal_problem, "%s", se.msg);
         if (t->seal)
             log_info("gmina %s: electronic seal \"%s\" (%s, PAdES-%s)", t->cfg->slug, gis_seal_subject(t->seal),

@@ -39,6 +39,11 @@ struct svc_tenant {
 
 struct svc_server;
 
+/* Opens gmina t's seal as its configuration names it: a PKCS#12 file, or a "pkcs11:" URI of a key on a
+ * token (docs/seal.md); paths relative to cfg's data directory. *out NULL and ERR_OK when none is set. */
+enum err_code svc_seal_open(const struct config *cfg, const struct config_tenant *t, struct gis_seal **out,
+                            struct err *e);
+
 /* Opens every tenant's store (the writer migrates it) and binds the listen socket. A store that cannot
  * be opened is logged as an error and its tenant marked unavailable; when none can be opened this fails.
  * The server keeps a pointer to cfg, which must outlive it. */

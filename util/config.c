@@ -206,6 +206,10 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         return copy_str(st, section, key, val, t->seal, sizeof t->seal);
     if (!strcmp(key, "seal_password_file"))
         return copy_str(st, section, key, val, t->seal_password_file, sizeof t->seal_password_file);
+    if (!strcmp(key, "seal_certificate"))
+        return copy_str(st, section, key, val, t->seal_certificate, sizeof t->seal_certificate);
+    if (!strcmp(key, "seal_pkcs11_module"))
+        return copy_str(st, section, key, val, t->seal_pkcs11_module, sizeof t->seal_pkcs11_module);
     if (!strcmp(key, "tsa_url")) {
         if (*val && strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0)
             return config_fail(st, section, key, "must be an http:// or https:// address, got '%s'", val);
@@ -446,6 +450,10 @@ enum err_code config_load(struct config *c, const char *path, struct err *e)
             strcpy(t->place, t->name);
         if (t->seal[0] && !t->seal_password_file[0])
             return err_set(e, ERR_INVALID, "config %s: tenant %s.seal_password_file: missing (needed when seal is set)",
+                           c->source, t->slug);
+        if (!strncmp(t->seal, "pkcs11:", 7) && (!t->seal_certificate[0] || !t->seal_pkcs11_module[0]))
+            return err_set(e, ERR_INVALID,
+                           "config %s: tenant %s.seal: a PKCS#11 key needs seal_certificate and seal_pkcs11_module",
                            c->source, t->slug);
         if (t->tsa_url[0] && !t->seal[0])
             return err_set(e, ERR_INVALID, "config %s: tenant %s.tsa_url: set, but the gmina has no seal", c->source,

@@ -38,6 +38,10 @@ struct config_tenant {
      * PAdES-B-B; else B-T). seal "" means documents are issued without a seal, and say so. */
     char seal[512];
     char seal_password_file[512];
+    /* A seal whose key is on a PKCS#11 token: seal is then the key's "pkcs11:" URI, seal_password_file holds
+     * the PIN, seal_certificate the certificate and chain (PEM), seal_pkcs11_module the token's library. */
+    char seal_certificate[512];
+    char seal_pkcs11_module[512];
     char tsa_url[512];
     /* Residents may submit without an account (extract requests today) (`anonymous_submissions`); default yes */
     bool anonymous_submissions;

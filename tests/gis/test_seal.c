@@ -190,6 +190,58 @@ static void test_hostile(void)
     buf_free(&b);
 }
 
+/* The seal's key on a PKCS#11 token: SoftHSM2 (a software token, Debian softhsm2) holding the demo seal's
+ * key, used through OpenSSL's pkcs11 engine; the certificate from a PEM file. */
+static void test_pkcs11(void)
+{
+    char cmd[2048], out[4096];
+    snprintf(cmd, sizeof cmd,
+             "set -e; cd %s; mkdir -p tokens; printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = "
+             "file\\nlog.level = ERROR\\n' > softhsm2.conf; export SOFTHSM2_CONF=%s/softhsm2.conf; "
+             "softhsm2-util --init-token --free --label odra --pin 4321 --so-pin 8765 >/dev/null; "
+             "openssl pkcs12 -in slubice.p12 -passin file:slubice.pass -nocerts -nodes | "
+             "openssl pkcs8 -topk8 -nocrypt -out key8.pem; "
+             "openssl pkcs12 -in slubice.p12 -passin file:slubice.pass -nokeys -clcerts | openssl x509 > cert.pem; "
+             "openssl pkcs12 -in slubice.p12 -passin file:slubice.pass -nokeys -cacerts | openssl x509 >> cert.pem; "
+             "softhsm2-util --import key8.pem --token odra --label seal --id 01 --pin 4321 >/dev/null; "
+             "rm key8.pem; echo 4321 > pin; echo 0000 > badpin 2>&1",
+             dir, dir, dir);
+    int rc = sh(cmd, out, sizeof out);
+    CHECK(rc == 0); /* softhsm2 and libengine-pkcs11-openssl are in DEB_PKGS */
+    if (rc)
+        return;
+    char conf[300];
+    snprintf(conf, sizeof conf, "%s/softhsm2.conf", dir);
+    setenv("SOFTHSM2_CONF", conf, 1);
+    const char *module = "/usr/lib/softhsm/libsofthsm2.so", *uri = "pkcs11:token=odra;object=seal;type=private";
+    /* a wrong PIN (first: once logged in, the token's session stays logged in for this process) */
+    struct gis_seal *hsm = NULL, *bad = NULL;
+    struct err e = {0}, pe = {0}, ke = {0};
+    CHECK(gis_seal_open_pkcs11(dir, module, uri, "badpin", "cert.pem", NULL, &bad, &pe) != ERR_OK && !bad);
+    CHECK(gis_seal_open_pkcs11(dir, module, uri, "pin", "cert.pem", NULL, &hsm, &e) == ERR_OK);
+    if (!hsm) {
+        printf("  %s\n", e.msg);
+        return;
+    }
+    CHECK(!strcmp(gis_seal_key_type(hsm), "P-256") && strstr(gis_seal_subject(hsm), "TEST"));
+    struct buf b = {0};
+    small_pdf(&b);
+    const struct gis_seal_field f = {.rect = {350, 60, 550, 110}, .reason = "HSM"};
+    CHECK(gis_seal_sign(hsm, &b, 0, &f, &e) == ERR_OK);
+    struct gis_seal_report r;
+    CHECK(gis_seal_check(b.data, b.len, hsm, &r, &e) == ERR_OK && r.valid && r.own_seal);
+    save("hsm.pdf", &b);
+    snprintf(cmd, sizeof cmd, "pdfsig %s/hsm.pdf 2>&1", dir);
+    sh(cmd, out, sizeof out);
+    CHECK(strstr(out, "Signature is Valid") && strstr(out, "Total document signed"));
+    buf_free(&b);
+    gis_seal_free(hsm);
+    /* a key that is not on the token */
+    CHECK(gis_seal_open_pkcs11(dir, module, "pkcs11:token=odra;object=none;type=private", "pin", "cert.pem", NULL, &bad,
+                               &ke) == ERR_INVALID &&
+          !bad && strstr(ke.msg, "PKCS#11"));
+}
+
 static void test_dict(void)
 {
     const char *d = " /Type /Page /Parent 3 0 R /Annots [4 0 R 5 0 R] /Contents (a (nested) \\) string) "
@@ -219,6 +271,7 @@ int main(void)
     RUN(test_demo_seal);
     RUN(test_sign_and_check);
     RUN(test_hostile);
+    RUN(test_pkcs11);
     RUN(test_dict);
     gis_seal_free(seal);
     char cmd[300];

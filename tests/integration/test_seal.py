@@ -408,4 +408,43 @@ def with_a_local_tsa_the_seal_is_pades_b_t():
         s3.stop()
 
 
+@test
+def a_seal_key_on_a_pkcs11_token():
+    """The demo seal's key moved onto a SoftHSM2 token: the server signs through the PKCS#11 module, the key
+    never read from a file (seal = pkcs11:..., seal_certificate, seal_pkcs11_module)."""
+    d = os.path.join(TMP, "hsm")
+    os.makedirs(os.path.join(d, "tokens"))
+    with open(os.path.join(d, "softhsm2.conf"), "w") as f:
+        f.write(f"directories.tokendir = {d}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = os.path.join(d, "softhsm2.conf")  # the server inherits it
+    p12, pw = os.path.join(DATA, "seal", "slubice.p12"), "file:" + os.path.join(DATA, "seal", "slubice.pass")
+    key = run("openssl", "pkcs12", "-in", p12, "-passin", pw, "-nocerts", "-nodes").stdout
+    k8 = subprocess.run(["openssl", "pkcs8", "-topk8", "-nocrypt", "-out", f"{d}/key8.pem"], input=key, text=True)
+    cert = run("openssl", "pkcs12", "-in", p12, "-passin", pw, "-nokeys").stdout
+    with open(f"{d}/cert.pem", "w") as f:
+        f.write(cert)
+    with open(f"{d}/pin", "w") as f:
+        f.write("2468\n")
+    r1 = run("softhsm2-util", "--init-token", "--free", "--label", "urzad", "--pin", "2468", "--so-pin", "1357")
+    r2 = run("softhsm2-util", "--import", f"{d}/key8.pem", "--token", "urzad", "--label", "pieczec", "--id", "02",
+             "--pin", "2468")
+    assert k8.returncode == 0 and r1.returncode == 0 and r2.returncode == 0, r1.stderr + r2.stderr
+    os.remove(f"{d}/key8.pem")
+    text = BASE_INI
+    for k, v in (("seal", "pkcs11:token=urzad;object=pieczec;type=private"), ("seal_password_file", f"{d}/pin"),
+                 ("seal_certificate", f"{d}/cert.pem"), ("seal_pkcs11_module", "/usr/lib/softhsm/libsofthsm2.so")):
+        text = tenant_set(text, "slubice", k, v)
+    s4 = T.Server(DATA, config=write_ini("hsm.ini", text))
+    try:
+        h = s4.get_json("/health")
+        seal = [t["seal"] for t in h["tenants"] if t["slug"] == "slubice"][0]
+        assert seal["available"] and seal["key"] == "P-256", (seal, s4.read_log()[-2000:])
+        rec = post_extract(s4, "slubice")
+        st, _, pdf = s4.get(f"/slubice/extracts/{rec['id']}.pdf", timeout=30)
+        assert_sealed(save("hsm.pdf", pdf), "Burmistrz Słubic")
+        assert s4.get_json(f"/verify/{rec['verification_code']}")["seal"]["own_seal"] is True
+    finally:
+        s4.stop()
+
+
 done()
