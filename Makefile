@@ -37,6 +37,12 @@ DEB_PKGS += libsodium-dev
 DEB_PKGS += clang libclang-rt-14-dev
 # OpenSSL's libcrypto: SHA-384 of online payment signatures (services/pay_online.c)
 DEB_PKGS += libssl-dev
+# The electronic seal (gis/seal.c): PAdES signatures with OpenSSL's CMS; pdfsig (poppler-utils) checks them
+# in the tests; PDF/A's output intent embeds the sRGB profile of icc-profiles-free.
+PKGS    += libcrypto
+DEB_PKGS += libssl-dev icc-profiles-free
+# A seal key on a PKCS#11 token: OpenSSL's pkcs11 engine, tested against the SoftHSM2 software token.
+DEB_PKGS += libengine-pkcs11-openssl softhsm2
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
@@ -137,6 +143,7 @@ $(BUILD)/tests/modules/%: $(BUILD)/obj/services/modules/%.o $(BUILD)/libodra.a
 run: deps
 	@$(MAKE) --no-print-directory all
 	@[ -f var/slubice.sqlite ] || $(BUILD)/odra demo --data var
+	@$(BUILD)/odra seal demo --config odra.ini --data var  # the TEST seals (docs/seal.md), kept when present
 	exec $(BUILD)/odra serve --config odra.ini --data var
 
 test: deps

@@ -11,10 +11,12 @@
 #include "util/embed.h"
 #include "util/log.h"
 
-enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *m,
+enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *mm,
                               struct buf *out, struct gis_extract_result *res, struct err *e)
 {
     memset(res, 0, sizeof *res);
+    struct gis_extract_meta meta = *mm;
+    const struct gis_extract_meta *m = &meta;
     struct arena *a = arena_new(1 << 16);
     struct gis_extract_sheet_at *sheets = a ? arena_alloc(a, sizeof *sheets * GIS_EXTRACT_MAX_SHEETS) : NULL;
     if (!sheets) {
@@ -25,6 +27,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     int parts = nsheets * gis_extract_sheet_parts(m->sheet); /* A4-sized parts, for the fee */
     double sheet_w, sheet_h;
     gis_extract_sheet_page_size(m->sheet, &sheet_w, &sheet_h);
+    meta.mark_on_wypis = nsheets == 0;
     if (!m->wypis && nsheets == 0) {
         arena_free(a);
         return err_at(e, ERR_UNPROCESSABLE, "documents",
@@ -79,6 +82,8 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         if (!rc && cairo_surface_status(surf))
             rc = err_set(e, ERR_IO, "writing the PDF: %s", cairo_status_to_string(cairo_surface_status(surf)));
         cairo_surface_destroy(surf);
+        if (!rc && !out->failed)
+            rc = gis_pdf_finalize(out, start, "pl-PL", &info, e);
     }
     g_object_unref(pc);
     arena_free(a);
@@ -86,12 +91,12 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         rc = err_set(e, ERR_INTERNAL, "out of memory writing the PDF");
     if (rc)
         return rc;
-    gis_pdf_set_lang(out, start, "pl-PL");
     res->wypis_pages = wypis_pages;
     res->wyrys_sheets = nsheets;
     res->wyrys_raster = nraster;
     res->pages = wypis_pages + nsheets;
     res->fee = fee;
+    memcpy(res->seal_mark, t.mark, sizeof res->seal_mark);
     return ERR_OK;
 }
 

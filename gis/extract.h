@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "gis/places.h"
+#include "gis/seal.h"
 #include "gis/store.h"
 #include "gis/style.h"
 #include "util/arena.h"
@@ -132,6 +133,8 @@ struct gis_extract_meta {
     const struct gis_style *style;         /* the plan style for the wyrys */
     const struct gis_extract_rates *rates; /* NULL: defaults */
     enum gis_extract_sheet sheet;          /* wyrys sheet format (A4 by default) */
+    const char *seal_signer;               /* the seal's CN, printed in the seal mark; NULL: not sealed */
+    bool mark_on_wypis;                    /* set by gis_extract_pdf: the wypis ends the document */
 };
 
 struct gis_extract_result {
@@ -140,6 +143,7 @@ struct gis_extract_result {
     int wyrys_sheets; /* sheets (pages) of the wyrys; 0 without a wyrys */
     int wyrys_raster; /* of them, sheets drawn on the plan's raster drawing */
     struct gis_extract_fee fee;
+    double seal_mark[4]; /* the seal mark's box on the last page (PDF user space), for the signature field */
 };
 
 /* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. */
@@ -191,7 +195,20 @@ struct gis_extract_issue {
     const char *case_number, *code, *id;
     long seq;
     int year;
+    /* The organ's electronic seal (gis/seal.h), NULL: issued without one, which the document states. */
+    const struct gis_seal *seal;
 };
+
+/* The request as a case keeps it until issued (cases.request), and as its receipt hashes it: canonical JSON
+ * (parcels, applicant {name, address}, purpose, documents, sheet, and as_of when asked) in a, the shape
+ * POST /{t}/extracts reads; NULL when out of memory. */
+const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is);
+
+/* The receipt (gis/receipt.h) of the extract request registered as case case_id, sealed with is->seal, on
+ * writer w inside the caller's transaction; request_json is what gis_extract_request_json gave. */
+enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_issue *is, const char *case_id,
+                                  const char *case_number, const char *received_at, const char *request_json,
+                                  struct arena *a, struct err *e);
 
 /* The record of an issued extract. */
 struct gis_extract_record {
@@ -205,11 +222,6 @@ struct gis_extract_record {
  * case number or signature) to count its pages and sheets. */
 enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
                                 struct gis_extract_fee *fee, struct err *e);
-
-/* The request a registered case keeps until its extract is issued (cases.request), as compact JSON in a:
- * {"parcels": [...], "applicant": {"name", "address"}, "purpose", "documents": [...], "sheet", "as_of"}, the shape
- * POST /{t}/extracts reads. NULL when out of memory. */
-const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is);
 
 /* Issues an extract: builds the document from reader, takes the next case number of the year, renders
  * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so

@@ -4,6 +4,7 @@
 
 #include "gis/cases.h"
 #include "gis/extract_store.h"
+#include "gis/receipt.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +13,32 @@
 #include <time.h>
 
 /* ---- issuing ---- */
+
+static json_t *json_str_or_null(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_issue *is, const char *case_id,
+                                  const char *case_number, const char *received_at, const char *request_json,
+                                  struct arena *a, struct err *e)
+{
+    if (!request_json)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    const struct gis_receipt r = {
+        .case_id = case_id,
+        .case_number = case_number,
+        .organ = is->tmpl.organ,
+        .gmina = is->tmpl.gmina,
+        .subject = "Wniosek o wypis i wyrys z planu zagospodarowania przestrzennego",
+        .applicant = gis_extract_clean(a, is->applicant_name, GIS_EXTRACT_MAX_TEXT),
+        .received_at = received_at,
+        .submission = request_json,
+        .submission_len = strlen(request_json),
+    };
+    return gis_receipt_issue(w, &r, is->seal, e);
+}
 
 static char *fee_items_json(const struct gis_extract_fee *f)
 {
@@ -110,9 +137,17 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     m.date = date;
     m.verification_code = code;
     m.verify_url = arena_printf(a, "%s%s", vb, code);
+    m.seal_signer = req->seal ? gis_seal_subject(req->seal) : NULL;
     struct gis_extract_result res = {0};
     if (!rc)
         rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
+    if (!rc && req->seal) {
+        const struct gis_seal_field f = {
+            .rect = {res.seal_mark[0], res.seal_mark[1], res.seal_mark[2], res.seal_mark[3]},
+            .reason = "Wydanie wypisu i wyrysu z planu zagospodarowania przestrzennego",
+            .location = m.place};
+        rc = gis_seal_sign(req->seal, &pdf, 0, &f, e);
+    }
     char sha[65] = "";
     if (!rc) {
         gis_extract_sha256(pdf.data, pdf.len, sha);
@@ -203,11 +238,6 @@ enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *read
     return rc;
 }
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is)
 {
     json_t *p = json_array();
@@ -218,9 +248,10 @@ const char *gis_extract_request_json(struct arena *a, const struct gis_extract_i
         json_array_append_new(docs, json_string("wypis"));
     if (is->wyrys)
         json_array_append_new(docs, json_string("wyrys"));
-    json_t *j = json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
-                          str_or_null(is->applicant_name), "address", str_or_null(is->applicant_address), "purpose",
-                          str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    json_t *j =
+        json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
+                  json_str_or_null(is->applicant_name), "address", json_str_or_null(is->applicant_address), "purpose",
+                  json_str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
     /* kept as asked: an extract issued later still states the date the applicant asked for */
     if (j && is->as_of)
         json_object_set_new(j, "as_of", json_string(is->as_of));

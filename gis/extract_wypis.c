@@ -35,16 +35,10 @@ static char *fmt_dec(struct arena *a, double v, int decimals)
     return s;
 }
 
-static const char *const months_gen[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
-                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
-
-/* "14 maja 2026 r." from "2026-05-14"; the input itself when it is not such a date. */
+/* "14 maja 2026 r." from "2026-05-14" (gis_pdf_date_pl). */
 const char *gis_extract_date_pl(struct arena *a, const char *iso)
 {
-    int y, mo, d;
-    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
-        return iso ? iso : "";
-    return arena_printf(a, "%d %s %d r.", d, months_gen[mo - 1], y);
+    return gis_pdf_date_pl(a, iso);
 }
 
 #define F_BODY  "DejaVu Serif 10"
@@ -520,6 +514,21 @@ static void wypis_verification(struct gis_pdf *t)
     }
 }
 
+/* The seal mark (gis_pdf_seal_mark) at the foot of the wypis when it is the document's last page. */
+static void wypis_seal_mark(struct gis_pdf *t)
+{
+    const struct gis_extract_meta *m = t->user;
+    if (!m->mark_on_wypis)
+        return;
+    double w = 200;
+    gis_pdf_ensure(t, GIS_PDF_MARK_H + 8);
+    t->y += 4;
+    const struct gis_pdf_seal_mark mk = {
+        .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
+    gis_pdf_seal_mark(t, t->pg.left + gis_pdf_text_width(t) - w, t->y, w, t->pg.h, &mk);
+    t->y += GIS_PDF_MARK_H + 4;
+}
+
 /* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
 void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
@@ -533,5 +542,6 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
     wypis_fee(t, d, fee);
     wypis_signature(t);
     wypis_verification(t);
+    wypis_seal_mark(t);
     gis_pdf_finish(t);
 }

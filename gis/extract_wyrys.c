@@ -285,8 +285,12 @@ struct sheet_ctx {
     const struct gis_extract_sheet_at *sh;
     const struct gis_extract_doc *d; /* its as_of: the plans drawn are those in force on it */
     bool pog;
+    bool last;      /* the document's last page: the legend leaves room for the seal mark */
     double bbox[4]; /* the frame in EPSG:2180 */
 };
+
+/* Width of the seal mark at the right of the legend on the last sheet. */
+#define MARK_W 200.0
 
 /* The title block above the frame: the document, the plan, the organ, case, date, sheet and scale. */
 static void sheet_title(const struct sheet_ctx *g, int k, int n)
@@ -514,7 +518,7 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
     g_object_unref(l);
     ly += 13;
     const int per_col = 9, ncols = ni <= 2 * per_col ? 2 : 3;
-    const double colw = MAP_W / (double)ncols, rowh = 11;
+    const double colw = (MAP_W - (g->last ? MARK_W + 10 : 0)) / (double)ncols, rowh = 11;
     gis_pdf_tag_begin(t, "L");
     for (int i = 0; i < ni && i < per_col * ncols; i++) {
         double x = MAP_X + (i / per_col) * colw, yy = ly + (i % per_col) * rowh;
@@ -644,6 +648,7 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
                                 .sh = sh,
                                 .d = d,
                                 .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
+                                .last = k == n - 1,
                                 .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
     gis_pdf_tag_begin(t, "Sect");
     sheet_title(&g, k, n);
@@ -653,6 +658,11 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     if (rc)
         return rc;
     sheet_scale_bar(&g, sheet_legend(&g, s, zoom, on_raster));
+    if (g.last) {
+        const struct gis_pdf_seal_mark mk = {
+            .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
+        gis_pdf_seal_mark(t, MAP_X + MAP_W - MARK_W, MAP_Y + MAP_H + 21, MARK_W, L->ph, &mk); /* under the heading */
+    }
     sheet_footer(&g, k, n);
     gis_pdf_tag_end(t);
     return cairo_status(t->cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(t->cr)))

@@ -5,6 +5,7 @@
 #include <cairo-pdf.h>
 #include <dlfcn.h>
 #include <glib.h>
+#include <pthread.h>
 #include <qrencode.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -369,6 +370,46 @@ void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double 
     QRcode_free(q);
 }
 
+static const char *const months_gen[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
+                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
+
+const char *gis_pdf_date_pl(struct arena *a, const char *iso)
+{
+    int y, mo, d;
+    if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
+        return iso ? iso : "";
+    return arena_printf(a, "%d %s %d r.", d, months_gen[mo - 1], y);
+}
+
+void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double page_h,
+                       const struct gis_pdf_seal_mark *m)
+{
+    t->mark[0] = x, t->mark[1] = page_h - y - GIS_PDF_MARK_H, t->mark[2] = x + w, t->mark[3] = page_h - y;
+    if (!t->cr)
+        return;
+    cairo_t *cr = t->cr;
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, w, GIS_PDF_MARK_H);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_fill_preserve(cr);
+    cairo_set_source_rgb(cr, m->signer ? 0.05 : 0.6, m->signer ? 0.25 : 0.1, m->signer ? 0.5 : 0.1);
+    cairo_set_line_width(cr, 0.8);
+    cairo_stroke(cr);
+    cairo_restore(cr);
+    const char *txt =
+        m->signer
+            ? gis_pdf_markup(t, "<b>Pieczęć elektroniczna</b>\n%s\n%s\n<small>%s</small>", m->organ, m->date, m->signer)
+            : gis_pdf_markup(t,
+                             "<b>Dokument bez pieczęci elektronicznej</b>\n%s\n%s\n<small>Urząd nie ma "
+                             "skonfigurowanej pieczęci; zgodność potwierdza kod weryfikacyjny.</small>",
+                             m->organ, m->date);
+    gis_pdf_tag_begin(t, "P");
+    PangoLayout *l = gis_pdf_layout(t, txt, "DejaVu Sans 6.5", w - 8, PANGO_ALIGN_LEFT, false);
+    gis_pdf_show(t, l, x + 4, y + 3);
+    g_object_unref(l);
+    gis_pdf_tag_end(t);
+}
+
 static cairo_status_t stream_write(void *closure, const unsigned char *data, unsigned int len)
 {
     struct buf *b = closure;
@@ -376,61 +417,158 @@ static cairo_status_t stream_write(void *closure, const unsigned char *data, uns
     return b->failed ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
-static const char *find_last(const char *h, size_t n, const char *needle)
+/* The sRGB profile the output intent names (Debian icc-profiles-free), read once. */
+static char *srgb_icc;
+static size_t srgb_len;
+static pthread_once_t srgb_once = PTHREAD_ONCE_INIT;
+
+static void srgb_load(void)
 {
-    size_t k = strlen(needle);
-    for (size_t i = n >= k ? n - k + 1 : 0; i-- > 0;)
-        if (!memcmp(h + i, needle, k))
-            return h + i;
-    return NULL;
+    FILE *f = fopen(GIS_PDF_SRGB_ICC, "rb");
+    if (!f)
+        return;
+    char *d = malloc(1 << 16);
+    size_t n = d ? fread(d, 1, 1 << 16, f) : 0;
+    fclose(f);
+    if (n > 128 && n < (1 << 16)) {
+        srgb_icc = d;
+        srgb_len = n;
+    } else {
+        free(d);
+    }
 }
 
-/* Cairo 1.16 cannot set the document language, so /Lang is added to the catalog by an incremental
- * update (PDF 32000-1 §7.5.6): a new copy of the catalog object, an xref section for it and a trailer
- * pointing back at cairo's. Leaves the PDF unchanged when its structure is not the one expected. */
-void gis_pdf_set_lang(struct buf *b, size_t start, const char *lang)
+/* s as the text of an XML element, appended to b. */
+static void xml_text(struct buf *b, const char *s)
 {
-    const char *d = b->data + start;
-    size_t n = b->len - start;
-    const char *tr = find_last(d, n, "trailer");
-    const char *sx = find_last(d, n, "startxref");
-    if (!tr || !sx)
+    for (; s && *s; s++)
+        if (*s == '<')
+            buf_puts(b, "&lt;");
+        else if (*s == '>')
+            buf_puts(b, "&gt;");
+        else if (*s == '&')
+            buf_puts(b, "&amp;");
+        else
+            buf_append(b, s, 1);
+}
+
+/* The XMP packet of a PDF/A-2b document: the same title, author, subject, producer and dates as the
+ * information dictionary cairo wrote (producer and dates read back from it). */
+static void xmp_packet(struct buf *x, const struct gis_pdf_info *info, const char *producer, const char *created)
+{
+    buf_puts(
+        x, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+           "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+           "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\" "
+           "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" "
+           "xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">\n"
+           "<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>\n"
+           "<dc:format>application/pdf</dc:format>\n<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">");
+    xml_text(x, info && info->title ? info->title : "");
+    buf_puts(x, "</rdf:li></rdf:Alt></dc:title>\n<dc:creator><rdf:Seq><rdf:li>");
+    xml_text(x, info && info->author ? info->author : "");
+    buf_puts(x, "</rdf:li></rdf:Seq></dc:creator>\n<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">");
+    xml_text(x, info && info->subject ? info->subject : "");
+    buf_puts(x, "</rdf:li></rdf:Alt></dc:description>\n<xmp:CreatorTool>odra</xmp:CreatorTool>\n<pdf:Producer>");
+    xml_text(x, producer);
+    buf_puts(x, "</pdf:Producer>\n");
+    if (created && *created)
+        buf_printf(x, "<xmp:CreateDate>%s</xmp:CreateDate><xmp:ModifyDate>%s</xmp:ModifyDate>\n", created, created);
+    buf_puts(x, "</rdf:Description>\n</rdf:RDF></x:xmpmeta>\n<?xpacket end=\"w\"?>");
+}
+
+/* "D:20260514120000+02'00'" (a PDF date string's text) as an XMP date, "2026-05-14T12:00:00+02:00"; "" when
+ * it is not one. */
+static void pdf_date_to_xmp(const char *v, char out[32])
+{
+    int y, mo, d, h, mi, s;
+    char tz = 0;
+    int th = 0, tm = 0;
+    out[0] = 0;
+    const char *p = v ? strstr(v, "D:") : NULL;
+    if (!p || sscanf(p, "D:%4d%2d%2d%2d%2d%2d%c%2d'%2d", &y, &mo, &d, &h, &mi, &s, &tz, &th, &tm) < 6)
         return;
-    int root = 0, size = 0, info = 0;
-    long prev = 0;
-    const char *p = strstr(tr, "/Root");
-    const char *q = strstr(tr, "/Size");
-    const char *in = strstr(tr, "/Info");
-    if (!p || !q || sscanf(p, "/Root %d 0 R", &root) != 1 || sscanf(q, "/Size %d", &size) != 1 ||
-        sscanf(sx, "startxref %ld", &prev) != 1)
-        return;
-    if (in)
-        sscanf(in, "/Info %d 0 R", &info);
-    char head[32];
-    snprintf(head, sizeof head, "\n%d 0 obj", root);
-    const char *obj = memmem(d, n, head, strlen(head)); /* the PDF has binary streams: not strstr */
-    if (!obj)
-        return;
-    const char *open = strstr(obj, "<<"), *endobj = strstr(obj, "endobj");
-    if (!open || !endobj || open > endobj)
-        return;
-    size_t body_len = (size_t)(endobj - open);
-    char *copy = malloc(body_len + 1);
-    if (!copy)
-        return;
-    memcpy(copy, open, body_len);
-    copy[body_len] = 0;
-    if (b->data[b->len - 1] != '\n')
-        buf_puts(b, "\n");
-    size_t off = b->len - start;
-    buf_printf(b, "%d 0 obj\n<< /Lang (%s)%s", root, lang, copy + 2);
-    free(copy);
-    buf_puts(b, "endobj\n");
-    size_t xref = b->len - start;
-    buf_printf(b, "xref\n%d 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root %d 0 R", root, off, size, root);
-    if (info)
-        buf_printf(b, " /Info %d 0 R", info);
-    buf_printf(b, " /Prev %ld >>\nstartxref\n%zu\n%%%%EOF\n", prev, xref);
+    if (tz == '+' || tz == '-')
+        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d, h, mi, s, tz, th, tm);
+    else
+        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, s);
+}
+
+/* A PDF literal string's text: "(cairo 1.16.0 (https://cairographics.org))" without the outer parentheses
+ * and escapes (ASCII strings only, which is what cairo writes for its producer and dates). */
+static void pdf_string_text(const char *v, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (v && *v == '(') {
+        for (const char *p = v + 1; *p && o + 1 < cap; p++) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == ')' && !p[1])
+                break;
+            out[o++] = *p;
+        }
+    }
+    out[o] = 0;
+}
+
+enum err_code gis_pdf_finalize(struct buf *b, size_t start, const char *lang, const struct gis_pdf_info *info,
+                               struct err *e)
+{
+    pthread_once(&srgb_once, srgb_load);
+    if (!srgb_icc)
+        return err_set(e, ERR_INTERNAL, "the sRGB profile %s is missing (Debian package icc-profiles-free)",
+                       GIS_PDF_SRGB_ICC);
+    struct gis_pdf_update u;
+    if (gis_pdf_update_begin(&u, b, start, e))
+        return e->code;
+    char *cat = gis_pdf_update_dict(&u, u.root, e);
+    char *inf = u.info ? gis_pdf_update_dict(&u, u.info, e) : NULL;
+    if (!cat || (u.info && !inf)) {
+        free(cat);
+        free(inf);
+        return e->code;
+    }
+    char *pv = inf ? gis_pdf_dict_value(inf, "/Producer") : NULL,
+         *cv = inf ? gis_pdf_dict_value(inf, "/CreationDate") : NULL;
+    char producer[128], created[32];
+    pdf_string_text(pv, producer, sizeof producer);
+    pdf_date_to_xmp(cv, created);
+    free(pv);
+    free(cv);
+    free(inf);
+    int meta = gis_pdf_update_new(&u), intent = gis_pdf_update_new(&u), icc = gis_pdf_update_new(&u);
+    enum err_code rc = gis_pdf_update_obj(&u, u.root, e);
+    if (!rc) {
+        buf_printf(b, "<< /Lang (%s) /Metadata %d 0 R /OutputIntents [%d 0 R]%s>>\nendobj\n", lang, meta, intent, cat);
+        rc = gis_pdf_update_obj(&u, meta, e);
+    }
+    free(cat);
+    if (!rc) {
+        struct buf x = {0};
+        xmp_packet(&x, info, producer, created);
+        buf_printf(b, "<< /Type /Metadata /Subtype /XML /Length %zu >>\nstream\n", x.len);
+        buf_append(b, x.data, x.len);
+        buf_puts(b, "\nendstream\nendobj\n");
+        rc = x.failed ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
+        buf_free(&x);
+    }
+    if (!rc && !(rc = gis_pdf_update_obj(&u, intent, e)))
+        buf_printf(b,
+                   "<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (sRGB IEC61966-2.1) "
+                   "/Info (sRGB IEC61966-2.1) /DestOutputProfile %d 0 R >>\nendobj\n",
+                   icc);
+    if (!rc && !(rc = gis_pdf_update_obj(&u, icc, e))) {
+        buf_printf(b, "<< /N 3 /Length %zu >>\nstream\n", srgb_len);
+        buf_append(b, srgb_icc, srgb_len);
+        buf_puts(b, "\nendstream\nendobj\n");
+    }
+    if (!rc && !u.id[0]) {
+        /* PDF/A wants a file identifier; cairo 1.16 writes none. Two copies of a digest of the file so far. */
+        gchar *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)b->data + start, b->len - start);
+        snprintf(u.id, sizeof u.id, "[<%.32s> <%.32s>]", h ? h : "", h ? h : "");
+        g_free(h);
+    }
+    return rc ? rc : gis_pdf_update_end(&u, e);
 }
 
 PangoContext *gis_pdf_context(const char *lang)

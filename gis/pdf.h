@@ -6,9 +6,9 @@
  * first line at a page foot), running page furniture through a callback, and a tagged structure (cairo's
  * tags: Document, H1, P, Table, TR, TD, Figure, ...) that stays outside the page furniture. A document is
  * laid out twice when it prints its own page count: once with cr NULL to count, once to draw; both passes
- * take the same decisions. gis_pdf_surface_create streams the PDF into a buf, gis_pdf_set_lang adds the
- * document language cairo 1.16 cannot set, and gis_pdf_context/gis_pdf_check_fonts give the Pango context
- * every document uses (72 dpi, no hinting, DejaVu).
+ * take the same decisions. gis_pdf_surface_create streams the PDF into a buf, gis_pdf_finalize adds the
+ * document language cairo 1.16 cannot set and the PDF/A-2b metadata (pdf_update.c: incremental updates), and
+ * gis_pdf_context/gis_pdf_check_fonts give the Pango context every document uses (72 dpi, no hinting, DejaVu).
  *
  * Ownership: the caller owns struct gis_pdf and everything it points to (the Pango context, the cairo_t,
  * the arena, user). Strings the typesetter makes (gis_pdf_markup, hyphenation) live in t->a; layouts it
@@ -61,6 +61,8 @@ struct gis_pdf {
     PangoAlignment colal[GIS_PDF_MAX_COLS];
     const char *head[GIS_PDF_MAX_COLS];
     const char *table_font;
+    /* the box of the last seal mark drawn (gis_pdf_seal_mark), in PDF user space: x0 y0 x1 y1 */
+    double mark[4];
 };
 
 /* A Pango context for documents: 72 units per inch (points), metrics unhinted, language lang ("pl-PL").
@@ -77,9 +79,55 @@ struct gis_pdf_info {
 /* A PDF surface of first page w x h points that appends the PDF to out as cairo writes it. The caller
  * finishes and destroys it, and checks out->failed. */
 cairo_surface_t *gis_pdf_surface_create(struct buf *out, double w, double h, const struct gis_pdf_info *info);
-/* Adds /Lang (lang) to the catalog of the PDF that starts at out->data + start, by an incremental update;
- * leaves the PDF unchanged when its structure is not the one cairo writes. */
-void gis_pdf_set_lang(struct buf *out, size_t start, const char *lang);
+/* The sRGB ICC profile a PDF/A output intent embeds (Debian package icc-profiles-free). */
+#define GIS_PDF_SRGB_ICC "/usr/share/color/icc/sRGB.icc"
+/* Finishes the PDF cairo wrote at out->data + start, by one incremental update: the document language
+ * (lang, cairo 1.16 cannot set it) and what PDF/A-2b asks beyond cairo's output: XMP metadata mirroring
+ * info and the information dictionary, an output intent with the sRGB profile, and a file identifier.
+ * ERR_UNPROCESSABLE when the PDF's structure is not the one expected (gis_pdf_update_begin); ERR_INTERNAL
+ * naming the package when the sRGB profile is missing. */
+enum err_code gis_pdf_finalize(struct buf *out, size_t start, const char *lang, const struct gis_pdf_info *info,
+                               struct err *e);
+
+/* An incremental update (PDF 32000-1 §7.5.6) of a PDF with classic cross-reference tables, the kind cairo
+ * writes: begin reads the trailer; gis_pdf_update_dict finds an object's current dictionary through the
+ * /Prev chain; gis_pdf_update_obj starts an object (new from gis_pdf_update_new, or a new version of an
+ * old one), whose body and "endobj" the caller appends to b; end writes the xref section and the trailer.
+ * Nothing is allocated in the struct; b is the caller's. */
+#define GIS_PDF_UPDATE_MAX 16
+struct gis_pdf_update {
+    struct buf *b;
+    size_t start;   /* the PDF starts at b->data + start; offsets are relative to it */
+    int root, info; /* the catalog and the information dictionary (0: none) */
+    int size;       /* the next object number */
+    long prev;      /* the startxref of the PDF being updated */
+    char id[80];    /* the trailer's /ID array, "" when none; kept in the new trailer */
+    int n;          /* objects written by this update */
+    int num[GIS_PDF_UPDATE_MAX];
+    size_t off[GIS_PDF_UPDATE_MAX];
+};
+/* Reads the last trailer of the PDF at b->data + start. ERR_UNPROCESSABLE naming the problem when it is not
+ * a PDF, has no startxref/%%EOF (truncated), uses a cross-reference stream, or its trailer lacks /Root or
+ * /Size. */
+enum err_code gis_pdf_update_begin(struct gis_pdf_update *u, struct buf *b, size_t start, struct err *e);
+/* The body (between << and >>) of object num's current dictionary, malloc'd; NULL with e set when it is
+ * not listed, not a dictionary or is rewritten by this update. */
+char *gis_pdf_update_dict(struct gis_pdf_update *u, int num, struct err *e);
+/* A new object number. */
+int gis_pdf_update_new(struct gis_pdf_update *u);
+/* Starts object num ("num 0 obj\n") and records its offset; at most GIS_PDF_UPDATE_MAX per update. */
+enum err_code gis_pdf_update_obj(struct gis_pdf_update *u, int num, struct err *e);
+/* Writes the xref section and the trailer (/Size, /Root, /Info, /ID, /Prev), startxref and %%EOF. */
+enum err_code gis_pdf_update_end(struct gis_pdf_update *u, struct err *e);
+/* In a dictionary body: whether key ("/Annots") is there; the object number of its reference value; its
+ * value's text (malloc'd, NULL when absent). */
+bool gis_pdf_dict_has(const char *dict, const char *key);
+bool gis_pdf_dict_ref(const char *dict, const char *key, int *num);
+char *gis_pdf_dict_value(const char *dict, const char *key);
+/* The last occurrence of needle in h[0..n), or NULL. */
+const char *gis_pdf_find_last(const char *h, size_t n, const char *needle);
+/* The dictionary body without key and its value (malloc'd; a copy when key is absent). */
+char *gis_pdf_dict_without(const char *dict, const char *key);
 
 /* The width and the foot (from the page top) of the text area. */
 double gis_pdf_text_width(const struct gis_pdf *t);
@@ -130,6 +178,24 @@ void gis_pdf_table_header(struct gis_pdf *t);
 /* A row of cells (markup); bold sets the whole row in bold. */
 void gis_pdf_table_row(struct gis_pdf *t, const char *const *cells, bool bold);
 void gis_pdf_table_end(struct gis_pdf *t, double after);
+
+/* "14 maja 2026 r." from "2026-05-14" (in a); the input itself when it is not such a date. */
+const char *gis_pdf_date_pl(struct arena *a, const char *iso);
+
+/* The visible part of the office's electronic seal, which the document draws itself on its last page so
+ * that its text is page content (pdftotext finds it) in the document's embedded fonts; the signature
+ * field's widget (gis/seal.h) lies over it. signer NULL: the document is issued without a seal and the
+ * mark says so. */
+struct gis_pdf_seal_mark {
+    const char *organ, *date; /* as printed */
+    const char *signer;       /* the seal certificate's CN; NULL when there is no seal */
+};
+/* Height of the mark in points. */
+#define GIS_PDF_MARK_H 50.0
+/* Draws the mark w points wide with its top left at x, y on a page page_h points high and records its
+ * box in t->mark (nothing is drawn while counting). */
+void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double page_h,
+                       const struct gis_pdf_seal_mark *m);
 
 /* A QR code of text (level M) in a size x size square at x, y, with its quiet zone. */
 void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double size);

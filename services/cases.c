@@ -14,6 +14,7 @@
 #include "gis/case_store.h"
 #include "gis/extract.h"
 #include "gis/identity.h"
+#include "gis/receipt.h"
 #include "services/auth.h"
 #include "services/module.h"
 #include "services/payments.h"
@@ -52,9 +53,13 @@ json_t *svc_case_json(struct http_req *req, const struct gis_case *c, bool with_
     const char *slug = req->tenant->cfg->slug;
     json_t *docs = json_loads(c->documents_json ? c->documents_json : "[]", 0, NULL);
     json_t *links = json_object();
-    if (links && !strcmp(c->module, "extracts"))
+    if (links && !strcmp(c->module, "extracts")) {
         json_object_set_new(links, "extract",
                             json_string(arena_printf(req->arena, "%s/%s/extracts/%s", base, slug, c->id)));
+        /* the sealed receipt of the request (docs/seal.md), by the same secret */
+        json_object_set_new(links, "receipt",
+                            json_string(arena_printf(req->arena, "%s/%s/extracts/%s/receipt.pdf", base, slug, c->id)));
+    }
     int today = 0, due = 0;
     char tbuf[11];
     time_t now = time(NULL);
@@ -270,6 +275,37 @@ static enum err_code case_get(struct http_req *req, struct http_resp *resp, stru
     return http_resp_json(req, resp, 200, j, e);
 }
 
+enum err_code svc_case_receipt_send(struct http_req *req, struct http_resp *resp, const char *id, struct err *e)
+{
+    struct gis_store *s = reader(req->tenant, e);
+    struct gis_receipt_stored r;
+    struct gis_case c;
+    if (!s)
+        return e->code;
+    if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) ||
+        gis_receipt_find(s, req->arena, id, true, &r, e))
+        return err_set(e, ERR_NOT_FOUND, "no receipt for this case");
+    char fname[96];
+    size_t o = 0;
+    for (const char *p = c.case_number; *p && o + 1 < sizeof fname; p++)
+        fname[o++] =
+            (char)((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '_');
+    fname[o] = 0;
+    http_resp_body(resp, 200, "application/pdf", (const char *)r.pdf, r.pdf_len);
+    http_resp_header(resp, "ETag", arena_printf(req->arena, "\"%s\"", r.sha256));
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    http_resp_header(resp, "X-Robots-Tag", "noindex");
+    http_resp_header(resp, "Content-Disposition",
+                     arena_printf(req->arena, "inline; filename=\"potwierdzenie-%s.pdf\"", fname));
+    return ERR_OK;
+}
+
+/* GET /{t}/cases/{id}/receipt.pdf: the clerk's copy of the receipt. */
+static enum err_code case_receipt(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return svc_case_receipt_send(req, resp, http_capture(req, "id"), e);
+}
+
 /* ---- the clerk's actions ---- */
 
 enum case_action { ACT_ASSIGN, ACT_STATUS, ACT_FEE, ACT_DECISION };
@@ -343,10 +379,19 @@ static enum err_code case_op_run(struct gis_store *w, void *ctx, struct err *e)
                                e))
             return e->code;
         op->audit = arena_printf(a, "fee %s", op->value);
+        /* issued once the fee is settled and the electronic seal is available; without the seal the case
+         * waits (a clerk's decision may still issue it, unsealed) */
         if (!strcmp(c.module, "extracts") && req->tenant->cfg->extract_issue == CONFIG_ISSUE_ON_PAYMENT) {
-            if (svc_extract_issue_case(req, w, &c, "wydany po rozliczeniu opłaty (extract_issue = on_payment)", e))
-                return e->code;
-            op->audit = arena_printf(a, "fee %s, extract issued", op->value);
+            if (!req->tenant->seal) {
+                if (gis_case_event_add(w, c.id, actor(req), c.status,
+                                       "wydanie czeka na pieczęć elektroniczną urzędu (nie jest skonfigurowana)", e))
+                    return e->code;
+                op->audit = arena_printf(a, "fee %s, extract waits for the seal", op->value);
+            } else {
+                if (svc_extract_issue_case(req, w, &c, "wydany po rozliczeniu opłaty (extract_issue = on_payment)", e))
+                    return e->code;
+                op->audit = arena_printf(a, "fee %s, extract issued", op->value);
+            }
         }
         break;
     case ACT_DECISION:
@@ -526,6 +571,9 @@ const struct http_route svc_cases_routes[] = {
      "first",
      NULL, p_queue, HTTP_STAFF_PERSONAL("clerk", "cases:read")},
     {"GET", "/{t}/cases/{id}", case_get, "cases", "A case with its applicant and history", NULL, p_id,
+     HTTP_STAFF_PERSONAL("clerk", "cases:read")},
+    {"GET", "/{t}/cases/{id}/receipt.pdf", case_receipt, "cases",
+     "The sealed receipt (potwierdzenie złożenia) of a case's submission", "application/pdf", p_id,
      HTTP_STAFF_PERSONAL("clerk", "cases:read")},
     {"POST", "/{t}/cases/{id}/assign", case_assign, "cases",
      "Assign the case to a clerk: JSON {login} (without it, to oneself); złożony becomes w toku", NULL, p_id_op,

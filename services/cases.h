@@ -31,6 +31,11 @@ enum err_code svc_case_body_object(struct http_req *req, json_t **out, struct er
 enum err_code svc_case_thread_add(struct http_req *req, struct gis_store *s, const char *case_id, json_t *j,
                                   struct err *e);
 
+/* Answers with the stored receipt (gis/receipt.h) of case id on the tenant's reader: the sealed PDF,
+ * private and not cached. ERR_NOT_FOUND when the case has none (or does not exist). Every module's
+ * receipt route calls it after its own access check. */
+enum err_code svc_case_receipt_send(struct http_req *req, struct http_resp *resp, const char *id, struct err *e);
+
 /* The routes of services/cases.c and of services/case_messages.c. */
 extern const struct http_route svc_cases_routes[];
 extern const struct http_route svc_case_messages_routes[];

@@ -17,6 +17,7 @@
 #include "gis/geos_ctx.h"
 #include "gis/store.h"
 #include "services/cli_audit.h"
+#include "services/server.h"
 #include "util/arena.h"
 #include "util/config.h"
 
@@ -223,7 +224,8 @@ static enum err_code extract_register(struct gis_store *w, struct gis_store *r, 
         err_set(e, ERR_INTERNAL, "out of memory");
         goto fail;
     }
-    if (gis_case_insert(w, c, CLI_ACTOR, e))
+    if (gis_case_insert(w, c, CLI_ACTOR, e) ||
+        gis_extract_receipt(w, is, c->id, c->case_number, c->created_at, c->request_json, a, e))
         goto fail;
     if (x->fee) {
         c->fee_status = x->fee;
@@ -321,6 +323,7 @@ int cli_extract(int argc, char **argv)
     snprintf(verify_base, sizeof verify_base, "%s/verify/", t->public_url); /* config_load made sure it is set */
     struct gis_store *writer = NULL, *reader = NULL;
     struct gis_identity *id = NULL;
+    struct gis_seal *seal = NULL;
     struct arena *a = arena_new(1 << 16);
     int rc = 1;
     /* the audit log first: a change it could not record is not made */
@@ -347,6 +350,11 @@ int cli_extract(int argc, char **argv)
                  .signatory_role = t->signatory_role,
                  .gmina = t->name},
     };
+    /* the organ's seal as the server loads it; without one the document is issued unsealed and says so */
+    struct err se = {0};
+    if (svc_seal_open(&cfg, t, &seal, &se))
+        fprintf(stderr, "odra: warning: issuing WITHOUT an electronic seal: %s\n", se.msg);
+    is.seal = seal;
     static struct extract_done d;
     if (extract_register(writer, reader, a, t, &x, &is, &d, &e))
         goto out;
@@ -365,5 +373,6 @@ out:
         gis_identity_close(id);
     gis_geos_thread_cleanup();
     arena_free(a);
+    gis_seal_free(seal);
     return rc;
 }

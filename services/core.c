@@ -27,6 +27,17 @@ enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct er
         json_t *j = tenant_json(t);
         /* a gmina whose store could not be opened at start is served by nobody: its paths answer 503 */
         json_object_set_new(j, "status", json_string(t->unavailable ? "unavailable" : "ok"));
+        /* the electronic seal: without one, documents are issued unsealed and say so (no paths here: the
+         * reason a configured seal did not load is in the log) */
+        json_object_set_new(j, "seal",
+                            t->seal ? json_pack("{s:b, s:s, s:s, s:s}", "available", 1, "subject",
+                                                gis_seal_subject(t->seal), "key", gis_seal_key_type(t->seal), "level",
+                                                !strcmp(gis_seal_level(t->seal), "B-T") ? "PAdES-B-T" : "PAdES-B-B")
+                                    : json_pack("{s:b, s:s}", "available", 0, "reason",
+                                                t->cfg->seal[0] ? "the configured seal could not be loaded (see the "
+                                                                  "server log); documents are issued without a seal"
+                                                                : "no seal is configured; documents are issued "
+                                                                  "without a seal"));
         degraded |= t->unavailable;
         json_array_append_new(tenants, j);
     }

@@ -76,6 +76,7 @@ static json_t *record_json(struct http_req *req, const struct gis_extract_stored
     json_t *links = json_object();
     json_object_set_new(links, "self", json_string(base));
     json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s.pdf", base)));
+    json_object_set_new(links, "receipt", json_string(arena_printf(req->arena, "%s/receipt.pdf", base)));
     json_object_set_new(links, "wyrys_png",
                         sheets > 0 ? json_string(arena_printf(req->arena, "%s/wyrys.png", base)) : json_null());
     json_object_set_new(links, "verify",
@@ -117,14 +118,14 @@ static json_t *pending_json(struct http_req *req, const struct gis_case *c, stru
                                                                   : "pending";
     json_t *rq = c->request_json ? json_loads(c->request_json, 0, NULL) : NULL;
     json_t *cj = svc_case_json(req, c, false, NULL, 0);
-    json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:i, s:s, s:s}, s:o, s:{s:s, s:s}}", "id", c->id, "case_number",
-                  c->case_number, "status", status, "created_at", c->created_at, "verification_code",
-                  c->verification_code ? c->verification_code : "", "request", rq ? rq : json_null(), "fee",
-                  "total_pln", c->fee_pln, "currency", "PLN", "status", c->fee_status ? c->fee_status : "due", "case",
-                  cj ? cj : json_null(), "links", "self", base, "verify",
-                  arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant),
-                               c->verification_code ? c->verification_code : ""));
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:i, s:s, s:s}, s:o, s:{s:s, s:s, s:s}}", "id", c->id,
+                          "case_number", c->case_number, "status", status, "created_at", c->created_at,
+                          "verification_code", c->verification_code ? c->verification_code : "", "request",
+                          rq ? rq : json_null(), "fee", "total_pln", c->fee_pln, "currency", "PLN", "status",
+                          c->fee_status ? c->fee_status : "due", "case", cj ? cj : json_null(), "links", "self", base,
+                          "receipt", arena_printf(req->arena, "%s/receipt.pdf", base), "verify",
+                          arena_printf(req->arena, "%s/verify/%s", public_base(req->tenant),
+                                       c->verification_code ? c->verification_code : ""));
     if (j)
         svc_pay_fee_fields(req->arena, json_object_get(j, "fee"), c);
     if (!j)
@@ -251,7 +252,8 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
     if (!c.case_number || !c.request_json)
         return err_set(e, ERR_INTERNAL, "out of memory");
     job->case_number = c.case_number;
-    if (gis_case_insert(w, &c, actor_of(req), e))
+    if (gis_case_insert(w, &c, actor_of(req), e) ||
+        gis_extract_receipt(w, job->is, c.id, c.case_number, c.created_at, c.request_json, req->arena, e))
         return e->code;
     if (cfg->extract_issue == CONFIG_ISSUE_IMMEDIATE) {
         if (svc_extract_issue_case(req, w, &c, "wydany od razu (extract_issue = immediate)", e))
@@ -489,6 +491,7 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         .as_of = as_of,
         .case_format = c->case_format,
         .verify_base = arena_printf(req->arena, "%s/verify/", public_base(t)),
+        .seal = t->seal,
         .tmpl = {.organ = c->organ,
                  .place = c->place,
                  .council = c->council,
@@ -632,6 +635,9 @@ struct verify_hit {
     /* A registered case whose document is not issued: its status ("złożony", "w toku", ..., "odmowa"); the
      * rest but t and case_number is then empty. NULL for an issued document. */
     const char *case_status;
+    /* The stored file checked: its SHA-256 against the stored hash, and its electronic seal */
+    bool hash_ok;
+    struct gis_seal_report seal;
 };
 
 /* The code from the path, upper-cased, with dashes and spaces dropped, into code; false when it is not
@@ -667,7 +673,7 @@ static enum err_code verify_find(struct http_req *req, const char *code, struct 
         struct gis_extract_stored r;
         if (!s)
             continue;
-        if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_CODE, code, false, &r, &le)) {
+        if (gis_extract_stored_find(s, req->arena, GIS_EXTRACT_BY_CODE, code, true, &r, &le)) {
             struct gis_case c;
             struct err ce = {0};
             if (le.code != ERR_NOT_FOUND || gis_case_find(s, req->arena, true, code, &c, &ce))
@@ -685,6 +691,11 @@ static enum err_code verify_find(struct http_req *req, const char *code, struct 
             .pages = r.pages,
             .bytes = (long long)r.pdf_len,
         };
+        char sha[65];
+        gis_extract_sha256(r.pdf, r.pdf_len, sha);
+        h->hash_ok = r.sha256 && !strcmp(sha, r.sha256);
+        if (gis_seal_check(r.pdf, r.pdf_len, t->seal, &h->seal, e))
+            return e->code;
         if (!h->parcels)
             h->parcels = json_array();
         if (!h->docs)
@@ -793,6 +804,32 @@ static const char *code_grouped(struct arena *a, const char *code)
     return arena_strdup(a, g);
 }
 
+/* What the check of a document's electronic seal found, as JSON. */
+static json_t *seal_json(const struct gis_seal_report *r)
+{
+    if (!r->present)
+        return json_pack("{s:b, s:b, s:s}", "present", 0, "valid", 0, "problem", r->problem);
+    return json_pack("{s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:b, s:s}", "present", 1, "valid", r->valid, "whole_file",
+                     r->whole_file, "signer", r->signer, "issuer", r->issuer, "signed_at", r->signed_at, "level",
+                     r->timestamped ? "PAdES-B-T" : "PAdES-B-B", "own_seal", r->own_seal, "problem", r->problem);
+}
+
+/* The seal's line on the verification page. */
+static const char *seal_html(struct arena *a, const struct gis_seal_report *r, bool hash_ok)
+{
+    const char *hash = hash_ok ? ""
+                               : "<dt>Plik</dt><dd class=\"bad\">Zapisany plik nie zgadza się z zapisanym skrótem "
+                                 "SHA-256.</dd>\n";
+    if (!r->present)
+        return arena_printf(a,
+                            "%s<dt>Pieczęć elektroniczna</dt><dd>Dokument wydano bez pieczęci "
+                            "elektronicznej.</dd>\n",
+                            hash);
+    return arena_printf(a, "%s<dt>Pieczęć elektroniczna</dt><dd class=\"%s\">%s: %s (%s, %s)</dd>\n", hash,
+                        r->valid ? "ok" : "bad", r->valid ? "ważna" : "NIEWAŻNA", esc(a, r->signer),
+                        esc(a, r->signed_at), r->timestamped ? "ze znacznikiem czasu" : "bez znacznika czasu");
+}
+
 /* The verification page. h is NULL when nothing was found; code is then the (escaped here) text the
  * visitor gave. status is 200, 404 or 400. */
 static enum err_code verify_html(struct http_req *req, struct http_resp *resp, int status, const char *code,
@@ -843,11 +880,12 @@ static enum err_code verify_html(struct http_req *req, struct http_resp *resp, i
             "<dt>Dokument</dt><dd>%s z miejscowego planu zagospodarowania przestrzennego, stron: %d</dd>\n"
             "<dt>Działki</dt><dd><ul>%s</ul></dd>\n"
             "<dt>Skrót dokumentu (SHA-256)</dt><dd><code class=\"hash\">%s</code></dd>\n"
-            "<dt>Kod weryfikacyjny</dt><dd><code>%s</code></dd>\n</dl>\n"
+            "<dt>Kod weryfikacyjny</dt><dd><code>%s</code></dd>\n%s</dl>\n"
             "<p class=\"hint\">Plik PDF jest tym wydanym dokumentem, jeżeli jego skrót SHA-256 (np. z polecenia "
             "<code>sha256sum</code>) jest równy podanemu wyżej.</p>\n%s",
             esc(a, c->organ), esc(a, c->name), esc(a, h->case_number), esc(a, h->date), esc(a, date_pl(a, h->date)),
-            kind, h->pages, parcels, esc(a, h->sha256), code_grouped(a, code), download);
+            kind, h->pages, parcels, esc(a, h->sha256), code_grouped(a, code), seal_html(a, &h->seal, h->hash_ok),
+            download);
     } else {
         body = arena_printf(a,
                             "<p class=\"bad\" role=\"status\"><strong>Nie znaleziono dokumentu</strong></p>\n"
@@ -920,11 +958,14 @@ static enum err_code extract_verify(struct http_req *req, struct http_resp *resp
     json_t *links = json_pack("{s:s}", "self", arena_printf(req->arena, "%s/verify/%s", base, code));
     if (links && c->verify_pdf)
         json_object_set_new(links, "pdf", json_string(arena_printf(req->arena, "%s/verify/%s/pdf", base, code)));
-    json_t *j = json_pack("{s:b, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s}, s:i, s:o}", "valid", 1,
-                          "status", "wydany", "code", code, "gmina", "slug", c->slug, "name", c->name, "organ",
-                          c->organ, "case_number", h.case_number ? h.case_number : "", "date", h.date ? h.date : "",
-                          "parcels", h.parcels, "documents", h.docs, "pdf", "algorithm", "SHA-256", "hash",
-                          h.sha256 ? h.sha256 : "", "pages", h.pages, "links", links);
+    /* valid: issued, the stored file still has its recorded hash, and its seal (where it has one) holds */
+    bool valid = h.hash_ok && (!h.seal.present || h.seal.valid);
+    json_t *j =
+        json_pack("{s:b, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:O, s:O, s:{s:s, s:s, s:b}, s:o, s:i, s:o}", "valid",
+                  valid, "status", "wydany", "code", code, "gmina", "slug", c->slug, "name", c->name, "organ", c->organ,
+                  "case_number", h.case_number ? h.case_number : "", "date", h.date ? h.date : "", "parcels", h.parcels,
+                  "documents", h.docs, "pdf", "algorithm", "SHA-256", "hash", h.sha256 ? h.sha256 : "", "hash_matches",
+                  h.hash_ok, "seal", seal_json(&h.seal), "pages", h.pages, "links", links);
     if (!j)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
     http_resp_header(resp, "Vary", "Accept");
@@ -956,6 +997,13 @@ static enum err_code extract_verify_pdf(struct http_req *req, struct http_resp *
     http_resp_header(resp, "X-Robots-Tag", "noindex");
     http_resp_header(resp, "Content-Disposition", pdf_disposition(req->arena, "attachment", h.case_number));
     return ERR_OK;
+}
+
+/* GET /{t}/extracts/{id}/receipt.pdf: the receipt of an extract request, to whoever holds the case id (the
+ * secret of the POST answer, as for the document itself); the applicant's account sees it in /me/cases. */
+static enum err_code extract_receipt(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return svc_case_receipt_send(req, resp, http_capture(req, "id"), e);
 }
 
 static const struct http_param_doc p_tenant[] = {
@@ -991,6 +1039,9 @@ const struct http_route svc_extracts_routes[] = {
      NULL, p_tenant, HTTP_SUBMIT},
     {"GET", "/{t}/extracts/{id}", extract_get, "extracts", "An issued extract's record, or with .pdf its document",
      NULL, p_id, HTTP_PUBLIC},
+    {"GET", "/{t}/extracts/{id}/receipt.pdf", extract_receipt, "extracts",
+     "The sealed receipt (potwierdzenie złożenia) of the request, at once after POST", "application/pdf", p_id,
+     HTTP_PUBLIC},
     {"GET", "/{t}/extracts/{id}/wyrys.png", extract_png, "extracts", "The wyrys as a PNG image", "image/png", p_png,
      HTTP_PUBLIC},
     {"GET", "/verify/{code}", extract_verify, "extracts",

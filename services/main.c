@@ -11,6 +11,7 @@
 
 #include "gis/app_export.h"
 #include "gis/boundary.h"
+#include "services/cli_seal.h"
 #include "tools/demo/demo.h"
 #include "gis/drawing.h"
 #include "gis/import.h"
@@ -46,6 +47,8 @@ static const char usage_text[] =
     "  extract --tenant T --parcel ID [--parcel ID...] [-o FILE.pdf] [--fee paid|exempt] [--issue]\n"
     "                                                              register (and issue) a wypis i wyrys as PDF\n"
     "  payments import --tenant T [--bank NAME] FILE               book a bank statement (MT940 or a bank's CSV)\n"
+    "  seal    demo | check FILE.pdf | bench --tenant T [--parcel ID] [--n N]\n"
+    "                                                              TEST seals, check a seal, what sealing costs\n"
     "  seed    --tenant T --tileset NAME --zoom A-B [--bbox ...] [--threads N]\n"
     "                                                              pre-render tiles into the cache\n"
     "  user    add [--admin] [--tenant T --role R] LOGIN            add an account; the password from stdin\n"
@@ -153,6 +156,8 @@ static int cmd_demo(const struct common_opts *co, int scale, unsigned long long 
             continue;
         char path[1100];
         snprintf(path, sizeof path, "%s/%s.sqlite", cfg.data_dir, t->slug);
+        if (cli_seal_demo_one(&cfg, t, &e))
+            return fail(&e);
         if (!force && access(path, F_OK) == 0) {
             fprintf(stderr, "  %-14s %s exists, kept (use --force to recreate)\n", t->slug, path);
             continue;
@@ -560,6 +565,8 @@ int main(int argc, char **argv)
         return cli_extract(argc - 1, argv + 1);
     if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore"))
         return cli_backup(argc - 1, argv + 1);
+    if (!strcmp(cmd, "seal"))
+        return cli_seal(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed(argc, argv);
     if (!strcmp(cmd, "payments"))

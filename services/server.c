@@ -1018,6 +1018,18 @@ static enum err_code bind_listen(struct svc_server *s, struct err *e)
     return ERR_OK;
 }
 
+enum err_code svc_seal_open(const struct config *cfg, const struct config_tenant *t, struct gis_seal **out,
+                            struct err *e)
+{
+    *out = NULL;
+    if (!t->seal[0])
+        return ERR_OK;
+    if (!strncmp(t->seal, "pkcs11:", 7))
+        return gis_seal_open_pkcs11(cfg->data_dir, t->seal_pkcs11_module, t->seal, t->seal_password_file,
+                                    t->seal_certificate, t->tsa_url, out, e);
+    return gis_seal_open(cfg->data_dir, t->seal, t->seal_password_file, t->tsa_url, out, e);
+}
+
 enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, struct err *e)
 {
     *out = NULL;
@@ -1064,6 +1076,22 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         err_set(e, first.code, "no gmina's store could be opened: %s", first.msg);
         svc_server_free(s);
         return e->code;
+    }
+    /* the seals, of the gminas being served: without one, documents are issued unsealed (docs/seal.md) */
+    for (int i = 0; i < s->n_tenants; i++) {
+        struct svc_tenant *t = &s->tenants[i];
+        if (t->unavailable)
+            continue;
+        struct err se = {0};
+        if (!t->cfg->seal[0])
+            snprintf(t->seal_problem, sizeof t->seal_problem, "no seal is configured");
+        else if (svc_seal_open(cfg, t->cfg, &t->seal, &se))
+            snprintf(t->seal_problem, sizeof t->seal_problem, "%s", se.msg);
+        if (t->seal)
+            log_info("gmina %s: electronic seal \"%s\" (%s, PAdES-%s)", t->cfg->slug, gis_seal_subject(t->seal),
+                     gis_seal_key_type(t->seal), gis_seal_level(t->seal));
+        else
+            log_warn("gmina %s: documents are issued WITHOUT an electronic seal: %s", t->cfg->slug, t->seal_problem);
     }
     for (int i = 0; i < s->n_tenants; i++)
         if (s->tenants[i].unavailable)
@@ -1139,6 +1167,7 @@ void svc_server_free(struct svc_server *s)
         gis_store_close(s->tenants[i].writer);
         pthread_mutex_destroy(&s->tenants[i].write_lock);
         gis_geocoder_free(s->tenants[i].geocoder);
+        gis_seal_free(s->tenants[i].seal);
         tile_tenant_caches_close(&s->tenants[i].tiles);
     }
     pthread_cond_destroy(&s->stop_cond);

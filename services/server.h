@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "gis/seal.h"
 #include "gis/store.h"
 #include "services/http.h"
 #include "tiles/serve.h"
@@ -30,9 +31,18 @@ struct svc_tenant {
      * (which names server paths) goes to the log only. Never changes while serving. */
     bool unavailable;
     char unavailable_reason[512];
+    /* The organ's electronic seal, loaded at start (gis/seal.h); NULL when none is configured or it could
+     * not be loaded (seal_problem says why): documents are then issued without a seal and say so. */
+    struct gis_seal *seal;
+    char seal_problem[512];
 };
 
 struct svc_server;
+
+/* Opens gmina t's seal as its configuration names it: a PKCS#12 file, or a "pkcs11:" URI of a key on a
+ * token (docs/seal.md); paths relative to cfg's data directory. *out NULL and ERR_OK when none is set. */
+enum err_code svc_seal_open(const struct config *cfg, const struct config_tenant *t, struct gis_seal **out,
+                            struct err *e);
 
 /* Opens every tenant's store (the writer migrates it) and binds the listen socket. A store that cannot
  * be opened is logged as an error and its tenant marked unavailable; when none can be opened this fails.

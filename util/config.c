@@ -302,6 +302,19 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         return yes_no(val, &t->verify_pdf) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
     if (!strcmp(key, "public_url"))
         return public_url_key(st, section, key, val, t->public_url, sizeof t->public_url);
+    if (!strcmp(key, "seal"))
+        return copy_str(st, section, key, val, t->seal, sizeof t->seal);
+    if (!strcmp(key, "seal_password_file"))
+        return copy_str(st, section, key, val, t->seal_password_file, sizeof t->seal_password_file);
+    if (!strcmp(key, "seal_certificate"))
+        return copy_str(st, section, key, val, t->seal_certificate, sizeof t->seal_certificate);
+    if (!strcmp(key, "seal_pkcs11_module"))
+        return copy_str(st, section, key, val, t->seal_pkcs11_module, sizeof t->seal_pkcs11_module);
+    if (!strcmp(key, "tsa_url")) {
+        if (*val && strncmp(val, "http://", 7) != 0 && strncmp(val, "https://", 8) != 0)
+            return config_fail(st, section, key, "must be an http:// or https:// address, got '%s'", val);
+        return copy_str(st, section, key, val, t->tsa_url, sizeof t->tsa_url);
+    }
     if (!strcmp(key, "modules")) {
         t->n_modules = 0;
         char buf[1024];
@@ -591,6 +604,16 @@ enum err_code config_load(struct config *c, const char *path, struct err *e)
             return err_set(e, ERR_INVALID, "config %s: tenant %s.organ: missing", c->source, t->slug);
         if (!t->place[0])
             strcpy(t->place, t->name);
+        if (t->seal[0] && !t->seal_password_file[0])
+            return err_set(e, ERR_INVALID, "config %s: tenant %s.seal_password_file: missing (needed when seal is set)",
+                           c->source, t->slug);
+        if (!strncmp(t->seal, "pkcs11:", 7) && (!t->seal_certificate[0] || !t->seal_pkcs11_module[0]))
+            return err_set(e, ERR_INVALID,
+                           "config %s: tenant %s.seal: a PKCS#11 key needs seal_certificate and seal_pkcs11_module",
+                           c->source, t->slug);
+        if (t->tsa_url[0] && !t->seal[0])
+            return err_set(e, ERR_INVALID, "config %s: tenant %s.tsa_url: set, but the gmina has no seal", c->source,
+                           t->slug);
         if (!t->public_url[0])
             strcpy(t->public_url, c->public_url);
         if (t->extracts && !t->public_url[0])

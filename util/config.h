@@ -33,6 +33,16 @@ struct config_tenant {
     char public_url[256];
     char modules[CONFIG_MAX_MODULES][32];
     int n_modules;
+    /* The organ's electronic seal (docs/seal.md): a PKCS#12 file and the file holding its password (paths
+     * relative to the data directory unless absolute), and an RFC 3161 timestamp authority ("" for none:
+     * PAdES-B-B; else B-T). seal "" means documents are issued without a seal, and say so. */
+    char seal[512];
+    char seal_password_file[512];
+    /* A seal whose key is on a PKCS#11 token: seal is then the key's "pkcs11:" URI, seal_password_file holds
+     * the PIN, seal_certificate the certificate and chain (PEM), seal_pkcs11_module the token's library. */
+    char seal_certificate[512];
+    char seal_pkcs11_module[512];
+    char tsa_url[512];
     /* Residents may submit without an account (extract requests today) (`anonymous_submissions`); default yes */
     bool anonymous_submissions;
     /* The payments core (gis/pay.h, docs/payments.md). `pay_account_prefix`: the first 10 to 16 digits of

@@ -126,7 +126,7 @@ static void test_document(void)
     cairo_surface_finish(surf);
     CHECK(cairo_surface_status(surf) == CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(surf);
-    gis_pdf_set_lang(&out, 1, "pl-PL");
+    CHECK(gis_pdf_finalize(&out, 1, "pl-PL", &info, &e) == ERR_OK);
     CHECK(!out.failed && out.len > 1000);
     /* the language, added by an incremental update, and the structure tree of a tagged PDF */
     CHECK(memmem(out.data, out.len, "/Lang (pl-PL)", 13) != NULL);

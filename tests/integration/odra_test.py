@@ -53,6 +53,8 @@ def demo_data(copy=False):
     for name in os.listdir(src):
         if name.endswith(".sqlite"):
             shutil.copy(os.path.join(src, name), dst)
+    if os.path.isdir(os.path.join(src, "seal")):  # the demo's TEST seals (`odra demo`)
+        shutil.copytree(os.path.join(src, "seal"), os.path.join(dst, "seal"))
     return dst
 
 
