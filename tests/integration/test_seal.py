@@ -136,7 +136,7 @@ def first_parcel(tenant):
 
 
 def post_extract(server, tenant, name="Jan Kowalski"):
-    body = json.dumps({"parcels": [first_parcel(tenant)], "applicant": {"name": name, "address": "ul. Długa 1"},
+    body = json.dumps({"parcels": [first_parcel(tenant)], "applicant": {"name": name, "address": "ul. Długa 1", "email": "jan@example.pl"},
                        "purpose": "budowa"}).encode()
     st, _, data = server.request("POST", f"/{tenant}/extracts", body=body,
                                  headers={"Content-Type": "application/json"}, timeout=60)
