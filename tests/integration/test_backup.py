@@ -93,7 +93,8 @@ def a_backup_taken_while_the_server_issues_is_consistent_and_complete():
         assert os.stat(p).st_mode & 0o077 == 0, "copies of stores with personal data are private"
         assert f["integrity"] == "ok" and f["schema_version"] == rows(p, "PRAGMA user_version")[0][0], f
     sl = os.path.join(out, "slubice.sqlite")
-    assert [x for x in m["files"] if x["file"] == "slubice.sqlite"][0]["module_versions"] == {"waste": 1}
+    got = [x for x in m["files"] if x["file"] == "slubice.sqlite"][0]["module_versions"]
+    assert got == dict(rows(sl, "SELECT module, version FROM module_versions")) and got.get("waste", 0) >= 1, got
     ids = {r[0] for r in rows(sl, "SELECT id FROM extracts")}
     assert {b["id"] for b in before} <= ids, "every extract acknowledged before the backup is in it"
     # one commit: every case of the copy has its extract and every extract its case, numbers unbroken

@@ -64,7 +64,7 @@ def extracts_until_killed(srv, stop):
     n = 0
     while not stop.is_set():
         n += 1
-        body = {"parcels": [PARCEL], "applicant": {"name": f"Wnioskodawca {n}"}}
+        body = {"parcels": [PARCEL], "applicant": {"name": f"Wnioskodawca {n}", "email": f"w{n}@example.pl"}}
         try:
             st, _, data = srv.request("POST", f"/{T}/extracts", body=json.dumps(body).encode(), headers=JSON,
                                       timeout=60)
