@@ -466,6 +466,9 @@ static void csv_place(struct arena *a, const int *col, const char **f, int nf, s
     p->locality = F(C_LOCALITY);
     p->postal_code = F(C_POSTAL);
     p->address = business_place_address(a, p);
+    p->start = F(C_FROM);
+    p->end = F(C_TO);
+    p->status_text = F(C_STATUS);
 #undef F
 }
 

@@ -52,6 +52,7 @@ struct business_place_in {
     const char *street, *building, *flat;   /* flat may be NULL; street NULL for a village without streets */
     const char *locality, *postal_code;     /* postal_code may be NULL */
     const char *address;                    /* the text given to the geocoder, made from the fields */
+    const char *start, *end, *status_text;  /* this place's own dates and status (CSV rows), else NULL */
 };
 
 #define BUSINESS_MAX_PKD    32

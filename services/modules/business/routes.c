@@ -125,21 +125,33 @@ static bool check_business(struct http_req *req, struct gis_store *r, const stru
     return true;
 }
 
-/* Checks the dates and status of the record and resolves each place's address with the geocoder. */
-static bool check_places(struct http_req *req, struct gis_store *r, const struct business_record *rec,
-                         struct import_rec *ir, const char *now, json_t *faults, int *unmatched)
+/* The dates and status of a place: its own (a CSV row's), else its record's. False (with a fault) when
+ * one cannot be read. */
+static bool place_dates(const struct business_record *rec, const struct business_place_in *in,
+                        struct business_place_row *p, json_t *faults)
 {
     int d;
-    if ((rec->start && !gis_cal_parse_date(rec->start, &d)) || (rec->end && !gis_cal_parse_date(rec->end, &d))) {
-        fault(faults, rec, "invalid_date", rec->start && !gis_cal_parse_date(rec->start, &d) ? "start" : "end",
+    p->start = in->start ? in->start : rec->start;
+    p->end = in->end ? in->end : rec->end;
+    const char *status = in->status_text ? in->status_text : rec->status_text;
+    if ((p->start && !gis_cal_parse_date(p->start, &d)) || (p->end && !gis_cal_parse_date(p->end, &d))) {
+        fault(faults, rec, "invalid_date", p->start && !gis_cal_parse_date(p->start, &d) ? "start" : "end",
               "dates must be YYYY-MM-DD");
         return false;
     }
-    enum business_status status = rec->end ? BUSINESS_CLOSED : BUSINESS_ACTIVE;
-    if (rec->status_text && !business_status_parse(rec->status_text, &status)) {
+    p->status = p->end ? BUSINESS_CLOSED : BUSINESS_ACTIVE;
+    if (status && !business_status_parse(status, &p->status)) {
         fault(faults, rec, "invalid_status", "status", "status must be active, suspended or closed");
         return false;
     }
+    return true;
+}
+
+/* Checks each place of the record and resolves its address with the geocoder. False when the record is
+ * rejected (faults named), or when the store failed (e set). */
+static bool check_places(struct http_req *req, struct gis_store *r, const struct business_record *rec,
+                         struct import_rec *ir, const char *now, json_t *faults, int *unmatched, struct err *e)
+{
     if (!rec->nplaces) {
         fault(faults, rec, "missing_address", "address", "the record has no place of business with an address");
         return false;
@@ -151,12 +163,14 @@ static bool check_places(struct http_req *req, struct gis_store *r, const struct
         for (int k = 0; k < ir->nplaces; k++)
             dup |= ir->places[k].main == in->main && !strcmp(ir->places[k].address_text, in->address);
         if (dup) {
-            fault(faults, rec, "duplicate", "address", arena_printf(req->arena, "place '%s' is given twice",
-                                                                    in->address));
+            fault(faults, rec, "duplicate", "address",
+                  arena_printf(req->arena, "place '%s' is given twice", in->address));
             continue;
         }
-        *p = (struct business_place_row){.main = in->main, .address_text = in->address, .flat = in->flat,
-                                         .start = rec->start, .end = rec->end, .status = status, .queued_at = now};
+        *p = (struct business_place_row){
+            .main = in->main, .address_text = in->address, .flat = in->flat, .queued_at = now};
+        if (!place_dates(rec, in, p, faults))
+            return false;
         struct svc_place pl;
         struct err pe = {0};
         if (svc_place_resolve(req, r, NULL, in->address, &pl, &pe) == ERR_OK && pl.address_id > 0) {
@@ -166,7 +180,8 @@ static bool check_places(struct http_req *req, struct gis_store *r, const struct
             p->reason = arena_printf(req->arena, "%s", pe.code ? pe.msg : "no address point matches");
             (*unmatched)++;
         } else {
-            return false; /* the store failed: the caller answers that */
+            err_recast(e, pe.code, &pe);
+            return false;
         }
         ir->nplaces++;
     }
@@ -258,9 +273,11 @@ static enum err_code post_import(struct http_req *req, struct http_resp *resp, s
             rejected++;
             continue;
         }
-        if (!check_places(req, r, rec, ir, now, faults, &unmatched)) {
-            if (e->code)
+        if (!check_places(req, r, rec, ir, now, faults, &unmatched, e)) {
+            if (e->code) {
+                json_decref(faults);
                 return e->code;
+            }
             rejected++;
             continue;
         }
