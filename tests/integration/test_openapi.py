@@ -26,7 +26,8 @@ def client_key(tenant, *scopes):
     return r.stdout.strip()
 
 
-KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write")
+KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "business:read",
+                 "business:write")
 OTHER = client_key("cybinka", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write")
 srv = Server(DATA)
 DOC = srv.get_json("/api")
