@@ -130,10 +130,10 @@ static const struct section_range pkd2025[] = {
     {'S', 90, 93}, {'T', 94, 96}, {'U', 97, 98}, {'V', 99, 99}, {0, 0, 0}};
 
 static const struct section_range pkd2007[] = {
-    {'A', 1, 3},   {'B', 5, 9},   {'C', 10, 33}, {'D', 35, 35}, {'E', 36, 39}, {'F', 41, 43}, {'G', 45, 47},
-    {'H', 49, 53}, {'I', 55, 56}, {'J', 58, 63}, {'K', 64, 66}, {'L', 68, 68}, {'M', 69, 75}, {'N', 77, 82},
-    {'O', 84, 84}, {'P', 85, 85}, {'Q', 86, 88}, {'R', 90, 93}, {'S', 94, 96}, {'T', 97, 98}, {'U', 99, 99},
-    {0, 0, 0}};
+    {'A', 1, 3},   {'B', 5, 9},   {'C', 10, 33}, {'D', 35, 35}, {'E', 36, 39}, {'F', 41, 43},
+    {'G', 45, 47}, {'H', 49, 53}, {'I', 55, 56}, {'J', 58, 63}, {'K', 64, 66}, {'L', 68, 68},
+    {'M', 69, 75}, {'N', 77, 82}, {'O', 84, 84}, {'P', 85, 85}, {'Q', 86, 88}, {'R', 90, 93},
+    {'S', 94, 96}, {'T', 97, 98}, {'U', 99, 99}, {0, 0, 0}};
 
 /* Divisions that exist inside a section's range: 4, 34, 40, 44, 45 (2025), 48, 54, 57, 67, 76, 83, 89
  * do not. */
@@ -201,11 +201,9 @@ bool business_status_parse(const char *s, enum business_status *out)
     static const struct {
         const char *word;
         enum business_status st;
-    } words[] = {{"active", BUSINESS_ACTIVE},       {"aktywny", BUSINESS_ACTIVE},
-                 {"suspended", BUSINESS_SUSPENDED}, {"zawieszony", BUSINESS_SUSPENDED},
-                 {"closed", BUSINESS_CLOSED},       {"wykreslony", BUSINESS_CLOSED},
-                 {"wykreślony", BUSINESS_CLOSED},   {"zakonczony", BUSINESS_CLOSED},
-                 {"zakończony", BUSINESS_CLOSED}};
+    } words[] = {{"active", BUSINESS_ACTIVE},        {"aktywny", BUSINESS_ACTIVE},    {"suspended", BUSINESS_SUSPENDED},
+                 {"zawieszony", BUSINESS_SUSPENDED}, {"closed", BUSINESS_CLOSED},     {"wykreslony", BUSINESS_CLOSED},
+                 {"wykreślony", BUSINESS_CLOSED},    {"zakonczony", BUSINESS_CLOSED}, {"zakończony", BUSINESS_CLOSED}};
     if (!s)
         return false;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
@@ -240,8 +238,7 @@ bool business_verdict_parse(const char *s, enum business_verdict *out)
 
 const char *business_verdict_text(enum business_verdict v)
 {
-    static const char *const t[] = {"dopuszczalna", "dopuszczalna warunkowo", "niedopuszczalna",
-                                    "nie da się ustalić"};
+    static const char *const t[] = {"dopuszczalna", "dopuszczalna warunkowo", "niedopuszczalna", "nie da się ustalić"};
     return t[v];
 }
 
@@ -372,12 +369,26 @@ enum err_code business_parse_ceidg(const char *text, size_t len, int max, struct
 /* ---- the simple CSV ---- */
 
 enum csv_col {
-    C_NIP, C_REGON, C_NAME, C_PKD_MAIN, C_PKD, C_KIND, C_STREET, C_BUILDING, C_FLAT, C_LOCALITY, C_POSTAL,
-    C_FROM, C_TO, C_STATUS, C_PKD_VERSION, C_COUNT
+    C_NIP,
+    C_REGON,
+    C_NAME,
+    C_PKD_MAIN,
+    C_PKD,
+    C_KIND,
+    C_STREET,
+    C_BUILDING,
+    C_FLAT,
+    C_LOCALITY,
+    C_POSTAL,
+    C_FROM,
+    C_TO,
+    C_STATUS,
+    C_PKD_VERSION,
+    C_COUNT
 };
-static const char *const csv_names[C_COUNT] = {"nip",      "regon",   "nazwa",   "pkd_glowny",  "pkd",
-                                               "rodzaj",   "ulica",   "budynek", "lokal",       "miejscowosc",
-                                               "kod",      "data_od", "data_do", "status",      "pkd_wersja"};
+static const char *const csv_names[C_COUNT] = {"nip",    "regon",   "nazwa",   "pkd_glowny", "pkd",
+                                               "rodzaj", "ulica",   "budynek", "lokal",      "miejscowosc",
+                                               "kod",    "data_od", "data_do", "status",     "pkd_wersja"};
 
 #define CSV_MAX_FIELDS 32
 

@@ -48,11 +48,11 @@ bool business_status_parse(const char *s, enum business_status *out);
 
 /* One place of business as read from a file. */
 struct business_place_in {
-    bool main;                              /* the main place (stałe miejsce), else an additional one */
-    const char *street, *building, *flat;   /* flat may be NULL; street NULL for a village without streets */
-    const char *locality, *postal_code;     /* postal_code may be NULL */
-    const char *address;                    /* the text given to the geocoder, made from the fields */
-    const char *start, *end, *status_text;  /* this place's own dates and status (CSV rows), else NULL */
+    bool main;                             /* the main place (stałe miejsce), else an additional one */
+    const char *street, *building, *flat;  /* flat may be NULL; street NULL for a village without streets */
+    const char *locality, *postal_code;    /* postal_code may be NULL */
+    const char *address;                   /* the text given to the geocoder, made from the fields */
+    const char *start, *end, *status_text; /* this place's own dates and status (CSV rows), else NULL */
 };
 
 #define BUSINESS_MAX_PKD    32
@@ -60,14 +60,14 @@ struct business_place_in {
 
 /* One business (one record of a file). Fields not given are NULL (or 0). */
 struct business_record {
-    int line;           /* 1-based record number in the file (CSV: the line of its first row) */
-    const char *source_id; /* the record's id in the source (CEIDG "id"), or NULL */
+    int line;                                 /* 1-based record number in the file (CSV: the line of its first row) */
+    const char *source_id;                    /* the record's id in the source (CEIDG "id"), or NULL */
     const char *name, *nip_text, *regon_text; /* as given */
-    char nip[11], regon[15]; /* checked digits, empty when the given text is not valid */
+    char nip[11], regon[15];                  /* checked digits, empty when the given text is not valid */
     const char *pkd_main_text;
     const char *pkd_text[BUSINESS_MAX_PKD];
     int npkd;
-    bool pkd2007;       /* the file says its codes are PKD 2007 */
+    bool pkd2007;                          /* the file says its codes are PKD 2007 */
     const char *start, *end, *status_text; /* dates as given (YYYY-MM-DD) and the status word */
     struct business_place_in places[BUSINESS_MAX_PLACES];
     int nplaces;

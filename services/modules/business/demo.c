@@ -34,9 +34,9 @@ static const struct {
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
-static const char *const names[] = {"Nadodrze", "Lubuszanin", "Pod Lipą", "Graniczna", "Sosenka", "Odra",
-                                    "Zielony Zakątek", "Słoneczna", "Mała Ziemia", "Przystań", "Nowa Marchia",
-                                    "Warta"};
+static const char *const names[] = {"Nadodrze",    "Lubuszanin", "Pod Lipą",        "Graniczna",
+                                    "Sosenka",     "Odra",       "Zielony Zakątek", "Słoneczna",
+                                    "Mała Ziemia", "Przystań",   "Nowa Marchia",    "Warta"};
 #define NNAMES (sizeof names / sizeof names[0])
 
 /* A valid NIP (or 9-digit REGON) from the generator: random leading digits, the check digit, retried while
@@ -75,8 +75,8 @@ static enum err_code demo_place(struct demo *d, const struct business_store_addr
     struct business_place_row p = {
         .business_id = business_id,
         .main = main,
-        .address_text = gis_place_address_label(d->a, ad->street_prefix, ad->street, ad->number, ad->postal_code,
-                                                ad->locality),
+        .address_text =
+            gis_place_address_label(d->a, ad->street_prefix, ad->street, ad->number, ad->postal_code, ad->locality),
         .address_id = ad->id,
         .parcel_id = ad->parcel_id ? arena_strdup(d->a, ad->parcel_id) : NULL,
         .x = ad->x,
@@ -109,12 +109,12 @@ static bool demo_business(void *ctx, const struct business_store_address *ad, st
     if (d->prev_id && ++d->picked % 9 == 4) /* every ninth: an additional place of the previous business */
         return !demo_place(d, ad, d->prev_id, false, e);
     unsigned k = text_rng_below(&d->rng, NKINDS);
-    struct business_row b = {.name = arena_printf(d->a, "%s „%s” nr %d", kinds[k].trade,
-                                                  names[text_rng_below(&d->rng, NNAMES)], d->n + 1),
-                             .pkd_main = kinds[k].pkd,
-                             .pkd_other = kinds[k].other,
-                             .source = "demo",
-                             .imported_at = d->today};
+    struct business_row b = {
+        .name = arena_printf(d->a, "%s „%s” nr %d", kinds[k].trade, names[text_rng_below(&d->rng, NNAMES)], d->n + 1),
+        .pkd_main = kinds[k].pkd,
+        .pkd_other = kinds[k].other,
+        .source = "demo",
+        .imported_at = d->today};
     char nip[12], regon[10];
     demo_number(&d->rng, wnip, 9, nip);
     demo_number(&d->rng, wregon, 8, regon);

@@ -50,9 +50,9 @@ struct import_job {
 static void fault(json_t *faults, const struct business_record *r, const char *code, const char *field,
                   const char *desc)
 {
-    json_array_append_new(faults, json_pack("{s:i, s:o, s:o, s:s, s:o, s:s}", "record", r->line, "nip",
-                                            jstr(r->nip_text), "name", jstr(r->name), "code", code, "field",
-                                            jstr(field), "description", desc));
+    json_array_append_new(faults,
+                          json_pack("{s:i, s:o, s:o, s:s, s:o, s:s}", "record", r->line, "nip", jstr(r->nip_text),
+                                    "name", jstr(r->name), "code", code, "field", jstr(field), "description", desc));
 }
 
 /* PKD code of the record in PKD 2025, into out; false (and a fault) when it cannot be read. */
@@ -220,9 +220,9 @@ static enum err_code import_parse(struct http_req *req, struct business_file *f,
     const char *fmt = http_query(req, "format");
     const char *ct = http_header(req, "Content-Type");
     if (!fmt)
-        fmt = ct && !strncmp(ct, "application/json", 16) ? "ceidg"
+        fmt = ct && !strncmp(ct, "application/json", 16)                              ? "ceidg"
               : ct && (!strncmp(ct, "text/csv", 8) || !strncmp(ct, "text/plain", 10)) ? "csv"
-                                                                                         : NULL;
+                                                                                      : NULL;
     if (!fmt)
         return err_set(e, ERR_MEDIA_TYPE, "send a CEIDG export as application/json or a CSV file as text/csv");
     if (strcmp(fmt, "ceidg") && strcmp(fmt, "csv"))
@@ -293,10 +293,10 @@ static enum err_code post_import(struct http_req *req, struct http_resp *resp, s
         json_decref(faults);
         return e->code;
     }
-    json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "format", f.format, "records", f.n,
-                          "accepted", job.n, "new", job.booked, "updated", job.updated, "unchanged", job.unchanged,
-                          "rejected", rejected, "places_new", job.places_new, "unmatched_places", unmatched, "faults",
-                          faults);
+    json_t *j =
+        json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "format", f.format, "records", f.n, "accepted",
+                  job.n, "new", job.booked, "updated", job.updated, "unchanged", job.unchanged, "rejected", rejected,
+                  "places_new", job.places_new, "unmatched_places", unmatched, "faults", faults);
     return http_resp_json(req, resp, 200, j, e);
 }
 
@@ -388,10 +388,9 @@ static bool at_add(void *ctx, const struct business_at *b)
         ctx, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "business_id",
                        (json_int_t)b->business_id, "place_id", (json_int_t)b->place_id, "name", jstr(b->name), "nip",
                        jstr(b->nip), "regon", jstr(b->regon), "pkd_main", jstr(b->pkd_main), "pkd_section",
-                       jstr(b->pkd_section), "pkd", pkd_list(b->pkd_other), "kind",
-                       b->main ? "main" : "additional", "address", jstr(b->address_text), "flat", jstr(b->flat),
-                       "parcel_id", jstr(b->parcel_id), "start_date", jstr(b->start), "end_date", jstr(b->end),
-                       "status", jstr(b->status)));
+                       jstr(b->pkd_section), "pkd", pkd_list(b->pkd_other), "kind", b->main ? "main" : "additional",
+                       "address", jstr(b->address_text), "flat", jstr(b->flat), "parcel_id", jstr(b->parcel_id),
+                       "start_date", jstr(b->start), "end_date", jstr(b->end), "status", jstr(b->status)));
     return true;
 }
 
@@ -487,8 +486,7 @@ static int unc_rank(const char *u)
 }
 
 /* Finds the category of c->code, the zone at the point (MPZP first, the POG outside any MPZP) and the rule. */
-static enum err_code check_run(struct gis_store *r, struct arena *a, double x, double y, struct check *c,
-                               struct err *e)
+static enum err_code check_run(struct gis_store *r, struct arena *a, double x, double y, struct check *c, struct err *e)
 {
     struct err le = {0};
     c->section = business_pkd2025_section(c->code);
@@ -521,22 +519,23 @@ static enum err_code check_run(struct gis_store *r, struct arena *a, double x, d
 static json_t *check_json(struct arena *a, const struct check *c)
 {
     enum business_verdict v = c->has_rule ? c->rule.verdict : BUSINESS_UNKNOWN;
-    const char *unc = !c->has_rule ? "high" : unc_rank(c->cat.uncertainty) > unc_rank(c->rule.uncertainty)
-                                                  ? c->cat.uncertainty
-                                                  : c->rule.uncertainty;
+    const char *unc = !c->has_rule                                                   ? "high"
+                      : unc_rank(c->cat.uncertainty) > unc_rank(c->rule.uncertainty) ? c->cat.uncertainty
+                                                                                     : c->rule.uncertainty;
     json_t *reasons = json_array();
     const char *sname = business_pkd2025_section_name(c->section);
-    json_array_append_new(reasons, json_string(arena_printf(a, "PKD %s należy do sekcji %c (%s).", c->code,
-                                                            c->section, sname ? sname : "?")));
+    json_array_append_new(reasons, json_string(arena_printf(a, "PKD %s należy do sekcji %c (%s).", c->code, c->section,
+                                                            sname ? sname : "?")));
     if (c->has_cat)
         json_array_append_new(reasons, json_string(arena_printf(a, "Kategoria działalności: %s (według %s: %s).",
                                                                 c->cat.category, c->cat.prefix, c->cat.source)));
     else
         json_array_append_new(reasons, json_string("Tabela odwzorowań nie przypisuje temu kodowi kategorii."));
     if (c->in_mpzp || c->in_pog)
-        json_array_append_new(reasons, json_string(arena_printf(
-                                           a, "%s %s (%s), %s.", c->in_mpzp ? "Miejscowy plan: teren" : "Plan ogólny: strefa planistyczna",
-                                           c->zone.label, c->zone.name, c->zone.plan)));
+        json_array_append_new(
+            reasons, json_string(arena_printf(a, "%s %s (%s), %s.",
+                                              c->in_mpzp ? "Miejscowy plan: teren" : "Plan ogólny: strefa planistyczna",
+                                              c->zone.label, c->zone.name, c->zone.plan)));
     else
         json_array_append_new(reasons, json_string("Miejsce nie leży w żadnym planie miejscowym ani w strefie planu "
                                                    "ogólnego; o dopuszczalności rozstrzyga decyzja o warunkach "
@@ -551,17 +550,16 @@ static json_t *check_json(struct arena *a, const struct check *c)
         json_array_append_new(reasons, json_string("Tabela odwzorowań nie ma reguły dla tej kategorii w tym terenie."));
     json_t *zone = c->in_mpzp || c->in_pog
                        ? json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "kind", c->in_mpzp ? "mpzp" : "pog", "id",
-                                   (json_int_t)c->zone.id, "label", jstr(c->zone.label), "symbol",
-                                   jstr(c->zone.symbol), "name", jstr(c->zone.name), "plan", jstr(c->zone.plan))
+                                   (json_int_t)c->zone.id, "label", jstr(c->zone.label), "symbol", jstr(c->zone.symbol),
+                                   "name", jstr(c->zone.name), "plan", jstr(c->zone.plan))
                        : json_null();
-    return json_pack("{s:s, s:s, s:s, s:{s:s, s:s#, s:o, s:o, s:o, s:o, s:o}, s:o, s:o, s:o}", "verdict",
-                     business_verdict_name(v), "answer",
-                     arena_printf(a, "Działalność %s w tym miejscu: %s.", c->code, business_verdict_text(v)),
-                     "uncertainty", unc, "pkd", "code", c->code, "section", &c->section, (int)1, "section_name",
-                     jstr(sname), "category", jstr(c->has_cat ? c->cat.category : NULL), "mapped_by",
-                     jstr(c->has_cat ? c->cat.prefix : NULL), "source", jstr(c->has_cat ? c->cat.source : NULL),
-                     "uncertainty", jstr(c->has_cat ? c->cat.uncertainty : NULL), "zone", zone, "rule_source",
-                     jstr(c->has_rule ? c->rule.source : NULL), "reasons", reasons);
+    return json_pack(
+        "{s:s, s:s, s:s, s:{s:s, s:s#, s:o, s:o, s:o, s:o, s:o}, s:o, s:o, s:o}", "verdict", business_verdict_name(v),
+        "answer", arena_printf(a, "Działalność %s w tym miejscu: %s.", c->code, business_verdict_text(v)),
+        "uncertainty", unc, "pkd", "code", c->code, "section", &c->section, (int)1, "section_name", jstr(sname),
+        "category", jstr(c->has_cat ? c->cat.category : NULL), "mapped_by", jstr(c->has_cat ? c->cat.prefix : NULL),
+        "source", jstr(c->has_cat ? c->cat.source : NULL), "uncertainty", jstr(c->has_cat ? c->cat.uncertainty : NULL),
+        "zone", zone, "rule_source", jstr(c->has_rule ? c->rule.source : NULL), "reasons", reasons);
 }
 
 static enum err_code get_check(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -647,8 +645,9 @@ static const struct gis_prop place_props[] = {
 
 static const struct gis_layer business_layers[] = {
     {.table = "business_places",
-     .collection = {"businesses", "Przedsiębiorcy", "Places of business matched to address points, with public data only",
-                    PLACES_FROM, "Point", place_props},
+     .collection = {"businesses", "Przedsiębiorcy",
+                    "Places of business matched to address points, with public data only", PLACES_FROM, "Point",
+                    place_props},
      .map = {"businesses", PLACES_FROM, LIST("place_id", "name", "pkd_section", "status"),
              LIST("t.id", "b.name", "b.pkd_section", "t.status"), 12, 0},
      .tileset = {"Przedsiębiorcy", "Places of business by PKD section", NULL, "styles/business.json", true}},
@@ -696,8 +695,8 @@ static const struct http_param_doc match_doc[] = {
 static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 
 static const struct http_route business_routes[] = {
-    {"GET", "/{t}/business/at", get_at, "business", "Businesses registered at an address or parcel (public data)",
-     NULL, place_doc, HTTP_PUBLIC},
+    {"GET", "/{t}/business/at", get_at, "business", "Businesses registered at an address or parcel (public data)", NULL,
+     place_doc, HTTP_PUBLIC},
     {"GET", "/{t}/business/check", get_check, "business",
      "May activity with a PKD code be conducted at a place: verdict, reasons and uncertainty from the plan", NULL,
      check_doc, HTTP_PUBLIC},

@@ -109,7 +109,8 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
     sqlite3_stmt *st;
     if (gis_store_prepare(w,
                           "SELECT id, flat IS ?4 AND start_date IS ?5 AND end_date IS ?6 AND status = ?7 AND "
-                          "(matched_by = 'manual' OR address_id IS ?8), matched_by = 'manual', address_id IS NULL FROM business_places "
+                          "(matched_by = 'manual' OR address_id IS ?8), matched_by = 'manual', address_id IS NULL FROM "
+                          "business_places "
                           "WHERE business_id = ?1 AND kind = ?2 AND address_text = ?3",
                           &st, e))
         return e->code;
@@ -124,7 +125,8 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
         sqlite3_bind_int64(st, 8, p->address_id);
     int step = sqlite3_step(st);
     p->id = step == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-    bool same = step == SQLITE_ROW && sqlite3_column_int(st, 1), manual = step == SQLITE_ROW && sqlite3_column_int(st, 2);
+    bool same = step == SQLITE_ROW && sqlite3_column_int(st, 1),
+         manual = step == SQLITE_ROW && sqlite3_column_int(st, 2);
     bool was_unmatched = step != SQLITE_ROW || sqlite3_column_int(st, 3);
     sqlite3_finalize(st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -135,12 +137,13 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
     }
     bool locate = p->address_id && !manual;
     const char *sql =
-        !p->id  ? "INSERT INTO business_places (business_id, kind, address_text, flat, start_date, end_date, status, "
-                  "address_id, parcel_id, matched_by, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                  "CASE WHEN ?8 IS NULL THEN NULL ELSE MakePoint(?11, ?12, 2180) END)"
-        : locate ? "UPDATE business_places SET flat = ?4, start_date = ?5, end_date = ?6, status = ?7, address_id = ?8, "
-                   "parcel_id = ?9, matched_by = ?10, geom = MakePoint(?11, ?12, 2180) WHERE id = ?13"
-                 : "UPDATE business_places SET flat = ?4, start_date = ?5, end_date = ?6, status = ?7 WHERE id = ?13";
+        !p->id ? "INSERT INTO business_places (business_id, kind, address_text, flat, start_date, end_date, status, "
+                 "address_id, parcel_id, matched_by, geom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                 "CASE WHEN ?8 IS NULL THEN NULL ELSE MakePoint(?11, ?12, 2180) END)"
+        : locate
+            ? "UPDATE business_places SET flat = ?4, start_date = ?5, end_date = ?6, status = ?7, address_id = ?8, "
+              "parcel_id = ?9, matched_by = ?10, geom = MakePoint(?11, ?12, 2180) WHERE id = ?13"
+            : "UPDATE business_places SET flat = ?4, start_date = ?5, end_date = ?6, status = ?7 WHERE id = ?13";
     if (gis_store_prepare(w, sql, &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, p->business_id);
@@ -174,8 +177,8 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
     return ERR_OK;
 }
 
-enum err_code business_store_place_match(struct gis_store *w, long id, long address_id, const char *parcel_id,
-                                         double x, double y, struct err *e)
+enum err_code business_store_place_match(struct gis_store *w, long id, long address_id, const char *parcel_id, double x,
+                                         double y, struct err *e)
 {
     sqlite3_stmt *st;
     if (gis_store_prepare(w,
@@ -305,7 +308,7 @@ enum err_code business_store_zone_rule(struct gis_store *s, struct arena *a, con
 /* ---- public answers ---- */
 
 #define AT_SELECT                                                                                                      \
-    "SELECT b.id, p.id, b.name, b.nip, b.regon, b.pkd_main, b.pkd_section, b.pkd_other, p.kind = 'main', "            \
+    "SELECT b.id, p.id, b.name, b.nip, b.regon, b.pkd_main, b.pkd_section, b.pkd_other, p.kind = 'main', "             \
     "p.address_text, p.flat, p.parcel_id, p.start_date, p.end_date, p.status, p.address_id "                           \
     "FROM business_places p JOIN business_entities b ON b.id = p.business_id "
 
@@ -454,9 +457,9 @@ enum err_code business_store_addresses_each(struct gis_store *s,
         if (!fn(ctx, &ad, e))
             break;
     }
-    enum err_code rc = e->code ? e->code
+    enum err_code rc = e->code                                     ? e->code
                        : step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK
-                                                                  : io_error(s, "addresses", e);
+                                                                   : io_error(s, "addresses", e);
     sqlite3_finalize(st);
     return rc;
 }

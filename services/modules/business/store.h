@@ -19,7 +19,7 @@ struct business_row {
     const char *nip, *regon, *name; /* regon may be NULL */
     const char *pkd_main;           /* may be NULL */
     char pkd_section[2];
-    const char *pkd_other;          /* space separated, "" for none */
+    const char *pkd_other; /* space separated, "" for none */
     bool from_2007;
     const char *source, *source_id, *imported_at;
 };
@@ -37,8 +37,8 @@ struct business_place_row {
     double x, y;                     /* EPSG:2180 when matched */
     const char *start, *end;         /* may be NULL */
     enum business_status status;
-    const char *matched_by;          /* "geocoder", "demo"; NULL when unmatched */
-    const char *reason;              /* why it is unmatched */
+    const char *matched_by; /* "geocoder", "demo"; NULL when unmatched */
+    const char *reason;     /* why it is unmatched */
     const char *queued_at;
 };
 
@@ -49,8 +49,8 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
 
 /* Matches place id by hand to an address point: its address id, parcel and point, and takes it out of the
  * queue. ERR_NOT_FOUND when there is no such place. */
-enum err_code business_store_place_match(struct gis_store *w, long id, long address_id, const char *parcel_id,
-                                         double x, double y, struct err *e);
+enum err_code business_store_place_match(struct gis_store *w, long id, long address_id, const char *parcel_id, double x,
+                                         double y, struct err *e);
 
 /* The PKD 2025 code for a PKD 2007 one, from business_pkd_2007_2025, into out (8 bytes); false when the
  * table has no row for it. */

@@ -93,11 +93,11 @@ static void pkd_codes(void)
 }
 
 #define CEIDG_OK                                                                                                       \
-    "{\"firmy\": [{\"id\": \"a1\", \"nazwa\": \"Piekarnia Jan Kowalski\", \"wlasciciel\": {\"imie\": \"Jan\", "      \
-    "\"nazwisko\": \"Kowalski\", \"nip\": \"1234563218\", \"regon\": \"123456785\"}, \"adresDzialalnosci\": "        \
-    "{\"ulica\": \"ul. Długa\", \"budynek\": \"5\", \"lokal\": \"2\", \"miasto\": \"Słubice\", \"kod\": "             \
-    "\"69-100\"}, \"adresyDzialalnosciDodatkowe\": [{\"ulica\": \"ul. Krótka\", \"budynek\": \"1\", \"miasto\": "    \
-    "\"Słubice\"}, {\"miasto\": \"Słubice\"}], \"pkdGlowny\": \"1071Z\", \"pkd\": [\"1071Z\", \"4724Z\"], "         \
+    "{\"firmy\": [{\"id\": \"a1\", \"nazwa\": \"Piekarnia Jan Kowalski\", \"wlasciciel\": {\"imie\": \"Jan\", "        \
+    "\"nazwisko\": \"Kowalski\", \"nip\": \"1234563218\", \"regon\": \"123456785\"}, \"adresDzialalnosci\": "          \
+    "{\"ulica\": \"ul. Długa\", \"budynek\": \"5\", \"lokal\": \"2\", \"miasto\": \"Słubice\", \"kod\": "            \
+    "\"69-100\"}, \"adresyDzialalnosciDodatkowe\": [{\"ulica\": \"ul. Krótka\", \"budynek\": \"1\", \"miasto\": "     \
+    "\"Słubice\"}, {\"miasto\": \"Słubice\"}], \"pkdGlowny\": \"1071Z\", \"pkd\": [\"1071Z\", \"4724Z\"], "          \
     "\"dataRozpoczecia\": \"2015-03-01\", \"status\": \"AKTYWNY\"}]}"
 
 static void ceidg_reader(void)
@@ -120,7 +120,12 @@ static void ceidg_reader(void)
     CHECK_STR(r->places[1].address, "ul. Krótka 1, Słubice");
     CHECK_STR(r->status_text, "AKTYWNY");
     /* hostile input */
-    const char *bad[] = {"", "nie json", "[]", "{\"firmy\": 5}", "{\"firmy\": [1]}", "{\"firmy\": [{}], \"firmy\": []}",
+    const char *bad[] = {"",
+                         "nie json",
+                         "[]",
+                         "{\"firmy\": 5}",
+                         "{\"firmy\": [1]}",
+                         "{\"firmy\": [{}], \"firmy\": []}",
                          "{\"firmy\": [{\"nazwa\": \"a\"}]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err_clear(&e);
@@ -222,15 +227,24 @@ static void mapping_and_store(void)
     CHECK(business_store_zone_rule(w, a, "mpzp", "XYZ", "handel", &rule, &e) == ERR_NOT_FOUND);
     err_clear(&e);
     /* a business and a place, put twice: the second time nothing changes */
-    struct business_row b = {.nip = "1234563218", .name = "Firma", .pkd_main = "47.11.Z", .pkd_section = "G",
-                             .pkd_other = "", .source = "csv", .imported_at = "2026-01-01"};
+    struct business_row b = {.nip = "1234563218",
+                             .name = "Firma",
+                             .pkd_main = "47.11.Z",
+                             .pkd_section = "G",
+                             .pkd_other = "",
+                             .source = "csv",
+                             .imported_at = "2026-01-01"};
     enum business_change ch;
     CHECK(!business_store_business_put(w, &b, &ch, &e) && ch == BUSINESS_NEW && b.id > 0);
     CHECK(!business_store_business_put(w, &b, &ch, &e) && ch == BUSINESS_UNCHANGED);
     b.name = "Firma 2";
     CHECK(!business_store_business_put(w, &b, &ch, &e) && ch == BUSINESS_UPDATED);
-    struct business_place_row p = {.business_id = b.id, .main = true, .address_text = "ul. Nowa 1, Słubice",
-                                   .status = BUSINESS_ACTIVE, .reason = "no match", .queued_at = "2026-01-01"};
+    struct business_place_row p = {.business_id = b.id,
+                                   .main = true,
+                                   .address_text = "ul. Nowa 1, Słubice",
+                                   .status = BUSINESS_ACTIVE,
+                                   .reason = "no match",
+                                   .queued_at = "2026-01-01"};
     CHECK(!business_store_place_put(w, &p, &ch, &e) && ch == BUSINESS_NEW);
     CHECK(queued(w) == 1);
     CHECK(!business_store_place_put(w, &p, &ch, &e) && ch == BUSINESS_UNCHANGED);
