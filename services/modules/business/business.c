@@ -518,7 +518,10 @@ enum err_code business_parse_csv(const char *text, size_t len, int max, struct a
         return err_set(e, ERR_INVALID, "line 1 of the CSV cannot be read");
     if (csv_header(f, nf, col, e))
         return e->code;
-    out->recs = arena_alloc(a, (size_t)(max > 0 ? max : 1) * sizeof *out->recs);
+    size_t lines = 1; /* businesses are at most the lines after the header, so no more is allocated */
+    for (size_t i = pos; i < len; i++)
+        lines += text[i] == '\n' || text[i] == '\r'; /* a line may end in CR alone */
+    out->recs = arena_alloc(a, (lines < (size_t)max ? lines : (size_t)(max > 0 ? max : 1)) * sizeof *out->recs);
     if (!out->recs)
         return err_set(e, ERR_INTERNAL, "out of memory");
     struct business_record *cur = NULL;

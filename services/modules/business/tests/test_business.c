@@ -171,6 +171,9 @@ static void csv_reader(void)
         CHECK(business_parse_csv(bad[i], strlen(bad[i]), 100, a, &f, &e) == ERR_INVALID);
     }
     err_clear(&e);
+    const char *cr = "nip;nazwa;budynek;miejscowosc\r1;a;1;x\r2;b;1;x\r3;c;1;x"; /* lines ended by CR alone */
+    CHECK(!business_parse_csv(cr, strlen(cr), 100, a, &f, &e) && f.n == 3);
+    CHECK_STR(f.recs[2].name, "c");
     const char *many = "nip,nazwa,budynek,miejscowosc\n1,a,1,x\n2,b,1,x\n";
     CHECK(business_parse_csv(many, strlen(many), 1, a, &f, &e) == ERR_TOO_LARGE);
     err_clear(&e);
