@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Bench: /locate p99 with the waste module enabled against no modules, at 64 concurrent keep-alive
+"""Bench: /locate p99 with the waste module, and with every module, enabled against no modules, at 64 concurrent keep-alive
 connections, and /waste/schedule requests per second. Prints only; nothing is asserted.
 
 usage: bench/locate_modules.py [BUILD_DIR] [--seconds S] [--rounds R]   (uses BUILD_DIR/odra, default build)
 
-Both servers (every gmina with no modules, and every gmina with `modules = waste`) run side by side on
+The servers (every gmina with no modules, with `modules = waste`, and with every module) run side by side on
 the same demo stores. The client is wrk (a C client, installed from Debian when missing: a Python client
 at 64 connections measures mostly itself), 2 threads, 64 connections, cycling through 1,000 addresses of
 the five gminas (/locate?x=..&y=..&crs=EPSG:2180). The two servers are measured in alternating rounds
@@ -27,6 +27,7 @@ ODRA = os.path.join(ROOT, BUILD, "odra")
 SECS = int(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 4
 ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
 CONC = 64
+ALL = "waste, business"  # every module of services/module_table.c
 
 
 def free_port():
@@ -101,7 +102,7 @@ def main():
                 paths.append((slug, f"x={x:.2f}&y={y:.2f}&crs=EPSG:2180"))
     locate = lua([f"/{s}/locate?{q}" for s, q in paths], os.path.join(data, "locate.lua"))
     schedule = lua([f"/{s}/waste/schedule?{q}" for s, q in paths], os.path.join(data, "schedule.lua"))
-    servers = {m: start(data, m) for m in ["", "waste"]}
+    servers = {m: start(data, m) for m in ["", "waste", ALL]}
     try:
         for m, (_, port) in servers.items():
             wrk(port, locate, 1)  # warm-up: readers, caches, page cache
@@ -113,7 +114,7 @@ def main():
             rps = statistics.median(r[0] for r in rounds)
             p50 = statistics.median(r[1] for r in rounds)
             p99 = statistics.median(r[2] for r in rounds)
-            print(f"locate modules={m or 'none':5s} {ROUNDS} rounds of {SECS}s, medians: p50={p50:.2f}ms "
+            print(f"locate modules={m or 'none':15s} {ROUNDS} rounds of {SECS}s, medians: p50={p50:.2f}ms "
                   f"p99={p99:.2f}ms {rps:.0f} req/s errors={sum(r[3] for r in rounds)} "
                   f"(p99 per round: {', '.join(f'{r[2]:.2f}' for r in rounds)})")
         base = statistics.median(r[2] for r in res[""])
@@ -123,6 +124,8 @@ def main():
         rps, p50, p99, bad = wrk(port, schedule, SECS)
         print(f"waste_schedule {SECS}s: p50={p50:.2f}ms p99={p99:.2f}ms {rps:.0f} req/s errors={bad}")
         print(f"locate_p99_overhead_pct {100 * (with_waste - base) / base:.1f} (budget: 30)")
+        with_all = statistics.median(r[2] for r in res[ALL])
+        print(f"locate_p99_overhead_pct_all_modules {100 * (with_all - base) / base:.1f} ({ALL}; budget: 30)")
         r0 = statistics.median(r[0] for r in res[""])
         r1 = statistics.median(r[0] for r in res["waste"])
         print(f"locate_throughput_cost_pct {100 * (r0 - r1) / r0:.1f} (requests/s lost with the module at 64 "

@@ -82,6 +82,7 @@ KEY_PLANS = client("rejestr", "slubice", "plans:read")
 KEY_CYB = client("kasa-cybinka", "cybinka", "waste:write", "waste:read", "plans:read")
 KEY_CASES = client("ezd", "slubice", "cases:read", "cases:write")
 KEY_PAY = client("fk", "slubice", "payments:read", "payments:write")
+KEY_BIZ = client("ceidg", "slubice", "business:read", "business:write")
 
 srv = Server(DATA, config=CFG)
 
@@ -343,7 +344,8 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
     assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer"
     sessions = {name: session(name) for name in ("jan", "anna", "pola", "piotr", "ewa", "root")}
     keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS, "cases:read": KEY_CASES,
-            "cases:write": KEY_CASES, "payments:read": KEY_PAY, "payments:write": KEY_PAY}
+            "cases:write": KEY_CASES, "payments:read": KEY_PAY, "payments:write": KEY_PAY,
+            "business:read": KEY_BIZ, "business:write": KEY_BIZ}
     writes = checked = 0
     for path, item in doc["paths"].items():
         for method, op in item.items():

@@ -191,6 +191,8 @@ def tiles_are_found_by_following_links():
             with open(f, "wb") as fh:
                 fh.write(data)
             out = gdal(["ogrinfo", "-ro", "-al", "-oo", f"Z={z}", "-oo", f"X={c}", "-oo", f"Y={r}", f])
+            if "OGRFeature(" not in out:
+                continue  # a point only in the tile's buffer, which GDAL clips away (point layers: businesses)
             decoded = out
             break
         assert decoded, f"no tile with data near the middle of {cid}"

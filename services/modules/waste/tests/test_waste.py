@@ -472,7 +472,7 @@ def disabled_module_is_404_and_absent():
     try:
         h = other.get_json("/health")
         mods = {t["slug"]: t["modules"] for t in h["tenants"]}
-        assert mods["slubice"] == [] and mods["cybinka"] == ["waste"], mods
+        assert mods["slubice"] == [] and "waste" in mods["cybinka"], mods
         aid, x, y = address_points("slubice", 1)[0]
         assert_json_error(*other.get(f"/slubice/waste/schedule?x={x}&y={y}&crs=EPSG:2180"), 404)
         assert_json_error(*other.get("/slubice/waste/rates"), 404)
