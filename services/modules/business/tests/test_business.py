@@ -318,6 +318,11 @@ def stats_per_section_per_zone_agree_with_a_brute_force_join():
 def address_in(symbol, table="plan_zones", outside_mpzp=False):
     """A Słubice address point inside a zone with this symbol (and outside every MPZP zone if asked)."""
     extra = ("AND NOT EXISTS (SELECT 1 FROM plan_zones m WHERE ST_Within(a.geom, m.geom))" if outside_mpzp else "")
+    # the zone's plan in force today, and the point outside every amendment in force that replaces it there
+    extra += (" AND EXISTS (SELECT 1 FROM plans p WHERE p.id = z.plan_id AND p.status = 'obowiązujący' AND "
+              "coalesce(p.valid_from, '') <= date('now') AND (p.valid_to IS NULL OR p.valid_to > date('now')) AND "
+              "NOT EXISTS (SELECT 1 FROM plans am WHERE am.amends_plan_id = p.id AND am.status = 'obowiązujący' AND "
+              "coalesce(am.valid_from, '') <= date('now') AND ST_Within(a.geom, am.geom)))")
     with db() as c:
         r = c.execute(
             f"SELECT a.id, s.prefix, s.name, a.number, a.postal_code, l.name, z.label FROM addresses a "
