@@ -177,6 +177,23 @@ static enum err_code me_case_get(struct http_req *req, struct http_resp *resp, s
     return http_resp_json(req, resp, 200, j, e);
 }
 
+/* GET /{t}/me/cases/{id}/receipt.pdf: the applicant's copy of the receipt of one of their own cases (another's,
+ * or none, is the same 404). */
+static enum err_code me_case_receipt(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    const char *id = http_capture(req, "id");
+    if (!p)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    struct gis_store *s = reader(req->tenant, e);
+    if (!s)
+        return e->code;
+    struct gis_case c;
+    if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) || c.applicant_account != p->account.id)
+        return err_set(e, ERR_NOT_FOUND, "nie ma takiej sprawy (no such case of yours)");
+    return svc_case_receipt_send(req, resp, id, e);
+}
+
 /* ---- the clerk's queue ---- */
 
 static bool slug_ok(const char *s)
@@ -566,6 +583,9 @@ const struct http_route svc_cases_routes[] = {
      HTTP_ACCOUNT},
     {"GET", "/{t}/me/cases/{id}", me_case_get, "cases",
      "One of the signed-in resident's cases with its history (another's case is a 404)", NULL, p_id, HTTP_ACCOUNT},
+    {"GET", "/{t}/me/cases/{id}/receipt.pdf", me_case_receipt, "cases",
+     "The sealed receipt of one of the signed-in resident's submissions (another's case is a 404)", "application/pdf",
+     p_id, HTTP_ACCOUNT},
     {"GET", "/{t}/cases", cases_list, "cases",
      "The clerk's queue: cases filtered by status, module and deadline; open cases with the nearest deadline "
      "first",

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "gis/case_store.h"
+#include "gis/receipt.h"
 #include "gis/cases.h"
 #include "gis/extract.h"
 #include "gis/places.h"
@@ -635,7 +636,17 @@ static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
             : (d->filing == WASTE_FILING_CHANGE ? "nowa deklaracja (zmiana danych)" : "pierwsza deklaracja");
     if (gis_case_insert(w, &c, actor, e) || gis_case_event_add(w, c.id, actor, GIS_CASE_FILED, note, e))
         return e->code;
-    return ERR_OK;
+    /* the sealed receipt of the declaration as the case keeps it (gis/receipt.h), in the same transaction */
+    const struct gis_receipt r = {.case_id = c.id,
+                                  .case_number = c.case_number,
+                                  .organ = req->tenant->cfg->organ,
+                                  .gmina = req->tenant->cfg->name,
+                                  .subject = "Deklaracja o wysokości opłaty za gospodarowanie odpadami komunalnymi",
+                                  .applicant = d->payer_name,
+                                  .received_at = st.created,
+                                  .submission = request,
+                                  .submission_len = strlen(request)};
+    return gis_receipt_issue(w, &r, req->tenant->seal, e);
 }
 
 /* The containers of a non-residential declaration: [{litres, per_month}, ...]. */
@@ -818,6 +829,10 @@ static enum err_code post_declaration(struct http_req *req, struct http_resp *re
                    arena_printf(req->arena, "payer %ld, %s", d->payer_id, waste_filing_name(d->filing)));
     json_t *j = household_json(d, false);
     json_object_set_new(j, "account", jstr(d->account));
+    /* the sealed receipt: the filer's own copy, or the clerk's */
+    json_object_set_new(j, "receipt",
+                        json_string(arena_printf(req->arena, "/%s/%s/%s/receipt.pdf", req->tenant->cfg->slug,
+                                                 job.account ? "me/cases" : "cases", d->case_id)));
     http_resp_header(resp, "Location",
                      job.account
                          ? arena_printf(req->arena, "/%s/waste/me/declarations", req->tenant->cfg->slug)

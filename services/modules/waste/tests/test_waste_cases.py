@@ -7,6 +7,8 @@ asks for completion with the case routes. A resident touches only their own paye
 filing is in the audit log. Accounts and API clients are made with the real CLI; the store is read back with
 sqlite3 as the independent oracle."""
 import json
+import subprocess
+import hashlib
 import os
 import re
 import sqlite3
@@ -261,6 +263,31 @@ def every_filing_is_audited_and_the_chain_verifies():
     r = odra("audit", "verify")
     assert r.returncode == 0 and "intact" in r.stdout, (r.stdout, r.stderr)
 
+
+
+@test
+def every_declaration_gets_a_sealed_receipt_its_filer_can_download():
+    """The declaration's case gets the platform's receipt (gis/receipt.h) in the same transaction: sealed with
+    the gmina's TEST seal (pdfsig: valid), with the case number and the SHA-256 of the request as the case keeps
+    it. The resident downloads it from /me; another resident gets the same 404; the clerk has a copy."""
+    d = JAN
+    path = d["receipt"]
+    assert path == f"/slubice/me/cases/{d['case']['id']}/receipt.pdf", path
+    st, hd, pdf = srv.request("GET", path, headers=h("jan"), timeout=60)
+    assert st == 200 and hd["content-type"] == "application/pdf" and pdf.startswith(b"%PDF-"), (st, pdf[:100])
+    with db() as con:
+        request = con.execute("SELECT request FROM cases WHERE id = ?", (d["case"]["id"],)).fetchone()[0]
+    f = os.path.join(tempfile.mkdtemp(prefix="odra-receipt-"), "r.pdf")
+    open(f, "wb").write(pdf)
+    text = subprocess.run(["pdftotext", "-layout", f, "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert d["case"]["case_number"] in flat and "Deklaracja o wysokości opłaty" in flat, flat[:600]
+    assert hashlib.sha256(request.encode()).hexdigest() in flat.replace(" ", ""), flat[:800]
+    sig = subprocess.run(["pdfsig", f], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in sig and "TEST" in sig, sig
+    assert srv.request("GET", path, headers=h("bob"), timeout=60)[0] == 404
+    st, _, clerk = srv.request("GET", f"/slubice/cases/{d['case']['id']}/receipt.pdf", headers=h("kasia"), timeout=60)
+    assert st == 200 and clerk == pdf
 
 srv.stop()
 done()
