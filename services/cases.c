@@ -158,40 +158,40 @@ static enum err_code me_get(struct http_req *req, struct http_resp *resp, struct
     return http_resp_json(req, resp, 200, j, e);
 }
 
-static enum err_code me_case_get(struct http_req *req, struct http_resp *resp, struct err *e)
+/* The signed-in caller's own case named by the path's {id} into *c, read on *s: another's case, or none, is
+ * the same 404. */
+static enum err_code own_case(struct http_req *req, struct gis_store **s, struct gis_case *c, struct err *e)
 {
     const struct auth_principal *p = req->principal;
     const char *id = http_capture(req, "id");
     if (!p)
         return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
-    struct gis_store *s = reader(req->tenant, e);
-    if (!s)
+    if (!(*s = reader(req->tenant, e)))
         return e->code;
-    struct gis_case c;
-    if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) || c.applicant_account != p->account.id)
+    if (!svc_case_id_ok(id) || gis_case_find(*s, req->arena, false, id, c, e) || c->applicant_account != p->account.id)
         return err_set(e, ERR_NOT_FOUND, "nie ma takiej sprawy (no such case of yours)");
+    return ERR_OK;
+}
+
+static enum err_code me_case_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *s;
+    struct gis_case c;
     json_t *j;
-    if (case_full_json(req, s, &c, false, &j, e))
+    if (own_case(req, &s, &c, e) || case_full_json(req, s, &c, false, &j, e))
         return e->code;
     http_resp_header(resp, "Cache-Control", "private, no-store");
     return http_resp_json(req, resp, 200, j, e);
 }
 
-/* GET /{t}/me/cases/{id}/receipt.pdf: the applicant's copy of the receipt of one of their own cases (another's,
- * or none, is the same 404). */
+/* GET /{t}/me/cases/{id}/receipt.pdf: the applicant's copy of the receipt of one of their own cases. */
 static enum err_code me_case_receipt(struct http_req *req, struct http_resp *resp, struct err *e)
 {
-    const struct auth_principal *p = req->principal;
-    const char *id = http_capture(req, "id");
-    if (!p)
-        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
-    struct gis_store *s = reader(req->tenant, e);
-    if (!s)
-        return e->code;
+    struct gis_store *s;
     struct gis_case c;
-    if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, &c, e) || c.applicant_account != p->account.id)
-        return err_set(e, ERR_NOT_FOUND, "nie ma takiej sprawy (no such case of yours)");
-    return svc_case_receipt_send(req, resp, id, e);
+    if (own_case(req, &s, &c, e))
+        return e->code;
+    return svc_case_receipt_send(req, resp, c.id, e);
 }
 
 /* ---- the clerk's queue ---- */
