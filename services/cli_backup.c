@@ -75,12 +75,10 @@ int cli_backup(int argc, char **argv)
         return rc;
     static struct config cfg;
     struct err e = {0};
-    if (config_load(&cfg, x.config ? x.config : getenv("ODRA_CONFIG"), &e)) {
+    if (config_load_cli(&cfg, x.config, x.data, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }
-    if (x.data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", x.data);
     if (x.restore ? svc_backup_restore(x.dir, cfg.data_dir, x.tenant, x.force, stdout, &e)
                   : svc_backup_snapshot(&cfg, x.tenant, x.out, stdout, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);

@@ -309,12 +309,10 @@ int cli_extract(int argc, char **argv)
         return urc;
     static struct config cfg;
     struct err e = {0};
-    if (config_load(&cfg, x.config ? x.config : getenv("ODRA_CONFIG"), &e)) {
+    if (config_load_cli(&cfg, x.config, x.data, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }
-    if (x.data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", x.data);
     const struct config_tenant *t = extract_tenant(&cfg, &x);
     if (!t)
         return 2;

@@ -111,12 +111,10 @@ int cli_payments(int argc, char **argv)
         return usage("payments import needs --tenant and one FILE");
     static struct config cfg;
     struct err e = {0};
-    if (config_load(&cfg, config ? config : getenv("ODRA_CONFIG"), &e)) {
+    if (config_load_cli(&cfg, config, data, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }
-    if (data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
     const struct config_tenant *t = config_tenant_find(&cfg, tenant);
     if (!t) {
         fprintf(stderr, "odra: unknown tenant '%s'\n", tenant);

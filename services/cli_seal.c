@@ -203,12 +203,10 @@ int cli_seal(int argc, char **argv)
         return usage("unexpected argument");
     static struct config cfg;
     struct err e = {0};
-    if (config_load(&cfg, config ? config : getenv("ODRA_CONFIG"), &e)) {
+    if (config_load_cli(&cfg, config, data, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }
-    if (data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data);
     if (!strcmp(sub, "bench"))
         return seal_bench(&cfg, tenant, parcel, n);
     if (strcmp(sub, "demo") != 0)

@@ -384,11 +384,8 @@ int cli_user(int argc, char **argv)
 
     static struct config cfg;
     struct err e = {0};
-    const char *path = a.config ? a.config : getenv("ODRA_CONFIG");
-    if (config_load(&cfg, path, &e))
+    if (config_load_cli(&cfg, a.config, a.data, &e))
         return fail(&e);
-    if (a.data)
-        snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", a.data);
     if (a.tenant && !config_tenant_find(&cfg, a.tenant))
         return usage("unknown gmina '%s'", a.tenant);
     struct gis_identity *id;

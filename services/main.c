@@ -85,11 +85,8 @@ struct common_opts {
 
 static enum err_code load_config(struct config *cfg, const struct common_opts *co, struct err *e)
 {
-    const char *path = co->config ? co->config : getenv("ODRA_CONFIG");
-    if (config_load(cfg, path, e) != ERR_OK)
+    if (config_load_cli(cfg, co->config, co->data, e))
         return e->code;
-    if (co->data)
-        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", co->data);
     if (co->listen && config_parse_listen(co->listen, cfg->listen_host, sizeof cfg->listen_host, &cfg->port, e))
         return e->code;
     return svc_modules_check_config(cfg, e);

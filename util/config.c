@@ -626,6 +626,15 @@ enum err_code config_load(struct config *c, const char *path, struct err *e)
     return ERR_OK;
 }
 
+enum err_code config_load_cli(struct config *c, const char *path, const char *data_dir, struct err *e)
+{
+    if (config_load(c, path ? path : getenv("ODRA_CONFIG"), e))
+        return e->code;
+    if (data_dir)
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", data_dir);
+    return ERR_OK;
+}
+
 enum err_code config_parse_listen(const char *s, char *host, size_t host_cap, int *port, struct err *e)
 {
     const char *colon = strrchr(s, ':');

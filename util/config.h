@@ -152,6 +152,10 @@ struct config {
  * that names the file, line, key and problem. */
 enum err_code config_load(struct config *c, const char *path, struct err *e);
 
+/* What every command line does: loads path, else $ODRA_CONFIG, else the built-in defaults (config_load),
+ * then takes data_dir (--data) over the file's when it is not NULL. */
+enum err_code config_load_cli(struct config *c, const char *path, const char *data_dir, struct err *e);
+
 /* Parses "HOST:PORT" ("[::1]:8080" for IPv6). Returns ERR_INVALID naming the problem. */
 enum err_code config_parse_listen(const char *s, char *host, size_t host_cap, int *port, struct err *e);
 

@@ -67,8 +67,8 @@ bool business_regon_valid(const char *s, char out[15])
         char head[10];
         memcpy(head, d, 9);
         head[9] = 0;
-        char dummy[15];
-        if (!business_regon_valid(head, dummy))
+        char stem[15]; /* the 9-digit REGON a 14-digit one extends must be valid itself */
+        if (!business_regon_valid(head, stem))
             return false;
     }
     memcpy(out, d, (size_t)n + 1);
