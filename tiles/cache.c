@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gis/changes.h"
 #include "gis/crs.h"
 #include "gis/mbtiles.h"
 #include "tiles/matrix.h"
+#include "util/log.h"
 
 /* Read connections for lookups, so hits on different threads do not queue behind one mutex (WAL lets
  * them read while the writer connection stores or invalidates). A thread always uses the same slot. */
@@ -36,6 +38,22 @@ struct tile_cache {
     unsigned long id;    /* names this cache in the hot cache (never reused, unlike the pointer) */
     unsigned long epoch; /* bumped after each applied change: hot entries of older epochs are stale */
     long long state;     /* the plan state whose tiles it holds (tile_cache_state); -1: not known yet */
+    /* write-behind (tile_cache_put_later): tiles served but not yet in the file, under lock; the flusher
+     * thread writes them in one transaction per batch */
+    struct pending_tile *pending;
+    size_t npending;
+    bool dirty;          /* on the flusher's list (under wb.lock) */
+    bool flushing;       /* the flusher is writing this cache's batch (under wb.lock) */
+    struct tile_cache *next_dirty;
+};
+
+struct pending_tile {
+    struct pending_tile *next;
+    int z;
+    long x, y;
+    long long gen;
+    size_t len;
+    unsigned char data[];
 };
 
 /* ---- the hot cache: recently served tiles of every cache in memory, with their ETags ----
@@ -164,6 +182,125 @@ static void hot_put(const struct tile_cache *c, unsigned long epoch, int z, long
     pthread_mutex_unlock(&sh->lock);
 }
 
+
+/* ---- write-behind: the caches' writes off the request path ----
+ * A miss used to commit its tile to the MBTiles file before answering, one transaction a tile through the
+ * cache's one writer. Now the served tile goes to memory (the hot cache, so the next request hits) and to
+ * the cache's pending list; one flusher thread writes each cache's pending tiles in one transaction, a few
+ * milliseconds later or as soon as WB_BATCH are waiting. A tile still pending when the process dies is
+ * simply rendered again: the cache is rebuildable, and a transaction is never torn. */
+#define WB_BATCH    64
+#define WB_DELAY_MS 5
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake, done; /* wake: work for the flusher; done: a cache's batch was written */
+    struct tile_cache *dirty;  /* caches with pending tiles */
+    bool urgent;               /* a cache has WB_BATCH pending */
+} wb = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, false};
+static pthread_once_t wb_once = PTHREAD_ONCE_INIT;
+
+/* Forgets c's pending tiles (the file is being emptied). Call under c->lock. */
+static void drop_pending_locked(struct tile_cache *c)
+{
+    while (c->pending) {
+        struct pending_tile *next = c->pending->next;
+        free(c->pending);
+        c->pending = next;
+    }
+    c->npending = 0;
+}
+
+/* Writes c's pending tiles in one transaction; those rendered before a change the cache has applied since
+ * are dropped (the change invalidated them). Call under c->lock. */
+static void flush_locked(struct tile_cache *c)
+{
+    struct pending_tile *p = c->pending;
+    c->pending = NULL;
+    c->npending = 0;
+    if (!p)
+        return;
+    struct err e = {0};
+    bool open = gis_mbtiles_begin(c->m, &e) == ERR_OK;
+    while (p) {
+        struct pending_tile *next = p->next;
+        if (open && p->gen >= c->applied && gis_mbtiles_put(c->m, p->z, p->x, p->y, p->data, p->len, p->gen, &e))
+            open = false, gis_mbtiles_rollback(c->m);
+        free(p);
+        p = next;
+    }
+    if (open && gis_mbtiles_commit(c->m, &e) != ERR_OK)
+        open = false;
+    if (!open)
+        log_error("tiles: cache %s: write-behind: %s", c->path, e.msg);
+}
+
+static void *flusher(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&wb.lock);
+    for (;;) {
+        while (!wb.dirty)
+            pthread_cond_wait(&wb.wake, &wb.lock);
+        if (!wb.urgent) { /* let a few more arrive, for a bigger transaction */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += WB_DELAY_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L)
+                until.tv_sec++, until.tv_nsec -= 1000000000L;
+            pthread_cond_timedwait(&wb.wake, &wb.lock, &until);
+        }
+        wb.urgent = false;
+        struct tile_cache *c = wb.dirty;
+        if (!c)
+            continue;
+        wb.dirty = c->next_dirty;
+        c->dirty = false;
+        c->flushing = true;
+        pthread_mutex_unlock(&wb.lock);
+        pthread_mutex_lock(&c->lock);
+        flush_locked(c);
+        pthread_mutex_unlock(&c->lock);
+        pthread_mutex_lock(&wb.lock);
+        c->flushing = false;
+        pthread_cond_broadcast(&wb.done);
+    }
+    return NULL;
+}
+
+static void wb_start(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, flusher, NULL) == 0)
+        pthread_detach(t);
+    else
+        log_error("tiles: cannot start the cache writer thread; tiles are written as they are served");
+}
+
+/* Takes c off the flusher's list and waits for a batch in progress; its pending tiles are then only
+ * written by the caller (under c->lock). */
+static void wb_forget(struct tile_cache *c)
+{
+    pthread_mutex_lock(&wb.lock);
+    for (struct tile_cache **l = &wb.dirty; *l; l = &(*l)->next_dirty)
+        if (*l == c) {
+            *l = c->next_dirty;
+            break;
+        }
+    c->dirty = false;
+    while (c->flushing)
+        pthread_cond_wait(&wb.done, &wb.lock);
+    pthread_mutex_unlock(&wb.lock);
+}
+
+/* Writes c's pending tiles now (for readers of the file itself: has, count). */
+static void flush_now(struct tile_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    flush_locked(c);
+    pthread_mutex_unlock(&c->lock);
+}
+
 void tile_cache_set_meta(struct tile_cache *c, int meta)
 {
     c->meta = meta > 1 ? meta : 1;
@@ -173,6 +310,7 @@ void tile_cache_set_meta(struct tile_cache *c, int meta)
         char v[16];
         snprintf(v, sizeof v, "%d", c->meta);
         struct err ignore = {0};
+        drop_pending_locked(c);
         if (!gis_mbtiles_clear(c->m, &ignore))
             gis_mbtiles_meta_set(c->m, "odra:label_meta", v, &ignore);
         __atomic_add_fetch(&c->epoch, 1, __ATOMIC_RELEASE);
@@ -239,6 +377,9 @@ void tile_cache_close(struct tile_cache *c)
 {
     if (!c)
         return;
+    wb_forget(c);
+    if (c->m)
+        flush_now(c);
     gis_mbtiles_close(c->m);
     for (int i = 0; i < CACHE_READERS; i++) {
         gis_mbtiles_close(c->rd[i].m);
@@ -376,6 +517,7 @@ enum err_code tile_cache_get(struct tile_cache *c, int z, long x, long y, struct
 bool tile_cache_has(struct tile_cache *c, int z, long x, long y)
 {
     pthread_mutex_lock(&c->lock);
+    flush_locked(c);
     bool hit = gis_mbtiles_has(c->m, z, x, y);
     pthread_mutex_unlock(&c->lock);
     return hit;
@@ -396,6 +538,39 @@ enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const 
     return rc;
 }
 
+void tile_cache_put_later(struct tile_cache *c, int z, long x, long y, const void *data, size_t len, long long gen,
+                          const char *etag)
+{
+    pthread_once(&wb_once, wb_start);
+    struct pending_tile *p = malloc(sizeof *p + len);
+    if (!p)
+        return; /* only a later miss more */
+    p->z = z, p->x = x, p->y = y, p->gen = gen, p->len = len;
+    memcpy(p->data, len ? data : "", len);
+    pthread_mutex_lock(&c->lock);
+    if (gen < c->applied) {
+        pthread_mutex_unlock(&c->lock);
+        free(p);
+        return; /* rendered before a change this cache has already applied */
+    }
+    /* under the lock, so no change is applied between the check and the hot entry's epoch */
+    hot_put(c, __atomic_load_n(&c->epoch, __ATOMIC_ACQUIRE), z, x, y, len ? data : "", len, etag);
+    p->next = c->pending;
+    c->pending = p;
+    size_t n = ++c->npending;
+    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_lock(&wb.lock);
+    if (!c->dirty) { /* also while a batch of it is being written: what came after waits for the next */
+        c->dirty = true;
+        c->next_dirty = wb.dirty;
+        wb.dirty = c;
+    }
+    if (n >= WB_BATCH)
+        wb.urgent = true;
+    pthread_cond_signal(&wb.wake);
+    pthread_mutex_unlock(&wb.lock);
+}
+
 enum err_code tile_cache_state(struct tile_cache *c, long long state, struct err *e)
 {
     if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == state)
@@ -407,6 +582,7 @@ enum err_code tile_cache_state(struct tile_cache *c, long long state, struct err
         char v[32];
         snprintf(v, sizeof v, "%lld", state);
         rc = gis_mbtiles_begin(c->m, e);
+        drop_pending_locked(c); /* of the old state */
         if (!rc && held >= 0)
             rc = gis_mbtiles_clear(c->m, e);
         if (!rc)
@@ -427,6 +603,7 @@ enum err_code tile_cache_state(struct tile_cache *c, long long state, struct err
 long tile_cache_count(struct tile_cache *c)
 {
     pthread_mutex_lock(&c->lock);
+    flush_locked(c);
     long n = gis_mbtiles_count(c->m);
     pthread_mutex_unlock(&c->lock);
     return n;

@@ -74,6 +74,13 @@ bool tile_cache_has(struct tile_cache *c, int z, long x, long y);
 enum err_code tile_cache_put(struct tile_cache *c, int z, long x, long y, const void *data, size_t len, long long gen,
                              const char *etag, struct err *e);
 
+/* As tile_cache_put with an etag, for the request path: the tile goes to memory at once (the next request
+ * for it hits) and to the file a few milliseconds later, batched with others in one transaction by a
+ * background writer (write-behind), so a miss never waits for the cache's writer. has, count and close
+ * write what is pending first. A tile lost when the process dies is only rendered again. */
+void tile_cache_put_later(struct tile_cache *c, int z, long x, long y, const void *data, size_t len, long long gen,
+                          const char *etag);
+
 /* Tiles stored, and the last change id applied (for tests and the seeder). */
 long tile_cache_count(struct tile_cache *c);
 long long tile_cache_applied(struct tile_cache *c);

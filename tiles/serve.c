@@ -87,9 +87,9 @@ enum err_code tile_encode(struct gis_store *s, const struct tile_set *ts, enum t
     return tile_gzip(scratch->data ? scratch->data : "", scratch->len, out, e);
 }
 
-enum err_code tile_serve(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
-                         enum tile_format f, int z, long x, long y, const char *date, struct tile_served *out,
-                         struct err *e)
+static enum err_code tile_serve_locked(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
+                                        enum tile_format f, int z, long x, long y, const char *date,
+                                        struct tile_served *out, struct err *e)
 {
     long long gen = tile_store_generation(r);
     struct tile_cache *c = NULL;
@@ -127,7 +127,19 @@ enum err_code tile_serve(struct tile_tenant_caches *tc, struct gis_store *r, con
     if (rc)
         return rc;
     tile_etag(b->data ? b->data : "", b->len, out->etag, sizeof out->etag);
-    if (c && tile_cache_put(c, z, x, y, b->data ? b->data : "", b->len, gen, out->etag, &ce) != ERR_OK)
-        log_error("tiles: cache: %s", ce.msg);
+    if (c)
+        tile_cache_put_later(c, z, x, y, b->data ? b->data : "", b->len, gen, out->etag);
     return ERR_OK;
+}
+
+enum err_code tile_serve(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
+                         enum tile_format f, int z, long x, long y, const char *date, struct tile_served *out,
+                         struct err *e)
+{
+    /* one read transaction for the whole tile: one snapshot (the generation matches what is drawn), and
+     * the store's file locks taken once rather than once per query */
+    bool begun = gis_store_read_begin(r);
+    enum err_code rc = tile_serve_locked(tc, r, ts, f, z, x, y, date, out, e);
+    gis_store_read_end(r, begun);
+    return rc;
 }
