@@ -50,8 +50,9 @@ enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct er
                            "snapshots", b.snapshots, "error", b.error[0] ? json_string(b.error) : json_null());
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200,
-                          json_pack("{s:s, s:s, s:o, s:o}", "status", degraded ? "degraded" : "ok", "version",
-                                    ODRA_VERSION, "tenants", tenants, "backup", backup),
+                          json_pack("{s:s, s:s, s:o, s:o, s:I}", "status", degraded ? "degraded" : "ok", "version",
+                                    ODRA_VERSION, "tenants", tenants, "backup", backup, "unlogged_requests",
+                                    (json_int_t)svc_server_unlogged()),
                           e);
 }
 

@@ -50,6 +50,9 @@ struct http_resp {
      * when there is none. Lives as long as body. */
     const char *gz_body;
     size_t gz_len;
+    /* A routine answer the access log only counts under [server] access_log = no-hits (the default): a tile
+     * served from the cache. Errors are always logged. */
+    bool quiet;
 };
 
 /* What the server adds to every GET answer a handler fills (services/server.c), so handlers need not:

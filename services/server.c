@@ -71,6 +71,7 @@ struct req_state {
     size_t bytes;
     char *method, *path;
     bool begun;    /* the access handler has seen this request */
+    bool quiet;    /* a routine answer (http_resp.quiet) */
     bool path_nul; /* the raw path has %00, which decodes to a NUL that cuts the path */
 };
 
@@ -476,6 +477,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct req_state *
         MHD_add_response_header(r, "Accept-Ranges", "bytes");
     rs->status = o.status;
     rs->bytes = o.len;
+    rs->quiet = resp->quiet;
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)o.status, r);
     MHD_destroy_response(r);
     return ret;
@@ -793,6 +795,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     return send_resp(conn, rs, &resp);
 }
 
+/* [server] access_log, set when the server starts, and the answers it left out of the log */
+static int access_log_mode = ACCESS_LOG_NO_HITS;
+static unsigned long long unlogged;
+
+unsigned long long svc_server_unlogged(void)
+{
+    return __atomic_load_n(&unlogged, __ATOMIC_RELAXED);
+}
+
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
@@ -813,7 +824,10 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
         return;
     }
     double ms = log_now_ms() - rs->start_ms;
-    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || rs->status)
+    if (access_log_mode != ACCESS_LOG_ALL && rs->status && rs->status < 400 &&
+        (access_log_mode == ACCESS_LOG_OFF || rs->quiet)) {
+        __atomic_add_fetch(&unlogged, 1, __ATOMIC_RELAXED);
+    } else if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || rs->status)
         log_info("%s %s %d %zuB %.1fms", rs->method, rs->path, rs->status, rs->bytes, ms);
     else
         log_info("%s %s aborted (%d) %.1fms", rs->method, rs->path, (int)toe, ms);
@@ -1118,6 +1132,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
 enum err_code svc_server_start(struct svc_server *s, struct err *e)
 {
     const struct config *c = s->cfg;
+    access_log_mode = c->access_log;
     /* libmicrohttpd splits max_connections evenly over its worker threads, each refusing connections past
      * its share; keep an eighth of each share (at least one) free for clients that send their head at once. */
     int threads = c->threads > 0 ? c->threads : 1, share = c->max_connections / threads;

@@ -52,6 +52,9 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
 /* Starts serving on the worker thread pool. */
 enum err_code svc_server_start(struct svc_server *s, struct err *e);
 
+/* The answers the access log counted instead of writing a line for ([server] access_log), since start. */
+unsigned long long svc_server_unlogged(void);
+
 /* The port actually bound (useful with port 0). */
 int svc_server_port(const struct svc_server *s);
 

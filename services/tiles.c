@@ -47,6 +47,7 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
     http_resp_header(resp, "ETag", etag);
     http_resp_header(resp, "Cache-Control", "public, max-age=60, stale-while-revalidate=30");
     http_resp_header(resp, "X-Tile-Cache", t.hit ? "HIT" : "MISS");
+    resp->quiet = t.hit;
     if (f == TILE_MVT)
         http_resp_header(resp, "Vary", "Accept-Encoding");
     if (http_if_none_match(req, etag)) {

@@ -148,6 +148,13 @@ static int server_key(struct config_state *st, const char *key, const char *val)
         return parse_int(st, "server", key, val, 1, 3600, &v) ? (c->timeout_s = (int)v, 1) : 0;
     if (!strcmp(key, "head_timeout"))
         return parse_int(st, "server", key, val, 1, 3600, &v) ? (c->head_timeout_s = (int)v, 1) : 0;
+    if (!strcmp(key, "access_log")) {
+        static const char *const modes[] = {"no-hits", "all", "off"};
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(val, modes[i]))
+                return c->access_log = i, 1;
+        return config_fail(st, "server", key, "must be no-hits, all or off, got '%s'", val);
+    }
     if (!strcmp(key, "max_body"))
         return parse_int(st, "server", key, val, 1024, 1L << 30, &v) ? (c->max_body_bytes = (size_t)v, 1) : 0;
     if (!strcmp(key, "connection_memory"))

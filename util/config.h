@@ -130,6 +130,9 @@ struct config {
     int max_connections;
     int max_connections_per_ip;
     int timeout_s;
+    /* the access log ([server] access_log): a line per request (ACCESS_LOG_ALL), none for answers from the tile
+     * cache, only counted (ACCESS_LOG_NO_HITS, the default), or none at all (ACCESS_LOG_OFF) */
+    enum { ACCESS_LOG_NO_HITS, ACCESS_LOG_ALL, ACCESS_LOG_OFF } access_log;
     int head_timeout_s; /* seconds a client has for a whole request head; activity does not extend it */
     size_t max_body_bytes;
     size_t connection_memory;

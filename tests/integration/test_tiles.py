@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import tempfile
+import time
 
 from odra_test import BIN, Server, assert_json_error, demo_data, done, test
 from tiles_png import png_decode
@@ -331,6 +332,38 @@ def seed_fills_the_cache_and_resumes():
         a = list(args)
         a[a.index(bad[0]) + 1] = bad[1]
         assert subprocess.run(a, capture_output=True, text=True).returncode == 2, bad
+
+
+@test
+def cache_hits_are_counted_not_logged_and_misses_reach_the_file():
+    """[server] access_log = no-hits (the default): a hit is counted in /health, a miss gets its line; the
+    write-behind writer puts served tiles into the MBTiles file soon, and at the latest when the server stops."""
+    data = demo_data(copy=True)
+    x, y = tile_of(14.561, 52.35, 16)
+    for k, mode in enumerate(("no-hits", "all")):
+        s = Server(data, extra_ini={"access_log": mode})
+        try:
+            path = f"{T}/plan/16/{x}/{y + 2 * k}.mvt"
+            before = s.get_json("/health")["unlogged_requests"]
+            h1 = s.get(path)[1]
+            h2 = s.get(path)[1]
+            h3 = s.get(path, headers={"If-None-Match": h2["etag"]})
+            assert (h1.get("x-tile-cache"), h2.get("x-tile-cache"), h3[0]) == ("MISS", "HIT", 304), (h1, h2, h3[0])
+            want = (2, 1) if mode == "no-hits" else (0, 3)
+            for _ in range(50):  # the line and the count come just after the answer is sent
+                unlogged = s.get_json("/health")["unlogged_requests"] - before
+                lines = [ln for ln in s.read_log().splitlines() if f"GET {path} " in ln]
+                if (unlogged, len(lines)) == want:
+                    break
+                time.sleep(0.05)
+            assert (unlogged, len(lines)) == want and " 200 " in lines[0], (mode, unlogged, lines)
+            s.get(f"{T}/plan/16/{x}/{y + 2 * k + 1}.mvt")
+        finally:
+            s.stop()
+        db = sqlite3.connect(os.path.join(data, "tiles", "slubice", "plan.mvt.mbtiles"))
+        n = db.execute("SELECT count(*) FROM tiles WHERE zoom_level = 16 AND tile_column = ?", (x,)).fetchone()[0]
+        db.close()
+        assert n == 2 * (k + 1), n
 
 
 srv.stop()
