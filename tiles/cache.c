@@ -42,8 +42,8 @@ struct tile_cache {
      * thread writes them in one transaction per batch */
     struct pending_tile *pending;
     size_t npending;
-    bool dirty;          /* on the flusher's list (under wb.lock) */
-    bool flushing;       /* the flusher is writing this cache's batch (under wb.lock) */
+    bool dirty;    /* on the flusher's list (under wb.lock) */
+    bool flushing; /* the flusher is writing this cache's batch (under wb.lock) */
     struct tile_cache *next_dirty;
 };
 
@@ -181,7 +181,6 @@ static void hot_put(const struct tile_cache *c, unsigned long epoch, int z, long
     }
     pthread_mutex_unlock(&sh->lock);
 }
-
 
 /* ---- write-behind: the caches' writes off the request path ----
  * A miss used to commit its tile to the MBTiles file before answering, one transaction a tile through the

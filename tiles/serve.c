@@ -88,8 +88,8 @@ enum err_code tile_encode(struct gis_store *s, const struct tile_set *ts, enum t
 }
 
 static enum err_code tile_serve_locked(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
-                                        enum tile_format f, int z, long x, long y, const char *date,
-                                        struct tile_served *out, struct err *e)
+                                       enum tile_format f, int z, long x, long y, const char *date,
+                                       struct tile_served *out, struct err *e)
 {
     long long gen = tile_store_generation(r);
     struct tile_cache *c = NULL;
