@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gis/geojson.h"
 #include "gis/store_sql.h"
 #include "util/text.h"
 
@@ -55,18 +56,6 @@ const struct gis_prop *gis_collection_queryable(const struct gis_collection *c, 
 const char *gis_prop_schema_type(const struct gis_prop *p)
 {
     return p->type == GIS_PROP_INT ? "integer" : p->type == GIS_PROP_REAL ? "number" : "string";
-}
-
-/* The GeoJSON geometry expression for an output CRS; north-first CRSs get their axes swapped. */
-static const char *geom_expr(enum gis_crs crs)
-{
-    switch (crs) {
-    case GIS_CRS_4326: return "AsGeoJSON(SwapCoordinates(ST_Transform(t.geom, 4326)), 7)";
-    case GIS_CRS_2180: return "AsGeoJSON(SwapCoordinates(t.geom), 2)";
-    case GIS_CRS_2176: return "AsGeoJSON(SwapCoordinates(ST_Transform(t.geom, 2176)), 2)";
-    case GIS_CRS_3857: return "AsGeoJSON(ST_Transform(t.geom, 3857), 2)";
-    default: return "AsGeoJSON(ST_Transform(t.geom, 4326), 7)";
-    }
 }
 
 /* The bbox as a densified polygon in EPSG:2180 (WKT) and its MBR, for an exact intersects test. */
@@ -178,11 +167,16 @@ static enum err_code where_bind(const struct gis_feature_query *q, const struct 
     return ERR_OK;
 }
 
-static void write_feature(struct buf *out, const struct gis_collection *c, sqlite3_stmt *st)
+static void write_feature(struct buf *out, const struct gis_collection *c, sqlite3_stmt *st, enum gis_crs crs)
 {
     buf_printf(out, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":", (long long)sqlite3_column_int64(st, 0));
-    const char *geom = (const char *)sqlite3_column_text(st, 1);
-    buf_puts(out, geom ? geom : "null");
+    const unsigned char *wkb = sqlite3_column_blob(st, 1);
+    struct err ge = {0};
+    size_t at = out->len;
+    if (!wkb || gis_geojson_from_wkb(out, wkb, (size_t)sqlite3_column_bytes(st, 1), crs, &ge)) {
+        out->len = at; /* a geometry that cannot be read or transformed is null, as AsGeoJSON gave */
+        buf_puts(out, "null");
+    }
     buf_puts(out, ",\"properties\":{");
     int col = 2;
     for (const struct gis_prop *p = c->props; p->name; p++, col++) {
@@ -232,7 +226,7 @@ enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_q
         st = NULL;
         buf_free(&sql);
     }
-    buf_printf(&sql, "SELECT t.id, %s", geom_expr(q->out_crs));
+    buf_puts(&sql, "SELECT t.id, AsBinary(t.geom)");
     for (const struct gis_prop *p = q->c->props; p->name; p++)
         buf_printf(&sql, ", %s", p->sql);
     buf_printf(&sql, " FROM %s%s ORDER BY t.id LIMIT :limit OFFSET :offset", q->c->from, w.sql.data);
@@ -249,7 +243,7 @@ enum err_code gis_features_query(struct gis_store *s, const struct gis_feature_q
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (*returned)
             buf_puts(out, ",");
-        write_feature(out, q->c, st);
+        write_feature(out, q->c, st, q->out_crs);
         (*returned)++;
     }
     buf_puts(out, "]");
