@@ -54,6 +54,43 @@ def odra_wyrys_once(conn):
     return odra_once(conn, ["wyrys"])
 
 
+def odra_issue_and_fetch(conn):
+    """What a resident's client does: the POST that issues, stores and commits, then the GET of the PDF."""
+    j = odra_once(conn, ["wyrys"])
+    path = urllib.parse.urlparse(j["links"]["pdf"]).path
+    conn.request("GET", path)
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200 or not body.startswith(b"%PDF"):
+        raise SystemExit(f"odra PDF GET failed: {r.status} {body[:200]!r}")
+
+
+def throughput(fn, connect, conns, secs):
+    """conns clients, each on its own kept-alive connection, calling fn for secs: (requests/s, p50 ms)."""
+    import threading
+    times, lock, stop = [], threading.Lock(), time.perf_counter() + secs
+
+    def worker():
+        c = connect()
+        fn(c)  # warm-up
+        mine = []
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            fn(c)
+            mine.append((time.perf_counter() - t0) * 1000)
+        with lock:
+            times.extend(mine)
+        c.close()
+
+    th = [threading.Thread(target=worker) for _ in range(conns)]
+    t0 = time.perf_counter()
+    for t in th:
+        t.start()
+    for t in th:
+        t.join()
+    return len(times) / (time.perf_counter() - t0), pct(times, 50) if times else float("nan")
+
+
 def timed(fn, conn, n):
     fn(conn)  # warm-up: project load, fonts, caches
     times = []
@@ -93,3 +130,25 @@ r = qp50 / wp50
 print(f"extract_ratio_qgis_to_odra_wyrys_only_p50 {r:.1f} (target >= 10: {'ok' if r >= 10 else 'MISSED'})")
 print(f"extract_ratio_qgis_to_odra_wypis_and_wyrys_p50 {qp50 / op50:.1f} (no target: odra's whole document, the "
       f"typeset wypis pages and the wyrys, against QGIS's one page)")
+
+# End to end under concurrency (issue 20): odra's POST + GET of the PDF, QGIS's GetPrint, 1 and 2 connections,
+# in both orders so that background noise hits both alike.
+secs = float(os.environ.get("BENCH_EXTRACT_SECONDS", "8"))
+for conns in (1, 2):
+    res = {"qgis": [], "odra": []}
+    for order in (("odra", "qgis"), ("qgis", "odra")):
+        for who in order:
+            if who == "odra":
+                res[who].append(throughput(odra_issue_and_fetch,
+                                           lambda: http.client.HTTPConnection("127.0.0.1", int(oport), timeout=120),
+                                           conns, secs / 2))
+            else:
+                res[who].append(throughput(qgis_once,
+                                           lambda: http.client.HTTPConnection(q.hostname, q.port, timeout=120),
+                                           conns, secs / 2))
+    o_rps = sum(r for r, _ in res["odra"]) / 2
+    q_rps = sum(r for r, _ in res["qgis"]) / 2
+    o_p50 = sorted(p for _, p in res["odra"])[0]
+    q_p50 = sorted(p for _, p in res["qgis"])[0]
+    print(f"extract_e2e_{conns}conn odra {o_rps:6.1f} req/s p50 {o_p50:6.1f} ms | qgis {q_rps:6.1f} req/s p50 "
+          f"{q_p50:6.1f} ms | ratio {o_rps / q_rps:5.1f}x (target >= 10; odra: POST wyrys + GET PDF)")
