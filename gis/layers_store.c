@@ -1,6 +1,7 @@
 /* The reads of a layer's table: the spatial-index bbox query of maps and vector tiles, the extent and
  * what tileset metadata says of a layer. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gis/layers.h"
@@ -116,6 +117,14 @@ enum err_code gis_store_bbox_query(struct gis_store *s, const struct gis_layer *
     return rc;
 }
 
+/* The last plan state a connection computed, for its date and the store's data state: every cached tile
+ * asks for today's, and the answer only changes with the data or the day. */
+struct plan_state_memo {
+    long long data_state, value;
+    char date[11];
+};
+static const char plan_state_key = 0;
+
 long long gis_plan_state(struct gis_store *s, const char *date)
 {
     char today[11];
@@ -123,6 +132,10 @@ long long gis_plan_state(struct gis_store *s, const char *date)
         gis_cal_format_date(gis_cal_today(), today);
         date = today;
     }
+    long long ds = gis_store_data_state(s);
+    struct plan_state_memo *memo = gis_store_attached(s, &plan_state_key);
+    if (memo && ds >= 0 && memo->data_state == ds && !strcmp(memo->date, date))
+        return memo->value;
     struct err e = {0};
     sqlite3_stmt *st = gis_store_cached(
         s,
@@ -136,7 +149,16 @@ long long gis_plan_state(struct gis_store *s, const char *date)
     for (const unsigned char *c = ids ? ids : (const unsigned char *)""; *c; c++)
         h = (h ^ *c) * 1099511628211ULL;
     gis_store_release(st);
-    return (long long)(h >> 1);
+    long long v = (long long)(h >> 1);
+    if (!memo && ds >= 0 && (memo = calloc(1, sizeof *memo)) && !gis_store_attach(s, &plan_state_key, memo, free)) {
+        free(memo);
+        memo = NULL;
+    }
+    if (memo && ds >= 0 && strlen(date) < sizeof memo->date) {
+        memo->data_state = ds, memo->value = v;
+        snprintf(memo->date, sizeof memo->date, "%s", date);
+    }
+    return v;
 }
 
 bool gis_layer_extent(struct gis_store *s, const struct gis_layer *L, double out[4])
