@@ -296,10 +296,14 @@ PG_LAYERS = [
 ]
 
 
-def pg_sql(z):
+TWO_LAYERS = ("plan-zones", "parcels")
+
+
+def pg_sql(z, only=None):
+    """The ST_AsMVT query of tile z (x, y bound later); only: the names of the layers to include (all by default)."""
     parts = []
     for name, frm, cols, minz in PG_LAYERS:
-        if z < minz:
+        if z < minz or (only and name not in only):
             continue
         parts.append(f"(SELECT coalesce(ST_AsMVT(q, '{name}', 4096, 'geom', 'id'), ''::bytea) FROM "
                      f"(SELECT t.id, ST_AsMVTGeom(t.g, e.b, 4096, 64, true) AS geom, {cols} FROM {frm}, e "
@@ -322,13 +326,13 @@ def mvt(od, dsn, secs, n, conns):
     import psycopg2  # Debian python3-psycopg2, installed by tiles_vs_peers.sh
     bounds = odra_bounds(od.port)
 
-    def pg_worker():
+    def pg_worker(only=None):
         c = psycopg2.connect(dsn)
         c.autocommit = True
         cur = c.cursor()
 
         def fetch(t):
-            cur.execute(pg_sql(t[0]), {"z": t[0], "x": t[1], "y": t[2]})
+            cur.execute(pg_sql(t[0], only), {"z": t[0], "x": t[1], "y": t[2]})
             row = cur.fetchone()
             return (True, False) if row and row[0] is not None else ("no tile", False)
 
@@ -342,7 +346,10 @@ def mvt(od, dsn, secs, n, conns):
             lambda: od.port, lambda t: f"/slubice/tiles/plan/{t[0]}/{t[1]}/{t[2]}.mvt",
             "application/", {"Accept-Encoding": "gzip"}), od.fresh), len(tiles))
         p = line("mvt", z, "postgis", rounds(tiles, secs, conns, lambda: pg_worker), len(tiles))
-        rows.append((z, o, p))
+        # the reference run of issue 20 encoded only the zones and the parcels with PostGIS
+        p2 = line("mvt", z, "postgis-2-layers", rounds(tiles, secs, conns, lambda: lambda: pg_worker(TWO_LAYERS)),
+                  len(tiles))
+        rows.append((z, o, p, p2))
         # one tile of each, for a sanity look at the sizes (odra's ungzipped)
         t = tiles[0]
         ob = get(od.port, f"/slubice/tiles/plan/{t[0]}/{t[1]}/{t[2]}.mvt")
@@ -354,9 +361,11 @@ def mvt(od, dsn, secs, n, conns):
         sizes[z] = (t, len(ob), len(pb))
         sample("odra-mvt", z, ob)
         sample("postgis-mvt", z, pb)
-    print(f"{'zoom':>4} {'odra tiles/s':>13} {'PostGIS':>10} {'ratio':>6}  (target >= 1)")
-    for z, o, p in rows:
-        print(f"{z:>4} {o:13.1f} {p:10.1f} {o / p if p else float('nan'):6.2f}")
+    print(f"{'zoom':>4} {'odra tiles/s':>13} {'PostGIS':>10} {'ratio':>6}  {'PostGIS 2 layers':>17} {'ratio':>6}  "
+          f"(target >= 1; odra always encodes all its layers, PostGIS the same ones, then only zones and parcels)")
+    for z, o, p, p2 in rows:
+        print(f"{z:>4} {o:13.1f} {p:10.1f} {o / p if p else float('nan'):6.2f}  {p2:17.1f} "
+              f"{o / p2 if p2 else float('nan'):6.2f}")
     for z, (t, a, b) in sizes.items():
         print(f"  tile {t[0]}/{t[1]}/{t[2]}: odra {a} bytes, ST_AsMVT {b} bytes (both unzipped)")
 
