@@ -59,7 +59,7 @@ MODULE_TEST_SRCS := $(sort $(wildcard services/modules/*/tests/*.c))
 TEST_BINS += $(MODULE_TEST_SRCS:services/modules/%.c=$(BUILD)/tests/modules/%)
 
 .SECONDARY:
-.PHONY: all deps run test asan lint bench clean demo web-deps fuzz fuzz-build
+.PHONY: all deps run test asan lint bench soak clean demo web-deps fuzz fuzz-build
 all: $(BUILD)/odra $(BUILD)/odra-toy $(TEST_BINS) web-deps
 
 # The map page's MapLibre GL JS comes from npm (package-lock.json). A plain `make` installs it when
@@ -196,6 +196,11 @@ lint: $(BUILD)/odra
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run $(BUILD)
+
+# 10 minutes of mixed traffic at 64 connections: errors, RSS growth and descriptors (issue 18)
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@bench/soak.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz
