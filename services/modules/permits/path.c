@@ -237,8 +237,29 @@ static bool seg_edges(struct permits_graph *g, struct cuts *c)
     return true;
 }
 
+static int cmp_edge(const void *a, const void *b)
+{
+    const struct edge *x = a, *y = b;
+    int xa = x->a < x->b ? x->a : x->b, xb = x->a < x->b ? x->b : x->a;
+    int ya = y->a < y->b ? y->a : y->b, yb = y->a < y->b ? y->b : y->a;
+    return xa != ya ? (xa > ya) - (xa < ya) : (xb > yb) - (xb < yb);
+}
+
+/* One edge per pair of nodes: overlapping collinear streets (cut at each other's ends) give the same edge
+ * twice, and two copies would let two points on "one" street snap to different edges. */
+static void edges_unique(struct permits_graph *g)
+{
+    qsort(g->edges, (size_t)g->nedges, sizeof *g->edges, cmp_edge);
+    int n = 0;
+    for (int i = 0; i < g->nedges; i++)
+        if (!n || cmp_edge(&g->edges[n - 1], &g->edges[i]))
+            g->edges[n++] = g->edges[i];
+    g->nedges = n;
+}
+
 static bool adjacency(struct permits_graph *g)
 {
+    edges_unique(g);
     g->off = calloc((size_t)g->nnodes + 1, sizeof *g->off);
     g->arcs = malloc(((size_t)g->nedges * 2 + 1) * sizeof *g->arcs);
     g->dist = malloc(((size_t)g->nnodes + 1) * sizeof *g->dist);

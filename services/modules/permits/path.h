@@ -5,9 +5,10 @@
  * The graph: every line is cut into straight segments; a node stands at each end of a segment and at every
  * point where two segments cross or touch (an end lying on another segment), merged when closer than 1 cm;
  * an edge joins consecutive nodes along a segment, weighted by its length in metres (EPSG:2180 is metric).
- * Overlapping collinear segments are not merged. A point off the network (an entrance) is snapped to the
- * nearest point of the nearest edge and joined to it by a straight connector whose length counts toward
- * the distance. No one-way streets, footways, crossings or barriers: the streets layer has none. */
+ * Overlapping collinear segments are cut at each other's ends and their common edges kept once. A point off the network
+ * (an entrance) is snapped to the nearest point of the nearest edge and joined to it by a straight connector whose
+ * length counts toward the distance. No one-way streets, footways, crossings or barriers: the streets layer has none.
+ */
 #ifndef SERVICES_MODULES_PERMITS_PATH_H
 #define SERVICES_MODULES_PERMITS_PATH_H
 #include <stdbool.h>

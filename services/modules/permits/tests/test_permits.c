@@ -72,6 +72,17 @@ static void graph_detour_and_parts(void)
     CHECK(near(permits_graph_dist(g, 10, 150), 100 + 10 + 50));
     CHECK(permits_graph_dist(g, 1050, 1000) < 0); /* another part: no path */
     permits_graph_free(g);
+    /* one street drawn twice, the copy overlapping it from its middle: each stretch is one edge, so two
+     * points on it are joined along it, not round through a node */
+    g = permits_graph_new();
+    double s1[] = {0, 0, 100, 0}, s2[] = {50, 0, 100, 0}, s3[] = {0, 0, 100, 0};
+    CHECK(!permits_graph_add_line(g, s1, 2, &e) && !permits_graph_add_line(g, s2, 2, &e) &&
+          !permits_graph_add_line(g, s3, 2, &e));
+    CHECK(!permits_graph_build(g, &e));
+    CHECK(permits_graph_edges(g) == 2 && permits_graph_nodes(g) == 3);
+    CHECK(!permits_graph_from(g, 70, 5, &e));
+    CHECK(near(permits_graph_dist(g, 90, 3), 5 + 20 + 3));
+    permits_graph_free(g);
     /* an empty graph */
     g = permits_graph_new();
     CHECK(!permits_graph_build(g, &e));
@@ -128,13 +139,13 @@ static void fees(void)
     CHECK(permits_fee_annual_gr('B', 3750001) == 52500);   /* 1.4% of 37 500,01 zł rounds to 525 zł */
     /* the first year in proportion: a whole year, half of 2026 (184 of 365 days from 1 July) */
     CHECK(permits_fee_first_gr('A', gis_cal_day(2026, 1, 1), gis_cal_day(2030, 12, 31)) == 52500);
-    CHECK(permits_fee_first_gr('C', gis_cal_day(2026, 7, 1), gis_cal_day(2028, 6, 30)) ==
-          (210000L * 184 + 182) / 365);
+    CHECK(permits_fee_first_gr('C', gis_cal_day(2026, 7, 1), gis_cal_day(2028, 6, 30)) == (210000L * 184 + 182) / 365);
     CHECK(permits_fee_one_off_gr('A') == 4375);
     int due[3];
     long amt[3];
     permits_instalments(2027, 70000, due, amt);
-    CHECK(due[0] == gis_cal_day(2027, 1, 31) && due[1] == gis_cal_day(2027, 5, 31) && due[2] == gis_cal_day(2027, 9, 30));
+    CHECK(due[0] == gis_cal_day(2027, 1, 31) && due[1] == gis_cal_day(2027, 5, 31) &&
+          due[2] == gis_cal_day(2027, 9, 30));
     CHECK(amt[0] == 23334 && amt[1] == 23333 && amt[2] == 23333);
     CHECK(permits_surcharge_gr(70000) == 21000);
 }
@@ -159,7 +170,8 @@ static void lapse(void)
     permits_lapse_eval(y, gis_cal_day(y, 7, 1), jan31 - 5, 70000, pay, 1, &l);
     CHECK(l.expired && l.instalment == 2 && l.on == gis_cal_day(y, 7, 1));
     /* paid late within grace with the surcharge: no expiry */
-    struct permits_payment late[3] = {{jan31, 23334}, {gis_cal_day(y, 6, 20), 23333 + 21000}, {gis_cal_day(y, 9, 1), 23333}};
+    struct permits_payment late[3] = {
+        {jan31, 23334}, {gis_cal_day(y, 6, 20), 23333 + 21000}, {gis_cal_day(y, 9, 1), 23333}};
     permits_lapse_eval(y, gis_cal_day(y, 12, 31), jan31 - 5, 70000, late, 3, &l);
     CHECK(!l.expired && l.surcharge);
     /* paid late without the surcharge: expiry */
