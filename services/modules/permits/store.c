@@ -10,31 +10,9 @@
 
 #include <sqlite3.h>
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static const char *col_text(struct arena *a, sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    return s ? arena_strdup(a, s) : NULL;
-}
-
 static enum err_code io_error(struct gis_store *s, const char *what, struct err *e)
 {
     return err_set(e, ERR_IO, "%s: %s", what, sqlite3_errmsg(gis_store_db(s)));
-}
-
-/* Steps a statement that writes; finalizes it. */
-static enum err_code step_done(struct gis_store *s, sqlite3_stmt *st, const char *what, struct err *e)
-{
-    enum err_code rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : io_error(s, what, e);
-    sqlite3_finalize(st);
-    return rc;
 }
 
 /* Steps a statement read row by row: SQLITE_ROW, SQLITE_DONE, or an error set in e (finalized then). */
@@ -46,6 +24,21 @@ static int step_row(struct gis_store *s, sqlite3_stmt *st, const char *what, str
         sqlite3_finalize(st);
     }
     return rc;
+}
+
+/* Steps a statement that reads one row: ERR_OK on the row (the caller reads it and finalizes), else the
+ * statement finalized and ERR_NOT_FOUND (`missing`) or ERR_IO. */
+static enum err_code step_one(struct gis_store *s, sqlite3_stmt *st, const char *what, const char *missing,
+                              struct err *e)
+{
+    int rc = step_row(s, st, what, e);
+    if (rc == SQLITE_ROW)
+        return ERR_OK;
+    if (rc == SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return err_set(e, ERR_NOT_FOUND, "%s", missing);
+    }
+    return e->code;
 }
 
 static const char *cat_text(char c, char buf[2])
@@ -66,20 +59,20 @@ enum err_code permits_store_outlet_add(struct gis_store *w, struct permits_outle
                           "?9, ?10, MakePoint(?11, ?12, 2180))",
                           &st, e))
         return e->code;
-    bind_text(st, 1, o->name);
-    bind_text(st, 2, o->sale);
-    bind_text(st, 3, o->nip);
-    bind_text(st, 4, o->operator_name);
-    bind_text(st, 5, o->hours);
+    gis_store_bind_text(st, 1, o->name);
+    gis_store_bind_text(st, 2, o->sale);
+    gis_store_bind_text(st, 3, o->nip);
+    gis_store_bind_text(st, 4, o->operator_name);
+    gis_store_bind_text(st, 5, o->hours);
     if (o->address_id > 0)
         sqlite3_bind_int64(st, 6, o->address_id);
-    bind_text(st, 7, o->address_text);
-    bind_text(st, 8, o->parcel_id);
-    bind_text(st, 9, o->unit);
-    bind_text(st, 10, o->created_at);
+    gis_store_bind_text(st, 7, o->address_text);
+    gis_store_bind_text(st, 8, o->parcel_id);
+    gis_store_bind_text(st, 9, o->unit);
+    gis_store_bind_text(st, 10, o->created_at);
     sqlite3_bind_double(st, 11, o->x);
     sqlite3_bind_double(st, 12, o->y);
-    if (step_done(w, st, "permits_outlets", e))
+    if (gis_store_step_done(w, st, "permits_outlets", e))
         return e->code;
     o->id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
     return ERR_OK;
@@ -96,25 +89,20 @@ enum err_code permits_store_outlet_get(struct gis_store *s, struct arena *a, lon
             &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, id);
-    int rc = step_row(s, st, "permits_outlets", e);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no outlet %ld", id);
-    }
-    if (rc != SQLITE_ROW)
+    if (step_one(s, st, "permits_outlets", arena_printf(a, "no outlet %ld", id), e))
         return e->code;
     *out = (struct permits_outlet){
         .id = (long)sqlite3_column_int64(st, 0),
-        .name = col_text(a, st, 1),
-        .sale = col_text(a, st, 2),
-        .nip = col_text(a, st, 3),
-        .operator_name = col_text(a, st, 4),
-        .hours = col_text(a, st, 5),
+        .name = gis_store_col_text(a, st, 1),
+        .sale = gis_store_col_text(a, st, 2),
+        .nip = gis_store_col_text(a, st, 3),
+        .operator_name = gis_store_col_text(a, st, 4),
+        .hours = gis_store_col_text(a, st, 5),
         .address_id = (long)sqlite3_column_int64(st, 6),
-        .address_text = col_text(a, st, 7),
-        .parcel_id = col_text(a, st, 8),
-        .unit = col_text(a, st, 9),
-        .created_at = col_text(a, st, 10),
+        .address_text = gis_store_col_text(a, st, 7),
+        .parcel_id = gis_store_col_text(a, st, 8),
+        .unit = gis_store_col_text(a, st, 9),
+        .created_at = gis_store_col_text(a, st, 10),
         .x = sqlite3_column_double(st, 11),
         .y = sqlite3_column_double(st, 12),
     };
@@ -134,17 +122,17 @@ enum err_code permits_store_permit_add(struct gis_store *w, struct permits_permi
                           "?10)",
                           &st, e))
         return e->code;
-    bind_text(st, 1, p->number);
+    gis_store_bind_text(st, 1, p->number);
     sqlite3_bind_int64(st, 2, p->outlet_id);
-    bind_text(st, 3, cat_text(p->category, c));
-    bind_text(st, 4, p->sale);
+    gis_store_bind_text(st, 3, cat_text(p->category, c));
+    gis_store_bind_text(st, 4, p->sale);
     sqlite3_bind_int(st, 5, p->one_off);
-    bind_text(st, 6, p->event);
-    bind_text(st, 7, p->valid_from);
-    bind_text(st, 8, p->valid_to);
-    bind_text(st, 9, p->case_id);
-    bind_text(st, 10, p->issued_on);
-    if (step_done(w, st, "permits_permits", e))
+    gis_store_bind_text(st, 6, p->event);
+    gis_store_bind_text(st, 7, p->valid_from);
+    gis_store_bind_text(st, 8, p->valid_to);
+    gis_store_bind_text(st, 9, p->case_id);
+    gis_store_bind_text(st, 10, p->issued_on);
+    if (gis_store_step_done(w, st, "permits_permits", e))
         return e->code;
     p->id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
     p->status = "wydane";
@@ -162,21 +150,21 @@ static void permit_row(struct arena *a, sqlite3_stmt *st, struct permits_permit 
     *p = (struct permits_permit){
         .id = (long)sqlite3_column_int64(st, 0),
         .outlet_id = (long)sqlite3_column_int64(st, 1),
-        .number = col_text(a, st, 2),
+        .number = gis_store_col_text(a, st, 2),
         .category = cat ? cat[0] : 0,
-        .sale = col_text(a, st, 4),
+        .sale = gis_store_col_text(a, st, 4),
         .one_off = sqlite3_column_int(st, 5) != 0,
-        .event = col_text(a, st, 6),
-        .valid_from = col_text(a, st, 7),
-        .valid_to = col_text(a, st, 8),
-        .status = col_text(a, st, 9),
-        .status_on = col_text(a, st, 10),
-        .status_reason = col_text(a, st, 11),
-        .case_id = col_text(a, st, 12),
-        .issued_on = col_text(a, st, 13),
-        .outlet_name = col_text(a, st, 14),
-        .address_text = col_text(a, st, 15),
-        .parcel_id = col_text(a, st, 16),
+        .event = gis_store_col_text(a, st, 6),
+        .valid_from = gis_store_col_text(a, st, 7),
+        .valid_to = gis_store_col_text(a, st, 8),
+        .status = gis_store_col_text(a, st, 9),
+        .status_on = gis_store_col_text(a, st, 10),
+        .status_reason = gis_store_col_text(a, st, 11),
+        .case_id = gis_store_col_text(a, st, 12),
+        .issued_on = gis_store_col_text(a, st, 13),
+        .outlet_name = gis_store_col_text(a, st, 14),
+        .address_text = gis_store_col_text(a, st, 15),
+        .parcel_id = gis_store_col_text(a, st, 16),
     };
 }
 
@@ -187,12 +175,7 @@ enum err_code permits_store_permit_get(struct gis_store *s, struct arena *a, lon
     if (gis_store_prepare(s, PERMIT_COLS "WHERE p.id = ?1", &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, id);
-    int rc = step_row(s, st, "permits_permits", e);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no permit %ld", id);
-    }
-    if (rc != SQLITE_ROW)
+    if (step_one(s, st, "permits_permits", arena_printf(a, "no permit %ld", id), e))
         return e->code;
     permit_row(a, st, out);
     sqlite3_finalize(st);
@@ -207,10 +190,10 @@ enum err_code permits_store_permit_status(struct gis_store *w, long id, const ch
                           &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, status);
-    bind_text(st, 3, on);
-    bind_text(st, 4, reason);
-    return step_done(w, st, "permits_permits", e);
+    gis_store_bind_text(st, 2, status);
+    gis_store_bind_text(st, 3, on);
+    gis_store_bind_text(st, 4, reason);
+    return gis_store_step_done(w, st, "permits_permits", e);
 }
 
 enum err_code permits_store_permits_each(struct gis_store *s, struct arena *a, const struct permits_filter *f,
@@ -225,11 +208,11 @@ enum err_code permits_store_permits_each(struct gis_store *s, struct arena *a, c
                                       "ORDER BY p.id LIMIT ?5",
                           &st, e))
         return e->code;
-    bind_text(st, 1, f->status);
+    gis_store_bind_text(st, 1, f->status);
     if (f->address_id > 0)
         sqlite3_bind_int64(st, 2, f->address_id);
-    bind_text(st, 3, f->parcel_id);
-    bind_text(st, 4, f->category ? cat_text(f->category, c) : NULL);
+    gis_store_bind_text(st, 3, f->parcel_id);
+    gis_store_bind_text(st, 4, f->category ? cat_text(f->category, c) : NULL);
     sqlite3_bind_int(st, 5, f->limit > 0 ? f->limit : 1000);
     int rc;
     while ((rc = step_row(s, st, "permits_permits", e)) == SQLITE_ROW) {
@@ -261,18 +244,18 @@ enum err_code permits_store_limits(struct gis_store *s, struct arena *a, char ca
             "l.sale = ?2 AND (l.unit IS NULL OR l.unit = ?3 OR ?3 = '*') ORDER BY l.unit IS NOT NULL, l.id",
             &st, e))
         return e->code;
-    bind_text(st, 1, cat_text(cat, c));
-    bind_text(st, 2, sale);
-    bind_text(st, 3, unit);
-    bind_text(st, 4, today);
+    gis_store_bind_text(st, 1, cat_text(cat, c));
+    gis_store_bind_text(st, 2, sale);
+    gis_store_bind_text(st, 3, unit);
+    gis_store_bind_text(st, 4, today);
     int rc;
     while ((rc = step_row(s, st, "permits_limits", e)) == SQLITE_ROW && *n < max) {
         out[*n] = (struct permits_limit){.id = (long)sqlite3_column_int64(st, 0),
                                          .category = cat,
                                          .sale = sale,
-                                         .unit = col_text(a, st, 1),
+                                         .unit = gis_store_col_text(a, st, 1),
                                          .max = (long)sqlite3_column_int64(st, 2),
-                                         .resolution = col_text(a, st, 3),
+                                         .resolution = gis_store_col_text(a, st, 3),
                                          .count = (long)sqlite3_column_int64(st, 4)};
         (*n)++;
     }
@@ -293,12 +276,12 @@ enum err_code permits_store_limit_add(struct gis_store *w, char cat, const char 
             "?4, ?5)",
             &st, e))
         return e->code;
-    bind_text(st, 1, cat_text(cat, c));
-    bind_text(st, 2, sale);
-    bind_text(st, 3, unit);
+    gis_store_bind_text(st, 1, cat_text(cat, c));
+    gis_store_bind_text(st, 2, sale);
+    gis_store_bind_text(st, 3, unit);
     sqlite3_bind_int64(st, 4, max);
-    bind_text(st, 5, resolution);
-    return step_done(w, st, "permits_limits", e);
+    gis_store_bind_text(st, 5, resolution);
+    return gis_store_step_done(w, st, "permits_limits", e);
 }
 
 enum err_code permits_store_rules(struct gis_store *s, struct arena *a, char cat, const char *sale,
@@ -313,16 +296,16 @@ enum err_code permits_store_rules(struct gis_store *s, struct arena *a, char cat
                           "sale IS NULL OR sale = ?2) ORDER BY id",
                           &st, e))
         return e->code;
-    bind_text(st, 1, cat ? cat_text(cat, c) : NULL);
-    bind_text(st, 2, sale);
+    gis_store_bind_text(st, 1, cat ? cat_text(cat, c) : NULL);
+    gis_store_bind_text(st, 2, sale);
     int rc;
     while ((rc = step_row(s, st, "permits_distance_rules", e)) == SQLITE_ROW && *n < max) {
         out[*n] = (struct permits_rule){.id = (long)sqlite3_column_int64(st, 0),
-                                        .kind = col_text(a, st, 1),
-                                        .method = col_text(a, st, 2),
-                                        .categories = col_text(a, st, 3),
-                                        .sale = col_text(a, st, 4),
-                                        .resolution = col_text(a, st, 5),
+                                        .kind = gis_store_col_text(a, st, 1),
+                                        .method = gis_store_col_text(a, st, 2),
+                                        .categories = gis_store_col_text(a, st, 3),
+                                        .sale = gis_store_col_text(a, st, 4),
+                                        .resolution = gis_store_col_text(a, st, 5),
                                         .min_m = sqlite3_column_double(st, 6)};
         (*n)++;
     }
@@ -340,13 +323,13 @@ enum err_code permits_store_rule_add(struct gis_store *w, const struct permits_r
                           "resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                           &st, e))
         return e->code;
-    bind_text(st, 1, r->kind);
+    gis_store_bind_text(st, 1, r->kind);
     sqlite3_bind_double(st, 2, r->min_m);
-    bind_text(st, 3, r->method);
-    bind_text(st, 4, r->categories);
-    bind_text(st, 5, r->sale);
-    bind_text(st, 6, r->resolution);
-    return step_done(w, st, "permits_distance_rules", e);
+    gis_store_bind_text(st, 3, r->method);
+    gis_store_bind_text(st, 4, r->categories);
+    gis_store_bind_text(st, 5, r->sale);
+    gis_store_bind_text(st, 6, r->resolution);
+    return gis_store_step_done(w, st, "permits_distance_rules", e);
 }
 
 enum err_code permits_store_night_bans(struct gis_store *s, struct arena *a, const char *unit,
@@ -359,11 +342,11 @@ enum err_code permits_store_night_bans(struct gis_store *s, struct arena *a, con
                           "= ?1 ORDER BY id",
                           &st, e))
         return e->code;
-    bind_text(st, 1, unit);
+    gis_store_bind_text(st, 1, unit);
     int rc;
     while ((rc = step_row(s, st, "permits_night_ban", e)) == SQLITE_ROW && *n < max) {
-        out[*n] =
-            (struct permits_night_ban){col_text(a, st, 0), col_text(a, st, 1), col_text(a, st, 2), col_text(a, st, 3)};
+        out[*n] = (struct permits_night_ban){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
+                                             gis_store_col_text(a, st, 2), gis_store_col_text(a, st, 3)};
         (*n)++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -378,11 +361,11 @@ enum err_code permits_store_night_ban_add(struct gis_store *w, const struct perm
     if (gis_store_prepare(w, "INSERT INTO permits_night_ban (from_hm, to_hm, unit, resolution) VALUES (?1, ?2, ?3, ?4)",
                           &st, e))
         return e->code;
-    bind_text(st, 1, b->from);
-    bind_text(st, 2, b->to);
-    bind_text(st, 3, b->unit);
-    bind_text(st, 4, b->resolution);
-    return step_done(w, st, "permits_night_ban", e);
+    gis_store_bind_text(st, 1, b->from);
+    gis_store_bind_text(st, 2, b->to);
+    gis_store_bind_text(st, 3, b->unit);
+    gis_store_bind_text(st, 4, b->resolution);
+    return gis_store_step_done(w, st, "permits_night_ban", e);
 }
 
 /* ---- protected objects and streets ---- */
@@ -399,15 +382,15 @@ enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a,
                           "?4 ORDER BY d, id",
                           &st, e))
         return e->code;
-    bind_text(st, 1, kind);
+    gis_store_bind_text(st, 1, kind);
     sqlite3_bind_double(st, 2, x);
     sqlite3_bind_double(st, 3, y);
     sqlite3_bind_double(st, 4, radius);
     int rc;
     while ((rc = step_row(s, st, "permits_protected", e)) == SQLITE_ROW && *n < max) {
         out[*n] = (struct permits_object){.id = (long)sqlite3_column_int64(st, 0),
-                                          .kind = col_text(a, st, 1),
-                                          .name = col_text(a, st, 2),
+                                          .kind = gis_store_col_text(a, st, 1),
+                                          .name = gis_store_col_text(a, st, 2),
                                           .x = sqlite3_column_double(st, 3),
                                           .y = sqlite3_column_double(st, 4),
                                           .straight_m = sqlite3_column_double(st, 5)};
@@ -426,11 +409,11 @@ enum err_code permits_store_protected_add(struct gis_store *w, const char *kind,
     if (gis_store_prepare(
             w, "INSERT INTO permits_protected (kind, name, geom) VALUES (?1, ?2, MakePoint(?3, ?4, 2180))", &st, e))
         return e->code;
-    bind_text(st, 1, kind);
-    bind_text(st, 2, name);
+    gis_store_bind_text(st, 1, kind);
+    gis_store_bind_text(st, 2, name);
     sqlite3_bind_double(st, 3, x);
     sqlite3_bind_double(st, 4, y);
-    return step_done(w, st, "permits_protected", e);
+    return gis_store_step_done(w, st, "permits_protected", e);
 }
 
 /* Collects the points of one line string of a street, then adds it to the graph. */
@@ -537,14 +520,14 @@ enum err_code permits_store_app_add(struct gis_store *w, const struct permits_ap
                           "valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                           &st, e))
         return e->code;
-    bind_text(st, 1, p->case_id);
+    gis_store_bind_text(st, 1, p->case_id);
     sqlite3_bind_int64(st, 2, p->outlet_id);
-    bind_text(st, 3, cat_text(p->category, c));
+    gis_store_bind_text(st, 3, cat_text(p->category, c));
     sqlite3_bind_int(st, 4, p->one_off);
-    bind_text(st, 5, p->event);
-    bind_text(st, 6, p->valid_from);
-    bind_text(st, 7, p->valid_to);
-    return step_done(w, st, "permits_applications", e);
+    gis_store_bind_text(st, 5, p->event);
+    gis_store_bind_text(st, 6, p->valid_from);
+    gis_store_bind_text(st, 7, p->valid_to);
+    return gis_store_step_done(w, st, "permits_applications", e);
 }
 
 enum err_code permits_store_app_get(struct gis_store *s, struct arena *a, const char *case_id, struct permits_app *out,
@@ -558,29 +541,24 @@ enum err_code permits_store_app_get(struct gis_store *s, struct arena *a, const 
             "coalesce(permit_id, 0), decision_pdf IS NOT NULL FROM permits_applications WHERE case_id = ?1",
             &st, e))
         return e->code;
-    bind_text(st, 1, case_id);
-    int rc = step_row(s, st, "permits_applications", e);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no permit application for this case");
-    }
-    if (rc != SQLITE_ROW)
+    gis_store_bind_text(st, 1, case_id);
+    if (step_one(s, st, "permits_applications", "no permit application for this case", e))
         return e->code;
     const char *cat = (const char *)sqlite3_column_text(st, 2);
     *out = (struct permits_app){
-        .case_id = col_text(a, st, 0),
+        .case_id = gis_store_col_text(a, st, 0),
         .outlet_id = (long)sqlite3_column_int64(st, 1),
         .category = cat ? cat[0] : 0,
         .one_off = sqlite3_column_int(st, 3) != 0,
-        .event = col_text(a, st, 4),
-        .valid_from = col_text(a, st, 5),
-        .valid_to = col_text(a, st, 6),
-        .opinion = col_text(a, st, 7),
-        .opinion_note = col_text(a, st, 8),
-        .opinion_on = col_text(a, st, 9),
+        .event = gis_store_col_text(a, st, 4),
+        .valid_from = gis_store_col_text(a, st, 5),
+        .valid_to = gis_store_col_text(a, st, 6),
+        .opinion = gis_store_col_text(a, st, 7),
+        .opinion_note = gis_store_col_text(a, st, 8),
+        .opinion_on = gis_store_col_text(a, st, 9),
         .check_ok = sqlite3_column_int(st, 10),
-        .check_json = col_text(a, st, 11),
-        .checked_on = col_text(a, st, 12),
+        .check_json = gis_store_col_text(a, st, 11),
+        .checked_on = gis_store_col_text(a, st, 12),
         .permit_id = (long)sqlite3_column_int64(st, 13),
         .has_decision = sqlite3_column_int(st, 14) != 0,
     };
@@ -597,11 +575,11 @@ enum err_code permits_store_app_opinion(struct gis_store *w, const char *case_id
                           "case_id = ?1",
                           &st, e))
         return e->code;
-    bind_text(st, 1, case_id);
-    bind_text(st, 2, opinion);
-    bind_text(st, 3, note);
-    bind_text(st, 4, on);
-    return step_done(w, st, "permits_applications", e);
+    gis_store_bind_text(st, 1, case_id);
+    gis_store_bind_text(st, 2, opinion);
+    gis_store_bind_text(st, 3, note);
+    gis_store_bind_text(st, 4, on);
+    return gis_store_step_done(w, st, "permits_applications", e);
 }
 
 enum err_code permits_store_app_check(struct gis_store *w, const char *case_id, bool ok, const char *json,
@@ -613,11 +591,11 @@ enum err_code permits_store_app_check(struct gis_store *w, const char *case_id, 
                           "case_id = ?1",
                           &st, e))
         return e->code;
-    bind_text(st, 1, case_id);
+    gis_store_bind_text(st, 1, case_id);
     sqlite3_bind_int(st, 2, ok);
-    bind_text(st, 3, json);
-    bind_text(st, 4, on);
-    return step_done(w, st, "permits_applications", e);
+    gis_store_bind_text(st, 3, json);
+    gis_store_bind_text(st, 4, on);
+    return gis_store_step_done(w, st, "permits_applications", e);
 }
 
 enum err_code permits_store_app_decided(struct gis_store *w, const char *case_id, long permit_id, const void *pdf,
@@ -629,12 +607,12 @@ enum err_code permits_store_app_decided(struct gis_store *w, const char *case_id
                           "WHERE case_id = ?1",
                           &st, e))
         return e->code;
-    bind_text(st, 1, case_id);
+    gis_store_bind_text(st, 1, case_id);
     if (permit_id > 0)
         sqlite3_bind_int64(st, 2, permit_id);
     sqlite3_bind_blob64(st, 3, pdf, len, SQLITE_STATIC);
-    bind_text(st, 4, sha256);
-    return step_done(w, st, "permits_applications", e);
+    gis_store_bind_text(st, 4, sha256);
+    return gis_store_step_done(w, st, "permits_applications", e);
 }
 
 enum err_code permits_store_app_pdf(struct gis_store *s, struct arena *a, const char *case_id, const void **pdf,
@@ -646,20 +624,15 @@ enum err_code permits_store_app_pdf(struct gis_store *s, struct arena *a, const 
                           "decision_pdf IS NOT NULL",
                           &st, e))
         return e->code;
-    bind_text(st, 1, case_id);
-    int rc = step_row(s, st, "permits_applications", e);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no decision for this case");
-    }
-    if (rc != SQLITE_ROW)
+    gis_store_bind_text(st, 1, case_id);
+    if (step_one(s, st, "permits_applications", "no decision for this case", e))
         return e->code;
     *len = (size_t)sqlite3_column_bytes(st, 0);
     void *p = arena_alloc(a, *len + 1);
     if (p)
         memcpy(p, sqlite3_column_blob(st, 0), *len);
     *pdf = p;
-    *sha256 = col_text(a, st, 1);
+    *sha256 = gis_store_col_text(a, st, 1);
     sqlite3_finalize(st);
     return p ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
 }
@@ -674,14 +647,14 @@ enum err_code permits_store_fee_put(struct gis_store *w, const struct permits_fe
         return e->code;
     sqlite3_bind_int64(st, 1, f->permit_id);
     sqlite3_bind_int(st, 2, f->year);
-    bind_text(st, 3, f->kind);
+    gis_store_bind_text(st, 3, f->kind);
     if (f->sales_value_gr >= 0)
         sqlite3_bind_int64(st, 4, f->sales_value_gr);
-    bind_text(st, 5, f->statement_on);
+    gis_store_bind_text(st, 5, f->statement_on);
     sqlite3_bind_int64(st, 6, f->fee_gr);
     sqlite3_bind_int64(st, 7, f->surcharge_gr);
-    bind_text(st, 8, f->nrb);
-    return step_done(w, st, "permits_fees", e);
+    gis_store_bind_text(st, 8, f->nrb);
+    return gis_store_step_done(w, st, "permits_fees", e);
 }
 
 enum err_code permits_store_fee_get(struct gis_store *s, struct arena *a, long permit_id, int year,
@@ -695,21 +668,16 @@ enum err_code permits_store_fee_get(struct gis_store *s, struct arena *a, long p
         return e->code;
     sqlite3_bind_int64(st, 1, permit_id);
     sqlite3_bind_int(st, 2, year);
-    int rc = step_row(s, st, "permits_fees", e);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no fee of permit %ld for %d", permit_id, year);
-    }
-    if (rc != SQLITE_ROW)
+    if (step_one(s, st, "permits_fees", arena_printf(a, "no fee of permit %ld for %d", permit_id, year), e))
         return e->code;
     *out = (struct permits_fee){.permit_id = permit_id,
                                 .year = year,
-                                .kind = col_text(a, st, 0),
+                                .kind = gis_store_col_text(a, st, 0),
                                 .sales_value_gr = (long)sqlite3_column_int64(st, 1),
-                                .statement_on = col_text(a, st, 2),
+                                .statement_on = gis_store_col_text(a, st, 2),
                                 .fee_gr = (long)sqlite3_column_int64(st, 3),
                                 .surcharge_gr = (long)sqlite3_column_int64(st, 4),
-                                .nrb = col_text(a, st, 5)};
+                                .nrb = gis_store_col_text(a, st, 5)};
     sqlite3_finalize(st);
     return ERR_OK;
 }
@@ -728,11 +696,11 @@ enum err_code permits_store_locate(struct gis_store *s, struct arena *a, long ad
                           &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, address_id);
-    bind_text(st, 2, parcel_id);
+    gis_store_bind_text(st, 2, parcel_id);
     int rc;
     while ((rc = step_row(s, st, "permits_outlets", e)) == SQLITE_ROW) {
         if (*nnames < max)
-            names[(*nnames)++] = col_text(a, st, 1);
+            names[(*nnames)++] = gis_store_col_text(a, st, 1);
         (*count)++;
     }
     if (rc != SQLITE_DONE)
@@ -761,8 +729,8 @@ enum err_code permits_store_addresses(struct gis_store *s, struct arena *a, int 
                    *loc = (const char *)sqlite3_column_text(st, 5);
         out[*n] = (struct permits_address){.id = (long)sqlite3_column_int64(st, 0),
                                            .label = gis_place_address_label(a, pre, street, num, pc, loc),
-                                           .parcel_id = col_text(a, st, 6),
-                                           .obreb = col_text(a, st, 7),
+                                           .parcel_id = gis_store_col_text(a, st, 6),
+                                           .obreb = gis_store_col_text(a, st, 7),
                                            .x = sqlite3_column_double(st, 8),
                                            .y = sqlite3_column_double(st, 9)};
         (*n)++;
@@ -782,8 +750,8 @@ const char *permits_store_unit(struct gis_store *s, struct arena *a, const char 
                                         "p.parcel_id = ?1",
                                         &st, &e))
         return NULL;
-    bind_text(st, 1, parcel_id);
-    const char *u = sqlite3_step(st) == SQLITE_ROW ? col_text(a, st, 0) : NULL;
+    gis_store_bind_text(st, 1, parcel_id);
+    const char *u = sqlite3_step(st) == SQLITE_ROW ? gis_store_col_text(a, st, 0) : NULL;
     sqlite3_finalize(st);
     return u;
 }
@@ -797,17 +765,13 @@ enum err_code permits_store_zone_use(struct gis_store *s, struct arena *a, const
                           "AND use = ?3",
                           &st, e))
         return e->code;
-    bind_text(st, 1, kind);
-    bind_text(st, 2, symbol);
-    bind_text(st, 3, use);
-    int rc = step_row(s, st, "permits_zone_uses", e);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return err_set(e, ERR_NOT_FOUND, "no zone use for %s %s", kind, symbol);
-    }
-    if (rc != SQLITE_ROW)
+    gis_store_bind_text(st, 1, kind);
+    gis_store_bind_text(st, 2, symbol);
+    gis_store_bind_text(st, 3, use);
+    if (step_one(s, st, "permits_zone_uses", arena_printf(a, "no zone use for %s %s", kind, symbol), e))
         return e->code;
-    *out = (struct permits_zone_use){col_text(a, st, 0), col_text(a, st, 1), col_text(a, st, 2)};
+    *out = (struct permits_zone_use){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
+                                     gis_store_col_text(a, st, 2)};
     sqlite3_finalize(st);
     return ERR_OK;
 }
@@ -819,5 +783,5 @@ enum err_code permits_store_outlet_touch(struct gis_store *w, long id, struct er
                           e))
         return e->code;
     sqlite3_bind_int64(st, 1, id);
-    return step_done(w, st, "permits_outlets", e);
+    return gis_store_step_done(w, st, "permits_outlets", e);
 }
