@@ -374,6 +374,8 @@ static enum err_code app_load(struct http_req *req, struct gis_store *s, struct 
     const char *id = http_capture(req, "id");
     if (!svc_case_id_ok(id) || gis_case_find(s, req->arena, false, id, c, e) || strcmp(c->module, "permits") ||
         permits_store_app_get(s, req->arena, id, app, e)) {
+        if (e->code && e->code != ERR_NOT_FOUND)
+            return e->code; /* the store failed: not a 404 */
         err_clear(e);
         return err_set(e, ERR_NOT_FOUND, "no permit application '%.40s'", id);
     }
@@ -448,6 +450,15 @@ static enum err_code step_case_status(struct step *s, struct gis_store *w, const
                                                                                                           : ERR_OK;
 }
 
+/* The fee paid before the permit is issued: a one-off permit's, or the first year's in proportion. */
+static long app_first_fee(const struct permits_app *a)
+{
+    int f = 0, t = 0;
+    gis_cal_parse_date(a->valid_from, &f);
+    gis_cal_parse_date(a->valid_to, &t);
+    return a->one_off ? permits_fee_one_off_gr(a->category) : permits_fee_first_gr(a->category, f, t);
+}
+
 /* STEP_CHECK: records the check; when it allows, opens the account of the first year's fee. */
 static enum err_code step_check(struct step *s, struct gis_store *w, const char *today, struct err *e)
 {
@@ -459,11 +470,7 @@ static enum err_code step_check(struct step *s, struct gis_store *w, const char 
     if (rc)
         return rc;
     if (ok && req->tenant->cfg->pay_account_prefix[0]) {
-        int f, t;
-        gis_cal_parse_date(s->app.valid_from, &f);
-        gis_cal_parse_date(s->app.valid_to, &t);
-        long fee =
-            s->app.one_off ? permits_fee_one_off_gr(s->app.category) : permits_fee_first_gr(s->app.category, f, t);
+        long fee = app_first_fee(&s->app);
         char nrb[27];
         const char *title = arena_printf(req->arena, "Opłata za zezwolenie %s", s->c.case_number);
         if (gis_pay_account_open(w, req->tenant->cfg->pay_account_prefix, "permits", s->c.id, title, fee, nrb, e))
@@ -565,13 +572,15 @@ static enum err_code step_issue(struct step *s, struct gis_store *w, const char 
         return e->code;
     s->permit_id = p.id;
     int y = atoi(s->app.valid_from);
+    /* without payments configured (no pay_account_prefix) there is no account: the fee is still stated */
+    long fee = has_acct ? acct.due_gr : app_first_fee(&s->app);
     const struct permits_fee f = {.permit_id = p.id,
                                   .year = y,
                                   .kind = s->app.one_off ? "one_off" : "first",
                                   .sales_value_gr = -1,
-                                  .fee_gr = acct.due_gr,
+                                  .fee_gr = fee,
                                   .nrb = has_acct ? acct.nrb : NULL};
-    if (permits_store_fee_put(w, &f, e) || step_pdf(s, w, today, &p, acct.due_gr, e))
+    if (permits_store_fee_put(w, &f, e) || step_pdf(s, w, today, &p, fee, e))
         return e->code;
     return step_case_status(s, w, GIS_CASE_DONE, arena_printf(req->arena, "wydano zezwolenie %s", p.number), e);
 }
