@@ -530,6 +530,14 @@ def statements_instalments_and_expiry():
 
 
 @test
+def api_documents_the_routes():
+    paths = get("/api")["paths"]
+    for p in ("/{t}/permits/check", "/{t}/permits/register", "/{t}/permits/rules", "/{t}/permits/applications",
+              "/{t}/permits/applications/{id}/decision", "/{t}/permits/permits/{id}/statement", "/{t}/permits/lapse"):
+        assert p in paths, p
+
+
+@test
 def one_folder_and_one_line():
     """The module is its folder plus M(permits) in services/module_table.c; no other code names it (the
     example in services/module.h's comment and the sample module list of the config parser's unit test
