@@ -249,7 +249,8 @@ static int cmp_edge(const void *a, const void *b)
  * twice, and two copies would let two points on "one" street snap to different edges. */
 static void edges_unique(struct permits_graph *g)
 {
-    qsort(g->edges, (size_t)g->nedges, sizeof *g->edges, cmp_edge);
+    if (g->nedges > 1)
+        qsort(g->edges, (size_t)g->nedges, sizeof *g->edges, cmp_edge);
     int n = 0;
     for (int i = 0; i < g->nedges; i++)
         if (!n || cmp_edge(&g->edges[n - 1], &g->edges[i]))
@@ -286,7 +287,8 @@ enum err_code permits_graph_build(struct permits_graph *g, struct err *e)
     int n = g->nseg;
     struct cuts *c = calloc((size_t)n + 1, sizeof *c);
     bool ok = c && rehash(g);
-    qsort(g->segs, (size_t)n, sizeof *g->segs, cmp_seg); /* sweep along x: only overlapping spans meet */
+    if (n > 1) /* sweep along x: only overlapping spans meet */
+        qsort(g->segs, (size_t)n, sizeof *g->segs, cmp_seg);
     for (int i = 0; ok && i < n; i++) {
         const struct seg *s = &g->segs[i];
         ok = cut_add(&c[i], 0, s->ax, s->ay) && cut_add(&c[i], 1, s->bx, s->by);
