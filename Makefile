@@ -28,6 +28,8 @@ DEB_PKGS := build-essential pkg-config libgdal-dev libproj-dev libgeos-dev libsp
 DEB_PKGS += zbar-tools
 # tests/integration/test_ogc_clients.py validates the queryables with it
 DEB_PKGS += python3-jsonschema
+# services/modules/*/tests/test_permits.py checks the pedestrian distance against networkx's shortest path
+DEB_PKGS += python3-networkx
 # The SAML service provider builds on Lasso and libcurl; tests/integration/test_saml.py runs a pysaml2
 # identity provider (tests/saml/idp.py), which signs and encrypts with the xmlsec1 program.
 DEB_PKGS += liblasso3-dev libcurl4-openssl-dev python3-pysaml2 xmlsec1 openssl

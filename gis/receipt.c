@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gis/document.h"
 #include "gis/pdf.h"
 #include "gis/store_sql.h"
 
@@ -87,6 +88,19 @@ static void receipt_set(struct gis_pdf *t, const struct gis_receipt *r, const ch
     gis_pdf_finish(t);
 }
 
+/* What receipt_set draws from. */
+struct receipt_page {
+    const struct gis_receipt *r;
+    const char *sha, *when, *date;
+    const struct gis_seal *seal;
+};
+
+static void receipt_page(struct gis_pdf *t, const void *user)
+{
+    const struct receipt_page *p = user;
+    receipt_set(t, p->r, p->sha, p->when, p->date, p->seal);
+}
+
 enum err_code gis_receipt_pdf(const struct gis_receipt *r, const struct gis_seal *seal, struct buf *out, bool *sealed,
                               struct err *e)
 {
@@ -96,42 +110,16 @@ enum err_code gis_receipt_pdf(const struct gis_receipt *r, const struct gis_seal
         return err_set(e, ERR_INVALID, "a receipt needs the case number, organ, subject and time of receipt");
     char sha[65], date[11];
     sha256_hex(r->submission ? r->submission : "", r->submission_len, sha);
-    struct arena *a = arena_new(1 << 14);
-    PangoContext *pc = a ? gis_pdf_context("pl-PL") : NULL;
-    if (!pc) {
-        arena_free(a);
+    struct arena *a = arena_new(1 << 12);
+    if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    }
-    enum err_code rc = gis_pdf_check_fonts(pc, e);
     const char *when = local_time_pl(a, r->received_at, date);
     const struct gis_pdf_info info = {.title = arena_printf(a, "Potwierdzenie złożenia wniosku — %s", r->case_number),
                                       .author = r->organ,
                                       .subject = r->subject};
-    size_t start = out->len;
-    struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4};
-    if (!rc) {
-        cairo_surface_t *surf = gis_pdf_surface_create(out, gis_pdf_a4.w, gis_pdf_a4.h, &info);
-        t.cr = cairo_create(surf);
-        receipt_set(&t, r, sha, when, date, seal);
-        cairo_destroy(t.cr);
-        cairo_surface_finish(surf);
-        if (cairo_surface_status(surf))
-            rc = err_set(e, ERR_IO, "writing the receipt: %s", cairo_status_to_string(cairo_surface_status(surf)));
-        cairo_surface_destroy(surf);
-    }
-    if (!rc && out->failed)
-        rc = err_set(e, ERR_INTERNAL, "out of memory writing the receipt");
-    if (!rc)
-        rc = gis_pdf_finalize(out, start, "pl-PL", &info, e);
-    if (!rc && seal) {
-        const struct gis_seal_field f = {.rect = {t.mark[0], t.mark[1], t.mark[2], t.mark[3]},
-                                         .reason = "Potwierdzenie złożenia wniosku",
-                                         .location = r->gmina};
-        rc = gis_seal_sign(seal, out, start, &f, e);
-        if (!rc && sealed)
-            *sealed = true;
-    }
-    g_object_unref(pc);
+    const struct receipt_page page = {r, sha, when, date, seal};
+    enum err_code rc =
+        gis_document_pdf(&info, receipt_page, &page, seal, "Potwierdzenie złożenia wniosku", r->gmina, out, sealed, e);
     arena_free(a);
     return rc;
 }

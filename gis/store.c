@@ -75,6 +75,28 @@ enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_st
     return ERR_OK;
 }
 
+void gis_store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+const char *gis_store_col_text(struct arena *a, sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+enum err_code gis_store_step_done(struct gis_store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+    enum err_code rc =
+        sqlite3_step(st) == SQLITE_DONE ? ERR_OK : err_set(e, ERR_IO, "%s: %s", what, sqlite3_errmsg(gis_store_db(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 sqlite3_stmt *gis_store_cached(struct gis_store *s, const char *sql, struct err *e)
 {
     /* a statement another caller is still stepping through (a nested use of the same query) is left

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "gis/store.h"
+#include "util/arena.h"
 #include "util/err.h"
 
 /* The SQLite handle, with SpatiaLite loaded, for gis/ and module code. Owned by the store. */
@@ -16,6 +17,13 @@ enum err_code gis_store_exec(struct gis_store *s, const char *sql, struct err *e
 
 /* Prepares sql; records the SQLite message on failure. Finalize with sqlite3_finalize. */
 enum err_code gis_store_prepare(struct gis_store *s, const char *sql, sqlite3_stmt **st, struct err *e);
+
+/* Binding and reading helpers every store file wanted: a text or NULL bound at i (SQLITE_STATIC: s must
+ * outlive the step); column i's text copied into a (NULL for SQL NULL); a writing statement stepped to its
+ * end and finalized, ERR_IO naming what and SQLite's message when it fails. */
+void gis_store_bind_text(sqlite3_stmt *st, int i, const char *s);
+const char *gis_store_col_text(struct arena *a, sqlite3_stmt *st, int i);
+enum err_code gis_store_step_done(struct gis_store *s, sqlite3_stmt *st, const char *what, struct err *e);
 
 /* A statement prepared once per connection and kept until gis_store_close, for hot paths. sql must be a
  * string with static storage (a literal, or a table's): it is looked up by address. The statement comes

@@ -3,6 +3,6 @@
  * This file is all of it, so that a program can link another table instead (tests/modules/ does). */
 #include "services/module.h"
 
-#define SVC_MODULE_LIST(M) M(waste) M(business)
+#define SVC_MODULE_LIST(M) M(waste) M(business) M(permits)
 
 SVC_MODULE_TABLE(SVC_MODULE_LIST)

@@ -83,6 +83,7 @@ KEY_CYB = client("kasa-cybinka", "cybinka", "waste:write", "waste:read", "plans:
 KEY_CASES = client("ezd", "slubice", "cases:read", "cases:write")
 KEY_PAY = client("fk", "slubice", "payments:read", "payments:write")
 KEY_BIZ = client("ceidg", "slubice", "business:read", "business:write")
+KEY_PERMITS = client("zezwolenia", "slubice", "permits:read", "permits:write")
 
 srv = Server(DATA, config=CFG)
 
@@ -345,7 +346,8 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
     sessions = {name: session(name) for name in ("jan", "anna", "pola", "piotr", "ewa", "root")}
     keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS, "cases:read": KEY_CASES,
             "cases:write": KEY_CASES, "payments:read": KEY_PAY, "payments:write": KEY_PAY,
-            "business:read": KEY_BIZ, "business:write": KEY_BIZ}
+            "business:read": KEY_BIZ, "business:write": KEY_BIZ, "permits:read": KEY_PERMITS,
+            "permits:write": KEY_PERMITS}
     writes = checked = 0
     for path, item in doc["paths"].items():
         for method, op in item.items():

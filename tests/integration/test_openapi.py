@@ -27,7 +27,7 @@ def client_key(tenant, *scopes):
 
 
 KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "payments:read",
-                 "payments:write", "business:read", "business:write")
+                 "payments:write", "business:read", "business:write", "permits:read", "permits:write")
 OTHER = client_key("cybinka", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "payments:read",
                    "payments:write")
 srv = Server(DATA)

@@ -389,7 +389,7 @@ def locate_by_parcel_address_and_point_agree():
         if not zones[0] == zones[1] == zones[2]:
             bad.append(f"{a[6]}: zones differ")
         for c in (by_addr, by_parcel, by_point):
-            assert set(c["services"]) <= {"waste", "business"} and c["tenant"] == slug and c["gmina"] == NAMES[slug]
+            assert set(c["services"]) <= {"waste", "business", "permits"} and c["tenant"] == slug and c["gmina"] == NAMES[slug]
             assert isinstance(c["plans"], list) and c["parcel"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
         assert by_addr["address"]["id"] == a[0]
     assert not bad, f"{len(bad)} disagreements: " + "; ".join(bad[:5])

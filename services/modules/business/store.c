@@ -7,31 +7,9 @@
 
 #include <sqlite3.h>
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static const char *col_text(struct arena *a, sqlite3_stmt *st, int i)
-{
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    return s ? arena_strdup(a, s) : NULL;
-}
-
 static enum err_code io_error(struct gis_store *s, const char *what, struct err *e)
 {
     return err_set(e, ERR_IO, "%s: %s", what, sqlite3_errmsg(gis_store_db(s)));
-}
-
-/* Steps a statement that writes; finalizes it. */
-static enum err_code step_done(struct gis_store *s, sqlite3_stmt *st, const char *what, struct err *e)
-{
-    enum err_code rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK : io_error(s, what, e);
-    sqlite3_finalize(st);
-    return rc;
 }
 
 /* ---- businesses ---- */
@@ -45,11 +23,11 @@ enum err_code business_store_business_put(struct gis_store *w, struct business_r
                           "pkd_from_2007 = ?6 FROM business_entities WHERE nip = ?1",
                           &st, e))
         return e->code;
-    bind_text(st, 1, b->nip);
-    bind_text(st, 2, b->regon);
-    bind_text(st, 3, b->name);
-    bind_text(st, 4, b->pkd_main);
-    bind_text(st, 5, b->pkd_other);
+    gis_store_bind_text(st, 1, b->nip);
+    gis_store_bind_text(st, 2, b->regon);
+    gis_store_bind_text(st, 3, b->name);
+    gis_store_bind_text(st, 4, b->pkd_main);
+    gis_store_bind_text(st, 5, b->pkd_other);
     sqlite3_bind_int(st, 6, b->from_2007);
     int step = sqlite3_step(st);
     b->id = step == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
@@ -69,17 +47,17 @@ enum err_code business_store_business_put(struct gis_store *w, struct business_r
                               "?8, ?9, ?10)";
     if (gis_store_prepare(w, sql, &st, e))
         return e->code;
-    bind_text(st, 1, b->nip);
-    bind_text(st, 2, b->regon);
-    bind_text(st, 3, b->name);
-    bind_text(st, 4, b->pkd_main);
-    bind_text(st, 5, b->pkd_section[0] ? b->pkd_section : NULL);
-    bind_text(st, 6, b->pkd_other);
+    gis_store_bind_text(st, 1, b->nip);
+    gis_store_bind_text(st, 2, b->regon);
+    gis_store_bind_text(st, 3, b->name);
+    gis_store_bind_text(st, 4, b->pkd_main);
+    gis_store_bind_text(st, 5, b->pkd_section[0] ? b->pkd_section : NULL);
+    gis_store_bind_text(st, 6, b->pkd_other);
     sqlite3_bind_int(st, 7, b->from_2007);
-    bind_text(st, 8, b->source);
-    bind_text(st, 9, b->source_id);
-    bind_text(st, 10, b->imported_at);
-    if (step_done(w, st, "business_entities", e))
+    gis_store_bind_text(st, 8, b->source);
+    gis_store_bind_text(st, 9, b->source_id);
+    gis_store_bind_text(st, 10, b->imported_at);
+    if (gis_store_step_done(w, st, "business_entities", e))
         return e->code;
     if (!b->id)
         b->id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
@@ -98,9 +76,9 @@ static enum err_code queue_put(struct gis_store *w, const struct business_place_
                           &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, p->id);
-    bind_text(st, 2, p->reason ? p->reason : "no address point matches");
-    bind_text(st, 3, p->queued_at);
-    return step_done(w, st, "business_unmatched", e);
+    gis_store_bind_text(st, 2, p->reason ? p->reason : "no address point matches");
+    gis_store_bind_text(st, 3, p->queued_at);
+    return gis_store_step_done(w, st, "business_unmatched", e);
 }
 
 enum err_code business_store_place_put(struct gis_store *w, struct business_place_row *p, enum business_change *ch,
@@ -115,12 +93,12 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
                           &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, p->business_id);
-    bind_text(st, 2, p->main ? "main" : "additional");
-    bind_text(st, 3, p->address_text);
-    bind_text(st, 4, p->flat);
-    bind_text(st, 5, p->start);
-    bind_text(st, 6, p->end);
-    bind_text(st, 7, business_status_name(p->status));
+    gis_store_bind_text(st, 2, p->main ? "main" : "additional");
+    gis_store_bind_text(st, 3, p->address_text);
+    gis_store_bind_text(st, 4, p->flat);
+    gis_store_bind_text(st, 5, p->start);
+    gis_store_bind_text(st, 6, p->end);
+    gis_store_bind_text(st, 7, business_status_name(p->status));
     if (p->address_id)
         sqlite3_bind_int64(st, 8, p->address_id);
     int step = sqlite3_step(st);
@@ -147,21 +125,21 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
     if (gis_store_prepare(w, sql, &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, p->business_id);
-    bind_text(st, 2, p->main ? "main" : "additional");
-    bind_text(st, 3, p->address_text);
-    bind_text(st, 4, p->flat);
-    bind_text(st, 5, p->start);
-    bind_text(st, 6, p->end);
-    bind_text(st, 7, business_status_name(p->status));
+    gis_store_bind_text(st, 2, p->main ? "main" : "additional");
+    gis_store_bind_text(st, 3, p->address_text);
+    gis_store_bind_text(st, 4, p->flat);
+    gis_store_bind_text(st, 5, p->start);
+    gis_store_bind_text(st, 6, p->end);
+    gis_store_bind_text(st, 7, business_status_name(p->status));
     if (p->address_id) {
         sqlite3_bind_int64(st, 8, p->address_id);
-        bind_text(st, 9, p->parcel_id);
-        bind_text(st, 10, p->matched_by);
+        gis_store_bind_text(st, 9, p->parcel_id);
+        gis_store_bind_text(st, 10, p->matched_by);
         sqlite3_bind_double(st, 11, p->x);
         sqlite3_bind_double(st, 12, p->y);
     }
     sqlite3_bind_int64(st, 13, p->id);
-    if (step_done(w, st, "business_places", e))
+    if (gis_store_step_done(w, st, "business_places", e))
         return e->code;
     *ch = p->id ? BUSINESS_UPDATED : BUSINESS_NEW;
     if (!p->id)
@@ -172,7 +150,7 @@ enum err_code business_store_place_put(struct gis_store *w, struct business_plac
         if (gis_store_prepare(w, "DELETE FROM business_unmatched WHERE place_id = ?1", &st, e))
             return e->code;
         sqlite3_bind_int64(st, 1, p->id);
-        return step_done(w, st, "business_unmatched", e);
+        return gis_store_step_done(w, st, "business_unmatched", e);
     }
     return ERR_OK;
 }
@@ -189,17 +167,17 @@ enum err_code business_store_place_match(struct gis_store *w, long id, long addr
     sqlite3_bind_int64(st, 1, id);
     if (address_id)
         sqlite3_bind_int64(st, 2, address_id);
-    bind_text(st, 3, parcel_id);
+    gis_store_bind_text(st, 3, parcel_id);
     sqlite3_bind_double(st, 4, x);
     sqlite3_bind_double(st, 5, y);
-    if (step_done(w, st, "business_places", e))
+    if (gis_store_step_done(w, st, "business_places", e))
         return e->code;
     if (sqlite3_changes(gis_store_db(w)) == 0)
         return err_set(e, ERR_NOT_FOUND, "no place of business %ld", id);
     if (gis_store_prepare(w, "DELETE FROM business_unmatched WHERE place_id = ?1", &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, id);
-    return step_done(w, st, "business_unmatched", e);
+    return gis_store_step_done(w, st, "business_unmatched", e);
 }
 
 /* ---- PKD and the zoning mapping ---- */
@@ -209,7 +187,7 @@ bool business_store_pkd_2007(struct gis_store *s, const char *code2007, char out
     sqlite3_stmt *st;
     if (gis_store_prepare(s, "SELECT pkd2025 FROM business_pkd_2007_2025 WHERE pkd2007 = ?1", &st, e))
         return false;
-    bind_text(st, 1, code2007);
+    gis_store_bind_text(st, 1, code2007);
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found)
         snprintf(out, 8, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -229,17 +207,17 @@ enum err_code business_store_pkd_category(struct gis_store *s, struct arena *a, 
                           "WHERE prefix IN (?1, ?2, ?3, ?4) ORDER BY length(prefix) DESC LIMIT 1",
                           &st, e))
         return e->code;
-    bind_text(st, 1, section);
-    bind_text(st, 2, division);
-    bind_text(st, 3, class_);
-    bind_text(st, 4, code);
+    gis_store_bind_text(st, 1, section);
+    gis_store_bind_text(st, 2, division);
+    gis_store_bind_text(st, 3, class_);
+    gis_store_bind_text(st, 4, code);
     int step = sqlite3_step(st);
     enum err_code rc = ERR_OK;
     if (step == SQLITE_ROW) {
-        out->prefix = col_text(a, st, 0);
-        out->category = col_text(a, st, 1);
-        out->source = col_text(a, st, 2);
-        out->uncertainty = col_text(a, st, 3);
+        out->prefix = gis_store_col_text(a, st, 0);
+        out->category = gis_store_col_text(a, st, 1);
+        out->source = gis_store_col_text(a, st, 2);
+        out->uncertainty = gis_store_col_text(a, st, 3);
     } else {
         rc = step == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no category for PKD %s", code)
                                  : io_error(s, "business_pkd_categories", e);
@@ -267,10 +245,10 @@ enum err_code business_store_zone_at(struct gis_store *s, struct arena *a, const
     enum err_code rc = ERR_OK;
     if (step == SQLITE_ROW) {
         out->id = (long)sqlite3_column_int64(st, 0);
-        out->label = col_text(a, st, 1);
-        out->symbol = col_text(a, st, 2);
-        out->name = col_text(a, st, 3);
-        out->plan = col_text(a, st, 4);
+        out->label = gis_store_col_text(a, st, 1);
+        out->symbol = gis_store_col_text(a, st, 2);
+        out->name = gis_store_col_text(a, st, 3);
+        out->plan = gis_store_col_text(a, st, 4);
     } else {
         rc = step == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no %s zone here", kind) : io_error(s, "zones", e);
     }
@@ -287,16 +265,16 @@ enum err_code business_store_zone_rule(struct gis_store *s, struct arena *a, con
                           "WHERE plan_kind = ?1 AND symbol = ?2 AND category = ?3",
                           &st, e))
         return e->code;
-    bind_text(st, 1, kind);
-    bind_text(st, 2, symbol);
-    bind_text(st, 3, category);
+    gis_store_bind_text(st, 1, kind);
+    gis_store_bind_text(st, 2, symbol);
+    gis_store_bind_text(st, 3, category);
     int step = sqlite3_step(st);
     enum err_code rc = ERR_OK;
     if (step == SQLITE_ROW) {
         if (!business_verdict_parse((const char *)sqlite3_column_text(st, 0), &out->verdict))
             out->verdict = BUSINESS_UNKNOWN;
-        out->source = col_text(a, st, 1);
-        out->uncertainty = col_text(a, st, 2);
+        out->source = gis_store_col_text(a, st, 1);
+        out->uncertainty = gis_store_col_text(a, st, 2);
     } else {
         rc = step == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no rule for %s %s", kind, symbol)
                                  : io_error(s, "business_zone_rules", e);
@@ -322,7 +300,7 @@ enum err_code business_store_at_each(struct gis_store *s, long address_id, const
                           &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, address_id);
-    bind_text(st, 2, parcel_id);
+    gis_store_bind_text(st, 2, parcel_id);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *t[16];
@@ -365,12 +343,12 @@ enum err_code business_store_locate(struct gis_store *s, struct arena *a, long a
     if (!st)
         return e->code;
     sqlite3_bind_int64(st, 1, address_id);
-    bind_text(st, 2, parcel_id);
+    gis_store_bind_text(st, 2, parcel_id);
     sqlite3_bind_int(st, 3, max);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         *count = sqlite3_column_int(st, 1);
-        names[(*nnames)++] = col_text(a, st, 0);
+        names[(*nnames)++] = gis_store_col_text(a, st, 0);
     }
     enum err_code rc = step == SQLITE_DONE ? ERR_OK : io_error(s, "business_places", e);
     gis_store_release(st);
@@ -396,7 +374,7 @@ enum err_code business_store_stats_each(struct gis_store *s, const char *kind, c
     sqlite3_stmt *st;
     if (gis_store_prepare(s, sql[strcmp(kind, "mpzp") != 0], &st, e))
         return e->code;
-    bind_text(st, 1, zone_label);
+    gis_store_bind_text(st, 1, zone_label);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         if (!fn(ctx, (long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),

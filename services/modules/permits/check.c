@@ -1,0 +1,312 @@
+/* The check of a place against the council's rules (permits_check in permits.h): the limits (art. 12 ust.
+ * 1-2), the distance rules (art. 12 ust. 3) measured in a straight line or along the pedestrian path
+ * (path.h), the night-time ban (art. 12 ust. 1a) and the plan zone. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gis/places.h"
+#include "services/modules/permits/path.h"
+#include "services/modules/permits/permits.h"
+#include "services/modules/permits/store.h"
+
+#define MAX_RULES   16
+#define MAX_LIMITS  8
+#define MAX_OBJECTS 64
+#define FAR_M       5000.0 /* how far to look for the nearest object when none is near */
+
+static json_t *jstr(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+static void reason(json_t *reasons, struct arena *a, const char *fmt, const char *s)
+{
+    json_array_append_new(reasons, json_string(arena_printf(a, fmt, s)));
+}
+
+/* The state of one check as it is built. */
+struct chk {
+    struct gis_store *r;
+    struct arena *a;
+    const struct svc_place *p;
+    char cat;
+    const char *sale, *unit, *today;
+    json_t *reasons;
+    bool allowed, uncertain;
+    struct permits_graph *g; /* built once for all rules measured along paths */
+    double bbox[4];
+    int streets;
+};
+
+static json_t *check_limits(struct chk *c, struct err *e)
+{
+    struct permits_limit lim[MAX_LIMITS];
+    int n;
+    json_t *arr = json_array();
+    if (permits_store_limits(c->r, c->a, c->cat, c->sale, c->unit, c->today, lim, MAX_LIMITS, &n, e)) {
+        json_decref(arr);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        bool ok = lim[i].count < lim[i].max;
+        c->allowed &= ok;
+        const char *where = lim[i].unit ? arena_printf(c->a, "w jednostce %s", lim[i].unit) : "w gminie";
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:I, s:I, s:b, s:s}", "scope", lim[i].unit ? "unit" : "gmina",
+                                             "unit", jstr(lim[i].unit), "max", (json_int_t)lim[i].max, "count",
+                                             (json_int_t)lim[i].count, "ok", ok, "resolution", lim[i].resolution));
+        json_array_append_new(
+            c->reasons, json_string(arena_printf(c->a, "Limit zezwoleń kategorii %c %s %s: wydano %ld z %ld (%s)%s.",
+                                                 c->cat, permits_sale_text(c->sale), where, lim[i].count, lim[i].max,
+                                                 lim[i].resolution, ok ? "" : " — limit wyczerpany")));
+    }
+    if (!n)
+        reason(c->reasons, c->a, "%s", "Rada gminy nie ustaliła limitu dla tej kategorii i miejsca sprzedaży.");
+    return arr;
+}
+
+/* Builds the streets graph over bbox once. */
+static enum err_code graph_ready(struct chk *c, const double bbox[4], struct err *e)
+{
+    if (c->g)
+        return ERR_OK;
+    memcpy(c->bbox, bbox, sizeof c->bbox);
+    c->g = permits_graph_new();
+    if (!c->g)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (permits_store_streets(c->r, bbox, c->g, &c->streets, e) || permits_graph_build(c->g, e))
+        return e->code;
+    struct err le = {0};
+    if (permits_graph_from(c->g, c->p->x, c->p->y, &le) && le.code != ERR_NOT_FOUND)
+        return err_recast(e, le.code, &le);
+    return ERR_OK;
+}
+
+/* The candidates of a rule: the objects within reach, or else the nearest one within FAR_M. */
+static enum err_code candidates(struct chk *c, const struct permits_rule *ru, struct permits_object *obj, int *n,
+                                struct err *e)
+{
+    double reach = fmax(3 * ru->min_m, ru->min_m + 500);
+    if (permits_store_protected_near(c->r, c->a, ru->kind, c->p->x, c->p->y, reach, obj, MAX_OBJECTS, n, e))
+        return e->code;
+    if (!*n && permits_store_protected_near(c->r, c->a, ru->kind, c->p->x, c->p->y, FAR_M, obj, 1, n, e))
+        return e->code;
+    return ERR_OK;
+}
+
+/* The bbox of the place and every candidate of the path rules, widened by the largest minimum distance
+ * (at least 500 m), so that a detour around a block stays inside. */
+static enum err_code path_bbox(struct chk *c, const struct permits_rule *ru, int nr, double bbox[4], struct err *e)
+{
+    double margin = 500;
+    bbox[0] = bbox[2] = c->p->x;
+    bbox[1] = bbox[3] = c->p->y;
+    for (int i = 0; i < nr; i++) {
+        if (strcmp(ru[i].method, "path"))
+            continue;
+        struct permits_object obj[MAX_OBJECTS];
+        int n;
+        if (candidates(c, &ru[i], obj, &n, e))
+            return e->code;
+        margin = fmax(margin, ru[i].min_m);
+        for (int k = 0; k < n; k++) {
+            bbox[0] = fmin(bbox[0], obj[k].x), bbox[1] = fmin(bbox[1], obj[k].y);
+            bbox[2] = fmax(bbox[2], obj[k].x), bbox[3] = fmax(bbox[3], obj[k].y);
+        }
+    }
+    bbox[0] -= margin, bbox[1] -= margin, bbox[2] += margin, bbox[3] += margin;
+    return ERR_OK;
+}
+
+/* One distance rule: the measured distance to the nearest object of its kind, by its method. */
+static json_t *check_rule(struct chk *c, const struct permits_rule *ru, struct err *e)
+{
+    struct permits_object obj[MAX_OBJECTS];
+    int n;
+    if (candidates(c, ru, obj, &n, e))
+        return NULL;
+    bool path = !strcmp(ru->method, "path");
+    int best = -1;
+    double d = INFINITY, straight = n ? obj[0].straight_m : INFINITY;
+    for (int k = 0; k < n; k++) {
+        double m = path ? permits_graph_dist(c->g, obj[k].x, obj[k].y) : obj[k].straight_m;
+        if (m >= 0 && m < d)
+            d = m, best = k;
+    }
+    const char *verdict, *kind = permits_kind_text(ru->kind);
+    if (!n)
+        verdict = "ok"; /* none within FAR_M */
+    else if (best >= 0)
+        verdict = d >= ru->min_m ? "ok" : "violated";
+    else /* no path joins them: the straight line is a lower bound of every path */
+        verdict = straight >= ru->min_m ? "ok" : "unknown";
+    c->allowed &= !strcmp(verdict, "ok");
+    c->uncertain |= !strcmp(verdict, "unknown");
+    const struct permits_object *o = best >= 0 ? &obj[best] : n ? &obj[0] : NULL;
+    json_t *j = json_pack("{s:s, s:f, s:s, s:s, s:s, s:o, s:o}", "object_kind", ru->kind, "min_m", ru->min_m, "method",
+                          ru->method, "verdict", verdict, "resolution", ru->resolution, "measured_m",
+                          best >= 0 ? json_real(round(d * 100) / 100) : json_null(), "nearest",
+                          o ? json_pack("{s:I, s:s, s:s, s:f}", "id", (json_int_t)o->id, "kind", o->kind, "name",
+                                        o->name, "straight_m", round(o->straight_m * 100) / 100)
+                            : json_null());
+    const char *how = path ? "najkrótszą drogą pieszą od wejścia do wejścia" : "w linii prostej";
+    if (!n)
+        json_array_append_new(c->reasons,
+                              json_string(arena_printf(c->a, "Brak obiektu (%s) w promieniu %.0f m.", kind, FAR_M)));
+    else if (best >= 0)
+        json_array_append_new(
+            c->reasons, json_string(arena_printf(c->a,
+                                                 "Odległość od najbliższego obiektu (%s: %s), mierzona %s: %.0f m; "
+                                                 "wymagane co najmniej %.0f m (%s)%s.",
+                                                 kind, o->name, how, d, ru->min_m, ru->resolution,
+                                                 d >= ru->min_m ? "" : " — warunek niespełniony")));
+    else
+        json_array_append_new(
+            c->reasons, json_string(arena_printf(c->a,
+                                                 "Sieć ulic nie łączy miejsca z obiektem (%s: %s); w linii prostej "
+                                                 "%.0f m, wymagane %.0f m mierzone drogą pieszą (%s).",
+                                                 kind, o->name, o->straight_m, ru->min_m, ru->resolution)));
+    if (path && c->g) {
+        struct permits_snap s;
+        permits_graph_snap(c->g, c->p->x, c->p->y, &s);
+        json_object_set_new(j, "graph",
+                            json_pack("{s:[f,f,f,f], s:i, s:i, s:i, s:o}", "bbox", c->bbox[0], c->bbox[1], c->bbox[2],
+                                      c->bbox[3], "streets", c->streets, "nodes", permits_graph_nodes(c->g), "edges",
+                                      permits_graph_edges(c->g), "from_connector_m",
+                                      s.edge >= 0 ? json_real(round(s.connect * 100) / 100) : json_null()));
+    }
+    return j;
+}
+
+static json_t *check_rules(struct chk *c, struct err *e)
+{
+    struct permits_rule ru[MAX_RULES];
+    int nr;
+    if (permits_store_rules(c->r, c->a, c->cat, c->sale, ru, MAX_RULES, &nr, e))
+        return NULL;
+    bool any_path = false;
+    for (int i = 0; i < nr; i++)
+        any_path |= !strcmp(ru[i].method, "path");
+    double bbox[4];
+    if (any_path && (path_bbox(c, ru, nr, bbox, e) || graph_ready(c, bbox, e)))
+        return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < nr; i++) {
+        json_t *j = check_rule(c, &ru[i], e);
+        if (!j) {
+            json_decref(arr);
+            return NULL;
+        }
+        json_array_append_new(arr, j);
+    }
+    if (!nr)
+        reason(c->reasons, c->a, "%s", "Rada gminy nie ustaliła zasad usytuowania dla tej kategorii.");
+    return arr;
+}
+
+/* The plan zone at the place and whether it admits a shop (off) or a bar (on). */
+static json_t *check_zone(struct chk *c, struct err *e)
+{
+    const char *use = !strcmp(c->sale, "on") ? "catering" : "retail";
+    struct gis_parcel *parcel;
+    struct gis_parcel_zones z;
+    struct err le = {0};
+    if (!c->p->parcel_id || gis_place_parcel_by_id(c->r, c->a, c->p->parcel_id, &parcel, &le) ||
+        gis_place_zones(c->r, c->a, parcel, NULL, &z, &le)) {
+        if (le.code && le.code != ERR_NOT_FOUND) {
+            err_recast(e, le.code, &le);
+            return NULL;
+        }
+        reason(c->reasons, c->a, "%s", "Nie ustalono działki, więc i przeznaczenia w planie.");
+        return json_null();
+    }
+    const struct gis_zone_hit *hit = NULL;
+    for (int i = 0; i < z.nzones && !hit; i++) /* MPZP zones first, then overlays and POG zones */
+        if (z.zones[i].kind != GIS_ZONE_OVERLAY && z.zones[i].symbol)
+            hit = &z.zones[i];
+    if (!hit) {
+        reason(c->reasons, c->a, "%s",
+               "Działka nie leży w planie miejscowym ani w strefie planu ogólnego; o handlu lub gastronomii rozstrzyga "
+               "decyzja o warunkach zabudowy.");
+        return json_null();
+    }
+    const char *kind = gis_zone_kind_name(hit->kind);
+    struct permits_zone_use u = {"unknown", NULL, "high"};
+    if (permits_store_zone_use(c->r, c->a, kind, hit->symbol, use, &u, &le) && le.code != ERR_NOT_FOUND) {
+        err_recast(e, le.code, &le);
+        return NULL;
+    }
+    c->allowed &= strcmp(u.verdict, "forbidden") != 0;
+    static const char *const pl[][2] = {{"allowed", "dopuszczony"},
+                                        {"conditional", "dopuszczony warunkowo"},
+                                        {"forbidden", "niedopuszczony"},
+                                        {"unknown", "nieznany (brak reguły w tabeli)"}};
+    const char *v = "?";
+    for (size_t i = 0; i < sizeof pl / sizeof pl[0]; i++)
+        if (!strcmp(pl[i][0], u.verdict))
+            v = pl[i][1];
+    json_array_append_new(c->reasons,
+                          json_string(arena_printf(
+                              c->a, "%s %s (%s): %s %s%s%s.",
+                              hit->kind == GIS_ZONE_MPZP ? "Plan miejscowy, teren" : "Plan ogólny, strefa", hit->label,
+                              hit->name ? hit->name : "", !strcmp(use, "retail") ? "handel" : "gastronomia", v,
+                              u.source ? " — " : "", u.source ? u.source : "")));
+    return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s}", "kind", kind, "use", use, "label", jstr(hit->label),
+                     "symbol", jstr(hit->symbol), "verdict", u.verdict, "uncertainty", u.uncertainty, "source",
+                     jstr(u.source), "note", "guidance from the zone symbol, not the plan's text");
+}
+
+static json_t *check_night(struct chk *c, struct err *e)
+{
+    struct permits_night_ban b[4];
+    int n;
+    json_t *arr = json_array();
+    if (strcmp(c->sale, "off"))
+        return arr; /* the ban is on sale off the premises only */
+    if (permits_store_night_bans(c->r, c->a, c->unit, b, 4, &n, e)) {
+        json_decref(arr);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}", "from", b[i].from, "to", b[i].to, "unit",
+                                             jstr(b[i].unit), "resolution", b[i].resolution));
+        json_array_append_new(c->reasons,
+                              json_string(arena_printf(c->a,
+                                                       "Nocna sprzedaż poza miejscem sprzedaży zakazana w godz. "
+                                                       "%s–%s (%s).",
+                                                       b[i].from, b[i].to, b[i].resolution)));
+    }
+    return arr;
+}
+
+enum err_code permits_check(struct gis_store *r, struct arena *a, const struct svc_place *p, char cat, const char *sale,
+                            json_t **out, struct err *e)
+{
+    char today[11];
+    permits_today(today);
+    struct chk c = {.r = r, .a = a, .p = p, .cat = cat, .sale = sale, .today = today, .allowed = true};
+    c.unit = permits_store_unit(r, a, p->parcel_id);
+    c.reasons = json_array();
+    json_t *lim = check_limits(&c, e), *rules = lim ? check_rules(&c, e) : NULL;
+    json_t *zone = rules ? check_zone(&c, e) : NULL, *night = zone ? check_night(&c, e) : NULL;
+    permits_graph_free(c.g);
+    if (!night) {
+        json_decref(lim);
+        json_decref(rules);
+        json_decref(zone);
+        json_decref(c.reasons);
+        return e->code ? e->code : err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    const char *verdict = !c.allowed ? (c.uncertain ? "uncertain" : "refused") : "allowed";
+    const char *answer =
+        arena_printf(a, "Nowy punkt sprzedaży napojów kategorii %c %s w tym miejscu: %s.", cat, permits_sale_text(sale),
+                     !strcmp(verdict, "allowed")   ? "zgodny z uchwałami rady gminy"
+                     : !strcmp(verdict, "refused") ? "niezgodny z uchwałami rady gminy"
+                                                   : "nie da się rozstrzygnąć automatycznie");
+    *out = json_pack("{s:b, s:s, s:s, s:s#, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "allowed", c.allowed, "verdict",
+                     verdict, "answer", answer, "category", &cat, (int)1, "sale", sale, "unit", jstr(c.unit), "limits",
+                     lim, "distance_rules", rules, "zoning", zone, "night_ban", night, "reasons", c.reasons, "date",
+                     today);
+    return *out ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
+}

@@ -1,0 +1,109 @@
+/* e-Zezwolenia (module "permits"): alcohol sales permits. The rules of the act (ustawa z dnia 26 października
+ * 1982 r. o wychowaniu w trzeźwości i przeciwdziałaniu alkoholizmowi) that need no store: categories,
+ * fees (art. 11¹), the instalments and the expiry for a missed statement or instalment (art. 18 ust. 12
+ * pkt 5), and the check of a place against the council's rules. The article for each rule is in README.md.
+ * Money is in grosze, dates are day numbers (gis/calendar.h). */
+#ifndef SERVICES_MODULES_PERMITS_PERMITS_H
+#define SERVICES_MODULES_PERMITS_PERMITS_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "gis/store.h"
+#include "services/module.h"
+#include "util/arena.h"
+#include "util/config.h"
+#include "util/err.h"
+
+#define PERMITS_TITLE "Zezwolenia na sprzedaż napojów alkoholowych"
+
+/* 'A', 'B' or 'C' from "A".."C" (either case); 0 otherwise. */
+char permits_category_parse(const char *s);
+
+/* Whether s is "on" (w miejscu sprzedaży) or "off" (poza miejscem sprzedaży); out gets the canonical one. */
+bool permits_sale_parse(const char *s, const char **out);
+
+/* Polish names: "A (do 4,5% alkoholu oraz piwo)", "w miejscu sprzedaży", ... */
+const char *permits_category_text(char cat);
+const char *permits_sale_text(const char *sale);
+const char *permits_kind_text(const char *object_kind);
+
+/* ---- fees (art. 11¹) ---- */
+
+/* The base annual fee of a category (art. 11¹ ust. 2): 525 zł for A and B, 2100 zł for C. */
+long permits_fee_base_gr(char cat);
+
+/* The annual fee from the statement of the past year's sales value (art. 11¹ ust. 5): above the threshold
+ * (37 500 zł for A and B, 77 000 zł for C) the percentage (1.4%, 1.4%, 2.7%) of the whole value, rounded to
+ * the grosz; else the base fee. */
+long permits_fee_annual_gr(char cat, long sales_value_gr);
+
+/* The fee for the first year of a permit valid from day `from` to `to`: the base fee in proportion to the
+ * days of that calendar year it is valid. */
+long permits_fee_first_gr(char cat, int from, int to);
+
+/* The fee of a one-off permit (art. 18¹): a twelfth of the base fee (see README on its article). */
+long permits_fee_one_off_gr(char cat);
+
+/* The three instalments of an annual fee in year y (art. 11¹ ust. 7): due 31 January, 31 May and
+ * 30 September, equal, the grosze that do not divide added to the first. */
+void permits_instalments(int year, long fee_gr, int due[3], long amount[3]);
+
+/* The statement of the past year's sales value is due by 31 January of the year; the grace after a missed
+ * statement or instalment is 30 days, with a surcharge of 30% of the year's fee (art. 18 ust. 12 pkt 5). */
+#define PERMITS_GRACE_DAYS 30
+long permits_surcharge_gr(long fee_gr);
+
+/* A payment credited to a permit's account for the year. */
+struct permits_payment {
+    int day;
+    long amount_gr;
+};
+
+/* What the law says of a permit in year `year` (after its first year) on day `today`. */
+struct permits_lapse {
+    bool expired;
+    int on;             /* the day it expired (the day after the last day of grace) */
+    const char *reason; /* Polish, static */
+    bool surcharge;     /* a statement or instalment was late but within grace: the 30% is due */
+    int instalment;     /* 1..3 when an instalment caused it */
+};
+
+/* Decides expiry: statement_day < 0 when no statement was filed; fee_gr the year's fee (0 when unknown,
+ * i.e. no statement); payments credited to the year's account (any order). */
+void permits_lapse_eval(int year, int today, int statement_day, long fee_gr, const struct permits_payment *pay,
+                        int npay, struct permits_lapse *out);
+
+/* ---- the check ---- */
+
+/* Runs the check "may a new outlet of category cat, sale on|off, open at p?" on reader r of tenant t:
+ * the council limits, every distance rule (with the pedestrian path or straight line as each resolution
+ * says) and the plan zone, into a JSON object (the caller owns it) with "allowed" and Polish "reasons". */
+enum err_code permits_check(struct gis_store *r, struct arena *a, const struct svc_place *p, char cat, const char *sale,
+                            json_t **out, struct err *e);
+
+/* ---- the decision (decision.c) ---- */
+
+struct gis_seal;
+struct buf;
+
+/* What the decision on an application says; every text printed as given (no markup). */
+struct permits_decision {
+    bool issue, one_off;
+    const char *organ, *place, *date, *case_number; /* date: YYYY-MM-DD */
+    const char *operator_name, *nip, *outlet, *address, *number, *validity, *opinion, *fee, *reasons;
+    char category;
+    const char *sale;
+    const char *signer; /* the seal's CN, NULL when unsealed */
+};
+
+/* The decision's PDF appended to out, sealed with seal (NULL: unsealed, and it says so). */
+enum err_code permits_decision_pdf(const struct permits_decision *d, const struct gis_seal *seal, struct buf *out,
+                                   bool *sealed, struct err *e);
+
+/* Today as YYYY-MM-DD (ODRA_TODAY honoured, gis_cal_today). */
+void permits_today(char out[11]);
+
+/* The module's demo data (demo.c). */
+enum err_code permits_demo(struct gis_store *w, const struct config_tenant *t, struct err *e);
+
+#endif
