@@ -107,7 +107,12 @@ def kill_9_at_random_moments_while_extracts_and_declarations_are_filed():
         workers += [threading.Thread(target=declarations_until_killed, args=(srv, s, stop)) for s in sessions]
         for w in workers:
             w.start()
-        time.sleep(rng.uniform(0.5, 2.5))  # a random moment
+        # a random moment, counted in acknowledged cases rather than seconds, so that a slow machine still
+        # kills mid-stream after enough work: 10 to 20 answers (at most 60 s), then up to 0.3 s more
+        want, t_end = len(answered) + rng.randint(10, 20), time.time() + 60
+        while len(answered) < want and time.time() < t_end:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.3))
         srv.proc.kill()
         srv.proc.wait()
         stop.set()
