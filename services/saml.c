@@ -5,6 +5,10 @@
  * audience) and its bearer subject confirmation must hold, it must answer an AuthnRequest this server
  * sent (InResponseTo, with the same RelayState), and its ID is consumed once (replay cache).
  *
+ * With an EC SP key (login.gov.pl's P-256) Lasso neither signs nor checks signatures and never sees an
+ * EncryptedAssertion: services/saml_ec.c signs what goes out (ECDSA), and checks the IdP's signatures and
+ * decrypts (ECDH-ES) what comes in before Lasso parses it; the protocol checks here are the same for both.
+ *
  * Lasso's objects are GObjects shared through one LassoServer: every Lasso call runs under saml_lock.
  * The lock is dropped around the SOAP calls to the IdP, which use no Lasso object. */
 #include "services/saml.h"
@@ -356,8 +360,10 @@ static enum err_code soap_post(const struct config_saml *cfg, const char *url, c
 
 /* ---- start-up ---- */
 
+/* The SP metadata. With an EC key the encryption KeyDescriptor names what the SP decrypts (ECDH-ES key
+ * agreement, kw-aes256, AES-256-GCM), so that an IdP choosing among algorithms picks those. */
 static void sp_metadata_build(struct buf *b, const struct config_saml *cfg, const char *cert_pem, const char *acs,
-                              const char *slo)
+                              const char *slo, bool ec)
 {
     bool artifact_first = strcmp(cfg->binding, "post") != 0;
     buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<md:EntityDescriptor "
@@ -370,7 +376,12 @@ static void sp_metadata_build(struct buf *b, const struct config_saml *cfg, cons
     for (int i = 0; i < 2; i++) {
         buf_printf(b, "  <md:KeyDescriptor use=\"%s\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>", uses[i]);
         buf_pem_body(b, cert_pem);
-        buf_puts(b, "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n");
+        buf_puts(b, "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>");
+        if (ec && i == 1)
+            buf_puts(b, "<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#aes256-gcm\"/>"
+                        "<md:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#kw-aes256\"/>"
+                        "<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#ECDH-ES\"/>");
+        buf_puts(b, "</md:KeyDescriptor>\n");
     }
     buf_puts(b, "  <md:SingleLogoutService Binding=\"" SAML_NS_REDIRECT "\" Location=\"");
     buf_xml(b, slo);
@@ -423,10 +434,10 @@ static enum err_code saml_ready(struct http_req *req, struct err *e)
     if (!why) {
         snprintf(S.acs_url, sizeof S.acs_url, "%s/auth/saml/acs", c->public_url);
         snprintf(S.slo_url, sizeof S.slo_url, "%s/auth/saml/slo", c->public_url);
-        sp_metadata_build(&md, cfg, cert, S.acs_url, S.slo_url);
+        bool ec = saml_ec_key_is_ec(key);
+        sp_metadata_build(&md, cfg, cert, S.acs_url, S.slo_url, ec);
         /* The certificate by its path: Lasso hands it to xmlsec as a file name first, and xmlsec 1.2.37 leaks a
          * BIO on every signature when that "file name" is PEM text instead. */
-        bool ec = saml_ec_key_is_ec(key);
         S.server = md.failed ? NULL : lasso_server_new_from_buffers(md.data, ec ? NULL : key, NULL, cfg->sp_cert);
         if (!S.server)
             why = "Lasso refused the SP key, certificate or metadata";

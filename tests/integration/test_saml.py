@@ -235,6 +235,10 @@ def metadata_is_saml_read_by_pysaml2():
     with open(sp_cert) as f:
         pem = "".join(f.read().split("\n")[1:-2])
     assert all(k["key_info"]["x509_data"][0]["x509_certificate"]["text"] == pem for k in sp["key_descriptor"])
+    enc = [k for k in sp["key_descriptor"] if k["use"] == "encryption"][0]
+    algs = sorted(m["algorithm"] for m in enc.get("encryption_method", []))
+    assert algs == (["http://www.w3.org/2001/04/xmlenc#kw-aes256", "http://www.w3.org/2009/xmlenc11#ECDH-ES",
+                     "http://www.w3.org/2009/xmlenc11#aes256-gcm"] if EC else []), algs
 
 
 @test
