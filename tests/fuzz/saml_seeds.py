@@ -3,7 +3,7 @@
 made with the fixed test keys in tests/fuzz/saml-keys/ (P-256, for fuzzing only): a Response with an
 assertion signed by the xmlsec1 program (ecdsa-sha256) and encrypted by tests/saml/idp.py's ec_encrypt
 (ECDH-ES, ConcatKDF, kw-aes256, AES-256-GCM), the same in a signed ArtifactResponse envelope, an unencrypted
-one, and a signed LogoutResponse. Run by hand after changing the keys: /usr/bin/python3 tests/fuzz/saml_seeds.py"""
+one, a signature-wrapping attempt inside the encryption, and a signed LogoutResponse. Run by hand after changing the keys: /usr/bin/python3 tests/fuzz/saml_seeds.py"""
 import base64
 import os
 import subprocess
@@ -64,6 +64,14 @@ def main():
         + body(assertion) + "</saml:EncryptedAssertion></samlp:Response>"
     response = idp.ec_encrypt(plain, sp_cert, IDP, SP)
     seeds = {"response.xml": response, "unencrypted.xml": head.format(id="p2") + body(assertion) + "</samlp:Response>"}
+    # Signature wrapping: an assertion of the attacker's (another PESEL, ID "evil") carrying the IdP's
+    # signature, with the signed original hidden in its Advice; encrypted as the IdP would.
+    orig = body(assertion)
+    evil = orig.replace('ID="a1"', 'ID="evil"', 1).replace("85031412345", "85031412346")
+    evil = evil.replace("</saml:Assertion>", "<saml:Advice>" + orig + "</saml:Advice></saml:Assertion>")
+    seeds["wrapped-assertion.xml"] = idp.ec_encrypt(
+        head.format(id="p3") + '<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">' + evil
+        + "</saml:EncryptedAssertion></samlp:Response>", sp_cert, IDP, SP)
     art = sign('<samlp:ArtifactResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="ar1" Version="2.0" '
                'IssueInstant="2026-12-04T10:00:00Z" InResponseTo="q1">' + ISSUER + SIG.format(id="ar1")
                + '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>'

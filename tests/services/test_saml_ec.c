@@ -86,6 +86,9 @@ static void seeds_open(void)
     struct saml_ec_result res;
     CHECK(lo && open_xml(lo, &res, why, sizeof why) == ERR_OK);
     free(lo);
+    char *wrapped = slurp("tests/fuzz/saml/wrapped-assertion.xml");
+    refused(wrapped, "assertion's signature does not verify");
+    free(wrapped);
     char *plain = slurp("tests/fuzz/saml/unencrypted.xml");
     refused(plain, "not encrypted");
     free(plain);
