@@ -70,6 +70,14 @@ static void refused(const char *xml, const char *words)
     CHECK(strstr(why, words) != NULL);
 }
 
+/* xml with from replaced by to is refused, with words in the reason. */
+static void refused_edit(const char *xml, const char *from, const char *to, const char *words)
+{
+    char *edited = replace(xml, from, to);
+    refused(edited, words);
+    free(edited);
+}
+
 static void seeds_open(void)
 {
     static const char *const names[] = {"response.xml", "artifact-response.xml"};
@@ -126,18 +134,11 @@ static void broken_encryption_refused(void)
     pk[10] = pk[10] == 'A' ? 'B' : 'A'; /* another X coordinate: off the curve */
     refused(xml, "P-256 point");
     pk[10] = saved;
-    char *kdf = replace(xml, "AlgorithmID=\"00", "AlgorithmID=\"01");
-    refused(kdf, "ConcatKDF");
-    free(kdf);
-    char *kw = replace(xml, "xmlenc#kw-aes256", "xmlenc#kw-aes128");
-    refused(kw, "kw-aes256");
-    free(kw);
-    char *other = replace(xml, "PartyVInfo=\"00", "PartyVInfo=\"0000"); /* another derived key */
-    refused(other, "does not unwrap");
-    free(other);
-    char *gcm = replace(xml, "xmlenc11#aes256-gcm", "xmlenc11#aes128-gcm");
-    refused(gcm, "AES-256-GCM");
-    free(gcm);
+    refused_edit(xml, "AlgorithmID=\"00", "AlgorithmID=\"01", "ConcatKDF");
+    refused_edit(xml, "xmlenc#kw-aes256", "xmlenc#kw-aes128", "kw-aes256");
+    /* another derived key */
+    refused_edit(xml, "PartyVInfo=\"00", "PartyVInfo=\"0000", "does not unwrap");
+    refused_edit(xml, "xmlenc11#aes256-gcm", "xmlenc11#aes128-gcm", "AES-256-GCM");
     free(xml);
 }
 
@@ -148,9 +149,7 @@ static void signatures_checked(void)
     if (!art)
         return;
     /* The ArtifactResponse's signed content changed: its InResponseTo. */
-    char *t = replace(art, "InResponseTo=\"q1\"", "InResponseTo=\"q9\"");
-    refused(t, "ArtifactResponse's signature does not verify");
-    free(t);
+    refused_edit(art, "InResponseTo=\"q1\"", "InResponseTo=\"q9\"", "ArtifactResponse's signature does not verify");
     /* Its signature removed. */
     char *s = strstr(art, "<ds:Signature"), *se = s ? strstr(s, "</ds:Signature>") : NULL;
     CHECK(s && se);
@@ -161,13 +160,10 @@ static void signatures_checked(void)
         free(u);
     }
     /* Wrapping: another element of the envelope claims the signed ID. */
-    char *w = replace(art, "<soap-env:Body>", "<soap-env:Header><x ID=\"ar1\"/></soap-env:Header><soap-env:Body>");
-    refused(w, "ArtifactResponse's signature");
-    free(w);
+    refused_edit(art, "<soap-env:Body>", "<soap-env:Header><x ID=\"ar1\"/></soap-env:Header><soap-env:Body>",
+                 "ArtifactResponse's signature");
     /* The signature names another element than the one carrying it. */
-    char *r = replace(art, "ID=\"ar1\"", "ID=\"ar2\"");
-    refused(r, "ArtifactResponse's signature");
-    free(r);
+    refused_edit(art, "ID=\"ar1\"", "ID=\"ar2\"", "ArtifactResponse's signature");
     free(art);
 }
 
