@@ -12,8 +12,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 # Only the unit tests link these: libpng decodes every PNG the server writes, as Qt does.
-# The SAML 2.0 service provider (services/saml.c): Lasso over xmlsec1, and libcurl for the SOAP back channel.
-PKGS    += lasso glib-2.0 gobject-2.0 libcurl
+# The SAML 2.0 service provider (services/saml.c): Lasso over xmlsec1, and libcurl for the SOAP back channel;
+# services/saml_ec.c uses libxmlsec1 and OpenSSL directly for the EC keys of login.gov.pl.
+PKGS    += lasso glib-2.0 gobject-2.0 libcurl xmlsec1-openssl
 # SHA-384 of the Przelewy24-style payment signatures (services/pay_online.c)
 PKGS    += libcrypto
 TEST_PKGS  := libpng

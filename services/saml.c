@@ -5,6 +5,10 @@
  * audience) and its bearer subject confirmation must hold, it must answer an AuthnRequest this server
  * sent (InResponseTo, with the same RelayState), and its ID is consumed once (replay cache).
  *
+ * With an EC SP key (login.gov.pl's P-256) Lasso neither signs nor checks signatures and never sees an
+ * EncryptedAssertion: services/saml_ec.c signs what goes out (ECDSA), and checks the IdP's signatures and
+ * decrypts (ECDH-ES) what comes in before Lasso parses it; the protocol checks here are the same for both.
+ *
  * Lasso's objects are GObjects shared through one LassoServer: every Lasso call runs under saml_lock.
  * The lock is dropped around the SOAP calls to the IdP, which use no Lasso object. */
 #include "services/saml.h"
@@ -37,6 +41,7 @@
 #include <time.h>
 
 #include "services/auth.h"
+#include "services/saml_ec.h"
 #include "services/server.h"
 #include "util/log.h"
 
@@ -81,6 +86,7 @@ static pthread_mutex_t saml_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     int state; /* 0 not tried, 1 ready, -1 failed (logged) */
     LassoServer *server;
+    struct saml_ec *ec; /* the SP key is an EC key (login.gov.pl): saml_ec.c signs, checks and decrypts */
     char *idp_id;
     char *metadata; /* the SP metadata XML served at /auth/saml/metadata */
     char acs_url[512], slo_url[512];
@@ -354,8 +360,10 @@ static enum err_code soap_post(const struct config_saml *cfg, const char *url, c
 
 /* ---- start-up ---- */
 
+/* The SP metadata. With an EC key the encryption KeyDescriptor names what the SP decrypts (ECDH-ES key
+ * agreement, kw-aes256, AES-256-GCM), so that an IdP choosing among algorithms picks those. */
 static void sp_metadata_build(struct buf *b, const struct config_saml *cfg, const char *cert_pem, const char *acs,
-                              const char *slo)
+                              const char *slo, bool ec)
 {
     bool artifact_first = strcmp(cfg->binding, "post") != 0;
     buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<md:EntityDescriptor "
@@ -368,7 +376,12 @@ static void sp_metadata_build(struct buf *b, const struct config_saml *cfg, cons
     for (int i = 0; i < 2; i++) {
         buf_printf(b, "  <md:KeyDescriptor use=\"%s\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>", uses[i]);
         buf_pem_body(b, cert_pem);
-        buf_puts(b, "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n");
+        buf_puts(b, "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>");
+        if (ec && i == 1)
+            buf_puts(b, "<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#aes256-gcm\"/>"
+                        "<md:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#kw-aes256\"/>"
+                        "<md:EncryptionMethod Algorithm=\"http://www.w3.org/2009/xmlenc11#ECDH-ES\"/>");
+        buf_puts(b, "</md:KeyDescriptor>\n");
     }
     buf_puts(b, "  <md:SingleLogoutService Binding=\"" SAML_NS_REDIRECT "\" Location=\"");
     buf_xml(b, slo);
@@ -421,14 +434,20 @@ static enum err_code saml_ready(struct http_req *req, struct err *e)
     if (!why) {
         snprintf(S.acs_url, sizeof S.acs_url, "%s/auth/saml/acs", c->public_url);
         snprintf(S.slo_url, sizeof S.slo_url, "%s/auth/saml/slo", c->public_url);
-        sp_metadata_build(&md, cfg, cert, S.acs_url, S.slo_url);
+        bool ec = saml_ec_key_is_ec(key);
+        sp_metadata_build(&md, cfg, cert, S.acs_url, S.slo_url, ec);
         /* The certificate by its path: Lasso hands it to xmlsec as a file name first, and xmlsec 1.2.37 leaks a
          * BIO on every signature when that "file name" is PEM text instead. */
-        S.server = md.failed ? NULL : lasso_server_new_from_buffers(md.data, key, NULL, cfg->sp_cert);
+        S.server = md.failed ? NULL : lasso_server_new_from_buffers(md.data, ec ? NULL : key, NULL, cfg->sp_cert);
         if (!S.server)
             why = "Lasso refused the SP key, certificate or metadata";
         else
             S.server->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256; /* this Lasso defaults to SHA-1 */
+        struct err ee = {0};
+        if (!why && ec && saml_ec_new(key, cfg->sp_cert, cfg->idp_metadata, &S.ec, &ee) != ERR_OK) {
+            log_error("saml: %s", ee.msg);
+            why = "the EC keys cannot be used";
+        }
     }
     if (!why && lasso_server_add_provider(S.server, LASSO_PROVIDER_ROLE_IDP, cfg->idp_metadata, NULL, NULL) != 0)
         why = "cannot load saml.idp_metadata (not SAML 2.0 IdP metadata?)";
@@ -454,8 +473,8 @@ static enum err_code saml_ready(struct http_req *req, struct err *e)
     }
     S.metadata = md.data; /* kept */
     S.state = 1;
-    log_info("saml: service provider %s ready, identity provider %s, binding %s", cfg->sp_entity_id, S.idp_id,
-             cfg->binding);
+    log_info("saml: service provider %s ready, identity provider %s, binding %s, %s keys", cfg->sp_entity_id, S.idp_id,
+             cfg->binding, S.ec ? "EC (ECDSA P-256, ECDH-ES)" : "RSA");
     return ERR_OK;
 }
 
@@ -464,6 +483,7 @@ void saml_shutdown(void)
     pthread_mutex_lock(&saml_lock);
     if (S.state == 1) {
         lasso_server_destroy(S.server);
+        saml_ec_free(S.ec);
         for (int i = 0; i < SAML_LOGINS_MAX; i++)
             free(S.logins[i].session_dump);
         free(S.idp_id);
@@ -474,6 +494,73 @@ void saml_shutdown(void)
     }
     memset(&S, 0, sizeof S);
     pthread_mutex_unlock(&saml_lock);
+}
+
+/* ---- EC mode: what Lasso 2.8 cannot do, done by services/saml_ec.c ---- */
+
+#define SIGALG_ECDSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+
+/* In EC mode Lasso neither makes nor checks signatures: saml_ec.c signs what goes out and checks (and
+ * decrypts) what comes in before Lasso reads it. */
+static void profile_setup(LassoProfile *p)
+{
+    if (S.ec) {
+        lasso_profile_set_signature_hint(p, LASSO_PROFILE_SIGNATURE_HINT_FORBID);
+        lasso_profile_set_signature_verify_hint(p, LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
+    }
+}
+
+/* Lasso's unsigned HTTP-Redirect URL signed with the EC key, into the arena; NULL on failure. SAML
+ * bindings §3.4.4.1: the signature covers "SAMLRequest=…&RelayState=…&SigAlg=…" exactly as the query
+ * carries it, computed by the algorithm SigAlg names; for XML-DSig's ecdsa-sha256 (RFC 6931 §2.3.6, from
+ * RFC 4051) the value is r || s, 32 bytes each, base64 — not the ASN.1 DER that OpenSSL makes. */
+static const char *redirect_sign(struct arena *a, const char *url)
+{
+    const char *q = url ? strchr(url, '?') : NULL;
+    if (!q)
+        return NULL;
+    struct buf b = {0};
+    buf_puts(&b, url);
+    buf_puts(&b, "&SigAlg=");
+    buf_form_encode(&b, SIGALG_ECDSA_SHA256);
+    size_t off = (size_t)(q + 1 - url);
+    unsigned char sig[64];
+    const char *out = NULL;
+    if (!b.failed && saml_ec_sign_raw(S.ec, b.data + off, b.len - off, sig) == 0) {
+        gchar *b64 = g_base64_encode(sig, sizeof sig);
+        buf_puts(&b, "&Signature=");
+        buf_form_encode(&b, b64);
+        g_free(b64);
+        out = b.failed ? NULL : arena_strdup(a, b.data);
+    }
+    buf_free(&b);
+    return out;
+}
+
+/* The SOAP message Lasso built, signed by saml_ec.c in EC mode (Lasso signed it otherwise); malloc'd. */
+static char *soap_body(LassoProfile *p)
+{
+    if (!p->msg_body)
+        return NULL;
+    if (!S.ec)
+        return strdup(p->msg_body);
+    char *out = NULL;
+    struct err e = {0};
+    if (saml_ec_sign_soap(S.ec, p->msg_body, &out, &e) != ERR_OK)
+        log_warn("saml: %s", e.msg);
+    return out;
+}
+
+/* The IdP's answer as Lasso is to read it (malloc'd): in EC mode verified, decrypted and stripped of its
+ * signatures by saml_ec.c, *res saying what was checked; otherwise as it came. */
+static enum err_code answer_open(const char *xml, size_t len, char **out, struct saml_ec_result *res, struct err *e)
+{
+    if (S.ec) {
+        size_t ol = 0;
+        return saml_ec_open(S.ec, xml, len, out, &ol, res, e);
+    }
+    *out = strndup(xml, len);
+    return *out ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
 }
 
 /* ---- the bounded in-memory stores ---- */
@@ -638,6 +725,8 @@ static enum err_code saml_login(struct http_req *req, struct http_resp *resp, st
         goto out;
     login = lasso_login_new(S.server);
     LassoProfile *prof = LASSO_PROFILE(login);
+    if (login)
+        profile_setup(prof);
     if (!login || lasso_login_init_authn_request(login, S.idp_id, LASSO_HTTP_METHOD_REDIRECT) != 0) {
         rc = err_set(e, ERR_INTERNAL, "cannot build the AuthnRequest");
         goto out;
@@ -671,7 +760,12 @@ static enum err_code saml_login(struct http_req *req, struct http_resp *resp, st
     snprintf(p->id, sizeof p->id, "%s", LASSO_SAMLP2_REQUEST_ABSTRACT(ar)->ID);
     snprintf(p->return_to, sizeof p->return_to, "%s", ret ? ret : "/");
     p->expires = now + SAML_PENDING_TTL_S;
-    const char *url = arena_strdup(req->arena, prof->msg_url);
+    const char *url = S.ec ? redirect_sign(req->arena, prof->msg_url) : arena_strdup(req->arena, prof->msg_url);
+    if (!url) {
+        p->expires = 0;
+        rc = err_set(e, ERR_INTERNAL, "cannot sign the AuthnRequest (check saml.sp_key)");
+        goto out;
+    }
     http_resp_header(resp, "Location", url);
     /* The request is bound to this browser: the ACS wants this cookie back with the RelayState (no login
      * CSRF). The artifact return is a top-level GET, which SameSite=Lax cookies survive; the cross-site POST
@@ -753,7 +847,7 @@ static enum err_code refuse(struct err *e, const char *why, int lasso_rc)
 
 /* Everything after Lasso parsed (and decrypted) the Response: fills id or refuses. Under saml_lock. */
 static enum err_code acs_verify(struct http_req *req, LassoLogin *login, int process_rc, const char *relay,
-                                struct saml_identity *id, struct err *e)
+                                const struct saml_ec_result *ecr, struct saml_identity *id, struct err *e)
 {
     const struct config_saml *cfg = &svc_server_config(req->server)->saml;
     LassoProfile *prof = LASSO_PROFILE(login);
@@ -778,16 +872,18 @@ static enum err_code acs_verify(struct http_req *req, LassoLogin *login, int pro
     LassoSamlp2Response *r = LASSO_IS_SAMLP2_RESPONSE(prof->response) ? LASSO_SAMLP2_RESPONSE(prof->response) : NULL;
     if (!r || !r->Assertion || r->Assertion->next)
         return refuse(e, "the response must carry exactly one assertion", 0);
-    if (!r->EncryptedAssertion)
+    if (ecr ? !ecr->encrypted : !r->EncryptedAssertion)
         return refuse(e, "the assertion is not encrypted", 0);
     LassoSaml2Assertion *as = r->Assertion->data;
     if (!LASSO_IS_SAML2_ASSERTION(as) || !as->ID || strlen(as->ID) >= SAML_MAX_ID)
         return refuse(e, "the assertion has no usable ID", 0);
-    /* The assertion's own signature, whatever Lasso made of the Response's. */
+    /* The assertion's own signature, whatever Lasso made of the Response's (in EC mode saml_ec.c checked it,
+     * on the one assertion the Response holds, which is what Lasso read here). */
     LassoProvider *idp = lasso_server_get_provider(S.server, S.idp_id);
     if (!as->Issuer || !as->Issuer->content || strcmp(as->Issuer->content, S.idp_id))
         return refuse(e, "the assertion was issued by another entity than the configured identity provider", 0);
-    int src = lasso_provider_verify_single_node_signature(idp, LASSO_NODE(as), "ID");
+    int src = ecr ? (ecr->assertion_checked ? 0 : LASSO_DS_ERROR_SIGNATURE_NOT_FOUND)
+                  : lasso_provider_verify_single_node_signature(idp, LASSO_NODE(as), "ID");
     if (src == LASSO_DS_ERROR_SIGNATURE_NOT_FOUND)
         return refuse(e, "the assertion is not signed", src);
     if (src != 0)
@@ -975,10 +1071,19 @@ static enum err_code saml_acs_post(struct http_req *req, struct http_resp *resp,
     pthread_mutex_lock(&saml_lock);
     rc = saml_ready(req, e);
     if (rc == ERR_OK) {
-        LassoLogin *login = lasso_login_new(S.server);
-        int lrc = lasso_login_process_authn_response_msg(login, msg);
-        rc = acs_verify(req, login, lrc, relay, &id, e);
-        g_object_unref(login);
+        struct saml_ec_result ecr;
+        char *opened = NULL;
+        rc = answer_open(xml, xml_len, &opened, &ecr, e);
+        gchar *b64 = rc == ERR_OK && S.ec ? g_base64_encode((const guchar *)opened, strlen(opened)) : NULL;
+        if (rc == ERR_OK) {
+            LassoLogin *login = lasso_login_new(S.server);
+            profile_setup(LASSO_PROFILE(login));
+            int lrc = lasso_login_process_authn_response_msg(login, S.ec ? b64 : msg);
+            rc = acs_verify(req, login, lrc, relay, S.ec ? &ecr : NULL, &id, e);
+            g_object_unref(login);
+        }
+        g_free(b64);
+        free(opened);
     }
     pthread_mutex_unlock(&saml_lock);
     return rc == ERR_OK ? saml_login_complete(req, resp, &id, e) : rc;
@@ -1018,6 +1123,7 @@ static enum err_code saml_acs_artifact(struct http_req *req, struct http_resp *r
         rc = refuse(e, "no log-in is in progress in this browser (RelayState and cookie odra_saml_req)", 0);
     if (rc == ERR_OK) {
         login = lasso_login_new(S.server);
+        profile_setup(LASSO_PROFILE(login));
         int lrc = lasso_login_init_request(login, q.data, LASSO_HTTP_METHOD_ARTIFACT_GET);
         if (lrc == 0)
             lrc = lasso_login_build_request_msg(login);
@@ -1025,7 +1131,7 @@ static enum err_code saml_acs_artifact(struct http_req *req, struct http_resp *r
             rc = refuse(e, "the artifact names no known identity provider or endpoint", lrc);
         } else {
             url = strdup(LASSO_PROFILE(login)->msg_url);
-            body = strdup(LASSO_PROFILE(login)->msg_body);
+            body = soap_body(LASSO_PROFILE(login));
         }
     }
     pthread_mutex_unlock(&saml_lock);
@@ -1046,8 +1152,15 @@ static enum err_code saml_acs_artifact(struct http_req *req, struct http_resp *r
     }
     if (rc == ERR_OK) {
         pthread_mutex_lock(&saml_lock);
-        int lrc = lasso_login_process_response_msg(login, answer);
-        rc = acs_verify(req, login, lrc, relay, &id, e);
+        struct saml_ec_result ecr;
+        char *opened = NULL;
+        const char *env = strstr(answer, "<");
+        rc = answer_open(env, strlen(env), &opened, &ecr, e);
+        if (rc == ERR_OK) {
+            int lrc = lasso_login_process_response_msg(login, opened);
+            rc = acs_verify(req, login, lrc, relay, S.ec ? &ecr : NULL, &id, e);
+        }
+        free(opened);
         pthread_mutex_unlock(&saml_lock);
     }
     free(answer);
@@ -1076,6 +1189,7 @@ enum saml_slo saml_session_logout(struct http_req *req, const unsigned char *tok
     }
     enum saml_slo out = SAML_SLO_FAILED;
     LassoLogout *lo = lasso_logout_new(S.server);
+    profile_setup(LASSO_PROFILE(lo));
     char *soap_url = NULL, *body = NULL, *answer = NULL;
     bool soap = false, do_soap = false;
     int lrc = lasso_profile_set_session_from_dump(LASSO_PROFILE(lo), rec->session_dump);
@@ -1096,10 +1210,11 @@ enum saml_slo saml_session_logout(struct http_req *req, const unsigned char *tok
     } else if (soap) {
         do_soap = true;
         soap_url = strdup(LASSO_PROFILE(lo)->msg_url);
-        body = LASSO_PROFILE(lo)->msg_body ? strdup(LASSO_PROFILE(lo)->msg_body) : NULL;
+        body = soap_body(LASSO_PROFILE(lo));
     } else {
         /* The IdP answers the browser at GET /auth/saml/slo. */
-        *url = arena_strdup(req->arena, LASSO_PROFILE(lo)->msg_url);
+        *url = S.ec ? redirect_sign(req->arena, LASSO_PROFILE(lo)->msg_url)
+                    : arena_strdup(req->arena, LASSO_PROFILE(lo)->msg_url);
         out = *url ? SAML_SLO_REDIRECT : SAML_SLO_FAILED;
     }
     pthread_mutex_unlock(&saml_lock);
@@ -1107,13 +1222,19 @@ enum saml_slo saml_session_logout(struct http_req *req, const unsigned char *tok
         enum err_code rc =
             soap_url && body ? soap_post(cfg, soap_url, body, &answer, e) : err_set(e, ERR_INTERNAL, "out of memory");
         pthread_mutex_lock(&saml_lock);
-        if (rc == ERR_OK) {
-            int prc = lasso_logout_process_response_msg(lo, answer);
+        struct saml_ec_result ecr;
+        char *opened = NULL;
+        const char *env = rc == ERR_OK ? strstr(answer, "<") : NULL;
+        if (env && answer_open(env, strlen(env), &opened, &ecr, e) == ERR_OK) {
+            int prc = lasso_logout_process_response_msg(lo, opened);
             if (prc != 0)
                 refuse(e, "the identity provider's LogoutResponse is not valid", prc);
             else
                 out = SAML_SLO_DONE;
+        } else if (rc == ERR_OK && !env) {
+            refuse(e, "the identity provider's LogoutResponse is not XML", 0);
         }
+        free(opened);
         pthread_mutex_unlock(&saml_lock);
     }
     free(soap_url);
@@ -1174,8 +1295,13 @@ static enum err_code saml_slo_return(struct http_req *req, struct http_resp *res
     if (!http_query(req, "SAMLResponse"))
         return err_param(e, "SAMLResponse", "SAMLResponse is missing");
     struct buf q = {0};
+    size_t signed_len = 0, unsigned_len = 0; /* the query up to the SigAlg, and up to the Signature */
     for (size_t i = 0; i < 4; i++) {
         const char *v = http_query(req, keys[i]);
+        if (i == 2)
+            unsigned_len = q.len;
+        if (i == 3)
+            signed_len = q.len;
         if (!v)
             continue;
         if (strlen(v) > SAML_MAX_MSG_B64) {
@@ -1187,8 +1313,20 @@ static enum err_code saml_slo_return(struct http_req *req, struct http_resp *res
     }
     pthread_mutex_lock(&saml_lock);
     enum err_code rc = q.failed ? err_set(e, ERR_INTERNAL, "out of memory") : saml_ready(req, e);
+    if (rc == ERR_OK && S.ec && http_query(req, "Signature")) {
+        /* EC mode: the redirect signature is checked here (ecdsa-sha256, r || s or DER), Lasso gets the rest. */
+        const char *alg = http_query(req, "SigAlg");
+        gsize sl = 0;
+        guchar *sig = g_base64_decode(http_query(req, "Signature"), &sl);
+        if (!alg || strcmp(alg, SIGALG_ECDSA_SHA256) || !saml_ec_verify_raw(S.ec, q.data, signed_len, sig, sl))
+            rc = refuse(e, "the LogoutResponse's redirect signature does not verify with the identity provider's key",
+                        0);
+        g_free(sig);
+        q.data[unsigned_len] = 0;
+    }
     if (rc == ERR_OK) {
         LassoLogout *lo = lasso_logout_new(S.server);
+        profile_setup(LASSO_PROFILE(lo));
         int lrc = lasso_logout_process_response_msg(lo, q.data);
         /* Without the session (already ended here) Lasso reports it after having checked the message. */
         if (lrc != 0 && lrc != LASSO_PROFILE_ERROR_SESSION_NOT_FOUND)

@@ -14,9 +14,11 @@ IDP_SCRIPT = os.path.join(T.ROOT, "tests", "saml", "idp.py")
 SP_ENTITY = "https://odra.test/saml/sp"
 
 
-def keypair(d, name):
-    """A self-signed RSA key and certificate, d/name.key and d/name.crt."""
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
+def keypair(d, name, ec=False):
+    """A self-signed key and certificate, d/name.key and d/name.crt: RSA, or with ec a P-256 key as
+    login.gov.pl uses."""
+    newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"] if ec else ["-newkey", "rsa:2048"]
+    subprocess.run(["openssl", "req", "-x509", *newkey, "-nodes", "-sha256", "-days", "2",
                     "-subj", f"/CN=odra test {name}", "-keyout", os.path.join(d, name + ".key"),
                     "-out", os.path.join(d, name + ".crt")], check=True, capture_output=True)
     return os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
@@ -30,16 +32,18 @@ def private_data():
     return data
 
 
-def launch(d, sp_key, sp_cert, rogue_key, rogue_cert, slo_binding="soap", extra_ini=""):
+def launch(d, sp_key, sp_cert, rogue_key, rogue_cert, slo_binding="soap", extra_ini="", ec=False):
     """An IdP (keys idp.key/idp.crt in d) and an odra server whose [saml] section trusts it, with extra_ini
     appended to its config. odra's port is fixed first: its public_url (the ACS address in its metadata)
-    must name it. Returns (port, base URL, the IdP process, the IdP's port, the config text, the Server),
+    must name it. With ec the IdP works as WK does (P-256 keys, ECDSA, ECDH-ES: the keys must be EC ones).
+    Returns (port, base URL, the IdP process, the IdP's port, the config text, the Server),
     the Server with .data and .config set."""
     port = T.free_port()
     base = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, IDP_SCRIPT, "--dir", d, "--sp-metadata-url", base + "/auth/saml/metadata",
-         "--rogue-key", rogue_key, "--rogue-cert", rogue_cert, "--slo-binding", slo_binding],
+         "--rogue-key", rogue_key, "--rogue-cert", rogue_cert, "--slo-binding", slo_binding]
+        + (["--ec"] if ec else []),
         stdout=subprocess.PIPE, stderr=open(os.path.join(d, "idp.log"), "w"), text=True)
     line = proc.stdout.readline()
     assert line.startswith("READY "), f"IdP did not start: {line!r}"

@@ -13,7 +13,11 @@ the return path), GET /auth/me shows a resident with the names and the PESEL mas
 same person finds the same account and another person gets another, no refusal makes an account or a
 session, a session cookie planted in the browser is not adopted, the audit log has the log-in (and never the
 PESEL), and single logout, by POST /auth/saml/slo (an account route with the CSRF token) or by
-POST /auth/logout, ends the odra session too."""
+POST /auth/logout, ends the odra session too.
+
+With ODRA_SAML_EC=1 (tests/integration/test_saml_ec.py) all of it runs with P-256 keys as login.gov.pl
+uses: the SP signs with ECDSA and the IdP signs with ECDSA and encrypts by ECDH-ES (services/saml_ec.c);
+then hostile encryptions are refused too."""
 import base64
 import http.client
 import json
@@ -32,12 +36,13 @@ import saml_idp  # noqa: E402
 from saml_idp import SP_ENTITY, FormParser  # noqa: E402
 from odra_test import done, test  # noqa: E402
 
-TMP = tempfile.mkdtemp(prefix="odra-saml-")
+EC = os.environ.get("ODRA_SAML_EC") == "1"
+TMP = tempfile.mkdtemp(prefix="odra-saml-ec-" if EC else "odra-saml-")
 EIDAS = "http://eidas.europa.eu/attributes/naturalperson/"
 
 
 def keypair(name):
-    return saml_idp.keypair(TMP, name)
+    return saml_idp.keypair(TMP, name, ec=EC)
 
 
 sp_key, sp_cert = keypair("sp")
@@ -45,7 +50,7 @@ keypair("idp")
 rogue_key, rogue_cert = keypair("rogue")
 
 def launch(d, slo_binding="soap"):
-    return saml_idp.launch(d, sp_key, sp_cert, rogue_key, rogue_cert, slo_binding)
+    return saml_idp.launch(d, sp_key, sp_cert, rogue_key, rogue_cert, slo_binding, ec=EC)
 
 
 PORT, BASE, idp_proc, IDP_PORT, ini, srv = launch(TMP)
@@ -230,6 +235,10 @@ def metadata_is_saml_read_by_pysaml2():
     with open(sp_cert) as f:
         pem = "".join(f.read().split("\n")[1:-2])
     assert all(k["key_info"]["x509_data"][0]["x509_certificate"]["text"] == pem for k in sp["key_descriptor"])
+    enc = [k for k in sp["key_descriptor"] if k["use"] == "encryption"][0]
+    algs = sorted(m["algorithm"] for m in enc.get("encryption_method", []))
+    assert algs == (["http://www.w3.org/2001/04/xmlenc#kw-aes256", "http://www.w3.org/2009/xmlenc11#ECDH-ES",
+                     "http://www.w3.org/2009/xmlenc11#aes256-gcm"] if EC else []), algs
 
 
 @test
@@ -315,6 +324,44 @@ def refuses_unsigned_assertion():
 @test
 def refuses_unencrypted_assertion():
     refused(login(mode="plain", binding="post")[2], "not encrypted")
+
+
+@test
+def ec_keys_in_use():
+    """The keys are what this run says: P-256 in EC mode (then the messages carry ECDSA and ECDH-ES)."""
+    with open(sp_key) as f:
+        assert ("prime256v1" in subprocess.run(["openssl", "pkey", "-noout", "-text"], input=f.read(), text=True,
+                                               capture_output=True).stdout) == EC
+    if not EC:
+        return
+    kind, fields, _ = idp_answer(binding="post")
+    xml = base64.b64decode(fields["SAMLResponse"]).decode()
+    assert "xmlenc11#ECDH-ES" in xml and "xmlenc#kw-aes256" in xml and "xmlenc11#aes256-gcm" in xml, xml[:2000]
+    _, what, cookie = idp_answer()
+    logged_in(call("GET", what, headers={"Cookie": cookie}))
+    with open(os.path.join(TMP, "last-resolve.xml")) as f:
+        resolve = f.read()
+    assert "xmldsig-more#ecdsa-sha256" in resolve and "xml-exc-c14n#" in resolve, resolve
+    with open(os.path.join(TMP, "last-ars.xml")) as f:
+        assert "xmldsig-more#ecdsa-sha256" in f.read()
+
+
+@test
+def ec_refuses_hostile_encryption():
+    """Broken encryptions as an attacker (or a broken IdP) would send them: each refused, no account, no
+    crash, by POST and by the artifact binding."""
+    if not EC:
+        return
+    before = counts()
+    for mode, words in (("badtag", "does not decrypt"), ("truncated", "does not decrypt"),
+                        ("badpoint", "not a P-256 point"), ("badkdf", "ConcatKDF"), ("hugeb64", "")):
+        for binding in ("post", "artifact"):
+            status, h, data = login(mode=mode, binding=binding)[2]
+            assert status in (403, 413, 400), (mode, binding, status, data[:300])
+            if words:
+                assert words in json.loads(data)["description"], (mode, binding, data[:300])
+    assert counts() == before
+    assert srv.alive()
 
 
 @test

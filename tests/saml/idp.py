@@ -6,18 +6,22 @@ It behaves as login.gov.pl (Węzeł Krajowy) does where that matters to the serv
 - the AuthnRequest arrives by HTTP-Redirect and must carry a valid signature of the SP (checked here
   over the raw query, as the SAML bindings define it);
 - the answer goes back by the binding the request asked for (HTTP-Artifact as WK, or HTTP-POST);
-- the assertion is signed, then encrypted for the SP (AES-256-GCM content, RSA-OAEP key transport:
-  WK itself uses ECDH-ES key agreement, see docs/saml.md);
+- the assertion is signed, then encrypted for the SP (AES-256-GCM content, RSA-OAEP key transport);
+- with --ec, as WK itself: P-256 keys, ecdsa-sha256 signatures (by the xmlsec1 program, through pysaml2),
+  and the assertion encrypted here with python3-cryptography as xmlenc 1.1 ECDH-ES key agreement (an
+  ephemeral P-256 key, ConcatKDF with SHA-256), kw-aes256 of the content key and AES-256-GCM;
 - the artifact is resolved over SOAP (ArtifactResolve → signed ArtifactResponse), single logout takes a
   SOAP LogoutRequest.
 The attributes are eIDAS natural-person attributes, as WK sends them.
 
-Usage: idp.py --dir DIR --sp-metadata-url URL [--rogue-key K --rogue-cert C]. DIR holds idp.key and idp.crt;
+Usage: idp.py --dir DIR --sp-metadata-url URL [--rogue-key K --rogue-cert C] [--ec]. DIR holds idp.key and idp.crt;
 the IdP binds a free port, writes DIR/idp-metadata.xml and prints "READY <port>".
 
 The test adds `mode=` to the SSO URL (the signature covers only the SAML parameters) to make the IdP answer
 wrongly on purpose: unsigned, tamper (PESEL changed after signing), expired, audience (another SP), rogue
-(signed by a key not in the IdP metadata), plain (not encrypted); and `binding=post|artifact` to override the
+(signed by a key not in the IdP metadata), plain (not encrypted); in EC mode also hostile encryptions:
+badtag (GCM tag broken), badpoint (an ephemeral key off the curve), truncated (CipherValue cut short),
+hugeb64 (a CipherValue of 400 kB), badkdf (a ConcatKDF parameter without its leading 00 octet); and `binding=post|artifact` to override the
 requested binding; `person=` picks who logs in (zofia, jan, or nopesel and badpesel: answers without a
 usable PESEL). GET /_last tells what the IdP saw of the last AuthnRequest; GET /_logouts the NameIDs
 logged out by SOAP.
@@ -41,7 +45,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from saml2 import BINDING_HTTP_ARTIFACT, BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, BINDING_SOAP, samlp
 from saml2.config import IdPConfig
 from saml2.pack import http_form_post_message
@@ -52,6 +61,12 @@ from saml2.sigver import get_pem_wrapped_unwrapped, pre_encryption_part
 EIDAS = "http://eidas.europa.eu/attributes/naturalperson/"
 AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
 RSA_OAEP = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+# pysaml2 signs ECDSA through the xmlsec1 program, but its sign() checks a list without ECDSA: extended.
+import saml2.entity  # noqa: E402
+if ECDSA_SHA256 not in [long for _, long in saml2.entity.SIG_ALLOWED_ALG]:
+    saml2.entity.SIG_ALLOWED_ALG = tuple(saml2.entity.SIG_ALLOWED_ALG) + (("ecdsa-sha256", ECDSA_SHA256),)
 SIG_HASHES = {
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": hashes.SHA256,
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": hashes.SHA384,
@@ -81,16 +96,81 @@ PERSONS = {
 }
 
 
+def hexinfo(data):
+    """A ConcatKDFParams attribute (xmlenc 1.1 §5.4.1): hexBinary of a bit string, its first octet the
+    number of padding bits (00: whole octets)."""
+    return "00" + data.hex()
+
+
+def ec_encrypt(response, sp_cert, idp_entity, sp_entity, hostile=()):
+    """The signed assertion in pysaml2's `<saml:EncryptedAssertion><saml:Assertion …>` replaced by xmlenc 1.1
+    EncryptedData as WK makes it: ECDH-ES with an ephemeral P-256 key (dsig11:ECKeyValue), ConcatKDF SHA-256
+    over AlgorithmID, PartyUInfo and PartyVInfo, kw-aes256 of a random AES-256 key, AES-256-GCM with the IV
+    before and the tag after the ciphertext. `hostile` names ways to break it on purpose."""
+    m = re.search(r"(<(\w+:)?EncryptedAssertion[^>]*>)(.*)(</(\w+:)?EncryptedAssertion>)", response, re.S)
+    plain = m.group(3).encode()
+    eph = ec.generate_private_key(ec.SECP256R1())
+    z = eph.exchange(ec.ECDH(), sp_cert.public_key())
+    alg_id = "http://www.w3.org/2001/04/xmlenc#kw-aes256".encode()
+    params = [hexinfo(alg_id), hexinfo(idp_entity.encode()), hexinfo(sp_entity.encode())]
+    kek = ConcatKDFHash(hashes.SHA256(), 32, alg_id + idp_entity.encode() + sp_entity.encode()).derive(z)
+    if "badkdf" in hostile:
+        params[0] = params[0][2:]
+    cek = os.urandom(32)
+    iv = os.urandom(12)
+    value = iv + AESGCM(cek).encrypt(iv, plain, None)
+    if "badtag" in hostile:
+        value = value[:-1] + bytes([value[-1] ^ 1])
+    if "truncated" in hostile:
+        value = value[:20]
+    point = eph.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    if "badpoint" in hostile:
+        point = b"\x04" + bytes(range(64))
+    cipher = base64.b64encode(value).decode()
+    if "hugeb64" in hostile:
+        cipher = "QUFB" * 100000
+    sp_der = base64.b64encode(sp_cert.public_bytes(Encoding.DER)).decode()
+    enc = (
+        '<xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" '
+        'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Type="http://www.w3.org/2001/04/xmlenc#Element">'
+        '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/>'
+        '<ds:KeyInfo><xenc:EncryptedKey>'
+        '<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#kw-aes256"/>'
+        '<ds:KeyInfo><xenc:AgreementMethod Algorithm="http://www.w3.org/2009/xmlenc11#ECDH-ES">'
+        '<xenc11:KeyDerivationMethod xmlns:xenc11="http://www.w3.org/2009/xmlenc11#" '
+        'Algorithm="http://www.w3.org/2009/xmlenc11#ConcatKDF">'
+        f'<xenc11:ConcatKDFParams AlgorithmID="{params[0]}" PartyUInfo="{params[1]}" PartyVInfo="{params[2]}">'
+        '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+        '</xenc11:ConcatKDFParams></xenc11:KeyDerivationMethod>'
+        '<xenc:OriginatorKeyInfo><ds:KeyValue><dsig11:ECKeyValue xmlns:dsig11="http://www.w3.org/2009/xmldsig11#">'
+        '<dsig11:NamedCurve URI="urn:oid:1.2.840.10045.3.1.7"/>'
+        f'<dsig11:PublicKey>{base64.b64encode(point).decode()}</dsig11:PublicKey>'
+        '</dsig11:ECKeyValue></ds:KeyValue></xenc:OriginatorKeyInfo>'
+        f'<xenc:RecipientKeyInfo><ds:X509Data><ds:X509Certificate>{sp_der}</ds:X509Certificate></ds:X509Data>'
+        '</xenc:RecipientKeyInfo></xenc:AgreementMethod></ds:KeyInfo>'
+        f'<xenc:CipherData><xenc:CipherValue>{base64.b64encode(aes_key_wrap(kek, cek)).decode()}'
+        '</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>'
+        f'<xenc:CipherData><xenc:CipherValue>{cipher}</xenc:CipherValue></xenc:CipherData>'
+        '</xenc:EncryptedData>')
+    return response[:m.start(3)] + enc + response[m.end(3):]
+
+
 class TestServer(Server):
     """pysaml2's IdP, with the encryption step opened up: `mutate` may change the signed assertion before
-    it is encrypted (a tampered assertion), and the content is encrypted with AES-256-GCM."""
+    it is encrypted (a tampered assertion), and the content is encrypted with AES-256-GCM (in EC mode by
+    ec_encrypt, `hostile` naming how to break it)."""
 
     mutate = None
+    ec_mode = False
+    hostile = ()
 
     def _encrypt_assertion(self, encrypt_cert, sp_entity_id, response, node_xpath=None):
         response = str(response)
         if self.mutate:
             response = self.mutate(response)
+        if self.ec_mode:
+            cert = x509.load_der_x509_certificate(base64.b64decode(encrypt_cert))
+            return ec_encrypt(response, cert, self.config.entityid, sp_entity_id, self.hostile)
         cert = encrypt_cert or self.metadata.certs(sp_entity_id, "any", "encryption")[0][1]
         wrapped, unwrapped = get_pem_wrapped_unwrapped(cert)
         with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
@@ -110,7 +190,7 @@ def soap_envelope(signed_xml):
             + body + "</soap-env:Body></soap-env:Envelope>")
 
 
-def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5, slo_binding=BINDING_SOAP):
+def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5, slo_binding=BINDING_SOAP, ec_mode=False):
     return IdPConfig().load({
         "entityid": base + "/idp",
         "service": {"idp": {
@@ -124,11 +204,14 @@ def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5, slo_binding=BIN
                                    "name_form": NAME_FORMAT_URI}},
             "name_id_format": [NAMEID_FORMAT_UNSPECIFIED],
             "want_authn_requests_signed": False,  # checked over the raw query below
+            # Read per service (pysaml2 looks them up in the idp context, not at the top level).
+            "signing_algorithm": ECDSA_SHA256 if ec_mode else RSA_SHA256,
+            "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
         }},
         "key_file": key,
         "cert_file": cert,
         "xmlsec_binary": "/usr/bin/xmlsec1",
-        "signing_algorithm": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        "signing_algorithm": ECDSA_SHA256 if ec_mode else RSA_SHA256,
         "digest_algorithm": "http://www.w3.org/2001/04/xmlenc#sha256",
         "metadata": {"local": [sp_metadata]} if sp_metadata else {},
         "delete_tmpfiles": True,
@@ -136,8 +219,9 @@ def idp_config(base, key, cert, sp_metadata, lifetime_minutes=5, slo_binding=BIN
 
 
 class IdP:
-    def __init__(self, base, d, sp_metadata_url, rogue_key, rogue_cert, slo_binding):
+    def __init__(self, base, d, sp_metadata_url, rogue_key, rogue_cert, slo_binding, ec_mode=False):
         self.base, self.dir, self.sp_metadata_url = base, d, sp_metadata_url
+        self.ec_mode = ec_mode
         self.slo_binding = slo_binding
         self.key, self.cert = os.path.join(d, "idp.key"), os.path.join(d, "idp.crt")
         self.rogue = (rogue_key, rogue_cert)
@@ -149,7 +233,7 @@ class IdP:
         self.lock = threading.Lock()
         # The metadata odra loads: written before anything asks for it.
         from saml2.metadata import entity_descriptor
-        ed = entity_descriptor(idp_config(base, self.key, self.cert, None, slo_binding=slo_binding))
+        ed = entity_descriptor(idp_config(base, self.key, self.cert, None, slo_binding=slo_binding, ec_mode=ec_mode))
         with open(os.path.join(d, "idp-metadata.xml"), "w", encoding="utf-8") as f:
             f.write(str(ed))
 
@@ -165,13 +249,18 @@ class IdP:
             self.sp_cert_pem = None
             m = re.search(rb"<ds:X509Certificate>([^<]+)</ds:X509Certificate>", data)
             self.sp_cert = x509.load_der_x509_certificate(base64.b64decode(m.group(1)))
+            ecm = self.ec_mode
             self.servers = {
                 "normal": TestServer(config=idp_config(self.base, self.key, self.cert, path,
-                                                       slo_binding=self.slo_binding)),
-                "expired": TestServer(config=idp_config(self.base, self.key, self.cert, path, lifetime_minutes=-10)),
+                                                       slo_binding=self.slo_binding, ec_mode=ecm)),
+                "expired": TestServer(config=idp_config(self.base, self.key, self.cert, path, lifetime_minutes=-10,
+                                                        ec_mode=ecm)),
             }
             if self.rogue[0]:
-                self.servers["rogue"] = TestServer(config=idp_config(self.base, self.rogue[0], self.rogue[1], path))
+                self.servers["rogue"] = TestServer(config=idp_config(self.base, self.rogue[0], self.rogue[1], path,
+                                                                     ec_mode=ecm))
+            for srv in self.servers.values():
+                srv.ec_mode = ecm
             return self.servers
 
     def verify_redirect_signature(self, raw_query):
@@ -183,6 +272,13 @@ class IdP:
         alg = urllib.parse.unquote_plus(parts["SigAlg"])
         sig = base64.b64decode(urllib.parse.unquote_plus(parts["Signature"]))
         try:
+            if alg == ECDSA_SHA256:
+                # XML-DSig's ecdsa-sha256 value: r || s, 32 bytes each (RFC 4051 §3.3); DER is refused.
+                if len(sig) != 64:
+                    return f"invalid (ECDSA signature of {len(sig)} bytes, not r || s)"
+                der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+                self.sp_cert.public_key().verify(der, signed.encode(), ec.ECDSA(hashes.SHA256()))
+                return "valid"
             self.sp_cert.public_key().verify(sig, signed.encode(), padding.PKCS1v15(), SIG_HASHES[alg]())
             return "valid"
         except Exception as ex:  # noqa: BLE001 - any failure is a bad signature
@@ -258,6 +354,7 @@ class Handler(BaseHTTPRequestHandler):
         modes = set(filter(None, q.get("mode", "").split(",")))
         srv = servers["rogue"] if "rogue" in modes else servers["expired"] if "expired" in modes else normal
         srv.mutate = None
+        srv.hostile = modes
         if "tamper" in modes:
             srv.mutate = lambda xml: xml.replace("85031412345", "85031412346")
         sp_id = req.issuer.text
@@ -292,8 +389,25 @@ class Handler(BaseHTTPRequestHandler):
         loc = req.assertion_consumer_service_url + "?" + urllib.parse.urlencode({"SAMLart": art, "RelayState": relay})
         return self.send(302, "", headers=[("Location", loc)])
 
+    def xmlsec_verify(self, body, element, name):
+        """The SP's enveloped signature on `element` (a samlp element name) checked by the xmlsec1 program over
+        the envelope as received, with the SP's certificate from its metadata only."""
+        path = os.path.join(self.idp.dir, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(body)
+        sp_pem = os.path.join(self.idp.dir, "sp-cert.pem")
+        if not os.path.exists(sp_pem):
+            with open(sp_pem, "wb") as f:
+                f.write(self.idp.sp_cert.public_bytes(Encoding.PEM))
+        check = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", sp_pem, "--id-attr:ID",
+                                "urn:oasis:names:tc:SAML:2.0:protocol:" + element, path], capture_output=True)
+        return check.returncode == 0 and re.search(r"<(\w+:)?Signature[ >]", body) is not None
+
     def ars(self, body):
         normal = self.idp.load()["normal"]
+        if not self.xmlsec_verify(body, "ArtifactResolve", "last-resolve.xml"):
+            return self.send(403, "ArtifactResolve signature invalid")
+        self.idp.last["artifact_resolve_signature"] = "valid"
         req = normal.parse_artifact_resolve(body)
         art = req.artifact.text
         self.idp.resolves += 1
@@ -322,9 +436,19 @@ class Handler(BaseHTTPRequestHandler):
                                  "binding": "redirect"})
         resp = normal.create_logout_response(msg, [BINDING_HTTP_REDIRECT], sign=False)
         dest = normal.metadata.single_logout_service(msg.issuer.text, BINDING_HTTP_REDIRECT, "spsso")[0]["location"]
+        ecm = self.idp.ec_mode
         info = normal.apply_binding(BINDING_HTTP_REDIRECT, str(resp), dest, q.get("RelayState", ""), response=True,
-                                    sign=True, sigalg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+                                    sign=not ecm, sigalg=RSA_SHA256)
         loc = dict(info["headers"])["Location"]
+        if ecm:  # pysaml2 signs redirects with RSA only: ecdsa-sha256 here, r || s as XML-DSig has it
+            from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+            from cryptography.hazmat.primitives.serialization import load_pem_private_key
+            with open(self.idp.key, "rb") as f:
+                key = load_pem_private_key(f.read(), None)
+            loc += "&SigAlg=" + urllib.parse.quote_plus(ECDSA_SHA256)
+            r, s = decode_dss_signature(key.sign(loc.split("?", 1)[1].encode(), ec.ECDSA(hashes.SHA256())))
+            loc += "&Signature=" + urllib.parse.quote_plus(base64.b64encode(r.to_bytes(32, "big")
+                                                                            + s.to_bytes(32, "big")).decode())
         if "bad_logout_signature" in q.get("mode", ""):
             loc = loc[:-6] + ("AAAAAA" if not loc.endswith("AAAAAA") else "BBBBBB")
         return self.send(302, "", headers=[("Location", loc)])
@@ -333,17 +457,7 @@ class Handler(BaseHTTPRequestHandler):
         normal = self.idp.load()["normal"]
         # The SP's signature is checked by the xmlsec1 program over the envelope as received: pysaml2's SOAP
         # unwrapping renames namespace prefixes, which exclusive c14n keeps, and so cannot verify it.
-        path = os.path.join(self.idp.dir, "last-slo.xml")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(body)
-        sp_pem = os.path.join(self.idp.dir, "sp-cert.pem")
-        if not os.path.exists(sp_pem):
-            from cryptography.hazmat.primitives.serialization import Encoding
-            with open(sp_pem, "wb") as f:
-                f.write(self.idp.sp_cert.public_bytes(Encoding.PEM))
-        check = subprocess.run(["xmlsec1", "--verify", "--pubkey-cert-pem", sp_pem, "--id-attr:ID",
-                                "urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest", path], capture_output=True)
-        if check.returncode != 0 or "<Signature" not in body:
+        if not self.xmlsec_verify(body, "LogoutRequest", "last-slo.xml"):
             return self.send(403, "LogoutRequest signature invalid")
         unsigned = re.sub(r"<(\w+:)?Signature[ >].*?</(\w+:)?Signature>", "", body, flags=re.S)
         req = normal.parse_logout_request(unsigned, BINDING_SOAP)
@@ -363,11 +477,12 @@ def main():
     ap.add_argument("--rogue-key")
     ap.add_argument("--rogue-cert")
     ap.add_argument("--slo-binding", default="soap", choices=["soap", "redirect"])
+    ap.add_argument("--ec", action="store_true", help="P-256 keys, ECDSA and ECDH-ES, as login.gov.pl")
     a = ap.parse_args()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port = httpd.server_address[1]
     Handler.idp = IdP(f"http://127.0.0.1:{port}", a.dir, a.sp_metadata_url, a.rogue_key, a.rogue_cert,
-                      BINDING_SOAP if a.slo_binding == "soap" else BINDING_HTTP_REDIRECT)
+                      BINDING_SOAP if a.slo_binding == "soap" else BINDING_HTTP_REDIRECT, a.ec)
     print(f"READY {port}", flush=True)
     httpd.serve_forever()
 
