@@ -14,6 +14,8 @@ override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 # Only the unit tests link these: libpng decodes every PNG the server writes, as Qt does.
 # The SAML 2.0 service provider (services/saml.c): Lasso over xmlsec1, and libcurl for the SOAP back channel.
 PKGS    += lasso glib-2.0 gobject-2.0 libcurl
+# Twin sites (services/twin.c): the TLS listener checks client certificates with GnuTLS, libmicrohttpd's TLS
+PKGS    += gnutls
 # SHA-384 of the Przelewy24-style payment signatures (services/pay_online.c)
 PKGS    += libcrypto
 TEST_PKGS  := libpng
