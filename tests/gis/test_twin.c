@@ -39,6 +39,17 @@ static enum err_code ship_one(const struct gis_twin_frame *f, void *ctx, struct 
     struct ship *sh = ctx;
     struct buf b = {0};
     gis_twin_frame_encode(f, &b);
+    /* ODRA_TWIN_SEEDS=DIR keeps the frames: the seed corpus of tests/fuzz/fuzz_twin.c (tests/fuzz/twin/) */
+    const char *seeds = getenv("ODRA_TWIN_SEEDS");
+    if (seeds) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/frame-%lld", seeds, f->id);
+        FILE *fp = fopen(p, "wb");
+        if (fp) {
+            fwrite(b.data, 1, b.len, fp);
+            fclose(fp);
+        }
+    }
     struct gis_twin_frame g;
     size_t used;
     enum err_code rc = gis_twin_frame_parse((const unsigned char *)b.data, b.len, &g, &used, e);

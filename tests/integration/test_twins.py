@@ -268,14 +268,18 @@ lock = threading.Lock()
 
 @test
 def a_submission_is_answered_after_the_twin_confirmed_it():
+    times = []
     for n in range(5):
+        t0 = time.time()
         st, h, body = submit(A, n)
+        times.append((time.time() - t0) * 1000)
         assert st == 201, body
         j = json.loads(body)
         answered[j["id"]] = j["case_number"]
         assert "odra-replication" not in h
         last = tenant_health(A)[0]["twin"]["last_frame"]
         assert B.status()["applied"] >= last  # confirmed before the answer
+    print(f"  submission latencies with the twin: {', '.join(f'{t:.0f}' for t in times)} ms")
     assert B.sql(f"SELECT case_number FROM cases WHERE id = '{j['id']}'") == j["case_number"]
     r = A.cli("verify", "--tenant", T)
     assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
@@ -478,7 +482,7 @@ def kill_9_and_a_lost_site_during_500_submissions_lose_nothing_acknowledged():
         workers = [threading.Thread(target=client, args=(site_ref, stop)) for _ in range(4)]
         for w in workers:
             w.start()
-        time.sleep(rng.uniform(0.5, 2.5))
+        time.sleep(rng.uniform(2.0, 5.0))
         if sent[0] >= total:
             stop.set()
             for w in workers:
