@@ -337,7 +337,8 @@ enum err_code gis_twin_store_commit(struct gis_store *w, struct err *e)
     if (sqlite3session_changeset(c->sess, &n, &p) != SQLITE_OK)
         return err_set(e, ERR_INTERNAL, "%s: twin changeset: %s", gis_store_path(w), sqlite3_errmsg(gis_store_db(w)));
     enum err_code rc = ERR_OK;
-    long long id = c->last_id + 1;
+    /* from the store, not the connection: another process's writer (an import) may have added frames */
+    long long id = n > 0 ? state_get(w, "last_id") + 1 : 0;
     if (n > 0) {
         /* the session must not see its own outbox rows (twin_* are filtered out anyway) */
         sqlite3_stmt *st = gis_store_cached(w, outbox_insert_sql, e);

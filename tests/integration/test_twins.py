@@ -11,7 +11,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,189 +20,13 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from odra_test import BIN, Server, assert_json_error, demo_data, done, fast_auth_config, free_port, test  # noqa: E402
+from odra_test import BIN, assert_json_error, demo_data, done, test  # noqa: E402
+from twin_sites import Site, make_certs  # noqa: E402
 
 T = "rzepin"
 JSON = {"Content-Type": "application/json"}
 TMP = tempfile.mkdtemp(prefix="odra-twins-")
 rng = random.Random(int(os.environ.get("ODRA_TWIN_SEED", "18")))
-
-
-def sh(*args, **kw):
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
-
-
-def make_certs():
-    """A CA and a certificate for each site (server and client use), for 127.0.0.1."""
-    d = os.path.join(TMP, "pki")
-    os.makedirs(d)
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    sh("openssl", "req", "-x509", *ec, "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.crt", "-days", "2", "-subj",
-       "/CN=odra twins test CA")
-    ext = f"{d}/ext.cnf"
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n")
-    for site in ("a", "b", "rogue"):
-        sh("openssl", "req", *ec, "-keyout", f"{d}/{site}.key", "-out", f"{d}/{site}.csr", "-subj",
-           f"/CN=site {site}")
-        ca = "ca" if site != "rogue" else "rogue-ca"
-        if site == "rogue":  # signed by another CA: must be refused
-            sh("openssl", "req", "-x509", *ec, "-keyout", f"{d}/rogue-ca.key", "-out", f"{d}/rogue-ca.crt", "-days",
-               "2", "-subj", "/CN=rogue CA")
-        sh("openssl", "x509", "-req", "-in", f"{d}/{site}.csr", "-CA", f"{d}/{ca}.crt", "-CAkey", f"{d}/{ca}.key",
-           "-CAcreateserial", "-out", f"{d}/{site}.crt", "-days", "2", "-extfile", ext)
-    return d
-
-
-PKI = make_certs()
-
-
-class Proxy:
-    """A TCP proxy in front of a site's twin listener that can drop every connection (a cut link)."""
-
-    def __init__(self, target_port):
-        self.target = target_port
-        self.cut = False
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            c, _ = self.sock.accept()
-            if self.cut:
-                c.close()
-                continue
-            try:
-                u = socket.create_connection(("127.0.0.1", self.target), timeout=5)
-            except OSError:
-                c.close()
-                continue
-            with self.lock:
-                self.conns += [c, u]
-            for a, b in ((c, u), (u, c)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    def _pipe(self, a, b):
-        try:
-            while True:
-                data = a.recv(65536)
-                if not data or self.cut:
-                    break
-                b.sendall(data)
-        except OSError:
-            pass
-        for s in (a, b):
-            try:
-                s.close()
-            except OSError:
-                pass
-
-    def set_cut(self, cut):
-        self.cut = cut
-        if cut:
-            with self.lock:
-                for s in self.conns:
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                        s.close()
-                    except OSError:
-                        pass
-                self.conns = []
-
-
-class Site:
-    """One odra instance: its data directory, config with [twin], the twin listener's port and a proxy in front
-    of it through which the other site reaches it."""
-
-    def __init__(self, name, data):
-        self.name, self.data = name, data
-        self.twin_port = free_port()
-        self.proxy = Proxy(self.twin_port)
-        self.srv = None
-        self.peer = None
-        self.extra = ""
-
-    def write_config(self):
-        twin = (f"\n[twin]\nlisten = 127.0.0.1:{self.twin_port}\npeer = https://127.0.0.1:{self.peer.proxy.port}\n"
-                f"cert = {PKI}/{self.name}.crt\nkey = {PKI}/{self.name}.key\nca = {PKI}/ca.crt\n"
-                f"ack_timeout_ms = 3000\n{self.extra}")
-        with open(os.path.join(ROOT_INI), encoding="utf-8") as f:
-            text = f.read() + twin
-        d = os.path.join(TMP, f"cfg-{self.name}")
-        os.makedirs(d, exist_ok=True)
-        self.cfg = fast_auth_config(d, text)
-
-    def start(self):
-        self.write_config()
-        self.srv = Server(self.data, config=self.cfg)
-        self.wait_twin_listener()
-        return self
-
-    def wait_twin_listener(self):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.twin_port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("twin listener did not start")
-
-    def kill(self):
-        if self.srv and self.srv.proc.poll() is None:
-            self.srv.proc.kill()
-            self.srv.proc.wait()
-        if self.srv:
-            self.srv.log.close()
-        self.srv = None
-
-    def stop(self):
-        if self.srv:
-            self.srv.stop()
-        self.srv = None
-
-    def cli(self, *args):
-        return subprocess.run([BIN, "twin", *args, "--config", self.cfg, "--data", self.data], capture_output=True,
-                              text=True, timeout=120)
-
-    def twin_get(self, path, cert=None):
-        """GET on this site's twin listener as the other site (or with cert, a (crt, key) pair)."""
-        ctx = ssl.create_default_context(cafile=f"{PKI}/ca.crt")
-        if cert is not False:
-            crt, key = cert or (f"{PKI}/{self.peer.name}.crt", f"{PKI}/{self.peer.name}.key")
-            ctx.load_cert_chain(crt, key)
-        req = urllib.request.Request(f"https://127.0.0.1:{self.twin_port}{path}")
-        try:
-            with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    def twin_post(self, path, body):
-        ctx = ssl.create_default_context(cafile=f"{PKI}/ca.crt")
-        ctx.load_cert_chain(f"{PKI}/{self.peer.name}.crt", f"{PKI}/{self.peer.name}.key")
-        req = urllib.request.Request(f"https://127.0.0.1:{self.twin_port}{path}", data=body, method="POST")
-        try:
-            with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    def status(self):
-        return self.twin_get(f"/twin/{T}/status")[1]
-
-    def sql(self, q):
-        return sh("sqlite3", os.path.join(self.data, f"{T}.sqlite"), q).stdout.strip()
-
-
-ROOT_INI = os.path.join(os.path.dirname(__file__), "..", "..", "odra.ini")
-DEMO = demo_data(copy=False)
 
 
 def site_data(name, with_tenant):
@@ -215,8 +38,10 @@ def site_data(name, with_tenant):
     return d
 
 
-A = Site("a", site_data("a", True))
-B = Site("b", site_data("b", False))
+PKI = make_certs(TMP)
+DEMO = demo_data(copy=False)
+A = Site("a", site_data("a", True), TMP, PKI, T)
+B = Site("b", site_data("b", False), TMP, PKI, T)
 A.peer, B.peer = B, A
 A.extra = f"primary = {T}\n"
 PARCEL = A.sql("SELECT parcel_id FROM parcels ORDER BY id LIMIT 1")
