@@ -61,7 +61,7 @@ MODULE_TEST_SRCS := $(sort $(wildcard services/modules/*/tests/*.c))
 TEST_BINS += $(MODULE_TEST_SRCS:services/modules/%.c=$(BUILD)/tests/modules/%)
 
 .SECONDARY:
-.PHONY: all deps run test asan lint bench clean demo web-deps fuzz fuzz-build
+.PHONY: all deps run test asan lint bench clean demo web-deps fuzz fuzz-build soak
 all: $(BUILD)/odra $(BUILD)/odra-toy $(TEST_BINS) web-deps
 
 # The map page's MapLibre GL JS comes from npm (package-lock.json). A plain `make` installs it when
@@ -198,6 +198,11 @@ lint: $(BUILD)/odra
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run $(BUILD)
+
+# issue 18: 64 connections of mixed traffic for SOAK_SECONDS (600); errors, RSS growth and descriptors
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 tests/soak/soak.py $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

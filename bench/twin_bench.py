@@ -2,6 +2,7 @@
 synchronous twin against a site without one (and their ratio), the replication lag of a bulk import of
 100,000 parcels, the time to snapshot the largest store for a joining twin, and the time of a takeover.
 usage: twin_bench.py BUILD WORK"""
+import atexit
 import json
 import os
 import shutil
@@ -54,7 +55,8 @@ pki = make_certs(WORK)
 A = Site("a", data("a"), WORK, pki, T)
 B = Site("b", data("b", with_tenant=False), WORK, pki, T)
 A.peer, B.peer = B, A
-A.extra = f"primary = {T}\n"
+atexit.register(lambda: [s.kill() for s in (A, B)])
+A.extra = f"primary = {T}\n[import]\nboundary_tolerance_m = 10000\n"  # the synthetic grid reaches past the gmina
 A.start()
 B.write_config()
 t0 = time.perf_counter()

@@ -229,7 +229,8 @@ static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long
     }
     c->applying = was_applying;
     if (!rc) {
-        c->role = role, c->term = term;
+        __atomic_store_n(&c->role, role, __ATOMIC_RELEASE);
+        c->term = term;
         __atomic_store_n(&c->last_id, last_id, __ATOMIC_RELEASE);
     }
     return rc;
@@ -387,6 +388,12 @@ void gis_twin_store_free(struct gis_store *w)
         sqlite3session_delete(c->sess);
     free(c);
     *gis_store_twin_slot(w) = NULL;
+}
+
+enum gis_twin_role gis_twin_store_role(struct gis_store *w)
+{
+    struct twin_cap *c = cap_of(w);
+    return c ? __atomic_load_n(&c->role, __ATOMIC_ACQUIRE) : GIS_TWIN_NONE;
 }
 
 long long gis_twin_store_last_id(struct gis_store *w)

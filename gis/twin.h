@@ -101,6 +101,9 @@ enum err_code gis_twin_store_commit(struct gis_store *w, struct err *e);
 void gis_twin_store_end(struct gis_store *w, bool committed);
 void gis_twin_store_free(struct gis_store *w);
 
+/* The role of the writer w's store as its connection knows it; thread-safe read. */
+enum gis_twin_role gis_twin_store_role(struct gis_store *w);
+
 /* The highest frame id w captured so far (0 when not a primary); thread-safe read. */
 long long gis_twin_store_last_id(struct gis_store *w);
 

@@ -301,6 +301,12 @@ static bool may_write(const struct http_req *req)
 
 enum err_code svc_twin_before_write(struct http_req *req, struct err *e)
 {
+    if (req->tenant && req->tenant->writer && gis_twin_store_role(req->tenant->writer) == GIS_TWIN_FENCED &&
+        strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+        return err_set(e, ERR_UNAVAILABLE,
+                       "Ten serwer nie przyjmuje już zgłoszeń gminy %s: jej dane przejął ośrodek zapasowy "
+                       "(serwer jest odcięty, \"fenced\"). Prosimy skorzystać z adresu podanego przez urząd.",
+                       req->tenant->cfg->name);
     if (!may_write(req) || gis_twin_store_last_id(req->tenant->writer) == 0)
         return ERR_OK;
     int i = req->tenant->index;
