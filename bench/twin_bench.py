@@ -80,7 +80,14 @@ t1 = time.perf_counter()
 assert r.returncode == 0, r.stderr[-500:]
 last = int(A.sql("SELECT value FROM twin_state WHERE key = 'last_id'"))
 outbox = A.sql("SELECT coalesce(max(length(changeset)), 0) FROM twin_outbox")
-while B.status()["applied"] < last:
+
+
+def acknowledged():
+    h = A.srv.get_json("/health")
+    return next(t for t in h["tenants"] if t["slug"] == T)["twin"]["acknowledged"]
+
+
+while acknowledged() < last:  # the primary's view: the twin applied and answered
     time.sleep(0.05)
 t2 = time.perf_counter()
 print(f"twin_bulk_import_100k_lag_s {t2 - t1:.2f} (import {t1 - t0:.1f} s; its frame {int(outbox) / 1e6:.1f} MB "

@@ -167,6 +167,7 @@ enum err_code gis_twin_status_read(struct gis_store *s, struct gis_twin_status *
     st->term = state_get(s, "term");
     st->last_id = state_get(s, "last_id");
     st->acked = state_get(s, "acked");
+    st->solo = state_get(s, "solo") != 0;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(gis_store_db(s), "SELECT count(*) FROM twin_outbox WHERE id > ?", -1, &q, NULL) ==
         SQLITE_OK) {
@@ -219,6 +220,7 @@ static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long
         if (keep_last)
             last_id = state_get(w, "last_id");
         if (!state_set(w, "role", role, e) && !state_set(w, "term", term, e) && !state_set(w, "last_id", last_id, e) &&
+            !state_set(w, "solo", keep_last && role == GIS_TWIN_PRIMARY && term > 1, e) &&
             (role != GIS_TWIN_REPLICA || !gis_store_exec(w, "DELETE FROM twin_outbox", e)) &&
             (role != GIS_TWIN_REPLICA || !state_set(w, "acked", last_id, e)))
             rc = gis_store_commit(w, e);
@@ -499,6 +501,8 @@ enum err_code gis_twin_ack(struct gis_store *w, long long id, struct err *e)
     }
     if (!rc && state_get(w, "acked") < id)
         rc = state_set(w, "acked", id, e);
+    if (!rc)
+        rc = state_set(w, "solo", 0, e);
     if (!rc)
         rc = gis_store_commit(w, e);
     if (rc)

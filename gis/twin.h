@@ -52,6 +52,7 @@ enum err_code gis_twin_frame_parse(const unsigned char *p, size_t n, struct gis_
 struct gis_twin_status {
     enum gis_twin_role role;
     long long term, last_id, acked, pending;
+    bool solo; /* promoted, and no twin has acknowledged a frame of it since (gis_twin_ack clears it) */
 };
 const char *gis_twin_role_name(enum gis_twin_role r);
 enum err_code gis_twin_status_read(struct gis_store *s, struct gis_twin_status *st, struct err *e);

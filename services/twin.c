@@ -253,6 +253,7 @@ static bool ship_round(CURL *h, time_t *persisted_at)
         pthread_mutex_lock(&tw.lock);
         bool synced = tw.tenants[i].synced;
         long long acked = tw.tenants[i].acked;
+        tw.tenants[i].solo = st.solo; /* the store says, across restarts: promoted, no twin since */
         pthread_mutex_unlock(&tw.lock);
         if (!synced) {
             ship_sync(h, t, st.term);
@@ -260,6 +261,11 @@ static bool ship_round(CURL *h, time_t *persisted_at)
         }
         if (st.last_id > acked && ship_frames(h, t, r, acked, st.term))
             more = true;
+        pthread_mutex_lock(&tw.lock);
+        acked = tw.tenants[i].acked;
+        pthread_mutex_unlock(&tw.lock);
+        if (st.solo && acked > st.acked)
+            *persisted_at = 0; /* the first acknowledgement after a takeover ends `solo` at once */
         ship_persist(t, acked, persisted_at);
     }
     return more;

@@ -171,9 +171,12 @@ static void test_promote_and_fence(void)
     CHECK(gis_twin_promote(B, &term, &e) == ERR_OK && term == 2);
     struct gis_twin_status st;
     CHECK(gis_twin_status_read(B, &st, &e) == ERR_OK && st.role == GIS_TWIN_PRIMARY && st.last_id == 6);
+    CHECK(st.solo); /* no twin follows it yet: kept in the store across restarts */
     /* the new primary's frames continue the ids with the new term */
     exec_ok(B, "UPDATE parcels SET area_m2 = 103 WHERE id = 7");
     CHECK(gis_twin_store_last_id(B) == 7);
+    CHECK(gis_twin_ack(B, 7, &e) == ERR_OK);
+    CHECK(gis_twin_status_read(B, &st, &e) == ERR_OK && !st.solo && st.acked == 7);
     /* the old primary writes on (it does not know yet), then learns of term 2 and is fenced */
     exec_ok(A, "UPDATE parcels SET area_m2 = 999 WHERE id = 7");
     CHECK(gis_twin_fence(A, 2, &e) == ERR_OK);
