@@ -59,6 +59,20 @@ static int twin_parse(int argc, char **argv, struct twin_args *x)
     return -1;
 }
 
+/* The twin state of gmina slug's store in the data directory, opened read-only for this. */
+static enum err_code local_status(const struct config *cfg, const char *slug, struct gis_twin_status *st, struct err *e)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s.sqlite", cfg->data_dir, slug);
+    struct gis_store *s = NULL;
+    memset(st, 0, sizeof *st);
+    enum err_code rc = gis_store_open(path, GIS_STORE_READ, &s, e);
+    if (!rc)
+        rc = gis_twin_status_read(s, st, e);
+    gis_store_close(s);
+    return rc;
+}
+
 static int twin_status_cmd(const struct config *cfg, const char *tenant)
 {
     int rc = 0;
@@ -66,19 +80,15 @@ static int twin_status_cmd(const struct config *cfg, const char *tenant)
         const char *slug = cfg->tenants[i].slug;
         if (tenant && strcmp(tenant, slug))
             continue;
-        char path[1100];
-        snprintf(path, sizeof path, "%s/%s.sqlite", cfg->data_dir, slug);
-        struct gis_store *s = NULL;
         struct err e = {0};
         struct gis_twin_status st;
-        if (gis_store_open(path, GIS_STORE_READ, &s, &e) || gis_twin_status_read(s, &st, &e)) {
+        if (local_status(cfg, slug, &st, &e)) {
             printf("%s: %s\n", slug, e.msg);
             rc = 1;
         } else {
             printf("%s: %s, term %lld, last frame %lld, acknowledged %lld, outbox %lld\n", slug,
                    gis_twin_role_name(st.role), st.term, st.last_id, st.acked, st.pending);
         }
-        gis_store_close(s);
     }
     return rc;
 }
@@ -201,14 +211,9 @@ static int twin_verify_cmd(const struct config *cfg, const char *tenant)
         const char *slug = cfg->tenants[i].slug;
         if (tenant && strcmp(tenant, slug))
             continue;
-        char path[1100];
-        snprintf(path, sizeof path, "%s/%s.sqlite", cfg->data_dir, slug);
-        struct gis_store *s = NULL;
         struct err e = {0};
-        struct gis_twin_status st = {0};
-        bool twinned = !gis_store_open(path, GIS_STORE_READ, &s, &e) && !gis_twin_status_read(s, &st, &e) &&
-                       st.role != GIS_TWIN_NONE;
-        gis_store_close(s);
+        struct gis_twin_status st;
+        bool twinned = !local_status(cfg, slug, &st, &e) && st.role != GIS_TWIN_NONE;
         if (!twinned && !tenant)
             continue;
         n++;
