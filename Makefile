@@ -15,6 +15,8 @@ override LDLIBS  += $(PKG_LIBS) -lm -lpthread
 # The SAML 2.0 service provider (services/saml.c): Lasso over xmlsec1, and libcurl for the SOAP back channel;
 # services/saml_ec.c uses libxmlsec1 and OpenSSL directly for the EC keys of login.gov.pl.
 PKGS    += lasso glib-2.0 gobject-2.0 libcurl xmlsec1-openssl
+# Twin sites (services/twin.c): the TLS listener checks client certificates with GnuTLS, libmicrohttpd's TLS
+PKGS    += gnutls
 # SHA-384 of the Przelewy24-style payment signatures (services/pay_online.c)
 PKGS    += libcrypto
 TEST_PKGS  := libpng

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "gis/layers.h"
+#include "gis/twin.h"
 #include "util/embed.h"
 
 struct gis_store {
@@ -28,6 +29,7 @@ struct gis_store {
         void *data;
         void (*free_fn)(void *);
     } attached[8];
+    void *twin; /* the writer's twin replication state (gis/twin.c), NULL when it has none */
 };
 
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
@@ -262,6 +264,8 @@ enum err_code gis_store_open(const char *path, enum gis_store_mode mode, struct 
         gis_store_close(s);
         return e->code;
     }
+    if (s->writable)
+        gis_twin_store_opened(s); /* after the migrations, which both twins run alike */
     if (!s->writable && gis_store_version(s) != gis_store_latest_version()) {
         err_set(e, ERR_INVALID, "%s: schema version %d, expected %d (open it once as writer to migrate)", path,
                 gis_store_version(s), gis_store_latest_version());
@@ -276,6 +280,7 @@ void gis_store_close(struct gis_store *s)
 {
     if (!s)
         return;
+    gis_twin_store_free(s);
     for (size_t i = 0; i < s->ncached; i++)
         sqlite3_finalize(s->cached[i].st);
     free(s->cached);
@@ -304,14 +309,31 @@ bool gis_store_writable(const struct gis_store *s)
     return s->writable;
 }
 
+void **gis_store_twin_slot(struct gis_store *s)
+{
+    return &s->twin;
+}
+
 enum err_code gis_store_begin(struct gis_store *s, struct err *e)
 {
-    return gis_store_exec(s, "BEGIN IMMEDIATE", e);
+    if (gis_store_exec(s, "BEGIN IMMEDIATE", e))
+        return e->code;
+    if (s->twin && gis_twin_store_begin(s, e)) {
+        gis_store_rollback(s);
+        return e->code;
+    }
+    return ERR_OK;
 }
 
 enum err_code gis_store_commit(struct gis_store *s, struct err *e)
 {
-    return gis_store_exec(s, "COMMIT", e);
+    /* the twin's frame of this transaction goes into the outbox inside it (gis/twin.h) */
+    enum err_code rc = s->twin ? gis_twin_store_commit(s, e) : ERR_OK;
+    if (!rc)
+        rc = gis_store_exec(s, "COMMIT", e);
+    if (s->twin)
+        gis_twin_store_end(s, !rc);
+    return rc;
 }
 
 static const char read_begin_sql[] = "BEGIN", read_end_sql[] = "COMMIT";
@@ -340,6 +362,8 @@ void gis_store_rollback(struct gis_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (s->twin)
+        gis_twin_store_end(s, false);
 }
 
 enum err_code gis_store_meta_set(struct gis_store *s, const char *key, const char *value, struct err *e)

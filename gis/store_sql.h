@@ -12,6 +12,9 @@
 /* The SQLite handle, with SpatiaLite loaded, for gis/ and module code. Owned by the store. */
 sqlite3 *gis_store_db(struct gis_store *s);
 
+/* The writer's slot for its twin replication state, owned by gis/twin.c. */
+void **gis_store_twin_slot(struct gis_store *s);
+
 /* Runs SQL with no result rows; on failure records the SQLite message. */
 enum err_code gis_store_exec(struct gis_store *s, const char *sql, struct err *e);
 

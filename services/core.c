@@ -7,6 +7,7 @@
 #include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
+#include "services/twin.h"
 #include "util/text.h"
 
 static json_t *tenant_json(const struct svc_tenant *t)
@@ -38,6 +39,11 @@ enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct er
                                                                   "server log); documents are issued without a seal"
                                                                 : "no seal is configured; documents are issued "
                                                                   "without a seal"));
+        /* twin replication (docs/twins.md): null when the gmina is not twinned */
+        json_t *twin = svc_twin_health(t);
+        json_object_set_new(j, "twin", twin ? twin : json_null());
+        if (twin && json_integer_value(json_object_get(twin, "not_replicated")) > 0)
+            degraded = true;
         degraded |= t->unavailable;
         json_array_append_new(tenants, j);
     }

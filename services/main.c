@@ -17,6 +17,7 @@
 #include "gis/import.h"
 #include "gis/store.h"
 #include "services/backup.h"
+#include "services/twin.h"
 #include "services/cli_backup.h"
 #include "services/cli_extract.h"
 #include "services/cli_payments.h"
@@ -58,6 +59,8 @@ static const char usage_text[] =
     "  audit   verify                                              check the audit log's hash chain\n"
     "  backup  (--tenant T | --all) -o DIR                         snapshot the stores while the server runs\n"
     "  restore DIR [--tenant T] [--force]                          check a backup and put it into --data\n"
+    "  twin    status | verify [--tenant T]                        twin sites: roles, terms, compare both sides\n"
+    "  twin    promote --tenant T [--force] | rejoin --tenant T    takeover on the twin; the old primary follows\n"
     "  version                                                     print the version\n"
     "\n"
     "Every command takes --config FILE (default: the built-in odra.ini) and --data DIR.\n";
@@ -108,7 +111,8 @@ static int cmd_serve(const struct common_opts *co)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct svc_server *srv;
-    if (svc_server_new(&cfg, &srv, &e) || svc_server_start(srv, &e) || svc_backup_start(&cfg, &e)) {
+    if (svc_server_new(&cfg, &srv, &e) || svc_server_start(srv, &e) || svc_backup_start(&cfg, &e) ||
+        svc_twin_start(srv, &e)) {
         if (e.code == ERR_OK)
             err_set(&e, ERR_INTERNAL, "cannot start");
         return fail(&e);
@@ -119,6 +123,7 @@ static int cmd_serve(const struct common_opts *co)
     sigwait(&stop, &sig);
     log_info("received %s, finishing requests in flight and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     svc_backup_stop();
+    svc_twin_stop();
     svc_server_free(srv);
     log_info("stopped");
     return EXIT_SUCCESS;
@@ -564,6 +569,8 @@ int main(int argc, char **argv)
         return cli_backup(argc - 1, argv + 1);
     if (!strcmp(cmd, "seal"))
         return cli_seal(argc - 1, argv + 1);
+    if (!strcmp(cmd, "twin"))
+        return cli_twin(argc - 1, argv + 1);
     if (!strcmp(cmd, "seed"))
         return cli_seed(argc, argv);
     if (!strcmp(cmd, "payments"))

@@ -17,6 +17,7 @@
 #include "services/auth.h"
 #include "services/module.h"
 #include "services/routes.h"
+#include "services/twin.h"
 #include "tiles/cache.h"
 #include "util/buf.h"
 #include "util/httphdr.h"
@@ -110,6 +111,11 @@ struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e)
     }
     if (t->unavailable) {
         err_set(e, ERR_UNAVAILABLE, "the data of gmina %s are unavailable: its store could not be opened",
+                t->cfg->name);
+        return NULL;
+    }
+    if (svc_tenant_twin_hidden(t)) {
+        err_set(e, ERR_UNAVAILABLE, "gmina %s is served by its primary site; this site keeps its twin copy",
                 t->cfg->name);
         return NULL;
     }
@@ -639,6 +645,11 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
                            "the data of gmina %s are unavailable: its store could not be opened when the server "
                            "started (the server log says why); the other gminas are served",
                            req->tenant->cfg->name);
+        if (svc_tenant_twin_hidden(req->tenant))
+            return err_set(e, ERR_UNAVAILABLE,
+                           "Dane gminy %s udostępnia jej ośrodek podstawowy; ten serwer przechowuje tylko ich kopię "
+                           "zapasową.",
+                           req->tenant->cfg->name);
     }
     const struct svc_module *mod = svc_module_of_route(m.route);
     if (mod && (!req->tenant || !svc_module_enabled(req->tenant->cfg, mod)))
@@ -647,8 +658,13 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
     enum http_access_kind access = m.route->access.kind;
     if (access != HTTP_ACCESS_PUBLIC && svc_auth_check(req, m.route, resp, e))
         return e->code;
+    /* a twin primary's write waits for its twin's acknowledgement (services/twin.h) */
+    if (access != HTTP_ACCESS_PUBLIC && svc_twin_before_write(req, e))
+        return e->code;
     resp->status = 200;
     enum err_code rc = m.route->handler(req, resp, e);
+    if (!rc)
+        rc = svc_twin_after_write(req, resp, e);
     if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN || m.route->access.personal)
         svc_auth_audit_request(req, m.route, rc ? http_status_of(rc) : resp->status);
     return rc;
@@ -1074,7 +1090,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         s->n_tenants++;
         struct err te = {0};
         if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, &te) != ERR_OK ||
-            svc_modules_migrate(t->cfg, t->writer, &te) != ERR_OK) {
+            svc_modules_migrate(t->cfg, t->writer, &te) != ERR_OK || svc_twin_tenant_opened(cfg, t, &te) != ERR_OK) {
             /* One gmina's store missing or broken must not take the others down. */
             gis_store_close(t->writer);
             t->writer = NULL;

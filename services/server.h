@@ -35,6 +35,9 @@ struct svc_tenant {
      * not be loaded (seal_problem says why): documents are then issued without a seal and say so. */
     struct gis_seal *seal;
     char seal_problem[512];
+    /* Its store is a twin replica (services/twin.h): nothing of it is served until a promotion clears this
+     * (atomically; read with svc_tenant_twin_hidden). */
+    bool twin_hidden;
 };
 
 struct svc_server;

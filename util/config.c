@@ -446,6 +446,73 @@ static int backup_key(struct config_state *st, const char *key, const char *val)
     return config_fail(st, "backup", key, "unknown key%s", "");
 }
 
+/* Adds a comma-separated list of slugs to list (of cap entries of 32). */
+static int slug_list(struct config_state *st, const char *key, const char *val, char (*list)[32], int *n, int cap)
+{
+    char buf[1024];
+    if (strlen(val) >= sizeof buf)
+        return config_fail(st, "twin", key, "value too long%s", "");
+    strcpy(buf, val);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        if (!slug_valid(tok) || strlen(tok) >= 32)
+            return config_fail(st, "twin", key, "bad tenant slug '%s'", tok);
+        if (*n >= cap)
+            return config_fail(st, "twin", key, "too many gminas%s", "");
+        snprintf(list[(*n)++], 32, "%s", tok);
+    }
+    return 1;
+}
+
+static int twin_key(struct config_state *st, const char *key, const char *val)
+{
+    struct config_twin *t = &st->c->twin;
+    long v;
+    if (!strcmp(key, "listen")) {
+        struct err e2 = {0};
+        if (config_parse_listen(val, t->listen_host, sizeof t->listen_host, &t->port, &e2))
+            return config_fail(st, "twin", key, "%s", e2.msg);
+        return 1;
+    }
+    if (!strcmp(key, "peer")) {
+        if (strncmp(val, "https://", 8))
+            return config_fail(st, "twin", key, "must be an https:// address, got '%s'", val);
+        return copy_str(st, "twin", key, val, t->peer, sizeof t->peer);
+    }
+    if (!strcmp(key, "cert"))
+        return copy_str(st, "twin", key, val, t->cert, sizeof t->cert);
+    if (!strcmp(key, "key"))
+        return copy_str(st, "twin", key, val, t->key, sizeof t->key);
+    if (!strcmp(key, "ca"))
+        return copy_str(st, "twin", key, val, t->ca, sizeof t->ca);
+    if (!strcmp(key, "primary"))
+        return slug_list(st, key, val, t->primary, &t->n_primary, CONFIG_MAX_TENANTS);
+    if (!strcmp(key, "ack_timeout_ms"))
+        return parse_int(st, "twin", key, val, 10, 600000, &v) ? (t->ack_timeout_ms = (int)v, 1) : 0;
+    if (!strcmp(key, "mode") || !strncmp(key, "mode.", 5)) {
+        bool outbox = !strcmp(val, "outbox");
+        if (!outbox && strcmp(val, "refuse"))
+            return config_fail(st, "twin", key, "must be refuse or outbox, got '%s'", val);
+        if (!key[4]) {
+            t->outbox_mode_default = outbox;
+            return 1;
+        }
+        return outbox ? slug_list(st, key, key + 5, t->outbox_mode, &t->n_outbox_mode, CONFIG_MAX_TENANTS)
+                      : slug_list(st, key, key + 5, t->refuse_mode, &t->n_refuse_mode, CONFIG_MAX_TENANTS);
+    }
+    return config_fail(st, "twin", key, "unknown key%s", "");
+}
+
+bool config_twin_outbox_mode(const struct config_twin *t, const char *slug)
+{
+    for (int i = 0; i < t->n_outbox_mode; i++)
+        if (!strcmp(t->outbox_mode[i], slug))
+            return true;
+    for (int i = 0; i < t->n_refuse_mode; i++)
+        if (!strcmp(t->refuse_mode[i], slug))
+            return false;
+    return t->outbox_mode_default;
+}
+
 static int cases_key(struct config_state *st, const char *key, const char *val)
 {
     struct config_cases *c = &st->c->cases;
@@ -489,6 +556,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
         return backup_key(st, key, val);
     if (!strcmp(section, "cases"))
         return cases_key(st, key, val);
+    if (!strcmp(section, "twin"))
+        return twin_key(st, key, val);
     if (!strncmp(section, "bank.", 5)) {
         struct config_bank *b = bank_of(st, section, key);
         return b ? bank_key(st, section, b, key, val) : 0;
@@ -558,6 +627,7 @@ static void config_defaults(struct config *c)
                                    .lockout_s = 60,
                                    .submissions_per_ip = 600};
     c->backup = (struct config_backup){.every_s = 3600, .keep_hourly = 24, .keep_daily = 7, .keep_monthly = 12};
+    c->twin.ack_timeout_ms = 3000;
 }
 
 enum err_code config_load(struct config *c, const char *path, struct err *e)

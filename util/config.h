@@ -84,6 +84,28 @@ struct config_backup {
     int keep_hourly, keep_daily, keep_monthly; /* rotation: newest of each of the last N hours/days/months */
 };
 
+/* [twin]: this site's twin, which keeps a replica of the gminas named in `primary` and may send its own
+ * (docs/twins.md). Off while peer and listen are both empty. The roles of the stores themselves are kept in
+ * the stores; `primary` only names the stores a site starts as the primary of. */
+struct config_twin {
+    char listen_host[64]; /* the TLS listener for the partner's frames (`listen = HOST:PORT`); "" for none */
+    int port;
+    char peer[256];                    /* the partner's twin listener, "https://host:port" */
+    char cert[512], key[512], ca[512]; /* this site's certificate and key (PEM) and the CA of both sites */
+    char primary[CONFIG_MAX_TENANTS][32];
+    int n_primary;
+    /* per tenant (by its index in the tenants): the twin cannot confirm a submission → 503 (refuse, the
+     * default) or accept it into the outbox (true); `mode` sets the default, `mode.SLUG` one gmina's */
+    bool outbox_mode_default;
+    char outbox_mode[CONFIG_MAX_TENANTS][32];
+    char refuse_mode[CONFIG_MAX_TENANTS][32];
+    int n_outbox_mode, n_refuse_mode;
+    int ack_timeout_ms; /* how long a submission waits for the twin's acknowledgement (3000) */
+};
+
+/* Whether gmina slug accepts submissions into its outbox when its twin cannot confirm them. */
+bool config_twin_outbox_mode(const struct config_twin *t, const char *slug);
+
 struct config_auth {
     unsigned long long opslimit; /* Argon2id passes (libsodium crypto_pwhash opslimit) */
     size_t memlimit;             /* Argon2id memory in bytes */
@@ -146,6 +168,7 @@ struct config {
     struct config_saml saml;            /* [saml] */
     struct config_auth auth;
     struct config_backup backup;                /* [backup] */
+    struct config_twin twin;                    /* [twin] */
     struct config_cases cases;                  /* [cases] */
     struct config_bank banks[CONFIG_MAX_BANKS]; /* [bank.NAME] sections */
     int n_banks;

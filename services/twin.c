@@ -1,0 +1,705 @@
+/* Twin sites: the mutual-TLS listener for the partner's frames, the shipper of this site's frames, the
+ * synchronous acknowledgement of submissions, takeover and fencing (see services/twin.h, docs/twins.md). */
+#include "services/twin.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gis/backup.h"
+#include "gis/twin.h"
+#include "services/twin_client.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+#define TWIN_BATCH_FRAMES 256
+#define TWIN_BODY_MAX     (GIS_TWIN_MAX_FRAME + (8u << 20))
+
+/* What this process knows of each tenant's twin, by tenant index. */
+struct twin_tenant {
+    long long acked;     /* the highest frame id the twin acknowledged (applied and committed) */
+    long long persisted; /* acked as last written to the store (trimming its outbox) */
+    bool synced;         /* acked was learnt from the twin's status since the last failure */
+    bool reachable;      /* the last exchange with the twin succeeded */
+    bool solo;           /* promoted here, with no twin confirming yet: submissions go to the outbox */
+    long long fails;     /* failed exchanges so far: a waiting submission stops waiting at the next one */
+    char error[256];
+};
+
+static struct {
+    struct svc_server *srv;
+    const struct config *cfg;
+    struct twin_tenant tenants[CONFIG_MAX_TENANTS];
+    pthread_mutex_t lock; /* guards tenants[] */
+    pthread_cond_t acked_cond, work_cond;
+    pthread_t shipper;
+    bool running, stopping;
+    long long kicks; /* submissions waiting: the shipper goes round again instead of sleeping */
+    struct MHD_Daemon *daemon;
+    char *tls_cert, *tls_key, *tls_ca;
+} tw = {
+    .lock = PTHREAD_MUTEX_INITIALIZER, .acked_cond = PTHREAD_COND_INITIALIZER, .work_cond = PTHREAD_COND_INITIALIZER};
+
+static bool twin_configured(const struct config *c)
+{
+    return c->twin.peer[0] || c->twin.listen_host[0];
+}
+
+static char *read_text(const struct config *c, const char *p, struct err *e)
+{
+    char path[1024];
+    twin_client_path(c, p, path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        err_set(e, ERR_IO, "[twin] %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    if (b.failed || !b.len) {
+        buf_free(&b);
+        err_set(e, ERR_IO, "[twin] %s: empty or unreadable", path);
+        return NULL;
+    }
+    return b.data;
+}
+
+bool svc_tenant_twin_hidden(const struct svc_tenant *t)
+{
+    return __atomic_load_n(&t->twin_hidden, __ATOMIC_ACQUIRE);
+}
+
+enum err_code svc_twin_tenant_opened(const struct config *cfg, struct svc_tenant *t, struct err *e)
+{
+    struct gis_twin_status st;
+    if (gis_twin_status_read(t->writer, &st, e))
+        return e->code;
+    if (st.role == GIS_TWIN_NONE)
+        for (int i = 0; i < cfg->twin.n_primary; i++)
+            if (!strcmp(cfg->twin.primary[i], t->cfg->slug)) {
+                if (gis_twin_make_primary(t->writer, 1, e))
+                    return e->code;
+                st.role = GIS_TWIN_PRIMARY;
+            }
+    __atomic_store_n(&t->twin_hidden, st.role == GIS_TWIN_REPLICA, __ATOMIC_RELEASE);
+    if (st.role != GIS_TWIN_NONE)
+        log_info("gmina %s: twin %s, term %lld, last frame %lld", t->cfg->slug, gis_twin_role_name(st.role), st.term,
+                 st.last_id);
+    return ERR_OK;
+}
+
+static json_t *fetch_json(const struct twin_fetch *f)
+{
+    return f->body.len ? json_loadb(f->body.data, f->body.len, 0, NULL) : NULL;
+}
+
+/* ---- the shipper ---- */
+
+static void tenant_note(int i, bool reachable, const char *error)
+{
+    pthread_mutex_lock(&tw.lock);
+    tw.tenants[i].reachable = reachable;
+    if (!reachable)
+        tw.tenants[i].synced = false, tw.tenants[i].fails++;
+    snprintf(tw.tenants[i].error, sizeof tw.tenants[i].error, "%s", error ? error : "");
+    pthread_cond_broadcast(&tw.acked_cond);
+    pthread_mutex_unlock(&tw.lock);
+}
+
+static void tenant_acked(int i, long long id)
+{
+    pthread_mutex_lock(&tw.lock);
+    if (id > tw.tenants[i].acked)
+        tw.tenants[i].acked = id;
+    tw.tenants[i].reachable = tw.tenants[i].synced = true;
+    tw.tenants[i].fails = 0;
+    tw.tenants[i].solo = false;
+    tw.tenants[i].error[0] = 0;
+    pthread_cond_broadcast(&tw.acked_cond);
+    pthread_mutex_unlock(&tw.lock);
+}
+
+/* The store learnt of a newer term at its twin: it is a stale primary, fenced from now on. */
+static void tenant_fence(struct svc_tenant *t, long long term)
+{
+    struct err e = {0};
+    pthread_mutex_lock(&t->write_lock);
+    enum err_code rc = gis_twin_fence(t->writer, term, &e);
+    pthread_mutex_unlock(&t->write_lock);
+    if (rc)
+        log_error("gmina %s: cannot fence the stale primary: %s", t->cfg->slug, e.msg);
+    else
+        log_warn("gmina %s: its twin was promoted (term %lld): this store is fenced, run `odra twin rejoin`",
+                 t->cfg->slug, term);
+    tenant_note(t->index, false, "fenced: the twin was promoted");
+}
+
+/* Learns the twin's state of t: its applied frame (our acknowledged), or that it is a newer primary. */
+static void ship_sync(CURL *h, struct svc_tenant *t, long long term)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s/twin/%s/status", tw.cfg->twin.peer, t->cfg->slug);
+    struct twin_fetch f = {0};
+    struct err e = {0};
+    if (twin_client_exchange(tw.cfg, h, url, NULL, 0, 3000, &f, &e) || f.status != 200) {
+        if (!e.code)
+            err_set(&e, ERR_UNAVAILABLE, "twin status: HTTP %ld", f.status);
+        tenant_note(t->index, false, e.msg);
+        buf_free(&f.body);
+        return;
+    }
+    json_t *j = fetch_json(&f);
+    buf_free(&f.body);
+    const char *role = json_string_value(json_object_get(j, "role"));
+    long long pterm = json_integer_value(json_object_get(j, "term"));
+    long long applied = json_integer_value(json_object_get(j, "applied"));
+    if (role && pterm > term && (!strcmp(role, "primary") || !strcmp(role, "replica")))
+        tenant_fence(t, pterm);
+    else if (role && !strcmp(role, "replica"))
+        tenant_acked(t->index, applied);
+    else
+        tenant_note(t->index, false, role ? "the twin holds no replica of this gmina" : "bad twin status");
+    json_decref(j);
+}
+
+static enum err_code frame_append(const struct gis_twin_frame *f, void *ctx, struct err *e)
+{
+    (void)e;
+    struct buf *b = ctx;
+    gis_twin_frame_encode(f, b);
+    return b->len > (8u << 20) ? ERR_TOO_LARGE : ERR_OK; /* a batch of about 8 MiB at most */
+}
+
+/* Sends t's frames above acked; returns whether it sent any. */
+static bool ship_frames(CURL *h, struct svc_tenant *t, struct gis_store *r, long long acked, long long term)
+{
+    struct buf b = {0};
+    struct err e = {0};
+    enum err_code rc = gis_twin_outbox_each(r, t->cfg->slug, acked, TWIN_BATCH_FRAMES, frame_append, &b, &e);
+    if ((rc && rc != ERR_TOO_LARGE) || b.failed || !b.len) {
+        buf_free(&b);
+        return false;
+    }
+    char url[512];
+    snprintf(url, sizeof url, "%s/twin/%s/frames", tw.cfg->twin.peer, t->cfg->slug);
+    struct twin_fetch f = {0};
+    struct err he = {0};
+    rc = twin_client_exchange(tw.cfg, h, url, b.data, b.len, 10000, &f, &he);
+    buf_free(&b);
+    json_t *j = rc ? NULL : fetch_json(&f);
+    buf_free(&f.body);
+    long long applied = json_integer_value(json_object_get(j, "applied"));
+    long long pterm = json_integer_value(json_object_get(j, "term"));
+    if (!rc && f.status == 200)
+        tenant_acked(t->index, applied);
+    else if (!rc && f.status == 409 && pterm > term)
+        tenant_fence(t, pterm);
+    else {
+        const char *d = json_string_value(json_object_get(j, "description"));
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s", rc ? he.msg : d ? d : "the twin refused the frames");
+        tenant_note(t->index, false, msg);
+    }
+    json_decref(j);
+    return !rc && f.status == 200;
+}
+
+/* Writes the acknowledged id into the store (trimming its outbox) at most once a second. */
+static void ship_persist(struct svc_tenant *t, long long acked, time_t *last)
+{
+    time_t now = time(NULL);
+    if (acked <= tw.tenants[t->index].persisted || now == *last)
+        return;
+    struct err e = {0};
+    pthread_mutex_lock(&t->write_lock);
+    enum err_code rc = gis_twin_ack(t->writer, acked, &e);
+    pthread_mutex_unlock(&t->write_lock);
+    if (!rc) {
+        pthread_mutex_lock(&tw.lock);
+        tw.tenants[t->index].persisted = acked;
+        pthread_mutex_unlock(&tw.lock);
+        *last = now;
+    }
+}
+
+/* One round over the primaries: returns whether anything is left to send. */
+static bool ship_round(CURL *h, time_t *persisted_at)
+{
+    bool more = false;
+    for (int i = 0; i < svc_server_tenant_count(tw.srv); i++) {
+        struct svc_tenant *t = svc_server_tenant(tw.srv, i);
+        if (t->unavailable || !t->writer)
+            continue;
+        struct gis_twin_status st;
+        struct err e = {0};
+        struct gis_store *r = svc_tenant_reader(t, &e);
+        if (!r || gis_twin_status_read(r, &st, &e) || st.role != GIS_TWIN_PRIMARY)
+            continue;
+        pthread_mutex_lock(&tw.lock);
+        bool synced = tw.tenants[i].synced;
+        long long acked = tw.tenants[i].acked;
+        tw.tenants[i].solo = st.solo; /* the store says, across restarts: promoted, no twin since */
+        pthread_mutex_unlock(&tw.lock);
+        if (!synced) {
+            ship_sync(h, t, st.term);
+            continue;
+        }
+        if (st.last_id > acked && ship_frames(h, t, r, acked, st.term))
+            more = true;
+        pthread_mutex_lock(&tw.lock);
+        acked = tw.tenants[i].acked;
+        pthread_mutex_unlock(&tw.lock);
+        if (st.solo && acked > st.acked)
+            *persisted_at = 0; /* the first acknowledgement after a takeover ends `solo` at once */
+        ship_persist(t, acked, persisted_at);
+    }
+    return more;
+}
+
+static void *shipper_main(void *arg)
+{
+    (void)arg;
+    CURL *h = curl_easy_init();
+    time_t persisted_at = 0;
+    pthread_mutex_lock(&tw.lock);
+    while (!tw.stopping) {
+        long long kicks = tw.kicks;
+        pthread_mutex_unlock(&tw.lock);
+        bool more = h && ship_round(h, &persisted_at);
+        pthread_mutex_lock(&tw.lock);
+        if (more || tw.stopping || kicks != tw.kicks)
+            continue;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 200 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&tw.work_cond, &tw.lock, &ts);
+    }
+    pthread_mutex_unlock(&tw.lock);
+    if (h)
+        curl_easy_cleanup(h);
+    return NULL;
+}
+
+/* ---- submissions ---- */
+
+static bool may_write(const struct http_req *req)
+{
+    return req->tenant && req->tenant->writer && strcmp(req->method, "GET") && strcmp(req->method, "HEAD") &&
+           tw.running && tw.cfg->twin.peer[0];
+}
+
+enum err_code svc_twin_before_write(struct http_req *req, struct err *e)
+{
+    if (req->tenant && req->tenant->writer && gis_twin_store_role(req->tenant->writer) == GIS_TWIN_FENCED &&
+        strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+        return err_set(e, ERR_UNAVAILABLE,
+                       "Ten serwer nie przyjmuje już zgłoszeń gminy %s: jej dane przejął ośrodek zapasowy "
+                       "(serwer jest odcięty, \"fenced\"). Prosimy skorzystać z adresu podanego przez urząd.",
+                       req->tenant->cfg->name);
+    if (!may_write(req) || gis_twin_store_last_id(req->tenant->writer) == 0)
+        return ERR_OK;
+    int i = req->tenant->index;
+    pthread_mutex_lock(&tw.lock);
+    /* known unreachable: an exchange failed since the last that succeeded (not merely none yet) */
+    bool refuse = !tw.tenants[i].reachable && tw.tenants[i].fails > 0 && !tw.tenants[i].solo &&
+                  !config_twin_outbox_mode(&tw.cfg->twin, req->tenant->cfg->slug);
+    pthread_mutex_unlock(&tw.lock);
+    if (refuse)
+        return err_set(e, ERR_UNAVAILABLE,
+                       "Przyjmowanie zgłoszeń w gminie %s jest chwilowo wstrzymane: brak połączenia z ośrodkiem "
+                       "zapasowym, więc zgłoszenie nie mogłoby zostać bezpiecznie zapisane w dwóch miejscach. "
+                       "Prosimy spróbować ponownie za kilka minut.",
+                       req->tenant->cfg->name);
+    return ERR_OK;
+}
+
+enum err_code svc_twin_after_write(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (!may_write(req))
+        return ERR_OK;
+    long long target = gis_twin_store_last_id(req->tenant->writer);
+    int i = req->tenant->index;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long ns = ts.tv_nsec + (long long)tw.cfg->twin.ack_timeout_ms * 1000000LL;
+    ts.tv_sec += ns / 1000000000LL, ts.tv_nsec = ns % 1000000000LL;
+    pthread_mutex_lock(&tw.lock);
+    if (tw.tenants[i].acked < target) {
+        tw.kicks++;
+        pthread_cond_signal(&tw.work_cond);
+    }
+    int wrc = 0;
+    /* a failed exchange ends the wait: the shipper retries, the answer says what happened */
+    long long fails = tw.tenants[i].fails;
+    while (tw.tenants[i].acked < target && wrc == 0 && tw.tenants[i].fails == fails)
+        wrc = pthread_cond_timedwait(&tw.acked_cond, &tw.lock, &ts);
+    bool confirmed = tw.tenants[i].acked >= target;
+    bool outbox = tw.tenants[i].solo || config_twin_outbox_mode(&tw.cfg->twin, req->tenant->cfg->slug);
+    pthread_mutex_unlock(&tw.lock);
+    if (confirmed)
+        return ERR_OK;
+    if (outbox) {
+        http_resp_header(resp, "Odra-Replication", "pending");
+        return ERR_OK;
+    }
+    return err_set(e, ERR_UNAVAILABLE,
+                   "Ośrodek zapasowy gminy %s nie potwierdził zapisu w wyznaczonym czasie, więc zgłoszenie nie "
+                   "zostało przyjęte jako bezpiecznie zapisane. Mogło ono jednak zostać zarejestrowane: przed "
+                   "ponownym wysłaniem prosimy sprawdzić swoje sprawy lub skontaktować się z urzędem.",
+                   req->tenant->cfg->name);
+}
+
+json_t *svc_twin_health(const struct svc_tenant *t)
+{
+    if (!t->writer || !tw.cfg || !twin_configured(tw.cfg))
+        return NULL;
+    struct gis_twin_status st;
+    struct err e = {0};
+    struct gis_store *r = svc_tenant_reader((struct svc_tenant *)t, &e);
+    if (!r && svc_tenant_twin_hidden(t))
+        return json_pack("{s:s}", "role", "replica");
+    if (!r || gis_twin_status_read(r, &st, &e) || st.role == GIS_TWIN_NONE)
+        return NULL;
+    pthread_mutex_lock(&tw.lock);
+    const struct twin_tenant *x = &tw.tenants[t->index];
+    long long acked = x->acked > st.acked ? x->acked : st.acked;
+    json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:s, s:o}", "role", gis_twin_role_name(st.role), "term",
+                          (json_int_t)st.term, "last_frame", (json_int_t)st.last_id, "acknowledged", (json_int_t)acked,
+                          "not_replicated", (json_int_t)(st.last_id > acked ? st.last_id - acked : 0), "twin_reachable",
+                          x->reachable, "mode",
+                          x->solo || config_twin_outbox_mode(&tw.cfg->twin, t->cfg->slug) ? "outbox" : "refuse",
+                          "error", x->error[0] ? json_string(x->error) : json_null());
+    pthread_mutex_unlock(&tw.lock);
+    return j;
+}
+
+/* ---- the listener (libmicrohttpd with GnuTLS; client certificates required) ---- */
+
+struct twin_req {
+    struct buf body;
+    bool too_large;
+};
+
+static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    struct MHD_Response *r = MHD_create_response_from_buffer(s ? strlen(s) : 0, s ? s : "", MHD_RESPMEM_MUST_COPY);
+    free(s);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result answer_err(struct MHD_Connection *conn, const struct err *e, long long term, long long applied)
+{
+    static const unsigned status[] = {
+        [ERR_INVALID] = 400,   [ERR_FORBIDDEN] = 403,     [ERR_NOT_FOUND] = 404,  [ERR_CONFLICT] = 409,
+        [ERR_TOO_LARGE] = 413, [ERR_UNPROCESSABLE] = 422, [ERR_UNAVAILABLE] = 503};
+    unsigned st = (unsigned)e->code < sizeof status / sizeof status[0] && status[e->code] ? status[e->code] : 500;
+    return answer(conn, st,
+                  json_pack("{s:s, s:s, s:I, s:I}", "code", err_name(e->code), "description", e->msg, "term",
+                            (json_int_t)term, "applied", (json_int_t)applied));
+}
+
+/* Whether the peer showed a certificate that our CA signed. */
+static bool client_verified(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!ci || !ci->tls_session)
+        return false;
+    unsigned status = 0;
+    unsigned n = 0;
+    if (!gnutls_certificate_get_peers(ci->tls_session, &n) || n == 0)
+        return false;
+    return gnutls_certificate_verify_peers2(ci->tls_session, &status) == 0 && status == 0;
+}
+
+static enum MHD_Result twin_status(struct MHD_Connection *conn, struct svc_tenant *t)
+{
+    struct gis_twin_status st;
+    struct err e = {0};
+    pthread_mutex_lock(&t->write_lock);
+    gis_twin_status_read(t->writer, &st, &e);
+    pthread_mutex_unlock(&t->write_lock);
+    return answer(conn, 200,
+                  json_pack("{s:s, s:s, s:I, s:I, s:I}", "tenant", t->cfg->slug, "role", gis_twin_role_name(st.role),
+                            "term", (json_int_t)st.term, "applied", (json_int_t)st.last_id, "acknowledged",
+                            (json_int_t)st.acked));
+}
+
+/* Applies the frames of the body in order; answers the last applied id. */
+static enum MHD_Result twin_frames(struct MHD_Connection *conn, struct svc_tenant *t, const struct buf *body)
+{
+    struct err e = {0};
+    size_t off = 0;
+    pthread_mutex_lock(&t->write_lock);
+    while (!e.code && off < body->len) {
+        struct gis_twin_frame f;
+        size_t used;
+        if (!gis_twin_frame_parse((const unsigned char *)body->data + off, body->len - off, &f, &used, &e) &&
+            !gis_twin_apply(t->writer, t->cfg->slug, &f, &e))
+            off += used;
+    }
+    struct gis_twin_status st;
+    struct err se = {0};
+    gis_twin_status_read(t->writer, &st, &se);
+    pthread_mutex_unlock(&t->write_lock);
+    if (e.code) {
+        log_warn("twin: frames for %s refused: %s", t->cfg->slug, e.msg);
+        return answer_err(conn, &e, st.term, st.last_id);
+    }
+    return answer(conn, 200, json_pack("{s:I, s:I}", "applied", (json_int_t)st.last_id, "term", (json_int_t)st.term));
+}
+
+/* A consistent copy of the primary's store, for a twin joining or rejoining. */
+static enum MHD_Result twin_snapshot(struct MHD_Connection *conn, struct svc_tenant *t)
+{
+    struct gis_twin_status st;
+    struct err e = {0};
+    gis_twin_status_read(t->writer, &st, &e);
+    if (st.role != GIS_TWIN_PRIMARY) {
+        err_set(&e, ERR_CONFLICT, "gmina %s is not a primary here (%s)", t->cfg->slug, gis_twin_role_name(st.role));
+        return answer_err(conn, &e, st.term, st.last_id);
+    }
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.twin-snapshot-%d", t->store_path, (int)getpid());
+    unlink(tmp);
+    struct gis_backup_info info;
+    if (gis_backup_store(t->store_path, tmp, 30000, &info, &e))
+        return answer_err(conn, &e, st.term, st.last_id);
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    unlink(tmp);
+    if (fd < 0) {
+        err_set(&e, ERR_IO, "snapshot: %s", strerror(errno));
+        return answer_err(conn, &e, st.term, st.last_id);
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)info.bytes, fd);
+    MHD_add_response_header(r, "Content-Type", "application/vnd.sqlite3");
+    MHD_add_response_header(r, "X-Odra-Sha256", info.sha256);
+    enum MHD_Result rc = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result twin_hash(struct MHD_Connection *conn, struct svc_tenant *t)
+{
+    struct gis_store *r = NULL;
+    struct err e = {0};
+    char hex[65];
+    long long at = 0;
+    if (gis_store_open(t->store_path, GIS_STORE_READ, &r, &e) || gis_twin_content_hash(r, hex, &at, &e)) {
+        gis_store_close(r);
+        return answer_err(conn, &e, 0, 0);
+    }
+    gis_store_close(r);
+    return answer(conn, 200, json_pack("{s:s, s:s, s:I}", "tenant", t->cfg->slug, "hash", hex, "at", (json_int_t)at));
+}
+
+/* Whether the peer answers as a live primary of t (a promotion would then fence it). */
+static bool peer_is_primary(struct svc_tenant *t)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return false;
+    char url[512];
+    snprintf(url, sizeof url, "%s/twin/%s/status", tw.cfg->twin.peer, t->cfg->slug);
+    struct twin_fetch f = {0};
+    struct err e = {0};
+    bool yes = false;
+    if (!twin_client_exchange(tw.cfg, h, url, NULL, 0, 2000, &f, &e) && f.status == 200) {
+        json_t *j = fetch_json(&f);
+        const char *role = json_string_value(json_object_get(j, "role"));
+        yes = role && !strcmp(role, "primary");
+        json_decref(j);
+    }
+    buf_free(&f.body);
+    curl_easy_cleanup(h);
+    return yes;
+}
+
+/* Takeover: the replica becomes the primary of a new term and is served from now on. */
+static enum MHD_Result twin_promote(struct MHD_Connection *conn, struct svc_tenant *t, bool force)
+{
+    struct err e = {0};
+    if (!force && tw.cfg->twin.peer[0] && peer_is_primary(t)) {
+        err_set(&e, ERR_CONFLICT,
+                "the primary of %s still answers at %s: promoting would fence a live site (use --force to do it)",
+                t->cfg->slug, tw.cfg->twin.peer);
+        return answer_err(conn, &e, 0, 0);
+    }
+    long long term = 0;
+    pthread_mutex_lock(&t->write_lock);
+    enum err_code rc = gis_twin_promote(t->writer, &term, &e);
+    struct gis_twin_status st;
+    struct err se = {0};
+    gis_twin_status_read(t->writer, &st, &se);
+    pthread_mutex_unlock(&t->write_lock);
+    if (rc)
+        return answer_err(conn, &e, st.term, st.last_id);
+    pthread_mutex_lock(&tw.lock);
+    tw.tenants[t->index] = (struct twin_tenant){.acked = st.last_id, .persisted = st.last_id, .solo = true};
+    pthread_mutex_unlock(&tw.lock);
+    __atomic_store_n(&t->twin_hidden, false, __ATOMIC_RELEASE);
+    log_warn("gmina %s: promoted to primary, term %lld, from frame %lld", t->cfg->slug, term, st.last_id);
+    return answer(conn, 200,
+                  json_pack("{s:s, s:s, s:I, s:I}", "tenant", t->cfg->slug, "role", "primary", "term", (json_int_t)term,
+                            "last_frame", (json_int_t)st.last_id));
+}
+
+static enum MHD_Result twin_route(struct MHD_Connection *conn, const char *method, const char *url,
+                                  const struct buf *body)
+{
+    struct err e = {0};
+    char slug[33], what[17];
+    int n = 0;
+    if (sscanf(url, "/twin/%32[a-z0-9-]/%16[a-z]%n", slug, what, &n) != 2 || url[n]) {
+        err_set(&e, ERR_NOT_FOUND, "no such twin resource");
+        return answer_err(conn, &e, 0, 0);
+    }
+    struct svc_tenant *t = svc_server_tenant_find(tw.srv, slug);
+    if (!t || t->unavailable || !t->writer) {
+        err_set(&e, ERR_NOT_FOUND, "gmina %s has no store here", slug);
+        return answer_err(conn, &e, 0, 0);
+    }
+    bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+    if (get && !strcmp(what, "status"))
+        return twin_status(conn, t);
+    if (post && !strcmp(what, "frames"))
+        return twin_frames(conn, t, body);
+    if (get && !strcmp(what, "snapshot"))
+        return twin_snapshot(conn, t);
+    if (get && !strcmp(what, "hash"))
+        return twin_hash(conn, t);
+    if (post && !strcmp(what, "promote")) {
+        const char *force = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "force");
+        return twin_promote(conn, t, force && !strcmp(force, "1"));
+    }
+    err_set(&e, ERR_NOT_FOUND, "no such twin resource");
+    return answer_err(conn, &e, 0, 0);
+}
+
+static enum MHD_Result twin_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)cls, (void)version;
+    struct twin_req *r = *con_cls;
+    if (!r) {
+        if (!(r = calloc(1, sizeof *r)))
+            return MHD_NO;
+        *con_cls = r;
+        if (!client_verified(conn)) {
+            struct err e = {0};
+            err_set(&e, ERR_FORBIDDEN, "a client certificate signed by the twins' CA is required");
+            return answer_err(conn, &e, 0, 0);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (r->body.len + *upload_size > TWIN_BODY_MAX)
+            r->too_large = true;
+        else
+            buf_append(&r->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->too_large || r->body.failed) {
+        struct err e = {0};
+        err_set(&e, ERR_TOO_LARGE, "body over %u bytes", (unsigned)TWIN_BODY_MAX);
+        return answer_err(conn, &e, 0, 0);
+    }
+    return twin_route(conn, method, url, &r->body);
+}
+
+static void twin_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    struct twin_req *r = *con_cls;
+    if (r) {
+        buf_free(&r->body);
+        free(r);
+    }
+    *con_cls = NULL;
+}
+
+static enum err_code listener_start(const struct config *c, struct err *e)
+{
+    if (!(tw.tls_cert = read_text(c, c->twin.cert, e)) || !(tw.tls_key = read_text(c, c->twin.key, e)) ||
+        !(tw.tls_ca = read_text(c, c->twin.ca, e)))
+        return e->code;
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->twin.port)};
+    const char *host = strcmp(c->twin.listen_host, "localhost") ? c->twin.listen_host : "127.0.0.1";
+    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+        return err_set(e, ERR_INVALID, "[twin] listen: '%s' is not an IPv4 address", c->twin.listen_host);
+    tw.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                                 twin_access, NULL, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_HTTPS_MEM_CERT, tw.tls_cert,
+                                 MHD_OPTION_HTTPS_MEM_KEY, tw.tls_key, MHD_OPTION_HTTPS_MEM_TRUST, tw.tls_ca,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 16u,
+                                 MHD_OPTION_NOTIFY_COMPLETED, twin_completed, NULL, MHD_OPTION_END);
+    if (!tw.daemon)
+        return err_set(e, ERR_IO, "[twin] cannot start the TLS listener on %s:%d", c->twin.listen_host, c->twin.port);
+    log_info("twin: TLS listener on https://%s:%d/ (client certificates required)", c->twin.listen_host, c->twin.port);
+    return ERR_OK;
+}
+
+enum err_code svc_twin_start(struct svc_server *s, struct err *e)
+{
+    const struct config *c = svc_server_config(s);
+    tw.srv = s, tw.cfg = c;
+    if (!twin_configured(c))
+        return ERR_OK;
+    if (!c->twin.cert[0] || !c->twin.key[0] || !c->twin.ca[0])
+        return err_set(e, ERR_INVALID, "[twin] needs cert, key and ca");
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&tw.acked_cond, &ca);
+    pthread_cond_init(&tw.work_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (c->twin.listen_host[0] && listener_start(c, e))
+        return e->code;
+    tw.stopping = false;
+    if (c->twin.peer[0]) {
+        if (pthread_create(&tw.shipper, NULL, shipper_main, NULL) != 0)
+            return err_set(e, ERR_INTERNAL, "cannot start the twin shipper thread");
+        tw.running = true;
+    }
+    return ERR_OK;
+}
+
+void svc_twin_stop(void)
+{
+    if (tw.running) {
+        pthread_mutex_lock(&tw.lock);
+        tw.stopping = true;
+        pthread_cond_broadcast(&tw.work_cond);
+        pthread_cond_broadcast(&tw.acked_cond);
+        pthread_mutex_unlock(&tw.lock);
+        pthread_join(tw.shipper, NULL);
+        tw.running = false;
+    }
+    if (tw.daemon)
+        MHD_stop_daemon(tw.daemon);
+    tw.daemon = NULL;
+    free(tw.tls_cert), free(tw.tls_key), free(tw.tls_ca);
+    tw.tls_cert = tw.tls_key = tw.tls_ca = NULL;
+}

@@ -1,0 +1,343 @@
+"""Twin sites (docs/twins.md): two odra processes on loopback with two data directories, the primary's frames
+shipped over HTTPS with mutual TLS (certificates made here with the openssl program) through a TCP proxy
+written here, which can cut the link. Checks: the replica serves nothing; a submission is answered only
+after the twin confirmed it; a cut link in refuse mode (503, in Polish) and in outbox mode (accepted, marked,
+shown in /health, replicated after); hostile frames and a client without a certificate; backup → restore →
+`odra twin verify` with no difference; a split brain (the stale primary fenced, its writes refused, then
+rejoined as the twin); and kill -9 of the primary at random moments during 500 submissions, its data
+directory deleted once mid-run, the twin promoted: no acknowledged submission lost, no case number twice."""
+import atexit
+import json
+import os
+import random
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from odra_test import BIN, assert_json_error, demo_data, done, test  # noqa: E402
+from twin_sites import Site, make_certs  # noqa: E402
+
+T = "rzepin"
+JSON = {"Content-Type": "application/json"}
+TMP = tempfile.mkdtemp(prefix="odra-twins-")
+rng = random.Random(int(os.environ.get("ODRA_TWIN_SEED", "18")))
+
+
+def site_data(name, with_tenant):
+    d = os.path.join(TMP, f"data-{name}")
+    os.makedirs(d)
+    for f in os.listdir(DEMO):
+        if f.endswith(".sqlite") and f != "identity.sqlite" and (with_tenant or f != f"{T}.sqlite"):
+            shutil.copy(os.path.join(DEMO, f), d)
+    return d
+
+
+PKI = make_certs(TMP)
+DEMO = demo_data(copy=False)
+A = Site("a", site_data("a", True), TMP, PKI, T)
+B = Site("b", site_data("b", False), TMP, PKI, T)
+A.peer, B.peer = B, A
+A.extra = f"primary = {T}\n"
+PARCEL = A.sql("SELECT parcel_id FROM parcels ORDER BY id LIMIT 1")
+atexit.register(lambda: [s.kill() for s in (A, B)])
+
+
+def submit(site, n, timeout=30):
+    body = {"parcels": [PARCEL], "applicant": {"name": f"Wnioskodawca {n}", "email": f"w{n}@example.pl"}}
+    return site.srv.request("POST", f"/{T}/extracts", body=json.dumps(body).encode(), headers=JSON, timeout=timeout)
+
+
+def wait_for(cond, what, secs=15):
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def tenant_health(site):
+    h = site.srv.get_json("/health")
+    return next(t for t in h["tenants"] if t["slug"] == T), h
+
+
+@test
+def the_twin_joins_from_a_snapshot_and_serves_nothing_of_the_gmina():
+    A.start()
+    B.write_config()
+    r = B.cli("rejoin", "--tenant", T)
+    assert r.returncode == 0, r.stderr
+    B.start()
+    st, _, body = B.srv.get(f"/{T}")
+    assert_json_error(st, {"content-type": "application/json"}, body, 503)
+    assert "kopię zapasową" in json.loads(body)["description"], body
+    for path in (f"/{T}/parcels?q=1", f"/{T}/search?q=Rzepin", f"/{T}/wms?SERVICE=WMS&REQUEST=GetCapabilities"):
+        st, _, body = B.srv.get(path)
+        assert st == 503, (path, st, body[:200])
+    assert B.srv.get("/slubice")[0] == 200  # its own gminas are served
+    s = B.status()
+    assert s["role"] == "replica" and s["term"] == 1, s
+    t, _ = tenant_health(A)
+    assert t["twin"]["role"] == "primary" and t["twin"]["mode"] == "refuse", t
+
+
+answered = {}  # case id -> case number, every 201
+lock = threading.Lock()
+
+
+@test
+def a_submission_is_answered_after_the_twin_confirmed_it():
+    times = []
+    for n in range(5):
+        t0 = time.time()
+        st, h, body = submit(A, n)
+        times.append((time.time() - t0) * 1000)
+        assert st == 201, body
+        j = json.loads(body)
+        answered[j["id"]] = j["case_number"]
+        assert "odra-replication" not in h
+        last = tenant_health(A)[0]["twin"]["last_frame"]
+        assert B.status()["applied"] >= last  # confirmed before the answer
+    print(f"  submission latencies with the twin: {', '.join(f'{t:.0f}' for t in times)} ms")
+    assert B.sql(f"SELECT case_number FROM cases WHERE id = '{j['id']}'") == j["case_number"]
+    r = A.cli("verify", "--tenant", T)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+@test
+def a_cut_link_in_refuse_mode_answers_503_in_polish():
+    B.proxy.set_cut(True)
+    try:
+        st, h, body = submit(A, 100)
+        assert_json_error(st, h, body, 503)
+        assert "ośrodek zapasowy" in json.loads(body)["description"].lower(), body
+        st, h, body = submit(A, 101)  # now known unreachable: refused before anything is written
+        assert_json_error(st, h, body, 503)
+        assert "wstrzymane" in json.loads(body)["description"], body
+        assert A.srv.get(f"/{T}")[0] == 200  # reading goes on
+    finally:
+        B.proxy.set_cut(False)
+    wait_for(lambda: tenant_health(A)[0]["twin"]["not_replicated"] == 0, "the outbox to drain")
+    st, _, body = submit(A, 102)
+    assert st == 201, body
+    answered[json.loads(body)["id"]] = json.loads(body)["case_number"]
+
+
+@test
+def a_cut_link_in_outbox_mode_accepts_marks_and_replicates_later():
+    A.stop()
+    A.extra = f"primary = {T}\nmode.{T} = outbox\n"
+    A.start()
+    wait_for(lambda: tenant_health(A)[0]["twin"]["twin_reachable"], "the twin to be reached")
+    B.proxy.set_cut(True)
+    try:
+        ids = []
+        for n in range(3):
+            st, h, body = submit(A, 200 + n)
+            assert st == 201, body
+            assert h.get("odra-replication") == "pending", h
+            ids.append(json.loads(body)["id"])
+            answered[ids[-1]] = json.loads(body)["case_number"]
+        t, health = tenant_health(A)
+        assert t["twin"]["not_replicated"] >= 3 and not t["twin"]["twin_reachable"], t
+        assert health["status"] == "degraded"
+        assert B.sql(f"SELECT count(*) FROM cases WHERE id = '{ids[-1]}'") == "0"
+    finally:
+        B.proxy.set_cut(False)
+    wait_for(lambda: tenant_health(A)[0]["twin"]["not_replicated"] == 0, "the outbox to drain")
+    assert B.sql(f"SELECT count(*) FROM cases WHERE id IN ('{ids[0]}', '{ids[1]}', '{ids[2]}')") == "3"
+    r = A.cli("verify", "--tenant", T)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+def frame(term, fid, tenant=T, schema=None, payload=b"", tamper=False):
+    import hashlib
+    import struct
+    schema = schema if schema is not None else int(A.sql("PRAGMA user_version"))
+    head = b"ODRATWN1" + struct.pack(">QQI", term, fid, schema) + bytes([len(tenant)]) + tenant.encode()
+    head += struct.pack(">I", len(payload)) + payload
+    sha = hashlib.sha256(head).digest()
+    if tamper:
+        sha = bytes([sha[0] ^ 1]) + sha[1:]
+    return head + sha
+
+
+@test
+def hostile_frames_and_strangers_are_refused():
+    before = B.status()
+    applied = before["applied"]
+    cases = [
+        (b"", 200),  # no frames: nothing to do
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (frame(1, applied + 1)[:-5], 400),  # truncated
+        (frame(1, applied + 1, tamper=True), 400),
+        (frame(1, applied + 1, tenant="slubice"), 400),
+        (frame(1, applied + 1, tenant="../x"), 400),
+        (frame(1, applied + 1, schema=999), 400),
+        (frame(1, applied + 5), 409),  # a gap
+        (frame(0, applied + 1), 400),
+        (frame(1, applied + 1, payload=b"\x12\x00garbage"), 422),
+        (b"ODRATWN1" + b"\xff" * 40, 400),
+    ]
+    for body, expect in cases:
+        st, j = B.twin_post(f"/twin/{T}/frames", body)
+        assert st == expect, (body[:40], st, j)
+    assert B.status() == before
+    # without a client certificate, or with one of another CA
+    for cert in (False, (f"{PKI}/rogue.crt", f"{PKI}/rogue.key")):
+        try:
+            st, j = B.twin_get(f"/twin/{T}/status", cert=cert)
+            assert st == 403, (cert, st, j)
+        except (ssl.SSLError, ConnectionError, urllib.error.URLError):
+            pass  # refused in the handshake
+    assert B.twin_get("/twin/nope/status")[0] == 404
+    assert B.twin_get(f"/twin/{T}/../../etc")[0] == 404
+    wait_for(lambda: submit(A, 300)[0] == 201, "submissions after the hostile frames")
+
+
+@test
+def backup_restore_and_twin_verify_show_no_difference():
+    out = os.path.join(TMP, "backup")
+    r = subprocess.run([BIN, "backup", "--tenant", T, "-o", out, "--config", A.cfg, "--data", A.data],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    restored = os.path.join(TMP, "restored")
+    os.makedirs(restored)
+    r = subprocess.run([BIN, "restore", out, "--tenant", T, "--config", A.cfg, "--data", restored],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([BIN, "twin", "verify", "--tenant", T, "--config", A.cfg, "--data", restored],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+    # a corrupted copy is refused
+    bad = os.path.join(TMP, "backup-bad")
+    shutil.copytree(out, bad)
+    with open(os.path.join(bad, f"{T}.sqlite"), "r+b") as f:
+        f.seek(8192)
+        b = f.read(1)
+        f.seek(8192)
+        f.write(bytes([b[0] ^ 0x55]))
+    r = subprocess.run([BIN, "restore", bad, "--tenant", T, "--force", "--config", A.cfg, "--data", restored],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0, r.stdout
+    # and a different store is told apart
+    r = subprocess.run(["sqlite3", os.path.join(restored, f"{T}.sqlite"),
+                        "UPDATE cases SET applicant_name = 'zmienione' WHERE rowid = (SELECT max(rowid) FROM cases)"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([BIN, "twin", "verify", "--tenant", T, "--config", A.cfg, "--data", restored],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "DIFFERENT" in r.stdout, r.stdout + r.stderr
+
+
+@test
+def split_brain_the_stale_primary_is_fenced_and_rejoins_as_the_twin():
+    A.kill()
+    r = B.cli("promote", "--tenant", T)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["term"] == 2
+    assert B.srv.get(f"/{T}")[0] == 200  # served after the takeover
+    st, h, body = submit(B, 400)
+    assert st == 201 and h.get("odra-replication") == "pending", (st, h, body)  # alone until the old site rejoins
+    answered[json.loads(body)["id"]] = json.loads(body)["case_number"]
+    A.start()  # the stale primary comes back, still at term 1
+    wait_for(lambda: A.sql("SELECT value FROM twin_state WHERE key = 'role'") == "3", "the stale primary's fencing")
+    st, h, body = submit(A, 401)
+    assert_json_error(st, h, body, 503)
+    assert "fenced" in json.loads(body)["description"], body
+    t, _ = tenant_health(A)
+    assert t["twin"]["role"] == "fenced", t
+    A.stop()
+    r = A.cli("rejoin", "--tenant", T)
+    assert r.returncode == 0, r.stderr
+    assert "kept as" in r.stdout  # its unreplicated writes are kept aside
+    A.start()
+    assert A.srv.get(f"/{T}")[0] == 503  # now the twin
+    wait_for(lambda: tenant_health(B)[0]["twin"]["twin_reachable"], "the new twin to be reached")
+    st, h, body = submit(B, 402)
+    assert st == 201 and "odra-replication" not in h, (st, h, body)
+    answered[json.loads(body)["id"]] = json.loads(body)["case_number"]
+    r = B.cli("verify", "--tenant", T)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+@test
+def kill_9_and_a_lost_site_during_500_submissions_lose_nothing_acknowledged():
+    """B is the primary now, A its twin. Four clients submit 500 extract requests to B, which is killed with
+    SIGKILL at six random moments and restarted; at the third its data directory is deleted as well (a lost
+    site), A is promoted and the rest go to A (killed three times in its turn; after that the requests run to
+    the end)."""
+    prim, twin = B, A
+    A.extra = f"primary = {T}\n"  # refuse mode: after its promotion A takes submissions only as a lone primary
+    total, sent = 500, [0]
+    acked, statuses = {}, {}
+
+    def client(site_ref, stop):
+        while not stop.is_set():
+            with lock:
+                if sent[0] >= total:
+                    return
+                sent[0] += 1
+                n = sent[0]
+            try:
+                st, _, body = submit(site_ref[0], 1000 + n, timeout=30)
+            except ConnectionRefusedError:  # the server is down: this one was never sent
+                with lock:
+                    sent[0] -= 1
+                return
+            except OSError as ex:  # killed under it: not acknowledged
+                with lock:
+                    statuses[type(ex).__name__] = statuses.get(type(ex).__name__, 0) + 1
+                continue
+            with lock:
+                statuses[st] = statuses.get(st, 0) + 1
+            if st == 201:
+                j = json.loads(body)
+                with lock:
+                    acked[j["id"]] = j["case_number"]
+
+    kills, lost, max_kills = 0, False, 6
+    while sent[0] < total:
+        site_ref = [prim]
+        stop = threading.Event()
+        workers = [threading.Thread(target=client, args=(site_ref, stop)) for _ in range(4)]
+        for w in workers:
+            w.start()
+        if kills >= max_kills:  # enough kills: the rest run to the end
+            for w in workers:
+                w.join()
+            break
+        time.sleep(rng.uniform(1.0, 4.0))  # a random moment
+        prim.kill()
+        kills += 1
+        stop.set()
+        for w in workers:
+            w.join()
+        if not lost and kills == max_kills // 2:
+            shutil.rmtree(prim.data)  # the site is lost with its disk
+            lost = True
+            r = twin.cli("promote", "--tenant", T)
+            assert r.returncode == 0, r.stdout + r.stderr
+            prim, twin = twin, prim
+            continue
+        prim.start()
+    print(f"  {len(acked)} of {sent[0]} submissions acknowledged, {kills} kills, site lost: {lost}, "
+          f"answers {statuses}")
+    assert lost and kills == max_kills and len(acked) >= 250, (lost, kills, len(acked))
+    store = dict(line.split("|", 1) for line in prim.sql("SELECT id, case_number FROM cases").splitlines())
+    missing = [i for i in acked if store.get(i) != acked[i]]
+    assert not missing, f"{len(missing)} acknowledged but lost: {missing[:5]}"
+    assert prim.sql("SELECT count(*) - count(DISTINCT case_number) FROM cases") == "0"
+    before = {i: n for i, n in answered.items()}
+    assert all(store.get(i) == n for i, n in before.items()), "an earlier acknowledged submission is gone"
+
+
+for site in (A, B):
+    site.kill()
+done()
