@@ -134,6 +134,7 @@ struct config {
     size_t max_body_bytes;
     size_t connection_memory;
     char public_url[256]; /* [server] public_url, the default of every tenant's; may be empty */
+    char interest_rates[512]; /* [server] interest_rates: a newer table of odsetki za zwłokę (docs/payments.md) */
     struct config_tenant tenants[CONFIG_MAX_TENANTS];
     int n_tenants;
     /* [import]: validation of imported data (docs/import.md) */

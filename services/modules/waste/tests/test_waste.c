@@ -178,40 +178,36 @@ static void store_flow(void)
     long changed;
     CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
     CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
-    struct gis_payment first, again;
+    struct gis_pay_row first, again;
     bool dup;
-    CHECK(!gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &first,
-                           &dup, &e));
-    CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && first.payer_id == d.payer_id);
+    CHECK(!gis_pay_desk(w, a, d.account, 5900, D("2026-03-20"), "waste:clerk:r1", NULL, "clerk", NULL, NULL, &first,
+                        &dup, &e));
+    CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && !strcmp(first.nrb, d.account));
     /* a replay answers what was booked, even when its date differs */
-    CHECK(!gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL, &again,
-                           &dup, &e));
-    CHECK(dup && again.id == first.id && again.amount_gr == 5900 && again.paid_on == D("2026-03-20"));
+    CHECK(!gis_pay_desk(w, a, d.account, 5900, D("2026-03-21"), "waste:clerk:r1", NULL, "clerk", NULL, NULL, &again,
+                        &dup, &e));
+    CHECK(dup && again.id == first.id && again.amount_gr == 5900 && !strcmp(again.booked_on, "2026-03-20"));
     /* the same reference with another amount books nothing and is a conflict naming the booked amount */
-    CHECK(gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL, &again,
-                          &dup, &e) == ERR_CONFLICT);
+    CHECK(gis_pay_desk(w, a, d.account, 6000, D("2026-03-20"), "waste:clerk:r1", NULL, "clerk", NULL, NULL, &again,
+                       &dup, &e) == ERR_CONFLICT);
     CHECK(strstr(e.msg, "59.00 zł") != NULL && !strcmp(e.param, "reference"));
     err_clear(&e);
     sqlite3_stmt *cnt;
-    CHECK(!gis_store_prepare(w, "SELECT count(*), sum(amount_gr) FROM waste_payments WHERE source_key = 'clerk:r1'",
+    CHECK(!gis_store_prepare(w, "SELECT count(*), sum(amount_gr) FROM pay_transactions WHERE tx_key = 'waste:clerk:r1'",
                              &cnt, &e));
     CHECK(sqlite3_step(cnt) == SQLITE_ROW && sqlite3_column_int(cnt, 0) == 1 && sqlite3_column_int(cnt, 1) == 5900);
     sqlite3_finalize(cnt);
-    char csv[512];
-    snprintf(csv, sizeof csv, "id;date;amount;account;title\nT1;2026-04-10;59,00;%s;odpady\nT2;2026-05-10;59.00;%s;x\n",
-             d.account, d.account);
-    struct gis_statement_totals im;
-    CHECK(!gis_statement_import(w, &waste_ledger, csv, strlen(csv), &im, &e));
-    CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0);
-    CHECK(!gis_statement_import(w, &waste_ledger, csv, strlen(csv), &im, &e));
+    /* a statement of the core books to the payer's account, once */
+    struct gis_pay_tx tx[2] = {{.amount_gr = 5900, .key = "csv:t:T1", .booked_on = D("2026-04-10"), .va = {d.account},
+                                .nva = 1},
+                               {.amount_gr = 5900, .key = "csv:t:T2", .booked_on = D("2026-05-10"), .va = {d.account},
+                                .nva = 1}};
+    struct gis_pay_statement stm = {.format = "csv", .bank = "t", .sha256 = "00", .tx = tx, .n = 2};
+    struct gis_pay_totals im;
+    CHECK(!gis_pay_book(w, a, &stm, "test", NULL, NULL, &im, &e));
+    CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0 && im.allocated == 2);
+    CHECK(!gis_pay_book(w, a, &stm, "test", NULL, NULL, &im, &e));
     CHECK(im.booked == 0 && im.duplicates == 2);
-    const char *broken = "id,date,amount,account\nT9,2026-13-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_statement_import(w, &waste_ledger, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
-    CHECK(strstr(e.msg, "line 2") != NULL);
-    err_clear(&e);
-    const char *unknown = "id,date,amount,account\nT9,2026-10-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_statement_import(w, &waste_ledger, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
-    err_clear(&e);
     CHECK(!gis_store_commit(w, &e));
     struct waste_balance b;
     CHECK(!waste_balance_get(w, a, d.payer_id, today, &b, &e));
