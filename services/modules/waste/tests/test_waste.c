@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gis/module_store.h"
 #include "gis/store_sql.h"
 #include "services/modules/waste/waste.h"
 #include "services/module.h"
@@ -11,6 +12,7 @@
 #include "tests/store_fixture.h"
 #include "tests/cal_dates.h"
 #include "tests/test.h"
+#include "util/embed.h"
 
 static void rules_and_shift(void)
 {
@@ -415,6 +417,69 @@ static void resident_hooks(void)
     unlink(path);
 }
 
+/* A store whose waste module is at version 8 (its own ledger: waste_payments, waste_statements) moves onto the
+ * payments core with migration 9: each payer's account becomes its virtual account, each payment a booked
+ * transaction allocated to it, paid sums kept; a desk receipt booked before is recognised after. */
+static void the_old_ledger_migrates_to_the_core(void)
+{
+    char path[] = "/tmp/odra-test-waste-mig-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    CHECK(!gis_module_versions_create(w, &e));
+    for (int v = 1; v <= 8; v++)
+        for (const struct embed_file *f = embed_files; f->name; f++)
+            if (embed_migration_number(f->name, "services/modules/waste/migrations") == v)
+                CHECK(!gis_module_migrate(w, "waste", v, f->data, &e));
+    CHECK(gis_module_version(w, "waste") == 8);
+    char acc[27];
+    CHECK(!gis_pay_nrb("1020102608050530", 1, acc, &e));
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO waste_payers (id, account, name, created_at) VALUES (1, '%q', 'Stary Płatnik', '2025-01-02');"
+        "INSERT INTO waste_declarations (id, payer_id, kind, residents, composting, sorting, method, fee_gr, "
+        "change_date, valid_from, filed_at) VALUES (1, 1, 'residential', 2, 0, 1, 'household', 5900, '2025-01-01', "
+        "'2025-01', '2025-01-02');"
+        "INSERT INTO waste_charges VALUES (1, '2025-01', 5900, 1, '2025-01-15'), (1, '2025-02', 5900, 1, "
+        "'2025-02-15');"
+        "INSERT INTO waste_statements VALUES (1, '2025-02-20', 1, 1, 0);"
+        "INSERT INTO waste_payments (payer_id, amount_gr, paid_on, source, source_key, statement_id, title, "
+        "recorded_at) VALUES (1, 5900, '2025-01-10', 'clerk', 'clerk:KP/1', NULL, NULL, '2025-01-10'), "
+        "(1, 3000, '2025-02-20', 'statement', 'stmt:B-7', 1, 'odpady', '2025-02-20');",
+        acc);
+    CHECK(sqlite3_exec(gis_store_db(w), sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_free(sql);
+    const struct svc_module *m = svc_module_find("waste");
+    CHECK(!svc_module_migrate(m, w, &e) && svc_module_version(w, m) == svc_module_latest_version(m));
+    struct arena *a = arena_new(4096);
+    struct gis_pay_account ac;
+    CHECK(!gis_pay_account_get(w, a, "waste", "1", &ac, &e) && !strcmp(ac.nrb, acc));
+    CHECK(ac.paid_gr == 8900 && ac.due_gr == 11800);
+    struct gis_pay_row *rows;
+    int n;
+    CHECK(!gis_pay_tx_of(w, a, acc, &rows, &n, &e) && n == 2);
+    if (n == 2)
+        CHECK(!strcmp(rows[0].source, "desk") && !strcmp(rows[1].source, "statement") &&
+              !strcmp(rows[1].booked_on, "2025-02-20") && rows[1].amount_gr == 3000);
+    CHECK(gis_store_count(w, "waste_payments") < 0 || sqlite3_exec(gis_store_db(w), "SELECT 1 FROM waste_payments",
+                                                                   NULL, NULL, NULL) != SQLITE_OK);
+    /* the old desk receipt, entered again, is the payment booked then */
+    struct gis_pay_row r;
+    bool dup;
+    CHECK(!gis_store_begin(w, &e));
+    CHECK(!gis_pay_desk(w, a, acc, 5900, 20000, "waste:clerk:KP/1", NULL, "clerk", NULL, NULL, &r, &dup, &e) && dup);
+    gis_store_rollback(w);
+    /* the balance: January paid on time, 30 zł of February, 29 zł of it in arrears on 1.03.2025 (interest: 14 days
+     * at 14.50 % on 29 zł = 0.16 zł, none) */
+    struct waste_balance b;
+    CHECK(!waste_balance_get(w, a, 1, D("2025-03-01"), &b, &e));
+    CHECK(b.arrears_gr == 2900 && b.interest_gr == 0 && b.credit_gr == 0 && b.paid_gr == 8900);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(rules_and_shift);
@@ -424,5 +489,6 @@ int main(void)
     RUN(backdating);
     RUN(methods_and_caps);
     RUN(resident_hooks);
+    RUN(the_old_ledger_migrates_to_the_core);
     return test_done();
 }
