@@ -130,8 +130,10 @@ enum err_code gis_rates_interest_load(const char *path, struct err *e)
     if (rc)
         return err_set(e, ERR_INVALID, "interest_rates %s: %s", path, pe.msg);
     if (mine.n < t->n || (t->checked_to && (!mine.checked_to || mine.checked_to < t->checked_to)))
-        return err_set(e, ERR_INVALID, "interest_rates %s: it must keep every row of odra's table and be checked at "
-                       "least as far", path);
+        return err_set(e, ERR_INVALID,
+                       "interest_rates %s: it must keep every row of odra's table and be checked at "
+                       "least as far",
+                       path);
     for (int i = 0; i < t->n; i++)
         if (mine.from[i] != t->from[i] || mine.value[i] != t->value[i]) {
             char d[11];

@@ -89,10 +89,10 @@ struct gis_oblig {
     bool cost;
     long tag; /* the caller's (kept through the sorting); 0 for the charges a replay adds for returns */
     /* out of gis_ledger_replay: */
-    long paid_gr;           /* of the amount */
-    long interest_paid_gr;  /* interest paid with it (art. 55 § 2) */
-    long interest_open_gr;  /* interest fixed at a payment and not paid */
-    int accrued_to;         /* interest on what is left is counted from the day after this one */
+    long paid_gr;          /* of the amount */
+    long interest_paid_gr; /* interest paid with it (art. 55 § 2) */
+    long interest_open_gr; /* interest fixed at a payment and not paid */
+    int accrued_to;        /* interest on what is left is counted from the day after this one */
 };
 
 /* A booked payment (amount > 0) or a return or refund (< 0), on day. */
@@ -102,9 +102,9 @@ struct gis_money {
 };
 
 struct gis_ledger_result {
-    long credit_gr;        /* nadpłata: paid beyond every obligation, kept and used for the next */
-    long reopened_gr;      /* returns beyond the credit, become obligations (see below) */
-    bool capped;           /* some interest was counted only to the rate table's checked_to */
+    long credit_gr;   /* nadpłata: paid beyond every obligation, kept and used for the next */
+    long reopened_gr; /* returns beyond the credit, become obligations (see below) */
+    bool capped;      /* some interest was counted only to the rate table's checked_to */
 };
 
 /* Replays payments pay[0..np) (in booking order; sorted here by day, stable) over obligations v[0..n) (any
@@ -112,9 +112,9 @@ struct gis_ledger_result {
  * of delivered upomnienia due by its day (art. 62 § 1a), then to the charges in arrears, oldest due date first
  * (art. 62 § 1), each with the interest due on the payment day and, when the money does not cover both, split
  * in the ratio of the principal to that interest (art. 55 § 2), then to the charges not yet due, oldest first;
- * what remains is credit. Credit pays a cost when it falls due (through today, on its due day). A return (negative) takes back credit first;
- * what it takes beyond the credit is added to *extra as a new charge due on the return's day (at most
- * max_extra, which v must have room for after n; *n_out is n plus those). Interest per payment is
+ * what remains is credit. Credit pays a cost when it falls due (through today, on its due day). A return (negative)
+ * takes back credit first; what it takes beyond the credit is added to *extra as a new charge due on the return's day
+ * (at most max_extra, which v must have room for after n; *n_out is n plus those). Interest per payment is
  * gis_interest_capped (art. 63 § 1 rounding, the art. 54 § 1 pkt 5 threshold). */
 enum err_code gis_ledger_replay(const struct gis_rate_table *rates, long threshold_gr, struct gis_oblig *v, int n,
                                 int max_extra, int *n_out, struct gis_money *pay, int np, int today,

@@ -539,8 +539,7 @@ enum err_code gis_pay_desk(struct gis_store *w, struct arena *a, const char *nrb
         *dup = true;
         if (row->amount_gr != amount_gr || !row->nrb || strcmp(row->nrb, nrb) != 0)
             return err_at(e, ERR_CONFLICT, "reference", "reference already booked: %ld.%02ld zł to account %s on %s",
-                          row->amount_gr / 100, labs(row->amount_gr) % 100, row->nrb ? row->nrb : "?",
-                          row->booked_on);
+                          row->amount_gr / 100, labs(row->amount_gr) % 100, row->nrb ? row->nrb : "?", row->booked_on);
         return ERR_OK;
     }
     if (e->code)

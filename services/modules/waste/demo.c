@@ -111,7 +111,8 @@ static bool demo_pay(void *ctx, long payer, int month, long amount, struct err *
     const char *nrb = NULL;
     struct gis_pay_row row;
     return !waste_store_payer_get(dp->w, dp->a, payer, NULL, &nrb, e) &&
-           !gis_pay_desk(dp->w, dp->a, nrb, kind == 1 ? amount / 2 : amount, gis_cal_day(month / 12, month % 12 + 1, 10),
+           !gis_pay_desk(dp->w, dp->a, nrb, kind == 1 ? amount / 2 : amount,
+                         gis_cal_day(month / 12, month % 12 + 1, 10),
                          arena_printf(dp->a, "waste:clerk:demo-%ld-%s", payer, mb), "opłata za odpady", "demo", NULL,
                          NULL, &row, &dup, e);
 }

@@ -107,8 +107,8 @@ static enum err_code balance_lines(const struct gis_rate_table *rates, struct ar
                                    .interest_paid_gr = o->interest_paid_gr,
                                    .rest_gr = o->amount_gr - o->paid_gr};
         p->overdue = p->rest_gr > 0 && o->due_day < today;
-        if ((p->overdue || o->interest_open_gr) && gis_oblig_interest(rates, b->threshold_gr, o, today,
-                                                                      &p->interest_gr, capped, e))
+        if ((p->overdue || o->interest_open_gr) &&
+            gis_oblig_interest(rates, b->threshold_gr, o, today, &p->interest_gr, capped, e))
             return e->code;
         if (o->cost) {
             b->costs_gr += p->rest_gr;

@@ -106,14 +106,16 @@ static void reminder_set(struct gis_pdf *t, const struct waste_reminder_doc *d, 
     }
     gis_pdf_table_end(t, 8);
     gis_pdf_para(t,
-                 gis_pdf_markup(t, "Wpłaty należy dokonać na indywidualny rachunek: %s, tytułem: opłata za "
-                                   "gospodarowanie odpadami komunalnymi.",
+                 gis_pdf_markup(t,
+                                "Wpłaty należy dokonać na indywidualny rachunek: %s, tytułem: opłata za "
+                                "gospodarowanie odpadami komunalnymi.",
                                 d->account),
                  F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 8);
     if (b->rate_table_until)
         gis_pdf_para(t,
-                     gis_pdf_markup(t, "Odsetki naliczono do dnia %s, ostatniego dnia znanej tabeli stawek; odsetki "
-                                       "za dalsze dni zostaną doliczone przy zapłacie.",
+                     gis_pdf_markup(t,
+                                    "Odsetki naliczono do dnia %s, ostatniego dnia znanej tabeli stawek; odsetki "
+                                    "za dalsze dni zostaną doliczone przy zapłacie.",
                                     date_pl(a, b->rate_table_until)),
                      F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 6);
     gis_pdf_para(t,
@@ -193,8 +195,8 @@ enum err_code waste_reminder_get(struct gis_store *s, struct arena *a, long id, 
 }
 
 enum err_code waste_reminder_issue(struct gis_store *w, struct arena *a, long payer_id, int today,
-                                   struct waste_reminder_doc *d, const struct gis_seal *seal,
-                                   struct waste_reminder *r, struct err *e)
+                                   struct waste_reminder_doc *d, const struct gis_seal *seal, struct waste_reminder *r,
+                                   struct err *e)
 {
     struct waste_balance *b = arena_alloc(a, sizeof *b);
     struct gis_rate_table costs;

@@ -871,10 +871,12 @@ static json_t *nonsort_list_json(struct gis_store *r, struct arena *a, long paye
 static json_t *period_json(const struct waste_period *p)
 {
     json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "kind",
-                          p->cost ? "reminder_cost" : p->returned ? "returned_payment" : "charge", "due_date",
-                          jdate(p->due_day), "amount", jpln(p->amount_gr), "paid", jpln(p->paid_gr), "interest_paid",
-                          jpln(p->interest_paid_gr), "rest", jpln(p->rest_gr), "interest_due", jpln(p->interest_gr),
-                          "overdue", p->overdue);
+                          p->cost       ? "reminder_cost"
+                          : p->returned ? "returned_payment"
+                                        : "charge",
+                          "due_date", jdate(p->due_day), "amount", jpln(p->amount_gr), "paid", jpln(p->paid_gr),
+                          "interest_paid", jpln(p->interest_paid_gr), "rest", jpln(p->rest_gr), "interest_due",
+                          jpln(p->interest_gr), "overdue", p->overdue);
     if (j && p->month)
         json_object_set_new(j, "month", jmonth(p->month));
     if (j && p->cost)
@@ -885,11 +887,11 @@ static json_t *period_json(const struct waste_period *p)
 /* The account as of today: the sums, and with periods the lines (arrears per period, interest, costs). */
 static json_t *balance_json(const struct waste_balance *bal)
 {
-    json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "monthly_fee", jpln(bal->monthly_fee_gr),
-                          "charged", jpln(bal->charged_gr), "due", jpln(bal->due_gr), "paid", jpln(bal->paid_gr),
-                          "arrears", jpln(bal->arrears_gr), "balance", jpln(bal->balance_gr), "charged_gr",
-                          (json_int_t)bal->charged_gr, "paid_gr", (json_int_t)bal->paid_gr, "arrears_gr",
-                          (json_int_t)bal->arrears_gr);
+    json_t *j =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "monthly_fee", jpln(bal->monthly_fee_gr), "charged",
+                  jpln(bal->charged_gr), "due", jpln(bal->due_gr), "paid", jpln(bal->paid_gr), "arrears",
+                  jpln(bal->arrears_gr), "balance", jpln(bal->balance_gr), "charged_gr", (json_int_t)bal->charged_gr,
+                  "paid_gr", (json_int_t)bal->paid_gr, "arrears_gr", (json_int_t)bal->arrears_gr);
     json_t *more = json_pack("{s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:I}", "interest", jpln(bal->interest_gr),
                              "interest_gr", (json_int_t)bal->interest_gr, "reminder_costs", jpln(bal->costs_gr),
                              "credit", jpln(bal->credit_gr), "credit_gr", (json_int_t)bal->credit_gr, "to_pay",
@@ -911,14 +913,15 @@ static json_t *balance_json(const struct waste_balance *bal)
 
 static json_t *reminder_json(struct arena *a, const char *slug, const struct waste_reminder *r, bool own)
 {
-    json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}", "id", (json_int_t)r->id,
-                          "case_id", r->case_id ? r->case_id : "", "case_number", r->case_number ? r->case_number : "",
+    json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}", "id", (json_int_t)r->id, "case_id",
+                          r->case_id ? r->case_id : "", "case_number", r->case_number ? r->case_number : "",
                           "issued_on", jdate(r->issued_on), "interest_to", jdate(r->interest_to), "principal",
                           jpln(r->principal_gr), "interest", jpln(r->interest_gr), "cost", jpln(r->cost_gr), "total",
                           jpln(r->total_gr), "sealed", r->sealed, "sha256", r->sha256 ? r->sha256 : "");
     json_object_set_new(j, "pdf",
-                        json_string(arena_printf(a, own ? "/%s/waste/me/reminders/%ld/upomnienie.pdf"
-                                                        : "/%s/waste/reminders/%ld/upomnienie.pdf",
+                        json_string(arena_printf(a,
+                                                 own ? "/%s/waste/me/reminders/%ld/upomnienie.pdf"
+                                                     : "/%s/waste/reminders/%ld/upomnienie.pdf",
                                                  slug, r->id)));
     return j;
 }
@@ -980,9 +983,9 @@ static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struc
         for (int k = 0; hist && k < nd; k++)
             json_array_append_new(hist, household_json(&ds[k], full_pesel));
         json_array_append_new(payers,
-                              json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-                                        (json_int_t)bal.payer_id, "name", jstr(bal.name), "account", jstr(bal.account),
-                                        "address", jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
+                              json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
+                                        "name", jstr(bal.name), "account", jstr(bal.account), "address",
+                                        jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
                                         "upcoming", upcoming_json(r, a, ds, nd, today), "declarations", hist,
                                         "nonsorting_decisions", nonsort_list_json(r, a, ids[i]), "reminders",
                                         reminders_json(r, a, t->cfg->slug, ids[i], true)));
@@ -1116,9 +1119,9 @@ static enum err_code payment_account(struct gis_store *w, struct arena *a, struc
         if (j->account && strcmp(j->account, ac.nrb) != 0)
             return err_at(e, ERR_UNPROCESSABLE, "account", "account is not payer %ld's", j->payer_id);
     } else if (gis_pay_account_get(w, a, NULL, j->account, &ac, &ae) || strcmp(ac.module, "waste") != 0) {
-        return ae.code && ae.code != ERR_NOT_FOUND ? err_recast(e, ae.code, &ae)
-                                                   : err_at(e, ERR_UNPROCESSABLE, "account", "no payer has account %s",
-                                                            j->account);
+        return ae.code && ae.code != ERR_NOT_FOUND
+                   ? err_recast(e, ae.code, &ae)
+                   : err_at(e, ERR_UNPROCESSABLE, "account", "no payer has account %s", j->account);
     }
     j->account = ac.nrb;
     j->payer_id = atol(ac.record);
@@ -1217,11 +1220,43 @@ static enum err_code get_arrears(struct http_req *req, struct http_resp *resp, s
         sum += v[i].to_pay_gr;
         until = v[i].rate_table_until ? v[i].rate_table_until : until;
     }
-    json_t *j = json_pack("{s:o, s:i, s:o, s:o, s:o}", "date", jdate(today), "count", n, "to_pay", jpln(sum),
-                          "payers", list, "rate_table_until", until ? jdate(until) : json_null());
+    json_t *j = json_pack("{s:o, s:i, s:o, s:o, s:o}", "date", jdate(today), "count", n, "to_pay", jpln(sum), "payers",
+                          list, "rate_table_until", until ? jdate(until) : json_null());
     svc_auth_audit(req, "waste.arrears.read", req->tenant->cfg->slug, arena_printf(req->arena, "%d payers", n));
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200, j, e);
+}
+
+/* Registers a case of the payer dealt with at once (a decision, an upomnienie) in the caller's transaction: its
+ * id and number from st, the payer its applicant (a resident linked to the payer sees it in /me), note its
+ * reason. */
+static enum err_code payer_case_done(struct gis_store *w, struct http_req *req, const struct gis_case_stamp *st,
+                                     long payer_id, const char *number, const char *note, struct err *e)
+{
+    const char *name = NULL;
+    long long linked = 0;
+    int nl;
+    if (waste_payer_get(w, req->arena, payer_id, &name, e) || waste_payer_accounts(w, payer_id, &linked, 1, &nl, e))
+        return e->code;
+    struct gis_case c = {
+        .id = st->id,
+        .case_number = number,
+        .module = "waste",
+        .seq = st->seq,
+        .year = st->year,
+        .applicant_account = nl ? linked : 0,
+        .applicant_name = name,
+        .status = GIS_CASE_DONE,
+        .created_at = st->created,
+        .deadline = st->deadline,
+        .fee_status = "exempt",
+        .request_json = "{}",
+        .documents_json = "[]",
+        .reason = note,
+    };
+    if (!number || !note)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    return gis_case_insert(w, &c, req->principal ? req->principal->account.login : "system", e);
 }
 
 /* ---- POST /{t}/waste/payers/{id}/reminders (staff): an upomnienie ---- */
@@ -1240,11 +1275,7 @@ static enum err_code reminder_run(struct gis_store *w, void *user, struct err *e
     struct http_req *req = j->req;
     struct arena *a = req->arena;
     struct gis_case_stamp st;
-    const char *name = NULL;
-    long long linked = 0;
-    int nl;
-    if (gis_case_stamp_new(w, 30, &st, e) || waste_payer_get(w, a, j->payer_id, &name, e) ||
-        waste_payer_accounts(w, j->payer_id, &linked, 1, &nl, e))
+    if (gis_case_stamp_new(w, 30, &st, e))
         return e->code;
     const char *actor = req->principal ? req->principal->account.login : "system";
     struct waste_reminder_doc d = {
@@ -1256,32 +1287,19 @@ static enum err_code reminder_run(struct gis_store *w, void *user, struct err *e
     int nd;
     if (!waste_declarations(w, a, j->payer_id, &ds, &nd, e) && nd)
         d.address = ds[0].address_label;
-    e->code = ERR_OK;
+    if (e->code)
+        return e->code;
     j->r.case_id = arena_strdup(a, st.id);
     if (!d.case_number)
         return err_set(e, ERR_INTERNAL, "out of memory");
     if (waste_reminder_issue(w, a, j->payer_id, waste_today(), &d, req->tenant->seal, &j->r, e))
         return e->code;
-    struct gis_case c = {
-        .id = j->r.case_id,
-        .case_number = d.case_number,
-        .module = "waste",
-        .seq = st.seq,
-        .year = st.year,
-        .applicant_account = nl ? linked : 0,
-        .applicant_name = name,
-        .status = GIS_CASE_DONE,
-        .created_at = st.created,
-        .deadline = st.deadline,
-        .fee_status = "exempt",
-        .request_json = "{}",
-        .documents_json = "[]",
-        .reason = arena_printf(a, "upomnienie (art. 15 § 1 u.p.e.a.): zaległość %ld,%02ld zł, odsetki %ld,%02ld zł, "
-                                  "koszty upomnienia %ld,%02ld zł",
-                               j->r.principal_gr / 100, j->r.principal_gr % 100, j->r.interest_gr / 100,
-                               j->r.interest_gr % 100, j->r.cost_gr / 100, j->r.cost_gr % 100),
-    };
-    return gis_case_insert(w, &c, actor, e);
+    const char *note = arena_printf(a,
+                                    "upomnienie (art. 15 § 1 u.p.e.a.): zaległość %ld,%02ld zł, odsetki %ld,%02ld zł, "
+                                    "koszty upomnienia %ld,%02ld zł",
+                                    j->r.principal_gr / 100, j->r.principal_gr % 100, j->r.interest_gr / 100,
+                                    j->r.interest_gr % 100, j->r.cost_gr / 100, j->r.cost_gr % 100);
+    return payer_case_done(w, req, &st, j->payer_id, d.case_number, note, e);
 }
 
 static enum err_code post_reminder(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -1356,11 +1374,7 @@ static enum err_code nonsort_run(struct gis_store *w, void *user, struct err *e)
     if (gis_case_stamp_new(w, 30, &st, e))
         return e->code;
     j->n.case_id = arena_strdup(a, st.id);
-    const char *name = NULL;
-    long long linked = 0;
-    int nl;
-    if (waste_nonsort_decide(w, a, waste_today(), &j->n, e) || waste_payer_get(w, a, j->n.payer_id, &name, e) ||
-        waste_payer_accounts(w, j->n.payer_id, &linked, 1, &nl, e))
+    if (waste_nonsort_decide(w, a, waste_today(), &j->n, e))
         return e->code;
     char from[8], to[8];
     gis_cal_format_month(j->n.from, from);
@@ -1370,25 +1384,7 @@ static enum err_code nonsort_run(struct gis_store *w, void *user, struct err *e)
                                     "obowiązku selektywnego zbierania: %s",
                                     j->n.multiplier, from, to, j->n.reason);
     j->n.case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
-    struct gis_case c = {
-        .id = j->n.case_id,
-        .case_number = j->n.case_number,
-        .module = "waste",
-        .seq = st.seq,
-        .year = st.year,
-        .applicant_account = nl ? linked : 0,
-        .applicant_name = name,
-        .status = GIS_CASE_DONE,
-        .created_at = st.created,
-        .deadline = st.deadline,
-        .fee_status = "exempt",
-        .request_json = "{}",
-        .documents_json = "[]",
-        .reason = note,
-    };
-    if (!c.case_number)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    return gis_case_insert(w, &c, req->principal ? req->principal->account.login : "system", e);
+    return payer_case_done(w, req, &st, j->n.payer_id, j->n.case_number, note, e);
 }
 
 static enum err_code post_nonsorting(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -1447,9 +1443,9 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
     json_t *hist = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(hist, household_json(&ds[i], full));
-    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name",
-                          jstr(bal.name), "account", jstr(bal.account), "balance", balance_json(&bal), "declarations",
-                          hist, "nonsorting_decisions", nonsort_list_json(r, req->arena, id), "reminders",
+    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
+                          "account", jstr(bal.account), "balance", balance_json(&bal), "declarations", hist,
+                          "nonsorting_decisions", nonsort_list_json(r, req->arena, id), "reminders",
                           reminders_json(r, req->arena, req->tenant->cfg->slug, id, false));
     if (full)
         svc_auth_audit(req, "waste.pesel.read", arena_printf(req->arena, "payer %ld", id), "PESEL shown in full");
@@ -1510,8 +1506,8 @@ static const struct http_param_doc payer_doc[] = {
     {"reveal", "query", "string", 0, "pesel: the PESEL in full (a clerk's session only; audited), else masked"},
     HTTP_DOC_END};
 static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
-static const struct http_param_doc reminder_doc[] = {HTTP_DOC_TENANT, {"id", "path", "integer", 1, "upomnienie id"},
-                                                     HTTP_DOC_END};
+static const struct http_param_doc reminder_doc[] = {
+    HTTP_DOC_TENANT, {"id", "path", "integer", 1, "upomnienie id"}, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {
     {"GET", "/{t}/waste/schedule", get_schedule, "waste",

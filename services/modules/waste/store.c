@@ -870,7 +870,7 @@ enum err_code waste_store_reminder_add(struct gis_store *w, const struct waste_r
 }
 
 #define REMINDER_COLS                                                                                                  \
-    "SELECT id, payer_id, case_id, case_number, issued_on, principal_gr, interest_gr, cost_gr, total_gr, "            \
+    "SELECT id, payer_id, case_id, case_number, issued_on, principal_gr, interest_gr, cost_gr, total_gr, "             \
     "interest_to, sha256, sealed, issued_by, length(pdf), CASE WHEN ?2 THEN pdf END FROM waste_reminders "
 
 static void reminder_row(struct arena *a, sqlite3_stmt *st, struct waste_reminder *r)

@@ -853,7 +853,8 @@ enum err_code waste_declarations(struct gis_store *s, struct arena *a, long paye
     *n = 0;
     struct err pe = {0};
     if (waste_store_payer_get(s, NULL, payer_id, NULL, NULL, &pe))
-        return pe.code == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id) : err_recast(e, pe.code, &pe);
+        return pe.code == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id)
+                                        : err_recast(e, pe.code, &pe);
     return waste_store_declarations(s, a, payer_id, MAX_DECLARATIONS, out, n, e);
 }
 
@@ -1051,4 +1052,3 @@ enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long paye
 {
     return waste_store_nonsort_list(s, a, payer_id, 100, out, n, e);
 }
-

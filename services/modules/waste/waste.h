@@ -300,25 +300,25 @@ struct waste_period {
     bool cost, returned;
     long reminder_id; /* of a cost */
     long amount_gr, paid_gr, interest_paid_gr;
-    long rest_gr;        /* of the amount still owed */
-    long interest_gr;    /* interest due on the rest as of the day (0 for a cost, none yet due) */
-    bool overdue;        /* due before the day and not paid up */
+    long rest_gr;     /* of the amount still owed */
+    long interest_gr; /* interest due on the rest as of the day (0 for a cost, none yet due) */
+    bool overdue;     /* due before the day and not paid up */
 };
 
 struct waste_balance {
     long payer_id;
     const char *name, *account;
-    long charged_gr; /* all charges generated so far */
-    long due_gr;     /* charges whose due date has come (<= today) */
-    long paid_gr;    /* the sum of the payer's booked transactions (returns and refunds negative) */
-    long arrears_gr;     /* principal of the charges overdue and not paid (zaległość) */
-    long balance_gr;     /* paid - charged: > 0 is an overpayment */
-    long monthly_fee_gr; /* of the declaration in force this month, 0 when none */
-    long interest_gr;    /* odsetki za zwłokę on the arrears as of today (art. 53, 56, 63 § 1 Ordynacji) */
-    long costs_gr;       /* koszty upomnienia not paid */
-    long credit_gr;      /* nadpłata: paid beyond every obligation */
-    long to_pay_gr;      /* arrears + interest + costs */
-    long threshold_gr;   /* art. 54 § 1 pkt 5: interest not exceeding this is not charged */
+    long charged_gr;      /* all charges generated so far */
+    long due_gr;          /* charges whose due date has come (<= today) */
+    long paid_gr;         /* the sum of the payer's booked transactions (returns and refunds negative) */
+    long arrears_gr;      /* principal of the charges overdue and not paid (zaległość) */
+    long balance_gr;      /* paid - charged: > 0 is an overpayment */
+    long monthly_fee_gr;  /* of the declaration in force this month, 0 when none */
+    long interest_gr;     /* odsetki za zwłokę on the arrears as of today (art. 53, 56, 63 § 1 Ordynacji) */
+    long costs_gr;        /* koszty upomnienia not paid */
+    long credit_gr;       /* nadpłata: paid beyond every obligation */
+    long to_pay_gr;       /* arrears + interest + costs */
+    long threshold_gr;    /* art. 54 § 1 pkt 5: interest not exceeding this is not charged */
     int rate_table_until; /* 0, or the last day of the rate table when interest is counted only to it */
     struct waste_period *periods;
     int n_periods;
@@ -379,8 +379,8 @@ enum err_code waste_reminder_pdf(const struct waste_reminder_doc *d, const struc
  * arrears (nothing to remind of); ERR_UNPROCESSABLE when no cost is known for the day. d gives the organ,
  * the gmina, the issuer; r gets the upomnienie. */
 enum err_code waste_reminder_issue(struct gis_store *w, struct arena *a, long payer_id, int today,
-                                   struct waste_reminder_doc *d, const struct gis_seal *seal,
-                                   struct waste_reminder *r, struct err *e);
+                                   struct waste_reminder_doc *d, const struct gis_seal *seal, struct waste_reminder *r,
+                                   struct err *e);
 
 /* ---- demo data (demo.c) ---- */
 

@@ -200,10 +200,9 @@ static void store_flow(void)
     CHECK(sqlite3_step(cnt) == SQLITE_ROW && sqlite3_column_int(cnt, 0) == 1 && sqlite3_column_int(cnt, 1) == 5900);
     sqlite3_finalize(cnt);
     /* a statement of the core books to the payer's account, once */
-    struct gis_pay_tx tx[2] = {{.amount_gr = 5900, .key = "csv:t:T1", .booked_on = D("2026-04-10"), .va = {d.account},
-                                .nva = 1},
-                               {.amount_gr = 5900, .key = "csv:t:T2", .booked_on = D("2026-05-10"), .va = {d.account},
-                                .nva = 1}};
+    struct gis_pay_tx tx[2] = {
+        {.amount_gr = 5900, .key = "csv:t:T1", .booked_on = D("2026-04-10"), .va = {d.account}, .nva = 1},
+        {.amount_gr = 5900, .key = "csv:t:T2", .booked_on = D("2026-05-10"), .va = {d.account}, .nva = 1}};
     struct gis_pay_statement stm = {.format = "csv", .bank = "t", .sha256 = "00", .tx = tx, .n = 2};
     struct gis_pay_totals im;
     CHECK(!gis_pay_book(w, a, &stm, "test", NULL, NULL, &im, &e));
@@ -462,8 +461,8 @@ static void the_old_ledger_migrates_to_the_core(void)
     if (n == 2)
         CHECK(!strcmp(rows[0].source, "desk") && !strcmp(rows[1].source, "statement") &&
               !strcmp(rows[1].booked_on, "2025-02-20") && rows[1].amount_gr == 3000);
-    CHECK(gis_store_count(w, "waste_payments") < 0 || sqlite3_exec(gis_store_db(w), "SELECT 1 FROM waste_payments",
-                                                                   NULL, NULL, NULL) != SQLITE_OK);
+    CHECK(gis_store_count(w, "waste_payments") < 0 ||
+          sqlite3_exec(gis_store_db(w), "SELECT 1 FROM waste_payments", NULL, NULL, NULL) != SQLITE_OK);
     /* the old desk receipt, entered again, is the payment booked then */
     struct gis_pay_row r;
     bool dup;
