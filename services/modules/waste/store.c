@@ -910,7 +910,7 @@ enum err_code waste_store_reminders(struct gis_store *s, struct arena *a, long p
         return e->code;
     sqlite3_bind_int64(st, 1, payer_id);
     sqlite3_bind_int(st, 2, 0);
-    int rc;
+    int rc = SQLITE_DONE;
     while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
         reminder_row(a, st, &(*out)[(*n)++]);
     if (*n < max && rc != SQLITE_DONE)
