@@ -13,6 +13,7 @@
 #define MAX_CHARGES   600 /* 50 years of months */
 #define MAX_REMINDERS 100
 #define MAX_RETURNS   64
+#define MAX_EXAMINED  20000 /* payers with charges due that the arrears list looks at */
 
 enum err_code waste_account_open(struct gis_store *w, struct arena *a, const char *teryt, long payer_id, char nrb[27],
                                  struct err *e)
@@ -153,18 +154,25 @@ enum err_code waste_arrears_list(struct gis_store *s, struct arena *a, int today
                                  int *n, struct err *e)
 {
     *n = 0;
-    long *ids = arena_alloc(a, sizeof *ids * 5000);
+    long *ids = arena_alloc(a, sizeof *ids * MAX_EXAMINED);
     int nid;
     if (!ids)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    if (waste_store_payers_due(s, today, ids, 5000, &nid, e))
+    if (waste_store_payers_due(s, today, ids, MAX_EXAMINED, &nid, e))
         return e->code;
-    for (int i = 0; i < nid && *n < cap; i++) {
+    for (int i = 0; i < nid && *n < cap && !e->code; i++) {
+        /* each payer's replay in a scratch arena: only the sums and the names are kept (no periods) */
+        struct arena *scratch = arena_new(1 << 16);
         struct waste_balance b;
-        if (waste_balance_get(s, a, ids[i], today, &b, e))
-            return e->code;
-        if (b.arrears_gr > 0 || b.costs_gr > 0)
+        if (!scratch)
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        if (!waste_balance_get(s, scratch, ids[i], today, &b, e) && (b.arrears_gr > 0 || b.costs_gr > 0)) {
+            b.name = b.name ? arena_strdup(a, b.name) : NULL;
+            b.account = b.account ? arena_strdup(a, b.account) : NULL;
+            b.periods = NULL, b.n_periods = 0;
             out[(*n)++] = b;
+        }
+        arena_free(scratch);
     }
-    return ERR_OK;
+    return e->code;
 }

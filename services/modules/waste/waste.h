@@ -336,7 +336,8 @@ bool waste_payer_linked(struct gis_store *s, long payer_id, long long account);
 /* Sets the due of the payer's virtual account (0: every payer's) to its charges and costs. */
 enum err_code waste_accounts_due(struct gis_store *w, long payer_id, struct err *e);
 
-/* The payers in arrears as of today (arrears_gr > 0), ascending by id, at most cap, their balances in a. */
+/* The payers in arrears as of today (arrears or unpaid upomnienie costs), ascending by id, at most cap, their
+ * balances (sums only, no periods) in a; of the first 20000 payers with charges due. */
 enum err_code waste_arrears_list(struct gis_store *s, struct arena *a, int today, struct waste_balance *out, int cap,
                                  int *n, struct err *e);
 
