@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "gis/calendar.h"
 #include "util/embed.h"
 
@@ -91,14 +93,55 @@ static enum err_code rates_embedded(const char *name, struct gis_rate_table *t, 
     return gis_rates_parse(text, t, e);
 }
 
+static struct gis_rate_table loaded_interest; /* set once at start by gis_rates_interest_load */
+
 enum err_code gis_rates_interest(struct gis_rate_table *t, struct err *e)
 {
+    if (loaded_interest.n) {
+        *t = loaded_interest;
+        return ERR_OK;
+    }
     return rates_embedded("data/codelists/odsetki_za_zwloke.tsv", t, e);
 }
 
 enum err_code gis_rates_reminder_cost(struct gis_rate_table *t, struct err *e)
 {
     return rates_embedded("data/codelists/koszty_upomnienia.tsv", t, e);
+}
+
+enum err_code gis_rates_interest_load(const char *path, struct err *e)
+{
+    struct gis_rate_table base, *t = &base;
+    if (!path || !*path)
+        return ERR_OK;
+    if (rates_embedded("data/codelists/odsetki_za_zwloke.tsv", t, e))
+        return e->code;
+    gchar *text = NULL;
+    GError *ge = NULL;
+    if (!g_file_get_contents(path, &text, NULL, &ge)) {
+        err_set(e, ERR_INVALID, "interest_rates %s: %s", path, ge ? ge->message : "cannot be read");
+        g_clear_error(&ge);
+        return e->code;
+    }
+    struct gis_rate_table mine;
+    struct err pe = {0};
+    enum err_code rc = gis_rates_parse(text, &mine, &pe);
+    g_free(text);
+    if (rc)
+        return err_set(e, ERR_INVALID, "interest_rates %s: %s", path, pe.msg);
+    if (mine.n < t->n || (t->checked_to && (!mine.checked_to || mine.checked_to < t->checked_to)))
+        return err_set(e, ERR_INVALID,
+                       "interest_rates %s: it must keep every row of odra's table and be checked at "
+                       "least as far",
+                       path);
+    for (int i = 0; i < t->n; i++)
+        if (mine.from[i] != t->from[i] || mine.value[i] != t->value[i]) {
+            char d[11];
+            gis_cal_format_date(t->from[i], d);
+            return err_set(e, ERR_INVALID, "interest_rates %s: row %d differs from odra's table (%s)", path, i + 1, d);
+        }
+    loaded_interest = mine;
+    return ERR_OK;
 }
 
 static enum err_code beyond(const struct gis_rate_table *t, int day, struct err *e)
@@ -147,6 +190,17 @@ enum err_code gis_interest(const struct gis_rate_table *t, long principal_gr, in
     long zl = (long)((num + 50 * den) / (100 * den)); /* under 50 gr down, 50 gr and more up */
     *interest_gr = zl * 100 > threshold_gr ? zl * 100 : 0;
     return ERR_OK;
+}
+
+enum err_code gis_interest_capped(const struct gis_rate_table *t, long principal_gr, int due_day, int paid_day,
+                                  long threshold_gr, long *interest_gr, bool *capped, struct err *e)
+{
+    if (t->checked_to && paid_day > t->checked_to) {
+        if (capped && due_day < paid_day && principal_gr > 0)
+            *capped = true;
+        paid_day = t->checked_to;
+    }
+    return gis_interest(t, principal_gr, due_day, paid_day, threshold_gr, interest_gr, e);
 }
 
 static int by_due(const void *a, const void *b)
@@ -199,5 +253,122 @@ enum err_code gis_reminder_compute(const struct gis_rate_table *rates, const str
     if (out->principal_gr && gis_rate_on(costs, day, &out->cost_gr, e))
         return e->code;
     out->total_gr = out->principal_gr + out->interest_gr + out->cost_gr;
+    return ERR_OK;
+}
+
+/* ---- the replay ---- */
+
+static int oblig_order(const void *a, const void *b)
+{
+    const struct gis_oblig *x = a, *y = b;
+    if (x->due_day != y->due_day)
+        return (x->due_day > y->due_day) - (x->due_day < y->due_day);
+    return (int)y->cost - (int)x->cost;
+}
+
+static int money_order(const void *a, const void *b)
+{
+    const struct gis_money *x = a, *y = b;
+    if (x->day != y->day)
+        return (x->day > y->day) - (x->day < y->day);
+    return (x > y) - (x < y); /* stable: booking order */
+}
+
+enum err_code gis_oblig_interest(const struct gis_rate_table *rates, long threshold_gr, const struct gis_oblig *o,
+                                 int day, long *interest_gr, bool *capped, struct err *e)
+{
+    *interest_gr = 0;
+    if (o->cost)
+        return ERR_OK;
+    long fresh;
+    if (gis_interest_capped(rates, o->amount_gr - o->paid_gr, o->accrued_to, day, threshold_gr, &fresh, capped, e))
+        return e->code;
+    *interest_gr = o->interest_open_gr + fresh;
+    return ERR_OK;
+}
+
+/* Pays what money covers of o on day (with its interest when it is in arrears); returns what is left. */
+static long pay_one(const struct gis_rate_table *rates, long threshold_gr, struct gis_oblig *o, long money, int day,
+                    bool *capped, struct err *e)
+{
+    long rest = o->amount_gr - o->paid_gr, interest = o->interest_open_gr;
+    if (rest <= 0 && interest <= 0)
+        return money;
+    if (!o->cost && day > o->accrued_to) {
+        if (gis_oblig_interest(rates, threshold_gr, o, day, &interest, capped, e))
+            return -1;
+        o->interest_open_gr = interest;
+        o->accrued_to = day;
+    }
+    long owed = rest + interest;
+    if (money >= owed) {
+        o->paid_gr += rest, o->interest_paid_gr += interest, o->interest_open_gr = 0;
+        return money - owed;
+    }
+    /* art. 55 § 2: in the ratio of the principal to the interest on the day of payment */
+    long p = (long)(((long long)money * rest * 2 + owed) / (2LL * owed));
+    o->paid_gr += p, o->interest_paid_gr += money - p, o->interest_open_gr -= money - p;
+    return 0;
+}
+
+/* Applies money on day: costs due by then, then charges by due date. Returns what is left (credit). */
+static long apply_money(const struct gis_rate_table *rates, long threshold_gr, struct gis_oblig *v, int n, long money,
+                        int day, bool *capped, struct err *e)
+{
+    for (int pass = 0; pass < 2 && money > 0; pass++)
+        for (int i = 0; i < n && money > 0; i++) {
+            if (v[i].cost != (pass == 0) || (v[i].cost && v[i].due_day > day))
+                continue;
+            if ((money = pay_one(rates, threshold_gr, &v[i], money, day, capped, e)) < 0)
+                return -1;
+        }
+    return money;
+}
+
+/* Credit pays the costs that fell due by day, on their own due day (so no interest arises). */
+static long use_credit(const struct gis_rate_table *rates, long threshold_gr, struct gis_oblig *v, int n, long credit,
+                       int day, bool *capped, struct err *e)
+{
+    for (int i = 0; i < n && credit > 0; i++)
+        if (v[i].due_day <= day && (credit = pay_one(rates, threshold_gr, &v[i], credit, v[i].due_day, capped, e)) < 0)
+            return -1;
+    return credit;
+}
+
+enum err_code gis_ledger_replay(const struct gis_rate_table *rates, long threshold_gr, struct gis_oblig *v, int n,
+                                int max_extra, int *n_out, struct gis_money *pay, int np, int today,
+                                struct gis_ledger_result *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n; i++)
+        v[i].paid_gr = v[i].interest_paid_gr = v[i].interest_open_gr = 0, v[i].accrued_to = v[i].due_day;
+    qsort(v, (size_t)n, sizeof *v, oblig_order);
+    qsort(pay, (size_t)np, sizeof *pay, money_order);
+    int extra = 0;
+    for (int k = 0; k < np; k++) {
+        int m = n + extra;
+        if ((out->credit_gr = use_credit(rates, threshold_gr, v, m, out->credit_gr, pay[k].day, &out->capped, e)) < 0)
+            return e->code;
+        if (pay[k].amount_gr >= 0) {
+            long left = apply_money(rates, threshold_gr, v, m, pay[k].amount_gr, pay[k].day, &out->capped, e);
+            if (left < 0)
+                return e->code;
+            out->credit_gr += left;
+            continue;
+        }
+        long back = -pay[k].amount_gr, take = back < out->credit_gr ? back : out->credit_gr;
+        out->credit_gr -= take, back -= take;
+        if (back == 0)
+            continue;
+        if (extra == max_extra)
+            return err_set(e, ERR_UNPROCESSABLE, "more returns than the account can show");
+        v[m] = (struct gis_oblig){.due_day = pay[k].day, .amount_gr = back, .accrued_to = pay[k].day};
+        extra++;
+        out->reopened_gr += back;
+        qsort(v, (size_t)(n + extra), sizeof *v, oblig_order);
+    }
+    if ((out->credit_gr = use_credit(rates, threshold_gr, v, n + extra, out->credit_gr, today, &out->capped, e)) < 0)
+        return e->code;
+    *n_out = n + extra;
     return ERR_OK;
 }

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "gis/calendar.h"
-#include "gis/payments.h"
 #include "gis/store_sql.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
@@ -33,6 +32,35 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* ---- virtual accounts ---- */
+
+int gis_nrb_check(const char *bban24)
+{
+    if (!bban24 || strlen(bban24) != 24 || strspn(bban24, "0123456789") != 24)
+        return -1;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%s252100", bban24); /* P = 25, L = 21, then "00" */
+    int mod = 0;
+    for (const char *p = buf; *p; p++)
+        mod = (mod * 10 + (*p - '0')) % 97;
+    return 98 - mod;
+}
+
+bool gis_nrb_valid(const char *s)
+{
+    char d[27];
+    int n = 0;
+    for (; s && *s; s++) {
+        if (*s == ' ')
+            continue;
+        if (*s < '0' || *s > '9' || n == 26)
+            return false;
+        d[n++] = *s;
+    }
+    if (n != 26)
+        return false;
+    d[26] = 0;
+    return gis_nrb_check(d + 2) == (d[0] - '0') * 10 + (d[1] - '0');
+}
 
 enum err_code gis_pay_nrb(const char *prefix, long seq, char out[27], struct err *e)
 {
@@ -74,7 +102,7 @@ enum err_code gis_pay_account_open(struct gis_store *w, const char *prefix, cons
     sqlite3_finalize(st);
     if (!have) {
         long seq = 1;
-        if (gis_store_prepare(w, "SELECT coalesce(max(number), 0) + 1 FROM pay_accounts", &st, e))
+        if (gis_store_prepare(w, "SELECT coalesce(max(number), 0) + 1 FROM pay_accounts WHERE number > 0", &st, e))
             return e->code;
         if (sqlite3_step(st) == SQLITE_ROW)
             seq = (long)sqlite3_column_int64(st, 0);
@@ -101,6 +129,34 @@ enum err_code gis_pay_account_open(struct gis_store *w, const char *prefix, cons
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? ERR_OK : pay_db_err(w, e, "virtual account");
+}
+
+enum err_code gis_pay_account_own(struct gis_store *w, const char *nrb, const char *module, const char *record,
+                                  const char *title, long due_gr, struct err *e)
+{
+    if (!nrb || strlen(nrb) != 26 || !gis_nrb_valid(nrb))
+        return err_set(e, ERR_INVALID, "'%.30s' is no account number with valid check digits", nrb ? nrb : "");
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT INTO pay_accounts (nrb, number, module, record, title, due_gr, created_at) "
+                          "VALUES (?1, (SELECT min(0, coalesce(min(number), 0)) - 1 FROM pay_accounts), ?2, ?3, ?4, "
+                          "?5, " NOW_SQL ") ON CONFLICT (nrb) DO UPDATE SET title = ?4, due_gr = ?5 "
+                          "WHERE module = ?2 AND record = ?3",
+                          &st, e))
+        return e->code;
+    bind_str(st, 1, nrb);
+    bind_str(st, 2, module);
+    bind_str(st, 3, record);
+    bind_str(st, 4, title);
+    sqlite3_bind_int64(st, 5, due_gr);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_CONSTRAINT ? err_set(e, ERR_CONFLICT, "account %s belongs to another owner", nrb)
+                                       : pay_db_err(w, e, "virtual account");
+    if (sqlite3_changes(gis_store_db(w)) == 0)
+        return err_set(e, ERR_CONFLICT, "account %s belongs to another owner", nrb);
+    return ERR_OK;
 }
 
 #define ACCOUNT_COLS "SELECT nrb, module, record, title, due_gr, paid_gr FROM pay_accounts "
@@ -357,6 +413,36 @@ enum err_code gis_pay_book(struct gis_store *w, struct arena *a, const struct gi
 
 #define TX_ROWS_MAX 1000
 
+static void tx_row(struct arena *a, sqlite3_stmt *st, struct gis_pay_row *o)
+{
+    *o = (struct gis_pay_row){(long)sqlite3_column_int64(st, 0),
+                              (long)sqlite3_column_int64(st, 1),
+                              col(a, st, 2),
+                              col(a, st, 3),
+                              col(a, st, 4),
+                              col(a, st, 5),
+                              col(a, st, 6),
+                              col(a, st, 7),
+                              col(a, st, 8),
+                              (long)sqlite3_column_int64(st, 9)};
+}
+
+/* The transaction booked with key into *o; false when there is none (or on an error, in e). */
+static bool tx_by_key(struct gis_store *w, struct arena *a, const char *key, struct gis_pay_row *o, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, TX_COLS "WHERE tx_key = ?", &st, e))
+        return false;
+    bind_str(st, 1, key);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        tx_row(a, st, o);
+    else if (r != SQLITE_DONE)
+        pay_db_err(w, e, "transaction");
+    sqlite3_finalize(st);
+    return r == SQLITE_ROW;
+}
+
 /* The rows of st (at most TX_ROWS_MAX, as its LIMIT says), finalizing it. */
 static enum err_code tx_rows(struct gis_store *s, struct arena *a, sqlite3_stmt *st, struct gis_pay_row **out, int *n,
                              struct err *e)
@@ -368,16 +454,7 @@ static enum err_code tx_rows(struct gis_store *s, struct arena *a, sqlite3_stmt 
         return err_set(e, ERR_INTERNAL, "out of memory");
     }
     while (k < TX_ROWS_MAX && (r = sqlite3_step(st)) == SQLITE_ROW)
-        v[k++] = (struct gis_pay_row){(long)sqlite3_column_int64(st, 0),
-                                      (long)sqlite3_column_int64(st, 1),
-                                      col(a, st, 2),
-                                      col(a, st, 3),
-                                      col(a, st, 4),
-                                      col(a, st, 5),
-                                      col(a, st, 6),
-                                      col(a, st, 7),
-                                      col(a, st, 8),
-                                      (long)sqlite3_column_int64(st, 9)};
+        tx_row(a, st, &v[k++]);
     sqlite3_finalize(st);
     if (r != SQLITE_ROW && r != SQLITE_DONE)
         return pay_db_err(s, e, "reading transactions");
@@ -444,6 +521,39 @@ enum err_code gis_pay_assign(struct gis_store *w, struct arena *a, long tx_id, c
     if (settle_all(w, a, &t, settle, ctx, e))
         return e->code;
     return acct ? gis_pay_account_get(w, a, NULL, ac.nrb, acct, e) : ERR_OK;
+}
+
+/* ---- the desk ---- */
+
+enum err_code gis_pay_desk(struct gis_store *w, struct arena *a, const char *nrb, long amount_gr, int day,
+                           const char *key, const char *title, const char *actor, gis_pay_settle_fn settle, void *ctx,
+                           struct gis_pay_row *row, bool *dup, struct err *e)
+{
+    *dup = false;
+    if (amount_gr <= 0)
+        return err_at(e, ERR_UNPROCESSABLE, "amount", "a payment at the desk must be positive");
+    struct gis_pay_account ac;
+    if (gis_pay_account_get(w, a, NULL, nrb, &ac, e))
+        return e->code;
+    if (tx_by_key(w, a, key, row, e)) {
+        *dup = true;
+        if (row->amount_gr != amount_gr || !row->nrb || strcmp(row->nrb, nrb) != 0)
+            return err_at(e, ERR_CONFLICT, "reference", "reference already booked: %ld.%02ld zł to account %s on %s",
+                          row->amount_gr / 100, labs(row->amount_gr) % 100, row->nrb ? row->nrb : "?", row->booked_on);
+        return ERR_OK;
+    }
+    if (e->code)
+        return e->code;
+    struct gis_pay_tx tx = {.amount_gr = amount_gr, .key = key, .title = title, .booked_on = day};
+    tx.va[tx.nva++] = ac.nrb;
+    struct touched t = {0};
+    const char *status;
+    bool d2;
+    if (book_one(w, a, &tx, 0, "desk", actor, &t, &status, &d2, e) || settle_all(w, a, &t, settle, ctx, e))
+        return e->code;
+    if (!tx_by_key(w, a, key, row, e))
+        return e->code ? e->code : err_set(e, ERR_INTERNAL, "the desk payment %s was not booked", key);
+    return ERR_OK;
 }
 
 /* ---- online sessions ---- */

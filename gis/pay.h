@@ -17,6 +17,12 @@
 
 /* ---- virtual accounts ---- */
 
+/* NRB check digits (00..98, mod 97, ISO 13616 with "PL") for the 24 digits after them; -1 when bban is not
+ * 24 digits. */
+int gis_nrb_check(const char *bban24);
+/* True when s is 26 digits (spaces allowed) with valid check digits. */
+bool gis_nrb_valid(const char *s);
+
 /* A virtual account and what its owner owes and paid. */
 struct gis_pay_account {
     const char *nrb;    /* 26 digits */
@@ -38,6 +44,13 @@ const char *gis_pay_nrb_print(struct arena *a, const char *nrb);
  * has; out gets its NRB. */
 enum err_code gis_pay_account_open(struct gis_store *w, const char *prefix, const char *module, const char *record,
                                    const char *title, long due_gr, char out[27], struct err *e);
+
+/* Registers nrb, an account number the module made itself (the waste module: sort code, TERYT, '0', the payer's
+ * id), as the virtual account of (module, record), or updates the due and title of the one it has. Such
+ * accounts are kept outside the core's running numbers (their number is negative), so the two never meet.
+ * ERR_INVALID when nrb has no valid check digits; ERR_CONFLICT when it belongs to another owner. */
+enum err_code gis_pay_account_own(struct gis_store *w, const char *nrb, const char *module, const char *record,
+                                  const char *title, long due_gr, struct err *e);
 
 /* The account of (module, record), or by nrb when module is NULL. ERR_NOT_FOUND when there is none. */
 enum err_code gis_pay_account_get(struct gis_store *s, struct arena *a, const char *module, const char *key,
@@ -115,6 +128,16 @@ enum err_code gis_pay_tx_of(struct gis_store *s, struct arena *a, const char *nr
  * (param "account") when nrb is no virtual account here. acct (may be NULL) gets the account after. */
 enum err_code gis_pay_assign(struct gis_store *w, struct arena *a, long tx_id, const char *nrb, const char *actor,
                              gis_pay_settle_fn settle, void *ctx, struct gis_pay_account *acct, struct err *e);
+
+/* Books a payment taken at the desk (cash, card terminal) to the virtual account nrb: one transaction of
+ * source "desk" with key `key` (UNIQUE: the clerk's receipt reference), allocated, then settled. The same key
+ * again with the same account and amount books nothing, sets *dup and fills *row with what the first
+ * booked; with another account or amount it is ERR_CONFLICT (param "reference") naming what was booked,
+ * *row filled as well. ERR_UNPROCESSABLE for an amount that is not positive, ERR_NOT_FOUND for no such
+ * account. */
+enum err_code gis_pay_desk(struct gis_store *w, struct arena *a, const char *nrb, long amount_gr, int day,
+                           const char *key, const char *title, const char *actor, gis_pay_settle_fn settle, void *ctx,
+                           struct gis_pay_row *row, bool *dup, struct err *e);
 
 /* ---- online payment sessions ---- */
 

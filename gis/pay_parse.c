@@ -9,7 +9,6 @@
 
 #include "gis/calendar.h"
 #include "gis/pay.h"
-#include "gis/payments.h"
 #include "util/text.h"
 
 /* ---- shared pieces ---- */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gis/arrears.h"
 #include "gis/geocode.h"
 #include "services/auth.h"
 #include "services/module.h"
@@ -1068,7 +1069,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         return err_set(e, ERR_INTERNAL, "out of memory");
     s->cfg = cfg;
     s->listen_fd = -1;
-    if (svc_auth_routes_check(e) != ERR_OK) {
+    if (svc_auth_routes_check(e) != ERR_OK || gis_rates_interest_load(cfg->interest_rates, e) != ERR_OK) {
         free(s);
         return e->code;
     }

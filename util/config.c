@@ -161,6 +161,8 @@ static int server_key(struct config_state *st, const char *key, const char *val)
         return parse_int(st, "server", key, val, 8192, 1L << 26, &v) ? (c->connection_memory = (size_t)v, 1) : 0;
     if (!strcmp(key, "public_url"))
         return public_url_key(st, "server", key, val, c->public_url, sizeof c->public_url);
+    if (!strcmp(key, "interest_rates"))
+        return copy_str(st, "server", key, val, c->interest_rates, sizeof c->interest_rates);
     return config_fail(st, "server", key, "unknown key%s", "");
 }
 

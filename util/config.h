@@ -158,7 +158,8 @@ struct config {
     int head_timeout_s; /* seconds a client has for a whole request head; activity does not extend it */
     size_t max_body_bytes;
     size_t connection_memory;
-    char public_url[256]; /* [server] public_url, the default of every tenant's; may be empty */
+    char public_url[256];     /* [server] public_url, the default of every tenant's; may be empty */
+    char interest_rates[512]; /* [server] interest_rates: a newer table of odsetki za zwłokę (docs/payments.md) */
     struct config_tenant tenants[CONFIG_MAX_TENANTS];
     int n_tenants;
     /* [import]: validation of imported data (docs/import.md) */

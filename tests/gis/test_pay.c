@@ -7,7 +7,6 @@
 
 #include "gis/calendar.h"
 #include "gis/pay.h"
-#include "gis/payments.h"
 #include "tests/store_fixture.h"
 #include "tests/test.h"
 
@@ -48,6 +47,79 @@ static const char MT[] =
     ":86:plain unstructured text\r\n"
     ":62F:C261203PLN1026,00\r\n"
     "-}\r\n";
+
+/* What the old per-module ledger (gis/payments.c) checked of account numbers, on gis_pay_nrb with a module's own
+ * prefix (sort code, TERYT, '0'), which the waste module's payers' accounts use. */
+static void nrb_check_digits(void)
+{
+    CHECK(gis_nrb_valid("61109010140000071219812874"));
+    CHECK(gis_nrb_valid("61 1090 1014 0000 0712 1981 2874"));
+    CHECK(!gis_nrb_valid("62109010140000071219812874"));
+    CHECK(!gis_nrb_valid("6110901014000007121981287"));
+    CHECK(!gis_nrb_valid("6110901014000007121981287x"));
+    CHECK(gis_nrb_check("109010140000071219812874") == 61);
+    char out[27];
+    struct err e = {0};
+    for (long id = 1; id < 3000; id += 7) {
+        CHECK(!gis_pay_nrb("1020102608050530", id, out, &e));
+        CHECK(strlen(out) == 26 && gis_nrb_valid(out));
+        /* Any single changed digit breaks the check. */
+        out[10 + id % 16] = out[10 + id % 16] == '9' ? '0' : out[10 + id % 16] + 1;
+        CHECK(!gis_nrb_valid(out));
+    }
+    CHECK(gis_pay_nrb("1020102", 1, out, &e) == ERR_INVALID);
+}
+
+/* A module's own account numbers beside the core's running numbers; desk payments idempotent by reference. */
+static void own_accounts_and_the_desk(void)
+{
+    char path[] = "/tmp/odra-test-pay-XXXXXX";
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    struct arena *a = arena_new(1 << 16);
+    struct err e = {0};
+    char own[27], core[27];
+    CHECK(!gis_store_begin(w, &e));
+    CHECK(!gis_pay_nrb("1020102608050530", 7, own, &e));
+    CHECK(!gis_pay_account_own(w, own, "waste", "7", "odpady 7", 5900, &e));
+    CHECK(!gis_pay_account_own(w, own, "waste", "7", "odpady 7", 11800, &e)); /* the due updated */
+    CHECK(gis_pay_account_own(w, own, "waste", "8", "x", 1, &e) == ERR_CONFLICT);
+    e = (struct err){0};
+    own[25] = own[25] == '9' ? '0' : own[25] + 1;
+    CHECK(gis_pay_account_own(w, own, "waste", "9", "x", 1, &e) == ERR_INVALID);
+    own[25] = own[25] == '0' ? '9' : own[25] - 1;
+    e = (struct err){0};
+    /* the core's numbering starts at 1 whatever own accounts there are */
+    CHECK(!gis_pay_account_open(w, "1020102608050531", "extracts", "c1", "T", 100, core, &e));
+    CHECK_STR(core + 18, "00000001");
+    struct gis_pay_row r1, r2;
+    bool dup;
+    CHECK(!gis_pay_desk(w, a, own, 1250, 20000, "waste:clerk:a", "opłata", "clerk", NULL, NULL, &r1, &dup, &e));
+    CHECK(!dup && r1.amount_gr == 1250 && !strcmp(r1.source, "desk") && !strcmp(r1.status, "allocated"));
+    CHECK(!gis_pay_desk(w, a, own, 1250, 20001, "waste:clerk:a", NULL, "clerk", NULL, NULL, &r2, &dup, &e));
+    CHECK(dup && r2.id == r1.id && !strcmp(r2.booked_on, r1.booked_on));
+    CHECK(gis_pay_desk(w, a, own, 1300, 20000, "waste:clerk:a", NULL, "clerk", NULL, NULL, &r2, &dup, &e) ==
+          ERR_CONFLICT);
+    CHECK(strstr(e.msg, "12.50") != NULL && r2.id == r1.id);
+    e = (struct err){0};
+    CHECK(gis_pay_desk(w, a, core, 1250, 20000, "waste:clerk:a", NULL, "clerk", NULL, NULL, &r2, &dup, &e) ==
+          ERR_CONFLICT);
+    e = (struct err){0};
+    CHECK(gis_pay_desk(w, a, own, 0, 20000, "waste:clerk:b", NULL, "clerk", NULL, NULL, &r2, &dup, &e) ==
+          ERR_UNPROCESSABLE);
+    e = (struct err){0};
+    CHECK(gis_pay_desk(w, a, "61109010140000071219812874", 10, 20000, "waste:clerk:c", NULL, "clerk", NULL, NULL, &r2,
+                       &dup, &e) == ERR_NOT_FOUND);
+    e = (struct err){0};
+    struct gis_pay_account acct;
+    CHECK(!gis_pay_account_get(w, a, "waste", "7", &acct, &e) && acct.paid_gr == 1250 && acct.due_gr == 11800);
+    gis_store_rollback(w);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
 
 static void mt940_lines_marks_balances_and_subfields(void)
 {
@@ -200,6 +272,8 @@ static void booking_statuses_idempotency_queue_and_online(void)
 int main(void)
 {
     RUN(virtual_account_numbers);
+    RUN(nrb_check_digits);
+    RUN(own_accounts_and_the_desk);
     RUN(mt940_lines_marks_balances_and_subfields);
     RUN(csv_of_a_bank_in_windows_1250);
     RUN(booking_statuses_idempotency_queue_and_online);

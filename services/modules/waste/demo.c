@@ -108,9 +108,13 @@ static bool demo_pay(void *ctx, long payer, int month, long amount, struct err *
     char mb[8];
     gis_cal_format_month(month, mb);
     bool dup;
-    return !gis_payment_add(dp->w, &waste_ledger, payer, NULL, kind == 1 ? amount / 2 : amount,
-                            gis_cal_day(month / 12, month % 12 + 1, 10), "clerk",
-                            arena_printf(dp->a, "demo-%ld-%s", payer, mb), "opłata za odpady", NULL, &dup, e);
+    const char *nrb = NULL;
+    struct gis_pay_row row;
+    return !waste_store_payer_get(dp->w, dp->a, payer, NULL, &nrb, e) &&
+           !gis_pay_desk(dp->w, dp->a, nrb, kind == 1 ? amount / 2 : amount,
+                         gis_cal_day(month / 12, month % 12 + 1, 10),
+                         arena_printf(dp->a, "waste:clerk:demo-%ld-%s", payer, mb), "opłata za odpady", "demo", NULL,
+                         NULL, &row, &dup, e);
 }
 
 enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, struct err *e)
@@ -128,12 +132,17 @@ enum err_code waste_demo(struct gis_store *w, const struct config_tenant *t, str
                                    .today = today,
                                    .year = ty,
                                    .rng = {0x0dd5 ^ (unsigned long long)atol(t->teryt)}};
-    struct demo_payments dp = {w, a};
+    struct demo_payments dp = {w, arena_new(1 << 14)};
+    if (!dp.a) {
+        arena_free(a);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
     long changed;
     if (!waste_zones_from_obreby(w, nz, e) && !demo_rules(w, nz, a, e) &&
         !waste_store_addresses_each(w, demo_declare, &dd, e) &&
         !waste_charges_generate(w, ty * 12 + tm - 1, &changed, e))
         waste_store_charges_due_each(w, today, demo_pay, &dp, e);
+    arena_free(dp.a);
     arena_free(a);
     return e->code;
 }

@@ -867,12 +867,75 @@ static json_t *nonsort_list_json(struct gis_store *r, struct arena *a, long paye
 
 #define MAX_OWN_PAYERS 50
 
+/* A line of the account: a month's charge, a cost of an upomnienie or a reopened return. */
+static json_t *period_json(const struct waste_period *p)
+{
+    json_t *j = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "kind",
+                          p->cost       ? "reminder_cost"
+                          : p->returned ? "returned_payment"
+                                        : "charge",
+                          "due_date", jdate(p->due_day), "amount", jpln(p->amount_gr), "paid", jpln(p->paid_gr),
+                          "interest_paid", jpln(p->interest_paid_gr), "rest", jpln(p->rest_gr), "interest_due",
+                          jpln(p->interest_gr), "overdue", p->overdue);
+    if (j && p->month)
+        json_object_set_new(j, "month", jmonth(p->month));
+    if (j && p->cost)
+        json_object_set_new(j, "reminder_id", json_integer(p->reminder_id));
+    return j;
+}
+
+/* The account as of today: the sums, and with periods the lines (arrears per period, interest, costs). */
 static json_t *balance_json(const struct waste_balance *bal)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "monthly_fee", jpln(bal->monthly_fee_gr),
-                     "charged", jpln(bal->charged_gr), "due", jpln(bal->due_gr), "paid", jpln(bal->paid_gr), "arrears",
-                     jpln(bal->arrears_gr), "balance", jpln(bal->balance_gr), "charged_gr", (json_int_t)bal->charged_gr,
-                     "paid_gr", (json_int_t)bal->paid_gr, "arrears_gr", (json_int_t)bal->arrears_gr);
+    json_t *j =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}", "monthly_fee", jpln(bal->monthly_fee_gr), "charged",
+                  jpln(bal->charged_gr), "due", jpln(bal->due_gr), "paid", jpln(bal->paid_gr), "arrears",
+                  jpln(bal->arrears_gr), "balance", jpln(bal->balance_gr), "charged_gr", (json_int_t)bal->charged_gr,
+                  "paid_gr", (json_int_t)bal->paid_gr, "arrears_gr", (json_int_t)bal->arrears_gr);
+    json_t *more = json_pack("{s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:I}", "interest", jpln(bal->interest_gr),
+                             "interest_gr", (json_int_t)bal->interest_gr, "reminder_costs", jpln(bal->costs_gr),
+                             "credit", jpln(bal->credit_gr), "credit_gr", (json_int_t)bal->credit_gr, "to_pay",
+                             jpln(bal->to_pay_gr), "to_pay_gr", (json_int_t)bal->to_pay_gr, "interest_threshold",
+                             jpln(bal->threshold_gr), "interest_threshold_gr", (json_int_t)bal->threshold_gr);
+    json_object_update(j, more);
+    json_decref(more);
+    json_object_set_new(j, "rate_table_until", bal->rate_table_until ? jdate(bal->rate_table_until) : json_null());
+    if (bal->rate_table_until)
+        json_object_set_new(j, "warning",
+                            json_string("Odsetki naliczono tylko do ostatniego dnia znanej tabeli stawek "
+                                        "(rate_table_until); za dalsze dni nie są jeszcze policzone."));
+    json_t *lines = json_array();
+    for (int i = 0; i < bal->n_periods; i++)
+        json_array_append_new(lines, period_json(&bal->periods[i]));
+    json_object_set_new(j, "periods", lines);
+    return j;
+}
+
+static json_t *reminder_json(struct arena *a, const char *slug, const struct waste_reminder *r, bool own)
+{
+    json_t *j = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}", "id", (json_int_t)r->id, "case_id",
+                          r->case_id ? r->case_id : "", "case_number", r->case_number ? r->case_number : "",
+                          "issued_on", jdate(r->issued_on), "interest_to", jdate(r->interest_to), "principal",
+                          jpln(r->principal_gr), "interest", jpln(r->interest_gr), "cost", jpln(r->cost_gr), "total",
+                          jpln(r->total_gr), "sealed", r->sealed, "sha256", r->sha256 ? r->sha256 : "");
+    json_object_set_new(j, "pdf",
+                        json_string(arena_printf(a,
+                                                 own ? "/%s/waste/me/reminders/%ld/upomnienie.pdf"
+                                                     : "/%s/waste/reminders/%ld/upomnienie.pdf",
+                                                 slug, r->id)));
+    return j;
+}
+
+static json_t *reminders_json(struct gis_store *r, struct arena *a, const char *slug, long payer_id, bool own)
+{
+    struct waste_reminder *v;
+    int n;
+    struct err e = {0};
+    json_t *list = json_array();
+    if (!waste_reminders(r, a, payer_id, &v, &n, &e))
+        for (int i = 0; list && i < n; i++)
+            json_array_append_new(list, reminder_json(a, slug, &v[i], own));
+    return list;
 }
 
 /* The charges of the next three months (this one first) as the declarations in force set them: the latest
@@ -920,11 +983,12 @@ static enum err_code own_payers(struct svc_tenant *t, struct gis_store *r, struc
         for (int k = 0; hist && k < nd; k++)
             json_array_append_new(hist, household_json(&ds[k], full_pesel));
         json_array_append_new(payers,
-                              json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
+                              json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id,
                                         "name", jstr(bal.name), "account", jstr(bal.account), "address",
                                         jstr(nd ? ds[0].address_label : NULL), "balance", balance_json(&bal),
                                         "upcoming", upcoming_json(r, a, ds, nd, today), "declarations", hist,
-                                        "nonsorting_decisions", nonsort_list_json(r, a, ids[i])));
+                                        "nonsorting_decisions", nonsort_list_json(r, a, ids[i]), "reminders",
+                                        reminders_json(r, a, t->cfg->slug, ids[i], true)));
     }
     if (!payers)
         return err_set(e, ERR_INTERNAL, "out of memory building JSON");
@@ -1029,22 +1093,57 @@ static enum err_code post_charges(struct http_req *req, struct http_resp *resp, 
         req, resp, 200, json_pack("{s:o, s:I}", "through", jmonth(job.through), "changed", (json_int_t)job.changed), e);
 }
 
-/* ---- POST /{t}/waste/payments (staff) ---- */
+/* ---- POST /{t}/waste/payments (staff): a payment at the desk, booked on the payments core ---- */
 
 struct payment_job {
+    struct http_req *req;
     long payer_id;
     const char *account, *key, *title;
     long amount_gr;
     int paid_on;
-    struct gis_payment booked;
+    struct gis_pay_row booked;
     bool duplicate;
 };
+
+/* The payer's virtual account: by payer_id, or the waste account the NRB is. */
+static enum err_code payment_account(struct gis_store *w, struct arena *a, struct payment_job *j, struct err *e)
+{
+    struct gis_pay_account ac;
+    struct err ae = {0};
+    if (j->payer_id) {
+        char rec[24];
+        snprintf(rec, sizeof rec, "%ld", j->payer_id);
+        if (gis_pay_account_get(w, a, "waste", rec, &ac, &ae))
+            return ae.code == ERR_NOT_FOUND ? err_at(e, ERR_UNPROCESSABLE, "payer_id", "no payer %ld", j->payer_id)
+                                            : err_recast(e, ae.code, &ae);
+        if (j->account && strcmp(j->account, ac.nrb) != 0)
+            return err_at(e, ERR_UNPROCESSABLE, "account", "account is not payer %ld's", j->payer_id);
+    } else if (gis_pay_account_get(w, a, NULL, j->account, &ac, &ae) || strcmp(ac.module, "waste") != 0) {
+        return ae.code && ae.code != ERR_NOT_FOUND
+                   ? err_recast(e, ae.code, &ae)
+                   : err_at(e, ERR_UNPROCESSABLE, "account", "no payer has account %s", j->account);
+    }
+    j->account = ac.nrb;
+    j->payer_id = atol(ac.record);
+    return ERR_OK;
+}
 
 static enum err_code payment_run(struct gis_store *w, void *user, struct err *e)
 {
     struct payment_job *j = user;
-    return gis_payment_add(w, &waste_ledger, j->payer_id, j->account, j->amount_gr, j->paid_on, "clerk", j->key,
-                           j->title, &j->booked, &j->duplicate, e);
+    struct arena *a = j->req->arena;
+    if (payment_account(w, a, j, e))
+        return e->code;
+    if (!j->key) /* no reference: a payment of its own (never a replay) */
+        j->key = arena_printf(a, "waste:clerk:#%ld:%ld", j->payer_id, (long)time(NULL) * 1000 + rand() % 1000);
+    const char *actor = j->req->principal ? j->req->principal->account.login : "system";
+    enum err_code rc = gis_pay_desk(w, a, j->account, j->amount_gr, j->paid_on, j->key, j->title, actor, NULL, NULL,
+                                    &j->booked, &j->duplicate, e);
+    if (rc == ERR_CONFLICT) /* what the reference booked, in the waste API's words */
+        return err_at(e, ERR_CONFLICT, "reference", "reference already booked: %ld.%02ld zł to account %s on %s",
+                      j->booked.amount_gr / 100, j->booked.amount_gr % 100, j->booked.nrb ? j->booked.nrb : "?",
+                      j->booked.booked_on ? j->booked.booked_on : "?");
+    return rc;
 }
 
 static enum err_code post_payment(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -1054,7 +1153,7 @@ static enum err_code post_payment(struct http_req *req, struct http_resp *resp, 
     json_t *b = parse_body(req, e);
     if (!b)
         return e->code;
-    struct payment_job job = {.paid_on = waste_today()};
+    struct payment_job job = {.req = req, .paid_on = waste_today()};
     const char *ref = NULL, *date = NULL, *account = NULL, *title = NULL;
     bool ok = body_int(b, "payer_id", 1, 99999999, false, 0, &job.payer_id, e) &&
               body_str(b, "account", 40, &account, e) && body_str(b, "reference", 100, &ref, e) &&
@@ -1076,7 +1175,7 @@ static enum err_code post_payment(struct http_req *req, struct http_resp *resp, 
         job.account = acc;
     }
     if (ok) {
-        job.key = ref ? arena_printf(req->arena, "clerk:%s", ref) : NULL;
+        job.key = ref ? arena_printf(req->arena, "waste:clerk:%s", ref) : NULL;
         job.title = title ? arena_strdup(req->arena, title) : NULL;
     }
     json_decref(b);
@@ -1084,46 +1183,177 @@ static enum err_code post_payment(struct http_req *req, struct http_resp *resp, 
         return e->code;
     /* What is in the books, never the request's figures: a replay answers the payment its reference booked
      * (a replay with other figures is the 409 above). */
-    const struct gis_payment *p = &job.booked;
+    const struct gis_pay_row *p = &job.booked;
+    svc_auth_audit(req, "waste.payment", arena_printf(req->arena, "payer %ld", job.payer_id),
+                   arena_printf(req->arena, "%ld gr%s", p->amount_gr, job.duplicate ? " (replay)" : ""));
     return http_resp_json(req, resp, job.duplicate ? 200 : 201,
-                          json_pack("{s:I, s:I, s:o, s:o, s:b}", "id", (json_int_t)p->id, "payer_id",
-                                    (json_int_t)p->payer_id, "amount", jpln(p->amount_gr), "paid_on", jdate(p->paid_on),
-                                    "duplicate", job.duplicate),
+                          json_pack("{s:I, s:I, s:o, s:s, s:b}", "id", (json_int_t)p->id, "payer_id",
+                                    (json_int_t)job.payer_id, "amount", jpln(p->amount_gr), "paid_on",
+                                    p->booked_on ? p->booked_on : "", "duplicate", job.duplicate),
                           e);
 }
 
-/* ---- POST /{t}/waste/statements (staff), a CSV bank statement ---- */
+/* ---- GET /{t}/waste/arrears (staff): payers in arrears ---- */
 
-struct statement_job {
-    const char *csv;
-    size_t len;
-    struct gis_statement_totals res;
-};
+#define MAX_ARREARS 1000
 
-static enum err_code statement_run(struct gis_store *w, void *user, struct err *e)
-{
-    struct statement_job *j = user;
-    return gis_statement_import(w, &waste_ledger, j->csv, j->len, &j->res, e);
-}
-
-static enum err_code post_statement(struct http_req *req, struct http_resp *resp, struct err *e)
+static enum err_code get_arrears(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     if (svc_require_staff(req, e))
         return e->code;
-    const char *ct = http_header(req, "Content-Type");
-    if (ct && strncmp(ct, "text/csv", 8) && strncmp(ct, "text/plain", 10))
-        return err_set(e, ERR_MEDIA_TYPE, "send the statement as text/csv");
-    if (!req->body || !req->body_len)
-        return err_set(e, ERR_UNPROCESSABLE, "the statement is empty");
-    if (!text_utf8_valid(req->body, req->body_len))
-        return err_set(e, ERR_UNPROCESSABLE, "the statement is not UTF-8 text");
-    struct statement_job job = {.csv = req->body, .len = req->body_len};
-    if (svc_tenant_write(req->tenant, statement_run, &job, e))
+    struct gis_store *r = reader(req, e);
+    struct waste_balance *v = arena_alloc(req->arena, sizeof *v * MAX_ARREARS);
+    int n;
+    if (!r || !v)
+        return e->code ? e->code : err_set(e, ERR_INTERNAL, "out of memory");
+    int today = waste_today();
+    if (waste_arrears_list(r, req->arena, today, v, MAX_ARREARS, &n, e))
         return e->code;
-    return http_resp_json(req, resp, 200,
-                          json_pack("{s:i, s:i, s:i, s:o}", "lines", job.res.lines, "booked", job.res.booked,
-                                    "duplicates", job.res.duplicates, "booked_amount", jpln(job.res.booked_gr)),
-                          e);
+    json_t *list = json_array();
+    long sum = 0;
+    int until = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *bj = balance_json(&v[i]);
+        json_object_del(bj, "periods");
+        json_array_append_new(list, json_pack("{s:I, s:o, s:o, s:o}", "payer_id", (json_int_t)v[i].payer_id, "name",
+                                              jstr(v[i].name), "account", jstr(v[i].account), "balance", bj));
+        sum += v[i].to_pay_gr;
+        until = v[i].rate_table_until ? v[i].rate_table_until : until;
+    }
+    json_t *j = json_pack("{s:o, s:i, s:o, s:o, s:o}", "date", jdate(today), "count", n, "to_pay", jpln(sum), "payers",
+                          list, "rate_table_until", until ? jdate(until) : json_null());
+    svc_auth_audit(req, "waste.arrears.read", req->tenant->cfg->slug, arena_printf(req->arena, "%d payers", n));
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+/* Registers a case of the payer dealt with at once (a decision, an upomnienie) in the caller's transaction: its
+ * id and number from st, the payer its applicant (a resident linked to the payer sees it in /me), note its
+ * reason. */
+static enum err_code payer_case_done(struct gis_store *w, struct http_req *req, const struct gis_case_stamp *st,
+                                     long payer_id, const char *number, const char *note, struct err *e)
+{
+    const char *name = NULL;
+    long long linked = 0;
+    int nl;
+    if (waste_payer_get(w, req->arena, payer_id, &name, e) || waste_payer_accounts(w, payer_id, &linked, 1, &nl, e))
+        return e->code;
+    struct gis_case c = {
+        .id = st->id,
+        .case_number = number,
+        .module = "waste",
+        .seq = st->seq,
+        .year = st->year,
+        .applicant_account = nl ? linked : 0,
+        .applicant_name = name,
+        .status = GIS_CASE_DONE,
+        .created_at = st->created,
+        .deadline = st->deadline,
+        .fee_status = "exempt",
+        .request_json = "{}",
+        .documents_json = "[]",
+        .reason = note,
+    };
+    if (!number || !note)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    return gis_case_insert(w, &c, req->principal ? req->principal->account.login : "system", e);
+}
+
+/* ---- POST /{t}/waste/payers/{id}/reminders (staff): an upomnienie ---- */
+
+struct reminder_job {
+    struct http_req *req;
+    long payer_id;
+    struct waste_reminder r;
+};
+
+/* The upomnienie is a case of its own, registered and dealt with at once, its sealed PDF the document; the
+ * payer is its applicant (a resident linked to the payer sees it in /me). */
+static enum err_code reminder_run(struct gis_store *w, void *user, struct err *e)
+{
+    struct reminder_job *j = user;
+    struct http_req *req = j->req;
+    struct arena *a = req->arena;
+    struct gis_case_stamp st;
+    if (gis_case_stamp_new(w, 30, &st, e))
+        return e->code;
+    const char *actor = req->principal ? req->principal->account.login : "system";
+    struct waste_reminder_doc d = {
+        .organ = req->tenant->cfg->organ[0] ? req->tenant->cfg->organ : req->tenant->cfg->name,
+        .gmina = req->tenant->cfg->name,
+        .case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year),
+        .issued_by = actor};
+    struct waste_declaration *ds;
+    int nd;
+    if (!waste_declarations(w, a, j->payer_id, &ds, &nd, e) && nd)
+        d.address = ds[0].address_label;
+    if (e->code)
+        return e->code;
+    j->r.case_id = arena_strdup(a, st.id);
+    if (!d.case_number)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (waste_reminder_issue(w, a, j->payer_id, waste_today(), &d, req->tenant->seal, &j->r, e))
+        return e->code;
+    const char *note = arena_printf(a,
+                                    "upomnienie (art. 15 § 1 u.p.e.a.): zaległość %ld,%02ld zł, odsetki %ld,%02ld zł, "
+                                    "koszty upomnienia %ld,%02ld zł",
+                                    j->r.principal_gr / 100, j->r.principal_gr % 100, j->r.interest_gr / 100,
+                                    j->r.interest_gr % 100, j->r.cost_gr / 100, j->r.cost_gr % 100);
+    return payer_case_done(w, req, &st, j->payer_id, d.case_number, note, e);
+}
+
+static enum err_code post_reminder(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    long id;
+    if (!text_parse_long(http_capture(req, "id"), 1, 99999999, &id))
+        return err_set(e, ERR_NOT_FOUND, "no payer '%.20s'", http_capture(req, "id"));
+    struct reminder_job job = {.req = req, .payer_id = id};
+    if (svc_tenant_write(req->tenant, reminder_run, &job, e))
+        return e->code;
+    svc_auth_audit(req, "waste.reminder", job.r.case_number, arena_printf(req->arena, "payer %ld", id));
+    json_t *j = reminder_json(req->arena, req->tenant->cfg->slug, &job.r, false);
+    json_object_set_new(j, "payer_id", json_integer(id));
+    if (job.r.interest_to < job.r.issued_on)
+        json_object_set_new(j, "rate_table_until", jdate(job.r.interest_to));
+    return http_resp_json(req, resp, 201, j, e);
+}
+
+/* GET /{t}/waste/reminders/{id}/upomnienie.pdf (staff) and /{t}/waste/me/reminders/{id}/upomnienie.pdf (the
+ * resident linked to the payer; another's is a 404). */
+static enum err_code reminder_pdf(struct http_req *req, struct http_resp *resp, bool own, struct err *e)
+{
+    long id;
+    if (!text_parse_long(http_capture(req, "id"), 1, 999999999, &id))
+        return err_set(e, ERR_NOT_FOUND, "no upomnienie '%.20s'", http_capture(req, "id"));
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    struct waste_reminder rem;
+    if (waste_reminder_get(r, req->arena, id, true, &rem, e))
+        return e->code;
+    if (own && !waste_payer_linked(r, rem.payer_id, req->principal->account.id))
+        return err_set(e, ERR_NOT_FOUND, "no upomnienie %ld of yours", id);
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    http_resp_header(resp, "Content-Disposition",
+                     arena_printf(req->arena, "inline; filename=\"upomnienie-%ld.pdf\"", rem.id));
+    http_resp_body(resp, 200, "application/pdf", (const char *)rem.pdf, rem.pdf_len);
+    return ERR_OK;
+}
+
+static enum err_code get_reminder_pdf(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    return reminder_pdf(req, resp, false, e);
+}
+
+static enum err_code get_my_reminder_pdf(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (!req->principal)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    return reminder_pdf(req, resp, true, e);
 }
 
 /* ---- POST /{t}/waste/payers/{id}/nonsorting (staff): a decision of art. 6ka ---- */
@@ -1144,11 +1374,7 @@ static enum err_code nonsort_run(struct gis_store *w, void *user, struct err *e)
     if (gis_case_stamp_new(w, 30, &st, e))
         return e->code;
     j->n.case_id = arena_strdup(a, st.id);
-    const char *name = NULL;
-    long long linked = 0;
-    int nl;
-    if (waste_nonsort_decide(w, a, waste_today(), &j->n, e) || waste_payer_get(w, a, j->n.payer_id, &name, e) ||
-        waste_payer_accounts(w, j->n.payer_id, &linked, 1, &nl, e))
+    if (waste_nonsort_decide(w, a, waste_today(), &j->n, e))
         return e->code;
     char from[8], to[8];
     gis_cal_format_month(j->n.from, from);
@@ -1158,25 +1384,7 @@ static enum err_code nonsort_run(struct gis_store *w, void *user, struct err *e)
                                     "obowiązku selektywnego zbierania: %s",
                                     j->n.multiplier, from, to, j->n.reason);
     j->n.case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
-    struct gis_case c = {
-        .id = j->n.case_id,
-        .case_number = j->n.case_number,
-        .module = "waste",
-        .seq = st.seq,
-        .year = st.year,
-        .applicant_account = nl ? linked : 0,
-        .applicant_name = name,
-        .status = GIS_CASE_DONE,
-        .created_at = st.created,
-        .deadline = st.deadline,
-        .fee_status = "exempt",
-        .request_json = "{}",
-        .documents_json = "[]",
-        .reason = note,
-    };
-    if (!c.case_number)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    return gis_case_insert(w, &c, req->principal ? req->principal->account.login : "system", e);
+    return payer_case_done(w, req, &st, j->n.payer_id, j->n.case_number, note, e);
 }
 
 static enum err_code post_nonsorting(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -1235,9 +1443,10 @@ static enum err_code get_payer(struct http_req *req, struct http_resp *resp, str
     json_t *hist = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(hist, household_json(&ds[i], full));
-    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
+    json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)bal.payer_id, "name", jstr(bal.name),
                           "account", jstr(bal.account), "balance", balance_json(&bal), "declarations", hist,
-                          "nonsorting_decisions", nonsort_list_json(r, req->arena, id));
+                          "nonsorting_decisions", nonsort_list_json(r, req->arena, id), "reminders",
+                          reminders_json(r, req->arena, req->tenant->cfg->slug, id, false));
     if (full)
         svc_auth_audit(req, "waste.pesel.read", arena_printf(req->arena, "payer %ld", id), "PESEL shown in full");
     http_resp_header(resp, "Cache-Control", "no-store");
@@ -1297,6 +1506,8 @@ static const struct http_param_doc payer_doc[] = {
     {"reveal", "query", "string", 0, "pesel: the PESEL in full (a clerk's session only; audited), else masked"},
     HTTP_DOC_END};
 static const struct http_param_doc rates_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
+static const struct http_param_doc reminder_doc[] = {
+    HTTP_DOC_TENANT, {"id", "path", "integer", 1, "upomnienie id"}, HTTP_DOC_END};
 
 static const struct http_route waste_routes[] = {
     {"GET", "/{t}/waste/schedule", get_schedule, "waste",
@@ -1321,9 +1532,21 @@ static const struct http_route waste_routes[] = {
      charges_doc, HTTP_STAFF("module_admin", "waste:write")},
     {"POST", "/{t}/waste/payments", post_payment, "waste", "Record a payment at the desk (staff)", NULL, staff_doc,
      HTTP_STAFF("clerk", "waste:write")},
-    {"POST", "/{t}/waste/statements", post_statement, "waste",
-     "Import a bank statement CSV (staff); idempotent per statement line", NULL, staff_doc,
-     HTTP_STAFF("clerk", "waste:write")},
+    {"GET", "/{t}/waste/arrears", get_arrears, "waste",
+     "Payers in arrears as of today (staff): each with its arrears, interest to date, costs of upomnienia and "
+     "credit; bank statements are imported through POST /{t}/payments/statements",
+     NULL, staff_doc, HTTP_STAFF_PERSONAL("clerk", "waste:read")},
+    {"POST", "/{t}/waste/payers/{id}/reminders", post_reminder, "waste",
+     "Issue an upomnienie to a payer in arrears (staff): a sealed PDF with the arrears per period, interest to "
+     "the day, the cost of the upomnienie (which becomes a charge), the account and the 7-day term; registered as "
+     "a case; 409 when the payer has no arrears",
+     NULL, payer_doc, HTTP_STAFF("clerk", "waste:write")},
+    {"GET", "/{t}/waste/reminders/{id}/upomnienie.pdf", get_reminder_pdf, "waste",
+     "The sealed PDF of an upomnienie (staff)", "application/pdf", reminder_doc,
+     HTTP_STAFF_PERSONAL("clerk", "waste:read")},
+    {"GET", "/{t}/waste/me/reminders/{id}/upomnienie.pdf", get_my_reminder_pdf, "waste",
+     "The sealed PDF of an upomnienie to one of the signed-in resident's payers (another's is a 404)",
+     "application/pdf", reminder_doc, HTTP_ACCOUNT},
     {"POST", "/{t}/waste/payers/{id}/nonsorting", post_nonsorting, "waste",
      "A decision of art. 6ka (staff): the payer did not sort; JSON {from: YYYY-MM, months: 1..12, reason}; the "
      "months' charges use the higher rate of the rate table; registered as a decided case",

@@ -9,9 +9,6 @@
 
 #include "gis/calendar.h"
 
-/* The table names of the waste ledger, for gis/payments.h (they are pasted into its SQL). */
-const struct gis_ledger waste_ledger = {"waste_payers", "waste_payments", "waste_statements"};
-
 /* A failed step of st: ERR_IO with the connection's message, read before st is finalized. */
 static enum err_code step_err(sqlite3_stmt *st, struct err *e, const char *what)
 {
@@ -765,12 +762,179 @@ enum err_code waste_store_balance(struct gis_store *s, struct arena *a, long pay
     out->due_gr =
         sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_charges WHERE payer_id = ? AND due_date <= ?",
                   payer_id, d, e);
-    out->paid_gr =
-        sum_query(s, "SELECT coalesce(sum(amount_gr), 0) FROM waste_payments WHERE payer_id = ?", payer_id, NULL, e);
+    out->paid_gr = sum_query(s,
+                             "SELECT coalesce((SELECT paid_gr FROM pay_accounts WHERE module = 'waste' AND "
+                             "record = CAST(? AS TEXT)), 0)",
+                             payer_id, NULL, e);
     out->monthly_fee_gr = sum_query(s,
                                     "SELECT coalesce((SELECT fee_gr FROM waste_declarations WHERE payer_id = ? AND "
                                     "valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1), 0)",
                                     payer_id, mb, e);
+    return e->code;
+}
+
+/* ---- the payer's account on the payments core ---- */
+
+enum err_code waste_store_charges_of(struct gis_store *s, long payer_id, struct waste_store_charge *out, int cap,
+                                     int *n, struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT month, due_date, amount_gr FROM waste_charges WHERE payer_id = ? ORDER BY month",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct waste_store_charge c = {.amount_gr = (long)sqlite3_column_int64(st, 2)};
+        if (!gis_cal_parse_month(col_raw(st, 0), &c.month) || !gis_cal_parse_date(col_raw(st, 1), &c.due_day))
+            continue;
+        if (*n == cap) {
+            sqlite3_finalize(st);
+            return err_set(e, ERR_UNAVAILABLE, "payer %ld has more than %d charges", payer_id, cap);
+        }
+        out[(*n)++] = c;
+    }
+    if (rc != SQLITE_DONE)
+        step_err(st, e, "charges");
+    sqlite3_finalize(st);
+    return e->code;
+}
+
+/* The one write of the module to a core table: the due of its payers' virtual accounts (pay_accounts.due_gr),
+ * which the core compares with what was paid when it books a line (allocated or credit). */
+enum err_code waste_store_accounts_due(struct gis_store *w, long payer_id, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "UPDATE pay_accounts SET due_gr = "
+                          "coalesce((SELECT sum(amount_gr) FROM waste_charges c WHERE c.payer_id = "
+                          "CAST(pay_accounts.record AS INTEGER)), 0) + "
+                          "coalesce((SELECT sum(cost_gr) FROM waste_reminders r WHERE r.payer_id = "
+                          "CAST(pay_accounts.record AS INTEGER)), 0) "
+                          "WHERE module = 'waste' AND (?1 = 0 OR record = CAST(?1 AS TEXT))",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    return write_run(st, "accounts' due", e);
+}
+
+enum err_code waste_store_payers_due(struct gis_store *s, int day, long *ids, int cap, int *n, struct err *e)
+{
+    *n = 0;
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, "SELECT DISTINCT payer_id FROM waste_charges WHERE due_date < ? ORDER BY payer_id", &st,
+                          e))
+        return e->code;
+    char d[11];
+    gis_cal_format_date(day, d);
+    sqlite3_bind_text(st, 1, d, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap)
+        ids[(*n)++] = (long)sqlite3_column_int64(st, 0);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        step_err(st, e, "payers");
+    sqlite3_finalize(st);
+    return e->code;
+}
+
+enum err_code waste_store_reminder_add(struct gis_store *w, const struct waste_reminder *r, long *id, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w,
+                          "INSERT INTO waste_reminders (payer_id, case_id, case_number, issued_on, principal_gr, "
+                          "interest_gr, cost_gr, total_gr, interest_to, sha256, sealed, pdf, issued_by) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          &st, e))
+        return e->code;
+    char on[11], to[11];
+    gis_cal_format_date(r->issued_on, on);
+    gis_cal_format_date(r->interest_to, to);
+    sqlite3_bind_int64(st, 1, r->payer_id);
+    sqlite3_bind_text(st, 2, r->case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->case_number, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, on, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, r->principal_gr);
+    sqlite3_bind_int64(st, 6, r->interest_gr);
+    sqlite3_bind_int64(st, 7, r->cost_gr);
+    sqlite3_bind_int64(st, 8, r->total_gr);
+    sqlite3_bind_text(st, 9, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 10, r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, r->sealed);
+    sqlite3_bind_blob64(st, 12, r->pdf, r->pdf_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, r->issued_by, -1, SQLITE_STATIC);
+    if (write_run(st, "upomnienie", e))
+        return e->code;
+    *id = (long)sqlite3_last_insert_rowid(gis_store_db(w));
+    return ERR_OK;
+}
+
+#define REMINDER_COLS                                                                                                  \
+    "SELECT id, payer_id, case_id, case_number, issued_on, principal_gr, interest_gr, cost_gr, total_gr, "             \
+    "interest_to, sha256, sealed, issued_by, length(pdf), CASE WHEN ?2 THEN pdf END FROM waste_reminders "
+
+static void reminder_row(struct arena *a, sqlite3_stmt *st, struct waste_reminder *r)
+{
+    *r = (struct waste_reminder){.id = (long)sqlite3_column_int64(st, 0),
+                                 .payer_id = (long)sqlite3_column_int64(st, 1),
+                                 .case_id = col_text(a, st, 2),
+                                 .case_number = col_text(a, st, 3),
+                                 .principal_gr = (long)sqlite3_column_int64(st, 5),
+                                 .interest_gr = (long)sqlite3_column_int64(st, 6),
+                                 .cost_gr = (long)sqlite3_column_int64(st, 7),
+                                 .total_gr = (long)sqlite3_column_int64(st, 8),
+                                 .sha256 = col_text(a, st, 10),
+                                 .sealed = sqlite3_column_int(st, 11) != 0,
+                                 .issued_by = col_text(a, st, 12),
+                                 .pdf_len = (size_t)sqlite3_column_int64(st, 13)};
+    gis_cal_parse_date(col_raw(st, 4), &r->issued_on);
+    gis_cal_parse_date(col_raw(st, 9), &r->interest_to);
+    const void *blob = sqlite3_column_blob(st, 14);
+    if (blob) {
+        unsigned char *p = arena_alloc(a, r->pdf_len + 1);
+        if (p)
+            memcpy(p, blob, r->pdf_len);
+        r->pdf = p;
+    }
+}
+
+enum err_code waste_store_reminders(struct gis_store *s, struct arena *a, long payer_id, int max,
+                                    struct waste_reminder **out, int *n, struct err *e)
+{
+    *n = 0;
+    *out = arena_alloc(a, sizeof **out * (size_t)max);
+    sqlite3_stmt *st;
+    if (!*out)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (gis_store_prepare(s, REMINDER_COLS "WHERE payer_id = ?1 ORDER BY id", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, payer_id);
+    sqlite3_bind_int(st, 2, 0);
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        reminder_row(a, st, &(*out)[(*n)++]);
+    if (*n < max && rc != SQLITE_DONE)
+        step_err(st, e, "upomnienia");
+    sqlite3_finalize(st);
+    return e->code;
+}
+
+enum err_code waste_store_reminder_get(struct gis_store *s, struct arena *a, long id, bool with_pdf,
+                                       struct waste_reminder *out, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, REMINDER_COLS "WHERE id = ?1", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, with_pdf);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        reminder_row(a, st, out);
+    else if (rc == SQLITE_DONE)
+        err_set(e, ERR_NOT_FOUND, "no upomnienie %ld", id);
+    else
+        step_err(st, e, "upomnienie");
+    sqlite3_finalize(st);
     return e->code;
 }
 

@@ -133,6 +133,35 @@ enum err_code waste_store_charges_due_each(struct gis_store *s, int day,
 enum err_code waste_store_balance(struct gis_store *s, struct arena *a, long payer_id, int day,
                                   struct waste_balance *out, struct err *e);
 
+/* ---- the payer's account on the payments core ---- */
+
+struct waste_store_charge {
+    int month, due_day;
+    long amount_gr;
+};
+
+/* The payer's charges by month, at most cap (ERR_UNAVAILABLE when there are more). */
+enum err_code waste_store_charges_of(struct gis_store *s, long payer_id, struct waste_store_charge *out, int cap,
+                                     int *n, struct err *e);
+
+/* Sets the due of the payer's virtual account (payer_id 0: of every payer) to its charges plus the costs of
+ * its upomnienia. */
+enum err_code waste_store_accounts_due(struct gis_store *w, long payer_id, struct err *e);
+
+/* The payers with a charge due before day, ascending, at most cap. */
+enum err_code waste_store_payers_due(struct gis_store *s, int day, long *ids, int cap, int *n, struct err *e);
+
+/* Adds upomnienie r (all but its id, which *id gets). */
+enum err_code waste_store_reminder_add(struct gis_store *w, const struct waste_reminder *r, long *id, struct err *e);
+
+/* The payer's upomnienia, oldest first, at most max, without their PDFs, in a. */
+enum err_code waste_store_reminders(struct gis_store *s, struct arena *a, long payer_id, int max,
+                                    struct waste_reminder **out, int *n, struct err *e);
+
+/* Upomnienie id (with its PDF when with_pdf), in a; ERR_NOT_FOUND when there is none. */
+enum err_code waste_store_reminder_get(struct gis_store *s, struct arena *a, long id, bool with_pdf,
+                                       struct waste_reminder *out, struct err *e);
+
 /* ---- the core tables the demo data reads ---- */
 
 struct waste_store_address {

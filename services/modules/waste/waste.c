@@ -694,7 +694,8 @@ const char *waste_filing_name(enum waste_filing f)
 static enum err_code declare_payer_check(struct gis_store *w, long long account, const struct waste_declaration *d,
                                          struct err *e)
 {
-    if (!gis_payer_find(w, &waste_ledger, d->payer_id, NULL) ||
+    struct err pe = {0};
+    if (waste_store_payer_get(w, NULL, d->payer_id, NULL, NULL, &pe) ||
         (account > 0 && !waste_store_payer_linked(w, d->payer_id, account)))
         return err_at(e, ERR_NOT_FOUND, "payer_id", "nie ma takiego płatnika (no payer %ld of yours)", d->payer_id);
     if (d->filing == WASTE_FILING_FIRST)
@@ -827,7 +828,7 @@ enum err_code waste_declare(struct gis_store *w, struct arena *a, const char *te
             return err_param(e, "name", "name of the payer is required for a first declaration");
         char nrb[27];
         if (waste_store_payer_add(w, d->payer_name, &d->payer_id, e) ||
-            gis_nrb_make(waste_setting(w, a, "bank_sort_code", ""), teryt, d->payer_id, nrb, e) ||
+            waste_account_open(w, a, teryt, d->payer_id, nrb, e) ||
             waste_store_payer_set_account(w, d->payer_id, nrb, e) ||
             (account > 0 && waste_store_payer_link(w, d->payer_id, account, e)))
             return e->code;
@@ -850,8 +851,10 @@ enum err_code waste_declarations(struct gis_store *s, struct arena *a, long paye
 {
     *out = NULL;
     *n = 0;
-    if (!gis_payer_find(s, &waste_ledger, payer_id, NULL))
-        return err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id);
+    struct err pe = {0};
+    if (waste_store_payer_get(s, NULL, payer_id, NULL, NULL, &pe))
+        return pe.code == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "no payer %ld", payer_id)
+                                        : err_recast(e, pe.code, &pe);
     return waste_store_declarations(s, a, payer_id, MAX_DECLARATIONS, out, n, e);
 }
 
@@ -952,6 +955,8 @@ enum err_code waste_charges_generate(struct gis_store *w, int through, long *cha
         if (!waste_store_rates(w, rates, MAX_RATES, &c.nrates, e) &&
             !waste_store_declarations_each(w, a, charge_declaration, &c, e) && c.have_cur)
             charge_months(&c, through, e);
+        if (!e->code && c.changed)
+            waste_store_accounts_due(w, 0, e);
     }
     *changed = c.changed;
     free(rates);
@@ -1016,8 +1021,10 @@ enum err_code waste_nonsort_decide(struct gis_store *w, struct arena *a, int tod
     if (n->to > ty * 12 + tm - 1)
         return err_at(e, ERR_UNPROCESSABLE, "from",
                       "the months must be ones in which the duty to sort was not met: none after this month");
-    if (!gis_payer_find(w, &waste_ledger, n->payer_id, NULL))
-        return err_set(e, ERR_NOT_FOUND, "no payer %ld", n->payer_id);
+    struct err pe = {0};
+    if (waste_store_payer_get(w, NULL, n->payer_id, NULL, NULL, &pe))
+        return pe.code == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "no payer %ld", n->payer_id)
+                                        : err_recast(e, pe.code, &pe);
     if (waste_store_nonsort_overlaps(w, n->payer_id, n->from, n->to))
         return err_set(e, ERR_CONFLICT, "payer %ld already has a decision of art. 6ka for some of these months",
                        n->payer_id);
@@ -1044,16 +1051,4 @@ enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long paye
                                  int *n, struct err *e)
 {
     return waste_store_nonsort_list(s, a, payer_id, 100, out, n, e);
-}
-
-/* ---- balance ---- */
-
-enum err_code waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
-                                struct waste_balance *out, struct err *e)
-{
-    if (waste_store_balance(s, a, payer_id, today, out, e))
-        return e->code;
-    out->arrears_gr = out->due_gr > out->paid_gr ? out->due_gr - out->paid_gr : 0;
-    out->balance_gr = out->paid_gr - out->charged_gr;
-    return ERR_OK;
 }

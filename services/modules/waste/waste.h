@@ -13,9 +13,11 @@
 #include <stddef.h>
 
 #include "gis/calendar.h"
-#include "gis/payments.h"
+#include "gis/pay.h"
+#include "gis/seal.h"
 #include "gis/store.h"
 #include "util/arena.h"
+#include "util/buf.h"
 #include "util/config.h"
 #include "util/err.h"
 
@@ -284,23 +286,102 @@ enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long paye
  * Idempotent: rows are inserted or corrected, never doubled. *changed counts rows written. */
 enum err_code waste_charges_generate(struct gis_store *w, int through, long *changed, struct err *e);
 
-/* The waste ledger (waste_payers, waste_payments, waste_statements) for gis/payments.h; defined in store.c. */
-extern const struct gis_ledger waste_ledger;
+/* ---- the payer's account (ledger.c): money on the payments core (gis/pay.h) ---- */
+
+/* Opens the payer's virtual account on the core: its own number (the gmina's bank_sort_code, teryt, '0', the
+ * payer's id, 26 digits into nrb), module "waste", record the payer's id. */
+enum err_code waste_account_open(struct gis_store *w, struct arena *a, const char *teryt, long payer_id, char nrb[27],
+                                 struct err *e);
+
+/* One line of a payer's account as of a day: a month's charge (month > 0), the cost of an upomnienie
+ * (cost, reminder_id), or a return beyond the credit reopened as a charge (returned). */
+struct waste_period {
+    int month, due_day;
+    bool cost, returned;
+    long reminder_id; /* of a cost */
+    long amount_gr, paid_gr, interest_paid_gr;
+    long rest_gr;     /* of the amount still owed */
+    long interest_gr; /* interest due on the rest as of the day (0 for a cost, none yet due) */
+    bool overdue;     /* due before the day and not paid up */
+};
 
 struct waste_balance {
     long payer_id;
     const char *name, *account;
-    long charged_gr; /* all charges generated so far */
-    long due_gr;     /* charges whose due date has come (<= today) */
-    long paid_gr;
-    long arrears_gr;     /* max(0, due - paid) */
-    long balance_gr;     /* paid - charged: > 0 is an overpayment */
-    long monthly_fee_gr; /* of the declaration in force this month, 0 when none */
+    long charged_gr;      /* all charges generated so far */
+    long due_gr;          /* charges whose due date has come (<= today) */
+    long paid_gr;         /* the sum of the payer's booked transactions (returns and refunds negative) */
+    long arrears_gr;      /* principal of the charges overdue and not paid (zaległość) */
+    long balance_gr;      /* paid - charged: > 0 is an overpayment */
+    long monthly_fee_gr;  /* of the declaration in force this month, 0 when none */
+    long interest_gr;     /* odsetki za zwłokę on the arrears as of today (art. 53, 56, 63 § 1 Ordynacji) */
+    long costs_gr;        /* koszty upomnienia not paid */
+    long credit_gr;       /* nadpłata: paid beyond every obligation */
+    long to_pay_gr;       /* arrears + interest + costs */
+    long threshold_gr;    /* art. 54 § 1 pkt 5: interest not exceeding this is not charged */
+    int rate_table_until; /* 0, or the last day of the rate table when interest is counted only to it */
+    struct waste_period *periods;
+    int n_periods;
 };
 
-/* The payer's account as of today. ERR_NOT_FOUND for an unknown payer. */
+/* The payer's account as of today: the transactions of its virtual account replayed over its charges and
+ * the costs of its upomnienia (gis_ledger_replay: costs first, then arrears oldest first with interest split
+ * in proportion, then the current charges; the rest is credit). ERR_NOT_FOUND for an unknown payer. */
 enum err_code waste_balance_get(struct gis_store *s, struct arena *a, long payer_id, int today,
                                 struct waste_balance *out, struct err *e);
+
+/* Whether the payer is linked to the signed-in account (the resident acts for it). */
+bool waste_payer_linked(struct gis_store *s, long payer_id, long long account);
+
+/* Sets the due of the payer's virtual account (0: every payer's) to its charges and costs. */
+enum err_code waste_accounts_due(struct gis_store *w, long payer_id, struct err *e);
+
+/* The payers in arrears as of today (arrears or unpaid upomnienie costs), ascending by id, at most cap, their
+ * balances (sums only, no periods) in a; of the first 20000 payers with charges due. */
+enum err_code waste_arrears_list(struct gis_store *s, struct arena *a, int today, struct waste_balance *out, int cap,
+                                 int *n, struct err *e);
+
+/* ---- upomnienia (reminder.c) ---- */
+
+/* An upomnienie (art. 15 § 1 ustawy o postępowaniu egzekucyjnym w administracji) issued to a payer. */
+struct waste_reminder {
+    long id, payer_id;
+    const char *case_id, *case_number, *issued_by, *sha256;
+    int issued_on, interest_to; /* interest counted to interest_to (the rate table's end when earlier) */
+    long principal_gr, interest_gr, cost_gr, total_gr;
+    bool sealed;
+    const unsigned char *pdf;
+    size_t pdf_len;
+};
+
+/* The payer's upomnienia, oldest first, without their PDFs, in a. */
+enum err_code waste_reminders(struct gis_store *s, struct arena *a, long payer_id, struct waste_reminder **out, int *n,
+                              struct err *e);
+
+/* Upomnienie id (with its PDF when with_pdf). ERR_NOT_FOUND when there is none. */
+enum err_code waste_reminder_get(struct gis_store *s, struct arena *a, long id, bool with_pdf,
+                                 struct waste_reminder *out, struct err *e);
+
+/* What an upomnienie issued to the payer on today (the balance bal as of today) asks and how it is set. */
+struct waste_reminder_doc {
+    const char *organ, *gmina, *case_number, *payer_name, *address, *account, *issued_by;
+    int issued_on;
+    const struct waste_balance *bal;
+    long cost_gr;
+};
+
+/* The sealed PDF of an upomnienie appended to out (seal NULL: unsealed, and it says so); *sealed tells which. */
+enum err_code waste_reminder_pdf(const struct waste_reminder_doc *d, const struct gis_seal *seal, struct buf *out,
+                                 bool *sealed, struct err *e);
+
+/* Issues an upomnienie to the payer on today, on the writer (the caller registers r->case_id / case_number as
+ * a case in the same transaction): its sums from the balance, the cost of the upomnienie in force that day,
+ * the sealed PDF, the row, and the cost added to the account's due. ERR_CONFLICT when the payer has no
+ * arrears (nothing to remind of); ERR_UNPROCESSABLE when no cost is known for the day. d gives the organ,
+ * the gmina, the issuer; r gets the upomnienie. */
+enum err_code waste_reminder_issue(struct gis_store *w, struct arena *a, long payer_id, int today,
+                                   struct waste_reminder_doc *d, const struct gis_seal *seal, struct waste_reminder *r,
+                                   struct err *e);
 
 /* ---- demo data (demo.c) ---- */
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gis/module_store.h"
 #include "gis/store_sql.h"
 #include "services/modules/waste/waste.h"
 #include "services/module.h"
@@ -11,6 +12,7 @@
 #include "tests/store_fixture.h"
 #include "tests/cal_dates.h"
 #include "tests/test.h"
+#include "util/embed.h"
 
 static void rules_and_shift(void)
 {
@@ -178,40 +180,35 @@ static void store_flow(void)
     long changed;
     CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 9);
     CHECK(!waste_charges_generate(w, 2026 * 12 + 10, &changed, &e) && changed == 0);
-    struct gis_payment first, again;
+    struct gis_pay_row first, again;
     bool dup;
-    CHECK(!gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 5900, D("2026-03-20"), "clerk", "clerk:r1", NULL, &first,
-                           &dup, &e));
-    CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && first.payer_id == d.payer_id);
+    CHECK(!gis_pay_desk(w, a, d.account, 5900, D("2026-03-20"), "waste:clerk:r1", NULL, "clerk", NULL, NULL, &first,
+                        &dup, &e));
+    CHECK(!dup && first.id > 0 && first.amount_gr == 5900 && !strcmp(first.nrb, d.account));
     /* a replay answers what was booked, even when its date differs */
-    CHECK(!gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 5900, D("2026-03-21"), "clerk", "clerk:r1", NULL, &again,
-                           &dup, &e));
-    CHECK(dup && again.id == first.id && again.amount_gr == 5900 && again.paid_on == D("2026-03-20"));
+    CHECK(!gis_pay_desk(w, a, d.account, 5900, D("2026-03-21"), "waste:clerk:r1", NULL, "clerk", NULL, NULL, &again,
+                        &dup, &e));
+    CHECK(dup && again.id == first.id && again.amount_gr == 5900 && !strcmp(again.booked_on, "2026-03-20"));
     /* the same reference with another amount books nothing and is a conflict naming the booked amount */
-    CHECK(gis_payment_add(w, &waste_ledger, d.payer_id, NULL, 6000, D("2026-03-20"), "clerk", "clerk:r1", NULL, &again,
-                          &dup, &e) == ERR_CONFLICT);
+    CHECK(gis_pay_desk(w, a, d.account, 6000, D("2026-03-20"), "waste:clerk:r1", NULL, "clerk", NULL, NULL, &again,
+                       &dup, &e) == ERR_CONFLICT);
     CHECK(strstr(e.msg, "59.00 zł") != NULL && !strcmp(e.param, "reference"));
     err_clear(&e);
     sqlite3_stmt *cnt;
-    CHECK(!gis_store_prepare(w, "SELECT count(*), sum(amount_gr) FROM waste_payments WHERE source_key = 'clerk:r1'",
+    CHECK(!gis_store_prepare(w, "SELECT count(*), sum(amount_gr) FROM pay_transactions WHERE tx_key = 'waste:clerk:r1'",
                              &cnt, &e));
     CHECK(sqlite3_step(cnt) == SQLITE_ROW && sqlite3_column_int(cnt, 0) == 1 && sqlite3_column_int(cnt, 1) == 5900);
     sqlite3_finalize(cnt);
-    char csv[512];
-    snprintf(csv, sizeof csv, "id;date;amount;account;title\nT1;2026-04-10;59,00;%s;odpady\nT2;2026-05-10;59.00;%s;x\n",
-             d.account, d.account);
-    struct gis_statement_totals im;
-    CHECK(!gis_statement_import(w, &waste_ledger, csv, strlen(csv), &im, &e));
-    CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0);
-    CHECK(!gis_statement_import(w, &waste_ledger, csv, strlen(csv), &im, &e));
+    /* a statement of the core books to the payer's account, once */
+    struct gis_pay_tx tx[2] = {
+        {.amount_gr = 5900, .key = "csv:t:T1", .booked_on = D("2026-04-10"), .va = {d.account}, .nva = 1},
+        {.amount_gr = 5900, .key = "csv:t:T2", .booked_on = D("2026-05-10"), .va = {d.account}, .nva = 1}};
+    struct gis_pay_statement stm = {.format = "csv", .bank = "t", .sha256 = "00", .tx = tx, .n = 2};
+    struct gis_pay_totals im;
+    CHECK(!gis_pay_book(w, a, &stm, "test", NULL, NULL, &im, &e));
+    CHECK(im.lines == 2 && im.booked == 2 && im.duplicates == 0 && im.allocated == 2);
+    CHECK(!gis_pay_book(w, a, &stm, "test", NULL, NULL, &im, &e));
     CHECK(im.booked == 0 && im.duplicates == 2);
-    const char *broken = "id,date,amount,account\nT9,2026-13-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_statement_import(w, &waste_ledger, broken, strlen(broken), &im, &e) == ERR_UNPROCESSABLE);
-    CHECK(strstr(e.msg, "line 2") != NULL);
-    err_clear(&e);
-    const char *unknown = "id,date,amount,account\nT9,2026-10-01,1.00,61109010140000071219812874\n";
-    CHECK(gis_statement_import(w, &waste_ledger, unknown, strlen(unknown), &im, &e) == ERR_UNPROCESSABLE);
-    err_clear(&e);
     CHECK(!gis_store_commit(w, &e));
     struct waste_balance b;
     CHECK(!waste_balance_get(w, a, d.payer_id, today, &b, &e));
@@ -419,6 +416,69 @@ static void resident_hooks(void)
     unlink(path);
 }
 
+/* A store whose waste module is at version 8 (its own ledger: waste_payments, waste_statements) moves onto the
+ * payments core with migration 9: each payer's account becomes its virtual account, each payment a booked
+ * transaction allocated to it, paid sums kept; a desk receipt booked before is recognised after. */
+static void the_old_ledger_migrates_to_the_core(void)
+{
+    char path[] = "/tmp/odra-test-waste-mig-XXXXXX";
+    struct err e = {0};
+    struct gis_store *w = test_store_new(path);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    CHECK(!gis_module_versions_create(w, &e));
+    for (int v = 1; v <= 8; v++)
+        for (const struct embed_file *f = embed_files; f->name; f++)
+            if (embed_migration_number(f->name, "services/modules/waste/migrations") == v)
+                CHECK(!gis_module_migrate(w, "waste", v, f->data, &e));
+    CHECK(gis_module_version(w, "waste") == 8);
+    char acc[27];
+    CHECK(!gis_pay_nrb("1020102608050530", 1, acc, &e));
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO waste_payers (id, account, name, created_at) VALUES (1, '%q', 'Stary Płatnik', '2025-01-02');"
+        "INSERT INTO waste_declarations (id, payer_id, kind, residents, composting, sorting, method, fee_gr, "
+        "change_date, valid_from, filed_at) VALUES (1, 1, 'residential', 2, 0, 1, 'household', 5900, '2025-01-01', "
+        "'2025-01', '2025-01-02');"
+        "INSERT INTO waste_charges VALUES (1, '2025-01', 5900, 1, '2025-01-15'), (1, '2025-02', 5900, 1, "
+        "'2025-02-15');"
+        "INSERT INTO waste_statements VALUES (1, '2025-02-20', 1, 1, 0);"
+        "INSERT INTO waste_payments (payer_id, amount_gr, paid_on, source, source_key, statement_id, title, "
+        "recorded_at) VALUES (1, 5900, '2025-01-10', 'clerk', 'clerk:KP/1', NULL, NULL, '2025-01-10'), "
+        "(1, 3000, '2025-02-20', 'statement', 'stmt:B-7', 1, 'odpady', '2025-02-20');",
+        acc);
+    CHECK(sqlite3_exec(gis_store_db(w), sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_free(sql);
+    const struct svc_module *m = svc_module_find("waste");
+    CHECK(!svc_module_migrate(m, w, &e) && svc_module_version(w, m) == svc_module_latest_version(m));
+    struct arena *a = arena_new(4096);
+    struct gis_pay_account ac;
+    CHECK(!gis_pay_account_get(w, a, "waste", "1", &ac, &e) && !strcmp(ac.nrb, acc));
+    CHECK(ac.paid_gr == 8900 && ac.due_gr == 11800);
+    struct gis_pay_row *rows;
+    int n;
+    CHECK(!gis_pay_tx_of(w, a, acc, &rows, &n, &e) && n == 2);
+    if (n == 2)
+        CHECK(!strcmp(rows[0].source, "desk") && !strcmp(rows[1].source, "statement") &&
+              !strcmp(rows[1].booked_on, "2025-02-20") && rows[1].amount_gr == 3000);
+    CHECK(gis_store_count(w, "waste_payments") < 0 ||
+          sqlite3_exec(gis_store_db(w), "SELECT 1 FROM waste_payments", NULL, NULL, NULL) != SQLITE_OK);
+    /* the old desk receipt, entered again, is the payment booked then */
+    struct gis_pay_row r;
+    bool dup;
+    CHECK(!gis_store_begin(w, &e));
+    CHECK(!gis_pay_desk(w, a, acc, 5900, 20000, "waste:clerk:KP/1", NULL, "clerk", NULL, NULL, &r, &dup, &e) && dup);
+    gis_store_rollback(w);
+    /* the balance: January paid on time, 30 zł of February, 29 zł of it in arrears on 1.03.2025 (interest: 14 days
+     * at 14.50 % on 29 zł = 0.16 zł, none) */
+    struct waste_balance b;
+    CHECK(!waste_balance_get(w, a, 1, D("2025-03-01"), &b, &e));
+    CHECK(b.arrears_gr == 2900 && b.interest_gr == 0 && b.credit_gr == 0 && b.paid_gr == 8900);
+    arena_free(a);
+    gis_store_close(w);
+    unlink(path);
+}
+
 int main(void)
 {
     RUN(rules_and_shift);
@@ -428,5 +488,6 @@ int main(void)
     RUN(backdating);
     RUN(methods_and_caps);
     RUN(resident_hooks);
+    RUN(the_old_ledger_migrates_to_the_core);
     return test_done();
 }

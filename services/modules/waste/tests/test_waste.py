@@ -21,6 +21,7 @@ import icalendar
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "tests", "integration"))
 from odra_test import BIN, ROOT, Server, assert_json_error, demo_data, done, test
 from tiles_png import png_decode
+import pay_files
 
 os.environ["ODRA_TODAY"] = "2026-11-27"  # fixes "today" for the fee and charge examples
 SLUGS = ["slubice", "cybinka", "gorzyca", "osno-lubuskie", "rzepin"]
@@ -28,9 +29,11 @@ DATA = demo_data(copy=True)
 
 
 def client_key(tenant, name):
-    """A new API client of tenant with the waste scopes; its key, printed once by the CLI."""
+    """A new API client of tenant with the waste scopes (and the payments core's, for bank statements); its key,
+    printed once by the CLI."""
     r = subprocess.run([BIN, "client", "add", "--data", DATA, "--tenant", tenant, "--scope", "waste:write", "--scope",
-                        "waste:read", name], capture_output=True, text=True, timeout=60)
+                        "waste:read", "--scope", "payments:write", "--scope", "payments:read", name],
+                       capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
 
@@ -80,6 +83,12 @@ def post(path, body, headers=None, ctype="application/json"):
     if isinstance(data, str):
         data = data.encode("utf-8")
     return srv.request("POST", path, body=data, headers=h)
+
+
+def count_paid(nrb):
+    """The transactions booked to a virtual account (the payments core's books)."""
+    with db("slubice") as c:
+        return c.execute("SELECT count(*) FROM pay_transactions WHERE nrb = ?", (nrb,)).fetchone()[0]
 
 
 def count(slug, table):
@@ -319,8 +328,13 @@ def staff_access_is_required():
     assert_json_error(*srv.get("/slubice/waste/payers/1"), 401)
     assert_json_error(*srv.get("/slubice/waste/payers/1", headers={"Authorization": "Bearer nope"}), 401)
     assert_json_error(*srv.get("/slubice/waste/payers/1", headers=CYBINKA), 403)
-    assert_json_error(*post("/slubice/waste/statements", "id,date,amount,account\n", headers={},
-                            ctype="text/csv"), 401)
+    assert_json_error(*post("/slubice/waste/payers/1/reminders", {}, headers={}), 401)
+    assert_json_error(*post("/slubice/waste/payers/1/reminders", {}, headers=CYBINKA), 403)
+    assert_json_error(*srv.get("/slubice/waste/arrears"), 401)
+    assert_json_error(*srv.get("/slubice/waste/arrears", headers=CYBINKA), 403)
+    assert_json_error(*srv.get("/slubice/waste/reminders/1/upomnienie.pdf"), 401)
+    # the module's own statement importer is gone: statements go to the payments core
+    assert_json_error(*post("/slubice/waste/statements", "id,date,amount,account\n", ctype="text/csv"), 404)
 
 
 def an_address(slug):
@@ -401,34 +415,34 @@ def payments_and_statements():
                 {"account": "12345", "amount": "1.00"}]:
         s, h, b = post("/slubice/waste/payments", bad)
         assert s in (400, 422), (bad, s, b)
+    # bank statements go to the payments core (POST /{t}/payments/statements), which books waste payments too:
+    # a PKO CSV (windows-1250) with the payer's virtual account in its column and one with it only in the title
     spaced = " ".join([acc[:2]] + [acc[i:i + 4] for i in range(2, 26, 4)])
-    csv = ("id;date;amount;account;title\n"
-           f"B-1;2026-03-10;59,00;{spaced};opłata za odpady 03\n"
-           f"B-2;2026-04-10;59.00;PL{acc};\"opłata; kwiecień\"\n")
-    paid0 = count("slubice", "waste_payments")
-    s, h, b = post("/slubice/waste/statements", csv, ctype="text/csv")
-    assert s == 200 and json.loads(b)["booked"] == 2, b
-    s, h, b = post("/slubice/waste/statements", csv, ctype="text/csv")
-    assert s == 200 and json.loads(b)["booked"] == 0 and json.loads(b)["duplicates"] == 2, b
-    assert count("slubice", "waste_payments") == paid0 + 2
+    txs = [dict(day=datetime.date(2026, 3, 10), amount_gr=5900, va=spaced, title="opłata za odpady 03",
+                name="Anna Testowa", ref="WASTE-B1"),
+           dict(day=datetime.date(2026, 4, 10), amount_gr=5900, title=f"PL{acc} opłata; kwiecień",
+                name="Anna Testowa", ref="WASTE-B2")]
+    csv = pay_files.pko_csv(txs)
+    paid0 = count_paid(acc)
+    s, h, b = post("/slubice/payments/statements", csv, ctype="text/csv")
+    assert s == 201 and json.loads(b)["booked"] == 2 and json.loads(b)["by_status"]["allocated"] == 2, b
+    s, h, b = post("/slubice/payments/statements", csv, ctype="text/csv")
+    assert s == 201 and json.loads(b)["booked"] == 0 and json.loads(b)["duplicates"] == 2, b
+    assert count_paid(acc) == paid0 + 2
     bad_files = [
-        "",  # empty
-        "date,amount\n2026-01-01,1.00\n",  # no account column
-        f"id,date,amount,account\nX1,2026-01-01,abc,{acc}\n",
-        f"id,date,amount,account\nX1,2026-02-31,1.00,{acc}\n",
-        f"id,date,amount,account\nX1,2026-01-01,1.00,{acc},extra\n",
-        f"id,date,amount,account\nX1,2026-01-01,\"1.00,{acc}\n",
-        "id,date,amount,account\nX1,2026-01-01,1.00,61109010140000071219812874\n",  # valid NRB, no payer
-        f"id,date,amount,account\nX1,2026-01-01,1.00,{acc[:-1]}0\n" if acc[-1] != "0" else
-        f"id,date,amount,account\nX1,2026-01-01,1.00,{acc[:-1]}1\n",  # broken check digits
-        f"id,date,amount,account\nOK1,2026-01-01,1.00,{acc}\nX2,2026-01-01,-1.00,{acc}\n",  # good line then bad
+        b"",  # empty
+        pay_files.pko_csv(txs, broken_line=2),  # a good line, then a broken one: nothing is booked
+        pay_files.mt940(acc, [dict(day=datetime.date(2026, 5, 10), amount_gr=5900, va=acc, title="x")], cut_after=1),
+        pay_files.mt940(acc, [dict(day=datetime.date(2026, 5, 10), amount_gr=5900, va=acc, title="x")],
+                        bad_closing=True),
     ]
     for f in bad_files:
-        s, h, b = post("/slubice/waste/statements", f, ctype="text/csv")
-        assert_json_error(s, h, b, 422)
-    s, h, b = post("/slubice/waste/statements", b"\xff\xfe\x00bin", ctype="text/csv")
+        s, h, b = post("/slubice/payments/statements", f, ctype="text/plain")
+        assert s in (400, 422), (s, b)
+        assert_json_error(s, h, b, s)
+    s, h, b = post("/slubice/payments/statements", b"\xff\xfe\x00bin", ctype="text/csv")
     assert s in (400, 422), s
-    assert count("slubice", "waste_payments") == paid0 + 2, "a bad statement booked something"
+    assert count_paid(acc) == paid0 + 2, "a bad statement booked something"
     p = json.loads(srv.get(f"/slubice/waste/payers/{pid}", headers=AUTH)[2])
     assert p["balance"]["paid_gr"] == 3 * 5900, p["balance"]
     assert p["balance"]["arrears"] == "%.2f" % ((p["balance"]["arrears_gr"]) / 100)
@@ -444,7 +458,7 @@ def payment_replay_answers_what_was_booked():
     assert s == 201, b
     booked = json.loads(b)
     with db("slubice") as c:
-        row = c.execute("SELECT id, amount_gr, paid_on FROM waste_payments WHERE source_key = 'clerk:KP/77/2026'")
+        row = c.execute("SELECT id, amount_gr, booked_on FROM pay_transactions WHERE tx_key = 'waste:clerk:KP/77/2026'")
         assert row.fetchall() == [(booked["id"], 4150, "2026-06-01")]
     s, h, b = post("/slubice/waste/payments", {**pay, "paid_on": "2026-06-02", "title": "again"})
     assert s == 200, b
@@ -452,7 +466,7 @@ def payment_replay_answers_what_was_booked():
     # the same payer by account: the same payment
     s, h, b = post("/slubice/waste/payments", {"account": acc, "amount": "41.50", "reference": "KP/77/2026"})
     assert s == 200 and json.loads(b) == {**booked, "duplicate": True}, b
-    n0 = count("slubice", "waste_payments")
+    n0 = count_paid(acc)
     with db("slubice") as c:
         other_payer = c.execute("SELECT id FROM waste_payers WHERE id != ? LIMIT 1", (pid,)).fetchone()[0]
     for other in ({**pay, "amount": "4150.00"}, {**pay, "amount": "41.49"}, {**pay, "payer_id": other_payer}):
@@ -460,9 +474,9 @@ def payment_replay_answers_what_was_booked():
         j = assert_json_error(s, h, b, 409)
         assert "41.50" in j["description"] and other["amount"] not in j["description"].replace("41.50", ""), j
         assert "amount" not in j and "duplicate" not in j, j
-    assert count("slubice", "waste_payments") == n0, "a conflicting replay booked something"
+    assert count_paid(acc) == n0, "a conflicting replay booked something"
     with db("slubice") as c:
-        assert c.execute("SELECT sum(amount_gr) FROM waste_payments WHERE source_key = 'clerk:KP/77/2026'"
+        assert c.execute("SELECT sum(amount_gr) FROM pay_transactions WHERE tx_key = 'waste:clerk:KP/77/2026'"
                          ).fetchone() == (4150,)
 
 
