@@ -476,7 +476,23 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
                                 .groups = pog ? g_pog : g_mpzp,
                                 .ngroups = pog ? 6 : 9,
                                 .labels_inside = true,
-                                .date = d->as_of};
+                                .date = d->as_of,
+                                .first_layer = "parcels",
+                                .boxes_out = m->probe ? &m->probe->boxes : NULL};
+    /* the requested parcels' numbers come first; no other label crosses their outlines */
+    struct gis_render_first *first = arena_alloc(t->a, sizeof *first * (size_t)(d->nparcels ? d->nparcels : 1));
+    for (int i = 0; first && i < d->nparcels; i++) {
+        const struct gis_parcel *p = d->parcels[i].p;
+        if (p->bbox[2] < bbox[0] || p->bbox[0] > bbox[2] || p->bbox[3] < bbox[1] || p->bbox[1] > bbox[3])
+            continue;
+        first[o.nfirst++] = (struct gis_render_first){p->id, p->number, p->wkb, p->wkb_len};
+    }
+    o.first = first;
+    if (m->probe) {
+        memcpy(m->probe->bbox, bbox, sizeof m->probe->bbox);
+        const double fr[4] = {MAP_X, MAP_Y, MAP_W, MAP_H};
+        memcpy(m->probe->frame, fr, sizeof fr);
+    }
     struct gis_render_stats stats = {0};
     /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
      * over it; zone labels and symbols are those of the drawing itself. The base is the scan's own pixels
