@@ -136,7 +136,7 @@ static bool import_any(const struct import_collection *c)
 
 static const char *import_geometry_need(const struct import_collection *c)
 {
-    return import_points(c) ? "points" : import_any(c) ? "lines, points or polygons" : "polygons";
+    return import_points(c) ? "point" : import_any(c) ? "line, point or polygon" : "polygon";
 }
 
 static int import_ntargets(const struct import_collection *c)
@@ -1189,7 +1189,7 @@ static enum err_code import_prepare_source(struct import_run *r, struct import_s
         if (r->p ? strcasecmp(name, r->p->layer) != 0
                  : (OGR_L_GetGeomType(h) == wkbNone || !import_layer_kind_ok(r->c, OGR_L_GetGeomType(h)))) {
             if (!r->p && OGR_L_GetGeomType(h) != wkbNone)
-                import_say(r, "note: %s: layer %s skipped (%s geometry, %s needs %s)", s->label, name,
+                import_say(r, "note: %s: layer %s skipped (%s geometry, %s needs %s geometry)", s->label, name,
                            OGRGeometryTypeToName(OGR_L_GetGeomType(h)), r->c->name, import_geometry_need(r->c));
             continue;
         }
@@ -1209,7 +1209,7 @@ static enum err_code import_prepare_source(struct import_run *r, struct import_s
         if (r->p)
             return err_set(r->e, ERR_UNPROCESSABLE, "%s: no %s layer for preset %s (layers: %s)", s->label, r->p->layer,
                            r->p->name, n ? names : "none");
-        return err_set(r->e, ERR_UNPROCESSABLE, "%s: no layer with %s (layers: %s)", s->label,
+        return err_set(r->e, ERR_UNPROCESSABLE, "%s: no layer with %s geometry (layers: %s)", s->label,
                        import_geometry_need(r->c), n ? names : "none");
     }
     if (r->p && r->p->coll == C_PLANS)
