@@ -779,11 +779,21 @@ static void sheet_signature(const struct sheet_ctx *g)
         grouped[o++] = m->verification_code[i];
     }
     grouped[o] = 0;
-    l = gis_pdf_layout(t, gis_pdf_markup(t, "Kod weryfikacyjny:\n<b>%s</b>\n%s", grouped, url), "DejaVu Sans 5.5",
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Kod weryfikacyjny:\n<b>%s</b>", grouped), "DejaVu Sans 6.5",
                        MARK_W - qs - 4, PANGO_ALIGN_LEFT, false);
-    pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
     gis_pdf_tag_begin(t, "P");
-    gis_pdf_show(t, l, x + qs + 4, y + 3);
+    gis_pdf_show(t, l, x + qs + 4, y + 8);
+    g_object_unref(l);
+    /* under the QR code, the column's full width: where the code is checked (the address without the code,
+     * which the QR code holds whole) */
+    size_t ul = strlen(url), cl = strlen(m->verification_code);
+    const char *base = ul > cl && !strcmp(url + ul - cl, m->verification_code)
+                           ? arena_printf(t->a, "%.*s", (int)(ul - cl), url)
+                           : url;
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Sprawdzenie kodu: %s", base), "DejaVu Sans 5", MARK_W,
+                       PANGO_ALIGN_LEFT, false);
+    pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
+    gis_pdf_show(t, l, x, y + qs + 1);
     gis_pdf_tag_end(t);
     g_object_unref(l);
 }
