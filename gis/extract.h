@@ -144,8 +144,8 @@ struct gis_extract_meta {
  * appended to by every sheet drawn: the caller frees it), and the last sheet's frame. */
 struct gis_extract_probe {
     struct gis_render_boxes boxes;
-    double bbox[4];     /* the last sheet's frame in EPSG:2180 */
-    double frame[4];    /* the frame on its page in points: x, y (from the top), width, height */
+    double bbox[4];  /* the last sheet's frame in EPSG:2180 */
+    double frame[4]; /* the frame on its page in points: x, y (from the top), width, height */
 };
 
 struct gis_extract_result {

@@ -228,7 +228,7 @@ struct legend_item {
     int kind; /* 0 fill, 1 requested outline, 2 thin line, 3 dashed boundary, 4 styled line, 5 point */
     struct gis_style_color c;
     const char *text;
-    double width;  /* kind 4: line width in style pixels */
+    double width;   /* kind 4: line width in style pixels */
     double dash[4]; /* kind 4: dash pattern in line widths; ndash 0: solid */
     int ndash;
 };
@@ -297,14 +297,18 @@ static int legend_lines(struct gis_store *s, struct arena *a, const struct gis_s
 {
     sqlite3_stmt *q;
     struct err le = {0};
-    if (gis_store_prepare(s,
-                          "SELECT t.kind, k.label, max(GeometryType(t.geom) LIKE '%POINT%') FROM plan_lines t JOIN "
-                          "plan_line_kinds k ON k.code = t.kind WHERE t.id IN (SELECT pkid FROM "
-                          "idx_plan_lines_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-                          "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL("t", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) "
-                          "AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", "?5") ") "
-                          "GROUP BY t.kind, GeometryType(t.geom) LIKE '%POINT%' ORDER BY min(k.ord), t.kind",
-                          &q, &le))
+    if (gis_store_prepare(
+            s,
+            "SELECT t.kind, k.label, max(GeometryType(t.geom) LIKE '%POINT%') FROM plan_lines t JOIN "
+            "plan_line_kinds k ON k.code = t.kind WHERE t.id IN (SELECT pkid FROM "
+            "idx_plan_lines_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
+            "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                "t", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) "
+                           "AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL(
+                               "p",
+                               "?5") ") "
+                                     "GROUP BY t.kind, GeometryType(t.geom) LIKE '%POINT%' ORDER BY min(k.ord), t.kind",
+            &q, &le))
         return n;
     for (int i = 0; i < 4; i++)
         sqlite3_bind_double(q, i + 1, bb[i]);
@@ -386,13 +390,13 @@ static void sheet_title(const struct sheet_ctx *g, int k, int n)
     gis_pdf_tag_end(t);
     double y = 34 + gis_pdf_height(l) + 3;
     g_object_unref(l);
-    l = gis_pdf_layout(t,
-                       gis_pdf_markup(t, "<b>%s</b>\n%s%s%s\n<i>%s</i>", pl->ref.title ? pl->ref.title : "",
-                                      pl->ref.resolution ? pl->ref.resolution : "", pl->ref.publication ? ", " : "",
-                                      pl->ref.publication ? pl->ref.publication : "",
-                                      g->base ? "Wyrys z rysunku planu."
-                                              : "Wyrys sporządzony na podstawie danych wektorowych planu."),
-                       "DejaVu Sans 7.5", 340, PANGO_ALIGN_LEFT, false);
+    l = gis_pdf_layout(
+        t,
+        gis_pdf_markup(t, "<b>%s</b>\n%s%s%s\n<i>%s</i>", pl->ref.title ? pl->ref.title : "",
+                       pl->ref.resolution ? pl->ref.resolution : "", pl->ref.publication ? ", " : "",
+                       pl->ref.publication ? pl->ref.publication : "",
+                       g->base ? "Wyrys z rysunku planu." : "Wyrys sporządzony na podstawie danych wektorowych planu."),
+        "DejaVu Sans 7.5", 340, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "P");
     gis_pdf_show(t, l, MAP_X, y);
     gis_pdf_tag_end(t);
@@ -598,7 +602,7 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
     l = gis_pdf_layout(
         t,
         g->base ? "<b>Legenda</b> (elementy widoczne na arkuszu; podkład: rysunek planu, raster georeferencyjny)"
-                  : "<b>Legenda</b> (elementy widoczne na arkuszu)",
+                : "<b>Legenda</b> (elementy widoczne na arkuszu)",
         "DejaVu Sans 7.5", MAP_W, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "H2");
     gis_pdf_show(t, l, MAP_X, ly);
@@ -739,6 +743,19 @@ static void sheet_footer(const struct sheet_ctx *g, int k, int n)
     gis_pdf_tag_end(t);
 }
 
+const char *gis_extract_code_grouped(struct arena *a, const char *code)
+{
+    char grouped[GIS_EXTRACT_CODE_LEN + 8];
+    size_t o = 0;
+    for (int i = 0; code[i] && o + 2 < sizeof grouped; i++) {
+        if (i && i % 4 == 0)
+            grouped[o++] = '-';
+        grouped[o++] = code[i];
+    }
+    grouped[o] = 0;
+    return arena_strdup(a, grouped);
+}
+
 /* The right column under the frame, on every sheet: the signature block (the official's name and function
  * and the line to sign on), the seal mark on the document's last page, and the verification code with its
  * QR code, so that a sheet taken out of the document still says what it belongs to. */
@@ -771,27 +788,19 @@ static void sheet_signature(const struct sheet_ctx *g)
     gis_pdf_tag_begin(t, "Figure");
     gis_pdf_qr(t, url, x, y, qs);
     gis_pdf_tag_end(t);
-    char grouped[GIS_EXTRACT_CODE_LEN + 8];
-    size_t o = 0;
-    for (int i = 0; m->verification_code[i] && o + 2 < sizeof grouped; i++) {
-        if (i && i % 4 == 0)
-            grouped[o++] = '-';
-        grouped[o++] = m->verification_code[i];
-    }
-    grouped[o] = 0;
-    l = gis_pdf_layout(t, gis_pdf_markup(t, "Kod weryfikacyjny:\n<b>%s</b>", grouped), "DejaVu Sans 6.5",
-                       MARK_W - qs - 4, PANGO_ALIGN_LEFT, false);
+    l = gis_pdf_layout(
+        t, gis_pdf_markup(t, "Kod weryfikacyjny:\n<b>%s</b>", gis_extract_code_grouped(t->a, m->verification_code)),
+        "DejaVu Sans 6.5", MARK_W - qs - 4, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "P");
     gis_pdf_show(t, l, x + qs + 4, y + 8);
     g_object_unref(l);
     /* under the QR code, the column's full width: where the code is checked (the address without the code,
      * which the QR code holds whole) */
     size_t ul = strlen(url), cl = strlen(m->verification_code);
-    const char *base = ul > cl && !strcmp(url + ul - cl, m->verification_code)
-                           ? arena_printf(t->a, "%.*s", (int)(ul - cl), url)
-                           : url;
-    l = gis_pdf_layout(t, gis_pdf_markup(t, "Sprawdzenie kodu: %s", base), "DejaVu Sans 5", MARK_W,
-                       PANGO_ALIGN_LEFT, false);
+    const char *base =
+        ul > cl && !strcmp(url + ul - cl, m->verification_code) ? arena_printf(t->a, "%.*s", (int)(ul - cl), url) : url;
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Sprawdzenie kodu: %s", base), "DejaVu Sans 5", MARK_W, PANGO_ALIGN_LEFT,
+                       false);
     pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
     gis_pdf_show(t, l, x, y + qs + 1);
     gis_pdf_tag_end(t);
@@ -808,14 +817,14 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     const struct layout *L = layout_of(m->sheet);
     double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
     struct sheet_ctx g = {.t = t,
-                                .m = m,
-                                .pl = pl,
-                                .L = L,
-                                .sh = sh,
-                                .d = d,
-                                .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
-                                .last = k == n - 1,
-                                .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
+                          .m = m,
+                          .pl = pl,
+                          .L = L,
+                          .sh = sh,
+                          .d = d,
+                          .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
+                          .last = k == n - 1,
+                          .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
     /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
      * over it, and the sheet says so. */
     g.rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), g.rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);

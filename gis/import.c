@@ -2904,9 +2904,8 @@ static enum err_code import_record(struct import_run *r, const char *const *file
 
 static void import_cleanup(struct import_run *r)
 {
-    sqlite3_stmt *sts[] = {r->ins,        r->obreb_get,  r->obreb_add, r->obreb_name, r->loc_get, r->loc_add,
-                           r->street_get, r->street_add, r->addr_get,  r->addr_upd,   r->plan_get,
-                           r->kind_get};
+    sqlite3_stmt *sts[] = {r->ins,        r->obreb_get,  r->obreb_add, r->obreb_name, r->loc_get,  r->loc_add,
+                           r->street_get, r->street_add, r->addr_get,  r->addr_upd,   r->plan_get, r->kind_get};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
     for (int i = 0; i < r->nsrc; i++) {

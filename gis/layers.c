@@ -89,7 +89,8 @@ static const struct gis_prop overlay_props[] = {
 
 static const struct gis_prop plan_line_props[] = {
     {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the plan"},
-    {"kind", "t.kind", GIS_PROP_TEXT, true, "kind of designation (code list plan_line_kinds), e.g. linia_zabudowy_nieprzekraczalna"},
+    {"kind", "t.kind", GIS_PROP_TEXT, true,
+     "kind of designation (code list plan_line_kinds), e.g. linia_zabudowy_nieprzekraczalna"},
     {"kind_label", "k.label", GIS_PROP_TEXT, false, "the kind in Polish, as the legend prints it"},
     {"label", "t.label", GIS_PROP_TEXT, false, "the drawing's own mark, e.g. 6 m"},
     {"zone_label", "t.zone_label", GIS_PROP_TEXT, true, "label of the zone it belongs to, e.g. 1MN"},

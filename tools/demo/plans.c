@@ -994,9 +994,9 @@ static void plan_lines_insert(struct demo *d, const struct pplan *p, sqlite3_int
         GEOSGeometry *g = zone_building_line(d, z, roads);
         char mark[16];
         snprintf(mark, sizeof mark, "%g m", zone_setback(z));
-        plan_line_put(d, ls,
-                      plan, zone_frontage(p, z) ? "linia_zabudowy_obowiazujaca" : "linia_zabudowy_nieprzekraczalna",
-                      mark, z->label, g);
+        plan_line_put(d, ls, plan,
+                      zone_frontage(p, z) ? "linia_zabudowy_obowiazujaca" : "linia_zabudowy_nieprzekraczalna", mark,
+                      z->label, g);
         GEOSGeom_destroy_r(d->gh, g);
     }
     GEOSGeom_destroy_r(d->gh, roads);
