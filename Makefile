@@ -54,7 +54,8 @@ LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
 EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/identity/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json services/modules/*/styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
-# The demo-store generator: linked into the odra executable (its `demo` command) and its own unit test only.
+# The demo-store generator: linked into the odra executable (its `demo` command), its own unit test and the wyrys
+# label test (a real gmina to render).
 DEMO_SRCS := $(sort $(wildcard tools/demo/*.c))
 DEMO_OBJS := $(DEMO_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(filter-out tests/modules/% tests/fuzz/%,$(sort $(wildcard tests/*/*.c)))
@@ -135,7 +136,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libodra.a
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@
 
-$(BUILD)/tests/gis/test_demo: $(BUILD)/obj/tests/gis/test_demo.o $(DEMO_OBJS) $(BUILD)/libodra.a
+$(BUILD)/tests/gis/test_demo $(BUILD)/tests/gis/test_wyrys_labels: $(BUILD)/tests/gis/%: $(BUILD)/obj/tests/gis/%.o $(DEMO_OBJS) $(BUILD)/libodra.a
 	@mkdir -p $(@D)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(TEST_LIBS) -o $@

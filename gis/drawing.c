@@ -482,8 +482,8 @@ enum err_code gis_drawing_scan(struct gis_store *s, const struct gis_style *st, 
     cairo_t *cr = cairo_create(img);
     /* style pixels are 1/96 in on a print at the plan's scale */
     double dpi = 25.4 / (m_per_px * 1000.0 / (double)scale);
-    static const char *const groups[] = {"landcover", "mpzp",  "mpzp-lines", "overlays",
-                                         "buildings", "plans", "streets"};
+    static const char *const groups[] = {"landcover",  "mpzp",      "mpzp-lines", "overlays",
+                                         "plan-lines", "buildings", "plans",      "streets"};
     struct gis_render_opts o = {.crs = crs,
                                 .bbox = {bb[0], bb[1], bb[2], bb[3]},
                                 .width = w,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "gis/places.h"
+#include "gis/render.h"
 #include "gis/seal.h"
 #include "gis/store.h"
 #include "gis/style.h"
@@ -135,6 +136,16 @@ struct gis_extract_meta {
     enum gis_extract_sheet sheet;          /* wyrys sheet format (A4 by default) */
     const char *seal_signer;               /* the seal's CN, printed in the seal mark; NULL: not sealed */
     bool mark_on_wypis;                    /* set by gis_extract_pdf: the wypis ends the document */
+    struct gis_extract_probe *probe;       /* tests: NULL, or what the last wyrys sheet drawn placed */
+};
+
+/* What a wyrys sheet's map placed, for tests that check the layout: the labels' boxes as the renderer
+ * placed them (gis/render.h, in points of the map frame, origin at its top left; boxes.v is malloc'ed,
+ * appended to by every sheet drawn: the caller frees it), and the last sheet's frame. */
+struct gis_extract_probe {
+    struct gis_render_boxes boxes;
+    double bbox[4];  /* the last sheet's frame in EPSG:2180 */
+    double frame[4]; /* the frame on its page in points: x, y (from the top), width, height */
 };
 
 struct gis_extract_result {

@@ -14,6 +14,8 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
 /* extract_wypis.c: the wypis's running header (pages after the first) and footer, t's furniture. */
 void gis_extract_wypis_furniture(struct gis_pdf *t);
 
+/* extract_wyrys.c: the verification code as printed, in groups of four ("ABCD-EFGH-..."), in a. */
+const char *gis_extract_code_grouped(struct arena *a, const char *code);
 /* extract_wyrys.c: the most sheets one wyrys has. */
 #define GIS_EXTRACT_MAX_SHEETS 256
 /* extract_wyrys.c: one wyrys sheet: where it is and at which scale. */

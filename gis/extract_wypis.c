@@ -491,14 +491,7 @@ static void wypis_verification(struct gis_pdf *t)
         gis_pdf_tag_begin(t, "Figure");
         gis_pdf_qr(t, url, t->pg.left, t->y, qs);
         gis_pdf_tag_end(t);
-        char grouped[GIS_EXTRACT_CODE_LEN + 8];
-        size_t o = 0;
-        for (int i = 0; m->verification_code[i] && o + 2 < sizeof grouped; i++) {
-            if (i && i % 4 == 0)
-                grouped[o++] = '-';
-            grouped[o++] = m->verification_code[i];
-        }
-        grouped[o] = 0;
+        const char *grouped = gis_extract_code_grouped(t->a, m->verification_code);
         PangoLayout *v =
             gis_pdf_layout(t,
                            gis_pdf_markup(t,

@@ -90,8 +90,13 @@ static double sheet_h_m(const struct layout *L, long scale)
     return MAP_H / GIS_PDF_MM / 1000.0 * (double)scale;
 }
 
+/* Paper left around a parcel that fills the frame, in mm: the outline's half width and a little more. */
+#define EDGE_MM 1.0
+
 /* Groups parcels onto sheets: a parcel joins a sheet of the same plan if their common extent, with a
- * margin, still fits the map frame at the plan's scale; a parcel larger than a frame gets a grid. */
+ * margin, still fits the map frame at the plan's scale. A parcel alone gets one sheet whenever it fits the
+ * frame with EDGE_MM of paper around it (the margin shrinks, the scale never changes); only a parcel larger
+ * than that gets a grid of sheets. */
 int gis_extract_sheets_make(const struct gis_extract_doc *d, enum gis_extract_sheet f, struct gis_extract_sheet_at *out,
                             int max)
 {
@@ -108,9 +113,10 @@ int gis_extract_sheets_make(const struct gis_extract_doc *d, enum gis_extract_sh
             continue;
         long scale = d->plans[pl].ref.scale > 0 ? d->plans[pl].ref.scale : 1000;
         double w = sheet_w_m(L, scale), h = sheet_h_m(L, scale), margin = 0.08 * fmin(w, h);
+        double edge = EDGE_MM / 1000.0 * (double)scale;
         const double *bb = d->parcels[i].p->bbox;
         double bw = bb[2] - bb[0], bh = bb[3] - bb[1];
-        if (bw + 2 * margin > w || bh + 2 * margin > h) {
+        if (bw + 2 * edge > w || bh + 2 * edge > h) {
             double sw = w - 2 * margin, shh = h - 2 * margin;
             int nx = (int)ceil(bw / sw), ny = (int)ceil(bh / shh);
             for (int yy = ny - 1; yy >= 0; yy--)
@@ -219,10 +225,39 @@ static bool style_fill(const struct gis_style *st, const char *layer, const char
 }
 
 struct legend_item {
-    int kind; /* 0 fill, 1 requested outline, 2 thin line, 3 dashed boundary */
+    int kind; /* 0 fill, 1 requested outline, 2 thin line, 3 dashed boundary, 4 styled line, 5 point */
     struct gis_style_color c;
     const char *text;
+    double width;   /* kind 4: line width in style pixels */
+    double dash[4]; /* kind 4: dash pattern in line widths; ndash 0: solid */
+    int ndash;
 };
+
+/* The line (or, for points, circle) a plan-lines style layer draws for a feature of this kind. */
+static bool style_line(const struct gis_style *st, const char *kind, bool point, double zoom, struct arena *a,
+                       struct legend_item *it)
+{
+    const struct gis_style_layer *l =
+        style_layer(st, point ? "plan-line-points" : arena_printf(a, "plan-line-%s", kind));
+    if (!l)
+        return false;
+    const char *keys[] = {"kind"};
+    struct gis_style_value vals[] = {{.type = GIS_STYLE_STRING, .s = kind}};
+    struct gis_style_feature f = {.keys = keys, .vals = vals, .n = 1, .geom_type = point ? 1 : 2};
+    struct gis_style_ctx ctx = {.zoom = zoom, .f = &f, .a = a};
+    it->kind = point ? 5 : 4;
+    if (point) {
+        it->c = gis_style_color(l, GIS_P_CIRCLE_COLOR, &ctx);
+        return true;
+    }
+    it->c = gis_style_color(l, GIS_P_LINE_COLOR, &ctx);
+    it->c.a *= gis_style_number(l, GIS_P_LINE_OPACITY, &ctx);
+    it->width = gis_style_number(l, GIS_P_LINE_WIDTH, &ctx);
+    struct gis_style_value dv = gis_style_eval(l, GIS_P_LINE_DASHARRAY, &ctx);
+    for (int k = 0; dv.type == GIS_STYLE_ARRAY && k < dv.a.n && k < 4; k++)
+        it->dash[it->ndash++] = dv.a.v[k].n;
+    return true;
+}
 
 /* Legend rows only of the plans in force on the sheet's date (?5), as the map draws them. */
 #define LEGEND_IN_FORCE "AND plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", "?5") ")"
@@ -249,6 +284,43 @@ static int legend_query(struct gis_store *s, struct arena *a, const struct gis_s
         if (!style_fill(st, layer, per_kind ? "kind" : "symbol", key, zoom, a, &it.c))
             it.c = (struct gis_style_color){0.8, 0.8, 0.8, 1};
         it.text = arena_printf(a, "%s — %s", per_kind ? (label ? label : key) : key, name ? name : "");
+        items[n++] = it;
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* Legend rows of the plan-drawing lines and points on the sheet, one per kind (and geometry: a kind drawn
+ * both as lines and as points gets two rows), in the code list's order, with the code list's Polish name. */
+static int legend_lines(struct gis_store *s, struct arena *a, const struct gis_style *st, double zoom,
+                        const double bb[4], const char *as_of, struct legend_item *items, int n, int max)
+{
+    sqlite3_stmt *q;
+    struct err le = {0};
+    if (gis_store_prepare(
+            s,
+            "SELECT t.kind, k.label, max(GeometryType(t.geom) LIKE '%POINT%') FROM plan_lines t JOIN "
+            "plan_line_kinds k ON k.code = t.kind WHERE t.id IN (SELECT pkid FROM "
+            "idx_plan_lines_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
+            "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                "t", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) "
+                           "AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL(
+                               "p",
+                               "?5") ") "
+                                     "GROUP BY t.kind, GeometryType(t.geom) LIKE '%POINT%' ORDER BY min(k.ord), t.kind",
+            &q, &le))
+        return n;
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_double(q, i + 1, bb[i]);
+    sqlite3_bind_text(q, 5, as_of, -1, SQLITE_STATIC);
+    while (n < max && sqlite3_step(q) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(q, 0), *label = (const char *)sqlite3_column_text(q, 1);
+        struct legend_item it = {.kind = 2};
+        if (!kind || !label)
+            continue;
+        if (!style_line(st, kind, sqlite3_column_int(q, 2) != 0, zoom, a, &it))
+            it.c = (struct gis_style_color){0.2, 0.2, 0.2, 1};
+        it.text = arena_strdup(a, label);
         items[n++] = it;
     }
     sqlite3_finalize(q);
@@ -285,8 +357,13 @@ struct sheet_ctx {
     const struct gis_extract_sheet_at *sh;
     const struct gis_extract_doc *d; /* its as_of: the plans drawn are those in force on it */
     bool pog;
-    bool last;      /* the document's last page: the legend leaves room for the seal mark */
+    bool last;      /* the document's last page: it carries the seal mark */
     double bbox[4]; /* the frame in EPSG:2180 */
+    /* the plan's raster drawing under the frame (sheet_base), NULL when the sheet is drawn from the
+     * vectors: rw x rh is the frame's raster at RASTER_DPI, base_m maps it to the base's pixels */
+    cairo_surface_t *base;
+    cairo_matrix_t base_m;
+    int rw, rh;
 };
 
 /* Width of the seal mark at the right of the legend on the last sheet. */
@@ -313,11 +390,13 @@ static void sheet_title(const struct sheet_ctx *g, int k, int n)
     gis_pdf_tag_end(t);
     double y = 34 + gis_pdf_height(l) + 3;
     g_object_unref(l);
-    l = gis_pdf_layout(t,
-                       gis_pdf_markup(t, "<b>%s</b>\n%s%s%s", pl->ref.title ? pl->ref.title : "",
-                                      pl->ref.resolution ? pl->ref.resolution : "", pl->ref.publication ? ", " : "",
-                                      pl->ref.publication ? pl->ref.publication : ""),
-                       "DejaVu Sans 7.5", 340, PANGO_ALIGN_LEFT, false);
+    l = gis_pdf_layout(
+        t,
+        gis_pdf_markup(t, "<b>%s</b>\n%s%s%s\n<i>%s</i>", pl->ref.title ? pl->ref.title : "",
+                       pl->ref.resolution ? pl->ref.resolution : "", pl->ref.publication ? ", " : "",
+                       pl->ref.publication ? pl->ref.publication : "",
+                       g->base ? "Wyrys z rysunku planu." : "Wyrys sporządzony na podstawie danych wektorowych planu."),
+        "DejaVu Sans 7.5", 340, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "P");
     gis_pdf_show(t, l, MAP_X, y);
     gis_pdf_tag_end(t);
@@ -378,7 +457,7 @@ static cairo_surface_t *sheet_base(const struct sheet_ctx *g, struct gis_store *
 /* The map: the plan drawing (rendered, or the raster drawing with the parcels over it), the requested
  * parcels outlined in red, the north arrow and the frame; *zoom is the render's zoom for the legend. */
 static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, const struct gis_extract_doc *d,
-                               double *zoom, bool *on_raster, bool *raster, struct err *e)
+                               double *zoom, struct err *e)
 {
     cairo_t *cr = g->t->cr;
     struct gis_pdf *t = g->t;
@@ -390,7 +469,7 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
     double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
     double sx = MAP_W / wm, sy = MAP_H / hm;
     /* the map */
-    static const char *const g_mpzp[] = {"landcover", "mpzp",    "mpzp-lines", "overlays",
+    static const char *const g_mpzp[] = {"landcover", "mpzp",    "mpzp-lines", "overlays", "plan-lines",
                                          "buildings", "parcels", "plans",      "streets"};
     static const char *const g_pog[] = {"landcover", "pog", "pog-labels", "buildings", "parcels", "streets"};
     struct gis_render_opts o = {.crs = GIS_CRS_2180,
@@ -399,25 +478,38 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
                                 .height = MAP_H,
                                 .scale = 0.75, /* style pixels are 1/96 in, PDF units 1/72 in */
                                 .groups = pog ? g_pog : g_mpzp,
-                                .ngroups = pog ? 6 : 8,
+                                .ngroups = pog ? 6 : 9,
                                 .labels_inside = true,
-                                .date = d->as_of};
+                                .date = d->as_of,
+                                .first_layer = "parcels",
+                                .boxes_out = m->probe ? &m->probe->boxes : NULL};
+    /* the requested parcels' numbers come first; no other label crosses their outlines */
+    struct gis_render_first *first = arena_alloc(t->a, sizeof *first * (size_t)(d->nparcels ? d->nparcels : 1));
+    for (int i = 0; first && i < d->nparcels; i++) {
+        const struct gis_parcel *p = d->parcels[i].p;
+        if (p->bbox[2] < bbox[0] || p->bbox[0] > bbox[2] || p->bbox[3] < bbox[1] || p->bbox[1] > bbox[3])
+            continue;
+        first[o.nfirst++] = (struct gis_render_first){p->id, p->number, p->wkb, p->wkb_len};
+    }
+    o.first = first;
+    if (m->probe) {
+        memcpy(m->probe->bbox, bbox, sizeof m->probe->bbox);
+        const double fr[4] = {MAP_X, MAP_Y, MAP_W, MAP_H};
+        memcpy(m->probe->frame, fr, sizeof fr);
+    }
     struct gis_render_stats stats = {0};
     /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
      * over it; zone labels and symbols are those of the drawing itself. The base is the scan's own pixels
      * under the frame, placed by a matrix (warped only where that cannot be done): rw x rh is the frame's
      * raster at RASTER_DPI, and base_m maps it to the base's pixels. */
-    cairo_matrix_t base_m;
-    int rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
-    cairo_surface_t *base = pog ? NULL : sheet_base(g, s, rw, rh, &base_m);
+    cairo_surface_t *base = g->base;
+    const cairo_matrix_t base_m = g->base_m;
+    int rw = g->rw, rh = g->rh;
     static const char *const g_over[] = {"parcels"};
-    *on_raster = base != NULL;
     if (base) {
         o.groups = g_over;
         o.ngroups = 1;
         o.transparent = true;
-        if (raster)
-            *raster = true;
     }
     gis_pdf_tag_begin(t, "Figure");
     cairo_save(cr);
@@ -434,7 +526,6 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
         cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
         cairo_paint(cr);
         cairo_restore(cr);
-        cairo_surface_destroy(base);
     }
     enum err_code rc = m->style ? gis_render_map(cr, s, m->style, &o, &stats, e) : ERR_OK;
     if (!rc) {
@@ -470,7 +561,7 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
 }
 
 /* The legend under the frame, only what this sheet shows; returns the y of the scale bar below it. */
-static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, double zoom, bool on_raster)
+static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, double zoom)
 {
     cairo_t *cr = g->t->cr;
     struct gis_pdf *t = g->t;
@@ -505,12 +596,13 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
                               "overlays", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
                                                 " GROUP BY kind ORDER BY kind",
                           "overlay-", true, items, ni, 36);
+        ni = legend_lines(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of, items, ni, 36);
     }
     double ly = MAP_Y + MAP_H + 8;
     l = gis_pdf_layout(
         t,
-        on_raster ? "<b>Legenda</b> (elementy widoczne na arkuszu; podkład: rysunek planu, raster georeferencyjny)"
-                  : "<b>Legenda</b> (elementy widoczne na arkuszu)",
+        g->base ? "<b>Legenda</b> (elementy widoczne na arkuszu; podkład: rysunek planu, raster georeferencyjny)"
+                : "<b>Legenda</b> (elementy widoczne na arkuszu)",
         "DejaVu Sans 7.5", MAP_W, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "H2");
     gis_pdf_show(t, l, MAP_X, ly);
@@ -518,7 +610,7 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
     g_object_unref(l);
     ly += 13;
     const int per_col = 9, ncols = ni <= 2 * per_col ? 2 : 3;
-    const double colw = (MAP_W - (g->last ? MARK_W + 10 : 0)) / (double)ncols, rowh = 11;
+    const double colw = (MAP_W - (MARK_W + 10)) / (double)ncols, rowh = 11;
     gis_pdf_tag_begin(t, "L");
     for (int i = 0; i < ni && i < per_col * ncols; i++) {
         double x = MAP_X + (i / per_col) * colw, yy = ly + (i % per_col) * rowh;
@@ -537,6 +629,25 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
                 cairo_rectangle(cr, x + 1, yy + 1.5, 14, 6.5);
                 cairo_set_source_rgb(cr, 0.86, 0, 0);
                 cairo_set_line_width(cr, OUTLINE_PT);
+            } else if (items[i].kind == 5) {
+                cairo_arc(cr, x + 8, yy + 4.75, 3, 0, 2 * M_PI);
+                struct gis_style_color c = items[i].c;
+                cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a > 0 ? c.a : 1);
+                cairo_fill(cr);
+            } else if (items[i].kind == 4) {
+                /* as the map draws it: style pixels are 0.75 pt, dashes are in line widths */
+                double w = fmax(items[i].width * 0.75, 0.3), dash[4];
+                for (int k = 0; k < items[i].ndash; k++)
+                    dash[k] = items[i].dash[k] * fmax(w, 0.75);
+                cairo_move_to(cr, x, yy + 4.75);
+                cairo_line_to(cr, x + 16, yy + 4.75);
+                struct gis_style_color c = items[i].c;
+                cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a > 0 ? c.a : 1);
+                cairo_set_line_width(cr, w);
+                cairo_set_line_cap(cr, items[i].ndash && items[i].dash[0] == 0 ? CAIRO_LINE_CAP_ROUND
+                                                                               : CAIRO_LINE_CAP_BUTT);
+                if (items[i].ndash)
+                    cairo_set_dash(cr, dash, items[i].ndash, 0);
             } else {
                 cairo_move_to(cr, x, yy + 4.75);
                 cairo_line_to(cr, x + 16, yy + 4.75);
@@ -598,9 +709,9 @@ static void sheet_scale_bar(const struct sheet_ctx *g, double by)
     l = gis_pdf_layout(t,
                        gis_pdf_markup(t, "Skala 1:%ld  (%g m w terenie = %g mm na wydruku A4 w skali 100%%)", sh->scale,
                                       bar_m, bar_m * 1000.0 / (double)sh->scale),
-                       "DejaVu Sans 7", MAP_W - bar_pt - 20, PANGO_ALIGN_LEFT, false);
+                       "DejaVu Sans 7", MAP_W - MARK_W - 10, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "P");
-    gis_pdf_show(t, l, bx + bar_pt + 14, by - 3);
+    gis_pdf_show(t, l, bx, by + 7);
     gis_pdf_tag_end(t);
     g_object_unref(l);
 }
@@ -632,6 +743,70 @@ static void sheet_footer(const struct sheet_ctx *g, int k, int n)
     gis_pdf_tag_end(t);
 }
 
+const char *gis_extract_code_grouped(struct arena *a, const char *code)
+{
+    char grouped[GIS_EXTRACT_CODE_LEN + 8];
+    size_t o = 0;
+    for (int i = 0; code[i] && o + 2 < sizeof grouped; i++) {
+        if (i && i % 4 == 0)
+            grouped[o++] = '-';
+        grouped[o++] = code[i];
+    }
+    grouped[o] = 0;
+    return arena_strdup(a, grouped);
+}
+
+/* The right column under the frame, on every sheet: the signature block (the official's name and function
+ * and the line to sign on), the seal mark on the document's last page, and the verification code with its
+ * QR code, so that a sheet taken out of the document still says what it belongs to. */
+static void sheet_signature(const struct sheet_ctx *g)
+{
+    struct gis_pdf *t = g->t;
+    const struct gis_extract_meta *m = g->m;
+    const struct layout *L = g->L;
+    double x = MAP_X + MAP_W - MARK_W, y = MAP_Y + MAP_H + 8;
+    gis_pdf_tag_begin(t, "P");
+    PangoLayout *l = gis_pdf_layout(t,
+                                    gis_pdf_markup(t, "%s%s%s\n………………………………………", m->signatory ? m->signatory : "",
+                                                   m->signatory && m->signatory_role ? ", " : "",
+                                                   m->signatory_role ? m->signatory_role : ""),
+                                    "DejaVu Sans 6.5", MARK_W, PANGO_ALIGN_CENTER, false);
+    gis_pdf_show(t, l, x, y);
+    y += gis_pdf_height(l) + 3;
+    g_object_unref(l);
+    gis_pdf_tag_end(t);
+    if (g->last) {
+        const struct gis_pdf_seal_mark mk = {
+            .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
+        gis_pdf_seal_mark(t, x, y, MARK_W, L->ph, &mk);
+        y += GIS_PDF_MARK_H + 3;
+    }
+    if (!m->verification_code)
+        return;
+    const double qs = 40;
+    const char *url = m->verify_url ? m->verify_url : m->verification_code;
+    gis_pdf_tag_begin(t, "Figure");
+    gis_pdf_qr(t, url, x, y, qs);
+    gis_pdf_tag_end(t);
+    l = gis_pdf_layout(
+        t, gis_pdf_markup(t, "Kod weryfikacyjny:\n<b>%s</b>", gis_extract_code_grouped(t->a, m->verification_code)),
+        "DejaVu Sans 6.5", MARK_W - qs - 4, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, x + qs + 4, y + 8);
+    g_object_unref(l);
+    /* under the QR code, the column's full width: where the code is checked (the address without the code,
+     * which the QR code holds whole) */
+    size_t ul = strlen(url), cl = strlen(m->verification_code);
+    const char *base =
+        ul > cl && !strcmp(url + ul - cl, m->verification_code) ? arena_printf(t->a, "%.*s", (int)(ul - cl), url) : url;
+    l = gis_pdf_layout(t, gis_pdf_markup(t, "Sprawdzenie kodu: %s", base), "DejaVu Sans 5", MARK_W, PANGO_ALIGN_LEFT,
+                       false);
+    pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
+    gis_pdf_show(t, l, x, y + qs + 1);
+    gis_pdf_tag_end(t);
+    g_object_unref(l);
+}
+
 /* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
  * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
 enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
@@ -641,28 +816,31 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     const struct gis_extract_plan *pl = &d->plans[sh->plan];
     const struct layout *L = layout_of(m->sheet);
     double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
-    const struct sheet_ctx g = {.t = t,
-                                .m = m,
-                                .pl = pl,
-                                .L = L,
-                                .sh = sh,
-                                .d = d,
-                                .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
-                                .last = k == n - 1,
-                                .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
+    struct sheet_ctx g = {.t = t,
+                          .m = m,
+                          .pl = pl,
+                          .L = L,
+                          .sh = sh,
+                          .d = d,
+                          .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
+                          .last = k == n - 1,
+                          .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
+    /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
+     * over it, and the sheet says so. */
+    g.rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), g.rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
+    g.base = g.pog ? NULL : sheet_base(&g, s, g.rw, g.rh, &g.base_m);
+    if (raster)
+        *raster = g.base != NULL;
     gis_pdf_tag_begin(t, "Sect");
     sheet_title(&g, k, n);
     double zoom;
-    bool on_raster;
-    enum err_code rc = sheet_map(&g, s, d, &zoom, &on_raster, raster, e);
+    enum err_code rc = sheet_map(&g, s, d, &zoom, e);
+    if (g.base)
+        cairo_surface_destroy(g.base);
     if (rc)
         return rc;
-    sheet_scale_bar(&g, sheet_legend(&g, s, zoom, on_raster));
-    if (g.last) {
-        const struct gis_pdf_seal_mark mk = {
-            .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
-        gis_pdf_seal_mark(t, MAP_X + MAP_W - MARK_W, MAP_Y + MAP_H + 21, MARK_W, L->ph, &mk); /* under the heading */
-    }
+    sheet_scale_bar(&g, sheet_legend(&g, s, zoom));
+    sheet_signature(&g);
     sheet_footer(&g, k, n);
     gis_pdf_tag_end(t);
     return cairo_status(t->cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(t->cr)))

@@ -55,7 +55,7 @@ struct import_target {
     bool required;
 };
 
-enum import_coll { C_PARCELS, C_ADDRESSES, C_BUILDINGS, C_PLANS, C_PLAN_ZONES, C_POG_ZONES };
+enum import_coll { C_PARCELS, C_ADDRESSES, C_BUILDINGS, C_PLANS, C_PLAN_ZONES, C_POG_ZONES, C_PLAN_LINES };
 
 /* What an import writes into one layer: the layer is the collection `name` of the layer table
  * (gis/layers.c), which says its table and geometry type; the targets are the import's own schema of it
@@ -76,6 +76,7 @@ enum { L_KIND, L_TITLE, L_IIP, L_RESOLUTION, L_RES_DATE, L_PUBLICATION, L_SCALE,
 enum { Z_PLAN, Z_LABEL, Z_SYMBOL, Z_NAME, Z_MAX_HEIGHT, Z_MAX_STOREYS, Z_MIN_INT, Z_MAX_INT, Z_MAX_COV, Z_MIN_BIO,
        Z_MIN_PARCEL, Z_ROOF };
 enum { G_PLAN, G_LABEL, G_SYMBOL, G_NAME, G_MAX_INT, G_MAX_COV, G_MAX_HEIGHT, G_MIN_BIO, G_IIP, G_VERSION };
+enum { N_PLAN, N_KIND, N_LABEL, N_ZONE };
 
 static const struct import_collection import_collections[] = {
     {"parcels", C_PARCELS,
@@ -100,6 +101,8 @@ static const struct import_collection import_collections[] = {
      {{"plan", V_TEXT, false}, {"label", V_TEXT, true}, {"symbol", V_TEXT, false}, {"name", V_TEXT, false},
       {"max_intensity", V_REAL, false}, {"max_coverage_pct", V_REAL, false}, {"max_height_m", V_REAL, false},
       {"min_bio_pct", V_REAL, false}, {"iip", V_TEXT, false}, {"version", V_TEXT, false}}},
+    {"plan-lines", C_PLAN_LINES,
+     {{"plan", V_TEXT, false}, {"kind", V_TEXT, true}, {"label", V_TEXT, false}, {"zone_label", V_TEXT, false}}},
 };
 /* clang-format on */
 #define IMPORT_NCOLL ((int)(sizeof import_collections / sizeof import_collections[0]))
@@ -123,6 +126,17 @@ static const char *import_table(const struct import_collection *c)
 static bool import_points(const struct import_collection *c)
 {
     return !strcmp(import_layer(c)->collection.geometry_type, "Point");
+}
+
+/* A collection of any geometry: lines, points, or polygons drawn by their outline (plan-lines). */
+static bool import_any(const struct import_collection *c)
+{
+    return !strcmp(import_layer(c)->collection.geometry_type, "Geometry");
+}
+
+static const char *import_geometry_need(const struct import_collection *c)
+{
+    return import_points(c) ? "point" : import_any(c) ? "line, point or polygon" : "polygon";
 }
 
 static int import_ntargets(const struct import_collection *c)
@@ -626,7 +640,7 @@ struct import_run {
     GEOSMakeValidParams *mvp;
 
     sqlite3_stmt *ins, *obreb_get, *obreb_add, *obreb_name, *loc_get, *loc_add, *street_get, *street_add, *addr_get,
-        *addr_upd, *plan_get;
+        *addr_upd, *plan_get, *kind_get;
     long long max_id;       /* largest id in the target table before the import */
     char *index_trigger[2]; /* the spatial-index triggers set aside during the import (their SQL) */
     long long *moved;       /* ids of updated rows, whose index entries are renewed at the end */
@@ -1149,7 +1163,7 @@ static enum err_code import_layer_crs(struct import_run *r, struct import_source
 static bool import_layer_kind_ok(const struct import_collection *c, OGRwkbGeometryType t)
 {
     t = wkbFlatten(t);
-    if (t == wkbUnknown || t == wkbGeometryCollection)
+    if (t == wkbUnknown || t == wkbGeometryCollection || import_any(c))
         return true;
     if (import_points(c))
         return t == wkbPoint || t == wkbMultiPoint;
@@ -1175,9 +1189,8 @@ static enum err_code import_prepare_source(struct import_run *r, struct import_s
         if (r->p ? strcasecmp(name, r->p->layer) != 0
                  : (OGR_L_GetGeomType(h) == wkbNone || !import_layer_kind_ok(r->c, OGR_L_GetGeomType(h)))) {
             if (!r->p && OGR_L_GetGeomType(h) != wkbNone)
-                import_say(r, "note: %s: layer %s skipped (%s geometry, %s needs %s)", s->label, name,
-                           OGRGeometryTypeToName(OGR_L_GetGeomType(h)), r->c->name,
-                           import_points(r->c) ? "points" : "polygons");
+                import_say(r, "note: %s: layer %s skipped (%s geometry, %s needs %s geometry)", s->label, name,
+                           OGRGeometryTypeToName(OGR_L_GetGeomType(h)), r->c->name, import_geometry_need(r->c));
             continue;
         }
         struct import_layer *L = &s->layers[s->nlayers++];
@@ -1196,8 +1209,8 @@ static enum err_code import_prepare_source(struct import_run *r, struct import_s
         if (r->p)
             return err_set(r->e, ERR_UNPROCESSABLE, "%s: no %s layer for preset %s (layers: %s)", s->label, r->p->layer,
                            r->p->name, n ? names : "none");
-        return err_set(r->e, ERR_UNPROCESSABLE, "%s: no layer with %s (layers: %s)", s->label,
-                       import_points(r->c) ? "point geometry" : "polygon geometry", n ? names : "none");
+        return err_set(r->e, ERR_UNPROCESSABLE, "%s: no layer with %s geometry (layers: %s)", s->label,
+                       import_geometry_need(r->c), n ? names : "none");
     }
     if (r->p && r->p->coll == C_PLANS)
         return import_app_extras(r, s);
@@ -1610,6 +1623,32 @@ static enum import_geom_result import_point(struct import_run *r, GEOSGeometry *
     return nn ? GEOM_REPAIRED : GEOM_OK;
 }
 
+static enum import_geom_result import_polygonal(struct import_run *r, struct import_layer *L, GEOSGeometry *gg,
+                                                GEOSGeometry **out, char *note, size_t cap, size_t nn);
+
+/* A plan-lines geometry: (multi)lines of some length and (multi)points as they are; (multi)polygons, a
+ * protection zone given as an area, as a polygon collection's (made valid). A collection of mixed kinds,
+ * an empty geometry or a line without length is rejected. */
+static enum import_geom_result import_linear(struct import_run *r, struct import_layer *L, GEOSGeometry *gg,
+                                             GEOSGeometry **out, char *note, size_t cap, size_t nn)
+{
+    GEOSContextHandle_t h = r->gh;
+    int type = GEOSGeomTypeId_r(h, gg);
+    if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
+        return import_polygonal(r, L, gg, out, note, cap, nn);
+    if (type != GEOS_POINT && type != GEOS_MULTIPOINT && type != GEOS_LINESTRING && type != GEOS_MULTILINESTRING)
+        return import_wrong_type(r, gg, "lines, points or polygons", note, cap);
+    double len = 0;
+    if (GEOSisEmpty_r(h, gg) ||
+        ((type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING) && (GEOSLength_r(h, gg, &len) != 1 || !(len > 0)))) {
+        snprintf(note + nn, cap - nn, "%sempty, or a line without length", nn ? "; " : "");
+        GEOSGeom_destroy_r(h, gg);
+        return GEOM_REJECTED;
+    }
+    *out = gg;
+    return nn ? GEOM_REPAIRED : GEOM_OK;
+}
+
 /* A polygon collection's geometry: made valid when it is not (note names the fault and where it is, and
  * r->fault_pt holds it), as a MULTIPOLYGON of its polygonal parts (the others dropped and counted). */
 static enum import_geom_result import_polygonal(struct import_run *r, struct import_layer *L, GEOSGeometry *gg,
@@ -1683,6 +1722,8 @@ static enum import_geom_result import_geometry(struct import_run *r, struct impo
     GEOSGeometry *gg = import_ogr_to_geos(r, g, note, cap);
     if (!gg)
         return GEOM_REJECTED;
+    if (import_any(r->c))
+        return import_linear(r, L, gg, out, note, cap, nn);
     return import_points(r->c) ? import_point(r, gg, out, note, cap, nn)
                                : import_polygonal(r, L, gg, out, note, cap, nn);
 }
@@ -2008,6 +2049,11 @@ static enum err_code import_prepare_statements(struct import_run *r)
               "min_parcel_area_m2 = excluded.min_parcel_area_m2, roof = excluded.roof, geom = excluded.geom "
               "WHERE plan_zones.id <= ?14 RETURNING id";
         break;
+    case C_PLAN_LINES:
+        ins = "INSERT INTO plan_lines (plan_id, kind, label, zone_label, geom) "
+              "VALUES (?1, (SELECT code FROM plan_line_kinds WHERE code = ?2 OR label = ?2), ?3, ?4, "
+              "GeomFromWKB(?5, 2180)) RETURNING id";
+        break;
     case C_POG_ZONES:
         ins = "INSERT INTO pog_zones (plan_id, label, symbol, name, max_intensity, max_coverage_pct, max_height_m, "
               "min_bio_pct, geom, iip, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, GeomFromWKB(?9, 2180), "
@@ -2050,7 +2096,10 @@ static enum err_code import_prepare_statements(struct import_run *r)
                            "geom = GeomFromWKB(?3, 2180) WHERE id = ?4",
                            &r->addr_upd, r->e)))
         return r->e->code;
-    if ((r->c->id == C_PLAN_ZONES || r->c->id == C_POG_ZONES) &&
+    if (r->c->id == C_PLAN_LINES &&
+        gis_store_prepare(r->w, "SELECT 1 FROM plan_line_kinds WHERE code = ?1 OR label = ?1", &r->kind_get, r->e))
+        return r->e->code;
+    if ((r->c->id == C_PLAN_ZONES || r->c->id == C_POG_ZONES || r->c->id == C_PLAN_LINES) &&
         gis_store_prepare(r->w, "SELECT id FROM plans WHERE (iip = ?1 OR title = ?1) AND kind = ?2 ORDER BY id LIMIT 2",
                           &r->plan_get, r->e))
         return r->e->code;
@@ -2270,6 +2319,7 @@ static void import_ident(struct import_run *r, struct import_layer *L, OGRFeatur
         case C_PLANS: key = v[L_IIP].s ? v[L_IIP].s : v[L_TITLE].s; break;
         case C_PLAN_ZONES:
         case C_POG_ZONES: key = v[Z_LABEL].s; break;
+        case C_PLAN_LINES: key = v[N_KIND].s; break;
         case C_ADDRESSES:
             if (v[A_LOCALITY].s && v[A_NUMBER].s)
                 snprintf(out, cap, "%s%s%s %s", v[A_LOCALITY].s, v[A_STREET].s ? ", " : "",
@@ -2477,6 +2527,38 @@ static enum err_code import_bind_zone(struct import_run *r, struct import_row *w
     return ERR_OK;
 }
 
+/* A plan-lines row: its plan as a zone's (import_zone_plan), and its kind from the code list plan_line_kinds,
+ * by code or by Polish name; another kind rejects the feature. */
+static enum err_code import_bind_line(struct import_run *r, struct import_row *w, bool *bound)
+{
+    struct import_val *v = w->v;
+    long long plan;
+    enum err_code rc = import_zone_plan(r, w->L, w->f, v[N_PLAN].s, &plan, w->why, w->cap);
+    if (rc || !plan)
+        return rc;
+    sqlite3_bind_text(r->kind_get, 1, v[N_KIND].s, -1, SQLITE_TRANSIENT);
+    int src = sqlite3_step(r->kind_get);
+    sqlite3_reset(r->kind_get);
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        return import_sqlite_err(r, "plan_line_kinds");
+    if (src == SQLITE_DONE) {
+        snprintf(w->why, w->cap,
+                 "kind '%.80s' is not in the code list (plan_line_kinds: linia_zabudowy_obowiazujaca, "
+                 "linia_zabudowy_nieprzekraczalna, granica_strefy_konserwatorskiej, ...; docs/import.md)",
+                 v[N_KIND].s);
+        return ERR_OK;
+    }
+    sqlite3_stmt *st = r->ins;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_text(st, 2, v[N_KIND].s, -1, SQLITE_TRANSIENT);
+    import_bind_text(st, 3, v[N_LABEL].s);
+    import_bind_text(st, 4, v[N_ZONE].s);
+    sqlite3_bind_blob(st, 5, w->wkb, w->wkblen, SQLITE_STATIC);
+    *w->plan = plan;
+    *bound = true;
+    return ERR_OK;
+}
+
 /* Runs the bound insert (an upsert that returns the row id when it wrote a row): a row the schema refuses
  * is a rejected APP feature, or else fails the import; no id means the same key came earlier in this
  * import. */
@@ -2528,6 +2610,7 @@ static enum err_code import_write(struct import_run *r, struct import_layer *L, 
     case C_PLANS: rc = import_bind_plan(r, &w, &bound); break;
     case C_PLAN_ZONES:
     case C_POG_ZONES: rc = import_bind_zone(r, &w, &bound); break;
+    case C_PLAN_LINES: rc = import_bind_line(r, &w, &bound); break;
     }
     if (!rc && bound)
         rc = import_insert(r, &w);
@@ -2821,8 +2904,8 @@ static enum err_code import_record(struct import_run *r, const char *const *file
 
 static void import_cleanup(struct import_run *r)
 {
-    sqlite3_stmt *sts[] = {r->ins,        r->obreb_get,  r->obreb_add, r->obreb_name, r->loc_get, r->loc_add,
-                           r->street_get, r->street_add, r->addr_get,  r->addr_upd,   r->plan_get};
+    sqlite3_stmt *sts[] = {r->ins,        r->obreb_get,  r->obreb_add, r->obreb_name, r->loc_get,  r->loc_add,
+                           r->street_get, r->street_add, r->addr_get,  r->addr_upd,   r->plan_get, r->kind_get};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
     for (int i = 0; i < r->nsrc; i++) {

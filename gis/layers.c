@@ -87,6 +87,16 @@ static const struct gis_prop overlay_props[] = {
     {NULL, NULL, 0, false, NULL},
 };
 
+static const struct gis_prop plan_line_props[] = {
+    {"plan_id", "t.plan_id", GIS_PROP_INT, true, "id of the plan"},
+    {"kind", "t.kind", GIS_PROP_TEXT, true,
+     "kind of designation (code list plan_line_kinds), e.g. linia_zabudowy_nieprzekraczalna"},
+    {"kind_label", "k.label", GIS_PROP_TEXT, false, "the kind in Polish, as the legend prints it"},
+    {"label", "t.label", GIS_PROP_TEXT, false, "the drawing's own mark, e.g. 6 m"},
+    {"zone_label", "t.zone_label", GIS_PROP_TEXT, true, "label of the zone it belongs to, e.g. 1MN"},
+    {NULL, NULL, 0, false, NULL},
+};
+
 static const struct gis_prop obreb_props[] = {
     {"unit", "t.unit", GIS_PROP_TEXT, true, "jednostka ewidencyjna"},
     {"number", "t.number", GIS_PROP_TEXT, true, "4-digit obręb number"},
@@ -100,7 +110,7 @@ const struct gis_layer gis_layers_core[] = {
      .collection = {"parcels", "Działki ewidencyjne", "Cadastral parcels (EGiB) with their obręb",
                     "parcels t JOIN obreby o ON o.id = t.obreb_id", "MultiPolygon", parcel_props},
      .map = {"parcels", "parcels t", LIST("number", "parcel_id", "land_use"),
-             LIST("t.number", "t.parcel_id", "t.land_use"), 13, 7},
+             LIST("t.number", "t.parcel_id", "t.land_use"), 13, 8},
      .tileset = {"Działki ewidencyjne", "Cadastral parcels with their numbers (a transparent overlay)", LIST("parcels"),
                  NULL, true},
      .extent = true},
@@ -109,19 +119,19 @@ const struct gis_layer gis_layers_core[] = {
                     "addresses t JOIN localities l ON l.id = t.locality_id LEFT JOIN streets s ON s.id = t.street_id",
                     "Point", address_props},
      .map = {"addresses", "addresses t LEFT JOIN streets s ON s.id = t.street_id",
-             LIST("number", "street", "postal_code"), LIST("t.number", "s.name", "t.postal_code"), 14, 9},
+             LIST("number", "street", "postal_code"), LIST("t.number", "s.name", "t.postal_code"), 14, 10},
      .tileset = {"Punkty adresowe", "Address points with their numbers", LIST("addresses"), NULL, false}},
     {.table = "buildings",
      .collection = {"buildings", "Budynki", "Building footprints", "buildings t", "MultiPolygon", building_props},
      .map = {"buildings", "buildings t", LIST("function", "storeys", "building_id"),
-             LIST("t.function", "t.storeys", "t.building_id"), 13, 6},
+             LIST("t.function", "t.storeys", "t.building_id"), 13, 7},
      .tileset = {"Budynki", "Building footprints", LIST("buildings"), NULL, false}},
     {.table = "plans",
      .collection = {"plans", "Akty planowania przestrzennego",
                     "Planning acts: local plans (MPZP) and the general plan (POG)", "plans t", "MultiPolygon",
                     plan_props},
      .map = {"plans", "plans t", LIST("kind", "title", "scale", "status"),
-             LIST("t.kind", "t.title", "t.scale", "t.status"), 0, 5, GIS_LAYER_PLANS},
+             LIST("t.kind", "t.title", "t.scale", "t.status"), 0, 6, GIS_LAYER_PLANS},
      .tileset = {"Granice planów", "Boundaries of the planning acts", LIST("plans"), NULL, false},
      .extent = true},
     {.table = "plan_zones",
@@ -148,6 +158,15 @@ const struct gis_layer gis_layers_core[] = {
              LIST("t.kind", "t.label", "t.name", "t.plan_id"), 0, 4, GIS_LAYER_PLAN_PART},
      .tileset = {"Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...", LIST("overlays"),
                  NULL, false}},
+    {.table = "plan_lines",
+     .collection = {"plan-lines", "Linie i oznaczenia rysunku planu",
+                    "Linear and point designations of the plan drawings: building lines, zone and protection-zone "
+                    "boundaries, other overlay lines and symbols",
+                    "plan_lines t JOIN plan_line_kinds k ON k.code = t.kind", "Geometry", plan_line_props},
+     .map = {"plan-lines", "plan_lines t", LIST("kind", "label", "zone_label", "plan_id"),
+             LIST("t.kind", "t.label", "t.zone_label", "t.plan_id"), 0, 5, GIS_LAYER_PLAN_PART},
+     .tileset = {"Linie rysunku planu", "Building lines and other designations of the plan drawings",
+                 LIST("plan-lines"), NULL, false}},
     {.table = "obreby",
      .collection = {"obreby", "Obręby ewidencyjne", "Cadastral districts", "obreby t", "MultiPolygon", obreb_props},
      .map = {"obreby", "obreby t", LIST("number", "name", "unit"), LIST("t.number", "t.name", "t.unit"), 0, 0},
@@ -155,7 +174,7 @@ const struct gis_layer gis_layers_core[] = {
     {.table = "landcover",
      .map = {"landcover", "landcover t", LIST("kind", "name"), LIST("t.kind", "t.name"), 0, 1},
      .extent = true},
-    {.table = "streets", .map = {"streets", "streets t", LIST("name", "prefix"), LIST("t.name", "t.prefix"), 12, 8}},
+    {.table = "streets", .map = {"streets", "streets t", LIST("name", "prefix"), LIST("t.name", "t.prefix"), 12, 9}},
     {.table = NULL},
 };
 #define NCORE ((int)(sizeof gis_layers_core / sizeof gis_layers_core[0]) - 1)

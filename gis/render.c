@@ -183,6 +183,10 @@ struct rctx {
     double clip[4];                /* user-space extents of the clip: labels outside it are placed but not drawn */
     struct gis_render_labels *rec; /* o->labels_out: placed labels are recorded here, not drawn */
     struct label_layout cur;       /* how the layout of the label being placed was set up */
+    /* o->first: the outlines no label crosses (pixels, unclipped), in struct rings form (declared below) */
+    double *keep_xy;
+    int *keep_off, nkeep;
+    bool placing_first;
 };
 
 static bool sc_reserve(struct scratch *sc, int npts, int nparts)
@@ -1101,8 +1105,38 @@ static void label_record(struct gis_render_labels *L, const struct rctx *rc, con
     memcpy(r->bb, b->bb, sizeof r->bb);
 }
 
-/* Places the label's box at (cx, cy, angle) if it fits (inside fit when given) and collides with nothing;
- * draws it and records the box. */
+/* Whether box b meets an outline of o->first. */
+static bool crosses_keepout(const struct rctx *rc, const struct obox *b)
+{
+    for (int k = 0; k < rc->nkeep; k++)
+        for (int i = rc->keep_off[k] + 1; i < rc->keep_off[k + 1]; i++) {
+            const double *a = &rc->keep_xy[2 * (i - 1)], *c = &rc->keep_xy[2 * i];
+            if (fmax(a[0], c[0]) < b->bb[0] || fmin(a[0], c[0]) > b->bb[2] || fmax(a[1], c[1]) < b->bb[1] ||
+                fmin(a[1], c[1]) > b->bb[3])
+                continue;
+            double ax = a[0] - b->cx, ay = a[1] - b->cy, bx = c[0] - b->cx, by = c[1] - b->cy;
+            if (seg_hits_box(ax * b->c + ay * b->s, -ax * b->s + ay * b->c, bx * b->c + by * b->s,
+                             -bx * b->s + by * b->c, b->hw, b->hh))
+                return true;
+        }
+    return false;
+}
+
+static void box_report(struct rctx *rc, const struct obox *b, double angle)
+{
+    struct gis_render_boxes *B = rc->o->boxes_out;
+    if (B->n == B->cap) {
+        int cap = B->cap ? B->cap * 2 : 64;
+        struct gis_render_box *v = realloc(B->v, sizeof *v * (size_t)cap);
+        if (!v)
+            return;
+        B->v = v, B->cap = cap;
+    }
+    B->v[B->n++] = (struct gis_render_box){b->cx, b->cy, b->hw, b->hh, angle, rc->placing_first};
+}
+
+/* Places the label's box at (cx, cy, angle) if it fits (inside fit when given), collides with nothing and
+ * crosses no outline of o->first; draws it and records the box. */
 static bool try_place(struct rctx *rc, const struct label *lb, double cx, double cy, double angle,
                       const struct rings *fit)
 {
@@ -1113,8 +1147,10 @@ static bool try_place(struct rctx *rc, const struct label *lb, double cx, double
     if (!in_image(rc, &b))
         return false;
     obox_make(&b, cx, cy, lb->w, lb->h, angle, lb->pad);
-    if (!lb->allow_overlap && collides(rc, &b))
+    if (!lb->allow_overlap && (collides(rc, &b) || crosses_keepout(rc, &b)))
         return false;
+    if (rc->o->boxes_out)
+        box_report(rc, &b, angle);
     /* labels wholly outside the clip (the part of a metatile that is not the tile) are placed, not drawn */
     double m = lb->halo_w + 2;
     if (rc->rec)
@@ -1308,6 +1344,18 @@ static int order_cmp(const void *a, const void *b)
     return x->key < y->key ? -1 : x->key > y->key ? 1 : (x->i > y->i) - (x->i < y->i);
 }
 
+/* Whether feature id of source layer si is one of o->first. */
+static bool is_first(const struct rctx *rc, int si, long long id)
+{
+    const struct gis_render_opts *o = rc->o;
+    if (!o->nfirst || !o->first_layer || src_find(o->first_layer) != si)
+        return false;
+    for (int k = 0; k < o->nfirst; k++)
+        if (o->first[k].id == id)
+            return true;
+    return false;
+}
+
 static void draw_symbol(struct rctx *rc, const struct gis_style_layer *l, int si)
 {
     struct layer_data *ld = &rc->ld[si];
@@ -1324,6 +1372,8 @@ static void draw_symbol(struct rctx *rc, const struct gis_style_layer *l, int si
         feat_ctx(rc, si, &ld->f[i], &sf, &ctx);
         if (!rc->no_filter && !gis_style_layer_filter(l, &ctx))
             continue;
+        if (is_first(rc, si, ld->f[i].id))
+            continue; /* labelled first, by place_first */
         /* priority: the sort key, else bigger polygons and longer lines first */
         ord[n].i = i;
         ord[n].key = has_sort ? gis_style_number(l, GIS_P_SYMBOL_SORT_KEY, &ctx) : -ld->f[i].size;
@@ -1407,6 +1457,121 @@ static void draw_symbol(struct rctx *rc, const struct gis_style_layer *l, int si
     free(r.xy);
     free(r.off);
     pango_layout_set_attributes(rc->layout, NULL);
+}
+
+/* ---- a document's own labels (o->first) ---- */
+
+/* The polygon of o->first[k] in pixels into f, or false. */
+static bool first_feat(struct rctx *rc, int k, struct feat *f)
+{
+    const struct gis_render_first *fi = &rc->o->first[k];
+    rc->sc.npts = rc->sc.nparts = 0;
+    rc->sc.gtype = 0;
+    memset(f, 0, sizeof *f);
+    f->id = fi->id;
+    return fi->wkb && gis_wkb_walk(fi->wkb, fi->wkb_len, &sc_visitor, &rc->sc) && rc->sc.gtype == 3 &&
+           feat_build(rc, f);
+}
+
+/* The outlines of o->first, which no label may cross. */
+static void keepout_build(struct rctx *rc)
+{
+    int npts = 0, nparts = 0;
+    struct feat *fs = arena_alloc(rc->a, sizeof *fs * (size_t)rc->o->nfirst);
+    bool *ok = arena_alloc(rc->a, (size_t)rc->o->nfirst);
+    if (!fs || !ok)
+        return;
+    for (int k = 0; k < rc->o->nfirst; k++)
+        if ((ok[k] = first_feat(rc, k, &fs[k])))
+            npts += fs[k].off[fs[k].nparts], nparts += fs[k].nparts;
+    rc->keep_xy = arena_alloc(rc->a, sizeof *rc->keep_xy * 2 * (size_t)(npts ? npts : 1));
+    rc->keep_off = arena_alloc(rc->a, sizeof *rc->keep_off * (size_t)(nparts + 1));
+    if (!rc->keep_xy || !rc->keep_off)
+        return;
+    int n = 0;
+    rc->keep_off[0] = 0;
+    for (int k = 0; k < rc->o->nfirst; k++)
+        for (int p = 0; ok[k] && p < fs[k].nparts; p++) {
+            int a = fs[k].off[p], b = fs[k].off[p + 1];
+            memcpy(&rc->keep_xy[2 * n], &fs[k].xy[2 * a], sizeof *rc->keep_xy * 2 * (size_t)(b - a));
+            n += b - a;
+            rc->keep_off[++rc->nkeep] = n;
+        }
+}
+
+/* Beside the polygon's box: above, below, right, left, then the corners, ever further out; true once
+ * placed. */
+static bool place_beside(struct rctx *rc, const struct label *lb, const struct feat *f)
+{
+    static const double dirs[][2] = {{0, -1}, {0, 1}, {1, 0}, {-1, 0}, {1, -1}, {-1, -1}, {1, 1}, {-1, 1}};
+    double mx = (f->bb[0] + f->bb[2]) / 2, my = (f->bb[1] + f->bb[3]) / 2;
+    double hw = (f->bb[2] - f->bb[0]) / 2, hh = (f->bb[3] - f->bb[1]) / 2;
+    for (double gap = 2; gap <= 48; gap *= 2)
+        for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+            double cx = mx + dirs[d][0] * (hw + lb->w / 2 + lb->pad + gap);
+            double cy = my + dirs[d][1] * (hh + lb->h / 2 + lb->pad + gap);
+            if (!dirs[d][0] && fabs(cx - mx) < 1e-9)
+                cx = mx;
+            if (try_place(rc, lb, cx, cy, 0, NULL))
+                return true;
+        }
+    return false;
+}
+
+/* Places o->first before the style's labels, in the look of first_layer's first symbol layer (bold, a
+ * fifth larger); a label that finds no free place is drawn over the others at its polygon's inside
+ * point rather than left out. */
+static void place_first(struct rctx *rc, const struct gis_style *st)
+{
+    const struct gis_render_opts *o = rc->o;
+    const struct gis_style_layer *l = NULL;
+    for (int i = 0; i < gis_style_layer_count(st) && !l; i++) {
+        const struct gis_style_layer *c = gis_style_layer_at(st, i);
+        const char *src = gis_style_layer_source_layer(c);
+        if (gis_style_layer_type(c) == GIS_STYLE_SYMBOL && src && !strcmp(src, o->first_layer))
+            l = c;
+    }
+    if (!l)
+        return;
+    rc->placing_first = true;
+    struct rings r = {0};
+    struct gis_style_feature sf = {.geom_type = 3};
+    struct gis_style_ctx ctx = {rc->zoom, &sf, rc->a};
+    double size = gis_style_number(l, GIS_P_TEXT_SIZE, &ctx) * 1.2 * rc->scale;
+    for (int k = 0; k < o->nfirst && size >= 1 && size <= 400; k++) {
+        struct feat f;
+        const char *text = o->first[k].text;
+        if (!text || !*text || !g_utf8_validate(text, -1, NULL) || !first_feat(rc, k, &f))
+            continue;
+        struct label lb = {
+            .text = text,
+            .pad = fmax(gis_style_number(l, GIS_P_TEXT_PADDING, &ctx), 1) * rc->scale,
+            .color = gis_style_color(l, GIS_P_TEXT_COLOR, &ctx),
+            .halo = gis_style_color(l, GIS_P_TEXT_HALO_COLOR, &ctx),
+            .halo_w = gis_style_number(l, GIS_P_TEXT_HALO_WIDTH, &ctx) * rc->scale,
+            .opacity = gis_style_number(l, GIS_P_TEXT_OPACITY, &ctx),
+        };
+        lb.color.a = 1;
+        bool placed = false;
+        for (int attempt = 0; attempt < 2 && !placed; attempt++) {
+            rc->cur = (struct label_layout){text, "DejaVu Sans Bold", attempt ? size * 0.8 : size, 0, -1};
+            layout_setup(rc->layout, &rc->cur);
+            PangoRectangle ink, logical;
+            pango_layout_get_pixel_extents(rc->layout, &ink, &logical);
+            lb.w = logical.width, lb.h = logical.height, lb.lx = logical.x, lb.ly = logical.y;
+            lb.fit_h = fmin(lb.h, ink.height + lb.halo_w);
+            placed = place_polygon(rc, &lb, &f, &r) || (attempt && place_beside(rc, &lb, &f));
+        }
+        if (!placed) {
+            double px = (f.bb[0] + f.bb[2]) / 2, py = (f.bb[1] + f.bb[3]) / 2;
+            lb.allow_overlap = true;
+            if (!try_place(rc, &lb, px, py, 0, NULL))
+                rc->st->labels_dropped++;
+        }
+    }
+    free(r.xy);
+    free(r.off);
+    rc->placing_first = false;
 }
 
 /* ---- the map ---- */
@@ -1503,6 +1668,19 @@ enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_
 
     rc.pango = label_context();
     rc.layout = pango_layout_new(rc.pango);
+    /* the document's own labels take their places first; drawn last, over everything (held back in a
+     * recording of their own unless the caller records the labels anyway) */
+    struct gis_render_labels *firsts = NULL;
+    if (o->nfirst > 0 && o->first_layer && o->label_mode != GIS_RENDER_LABELS_NONE && !rc.nodata) {
+        keepout_build(&rc);
+        if (!rc.rec && o->label_mode == GIS_RENDER_LABELS_ALL && (firsts = calloc(1, sizeof *firsts))) {
+            firsts->refs = 1;
+            rc.rec = firsts;
+        }
+        place_first(&rc, st);
+        if (firsts)
+            rc.rec = NULL;
+    }
 
     enum err_code rcode = ERR_OK;
     for (int i = 0; i < gis_style_layer_count(st) && !rcode; i++) {
@@ -1525,6 +1703,11 @@ enum err_code gis_render_map(cairo_t *cr, struct gis_store *s, const struct gis_
         case GIS_STYLE_SYMBOL: draw_symbol(&rc, l, si); break;
         case GIS_STYLE_BACKGROUND: break;
         }
+    }
+    if (firsts) {
+        if (!rcode)
+            gis_render_labels_draw(cr, firsts);
+        gis_render_labels_unref(firsts);
     }
     g_object_unref(rc.layout);
     g_object_unref(rc.pango);

@@ -46,6 +46,34 @@ struct gis_render_opts {
      * *labels_out receives them (gis_render_labels_draw draws them, as often as wanted). */
     struct gis_render_labels **labels_out;
     const char *date; /* plan layers as in force on this ISO date (gis_store_bbox_query); NULL: today */
+    /* A document's own labels, placed before any of the style's (the wyrys: the requested parcels'
+     * numbers), in the look of the first symbol layer of source layer first_layer, bold and a fifth
+     * larger: inside the polygon when it fits, else beside it, never dropped. No label crosses the
+     * outline of their polygons (theirs neither), and first_layer's style labels of the same features
+     * (by row id) are left out. */
+    const struct gis_render_first *first;
+    int nfirst;
+    const char *first_layer; /* "parcels" */
+    /* When set, the box of every label placed is appended here (tests check the layout with it). */
+    struct gis_render_boxes *boxes_out;
+};
+
+struct gis_render_first {
+    long id;                  /* row id in first_layer's table */
+    const char *text;         /* the label */
+    const unsigned char *wkb; /* the polygon, ISO WKB in EPSG:2180 */
+    size_t wkb_len;
+};
+
+/* A placed label's box in the device pixels of the render: centre, half sizes (padding included) and the
+ * angle (radians, clockwise on the page). first: one of opts.first. */
+struct gis_render_box {
+    double cx, cy, hw, hh, angle;
+    bool first;
+};
+struct gis_render_boxes {
+    struct gis_render_box *v; /* malloc'ed; the caller frees v */
+    int n, cap;
 };
 
 /* Labels placed by one render, with everything needed to draw them again: reference counted and

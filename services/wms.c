@@ -72,8 +72,8 @@ struct wms_layer {
 
 static const struct wms_layer wms_layers[] = {
     {"plan", "Mapa planistyczna", "Plany miejscowe na tle planu ogólnego, z działkami, budynkami, adresami i ulicami.",
-     GROUPS("landcover", "pog", "mpzp", "mpzp-lines", "overlays", "plans", "buildings", "parcels", "streets",
-            "addresses"),
+     GROUPS("landcover", "pog", "mpzp", "mpzp-lines", "overlays", "plan-lines", "plans", "buildings", "parcels",
+            "streets", "addresses"),
      GROUPS("plan-zones", "pog-zones", "overlays", "plans", "parcels")},
     {"mpzp", "Tereny MPZP", "Tereny miejscowych planów zagospodarowania przestrzennego z symbolami przeznaczenia.",
      GROUPS("mpzp", "mpzp-lines"), GROUPS("plan-zones")},
@@ -93,7 +93,7 @@ static const struct wms_layer wms_layers[] = {
 /* The layer names of the national integration of local plans (KIMPZP), mapped onto the layers above. */
 static const struct wms_layer kimpzp_layers[] = {
     {"plany", "Plany miejscowe (KIMPZP)", "Pełna treść planów: tereny, linie, strefy, granice.",
-     GROUPS("mpzp", "mpzp-lines", "overlays", "plans"), GROUPS("plan-zones", "overlays", "plans")},
+     GROUPS("mpzp", "mpzp-lines", "overlays", "plan-lines", "plans"), GROUPS("plan-zones", "overlays", "plans")},
     {"plany_granice", "Granice planów (KIMPZP)", "Granice obszarów objętych planami.", GROUPS("plans"),
      GROUPS("plans")},
     {"wektor-str", "Plany wektorowe — przeznaczenie terenu (KIMPZP)", "Tereny z symbolami przeznaczenia.",

@@ -59,7 +59,7 @@ static void core_table(void)
         CHECK(gis_layer_index(L) >= 0 && L->table && gis_collection_find(c->id) == c);
         CHECK(gis_store_count(store, L->table) >= 0);
     }
-    CHECK(n == 8);
+    CHECK(n == 9);
     /* every map layer is found by its name and has as many expressions as attributes */
     const struct gis_layer *L;
     for (int i = 0; (L = gis_layer_at(i)); i++) {
@@ -76,7 +76,7 @@ static void core_table(void)
 
 static void plan_order(void)
 {
-    static const char *const want[] = {"landcover", "pog-zones", "plan-zones", "overlays",  "plans",
+    static const char *const want[] = {"landcover", "pog-zones", "plan-zones", "overlays",  "plan-lines", "plans",
                                        "buildings", "parcels",   "streets",    "addresses", NULL};
     const char *const *got = gis_layers_plan();
     for (int i = 0; want[i] || got[i]; i++)

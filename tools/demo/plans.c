@@ -841,9 +841,22 @@ static void plan_provisions_general(struct demo *d, const struct pplan *p, sqlit
     free(ovl.p);
 }
 
+/* Whether a building zone's line along the street is obowiązująca (the frontage of the centre's blocks:
+ * MW and U there) rather than nieprzekraczalna. */
+static bool zone_frontage(const struct pplan *p, const struct pzone *z)
+{
+    return p->kind == PLAN_CENTRE && (!strcmp(z->def->symbol, "MW") || !strcmp(z->def->symbol, "U"));
+}
+
+/* The setback of a zone's building line from the road's boundary, in metres (the provisions cite it). */
+static double zone_setback(const struct pzone *z)
+{
+    return !strcmp(z->def->symbol, "MW") || !strcmp(z->def->symbol, "P") ? 8 : 6;
+}
+
 /* The detailed provisions of one zone: its section of the provision texts with the zone's parameters. */
-static void plan_provisions_zone(struct demo *d, const struct pzone *z, sqlite3_int64 plan, struct sbuf *body, int *ord,
-                                 int *para)
+static void plan_provisions_zone(struct demo *d, const struct pplan *p, const struct pzone *z, sqlite3_int64 plan,
+                                 struct sbuf *body, int *ord, int *para)
 {
     char h[16], st[16], imin[16], imax[16], cov[16], bio[16], area[16], width[16], sect[32], head[96];
     struct var zv[] = {
@@ -858,7 +871,8 @@ static void plan_provisions_zone(struct demo *d, const struct pzone *z, sqlite3_
         {"bio", pl_num(z->bio, bio, sizeof bio)},
         {"roof", z->def->roof[0] ? z->def->roof : NULL},
         {"area", pl_num(z->area, area, sizeof area)},
-        {"setback", !strcmp(z->def->symbol, "MW") || !strcmp(z->def->symbol, "P") ? "8" : "6"},
+        {"setback", zone_setback(z) == 8 ? "8" : "6"},
+        {"building_lines", zone_frontage(p, z) ? "obowiązujące linie zabudowy" : "nieprzekraczalne linie zabudowy"},
         {"width", pl_num(z->def->width, width, sizeof width)},
     };
     snprintf(sect, sizeof sect, "zone %s", z->def->category);
@@ -876,7 +890,7 @@ static void plan_provisions(struct demo *d, const struct pplan *p, sqlite3_int64
     int ord = 0, para = 0;
     plan_provisions_general(d, p, plan, title, scale, &ord, &para);
     for (int k = 0; k < p->nz && !d->rc; k++)
-        plan_provisions_zone(d, &p->z[k], plan, &body, &ord, &para);
+        plan_provisions_zone(d, p, &p->z[k], plan, &body, &ord, &para);
     for (int k = 0; k < p->nov && !d->rc; k++) {
         char sect[40], head[160];
         snprintf(sect, sizeof sect, "overlay %s", p->ov[k].def->kind);
@@ -890,6 +904,121 @@ static void plan_provisions(struct demo *d, const struct pplan *p, sqlite3_int64
 }
 
 static void plan_store_act(struct demo *d, struct pplan *p, const char *title, int scale);
+
+/* ---- the plan drawing's lines: building lines along the roads and the protection zone ---- */
+
+static void plan_line_put(struct demo *d, sqlite3_stmt *ls, sqlite3_int64 plan, const char *kind, const char *label,
+                          const char *zone, const GEOSGeometry *g)
+{
+    if (!g || GEOSisEmpty_r(d->gh, g))
+        return;
+    /* lines and points too, so GEOS's own WKB (demo_wkb_geos writes polygons only) */
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(d->gh);
+    size_t len = 0;
+    unsigned char *wkb = w ? GEOSWKBWriter_write_r(d->gh, w, g, &len) : NULL;
+    if (w)
+        GEOSWKBWriter_destroy_r(d->gh, w);
+    if (!wkb) {
+        demo_fail(d, ERR_INTERNAL, "plan line %s: no WKB", kind);
+        return;
+    }
+    sqlite3_bind_int64(ls, 1, plan);
+    sqlite3_bind_text(ls, 2, kind, -1, SQLITE_STATIC);
+    if (label)
+        sqlite3_bind_text(ls, 3, label, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(ls, 3);
+    if (zone)
+        sqlite3_bind_text(ls, 4, zone, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(ls, 4);
+    sqlite3_bind_blob(ls, 5, wkb, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(ls) != SQLITE_DONE)
+        demo_sql_fail(d, "plan line");
+    GEOSFree_r(d->gh, wkb);
+    sqlite3_reset(ls);
+    sqlite3_clear_bindings(ls);
+}
+
+/* The building line of zone z: its boundary moved inwards by the setback, where that runs along a road
+ * (within the setback of the roads' union). */
+static GEOSGeometry *zone_building_line(struct demo *d, const struct pzone *z, const GEOSGeometry *roads)
+{
+    GEOSContextHandle_t h = d->gh;
+    double sb = zone_setback(z);
+    GEOSGeometry *zg = rects_union(d, z->r, z->nr), *inner = NULL, *ring = NULL, *near = NULL, *cut = NULL;
+    if (zg)
+        inner = GEOSBufferWithStyle_r(h, zg, -sb, 8, GEOSBUF_CAP_FLAT, GEOSBUF_JOIN_MITRE, 5);
+    if (inner && !GEOSisEmpty_r(h, inner))
+        ring = GEOSBoundary_r(h, inner);
+    if (ring)
+        near = GEOSBuffer_r(h, roads, sb + 0.05, 8);
+    if (near)
+        cut = GEOSIntersection_r(h, ring, near);
+    GEOSGeometry *merged = cut && !GEOSisEmpty_r(h, cut) ? GEOSLineMerge_r(h, cut) : NULL;
+    GEOSGeom_destroy_r(h, zg);
+    GEOSGeom_destroy_r(h, inner);
+    GEOSGeom_destroy_r(h, ring);
+    GEOSGeom_destroy_r(h, near);
+    GEOSGeom_destroy_r(h, cut);
+    return merged;
+}
+
+/* Writes the plan's drawing lines: the building line of every building zone along its roads, and in the
+ * centre plan its protection zone (strefa ochrony konserwatorskiej, as an area drawn by its outline) with
+ * the protected building at its middle. Uses no random numbers, so the rest of the demo stays the same. */
+static void plan_lines_insert(struct demo *d, const struct pplan *p, sqlite3_int64 plan)
+{
+    sqlite3_stmt *ls = NULL;
+    if (gis_store_prepare(d->st,
+                          "INSERT INTO plan_lines (plan_id, kind, label, zone_label, geom) "
+                          "VALUES (?, ?, ?, ?, GeomFromWKB(?, 2180))",
+                          &ls, d->e)) {
+        demo_fail(d, ERR_IO, "prepare");
+        return;
+    }
+    int nroad = 0;
+    for (int k = 0; k < p->nz; k++)
+        nroad += !strcmp(p->z[k].def->category, "road") ? p->z[k].nr : 0;
+    struct zrect *rr = nroad ? malloc(sizeof *rr * (size_t)nroad) : NULL;
+    int n = 0;
+    for (int k = 0; rr && k < p->nz; k++)
+        for (int m = 0; !strcmp(p->z[k].def->category, "road") && m < p->z[k].nr; m++)
+            rr[n++] = p->z[k].r[m];
+    GEOSGeometry *roads = rr ? rects_union(d, rr, n) : NULL;
+    free(rr);
+    for (int k = 0; roads && k < p->nz && !d->rc; k++) {
+        const struct pzone *z = &p->z[k];
+        if (strcmp(z->def->category, "build"))
+            continue;
+        GEOSGeometry *g = zone_building_line(d, z, roads);
+        char mark[16];
+        snprintf(mark, sizeof mark, "%g m", zone_setback(z));
+        plan_line_put(d, ls, plan,
+                      zone_frontage(p, z) ? "linia_zabudowy_obowiazujaca" : "linia_zabudowy_nieprzekraczalna", mark,
+                      z->label, g);
+        GEOSGeom_destroy_r(d->gh, g);
+    }
+    GEOSGeom_destroy_r(d->gh, roads);
+    for (int k = 0; k < p->nov && !d->rc; k++) {
+        if (strcmp(p->ov[k].def->kind, "konserwatorska"))
+            continue;
+        const struct zrect *r = &p->ov[k].r;
+        double x0 = fmax(r->x0, p->b.x0), y0 = fmax(r->y0, p->b.y0), x1 = fmin(r->x1, p->b.x1),
+               y1 = fmin(r->y1, p->b.y1);
+        GEOSGeometry *g = demo_g_rect(d, x0, y0, x1, y1);
+        plan_line_put(d, ls, plan, "granica_strefy_konserwatorskiej", p->ov[k].def->label, NULL, g);
+        GEOSGeom_destroy_r(d->gh, g);
+        GEOSCoordSequence *cs = GEOSCoordSeq_create_r(d->gh, 1, 2);
+        if (cs) {
+            GEOSCoordSeq_setXY_r(d->gh, cs, 0, round((x0 + x1) / 2), round((y0 + y1) / 2));
+            GEOSGeometry *pt = GEOSGeom_createPoint_r(d->gh, cs);
+            plan_line_put(d, ls, plan, "obiekt_zabytkowy", NULL, NULL, pt);
+            GEOSGeom_destroy_r(d->gh, pt);
+        }
+    }
+    sqlite3_finalize(ls);
+}
 
 /* One MPZP: the act, the plan row, its zones and overlays, and its text. */
 static void plan_store(struct demo *d, struct pplan *p, int seq, const char *title, int scale)
@@ -929,6 +1058,7 @@ static void plan_store_act(struct demo *d, struct pplan *p, const char *title, i
     sqlite3_int64 ov_id[2] = {0, 0};
     plan_zones_insert(d, p, plan, zs);
     plan_overlays_insert(d, p, plan, os, ov_id);
+    plan_lines_insert(d, p, plan);
     sqlite3_finalize(zs);
     sqlite3_finalize(os);
     plan_provisions(d, p, plan, title, scale, ov_id);
