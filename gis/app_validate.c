@@ -84,7 +84,8 @@ static void app_lists_init(void)
     app_tsv_load(&app_zone_tsv, "data/codelists/pog_zone_types.tsv");
     for (int i = 0; i < app_zone_tsv.nrows; i++)
         app_zone_list[app_nzones++] = (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1],
-                                                             app_zone_tsv.row[i][2], app_zone_tsv.row[i][3]};
+                                                             app_zone_tsv.row[i][2], app_zone_tsv.row[i][3],
+                                                             app_zone_tsv.row[i][4]};
     app_tsv_load(&app_param_tsv, "data/codelists/app_parameters.tsv");
     for (int i = 0; i < app_param_tsv.nrows; i++) {
         const char *const *r = app_param_tsv.row[i];
@@ -126,6 +127,25 @@ static bool app_words_has(const char *list, const char *word)
             p++;
     }
     return false;
+}
+
+bool app_words_subset(const char *codes, const char *allowed, const char **bad)
+{
+    for (const char *p = codes ? codes : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t l = strcspn(p, " ");
+        if (!l)
+            break;
+        char w[32];
+        if (l >= sizeof w || (memcpy(w, p, l), w[l] = 0, !app_words_has(allowed ? allowed : "", w))) {
+            if (bad)
+                *bad = p;
+            return false;
+        }
+        p += l;
+    }
+    return true;
 }
 
 const char *app_kpt_name(const char *code)

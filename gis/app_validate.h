@@ -22,7 +22,12 @@
 struct app_zone_type {
     const char *symbol, *code, *name; /* "SJ", "strefaWielofunkcyjnaZZabudowaMieszkaniowaJednorodzinna", "strefa …" */
     const char *profile;              /* the basic profile: KPT codes separated by spaces, "MN U K ZP ZD I" */
+    const char *profile_extra;        /* the classes a zone of the type may add (its profil dodatkowy), likewise */
 };
+
+/* Whether every word of the space-separated list `codes` is one of the words of `allowed`; an empty list is
+ * a subset. *bad (may be NULL) gets the first word that is not (a pointer into codes, up to a space). */
+bool app_words_subset(const char *codes, const char *allowed, const char **bad);
 
 /* The name of a KPT land-use class ("MN" -> "teren zabudowy mieszkaniowej jednorodzinnej"), or NULL. */
 const char *app_kpt_name(const char *code);
