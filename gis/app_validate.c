@@ -83,9 +83,9 @@ static void app_lists_init(void)
 {
     app_tsv_load(&app_zone_tsv, "data/codelists/pog_zone_types.tsv");
     for (int i = 0; i < app_zone_tsv.nrows; i++)
-        app_zone_list[app_nzones++] = (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1],
-                                                             app_zone_tsv.row[i][2], app_zone_tsv.row[i][3],
-                                                             app_zone_tsv.row[i][4]};
+        app_zone_list[app_nzones++] =
+            (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1], app_zone_tsv.row[i][2],
+                                   app_zone_tsv.row[i][3], app_zone_tsv.row[i][4]};
     app_tsv_load(&app_param_tsv, "data/codelists/app_parameters.tsv");
     for (int i = 0; i < app_param_tsv.nrows; i++) {
         const char *const *r = app_param_tsv.row[i];
@@ -127,6 +127,33 @@ static bool app_words_has(const char *list, const char *word)
             p++;
     }
     return false;
+}
+
+const struct app_standard *app_standards(int *n)
+{
+    /* clang-format off */
+    static const struct app_standard list[] = {
+        {"odlegloscDoSzkolyPodstawowej", "school_m", "m", "odległość od granicy działki ewidencyjnej do budynku szkoły podstawowej", true},
+        {"odlegloscDoObszarowZieleniPublicznej", "green_areas_m", "m", "odległość od granicy działki ewidencyjnej do obszarów zieleni publicznej", true},
+        {"powierzchniaLacznaObszarowZieleniPublicznej", "green_areas_total_m2", "m2", "łączna powierzchnia tych obszarów zieleni publicznej", true},
+        {"odlegloscDoObszaruZieleniPublicznej", "green_area_m", "m", "odległość od granicy działki ewidencyjnej do obszaru zieleni publicznej", true},
+        {"powierzchniaObszaruZieleniPublicznej", "green_area_m2", "m2", "powierzchnia tego obszaru zieleni publicznej", true},
+        {"odlegloscDoPrzedszkola", "kindergarten_m", "m", "droga dojścia do przedszkola", false},
+        {"odlegloscDoZlobka", "nursery_m", "m", "droga dojścia do żłobka", false},
+        {"odlegloscDoAmbulatoriumPOZ", "clinic_m", "m", "droga dojścia do ambulatorium podstawowej opieki zdrowotnej", false},
+        {"odlegloscDoBiblioteki", "library_m", "m", "droga dojścia do biblioteki", false},
+        {"odlegloscDoDomuKultury", "culture_m", "m", "droga dojścia do domu kultury", false},
+        {"odlegloscDoDomuPomocySpolecznej", "social_m", "m", "droga dojścia do domu pomocy społecznej", false},
+        {"odlegloscDoUrzadzonegoTerenuSportu", "sport_m", "m", "droga dojścia do urządzonego terenu sportu", false},
+        {"odlegloscDoPrzystanku", "stop_m", "m", "droga dojścia do przystanku publicznego transportu zbiorowego", false},
+        {"odlegloscDoPlacowkiPocztowej", "post_m", "m", "droga dojścia do placówki pocztowej", false},
+        {"odlegloscDoApteki", "pharmacy_m", "m", "droga dojścia do apteki", false},
+        {"odlegloscDoPosterunkuPolicji", "police_m", "m", "droga dojścia do posterunku policji", false},
+        {"odlegloscDoPosterunkuJednostkiOchronyPrzeciwpozarowej", "fire_m", "m", "droga dojścia do posterunku jednostki ochrony przeciwpożarowej", false},
+    };
+    /* clang-format on */
+    *n = (int)(sizeof list / sizeof list[0]);
+    return list;
 }
 
 bool app_words_subset(const char *codes, const char *allowed, const char **bad)

@@ -60,6 +60,17 @@ struct app_param {
 const struct app_param *app_param_find(const char *element);
 const struct app_param *app_params(int *n);
 
+/* One value of the gminne standardy dostępności infrastruktury społecznej (APP 2.0
+ * ObszarStandardowDostepnosciInfrastrukturySpolecznej, art. 13f u.p.z.p.): its APP element, its column of
+ * pog_standards (migration 013), its unit ("m" for a greatest distance, "m2" for an area) and how the wypis
+ * names it. */
+struct app_standard {
+    const char *element, *column, *uom, *label;
+    bool required; /* minOccurs 1 in the XSD */
+};
+/* All of them, in the XSD's order, *n set to the count. */
+const struct app_standard *app_standards(int *n);
+
 /* The APP version ("1.0", "2.0") of a namespace URI, or NULL when it is not a known APP namespace. */
 const char *app_namespace_version(const char *uri);
 /* The namespace URI of a version, or NULL. */
