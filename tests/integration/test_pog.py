@@ -77,8 +77,9 @@ def issue(parcels):
     with open(path, "wb") as f:
         f.write(pdf)
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], check=True, capture_output=True).stdout.decode()
-    # one line: soft hyphens and the page furniture (footer, running header) out, line breaks as spaces
-    out = re.sub(r"[ \t\r\n\f]+", " ", out.replace("\u00ad\n", "").replace("\u00ad", ""))
+    # one line: soft hyphens and no-break spaces (pdftotext gives some as spaces) as plain text, the page
+    # furniture (footer, running header) out, line breaks as spaces
+    out = re.sub(r"[ \t\r\n\f]+", " ", out.replace("\u00ad\n", "").replace("\u00ad", "").replace("\u00a0", " "))
     return re.sub(r" (Znak sprawy: [\w./-]+ Strona \d+ z \d+|Burmistrz Słubic — wypis, znak sprawy [\w./-]+)(?= )",
                   "", out)
 
@@ -150,8 +151,8 @@ def wypis_tells_whether_the_parcel_lies_in_an_ouz():
 def wypis_gives_the_gminne_standardy():
     t = TEXT[P_OUT]
     assert "Gminne standardy dostępności infrastruktury społecznej (obszar 1GSU): odległość od granicy działki " \
-           "ewidencyjnej do budynku szkoły podstawowej nie większa niż 3\u00a0000 m" in t, t[:4000]
-    assert "łączna powierzchnia tych obszarów zieleni publicznej nie mniejsza niż 10\u00a0000 m²" in t
+           "ewidencyjnej do budynku szkoły podstawowej nie większa niż 3 000 m" in t, t[:4000]
+    assert "łączna powierzchnia tych obszarów zieleni publicznej nie mniejsza niż 10 000 m²" in t
     assert "Standardów nie stosuje się do terenów zabudowy zagrodowej." in t
     assert "żłobka" not in t  # a standard the POG does not set is not printed
 
