@@ -361,6 +361,108 @@ static void exp_param(FILE *out, sqlite3_stmt *st, int col, const char *element)
     fprintf(out, ">%.*f</app:%s>", p ? p->decimals : 1, v, element);
 }
 
+/* One reference per KPT class of a space-separated list (a zone's profile). */
+static void exp_profile(FILE *out, const char *element, const char *codes)
+{
+    for (const char *p = codes ? codes : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t l = strcspn(p, " ");
+        if (!l)
+            break;
+        char code[16], kpt[64];
+        snprintf(code, sizeof code, "%.*s", (int)(l < 15 ? l : 15), p);
+        snprintf(kpt, sizeof kpt, EXP_KPT "%s", code);
+        exp_ref(out, element, kpt, app_kpt_name(code));
+        p += l;
+    }
+}
+
+/* The identifier parts of a row with an iip ("przestrzenNazw/lokalnyId"), else the act's namespace and
+ * "<act lokalnyId>-<suffix>". */
+static void exp_row_ident(const char *iip, const struct exp_act *a, const char *suffix, char *ns, size_t ns_cap,
+                          char *lid, size_t lid_cap)
+{
+    const char *slash = iip ? strrchr(iip, '/') : NULL;
+    if (slash) {
+        snprintf(ns, ns_cap, "%.*s", (int)(slash - iip), iip);
+        snprintf(lid, lid_cap, "%s", slash + 1);
+    } else {
+        snprintf(ns, ns_cap, "%s", a->ns);
+        snprintf(lid, lid_cap, "%s-%s", a->lid, suffix ? suffix : "?");
+    }
+}
+
+/* The POG's regulations (APP Regulacja): its obszary uzupełnienia zabudowy (ObszarUzupelnieniaZabudowy) and
+ * its areas of gminne standardy (ObszarStandardowDostepnosciInfrastrukturySpolecznej, with their values). */
+static enum err_code exp_write_regulations(struct gis_store *s, FILE *out, long long plan, const struct exp_act *a,
+                                           enum gis_crs crs, bool standards, long *count, struct err *e)
+{
+    int nsd;
+    const struct app_standard *sd = app_standards(&nsd);
+    char sql[1400];
+    size_t k = (size_t)snprintf(sql, sizeof sql, "SELECT iip, label, version, AsBinary(geom)%s",
+                                standards ? ", exclude_farmsteads" : "");
+    for (int i = 0; standards && i < nsd && k < sizeof sql; i++)
+        k += (size_t)snprintf(sql + k, sizeof sql - k, ", %s", sd[i].column);
+    if (k < sizeof sql)
+        snprintf(sql + k, sizeof sql - k, " FROM %s WHERE plan_id = ? ORDER BY id",
+                 standards ? "pog_standards" : "pog_ouz");
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, sql, &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, plan);
+    const char *type = standards ? "ObszarStandardowDostepnosciInfrastrukturySpolecznej" : "ObszarUzupelnieniaZabudowy";
+    enum err_code rc = ERR_OK;
+    int step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *label = exp_col(st, 1), *version = exp_col(st, 2) ? exp_col(st, 2) : a->version;
+        char ns[300], lid[300], id[800], symbol[16];
+        exp_row_ident(exp_col(st, 0), a, label, ns, sizeof ns, lid, sizeof lid);
+        exp_id(id, sizeof id, ns, lid, version);
+        /* the symbol is the designation's letters ("1OUZ" -> "OUZ") */
+        const char *letters = label ? label + strspn(label, "0123456789") : "";
+        snprintf(symbol, sizeof symbol, "%s", *letters ? letters : standards ? "GSU" : "OUZ");
+        struct exp_geom g;
+        if ((rc = exp_geom_read(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3), crs, &g, e)))
+            break;
+        fprintf(out, "<wfs:member><app:%s gml:id=\"%s\">", type, id);
+        exp_ident(out, ns, lid, version);
+        exp_elem(out, "oznaczenie", label ? label : lid);
+        exp_elem(out, "symbol", symbol);
+        exp_elem(out, "poczatekWersjiObiektu", a->begin);
+        exp_elem(out, "obowiazujeOd", a->valid_from ? a->valid_from : a->res_date ? a->res_date : "2000-01-01");
+        exp_elem(out, "obowiazujeDo", a->valid_to);
+        exp_status(out, a->status);
+        exp_ref(out, "charakterUstalenia",
+                "https://inspire.ec.europa.eu/codelist/RegulationNatureValue/generallyBinding", "ogólnie wiążące");
+        fputs("<app:geometria>", out);
+        exp_surface(out, &g, id, crs);
+        fputs("</app:geometria>", out);
+        exp_geom_free(&g);
+        exp_ref(out, "plan", a->href, NULL);
+        if (standards) {
+            exp_elem(out, "wylaczenieZabudowyZagrodowej", sqlite3_column_int(st, 4) ? "true" : "false");
+            for (int i = 0; i < nsd; i++) {
+                bool none = sqlite3_column_type(st, 5 + i) == SQLITE_NULL;
+                if (none && !sd[i].required)
+                    continue;
+                /* distances are whole metres, areas decimals (the XSD's documentation) */
+                fprintf(out, "<app:%s uom=\"%s\">", sd[i].element, sd[i].uom);
+                fprintf(out, strcmp(sd[i].uom, "m") ? "%.1f" : "%.0f", none ? 0.0 : sqlite3_column_double(st, 5 + i));
+                fprintf(out, "</app:%s>", sd[i].element);
+            }
+        }
+        fprintf(out, "</app:%s></wfs:member>\n", type);
+        (*count)++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "%s: %s: %s", gis_store_path(s), standards ? "pog_standards" : "pog_ouz",
+                     sqlite3_errmsg(gis_store_db(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long plan, const struct exp_act *a,
                                      enum gis_crs crs, long *count, struct err *e)
 {
@@ -368,24 +470,17 @@ static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long p
     if (gis_store_prepare(
             s,
             "SELECT iip, label, symbol, name, max_intensity, max_coverage_pct, max_height_m, min_bio_pct, "
-            "version, AsBinary(geom) FROM pog_zones WHERE plan_id = ? ORDER BY id",
+            "version, AsBinary(geom), profile_basic, profile_extra FROM pog_zones WHERE plan_id = ? ORDER BY id",
             &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, plan);
     enum err_code rc = ERR_OK;
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *iip = exp_col(st, 0), *label = exp_col(st, 1), *symbol = exp_col(st, 2), *name = exp_col(st, 3);
+        const char *label = exp_col(st, 1), *symbol = exp_col(st, 2), *name = exp_col(st, 3);
         const char *version = exp_col(st, 8) ? exp_col(st, 8) : a->version;
         char ns[300], lid[300], id[800];
-        const char *slash = iip ? strrchr(iip, '/') : NULL;
-        if (slash) {
-            snprintf(ns, sizeof ns, "%.*s", (int)(slash - iip), iip);
-            snprintf(lid, sizeof lid, "%s", slash + 1);
-        } else {
-            snprintf(ns, sizeof ns, "%s", a->ns);
-            snprintf(lid, sizeof lid, "%s-%s", a->lid, label ? label : "?");
-        }
+        exp_row_ident(exp_col(st, 0), a, label, ns, sizeof ns, lid, sizeof lid);
         exp_id(id, sizeof id, ns, lid, version);
         struct exp_geom g;
         if ((rc = exp_geom_read(sqlite3_column_blob(st, 9), sqlite3_column_bytes(st, 9), crs, &g, e)))
@@ -410,18 +505,10 @@ static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long p
         snprintf(href, sizeof href, EXP_CODES "RodzajStrefyPlanistycznejKod/%s",
                  zt ? zt->code : (symbol ? symbol : ""));
         exp_ref(out, "nazwa", href, zt ? zt->name : name);
-        /* the basic profile the zone type has by the rozporządzenie (profilPodstawowy is required) */
-        const char *prof = zt ? zt->profile : "";
-        for (const char *p = prof; *p;) {
-            size_t l = strcspn(p, " ");
-            char code[16], kpt[64];
-            snprintf(code, sizeof code, "%.*s", (int)(l < 15 ? l : 15), p);
-            snprintf(kpt, sizeof kpt, EXP_KPT "%s", code);
-            exp_ref(out, "profilPodstawowy", kpt, app_kpt_name(code));
-            p += l;
-            while (*p == ' ')
-                p++;
-        }
+        /* the zone's profil funkcjonalny as stored; a zone without one has its type's whole basic profile
+         * (profilPodstawowy is required) */
+        exp_profile(out, "profilPodstawowy", exp_col(st, 10) ? exp_col(st, 10) : zt ? zt->profile : "");
+        exp_profile(out, "profilDodatkowy", exp_col(st, 11));
         exp_param(out, st, 4, "maksNadziemnaIntensywnoscZabudowy");
         exp_param(out, st, 5, "maksUdzialPowierzchniZabudowy");
         exp_param(out, st, 6, "maksWysokoscZabudowy");
@@ -513,6 +600,8 @@ enum err_code gis_app_export(struct gis_store *s, const struct gis_app_export_op
         if (!strcmp(a.kind, "pog"))
             rc = exp_write_zones(s, out, id, &a, crs, &stats->zones, e);
         members += stats->zones - before;
+        for (int k = 0; k < 2 && !rc && !strcmp(a.kind, "pog"); k++)
+            rc = exp_write_regulations(s, out, id, &a, crs, k == 1, &members, e);
         stats->plans++;
     }
     if (!rc && step != SQLITE_DONE)
