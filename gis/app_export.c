@@ -370,7 +370,7 @@ static void exp_profile(FILE *out, const char *element, const char *codes)
         size_t l = strcspn(p, " ");
         if (!l)
             break;
-        char code[16], kpt[64];
+        char code[16], kpt[160];
         snprintf(code, sizeof code, "%.*s", (int)(l < 15 ? l : 15), p);
         snprintf(kpt, sizeof kpt, EXP_KPT "%s", code);
         exp_ref(out, element, kpt, app_kpt_name(code));

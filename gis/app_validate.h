@@ -137,6 +137,14 @@ struct app_object {
     char *version;    /* wersjaId, may be NULL */
     char *oznaczenie; /* zones: their designation, may be NULL */
     char *act;        /* zones: the act they belong to ("ns/lid"), may be NULL */
+    char *basic;      /* zones: profilPodstawowy as KPT codes, space-separated; NULL when none */
+    char *extra;      /* zones: profilDodatkowy, likewise */
+    char *uchwala;    /* DokumentFormalny: the xlink:hrefs of uchwala, zmienia and uchyla (newline-separated) */
+    char *zmienia;
+    char *uchyla;
+    char *title;    /* tytul */
+    char *in_force; /* DokumentFormalny: dataWejsciaWZycie, dataUchylenia */
+    char *repealed;
     const char *file; /* the file's label (owned by the scan) */
 };
 
