@@ -430,7 +430,7 @@ static enum err_code import_app_each_href(const char *list, enum err_code (*fn)(
 struct import_app_link {
     struct gis_store *w;
     const struct app_object *doc;
-    sqlite3_stmt *find, *repeal, *change, *amends;
+    sqlite3_stmt *find, *repeal, *amends;
     long long target; /* zmienia: the amended act */
     struct gis_report *rp;
     struct err *e;
@@ -458,6 +458,8 @@ static enum err_code import_app_link_repeal(void *ctx, const char *href)
     return s == SQLITE_DONE ? ERR_OK : import_app_sqlerr(k->w, "plans", k->e);
 }
 
+/* An amended act stays in force outside its amendment: the link is kept on the amendment (amends_plan_id,
+ * written by import_app_link_adopt), not as a change of the amended act's own history. */
 static enum err_code import_app_link_change(void *ctx, const char *href)
 {
     struct import_app_link *k = ctx;
@@ -465,11 +467,7 @@ static enum err_code import_app_link_change(void *ctx, const char *href)
     if (!id)
         return import_app_link_unknown(k, "zmienia", href);
     k->target = id;
-    sqlite3_bind_int64(k->change, 1, id);
-    sqlite3_bind_text(k->change, 2, k->doc->title, -1, SQLITE_TRANSIENT);
-    int s = sqlite3_step(k->change);
-    sqlite3_reset(k->change);
-    return s == SQLITE_DONE ? ERR_OK : import_app_sqlerr(k->w, "plans", k->e);
+    return ERR_OK;
 }
 
 static enum err_code import_app_link_adopt(void *ctx, const char *href)
@@ -495,7 +493,6 @@ enum err_code import_app_links(struct gis_store *w, const struct app_scan *scan,
                           "status = CASE WHEN status = 'obowiązujący' AND coalesce(valid_to, ?3) IS NOT NULL THEN "
                           "'uchylony' ELSE status END WHERE id = ?1",
                           &k.repeal, e) ||
-        gis_store_prepare(w, "UPDATE plans SET changed_by = coalesce(changed_by, ?2) WHERE id = ?1", &k.change, e) ||
         gis_store_prepare(w, "UPDATE plans SET amends_plan_id = ?2 WHERE id = ?1", &k.amends, e))
         rc = e->code;
     for (size_t i = 0; !rc && i < scan->n; i++) {
@@ -510,7 +507,7 @@ enum err_code import_app_links(struct gis_store *w, const struct app_scan *scan,
         if (!rc && k.target)
             rc = import_app_each_href(o->uchwala, import_app_link_adopt, &k);
     }
-    sqlite3_stmt *all[] = {k.find, k.repeal, k.change, k.amends};
+    sqlite3_stmt *all[] = {k.find, k.repeal, k.amends};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         sqlite3_finalize(all[i]);
     return rc;

@@ -35,9 +35,9 @@ enum err_code import_app_profiles(struct gis_store *w, const struct app_scan *sc
 
 /* After an APP file's acts are written: the links of its DokumentFormalny objects go to the plan history
  * (migration 009): an act a document `uchyla` (repeals) gets the document's title as changed_by, its
- * dataUchylenia or dataWejsciaWZycie as valid_to when it has none, and the status uchylony; an act it
- * `zmienia` (amends) gets changed_by, and the acts the document `uchwala` (adopts) are its amendments
- * (amends_plan_id). A link to an act neither in the file nor in the store is POWIAZANIE-NIEZNANE. */
+ * dataUchylenia or dataWejsciaWZycie as valid_to when it has none, and the status uchylony; the acts a
+ * document that `zmienia` (amends) an act `uchwala` (adopts) are that act's amendments (amends_plan_id; the
+ * amended act stays in force outside them, so its own history is unchanged). A link to an act neither in the file nor in the store is POWIAZANIE-NIEZNANE. */
 enum err_code import_app_links(struct gis_store *w, const struct app_scan *scan, struct gis_report *rp, struct err *e);
 
 /* One APP regulation of a POG read from the file: an ObszarUzupelnieniaZabudowy (standards false) or an
