@@ -37,7 +37,8 @@ enum err_code import_app_profiles(struct gis_store *w, const struct app_scan *sc
  * (migration 009): an act a document `uchyla` (repeals) gets the document's title as changed_by, its
  * dataUchylenia or dataWejsciaWZycie as valid_to when it has none, and the status uchylony; the acts a
  * document that `zmienia` (amends) an act `uchwala` (adopts) are that act's amendments (amends_plan_id; the
- * amended act stays in force outside them, so its own history is unchanged). A link to an act neither in the file nor in the store is POWIAZANIE-NIEZNANE. */
+ * amended act stays in force outside them, so its own history is unchanged). A link to an act neither in the file nor
+ * in the store is POWIAZANIE-NIEZNANE. */
 enum err_code import_app_links(struct gis_store *w, const struct app_scan *scan, struct gis_report *rp, struct err *e);
 
 /* One APP regulation of a POG read from the file: an ObszarUzupelnieniaZabudowy (standards false) or an
