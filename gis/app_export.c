@@ -303,7 +303,49 @@ static void exp_write_act(FILE *out, const struct exp_act *a, const struct exp_g
     fputs("</app:AktPlanowaniaPrzestrzennego></wfs:member>\n", out);
 }
 
-static void exp_write_document(FILE *out, const struct exp_act *a)
+/* Every plan's href and history, so that documents can name the acts they repeal or amend. */
+struct exp_link {
+    long long id, amends;
+    char href[1200];
+    char *resolution, *changed_by; /* malloc'd */
+    bool ended;                    /* uchylony or wygasły */
+};
+
+struct exp_links {
+    struct exp_link *l;
+    size_t n;
+};
+
+static const char *exp_link_href(const struct exp_links *L, long long id)
+{
+    for (size_t i = 0; i < L->n; i++)
+        if (L->l[i].id == id)
+            return L->l[i].href;
+    return NULL;
+}
+
+/* Whether some plan's resolution is text (so that plan's document repeals what text repealed). */
+static bool exp_link_adopted(const struct exp_links *L, const char *text)
+{
+    for (size_t i = 0; text && i < L->n; i++)
+        if (L->l[i].resolution && !strcmp(L->l[i].resolution, text))
+            return true;
+    return false;
+}
+
+/* The history links of a's document: zmienia (the plan a amends), uchyla (the ended plans whose changed_by
+ * is a's resolution). */
+static void exp_write_history(FILE *out, const struct exp_act *a, const struct exp_links *L, long long self)
+{
+    for (size_t i = 0; i < L->n; i++)
+        if (L->l[i].id == self && L->l[i].amends && exp_link_href(L, L->l[i].amends))
+            exp_ref(out, "zmienia", exp_link_href(L, L->l[i].amends), NULL);
+    for (size_t i = 0; a->resolution && i < L->n; i++)
+        if (L->l[i].ended && L->l[i].changed_by && !strcmp(L->l[i].changed_by, a->resolution))
+            exp_ref(out, "uchyla", L->l[i].href, NULL);
+}
+
+static void exp_write_document(FILE *out, const struct exp_act *a, const struct exp_links *L, long long self)
 {
     char lid[320], id[800];
     snprintf(lid, sizeof lid, "%s-DOK", a->lid);
@@ -324,6 +366,28 @@ static void exp_write_document(FILE *out, const struct exp_act *a)
         exp_ref(out, "dziennikUrzedowy", EXP_CODES "DziennikUrzedowyKod/dziennikUrzedowyWojLubuskiego",
                 "Dziennik Urzędowy Woj. Lubuskiego");
     exp_ref(out, "uchwala", a->href, NULL);
+    exp_write_history(out, a, L, self);
+    fputs("</app:DokumentFormalny></wfs:member>\n", out);
+}
+
+/* A plan repealed by a resolution no plan of the store was adopted by: that resolution as a document of its
+ * own ("<lokalnyId>-UCH"), in force from the day the plan ended, that repeals it. */
+static void exp_write_repeal(FILE *out, const struct exp_act *a, const char *changed_by)
+{
+    char lid[320], id[800];
+    snprintf(lid, sizeof lid, "%s-UCH", a->lid);
+    exp_id(id, sizeof id, a->ns, lid, a->version);
+    fprintf(out, "<wfs:member><app:DokumentFormalny gml:id=\"%s\">", id);
+    exp_ident(out, a->ns, lid, a->version);
+    exp_elem(out, "tytul", changed_by);
+    fputs("<app:data><gmd:CI_Date><gmd:date><gco:Date>", out);
+    exp_text(out, a->valid_to);
+    fputs("</gco:Date></gmd:date><gmd:dateType><gmd:CI_DateTypeCode "
+          "codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_DateTypeCode\" "
+          "codeListValue=\"creation\">utworzenie</gmd:CI_DateTypeCode></gmd:dateType></gmd:CI_Date></app:data>",
+          out);
+    exp_elem(out, "dataWejsciaWZycie", a->valid_to);
+    exp_ref(out, "uchyla", a->href, NULL);
     fputs("</app:DokumentFormalny></wfs:member>\n", out);
 }
 
@@ -361,6 +425,108 @@ static void exp_param(FILE *out, sqlite3_stmt *st, int col, const char *element)
     fprintf(out, ">%.*f</app:%s>", p ? p->decimals : 1, v, element);
 }
 
+/* One reference per KPT class of a space-separated list (a zone's profile). */
+static void exp_profile(FILE *out, const char *element, const char *codes)
+{
+    for (const char *p = codes ? codes : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t l = strcspn(p, " ");
+        if (!l)
+            break;
+        char code[16], kpt[160];
+        snprintf(code, sizeof code, "%.*s", (int)(l < 15 ? l : 15), p);
+        snprintf(kpt, sizeof kpt, EXP_KPT "%s", code);
+        exp_ref(out, element, kpt, app_kpt_name(code));
+        p += l;
+    }
+}
+
+/* The identifier parts of a row with an iip ("przestrzenNazw/lokalnyId"), else the act's namespace and
+ * "<act lokalnyId>-<suffix>". */
+static void exp_row_ident(const char *iip, const struct exp_act *a, const char *suffix, char *ns, size_t ns_cap,
+                          char *lid, size_t lid_cap)
+{
+    const char *slash = iip ? strrchr(iip, '/') : NULL;
+    if (slash) {
+        snprintf(ns, ns_cap, "%.*s", (int)(slash - iip), iip);
+        snprintf(lid, lid_cap, "%s", slash + 1);
+    } else {
+        snprintf(ns, ns_cap, "%s", a->ns);
+        snprintf(lid, lid_cap, "%s-%s", a->lid, suffix ? suffix : "?");
+    }
+}
+
+/* The POG's regulations (APP Regulacja): its obszary uzupełnienia zabudowy (ObszarUzupelnieniaZabudowy) and
+ * its areas of gminne standardy (ObszarStandardowDostepnosciInfrastrukturySpolecznej, with their values). */
+static enum err_code exp_write_regulations(struct gis_store *s, FILE *out, long long plan, const struct exp_act *a,
+                                           enum gis_crs crs, bool standards, long *count, struct err *e)
+{
+    int nsd;
+    const struct app_standard *sd = app_standards(&nsd);
+    char sql[1400];
+    size_t k = (size_t)snprintf(sql, sizeof sql, "SELECT iip, label, version, AsBinary(geom)%s",
+                                standards ? ", exclude_farmsteads" : "");
+    for (int i = 0; standards && i < nsd && k < sizeof sql; i++)
+        k += (size_t)snprintf(sql + k, sizeof sql - k, ", %s", sd[i].column);
+    if (k < sizeof sql)
+        snprintf(sql + k, sizeof sql - k, " FROM %s WHERE plan_id = ? ORDER BY id",
+                 standards ? "pog_standards" : "pog_ouz");
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s, sql, &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, plan);
+    const char *type = standards ? "ObszarStandardowDostepnosciInfrastrukturySpolecznej" : "ObszarUzupelnieniaZabudowy";
+    enum err_code rc = ERR_OK;
+    int step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *label = exp_col(st, 1), *version = exp_col(st, 2) ? exp_col(st, 2) : a->version;
+        char ns[300], lid[300], id[800], symbol[16];
+        exp_row_ident(exp_col(st, 0), a, label, ns, sizeof ns, lid, sizeof lid);
+        exp_id(id, sizeof id, ns, lid, version);
+        /* the symbol is the designation's letters ("1OUZ" -> "OUZ") */
+        const char *letters = label ? label + strspn(label, "0123456789") : "";
+        snprintf(symbol, sizeof symbol, "%s", *letters ? letters : standards ? "GSU" : "OUZ");
+        struct exp_geom g;
+        if ((rc = exp_geom_read(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3), crs, &g, e)))
+            break;
+        fprintf(out, "<wfs:member><app:%s gml:id=\"%s\">", type, id);
+        exp_ident(out, ns, lid, version);
+        exp_elem(out, "oznaczenie", label ? label : lid);
+        exp_elem(out, "symbol", symbol);
+        exp_elem(out, "poczatekWersjiObiektu", a->begin);
+        exp_elem(out, "obowiazujeOd", a->valid_from ? a->valid_from : a->res_date ? a->res_date : "2000-01-01");
+        exp_elem(out, "obowiazujeDo", a->valid_to);
+        exp_status(out, a->status);
+        exp_ref(out, "charakterUstalenia",
+                "https://inspire.ec.europa.eu/codelist/RegulationNatureValue/generallyBinding", "ogólnie wiążące");
+        fputs("<app:geometria>", out);
+        exp_surface(out, &g, id, crs);
+        fputs("</app:geometria>", out);
+        exp_geom_free(&g);
+        exp_ref(out, "plan", a->href, NULL);
+        if (standards) {
+            exp_elem(out, "wylaczenieZabudowyZagrodowej", sqlite3_column_int(st, 4) ? "true" : "false");
+            for (int i = 0; i < nsd; i++) {
+                bool none = sqlite3_column_type(st, 5 + i) == SQLITE_NULL;
+                if (none && !sd[i].required)
+                    continue;
+                /* distances are whole metres, areas decimals (the XSD's documentation) */
+                fprintf(out, "<app:%s uom=\"%s\">", sd[i].element, sd[i].uom);
+                fprintf(out, strcmp(sd[i].uom, "m") ? "%.1f" : "%.0f", none ? 0.0 : sqlite3_column_double(st, 5 + i));
+                fprintf(out, "</app:%s>", sd[i].element);
+            }
+        }
+        fprintf(out, "</app:%s></wfs:member>\n", type);
+        (*count)++;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "%s: %s: %s", gis_store_path(s), standards ? "pog_standards" : "pog_ouz",
+                     sqlite3_errmsg(gis_store_db(s)));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long plan, const struct exp_act *a,
                                      enum gis_crs crs, long *count, struct err *e)
 {
@@ -368,24 +534,17 @@ static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long p
     if (gis_store_prepare(
             s,
             "SELECT iip, label, symbol, name, max_intensity, max_coverage_pct, max_height_m, min_bio_pct, "
-            "version, AsBinary(geom) FROM pog_zones WHERE plan_id = ? ORDER BY id",
+            "version, AsBinary(geom), profile_basic, profile_extra FROM pog_zones WHERE plan_id = ? ORDER BY id",
             &st, e))
         return e->code;
     sqlite3_bind_int64(st, 1, plan);
     enum err_code rc = ERR_OK;
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *iip = exp_col(st, 0), *label = exp_col(st, 1), *symbol = exp_col(st, 2), *name = exp_col(st, 3);
+        const char *label = exp_col(st, 1), *symbol = exp_col(st, 2), *name = exp_col(st, 3);
         const char *version = exp_col(st, 8) ? exp_col(st, 8) : a->version;
         char ns[300], lid[300], id[800];
-        const char *slash = iip ? strrchr(iip, '/') : NULL;
-        if (slash) {
-            snprintf(ns, sizeof ns, "%.*s", (int)(slash - iip), iip);
-            snprintf(lid, sizeof lid, "%s", slash + 1);
-        } else {
-            snprintf(ns, sizeof ns, "%s", a->ns);
-            snprintf(lid, sizeof lid, "%s-%s", a->lid, label ? label : "?");
-        }
+        exp_row_ident(exp_col(st, 0), a, label, ns, sizeof ns, lid, sizeof lid);
         exp_id(id, sizeof id, ns, lid, version);
         struct exp_geom g;
         if ((rc = exp_geom_read(sqlite3_column_blob(st, 9), sqlite3_column_bytes(st, 9), crs, &g, e)))
@@ -410,18 +569,10 @@ static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long p
         snprintf(href, sizeof href, EXP_CODES "RodzajStrefyPlanistycznejKod/%s",
                  zt ? zt->code : (symbol ? symbol : ""));
         exp_ref(out, "nazwa", href, zt ? zt->name : name);
-        /* the basic profile the zone type has by the rozporządzenie (profilPodstawowy is required) */
-        const char *prof = zt ? zt->profile : "";
-        for (const char *p = prof; *p;) {
-            size_t l = strcspn(p, " ");
-            char code[16], kpt[64];
-            snprintf(code, sizeof code, "%.*s", (int)(l < 15 ? l : 15), p);
-            snprintf(kpt, sizeof kpt, EXP_KPT "%s", code);
-            exp_ref(out, "profilPodstawowy", kpt, app_kpt_name(code));
-            p += l;
-            while (*p == ' ')
-                p++;
-        }
+        /* the zone's profil funkcjonalny as stored; a zone without one has its type's whole basic profile
+         * (profilPodstawowy is required) */
+        exp_profile(out, "profilPodstawowy", exp_col(st, 10) ? exp_col(st, 10) : zt ? zt->profile : "");
+        exp_profile(out, "profilDodatkowy", exp_col(st, 11));
         exp_param(out, st, 4, "maksNadziemnaIntensywnoscZabudowy");
         exp_param(out, st, 5, "maksUdzialPowierzchniZabudowy");
         exp_param(out, st, 6, "maksWysokoscZabudowy");
@@ -433,6 +584,70 @@ static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long p
         rc = err_set(e, ERR_IO, "%s: pog_zones: %s", gis_store_path(s), sqlite3_errmsg(gis_store_db(s)));
     sqlite3_finalize(st);
     return rc;
+}
+
+/* The act's idIIP parts, wersjaId, gml:id and href (a->kind, res_date and valid_from set): its iip, or for a
+ * plan without one the gmina's namespace (ZIPPZP number unknown) and odra's row id. */
+static void exp_act_name(struct exp_act *a, long long id, const char *iip, const char *version, const char *teryt)
+{
+    const char *slash = iip ? strrchr(iip, '/') : NULL;
+    if (slash) {
+        snprintf(a->ns, sizeof a->ns, "%.*s", (int)(slash - iip), iip);
+        snprintf(a->lid, sizeof a->lid, "%s", slash + 1);
+    } else {
+        snprintf(a->ns, sizeof a->ns, "PL.ZIPPZP.0000/%s-%s", teryt ? teryt : "0000000",
+                 strcmp(a->kind, "pog") ? "MPZP" : "POG");
+        snprintf(a->lid, sizeof a->lid, "odra%lld", id);
+    }
+    exp_version(a, version);
+    exp_id(a->id, sizeof a->id, a->ns, a->lid, a->version);
+    snprintf(a->href, sizeof a->href, EXP_APP_ID "AktPlanowaniaPrzestrzennego/%s/%s/%s", a->ns, a->lid, a->version);
+}
+
+static char *exp_dup(sqlite3_stmt *st, int i)
+{
+    const char *v = exp_col(st, i);
+    return v ? strdup(v) : NULL;
+}
+
+static enum err_code exp_links_load(struct gis_store *s, const char *teryt, struct exp_links *L, struct err *e)
+{
+    memset(L, 0, sizeof *L);
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT id, kind, iip, version, resolution_date, valid_from, resolution, changed_by, "
+                          "status IN ('uchylony', 'wygasły'), coalesce(amends_plan_id, 0) FROM plans ORDER BY id",
+                          &st, e))
+        return e->code;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (L->n == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            struct exp_link *p = realloc(L->l, nc * sizeof *p);
+            if (!p)
+                break;
+            L->l = p, cap = nc;
+        }
+        struct exp_act a = {
+            .kind = exp_col(st, 1) ? exp_col(st, 1) : "mpzp", .res_date = exp_col(st, 4), .valid_from = exp_col(st, 5)};
+        exp_act_name(&a, sqlite3_column_int64(st, 0), exp_col(st, 2), exp_col(st, 3), teryt);
+        struct exp_link *k = &L->l[L->n++];
+        *k = (struct exp_link){.id = sqlite3_column_int64(st, 0),
+                               .amends = sqlite3_column_int64(st, 9),
+                               .resolution = exp_dup(st, 6),
+                               .changed_by = exp_dup(st, 7),
+                               .ended = sqlite3_column_int(st, 8) != 0};
+        snprintf(k->href, sizeof k->href, "%s", a.href);
+    }
+    sqlite3_finalize(st);
+    return ERR_OK;
+}
+
+static void exp_links_free(struct exp_links *L)
+{
+    for (size_t i = 0; i < L->n; i++)
+        free(L->l[i].resolution), free(L->l[i].changed_by);
+    free(L->l);
 }
 
 enum err_code gis_app_export(struct gis_store *s, const struct gis_app_export_opts *o, FILE *out,
@@ -450,12 +665,18 @@ enum err_code gis_app_export(struct gis_store *s, const struct gis_app_export_op
                           "p.scale, p.status, p.valid_from, p.valid_to, p.version, "
                           "AsBinary(coalesce(p.geom, (SELECT CastToMultiPolygon(ST_Union(z.geom)) FROM pog_zones z "
                           "WHERE z.plan_id = p.id))), "
-                          "(SELECT name FROM plan_drawings d WHERE d.plan_id = p.id ORDER BY d.id DESC LIMIT 1) "
+                          "(SELECT name FROM plan_drawings d WHERE d.plan_id = p.id ORDER BY d.id DESC LIMIT 1), "
+                          "p.changed_by, p.status IN ('uchylony', 'wygasły') "
                           "FROM plans p WHERE ?1 IS NULL OR p.iip = ?1 OR CAST(p.id AS TEXT) = ?1 ORDER BY p.id",
                           &st, e))
         return e->code;
     if (plan)
         sqlite3_bind_text(st, 1, plan, -1, SQLITE_TRANSIENT);
+    struct exp_links links;
+    if (exp_links_load(s, o ? o->teryt : NULL, &links, e)) {
+        sqlite3_finalize(st);
+        return e->code;
+    }
     /* The members go to memory first: the collection's head says how many there are. */
     char *body = NULL;
     size_t body_len = 0;
@@ -463,6 +684,7 @@ enum err_code gis_app_export(struct gis_store *s, const struct gis_app_export_op
     out = open_memstream(&body, &body_len);
     if (!out) {
         sqlite3_finalize(st);
+        exp_links_free(&links);
         return err_set(e, ERR_INTERNAL, "out of memory");
     }
     long members = 0;
@@ -482,19 +704,7 @@ enum err_code gis_app_export(struct gis_store *s, const struct gis_app_export_op
         a.valid_from = exp_col(st, 9);
         a.valid_to = exp_col(st, 10);
         a.drawing = exp_col(st, 13);
-        const char *slash = iip ? strrchr(iip, '/') : NULL;
-        if (slash) {
-            snprintf(a.ns, sizeof a.ns, "%.*s", (int)(slash - iip), iip);
-            snprintf(a.lid, sizeof a.lid, "%s", slash + 1);
-        } else {
-            /* a plan without an idIIP: the gmina's namespace (ZIPPZP number unknown) and odra's row id */
-            snprintf(a.ns, sizeof a.ns, "PL.ZIPPZP.0000/%s-%s", o && o->teryt ? o->teryt : "0000000",
-                     strcmp(a.kind, "pog") ? "MPZP" : "POG");
-            snprintf(a.lid, sizeof a.lid, "odra%lld", id);
-        }
-        exp_version(&a, exp_col(st, 11));
-        exp_id(a.id, sizeof a.id, a.ns, a.lid, a.version);
-        snprintf(a.href, sizeof a.href, EXP_APP_ID "AktPlanowaniaPrzestrzennego/%s/%s/%s", a.ns, a.lid, a.version);
+        exp_act_name(&a, id, iip, exp_col(st, 11), o ? o->teryt : NULL);
         struct exp_geom g;
         if (sqlite3_column_type(st, 12) == SQLITE_NULL) {
             stats->skipped++;
@@ -506,18 +716,24 @@ enum err_code gis_app_export(struct gis_store *s, const struct gis_app_export_op
         exp_geom_free(&g);
         members++;
         if (a.resolution)
-            exp_write_document(out, &a), members++;
+            exp_write_document(out, &a, &links, id), members++;
+        const char *changed_by = exp_col(st, 14);
+        if (changed_by && a.valid_to && sqlite3_column_int(st, 15) && !exp_link_adopted(&links, changed_by))
+            exp_write_repeal(out, &a, changed_by), members++;
         if (a.scale > 0 || a.drawing)
             exp_write_drawing(out, &a, crs), members++;
         long before = stats->zones;
         if (!strcmp(a.kind, "pog"))
             rc = exp_write_zones(s, out, id, &a, crs, &stats->zones, e);
         members += stats->zones - before;
+        for (int k = 0; k < 2 && !rc && !strcmp(a.kind, "pog"); k++)
+            rc = exp_write_regulations(s, out, id, &a, crs, k == 1, &members, e);
         stats->plans++;
     }
     if (!rc && step != SQLITE_DONE)
         rc = err_set(e, ERR_IO, "%s: plans: %s", gis_store_path(s), sqlite3_errmsg(gis_store_db(s)));
     sqlite3_finalize(st);
+    exp_links_free(&links);
     fclose(out);
     out = final;
     time_t now = time(NULL);

@@ -83,8 +83,9 @@ static void app_lists_init(void)
 {
     app_tsv_load(&app_zone_tsv, "data/codelists/pog_zone_types.tsv");
     for (int i = 0; i < app_zone_tsv.nrows; i++)
-        app_zone_list[app_nzones++] = (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1],
-                                                             app_zone_tsv.row[i][2], app_zone_tsv.row[i][3]};
+        app_zone_list[app_nzones++] =
+            (struct app_zone_type){app_zone_tsv.row[i][0], app_zone_tsv.row[i][1], app_zone_tsv.row[i][2],
+                                   app_zone_tsv.row[i][3], app_zone_tsv.row[i][4]};
     app_tsv_load(&app_param_tsv, "data/codelists/app_parameters.tsv");
     for (int i = 0; i < app_param_tsv.nrows; i++) {
         const char *const *r = app_param_tsv.row[i];
@@ -126,6 +127,52 @@ static bool app_words_has(const char *list, const char *word)
             p++;
     }
     return false;
+}
+
+const struct app_standard *app_standards(int *n)
+{
+    /* clang-format off */
+    static const struct app_standard list[] = {
+        {"odlegloscDoSzkolyPodstawowej", "school_m", "m", "odległość od granicy działki ewidencyjnej do budynku szkoły podstawowej", true},
+        {"odlegloscDoObszarowZieleniPublicznej", "green_areas_m", "m", "odległość od granicy działki ewidencyjnej do obszarów zieleni publicznej", true},
+        {"powierzchniaLacznaObszarowZieleniPublicznej", "green_areas_total_m2", "m2", "łączna powierzchnia tych obszarów zieleni publicznej", true},
+        {"odlegloscDoObszaruZieleniPublicznej", "green_area_m", "m", "odległość od granicy działki ewidencyjnej do obszaru zieleni publicznej", true},
+        {"powierzchniaObszaruZieleniPublicznej", "green_area_m2", "m2", "powierzchnia tego obszaru zieleni publicznej", true},
+        {"odlegloscDoPrzedszkola", "kindergarten_m", "m", "droga dojścia do przedszkola", false},
+        {"odlegloscDoZlobka", "nursery_m", "m", "droga dojścia do żłobka", false},
+        {"odlegloscDoAmbulatoriumPOZ", "clinic_m", "m", "droga dojścia do ambulatorium podstawowej opieki zdrowotnej", false},
+        {"odlegloscDoBiblioteki", "library_m", "m", "droga dojścia do biblioteki", false},
+        {"odlegloscDoDomuKultury", "culture_m", "m", "droga dojścia do domu kultury", false},
+        {"odlegloscDoDomuPomocySpolecznej", "social_m", "m", "droga dojścia do domu pomocy społecznej", false},
+        {"odlegloscDoUrzadzonegoTerenuSportu", "sport_m", "m", "droga dojścia do urządzonego terenu sportu", false},
+        {"odlegloscDoPrzystanku", "stop_m", "m", "droga dojścia do przystanku publicznego transportu zbiorowego", false},
+        {"odlegloscDoPlacowkiPocztowej", "post_m", "m", "droga dojścia do placówki pocztowej", false},
+        {"odlegloscDoApteki", "pharmacy_m", "m", "droga dojścia do apteki", false},
+        {"odlegloscDoPosterunkuPolicji", "police_m", "m", "droga dojścia do posterunku policji", false},
+        {"odlegloscDoPosterunkuJednostkiOchronyPrzeciwpozarowej", "fire_m", "m", "droga dojścia do posterunku jednostki ochrony przeciwpożarowej", false},
+    };
+    /* clang-format on */
+    *n = (int)(sizeof list / sizeof list[0]);
+    return list;
+}
+
+bool app_words_subset(const char *codes, const char *allowed, const char **bad)
+{
+    for (const char *p = codes ? codes : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t l = strcspn(p, " ");
+        if (!l)
+            break;
+        char w[32];
+        if (l >= sizeof w || (memcpy(w, p, l), w[l] = 0, !app_words_has(allowed ? allowed : "", w))) {
+            if (bad)
+                *bad = p;
+            return false;
+        }
+        p += l;
+    }
+    return true;
 }
 
 const char *app_kpt_name(const char *code)
@@ -705,7 +752,25 @@ bool app_schema_allows(const struct app_schema *s, const char *type, const char 
 
 /* ---- the pre-pass ---- */
 
-enum { V_NS, V_LID, V_VERSION, V_OZN, V_SYMBOL, V_NAZWA_HREF, V_NAZWA_TITLE, V_PLAN_HREF, V_NVALUES };
+enum {
+    V_NS,
+    V_LID,
+    V_VERSION,
+    V_OZN,
+    V_SYMBOL,
+    V_NAZWA_HREF,
+    V_NAZWA_TITLE,
+    V_PLAN_HREF,
+    V_BASIC,   /* profilPodstawowy: KPT codes, space-separated */
+    V_EXTRA,   /* profilDodatkowy */
+    V_UCHWALA, /* DokumentFormalny links: hrefs, newline-separated */
+    V_ZMIENIA,
+    V_UCHYLA,
+    V_TYTUL,    /* captured text */
+    V_IN_FORCE, /* dataWejsciaWZycie */
+    V_REPEALED, /* dataUchylenia */
+    V_NVALUES
+};
 
 struct scan_param {
     bool present, uom_set, long_text;
@@ -910,6 +975,42 @@ static int scan_property(struct scan_state *st, const char *name, const xmlChar 
             free(st->val[V_NAZWA_TITLE]);
             st->val[V_NAZWA_TITLE] = scan_attr(attributes, nb_attributes, APP_XLINK_NS, "title");
         }
+        return -1;
+    }
+    static const struct {
+        const char *name;
+        int v;
+        char sep; /* 0: captured text; else the separator between the values of repeated links */
+    } links[] = {{"profilPodstawowy", V_BASIC, ' '},   {"profilDodatkowy", V_EXTRA, ' '}, {"uchwala", V_UCHWALA, '\n'},
+                 {"zmienia", V_ZMIENIA, '\n'},         {"uchyla", V_UCHYLA, '\n'},        {"tytul", V_TYTUL, 0},
+                 {"dataWejsciaWZycie", V_IN_FORCE, 0}, {"dataUchylenia", V_REPEALED, 0}};
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        if (strcmp(name, links[i].name) != 0)
+            continue;
+        if (!links[i].sep)
+            return links[i].v;
+        char *href = scan_attr(attributes, nb_attributes, APP_XLINK_NS, "href");
+        /* a profile class is the KPT code after the ontology's "#KPT-MPZP-" (or the last '-', '#' or '/') */
+        const char *v = href;
+        if (href && links[i].sep == ' ') {
+            const char *k = strstr(href, "KPT-MPZP-");
+            v = k ? k + 9 : href;
+            for (const char *c = href; !k && *c; c++)
+                if (*c == '#' || *c == '/' || *c == '-')
+                    v = c + 1;
+        }
+        char **slot = &st->val[links[i].v];
+        if (v && *v && strlen(v) < 1000 && (!*slot || strlen(*slot) < APP_MAX_VALUE)) {
+            size_t old = *slot ? strlen(*slot) : 0, n = strlen(v);
+            char *grown = realloc(*slot, old + n + 2);
+            if (grown) {
+                if (old)
+                    grown[old++] = links[i].sep;
+                memcpy(grown + old, v, n + 1);
+                *slot = grown;
+            }
+        }
+        free(href);
         return -1;
     }
     int np = 0, what = -1;
@@ -1128,6 +1229,14 @@ static void scan_record(struct scan_state *st, const char *act)
                              .version = st->val[V_VERSION] && *st->val[V_VERSION] ? strdup(st->val[V_VERSION]) : NULL,
                              .oznaczenie = st->val[V_OZN] ? strdup(st->val[V_OZN]) : NULL,
                              .act = act ? strdup(act) : NULL,
+                             .basic = st->val[V_BASIC] ? strdup(st->val[V_BASIC]) : NULL,
+                             .extra = st->val[V_EXTRA] ? strdup(st->val[V_EXTRA]) : NULL,
+                             .uchwala = st->val[V_UCHWALA] ? strdup(st->val[V_UCHWALA]) : NULL,
+                             .zmienia = st->val[V_ZMIENIA] ? strdup(st->val[V_ZMIENIA]) : NULL,
+                             .uchyla = st->val[V_UCHYLA] ? strdup(st->val[V_UCHYLA]) : NULL,
+                             .title = st->val[V_TYTUL] ? strdup(st->val[V_TYTUL]) : NULL,
+                             .in_force = st->val[V_IN_FORCE] ? strdup(st->val[V_IN_FORCE]) : NULL,
+                             .repealed = st->val[V_REPEALED] ? strdup(st->val[V_REPEALED]) : NULL,
                              .file = sc->nlabels ? sc->labels[sc->nlabels - 1] : NULL};
 }
 
@@ -1193,6 +1302,21 @@ static void scan_feature_end(struct scan_state *st)
             else if ((!code || !*code) && (!title || !*title) && scan_has_child(st, "nazwa"))
                 gis_report_add(st->rp, "NIEZGODNA-NAZWA", file, lid, NULL, NAN,
                                "nazwa strefy bez wskazania rodzaju strefy (xlink:href) dla symbolu %s", symbol);
+        }
+        /* the profil funkcjonalny: classes of the KPT code list, the basic ones among the type's basic profile
+         * and the additional ones among those the type may add */
+        for (int k = 0; zt && k < 2; k++) {
+            const char *codes = st->val[k ? V_EXTRA : V_BASIC], *bad = NULL;
+            if (codes && !app_words_subset(codes, k ? zt->profile_extra : zt->profile, &bad)) {
+                char code[40];
+                snprintf(code, sizeof code, "%.*s", (int)strcspn(bad, " "), bad);
+                gis_report_add(st->rp, "BLEDNY-PROFIL", file, lid, NULL, NAN,
+                               "%s strefy %s: klasa „%s” %s (dozwolone: %s)",
+                               k ? "profil dodatkowy" : "profil podstawowy", symbol, code,
+                               app_kpt_name(code) ? "nie należy do niego dla tego rodzaju strefy"
+                                                  : "nie jest klasą przeznaczenia terenu z listy kodowej",
+                               k ? zt->profile_extra : zt->profile);
+            }
         }
         if (ozn && symbol && !app_designation_ok(ozn, symbol))
             gis_report_add(st->rp, "BLEDNE-OZNACZENIE", file, lid, NULL, NAN,
@@ -1387,6 +1511,10 @@ void app_scan_free(struct app_scan *sc)
         free(sc->o[i].version);
         free(sc->o[i].oznaczenie);
         free(sc->o[i].act);
+        char *more[] = {sc->o[i].basic,  sc->o[i].extra, sc->o[i].uchwala,  sc->o[i].zmienia,
+                        sc->o[i].uchyla, sc->o[i].title, sc->o[i].in_force, sc->o[i].repealed};
+        for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
+            free(more[k]);
     }
     free(sc->o);
     for (int i = 0; i < sc->nlabels; i++)

@@ -22,7 +22,12 @@
 struct app_zone_type {
     const char *symbol, *code, *name; /* "SJ", "strefaWielofunkcyjnaZZabudowaMieszkaniowaJednorodzinna", "strefa …" */
     const char *profile;              /* the basic profile: KPT codes separated by spaces, "MN U K ZP ZD I" */
+    const char *profile_extra;        /* the classes a zone of the type may add (its profil dodatkowy), likewise */
 };
+
+/* Whether every word of the space-separated list `codes` is one of the words of `allowed`; an empty list is
+ * a subset. *bad (may be NULL) gets the first word that is not (a pointer into codes, up to a space). */
+bool app_words_subset(const char *codes, const char *allowed, const char **bad);
 
 /* The name of a KPT land-use class ("MN" -> "teren zabudowy mieszkaniowej jednorodzinnej"), or NULL. */
 const char *app_kpt_name(const char *code);
@@ -54,6 +59,17 @@ struct app_param {
 /* The zone parameter of this element name, or NULL; all of them through app_params. */
 const struct app_param *app_param_find(const char *element);
 const struct app_param *app_params(int *n);
+
+/* One value of the gminne standardy dostępności infrastruktury społecznej (APP 2.0
+ * ObszarStandardowDostepnosciInfrastrukturySpolecznej, art. 13f u.p.z.p.): its APP element, its column of
+ * pog_standards (migration 013), its unit ("m" for a greatest distance, "m2" for an area) and how the wypis
+ * names it. */
+struct app_standard {
+    const char *element, *column, *uom, *label;
+    bool required; /* minOccurs 1 in the XSD */
+};
+/* All of them, in the XSD's order, *n set to the count. */
+const struct app_standard *app_standards(int *n);
 
 /* The APP version ("1.0", "2.0") of a namespace URI, or NULL when it is not a known APP namespace. */
 const char *app_namespace_version(const char *uri);
@@ -121,6 +137,14 @@ struct app_object {
     char *version;    /* wersjaId, may be NULL */
     char *oznaczenie; /* zones: their designation, may be NULL */
     char *act;        /* zones: the act they belong to ("ns/lid"), may be NULL */
+    char *basic;      /* zones: profilPodstawowy as KPT codes, space-separated; NULL when none */
+    char *extra;      /* zones: profilDodatkowy, likewise */
+    char *uchwala;    /* DokumentFormalny: the xlink:hrefs of uchwala, zmienia and uchyla (newline-separated) */
+    char *zmienia;
+    char *uchyla;
+    char *title;    /* tytul */
+    char *in_force; /* DokumentFormalny: dataWejsciaWZycie, dataUchylenia */
+    char *repealed;
     const char *file; /* the file's label (owned by the scan) */
 };
 

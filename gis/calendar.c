@@ -68,6 +68,63 @@ bool gis_cal_parse_date(const char *s, int *day)
     return true;
 }
 
+/* The last Sunday of month m of year y. */
+static int last_sunday(int y, int m)
+{
+    int d = gis_cal_day(y, m, gis_cal_days_in_month(y, m));
+    return d - gis_cal_weekday(d) % 7;
+}
+
+bool gis_cal_parse_instant(const char *s, int *day)
+{
+    if (!s || strlen(s) < 10 || strlen(s) > 40)
+        return false;
+    char date[11];
+    memcpy(date, s, 10);
+    date[10] = 0;
+    int d0, h, mi, sec;
+    if (!gis_cal_parse_date(date, &d0))
+        return false;
+    if (!s[10]) {
+        *day = d0;
+        return true;
+    }
+    const char *t = s + 10;
+    if ((*t != 'T' && *t != 't') || strlen(t) < 10 || t[3] != ':' || t[6] != ':' || !parse_digits(t + 1, 2, &h) ||
+        !parse_digits(t + 4, 2, &mi) || !parse_digits(t + 7, 2, &sec) || h > 23 || mi > 59 || sec > 60)
+        return false;
+    t += 9;
+    if (*t == '.') {
+        size_t n = strspn(t + 1, "0123456789");
+        if (!n)
+            return false;
+        t += 1 + n;
+    }
+    int off = 0; /* minutes east of UTC */
+    if ((*t == 'Z' || *t == 'z') && !t[1]) {
+        off = 0;
+    } else if ((*t == '+' || *t == '-') && strlen(t) == 6 && t[3] == ':') {
+        int oh, om;
+        if (!parse_digits(t + 1, 2, &oh) || !parse_digits(t + 4, 2, &om) || oh > 23 || om > 59)
+            return false;
+        off = (*t == '-' ? -1 : 1) * (oh * 60 + om);
+    } else
+        return false;
+    /* UTC minutes since the epoch, then Warsaw's offset on that instant */
+    long long utc = (long long)d0 * 1440 + h * 60 + mi - off;
+    int y, m, dd;
+    gis_cal_ymd((int)(utc / 1440 - (utc % 1440 < 0)), &y, &m, &dd);
+    long long dst_on = (long long)last_sunday(y, 3) * 1440 + 60, dst_off = (long long)last_sunday(y, 10) * 1440 + 60;
+    long long local = utc + (utc >= dst_on && utc < dst_off ? 120 : 60);
+    int day_local = (int)(local >= 0 ? local / 1440 : -((-local + 1439) / 1440));
+    int ly, lm, ld;
+    gis_cal_ymd(day_local, &ly, &lm, &ld);
+    if (ly < 1900 || ly > 2999)
+        return false;
+    *day = day_local;
+    return true;
+}
+
 bool gis_cal_parse_month(const char *s, int *month)
 {
     int y, m;

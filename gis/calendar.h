@@ -15,6 +15,11 @@ int gis_cal_days_in_month(int y, int m);
 int gis_cal_weekday(int day);
 /* Parses "YYYY-MM-DD" (a real date, years 1900..2999); false on anything else. */
 bool gis_cal_parse_date(const char *s, int *day);
+/* Parses an RFC 3339 instant, a full-date "YYYY-MM-DD" (that day) or a date-time
+ * "YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm)" ('t' and 'z' in either case), into the day it falls on in
+ * Poland (Europe/Warsaw: CET, and CEST from the last Sunday of March to the last Sunday of October, 01:00
+ * UTC); years 1900..2999. False on anything else (no offset, a 25th hour, trailing text). */
+bool gis_cal_parse_instant(const char *s, int *day);
 /* Parses "YYYY-MM"; false on anything else. */
 bool gis_cal_parse_month(const char *s, int *month);
 /* Writes "YYYY-MM-DD" into out (11 bytes) / "YYYY-MM" (8 bytes). */

@@ -70,7 +70,7 @@ struct gis_extract_parcel_plan {
 };
 
 struct gis_extract_provision {
-    const char *scope; /* "general", "zone", "overlay" */
+    const char *scope; /* "general", "zone", "overlay", "pog-zone" (a POG zone's provisions) */
     const char *owner; /* zone or overlay label ("1MN"), NULL for general provisions */
     const char *owner_name;
     const char *heading; /* may be NULL */
@@ -86,11 +86,39 @@ struct gis_extract_plan {
     int nprovisions;
 };
 
+/* What the plan ogólny sets for a POG zone a parcel lies in (migration 013). */
+struct gis_extract_pog_zone {
+    long id;                  /* pog_zones row */
+    const char *label, *name; /* "1SJ", "strefa wielofunkcyjna …" */
+    const char *basic;        /* profil podstawowy: KPT codes, space-separated (the type's whole one if unset) */
+    const char *extra;        /* profil dodatkowy: likewise; NULL or "" when the POG sets none */
+    const char *provisions;   /* the zone-specific provisions; NULL when the store has none */
+};
+
+/* An area of gminne standardy dostępności infrastruktury społecznej that covers part of the parcel. */
+struct gis_extract_pog_std {
+    const char *label;
+    bool exclude_farmsteads;
+    double value[24]; /* by app_standards() index; NAN where the POG sets none */
+};
+
+/* The POG part of a parcel outside every MPZP. */
+struct gis_extract_pog {
+    struct gis_extract_pog_zone *zones; /* the POG zones the parcel touches, in the order of its zone rows */
+    int nzones;
+    bool has_ouz;   /* the POG delimits obszary uzupełnienia zabudowy at all */
+    double ouz_m2;  /* area of parcel ∩ OUZ */
+    double ouz_pct; /* its share of the parcel, % */
+    struct gis_extract_pog_std *std;
+    int nstd;
+};
+
 struct gis_extract_parcel {
     struct gis_parcel *p;
     struct gis_parcel_zones z;
     enum gis_extract_status status;
-    long area_rounded_m2; /* round(geom_area_m2): the total the rows sum to */
+    long area_rounded_m2;        /* round(geom_area_m2): the total the rows sum to */
+    struct gis_extract_pog *pog; /* status GIS_EXTRACT_POG only (gis/extract_pog.c), else NULL */
 };
 
 struct gis_extract_doc {

@@ -16,6 +16,19 @@ void gis_extract_wypis_furniture(struct gis_pdf *t);
 
 /* extract_wyrys.c: the verification code as printed, in groups of four ("ABCD-EFGH-..."), in a. */
 const char *gis_extract_code_grouped(struct arena *a, const char *code);
+
+/* extract_pog.c: reads xp->pog (the profiles and provisions of its POG zones, the obszar uzupełnienia
+ * zabudowy and the gminne standardy) for a parcel whose zones include POG zones; leaves it NULL otherwise. */
+enum err_code gis_extract_pog_load(struct gis_store *s, struct arena *a, struct gis_extract_parcel *xp, struct err *e);
+/* extract_pog.c: appends to pl's provisions the zone-specific provisions (scope "pog-zone") of the POG
+ * zones its parcels lie in, each once. */
+enum err_code gis_extract_pog_provisions(struct arena *a, const struct gis_extract_doc *d, struct gis_extract_plan *pl,
+                                         struct err *e);
+/* extract_pog.c: the wypis paragraph on what a POG sets (zones and their parameters, not the parcels' land
+ * use), and per parcel its zones' profil funkcjonalny, its OUZ and the gminne standardy. */
+void gis_extract_wypis_pog_intro(struct gis_pdf *t);
+void gis_extract_wypis_pog(struct gis_pdf *t, const struct gis_extract_parcel *xp);
+
 /* extract_wyrys.c: the most sheets one wyrys has. */
 #define GIS_EXTRACT_MAX_SHEETS 256
 /* extract_wyrys.c: one wyrys sheet: where it is and at which scale. */

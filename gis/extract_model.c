@@ -1,6 +1,6 @@
 /* Plan extracts: the document model. For each requested parcel its zones in every plan (rounded so a
  * parcel's rows sum to its area), the plans in the order the wypis prints them, and their provisions. */
-#include "gis/extract.h"
+#include "gis/extract_int.h"
 #include "gis/calendar.h"
 #include "gis/store_sql.h"
 
@@ -250,6 +250,8 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
             else if (xp->z.zones[k].kind == GIS_ZONE_POG && xp->status == GIS_EXTRACT_NONE)
                 xp->status = GIS_EXTRACT_POG;
         }
+        if (xp->status == GIS_EXTRACT_POG && gis_extract_pog_load(s, a, xp, e))
+            return e->code;
         d->nparcels++;
     }
     /* plans: MPZP first (in order of use), then the POG */
@@ -282,7 +284,7 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
         }
     }
     for (int i = 0; i < d->nplans; i++)
-        if (plan_provisions(s, a, d, &d->plans[i], e))
+        if (plan_provisions(s, a, d, &d->plans[i], e) || gis_extract_pog_provisions(a, d, &d->plans[i], e))
             return e->code;
     *out = d;
     return ERR_OK;

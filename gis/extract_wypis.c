@@ -261,7 +261,13 @@ static void plan_validity(struct gis_pdf *t, struct buf *b, const struct gis_pla
 static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
 {
     struct arena *a = t->a;
-    gis_pdf_heading(t, "2. Przeznaczenie działek w planach", F_HEAD, "H2", 8);
+    bool any_mpzp = false;
+    for (int pi = 0; pi < d->nplans; pi++)
+        any_mpzp |= !d->plans[pi].ref.kind || strcmp(d->plans[pi].ref.kind, "pog");
+    /* a POG sets zones, not the parcels' land use */
+    gis_pdf_heading(
+        t, any_mpzp || !d->nplans ? "2. Przeznaczenie działek w planach" : "2. Strefy planistyczne planu ogólnego",
+        F_HEAD, "H2", 8);
     for (int pi = 0; pi < d->nplans; pi++) {
         const struct gis_extract_plan *pl = &d->plans[pi];
         bool pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog");
@@ -278,11 +284,7 @@ static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
         gis_pdf_para(t, rb.data ? rb.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
         buf_free(&rb);
         if (pog)
-            gis_pdf_para(
-                t,
-                "Działki wymienione w tym punkcie nie są objęte miejscowym planem zagospodarowania przestrzennego; "
-                "obowiązują dla nich ustalenia planu ogólnego gminy dotyczące stref planistycznych.",
-                F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+            gis_extract_wypis_pog_intro(t);
         for (int k = 0; k < pl->nparcels; k++) {
             const struct gis_extract_parcel_plan *pp = &pl->parcels[k];
             const struct gis_extract_parcel *xp = &d->parcels[pp->parcel];
@@ -342,6 +344,8 @@ static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
                         t, gis_pdf_markup(t, "Parametry strefy %s: %s.", row->hit->label, params_text(t, row->hit)),
                         F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 3);
             }
+            if (pog)
+                gis_extract_wypis_pog(t, xp);
         }
     }
 }
@@ -384,7 +388,12 @@ static void wypis_provisions(struct gis_pdf *t, const struct gis_extract_doc *d)
             if (new_scope && !strcmp(pv->scope, "general"))
                 gis_pdf_heading(t, "Ustalenia ogólne", "DejaVu Sans Bold 9", "H4", 2);
             if (new_owner || (new_scope && pv->owner)) {
-                if (!strcmp(pv->scope, "zone"))
+                if (!strcmp(pv->scope, "pog-zone"))
+                    gis_pdf_heading(t,
+                                    gis_pdf_markup(t, "Ustalenia dla strefy planistycznej %s — %s", pv->owner,
+                                                   pv->owner_name ? pv->owner_name : ""),
+                                    "DejaVu Sans Bold 9", "H4", 4);
+                else if (!strcmp(pv->scope, "zone"))
                     gis_pdf_heading(t,
                                     gis_pdf_markup(t, "Ustalenia szczegółowe dla terenu %s — %s", pv->owner,
                                                    pv->owner_name ? pv->owner_name : ""),

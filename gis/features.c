@@ -110,15 +110,20 @@ static enum err_code where_build(const struct gis_feature_query *q, struct where
         gis_layer_bbox_sql(&w->sql, gis_collection_layer(q->c),
                            (const char *const[]){":maxx", ":minx", ":maxy", ":miny"}, NULL);
         buf_puts(&w->sql,
-                 q->date && gis_collection_layer(q->c)->map.dated == GIS_LAYER_PLAN_PART
+                 q->date && !q->date_to && gis_collection_layer(q->c)->map.dated == GIS_LAYER_PLAN_PART
                      ? " AND ST_Intersects(" GIS_PLAN_PART_GEOM_SQL("t", ":date") ", ST_GeomFromText(:bbox, 2180))"
                      : " AND ST_Intersects(t.geom, ST_GeomFromText(:bbox, 2180))");
     }
     int dated = q->date ? gis_collection_layer(q->c)->map.dated : GIS_LAYER_UNDATED;
     if (dated == GIS_LAYER_PLANS)
-        buf_puts(&w->sql, " AND " GIS_PLAN_IN_FORCE_SQL("t", ":date"));
+        buf_puts(&w->sql, q->date_to ? " AND " GIS_PLAN_IN_FORCE_DURING_SQL("t", ":date", ":date_to")
+                                     : " AND " GIS_PLAN_IN_FORCE_SQL("t", ":date"));
     else if (dated == GIS_LAYER_PLAN_PART)
-        buf_puts(&w->sql, " AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", ":date") ")");
+        buf_puts(&w->sql,
+                 q->date_to
+                     ? " AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_DURING_SQL("p", ":date",
+                                                                                                         ":date_to") ")"
+                     : " AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL("p", ":date") ")");
     for (int i = 0; i < q->nfilter; i++) {
         const struct gis_prop *p = gis_collection_queryable(q->c, q->filter_name[i]);
         if (!p)
@@ -137,6 +142,8 @@ static enum err_code where_bind(const struct gis_feature_query *q, const struct 
         sqlite3_bind_int64(st, idx, q->fid);
     if ((idx = sqlite3_bind_parameter_index(st, ":date")))
         sqlite3_bind_text(st, idx, q->date, -1, SQLITE_STATIC);
+    if ((idx = sqlite3_bind_parameter_index(st, ":date_to")))
+        sqlite3_bind_text(st, idx, q->date_to, -1, SQLITE_STATIC);
     if (q->has_bbox) {
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":minx"), w->mbr[0]);
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":miny"), w->mbr[1]);

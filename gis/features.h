@@ -45,6 +45,10 @@ struct gis_feature_query {
      * it, and with a bbox only those whose part that applies then (amendments cut away) meets it; NULL: all
      * rows, whatever their dates */
     const char *date;
+    /* ISO date: with date, the interval from date to date_to (OGC API datetime "a/b"; open ends as
+     * "0000-01-01" and "9999-12-31"): the features of plans in force on some day of it, and a bbox meets
+     * their whole geometry (which amendment cuts them varies across the interval); NULL: the instant date */
+    const char *date_to;
 };
 
 /* Runs q and appends to out a JSON array of GeoJSON features (coordinates in out_crs, in its authority

@@ -3082,6 +3082,97 @@ static enum err_code import_touch(struct import_touched *t, const long long *ids
 }
 
 /* What one collection's import writes under change tracking (gis_changes_track_at). */
+/* Reads the POG regulations of an APP source (its ObszarUzupelnieniaZabudowy and
+ * ObszarStandardowDostepnosciInfrastrukturySpolecznej layers), with the same CRS, axis and geometry rules as
+ * the zones, and writes them (import_app_regulation_put). */
+static enum err_code import_app_regulations(struct import_run *r, struct import_source *s)
+{
+    int nsd;
+    const struct app_standard *sd = app_standards(&nsd);
+    enum err_code rc = ERR_OK;
+    for (int li = 0; !rc && li < GDALDatasetGetLayerCount(s->ds); li++) {
+        OGRLayerH h = GDALDatasetGetLayer(s->ds, li);
+        const char *name = OGR_L_GetName(h);
+        bool standards = !strcmp(name, "ObszarStandardowDostepnosciInfrastrukturySpolecznej");
+        if (!standards && strcmp(name, "ObszarUzupelnieniaZabudowy") != 0)
+            continue;
+        struct import_layer L = {.h = h, .name = (char *)name, .ident = -1};
+        rc = import_layer_crs(r, s, &L);
+        OGRFeatureDefnH fd = OGR_L_GetLayerDefn(h);
+        int f_ns = OGR_FD_GetFieldIndex(fd, "przestrzenNazw"), f_lid = OGR_FD_GetFieldIndex(fd, "lokalnyId");
+        int f_ver = OGR_FD_GetFieldIndex(fd, "wersjaId"), f_lab = OGR_FD_GetFieldIndex(fd, "oznaczenie");
+        int f_plan = OGR_FD_GetFieldIndex(fd, "plan_href"),
+            f_farm = OGR_FD_GetFieldIndex(fd, "wylaczenieZabudowyZagrodowej");
+        OGRFeatureH f;
+        OGR_L_ResetReading(h);
+        while (!rc && (f = OGR_L_GetNextFeature(h))) {
+            char *ns = import_field_text(f, f_ns), *lid = import_field_text(f, f_lid),
+                 *ver = import_field_text(f, f_ver);
+            char *lab = import_field_text(f, f_lab), *plan = import_field_text(f, f_plan),
+                 *farm = import_field_text(f, f_farm);
+            double values[32];
+            for (int i = 0; i < nsd && i < 32; i++) {
+                int idx = OGR_FD_GetFieldIndex(fd, sd[i].element);
+                values[i] = idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx) ? OGR_F_GetFieldAsDouble(f, idx) : NAN;
+            }
+            GEOSGeometry *g = NULL;
+            char note[300];
+            enum import_geom_result gr = import_geometry(r, &L, OGR_F_StealGeometry(f), &g, note, sizeof note);
+            if (gr == GEOM_REJECTED || gr == GEOM_REPAIRED) {
+                gis_report_add(r->rp, gr == GEOM_REPAIRED ? "GEOMETRIA-NIEPOPRAWNA" : "OBIEKT-ODRZUCONY", s->label, lid,
+                               NULL, NAN, "%s: %s", name, note);
+            } else {
+                size_t len = 0;
+                unsigned char *wkb = GEOSWKBWriter_write_r(r->gh, r->wr, g, &len);
+                struct import_app_regulation reg = {.standards = standards,
+                                                    .ns = ns,
+                                                    .lid = lid,
+                                                    .version = ver,
+                                                    .label = lab,
+                                                    .plan_href = plan,
+                                                    .file = s->label,
+                                                    .exclude_farmsteads =
+                                                        farm && (!strcmp(farm, "true") || !strcmp(farm, "1")),
+                                                    .values = values,
+                                                    .wkb = wkb,
+                                                    .wkb_len = len};
+                rc = wkb ? import_app_regulation_put(r->w, &reg, r->rp, r->e)
+                         : err_set(r->e, ERR_INTERNAL, "GEOS cannot write WKB: %s", r->geos.msg);
+                GEOSFree_r(r->gh, wkb);
+            }
+            if (g)
+                GEOSGeom_destroy_r(r->gh, g);
+            char *all[] = {ns, lid, ver, lab, plan, farm};
+            for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+                free(all[i]);
+            OGR_F_Destroy(f);
+        }
+        if (L.ct)
+            OCTDestroyCoordinateTransformation(L.ct);
+        if (L.back)
+            OCTDestroyCoordinateTransformation(L.back);
+        if (L.srs)
+            OSRDestroySpatialReference(L.srs);
+    }
+    return rc;
+}
+
+/* What the pre-pass read of an APP file beyond the columns of the collection: after its acts, the links of
+ * its formal documents (repeals, amendments); after its zones, their profiles and the POG's regulations. */
+static enum err_code import_app_after(struct import_run *r)
+{
+    if (!r->app || !r->c)
+        return ERR_OK;
+    if (r->c->id == C_PLANS)
+        return import_app_links(r->w, r->scan, r->rp, r->e);
+    if (r->c->id != C_POG_ZONES)
+        return ERR_OK;
+    enum err_code rc = import_app_profiles(r->w, r->scan, r->e);
+    for (int i = 0; !rc && i < r->nsrc; i++)
+        rc = import_app_regulations(r, &r->src[i]);
+    return rc;
+}
+
 struct import_job {
     struct import_run *r;
     const char *const *files;
@@ -3111,6 +3202,8 @@ static enum err_code import_job_write(struct gis_store *w, void *ctx, struct err
         for (int k = 0; !rc && k < r->src[i].nlayers; k++)
             rc = import_layer_run(r, &r->src[i], &r->src[i].layers[k]);
     import_layers_done(r, j->touched);
+    if (!rc)
+        rc = import_app_after(r);
     /* POG coverage is checked once, at the end of the whole import (gis_import_run): an act and its zones
      * may come in the same transaction. */
     if (!rc && r->c && (r->c->id == C_POG_ZONES || r->c->id == C_PLANS))

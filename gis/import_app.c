@@ -374,3 +374,204 @@ enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, co
     GEOSWKBReader_destroy_r(h, z.rd);
     return rc;
 }
+
+enum err_code import_app_profiles(struct gis_store *w, const struct app_scan *scan, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "UPDATE pog_zones SET profile_basic = ?2, profile_extra = ?3 WHERE iip = ?1", &st, e))
+        return e->code;
+    enum err_code rc = ERR_OK;
+    for (size_t i = 0; !rc && i < scan->n; i++) {
+        const struct app_object *o = &scan->o[i];
+        if (strcmp(o->type, "StrefaPlanistyczna") != 0 || !o->ns || !o->lid)
+            continue;
+        char iip[1200];
+        snprintf(iip, sizeof iip, "%s/%s", o->ns, o->lid);
+        sqlite3_bind_text(st, 1, iip, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, o->basic, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, o->extra, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = import_app_sqlerr(w, "pog_zones", e);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The plan row id of the act an href names (0 when the store has none). */
+static long long import_app_act_id(sqlite3_stmt *find, const char *href)
+{
+    char iip[1200];
+    if (!app_act_iip(href, NULL, NULL, iip, sizeof iip))
+        return 0;
+    sqlite3_bind_text(find, 1, iip, -1, SQLITE_TRANSIENT);
+    long long id = sqlite3_step(find) == SQLITE_ROW ? sqlite3_column_int64(find, 0) : 0;
+    sqlite3_reset(find);
+    return id;
+}
+
+/* Calls fn for each newline-separated href of list. */
+static enum err_code import_app_each_href(const char *list, enum err_code (*fn)(void *, const char *), void *ctx)
+{
+    enum err_code rc = ERR_OK;
+    for (const char *p = list ? list : ""; !rc && *p;) {
+        size_t l = strcspn(p, "\n");
+        char href[1200];
+        snprintf(href, sizeof href, "%.*s", (int)(l < sizeof href - 1 ? l : sizeof href - 1), p);
+        if (*href)
+            rc = fn(ctx, href);
+        p += l;
+        while (*p == '\n')
+            p++;
+    }
+    return rc;
+}
+
+struct import_app_link {
+    struct gis_store *w;
+    const struct app_object *doc;
+    sqlite3_stmt *find, *repeal, *amends;
+    long long target; /* zmienia: the amended act */
+    struct gis_report *rp;
+    struct err *e;
+};
+
+static enum err_code import_app_link_unknown(struct import_app_link *k, const char *what, const char *href)
+{
+    gis_report_add(k->rp, "POWIAZANIE-NIEZNANE", k->doc->file, k->doc->lid, NULL, NAN,
+                   "dokument %s %s akt %s, którego nie ma w pliku ani w bazie: powiązania nie zapisano",
+                   k->doc->title ? k->doc->title : k->doc->lid, what, href);
+    return ERR_OK;
+}
+
+static enum err_code import_app_link_repeal(void *ctx, const char *href)
+{
+    struct import_app_link *k = ctx;
+    long long id = import_app_act_id(k->find, href);
+    if (!id)
+        return import_app_link_unknown(k, "uchyla", href);
+    sqlite3_bind_int64(k->repeal, 1, id);
+    sqlite3_bind_text(k->repeal, 2, k->doc->title, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(k->repeal, 3, k->doc->repealed ? k->doc->repealed : k->doc->in_force, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(k->repeal);
+    sqlite3_reset(k->repeal);
+    return s == SQLITE_DONE ? ERR_OK : import_app_sqlerr(k->w, "plans", k->e);
+}
+
+/* An amended act stays in force outside its amendment: the link is kept on the amendment (amends_plan_id,
+ * written by import_app_link_adopt), not as a change of the amended act's own history. */
+static enum err_code import_app_link_change(void *ctx, const char *href)
+{
+    struct import_app_link *k = ctx;
+    long long id = import_app_act_id(k->find, href);
+    if (!id)
+        return import_app_link_unknown(k, "zmienia", href);
+    k->target = id;
+    return ERR_OK;
+}
+
+static enum err_code import_app_link_adopt(void *ctx, const char *href)
+{
+    struct import_app_link *k = ctx;
+    long long id = import_app_act_id(k->find, href);
+    if (!id || id == k->target)
+        return ERR_OK; /* the adopted act itself is the import's: a missing one was reported there */
+    sqlite3_bind_int64(k->amends, 1, id);
+    sqlite3_bind_int64(k->amends, 2, k->target);
+    int s = sqlite3_step(k->amends);
+    sqlite3_reset(k->amends);
+    return s == SQLITE_DONE ? ERR_OK : import_app_sqlerr(k->w, "plans", k->e);
+}
+
+enum err_code import_app_links(struct gis_store *w, const struct app_scan *scan, struct gis_report *rp, struct err *e)
+{
+    struct import_app_link k = {.w = w, .rp = rp, .e = e};
+    enum err_code rc = ERR_OK;
+    if (gis_store_prepare(w, "SELECT id FROM plans WHERE iip = ?", &k.find, e) ||
+        gis_store_prepare(w,
+                          "UPDATE plans SET changed_by = coalesce(?2, changed_by), valid_to = coalesce(valid_to, ?3), "
+                          "status = CASE WHEN status = 'obowiązujący' AND coalesce(valid_to, ?3) IS NOT NULL THEN "
+                          "'uchylony' ELSE status END WHERE id = ?1",
+                          &k.repeal, e) ||
+        gis_store_prepare(w, "UPDATE plans SET amends_plan_id = ?2 WHERE id = ?1", &k.amends, e))
+        rc = e->code;
+    for (size_t i = 0; !rc && i < scan->n; i++) {
+        const struct app_object *o = &scan->o[i];
+        if (strcmp(o->type, "DokumentFormalny") != 0)
+            continue;
+        k.doc = o;
+        k.target = 0;
+        rc = import_app_each_href(o->uchyla, import_app_link_repeal, &k);
+        if (!rc)
+            rc = import_app_each_href(o->zmienia, import_app_link_change, &k);
+        if (!rc && k.target)
+            rc = import_app_each_href(o->uchwala, import_app_link_adopt, &k);
+    }
+    sqlite3_stmt *all[] = {k.find, k.repeal, k.amends};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        sqlite3_finalize(all[i]);
+    return rc;
+}
+
+enum err_code import_app_regulation_put(struct gis_store *w, const struct import_app_regulation *g,
+                                        struct gis_report *rp, struct err *e)
+{
+    char iip[1200], act[1200];
+    snprintf(iip, sizeof iip, "%s/%s", g->ns ? g->ns : "", g->lid ? g->lid : "");
+    const char *table = g->standards ? "pog_standards" : "pog_ouz";
+    long long plan = 0;
+    sqlite3_stmt *st;
+    if (app_act_iip(g->plan_href, g->ns, g->lid, act, sizeof act)) {
+        if (gis_store_prepare(w, "SELECT id FROM plans WHERE iip = ? AND kind = 'pog'", &st, e))
+            return e->code;
+        sqlite3_bind_text(st, 1, act, -1, SQLITE_TRANSIENT);
+        plan = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+    }
+    if (!plan || !g->ns || !g->lid) {
+        gis_report_add(rp, "OBIEKT-ODRZUCONY", g->file, g->lid, NULL, NAN, "%s %s: %s",
+                       g->standards ? "obszar standardów" : "obszar uzupełnienia zabudowy", iip,
+                       g->ns && g->lid ? "nie ma w bazie ani w pliku planu ogólnego, do którego należy"
+                                       : "bez identyfikatora IIP");
+        return ERR_OK;
+    }
+    char sql[1600];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE iip = ?", table);
+    if (gis_store_prepare(w, sql, &st, e))
+        return e->code;
+    sqlite3_bind_text(st, 1, iip, -1, SQLITE_TRANSIENT);
+    int s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        return import_app_sqlerr(w, table, e);
+    int n;
+    const struct app_standard *sd = app_standards(&n);
+    size_t k = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (plan_id, iip, version, label, geom%s", table,
+                                g->standards ? ", exclude_farmsteads" : "");
+    for (int i = 0; g->standards && i < n && k < sizeof sql; i++)
+        k += (size_t)snprintf(sql + k, sizeof sql - k, ", %s", sd[i].column);
+    if (k < sizeof sql)
+        k += (size_t)snprintf(sql + k, sizeof sql - k,
+                              ") VALUES (?, ?, ?, ?, CastToMultiPolygon(GeomFromWKB(?, 2180))%s",
+                              g->standards ? ", ?" : "");
+    for (int i = 0; g->standards && i < n && k < sizeof sql; i++)
+        k += (size_t)snprintf(sql + k, sizeof sql - k, ", ?");
+    if (k < sizeof sql)
+        snprintf(sql + k, sizeof sql - k, ")");
+    if (gis_store_prepare(w, sql, &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_text(st, 2, iip, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, g->version, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, g->label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 5, g->wkb, (int)g->wkb_len, SQLITE_TRANSIENT);
+    if (g->standards) {
+        sqlite3_bind_int(st, 6, g->exclude_farmsteads);
+        for (int i = 0; i < n; i++)
+            if (g->values && isfinite(g->values[i]))
+                sqlite3_bind_double(st, 7 + i, g->values[i]);
+    }
+    s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? ERR_OK : import_app_sqlerr(w, table, e);
+}

@@ -29,4 +29,34 @@ enum err_code import_app_coverage(struct gis_store *w, GEOSContextHandle_t h, co
                                   const GEOSGeometry *gmina, double tolerance_m2, const char *file,
                                   struct gis_report *rp, long *overlaps, struct err *e);
 
+/* After an APP file's zones are written: each StrefaPlanistyczna of scan gets the profil funkcjonalny the
+ * pre-pass read (pog_zones.profile_basic/profile_extra, migration 013; NULL where the file has none). */
+enum err_code import_app_profiles(struct gis_store *w, const struct app_scan *scan, struct err *e);
+
+/* After an APP file's acts are written: the links of its DokumentFormalny objects go to the plan history
+ * (migration 009): an act a document `uchyla` (repeals) gets the document's title as changed_by, its
+ * dataUchylenia or dataWejsciaWZycie as valid_to when it has none, and the status uchylony; the acts a
+ * document that `zmienia` (amends) an act `uchwala` (adopts) are that act's amendments (amends_plan_id; the
+ * amended act stays in force outside them, so its own history is unchanged). A link to an act neither in the file nor
+ * in the store is POWIAZANIE-NIEZNANE. */
+enum err_code import_app_links(struct gis_store *w, const struct app_scan *scan, struct gis_report *rp, struct err *e);
+
+/* One APP regulation of a POG read from the file: an ObszarUzupelnieniaZabudowy (standards false) or an
+ * ObszarStandardowDostepnosciInfrastrukturySpolecznej with its values (by app_standards() index, NAN where
+ * absent). */
+struct import_app_regulation {
+    bool standards;
+    const char *ns, *lid, *version, *label, *plan_href, *file;
+    bool exclude_farmsteads;
+    const double *values;
+    const unsigned char *wkb; /* EPSG:2180 */
+    size_t wkb_len;
+};
+
+/* Writes it to pog_ouz or pog_standards (migration 013), replacing the row of the same idIIP; its plan is
+ * the act plan_href names (else the act of its lokalnyId, app_act_iip). An act not in the store is
+ * OBIEKT-ODRZUCONY. */
+enum err_code import_app_regulation_put(struct gis_store *w, const struct import_app_regulation *g,
+                                        struct gis_report *rp, struct err *e);
+
 #endif

@@ -76,6 +76,9 @@ static const struct gis_prop pog_zone_props[] = {
     {"max_coverage_pct", "t.max_coverage_pct", GIS_PROP_REAL, false, "maximum built-up share, %"},
     {"max_height_m", "t.max_height_m", GIS_PROP_REAL, false, "maximum building height, m"},
     {"min_bio_pct", "t.min_bio_pct", GIS_PROP_REAL, false, "minimum biologically active share, %"},
+    {"profile_basic", "t.profile_basic", GIS_PROP_TEXT, false,
+     "profil podstawowy: land-use classes (KPT codes), space-separated; null: the zone type's whole basic profile"},
+    {"profile_extra", "t.profile_extra", GIS_PROP_TEXT, false, "profil dodatkowy: KPT codes, space-separated"},
     {NULL, NULL, 0, false, NULL},
 };
 

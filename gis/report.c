@@ -56,6 +56,11 @@ static const struct gis_rule report_rules[] = {
      "symbol strefy nie zgadza się z jej nazwą (rodzajem strefy z listy kodowej)"},
     {"BLEDNE-OZNACZENIE", GIS_SEV_ERROR, GIS_MEASURE_NONE,
      "oznaczenie nie jest numerem, po którym stoi symbol strefy (np. 1SJ dla SJ)"},
+    {"POWIAZANIE-NIEZNANE", GIS_SEV_WARNING, GIS_MEASURE_NONE,
+     "dokument formalny uchyla lub zmienia akt, którego nie ma w pliku ani w bazie: powiązania nie zapisano"},
+    {"BLEDNY-PROFIL", GIS_SEV_ERROR, GIS_MEASURE_NONE,
+     "klasa profilu funkcjonalnego strefy spoza listy kodowej albo spoza profilu podstawowego lub dodatkowego, "
+     "który rozporządzenie dopuszcza dla rodzaju strefy"},
     {"BLEDNY-TYP-PLANU", GIS_SEV_ERROR, GIS_MEASURE_NONE, "typ aktu spoza listy kodowej (ani POG, ani MPZP)"},
     /* identifiers */
     {"DUPLIKAT-LOKALNYID", GIS_SEV_ERROR, GIS_MEASURE_NONE, "lokalnyId powtarza się w pliku"},

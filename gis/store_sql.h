@@ -46,6 +46,12 @@ void gis_store_release(sqlite3_stmt *st);
     "(coalesce(" p ".valid_from, '') <= " d " AND (" p ".status = 'obowiązujący' AND (" p ".valid_to IS NULL OR " d    \
     " < " p ".valid_to) OR " p ".status IN ('uchylony', 'wygasły', 'nieaktualny') AND " d " < " p ".valid_to))"
 
+/* Whether plan p was in force on some day of the interval from day a to day b (SQL ISO dates, a <= b): the
+ * condition above for a = b, so one instant and an interval answer alike. */
+#define GIS_PLAN_IN_FORCE_DURING_SQL(p, a, b)                                                                          \
+    "(coalesce(" p ".valid_from, '') <= " b " AND (" p ".status = 'obowiązujący' AND (" p ".valid_to IS NULL OR " a    \
+    " < " p ".valid_to) OR " p ".status IN ('uchylony', 'wygasły', 'nieaktualny') AND " a " < " p ".valid_to))"
+
 /* The union of the boundaries of the amendments of plan id (SQL) in force on day d, or NULL when it has
  * none: the part of the plan they replace. */
 #define GIS_PLAN_AMENDED_SQL(id, d)                                                                                    \

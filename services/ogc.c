@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "gis/calendar.h"
 #include "gis/crs.h"
 #include "gis/features.h"
 #include "services/module.h"
@@ -292,7 +293,61 @@ static enum err_code parse_bbox(struct http_req *req, struct gis_feature_query *
     return ERR_OK;
 }
 
-static const char *const item_params[] = {"f", "bbox", "bbox-crs", "limit", "offset", "crs", NULL};
+/* datetime (Features Part 1): an RFC 3339 instant or an interval "start/end" with ".." (or nothing) for an
+ * open end. Plan data (the plans and the tables of their zones and overlays) answers from the plans in force
+ * on that day, as /locate?date= does, or on some day of the interval; other collections have no time and
+ * ignore it. Instants are days in Poland (gis_cal_parse_instant). */
+static enum err_code parse_datetime(struct http_req *req, struct gis_feature_query *q, struct err *e)
+{
+    const char *v = http_query(req, "datetime");
+    if (!v)
+        return ERR_OK;
+    if (strlen(v) > 100)
+        return err_param(e, "datetime", "datetime is longer than 100 characters");
+    const char *slash = strchr(v, '/');
+    char part[2][101];
+    int n = slash ? 2 : 1, day[2];
+    snprintf(part[0], sizeof part[0], "%.*s", slash ? (int)(slash - v) : (int)strlen(v), v);
+    snprintf(part[1], sizeof part[1], "%s", slash ? slash + 1 : "");
+    if (slash && strchr(slash + 1, '/'))
+        return err_param(e, "datetime", "datetime is an instant or one interval start/end");
+    bool open[2] = {false, false};
+    for (int i = 0; i < n; i++) {
+        open[i] = slash && (!part[i][0] || !strcmp(part[i], ".."));
+        if (!open[i] && !gis_cal_parse_instant(part[i], &day[i]))
+            return err_param(e, "datetime",
+                             "datetime must be an RFC 3339 date or date-time with an offset (2026-05-14, "
+                             "2026-05-14T12:00:00Z) or an interval of them with '..' for an open end, years "
+                             "1900-2999");
+    }
+    if (!slash && !*v)
+        return err_param(e, "datetime", "datetime is empty");
+    char *from = arena_alloc(req->arena, 11), *to = arena_alloc(req->arena, 11);
+    if (!from || !to)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (!slash) {
+        gis_cal_format_date(day[0], from);
+        q->date = from;
+        return ERR_OK;
+    }
+    if (open[0] && open[1])
+        return ERR_OK; /* all of time: no filter */
+    if (!open[0] && !open[1] && day[0] > day[1])
+        return err_param(e, "datetime", "the interval's start is after its end");
+    if (open[0])
+        snprintf(from, 11, "0000-01-01");
+    else
+        gis_cal_format_date(day[0], from);
+    if (open[1])
+        snprintf(to, 11, "9999-12-31");
+    else
+        gis_cal_format_date(day[1], to);
+    q->date = from;
+    q->date_to = to;
+    return ERR_OK;
+}
+
+static const char *const item_params[] = {"f", "bbox", "bbox-crs", "limit", "offset", "crs", "datetime", NULL};
 
 static void set_content_crs(struct http_req *req, struct http_resp *resp, enum gis_crs crs)
 {
@@ -348,7 +403,7 @@ static enum err_code ogc_items(struct http_req *req, struct http_resp *resp, str
     }
     if ((v = http_query(req, "offset")) && !text_parse_long(v, 0, 1L << 40, &q.offset))
         return err_param(e, "offset", "offset must be a non-negative integer");
-    if (parse_crs_param(req, "crs", &q.out_crs, e) || parse_bbox(req, &q, e))
+    if (parse_crs_param(req, "crs", &q.out_crs, e) || parse_bbox(req, &q, e) || parse_datetime(req, &q, e))
         return e->code;
     /* Equality filters: every other parameter was checked to be a queryable property. */
     const struct gis_prop *p;
@@ -519,6 +574,12 @@ static json_t *api_items_params(json_t *cid_schema, json_t *crs_schema)
         items,
         api_param("offset", "query", 0, json_pack("{s:s, s:i}", "type", "integer", "minimum", 0), "features to skip"));
     json_array_append_new(items, api_param("crs", "query", 0, json_deep_copy(crs_schema), "output CRS"));
+    json_t *dt = api_param("datetime", "query", 0, json_pack("{s:s}", "type", "string"),
+                           "RFC 3339 instant or interval (start/end, '..' for an open end): plan data of the plans in "
+                           "force then (a day in Poland); ignored by collections without time");
+    json_object_set_new(dt, "style", json_string("form"));
+    json_object_set_new(dt, "explode", json_false());
+    json_array_append_new(items, dt);
     return items;
 }
 
@@ -657,6 +718,8 @@ static const struct http_param_doc items_doc[] = {
     {"limit", "query", "integer", 0, "page size, default 10, at most 10000"},
     {"offset", "query", "integer", 0, "features to skip"},
     {"crs", "query", "string", 0, "output CRS URI: CRS84, EPSG 4326, 2180, 2176 or 3857"},
+    {"datetime", "query", "string", 0,
+     "RFC 3339 instant or interval start/end ('..' open): plan data of the plans in force then; others ignore it"},
     HTTP_DOC_END,
 };
 

@@ -168,6 +168,30 @@ static void code_lists(void)
     CHECK_STR(d, "Słubice (TERYT 0805053)");
     app_gmina_describe("121202", gminas, 3, d, sizeof d);
     CHECK_STR(d, "o kodzie TERYT 121202 (woj. małopolskie)");
+    /* the profiles: every class of both profiles of every zone type is a KPT class of the code list */
+    const struct app_zone_type *zt = app_zone_types(&n);
+    for (int i = 0; i < n; i++) {
+        const char *lists[2] = {zt[i].profile, zt[i].profile_extra};
+        for (int k = 0; k < 2; k++) {
+            CHECK(lists[k] && *lists[k]);
+            for (const char *c = lists[k]; c && *c;) {
+                char code[16];
+                size_t l = strcspn(c, " ");
+                snprintf(code, sizeof code, "%.*s", (int)l, c);
+                CHECK(app_kpt_name(code) != NULL);
+                c += l + (c[l] == ' ');
+            }
+        }
+    }
+    CHECK_STR(app_kpt_name("ML"), "teren zabudowy letniskowej lub rekreacji indywidualnej");
+    CHECK_STR(sj->profile_extra, "ML ZN L W");
+    const char *bad = NULL;
+    CHECK(app_words_subset("MN U", sj->profile, &bad) && app_words_subset("", sj->profile, NULL));
+    CHECK(!app_words_subset("MN MW", sj->profile, &bad) && bad && !strncmp(bad, "MW", 2));
+    CHECK(!app_words_subset("M", sj->profile, NULL) && !app_words_subset("MNU", sj->profile, NULL));
+    int ns = 0;
+    const struct app_standard *sd = app_standards(&ns);
+    CHECK(ns == 17 && !strcmp(sd[0].element, "odlegloscDoSzkolyPodstawowej") && sd[0].required && !sd[5].required);
 }
 
 /* What the XSD requires, read from the file: the test reads it independently (a plain text search for
@@ -219,6 +243,9 @@ static void samples(void)
     }
     CHECK(sc.n == 4 && !strcmp(sc.o[0].lid, "1POG-1SJ") && !strcmp(sc.o[0].act, "PL.ZIPPZP.1234/121201-POG/1POG") &&
           !strcmp(sc.o[0].version, "20250731T131916") && !strcmp(sc.o[0].oznaczenie, "1SJ"));
+    /* the profil funkcjonalny as KPT codes from the profile links; the sample sets no additional profile */
+    CHECK(sc.n == 4 && sc.o[0].basic && !strcmp(sc.o[0].basic, "MN U K ZP ZD I") && !sc.o[0].extra);
+    CHECK(sc.n == 4 && sc.o[3].basic && !strcmp(sc.o[3].basic, "RZM RZP RA K ZP ZD I"));
     gis_report_free(rp);
     app_scan_free(&sc);
 
@@ -246,6 +273,41 @@ static void samples(void)
     CHECK(gis_report_rule_count(rp, "INNA-GMINA") == 1);
     char *t = printed(rp);
     CHECK(t && strstr(t, "Testowa (TERYT 1212011)") && strstr(t, "Górzyca") && strstr(t, "0805022"));
+    free(t);
+    gis_report_free(rp);
+    app_scan_free(&sc);
+}
+
+/* BLEDNY-PROFIL: a basic class outside the zone type's basic profile, an additional class the type may not
+ * add, a class outside the code list; one finding per profile. */
+static void profiles(void)
+{
+    const char *kpt = "ontology/KPT#KPT-MPZP-";
+    char from[200], to[400];
+    snprintf(from, sizeof from,
+             "<app:profilPodstawowy xlink:href=\"https://www.gov.pl/static/"
+             "zagospodarowanieprzestrzenne/%sMN\"",
+             kpt);
+    snprintf(to, sizeof to,
+             "<app:profilDodatkowy xlink:href=\"https://www.gov.pl/static/zagospodarowanieprzestrzenne/%sPEW\" />"
+             "<app:profilPodstawowy xlink:href=\"https://www.gov.pl/static/zagospodarowanieprzestrzenne/%sMW\"",
+             kpt, kpt);
+    struct app_scan sc;
+    struct gis_report *rp =
+        scan(rewritten("2_strefy_StrefaPlanistyczna_OK.gml", "profil.gml", from, to, 1), "1212011", &sc);
+    CHECK(gis_report_rule_count(rp, "BLEDNY-PROFIL") == 2);
+    char *t = printed(rp);
+    CHECK(t && strstr(t, "profil podstawowy strefy SJ: klasa „MW”") &&
+          strstr(t, "profil dodatkowy strefy SJ: klasa „PEW”"));
+    free(t);
+    CHECK(sc.n == 4 && sc.o[0].extra && !strcmp(sc.o[0].extra, "PEW"));
+    gis_report_free(rp);
+    app_scan_free(&sc);
+    snprintf(to, sizeof to,
+             "<app:profilPodstawowy xlink:href=\"https://www.gov.pl/static/zagospodarowanieprzestrzenne/%sQQ\"", kpt);
+    rp = scan(rewritten("2_strefy_StrefaPlanistyczna_OK.gml", "profil2.gml", from, to, 1), "1212011", &sc);
+    t = printed(rp);
+    CHECK(gis_report_rule_count(rp, "BLEDNY-PROFIL") == 1 && t && strstr(t, "„QQ” nie jest klasą przeznaczenia"));
     free(t);
     gis_report_free(rp);
     app_scan_free(&sc);
@@ -424,6 +486,7 @@ int main(void)
     RUN(code_lists);
     RUN(schema_from_xsd);
     RUN(samples);
+    RUN(profiles);
     RUN(rewritten_copies);
     RUN(hostile);
     RUN(report_forms);

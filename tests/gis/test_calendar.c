@@ -75,9 +75,48 @@ static void working_days(void)
     CHECK(n == 253); /* 261 weekdays less the 8 holidays that fall on weekdays in 2026 */
 }
 
+/* RFC 3339 instants to the day in Poland: CET (+01:00) in winter, CEST (+02:00) from the last Sunday of
+ * March 01:00 UTC to the last Sunday of October 01:00 UTC. */
+static void instants_in_poland(void)
+{
+    int x = -1;
+    CHECK(gis_cal_parse_instant("2026-05-14", &x) && x == D("2026-05-14"));
+    CHECK(gis_cal_parse_instant("2026-05-14T12:00:00Z", &x) && x == D("2026-05-14"));
+    CHECK(gis_cal_parse_instant("2026-05-14T21:59:59Z", &x) && x == D("2026-05-14")); /* 23:59:59 CEST */
+    CHECK(gis_cal_parse_instant("2026-05-14T22:00:00Z", &x) && x == D("2026-05-15")); /* midnight CEST */
+    CHECK(gis_cal_parse_instant("2026-01-14T22:59:59.999Z", &x) && x == D("2026-01-14"));
+    CHECK(gis_cal_parse_instant("2026-01-14t23:00:00z", &x) && x == D("2026-01-15")); /* midnight CET */
+    CHECK(gis_cal_parse_instant("2026-06-01T23:30:00-02:00", &x) && x == D("2026-06-02"));
+    CHECK(gis_cal_parse_instant("2026-06-01T00:30:00+05:00", &x) && x == D("2026-05-31"));
+    /* the switches of 2026: 29 March and 25 October, 01:00 UTC */
+    CHECK(gis_cal_parse_instant("2026-03-29T00:59:00Z", &x) && x == D("2026-03-29"));
+    CHECK(gis_cal_parse_instant("2026-03-28T23:00:00Z", &x) && x == D("2026-03-29"));
+    CHECK(gis_cal_parse_instant("2026-10-24T22:00:00Z", &x) && x == D("2026-10-25"));
+    CHECK(gis_cal_parse_instant("2026-10-25T22:59:00Z", &x) && x == D("2026-10-25")); /* 23:59 CET */
+    CHECK(gis_cal_parse_instant("2026-12-31T23:00:00Z", &x) && x == D("2027-01-01"));
+    const char *bad[] = {"",
+                         "2026-05-14T12:00:00",
+                         "2026-05-14T24:00:00Z",
+                         "2026-05-14T12:60:00Z",
+                         "2026-05-14T12:00Z",
+                         "2026-05-14 12:00:00Z",
+                         "2026-05-14T12:00:00.Z",
+                         "2026-05-14T12:00:00+0100",
+                         "2026-05-14T12:00:00Zx",
+                         "2026-02-30",
+                         "3000-01-01",
+                         "..",
+                         "2026-05-14T12:00:00+24:00",
+                         NULL};
+    for (int i = 0; bad[i]; i++)
+        CHECK(!gis_cal_parse_instant(bad[i], &x));
+    CHECK(!gis_cal_parse_instant(NULL, &x));
+}
+
 int main(void)
 {
     RUN(calendar_roundtrip);
+    RUN(instants_in_poland);
     RUN(easter_2025_2030);
     RUN(holidays_2025_2030);
     RUN(working_days);

@@ -24,9 +24,13 @@ def spatialite(db, sql):
     return [line for line in r.stdout.splitlines() if line.strip()]
 
 
-PLAN_COLS = "kind, iip, title, resolution, resolution_date, publication, scale, status, valid_from, valid_to"
+PLAN_COLS = ("kind, iip, title, resolution, resolution_date, publication, scale, status, valid_from, valid_to, "
+             "changed_by, (SELECT a.iip FROM plans a WHERE a.id = plans.amends_plan_id)")
 ZONE_COLS = ("(SELECT iip FROM {db}plans p WHERE p.id = z.plan_id), z.iip, z.label, z.symbol, z.name, z.max_intensity, "
-             "z.max_coverage_pct, z.max_height_m, z.min_bio_pct")
+             "z.max_coverage_pct, z.max_height_m, z.min_bio_pct, z.profile_basic, z.profile_extra")
+STD_COLS = ("label, exclude_farmsteads, school_m, green_areas_m, green_areas_total_m2, green_area_m, green_area_m2, "
+            "kindergarten_m, nursery_m, clinic_m, library_m, culture_m, social_m, sport_m, stop_m, post_m, pharmacy_m, "
+            "police_m, fire_m")
 
 
 @test
@@ -72,6 +76,48 @@ def every_demo_plan_round_trips():
                                     "FROM main.pog_zones z JOIN o.pog_zones y ON y.iip = z.iip")
         cnt, dist, diff = far[-1].split(",")
         assert int(cnt) == len(want) and float(dist) < 0.001 and int(diff) == 0, far
+        # the POG's regulations: obszary uzupełnienia zabudowy and the gminne standardy with their values
+        for table, cols in (("pog_ouz", "label"), ("pog_standards", STD_COLS)):
+            q = f"SELECT (SELECT iip FROM plans p WHERE p.id = t.plan_id), t.iip, {cols} FROM {table} t ORDER BY t.iip"
+            want, got = spatialite(src, q), spatialite(dst, q)
+            assert want == got and want, (slug, table, set(want) ^ set(got))
+            far = spatialite(dst, att + f"SELECT count(*), max(HausdorffDistance(t.geom, u.geom)) FROM main.{table} t "
+                                        f"JOIN o.{table} u ON u.iip = t.iip")
+            cnt, dist = far[-1].split(",")
+            assert int(cnt) == len(want) and float(dist) < 0.001, far
+        # the plan history came back from the documents' links, not by chance
+        assert "<app:uchyla " in text and "<app:zmienia " in text
+
+
+@test
+def bad_profiles_and_unknown_links_are_reported():
+    slug = "slubice"
+    src = os.path.join(TMP, f"{slug}.gml")
+    with open(src, encoding="utf-8") as f:
+        text = f.read()
+    # an SJ zone whose additional profile names MW (not allowed for SJ) and whose basic profile names a class
+    # outside the code list
+    sj = text.index("<app:symbol>SJ</app:symbol>")
+    at = text.index("<app:profilDodatkowy", sj)
+    kpt = '<app:{} xlink:href="https://www.gov.pl/static/zagospodarowanieprzestrzenne/ontology/KPT#KPT-MPZP-{}" />'
+    bad = text[:at] + kpt.format("profilDodatkowy", "MW") + text[at:]
+    at = bad.index("<app:profilPodstawowy", sj)
+    bad = bad[:at] + kpt.format("profilPodstawowy", "XX") + bad[at:]
+    # a document that repeals an act nobody has
+    doc = bad.index("</app:uchwala>") if "</app:uchwala>" in bad else bad.index("<app:uchwala ")
+    end = bad.index("/>", doc) + 2
+    bad = (bad[:end] + '<app:uchyla xlink:href="https://www.gov.pl/zagospodarowanieprzestrzenne/app/'
+           'AktPlanowaniaPrzestrzennego/PL.ZIPPZP.2391/0805053-MPZP/1999_1/19990101T000000" />' + bad[end:])
+    path = os.path.join(TMP, "bad.gml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(bad)
+    fresh = tempfile.mkdtemp(prefix="bad-", dir=TMP)
+    r = odra("import", "--data", fresh, "--tenant", slug, path)
+    assert r.returncode != 0, r.stdout[-1500:]
+    assert re.search(r"BŁĄD BLEDNY-PROFIL: .*profil dodatkowy strefy SJ: klasa „MW” nie należy do niego", r.stdout), \
+        r.stdout[-3000:]
+    assert "klasa „XX” nie jest klasą przeznaczenia terenu z listy kodowej" in r.stdout
+    assert "OSTRZEŻENIE POWIAZANIE-NIEZNANE" in r.stdout and "0805053-MPZP/1999_1" in r.stdout, r.stdout[-3000:]
 
 
 @test

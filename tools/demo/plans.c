@@ -1,6 +1,8 @@
 /* Demo data: provision texts, the general plan (POG) and the local plans (MPZP). */
 #include "tools/demo/demo_int.h"
 
+#include "gis/app_validate.h"
+
 /* ---- texts: provision templates, Polish numbers and dates ---- */
 
 struct sbuf {
@@ -338,6 +340,91 @@ static const char *pog_symbol(const struct cell *c)
     }
 }
 
+/* A POG zone's profil funkcjonalny: the whole basic profile of its type and, as a gmina would choose, the
+ * first two classes its type may add; and the zone-specific provisions ([pogzone] of provisions.txt). */
+struct pog_profile {
+    const char *basic;
+    char extra[64];
+    struct sbuf text;
+};
+
+static void pog_profile_make(struct demo *d, const struct pog_def *p, const char *label, struct pog_profile *out)
+{
+    static const char *const rules[][2] = {
+        {"SW", "nakaz lokalizacji usług w parterach budynków wielorodzinnych od strony przestrzeni publicznych"},
+        {"SJ", "zakaz lokalizacji budynków mieszkalnych wielorodzinnych"},
+        {"SZ", "zabudowa zagrodowa wyłącznie w powiązaniu z gospodarstwem rolnym"},
+        {"SU", "zakaz lokalizacji obiektów handlu wielkopowierzchniowego"},
+        {"SP", "zakaz lokalizacji zabudowy mieszkaniowej"},
+        {"SR", "zakaz lokalizacji zabudowy niezwiązanej z produkcją rolniczą"},
+        {"SI", "lokalizacja obiektów i urządzeń infrastruktury technicznej"},
+        {"SN", "zakaz lokalizacji zabudowy innej niż związana z rekreacją i obsługą terenów zieleni"},
+        {"SO", "zakaz lokalizacji nowej zabudowy, z wyjątkiem infrastruktury technicznej"},
+    };
+    memset(out, 0, sizeof *out);
+    const struct app_zone_type *zt = app_zone_type_by_symbol(p->symbol);
+    out->basic = zt ? zt->profile : NULL;
+    const char *allowed = zt ? zt->profile_extra : "";
+    size_t a = strcspn(allowed, " "), b = allowed[a] ? strcspn(allowed + a + 1, " ") : 0;
+    snprintf(out->extra, sizeof out->extra, "%.*s", (int)(a + (b ? b + 1 : 0)), allowed);
+    const char *rule = NULL;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (!strcmp(rules[i][0], p->symbol))
+            rule = rules[i][1];
+    char in[16], cov[16], h[16], bio[16], basic[160] = "", extra[160] = "";
+    for (int k = 0; k < 2; k++) {
+        const char *codes = k ? out->extra : out->basic ? out->basic : "";
+        char *o = k ? extra : basic;
+        for (const char *c = codes; *c;) {
+            size_t l = strcspn(c, " ");
+            size_t used = strlen(o);
+            snprintf(o + used, 160 - used, "%s%.*s", used ? ", " : "", (int)l, c);
+            c += l;
+            while (*c == ' ')
+                c++;
+        }
+    }
+    struct var zv[] = {
+        {"label", label},
+        {"name", p->name},
+        {"basic", basic[0] ? basic : NULL},
+        {"extra", extra[0] ? extra : NULL},
+        {"intensity", pl_num(p->intensity, in, sizeof in)},
+        {"cov", pl_num(p->cov, cov, sizeof cov)},
+        {"height", pl_num(p->h, h, sizeof h)},
+        {"bio", pl_num(p->bio, bio, sizeof bio)},
+        {"rule", rule},
+    };
+    prov_points(d, &out->text, "pogzone", zv, (int)(sizeof zv / sizeof *zv));
+}
+
+/* The POG's obszary uzupełnienia zabudowy (the multi-purpose housing zones, 15 m inside their edges) and its
+ * one area of gminne standardy dostępności infrastruktury społecznej (the whole gmina), as [pog] says. */
+static void pog_areas_make(struct demo *d, sqlite3_int64 plan)
+{
+    static const char *const sql[] = {
+        "INSERT INTO pog_ouz (plan_id, iip, version, label, geom) "
+        "SELECT plan_id, (SELECT iip FROM plans WHERE id = ?1) || '-' || n || 'OUZ', NULL, n || 'OUZ', g "
+        "FROM (SELECT plan_id, row_number() OVER (ORDER BY id) AS n, g FROM (SELECT id, plan_id, "
+        "CastToMultiPolygon(ST_Buffer(geom, -15)) AS g FROM pog_zones WHERE plan_id = ?1 AND symbol IN "
+        "('SW', 'SJ', 'SZ')) WHERE g IS NOT NULL AND ST_Area(g) > 1000)",
+        "INSERT INTO pog_standards (plan_id, iip, label, exclude_farmsteads, school_m, green_areas_m, "
+        "green_areas_total_m2, green_area_m, green_area_m2, kindergarten_m, stop_m, geom) "
+        "SELECT id, iip || '-1GSU', '1GSU', 1, 3000, 1500, 10000, 3000, 50000, 1500, 1000, geom "
+        "FROM plans WHERE id = ?1"};
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0] && !d->rc; i++) {
+        sqlite3_stmt *st = NULL;
+        if (gis_store_prepare(d->st, sql[i], &st, d->e)) {
+            demo_fail(d, ERR_IO, "prepare");
+            return;
+        }
+        sqlite3_bind_int64(st, 1, plan);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            demo_sql_fail(d, i ? "POG standards" : "POG OUZ");
+        sqlite3_finalize(st);
+    }
+}
+
 bool demo_pog_make(struct demo *d)
 {
     struct act a = {0};
@@ -366,9 +453,10 @@ bool demo_pog_make(struct demo *d)
         demo_oom(d);
     else if (gis_store_prepare(d->st,
                                "INSERT INTO pog_zones (plan_id, label, symbol, name, max_intensity, "
-                               "max_coverage_pct, max_height_m, min_bio_pct, geom, iip) "
+                               "max_coverage_pct, max_height_m, min_bio_pct, geom, iip, profile_basic, "
+                               "profile_extra, provisions) "
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, GeomFromWKB(?9, 2180), "
-                               "(SELECT iip || '-' || ?2 FROM plans WHERE id = ?1))",
+                               "(SELECT iip || '-' || ?2 FROM plans WHERE id = ?1), ?10, ?11, ?12)",
                                &st, d->e))
         demo_fail(d, ERR_IO, "prepare");
     for (int k = 0; k < n && !d->rc; k++) {
@@ -396,6 +484,12 @@ bool demo_pog_make(struct demo *d)
             sqlite3_bind_double(st, 7, p->h);
             sqlite3_bind_double(st, 8, p->bio);
             sqlite3_bind_blob(st, 9, d->wkb, (int)d->wkb_len, SQLITE_STATIC);
+            struct pog_profile pr;
+            pog_profile_make(d, p, lab, &pr);
+            sqlite3_bind_text(st, 10, pr.basic, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 11, pr.extra, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 12, pr.text.p, -1, SQLITE_TRANSIENT);
+            free(pr.text.p);
             if (sqlite3_step(st) != SQLITE_DONE)
                 demo_sql_fail(d, "POG zone");
             sqlite3_reset(st);
@@ -419,6 +513,8 @@ bool demo_pog_make(struct demo *d)
     int ord = 0, para = 0;
     if (plan && sym.p)
         prov_general(d, plan, "pog", v, 3, &ord, &para);
+    if (plan)
+        pog_areas_make(d, plan);
     free(sym.p);
     sqlite3_finalize(st);
     free(key);
