@@ -29,6 +29,7 @@ static const struct {
      "run `make` or `make deps` (npm ci) in the repository"},
     {"map.js", "web/map.js", "text/javascript", "it comes with the repository's web/ folder"},
     {"map.css", "web/map.css", "text/css", "it comes with the repository's web/ folder"},
+    {"pages.css", "web/pages.css", "text/css", "it comes with the repository's web/ folder"},
 };
 #define NASSETS (sizeof assets / sizeof assets[0])
 
