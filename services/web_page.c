@@ -281,7 +281,7 @@ enum err_code web_api(struct web_page *pg, const char *method, const char *path,
     for (int i = 0; i < sub.nheaders; i++)
         if (!strcasecmp(sub.hname[i], "Set-Cookie"))
             http_resp_header(pg->resp, sub.hname[i], sub.hvalue[i]);
-    if (sub.body && sub.content_type && !strncmp(sub.content_type, "application/json", 16)) {
+    if (sub.body && sub.content_type && strstr(sub.content_type, "json")) {
         *out = json_loadb(sub.body, sub.len, 0, NULL);
         if (*out && arena_defer(pg->req->arena, json_release, *out)) {
             json_decref(*out);
