@@ -32,6 +32,16 @@ async function logIn(page) {
   await Promise.all([page.waitForNavigation(), page.press('#password', 'Enter')]);
 }
 
+// axe-core's WCAG 2.0 and 2.1 A and AA rules on the page shown, recorded under run.
+async function axeHere(page, run, url, status = 200) {
+  await page.addScriptTag({ path: axePath });
+  const res = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  out.axe.push({ run, url: url || new URL(page.url()).pathname, status,
+    violations: res.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })) });
+}
+
 // axe on every page reachable from / (one gmina), in one language, signed in or not.
 async function axeCrawl(lang, signedIn) {
   const ctx = await browser.newContext({ locale: lang === 'en' ? 'en-GB' : 'pl-PL', bypassCSP: true });
@@ -45,13 +55,18 @@ async function axeCrawl(lang, signedIn) {
     const r = await page.goto(base + p);
     if (!r || !(r.headers()['content-type'] || '').startsWith('text/html')) continue;
     if (p.endsWith('/map')) continue; // the planner's map: test_map_page
-    await page.addScriptTag({ path: axePath });
-    const res = await page.evaluate(() => window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    }));
-    out.axe.push({ run: `${lang} ${signedIn ? 'in' : 'out'}`, url: p, status: r.status(),
-      violations: res.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) })) });
+    await axeHere(page, `${lang} ${signedIn ? 'in' : 'out'}`, p, r.status());
     const links = await page.$$eval('a[href]', as => as.map(a => a.getAttribute('href')));
+    // a search form is followed with a parcel number, other GET forms with what they hold (the order form
+    // from a card holds its parcel): the pages behind them are crawled too
+    links.push(...await page.$$eval('form[method=get]', (forms, number) => forms.map(f => {
+      const q = new URLSearchParams();
+      for (const el of f.elements) {
+        if (!el.name || ((el.type === 'checkbox' || el.type === 'radio') && !el.checked)) continue;
+        q.append(el.name, el.name === 'q' && !el.value ? number : el.value);
+      }
+      return f.getAttribute('action') + '?' + q.toString();
+    }), env.ODRA_NUMBER));
     for (const l of links) {
       const u = new URL(l, base + p);
       if (u.origin !== base) continue;
@@ -79,7 +94,7 @@ async function enter(page) {
 
 // A context for a journey; with JavaScript on, every trusted mouse event is counted in sessionStorage.
 async function journeyContext(js) {
-  const ctx = await browser.newContext({ locale: 'pl-PL', javaScriptEnabled: js, acceptDownloads: true });
+  const ctx = await browser.newContext({ locale: 'pl-PL', javaScriptEnabled: js, acceptDownloads: true, bypassCSP: js });
   if (js) {
     await ctx.addInitScript(() => {
       for (const type of ['mousedown', 'mouseup', 'mousemove', 'pointerdown', 'wheel']) {
@@ -91,6 +106,9 @@ async function journeyContext(js) {
   }
   return ctx;
 }
+
+// With JavaScript on, axe checks each page of a journey too (those behind a POST: the receipt, the fee).
+const stepAxe = async (page, js) => { if (js) await axeHere(page, 'journey'); };
 
 const mouseCount = async (page, js) => (js ? Number(await page.evaluate(() => sessionStorage.mouse || 0)) : 0);
 
@@ -104,17 +122,21 @@ async function journey1(js) {
     await page.keyboard.type(env.ODRA_NUMBER);
     await enter(page);
     r.steps.push('searched');
+    await stepAxe(page, js);
     await tabTo(page, `ol.results a[href^="/${t}/card?parcel="]`);
     await enter(page);
     r.steps.push('card');
+    await stepAxe(page, js);
     r.cardTitle = await page.locator('h1').textContent();
     await tabTo(page, `a[href^="/${t}/order?parcels="]`);
     await enter(page);
     r.steps.push('order');
+    await stepAxe(page, js);
     await tabTo(page, '#purpose');
     await page.keyboard.type('sprzedaż');
     await enter(page); // Enter in a text field submits its form
     r.steps.push('quote');
+    await stepAxe(page, js);
     r.quote = (await page.locator('table.fee tfoot').textContent()).replace(/\s+/g, ' ').trim();
     await tabTo(page, '#name');
     await page.keyboard.type('Anna Nowak');
@@ -123,6 +145,7 @@ async function journey1(js) {
     await tabTo(page, 'form[action$="/order"] button[type=submit]');
     await enter(page);
     r.steps.push('confirmed');
+    await stepAxe(page, js);
     r.status = (await page.locator('h1').textContent()).trim();
     await tabTo(page, 'a[href$="/receipt.pdf"]');
     const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
@@ -152,6 +175,7 @@ async function journey4(js) {
     await page.keyboard.type(env.ODRA_PASSWORD);
     await enter(page);
     r.steps.push('login');
+    await stepAxe(page, js);
     if (!page.url().endsWith(`/${t}/declaration`)) throw new Error('log-in did not return: ' + page.url());
     r.steps.push('declaration');
     await tabTo(page, '#name');
@@ -171,6 +195,7 @@ async function journey4(js) {
     if (r.h1 !== 'Deklaracja złożona') throw new Error('not filed: ' + r.h1 + ' ' +
       (await page.locator('.problem').textContent().catch(() => '')));
     r.steps.push('filed');
+    await stepAxe(page, js);
     r.mouse = await mouseCount(page, js);
   } catch (e) {
     r.error = String(e);
