@@ -311,7 +311,9 @@ const char *web_form(struct web_page *pg, const char *name)
 
 enum err_code web_form_check(struct web_page *pg, struct err *e)
 {
-    const char *given = web_form(pg, "csrf");
+    const char *given = http_header(pg->req, "X-CSRF-Token"); /* as the API takes it */
+    if (!given)
+        given = web_form(pg, "csrf");
     const char *want = pg->form_token;
     size_t n = want ? strlen(want) : 0;
     if (!given || !n || strlen(given) != n || sodium_memcmp(given, want, n) != 0)

@@ -443,7 +443,7 @@ static enum err_code page_my(struct http_req *req, struct http_resp *resp, struc
     if (web_page_begin(req, resp, "my.title", &pg, e))
         return e->code;
     if (!pg.who)
-        return web_page_redirect(&pg, href(&pg, "/login?return=/%s/my", slug(&pg)));
+        return web_page_redirect(&pg, href(&pg, "/signin?return=/%s/my", slug(&pg)));
     json_t *j, *c;
     int status;
     struct err le = {0};
@@ -653,9 +653,9 @@ const struct http_route svc_web_pages_routes[] = {
     {"GET", "/{t}/declaration", page_declaration, "pages", "The waste declaration form", PAGE, p_t, HTTP_PUBLIC},
     {"POST", "/{t}/declaration", page_declaration_post, "pages", "File the waste declaration (a form)", PAGE, p_t,
      HTTP_ACCOUNT},
-    {"GET", "/{t}/login", page_login, "pages", "Log-in page", PAGE, p_login, HTTP_PUBLIC},
-    {"POST", "/{t}/login", page_login_post, "pages", "Log in (a form)", PAGE, p_form, HTTP_PUBLIC},
-    {"GET", "/{t}/logout", page_logout, "pages", "Log-out page", PAGE, p_t, HTTP_PUBLIC},
-    {"POST", "/{t}/logout", page_logout_post, "pages", "Log out (a form)", PAGE, p_form, HTTP_ACCOUNT},
+    {"GET", "/{t}/signin", page_login, "pages", "Log-in page", PAGE, p_login, HTTP_PUBLIC},
+    {"POST", "/{t}/signin", page_login_post, "pages", "Log in (a form)", PAGE, p_form, HTTP_PUBLIC},
+    {"GET", "/{t}/signout", page_logout, "pages", "Log-out page", PAGE, p_t, HTTP_PUBLIC},
+    {"POST", "/{t}/signout", page_logout_post, "pages", "Log out (a form)", PAGE, p_form, HTTP_ACCOUNT},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -26,7 +26,7 @@ const browser = await chromium.launch({
 const skip = /^\/(api|health|auth\/|assets\/|verify\/|favicon)|\.(pdf|ics|json|png)$|format=ics|lang=/;
 
 async function logIn(page) {
-  await page.goto(`${base}/${t}/login`);
+  await page.goto(`${base}/${t}/signin`);
   await page.fill('#login', env.ODRA_LOGIN);
   await page.fill('#password', env.ODRA_PASSWORD);
   await Promise.all([page.waitForNavigation(), page.press('#password', 'Enter')]);
@@ -167,7 +167,7 @@ async function journey4(js) {
   const page = await ctx.newPage();
   try {
     await page.goto(`${base}/${t}/declaration`);
-    await tabTo(page, `main a[href^="/${t}/login?return="]`);
+    await tabTo(page, `main a[href^="/${t}/signin?return="]`);
     await enter(page);
     await tabTo(page, '#login');
     await page.keyboard.type(env.ODRA_LOGIN);
@@ -216,7 +216,7 @@ async function focusAndZoom() {
   });
   // 200 % zoom of a 1280 px window: the layout of a 640 px one; nothing may need horizontal scrolling
   await page.setViewportSize({ width: 640, height: 400 });
-  const pages = [`/${t}/home`, `/${t}/find?q=${env.ODRA_NUMBER}`, `/${t}/order`, `/${t}/login`, `/${t}/declaration`, '/'];
+  const pages = [`/${t}/home`, `/${t}/find?q=${env.ODRA_NUMBER}`, `/${t}/order`, `/${t}/signin`, `/${t}/declaration`, '/'];
   out.zoom = { overflow: false, pages: [] };
   for (const p of pages) {
     await page.goto(base + p);

@@ -137,8 +137,8 @@ class Browser:
         return self.request("POST", form["action"], body=body, ctype="application/x-www-form-urlencoded")
 
     def login(self, login="ania", password=PASSWORD):
-        s, h, b = self.get(f"/{T}/login")
-        form = next(f for f in Page(b.decode()).forms if f["action"] == f"/{T}/login")
+        s, h, b = self.get(f"/{T}/signin")
+        form = next(f for f in Page(b.decode()).forms if f["action"] == f"/{T}/signin")
         return self.submit(form, login=login, password=password)
 
 
@@ -200,8 +200,8 @@ def every_page_from_the_entry_page_keeps_the_rules_in_both_languages_signed_in_a
         b.login()
         inside = crawl(b, lang)
         PAGES |= out | inside
-        assert f"/{T}/my" in inside and f"/{T}/logout" in inside, inside
-    for p in (f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/login", f"/{T}/my"):
+        assert f"/{T}/my" in inside and f"/{T}/signout" in inside, inside
+    for p in (f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/signin", f"/{T}/my"):
         assert p in PAGES, (p, PAGES)
 
 
@@ -291,10 +291,10 @@ def the_quote_is_the_fee_the_extract_is_issued_with():
 def journey_4_log_in_file_a_waste_declaration_and_see_its_fee():
     b = Browser()
     s, h, body = b.get(f"/{T}/declaration")
-    assert s == 200 and f"/{T}/login?return=" in body.decode()
-    login_link = next(l for l in Page(body.decode()).links if l.startswith(f"/{T}/login?return="))
+    assert s == 200 and f"/{T}/signin?return=" in body.decode()
+    login_link = next(l for l in Page(body.decode()).links if l.startswith(f"/{T}/signin?return="))
     s, h, body = b.get(login_link)
-    form = next(f for f in Page(body.decode()).forms if f["action"] == f"/{T}/login")
+    form = next(f for f in Page(body.decode()).forms if f["action"] == f"/{T}/signin")
     assert form["fields"]["return"] == f"/{T}/declaration", form
     s, h, body = b.submit(form, login="ania", password=PASSWORD)
     assert s == 200 and "odra_session" in b.cookies
@@ -322,21 +322,21 @@ def every_form_needs_its_csrf_token():
     ct = "application/x-www-form-urlencoded"
     assert anon.request("POST", f"/{T}/order", body=body, ctype=ct)[0] == 403
     assert anon.request("POST", f"/{T}/order", body=body + "&csrf=" + "A" * 43, ctype=ct)[0] == 403
-    assert anon.request("POST", f"/{T}/login", body="login=ania&password=" + PASSWORD, ctype=ct)[0] == 403
+    assert anon.request("POST", f"/{T}/signin", body="login=ania&password=" + PASSWORD, ctype=ct)[0] == 403
     # a token of another browser does not do
     other = Browser()
-    s, h, b2 = other.get(f"/{T}/login")
+    s, h, b2 = other.get(f"/{T}/signin")
     token = Page(b2.decode()).forms[0]["fields"]["csrf"]
-    assert anon.request("POST", f"/{T}/login", body=f"csrf={token}&login=ania&password={PASSWORD}",
+    assert anon.request("POST", f"/{T}/signin", body=f"csrf={token}&login=ania&password={PASSWORD}",
                         ctype=ct)[0] == 403
     inside = Browser()
     inside.login()
     assert "odra_session" in inside.cookies
     assert inside.request("POST", f"/{T}/declaration", body="name=X", ctype=ct)[0] == 403
-    assert inside.request("POST", f"/{T}/logout", body="", ctype=ct)[0] == 403
+    assert inside.request("POST", f"/{T}/signout", body="", ctype=ct)[0] == 403
     assert "odra_session" in inside.cookies
-    s, h, b3 = inside.get(f"/{T}/logout")
-    form = next(f for f in Page(b3.decode()).forms if f["action"] == f"/{T}/logout")
+    s, h, b3 = inside.get(f"/{T}/signout")
+    form = next(f for f in Page(b3.decode()).forms if f["action"] == f"/{T}/signout")
     s, h, b4 = inside.submit(form)
     assert s == 200 and "odra_session" not in inside.cookies
     assert inside.get(f"/{T}/my", follow=False)[0] == 303
@@ -346,10 +346,10 @@ def every_form_needs_its_csrf_token():
 def a_log_in_returns_only_to_a_path_of_this_server():
     for bad in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
         b = Browser()
-        s, h, body = b.get(f"/{T}/login?return=" + urllib.parse.quote(bad))
-        form = next(f for f in Page(body.decode()).forms if f["action"] == f"/{T}/login")
+        s, h, body = b.get(f"/{T}/signin?return=" + urllib.parse.quote(bad))
+        form = next(f for f in Page(body.decode()).forms if f["action"] == f"/{T}/signin")
         body = urllib.parse.urlencode(dict(form["fields"], login="ania", password=PASSWORD, **{"return": bad}))
-        s, h, _ = b.request("POST", f"/{T}/login", body=body, ctype="application/x-www-form-urlencoded",
+        s, h, _ = b.request("POST", f"/{T}/signin", body=body, ctype="application/x-www-form-urlencoded",
                             follow=False)
         assert s == 303 and h["location"] == f"/{T}/my", (bad, s, h.get("location"))
     b = Browser()
@@ -379,7 +379,7 @@ def hostile_values_in_every_field_come_back_escaped():
         for path in (f"/{T}/find?q={q(h_)}", f"/{T}/card?address={q(h_)}", f"/{T}/card?parcel={q(h_)}",
                      f"/{T}/order?parcels={q(h_)}&purpose={q(h_)}",
                      f"/{T}/order/quote?step=2&wypis=1&parcels={q(h_)}&purpose={q(h_)}",
-                     f"/{T}/login?return={q(h_)}", f"/{T}/order/{q(h_)}", f"/{T}/home?lang={q(h_)}"):
+                     f"/{T}/signin?return={q(h_)}", f"/{T}/order/{q(h_)}", f"/{T}/home?lang={q(h_)}"):
             s, hd, body = b.get(path)
             assert_clean(path, s, body, hd)
     pid = srv.get_json(f"/{T}/search?q=2287")["features"][0]["id"]
@@ -394,7 +394,7 @@ def hostile_values_in_every_field_come_back_escaped():
         assert_clean("declaration", s, body)
         assert s == 422 or s == 400, s
     anon = Browser()
-    s, hd, body = anon.get(f"/{T}/login")
+    s, hd, body = anon.get(f"/{T}/signin")
     form = Page(body.decode()).forms[0]
     for h_ in HOSTILE:
         s, hd, body = anon.submit(form, login=h_, password=h_)
@@ -444,7 +444,7 @@ def axe_finds_no_wcag_21_aa_violation_on_any_page():
     pages = ["/", f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration"]
     for key in ("pl out", "en out", "pl in", "en in"):
         urls = {s["url"] for s in scanned if s["run"] == key}
-        want = pages + ([f"/{T}/my", f"/{T}/logout"] if key.endswith("in") else [f"/{T}/login"])
+        want = pages + ([f"/{T}/my", f"/{T}/signout"] if key.endswith("in") else [f"/{T}/signin"])
         assert all(p in urls for p in want), (key, sorted(urls))
         assert any(u.startswith(f"/{T}/card?parcel=") for u in urls), (key, "no card")
         assert any(u.startswith(f"/{T}/order/quote?") for u in urls), (key, "no quote")
