@@ -91,7 +91,10 @@ static enum err_code page_find(struct http_req *req, struct http_resp *resp, str
     }
     json_t *hits = json_array(), *f;
     size_t i;
-    json_array_foreach(json_object_get(j, "features"), i, f) json_array_append_new(hits, search_hit(&pg, f));
+    json_array_foreach(json_object_get(j, "features"), i, f)
+    {
+        json_array_append_new(hits, search_hit(&pg, f));
+    }
     json_object_set_new(pg.data, "count", json_integer((json_int_t)json_array_size(hits)));
     json_object_set_new(pg.data, "searched", json_true());
     json_object_set_new(pg.data, "hits", hits);
@@ -167,7 +170,11 @@ static json_t *card_services(json_t *services)
             continue;
         json_t *names = json_array(), *b;
         size_t i;
-        json_array_foreach(json_object_get(v, "businesses"), i, b) if (json_is_string(b)) json_array_append(names, b);
+        json_array_foreach(json_object_get(v, "businesses"), i, b)
+        {
+            if (json_is_string(b))
+                json_array_append(names, b);
+        }
         json_t *s = json_pack("{s:o, s:o, s:o}", "title", json_incref(json_object_get(v, "title")), "count",
                               json_incref(json_object_get(v, "count")), "names", names);
         json_array_append_new(out, s);
@@ -451,7 +458,10 @@ static enum err_code page_my(struct http_req *req, struct http_resp *resp, struc
         return web_page_error(&pg, &le, e);
     json_t *cases = json_array();
     size_t i;
-    json_array_foreach(json_object_get(j, "cases"), i, c) json_array_append_new(cases, my_case(&pg, c));
+    json_array_foreach(json_object_get(j, "cases"), i, c)
+    {
+        json_array_append_new(cases, my_case(&pg, c));
+    }
     json_object_set_new(pg.data, "cases", cases);
     json_t *due = json_object_get(j, "fees_due");
     if (json_integer_value(json_object_get(due, "remaining_gr")) > 0)
