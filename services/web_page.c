@@ -289,8 +289,18 @@ enum err_code web_api(struct web_page *pg, const char *method, const char *path,
         }
     }
     if (*status >= 400) {
+        static const struct {
+            int status;
+            enum err_code code;
+        } codes[] = {{401, ERR_UNAUTHORIZED},  {403, ERR_FORBIDDEN}, {404, ERR_NOT_FOUND},
+                     {409, ERR_CONFLICT},      {413, ERR_TOO_LARGE}, {415, ERR_MEDIA_TYPE},
+                     {422, ERR_UNPROCESSABLE}, {429, ERR_TOO_MANY},  {503, ERR_UNAVAILABLE}};
+        enum err_code code = *status >= 500 ? ERR_INTERNAL : ERR_INVALID;
+        for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+            if (codes[i].status == *status)
+                code = codes[i].code;
         const char *d = json_string_value(json_object_get(*out, "description"));
-        return err_set(e, *status == 422 ? ERR_UNPROCESSABLE : ERR_INVALID, "%s", d ? d : "");
+        return err_set(e, code, "%s", d ? d : "");
     }
     return ERR_OK;
 }
