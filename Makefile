@@ -68,7 +68,8 @@ TEST_BINS += $(MODULE_TEST_SRCS:services/modules/%.c=$(BUILD)/tests/modules/%)
 .PHONY: all deps run test asan lint bench soak clean demo web-deps fuzz fuzz-build
 all: $(BUILD)/odra $(BUILD)/odra-toy $(TEST_BINS) web-deps
 
-# The map page's MapLibre GL JS comes from npm (package-lock.json). A plain `make` installs it when
+# The map page's MapLibre GL JS and the browser tests' tools (playwright-core, axe-core for test_pages)
+# come from npm (package-lock.json). A plain `make` installs them when
 # node_modules is missing or older than the lock file; without npm, or offline, it says so and the rest
 # builds (the server then logs the missing files, and /assets/ answers 503 naming this step).
 web-deps:

@@ -601,6 +601,17 @@ enum err_code svc_auth_identify(struct http_req *req, const struct http_route *r
     return access_admit(req, r, resp, false, e);
 }
 
+const struct auth_principal *svc_auth_session_peek(struct http_req *req)
+{
+    if (!auth.id)
+        return NULL;
+    struct auth_principal *p = arena_alloc(req->arena, sizeof *p);
+    if (!p)
+        return NULL;
+    memset(p, 0, sizeof *p);
+    return session_resolve(req, p) ? p : NULL;
+}
+
 /* ---- /auth ---- */
 
 static const char *cookie_header(struct http_req *req, const char *token, int max_age)

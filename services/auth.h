@@ -115,6 +115,10 @@ enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, s
 enum err_code svc_auth_identify(struct http_req *req, const struct http_route *r, struct http_resp *resp,
                                 struct err *e);
 
+/* The signed-in person of req's session cookie, for a public page that shows who is signed in; NULL when
+ * there is none (nothing audited: a page is not refused for it). Lives in the arena. */
+const struct auth_principal *svc_auth_session_peek(struct http_req *req);
+
 /* Records a staff, admin or personal-data (HTTP_PERSONAL) request in the audit log after its handler ran:
  * the route, the path (which names the record), the status, "personal data" for a personal route, and
  * req->audit_note. */

@@ -79,36 +79,6 @@ enum err_code svc_tenant_info(struct http_req *req, struct http_resp *resp, stru
     return http_resp_json(req, resp, 200, j, e);
 }
 
-enum err_code svc_index(struct http_req *req, struct http_resp *resp, struct err *e)
-{
-    (void)e;
-    struct arena *a = req->arena;
-    char *items = arena_strdup(a, "");
-    for (int i = 0; i < svc_server_tenant_count(req->server); i++) {
-        const struct config_tenant *t = svc_server_tenant(req->server, i)->cfg;
-        char name[256], organ[512];
-        text_xml_escape(t->name, name, sizeof name);
-        text_xml_escape(t->organ, organ, sizeof organ);
-        items = arena_printf(a, "%s<li><a href=\"/%s/map\">Gmina %s</a> <small>(%s, TERYT %s)</small></li>\n", items,
-                             t->slug, name, organ, t->teryt);
-    }
-    const char *page = arena_printf(
-        a,
-        "<!doctype html>\n<html lang=\"pl\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>odra — informacja planistyczna powiatu słubickiego</title>"
-        "<link rel=\"icon\" href=\"/favicon.ico\" type=\"image/svg+xml\">"
-        "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}"
-        "h1{font-size:1.6rem}li{margin:.4rem 0}small{color:#666}</style></head><body>\n"
-        "<h1>Informacja planistyczna i o nieruchomościach</h1>\n"
-        "<p>Powiat słubicki: wybierz gminę, aby na mapie sprawdzić działkę lub adres.</p>\n<ul>\n%s</ul>\n"
-        "<p><small>Interfejs programistyczny: <a href=\"/api\">/api</a> (OpenAPI 3.0), stan serwera: "
-        "<a href=\"/health\">/health</a>.</small></p>\n</body></html>\n",
-        items);
-    http_resp_body(resp, 200, "text/html; charset=utf-8", page, strlen(page));
-    return ERR_OK;
-}
-
 /* The site icon: a parcel outline on the map page's green, as SVG. Served at /favicon.ico, where browsers
  * look for it unasked, and linked from the pages with type image/svg+xml. */
 static const char favicon_svg[] =

@@ -36,6 +36,10 @@ struct http_req {
     /* What the handler adds to the audit row the dispatcher writes for a staff, admin or personal-data
      * route (e.g. which records a list showed); in the arena, or NULL. */
     const char *audit_note;
+    /* An in-process request a page makes of an API route (http_subrequest): its query parameters and
+     * headers are these NULL-ended name, value lists instead of the connection's. NULL otherwise. */
+    const char *const *sub_query;
+    const char *const *sub_headers;
 };
 
 struct http_resp {
@@ -216,6 +220,17 @@ void http_resp_header(struct http_resp *resp, const char *name, const char *valu
  * to grow. */
 enum err_code http_resp_buf(struct http_req *req, struct http_resp *resp, int status, const char *content_type,
                             struct buf *b, struct err *e);
+
+/* Calls the route that answers method and path in-process, on behalf of req's caller (req->principal),
+ * as the pages do (services/web_pages.c): query and headers are NULL-ended name, value lists (may be NULL),
+ * body may be NULL. The same route table, tenant and module checks and handler as over HTTP, so a page
+ * shows exactly what the API answers; a route that is not public needs a signed-in caller (else
+ * ERR_UNAUTHORIZED, as the API's 401), a staff or admin route is ERR_FORBIDDEN (pages for residents only
+ * ask residents' routes). The CSRF check is the page's own. resp gets the answer; a handler's error is
+ * returned with e set, as the dispatcher would answer it. */
+enum err_code http_subrequest(struct http_req *req, const char *method, const char *path, const char *const *query,
+                              const char *const *headers, const char *body, size_t body_len, struct http_resp *resp,
+                              struct err *e);
 
 /* Whether the request's If-None-Match is "*" or names etag. */
 bool http_if_none_match(struct http_req *req, const char *etag);

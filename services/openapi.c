@@ -30,6 +30,8 @@ static const struct {
     {"maps", "Maps: WMS 1.3.0, WMTS, raster and vector tiles, TileJSON, styles, glyphs and the map page"},
     {"extracts", "Wypis i wyrys (plan extracts) as PDF, and the verification of issued documents"},
     {"auth", "Log-in, sessions and log-out; the signed-in account"},
+    {"pages", "Residents' pages (HTML, server-rendered, usable without JavaScript): search, the property card, "
+              "ordering a wypis i wyrys, my matters, the waste declaration, log-in"},
     {NULL, NULL},
 };
 

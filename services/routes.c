@@ -7,6 +7,7 @@
 #include "services/pay_online.h"
 #include "services/payments.h"
 #include "services/saml.h"
+#include "services/web_page.h"
 
 static const struct http_param_doc tenant_param[] = {
     {"t", "path", "string", 1, "gmina slug: slubice, cybinka, gorzyca, osno-lubuskie, rzepin"},
@@ -14,7 +15,7 @@ static const struct http_param_doc tenant_param[] = {
 };
 
 const struct http_route svc_core_routes[] = {
-    {"GET", "/", svc_index, "meta", "Web entry page", "text/html", NULL, HTTP_PUBLIC},
+    {"GET", "/", web_index, "meta", "Web entry page", "text/html", NULL, HTTP_PUBLIC},
     {"GET", "/favicon.ico", svc_favicon, "meta", "The site icon (SVG)", "image/svg+xml", NULL, HTTP_PUBLIC},
     {"GET", "/health", svc_health, "meta", "Server status, version and the tenants with their modules", NULL, NULL,
      HTTP_PUBLIC},
@@ -26,8 +27,21 @@ const struct http_route svc_core_routes[] = {
 };
 
 const struct http_route *const svc_route_tables[] = {
-    svc_core_routes,  svc_ogc_routes,      svc_places_routes,     svc_wms_routes,
-    svc_tiles_routes, svc_web_routes,      svc_extracts_routes,   svc_plans_routes,
-    svc_saml_routes,  svc_auth_routes,     svc_cases_routes,      svc_case_messages_routes,
-    svc_rodo_routes,  svc_payments_routes, svc_pay_online_routes, NULL,
+    svc_core_routes,
+    svc_ogc_routes,
+    svc_places_routes,
+    svc_wms_routes,
+    svc_tiles_routes,
+    svc_web_routes,
+    svc_extracts_routes,
+    svc_plans_routes,
+    svc_saml_routes,
+    svc_auth_routes,
+    svc_cases_routes,
+    svc_case_messages_routes,
+    svc_rodo_routes,
+    svc_payments_routes,
+    svc_pay_online_routes,
+    svc_web_pages_routes,
+    NULL,
 };

@@ -13,6 +13,7 @@ extern const struct http_route svc_places_routes[];
 extern const struct http_route svc_wms_routes[];
 extern const struct http_route svc_tiles_routes[];
 extern const struct http_route svc_web_routes[];
+extern const struct http_route svc_web_pages_routes[]; /* services/web_resident.c: residents' pages */
 extern const struct http_route svc_extracts_routes[];
 extern const struct http_route svc_plans_routes[];
 extern const struct http_route svc_auth_routes[]; /* services/auth.c */
@@ -21,7 +22,6 @@ extern const struct http_route *const svc_route_tables[];
 
 enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_openapi(struct http_req *req, struct http_resp *resp, struct err *e);
-enum err_code svc_index(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_favicon(struct http_req *req, struct http_resp *resp, struct err *e);
 enum err_code svc_tenant_info(struct http_req *req, struct http_resp *resp, struct err *e);
 

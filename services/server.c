@@ -144,13 +144,25 @@ enum err_code svc_tenant_write(struct svc_tenant *t, svc_write_fn fn, void *ctx,
 
 /* ---- helpers for handlers (services/http.h) ---- */
 
+static const char *kv_find(const char *const *kv, const char *name, bool fold)
+{
+    for (; kv[0]; kv += 2)
+        if (fold ? !strcasecmp(kv[0], name) : !strcmp(kv[0], name))
+            return kv[1];
+    return NULL;
+}
+
 const char *http_query(struct http_req *req, const char *name)
 {
+    if (req->sub_query)
+        return kv_find(req->sub_query, name, false);
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(struct http_req *req, const char *name)
 {
+    if (req->sub_headers)
+        return kv_find(req->sub_headers, name, true);
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
@@ -668,6 +680,46 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
         rc = svc_twin_after_write(req, resp, e);
     if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN || m.route->access.personal)
         svc_auth_audit_request(req, m.route, rc ? http_status_of(rc) : resp->status);
+    return rc;
+}
+
+enum err_code http_subrequest(struct http_req *req, const char *method, const char *path, const char *const *query,
+                              const char *const *headers, const char *body, size_t body_len, struct http_resp *resp,
+                              struct err *e)
+{
+    static const char *const none[] = {NULL, NULL};
+    struct http_req sub = {.arena = req->arena,
+                           .method = method,
+                           .path = path,
+                           .conn = req->conn,
+                           .server = req->server,
+                           .body = body,
+                           .body_len = body_len,
+                           .principal = req->principal,
+                           .sub_query = query ? query : none,
+                           .sub_headers = headers ? headers : none};
+    struct route_match m = {.req = &sub};
+    memset(resp, 0, sizeof *resp);
+    if (route_lookup(&m, resp, e))
+        return e->code;
+    const char *slug = http_capture(&sub, "t");
+    if (slug && !(sub.tenant = svc_server_tenant_find(req->server, slug)))
+        return err_set(e, ERR_NOT_FOUND, "unknown gmina '%s'", slug);
+    if (sub.tenant && sub.tenant->unavailable)
+        return err_set(e, ERR_UNAVAILABLE, "the data of gmina %s are unavailable", sub.tenant->cfg->name);
+    const struct svc_module *mod = svc_module_of_route(m.route);
+    if (mod && (!sub.tenant || !svc_module_enabled(sub.tenant->cfg, mod)))
+        return err_set(e, ERR_NOT_FOUND, "the e-service '%s' is not enabled here", mod->name);
+    enum http_access_kind access = m.route->access.kind;
+    if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN)
+        return err_set(e, ERR_FORBIDDEN, "pages ask residents' routes only");
+    if (access == HTTP_ACCESS_ACCOUNT && !req->principal)
+        return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    resp->status = 200;
+    enum err_code rc = m.route->handler(&sub, resp, e);
+    if (m.route->access.personal)
+        svc_auth_audit_request(&sub, m.route, rc ? http_status_of(rc) : resp->status);
+    req->audit_note = sub.audit_note ? sub.audit_note : req->audit_note;
     return rc;
 }
 

@@ -29,6 +29,7 @@ static const struct {
      "run `make` or `make deps` (npm ci) in the repository"},
     {"map.js", "web/map.js", "text/javascript", "it comes with the repository's web/ folder"},
     {"map.css", "web/map.css", "text/css", "it comes with the repository's web/ folder"},
+    {"pages.css", "web/pages.css", "text/css", "it comes with the repository's web/ folder"},
 };
 #define NASSETS (sizeof assets / sizeof assets[0])
 
@@ -188,6 +189,13 @@ static enum err_code map_page(struct http_req *req, struct http_resp *resp, stru
         }
     }
     free(tpl);
+    /* As every page's (services/web_page.c), with what MapLibre GL JS needs besides: its workers and tile
+     * images are blob: URLs. Its styles are set from script (CSSOM), which style-src does not govern. */
+    http_resp_header(resp, "Content-Security-Policy",
+                     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+                     "worker-src blob:; child-src blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                     "form-action 'self'; frame-ancestors 'none'");
+    http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     return http_resp_buf(req, resp, 200, "text/html; charset=UTF-8", &b, e);
 }
 

@@ -356,8 +356,8 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
             url = re.sub(r"\{([^}]+)\}", lambda m: SAMPLE.get(m.group(1), "x"), path)
             if write:
                 writes += 1
-                if path in ("/auth/login", "/auth/saml/acs", "/{t}/payments/online/p24/notify"):
-                    # the public writes: how one becomes known (the SAML answer's credential is the IdP's
+                if path in ("/auth/login", "/{t}/signin", "/auth/saml/acs", "/{t}/payments/online/p24/notify"):
+                    # the public writes: how one becomes known (the log-in page posts its form to /auth/login; the SAML answer's credential is the IdP's
                     # signed assertion, docs/saml.md), and the payment provider's notification (its credential
                     # is the signature with the gmina's CRC key, docs/payments.md)
                     assert access is None

@@ -282,12 +282,13 @@ static void route_check(const struct http_route *r)
         undeclared++;
         printf("  undeclared access: %s %s\n", r->method, r->pattern);
     }
-    /* Public writes by nature: the log-in form, the SAML answer whose credential is the IdP's signed
+    /* Public writes by nature: the log-in form (and the log-in page's, which posts it to /auth/login with the
+     * page's anonymous CSRF token checked first, docs/web.md), the SAML answer whose credential is the IdP's signed
      * message bound to the browser's pending request (docs/saml.md), and the payment provider's
      * notification, whose credential is its SHA-384 signature with the gmina's CRC key (docs/payments.md).
      * Single logout is an account route. */
-    static const char *const public_writes_ok[] = {"/auth/login", "/auth/saml/acs", "/{t}/payments/online/p24/notify",
-                                                   NULL};
+    static const char *const public_writes_ok[] = {"/auth/login", "/{t}/signin", "/auth/saml/acs",
+                                                   "/{t}/payments/online/p24/notify", NULL};
     bool allowed = false;
     for (int i = 0; public_writes_ok[i]; i++)
         allowed |= !strcmp(r->pattern, public_writes_ok[i]);
