@@ -37,14 +37,30 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     enum err_code rc = gis_pdf_check_fonts(pc, e);
     struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4, .furniture = gis_extract_wypis_furniture, .user = m};
     int wypis_pages = 0;
+    struct gis_extract_fee_in fin = {.wypis_pages = 1,
+                                     .wyrys_parts = parts,
+                                     .plans = doc->nplans,
+                                     .per_plan = m->fee_per_plan,
+                                     .exemption = m->exemption};
     if (!rc && m->wypis) {
         /* the fee depends on the page count, so a first layout with the one-page fee counts the pages;
          * the second pass fails if the page count then differs */
-        struct gis_extract_fee provisional = gis_extract_fees(m->rates, 1, parts);
+        struct gis_extract_fee provisional = gis_extract_fee_compute(m->rates, &fin);
         gis_extract_wypis_set(&t, doc, &provisional);
         wypis_pages = t.page;
+        /* one page over the limit only because of the closing part: set it compact when it then fits */
+        const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
+        if (wypis_pages == rt->wypis_pages_limit + 1) {
+            meta.compact_tail = true;
+            gis_extract_wypis_set(&t, doc, &provisional);
+            if (t.page < wypis_pages)
+                wypis_pages = t.page;
+            else
+                meta.compact_tail = false;
+        }
     }
-    struct gis_extract_fee fee = gis_extract_fees(m->rates, wypis_pages, parts);
+    fin.wypis_pages = wypis_pages;
+    struct gis_extract_fee fee = gis_extract_fee_compute(m->rates, &fin);
     int nraster = 0;
     size_t start = out->len;
     cairo_surface_t *surf = NULL;
