@@ -11,6 +11,25 @@
 #include "util/embed.h"
 #include "util/log.h"
 
+/* A wypis one page over the fee's page limit: set its closing part compact, then its body tight too, and
+ * keep the first that ends within the limit (the closing part alone never makes the sixth page); the page
+ * count, unchanged when neither does. */
+static int wypis_fit(struct gis_pdf *t, const struct gis_extract_doc *doc, struct gis_extract_meta *meta,
+                     const struct gis_extract_fee *fee, int pages)
+{
+    static const int steps[][2] = {{1, 0}, {1, 1}, {1, 2}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        meta->compact_tail = steps[i][0] != 0;
+        meta->tight_body = steps[i][1];
+        gis_extract_wypis_set(t, doc, fee);
+        if (t->page < pages)
+            return t->page;
+    }
+    meta->compact_tail = false;
+    meta->tight_body = 0;
+    return pages;
+}
+
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *mm,
                               struct buf *out, struct gis_extract_result *res, struct err *e)
 {
@@ -50,14 +69,8 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
         wypis_pages = t.page;
         /* one page over the limit only because of the closing part: set it compact when it then fits */
         const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
-        if (wypis_pages == rt->wypis_pages_limit + 1) {
-            meta.compact_tail = true;
-            gis_extract_wypis_set(&t, doc, &provisional);
-            if (t.page < wypis_pages)
-                wypis_pages = t.page;
-            else
-                meta.compact_tail = false;
-        }
+        if (wypis_pages == rt->wypis_pages_limit + 1)
+            wypis_pages = wypis_fit(&t, doc, &meta, &provisional, wypis_pages);
     }
     fin.wypis_pages = wypis_pages;
     struct gis_extract_fee fee = gis_extract_fee_compute(m->rates, &fin);
@@ -112,6 +125,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     res->wyrys_raster = nraster;
     res->pages = wypis_pages + nsheets;
     res->fee = fee;
+    res->compact_tail = meta.compact_tail;
     memcpy(res->seal_mark, t.mark, sizeof res->seal_mark);
     return ERR_OK;
 }

@@ -196,6 +196,7 @@ struct gis_extract_meta {
     const char *fee_status; /* due, paid, exempt, waived; NULL: due */
     const char *fee_method; /* paid how: "account" (to the case's account: transfer or online), "clerk" */
     bool compact_tail;      /* set by gis_extract_pdf: the closing part set compact to keep the page count */
+    int tight_body;         /* set by gis_extract_pdf, same end: body in 9 pt (1), 8.5 pt and tables 7.5 pt (2) */
 };
 
 struct gis_extract_result {
@@ -205,6 +206,7 @@ struct gis_extract_result {
     int wyrys_raster; /* of them, sheets drawn on the plan's raster drawing */
     struct gis_extract_fee fee;
     double seal_mark[4]; /* the seal mark's box on the last page (PDF user space), for the signature field */
+    bool compact_tail;   /* the closing part was set compact to keep the wypis within the fee's page limit */
 };
 
 /* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. */

@@ -41,12 +41,27 @@ const char *gis_extract_date_pl(struct arena *a, const char *iso)
     return gis_pdf_date_pl(a, iso);
 }
 
-#define F_BODY  "DejaVu Serif 10"
+/* The body text's and the tables' fonts: 10 and 8 pt, smaller where gis_extract_pdf sets the wypis tight
+ * to keep it within the fee's page limit (gis_extract_meta.tight_body). Used only where a struct gis_pdf *t
+ * is in scope. */
+#define F_BODY  body_font(t)
 #define F_SMALL "DejaVu Serif 8"
 #define F_HEAD  "DejaVu Sans Bold 11"
 #define F_SUB   "DejaVu Sans Bold 9.5"
-#define F_TABLE "DejaVu Sans 8"
+#define F_TABLE table_font(t)
 #define F_TITLE "DejaVu Sans Bold 15"
+
+static const char *body_font(const struct gis_pdf *t)
+{
+    static const char *const fonts[] = {"DejaVu Serif 10", "DejaVu Serif 9", "DejaVu Serif 8.5"};
+    int k = ((const struct gis_extract_meta *)t->user)->tight_body;
+    return fonts[k < 0 ? 0 : k > 2 ? 2 : k];
+}
+
+static const char *table_font(const struct gis_pdf *t)
+{
+    return ((const struct gis_extract_meta *)t->user)->tight_body > 1 ? "DejaVu Sans 7.5" : "DejaVu Sans 8";
+}
 
 /* Running header (pages after the first) and footer of the current page. */
 void gis_extract_wypis_furniture(struct gis_pdf *t)
