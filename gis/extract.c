@@ -75,9 +75,10 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     fin.wypis_pages = wypis_pages;
     struct gis_extract_fee fee = gis_extract_fee_compute(m->rates, &fin);
     int nraster = 0;
-    size_t start = out->len;
+    size_t start = out ? out->len : 0;
     cairo_surface_t *surf = NULL;
-    if (!rc) {
+    /* out NULL: the counts only (a quote); they are those the drawing pass below checks it sets */
+    if (!rc && out) {
         const struct gis_pdf_info info = {.title = arena_printf(a, "%s z planu zagospodarowania przestrzennego — %s",
                                                                 m->wypis && nsheets ? "Wypis i wyrys"
                                                                 : m->wypis          ? "Wypis"
@@ -116,7 +117,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     }
     g_object_unref(pc);
     arena_free(a);
-    if (!rc && out->failed)
+    if (!rc && out && out->failed)
         rc = err_set(e, ERR_INTERNAL, "out of memory writing the PDF");
     if (rc)
         return rc;

@@ -209,7 +209,9 @@ struct gis_extract_result {
     bool compact_tail;   /* the closing part was set compact to keep the wypis within the fee's page limit */
 };
 
-/* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. */
+/* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. With out
+ * NULL nothing is drawn: res gets the counts and the fee of the layout pass that the drawing pass repeats
+ * and checks (a drawing pass that paginates differently is an error), so they are the issued ones. */
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *m,
                               struct buf *out, struct gis_extract_result *res, struct err *e);
 

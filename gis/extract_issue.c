@@ -253,10 +253,7 @@ enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, 
     m.verification_code = code;
     m.verify_url = arena_printf(a, "%s%s", req->verify_base ? req->verify_base : "", code);
     m.seal_signer = req->seal ? gis_seal_subject(req->seal) : NULL;
-    struct buf pdf = {0};
-    enum err_code rc = gis_extract_pdf(reader, doc, &m, &pdf, res, e);
-    buf_free(&pdf);
-    return rc;
+    return gis_extract_pdf(reader, doc, &m, NULL, res, e);
 }
 
 enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
