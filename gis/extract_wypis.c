@@ -135,11 +135,19 @@ static const char *params_text(struct gis_pdf *t, const struct gis_zone_hit *h)
     return r;
 }
 
+/* The parcel's area as the wypis states it: the registered (EGiB) one where the store has it, else the one
+ * computed from the geometry, saying which. */
+static const char *parcel_area(struct gis_pdf *t, const struct gis_parcel *p)
+{
+    return p->area_registered
+               ? gis_pdf_markup(t, "%s m² (ewidencyjna)", fmt_int(t->a, lround(p->area_m2)))
+               : gis_pdf_markup(t, "%s m² (obliczona z geometrii)", fmt_int(t->a, lround(p->geom_area_m2)));
+}
+
 static const char *parcel_line(struct gis_pdf *t, const struct gis_parcel *p)
 {
-    return gis_pdf_markup(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s m²", p->number,
-                          p->obreb_number, p->obreb_name ? p->obreb_name : "", p->parcel_id,
-                          fmt_int(t->a, lround(p->geom_area_m2)));
+    return gis_pdf_markup(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s", p->number,
+                          p->obreb_number, p->obreb_name ? p->obreb_name : "", p->parcel_id, parcel_area(t, p));
 }
 
 /* Polish plural of a counted noun: 1 strona, 2-4 strony (but 12-14 stron), 5 stron. */
@@ -258,28 +266,27 @@ static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const
 /* Section 1: the table of the requested parcels. */
 static void wypis_parcels(struct gis_pdf *t, const struct gis_extract_doc *d)
 {
-    struct arena *a = t->a;
     gis_pdf_heading(t, "1. Działki objęte wypisem", F_HEAD, "H2", 6);
-    static const double w1[] = {0.07, 0.33, 0.30, 0.13, 0.17};
+    static const double w1[] = {0.06, 0.28, 0.25, 0.11, 0.30};
     static const PangoAlignment a1[] = {PANGO_ALIGN_RIGHT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT,
                                         PANGO_ALIGN_RIGHT};
-    static const char *const h1[] = {"Lp.", "Identyfikator działki", "Obręb ewidencyjny", "Nr działki",
-                                     "Powierzchnia [m²]"};
+    static const char *const h1[] = {"Lp.", "Identyfikator działki", "Obręb ewidencyjny", "Nr działki", "Powierzchnia"};
     gis_pdf_table_begin(t, 5, w1, a1, h1, F_TABLE);
     gis_pdf_table_header(t);
     for (int i = 0; i < d->nparcels; i++) {
         const struct gis_parcel *p = d->parcels[i].p;
         const char *c[] = {gis_pdf_markup(t, "%d.", i + 1), gis_pdf_markup(t, "%s", p->parcel_id),
                            gis_pdf_markup(t, "%s %s", p->obreb_number, p->obreb_name ? p->obreb_name : ""),
-                           gis_pdf_markup(t, "%s", p->number),
-                           gis_pdf_markup(t, "%s", fmt_int(a, d->parcels[i].area_rounded_m2))};
+                           gis_pdf_markup(t, "%s", p->number), parcel_area(t, p)};
         gis_pdf_table_row(t, c, false);
     }
     gis_pdf_table_end(t, 4);
     gis_pdf_para(
         t,
-        "Powierzchnie działek, terenów i stref obliczono z geometrii w układzie PL-1992 (EPSG:2180) i zaokrąglono do "
-        "1 m² tak, że powierzchnie terenów sumują się do powierzchni działki; udziały podano z dokładnością do 0,01 %.",
+        "Powierzchnię działki podano według ewidencji gruntów i budynków (ewidencyjna), a gdzie baza jej nie "
+        "zawiera — obliczoną z geometrii. Powierzchnie terenów i stref w pkt 2 są orientacyjne: obliczono je z "
+        "geometrii działek w układzie PL-1992 (EPSG:2180) i zaokrąglono do 1 m² tak, że sumują się do obliczonej "
+        "powierzchni działki (wiersz „Razem”); udziały podano z dokładnością do 0,01 %.",
         F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 8);
 }
 
@@ -350,7 +357,7 @@ static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
             static const PangoAlignment a2[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT,
                                                 PANGO_ALIGN_RIGHT};
             const char *h2[] = {pog ? "Strefa" : "Teren", pog ? "Strefa planistyczna" : "Przeznaczenie terenu",
-                                "Powierzchnia [m²]", "Udział [%]"};
+                                "Powierzchnia orientacyjna [m²]", "Udział [%]"};
             gis_pdf_table_begin(t, 4, w2, a2, h2, F_TABLE);
             gis_pdf_table_header(t);
             for (int j = 0; j < pp->nrows; j++) {
