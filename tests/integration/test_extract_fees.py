@@ -17,7 +17,7 @@ from odra_test import Server, assert_json_error, demo_data, done, test  # noqa: 
 T = "slubice"
 PARCEL = "080505_4.0001.2015"
 JSON = {"Content-Type": "application/json"}
-DATA = demo_data()
+DATA = demo_data(copy=True)  # it issues hundreds of extracts: not into the shared test data
 srv = Server(DATA)
 TMP = tempfile.mkdtemp(prefix="odra-fees-")
 
