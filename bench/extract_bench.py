@@ -1,6 +1,7 @@
 """Issue-time benchmark for wypis i wyrys: p50/p99 over N one-parcel and N ten-parcel extracts (POST
-/{t}/extracts, which renders, stores and commits the PDF). Targets (issue 6): p50 < 150 ms for one parcel,
-< 1 s for ten. Usage: python3 bench/extract_bench.py [N]  (ODRA_BIN selects the binary)."""
+/{t}/extracts, which renders, stores and commits the PDF), and over N quotes of each (GET
+/{t}/extracts/quote, which renders the same document in memory). Targets: issue 6, p50 < 150 ms for one
+parcel's full document, < 1 s for ten; issue 13, the quote p50 < 50 ms. Usage: python3 bench/extract_bench.py [N]  (ODRA_BIN selects the binary)."""
 import json
 import os
 import shutil
@@ -36,6 +37,18 @@ def run(srv, parcels):
     return times, pages
 
 
+def run_quote(srv, parcels):
+    times, q = [], None
+    path = "/slubice/extracts/quote?parcels=" + ",".join(parcels)
+    for _ in range(N):
+        t0 = time.perf_counter()
+        st, _, data = srv.get(path, timeout=120)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert st == 200, data[:300]
+        q = json.loads(data)
+    return times, q["pages"]
+
+
 def main():
     data = demo_data(copy=True)
     srv = Server(data)
@@ -46,6 +59,11 @@ def main():
             p50, p99 = pct(times, 50), pct(times, 99)
             print(f"extract {name:12s} n={N} pages={pages:3d}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
                   f"(target p50 < {target} ms: {'ok' if p50 < target else 'MISSED'})", flush=True)
+        for name, parcels in (("one parcel", ONE), ("ten parcels", TEN)):
+            times, pages = run_quote(srv, parcels)
+            p50, p99 = pct(times, 50), pct(times, 99)
+            print(f"quote   {name:12s} n={N} pages={pages:3d}  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+                  f"(target p50 < 50 ms: {'ok' if p50 < 50 else 'MISSED'})", flush=True)
     finally:
         srv.stop()
         shutil.rmtree(data, ignore_errors=True)

@@ -11,6 +11,25 @@
 #include "util/embed.h"
 #include "util/log.h"
 
+/* A wypis one page over the fee's page limit: set its closing part compact, then its body tight too, and
+ * keep the first that ends within the limit (the closing part alone never makes the sixth page); the page
+ * count, unchanged when neither does. */
+static int wypis_fit(struct gis_pdf *t, const struct gis_extract_doc *doc, struct gis_extract_meta *meta,
+                     const struct gis_extract_fee *fee, int pages)
+{
+    static const int steps[][2] = {{1, 0}, {1, 1}, {1, 2}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        meta->compact_tail = steps[i][0] != 0;
+        meta->tight_body = steps[i][1];
+        gis_extract_wypis_set(t, doc, fee);
+        if (t->page < pages)
+            return t->page;
+    }
+    meta->compact_tail = false;
+    meta->tight_body = 0;
+    return pages;
+}
+
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *mm,
                               struct buf *out, struct gis_extract_result *res, struct err *e)
 {
@@ -37,18 +56,29 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     enum err_code rc = gis_pdf_check_fonts(pc, e);
     struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4, .furniture = gis_extract_wypis_furniture, .user = m};
     int wypis_pages = 0;
+    struct gis_extract_fee_in fin = {.wypis_pages = 1,
+                                     .wyrys_parts = parts,
+                                     .plans = doc->nplans,
+                                     .per_plan = m->fee_per_plan,
+                                     .exemption = m->exemption};
     if (!rc && m->wypis) {
         /* the fee depends on the page count, so a first layout with the one-page fee counts the pages;
          * the second pass fails if the page count then differs */
-        struct gis_extract_fee provisional = gis_extract_fees(m->rates, 1, parts);
+        struct gis_extract_fee provisional = gis_extract_fee_compute(m->rates, &fin);
         gis_extract_wypis_set(&t, doc, &provisional);
         wypis_pages = t.page;
+        /* one page over the limit only because of the closing part: set it compact when it then fits */
+        const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
+        if (wypis_pages == rt->wypis_pages_limit + 1)
+            wypis_pages = wypis_fit(&t, doc, &meta, &provisional, wypis_pages);
     }
-    struct gis_extract_fee fee = gis_extract_fees(m->rates, wypis_pages, parts);
+    fin.wypis_pages = wypis_pages;
+    struct gis_extract_fee fee = gis_extract_fee_compute(m->rates, &fin);
     int nraster = 0;
-    size_t start = out->len;
+    size_t start = out ? out->len : 0;
     cairo_surface_t *surf = NULL;
-    if (!rc) {
+    /* out NULL: the counts only (a quote); they are those the drawing pass below checks it sets */
+    if (!rc && out) {
         const struct gis_pdf_info info = {.title = arena_printf(a, "%s z planu zagospodarowania przestrzennego — %s",
                                                                 m->wypis && nsheets ? "Wypis i wyrys"
                                                                 : m->wypis          ? "Wypis"
@@ -87,7 +117,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     }
     g_object_unref(pc);
     arena_free(a);
-    if (!rc && out->failed)
+    if (!rc && out && out->failed)
         rc = err_set(e, ERR_INTERNAL, "out of memory writing the PDF");
     if (rc)
         return rc;
@@ -96,6 +126,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
     res->wyrys_raster = nraster;
     res->pages = wypis_pages + nsheets;
     res->fee = fee;
+    res->compact_tail = meta.compact_tail;
     memcpy(res->seal_mark, t.mark, sizeof res->seal_mark);
     return ERR_OK;
 }

@@ -17,6 +17,7 @@
 #include "gis/style.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/config.h"
 #include "util/err.h"
 
 /* Most parcels in one request. */
@@ -37,13 +38,61 @@ struct gis_extract_rates {
 };
 extern const struct gis_extract_rates gis_extract_fee_defaults;
 
-struct gis_extract_fee {
-    int wypis_pages, wyrys_sheets; /* the quantities the fee is computed from (wyrys: A4-sized parts) */
-    int wypis_pln, wyrys_pln, total_pln;
+/* Exemptions from the opłata skarbowa (ustawa o opłacie skarbowej) that an extract request can claim. */
+enum gis_extract_exemption {
+    GIS_EXEMPT_NONE = 0,
+    GIS_EXEMPT_HOUSING,          /* art. 2 ust. 1 pkt 1 lit. h: budownictwo mieszkaniowe, by the stated purpose */
+    GIS_EXEMPT_POVERTY,          /* art. 2 ust. 1 pkt 2: a person on social assistance because of poverty */
+    GIS_EXEMPT_BUDGET_UNIT,      /* art. 7 pkt 1: jednostki budżetowe */
+    GIS_EXEMPT_LOCAL_GOVERNMENT, /* art. 7 pkt 2: jednostki samorządu terytorialnego */
+    GIS_EXEMPT_PUBLIC_BENEFIT,   /* art. 7 pkt 3: organizacje pożytku publicznego (nieodpłatna działalność) */
 };
 
-/* The fee for a wypis of wypis_pages pages (0: no wypis) and a wyrys of wyrys_sheets A4-sized parts (0: none).
- * rates NULL means gis_extract_fee_defaults. */
+/* What the API and the document say of an exemption: code ("housing"), the article ("art. 7 pkt 1";
+ * NULL for none) and the reason in Polish. */
+struct gis_extract_exemption_text {
+    const char *code, *article, *reason;
+};
+const struct gis_extract_exemption_text *gis_extract_exemption_text(enum gis_extract_exemption ex);
+
+/* A code of the request's `purpose`: the code, its Polish text, and the exemption it claims. */
+struct gis_extract_purpose {
+    const char *code, *text;
+    enum gis_extract_exemption exemption;
+};
+/* The code list, ended by a NULL code. */
+const struct gis_extract_purpose *gis_extract_purposes(void);
+/* The entry of code, NULL when purpose is not one (free text). */
+const struct gis_extract_purpose *gis_extract_purpose_find(const char *code);
+/* Whether kind is an applicant kind: person, company, budget_unit, local_government, public_benefit_org,
+ * social_assistance. */
+bool gis_extract_applicant_kind_ok(const char *kind);
+/* The exemption a request claims: by the applicant's kind first, then by its purpose code; either may be
+ * NULL. */
+enum gis_extract_exemption gis_extract_exemption_for(const char *purpose, const char *applicant_kind);
+
+struct gis_extract_fee {
+    int wypis_pages, wyrys_sheets; /* the quantities the fee is computed from (wyrys: A4-sized parts) */
+    int wypis_count;               /* wypisy charged: the plans cited where charged per plan, else 1 */
+    int wypis_pln, wyrys_pln, total_pln;
+    enum gis_extract_exemption exemption;
+    int due_pln; /* total_pln, or 0 when exempt */
+};
+
+/* What a fee is computed from. */
+struct gis_extract_fee_in {
+    int wypis_pages; /* 0: no wypis */
+    int wyrys_parts; /* A4-sized parts of the wyrys; 0: none */
+    int plans;       /* plans the wypis cites */
+    bool per_plan;   /* the gmina charges one wypis per plan cited (extract_fee_per_plan) */
+    enum gis_extract_exemption exemption;
+};
+/* The fee of in; rates NULL means gis_extract_fee_defaults. */
+struct gis_extract_fee gis_extract_fee_compute(const struct gis_extract_rates *rates,
+                                               const struct gis_extract_fee_in *in);
+
+/* The fee for a wypis of wypis_pages pages (0: no wypis) and a wyrys of wyrys_sheets A4-sized parts (0: none),
+ * one fee per document, no exemption. rates NULL means gis_extract_fee_defaults. */
 struct gis_extract_fee gis_extract_fees(const struct gis_extract_rates *rates, int wypis_pages, int wyrys_sheets);
 
 /* What a parcel gets. */
@@ -165,6 +214,19 @@ struct gis_extract_meta {
     const char *seal_signer;               /* the seal's CN, printed in the seal mark; NULL: not sealed */
     bool mark_on_wypis;                    /* set by gis_extract_pdf: the wypis ends the document */
     struct gis_extract_probe *probe;       /* tests: NULL, or what the last wyrys sheet drawn placed */
+    /* Letterhead and signature (issue 13 §5); NULL or "" leaves them out. */
+    const char *organ_address; /* the organ's seat and address ("ul. Akademicka 1, 69-100 Słubice") */
+    const char *signatory_zup; /* the "z up." line ("z up. Burmistrza") above the official's name */
+    const char *received_date; /* YYYY-MM-DD the application was made */
+    const char *received_mode; /* how: "elektronicznie (formularz odra)", "na piśmie" */
+    const char *purpose_text;  /* the purpose as printed (the code's text, or purpose) */
+    /* The fee: its exemption, whether it is charged per plan, and what the payments core knows of it. */
+    enum gis_extract_exemption exemption;
+    bool fee_per_plan;
+    const char *fee_status; /* due, paid, exempt, waived; NULL: due */
+    const char *fee_method; /* paid how: "account" (to the case's account: transfer or online), "clerk" */
+    bool compact_tail;      /* set by gis_extract_pdf: the closing part set compact to keep the page count */
+    int tight_body;         /* set by gis_extract_pdf, same end: body in 9 pt (1), 8.5 pt and tables 7.5 pt (2) */
 };
 
 /* What a wyrys sheet's map placed, for tests that check the layout: the labels' boxes as the renderer
@@ -183,9 +245,12 @@ struct gis_extract_result {
     int wyrys_raster; /* of them, sheets drawn on the plan's raster drawing */
     struct gis_extract_fee fee;
     double seal_mark[4]; /* the seal mark's box on the last page (PDF user space), for the signature field */
+    bool compact_tail;   /* the closing part was set compact to keep the wypis within the fee's page limit */
 };
 
-/* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. */
+/* Renders the PDF into out (appended): a tagged PDF with title, language (pl-PL) and metadata. With out
+ * NULL nothing is drawn: res gets the counts and the fee of the layout pass that the drawing pass repeats
+ * and checks (a drawing pass that paginates differently is an error), so they are the issued ones. */
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *m,
                               struct buf *out, struct gis_extract_result *res, struct err *e);
 
@@ -218,11 +283,16 @@ void gis_extract_sha256(const void *data, size_t len, char out[65]);
  * does not load. Shared read-only. */
 const struct gis_style *gis_extract_style(void);
 
+/* The document texts of gmina t (organ, seat and address, place, council, legal basis, signature block,
+ * the fee per plan setting) as the issue template; the strings point into t. */
+struct gis_extract_meta gis_extract_tmpl(const struct config_tenant *t);
+
 /* An issue request: the cleaned inputs and the tenant's texts. */
 struct gis_extract_issue {
     const char *const *parcels;
     int nparcels;
     const char *applicant_name, *applicant_address, *purpose; /* raw; cleaned here */
+    const char *applicant_kind;                               /* NULL: person */
     bool wypis, wyrys;
     enum gis_extract_sheet sheet; /* checked against the tenant's configuration by the caller */
     const char *as_of;            /* ISO date the plans are taken as in force on; NULL: today */
@@ -261,6 +331,11 @@ struct gis_extract_record {
  * case number or signature) to count its pages and sheets. */
 enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
                                 struct gis_extract_fee *fee, struct err *e);
+/* The same with every count of the rendered document (pages, wypis pages, sheets) in res. */
+enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                     struct gis_extract_result *res, struct err *e);
+/* The fee items (wypis, wyrys) as a JSON array text (malloc'd), as stored with the extract and quoted. */
+char *gis_extract_fee_items_json(const struct gis_extract_fee *f);
 
 /* Issues an extract: builds the document from reader, takes the next case number of the year, renders
  * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so

@@ -14,6 +14,20 @@
 
 /* ---- issuing ---- */
 
+struct gis_extract_meta gis_extract_tmpl(const struct config_tenant *t)
+{
+    return (struct gis_extract_meta){.organ = t->organ,
+                                     .place = t->place,
+                                     .council = t->council,
+                                     .legal_basis = t->legal_basis,
+                                     .signatory = t->signatory,
+                                     .signatory_role = t->signatory_role,
+                                     .signatory_zup = t->signatory_zup,
+                                     .organ_address = t->organ_address,
+                                     .fee_per_plan = t->extract_fee_per_plan,
+                                     .gmina = t->name};
+}
+
 static json_t *json_str_or_null(const char *s)
 {
     json_t *j = s ? json_string(s) : NULL;
@@ -40,15 +54,21 @@ enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_
     return gis_receipt_issue(w, &r, is->seal, e);
 }
 
-static char *fee_items_json(const struct gis_extract_fee *f)
+char *gis_extract_fee_items_json(const struct gis_extract_fee *f)
 {
     json_t *items = json_array();
     if (f->wypis_pages > 0)
-        json_array_append_new(items, json_pack("{s:s, s:i, s:s, s:i}", "name", "wypis", "quantity", f->wypis_pages,
-                                               "unit", "page", "amount_pln", f->wypis_pln));
+        json_array_append_new(items, json_pack("{s:s, s:i, s:s, s:i, s:i}", "name", "wypis", "quantity", f->wypis_pages,
+                                               "unit", "page", "count", f->wypis_count, "amount_pln", f->wypis_pln));
     if (f->wyrys_sheets > 0)
         json_array_append_new(items, json_pack("{s:s, s:i, s:s, s:i}", "name", "wyrys", "quantity", f->wyrys_sheets,
                                                "unit", "A4 sheet", "amount_pln", f->wyrys_pln));
+    if (f->exemption != GIS_EXEMPT_NONE) {
+        const struct gis_extract_exemption_text *x = gis_extract_exemption_text(f->exemption);
+        json_array_append_new(items,
+                              json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", "exemption", "code", x->code, "article",
+                                        x->article, "reason", x->reason, "amount_pln", -f->total_pln));
+    }
     char *s = json_dumps(items, JSON_COMPACT);
     json_decref(items);
     return s;
@@ -69,18 +89,22 @@ static char *parcel_ids_json(const struct gis_extract_doc *doc)
  * document model of its parcels: the one preparation the issue and the quote share, so that what a quote
  * counts is what an issue prints. */
 static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
-                                     struct gis_extract_meta *m, struct gis_extract_doc **doc, struct err *e)
+                                     bool quote, struct gis_extract_meta *m, struct gis_extract_doc **doc,
+                                     struct err *e)
 {
     *m = req->tmpl;
     m->applicant_name = gis_extract_clean(a, req->applicant_name, GIS_EXTRACT_MAX_TEXT);
     m->applicant_address = gis_extract_clean(a, req->applicant_address, GIS_EXTRACT_MAX_TEXT);
     m->purpose = gis_extract_clean(a, req->purpose, GIS_EXTRACT_MAX_TEXT);
+    const struct gis_extract_purpose *pc = gis_extract_purpose_find(req->purpose);
+    m->purpose_text = pc ? pc->text : m->purpose;
+    m->exemption = gis_extract_exemption_for(req->purpose, req->applicant_kind);
     m->wypis = req->wypis;
     m->wyrys = req->wyrys;
     m->sheet = req->sheet;
     if (!m->style)
         m->style = gis_extract_style();
-    if (!m->applicant_name || !*m->applicant_name)
+    if (!quote && (!m->applicant_name || !*m->applicant_name))
         return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
     return gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, doc, e);
 }
@@ -97,7 +121,7 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
                        vb ? vb : "");
     struct gis_extract_meta m;
     struct gis_extract_doc *doc;
-    if (extract_prepare(reader, a, req, &m, &doc, e))
+    if (extract_prepare(reader, a, req, false, &m, &doc, e))
         return e->code;
 
     time_t now = time(NULL);
@@ -135,6 +159,8 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     }
     m.case_number = case_number;
     m.date = date;
+    if (!m.received_date)
+        m.received_date = date;
     m.verification_code = code;
     m.verify_url = arena_printf(a, "%s%s", vb, code);
     m.seal_signer = req->seal ? gis_seal_subject(req->seal) : NULL;
@@ -151,7 +177,7 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     char sha[65] = "";
     if (!rc) {
         gis_extract_sha256(pdf.data, pdf.len, sha);
-        fees = fee_items_json(&res.fee);
+        fees = gis_extract_fee_items_json(&res.fee);
         parcels_json = parcel_ids_json(doc);
         if (!fees || !parcels_json)
             rc = err_set(e, ERR_INTERNAL, "out of memory");
@@ -169,7 +195,7 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
                                          .applicant_name = m.applicant_name,
                                          .applicant_address = m.applicant_address,
                                          .purpose = m.purpose,
-                                         .fee_total = res.fee.total_pln,
+                                         .fee_total = res.fee.due_pln,
                                          .fee_items_json = fees,
                                          .pages = res.pages,
                                          .wypis_pages = res.wypis_pages,
@@ -202,25 +228,43 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     return rc;
 }
 
+enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                     struct gis_extract_result *res, struct err *e)
+{
+    memset(res, 0, sizeof *res);
+    struct gis_extract_meta m;
+    struct gis_extract_doc *doc;
+    if (extract_prepare(reader, a, req, true, &m, &doc, e))
+        return e->code;
+    /* stand-ins of the issued document's own lengths: a case number, today, a code and its address */
+    char today[16], code[GIS_EXTRACT_CODE_LEN + 1];
+    time_t now = time(NULL);
+    struct tm lt;
+    localtime_r(&now, &lt);
+    strftime(today, sizeof today, "%Y-%m-%d", &lt);
+    memset(code, 'W', GIS_EXTRACT_CODE_LEN);
+    code[GIS_EXTRACT_CODE_LEN] = 0;
+    m.case_number = req->case_number
+                        ? req->case_number
+                        : gis_case_number(a, req->case_format ? req->case_format : "", 9999, lt.tm_year + 1900);
+    m.date = today;
+    if (!m.received_date)
+        m.received_date = today;
+    m.verification_code = code;
+    m.verify_url = arena_printf(a, "%s%s", req->verify_base ? req->verify_base : "", code);
+    m.seal_signer = req->seal ? gis_seal_subject(req->seal) : NULL;
+    return gis_extract_pdf(reader, doc, &m, NULL, res, e);
+}
+
 enum err_code gis_extract_quote(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
                                 struct gis_extract_fee *fee, struct err *e)
 {
+    struct gis_extract_result res;
     memset(fee, 0, sizeof *fee);
-    struct gis_extract_meta m;
-    struct gis_extract_doc *doc;
-    if (extract_prepare(reader, a, req, &m, &doc, e))
+    if (gis_extract_quote_full(reader, a, req, &res, e))
         return e->code;
-    m.case_number = "";
-    m.date = "";
-    m.verification_code = NULL;
-    m.verify_url = NULL;
-    struct buf pdf = {0};
-    struct gis_extract_result res = {0};
-    enum err_code rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
-    buf_free(&pdf);
-    if (!rc)
-        *fee = res.fee;
-    return rc;
+    *fee = res.fee;
+    return ERR_OK;
 }
 
 enum err_code gis_extract_issue(struct gis_store *writer, struct gis_store *reader, struct arena *a,
@@ -252,6 +296,8 @@ const char *gis_extract_request_json(struct arena *a, const struct gis_extract_i
         json_pack("{s:o, s:{s:o, s:o}, s:o, s:o, s:s}", "parcels", p, "applicant", "name",
                   json_str_or_null(is->applicant_name), "address", json_str_or_null(is->applicant_address), "purpose",
                   json_str_or_null(is->purpose), "documents", docs, "sheet", gis_extract_sheet_name(is->sheet));
+    if (j && is->applicant_kind)
+        json_object_set_new(json_object_get(j, "applicant"), "kind", json_string(is->applicant_kind));
     /* kept as asked: an extract issued later still states the date the applicant asked for */
     if (j && is->as_of)
         json_object_set_new(j, "as_of", json_string(is->as_of));

@@ -41,12 +41,27 @@ const char *gis_extract_date_pl(struct arena *a, const char *iso)
     return gis_pdf_date_pl(a, iso);
 }
 
-#define F_BODY  "DejaVu Serif 10"
+/* The body text's and the tables' fonts: 10 and 8 pt, smaller where gis_extract_pdf sets the wypis tight
+ * to keep it within the fee's page limit (gis_extract_meta.tight_body). Used only where a struct gis_pdf *t
+ * is in scope. */
+#define F_BODY  body_font(t)
 #define F_SMALL "DejaVu Serif 8"
 #define F_HEAD  "DejaVu Sans Bold 11"
 #define F_SUB   "DejaVu Sans Bold 9.5"
-#define F_TABLE "DejaVu Sans 8"
+#define F_TABLE table_font(t)
 #define F_TITLE "DejaVu Sans Bold 15"
+
+static const char *body_font(const struct gis_pdf *t)
+{
+    static const char *const fonts[] = {"DejaVu Serif 10", "DejaVu Serif 9", "DejaVu Serif 8.5"};
+    int k = ((const struct gis_extract_meta *)t->user)->tight_body;
+    return fonts[k < 0 ? 0 : k > 2 ? 2 : k];
+}
+
+static const char *table_font(const struct gis_pdf *t)
+{
+    return ((const struct gis_extract_meta *)t->user)->tight_body > 1 ? "DejaVu Sans 7.5" : "DejaVu Sans 8";
+}
 
 /* Running header (pages after the first) and footer of the current page. */
 void gis_extract_wypis_furniture(struct gis_pdf *t)
@@ -120,11 +135,19 @@ static const char *params_text(struct gis_pdf *t, const struct gis_zone_hit *h)
     return r;
 }
 
+/* The parcel's area as the wypis states it: the registered (EGiB) one where the store has it, else the one
+ * computed from the geometry, saying which. */
+static const char *parcel_area(struct gis_pdf *t, const struct gis_parcel *p)
+{
+    return p->area_registered
+               ? gis_pdf_markup(t, "%s m² (ewidencyjna)", fmt_int(t->a, lround(p->area_m2)))
+               : gis_pdf_markup(t, "%s m² (obliczona z geometrii)", fmt_int(t->a, lround(p->geom_area_m2)));
+}
+
 static const char *parcel_line(struct gis_pdf *t, const struct gis_parcel *p)
 {
-    return gis_pdf_markup(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s m²", p->number,
-                          p->obreb_number, p->obreb_name ? p->obreb_name : "", p->parcel_id,
-                          fmt_int(t->a, lround(p->geom_area_m2)));
+    return gis_pdf_markup(t, "Działka nr %s, obręb %s %s (identyfikator %s), powierzchnia %s", p->number,
+                          p->obreb_number, p->obreb_name ? p->obreb_name : "", p->parcel_id, parcel_area(t, p));
 }
 
 /* Polish plural of a counted noun: 1 strona, 2-4 strony (but 12-14 stron), 5 stron. */
@@ -135,14 +158,16 @@ static const char *pl_plural(int n, const char *one, const char *few, const char
     return n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? few : many;
 }
 
-/* The letterhead (organ left, place and date right), the case number, the title and the opening sentence. */
-static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+/* The letterhead: organ with its seat and address left, place and date right. */
+static void wypis_letterhead(struct gis_pdf *t)
 {
     const struct gis_extract_meta *m = t->user;
     struct arena *a = t->a;
-    /* letterhead: organ left, place and date right */
-    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, "<b>%s</b>", m->organ ? m->organ : ""), "DejaVu Sans 10",
-                                    gis_pdf_text_width(t) * 0.55, PANGO_ALIGN_LEFT, false);
+    const char *addr = m->organ_address && *m->organ_address ? m->organ_address : NULL;
+    PangoLayout *l = gis_pdf_layout(t,
+                                    addr ? gis_pdf_markup(t, "<b>%s</b>\n%s", m->organ ? m->organ : "", addr)
+                                         : gis_pdf_markup(t, "<b>%s</b>", m->organ ? m->organ : ""),
+                                    "DejaVu Sans 10", gis_pdf_text_width(t) * 0.55, PANGO_ALIGN_LEFT, false);
     PangoLayout *r =
         gis_pdf_layout(t, gis_pdf_markup(t, "%s, dnia %s", m->place ? m->place : "", gis_extract_date_pl(a, m->date)),
                        F_BODY, gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_RIGHT, false);
@@ -157,7 +182,42 @@ static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const
     g_object_unref(r);
     gis_pdf_para(t, gis_pdf_markup(t, "Znak sprawy: <b>%s</b>", m->case_number), F_BODY, PANGO_ALIGN_LEFT, false, 0,
                  "P", 18);
+}
 
+/* The applicant in the nominative ("Wnioskodawca: Jan Kowalski"), never declined, with the address. The
+ * block takes at least the height of a name and an address of GIS_EXTRACT_RESERVE characters each, so that
+ * a quote (which knows no applicant) counts the pages the issued document has. */
+#define GIS_EXTRACT_RESERVE 56
+static void wypis_applicant(struct gis_pdf *t)
+{
+    const struct gis_extract_meta *m = t->user;
+    const char *name = m->applicant_name ? m->applicant_name : "";
+    const char *addr = m->applicant_address ? m->applicant_address : "";
+    char wide[GIS_EXTRACT_RESERVE + 1];
+    memset(wide, 'W', GIS_EXTRACT_RESERVE);
+    wide[GIS_EXTRACT_RESERVE] = 0;
+    const char *fmt = "Wnioskodawca: <b>%s</b>\nAdres wnioskodawcy: %s";
+    PangoLayout *res =
+        gis_pdf_layout(t, gis_pdf_markup(t, fmt, wide, wide), F_BODY, gis_pdf_text_width(t), PANGO_ALIGN_LEFT, false);
+    double reserve = gis_pdf_height(res);
+    g_object_unref(res);
+    PangoLayout *l = gis_pdf_layout(t, gis_pdf_markup(t, fmt, name, *addr ? addr : "—"), F_BODY, gis_pdf_text_width(t),
+                                    PANGO_ALIGN_LEFT, false);
+    double h = gis_pdf_height(l);
+    gis_pdf_ensure(t, fmax(h, reserve));
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, t->pg.left, t->y);
+    gis_pdf_tag_end(t);
+    g_object_unref(l);
+    t->y += fmax(h, reserve) + 6;
+}
+
+/* The letterhead, the case number, the title, the application and the opening sentence. */
+static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+{
+    const struct gis_extract_meta *m = t->user;
+    struct arena *a = t->a;
+    wypis_letterhead(t);
     bool any_mpzp = false, any_pog = false;
     for (int i = 0; i < d->nparcels; i++) {
         any_mpzp |= d->parcels[i].status == GIS_EXTRACT_MPZP;
@@ -182,19 +242,23 @@ static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const
     gis_pdf_para(t, gis_pdf_markup(t, "według stanu na dzień %s", gis_extract_date_pl(a, d->as_of)), "DejaVu Sans 10.5",
                  PANGO_ALIGN_CENTER, false, 0, "P", 16);
 
+    wypis_applicant(t);
     struct buf b = {0};
-    buf_printf(&b, "Na podstawie %s, na wniosek <b>%s</b>",
-               gis_pdf_markup(t, "%s", m->legal_basis ? m->legal_basis : ""),
-               gis_pdf_markup(t, "%s", m->applicant_name ? m->applicant_name : ""));
-    if (m->applicant_address && *m->applicant_address)
-        buf_printf(&b, " (adres: %s)", gis_pdf_markup(t, "%s", m->applicant_address));
-    if (m->purpose && *m->purpose)
-        buf_printf(&b, ", złożony w celu: %s,", gis_pdf_markup(t, "%s", m->purpose));
+    if (m->received_date && *m->received_date)
+        buf_printf(&b, "Data złożenia wniosku: %s", gis_extract_date_pl(a, m->received_date));
+    if (m->received_mode && *m->received_mode)
+        buf_printf(&b, "%sSposób złożenia wniosku: %s", b.len ? "\n" : "", gis_pdf_markup(t, "%s", m->received_mode));
+    if (m->purpose_text && *m->purpose_text)
+        buf_printf(&b, "%sCel wskazany we wniosku: %s", b.len ? "\n" : "", gis_pdf_markup(t, "%s", m->purpose_text));
+    if (b.len)
+        gis_pdf_para(t, b.data, F_BODY, PANGO_ALIGN_LEFT, false, 0, "P", 8);
+    buf_free(&b);
     buf_printf(&b,
-               " wydaje się %s%s według stanu na dzień %s dla działek ewidencyjnych położonych w gminie %s, "
-               "wymienionych poniżej.",
-               with_wyrys ? "wypis i wyrys" : "wypis", d->archival ? " z planu archiwalnego" : "",
-               gis_extract_date_pl(a, d->as_of), gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
+               "Na podstawie %s wydaje się %s%s według stanu na dzień %s dla działek ewidencyjnych położonych w gminie "
+               "%s, wymienionych poniżej.",
+               gis_pdf_markup(t, "%s", m->legal_basis ? m->legal_basis : ""), with_wyrys ? "wypis i wyrys" : "wypis",
+               d->archival ? " z planu archiwalnego" : "", gis_extract_date_pl(a, d->as_of),
+               gis_pdf_markup(t, "%s", m->gmina ? m->gmina : ""));
     gis_pdf_para(t, b.data ? b.data : "", F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 10);
     buf_free(&b);
 }
@@ -202,28 +266,27 @@ static void wypis_head(struct gis_pdf *t, const struct gis_extract_doc *d, const
 /* Section 1: the table of the requested parcels. */
 static void wypis_parcels(struct gis_pdf *t, const struct gis_extract_doc *d)
 {
-    struct arena *a = t->a;
     gis_pdf_heading(t, "1. Działki objęte wypisem", F_HEAD, "H2", 6);
-    static const double w1[] = {0.07, 0.33, 0.30, 0.13, 0.17};
+    static const double w1[] = {0.06, 0.28, 0.25, 0.11, 0.30};
     static const PangoAlignment a1[] = {PANGO_ALIGN_RIGHT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT,
                                         PANGO_ALIGN_RIGHT};
-    static const char *const h1[] = {"Lp.", "Identyfikator działki", "Obręb ewidencyjny", "Nr działki",
-                                     "Powierzchnia [m²]"};
+    static const char *const h1[] = {"Lp.", "Identyfikator działki", "Obręb ewidencyjny", "Nr działki", "Powierzchnia"};
     gis_pdf_table_begin(t, 5, w1, a1, h1, F_TABLE);
     gis_pdf_table_header(t);
     for (int i = 0; i < d->nparcels; i++) {
         const struct gis_parcel *p = d->parcels[i].p;
         const char *c[] = {gis_pdf_markup(t, "%d.", i + 1), gis_pdf_markup(t, "%s", p->parcel_id),
                            gis_pdf_markup(t, "%s %s", p->obreb_number, p->obreb_name ? p->obreb_name : ""),
-                           gis_pdf_markup(t, "%s", p->number),
-                           gis_pdf_markup(t, "%s", fmt_int(a, d->parcels[i].area_rounded_m2))};
+                           gis_pdf_markup(t, "%s", p->number), parcel_area(t, p)};
         gis_pdf_table_row(t, c, false);
     }
     gis_pdf_table_end(t, 4);
     gis_pdf_para(
         t,
-        "Powierzchnie działek, terenów i stref obliczono z geometrii w układzie PL-1992 (EPSG:2180) i zaokrąglono do "
-        "1 m² tak, że powierzchnie terenów sumują się do powierzchni działki; udziały podano z dokładnością do 0,01 %.",
+        "Powierzchnię działki podano według ewidencji gruntów i budynków (ewidencyjna), a gdzie baza jej nie "
+        "zawiera — obliczoną z geometrii. Powierzchnie terenów i stref w pkt 2 są orientacyjne: obliczono je z "
+        "geometrii działek w układzie PL-1992 (EPSG:2180) i zaokrąglono do 1 m² tak, że sumują się do obliczonej "
+        "powierzchni działki (wiersz „Razem”); udziały podano z dokładnością do 0,01 %.",
         F_SMALL, PANGO_ALIGN_LEFT, true, 0, "P", 8);
 }
 
@@ -296,7 +359,7 @@ static void wypis_zones(struct gis_pdf *t, const struct gis_extract_doc *d)
             static const PangoAlignment a2[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT,
                                                 PANGO_ALIGN_RIGHT};
             const char *h2[] = {pog ? "Strefa" : "Teren", pog ? "Strefa planistyczna" : "Przeznaczenie terenu",
-                                "Powierzchnia [m²]", "Udział [%]"};
+                                "Powierzchnia orientacyjna [m²]", "Udział [%]"};
             gis_pdf_table_begin(t, 4, w2, a2, h2, F_TABLE);
             gis_pdf_table_header(t);
             for (int j = 0; j < pp->nrows; j++) {
@@ -414,12 +477,41 @@ static void wypis_provisions(struct gis_pdf *t, const struct gis_extract_doc *d)
     }
 }
 
-/* The last section: the fee table, and the note that the wyrys belongs to the wypis. */
+/* The fee statement: whether the fee was paid and how, or the exemption with its article, or that it is
+ * due; what the payments core knows when the document is issued. */
+static const char *fee_statement(struct gis_pdf *t, const struct gis_extract_fee *fee)
+{
+    const struct gis_extract_meta *m = t->user;
+    struct arena *a = t->a;
+    const struct gis_extract_exemption_text *ex = gis_extract_exemption_text(fee->exemption);
+    if (fee->exemption != GIS_EXEMPT_NONE)
+        return gis_pdf_markup(t,
+                              "Zwolniono z opłaty skarbowej na podstawie %s ustawy z dnia 16 listopada 2006 r. o "
+                              "opłacie skarbowej: %s. Opłata należna: 0,00 zł.",
+                              ex->article, ex->reason);
+    const char *st = m->fee_status ? m->fee_status : "due";
+    if (!strcmp(st, "paid")) {
+        const char *how = m->fee_method && !strcmp(m->fee_method, "account")
+                              ? "wpłatą na rachunek urzędu: przelewem lub płatnością internetową"
+                              : "wpłatę potwierdził urzędnik";
+        return gis_pdf_markup(t, "Opłatę skarbową w kwocie %s zł uiszczono (%s).", fmt_dec(a, fee->total_pln, 2), how);
+    }
+    if (!strcmp(st, "exempt") || !strcmp(st, "waived"))
+        return gis_pdf_markup(t, "Opłaty skarbowej w kwocie %s zł nie pobrano: zwolnienie stwierdził urzędnik.",
+                              fmt_dec(a, fee->total_pln, 2));
+    return gis_pdf_markup(t,
+                          "Opłata skarbowa w kwocie %s zł jest należna i do dnia wydania dokumentu nie została "
+                          "odnotowana jako uiszczona.",
+                          fmt_dec(a, fee->total_pln, 2));
+}
+
+/* The last section: the fee table, what was paid, and the note that the wyrys belongs to the wypis. */
 static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
     const struct gis_extract_meta *m = t->user;
     struct arena *a = t->a;
-    gis_pdf_heading(t, gis_pdf_markup(t, "%d. Opłata skarbowa", d->nplans > 0 ? 4 : 3), F_HEAD, "H2", 10);
+    double gap = m->compact_tail ? 4 : 10;
+    gis_pdf_heading(t, gis_pdf_markup(t, "%d. Opłata skarbowa", d->nplans > 0 ? 4 : 3), F_HEAD, "H2", gap);
     const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
     static const double w3[] = {0.30, 0.52, 0.18};
     static const PangoAlignment a3[] = {PANGO_ALIGN_LEFT, PANGO_ALIGN_LEFT, PANGO_ALIGN_RIGHT};
@@ -427,10 +519,13 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
     gis_pdf_table_begin(t, 3, w3, a3, h3, F_TABLE);
     gis_pdf_table_header(t);
     if (m->wypis) {
-        const char *c[] = {gis_pdf_markup(t, "Wypis%s (%d %s)", d->archival ? " z planu archiwalnego" : "",
-                                          fee->wypis_pages, pl_plural(fee->wypis_pages, "strona", "strony", "stron")),
-                           gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron", rt->wypis_pln,
-                                          rt->wypis_pages_limit, rt->wypis_long_pln, rt->wypis_pages_limit),
+        const char *per = fee->wypis_count > 1 ? gis_pdf_markup(t, " × %d planów", fee->wypis_count) : "";
+        const char *c[] = {gis_pdf_markup(t, "Wypis%s (%d %s)%s", d->archival ? " z planu archiwalnego" : "",
+                                          fee->wypis_pages, pl_plural(fee->wypis_pages, "strona", "strony", "stron"),
+                                          per),
+                           gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron%s", rt->wypis_pln,
+                                          rt->wypis_pages_limit, rt->wypis_long_pln, rt->wypis_pages_limit,
+                                          fee->wypis_count > 1 ? "; za każdy plan objęty wypisem" : ""),
                            gis_pdf_markup(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
         gis_pdf_table_row(t, c, false);
     }
@@ -448,12 +543,13 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
     }
     const char *tot[] = {"Razem", "", gis_pdf_markup(t, "%s", fmt_dec(a, fee->total_pln, 2))};
     gis_pdf_table_row(t, tot, true);
-    gis_pdf_table_end(t, 6);
+    gis_pdf_table_end(t, m->compact_tail ? 3 : 6);
+    gis_pdf_para(t, fee_statement(t, fee), F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", m->compact_tail ? 2 : 4);
     if (d->archival)
         gis_pdf_para(t,
                      "Wypis i wyrys z planu archiwalnego podlegają opłacie skarbowej według tych samych stawek co z "
                      "planu obowiązującego (część I pkt 51 załącznika do ustawy o opłacie skarbowej).",
-                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", m->compact_tail ? 2 : 4);
     if (m->wyrys && fee->wyrys_sheets > 0)
         gis_pdf_para(t,
                      gis_pdf_markup(t, "Integralną częścią wypisu jest wyrys z rysunku planu (%d %s %s).",
@@ -461,31 +557,41 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
                                     pl_plural(fee->wyrys_sheets / gis_extract_sheet_parts(m->sheet), "arkusz",
                                               "arkusze", "arkuszy"),
                                     m->sheet == GIS_EXTRACT_A4 ? "A4" : "A3"),
-                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", 4);
+                     F_BODY, PANGO_ALIGN_LEFT, true, 0, "P", m->compact_tail ? 2 : 4);
 }
 
-/* The signature block and the recipients. */
+/* The signature block (right: the "z up." form, room for the signature and the seal, the official's name
+ * and function) and the recipients (left). The recipient line takes the height of a name of
+ * GIS_EXTRACT_RESERVE characters at least, as the applicant block does. */
 static void wypis_signature(struct gis_pdf *t)
 {
     const struct gis_extract_meta *m = t->user;
-    /* signature block */
-    gis_pdf_ensure(t, 90);
-    t->y += 18;
+    bool zup = m->signatory_zup && *m->signatory_zup;
+    t->y += m->compact_tail ? 6 : 18;
     gis_pdf_tag_begin(t, "P");
-    PangoLayout *sg = gis_pdf_layout(t,
-                                     gis_pdf_markup(t, "%s\n\n\n………………………………………\n%s", m->signatory ? m->signatory : "",
-                                                    m->signatory_role ? m->signatory_role : ""),
-                                     "DejaVu Serif 9", gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_CENTER, false);
+    PangoLayout *sg =
+        gis_pdf_layout(t,
+                       gis_pdf_markup(t, "%s%s%s\n\n………………………………………\n%s\n%s", zup ? m->signatory_zup : "",
+                                      zup ? "\n" : "", m->compact_tail ? "" : "\n", m->signatory ? m->signatory : "",
+                                      m->signatory_role ? m->signatory_role : ""),
+                       "DejaVu Serif 9", gis_pdf_text_width(t) * 0.45, PANGO_ALIGN_CENTER, false);
     gis_pdf_show(t, sg, t->pg.left + gis_pdf_text_width(t) * 0.55, t->y);
     gis_pdf_tag_end(t);
-    PangoLayout *rcpt = gis_pdf_layout(
-        t, gis_pdf_markup(t, "<b>Otrzymuje:</b>\n1. %s\n2. a/a", m->applicant_name ? m->applicant_name : ""),
-        "DejaVu Serif 8.5", gis_pdf_text_width(t) * 0.5, PANGO_ALIGN_LEFT, false);
+    char wide[GIS_EXTRACT_RESERVE + 1];
+    memset(wide, 'W', GIS_EXTRACT_RESERVE);
+    wide[GIS_EXTRACT_RESERVE] = 0;
+    const char *fmt = "<b>Otrzymuje:</b>\n1. %s\n2. a/a";
+    PangoLayout *res = gis_pdf_layout(t, gis_pdf_markup(t, fmt, wide), "DejaVu Serif 8.5", gis_pdf_text_width(t) * 0.5,
+                                      PANGO_ALIGN_LEFT, false);
+    PangoLayout *rcpt = gis_pdf_layout(t, gis_pdf_markup(t, fmt, m->applicant_name ? m->applicant_name : ""),
+                                       "DejaVu Serif 8.5", gis_pdf_text_width(t) * 0.5, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "P");
     gis_pdf_show(t, rcpt, t->pg.left, t->y + 10);
     gis_pdf_tag_end(t);
-    t->y += fmax(gis_pdf_height(sg), gis_pdf_height(rcpt) + 10) + 14;
+    double rh = fmax(gis_pdf_height(rcpt), gis_pdf_height(res));
+    t->y += fmax(gis_pdf_height(sg), rh + 10) + (m->compact_tail ? 4 : 14);
     g_object_unref(sg);
+    g_object_unref(res);
     g_object_unref(rcpt);
 }
 
@@ -494,8 +600,7 @@ static void wypis_verification(struct gis_pdf *t)
 {
     const struct gis_extract_meta *m = t->user;
     if (m->verification_code) {
-        double qs = 74;
-        gis_pdf_ensure(t, qs + 6);
+        double qs = m->compact_tail ? 60 : 74;
         const char *url = m->verify_url ? m->verify_url : m->verification_code;
         gis_pdf_tag_begin(t, "Figure");
         gis_pdf_qr(t, url, t->pg.left, t->y, qs);
@@ -509,7 +614,7 @@ static void wypis_verification(struct gis_pdf *t)
                                           grouped, url),
                            "DejaVu Sans 8", gis_pdf_text_width(t) - qs - 8, PANGO_ALIGN_LEFT, false);
         gis_pdf_tag_begin(t, "P");
-        gis_pdf_show(t, v, t->pg.left + qs + 8, t->y + 12);
+        gis_pdf_show(t, v, t->pg.left + qs + 8, t->y + (m->compact_tail ? 4 : 12));
         gis_pdf_tag_end(t);
         g_object_unref(v);
         t->y += qs + 4;
@@ -523,15 +628,41 @@ static void wypis_seal_mark(struct gis_pdf *t)
     if (!m->mark_on_wypis)
         return;
     double w = 200;
-    gis_pdf_ensure(t, GIS_PDF_MARK_H + 8);
-    t->y += 4;
+    t->y += m->compact_tail ? 2 : 4;
     const struct gis_pdf_seal_mark mk = {
         .organ = m->organ ? m->organ : "", .date = gis_extract_date_pl(t->a, m->date), .signer = m->seal_signer};
     gis_pdf_seal_mark(t, t->pg.left + gis_pdf_text_width(t) - w, t->y, w, t->pg.h, &mk);
     t->y += GIS_PDF_MARK_H + 4;
 }
 
-/* The whole wypis; run once to count pages (t->cr NULL) and once to draw. */
+/* The closing part: fee statement, signature, verification and seal mark. */
+static void wypis_tail(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
+{
+    wypis_fee(t, d, fee);
+    wypis_signature(t);
+    wypis_verification(t);
+    wypis_seal_mark(t);
+}
+
+/* The height the closing part takes when set at the top of a page (counted, not drawn); more than a page
+ * when it does not fit one. */
+static double wypis_tail_height(const struct gis_pdf *t, const struct gis_extract_doc *d,
+                                const struct gis_extract_fee *fee)
+{
+    struct gis_pdf c = *t;
+    c.cr = NULL;
+    c.furniture = NULL;
+    c.ntags = 0;
+    c.page = 1;
+    c.y = c.pg.top;
+    wypis_tail(&c, d, fee);
+    double usable = gis_pdf_bottom(t) - t->pg.top;
+    return (c.page - 1) * usable + (c.y - c.pg.top);
+}
+
+/* The whole wypis; run once to count pages (t->cr NULL) and once to draw. The closing part is kept on
+ * one page (it moves to a new page whole, never leaving the signature alone on one), and where that would
+ * take the wypis over the fee's page limit gis_extract_pdf sets it compact (gis_extract_meta.compact_tail). */
 void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
     gis_pdf_start(t);
@@ -541,9 +672,9 @@ void gis_extract_wypis_set(struct gis_pdf *t, const struct gis_extract_doc *d, c
     wypis_zones(t, d);
     wypis_unplanned(t, d);
     wypis_provisions(t, d);
-    wypis_fee(t, d, fee);
-    wypis_signature(t);
-    wypis_verification(t);
-    wypis_seal_mark(t);
+    double h = wypis_tail_height(t, d, fee);
+    if (h <= gis_pdf_bottom(t) - t->pg.top)
+        gis_pdf_ensure(t, h);
+    wypis_tail(t, d, fee);
     gis_pdf_finish(t);
 }

@@ -90,7 +90,8 @@ static enum err_code parcel_from_row(struct arena *a, sqlite3_stmt *st, struct g
         }
         GEOSGeom_destroy_r(t->ctx, g);
     }
-    p->area_m2 = sqlite3_column_type(st, 6) == SQLITE_NULL ? p->geom_area_m2 : sqlite3_column_double(st, 6);
+    p->area_registered = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    p->area_m2 = p->area_registered ? sqlite3_column_double(st, 6) : p->geom_area_m2;
     *out = p;
     return ERR_OK;
 }

@@ -31,6 +31,7 @@ struct gis_parcel {
     const char *obreb_name;   /* "Słubice" */
     const char *number;       /* parcel number, "123/4" */
     double area_m2;           /* registered (EGiB) area; the geometry's area when the store has none */
+    bool area_registered;     /* area_m2 is the store's registered area, not the geometry's */
     double geom_area_m2;      /* area of the geometry: the base of every share_pct */
     const char *land_use;     /* EGiB land-use class, or NULL */
     double bbox[4];           /* minx, miny, maxx, maxy */

@@ -340,13 +340,7 @@ int cli_extract(int argc, char **argv)
         .as_of = x.as_of,
         .case_format = t->case_format,
         .verify_base = verify_base,
-        .tmpl = {.organ = t->organ,
-                 .place = t->place,
-                 .council = t->council,
-                 .legal_basis = t->legal_basis,
-                 .signatory = t->signatory,
-                 .signatory_role = t->signatory_role,
-                 .gmina = t->name},
+        .tmpl = gis_extract_tmpl(t),
     };
     /* the organ's seal as the server loads it; without one the document is issued unsealed and says so */
     struct err se = {0};

@@ -119,18 +119,12 @@ static enum err_code bench_extract(const struct config *cfg, const struct config
     struct arena *a = arena_new(1 << 16);
     struct gis_extract_doc *doc;
     const char *ids[] = {parcel};
-    struct gis_extract_meta m = {.organ = t->organ,
-                                 .place = t->place,
-                                 .council = t->council,
-                                 .legal_basis = t->legal_basis,
-                                 .signatory = t->signatory,
-                                 .signatory_role = t->signatory_role,
-                                 .gmina = t->name,
-                                 .case_number = "BENCH.1.2026",
-                                 .date = "2026-05-14",
-                                 .wypis = true,
-                                 .wyrys = true,
-                                 .style = gis_extract_style()};
+    struct gis_extract_meta m = gis_extract_tmpl(t);
+    m.case_number = "BENCH.1.2026";
+    m.date = "2026-05-14";
+    m.wypis = true;
+    m.wyrys = true;
+    m.style = gis_extract_style();
     struct gis_extract_result res;
     enum err_code rc =
         !a ? err_set(e, ERR_INTERNAL, "out of memory") : gis_store_open(path, GIS_STORE_WRITE, &rd, e); /* migrates */

@@ -5,6 +5,7 @@
  * gmina's configured public_url, never from the request's Host or X-Forwarded-* headers: a document printed
  * with an address the requester chose would vouch for that address. */
 #include <jansson.h>
+#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,7 @@ struct issue_job {
     const struct gis_extract_issue *is;
     const char *email;
     struct gis_extract_fee fee; /* quoted at registration when not issued at once */
+    bool exempt;                /* the request claims an exemption from the fee */
     const char *case_number;    /* out */
     bool issued;                /* out */
     json_t *j;                  /* the record; the caller's once set */
@@ -193,6 +195,12 @@ enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, 
     if (extract_request_read(req, body, &is, &email, &re)) /* valid at registration: a refusal now is ours */
         return err_recast(e, re.code == ERR_UNPROCESSABLE ? ERR_INTERNAL : re.code, &re);
     is.case_number = c->case_number, is.seq = c->seq, is.year = c->year;
+    /* what the payments core knows of the fee, and when the application came, for the document */
+    is.tmpl.fee_status = c->fee_status;
+    is.tmpl.fee_method = c->pay_nrb && c->pay_paid_gr > 0 ? "account" : "clerk";
+    is.tmpl.received_date = c->created_at ? arena_strndup(req->arena, c->created_at, 10) : NULL;
+    is.tmpl.received_mode = c->applicant_account ? "elektronicznie, przez konto w serwisie gminy"
+                                                 : "elektronicznie, przez formularz serwisu gminy (bez konta)";
     is.code = c->verification_code, is.id = c->id;
     struct gis_extract_record rec;
     if (gis_extract_issue_write(w, rd, req->arena, &is, &rec, e))
@@ -243,8 +251,8 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
         .status = GIS_CASE_FILED,
         .created_at = st.created,
         .deadline = st.deadline,
-        .fee_pln = job->fee.total_pln,
-        .fee_status = "due",
+        .fee_pln = job->fee.due_pln,
+        .fee_status = job->exempt ? "exempt" : "due",
         .verification_code = code,
         .request_json = gis_extract_request_json(req->arena, job->is),
         .documents_json = "[]",
@@ -255,8 +263,15 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
     if (gis_case_insert(w, &c, actor_of(req), e) ||
         gis_extract_receipt(w, job->is, c.id, c.case_number, c.created_at, c.request_json, req->arena, e))
         return e->code;
-    if (cfg->extract_issue == CONFIG_ISSUE_IMMEDIATE) {
-        if (svc_extract_issue_case(req, w, &c, "wydany od razu (extract_issue = immediate)", e))
+    /* an exempt request has nothing to pay: where the gmina issues on payment, it is issued at once */
+    bool now =
+        cfg->extract_issue == CONFIG_ISSUE_IMMEDIATE || (cfg->extract_issue == CONFIG_ISSUE_ON_PAYMENT && job->exempt);
+    if (now) {
+        if (svc_extract_issue_case(req, w, &c,
+                                   job->exempt && cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE
+                                       ? "wydany od razu: wniosek zwolniony z opłaty skarbowej"
+                                       : "wydany od razu (extract_issue = immediate)",
+                                   e))
             return e->code;
         job->issued = true;
         /* the fee of the document as rendered, left due */
@@ -264,7 +279,7 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
         if (gis_extract_stored_find(w, req->arena, GIS_EXTRACT_BY_ID, id, false, &r, e))
             return e->code;
         c.fee_pln = r.fee_total;
-        if (gis_case_fee_set(w, id, r.fee_total, "due", e) || svc_pay_case_account(cfg, w, req->arena, &c, e))
+        if (gis_case_fee_set(w, id, r.fee_total, c.fee_status, e) || svc_pay_case_account(cfg, w, req->arena, &c, e))
             return e->code;
         job->j = record_json(req, &r, &c, e);
     } else {
@@ -342,7 +357,11 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     struct gis_store *rd = reader(t, e);
     if (!rd)
         return e->code;
-    struct issue_job job = {.req = req, .rd = rd, .is = &is, .email = email};
+    struct issue_job job = {.req = req,
+                            .rd = rd,
+                            .is = &is,
+                            .email = email,
+                            .exempt = gis_extract_exemption_for(is.purpose, is.applicant_kind) != GIS_EXEMPT_NONE};
     /* The fee of a request issued later is known at registration: a draft is rendered to count it. */
     if (t->cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE && gis_extract_quote(rd, req->arena, &is, &job.fee, e))
         return e->code;
@@ -361,7 +380,7 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
 
 /* The fields an extract request may have, at the top and in "applicant". */
 static const char *const request_fields[] = {"parcels", "applicant", "purpose", "documents", "sheet", "as_of", NULL};
-static const char *const applicant_fields[] = {"name", "address", "email", NULL};
+static const char *const applicant_fields[] = {"name", "address", "email", "kind", NULL};
 
 /* A 400 naming the first field of object o (at path prefix, "" or "applicant.") that is not in known: a
  * misspelt field ("asof") must not be silently ignored. */
@@ -467,6 +486,12 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         if (sheet != GIS_EXTRACT_A4 && !c->wyrys_allow_a3)
             return err_at(e, ERR_UNPROCESSABLE, "sheet", "gmina %s issues the wyrys on A4 sheets only", c->name);
     }
+    json_t *jk = json_object_get(app, "kind");
+    const char *kind = jk && !json_is_null(jk) ? json_string_value(jk) : NULL;
+    if (jk && !json_is_null(jk) && !gis_extract_applicant_kind_ok(kind))
+        return err_at(e, ERR_UNPROCESSABLE, "applicant.kind",
+                      "applicant.kind must be person, company, budget_unit, local_government, public_benefit_org or "
+                      "social_assistance");
     json_t *jm = json_object_get(app, "email");
     if (jm && !json_is_null(jm)) {
         const char *m = json_string_value(jm);
@@ -485,6 +510,7 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         .applicant_name = json_string_value(jn),
         .applicant_address = json_string_value(ja),
         .purpose = json_string_value(jp),
+        .applicant_kind = kind,
         .wypis = wypis,
         .wyrys = wyrys,
         .sheet = sheet,
@@ -492,15 +518,133 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
         .case_format = c->case_format,
         .verify_base = arena_printf(req->arena, "%s/verify/", public_base(t)),
         .seal = t->seal,
-        .tmpl = {.organ = c->organ,
-                 .place = c->place,
-                 .council = c->council,
-                 .legal_basis = c->legal_basis,
-                 .signatory = c->signatory,
-                 .signatory_role = c->signatory_role,
-                 .gmina = c->name},
+        .tmpl = gis_extract_tmpl(c),
     };
+    is->tmpl.received_mode = req->principal ? "elektronicznie, przez konto w serwisie gminy"
+                                            : "elektronicznie, przez formularz serwisu gminy (bez konta)";
     return ERR_OK;
+}
+
+/* ---- GET /{t}/extracts/quote ---- */
+
+static const char *const quote_params[] = {"parcels", "documents", "as_of", "purpose", "sheet", "applicant_kind", NULL};
+
+static enum MHD_Result quote_param_known(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct err *e = cls;
+    for (const char *const *k = quote_params; *k; k++)
+        if (!strcmp(*k, key)) {
+            if (value && (strlen(value) > 8192 || !text_utf8_valid(value, strlen(value)))) {
+                err_param(e, key, "%s must be UTF-8 text of at most 8192 bytes", key);
+                return MHD_NO;
+            }
+            return MHD_YES;
+        }
+    err_param(e, key, "unknown query parameter '%.40s'", key);
+    return MHD_NO;
+}
+
+/* A comma-separated query value as a JSON array of its non-empty, trimmed items (NULL: absent). */
+static json_t *csv_array(const char *v)
+{
+    if (!v)
+        return NULL;
+    json_t *arr = json_array();
+    const char *p = v;
+    while (arr && *p) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        while (n && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n)
+            json_array_append_new(arr, json_stringn_nocheck(p, n));
+        p = c ? c + 1 : p + strlen(p);
+    }
+    return arr;
+}
+
+/* The query of a quote as the body of the POST it stands for, read by the same extract_request_read. */
+static json_t *quote_body(struct http_req *req)
+{
+    json_t *b = json_object();
+    json_t *parcels = csv_array(http_query(req, "parcels"));
+    json_object_set_new(b, "parcels", parcels ? parcels : json_array());
+    json_t *docs = csv_array(http_query(req, "documents"));
+    if (docs)
+        json_object_set_new(b, "documents", docs);
+    static const char *const scalars[] = {"as_of", "purpose", "sheet"};
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        const char *v = http_query(req, scalars[i]);
+        if (v)
+            json_object_set_new(b, scalars[i], json_string_nocheck(v));
+    }
+    const char *k = http_query(req, "applicant_kind");
+    if (k)
+        json_object_set_new(b, "applicant", json_pack("{s:s%}", "kind", k, strlen(k)));
+    return b;
+}
+
+static json_t *quote_json(const struct gis_extract_issue *is, const struct gis_extract_result *r, bool per_plan)
+{
+    char *items = gis_extract_fee_items_json(&r->fee);
+    json_t *ij = items ? json_loads(items, 0, NULL) : NULL;
+    free(items);
+    const struct gis_extract_exemption_text *x = gis_extract_exemption_text(r->fee.exemption);
+    json_t *ex = r->fee.exemption != GIS_EXEMPT_NONE
+                     ? json_pack("{s:s, s:s, s:s}", "code", x->code, "article", x->article, "reason", x->reason)
+                     : json_null();
+    json_t *p = json_array();
+    for (int i = 0; i < is->nparcels; i++)
+        json_array_append_new(p, json_string(is->parcels[i]));
+    json_t *d = json_array();
+    if (is->wypis)
+        json_array_append_new(d, json_string("wypis"));
+    if (is->wyrys && r->wyrys_sheets > 0)
+        json_array_append_new(d, json_string("wyrys"));
+    return json_pack("{s:o, s:o, s:o, s:s, s:i, s:i, s:i, s:i, s:{s:i, s:i, s:s, s:b, s:i, s:o, s:o}}", "parcels", p,
+                     "documents", d, "as_of", is->as_of ? json_string(is->as_of) : json_null(), "sheet",
+                     gis_extract_sheet_name(is->sheet), "pages", r->pages, "wypis_pages", r->wypis_pages,
+                     "wyrys_sheets", r->wyrys_sheets, "wyrys_parts", r->fee.wyrys_sheets, "fee", "total_pln",
+                     r->fee.total_pln, "due_pln", r->fee.due_pln, "currency", "PLN", "per_plan", per_plan,
+                     "wypis_count", r->fee.wypis_count, "items", ij ? ij : json_array(), "exemption", ex);
+}
+
+/* The page counts and the fee of an extract, before it is asked for: the document rendered in memory by
+ * the issue's own code path (gis_extract_quote_full), nothing stored, no case number drawn. */
+static enum err_code extract_quote(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct svc_tenant *t = req->tenant;
+    if (!t->cfg->extracts)
+        return err_set(e, ERR_NOT_FOUND, "gmina %s does not issue extracts here", t->cfg->name);
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, quote_param_known, e);
+    if (e->code)
+        return e->code;
+    json_t *body = quote_body(req);
+    if (!body || arena_defer(req->arena, (void (*)(void *))json_decref, body)) {
+        json_decref(body);
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    struct gis_extract_issue is;
+    const char *email = NULL;
+    if (extract_request_read(req, body, &is, &email, e))
+        return e->code;
+    for (int i = 0; i < is.nparcels; i++)
+        if (teryt_parcel_id(is.parcels[i]) && strncmp(is.parcels[i], t->cfg->teryt, 6) != 0)
+            return wrong_gmina(req, resp, is.parcels[i], e);
+    struct gis_store *rd = reader(t, e);
+    if (!rd)
+        return e->code;
+    struct gis_extract_result r;
+    if (gis_extract_quote_full(rd, req->arena, &is, &r, e))
+        return e->code;
+    json_t *j = quote_json(&is, &r, t->cfg->extract_fee_per_plan);
+    if (!j)
+        return err_set(e, ERR_INTERNAL, "out of memory building JSON");
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, j, e);
 }
 
 /* ---- GET /{t}/extracts/{id} and {id}.pdf ---- */
@@ -1015,6 +1159,19 @@ static const struct http_param_doc p_id[] = {
     {"id", "path", "string", 1, "extract id (32 hex characters); append .pdf for the document"},
     HTTP_DOC_END,
 };
+static const struct http_param_doc p_quote[] = {
+    HTTP_DOC_TENANT,
+    {"parcels", "query", "string", 1, "parcel identifiers, comma-separated (1 to 100)"},
+    {"documents", "query", "string", 0, "wypis, wyrys or both, comma-separated (default both)"},
+    {"as_of", "query", "string", 0, "the plans as in force on this day, YYYY-MM-DD (default today)"},
+    {"purpose", "query", "string", 0,
+     "the purpose: a code (budownictwo_mieszkaniowe claims the art. 2 ust. 1 pkt 1 lit. h exemption; budowa, "
+     "sprzedaz, podzial, kredyt, spadek, inny) or free text"},
+    {"sheet", "query", "string", 0, "wyrys sheet: A4 (default), A3, A3-landscape, A3-portrait"},
+    {"applicant_kind", "query", "string", 0,
+     "person (default), company, budget_unit, local_government, public_benefit_org, social_assistance"},
+    HTTP_DOC_END,
+};
 static const struct http_param_doc p_png[] = {
     HTTP_DOC_TENANT,
     {"id", "path", "string", 1, "extract id"},
@@ -1037,6 +1194,10 @@ const struct http_route svc_extracts_routes[] = {
      "Issue a wypis i wyrys for parcels: JSON {parcels, applicant{name,address,email}, purpose, documents, sheet, "
      "as_of} (as_of: the plans as in force on that day, YYYY-MM-DD, default today; an unknown field is a 400)",
      NULL, p_tenant, HTTP_SUBMIT},
+    {"GET", "/{t}/extracts/quote", extract_quote, "extracts",
+     "The page counts and the fee (broken down, with any exemption) of the extract a POST would issue, rendered in "
+     "memory by the same code; nothing is stored and no case number is drawn",
+     NULL, p_quote, HTTP_PUBLIC},
     {"GET", "/{t}/extracts/{id}", extract_get, "extracts", "An issued extract's record, or with .pdf its document",
      NULL, p_id, HTTP_PUBLIC},
     {"GET", "/{t}/extracts/{id}/receipt.pdf", extract_receipt, "extracts",

@@ -292,6 +292,14 @@ static int tenant_key(struct config_state *st, const char *section, struct confi
         return copy_str(st, section, key, val, t->signatory, sizeof t->signatory);
     if (!strcmp(key, "signatory_role"))
         return copy_str(st, section, key, val, t->signatory_role, sizeof t->signatory_role);
+    if (!strcmp(key, "organ_address"))
+        return copy_str(st, section, key, val, t->organ_address, sizeof t->organ_address);
+    if (!strcmp(key, "signatory_zup"))
+        return copy_str(st, section, key, val, t->signatory_zup, sizeof t->signatory_zup);
+    if (!strcmp(key, "extract_fee_per_plan"))
+        return yes_no(val, &t->extract_fee_per_plan)
+                   ? 1
+                   : config_fail(st, section, key, "must be yes or no, got '%s'", val);
     if (!strcmp(key, "wyrys_allow_a3"))
         return yes_no(val, &t->wyrys_allow_a3) ? 1 : config_fail(st, section, key, "must be yes or no, got '%s'", val);
     if (!strcmp(key, "extracts"))

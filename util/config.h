@@ -21,6 +21,11 @@ struct config_tenant {
     char case_format[64];   /* case-number pattern: {seq} and {year}, e.g. "GP.6727.{seq}.{year}" */
     char signatory[128];    /* name printed in the signature block */
     char signatory_role[128];
+    char organ_address[256]; /* the organ's seat and address on the letterhead (`organ_address`); "" for none */
+    char signatory_zup[128]; /* the "z up." line of the signature block (`signatory_zup`, "z up. Burmistrza") */
+    /* A wypis citing several plans is one fee per plan (`extract_fee_per_plan = yes`) or one fee for the
+     * document; default no (one fee per document). */
+    bool extract_fee_per_plan;
     bool wyrys_allow_a3; /* the office issues wyrys sheets in A3 on request (`wyrys_allow_a3 = yes`) */
     bool extracts;       /* the gmina issues extracts (`extracts = no` turns POST /{t}/extracts off); default yes */
     /* How an extract request becomes an issued document (`extract_issue`): at once (immediate, the fee left
