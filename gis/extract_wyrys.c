@@ -767,12 +767,12 @@ static void sheet_signature(const struct sheet_ctx *g)
     double x = MAP_X + MAP_W - MARK_W, y = MAP_Y + MAP_H + 8;
     gis_pdf_tag_begin(t, "P");
     bool zup = m->signatory_zup && *m->signatory_zup; /* "z up. Burmistrza", as on the wypis */
-    PangoLayout *l = gis_pdf_layout(t,
-                                    gis_pdf_markup(t, "%s%s%s%s%s\n………………………………………", zup ? m->signatory_zup : "",
-                                                   zup ? "\n" : "", m->signatory ? m->signatory : "",
-                                                   m->signatory && m->signatory_role ? ", " : "",
-                                                   m->signatory_role ? m->signatory_role : ""),
-                                    "DejaVu Sans 6.5", MARK_W, PANGO_ALIGN_CENTER, false);
+    PangoLayout *l =
+        gis_pdf_layout(t,
+                       gis_pdf_markup(t, "%s%s%s%s%s\n………………………………………", zup ? m->signatory_zup : "", zup ? "\n" : "",
+                                      m->signatory ? m->signatory : "", m->signatory && m->signatory_role ? ", " : "",
+                                      m->signatory_role ? m->signatory_role : ""),
+                       "DejaVu Sans 6.5", MARK_W, PANGO_ALIGN_CENTER, false);
     gis_pdf_show(t, l, x, y);
     y += gis_pdf_height(l) + 3;
     g_object_unref(l);
