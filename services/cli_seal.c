@@ -50,17 +50,12 @@ int cli_seal_demo_one(const struct config *cfg, const struct config_tenant *t, s
 
 static int seal_check(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct buf b = {0};
+    if (!buf_read_file(&b, path)) {
+        buf_free(&b);
         fprintf(stderr, "odra: %s: cannot read\n", path);
         return 1;
     }
-    struct buf b = {0};
-    char chunk[65536];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, k);
-    fclose(f);
     struct gis_seal_report r;
     struct err e = {0};
     gis_seal_check(b.data, b.len, NULL, &r, &e);

@@ -357,16 +357,8 @@ static char *file_read(const char *dir, const char *name, size_t len)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/%.*s.html", dir, (int)len, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     struct buf b = {0};
-    char chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    if (b.failed) {
+    if (!buf_read_file(&b, path)) {
         buf_free(&b);
         return NULL;
     }

@@ -60,17 +60,12 @@ static char *read_text(const struct config *c, const char *p, struct err *e)
 {
     char path[1024];
     twin_client_path(c, p, path, sizeof path);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct buf b = {0};
+    if (!buf_read_file(&b, path) && !b.failed) {
+        buf_free(&b);
         err_set(e, ERR_IO, "[twin] %s: %s", path, strerror(errno));
         return NULL;
     }
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
     if (b.failed || !b.len) {
         buf_free(&b);
         err_set(e, ERR_IO, "[twin] %s: empty or unreadable", path);

@@ -38,16 +38,8 @@ static char *read_root_file(const char *rel, size_t *len)
     const char *root = getenv("ODRA_WEB_ROOT");
     char path[1200];
     snprintf(path, sizeof path, "%s/%s", root && *root ? root : ".", rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
     struct buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    if (b.failed) {
+    if (!buf_read_file(&b, path)) {
         buf_free(&b);
         return NULL;
     }

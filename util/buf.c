@@ -109,3 +109,17 @@ void buf_free(struct buf *b)
     free(b->data);
     memset(b, 0, sizeof *b);
 }
+
+bool buf_read_file(struct buf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n;
+    char *room;
+    while ((room = buf_space(b, 65536)) && (n = fread(room, 1, 65536, f)) > 0)
+        buf_commit(b, n);
+    bool ok = !ferror(f) && !b->failed;
+    fclose(f);
+    return ok;
+}

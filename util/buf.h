@@ -23,5 +23,8 @@ void buf_free(struct buf *b);
 char *buf_space(struct buf *b, size_t n);
 /* Counts n bytes written into the room buf_space gave (n no more than asked). */
 void buf_commit(struct buf *b, size_t n);
+/* Appends the whole file at path. False when it cannot be opened or read (errno tells why), or when the
+ * buffer could not grow (b->failed); b keeps what was appended either way. */
+bool buf_read_file(struct buf *b, const char *path);
 
 #endif
