@@ -723,9 +723,36 @@ enum err_code http_subrequest(struct http_req *req, const char *method, const ch
     return rc;
 }
 
+/* Each thread keeps the state of its last finished request for the next one (its arena emptied, one
+ * block kept): a keep-alive client's small requests then allocate nothing from the heap for it. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void req_state_destroy(void *p)
+{
+    struct req_state *rs = p;
+    arena_free(rs->arena);
+    free(rs);
+}
+
+static void spare_key_make(void)
+{
+    if (pthread_key_create(&spare_key, req_state_destroy))
+        abort();
+}
+
 static struct req_state *req_state_new(void)
 {
-    struct req_state *rs = calloc(1, sizeof *rs);
+    pthread_once(&spare_once, spare_key_make);
+    struct req_state *rs = pthread_getspecific(spare_key);
+    if (rs) {
+        pthread_setspecific(spare_key, NULL);
+        struct arena *a = rs->arena;
+        memset(rs, 0, sizeof *rs);
+        rs->arena = a;
+        return rs;
+    }
+    rs = calloc(1, sizeof *rs);
     if (!rs)
         return NULL;
     rs->arena = arena_new(16384);
@@ -734,6 +761,18 @@ static struct req_state *req_state_new(void)
         return NULL;
     }
     return rs;
+}
+
+/* Ends a request's state: kept as this thread's spare when it has none, else freed. */
+static void req_state_end(struct req_state *rs)
+{
+    pthread_once(&spare_once, spare_key_make);
+    if (!pthread_getspecific(spare_key)) {
+        arena_reset(rs->arena);
+        if (!pthread_setspecific(spare_key, rs))
+            return;
+    }
+    req_state_destroy(rs);
 }
 
 /* Called by MHD with the raw request line's URI, before it splits off the query and decodes the path:
@@ -887,8 +926,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     if (!rs)
         return;
     if (!rs->begun) { /* the request line came, the access handler never ran (bad head, closed) */
-        arena_free(rs->arena);
-        free(rs);
+        req_state_end(rs);
         *con_cls = NULL;
         return;
     }
@@ -900,8 +938,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
         log_info("%s %s %d %zuB %.1fms", rs->method, rs->path, rs->status, rs->bytes, ms);
     else
         log_info("%s %s aborted (%d) %.1fms", rs->method, rs->path, (int)toe, ms);
-    arena_free(rs->arena);
-    free(rs);
+    req_state_end(rs);
     *con_cls = NULL;
 }
 

@@ -434,6 +434,11 @@ static enum err_code sync_change(long long id, const double *bbox, void *ctx, st
     return rc;
 }
 
+bool tile_cache_synced(struct tile_cache *c, long long gen)
+{
+    return gen <= __atomic_load_n(&c->applied, __ATOMIC_ACQUIRE);
+}
+
 enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long long gen, struct err *e)
 {
     if (gen <= __atomic_load_n(&c->applied, __ATOMIC_ACQUIRE))

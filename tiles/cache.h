@@ -58,6 +58,9 @@ long long tile_store_generation(struct gis_store *s);
  * just read). Cheap when there is nothing new. */
 enum err_code tile_cache_sync(struct tile_cache *c, struct gis_store *s, long long gen, struct err *e);
 
+/* Whether c has applied the store's changes up to generation gen (tile_cache_sync would do nothing). */
+bool tile_cache_synced(struct tile_cache *c, long long gen);
+
 /* Looks up z/x/y (XYZ numbering): on a hit appends the stored bytes to out, writes their ETag
  * (tile_etag) to etag and sets *found. Recently served tiles of every cache are also kept in memory (64 MB
  * in all, least recently used out first), so a hot tile costs neither a SQLite read nor hashing; applying a

@@ -1,7 +1,11 @@
 /* The tile pipeline: a tenant's caches, and cache lookup, render on a miss, compress, put. */
 #include "tiles/serve.h"
 
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tiles/cache.h"
 #include "tiles/mvt.h"
@@ -13,6 +17,7 @@ void tile_tenant_caches_init(struct tile_tenant_caches *tc, const char *data_dir
     tc->data_dir = data_dir;
     tc->slug = slug;
     pthread_mutex_init(&tc->lock, NULL);
+    pthread_mutex_init(&tc->fast.lock, NULL);
 }
 
 void tile_tenant_caches_close(struct tile_tenant_caches *tc)
@@ -22,6 +27,9 @@ void tile_tenant_caches_close(struct tile_tenant_caches *tc)
             tile_cache_close(tc->caches[k][f]), tc->caches[k][f] = NULL;
     for (int i = 0; i < tc->ndated; i++)
         tile_cache_close(tc->dated[i].c), tc->dated[i].c = NULL;
+    if (tc->fast.shm_tried && tc->fast.shm_fd >= 0)
+        close(tc->fast.shm_fd);
+    pthread_mutex_destroy(&tc->fast.lock);
     tc->ndated = 0;
     pthread_mutex_destroy(&tc->lock);
 }
@@ -132,14 +140,80 @@ static enum err_code tile_serve_locked(struct tile_tenant_caches *tc, struct gis
     return ERR_OK;
 }
 
+/* The commit counter of the store's WAL index: iChange of the first copy of the index header (the
+ * "WAL-mode File Format" of sqlite.org: u32 iVersion, u32 unused, u32 iChange, in native byte order),
+ * which SQLite bumps and writes last on every commit, before any reader can see that commit. Read
+ * with pread on the -shm file, which shares its pages with SQLite's mapping. False when there is no
+ * such file (not WAL, or not readable): then every tile takes the full path. Under fast.lock. */
+static bool store_change_counter(struct tile_tenant_caches *tc, unsigned *change)
+{
+    struct tile_fast *fs = &tc->fast;
+    if (!fs->shm_tried) {
+        char path[4096];
+        fs->shm_tried = true;
+        fs->shm_fd = -1;
+        if (snprintf(path, sizeof path, "%s/%s.sqlite-shm", tc->data_dir, tc->slug) < (int)sizeof path)
+            fs->shm_fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    uint32_t v;
+    if (fs->shm_fd < 0 || pread(fs->shm_fd, &v, sizeof v, 8) != (ssize_t)sizeof v)
+        return false;
+    *change = v;
+    return true;
+}
+
+/* A cache hit of today's map with no store transaction, when the store has had no commit since the
+ * last full lookup (tile_fast); false sends the caller the full way. */
+static bool fast_hit(struct tile_tenant_caches *tc, const struct tile_set *ts, enum tile_format f, int z, long x,
+                     long y, struct tile_served *out)
+{
+    struct tile_fast *fs = &tc->fast;
+    unsigned change;
+    pthread_mutex_lock(&fs->lock);
+    bool ok = fs->known && store_change_counter(tc, &change) && change == fs->change && log_now_ms() - fs->at_ms < 1000;
+    long long gen = fs->gen, today = fs->today;
+    pthread_mutex_unlock(&fs->lock);
+    struct tile_cache *c = ok ? caches_get(tc, ts, f, gen) : NULL;
+    struct err ce = {0};
+    if (!c || !tile_cache_synced(c, gen) || (tile_set_dated(ts) && tile_cache_state(c, today, &ce)))
+        return false;
+    bool found = false;
+    if (tile_cache_get(c, z, x, y, &out->bytes, &found, out->etag, &ce) || !found) {
+        out->bytes.len = 0;
+        return false;
+    }
+    out->hit = true;
+    return true;
+}
+
+/* Notes what a full lookup in a transaction of its own found, for fast_hit. */
+static void fast_learn(struct tile_tenant_caches *tc, struct gis_store *r, bool counted, unsigned change)
+{
+    long long gen = tile_store_generation(r), today = gis_plan_state(r, NULL);
+    struct tile_fast *fs = &tc->fast;
+    pthread_mutex_lock(&fs->lock);
+    fs->known = counted;
+    fs->change = change, fs->gen = gen, fs->today = today, fs->at_ms = log_now_ms();
+    pthread_mutex_unlock(&fs->lock);
+}
+
 enum err_code tile_serve(struct tile_tenant_caches *tc, struct gis_store *r, const struct tile_set *ts,
                          enum tile_format f, int z, long x, long y, const char *date, struct tile_served *out,
                          struct err *e)
 {
+    if (!date && fast_hit(tc, ts, f, z, x, y, out))
+        return ERR_OK;
+    /* the counter is read before the transaction begins, so the snapshot holds every commit it counts */
+    unsigned change = 0;
+    pthread_mutex_lock(&tc->fast.lock);
+    bool counted = store_change_counter(tc, &change);
+    pthread_mutex_unlock(&tc->fast.lock);
     /* one read transaction for the whole tile: one snapshot (the generation matches what is drawn), and
      * the store's file locks taken once rather than once per query */
     bool begun = gis_store_read_begin(r);
     enum err_code rc = tile_serve_locked(tc, r, ts, f, z, x, y, date, out, e);
+    if (begun && !rc)
+        fast_learn(tc, r, counted, change);
     gis_store_read_end(r, begun);
     return rc;
 }

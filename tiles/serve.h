@@ -31,6 +31,19 @@ struct tile_tenant_caches {
         struct tile_cache *c; /* NULL: it could not be opened */
     } dated[TILE_STATE_CACHES];
     int ndated;
+    /* A hit without a store transaction (tile_serve): the store's generation and today's plan state as
+     * the last full lookup found them, with the commit counter of the store's WAL index read before it.
+     * Trusted while that counter is unchanged, for at most a second (so a new day, or a store file
+     * replaced under a running server, is seen within a second). Under fast.lock. */
+    struct tile_fast {
+        pthread_mutex_t lock;
+        bool shm_tried;  /* shm_fd was opened (or tried) */
+        int shm_fd;      /* the store's -shm file; -1: unavailable (no fast hits) */
+        bool known;      /* the fields below hold a full lookup's findings */
+        unsigned change; /* the WAL index's change counter before that lookup */
+        double at_ms;    /* when (log_now_ms) */
+        long long gen, today;
+    } fast;
 };
 
 /* Prepares tc for the caches of tenant slug under data_dir; both strings must outlive tc. */

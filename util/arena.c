@@ -34,19 +34,40 @@ struct arena *arena_new(size_t block_size)
     return a;
 }
 
+/* Runs the cleanups and frees every block but keep (which may be NULL). */
+static void release(struct arena *a, struct arena_block *keep)
+{
+    for (struct arena_cleanup *c = a->cleanups; c; c = c->next)
+        c->fn(c->ptr);
+    a->cleanups = NULL;
+    struct arena_block *b = a->head;
+    while (b) {
+        struct arena_block *next = b->next;
+        if (b != keep)
+            free(b);
+        b = next;
+    }
+}
+
 void arena_free(struct arena *a)
 {
     if (!a)
         return;
-    for (struct arena_cleanup *c = a->cleanups; c; c = c->next)
-        c->fn(c->ptr);
-    struct arena_block *b = a->head;
-    while (b) {
-        struct arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
+    release(a, NULL);
     free(a);
+}
+
+void arena_reset(struct arena *a)
+{
+    struct arena_block *keep = NULL;
+    for (struct arena_block *b = a->head; b && !keep; b = b->next)
+        if (b->size == a->block_size)
+            keep = b;
+    release(a, keep);
+    a->head = keep;
+    if (keep)
+        keep->next = NULL, keep->used = 0;
+    a->total = 0;
 }
 
 void *arena_alloc(struct arena *a, size_t size)

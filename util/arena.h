@@ -13,6 +13,10 @@ struct arena *arena_new(size_t block_size);
 /* Runs the deferred cleanups in reverse order of registration, then frees all memory. NULL is a no-op. */
 void arena_free(struct arena *a);
 
+/* Runs the deferred cleanups, as arena_free, and empties a for reuse: everything it gave out is released,
+ * and one block of the arena's block size is kept for the next allocations. */
+void arena_reset(struct arena *a);
+
 /* Returns size bytes aligned for any type, zeroed, or NULL when out of memory. */
 void *arena_alloc(struct arena *a, size_t size);
 
