@@ -459,6 +459,33 @@ static void exp_row_ident(const char *iip, const struct exp_act *a, const char *
 
 /* The POG's regulations (APP Regulacja): its obszary uzupełnienia zabudowy (ObszarUzupelnieniaZabudowy) and
  * its areas of gminne standardy (ObszarStandardowDostepnosciInfrastrukturySpolecznej, with their values). */
+
+/* What a POG object starts with, whichever its type. */
+struct exp_head {
+    const char *type, *id, *ns, *lid, *version, *label, *symbol;
+};
+
+/* Writes a POG object's common part, from the member's opening to the link to its plan: identifier,
+ * designation and symbol, life and validity from the act, status, binding nature and geometry. */
+static void exp_pog_head(FILE *out, const struct exp_head *h, const struct exp_act *a, const struct exp_geom *g,
+                         enum gis_crs crs)
+{
+    fprintf(out, "<wfs:member><app:%s gml:id=\"%s\">", h->type, h->id);
+    exp_ident(out, h->ns, h->lid, h->version);
+    exp_elem(out, "oznaczenie", h->label);
+    exp_elem(out, "symbol", h->symbol);
+    exp_elem(out, "poczatekWersjiObiektu", a->begin);
+    exp_elem(out, "obowiazujeOd", a->valid_from ? a->valid_from : a->res_date ? a->res_date : "2000-01-01");
+    exp_elem(out, "obowiazujeDo", a->valid_to);
+    exp_status(out, a->status);
+    exp_ref(out, "charakterUstalenia", "https://inspire.ec.europa.eu/codelist/RegulationNatureValue/generallyBinding",
+            "ogólnie wiążące");
+    fputs("<app:geometria>", out);
+    exp_surface(out, g, h->id, crs);
+    fputs("</app:geometria>", out);
+    exp_ref(out, "plan", a->href, NULL);
+}
+
 static enum err_code exp_write_regulations(struct gis_store *s, FILE *out, long long plan, const struct exp_act *a,
                                            enum gis_crs crs, bool standards, long *count, struct err *e)
 {
@@ -490,21 +517,9 @@ static enum err_code exp_write_regulations(struct gis_store *s, FILE *out, long 
         struct exp_geom g;
         if ((rc = exp_geom_read(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3), crs, &g, e)))
             break;
-        fprintf(out, "<wfs:member><app:%s gml:id=\"%s\">", type, id);
-        exp_ident(out, ns, lid, version);
-        exp_elem(out, "oznaczenie", label ? label : lid);
-        exp_elem(out, "symbol", symbol);
-        exp_elem(out, "poczatekWersjiObiektu", a->begin);
-        exp_elem(out, "obowiazujeOd", a->valid_from ? a->valid_from : a->res_date ? a->res_date : "2000-01-01");
-        exp_elem(out, "obowiazujeDo", a->valid_to);
-        exp_status(out, a->status);
-        exp_ref(out, "charakterUstalenia",
-                "https://inspire.ec.europa.eu/codelist/RegulationNatureValue/generallyBinding", "ogólnie wiążące");
-        fputs("<app:geometria>", out);
-        exp_surface(out, &g, id, crs);
-        fputs("</app:geometria>", out);
+        struct exp_head h = {type, id, ns, lid, version, label ? label : lid, symbol};
+        exp_pog_head(out, &h, a, &g, crs);
         exp_geom_free(&g);
-        exp_ref(out, "plan", a->href, NULL);
         if (standards) {
             exp_elem(out, "wylaczenieZabudowyZagrodowej", sqlite3_column_int(st, 4) ? "true" : "false");
             for (int i = 0; i < nsd; i++) {
@@ -549,21 +564,9 @@ static enum err_code exp_write_zones(struct gis_store *s, FILE *out, long long p
         struct exp_geom g;
         if ((rc = exp_geom_read(sqlite3_column_blob(st, 9), sqlite3_column_bytes(st, 9), crs, &g, e)))
             break;
-        fprintf(out, "<wfs:member><app:StrefaPlanistyczna gml:id=\"%s\">", id);
-        exp_ident(out, ns, lid, version);
-        exp_elem(out, "oznaczenie", label);
-        exp_elem(out, "symbol", symbol);
-        exp_elem(out, "poczatekWersjiObiektu", a->begin);
-        exp_elem(out, "obowiazujeOd", a->valid_from ? a->valid_from : a->res_date ? a->res_date : "2000-01-01");
-        exp_elem(out, "obowiazujeDo", a->valid_to);
-        exp_status(out, a->status);
-        exp_ref(out, "charakterUstalenia",
-                "https://inspire.ec.europa.eu/codelist/RegulationNatureValue/generallyBinding", "ogólnie wiążące");
-        fputs("<app:geometria>", out);
-        exp_surface(out, &g, id, crs);
-        fputs("</app:geometria>", out);
+        struct exp_head h = {"StrefaPlanistyczna", id, ns, lid, version, label, symbol};
+        exp_pog_head(out, &h, a, &g, crs);
         exp_geom_free(&g);
-        exp_ref(out, "plan", a->href, NULL);
         const struct app_zone_type *zt = app_zone_type_by_symbol(symbol);
         char href[400];
         snprintf(href, sizeof href, EXP_CODES "RodzajStrefyPlanistycznejKod/%s",
