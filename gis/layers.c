@@ -156,6 +156,10 @@ const struct gis_layer gis_layers_core[] = {
      .tileset = {"Strefy planistyczne POG", "Planning zones of the general plan with their labels",
                  LIST("pog", "pog-labels"), NULL, false},
      .extent = true},
+    /* the obszary uzupełnienia zabudowy of the POG (migration 012): drawn on the POG wyrys, not in the tilesets */
+    {.table = "pog_ouz",
+     .map = {"pog-ouz", "pog_ouz t", LIST("label", "plan_id"), LIST("t.label", "t.plan_id"), 0, 0,
+             GIS_LAYER_PLAN_PART}},
     {.table = "overlays",
      .collection = {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...",
                     "overlays t", "MultiPolygon", overlay_props},
