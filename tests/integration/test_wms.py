@@ -407,6 +407,34 @@ def getfeatureinfo_finds_a_building_line_within_the_tolerance():
 
 
 @test
+def locate_at_a_point_lists_the_plan_lines_nearby():
+    """/locate at a point gives the plan lines within 5 m (a building line is a line: a point hits one only
+    within a tolerance); parcel and address queries have no such list."""
+    f, (e, n), (ue, un) = a_building_line()
+    def at(off, date=None):
+        q = f"/slubice/locate?x={e + ue * off:.2f}&y={n + un * off:.2f}&crs=EPSG:2180" + (f"&date={date}" if date else "")
+        st, _, data = srv.get(q)
+        return st, json.loads(data)
+    st, card = at(2)
+    if st == 404:  # the line runs along a road: step to the other side, onto a parcel
+        ue, un = -ue, -un
+        st, card = at(2)
+    assert st == 200, card
+    ids = [x["id"] for x in card["plan_lines"]]
+    assert f["id"] in ids, (f["id"], card["plan_lines"])
+    hit = card["plan_lines"][ids.index(f["id"])]
+    assert hit["kind"] == "linia_zabudowy_nieprzekraczalna" and hit["kind_label"] == "nieprzekraczalna linia zabudowy"
+    assert hit["plan_title"] == f["properties"]["plan_title"], hit
+    st, card = at(9)
+    assert st != 200 or f["id"] not in [x["id"] for x in card["plan_lines"]], "9 m away is outside the 5 m"
+    st, card = at(2, "1990-01-01")  # before the plan: no lines
+    assert st != 200 or card["plan_lines"] == [], card.get("plan_lines")
+    pid = srv.get_json(f"/slubice/locate?x={e + ue * 2:.2f}&y={n + un * 2:.2f}&crs=EPSG:2180")["parcel"]["id"]
+    card = srv.get_json(f"/slubice/locate?parcel={urllib.parse.quote(pid)}")
+    assert "plan_lines" not in card
+
+
+@test
 def getfeatureinfo_buffer_hostile_values():
     base = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetFeatureInfo", "LAYERS": "plan",
             "QUERY_LAYERS": "plan", "STYLES": "", "CRS": "EPSG:2180", "BBOX": "507000,197000,508000,198000",
