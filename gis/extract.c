@@ -30,6 +30,77 @@ static int wypis_fit(struct gis_pdf *t, const struct gis_extract_doc *doc, struc
     return pages;
 }
 
+/* The wypis's pages with the fee fee: one layout and, where it ends one page over the fee's page limit,
+ * wypis_fit. meta's compact_tail and tight_body are left as the count was made. */
+static int wypis_count(struct gis_pdf *t, const struct gis_extract_doc *doc, struct gis_extract_meta *meta,
+                       const struct gis_extract_fee *fee)
+{
+    gis_extract_wypis_set(t, doc, fee);
+    int pages = t->page;
+    const struct gis_extract_rates *rt = meta->rates ? meta->rates : &gis_extract_fee_defaults;
+    if (pages == rt->wypis_pages_limit + 1)
+        pages = wypis_fit(t, doc, meta, fee, pages);
+    return pages;
+}
+
+/* The document of plan pi of d alone, as that plan's own wypis would be: its parcels, its zones and
+ * provisions; NULL when out of memory. */
+static struct gis_extract_doc *doc_one_plan(struct arena *a, const struct gis_extract_doc *d, int pi)
+{
+    const struct gis_extract_plan *pl = &d->plans[pi];
+    size_t n = pl->nparcels > 0 ? (size_t)pl->nparcels : 1;
+    struct gis_extract_doc *o = arena_alloc(a, sizeof *o);
+    struct gis_extract_plan *p = arena_alloc(a, sizeof *p);
+    struct gis_extract_parcel *parcels = arena_alloc(a, sizeof *parcels * n);
+    struct gis_extract_parcel_plan *pp = arena_alloc(a, sizeof *pp * n);
+    if (!o || !p || !parcels || !pp)
+        return NULL;
+    *o = *d;
+    *p = *pl;
+    for (int k = 0; k < pl->nparcels; k++) {
+        parcels[k] = d->parcels[pl->parcels[k].parcel];
+        pp[k] = pl->parcels[k];
+        pp[k].parcel = k;
+    }
+    p->parcels = pp;
+    o->parcels = parcels;
+    o->nparcels = pl->nparcels;
+    o->plans = p;
+    o->nplans = 1;
+    return o;
+}
+
+/* The wypis's page count, and the fee's input completed with it: where the gmina charges per plan, each
+ * plan's own wypis (doc_one_plan) is counted first by the same layout, since the act's rate counts the
+ * pages of a document. Sets meta's compact_tail and tight_body for the whole document's drawing pass. */
+static enum err_code wypis_pages_count(struct gis_pdf *t, const struct gis_extract_doc *doc,
+                                       struct gis_extract_meta *meta, struct gis_extract_fee_in *fin, int *wypis_pages,
+                                       struct err *e)
+{
+    if (meta->fee_per_plan && doc->nplans > 1) {
+        int *pages = arena_alloc(t->a, sizeof *pages * (size_t)doc->nplans);
+        if (!pages)
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        for (int i = 0; i < doc->nplans; i++) {
+            struct gis_extract_doc *one = doc_one_plan(t->a, doc, i);
+            if (!one)
+                return err_set(e, ERR_INTERNAL, "out of memory");
+            struct gis_extract_fee_in in = *fin;
+            in.plans = 1;
+            struct gis_extract_fee provisional = gis_extract_fee_compute(meta->rates, &in);
+            pages[i] = wypis_count(t, one, meta, &provisional);
+            meta->compact_tail = false;
+            meta->tight_body = 0;
+        }
+        fin->plan_pages = pages;
+    }
+    /* the fee depends on the page count, so a first layout with the one-page fee counts the pages; the
+     * drawing pass fails if the page count then differs */
+    struct gis_extract_fee provisional = gis_extract_fee_compute(meta->rates, fin);
+    *wypis_pages = wypis_count(t, doc, meta, &provisional);
+    return ERR_OK;
+}
+
 enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc *doc, const struct gis_extract_meta *mm,
                               struct buf *out, struct gis_extract_result *res, struct err *e)
 {
@@ -61,17 +132,8 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
                                      .plans = doc->nplans,
                                      .per_plan = m->fee_per_plan,
                                      .exemption = m->exemption};
-    if (!rc && m->wypis) {
-        /* the fee depends on the page count, so a first layout with the one-page fee counts the pages;
-         * the second pass fails if the page count then differs */
-        struct gis_extract_fee provisional = gis_extract_fee_compute(m->rates, &fin);
-        gis_extract_wypis_set(&t, doc, &provisional);
-        wypis_pages = t.page;
-        /* one page over the limit only because of the closing part: set it compact when it then fits */
-        const struct gis_extract_rates *rt = m->rates ? m->rates : &gis_extract_fee_defaults;
-        if (wypis_pages == rt->wypis_pages_limit + 1)
-            wypis_pages = wypis_fit(&t, doc, &meta, &provisional, wypis_pages);
-    }
+    if (!rc && m->wypis)
+        rc = wypis_pages_count(&t, doc, &meta, &fin, &wypis_pages, e);
     fin.wypis_pages = wypis_pages;
     struct gis_extract_fee fee = gis_extract_fee_compute(m->rates, &fin);
     int nraster = 0;

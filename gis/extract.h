@@ -49,9 +49,12 @@ enum gis_extract_exemption {
 };
 
 /* What the API and the document say of an exemption: code ("housing"), the article ("art. 7 pkt 1";
- * NULL for none) and the reason in Polish. */
+ * NULL for none), the reason in Polish, and whether the act puts the case outside the fee (art. 2: "nie
+ * podlega opłacie skarbowej", a wyłączenie) rather than exempting the applicant (art. 7: "zwalnia się", a
+ * zwolnienie). */
 struct gis_extract_exemption_text {
     const char *code, *article, *reason;
+    bool not_subject;
 };
 const struct gis_extract_exemption_text *gis_extract_exemption_text(enum gis_extract_exemption ex);
 
@@ -71,9 +74,18 @@ bool gis_extract_applicant_kind_ok(const char *kind);
  * NULL. */
 enum gis_extract_exemption gis_extract_exemption_for(const char *purpose, const char *applicant_kind);
 
+/* The plans a per-plan fee lists one by one (gis_extract_fee.plan_pages); the fee counts them all. */
+#define GIS_EXTRACT_FEE_PLANS 64
+
 struct gis_extract_fee {
     int wypis_pages, wyrys_sheets; /* the quantities the fee is computed from (wyrys: A4-sized parts) */
     int wypis_count;               /* wypisy charged: the plans cited where charged per plan, else 1 */
+    /* charged per plan (wypis_count > 1): each plan's own wypis, its pages and fee, in the document's plan
+     * order (the first GIS_EXTRACT_FEE_PLANS of them); nplan_fees 0 otherwise */
+    struct {
+        int pages, pln;
+    } plan_fees[GIS_EXTRACT_FEE_PLANS];
+    int nplan_fees;
     int wypis_pln, wyrys_pln, total_pln;
     enum gis_extract_exemption exemption;
     int due_pln; /* total_pln, or 0 when exempt */
@@ -85,6 +97,9 @@ struct gis_extract_fee_in {
     int wyrys_parts; /* A4-sized parts of the wyrys; 0: none */
     int plans;       /* plans the wypis cites */
     bool per_plan;   /* the gmina charges one wypis per plan cited (extract_fee_per_plan) */
+    /* with per_plan: the pages of each plan's own wypis (plans of them), each charged by its own count;
+     * NULL: each plan charged by wypis_pages */
+    const int *plan_pages;
     enum gis_extract_exemption exemption;
 };
 /* The fee of in; rates NULL means gis_extract_fee_defaults. */

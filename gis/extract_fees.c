@@ -29,9 +29,18 @@ struct gis_extract_fee gis_extract_fee_compute(const struct gis_extract_rates *r
                                 .wypis_count = 0,
                                 .exemption = in->exemption};
     if (f.wypis_pages > 0) {
-        /* one wypis per plan cited where the gmina charges so (extract_fee_per_plan), else one */
+        /* one wypis per plan cited where the gmina charges so (extract_fee_per_plan), else one; the act's
+         * rate counts the pages of a document, so each plan's wypis by its own pages */
         f.wypis_count = in->per_plan && in->plans > 1 ? in->plans : 1;
-        f.wypis_pln = f.wypis_count * (f.wypis_pages <= r->wypis_pages_limit ? r->wypis_pln : r->wypis_long_pln);
+        for (int i = 0; i < f.wypis_count; i++) {
+            int pages = f.wypis_count > 1 && in->plan_pages ? in->plan_pages[i] : f.wypis_pages;
+            int pln = pages <= r->wypis_pages_limit ? r->wypis_pln : r->wypis_long_pln;
+            f.wypis_pln += pln;
+            if (f.wypis_count > 1 && i < GIS_EXTRACT_FEE_PLANS) {
+                f.plan_fees[f.nplan_fees].pages = pages;
+                f.plan_fees[f.nplan_fees++].pln = pln;
+            }
+        }
     }
     if (f.wyrys_sheets > 0) {
         long w = (long)f.wyrys_sheets * r->wyrys_sheet_pln;
@@ -103,9 +112,9 @@ enum gis_extract_exemption gis_extract_exemption_for(const char *purpose, const 
 static const struct gis_extract_exemption_text texts[] = {
     [GIS_EXEMPT_NONE] = {"none", NULL, NULL},
     [GIS_EXEMPT_HOUSING] = {"housing", "art. 2 ust. 1 pkt 1 lit. h",
-                            "sprawa budownictwa mieszkaniowego (cel wskazany we wniosku)"},
+                            "sprawa budownictwa mieszkaniowego (cel wskazany we wniosku)", true},
     [GIS_EXEMPT_POVERTY] = {"social_assistance", "art. 2 ust. 1 pkt 2",
-                            "wniosek osoby korzystającej z pomocy społecznej ze względu na ubóstwo"},
+                            "wniosek osoby korzystającej z pomocy społecznej ze względu na ubóstwo", true},
     [GIS_EXEMPT_BUDGET_UNIT] = {"budget_unit", "art. 7 pkt 1", "wnioskodawca jest jednostką budżetową"},
     [GIS_EXEMPT_LOCAL_GOVERNMENT] = {"local_government", "art. 7 pkt 2",
                                      "wnioskodawca jest jednostką samorządu terytorialnego"},

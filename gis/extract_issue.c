@@ -57,9 +57,18 @@ enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_
 char *gis_extract_fee_items_json(const struct gis_extract_fee *f)
 {
     json_t *items = json_array();
-    if (f->wypis_pages > 0)
-        json_array_append_new(items, json_pack("{s:s, s:i, s:s, s:i, s:i}", "name", "wypis", "quantity", f->wypis_pages,
-                                               "unit", "page", "count", f->wypis_count, "amount_pln", f->wypis_pln));
+    if (f->wypis_pages > 0) {
+        json_t *w = json_pack("{s:s, s:i, s:s, s:i, s:i}", "name", "wypis", "quantity", f->wypis_pages, "unit", "page",
+                              "count", f->wypis_count, "amount_pln", f->wypis_pln);
+        /* charged per plan: each plan's wypis with its own pages and rate */
+        json_t *plans = f->nplan_fees > 0 ? json_array() : NULL;
+        for (int i = 0; plans && i < f->nplan_fees; i++)
+            json_array_append_new(plans, json_pack("{s:i, s:i, s:i}", "plan", i + 1, "pages", f->plan_fees[i].pages,
+                                                   "amount_pln", f->plan_fees[i].pln));
+        if (plans)
+            json_object_set_new(w, "plans", plans);
+        json_array_append_new(items, w);
+    }
     if (f->wyrys_sheets > 0)
         json_array_append_new(items, json_pack("{s:s, s:i, s:s, s:i}", "name", "wyrys", "quantity", f->wyrys_sheets,
                                                "unit", "A4 sheet", "amount_pln", f->wyrys_pln));

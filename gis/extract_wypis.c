@@ -484,10 +484,13 @@ static const char *fee_statement(struct gis_pdf *t, const struct gis_extract_fee
     const struct gis_extract_meta *m = t->user;
     struct arena *a = t->a;
     const struct gis_extract_exemption_text *ex = gis_extract_exemption_text(fee->exemption);
+    /* art. 2 puts the case outside the fee (wyłączenie), art. 7 exempts the applicant (zwolnienie) */
     if (fee->exemption != GIS_EXEMPT_NONE)
         return gis_pdf_markup(t,
-                              "Zwolniono z opłaty skarbowej na podstawie %s ustawy z dnia 16 listopada 2006 r. o "
-                              "opłacie skarbowej: %s. Opłata należna: 0,00 zł.",
+                              "%s na podstawie %s ustawy z dnia 16 listopada 2006 r. o opłacie skarbowej: %s. Opłata "
+                              "należna: 0,00 zł.",
+                              ex->not_subject ? "Czynność nie podlega opłacie skarbowej"
+                                              : "Zwolniono z opłaty skarbowej",
                               ex->article, ex->reason);
     const char *st = m->fee_status ? m->fee_status : "due";
     if (!strcmp(st, "paid")) {
@@ -505,6 +508,24 @@ static const char *fee_statement(struct gis_pdf *t, const struct gis_extract_fee
                           fmt_dec(a, fee->total_pln, 2));
 }
 
+/* Charged per plan: "; za wypis każdego planu według jego stron: 2.1 — 3 str. (30 zł), 2.2 — …" (the
+ * plans by their numbers in section 2); "" otherwise. */
+static const char *plan_fees_text(struct gis_pdf *t, const struct gis_extract_fee *fee)
+{
+    if (fee->wypis_count < 2)
+        return "";
+    struct buf b = {0};
+    buf_puts(&b, "; za wypis każdego planu według jego stron: ");
+    for (int i = 0; i < fee->nplan_fees; i++)
+        buf_printf(&b, "%s2.%d — %d str. (%d zł)", i ? ", " : "", i + 1, fee->plan_fees[i].pages,
+                   fee->plan_fees[i].pln);
+    if (fee->nplan_fees < fee->wypis_count)
+        buf_puts(&b, ", …");
+    const char *out = b.failed ? "" : arena_strndup(t->a, b.data, b.len);
+    buf_free(&b);
+    return out ? out : "";
+}
+
 /* The last section: the fee table, what was paid, and the note that the wyrys belongs to the wypis. */
 static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const struct gis_extract_fee *fee)
 {
@@ -519,14 +540,15 @@ static void wypis_fee(struct gis_pdf *t, const struct gis_extract_doc *d, const 
     gis_pdf_table_begin(t, 3, w3, a3, h3, F_TABLE);
     gis_pdf_table_header(t);
     if (m->wypis) {
-        const char *per = fee->wypis_count > 1 ? gis_pdf_markup(t, " × %d planów", fee->wypis_count) : "";
-        const char *c[] = {gis_pdf_markup(t, "Wypis%s (%d %s)%s", d->archival ? " z planu archiwalnego" : "",
-                                          fee->wypis_pages, pl_plural(fee->wypis_pages, "strona", "strony", "stron"),
-                                          per),
-                           gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron%s", rt->wypis_pln,
-                                          rt->wypis_pages_limit, rt->wypis_long_pln, rt->wypis_pages_limit,
-                                          fee->wypis_count > 1 ? "; za każdy plan objęty wypisem" : ""),
-                           gis_pdf_markup(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
+        const char *per = fee->wypis_count > 1 ? gis_pdf_markup(t, ", %d %s", fee->wypis_count,
+                                                                pl_plural(fee->wypis_count, "plan", "plany", "planów"))
+                                               : "";
+        const char *c[] = {
+            gis_pdf_markup(t, "Wypis%s (%d %s)%s", d->archival ? " z planu archiwalnego" : "", fee->wypis_pages,
+                           pl_plural(fee->wypis_pages, "strona", "strony", "stron"), per),
+            gis_pdf_markup(t, "%d zł do %d stron, %d zł powyżej %d stron%s", rt->wypis_pln, rt->wypis_pages_limit,
+                           rt->wypis_long_pln, rt->wypis_pages_limit, plan_fees_text(t, fee)),
+            gis_pdf_markup(t, "%s", fmt_dec(a, fee->wypis_pln, 2))};
         gis_pdf_table_row(t, c, false);
     }
     if (m->wyrys && fee->wyrys_sheets > 0) {

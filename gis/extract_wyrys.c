@@ -225,8 +225,10 @@ static bool style_fill(const struct gis_style *st, const char *layer, const char
 }
 
 struct legend_item {
-    int kind; /* 0 fill, 1 requested outline, 2 thin line, 3 dashed boundary, 4 styled line, 5 point */
+    int kind; /* 0 fill, 1 requested outline, 2 thin line, 3 dashed boundary, 4 styled line, 5 point, 6 hatch */
     struct gis_style_color c;
+    struct gis_style_color line; /* kind 6: the outline; c is the hatch, angle its angle, width its spacing */
+    double angle;
     const char *text;
     double width;   /* kind 4: line width in style pixels */
     double dash[4]; /* kind 4: dash pattern in line widths; ndash 0: solid */
@@ -325,6 +327,76 @@ static int legend_lines(struct gis_store *s, struct arena *a, const struct gis_s
     }
     sqlite3_finalize(q);
     return n;
+}
+
+/* The legend row of the obszary uzupełnienia zabudowy where the sheet shows one, hatched and outlined as
+ * the style's pog-ouz layers draw them. */
+static int legend_ouz(struct gis_store *s, struct arena *a, const struct gis_style *st, const double bb[4],
+                      const char *as_of, struct legend_item *items, int n, int max)
+{
+    sqlite3_stmt *q;
+    struct err le = {0};
+    if (n >= max ||
+        gis_store_prepare(s,
+                          "SELECT 1 FROM pog_ouz WHERE id IN (SELECT pkid FROM idx_pog_ouz_geom WHERE xmax >= ?1 AND "
+                          "xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                              "pog_ouz", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE " LIMIT 1",
+                          &q, &le))
+        return n;
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_double(q, i + 1, bb[i]);
+    sqlite3_bind_text(q, 5, as_of, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        struct legend_item it = {.kind = 6,
+                                 .c = {0.48, 0.23, 0.55, 0.6},
+                                 .line = {0.48, 0.23, 0.55, 1},
+                                 .angle = -45,
+                                 .width = 7,
+                                 .text = "obszar uzupełnienia zabudowy"};
+        const struct gis_style_layer *f = style_layer(st, "pog-ouz-fill"), *o = style_layer(st, "pog-ouz-outline");
+        const struct gis_style_hatch *h = f ? gis_style_layer_hatch(f) : NULL;
+        if (h && h->on) {
+            it.angle = h->angle, it.width = h->spacing;
+            if (h->has_color)
+                it.c = h->color;
+        }
+        if (f && gis_style_layer_legend(f))
+            it.text = gis_style_layer_legend(f);
+        if (o) {
+            struct gis_style_feature feat = {.geom_type = 3};
+            struct gis_style_ctx ctx = {.zoom = 16, .f = &feat, .a = a};
+            it.line = gis_style_color(o, GIS_P_LINE_COLOR, &ctx);
+        }
+        items[n++] = it;
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* A hatched legend swatch (kind 6) in the box x, y, 16 x 7.5. */
+static void legend_hatch(cairo_t *cr, const struct legend_item *it, double x, double y)
+{
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, 16, 7.5);
+    cairo_clip(cr);
+    double th = it->angle * M_PI / 180, dx = cos(th), dy = -sin(th), step = fmax(it->width * 0.75 * 0.6, 2);
+    cairo_set_source_rgba(cr, it->c.r, it->c.g, it->c.b, it->c.a > 0 ? it->c.a : 1);
+    cairo_set_line_width(cr, 0.5);
+    for (double k = -20; k <= 20; k += step) {
+        double cx = x + 8 - dy * k, cy = y + 3.75 + dx * k; /* along the normal, then the line through it */
+        cairo_move_to(cr, cx - dx * 20, cy - dy * 20);
+        cairo_line_to(cr, cx + dx * 20, cy + dy * 20);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+    cairo_save(cr);
+    double dash[] = {2.5, 1, 0.5, 1};
+    cairo_set_dash(cr, dash, 4, 0);
+    cairo_set_source_rgba(cr, it->line.r, it->line.g, it->line.b, it->line.a > 0 ? it->line.a : 1);
+    cairo_set_line_width(cr, 0.9);
+    cairo_rectangle(cr, x + 0.5, y + 0.5, 15, 6.5);
+    cairo_stroke(cr);
+    cairo_restore(cr);
 }
 
 static void north_arrow(cairo_t *cr, double x, double y)
@@ -471,14 +543,14 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
     /* the map */
     static const char *const g_mpzp[] = {"landcover", "mpzp",    "mpzp-lines", "overlays", "plan-lines",
                                          "buildings", "parcels", "plans",      "streets"};
-    static const char *const g_pog[] = {"landcover", "pog", "pog-labels", "buildings", "parcels", "streets"};
+    static const char *const g_pog[] = {"landcover", "pog", "pog-ouz", "pog-labels", "buildings", "parcels", "streets"};
     struct gis_render_opts o = {.crs = GIS_CRS_2180,
                                 .bbox = {bbox[0], bbox[1], bbox[2], bbox[3]},
                                 .width = MAP_W,
                                 .height = MAP_H,
                                 .scale = 0.75, /* style pixels are 1/96 in, PDF units 1/72 in */
                                 .groups = pog ? g_pog : g_mpzp,
-                                .ngroups = pog ? 6 : 9,
+                                .ngroups = pog ? 7 : 9,
                                 .labels_inside = true,
                                 .date = d->as_of,
                                 .first_layer = "parcels",
@@ -581,6 +653,8 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
                           "ST_Intersects(geom, BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE
                           " GROUP BY symbol ORDER BY symbol",
                           "pog-fill", false, items, ni, 36);
+    if (g->pog)
+        ni = legend_ouz(s, t->a, g->m->style, g->bbox, g->d->as_of, items, ni, 36);
     else {
         ni = legend_query(s, t->a, g->m->style, zoom, g->bbox, g->d->as_of,
                           "SELECT symbol, min(name), NULL FROM plan_zones WHERE id IN (SELECT pkid FROM "
@@ -616,7 +690,10 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
         double x = MAP_X + (i / per_col) * colw, yy = ly + (i % per_col) * rowh;
         cairo_save(cr);
         cairo_rectangle(cr, x, yy + 1, 16, 7.5);
-        if (items[i].kind == 0) {
+        if (items[i].kind == 6) {
+            cairo_new_path(cr);
+            legend_hatch(cr, &items[i], x, yy + 1);
+        } else if (items[i].kind == 0) {
             struct gis_style_color c = items[i].c;
             cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a > 0 ? c.a : 1);
             cairo_fill_preserve(cr);

@@ -97,6 +97,8 @@ static const struct gis_prop plan_line_props[] = {
     {"kind_label", "k.label", GIS_PROP_TEXT, false, "the kind in Polish, as the legend prints it"},
     {"label", "t.label", GIS_PROP_TEXT, false, "the drawing's own mark, e.g. 6 m"},
     {"zone_label", "t.zone_label", GIS_PROP_TEXT, true, "label of the zone it belongs to, e.g. 1MN"},
+    {"plan_title", "p.title", GIS_PROP_TEXT, false, "title of the plan"},
+    {"plan_resolution", "p.resolution", GIS_PROP_TEXT, false, "the plan's adopting resolution"},
     {NULL, NULL, 0, false, NULL},
 };
 
@@ -154,6 +156,10 @@ const struct gis_layer gis_layers_core[] = {
      .tileset = {"Strefy planistyczne POG", "Planning zones of the general plan with their labels",
                  LIST("pog", "pog-labels"), NULL, false},
      .extent = true},
+    /* the obszary uzupełnienia zabudowy of the POG (migration 012): drawn on the POG wyrys, not in the tilesets */
+    {.table = "pog_ouz",
+     .map = {"pog-ouz", "pog_ouz t", LIST("label", "plan_id"), LIST("t.label", "t.plan_id"), 0, 0,
+             GIS_LAYER_PLAN_PART}},
     {.table = "overlays",
      .collection = {"overlays", "Obszary nakładające się", "Overlays of the plans: conservation, flood risk, ...",
                     "overlays t", "MultiPolygon", overlay_props},
@@ -165,7 +171,8 @@ const struct gis_layer gis_layers_core[] = {
      .collection = {"plan-lines", "Linie i oznaczenia rysunku planu",
                     "Linear and point designations of the plan drawings: building lines, zone and protection-zone "
                     "boundaries, other overlay lines and symbols",
-                    "plan_lines t JOIN plan_line_kinds k ON k.code = t.kind", "Geometry", plan_line_props},
+                    "plan_lines t JOIN plan_line_kinds k ON k.code = t.kind JOIN plans p ON p.id = t.plan_id",
+                    "Geometry", plan_line_props},
      .map = {"plan-lines", "plan_lines t", LIST("kind", "label", "zone_label", "plan_id"),
              LIST("t.kind", "t.label", "t.zone_label", "t.plan_id"), 0, 5, GIS_LAYER_PLAN_PART},
      .tileset = {"Linie rysunku planu", "Building lines and other designations of the plan drawings",

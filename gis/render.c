@@ -1579,7 +1579,7 @@ static void place_first(struct rctx *rc, const struct gis_style *st)
 static bool group_enabled(const struct gis_render_opts *o, const struct gis_style_layer *l)
 {
     if (!o->groups)
-        return true;
+        return !gis_style_layer_on_request(l);
     const char *g = gis_style_layer_group(l);
     if (!g)
         return false;

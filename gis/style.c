@@ -69,6 +69,7 @@ struct gis_style_layer {
     struct expr *filter;
     struct expr *prop[GIS_P_COUNT];
     bool visible;
+    bool on_request; /* metadata "odra:on-request": drawn only where its group is asked for by name */
     struct gis_style_hatch hatch;
 };
 
@@ -1167,10 +1168,13 @@ static bool parse_layer(struct cc *c, json_t *sources, json_t *j, struct gis_sty
             if (!json_is_object(v))
                 return fail(c, "must be an object"), false;
             json_t *g = json_object_get(v, "odra:group"), *lg = json_object_get(v, "odra:legend"),
-                   *h = json_object_get(v, "odra:hatch");
+                   *h = json_object_get(v, "odra:hatch"), *rq = json_object_get(v, "odra:on-request");
             c->where = "metadata";
             if ((g && !json_is_string(g)) || (lg && !json_is_string(lg)))
                 return fail(c, "odra:group and odra:legend must be strings"), false;
+            if ((rq && !json_is_boolean(rq)) || (json_is_true(rq) && !g))
+                return fail(c, "odra:on-request must be a boolean, and true only with an odra:group"), false;
+            l->on_request = json_is_true(rq);
             l->group = g ? arena_strdup(c->a, json_string_value(g)) : NULL;
             l->legend = lg ? arena_strdup(c->a, json_string_value(lg)) : NULL;
             if (h && !parse_hatch(c, l, h))
@@ -1295,6 +1299,11 @@ const char *gis_style_layer_group(const struct gis_style_layer *l)
 const char *gis_style_layer_legend(const struct gis_style_layer *l)
 {
     return l->legend;
+}
+
+bool gis_style_layer_on_request(const struct gis_style_layer *l)
+{
+    return l->on_request;
 }
 
 const struct gis_style_hatch *gis_style_layer_hatch(const struct gis_style_layer *l)

@@ -146,6 +146,9 @@ const char *gis_style_layer_group(const struct gis_style_layer *l);
 /* The legend title from metadata "odra:legend", or NULL. */
 const char *gis_style_layer_legend(const struct gis_style_layer *l);
 const struct gis_style_hatch *gis_style_layer_hatch(const struct gis_style_layer *l);
+/* Whether the layer is drawn only where its group is asked for by name (metadata "odra:on-request": true),
+ * not in renders of the whole style: the POG wyrys's obszary uzupełnienia zabudowy. */
+bool gis_style_layer_on_request(const struct gis_style_layer *l);
 
 /* The layer's zoom range [minzoom, maxzoom). */
 double gis_style_layer_minzoom(const struct gis_style_layer *l);

@@ -527,7 +527,8 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
 
 /* ---- GET /{t}/extracts/quote ---- */
 
-static const char *const quote_params[] = {"parcels", "documents", "as_of", "purpose", "sheet", "applicant_kind", NULL};
+static const char *const quote_params[] = {
+    "parcels", "documents", "as_of", "purpose", "sheet", "applicant_kind", "applicant_name", "applicant_address", NULL};
 
 static enum MHD_Result quote_param_known(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
@@ -581,9 +582,19 @@ static json_t *quote_body(struct http_req *req)
         if (v)
             json_object_set_new(b, scalars[i], json_string_nocheck(v));
     }
-    const char *k = http_query(req, "applicant_kind");
-    if (k)
-        json_object_set_new(b, "applicant", json_pack("{s:s%}", "kind", k, strlen(k)));
+    /* the applicant's name and address, where given, are set as the issue sets them, so that a long one
+     * counts its lines (without them the document reserves two lines each) */
+    static const char *const applicant[][2] = {
+        {"applicant_kind", "kind"}, {"applicant_name", "name"}, {"applicant_address", "address"}};
+    for (size_t i = 0; i < sizeof applicant / sizeof applicant[0]; i++) {
+        const char *v = http_query(req, applicant[i][0]);
+        if (!v)
+            continue;
+        json_t *app = json_object_get(b, "applicant");
+        if (!app)
+            json_object_set_new(b, "applicant", app = json_object());
+        json_object_set_new(app, applicant[i][1], json_stringn_nocheck(v, strlen(v)));
+    }
     return b;
 }
 
@@ -1170,6 +1181,10 @@ static const struct http_param_doc p_quote[] = {
     {"sheet", "query", "string", 0, "wyrys sheet: A4 (default), A3, A3-landscape, A3-portrait"},
     {"applicant_kind", "query", "string", 0,
      "person (default), company, budget_unit, local_government, public_benefit_org, social_assistance"},
+    {"applicant_name", "query", "string", 0,
+     "the applicant's name as the POST will give it: the quote then sets it as the document does (a long name "
+     "can add lines)"},
+    {"applicant_address", "query", "string", 0, "the applicant's address, likewise"},
     HTTP_DOC_END,
 };
 static const struct http_param_doc p_png[] = {

@@ -8,6 +8,7 @@
 
 #include "gis/calendar.h"
 #include "gis/crs.h"
+#include "gis/features.h"
 #include "gis/geocode.h"
 #include "gis/places.h"
 #include "services/module.h"
@@ -964,6 +965,49 @@ static enum err_code address_best_hit(struct http_req *req, const char *address_
 static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, const char *date,
                             struct err *e);
 
+/* How near a point, in metres either side, /locate looks for plan lines: a building line is a line, so a
+ * point hits one only within a tolerance (as WMS GetFeatureInfo's, docs/api.md). */
+#define LOCATE_LINE_M 5.0
+
+/* The plan lines and points of the plans in force on date within LOCATE_LINE_M of (x, y) (EPSG:2180): the
+ * plan-lines collection's properties (kind, kind_label, label, zone_label, plan_id, plan_title,
+ * plan_resolution) with their id; NULL with e set on a store error. */
+static json_t *plan_lines_near(struct gis_store *s, double x, double y, const char *date, struct err *e)
+{
+    const struct gis_collection *c = gis_collection_find("plan-lines");
+    json_t *out = json_array();
+    if (!c || !out)
+        return out;
+    struct gis_feature_query fq = {.c = c,
+                                   .has_bbox = true,
+                                   .bbox_crs = GIS_CRS_2180,
+                                   .bbox = {x - LOCATE_LINE_M, y - LOCATE_LINE_M, x + LOCATE_LINE_M, y + LOCATE_LINE_M},
+                                   .out_crs = GIS_CRS_CRS84,
+                                   .limit = 20,
+                                   .date = date};
+    struct buf b = {0};
+    long returned = 0;
+    if (gis_features_query(s, &fq, &b, NULL, &returned, e)) {
+        buf_free(&b);
+        json_decref(out);
+        return NULL;
+    }
+    json_t *arr = json_loadb(b.data ? b.data : "[]", b.len ? b.len : 2, 0, NULL);
+    buf_free(&b);
+    size_t i;
+    json_t *f;
+    json_array_foreach(arr, i, f)
+    {
+        json_t *props = json_deep_copy(json_object_get(f, "properties"));
+        if (!props)
+            continue;
+        json_object_set(props, "id", json_object_get(f, "id"));
+        json_array_append_new(out, props);
+    }
+    json_decref(arr);
+    return out;
+}
+
 /* /locate runs a dozen queries (and the modules' own): one read transaction holds them together. */
 static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, struct err *e)
 {
@@ -979,6 +1023,31 @@ static enum err_code svc_locate(struct http_req *req, struct http_resp *resp, st
     return rc;
 }
 
+/* /locate's point mode: the parcel at the point into *p, the point into place and the query echo into
+ * *query; a point in another gmina is answered here (a 404 naming it) and leaves *query NULL. */
+static enum err_code locate_point(struct http_req *req, struct http_resp *resp, struct gis_store *s,
+                                  struct gis_parcel **p, struct svc_place *place, json_t **query, struct err *e)
+{
+    struct point_query pq;
+    if (param_point(req, &pq, e))
+        return e->code;
+    if (gis_place_parcel_at(s, req->arena, pq.x, pq.y, p, e)) {
+        if (e->code != ERR_NOT_FOUND)
+            return e->code;
+        err_clear(e);
+        bool inside = false;
+        if (gis_place_in_gmina(s, pq.x, pq.y, &inside, e))
+            return e->code;
+        if (!inside)
+            return point_404(req, resp, &pq, "locate", e);
+        return err_set(e, ERR_NOT_FOUND, "no parcel at this point in gmina %s", req->tenant->cfg->name);
+    }
+    place->x = pq.x;
+    place->y = pq.y;
+    *query = json_pack("{s:f, s:f}", "lon", round_to(pq.lon, 1e-8), "lat", round_to(pq.lat, 1e-8));
+    return *query ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
+}
+
 static enum err_code locate(struct http_req *req, struct http_resp *resp, struct gis_store *s, const char *date,
                             struct err *e)
 {
@@ -988,7 +1057,7 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
         return err_param(e, "parcel", "give exactly one of parcel, address, or lon and lat (or x and y)");
     struct gis_parcel *p = NULL;
     struct address_view av = {0};
-    bool have_address = false, have_xy = false;
+    bool have_address = false, have_xy = false, point_mode = false;
     struct svc_place place = {0};
     json_t *query;
     if (parcel_q) {
@@ -1037,24 +1106,12 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
         }
         query = json_pack("{s:s}", "address", address_q);
     } else {
-        struct point_query pq;
-        if (param_point(req, &pq, e))
-            return e->code;
-        if (gis_place_parcel_at(s, req->arena, pq.x, pq.y, &p, e)) {
-            if (e->code != ERR_NOT_FOUND)
-                return e->code;
-            err_clear(e);
-            bool inside = false;
-            if (gis_place_in_gmina(s, pq.x, pq.y, &inside, e))
-                return e->code;
-            if (!inside)
-                return point_404(req, resp, &pq, "locate", e);
-            return err_set(e, ERR_NOT_FOUND, "no parcel at this point in gmina %s", req->tenant->cfg->name);
-        }
-        place.x = pq.x;
-        place.y = pq.y;
+        query = NULL;
+        enum err_code rc = locate_point(req, resp, s, &p, &place, &query, e);
+        if (rc || !query)
+            return rc; /* an error, or the answer (another gmina's point) is made */
         have_xy = true;
-        query = json_pack("{s:f, s:f}", "lon", round_to(pq.lon, 1e-8), "lat", round_to(pq.lat, 1e-8));
+        point_mode = true;
     }
     /* The address of a parcel: one standing on it, else (for a point) none. */
     if (!have_address && p) {
@@ -1094,10 +1151,21 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
         json_decref(query);
         return e->code;
     }
+    /* a point asked about: the plan lines within a few metres of it (a building line, a zone boundary) */
+    json_t *lines = point_mode ? plan_lines_near(s, place.x, place.y, date, e) : NULL;
+    if (point_mode && !lines) {
+        json_decref(query);
+        json_decref(pf);
+        return e->code ? e->code : err_set(e, ERR_INTERNAL, "out of memory");
+    }
     json_t *card = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "tenant", req->tenant->cfg->slug, "gmina",
                              req->tenant->cfg->name, "date", date, "query", query, "parcel", pf, "address",
                              have_address ? address_feature(&av) : json_null(), "plans", plans_json(&pz), "zones",
                              zones_json(&pz), "services", svc_modules_locate(req->tenant, s, &place));
+    if (card && lines)
+        json_object_set_new(card, "plan_lines", lines);
+    else
+        json_decref(lines);
     return resp_json(req, resp, 200, card, e);
 }
 
@@ -1268,7 +1336,8 @@ const struct http_route svc_places_routes[] = {
     {"GET", "/{t}/reverse", svc_reverse, "places", "The nearest address point and the parcel under a point", NULL,
      point_doc, HTTP_PUBLIC},
     {"GET", "/{t}/locate", svc_locate, "places",
-     "The property card: parcel, address, plans and zones with shares and parameters, and e-services", NULL, locate_doc,
-     HTTP_PUBLIC},
+     "The property card: parcel, address, plans and zones with shares and parameters, e-services, and for a point "
+     "the plan lines within 5 m",
+     NULL, locate_doc, HTTP_PUBLIC},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -27,6 +27,7 @@
 #define WMS_MAX_LAYERS        32
 #define WMS_MAX_LAYERS_LEN    1024
 #define WMS_MAX_FEATURE_COUNT 50
+#define WMS_MAX_BUFFER        25 /* GetFeatureInfo BUFFER, pixels */
 #define WMS_MAX_PARAMS        100
 
 /* ---- styles: loaded once, shared read-only ---- */
@@ -74,7 +75,7 @@ static const struct wms_layer wms_layers[] = {
     {"plan", "Mapa planistyczna", "Plany miejscowe na tle planu ogólnego, z działkami, budynkami, adresami i ulicami.",
      GROUPS("landcover", "pog", "mpzp", "mpzp-lines", "overlays", "plan-lines", "plans", "buildings", "parcels",
             "streets", "addresses"),
-     GROUPS("plan-zones", "pog-zones", "overlays", "plans", "parcels")},
+     GROUPS("plan-zones", "pog-zones", "overlays", "plan-lines", "plans", "parcels")},
     {"mpzp", "Tereny MPZP", "Tereny miejscowych planów zagospodarowania przestrzennego z symbolami przeznaczenia.",
      GROUPS("mpzp", "mpzp-lines"), GROUPS("plan-zones")},
     {"pog", "Strefy planistyczne POG", "Strefy planistyczne planu ogólnego gminy.", GROUPS("pog", "pog-labels"),
@@ -93,7 +94,8 @@ static const struct wms_layer wms_layers[] = {
 /* The layer names of the national integration of local plans (KIMPZP), mapped onto the layers above. */
 static const struct wms_layer kimpzp_layers[] = {
     {"plany", "Plany miejscowe (KIMPZP)", "Pełna treść planów: tereny, linie, strefy, granice.",
-     GROUPS("mpzp", "mpzp-lines", "overlays", "plan-lines", "plans"), GROUPS("plan-zones", "overlays", "plans")},
+     GROUPS("mpzp", "mpzp-lines", "overlays", "plan-lines", "plans"),
+     GROUPS("plan-zones", "overlays", "plan-lines", "plans")},
     {"plany_granice", "Granice planów (KIMPZP)", "Granice obszarów objętych planami.", GROUPS("plans"),
      GROUPS("plans")},
     {"wektor-str", "Plany wektorowe — przeznaczenie terenu (KIMPZP)", "Tereny z symbolami przeznaczenia.",
@@ -103,7 +105,8 @@ static const struct wms_layer kimpzp_layers[] = {
     {"wektor-pow", "Plany wektorowe — obiekty powierzchniowe (KIMPZP)", "Strefy i obszary nakładające się na tereny.",
      GROUPS("overlays"), GROUPS("overlays")},
     {"wektor-lzb", "Plany wektorowe — linie zabudowy (KIMPZP)",
-     "Linie zabudowy; magazyn nie prowadzi ich osobno, warstwa jest pusta.", GROUPS("none"), GROUPS("none")},
+     "Linie zabudowy i pozostałe oznaczenia liniowe i punktowe rysunków planów.", GROUPS("plan-lines"),
+     GROUPS("plan-lines")},
     {"wektor-pkt", "Plany wektorowe — obiekty punktowe (KIMPZP)", "Obiekty punktowe planów; warstwa jest pusta.",
      GROUPS("none"), GROUPS("none")},
     {"raster", "Rysunki planów (KIMPZP)",
@@ -799,6 +802,16 @@ static enum err_code info_query(struct wms *w, struct gis_store *r, const struct
                             json_string(arena_printf(w->req->arena, "%s.%lld", c->id,
                                                      (long long)json_integer_value(json_object_get(f, "id")))));
         json_t *props = json_object_get(f, "properties");
+        /* a plan line is known by its kind in Polish, its own mark after it: "nieprzekraczalna linia zabudowy (6 m)" */
+        const char *kind = json_string_value(json_object_get(props, "kind_label"));
+        const char *mark = json_string_value(json_object_get(props, "label"));
+        if (kind) {
+            json_object_set_new(f, "title",
+                                json_string(arena_printf(w->req->arena, "%s: %s%s%s%s", c->title, kind,
+                                                         mark ? " (" : "", mark ? mark : "", mark ? ")" : "")));
+            json_array_append(all, f);
+            continue;
+        }
         const char *label = json_string_value(json_object_get(props, "label"));
         if (!label)
             label = json_string_value(json_object_get(props, "parcel_id"));
@@ -840,6 +853,19 @@ static const char *info_write(struct wms *w, struct buf *b, int kind, const char
     return "text/plain; charset=UTF-8";
 }
 
+/* The half-side, in pixels, of the square searched around the clicked pixel's centre: as MapServer's
+ * TOLERANCE (pixels), 3 for lines (plan lines) and 5 for points (addresses), which a click can hardly hit
+ * exactly, or the request's BUFFER (GeoServer's vendor parameter, 0-25) for both; areas are searched at the
+ * pixel itself (0.5). */
+static double info_tolerance(const struct gis_collection *c, long buffer)
+{
+    bool point = !strcmp(c->geometry_type, "Point") || !strcmp(c->geometry_type, "MultiPoint");
+    bool line = !strcmp(c->geometry_type, "Geometry") || strstr(c->geometry_type, "LineString");
+    if (!point && !line)
+        return 0.5;
+    return buffer >= 0 ? fmax(buffer, 0.5) : point ? 5 : 3;
+}
+
 static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, struct err *e)
 {
     struct map_req m = {0};
@@ -875,6 +901,9 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
                answer_exception(w, resp, 400);
     if (param(w, "FEATURE_COUNT") && !parse_int(w, "FEATURE_COUNT", 1, WMS_MAX_FEATURE_COUNT, &count))
         return answer_exception(w, resp, 400);
+    long buffer = -1;
+    if (param(w, "BUFFER") && !parse_int(w, "BUFFER", 0, WMS_MAX_BUFFER, &buffer))
+        return answer_exception(w, resp, 400);
     struct gis_store *r = svc_tenant_reader(w->req->tenant, e);
     if (!r)
         return e->code;
@@ -893,8 +922,7 @@ static enum err_code wms_getfeatureinfo(struct wms *w, struct http_resp *resp, s
                     continue;
                 seen[ci] = true;
             }
-            /* the pixel itself; points get a few pixels of tolerance */
-            double tol = !strcmp(c->id, "addresses") ? 5 : 0.5;
+            double tol = info_tolerance(c, buffer);
             /* every plan in force at the point is listed, whatever FEATURE_COUNT says */
             struct gis_feature_query fq = {.c = c,
                                            .has_bbox = true,
@@ -990,7 +1018,8 @@ static void bbox_element(struct buf *b, enum gis_crs crs, const double ext2180[4
 /* Whether layer l draws plan data, which has the time dimension (TIME): plans as in force on a date. */
 static bool layer_dated(const struct wms_layer *l)
 {
-    static const char *const dated[] = {"pog", "pog-labels", "mpzp", "mpzp-lines", "overlays", "plans", NULL};
+    static const char *const dated[] = {"pog",      "pog-labels", "mpzp",  "mpzp-lines",
+                                        "overlays", "plan-lines", "plans", NULL};
     for (const char *const *g = l->groups; *g; g++)
         for (int k = 0; dated[k]; k++)
             if (!strcmp(*g, dated[k]))
@@ -1240,6 +1269,9 @@ static const struct http_param_doc wms_doc[] = {
      "default today)"},
     {"INFO_FORMAT", "query", "string", 0,
      "application/vnd.ogc.gml or text/xml (GML 2), application/json, text/html or text/plain"},
+    {"BUFFER", "query", "integer", 0,
+     "GetFeatureInfo: pixels searched either side of I/J for lines and points, 0..25 (default: 3 for plan "
+     "lines, 5 for address points; areas at the pixel itself)"},
     HTTP_DOC_END,
 };
 

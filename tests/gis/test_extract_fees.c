@@ -38,8 +38,22 @@ static void wypis_pages_and_plans(void)
     in.per_plan = true; /* one wypis per plan cited */
     struct gis_extract_fee f = gis_extract_fee_compute(NULL, &in);
     CHECK(f.wypis_pln == 150 && f.wypis_count == 3);
+    CHECK(f.nplan_fees == 3 && f.plan_fees[2].pages == 6 && f.plan_fees[2].pln == 50);
+    /* each plan's own wypis by its own pages: 3, 6 and 5 pages are 30 + 50 + 30 zł */
+    const int pages[] = {3, 6, 5};
+    in.plan_pages = pages;
+    f = gis_extract_fee_compute(NULL, &in);
+    CHECK(f.wypis_pln == 110 && f.wypis_count == 3 && f.wypis_pages == 6);
+    CHECK(f.plan_fees[0].pln == 30 && f.plan_fees[1].pln == 50 && f.plan_fees[2].pages == 5 &&
+          f.plan_fees[2].pln == 30);
+    in.per_plan = false; /* one fee for the document: its own pages, the plans' ignored */
+    f = gis_extract_fee_compute(NULL, &in);
+    CHECK(f.wypis_pln == 50 && f.wypis_count == 1 && f.nplan_fees == 0);
+    in.per_plan = true;
+    in.plan_pages = NULL;
     in.plans = 1;
     CHECK(gis_extract_fee_compute(NULL, &in).wypis_pln == 50);
+    CHECK(gis_extract_fee_compute(NULL, &in).nplan_fees == 0);
     in.wypis_pages = 0;
     CHECK(gis_extract_fee_compute(NULL, &in).total_pln == 0);
 }

@@ -99,7 +99,18 @@ static void embedded_plan_style_loads(void)
         CHECK(c.b > c.r && c.b > c.g); /* blue */
         CHECK_STR(gis_style_layer_group(fill), "mpzp");
         CHECK_STR(gis_style_layer_source_layer(fill), "plan-zones");
+        CHECK(!gis_style_layer_on_request(fill));
     }
+    /* the POG's obszary uzupełnienia zabudowy: hatched, drawn only where the group pog-ouz is asked for */
+    int ouz = 0;
+    for (int i = 0; i < gis_style_layer_count(s); i++) {
+        const struct gis_style_layer *l = gis_style_layer_at(s, i);
+        if (!strncmp(gis_style_layer_id(l), "pog-ouz-", 8)) {
+            ouz++;
+            CHECK(gis_style_layer_on_request(l) && !strcmp(gis_style_layer_group(l), "pog-ouz"));
+        }
+    }
+    CHECK(ouz == 2);
     gis_style_free(s);
 }
 
@@ -318,6 +329,12 @@ static void invalid_styles_name_layer_and_property(void)
         {"{\"id\":\"h1\",\"type\":\"fill\",\"source\":\"odra\",\"source-layer\":\"x\","
          "\"metadata\":{\"odra:hatch\":{\"spacing\":0}}}",
          "layer 'h1'", "odra:hatch"},
+        {"{\"id\":\"r1\",\"type\":\"fill\",\"source\":\"odra\",\"source-layer\":\"x\","
+         "\"metadata\":{\"odra:on-request\":1,\"odra:group\":\"g\"}}",
+         "layer 'r1'", "odra:on-request"},
+        {"{\"id\":\"r2\",\"type\":\"fill\",\"source\":\"odra\",\"source-layer\":\"x\","
+         "\"metadata\":{\"odra:on-request\":true}}",
+         "layer 'r2'", "odra:group"},
         {"{\"type\":\"fill\"}", "layer '#0'", "id"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -128,7 +128,9 @@ def exemption_by_purpose_on_the_document():
     rec = post([PARCEL], purpose="budownictwo_mieszkaniowe")
     assert rec["fee"]["total_pln"] == 0 and rec["fee"]["status"] == "exempt", rec["fee"]
     t = pdf_text(rec)
-    assert "Zwolniono z opłaty skarbowej na podstawie art. 2 ust. 1 pkt 1 lit. h" in t, t[-1500:]
+    # art. 2 is a wyłączenie ("nie podlega"), not a zwolnienie (art. 7)
+    assert "Czynność nie podlega opłacie skarbowej na podstawie art. 2 ust. 1 pkt 1 lit. h" in t, t[-1500:]
+    assert "Zwolniono z opłaty" not in t
     assert "Cel wskazany we wniosku: budownictwo mieszkaniowe" in t
 
 
@@ -140,7 +142,7 @@ def exemption_by_applicant_kind():
         assert q["fee"]["exemption"]["article"] == article and q["fee"]["due_pln"] == 0, q
     rec = post([PARCEL], kind="local_government")
     assert rec["fee"]["status"] == "exempt"
-    assert "na podstawie art. 7 pkt 2 ustawy" in pdf_text(rec)
+    assert "Zwolniono z opłaty skarbowej na podstawie art. 7 pkt 2 ustawy" in pdf_text(rec)
     q = json.loads(quote(f"parcels={PARCEL}&applicant_kind=company&purpose=sprzedaz")[2])
     assert q["fee"]["exemption"] is None and q["fee"]["due_pln"] > 0
 
@@ -154,6 +156,100 @@ def wording_letterhead_signature_fee_statement():
     assert "Data złożenia wniosku:" in t and "Sposób złożenia wniosku: elektronicznie" in t
     assert "z up. Burmistrza" in t and "Anna Nowak" in t and "Kierownik Referatu Gospodarki Przestrzennej" in t
     assert "jest należna i do dnia wydania dokumentu nie została odnotowana jako uiszczona" in t
+
+
+LONG = ("Wielmożna Wszechwładna Wiktoria Władysława " * 6)[:200]  # the document keeps 200 characters
+
+
+@test
+def long_applicant_name_quoted_as_issued():
+    """A 200-character name and address take more lines than the two each the document reserves: the quote
+    given them (applicant_name, applicant_address) sets them as the issue does, so it is not a page short."""
+    con = sqlite3.connect(f"file:{os.path.join(DATA, T + '.sqlite')}?mode=ro", uri=True)
+    ids = [r[0] for r in con.execute("SELECT parcel_id FROM parcels ORDER BY parcel_id")]
+    con.close()
+    rnd = random.Random(7)
+    named = urllib.parse.urlencode({"applicant_name": LONG, "applicant_address": LONG})
+    for _ in range(300):
+        parcels = rnd.sample(ids, rnd.choice([1, 2, 3, 5]))
+        qs = urllib.parse.urlencode({"parcels": ",".join(parcels), "documents": "wypis"})
+        st, _, plain = quote(qs)
+        if st != 200:
+            continue
+        with_name = json.loads(quote(qs + "&" + named)[2])
+        if with_name["wypis_pages"] != json.loads(plain)["wypis_pages"]:
+            break
+    else:
+        raise AssertionError("no parcel set where the long name adds a page")
+    assert with_name["wypis_pages"] == json.loads(plain)["wypis_pages"] + 1, (with_name, plain)
+    body = {"parcels": parcels, "documents": ["wypis"], "applicant": {"name": LONG, "address": LONG}}
+    st, h, data = srv.request("POST", f"/{T}/extracts", body=json.dumps(body).encode(), headers=JSON, timeout=60)
+    assert st == 201, data[:300]
+    rec = json.loads(data)
+    assert rec["wypis_pages"] == with_name["wypis_pages"] and rec["fee"]["items"] == with_name["fee"]["items"], (
+        rec["wypis_pages"], with_name["wypis_pages"])
+    assert LONG[:40] in pdf_text(rec)
+    # hostile values of the new parameters: not UTF-8, over 8192 bytes, markup (printed literally)
+    assert_json_error(*quote(f"parcels={PARCEL}&applicant_name=%ff%fe"), 400)
+    assert_json_error(*quote(f"parcels={PARCEL}&applicant_address=" + "x" * 8193), 400)
+    assert_json_error(*quote(f"parcels={PARCEL}&applicant_name=a%01b"), 400)  # a control character
+    st, _, data = quote(f"parcels={PARCEL}&" + urllib.parse.urlencode({"applicant_name": "<b>&amp;</b>",
+                                                                         "applicant_address": ""}))
+    assert st == 200, data[:300]
+    assert srv.alive()
+
+
+@test
+def per_plan_fee_counts_each_plans_own_pages():
+    """extract_fee_per_plan = yes: a wypis citing several plans is one wypis fee per plan, each by the pages
+    of that plan's own wypis (the act's rate counts a document's pages); quote and issue agree."""
+    psrv = Server(DATA, extra_ini={"extract_fee_per_plan": "yes"})
+    try:
+        con = sqlite3.connect(f"file:{os.path.join(DATA, T + '.sqlite')}?mode=ro", uri=True)
+        ids = [r[0] for r in con.execute("SELECT parcel_id FROM parcels ORDER BY parcel_id")]
+        con.close()
+        rnd = random.Random(5)
+        seen_mixed = compared = 0
+        for _ in range(80):
+            parcels = rnd.sample(ids, rnd.choice([2, 3, 5, 8]))
+            qs = urllib.parse.urlencode({"parcels": ",".join(parcels), "documents": "wypis,wyrys"})
+            st, _, data = psrv.get(f"/{T}/extracts/quote?{qs}", timeout=60)
+            if st != 200:
+                continue
+            q = json.loads(data)
+            w = q["fee"]["items"][0]
+            assert w["name"] == "wypis" and q["fee"]["per_plan"] is True
+            if w["count"] < 2:
+                assert "plans" not in w and w["amount_pln"] == (30 if q["wypis_pages"] <= 5 else 50), w
+                continue
+            plans = w["plans"]
+            assert len(plans) == w["count"] == q["fee"]["wypis_count"], w
+            for p in plans:  # each plan's own wypis, at most as long as the whole, by the act's rate
+                assert 1 <= p["pages"] <= q["wypis_pages"] and p["amount_pln"] == (30 if p["pages"] <= 5 else 50), p
+            assert w["amount_pln"] == sum(p["amount_pln"] for p in plans), w
+            if q["wypis_pages"] > 5 and any(p["pages"] <= 5 for p in plans):
+                seen_mixed += 1  # charging every plan by the whole document's pages would differ here
+                assert w["amount_pln"] < 50 * w["count"], w
+            if compared < 3 or (seen_mixed == 1 and q["wypis_pages"] > 5):
+                body = {"parcels": parcels, "applicant": {"name": "Jan Kowalski"}, "documents": ["wypis", "wyrys"]}
+                st, _, data = psrv.request("POST", f"/{T}/extracts", body=json.dumps(body).encode(), headers=JSON,
+                                           timeout=60)
+                assert st == 201, data[:300]
+                rec = json.loads(data)
+                assert rec["fee"]["items"] == q["fee"]["items"] and rec["wypis_pages"] == q["wypis_pages"], (rec, q)
+                st, _, pdf = psrv.get(urllib.parse.urlparse(rec["links"]["pdf"]).path, timeout=30)
+                path = os.path.join(TMP, rec["id"] + "-pp.pdf")
+                with open(path, "wb") as f:
+                    f.write(pdf)
+                text = " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", path, "-"], check=True,
+                                               capture_output=True).stdout.decode().split())
+                want = f"2.1 — {plans[0]['pages']} str. ({plans[0]['amount_pln']} zł)"
+                assert "za wypis każdego planu według jego stron" in text and want in text, text[-2500:]
+                compared += 1
+        assert compared >= 3 and seen_mixed >= 1, (compared, seen_mixed)
+        print(f"  {compared} per-plan extracts issued as quoted, {seen_mixed} charged below count × 50 zł")
+    finally:
+        psrv.stop()
 
 
 srv.stop()

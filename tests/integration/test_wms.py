@@ -335,6 +335,120 @@ def getfeatureinfo_refuses_bad_point_and_format():
     assert status == 400 and exception(data)[0] == "LayerNotQueryable"
 
 
+def a_building_line():
+    """A nieprzekraczalna linia zabudowy of the demo: its id, plan title and the midpoint of its longest
+    segment (EPSG:2180 easting, northing) with the segment's unit normal."""
+    j = srv.get_json("/slubice/ogc/collections/plan-lines/items?kind=linia_zabudowy_nieprzekraczalna&limit=50"
+                     "&crs=http://www.opengis.net/def/crs/EPSG/0/2180")
+    best = None
+    for f in j["features"]:
+        g = f["geometry"]
+        lines = [g["coordinates"]] if g["type"] == "LineString" else g["coordinates"] if g["type"] == "MultiLineString" else []
+        for line in lines:
+            for (n0, e0), (n1, e1) in zip(line, line[1:]):  # EPSG:2180 is northing first
+                length = ((e1 - e0) ** 2 + (n1 - n0) ** 2) ** 0.5
+                if not best or length > best[0]:
+                    best = (length, f, ((e0 + e1) / 2, (n0 + n1) / 2), ((n0 - n1) / length, (e1 - e0) / length))
+    assert best and best[0] > 20, "no building line in the demo data"
+    return best[1], best[2], best[3]
+
+
+@test
+def getfeatureinfo_finds_a_building_line_within_the_tolerance():
+    f, (e, n), (ue, un) = a_building_line()
+    fid = f"plan-lines.{f['id']}"
+    # 1 m per pixel; the click is 2 px off the line (MapServer's default tolerance is 3 px), then 9 px off
+    def params(off, **kw):
+        ce, cn = e + ue * off, n + un * off
+        base = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetFeatureInfo", "LAYERS": "plan",
+                "QUERY_LAYERS": "plan", "STYLES": "", "CRS": "EPSG:2180",
+                "BBOX": f"{cn - 50.5},{ce - 50.5},{cn + 50.5},{ce + 50.5}", "WIDTH": 101, "HEIGHT": 101,
+                "I": 50, "J": 50, "FORMAT": "image/png", "INFO_FORMAT": "application/json"}
+        base.update(kw)
+        return base
+    st, h, data, _ = get(params(2))
+    assert st == 200, data[:300]
+    got = [x for x in json.loads(data)["features"] if x["id"] == fid]
+    assert got, [x["id"] for x in json.loads(data)["features"]]
+    p = got[0]["properties"]
+    assert p["kind_label"] == "nieprzekraczalna linia zabudowy" and p["plan_title"] == f["properties"]["plan_title"]
+    assert got[0]["title"].startswith("Linie i oznaczenia rysunku planu: nieprzekraczalna linia zabudowy"), got[0]
+    assert p["plan_title"] and p["plan_id"] == f["properties"]["plan_id"]
+    st, _, data, _ = get(params(9))
+    assert fid not in [x["id"] for x in json.loads(data)["features"]], "9 px off is outside the default tolerance"
+    st, _, data, _ = get(params(9, BUFFER=12))
+    assert fid in [x["id"] for x in json.loads(data)["features"]], "BUFFER=12 reaches 9 px"
+    st, _, data, _ = get(params(2, BUFFER=0))
+    assert fid not in [x["id"] for x in json.loads(data)["features"]], "BUFFER=0 is the pixel itself"
+    # every INFO_FORMAT names the kind in Polish and the plan
+    for fmt in ("text/html", "text/plain", "application/vnd.ogc.gml", "text/xml"):
+        st, h, data, _ = get(params(2, INFO_FORMAT=fmt))
+        assert st == 200, (fmt, data[:300])
+        text = data.decode()
+        assert "nieprzekraczalna linia zabudowy" in text and p["plan_title"] in text.replace("&quot;", '"'), (fmt, text[:800])
+    root = ET.fromstring(get(params(2, INFO_FORMAT="application/vnd.ogc.gml"))[2])
+    members = root.findall("{http://www.opengis.net/gml}featureMember")
+    lines = [m[0] for m in members if m[0].tag.endswith("}plan-lines")]
+    assert any(x.get("fid") == fid for x in lines), [x.get("fid") for x in lines]
+    # the KIMPZP building-line layer answers too, and on a date before the plan it finds nothing
+    st, _, data, _ = get(params(2, LAYERS="wektor-lzb", QUERY_LAYERS="wektor-lzb"))
+    assert [x["id"] for x in json.loads(data)["features"]] == [fid] or fid in data.decode(), data[:400]
+    st, _, data, _ = get(params(2, LAYERS="wektor-lzb", QUERY_LAYERS="wektor-lzb", TIME="1990-01-01"))
+    assert json.loads(data)["features"] == [], data[:400]
+    # owslib, an independent client
+    from owslib.wms import WebMapService
+    w = WebMapService(BASE, version="1.3.0")
+    ce, cn = e + ue * 2, n + un * 2
+    r = w.getfeatureinfo(layers=["plan"], query_layers=["plan"], srs="EPSG:2180", styles=[""],
+                         bbox=(ce - 50.5, cn - 50.5, ce + 50.5, cn + 50.5), size=(101, 101), format="image/png",
+                         xy=(50, 50), info_format="application/json", feature_count=5)
+    feats = json.loads(r.read())["features"]
+    assert any(x["id"] == fid and x["properties"]["kind"] == "linia_zabudowy_nieprzekraczalna" for x in feats), feats
+
+
+@test
+def locate_at_a_point_lists_the_plan_lines_nearby():
+    """/locate at a point gives the plan lines within 5 m (a building line is a line: a point hits one only
+    within a tolerance); parcel and address queries have no such list."""
+    f, (e, n), (ue, un) = a_building_line()
+    def at(off, date=None):
+        q = f"/slubice/locate?x={e + ue * off:.2f}&y={n + un * off:.2f}&crs=EPSG:2180" + (f"&date={date}" if date else "")
+        st, _, data = srv.get(q)
+        return st, json.loads(data)
+    st, card = at(2)
+    if st == 404:  # the line runs along a road: step to the other side, onto a parcel
+        ue, un = -ue, -un
+        st, card = at(2)
+    assert st == 200, card
+    ids = [x["id"] for x in card["plan_lines"]]
+    assert f["id"] in ids, (f["id"], card["plan_lines"])
+    hit = card["plan_lines"][ids.index(f["id"])]
+    assert hit["kind"] == "linia_zabudowy_nieprzekraczalna" and hit["kind_label"] == "nieprzekraczalna linia zabudowy"
+    assert hit["plan_title"] == f["properties"]["plan_title"], hit
+    st, card = at(9)
+    assert st != 200 or f["id"] not in [x["id"] for x in card["plan_lines"]], "9 m away is outside the 5 m"
+    st, card = at(2, "1990-01-01")  # before the plan: no lines
+    assert st != 200 or card["plan_lines"] == [], card.get("plan_lines")
+    pid = srv.get_json(f"/slubice/locate?x={e + ue * 2:.2f}&y={n + un * 2:.2f}&crs=EPSG:2180")["parcel"]["id"]
+    card = srv.get_json(f"/slubice/locate?parcel={urllib.parse.quote(pid)}")
+    assert "plan_lines" not in card
+
+
+@test
+def getfeatureinfo_buffer_hostile_values():
+    base = {"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetFeatureInfo", "LAYERS": "plan",
+            "QUERY_LAYERS": "plan", "STYLES": "", "CRS": "EPSG:2180", "BBOX": "507000,197000,508000,198000",
+            "WIDTH": 100, "HEIGHT": 100, "I": 50, "J": 50, "INFO_FORMAT": "text/plain"}
+    for bad in ("-1", "26", "1e9", "abc", "", "3.5", "99999999999999999999", "%00"):
+        st, _, data, took = get(dict(base, BUFFER=bad))
+        assert st == 400 and exception(data)[0] in ("InvalidParameterValue", "MissingParameterValue"), (bad, st,
+                                                                                                       data[:300])
+        assert took < 2, (bad, took)
+    st, _, data, _ = get(dict(base, BUFFER="25"))
+    assert st == 200, data[:300]
+    assert srv.alive()
+
+
 # ---- legends ----
 
 @test
