@@ -76,8 +76,11 @@ def every_page_from_the_entry_page_keeps_the_rules_in_both_languages_signed_in_a
         inside = crawl(b, lang)
         PAGES |= out | inside
         assert f"/{T}/my" in inside and f"/{T}/signout" in inside, inside
-    for p in (f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/signin", f"/{T}/my"):
+    for p in (f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/signin", f"/{T}/my",
+              f"/{T}/waste", f"/{T}/my/erasure"):
         assert p in PAGES, (p, PAGES)
+    for prefix in (f"/{T}/waste?address=", f"/{T}/my/cases/", f"/{T}/declaration?payer=", "/verify/"):
+        assert any(p.startswith(prefix) for p in PAGES), (prefix, sorted(PAGES))
 
 
 @test
@@ -316,15 +319,18 @@ OUT = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {"e
 def axe_finds_no_wcag_21_aa_violation_on_any_page():
     assert not OUT.get("errors"), OUT.get("errors")
     scanned = OUT["axe"]
-    pages = ["/", f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration"]
+    pages = ["/", f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/waste"]
     for key in ("pl out", "en out", "pl in", "en in"):
         urls = {s["url"] for s in scanned if s["run"] == key}
         want = pages + ([f"/{T}/my", f"/{T}/signout"] if key.endswith("in") else [f"/{T}/signin"])
         assert all(p in urls for p in want), (key, sorted(urls))
         assert any(u.startswith(f"/{T}/card?parcel=") for u in urls), (key, "no card")
         assert any(u.startswith(f"/{T}/order/quote?") for u in urls), (key, "no quote")
+        assert any(u.startswith(f"/{T}/waste?address=") for u in urls), (key, "no waste schedule")
         if key.endswith("in"):
             assert any(re.match(rf"/{T}/order/[0-9a-f]{{32}}$", u) for u in urls), (key, "no order status")
+            for prefix in (f"/{T}/my/cases/", f"/{T}/my/erasure", f"/{T}/declaration?payer=", "/verify/"):
+                assert any(u.startswith(prefix) for u in urls), (key, prefix)
     journey = {s["url"].split("?")[0] for s in scanned if s["run"] == "journey"}
     assert f"/{T}/declaration" in journey and any(u.startswith(f"/{T}/order/") for u in journey), journey
     bad = [(s["run"], s["url"], v) for s in scanned for v in s["violations"]]
