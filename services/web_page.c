@@ -325,8 +325,8 @@ static size_t non_ascii(const char *s, size_t n)
  * that "(art. 6k ust. 2a)" is not taken for English). */
 static bool english(const char *s, size_t n)
 {
-    static const char *const words[] = {" the ", " must ", " is ", " not ",    " no ",    " with ", " a ",   " an ",
-                                        " or ",  " of ",   " to ", "required", "missing", "wrong",  "empty", " only"};
+    static const char *const words[] = {" the ", " must ",   " is ",    " not ", " with ", " an ", " or ",
+                                        " of ",  "required", "missing", "wrong", "empty",  " only"};
     if (n < 6 || non_ascii(s, n) * 10 > n)
         return false;
     char buf[512];
@@ -339,10 +339,12 @@ static bool english(const char *s, size_t n)
 
 const char *web_api_text(const struct web_page *pg, const char *desc, int status)
 {
-    if (!desc || strcmp(pg->lang, "en") || !non_ascii(desc, strlen(desc)))
+    if (!desc || strcmp(pg->lang, "en"))
         return desc ? desc : "";
+    if (!non_ascii(desc, strlen(desc)) && english(desc, strcspn(desc, "("))) /* English already */
+        return desc;
     /* "Polish (English)" or "Polish (English): more English": the first bracket that reads as English, with
-     * what follows it when that does too */
+     * what follows it when that has no Polish letters */
     for (const char *open = strchr(desc, '('); open; open = strchr(open + 1, '(')) {
         const char *close = strchr(open, ')');
         if (!close || !english(open + 1, (size_t)(close - open - 1)))

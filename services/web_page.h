@@ -55,8 +55,9 @@ enum err_code web_api(struct web_page *pg, const char *method, const char *path,
                       const char *const *headers, const char *body, json_t **out, int *status, struct err *e);
 
 /* An API error description as a page in pg's language shows it: as it is on Polish pages; on English pages
- * the English of a bilingual description ("Polski tekst (English text)"), a description without Polish
- * letters as it is, else the English text of the status (error.STATUS). In the arena. */
+ * an English description as it is (no byte outside ASCII, and a common English word before any bracket),
+ * else the English of a bilingual one ("Polski tekst (English text)": the first bracket that reads as
+ * English), else the English text of the status (error.STATUS). In the arena. */
 const char *web_api_text(const struct web_page *pg, const char *desc, int status);
 
 /* Field name of the request's form body (application/x-www-form-urlencoded), decoded, in the arena; NULL

@@ -136,3 +136,18 @@ def check_page(path, status, headers, body, lang):
             assert f["fields"].get("csrf"), (path, f)
         assert f["action"] and f["action"].startswith("/"), (path, f)
     return p
+
+
+# Hostile values for every field: markup, an attribute break-out, SQL, an RTL override, 10,000 characters,
+# template-looking text.
+HOSTILE = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "'; DROP TABLE cases; --",
+           "abc\u202egnp.exe", "x" * 10000 + "<b>", "{{> head}}{{raw title}}"]
+
+
+def assert_clean(path, s, body, headers=None):
+    assert s < 500, (path, s)
+    if headers is not None and not headers.get("content-type", "").startswith("text/html"):
+        return  # the router's JSON errors (a path no page has): never rendered as HTML (nosniff)
+    text = body.decode("utf-8")
+    for bad in ("<script>alert", "<img src=x", "\u202e", "<b>", "{{> head}}"):
+        assert bad not in text, (path, bad)
