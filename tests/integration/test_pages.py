@@ -79,8 +79,8 @@ def every_page_from_the_entry_page_keeps_the_rules_in_both_languages_signed_in_a
     for p in (f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/signin", f"/{T}/my",
               f"/{T}/waste", f"/{T}/my/erasure"):
         assert p in PAGES, (p, PAGES)
-    for prefix in (f"/{T}/waste?address=", f"/{T}/my/cases/", f"/{T}/declaration?payer=", "/verify/"):
-        assert any(p.startswith(prefix) for p in PAGES), (prefix, sorted(PAGES))
+    # (a case's page, the correction and /verify need ania's cases: the axe crawl below, after the journeys)
+    assert any(p.startswith(f"/{T}/waste?address=") for p in PAGES), sorted(PAGES)
 
 
 @test
