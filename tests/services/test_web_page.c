@@ -14,10 +14,10 @@ static void page_in(const char *lang)
 {
     memset(&req, 0, sizeof req);
     req.arena = arena;
+    json_decref(pg.msgs);
     memset(&pg, 0, sizeof pg);
     pg.req = &req;
     pg.lang = lang;
-    json_decref(pg.msgs);
     pg.msgs = json_pack("{s:s, s:s, s:s}", "error.422", "These data cannot be accepted", "error.409",
                         "Conflict with the state of the case", "error.other", "Something went wrong");
 }
