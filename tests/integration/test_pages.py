@@ -79,8 +79,9 @@ def every_page_from_the_entry_page_keeps_the_rules_in_both_languages_signed_in_a
     for p in (f"/{T}/home", f"/{T}/find", f"/{T}/order", f"/{T}/declaration", f"/{T}/signin", f"/{T}/my",
               f"/{T}/waste", f"/{T}/my/erasure"):
         assert p in PAGES, (p, PAGES)
-    # (a case's page, the correction and /verify need ania's cases: the axe crawl below, after the journeys)
-    assert any(p.startswith(f"/{T}/waste?address=") for p in PAGES), sorted(PAGES)
+    # (this crawl follows links only: the waste schedule of an address is behind the card, reached by the
+    # search form, and a case's page, the correction and /verify need ania's cases: the axe crawl below
+    # follows GET forms and runs after the journeys)
 
 
 @test
