@@ -23,6 +23,7 @@
 #include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
+#include "services/web_page.h"
 #include "util/text.h"
 
 static struct gis_store *reader(struct svc_tenant *t, struct err *e)
@@ -923,26 +924,26 @@ static bool verify_wants_html(struct http_req *req)
     return html > 0 && html > accept_q(accept, "application/json");
 }
 
-static const char *esc(struct arena *a, const char *s)
+/* What the check of a document's electronic seal found, as JSON. */
+static json_t *seal_json(const struct gis_seal_report *r)
 {
-    s = s ? s : "";
-    size_t n = text_xml_escape(s, NULL, 0);
-    char *out = arena_alloc(a, n + 1);
-    if (!out)
-        return "";
-    text_xml_escape(s, out, n + 1);
-    return out;
+    if (!r->present)
+        return json_pack("{s:b, s:b, s:s}", "present", 0, "valid", 0, "problem", r->problem);
+    return json_pack("{s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:b, s:s}", "present", 1, "valid", r->valid, "whole_file",
+                     r->whole_file, "signer", r->signer, "issuer", r->issuer, "signed_at", r->signed_at, "level",
+                     r->timestamped ? "PAdES-B-T" : "PAdES-B-B", "own_seal", r->own_seal, "problem", r->problem);
 }
 
-/* "14 maja 2026 r." from "2026-05-14"; the input itself when it is not such a date. */
-static const char *date_pl(struct arena *a, const char *iso)
+/* "14 maja 2026 r." from "2026-05-14" on a Polish page, "14 May 2026" on an English one; the input itself
+ * when it is not such a date. */
+static const char *date_text(struct web_page *pg, const char *iso)
 {
-    static const char *const months[] = {"stycznia", "lutego",   "marca",    "kwietnia",     "maja",      "czerwca",
-                                         "lipca",    "sierpnia", "września", "października", "listopada", "grudnia"};
     int y, mo, d;
     if (!iso || sscanf(iso, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12)
         return iso ? iso : "";
-    return arena_printf(a, "%d %s %d r.", d, months[mo - 1], y);
+    char key[32];
+    snprintf(key, sizeof key, "res.verify.month.%d", mo);
+    return arena_printf(pg->req->arena, "%d %s %d%s", d, web_msg(pg, key), y, !strcmp(pg->lang, "pl") ? " r." : "");
 }
 
 /* "ABCD-EFGH-..." as printed on the document. */
@@ -959,122 +960,69 @@ static const char *code_grouped(struct arena *a, const char *code)
     return arena_strdup(a, g);
 }
 
-/* What the check of a document's electronic seal found, as JSON. */
-static json_t *seal_json(const struct gis_seal_report *r)
+/* What the page says of an issued document h. */
+static json_t *verify_issued(struct web_page *pg, const struct verify_hit *h, const char *code)
 {
-    if (!r->present)
-        return json_pack("{s:b, s:b, s:s}", "present", 0, "valid", 0, "problem", r->problem);
-    return json_pack("{s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:b, s:s}", "present", 1, "valid", r->valid, "whole_file",
-                     r->whole_file, "signer", r->signer, "issuer", r->issuer, "signed_at", r->signed_at, "level",
-                     r->timestamped ? "PAdES-B-T" : "PAdES-B-B", "own_seal", r->own_seal, "problem", r->problem);
-}
-
-/* The seal's line on the verification page. */
-static const char *seal_html(struct arena *a, const struct gis_seal_report *r, bool hash_ok)
-{
-    const char *hash = hash_ok ? ""
-                               : "<dt>Plik</dt><dd class=\"bad\">Zapisany plik nie zgadza się z zapisanym skrótem "
-                                 "SHA-256.</dd>\n";
-    if (!r->present)
-        return arena_printf(a,
-                            "%s<dt>Pieczęć elektroniczna</dt><dd>Dokument wydano bez pieczęci "
-                            "elektronicznej.</dd>\n",
-                            hash);
-    return arena_printf(a, "%s<dt>Pieczęć elektroniczna</dt><dd class=\"%s\">%s: %s (%s, %s)</dd>\n", hash,
-                        r->valid ? "ok" : "bad", r->valid ? "ważna" : "NIEWAŻNA", esc(a, r->signer),
-                        esc(a, r->signed_at), r->timestamped ? "ze znacznikiem czasu" : "bez znacznika czasu");
-}
-
-/* The verification page. h is NULL when nothing was found; code is then the (escaped here) text the
- * visitor gave. status is 200, 404 or 400. */
-static enum err_code verify_html(struct http_req *req, struct http_resp *resp, int status, const char *code,
-                                 const struct verify_hit *h)
-{
-    struct arena *a = req->arena;
-    const char *body;
-    if (h && h->case_status) {
-        bool ended = !gis_case_status_open(h->case_status);
-        body = arena_printf(
-            a,
-            "<p class=\"%s\" role=\"status\"><strong>%s</strong></p>\n"
-            "<p>Wniosek o kodzie weryfikacyjnym <code>%s</code> został złożony w urzędzie: %s, ale dokument %s.</p>\n"
-            "<dl>\n<dt>Gmina</dt><dd>%s</dd>\n<dt>Znak sprawy</dt><dd>%s</dd>\n"
-            "<dt>Stan sprawy</dt><dd>%s</dd>\n</dl>\n"
-            "<p class=\"hint\">Dokument z tym kodem nie jest ważny, dopóki ta strona nie potwierdzi jego "
-            "wydania.</p>\n",
-            ended ? "bad" : "wait", ended ? "Dokument nie został wydany" : "Sprawa w toku", code_grouped(a, code),
-            esc(a, h->t->cfg->organ), ended ? "nie został wydany" : "nie został jeszcze wydany",
-            esc(a, h->t->cfg->name), esc(a, h->case_number), esc(a, h->case_status));
-    } else if (h) {
-        const struct config_tenant *c = h->t->cfg;
-        bool wypis = false, wyrys = false;
-        size_t i;
-        json_t *v;
-        json_array_foreach(h->docs, i, v)
-        {
-            wypis |= json_string_value(v) && !strcmp(json_string_value(v), "wypis");
-            wyrys |= json_string_value(v) && !strcmp(json_string_value(v), "wyrys");
-        }
-        const char *kind = wypis && wyrys ? "wypis i wyrys" : wyrys ? "wyrys" : "wypis";
-        const char *parcels = "";
-        json_array_foreach(h->parcels, i, v) parcels =
-            arena_printf(a, "%s<li>%s</li>", parcels, esc(a, json_string_value(v)));
-        const char *download =
-            c->verify_pdf ? arena_printf(a,
-                                         "<p><a class=\"pdf\" href=\"%s/verify/%s/pdf\" download>Pobierz wydany "
-                                         "dokument (PDF, %lld kB)</a></p>\n",
-                                         esc(a, public_base(h->t)), code, (h->bytes + 1023) / 1024)
-                          : "<p>Gmina nie udostępnia pobrania dokumentu na tej stronie. Zgodność posiadanego pliku "
-                            "PDF z wydanym potwierdza jego skrót SHA-256.</p>\n";
-        body = arena_printf(
-            a,
-            "<p class=\"ok\" role=\"status\"><strong>Dokument wydany</strong></p>\n"
-            "<p>Dokument o tym kodzie weryfikacyjnym został wydany przez: %s.</p>\n"
-            "<dl>\n<dt>Gmina</dt><dd>%s</dd>\n<dt>Znak sprawy</dt><dd>%s</dd>\n"
-            "<dt>Data wydania</dt><dd><time datetime=\"%s\">%s</time></dd>\n"
-            "<dt>Dokument</dt><dd>%s z miejscowego planu zagospodarowania przestrzennego, stron: %d</dd>\n"
-            "<dt>Działki</dt><dd><ul>%s</ul></dd>\n"
-            "<dt>Skrót dokumentu (SHA-256)</dt><dd><code class=\"hash\">%s</code></dd>\n"
-            "<dt>Kod weryfikacyjny</dt><dd><code>%s</code></dd>\n%s</dl>\n"
-            "<p class=\"hint\">Plik PDF jest tym wydanym dokumentem, jeżeli jego skrót SHA-256 (np. z polecenia "
-            "<code>sha256sum</code>) jest równy podanemu wyżej.</p>\n%s",
-            esc(a, c->organ), esc(a, c->name), esc(a, h->case_number), esc(a, h->date), esc(a, date_pl(a, h->date)),
-            kind, h->pages, parcels, esc(a, h->sha256), code_grouped(a, code), seal_html(a, &h->seal, h->hash_ok),
-            download);
-    } else {
-        body = arena_printf(a,
-                            "<p class=\"bad\" role=\"status\"><strong>Nie znaleziono dokumentu</strong></p>\n"
-                            "<p>Żaden z urzędów obsługiwanych przez ten serwer nie wydał dokumentu o kodzie "
-                            "weryfikacyjnym <code>%s</code>.</p>\n"
-                            "<p class=\"hint\">Kod ma 24 znaki (litery A–Z i cyfry 2–7), na dokumencie "
-                            "zapisane w grupach po cztery. Sprawdź, czy został przepisany bez błędów. Jeżeli tak, "
-                            "dokument nie pochodzi z tego systemu.</p>\n",
-                            status == 404 ? code_grouped(a, code) : esc(a, code));
+    struct arena *a = pg->req->arena;
+    const struct config_tenant *c = h->t->cfg;
+    bool wypis = false, wyrys = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(h->docs, i, v)
+    {
+        wypis |= json_string_value(v) && !strcmp(json_string_value(v), "wypis");
+        wyrys |= json_string_value(v) && !strcmp(json_string_value(v), "wyrys");
     }
-    const char *page = arena_printf(
-        a,
-        "<!doctype html>\n<html lang=\"pl\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta name=\"robots\" content=\"noindex\">"
-        "<title>%s</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#222}"
-        "h1{font-size:1.5rem}.ok{color:#0a5c2b;font-size:1.3rem}.bad{color:#a11;font-size:1.3rem}.wait{color:#8a5a00;"
-        "font-size:1.3rem}"
-        "dt{font-weight:600;margin-top:.6rem}dd{margin-left:0}dd ul{margin:0;padding-left:1.2rem}"
-        ".hash{word-break:break-all}.hint{color:#555;font-size:.9rem}a.pdf{font-weight:600}</style></head>"
-        "<body>\n<h1>Weryfikacja dokumentu</h1>\n%s</body></html>\n",
-        h && h->case_status ? "Sprawa w toku — weryfikacja"
-        : h                 ? "Dokument wydany — weryfikacja"
-                            : "Nie znaleziono dokumentu — weryfikacja",
-        body);
-    if (!page)
-        return ERR_INTERNAL;
-    http_resp_body(resp, status, "text/html; charset=utf-8", page, strlen(page));
-    http_resp_header(resp, "Vary", "Accept");
-    http_resp_header(resp, "Cache-Control", "no-cache");
-    http_resp_header(resp, "Referrer-Policy", "no-referrer");
+    const char *kind = wypis && wyrys ? "res.verify.kind.both"
+                       : wyrys        ? "res.verify.kind.wyrys"
+                                      : "res.verify.kind.wypis";
+    const struct gis_seal_report *r = &h->seal;
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:O, s:s, s:b}", "date", h->date ? h->date : "", "date_text",
+                          date_text(pg, h->date), "kind", web_msg(pg, kind), "sha256", h->sha256 ? h->sha256 : "",
+                          "pages", h->pages, "parcels", h->parcels, "organ", c->organ, "hash_bad", !h->hash_ok);
+    if (r->present)
+        json_object_set_new(j, "seal",
+                            json_pack("{s:b, s:s, s:s, s:b}", "valid", r->valid, "signer", r->signer, "signed_at",
+                                      r->signed_at, "timestamped", r->timestamped));
+    if (c->verify_pdf)
+        json_object_set_new(j, "pdf",
+                            json_pack("{s:s, s:I}", "href",
+                                      arena_printf(a, "%s/verify/%s/pdf", public_base(h->t), code), "kb",
+                                      (json_int_t)((h->bytes + 1023) / 1024)));
+    return j;
+}
+
+/* The verification page (web/templates/verify.html). h is NULL when nothing was found; code is then the
+ * text the visitor gave (escaped by the template). status is 200, 404 or 400. */
+static enum err_code verify_html(struct http_req *req, struct http_resp *resp, int status, const char *code,
+                                 const struct verify_hit *h, struct err *e)
+{
+    struct web_page pg;
+    const char *state = !h                                     ? "missing"
+                        : !h->case_status                      ? "issued"
+                        : gis_case_status_open(h->case_status) ? "pending"
+                                                               : "ended";
+    char key[40];
+    snprintf(key, sizeof key, "res.verify.title.%s", state);
+    if (web_page_begin(req, resp, key, &pg, e))
+        return e->code;
+    json_t *d = pg.data;
+    json_object_set_new(d, "noindex", json_true());
+    json_object_set_new(d, "state", json_string(state));
+    json_object_set_new(d, state, json_true());
+    json_object_set_new(d, "code", json_string(status == 400 ? code : code_grouped(req->arena, code)));
+    if (h) {
+        const struct config_tenant *c = h->t->cfg;
+        json_object_set_new(d, "doc", h->case_status ? json_object() : verify_issued(&pg, h, code));
+        json_t *doc = json_object_get(d, "doc");
+        json_object_set_new(doc, "gmina", json_string(c->name));
+        json_object_set_new(doc, "organ", json_string(c->organ));
+        json_object_set_new(doc, "case_number", json_string(h->case_number ? h->case_number : ""));
+        json_object_set_new(doc, "case_status", json_string(h->case_status ? h->case_status : ""));
+    }
+    pg.vary = "Accept, Accept-Language, Cookie";
     http_resp_header(resp, "X-Robots-Tag", "noindex");
-    return ERR_OK;
+    return web_page_send(&pg, status, "verify", e);
 }
 
 static enum err_code extract_verify(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -1084,17 +1032,19 @@ static enum err_code extract_verify(struct http_req *req, struct http_resp *resp
     char code[GIS_EXTRACT_CODE_LEN + 1];
     if (!verify_code_parse(raw, code)) {
         if (html)
-            return verify_html(req, resp, 400, raw, NULL);
+            return verify_html(req, resp, 400, raw, NULL, e);
         return err_param(e, "code", "a verification code is 24 characters A-Z and 2-7");
     }
     struct verify_hit h;
     if (verify_find(req, code, &h, e)) {
-        if (html && e->code == ERR_NOT_FOUND)
-            return verify_html(req, resp, 404, code, NULL);
+        if (html && e->code == ERR_NOT_FOUND) {
+            err_clear(e);
+            return verify_html(req, resp, 404, code, NULL, e);
+        }
         return e->code;
     }
     if (html)
-        return verify_html(req, resp, 200, code, &h);
+        return verify_html(req, resp, 200, code, &h, e);
     const struct config_tenant *c = h.t->cfg;
     if (h.case_status) {
         /* registered, not issued: not valid; "w toku" while the case is open */

@@ -259,14 +259,22 @@ static enum err_code online_start(struct http_req *req, struct http_resp *resp, 
     struct start_job job = {.req = req, .case_id = json_string_value(json_object_get(b, "case"))};
     if (!job.case_id || strlen(job.case_id) != 32 || strspn(job.case_id, "0123456789abcdef") != 32)
         return err_at(e, ERR_UNPROCESSABLE, "case", "case must be a case id (32 hex characters)");
+    /* back to the record (API clients), or with return "page" to the page it was paid from */
+    const char *back = json_string_value(json_object_get(b, "return"));
+    if (back && strcmp(back, "page") && strcmp(back, "record"))
+        return err_at(e, ERR_UNPROCESSABLE, "return", "return must be record (default) or page");
     if (svc_tenant_write(req->tenant, start_run, &job, e))
         return e->code;
     const char *base = arena_printf(req->arena, "%s/%s", t->public_url, t->slug);
+    bool page = back && !strcmp(back, "page");
+    bool extract = job.c.module && !strcmp(job.c.module, "extracts");
     struct svc_pay_start in = {
         .session_id = job.session,
         .description = arena_printf(req->arena, "%s", job.c.pay_title),
         .email = job.c.applicant_email,
-        .url_return = arena_printf(req->arena, "%s/extracts/%s", base, job.c.id),
+        .url_return = page && extract ? arena_printf(req->arena, "%s/order/%s", base, job.c.id)
+                      : page          ? arena_printf(req->arena, "%s/my", base)
+                                      : arena_printf(req->arena, "%s/extracts/%s", base, job.c.id),
         .url_status = arena_printf(req->arena, "%s/payments/online/p24/notify", base),
         .amount_gr = job.amount_gr,
     };
@@ -349,8 +357,9 @@ static const struct http_param_doc p_tenant[] = {
 
 const struct http_route svc_pay_online_routes[] = {
     {"POST", "/{t}/payments/online", online_start, "payments",
-     "Start paying a case's fee online: JSON {case: id}; answers the provider's redirect_url (the case id is the "
-     "secret, as for extracts)",
+     "Start paying a case's fee online: JSON {case: id, return: record | page}; answers the provider's redirect_url "
+     "(the case id is the secret, as for extracts); the provider sends the payer back to the record, or with "
+     "return page to the order's page (extracts) or my matters",
      NULL, p_tenant, HTTP_SUBMIT},
     {"POST", "/{t}/payments/online/p24/notify", online_notify, "payments",
      "The payment provider's signed notification (Przelewy24 urlStatus): checked, confirmed with "

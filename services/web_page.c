@@ -219,12 +219,14 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
 static void page_headers(struct web_page *pg)
 {
     struct http_resp *resp = pg->resp;
-    http_resp_header(resp, "Content-Security-Policy", WEB_CSP);
+    /* a form whose answer redirects to a payment provider: Chromium holds form-action to the redirect too */
+    http_resp_header(resp, "Content-Security-Policy",
+                     pg->form_origin ? arena_printf(pg->req->arena, "%s %s", WEB_CSP, pg->form_origin) : WEB_CSP);
     http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     http_resp_header(resp, "Referrer-Policy", "same-origin");
     http_resp_header(resp, "Cache-Control", "private, no-store");
     http_resp_header(resp, "Content-Language", pg->lang);
-    http_resp_header(resp, "Vary", "Accept-Language, Cookie");
+    http_resp_header(resp, "Vary", pg->vary ? pg->vary : "Accept-Language, Cookie");
 }
 
 enum err_code web_page_send(struct web_page *pg, int status, const char *name, struct err *e)
@@ -249,7 +251,8 @@ enum err_code web_page_error(struct web_page *pg, const struct err *failed, stru
     const char *text = web_msg(pg, key);
     json_object_set_new(pg->data, "error",
                         json_pack("{s:i, s:s, s:s}", "status", status, "text",
-                                  *text ? text : web_msg(pg, "error.other"), "detail", failed->msg));
+                                  *text ? text : web_msg(pg, "error.other"), "detail",
+                                  web_api_text(pg, failed->msg, status)));
     json_object_set_new(pg->data, "title", json_string(web_msg(pg, "error.title")));
     return web_page_send(pg, status, "error", e);
 }
@@ -276,8 +279,12 @@ enum err_code web_api(struct web_page *pg, const char *method, const char *path,
     *out = NULL;
     enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, body ? strlen(body) : 0, &sub, e);
     *status = rc ? http_status_of(rc) : sub.status;
-    if (rc)
+    if (rc) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", web_api_text(pg, e->msg, *status));
+        snprintf(e->msg, sizeof e->msg, "%s", msg);
         return rc;
+    }
     for (int i = 0; i < sub.nheaders; i++)
         if (!strcasecmp(sub.hname[i], "Set-Cookie"))
             http_resp_header(pg->resp, sub.hname[i], sub.hvalue[i]);
@@ -300,9 +307,56 @@ enum err_code web_api(struct web_page *pg, const char *method, const char *path,
             if (codes[i].status == *status)
                 code = codes[i].code;
         const char *d = json_string_value(json_object_get(*out, "description"));
-        return err_set(e, code, "%s", d ? d : "");
+        return err_set(e, code, "%s", web_api_text(pg, d ? d : "", *status));
     }
     return ERR_OK;
+}
+
+/* How many bytes of s (n bytes) are outside ASCII (a Polish letter, a typographic quote). */
+static size_t non_ascii(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (unsigned char)s[i] >= 0x80;
+    return k;
+}
+
+/* Whether the n bytes at s read as English: hardly a byte outside ASCII, and one of a few common words (so
+ * that "(art. 6k ust. 2a)" is not taken for English). */
+static bool english(const char *s, size_t n)
+{
+    static const char *const words[] = {" the ", " must ",   " is ",    " not ", " with ", " an ", " or ",
+                                        " of ",  "required", "missing", "wrong", "empty",  " only"};
+    if (n < 6 || non_ascii(s, n) * 10 > n)
+        return false;
+    char buf[512];
+    snprintf(buf, sizeof buf, " %.*s ", (int)(n < sizeof buf - 3 ? n : sizeof buf - 3), s);
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(buf, words[i]))
+            return true;
+    return false;
+}
+
+const char *web_api_text(const struct web_page *pg, const char *desc, int status)
+{
+    if (!desc || strcmp(pg->lang, "en"))
+        return desc ? desc : "";
+    if (!non_ascii(desc, strlen(desc)) && english(desc, strcspn(desc, "("))) /* English already */
+        return desc;
+    /* "Polish (English)" or "Polish (English): more English": the first bracket that reads as English, with
+     * what follows it when that has no Polish letters */
+    for (const char *open = strchr(desc, '('); open; open = strchr(open + 1, '(')) {
+        const char *close = strchr(open, ')');
+        if (!close || !english(open + 1, (size_t)(close - open - 1)))
+            continue;
+        const char *tail = close + 1;
+        bool tail_ok = *tail && !non_ascii(tail, strlen(tail));
+        return arena_printf(pg->req->arena, "%.*s%s", (int)(close - open - 1), open + 1, tail_ok ? tail : "");
+    }
+    char key[32];
+    snprintf(key, sizeof key, "error.%d", status);
+    const char *text = web_msg(pg, key);
+    return *text ? text : web_msg(pg, "error.other");
 }
 
 /* ---- forms ---- */

@@ -27,6 +27,8 @@ struct web_page {
     json_t *data;                     /* the template's data; the layout's keys are set by web_page_begin */
     const struct auth_principal *who; /* the signed-in person, or NULL */
     const char *form_token;           /* the csrf field of this page's POST forms */
+    const char *vary;                 /* the Vary header, when not "Accept-Language, Cookie" */
+    const char *form_origin;          /* an origin a form's answer may redirect to (a payment provider), or NULL */
 };
 
 /* Starts a page on req: language, catalogue, caller, form token (setting the anonymous token's cookie when
@@ -51,6 +53,12 @@ const char *web_msg(const struct web_page *pg, const char *key);
  * *status. A handler's error is returned with e set (its HTTP status in *status). */
 enum err_code web_api(struct web_page *pg, const char *method, const char *path, const char *const *query,
                       const char *const *headers, const char *body, json_t **out, int *status, struct err *e);
+
+/* An API error description as a page in pg's language shows it: as it is on Polish pages; on English pages
+ * an English description as it is (no byte outside ASCII, and a common English word before any bracket),
+ * else the English of a bilingual one ("Polski tekst (English text)": the first bracket that reads as
+ * English), else the English text of the status (error.STATUS). In the arena. */
+const char *web_api_text(const struct web_page *pg, const char *desc, int status);
 
 /* Field name of the request's form body (application/x-www-form-urlencoded), decoded, in the arena; NULL
  * when absent. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gis/extract.h"
 #include "services/auth.h"
@@ -46,6 +47,17 @@ static const char *num(struct web_page *pg, json_t *v)
 {
     double d = json_number_value(v);
     return web_num(pg, d, d == (double)(long long)d ? 0 : 2);
+}
+
+static const char *pay_origin(struct web_page *pg);
+
+/* The signed-in caller, else a 303 to the log-in page that returns here. */
+static bool must_sign_in(struct web_page *pg)
+{
+    if (pg->who)
+        return false;
+    web_page_redirect(pg, href(pg, "/signin?return=%s", pg->req->path));
+    return true;
 }
 
 /* ---- home and search ---- */
@@ -203,6 +215,10 @@ static void card_fill(struct web_page *pg, json_t *j)
     json_object_set(d, "waste", json_object_get(services, "waste") ?: json_null());
     json_object_set_new(d, "services", card_services(services));
     json_object_set_new(d, "order_href", json_string(href(pg, "/order?parcels=%s", id)));
+    json_object_set_new(
+        d, "waste_page",
+        json_string(addr ? href(pg, "/waste?address=%s", json_string_value(json_object_get(addr, "label")))
+                         : href(pg, "/waste?parcel=%s", id)));
 }
 
 static enum err_code page_card(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -416,6 +432,8 @@ static enum err_code page_order_status(struct http_req *req, struct http_resp *r
     const char *fs = json_string_value(json_object_get(fee, "status"));
     snprintf(key, sizeof key, "fee.%s", fs ? fs : "due");
     json_object_set_new(json_object_get(pg.data, "x"), "fee_status", json_string(web_msg(&pg, key)));
+    if (fs && !strcmp(fs, "due") && (pg.form_origin = pay_origin(&pg)))
+        json_object_set_new(pg.data, "pay_case", json_string(id));
     return web_page_send(&pg, 200, "status", e);
 }
 
@@ -436,12 +454,66 @@ static json_t *my_case(struct web_page *pg, json_t *c)
         "receipt", extract ? href(pg, "/extracts/%s/receipt.pdf", id) : href(pg, "/me/cases/%s/receipt.pdf", id));
     if (extract)
         json_object_set_new(o, "page", json_string(href(pg, "/order/%s", id)));
+    json_object_set_new(o, "thread", json_string(href(pg, "/my/cases/%s", id)));
+    const char *fs = json_string_value(json_object_get(fee, "status"));
+    if (fs && !strcmp(fs, "due") && pg->form_origin)
+        json_object_set_new(o, "pay_case", json_string(id));
     if (json_is_object(fee))
         json_object_set_new(o, "fee",
                             json_pack("{s:s, s:o}", "amount",
                                       web_num(pg, json_number_value(json_object_get(fee, "amount_pln")), 2), "account",
                                       json_incref(json_object_get(fee, "account_display"))));
     return o;
+}
+
+/* An amount the API gives as "105.00" (or a number), in the page's language. */
+static const char *money(struct web_page *pg, json_t *v)
+{
+    return web_num(pg, json_is_string(v) ? atof(json_string_value(v)) : json_number_value(v), 2);
+}
+
+/* A waste payer of mine: balance, the next charges, the declarations filed, a link to correct the last. */
+static json_t *my_payer(struct web_page *pg, json_t *p)
+{
+    json_t *bal = json_object_get(p, "balance"), *decls = json_array(), *d;
+    size_t i;
+    json_array_foreach(json_object_get(p, "declarations"), i, d)
+    {
+        char key[40];
+        snprintf(key, sizeof key, "res.filing.%s", json_string_value(json_object_get(d, "filing")) ?: "first");
+        json_array_append_new(decls, json_pack("{s:O?, s:s, s:o, s:O?, s:O?}", "filed_at",
+                                               json_object_get(d, "filed_at"), "filing", web_msg(pg, key), "fee",
+                                               json_string(money(pg, json_object_get(d, "monthly_fee"))), "valid_from",
+                                               json_object_get(d, "valid_from"), "case_number",
+                                               json_object_get(json_object_get(d, "case"), "case_number")));
+    }
+    json_t *upcoming = json_array(), *u;
+    json_array_foreach(json_object_get(p, "upcoming"), i, u)
+    {
+        json_array_append_new(upcoming, json_pack("{s:O?, s:s, s:O?}", "month", json_object_get(u, "month"), "amount",
+                                                  money(pg, json_object_get(u, "amount")), "due_date",
+                                                  json_object_get(u, "due_date")));
+    }
+    char id[32];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(p, "id")));
+    return json_pack(
+        "{s:O?, s:O?, s:O?, s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "name", json_object_get(p, "name"), "address",
+        json_object_get(p, "address"), "account", json_object_get(p, "account"), "fee",
+        money(pg, json_object_get(bal, "monthly_fee")), "arrears",
+        json_integer_value(json_object_get(bal, "arrears_gr")) > 0 ? money(pg, json_object_get(bal, "arrears")) : "",
+        "to_pay", money(pg, json_object_get(bal, "to_pay")), "credit", money(pg, json_object_get(bal, "credit")),
+        "upcoming", upcoming, "declarations", decls, "correct", href(pg, "/declaration?payer=%s", id));
+}
+
+static json_t *my_payers(struct web_page *pg, json_t *payers)
+{
+    json_t *out = json_array(), *p;
+    size_t i;
+    json_array_foreach(payers, i, p)
+    {
+        json_array_append_new(out, my_payer(pg, p));
+    }
+    return out;
 }
 
 static enum err_code page_my(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -458,6 +530,7 @@ static enum err_code page_my(struct http_req *req, struct http_resp *resp, struc
         return web_page_error(&pg, &le, e);
     json_t *cases = json_array();
     size_t i;
+    pg.form_origin = pay_origin(&pg);
     json_array_foreach(json_object_get(j, "cases"), i, c)
     {
         json_array_append_new(cases, my_case(&pg, c));
@@ -469,7 +542,7 @@ static enum err_code page_my(struct http_req *req, struct http_resp *resp, struc
                             json_string(web_num(&pg, json_number_value(json_object_get(due, "amount_pln")), 2)));
     json_t *waste = json_object_get(json_object_get(j, "modules"), "waste");
     if (waste)
-        json_object_set(pg.data, "payers", json_object_get(waste, "payers"));
+        json_object_set_new(pg.data, "payers", my_payers(&pg, json_object_get(waste, "payers")));
     return web_page_send(&pg, 200, "my", e);
 }
 
@@ -478,6 +551,18 @@ static enum err_code page_my(struct http_req *req, struct http_resp *resp, struc
 static const char *const decl_fields[] = {"name",      "address",    "pesel",   "legal_title", "building_type",
                                           "residents", "composting", "sorting", NULL};
 
+/* The form's choices as the template's flags. */
+static void decl_flags(json_t *d)
+{
+    const char *lt = json_string_value(json_object_get(d, "legal_title")) ?: "";
+    const char *bt = json_string_value(json_object_get(d, "building_type")) ?: "";
+    json_object_set_new(d, "lt_co", json_boolean(!strcmp(lt, "co_ownership")));
+    json_object_set_new(d, "lt_usufruct", json_boolean(!strcmp(lt, "perpetual_usufruct")));
+    json_object_set_new(d, "lt_lease", json_boolean(!strcmp(lt, "lease")));
+    json_object_set_new(d, "lt_other", json_boolean(!strcmp(lt, "other")));
+    json_object_set_new(d, "multi", json_boolean(!strcmp(bt, "multi_family")));
+}
+
 static void decl_data(struct web_page *pg, bool form)
 {
     json_t *d = json_object();
@@ -485,14 +570,47 @@ static void decl_data(struct web_page *pg, bool form)
         json_object_set_new(d, decl_fields[i], jstr(form ? web_form(pg, decl_fields[i]) : NULL));
     if (!form) /* sorting is compulsory (art. 5 ust. 1 pkt 3b): ticked to start with */
         json_object_set_new(d, "sorting", json_string("1"));
-    const char *lt = json_string_value(json_object_get(d, "legal_title"));
-    const char *bt = json_string_value(json_object_get(d, "building_type"));
-    json_object_set_new(d, "lt_co", json_boolean(!strcmp(lt, "co_ownership")));
-    json_object_set_new(d, "lt_usufruct", json_boolean(!strcmp(lt, "perpetual_usufruct")));
-    json_object_set_new(d, "lt_lease", json_boolean(!strcmp(lt, "lease")));
-    json_object_set_new(d, "lt_other", json_boolean(!strcmp(lt, "other")));
-    json_object_set_new(d, "multi", json_boolean(!strcmp(bt, "multi_family")));
+    const char *payer = form ? web_form(pg, "payer_id") : NULL;
+    if (payer && *payer) {
+        json_object_set_new(d, "payer", json_string(payer));
+        json_object_set_new(d, "reason", jstr(web_form(pg, "reason")));
+    }
+    decl_flags(d);
     json_object_set_new(pg->data, "decl", d);
+}
+
+/* A correction of payer's last declaration: the form filled with it (GET /{t}/waste/me/declarations). */
+static enum err_code decl_correction(struct web_page *pg, const char *payer, struct err *e)
+{
+    json_t *j, *p, *found = NULL;
+    int status;
+    struct err le = {0};
+    if (web_api(pg, "GET", href(pg, "/waste/me/declarations", NULL), NULL, NULL, NULL, &j, &status, &le))
+        return web_page_error(pg, &le, e);
+    size_t i;
+    json_array_foreach(json_object_get(j, "payers"), i, p)
+    {
+        char id[32];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(p, "id")));
+        if (!strcmp(id, payer))
+            found = p;
+    }
+    json_t *last = json_array_get(json_object_get(found, "declarations"), 0);
+    if (!last) {
+        err_at(&le, ERR_NOT_FOUND, "payer", "%s", web_msg(pg, "res.correct.no_payer"));
+        return web_page_error(pg, &le, e);
+    }
+    json_t *d = json_pack(
+        "{s:O?, s:O?, s:s, s:O?, s:O?, s:s, s:b, s:b, s:s, s:s}", "name", json_object_get(found, "name"), "address",
+        json_object_get(last, "address"), "pesel", "", "legal_title", json_object_get(last, "legal_title"),
+        "building_type", json_object_get(last, "building_type"), "residents",
+        arena_printf(pg->req->arena, "%lld", (long long)json_integer_value(json_object_get(last, "residents"))),
+        "sorting", json_is_true(json_object_get(last, "sorting")), "composting",
+        json_is_true(json_object_get(last, "composting")), "payer", payer, "reason", "");
+    decl_flags(d);
+    json_object_set_new(pg->data, "decl", d);
+    json_object_set_new(pg->data, "title", json_string(web_msg(pg, "res.correct.title")));
+    return web_page_send(pg, 200, "declaration", e);
 }
 
 static enum err_code page_declaration(struct http_req *req, struct http_resp *resp, struct err *e)
@@ -500,6 +618,11 @@ static enum err_code page_declaration(struct http_req *req, struct http_resp *re
     struct web_page pg;
     if (web_page_begin(req, resp, "decl.title", &pg, e))
         return e->code;
+    const char *payer = http_query(req, "payer");
+    if (payer && must_sign_in(&pg))
+        return ERR_OK;
+    if (payer)
+        return decl_correction(&pg, payer, e);
     decl_data(&pg, false);
     return web_page_send(&pg, 200, "declaration", e);
 }
@@ -516,6 +639,15 @@ static const char *decl_json(struct web_page *pg)
                           "composting", web_form(pg, "composting") != NULL);
     /* residents as the resident typed them: a number, or the text, so that the API names what is wrong */
     json_object_set_new(j, "residents", end && !*end && res && *res ? json_integer(n) : jstr(res));
+    const char *payer = web_form(pg, "payer_id");
+    if (payer && *payer) { /* a correction of that payer's declaration, with its reason */
+        long long id = strtoll(payer, &end, 10);
+        json_object_set_new(j, "payer_id", *end || id <= 0 ? json_string(payer) : json_integer(id));
+        json_object_set_new(j, "filing", json_string("correction"));
+        json_object_set_new(j, "reason", jstr(web_form(pg, "reason")));
+        if (!*json_string_value(json_object_get(j, "pesel")))
+            json_object_del(j, "pesel");
+    }
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     const char *out = s ? arena_strdup(pg->req->arena, s) : NULL;
@@ -553,6 +685,297 @@ static enum err_code page_declaration_post(struct http_req *req, struct http_res
                                   json_incref(json_object_get(j, "address")), "receipt",
                                   href(&pg, "/me/cases/%s/receipt.pdf", cid)));
     return web_page_send(&pg, 200, "declaration_done", e);
+}
+
+/* ---- the waste schedule: the next dates and the year's calendar ---- */
+
+/* Today as YYYY-MM-DD (the server's local day, as the schedule counts it), and its year. */
+static const char *today_iso(struct web_page *pg, int *year)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    *year = tm.tm_year + 1900;
+    return arena_printf(pg->req->arena, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* 0 (Sunday) to 6: the day of the week of y-m-d. */
+static int weekday(int y, int m, int d)
+{
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
+    timegm(&tm);
+    return tm.tm_wday;
+}
+
+/* The year's calendar: a month each, with the days of a collection and the fractions collected. */
+static json_t *waste_months(struct web_page *pg, json_t *fractions, int year)
+{
+    json_t *bydate = json_object(), *f, *d;
+    size_t i, k;
+    json_array_foreach(fractions, i, f)
+    {
+        json_array_foreach(json_object_get(f, "dates"), k, d)
+        {
+            const char *iso = json_string_value(d);
+            if (!iso || atoi(iso) != year)
+                continue;
+            json_t *names = json_object_get(bydate, iso);
+            if (!names)
+                json_object_set_new(bydate, iso, names = json_array());
+            json_array_append(names, json_object_get(f, "name"));
+        }
+    }
+    json_t *months = json_array();
+    for (int m = 1; m <= 12; m++) {
+        char key[24];
+        json_t *days = json_array();
+        for (int day = 1; day <= 31; day++) {
+            const char *iso = arena_printf(pg->req->arena, "%04d-%02d-%02d", year, m, day);
+            json_t *names = json_object_get(bydate, iso);
+            if (!names)
+                continue;
+            snprintf(key, sizeof key, "res.wd.%d", weekday(year, m, day));
+            json_array_append_new(days, json_pack("{s:s, s:i, s:s, s:O}", "date", iso, "day", day, "weekday",
+                                                  web_msg(pg, key), "fractions", names));
+        }
+        snprintf(key, sizeof key, "res.month.%d", m);
+        json_array_append_new(months, json_pack("{s:s, s:s, s:o}", "name", web_msg(pg, key), "id",
+                                                arena_printf(pg->req->arena, "m%d", m), "days", days));
+    }
+    json_decref(bydate);
+    return months;
+}
+
+/* Each fraction's name, rules and next date from today. */
+static json_t *waste_next(json_t *fractions, const char *today)
+{
+    json_t *out = json_array(), *f, *d;
+    size_t i, k;
+    json_array_foreach(fractions, i, f)
+    {
+        const char *next = NULL;
+        json_array_foreach(json_object_get(f, "dates"), k, d)
+        {
+            if (json_string_value(d) && strcmp(json_string_value(d), today) >= 0) {
+                next = json_string_value(d);
+                break;
+            }
+        }
+        json_array_append_new(out,
+                              json_pack("{s:O?, s:O?, s:o}", "name", json_object_get(f, "name"), "rules",
+                                        json_object_get(f, "rules"), "next", next ? json_string(next) : json_null()));
+    }
+    return out;
+}
+
+/* The subscription: the .ics address, and the same as webcal:// on the gmina's public address. */
+static void waste_links(struct web_page *pg, const char *key, const char *value)
+{
+    const char *ics = href(pg, arena_printf(pg->req->arena, "/waste/schedule?%s=%%s&format=ics", key), value);
+    const char *pub = pg->req->tenant->cfg->public_url, *host = strstr(pub, "://");
+    json_object_set_new(pg->data, "ics", json_string(ics));
+    if (host)
+        json_object_set_new(pg->data, "webcal", json_string(arena_printf(pg->req->arena, "webcal%s%s", host, ics)));
+}
+
+static enum err_code page_waste(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "res.waste.title", &pg, e))
+        return e->code;
+    const char *parcel = http_query(req, "parcel"), *address = http_query(req, "address");
+    const char *key = parcel && *parcel ? "parcel" : "address", *value = parcel && *parcel ? parcel : address;
+    json_object_set_new(pg.data, "address", jstr(address));
+    if (!value || !*value)
+        return web_page_send(&pg, 200, "waste", e);
+    int year, now;
+    const char *today = today_iso(&pg, &now), *y = http_query(req, "year");
+    year = y ? atoi(y) : now;
+    struct err le = {0};
+    if (year != now && year != now + 1) {
+        err_at(&le, ERR_INVALID, "year", "%s", web_msg(&pg, "res.waste.bad_year"));
+        return web_page_error(&pg, &le, e);
+    }
+    const char *query[] = {key, value, "from", arena_printf(req->arena, "%d-01-01", year), NULL, NULL};
+    json_t *j;
+    int status;
+    if (web_api(&pg, "GET", href(&pg, "/waste/schedule", NULL), query, NULL, NULL, &j, &status, &le)) {
+        json_object_set_new(pg.data, "problem", json_string(le.msg));
+        return web_page_send(&pg, status, "waste", e);
+    }
+    json_t *fr = json_object_get(j, "fractions"), *place = json_object_get(j, "place");
+    json_object_set_new(pg.data, "schedule",
+                        json_pack("{s:O?, s:O?, s:i, s:o, s:o}", "place",
+                                  json_object_get(place, "address") ?: json_object_get(place, "parcel_id"), "zone",
+                                  json_object_get(json_object_get(j, "zone"), "name"), "year", year, "next",
+                                  waste_next(fr, today), "months", waste_months(&pg, fr, year)));
+    json_object_set_new(
+        pg.data, "other_year",
+        json_pack(
+            "{s:i, s:s}", "year", year == now ? now + 1 : now, "href",
+            href(&pg, arena_printf(req->arena, "/waste?%s=%%s&year=%d", key, year == now ? now + 1 : now), value)));
+    waste_links(&pg, key, value);
+    return web_page_send(&pg, 200, "waste", e);
+}
+
+/* ---- a case of mine: its messages, a reply ---- */
+
+static json_t *case_message(struct web_page *pg, json_t *m)
+{
+    json_t *author = json_object_get(m, "author");
+    const char *kind = json_string_value(json_object_get(author, "kind"));
+    bool mine = kind && !strcmp(kind, "resident");
+    json_t *files = json_array(), *a;
+    size_t i;
+    json_array_foreach(json_object_get(m, "attachments"), i, a)
+    {
+        json_array_append_new(files, json_pack("{s:O?, s:O?}", "name", json_object_get(a, "file_name"), "href",
+                                               json_object_get(a, "href")));
+    }
+    return json_pack("{s:O?, s:O?, s:b, s:s, s:o}", "at", json_object_get(m, "at"), "body", json_object_get(m, "body"),
+                     "mine", mine, "author", web_msg(pg, mine ? "res.case.from_me" : "res.case.from_clerk"), "files",
+                     files);
+}
+
+/* The case page's data (the thread as GET /{t}/me/cases/{id}/messages answers it); with the reply typed
+ * (after a refused reply) and its problem. */
+static enum err_code case_page(struct web_page *pg, const char *id, int status, const char *reply, const char *problem,
+                               struct err *e)
+{
+    json_t *j, *m;
+    int st;
+    struct err le = {0};
+    if (web_api(pg, "GET", href(pg, "/me/cases/%s/messages", id), NULL, NULL, NULL, &j, &st, &le))
+        return web_page_error(pg, &le, e);
+    json_t *msgs = json_array();
+    size_t i;
+    json_array_foreach(json_object_get(j, "messages"), i, m)
+    {
+        json_array_append_new(msgs, case_message(pg, m));
+    }
+    json_object_set_new(pg->data, "case",
+                        json_pack("{s:O?, s:O?, s:o, s:s, s:s, s:s}", "case_number", json_object_get(j, "case_number"),
+                                  "status", json_object_get(j, "status"), "messages", msgs, "action",
+                                  href(pg, "/my/cases/%s", id), "receipt", href(pg, "/me/cases/%s/receipt.pdf", id),
+                                  "reply", reply ? reply : ""));
+    if (problem)
+        json_object_set_new(pg->data, "problem", json_string(problem));
+    return web_page_send(pg, status, "my_case", e);
+}
+
+static enum err_code page_my_case(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "res.case.title", &pg, e))
+        return e->code;
+    if (must_sign_in(&pg))
+        return ERR_OK;
+    return case_page(&pg, http_capture(req, "id"), 200, NULL, NULL, e);
+}
+
+/* A JSON body {key: value} in the arena. */
+static const char *body_of(struct web_page *pg, json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    const char *out = s ? arena_strdup(pg->req->arena, s) : NULL;
+    free(s);
+    return out;
+}
+
+static const char *const json_headers[] = {"Content-Type", "application/json", NULL, NULL};
+
+static enum err_code page_my_case_post(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "res.case.title", &pg, e))
+        return e->code;
+    struct err le = {0};
+    if (web_form_check(&pg, &le))
+        return web_page_error(&pg, &le, e);
+    const char *id = http_capture(req, "id"), *text = web_form(&pg, "body");
+    const char *body = body_of(&pg, json_pack("{s:s}", "body", text ? text : ""));
+    json_t *j;
+    int status;
+    if (!body)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (web_api(&pg, "POST", href(&pg, "/me/cases/%s/messages", id), NULL, json_headers, body, &j, &status, &le))
+        return case_page(&pg, id, status, text, le.msg, e);
+    return web_page_redirect(&pg, arena_printf(req->arena, "%s#messages", href(&pg, "/my/cases/%s", id)));
+}
+
+/* ---- the erasure request (RODO art. 17) ---- */
+
+static enum err_code page_erasure(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "res.erase.title", &pg, e))
+        return e->code;
+    if (must_sign_in(&pg))
+        return ERR_OK;
+    return web_page_send(&pg, 200, "erasure", e);
+}
+
+static enum err_code page_erasure_post(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "res.erase.title", &pg, e))
+        return e->code;
+    struct err le = {0};
+    if (web_form_check(&pg, &le))
+        return web_page_error(&pg, &le, e);
+    const char *confirm = web_form(&pg, "confirm"), *password = web_form(&pg, "password");
+    json_t *b = json_pack("{s:s}", "confirm", confirm ? confirm : "");
+    if (b && password && *password)
+        json_object_set_new(b, "password", json_string(password));
+    const char *body = body_of(&pg, b);
+    json_t *j;
+    int status;
+    if (!body)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (web_api(&pg, "POST", "/auth/me/erasure", NULL, json_headers, body, &j, &status, &le)) {
+        json_object_set_new(pg.data, "problem", json_string(le.msg));
+        json_object_set_new(pg.data, "confirm", jstr(confirm));
+        return web_page_send(&pg, status, "erasure", e);
+    }
+    json_object_del(pg.data, "me"); /* the account is closed and its session ended */
+    json_object_set_new(pg.data, "done", json_pack("{s:O?}", "pseudonym", json_object_get(j, "pseudonym")));
+    return web_page_send(&pg, 200, "erasure", e);
+}
+
+/* ---- paying online (services/pay_online.c), from the order's status page and from my matters ---- */
+
+/* The origin of the gmina's payment provider, or NULL where it takes no payments online. */
+static const char *pay_origin(struct web_page *pg)
+{
+    const char *url = pg->req->tenant->cfg->p24_url, *host = strstr(url, "://");
+    if (!url[0] || !host)
+        return NULL;
+    size_t n = (size_t)(host + 3 - url) + strcspn(host + 3, "/?#");
+    return arena_printf(pg->req->arena, "%.*s", (int)n, url);
+}
+
+static enum err_code page_pay_post(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "res.pay.title", &pg, e))
+        return e->code;
+    struct err le = {0};
+    if (web_form_check(&pg, &le))
+        return web_page_error(&pg, &le, e);
+    const char *id = web_form(&pg, "case");
+    const char *body = body_of(&pg, json_pack("{s:s, s:s}", "case", id ? id : "", "return", "page"));
+    json_t *j;
+    int status;
+    if (!body)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (web_api(&pg, "POST", href(&pg, "/payments/online", NULL), NULL, json_headers, body, &j, &status, &le))
+        return web_page_error(&pg, &le, e);
+    const char *to = json_string_value(json_object_get(j, "redirect_url")), *origin = pay_origin(&pg);
+    if (!to || !origin || strncmp(to, origin, strlen(origin)))
+        return web_page_error(&pg, &(struct err){.code = ERR_INTERNAL}, e);
+    pg.form_origin = origin;
+    return web_page_redirect(&pg, to);
 }
 
 /* ---- log-in and log-out ---- */
@@ -643,6 +1066,17 @@ static const struct http_param_doc p_id[] = {
     HTTP_DOC_TENANT, {"id", "path", "string", 1, "the extract's id (32 hex characters)"}, HTTP_DOC_END};
 static const struct http_param_doc p_login[] = {
     HTTP_DOC_TENANT, {"return", "query", "string", 0, "the path to go to after logging in"}, HTTP_DOC_END};
+static const struct http_param_doc p_waste[] = {
+    HTTP_DOC_TENANT,
+    {"address", "query", "string", 0, "address (or parcel)"},
+    {"parcel", "query", "string", 0, "parcel identifier"},
+    {"year", "query", "integer", 0, "the calendar's year: this year (default) or the next"},
+    HTTP_DOC_END};
+static const struct http_param_doc p_case[] = {
+    HTTP_DOC_TENANT,
+    {"id", "path", "string", 1, "the case's id (32 hex characters)"},
+    HTTP_DOC_STATUS("303", "not signed in: Location is the log-in page; a reply sent: back to the case"),
+    HTTP_DOC_END};
 static const struct http_param_doc p_my[] = {
     HTTP_DOC_TENANT, HTTP_DOC_STATUS("303", "not signed in: Location is the log-in page"), HTTP_DOC_END};
 
@@ -663,6 +1097,22 @@ const struct http_route svc_web_pages_routes[] = {
     {"GET", "/{t}/declaration", page_declaration, "pages", "The waste declaration form", PAGE, p_t, HTTP_PUBLIC},
     {"POST", "/{t}/declaration", page_declaration_post, "pages", "File the waste declaration (a form)", PAGE, p_t,
      HTTP_ACCOUNT},
+    {"GET", "/{t}/waste", page_waste, "pages",
+     "The waste collection schedule for an address: the next dates, the year's calendar (printable), the .ics and "
+     "webcal subscription",
+     PAGE, p_waste, HTTP_PUBLIC},
+    {"GET", "/{t}/my/cases/{id}", page_my_case, "pages", "A case of mine: messages from the clerk and the reply form",
+     PAGE, p_case, HTTP_PUBLIC},
+    {"POST", "/{t}/my/cases/{id}", page_my_case_post, "pages", "Reply to the clerk in a case (a form)", PAGE, p_case,
+     HTTP_ACCOUNT},
+    {"GET", "/{t}/my/erasure", page_erasure, "pages", "The request to erase my personal data (RODO art. 17)", PAGE,
+     p_my, HTTP_PUBLIC},
+    {"POST", "/{t}/my/erasure", page_erasure_post, "pages", "Erase my personal data (a form)", PAGE, p_form,
+     HTTP_ACCOUNT},
+    {"POST", "/{t}/pay", page_pay_post, "pages",
+     "Pay a case's fee online (a form with the case id): 303 to the payment provider, which returns to the order's "
+     "page or to my matters",
+     PAGE, p_form, HTTP_SUBMIT},
     {"GET", "/{t}/signin", page_login, "pages", "Log-in page", PAGE, p_login, HTTP_PUBLIC},
     {"POST", "/{t}/signin", page_login_post, "pages", "Log in (a form)", PAGE, p_form, HTTP_PUBLIC},
     {"GET", "/{t}/signout", page_logout, "pages", "Log-out page", PAGE, p_t, HTTP_PUBLIC},

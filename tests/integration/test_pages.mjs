@@ -23,7 +23,7 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 
-const skip = /^\/(api|health|auth\/|assets\/|verify\/|favicon)|\.(pdf|ics|json|png)$|format=ics|lang=/;
+const skip = /^\/(api|health|auth\/|assets\/|favicon)|\.(pdf|ics|json|png)$|format=ics|lang=/;
 
 async function logIn(page) {
   await page.goto(`${base}/${t}/signin`);
@@ -72,7 +72,7 @@ async function axeCrawl(lang, signedIn) {
       if (u.origin !== base) continue;
       const target = u.pathname + u.search;
       const seg = u.pathname.split('/')[1];
-      if (skip.test(target) || (seg && seg !== t)) continue;
+      if (skip.test(target) || (seg && seg !== t && seg !== 'verify')) continue;
       queue.push(target);
     }
   }
