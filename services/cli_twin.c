@@ -120,6 +120,11 @@ static int twin_rejoin_cmd(const struct config *cfg, const char *tenant)
     snprintf(url, sizeof url, "%s/twin/%s/snapshot", cfg->twin.peer, tenant);
     unlink(tmp);
     struct err e = {0};
+    int lock_fd = -1; /* held until exit: no server starts on the data directory meanwhile */
+    if (svc_twin_rejoin_lock(cfg, &lock_fd, &e)) {
+        fprintf(stderr, "odra: rejoin %s refused: %s\n", tenant, e.msg);
+        return 1;
+    }
     char sha[65] = "";
     if (twin_client_download(cfg, url, tmp, sha, &e) || gis_backup_check(tmp, sha, &e)) {
         unlink(tmp);

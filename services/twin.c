@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gis/backup.h"
 #include "gis/twin.h"
+#include "gis/twin_identity.h"
+#include "services/auth.h"
 #include "services/twin_client.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -50,6 +53,43 @@ static struct {
     char *tls_cert, *tls_key, *tls_ca;
 } tw = {
     .lock = PTHREAD_MUTEX_INITIALIZER, .acked_cond = PTHREAD_COND_INITIALIZER, .work_cond = PTHREAD_COND_INITIALIZER};
+
+/* <data>/twin.lock: held shared by every server of the data directory while it runs (released by the kernel
+ * when it dies, kill -9 included); `odra twin rejoin` takes it exclusively, so it refuses to replace a store
+ * under a running server. */
+static int serve_lock_fd = -1;
+
+static void serve_lock_path(const struct config *c, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/twin.lock", c->data_dir);
+}
+
+enum err_code svc_twin_serve_lock(const struct config *c, struct err *e)
+{
+    char path[1100];
+    serve_lock_path(c, path, sizeof path);
+    if (serve_lock_fd < 0 && (serve_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+        return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+    if (flock(serve_lock_fd, LOCK_SH | LOCK_NB) != 0)
+        return err_set(e, ERR_UNAVAILABLE, "%s: `odra twin rejoin` is replacing a store of this data directory", path);
+    return ERR_OK;
+}
+
+enum err_code svc_twin_rejoin_lock(const struct config *c, int *fd, struct err *e)
+{
+    char path[1100];
+    serve_lock_path(c, path, sizeof path);
+    if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+        return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        close(*fd);
+        *fd = -1;
+        return err_set(e, ERR_CONFLICT,
+                       "an odra server is running on %s (it holds %s): stop it first, rejoin replaces its store",
+                       c->data_dir, path);
+    }
+    return ERR_OK;
+}
 
 static bool twin_configured(const struct config *c)
 {
@@ -101,6 +141,48 @@ enum err_code svc_twin_tenant_opened(const struct config *cfg, struct svc_tenant
 static json_t *fetch_json(const struct twin_fetch *f)
 {
     return f->body.len ? json_loadb(f->body.data, f->body.len, 0, NULL) : NULL;
+}
+
+/* ---- the identity store's rows (gis/twin_identity.h) ---- */
+
+/* What of the identity store each gmina's store holds already, by tenant index. */
+static struct {
+    pthread_mutex_t lock; /* one copy at a time: the marks only move forward */
+    long long version[CONFIG_MAX_TENANTS], audit[CONFIG_MAX_TENANTS];
+    bool done[CONFIG_MAX_TENANTS]; /* the accounts were compared once since start (or since a takeover) */
+} im = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static enum err_code ident_write(struct gis_store *w, void *ctx, struct err *e)
+{
+    return gis_twin_ident_write(w, ctx, e);
+}
+
+/* Copies what changed in the identity store for t into t's store, as a write of its own (a frame like any
+ * other); a twin primary's only. Cheap when nothing changed: two counters read. */
+static void ident_mirror(struct svc_tenant *t)
+{
+    struct gis_identity *id = svc_auth_identity();
+    if (!id || !t->writer || gis_twin_store_role(t->writer) != GIS_TWIN_PRIMARY)
+        return;
+    int i = t->index;
+    pthread_mutex_lock(&im.lock);
+    long long version, top;
+    gis_twin_ident_marks(id, &version, &top);
+    bool accounts = !im.done[i] || version != im.version[i];
+    if (accounts || top > im.audit[i]) {
+        struct gis_twin_ident *x = NULL;
+        struct err e = {0};
+        if (!gis_twin_ident_read(id, t->cfg->slug, accounts, im.audit[i], &x, &e) &&
+            (gis_twin_ident_empty(x) || !svc_tenant_write(t, ident_write, x, &e))) {
+            if (accounts)
+                im.version[i] = version, im.done[i] = true;
+            im.audit[i] = gis_twin_ident_audit_top(x);
+        } else {
+            log_warn("gmina %s: identity rows not copied for the twin: %s", t->cfg->slug, e.msg);
+        }
+        gis_twin_ident_free(x);
+    }
+    pthread_mutex_unlock(&im.lock);
 }
 
 /* ---- the shipper ---- */
@@ -245,6 +327,7 @@ static bool ship_round(CURL *h, time_t *persisted_at)
         struct gis_store *r = svc_tenant_reader(t, &e);
         if (!r || gis_twin_status_read(r, &st, &e) || st.role != GIS_TWIN_PRIMARY)
             continue;
+        ident_mirror(t); /* accounts changed by `odra user add`, audit rows of staff requests */
         pthread_mutex_lock(&tw.lock);
         bool synced = tw.tenants[i].synced;
         long long acked = tw.tenants[i].acked;
@@ -329,6 +412,7 @@ enum err_code svc_twin_after_write(struct http_req *req, struct http_resp *resp,
 {
     if (!may_write(req))
         return ERR_OK;
+    ident_mirror(req->tenant); /* the request's audit rows are confirmed with it */
     long long target = gis_twin_store_last_id(req->tenant->writer);
     int i = req->tenant->index;
     struct timespec ts;
@@ -542,22 +626,39 @@ static enum MHD_Result twin_promote(struct MHD_Connection *conn, struct svc_tena
         return answer_err(conn, &e, 0, 0);
     }
     long long term = 0;
+    struct gis_twin_ident_report rep = {0};
+    struct err ie = {0};
     pthread_mutex_lock(&t->write_lock);
     enum err_code rc = gis_twin_promote(t->writer, &term, &e);
+    /* the gmina's staff, clients, residents and audit rows, as the old site's identity store had them */
+    enum err_code irc = rc || !svc_auth_identity()
+                            ? ERR_OK
+                            : gis_twin_ident_import(svc_auth_identity(), t->writer, t->cfg->slug, &rep, &ie);
     struct gis_twin_status st;
     struct err se = {0};
     gis_twin_status_read(t->writer, &st, &se);
     pthread_mutex_unlock(&t->write_lock);
     if (rc)
         return answer_err(conn, &e, st.term, st.last_id);
+    if (irc)
+        log_error("gmina %s: promoted, but its accounts and audit rows were not imported: %s", t->cfg->slug, ie.msg);
+    if (rep.skipped)
+        log_warn("gmina %s: accounts not imported, their logins are taken here: %s", t->cfg->slug, rep.skipped_logins);
+    pthread_mutex_lock(&im.lock);
+    im.done[t->index] = false, im.audit[t->index] = 0; /* this site's own rows are copied from now on */
+    pthread_mutex_unlock(&im.lock);
     pthread_mutex_lock(&tw.lock);
     tw.tenants[t->index] = (struct twin_tenant){.acked = st.last_id, .persisted = st.last_id, .solo = true};
     pthread_mutex_unlock(&tw.lock);
     __atomic_store_n(&t->twin_hidden, false, __ATOMIC_RELEASE);
     log_warn("gmina %s: promoted to primary, term %lld, from frame %lld", t->cfg->slug, term, st.last_id);
+    json_t *ident = irc ? json_pack("{s:s}", "error", ie.msg)
+                        : json_pack("{s:i, s:i, s:i, s:s, s:i, s:i}", "added", rep.added, "merged", rep.merged,
+                                    "skipped", rep.skipped, "skipped_logins", rep.skipped_logins, "audit", rep.audit,
+                                    "remapped", rep.remapped);
     return answer(conn, 200,
-                  json_pack("{s:s, s:s, s:I, s:I}", "tenant", t->cfg->slug, "role", "primary", "term", (json_int_t)term,
-                            "last_frame", (json_int_t)st.last_id));
+                  json_pack("{s:s, s:s, s:I, s:I, s:o}", "tenant", t->cfg->slug, "role", "primary", "term",
+                            (json_int_t)term, "last_frame", (json_int_t)st.last_id, "identity", ident));
 }
 
 static enum MHD_Result twin_route(struct MHD_Connection *conn, const char *method, const char *url,
@@ -663,6 +764,8 @@ enum err_code svc_twin_start(struct svc_server *s, struct err *e)
         return ERR_OK;
     if (!c->twin.cert[0] || !c->twin.key[0] || !c->twin.ca[0])
         return err_set(e, ERR_INVALID, "[twin] needs cert, key and ca");
+    if (svc_twin_serve_lock(c, e) || (svc_auth_identity() && gis_twin_ident_prepare(svc_auth_identity(), e)))
+        return e->code;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
