@@ -512,28 +512,41 @@ static int conflict_abort(void *ctx, int kind, sqlite3_changeset_iter *it)
     return SQLITE_CHANGESET_ABORT;
 }
 
+enum err_code gis_twin_check(struct gis_store *s, const char *tenant, long long term, long long after,
+                             const struct gis_twin_frame *f, bool *dup, struct err *e)
+{
+    *dup = false;
+    if (strcmp(f->tenant, tenant))
+        return err_set(e, ERR_INVALID, "frame of tenant %s sent for %s", f->tenant, tenant);
+    if (f->term < term)
+        return err_set(e, ERR_CONFLICT, "frame of term %lld refused: the twin is at term %lld", f->term, term);
+    if (f->id <= after) {
+        *dup = true;
+        return ERR_OK;
+    }
+    if (f->id != after + 1)
+        return err_set(e, ERR_CONFLICT, "frame %lld refused: the twin has received up to %lld", f->id, after);
+    if (f->schema != gis_store_version(s))
+        return err_set(e, ERR_INVALID, "frame of schema version %d refused: the twin's store is at %d", f->schema,
+                       gis_store_version(s));
+    char bad[80] = "";
+    if (!changeset_ok(gis_store_db(s), f->changeset, f->len, bad, sizeof bad))
+        return bad[0] ? err_set(e, ERR_UNPROCESSABLE, "frame %lld writes table \"%s\", which a twin does not take",
+                                f->id, bad)
+                      : err_set(e, ERR_UNPROCESSABLE, "frame %lld: the changeset is malformed", f->id);
+    return ERR_OK;
+}
+
 enum err_code gis_twin_apply(struct gis_store *w, const char *tenant, const struct gis_twin_frame *f, struct err *e)
 {
     struct twin_cap *c = cap_of(w);
     if (!c || c->role != GIS_TWIN_REPLICA)
         return err_set(e, ERR_UNAVAILABLE, "%s: not a twin replica", gis_store_path(w));
-    if (strcmp(f->tenant, tenant))
-        return err_set(e, ERR_INVALID, "frame of tenant %s sent for %s", f->tenant, tenant);
-    if (f->term < c->term)
-        return err_set(e, ERR_CONFLICT, "frame of term %lld refused: the twin is at term %lld", f->term, c->term);
-    long long applied = c->last_id;
-    if (f->id <= applied)
+    bool dup;
+    if (gis_twin_check(w, tenant, c->term, c->last_id, f, &dup, e))
+        return e->code;
+    if (dup)
         return ERR_OK;
-    if (f->id != applied + 1)
-        return err_set(e, ERR_CONFLICT, "frame %lld refused: the twin has applied up to %lld", f->id, applied);
-    if (f->schema != gis_store_version(w))
-        return err_set(e, ERR_INVALID, "frame of schema version %d refused: the twin's store is at %d", f->schema,
-                       gis_store_version(w));
-    char bad[80] = "";
-    if (!changeset_ok(gis_store_db(w), f->changeset, f->len, bad, sizeof bad))
-        return bad[0] ? err_set(e, ERR_UNPROCESSABLE, "frame %lld writes table \"%s\", which a twin does not take",
-                                f->id, bad)
-                      : err_set(e, ERR_UNPROCESSABLE, "frame %lld: the changeset is malformed", f->id);
     c->applying = true;
     enum err_code rc = gis_store_begin(w, e);
     int kind = 0;

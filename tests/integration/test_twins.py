@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from odra_test import BIN, Cli, assert_json_error, demo_data, done, test  # noqa: E402
+from odra_test import BIN, ROOT, Cli, assert_json_error, demo_data, done, test  # noqa: E402
 from twin_sites import Site, make_certs  # noqa: E402
 
 T = "rzepin"
@@ -221,6 +221,44 @@ def the_gminas_staff_clients_and_audit_rows_reach_the_twin():
                            f"AND action = 'GET /{{t}}/cases'") == "1", "the staff request's audit row")
     r = A.cli("verify", "--tenant", T)
     assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+@test
+def a_bulk_import_is_received_at_once_and_applied_behind_so_submissions_do_not_wait():
+    """An import's frame over 1 MiB goes into the twin's inbox (durable) and is acknowledged as received; the
+    twin applies it behind, and a submission right after it is confirmed without waiting for that."""
+    geo = os.path.join(TMP, "parcels.geojson")
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "gen_parcels.py"), "8000", geo], check=True)
+    extra = A.extra
+    A.extra += "[import]\nboundary_tolerance_m = 100000\n"  # the synthetic grid lies around Słubice
+    A.write_config()  # for the command line only: the running server keeps its own
+    A.extra = extra
+    t0 = time.time()
+    r = subprocess.run([BIN, "import", "--tenant", T, "--as", "parcels", geo, "--config", A.cfg, "--data", A.data],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-800:]
+    import_s, last = time.time() - t0, int(A.sql("SELECT value FROM twin_state WHERE key = 'last_id'"))
+    size = int(A.sql(f"SELECT coalesce(max(length(changeset)), 0) FROM twin_outbox WHERE id = {last}") or 0)
+    t0 = time.time()
+    st, h, body = submit(A, 600)
+    el = time.time() - t0
+    twin = B.status()
+    assert st == 201 and "odra-replication" not in h, (st, h, body, twin)
+    j = json.loads(body)
+    answered[j["id"]] = j["case_number"]
+    print(f"  import of 8000 parcels {import_s:.1f} s, its frame {size / 1e6:.1f} MB (0: already acknowledged); a submission right after "
+          f"it confirmed in {el * 1000:.0f} ms; the twin then: received {twin['received']}, applied "
+          f"{twin['applied']} (the import's frame is {last})")
+    # confirmed on receipt: the import (8 s or so to apply) was still being applied when the answer came
+    assert twin["received"] > last and twin["applied"] < twin["received"], twin
+    t0 = time.time()
+    wait_for(lambda: B.sql(f"SELECT count(*) FROM cases WHERE id = '{j['id']}'") == "1",
+             "the twin to apply the import and the submission", 600)
+    print(f"  the twin applied both {time.time() - t0:.1f} s after the answer")
+    assert B.sql("SELECT count(*) FROM parcels") == A.sql("SELECT count(*) FROM parcels")
+    r = A.cli("verify", "--tenant", T)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+    assert not [f for f in os.listdir(os.path.join(B.data, "twin-inbox", T))], "the inbox is not emptied"
 
 
 def frame(term, fid, tenant=T, schema=None, payload=b"", tamper=False):
