@@ -37,7 +37,10 @@ struct twin_tenant {
     bool synced;         /* acked was learnt from the twin's status since the last failure */
     bool reachable;      /* the last exchange with the twin succeeded */
     bool solo;           /* promoted here, with no twin confirming yet: submissions go to the outbox */
-    long long fails;     /* failed exchanges so far: a waiting submission stops waiting at the next one */
+    long long fails;     /* failed exchanges since the last that succeeded */
+    long long attempts;  /* exchanges begun so far */
+    long long failed_at; /* the attempt that failed last: a waiting submission stops waiting when one that
+                            began after it started (so shipped its frame, or tried to) fails */
     char error[256];
 };
 
@@ -206,9 +209,17 @@ static void tenant_note(int i, bool reachable, const char *error)
     pthread_mutex_lock(&tw.lock);
     tw.tenants[i].reachable = reachable;
     if (!reachable)
-        tw.tenants[i].synced = false, tw.tenants[i].fails++;
+        tw.tenants[i].synced = false, tw.tenants[i].fails++, tw.tenants[i].failed_at = tw.tenants[i].attempts;
     snprintf(tw.tenants[i].error, sizeof tw.tenants[i].error, "%s", error ? error : "");
     pthread_cond_broadcast(&tw.acked_cond);
+    pthread_mutex_unlock(&tw.lock);
+}
+
+/* An exchange with the twin about tenant i begins (before its outbox is read). */
+static void tenant_attempt(int i)
+{
+    pthread_mutex_lock(&tw.lock);
+    tw.tenants[i].attempts++;
     pthread_mutex_unlock(&tw.lock);
 }
 
@@ -247,6 +258,7 @@ static void ship_sync(CURL *h, struct svc_tenant *t, long long term)
     snprintf(url, sizeof url, "%s/twin/%s/status", tw.cfg->twin.peer, t->cfg->slug);
     struct twin_fetch f = {0};
     struct err e = {0};
+    tenant_attempt(t->index);
     if (twin_client_exchange(tw.cfg, h, url, NULL, 0, 3000, &f, &e) || f.status != 200) {
         if (!e.code)
             err_set(&e, ERR_UNAVAILABLE, "twin status: HTTP %ld", f.status);
@@ -281,6 +293,7 @@ static bool ship_frames(CURL *h, struct svc_tenant *t, struct gis_store *r, long
 {
     struct buf b = {0};
     struct err e = {0};
+    tenant_attempt(t->index);
     enum err_code rc = gis_twin_outbox_each(r, t->cfg->slug, acked, TWIN_BATCH_FRAMES, frame_append, &b, &e);
     if ((rc && rc != ERR_TOO_LARGE) || b.failed || !b.len) {
         buf_free(&b);
@@ -350,6 +363,9 @@ static bool ship_round(CURL *h, time_t *persisted_at)
         pthread_mutex_unlock(&tw.lock);
         if (!synced) {
             ship_sync(h, t, st.term);
+            pthread_mutex_lock(&tw.lock);
+            more |= tw.tenants[i].synced && st.last_id > tw.tenants[i].acked; /* ship at once, not in 200 ms */
+            pthread_mutex_unlock(&tw.lock);
             continue;
         }
         if (st.last_id > acked && ship_frames(h, t, r, acked, st.term))
@@ -440,9 +456,11 @@ enum err_code svc_twin_after_write(struct http_req *req, struct http_resp *resp,
         pthread_cond_signal(&tw.work_cond);
     }
     int wrc = 0;
-    /* a failed exchange ends the wait: the shipper retries, the answer says what happened */
-    long long fails = tw.tenants[i].fails;
-    while (tw.tenants[i].acked < target && wrc == 0 && tw.tenants[i].fails == fails)
+    /* A failed exchange ends the wait: the shipper retries, the answer says what happened. Only one that began
+     * after the wait did: one in flight may have read the outbox before this write's frame was in it, and
+     * its failure (or a success that resets the count, as a status exchange's does) says nothing of it. */
+    long long begun = tw.tenants[i].attempts;
+    while (tw.tenants[i].acked < target && wrc == 0 && tw.tenants[i].failed_at <= begun)
         wrc = pthread_cond_timedwait(&tw.acked_cond, &tw.lock, &ts);
     bool confirmed = tw.tenants[i].acked >= target;
     bool outbox = tw.tenants[i].solo || config_twin_outbox_mode(&tw.cfg->twin, req->tenant->cfg->slug);
@@ -659,7 +677,9 @@ static enum err_code frame_apply_now(struct svc_tenant *t, const struct gis_twin
     pthread_mutex_unlock(&t->write_lock);
     pthread_mutex_lock(&ib.lock);
     if (!rc && f->id > ib.applied[t->index])
-        ib.applied[t->index] = ib.received[t->index] = f->id;
+        ib.applied[t->index] = f->id;
+    if (!rc && f->id > ib.received[t->index])
+        ib.received[t->index] = f->id;
     pthread_mutex_unlock(&ib.lock);
     return rc;
 }
