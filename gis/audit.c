@@ -45,24 +45,12 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
-enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e)
+enum err_code gis_audit_append_in_tx(struct gis_identity *id, const char *at, const struct gis_audit_entry *a,
+                                     long long *rowid, struct err *e)
 {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char at[40], date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(at, sizeof at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
     sqlite3 *db = gis_identity_db(id);
-    gis_identity_lock(id);
     enum err_code rc = ERR_OK;
     sqlite3_stmt *last = NULL, *ins = NULL;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
-        gis_identity_unlock(id);
-        return rc;
-    }
     char prev[65];
     snprintf(prev, sizeof prev, "%s", genesis);
     long long next = 1;
@@ -96,6 +84,28 @@ enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_e
     }
     sqlite3_finalize(last);
     sqlite3_finalize(ins);
+    if (!rc && rowid)
+        *rowid = next;
+    return rc;
+}
+
+enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char at[40], date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(at, sizeof at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
+    sqlite3 *db = gis_identity_db(id);
+    gis_identity_lock(id);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        enum err_code rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+        gis_identity_unlock(id);
+        return rc;
+    }
+    enum err_code rc = gis_audit_append_in_tx(id, at, a, NULL, e);
     if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = err_set(e, ERR_IO, "audit: commit: %s", sqlite3_errmsg(db));
     if (rc)

@@ -24,6 +24,12 @@ void gis_audit_hash(const char *prev_hash, long long id, const char *at, const s
  * interleave a read of the last hash with another append). */
 enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e);
 
+/* Appends an entry at the time at (ISO 8601), chained to the last row, inside the caller's transaction and
+ * under its lock of the store (gis/twin_identity.c imports a twin's rows so); *rowid (may be NULL) gets its
+ * id. */
+enum err_code gis_audit_append_in_tx(struct gis_identity *id, const char *at, const struct gis_audit_entry *a,
+                                     long long *rowid, struct err *e);
+
 /* Checks the whole chain. *rows gets the number of rows; *bad the id of the first row whose hash or link
  * does not match (0 when the chain is intact). ERR_OK whether or not it is intact; an error only when the
  * log cannot be read. */

@@ -5,6 +5,7 @@
 #include "gis/twin.h"
 
 #include "gis/store_sql.h"
+#include "gis/twin_identity.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -191,6 +192,8 @@ void gis_twin_store_opened(struct gis_store *w)
     struct err e = {0};
     if (gis_twin_status_read(w, &st, &e) || st.role == GIS_TWIN_NONE)
         return;
+    if (gis_store_writable(w)) /* the identity copies (gis/twin_identity.h); a failure shows at their write */
+        gis_store_exec(w, gis_twin_ident_schema_sql, &e);
     struct twin_cap *c = cap_of(w);
     if (!c && !(c = calloc(1, sizeof *c)))
         return;
@@ -205,7 +208,7 @@ static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long
 {
     if (!gis_store_writable(w))
         return err_set(e, ERR_INTERNAL, "%s: twin role set on a read-only connection", gis_store_path(w));
-    if (gis_store_exec(w, twin_schema_sql, e))
+    if (gis_store_exec(w, twin_schema_sql, e) || gis_store_exec(w, gis_twin_ident_schema_sql, e))
         return e->code;
     struct twin_cap *c = cap_of(w);
     if (!c) {
@@ -451,7 +454,25 @@ static size_t record_check(const unsigned char *p, size_t n, size_t off, unsigne
  * 2000, a flag per column, a NUL-terminated name) and changes (INSERT, UPDATE with two records, DELETE) whose
  * values lie inside it. SQLite 3.40's reader can loop on some malformed input (found by
  * tests/fuzz/fuzz_twin.c), so nothing that does not pass this reaches it. */
-static bool changeset_ok(const unsigned char *p, size_t n)
+/* Whether the replica has table name (NUL-terminated) and replicates it: a frame must not write the twin's
+ * own state (twin_*), SpatiaLite's bookkeeping, or a table the store does not have (SQLite would skip those
+ * changes silently, and the two sides would differ without a word). */
+static bool table_known(sqlite3 *db, const char *name)
+{
+    if (!table_replicated(NULL, name))
+        return false;
+    sqlite3_stmt *st;
+    bool yes = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        yes = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return yes;
+}
+
+static bool changeset_ok(sqlite3 *db, const unsigned char *p, size_t n, char *bad, size_t cap)
 {
     size_t off = 0;
     unsigned ncol = 0;
@@ -466,6 +487,10 @@ static bool changeset_ok(const unsigned char *p, size_t n)
             const unsigned char *z = memchr(p + off, 0, n - off);
             if (!z || z == p + off)
                 return false;
+            if (!table_known(db, (const char *)p + off)) {
+                snprintf(bad, cap, "%.64s", (const char *)p + off);
+                return false;
+            }
             off = (size_t)(z - p) + 1;
             ncol = (unsigned)nc;
             continue;
@@ -487,25 +512,41 @@ static int conflict_abort(void *ctx, int kind, sqlite3_changeset_iter *it)
     return SQLITE_CHANGESET_ABORT;
 }
 
+enum err_code gis_twin_check(struct gis_store *s, const char *tenant, long long term, long long after,
+                             const struct gis_twin_frame *f, bool *dup, struct err *e)
+{
+    *dup = false;
+    if (strcmp(f->tenant, tenant))
+        return err_set(e, ERR_INVALID, "frame of tenant %s sent for %s", f->tenant, tenant);
+    if (f->term < term)
+        return err_set(e, ERR_CONFLICT, "frame of term %lld refused: the twin is at term %lld", f->term, term);
+    if (f->id <= after) {
+        *dup = true;
+        return ERR_OK;
+    }
+    if (f->id != after + 1)
+        return err_set(e, ERR_CONFLICT, "frame %lld refused: the twin has received up to %lld", f->id, after);
+    if (f->schema != gis_store_version(s))
+        return err_set(e, ERR_INVALID, "frame of schema version %d refused: the twin's store is at %d", f->schema,
+                       gis_store_version(s));
+    char bad[80] = "";
+    if (!changeset_ok(gis_store_db(s), f->changeset, f->len, bad, sizeof bad))
+        return bad[0] ? err_set(e, ERR_UNPROCESSABLE, "frame %lld writes table \"%s\", which a twin does not take",
+                                f->id, bad)
+                      : err_set(e, ERR_UNPROCESSABLE, "frame %lld: the changeset is malformed", f->id);
+    return ERR_OK;
+}
+
 enum err_code gis_twin_apply(struct gis_store *w, const char *tenant, const struct gis_twin_frame *f, struct err *e)
 {
     struct twin_cap *c = cap_of(w);
     if (!c || c->role != GIS_TWIN_REPLICA)
         return err_set(e, ERR_UNAVAILABLE, "%s: not a twin replica", gis_store_path(w));
-    if (strcmp(f->tenant, tenant))
-        return err_set(e, ERR_INVALID, "frame of tenant %s sent for %s", f->tenant, tenant);
-    if (f->term < c->term)
-        return err_set(e, ERR_CONFLICT, "frame of term %lld refused: the twin is at term %lld", f->term, c->term);
-    long long applied = c->last_id;
-    if (f->id <= applied)
+    bool dup;
+    if (gis_twin_check(w, tenant, c->term, c->last_id, f, &dup, e))
+        return e->code;
+    if (dup)
         return ERR_OK;
-    if (f->id != applied + 1)
-        return err_set(e, ERR_CONFLICT, "frame %lld refused: the twin has applied up to %lld", f->id, applied);
-    if (f->schema != gis_store_version(w))
-        return err_set(e, ERR_INVALID, "frame of schema version %d refused: the twin's store is at %d", f->schema,
-                       gis_store_version(w));
-    if (!changeset_ok(f->changeset, f->len))
-        return err_set(e, ERR_UNPROCESSABLE, "frame %lld: the changeset is malformed", f->id);
     c->applying = true;
     enum err_code rc = gis_store_begin(w, e);
     int kind = 0;

@@ -79,6 +79,13 @@ enum err_code gis_twin_promote(struct gis_store *w, long long *term, struct err 
  * is applied). ERR_UNAVAILABLE when w is not a replica. */
 enum err_code gis_twin_apply(struct gis_store *w, const char *tenant, const struct gis_twin_frame *f, struct err *e);
 
+/* The checks of gis_twin_apply that write nothing, on any connection s to a replica's store (a reader while
+ * its writer applies): the tenant, the term (not older than term: ERR_CONFLICT), the id (after + 1; *dup and
+ * ERR_OK at or below after; ERR_CONFLICT past it), the schema version, and the changeset's structure and
+ * tables (ERR_UNPROCESSABLE). Whether the changes apply cleanly only gis_twin_apply finds. */
+enum err_code gis_twin_check(struct gis_store *s, const char *tenant, long long term, long long after,
+                             const struct gis_twin_frame *f, bool *dup, struct err *e);
+
 /* Calls fn for each outbox frame of s with id > after, in id order, at most max of them (tenant copied
  * from tenant); stops at fn's first error and returns it. */
 enum err_code gis_twin_outbox_each(struct gis_store *s, const char *tenant, long long after, int max,

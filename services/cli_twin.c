@@ -1,5 +1,6 @@
 /* `odra twin status|promote|rejoin|verify`: the operator's side of twin sites (docs/twins.md). */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,13 +103,30 @@ static int twin_promote_cmd(const struct config *cfg, const char *tenant, bool f
              force ? "?force=1" : "");
     struct twin_fetch f = {0};
     struct err e = {0};
-    if (twin_client_http(cfg, url, "", 0, 30000, &f, &e)) {
+    /* the twin first applies what its inbox holds: after a bulk import that can take minutes */
+    if (twin_client_http(cfg, url, "", 0, 900000, &f, &e)) {
         fprintf(stderr, "odra: %s\n", e.msg);
         return 1;
     }
     printf("%.*s\n", (int)f.body.len, f.body.data ? f.body.data : "");
     buf_free(&f.body);
     return f.status == 200 ? 0 : 1;
+}
+
+/* Drops the frames a former replica of tenant had received but not applied: the snapshot replaces them. */
+static void inbox_clear(const struct config *cfg, const char *tenant)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/twin-inbox/%s", cfg->data_dir, tenant);
+    DIR *d = opendir(dir);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        char f[1400];
+        snprintf(f, sizeof f, "%s/%s", dir, de->d_name);
+        if (de->d_name[0] != '.')
+            unlink(f);
+    }
+    if (d)
+        closedir(d);
 }
 
 /* Fetches the primary's snapshot of tenant and installs it as this site's replica. */
@@ -120,6 +138,11 @@ static int twin_rejoin_cmd(const struct config *cfg, const char *tenant)
     snprintf(url, sizeof url, "%s/twin/%s/snapshot", cfg->twin.peer, tenant);
     unlink(tmp);
     struct err e = {0};
+    int lock_fd = -1; /* held until exit: no server starts on the data directory meanwhile */
+    if (svc_twin_rejoin_lock(cfg, &lock_fd, &e)) {
+        fprintf(stderr, "odra: rejoin %s refused: %s\n", tenant, e.msg);
+        return 1;
+    }
     char sha[65] = "";
     if (twin_client_download(cfg, url, tmp, sha, &e) || gis_backup_check(tmp, sha, &e)) {
         unlink(tmp);
@@ -154,6 +177,7 @@ static int twin_rejoin_cmd(const struct config *cfg, const char *tenant)
         fprintf(stderr, "odra: rejoin %s: cannot put the replica in place\n", tenant);
         return 1;
     }
+    inbox_clear(cfg, tenant);
     printf("%s: replica of term %lld at frame %lld; start the server to follow the primary\n", tenant, st.term,
            st.last_id);
     return 0;

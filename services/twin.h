@@ -34,6 +34,11 @@ enum err_code svc_twin_after_write(struct http_req *req, struct http_resp *resp,
  * reachability and mode; NULL when the tenant is not twinned. */
 json_t *svc_twin_health(const struct svc_tenant *t);
 
+/* The running server's shared hold of <data>/twin.lock (taken by svc_twin_start), and rejoin's exclusive one:
+ * ERR_CONFLICT, naming the server, while a server of that data directory runs. *fd is closed at exit. */
+enum err_code svc_twin_serve_lock(const struct config *c, struct err *e);
+enum err_code svc_twin_rejoin_lock(const struct config *c, int *fd, struct err *e);
+
 /* `odra twin status|promote|rejoin|verify ...` (argv[0] is "twin"). Returns the exit status. */
 int cli_twin(int argc, char **argv);
 

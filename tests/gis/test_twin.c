@@ -1,6 +1,10 @@
 /* Tests of gis/twin.c: capture into the outbox, frames, application on a replica, terms and fencing. */
 #include "gis/twin.h"
 
+#include "gis/audit.h"
+#include "gis/identity.h"
+#include "gis/twin_identity.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -200,12 +204,103 @@ static void test_promote_and_fence(void)
     CHECK(gis_twin_apply(A, "slubice", &f, &oe) == ERR_CONFLICT);
 }
 
+/* Copies one identity store's rows of a gmina into the (primary) store w in one write; whether it made a frame. */
+static bool ident_copy(struct gis_identity *id, struct gis_store *w, long long after)
+{
+    struct err e = {0};
+    struct gis_twin_ident *x = NULL;
+    long long before = gis_twin_store_last_id(w);
+    CHECK(gis_twin_ident_read(id, "slubice", true, after, &x, &e) == ERR_OK);
+    CHECK(gis_store_begin(w, &e) == ERR_OK);
+    CHECK(gis_twin_ident_write(w, x, &e) == ERR_OK);
+    CHECK(gis_store_commit(w, &e) == ERR_OK);
+    gis_twin_ident_free(x);
+    return gis_twin_store_last_id(w) > before;
+}
+
+static long long count(struct gis_store *s, const char *sql)
+{
+    struct err e = {0};
+    sqlite3_stmt *q;
+    long long n = -1;
+    if (gis_store_prepare(s, sql, &q, &e) == ERR_OK && sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+static void test_identity_rows(void)
+{
+    struct err e = {0};
+    char pa[] = "/tmp/odra-twin-ida-XXXXXX", pb[] = "/tmp/odra-twin-idb-XXXXXX";
+    close(mkstemp(pa));
+    close(mkstemp(pb));
+    struct gis_identity *IA = NULL, *IB = NULL;
+    CHECK(gis_identity_open(pa, &IA, &e) == ERR_OK && gis_identity_open(pb, &IB, &e) == ERR_OK);
+    CHECK(gis_twin_ident_prepare(IA, &e) == ERR_OK && gis_twin_ident_prepare(IB, &e) == ERR_OK);
+    long long own, root, jan, api, other;
+    unsigned char key[32] = {7};
+    CHECK(gis_account_add(IB, "staff", "own", "$pw-own-b", NULL, NULL, &own, &e) == ERR_OK);
+    CHECK(gis_account_add(IA, "admin", "root", "$pw-root", NULL, NULL, &root, &e) == ERR_OK);
+    CHECK(gis_account_add(IA, "staff", "jan", "$pw-jan", NULL, NULL, &jan, &e) == ERR_OK);
+    CHECK(gis_grant_add(IA, jan, "slubice", "clerk", &e) == ERR_OK);
+    CHECK(gis_grant_add(IA, jan, "rzepin", "planner", &e) == ERR_OK);
+    CHECK(gis_account_add(IA, "client", "api", NULL, key, "slubice", &api, &e) == ERR_OK);
+    CHECK(gis_client_scope_add(IA, api, "cases:read", &e) == ERR_OK);
+    CHECK(gis_account_add(IA, "staff", "own", "$pw-own-a", NULL, NULL, &other, &e) == ERR_OK);
+    CHECK(gis_grant_add(IA, other, "slubice", "clerk", &e) == ERR_OK);
+    CHECK(gis_audit_append(IA, &(struct gis_audit_entry){"jan", "case.register", "slubice", "S/1", NULL, NULL}, &e) ==
+          ERR_OK);
+    CHECK(gis_audit_append(IA, &(struct gis_audit_entry){"ola", "case.register", "rzepin", "R/1", NULL, NULL}, &e) ==
+          ERR_OK);
+    CHECK(gis_audit_append(IA, &(struct gis_audit_entry){"jan", "login", NULL, "jan", NULL, NULL}, &e) == ERR_OK);
+    /* B is a primary by now (test_promote_and_fence): the rows of gmina slubice go into its store, one frame */
+    CHECK(ident_copy(IA, B, 0));
+    CHECK(count(B, "SELECT count(*) FROM ident_accounts") == 3); /* jan, api, own: not root */
+    CHECK(count(B, "SELECT count(*) FROM ident_accounts WHERE login = 'jan' AND grants = 'clerk'") == 1);
+    CHECK(count(B, "SELECT count(*) FROM ident_audit") == 2); /* slubice's and the server-wide one */
+    CHECK(!ident_copy(IA, B, 3));                             /* nothing changed: no frame */
+    CHECK(gis_account_set_disabled(IA, api, true, &e) == ERR_OK);
+    CHECK(ident_copy(IA, B, 3));
+    CHECK(gis_account_set_disabled(IA, api, false, &e) == ERR_OK);
+    CHECK(ident_copy(IA, B, 3));
+    /* the takeover at site B: jan and the client come over, B's own "own" is untouched, root stays out */
+    struct gis_twin_ident_report rep;
+    CHECK(gis_twin_ident_import(IB, B, "slubice", &rep, &e) == ERR_OK);
+    CHECK(rep.added == 2 && rep.merged == 0 && rep.skipped == 1 && rep.audit == 2);
+    CHECK_STR(rep.skipped_logins, "own");
+    struct gis_account a;
+    char pw[128];
+    CHECK(gis_account_find_login(IB, "jan", &a, pw, sizeof pw, &e) == ERR_OK);
+    CHECK_STR(pw, "$pw-jan");
+    CHECK(gis_grant_has(IB, a.id, "slubice", "clerk") && !gis_grant_has(IB, a.id, "rzepin", "planner"));
+    CHECK(gis_client_find(IB, key, &a, &e) == ERR_OK && gis_client_has_scope(IB, a.id, "cases:read"));
+    CHECK(gis_account_find_login(IB, "own", &a, pw, sizeof pw, &e) == ERR_OK);
+    CHECK_STR(pw, "$pw-own-b");
+    struct err ne = {0};
+    CHECK(gis_account_get(IB, "root", &a, &ne) == ERR_NOT_FOUND);
+    long long rows = 0, bad = -1;
+    CHECK(gis_audit_verify(IB, &rows, &bad, &e) == ERR_OK && rows == 2 && bad == 0);
+    /* again: the same accounts, the audit rows once */
+    CHECK(gis_twin_ident_import(IB, B, "slubice", &rep, &e) == ERR_OK);
+    CHECK(rep.added == 0 && rep.merged == 2 && rep.skipped == 1 && rep.audit == 0);
+    /* the imported rows are not copied back */
+    struct gis_twin_ident *x = NULL;
+    CHECK(gis_twin_ident_read(IB, "slubice", false, 0, &x, &e) == ERR_OK && gis_twin_ident_empty(x));
+    gis_twin_ident_free(x);
+    gis_identity_close(IA);
+    gis_identity_close(IB);
+    unlink(pa);
+    unlink(pb);
+}
+
 int main(void)
 {
     RUN(test_setup_pair);
     RUN(test_capture_and_apply);
     RUN(test_refusals);
     RUN(test_promote_and_fence);
+    RUN(test_identity_rows);
     gis_store_close(A);
     gis_store_close(B);
     char cmd[256];

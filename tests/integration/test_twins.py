@@ -4,11 +4,14 @@ written here, which can cut the link. Checks: the replica serves nothing; a subm
 after the twin confirmed it; a cut link in refuse mode (503, in Polish) and in outbox mode (accepted, marked,
 shown in /health, replicated after); hostile frames and a client without a certificate; backup → restore →
 `odra twin verify` with no difference; a split brain (the stale primary fenced, its writes refused, then
-rejoined as the twin); and kill -9 of the primary at random moments during 500 submissions, its data
+rejoined as the twin); the gmina's staff, API clients and audit rows shipped with its frames (a
+submission's audit row confirmed with it) and imported by the takeover, so the staff log in and the client's
+key works at the promoted twin, without touching the twin's own accounts; and kill -9 of the primary at random moments during 500 submissions, its data
 directory deleted once mid-run, the twin promoted: no acknowledged submission lost, no case number twice."""
 import atexit
 import json
 import os
+import re
 import random
 import shutil
 import ssl
@@ -20,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from odra_test import BIN, assert_json_error, demo_data, done, test  # noqa: E402
+from odra_test import BIN, ROOT, Cli, assert_json_error, demo_data, done, test  # noqa: E402
 from twin_sites import Site, make_certs  # noqa: E402
 
 T = "rzepin"
@@ -62,6 +65,22 @@ def wait_for(cond, what, secs=15):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def login(site, who, password):
+    body = json.dumps({"login": who, "password": password}).encode()
+    return site.srv.request("POST", "/auth/login", body=body, headers=JSON)
+
+
+def session(site, who, password):
+    st, h, body = login(site, who, password)
+    assert st == 200, (site.name, who, st, body)
+    return re.match(r"odra_session=([^;]+);", h["set-cookie"]).group(1)
+
+
+def identity_sql(site, q):
+    return subprocess.run(["sqlite3", os.path.join(site.data, "identity.sqlite"), q], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def tenant_health(site):
     h = site.srv.get_json("/health")
     return next(t for t in h["tenants"] if t["slug"] == T), h
@@ -88,6 +107,8 @@ def the_twin_joins_from_a_snapshot_and_serves_nothing_of_the_gmina():
 
 
 answered = {}  # case id -> case number, every 201
+PROMOTED = []  # the answer of the takeover
+NEW_PRIMARY_CASES = set()  # cases submitted to the promoted twin
 lock = threading.Lock()
 
 
@@ -101,9 +122,14 @@ def a_submission_is_answered_after_the_twin_confirmed_it():
         assert st == 201, body
         j = json.loads(body)
         answered[j["id"]] = j["case_number"]
-        assert "odra-replication" not in h
-        last = tenant_health(A)[0]["twin"]["last_frame"]
-        assert B.status()["applied"] >= last  # confirmed before the answer
+        assert "odra-replication" not in h, h
+        # confirmed before the answer: the case (and its audit row) are at the twin the moment the answer is
+        # (the frame count is no measure: the shipper and staff requests may write more frames meanwhile)
+        got = B.sql(f"SELECT count(*) FROM cases WHERE id = '{j['id']}'"), B.sql(
+            f"SELECT count(*) FROM ident_audit WHERE action = 'case.register' AND record = '{j['case_number']}'")
+        assert got == ("1", "1"), (f"submission {n} ({j['case_number']}) answered {times[-1]:.0f} ms; at the twin "
+                                   f"(case, audit row): {got}; twin {B.status()}; primary "
+                                   f"{tenant_health(A)[0]['twin']}")
     print(f"  submission latencies with the twin: {', '.join(f'{t:.0f}' for t in times)} ms")
     assert B.sql(f"SELECT case_number FROM cases WHERE id = '{j['id']}'") == j["case_number"]
     r = A.cli("verify", "--tenant", T)
@@ -156,6 +182,96 @@ def a_cut_link_in_outbox_mode_accepts_marks_and_replicates_later():
     assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
 
 
+CLI_A, CLI_B = None, None
+STAFF, STAFF_PW = "urzednik-rz", "Haslo-urzednika-rz-1"
+CLIENT_KEY = []
+AUDITED = []  # case numbers of acknowledged submissions whose audit rows must survive the takeover
+
+
+@test
+def the_gminas_staff_clients_and_audit_rows_reach_the_twin():
+    global CLI_A, CLI_B
+    CLI_A, CLI_B = Cli(A.cfg, A.data), Cli(B.cfg, B.data)
+    CLI_A.user(STAFF, STAFF_PW, "--tenant", T, "--role", "clerk")
+    CLI_A.user("wspolny", "haslo-wspolne-z-a-1", "--tenant", T, "--role", "clerk")
+    CLI_B.user("wspolny", "haslo-wspolne-z-b-2")  # the twin's own account of that login: never overwritten
+    CLI_A.user("admin-a", "haslo-admina-a-123", "--admin")  # a site's administrator: not shipped
+    CLI_A.user("slubicki", "haslo-slubickie-1", "--tenant", "slubice", "--role", "clerk")  # another gmina's
+    CLIENT_KEY.append(CLI_A.client("system-rz", T, "cases:read"))
+    logins = "('urzednik-rz', 'wspolny', 'system-rz')"
+    wait_for(lambda: B.sql(f"SELECT count(*) FROM ident_accounts WHERE login IN {logins}") == "3",
+             "the gmina's accounts to reach the twin")
+    assert B.sql("SELECT count(*) FROM ident_accounts WHERE login IN ('admin-a', 'slubicki')") == "0"
+    assert B.sql(f"SELECT grants FROM ident_accounts WHERE login = '{STAFF}'") == "clerk"
+    assert B.sql("SELECT scopes FROM ident_accounts WHERE login = 'system-rz'") == "cases:read"
+    assert login(B, STAFF, STAFF_PW)[0] == 401  # nothing of them is served by the twin before a takeover
+    for n in range(3):
+        st, h, body = submit(A, 500 + n)
+        assert st == 201, body
+        j = json.loads(body)
+        answered[j["id"]] = j["case_number"]
+        got = B.sql(f"SELECT count(*) FROM ident_audit WHERE action = 'case.register' "
+                    f"AND record = '{j['case_number']}'")
+        assert got == "1", f"the audit row of {j['case_number']} was not at the twin with the answer: {got}"
+    tok = session(A, STAFF, STAFF_PW)
+    st, _, body = A.srv.request("GET", f"/{T}/cases", headers={"Cookie": f"odra_session={tok}"})
+    assert st == 200, body
+    # a staff request is audited after its answer: it follows within a round of the shipper
+    wait_for(lambda: B.sql(f"SELECT count(*) FROM ident_audit WHERE actor = '{STAFF}' "
+                           f"AND action = 'GET /{{t}}/cases'") == "1", "the staff request's audit row")
+    r = A.cli("verify", "--tenant", T)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+BULK = 16000
+
+
+@test
+def a_bulk_import_is_received_at_once_and_applied_behind_so_submissions_do_not_wait():
+    """An import's frame over 1 MiB (16,000 parcels: about 4 MB) goes into the twin's inbox (durable) and is acknowledged as received; the
+    twin applies it behind, and a submission right after it is confirmed without waiting for that."""
+    geo = os.path.join(TMP, "parcels.geojson")
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "gen_parcels.py"), str(BULK), geo], check=True)
+    with open(geo, encoding="utf-8") as f:
+        g = json.load(f)
+    for feat in g["features"]:  # the synthetic grid lies in Słubice: moved 16 km east into Rzepin, new obręby
+        feat["properties"]["parcel_id"] = feat["properties"]["parcel_id"].replace("080505_4.000", "080504_4.900")
+        feat["geometry"]["coordinates"] = [[[x + 16000, y] for x, y in ring] for ring in feat["geometry"]["coordinates"]]
+    with open(geo, "w", encoding="utf-8") as f:
+        json.dump(g, f)
+    extra = A.extra
+    A.extra += "[import]\nboundary_tolerance_m = 10000\n"
+    A.write_config()  # for the command line only: the running server keeps its own
+    A.extra = extra
+    t0 = time.time()
+    r = subprocess.run([BIN, "import", "--tenant", T, "--as", "parcels", geo, "--config", A.cfg, "--data", A.data],
+                       capture_output=True, text=True, timeout=600)
+    A.write_config()
+    assert r.returncode == 0, r.stderr[-800:]
+    import_s, last = time.time() - t0, int(A.sql("SELECT value FROM twin_state WHERE key = 'last_id'"))
+    size = int(A.sql(f"SELECT coalesce(max(length(changeset)), 0) FROM twin_outbox WHERE id = {last}") or 0)
+    t0 = time.time()
+    st, h, body = submit(A, 600)
+    el = time.time() - t0
+    twin = B.status()
+    assert st == 201 and "odra-replication" not in h, (st, h, body, twin)
+    j = json.loads(body)
+    answered[j["id"]] = j["case_number"]
+    print(f"  import of {BULK} parcels {import_s:.1f} s, its frame {size / 1e6:.1f} MB (0: already acknowledged); a submission right after "
+          f"it confirmed in {el * 1000:.0f} ms; the twin then: received {twin['received']}, applied "
+          f"{twin['applied']} (the import's frame is {last})")
+    # confirmed on receipt: the import (seconds to apply) was still being applied when the answer came
+    assert twin["received"] > last and twin["applied"] < twin["received"], twin
+    t0 = time.time()
+    wait_for(lambda: B.sql(f"SELECT count(*) FROM cases WHERE id = '{j['id']}'") == "1",
+             "the twin to apply the import and the submission", 600)
+    print(f"  the twin applied both {time.time() - t0:.1f} s after the answer")
+    assert B.sql("SELECT count(*) FROM parcels") == A.sql("SELECT count(*) FROM parcels")
+    r = A.cli("verify", "--tenant", T)
+    assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+    assert not [f for f in os.listdir(os.path.join(B.data, "twin-inbox", T))], "the inbox is not emptied"
+
+
 def frame(term, fid, tenant=T, schema=None, payload=b"", tamper=False):
     import hashlib
     import struct
@@ -168,10 +284,41 @@ def frame(term, fid, tenant=T, schema=None, payload=b"", tamper=False):
     return head + sha
 
 
+def varint(n):
+    out = []
+    while True:
+        out.insert(0, (n & 0x7f) | (0x80 if out else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def value(v):
+    import struct
+    if v is None:
+        return b"\x05"
+    if isinstance(v, int):
+        return b"\x01" + struct.pack(">q", v)
+    b = v.encode()
+    return b"\x03" + varint(len(b)) + b
+
+
+def insert_changeset(table, pk, row):
+    """A changeset (SQLite's session format) inserting row into table; pk: the primary-key flag per column."""
+    return b"T" + varint(len(pk)) + bytes(pk) + table.encode() + b"\0" + b"\x12\x00" + b"".join(map(value, row))
+
+
+def ident_row(login_, grants):
+    return [login_, 999, "staff", "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo", None, None,
+            "2026-01-01T00:00:00Z", 0, grants, "", None, None, None, None]
+
+
 @test
 def hostile_frames_and_strangers_are_refused():
     before = B.status()
     applied = before["applied"]
+    idents = B.sql("SELECT count(*) || '/' || (SELECT count(*) FROM ident_audit) FROM ident_accounts")
+    ident_pk = [1] + [0] * 13
     cases = [
         (b"", 200),  # no frames: nothing to do
         (b"GET / HTTP/1.1\r\n\r\n", 400),
@@ -184,11 +331,21 @@ def hostile_frames_and_strangers_are_refused():
         (frame(0, applied + 1), 400),
         (frame(1, applied + 1, payload=b"\x12\x00garbage"), 422),
         (b"ODRATWN1" + b"\xff" * 40, 400),
+        # the identity path: a login the gmina has already (a conflict), the twin's own state, the identity
+        # store's tables (not in a gmina's store: SQLite would skip them silently), an older term
+        (frame(1, applied + 1, payload=insert_changeset("ident_accounts", ident_pk, ident_row(STAFF, "clerk"))), 422),
+        (frame(1, applied + 1, payload=insert_changeset("twin_state", [1, 0], ["role", 1])), 422),
+        (frame(1, applied + 1, payload=insert_changeset("accounts", [1, 0, 0], [99, "staff", "intruz"])), 422),
+        (frame(1, applied + 1, payload=insert_changeset("sqlite_sequence", [0, 0], ["cases", 1])), 422),
+        (frame(0, applied + 1, payload=insert_changeset("ident_accounts", ident_pk, ident_row("x", "gmina_admin"))),
+         400),
     ]
     for body, expect in cases:
         st, j = B.twin_post(f"/twin/{T}/frames", body)
         assert st == expect, (body[:40], st, j)
     assert B.status() == before
+    assert B.sql("SELECT count(*) || '/' || (SELECT count(*) FROM ident_audit) FROM ident_accounts") == idents
+    assert B.sql(f"SELECT account_id FROM ident_accounts WHERE login = '{STAFF}'") != "999"
     # without a client certificate, or with one of another CA
     for cert in (False, (f"{PKI}/rogue.crt", f"{PKI}/rogue.key")):
         try:
@@ -238,14 +395,19 @@ def backup_restore_and_twin_verify_show_no_difference():
 
 @test
 def split_brain_the_stale_primary_is_fenced_and_rejoins_as_the_twin():
+    r = A.cli("rejoin", "--tenant", T)  # never under a running server
+    assert r.returncode == 1 and "stop it first" in r.stderr, r.stdout + r.stderr
+    assert A.srv.get(f"/{T}")[0] == 200
     A.kill()
     r = B.cli("promote", "--tenant", T)
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["term"] == 2
+    PROMOTED.append(json.loads(r.stdout))
     assert B.srv.get(f"/{T}")[0] == 200  # served after the takeover
     st, h, body = submit(B, 400)
     assert st == 201 and h.get("odra-replication") == "pending", (st, h, body)  # alone until the old site rejoins
     answered[json.loads(body)["id"]] = json.loads(body)["case_number"]
+    NEW_PRIMARY_CASES.add(json.loads(body)["id"])
     A.start()  # the stale primary comes back, still at term 1
     wait_for(lambda: A.sql("SELECT value FROM twin_state WHERE key = 'role'") == "3", "the stale primary's fencing")
     st, h, body = submit(A, 401)
@@ -263,8 +425,37 @@ def split_brain_the_stale_primary_is_fenced_and_rejoins_as_the_twin():
     st, h, body = submit(B, 402)
     assert st == 201 and "odra-replication" not in h, (st, h, body)
     answered[json.loads(body)["id"]] = json.loads(body)["case_number"]
+    NEW_PRIMARY_CASES.add(json.loads(body)["id"])
     r = B.cli("verify", "--tenant", T)
     assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+@test
+def after_the_takeover_the_staff_log_in_the_client_key_works_and_the_audit_is_there():
+    ident = PROMOTED[0]["identity"]
+    print(f"  identity import at the takeover: {ident}")
+    assert ident["added"] >= 2 and ident["skipped"] == 1 and ident["skipped_logins"] == "wspolny", ident
+    tok = session(B, STAFF, STAFF_PW)
+    st, _, body = B.srv.request("GET", f"/{T}/cases", headers={"Cookie": f"odra_session={tok}"})
+    assert st == 200, body  # with the clerk's role in the gmina
+    st, _, body = B.srv.request("GET", "/slubice/cases", headers={"Cookie": f"odra_session={tok}"})
+    assert st == 403, body  # and no other
+    st, _, body = B.srv.request("GET", f"/{T}/cases", headers={"Authorization": f"Bearer {CLIENT_KEY[0]}"})
+    assert st == 200, body
+    assert login(B, "wspolny", "haslo-wspolne-z-b-2")[0] == 200  # the twin's own account is untouched
+    assert login(B, "wspolny", "haslo-wspolne-z-a-1")[0] == 401
+    assert login(B, "admin-a", "haslo-admina-a-123")[0] == 401  # the lost site's administrator is not this one's
+    # every submission acknowledged by the old primary has its audit row here, once, and the chain holds
+    numbers = [n for i, n in answered.items() if i not in NEW_PRIMARY_CASES]
+    rows = identity_sql(B, "SELECT record FROM audit WHERE action = 'case.register' AND tenant = 'rzepin'")
+    have = rows.splitlines()
+    missing = [n for n in numbers if have.count(n) != 1]
+    assert not missing, f"{len(missing)} of {len(numbers)} audit rows missing or twice: {missing[:5]}"
+    r = CLI_B.run("audit", "verify")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # the new primary's own audit rows are shipped to its new twin
+    wait_for(lambda: A.sql(f"SELECT count(*) FROM ident_audit WHERE actor = '{STAFF}' AND tenant = 'rzepin' "
+                           f"AND detail NOT LIKE '[twin%'") != "0", "the new primary's audit rows at its twin")
 
 
 @test
