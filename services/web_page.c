@@ -205,6 +205,8 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
     json_object_set_new(d, "path", json_string(req->path));
     if (pg->who)
         json_object_set_new(d, "me", json_pack("{s:s}", "login", pg->who->account.login));
+    if (req->tenant && svc_auth_has_role(pg->who, req->tenant->cfg->slug, "clerk"))
+        json_object_set_new(d, "clerk", json_true()); /* the header links the clerks' pages */
     const struct config *cfg = svc_server_config(req->server);
     json_object_set_new(d, "saml", json_boolean(cfg && cfg->saml.sp_entity_id[0]));
     if (req->tenant) {
@@ -260,6 +262,23 @@ enum err_code web_page_redirect(struct web_page *pg, const char *location)
     http_resp_header(pg->resp, "Location", location);
     http_resp_body(pg->resp, 303, "text/html; charset=utf-8", "", 0);
     return ERR_OK;
+}
+
+const char *web_href(struct web_page *pg, const char *fmt, const char *arg)
+{
+    struct buf b = {0};
+    buf_printf(&b, "/%s", pg->req->tenant ? pg->req->tenant->cfg->slug : "");
+    const char *hole = strstr(fmt, "%s");
+    if (hole && arg) {
+        buf_append(&b, fmt, (size_t)(hole - fmt));
+        tmpl_url_encode(&b, arg);
+        buf_puts(&b, hole + 2);
+    } else {
+        buf_puts(&b, fmt);
+    }
+    const char *s = arena_strdup(pg->req->arena, b.data ? b.data : "");
+    buf_free(&b);
+    return s;
 }
 
 bool web_local_path(const char *s)

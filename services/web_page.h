@@ -63,6 +63,9 @@ enum err_code web_form_check(struct web_page *pg, struct err *e);
 /* A number with d decimals in the page's language: "1 564,98" (pl), "1,564.98" (en). In the arena. */
 const char *web_num(const struct web_page *pg, double v, int d);
 
+/* "/{t}" followed by fmt, whose one "%s" (if any) becomes arg percent-encoded; in the arena. */
+const char *web_href(struct web_page *pg, const char *fmt, const char *arg);
+
 /* Whether s is a path on this server safe to redirect to ("/..." but not "//" or "/\\"). */
 bool web_local_path(const char *s);
 
