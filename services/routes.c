@@ -37,6 +37,7 @@ const struct http_route *const svc_route_tables[] = {
     svc_web_routes,
     svc_extracts_routes,
     svc_plans_routes,
+    svc_plan_import_routes,
     svc_saml_routes,
     svc_auth_routes,
     svc_cases_routes,

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -16,9 +18,11 @@
 #include "services/server.h"
 #include "services/tmpl.h"
 #include "services/web_page.h"
+#include "util/buf.h"
 #include "util/multipart.h"
 
-#define CLERK_ROLE "clerk"
+#define CLERK_ROLE   "clerk"
+#define PLANNER_ROLE "planner"
 
 static const char *slug(struct web_page *pg)
 {
@@ -50,6 +54,7 @@ static enum err_code clerk_begin(struct http_req *req, struct http_resp *resp, c
         err_set(&fe, ERR_FORBIDDEN, "%s", web_msg(pg, "clerk.no_role"));
         return web_page_error(pg, &fe, e);
     }
+    json_object_set_new(pg->data, "is_planner", json_boolean(svc_auth_has_role(pg->who, slug(pg), PLANNER_ROLE)));
     *done = false;
     return ERR_OK;
 }
@@ -469,38 +474,54 @@ static enum err_code page_statements(struct http_req *req, struct http_resp *res
     return web_page_send(&pg, 200, "clerk_statement", e);
 }
 
+/* The file of a multipart form's POST (at most cap bytes), NUL-ended in the arena, into *data, *len and *name;
+ * a refused one (no file, too large, a bad form) is answered with template tmpl and its problem (a CSRF
+ * failure with the error page), and *done set. */
+static enum err_code upload_take(struct web_page *pg, size_t cap, const char *tmpl, const char **data, size_t *len,
+                                 const char **name, bool *done, struct err *e)
+{
+    const struct multipart_part *file = NULL, *parts = NULL;
+    int n = 0;
+    struct err le = {0};
+    *done = true;
+    if (!upload_read(pg, "file", &file, &parts, &n, &le) && file->len > cap)
+        err_set(&le, ERR_TOO_LARGE, "%s", web_msg(pg, "clerk.upload.too_large"));
+    if (le.code == ERR_FORBIDDEN)
+        return web_page_error(pg, &le, e);
+    if (le.code) {
+        json_object_set_new(pg->data, "problem", json_string(le.msg));
+        return web_page_send(pg, http_status_of(le.code), tmpl, e);
+    }
+    char *copy = arena_alloc(pg->req->arena, file->len + 1);
+    if (!copy)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    memcpy(copy, file->data, file->len);
+    copy[file->len] = 0;
+    *data = copy, *len = file->len, *name = file->filename;
+    json_object_set_new(pg->data, "file_name", jstr(file->filename));
+    *done = false;
+    return ERR_OK;
+}
+
+static const char *const OCTETS[] = {"Content-Type", "application/octet-stream", NULL, NULL};
+
 static enum err_code page_statements_post(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     struct web_page pg;
     bool done;
-    if (clerk_begin(req, resp, "clerk.stmt.title", CLERK_ROLE, &pg, &done, e) || done)
+    const char *data, *name;
+    size_t len;
+    if (clerk_begin(req, resp, "clerk.stmt.title", CLERK_ROLE, &pg, &done, e) || done ||
+        upload_take(&pg, svc_server_config(req->server)->max_body_bytes, "clerk_statement", &data, &len, &name, &done,
+                    e) ||
+        done)
         return e->code;
-    const struct multipart_part *file = NULL, *parts = NULL;
-    int n = 0;
+    json_t *j;
+    int st;
     struct err le = {0};
-    size_t cap = svc_server_config(req->server)->max_body_bytes;
-    if (!upload_read(&pg, "file", &file, &parts, &n, &le) && file->len > cap)
-        err_set(&le, ERR_TOO_LARGE, "%s", web_msg(&pg, "clerk.upload.too_large"));
-    if (le.code) {
-        if (le.code == ERR_FORBIDDEN)
-            return web_page_error(&pg, &le, e);
+    if (web_api_n(&pg, "POST", web_href(&pg, "/payments/statements", NULL), NULL, OCTETS, data, len, &j, &st, &le)) {
         json_object_set_new(pg.data, "problem", json_string(le.msg));
-        return web_page_send(&pg, http_status_of(le.code), "clerk_statement", e);
-    }
-    json_object_set_new(pg.data, "file_name", jstr(file->filename));
-    char *data = arena_alloc(req->arena, file->len + 1);
-    if (!data)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    memcpy(data, file->data, file->len);
-    data[file->len] = 0;
-    struct http_resp sub;
-    static const char *const headers[] = {"Content-Type", "application/octet-stream", NULL, NULL};
-    enum err_code rc = http_subrequest(req, "POST", web_href(&pg, "/payments/statements", NULL), NULL, headers, data,
-                                       file->len, &sub, &le);
-    json_t *j = rc ? NULL : json_loadb(sub.body, sub.len, 0, NULL);
-    if (rc || !j) {
-        json_object_set_new(pg.data, "problem", json_string(rc ? le.msg : "?"));
-        return web_page_send(&pg, rc ? http_status_of(le.code) : 500, "clerk_statement", e);
+        return web_page_send(&pg, st, "clerk_statement", e);
     }
     json_t *by = json_object_get(j, "by_status");
     json_object_set_new(
@@ -511,8 +532,118 @@ static enum err_code page_statements_post(struct http_req *req, struct http_resp
                   json_object_get(by, "unmatched"), "credit", json_object_get(by, "credit"), "refund",
                   json_object_get(by, "refund"), "amount", zl(&pg, json_integer_value(json_object_get(j, "booked_gr"))),
                   "seen_before", json_object_get(j, "file_seen_before")));
-    json_decref(j);
     return web_page_send(&pg, 200, "clerk_statement", e);
+}
+
+/* ---- the planning data import (a planner's) ---- */
+
+/* Where an uploaded APP file waits for its confirmation: the data directory's import-pending folder, one file
+ * per gmina, person and token (made here, never taken from the request unchecked). */
+static const char *pending_path(struct web_page *pg, const char *token)
+{
+    if (!auth_token_valid(token))
+        return NULL;
+    return arena_printf(pg->req->arena, "%s/import-pending/%s-%lld-%s.upload",
+                        svc_server_config(pg->req->server)->data_dir, slug(pg), pg->who->account.id, token);
+}
+
+static enum err_code pending_save(struct web_page *pg, const char *data, size_t len, const char **token, struct err *e)
+{
+    char *tok = arena_alloc(pg->req->arena, AUTH_TOKEN_LEN + 1);
+    if (!tok)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    auth_token_new(tok);
+    const char *dir = arena_printf(pg->req->arena, "%s/import-pending", svc_server_config(pg->req->server)->data_dir);
+    const char *path = pending_path(pg, tok);
+    mkdir(dir, 0700);
+    FILE *f = path ? fopen(path, "wb") : NULL;
+    bool ok = f && fwrite(data, 1, len, f) == len;
+    if ((f && fclose(f) != 0) || !ok) {
+        if (path)
+            unlink(path);
+        return err_set(e, ERR_IO, "the upload could not be kept for its confirmation");
+    }
+    *token = tok;
+    return ERR_OK;
+}
+
+/* The import's report (the API's answer j) on the page. */
+static void import_report(struct web_page *pg, json_t *j)
+{
+    json_object_set_new(pg->data, "report",
+                        json_pack("{s:O, s:b, s:b}", "text", json_object_get(j, "text") ?: json_string(""), "valid",
+                                  json_is_true(json_object_get(j, "valid")), "written",
+                                  json_is_true(json_object_get(j, "written"))));
+}
+
+static enum err_code page_import(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    bool done;
+    if (clerk_begin(req, resp, "clerk.import.title", PLANNER_ROLE, &pg, &done, e) || done)
+        return e->code;
+    return web_page_send(&pg, 200, "clerk_import", e);
+}
+
+/* Step 1: the upload, validated as `odra import --check`; when valid, kept and a confirming form shown. */
+static enum err_code page_import_post(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    bool done;
+    const char *data, *name;
+    size_t len;
+    if (clerk_begin(req, resp, "clerk.import.title", PLANNER_ROLE, &pg, &done, e) || done ||
+        upload_take(&pg, svc_server_config(req->server)->cases.attachment_max_bytes, "clerk_import", &data, &len, &name,
+                    &done, e) ||
+        done)
+        return e->code;
+    json_t *j;
+    int st;
+    struct err le = {0};
+    const char *query[] = {"check", "1", "name", name, NULL, NULL};
+    enum err_code rc =
+        web_api_n(&pg, "POST", web_href(&pg, "/plans/import", NULL), query, OCTETS, data, len, &j, &st, &le);
+    if (j)
+        import_report(&pg, j);
+    if (rc) {
+        json_object_set_new(pg.data, "problem", json_string(le.msg));
+        return web_page_send(&pg, st, "clerk_import", e);
+    }
+    const char *token = NULL;
+    if (pending_save(&pg, data, len, &token, &le))
+        return web_page_error(&pg, &le, e);
+    json_object_set_new(pg.data, "token", json_string(token));
+    return web_page_send(&pg, 200, "clerk_import", e);
+}
+
+/* Step 2: the confirmation imports the kept file. */
+static enum err_code page_import_confirm(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    bool done;
+    if (clerk_post(req, resp, "clerk.import.title", PLANNER_ROLE, &pg, &done, e) || done)
+        return e->code;
+    const char *path = pending_path(&pg, field(&pg, "token")), *name = field(&pg, "file_name");
+    struct buf b = {0};
+    struct err le = {0};
+    if (!path || !buf_read_file(&b, path)) {
+        buf_free(&b);
+        err_set(&le, ERR_NOT_FOUND, "%s", web_msg(&pg, "clerk.import.gone"));
+        return web_page_error(&pg, &le, e);
+    }
+    json_t *j;
+    int st;
+    const char *query[] = {"name", name, NULL, NULL};
+    json_object_set_new(pg.data, "file_name", json_string(name));
+    enum err_code rc = web_api_n(&pg, "POST", web_href(&pg, "/plans/import", NULL), query, OCTETS, b.data ? b.data : "",
+                                 b.len, &j, &st, &le);
+    buf_free(&b);
+    unlink(path);
+    if (j)
+        import_report(&pg, j);
+    if (rc)
+        json_object_set_new(pg.data, "problem", json_string(le.msg));
+    return web_page_send(&pg, rc ? st : 200, "clerk_import", e);
 }
 
 /* ---- routes ---- */
@@ -565,5 +696,12 @@ const struct http_route svc_web_clerk_routes[] = {
     {"POST", "/{t}/clerk/statements", page_statements_post, "pages",
      "Clerk: import a bank statement (a multipart form: file) and show its report", PAGE, p_t,
      HTTP_STAFF_UPLOAD(CLERK_ROLE, NULL)},
+    {"GET", "/{t}/clerk/import", page_import, "pages", "Planner: the planning data (APP) import form", PAGE, p_t,
+     HTTP_PUBLIC},
+    {"POST", "/{t}/clerk/import", page_import_post, "pages",
+     "Planner: upload an APP file (a multipart form: file) and see its validation report", PAGE, p_t,
+     HTTP_STAFF_UPLOAD(PLANNER_ROLE, NULL)},
+    {"POST", "/{t}/clerk/import/confirm", page_import_confirm, "pages",
+     "Planner: import the checked APP file (a form: token)", PAGE, p_t, HTTP_STAFF(PLANNER_ROLE, NULL)},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

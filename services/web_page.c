@@ -291,9 +291,16 @@ bool web_local_path(const char *s)
 enum err_code web_api(struct web_page *pg, const char *method, const char *path, const char *const *query,
                       const char *const *headers, const char *body, json_t **out, int *status, struct err *e)
 {
+    return web_api_n(pg, method, path, query, headers, body, body ? strlen(body) : 0, out, status, e);
+}
+
+enum err_code web_api_n(struct web_page *pg, const char *method, const char *path, const char *const *query,
+                        const char *const *headers, const char *body, size_t len, json_t **out, int *status,
+                        struct err *e)
+{
     struct http_resp sub;
     *out = NULL;
-    enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, body ? strlen(body) : 0, &sub, e);
+    enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, len, &sub, e);
     *status = rc ? http_status_of(rc) : sub.status;
     if (rc)
         return rc;

@@ -52,6 +52,11 @@ const char *web_msg(const struct web_page *pg, const char *key);
 enum err_code web_api(struct web_page *pg, const char *method, const char *path, const char *const *query,
                       const char *const *headers, const char *body, json_t **out, int *status, struct err *e);
 
+/* The same with a body of len bytes (a file's; body[len] must be NUL). */
+enum err_code web_api_n(struct web_page *pg, const char *method, const char *path, const char *const *query,
+                        const char *const *headers, const char *body, size_t len, json_t **out, int *status,
+                        struct err *e);
+
 /* Field name of the request's form body (application/x-www-form-urlencoded), decoded, in the arena; NULL
  * when absent. */
 const char *web_form(struct web_page *pg, const char *name);

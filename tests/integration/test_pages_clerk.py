@@ -24,6 +24,7 @@ import urllib.parse
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
+import app_files  # noqa: E402
 import pay_files as pf  # noqa: E402
 from odra_test import ROOT, Cli, Server, demo_data, done, fast_auth_config, test  # noqa: E402
 
@@ -36,7 +37,7 @@ PW = {"ania": "hasło-mieszkańca-2026", "rafal": "rafał-urzędnik-2026", "ewa"
       "pola": "pola-planistka-2026"}
 cli = Cli(CFG, DATA)
 cli.user("ania", PW["ania"])
-cli.user("rafal", PW["rafal"], "--tenant", T, "--role", "clerk")
+cli.user("rafal", PW["rafal"], "--tenant", T, "--role", "clerk,planner")
 cli.user("ewa", PW["ewa"], "--tenant", T, "--role", "clerk")
 cli.user("pola", PW["pola"], "--tenant", T, "--role", "planner")
 srv = Server(DATA, config=CFG)
@@ -80,11 +81,11 @@ class Browser:
     """Cookies and redirects, as a browser with JavaScript off."""
 
     def __init__(self, lang="pl-PL,pl;q=0.9"):
-        self.cookies, self.lang = {}, lang
+        self.cookies, self.lang, self.port = {}, lang, None
 
     def request(self, method, path, body=None, ctype=None, follow=True):
         for _ in range(5):
-            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+            c = http.client.HTTPConnection("127.0.0.1", self.port or srv.port, timeout=60)
             h = {"Accept-Language": self.lang}
             if self.cookies:
                 h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -395,6 +396,73 @@ def a_garbage_or_oversized_statement_gives_an_error_page():
     assert s in (403, 415), s
 
 
+@test
+def an_app_file_of_another_gmina_is_checked_and_refused_with_its_report():
+    form = CLERK.page(f"/{T}/clerk/import").form("/clerk/import")
+    store = os.path.join(DATA, f"{T}.sqlite")
+    before = sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0]
+    with open(app_files.OK, "rb") as f:
+        s, h, b = CLERK.upload(form, "strefy.gml", f.read())
+    t = text(b)
+    assert s == 422 and "Raport walidacji pliku strefy.gml" in t and "BŁĄD" in t, (s, t[-3000:])
+    assert "/clerk/import/confirm" not in b.decode()
+    assert sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0] == before
+    doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    for name, data in (("<script>alert(1)</script>\u202e.gml", doctype), ("x" * 300 + ".gml", os.urandom(2000)),
+                       ("bomb.zip", b"PK\x03\x04" + os.urandom(100))):
+        s, h, b = CLERK.upload(form, name, data)
+        assert_clean("import " + name[:20], s, b)
+        assert 400 <= s < 500 and 'class="problem"' in b.decode(), (name[:20], s)
+    # over the upload cap: refused from the request's head, before the body is read
+    import socket
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as so:
+        cookie = "; ".join(f"{k}={v}" for k, v in CLERK.cookies.items())
+        so.sendall(f"POST /{T}/clerk/import HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: "
+                   f"multipart/form-data; boundary=b\r\nContent-Length: {11 << 20}\r\n\r\n".encode())
+        head = so.recv(4096).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head[:200]
+    # a resident and a clerk without the planner role are refused; the confirmation needs a real token
+    assert ANIA.get(f"/{T}/clerk/import")[0] == 403
+    assert Browser().login("ewa").get(f"/{T}/clerk/import")[0] == 403
+    s, h, b = CLERK.submit({"method": "post", "action": f"/{T}/clerk/import/confirm",
+                            "fields": {"csrf": CLERK.page(f"/{T}/clerk/import").form("/clerk/import")["fields"]["csrf"]}},
+                           token="A" * 43)
+    assert s == 404 and "wyślij go ponownie" in text(b), s
+    s, h, b = CLERK.submit({"method": "post", "action": f"/{T}/clerk/import/confirm", "fields": {}}, token="../../x")
+    assert s == 403, s
+
+
+@test
+def an_app_file_is_checked_then_imported_on_confirmation():
+    data = app_files.testowa_store()
+    tmp = tempfile.mkdtemp(prefix="odra-clerk-app-")
+    with open(app_files.config(), encoding="utf-8") as f:
+        cfg = fast_auth_config(tmp, f.read())
+    Cli(cfg, data).user("pola", PW["pola"], "--tenant", "testowa", "--role", "planner")
+    other = Server(data, config=cfg)
+    try:
+        b = Browser()
+        b.port = other.port
+        store = os.path.join(data, "testowa.sqlite")
+        p = b.page("/testowa/signin")
+        b.submit(p.form("/testowa/signin"), login="pola", password=PW["pola"])
+        form = b.page("/testowa/clerk/import").form("/clerk/import")
+        with open(app_files.combined("act-and-zones.gml", app_files.ACT, app_files.OK), "rb") as f:
+            s, h, body = b.upload(form, "akt.gml", f.read())
+        t = text(body)
+        assert s == 200 and "Plik jest poprawny" in t, (s, t[-3000:])
+        assert sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0] == 0, "a check writes"
+        confirm = Page(body.decode()).form("/clerk/import/confirm")
+        s, h, body = b.submit(confirm)
+        t = text(body)
+        assert s == 200 and "Import zakończony" in t, (s, t[-3000:])
+        assert sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0] == 1
+        s, h, body = b.submit(confirm)  # the kept file went with its import
+        assert s == 404, s
+    finally:
+        other.stop()
+
+
 # ---- in Chromium: axe-core on every page a clerk reaches, keyboard journey 2 (test_pages_clerk.mjs) ----
 
 JOURNEY_CASE = order(ANIA)
@@ -413,7 +481,7 @@ def axe_finds_no_wcag_21_aa_violation_on_any_clerk_page_in_both_languages():
     assert not OUT.get("errors"), OUT.get("errors")
     for key in ("pl", "en"):
         urls = {s["url"] for s in OUT["axe"] if s["run"] == key}
-        for p in (f"/{T}/clerk", f"/{T}/clerk/payments", f"/{T}/clerk/statements"):
+        for p in (f"/{T}/clerk", f"/{T}/clerk/payments", f"/{T}/clerk/statements", f"/{T}/clerk/import"):
             assert p in urls, (key, p, sorted(urls))
         assert any(u.startswith(f"/{T}/clerk/cases/") for u in urls), (key, sorted(urls))
         assert any(u.startswith(f"/{T}/clerk?") for u in urls), (key, "the filter form was not followed")
