@@ -51,20 +51,20 @@ static void upload_remove(struct plan_import *pi)
         rmdir(pi->dir);
 }
 
-/* Runs the import on the tenant's writer, under its write lock (gis_import_run makes its own transaction). */
+/* Runs the import on the tenant's writer, under its write lock (gis_import_run makes its own transaction): the
+ * gmina's other writes wait for it, as they would for any write. */
 static enum err_code import_do(struct plan_import *pi, struct err *e)
 {
     struct http_req *req = pi->req;
     struct svc_tenant *t = req->tenant;
     const struct config *cfg = svc_server_config(req->server);
-    static struct app_gmina gminas[CONFIG_MAX_TENANTS];
-    static pthread_mutex_t gminas_lock = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&gminas_lock);
+    struct app_gmina *gminas = arena_alloc(req->arena, sizeof *gminas * (size_t)(cfg->n_tenants + 1));
+    if (!gminas)
+        return err_set(e, ERR_INTERNAL, "out of memory");
     for (int i = 0; i < cfg->n_tenants; i++) {
         snprintf(gminas[i].teryt, sizeof gminas[i].teryt, "%s", cfg->tenants[i].teryt);
         snprintf(gminas[i].name, sizeof gminas[i].name, "%s", cfg->tenants[i].name);
     }
-    pthread_mutex_unlock(&gminas_lock);
     struct gis_import_opts io = {.check = pi->check,
                                  .teryt = t->cfg->teryt,
                                  .gmina = t->cfg->name,

@@ -157,14 +157,13 @@ static json_t *queue_row(struct web_page *pg, json_t *c)
     snprintf(key, sizeof key, "module.%s", module ? module : "");
     json_int_t left = json_integer_value(days);
     json_t *o = json_pack(
-        "{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:s}", "href", web_href(pg, "/clerk/cases/%s", id),
+        "{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:s}", "href", web_href(pg, "/clerk/cases/%s", id),
         "case_number", json_incref(json_object_get(c, "case_number")), "module",
         *web_msg(pg, key) ? web_msg(pg, key) : (module ? module : ""), "status",
         json_incref(json_object_get(c, "status")), "created_at", json_incref(json_object_get(c, "created_at")),
         "deadline", json_incref(json_object_get(c, "deadline")), "assigned_to", jstr(assigned), "applicant",
-        jstr(jget(json_object_get(c, "applicant"), "name")), "overdue", json_is_integer(days) && left < 0, "mine",
-        assigned && !strcmp(assigned, pg->who->account.login), "take", web_href(pg, "/clerk/cases/%s/assign", id),
-        "fee", fee_label(pg, fee));
+        jstr(jget(json_object_get(c, "applicant"), "name")), "overdue", json_is_integer(days) && left < 0, "take",
+        web_href(pg, "/clerk/cases/%s/assign", id), "fee", fee_label(pg, fee));
     if (json_is_integer(days))
         json_object_set_new(o, "days_left",
                             json_string(arena_printf(pg->req->arena, "%lld", (long long)(left < 0 ? -left : left))));
