@@ -94,9 +94,11 @@ enum err_code gis_case_events(struct gis_store *s, struct arena *a, const char *
 struct gis_case_filter {
     const char *status, *module, *due_before; /* due_before: deadline on or before this date */
     long long applicant_account;
-    bool open_only;   /* only cases still open */
-    bool queue_order; /* open cases by deadline first (the clerk's queue); else newest first */
-    int limit;        /* at most this many (1..1000; 0 is 200) */
+    const char *assigned_login; /* only cases assigned to this login */
+    bool unassigned;            /* only cases assigned to no one */
+    bool open_only;             /* only cases still open */
+    bool queue_order;           /* open cases by deadline first (the clerk's queue); else newest first */
+    int limit;                  /* at most this many (1..1000; 0 is 200) */
 };
 
 /* Cases matching f, in a (without their request). */

@@ -570,6 +570,31 @@ static enum err_code access_check(struct http_req *req, const struct http_route 
     return csrf ? csrf_check(req, p, e) : ERR_OK;
 }
 
+bool svc_auth_has_role(const struct auth_principal *p, const char *tenant, const char *role)
+{
+    if (!p || p->via != AUTH_VIA_SESSION)
+        return false;
+    return p->admin || (auth.id && tenant && gis_grant_has(auth.id, p->account.id, tenant, role));
+}
+
+enum err_code svc_auth_page_check(struct http_req *req, const struct http_route *r, struct err *e)
+{
+    const struct auth_principal *p = req->principal;
+    const struct http_access *a = &r->access;
+    const char *tenant = req->tenant ? req->tenant->cfg->slug : NULL;
+    if (!p || p->via != AUTH_VIA_SESSION)
+        err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie pracownika gminy (sign-in required)");
+    else if (a->kind == HTTP_ACCESS_ADMIN && !p->admin)
+        err_set(e, ERR_FORBIDDEN, "Tylko dla administratora serwera (server administrators only)");
+    else if (a->kind == HTTP_ACCESS_STAFF && !svc_auth_has_role(p, tenant, a->role))
+        err_set(e, ERR_FORBIDDEN, "Brak roli „%s” w gminie %s (you lack the role %s in this gmina)",
+                role_polish(a->role), req->tenant ? req->tenant->cfg->name : "?", a->role);
+    else
+        return ERR_OK;
+    refusal_audit(req, r, p, e);
+    return e->code;
+}
+
 /* svc_auth_check and svc_auth_identify: the decision, its refusal audited, the caller kept. */
 static enum err_code access_admit(struct http_req *req, const struct http_route *r, struct http_resp *resp, bool csrf,
                                   struct err *e)

@@ -115,6 +115,15 @@ enum err_code svc_auth_check(struct http_req *req, const struct http_route *r, s
 enum err_code svc_auth_identify(struct http_req *req, const struct http_route *r, struct http_resp *resp,
                                 struct err *e);
 
+/* Whether p is a session of a server admin or of an account with role in gmina tenant (gmina_admin there
+ * counts, as gis_grant_has says). */
+bool svc_auth_has_role(const struct auth_principal *p, const char *tenant, const char *role);
+
+/* The check of a staff or admin route r asked in-process by a page (http_subrequest) on behalf of the page's
+ * signed-in caller req->principal: ERR_UNAUTHORIZED without a session, ERR_FORBIDDEN without the role (the
+ * refusal audited as svc_auth_check's). The page checked its form's CSRF token itself. */
+enum err_code svc_auth_page_check(struct http_req *req, const struct http_route *r, struct err *e);
+
 /* The signed-in person of req's session cookie, for a public page that shows who is signed in; NULL when
  * there is none (nothing audited: a page is not refused for it). Lives in the arena. */
 const struct auth_principal *svc_auth_session_peek(struct http_req *req);

@@ -20,6 +20,7 @@
 #include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
+#include "util/text.h"
 
 static json_t *jstr(const char *s)
 {
@@ -240,6 +241,16 @@ static enum err_code cases_list(struct http_req *req, struct http_resp *resp, st
         if (!slug_ok(v))
             return err_param(e, "module", "module must be a module name such as extracts");
         f.module = v;
+    }
+    if ((v = http_query(req, "assigned")) && *v) {
+        if (!strcmp(v, "none"))
+            f.unassigned = true;
+        else if (!strcmp(v, "me") && req->principal)
+            f.assigned_login = req->principal->account.login;
+        else if (strlen(v) > GIS_LOGIN_MAX || !text_utf8_valid(v, strlen(v)))
+            return err_param(e, "assigned", "assigned must be me, none or a clerk's login");
+        else
+            f.assigned_login = v;
     }
     if ((v = http_query(req, "due_before")) && *v) {
         if (!gis_cal_parse_date(v, &day))
@@ -572,6 +583,7 @@ static const struct http_param_doc p_queue[] = {
      "open (złożony, w toku, do uzupełnienia), or one status: złożony, w toku, do uzupełnienia, załatwiony, odmowa, "
      "wycofany"},
     {"module", "query", "string", 0, "the module of the cases, e.g. extracts"},
+    {"assigned", "query", "string", 0, "me (the caller's cases), none (unassigned), or a clerk's login"},
     {"due_before", "query", "string", 0, "only cases with a deadline on or before this date (YYYY-MM-DD)"},
     {"limit", "query", "integer", 0, "at most this many cases, 1 to 1000 (default 200)"},
     HTTP_DOC_END,

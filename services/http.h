@@ -225,8 +225,9 @@ enum err_code http_resp_buf(struct http_req *req, struct http_resp *resp, int st
  * as the pages do (services/web_pages.c): query and headers are NULL-ended name, value lists (may be NULL),
  * body may be NULL. The same route table, tenant and module checks and handler as over HTTP, so a page
  * shows exactly what the API answers; a route that is not public needs a signed-in caller (else
- * ERR_UNAUTHORIZED, as the API's 401), a staff or admin route is ERR_FORBIDDEN (pages for residents only
- * ask residents' routes). The CSRF check is the page's own. resp gets the answer; a handler's error is
+ * ERR_UNAUTHORIZED, as the API's 401), a staff or admin route a session with its role or a server admin
+ * (svc_auth_page_check: else ERR_FORBIDDEN, audited) and is audited as over HTTP. The CSRF check is the
+ * page's own. resp gets the answer; a handler's error is
  * returned with e set, as the dispatcher would answer it. */
 enum err_code http_subrequest(struct http_req *req, const char *method, const char *path, const char *const *query,
                               const char *const *headers, const char *body, size_t body_len, struct http_resp *resp,

@@ -26,6 +26,8 @@ const struct http_route svc_core_routes[] = {
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
 
+/* one table a line, so that adding one is a one-line change */
+/* clang-format off */
 const struct http_route *const svc_route_tables[] = {
     svc_core_routes,
     svc_ogc_routes,
@@ -35,6 +37,7 @@ const struct http_route *const svc_route_tables[] = {
     svc_web_routes,
     svc_extracts_routes,
     svc_plans_routes,
+    svc_plan_import_routes,
     svc_saml_routes,
     svc_auth_routes,
     svc_cases_routes,
@@ -43,5 +46,7 @@ const struct http_route *const svc_route_tables[] = {
     svc_payments_routes,
     svc_pay_online_routes,
     svc_web_pages_routes,
+    svc_web_clerk_routes,
     NULL,
 };
+/* clang-format on */

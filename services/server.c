@@ -711,13 +711,14 @@ enum err_code http_subrequest(struct http_req *req, const char *method, const ch
     if (mod && (!sub.tenant || !svc_module_enabled(sub.tenant->cfg, mod)))
         return err_set(e, ERR_NOT_FOUND, "the e-service '%s' is not enabled here", mod->name);
     enum http_access_kind access = m.route->access.kind;
-    if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN)
-        return err_set(e, ERR_FORBIDDEN, "pages ask residents' routes only");
+    bool staff = access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN;
+    if (staff && svc_auth_page_check(&sub, m.route, e))
+        return e->code;
     if (access == HTTP_ACCESS_ACCOUNT && !req->principal)
         return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
     resp->status = 200;
     enum err_code rc = m.route->handler(&sub, resp, e);
-    if (m.route->access.personal)
+    if (staff || m.route->access.personal)
         svc_auth_audit_request(&sub, m.route, rc ? http_status_of(rc) : resp->status);
     req->audit_note = sub.audit_note ? sub.audit_note : req->audit_note;
     return rc;

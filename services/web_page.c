@@ -205,6 +205,8 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
     json_object_set_new(d, "path", json_string(req->path));
     if (pg->who)
         json_object_set_new(d, "me", json_pack("{s:s}", "login", pg->who->account.login));
+    if (req->tenant && svc_auth_has_role(pg->who, req->tenant->cfg->slug, "clerk"))
+        json_object_set_new(d, "clerk", json_true()); /* the header links the clerks' pages */
     const struct config *cfg = svc_server_config(req->server);
     json_object_set_new(d, "saml", json_boolean(cfg && cfg->saml.sp_entity_id[0]));
     if (req->tenant) {
@@ -265,6 +267,23 @@ enum err_code web_page_redirect(struct web_page *pg, const char *location)
     return ERR_OK;
 }
 
+const char *web_href(struct web_page *pg, const char *fmt, const char *arg)
+{
+    struct buf b = {0};
+    buf_printf(&b, "/%s", pg->req->tenant ? pg->req->tenant->cfg->slug : "");
+    const char *hole = strstr(fmt, "%s");
+    if (hole && arg) {
+        buf_append(&b, fmt, (size_t)(hole - fmt));
+        tmpl_url_encode(&b, arg);
+        buf_puts(&b, hole + 2);
+    } else {
+        buf_puts(&b, fmt);
+    }
+    const char *s = arena_strdup(pg->req->arena, b.data ? b.data : "");
+    buf_free(&b);
+    return s;
+}
+
 bool web_local_path(const char *s)
 {
     return s && s[0] == '/' && s[1] != '/' && s[1] != '\\' && !strpbrk(s, "\r\n");
@@ -275,9 +294,16 @@ bool web_local_path(const char *s)
 enum err_code web_api(struct web_page *pg, const char *method, const char *path, const char *const *query,
                       const char *const *headers, const char *body, json_t **out, int *status, struct err *e)
 {
+    return web_api_n(pg, method, path, query, headers, body, body ? strlen(body) : 0, out, status, e);
+}
+
+enum err_code web_api_n(struct web_page *pg, const char *method, const char *path, const char *const *query,
+                        const char *const *headers, const char *body, size_t len, json_t **out, int *status,
+                        struct err *e)
+{
     struct http_resp sub;
     *out = NULL;
-    enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, body ? strlen(body) : 0, &sub, e);
+    enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, len, &sub, e);
     *status = rc ? http_status_of(rc) : sub.status;
     if (rc) {
         char msg[sizeof e->msg];

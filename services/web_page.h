@@ -60,6 +60,11 @@ enum err_code web_api(struct web_page *pg, const char *method, const char *path,
  * English), else the English text of the status (error.STATUS). In the arena. */
 const char *web_api_text(const struct web_page *pg, const char *desc, int status);
 
+/* The same with a body of len bytes (a file's; body[len] must be NUL). */
+enum err_code web_api_n(struct web_page *pg, const char *method, const char *path, const char *const *query,
+                        const char *const *headers, const char *body, size_t len, json_t **out, int *status,
+                        struct err *e);
+
 /* Field name of the request's form body (application/x-www-form-urlencoded), decoded, in the arena; NULL
  * when absent. */
 const char *web_form(struct web_page *pg, const char *name);
@@ -70,6 +75,9 @@ enum err_code web_form_check(struct web_page *pg, struct err *e);
 
 /* A number with d decimals in the page's language: "1 564,98" (pl), "1,564.98" (en). In the arena. */
 const char *web_num(const struct web_page *pg, double v, int d);
+
+/* "/{t}" followed by fmt, whose one "%s" (if any) becomes arg percent-encoded; in the arena. */
+const char *web_href(struct web_page *pg, const char *fmt, const char *arg);
 
 /* Whether s is a path on this server safe to redirect to ("/..." but not "//" or "/\\"). */
 bool web_local_path(const char *s);

@@ -22,19 +22,7 @@ static const char *slug(struct web_page *pg)
 /* "/{t}/rest" with printf arguments, in the arena. */
 static const char *href(struct web_page *pg, const char *fmt, const char *arg)
 {
-    struct buf b = {0};
-    buf_printf(&b, "/%s", slug(pg));
-    const char *hole = strstr(fmt, "%s");
-    if (hole && arg) {
-        buf_append(&b, fmt, (size_t)(hole - fmt));
-        tmpl_url_encode(&b, arg);
-        buf_puts(&b, hole + 2);
-    } else {
-        buf_puts(&b, fmt);
-    }
-    const char *s = arena_strdup(pg->req->arena, b.data ? b.data : "");
-    buf_free(&b);
-    return s;
+    return web_href(pg, fmt, arg);
 }
 
 static json_t *jstr(const char *s)

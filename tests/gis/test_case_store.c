@@ -100,6 +100,12 @@ static void store_round_trip(void)
     CHECK(!gis_case_list(w, a, &mine, &v, &n, &e) && n == 1 && !strcmp(v[0].case_number, "C2"));
     struct gis_case_filter other = {.module = "waste"};
     CHECK(!gis_case_list(w, a, &other, &v, &n, &e) && n == 0);
+    /* by assignee: one clerk's, nobody's (the clerk's queue filters) */
+    struct gis_case_filter rafal = {.assigned_login = "rafal"}, nobody = {.unassigned = true, .queue_order = true};
+    CHECK(!gis_case_list(w, a, &rafal, &v, &n, &e) && n == 1 && !strcmp(v[0].case_number, "C2"));
+    CHECK(!gis_case_list(w, a, &nobody, &v, &n, &e) && n == 2 && !strcmp(v[0].case_number, "C1"));
+    struct gis_case_filter ewa = {.assigned_login = "ewa"};
+    CHECK(!gis_case_list(w, a, &ewa, &v, &n, &e) && n == 0);
     /* more rows than the first allocation: the list grows and keeps its order */
     CHECK(!gis_store_begin(w, &e));
     for (int i = 0; i < 70; i++) {

@@ -78,7 +78,7 @@ def client(name, tenant, *scopes):
 
 
 KEY_WASTE = client("kasa", "slubice", "waste:write", "waste:read")
-KEY_PLANS = client("rejestr", "slubice", "plans:read")
+KEY_PLANS = client("rejestr", "slubice", "plans:read", "plans:write")
 KEY_CYB = client("kasa-cybinka", "cybinka", "waste:write", "waste:read", "plans:read")
 KEY_CASES = client("ezd", "slubice", "cases:read", "cases:write")
 KEY_PAY = client("fk", "slubice", "payments:read", "payments:write")
@@ -344,8 +344,8 @@ def walk_every_operation_writes_refuse_anonymous_and_wrong_role_callers():
     assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "cookie", "name": "odra_session"}
     assert schemes["bearer"]["type"] == "http" and schemes["bearer"]["scheme"] == "bearer"
     sessions = {name: session(name) for name in ("jan", "anna", "pola", "piotr", "ewa", "root")}
-    keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS, "cases:read": KEY_CASES,
-            "cases:write": KEY_CASES, "payments:read": KEY_PAY, "payments:write": KEY_PAY,
+    keys = {"waste:write": KEY_WASTE, "waste:read": KEY_WASTE, "plans:read": KEY_PLANS, "plans:write": KEY_PLANS,
+            "cases:read": KEY_CASES, "cases:write": KEY_CASES, "payments:read": KEY_PAY, "payments:write": KEY_PAY,
             "business:read": KEY_BIZ, "business:write": KEY_BIZ, "permits:read": KEY_PERMITS,
             "permits:write": KEY_PERMITS}
     writes = checked = 0

@@ -26,8 +26,8 @@ def client_key(tenant, *scopes):
     return r.stdout.strip()
 
 
-KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "payments:read",
-                 "payments:write", "business:read", "business:write", "permits:read", "permits:write")
+KEY = client_key("slubice", "waste:read", "waste:write", "plans:read", "plans:write", "cases:read", "cases:write",
+                 "payments:read", "payments:write", "business:read", "business:write", "permits:read", "permits:write")
 OTHER = client_key("cybinka", "waste:read", "waste:write", "plans:read", "cases:read", "cases:write", "payments:read",
                    "payments:write")
 srv = Server(DATA)
