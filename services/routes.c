@@ -27,21 +27,10 @@ const struct http_route svc_core_routes[] = {
 };
 
 const struct http_route *const svc_route_tables[] = {
-    svc_core_routes,
-    svc_ogc_routes,
-    svc_places_routes,
-    svc_wms_routes,
-    svc_tiles_routes,
-    svc_web_routes,
-    svc_extracts_routes,
-    svc_plans_routes,
-    svc_saml_routes,
-    svc_auth_routes,
-    svc_cases_routes,
-    svc_case_messages_routes,
-    svc_rodo_routes,
-    svc_payments_routes,
-    svc_pay_online_routes,
-    svc_web_pages_routes,
-    NULL,
+    svc_core_routes,      svc_ogc_routes,      svc_places_routes,
+    svc_wms_routes,       svc_tiles_routes,    svc_web_routes,
+    svc_extracts_routes,  svc_plans_routes,    svc_saml_routes,
+    svc_auth_routes,      svc_cases_routes,    svc_case_messages_routes,
+    svc_rodo_routes,      svc_payments_routes, svc_pay_online_routes,
+    svc_web_pages_routes, svc_planner_routes,  NULL,
 };

@@ -14,6 +14,7 @@ extern const struct http_route svc_wms_routes[];
 extern const struct http_route svc_tiles_routes[];
 extern const struct http_route svc_web_routes[];
 extern const struct http_route svc_web_pages_routes[]; /* services/web_resident.c: residents' pages */
+extern const struct http_route svc_planner_routes[];   /* services/web_planner.c: planners' pages, /print */
 extern const struct http_route svc_extracts_routes[];
 extern const struct http_route svc_plans_routes[];
 extern const struct http_route svc_auth_routes[]; /* services/auth.c */

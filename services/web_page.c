@@ -219,7 +219,7 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
 static void page_headers(struct web_page *pg)
 {
     struct http_resp *resp = pg->resp;
-    http_resp_header(resp, "Content-Security-Policy", WEB_CSP);
+    http_resp_header(resp, "Content-Security-Policy", pg->csp ? pg->csp : WEB_CSP);
     http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     http_resp_header(resp, "Referrer-Policy", "same-origin");
     http_resp_header(resp, "Cache-Control", "private, no-store");

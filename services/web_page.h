@@ -27,6 +27,7 @@ struct web_page {
     json_t *data;                     /* the template's data; the layout's keys are set by web_page_begin */
     const struct auth_principal *who; /* the signed-in person, or NULL */
     const char *form_token;           /* the csrf field of this page's POST forms */
+    const char *csp;                  /* the Content-Security-Policy when not the pages' own (the map's) */
 };
 
 /* Starts a page on req: language, catalogue, caller, form token (setting the anonymous token's cookie when
