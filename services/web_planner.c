@@ -362,7 +362,10 @@ static enum err_code page_plans(struct http_req *req, struct http_resp *resp, st
     json_t *rows = json_array();
     size_t i;
     json_t *f;
-    json_array_foreach(fs, i, f) json_array_append_new(rows, plan_row(&pg, f));
+    json_array_foreach(fs, i, f)
+    {
+        json_array_append_new(rows, plan_row(&pg, f));
+    }
     json_object_set_new(pg.data, "plans", rows);
     json_object_set_new(pg.data, "count", json_integer((json_int_t)json_array_size(rows)));
     return web_page_send(&pg, 200, "planner_plans", e);
@@ -380,7 +383,10 @@ static void coords_bbox(json_t *c, double bb[4])
     }
     size_t i;
     json_t *v;
-    json_array_foreach(c, i, v) coords_bbox(v, bb);
+    json_array_foreach(c, i, v)
+    {
+        coords_bbox(v, bb);
+    }
 }
 
 /* The history of plan id among the plans fs: what it amends, what amends it, its repeal. */
@@ -421,7 +427,11 @@ static enum err_code page_plan(struct http_req *req, struct http_resp *resp, str
     if (!fs)
         return web_page_error(&pg, &le, e);
     size_t i;
-    json_array_foreach(fs, i, f) if (json_integer_value(json_object_get(f, "id")) == n) me = f;
+    json_array_foreach(fs, i, f)
+    {
+        if (json_integer_value(json_object_get(f, "id")) == n)
+            me = f;
+    }
     if (!me) {
         err_set(&le, ERR_NOT_FOUND, "no plan %ld in gmina %s", n, req->tenant->cfg->name);
         return web_page_error(&pg, &le, e);
