@@ -747,6 +747,20 @@ static void sheet_footer(const struct sheet_ctx *g, int k, int n)
     cairo_move_to(cr, MAP_X, L->ph - 32);
     cairo_line_to(cr, MAP_X + MAP_W, L->ph - 32);
     cairo_stroke(cr);
+    if (g->print) { /* the frame's corners in PL-1992, so the sheet can be placed again */
+        l = gis_pdf_layout(t,
+                           gis_pdf_markup(t,
+                                          "Ramka mapy w układzie PL-1992 (EPSG:2180): x od %.1f do %.1f, y od %.1f "
+                                          "do %.1f",
+                                          g->bbox[0], g->bbox[2], g->bbox[1], g->bbox[3]),
+                           "DejaVu Sans 7", MAP_W, PANGO_ALIGN_LEFT, false);
+        gis_pdf_tag_begin(t, "P");
+        gis_pdf_show(t, l, MAP_X, L->ph - 28);
+        gis_pdf_tag_end(t);
+        g_object_unref(l);
+        cairo_restore(cr);
+        return;
+    }
     l = gis_pdf_layout(t, gis_pdf_markup(t, "Wyrys stanowi załącznik do wypisu, znak sprawy %s", m->case_number),
                        "DejaVu Sans 7", MAP_W, PANGO_ALIGN_LEFT, false);
     gis_pdf_show(t, l, MAP_X, L->ph - 28);
@@ -860,30 +874,6 @@ static void print_title(const struct sheet_ctx *g)
     g_object_unref(l);
 }
 
-/* The print's footer: the frame's corners in PL-1992, so the sheet can be placed again. */
-static void print_footer(const struct sheet_ctx *g)
-{
-    cairo_t *cr = g->t->cr;
-    struct gis_pdf *t = g->t;
-    const struct layout *L = g->L;
-    cairo_save(cr);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    cairo_set_line_width(cr, 0.4);
-    cairo_move_to(cr, MAP_X, L->ph - 32);
-    cairo_line_to(cr, MAP_X + MAP_W, L->ph - 32);
-    cairo_stroke(cr);
-    PangoLayout *l = gis_pdf_layout(
-        t,
-        gis_pdf_markup(t, "Ramka mapy w układzie PL-1992 (EPSG:2180): x od %.1f do %.1f, y od %.1f do %.1f", g->bbox[0],
-                       g->bbox[2], g->bbox[1], g->bbox[3]),
-        "DejaVu Sans 7", MAP_W, PANGO_ALIGN_LEFT, false);
-    gis_pdf_tag_begin(t, "P");
-    gis_pdf_show(t, l, MAP_X, L->ph - 28);
-    gis_pdf_tag_end(t);
-    g_object_unref(l);
-    cairo_restore(cr);
-}
-
 /* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
  * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
 static enum err_code sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
@@ -922,12 +912,9 @@ static enum err_code sheet_draw(struct gis_pdf *t, struct gis_store *s, const st
     if (rc)
         return rc;
     sheet_scale_bar(&g, sheet_legend(&g, s, zoom));
-    if (print) {
-        print_footer(&g);
-    } else {
+    if (!print)
         sheet_signature(&g);
-        sheet_footer(&g, k, n);
-    }
+    sheet_footer(&g, k, n);
     gis_pdf_tag_end(t);
     return cairo_status(t->cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(t->cr)))
                                : ERR_OK;
