@@ -204,7 +204,13 @@ enum err_code gis_extract_build(struct gis_store *s, struct arena *a, const char
 
 /* The wyrys sheet format. A3 is allowed where the office's configuration says so (wyrys_allow_a3); the
  * fee counts an A3 sheet as two A4-sized parts. */
-enum gis_extract_sheet { GIS_EXTRACT_A4 = 0, GIS_EXTRACT_A3_LANDSCAPE, GIS_EXTRACT_A3_PORTRAIT };
+/* GIS_EXTRACT_A4_LANDSCAPE is for the planners' print only (gis/print.h): gis_extract_sheet_parse never gives it. */
+enum gis_extract_sheet {
+    GIS_EXTRACT_A4 = 0,
+    GIS_EXTRACT_A3_LANDSCAPE,
+    GIS_EXTRACT_A3_PORTRAIT,
+    GIS_EXTRACT_A4_LANDSCAPE
+};
 
 /* Parses "A4", "A3" (landscape), "A3-landscape", "A3-portrait" (any case); false for anything else. */
 bool gis_extract_sheet_parse(const char *s, enum gis_extract_sheet *out);

@@ -42,6 +42,13 @@ int gis_extract_sheets_make(const struct gis_extract_doc *d, enum gis_extract_sh
                             int max);
 /* extract_wyrys.c: the page size of format f in points. */
 void gis_extract_sheet_page_size(enum gis_extract_sheet f, double *w, double *h);
+/* extract_wyrys.c: the map frame's size of format f in millimetres. */
+void gis_extract_sheet_frame(enum gis_extract_sheet f, double *w_mm, double *h_mm);
+struct gis_print;
+/* extract_wyrys.c: draws the planners' print p (gis/print.c) as one sheet: the wyrys's map, legend, scale
+ * bar and north arrow at sh, with the print's title block and footer; d's parcels are outlined. */
+enum err_code gis_extract_print_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
+                                     const struct gis_extract_sheet_at *sh, const struct gis_print *p, struct err *e);
 /* extract_wyrys.c: draws sheet k of n into t->cr, whose user space is points of the sheet's page; *raster
  * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
 enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gis/calendar.h"
 #include "gis/drawing.h"
+#include "gis/print.h"
 #include "gis/render.h"
 #include "gis/store_sql.h"
 #include "gis/wkb.h"
@@ -26,6 +28,7 @@ static const struct layout layouts[] = {
     [GIS_EXTRACT_A4] = {595.276, 841.890, 42, 124, 511, 500},
     [GIS_EXTRACT_A3_LANDSCAPE] = {1190.551, 841.890, 42, 124, 1106, 520},
     [GIS_EXTRACT_A3_PORTRAIT] = {841.890, 1190.551, 42, 124, 757, 850},
+    [GIS_EXTRACT_A4_LANDSCAPE] = {841.890, 595.276, 42, 124, 757, 280},
 };
 #define NLAYOUTS ((int)(sizeof layouts / sizeof layouts[0]))
 static const struct layout *layout_of(enum gis_extract_sheet f)
@@ -56,12 +59,21 @@ bool gis_extract_sheet_parse(const char *s, enum gis_extract_sheet *out)
 
 const char *gis_extract_sheet_name(enum gis_extract_sheet f)
 {
-    return f == GIS_EXTRACT_A3_LANDSCAPE ? "A3-landscape" : f == GIS_EXTRACT_A3_PORTRAIT ? "A3-portrait" : "A4";
+    return f == GIS_EXTRACT_A3_LANDSCAPE   ? "A3-landscape"
+           : f == GIS_EXTRACT_A3_PORTRAIT  ? "A3-portrait"
+           : f == GIS_EXTRACT_A4_LANDSCAPE ? "A4-landscape"
+                                           : "A4";
 }
 
 int gis_extract_sheet_parts(enum gis_extract_sheet f)
 {
-    return f == GIS_EXTRACT_A4 ? 1 : 2;
+    return f == GIS_EXTRACT_A4 || f == GIS_EXTRACT_A4_LANDSCAPE ? 1 : 2;
+}
+
+void gis_extract_sheet_frame(enum gis_extract_sheet f, double *w_mm, double *h_mm)
+{
+    *w_mm = layout_of(f)->mw / GIS_PDF_MM;
+    *h_mm = layout_of(f)->mh / GIS_PDF_MM;
 }
 
 void gis_extract_sheet_page_size(enum gis_extract_sheet f, double *w, double *h)
@@ -429,8 +441,9 @@ struct sheet_ctx {
     const struct gis_extract_sheet_at *sh;
     const struct gis_extract_doc *d; /* its as_of: the plans drawn are those in force on it */
     bool pog;
-    bool last;      /* the document's last page: it carries the seal mark */
-    double bbox[4]; /* the frame in EPSG:2180 */
+    bool last;                     /* the document's last page: it carries the seal mark */
+    const struct gis_print *print; /* a planner's map print (gis/print.c), NULL for a wyrys sheet */
+    double bbox[4];                /* the frame in EPSG:2180 */
     /* the plan's raster drawing under the frame (sheet_base), NULL when the sheet is drawn from the
      * vectors: rw x rh is the frame's raster at RASTER_DPI, base_m maps it to the base's pixels */
     cairo_surface_t *base;
@@ -642,7 +655,9 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
     /* legend: only what this sheet shows */
     struct legend_item items[40];
     int ni = 0;
-    items[ni++] = (struct legend_item){.kind = 1, .text = "działki objęte wypisem i wyrysem"};
+    if (!g->print || g->d->nparcels)
+        items[ni++] = (struct legend_item){
+            .kind = 1, .text = g->print ? "działki wskazane na wydruku" : "działki objęte wypisem i wyrysem"};
     items[ni++] = (struct legend_item){.kind = 2, .text = "granice działek ewidencyjnych"};
     if (!g->pog)
         items[ni++] = (struct legend_item){.kind = 3, .text = "granica obszaru objętego planem"};
@@ -784,8 +799,9 @@ static void sheet_scale_bar(const struct sheet_ctx *g, double by)
     }
     gis_pdf_tag_end(t);
     l = gis_pdf_layout(t,
-                       gis_pdf_markup(t, "Skala 1:%ld  (%g m w terenie = %g mm na wydruku A4 w skali 100%%)", sh->scale,
-                                      bar_m, bar_m * 1000.0 / (double)sh->scale),
+                       gis_pdf_markup(t, "Skala 1:%ld  (%g m w terenie = %g mm na wydruku %s w skali 100%%)", sh->scale,
+                                      bar_m, bar_m * 1000.0 / (double)sh->scale,
+                                      g->print && gis_extract_sheet_parts(g->print->paper) == 2 ? "A3" : "A4"),
                        "DejaVu Sans 7", MAP_W - MARK_W - 10, PANGO_ALIGN_LEFT, false);
     gis_pdf_tag_begin(t, "P");
     gis_pdf_show(t, l, bx, by + 7);
@@ -808,6 +824,20 @@ static void sheet_footer(const struct sheet_ctx *g, int k, int n)
     cairo_move_to(cr, MAP_X, L->ph - 32);
     cairo_line_to(cr, MAP_X + MAP_W, L->ph - 32);
     cairo_stroke(cr);
+    if (g->print) { /* the frame's corners in PL-1992, so the sheet can be placed again */
+        l = gis_pdf_layout(t,
+                           gis_pdf_markup(t,
+                                          "Ramka mapy w układzie PL-1992 (EPSG:2180): x od %.1f do %.1f, y od %.1f "
+                                          "do %.1f",
+                                          g->bbox[0], g->bbox[2], g->bbox[1], g->bbox[3]),
+                           "DejaVu Sans 7", MAP_W, PANGO_ALIGN_LEFT, false);
+        gis_pdf_tag_begin(t, "P");
+        gis_pdf_show(t, l, MAP_X, L->ph - 28);
+        gis_pdf_tag_end(t);
+        g_object_unref(l);
+        cairo_restore(cr);
+        return;
+    }
     l = gis_pdf_layout(t, gis_pdf_markup(t, "Wyrys stanowi załącznik do wypisu, znak sprawy %s", m->case_number),
                        "DejaVu Sans 7", MAP_W, PANGO_ALIGN_LEFT, false);
     gis_pdf_show(t, l, MAP_X, L->ph - 28);
@@ -886,14 +916,50 @@ static void sheet_signature(const struct sheet_ctx *g)
     g_object_unref(l);
 }
 
+/* The print's title block: what it is and that it is informative; the gmina, the dates, the paper, the scale
+ * and the sheet's centre. */
+static void print_title(const struct sheet_ctx *g)
+{
+    struct gis_pdf *t = g->t;
+    const struct gis_print *p = g->print;
+    const struct layout *L = g->L;
+    char today[11];
+    gis_cal_format_date(gis_cal_today(), today);
+    PangoLayout *l =
+        gis_pdf_layout(t,
+                       gis_pdf_markup(t, "<b>WYDRUK Z MAPY PLANISTYCZNEJ</b>\n%s%s%s\n<i>%s</i>",
+                                      g->pog ? "plan ogólny gminy" : "miejscowe plany zagospodarowania przestrzennego",
+                                      p->gmina ? ", gmina " : "", p->gmina ? p->gmina : "",
+                                      "Wydruk informacyjny; nie zastępuje wypisu i wyrysu (art. 30 u.p.z.p.)."),
+                       "DejaVu Sans 9", 360, PANGO_ALIGN_LEFT, false);
+    gis_pdf_tag_begin(t, "H1");
+    gis_pdf_show(t, l, MAP_X, 34);
+    gis_pdf_tag_end(t);
+    g_object_unref(l);
+    l = gis_pdf_layout(t,
+                       gis_pdf_markup(t,
+                                      "%s\nData wydruku: %s\nStan na dzień: %s\nFormat: %s, %s\nSkala <b>1:%ld</b>\n"
+                                      "Środek arkusza (PL-1992): %.1f, %.1f",
+                                      p->organ ? p->organ : "", gis_extract_date_pl(t->a, today),
+                                      gis_extract_date_pl(t->a, g->d->as_of),
+                                      gis_extract_sheet_parts(p->paper) == 2 ? "A3" : "A4",
+                                      L->pw > L->ph ? "poziomo" : "pionowo", g->sh->scale, g->sh->cx, g->sh->cy),
+                       "DejaVu Sans 8", MAP_W - 370, PANGO_ALIGN_RIGHT, false);
+    gis_pdf_tag_begin(t, "P");
+    gis_pdf_show(t, l, MAP_X + 370, 34);
+    gis_pdf_tag_end(t);
+    g_object_unref(l);
+}
+
 /* Draws wyrys sheet k of n into cr, whose user space is PDF points of the sheet format's page; *raster
  * (may be NULL) is set when the sheet is drawn on the plan's raster drawing. */
-enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
-                                     const struct gis_extract_sheet_at *sh, int k, int n, bool *raster, struct err *e)
+static enum err_code sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
+                                const struct gis_extract_sheet_at *sh, int k, int n, bool *raster,
+                                const struct gis_print *print, struct err *e)
 {
     const struct gis_extract_meta *m = t->user;
     const struct gis_extract_plan *pl = &d->plans[sh->plan];
-    const struct layout *L = layout_of(m->sheet);
+    const struct layout *L = layout_of(print ? print->paper : m->sheet);
     double wm = sheet_w_m(L, sh->scale), hm = sheet_h_m(L, sh->scale);
     struct sheet_ctx g = {.t = t,
                           .m = m,
@@ -901,17 +967,21 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
                           .L = L,
                           .sh = sh,
                           .d = d,
-                          .pog = pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
+                          .pog = print ? print->pog : pl->ref.kind && !strcmp(pl->ref.kind, "pog"),
                           .last = k == n - 1,
+                          .print = print,
                           .bbox = {sh->cx - wm / 2, sh->cy - hm / 2, sh->cx + wm / 2, sh->cy + hm / 2}};
     /* A plan with a raster drawing: the drawing is the base, with the parcels (lines and numbers) drawn
      * over it, and the sheet says so. */
     g.rw = (int)lround(MAP_W / 72.0 * RASTER_DPI), g.rh = (int)lround(MAP_H / 72.0 * RASTER_DPI);
-    g.base = g.pog ? NULL : sheet_base(&g, s, g.rw, g.rh, &g.base_m);
+    g.base = g.pog || print ? NULL : sheet_base(&g, s, g.rw, g.rh, &g.base_m);
     if (raster)
         *raster = g.base != NULL;
     gis_pdf_tag_begin(t, "Sect");
-    sheet_title(&g, k, n);
+    if (print)
+        print_title(&g);
+    else
+        sheet_title(&g, k, n);
     double zoom;
     enum err_code rc = sheet_map(&g, s, d, &zoom, e);
     if (g.base)
@@ -919,11 +989,24 @@ enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, con
     if (rc)
         return rc;
     sheet_scale_bar(&g, sheet_legend(&g, s, zoom));
-    sheet_signature(&g);
+    if (!print)
+        sheet_signature(&g);
     sheet_footer(&g, k, n);
     gis_pdf_tag_end(t);
     return cairo_status(t->cr) ? err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(t->cr)))
                                : ERR_OK;
+}
+
+enum err_code gis_extract_sheet_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
+                                     const struct gis_extract_sheet_at *sh, int k, int n, bool *raster, struct err *e)
+{
+    return sheet_draw(t, s, d, sh, k, n, raster, NULL, e);
+}
+
+enum err_code gis_extract_print_draw(struct gis_pdf *t, struct gis_store *s, const struct gis_extract_doc *d,
+                                     const struct gis_extract_sheet_at *sh, const struct gis_print *p, struct err *e)
+{
+    return sheet_draw(t, s, d, sh, 0, 1, NULL, p, e);
 }
 
 enum err_code gis_extract_wyrys_png(struct gis_store *s, const struct gis_extract_doc *doc,

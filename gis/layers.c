@@ -48,6 +48,10 @@ static const struct gis_prop plan_props[] = {
     {"scale", "t.scale", GIS_PROP_INT, true, "scale denominator of the drawing"},
     {"status", "t.status", GIS_PROP_TEXT, true, "legal status"},
     {"valid_from", "t.valid_from", GIS_PROP_TEXT, false, "in force from"},
+    {"valid_to", "t.valid_to", GIS_PROP_TEXT, false,
+     "no longer in force from this day (repeal or expiry); null while in force"},
+    {"changed_by", "t.changed_by", GIS_PROP_TEXT, false, "the resolution that repealed or replaced the plan"},
+    {"amends_plan_id", "t.amends_plan_id", GIS_PROP_INT, false, "id of the plan this one amends (zmiana planu)"},
     {NULL, NULL, 0, false, NULL},
 };
 

@@ -93,7 +93,12 @@ static enum err_code check_params(struct http_req *req, const char *const *known
                                   struct err *e)
 {
     struct param_check pc = {known, c, e};
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
+    if (req->sub_query) /* an in-process request (a page's): its own query, not the page's */
+        for (const char *const *q = req->sub_query; q[0] && q[1] && check_param(&pc, MHD_GET_ARGUMENT_KIND, q[0], q[1]);
+             q += 2)
+            ;
+    else
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_param, &pc);
     return e->code ? e->code : check_f(req, e);
 }
 

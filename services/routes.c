@@ -47,6 +47,7 @@ const struct http_route *const svc_route_tables[] = {
     svc_pay_online_routes,
     svc_web_pages_routes,
     svc_web_clerk_routes,
+    svc_planner_routes,
     NULL,
 };
 /* clang-format on */

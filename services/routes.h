@@ -16,6 +16,7 @@ extern const struct http_route svc_web_routes[];
 extern const struct http_route svc_web_pages_routes[];   /* services/web_resident.c: residents' pages */
 extern const struct http_route svc_web_clerk_routes[];   /* services/web_clerk.c: clerks' pages */
 extern const struct http_route svc_plan_import_routes[]; /* services/plan_import.c: APP import */
+extern const struct http_route svc_planner_routes[];     /* services/web_planner.c: planners' pages, /print */
 extern const struct http_route svc_extracts_routes[];
 extern const struct http_route svc_plans_routes[];
 extern const struct http_route svc_auth_routes[]; /* services/auth.c */

@@ -30,6 +30,8 @@ static const struct {
     {"map.js", "web/map.js", "text/javascript", "it comes with the repository's web/ folder"},
     {"map.css", "web/map.css", "text/css", "it comes with the repository's web/ folder"},
     {"pages.css", "web/pages.css", "text/css", "it comes with the repository's web/ folder"},
+    {"planner.js", "web/planner.js", "text/javascript", "it comes with the repository's web/ folder"},
+    {"planner.css", "web/planner.css", "text/css", "it comes with the repository's web/ folder"},
 };
 #define NASSETS (sizeof assets / sizeof assets[0])
 

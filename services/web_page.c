@@ -222,8 +222,9 @@ static void page_headers(struct web_page *pg)
 {
     struct http_resp *resp = pg->resp;
     /* a form whose answer redirects to a payment provider: Chromium holds form-action to the redirect too */
+    const char *csp = pg->csp ? pg->csp : WEB_CSP;
     http_resp_header(resp, "Content-Security-Policy",
-                     pg->form_origin ? arena_printf(pg->req->arena, "%s %s", WEB_CSP, pg->form_origin) : WEB_CSP);
+                     pg->form_origin ? arena_printf(pg->req->arena, "%s %s", csp, pg->form_origin) : csp);
     http_resp_header(resp, "X-Content-Type-Options", "nosniff");
     http_resp_header(resp, "Referrer-Policy", "same-origin");
     http_resp_header(resp, "Cache-Control", "private, no-store");

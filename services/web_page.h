@@ -29,6 +29,7 @@ struct web_page {
     const char *form_token;           /* the csrf field of this page's POST forms */
     const char *vary;                 /* the Vary header, when not "Accept-Language, Cookie" */
     const char *form_origin;          /* an origin a form's answer may redirect to (a payment provider), or NULL */
+    const char *csp;                  /* the Content-Security-Policy when not the pages' own (the map's) */
 };
 
 /* Starts a page on req: language, catalogue, caller, form token (setting the anonymous token's cookie when
