@@ -24,6 +24,7 @@
 #include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
+#include "util/log.h"
 #include "util/text.h"
 
 static struct gis_store *reader(struct svc_tenant *t, struct err *e)
@@ -370,6 +371,9 @@ static enum err_code issue_commit_run(struct gis_store *w, void *ctx, struct err
     if (gis_case_seq_next(w, job->st.year, &seq, e))
         return e->code;
     if (seq != job->st.seq) {
+        log_info("extracts: case number %ld of %d foreseen but %ld drawn (another write took one meanwhile): "
+                 "rendered again under the writer",
+                 job->st.seq, job->st.year, seq);
         struct gis_store *rd = reader(req->tenant, e);
         job->st.seq = seq;
         if (!rd || case_of(job, &job->st, &job->c, e) || issue_render(job, rd, e))
