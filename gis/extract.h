@@ -308,6 +308,8 @@ struct gis_extract_issue {
     int year;
     /* The organ's electronic seal (gis/seal.h), NULL: issued without one, which the document states. */
     const struct gis_seal *seal;
+    /* The document model of these parcels as of as_of, built before (gis_extract_build), or NULL: built here. */
+    const struct gis_extract_doc *doc;
 };
 
 /* The request as a case keeps it until issued (cases.request), and as its receipt hashes it: canonical JSON

@@ -96,7 +96,7 @@ static char *parcel_ids_json(const struct gis_extract_doc *doc)
  * document model of its parcels: the one preparation the issue and the quote share, so that what a quote
  * counts is what an issue prints. */
 static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
-                                     bool quote, struct gis_extract_meta *m, struct gis_extract_doc **doc,
+                                     bool quote, struct gis_extract_meta *m, const struct gis_extract_doc **doc,
                                      struct err *e)
 {
     *m = req->tmpl;
@@ -113,7 +113,15 @@ static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, 
         m->style = gis_extract_style();
     if (!quote && (!m->applicant_name || !*m->applicant_name))
         return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
-    return gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, doc, e);
+    if (req->doc) {
+        *doc = req->doc;
+        return ERR_OK;
+    }
+    struct gis_extract_doc *built;
+    if (gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, &built, e))
+        return e->code;
+    *doc = built;
+    return ERR_OK;
 }
 
 enum err_code gis_extract_issue_render(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
@@ -129,7 +137,7 @@ enum err_code gis_extract_issue_render(struct gis_store *reader, struct arena *a
         strlen(req->id) != 32)
         return err_set(e, ERR_INVALID, "an extract is rendered for a case: its number, verification code and id");
     struct gis_extract_meta m;
-    struct gis_extract_doc *doc;
+    const struct gis_extract_doc *doc;
     if (extract_prepare(reader, a, req, false, &m, &doc, e))
         return e->code;
     time_t now = time(NULL);
@@ -260,7 +268,7 @@ enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, 
 {
     memset(res, 0, sizeof *res);
     struct gis_extract_meta m;
-    struct gis_extract_doc *doc;
+    const struct gis_extract_doc *doc;
     if (extract_prepare(reader, a, req, true, &m, &doc, e))
         return e->code;
     /* stand-ins of the issued document's own lengths: a case number, today, a code and its address */

@@ -178,6 +178,7 @@ struct issue_job {
     size_t receipt_len;
     bool receipt_sealed;
     struct gis_extract_rendered doc;
+    const struct gis_extract_doc *model; /* the document model, built before the ticket */
 };
 
 static const char *actor_of(struct http_req *req)
@@ -353,8 +354,10 @@ static enum err_code issue_render(struct issue_job *job, struct gis_store *rd, s
     job->receipt_pdf = copy, job->receipt_len = pdf.len;
     buf_free(&pdf);
     struct gis_extract_issue is;
-    if (!rc && !(rc = case_request(req, c, &is, e)))
+    if (!rc && !(rc = case_request(req, c, &is, e))) {
+        is.doc = job->model;
         rc = gis_extract_issue_render(rd, req->arena, &is, &job->doc, e);
+    }
     return rc;
 }
 
@@ -396,6 +399,12 @@ static enum err_code issue_at_once(struct issue_job *job, struct err *e)
 {
     struct svc_tenant *t = job->req->tenant;
     unsigned long ticket;
+    /* the parcels checked before a number is foreseen: a refused request (422) takes no ticket, which would
+     * make every later ticket render again under the writer */
+    struct gis_extract_doc *model;
+    if (gis_extract_build(job->rd, job->req->arena, job->is->parcels, job->is->nparcels, job->is->as_of, &model, e))
+        return e->code;
+    job->model = model;
     if (gis_case_stamp_init(7, &job->st, e) || svc_issue_reserve(t, job->st.year, &ticket, &job->st.seq, e))
         return e->code;
     enum err_code rc = case_of(job, &job->st, &job->c, e);
