@@ -124,8 +124,8 @@ enum err_code svc_issue_commit(struct svc_tenant *t, unsigned long ticket, svc_w
             continue;
         }
         /* this ticket is the oldest: it leads, with every later one already waiting in order */
-        struct issue_entry *batch[ISSUE_RING];
-        int n = 0;
+        struct issue_entry *batch[ISSUE_RING] = {&me}; /* the oldest ticket's entry is this one */
+        int n = 1;
         while (n < ISSUE_RING && o->finished + n < o->tickets && o->slot[(o->finished + n) % ISSUE_RING])
             batch[n] = o->slot[(o->finished + n) % ISSUE_RING], n++;
         pthread_mutex_unlock(&o->mu);
