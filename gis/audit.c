@@ -1,6 +1,7 @@
 /* The audit log's hash chain: appending and verifying (gis/audit.h). */
 #include "gis/audit.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,59 +46,96 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
+/* Appends a after the chain's last row (prev, *next), inside the caller's open transaction on db, and advances
+ * prev and *next to it. */
+static enum err_code append_one(sqlite3 *db, const struct gis_audit_entry *a, const char *at, char prev[65],
+                                long long *next, struct err *e)
+{
+    char hash[65];
+    gis_audit_hash(prev, *next, at, a, hash);
+    sqlite3_stmt *ins = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO audit (id, at, actor, action, tenant, record, ip, detail, prev_hash, "
+                           "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &ins, NULL) != SQLITE_OK)
+        return err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(ins, 1, *next);
+    sqlite3_bind_text(ins, 2, at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 3, nz(a->actor), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 4, nz(a->action), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 5, nz(a->tenant), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 6, nz(a->record), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 7, nz(a->ip), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 8, nz(a->detail), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 9, prev, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(ins, 10, hash, -1, SQLITE_TRANSIENT);
+    enum err_code rc = ERR_OK;
+    if (sqlite3_step(ins) != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(ins);
+    if (!rc) {
+        memcpy(prev, hash, 65);
+        (*next)++;
+    }
+    return rc;
+}
+
+/* The chain's last row, inside the caller's transaction on db: its hash into prev (the genesis when the
+ * chain is empty) and the id the next row takes. */
+static enum err_code chain_last(sqlite3 *db, char prev[65], long long *next, struct err *e)
+{
+    snprintf(prev, 65, "%s", genesis);
+    *next = 1;
+    sqlite3_stmt *last = NULL;
+    enum err_code rc = ERR_OK;
+    if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1, &last, NULL) != SQLITE_OK)
+        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+    else if (sqlite3_step(last) == SQLITE_ROW) {
+        *next = sqlite3_column_int64(last, 0) + 1;
+        const char *h = (const char *)sqlite3_column_text(last, 1);
+        snprintf(prev, 65, "%s", h ? h : ""); /* a NULL hash was tampered with: verify names it */
+    }
+    sqlite3_finalize(last);
+    return rc;
+}
+
 enum err_code gis_audit_append_in_tx(struct gis_identity *id, const char *at, const struct gis_audit_entry *a,
                                      long long *rowid, struct err *e)
 {
     sqlite3 *db = gis_identity_db(id);
-    enum err_code rc = ERR_OK;
-    sqlite3_stmt *last = NULL, *ins = NULL;
     char prev[65];
-    snprintf(prev, sizeof prev, "%s", genesis);
-    long long next = 1;
-    if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1, &last, NULL) != SQLITE_OK)
-        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
-    else if (sqlite3_step(last) == SQLITE_ROW) {
-        next = sqlite3_column_int64(last, 0) + 1;
-        const char *h = (const char *)sqlite3_column_text(last, 1);
-        snprintf(prev, sizeof prev, "%s", h ? h : ""); /* a NULL hash was tampered with: verify names it */
-    }
-    char hash[65];
-    gis_audit_hash(prev, next, at, a, hash);
-    if (!rc && sqlite3_prepare_v2(db,
-                                  "INSERT INTO audit (id, at, actor, action, tenant, record, ip, detail, prev_hash, "
-                                  "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                  -1, &ins, NULL) != SQLITE_OK)
-        rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
-    if (!rc) {
-        sqlite3_bind_int64(ins, 1, next);
-        sqlite3_bind_text(ins, 2, at, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 3, nz(a->actor), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 4, nz(a->action), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 5, nz(a->tenant), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 6, nz(a->record), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 7, nz(a->ip), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 8, nz(a->detail), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 9, prev, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 10, hash, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(ins) != SQLITE_DONE)
-            rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(last);
-    sqlite3_finalize(ins);
+    long long next;
+    enum err_code rc = chain_last(db, prev, &next, e);
+    long long row = next;
+    if (!rc)
+        rc = append_one(db, a, at, prev, &next, e);
     if (!rc && rowid)
-        *rowid = next;
+        *rowid = row;
     return rc;
 }
 
-enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e)
+/* An append waiting to be written: appends that arrive while another is being committed are written together
+ * in the next transaction, so that one commit (the identity store's fsyncs) serves them all. */
+struct waiter {
+    struct gis_identity *id;
+    const struct gis_audit_entry *a;
+    char at[40];
+    enum err_code rc;
+    struct err e;
+    bool done;
+    struct waiter *next;
+};
+
+#define AUDIT_BATCH 64
+
+static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cv = PTHREAD_COND_INITIALIZER;
+static struct waiter *q_head, **q_tail = &q_head;
+static bool q_leading;
+
+/* Writes the n entries of w in one transaction after the chain's last row; ERR_OK or the first error. */
+static enum err_code write_batch(struct gis_identity *id, struct waiter **w, int n, struct err *e)
 {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char at[40], date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(at, sizeof at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
     sqlite3 *db = gis_identity_db(id);
     gis_identity_lock(id);
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
@@ -105,13 +143,76 @@ enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_e
         gis_identity_unlock(id);
         return rc;
     }
-    enum err_code rc = gis_audit_append_in_tx(id, at, a, NULL, e);
+    char prev[65];
+    long long next;
+    enum err_code rc = chain_last(db, prev, &next, e);
+    for (int i = 0; !rc && i < n; i++)
+        rc = append_one(db, w[i]->a, w[i]->at, prev, &next, e);
     if (!rc && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = err_set(e, ERR_IO, "audit: commit: %s", sqlite3_errmsg(db));
     if (rc)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     gis_identity_unlock(id);
     return rc;
+}
+
+/* Takes off the queue (q_mu held) up to AUDIT_BATCH waiters of id, in their order, into w. */
+static int take_batch(struct gis_identity *id, struct waiter **w)
+{
+    int n = 0;
+    for (struct waiter **p = &q_head; *p && n < AUDIT_BATCH;) {
+        if ((*p)->id != id) {
+            p = &(*p)->next;
+            continue;
+        }
+        w[n++] = *p;
+        *p = (*p)->next;
+        if (!*p)
+            q_tail = p;
+    }
+    return n;
+}
+
+enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e)
+{
+    struct waiter me = {.id = id, .a = a};
+    pthread_mutex_lock(&q_mu);
+    /* stamped in queue order, so that the times of the chain never go back */
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(me.at, sizeof me.at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
+    *q_tail = &me;
+    q_tail = &me.next;
+    while (!me.done) {
+        if (q_leading) {
+            pthread_cond_wait(&q_cv, &q_mu);
+            continue;
+        }
+        q_leading = true;
+        struct waiter *w[AUDIT_BATCH];
+        int n = take_batch(id, w);
+        pthread_mutex_unlock(&q_mu);
+        struct err be = {0};
+        enum err_code rc = write_batch(id, w, n, &be);
+        if (rc && n > 1) /* one entry's failure must not fail the others: each alone */
+            for (int i = 0; i < n; i++)
+                w[i]->rc = write_batch(id, &w[i], 1, &w[i]->e);
+        else if (rc)
+            w[0]->rc = rc, w[0]->e = be;
+        pthread_mutex_lock(&q_mu);
+        for (int i = 0; i < n; i++)
+            w[i]->done = true;
+        q_leading = false;
+        pthread_cond_broadcast(&q_cv);
+    }
+    pthread_mutex_unlock(&q_mu);
+    if (me.rc)
+        *e = me.e;
+    return me.rc;
 }
 
 enum err_code gis_audit_verify(struct gis_identity *id, long long *rows, long long *bad, struct err *e)

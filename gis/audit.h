@@ -20,8 +20,10 @@ struct gis_audit_entry {
  * length-prefixed so that no two different rows hash the same text. */
 void gis_audit_hash(const char *prev_hash, long long id, const char *at, const struct gis_audit_entry *a, char out[65]);
 
-/* Appends an entry, chained to the last row, in its own transaction (so the CLI and the server never
- * interleave a read of the last hash with another append). */
+/* Appends an entry, chained to the last row, in a transaction of appends only (so the CLI and the server never
+ * interleave a read of the last hash with another append). Appends of other threads that arrive while one
+ * commits wait and are written together in the next transaction, in their order: one commit (with the
+ * identity store's synchronous=FULL, its fsyncs) acknowledges them all. Returns once a is committed. */
 enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e);
 
 /* Appends an entry at the time at (ISO 8601), chained to the last row, inside the caller's transaction and

@@ -34,7 +34,7 @@ int gis_case_deadline(int day, int days)
     return d;
 }
 
-enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_stamp *s, struct err *e)
+enum err_code gis_case_stamp_init(int days, struct gis_case_stamp *s, struct err *e)
 {
     _Static_assert(sizeof s->code == GIS_EXTRACT_CODE_LEN + 1, "verification code length");
     time_t now = time(NULL);
@@ -43,14 +43,36 @@ enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_
     gmtime_r(&now, &ut);
     strftime(s->created, sizeof s->created, "%Y-%m-%dT%H:%M:%SZ", &ut);
     s->year = lt.tm_year + 1900;
+    s->seq = 0;
     gis_cal_format_date(gis_case_deadline(gis_cal_day(s->year, lt.tm_mon + 1, lt.tm_mday), days), s->deadline);
     unsigned char rnd[16];
-    if (gis_extract_new_code(s->code, e) || gis_extract_random(rnd, sizeof rnd, e) ||
-        gis_case_seq_next(w, s->year, &s->seq, e))
+    if (gis_extract_new_code(s->code, e) || gis_extract_random(rnd, sizeof rnd, e))
         return e->code;
     for (int i = 0; i < 16; i++)
         snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
     return ERR_OK;
+}
+
+enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_stamp *s, struct err *e)
+{
+    if (gis_case_stamp_init(days, s, e) || gis_case_seq_next(w, s->year, &s->seq, e))
+        return e->code;
+    return ERR_OK;
+}
+
+enum err_code gis_case_seq_peek(struct gis_store *w, int year, long *seq, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "SELECT seq FROM case_sequences WHERE year = ?", &st, e))
+        return e->code;
+    sqlite3_bind_int(st, 1, year);
+    int s = sqlite3_step(st);
+    *seq = s == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    enum err_code rc = ERR_OK;
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        rc = err_set(e, ERR_IO, "case sequence: %s", sqlite3_errmsg(gis_store_db(w)));
+    sqlite3_finalize(st);
+    return rc;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)

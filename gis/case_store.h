@@ -64,6 +64,13 @@ struct gis_case_stamp {
     int year;          /* this year (local time) */
 };
 
+/* The stamp of a case registered now, all but its number (seq 0): for a registration that foresees its
+ * number before it takes the writer (services/extracts.c). */
+enum err_code gis_case_stamp_init(int days, struct gis_case_stamp *s, struct err *e);
+
+/* The last number drawn in year's sequence (0: none yet), as store w sees it. */
+enum err_code gis_case_seq_peek(struct gis_store *w, int year, long *seq, struct err *e);
+
 /* Stamps a case registered now with a term of `days` days; draws the sequence on the writer w, so call
  * it inside the registering transaction. */
 enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_stamp *s, struct err *e);

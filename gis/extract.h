@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gis/extract_store.h"
 #include "gis/places.h"
+#include "gis/receipt.h"
 #include "gis/render.h"
 #include "gis/seal.h"
 #include "gis/store.h"
@@ -327,12 +329,20 @@ struct gis_extract_issue {
     int year;
     /* The organ's electronic seal (gis/seal.h), NULL: issued without one, which the document states. */
     const struct gis_seal *seal;
+    /* The document model of these parcels as of as_of, built before (gis_extract_build), or NULL: built here. */
+    const struct gis_extract_doc *doc;
 };
 
 /* The request as a case keeps it until issued (cases.request), and as its receipt hashes it: canonical JSON
  * (parcels, applicant {name, address}, purpose, documents, sheet, and as_of when asked) in a, the shape
  * POST /{t}/extracts reads; NULL when out of memory. */
 const char *gis_extract_request_json(struct arena *a, const struct gis_extract_issue *is);
+
+/* The receipt (gis/receipt.h) of the extract request registered as case case_id, to be rendered
+ * (gis_receipt_pdf) and stored (gis_receipt_store); strings point into the arguments and a. */
+struct gis_receipt gis_extract_receipt_of(const struct gis_extract_issue *is, const char *case_id,
+                                          const char *case_number, const char *received_at, const char *request_json,
+                                          struct arena *a);
 
 /* The receipt (gis/receipt.h) of the extract request registered as case case_id, sealed with is->seal, on
  * writer w inside the caller's transaction; request_json is what gis_extract_request_json gave. */
@@ -357,6 +367,25 @@ enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, 
                                      struct gis_extract_result *res, struct err *e);
 /* The fee items (wypis, wyrys) as a JSON array text (malloc'd), as stored with the extract and quoted. */
 char *gis_extract_fee_items_json(const struct gis_extract_fee *f);
+
+/* An extract rendered for a case but not yet stored: the row gis_extract_issue_store adds (strings and the
+ * PDF in the arena given to gis_extract_issue_render) and the counts of the rendered document. */
+struct gis_extract_rendered {
+    struct gis_extract_stored row;
+    struct gis_extract_result res;
+};
+
+/* Builds the document of req from reader and renders (and seals) it for the case req names (case_number,
+ * seq, year, code and id all set: ERR_INVALID otherwise), without the writer: the slow part of an issue,
+ * which needs no transaction. Strings and the PDF in a; req's strings must outlive out. A verify_base that
+ * is not an absolute http(s) URL is ERR_INVALID. */
+enum err_code gis_extract_issue_render(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                       struct gis_extract_rendered *out, struct err *e);
+
+/* Stores what gis_extract_issue_render rendered, on writer inside the caller's open transaction; out
+ * points into r. */
+enum err_code gis_extract_issue_store(struct gis_store *writer, const struct gis_extract_rendered *r,
+                                      struct gis_extract_record *out, struct err *e);
 
 /* Issues an extract: builds the document from reader, takes the next case number of the year, renders
  * and stores the PDF on writer, inside the caller's open transaction on writer (svc_tenant_write's fn), so

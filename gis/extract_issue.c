@@ -34,13 +34,11 @@ static json_t *json_str_or_null(const char *s)
     return j ? j : json_null();
 }
 
-enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_issue *is, const char *case_id,
-                                  const char *case_number, const char *received_at, const char *request_json,
-                                  struct arena *a, struct err *e)
+struct gis_receipt gis_extract_receipt_of(const struct gis_extract_issue *is, const char *case_id,
+                                          const char *case_number, const char *received_at, const char *request_json,
+                                          struct arena *a)
 {
-    if (!request_json)
-        return err_set(e, ERR_INTERNAL, "out of memory");
-    const struct gis_receipt r = {
+    return (struct gis_receipt){
         .case_id = case_id,
         .case_number = case_number,
         .organ = is->tmpl.organ,
@@ -49,8 +47,17 @@ enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_
         .applicant = gis_extract_clean(a, is->applicant_name, GIS_EXTRACT_MAX_TEXT),
         .received_at = received_at,
         .submission = request_json,
-        .submission_len = strlen(request_json),
+        .submission_len = request_json ? strlen(request_json) : 0,
     };
+}
+
+enum err_code gis_extract_receipt(struct gis_store *w, const struct gis_extract_issue *is, const char *case_id,
+                                  const char *case_number, const char *received_at, const char *request_json,
+                                  struct arena *a, struct err *e)
+{
+    if (!request_json)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    const struct gis_receipt r = gis_extract_receipt_of(is, case_id, case_number, received_at, request_json, a);
     return gis_receipt_issue(w, &r, is->seal, e);
 }
 
@@ -98,7 +105,7 @@ static char *parcel_ids_json(const struct gis_extract_doc *doc)
  * document model of its parcels: the one preparation the issue and the quote share, so that what a quote
  * counts is what an issue prints. */
 static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
-                                     bool quote, struct gis_extract_meta *m, struct gis_extract_doc **doc,
+                                     bool quote, struct gis_extract_meta *m, const struct gis_extract_doc **doc,
                                      struct err *e)
 {
     *m = req->tmpl;
@@ -115,12 +122,19 @@ static enum err_code extract_prepare(struct gis_store *reader, struct arena *a, 
         m->style = gis_extract_style();
     if (!quote && (!m->applicant_name || !*m->applicant_name))
         return err_at(e, ERR_UNPROCESSABLE, "applicant.name", "applicant.name is required");
-    return gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, doc, e);
+    if (req->doc) {
+        *doc = req->doc;
+        return ERR_OK;
+    }
+    struct gis_extract_doc *built;
+    if (gis_extract_build(reader, a, req->parcels, req->nparcels, req->as_of, &built, e))
+        return e->code;
+    *doc = built;
+    return ERR_OK;
 }
 
-enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
-                                      const struct gis_extract_issue *req, struct gis_extract_record *out,
-                                      struct err *e)
+enum err_code gis_extract_issue_render(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                       struct gis_extract_rendered *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
     /* Printed and put in the QR code: only an absolute address can be opened from paper. */
@@ -128,54 +142,30 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     if (!vb || (strncmp(vb, "https://", 8) != 0 && strncmp(vb, "http://", 7) != 0))
         return err_set(e, ERR_INVALID, "the verification address must be absolute (public_url), got '%.100s'",
                        vb ? vb : "");
+    if (!req->case_number || !req->code || strlen(req->code) != GIS_EXTRACT_CODE_LEN || !req->id ||
+        strlen(req->id) != 32)
+        return err_set(e, ERR_INVALID, "an extract is rendered for a case: its number, verification code and id");
     struct gis_extract_meta m;
-    struct gis_extract_doc *doc;
+    const struct gis_extract_doc *doc;
     if (extract_prepare(reader, a, req, false, &m, &doc, e))
         return e->code;
-
     time_t now = time(NULL);
     struct tm lt, ut;
     localtime_r(&now, &lt);
     gmtime_r(&now, &ut);
-    int year = lt.tm_year + 1900;
-    char date[16], created[32], code[GIS_EXTRACT_CODE_LEN + 1], id[33];
+    char date[16], created[32];
     strftime(date, sizeof date, "%Y-%m-%d", &lt);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &ut);
-    unsigned char rnd[16];
-    if (req->case_number) {
-        if (!req->code || strlen(req->code) != GIS_EXTRACT_CODE_LEN || !req->id || strlen(req->id) != 32)
-            return err_set(e, ERR_INVALID, "a registered case needs its verification code and id");
-        memcpy(code, req->code, sizeof code);
-        memcpy(id, req->id, sizeof id);
-    } else {
-        if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e))
-            return e->code;
-        for (int i = 0; i < 16; i++)
-            snprintf(id + 2 * i, 3, "%02x", rnd[i]);
-    }
-
-    struct buf pdf = {0};
-    char *fees = NULL, *parcels_json = NULL;
-    long seq = 0;
-    enum err_code rc = ERR_OK;
-    const char *case_number = NULL;
-    if (req->case_number) {
-        seq = req->seq, year = req->year, case_number = req->case_number;
-    } else {
-        rc = gis_case_seq_next(writer, year, &seq, e);
-        if (!rc && !(case_number = gis_case_number(a, req->case_format, seq, year)))
-            rc = err_set(e, ERR_INTERNAL, "out of memory");
-    }
-    m.case_number = case_number;
+    m.case_number = req->case_number;
     m.date = date;
     if (!m.received_date)
         m.received_date = date;
-    m.verification_code = code;
-    m.verify_url = arena_printf(a, "%s%s", vb, code);
+    m.verification_code = req->code;
+    m.verify_url = arena_printf(a, "%s%s", vb, req->code);
     m.seal_signer = req->seal ? gis_seal_subject(req->seal) : NULL;
+    struct buf pdf = {0};
     struct gis_extract_result res = {0};
-    if (!rc)
-        rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
+    enum err_code rc = gis_extract_pdf(reader, doc, &m, &pdf, &res, e);
     if (!rc && req->seal) {
         const struct gis_seal_field f = {
             .rect = {res.seal_mark[0], res.seal_mark[1], res.seal_mark[2], res.seal_mark[3]},
@@ -184,57 +174,102 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
         rc = gis_seal_sign(req->seal, &pdf, 0, &f, e);
     }
     char sha[65] = "";
+    char *fees = NULL, *parcels_json = NULL;
+    unsigned char *copy = NULL;
     if (!rc) {
         gis_extract_sha256(pdf.data, pdf.len, sha);
         fees = gis_extract_fee_items_json(&res.fee);
         parcels_json = parcel_ids_json(doc);
-        if (!fees || !parcels_json)
+        if ((copy = arena_alloc(a, pdf.len ? pdf.len : 1)))
+            memcpy(copy, pdf.data, pdf.len);
+        if (!fees || !parcels_json || !copy)
             rc = err_set(e, ERR_INTERNAL, "out of memory");
     }
     if (!rc) {
         const char *docs = m.wypis && m.wyrys ? "[\"wypis\",\"wyrys\"]" : m.wypis ? "[\"wypis\"]" : "[\"wyrys\"]";
-        struct gis_extract_stored row = {.id = id,
-                                         .case_number = case_number,
-                                         .seq = seq,
-                                         .year = year,
-                                         .created_at = created,
-                                         .issue_date = date,
-                                         .parcels_json = parcels_json,
-                                         .documents_json = docs,
-                                         .applicant_name = m.applicant_name,
-                                         .applicant_address = m.applicant_address,
-                                         .purpose = m.purpose,
-                                         .fee_total = res.fee.due_pln,
-                                         .fee_items_json = fees,
-                                         .pages = res.pages,
-                                         .wypis_pages = res.wypis_pages,
-                                         .wyrys_sheets = res.wyrys_sheets,
-                                         .verification_code = code,
-                                         .sha256 = sha,
-                                         .pdf = (const unsigned char *)pdf.data,
-                                         .pdf_len = pdf.len,
-                                         .sheet = gis_extract_sheet_name(m.sheet),
-                                         .as_of = doc->as_of};
-        rc = gis_extract_stored_insert(writer, &row, e);
+        out->row = (struct gis_extract_stored){.id = req->id,
+                                               .case_number = req->case_number,
+                                               .seq = req->seq,
+                                               .year = req->year,
+                                               .created_at = arena_strdup(a, created),
+                                               .issue_date = arena_strdup(a, date),
+                                               .parcels_json = arena_strdup(a, parcels_json),
+                                               .documents_json = docs,
+                                               .applicant_name = m.applicant_name,
+                                               .applicant_address = m.applicant_address,
+                                               .purpose = m.purpose,
+                                               .fee_total = res.fee.due_pln,
+                                               .fee_items_json = arena_strdup(a, fees),
+                                               .pages = res.pages,
+                                               .wypis_pages = res.wypis_pages,
+                                               .wyrys_sheets = res.wyrys_sheets,
+                                               .verification_code = req->code,
+                                               .sha256 = arena_strdup(a, sha),
+                                               .pdf = copy,
+                                               .pdf_len = pdf.len,
+                                               .sheet = gis_extract_sheet_name(m.sheet),
+                                               .as_of = doc->as_of};
+        out->res = res;
+        if (!out->row.created_at || !out->row.parcels_json || !out->row.fee_items_json || !out->row.sha256)
+            rc = err_set(e, ERR_INTERNAL, "out of memory");
     }
     free(fees);
     free(parcels_json);
-    if (!rc) {
-        unsigned char *copy = arena_alloc(a, pdf.len ? pdf.len : 1);
-        if (copy)
-            memcpy(copy, pdf.data, pdf.len);
-        *out = (struct gis_extract_record){.id = arena_strdup(a, id),
-                                           .case_number = case_number,
-                                           .date = arena_strdup(a, date),
-                                           .created_at = arena_strdup(a, created),
-                                           .verification_code = arena_strdup(a, code),
-                                           .sha256 = arena_strdup(a, sha),
-                                           .res = res,
-                                           .pdf = copy,
-                                           .pdf_len = copy ? pdf.len : 0};
-    }
     buf_free(&pdf);
+    if (rc)
+        memset(out, 0, sizeof *out);
     return rc;
+}
+
+enum err_code gis_extract_issue_store(struct gis_store *writer, const struct gis_extract_rendered *r,
+                                      struct gis_extract_record *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (gis_extract_stored_insert(writer, &r->row, e))
+        return e->code;
+    *out = (struct gis_extract_record){.id = r->row.id,
+                                       .case_number = r->row.case_number,
+                                       .date = r->row.issue_date,
+                                       .created_at = r->row.created_at,
+                                       .verification_code = r->row.verification_code,
+                                       .sha256 = r->row.sha256,
+                                       .res = r->res,
+                                       .pdf = r->row.pdf,
+                                       .pdf_len = r->row.pdf_len};
+    return ERR_OK;
+}
+
+enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store *reader, struct arena *a,
+                                      const struct gis_extract_issue *req, struct gis_extract_record *out,
+                                      struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct gis_extract_issue is = *req;
+    char code[GIS_EXTRACT_CODE_LEN + 1], id[33];
+    if (!req->case_number) {
+        unsigned char rnd[16];
+        time_t now = time(NULL);
+        struct tm lt;
+        localtime_r(&now, &lt);
+        is.year = lt.tm_year + 1900;
+        if (gis_extract_new_code(code, e) || gis_extract_random(rnd, sizeof rnd, e) ||
+            gis_case_seq_next(writer, is.year, &is.seq, e))
+            return e->code;
+        for (int i = 0; i < 16; i++)
+            snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+        is.code = code, is.id = id;
+        if (!(is.case_number = gis_case_number(a, req->case_format, is.seq, is.year)))
+            return err_set(e, ERR_INTERNAL, "out of memory");
+    }
+    struct gis_extract_rendered r;
+    if (gis_extract_issue_render(reader, a, &is, &r, e))
+        return e->code;
+    /* the id and code may be this frame's: the record keeps its own copies */
+    r.row.id = arena_strdup(a, is.id);
+    r.row.verification_code = arena_strdup(a, is.code);
+    if (!r.row.id || !r.row.verification_code)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    return gis_extract_issue_store(writer, &r, out, e);
 }
 
 enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
@@ -242,7 +277,7 @@ enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, 
 {
     memset(res, 0, sizeof *res);
     struct gis_extract_meta m;
-    struct gis_extract_doc *doc;
+    const struct gis_extract_doc *doc;
     if (extract_prepare(reader, a, req, true, &m, &doc, e))
         return e->code;
     /* stand-ins of the issued document's own lengths: a case number, today, a code and its address */

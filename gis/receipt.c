@@ -127,20 +127,14 @@ enum err_code gis_receipt_pdf(const struct gis_receipt *r, const struct gis_seal
 static const char insert_sql[] = "INSERT INTO case_receipts (case_id, received_at, submission_sha256, sha256, sealed, "
                                  "pdf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-enum err_code gis_receipt_issue(struct gis_store *w, const struct gis_receipt *r, const struct gis_seal *seal,
-                                struct err *e)
+enum err_code gis_receipt_store(struct gis_store *w, const struct gis_receipt *r, const void *pdf, size_t len,
+                                bool sealed, struct err *e)
 {
     if (!r->case_id)
         return err_set(e, ERR_INVALID, "a receipt needs its case id");
-    struct buf pdf = {0};
-    bool sealed;
-    if (gis_receipt_pdf(r, seal, &pdf, &sealed, e)) {
-        buf_free(&pdf);
-        return e->code;
-    }
     char sub[65], sha[65];
     sha256_hex(r->submission ? r->submission : "", r->submission_len, sub);
-    sha256_hex(pdf.data, pdf.len, sha);
+    sha256_hex(pdf, len, sha);
     sqlite3_stmt *st;
     enum err_code rc = gis_store_prepare(w, insert_sql, &st, e);
     if (!rc) {
@@ -149,7 +143,7 @@ enum err_code gis_receipt_issue(struct gis_store *w, const struct gis_receipt *r
         sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, sha, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 5, sealed);
-        sqlite3_bind_blob64(st, 6, pdf.data, pdf.len, SQLITE_STATIC);
+        sqlite3_bind_blob64(st, 6, pdf, len, SQLITE_STATIC);
         int s = sqlite3_step(st);
         if (s == SQLITE_CONSTRAINT)
             rc = err_set(e, ERR_CONFLICT, "case %s already has a receipt", r->case_number);
@@ -157,6 +151,19 @@ enum err_code gis_receipt_issue(struct gis_store *w, const struct gis_receipt *r
             rc = err_set(e, ERR_IO, "storing the receipt: %s", sqlite3_errmsg(gis_store_db(w)));
         sqlite3_finalize(st);
     }
+    return rc;
+}
+
+enum err_code gis_receipt_issue(struct gis_store *w, const struct gis_receipt *r, const struct gis_seal *seal,
+                                struct err *e)
+{
+    if (!r->case_id)
+        return err_set(e, ERR_INVALID, "a receipt needs its case id");
+    struct buf pdf = {0};
+    bool sealed;
+    enum err_code rc = gis_receipt_pdf(r, seal, &pdf, &sealed, e);
+    if (!rc)
+        rc = gis_receipt_store(w, r, pdf.data, pdf.len, sealed, e);
     buf_free(&pdf);
     return rc;
 }

@@ -35,6 +35,11 @@ struct gis_receipt {
 enum err_code gis_receipt_pdf(const struct gis_receipt *r, const struct gis_seal *seal, struct buf *out, bool *sealed,
                               struct err *e);
 
+/* Stores the receipt of r whose PDF (from gis_receipt_pdf, sealed or not) is pdf/len, on writer w inside the
+ * caller's transaction; ERR_CONFLICT when the case has one. */
+enum err_code gis_receipt_store(struct gis_store *w, const struct gis_receipt *r, const void *pdf, size_t len,
+                                bool sealed, struct err *e);
+
 /* Renders, seals and stores the receipt of r on writer w, inside the caller's transaction; ERR_CONFLICT
  * when the case has one. */
 enum err_code gis_receipt_issue(struct gis_store *w, const struct gis_receipt *r, const struct gis_seal *seal,

@@ -20,10 +20,12 @@
 #include "gis/extract_store.h"
 #include "services/auth.h"
 #include "services/cases.h"
+#include "services/issue_order.h"
 #include "services/payments.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "services/web_page.h"
+#include "util/log.h"
 #include "util/text.h"
 
 static struct gis_store *reader(struct svc_tenant *t, struct err *e)
@@ -157,7 +159,8 @@ static enum err_code extract_request_read(struct http_req *req, json_t *body, st
 
 /* A registration on the tenant's writer (svc_tenant_write): the case with its number, and, where the gmina
  * issues at once, the extract; the answer (the record as JSON) is read back in the same transaction, so
- * that it shows what is committed. */
+ * that it shows what is committed. Issued at once (issue_at_once), the receipt and the document are
+ * rendered before, outside the transaction, for the number foreseen (services/issue_order.h). */
 struct issue_job {
     struct http_req *req;
     struct gis_store *rd;
@@ -168,6 +171,15 @@ struct issue_job {
     const char *case_number;    /* out */
     bool issued;                /* out */
     json_t *j;                  /* the record; the caller's once set */
+    /* issued at once: the case as numbered, its receipt and document rendered for that number */
+    struct gis_case_stamp st;
+    struct gis_case c;
+    struct gis_receipt receipt;
+    const void *receipt_pdf;
+    size_t receipt_len;
+    bool receipt_sealed;
+    struct gis_extract_rendered doc;
+    const struct gis_extract_doc *model; /* the document model, built before the ticket */
 };
 
 static const char *actor_of(struct http_req *req)
@@ -175,44 +187,41 @@ static const char *actor_of(struct http_req *req)
     return req->principal ? req->principal->account.login : "anonim";
 }
 
-enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, struct gis_case *c, const char *note,
-                                     struct err *e)
+/* Reads again the request case c keeps, as the document is issued from it, with what the payments core
+ * knows of the fee and when the application came. */
+static enum err_code case_request(struct http_req *req, const struct gis_case *c, struct gis_extract_issue *is,
+                                  struct err *e)
 {
-    if (strcmp(c->module, "extracts") != 0)
-        return err_set(e, ERR_CONFLICT, "case %s is not an extract request", c->case_number);
-    if (!gis_case_status_open(c->status))
-        return err_set(e, ERR_CONFLICT, "sprawa %s jest zakończona (%s)", c->case_number, c->status);
-    struct gis_store *rd = reader(req->tenant, e);
-    if (!rd)
-        return e->code;
     json_t *body = c->request_json ? json_loads(c->request_json, 0, NULL) : NULL;
     if (!body || arena_defer(req->arena, (void (*)(void *))json_decref, body)) {
         json_decref(body);
         return err_set(e, ERR_INTERNAL, "the stored request of case %s is unreadable", c->case_number);
     }
-    struct gis_extract_issue is;
     const char *email = NULL;
     struct err re = {0};
-    if (extract_request_read(req, body, &is, &email, &re)) /* valid at registration: a refusal now is ours */
+    if (extract_request_read(req, body, is, &email, &re)) /* valid at registration: a refusal now is ours */
         return err_recast(e, re.code == ERR_UNPROCESSABLE ? ERR_INTERNAL : re.code, &re);
-    is.case_number = c->case_number, is.seq = c->seq, is.year = c->year;
-    /* what the payments core knows of the fee, and when the application came, for the document */
-    is.tmpl.fee_status = c->fee_status;
-    is.tmpl.fee_method = c->pay_nrb && c->pay_paid_gr > 0 ? "account" : "clerk";
-    is.tmpl.received_date = c->created_at ? arena_strndup(req->arena, c->created_at, 10) : NULL;
-    is.tmpl.received_mode = c->applicant_account ? "elektronicznie, przez konto w serwisie gminy"
-                                                 : "elektronicznie, przez formularz serwisu gminy (bez konta)";
-    is.code = c->verification_code, is.id = c->id;
-    struct gis_extract_record rec;
-    if (gis_extract_issue_write(w, rd, req->arena, &is, &rec, e))
-        return e->code;
+    is->case_number = c->case_number, is->seq = c->seq, is->year = c->year;
+    is->tmpl.fee_status = c->fee_status;
+    is->tmpl.fee_method = c->pay_nrb && c->pay_paid_gr > 0 ? "account" : "clerk";
+    is->tmpl.received_date = c->created_at ? arena_strndup(req->arena, c->created_at, 10) : NULL;
+    is->tmpl.received_mode = c->applicant_account ? "elektronicznie, przez konto w serwisie gminy"
+                                                  : "elektronicznie, przez formularz serwisu gminy (bez konta)";
+    is->code = c->verification_code, is->id = c->id;
+    return ERR_OK;
+}
+
+/* Records on case c the extract rec issued for it: its documents, status done, and the history. */
+static enum err_code case_issued(struct http_req *req, struct gis_store *w, struct gis_case *c,
+                                 const struct gis_extract_record *rec, const char *note, struct err *e)
+{
     json_t *docs = json_loads(c->documents_json ? c->documents_json : "[]", 0, NULL);
     if (!json_is_array(docs)) {
         json_decref(docs);
         docs = json_array();
     }
-    json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s}", "kind", "wypis i wyrys", "id", rec.id, "issued_at",
-                                          rec.created_at, "verification_code", rec.verification_code));
+    json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:s}", "kind", "wypis i wyrys", "id", rec->id, "issued_at",
+                                          rec->created_at, "verification_code", rec->verification_code));
     char *dj = json_dumps(docs, JSON_COMPACT);
     json_decref(docs);
     c->documents_json = dj ? arena_strdup(req->arena, dj) : NULL;
@@ -226,69 +235,187 @@ enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, 
     return ERR_OK;
 }
 
-static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
+enum err_code svc_extract_issue_case(struct http_req *req, struct gis_store *w, struct gis_case *c, const char *note,
+                                     struct err *e)
 {
-    struct issue_job *job = ctx;
+    if (strcmp(c->module, "extracts") != 0)
+        return err_set(e, ERR_CONFLICT, "case %s is not an extract request", c->case_number);
+    if (!gis_case_status_open(c->status))
+        return err_set(e, ERR_CONFLICT, "sprawa %s jest zakończona (%s)", c->case_number, c->status);
+    struct gis_store *rd = reader(req->tenant, e);
+    if (!rd)
+        return e->code;
+    struct gis_extract_issue is;
+    struct gis_extract_record rec;
+    if (case_request(req, c, &is, e) || gis_extract_issue_write(w, rd, req->arena, &is, &rec, e))
+        return e->code;
+    return case_issued(req, w, c, &rec, note, e);
+}
+
+/* Whether job's extract is issued at registration: where the gmina issues at once, and, where it issues on
+ * payment, for an exempt request (it has nothing to pay). */
+static bool issues_now(const struct issue_job *job)
+{
+    const struct config_tenant *cfg = job->req->tenant->cfg;
+    return cfg->extract_issue == CONFIG_ISSUE_IMMEDIATE ||
+           (cfg->extract_issue == CONFIG_ISSUE_ON_PAYMENT && job->exempt);
+}
+
+static const char *issue_note(const struct issue_job *job)
+{
+    return job->exempt && job->req->tenant->cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE
+               ? "wydany od razu: wniosek zwolniony z opłaty skarbowej"
+               : "wydany od razu (extract_issue = immediate)";
+}
+
+/* The case of job's registration stamped st (art. 217 par. 3 KPA: a zaświadczenie, and so a wypis i wyrys,
+ * within 7 days). */
+static enum err_code case_of(struct issue_job *job, const struct gis_case_stamp *st, struct gis_case *c, struct err *e)
+{
     struct http_req *req = job->req;
     const struct config_tenant *cfg = req->tenant->cfg;
-    /* art. 217 par. 3 KPA: a zaświadczenie (and so a wypis i wyrys) within 7 days */
-    struct gis_case_stamp st;
-    if (gis_case_stamp_new(w, 7, &st, e))
-        return e->code;
-    const char *id = st.id, *code = st.code;
-    long seq = st.seq;
-    int year = st.year;
     const struct auth_principal *p = req->principal;
-    struct gis_case c = {
-        .id = id,
-        .case_number = gis_case_number(req->arena, cfg->case_format, seq, year),
+    *c = (struct gis_case){
+        .id = st->id,
+        .case_number = gis_case_number(req->arena, cfg->case_format, st->seq, st->year),
         .module = "extracts",
-        .seq = seq,
-        .year = year,
+        .seq = st->seq,
+        .year = st->year,
         .applicant_account = p ? p->account.id : 0,
         .applicant_login = p ? p->account.login : NULL,
         .applicant_email = job->email,
         .applicant_name = gis_extract_clean(req->arena, job->is->applicant_name, GIS_EXTRACT_MAX_TEXT),
         .status = GIS_CASE_FILED,
-        .created_at = st.created,
-        .deadline = st.deadline,
+        .created_at = st->created,
+        .deadline = st->deadline,
         .fee_pln = job->fee.due_pln,
         .fee_status = job->exempt ? "exempt" : "due",
-        .verification_code = code,
+        .verification_code = st->code,
         .request_json = gis_extract_request_json(req->arena, job->is),
         .documents_json = "[]",
     };
-    if (!c.case_number || !c.request_json)
+    if (!c->case_number || !c->request_json)
         return err_set(e, ERR_INTERNAL, "out of memory");
+    return ERR_OK;
+}
+
+/* The answer to an extract issued at registration as case c, in the issuing transaction: the fee of the
+ * document as rendered, left due, the case's payment account, and the record as committed. */
+static enum err_code issued_answer(struct issue_job *job, struct gis_store *w, struct gis_case *c, struct err *e)
+{
+    struct http_req *req = job->req;
+    struct gis_extract_stored r;
+    if (gis_extract_stored_find(w, req->arena, GIS_EXTRACT_BY_ID, c->id, false, &r, e))
+        return e->code;
+    c->fee_pln = r.fee_total;
+    if (gis_case_fee_set(w, c->id, r.fee_total, c->fee_status, e) ||
+        svc_pay_case_account(req->tenant->cfg, w, req->arena, c, e))
+        return e->code;
+    job->j = record_json(req, &r, c, e);
+    return job->j ? ERR_OK : e->code;
+}
+
+static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
+{
+    struct issue_job *job = ctx;
+    struct http_req *req = job->req;
+    struct gis_case_stamp st;
+    struct gis_case c;
+    if (gis_case_stamp_new(w, 7, &st, e) || case_of(job, &st, &c, e))
+        return e->code;
     job->case_number = c.case_number;
     if (gis_case_insert(w, &c, actor_of(req), e) ||
         gis_extract_receipt(w, job->is, c.id, c.case_number, c.created_at, c.request_json, req->arena, e))
         return e->code;
-    /* an exempt request has nothing to pay: where the gmina issues on payment, it is issued at once */
-    bool now =
-        cfg->extract_issue == CONFIG_ISSUE_IMMEDIATE || (cfg->extract_issue == CONFIG_ISSUE_ON_PAYMENT && job->exempt);
-    if (now) {
-        if (svc_extract_issue_case(req, w, &c,
-                                   job->exempt && cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE
-                                       ? "wydany od razu: wniosek zwolniony z opłaty skarbowej"
-                                       : "wydany od razu (extract_issue = immediate)",
-                                   e))
+    if (issues_now(job)) {
+        if (svc_extract_issue_case(req, w, &c, issue_note(job), e))
             return e->code;
         job->issued = true;
-        /* the fee of the document as rendered, left due */
-        struct gis_extract_stored r;
-        if (gis_extract_stored_find(w, req->arena, GIS_EXTRACT_BY_ID, id, false, &r, e))
-            return e->code;
-        c.fee_pln = r.fee_total;
-        if (gis_case_fee_set(w, id, r.fee_total, c.fee_status, e) || svc_pay_case_account(cfg, w, req->arena, &c, e))
-            return e->code;
-        job->j = record_json(req, &r, &c, e);
-    } else {
-        if (svc_pay_case_account(cfg, w, req->arena, &c, e))
-            return e->code;
-        job->j = pending_json(req, &c, e);
+        return issued_answer(job, w, &c, e);
     }
+    if (svc_pay_case_account(req->tenant->cfg, w, req->arena, &c, e))
+        return e->code;
+    job->j = pending_json(req, &c, e);
     return job->j ? ERR_OK : e->code;
+}
+
+/* Renders job's receipt and extract for its case as numbered now, from reader rd. */
+static enum err_code issue_render(struct issue_job *job, struct gis_store *rd, struct err *e)
+{
+    struct http_req *req = job->req;
+    const struct gis_case *c = &job->c;
+    job->receipt = gis_extract_receipt_of(job->is, c->id, c->case_number, c->created_at, c->request_json, req->arena);
+    struct buf pdf = {0};
+    enum err_code rc = gis_receipt_pdf(&job->receipt, job->is->seal, &pdf, &job->receipt_sealed, e);
+    void *copy = rc ? NULL : arena_alloc(req->arena, pdf.len ? pdf.len : 1);
+    if (copy)
+        memcpy(copy, pdf.data, pdf.len);
+    else if (!rc)
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+    job->receipt_pdf = copy, job->receipt_len = pdf.len;
+    buf_free(&pdf);
+    struct gis_extract_issue is;
+    if (!rc && !(rc = case_request(req, c, &is, e))) {
+        is.doc = job->model;
+        rc = gis_extract_issue_render(rd, req->arena, &is, &job->doc, e);
+    }
+    return rc;
+}
+
+/* The write of an extract issued at once, in ticket order (svc_issue_commit): the number drawn now, the
+ * receipt and document rendered again if it is not the one foreseen, then the case, receipt, extract and
+ * answer as issue_run writes them. */
+static enum err_code issue_commit_run(struct gis_store *w, void *ctx, struct err *e)
+{
+    struct issue_job *job = ctx;
+    struct http_req *req = job->req;
+    json_decref(job->j);
+    job->j = NULL;
+    long seq;
+    if (gis_case_seq_next(w, job->st.year, &seq, e))
+        return e->code;
+    if (seq != job->st.seq) {
+        log_info("extracts: case number %ld of %d foreseen but %ld drawn (another write took one meanwhile): "
+                 "rendered again under the writer",
+                 job->st.seq, job->st.year, seq);
+        struct gis_store *rd = reader(req->tenant, e);
+        job->st.seq = seq;
+        if (!rd || case_of(job, &job->st, &job->c, e) || issue_render(job, rd, e))
+            return e->code;
+    }
+    struct gis_case c = job->c; /* changed below; a second run starts again from job->c */
+    struct gis_extract_record rec;
+    if (gis_case_insert(w, &c, actor_of(req), e) ||
+        gis_receipt_store(w, &job->receipt, job->receipt_pdf, job->receipt_len, job->receipt_sealed, e) ||
+        gis_extract_issue_store(w, &job->doc, &rec, e) || case_issued(req, w, &c, &rec, issue_note(job), e))
+        return e->code;
+    job->case_number = c.case_number;
+    job->issued = true;
+    return issued_answer(job, w, &c, e);
+}
+
+/* Issues job's extract at once: the number foreseen, the receipt and document rendered outside the writer,
+ * then committed in the order of the numbers with whatever else is ready (services/issue_order.h). */
+static enum err_code issue_at_once(struct issue_job *job, struct err *e)
+{
+    struct svc_tenant *t = job->req->tenant;
+    unsigned long ticket;
+    /* the parcels checked before a number is foreseen: a refused request (422) takes no ticket, which would
+     * make every later ticket render again under the writer */
+    struct gis_extract_doc *model;
+    if (gis_extract_build(job->rd, job->req->arena, job->is->parcels, job->is->nparcels, job->is->as_of, &model, e))
+        return e->code;
+    job->model = model;
+    if (gis_case_stamp_init(7, &job->st, e) || svc_issue_reserve(t, job->st.year, &ticket, &job->st.seq, e))
+        return e->code;
+    enum err_code rc = case_of(job, &job->st, &job->c, e);
+    if (!rc)
+        rc = issue_render(job, job->rd, e);
+    struct err ce = {0};
+    enum err_code crc = svc_issue_commit(t, ticket, rc ? NULL : issue_commit_run, job, &ce);
+    if (!rc && crc)
+        *e = ce;
+    return rc ? rc : crc;
 }
 
 /* Whether id has the form of an EGiB parcel identifier, "080505_5.0001.12": six digits of the TERYT of
@@ -366,7 +493,9 @@ static enum err_code extract_post(struct http_req *req, struct http_resp *resp, 
     /* The fee of a request issued later is known at registration: a draft is rendered to count it. */
     if (t->cfg->extract_issue != CONFIG_ISSUE_IMMEDIATE && gis_extract_quote(rd, req->arena, &is, &job.fee, e))
         return e->code;
-    if (svc_tenant_write(t, issue_run, &job, e)) {
+    enum err_code rc =
+        issues_now(&job) && t->issue_order ? issue_at_once(&job, e) : svc_tenant_write(t, issue_run, &job, e);
+    if (rc) {
         json_decref(job.j);
         return e->code;
     }

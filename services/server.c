@@ -15,6 +15,7 @@
 
 #include "gis/arrears.h"
 #include "gis/geocode.h"
+#include "services/issue_order.h"
 #include "services/auth.h"
 #include "services/module.h"
 #include "services/routes.h"
@@ -1178,6 +1179,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         tile_tenant_caches_init(&t->tiles, cfg->data_dir, t->cfg->slug);
         snprintf(t->store_path, sizeof t->store_path, "%s/%s.sqlite", cfg->data_dir, t->cfg->slug);
         pthread_mutex_init(&t->write_lock, NULL);
+        t->issue_order = svc_issue_order_new(); /* NULL (out of memory): issues render under the writer */
         s->n_tenants++;
         struct err te = {0};
         if (gis_store_open(t->store_path, GIS_STORE_WRITE, &t->writer, &te) != ERR_OK ||
@@ -1288,6 +1290,7 @@ void svc_server_free(struct svc_server *s)
     for (int i = 0; i < s->n_tenants; i++) {
         gis_store_close(s->tenants[i].writer);
         pthread_mutex_destroy(&s->tenants[i].write_lock);
+        svc_issue_order_free(s->tenants[i].issue_order);
         gis_geocoder_free(s->tenants[i].geocoder);
         gis_seal_free(s->tenants[i].seal);
         tile_tenant_caches_close(&s->tenants[i].tiles);

@@ -38,6 +38,9 @@ struct svc_tenant {
     /* Its store is a twin replica (services/twin.h): nothing of it is served until a promotion clears this
      * (atomically; read with svc_tenant_twin_hidden). */
     bool twin_hidden;
+    /* Extracts issued at once commit in the order of their case numbers (services/issue_order.h); NULL where
+     * the tenant is not served (the CLI's), and issues then render inside the write transaction. */
+    struct svc_issue_order *issue_order;
 };
 
 struct svc_server;

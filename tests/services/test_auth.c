@@ -3,6 +3,7 @@
  * edited row breaks it), and the route tables: every route declares its access, and no write is public
  * except the log-in itself. */
 #include <sodium.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,57 @@ static void audit_chain(void)
     gis_identity_close(id);
 }
 
+/* Appends from several threads into two stores at once are written in batches (gis/audit.c): every one is
+ * there, each chain holds, and the ids run without a gap. */
+struct append_arg {
+    struct gis_identity *id;
+    int thread, failed;
+};
+
+static void *append_many(void *p)
+{
+    struct append_arg *arg = p;
+    for (int i = 0; i < 25; i++) {
+        char rec[48];
+        snprintf(rec, sizeof rec, "/slubice/extracts/%d-%d", arg->thread, i);
+        struct gis_audit_entry a = {"anonim", "case.register", "slubice", rec, "127.0.0.1", "extracts"};
+        struct err e = {0};
+        arg->failed += gis_audit_append(arg->id, &a, &e) != ERR_OK;
+    }
+    return NULL;
+}
+
+static void audit_concurrent_appends(void)
+{
+    struct gis_identity *ids[2] = {open_store("audit-a.sqlite"), open_store("audit-b.sqlite")};
+    if (!ids[0] || !ids[1])
+        return;
+    pthread_t th[6];
+    struct append_arg args[6];
+    for (int i = 0; i < 6; i++) {
+        args[i] = (struct append_arg){.id = ids[i % 2], .thread = i};
+        CHECK(pthread_create(&th[i], NULL, append_many, &args[i]) == 0);
+    }
+    int failed = 0;
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        failed += args[i].failed;
+    }
+    CHECK(failed == 0);
+    for (int k = 0; k < 2; k++) {
+        struct err e = {0};
+        long long rows = -1, bad = -1;
+        CHECK(gis_audit_verify(ids[k], &rows, &bad, &e) == ERR_OK && rows == 75 && bad == 0);
+        sqlite3_stmt *st;
+        CHECK(sqlite3_prepare_v2(gis_identity_db(ids[k]), "SELECT count(DISTINCT record), min(id), max(id) FROM audit",
+                                 -1, &st, NULL) == SQLITE_OK);
+        CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 75 && sqlite3_column_int(st, 1) == 1 &&
+              sqlite3_column_int(st, 2) == 75);
+        sqlite3_finalize(st);
+        gis_identity_close(ids[k]);
+    }
+}
+
 static void residents_by_pesel(void)
 {
     char m[12];
@@ -338,6 +390,7 @@ int main(void)
     RUN(cookie_and_form);
     RUN(accounts_grants_sessions);
     RUN(audit_chain);
+    RUN(audit_concurrent_appends);
     RUN(residents_by_pesel);
     RUN(refusal_cap);
     RUN(account_erasure);
