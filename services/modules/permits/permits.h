@@ -81,6 +81,15 @@ void permits_lapse_eval(int year, int today, int statement_day, long fee_gr, con
 enum err_code permits_check(struct gis_store *r, struct arena *a, const struct svc_place *p, char cat, const char *sale,
                             json_t **out, struct err *e);
 
+/* The short answer of /locate under services.permits: for each category and place of sale whether a new
+ * outlet could open here (allowed, refused, uncertain) and what stands in the way, the limits, every
+ * distance rule with its nearest object, the zone's verdict for a shop and a bar, the night ban, and a
+ * Polish summary. Cheaper than six checks: one query per kind of data, and a rule measured along the path
+ * builds the street graph only when an object lies nearer than its minimum in a straight line (a path is
+ * never shorter); otherwise that rule is "ok" with measured_m null. */
+enum err_code permits_summary(struct gis_store *r, struct arena *a, const struct svc_place *p, json_t **out,
+                              struct err *e);
+
 /* ---- the decision (decision.c) ---- */
 
 struct gis_seal;

@@ -995,7 +995,7 @@ static enum err_code post_revoke(struct http_req *req, struct http_resp *resp, s
 static enum err_code permits_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p, json_t *out,
                                     struct err *e)
 {
-    struct arena *a = arena_new(2048);
+    struct arena *a = arena_new(16384);
     if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
     const char *names[3];
@@ -1007,11 +1007,15 @@ static enum err_code permits_locate(struct svc_tenant *t, struct gis_store *r, c
         json_t *list = json_array();
         for (int i = 0; i < n; i++)
             json_array_append_new(list, jstr(names[i]));
-        const char *q = p->parcel_id ? arena_printf(a, "parcel=%s", p->parcel_id)
-                                     : arena_printf(a, "x=%.2f&y=%.2f&crs=EPSG:2180", p->x, p->y);
         json_object_set_new(out, "title", json_string(PERMITS_TITLE));
         json_object_set_new(out, "outlets", json_integer(count));
         json_object_set_new(out, "names", list);
+    }
+    json_t *check = NULL;
+    if (!rc && !(rc = permits_summary(r, a, p, &check, e))) {
+        json_object_set_new(out, "check", check);
+        const char *q = p->parcel_id ? arena_printf(a, "parcel=%s", p->parcel_id)
+                                     : arena_printf(a, "x=%.2f&y=%.2f&crs=EPSG:2180", p->x, p->y);
         json_object_set_new(
             out, "links",
             json_pack("{s:s, s:s}", "check",

@@ -446,6 +446,44 @@ def register_collection_tiles_and_locate():
 
 
 @test
+def locate_answers_the_check_in_short():
+    """/locate's services.permits.check: for each category and place of sale the verdict the full check
+    gives, with what stands in the way (limit, a distance rule's object kind, zoning), at places inside and
+    outside the rules and in the gmina at its limit."""
+    ch = objects("slubice", "church")[0]
+    pg = objects("slubice", "playground")[0]
+    sc = objects("slubice", "school")[0]
+    with db("cybinka") as c:
+        cx, cy = c.execute("SELECT X(geom), Y(geom) FROM addresses ORDER BY id LIMIT 1").fetchone()
+    with db() as c:
+        far = c.execute("SELECT X(geom), Y(geom) FROM addresses WHERE Distance(geom, MakePoint(?, ?, 2180)) > 700 "
+                        "ORDER BY id LIMIT 1", (sc[3], sc[4])).fetchone()
+    places = [("slubice", ch[3] + 20, ch[4]), ("slubice", pg[3], pg[4] + 10), ("slubice", sc[3] + 15, sc[4] + 5),
+              ("slubice", far[0], far[1]), ("cybinka", cx, cy)]
+    for slug, x, y in places:
+        q = urllib.parse.urlencode({"x": f"{x:.3f}", "y": f"{y:.3f}", "crs": "EPSG:2180"})
+        s = get(f"/{slug}/locate?{q}")["services"]["permits"]["check"]
+        assert len(s["options"]) == 6 and s["summary"].startswith("Nowy punkt sprzedaży"), s
+        for o in s["options"]:
+            full = check_xy(slug, x, y, o["category"], o["sale"])
+            assert o["verdict"] == full["verdict"], (slug, x, y, o, full["verdict"], full["reasons"])
+            bad = {r["object_kind"] for r in full["distance_rules"] if r["verdict"] == "violated"}
+            assert bad == set(o["blocked_by"]) - {"limit", "zoning"}, (o, full["distance_rules"])
+            assert ("limit" in o["blocked_by"]) == any(not x["ok"] for x in full["limits"]), (o, full["limits"])
+    s = get(f"/cybinka/locate?x={cx:.3f}&y={cy:.3f}&crs=EPSG:2180")["services"]["permits"]["check"]
+    c_off = [o for o in s["options"] if o["category"] == "C" and o["sale"] == "off"][0]
+    assert c_off["verdict"] == "refused" and "limit" in c_off["blocked_by"], c_off
+    assert c_off["limit"]["count"] == c_off["limit"]["max"], c_off
+    assert "C poza miejscem sprzedaży" in s["summary"].split("niezgodny dla ")[1], s["summary"]
+    q = urllib.parse.urlencode({"x": f"{ch[3] + 20:.3f}", "y": f"{ch[4]:.3f}", "crs": "EPSG:2180"})
+    s = get(f"/slubice/locate?{q}")["services"]["permits"]["check"]
+    b_on = [o for o in s["options"] if o["category"] == "B" and o["sale"] == "on"][0]
+    assert b_on["verdict"] == "refused" and "church" in b_on["blocked_by"], b_on
+    church = [r for r in s["distance_rules"] if r["object_kind"] == "church"][0]
+    assert abs(church["nearest"]["straight_m"] - 20) < 0.01, church
+
+
+@test
 def hostile_input():
     for q, code in [("category=D&sale=on&address=x", 400), ("category=A&sale=xx&address=x", 400),
                     ("category=A&sale=on", 400), ("category=A&sale=on&address=" + "%C4%85" * 3000, None),
