@@ -17,6 +17,8 @@
 #include "util/config.h"
 #include "util/err.h"
 
+struct gis_parcel_zones; /* gis/places.h */
+
 /* A place as /locate and module lookups resolve it. Every string lives in the arena of the request. */
 struct svc_place {
     const char *parcel_id;     /* EGiB identifier of the parcel, or NULL when no parcel is known */
@@ -24,6 +26,10 @@ struct svc_place {
     const char *address_label; /* "ul. Jedności Robotniczej 12a, 69-100 Słubice", or NULL */
     double x, y;               /* EPSG:2180 easting, northing: the address point, else a point inside the
                                 * parcel, else the query point */
+    /* The plans and zones of the parcel in force on the card's date, when the caller has computed them
+     * (/locate has, for its card): a module's locate hook uses them instead of computing them again. NULL
+     * otherwise (svc_place_resolve leaves it NULL). */
+    const struct gis_parcel_zones *zones;
 };
 
 /* What a module says about a place: it adds members to out (a JSON object owned by the caller). An error

@@ -40,7 +40,30 @@ struct chk {
     int streets;
     struct gis_parcel_zones zones;
     bool quick; /* /locate: a path rule is measured along the path only when the straight line is short */
+    /* quick: every protected object within FAR_M, nearest first, read once for all rules */
+    struct permits_object *near;
+    int nnear;
 };
+
+#define MAX_NEAR 256
+
+/* quick: the objects of kind within radius from c->near (read on first use), at most max, nearest first. */
+static enum err_code near_of_kind(struct chk *c, const char *kind, double radius, struct permits_object *obj, int max,
+                                  int *n, struct err *e)
+{
+    if (!c->near) {
+        c->near = arena_alloc(c->a, MAX_NEAR * sizeof *c->near);
+        if (!c->near)
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        if (permits_store_protected_near(c->r, c->a, NULL, c->p->x, c->p->y, FAR_M, c->near, MAX_NEAR, &c->nnear, e))
+            return e->code;
+    }
+    *n = 0;
+    for (int i = 0; i < c->nnear && *n < max; i++)
+        if (c->near[i].straight_m <= radius && !strcmp(c->near[i].kind, kind))
+            obj[(*n)++] = c->near[i];
+    return ERR_OK;
+}
 
 static json_t *check_limits(struct chk *c, struct err *e)
 {
@@ -90,6 +113,11 @@ static enum err_code candidates(struct chk *c, const struct permits_rule *ru, st
                                 struct err *e)
 {
     double reach = fmax(3 * ru->min_m, ru->min_m + 500);
+    if (c->quick) {
+        if (near_of_kind(c, ru->kind, reach, obj, MAX_OBJECTS, n, e))
+            return e->code;
+        return *n ? ERR_OK : near_of_kind(c, ru->kind, FAR_M, obj, 1, n, e);
+    }
     if (permits_store_protected_near(c->r, c->a, ru->kind, c->p->x, c->p->y, reach, obj, MAX_OBJECTS, n, e))
         return e->code;
     if (!*n && permits_store_protected_near(c->r, c->a, ru->kind, c->p->x, c->p->y, FAR_M, obj, 1, n, e))
@@ -194,8 +222,7 @@ static json_t *check_rules(struct chk *c, struct err *e)
         /* a path is never shorter than the straight line: quick skips the graph when no object is nearer */
         struct permits_object near;
         int n = 1;
-        if (!strcmp(ru[i].method, "path") && c->quick &&
-            permits_store_protected_near(c->r, c->a, ru[i].kind, c->p->x, c->p->y, ru[i].min_m, &near, 1, &n, e))
+        if (!strcmp(ru[i].method, "path") && c->quick && near_of_kind(c, ru[i].kind, ru[i].min_m, &near, 1, &n, e))
             return NULL;
         any_path = !strcmp(ru[i].method, "path") && n > 0;
     }
@@ -223,8 +250,10 @@ static enum err_code zone_at(struct chk *c, const struct gis_zone_hit **hit, str
     struct gis_parcel *parcel;
     struct err le = {0};
     *hit = NULL;
-    if (!c->p->parcel_id || gis_place_parcel_by_id(c->r, c->a, c->p->parcel_id, &parcel, &le) ||
-        gis_place_zones(c->r, c->a, parcel, NULL, &c->zones, &le)) {
+    if (c->p->zones) /* /locate computed them for its card */
+        c->zones = *c->p->zones;
+    else if (!c->p->parcel_id || gis_place_parcel_by_id(c->r, c->a, c->p->parcel_id, &parcel, &le) ||
+             gis_place_zones(c->r, c->a, parcel, NULL, &c->zones, &le)) {
         if (le.code && le.code != ERR_NOT_FOUND)
             return err_recast(e, le.code, &le);
         reason(c->reasons, c->a, "%s", "Nie ustalono działki, więc i przeznaczenia w planie.");
@@ -439,6 +468,14 @@ enum err_code permits_summary(struct gis_store *r, struct arena *a, const struct
     c.sale = "off"; /* the night ban bears on sale off the premises only */
     if (!(night = check_night(&c, e)))
         goto fail;
+    size_t i;
+    json_t *ru;
+    json_array_foreach(rules, i, ru)
+    { /* the short answer: what /permits/check gives in full is left out */
+        json_object_del(ru, "resolution");
+        json_object_del(ru, "graph");
+        json_object_del(json_object_get(ru, "nearest"), "kind");
+    }
     json_t *opts = json_array();
     for (int k = 0; k < 6; k++)
         json_array_append_new(opts, option(&c, lim, nl, rules, zone, "ABC"[k % 3], k < 3 ? "on" : "off"));

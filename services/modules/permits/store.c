@@ -388,7 +388,8 @@ enum err_code permits_store_night_ban_add(struct gis_store *w, const struct perm
 
 static const char protected_near_sql[] =
     "SELECT id, kind, name, X(geom), Y(geom), Distance(geom, MakePoint(?2, ?3, 2180)) AS d FROM "
-    "permits_protected WHERE kind = ?1 AND id IN (SELECT pkid FROM idx_permits_protected_geom WHERE xmin "
+    "permits_protected WHERE (?1 IS NULL OR kind = ?1) AND id IN (SELECT pkid FROM idx_permits_protected_geom WHERE "
+    "xmin "
     "<= ?2 + ?4 AND xmax >= ?2 - ?4 AND ymin <= ?3 + ?4 AND ymax >= ?3 - ?4) AND d <= ?4 ORDER BY d, id";
 
 enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a, const char *kind, double x, double y,
@@ -700,15 +701,18 @@ enum err_code permits_store_fee_get(struct gis_store *s, struct arena *a, long p
 
 /* ---- /locate, demo, units ---- */
 
-static const char locate_sql[] =
+static const char *const locate_sql[] = {
     "SELECT DISTINCT o.id, o.name FROM permits_outlets o JOIN permits_permits p ON p.outlet_id = o.id AND p.status = "
-    "'wydane' WHERE (?1 > 0 AND o.address_id = ?1) OR (?1 <= 0 AND o.parcel_id = ?2) ORDER BY o.id";
+    "'wydane' WHERE o.address_id = ?1 ORDER BY o.id",
+    "SELECT DISTINCT o.id, o.name FROM permits_outlets o JOIN permits_permits p ON p.outlet_id = o.id AND p.status = "
+    "'wydane' WHERE o.parcel_id = ?2 ORDER BY o.id",
+};
 
 enum err_code permits_store_locate(struct gis_store *s, struct arena *a, long address_id, const char *parcel_id,
                                    int *count, const char **names, int max, int *nnames, struct err *e)
 {
     *count = *nnames = 0;
-    sqlite3_stmt *st = gis_store_cached(s, locate_sql, e);
+    sqlite3_stmt *st = gis_store_cached(s, locate_sql[address_id <= 0], e);
     if (!st)
         return e->code;
     sqlite3_bind_int64(st, 1, address_id);

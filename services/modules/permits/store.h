@@ -103,7 +103,8 @@ struct permits_object {
     double x, y, straight_m;
 };
 
-/* The protected objects of kind within radius metres of (x, y) in a straight line, nearest first. */
+/* The protected objects of kind (NULL: every kind) within radius metres of (x, y) in a straight line,
+ * nearest first. */
 enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a, const char *kind, double x, double y,
                                            double radius, struct permits_object *out, int max, int *n, struct err *e);
 enum err_code permits_store_protected_add(struct gis_store *w, const char *kind, const char *name, double x, double y,
