@@ -491,3 +491,40 @@ fail:
     json_decref(zone[1]);
     return e->code ? e->code : err_set(e, ERR_INTERNAL, "out of memory");
 }
+
+void permits_check_hours(json_t *answer, struct arena *a, const char *hours)
+{
+    json_t *bans = json_object_get(answer, "night_ban"), *reasons = json_object_get(answer, "reasons");
+    if (!hours || !json_array_size(bans))
+        return;
+    const char *verdict = "ok";
+    size_t i;
+    json_t *b;
+    json_array_foreach(bans, i, b)
+    {
+        int f, t;
+        const char *from = json_string_value(json_object_get(b, "from")),
+                   *to = json_string_value(json_object_get(b, "to"));
+        int o = permits_hours_overlap(hours, from, to, &f, &t);
+        if (o < 0) {
+            verdict = "unreadable";
+            json_array_append_new(
+                reasons, json_string(arena_printf(a,
+                                                  "Godzin otwarcia „%s” nie da się odczytać; sprawdź je z nocnym "
+                                                  "zakazem sprzedaży %s–%s.",
+                                                  hours, from, to)));
+            break;
+        }
+        if (o > 0) {
+            verdict = "overlaps_ban";
+            json_array_append_new(reasons, json_string(arena_printf(
+                                               a,
+                                               "Punkt ma być otwarty (%s) także w godzinach nocnego zakazu sprzedaży "
+                                               "%s–%s (od %02d:%02d do %02d:%02d): w tych godzinach nie wolno w nim "
+                                               "sprzedawać napojów alkoholowych.",
+                                               hours, from, to, f / 60, f % 60, t / 60 % 24, t % 60)));
+            break;
+        }
+    }
+    json_object_set_new(answer, "hours", json_pack("{s:s, s:s}", "hours", hours, "verdict", verdict));
+}

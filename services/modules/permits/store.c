@@ -808,3 +808,24 @@ enum err_code permits_store_outlet_touch(struct gis_store *w, long id, struct er
     sqlite3_bind_int64(st, 1, id);
     return gis_store_step_done(w, st, "permits_outlets", e);
 }
+
+const char *permits_store_lapsed_on(struct gis_store *s, struct arena *a, const char *nip, const char *const *reasons,
+                                    struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT max(p.status_on) FROM permits_permits p JOIN permits_outlets o ON o.id = p.outlet_id "
+                          "WHERE o.operator_nip = ?1 AND p.status = 'wygaszone' AND (substr(p.status_reason, 1, "
+                          "length(?2)) = ?2 OR substr(p.status_reason, 1, length(?3)) = ?3)",
+                          &st, e))
+        return NULL;
+    gis_store_bind_text(st, 1, nip);
+    gis_store_bind_text(st, 2, reasons[0]);
+    gis_store_bind_text(st, 3, reasons[0] && reasons[1] ? reasons[1] : reasons[0]);
+    int rc = step_row(s, st, "permits_permits", e);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return NULL;
+    const char *on = rc == SQLITE_ROW ? gis_store_col_text(a, st, 0) : NULL;
+    sqlite3_finalize(st);
+    return on;
+}

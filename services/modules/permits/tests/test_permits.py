@@ -484,6 +484,28 @@ def locate_answers_the_check_in_short():
 
 
 @test
+def opening_hours_against_the_night_ban():
+    """Słubice bans sale off the premises at night: hours reaching into the ban are named (not refused), hours
+    outside it pass, unreadable hours are said to be so; on the premises no ban applies."""
+    rules = get("/slubice/permits/rules")
+    ban = rules["night_bans"][0]
+    assert (ban["from"], ban["to"]) == ("22:00", "06:00"), rules["night_bans"]
+    sc = objects("slubice", "school")[0]
+    q = {"x": f"{sc[3] + 900:.3f}", "y": f"{sc[4]:.3f}", "crs": "EPSG:2180", "category": "A", "sale": "off"}
+    for hours, verdict in [("6:00–22:00", "ok"), ("06:00-21:00, 21:30-22:00", "ok"), ("6:00–23:30", "overlaps_ban"),
+                           ("5:00–12:00", "overlaps_ban"), ("24h", "overlaps_ban"), ("od rana", "unreadable"),
+                           ("25:00–26:00", "unreadable")]:
+        a = get("/slubice/permits/check?" + urllib.parse.urlencode({**q, "hours": hours}))
+        assert a["hours"] == {"hours": hours, "verdict": verdict}, (hours, a.get("hours"))
+        if verdict == "overlaps_ban":
+            assert any("nocnego zakazu" in r for r in a["reasons"]), a["reasons"]
+    a = get("/slubice/permits/check?" + urllib.parse.urlencode({**q, "sale": "on", "hours": "12:00–23:00"}))
+    assert "hours" not in a, a
+    st, h, body = srv.request("GET", "/slubice/permits/check?" + urllib.parse.urlencode({**q, "hours": "x" * 300}))
+    assert_json_error(st, h, body, 400)
+
+
+@test
 def hostile_input():
     for q, code in [("category=D&sale=on&address=x", 400), ("category=A&sale=xx&address=x", 400),
                     ("category=A&sale=on", 400), ("category=A&sale=on&address=" + "%C4%85" * 3000, None),
@@ -563,6 +585,22 @@ def statements_instalments_and_expiry():
     assert get(f"/slubice/permits/permits/{pid}", headers=AUTH)["status"] == "wygaszone"
     again = post("/slubice/permits/lapse", {})
     assert again["expired"] == [], again
+    # art. 18 ust. 14: after an expiry for a missed instalment, a new permit only after six months
+    with db() as c:
+        oid = c.execute("SELECT outlet_id FROM permits_permits WHERE id = ?", (pid,)).fetchone()[0]
+    app = {"outlet_id": oid, "category": "B", "sale": "on", "valid_from": "2029-02-01", "valid_to": "2033-12-31"}
+    st, h, body = srv.request("POST", "/slubice/permits/applications", body=json.dumps(app),
+                              headers={**AUTH, "Content-Type": "application/json"})
+    assert_json_error(st, h, body, 409)
+    assert "2029-01-15" in json.loads(body)["description"] and "art. 18 ust. 14" in body.decode(), body
+    srv.stop()
+    srv = start("2029-01-14")
+    st, h, body = srv.request("POST", "/slubice/permits/applications", body=json.dumps(app),
+                              headers={**AUTH, "Content-Type": "application/json"})
+    assert_json_error(st, h, body, 409)
+    srv.stop()
+    srv = start("2029-01-15")
+    post("/slubice/permits/applications", app, expect=201)
     srv.stop()
     srv = start("2026-12-04")
 
