@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bench: /locate p99 with the waste module, and with every module, enabled against no modules, at 64 concurrent keep-alive
+"""Bench: /locate p99 with the waste module, and with every module (waste, business, permits), enabled against no modules, at 64 concurrent keep-alive
 connections, and /waste/schedule requests per second. Prints only; nothing is asserted.
 
 usage: bench/locate_modules.py [BUILD_DIR] [--seconds S] [--rounds R]   (uses BUILD_DIR/odra, default build)
@@ -27,7 +27,7 @@ ODRA = os.path.join(ROOT, BUILD, "odra")
 SECS = int(sys.argv[sys.argv.index("--seconds") + 1]) if "--seconds" in sys.argv else 4
 ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
 CONC = 64
-ALL = "waste, business"  # every module of services/module_table.c
+ALL = "waste, business, permits"  # every module of services/module_table.c
 
 
 def free_port():
@@ -126,6 +126,8 @@ def main():
         print(f"locate_p99_overhead_pct {100 * (with_waste - base) / base:.1f} (budget: 30)")
         with_all = statistics.median(r[2] for r in res[ALL])
         print(f"locate_p99_overhead_pct_all_modules {100 * (with_all - base) / base:.1f} ({ALL}; budget: 30)")
+        print(f"locate_p99_ratio_all_modules_to_none {with_all / base:.2f} (budget: 1.30; "
+              f"{'within' if with_all <= 1.3 * base else 'OVER'} budget)")
         r0 = statistics.median(r[0] for r in res[""])
         r1 = statistics.median(r[0] for r in res["waste"])
         print(f"locate_throughput_cost_pct {100 * (r0 - r1) / r0:.1f} (requests/s lost with the module at 64 "

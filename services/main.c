@@ -61,6 +61,7 @@ static const char usage_text[] =
     "  restore DIR [--tenant T] [--force]                          check a backup and put it into --data\n"
     "  twin    status | verify [--tenant T]                        twin sites: roles, terms, compare both sides\n"
     "  twin    promote --tenant T [--force] | rejoin --tenant T    takeover on the twin; the old primary follows\n"
+    "  MODULE  SUBCOMMAND --tenant T ...                           an e-service's own command (its README)\n"
     "  version                                                     print the version\n"
     "\n"
     "Every command takes --config FILE (default: the built-in odra.ini) and --data DIR.\n";
@@ -577,6 +578,9 @@ int main(int argc, char **argv)
         return cli_payments(argc - 1, argv + 1);
     if (!strcmp(cmd, "user") || !strcmp(cmd, "client") || !strcmp(cmd, "audit"))
         return cli_user(argc, argv);
+    const struct svc_module *mod = svc_module_find(cmd); /* an e-service's own commands (docs/modules.md) */
+    if (mod)
+        return svc_module_cli(mod, argc - 1, argv + 1);
     struct main_args a = {.io = {.progress = true}, .scale = 1, .seed = 2026};
     int prc = main_args_parse(cmd, argc, argv, &a);
     if (prc >= 0)

@@ -17,6 +17,8 @@
 #include "util/config.h"
 #include "util/err.h"
 
+struct gis_parcel_zones; /* gis/places.h */
+
 /* A place as /locate and module lookups resolve it. Every string lives in the arena of the request. */
 struct svc_place {
     const char *parcel_id;     /* EGiB identifier of the parcel, or NULL when no parcel is known */
@@ -24,6 +26,10 @@ struct svc_place {
     const char *address_label; /* "ul. Jedności Robotniczej 12a, 69-100 Słubice", or NULL */
     double x, y;               /* EPSG:2180 easting, northing: the address point, else a point inside the
                                 * parcel, else the query point */
+    /* The plans and zones of the parcel in force on the card's date, when the caller has computed them
+     * (/locate has, for its card): a module's locate hook uses them instead of computing them again. NULL
+     * otherwise (svc_place_resolve leaves it NULL). */
+    const struct gis_parcel_zones *zones;
 };
 
 /* What a module says about a place: it adds members to out (a JSON object owned by the caller). An error
@@ -58,6 +64,14 @@ struct svc_module {
     /* RODO erasure: anonymises in tenant t, on the writer w inside the caller's transaction, what this
      * module holds about account id and must keep by law; deletes the rest. May be NULL. */
     enum err_code (*erase)(struct svc_tenant *t, struct gis_store *w, long long account, struct err *e);
+    /* Its command line: `odra <name> SUBCOMMAND --tenant T [--config FILE] [--data DIR] ARGS...` calls it
+     * with argv[0] SUBCOMMAND and the ARGS (the platform's three options taken out), and req a request
+     * that came over no HTTP: req->tenant opened as the server opens it (its writer, migrated; readers and
+     * the geocoder on demand, so svc_place_resolve works), req->arena, the operator as a staff principal
+     * ("odra <name>"), and no query parameters or headers (a hook may set req->sub_query, sub_headers and
+     * body and call its own route handler). Prints its report on stdout; returns the exit status (2: usage).
+     * May be NULL. See services/cli_module.c. */
+    int (*cli)(struct http_req *req, int argc, char **argv);
     enum err_code (*init)(struct err *e); /* once at server start; may be NULL */
     void (*fini)(void);                   /* once at shutdown; may be NULL */
 };
@@ -75,6 +89,10 @@ extern const struct svc_module *const svc_modules[];
 #define SVC_MODULE_TABLE(LIST)                                                                                         \
     LIST(SVC_MODULE_EXTERN)                                                                                            \
     const struct svc_module *const svc_modules[] = {LIST(SVC_MODULE_ENTRY) NULL};
+
+/* `odra <m's name> ...` (argv[0] is the name): runs m's cli hook on the tenant given by --tenant; the exit
+ * status. Implemented in services/cli_module.c. */
+int svc_module_cli(const struct svc_module *m, int argc, char **argv);
 
 /* The module with this name, or NULL. */
 const struct svc_module *svc_module_find(const char *name);

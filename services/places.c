@@ -1146,6 +1146,8 @@ static enum err_code locate(struct http_req *req, struct http_resp *resp, struct
         json_decref(query);
         return e->code;
     }
+    if (p)
+        place.zones = &pz; /* the modules' answers reuse the card's zones */
     json_t *pf = p ? parcel_feature(p, NULL, GIS_CRS_CRS84, e) : json_null();
     if (!pf) {
         json_decref(query);

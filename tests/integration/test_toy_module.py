@@ -24,8 +24,8 @@ LON, LAT = 14.561, 52.35  # Słubice, inside the gmina
 # The default config with the toy enabled in Słubice only.
 with open(os.path.join(ROOT, "odra.ini"), encoding="utf-8") as f:
     ini = f.read()
-# The toy server's module table (tests/modules/module_table.c) holds waste and toy only: the other modules
-# odra.ini enables are left out of this config.
+# The toy server's module table (tests/modules/module_table.c) is odra's own list plus the toy; this config
+# enables waste and the toy only, so that the toy's collection comes right after waste's.
 ini = re.sub(r"^(modules\s*=\s*waste)\b[^\n;]*", r"\1", ini, flags=re.M)
 ini, n = re.subn(r"(\[tenant slubice\][^\[]*?^modules\s*=\s*)waste", r"\1waste, toy", ini, flags=re.M | re.S)
 assert n == 1, "odra.ini: no `modules = waste` line in [tenant slubice]"

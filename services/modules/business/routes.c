@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gis/calendar.h"
 #include "gis/changes.h"
@@ -12,6 +13,7 @@
 #include "services/modules/business/store.h"
 #include "services/module.h"
 #include "services/server.h"
+#include "util/buf.h"
 #include "util/text.h"
 
 #define BUSINESS_MAX_RECORDS 5000
@@ -298,6 +300,52 @@ static enum err_code post_import(struct http_req *req, struct http_resp *resp, s
                   job.n, "new", job.booked, "updated", job.updated, "unchanged", job.unchanged, "rejected", rejected,
                   "places_new", job.places_new, "unmatched_places", unmatched, "faults", faults);
     return http_resp_json(req, resp, 200, j, e);
+}
+
+/* ---- `odra business import --tenant T [--format ceidg|csv] FILE` ---- */
+
+/* The command line import: the file through POST /{t}/business/imports' own handler (the same checks,
+ * geocoder and report), the format from --format or else the file's extension (.json: ceidg). */
+static int business_cli(struct http_req *req, int argc, char **argv)
+{
+    const char *fmt = NULL, *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            fmt = argv[++i];
+        else if (!strncmp(argv[i], "--format=", 9))
+            fmt = argv[i] + 9;
+        else if (!path && argv[i][0] != '-')
+            path = argv[i];
+        else
+            path = NULL, i = argc;
+    }
+    if (strcmp(argv[0], "import") || !path) {
+        fprintf(stderr, "usage: odra business import --tenant T [--format ceidg|csv] FILE\n");
+        return 2;
+    }
+    size_t n = strlen(path);
+    if (!fmt)
+        fmt = n > 5 && !strcasecmp(path + n - 5, ".json") ? "ceidg" : "csv";
+    struct buf b = {0};
+    if (!buf_read_file(&b, path)) {
+        fprintf(stderr, "odra: %s: cannot read the file\n", path);
+        buf_free(&b);
+        return 1;
+    }
+    const char *query[] = {"format", fmt, NULL, NULL};
+    req->sub_query = query;
+    req->body = b.len ? arena_strndup(req->arena, b.data, b.len) : NULL;
+    req->body_len = b.len;
+    buf_free(&b);
+    struct http_resp resp = {0};
+    struct err e = {0};
+    if (post_import(req, &resp, &e)) {
+        fprintf(stderr, "odra: %s: %s\n", path, e.msg[0] ? e.msg : err_name(e.code));
+        return 1;
+    }
+    fwrite(resp.body, 1, resp.len, stdout);
+    putchar('\n');
+    return 0;
 }
 
 /* ---- GET /{t}/business/unmatched (staff) ---- */
@@ -720,5 +768,6 @@ const struct svc_module svc_business_module = {
     .routes = business_routes,
     .layers = business_layers,
     .locate = business_locate,
+    .cli = business_cli,
     .demo = business_demo,
 };

@@ -123,7 +123,7 @@ void permits_lapse_eval(int year, int today, int statement_day, long fee_gr, con
     if (statement_day < 0 || statement_day > jan31 + PERMITS_GRACE_DAYS) {
         int last = jan31 + PERMITS_GRACE_DAYS;
         if (today > last) {
-            *out = (struct permits_lapse){true, last + 1, "niezłożenie oświadczenia o wartości sprzedaży", false, 0};
+            *out = (struct permits_lapse){true, last + 1, PERMITS_LAPSE_STATEMENT, false, 0};
             return;
         }
         out->surcharge = today > jan31;
@@ -145,10 +145,100 @@ void permits_lapse_eval(int year, int today, int statement_day, long fee_gr, con
         late_any = true;
         int last = due[k] + PERMITS_GRACE_DAYS;
         if (today > last && paid_by(pay, npay, last) < owed + surcharge) {
-            *out = (struct permits_lapse){true, last + 1, "nieuiszczenie raty opłaty za korzystanie z zezwolenia", true,
-                                          k + 1};
+            *out = (struct permits_lapse){true, last + 1, PERMITS_LAPSE_FEE, true, k + 1};
             return;
         }
     }
     out->surcharge = late_any;
+}
+
+int permits_bar_until(int lapsed_on)
+{
+    int y, m, d;
+    gis_cal_ymd(lapsed_on, &y, &m, &d);
+    m += 6;
+    if (m > 12)
+        m -= 12, y++;
+    int last = gis_cal_days_in_month(y, m);
+    return gis_cal_day(y, m, d < last ? d : last);
+}
+
+/* "H:MM" or "HH:MM" at *s into minutes after midnight (24:00 is 1440), advancing *s; -1 when it is not. */
+static int read_hm(const char **s)
+{
+    const char *p = *s;
+    while (*p == ' ')
+        p++;
+    int h = 0, m = 0, nd = 0;
+    while (*p >= '0' && *p <= '9' && nd < 2)
+        h = h * 10 + (*p++ - '0'), nd++;
+    if (!nd || *p != ':' || !(p[1] >= '0' && p[1] <= '5') || !(p[2] >= '0' && p[2] <= '9'))
+        return -1;
+    m = (p[1] - '0') * 10 + (p[2] - '0');
+    if (h > 24 || (h == 24 && m))
+        return -1;
+    *s = p + 3;
+    return h * 60 + m;
+}
+
+/* Whether [a0, a1) and [b0, b1) (minutes, neither wrapping) overlap; the overlap into *f, *t. */
+static bool overlap(int a0, int a1, int b0, int b1, int *f, int *t)
+{
+    int lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+    if (lo >= hi)
+        return false;
+    *f = lo, *t = hi;
+    return true;
+}
+
+/* Whether the range [o0, o1) (which may wrap midnight) overlaps the ban [b0, b1) (which may wrap). */
+static bool range_overlap(int o0, int o1, int b0, int b1, int *f, int *t)
+{
+    int on[2][2] = {{o0, o1}, {0, 0}}, ban[2][2] = {{b0, b1}, {0, 0}};
+    int no = 1, nb = 1;
+    if (o1 <= o0) /* wraps: two pieces */
+        on[0][1] = 1440, on[1][0] = 0, on[1][1] = o1, no = 2;
+    if (b1 <= b0)
+        ban[0][1] = 1440, ban[1][0] = 0, ban[1][1] = b1, nb = 2;
+    for (int i = 0; i < no; i++)
+        for (int k = 0; k < nb; k++)
+            if (overlap(on[i][0], on[i][1], ban[k][0], ban[k][1], f, t))
+                return true;
+    return false;
+}
+
+int permits_hours_overlap(const char *hours, const char *ban_from, const char *ban_to, int *from_min, int *to_min)
+{
+    const char *bf = ban_from, *bt = ban_to;
+    int b0 = bf ? read_hm(&bf) : -1, b1 = bt ? read_hm(&bt) : -1;
+    if (!hours || b0 < 0 || b1 < 0)
+        return -1;
+    if (!strcmp(hours, "24h") || !strcmp(hours, "całodobowo"))
+        return range_overlap(0, 1440, b0, b1, from_min, to_min) ? 1 : 0;
+    const char *s = hours;
+    bool any = false;
+    while (*s) {
+        int o0 = read_hm(&s);
+        while (*s == ' ')
+            s++;
+        if (!strncmp(s, "–", strlen("–")))
+            s += strlen("–");
+        else if (*s == '-')
+            s++;
+        else
+            return -1;
+        int o1 = read_hm(&s);
+        if (o0 < 0 || o1 < 0)
+            return -1;
+        if (range_overlap(o0, o1 == 0 ? 1440 : o1, b0, b1, from_min, to_min))
+            return 1;
+        any = true;
+        while (*s == ' ')
+            s++;
+        if (*s == ',' || *s == ';')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return any ? 0 : -1;
 }

@@ -73,6 +73,22 @@ struct permits_lapse {
 void permits_lapse_eval(int year, int today, int statement_day, long fee_gr, const struct permits_payment *pay,
                         int npay, struct permits_lapse *out);
 
+/* The reasons of an expiry for a missed statement or instalment (art. 18 ust. 12 pkt 5), as recorded on
+ * the permit; the six-month bar below applies after these only. */
+#define PERMITS_LAPSE_STATEMENT "niezłożenie oświadczenia o wartości sprzedaży"
+#define PERMITS_LAPSE_FEE       "nieuiszczenie raty opłaty za korzystanie z zezwolenia"
+
+/* After an expiry for a missed statement or instalment the entrepreneur may apply for a new permit only
+ * after 6 months from the day of the expiry decision (art. 18 ust. 14 from memory; see README): the first
+ * day he may, the same day of the month six months on (the month's last day when it has no such day). */
+int permits_bar_until(int lapsed_on);
+
+/* Whether opening hours ("6:00–22:00", several ranges separated by ',' or ';', '-' or '–' between the two
+ * times, "24h" for all day) overlap the night ban from..to (e.g. "22:00", "06:00", wrapping midnight):
+ * 1 they overlap (*from_min, *to_min the first overlap in minutes after midnight), 0 they do not, -1 the
+ * hours cannot be read. */
+int permits_hours_overlap(const char *hours, const char *ban_from, const char *ban_to, int *from_min, int *to_min);
+
 /* ---- the check ---- */
 
 /* Runs the check "may a new outlet of category cat, sale on|off, open at p?" on reader r of tenant t:
@@ -80,6 +96,20 @@ void permits_lapse_eval(int year, int today, int statement_day, long fee_gr, con
  * says) and the plan zone, into a JSON object (the caller owns it) with "allowed" and Polish "reasons". */
 enum err_code permits_check(struct gis_store *r, struct arena *a, const struct svc_place *p, char cat, const char *sale,
                             json_t **out, struct err *e);
+
+/* The outlet's opening hours against the night bans in the answer of permits_check (its "night_ban"), for
+ * sale off the premises: sets "hours" {hours, verdict: ok | overlaps_ban | unreadable} and adds a reason.
+ * It does not refuse: the ban forbids selling alcohol in those hours, not opening (README). */
+void permits_check_hours(json_t *answer, struct arena *a, const char *hours);
+
+/* The short answer of /locate under services.permits: for each category and place of sale whether a new
+ * outlet could open here (allowed, refused, uncertain) and what stands in the way, the limits, every
+ * distance rule with its nearest object, the zone's verdict for a shop and a bar, the night ban, and a
+ * Polish summary. Cheaper than six checks: one query per kind of data, and a rule measured along the path
+ * builds the street graph only when an object lies nearer than its minimum in a straight line (a path is
+ * never shorter); otherwise that rule is "ok" with measured_m null. */
+enum err_code permits_summary(struct gis_store *r, struct arena *a, const struct svc_place *p, json_t **out,
+                              struct err *e);
 
 /* ---- the decision (decision.c) ---- */
 

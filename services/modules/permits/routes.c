@@ -64,8 +64,12 @@ static enum err_code get_check(struct http_req *req, struct http_resp *resp, str
     if (!r || svc_place_resolve(req, r, http_query(req, "parcel"), http_query(req, "address"), &p, e))
         return e->code;
     json_t *j;
+    const char *hours = http_query(req, "hours");
+    if (hours && (strlen(hours) > 200 || !text_utf8_valid(hours, strlen(hours))))
+        return err_param(e, "hours", "hours must be UTF-8 text of at most 200 bytes, e.g. 6:00–22:00");
     if (permits_check(r, req->arena, &p, cat, sale, &j, e))
         return e->code;
+    permits_check_hours(j, req->arena, hours);
     json_object_set_new(j, "place",
                         json_pack("{s:o, s:I, s:o, s:f, s:f}", "parcel_id", jstr(p.parcel_id), "address_id",
                                   (json_int_t)p.address_id, "address", jstr(p.address_label), "x", p.x, "y", p.y));
@@ -326,6 +330,27 @@ static enum err_code apply_outlet(struct http_req *req, struct gis_store *r, jso
     return ERR_OK;
 }
 
+/* The six-month bar after an expiry for a missed statement or instalment (art. 18 ust. 14, README): a
+ * conflict naming the first day the operator with this NIP may apply again. */
+static enum err_code lapse_bar(struct http_req *req, struct gis_store *r, const char *nip, struct err *e)
+{
+    static const char *const pkt5[] = {PERMITS_LAPSE_STATEMENT, PERMITS_LAPSE_FEE, NULL};
+    const char *on = permits_store_lapsed_on(r, req->arena, nip, pkt5, e);
+    int d;
+    if (e->code || !on || !gis_cal_parse_date(on, &d))
+        return e->code;
+    int until = permits_bar_until(d);
+    if (gis_cal_today() >= until)
+        return ERR_OK;
+    char u[11];
+    gis_cal_format_date(until, u);
+    return err_at(
+        e, ERR_CONFLICT, "operator.nip",
+        "Zezwolenie tego przedsiębiorcy wygasło %s z powodu niezłożenia oświadczenia lub nieuiszczenia "
+        "opłaty; o nowe może wystąpić od %s (art. 18 ust. 14) (a new permit only 6 months after such an expiry)",
+        on, u);
+}
+
 static enum err_code post_application(struct http_req *req, struct http_resp *resp, struct err *e)
 {
     json_t *b;
@@ -349,6 +374,8 @@ static enum err_code post_application(struct http_req *req, struct http_resp *re
         return e->code;
     if (strcmp(j.o.sale, j.sale))
         return err_at(e, ERR_UNPROCESSABLE, "sale", "the outlet sells %s", permits_sale_text(j.o.sale));
+    if (lapse_bar(req, r, j.o.nip, e))
+        return e->code;
     char *dump = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
     j.request = dump ? arena_strdup(req->arena, dump) : NULL;
     free(dump);
@@ -662,6 +689,7 @@ static enum err_code post_limit_check(struct http_req *req, struct http_resp *re
                                 .y = s.o.y};
     if (permits_check(r, req->arena, &p, s.app.category, s.o.sale, &s.check, e))
         return e->code;
+    permits_check_hours(s.check, req->arena, s.o.hours);
     /* a one-off permit is not counted against the limits, nor bound by the place rules of a new outlet */
     if (s.app.one_off)
         json_object_set_new(s.check, "allowed", json_true());
@@ -995,7 +1023,7 @@ static enum err_code post_revoke(struct http_req *req, struct http_resp *resp, s
 static enum err_code permits_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p, json_t *out,
                                     struct err *e)
 {
-    struct arena *a = arena_new(2048);
+    struct arena *a = arena_new(16384);
     if (!a)
         return err_set(e, ERR_INTERNAL, "out of memory");
     const char *names[3];
@@ -1007,11 +1035,15 @@ static enum err_code permits_locate(struct svc_tenant *t, struct gis_store *r, c
         json_t *list = json_array();
         for (int i = 0; i < n; i++)
             json_array_append_new(list, jstr(names[i]));
-        const char *q = p->parcel_id ? arena_printf(a, "parcel=%s", p->parcel_id)
-                                     : arena_printf(a, "x=%.2f&y=%.2f&crs=EPSG:2180", p->x, p->y);
         json_object_set_new(out, "title", json_string(PERMITS_TITLE));
         json_object_set_new(out, "outlets", json_integer(count));
         json_object_set_new(out, "names", list);
+    }
+    json_t *check = NULL;
+    if (!rc && !(rc = permits_summary(r, a, p, &check, e))) {
+        json_object_set_new(out, "check", check);
+        const char *q = p->parcel_id ? arena_printf(a, "parcel=%s", p->parcel_id)
+                                     : arena_printf(a, "x=%.2f&y=%.2f&crs=EPSG:2180", p->x, p->y);
         json_object_set_new(
             out, "links",
             json_pack("{s:s, s:s}", "check",
@@ -1064,6 +1096,8 @@ static const struct http_param_doc check_doc[] = {
     {"parcel", "query", "string", 0, "EGiB parcel identifier"},
     {"lon", "query", "number", 0, "longitude (CRS84), with lat"},
     {"lat", "query", "number", 0, "latitude (CRS84), with lon"},
+    {"hours", "query", "string", 0,
+     "opening hours, e.g. 6:00–22:00, checked against the night ban for sale off the premises (answer: hours)"},
     HTTP_DOC_END,
 };
 static const struct http_param_doc register_doc[] = {

@@ -26,6 +26,17 @@ static int step_row(struct gis_store *s, sqlite3_stmt *st, const char *what, str
     return rc;
 }
 
+/* step_row for a statement from gis_store_cached: released, not finalized, on an error. */
+static int step_cached(struct gis_store *s, sqlite3_stmt *st, const char *what, struct err *e)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        io_error(s, what, e);
+        gis_store_release(st);
+    }
+    return rc;
+}
+
 /* Steps a statement that reads one row: ERR_OK on the row (the caller reads it and finalizes), else the
  * statement finalized and ERR_NOT_FOUND (`missing`) or ERR_IO. */
 static enum err_code step_one(struct gis_store *s, sqlite3_stmt *st, const char *what, const char *missing,
@@ -229,30 +240,33 @@ enum err_code permits_store_permits_each(struct gis_store *s, struct arena *a, c
 
 /* ---- the council's rules ---- */
 
+/* The hot queries of the check and /locate: prepared once per connection (gis_store_cached). */
+static const char limits_sql[] =
+    "SELECT l.id, l.unit, l.max_count, l.resolution, (SELECT count(*) FROM permits_permits p "
+    "JOIN permits_outlets o ON o.id = p.outlet_id WHERE p.status = 'wydane' AND p.one_off = 0 "
+    "AND p.category = l.category AND p.sale = l.sale AND p.valid_from <= ?4 AND p.valid_to >= ?4 "
+    "AND (l.unit IS NULL OR o.unit = l.unit)), l.category, l.sale FROM permits_limits l WHERE (?1 IS NULL OR "
+    "l.category = ?1) AND (?2 IS NULL OR l.sale = ?2) AND (l.unit IS NULL OR l.unit = ?3 OR ?3 = '*') "
+    "ORDER BY l.unit IS NOT NULL, l.id";
+
 enum err_code permits_store_limits(struct gis_store *s, struct arena *a, char cat, const char *sale, const char *unit,
                                    const char *today, struct permits_limit *out, int max, int *n, struct err *e)
 {
-    sqlite3_stmt *st;
     char c[2];
     *n = 0;
-    if (gis_store_prepare(
-            s,
-            "SELECT l.id, l.unit, l.max_count, l.resolution, (SELECT count(*) FROM permits_permits p "
-            "JOIN permits_outlets o ON o.id = p.outlet_id WHERE p.status = 'wydane' AND p.one_off = 0 "
-            "AND p.category = l.category AND p.sale = l.sale AND p.valid_from <= ?4 AND p.valid_to >= ?4 "
-            "AND (l.unit IS NULL OR o.unit = l.unit)) FROM permits_limits l WHERE l.category = ?1 AND "
-            "l.sale = ?2 AND (l.unit IS NULL OR l.unit = ?3 OR ?3 = '*') ORDER BY l.unit IS NOT NULL, l.id",
-            &st, e))
+    sqlite3_stmt *st = gis_store_cached(s, limits_sql, e);
+    if (!st)
         return e->code;
-    gis_store_bind_text(st, 1, cat_text(cat, c));
+    gis_store_bind_text(st, 1, cat ? cat_text(cat, c) : NULL);
     gis_store_bind_text(st, 2, sale);
     gis_store_bind_text(st, 3, unit);
     gis_store_bind_text(st, 4, today);
-    int rc;
-    while ((rc = step_row(s, st, "permits_limits", e)) == SQLITE_ROW && *n < max) {
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = step_cached(s, st, "permits_limits", e)) == SQLITE_ROW) {
+        const char *lc = (const char *)sqlite3_column_text(st, 5);
         out[*n] = (struct permits_limit){.id = (long)sqlite3_column_int64(st, 0),
-                                         .category = cat,
-                                         .sale = sale,
+                                         .category = lc ? lc[0] : cat,
+                                         .sale = gis_store_col_text(a, st, 6),
                                          .unit = gis_store_col_text(a, st, 1),
                                          .max = (long)sqlite3_column_int64(st, 2),
                                          .resolution = gis_store_col_text(a, st, 3),
@@ -261,7 +275,7 @@ enum err_code permits_store_limits(struct gis_store *s, struct arena *a, char ca
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return e->code;
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ERR_OK;
 }
 
@@ -284,22 +298,23 @@ enum err_code permits_store_limit_add(struct gis_store *w, char cat, const char 
     return gis_store_step_done(w, st, "permits_limits", e);
 }
 
+static const char rules_sql[] =
+    "SELECT id, object_kind, method, categories, sale, resolution, min_m FROM permits_distance_rules "
+    "WHERE (?1 IS NULL OR instr(categories, ?1) > 0) AND (?2 IS NULL OR sale IS NULL OR sale = ?2) ORDER "
+    "BY id";
+
 enum err_code permits_store_rules(struct gis_store *s, struct arena *a, char cat, const char *sale,
                                   struct permits_rule *out, int max, int *n, struct err *e)
 {
-    sqlite3_stmt *st;
     char c[2];
     *n = 0;
-    if (gis_store_prepare(s,
-                          "SELECT id, object_kind, method, categories, sale, resolution, min_m FROM "
-                          "permits_distance_rules WHERE (?1 IS NULL OR instr(categories, ?1) > 0) AND (?2 IS NULL OR "
-                          "sale IS NULL OR sale = ?2) ORDER BY id",
-                          &st, e))
+    sqlite3_stmt *st = gis_store_cached(s, rules_sql, e);
+    if (!st)
         return e->code;
     gis_store_bind_text(st, 1, cat ? cat_text(cat, c) : NULL);
     gis_store_bind_text(st, 2, sale);
-    int rc;
-    while ((rc = step_row(s, st, "permits_distance_rules", e)) == SQLITE_ROW && *n < max) {
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = step_cached(s, st, "permits_distance_rules", e)) == SQLITE_ROW) {
         out[*n] = (struct permits_rule){.id = (long)sqlite3_column_int64(st, 0),
                                         .kind = gis_store_col_text(a, st, 1),
                                         .method = gis_store_col_text(a, st, 2),
@@ -311,7 +326,7 @@ enum err_code permits_store_rules(struct gis_store *s, struct arena *a, char cat
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return e->code;
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ERR_OK;
 }
 
@@ -332,26 +347,27 @@ enum err_code permits_store_rule_add(struct gis_store *w, const struct permits_r
     return gis_store_step_done(w, st, "permits_distance_rules", e);
 }
 
+static const char night_bans_sql[] =
+    "SELECT from_hm, to_hm, unit, resolution FROM permits_night_ban WHERE unit IS NULL OR unit = ?1 ORDER "
+    "BY id";
+
 enum err_code permits_store_night_bans(struct gis_store *s, struct arena *a, const char *unit,
                                        struct permits_night_ban *out, int max, int *n, struct err *e)
 {
-    sqlite3_stmt *st;
     *n = 0;
-    if (gis_store_prepare(s,
-                          "SELECT from_hm, to_hm, unit, resolution FROM permits_night_ban WHERE unit IS NULL OR unit "
-                          "= ?1 ORDER BY id",
-                          &st, e))
+    sqlite3_stmt *st = gis_store_cached(s, night_bans_sql, e);
+    if (!st)
         return e->code;
     gis_store_bind_text(st, 1, unit);
-    int rc;
-    while ((rc = step_row(s, st, "permits_night_ban", e)) == SQLITE_ROW && *n < max) {
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = step_cached(s, st, "permits_night_ban", e)) == SQLITE_ROW) {
         out[*n] = (struct permits_night_ban){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
                                              gis_store_col_text(a, st, 2), gis_store_col_text(a, st, 3)};
         (*n)++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return e->code;
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ERR_OK;
 }
 
@@ -370,24 +386,25 @@ enum err_code permits_store_night_ban_add(struct gis_store *w, const struct perm
 
 /* ---- protected objects and streets ---- */
 
+static const char protected_near_sql[] =
+    "SELECT id, kind, name, X(geom), Y(geom), Distance(geom, MakePoint(?2, ?3, 2180)) AS d FROM "
+    "permits_protected WHERE (?1 IS NULL OR kind = ?1) AND id IN (SELECT pkid FROM idx_permits_protected_geom WHERE "
+    "xmin "
+    "<= ?2 + ?4 AND xmax >= ?2 - ?4 AND ymin <= ?3 + ?4 AND ymax >= ?3 - ?4) AND d <= ?4 ORDER BY d, id";
+
 enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a, const char *kind, double x, double y,
                                            double radius, struct permits_object *out, int max, int *n, struct err *e)
 {
-    sqlite3_stmt *st;
     *n = 0;
-    if (gis_store_prepare(s,
-                          "SELECT id, kind, name, X(geom), Y(geom), Distance(geom, MakePoint(?2, ?3, 2180)) AS d FROM "
-                          "permits_protected WHERE kind = ?1 AND id IN (SELECT pkid FROM idx_permits_protected_geom "
-                          "WHERE xmin <= ?2 + ?4 AND xmax >= ?2 - ?4 AND ymin <= ?3 + ?4 AND ymax >= ?3 - ?4) AND d <= "
-                          "?4 ORDER BY d, id",
-                          &st, e))
+    sqlite3_stmt *st = gis_store_cached(s, protected_near_sql, e);
+    if (!st)
         return e->code;
     gis_store_bind_text(st, 1, kind);
     sqlite3_bind_double(st, 2, x);
     sqlite3_bind_double(st, 3, y);
     sqlite3_bind_double(st, 4, radius);
-    int rc;
-    while ((rc = step_row(s, st, "permits_protected", e)) == SQLITE_ROW && *n < max) {
+    int rc = SQLITE_DONE;
+    while (*n < max && (rc = step_cached(s, st, "permits_protected", e)) == SQLITE_ROW) {
         out[*n] = (struct permits_object){.id = (long)sqlite3_column_int64(st, 0),
                                           .kind = gis_store_col_text(a, st, 1),
                                           .name = gis_store_col_text(a, st, 2),
@@ -398,7 +415,7 @@ enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a,
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return e->code;
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ERR_OK;
 }
 
@@ -684,28 +701,31 @@ enum err_code permits_store_fee_get(struct gis_store *s, struct arena *a, long p
 
 /* ---- /locate, demo, units ---- */
 
+static const char *const locate_sql[] = {
+    "SELECT DISTINCT o.id, o.name FROM permits_outlets o JOIN permits_permits p ON p.outlet_id = o.id AND p.status = "
+    "'wydane' WHERE o.address_id = ?1 ORDER BY o.id",
+    "SELECT DISTINCT o.id, o.name FROM permits_outlets o JOIN permits_permits p ON p.outlet_id = o.id AND p.status = "
+    "'wydane' WHERE o.parcel_id = ?2 ORDER BY o.id",
+};
+
 enum err_code permits_store_locate(struct gis_store *s, struct arena *a, long address_id, const char *parcel_id,
                                    int *count, const char **names, int max, int *nnames, struct err *e)
 {
-    sqlite3_stmt *st;
     *count = *nnames = 0;
-    if (gis_store_prepare(s,
-                          "SELECT DISTINCT o.id, o.name FROM permits_outlets o JOIN permits_permits p ON p.outlet_id = "
-                          "o.id AND p.status = 'wydane' WHERE (?1 > 0 AND o.address_id = ?1) OR (?1 <= 0 AND "
-                          "o.parcel_id = ?2) ORDER BY o.id",
-                          &st, e))
+    sqlite3_stmt *st = gis_store_cached(s, locate_sql[address_id <= 0], e);
+    if (!st)
         return e->code;
     sqlite3_bind_int64(st, 1, address_id);
     gis_store_bind_text(st, 2, parcel_id);
     int rc;
-    while ((rc = step_row(s, st, "permits_outlets", e)) == SQLITE_ROW) {
+    while ((rc = step_cached(s, st, "permits_outlets", e)) == SQLITE_ROW) {
         if (*nnames < max)
             names[(*nnames)++] = gis_store_col_text(a, st, 1);
         (*count)++;
     }
     if (rc != SQLITE_DONE)
         return e->code;
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return ERR_OK;
 }
 
@@ -741,39 +761,42 @@ enum err_code permits_store_addresses(struct gis_store *s, struct arena *a, int 
     return ERR_OK;
 }
 
+static const char unit_sql[] = "SELECT b.name FROM parcels p JOIN obreby b ON b.id = p.obreb_id WHERE p.parcel_id = ?1";
+
 const char *permits_store_unit(struct gis_store *s, struct arena *a, const char *parcel_id)
 {
-    sqlite3_stmt *st;
     struct err e = {0};
-    if (!parcel_id || gis_store_prepare(s,
-                                        "SELECT b.name FROM parcels p JOIN obreby b ON b.id = p.obreb_id WHERE "
-                                        "p.parcel_id = ?1",
-                                        &st, &e))
+    sqlite3_stmt *st = parcel_id ? gis_store_cached(s, unit_sql, &e) : NULL;
+    if (!st)
         return NULL;
     gis_store_bind_text(st, 1, parcel_id);
     const char *u = sqlite3_step(st) == SQLITE_ROW ? gis_store_col_text(a, st, 0) : NULL;
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return u;
 }
+
+static const char zone_use_sql[] =
+    "SELECT verdict, source, uncertainty FROM permits_zone_uses WHERE kind = ?1 AND symbol = ?2 AND use = ?3";
 
 enum err_code permits_store_zone_use(struct gis_store *s, struct arena *a, const char *kind, const char *symbol,
                                      const char *use, struct permits_zone_use *out, struct err *e)
 {
-    sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT verdict, source, uncertainty FROM permits_zone_uses WHERE kind = ?1 AND symbol = ?2 "
-                          "AND use = ?3",
-                          &st, e))
+    sqlite3_stmt *st = gis_store_cached(s, zone_use_sql, e);
+    if (!st)
         return e->code;
     gis_store_bind_text(st, 1, kind);
     gis_store_bind_text(st, 2, symbol);
     gis_store_bind_text(st, 3, use);
-    if (step_one(s, st, "permits_zone_uses", arena_printf(a, "no zone use for %s %s", kind, symbol), e))
+    int rc = step_cached(s, st, "permits_zone_uses", e);
+    if (rc == SQLITE_ROW)
+        *out = (struct permits_zone_use){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
+                                         gis_store_col_text(a, st, 2)};
+    else if (rc == SQLITE_DONE)
+        err_set(e, ERR_NOT_FOUND, "no zone use for %s %s", kind, symbol);
+    else
         return e->code;
-    *out = (struct permits_zone_use){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
-                                     gis_store_col_text(a, st, 2)};
-    sqlite3_finalize(st);
-    return ERR_OK;
+    gis_store_release(st);
+    return e->code;
 }
 
 enum err_code permits_store_outlet_touch(struct gis_store *w, long id, struct err *e)
@@ -784,4 +807,25 @@ enum err_code permits_store_outlet_touch(struct gis_store *w, long id, struct er
         return e->code;
     sqlite3_bind_int64(st, 1, id);
     return gis_store_step_done(w, st, "permits_outlets", e);
+}
+
+const char *permits_store_lapsed_on(struct gis_store *s, struct arena *a, const char *nip, const char *const *reasons,
+                                    struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT max(p.status_on) FROM permits_permits p JOIN permits_outlets o ON o.id = p.outlet_id "
+                          "WHERE o.operator_nip = ?1 AND p.status = 'wygaszone' AND (substr(p.status_reason, 1, "
+                          "length(?2)) = ?2 OR substr(p.status_reason, 1, length(?3)) = ?3)",
+                          &st, e))
+        return NULL;
+    gis_store_bind_text(st, 1, nip);
+    gis_store_bind_text(st, 2, reasons[0]);
+    gis_store_bind_text(st, 3, reasons[0] && reasons[1] ? reasons[1] : reasons[0]);
+    int rc = step_row(s, st, "permits_permits", e);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return NULL;
+    const char *on = rc == SQLITE_ROW ? gis_store_col_text(a, st, 0) : NULL;
+    sqlite3_finalize(st);
+    return on;
 }

@@ -103,7 +103,8 @@ struct permits_object {
     double x, y, straight_m;
 };
 
-/* The protected objects of kind within radius metres of (x, y) in a straight line, nearest first. */
+/* The protected objects of kind (NULL: every kind) within radius metres of (x, y) in a straight line,
+ * nearest first. */
 enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a, const char *kind, double x, double y,
                                            double radius, struct permits_object *out, int max, int *n, struct err *e);
 enum err_code permits_store_protected_add(struct gis_store *w, const char *kind, const char *name, double x, double y,
@@ -181,6 +182,12 @@ struct permits_zone_use {
 };
 enum err_code permits_store_zone_use(struct gis_store *s, struct arena *a, const char *kind, const char *symbol,
                                      const char *use, struct permits_zone_use *out, struct err *e);
+
+/* The latest day (YYYY-MM-DD, in a) on which a permit of an outlet of the operator with this NIP expired for
+ * one of the reasons given (a reason recorded on the permit starts with one of them, NULL-ended), or NULL
+ * when none did (or the store failed: e set). */
+const char *permits_store_lapsed_on(struct gis_store *s, struct arena *a, const char *nip, const char *const *reasons,
+                                    struct err *e);
 
 /* The streets' extent (minx, miny, maxx, maxy): false when there are none. */
 bool permits_store_streets_extent(struct gis_store *s, double out[4]);

@@ -391,6 +391,54 @@ def demo_data_in_every_gmina():
         assert n >= 60 and not bad and ok == n and all(nip_ok(x) for x in nips), (slug, n, bad, ok)
 
 
+def cli(*args):
+    return subprocess.run([BIN, "business", *args, "--config", CONFIG, "--data", DATA], capture_output=True,
+                          text=True)
+
+
+@test
+def command_line_import_is_the_http_import():
+    """`odra business import --tenant T FILE` (the module's cli hook, on the platform's tenant context with
+    the geocoder and no HTTP): the same checks and report as POST /imports; a re-import over HTTP then finds
+    every record unchanged. Usage errors are exit 2, a module disabled in the gmina or a bad file exit 1."""
+    nip_f, nip_g = make_nip(11), make_nip(12)
+    body = {"firmy": [firm(11, nip_f, ceidg_addr(ADDRS[110])),
+                      firm(12, bad_nip(13), ceidg_addr(ADDRS[120])),
+                      firm(13, nip_g, UNMATCHED),
+                      firm(14, nip_f, ceidg_addr(ADDRS[130]))]}
+    path = os.path.join(TMP, "firmy.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(body, f, ensure_ascii=False)
+    r = cli("import", "--tenant", "slubice", path)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert (rep["format"], rep["records"], rep["accepted"], rep["new"], rep["rejected"]) == ("ceidg", 4, 2, 2, 2), rep
+    got = sorted((f["record"], f["code"]) for f in rep["faults"])
+    assert got == [(2, "invalid_nip"), (3, "unmatched_address"), (4, "duplicate")], got
+    with db() as c:
+        row = c.execute("SELECT p.address_id FROM business_places p JOIN business_entities b ON b.id = p.business_id "
+                        "WHERE b.nip = ?", (nip_f,)).fetchall()
+    assert row == [(ADDRS[110][0],)], row  # matched by the geocoder outside any request
+    st, h, again = post_import(json.dumps(body, ensure_ascii=False).encode())
+    again = json.loads(again)
+    assert st == 200 and (again["new"], again["unchanged"]) == (0, 2), again
+    assert sorted((f["record"], f["code"]) for f in again["faults"]) == got
+    assert cli("import", path).returncode == 2  # no --tenant
+    assert cli("import", "--tenant", "slubice").returncode == 2  # no file
+    assert cli("export", "--tenant", "slubice", path).returncode == 2
+    r = cli("import", "--tenant", "rzepin", path)
+    assert r.returncode == 1 and "not enabled" in r.stderr, r.stderr
+    r = cli("import", "--tenant", "slubice", os.path.join(TMP, "missing.json"))
+    assert r.returncode == 1 and "cannot read" in r.stderr, r.stderr
+    r = cli("import", "--tenant", "slubice", "--format", "xml", path)
+    assert r.returncode == 1 and "format" in r.stderr, r.stderr
+    bad = os.path.join(TMP, "bad.json")
+    with open(bad, "wb") as f:
+        f.write(b"\xff\xfe{")
+    r = cli("import", "--tenant", "slubice", bad)
+    assert r.returncode == 1 and "UTF-8" in r.stderr, r.stderr
+
+
 @test
 def one_folder_and_one_line():
     """The module is its folder plus M(business) in services/module_table.c; no other code names it."""

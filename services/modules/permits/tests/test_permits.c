@@ -180,6 +180,39 @@ static void lapse(void)
     CHECK(l.expired && l.instalment == 2);
 }
 
+/* art. 18 ust. 14: six months after the expiry, the month's last day when it is shorter */
+static void six_month_bar(void)
+{
+    CHECK(permits_bar_until(gis_cal_day(2028, 7, 15)) == gis_cal_day(2029, 1, 15));
+    CHECK(permits_bar_until(gis_cal_day(2028, 8, 31)) == gis_cal_day(2029, 2, 28));
+    CHECK(permits_bar_until(gis_cal_day(2027, 8, 31)) == gis_cal_day(2028, 2, 29));
+    CHECK(permits_bar_until(gis_cal_day(2028, 1, 1)) == gis_cal_day(2028, 7, 1));
+}
+
+static void hours_against_ban(void)
+{
+    int f = -1, t = -1;
+    CHECK(permits_hours_overlap("6:00–22:00", "22:00", "06:00", &f, &t) == 0);
+    CHECK(permits_hours_overlap("06:00-22:00", "22:00", "06:00", &f, &t) == 0);
+    CHECK(permits_hours_overlap("6:00–22:01", "22:00", "06:00", &f, &t) == 1 && f == 22 * 60 && t == 22 * 60 + 1);
+    CHECK(permits_hours_overlap("5:59–12:00", "22:00", "06:00", &f, &t) == 1 && f == 5 * 60 + 59 && t == 360);
+    CHECK(permits_hours_overlap("20:00–2:00", "22:00", "06:00", &f, &t) == 1 && f == 22 * 60);
+    CHECK(permits_hours_overlap("8:00–12:00; 13:00–21:00", "22:00", "06:00", &f, &t) == 0);
+    CHECK(permits_hours_overlap("24h", "23:00", "05:00", &f, &t) == 1);
+    CHECK(permits_hours_overlap("23:30–24:00", "22:00", "06:00", &f, &t) == 1 && t == 1440);
+    CHECK(permits_hours_overlap("10:00–22:00", "23:00", "01:00", &f, &t) == 0);
+    /* hostile or unreadable */
+    CHECK(permits_hours_overlap("", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("całą noc", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("6:00", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("6:00–22:00 x", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("25:00–26:00", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("6:60–7:00", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("123:00–7:00", "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap(NULL, "22:00", "06:00", &f, &t) == -1);
+    CHECK(permits_hours_overlap("6:00–22:00", "x", "06:00", &f, &t) == -1);
+}
+
 int main(void)
 {
     RUN(graph_grid);
@@ -188,5 +221,7 @@ int main(void)
     RUN(categories);
     RUN(fees);
     RUN(lapse);
+    RUN(six_month_bar);
+    RUN(hours_against_ban);
     return test_done();
 }

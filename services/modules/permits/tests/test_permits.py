@@ -446,6 +446,66 @@ def register_collection_tiles_and_locate():
 
 
 @test
+def locate_answers_the_check_in_short():
+    """/locate's services.permits.check: for each category and place of sale the verdict the full check
+    gives, with what stands in the way (limit, a distance rule's object kind, zoning), at places inside and
+    outside the rules and in the gmina at its limit."""
+    ch = objects("slubice", "church")[0]
+    pg = objects("slubice", "playground")[0]
+    sc = objects("slubice", "school")[0]
+    with db("cybinka") as c:
+        cx, cy = c.execute("SELECT X(geom), Y(geom) FROM addresses ORDER BY id LIMIT 1").fetchone()
+    with db() as c:
+        far = c.execute("SELECT X(geom), Y(geom) FROM addresses WHERE Distance(geom, MakePoint(?, ?, 2180)) > 700 "
+                        "ORDER BY id LIMIT 1", (sc[3], sc[4])).fetchone()
+    places = [("slubice", ch[3] + 20, ch[4]), ("slubice", pg[3], pg[4] + 10), ("slubice", sc[3] + 15, sc[4] + 5),
+              ("slubice", far[0], far[1]), ("cybinka", cx, cy)]
+    for slug, x, y in places:
+        q = urllib.parse.urlencode({"x": f"{x:.3f}", "y": f"{y:.3f}", "crs": "EPSG:2180"})
+        s = get(f"/{slug}/locate?{q}")["services"]["permits"]["check"]
+        assert len(s["options"]) == 6 and s["summary"].startswith("Nowy punkt sprzedaży"), s
+        for o in s["options"]:
+            full = check_xy(slug, x, y, o["category"], o["sale"])
+            assert o["verdict"] == full["verdict"], (slug, x, y, o, full["verdict"], full["reasons"])
+            bad = {r["object_kind"] for r in full["distance_rules"] if r["verdict"] == "violated"}
+            assert bad == set(o["blocked_by"]) - {"limit", "zoning"}, (o, full["distance_rules"])
+            assert ("limit" in o["blocked_by"]) == any(not x["ok"] for x in full["limits"]), (o, full["limits"])
+    s = get(f"/cybinka/locate?x={cx:.3f}&y={cy:.3f}&crs=EPSG:2180")["services"]["permits"]["check"]
+    c_off = [o for o in s["options"] if o["category"] == "C" and o["sale"] == "off"][0]
+    assert c_off["verdict"] == "refused" and "limit" in c_off["blocked_by"], c_off
+    assert c_off["limit"]["count"] == c_off["limit"]["max"], c_off
+    assert "C poza miejscem sprzedaży" in s["summary"].split("niezgodny dla ")[1], s["summary"]
+    q = urllib.parse.urlencode({"x": f"{ch[3] + 20:.3f}", "y": f"{ch[4]:.3f}", "crs": "EPSG:2180"})
+    s = get(f"/slubice/locate?{q}")["services"]["permits"]["check"]
+    b_on = [o for o in s["options"] if o["category"] == "B" and o["sale"] == "on"][0]
+    assert b_on["verdict"] == "refused" and "church" in b_on["blocked_by"], b_on
+    church = [r for r in s["distance_rules"] if r["object_kind"] == "church"][0]
+    assert abs(church["nearest"]["straight_m"] - 20) < 0.01, church
+
+
+@test
+def opening_hours_against_the_night_ban():
+    """Słubice bans sale off the premises at night: hours reaching into the ban are named (not refused), hours
+    outside it pass, unreadable hours are said to be so; on the premises no ban applies."""
+    rules = get("/slubice/permits/rules")
+    ban = rules["night_bans"][0]
+    assert (ban["from"], ban["to"]) == ("22:00", "06:00"), rules["night_bans"]
+    sc = objects("slubice", "school")[0]
+    q = {"x": f"{sc[3] + 900:.3f}", "y": f"{sc[4]:.3f}", "crs": "EPSG:2180", "category": "A", "sale": "off"}
+    for hours, verdict in [("6:00–22:00", "ok"), ("06:00-21:00, 21:30-22:00", "ok"), ("6:00–23:30", "overlaps_ban"),
+                           ("5:00–12:00", "overlaps_ban"), ("24h", "overlaps_ban"), ("od rana", "unreadable"),
+                           ("25:00–26:00", "unreadable")]:
+        a = get("/slubice/permits/check?" + urllib.parse.urlencode({**q, "hours": hours}))
+        assert a["hours"] == {"hours": hours, "verdict": verdict}, (hours, a.get("hours"))
+        if verdict == "overlaps_ban":
+            assert any("nocnego zakazu" in r for r in a["reasons"]), a["reasons"]
+    a = get("/slubice/permits/check?" + urllib.parse.urlencode({**q, "sale": "on", "hours": "12:00–23:00"}))
+    assert "hours" not in a, a
+    st, h, body = srv.request("GET", "/slubice/permits/check?" + urllib.parse.urlencode({**q, "hours": "x" * 300}))
+    assert_json_error(st, h, body, 400)
+
+
+@test
 def hostile_input():
     for q, code in [("category=D&sale=on&address=x", 400), ("category=A&sale=xx&address=x", 400),
                     ("category=A&sale=on", 400), ("category=A&sale=on&address=" + "%C4%85" * 3000, None),
@@ -525,6 +585,22 @@ def statements_instalments_and_expiry():
     assert get(f"/slubice/permits/permits/{pid}", headers=AUTH)["status"] == "wygaszone"
     again = post("/slubice/permits/lapse", {})
     assert again["expired"] == [], again
+    # art. 18 ust. 14: after an expiry for a missed instalment, a new permit only after six months
+    with db() as c:
+        oid = c.execute("SELECT outlet_id FROM permits_permits WHERE id = ?", (pid,)).fetchone()[0]
+    app = {"outlet_id": oid, "category": "B", "sale": "on", "valid_from": "2029-02-01", "valid_to": "2033-12-31"}
+    st, h, body = srv.request("POST", "/slubice/permits/applications", body=json.dumps(app),
+                              headers={**AUTH, "Content-Type": "application/json"})
+    assert_json_error(st, h, body, 409)
+    assert "2029-01-15" in json.loads(body)["description"] and "art. 18 ust. 14" in body.decode(), body
+    srv.stop()
+    srv = start("2029-01-14")
+    st, h, body = srv.request("POST", "/slubice/permits/applications", body=json.dumps(app),
+                              headers={**AUTH, "Content-Type": "application/json"})
+    assert_json_error(st, h, body, 409)
+    srv.stop()
+    srv = start("2029-01-15")
+    post("/slubice/permits/applications", app, expect=201)
     srv.stop()
     srv = start("2026-12-04")
 
