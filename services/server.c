@@ -717,8 +717,13 @@ enum err_code http_subrequest(struct http_req *req, const char *method, const ch
         return e->code;
     if (access == HTTP_ACCESS_ACCOUNT && !req->principal)
         return err_set(e, ERR_UNAUTHORIZED, "Wymagane zalogowanie (sign-in required)");
+    /* a submission made through a page waits for the twin as one made over HTTP (services/twin.h) */
+    if (access != HTTP_ACCESS_PUBLIC && svc_twin_before_write(&sub, e))
+        return e->code;
     resp->status = 200;
     enum err_code rc = m.route->handler(&sub, resp, e);
+    if (!rc)
+        rc = svc_twin_after_write(&sub, resp, e);
     if (staff || m.route->access.personal)
         svc_auth_audit_request(&sub, m.route, rc ? http_status_of(rc) : resp->status);
     req->audit_note = sub.audit_note ? sub.audit_note : req->audit_note;

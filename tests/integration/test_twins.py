@@ -24,6 +24,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from odra_test import BIN, ROOT, Cli, assert_json_error, demo_data, done, test  # noqa: E402
+from pages_lib import Browser, Page  # noqa: E402
 from twin_sites import Site, make_certs  # noqa: E402
 
 T = "rzepin"
@@ -134,6 +135,21 @@ def a_submission_is_answered_after_the_twin_confirmed_it():
     assert B.sql(f"SELECT case_number FROM cases WHERE id = '{j['id']}'") == j["case_number"]
     r = A.cli("verify", "--tenant", T)
     assert r.returncode == 0 and "same" in r.stdout, r.stdout + r.stderr
+
+
+@test
+def an_order_on_the_residents_pages_is_answered_after_the_twin_confirmed_it():
+    # the page asks the extracts route in-process: the twin's wait must hold there as over HTTP
+    b = Browser(A.srv.port)
+    pid = A.srv.get_json(f"/{T}/search?q=1&limit=1")["features"][0]["id"]
+    s, h, body = b.get(f"/{T}/order/quote?step=2&wypis=1&parcels={pid}")
+    assert s == 200, body[:300]
+    confirm = next(f for f in Page(body.decode()).forms if f["action"] == f"/{T}/order")
+    before = A.sql("SELECT count(*) FROM cases")
+    s, h, body = b.submit(confirm, name="Jan Kowalski", email="jan@example.pl", address="ul. Polna 1, Rzepin")
+    assert s == 200, body[:300]
+    after_a, after_b = A.sql("SELECT count(*) FROM cases"), B.sql("SELECT count(*) FROM cases")
+    assert int(after_a) == int(before) + 1 and after_b == after_a, (before, after_a, after_b, B.status())
 
 
 @test
