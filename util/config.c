@@ -611,7 +611,7 @@ static void config_defaults(struct config *c)
     c->timeout_s = 30;
     c->head_timeout_s = 10;
     c->max_body_bytes = 1 << 20;
-    c->connection_memory = 16 * 1024; /* libmicrohttpd zeroes it between requests: keep it small */
+    c->connection_memory = 32 * 1024; /* libmicrohttpd zeroes it between requests: keep it small */
     c->import_gap_tolerance_m2 = 1.0;
     c->import_boundary_tolerance_m = 1.0;
     strcpy(c->saml.binding, "artifact");
