@@ -361,11 +361,29 @@ void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double 
     cairo_rectangle(cr, x, y, size, size);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    for (int r = 0; r < q->width; r++)
-        for (int c = 0; c < q->width; c++)
-            if (q->data[r * q->width + c] & 1)
-                cairo_rectangle(cr, x + (c + 4) * mod, y + (r + 4) * mod, mod, mod);
-    cairo_fill(cr);
+    /* The dark modules as a one-bit stencil, a module per pixel, scaled without smoothing: a few hundred
+     * bytes in the PDF (an image mask), where a rectangle per module was a third of a wyrys sheet's content. */
+    int w = q->width;
+    cairo_surface_t *m = cairo_image_surface_create(CAIRO_FORMAT_A1, w, w);
+    if (cairo_surface_status(m) == CAIRO_STATUS_SUCCESS) {
+        cairo_surface_flush(m);
+        unsigned char *px = cairo_image_surface_get_data(m);
+        int stride = cairo_image_surface_get_stride(m);
+        for (int r = 0; r < w; r++) {
+            uint32_t *row = (uint32_t *)(void *)(px + (size_t)r * (size_t)stride);
+            for (int c = 0; c < w; c++)
+                if (q->data[r * w + c] & 1) /* A1: 32-bit words, the first pixel in the low bit on little-endian */
+                    row[c / 32] |= (uint32_t)1 << (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? c % 32 : 31 - c % 32);
+        }
+        cairo_surface_mark_dirty(m);
+        cairo_translate(cr, x + 4 * mod, y + 4 * mod);
+        cairo_scale(cr, mod, mod);
+        cairo_pattern_t *pat = cairo_pattern_create_for_surface(m);
+        cairo_pattern_set_filter(pat, CAIRO_FILTER_NEAREST);
+        cairo_mask(cr, pat);
+        cairo_pattern_destroy(pat);
+    }
+    cairo_surface_destroy(m);
     cairo_restore(cr);
     QRcode_free(q);
 }

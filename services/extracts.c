@@ -778,6 +778,8 @@ static enum err_code extract_quote(struct http_req *req, struct http_resp *resp,
     struct gis_store *rd = reader(t, e);
     if (!rd)
         return e->code;
+    if (http_offload(req)) /* it renders the documents to count their pages: on a job thread */
+        return ERR_OK;
     struct gis_extract_result r;
     if (gis_extract_quote_full(rd, req->arena, &is, &r, e))
         return e->code;

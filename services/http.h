@@ -40,6 +40,10 @@ struct http_req {
      * headers are these NULL-ended name, value lists instead of the connection's. NULL otherwise. */
     const char *const *sub_query;
     const char *const *sub_headers;
+    /* Set by the dispatcher: the request runs on a network thread and may move to a job thread
+     * (http_offload); and whether it has. Handlers use the functions below, not these. */
+    bool may_offload;
+    bool offloaded;
 };
 
 struct http_resp {
@@ -192,6 +196,16 @@ struct http_route {
 /* The one mapping from a status code (util/err.h) to an HTTP status: ERR_INVALID is 400, ERR_NOT_FOUND 404,
  * ERR_UNPROCESSABLE 422, ERR_IO and ERR_INTERNAL 500, ... An unknown code is 500. */
 int http_status_of(enum err_code code);
+
+/* Heavy work off the network threads. libmicrohttpd serves each connection on one of a few network threads,
+ * each with many connections: a request that renders or waits (a PDF, a map, a tile miss, a commit's fsync,
+ * the twin's acknowledgement) would hold up every other connection of its thread. The dispatcher moves every
+ * write (a method other than GET and HEAD) to a job thread before its handler runs. A GET handler that finds
+ * it has heavy work to do calls http_offload first: when it returns true, the handler returns ERR_OK at once,
+ * having written nothing and answered nothing, and the whole request runs again from the start on a job
+ * thread, where http_offload returns false. http_may_offload tells, without moving, whether it would. */
+bool http_may_offload(const struct http_req *req);
+bool http_offload(struct http_req *req);
 
 /* The value of query parameter name, or NULL. */
 const char *http_query(struct http_req *req, const char *name);

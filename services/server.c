@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,15 @@ struct svc_server {
     pthread_t housekeeper;
     bool housekeeper_running, stopping;
     pthread_cond_t stop_cond;
+    /* the job threads (http_offload): a queue of suspended connections' requests under jobs_lock; pending
+     * counts the queued and the running, jobs_idle is signalled when it drops to 0 */
+    pthread_mutex_t jobs_lock;
+    pthread_cond_t jobs_cond, jobs_idle;
+    struct req_state *jobs_head, *jobs_tail;
+    int jobs_pending;
+    bool jobs_stopping;
+    pthread_t *job_threads;
+    int n_job_threads;
 };
 
 /* Per-request state, created when the request line arrives (URI log callback) or on the first
@@ -76,6 +86,15 @@ struct req_state {
     bool begun;    /* the access handler has seen this request */
     bool quiet;    /* a routine answer (http_resp.quiet) */
     bool path_nul; /* the raw path has %00, which decodes to a NUL that cuts the path */
+    /* a request moved to a job thread (http_offload): its connection, suspended until the job is done, the
+     * link of the job queue, and what the job's dispatch left for the network thread to answer */
+    struct MHD_Connection *conn;
+    struct req_state *job_next;
+    bool job_done;
+    enum err_code job_rc;
+    struct http_req req;
+    struct http_resp resp;
+    struct err e;
 };
 
 static pthread_key_t reader_key;
@@ -669,6 +688,11 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
     if (mod && (!req->tenant || !svc_module_enabled(req->tenant->cfg, mod)))
         return err_set(e, ERR_NOT_FOUND, "the e-service '%s' is not enabled in gmina %s", mod->name,
                        req->tenant ? req->tenant->cfg->name : "?");
+    /* A write commits (an fsync), may wait for the twin or hash a password; a page gathers several answers,
+     * some in-process requests: never on a network thread. */
+    bool page = m.route->produces && !strcmp(m.route->produces, "text/html");
+    if ((page || (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))) && http_offload(req))
+        return ERR_OK;
     enum http_access_kind access = m.route->access.kind;
     if (access != HTTP_ACCESS_PUBLIC && svc_auth_check(req, m.route, resp, e))
         return e->code;
@@ -677,6 +701,8 @@ static enum err_code dispatch(struct svc_server *s, struct http_req *req, struct
         return e->code;
     resp->status = 200;
     enum err_code rc = m.route->handler(req, resp, e);
+    if (req->offloaded) /* the handler moved the request to a job thread, where it runs again in full */
+        return ERR_OK;
     if (!rc)
         rc = svc_twin_after_write(req, resp, e);
     if (access == HTTP_ACCESS_STAFF || access == HTTP_ACCESS_ADMIN || m.route->access.personal)
@@ -810,6 +836,148 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Runs rs's request again from the start, as a job: on a job thread, or on the network thread when the job
+ * threads are stopping. What it answers stays in rs for job_answer. */
+static void job_run(struct svc_server *s, struct req_state *rs)
+{
+    rs->req = (struct http_req){
+        .arena = rs->arena,
+        .method = rs->method,
+        .path = rs->path,
+        .conn = rs->conn,
+        .server = s,
+        .body = rs->body,
+        .body_len = rs->body_len,
+    };
+    rs->resp = (struct http_resp){0};
+    rs->e = (struct err){0};
+    rs->job_rc = dispatch(s, &rs->req, &rs->resp, rs->path_nul, &rs->e);
+}
+
+/* Suspends conn and queues its request for a job thread; false when the job threads are stopping. */
+static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct req_state *rs)
+{
+    pthread_mutex_lock(&s->jobs_lock);
+    if (s->jobs_stopping) {
+        pthread_mutex_unlock(&s->jobs_lock);
+        return false;
+    }
+    /* suspended before a job thread can see it, so that its resume never comes first */
+    MHD_suspend_connection(conn);
+    rs->job_next = NULL;
+    rs->job_done = false;
+    if (s->jobs_tail)
+        s->jobs_tail->job_next = rs;
+    else
+        s->jobs_head = rs;
+    s->jobs_tail = rs;
+    s->jobs_pending++;
+    pthread_cond_signal(&s->jobs_cond);
+    pthread_mutex_unlock(&s->jobs_lock);
+    return true;
+}
+
+static void *job_main(void *arg)
+{
+    struct svc_server *s = arg;
+    pthread_setname_np(pthread_self(), "odra-job");
+    pthread_mutex_lock(&s->jobs_lock);
+    for (;;) {
+        while (!s->jobs_head && !s->jobs_stopping)
+            pthread_cond_wait(&s->jobs_cond, &s->jobs_lock);
+        struct req_state *rs = s->jobs_head;
+        if (!rs)
+            break; /* stopping, and nothing left */
+        s->jobs_head = rs->job_next;
+        if (!s->jobs_head)
+            s->jobs_tail = NULL;
+        pthread_mutex_unlock(&s->jobs_lock);
+        job_run(s, rs);
+        rs->job_done = true;
+        /* rs is the network thread's again from here: it may answer and free it at once */
+        MHD_resume_connection(rs->conn);
+        pthread_mutex_lock(&s->jobs_lock);
+        if (--s->jobs_pending == 0)
+            pthread_cond_broadcast(&s->jobs_idle);
+    }
+    pthread_mutex_unlock(&s->jobs_lock);
+    return NULL;
+}
+
+/* Starts the job threads ([server] job_threads); with none, heavy requests run on the network threads. */
+static enum err_code jobs_start(struct svc_server *s, struct err *e)
+{
+    int n = s->cfg->job_threads;
+    if (n < 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > 2 ? (int)(2 * cpus) : 4;
+        if (n > 64)
+            n = 64;
+    }
+    if (n == 0)
+        return ERR_OK;
+    s->job_threads = calloc((size_t)n, sizeof *s->job_threads);
+    if (!s->job_threads)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    for (; s->n_job_threads < n; s->n_job_threads++)
+        if (pthread_create(&s->job_threads[s->n_job_threads], NULL, job_main, s) != 0)
+            return err_set(e, ERR_INTERNAL, "cannot start the job threads");
+    return ERR_OK;
+}
+
+/* Lets the queued and running jobs finish (each resumes its connection), then joins the threads: before the
+ * daemon stops, which must find no connection suspended. Later heavy requests run on the network threads. */
+static void jobs_stop(struct svc_server *s)
+{
+    pthread_mutex_lock(&s->jobs_lock);
+    s->jobs_stopping = true;
+    pthread_cond_broadcast(&s->jobs_cond);
+    while (s->jobs_pending > 0)
+        pthread_cond_wait(&s->jobs_idle, &s->jobs_lock);
+    pthread_mutex_unlock(&s->jobs_lock);
+    for (int i = 0; i < s->n_job_threads; i++)
+        pthread_join(s->job_threads[i], NULL);
+    s->n_job_threads = 0;
+    free(s->job_threads);
+    s->job_threads = NULL;
+}
+
+bool http_may_offload(const struct http_req *req)
+{
+    return req->may_offload && !req->offloaded;
+}
+
+bool http_offload(struct http_req *req)
+{
+    if (!http_may_offload(req))
+        return false;
+    req->offloaded = true;
+    return true;
+}
+
+/* The answer of a dispatched request (rs->job_rc, rs->e, rs->resp): its error becomes the JSON error. */
+static enum MHD_Result job_answer(struct MHD_Connection *conn, struct req_state *rs)
+{
+    struct http_resp *resp = &rs->resp;
+    struct err *e = &rs->e;
+    enum err_code rc = rs->job_rc;
+    if (rc != ERR_OK) {
+        if (e->code == ERR_OK)
+            err_set(e, rc, "%s", err_name(rc));
+        /* an unavailable gmina was logged once at start; its 503s are in the request log */
+        if (http_status_of(e->code) >= 500 && !(rs->req.tenant && rs->req.tenant->unavailable))
+            log_error("%s %s: %s", rs->method, rs->path, e->msg);
+        int nh = resp->nheaders;
+        const char *hn[HTTP_MAX_HEADERS], *hv[HTTP_MAX_HEADERS];
+        memcpy(hn, resp->hname, sizeof hn);
+        memcpy(hv, resp->hvalue, sizeof hv);
+        error_resp(rs->arena, resp, e);
+        for (int i = 0; i < nh; i++)
+            http_resp_header(resp, hn[i], hv[i]);
+    }
+    return send_resp(conn, rs, resp);
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                       const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -842,6 +1010,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         if (!rs->too_large && !rs->refused.code)
             return MHD_YES;
     }
+    if (rs->job_done) /* resumed: the job thread has run it */
+        return job_answer(conn, rs);
     if (*upload_size) {
         if (!rs->too_large && rs->body_len + *upload_size > rs->body_max)
             rs->too_large = 1;
@@ -883,7 +1053,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         http_resp_header(&resp, "Connection", "close");
         return send_resp(conn, rs, &resp);
     }
-    struct http_req req = {
+    rs->conn = conn;
+    rs->req = (struct http_req){
         .arena = rs->arena,
         .method = rs->method,
         .path = rs->path,
@@ -891,23 +1062,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         .server = s,
         .body = rs->body,
         .body_len = rs->body_len,
+        .may_offload = s->n_job_threads > 0,
     };
-    enum err_code rc = dispatch(s, &req, &resp, rs->path_nul, &e);
-    if (rc != ERR_OK) {
-        if (e.code == ERR_OK)
-            err_set(&e, rc, "%s", err_name(rc));
-        /* an unavailable gmina was logged once at start; its 503s are in the request log */
-        if (http_status_of(e.code) >= 500 && !(req.tenant && req.tenant->unavailable))
-            log_error("%s %s: %s", rs->method, rs->path, e.msg);
-        int nh = resp.nheaders;
-        const char *hn[HTTP_MAX_HEADERS], *hv[HTTP_MAX_HEADERS];
-        memcpy(hn, resp.hname, sizeof hn);
-        memcpy(hv, resp.hvalue, sizeof hv);
-        error_resp(rs->arena, &resp, &e);
-        for (int i = 0; i < nh; i++)
-            http_resp_header(&resp, hn[i], hv[i]);
-    }
-    return send_resp(conn, rs, &resp);
+    rs->resp = (struct http_resp){0};
+    rs->e = (struct err){0};
+    rs->job_rc = dispatch(s, &rs->req, &rs->resp, rs->path_nul, &rs->e);
+    if (rs->req.offloaded && job_queue(s, conn, rs))
+        return MHD_YES;    /* answered when the job thread resumes the connection */
+    if (rs->req.offloaded) /* the job threads are stopping: run it here */
+        job_run(s, rs);
+    return job_answer(conn, rs);
 }
 
 /* [server] access_log, set when the server starts, and the answers it left out of the log */
@@ -1170,6 +1334,9 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
         return e->code;
     }
     pthread_mutex_init(&s->conns_lock, NULL);
+    pthread_mutex_init(&s->jobs_lock, NULL);
+    pthread_cond_init(&s->jobs_cond, NULL);
+    pthread_cond_init(&s->jobs_idle, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1255,9 +1422,11 @@ enum err_code svc_server_start(struct svc_server *s, struct err *e)
     if (pthread_create(&s->housekeeper, NULL, housekeeper_main, s) != 0)
         return err_set(e, ERR_INTERNAL, "cannot start the connection housekeeper thread");
     s->housekeeper_running = true;
+    if (jobs_start(s, e) != ERR_OK)
+        return e->code;
     s->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+        access_handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)c->max_connections_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT, c->connection_memory,
@@ -1284,6 +1453,7 @@ void svc_server_free(struct svc_server *s)
         pthread_mutex_unlock(&s->conns_lock);
         pthread_join(s->housekeeper, NULL);
     }
+    jobs_stop(s); /* the daemon must find no connection suspended */
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     if (s->listen_fd >= 0)
@@ -1302,6 +1472,9 @@ void svc_server_free(struct svc_server *s)
     }
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->conns_lock);
+    pthread_cond_destroy(&s->jobs_idle);
+    pthread_cond_destroy(&s->jobs_cond);
+    pthread_mutex_destroy(&s->jobs_lock);
     /* The main thread may hold readers too (tests, CLI); release them with the server. */
     pthread_once(&reader_once, reader_key_init);
     struct thread_readers *r = pthread_getspecific(reader_key);

@@ -33,10 +33,15 @@ static enum err_code serve_tile(struct http_req *req, struct http_resp *resp, co
     struct gis_store *r = svc_tenant_reader(req->tenant, e);
     if (!r)
         return e->code;
-    struct tile_served t = {0};
+    struct tile_served t = {.defer_miss = http_may_offload(req)};
     if (tile_serve(&req->tenant->tiles, r, ts, f, z, x, y, date, &t, e) != ERR_OK) {
         buf_free(&t.bytes);
         return e->code;
+    }
+    if (t.deferred) { /* a miss: rendered on a job thread (http_offload) */
+        buf_free(&t.bytes);
+        http_offload(req);
+        return ERR_OK;
     }
     struct buf b = t.bytes;
     const char *tag = t.etag;

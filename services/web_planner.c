@@ -266,6 +266,8 @@ static enum err_code print_api(struct http_req *req, struct http_resp *resp, str
     if (!isnan(p.cx) &&
         (p.cx + w / 2 < ext[0] || p.cx - w / 2 > ext[2] || p.cy + h / 2 < ext[1] || p.cy - h / 2 > ext[3]))
         return err_param(e, "bbox", "the area lies outside gmina %s", c->name);
+    if (http_offload(req)) /* a PDF is rendered: on a job thread */
+        return ERR_OK;
     struct gis_store *s = svc_tenant_reader(req->tenant, e);
     if (!s)
         return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "store of gmina %s unavailable", c->name);

@@ -1178,7 +1178,7 @@ static enum err_code wms_handler(struct http_req *req, struct http_resp *resp, s
     if (!service || !*service)
         return fail(w, "MissingParameterValue", "SERVICE", "SERVICE=WMS is required"), answer_exception(w, resp, 400);
     if (!strcasecmp(request, "GetMap") || !strcasecmp(request, "map"))
-        return wms_getmap(w, resp, e);
+        return http_offload(req) ? ERR_OK : wms_getmap(w, resp, e); /* rendering: on a job thread */
     if (!strcasecmp(request, "GetFeatureInfo"))
         return wms_getfeatureinfo(w, resp, e);
     if (!strcasecmp(request, "GetLegendGraphic"))

@@ -129,6 +129,10 @@ static enum err_code tile_serve_locked(struct tile_tenant_caches *tc, struct gis
     out->hit = found;
     if (found)
         return ERR_OK;
+    if (out->defer_miss) {
+        out->deferred = true;
+        return ERR_OK;
+    }
     struct buf raw = {0};
     enum err_code rc = tile_encode(r, ts, f, z, x, y, date, &raw, b, e);
     buf_free(&raw);

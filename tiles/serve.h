@@ -63,6 +63,10 @@ struct tile_served {
     struct buf bytes; /* PNG, or gzipped MVT; the caller frees it (buf_free) */
     char etag[24];    /* tile_etag of bytes */
     bool hit;         /* from the cache, not rendered now */
+    /* set by the caller: on a miss, return at once with deferred set and nothing rendered (the caller moves
+     * the request off its network thread, then asks again without it) */
+    bool defer_miss;
+    bool deferred;
 };
 
 /* Tile z/x/y of ts in format f, its plan data as in force on date (ISO, checked by the caller; NULL:

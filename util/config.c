@@ -140,6 +140,8 @@ static int server_key(struct config_state *st, const char *key, const char *val)
         return copy_str(st, "server", key, val, c->data_dir, sizeof c->data_dir);
     if (!strcmp(key, "threads"))
         return parse_int(st, "server", key, val, 1, 256, &v) ? (c->threads = (int)v, 1) : 0;
+    if (!strcmp(key, "job_threads"))
+        return parse_int(st, "server", key, val, -1, 256, &v) ? (c->job_threads = (int)v, 1) : 0;
     if (!strcmp(key, "max_connections"))
         return parse_int(st, "server", key, val, 1, 100000, &v) ? (c->max_connections = (int)v, 1) : 0;
     if (!strcmp(key, "max_connections_per_ip"))
@@ -606,6 +608,7 @@ static void config_defaults(struct config *c)
     c->port = 8080;
     strcpy(c->data_dir, "./var");
     c->threads = 4;
+    c->job_threads = -1; /* twice the processors, at least 4 (services/server.c) */
     c->max_connections = 512;
     c->max_connections_per_ip = 64;
     c->timeout_s = 30;

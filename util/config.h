@@ -154,6 +154,9 @@ struct config {
     int port;
     char data_dir[512];
     int threads;
+    /* [server] job_threads: threads that run the heavy requests (writes, rendering) off the network threads;
+     * 0 runs them on the network threads, -1 (the default) is twice the processors, at least 4 */
+    int job_threads;
     int max_connections;
     int max_connections_per_ip;
     int timeout_s;

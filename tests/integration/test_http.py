@@ -553,5 +553,50 @@ def plain_make_fetches_the_web_dependencies():
         shutil.rmtree(work, ignore_errors=True)
 
 
+# ---- heavy requests run off the network threads ----
+
+def _heavy_then_light(server):
+    """An extract of 100 parcels (about a second of rendering) on one connection, and /health on another
+    while it runs, with one network thread: whether every /health was answered before the extract."""
+    items = server.get_json("/slubice/ogc/collections/parcels/items?limit=100&bbox=14.55,52.34,14.58,52.36")
+    ids = [f["properties"]["parcel_id"] for f in items["features"]]
+    assert len(ids) == 100, len(ids)
+    body = json.dumps({"parcels": ids, "applicant": {"name": "Jan Kowalski", "address": "Słubice"},
+                       "purpose": "test"}).encode()
+    heavy = {}
+
+    def issue():
+        heavy["status"] = server.request("POST", "/slubice/extracts", body=body,
+                                         headers={"Content-Type": "application/json"}, timeout=120)[0]
+        heavy["done"] = time.monotonic()
+
+    th = threading.Thread(target=issue)
+    th.start()
+    time.sleep(0.2)  # the extract's request is in by now; it renders for about a second
+    light_done = []
+    for _ in range(5):
+        assert server.get("/health", timeout=120)[0] == 200
+        light_done.append(time.monotonic())
+    th.join()
+    assert heavy["status"] == 201, heavy
+    return all(t < heavy["done"] for t in light_done)
+
+
+@test
+def a_heavy_request_does_not_hold_up_other_connections():
+    # one network thread: with the job threads, /health is answered while the extract renders...
+    one = Server(DATA, extra_ini={"threads": "1"})
+    try:
+        assert _heavy_then_light(one), "a cheap request waited for a heavy one on another connection"
+    finally:
+        one.stop()
+    # ...and without them it waits (the check above is not vacuous)
+    none = Server(DATA, extra_ini={"threads": "1", "job_threads": "0"})
+    try:
+        assert not _heavy_then_light(none), "without job threads the extract should block its network thread"
+    finally:
+        none.stop()
+
+
 srv.stop()
 done()
