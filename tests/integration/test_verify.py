@@ -109,8 +109,8 @@ def check_document(path, base, code):
         assert bad not in text, bad
     urls = re.findall(r"https?://\S+", joined)
     assert urls and all(u.startswith(base + "/") for u in urls), urls
-    qrs = qr_payloads(path)
-    assert qrs == [want], qrs
+    qrs = qr_payloads(path)  # the code is on each sheet that carries it: every one must say the same
+    assert qrs and set(qrs) == {want}, qrs
 
 
 @test
