@@ -264,6 +264,53 @@ static const char *actor_of(struct http_req *req, const struct auth_principal *p
     return p->account.login;
 }
 
+/* The audit rows of a page's in-process requests, written together (svc_auth_audit_batch_*). */
+#define BATCH_MAX 32
+struct svc_audit_batch {
+    struct gis_audit_entry row[BATCH_MAX];
+    int n;
+};
+
+static __thread struct svc_audit_batch *batch_now;
+
+struct svc_audit_batch *svc_auth_audit_batch_new(struct arena *a)
+{
+    struct svc_audit_batch *b = arena_alloc(a, sizeof *b);
+    if (b && arena_defer(a, svc_auth_audit_batch_flush, b))
+        return NULL; /* the flush ran on the empty batch */
+    return b;
+}
+
+void svc_auth_audit_batch_use(struct svc_audit_batch *b)
+{
+    batch_now = b;
+}
+
+void svc_auth_audit_batch_flush(void *p)
+{
+    struct svc_audit_batch *b = p;
+    if (!b || !b->n || !auth.id)
+        return;
+    struct err e = {0};
+    if (gis_audit_append_many(auth.id, b->row, b->n, &e))
+        log_error("audit: cannot record %d rows of a page (the first %s by %s): %s", b->n, b->row[0].action,
+                  b->row[0].actor, e.msg);
+    b->n = 0;
+}
+
+/* Keeps a (its strings live in the request's arena, as the batch does) in the batch of this thread, when
+ * there is one: whether it did. */
+static bool batch_add(const struct gis_audit_entry *a)
+{
+    struct svc_audit_batch *b = batch_now;
+    if (!b)
+        return false;
+    if (b->n == BATCH_MAX)
+        svc_auth_audit_batch_flush(b);
+    b->row[b->n++] = *a;
+    return true;
+}
+
 static void audit_write(struct http_req *req, const struct auth_principal *p, const char *action, const char *record,
                         const char *detail)
 {
@@ -277,6 +324,8 @@ static void audit_write(struct http_req *req, const struct auth_principal *p, co
         .ip = svc_auth_client_ip(req),
         .detail = detail,
     };
+    if (batch_add(&a))
+        return;
     struct err e = {0};
     if (gis_audit_append(auth.id, &a, &e))
         log_error("audit: cannot record %s by %s: %s", action, a.actor, e.msg);

@@ -234,6 +234,7 @@ static void page_headers(struct web_page *pg)
 
 enum err_code web_page_send(struct web_page *pg, int status, const char *name, struct err *e)
 {
+    svc_auth_audit_batch_flush(pg->audits);
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/web/templates", web_root());
     struct buf b = {0};
@@ -248,6 +249,7 @@ enum err_code web_page_send(struct web_page *pg, int status, const char *name, s
 
 enum err_code web_page_error(struct web_page *pg, const struct err *failed, struct err *e)
 {
+    svc_auth_audit_batch_flush(pg->audits);
     int status = http_status_of(failed->code);
     char key[32];
     snprintf(key, sizeof key, "error.%d", status);
@@ -262,6 +264,7 @@ enum err_code web_page_error(struct web_page *pg, const struct err *failed, stru
 
 enum err_code web_page_redirect(struct web_page *pg, const char *location)
 {
+    svc_auth_audit_batch_flush(pg->audits);
     page_headers(pg);
     http_resp_header(pg->resp, "Location", location);
     http_resp_body(pg->resp, 303, "text/html; charset=utf-8", "", 0);
@@ -304,7 +307,15 @@ enum err_code web_api_n(struct web_page *pg, const char *method, const char *pat
 {
     struct http_resp sub;
     *out = NULL;
+    /* a read's audit rows wait for the page's answer and share one commit (svc_auth_audit_batch_new); a
+     * submission's are written as over HTTP, before its answer is used */
+    bool read = !strcmp(method, "GET");
+    if (read && !pg->audits)
+        pg->audits = svc_auth_audit_batch_new(pg->req->arena);
+    if (read)
+        svc_auth_audit_batch_use(pg->audits);
     enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, len, &sub, e);
+    svc_auth_audit_batch_use(NULL);
     *status = rc ? http_status_of(rc) : sub.status;
     if (rc) {
         char msg[sizeof e->msg];

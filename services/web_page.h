@@ -30,6 +30,7 @@ struct web_page {
     const char *vary;                 /* the Vary header, when not "Accept-Language, Cookie" */
     const char *form_origin;          /* an origin a form's answer may redirect to (a payment provider), or NULL */
     const char *csp;                  /* the Content-Security-Policy when not the pages' own (the map's) */
+    struct svc_audit_batch *audits;   /* the audit rows of its in-process reads, written before the answer */
 };
 
 /* Starts a page on req: language, catalogue, caller, form token (setting the anonymous token's cookie when
