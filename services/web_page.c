@@ -197,6 +197,7 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
     json_t *d = pg->data;
     json_object_set_new(d, "lang", json_string(pg->lang));
     const char *here = NULL, *lh = lang_href(pg, other, &here);
+    pg->here = here ? here : req->path;
     json_object_set_new(d, "lang_href", json_string(lh ? lh : ""));
     json_object_set_new(d, "here", json_string(here ? here : ""));
     json_object_set_new(d, "lang_other", json_string(other));
@@ -290,7 +291,20 @@ const char *web_href(struct web_page *pg, const char *fmt, const char *arg)
 
 bool web_local_path(const char *s)
 {
-    return s && s[0] == '/' && s[1] != '/' && s[1] != '\\' && !strpbrk(s, "\r\n");
+    if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\')
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+const char *web_return_here(const struct web_page *pg)
+{
+    /* the SAML log-in keeps a return path of up to 255 bytes (services/saml.c): a longer one comes back to
+     * the page without its query */
+    const char *h = pg->here && strlen(pg->here) < 256 && web_local_path(pg->here) ? pg->here : pg->req->path;
+    return h;
 }
 
 /* ---- the API in-process ---- */
