@@ -996,7 +996,38 @@ static enum err_code auth_me(struct http_req *req, struct http_resp *resp, struc
     return http_resp_json(req, resp, 200, j, e);
 }
 
+/* ---- GET /{t}/clerks ---- */
+
+struct clerks_of {
+    const char *tenant;
+    json_t *list;
+};
+
+static void clerk_one(const struct gis_account *a, void *user)
+{
+    struct clerks_of *c = user;
+    if (!a->disabled && (!strcmp(a->kind, "staff") || !strcmp(a->kind, "admin")) &&
+        gis_grant_has(auth.id, a->id, c->tenant, "clerk"))
+        json_array_append_new(c->list, json_pack("{s:s}", "login", a->login));
+}
+
+/* The clerks of the gmina (people with the clerk or gmina_admin role there, not disabled), by login: whom a
+ * case can be assigned to. */
+static enum err_code clerks_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct clerks_of c = {req->tenant->cfg->slug, json_array()};
+    if (!c.list)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (gis_accounts_each(auth.id, clerk_one, &c, e)) {
+        json_decref(c.list);
+        return e->code;
+    }
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, json_pack("{s:o}", "clerks", c.list), e);
+}
+
 static const struct http_param_doc p_none[] = {HTTP_DOC_END};
+static const struct http_param_doc p_tenant[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 static const struct http_param_doc p_login[] = {
     HTTP_DOC_STATUS("429", "Too many log-in attempts from this address or for this login; Retry-After says when to "
                            "try again"),
@@ -1014,5 +1045,9 @@ const struct http_route svc_auth_routes[] = {
      "End every session of this account, on every device (needs the CSRF token)", NULL, p_none, HTTP_ACCOUNT},
     {"GET", "/auth/me", auth_me, "auth", "The signed-in account, its roles and the session's CSRF token", NULL, p_none,
      HTTP_ACCOUNT},
+    {"GET", "/{t}/clerks", clerks_get, "auth",
+     "The gmina's clerks by login (people with the clerk or gmina_admin role there, not disabled): whom a case can "
+     "be assigned to",
+     NULL, p_tenant, HTTP_STAFF("clerk", "cases:read")},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };
