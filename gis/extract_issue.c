@@ -312,13 +312,15 @@ static bool quote_key(struct gis_store *reader, const struct gis_extract_issue *
 {
     if (req->doc || req->tmpl.probe)
         return false;
-    long long state = gis_store_data_state(reader);
-    if (state < 0)
+    /* the data state alone could repeat on a connection opened anew at the same address: the generation too */
+    long long state = gis_store_data_state(reader), gen = gis_store_generation(reader);
+    if (state < 0 || gen < 0)
         return false;
     crypto_generichash_state h;
     crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
     key_bytes(&h, &reader, sizeof reader);
     key_bytes(&h, &state, sizeof state);
+    key_bytes(&h, &gen, sizeof gen);
     key_str(&h, today);
     key_bytes(&h, &req->nparcels, sizeof req->nparcels);
     for (int i = 0; i < req->nparcels; i++)
