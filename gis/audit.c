@@ -136,13 +136,12 @@ static bool q_leading;
 /* Writes the n entries of w in one transaction after the chain's last row; ERR_OK or the first error. */
 static enum err_code write_batch(struct gis_identity *id, struct waiter **w, int n, struct err *e)
 {
-    sqlite3 *db = gis_identity_db(id);
-    gis_identity_lock(id);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        enum err_code rc = err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
-        gis_identity_unlock(id);
-        return rc;
-    }
+    /* its own connection: the store's lock stays free for the sessions' look-ups while this commits */
+    sqlite3 *db = gis_identity_audit_db(id, e);
+    if (!db)
+        return e->code;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
     char prev[65];
     long long next;
     enum err_code rc = chain_last(db, prev, &next, e);
@@ -152,7 +151,6 @@ static enum err_code write_batch(struct gis_identity *id, struct waiter **w, int
         rc = err_set(e, ERR_IO, "audit: commit: %s", sqlite3_errmsg(db));
     if (rc)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    gis_identity_unlock(id);
     return rc;
 }
 
@@ -173,46 +171,72 @@ static int take_batch(struct gis_identity *id, struct waiter **w)
     return n;
 }
 
+/* Whether all n waiters of w are done (q_mu held). */
+static bool all_done(const struct waiter *w, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!w[i].done)
+            return false;
+    return true;
+}
+
+enum err_code gis_audit_append_many(struct gis_identity *id, const struct gis_audit_entry *a, int n, struct err *e)
+{
+    struct waiter mine[AUDIT_BATCH];
+    enum err_code first = ERR_OK;
+    for (int done = 0; done < n;) { /* more than a batch: one batch after the other */
+        int k = n - done < AUDIT_BATCH ? n - done : AUDIT_BATCH;
+        memset(mine, 0, sizeof(struct waiter) * (size_t)k);
+        pthread_mutex_lock(&q_mu);
+        /* stamped in queue order, so that the times of the chain never go back */
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        char date[32];
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+        for (int i = 0; i < k; i++) {
+            mine[i].id = id, mine[i].a = &a[done + i];
+            snprintf(mine[i].at, sizeof mine[i].at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
+            *q_tail = &mine[i];
+            q_tail = &mine[i].next;
+        }
+        while (!all_done(mine, k)) {
+            if (q_leading) {
+                pthread_cond_wait(&q_cv, &q_mu);
+                continue;
+            }
+            q_leading = true;
+            struct waiter *w[AUDIT_BATCH];
+            int m = take_batch(id, w);
+            pthread_mutex_unlock(&q_mu);
+            struct err be = {0};
+            enum err_code rc = write_batch(id, w, m, &be);
+            if (rc && m > 1) /* one entry's failure must not fail the others: each alone */
+                for (int i = 0; i < m; i++)
+                    w[i]->rc = write_batch(id, &w[i], 1, &w[i]->e);
+            else if (rc)
+                w[0]->rc = rc, w[0]->e = be;
+            pthread_mutex_lock(&q_mu);
+            for (int i = 0; i < m; i++)
+                w[i]->done = true;
+            q_leading = false;
+            pthread_cond_broadcast(&q_cv);
+        }
+        pthread_mutex_unlock(&q_mu);
+        for (int i = 0; i < k; i++)
+            if (mine[i].rc && !first) {
+                *e = mine[i].e;
+                first = mine[i].rc;
+            }
+        done += k;
+    }
+    return first;
+}
+
 enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e)
 {
-    struct waiter me = {.id = id, .a = a};
-    pthread_mutex_lock(&q_mu);
-    /* stamped in queue order, so that the times of the chain never go back */
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    gmtime_r(&tv.tv_sec, &tm);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(me.at, sizeof me.at, "%s.%03ldZ", date, (long)(tv.tv_usec / 1000));
-    *q_tail = &me;
-    q_tail = &me.next;
-    while (!me.done) {
-        if (q_leading) {
-            pthread_cond_wait(&q_cv, &q_mu);
-            continue;
-        }
-        q_leading = true;
-        struct waiter *w[AUDIT_BATCH];
-        int n = take_batch(id, w);
-        pthread_mutex_unlock(&q_mu);
-        struct err be = {0};
-        enum err_code rc = write_batch(id, w, n, &be);
-        if (rc && n > 1) /* one entry's failure must not fail the others: each alone */
-            for (int i = 0; i < n; i++)
-                w[i]->rc = write_batch(id, &w[i], 1, &w[i]->e);
-        else if (rc)
-            w[0]->rc = rc, w[0]->e = be;
-        pthread_mutex_lock(&q_mu);
-        for (int i = 0; i < n; i++)
-            w[i]->done = true;
-        q_leading = false;
-        pthread_cond_broadcast(&q_cv);
-    }
-    pthread_mutex_unlock(&q_mu);
-    if (me.rc)
-        *e = me.e;
-    return me.rc;
+    return gis_audit_append_many(id, a, 1, e);
 }
 
 enum err_code gis_audit_verify(struct gis_identity *id, long long *rows, long long *bad, struct err *e)

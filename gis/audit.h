@@ -26,6 +26,11 @@ void gis_audit_hash(const char *prev_hash, long long id, const char *at, const s
  * identity store's synchronous=FULL, its fsyncs) acknowledges them all. Returns once a is committed. */
 enum err_code gis_audit_append(struct gis_identity *id, const struct gis_audit_entry *a, struct err *e);
 
+/* Appends the n entries of a, in their order, as gis_audit_append does one: queued together, so that they
+ * share a commit (a page that asked several audited routes in-process pays one commit, not one per route).
+ * Returns once all are committed; the first failure's code (every entry is still tried). */
+enum err_code gis_audit_append_many(struct gis_identity *id, const struct gis_audit_entry *a, int n, struct err *e);
+
 /* Appends an entry at the time at (ISO 8601), chained to the last row, inside the caller's transaction and
  * under its lock of the store (gis/twin_identity.c imports a twin's rows so); *rowid (may be NULL) gets its
  * id. */

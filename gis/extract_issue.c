@@ -7,6 +7,8 @@
 #include "gis/receipt.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,8 +274,151 @@ enum err_code gis_extract_issue_write(struct gis_store *writer, struct gis_store
     return gis_extract_issue_store(writer, &r, out, e);
 }
 
+/* ---- the quote's cache ----
+ * A quote is the issue's own layout pass (gis_extract_pdf without drawing): some milliseconds of CPU for a
+ * parcel, more for many. Its result depends only on the request, the template, the day and the store's
+ * data, so the last QUOTE_CACHE results are kept, keyed by a hash of all of them and by the reader
+ * connection and its gis_store_data_state (which changes after any commit to the store): a page reloaded,
+ * or the same quote asked again, costs a hash. */
+#define QUOTE_CACHE 64
+
+static struct {
+    unsigned char key[crypto_generichash_BYTES];
+    struct gis_extract_result res;
+    bool used;
+} quote_cache[QUOTE_CACHE];
+static unsigned quote_cache_next;
+static pthread_mutex_t quote_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void key_str(crypto_generichash_state *h, const char *s)
+{
+    /* length-prefixed, so that ("ab", "c") and ("a", "bc") differ; NULL differs from "" */
+    long long n = s ? (long long)strlen(s) : -1;
+    crypto_generichash_update(h, (const unsigned char *)&n, sizeof n);
+    if (s)
+        crypto_generichash_update(h, (const unsigned char *)s, (size_t)n);
+}
+
+static void key_bytes(crypto_generichash_state *h, const void *p, size_t n)
+{
+    crypto_generichash_update(h, (const unsigned char *)&n, sizeof n);
+    crypto_generichash_update(h, p, n);
+}
+
+/* The cache key of req on reader today (false when it must not be cached: a document built by the caller,
+ * a test's probe, or a store state that cannot be read). */
+static bool quote_key(struct gis_store *reader, const struct gis_extract_issue *req, const char *today,
+                      unsigned char key[crypto_generichash_BYTES])
+{
+    if (req->doc || req->tmpl.probe)
+        return false;
+    /* the data state alone could repeat on a connection opened anew at the same address: the generation too */
+    long long state = gis_store_data_state(reader), gen = gis_store_generation(reader);
+    if (state < 0 || gen < 0)
+        return false;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, crypto_generichash_BYTES);
+    key_bytes(&h, &reader, sizeof reader);
+    key_bytes(&h, &state, sizeof state);
+    key_bytes(&h, &gen, sizeof gen);
+    key_str(&h, today);
+    key_bytes(&h, &req->nparcels, sizeof req->nparcels);
+    for (int i = 0; i < req->nparcels; i++)
+        key_str(&h, req->parcels[i]);
+    const char *strs[] = {req->applicant_name,
+                          req->applicant_address,
+                          req->purpose,
+                          req->applicant_kind,
+                          req->as_of,
+                          req->case_format,
+                          req->verify_base,
+                          req->case_number,
+                          req->seal ? gis_seal_subject(req->seal) : NULL};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        key_str(&h, strs[i]);
+    int flags[] = {req->wypis,      req->wyrys,           (int)req->sheet,        req->tmpl.wypis,
+                   req->tmpl.wyrys, (int)req->tmpl.sheet, req->tmpl.fee_per_plan, (int)req->tmpl.exemption,
+                   req->year};
+    key_bytes(&h, flags, sizeof flags);
+    const struct gis_extract_meta *t = &req->tmpl;
+    const char *ts[] = {t->organ,
+                        t->place,
+                        t->council,
+                        t->legal_basis,
+                        t->signatory,
+                        t->signatory_role,
+                        t->gmina,
+                        t->case_number,
+                        t->date,
+                        t->applicant_name,
+                        t->applicant_address,
+                        t->purpose,
+                        t->verification_code,
+                        t->verify_url,
+                        t->seal_signer,
+                        t->organ_address,
+                        t->signatory_zup,
+                        t->received_date,
+                        t->received_mode,
+                        t->purpose_text,
+                        t->fee_status,
+                        t->fee_method};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        key_str(&h, ts[i]);
+    key_bytes(&h, &t->style, sizeof t->style);
+    if (t->rates)
+        key_bytes(&h, t->rates, sizeof *t->rates);
+    crypto_generichash_final(&h, key, crypto_generichash_BYTES);
+    return true;
+}
+
+static bool quote_cached(const unsigned char *key, struct gis_extract_result *res)
+{
+    bool hit = false;
+    pthread_mutex_lock(&quote_cache_mu);
+    for (int i = 0; i < QUOTE_CACHE && !hit; i++)
+        if (quote_cache[i].used && !memcmp(quote_cache[i].key, key, crypto_generichash_BYTES)) {
+            *res = quote_cache[i].res;
+            hit = true;
+        }
+    pthread_mutex_unlock(&quote_cache_mu);
+    return hit;
+}
+
+static void quote_keep(const unsigned char *key, const struct gis_extract_result *res)
+{
+    pthread_mutex_lock(&quote_cache_mu);
+    unsigned i = quote_cache_next++ % QUOTE_CACHE;
+    memcpy(quote_cache[i].key, key, crypto_generichash_BYTES);
+    quote_cache[i].res = *res;
+    quote_cache[i].used = true;
+    pthread_mutex_unlock(&quote_cache_mu);
+}
+
+static enum err_code quote_render(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                  struct gis_extract_result *res, struct err *e);
+
 enum err_code gis_extract_quote_full(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
                                      struct gis_extract_result *res, struct err *e)
+{
+    char today[16];
+    time_t now = time(NULL);
+    struct tm lt;
+    localtime_r(&now, &lt);
+    strftime(today, sizeof today, "%Y-%m-%d", &lt);
+    unsigned char key[crypto_generichash_BYTES];
+    bool cacheable = quote_key(reader, req, today, key);
+    if (cacheable && quote_cached(key, res))
+        return ERR_OK;
+    enum err_code rc = quote_render(reader, a, req, res, e);
+    if (!rc && cacheable)
+        quote_keep(key, res);
+    return rc;
+}
+
+/* The quote as the issue lays it out (the uncached gis_extract_quote_full). */
+static enum err_code quote_render(struct gis_store *reader, struct arena *a, const struct gis_extract_issue *req,
+                                  struct gis_extract_result *res, struct err *e)
 {
     memset(res, 0, sizeof *res);
     struct gis_extract_meta m;

@@ -557,13 +557,20 @@ static enum err_code sheet_map(const struct sheet_ctx *g, struct gis_store *s, c
     static const char *const g_mpzp[] = {"landcover", "mpzp",    "mpzp-lines", "overlays", "plan-lines",
                                          "buildings", "parcels", "plans",      "streets"};
     static const char *const g_pog[] = {"landcover", "pog", "pog-ouz", "pog-labels", "buildings", "parcels", "streets"};
+    /* a planner's print may leave out some of the layers (gis_print.omit) */
+    const char *kept[9];
+    int nkept = 0;
+    const char *const *all = pog ? g_pog : g_mpzp;
+    for (int i = 0; i < (pog ? 7 : 9); i++)
+        if (!g->print || !(g->print->omit & gis_print_omit_bit(all[i])))
+            kept[nkept++] = all[i];
     struct gis_render_opts o = {.crs = GIS_CRS_2180,
                                 .bbox = {bbox[0], bbox[1], bbox[2], bbox[3]},
                                 .width = MAP_W,
                                 .height = MAP_H,
                                 .scale = 0.75, /* style pixels are 1/96 in, PDF units 1/72 in */
-                                .groups = pog ? g_pog : g_mpzp,
-                                .ngroups = pog ? 7 : 9,
+                                .groups = kept,
+                                .ngroups = nkept,
                                 .labels_inside = true,
                                 .date = d->as_of,
                                 .first_layer = "parcels",
@@ -658,7 +665,8 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
     if (!g->print || g->d->nparcels)
         items[ni++] = (struct legend_item){
             .kind = 1, .text = g->print ? "działki wskazane na wydruku" : "działki objęte wypisem i wyrysem"};
-    items[ni++] = (struct legend_item){.kind = 2, .text = "granice działek ewidencyjnych"};
+    if (!g->print || !(g->print->omit & GIS_PRINT_OMIT_PARCELS))
+        items[ni++] = (struct legend_item){.kind = 2, .text = "granice działek ewidencyjnych"};
     if (!g->pog)
         items[ni++] = (struct legend_item){.kind = 3, .text = "granica obszaru objętego planem"};
     if (g->pog)

@@ -16,6 +16,7 @@
 
 struct gis_identity {
     sqlite3 *db;
+    sqlite3 *audit_db; /* the audit log's appends (gis_identity_audit_db), opened on first use */
     pthread_mutex_t lock;
     char path[1024];
     struct {
@@ -108,8 +109,10 @@ enum err_code gis_identity_open(const char *path, struct gis_identity **out, str
     }
     sqlite3_busy_timeout(id->db, 15000);
     char *msg = NULL;
-    if (sqlite3_exec(id->db, "PRAGMA journal_mode = TRUNCATE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON",
-                     NULL, NULL, &msg) != SQLITE_OK) {
+    /* WAL: a reader (every signed-in request looks up its session) never waits for a commit, and a commit
+     * syncs once; the audit log's appends commit on their own connection (gis_identity_audit_db) */
+    if (sqlite3_exec(id->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL,
+                     NULL, &msg) != SQLITE_OK) {
         err_set(e, ERR_IO, "%s: %s", path, msg ? msg : "pragma failed");
         sqlite3_free(msg);
         gis_identity_close(id);
@@ -129,6 +132,7 @@ void gis_identity_close(struct gis_identity *id)
         return;
     for (int i = 0; i < id->nstmts; i++)
         sqlite3_finalize(id->stmts[i].st);
+    sqlite3_close(id->audit_db);
     sqlite3_close(id->db);
     pthread_mutex_destroy(&id->lock);
     free(id);
@@ -137,6 +141,27 @@ void gis_identity_close(struct gis_identity *id)
 sqlite3 *gis_identity_db(struct gis_identity *id)
 {
     return id->db;
+}
+
+sqlite3 *gis_identity_audit_db(struct gis_identity *id, struct err *e)
+{
+    if (id->audit_db)
+        return id->audit_db;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(id->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        err_set(e, ERR_IO, "%s: cannot open the identity store for the audit log: %s", id->path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 15000);
+    if (sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
+        err_set(e, ERR_IO, "%s: %s", id->path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    id->audit_db = db;
+    return db;
 }
 
 void gis_identity_lock(struct gis_identity *id)

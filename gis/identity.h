@@ -26,6 +26,10 @@ void gis_identity_close(struct gis_identity *id);
 
 /* The connection and its lock, for gis/audit.c only. */
 sqlite3 *gis_identity_db(struct gis_identity *id);
+/* A second connection to the store, for the audit log's appends (gis/audit.c), so that their commits do not
+ * hold the lock of the first (opened on first use, closed with the store; NULL and e when it cannot be). Its
+ * user must be the only one at a time: gis_audit_append's leader is. */
+sqlite3 *gis_identity_audit_db(struct gis_identity *id, struct err *e);
 void gis_identity_lock(struct gis_identity *id);
 void gis_identity_unlock(struct gis_identity *id);
 

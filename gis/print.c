@@ -84,6 +84,21 @@ static enum err_code print_doc(struct gis_store *s, struct arena *a, const struc
     return ERR_OK;
 }
 
+unsigned gis_print_omit_bit(const char *name)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } bits[] = {{"landcover", GIS_PRINT_OMIT_LANDCOVER},
+                {"buildings", GIS_PRINT_OMIT_BUILDINGS},
+                {"parcels", GIS_PRINT_OMIT_PARCELS},
+                {"streets", GIS_PRINT_OMIT_STREETS}};
+    for (size_t i = 0; name && i < sizeof bits / sizeof bits[0]; i++)
+        if (!strcmp(name, bits[i].name))
+            return bits[i].bit;
+    return 0;
+}
+
 enum err_code gis_print_pdf(struct gis_store *s, const struct gis_print *p, struct buf *out, struct err *e)
 {
     if (print_check(p, e))

@@ -24,10 +24,20 @@ struct gis_print {
     long scale;                   /* 1:scale, GIS_PRINT_SCALE_MIN..GIS_PRINT_SCALE_MAX */
     const char *as_of;            /* plans in force on this day, YYYY-MM-DD; NULL: today */
     bool pog;                     /* the plan ogólny instead of the MPZP layers */
+    unsigned omit;                /* GIS_PRINT_OMIT_* bits: the layers left out of the print */
     const char *gmina, *organ;    /* printed in the title block; may be NULL */
     const char *const *parcels;   /* parcel identifiers outlined in red (may be NULL) */
     int nparcels;
 };
+
+/* The layers a print may leave out (struct gis_print.omit); the plan's own layers are always printed. */
+#define GIS_PRINT_OMIT_LANDCOVER 1u /* the base: land cover */
+#define GIS_PRINT_OMIT_BUILDINGS 2u
+#define GIS_PRINT_OMIT_PARCELS   4u /* the cadastral parcels' boundaries and numbers (the outlined ones stay) */
+#define GIS_PRINT_OMIT_STREETS   8u
+
+/* The bit of a layer's name ("landcover", "buildings", "parcels", "streets"); 0 for anything else. */
+unsigned gis_print_omit_bit(const char *name);
 
 /* "A4"/"A3" and "portrait"/"landscape" (NULL: portrait), any case; false for anything else. */
 bool gis_print_paper_parse(const char *paper, const char *orientation, enum gis_extract_sheet *out);

@@ -264,6 +264,53 @@ static const char *actor_of(struct http_req *req, const struct auth_principal *p
     return p->account.login;
 }
 
+/* The audit rows of a page's in-process requests, written together (svc_auth_audit_batch_*). */
+#define BATCH_MAX 32
+struct svc_audit_batch {
+    struct gis_audit_entry row[BATCH_MAX];
+    int n;
+};
+
+static __thread struct svc_audit_batch *batch_now;
+
+struct svc_audit_batch *svc_auth_audit_batch_new(struct arena *a)
+{
+    struct svc_audit_batch *b = arena_alloc(a, sizeof *b);
+    if (b && arena_defer(a, svc_auth_audit_batch_flush, b))
+        return NULL; /* the flush ran on the empty batch */
+    return b;
+}
+
+void svc_auth_audit_batch_use(struct svc_audit_batch *b)
+{
+    batch_now = b;
+}
+
+void svc_auth_audit_batch_flush(void *p)
+{
+    struct svc_audit_batch *b = p;
+    if (!b || !b->n || !auth.id)
+        return;
+    struct err e = {0};
+    if (gis_audit_append_many(auth.id, b->row, b->n, &e))
+        log_error("audit: cannot record %d rows of a page (the first %s by %s): %s", b->n, b->row[0].action,
+                  b->row[0].actor, e.msg);
+    b->n = 0;
+}
+
+/* Keeps a (its strings live in the request's arena, as the batch does) in the batch of this thread, when
+ * there is one: whether it did. */
+static bool batch_add(const struct gis_audit_entry *a)
+{
+    struct svc_audit_batch *b = batch_now;
+    if (!b)
+        return false;
+    if (b->n == BATCH_MAX)
+        svc_auth_audit_batch_flush(b);
+    b->row[b->n++] = *a;
+    return true;
+}
+
 static void audit_write(struct http_req *req, const struct auth_principal *p, const char *action, const char *record,
                         const char *detail)
 {
@@ -277,6 +324,8 @@ static void audit_write(struct http_req *req, const struct auth_principal *p, co
         .ip = svc_auth_client_ip(req),
         .detail = detail,
     };
+    if (batch_add(&a))
+        return;
     struct err e = {0};
     if (gis_audit_append(auth.id, &a, &e))
         log_error("audit: cannot record %s by %s: %s", action, a.actor, e.msg);
@@ -947,7 +996,38 @@ static enum err_code auth_me(struct http_req *req, struct http_resp *resp, struc
     return http_resp_json(req, resp, 200, j, e);
 }
 
+/* ---- GET /{t}/clerks ---- */
+
+struct clerks_of {
+    const char *tenant;
+    json_t *list;
+};
+
+static void clerk_one(const struct gis_account *a, void *user)
+{
+    struct clerks_of *c = user;
+    if (!a->disabled && (!strcmp(a->kind, "staff") || !strcmp(a->kind, "admin")) &&
+        gis_grant_has(auth.id, a->id, c->tenant, "clerk"))
+        json_array_append_new(c->list, json_pack("{s:s}", "login", a->login));
+}
+
+/* The clerks of the gmina (people with the clerk or gmina_admin role there, not disabled), by login: whom a
+ * case can be assigned to. */
+static enum err_code clerks_get(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct clerks_of c = {req->tenant->cfg->slug, json_array()};
+    if (!c.list)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    if (gis_accounts_each(auth.id, clerk_one, &c, e)) {
+        json_decref(c.list);
+        return e->code;
+    }
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_resp_json(req, resp, 200, json_pack("{s:o}", "clerks", c.list), e);
+}
+
 static const struct http_param_doc p_none[] = {HTTP_DOC_END};
+static const struct http_param_doc p_tenant[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
 static const struct http_param_doc p_login[] = {
     HTTP_DOC_STATUS("429", "Too many log-in attempts from this address or for this login; Retry-After says when to "
                            "try again"),
@@ -965,5 +1045,9 @@ const struct http_route svc_auth_routes[] = {
      "End every session of this account, on every device (needs the CSRF token)", NULL, p_none, HTTP_ACCOUNT},
     {"GET", "/auth/me", auth_me, "auth", "The signed-in account, its roles and the session's CSRF token", NULL, p_none,
      HTTP_ACCOUNT},
+    {"GET", "/{t}/clerks", clerks_get, "auth",
+     "The gmina's clerks by login (people with the clerk or gmina_admin role there, not disabled): whom a case can "
+     "be assigned to",
+     NULL, p_tenant, HTTP_STAFF("clerk", "cases:read")},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},
 };

@@ -133,6 +133,16 @@ const struct auth_principal *svc_auth_session_peek(struct http_req *req);
  * req->audit_note. */
 void svc_auth_audit_request(struct http_req *req, const struct http_route *r, int status);
 
+/* The audit rows of a page's in-process requests (http_subrequest), kept and written in one commit
+ * (gis_audit_append_many) instead of one commit each: the page makes a batch in its arena (NULL when out of
+ * memory), uses it around its subrequests (svc_auth_audit_batch_use(b) ... (NULL); thread-local, so only
+ * this thread's rows join it) and flushes it before its answer is sent. What was not flushed is written when
+ * the arena is freed. */
+struct svc_audit_batch;
+struct svc_audit_batch *svc_auth_audit_batch_new(struct arena *a);
+void svc_auth_audit_batch_use(struct svc_audit_batch *b);
+void svc_auth_audit_batch_flush(void *b);
+
 /* Appends to the audit log from a handler (actor from req->principal); failures are logged. */
 void svc_auth_audit(struct http_req *req, const char *action, const char *record, const char *detail);
 

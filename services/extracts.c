@@ -760,7 +760,11 @@ static enum err_code extract_quote(struct http_req *req, struct http_resp *resp,
     struct svc_tenant *t = req->tenant;
     if (!t->cfg->extracts)
         return err_set(e, ERR_NOT_FOUND, "gmina %s does not issue extracts here", t->cfg->name);
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, quote_param_known, e);
+    if (req->sub_query) /* asked in-process by a page (http_subrequest): its own query, not the page's */
+        for (const char *const *q = req->sub_query; q[0] && !e->code; q += 2)
+            quote_param_known(e, MHD_GET_ARGUMENT_KIND, q[0], q[1]);
+    else
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, quote_param_known, e);
     if (e->code)
         return e->code;
     json_t *body = quote_body(req);

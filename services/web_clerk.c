@@ -3,6 +3,7 @@
  * actions: issue, refuse with a reason, ask for completion, waive the fee with a reason, send a message),
  * the unmatched payments with matching by hand, and the bank statement import. Every read and action asks
  * the staff API in-process (web_api), so its checks, history entries and audit rows are the API's. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ static enum err_code clerk_begin(struct http_req *req, struct http_resp *resp, c
     if (web_page_begin(req, resp, title_key, pg, e))
         return e->code;
     if (!pg->who)
-        return web_page_redirect(pg, web_href(pg, "/signin?return=%s", pg->req->path));
+        return web_page_redirect(pg, web_href(pg, "/signin?return=%s", web_return_here(pg)));
     if (!svc_auth_has_role(pg->who, slug(pg), role)) {
         struct err fe = {0};
         err_set(&fe, ERR_FORBIDDEN, "%s", web_msg(pg, "clerk.no_role"));
@@ -244,6 +245,28 @@ static void case_request(struct web_page *pg, const char *id)
                                   web_href(pg, "/cases/%s/receipt.pdf", id)));
 }
 
+/* The colleagues a case can be assigned to (GET /{t}/clerks), the caller left out (the form's empty choice
+ * is "me"); none when the list cannot be had (the form then asks for a login). */
+static void case_clerks(struct web_page *pg, const char *assigned)
+{
+    json_t *j, *c;
+    int st;
+    struct err le = {0};
+    if (web_api(pg, "GET", web_href(pg, "/clerks", NULL), NULL, NULL, NULL, &j, &st, &le) || !j)
+        return;
+    json_t *list = json_array();
+    size_t i;
+    json_array_foreach(json_object_get(j, "clerks"), i, c)
+    {
+        const char *login = jget(c, "login");
+        if (!login || (pg->who && !strcasecmp(login, pg->who->account.login)))
+            continue;
+        json_array_append_new(
+            list, json_pack("{s:s, s:b}", "login", login, "current", assigned && !strcasecmp(assigned, login)));
+    }
+    json_object_set_new(pg->data, "clerks", list);
+}
+
 static enum err_code case_show(struct web_page *pg, const char *id, int status, const char *problem, struct err *e)
 {
     json_t *c;
@@ -273,6 +296,7 @@ static enum err_code case_show(struct web_page *pg, const char *id, int status, 
         json_object_set_new(d, "overdue", json_true());
     if (module && !strcmp(module, "extracts"))
         case_request(pg, id);
+    case_clerks(pg, jget(c, "assigned_to"));
     if (problem)
         json_object_set_new(d, "problem", json_string(problem));
     return web_page_send(pg, status, "clerk_case", e);
@@ -351,6 +375,38 @@ ACTION(refuse, ACT_REFUSE)
 ACTION(completion, ACT_COMPLETION)
 ACTION(waive, ACT_WAIVE)
 ACTION(message, ACT_MESSAGE)
+
+static enum err_code upload_read(struct web_page *pg, const char *name, const struct multipart_part **file,
+                                 const struct multipart_part **parts, int *n, struct err *e);
+
+/* A file attached to the case by the clerk: the page's multipart form (its CSRF token checked here) goes as
+ * it is to POST /{t}/cases/{id}/attachments, which checks the size, the content and the count. */
+static enum err_code page_attach(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    bool done;
+    if (clerk_begin(req, resp, "clerk.case.title", CLERK_ROLE, &pg, &done, e) || done)
+        return e->code;
+    const char *id = http_capture(req, "id");
+    const struct multipart_part *file = NULL, *parts = NULL;
+    int n = 0;
+    struct err le = {0};
+    if (upload_read(&pg, "file", &file, &parts, &n, &le)) {
+        if (le.code == ERR_FORBIDDEN)
+            return web_page_error(&pg, &le, e);
+        return case_show(&pg, id, http_status_of(le.code), le.msg, e);
+    }
+    const char *const headers[] = {"Content-Type", http_header(req, "Content-Type"), NULL, NULL};
+    json_t *j;
+    int st;
+    if (web_api_n(&pg, "POST", web_href(&pg, "/cases/%s/attachments", id), NULL, headers, req->body, req->body_len, &j,
+                  &st, &le)) {
+        if (st == 404)
+            return web_page_error(&pg, &le, e);
+        return case_show(&pg, id, st, le.msg, e);
+    }
+    return web_page_redirect(&pg, web_href(&pg, "/clerk/cases/%s?done=1", id));
+}
 
 /* ---- payments ---- */
 
@@ -546,7 +602,8 @@ static const char *pending_path(struct web_page *pg, const char *token)
                         svc_server_config(pg->req->server)->data_dir, slug(pg), pg->who->account.id, token);
 }
 
-static enum err_code pending_save(struct web_page *pg, const char *data, size_t len, const char **token, struct err *e)
+static enum err_code pending_save(struct web_page *pg, const char *data, size_t len, const char *pending_name,
+                                  const char **token, struct err *e)
 {
     char *tok = arena_alloc(pg->req->arena, AUTH_TOKEN_LEN + 1);
     if (!tok)
@@ -562,8 +619,60 @@ static enum err_code pending_save(struct web_page *pg, const char *data, size_t 
             unlink(path);
         return err_set(e, ERR_IO, "the upload could not be kept for its confirmation");
     }
+    /* the file's name beside it, for the list of uploads waiting (a name is never part of a path here) */
+    FILE *nf = fopen(arena_printf(pg->req->arena, "%s.name", path), "wb");
+    if (nf) {
+        fputs(pending_name ? pending_name : "", nf);
+        fclose(nf);
+    }
     *token = tok;
     return ERR_OK;
+}
+
+/* Removes the upload of token (and its name) of this person; whether there was one. */
+static bool pending_remove(struct web_page *pg, const char *token)
+{
+    const char *path = pending_path(pg, token);
+    if (!path)
+        return false;
+    unlink(arena_printf(pg->req->arena, "%s.name", path));
+    return unlink(path) == 0;
+}
+
+/* This person's uploads in this gmina that wait for their confirmation (or deletion), oldest first, as
+ * pending: [{token, name, at, size}]. */
+static void pending_list(struct web_page *pg)
+{
+    const char *dir = arena_printf(pg->req->arena, "%s/import-pending", svc_server_config(pg->req->server)->data_dir);
+    const char *prefix = arena_printf(pg->req->arena, "%s-%lld-", slug(pg), pg->who->account.id);
+    size_t plen = strlen(prefix);
+    DIR *d = opendir(dir);
+    json_t *list = json_array();
+    for (struct dirent *de = d ? readdir(d) : NULL; de; de = readdir(d)) {
+        size_t n = strlen(de->d_name);
+        if (strncmp(de->d_name, prefix, plen) || n != plen + AUTH_TOKEN_LEN + 7 ||
+            strcmp(de->d_name + n - 7, ".upload"))
+            continue;
+        char *token = arena_strndup(pg->req->arena, de->d_name + plen, AUTH_TOKEN_LEN);
+        const char *path = token ? pending_path(pg, token) : NULL;
+        struct stat st;
+        if (!path || stat(path, &st) != 0)
+            continue;
+        struct buf nb = {0};
+        buf_read_file(&nb, arena_printf(pg->req->arena, "%s.name", path));
+        struct tm tm;
+        char at[32];
+        localtime_r(&st.st_mtime, &tm);
+        strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
+        json_t *item = json_pack("{s:s, s:s%, s:s, s:I}", "token", token, "name", nb.data ? nb.data : "", nb.len, "at",
+                                 at, "size", (json_int_t)st.st_size);
+        buf_free(&nb);
+        if (item)
+            json_array_append_new(list, item);
+    }
+    if (d)
+        closedir(d);
+    json_object_set_new(pg->data, "pending", list);
 }
 
 /* The import's report (the API's answer j) on the page. */
@@ -581,7 +690,25 @@ static enum err_code page_import(struct http_req *req, struct http_resp *resp, s
     bool done;
     if (clerk_begin(req, resp, "clerk.import.title", PLANNER_ROLE, &pg, &done, e) || done)
         return e->code;
+    pending_list(&pg);
+    if (http_query(req, "discarded"))
+        json_object_set_new(pg.data, "discarded", json_true());
     return web_page_send(&pg, 200, "clerk_import", e);
+}
+
+/* An upload that waits for its confirmation, deleted without importing it. */
+static enum err_code page_import_discard(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct web_page pg;
+    bool done;
+    if (clerk_post(req, resp, "clerk.import.title", PLANNER_ROLE, &pg, &done, e) || done)
+        return e->code;
+    if (!pending_remove(&pg, field(&pg, "token"))) {
+        struct err le = {0};
+        err_set(&le, ERR_NOT_FOUND, "%s", web_msg(&pg, "clerk.import.gone"));
+        return web_page_error(&pg, &le, e);
+    }
+    return web_page_redirect(&pg, web_href(&pg, "/clerk/import?discarded=1", NULL));
 }
 
 /* Step 1: the upload, validated as `odra import --check`; when valid, kept and a confirming form shown. */
@@ -609,7 +736,7 @@ static enum err_code page_import_post(struct http_req *req, struct http_resp *re
         return web_page_send(&pg, st, "clerk_import", e);
     }
     const char *token = NULL;
-    if (pending_save(&pg, data, len, &token, &le))
+    if (pending_save(&pg, data, len, name, &token, &le))
         return web_page_error(&pg, &le, e);
     json_object_set_new(pg.data, "token", json_string(token));
     return web_page_send(&pg, 200, "clerk_import", e);
@@ -637,7 +764,7 @@ static enum err_code page_import_confirm(struct http_req *req, struct http_resp 
     enum err_code rc = web_api_n(&pg, "POST", web_href(&pg, "/plans/import", NULL), query, OCTETS, b.data ? b.data : "",
                                  b.len, &j, &st, &le);
     buf_free(&b);
-    unlink(path);
+    pending_remove(&pg, field(&pg, "token"));
     if (j)
         import_report(&pg, j);
     if (rc)
@@ -684,6 +811,9 @@ const struct http_route svc_web_clerk_routes[] = {
      "Clerk: ask the applicant to complete the request (a form: text)", PAGE, p_case_form, CLERK},
     {"POST", "/{t}/clerk/cases/{id}/waive", page_waive, "pages", "Clerk: waive the fee with a reason (a form: text)",
      PAGE, p_case_form, CLERK},
+    {"POST", "/{t}/clerk/cases/{id}/attach", page_attach, "pages",
+     "Clerk: attach a file to a case (a multipart form: file; checked as POST /{t}/cases/{id}/attachments)", PAGE,
+     p_case_form, HTTP_STAFF_UPLOAD(CLERK_ROLE, NULL)},
     {"POST", "/{t}/clerk/cases/{id}/message", page_message, "pages",
      "Clerk: send a message to the applicant (a form: text)", PAGE, p_case_form, CLERK},
     {"GET", "/{t}/clerk/payments", page_payments, "pages", "Clerk: unmatched payments, to match by hand", PAGE, p_t,
@@ -700,6 +830,9 @@ const struct http_route svc_web_clerk_routes[] = {
     {"POST", "/{t}/clerk/import", page_import_post, "pages",
      "Planner: upload an APP file (a multipart form: file) and see its validation report", PAGE, p_t,
      HTTP_STAFF_UPLOAD(PLANNER_ROLE, NULL)},
+    {"POST", "/{t}/clerk/import/discard", page_import_discard, "pages",
+     "Planner: delete an uploaded APP file that waits for its confirmation, without importing it (a form: token)", PAGE,
+     p_t, HTTP_STAFF(PLANNER_ROLE, NULL)},
     {"POST", "/{t}/clerk/import/confirm", page_import_confirm, "pages",
      "Planner: import the checked APP file (a form: token)", PAGE, p_t, HTTP_STAFF(PLANNER_ROLE, NULL)},
     {NULL, NULL, NULL, NULL, NULL, NULL, NULL, {0}},

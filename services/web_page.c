@@ -197,6 +197,7 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
     json_t *d = pg->data;
     json_object_set_new(d, "lang", json_string(pg->lang));
     const char *here = NULL, *lh = lang_href(pg, other, &here);
+    pg->here = here ? here : req->path;
     json_object_set_new(d, "lang_href", json_string(lh ? lh : ""));
     json_object_set_new(d, "here", json_string(here ? here : ""));
     json_object_set_new(d, "lang_other", json_string(other));
@@ -234,6 +235,7 @@ static void page_headers(struct web_page *pg)
 
 enum err_code web_page_send(struct web_page *pg, int status, const char *name, struct err *e)
 {
+    svc_auth_audit_batch_flush(pg->audits);
     char dir[1100];
     snprintf(dir, sizeof dir, "%s/web/templates", web_root());
     struct buf b = {0};
@@ -248,6 +250,7 @@ enum err_code web_page_send(struct web_page *pg, int status, const char *name, s
 
 enum err_code web_page_error(struct web_page *pg, const struct err *failed, struct err *e)
 {
+    svc_auth_audit_batch_flush(pg->audits);
     int status = http_status_of(failed->code);
     char key[32];
     snprintf(key, sizeof key, "error.%d", status);
@@ -262,6 +265,7 @@ enum err_code web_page_error(struct web_page *pg, const struct err *failed, stru
 
 enum err_code web_page_redirect(struct web_page *pg, const char *location)
 {
+    svc_auth_audit_batch_flush(pg->audits);
     page_headers(pg);
     http_resp_header(pg->resp, "Location", location);
     http_resp_body(pg->resp, 303, "text/html; charset=utf-8", "", 0);
@@ -287,7 +291,20 @@ const char *web_href(struct web_page *pg, const char *fmt, const char *arg)
 
 bool web_local_path(const char *s)
 {
-    return s && s[0] == '/' && s[1] != '/' && s[1] != '\\' && !strpbrk(s, "\r\n");
+    if (!s || s[0] != '/' || s[1] == '/' || s[1] == '\\')
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+const char *web_return_here(const struct web_page *pg)
+{
+    /* the SAML log-in keeps a return path of up to 255 bytes (services/saml.c): a longer one comes back to
+     * the page without its query */
+    const char *h = pg->here && strlen(pg->here) < 256 && web_local_path(pg->here) ? pg->here : pg->req->path;
+    return h;
 }
 
 /* ---- the API in-process ---- */
@@ -304,7 +321,15 @@ enum err_code web_api_n(struct web_page *pg, const char *method, const char *pat
 {
     struct http_resp sub;
     *out = NULL;
+    /* a read's audit rows wait for the page's answer and share one commit (svc_auth_audit_batch_new); a
+     * submission's are written as over HTTP, before its answer is used */
+    bool read = !strcmp(method, "GET");
+    if (read && !pg->audits)
+        pg->audits = svc_auth_audit_batch_new(pg->req->arena);
+    if (read)
+        svc_auth_audit_batch_use(pg->audits);
     enum err_code rc = http_subrequest(pg->req, method, path, query, headers, body, len, &sub, e);
+    svc_auth_audit_batch_use(NULL);
     *status = rc ? http_status_of(rc) : sub.status;
     if (rc) {
         char msg[sizeof e->msg];

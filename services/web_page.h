@@ -30,6 +30,8 @@ struct web_page {
     const char *vary;                 /* the Vary header, when not "Accept-Language, Cookie" */
     const char *form_origin;          /* an origin a form's answer may redirect to (a payment provider), or NULL */
     const char *csp;                  /* the Content-Security-Policy when not the pages' own (the map's) */
+    const char *here;                 /* the page's path and query (without lang): where a log-in returns to */
+    struct svc_audit_batch *audits;   /* the audit rows of its in-process reads, written before the answer */
 };
 
 /* Starts a page on req: language, catalogue, caller, form token (setting the anonymous token's cookie when
@@ -80,8 +82,12 @@ const char *web_num(const struct web_page *pg, double v, int d);
 /* "/{t}" followed by fmt, whose one "%s" (if any) becomes arg percent-encoded; in the arena. */
 const char *web_href(struct web_page *pg, const char *fmt, const char *arg);
 
-/* Whether s is a path on this server safe to redirect to ("/..." but not "//" or "/\\"). */
+/* Whether s is a path on this server safe to redirect to ("/..." but not "//" or "/\\", no control characters). */
 bool web_local_path(const char *s);
+
+/* Where the log-in should come back to: the page's path with its query (?payer=, the order's parcels),
+ * or its path alone when that is too long for the SAML round trip. */
+const char *web_return_here(const struct web_page *pg);
 
 /* The entry page /: the gminas, each linked to its pages. */
 enum err_code web_index(struct http_req *req, struct http_resp *resp, struct err *e);

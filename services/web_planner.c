@@ -5,6 +5,7 @@
  * of the drawing), and the QGIS page (the WMS, WMTS, OGC API and vector-tile addresses). Every page but the
  * map works without JavaScript; the pages ask the API in-process (web_api) as the residents' pages do. */
 #include <math.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,11 +220,37 @@ static enum err_code print_parcels(struct http_req *req, struct gis_print *p, st
     return ERR_OK;
 }
 
+/* The layers a print leaves out: omit, comma-separated and/or repeated (a form's checkboxes). */
+struct omit_read {
+    struct gis_print *p;
+    struct err *e;
+};
+
+static enum MHD_Result omit_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct omit_read *o = cls;
+    if (strcmp(key, "omit") || !value)
+        return MHD_YES;
+    char buf[201];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        unsigned bit = gis_print_omit_bit(t);
+        if (!bit) {
+            err_param(o->e, "omit", "omit lists landcover, buildings, parcels or streets, got '%.40s'", t);
+            return MHD_NO;
+        }
+        o->p->omit |= bit;
+    }
+    return MHD_YES;
+}
+
 /* Reads and checks the print's parameters into p. */
 static enum err_code print_params(struct http_req *req, struct gis_print *p, struct err *e)
 {
-    static const char *const names[] = {"bbox",        "center", "crs",  "scale",   "paper",
-                                        "orientation", "layers", "date", "parcels", NULL};
+    static const char *const names[] = {"bbox",   "center", "crs",     "scale", "paper", "orientation",
+                                        "layers", "date",   "parcels", "omit",  NULL};
     for (int i = 0; names[i]; i++) {
         const char *v = http_query(req, names[i]);
         if (v && strlen(v) > (strcmp(names[i], "parcels") ? 200 : 1000))
@@ -244,6 +271,10 @@ static enum err_code print_params(struct http_req *req, struct gis_print *p, str
     if (layers && *layers && strcmp(layers, "mpzp") && strcmp(layers, "pog"))
         return err_param(e, "layers", "layers must be mpzp or pog");
     p->pog = layers && !strcmp(layers, "pog");
+    struct omit_read o = {.p = p, .e = e};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, omit_one, &o);
+    if (e->code)
+        return e->code;
     const char *date = http_query(req, "date");
     int day;
     if (date && *date && !gis_cal_parse_date(date, &day))
@@ -527,6 +558,9 @@ static const struct http_param_doc p_print[] = {
     {"paper", "query", "string", 0, "A4 (default) or A3"},
     {"orientation", "query", "string", 0, "portrait (default) or landscape"},
     {"layers", "query", "string", 0, "mpzp (default: local plans) or pog (the general plan)"},
+    {"omit", "query", "string", 0,
+     "layers left out of the print, comma-separated or repeated: landcover, buildings, parcels (the parcels named "
+     "in parcels stay outlined), streets; default none"},
     {"date", "query", "string", 0, "the plans in force on this day, YYYY-MM-DD (default today)"},
     {"parcels", "query", "string", 0,
      "parcel identifiers to outline in red (at most 20); without bbox and center the sheet centres on them"},

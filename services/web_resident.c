@@ -44,7 +44,7 @@ static bool must_sign_in(struct web_page *pg)
 {
     if (pg->who)
         return false;
-    web_page_redirect(pg, href(pg, "/signin?return=%s", pg->req->path));
+    web_page_redirect(pg, href(pg, "/signin?return=%s", web_return_here(pg)));
     return true;
 }
 
@@ -282,37 +282,53 @@ static enum err_code page_order(struct http_req *req, struct http_resp *resp, st
     return web_page_send(&pg, 200, "order", e);
 }
 
-/* The fee of the order, counted as the extract would be rendered (gis_extract_quote). The one place the
- * pages compute a quote: when GET /{t}/extracts/quote exists, this asks it instead. */
+/* The fee of the order as GET /{t}/extracts/quote answers it (in-process): counted as the extract would be
+ * rendered, with the gmina's settings and the applicant's name and address as the confirmation will give
+ * them (a long one adds lines), so that the quote shown is the API's and the issued one's. */
 static enum err_code order_quote(struct web_page *pg, const struct order *o, struct gis_extract_fee *fee, struct err *e)
 {
-    struct svc_tenant *t = pg->req->tenant;
-    const struct config_tenant *c = t->cfg;
+    memset(fee, 0, sizeof *fee);
     if (!o->n)
         return err_at(e, ERR_UNPROCESSABLE, "parcels", "%s", web_msg(pg, "order.no_parcels"));
     if (!o->wypis && !o->wyrys)
         return err_at(e, ERR_UNPROCESSABLE, "documents", "%s", web_msg(pg, "order.no_documents"));
-    struct gis_store *rd = svc_tenant_reader(t, e);
-    if (!rd)
-        return e->code ? e->code : err_set(e, ERR_UNAVAILABLE, "store unavailable");
-    struct gis_extract_issue is = {
-        .parcels = o->ids,
-        .nparcels = o->n,
-        .applicant_name = *o->name ? o->name : "-",
-        .applicant_address = o->address,
-        .purpose = o->purpose,
-        .wypis = o->wypis,
-        .wyrys = o->wyrys,
-        .sheet = GIS_EXTRACT_A4,
-        .tmpl = {.organ = c->organ,
-                 .place = c->place,
-                 .council = c->council,
-                 .legal_basis = c->legal_basis,
-                 .signatory = c->signatory,
-                 .signatory_role = c->signatory_role,
-                 .gmina = c->name},
-    };
-    return gis_extract_quote(rd, pg->req->arena, &is, fee, e);
+    struct buf ids = {0};
+    for (int i = 0; i < o->n; i++)
+        buf_printf(&ids, "%s%s", i ? "," : "", o->ids[i]);
+    const char *parcels = arena_strdup(pg->req->arena, ids.data ? ids.data : "");
+    buf_free(&ids);
+    const char *q[16];
+    int k = 0;
+    q[k++] = "parcels", q[k++] = parcels;
+    q[k++] = "documents", q[k++] = o->wypis && o->wyrys ? "wypis,wyrys" : o->wypis ? "wypis" : "wyrys";
+    if (*o->purpose)
+        q[k++] = "purpose", q[k++] = o->purpose;
+    if (*o->name)
+        q[k++] = "applicant_name", q[k++] = o->name;
+    if (*o->address)
+        q[k++] = "applicant_address", q[k++] = o->address;
+    q[k++] = NULL, q[k++] = NULL;
+    json_t *j;
+    int status;
+    if (web_api(pg, "GET", href(pg, "/extracts/quote", NULL), q, NULL, NULL, &j, &status, e))
+        return e->code;
+    json_t *f = json_object_get(j, "fee");
+    fee->wypis_pages = (int)json_integer_value(json_object_get(j, "wypis_pages"));
+    fee->wyrys_sheets = (int)json_integer_value(json_object_get(j, "wyrys_parts"));
+    fee->total_pln = (int)json_integer_value(json_object_get(f, "total_pln"));
+    fee->due_pln = (int)json_integer_value(json_object_get(f, "due_pln"));
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(f, "items"), i, it)
+    {
+        const char *name = json_string_value(json_object_get(it, "name"));
+        int pln = (int)json_integer_value(json_object_get(it, "amount_pln"));
+        if (name && !strcmp(name, "wypis"))
+            fee->wypis_pln = pln;
+        else if (name && !strcmp(name, "wyrys"))
+            fee->wyrys_pln = pln;
+    }
+    return ERR_OK;
 }
 
 /* The quote page (also after a refused confirmation, with its problem). */

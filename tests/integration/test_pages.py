@@ -222,6 +222,39 @@ def every_form_needs_its_csrf_token():
 
 
 @test
+def a_log_in_returns_to_the_page_with_its_query():
+    # a correction link (?payer=) and a clerk's filtered queue, opened signed out: the log-in page keeps
+    # the whole path with its query (its form and its profil zaufany link) and comes back to it
+    for page in (f"/{T}/declaration?payer=P%2F7&x=%C5%BC%C3%B3%C5%82w", f"/{T}/clerk?module=extracts&status=open"):
+        b = Browser()
+        s, h, _ = b.get(page, follow=False)
+        assert s == 303, (page, s)
+        loc = h["location"]
+        ret = urllib.parse.parse_qs(urllib.parse.urlsplit(loc).query)["return"][0]
+        assert ret == urllib.parse.unquote(page) or ret == page, (page, loc)
+        s, h, body = b.get(loc)
+        p = Page(body.decode())
+        form = next(f for f in p.forms if f["action"] == f"/{T}/signin")
+        assert form["fields"]["return"] == ret, (form["fields"], ret)
+        for link in p.links:
+            if link.startswith("/auth/saml/login?"):
+                assert urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["return"][0] == ret, link
+        body = urllib.parse.urlencode(dict(form["fields"], login="ania", password=PASSWORD))
+        s, h, _ = b.request("POST", f"/{T}/signin", body=body, ctype="application/x-www-form-urlencoded",
+                            follow=False)
+        assert s == 303 and h["location"] == ret, (page, s, h.get("location"))
+    # the declaration page's own log-in link (signed out, no ?payer=) keeps its query too
+    s, h, body = Browser().get(f"/{T}/declaration?address=Graniczna%201")
+    assert f"/{T}/signin?return=%2F{T}%2Fdeclaration%3Faddress%3DGraniczna%25201" in body.decode() or \
+        f"/{T}/signin?return=%2F{T}%2Fdeclaration%3Faddress%3DGraniczna%201" in body.decode(), body.decode()[-2000:]
+    # a control character in the return path is not followed
+    b = Browser()
+    s, h, body = b.get(f"/{T}/signin?return=" + urllib.parse.quote(f"/{T}/my\t"))
+    form = next(f for f in Page(body.decode()).forms if f["action"] == f"/{T}/signin")
+    assert form["fields"]["return"] == f"/{T}/my", form["fields"]
+
+
+@test
 def a_log_in_returns_only_to_a_path_of_this_server():
     for bad in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
         b = Browser()

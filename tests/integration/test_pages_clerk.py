@@ -204,6 +204,41 @@ def an_overdue_case_says_so_in_text():
 
 
 @test
+def the_clerk_attaches_files_and_assigns_from_the_list_of_colleagues():
+    case = order(ANIA)
+    page = CLERK.page(f"/{T}/clerk/cases/{case}")
+    body = CLERK.get(f"/{T}/clerk/cases/{case}")[2].decode()
+    # the colleagues: the gmina's other clerks (not the caller, not a planner only, not a resident)
+    options = re.findall(r'<option value="([^"]*)"', body[body.index('id="assign-login"'):body.index("</select>")])
+    assert options == ["", "ewa"], options
+    assert json.loads(CLERK.get(f"/{T}/clerks")[2]) == {"clerks": [{"login": "ewa"}, {"login": "rafal"}]}
+    assert ANIA.get(f"/{T}/clerks")[0] == 403
+    s, h, b = CLERK.submit(page.form("/assign"), login="ewa")
+    assert s == 200 and api_case(case)["assigned_to"] == "ewa"
+    assert re.search(r'<option value="ewa" selected>', b.decode()), "the case's clerk is the chosen one"
+    # a file attached through the form, as the API checks it; its hostile name comes back escaped
+    name = "<script>alert(1)</script>\u202enotatka.txt"
+    s, h, b = CLERK.upload(page.form("/attach"), name, "Notatka urzędnika — Żółć\n".encode())
+    assert s == 200, (s, text(b)[-1500:])
+    atts = json.loads(CLERK.get(f"/{T}/cases/{case}/messages")[2])["attachments"]
+    assert len(atts) == 1 and atts[0]["file_name"].endswith("notatka.txt"), atts
+    assert "<script>alert(1)</script>" not in b.decode() and atts[0]["file_name"] in text(b), atts
+    # the API's checks: content that is no allowed type, an empty file, a file over the cap; the CSRF token
+    s, h, b = CLERK.upload(page.form("/attach"), "program.txt", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\xff\xff")
+    assert s == 415 and "problem" in b.decode(), (s, text(b)[-800:])
+    s, h, b = CLERK.upload(page.form("/attach"), "pusty.txt", b"")
+    assert s in (400, 422), s
+    s, h, b = CLERK.upload(page.form("/attach"), "duzy.txt", b"a" * (10 * 1024 * 1024 + 1))
+    assert s == 413, s
+    s, h, b = CLERK.upload(dict(page.form("/attach"), fields={"csrf": "A" * 43}), "notatka.txt", b"tekst\n")
+    assert s == 403, s
+    assert len(json.loads(CLERK.get(f"/{T}/cases/{case}/messages")[2])["attachments"]) == 1
+    # a resident cannot post the clerk's form
+    s, h, b = ANIA.upload(dict(page.form("/attach"), fields={"csrf": "A" * 43}), "notatka.txt", b"tekst\n")
+    assert s == 403, s
+
+
+@test
 def the_clerk_takes_messages_asks_for_completion_assigns_and_issues():
     queue = CLERK.page(f"/{T}/clerk")
     take = queue.form(f"/{T}/clerk/cases/{CASE}/assign")
@@ -452,10 +487,30 @@ def an_app_file_is_checked_then_imported_on_confirmation():
         t = text(body)
         assert s == 200 and "Plik jest poprawny" in t, (s, t[-3000:])
         assert sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0] == 0, "a check writes"
+        # left unconfirmed, the upload waits on the import page, where it can be deleted without importing
+        left = Page(body.decode()).form("/clerk/import/confirm")
+        pending = os.path.join(data, "import-pending")
+        assert len([f for f in os.listdir(pending) if f.endswith(".upload")]) == 1
+        page = b.get("/testowa/clerk/import")[2].decode()
+        assert "akt.gml" in text(page.encode()) and page.count("/clerk/import/discard") == 1, text(page.encode())[-2000:]
+        s, h, body = b.submit(Page(page).form("/clerk/import/discard"))
+        assert s == 200 and "Plik usunięto" in text(body) and "/clerk/import/discard" not in body.decode(), s
+        assert not [f for f in os.listdir(pending) if f.startswith("testowa-")], os.listdir(pending)
+        s, h, body = b.submit(left)
+        assert s == 404 and sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0] == 0, s
+        s, h, body = b.submit(Page(page).form("/clerk/import/discard"))
+        assert s == 404, s
+        s, h, body = b.submit(dict(Page(page).form("/clerk/import/discard"), fields={"csrf": "A" * 43}))
+        assert s == 403, s
+        # sent again, its own confirmation form also offers the deletion; confirmed, it is imported
+        with open(app_files.combined("act-and-zones.gml", app_files.ACT, app_files.OK), "rb") as f:
+            s, h, body = b.upload(form, "akt.gml", f.read())
+        assert s == 200 and "/clerk/import/discard" in body.decode()
         confirm = Page(body.decode()).form("/clerk/import/confirm")
         s, h, body = b.submit(confirm)
         t = text(body)
         assert s == 200 and "Import zakończony" in t, (s, t[-3000:])
+        assert not [f for f in os.listdir(pending) if f.startswith("testowa-")], os.listdir(pending)
         assert sqlite3.connect(store).execute("SELECT count(*) FROM plans").fetchone()[0] == 1
         s, h, body = b.submit(confirm)  # the kept file went with its import
         assert s == 404, s

@@ -141,6 +141,33 @@ def print_papers_orientations_scales_and_the_pog():
 
 
 @test
+def the_print_leaves_out_the_layers_the_planner_unticks():
+    base = f"/{T}/print?parcels={urllib.parse.quote(PARCEL)}&scale=1000&paper=A4"
+    st, h, full = get(base)
+    assert st == 200
+    full_text = " ".join(pdf_text(save(full, "full.pdf")).split())
+    assert "granice działek ewidencyjnych" in full_text, full_text[-800:]
+    # the parcels' layer left out: its legend line goes, the parcel named stays outlined at the same scale
+    st, h, body = get(base + "&omit=parcels")
+    assert st == 200 and body != full
+    path = save(body, "no-parcels.pdf")
+    assert "granice działek ewidencyjnych" not in " ".join(pdf_text(path).split())
+    gw, gh = check_scale_on_pdf(path, PARCEL, 1000)
+    assert abs(gw - 511 / MM) < 0.2 and abs(gh - 500 / MM) < 0.2, (gw, gh)
+    # a form's checkboxes (repeated) and a comma list are the same choice; less drawn, a smaller PDF
+    st, h, rep = get(base + "&omit=landcover&omit=buildings&omit=streets")
+    st2, h2, comma = get(base + "&omit=landcover,buildings,streets")
+    assert st == st2 == 200 and len(rep) < len(full) and abs(len(rep) - len(comma)) < 64, (len(rep), len(full))
+    for bad in ("plans", "mpzp", "x" * 300):
+        st, h, body = get(base + "&omit=" + bad)
+        assert st == 400 and b"omit" in body, (bad, st, body[:200])
+    # the print form offers them, unticked
+    st, h, body = get(f"/{T}/planner/print")
+    for layer in ("landcover", "buildings", "parcels", "streets"):
+        assert re.search(rf'<input type="checkbox" id="p-omit-{layer}" name="omit" value="{layer}">', body.decode())
+
+
+@test
 def print_by_bbox_and_centre_in_both_crs():
     minx, miny, maxx, maxy = parcel_bbox(PARCEL)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2

@@ -258,6 +258,32 @@ def verify_is_a_page_like_the_others_with_the_csp_and_the_code_link():
 
 
 @test
+def the_quote_page_is_the_apis_quote_with_the_applicants_name_and_address():
+    pid = srv.get_json(f"/{T}/search?q=2287")["features"][0]["id"]
+    long_name, long_addr = "Zażółć Gęślą-Jaźń " * 40, "ul. Długa 1/2, 69-100 Słubice; " * 30
+    for name, addr in ((None, None), ("Anna Nowak", ADDR), (long_name, long_addr)):
+        query = {"step": "2", "wypis": "1", "wyrys": "1", "parcels": pid, "purpose": "sprzedaz"}
+        api = {"parcels": pid, "documents": "wypis,wyrys", "purpose": "sprzedaz"}
+        if name:
+            query.update(name=name, address=addr)
+            api.update(applicant_name=name, applicant_address=addr)
+        p, text = page(browser(), f"/{T}/order/quote?" + urllib.parse.urlencode(query))
+        j = srv.get_json(f"/{T}/extracts/quote?" + urllib.parse.urlencode(api))
+        total = f"{j['fee']['total_pln']:.2f}".replace(".", ",")
+        assert re.search(r"<strong>" + re.escape(total) + r"\s*zł</strong>", text), (total, text[-2500:])
+        wypis = next(i["amount_pln"] for i in j["fee"]["items"] if i["name"] == "wypis")
+        assert re.search(re.escape(f"{wypis:.2f}".replace(".", ",")) + r"\s*zł", text), (wypis, text[-2500:])
+        # the confirmation form keeps the name and address the quote was counted with
+        f = form(p, f"/{T}/order")
+        if name:
+            assert f["fields"]["name"] == name and f["fields"]["address"] == addr, f["fields"]
+    # a parcel of another gmina: the API's answer (where to ask) is the page's
+    other = srv.get_json("/rzepin/ogc/collections/parcels/items?limit=1")["features"][0]["properties"]["parcel_id"]
+    s, h, body = browser().get(f"/{T}/order/quote?step=2&wypis=1&parcels=" + urllib.parse.quote(other))
+    assert s == 422 and "Rzepin" in html.unescape(body.decode()), (s, html.unescape(body.decode())[-1500:])
+
+
+@test
 def every_new_form_needs_its_csrf_token():
     b = browser("bartek")
     file_declaration(b)
