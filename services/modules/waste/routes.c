@@ -397,7 +397,7 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
     int nf = 0;
     /* the next date of each fraction: the first day of each rule within a year (seasonal ones included) */
     if (!rc)
-        rc = waste_schedule(r, a, z.id, today, today + 400, 1, 0, &f, &nf, e);
+        rc = waste_schedule_next(r, a, z.id, today, &f, &nf, e);
     if (!rc) {
         json_t *next = json_array();
         for (int i = 0; i < nf; i++)
