@@ -605,6 +605,8 @@ static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
     d->case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
     d->case_status = GIS_CASE_FILED;
     json_t *rj = household_json(d, false); /* the case keeps the request with the PESEL masked */
+    if (rj && d->nonresidential && d->nip) /* a business's declaration: its cases list it (gis_case_filter) */
+        json_object_set_new(rj, GIS_CASE_PARTY_NIP, json_string(d->nip));
     char *rs = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
     json_decref(rj);
     const char *request = rs ? arena_strdup(a, rs) : NULL;
