@@ -18,6 +18,8 @@
 #include "services/module.h"
 #include "services/server.h"
 #include "services/tmpl.h"
+#include "services/web_page.h"
+#include "util/embed.h"
 #include "util/buf.h"
 #include "util/text.h"
 
@@ -867,6 +869,74 @@ static enum err_code get_my_business_case(struct http_req *req, struct http_resp
     return http_resp_json(req, resp, 200, j, e);
 }
 
+/* ---- the owner's pages: /{t}/my/businesses and /{t}/my/businesses/{id}, from the JSON above ---- */
+
+/* The module's template (services/modules/business/templates/, embedded) rendered as pg's answer. */
+static enum err_code owner_page_send(struct web_page *pg, int status, struct err *e)
+{
+    static const char path[] = "services/modules/business/templates/business_owner.html";
+    size_t len = 0;
+    const char *text = embed_find(path, &len);
+    if (!text)
+        return err_set(e, ERR_UNAVAILABLE, "the business page template is not built in");
+    return web_page_send_text(pg, status, "business_owner", arena_strndup(pg->req->arena, text, len), e);
+}
+
+static enum err_code page_owner(struct http_req *req, struct http_resp *resp, bool one, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "biz.title", &pg, e))
+        return e->code;
+    if (!pg.who)
+        return web_page_redirect(&pg, web_href(&pg, "/signin?return=%s", req->path));
+    json_t *j;
+    int status;
+    struct err le = {0};
+    const char *path =
+        one ? web_href(&pg, "/me/businesses/%s", http_capture(req, "id")) : web_href(&pg, "/me/businesses", NULL);
+    if (web_api(&pg, "GET", path, NULL, NULL, NULL, &j, &status, &le))
+        return web_page_error(&pg, &le, e);
+    if (one)
+        json_object_set(pg.data, "business", j);
+    else
+        json_object_set(pg.data, "businesses", json_object_get(j, "businesses"));
+    return owner_page_send(&pg, 200, e);
+}
+
+static enum err_code page_my_businesses(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return page_owner(req, resp, false, e);
+}
+
+static enum err_code page_my_business(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return page_owner(req, resp, true, e);
+}
+
+/* svc_module.me: the businesses account owns, with their pages (the resident's page links them). */
+static enum err_code business_me(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
+                                 struct err *e)
+{
+    json_t *list = json_array();
+    if (business_store_owned(r, account, list, e)) {
+        json_decref(list);
+        return e->code;
+    }
+    size_t i;
+    json_t *b;
+    char buf[160];
+    json_array_foreach(list, i, b)
+    {
+        snprintf(buf, sizeof buf, "/%s/my/businesses/%lld", t->cfg->slug,
+                 (long long)json_integer_value(json_object_get(b, "id")));
+        json_object_set_new(b, "page", json_string(buf));
+    }
+    snprintf(buf, sizeof buf, "/%s/my/businesses", t->cfg->slug);
+    json_object_set_new(out, "businesses", list);
+    json_object_set_new(out, "page", json_string(buf));
+    return ERR_OK;
+}
+
 /* ---- /locate ---- */
 
 static enum err_code business_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p, json_t *out,
@@ -1016,6 +1086,11 @@ static const struct http_route business_routes[] = {
     {"GET", "/{t}/me/businesses/{id}/cases/{case}", get_my_business_case, "business",
      "One case of a business, with its history, for its owner (or staff); a case of another party is a 404", NULL,
      business_case_doc, HTTP_ACCOUNT_OR_CLIENT("business:read")},
+    {"GET", "/{t}/my/businesses", page_my_businesses, "pages",
+     "The signed-in person's businesses (a page; signs in first)", "text/html", staff_doc, HTTP_PUBLIC},
+    {"GET", "/{t}/my/businesses/{id}", page_my_business, "pages",
+     "A business for its owner: places of business, its cases and the local-tax slot (a page)", "text/html",
+     business_id_doc, HTTP_PUBLIC},
     {"POST", "/{t}/business/places/{id}/match", post_match, "business",
      "Match a place of business to an address point by hand (staff)", NULL, match_doc,
      HTTP_STAFF("clerk", "business:write")},
@@ -1029,6 +1104,7 @@ const struct svc_module svc_business_module = {
     .routes = business_routes,
     .layers = business_layers,
     .locate = business_locate,
+    .me = business_me,
     .cli = business_cli,
     .demo = business_demo,
 };

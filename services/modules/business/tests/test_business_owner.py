@@ -137,6 +137,35 @@ def the_owner_sees_the_business_its_places_and_cases():
 
 
 @test
+def the_owner_page_lists_them():
+    """The server-rendered page (Polish first, English messages), escaped, with a CSP without unsafe-inline,
+    reached from the resident's page /{t}/my."""
+    import html
+    st, h, body = owner.open("GET", "/slubice/my")
+    page = body.decode()
+    assert st == 200 and "/slubice/my/businesses" in page, (st, page[:300])
+    assert f'href="/slubice/my/businesses/{S["biz"]}"' in page, page
+    st, h, body = owner.open("GET", f"/slubice/my/businesses/{S['biz']}")
+    page = body.decode()
+    assert st == 200 and h["Content-Type"].startswith("text/html"), (st, page[:300])
+    assert "unsafe-inline" not in h["Content-Security-Policy"] and "script-src" in h["Content-Security-Policy"], h
+    assert html.escape(S["name"], quote=False) in page or S["name"] in page, page[:2000]
+    assert S["case"]["case_number"] in page and "Sprawy firmy" in page and "Podatki lokalne" in page, page[-3000:]
+    assert '<html lang="pl"' in page, page[:200]
+    st, h, body = owner.open("GET", f"/slubice/my/businesses/{S['biz']}?lang=en")
+    assert st == 200 and ("The business's cases" in body.decode() or "The business&#39;s cases" in body.decode()), \
+        body.decode()[-3000:]
+    st, h, body = owner.open("GET", "/slubice/my/businesses")
+    assert st == 200 and f"/slubice/my/businesses/{S['biz']}" in body.decode(), body.decode()[-2000:]
+    st, h, body = other.open("GET", f"/slubice/my/businesses/{S['biz']}")
+    assert st == 404 and S["case"]["case_number"] not in body.decode(), (st, body[:300])
+    st, h, body = other.open("GET", "/slubice/my/businesses")
+    assert st == 200 and S["name"] not in body.decode() and "nie powiązał" in body.decode(), body.decode()[-2000:]
+    st, h, body = anonymous.open("GET", f"/slubice/my/businesses/{S['biz']}")
+    assert st == 200 and 'action="/slubice/signin"' in body.decode() and S["name"] not in body.decode(), body[:500]
+
+
+@test
 def nobody_else_sees_it():
     self_link = f"/slubice/me/businesses/{S['biz']}"
     case_link = f"{self_link}/cases/{S['case']['case_id']}"
