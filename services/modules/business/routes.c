@@ -937,6 +937,27 @@ static enum err_code business_me(struct svc_tenant *t, struct gis_store *r, long
     return ERR_OK;
 }
 
+/* svc_module.personal_data: the businesses account is linked to as an owner. */
+static enum err_code business_personal_data(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
+                                            struct err *e)
+{
+    (void)t;
+    json_t *list = json_array();
+    if (business_store_owned(r, account, list, e)) {
+        json_decref(list);
+        return e->code;
+    }
+    json_object_set_new(out, "owner_of", list);
+    return ERR_OK;
+}
+
+/* svc_module.erase: the owner links go; the businesses' register data is public and stays. */
+static enum err_code business_erase(struct svc_tenant *t, struct gis_store *w, long long account, struct err *e)
+{
+    (void)t;
+    return business_store_owner_erase(w, account, e);
+}
+
 /* ---- /locate ---- */
 
 static enum err_code business_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p, json_t *out,
@@ -1105,6 +1126,8 @@ const struct svc_module svc_business_module = {
     .layers = business_layers,
     .locate = business_locate,
     .me = business_me,
+    .personal_data = business_personal_data,
+    .erase = business_erase,
     .cli = business_cli,
     .demo = business_demo,
 };

@@ -589,3 +589,14 @@ enum err_code business_store_places(struct gis_store *s, long id, json_t *list, 
     sqlite3_bind_int64(st, 1, id);
     return rows_json(s, st, cols, list, "business_places", e);
 }
+
+enum err_code business_store_owner_erase(struct gis_store *w, long long account, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "DELETE FROM business_owners WHERE account = ?1", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, account);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? ERR_OK : io_error(w, "business_owners", e);
+}

@@ -140,4 +140,7 @@ enum err_code business_store_entity(struct gis_store *s, long id, json_t **out, 
 /* Its places of business, each {id, kind, address, address_id, parcel_id, start_date, end_date, status}. */
 enum err_code business_store_places(struct gis_store *s, long id, json_t *list, struct err *e);
 
+/* RODO erasure: removes every owner link of account (the business's own data is public and stays). */
+enum err_code business_store_owner_erase(struct gis_store *w, long long account, struct err *e);
+
 #endif

@@ -189,6 +189,17 @@ def unlinking_takes_it_away():
     assert owner.json("GET", "/slubice/me/businesses")["businesses"] == []
 
 
+@test
+def rodo_export_names_the_link_and_erasure_removes_it():
+    clerk.json("POST", f"/slubice/business/businesses/{S['biz']}/owners", {"login": S["owner"]["login"]}, expect=201)
+    st, h, data = owner.open("GET", "/auth/me/export")
+    assert st == 200 and '"owner_of"' in data.decode() and S["nip"] in data.decode(), data[:2000]
+    owner.json("POST", "/auth/me/erasure", {"confirm": "USUŃ"})
+    with sqlite3.connect(os.path.join(srv.data, "slubice.sqlite")) as c:
+        left = c.execute("SELECT count(*) FROM business_owners WHERE account = ?", (S["owner_id"],)).fetchone()[0]
+    assert left == 0, left
+
+
 srv.stop()
 idp_proc.terminate()
 done()
