@@ -175,19 +175,6 @@ json_t *svc_modules_me(struct svc_tenant *t, struct gis_store *r, long long acco
 enum err_code svc_place_resolve(struct http_req *req, struct gis_store *r, const char *parcel, const char *address,
                                 struct svc_place *out, struct err *e);
 
-/* Data a module derives from its tables and keeps with the connection s (each thread has its own reader,
- * so it needs no lock) while the store stays as it was: the council's rules, counts, an index of places.
- * Returns the kept struct when it was built at this state, else a new one of size bytes, zeroed, its first
- * member (a long long) set to state, filled by build and attached to s under key (the address of a static
- * object; gis_store_attach), the old one freed with free_fn. state is gis_store_data_state(s) (any
- * commit by any connection changes it) or gis_store_state(s) (spatial changes only). Inside a write
- * transaction on s nothing is kept, since a rollback would not change the state: *temp is set and the
- * caller frees the struct with free_fn when done (*temp false otherwise). NULL with e set when it cannot
- * be built; what names it in the error. */
-void *svc_derived(struct gis_store *s, const void *key, long long state, size_t size,
-                  enum err_code (*build)(struct gis_store *s, void *d, struct err *e), void (*free_fn)(void *),
-                  const char *what, bool *temp, struct err *e);
-
 /* Every enabled module's answer about p, as a JSON object keyed by module name; a module that fails
  * gets {"error": {"code", "description"}} instead. The caller owns the result. */
 json_t *svc_modules_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p);

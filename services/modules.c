@@ -250,28 +250,3 @@ enum err_code svc_require_staff(struct http_req *req, struct err *e)
         return err_set(e, ERR_FORBIDDEN, "Tylko dla pracowników gminy (staff only)");
     return ERR_OK;
 }
-
-void *svc_derived(struct gis_store *s, const void *key, long long state, size_t size,
-                  enum err_code (*build)(struct gis_store *s, void *d, struct err *e), void (*free_fn)(void *),
-                  const char *what, bool *temp, struct err *e)
-{
-    *temp = gis_store_writing(s);
-    long long *d = *temp ? NULL : gis_store_attached(s, key);
-    if (d && *d == state && state >= 0)
-        return d;
-    d = calloc(1, size);
-    if (!d) {
-        err_set(e, ERR_INTERNAL, "out of memory");
-        return NULL;
-    }
-    *d = state;
-    if (build(s, d, e) || (!*temp && state >= 0 && !gis_store_attach(s, key, d, free_fn))) {
-        free_fn(d);
-        if (!e->code)
-            err_set(e, ERR_INTERNAL, "no room to keep the %s", what);
-        return NULL;
-    }
-    if (state < 0) /* unknown state: used once, never kept */
-        *temp = true;
-    return d;
-}

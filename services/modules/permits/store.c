@@ -7,7 +7,6 @@
 #include "gis/places.h"
 #include "gis/store_sql.h"
 #include "gis/wkb.h"
-#include "services/module.h"
 #include "services/modules/permits/permits.h"
 #include "services/modules/permits/store.h"
 
@@ -253,9 +252,10 @@ static const char limits_sql[] =
     "ORDER BY l.unit IS NOT NULL, l.id";
 
 /* The council's rules, the permits' counts, the protected objects and the zone uses, read once per connection
- * (svc_derived) and kept while the store's data stays as it was (gis_store_data_state: any commit by any
- * connection rebuilds it), so that the check and /locate filter them in memory instead of querying each time.
- * Its strings live in its arena; what the functions below return is copied into the caller's arena. */
+ * (gis_store_attach; never kept inside a write transaction) and kept while the store's data stays as it was
+ * (gis_store_data_state: any commit by any connection rebuilds it), so that the check and /locate filter them in memory
+ * instead of querying each time. Its strings live in its arena; what the functions below return is copied into the
+ * caller's arena. */
 struct permits_book {
     long long state;
     char today[11]; /* the day of the limits' counts */
