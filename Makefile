@@ -51,7 +51,7 @@ DEB_PKGS += libengine-pkcs11-openssl softhsm2
 
 LIB_SRCS  := $(sort $(wildcard util/*.c gis/*.c tiles/*.c services/*.c services/modules/*/*.c))
 LIB_SRCS  := $(filter-out services/main.c,$(LIB_SRCS))
-EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/identity/*.sql services/modules/*/migrations/*.sql data/demo/* data/codelists/* styles/*.json services/modules/*/styles/*.json)) odra.ini
+EMBED_IN  := $(sort $(wildcard data/migrations/*.sql data/identity/*.sql services/modules/*/migrations/*.sql services/modules/*/templates/*.html data/demo/* data/codelists/* styles/*.json services/modules/*/styles/*.json)) odra.ini
 GEN_C     := $(BUILD)/gen/embed_data.c
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embed_data.o
 # The demo-store generator: linked into the odra executable (its `demo` command), its own unit test and the wyrys

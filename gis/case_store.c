@@ -305,7 +305,9 @@ enum err_code gis_case_list(struct gis_store *s, struct arena *a, const struct g
         a,
         CASE_COLUMNS CASE_FROM " WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR cases.module = ?2) AND "
                                "(?3 IS NULL OR deadline <= ?3) AND (?4 IS NULL OR applicant_account = ?4) AND "
-                               "(?6 IS NULL OR assigned_login = ?6)%s%s ORDER BY %s LIMIT ?5",
+                               "(?6 IS NULL OR assigned_login = ?6) AND (?7 IS NULL OR (json_valid(cases.request) AND "
+                               "json_extract(cases.request, '$." GIS_CASE_PARTY_NIP
+                               "') = ?7))%s%s ORDER BY %s LIMIT ?5",
         f->open_only ? " AND status IN ('złożony', 'w toku', 'do uzupełnienia')" : "",
         f->unassigned ? " AND assigned_account IS NULL" : "",
         f->queue_order ? "status IN ('złożony', 'w toku', 'do uzupełnienia') DESC, deadline, cases.created_at, seq"
@@ -321,6 +323,7 @@ enum err_code gis_case_list(struct gis_store *s, struct arena *a, const struct g
     bind_id(st, 4, f->applicant_account);
     sqlite3_bind_int(st, 5, limit);
     bind_text(st, 6, f->assigned_login);
+    bind_text(st, 7, f->party_nip);
     int cap = limit < 32 ? limit : 32;
     struct gis_case *v = arena_alloc(a, sizeof *v * (size_t)cap);
     bool oom = !v;

@@ -97,6 +97,11 @@ enum err_code gis_case_find(struct gis_store *s, struct arena *a, bool by_code, 
 enum err_code gis_case_events(struct gis_store *s, struct arena *a, const char *id, struct gis_case_event **out, int *n,
                               struct err *e);
 
+/* The member of a case's request (JSON) naming the NIP of the business that is the case's party (a permit's
+ * operator, the payer of a declaration for non-residential property), so that a business's cases can be
+ * listed through the core without reading any module's tables. */
+#define GIS_CASE_PARTY_NIP "party_nip"
+
 /* Which cases gis_case_list returns: NULL / 0 fields do not filter. */
 struct gis_case_filter {
     const char *status, *module, *due_before; /* due_before: deadline on or before this date */
@@ -105,7 +110,10 @@ struct gis_case_filter {
     bool unassigned;            /* only cases assigned to no one */
     bool open_only;             /* only cases still open */
     bool queue_order;           /* open cases by deadline first (the clerk's queue); else newest first */
-    int limit;                  /* at most this many (1..1000; 0 is 200) */
+    /* only cases whose party is the business with this NIP (10 digits): the module that registered the case
+     * recorded it as the member party_nip of the case's request (GIS_CASE_PARTY_NIP) */
+    const char *party_nip;
+    int limit; /* at most this many (1..1000; 0 is 200) */
 };
 
 /* Cases matching f, in a (without their request). */

@@ -189,6 +189,11 @@ long long gis_store_data_state(struct gis_store *s)
     return dv < 0 ? -1 : dv * 1000003LL + sqlite3_total_changes64(s->db);
 }
 
+bool gis_store_writing(struct gis_store *s)
+{
+    return sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
+}
+
 long long gis_store_state(struct gis_store *s)
 {
     long long gen = gis_store_generation(s);

@@ -55,6 +55,9 @@ long long gis_store_generation(struct gis_store *s);
 void *gis_store_attached(struct gis_store *s, const void *key);
 bool gis_store_attach(struct gis_store *s, const void *key, void *data, void (*free_fn)(void *));
 long long gis_store_state(struct gis_store *s);
+/* Whether a write transaction is open on s (its own writes since then would not change gis_store_state
+ * back on a rollback: data derived inside one must not be kept). */
+bool gis_store_writing(struct gis_store *s);
 /* Like gis_store_state for data that is not spatial (no `changes` row records its edits): differs after
  * any commit by any connection. */
 long long gis_store_data_state(struct gis_store *s);

@@ -248,6 +248,20 @@ enum err_code web_page_send(struct web_page *pg, int status, const char *name, s
     return http_resp_buf(pg->req, pg->resp, status, "text/html; charset=utf-8", &b, e);
 }
 
+enum err_code web_page_send_text(struct web_page *pg, int status, const char *name, const char *text, struct err *e)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/web/templates", web_root());
+    struct buf b = {0};
+    if (tmpl_render_text(dir, name, text, pg->data, pg->msgs, &b, e)) {
+        buf_free(&b);
+        log_error("pages: %s", e->msg);
+        return e->code == ERR_NOT_FOUND ? err_set(e, ERR_UNAVAILABLE, "the page templates are not installed") : e->code;
+    }
+    page_headers(pg);
+    return http_resp_buf(pg->req, pg->resp, status, "text/html; charset=utf-8", &b, e);
+}
+
 enum err_code web_page_error(struct web_page *pg, const struct err *failed, struct err *e)
 {
     svc_auth_audit_batch_flush(pg->audits);

@@ -43,6 +43,10 @@ enum err_code web_page_begin(struct http_req *req, struct http_resp *resp, const
 /* Renders template name with pg->data as the answer (status), with the pages' headers. */
 enum err_code web_page_send(struct web_page *pg, int status, const char *name, struct err *e);
 
+/* The same for a template given as text: a module's own template (services/modules/<name>/templates/, embedded),
+ * which may include the pages' partials (head, foot) of web/templates. */
+enum err_code web_page_send_text(struct web_page *pg, int status, const char *name, const char *text, struct err *e);
+
 /* An error page for e (its status, the page's message for it and e's description), as the answer. */
 enum err_code web_page_error(struct web_page *pg, const struct err *failed, struct err *e);
 

@@ -544,6 +544,7 @@ static enum err_code page_my(struct http_req *req, struct http_resp *resp, struc
     if (json_integer_value(json_object_get(due, "remaining_gr")) > 0)
         json_object_set_new(pg.data, "due",
                             json_string(web_num(&pg, json_number_value(json_object_get(due, "amount_pln")), 2)));
+    json_object_set(pg.data, "modules", json_object_get(j, "modules")); /* each module's part of /me */
     json_t *waste = json_object_get(json_object_get(j, "modules"), "waste");
     if (waste)
         json_object_set_new(pg.data, "payers", my_payers(&pg, json_object_get(waste, "payers")));

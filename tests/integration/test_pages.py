@@ -9,6 +9,7 @@ import html
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import tempfile
 import urllib.parse
@@ -23,6 +24,12 @@ TMP = tempfile.mkdtemp(prefix="odra-pages-")
 CFG = fast_auth_config(TMP)
 PASSWORD = "hasło-mieszkańca-2026"
 Cli(CFG, DATA).user("ania", PASSWORD)
+# ania owns a business (as the clerk links an owner), so that the crawl reaches its owner's page too
+with sqlite3.connect(os.path.join(DATA, "identity.sqlite")) as _c:
+    ANIA = _c.execute("SELECT id FROM accounts WHERE login = 'ania'").fetchone()[0]
+with sqlite3.connect(os.path.join(DATA, f"slubice.sqlite")) as _c:
+    _c.execute("INSERT INTO business_owners (business_id, account, linked_at, linked_by) SELECT min(id), ?, "
+               "'2026-12-04T00:00:00Z', 'test' FROM business_entities", (ANIA,))
 srv = Server(DATA, config=CFG)
 T = "slubice"
 
@@ -350,7 +357,8 @@ def axe_finds_no_wcag_21_aa_violation_on_any_page():
         assert any(u.startswith(f"/{T}/waste?address=") for u in urls), (key, "no waste schedule")
         if key.endswith("in"):
             assert any(re.match(rf"/{T}/order/[0-9a-f]{{32}}$", u) for u in urls), (key, "no order status")
-            for prefix in (f"/{T}/my/cases/", f"/{T}/my/erasure", f"/{T}/declaration?payer=", "/verify/"):
+            for prefix in (f"/{T}/my/cases/", f"/{T}/my/erasure", f"/{T}/declaration?payer=", "/verify/",
+                           f"/{T}/my/businesses", f"/{T}/my/businesses/"):
                 assert any(u.startswith(prefix) for u in urls), (key, prefix)
     journey = {s["url"].split("?")[0] for s in scanned if s["run"] == "journey"}
     assert f"/{T}/declaration" in journey and any(u.startswith(f"/{T}/order/") for u in journey), journey

@@ -8,11 +8,18 @@
 #include <strings.h>
 
 #include "gis/calendar.h"
+#include "gis/case_store.h"
 #include "gis/changes.h"
+#include "gis/identity.h"
 #include "services/modules/business/business.h"
 #include "services/modules/business/store.h"
+#include "services/auth.h"
+#include "services/cases.h"
 #include "services/module.h"
 #include "services/server.h"
+#include "services/tmpl.h"
+#include "services/web_page.h"
+#include "util/embed.h"
 #include "util/buf.h"
 #include "util/text.h"
 
@@ -639,6 +646,318 @@ static enum err_code get_check(struct http_req *req, struct http_resp *resp, str
     return http_resp_json(req, resp, 200, j, e);
 }
 
+/* ---- the owner's page: owners linked by the clerk, the business's cases through the core ---- */
+
+#define LOCAL_TAX_NOTE                                                                                                 \
+    "Deklaracje na podatki lokalne (od nieruchomości, od środków transportowych) składa się na razie poza tym "   \
+    "systemem: w urzędzie gminy lub przez ePUAP."
+
+/* s percent-encoded, in a. */
+static const char *url_part(struct arena *a, const char *s)
+{
+    struct buf b = {0};
+    tmpl_url_encode(&b, s);
+    const char *out = arena_strndup(a, b.data ? b.data : "", b.len);
+    buf_free(&b);
+    return out;
+}
+
+static bool path_id(struct http_req *req, const char *name, long *id)
+{
+    return text_parse_long(http_capture(req, name), 1, 1L << 40, id);
+}
+
+struct owner_job {
+    long id;
+    long long account;
+    const char *by;
+    bool unlink;
+};
+
+static enum err_code owner_write(struct gis_store *w, void *ctx, struct err *e)
+{
+    struct owner_job *j = ctx;
+    return j->unlink ? business_store_owner_unlink(w, j->id, j->account, e)
+                     : business_store_owner_link(w, j->id, j->account, j->by, e);
+}
+
+/* POST /{t}/business/businesses/{id}/owners (staff): {"login": ...} or {"account": id} */
+static enum err_code post_owner(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    struct owner_job j = {.by = req->principal->account.login};
+    if (!path_id(req, "id", &j.id))
+        return err_set(e, ERR_NOT_FOUND, "no business '%.20s'", http_capture(req, "id"));
+    json_t *b;
+    if (svc_case_body_object(req, &b, e))
+        return e->code;
+    json_t *login = json_object_get(b, "login"), *account = json_object_get(b, "account");
+    if ((login != NULL) == (account != NULL))
+        return err_at(e, ERR_UNPROCESSABLE, "login", "give the owner's login or account id (one of them)");
+    struct gis_account acc;
+    struct err le = {0};
+    char created[32];
+    if (login) {
+        if (!json_is_string(login) || gis_account_get(svc_auth_identity(), json_string_value(login), &acc, &le))
+            return err_at(e, ERR_UNPROCESSABLE, "login", "no account with this login");
+    } else if (!json_is_integer(account) || json_integer_value(account) < 1 ||
+               gis_account_by_id(svc_auth_identity(), json_integer_value(account), &acc, created, &le)) {
+        return err_at(e, ERR_UNPROCESSABLE, "account", "no account with this id");
+    }
+    if (strcmp(acc.kind, "resident") && strcmp(acc.kind, "staff"))
+        return err_at(e, ERR_UNPROCESSABLE, login ? "login" : "account", "an owner is a person who logs in");
+    j.account = acc.id;
+    if (svc_tenant_write(req->tenant, owner_write, &j, e))
+        return e->code;
+    svc_auth_audit(req, "business.owner_link", arena_printf(req->arena, "%ld", j.id), acc.login);
+    return http_resp_json(req, resp, 201,
+                          json_pack("{s:I, s:I, s:s}", "business_id", (json_int_t)j.id, "account", (json_int_t)acc.id,
+                                    "login", acc.login),
+                          e);
+}
+
+/* DELETE /{t}/business/businesses/{id}/owners/{account} (staff) */
+static enum err_code delete_owner(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    if (svc_require_staff(req, e))
+        return e->code;
+    struct owner_job j = {.unlink = true};
+    long account;
+    if (!path_id(req, "id", &j.id) || !path_id(req, "account", &account))
+        return err_set(e, ERR_NOT_FOUND, "no such owner of a business");
+    j.account = account;
+    if (svc_tenant_write(req->tenant, owner_write, &j, e))
+        return e->code;
+    svc_auth_audit(req, "business.owner_unlink", arena_printf(req->arena, "%ld", j.id),
+                   arena_printf(req->arena, "account %ld", account));
+    return http_resp_json(
+        req, resp, 200,
+        json_pack("{s:I, s:I, s:b}", "business_id", (json_int_t)j.id, "account", (json_int_t)account, "linked", 0), e);
+}
+
+/* GET /{t}/me/businesses: the businesses the signed-in person owns */
+static enum err_code get_my_businesses(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *r = reader(req, e);
+    if (!r)
+        return e->code;
+    json_t *list = json_array();
+    if (business_store_owned(r, req->principal->account.id, list, e)) {
+        json_decref(list);
+        return e->code;
+    }
+    size_t i;
+    json_t *b;
+    const char *t = req->tenant->cfg->slug;
+    json_array_foreach(list, i, b)
+    {
+        json_int_t id = json_integer_value(json_object_get(b, "id"));
+        json_object_set_new(b, "links",
+                            json_pack("{s:s, s:s}", "self", arena_printf(req->arena, "/%s/me/businesses/%lld", t, id),
+                                      "page", arena_printf(req->arena, "/%s/my/businesses/%lld", t, id)));
+    }
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    return http_resp_json(req, resp, 200, json_pack("{s:s, s:o}", "tenant", t, "businesses", list), e);
+}
+
+/* Business {id} of the path for its owner or the gmina's staff (or API client): its JSON into *out. Another
+ * person's business is a 404, as is one that does not exist (no one learns which businesses have owners). */
+static enum err_code owned_business(struct http_req *req, struct gis_store *r, long *id, json_t **out, struct err *e)
+{
+    bool owns = false;
+    *out = NULL;
+    if (!path_id(req, "id", id))
+        return err_set(e, ERR_NOT_FOUND, "no business '%.20s'", http_capture(req, "id"));
+    bool staff = svc_is_staff(req, "clerk");
+    if (!staff && (!req->principal || business_store_owns(r, *id, req->principal->account.id, &owns, e) || !owns))
+        return e->code ? e->code : err_set(e, ERR_NOT_FOUND, "no business %ld of yours", *id);
+    return business_store_entity(r, *id, out, e);
+}
+
+static const char *module_title(const char *name)
+{
+    const struct svc_module *m = name ? svc_module_find(name) : NULL;
+    return m ? m->title : NULL;
+}
+
+/* GET /{t}/me/businesses/{id}: the business, its places and its cases (through the core, by its NIP) */
+static enum err_code get_my_business(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *r = reader(req, e);
+    long id;
+    json_t *b;
+    if (!r || owned_business(req, r, &id, &b, e))
+        return e->code;
+    const char *t = req->tenant->cfg->slug;
+    json_t *places = json_array();
+    if (business_store_places(r, id, places, e)) {
+        json_decref(b);
+        json_decref(places);
+        return e->code;
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(places, i, p)
+    {
+        const char *parcel = json_string_value(json_object_get(p, "parcel_id"));
+        json_object_set_new(
+            p, "links",
+            parcel ? json_pack("{s:s}", "card",
+                               arena_printf(req->arena, "/%s/card?parcel=%s", t, url_part(req->arena, parcel)))
+                   : json_object());
+    }
+    struct gis_case_filter f = {.party_nip = json_string_value(json_object_get(b, "nip")), .limit = 1000};
+    struct gis_case *cs;
+    int n;
+    if (gis_case_list(r, req->arena, &f, &cs, &n, e)) {
+        json_decref(b);
+        json_decref(places);
+        return e->code;
+    }
+    json_t *cases = json_array();
+    for (int k = 0; k < n; k++)
+        json_array_append_new(cases,
+                              json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", cs[k].id, "case_number",
+                                        cs[k].case_number, "module", cs[k].module, "module_title",
+                                        jstr(module_title(cs[k].module)), "status", cs[k].status, "created_at",
+                                        cs[k].created_at, "deadline", cs[k].deadline, "link",
+                                        arena_printf(req->arena, "/%s/me/businesses/%ld/cases/%s", t, id, cs[k].id)));
+    json_object_set_new(b, "places", places);
+    json_object_set_new(b, "cases", cases);
+    json_object_set_new(
+        b, "local_tax",
+        json_pack("{s:s, s:o, s:s}", "status", "elsewhere", "declarations", json_array(), "message", LOCAL_TAX_NOTE));
+    json_object_set_new(b, "links",
+                        json_pack("{s:s, s:s}", "page", arena_printf(req->arena, "/%s/my/businesses/%ld", t, id),
+                                  "list", arena_printf(req->arena, "/%s/me/businesses", t)));
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    return http_resp_json(req, resp, 200, b, e);
+}
+
+/* GET /{t}/me/businesses/{id}/cases/{case}: one of the business's cases with its history, for its owner */
+static enum err_code get_my_business_case(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    struct gis_store *r = reader(req, e);
+    long id;
+    json_t *b;
+    if (!r || owned_business(req, r, &id, &b, e))
+        return e->code;
+    const char *nip = arena_strdup(req->arena, json_string_value(json_object_get(b, "nip")));
+    json_decref(b);
+    const char *cid = http_capture(req, "case");
+    struct gis_case c;
+    struct err le = {0};
+    if (!svc_case_id_ok(cid) || gis_case_find(r, req->arena, false, cid, &c, &le))
+        return le.code && le.code != ERR_NOT_FOUND ? err_recast(e, le.code, &le)
+                                                   : err_set(e, ERR_NOT_FOUND, "no such case of business %ld", id);
+    json_t *rq = c.request_json ? json_loads(c.request_json, 0, NULL) : NULL;
+    const char *party = json_string_value(json_object_get(rq, GIS_CASE_PARTY_NIP));
+    bool ours = party && nip && !strcmp(party, nip);
+    json_decref(rq);
+    if (!ours)
+        return err_set(e, ERR_NOT_FOUND, "no such case of business %ld", id);
+    struct gis_case_event *ev;
+    int n;
+    if (gis_case_events(r, req->arena, c.id, &ev, &n, e))
+        return e->code;
+    json_t *j = svc_case_json(req, &c, false, ev, n);
+    if (!j)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    json_object_set_new(j, "module_title", jstr(module_title(c.module)));
+    http_resp_header(resp, "Cache-Control", "private, no-store");
+    return http_resp_json(req, resp, 200, j, e);
+}
+
+/* ---- the owner's pages: /{t}/my/businesses and /{t}/my/businesses/{id}, from the JSON above ---- */
+
+/* The module's template (services/modules/business/templates/, embedded) rendered as pg's answer. */
+static enum err_code owner_page_send(struct web_page *pg, int status, struct err *e)
+{
+    static const char path[] = "services/modules/business/templates/business_owner.html";
+    size_t len = 0;
+    const char *text = embed_find(path, &len);
+    if (!text)
+        return err_set(e, ERR_UNAVAILABLE, "the business page template is not built in");
+    return web_page_send_text(pg, status, "business_owner", arena_strndup(pg->req->arena, text, len), e);
+}
+
+static enum err_code page_owner(struct http_req *req, struct http_resp *resp, bool one, struct err *e)
+{
+    struct web_page pg;
+    if (web_page_begin(req, resp, "biz.title", &pg, e))
+        return e->code;
+    if (!pg.who)
+        return web_page_redirect(&pg, web_href(&pg, "/signin?return=%s", req->path));
+    json_t *j;
+    int status;
+    struct err le = {0};
+    const char *path =
+        one ? web_href(&pg, "/me/businesses/%s", http_capture(req, "id")) : web_href(&pg, "/me/businesses", NULL);
+    if (web_api(&pg, "GET", path, NULL, NULL, NULL, &j, &status, &le))
+        return web_page_error(&pg, &le, e);
+    if (one)
+        json_object_set(pg.data, "business", j);
+    else
+        json_object_set(pg.data, "businesses", json_object_get(j, "businesses"));
+    return owner_page_send(&pg, 200, e);
+}
+
+static enum err_code page_my_businesses(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return page_owner(req, resp, false, e);
+}
+
+static enum err_code page_my_business(struct http_req *req, struct http_resp *resp, struct err *e)
+{
+    return page_owner(req, resp, true, e);
+}
+
+/* svc_module.me: the businesses account owns, with their pages (the resident's page links them). */
+static enum err_code business_me(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
+                                 struct err *e)
+{
+    json_t *list = json_array();
+    if (business_store_owned(r, account, list, e)) {
+        json_decref(list);
+        return e->code;
+    }
+    size_t i;
+    json_t *b;
+    char buf[160];
+    json_array_foreach(list, i, b)
+    {
+        snprintf(buf, sizeof buf, "/%s/my/businesses/%lld", t->cfg->slug,
+                 (long long)json_integer_value(json_object_get(b, "id")));
+        json_object_set_new(b, "page", json_string(buf));
+    }
+    snprintf(buf, sizeof buf, "/%s/my/businesses", t->cfg->slug);
+    json_object_set_new(out, "businesses", list);
+    json_object_set_new(out, "page", json_string(buf));
+    return ERR_OK;
+}
+
+/* svc_module.personal_data: the businesses account is linked to as an owner. */
+static enum err_code business_personal_data(struct svc_tenant *t, struct gis_store *r, long long account, json_t *out,
+                                            struct err *e)
+{
+    (void)t;
+    json_t *list = json_array();
+    if (business_store_owned(r, account, list, e)) {
+        json_decref(list);
+        return e->code;
+    }
+    json_object_set_new(out, "owner_of", list);
+    return ERR_OK;
+}
+
+/* svc_module.erase: the owner links go; the businesses' register data is public and stays. */
+static enum err_code business_erase(struct svc_tenant *t, struct gis_store *w, long long account, struct err *e)
+{
+    (void)t;
+    return business_store_owner_erase(w, account, e);
+}
+
 /* ---- /locate ---- */
 
 static enum err_code business_locate(struct svc_tenant *t, struct gis_store *r, const struct svc_place *p, json_t *out,
@@ -741,6 +1060,23 @@ static const struct http_param_doc match_doc[] = {
     HTTP_DOC_END,
 };
 static const struct http_param_doc staff_doc[] = {HTTP_DOC_TENANT, HTTP_DOC_END};
+static const struct http_param_doc business_id_doc[] = {
+    HTTP_DOC_TENANT,
+    {"id", "path", "integer", 1, "business id"},
+    HTTP_DOC_END,
+};
+static const struct http_param_doc owner_doc[] = {
+    HTTP_DOC_TENANT,
+    {"id", "path", "integer", 1, "business id"},
+    {"account", "path", "integer", 1, "the owner's account id"},
+    HTTP_DOC_END,
+};
+static const struct http_param_doc business_case_doc[] = {
+    HTTP_DOC_TENANT,
+    {"id", "path", "integer", 1, "business id"},
+    {"case", "path", "string", 1, "case id (32 hex digits)"},
+    HTTP_DOC_END,
+};
 
 static const struct http_route business_routes[] = {
     {"GET", "/{t}/business/at", get_at, "business", "Businesses registered at an address or parcel (public data)", NULL,
@@ -755,6 +1091,27 @@ static const struct http_route business_routes[] = {
      HTTP_STAFF("module_admin", "business:write")},
     {"GET", "/{t}/business/unmatched", get_unmatched, "business", "Places whose address did not match (staff)", NULL,
      staff_doc, HTTP_STAFF("clerk", "business:read")},
+    {"POST", "/{t}/business/businesses/{id}/owners", post_owner, "business",
+     "Link a person (by login or account id) as an owner of a business (staff): JSON {login} or {account}; the "
+     "owner then sees the business and its cases on their page",
+     NULL, business_id_doc, HTTP_STAFF("clerk", "business:write")},
+    {"DELETE", "/{t}/business/businesses/{id}/owners/{account}", delete_owner, "business",
+     "Unlink an owner of a business (staff)", NULL, owner_doc, HTTP_STAFF("clerk", "business:write")},
+    {"GET", "/{t}/me/businesses", get_my_businesses, "business",
+     "The businesses the signed-in person owns (linked by the clerk)", NULL, staff_doc, HTTP_ACCOUNT},
+    {"GET", "/{t}/me/businesses/{id}", get_my_business, "business",
+     "A business for its owner (or staff, or an API client): its places and its cases (permits applications and "
+     "decisions, waste declarations for non-residential property: every case whose party is its NIP) and the "
+     "local-tax slot; another person's business is a 404",
+     NULL, business_id_doc, HTTP_ACCOUNT_OR_CLIENT("business:read")},
+    {"GET", "/{t}/me/businesses/{id}/cases/{case}", get_my_business_case, "business",
+     "One case of a business, with its history, for its owner (or staff); a case of another party is a 404", NULL,
+     business_case_doc, HTTP_ACCOUNT_OR_CLIENT("business:read")},
+    {"GET", "/{t}/my/businesses", page_my_businesses, "pages",
+     "The signed-in person's businesses (a page; signs in first)", "text/html", staff_doc, HTTP_PUBLIC},
+    {"GET", "/{t}/my/businesses/{id}", page_my_business, "pages",
+     "A business for its owner: places of business, its cases and the local-tax slot (a page)", "text/html",
+     business_id_doc, HTTP_PUBLIC},
     {"POST", "/{t}/business/places/{id}/match", post_match, "business",
      "Match a place of business to an address point by hand (staff)", NULL, match_doc,
      HTTP_STAFF("clerk", "business:write")},
@@ -768,6 +1125,9 @@ const struct svc_module svc_business_module = {
     .routes = business_routes,
     .layers = business_layers,
     .locate = business_locate,
+    .me = business_me,
+    .personal_data = business_personal_data,
+    .erase = business_erase,
     .cli = business_cli,
     .demo = business_demo,
 };

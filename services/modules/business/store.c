@@ -441,3 +441,162 @@ enum err_code business_store_addresses_each(struct gis_store *s,
     sqlite3_finalize(st);
     return rc;
 }
+
+/* ---- owners ---- */
+
+enum err_code business_store_owner_link(struct gis_store *w, long id, long long account, const char *by, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "SELECT 1 FROM business_entities WHERE id = ?1", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? err_set(e, ERR_NOT_FOUND, "no business %ld", id)
+                                   : io_error(w, "business_entities", e);
+    if (gis_store_prepare(w,
+                          "INSERT OR IGNORE INTO business_owners (business_id, account, linked_at, linked_by) VALUES "
+                          "(?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3)",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, account);
+    gis_store_bind_text(st, 3, by);
+    step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? ERR_OK : io_error(w, "business_owners", e);
+}
+
+enum err_code business_store_owner_unlink(struct gis_store *w, long id, long long account, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "DELETE FROM business_owners WHERE business_id = ?1 AND account = ?2", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, account);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE)
+        return io_error(w, "business_owners", e);
+    return sqlite3_changes(gis_store_db(w))
+               ? ERR_OK
+               : err_set(e, ERR_NOT_FOUND, "account %lld owns no business %ld", account, id);
+}
+
+enum err_code business_store_owns(struct gis_store *s, long id, long long account, bool *owns, struct err *e)
+{
+    sqlite3_stmt *st;
+    *owns = false;
+    if (gis_store_prepare(s, "SELECT 1 FROM business_owners WHERE business_id = ?1 AND account = ?2", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, account);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    *owns = step == SQLITE_ROW;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? ERR_OK : io_error(s, "business_owners", e);
+}
+
+static json_t *col_json(sqlite3_stmt *st, int i)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_NULL: return json_null();
+    case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, i));
+    default: {
+        json_t *j = json_string((const char *)sqlite3_column_text(st, i));
+        return j ? j : json_null();
+    }
+    }
+}
+
+/* Each row of st as an object of the named columns, appended to list. */
+static enum err_code rows_json(struct gis_store *s, sqlite3_stmt *st, const char *const *names, json_t *list,
+                               const char *what, struct err *e)
+{
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        for (int i = 0; names[i]; i++)
+            json_object_set_new(o, names[i], col_json(st, i));
+        json_array_append_new(list, o);
+    }
+    enum err_code rc = step == SQLITE_DONE ? ERR_OK : io_error(s, what, e);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *const entity_cols[] = {"id", "name", "nip", "regon", "pkd_main", "pkd_section", NULL};
+#define ENTITY_SELECT "SELECT b.id, b.name, b.nip, b.regon, b.pkd_main, b.pkd_section FROM business_entities b "
+
+enum err_code business_store_owned(struct gis_store *s, long long account, json_t *list, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          ENTITY_SELECT "JOIN business_owners o ON o.business_id = b.id WHERE o.account = ?1 ORDER "
+                                        "BY b.name, b.id",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, account);
+    return rows_json(s, st, entity_cols, list, "business_owners", e);
+}
+
+enum err_code business_store_entity(struct gis_store *s, long id, json_t **out, struct err *e)
+{
+    sqlite3_stmt *st;
+    json_t *list = json_array(), *owners = json_array();
+    *out = NULL;
+    if (gis_store_prepare(s, ENTITY_SELECT "WHERE b.id = ?1", &st, e))
+        goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    if (rows_json(s, st, entity_cols, list, "business_entities", e))
+        goto fail;
+    if (!json_array_size(list)) {
+        err_set(e, ERR_NOT_FOUND, "no business %ld", id);
+        goto fail;
+    }
+    if (gis_store_prepare(s, "SELECT account FROM business_owners WHERE business_id = ?1 ORDER BY account", &st, e))
+        goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(owners, json_integer(sqlite3_column_int64(st, 0)));
+    sqlite3_finalize(st);
+    if (step != SQLITE_DONE) {
+        io_error(s, "business_owners", e);
+        goto fail;
+    }
+    *out = json_incref(json_array_get(list, 0));
+    json_object_set_new(*out, "owners", owners);
+    json_decref(list);
+    return ERR_OK;
+fail:
+    json_decref(list);
+    json_decref(owners);
+    return e->code;
+}
+
+enum err_code business_store_places(struct gis_store *s, long id, json_t *list, struct err *e)
+{
+    static const char *const cols[] = {"id",         "kind",     "address", "address_id", "parcel_id",
+                                       "start_date", "end_date", "status",  NULL};
+    sqlite3_stmt *st;
+    if (gis_store_prepare(s,
+                          "SELECT id, kind, address_text, address_id, parcel_id, start_date, end_date, status FROM "
+                          "business_places WHERE business_id = ?1 ORDER BY kind = 'additional', id",
+                          &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, id);
+    return rows_json(s, st, cols, list, "business_places", e);
+}
+
+enum err_code business_store_owner_erase(struct gis_store *w, long long account, struct err *e)
+{
+    sqlite3_stmt *st;
+    if (gis_store_prepare(w, "DELETE FROM business_owners WHERE account = ?1", &st, e))
+        return e->code;
+    sqlite3_bind_int64(st, 1, account);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? ERR_OK : io_error(w, "business_owners", e);
+}

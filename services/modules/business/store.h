@@ -7,6 +7,7 @@
  * (svc_tenant_write). Failures of the store are ERR_IO naming what was read or written. */
 #ifndef SERVICES_MODULES_BUSINESS_STORE_H
 #define SERVICES_MODULES_BUSINESS_STORE_H
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "services/modules/business/business.h"
@@ -122,5 +123,24 @@ enum err_code business_store_addresses_each(struct gis_store *s,
                                             bool (*fn)(void *ctx, const struct business_store_address *a,
                                                        struct err *e),
                                             void *ctx, struct err *e);
+
+/* ---- owners (the owner's page) ---- */
+
+/* Links account as an owner of business id (by: the clerk's login); linking again changes nothing.
+ * ERR_NOT_FOUND when there is no such business. */
+enum err_code business_store_owner_link(struct gis_store *w, long id, long long account, const char *by, struct err *e);
+/* Unlinks them; ERR_NOT_FOUND when they were not linked. */
+enum err_code business_store_owner_unlink(struct gis_store *w, long id, long long account, struct err *e);
+/* Whether account owns business id. */
+enum err_code business_store_owns(struct gis_store *s, long id, long long account, bool *owns, struct err *e);
+/* The businesses account owns, each {id, name, nip, regon, pkd_main, pkd_section}, appended to list. */
+enum err_code business_store_owned(struct gis_store *s, long long account, json_t *list, struct err *e);
+/* Business id as {id, name, nip, regon, pkd_main, pkd_section, owners: [account ids]} into *out; ERR_NOT_FOUND. */
+enum err_code business_store_entity(struct gis_store *s, long id, json_t **out, struct err *e);
+/* Its places of business, each {id, kind, address, address_id, parcel_id, start_date, end_date, status}. */
+enum err_code business_store_places(struct gis_store *s, long id, json_t *list, struct err *e);
+
+/* RODO erasure: removes every owner link of account (the business's own data is public and stays). */
+enum err_code business_store_owner_erase(struct gis_store *w, long long account, struct err *e);
 
 #endif

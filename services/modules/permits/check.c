@@ -183,7 +183,9 @@ static json_t *check_rule(struct chk *c, const struct permits_rule *ru, struct e
     json_object_set_new(j, "categories", json_string(ru->categories));
     json_object_set_new(j, "sale", jstr(ru->sale));
     const char *how = path ? "najkrótszą drogą pieszą od wejścia do wejścia" : "w linii prostej";
-    if (!n)
+    if (c->quick) /* the summary of /locate gives no reasons in words */
+        ;
+    else if (!n)
         json_array_append_new(c->reasons,
                               json_string(arena_printf(c->a, "Brak obiektu (%s) w promieniu %.0f m.", kind, FAR_M)));
     else if (best >= 0)
@@ -288,12 +290,13 @@ static json_t *zone_use(struct chk *c, const struct gis_zone_hit *hit, const cha
     for (size_t i = 0; i < sizeof pl / sizeof pl[0]; i++)
         if (!strcmp(pl[i][0], u.verdict))
             v = pl[i][1];
-    json_array_append_new(c->reasons,
-                          json_string(arena_printf(
-                              c->a, "%s %s (%s): %s %s%s%s.",
-                              hit->kind == GIS_ZONE_MPZP ? "Plan miejscowy, teren" : "Plan ogólny, strefa", hit->label,
-                              hit->name ? hit->name : "", !strcmp(use, "retail") ? "handel" : "gastronomia", v,
-                              u.source ? " — " : "", u.source ? u.source : "")));
+    if (!c->quick)
+        json_array_append_new(c->reasons, json_string(arena_printf(c->a, "%s %s (%s): %s %s%s%s.",
+                                                                   hit->kind == GIS_ZONE_MPZP ? "Plan miejscowy, teren"
+                                                                                              : "Plan ogólny, strefa",
+                                                                   hit->label, hit->name ? hit->name : "",
+                                                                   !strcmp(use, "retail") ? "handel" : "gastronomia", v,
+                                                                   u.source ? " — " : "", u.source ? u.source : "")));
     return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s}", "kind", kind, "use", use, "label", jstr(hit->label),
                      "symbol", jstr(hit->symbol), "verdict", u.verdict, "uncertainty", u.uncertainty, "source",
                      jstr(u.source), "note", "guidance from the zone symbol, not the plan's text");
@@ -322,11 +325,12 @@ static json_t *check_night(struct chk *c, struct err *e)
     for (int i = 0; i < n; i++) {
         json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:s}", "from", b[i].from, "to", b[i].to, "unit",
                                              jstr(b[i].unit), "resolution", b[i].resolution));
-        json_array_append_new(c->reasons,
-                              json_string(arena_printf(c->a,
-                                                       "Nocna sprzedaż poza miejscem sprzedaży zakazana w godz. "
-                                                       "%s–%s (%s).",
-                                                       b[i].from, b[i].to, b[i].resolution)));
+        if (!c->quick)
+            json_array_append_new(c->reasons,
+                                  json_string(arena_printf(c->a,
+                                                           "Nocna sprzedaż poza miejscem sprzedaży zakazana w godz. "
+                                                           "%s–%s (%s).",
+                                                           b[i].from, b[i].to, b[i].resolution)));
     }
     return arr;
 }

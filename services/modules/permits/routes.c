@@ -376,6 +376,8 @@ static enum err_code post_application(struct http_req *req, struct http_resp *re
         return err_at(e, ERR_UNPROCESSABLE, "sale", "the outlet sells %s", permits_sale_text(j.o.sale));
     if (lapse_bar(req, r, j.o.nip, e))
         return e->code;
+    if (j.o.nip) /* the operator is the case's party: its business's cases list it (gis_case_filter) */
+        json_object_set_new(b, GIS_CASE_PARTY_NIP, json_string(j.o.nip));
     char *dump = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
     j.request = dump ? arena_strdup(req->arena, dump) : NULL;
     free(dump);

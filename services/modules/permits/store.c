@@ -1,11 +1,13 @@
 /* The permits module's SQL (store.h). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gis/places.h"
 #include "gis/store_sql.h"
 #include "gis/wkb.h"
+#include "services/modules/permits/permits.h"
 #include "services/modules/permits/store.h"
 
 #include <sqlite3.h>
@@ -249,33 +251,232 @@ static const char limits_sql[] =
     "l.category = ?1) AND (?2 IS NULL OR l.sale = ?2) AND (l.unit IS NULL OR l.unit = ?3 OR ?3 = '*') "
     "ORDER BY l.unit IS NOT NULL, l.id";
 
-enum err_code permits_store_limits(struct gis_store *s, struct arena *a, char cat, const char *sale, const char *unit,
-                                   const char *today, struct permits_limit *out, int max, int *n, struct err *e)
+/* The council's rules, the permits' counts, the protected objects and the zone uses, read once per connection
+ * (gis_store_attach; never kept inside a write transaction) and kept while the store's data stays as it was
+ * (gis_store_data_state: any commit by any connection rebuilds it), so that the check and /locate filter them in memory
+ * instead of querying each time. Its strings live in its arena; what the functions below return is copied into the
+ * caller's arena. */
+struct permits_book {
+    long long state;
+    char today[11]; /* the day of the limits' counts */
+    struct arena *a;
+    struct permits_limit *lim;
+    struct permits_rule *rule;
+    struct permits_night_ban *ban;
+    struct permits_object *obj; /* straight_m unused */
+    struct book_zone_use {
+        const char *kind, *symbol, *use;
+        struct permits_zone_use u;
+    } * zu;
+    int nlim, nrule, nban, nobj, nzu;
+};
+
+static void book_free(void *p)
 {
-    char c[2];
-    *n = 0;
+    struct permits_book *b = p;
+    if (b)
+        arena_free(b->a);
+    free(b);
+}
+
+/* Grows *arr (of *n items of size) by one in arena a; NULL when out of memory. */
+static void *book_push(struct arena *a, void *arr, int *n, int *cap, size_t size)
+{
+    void **pa = arr;
+    if (*n == *cap) {
+        int nc = *cap ? *cap * 2 : 16;
+        void *na = arena_alloc(a, size * (size_t)nc);
+        if (!na)
+            return NULL;
+        if (*n)
+            memcpy(na, *pa, size * (size_t)*n);
+        *pa = na, *cap = nc;
+    }
+    return (char *)*pa + size * (size_t)(*n)++;
+}
+
+static const char book_rules_sql[] =
+    "SELECT id, object_kind, method, categories, sale, resolution, min_m FROM permits_distance_rules ORDER BY id";
+static const char book_bans_sql[] = "SELECT from_hm, to_hm, unit, resolution FROM permits_night_ban ORDER BY id";
+static const char book_objects_sql[] =
+    "SELECT id, kind, name, X(geom), Y(geom) FROM permits_protected WHERE geom IS NOT NULL ORDER BY id";
+static const char book_zone_uses_sql[] =
+    "SELECT kind, symbol, use, verdict, source, uncertainty FROM permits_zone_uses";
+
+static enum err_code book_build(struct gis_store *s, void *d, struct err *e)
+{
+    struct permits_book *b = d;
+    int cap = 0;
+    if (!(b->a = arena_new(16384)))
+        return err_set(e, ERR_INTERNAL, "out of memory");
     sqlite3_stmt *st = gis_store_cached(s, limits_sql, e);
     if (!st)
         return e->code;
-    gis_store_bind_text(st, 1, cat ? cat_text(cat, c) : NULL);
-    gis_store_bind_text(st, 2, sale);
-    gis_store_bind_text(st, 3, unit);
-    gis_store_bind_text(st, 4, today);
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = step_cached(s, st, "permits_limits", e)) == SQLITE_ROW) {
+    gis_store_bind_text(st, 1, NULL);
+    gis_store_bind_text(st, 2, NULL);
+    gis_store_bind_text(st, 3, "*");
+    gis_store_bind_text(st, 4, b->today);
+    int rc;
+    while ((rc = step_cached(s, st, "permits_limits", e)) == SQLITE_ROW) {
+        struct permits_limit *l = book_push(b->a, &b->lim, &b->nlim, &cap, sizeof *l);
+        if (!l) {
+            gis_store_release(st);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
         const char *lc = (const char *)sqlite3_column_text(st, 5);
-        out[*n] = (struct permits_limit){.id = (long)sqlite3_column_int64(st, 0),
-                                         .category = lc ? lc[0] : cat,
-                                         .sale = gis_store_col_text(a, st, 6),
-                                         .unit = gis_store_col_text(a, st, 1),
-                                         .max = (long)sqlite3_column_int64(st, 2),
-                                         .resolution = gis_store_col_text(a, st, 3),
-                                         .count = (long)sqlite3_column_int64(st, 4)};
-        (*n)++;
+        *l = (struct permits_limit){.id = (long)sqlite3_column_int64(st, 0),
+                                    .category = lc ? lc[0] : 0,
+                                    .sale = gis_store_col_text(b->a, st, 6),
+                                    .unit = gis_store_col_text(b->a, st, 1),
+                                    .max = (long)sqlite3_column_int64(st, 2),
+                                    .resolution = gis_store_col_text(b->a, st, 3),
+                                    .count = (long)sqlite3_column_int64(st, 4)};
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE)
         return e->code;
     gis_store_release(st);
+    cap = 0;
+    if (!(st = gis_store_cached(s, book_rules_sql, e)))
+        return e->code;
+    while ((rc = step_cached(s, st, "permits_distance_rules", e)) == SQLITE_ROW) {
+        struct permits_rule *r = book_push(b->a, &b->rule, &b->nrule, &cap, sizeof *r);
+        if (!r) {
+            gis_store_release(st);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+        *r = (struct permits_rule){.id = (long)sqlite3_column_int64(st, 0),
+                                   .kind = gis_store_col_text(b->a, st, 1),
+                                   .method = gis_store_col_text(b->a, st, 2),
+                                   .categories = gis_store_col_text(b->a, st, 3),
+                                   .sale = gis_store_col_text(b->a, st, 4),
+                                   .resolution = gis_store_col_text(b->a, st, 5),
+                                   .min_m = sqlite3_column_double(st, 6)};
+    }
+    if (rc != SQLITE_DONE)
+        return e->code;
+    gis_store_release(st);
+    cap = 0;
+    if (!(st = gis_store_cached(s, book_bans_sql, e)))
+        return e->code;
+    while ((rc = step_cached(s, st, "permits_night_ban", e)) == SQLITE_ROW) {
+        struct permits_night_ban *n = book_push(b->a, &b->ban, &b->nban, &cap, sizeof *n);
+        if (!n) {
+            gis_store_release(st);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+        *n = (struct permits_night_ban){gis_store_col_text(b->a, st, 0), gis_store_col_text(b->a, st, 1),
+                                        gis_store_col_text(b->a, st, 2), gis_store_col_text(b->a, st, 3)};
+    }
+    if (rc != SQLITE_DONE)
+        return e->code;
+    gis_store_release(st);
+    cap = 0;
+    if (!(st = gis_store_cached(s, book_objects_sql, e)))
+        return e->code;
+    while ((rc = step_cached(s, st, "permits_protected", e)) == SQLITE_ROW) {
+        struct permits_object *o = book_push(b->a, &b->obj, &b->nobj, &cap, sizeof *o);
+        if (!o) {
+            gis_store_release(st);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+        *o = (struct permits_object){.id = (long)sqlite3_column_int64(st, 0),
+                                     .kind = gis_store_col_text(b->a, st, 1),
+                                     .name = gis_store_col_text(b->a, st, 2),
+                                     .x = sqlite3_column_double(st, 3),
+                                     .y = sqlite3_column_double(st, 4)};
+    }
+    if (rc != SQLITE_DONE)
+        return e->code;
+    gis_store_release(st);
+    cap = 0;
+    if (!(st = gis_store_cached(s, book_zone_uses_sql, e)))
+        return e->code;
+    while ((rc = step_cached(s, st, "permits_zone_uses", e)) == SQLITE_ROW) {
+        struct book_zone_use *z = book_push(b->a, &b->zu, &b->nzu, &cap, sizeof *z);
+        if (!z) {
+            gis_store_release(st);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+        *z = (struct book_zone_use){
+            gis_store_col_text(b->a, st, 0),
+            gis_store_col_text(b->a, st, 1),
+            gis_store_col_text(b->a, st, 2),
+            {gis_store_col_text(b->a, st, 3), gis_store_col_text(b->a, st, 4), gis_store_col_text(b->a, st, 5)}};
+    }
+    if (rc != SQLITE_DONE)
+        return e->code;
+    gis_store_release(st);
+    return ERR_OK;
+}
+
+static const int book_key; /* its address names the book among the connection's derived data */
+
+/* The connection's book for day today (its limits count the permits in force that day; NULL: any day, for
+ * what does not depend on it). *temp: built inside a write transaction (or at an unknown state) and not
+ * kept, so the caller frees it (book_done). */
+static struct permits_book *book_get(struct gis_store *s, const char *today, bool *temp, struct err *e)
+{
+    long long state = gis_store_data_state(s);
+    *temp = state < 0 || gis_store_writing(s);
+    struct permits_book *b = *temp ? NULL : gis_store_attached(s, &book_key);
+    if (b && b->state == state && (!today || !strcmp(b->today, today)))
+        return b;
+    if (!(b = calloc(1, sizeof *b))) {
+        err_set(e, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    b->state = state;
+    if (today)
+        snprintf(b->today, sizeof b->today, "%s", today);
+    else
+        permits_today(b->today);
+    if (book_build(s, b, e) || (!*temp && !gis_store_attach(s, &book_key, b, book_free))) {
+        book_free(b);
+        if (!e->code)
+            err_set(e, ERR_INTERNAL, "no room to keep the permits book");
+        return NULL;
+    }
+    return b;
+}
+
+static void book_done(struct permits_book *b, bool temp)
+{
+    if (temp)
+        book_free(b);
+}
+
+static const char *dup(struct arena *a, const char *s)
+{
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && !strcmp(a, b);
+}
+
+enum err_code permits_store_limits(struct gis_store *s, struct arena *a, char cat, const char *sale, const char *unit,
+                                   const char *today, struct permits_limit *out, int max, int *n, struct err *e)
+{
+    bool temp;
+    *n = 0;
+    struct permits_book *b = book_get(s, today, &temp, e);
+    if (!b)
+        return e->code;
+    /* as limits_sql: (cat, sale) when given; the whole gmina's, unit's, or ("*") every unit's */
+    for (int i = 0; i < b->nlim && *n < max; i++) {
+        const struct permits_limit *l = &b->lim[i];
+        if ((cat && l->category != cat) || (sale && !same(l->sale, sale)) ||
+            (l->unit && !same(l->unit, unit) && !same(unit, "*")))
+            continue;
+        out[*n] = *l;
+        out[*n].sale = dup(a, l->sale), out[*n].unit = dup(a, l->unit), out[*n].resolution = dup(a, l->resolution);
+        if (!out[(*n)++].resolution && l->resolution) {
+            book_done(b, temp);
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        }
+    }
+    book_done(b, temp);
     return ERR_OK;
 }
 
@@ -298,35 +499,24 @@ enum err_code permits_store_limit_add(struct gis_store *w, char cat, const char 
     return gis_store_step_done(w, st, "permits_limits", e);
 }
 
-static const char rules_sql[] =
-    "SELECT id, object_kind, method, categories, sale, resolution, min_m FROM permits_distance_rules "
-    "WHERE (?1 IS NULL OR instr(categories, ?1) > 0) AND (?2 IS NULL OR sale IS NULL OR sale = ?2) ORDER "
-    "BY id";
-
 enum err_code permits_store_rules(struct gis_store *s, struct arena *a, char cat, const char *sale,
                                   struct permits_rule *out, int max, int *n, struct err *e)
 {
-    char c[2];
+    bool temp;
     *n = 0;
-    sqlite3_stmt *st = gis_store_cached(s, rules_sql, e);
-    if (!st)
+    struct permits_book *b = book_get(s, NULL, &temp, e);
+    if (!b)
         return e->code;
-    gis_store_bind_text(st, 1, cat ? cat_text(cat, c) : NULL);
-    gis_store_bind_text(st, 2, sale);
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = step_cached(s, st, "permits_distance_rules", e)) == SQLITE_ROW) {
-        out[*n] = (struct permits_rule){.id = (long)sqlite3_column_int64(st, 0),
-                                        .kind = gis_store_col_text(a, st, 1),
-                                        .method = gis_store_col_text(a, st, 2),
-                                        .categories = gis_store_col_text(a, st, 3),
-                                        .sale = gis_store_col_text(a, st, 4),
-                                        .resolution = gis_store_col_text(a, st, 5),
-                                        .min_m = sqlite3_column_double(st, 6)};
-        (*n)++;
+    /* as rules_sql did: cat among its categories, and its sale (or both) */
+    for (int i = 0; i < b->nrule && *n < max; i++) {
+        const struct permits_rule *r = &b->rule[i];
+        if ((cat && (!r->categories || !strchr(r->categories, cat))) || (sale && r->sale && strcmp(r->sale, sale)))
+            continue;
+        out[(*n)++] =
+            (struct permits_rule){r->id,           dup(a, r->kind),       dup(a, r->method), dup(a, r->categories),
+                                  dup(a, r->sale), dup(a, r->resolution), r->min_m};
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return e->code;
-    gis_store_release(st);
+    book_done(b, temp);
     return ERR_OK;
 }
 
@@ -347,27 +537,19 @@ enum err_code permits_store_rule_add(struct gis_store *w, const struct permits_r
     return gis_store_step_done(w, st, "permits_distance_rules", e);
 }
 
-static const char night_bans_sql[] =
-    "SELECT from_hm, to_hm, unit, resolution FROM permits_night_ban WHERE unit IS NULL OR unit = ?1 ORDER "
-    "BY id";
-
 enum err_code permits_store_night_bans(struct gis_store *s, struct arena *a, const char *unit,
                                        struct permits_night_ban *out, int max, int *n, struct err *e)
 {
+    bool temp;
     *n = 0;
-    sqlite3_stmt *st = gis_store_cached(s, night_bans_sql, e);
-    if (!st)
+    struct permits_book *b = book_get(s, NULL, &temp, e);
+    if (!b)
         return e->code;
-    gis_store_bind_text(st, 1, unit);
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = step_cached(s, st, "permits_night_ban", e)) == SQLITE_ROW) {
-        out[*n] = (struct permits_night_ban){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
-                                             gis_store_col_text(a, st, 2), gis_store_col_text(a, st, 3)};
-        (*n)++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return e->code;
-    gis_store_release(st);
+    for (int i = 0; i < b->nban && *n < max; i++) /* the gmina's, and unit's */
+        if (!b->ban[i].unit || same(b->ban[i].unit, unit))
+            out[(*n)++] = (struct permits_night_ban){dup(a, b->ban[i].from), dup(a, b->ban[i].to),
+                                                     dup(a, b->ban[i].unit), dup(a, b->ban[i].resolution)};
+    book_done(b, temp);
     return ERR_OK;
 }
 
@@ -386,36 +568,40 @@ enum err_code permits_store_night_ban_add(struct gis_store *w, const struct perm
 
 /* ---- protected objects and streets ---- */
 
-static const char protected_near_sql[] =
-    "SELECT id, kind, name, X(geom), Y(geom), Distance(geom, MakePoint(?2, ?3, 2180)) AS d FROM "
-    "permits_protected WHERE (?1 IS NULL OR kind = ?1) AND id IN (SELECT pkid FROM idx_permits_protected_geom WHERE "
-    "xmin "
-    "<= ?2 + ?4 AND xmax >= ?2 - ?4 AND ymin <= ?3 + ?4 AND ymax >= ?3 - ?4) AND d <= ?4 ORDER BY d, id";
+static int near_cmp(const void *pa, const void *pb)
+{
+    const struct permits_object *a = pa, *b = pb;
+    return a->straight_m < b->straight_m ? -1 : a->straight_m > b->straight_m ? 1 : (a->id > b->id) - (a->id < b->id);
+}
 
 enum err_code permits_store_protected_near(struct gis_store *s, struct arena *a, const char *kind, double x, double y,
                                            double radius, struct permits_object *out, int max, int *n, struct err *e)
 {
+    bool temp;
     *n = 0;
-    sqlite3_stmt *st = gis_store_cached(s, protected_near_sql, e);
-    if (!st)
+    struct permits_book *b = book_get(s, NULL, &temp, e);
+    if (!b)
         return e->code;
-    gis_store_bind_text(st, 1, kind);
-    sqlite3_bind_double(st, 2, x);
-    sqlite3_bind_double(st, 3, y);
-    sqlite3_bind_double(st, 4, radius);
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = step_cached(s, st, "permits_protected", e)) == SQLITE_ROW) {
-        out[*n] = (struct permits_object){.id = (long)sqlite3_column_int64(st, 0),
-                                          .kind = gis_store_col_text(a, st, 1),
-                                          .name = gis_store_col_text(a, st, 2),
-                                          .x = sqlite3_column_double(st, 3),
-                                          .y = sqlite3_column_double(st, 4),
-                                          .straight_m = sqlite3_column_double(st, 5)};
-        (*n)++;
+    /* the objects are points: the straight line between two points of EPSG:2180, nearest first (then by id) */
+    struct permits_object *all = arena_alloc(a, sizeof *all * (size_t)(b->nobj ? b->nobj : 1));
+    int m = 0;
+    if (!all) {
+        book_done(b, temp);
+        return err_set(e, ERR_INTERNAL, "out of memory");
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return e->code;
-    gis_store_release(st);
+    for (int i = 0; i < b->nobj; i++) {
+        if (kind && !same(b->obj[i].kind, kind))
+            continue;
+        double d = hypot(b->obj[i].x - x, b->obj[i].y - y);
+        if (d <= radius)
+            all[m] = b->obj[i], all[m++].straight_m = d;
+    }
+    qsort(all, (size_t)m, sizeof *all, near_cmp);
+    for (int i = 0; i < m && *n < max; i++) {
+        out[*n] = all[i];
+        out[*n].kind = dup(a, all[i].kind), out[(*n)++].name = dup(a, all[i].name);
+    }
+    book_done(b, temp);
     return ERR_OK;
 }
 
@@ -775,28 +961,22 @@ const char *permits_store_unit(struct gis_store *s, struct arena *a, const char 
     return u;
 }
 
-static const char zone_use_sql[] =
-    "SELECT verdict, source, uncertainty FROM permits_zone_uses WHERE kind = ?1 AND symbol = ?2 AND use = ?3";
-
 enum err_code permits_store_zone_use(struct gis_store *s, struct arena *a, const char *kind, const char *symbol,
                                      const char *use, struct permits_zone_use *out, struct err *e)
 {
-    sqlite3_stmt *st = gis_store_cached(s, zone_use_sql, e);
-    if (!st)
+    bool temp;
+    struct permits_book *b = book_get(s, NULL, &temp, e);
+    if (!b)
         return e->code;
-    gis_store_bind_text(st, 1, kind);
-    gis_store_bind_text(st, 2, symbol);
-    gis_store_bind_text(st, 3, use);
-    int rc = step_cached(s, st, "permits_zone_uses", e);
-    if (rc == SQLITE_ROW)
-        *out = (struct permits_zone_use){gis_store_col_text(a, st, 0), gis_store_col_text(a, st, 1),
-                                         gis_store_col_text(a, st, 2)};
-    else if (rc == SQLITE_DONE)
-        err_set(e, ERR_NOT_FOUND, "no zone use for %s %s", kind, symbol);
-    else
-        return e->code;
-    gis_store_release(st);
-    return e->code;
+    for (int i = 0; i < b->nzu; i++)
+        if (same(b->zu[i].kind, kind) && same(b->zu[i].symbol, symbol) && same(b->zu[i].use, use)) {
+            *out = (struct permits_zone_use){dup(a, b->zu[i].u.verdict), dup(a, b->zu[i].u.source),
+                                             dup(a, b->zu[i].u.uncertainty)};
+            book_done(b, temp);
+            return ERR_OK;
+        }
+    book_done(b, temp);
+    return err_set(e, ERR_NOT_FOUND, "no zone use for %s %s", kind, symbol);
 }
 
 enum err_code permits_store_outlet_touch(struct gis_store *w, long id, struct err *e)

@@ -397,7 +397,7 @@ static enum err_code waste_locate(struct svc_tenant *t, struct gis_store *r, con
     int nf = 0;
     /* the next date of each fraction: the first day of each rule within a year (seasonal ones included) */
     if (!rc)
-        rc = waste_schedule(r, a, z.id, today, today + 400, 1, 0, &f, &nf, e);
+        rc = waste_schedule_next(r, a, z.id, today, &f, &nf, e);
     if (!rc) {
         json_t *next = json_array();
         for (int i = 0; i < nf; i++)
@@ -605,6 +605,8 @@ static enum err_code declare_run(struct gis_store *w, void *user, struct err *e)
     d->case_number = gis_case_number(a, waste_setting(w, a, "case_format", "{seq}/{year}"), st.seq, st.year);
     d->case_status = GIS_CASE_FILED;
     json_t *rj = household_json(d, false); /* the case keeps the request with the PESEL masked */
+    if (rj && d->nonresidential && d->nip) /* a business's declaration: its cases list it (gis_case_filter) */
+        json_object_set_new(rj, GIS_CASE_PARTY_NIP, json_string(d->nip));
     char *rs = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
     json_decref(rj);
     const char *request = rs ? arena_strdup(a, rs) : NULL;

@@ -408,6 +408,13 @@ struct rule_book {
         int fraction; /* index into f */
         struct waste_rule r;
     } * rules; /* ordered by zone, fraction, id */
+    /* the next collection day of each fraction (-1: none within the span) per zone, on day next_day: what
+     * /locate shows, worked out once per zone and day (waste_schedule_next) */
+    int next_day, nnext;
+    struct next_dates {
+        long zone;
+        int first[BOOK_FRACTIONS];
+    } * next;
 };
 
 static const char rule_book_key = 0;
@@ -417,8 +424,10 @@ static void rule_book_free(void *p)
     struct rule_book *b = p;
     for (int i = 0; b && i < b->nf; i++)
         names_free(&b->f[i]);
-    if (b)
+    if (b) {
         free(b->rules);
+        free(b->next);
+    }
     free(b);
 }
 
@@ -1051,4 +1060,52 @@ enum err_code waste_nonsort_list(struct gis_store *s, struct arena *a, long paye
                                  int *n, struct err *e)
 {
     return waste_store_nonsort_list(s, a, payer_id, 100, out, n, e);
+}
+
+enum err_code waste_schedule_next(struct gis_store *s, struct arena *a, long zone_id, int today,
+                                  struct waste_fraction_dates **out, int *n, struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    struct rule_book *b = derived_get(s, &rule_book_key, gis_store_data_state(s), sizeof *b, rule_book_build,
+                                      rule_book_free, "waste rule book", e);
+    if (!b)
+        return e->code;
+    if (b->next_day != today)
+        b->next_day = today, b->nnext = 0;
+    struct next_dates *nd = NULL;
+    for (int i = 0; i < b->nnext && !nd; i++)
+        if (b->next[i].zone == zone_id)
+            nd = &b->next[i];
+    if (!nd) {
+        struct waste_fraction_dates *f;
+        int nf;
+        if (waste_schedule(s, a, zone_id, today, today + WASTE_NEXT_SPAN, 1, 0, &f, &nf, e))
+            return e->code;
+        /* waste_schedule used the same book (the state cannot change within this call's snapshot) */
+        struct next_dates *grown = realloc(b->next, sizeof *grown * (size_t)(b->nnext + 1));
+        if (!grown)
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        b->next = grown;
+        nd = &b->next[b->nnext++];
+        nd->zone = zone_id;
+        for (int i = 0; i < BOOK_FRACTIONS; i++)
+            nd->first[i] = i < nf && f[i].n ? f[i].dates[0] : -1;
+    }
+    struct waste_fraction_dates *f = arena_alloc(a, sizeof *f * (size_t)(b->nf ? b->nf : 1));
+    if (!f)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    for (int i = 0; i < b->nf; i++) {
+        f[i] = (struct waste_fraction_dates){.code = arena_strdup(a, b->f[i].code),
+                                             .name = arena_strdup(a, b->f[i].name),
+                                             .rules = "",
+                                             .dates = arena_alloc(a, sizeof(int)),
+                                             .n = nd->first[i] >= 0};
+        if (!f[i].code || !f[i].name || !f[i].dates)
+            return err_set(e, ERR_INTERNAL, "out of memory");
+        f[i].dates[0] = nd->first[i];
+    }
+    *out = f;
+    *n = b->nf;
+    return ERR_OK;
 }

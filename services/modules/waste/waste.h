@@ -150,6 +150,15 @@ struct waste_fraction_dates {
 enum err_code waste_schedule(struct gis_store *s, struct arena *a, long zone_id, int from, int to, int first,
                              int building, struct waste_fraction_dates **out, int *n, struct err *e);
 
+/* How far ahead /locate looks for each fraction's next collection day. */
+#define WASTE_NEXT_SPAN 400
+
+/* The next collection day of each fraction of zone_id within WASTE_NEXT_SPAN days from today (n 0 when none):
+ * waste_schedule(from today, first 1) without the rules' words, worked out once per zone and day and kept
+ * with the connection's rule book until the store changes. */
+enum err_code waste_schedule_next(struct gis_store *s, struct arena *a, long zone_id, int today,
+                                  struct waste_fraction_dates **out, int *n, struct err *e);
+
 /* The rate table of method in force in month. ERR_UNAVAILABLE when the store has none. */
 enum err_code waste_rate_load(struct gis_store *s, enum waste_method method, int month, struct waste_rate *out,
                               struct err *e);

@@ -484,6 +484,51 @@ def locate_answers_the_check_in_short():
 
 
 @test
+def locate_sees_each_change_at_once():
+    """/locate's permits answer comes from the council's rules, counts and protected objects kept in memory per
+    connection: a change, committed by another process or through the clerk's API, shows in the very next
+    answers of every server thread."""
+    with db() as c:
+        x, y = c.execute("SELECT X(geom), Y(geom) FROM addresses ORDER BY id DESC LIMIT 1").fetchone()
+    q = urllib.parse.urlencode({"x": f"{x:.3f}", "y": f"{y:.3f}", "crs": "EPSG:2180"})
+
+    def answers(n=24):  # enough requests for every thread of the server to answer some
+        return [get(f"/slubice/locate?{q}")["services"]["permits"]["check"] for _ in range(n)]
+
+    def church(s):
+        return [r for r in s["distance_rules"] if r["object_kind"] == "church"][0]["nearest"]
+
+    def option(s, cat, sale):
+        return [o for o in s["options"] if o["category"] == cat and o["sale"] == sale][0]
+
+    before = answers()
+    assert all(church(s) == church(before[0]) for s in before), "the same answer from every thread"
+    assert church(before[0]) is None or church(before[0])["straight_m"] > 5, church(before[0])
+    with db() as c:  # another process adds a protected object 5 m away
+        c.execute("INSERT INTO permits_protected (kind, name, geom) VALUES ('church', 'Kaplica testowa', "
+                  "MakePoint(?, ?, 2180))", (x + 3, y + 4))
+    for s in answers():
+        assert church(s)["name"] == "Kaplica testowa" and abs(church(s)["straight_m"] - 5) < 0.01, church(s)
+    old = option(before[0], "A", "on")["limit"]
+    with db() as c:  # the council raises a limit
+        c.execute("UPDATE permits_limits SET max_count = max_count + 7 WHERE category = 'A' AND sale = 'on'")
+    for s in answers():
+        assert option(s, "A", "on")["limit"]["max"] == old["max"] + 7, (old, option(s, "A", "on"))
+    # a permit revoked through the clerk's API (the server's writer) leaves the count at once
+    with db() as c:
+        pid, cat, sale, parcel = c.execute(
+            "SELECT p.id, p.category, p.sale, o.parcel_id FROM permits_permits p JOIN permits_outlets o ON o.id = "
+            "p.outlet_id WHERE p.status = 'wydane' AND p.one_off = 0 AND p.valid_from <= '2026-12-04' AND "
+            "p.valid_to >= '2026-12-04' AND o.parcel_id IS NOT NULL ORDER BY p.id LIMIT 1").fetchone()
+    at = "/slubice/locate?parcel=" + urllib.parse.quote(parcel)
+    counts = {option(get(at)["services"]["permits"]["check"], cat, sale)["limit"]["count"] for _ in range(24)}
+    assert len(counts) == 1, counts
+    post(f"/slubice/permits/permits/{pid}/revoke", {"reason": "test: cofnięcie (art. 18 ust. 10 pkt 1)"})
+    after = {option(get(at)["services"]["permits"]["check"], cat, sale)["limit"]["count"] for _ in range(24)}
+    assert after == {counts.pop() - 1}, after
+
+
+@test
 def opening_hours_against_the_night_ban():
     """Słubice bans sale off the premises at night: hours reaching into the ban are named (not refused), hours
     outside it pass, unreadable hours are said to be so; on the premises no ban applies."""

@@ -195,6 +195,32 @@ def locate_next_dates_match_the_schedule():
 
 
 @test
+def locate_next_dates_follow_a_change_at_once():
+    """The next dates of /locate are worked out once per zone and day and kept per server thread with the rule
+    book: a rule changed by another process shows in the very next answers of every thread."""
+    aid, x, y = address_points("rzepin", 1)[0]
+    url = f"/rzepin/locate?x={x}&y={y}&crs=EPSG:2180"
+
+    def nexts(n=24):  # enough requests for every thread to answer some
+        return [{f["fraction"]: f["date"] for f in srv.get_json(url)["services"]["waste"]["next"]} for _ in range(n)]
+
+    before = nexts()
+    zone = srv.get_json(url)["services"]["waste"]["zone"]["id"]
+    assert all(b == before[0] for b in before) and before[0]["zmieszane"], before[0]
+    with db("rzepin") as c:
+        rules = c.execute("SELECT * FROM waste_rules WHERE zone_id = ? AND fraction = 'zmieszane'", (zone,)).fetchall()
+        cols = [d[0] for d in c.execute("SELECT * FROM waste_rules LIMIT 0").description]
+        c.execute("DELETE FROM waste_rules WHERE zone_id = ? AND fraction = 'zmieszane'", (zone,))
+    assert rules, zone
+    for n in nexts():
+        assert n["zmieszane"] is None and {k: v for k, v in n.items() if k != "zmieszane"} == \
+            {k: v for k, v in before[0].items() if k != "zmieszane"}, n
+    with db("rzepin") as c:  # put them back for the tests after this one
+        c.executemany(f"INSERT INTO waste_rules ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rules)
+    assert all(n == before[0] for n in nexts()), "the same dates as before the change"
+
+
+@test
 def schedule_bad_input():
     assert_json_error(*srv.get("/slubice/waste/schedule"), 400)
     assert_json_error(*srv.get("/slubice/waste/schedule?parcel=x&address=y"), 400)

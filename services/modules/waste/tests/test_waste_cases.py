@@ -123,7 +123,9 @@ def the_clerks_queue_and_the_residents_me_show_it():
     mine = [c for c in q["cases"] if c["id"] == JAN["case"]["id"]]
     assert len(mine) == 1 and mine[0]["applicant"]["login"] == "jan" and mine[0]["module"] == "waste", q
     me = get("/slubice/me", "jan")
-    assert "waste" not in me and set(me["modules"]) == {"waste"}, me.keys()
+    # each enabled module with a `me` hook has its part (business: the businesses jan owns, none)
+    assert "waste" not in me and set(me["modules"]) == {"waste", "business"}, (me.keys(), me.get("modules"))
+    assert me["modules"]["business"]["businesses"] == [], me["modules"]["business"]
     assert any(c["id"] == JAN["case"]["id"] and c["module"] == "waste" for c in me["cases"])
     w = me["modules"]["waste"]
     assert len(w["payers"]) == 1, w
