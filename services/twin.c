@@ -887,21 +887,18 @@ static enum MHD_Result twin_promote(struct MHD_Connection *conn, struct svc_tena
         return answer_err(conn, &e, 0, 0);
     long long term = 0;
     struct gis_twin_ident_report rep = {0};
-    struct err ie = {0};
     pthread_mutex_lock(&t->write_lock);
-    enum err_code rc = gis_twin_promote(t->writer, &term, &e);
-    /* the gmina's staff, clients, residents and audit rows, as the old site's identity store had them */
-    enum err_code irc = rc || !svc_auth_identity()
-                            ? ERR_OK
-                            : gis_twin_ident_import(svc_auth_identity(), t->writer, t->cfg->slug, &rep, &ie);
+    /* with the gmina's staff, clients, residents and audit rows, as the old site's identity store had them:
+     * imported first (idempotent), then the new term and the renumbering of account ids in one transaction */
+    enum err_code rc = svc_auth_identity()
+                           ? gis_twin_ident_promote(svc_auth_identity(), t->writer, t->cfg->slug, &term, &rep, &e)
+                           : gis_twin_promote(t->writer, &term, &e);
     struct gis_twin_status st;
     struct err se = {0};
     gis_twin_status_read(t->writer, &st, &se);
     pthread_mutex_unlock(&t->write_lock);
     if (rc)
         return answer_err(conn, &e, st.term, st.last_id);
-    if (irc)
-        log_error("gmina %s: promoted, but its accounts and audit rows were not imported: %s", t->cfg->slug, ie.msg);
     if (rep.skipped)
         log_warn("gmina %s: accounts not imported, their logins are taken here: %s", t->cfg->slug, rep.skipped_logins);
     pthread_mutex_lock(&im.lock);
@@ -912,10 +909,9 @@ static enum MHD_Result twin_promote(struct MHD_Connection *conn, struct svc_tena
     pthread_mutex_unlock(&tw.lock);
     __atomic_store_n(&t->twin_hidden, false, __ATOMIC_RELEASE);
     log_warn("gmina %s: promoted to primary, term %lld, from frame %lld", t->cfg->slug, term, st.last_id);
-    json_t *ident = irc ? json_pack("{s:s}", "error", ie.msg)
-                        : json_pack("{s:i, s:i, s:i, s:s, s:i, s:i}", "added", rep.added, "merged", rep.merged,
-                                    "skipped", rep.skipped, "skipped_logins", rep.skipped_logins, "audit", rep.audit,
-                                    "remapped", rep.remapped);
+    json_t *ident =
+        json_pack("{s:i, s:i, s:i, s:s, s:i, s:i}", "added", rep.added, "merged", rep.merged, "skipped", rep.skipped,
+                  "skipped_logins", rep.skipped_logins, "audit", rep.audit, "remapped", rep.remapped);
     return answer(conn, 200,
                   json_pack("{s:s, s:s, s:I, s:I, s:o}", "tenant", t->cfg->slug, "role", "primary", "term",
                             (json_int_t)term, "last_frame", (json_int_t)st.last_id, "identity", ident));
