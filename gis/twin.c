@@ -355,6 +355,15 @@ enum err_code gis_twin_store_commit(struct gis_store *w, struct err *e)
     void *p = NULL;
     if (sqlite3session_changeset(c->sess, &n, &p) != SQLITE_OK)
         return err_set(e, ERR_INTERNAL, "%s: twin changeset: %s", gis_store_path(w), sqlite3_errmsg(gis_store_db(w)));
+    /* a frame carries at most GIS_TWIN_MAX_FRAME: a larger transaction would sit in the outbox, refused by
+     * the twin at every try, and hold up all replication after it; it is refused here, before COMMIT */
+    if (n > 0 && (unsigned)n > GIS_TWIN_MAX_FRAME) {
+        sqlite3_free(p);
+        return err_set(e, ERR_TOO_LARGE,
+                       "%s: this transaction changes %d bytes, more than one twin frame carries (%u bytes): nothing "
+                       "was written; split it into smaller ones (an import: a part of the area at a time)",
+                       gis_store_path(w), n, (unsigned)GIS_TWIN_MAX_FRAME);
+    }
     enum err_code rc = ERR_OK;
     /* from the store, not the connection: another process's writer (an import) may have added frames */
     long long id = n > 0 ? state_get(w, "last_id") + 1 : 0;

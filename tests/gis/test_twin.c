@@ -372,6 +372,44 @@ static void test_takeover_one_transaction(void)
     }
 }
 
+/* A transaction whose changes exceed one frame (GIS_TWIN_MAX_FRAME) is refused at its commit, nothing written
+ * and nothing put in the outbox, instead of a frame the twin would refuse at every try; one just under goes. */
+static void test_frame_too_large(void)
+{
+    struct err e = {0};
+    char pp[] = "/tmp/odra-twin-big-XXXXXX";
+    struct gis_store *P = test_store_new(pp);
+    CHECK(P != NULL);
+    if (!P)
+        return;
+    CHECK(gis_twin_make_primary(P, 1, &e) == ERR_OK);
+    long long before = gis_twin_store_last_id(P);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO cases (id, case_number, seq, year, module, status, created_at, deadline, request) VALUES "
+             "('big', 'B/1', 1, 2026, 'extracts', 'złożony', '2026-01-01T00:00:00Z', '2026-02-01', zeroblob(%u))",
+             (unsigned)GIS_TWIN_MAX_FRAME + 1);
+    CHECK(gis_store_begin(P, &e) == ERR_OK);
+    CHECK(gis_store_exec(P, sql, &e) == ERR_OK);
+    struct err ce = {0};
+    CHECK(gis_store_commit(P, &ce) == ERR_TOO_LARGE);
+    CHECK(strstr(ce.msg, "more than one twin frame carries") != NULL);
+    gis_store_rollback(P);
+    CHECK(count(P, "SELECT count(*) FROM cases") == 0);
+    CHECK(count(P, "SELECT count(*) FROM twin_outbox") == 0 && gis_twin_store_last_id(P) == before);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO cases (id, case_number, seq, year, module, status, created_at, deadline, request) VALUES "
+             "('big', 'B/1', 1, 2026, 'extracts', 'złożony', '2026-01-01T00:00:00Z', '2026-02-01', zeroblob(%u))",
+             (unsigned)GIS_TWIN_MAX_FRAME - 4096);
+    exec_ok(P, sql);
+    CHECK(count(P, "SELECT count(*) FROM twin_outbox") == 1 && gis_twin_store_last_id(P) == before + 1);
+    gis_store_close(P);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", pp, pp, pp);
+    if (system(cmd)) {
+    }
+}
+
 int main(void)
 {
     RUN(test_setup_pair);
@@ -380,6 +418,7 @@ int main(void)
     RUN(test_promote_and_fence);
     RUN(test_identity_rows);
     RUN(test_takeover_one_transaction);
+    RUN(test_frame_too_large);
     gis_store_close(A);
     gis_store_close(B);
     char cmd[256];
