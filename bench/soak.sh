@@ -10,7 +10,7 @@
 # each at 95% of its bound or no longer growing (under 1% in 60 s), and RSS grown by less than SOAK_PLATEAU
 # (2)% over the last 60 s. The writer's page cache fills only with the pages submissions write (their cases
 # and PDFs), so the warm-up sends one every SOAK_WARMUP_SUBMIT_EVERY-th (25) request instead of every 400th.
-# At least SOAK_WARMUP_MIN (60), at most SOAK_WARMUP_MAX (900) seconds; a warm-up that does not level off by
+# At least SOAK_WARMUP_MIN (60), at most SOAK_WARMUP_MAX (1800) seconds; a warm-up that does not level off by
 # then is reported and the soak fails. SOAK_WARMUP=N instead runs a fixed warm-up of N seconds.
 # The soak then samples RSS, open descriptors and the hot cache every 10 s and passes when errors are 0
 # (warm-up included), RSS grew by less than 10% from its first sample to its last, and the descriptors are
@@ -25,7 +25,7 @@ SECS=${SOAK_SECONDS:-600}
 CONNS=${SOAK_CONNS:-64}
 STEP=${SOAK_WARMUP_STEP:-30}
 WMIN=${SOAK_WARMUP_MIN:-60}
-WMAX=${SOAK_WARMUP_MAX:-900}
+WMAX=${SOAK_WARMUP_MAX:-1800}
 PLATEAU=${SOAK_PLATEAU:-2}
 WSUBMIT=${SOAK_WARMUP_SUBMIT_EVERY:-25}
 WORK=$(mktemp -d /tmp/odra-soak-XXXXXX)
