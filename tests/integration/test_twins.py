@@ -384,6 +384,7 @@ def the_twin_listener_answers_one_gmina_while_another_gminas_apply_waits():
     st = B.status()
     assert st["role"] == "replica" and st["received"] == st["applied"], st  # an idle inbox: applied at once
     other = "slubice"
+    year = int(B.sql("SELECT max(year) FROM case_sequences"))
     assert B.twin_get(f"/twin/{other}/status")[0] == 200
     lock = sqlite3.connect(os.path.join(B.data, f"{T}.sqlite"), isolation_level=None, timeout=30)
     lock.execute("BEGIN IMMEDIATE")
@@ -392,9 +393,10 @@ def the_twin_listener_answers_one_gmina_while_another_gminas_apply_waits():
     def post():
         ctx = ssl.create_default_context(cafile=f"{PKI}/ca.crt")
         ctx.load_cert_chain(f"{PKI}/{A.name}.crt", f"{PKI}/{A.name}.key")
-        # the next frame, with a changeset that does not apply: once it gets the lock it is refused (422), and
-        # nothing is applied whatever the order with the primary's own frames
-        body = frame(st["term"], st["applied"] + 1, payload=b"\x12\x00garbage")
+        # the next frame, well formed (it passes every check that writes nothing) but in conflict with the
+        # replica (a year's case sequence it has already): once it gets the lock its apply is refused (422),
+        # and nothing is applied whatever the order with the primary's own frames
+        body = frame(st["term"], st["applied"] + 1, payload=insert_changeset("case_sequences", [1, 0], [year, 1]))
         req = urllib.request.Request(f"https://127.0.0.1:{B.twin_port}/twin/{T}/frames", data=body, method="POST")
         try:
             with urllib.request.urlopen(req, context=ctx, timeout=60) as r:
