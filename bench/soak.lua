@@ -21,7 +21,8 @@ setup = function(thread)
 end
 
 init = function(args)
-  math.randomseed(seed * 7919)
+  -- SOAK_SEED: each wrk run of the soak (the warm-up's steps, the soak itself) draws other places
+  math.randomseed(seed * 7919 + 104729 * tonumber(os.getenv("SOAK_SEED") or "0"))
   for _, k in ipairs(kinds) do counts[k] = 0 end
 end
 

@@ -29,8 +29,27 @@ struct gis_store {
         void *data;
         void (*free_fn)(void *);
     } attached[8];
-    void *twin; /* the writer's twin replication state (gis/twin.c), NULL when it has none */
+    void *twin;            /* the writer's twin replication state (gis/twin.c), NULL when it has none */
+    long long cache_noted; /* this connection's page cache as last added to cache_total */
 };
+
+/* The page caches of every open store connection, in bytes, as each last noted it (gis_store_cache_bytes). */
+static long long cache_total;
+
+/* Adds the change of s's page cache since it was last noted to cache_total; by the thread using s. */
+static void cache_note(struct gis_store *s, bool closing)
+{
+    int cur = 0, high = 0;
+    if (!closing && sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0) != SQLITE_OK)
+        return;
+    __atomic_add_fetch(&cache_total, (long long)cur - s->cache_noted, __ATOMIC_RELAXED);
+    s->cache_noted = cur;
+}
+
+long long gis_store_cache_bytes(void)
+{
+    return __atomic_load_n(&cache_total, __ATOMIC_RELAXED);
+}
 
 static pthread_once_t store_once = PTHREAD_ONCE_INIT;
 
@@ -286,6 +305,8 @@ void gis_store_close(struct gis_store *s)
     if (!s)
         return;
     gis_twin_store_free(s);
+    if (s->db)
+        cache_note(s, true);
     for (size_t i = 0; i < s->ncached; i++)
         sqlite3_finalize(s->cached[i].st);
     free(s->cached);
@@ -338,6 +359,7 @@ enum err_code gis_store_commit(struct gis_store *s, struct err *e)
         rc = gis_store_exec(s, "COMMIT", e);
     if (s->twin)
         gis_twin_store_end(s, !rc);
+    cache_note(s, false);
     return rc;
 }
 
@@ -361,6 +383,7 @@ void gis_store_read_end(struct gis_store *s, bool begun)
 {
     if (begun && !sqlite3_get_autocommit(s->db) && !run_cached(s, read_end_sql))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    cache_note(s, false);
 }
 
 void gis_store_rollback(struct gis_store *s)

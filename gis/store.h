@@ -34,6 +34,10 @@ int gis_store_version(struct gis_store *s);
 /* Transactions on the writer. rollback never fails and is safe without an open transaction. */
 enum err_code gis_store_begin(struct gis_store *s, struct err *e);
 enum err_code gis_store_commit(struct gis_store *s, struct err *e);
+
+/* The page caches of all open store connections of the process, in bytes, as each connection last noted
+ * its own (after each commit and each read transaction; for /health and `make soak`). */
+long long gis_store_cache_bytes(void);
 void gis_store_rollback(struct gis_store *s);
 
 /* One read transaction around several queries: one snapshot, and the file locks taken once instead of

@@ -203,8 +203,10 @@ void gis_twin_store_opened(struct gis_store *w)
 }
 
 /* Sets the role in twin_state and in the writer's state, in one transaction of the applier's kind. */
-static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long long term, long long last_id,
-                              bool keep_last, struct err *e)
+/* Sets the role, term and last id in one transaction; fn (when not NULL) runs in it after them, and its failure
+ * rolls everything back. */
+static enum err_code set_role_with(struct gis_store *w, enum gis_twin_role role, long long term, long long last_id,
+                                   bool keep_last, gis_twin_tx_fn fn, void *ctx, struct err *e)
 {
     if (!gis_store_writable(w))
         return err_set(e, ERR_INTERNAL, "%s: twin role set on a read-only connection", gis_store_path(w));
@@ -225,7 +227,7 @@ static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long
         if (!state_set(w, "role", role, e) && !state_set(w, "term", term, e) && !state_set(w, "last_id", last_id, e) &&
             !state_set(w, "solo", keep_last && role == GIS_TWIN_PRIMARY && term > 1, e) &&
             (role != GIS_TWIN_REPLICA || !gis_store_exec(w, "DELETE FROM twin_outbox", e)) &&
-            (role != GIS_TWIN_REPLICA || !state_set(w, "acked", last_id, e)))
+            (role != GIS_TWIN_REPLICA || !state_set(w, "acked", last_id, e)) && (!fn || !fn(w, ctx, e)))
             rc = gis_store_commit(w, e);
         else
             rc = e->code;
@@ -239,6 +241,12 @@ static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long
         __atomic_store_n(&c->last_id, last_id, __ATOMIC_RELEASE);
     }
     return rc;
+}
+
+static enum err_code set_role(struct gis_store *w, enum gis_twin_role role, long long term, long long last_id,
+                              bool keep_last, struct err *e)
+{
+    return set_role_with(w, role, term, last_id, keep_last, NULL, NULL, e);
 }
 
 enum err_code gis_twin_make_primary(struct gis_store *w, long long term, struct err *e)
@@ -269,6 +277,11 @@ enum err_code gis_twin_fence(struct gis_store *w, long long term, struct err *e)
 
 enum err_code gis_twin_promote(struct gis_store *w, long long *term, struct err *e)
 {
+    return gis_twin_promote_with(w, term, NULL, NULL, e);
+}
+
+enum err_code gis_twin_promote_with(struct gis_store *w, long long *term, gis_twin_tx_fn fn, void *ctx, struct err *e)
+{
     struct gis_twin_status st;
     if (gis_twin_status_read(w, &st, e))
         return e->code;
@@ -276,7 +289,7 @@ enum err_code gis_twin_promote(struct gis_store *w, long long *term, struct err 
         return err_set(e, ERR_CONFLICT, "%s: only a replica can be promoted (it is %s)", gis_store_path(w),
                        gis_twin_role_name(st.role));
     *term = st.term + 1;
-    return set_role(w, GIS_TWIN_PRIMARY, *term, 0, true, e);
+    return set_role_with(w, GIS_TWIN_PRIMARY, *term, 0, true, fn, ctx, e);
 }
 
 /* ---- capture ---- */
@@ -342,6 +355,15 @@ enum err_code gis_twin_store_commit(struct gis_store *w, struct err *e)
     void *p = NULL;
     if (sqlite3session_changeset(c->sess, &n, &p) != SQLITE_OK)
         return err_set(e, ERR_INTERNAL, "%s: twin changeset: %s", gis_store_path(w), sqlite3_errmsg(gis_store_db(w)));
+    /* a frame carries at most GIS_TWIN_MAX_FRAME: a larger transaction would sit in the outbox, refused by
+     * the twin at every try, and hold up all replication after it; it is refused here, before COMMIT */
+    if (n > 0 && (unsigned)n > GIS_TWIN_MAX_FRAME) {
+        sqlite3_free(p);
+        return err_set(e, ERR_TOO_LARGE,
+                       "%s: this transaction changes %d bytes, more than one twin frame carries (%u bytes): nothing "
+                       "was written; split it into smaller ones (an import: a part of the area at a time)",
+                       gis_store_path(w), n, (unsigned)GIS_TWIN_MAX_FRAME);
+    }
     enum err_code rc = ERR_OK;
     /* from the store, not the connection: another process's writer (an import) may have added frames */
     long long id = n > 0 ? state_get(w, "last_id") + 1 : 0;

@@ -72,6 +72,14 @@ enum err_code gis_twin_fence(struct gis_store *w, long long term, struct err *e)
  * last applied id. Returns the new term in *term. */
 enum err_code gis_twin_promote(struct gis_store *w, long long *term, struct err *e);
 
+/* Work done inside a takeover's transaction on the writer w; an error code (set in e) rolls it back. */
+typedef enum err_code (*gis_twin_tx_fn)(struct gis_store *w, void *ctx, struct err *e);
+
+/* gis_twin_promote, with fn(w, ctx) run in the same transaction after the new role and term (not captured as
+ * a frame: a twin joins the promoted store from a snapshot). If fn fails, nothing changes: the store stays a
+ * replica of its old term. */
+enum err_code gis_twin_promote_with(struct gis_store *w, long long *term, gis_twin_tx_fn fn, void *ctx, struct err *e);
+
 /* Applies frame f on the replica w in its own transaction (which also records the applied id). A frame
  * at or below the applied id is already there: ERR_OK, nothing done. ERR_CONFLICT for a term older than the
  * replica's (a stale primary: the caller tells it so) or an id past the next one (a gap); ERR_INVALID for

@@ -9,6 +9,7 @@
 
 #include "gis/audit.h"
 #include "gis/store_sql.h"
+#include "gis/twin.h"
 
 const char gis_twin_ident_schema_sql[] =
     "CREATE TABLE IF NOT EXISTS ident_accounts (login TEXT PRIMARY KEY COLLATE NOCASE, account_id INTEGER NOT NULL,"
@@ -607,32 +608,76 @@ static enum err_code remap_ids(struct gis_store *w, const struct gis_twin_ident 
     return ERR_OK;
 }
 
+/* The copies of w, imported into id, with map[i] the id here of copy i: the first half of both the import on
+ * a promoted store and the takeover. The identity store's transaction is its own; run again with the same
+ * copies, it adds nothing and gives the same map (accounts are found by login, audit rows by hash). */
+struct ident_import {
+    struct gis_twin_ident x;
+    long long *map;
+    struct gis_twin_ident_report *rep;
+};
+
+static enum err_code ident_import_begin(struct gis_identity *id, struct gis_store *w, const char *tenant,
+                                        struct ident_import *im, struct err *e)
+{
+    memset(im->rep, 0, sizeof *im->rep);
+    enum err_code rc = gis_store_exec(w, gis_twin_ident_schema_sql, e);
+    if (!rc)
+        rc = import_read(w, &im->x, e);
+    if (!rc && !(im->map = calloc(im->x.nacc + 1, sizeof *im->map)))
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+    if (!rc)
+        rc = identity_import(id, &im->x, tenant, im->map, im->rep, e);
+    return rc;
+}
+
+static void ident_import_free(struct ident_import *im)
+{
+    free(im->map);
+    for (size_t i = 0; i < im->x.naud; i++)
+        for (int k = 0; k < AUD_N; k++)
+            free(im->x.aud[i].f[k]);
+    free(im->x.aud);
+    free(im->x.acc);
+}
+
+/* The renumbering, in the caller's transaction (a gis_twin_tx_fn). */
+static enum err_code remap_in_tx(struct gis_store *w, void *ctx, struct err *e)
+{
+    struct ident_import *im = ctx;
+    /* no copies at all (the old site ran an odra without them): nothing to renumber from */
+    return im->x.nacc ? remap_ids(w, &im->x, im->map, im->rep, e) : ERR_OK;
+}
+
 enum err_code gis_twin_ident_import(struct gis_identity *id, struct gis_store *w, const char *tenant,
                                     struct gis_twin_ident_report *rep, struct err *e)
 {
-    memset(rep, 0, sizeof *rep);
-    struct gis_twin_ident x = {0};
-    long long *map = NULL;
-    enum err_code rc = gis_store_exec(w, gis_twin_ident_schema_sql, e);
-    if (!rc)
-        rc = import_read(w, &x, e);
-    if (!rc && !(map = calloc(x.nacc + 1, sizeof *map)))
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
-    if (!rc)
-        rc = identity_import(id, &x, tenant, map, rep, e);
-    /* no copies at all (the old site ran an odra without them): nothing to renumber from */
-    if (!rc && x.nacc && !(rc = gis_store_begin(w, e))) {
-        rc = remap_ids(w, &x, map, rep, e);
+    struct ident_import im = {.rep = rep};
+    enum err_code rc = ident_import_begin(id, w, tenant, &im, e);
+    if (!rc && im.x.nacc && !(rc = gis_store_begin(w, e))) {
+        rc = remap_in_tx(w, &im, e);
         if (!rc)
             rc = gis_store_commit(w, e);
         if (rc)
             gis_store_rollback(w);
     }
-    free(map);
-    for (size_t i = 0; i < x.naud; i++)
-        for (int k = 0; k < AUD_N; k++)
-            free(x.aud[i].f[k]);
-    free(x.aud);
-    free(x.acc);
+    ident_import_free(&im);
+    return rc;
+}
+
+enum err_code gis_twin_ident_promote(struct gis_identity *id, struct gis_store *w, const char *tenant, long long *term,
+                                     struct gis_twin_ident_report *rep, struct err *e)
+{
+    struct gis_twin_status st;
+    if (gis_twin_status_read(w, &st, e))
+        return e->code;
+    if (st.role != GIS_TWIN_REPLICA) /* checked before the identity store is touched */
+        return err_set(e, ERR_CONFLICT, "%s: only a replica can be promoted (it is %s)", gis_store_path(w),
+                       gis_twin_role_name(st.role));
+    struct ident_import im = {.rep = rep};
+    enum err_code rc = ident_import_begin(id, w, tenant, &im, e);
+    if (!rc)
+        rc = gis_twin_promote_with(w, term, remap_in_tx, &im, e);
+    ident_import_free(&im);
     return rc;
 }

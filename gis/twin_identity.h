@@ -66,4 +66,13 @@ struct gis_twin_ident_report {
 enum err_code gis_twin_ident_import(struct gis_identity *id, struct gis_store *w, const char *tenant,
                                     struct gis_twin_ident_report *rep, struct err *e);
 
+/* The takeover of the replica w of tenant with its identity rows: gis_twin_ident_import's import into id
+ * first (idempotent), then one transaction on w that raises the term, makes w the primary and renumbers its
+ * account ids (gis_twin_promote_with). A crash or a failure between the two leaves w a replica of its old
+ * term with nothing renumbered, and the accounts added to id are found again by a repeated promotion, which
+ * gives the same ids: never a promoted store whose ids point at the old site's accounts. The new term in
+ * *term. ERR_CONFLICT when w is not a replica (id untouched). */
+enum err_code gis_twin_ident_promote(struct gis_identity *id, struct gis_store *w, const char *tenant, long long *term,
+                                     struct gis_twin_ident_report *rep, struct err *e);
+
 #endif

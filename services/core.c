@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gis/store.h"
 #include "services/backup.h"
 #include "services/module.h"
 #include "services/routes.h"
 #include "services/server.h"
 #include "services/twin.h"
+#include "tiles/cache.h"
 #include "util/text.h"
 
 static json_t *tenant_json(const struct svc_tenant *t)
@@ -54,11 +56,19 @@ enum err_code svc_health(struct http_req *req, struct http_resp *resp, struct er
         backup = json_pack("{s:o, s:o, s:I, s:i, s:o}", "last", b.last[0] ? json_string(b.last) : json_null(),
                            "last_at", b.last_at[0] ? json_string(b.last_at) : json_null(), "taken", (json_int_t)b.taken,
                            "snapshots", b.snapshots, "error", b.error[0] ? json_string(b.error) : json_null());
+    /* the bounded caches that fill under load (make soak reads them): the in-memory hot tile cache, and the
+     * SQLite page caches of the stores' connections */
+    size_t hot_bytes, hot_bound;
+    long hot_tiles;
+    tile_hot_usage(&hot_bytes, &hot_bound, &hot_tiles);
     http_resp_header(resp, "Cache-Control", "no-store");
     return http_resp_json(req, resp, 200,
-                          json_pack("{s:s, s:s, s:o, s:o, s:I}", "status", degraded ? "degraded" : "ok", "version",
-                                    ODRA_VERSION, "tenants", tenants, "backup", backup, "unlogged_requests",
-                                    (json_int_t)svc_server_unlogged()),
+                          json_pack("{s:s, s:s, s:o, s:o, s:I, s:{s:I, s:I, s:I}, s:I}", "status",
+                                    degraded ? "degraded" : "ok", "version", ODRA_VERSION, "tenants", tenants, "backup",
+                                    backup, "unlogged_requests", (json_int_t)svc_server_unlogged(), "hot_tile_cache",
+                                    "bytes", (json_int_t)hot_bytes, "bound", (json_int_t)hot_bound, "tiles",
+                                    (json_int_t)hot_tiles, "store_page_cache_bytes",
+                                    (json_int_t)gis_store_cache_bytes()),
                           e);
 }
 

@@ -155,7 +155,10 @@ static struct {
     long long received[CONFIG_MAX_TENANTS], applied[CONFIG_MAX_TENANTS];
     bool loaded[CONFIG_MAX_TENANTS];
     char error[CONFIG_MAX_TENANTS][256];          /* the applier's last failure */
-    struct gis_store *reader[CONFIG_MAX_TENANTS]; /* the listener thread's own */
+    struct gis_store *reader[CONFIG_MAX_TENANTS]; /* the listener's, used under tenant_lock */
+    /* one request of a tenant at a time on the listener (its frames stay in order, its reader has one user);
+     * the listener runs a thread per connection, so one tenant's slow apply does not hold up another's */
+    pthread_mutex_t tenant_lock[CONFIG_MAX_TENANTS];
     pthread_t thread;
     bool running, stopping;
 } ib = {.lock = PTHREAD_MUTEX_INITIALIZER, .apply_lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
@@ -887,21 +890,18 @@ static enum MHD_Result twin_promote(struct MHD_Connection *conn, struct svc_tena
         return answer_err(conn, &e, 0, 0);
     long long term = 0;
     struct gis_twin_ident_report rep = {0};
-    struct err ie = {0};
     pthread_mutex_lock(&t->write_lock);
-    enum err_code rc = gis_twin_promote(t->writer, &term, &e);
-    /* the gmina's staff, clients, residents and audit rows, as the old site's identity store had them */
-    enum err_code irc = rc || !svc_auth_identity()
-                            ? ERR_OK
-                            : gis_twin_ident_import(svc_auth_identity(), t->writer, t->cfg->slug, &rep, &ie);
+    /* with the gmina's staff, clients, residents and audit rows, as the old site's identity store had them:
+     * imported first (idempotent), then the new term and the renumbering of account ids in one transaction */
+    enum err_code rc = svc_auth_identity()
+                           ? gis_twin_ident_promote(svc_auth_identity(), t->writer, t->cfg->slug, &term, &rep, &e)
+                           : gis_twin_promote(t->writer, &term, &e);
     struct gis_twin_status st;
     struct err se = {0};
     gis_twin_status_read(t->writer, &st, &se);
     pthread_mutex_unlock(&t->write_lock);
     if (rc)
         return answer_err(conn, &e, st.term, st.last_id);
-    if (irc)
-        log_error("gmina %s: promoted, but its accounts and audit rows were not imported: %s", t->cfg->slug, ie.msg);
     if (rep.skipped)
         log_warn("gmina %s: accounts not imported, their logins are taken here: %s", t->cfg->slug, rep.skipped_logins);
     pthread_mutex_lock(&im.lock);
@@ -912,10 +912,9 @@ static enum MHD_Result twin_promote(struct MHD_Connection *conn, struct svc_tena
     pthread_mutex_unlock(&tw.lock);
     __atomic_store_n(&t->twin_hidden, false, __ATOMIC_RELEASE);
     log_warn("gmina %s: promoted to primary, term %lld, from frame %lld", t->cfg->slug, term, st.last_id);
-    json_t *ident = irc ? json_pack("{s:s}", "error", ie.msg)
-                        : json_pack("{s:i, s:i, s:i, s:s, s:i, s:i}", "added", rep.added, "merged", rep.merged,
-                                    "skipped", rep.skipped, "skipped_logins", rep.skipped_logins, "audit", rep.audit,
-                                    "remapped", rep.remapped);
+    json_t *ident =
+        json_pack("{s:i, s:i, s:i, s:s, s:i, s:i}", "added", rep.added, "merged", rep.merged, "skipped", rep.skipped,
+                  "skipped_logins", rep.skipped_logins, "audit", rep.audit, "remapped", rep.remapped);
     return answer(conn, 200,
                   json_pack("{s:s, s:s, s:I, s:I, s:o}", "tenant", t->cfg->slug, "role", "primary", "term",
                             (json_int_t)term, "last_frame", (json_int_t)st.last_id, "identity", ident));
@@ -937,20 +936,25 @@ static enum MHD_Result twin_route(struct MHD_Connection *conn, const char *metho
         return answer_err(conn, &e, 0, 0);
     }
     bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+    pthread_mutex_lock(&ib.tenant_lock[t->index]);
+    enum MHD_Result ret;
     if (get && !strcmp(what, "status"))
-        return twin_status(conn, t);
-    if (post && !strcmp(what, "frames"))
-        return twin_frames(conn, t, body);
-    if (get && !strcmp(what, "snapshot"))
-        return twin_snapshot(conn, t);
-    if (get && !strcmp(what, "hash"))
-        return twin_hash(conn, t);
-    if (post && !strcmp(what, "promote")) {
+        ret = twin_status(conn, t);
+    else if (post && !strcmp(what, "frames"))
+        ret = twin_frames(conn, t, body);
+    else if (get && !strcmp(what, "snapshot"))
+        ret = twin_snapshot(conn, t);
+    else if (get && !strcmp(what, "hash"))
+        ret = twin_hash(conn, t);
+    else if (post && !strcmp(what, "promote")) {
         const char *force = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "force");
-        return twin_promote(conn, t, force && !strcmp(force, "1"));
+        ret = twin_promote(conn, t, force && !strcmp(force, "1"));
+    } else {
+        err_set(&e, ERR_NOT_FOUND, "no such twin resource");
+        ret = answer_err(conn, &e, 0, 0);
     }
-    err_set(&e, ERR_NOT_FOUND, "no such twin resource");
-    return answer_err(conn, &e, 0, 0);
+    pthread_mutex_unlock(&ib.tenant_lock[t->index]);
+    return ret;
 }
 
 static enum MHD_Result twin_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -1005,11 +1009,12 @@ static enum err_code listener_start(const struct config *c, struct err *e)
     const char *host = strcmp(c->twin.listen_host, "localhost") ? c->twin.listen_host : "127.0.0.1";
     if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
         return err_set(e, ERR_INVALID, "[twin] listen: '%s' is not an IPv4 address", c->twin.listen_host);
-    tw.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                                 twin_access, NULL, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_HTTPS_MEM_CERT, tw.tls_cert,
-                                 MHD_OPTION_HTTPS_MEM_KEY, tw.tls_key, MHD_OPTION_HTTPS_MEM_TRUST, tw.tls_ca,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 16u,
-                                 MHD_OPTION_NOTIFY_COMPLETED, twin_completed, NULL, MHD_OPTION_END);
+    /* a thread per connection (at most 16): a slow apply of one gmina's frames does not block another's */
+    tw.daemon = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, twin_access, NULL, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_HTTPS_MEM_CERT, tw.tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, tw.tls_key, MHD_OPTION_HTTPS_MEM_TRUST, tw.tls_ca, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_NOTIFY_COMPLETED, twin_completed, NULL, MHD_OPTION_END);
     if (!tw.daemon)
         return err_set(e, ERR_IO, "[twin] cannot start the TLS listener on %s:%d", c->twin.listen_host, c->twin.port);
     log_info("twin: TLS listener on https://%s:%d/ (client certificates required)", c->twin.listen_host, c->twin.port);
@@ -1034,7 +1039,9 @@ enum err_code svc_twin_start(struct svc_server *s, struct err *e)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_cond_init(&ib.cond, &ca);
     pthread_condattr_destroy(&ca);
-    if (c->twin.listen_host[0]) /* a restart resumes the inbox (before the listener's thread uses ib.reader) */
+    for (int i = 0; i < CONFIG_MAX_TENANTS; i++)
+        pthread_mutex_init(&ib.tenant_lock[i], NULL);
+    if (c->twin.listen_host[0]) /* a restart resumes the inbox (before the listener's threads use ib.reader) */
         for (int i = 0; i < svc_server_tenant_count(s); i++)
             if (svc_tenant_twin_hidden(svc_server_tenant(s, i)))
                 inbox_load(svc_server_tenant(s, i));

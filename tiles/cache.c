@@ -80,6 +80,7 @@ struct hot_shard {
     struct hot_entry *bucket[HOT_BUCKETS];
     struct hot_entry lru; /* sentinel: lru.older is the newest entry, lru.newer the oldest */
     size_t bytes;
+    long count;
 };
 
 static struct hot_shard hot[HOT_SHARDS];
@@ -109,6 +110,7 @@ static void hot_unlink(struct hot_shard *sh, struct hot_entry **link)
     he->newer->older = he->older;
     he->older->newer = he->newer;
     sh->bytes -= sizeof *he + he->len;
+    sh->count--;
     free(he);
 }
 
@@ -174,12 +176,25 @@ static void hot_put(const struct tile_cache *c, unsigned long epoch, int z, long
     sh->lru.older->newer = he;
     sh->lru.older = he;
     sh->bytes += sizeof *he + len;
+    sh->count++;
     while (sh->bytes > cap && sh->lru.newer != he) { /* evict from the oldest end */
         struct hot_entry *old = sh->lru.newer;
         uint64_t oh = hot_hash(old->cache, old->z, old->x, old->y);
         hot_unlink(sh, hot_find(sh, oh, old->cache, old->z, old->x, old->y));
     }
     pthread_mutex_unlock(&sh->lock);
+}
+
+void tile_hot_usage(size_t *bytes, size_t *bound, long *tiles)
+{
+    pthread_once(&hot_once, hot_init);
+    *bytes = 0, *bound = HOT_BYTES, *tiles = 0;
+    for (int i = 0; i < HOT_SHARDS; i++) {
+        pthread_mutex_lock(&hot[i].lock);
+        *bytes += hot[i].bytes;
+        *tiles += hot[i].count;
+        pthread_mutex_unlock(&hot[i].lock);
+    }
 }
 
 /* ---- write-behind: the caches' writes off the request path ----

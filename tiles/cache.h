@@ -88,6 +88,10 @@ void tile_cache_put_later(struct tile_cache *c, int z, long x, long y, const voi
 long tile_cache_count(struct tile_cache *c);
 long long tile_cache_applied(struct tile_cache *c);
 
+/* The hot cache of every tile cache in memory: the bytes it holds (entries with their headers), its bound
+ * and the tiles in it (for /health and `make soak`). */
+void tile_hot_usage(size_t *bytes, size_t *bound, long *tiles);
+
 /* A strong ETag for bytes: a quoted 64-bit hash of them in hex (four lanes, splitmix64 mixing),
  * written into out (at least 24 bytes). */
 void tile_etag(const void *data, size_t len, char *out, size_t cap);

@@ -294,6 +294,122 @@ static void test_identity_rows(void)
     unlink(pb);
 }
 
+/* The takeover with identity rows is one transaction on the gmina's store (the new term and the renumbered
+ * account ids): a failure inside it, here in the renumbering, leaves a replica of the old term with nothing
+ * renumbered, as a crash between the two halves would; the identity store's half, already committed, is
+ * found again by the repeated promotion, which gives the same ids. */
+static void test_takeover_one_transaction(void)
+{
+    struct err e = {0};
+    char pp[] = "/tmp/odra-twin-tp-XXXXXX", pr[64], ia[] = "/tmp/odra-twin-tia-XXXXXX",
+         iq[] = "/tmp/odra-twin-tiq-XXXXXX";
+    struct gis_store *P = test_store_new(pp), *R = NULL;
+    CHECK(P != NULL);
+    if (!P)
+        return;
+    CHECK(gis_twin_make_primary(P, 1, &e) == ERR_OK);
+    close(mkstemp(ia));
+    close(mkstemp(iq));
+    struct gis_identity *IA = NULL, *IQ = NULL;
+    CHECK(gis_identity_open(ia, &IA, &e) == ERR_OK && gis_identity_open(iq, &IQ, &e) == ERR_OK);
+    CHECK(gis_twin_ident_prepare(IA, &e) == ERR_OK && gis_twin_ident_prepare(IQ, &e) == ERR_OK);
+    long long ewa, q1, q2;
+    /* at the twin's site ids 1 and 2 are taken: ewa (id 1 at the old site) gets another id there */
+    CHECK(gis_account_add(IQ, "staff", "q1", "$pw-q1", NULL, NULL, &q1, &e) == ERR_OK);
+    CHECK(gis_account_add(IQ, "staff", "q2", "$pw-q2", NULL, NULL, &q2, &e) == ERR_OK);
+    CHECK(gis_account_add(IA, "staff", "ewa", "$pw-ewa", NULL, NULL, &ewa, &e) == ERR_OK);
+    CHECK(gis_grant_add(IA, ewa, "slubice", "clerk", &e) == ERR_OK);
+    CHECK(ident_copy(IA, P, 0));
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO cases (id, case_number, seq, year, module, applicant_account, status, created_at, "
+             "deadline) VALUES ('c1', 'T/1', 1, 2026, 'extracts', %lld, 'złożony', '2026-01-01T00:00:00Z', "
+             "'2026-02-01')",
+             ewa);
+    exec_ok(P, sql);
+    CHECK(gis_store_checkpoint(P, &e) == ERR_OK);
+    snprintf(pr, sizeof pr, "%s-r", pp);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp %s %s", pp, pr);
+    CHECK(system(cmd) == 0);
+    CHECK(gis_store_open(pr, GIS_STORE_WRITE, &R, &e) == ERR_OK);
+    struct gis_twin_status st;
+    CHECK(gis_twin_status_read(R, &st, &e) == ERR_OK);
+    CHECK(gis_twin_make_replica(R, 1, st.last_id, &e) == ERR_OK);
+    /* the failure: a trigger that refuses the renumbering, inside the takeover's transaction */
+    CHECK(gis_store_exec(R,
+                         "CREATE TRIGGER fail_remap BEFORE UPDATE OF applicant_account ON cases "
+                         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+                         &e) == ERR_OK);
+    long long term = 0;
+    struct gis_twin_ident_report rep;
+    struct err fe = {0};
+    CHECK(gis_twin_ident_promote(IQ, R, "slubice", &term, &rep, &fe) != ERR_OK);
+    CHECK(strstr(fe.msg, "injected failure") != NULL);
+    CHECK(gis_twin_status_read(R, &st, &e) == ERR_OK && st.role == GIS_TWIN_REPLICA && st.term == 1);
+    CHECK(count(R, "SELECT applicant_account FROM cases WHERE id = 'c1'") == ewa);
+    struct gis_account a;
+    char pw[128];
+    CHECK(gis_account_find_login(IQ, "ewa", &a, pw, sizeof pw, &e) == ERR_OK && a.id != ewa);
+    long long there = a.id;
+    /* the repeated promotion: the same account (not a second one), renumbered with the new term */
+    CHECK(gis_store_exec(R, "DROP TRIGGER fail_remap", &e) == ERR_OK);
+    CHECK(gis_twin_ident_promote(IQ, R, "slubice", &term, &rep, &e) == ERR_OK && term == 2);
+    CHECK(rep.added == 0 && rep.merged == 1 && rep.remapped == 1);
+    CHECK(gis_twin_status_read(R, &st, &e) == ERR_OK && st.role == GIS_TWIN_PRIMARY && st.term == 2);
+    CHECK(count(R, "SELECT applicant_account FROM cases WHERE id = 'c1'") == there);
+    CHECK(gis_account_find_login(IQ, "ewa", &a, pw, sizeof pw, &e) == ERR_OK && a.id == there);
+    /* a primary is not promoted again, and the identity store is not touched for it */
+    struct err ce = {0};
+    CHECK(gis_twin_ident_promote(IQ, R, "slubice", &term, &rep, &ce) == ERR_CONFLICT);
+    gis_store_close(P);
+    gis_store_close(R);
+    gis_identity_close(IA);
+    gis_identity_close(IQ);
+    snprintf(cmd, sizeof cmd, "rm -f %s %s %s-wal %s-shm %s-wal %s-shm %s %s %s-wal %s-shm %s-wal %s-shm", pp, pr, pp,
+             pp, pr, pr, ia, iq, ia, ia, iq, iq);
+    if (system(cmd)) {
+    }
+}
+
+/* A transaction whose changes exceed one frame (GIS_TWIN_MAX_FRAME) is refused at its commit, nothing written
+ * and nothing put in the outbox, instead of a frame the twin would refuse at every try; one just under goes. */
+static void test_frame_too_large(void)
+{
+    struct err e = {0};
+    char pp[] = "/tmp/odra-twin-big-XXXXXX";
+    struct gis_store *P = test_store_new(pp);
+    CHECK(P != NULL);
+    if (!P)
+        return;
+    CHECK(gis_twin_make_primary(P, 1, &e) == ERR_OK);
+    long long before = gis_twin_store_last_id(P);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO cases (id, case_number, seq, year, module, status, created_at, deadline, request) VALUES "
+             "('big', 'B/1', 1, 2026, 'extracts', 'złożony', '2026-01-01T00:00:00Z', '2026-02-01', zeroblob(%u))",
+             (unsigned)GIS_TWIN_MAX_FRAME + 1);
+    CHECK(gis_store_begin(P, &e) == ERR_OK);
+    CHECK(gis_store_exec(P, sql, &e) == ERR_OK);
+    struct err ce = {0};
+    CHECK(gis_store_commit(P, &ce) == ERR_TOO_LARGE);
+    CHECK(strstr(ce.msg, "more than one twin frame carries") != NULL);
+    gis_store_rollback(P);
+    CHECK(count(P, "SELECT count(*) FROM cases") == 0);
+    CHECK(count(P, "SELECT count(*) FROM twin_outbox") == 0 && gis_twin_store_last_id(P) == before);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO cases (id, case_number, seq, year, module, status, created_at, deadline, request) VALUES "
+             "('big', 'B/1', 1, 2026, 'extracts', 'złożony', '2026-01-01T00:00:00Z', '2026-02-01', zeroblob(%u))",
+             (unsigned)GIS_TWIN_MAX_FRAME - 4096);
+    exec_ok(P, sql);
+    CHECK(count(P, "SELECT count(*) FROM twin_outbox") == 1 && gis_twin_store_last_id(P) == before + 1);
+    gis_store_close(P);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", pp, pp, pp);
+    if (system(cmd)) {
+    }
+}
+
 int main(void)
 {
     RUN(test_setup_pair);
@@ -301,6 +417,8 @@ int main(void)
     RUN(test_refusals);
     RUN(test_promote_and_fence);
     RUN(test_identity_rows);
+    RUN(test_takeover_one_transaction);
+    RUN(test_frame_too_large);
     gis_store_close(A);
     gis_store_close(B);
     char cmd[256];

@@ -1,5 +1,6 @@
 """Shared helpers for integration tests: start the real server on a free port, talk HTTP, and print
 PASS/FAIL lines that tests/run counts."""
+import atexit
 import http.client
 import json
 import os
@@ -19,6 +20,59 @@ TEST_DATA = os.environ.get("ODRA_TEST_DATA")  # demo stores made once by tests/r
 
 _passed = 0
 _failed = 0
+
+# ---- temporary directories: removed when the test process ends ----
+# Every directory made with tempfile.mkdtemp under a name starting with "odra-" by a test that imports this
+# module (the helpers below and the tests' own TMP directories alike) is removed at exit, whether the test
+# passed, failed or raised, and on SIGTERM. ODRA_KEEP_TMP=1 keeps them and prints their paths instead.
+# Servers still running at exit are stopped first, so that none writes into a directory being removed.
+KEEP_TMP = os.environ.get("ODRA_KEEP_TMP") == "1"
+_tmp_dirs = []
+_servers = []
+_mkdtemp = tempfile.mkdtemp
+
+
+def _mkdtemp_registered(suffix=None, prefix=None, dir=None):  # noqa: A002 - tempfile's own parameter name
+    path = _mkdtemp(suffix, prefix, dir)
+    if os.path.basename(path).startswith("odra-"):
+        _tmp_dirs.append(path)
+    return path
+
+
+tempfile.mkdtemp = _mkdtemp_registered
+
+
+def tmpdir(prefix="odra-test-"):
+    """A private temporary directory, removed at exit (kept with ODRA_KEEP_TMP=1)."""
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def _cleanup():
+    for s in list(_servers):
+        try:
+            if s.proc.poll() is None:
+                s.proc.kill()
+                s.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - exiting anyway
+            pass
+    if KEEP_TMP:
+        for path in _tmp_dirs:
+            if os.path.exists(path):
+                print(f"kept (ODRA_KEEP_TMP=1): {path}", file=sys.stderr, flush=True)
+        return
+    for path in _tmp_dirs:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+
+def _on_sigterm(signum, frame):
+    sys.exit(128 + signum)  # SystemExit: atexit handlers run
+
+
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def test(fn):
@@ -118,6 +172,7 @@ class Server:
             args += ["--config", cfg]
         self.log = open(os.path.join(self.tmp, "server.log"), "w+")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        _servers.append(self)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
