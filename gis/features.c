@@ -3,6 +3,7 @@
 #include "gis/features.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,8 +59,8 @@ const char *gis_prop_schema_type(const struct gis_prop *p)
     return p->type == GIS_PROP_INT ? "integer" : p->type == GIS_PROP_REAL ? "number" : "string";
 }
 
-/* The bbox as a densified polygon in EPSG:2180 (WKT) and its MBR, for an exact intersects test. */
-static enum err_code bbox_to_store(const struct gis_feature_query *q, struct buf *wkt, double mbr[4], struct err *e)
+/* The bbox as a densified polygon in EPSG:2180 (WKB) and its MBR, for an exact intersects test. */
+static enum err_code bbox_to_store(const struct gis_feature_query *q, struct buf *wkb, double mbr[4], struct err *e)
 {
     enum { STEPS = 16 };
     double pts[(4 * STEPS + 1) * 2];
@@ -81,20 +82,31 @@ static enum err_code bbox_to_store(const struct gis_feature_query *q, struct buf
         return err_param(e, "bbox", "bbox cannot be transformed to the storage CRS");
     mbr[0] = mbr[2] = pts[0];
     mbr[1] = mbr[3] = pts[1];
-    buf_puts(wkt, "POLYGON((");
+    /* WKB, not WKT: SpatiaLite's WKT parser takes a 16 MB stack for every call */
+    unsigned char head[13] = {1, 3, 0, 0, 0, 1, 0, 0, 0};
+    uint32_t np = (uint32_t)n;
+    for (int k = 0; k < 4; k++)
+        head[9 + k] = (unsigned char)(np >> (8 * k));
+    buf_append(wkb, (const char *)head, sizeof head);
     for (size_t i = 0; i < n; i++) {
         mbr[0] = fmin(mbr[0], pts[2 * i]), mbr[2] = fmax(mbr[2], pts[2 * i]);
         mbr[1] = fmin(mbr[1], pts[2 * i + 1]), mbr[3] = fmax(mbr[3], pts[2 * i + 1]);
-        buf_printf(wkt, "%s%.3f %.3f", i ? "," : "", pts[2 * i], pts[2 * i + 1]);
+        for (int c = 0; c < 2; c++) { /* little-endian doubles, as the header says */
+            uint64_t bits;
+            memcpy(&bits, &pts[2 * i + c], sizeof bits);
+            unsigned char le[8];
+            for (int k = 0; k < 8; k++)
+                le[k] = (unsigned char)(bits >> (8 * k));
+            buf_append(wkb, (const char *)le, sizeof le);
+        }
     }
-    buf_puts(wkt, "))");
     return ERR_OK;
 }
 
 /* WHERE clause and its bindings, shared by the count and the page query. */
 struct where {
     struct buf sql;
-    struct buf bbox_wkt;
+    struct buf bbox_wkb;
     double mbr[4];
 };
 
@@ -104,15 +116,15 @@ static enum err_code where_build(const struct gis_feature_query *q, struct where
     if (q->fid > 0)
         buf_puts(&w->sql, " AND t.id = :fid");
     if (q->has_bbox) {
-        if (bbox_to_store(q, &w->bbox_wkt, w->mbr, e))
+        if (bbox_to_store(q, &w->bbox_wkb, w->mbr, e))
             return e->code;
         buf_puts(&w->sql, " AND ");
         gis_layer_bbox_sql(&w->sql, gis_collection_layer(q->c),
                            (const char *const[]){":maxx", ":minx", ":maxy", ":miny"}, NULL);
         buf_puts(&w->sql,
                  q->date && !q->date_to && gis_collection_layer(q->c)->map.dated == GIS_LAYER_PLAN_PART
-                     ? " AND ST_Intersects(" GIS_PLAN_PART_GEOM_SQL("t", ":date") ", ST_GeomFromText(:bbox, 2180))"
-                     : " AND ST_Intersects(t.geom, ST_GeomFromText(:bbox, 2180))");
+                     ? " AND ST_Intersects(" GIS_PLAN_PART_GEOM_SQL("t", ":date") ", ST_GeomFromWKB(:bbox, 2180))"
+                     : " AND ST_Intersects(t.geom, ST_GeomFromWKB(:bbox, 2180))");
     }
     int dated = q->date ? gis_collection_layer(q->c)->map.dated : GIS_LAYER_UNDATED;
     if (dated == GIS_LAYER_PLANS)
@@ -131,7 +143,7 @@ static enum err_code where_build(const struct gis_feature_query *q, struct where
                              q->c->id);
         buf_printf(&w->sql, " AND %s = :f%d", p->sql, i);
     }
-    return w->sql.failed || w->bbox_wkt.failed ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
+    return w->sql.failed || w->bbox_wkb.failed ? err_set(e, ERR_INTERNAL, "out of memory") : ERR_OK;
 }
 
 static enum err_code where_bind(const struct gis_feature_query *q, const struct where *w, sqlite3_stmt *st,
@@ -149,7 +161,8 @@ static enum err_code where_bind(const struct gis_feature_query *q, const struct 
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":miny"), w->mbr[1]);
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":maxx"), w->mbr[2]);
         sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":maxy"), w->mbr[3]);
-        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":bbox"), w->bbox_wkt.data, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, sqlite3_bind_parameter_index(st, ":bbox"), w->bbox_wkb.data, (int)w->bbox_wkb.len,
+                          SQLITE_STATIC);
     }
     for (int i = 0; i < q->nfilter; i++) {
         char name[16];
@@ -262,7 +275,7 @@ done:
     sqlite3_finalize(st);
     buf_free(&sql);
     buf_free(&w.sql);
-    buf_free(&w.bbox_wkt);
+    buf_free(&w.bbox_wkb);
     return rc;
 }
 
