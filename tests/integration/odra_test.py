@@ -90,6 +90,22 @@ def test(fn):
     return fn
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
+
+
+def sanitizer_check(what, log):
+    """Counts a failure if log (a server's or a command's output) holds an AddressSanitizer, LeakSanitizer or
+    UBSan report: under `make asan` a server's report at exit would otherwise go unseen in its log file."""
+    global _failed
+    at = min((i for i in (log.find(m) for m in SANITIZER_MARKS) if i >= 0), default=-1)
+    if at < 0:
+        return
+    _failed += 1
+    for line in log[max(0, at - 200):at + 3000].splitlines():
+        print(f"  {line}")
+    print(f"FAIL sanitizer_report ({what})", flush=True)
+
+
 def done():
     print(f"{_passed} passed, {_failed} failed")
     sys.exit(1 if _failed else 0)
@@ -216,7 +232,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            sanitizer_check(f"server on port {self.port}", self.read_log())
+            self.log.close()
         return self.proc.returncode
 
 

@@ -26,7 +26,10 @@ MISSING = "080501_4.0001.999998"
 PER_CLIENT = 8
 DATA = demo_data(copy=True)
 STORE = os.path.join(DATA, f"{T}.sqlite")
-srv = Server(DATA)
+# Six clients on four worker threads: a connection handed to a worker that is rendering waits there unread, and
+# the head deadline and the idle timeout count that wait (services/server.c); under ASan a render takes seconds,
+# so both are widened here, where the subject is the numbering, not the deadlines.
+srv = Server(DATA, extra_ini={"head_timeout": "300", "timeout": "300"})
 answers, registered, refusals, others = [], [], [], []
 
 

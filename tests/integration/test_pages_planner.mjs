@@ -120,7 +120,7 @@ async function slider() {
     await page.waitForTimeout(300);
     await page.waitForFunction(() => window.odraPlannerMap.loaded(), null, { timeout: 20000 });
     j.status = await page.$eval('#date-out', p => p.textContent);
-    j.tile_requests = j.tile_requests.slice(0, 20);
+    j.tile_requests = j.tile_requests.slice(-20);
   } catch (e) {
     j.error = String(e && e.stack || e);
   }

@@ -100,4 +100,5 @@ def wyrys_png_at_300_dpi():
         assert abs(w - 210 / 25.4 * dpi) < 3 and abs(h - 297 / 25.4 * dpi) < 3, (dpi, w, h)
 
 
+srv.stop()  # its log is checked for sanitizer reports; a server not stopped outlives the test
 done()
