@@ -136,7 +136,9 @@ static json_t *status_options(struct web_page *pg, const char *chosen)
         char key[64];
         snprintf(key, sizeof key, "clerk.status.%s", *values[i] ? "open" : "all");
         json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "value", values[i], "label",
-                                             *values[i] && strcmp(values[i], "open") ? values[i] : web_msg(pg, key),
+                                             *values[i] && strcmp(values[i], "open")
+                                                 ? web_status(pg, "case_status", values[i])
+                                                 : web_msg(pg, key),
                                              "selected", !strcmp(chosen, values[i])));
     }
     return out;
@@ -157,14 +159,15 @@ static json_t *queue_row(struct web_page *pg, json_t *c)
     char key[64];
     snprintf(key, sizeof key, "module.%s", module ? module : "");
     json_int_t left = json_integer_value(days);
-    json_t *o = json_pack(
-        "{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:s}", "href", web_href(pg, "/clerk/cases/%s", id),
-        "case_number", json_incref(json_object_get(c, "case_number")), "module",
-        *web_msg(pg, key) ? web_msg(pg, key) : (module ? module : ""), "status",
-        json_incref(json_object_get(c, "status")), "created_at", json_incref(json_object_get(c, "created_at")),
-        "deadline", json_incref(json_object_get(c, "deadline")), "assigned_to", jstr(assigned), "applicant",
-        jstr(jget(json_object_get(c, "applicant"), "name")), "overdue", json_is_integer(days) && left < 0, "take",
-        web_href(pg, "/clerk/cases/%s/assign", id), "fee", fee_label(pg, fee));
+    json_t *o =
+        json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:s}", "href",
+                  web_href(pg, "/clerk/cases/%s", id), "case_number", json_incref(json_object_get(c, "case_number")),
+                  "module", *web_msg(pg, key) ? web_msg(pg, key) : (module ? module : ""), "status",
+                  json_string(web_status(pg, "case_status", jget(c, "status"))), "created_at",
+                  json_incref(json_object_get(c, "created_at")), "deadline",
+                  json_incref(json_object_get(c, "deadline")), "assigned_to", jstr(assigned), "applicant",
+                  jstr(jget(json_object_get(c, "applicant"), "name")), "overdue", json_is_integer(days) && left < 0,
+                  "take", web_href(pg, "/clerk/cases/%s/assign", id), "fee", fee_label(pg, fee));
     if (json_is_integer(days))
         json_object_set_new(o, "days_left",
                             json_string(arena_printf(pg->req->arena, "%lld", (long long)(left < 0 ? -left : left))));
@@ -279,6 +282,15 @@ static enum err_code case_show(struct web_page *pg, const char *id, int status, 
     char key[64];
     snprintf(key, sizeof key, "module.%s", module ? module : "");
     json_object_set(d, "c", c);
+    json_object_set_new(c, "status_label", json_string(web_status(pg, "case_status", jget(c, "status"))));
+    json_t *h;
+    size_t hi;
+    json_array_foreach(json_object_get(c, "history"), hi, h)
+    {
+        const char *hs = json_string_value(json_object_get(h, "status"));
+        if (hs)
+            json_object_set_new(h, "status", json_string(web_status(pg, "case_status", hs)));
+    }
     json_object_set_new(c, "module_label", json_string(*web_msg(pg, key) ? web_msg(pg, key) : (module ? module : "")));
     json_object_set_new(c, "fee_label", json_string(fee_label(pg, fee)));
     json_object_set_new(c, "amount",

@@ -115,6 +115,15 @@ const char *web_msg(const struct web_page *pg, const char *key)
     return s ? s : "";
 }
 
+const char *web_status(const struct web_page *pg, const char *kind, const char *status)
+{
+    if (!status)
+        return "";
+    const char *key = arena_printf(pg->req->arena, "%s.%s", kind, status);
+    const char *s = key ? web_msg(pg, key) : "";
+    return *s ? s : status;
+}
+
 /* ---- the layout ---- */
 
 /* The current address with lang=other instead of any lang parameter. */

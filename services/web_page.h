@@ -56,6 +56,10 @@ enum err_code web_page_redirect(struct web_page *pg, const char *location);
 /* The message key in pg's language ("" when missing). */
 const char *web_msg(const struct web_page *pg, const char *key);
 
+/* A stored status word (a case's "w toku", a plan's "obowiązujący": Polish in the data and the API) in the
+ * page's language: the message "<kind>.<status>", or the word itself when there is none. Never NULL. */
+const char *web_status(const struct web_page *pg, const char *kind, const char *status);
+
 /* Asks route method path in-process as pg's caller; the answer's JSON (released with the request) and
  * *status. A handler's error is returned with e set (its HTTP status in *status). */
 enum err_code web_api(struct web_page *pg, const char *method, const char *path, const char *const *query,

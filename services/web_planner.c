@@ -379,6 +379,8 @@ static json_t *plan_row(struct web_page *pg, json_t *f)
                         json_string(arena_printf(pg->req->arena, "/%s/planner/plans/%lld", slug(pg), (long long)id)));
     const char *kind = json_string_value(json_object_get(p, "kind"));
     json_object_set_new(p, "pog", json_boolean(kind && !strcmp(kind, "pog")));
+    json_object_set_new(p, "status",
+                        json_string(web_status(pg, "plan_status", json_string_value(json_object_get(p, "status")))));
     return p;
 }
 

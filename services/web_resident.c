@@ -153,6 +153,8 @@ static json_t *card_plans(struct web_page *pg, json_t *plans)
         snprintf(key, sizeof key, "plan.kind.%s", json_string_value(json_object_get(p, "kind")) ?: "mpzp");
         json_t *o = json_deep_copy(p);
         json_object_set_new(o, "kind_label", json_string(web_msg(pg, key)));
+        json_object_set_new(
+            o, "status", json_string(web_status(pg, "plan_status", json_string_value(json_object_get(p, "status")))));
         json_object_set_new(o, "share", json_string(num(pg, json_object_get(p, "share_pct"))));
         json_array_append_new(out, o);
     }
@@ -453,7 +455,8 @@ static json_t *my_case(struct web_page *pg, json_t *c)
     json_t *fee = json_object_get(c, "fee");
     json_t *o = json_pack(
         "{s:o, s:s, s:o, s:o, s:o, s:s}", "case_number", json_incref(json_object_get(c, "case_number")), "module",
-        web_msg(pg, key), "status", json_incref(json_object_get(c, "status")), "created_at",
+        web_msg(pg, key), "status",
+        json_string(web_status(pg, "case_status", json_string_value(json_object_get(c, "status")))), "created_at",
         json_incref(json_object_get(c, "created_at")), "deadline", json_incref(json_object_get(c, "deadline")),
         "receipt", extract ? href(pg, "/extracts/%s/receipt.pdf", id) : href(pg, "/me/cases/%s/receipt.pdf", id));
     if (extract)

@@ -199,8 +199,17 @@ def an_overdue_case_says_so_in_text():
     number = api_case(cid)["case_number"]
     assert s == 200 and number in t and "po terminie o" in t and NUMBER not in t, t[-3000:]
     assert "po terminie" in text(CLERK.get(f"/{T}/clerk/cases/{cid}")[2])
-    s, h, b = Browser("en").login("rafal").get(f"/{T}/clerk?overdue=1&lang=en")
+    en = Browser("en").login("rafal")
+    s, h, b = en.get(f"/{T}/clerk?overdue=1&lang=en")
     assert "overdue by" in text(b)
+    # the stored status word (Polish in the data and the API) is shown in the page's language
+    status = api_case(cid)["status"]
+    english = {"złożony": "filed", "w toku": "in progress", "do uzupełnienia": "to be completed"}[status]
+    shown = re.sub(r"<[^>]*>", " ", text(b))  # what is read, not the values of attributes
+    assert english in shown and status not in shown, shown[-2000:]
+    t = re.sub(r"<[^>]*>", " ", text(en.get(f"/{T}/clerk/cases/{cid}?lang=en")[2]))
+    assert english in t and status not in t, t[-3000:]
+    assert status in text(CLERK.get(f"/{T}/clerk/cases/{cid}")[2])
 
 
 @test
