@@ -167,15 +167,7 @@ enum err_code gis_extract_pdf(struct gis_store *s, const struct gis_extract_doc 
             nraster += raster;
             cairo_show_page(cr);
         }
-        if (!rc && cairo_status(cr))
-            rc = err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(cr)));
-        cairo_destroy(cr);
-        cairo_surface_finish(surf);
-        if (!rc && cairo_surface_status(surf))
-            rc = err_set(e, ERR_IO, "writing the PDF: %s", cairo_status_to_string(cairo_surface_status(surf)));
-        cairo_surface_destroy(surf);
-        if (!rc && !out->failed)
-            rc = gis_pdf_finalize(out, start, "pl-PL", &info, e);
+        rc = gis_pdf_close(cr, surf, rc, out, start, &info, e);
     }
     g_object_unref(pc);
     arena_free(a);

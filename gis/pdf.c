@@ -652,3 +652,18 @@ void gis_pdf_finish(struct gis_pdf *t)
     if (t->cr)
         cairo_show_page(t->cr);
 }
+
+enum err_code gis_pdf_close(cairo_t *cr, cairo_surface_t *surf, enum err_code rc, struct buf *out, size_t start,
+                            const struct gis_pdf_info *info, struct err *e)
+{
+    if (!rc && cairo_status(cr))
+        rc = err_set(e, ERR_INTERNAL, "cairo: %s", cairo_status_to_string(cairo_status(cr)));
+    cairo_destroy(cr);
+    cairo_surface_finish(surf);
+    if (!rc && cairo_surface_status(surf))
+        rc = err_set(e, ERR_IO, "writing the PDF: %s", cairo_status_to_string(cairo_surface_status(surf)));
+    cairo_surface_destroy(surf);
+    if (!rc && !out->failed)
+        rc = gis_pdf_finalize(out, start, "pl-PL", info, e);
+    return rc;
+}

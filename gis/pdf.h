@@ -86,6 +86,12 @@ cairo_surface_t *gis_pdf_surface_create(struct buf *out, double w, double h, con
  * info and the information dictionary, an output intent with the sRGB profile, and a file identifier.
  * ERR_UNPROCESSABLE when the PDF's structure is not the one expected (gis_pdf_update_begin); ERR_INTERNAL
  * naming the package when the sRGB profile is missing. */
+/* Ends a document drawn with cr on surf (from gis_pdf_surface_create into out, from byte start): checks cairo's
+ * status, destroys both and finalizes the PDF (gis_pdf_finalize, Polish). rc is the drawing's result: when it
+ * is an error, both are still destroyed and rc is returned as it is. */
+enum err_code gis_pdf_close(cairo_t *cr, cairo_surface_t *surf, enum err_code rc, struct buf *out, size_t start,
+                            const struct gis_pdf_info *info, struct err *e);
+
 enum err_code gis_pdf_finalize(struct buf *out, size_t start, const char *lang, const struct gis_pdf_info *info,
                                struct err *e);
 
