@@ -299,9 +299,6 @@ enum err_code gis_extract_random(unsigned char *out, size_t n, struct err *e);
 /* A new verification code: GIS_EXTRACT_CODE_LEN base32 characters (A-Z, 2-7) and a NUL. */
 enum err_code gis_extract_new_code(char out[GIS_EXTRACT_CODE_LEN + 1], struct err *e);
 
-/* SHA-256 of data as 64 lower-case hex characters and a NUL. */
-void gis_extract_sha256(const void *data, size_t len, char out[65]);
-
 /* The plan style (styles/plan.json, embedded), loaded once per process; NULL with a logged error when it
  * does not load. Shared read-only. */
 const struct gis_style *gis_extract_style(void);

@@ -100,10 +100,3 @@ enum err_code gis_extract_new_code(char out[GIS_EXTRACT_CODE_LEN + 1], struct er
     out[GIS_EXTRACT_CODE_LEN] = 0;
     return ERR_OK;
 }
-
-void gis_extract_sha256(const void *data, size_t len, char out[65])
-{
-    gchar *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-    snprintf(out, 65, "%s", h ? h : "");
-    g_free(h);
-}

@@ -5,6 +5,7 @@
 #include "gis/cases.h"
 #include "gis/extract_store.h"
 #include "gis/receipt.h"
+#include "util/sha256.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -179,7 +180,7 @@ enum err_code gis_extract_issue_render(struct gis_store *reader, struct arena *a
     char *fees = NULL, *parcels_json = NULL;
     unsigned char *copy = NULL;
     if (!rc) {
-        gis_extract_sha256(pdf.data, pdf.len, sha);
+        sha256_hex(pdf.data, pdf.len, sha);
         fees = gis_extract_fee_items_json(&res.fee);
         parcels_json = parcel_ids_json(doc);
         if ((copy = arena_alloc(a, pdf.len ? pdf.len : 1)))

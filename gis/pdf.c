@@ -5,15 +5,19 @@
 #include <cairo-pdf.h>
 #include <dlfcn.h>
 #include <glib.h>
+#include <locale.h>
+#include <math.h>
 #include <pthread.h>
 #include <qrencode.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "gis/utf8.h"
+#include "util/sha256.h"
 
 /* cairo deflates every PDF stream (page content, font subsets) at zlib's default level 6, with no way to
  * ask for another, and on a one-page wyrys that is a fifth of the issue time. This definition takes
@@ -36,6 +40,82 @@ int deflateInit_(z_streamp strm, int level, const char *version, int stream_size
         __atomic_store_n(&real, f, __ATOMIC_RELEASE);
     }
     return f(strm, level == Z_DEFAULT_COMPRESSION ? 1 : level, version, stream_size);
+}
+
+int gis_pdf_fixed(char *s, size_t maxlen, double d, int prec)
+{
+    static const double scales[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    if (prec < 0 || prec > 6 || !isfinite(d) || fabs(d) >= 1e9)
+        return -1;
+    const char *point = localeconv()->decimal_point;
+    if (point[0] != '.' || point[1])
+        return -1;
+    /* n = |d| * 10^prec rounded to the nearest integer, a tie to the even one, as glibc rounds the exact binary
+     * value: f is the floor of the rounded product, corrected by exact signs (fma rounds once, and a nonzero
+     * difference keeps its sign); then the sign of |d| * 10^prec - (f + 1/2) decides. All these integers are
+     * below 10^15, exact in a double. */
+    double a = fabs(d), scale = scales[prec];
+    double f = floor(a * scale);
+    if (fma(a, scale, -f) < 0)
+        f -= 1;
+    else if (fma(a, scale, -(f + 1)) >= 0)
+        f += 1;
+    double half = fma(a, scale, -(f + 0.5));
+    uint64_t n = (uint64_t)f + (half > 0 || (half == 0 && ((uint64_t)f & 1)));
+    uint64_t unit = (uint64_t)scale, ip = n / unit, fp = n % unit;
+    char out[40], digits[24];
+    int len = 0, nd = 0;
+    if (signbit(d))
+        out[len++] = '-';
+    do
+        digits[nd++] = (char)('0' + ip % 10);
+    while (ip /= 10);
+    while (nd)
+        out[len++] = digits[--nd];
+    if (prec) {
+        out[len++] = '.';
+        for (int k = prec - 1; k >= 0; k--, fp /= 10)
+            out[len + k] = (char)('0' + fp % 10);
+        len += prec;
+    }
+    if (maxlen) {
+        size_t c = (size_t)len < maxlen - 1 ? (size_t)len : maxlen - 1;
+        memcpy(s, out, c);
+        s[c] = 0;
+    }
+    return len;
+}
+
+/* glibc's fortified vsnprintf, which the definition below hands every other call. */
+int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, va_list ap);
+
+/* cairo writes every number of a PDF (a path's coordinates, a matrix, a glyph position) with
+ * snprintf("%.*f", 3, x) or snprintf("%f", x), through glibc's fortified entry __snprintf_chk, and glibc's
+ * exact decimal conversion costs some 3,000 instructions a number: on a one-page wyrys, whose label halos are
+ * glyph outlines, about 8,000 numbers and a fifth of the issue. This definition takes cairo's calls (as
+ * deflateInit_ above, the executable's symbol comes first) and writes those two formats with gis_pdf_fixed:
+ * the same characters, by integer arithmetic. Every other format, and every number gis_pdf_fixed declines,
+ * goes to glibc. odra's own code is built without _FORTIFY_SOURCE and calls snprintf, not this. */
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = -1;
+    if (maxlen <= slen && fmt[0] == '%') {
+        va_list aq;
+        va_copy(aq, ap);
+        if (fmt[1] == 'f' && !fmt[2])
+            n = gis_pdf_fixed(s, maxlen, va_arg(aq, double), 6);
+        else if (fmt[1] == '.' && fmt[2] == '*' && fmt[3] == 'f' && !fmt[4]) {
+            int prec = va_arg(aq, int);
+            n = gis_pdf_fixed(s, maxlen, va_arg(aq, double), prec);
+        }
+        va_end(aq);
+    }
+    if (n < 0)
+        n = __vsnprintf_chk(s, maxlen, flag, slen, fmt, ap);
+    va_end(ap);
+    return n;
 }
 
 const struct gis_pdf_page gis_pdf_a4 = {
@@ -582,9 +662,9 @@ enum err_code gis_pdf_finalize(struct buf *b, size_t start, const char *lang, co
     }
     if (!rc && !u.id[0]) {
         /* PDF/A wants a file identifier; cairo 1.16 writes none. Two copies of a digest of the file so far. */
-        gchar *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)b->data + start, b->len - start);
-        snprintf(u.id, sizeof u.id, "[<%.32s> <%.32s>]", h ? h : "", h ? h : "");
-        g_free(h);
+        char h[65];
+        sha256_hex(b->data + start, b->len - start, h);
+        snprintf(u.id, sizeof u.id, "[<%.32s> <%.32s>]", h, h);
     }
     return rc ? rc : gis_pdf_update_end(&u, e);
 }

@@ -13,7 +13,8 @@
  * Ownership: the caller owns struct gis_pdf and everything it points to (the Pango context, the cairo_t,
  * the arena, user). Strings the typesetter makes (gis_pdf_markup, hyphenation) live in t->a; layouts it
  * returns are the caller's to g_object_unref. Nothing is global, so threads may typeset at once, each
- * with its own context. This file also makes zlib's default level 1 for cairo's PDF streams (pdf.c). */
+ * with its own context. This file also makes zlib's default level 1 for cairo's PDF streams and writes the numbers
+ * cairo prints into them by integer arithmetic (pdf.c). */
 #ifndef GIS_PDF_H
 #define GIS_PDF_H
 #include <cairo.h>
@@ -202,6 +203,12 @@ struct gis_pdf_seal_mark {
  * box in t->mark (nothing is drawn while counting). */
 void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double page_h,
                        const struct gis_pdf_seal_mark *m);
+
+/* d written as printf's "%.*f" with precision prec writes it (rounded to nearest, a tie to even, "-" before a
+ * negative zero), into s of maxlen bytes as snprintf does; returns the length, or -1 when it declines: prec
+ * outside 0..6, d not finite or |d| >= 1e9, or a decimal point other than "." in the locale. Used for the
+ * numbers cairo writes into PDFs (pdf.c). */
+int gis_pdf_fixed(char *s, size_t maxlen, double d, int prec);
 
 /* A QR code of text (level M) in a size x size square at x, y, with its quiet zone. */
 void gis_pdf_qr(struct gis_pdf *t, const char *text, double x, double y, double size);

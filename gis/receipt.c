@@ -10,19 +10,12 @@
 #include "gis/document.h"
 #include "gis/pdf.h"
 #include "gis/store_sql.h"
+#include "util/sha256.h"
 
 #define F_TITLE "DejaVu Sans Bold 14"
 #define F_BODY  "DejaVu Serif 10"
 #define F_TABLE "DejaVu Sans 8.5"
 #define F_SMALL "DejaVu Sans 7.5"
-
-static char *sha256_hex(const void *d, size_t n, char out[65])
-{
-    gchar *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, d, n);
-    snprintf(out, 65, "%s", h ? h : "");
-    g_free(h);
-    return out;
-}
 
 /* "4 grudnia 2026 r., godz. 11:08:23" in the server's time zone (the office's) from an ISO UTC time. */
 static const char *local_time_pl(struct arena *a, const char *iso, char date_iso[11])

@@ -27,6 +27,7 @@
 #include "services/web_page.h"
 #include "util/log.h"
 #include "util/text.h"
+#include "util/sha256.h"
 
 static struct gis_store *reader(struct svc_tenant *t, struct err *e)
 {
@@ -983,7 +984,7 @@ static enum err_code verify_find(struct http_req *req, const char *code, struct 
             .bytes = (long long)r.pdf_len,
         };
         char sha[65];
-        gis_extract_sha256(r.pdf, r.pdf_len, sha);
+        sha256_hex(r.pdf, r.pdf_len, sha);
         h->hash_ok = r.sha256 && !strcmp(sha, r.sha256);
         if (gis_seal_check(r.pdf, r.pdf_len, t->seal, &h->seal, e))
             return e->code;

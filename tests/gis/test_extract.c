@@ -19,6 +19,7 @@
 #include "gis/store_sql.h"
 #include "tests/png_check.h"
 #include "tests/test.h"
+#include "util/sha256.h"
 
 static char dir[] = "/tmp/odra-test-extract-XXXXXX";
 static char path[256];
@@ -148,7 +149,7 @@ static void case_numbers_and_codes(void)
     CHECK(strlen(c1) == 24 && strcmp(c1, c2) != 0);
     CHECK(strspn(c1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") == 24);
     char h[65];
-    gis_extract_sha256("abc", 3, h);
+    sha256_hex("abc", 3, h);
     CHECK_STR(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     arena_free(a);
 }

@@ -4,6 +4,10 @@
  * reader would. Hyphenation is checked on known words. ODRA_PDF_OUT=FILE.pdf keeps the document. */
 #include "gis/pdf.h"
 
+#include <dlfcn.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,12 +211,125 @@ static void test_hyphenate(void)
     arena_free(a);
 }
 
+/* glibc's own conversion of d with "%.*f", into s of n bytes. */
+static int glibc_fixed(char *s, size_t n, double d, int prec)
+{
+    return snprintf(s, n, "%.*f", prec, d);
+}
+
+/* One comparison of gis_pdf_fixed against glibc; counts a mismatch (printing the first few). */
+static void same_as_glibc(double d, int prec, int *bad)
+{
+    char want[64], got[64];
+    int wl = glibc_fixed(want, sizeof want, d, prec), gl = gis_pdf_fixed(got, sizeof got, d, prec);
+    if (gl < 0)
+        return; /* declined: glibc writes it */
+    if (gl != wl || strcmp(want, got) != 0) {
+        if ((*bad)++ < 5)
+            printf("  %.17g with precision %d: glibc \"%s\", gis_pdf_fixed \"%s\"\n", d, prec, want, got);
+    }
+}
+
+/* xorshift64*, so that a failure repeats */
+static uint64_t rnd_state = 0x9E3779B97F4A7C15u;
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state >> 12, rnd_state ^= rnd_state << 25, rnd_state ^= rnd_state >> 27;
+    return rnd_state * 2685821657736338717u;
+}
+
+/* The numbers cairo writes into PDFs come out as glibc writes them: random magnitudes, the exact ties (a tie
+ * goes to the even digit), the doubles on either side of every rounding boundary, negative zero and small
+ * negatives ("-0.000"), and truncation to a short buffer. What it declines (NaN, infinity, 1e9 and above, a
+ * precision above 6) is left to glibc. */
+static void test_fixed_numbers(void)
+{
+    int bad = 0;
+    for (int i = 0; i < 400000; i++) {
+        double mag = pow(10, (double)(rnd() % 1300) / 100.0 - 4); /* 1e-4 .. 1e9 */
+        double d = (double)(rnd() >> 11) / 9007199254740992.0 * mag * (rnd() & 1 ? -1 : 1);
+        same_as_glibc(d, (int)(rnd() % 7), &bad);
+    }
+    for (int prec = 0; prec <= 6; prec++) {
+        double scale = pow(10, prec);
+        for (long k = -20000; k <= 20000; k++) {
+            double tie = ((double)k + 0.5) / scale; /* the boundary, often not exact */
+            same_as_glibc(tie, prec, &bad);
+            same_as_glibc(nextafter(tie, INFINITY), prec, &bad);
+            same_as_glibc(nextafter(tie, -INFINITY), prec, &bad);
+            same_as_glibc((double)k / scale, prec, &bad);
+        }
+    }
+    /* exact binary ties: k/2^m with few enough bits */
+    for (long k = -5000; k <= 5000; k++)
+        for (int m = 1; m <= 12; m++)
+            for (int prec = 0; prec <= 6; prec++)
+                same_as_glibc(ldexp((double)k, -m), prec, &bad);
+    const double edges[] = {0.0,
+                            -0.0,
+                            -0.0004,
+                            -0.0005,
+                            0.0005,
+                            0.0015,
+                            0.0025,
+                            2.5,
+                            0.125,
+                            -0.125,
+                            999999999.9999,
+                            -999999999.9996,
+                            1e9 - 1e-7,
+                            123456.7890005,
+                            4503599627370495.5 / 1e7};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        for (int prec = 0; prec <= 6; prec++)
+            same_as_glibc(edges[i], prec, &bad);
+    CHECK(bad == 0);
+
+    char s[16];
+    CHECK(gis_pdf_fixed(s, sizeof s, NAN, 3) == -1);
+    CHECK(gis_pdf_fixed(s, sizeof s, INFINITY, 3) == -1);
+    CHECK(gis_pdf_fixed(s, sizeof s, 1e9, 3) == -1);
+    CHECK(gis_pdf_fixed(s, sizeof s, 1.5, 7) == -1);
+    CHECK(gis_pdf_fixed(s, sizeof s, 1.5, -1) == -1);
+    CHECK(gis_pdf_fixed(s, sizeof s, -0.0, 3) == 6 && strcmp(s, "-0.000") == 0);
+    /* truncation as snprintf: the length of the whole, the buffer cut and terminated */
+    CHECK(gis_pdf_fixed(s, 5, 1234.5678, 3) == 8 && strcmp(s, "1234") == 0);
+    CHECK(gis_pdf_fixed(s, 1, 1234.5678, 3) == 8 && s[0] == 0);
+    CHECK(gis_pdf_fixed(NULL, 0, 1234.5678, 3) == 8);
+}
+
+/* The fortified snprintf that cairo calls is odra's (the executable's symbol comes first): it writes "%.*f" and
+ * "%f" as glibc does, passes every other format to glibc, and a libcairo call reaches it. */
+static void test_fixed_in_cairo(void)
+{
+    typedef int (*chk_fn)(char *, size_t, int, size_t, const char *, ...);
+    void *sym = dlsym(RTLD_DEFAULT, "__snprintf_chk");
+    chk_fn chk;
+    memcpy(&chk, &sym, sizeof chk);
+    CHECK(sym != NULL);
+    if (!sym)
+        return;
+    Dl_info info;
+    CHECK(dladdr(sym, &info) && info.dli_sname && strcmp(info.dli_sname, "__snprintf_chk") == 0 && info.dli_fname &&
+          !strstr(info.dli_fname, "libc.so"));
+    char s[64];
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%.*f", 3, 144.4255) == 7 && strcmp(s, "144.425") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%.*f", 3, 144.4265) == 7 && strcmp(s, "144.427") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%f", -2.0 / 3) == 9 && strcmp(s, "-0.666667") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%.*f", 3, NAN) == 3 && strcmp(s, "nan") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%.18f", 0.05) == 20 && strcmp(s, "0.050000000000000003") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%d %s", 42, "m²") == 6 && strcmp(s, "42 m²") == 0);
+    CHECK(chk(s, 4, 1, 4, "%.*f", 3, 12.5) == 6 && strcmp(s, "12.") == 0);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
         return 1;
     RUN(test_hyphenate);
     RUN(test_document);
+    RUN(test_fixed_numbers);
+    RUN(test_fixed_in_cairo);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -21,6 +21,7 @@
 #include "services/modules/permits/store.h"
 #include "services/server.h"
 #include "util/text.h"
+#include "util/sha256.h"
 
 #define CASE_FORMAT "ZA.7340.{seq}.{year}" /* JRWA 7340: zezwolenia na sprzedaż napojów alkoholowych */
 #define CASE_DAYS   30                     /* art. 35 § 3 KPA */
@@ -558,7 +559,8 @@ static enum err_code step_pdf(struct step *s, struct gis_store *w, const char *t
         buf_free(&pdf);
         return e->code;
     }
-    gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)pdf.data, pdf.len);
+    char sha[65];
+    sha256_hex(pdf.data, pdf.len, sha);
     enum err_code rc = permits_store_app_decided(w, s->c.id, p ? p->id : 0, pdf.data, pdf.len, sha, e);
     if (!rc)
         s->c.documents_json =
@@ -566,7 +568,6 @@ static enum err_code step_pdf(struct step *s, struct gis_store *w, const char *t
                          "[{\"kind\":\"decyzja\",\"sealed\":%s,\"sha256\":\"%s\",\"url\":\"/%s/permits/"
                          "applications/%s/decision.pdf\"}]",
                          sealed ? "true" : "false", sha, t->cfg->slug, s->c.id);
-    g_free(sha);
     buf_free(&pdf);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include "gis/pdf.h"
 #include "services/modules/waste/store.h"
 #include "services/modules/waste/waste.h"
+#include "util/sha256.h"
 
 #define F_TITLE "DejaVu Sans Bold 14"
 #define F_BODY  "DejaVu Serif 10"
@@ -216,13 +217,13 @@ enum err_code waste_reminder_issue(struct gis_store *w, struct arena *a, long pa
         buf_free(&pdf);
         return e->code;
     }
-    gchar *sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)pdf.data, pdf.len);
+    char sha[65];
+    sha256_hex(pdf.data, pdf.len, sha);
     r->payer_id = payer_id, r->case_number = d->case_number, r->issued_by = d->issued_by;
     r->issued_on = today, r->interest_to = b->rate_table_until ? b->rate_table_until : today;
     r->principal_gr = b->arrears_gr, r->interest_gr = b->interest_gr, r->cost_gr = d->cost_gr;
     r->total_gr = b->to_pay_gr + d->cost_gr;
-    r->sha256 = arena_strdup(a, sha ? sha : "");
-    g_free(sha);
+    r->sha256 = arena_strdup(a, sha);
     r->pdf = (const unsigned char *)pdf.data, r->pdf_len = pdf.len;
     enum err_code rc = waste_store_reminder_add(w, r, &r->id, e);
     if (!rc)
