@@ -340,26 +340,50 @@ static enum err_code issue_run(struct gis_store *w, void *ctx, struct err *e)
     return job->j ? ERR_OK : e->code;
 }
 
-/* Renders job's receipt and extract for its case as numbered now, from reader rd. */
+/* The receipt of an issue, rendered and sealed on another job thread while the document renders: its own
+ * buffer and error, nothing of the request's arena. */
+struct receipt_render {
+    struct svc_task task;
+    const struct gis_receipt *r;
+    const struct gis_seal *seal;
+    struct buf pdf;
+    bool sealed;
+    enum err_code rc;
+    struct err e;
+};
+
+static void receipt_render_run(void *arg)
+{
+    struct receipt_render *rr = arg;
+    rr->rc = gis_receipt_pdf(rr->r, rr->seal, &rr->pdf, &rr->sealed, &rr->e);
+}
+
+/* Renders job's receipt and extract for its case as numbered now, from reader rd: the two at once, the
+ * receipt as a task (services/server.h) beside the document on this thread. */
 static enum err_code issue_render(struct issue_job *job, struct gis_store *rd, struct err *e)
 {
     struct http_req *req = job->req;
     const struct gis_case *c = &job->c;
     job->receipt = gis_extract_receipt_of(job->is, c->id, c->case_number, c->created_at, c->request_json, req->arena);
-    struct buf pdf = {0};
-    enum err_code rc = gis_receipt_pdf(&job->receipt, job->is->seal, &pdf, &job->receipt_sealed, e);
-    void *copy = rc ? NULL : arena_alloc(req->arena, pdf.len ? pdf.len : 1);
-    if (copy)
-        memcpy(copy, pdf.data, pdf.len);
-    else if (!rc)
-        rc = err_set(e, ERR_INTERNAL, "out of memory");
-    job->receipt_pdf = copy, job->receipt_len = pdf.len;
-    buf_free(&pdf);
+    struct receipt_render rr = {.r = &job->receipt, .seal = job->is->seal};
+    rr.task.fn = receipt_render_run, rr.task.arg = &rr;
+    svc_task_start(&rr.task);
     struct gis_extract_issue is;
-    if (!rc && !(rc = case_request(req, c, &is, e))) {
+    enum err_code rc = case_request(req, c, &is, e);
+    if (!rc) {
         is.doc = job->model;
         rc = gis_extract_issue_render(rd, req->arena, &is, &job->doc, e);
     }
+    svc_task_wait(&rr.task);
+    if (!rc && rr.rc)
+        *e = rr.e, rc = rr.rc;
+    void *copy = rc ? NULL : arena_alloc(req->arena, rr.pdf.len ? rr.pdf.len : 1);
+    if (copy)
+        memcpy(copy, rr.pdf.data, rr.pdf.len);
+    else if (!rc)
+        rc = err_set(e, ERR_INTERNAL, "out of memory");
+    job->receipt_pdf = copy, job->receipt_len = rr.pdf.len, job->receipt_sealed = rr.sealed;
+    buf_free(&rr.pdf);
     return rc;
 }
 

@@ -63,6 +63,10 @@ struct svc_server {
     pthread_mutex_t jobs_lock;
     pthread_cond_t jobs_cond, jobs_idle;
     struct req_state *jobs_head, *jobs_tail;
+    /* parts of running requests (svc_task_start), taken before new requests; tasks_done is signalled as each
+     * ends */
+    struct svc_task *tasks_head, *tasks_tail;
+    pthread_cond_t tasks_done;
     int jobs_pending;
     bool jobs_stopping;
     pthread_t *job_threads;
@@ -877,14 +881,82 @@ static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct 
     return true;
 }
 
+enum { TASK_QUEUED, TASK_RUNNING, TASK_DONE };
+
+/* The server whose job threads take tasks; NULL before they start and once they stop. */
+static struct svc_server *task_server;
+
+void svc_task_start(struct svc_task *t)
+{
+    t->next = NULL;
+    t->queued_on = NULL;
+    t->state = TASK_QUEUED;
+    struct svc_server *s = __atomic_load_n(&task_server, __ATOMIC_ACQUIRE);
+    if (!s)
+        return; /* svc_task_wait runs it */
+    pthread_mutex_lock(&s->jobs_lock);
+    if (!s->jobs_stopping) {
+        if (s->tasks_tail)
+            s->tasks_tail->next = t;
+        else
+            s->tasks_head = t;
+        s->tasks_tail = t;
+        t->queued_on = s;
+        pthread_cond_signal(&s->jobs_cond);
+    }
+    pthread_mutex_unlock(&s->jobs_lock);
+}
+
+void svc_task_wait(struct svc_task *t)
+{
+    struct svc_server *s = t->queued_on;
+    bool run_here = true;
+    if (s) {
+        pthread_mutex_lock(&s->jobs_lock);
+        if (t->state == TASK_QUEUED) {
+            /* not taken yet: out of the queue, and run here */
+            struct svc_task **p = &s->tasks_head, *prev = NULL;
+            while (*p && *p != t)
+                prev = *p, p = &(*p)->next;
+            if (*p)
+                *p = t->next;
+            if (s->tasks_tail == t)
+                s->tasks_tail = prev;
+        } else {
+            run_here = false;
+            while (t->state != TASK_DONE)
+                pthread_cond_wait(&s->tasks_done, &s->jobs_lock);
+        }
+        pthread_mutex_unlock(&s->jobs_lock);
+    }
+    if (run_here) {
+        t->state = TASK_RUNNING;
+        t->fn(t->arg);
+        t->state = TASK_DONE;
+    }
+}
+
 static void *job_main(void *arg)
 {
     struct svc_server *s = arg;
     pthread_setname_np(pthread_self(), "odra-job");
     pthread_mutex_lock(&s->jobs_lock);
     for (;;) {
-        while (!s->jobs_head && !s->jobs_stopping)
+        while (!s->tasks_head && !s->jobs_head && !s->jobs_stopping)
             pthread_cond_wait(&s->jobs_cond, &s->jobs_lock);
+        struct svc_task *t = s->tasks_head;
+        if (t) {
+            s->tasks_head = t->next;
+            if (!s->tasks_head)
+                s->tasks_tail = NULL;
+            t->state = TASK_RUNNING;
+            pthread_mutex_unlock(&s->jobs_lock);
+            t->fn(t->arg);
+            pthread_mutex_lock(&s->jobs_lock);
+            t->state = TASK_DONE;
+            pthread_cond_broadcast(&s->tasks_done);
+            continue;
+        }
         struct req_state *rs = s->jobs_head;
         if (!rs)
             break; /* stopping, and nothing left */
@@ -922,6 +994,8 @@ static enum err_code jobs_start(struct svc_server *s, struct err *e)
     for (; s->n_job_threads < n; s->n_job_threads++)
         if (pthread_create(&s->job_threads[s->n_job_threads], NULL, job_main, s) != 0)
             return err_set(e, ERR_INTERNAL, "cannot start the job threads");
+    struct svc_server *none = NULL;
+    __atomic_compare_exchange_n(&task_server, &none, s, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return ERR_OK;
 }
 
@@ -929,6 +1003,8 @@ static enum err_code jobs_start(struct svc_server *s, struct err *e)
  * daemon stops, which must find no connection suspended. Later heavy requests run on the network threads. */
 static void jobs_stop(struct svc_server *s)
 {
+    struct svc_server *me = s;
+    __atomic_compare_exchange_n(&task_server, &me, NULL, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     pthread_mutex_lock(&s->jobs_lock);
     s->jobs_stopping = true;
     pthread_cond_broadcast(&s->jobs_cond);
@@ -1337,6 +1413,7 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
     pthread_mutex_init(&s->jobs_lock, NULL);
     pthread_cond_init(&s->jobs_cond, NULL);
     pthread_cond_init(&s->jobs_idle, NULL);
+    pthread_cond_init(&s->tasks_done, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1473,6 +1550,7 @@ void svc_server_free(struct svc_server *s)
     pthread_cond_destroy(&s->stop_cond);
     pthread_mutex_destroy(&s->conns_lock);
     pthread_cond_destroy(&s->jobs_idle);
+    pthread_cond_destroy(&s->tasks_done);
     pthread_cond_destroy(&s->jobs_cond);
     pthread_mutex_destroy(&s->jobs_lock);
     /* The main thread may hold readers too (tests, CLI); release them with the server. */

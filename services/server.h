@@ -79,6 +79,21 @@ struct svc_tenant *svc_server_tenant_find(struct svc_server *s, const char *slug
  * unavailable. */
 struct gis_store *svc_tenant_reader(struct svc_tenant *t, struct err *e);
 
+/* A part of a request run on another job thread while the request's own thread does the rest (the
+ * receipt of an extract while its document renders): the job threads are long-lived, so the part finds
+ * their fonts and caches warm. svc_task_start queues it; svc_task_wait returns when it has run, running it
+ * on the caller's thread if no job thread has taken it yet (or the server has none: job_threads = 0, the
+ * command line), so waiting never deadlocks. Set fn and arg; the rest is the queue's. */
+struct svc_task {
+    void (*fn)(void *arg);
+    void *arg;
+    struct svc_task *next;
+    struct svc_server *queued_on;
+    int state;
+};
+void svc_task_start(struct svc_task *t);
+void svc_task_wait(struct svc_task *t);
+
 /* A write of a module (or of the core) on the tenant's writer w, inside the transaction svc_tenant_write
  * opened; ctx is the caller's. Returns ERR_OK to commit, or an error (recorded in e) to roll back. */
 typedef enum err_code (*svc_write_fn)(struct gis_store *w, void *ctx, struct err *e);
