@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gis/halo.h"
 #include "gis/layers.h"
 #include "gis/png.h"
 #include "gis/store_sql.h"
@@ -1002,15 +1003,22 @@ static void label_draw(struct rctx *rc, const struct label *lb, double cx, doubl
     bool vector = target == CAIRO_SURFACE_TYPE_PDF || target == CAIRO_SURFACE_TYPE_PS ||
                   target == CAIRO_SURFACE_TYPE_SVG || target == CAIRO_SURFACE_TYPE_RECORDING;
     if (vector && lb->halo_w > 0 && lb->halo.a > 0) {
-        /* On a document the halo is a stroked outline, not text, so the label is text exactly once and a
-         * screen reader or pdftotext reads it once. */
+        /* On a document the halo is a filled outline, not text, so the label is text exactly once and a
+         * screen reader or pdftotext reads it once: the glyphs' outlines dilated by the halo's width
+         * (gis/halo.h), the area a stroke of twice the width covers, without cairo measuring a stroke. */
         cairo_save(cr);
         set_color(cr, lb->halo, lb->opacity);
-        cairo_move_to(cr, ox, oy);
-        pango_cairo_layout_path(cr, rc->layout);
-        cairo_set_line_width(cr, 2 * lb->halo_w);
-        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-        cairo_stroke(cr);
+        cairo_new_path(cr);
+        if (gis_halo_path(cr, rc->layout, ox, oy, lb->halo_w)) {
+            cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+            cairo_fill(cr);
+        } else {
+            cairo_move_to(cr, ox, oy);
+            pango_cairo_layout_path(cr, rc->layout);
+            cairo_set_line_width(cr, 2 * lb->halo_w);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+            cairo_stroke(cr);
+        }
         cairo_restore(cr);
     } else if (lb->halo_w > 0 && lb->halo.a > 0) {
         /* The halo is the text drawn around a circle of the halo's radius: cached glyph masks blit much
