@@ -42,42 +42,9 @@ int deflateInit_(z_streamp strm, int level, const char *version, int stream_size
     return f(strm, level == Z_DEFAULT_COMPRESSION ? 1 : level, version, stream_size);
 }
 
-int gis_pdf_fixed(char *s, size_t maxlen, double d, int prec)
+/* Copies out[0..len) into s of maxlen bytes as snprintf does (cut and terminated); returns len. */
+static int put_out(char *s, size_t maxlen, const char *out, int len)
 {
-    static const double scales[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
-    if (prec < 0 || prec > 6 || !isfinite(d) || fabs(d) >= 1e9)
-        return -1;
-    const char *point = localeconv()->decimal_point;
-    if (point[0] != '.' || point[1])
-        return -1;
-    /* n = |d| * 10^prec rounded to the nearest integer, a tie to the even one, as glibc rounds the exact binary
-     * value: f is the floor of the rounded product, corrected by exact signs (fma rounds once, and a nonzero
-     * difference keeps its sign); then the sign of |d| * 10^prec - (f + 1/2) decides. All these integers are
-     * below 10^15, exact in a double. */
-    double a = fabs(d), scale = scales[prec];
-    double f = floor(a * scale);
-    if (fma(a, scale, -f) < 0)
-        f -= 1;
-    else if (fma(a, scale, -(f + 1)) >= 0)
-        f += 1;
-    double half = fma(a, scale, -(f + 0.5));
-    uint64_t n = (uint64_t)f + (half > 0 || (half == 0 && ((uint64_t)f & 1)));
-    uint64_t unit = (uint64_t)scale, ip = n / unit, fp = n % unit;
-    char out[40], digits[24];
-    int len = 0, nd = 0;
-    if (signbit(d))
-        out[len++] = '-';
-    do
-        digits[nd++] = (char)('0' + ip % 10);
-    while (ip /= 10);
-    while (nd)
-        out[len++] = digits[--nd];
-    if (prec) {
-        out[len++] = '.';
-        for (int k = prec - 1; k >= 0; k--, fp /= 10)
-            out[len + k] = (char)('0' + fp % 10);
-        len += prec;
-    }
     if (maxlen) {
         size_t c = (size_t)len < maxlen - 1 ? (size_t)len : maxlen - 1;
         memcpy(s, out, c);
@@ -86,15 +53,93 @@ int gis_pdf_fixed(char *s, size_t maxlen, double d, int prec)
     return len;
 }
 
+/* Appends the decimal digits of v to out at *len. */
+static void put_digits(char *out, int *len, uint64_t v)
+{
+    char digits[24];
+    int nd = 0;
+    do
+        digits[nd++] = (char)('0' + v % 10);
+    while (v /= 10);
+    while (nd)
+        out[(*len)++] = digits[--nd];
+}
+
+int gis_pdf_fixed(char *s, size_t maxlen, double d, int prec)
+{
+    static const uint64_t scales[] = {1,
+                                      10,
+                                      100,
+                                      1000,
+                                      10000,
+                                      100000,
+                                      1000000,
+                                      10000000,
+                                      100000000,
+                                      1000000000,
+                                      10000000000ULL,
+                                      100000000000ULL,
+                                      1000000000000ULL,
+                                      10000000000000ULL,
+                                      100000000000000ULL,
+                                      1000000000000000ULL,
+                                      10000000000000000ULL,
+                                      100000000000000000ULL,
+                                      1000000000000000000ULL};
+    if (prec < 0 || prec > 18 || !isfinite(d) || fabs(d) >= 1e9)
+        return -1;
+    const char *point = localeconv()->decimal_point;
+    if (point[0] != '.' || point[1])
+        return -1;
+    /* |d| is exactly m / 2^k with m an integer below 2^53 (k > 23 as |d| < 2^30). n = m * 10^prec / 2^k
+     * rounded to the nearest integer, a tie to the even one, as glibc rounds the exact binary value: the
+     * product is below 2^113, exact in 128 bits, and so is the remainder of the shift. */
+    int exp;
+    double fr = frexp(fabs(d), &exp);
+    uint64_t m = (uint64_t)ldexp(fr, 53);
+    int k = 53 - exp;
+    unsigned __int128 prod = (unsigned __int128)m * scales[prec], n = 0;
+    if (k <= 113) { /* beyond, the product is under half of 2^k: 0 */
+        n = prod >> k;
+        unsigned __int128 rest = prod - (n << k), half = (unsigned __int128)1 << (k - 1);
+        n += rest > half || (rest == half && (n & 1));
+    }
+    char out[48];
+    int len = 0;
+    if (signbit(d))
+        out[len++] = '-';
+    put_digits(out, &len, (uint64_t)(n / scales[prec]));
+    if (prec) {
+        uint64_t fp = (uint64_t)(n % scales[prec]);
+        out[len++] = '.';
+        for (int i = prec - 1; i >= 0; i--, fp /= 10)
+            out[len + i] = (char)('0' + fp % 10);
+        len += prec;
+    }
+    return put_out(s, maxlen, out, len);
+}
+
+/* v written as "%ld" writes it. */
+static int put_long(char *s, size_t maxlen, long v)
+{
+    char out[24];
+    int len = 0;
+    if (v < 0)
+        out[len++] = '-';
+    put_digits(out, &len, v < 0 ? -(uint64_t)v : (uint64_t)v);
+    return put_out(s, maxlen, out, len);
+}
+
 /* glibc's fortified vsnprintf, which the definition below hands every other call. */
 int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, va_list ap);
 
 /* cairo writes every number of a PDF (a path's coordinates, a matrix, a glyph position) with
- * snprintf("%.*f", 3, x) or snprintf("%f", x), through glibc's fortified entry __snprintf_chk, and glibc's
+ * snprintf("%.*f", 3, x) or snprintf("%f", x) ("%.18f" below 0.1, "%d" and "%ld" for integers), through
+ * glibc's fortified entry __snprintf_chk, and glibc's
  * exact decimal conversion costs some 3,000 instructions a number: on a one-page wyrys, whose label halos are
  * glyph outlines, about 8,000 numbers and a fifth of the issue. This definition takes cairo's calls (as
- * deflateInit_ above, the executable's symbol comes first) and writes those two formats with gis_pdf_fixed:
- * the same characters, by integer arithmetic. Every other format, and every number gis_pdf_fixed declines,
+ * deflateInit_ above, the executable's symbol comes first) and writes those formats with gis_pdf_fixed and
+ * put_long: the same characters, by integer arithmetic. Every other format, and every number gis_pdf_fixed declines,
  * goes to glibc. odra's own code is built without _FORTIFY_SOURCE and calls snprintf, not this. */
 int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
 {
@@ -104,12 +149,17 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fm
     if (maxlen <= slen && fmt[0] == '%') {
         va_list aq;
         va_copy(aq, ap);
-        if (fmt[1] == 'f' && !fmt[2])
-            n = gis_pdf_fixed(s, maxlen, va_arg(aq, double), 6);
-        else if (fmt[1] == '.' && fmt[2] == '*' && fmt[3] == 'f' && !fmt[4]) {
+        if (strcmp(fmt, "%.*f") == 0) {
             int prec = va_arg(aq, int);
             n = gis_pdf_fixed(s, maxlen, va_arg(aq, double), prec);
-        }
+        } else if (strcmp(fmt, "%f") == 0)
+            n = gis_pdf_fixed(s, maxlen, va_arg(aq, double), 6);
+        else if (strcmp(fmt, "%.18f") == 0)
+            n = gis_pdf_fixed(s, maxlen, va_arg(aq, double), 18);
+        else if (strcmp(fmt, "%d") == 0)
+            n = put_long(s, maxlen, va_arg(aq, int));
+        else if (strcmp(fmt, "%ld") == 0)
+            n = put_long(s, maxlen, va_arg(aq, long));
         va_end(aq);
     }
     if (n < 0)

@@ -206,7 +206,7 @@ void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double p
 
 /* d written as printf's "%.*f" with precision prec writes it (rounded to nearest, a tie to even, "-" before a
  * negative zero), into s of maxlen bytes as snprintf does; returns the length, or -1 when it declines: prec
- * outside 0..6, d not finite or |d| >= 1e9, or a decimal point other than "." in the locale. Used for the
+ * outside 0..18, d not finite or |d| >= 1e9, or a decimal point other than "." in the locale. Used for the
  * numbers cairo writes into PDFs (pdf.c). */
 int gis_pdf_fixed(char *s, size_t maxlen, double d, int prec);
 

@@ -5,6 +5,7 @@
 #include "gis/pdf.h"
 
 #include <dlfcn.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -249,6 +250,9 @@ static void test_fixed_numbers(void)
         double mag = pow(10, (double)(rnd() % 1300) / 100.0 - 4); /* 1e-4 .. 1e9 */
         double d = (double)(rnd() >> 11) / 9007199254740992.0 * mag * (rnd() & 1 ? -1 : 1);
         same_as_glibc(d, (int)(rnd() % 7), &bad);
+        /* cairo's "%.18f" of numbers below 0.1, down to subnormals */
+        double small = ldexp((double)(rnd() >> 11), -(int)(rnd() % 1100)) * (rnd() & 1 ? -1 : 1);
+        same_as_glibc(fmod(small, 0.1), (int)(rnd() % 19), &bad);
     }
     for (int prec = 0; prec <= 6; prec++) {
         double scale = pow(10, prec);
@@ -281,7 +285,7 @@ static void test_fixed_numbers(void)
                             123456.7890005,
                             4503599627370495.5 / 1e7};
     for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
-        for (int prec = 0; prec <= 6; prec++)
+        for (int prec = 0; prec <= 18; prec++)
             same_as_glibc(edges[i], prec, &bad);
     CHECK(bad == 0);
 
@@ -289,7 +293,7 @@ static void test_fixed_numbers(void)
     CHECK(gis_pdf_fixed(s, sizeof s, NAN, 3) == -1);
     CHECK(gis_pdf_fixed(s, sizeof s, INFINITY, 3) == -1);
     CHECK(gis_pdf_fixed(s, sizeof s, 1e9, 3) == -1);
-    CHECK(gis_pdf_fixed(s, sizeof s, 1.5, 7) == -1);
+    CHECK(gis_pdf_fixed(s, sizeof s, 1.5, 19) == -1);
     CHECK(gis_pdf_fixed(s, sizeof s, 1.5, -1) == -1);
     CHECK(gis_pdf_fixed(s, sizeof s, -0.0, 3) == 6 && strcmp(s, "-0.000") == 0);
     /* truncation as snprintf: the length of the whole, the buffer cut and terminated */
@@ -298,8 +302,8 @@ static void test_fixed_numbers(void)
     CHECK(gis_pdf_fixed(NULL, 0, 1234.5678, 3) == 8);
 }
 
-/* The fortified snprintf that cairo calls is odra's (the executable's symbol comes first): it writes "%.*f" and
- * "%f" as glibc does, passes every other format to glibc, and a libcairo call reaches it. */
+/* The fortified snprintf that cairo calls is odra's (the executable's symbol comes first): it writes "%.*f",
+ * "%f", "%.18f", "%d" and "%ld" as glibc does, passes every other format to glibc, and a libcairo call reaches it. */
 static void test_fixed_in_cairo(void)
 {
     typedef int (*chk_fn)(char *, size_t, int, size_t, const char *, ...);
@@ -318,6 +322,14 @@ static void test_fixed_in_cairo(void)
     CHECK(chk(s, sizeof s, 1, sizeof s, "%f", -2.0 / 3) == 9 && strcmp(s, "-0.666667") == 0);
     CHECK(chk(s, sizeof s, 1, sizeof s, "%.*f", 3, NAN) == 3 && strcmp(s, "nan") == 0);
     CHECK(chk(s, sizeof s, 1, sizeof s, "%.18f", 0.05) == 20 && strcmp(s, "0.050000000000000003") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%.18f", 1e-300) == 20 && strcmp(s, "0.000000000000000000") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%.18f", -0.07) == 21 && strcmp(s, "-0.070000000000000007") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%d", INT_MIN) == 11 && strcmp(s, "-2147483648") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%d", 0) == 1 && strcmp(s, "0") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%ld", LONG_MIN) == 20 && strcmp(s, "-9223372036854775808") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%ld", 1234567890123L) == 13 && strcmp(s, "1234567890123") == 0);
+    CHECK(chk(s, 3, 1, 3, "%d", 12345) == 5 && strcmp(s, "12") == 0);
+    CHECK(chk(s, sizeof s, 1, sizeof s, "%010ld", 1234L) == 10 && strcmp(s, "0000001234") == 0);
     CHECK(chk(s, sizeof s, 1, sizeof s, "%d %s", 42, "m²") == 6 && strcmp(s, "42 m²") == 0);
     CHECK(chk(s, 4, 1, 4, "%.*f", 3, 12.5) == 6 && strcmp(s, "12.") == 0);
 }
