@@ -18,6 +18,7 @@
 #ifndef GIS_PDF_H
 #define GIS_PDF_H
 #include <cairo.h>
+#include <zlib.h>
 #include <pango/pangocairo.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -203,6 +204,12 @@ struct gis_pdf_seal_mark {
  * box in t->mark (nothing is drawn while counting). */
 void gis_pdf_seal_mark(struct gis_pdf *t, double x, double y, double w, double page_h,
                        const struct gis_pdf_seal_mark *m);
+
+/* Makes strm (as deflateInit would, at level) a stream gathered whole and compressed with libdeflate at
+ * Z_FINISH, as the streams cairo opens are (pdf.c); deflate and deflateEnd then serve it. For tests. */
+int gis_pdf_deflate_gather(z_streamp strm, int level);
+/* How many streams were made so, in this process. */
+unsigned long gis_pdf_deflate_gathered(void);
 
 /* d written as printf's "%.*f" with precision prec writes it (rounded to nearest, a tie to even, "-" before a
  * negative zero), into s of maxlen bytes as snprintf does; returns the length, or -1 when it declines: prec

@@ -334,6 +334,68 @@ static void test_fixed_in_cairo(void)
     CHECK(chk(s, 4, 1, 4, "%.*f", 3, 12.5) == 6 && strcmp(s, "12.") == 0);
 }
 
+/* cairo's PDF streams are gathered and compressed whole by libdeflate (pdf.c): a stream fed in pieces and
+ * drained through a small window inflates back to its input with zlib; one ended early says so; a stream
+ * anyone else opens is zlib's own; and a PDF cairo writes goes through the gathering. */
+static void test_deflate_gather(void)
+{
+    static unsigned char in[200000], back[200000], out[64];
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (unsigned char)((i * 7 + (i >> 9)) % 251 < 200 ? 'a' + i % 13 : i % 256);
+    z_stream z = {0};
+    CHECK(gis_pdf_deflate_gather(&z, Z_DEFAULT_COMPRESSION) == Z_OK);
+    for (size_t at = 0; at < sizeof in; at += 16384) {
+        z.next_in = in + at;
+        z.avail_in = (uInt)(sizeof in - at < 16384 ? sizeof in - at : 16384);
+        CHECK(deflate(&z, Z_NO_FLUSH) == Z_OK && z.avail_in == 0);
+    }
+    unsigned char *comp = malloc(sizeof in + 1024);
+    size_t clen = 0;
+    int rc;
+    do {
+        z.next_out = out, z.avail_out = sizeof out;
+        rc = deflate(&z, Z_FINISH);
+        memcpy(comp + clen, out, sizeof out - z.avail_out);
+        clen += sizeof out - z.avail_out;
+    } while (rc == Z_OK && clen < sizeof in + 1024 - sizeof out);
+    CHECK(rc == Z_STREAM_END);
+    CHECK(z.total_in == sizeof in && z.total_out == clen && clen < sizeof in / 2);
+    CHECK(deflateEnd(&z) == Z_OK);
+    uLongf blen = sizeof back;
+    CHECK(uncompress(back, &blen, comp, clen) == Z_OK && blen == sizeof in && memcmp(back, in, sizeof in) == 0);
+    free(comp);
+
+    z_stream early = {0};
+    CHECK(gis_pdf_deflate_gather(&early, 1) == Z_OK);
+    early.next_in = in, early.avail_in = 1000;
+    CHECK(deflate(&early, Z_NO_FLUSH) == Z_OK);
+    CHECK(deflateEnd(&early) == Z_DATA_ERROR);
+
+    /* opened here, not by cairo: zlib's own stream, whose state points back to it */
+    z_stream own = {0};
+    CHECK(deflateInit(&own, Z_DEFAULT_COMPRESSION) == Z_OK);
+    CHECK(own.state && *(z_streamp *)(void *)own.state == &own);
+    unsigned char small[256];
+    own.next_in = in, own.avail_in = 100, own.next_out = small, own.avail_out = sizeof small;
+    CHECK(deflate(&own, Z_FINISH) == Z_STREAM_END);
+    CHECK(deflateEnd(&own) == Z_OK);
+    blen = sizeof back;
+    CHECK(uncompress(back, &blen, small, own.total_out) == Z_OK && blen == 100 && memcmp(back, in, 100) == 0);
+
+    unsigned long before = gis_pdf_deflate_gathered();
+    struct buf pdf = {0};
+    cairo_surface_t *surf = gis_pdf_surface_create(&pdf, 200, 200, NULL);
+    cairo_t *cr = cairo_create(surf);
+    cairo_rectangle(cr, 10, 10, 50, 50);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(surf);
+    cairo_surface_destroy(surf);
+    CHECK(gis_pdf_deflate_gathered() > before);
+    CHECK(pdf.len > 100 && memcmp(pdf.data, "%PDF", 4) == 0);
+    buf_free(&pdf);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -342,6 +404,7 @@ int main(void)
     RUN(test_document);
     RUN(test_fixed_numbers);
     RUN(test_fixed_in_cairo);
+    RUN(test_deflate_gather);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
