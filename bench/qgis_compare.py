@@ -70,17 +70,22 @@ def throughput(fn, connect, conns, secs):
     import threading
     times, lock, stop = [], threading.Lock(), time.perf_counter() + secs
 
+    failed = []
+
     def worker():
-        c = connect()
-        fn(c)  # warm-up
-        mine = []
-        while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            fn(c)
-            mine.append((time.perf_counter() - t0) * 1000)
-        with lock:
-            times.extend(mine)
-        c.close()
+        try:
+            c = connect()
+            fn(c)  # warm-up
+            mine = []
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                fn(c)
+                mine.append((time.perf_counter() - t0) * 1000)
+            with lock:
+                times.extend(mine)
+            c.close()
+        except BaseException as ex:  # a failed request ends the run, not only this thread
+            failed.append(ex)
 
     th = [threading.Thread(target=worker) for _ in range(conns)]
     t0 = time.perf_counter()
@@ -88,6 +93,8 @@ def throughput(fn, connect, conns, secs):
         t.start()
     for t in th:
         t.join()
+    if failed:
+        raise SystemExit(f"throughput run failed: {failed[0]}")
     return len(times) / (time.perf_counter() - t0), pct(times, 50) if times else float("nan")
 
 

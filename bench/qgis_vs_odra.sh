@@ -92,12 +92,20 @@ wait_http "http://127.0.0.1:$nport/qgis?SERVICE=WMS&REQUEST=GetCapabilities" 30 
     { cat "$WORK/nginx/error.log"; exit 1; }
 
 # -- odra on a copy of the stores (an extract writes the issued case into the store)
+# configured as `make run` serves (the repository's odra.ini: each gmina's seal, so every document is sealed,
+# as a resident gets it), with the anonymous-submission limit raised: the benchmark's client is one address
+# and issues more than 600 extracts a minute
 mkdir -p "$WORK/odra-data"
 cp "$DATA"/*.sqlite "$WORK/odra-data/"
+[ -d "$DATA/seal" ] && cp -r "$DATA/seal" "$WORK/odra-data/"
+sed -e 's/^submissions_per_ip *=.*/submissions_per_ip = 1000000/' "$ROOT/odra.ini" >"$WORK/odra.ini"
+grep -q '^submissions_per_ip' "$WORK/odra.ini" || printf '\n[auth]\nsubmissions_per_ip = 1000000\n' >>"$WORK/odra.ini"
 oport=$(free_port)
-"$ODRA" serve --data "$WORK/odra-data" --listen "127.0.0.1:$oport" 2>"$WORK/odra.log" &
+"$ODRA" serve --config "$WORK/odra.ini" --data "$WORK/odra-data" --listen "127.0.0.1:$oport" 2>"$WORK/odra.log" &
 started+=($!)
 wait_http "http://127.0.0.1:$oport/health" || { tail -5 "$WORK/odra.log"; exit 1; }
+sealed=$(curl -s "http://127.0.0.1:$oport/health" | grep -o '"available":true' | head -1)
+echo "odra: $([ -n "$sealed" ] && echo "documents sealed with the demo's TEST seal" || echo "no seal found: documents unsealed")"
 
 /usr/bin/python3 "$ROOT/bench/qgis_compare.py" "$oport" "http://127.0.0.1:$nport/qgis" "$LAYOUT" "$EXTENT" \
     "$PARCEL" "$RUNS" ${BENCH_QGIS_SAMPLES:+--samples "$BENCH_QGIS_SAMPLES"}
