@@ -7,6 +7,8 @@ target (>= 10) is for the equivalent page, the wyrys alone."""
 import http.client
 import json
 import os
+import shutil
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -159,3 +161,45 @@ for conns in (1, 2):
     q_p50 = sorted(p for _, p in res["qgis"])[0]
     print(f"extract_e2e_{conns}conn odra {o_rps:6.1f} req/s p50 {o_p50:6.1f} ms | qgis {q_rps:6.1f} req/s p50 "
           f"{q_p50:6.1f} ms | ratio {o_rps / q_rps:5.1f}x (target >= 10; odra: POST wyrys + GET PDF)")
+
+# The same end to end with wrk as the client (as the independent run of issue 20 measured): a C client whose own
+# work is a small part of the two processors, where Python's http.client took about 3 ms of CPU per POST and GET
+# beside the server's. One connection per wrk thread; odra's connections each alternate the POST of a wyrys and
+# the GET of its PDF (bench/extract_e2e.lua, counted in completed pairs), QGIS's repeat GetPrint
+# (bench/getprint.lua). Any failed answer ends the run with an error.
+wrk = shutil.which("wrk")
+here = os.path.dirname(os.path.abspath(__file__))
+qparams = urllib.parse.urlencode({"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetPrint", "FORMAT": "pdf",
+                                  "TEMPLATE": layout, "CRS": "EPSG:2180", "map0:EXTENT": extent13,
+                                  "map0:SCALE": "1000"}, safe=",:")
+
+
+def wrk_rate(who, conns, secs):
+    if who == "odra":
+        script, url, tag = os.path.join(here, "extract_e2e.lua"), f"http://127.0.0.1:{oport}/", "ODRA_E2E"
+    else:
+        script, url, tag = os.path.join(here, "getprint.lua"), f"{qurl}?{qparams}", "QGIS_E2E"
+    r = subprocess.run([wrk, "-t", str(conns), "-c", str(conns), "-d", f"{max(1, int(secs))}s", "--timeout", "60s",
+                        "-s", script, url], capture_output=True, text=True,
+                       env=dict(os.environ, BENCH_QGIS_PARCEL=parcel))
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith(tag)), None)
+    if r.returncode != 0 or not line:
+        raise SystemExit(f"wrk run against {who} failed: {r.stderr.strip()[:300]} {r.stdout[-300:]}")
+    f = line.split()
+    done, failed, dur = (int(f[1]), int(f[4]), float(f[5])) if who == "odra" else (int(f[1]), int(f[2]), float(f[3]))
+    if failed:
+        raise SystemExit(f"wrk run against {who}: {failed} failed answers")
+    return done / dur
+
+
+if not wrk:
+    print("extract_e2e_wrk skipped: no wrk")
+else:
+    for conns in (1, 2):
+        res = {"qgis": [], "odra": []}
+        for order in (("odra", "qgis"), ("qgis", "odra")):
+            for who in order:
+                res[who].append(wrk_rate(who, conns, secs / 2))
+        o_rps, q_rps = sum(res["odra"]) / 2, sum(res["qgis"]) / 2
+        print(f"extract_e2e_{conns}conn_wrk odra {o_rps:6.1f} req/s | qgis {q_rps:6.1f} req/s | ratio "
+              f"{o_rps / q_rps:5.1f}x (target >= 10; client wrk; odra: POST wyrys + GET PDF, counted in pairs)")

@@ -45,7 +45,7 @@ trap cleanup EXIT
 . "$ROOT/bench/lib.sh"
 
 # -- the peer, from Debian packages
-install_missing "the reference peer" qgis-server spawn-fcgi nginx-light ||
+install_missing "the reference peer" qgis-server spawn-fcgi nginx-light wrk ||
     { echo "QGIS Server comparison skipped: the peer could not be installed"; exit 0; }
 QGIS=/usr/lib/cgi-bin/qgis_mapserv.fcgi
 [ -x "$QGIS" ] || { echo "no $QGIS; QGIS Server comparison skipped"; exit 0; }
