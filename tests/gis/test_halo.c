@@ -9,22 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gis/pdf.h"
 #include "tests/test.h"
 
 #define DPI_SCALE (1200.0 / 72) /* device pixels per point */
 
-/* A layout of text in font at the resolution of a PDF (72 units an inch), on cr. */
+/* A layout of text in font in the PDF typesetter's context (72 units an inch, no hinting), on cr. */
 static PangoLayout *layout_of(cairo_t *cr, const char *font, const char *text)
 {
-    PangoLayout *l = pango_cairo_create_layout(cr);
-    PangoContext *pc = pango_layout_get_context(l);
-    pango_cairo_context_set_resolution(pc, 72);
-    cairo_font_options_t *fo = cairo_font_options_create();
-    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-    pango_cairo_context_set_font_options(pc, fo);
-    cairo_font_options_destroy(fo);
-    pango_layout_context_changed(l);
+    PangoContext *pc = gis_pdf_context("pl");
+    PangoLayout *l = pango_layout_new(pc);
+    g_object_unref(pc);
+    pango_cairo_update_layout(cr, l);
     PangoFontDescription *fd = pango_font_description_from_string(font);
     pango_layout_set_font_description(l, fd);
     pango_font_description_free(fd);
