@@ -251,6 +251,10 @@ class Server:
                 # died of a signal no test sends, without a sanitizer report: an abort (assert, GLib, C++ terminate)
                 # or a crash, which would otherwise show only as refused connections
                 server_died(f"server on port {self.port}", -exited, log)
+            elif exited is not None and exited >= 0:  # ended on its own, or by another's SIGTERM: say how
+                tail = " | ".join(log.rstrip().splitlines()[-3:])
+                print(f"  note: server on port {self.port} had exited (status {exited}) before stop(): {tail}",
+                      flush=True)
             self.log.close()
         return self.proc.returncode
 
