@@ -87,6 +87,9 @@ static struct {
     int state; /* 0 not tried, 1 ready, -1 failed (logged) */
     LassoServer *server;
     struct saml_ec *ec; /* the SP key is an EC key (login.gov.pl): saml_ec.c signs, checks and decrypts */
+    /* with an RSA key: the IdP's signing keys, for the HTTP-Redirect signatures odra checks itself (Lasso 2.8.1
+     * leaks the decoded signature of every query it checks); NULL when the metadata names none */
+    struct saml_ec *rsa_idp;
     char *idp_id;
     char *metadata; /* the SP metadata XML served at /auth/saml/metadata */
     char acs_url[512], slo_url[512];
@@ -451,6 +454,9 @@ static enum err_code saml_ready(struct http_req *req, struct err *e)
     }
     if (!why && lasso_server_add_provider(S.server, LASSO_PROVIDER_ROLE_IDP, cfg->idp_metadata, NULL, NULL) != 0)
         why = "cannot load saml.idp_metadata (not SAML 2.0 IdP metadata?)";
+    struct err ke = {0};
+    if (!why && !S.ec && saml_ec_idp_keys_new(cfg->idp_metadata, &S.rsa_idp, &ke) != ERR_OK)
+        log_warn("saml: %s: a signed redirect LogoutResponse will be refused", ke.msg);
     if (!why) {
         GHashTableIter it;
         gpointer k, v;
@@ -484,6 +490,7 @@ void saml_shutdown(void)
     if (S.state == 1) {
         lasso_server_destroy(S.server);
         saml_ec_free(S.ec);
+        saml_ec_free(S.rsa_idp);
         for (int i = 0; i < SAML_LOGINS_MAX; i++)
             free(S.logins[i].session_dump);
         free(S.idp_id);
@@ -1313,20 +1320,29 @@ static enum err_code saml_slo_return(struct http_req *req, struct http_resp *res
     }
     pthread_mutex_lock(&saml_lock);
     enum err_code rc = q.failed ? err_set(e, ERR_INTERNAL, "out of memory") : saml_ready(req, e);
-    if (rc == ERR_OK && S.ec && http_query(req, "Signature")) {
-        /* EC mode: the redirect signature is checked here (ecdsa-sha256, r || s or DER), Lasso gets the rest. */
+    bool checked = false;
+    if (rc == ERR_OK && http_query(req, "Signature")) {
+        /* The redirect signature is checked here, Lasso gets the rest: in EC mode ecdsa-sha256 (r || s or DER),
+         * which Lasso cannot; with RSA keys rsa-sha256/384/512, because Lasso 2.8.1 leaks the decoded signature
+         * of every query it checks (lasso_query_verify_helper never frees it), whoever sends the query. */
         const char *alg = http_query(req, "SigAlg");
         gsize sl = 0;
         guchar *sig = g_base64_decode(http_query(req, "Signature"), &sl);
-        if (!alg || strcmp(alg, SIGALG_ECDSA_SHA256) || !saml_ec_verify_raw(S.ec, q.data, signed_len, sig, sl))
+        bool ok =
+            S.ec ? alg && !strcmp(alg, SIGALG_ECDSA_SHA256) && saml_ec_verify_raw(S.ec, q.data, signed_len, sig, sl)
+                 : S.rsa_idp && saml_ec_verify_rsa(S.rsa_idp, alg, q.data, signed_len, sig, sl);
+        if (!ok)
             rc = refuse(e, "the LogoutResponse's redirect signature does not verify with the identity provider's key",
                         0);
         g_free(sig);
         q.data[unsigned_len] = 0;
+        checked = ok;
     }
     if (rc == ERR_OK) {
         LassoLogout *lo = lasso_logout_new(S.server);
         profile_setup(LASSO_PROFILE(lo));
+        if (checked) /* verified above; Lasso sees the query without its signature */
+            lasso_profile_set_signature_verify_hint(LASSO_PROFILE(lo), LASSO_PROFILE_SIGNATURE_VERIFY_HINT_IGNORE);
         int lrc = lasso_logout_process_response_msg(lo, q.data);
         /* Without the session (already ended here) Lasso reports it after having checked the message. */
         if (lrc != 0 && lrc != LASSO_PROFILE_ERROR_SESSION_NOT_FOUND)

@@ -220,6 +220,26 @@ enum err_code saml_ec_new(const char *key_pem, const char *cert_path, const char
     return ERR_OK;
 }
 
+enum err_code saml_ec_idp_keys_new(const char *idp_metadata_path, struct saml_ec **out, struct err *e)
+{
+    struct saml_ec *ec = calloc(1, sizeof *ec);
+    if (!ec)
+        return err_set(e, ERR_INTERNAL, "out of memory");
+    xmlDocPtr md = xmlReadFile(idp_metadata_path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+    if (md) {
+        idp_keys_walk(ec, xmlDocGetRootElement(md), false);
+        xmlFreeDoc(md);
+    }
+    if (!ec->n_idp) {
+        saml_ec_free(ec);
+        return err_set(e, ERR_INVALID, "%s",
+                       md ? "no signing certificate of the IdP in saml.idp_metadata"
+                          : "cannot parse saml.idp_metadata");
+    }
+    *out = ec;
+    return ERR_OK;
+}
+
 void saml_ec_free(struct saml_ec *ec)
 {
     if (!ec)
@@ -272,6 +292,33 @@ bool saml_ec_verify_raw(struct saml_ec *ec, const void *data, size_t len, const 
         EVP_MD_CTX_free(md);
     }
     OPENSSL_free(der);
+    return ok;
+}
+
+bool saml_ec_verify_rsa(struct saml_ec *ec, const char *sigalg, const void *data, size_t len, const unsigned char *sig,
+                        size_t sig_len)
+{
+    static const struct {
+        const char *uri;
+        const EVP_MD *(*md)(void);
+    } algs[] = {
+        {"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", EVP_sha256},
+        {"http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", EVP_sha384},
+        {"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", EVP_sha512},
+    };
+    const EVP_MD *md = NULL;
+    for (size_t i = 0; sigalg && i < sizeof algs / sizeof algs[0] && !md; i++)
+        if (!strcmp(sigalg, algs[i].uri))
+            md = algs[i].md();
+    bool ok = false;
+    for (int i = 0; md && sig && i < ec->n_idp && !ok; i++) {
+        if (EVP_PKEY_get_base_id(ec->idp_pub[i]) != EVP_PKEY_RSA)
+            continue;
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        ok = m && EVP_DigestVerifyInit(m, NULL, md, NULL, ec->idp_pub[i]) == 1 &&
+             EVP_DigestVerify(m, sig, sig_len, data, len) == 1;
+        EVP_MD_CTX_free(m);
+    }
     return ok;
 }
 

@@ -24,6 +24,17 @@ enum err_code saml_ec_new(const char *key_pem, const char *cert_path, const char
                           struct saml_ec **out, struct err *e);
 void saml_ec_free(struct saml_ec *ec);
 
+/* The IdP's signing keys alone, read from its metadata as saml_ec_new reads them, RSA or EC: an SP with an
+ * RSA key checks the HTTP-Redirect binding's signatures with them (saml_ec_verify_rsa), not with Lasso, whose
+ * 2.8.1 leaks the decoded signature of every query it checks. Only saml_ec_verify_rsa and saml_ec_free take
+ * it. ERR_INVALID when the metadata cannot be read or names no signing certificate. */
+enum err_code saml_ec_idp_keys_new(const char *idp_metadata_path, struct saml_ec **out, struct err *e);
+
+/* Checks an HTTP-Redirect signature over data by SigAlg sigalg (XML-DSig rsa-sha256, rsa-sha384 or
+ * rsa-sha512; SHA-1 and anything else are refused) with the IdP's RSA keys: true when one verifies. */
+bool saml_ec_verify_rsa(struct saml_ec *ec, const char *sigalg, const void *data, size_t len, const unsigned char *sig,
+                        size_t sig_len);
+
 /* ECDSA P-256 with SHA-256 over data; sig gets r || s, 32 bytes each (the XML-DSig form of the signature
  * value, which the HTTP-Redirect binding carries base64-encoded). 0 or -1. */
 int saml_ec_sign_raw(struct saml_ec *ec, const void *data, size_t len, unsigned char sig[64]);

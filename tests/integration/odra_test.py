@@ -95,15 +95,26 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime
 
 def sanitizer_check(what, log):
     """Counts a failure if log (a server's or a command's output) holds an AddressSanitizer, LeakSanitizer or
-    UBSan report: under `make asan` a server's report at exit would otherwise go unseen in its log file."""
+    UBSan report: under `make asan` a server's report at exit would otherwise go unseen in its log file.
+    Whether it did."""
     global _failed
     at = min((i for i in (log.find(m) for m in SANITIZER_MARKS) if i >= 0), default=-1)
     if at < 0:
-        return
+        return False
     _failed += 1
     for line in log[max(0, at - 200):at + 3000].splitlines():
         print(f"  {line}")
     print(f"FAIL sanitizer_report ({what})", flush=True)
+    return True
+
+
+def server_died(what, signum, log):
+    """Counts a failure for a server that died of signal signum before the test stopped it; its log's end."""
+    global _failed
+    _failed += 1
+    for line in log[-3000:].splitlines():
+        print(f"  {line}")
+    print(f"FAIL server_died ({what}, signal {signum})", flush=True)
 
 
 def done():
@@ -225,7 +236,8 @@ class Server:
         return self.proc.poll() is None and self.get("/health")[0] == 200
 
     def stop(self):
-        if self.proc.poll() is None:
+        exited = self.proc.poll()  # not None: the server ended before stop() (killed by the test, or died)
+        if exited is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=15)
@@ -233,7 +245,16 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         if not self.log.closed:
-            sanitizer_check(f"server on port {self.port}", self.read_log())
+            log = self.read_log()
+            if not sanitizer_check(f"server on port {self.port}", log) and exited is not None and exited < 0 \
+                    and exited != -signal.SIGKILL:
+                # died of a signal no test sends, without a sanitizer report: an abort (assert, GLib, C++ terminate)
+                # or a crash, which would otherwise show only as refused connections
+                server_died(f"server on port {self.port}", -exited, log)
+            elif exited is not None and exited >= 0:  # ended on its own, or by another's SIGTERM: say how
+                tail = " | ".join(log.rstrip().splitlines()[-3:])
+                print(f"  note: server on port {self.port} had exited (status {exited}) before stop(): {tail}",
+                      flush=True)
             self.log.close()
         return self.proc.returncode
 

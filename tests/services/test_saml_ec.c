@@ -2,9 +2,13 @@
  * tests/fuzz/saml_seeds.py as login.gov.pl makes them): they open, and every way of breaking them is
  * refused — a changed ciphertext or tag, a point off the curve, a ConcatKDF parameter without its 00
  * octet, a changed signed value, signature wrapping (a second element with the signed ID, a reference to
- * another element), an unsigned assertion, an unencrypted one — and the SOAP signature round-trips. */
+ * another element), an unsigned assertion, an unencrypted one — and the SOAP signature round-trips. The
+ * HTTP-Redirect signatures of an IdP with an RSA key (saml_ec_verify_rsa) are checked on a key made here. */
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
 #include <xmlsec/xmlsec.h>
@@ -199,6 +203,90 @@ static void hostile_xml(void)
     refused("<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\"/>", "SOAP answer");
 }
 
+/* sig over data with key by md (malloc'd, *len). */
+static unsigned char *rsa_sign(EVP_PKEY *key, const EVP_MD *md, const char *data, size_t *len)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    unsigned char *sig = malloc(1024);
+    *len = 1024;
+    if (!m || !sig || EVP_DigestSignInit(m, NULL, md, NULL, key) != 1 ||
+        EVP_DigestSign(m, sig, len, (const unsigned char *)data, strlen(data)) != 1)
+        *len = 0;
+    EVP_MD_CTX_free(m);
+    return sig;
+}
+
+/* An IdP with an RSA key: its metadata (a self-signed certificate) read by saml_ec_idp_keys_new, and the
+ * redirect signatures checked by SigAlg; SHA-1, another key's signature and changed data refused. */
+static void rsa_redirect_signatures(void)
+{
+    EVP_PKEY *key = EVP_RSA_gen(2048), *other = EVP_RSA_gen(2048);
+    X509 *x = X509_new();
+    CHECK(key && other && x);
+    if (!key || !other || !x)
+        goto done;
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"idp", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    X509_set_pubkey(x, key);
+    CHECK(X509_sign(x, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int dl = i2d_X509(x, &der);
+    char *b64 = calloc(1, (size_t)dl * 2 + 4);
+    EVP_EncodeBlock((unsigned char *)b64, der, dl);
+    OPENSSL_free(der);
+    char path[] = "/tmp/odra-test-saml-rsa-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(f != NULL);
+    if (f) {
+        fprintf(f,
+                "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"https://idp.test\">"
+                "<md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">"
+                "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
+                "<ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+                "</md:KeyDescriptor></md:IDPSSODescriptor></md:EntityDescriptor>",
+                b64);
+        fclose(f);
+    }
+    free(b64);
+    struct saml_ec *k = NULL;
+    struct err e = {0};
+    CHECK(saml_ec_idp_keys_new(path, &k, &e) == ERR_OK && k);
+    unlink(path);
+    const char *data = "SAMLResponse=fZBBa&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256";
+    const char *s256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    const char *s512 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
+    size_t l256, l512, l1, lo;
+    unsigned char *g256 = rsa_sign(key, EVP_sha256(), data, &l256), *g512 = rsa_sign(key, EVP_sha512(), data, &l512),
+                  *g1 = rsa_sign(key, EVP_sha1(), data, &l1), *go = rsa_sign(other, EVP_sha256(), data, &lo);
+    if (k) {
+        CHECK(saml_ec_verify_rsa(k, s256, data, strlen(data), g256, l256));
+        CHECK(saml_ec_verify_rsa(k, s512, data, strlen(data), g512, l512));
+        CHECK(!saml_ec_verify_rsa(k, s512, data, strlen(data), g256, l256)); /* SigAlg names another digest */
+        CHECK(!saml_ec_verify_rsa(k, "http://www.w3.org/2000/09/xmldsig#rsa-sha1", data, strlen(data), g1, l1));
+        CHECK(!saml_ec_verify_rsa(k, NULL, data, strlen(data), g256, l256));
+        CHECK(!saml_ec_verify_rsa(k, s256, data, strlen(data), go, lo));         /* another key */
+        CHECK(!saml_ec_verify_rsa(k, s256, data, strlen(data) - 1, g256, l256)); /* changed data */
+        CHECK(!saml_ec_verify_rsa(k, s256, data, strlen(data), g256, l256 - 1)); /* cut signature */
+        CHECK(!saml_ec_verify_rsa(k, s256, data, strlen(data), NULL, 0));        /* no signature */
+        CHECK(!saml_ec_verify_rsa(ec, s256, data, strlen(data), g256, l256));    /* EC keys only */
+        saml_ec_free(k);
+    }
+    free(g256), free(g512), free(g1), free(go);
+    /* Metadata that cannot be read, or names no certificate: refused. */
+    struct err e2 = {0}, e3 = {0};
+    k = NULL;
+    CHECK(saml_ec_idp_keys_new("tests/services/test_saml_ec.c", &k, &e2) == ERR_INVALID && !k); /* not XML */
+    CHECK(saml_ec_idp_keys_new("tests/fuzz/saml/artifact-response.xml", &k, &e3) == ERR_INVALID && !k);
+done:
+    X509_free(x);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -216,6 +304,7 @@ int main(void)
     RUN(signatures_checked);
     RUN(soap_signature_round_trip);
     RUN(hostile_xml);
+    RUN(rsa_redirect_signatures);
     saml_ec_free(ec);
     xmlSecCryptoShutdown();
     xmlSecCryptoAppShutdown();
