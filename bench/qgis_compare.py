@@ -165,8 +165,7 @@ for conns in (1, 2):
 # The same end to end with wrk as the client (as the independent run of issue 20 measured): a C client whose own
 # work is a small part of the two processors, where Python's http.client took about 3 ms of CPU per POST and GET
 # beside the server's. One connection per wrk thread; odra's connections each alternate the POST of a wyrys and
-# the GET of its PDF (bench/extract_e2e.lua, counted in completed pairs), QGIS's repeat GetPrint
-# (bench/getprint.lua). Any failed answer ends the run with an error.
+# the GET of its PDF, counted in completed pairs, QGIS's repeat GetPrint (both bench/extract_e2e.lua). Any failed answer ends the run with an error.
 wrk = shutil.which("wrk")
 here = os.path.dirname(os.path.abspath(__file__))
 qparams = urllib.parse.urlencode({"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST": "GetPrint", "FORMAT": "pdf",
@@ -175,21 +174,17 @@ qparams = urllib.parse.urlencode({"SERVICE": "WMS", "VERSION": "1.3.0", "REQUEST
 
 
 def wrk_rate(who, conns, secs):
-    if who == "odra":
-        script, url, tag = os.path.join(here, "extract_e2e.lua"), f"http://127.0.0.1:{oport}/", "ODRA_E2E"
-    else:
-        script, url, tag = os.path.join(here, "getprint.lua"), f"{qurl}?{qparams}", "QGIS_E2E"
+    url = f"http://127.0.0.1:{oport}/" if who == "odra" else f"{qurl}?{qparams}"
     r = subprocess.run([wrk, "-t", str(conns), "-c", str(conns), "-d", f"{max(1, int(secs))}s", "--timeout", "60s",
-                        "-s", script, url], capture_output=True, text=True,
-                       env=dict(os.environ, BENCH_QGIS_PARCEL=parcel))
-    line = next((ln for ln in r.stdout.splitlines() if ln.startswith(tag)), None)
+                        "-s", os.path.join(here, "extract_e2e.lua"), url], capture_output=True, text=True,
+                       env=dict(os.environ, BENCH_QGIS_PARCEL=parcel, BENCH_E2E=who))
+    line = next((ln for ln in r.stdout.splitlines() if ln.startswith("E2E ")), None)
     if r.returncode != 0 or not line:
         raise SystemExit(f"wrk run against {who} failed: {r.stderr.strip()[:300]} {r.stdout[-300:]}")
-    f = line.split()
-    done, failed, dur = (int(f[1]), int(f[4]), float(f[5])) if who == "odra" else (int(f[1]), int(f[2]), float(f[3]))
-    if failed:
+    _, done, failed, dur = line.split()
+    if int(failed):
         raise SystemExit(f"wrk run against {who}: {failed} failed answers")
-    return done / dur
+    return int(done) / float(dur)
 
 
 if not wrk:

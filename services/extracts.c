@@ -430,22 +430,23 @@ static enum err_code issue_at_once(struct issue_job *job, struct err *e)
     struct gis_extract_doc *model;
     /* the model and the document read one snapshot, in one read transaction: the same data throughout,
      * and the reader's locks taken once instead of per query */
-    bool begun = gis_store_read_begin(job->rd);
+    bool begun = gis_store_read_begin(job->rd), reserved = false;
     enum err_code rc =
         gis_extract_build(job->rd, job->req->arena, job->is->parcels, job->is->nparcels, job->is->as_of, &model, e);
-    if (rc) {
-        gis_store_read_end(job->rd, begun);
-        return rc;
+    if (!rc) {
+        job->model = model;
+        if (gis_case_stamp_init(7, &job->st, e) || svc_issue_reserve(t, job->st.year, &ticket, &job->st.seq, e))
+            rc = e->code;
+        else
+            reserved = true;
     }
-    job->model = model;
-    if (gis_case_stamp_init(7, &job->st, e) || svc_issue_reserve(t, job->st.year, &ticket, &job->st.seq, e)) {
-        gis_store_read_end(job->rd, begun);
-        return e->code;
-    }
-    rc = case_of(job, &job->st, &job->c, e);
+    if (!rc)
+        rc = case_of(job, &job->st, &job->c, e);
     if (!rc)
         rc = issue_render(job, job->rd, e);
     gis_store_read_end(job->rd, begun);
+    if (!reserved)
+        return rc;
     struct err ce = {0};
     enum err_code crc = svc_issue_commit(t, ticket, rc ? NULL : issue_commit_run, job, &ce);
     if (!rc && crc)
