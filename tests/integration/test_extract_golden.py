@@ -86,7 +86,10 @@ def normalise(text, rec):
         (re.escape(rec.get("created_at", "\0")), "<CZAS>"),
     ]
     for pat, ph in subs:
-        text = re.sub(pat.replace(r"\ ", "[ ]+"), ph, text)
+        # a value may be wrapped onto the next line between its words ("4\ngrudnia 2026 r."): matched across
+        # the break, and the break kept after the placeholder so the lines stay as they are
+        text = re.sub(pat.replace(r"\ ", r"(?:[ ]+|[ ]*\n[ ]*)"),
+                      lambda m, ph=ph: ph + ("\n" if "\n" in m.group(0) else ""), text)
     # pdftotext -layout places columns by the page's average character width, which the width of the values
     # above moves: runs of spaces become two spaces (still a column break), line ends are trimmed
     return "\n".join(re.sub(r"[ ]{2,}", "  ", line).rstrip() for line in text.split("\n")).rstrip("\n") + "\n"
