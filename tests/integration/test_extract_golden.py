@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,10 @@ _r = subprocess.run(["sqlite3", os.path.join(DATA, f"{T}.sqlite")], capture_outp
     # the case numbers start afresh, whatever the shared demo store went through before the copy
     "DELETE FROM extracts; DELETE FROM case_sequences;\n"))
 assert _r.returncode == 0, _r.stderr
+with sqlite3.connect(os.path.join(DATA, f"{T}.sqlite")) as _db:  # and no earlier case holds a number again
+    for (_t,) in _db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES cases%'"):
+        _db.execute(f'DELETE FROM "{_t}"')
+    _db.execute("DELETE FROM cases")
 srv = Server(DATA)
 
 
