@@ -144,14 +144,14 @@ static enum err_code plan_provisions(struct gis_store *s, struct arena *a, struc
         }
     }
     sqlite3_stmt *st;
-    if (gis_store_prepare(
-            s,
-            "SELECT p.scope, p.zone_id, p.overlay_id, p.heading, p.body, z.label, z.name, o.label, o.name "
-            "FROM provisions p LEFT JOIN plan_zones z ON z.id = p.zone_id "
-            "LEFT JOIN overlays o ON o.id = p.overlay_id WHERE p.plan_id = ? "
-            "ORDER BY CASE p.scope WHEN 'general' THEN 0 WHEN 'zone' THEN 1 ELSE 2 END, "
-            "z.label, o.label, p.ord, p.id",
-            &st, e))
+    if (!(st = gis_store_cached(
+              s,
+              "SELECT p.scope, p.zone_id, p.overlay_id, p.heading, p.body, z.label, z.name, o.label, o.name "
+              "FROM provisions p LEFT JOIN plan_zones z ON z.id = p.zone_id "
+              "LEFT JOIN overlays o ON o.id = p.overlay_id WHERE p.plan_id = ? "
+              "ORDER BY CASE p.scope WHEN 'general' THEN 0 WHEN 'zone' THEN 1 ELSE 2 END, "
+              "z.label, o.label, p.ord, p.id",
+              e)))
         return e->code;
     sqlite3_bind_int64(st, 1, pl->ref.id);
     int cap = 64, n = 0;
@@ -191,7 +191,7 @@ static enum err_code plan_provisions(struct gis_store *s, struct arena *a, struc
             pv[n].body = "";
         n++;
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     if (!pv)
         return err_set(e, ERR_INTERNAL, "out of memory");
     pl->provisions = pv;

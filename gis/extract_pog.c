@@ -26,10 +26,10 @@ static enum err_code pog_zones_load(struct gis_store *s, struct arena *a, const 
                                     struct gis_extract_pog *out, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT label, name, symbol, profile_basic, profile_extra, provisions FROM pog_zones "
-                          "WHERE id = ?",
-                          &st, e))
+    if (!(st = gis_store_cached(s,
+                                "SELECT label, name, symbol, profile_basic, profile_extra, provisions FROM pog_zones "
+                                "WHERE id = ?",
+                                e)))
         return e->code;
     out->zones = arena_alloc(a, sizeof *out->zones * (size_t)(xp->z.nzones + 1));
     for (int i = 0; out->zones && i < xp->z.nzones; i++) {
@@ -52,7 +52,7 @@ static enum err_code pog_zones_load(struct gis_store *s, struct arena *a, const 
         }
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return out->zones ? ERR_OK : err_set(e, ERR_INTERNAL, "out of memory");
 }
 
@@ -61,12 +61,12 @@ static enum err_code pog_ouz_load(struct gis_store *s, long plan, const struct g
                                   struct gis_extract_pog *out, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          "SELECT (SELECT count(*) FROM pog_ouz WHERE plan_id = ?1), "
-                          "(SELECT ST_Area(ST_Intersection(ST_Union(geom), GeomFromWKB(?2, 2180))) FROM pog_ouz "
-                          "WHERE plan_id = ?1 AND id IN (SELECT pkid FROM idx_pog_ouz_geom WHERE xmax >= ?3 AND "
-                          "xmin <= ?5 AND ymax >= ?4 AND ymin <= ?6))",
-                          &st, e))
+    if (!(st = gis_store_cached(s,
+                                "SELECT (SELECT count(*) FROM pog_ouz WHERE plan_id = ?1), "
+                                "(SELECT ST_Area(ST_Intersection(ST_Union(geom), GeomFromWKB(?2, 2180))) FROM pog_ouz "
+                                "WHERE plan_id = ?1 AND id IN (SELECT pkid FROM idx_pog_ouz_geom WHERE xmax >= ?3 AND "
+                                "xmin <= ?5 AND ymax >= ?4 AND ymin <= ?6))",
+                                e)))
         return e->code;
     sqlite3_bind_int64(st, 1, plan);
     sqlite3_bind_blob(st, 2, p->wkb, (int)p->wkb_len, SQLITE_STATIC);
@@ -81,7 +81,7 @@ static enum err_code pog_ouz_load(struct gis_store *s, long plan, const struct g
         out->ouz_pct = p->geom_area_m2 > 0 ? 100.0 * out->ouz_m2 / p->geom_area_m2 : 0;
     } else
         rc = err_set(e, ERR_IO, "%s: pog_ouz: %s", gis_store_path(s), sqlite3_errmsg(gis_store_db(s)));
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }
 

@@ -78,7 +78,7 @@ enum err_code gis_extract_stored_find(struct gis_store *s, struct arena *a, enum
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (gis_store_prepare(s, find_sql[by == GIS_EXTRACT_BY_CODE][with_pdf], &st, e))
+    if (!(st = gis_store_cached(s, find_sql[by == GIS_EXTRACT_BY_CODE][with_pdf], e)))
         return e->code;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     enum err_code rc = ERR_OK;
@@ -123,6 +123,6 @@ enum err_code gis_extract_stored_find(struct gis_store *s, struct arena *a, enum
     } else {
         rc = err_set(e, ERR_NOT_FOUND, "no document with verification code %s was issued", key);
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }

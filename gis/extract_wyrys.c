@@ -282,7 +282,7 @@ static int legend_query(struct gis_store *s, struct arena *a, const struct gis_s
 {
     sqlite3_stmt *q;
     struct err le = {0};
-    if (gis_store_prepare(s, sql, &q, &le))
+    if (!(q = gis_store_cached(s, sql, &le)))
         return n;
     for (int i = 0; i < 4; i++)
         sqlite3_bind_double(q, i + 1, bb[i]);
@@ -300,7 +300,7 @@ static int legend_query(struct gis_store *s, struct arena *a, const struct gis_s
         it.text = arena_printf(a, "%s — %s", per_kind ? (label ? label : key) : key, name ? name : "");
         items[n++] = it;
     }
-    sqlite3_finalize(q);
+    gis_store_release(q);
     return n;
 }
 
@@ -311,18 +311,19 @@ static int legend_lines(struct gis_store *s, struct arena *a, const struct gis_s
 {
     sqlite3_stmt *q;
     struct err le = {0};
-    if (gis_store_prepare(
-            s,
-            "SELECT t.kind, k.label, max(GeometryType(t.geom) LIKE '%POINT%') FROM plan_lines t JOIN "
-            "plan_line_kinds k ON k.code = t.kind WHERE t.id IN (SELECT pkid FROM "
-            "idx_plan_lines_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
-            "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
-                "t", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) "
-                           "AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL(
-                               "p",
-                               "?5") ") "
-                                     "GROUP BY t.kind, GeometryType(t.geom) LIKE '%POINT%' ORDER BY min(k.ord), t.kind",
-            &q, &le))
+    if (!(q = gis_store_cached(
+              s,
+              "SELECT t.kind, k.label, max(GeometryType(t.geom) LIKE '%POINT%') FROM plan_lines t JOIN "
+              "plan_line_kinds k ON k.code = t.kind WHERE t.id IN (SELECT pkid FROM "
+              "idx_plan_lines_geom WHERE xmax >= ?1 AND xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND "
+              "ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
+                  "t",
+                  "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) "
+                        "AND t.plan_id IN (SELECT p.id FROM plans p WHERE " GIS_PLAN_IN_FORCE_SQL(
+                            "p",
+                            "?5") ") "
+                                  "GROUP BY t.kind, GeometryType(t.geom) LIKE '%POINT%' ORDER BY min(k.ord), t.kind",
+              &le)))
         return n;
     for (int i = 0; i < 4; i++)
         sqlite3_bind_double(q, i + 1, bb[i]);
@@ -337,7 +338,7 @@ static int legend_lines(struct gis_store *s, struct arena *a, const struct gis_s
         it.text = arena_strdup(a, label);
         items[n++] = it;
     }
-    sqlite3_finalize(q);
+    gis_store_release(q);
     return n;
 }
 
@@ -348,12 +349,12 @@ static int legend_ouz(struct gis_store *s, struct arena *a, const struct gis_sty
 {
     sqlite3_stmt *q;
     struct err le = {0};
-    if (n >= max ||
-        gis_store_prepare(s,
+    if (n >= max || !(q = gis_store_cached(
+                          s,
                           "SELECT 1 FROM pog_ouz WHERE id IN (SELECT pkid FROM idx_pog_ouz_geom WHERE xmax >= ?1 AND "
                           "xmin <= ?3 AND ymax >= ?2 AND ymin <= ?4) AND ST_Intersects(" GIS_PLAN_PART_GEOM_SQL(
                               "pog_ouz", "?5") ", BuildMbr(?1, ?2, ?3, ?4, 2180)) " LEGEND_IN_FORCE " LIMIT 1",
-                          &q, &le))
+                          &le)))
         return n;
     for (int i = 0; i < 4; i++)
         sqlite3_bind_double(q, i + 1, bb[i]);
