@@ -705,7 +705,8 @@ static cairo_status_t stream_write(void *closure, const unsigned char *data, uns
     return b->failed ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
-/* The sRGB profile the output intent names (Debian icc-profiles-free), read once. */
+/* The sRGB profile the output intent names (Debian icc-profiles-free), read and compressed once: srgb_len
+ * bytes of zlib stream (at the best level, once). */
 static char *srgb_icc;
 static size_t srgb_len;
 static pthread_once_t srgb_once = PTHREAD_ONCE_INIT;
@@ -718,12 +719,15 @@ static void srgb_load(void)
     char *d = malloc(1 << 16);
     size_t n = d ? fread(d, 1, 1 << 16, f) : 0;
     fclose(f);
-    if (n > 128 && n < (1 << 16)) {
-        srgb_icc = d;
-        srgb_len = n;
+    struct buf z = {0};
+    struct err e = {0};
+    if (n > 128 && n < (1 << 16) && !zbuf_compress(ZBUF_ZLIB, 12, d, n, &z, &e)) {
+        srgb_icc = z.data;
+        srgb_len = z.len;
     } else {
-        free(d);
+        buf_free(&z);
     }
+    free(d);
 }
 
 /* s as the text of an XML element, appended to b. */
@@ -846,7 +850,7 @@ enum err_code gis_pdf_finalize(struct buf *b, size_t start, const char *lang, co
                    "/Info (sRGB IEC61966-2.1) /DestOutputProfile %d 0 R >>\nendobj\n",
                    icc);
     if (!rc && !(rc = gis_pdf_update_obj(&u, icc, e))) {
-        buf_printf(b, "<< /N 3 /Length %zu >>\nstream\n", srgb_len);
+        buf_printf(b, "<< /N 3 /Filter /FlateDecode /Length %zu >>\nstream\n", srgb_len);
         buf_append(b, srgb_icc, srgb_len);
         buf_puts(b, "\nendstream\nendobj\n");
     }

@@ -21,10 +21,13 @@
 
 #include "gis/pdf.h"
 
-/* Bytes reserved for the CMS signature in /Contents: the signature, two certificates and, with a TSA,
- * its token and certificates. */
-#define CONTENTS_BYTES     8192
-#define CONTENTS_BYTES_TSA 20480
+/* Bytes reserved for the CMS signature in /Contents (written as hex, twice as many characters, the rest
+ * zeros): without a TSA what a trial signature at opening took and a margin (its signing time and
+ * signature vary by a few bytes at most), else CONTENTS_BYTES if the trial failed; with a TSA, its token and
+ * certificates too, which vary more. */
+#define CONTENTS_BYTES        8192
+#define CONTENTS_BYTES_MARGIN 512
+#define CONTENTS_BYTES_TSA    20480
 
 struct gis_seal {
     EVP_PKEY *key;
@@ -32,7 +35,8 @@ struct gis_seal {
     STACK_OF(X509) * chain;
     char subject[256], issuer[256], key_type[32];
     char tsa_url[512];
-    ENGINE *engine; /* the pkcs11 engine holding the key, NULL for a PKCS#12 seal */
+    ENGINE *engine;        /* the pkcs11 engine holding the key, NULL for a PKCS#12 seal */
+    size_t contents_bytes; /* bytes reserved for the signature (CONTENTS_BYTES*) */
 };
 
 /* The OpenSSL error queue's first entry as text, emptying the queue. */
@@ -119,6 +123,24 @@ enum err_code gis_seal_open(const char *base_dir, const char *p12_path, const ch
     return seal_finish(s, tsa_url, out, e);
 }
 
+static enum err_code cms_make(const struct gis_seal *s, const unsigned char md[32], unsigned char **der, int *len,
+                              struct err *e);
+
+/* The bytes to reserve for s's signatures (no TSA): a trial signature's size and the margin, rounded up to
+ * 64; CONTENTS_BYTES if the trial fails (its error is dropped: signing will report its own). */
+static size_t contents_bytes_of(const struct gis_seal *s)
+{
+    static const unsigned char md[32];
+    unsigned char *der = NULL;
+    int len = 0;
+    struct err e = {0};
+    size_t n = cms_make(s, md, &der, &len, &e) || len <= 0 ? CONTENTS_BYTES
+                                                           : ((size_t)len + CONTENTS_BYTES_MARGIN + 63) / 64 * 64;
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return n;
+}
+
 /* Checks that the key is the certificate's and fills in the names, the key type and the TSA; frees s on
  * failure. */
 static enum err_code seal_finish(struct gis_seal *s, const char *tsa_url, struct gis_seal **out, struct err *e)
@@ -138,6 +160,7 @@ static enum err_code seal_finish(struct gis_seal *s, const char *tsa_url, struct
         snprintf(s->key_type, sizeof s->key_type, "%s-%d", EVP_PKEY_get0_type_name(s->key), EVP_PKEY_get_bits(s->key));
     }
     snprintf(s->tsa_url, sizeof s->tsa_url, "%s", tsa_url ? tsa_url : "");
+    s->contents_bytes = s->tsa_url[0] ? CONTENTS_BYTES_TSA : contents_bytes_of(s);
     *out = s;
     return ERR_OK;
 }
@@ -576,7 +599,7 @@ enum err_code gis_seal_sign(const struct gis_seal *s, struct buf *b, size_t star
         err_set(e, ERR_UNPROCESSABLE, "the catalog has no /Pages");
     else if (cat && (page = last_page(&u, pages, e)) > 0)
         pg = gis_pdf_update_dict(&u, page, e);
-    struct placeholders ph = {.contents_bytes = s->tsa_url[0] ? CONTENTS_BYTES_TSA : CONTENTS_BYTES};
+    struct placeholders ph = {.contents_bytes = s->contents_bytes};
     enum err_code rc = pg ? write_objects(&u, page, cat, pg, f, &ph, e) : e->code;
     free(cat);
     free(pg);
