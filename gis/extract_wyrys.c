@@ -382,7 +382,7 @@ static int legend_ouz(struct gis_store *s, struct arena *a, const struct gis_sty
         }
         items[n++] = it;
     }
-    sqlite3_finalize(q);
+    gis_store_release(q);
     return n;
 }
 
@@ -762,9 +762,8 @@ static double sheet_legend(const struct sheet_ctx *g, struct gis_store *s, doubl
             cairo_stroke(cr);
         }
         cairo_restore(cr);
-        l = gis_pdf_layout(t, gis_pdf_markup(t, "%s", items[i].text), "DejaVu Sans 6.3", colw - 24, PANGO_ALIGN_LEFT,
-                           false);
-        pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+        l = gis_pdf_layout_wrap(t, gis_pdf_markup(t, "%s", items[i].text), "DejaVu Sans 6.3", colw - 24,
+                                PANGO_ALIGN_LEFT, false, PANGO_WRAP_WORD_CHAR, PANGO_ELLIPSIZE_END);
         gis_pdf_tag_begin(t, "LI");
         gis_pdf_show(t, l, x + 20, yy);
         gis_pdf_tag_end(t);
@@ -917,9 +916,8 @@ static void sheet_signature(const struct sheet_ctx *g)
     size_t ul = strlen(url), cl = strlen(m->verification_code);
     const char *base =
         ul > cl && !strcmp(url + ul - cl, m->verification_code) ? arena_printf(t->a, "%.*s", (int)(ul - cl), url) : url;
-    l = gis_pdf_layout(t, gis_pdf_markup(t, "Sprawdzenie kodu: %s", base), "DejaVu Sans 5", MARK_W, PANGO_ALIGN_LEFT,
-                       false);
-    pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
+    l = gis_pdf_layout_wrap(t, gis_pdf_markup(t, "Sprawdzenie kodu: %s", base), "DejaVu Sans 5", MARK_W,
+                            PANGO_ALIGN_LEFT, false, PANGO_WRAP_CHAR, PANGO_ELLIPSIZE_NONE);
     gis_pdf_show(t, l, x, y + qs + 1);
     gis_pdf_tag_end(t);
     g_object_unref(l);

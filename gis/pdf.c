@@ -356,20 +356,77 @@ const char *gis_pdf_markup(struct gis_pdf *t, const char *fmt, ...)
     return r ? r : "";
 }
 
-PangoLayout *gis_pdf_layout(struct gis_pdf *t, const char *markup, const char *font, double width, PangoAlignment al,
-                            bool justify)
+/* The layouts a thread made, by what made them (layout_key), each holding a reference; shaping is most of
+ * a layout's cost, and a document's headings, labels, legend rows and notes are the same text from issue to
+ * issue. Per thread, since Pango's font map is; freed with the thread. */
+static pthread_key_t layouts_key;
+static pthread_once_t layouts_once = PTHREAD_ONCE_INIT;
+
+static void layouts_free(void *p)
 {
-    PangoLayout *l = pango_layout_new(t->pc);
+    g_hash_table_destroy(p);
+}
+
+static void layouts_init(void)
+{
+    pthread_key_create(&layouts_key, layouts_free);
+}
+
+static GHashTable *layouts(void)
+{
+    pthread_once(&layouts_once, layouts_init);
+    GHashTable *h = pthread_getspecific(layouts_key);
+    if (!h && (h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref)))
+        pthread_setspecific(layouts_key, h);
+    return h;
+}
+
+unsigned gis_pdf_layouts_kept(void)
+{
+    GHashTable *h = layouts();
+    return h ? g_hash_table_size(h) : 0;
+}
+
+PangoLayout *gis_pdf_layout_wrap(struct gis_pdf *t, const char *markup, const char *font, double width,
+                                 PangoAlignment al, bool justify, PangoWrapMode wrap, PangoEllipsizeMode ellipsize)
+{
+    /* everything the layout is made from: the context's language (the rest of gis_pdf_context is fixed),
+     * the settings, the font and the markup, which comes last and may hold any byte but NUL */
+    PangoLanguage *lang = pango_context_get_language(t->pc);
+    char *key =
+        g_strdup_printf("%s|%d|%d|%d|%d|%d|%s|%s", lang ? pango_language_to_string(lang) : "",
+                        (int)(width * PANGO_SCALE), (int)al, (int)justify, (int)wrap, (int)ellipsize, font, markup);
+    GHashTable *h = layouts();
+    PangoLayout *l = h ? g_hash_table_lookup(h, key) : NULL;
+    if (l) {
+        g_free(key);
+        return g_object_ref(l);
+    }
+    l = pango_layout_new(t->pc);
     PangoFontDescription *fd = pango_font_description_from_string(font);
     pango_layout_set_font_description(l, fd);
     pango_font_description_free(fd);
     pango_layout_set_width(l, (int)(width * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_wrap(l, wrap);
+    pango_layout_set_ellipsize(l, ellipsize);
     pango_layout_set_alignment(l, al);
     pango_layout_set_justify(l, justify);
     pango_layout_set_line_spacing(l, 1.15f);
     pango_layout_set_markup(l, markup, -1);
+    if (h) {
+        if (g_hash_table_size(h) >= GIS_PDF_LAYOUTS_KEPT)
+            g_hash_table_remove_all(h); /* afresh: what documents use again is back after one of each */
+        g_hash_table_insert(h, key, g_object_ref(l));
+    } else {
+        g_free(key);
+    }
     return l;
+}
+
+PangoLayout *gis_pdf_layout(struct gis_pdf *t, const char *markup, const char *font, double width, PangoAlignment al,
+                            bool justify)
+{
+    return gis_pdf_layout_wrap(t, markup, font, width, al, justify, PANGO_WRAP_WORD_CHAR, PANGO_ELLIPSIZE_NONE);
 }
 
 void gis_pdf_show(struct gis_pdf *t, PangoLayout *l, double x, double y)

@@ -157,9 +157,18 @@ void gis_pdf_tag_end(struct gis_pdf *t);
 
 /* Pango markup from fmt with every argument escaped, in t->a; "" when out of memory. */
 const char *gis_pdf_markup(struct gis_pdf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A layout of markup in font ("DejaVu Sans 8") wrapped at width points, line spacing 1.15. */
+/* A layout of markup in font ("DejaVu Sans 8") wrapped at width points, line spacing 1.15; the caller
+ * unrefs it and must not change it: the thread keeps the layouts it made (at most GIS_PDF_LAYOUTS_KEPT, then
+ * it starts afresh) and hands the same one out again for the same text, font and settings, already shaped.
+ * t's context must be gis_pdf_context(lang)'s with the lang given to gis_pdf_open. */
 PangoLayout *gis_pdf_layout(struct gis_pdf *t, const char *markup, const char *font, double width, PangoAlignment al,
                             bool justify);
+/* The same with the wrap and ellipsis modes (gis_pdf_layout: PANGO_WRAP_WORD_CHAR, PANGO_ELLIPSIZE_NONE). */
+PangoLayout *gis_pdf_layout_wrap(struct gis_pdf *t, const char *markup, const char *font, double width,
+                                 PangoAlignment al, bool justify, PangoWrapMode wrap, PangoEllipsizeMode ellipsize);
+#define GIS_PDF_LAYOUTS_KEPT 512
+/* The number of layouts this thread keeps (for tests). */
+unsigned gis_pdf_layouts_kept(void);
 /* Draws l with its top left at x, y (nothing while counting). */
 void gis_pdf_show(struct gis_pdf *t, PangoLayout *l, double x, double y);
 /* The height of l in points. */

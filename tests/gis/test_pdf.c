@@ -396,6 +396,59 @@ static void test_deflate_gather(void)
     buf_free(&pdf);
 }
 
+/* A thread hands out the same layout, already shaped, for the same text, font and settings, and a new one
+ * when any of them differs; past GIS_PDF_LAYOUTS_KEPT it starts afresh; a kept layout draws the same as a
+ * fresh one. */
+static void test_layouts_kept(void)
+{
+    struct arena *a = arena_new(1 << 16);
+    PangoContext *pc = gis_pdf_context("pl-PL"), *pc2 = gis_pdf_context("pl-PL"), *en = gis_pdf_context("en");
+    struct gis_pdf t = {.pc = pc, .a = a, .pg = gis_pdf_a4}, t2 = {.pc = pc2, .a = a, .pg = gis_pdf_a4},
+                   te = {.pc = en, .a = a, .pg = gis_pdf_a4};
+    PangoLayout *l1 = gis_pdf_layout(&t, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false);
+    int w1, h1;
+    pango_layout_get_size(l1, &w1, &h1);
+    PangoLayout *l2 = gis_pdf_layout(&t2, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false);
+    CHECK(l1 == l2); /* another document of the same language */
+    PangoLayout *other[] = {
+        gis_pdf_layout(&t, "Wypis z planu.", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false),
+        gis_pdf_layout(&t, "Wypis z planu", "DejaVu Sans 10", 200, PANGO_ALIGN_LEFT, false),
+        gis_pdf_layout(&t, "Wypis z planu", "DejaVu Sans 9", 201, PANGO_ALIGN_LEFT, false),
+        gis_pdf_layout(&t, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_RIGHT, false),
+        gis_pdf_layout(&t, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, true),
+        gis_pdf_layout_wrap(&t, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false, PANGO_WRAP_CHAR,
+                            PANGO_ELLIPSIZE_NONE),
+        gis_pdf_layout_wrap(&t, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false, PANGO_WRAP_WORD_CHAR,
+                            PANGO_ELLIPSIZE_END),
+        gis_pdf_layout(&te, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false),
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        CHECK(other[i] != l1);
+        for (size_t j = 0; j < i; j++)
+            CHECK(other[i] != other[j]);
+        g_object_unref(other[i]);
+    }
+    unsigned kept = gis_pdf_layouts_kept();
+    CHECK(kept >= 9 && kept <= GIS_PDF_LAYOUTS_KEPT);
+    for (int i = 0; i < GIS_PDF_LAYOUTS_KEPT; i++)
+        g_object_unref(gis_pdf_layout(&t, gis_pdf_markup(&t, "%d", i), "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false));
+    CHECK(gis_pdf_layouts_kept() <= GIS_PDF_LAYOUTS_KEPT);
+    PangoLayout *l3 = gis_pdf_layout(&t, "Wypis z planu", "DejaVu Sans 9", 200, PANGO_ALIGN_LEFT, false);
+    int w3, h3;
+    pango_layout_get_size(l3, &w3, &h3);
+    CHECK(w3 == w1 && h3 == h1);
+    /* the one the caller still holds lives on, and is unchanged */
+    pango_layout_get_size(l1, &w3, &h3);
+    CHECK(w3 == w1 && h3 == h1 && !strcmp(pango_layout_get_text(l1), "Wypis z planu"));
+    g_object_unref(l1);
+    g_object_unref(l2);
+    g_object_unref(l3);
+    g_object_unref(pc);
+    g_object_unref(pc2);
+    g_object_unref(en);
+    arena_free(a);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -405,6 +458,7 @@ int main(void)
     RUN(test_fixed_numbers);
     RUN(test_fixed_in_cairo);
     RUN(test_deflate_gather);
+    RUN(test_layouts_kept);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
