@@ -63,7 +63,7 @@ enum err_code gis_case_stamp_new(struct gis_store *w, int days, struct gis_case_
 enum err_code gis_case_seq_peek(struct gis_store *w, int year, long *seq, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(w, "SELECT seq FROM case_sequences WHERE year = ?", &st, e))
+    if (!(st = gis_store_cached(w, "SELECT seq FROM case_sequences WHERE year = ?", e)))
         return e->code;
     sqlite3_bind_int(st, 1, year);
     int s = sqlite3_step(st);
@@ -71,7 +71,7 @@ enum err_code gis_case_seq_peek(struct gis_store *w, int year, long *seq, struct
     enum err_code rc = ERR_OK;
     if (s != SQLITE_ROW && s != SQLITE_DONE)
         rc = err_set(e, ERR_IO, "case sequence: %s", sqlite3_errmsg(gis_store_db(w)));
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }
 
@@ -96,7 +96,7 @@ static enum err_code step_done(struct gis_store *w, sqlite3_stmt *st, const char
     enum err_code rc = ERR_OK;
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = err_set(e, ERR_IO, "%s: %s", what, sqlite3_errmsg(gis_store_db(w)));
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }
 
@@ -109,7 +109,7 @@ enum err_code gis_case_event_add(struct gis_store *w, const char *id, const char
     gmtime_r(&now, &ut);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &ut);
     sqlite3_stmt *st;
-    if (gis_store_prepare(w, "INSERT INTO case_events (case_id, at, actor, status, note) VALUES (?,?,?,?,?)", &st, e))
+    if (!(st = gis_store_cached(w, "INSERT INTO case_events (case_id, at, actor, status, note) VALUES (?,?,?,?,?)", e)))
         return e->code;
     bind_text(st, 1, id);
     bind_text(st, 2, at);
@@ -122,12 +122,13 @@ enum err_code gis_case_event_add(struct gis_store *w, const char *id, const char
 enum err_code gis_case_insert(struct gis_store *w, const struct gis_case *c, const char *actor, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(w,
-                          "INSERT INTO cases (id, case_number, seq, year, module, applicant_account, applicant_login, "
-                          "applicant_email, applicant_name, status, assigned_account, assigned_login, created_at, "
-                          "deadline, fee_pln, fee_status, verification_code, request, documents, reason) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                          &st, e))
+    if (!(st = gis_store_cached(
+              w,
+              "INSERT INTO cases (id, case_number, seq, year, module, applicant_account, applicant_login, "
+              "applicant_email, applicant_name, status, assigned_account, assigned_login, created_at, "
+              "deadline, fee_pln, fee_status, verification_code, request, documents, reason) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+              e)))
         return e->code;
     bind_text(st, 1, c->id);
     bind_text(st, 2, c->case_number);
@@ -157,10 +158,11 @@ enum err_code gis_case_insert(struct gis_store *w, const struct gis_case *c, con
 enum err_code gis_case_update(struct gis_store *w, const struct gis_case *c, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(w,
-                          "UPDATE cases SET status = ?, assigned_account = ?, assigned_login = ?, fee_status = ?, "
-                          "verification_code = ?, request = ?, documents = ?, reason = ? WHERE id = ?",
-                          &st, e))
+    if (!(st =
+              gis_store_cached(w,
+                               "UPDATE cases SET status = ?, assigned_account = ?, assigned_login = ?, fee_status = ?, "
+                               "verification_code = ?, request = ?, documents = ?, reason = ? WHERE id = ?",
+                               e)))
         return e->code;
     bind_text(st, 1, c->status);
     bind_id(st, 2, c->assigned_account);
@@ -181,7 +183,7 @@ enum err_code gis_case_update(struct gis_store *w, const struct gis_case *c, str
 enum err_code gis_case_fee_set(struct gis_store *w, const char *id, int fee_pln, const char *status, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(w, "UPDATE cases SET fee_pln = ?, fee_status = ? WHERE id = ?", &st, e))
+    if (!(st = gis_store_cached(w, "UPDATE cases SET fee_pln = ?, fee_status = ? WHERE id = ?", e)))
         return e->code;
     sqlite3_bind_int(st, 1, fee_pln);
     bind_text(st, 2, status);
@@ -245,10 +247,11 @@ enum err_code gis_case_find(struct gis_store *s, struct arena *a, bool by_code, 
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st;
-    if (gis_store_prepare(s,
-                          by_code ? CASE_COLUMNS ", request" CASE_FROM " WHERE verification_code = ?"
-                                  : CASE_COLUMNS ", request" CASE_FROM " WHERE cases.id = ?",
-                          &st, e))
+    /* two literals, each kept prepared (gis_store_cached finds a statement by its text's address) */
+    if (!(st = gis_store_cached(s,
+                                by_code ? CASE_COLUMNS ", request" CASE_FROM " WHERE verification_code = ?"
+                                        : CASE_COLUMNS ", request" CASE_FROM " WHERE cases.id = ?",
+                                e)))
         return e->code;
     bind_text(st, 1, key);
     enum err_code rc = ERR_OK;
@@ -261,7 +264,7 @@ enum err_code gis_case_find(struct gis_store *s, struct arena *a, bool by_code, 
     } else {
         rc = err_set(e, ERR_IO, "reading the case: %s", sqlite3_errmsg(gis_store_db(s)));
     }
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }
 

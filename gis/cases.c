@@ -28,18 +28,18 @@ char *gis_case_number(struct arena *a, const char *format, long seq, int year)
 
 enum err_code gis_case_seq_next(struct gis_store *writer, int year, long *seq, struct err *e)
 {
-    sqlite3_stmt *st = NULL;
-    enum err_code rc = gis_store_prepare(writer,
-                                         "INSERT INTO case_sequences (year, seq) VALUES (?1, 1) ON CONFLICT (year) "
-                                         "DO UPDATE SET seq = seq + 1 RETURNING seq",
-                                         &st, e);
+    sqlite3_stmt *st = gis_store_cached(writer,
+                                        "INSERT INTO case_sequences (year, seq) VALUES (?1, 1) ON CONFLICT (year) "
+                                        "DO UPDATE SET seq = seq + 1 RETURNING seq",
+                                        e);
+    enum err_code rc = st ? ERR_OK : e->code;
     if (!rc) {
         sqlite3_bind_int(st, 1, year);
         if (sqlite3_step(st) == SQLITE_ROW)
             *seq = sqlite3_column_int64(st, 0);
         else
             rc = err_set(e, ERR_IO, "case sequence: %s", sqlite3_errmsg(gis_store_db(writer)));
-        sqlite3_finalize(st);
+        gis_store_release(st);
     }
     return rc;
 }

@@ -50,12 +50,13 @@ void gis_drawing_free(struct gis_drawing *d)
 enum err_code gis_drawing_get(struct gis_store *s, long plan_id, struct gis_drawing *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(
-            gis_store_db(s),
-            "SELECT id, plan_id, scale_denominator, srid, minx, miny, maxx, maxy, tif FROM plan_drawings "
-            "WHERE plan_id = ? ORDER BY id DESC LIMIT 1",
-            -1, &st, NULL) != SQLITE_OK)
+    struct err pe = {0};
+    sqlite3_stmt *st =
+        gis_store_cached(s,
+                         "SELECT id, plan_id, scale_denominator, srid, minx, miny, maxx, maxy, tif FROM plan_drawings "
+                         "WHERE plan_id = ? ORDER BY id DESC LIMIT 1",
+                         &pe);
+    if (!st)
         return err_set(e, ERR_NOT_FOUND, "no plan drawings in this store");
     sqlite3_bind_int64(st, 1, plan_id);
     int r = sqlite3_step(st);
@@ -81,7 +82,7 @@ enum err_code gis_drawing_get(struct gis_store *s, long plan_id, struct gis_draw
         rc = err_set(e, ERR_NOT_FOUND, "plan %ld has no drawing", plan_id);
     else
         rc = err_set(e, ERR_IO, "plan drawings: %s", sqlite3_errmsg(gis_store_db(s)));
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }
 

@@ -13,7 +13,7 @@ static const char insert_sql[] =
 enum err_code gis_extract_stored_insert(struct gis_store *w, const struct gis_extract_stored *r, struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(w, insert_sql, &st, e))
+    if (!(st = gis_store_cached(w, insert_sql, e)))
         return e->code;
     const char *text[] = {r->id,
                           r->case_number,
@@ -49,7 +49,7 @@ enum err_code gis_extract_stored_insert(struct gis_store *w, const struct gis_ex
     enum err_code rc = ERR_OK;
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = err_set(e, ERR_IO, "storing the extract: %s", sqlite3_errmsg(gis_store_db(w)));
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc;
 }
 

@@ -92,33 +92,33 @@ enum err_code gis_pay_account_open(struct gis_store *w, const char *prefix, cons
                                    const char *title, long due_gr, char out[27], struct err *e)
 {
     sqlite3_stmt *st;
-    if (gis_store_prepare(w, "SELECT nrb FROM pay_accounts WHERE module = ? AND record = ?", &st, e))
+    if (!(st = gis_store_cached(w, "SELECT nrb FROM pay_accounts WHERE module = ? AND record = ?", e)))
         return e->code;
     bind_str(st, 1, module);
     bind_str(st, 2, record);
     bool have = sqlite3_step(st) == SQLITE_ROW;
     if (have)
         snprintf(out, 27, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    gis_store_release(st);
     if (!have) {
         long seq = 1;
-        if (gis_store_prepare(w, "SELECT coalesce(max(number), 0) + 1 FROM pay_accounts WHERE number > 0", &st, e))
+        if (!(st = gis_store_cached(w, "SELECT coalesce(max(number), 0) + 1 FROM pay_accounts WHERE number > 0", e)))
             return e->code;
         if (sqlite3_step(st) == SQLITE_ROW)
             seq = (long)sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        gis_store_release(st);
         if (gis_pay_nrb(prefix, seq, out, e))
             return e->code;
-        if (gis_store_prepare(w,
-                              "INSERT INTO pay_accounts (nrb, number, module, record, title, due_gr, created_at) "
-                              "VALUES (?,?,?,?,?,?," NOW_SQL ")",
-                              &st, e))
+        if (!(st = gis_store_cached(w,
+                                    "INSERT INTO pay_accounts (nrb, number, module, record, title, due_gr, created_at) "
+                                    "VALUES (?,?,?,?,?,?," NOW_SQL ")",
+                                    e)))
             return e->code;
         sqlite3_bind_int64(st, 2, seq);
-    } else if (gis_store_prepare(w,
-                                 "UPDATE pay_accounts SET module = ?3, record = ?4, title = ?5, due_gr = ?6 "
-                                 "WHERE nrb = ?1",
-                                 &st, e)) {
+    } else if (!(st = gis_store_cached(w,
+                                       "UPDATE pay_accounts SET module = ?3, record = ?4, title = ?5, due_gr = ?6 "
+                                       "WHERE nrb = ?1",
+                                       e))) {
         return e->code;
     }
     bind_str(st, 1, out);
@@ -127,7 +127,7 @@ enum err_code gis_pay_account_open(struct gis_store *w, const char *prefix, cons
     bind_str(st, 5, title);
     sqlite3_bind_int64(st, 6, due_gr);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    gis_store_release(st);
     return rc == SQLITE_DONE ? ERR_OK : pay_db_err(w, e, "virtual account");
 }
 
