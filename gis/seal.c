@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct gis_seal {
     char tsa_url[512];
     ENGINE *engine;        /* the pkcs11 engine holding the key, NULL for a PKCS#12 seal */
     size_t contents_bytes; /* bytes reserved for the signature (CONTENTS_BYTES*) */
+    unsigned long id;      /* unique among the seals this process opened (kept CMS templates are found by it) */
 };
 
 /* The OpenSSL error queue's first entry as text, emptying the queue. */
@@ -160,6 +162,8 @@ static enum err_code seal_finish(struct gis_seal *s, const char *tsa_url, struct
         snprintf(s->key_type, sizeof s->key_type, "%s-%d", EVP_PKEY_get0_type_name(s->key), EVP_PKEY_get_bits(s->key));
     }
     snprintf(s->tsa_url, sizeof s->tsa_url, "%s", tsa_url ? tsa_url : "");
+    static unsigned long opened;
+    s->id = __atomic_add_fetch(&opened, 1, __ATOMIC_RELAXED);
     s->contents_bytes = s->tsa_url[0] ? CONTENTS_BYTES_TSA : contents_bytes_of(s);
     *out = s;
     return ERR_OK;
@@ -425,25 +429,111 @@ static enum err_code timestamp(CMS_SignerInfo *si, const char *url, struct err *
     return rc;
 }
 
+/* A SignedData for s without its message digest and signature: the signer (CAdES: signing-certificate-v2),
+ * the content-type attribute and the chain. */
+static CMS_ContentInfo *cms_template(const struct gis_seal *s, CMS_SignerInfo **si, struct err *e)
+{
+    unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+    CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+    *si = cms ? CMS_add1_signer(cms, s->cert, s->key, EVP_sha256(), flags | CMS_CADES) : NULL;
+    bool ok =
+        *si && CMS_signed_add1_attr_by_NID(*si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1);
+    for (int i = 0; ok && i < sk_X509_num(s->chain); i++)
+        ok = CMS_add1_cert(cms, sk_X509_value(s->chain, i));
+    if (!ok) {
+        ossl_err(e, ERR_INTERNAL, "seal: building the CMS signature");
+        CMS_ContentInfo_free(cms);
+        return NULL;
+    }
+    return cms;
+}
+
+/* Per thread, the templates of the seals it signed with last (without a TSA, whose token would stay): building
+ * one is most of a signature's cost in OpenSSL 3 (the signer's certificate identifiers and algorithm lookups),
+ * and only the digest and the signature change from one document to the next. Found by seal id, so a seal
+ * opened again never meets an old template; freed with the thread. */
+#define CMS_KEPT 8
+struct cms_kept {
+    unsigned long seal;
+    CMS_ContentInfo *cms;
+    CMS_SignerInfo *si;
+};
+static pthread_key_t cms_key;
+static pthread_once_t cms_once = PTHREAD_ONCE_INIT;
+
+static void cms_kept_free(void *p)
+{
+    struct cms_kept *k = p;
+    for (int i = 0; i < CMS_KEPT; i++)
+        CMS_ContentInfo_free(k[i].cms);
+    free(k);
+}
+
+static void cms_key_make(void)
+{
+    pthread_key_create(&cms_key, cms_kept_free);
+}
+
+/* This thread's template of s, built if it has none (the oldest one makes room); NULL with e set. */
+static struct cms_kept *cms_kept_of(const struct gis_seal *s, struct err *e)
+{
+    pthread_once(&cms_once, cms_key_make);
+    struct cms_kept *k = pthread_getspecific(cms_key);
+    if (!k) {
+        if (!(k = calloc(CMS_KEPT, sizeof *k)) || pthread_setspecific(cms_key, k)) {
+            free(k);
+            err_set(e, ERR_INTERNAL, "out of memory");
+            return NULL;
+        }
+    }
+    for (int i = 0; i < CMS_KEPT; i++)
+        if (k[i].cms && k[i].seal == s->id)
+            return &k[i];
+    CMS_ContentInfo_free(k[CMS_KEPT - 1].cms);
+    memmove(k + 1, k, sizeof *k * (CMS_KEPT - 1));
+    k[0] = (struct cms_kept){.seal = s->id};
+    if (!(k[0].cms = cms_template(s, &k[0].si, e)))
+        return NULL;
+    return &k[0];
+}
+
+/* Sets si's message-digest attribute to md, replacing the one there. */
+static bool cms_digest_set(CMS_SignerInfo *si, const unsigned char md[32])
+{
+    int at = CMS_signed_get_attr_by_NID(si, NID_pkcs9_messageDigest, -1);
+    if (at >= 0)
+        X509_ATTRIBUTE_free(CMS_signed_delete_attr(si, at));
+    return CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md, 32);
+}
+
 /* The detached CMS SignedData over the data whose SHA-256 is md, as DER in *der (OPENSSL_free). */
 static enum err_code cms_make(const struct gis_seal *s, const unsigned char md[32], unsigned char **der, int *len,
                               struct err *e)
 {
     *der = NULL;
-    unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
-    CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
-    CMS_SignerInfo *si = cms ? CMS_add1_signer(cms, s->cert, s->key, EVP_sha256(), flags | CMS_CADES) : NULL;
-    enum err_code rc = ERR_OK;
-    if (!si ||
-        !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1) ||
-        !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md, 32))
-        rc = ossl_err(e, ERR_INTERNAL, "seal: building the CMS signature");
-    for (int i = 0; !rc && i < sk_X509_num(s->chain); i++)
-        if (!CMS_add1_cert(cms, sk_X509_value(s->chain, i)))
-            rc = ossl_err(e, ERR_INTERNAL, "seal: adding the chain");
+    if (!s->tsa_url[0]) {
+        struct cms_kept *k = cms_kept_of(s, e);
+        if (!k)
+            return e->code;
+        enum err_code rc = cms_digest_set(k->si, md) ? ERR_OK : ossl_err(e, ERR_INTERNAL, "seal: the digest");
+        if (!rc)
+            rc = sign_attributes(k->si, s->key, e);
+        if (!rc && (*len = i2d_CMS_ContentInfo(k->cms, der)) <= 0)
+            rc = ossl_err(e, ERR_INTERNAL, "seal: encoding the CMS signature");
+        if (rc) { /* built afresh next time */
+            CMS_ContentInfo_free(k->cms);
+            k->cms = NULL;
+        }
+        return rc;
+    }
+    CMS_SignerInfo *si;
+    CMS_ContentInfo *cms = cms_template(s, &si, e);
+    if (!cms)
+        return e->code;
+    enum err_code rc = cms_digest_set(si, md) ? ERR_OK : ossl_err(e, ERR_INTERNAL, "seal: the digest");
     if (!rc)
         rc = sign_attributes(si, s->key, e);
-    if (!rc && s->tsa_url[0])
+    if (!rc)
         rc = timestamp(si, s->tsa_url, e);
     if (!rc && (*len = i2d_CMS_ContentInfo(cms, der)) <= 0)
         rc = ossl_err(e, ERR_INTERNAL, "seal: encoding the CMS signature");

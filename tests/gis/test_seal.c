@@ -103,6 +103,21 @@ static void test_sign_and_check(void)
     CHECK(strstr(out, "Signature is Valid") && strstr(out, "Total document signed"));
     snprintf(cmd, sizeof cmd, "qpdf --check %s/sealed.pdf 2>&1", dir);
     CHECK(sh(cmd, out, sizeof out) == 0);
+    /* a second document with the same seal on this thread (its kept CMS template, a new digest and signature)
+     * checks too, and its signature is not the first's */
+    struct buf b2 = {0};
+    small_pdf(&b2);
+    buf_puts(&b2, "% another document\n");
+    CHECK(gis_seal_sign(seal, &b2, 0, &f, &e) == ERR_OK);
+    CHECK(gis_seal_check(b2.data, b2.len, seal, &r, &e) == ERR_OK && r.present && r.valid && r.whole_file);
+    save("sealed2.pdf", &b2);
+    snprintf(cmd, sizeof cmd, "pdfsig %s/sealed2.pdf 2>&1", dir);
+    sh(cmd, out, sizeof out);
+    CHECK(strstr(out, "Signature is Valid") && strstr(out, "Total document signed"));
+    const char *c1 = memmem(b.data, b.len, "/Contents <", 11), *c2 = memmem(b2.data, b2.len, "/Contents <", 11);
+    const char *e1 = c1 ? strchr(c1, '>') : NULL, *e2 = c2 ? strchr(c2, '>') : NULL;
+    CHECK(e1 && e2 && e1 - c1 == e2 - c2 && memcmp(c1, c2, (size_t)(e1 - c1)) != 0);
+    buf_free(&b2);
     /* sealing twice: the form exists, refused, unchanged */
     size_t len = b.len;
     struct err te = {0};
