@@ -28,7 +28,7 @@ struct halo_glyph {
     double *xy;
 };
 
-#define HALO_SIMPLIFY 0.1 /* how far a halo's outline may stray from the dilated glyph's, in user units */
+#define HALO_SIMPLIFY 0.1   /* how far a halo's outline may stray from the dilated glyph's, in user units */
 #define HALO_KEPT_MAX 16384 /* glyphs x sizes x widths; beyond it a halo is made each time, not kept */
 
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
