@@ -511,33 +511,23 @@ static enum err_code cms_make(const struct gis_seal *s, const unsigned char md[3
                               struct err *e)
 {
     *der = NULL;
-    if (!s->tsa_url[0]) {
-        struct cms_kept *k = cms_kept_of(s, e);
-        if (!k)
-            return e->code;
-        enum err_code rc = cms_digest_set(k->si, md) ? ERR_OK : ossl_err(e, ERR_INTERNAL, "seal: the digest");
-        if (!rc)
-            rc = sign_attributes(k->si, s->key, e);
-        if (!rc && (*len = i2d_CMS_ContentInfo(k->cms, der)) <= 0)
-            rc = ossl_err(e, ERR_INTERNAL, "seal: encoding the CMS signature");
-        if (rc) { /* built afresh next time */
-            CMS_ContentInfo_free(k->cms);
-            k->cms = NULL;
-        }
-        return rc;
-    }
-    CMS_SignerInfo *si;
-    CMS_ContentInfo *cms = cms_template(s, &si, e);
-    if (!cms)
+    /* without a TSA this thread's kept template, with one a template of its own (the token would stay) */
+    struct cms_kept own = {0}, *k = s->tsa_url[0] ? &own : cms_kept_of(s, e);
+    if (k == &own)
+        own.cms = cms_template(s, &own.si, e);
+    if (!k || !k->cms)
         return e->code;
-    enum err_code rc = cms_digest_set(si, md) ? ERR_OK : ossl_err(e, ERR_INTERNAL, "seal: the digest");
+    enum err_code rc = cms_digest_set(k->si, md) ? ERR_OK : ossl_err(e, ERR_INTERNAL, "seal: the digest");
     if (!rc)
-        rc = sign_attributes(si, s->key, e);
-    if (!rc)
-        rc = timestamp(si, s->tsa_url, e);
-    if (!rc && (*len = i2d_CMS_ContentInfo(cms, der)) <= 0)
+        rc = sign_attributes(k->si, s->key, e);
+    if (!rc && s->tsa_url[0])
+        rc = timestamp(k->si, s->tsa_url, e);
+    if (!rc && (*len = i2d_CMS_ContentInfo(k->cms, der)) <= 0)
         rc = ossl_err(e, ERR_INTERNAL, "seal: encoding the CMS signature");
-    CMS_ContentInfo_free(cms);
+    if (rc || k == &own) { /* a kept one that failed is built afresh next time */
+        CMS_ContentInfo_free(k->cms);
+        k->cms = NULL;
+    }
     return rc;
 }
 
