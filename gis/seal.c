@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "gis/pdf.h"
+#include "util/cpu.h"
 
 /* Bytes reserved for the CMS signature in /Contents (written as hex, twice as many characters, the rest
  * zeros): without a TSA what a trial signature at opening took and a margin (its signing time and
@@ -360,6 +361,7 @@ static enum err_code tsa_post(const char *url, const unsigned char *req, size_t 
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    cpu_yield(); /* the TSA's round trip */
     CURLcode cc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -17,6 +17,7 @@
 #include "services/auth.h"
 #include "services/payments.h"
 #include "services/server.h"
+#include "util/cpu.h"
 #include "util/log.h"
 
 /* ---- signatures ---- */
@@ -120,6 +121,7 @@ static enum err_code p24_call(const struct config_tenant *t, const char *method,
     curl_easy_setopt(c, CURLOPT_USERPWD, user);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, answer_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
+    cpu_yield(); /* the provider's round trip */
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

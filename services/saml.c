@@ -43,6 +43,7 @@
 #include "services/auth.h"
 #include "services/saml_ec.h"
 #include "services/server.h"
+#include "util/cpu.h"
 #include "util/log.h"
 
 #define SAML_NS_ARTIFACT "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"
@@ -346,6 +347,7 @@ static enum err_code soap_post(const struct config_saml *cfg, const char *url, c
     curl_easy_setopt(c, CURLOPT_SSLKEY, cfg->sp_key);
     if (cfg->soap_ca[0])
         curl_easy_setopt(c, CURLOPT_CAINFO, cfg->soap_ca);
+    cpu_yield(); /* the identity provider's round trip */
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

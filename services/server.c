@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "services/twin.h"
 #include "tiles/cache.h"
 #include "util/buf.h"
+#include "util/cpu.h"
 #include "util/httphdr.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -59,9 +61,15 @@ struct svc_server {
     bool housekeeper_running, stopping;
     pthread_cond_t stop_cond;
     /* the job threads (http_offload): a queue of suspended connections' requests under jobs_lock; pending
-     * counts the queued and the running, jobs_idle is signalled when it drops to 0 */
+     * counts the queued and the running, jobs_idle is signalled when it drops to 0. Idle job threads wait
+     * on their own condition, in a stack: new work wakes the one that went idle last (job_wake) */
     pthread_mutex_t jobs_lock;
-    pthread_cond_t jobs_cond, jobs_idle;
+    pthread_cond_t jobs_idle;
+    struct job_slot *slots, *idle_top;
+    /* processors free for a job to start on: a job thread takes one to start a job and gives it back when
+     * the job ends or waits (cpu_yield). With more jobs than processors the rest wait in the queue instead
+     * of sharing the processors, so that each request finishes, and its client sends the next, sooner */
+    int cpu_free;
     struct req_state *jobs_head, *jobs_tail;
     /* parts of running requests (svc_task_start), taken before new requests; tasks_done is signalled as each
      * ends */
@@ -69,8 +77,16 @@ struct svc_server {
     pthread_cond_t tasks_done;
     int jobs_pending;
     bool jobs_stopping;
-    pthread_t *job_threads;
     int n_job_threads;
+};
+
+/* A job thread: its condition, and its link in the stack of idle ones (under jobs_lock). */
+struct job_slot {
+    struct svc_server *server;
+    pthread_t thread;
+    pthread_cond_t cond;
+    struct job_slot *next_idle;
+    bool idle;
 };
 
 /* Per-request state, created when the request line arrives (URI log callback) or on the first
@@ -858,6 +874,56 @@ static void job_run(struct svc_server *s, struct req_state *rs)
     rs->job_rc = dispatch(s, &rs->req, &rs->resp, rs->path_nul, &rs->e);
 }
 
+/* The server one of whose processors the calling job thread holds (jobs_lock's cpu_free), or NULL. */
+static __thread struct svc_server *cpu_held;
+
+/* Wakes the job thread that went idle last, if any is idle and a processor is free (under jobs_lock). Last in, first
+ * out: at low concurrency the same few threads take the work, with their caches (readers' pages, prepared statements,
+ * layouts, seal templates) and their processor's warm, instead of every thread in turn. */
+static void job_wake(struct svc_server *s)
+{
+    struct job_slot *j = s->idle_top;
+    if (!j || s->cpu_free <= 0)
+        return;
+    s->idle_top = j->next_idle;
+    j->idle = false;
+    pthread_cond_signal(&j->cond);
+}
+
+/* Gives back the processor the calling job thread holds, if it still does (jobs_lock held): the thread
+ * goes on to the next work itself. */
+static void cpu_release(struct svc_server *s)
+{
+    if (cpu_held == s) {
+        s->cpu_free++;
+        cpu_held = NULL;
+    }
+}
+
+/* Gives back the calling job thread's processor (jobs_lock held), before it blocks, and wakes a thread for
+ * the queued work it frees a processor for. */
+static void cpu_yield_locked(struct svc_server *s)
+{
+    if (cpu_held != s)
+        return;
+    cpu_release(s);
+    if (s->tasks_head || s->jobs_head)
+        job_wake(s);
+}
+
+/* Takes j off the idle stack, where it may still be after a spurious wake-up (under jobs_lock). */
+static void job_unidle(struct svc_server *s, struct job_slot *j)
+{
+    if (!j->idle)
+        return;
+    for (struct job_slot **p = &s->idle_top; *p; p = &(*p)->next_idle)
+        if (*p == j) {
+            *p = j->next_idle;
+            break;
+        }
+    j->idle = false;
+}
+
 /* Suspends conn and queues its request for a job thread; false when the job threads are stopping. */
 static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct req_state *rs)
 {
@@ -876,7 +942,7 @@ static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct 
         s->jobs_head = rs;
     s->jobs_tail = rs;
     s->jobs_pending++;
-    pthread_cond_signal(&s->jobs_cond);
+    job_wake(s);
     pthread_mutex_unlock(&s->jobs_lock);
     return true;
 }
@@ -902,7 +968,7 @@ void svc_task_start(struct svc_task *t)
             s->tasks_head = t;
         s->tasks_tail = t;
         t->queued_on = s;
-        pthread_cond_signal(&s->jobs_cond);
+        job_wake(s);
     }
     pthread_mutex_unlock(&s->jobs_lock);
 }
@@ -936,15 +1002,47 @@ void svc_task_wait(struct svc_task *t)
     }
 }
 
+/* The job threads' cpu_yield (util/cpu.h): the processor to the next job, not taken again by this one (the
+ * little that is left after the wait runs beside the next job). */
+static void job_yield(void)
+{
+    struct svc_server *s = cpu_held;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->jobs_lock);
+    cpu_yield_locked(s);
+    pthread_mutex_unlock(&s->jobs_lock);
+}
+
+/* Whether a job thread may take work now (under jobs_lock): some is queued and a processor is free for it,
+ * or the threads are stopping (which drains the queue whatever the processors). */
+static bool job_may_take(const struct svc_server *s)
+{
+    return s->jobs_stopping || ((s->tasks_head || s->jobs_head) && s->cpu_free > 0);
+}
+
 static void *job_main(void *arg)
 {
-    struct svc_server *s = arg;
+    struct job_slot *me = arg;
+    struct svc_server *s = me->server;
     pthread_setname_np(pthread_self(), "odra-job");
+    cpu_yield_hook(job_yield);
     pthread_mutex_lock(&s->jobs_lock);
     for (;;) {
-        while (!s->tasks_head && !s->jobs_head && !s->jobs_stopping)
-            pthread_cond_wait(&s->jobs_cond, &s->jobs_lock);
+        while (!job_may_take(s)) {
+            if (!me->idle) {
+                me->next_idle = s->idle_top;
+                s->idle_top = me;
+                me->idle = true;
+            }
+            pthread_cond_wait(&me->cond, &s->jobs_lock);
+        }
+        job_unidle(s, me);
         struct svc_task *t = s->tasks_head;
+        if (t || s->jobs_head) {
+            s->cpu_free--;
+            cpu_held = s;
+        }
         if (t) {
             s->tasks_head = t->next;
             if (!s->tasks_head)
@@ -953,6 +1051,7 @@ static void *job_main(void *arg)
             pthread_mutex_unlock(&s->jobs_lock);
             t->fn(t->arg);
             pthread_mutex_lock(&s->jobs_lock);
+            cpu_release(s);
             t->state = TASK_DONE;
             pthread_cond_broadcast(&s->tasks_done);
             continue;
@@ -969,6 +1068,7 @@ static void *job_main(void *arg)
         /* rs is the network thread's again from here: it may answer and free it at once */
         MHD_resume_connection(rs->conn);
         pthread_mutex_lock(&s->jobs_lock);
+        cpu_release(s);
         if (--s->jobs_pending == 0)
             pthread_cond_broadcast(&s->jobs_idle);
     }
@@ -976,24 +1076,41 @@ static void *job_main(void *arg)
     return NULL;
 }
 
+/* The processors this process may run on (its affinity: taskset, a cgroup's cpuset), at least 1. */
+static int processors(void)
+{
+    cpu_set_t set;
+    int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (n < 1)
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n;
+}
+
 /* Starts the job threads ([server] job_threads); with none, heavy requests run on the network threads. */
 static enum err_code jobs_start(struct svc_server *s, struct err *e)
 {
+    s->cpu_free = processors();
     int n = s->cfg->job_threads;
     if (n < 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cpus > 2 ? (int)(2 * cpus) : 4;
+        int cpus = s->cpu_free;
+        n = cpus > 2 ? 2 * cpus : 4;
         if (n > 64)
             n = 64;
     }
     if (n == 0)
         return ERR_OK;
-    s->job_threads = calloc((size_t)n, sizeof *s->job_threads);
-    if (!s->job_threads)
+    s->slots = calloc((size_t)n, sizeof *s->slots);
+    if (!s->slots)
         return err_set(e, ERR_INTERNAL, "out of memory");
-    for (; s->n_job_threads < n; s->n_job_threads++)
-        if (pthread_create(&s->job_threads[s->n_job_threads], NULL, job_main, s) != 0)
+    for (; s->n_job_threads < n; s->n_job_threads++) {
+        struct job_slot *j = &s->slots[s->n_job_threads];
+        j->server = s;
+        pthread_cond_init(&j->cond, NULL);
+        if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
+            pthread_cond_destroy(&j->cond);
             return err_set(e, ERR_INTERNAL, "cannot start the job threads");
+        }
+    }
     struct svc_server *none = NULL;
     __atomic_compare_exchange_n(&task_server, &none, s, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     return ERR_OK;
@@ -1007,15 +1124,22 @@ static void jobs_stop(struct svc_server *s)
     __atomic_compare_exchange_n(&task_server, &me, NULL, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     pthread_mutex_lock(&s->jobs_lock);
     s->jobs_stopping = true;
-    pthread_cond_broadcast(&s->jobs_cond);
+    for (struct job_slot *j = s->idle_top; j; j = j->next_idle) {
+        j->idle = false;
+        pthread_cond_signal(&j->cond);
+    }
+    s->idle_top = NULL;
     while (s->jobs_pending > 0)
         pthread_cond_wait(&s->jobs_idle, &s->jobs_lock);
     pthread_mutex_unlock(&s->jobs_lock);
-    for (int i = 0; i < s->n_job_threads; i++)
-        pthread_join(s->job_threads[i], NULL);
+    for (int i = 0; i < s->n_job_threads; i++) {
+        pthread_join(s->slots[i].thread, NULL);
+        pthread_cond_destroy(&s->slots[i].cond);
+    }
     s->n_job_threads = 0;
-    free(s->job_threads);
-    s->job_threads = NULL;
+    s->idle_top = NULL;
+    free(s->slots);
+    s->slots = NULL;
 }
 
 bool http_may_offload(const struct http_req *req)
@@ -1411,7 +1535,6 @@ enum err_code svc_server_new(const struct config *cfg, struct svc_server **out, 
     }
     pthread_mutex_init(&s->conns_lock, NULL);
     pthread_mutex_init(&s->jobs_lock, NULL);
-    pthread_cond_init(&s->jobs_cond, NULL);
     pthread_cond_init(&s->jobs_idle, NULL);
     pthread_cond_init(&s->tasks_done, NULL);
     pthread_condattr_t ca;
@@ -1551,7 +1674,6 @@ void svc_server_free(struct svc_server *s)
     pthread_mutex_destroy(&s->conns_lock);
     pthread_cond_destroy(&s->jobs_idle);
     pthread_cond_destroy(&s->tasks_done);
-    pthread_cond_destroy(&s->jobs_cond);
     pthread_mutex_destroy(&s->jobs_lock);
     /* The main thread may hold readers too (tests, CLI); release them with the server. */
     pthread_once(&reader_once, reader_key_init);

@@ -25,6 +25,7 @@
 #include "services/auth.h"
 #include "services/twin_client.h"
 #include "util/buf.h"
+#include "util/cpu.h"
 #include "util/log.h"
 
 #define TWIN_BATCH_FRAMES 256
@@ -453,6 +454,7 @@ enum err_code svc_twin_after_write(struct http_req *req, struct http_resp *resp,
     clock_gettime(CLOCK_MONOTONIC, &ts);
     long long ns = ts.tv_nsec + (long long)tw.cfg->twin.ack_timeout_ms * 1000000LL;
     ts.tv_sec += ns / 1000000000LL, ts.tv_nsec = ns % 1000000000LL;
+    cpu_yield(); /* the twin's acknowledgement takes a round trip: another job may compute meanwhile */
     pthread_mutex_lock(&tw.lock);
     if (tw.tenants[i].acked < target) {
         tw.kicks++;

@@ -1,5 +1,6 @@
 /* HTTPS with mutual TLS to a twin site (services/twin_client.h). */
 #include "services/twin_client.h"
+#include "util/cpu.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ enum err_code twin_client_exchange(const struct config *c, CURL *h, const char *
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
+    cpu_yield(); /* the twin's round trip */
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(hdr);
     f->status = 0;

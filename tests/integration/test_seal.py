@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -330,8 +331,8 @@ class TSA(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         q = self.rfile.read(int(self.headers["Content-Length"]))
-        qf = save("tsa.tsq", q)
-        rf = os.path.join(TMP, "tsa.tsr")
+        qf = save(f"tsa-{threading.get_ident()}.tsq", q)  # one file per request: requests may overlap
+        rf = os.path.join(TMP, f"tsa-{threading.get_ident()}.tsr")
         r = run("openssl", "ts", "-reply", "-config", os.path.join(TMP, "tsa.cnf"), "-queryfile", qf, "-out", rf)
         TSA.calls += 1
         if r.returncode != 0:
@@ -353,7 +354,7 @@ class TSA(http.server.BaseHTTPRequestHandler):
 TSA.calls = 0
 
 
-def make_tsa():
+def make_tsa(handler=TSA):
     d = TMP
     run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
         f"{d}/tsa.key", "-out", f"{d}/tsa.crt", "-days", "30", "-subj", "/CN=odra TEST TSA",
@@ -379,7 +380,7 @@ ess_cert_id_alg = sha256
 """)
     with open(f"{d}/tsa.serial", "w") as f:
         f.write("01\n")
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), TSA)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
 
@@ -412,6 +413,61 @@ def with_a_local_tsa_the_seal_is_pades_b_t():
         assert st == 503 and b"timestamp authority" in data, (st, data[:300])
     finally:
         s3.stop()
+
+
+class GatedTSA(TSA):
+    """The TSA, answering only once the test opens the gate; `waiting` counts the requests held."""
+    gate = threading.Event()
+    waiting = 0
+
+    def do_POST(self):
+        GatedTSA.waiting += 1
+        GatedTSA.gate.wait(60)
+        TSA.do_POST(self)
+
+
+@test
+def a_job_waiting_on_the_tsa_leaves_its_processor_to_other_jobs():
+    """Job threads start only as many jobs at once as the server has processors (here one, by affinity), and a
+    job waiting on a network round trip gives its processor back. Słubice's extract waits on a TSA that does
+    not answer yet; Cybinka's extract (no TSA) is issued meanwhile. Were the processor held through the wait,
+    Cybinka's job could not start until the TSA call gave up (15 s), and Słubice would have its answer (a 503)
+    first."""
+    httpd = make_tsa(GatedTSA)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/tsa"
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(saved)})  # the server inherits one processor
+    try:
+        s5 = T.Server(DATA, config=write_ini("gated-tsa.ini", tenant_set(BASE_INI, "slubice", "tsa_url", url)))
+    finally:
+        os.sched_setaffinity(0, saved)
+    slubice = {}
+
+    def issue_slubice():
+        body = json.dumps({"parcels": [first_parcel("slubice")], "applicant": {"name": "Jan Kowalski"}}).encode()
+        slubice["answer"] = s5.request("POST", "/slubice/extracts", body=body,
+                                       headers={"Content-Type": "application/json"}, timeout=60)
+
+    th = threading.Thread(target=issue_slubice)
+    try:
+        th.start()
+        for _ in range(600):  # the deadline of a test, not a speed: Słubice's job reaches the TSA
+            if GatedTSA.waiting:
+                break
+            time.sleep(0.05)
+        assert GatedTSA.waiting, "Słubice's extract never asked the TSA"
+        rec = post_extract(s5, "cybinka")
+        assert "answer" not in slubice, ("Cybinka waited for Słubice's TSA", slubice.get("answer", [0])[0])
+        assert rec["case_number"], rec
+        GatedTSA.gate.set()
+        th.join(90)
+        assert slubice["answer"][0] == 201, slubice["answer"][2][:300]
+    finally:
+        GatedTSA.gate.set()
+        th.join(90)
+        s5.stop()
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @test
