@@ -611,5 +611,44 @@ def a_heavy_request_does_not_hold_up_other_connections():
         none.stop()
 
 
+
+@test
+def a_burst_of_writes_on_one_processor_all_complete():
+    """Job threads run as many jobs at once as the server has processors: on one (by affinity), with the default
+    four threads, a burst of extracts from eight connections (each with its receipt as a task beside the
+    document) all issue, with eight distinct case numbers, and the server still answers. A processor handed out and never given back would hang the rest of the burst."""
+    items = srv.get_json("/slubice/ogc/collections/parcels/items?limit=8&bbox=14.55,52.34,14.58,52.36")
+    ids = [f["properties"]["parcel_id"] for f in items["features"]]
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(saved)})  # the server inherits one processor
+    try:
+        one = Server(DATA)
+    finally:
+        os.sched_setaffinity(0, saved)
+    try:
+        got = []
+
+        def issue(pid):
+            body = json.dumps({"parcels": [pid], "applicant": {"name": "Jan Kowalski", "address": "Słubice"},
+                               "purpose": "test"}).encode()
+            st, _, data = one.request("POST", "/slubice/extracts", body=body,
+                                      headers={"Content-Type": "application/json"}, timeout=120)
+            got.append((st, json.loads(data)))
+
+        for _ in range(2):  # the second burst finds the threads as the first left them
+            got.clear()
+            th = [threading.Thread(target=issue, args=(pid,)) for pid in ids]
+            for t in th:
+                t.start()
+            for t in th:
+                t.join(150)
+            assert len(got) == len(ids) and all(st == 201 for st, _ in got), [(st, b.get("description")) for st, b in got]
+            numbers = sorted(b["case_number"] for _, b in got)
+            assert len(set(numbers)) == len(ids), numbers
+            assert one.get("/health")[0] == 200
+    finally:
+        one.stop()
+
+
 srv.stop()
 done()
