@@ -616,7 +616,8 @@ def a_heavy_request_does_not_hold_up_other_connections():
 def a_burst_of_writes_on_one_processor_all_complete():
     """Job threads run as many jobs at once as the server has processors: on one (by affinity), with the default
     four threads, a burst of extracts from eight connections (each with its receipt as a task beside the
-    document) all issue, with eight distinct case numbers, and the server still answers. A processor handed out and never given back would hang the rest of the burst."""
+    document) all issue, with eight distinct case numbers, and the server still answers. A processor handed out
+    and never given back would hang the rest of the burst."""
     items = srv.get_json("/slubice/ogc/collections/parcels/items?limit=8&bbox=14.55,52.34,14.58,52.36")
     ids = [f["properties"]["parcel_id"] for f in items["features"]]
     saved = os.sched_getaffinity(0)
