@@ -66,9 +66,10 @@ struct svc_server {
     pthread_mutex_t jobs_lock;
     pthread_cond_t jobs_idle;
     struct job_slot *slots, *idle_top;
-    /* processors free for a job to start on: a job thread takes one to start a job and gives it back when
-     * the job ends or waits (cpu_yield). With more jobs than processors the rest wait in the queue instead
-     * of sharing the processors, so that each request finishes, and its client sends the next, sooner */
+    /* processors free for a write or a task to start on: a job thread takes one to start a write (a method
+     * other than GET and HEAD) or a task and gives it back when it ends or waits (cpu_yield). With more
+     * writes than processors the rest wait in the queue instead of sharing the processors, so that each
+     * request finishes, and its client sends the next, sooner. GET and HEAD jobs take none (docs/design.md) */
     int cpu_free;
     struct req_state *jobs_head, *jobs_tail;
     /* parts of running requests (svc_task_start), taken before new requests; tasks_done is signalled as each
@@ -111,6 +112,7 @@ struct req_state {
      * link of the job queue, and what the job's dispatch left for the network thread to answer */
     struct MHD_Connection *conn;
     struct req_state *job_next;
+    bool job_reads; /* a GET or HEAD (a page, a map image, a tile): it runs without a processor of cpu_free */
     bool job_done;
     enum err_code job_rc;
     struct http_req req;
@@ -940,6 +942,7 @@ static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct 
     /* suspended before a job thread can see it, so that its resume never comes first */
     MHD_suspend_connection(conn);
     rs->job_next = NULL;
+    rs->job_reads = !strcmp(rs->method, "GET") || !strcmp(rs->method, "HEAD");
     rs->job_done = false;
     if (s->jobs_tail)
         s->jobs_tail->job_next = rs;
@@ -947,7 +950,14 @@ static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct 
         s->jobs_head = rs;
     s->jobs_tail = rs;
     s->jobs_pending++;
-    job_wake(s);
+    if (rs->job_reads && s->idle_top && s->cpu_free <= 0) { /* it needs no processor: the top idle thread */
+        struct job_slot *j = s->idle_top;
+        s->idle_top = j->next_idle;
+        j->idle = false;
+        pthread_cond_signal(&j->cond);
+    } else {
+        job_wake(s);
+    }
     pthread_mutex_unlock(&s->jobs_lock);
     return true;
 }
@@ -1023,7 +1033,8 @@ static void job_yield(void)
  * over or free), or the threads are stopping (which drains the queue whatever the processors). */
 static bool job_may_take(const struct svc_server *s, const struct job_slot *j)
 {
-    return s->jobs_stopping || ((s->tasks_head || s->jobs_head) && (j->granted || s->cpu_free > 0));
+    bool cpu = j->granted || s->cpu_free > 0;
+    return s->jobs_stopping || (s->tasks_head && cpu) || (s->jobs_head && (s->jobs_head->job_reads || cpu));
 }
 
 static void *job_main(void *arg)
@@ -1047,8 +1058,9 @@ static void *job_main(void *arg)
             pthread_cond_wait(&me->cond, &s->jobs_lock);
         }
         job_unidle(s, me);
-        struct svc_task *t = s->tasks_head;
-        if (t || s->jobs_head) {
+        bool cpu = me->granted || s->cpu_free > 0 || s->jobs_stopping;
+        struct svc_task *t = cpu ? s->tasks_head : NULL;
+        if (t || (s->jobs_head && !s->jobs_head->job_reads)) {
             if (!me->granted)
                 s->cpu_free--;
             cpu_held = s;
