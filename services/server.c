@@ -880,6 +880,19 @@ static void job_run(struct svc_server *s, struct req_state *rs)
 /* The server one of whose processors the calling job thread holds (jobs_lock's cpu_free), or NULL. */
 static __thread struct svc_server *cpu_held;
 
+/* Takes the job thread that went idle last off the idle stack and wakes it (under jobs_lock); NULL when none is
+ * idle. */
+static struct job_slot *job_pop_idle(struct svc_server *s)
+{
+    struct job_slot *j = s->idle_top;
+    if (!j)
+        return NULL;
+    s->idle_top = j->next_idle;
+    j->idle = false;
+    pthread_cond_signal(&j->cond);
+    return j;
+}
+
 /* Wakes the job thread that went idle last, if any is idle and a processor is free, and hands it the processor
  * (under jobs_lock). Last in, first out: at low concurrency the same few threads take the work, with their
  * caches warm (readers' pages, prepared statements, layouts, seal templates, PROJ), instead of every thread in
@@ -887,14 +900,10 @@ static __thread struct svc_server *cpu_held;
  * in a burst wakes no more threads than can run: the others would race the running ones for it. */
 static void job_wake(struct svc_server *s)
 {
-    struct job_slot *j = s->idle_top;
-    if (!j || s->cpu_free <= 0)
+    if (!s->idle_top || s->cpu_free <= 0)
         return;
     s->cpu_free--;
-    j->granted = true;
-    s->idle_top = j->next_idle;
-    j->idle = false;
-    pthread_cond_signal(&j->cond);
+    job_pop_idle(s)->granted = true; /* it runs once jobs_lock is released */
 }
 
 /* Gives back the processor the calling job thread holds, if it still does (jobs_lock held): the thread
@@ -950,14 +959,10 @@ static bool job_queue(struct svc_server *s, struct MHD_Connection *conn, struct 
         s->jobs_head = rs;
     s->jobs_tail = rs;
     s->jobs_pending++;
-    if (rs->job_reads && s->idle_top && s->cpu_free <= 0) { /* it needs no processor: the top idle thread */
-        struct job_slot *j = s->idle_top;
-        s->idle_top = j->next_idle;
-        j->idle = false;
-        pthread_cond_signal(&j->cond);
-    } else {
+    if (rs->job_reads && s->cpu_free <= 0)
+        job_pop_idle(s); /* it needs no processor */
+    else
         job_wake(s);
-    }
     pthread_mutex_unlock(&s->jobs_lock);
     return true;
 }
@@ -1149,11 +1154,8 @@ static void jobs_stop(struct svc_server *s)
     __atomic_compare_exchange_n(&task_server, &me, NULL, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
     pthread_mutex_lock(&s->jobs_lock);
     s->jobs_stopping = true;
-    for (struct job_slot *j = s->idle_top; j; j = j->next_idle) {
-        j->idle = false;
-        pthread_cond_signal(&j->cond);
-    }
-    s->idle_top = NULL;
+    while (job_pop_idle(s))
+        ;
     while (s->jobs_pending > 0)
         pthread_cond_wait(&s->jobs_idle, &s->jobs_lock);
     pthread_mutex_unlock(&s->jobs_lock);
