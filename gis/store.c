@@ -9,10 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gis/layers.h"
 #include "gis/twin.h"
 #include "util/embed.h"
+
+/* How long a connection waits for another's write lock before its write gives up (a 503 to the client). */
+#define STORE_BUSY_MS 10000
+/* gis_store_checkpoint's attempts to truncate the WAL, and the pause between them: about a second in all. */
+#define CHECKPOINT_ATTEMPTS 50
+#define CHECKPOINT_PAUSE_MS 20
+/* The WAL file left on disk once a checkpoint has emptied it (the next write truncates it to this). */
+#define WAL_SIZE_LIMIT "16777216"
 
 struct gis_store {
     sqlite3 *db;
@@ -73,18 +82,33 @@ int gis_store_latest_version(void)
     return latest;
 }
 
+/* What s's last failure means for the caller: the store busy past the busy timeout (another process's long
+ * write transaction, such as an import's, holds its write lock) is a 503 to try again, not a failure. */
+static enum err_code store_failure(struct gis_store *s)
+{
+    int rc = sqlite3_errcode(s->db) & 0xff;
+    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ERR_UNAVAILABLE : ERR_IO;
+}
+
 static enum err_code store_sqlite_err(struct gis_store *s, struct err *e, const char *what)
 {
-    return err_set(e, ERR_IO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+    return err_set(e, store_failure(s), "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 enum err_code gis_store_exec(struct gis_store *s, const char *sql, struct err *e)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(e, ERR_IO, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+        enum err_code code = store_failure(s);
+        if (code == ERR_UNAVAILABLE)
+            err_set(e, code,
+                    "the store is busy: another write (such as an import) has held it for %d s; try again "
+                    "shortly",
+                    STORE_BUSY_MS / 1000);
+        else
+            err_set(e, code, "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
-        return ERR_IO;
+        return code;
     }
     return ERR_OK;
 }
@@ -113,7 +137,7 @@ const char *gis_store_col_text(struct arena *a, sqlite3_stmt *st, int i)
 enum err_code gis_store_step_done(struct gis_store *s, sqlite3_stmt *st, const char *what, struct err *e)
 {
     enum err_code rc =
-        sqlite3_step(st) == SQLITE_DONE ? ERR_OK : err_set(e, ERR_IO, "%s: %s", what, sqlite3_errmsg(gis_store_db(s)));
+        sqlite3_step(st) == SQLITE_DONE ? ERR_OK : err_set(e, store_failure(s), "%s: %s", what, sqlite3_errmsg(s->db));
     sqlite3_finalize(st);
     return rc;
 }
@@ -280,10 +304,12 @@ enum err_code gis_store_open(const char *path, enum gis_store_mode mode, struct 
     }
     s->splite = spatialite_alloc_connection();
     spatialite_init_ex(s->db, s->splite, 0);
-    sqlite3_busy_timeout(s->db, 10000);
-    const char *pragmas = s->writable ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                                        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
-                                      : "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;";
+    sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+    const char *pragmas =
+        s->writable
+            ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA journal_size_limit = " WAL_SIZE_LIMIT "; "
+              "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+            : "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;";
     if (gis_store_exec(s, pragmas, e) || (s->writable && store_migrate(s, e))) {
         gis_store_close(s);
         return e->code;
@@ -449,8 +475,19 @@ enum err_code gis_store_checkpoint(struct gis_store *w, struct err *e)
 {
     if (!w->writable)
         return err_set(e, ERR_INTERNAL, "%s: checkpoint on a read-only connection", w->path);
-    int log = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+    /* Without a busy handler: a TRUNCATE checkpoint that waits for readers also holds off every new writer
+     * meanwhile, so a running server's submissions would stall behind it for the whole busy timeout. Each attempt
+     * below gives up at once instead, and the writers run between attempts. */
+    sqlite3_busy_timeout(w->db, 0);
+    int log = 0, done = 0, rc = SQLITE_OK;
+    for (int attempt = 0; attempt < CHECKPOINT_ATTEMPTS; attempt++) {
+        if (attempt)
+            usleep(CHECKPOINT_PAUSE_MS * 1000);
+        rc = sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+        if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+            break;
+    }
+    sqlite3_busy_timeout(w->db, STORE_BUSY_MS);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return err_set(e, ERR_UNAVAILABLE, "%s: WAL checkpoint: readers still use it (%d of %d pages copied)", w->path,
                        done, log);

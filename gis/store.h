@@ -76,9 +76,10 @@ long gis_store_count(struct gis_store *s, const char *table);
 
 /* After a bulk write (an import, the demo data) on the writer, the store's one checkpointer: copies the
  * WAL into the database and truncates it to 0 bytes (SQLITE_CHECKPOINT_TRUNCATE), so that a large write
- * does not leave a WAL file of its size behind. Call it outside any transaction. Waits up to the busy
- * timeout for readers on older snapshots; ERR_UNAVAILABLE when they keep the WAL busy (nothing is lost:
- * the WAL is checkpointed later and reused). */
+ * does not leave a WAL file of its size behind. Call it outside any transaction. Tries for about a second
+ * while readers on older snapshots (a running server's) keep the WAL busy, never holding off other writers
+ * while it waits; then ERR_UNAVAILABLE (nothing is lost: the WAL is checkpointed later, and the next write
+ * after that truncates the file to 16 MiB, journal_size_limit). */
 enum err_code gis_store_checkpoint(struct gis_store *w, struct err *e);
 
 /* The SQL level of the store (gis_store_db, exec, prepare, cached statements) is gis/store_sql.h, for gis/

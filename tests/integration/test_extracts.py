@@ -452,6 +452,36 @@ def a_parcel_of_another_gmina_is_sent_there():
     st, h, data = post([cyb], tenant="cybinka", applicant={"name": "Jan Kowalski", "email": "jan@example.pl"})
     assert st == 201, (st, data[:300])
 
+
+@test
+def a_store_held_by_a_long_write_answers_503_and_keeps_nothing():
+    """Another process holds the store's write lock past the busy timeout (10 s), as a bulk import does: the
+    submission answers 503 with a JSON error that names no file, leaves no extract and no case number behind, and
+    reads go on meanwhile. Once the lock is gone the same submission is issued, with the next case number."""
+    data = demo_data(copy=True)
+    own = Server(data)
+    try:
+        first = issue([THREE_ZONES], server=own)[0]
+        db = os.path.join(data, f"{T}.sqlite")
+        before = sqlite3.connect(db).execute("SELECT count(*) FROM extracts").fetchone()[0]
+        holder = sqlite3.connect(db, timeout=30, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            st, h, body = post([THREE_ZONES], server=own)
+            err = assert_json_error(st, h, body, 503)
+            assert "busy" in err["description"] and ".sqlite" not in err["description"], err
+            assert own.request("GET", "/health")[0] == 200
+            assert own.get(urllib.parse.urlparse(first["links"]["pdf"]).path, timeout=30)[0] == 200
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert sqlite3.connect(db).execute("SELECT count(*) FROM extracts").fetchone()[0] == before
+        second = issue([THREE_ZONES], server=own)[0]
+        assert int(second["case_number"].split(".")[2]) == int(first["case_number"].split(".")[2]) + 1, (first, second)
+    finally:
+        own.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
 srv.stop()
 shutil.rmtree(TMP, ignore_errors=True)
 done()

@@ -137,6 +137,52 @@ def a_large_import_leaves_no_wal_behind():
 
 
 @test
+def an_import_waiting_to_truncate_the_wal_holds_off_no_writer():
+    """A reader keeps an old snapshot open (as a running server's reader does mid-request): the import commits,
+    then cannot truncate the WAL. While it tries, another writer (a resident's submission on the server) must
+    still get the store; before, the import's checkpoint held off every writer for the whole 10 s busy timeout
+    and the submission was refused. The import still succeeds, with a note, and the store stays whole."""
+    features = []
+    for i in range(3000):
+        x, y = 14.6000 + (i % 80) * 0.0004, 52.3900 + (i // 80) * 0.0003  # inside the gmina
+        features.append({"type": "Feature", "properties": {"parcel_id": f"080505_4.0001.{70000 + i}",
+                                                           "number": str(70000 + i), "obreb": "0001"},
+                         "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.0004, y],
+                                                                          [x + 0.0004, y + 0.0003],
+                                                                          [x, y + 0.0003], [x, y]]]}})
+    src = write("held.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    old = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True, isolation_level=None)
+    old.execute("BEGIN")
+    before = old.execute("SELECT count(*) FROM parcels").fetchone()[0]  # its snapshot stays open from here
+    probe = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True)
+    imp = subprocess.Popen([BIN, "import", "--data", DATA, "--tenant", "slubice", "--as", "parcels", src],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while imp.poll() is None and probe.execute("SELECT count(*) FROM parcels").fetchone()[0] == before:
+            pass  # until the import has committed: its checkpoint starts now
+        writer = sqlite3.connect(STORE, timeout=5, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # "database is locked" when the checkpoint holds writers off
+        writer.execute("ROLLBACK")
+        writer.close()
+        out, err = imp.communicate(timeout=120)
+        assert imp.returncode == 0 and "3000 imported" in err, err
+        assert "readers still use it" in err, err  # the old snapshot is still open
+        assert old.execute("SELECT count(*) FROM parcels").fetchone()[0] == before
+    finally:
+        if imp.poll() is None:
+            imp.kill()
+            imp.wait()
+        old.execute("ROLLBACK")
+        old.close()
+        probe.close()
+    reader = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True)
+    assert reader.execute("SELECT count(*) FROM parcels").fetchone()[0] == before + 3000
+    reader.close()
+    assert subprocess.run(["sqlite3", STORE, "PRAGMA integrity_check"], capture_output=True,
+                          text=True).stdout.strip() == "ok"
+
+
+@test
 def usage_errors():
     r = odra("import", "--data", DATA, "--tenant", "nowhere", "--as", "parcels", "x.geojson")
     assert r.returncode == 2, r.stderr
