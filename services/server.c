@@ -550,8 +550,11 @@ static void error_resp(struct arena *a, struct http_resp *resp, const struct err
 {
     json_t *j = json_object();
     json_object_set_new(j, "code", json_string(err_name(e->code)));
+    /* A failure of the server itself (500): its message names files and quotes SQLite or GDAL, which is for the
+     * server's log (job_answer writes it there), not for the caller. */
+    const char *msg = http_status_of(e->code) == 500 ? "internal error; the details are in the server's log" : e->msg;
     /* json_string rejects invalid UTF-8; messages echo user input, so fall back to a safe text. */
-    json_t *desc = json_string(e->msg[0] ? e->msg : err_name(e->code));
+    json_t *desc = json_string(msg[0] ? msg : err_name(e->code));
     json_object_set_new(j, "description", desc ? desc : json_string("invalid request"));
     if (e->param[0])
         json_object_set_new(j, "parameter", json_string(e->param));

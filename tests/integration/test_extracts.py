@@ -482,6 +482,29 @@ def a_store_held_by_a_long_write_answers_503_and_keeps_nothing():
         own.stop()
         shutil.rmtree(data, ignore_errors=True)
 
+
+@test
+def a_failure_of_the_server_says_so_without_its_internals():
+    """A store damaged behind the server's back (its extracts table gone): reading an extract is a 500 whose
+    description names no file and quotes no SQLite, while the server's log has the detail."""
+    data = demo_data(copy=True)
+    own = Server(data)
+    try:
+        rec = issue([THREE_ZONES], server=own)[0]
+        con = sqlite3.connect(os.path.join(data, f"{T}.sqlite"), isolation_level=None)
+        con.execute("PRAGMA foreign_keys = OFF")
+        con.execute("DROP TABLE extracts")
+        con.close()
+        st, h, body = own.get(f"/{T}/extracts/{rec['id']}", timeout=30)
+        err = assert_json_error(st, h, body, 500, "InternalServerError")
+        assert ".sqlite" not in err["description"] and "extracts" not in err["description"], err
+        assert "server's log" in err["description"], err
+        assert "no such table: extracts" in own.read_log(), own.read_log()[-500:]
+        assert own.request("GET", "/health")[0] == 200
+    finally:
+        own.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
 srv.stop()
 shutil.rmtree(TMP, ignore_errors=True)
 done()

@@ -37,6 +37,20 @@ def write(name, data):
     return path
 
 
+def parcel_grid(name, n, first, south):
+    """A GeoJSON file of n small parcels in rows of 80 from latitude south (inside the gmina), numbered from
+    first."""
+    features = []
+    for i in range(n):
+        x, y = 14.6000 + (i % 80) * 0.0004, south + (i // 80) * 0.0003
+        features.append({"type": "Feature", "properties": {"parcel_id": f"080505_4.0001.{first + i}",
+                                                           "number": str(first + i), "obreb": "0001"},
+                         "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.0004, y],
+                                                                          [x + 0.0004, y + 0.0003],
+                                                                          [x, y + 0.0003], [x, y]]]}})
+    return write(name, json.dumps({"type": "FeatureCollection", "features": features}))
+
+
 def refused(path, collection="parcels", expect=None):
     before = digest()
     r = odra("import", "--data", DATA, "--tenant", "slubice", "--as", collection, path)
@@ -112,15 +126,7 @@ def a_large_import_leaves_no_wal_behind():
     """A few thousand features go through the WAL; the import checkpoints it with TRUNCATE, so no -wal file of
     the import's size stays behind, even while another process (here a plain reader, as a running server's
     would be) keeps SQLite from removing it when the import closes the store."""
-    features = []
-    for i in range(4000):
-        x, y = 14.6000 + (i % 80) * 0.0004, 52.3700 + (i // 80) * 0.0003  # inside the gmina
-        features.append({"type": "Feature", "properties": {"parcel_id": f"080505_4.0001.{50000 + i}",
-                                                           "number": str(50000 + i), "obreb": "0001"},
-                         "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.0004, y],
-                                                                          [x + 0.0004, y + 0.0003],
-                                                                          [x, y + 0.0003], [x, y]]]}})
-    src = write("many.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    src = parcel_grid("many.geojson", 4000, 50000, 52.3700)
     reader = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True)
     try:
         before = reader.execute("SELECT count(*) FROM parcels").fetchone()[0]
@@ -142,15 +148,7 @@ def an_import_waiting_to_truncate_the_wal_holds_off_no_writer():
     then cannot truncate the WAL. While it tries, another writer (a resident's submission on the server) must
     still get the store; before, the import's checkpoint held off every writer for the whole 10 s busy timeout
     and the submission was refused. The import still succeeds, with a note, and the store stays whole."""
-    features = []
-    for i in range(3000):
-        x, y = 14.6000 + (i % 80) * 0.0004, 52.3900 + (i // 80) * 0.0003  # inside the gmina
-        features.append({"type": "Feature", "properties": {"parcel_id": f"080505_4.0001.{70000 + i}",
-                                                           "number": str(70000 + i), "obreb": "0001"},
-                         "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.0004, y],
-                                                                          [x + 0.0004, y + 0.0003],
-                                                                          [x, y + 0.0003], [x, y]]]}})
-    src = write("held.geojson", json.dumps({"type": "FeatureCollection", "features": features}))
+    src = parcel_grid("held.geojson", 3000, 70000, 52.3900)
     old = sqlite3.connect(f"file:{STORE}?mode=ro", uri=True, isolation_level=None)
     old.execute("BEGIN")
     before = old.execute("SELECT count(*) FROM parcels").fetchone()[0]  # its snapshot stays open from here
