@@ -140,7 +140,10 @@ static enum err_code write_batch(struct gis_identity *id, struct waiter **w, int
     sqlite3 *db = gis_identity_audit_db(id, e);
     if (!db)
         return e->code;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    int begun = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (begun == SQLITE_BUSY || begun == SQLITE_LOCKED) /* another process's write, past the busy timeout */
+        return err_set(e, ERR_UNAVAILABLE, "audit: the identity store is busy; try again shortly");
+    if (begun != SQLITE_OK)
         return err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
     char prev[65];
     long long next;

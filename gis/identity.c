@@ -14,6 +14,9 @@
 
 #define STMT_CACHE 64
 
+/* How long a connection waits for another's write lock on the identity store before giving up. */
+#define ID_BUSY_MS 15000
+
 struct gis_identity {
     sqlite3 *db;
     sqlite3 *audit_db; /* the audit log's appends (gis_identity_audit_db), opened on first use */
@@ -26,9 +29,20 @@ struct gis_identity {
     int nstmts;
 };
 
+/* The error of a failed write whose SQLite result was rc: the store busy past the busy timeout (another
+ * process, such as `odra user` or a twin's identity copy, holds its write lock) is a 503 to try again. */
+static enum err_code id_write_err(struct gis_identity *id, int rc, struct err *e, const char *what)
+{
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return err_set(e, ERR_UNAVAILABLE,
+                       "%s: the identity store is busy: another write has held it for %d s; try again shortly", what,
+                       ID_BUSY_MS / 1000);
+    return err_set(e, ERR_IO, "%s: %s: %s", id->path, what, sqlite3_errmsg(id->db));
+}
+
 static enum err_code id_err(struct gis_identity *id, struct err *e, const char *what)
 {
-    return err_set(e, ERR_IO, "%s: %s: %s", id->path, what, sqlite3_errmsg(id->db));
+    return id_write_err(id, sqlite3_errcode(id->db), e, what);
 }
 
 /* The statement for sql, prepared once and kept; reset with no bindings. Under the lock. */
@@ -107,7 +121,7 @@ enum err_code gis_identity_open(const char *path, struct gis_identity **out, str
         gis_identity_close(id);
         return ERR_IO;
     }
-    sqlite3_busy_timeout(id->db, 15000);
+    sqlite3_busy_timeout(id->db, ID_BUSY_MS);
     char *msg = NULL;
     /* WAL: a reader (every signed-in request looks up its session) never waits for a commit, and a commit
      * syncs once; the audit log's appends commit on their own connection (gis_identity_audit_db) */
@@ -154,7 +168,7 @@ sqlite3 *gis_identity_audit_db(struct gis_identity *id, struct err *e)
         sqlite3_close(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db, 15000);
+    sqlite3_busy_timeout(db, ID_BUSY_MS);
     if (sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL, NULL) != SQLITE_OK) {
         err_set(e, ERR_IO, "%s: %s", id->path, sqlite3_errmsg(db));
         sqlite3_close(db);
@@ -204,7 +218,7 @@ static enum err_code step_done(struct gis_identity *id, sqlite3_stmt *st, struct
     if (rc == SQLITE_CONSTRAINT)
         r = err_set(e, ERR_CONFLICT, "%s: %s", what, sqlite3_errmsg(id->db));
     else if (rc != SQLITE_DONE)
-        r = id_err(id, e, what);
+        r = id_write_err(id, rc, e, what);
     sqlite3_reset(st);
     return r;
 }

@@ -522,6 +522,29 @@ def hostile_input_on_the_auth_endpoints():
     assert srv.alive()
 
 
+@test
+def a_log_in_while_another_process_holds_the_identity_store_is_a_503():
+    """Another process (`odra user`, a twin's identity copy) holds identity.sqlite's write lock past the busy
+    timeout (15 s): the log-in answers 503 with a JSON error that names no file, no session is made, and the
+    same log-in succeeds once the lock is gone."""
+    db = os.path.join(DATA, "identity.sqlite")
+    sessions = sqlite3.connect(db).execute("SELECT count(*) FROM sessions").fetchone()[0]
+    holder = sqlite3.connect(db, timeout=30, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        st, h, body = srv.request("POST", "/auth/login", body=json.dumps({"login": "ola", "password": PW["ola"]}),
+                                  headers={"Content-Type": "application/json"}, timeout=60)
+        err = assert_json_error(st, h, body, 503)
+        assert "busy" in err["description"] and ".sqlite" not in err["description"], err
+        assert "set-cookie" not in h, h
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM sessions").fetchone()[0] == sessions
+    st, h, body = login("ola")
+    assert st == 200, body
+
+
 srv.stop()
 
 # ---- a second server: short session timeouts and a tight per-address log-in limit ----
