@@ -8,6 +8,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "gis/store_sql.h"
+
 /* The first row's prev_hash. */
 static const char genesis[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -141,10 +143,10 @@ static enum err_code write_batch(struct gis_identity *id, struct waiter **w, int
     if (!db)
         return e->code;
     int begun = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (begun == SQLITE_BUSY || begun == SQLITE_LOCKED) /* another process's write, past the busy timeout */
-        return err_set(e, ERR_UNAVAILABLE, "audit: the identity store is busy; try again shortly");
     if (begun != SQLITE_OK)
-        return err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
+        return gis_sqlite_failure(begun) == ERR_UNAVAILABLE
+                   ? err_set(e, ERR_UNAVAILABLE, "audit: the identity store is busy; try again shortly")
+                   : err_set(e, ERR_IO, "audit: %s", sqlite3_errmsg(db));
     char prev[65];
     long long next;
     enum err_code rc = chain_last(db, prev, &next, e);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gis/store_sql.h"
 #include "util/embed.h"
 
 #define STMT_CACHE 64
@@ -33,7 +34,7 @@ struct gis_identity {
  * process, such as `odra user` or a twin's identity copy, holds its write lock) is a 503 to try again. */
 static enum err_code id_write_err(struct gis_identity *id, int rc, struct err *e, const char *what)
 {
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+    if (gis_sqlite_failure(rc) == ERR_UNAVAILABLE)
         return err_set(e, ERR_UNAVAILABLE,
                        "%s: the identity store is busy: another write has held it for %d s; try again shortly", what,
                        ID_BUSY_MS / 1000);

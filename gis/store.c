@@ -82,12 +82,15 @@ int gis_store_latest_version(void)
     return latest;
 }
 
-/* What s's last failure means for the caller: the store busy past the busy timeout (another process's long
- * write transaction, such as an import's, holds its write lock) is a 503 to try again, not a failure. */
+enum err_code gis_sqlite_failure(int rc)
+{
+    return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? ERR_UNAVAILABLE : ERR_IO;
+}
+
+/* What s's last failure means for the caller (gis_sqlite_failure). */
 static enum err_code store_failure(struct gis_store *s)
 {
-    int rc = sqlite3_errcode(s->db) & 0xff;
-    return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? ERR_UNAVAILABLE : ERR_IO;
+    return gis_sqlite_failure(sqlite3_errcode(s->db));
 }
 
 static enum err_code store_sqlite_err(struct gis_store *s, struct err *e, const char *what)

@@ -15,6 +15,11 @@ sqlite3 *gis_store_db(struct gis_store *s);
 /* The writer's slot for its twin replication state, owned by gis/twin.c. */
 void **gis_store_twin_slot(struct gis_store *s);
 
+/* What a failed SQLite call's result rc means for the caller: the database busy past the busy timeout (another
+ * process's long write, such as an import's, holds its write lock) is ERR_UNAVAILABLE, a 503 to try again;
+ * anything else ERR_IO. */
+enum err_code gis_sqlite_failure(int rc);
+
 /* Runs SQL with no result rows; on failure records the SQLite message. */
 enum err_code gis_store_exec(struct gis_store *s, const char *sql, struct err *e);
 
